@@ -1,0 +1,1 @@
+"""Run all of Tocsin on one machine."""

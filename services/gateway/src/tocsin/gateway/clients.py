@@ -1,0 +1,42 @@
+"""Calls from the gateway to the services over NATS request/reply.
+
+Both faces of the gateway (gRPC and the AWS-compatible HTTP API) turn a call into the
+same request: the operation's input as the AWS model names it (camelCase for
+ssm-incidents, PascalCase for ssm-contacts), timestamps as epoch seconds. The reply is
+the operation's output in the same form, or a :class:`~tocsin.shared.errors.TocsinError`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tocsin.shared import codec
+from tocsin.shared.bus import Bus, rpc_subject
+from tocsin.shared.bus.connection import PRINCIPAL_HEADER
+
+__all__ = ["OWNERS", "ServiceClient"]
+
+OWNERS: dict[str, str] = {"ssm-incidents": "incidents", "ssm-contacts": "contacts"}
+"""Which Tocsin service serves each AWS API."""
+
+
+class ServiceClient:
+    """Typed-by-model calls to the services behind the gateway."""
+
+    def __init__(self, bus: Bus, *, timeout: float = 10.0) -> None:
+        self._bus = bus
+        self._timeout = timeout
+
+    async def call(self, api: str, operation: str, params: dict[str, Any], *,
+                   principal: str, request_id: str) -> dict[str, Any]:
+        """Run ``operation`` of ``api`` (``ssm-incidents``/``ssm-contacts``) for ``principal``.
+
+        Raises:
+            TocsinError: what the service answered, or ServiceUnavailable.
+        """
+        subject = rpc_subject(OWNERS[api], operation)
+        reply = await self._bus.request(
+            subject, params, timeout=self._timeout,
+            headers={PRINCIPAL_HEADER: principal, "Tocsin-Request-Id": request_id})
+        result: dict[str, Any] = codec.decode(reply, dict[str, Any]) if reply else {}
+        return result

@@ -1,0 +1,1 @@
+"""The incidents service: replication set, response plans, incident records."""

@@ -1,0 +1,1 @@
+"""Tocsin's shared runtime: what every service is built on."""

@@ -1,0 +1,142 @@
+"""Request/reply services on ``tocsin.rpc.<service>.<Operation>``.
+
+Each service registers its operations as ``nats.micro`` endpoints in a queue group named
+after the service, so any number of instances share the load and ``$SRV.PING.<service>``
+lists them (``/healthz`` uses that). A subscription's callback runs one message at a
+time, so each request is handed to its own task, bounded by ``concurrency``; shutdown
+stops taking requests, then waits for those in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import msgspec
+import nats.micro
+from nats.micro.request import Request
+from nats.micro.service import EndpointConfig, ServiceConfig
+
+from tocsin.shared import codec, errors
+from tocsin.shared.bus.connection import PRINCIPAL_HEADER, Bus
+from tocsin.shared.logging import bound, get_logger
+
+__all__ = ["Handler", "RpcRequest", "RpcServer", "rpc_subject"]
+
+log = get_logger(__name__)
+
+
+def rpc_subject(service: str, operation: str) -> str:
+    """The subject an operation of a service is served on."""
+    return f"tocsin.rpc.{service}.{operation}"
+
+
+class RpcRequest:
+    """One request as a handler sees it: the operation, the JSON body, the caller."""
+
+    __slots__ = ("data", "headers", "operation")
+
+    def __init__(self, operation: str, data: bytes, headers: Mapping[str, str]) -> None:
+        self.operation = operation
+        self.data = data
+        self.headers = headers
+
+    @property
+    def principal(self) -> str:
+        """The caller's ARN as the gateway authenticated it (empty for internal calls)."""
+        return self.headers.get(PRINCIPAL_HEADER, "")
+
+    def decode(self, tp: type[Any]) -> Any:
+        """The body as ``tp``; a body that does not fit is the caller's mistake."""
+        try:
+            return codec.decode(self.data or b"{}", tp)
+        except msgspec.ValidationError as exc:
+            raise errors.ValidationError(_aws_message(str(exc))) from None
+        except msgspec.DecodeError as exc:
+            raise errors.ValidationError(f"the request body is not valid JSON: {exc}") from None
+
+
+Handler = Callable[[RpcRequest], Awaitable[Any]]
+"""An operation: takes the request, returns what to encode as the reply body."""
+
+
+class RpcServer:
+    """The request/reply face of one service instance."""
+
+    def __init__(self, bus: Bus, *, service: str, version: str,
+                 handlers: Mapping[str, Handler], concurrency: int = 512,
+                 description: str = "") -> None:
+        self._bus = bus
+        self._service = service
+        self._version = version
+        self._handlers = dict(handlers)
+        self._description = description
+        self._slots = asyncio.Semaphore(concurrency)
+        self._inflight: set[asyncio.Task[None]] = set()
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        """Serve until ``stop`` is set, then finish the requests in flight."""
+        svc = await nats.micro.add_service(
+            self._bus.nc,
+            ServiceConfig(name=self._service, version=self._version,
+                          description=self._description or f"Tocsin {self._service}",
+                          queue_group=self._service))
+        try:
+            for operation in self._handlers:
+                await svc.add_endpoint(EndpointConfig(
+                    name=operation, subject=rpc_subject(self._service, operation),
+                    handler=self._dispatcher(operation)))
+            log.info("rpc.serving", operations=len(self._handlers), instance=svc.id)
+            await stop.wait()
+        finally:
+            await svc.stop()
+            if self._inflight:
+                log.info("rpc.draining", inflight=len(self._inflight))
+                await asyncio.gather(*self._inflight, return_exceptions=True)
+
+    def _dispatcher(self, operation: str) -> Callable[[Request], Awaitable[None]]:
+        handler = self._handlers[operation]
+
+        async def dispatch(request: Request) -> None:
+            await self._slots.acquire()
+            task = asyncio.create_task(self._run(operation, handler, request))
+            self._inflight.add(task)
+            task.add_done_callback(self._done)
+
+        return dispatch
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._inflight.discard(task)
+        self._slots.release()
+
+    async def _run(self, operation: str, handler: Handler, request: Request) -> None:
+        headers = request.headers or {}
+        started = time.perf_counter()
+        with bound(headers, operation=operation):
+            try:
+                result = await handler(RpcRequest(operation, request.data, headers))
+            except errors.TocsinError as exc:
+                if isinstance(exc, errors.InternalError):
+                    log.error("rpc.failed", error=exc.message)
+                await request.respond_error(exc.aws_code, exc.message,
+                                            data=codec.encode(exc.to_wire()))
+                return
+            except Exception:
+                log.exception("rpc.crashed")
+                internal = errors.InternalError(f"{operation} failed unexpectedly")
+                await request.respond_error(internal.aws_code, internal.message,
+                                            data=codec.encode(internal.to_wire()))
+                return
+            await request.respond(b"{}" if result is None else codec.encode(result))
+            log.debug("rpc.answered", ms=round((time.perf_counter() - started) * 1000, 2))
+
+
+def _aws_message(msgspec_message: str) -> str:
+    """msgspec's ``Expected `int`, got `str` - at `$.impact``` in the AWS style."""
+    text, sep, where = msgspec_message.rpartition(" - at `$.")
+    if not sep:
+        return f"1 validation error detected: {msgspec_message}"
+    member = where.rstrip("`")
+    return f"1 validation error detected: Value at '{member}' failed to satisfy constraint: {text}"

@@ -1,0 +1,65 @@
+"""The JetStream streams of the external contract, declared idempotently at start-up."""
+
+from __future__ import annotations
+
+import nats.js.errors
+from nats.js import JetStreamContext
+from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+
+from tocsin.shared.logging import get_logger
+
+__all__ = ["alarms_stream", "ensure_stream", "events_stream", "events_subject"]
+
+log = get_logger(__name__)
+
+DAY = 24 * 3600.0
+
+
+def events_stream(region: str) -> StreamConfig:
+    """``EVENTS_<REGION>``: every state change of every service in a region."""
+    return StreamConfig(
+        name=f"EVENTS_{region.upper()}",
+        description=f"Tocsin state changes in region {region}",
+        subjects=[f"events.{region}.>"],
+        retention=RetentionPolicy.LIMITS,
+        storage=StorageType.FILE,
+        discard=DiscardPolicy.OLD,
+        max_age=30 * DAY,
+        # Long enough that an outbox relay restarted after a crash republishes into the
+        # window, so the stream keeps each event once.
+        duplicate_window=3600.0,
+    )
+
+
+def events_subject(region: str, service: str, event_type: str) -> str:
+    """The subject of one event type of one service."""
+    return f"events.{region}.{service}.{event_type}"
+
+
+def alarms_stream() -> StreamConfig:
+    """``ALARMS``: the EventBridge-shaped events that publishers send to ``alarms.<source>``."""
+    return StreamConfig(
+        name="ALARMS",
+        description="Alarm and event messages from event publishers",
+        subjects=["alarms.>"],
+        retention=RetentionPolicy.LIMITS,
+        storage=StorageType.FILE,
+        max_age=7 * DAY,
+        duplicate_window=600.0,
+    )
+
+
+async def ensure_stream(js: JetStreamContext, config: StreamConfig) -> None:
+    """Create the stream, or bring an existing one to ``config``; safe to call from every
+    instance at once."""
+    assert config.name
+    try:
+        await js.stream_info(config.name)
+    except nats.js.errors.NotFoundError:
+        try:
+            await js.add_stream(config)
+            log.info("stream.created", stream=config.name)
+            return
+        except nats.js.errors.BadRequestError:
+            pass  # another instance created it between our two calls
+    await js.update_stream(config)

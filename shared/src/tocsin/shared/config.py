@@ -1,0 +1,98 @@
+"""Typed settings read from the ``TOCSIN_*`` environment variables.
+
+Every service declares a frozen ``msgspec.Struct`` deriving from :class:`BaseSettings`;
+:func:`load` builds it once at start-up from an injectable mapping, so a bad value
+stops the process with a message naming the variable instead of failing on first use.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+import msgspec
+
+__all__ = ["PREFIX", "BaseSettings", "ConfigError", "Secret", "load"]
+
+PREFIX = "TOCSIN_"
+
+
+class ConfigError(Exception):
+    """A ``TOCSIN_*`` variable has a value the service cannot run with."""
+
+
+class Secret(str):
+    """A string whose ``repr`` hides the value, so secrets never reach a log line."""
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+
+class BaseSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """Settings every Tocsin process shares."""
+
+    nats_url: str = "nats://127.0.0.1:4222"
+    """NATS server URL(s), comma separated."""
+    database_url: str = "postgresql://127.0.0.1:5432/postgres"
+    """PostgreSQL DSN."""
+    region: str = "local-1"
+    """This deployment's region name; it names the event stream and subjects."""
+    account: str = "000000000000"
+    """Account id used in ARNs."""
+    schema_prefix: str = ""
+    """Prefix of each service's PostgreSQL schema name (tests isolate themselves with it)."""
+    log_level: str = "info"
+    """Minimum level of log lines: debug, info, warning or error."""
+    log_json: bool | None = None
+    """JSON lines (true) or console rendering (false); unset means JSON unless on a terminal."""
+    shutdown_grace: float = 10.0
+    """Seconds in-flight work may take to finish after SIGTERM before it is cancelled."""
+    clock_scale: float = 1.0
+    """How many seconds of plan time pass per real second."""
+
+    def __post_init__(self) -> None:
+        if not self.region or not all(c.isalnum() or c == "-" for c in self.region):
+            raise ValueError("TOCSIN_REGION must be letters, digits and '-'")
+        if len(self.account) != 12 or not self.account.isdigit():
+            raise ValueError("TOCSIN_ACCOUNT must be 12 digits")
+        if self.clock_scale <= 0:
+            raise ValueError("TOCSIN_CLOCK_SCALE must be positive")
+        if self.log_level.lower() not in ("debug", "info", "warning", "error"):
+            raise ValueError("TOCSIN_LOG_LEVEL must be debug, info, warning or error")
+
+    @property
+    def nats_servers(self) -> list[str]:
+        """The NATS URLs as a list."""
+        return [u.strip() for u in self.nats_url.split(",") if u.strip()]
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def load(cls: type[S], environ: Mapping[str, str] | None = None) -> S:
+    """Build ``cls`` from the ``TOCSIN_*`` variables in ``environ`` (default ``os.environ``).
+
+    Raises:
+        ConfigError: naming the variable whose value does not fit its field.
+    """
+    env = os.environ if environ is None else environ
+    fields = {f.name for f in msgspec.structs.fields(cls)}
+    raw: dict[str, Any] = {}
+    for key, value in env.items():
+        if key.startswith(PREFIX):
+            name = key[len(PREFIX) :].lower()
+            if name in fields and value != "":
+                raw[name] = value
+    try:
+        return msgspec.convert(raw, cls, strict=False)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(_explain(str(exc))) from None
+
+
+def _explain(message: str) -> str:
+    """Turn msgspec's ``... - at `$.pool_max``` into a message naming the variable."""
+    text, sep, where = message.rpartition(" - at `$.")
+    if sep:
+        return f"{PREFIX}{where.rstrip('`').upper()}: {text}"
+    return message

@@ -1,0 +1,107 @@
+"""The transactional outbox: events leave a service only after its change is committed.
+
+:func:`write_event` inserts the event in the caller's transaction. :class:`OutboxRelay`
+publishes committed rows to JetStream with ``Nats-Msg-Id`` set to the event id and deletes
+them once the stream has acknowledged them. A crash before the publish leaves the row for
+the next relay; a crash after the publish but before the delete makes the next relay
+publish it again, and the stream's duplicate window drops the copy. Only one relay per
+schema publishes at a time (a session advisory lock), which keeps events in commit order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+import asyncpg
+import nats.errors
+
+from tocsin.shared import codec
+from tocsin.shared.bus.connection import Bus
+from tocsin.shared.logging import get_logger
+
+__all__ = ["OutboxRelay", "write_event"]
+
+log = get_logger(__name__)
+
+
+async def write_event(conn: asyncpg.Connection, event: codec.Envelope,
+                      headers: Mapping[str, str] | None = None) -> None:
+    """Add ``event`` to the outbox inside the caller's transaction, and wake the relay."""
+    await conn.execute(
+        "INSERT INTO outbox (id, subject, payload, headers) VALUES ($1, $2, $3, $4)",
+        event.id, event.subject, codec.encode(event), dict(headers or {}))
+    await conn.execute("SELECT pg_notify(current_schema() || '_outbox', '')")
+
+
+class OutboxRelay:
+    """Publishes one schema's outbox to JetStream."""
+
+    def __init__(self, pool: asyncpg.Pool, bus: Bus, *, batch: int = 256,
+                 poll_interval: float = 1.0) -> None:
+        self._pool = pool
+        self._bus = bus
+        self._batch = batch
+        self._poll = poll_interval
+        self._wake = asyncio.Event()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Publish until ``stop`` is set, as the schema's only active relay."""
+        async with self._pool.acquire() as conn:
+            schema = await conn.fetchval("SELECT current_schema()")
+            lock = int.from_bytes(hashlib.sha256(f"tocsin-outbox:{schema}".encode())
+                                  .digest()[:8], "big", signed=True)
+            while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", lock):
+                if await _wait(stop, self._poll):
+                    return
+            channel = f"{schema}_outbox"
+            await conn.add_listener(channel, self._on_notify)
+            log.info("outbox.relaying", schema=schema)
+            try:
+                while not stop.is_set():
+                    try:
+                        sent = await self.publish_pending()
+                    except (nats.errors.Error, asyncpg.PostgresConnectionError, OSError) as exc:
+                        log.warning("outbox.publish_failed", error=repr(exc))
+                        sent = 0
+                        await _wait(stop, self._poll)
+                    if sent < self._batch:
+                        self._wake.clear()
+                        await _wait(stop, self._poll, self._wake)
+            finally:
+                await conn.remove_listener(channel, self._on_notify)
+                await conn.execute("SELECT pg_advisory_unlock($1)", lock)
+
+    def _on_notify(self, *_: Any) -> None:
+        self._wake.set()
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of committed events; returns how many were sent."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                "SELECT seq, id, subject, payload, headers FROM outbox"
+                " ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED", self._batch)
+            if not rows:
+                return 0
+            # Publishes on one connection are stored in the order they are sent, so the
+            # acknowledgements can be awaited together.
+            await asyncio.gather(*(
+                self._bus.publish(r["subject"], r["payload"], msg_id=str(r["id"]),
+                                  headers=r["headers"])
+                for r in rows))
+            await conn.execute("DELETE FROM outbox WHERE seq = ANY($1::bigint[])",
+                               [r["seq"] for r in rows])
+        return len(rows)
+
+
+async def _wait(stop: asyncio.Event, timeout: float, *events: asyncio.Event) -> bool:
+    """Wait for ``stop``, any of ``events`` or ``timeout``; True if ``stop`` is set."""
+    waiters = [asyncio.ensure_future(e.wait()) for e in (stop, *events)]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waiters:
+            w.cancel()
+    return stop.is_set()

@@ -1,0 +1,69 @@
+"""The asyncpg pool of one service, bound to that service's schema."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+
+from tocsin.shared import codec, errors
+
+__all__ = ["create_pool", "transaction"]
+
+
+async def _init(conn: asyncpg.Connection) -> None:
+    # jsonb columns round-trip as Python values, encoded with msgspec.
+    await conn.set_type_codec("jsonb", schema="pg_catalog", format="text",
+                              encoder=lambda v: codec.encode(v).decode(),
+                              decoder=lambda s: codec.decode(s, Any))
+
+
+@asynccontextmanager
+async def create_pool(dsn: str, *, schema: str, min_size: int = 2,
+                      max_size: int = 20) -> AsyncIterator[asyncpg.Pool]:
+    """A pool whose connections use ``schema``; the schema is created if missing."""
+    _check_identifier(schema)
+    for attempt in range(30):
+        try:
+            conn = await asyncpg.connect(dsn)
+            break
+        except (OSError, asyncpg.CannotConnectNowError):
+            if attempt == 29:
+                raise
+            await asyncio.sleep(0.5)
+    try:
+        await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    except asyncpg.UniqueViolationError:
+        pass  # another instance created it at the same moment
+    finally:
+        await conn.close()
+    pool = await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, init=_init,
+        server_settings={"search_path": schema, "application_name": f"tocsin-{schema}"})
+    try:
+        yield pool
+    finally:
+        try:
+            await asyncio.wait_for(pool.close(), timeout=10)
+        except (Exception, asyncio.CancelledError):
+            pool.terminate()
+            raise
+
+
+@asynccontextmanager
+async def transaction(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+    """A connection inside a transaction; lost serialisation races become a retryable error."""
+    async with pool.acquire() as conn:
+        try:
+            async with conn.transaction():
+                yield conn
+        except (asyncpg.SerializationError, asyncpg.DeadlockDetectedError) as exc:
+            raise errors.ThrottlingError(f"concurrent change, try again: {exc}") from None
+
+
+def _check_identifier(name: str) -> None:
+    if not name or not all(c.isalnum() or c == "_" for c in name) or name[0].isdigit():
+        raise ValueError(f"invalid schema name {name!r}")

@@ -1,0 +1,77 @@
+"""One lifespan per service: start, serve until SIGINT/SIGTERM, stop in order, exit 0.
+
+A service's ``app.lifespan(settings)`` opens its resources and yields its workers
+(coroutine functions taking the stop event). On a signal, the runner sets the stop event:
+workers stop taking work and finish what is in flight; whatever is still running after
+the grace period is cancelled; then the lifespan closes the bus (drain) and the pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import TypeVar
+
+from tocsin.shared import config
+from tocsin.shared.logging import configure, get_logger
+
+__all__ = ["Lifespan", "Worker", "run", "serve"]
+
+log = get_logger(__name__)
+
+Worker = Callable[[asyncio.Event], Awaitable[None]]
+"""A long-running task of a service; returns once the event is set and its work is done."""
+
+S = TypeVar("S", bound=config.BaseSettings)
+Lifespan = Callable[[S], AbstractAsyncContextManager[Sequence[Worker]]]
+
+
+async def serve(workers: Sequence[Worker], stop: asyncio.Event, *, grace: float) -> None:
+    """Run ``workers`` until ``stop`` is set, allowing them ``grace`` seconds to finish.
+
+    A worker that fails cancels the others and the error propagates.
+    """
+    async with asyncio.TaskGroup() as tg:
+        tasks = [tg.create_task(w(stop)) for w in workers]
+        stopper = tg.create_task(stop.wait())
+        await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
+        stop.set()
+        log.info("shutdown.begin", grace=grace)
+        _, pending = await asyncio.wait(tasks, timeout=grace)
+        for task in pending:
+            task.cancel()
+
+
+async def _main(lifespan: Lifespan[S], settings: S, stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with lifespan(settings) as workers:
+        await serve(workers, stop, grace=settings.shutdown_grace)
+    log.info("shutdown.done")
+
+
+def run(lifespan: Lifespan[S], settings_cls: type[S], *, service: str) -> None:
+    """The body of a service's ``main()``: read settings, configure logging, serve."""
+    try:
+        settings = config.load(settings_cls)
+    except config.ConfigError as exc:
+        print(f"tocsin-{service}: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    configure(level=settings.log_level, json=settings.log_json, service=service)
+    try:
+        asyncio.run(_main(lifespan, settings, asyncio.Event()))
+    except KeyboardInterrupt:
+        pass
+
+
+async def run_in_process(lifespan: Lifespan[S], settings: S,
+                         stop: asyncio.Event) -> None:
+    """Run a service inside the current event loop until ``stop`` is set (tests, benches)."""
+    async with lifespan(settings) as workers:
+        await serve(workers, stop, grace=settings.shutdown_grace)
+
+
