@@ -68,10 +68,3 @@ def run(lifespan: Lifespan[S], settings_cls: type[S], *, service: str) -> None:
         pass
 
 
-async def run_in_process(lifespan: Lifespan[S], settings: S,
-                         stop: asyncio.Event) -> None:
-    """Run a service inside the current event loop until ``stop`` is set (tests, benches)."""
-    async with lifespan(settings) as workers:
-        await serve(workers, stop, grace=settings.shutdown_grace)
-
-

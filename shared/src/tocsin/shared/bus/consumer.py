@@ -67,7 +67,7 @@ async def consume(bus: Bus, consumer: Consumer, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 msgs = await psub.fetch(batch=consumer.batch, timeout=1.0)
-            except (nats.errors.TimeoutError, asyncio.TimeoutError):
+            except (TimeoutError, nats.errors.TimeoutError):
                 continue
             except nats.errors.ConnectionClosedError:
                 return

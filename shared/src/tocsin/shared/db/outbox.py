@@ -96,11 +96,11 @@ class OutboxRelay:
         return len(rows)
 
 
-async def _wait(stop: asyncio.Event, timeout: float, *events: asyncio.Event) -> bool:
-    """Wait for ``stop``, any of ``events`` or ``timeout``; True if ``stop`` is set."""
+async def _wait(stop: asyncio.Event, seconds: float, *events: asyncio.Event) -> bool:
+    """Wait for ``stop``, any of ``events`` or ``seconds``; True if ``stop`` is set."""
     waiters = [asyncio.ensure_future(e.wait()) for e in (stop, *events)]
     try:
-        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
     finally:
         for w in waiters:
             w.cancel()

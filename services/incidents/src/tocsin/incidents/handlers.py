@@ -1,0 +1,385 @@
+"""The incidents service's use cases: one method per operation of the API.
+
+Each mutating operation runs in one transaction that holds its state change, its event in
+the outbox and, when the caller sent one, its client token with the result, so a retried
+call returns the first result and never repeats the change.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from tocsin.incidents import domain
+from tocsin.incidents.domain import Arns, IncidentRecord
+from tocsin.incidents.events import Events
+from tocsin.incidents.store import IncidentQuery, Store, fingerprint
+from tocsin.shared import codec
+from tocsin.shared.bus import RpcRequest
+from tocsin.shared.clock import Clock
+from tocsin.shared.contracts import incidents as c
+from tocsin.shared.db import transaction
+from tocsin.shared.errors import ConflictError, NotFoundError, ValidationError
+
+__all__ = ["Handlers"]
+
+JSON = dict[str, Any]
+
+
+class Handlers:
+    """Operations of the incidents API over one schema."""
+
+    def __init__(self, pool: asyncpg.Pool, *, clock: Clock, region: str, account: str) -> None:
+        self._pool = pool
+        self._clock = clock
+        self._region = region
+        self._account = account
+        self._arns = Arns(account)
+        self._events = Events(region)
+        self._store = Store()
+
+    def _by(self, req: RpcRequest) -> str:
+        """The caller, or the account itself for Tocsin's own calls."""
+        return req.principal or f"arn:tocsin:iam::{self._account}:root"
+
+    async def _once(self, req: RpcRequest, token: str | None,
+                    body: Callable[[asyncpg.Connection], Awaitable[JSON]]) -> JSON:
+        """Run ``body`` in a transaction, at most once per client token."""
+        async with transaction(self._pool) as conn:
+            if token:
+                mine = fingerprint(req.data)
+                claimed, first, result = await self._store.claim_token(
+                    conn, operation=req.operation, principal=self._by(req), token=token,
+                    fingerprint=mine)
+                if not claimed:
+                    if first != mine:
+                        raise ConflictError(
+                            f"clientToken {token!r} was already used for a {req.operation} "
+                            "call with different parameters")
+                    return result or {}
+            result = await body(conn)
+            if token:
+                await self._store.settle_token(conn, operation=req.operation,
+                                               principal=self._by(req), token=token,
+                                               result=result)
+            return result
+
+    async def _replication_set(self, conn: asyncpg.Connection) -> domain.ReplicationSet:
+        rs = await self._store.replication_set(conn)
+        if rs is None:
+            raise ValidationError(
+                "A replication set is required: create one with CreateReplicationSet "
+                "before using Incident Manager")
+        return rs
+
+    # --- replication set ----------------------------------------------------------------
+
+    async def create_replication_set(self, req: RpcRequest) -> JSON:
+        cmd: c.CreateReplicationSet = req.decode(c.CreateReplicationSet)
+
+        async def body(conn: asyncpg.Connection) -> JSON:
+            now = self._clock.now()
+            rs = domain.new_replication_set(cmd, arn=self._arns.replication_set(),
+                                            home_region=self._region, by=self._by(req), now=now)
+            if not await self._store.insert_replication_set(conn, rs):
+                existing = await self._store.replication_set(conn)
+                raise ConflictError("A replication set already exists in this account",
+                                    resource_type="REPLICATION_SET",
+                                    resource_id=existing.arn if existing else None)
+            await self._store.tag(conn, rs.arn, cmd.tags or {})
+            await self._events.emit(conn, "ReplicationSetCreated", rs.output(), now=now)
+            return {"arn": rs.arn}
+
+        return await self._once(req, cmd.client_token, body)
+
+    async def _the_set(self, conn: asyncpg.Connection, arn: str, *,
+                       lock: bool = False) -> domain.ReplicationSet:
+        rs = await self._store.replication_set(conn, lock=lock)
+        if rs is None or rs.arn != arn:
+            raise NotFoundError(f"Replication set {arn} does not exist",
+                                resource_type="REPLICATION_SET", resource_id=arn)
+        return rs
+
+    async def get_replication_set(self, req: RpcRequest) -> JSON:
+        cmd: c.GetArn = req.decode(c.GetArn)
+        async with self._pool.acquire() as conn:
+            rs = await self._the_set(conn, cmd.arn)
+        return {"replicationSet": rs.output()}
+
+    async def list_replication_sets(self, req: RpcRequest) -> JSON:
+        req.decode(c.ListPage)
+        async with self._pool.acquire() as conn:
+            rs = await self._store.replication_set(conn)
+        return {"replicationSetArns": [rs.arn] if rs else []}
+
+    async def update_replication_set(self, req: RpcRequest) -> JSON:
+        cmd: c.UpdateReplicationSet = req.decode(c.UpdateReplicationSet)
+        if len(cmd.actions) != 1:
+            raise ValidationError("actions must contain exactly one action")
+        action = cmd.actions[0]
+
+        async def body(conn: asyncpg.Connection) -> JSON:
+            now = self._clock.now()
+            rs = await self._the_set(conn, cmd.arn, lock=True)
+            if action.add_region_action is not None:
+                name = action.add_region_action.region_name
+                if name in rs.region_map:
+                    raise ConflictError(f"Region {name} is already in the replication set",
+                                        resource_type="REPLICATION_SET", resource_id=rs.arn)
+                domain._only_home_region([*rs.region_map, name], self._region)
+            if action.delete_region_action is not None:
+                updated = domain.remove_region(rs, action.delete_region_action.region_name,
+                                               by=self._by(req), now=now)
+                if updated is None:
+                    await self._delete_set(conn, rs, now=now)
+                    return {}
+                await self._store.save_replication_set(conn, updated)
+                await self._events.emit(conn, "ReplicationSetUpdated", updated.output(),
+                                        now=now)
+            return {}
+
+        return await self._once(req, cmd.client_token, body)
+
+    async def update_deletion_protection(self, req: RpcRequest) -> JSON:
+        cmd: c.UpdateDeletionProtection = req.decode(c.UpdateDeletionProtection)
+
+        async def body(conn: asyncpg.Connection) -> JSON:
+            now = self._clock.now()
+            rs = await self._the_set(conn, cmd.arn, lock=True)
+            if rs.deletion_protected != cmd.deletion_protected:
+                rs = msgspec.structs.replace(rs, deletion_protected=cmd.deletion_protected,
+                                             last_modified_by=self._by(req),
+                                             last_modified_time=now.timestamp())
+                await self._store.save_replication_set(conn, rs)
+                await self._events.emit(conn, "ReplicationSetUpdated", rs.output(), now=now)
+            return {}
+
+        return await self._once(req, cmd.client_token, body)
+
+    async def delete_replication_set(self, req: RpcRequest) -> JSON:
+        cmd: c.DeleteReplicationSet = req.decode(c.DeleteReplicationSet)
+        async with transaction(self._pool) as conn:
+            rs = await self._the_set(conn, cmd.arn, lock=True)
+            domain.check_deletable(rs)
+            await self._delete_set(conn, rs, now=self._clock.now())
+        return {}
+
+    async def _delete_set(self, conn: asyncpg.Connection, rs: domain.ReplicationSet, *,
+                          now: Any) -> None:
+        await self._store.delete_everything(conn)
+        await self._events.emit(conn, "ReplicationSetDeleted", {"arn": rs.arn}, now=now)
+
+    # --- response plans -----------------------------------------------------------------
+
+    def _plan_name(self, arn: str) -> str:
+        name = self._arns.plan_name(arn)
+        if name is None:
+            raise NotFoundError(f"Response plan {arn} does not exist",
+                                resource_type="RESPONSE_PLAN", resource_id=arn)
+        return name
+
+    async def _plan(self, conn: asyncpg.Connection, arn: str, *,
+                    lock: bool = False) -> domain.ResponsePlan:
+        plan = await self._store.plan(conn, self._plan_name(arn), lock=lock)
+        if plan is None:
+            raise NotFoundError(f"Response plan {arn} does not exist",
+                                resource_type="RESPONSE_PLAN", resource_id=arn)
+        return plan
+
+    async def create_response_plan(self, req: RpcRequest) -> JSON:
+        cmd: c.CreateResponsePlan = req.decode(c.CreateResponsePlan)
+
+        async def body(conn: asyncpg.Connection) -> JSON:
+            await self._replication_set(conn)
+            plan = domain.new_response_plan(cmd, arn=self._arns.response_plan(cmd.name))
+            if not await self._store.insert_plan(conn, plan):
+                raise ConflictError(f"A response plan named {cmd.name} already exists",
+                                    resource_type="RESPONSE_PLAN", resource_id=plan.arn)
+            await self._store.tag(conn, plan.arn, cmd.tags or {})
+            await self._events.emit(conn, "ResponsePlanCreated", msgspec.to_builtins(plan),
+                                    now=self._clock.now())
+            return {"arn": plan.arn}
+
+        return await self._once(req, cmd.client_token, body)
+
+    async def get_response_plan(self, req: RpcRequest) -> JSON:
+        cmd: c.GetArn = req.decode(c.GetArn)
+        async with self._pool.acquire() as conn:
+            await self._replication_set(conn)
+            plan = await self._plan(conn, cmd.arn)
+        out: JSON = msgspec.to_builtins(plan)
+        return out
+
+    async def list_response_plans(self, req: RpcRequest) -> JSON:
+        cmd: c.ListPage = req.decode(c.ListPage)
+        limit = cmd.max_results or 100
+        after = _read_token(cmd.next_token, str) if cmd.next_token else None
+        async with self._pool.acquire() as conn:
+            await self._replication_set(conn)
+            plans = await self._store.plans(conn, after=after, limit=limit + 1)
+        out: JSON = {"responsePlanSummaries": [p.summary() for p in plans[:limit]]}
+        if len(plans) > limit:
+            out["nextToken"] = _make_token(plans[limit - 1].name)
+        return out
+
+    async def update_response_plan(self, req: RpcRequest) -> JSON:
+        cmd: c.UpdateResponsePlan = req.decode(c.UpdateResponsePlan)
+
+        async def body(conn: asyncpg.Connection) -> JSON:
+            await self._replication_set(conn)
+            plan = await self._plan(conn, cmd.arn, lock=True)
+            updated = domain.apply_plan_update(plan, cmd)
+            if updated != plan:
+                await self._store.save_plan(conn, updated)
+                await self._events.emit(conn, "ResponsePlanUpdated",
+                                        msgspec.to_builtins(updated), now=self._clock.now())
+            return {}
+
+        return await self._once(req, cmd.client_token, body)
+
+    async def delete_response_plan(self, req: RpcRequest) -> JSON:
+        cmd: c.DeleteArn = req.decode(c.DeleteArn)
+        name = self._arns.plan_name(cmd.arn)
+        async with transaction(self._pool) as conn:
+            await self._replication_set(conn)
+            # Deleting a plan that is not there is a quiet success: the call is idempotent.
+            if name and await self._store.delete_plan(conn, name):
+                await self._store.untag_all(conn, cmd.arn)
+                await self._events.emit(conn, "ResponsePlanDeleted", {"arn": cmd.arn},
+                                        now=self._clock.now())
+        return {}
+
+    # --- incident records ---------------------------------------------------------------
+
+    async def start_incident(self, req: RpcRequest) -> JSON:
+        cmd: c.StartIncident = req.decode(c.StartIncident)
+
+        async def body(conn: asyncpg.Connection) -> JSON:
+            await self._replication_set(conn)
+            plan = await self._plan(conn, cmd.response_plan_arn)
+            now = self._clock.now()
+            record = domain.new_incident(plan, cmd, arn=self._arns.incident_record(plan.name),
+                                         by=self._by(req), now=now)
+            existing = await self._store.insert_incident(conn, record)
+            if existing is not None:
+                return {"incidentRecordArn": existing}
+            await self._store.tag(conn, record.arn, plan.incident_template.incident_tags or {})
+            await self._events.emit(conn, "IncidentRecordCreated", msgspec.to_builtins(record),
+                                    now=now, incident_arn=record.arn)
+            return {"incidentRecordArn": record.arn}
+
+        return await self._once(req, cmd.client_token, body)
+
+    async def _incident(self, conn: asyncpg.Connection, arn: str, *,
+                        lock: bool = False) -> IncidentRecord:
+        record = await self._store.incident(conn, arn, lock=lock)
+        if record is None:
+            raise NotFoundError(f"Incident record {arn} does not exist",
+                                resource_type="INCIDENT_RECORD", resource_id=arn)
+        return record
+
+    async def get_incident_record(self, req: RpcRequest) -> JSON:
+        cmd: c.GetArn = req.decode(c.GetArn)
+        async with self._pool.acquire() as conn:
+            await self._replication_set(conn)
+            record = await self._incident(conn, cmd.arn)
+        return {"incidentRecord": msgspec.to_builtins(record)}
+
+    async def list_incident_records(self, req: RpcRequest) -> JSON:
+        cmd: c.ListIncidentRecords = req.decode(c.ListIncidentRecords)
+        limit = cmd.max_results or 100
+        query = _incident_query(cmd.filters or [], limit=limit + 1)
+        if cmd.next_token:
+            when, arn = _read_token(cmd.next_token, tuple[float, str])
+            query = msgspec.structs.replace(query, after=(when, arn))
+        async with self._pool.acquire() as conn:
+            await self._replication_set(conn)
+            records = await self._store.incidents(conn, query)
+        out: JSON = {"incidentRecordSummaries": [r.summary_output() for r in records[:limit]]}
+        if len(records) > limit:
+            last = records[limit - 1]
+            out["nextToken"] = _make_token((last.creation_time, last.arn))
+        return out
+
+    async def update_incident_record(self, req: RpcRequest) -> JSON:
+        cmd: c.UpdateIncidentRecord = req.decode(c.UpdateIncidentRecord)
+
+        async def body(conn: asyncpg.Connection) -> JSON:
+            await self._replication_set(conn)
+            record = await self._incident(conn, cmd.arn, lock=True)
+            now = self._clock.now()
+            updated, modified = domain.apply_record_update(record, cmd, by=self._by(req),
+                                                           now=now)
+            if not modified:
+                return {}
+            try:
+                async with conn.transaction():
+                    await self._store.save_incident(conn, updated)
+            except asyncpg.UniqueViolationError:
+                raise domain.conflict_open_duplicate(updated) from None
+            resolved = record.status != "RESOLVED" and updated.status == "RESOLVED"
+            await self._events.emit(
+                conn, "IncidentRecordResolved" if resolved else "IncidentRecordUpdated",
+                {"incidentRecord": msgspec.to_builtins(updated), "modifiedAttributes": modified,
+                 "modifiedBy": self._by(req)},
+                now=now, incident_arn=record.arn)
+            return {}
+
+        return await self._once(req, cmd.client_token, body)
+
+    async def delete_incident_record(self, req: RpcRequest) -> JSON:
+        cmd: c.DeleteArn = req.decode(c.DeleteArn)
+        async with transaction(self._pool) as conn:
+            await self._replication_set(conn)
+            if await self._store.delete_incident(conn, cmd.arn):
+                await self._store.untag_all(conn, cmd.arn)
+                await self._events.emit(conn, "IncidentRecordDeleted", {"arn": cmd.arn},
+                                        now=self._clock.now(), incident_arn=cmd.arn)
+        return {}
+
+
+_FILTER_KEYS = ("creationTime", "impact", "status", "createdBy")
+
+
+def _incident_query(filters: list[c.Filter], *, limit: int) -> IncidentQuery:
+    """The ``ListIncidentRecords`` filters as a query: filters ANDed, values ORed."""
+    fields: dict[str, Any] = {}
+    for f in filters:
+        cond = f.condition
+        equals = cond.equals or {}
+        if f.key == "creationTime":
+            if cond.before is None and cond.after is None:
+                raise ValidationError("filter creationTime takes a before or after condition")
+            if cond.before is not None:
+                fields["created_before"] = cond.before
+            if cond.after is not None:
+                fields["created_after"] = cond.after
+        elif f.key == "impact":
+            values = equals.get("integerValues")
+            if not values:
+                raise ValidationError("filter impact takes equals.integerValues")
+            fields["impacts"] = [int(v) for v in values]
+        elif f.key in ("status", "createdBy"):
+            values = equals.get("stringValues")
+            if not values:
+                raise ValidationError(f"filter {f.key} takes equals.stringValues")
+            fields["statuses" if f.key == "status" else "created_by"] = [str(v) for v in values]
+        else:
+            raise ValidationError(f"filter key {f.key!r} is not one of "
+                                  f"{', '.join(_FILTER_KEYS)}")
+    return IncidentQuery(limit=limit, **fields)
+
+
+def _make_token(position: Any) -> str:
+    return base64.urlsafe_b64encode(codec.encode(position)).decode().rstrip("=")
+
+
+def _read_token(token: str, tp: Any) -> Any:
+    try:
+        return codec.decode(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)), tp)
+    except (ValueError, msgspec.DecodeError):
+        raise ValidationError("nextToken is not a token this operation returned") from None

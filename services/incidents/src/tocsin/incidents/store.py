@@ -1,0 +1,215 @@
+"""SQL for the incidents schema. Every function runs on the caller's connection, so a
+handler composes them in one transaction with the outbox row of the change."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from tocsin.incidents.domain import IncidentRecord, ReplicationSet, ResponsePlan
+from tocsin.shared import codec
+
+__all__ = ["IncidentQuery", "Store", "fingerprint"]
+
+JSON = dict[str, Any]
+
+
+def _ts(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+class IncidentQuery(msgspec.Struct, kw_only=True, frozen=True):
+    """What ``ListIncidentRecords`` filters on; every given member must match."""
+
+    created_before: float | None = None
+    created_after: float | None = None
+    impacts: list[int] | None = None
+    statuses: list[str] | None = None
+    created_by: list[str] | None = None
+    after: tuple[float, str] | None = None
+    """Keyset position: (creation time, ARN) of the last record of the previous page."""
+    limit: int = 100
+
+
+class Store:
+    """The incidents service's tables."""
+
+    # --- replication set ----------------------------------------------------------------
+
+    @staticmethod
+    async def replication_set(conn: asyncpg.Connection, *, lock: bool = False
+                              ) -> ReplicationSet | None:
+        doc = await conn.fetchval(
+            "SELECT doc FROM replication_set" + (" FOR UPDATE" if lock else ""))
+        return msgspec.convert(doc, ReplicationSet) if doc else None
+
+    @staticmethod
+    async def insert_replication_set(conn: asyncpg.Connection, rs: ReplicationSet) -> bool:
+        """False when a replication set exists already."""
+        done = await conn.fetchval(
+            "INSERT INTO replication_set (arn, doc) VALUES ($1, $2)"
+            " ON CONFLICT DO NOTHING RETURNING true", rs.arn, msgspec.to_builtins(rs))
+        return bool(done)
+
+    @staticmethod
+    async def save_replication_set(conn: asyncpg.Connection, rs: ReplicationSet) -> None:
+        await conn.execute("UPDATE replication_set SET doc = $2 WHERE arn = $1",
+                           rs.arn, msgspec.to_builtins(rs))
+
+    @staticmethod
+    async def delete_everything(conn: asyncpg.Connection) -> None:
+        """Deleting the replication set deletes all of the account's incident data."""
+        await conn.execute("TRUNCATE replication_set, response_plan, incident_record, tag")
+
+    # --- response plans -----------------------------------------------------------------
+
+    @staticmethod
+    async def insert_plan(conn: asyncpg.Connection, plan: ResponsePlan) -> bool:
+        """False when a plan of that name exists."""
+        done = await conn.fetchval(
+            "INSERT INTO response_plan (name, arn, doc) VALUES ($1, $2, $3)"
+            " ON CONFLICT DO NOTHING RETURNING true",
+            plan.name, plan.arn, msgspec.to_builtins(plan))
+        return bool(done)
+
+    @staticmethod
+    async def plan(conn: asyncpg.Connection, name: str, *, lock: bool = False
+                   ) -> ResponsePlan | None:
+        doc = await conn.fetchval(
+            "SELECT doc FROM response_plan WHERE name = $1" + (" FOR UPDATE" if lock else ""),
+            name)
+        return msgspec.convert(doc, ResponsePlan) if doc else None
+
+    @staticmethod
+    async def save_plan(conn: asyncpg.Connection, plan: ResponsePlan) -> None:
+        await conn.execute("UPDATE response_plan SET doc = $2 WHERE name = $1",
+                           plan.name, msgspec.to_builtins(plan))
+
+    @staticmethod
+    async def delete_plan(conn: asyncpg.Connection, name: str) -> bool:
+        return bool(await conn.fetchval(
+            "DELETE FROM response_plan WHERE name = $1 RETURNING true", name))
+
+    @staticmethod
+    async def plans(conn: asyncpg.Connection, *, after: str | None,
+                    limit: int) -> list[ResponsePlan]:
+        rows = await conn.fetch(
+            "SELECT doc FROM response_plan WHERE $1::text IS NULL OR name > $1"
+            " ORDER BY name LIMIT $2", after, limit)
+        return [msgspec.convert(r["doc"], ResponsePlan) for r in rows]
+
+    # --- incident records ---------------------------------------------------------------
+
+    @staticmethod
+    async def insert_incident(conn: asyncpg.Connection, record: IncidentRecord) -> str | None:
+        """Insert an OPEN incident unless an open one has its plan and dedupe string.
+
+        Returns None when inserted, else the ARN of the open incident it duplicates.
+        """
+        inserted = await conn.fetchval(
+            "INSERT INTO incident_record (arn, plan_name, status, impact, created_by,"
+            " creation_time, dedupe_string, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            " ON CONFLICT (plan_name, dedupe_string) WHERE status = 'OPEN' DO NOTHING"
+            " RETURNING true",
+            record.arn, record.plan_name, record.status, record.impact,
+            record.incident_record_source.created_by, _ts(record.creation_time),
+            record.dedupe_string, msgspec.to_builtins(record))
+        if inserted:
+            return None
+        existing: str | None = await conn.fetchval(
+            "SELECT arn FROM incident_record WHERE plan_name = $1 AND dedupe_string = $2"
+            " AND status = 'OPEN'", record.plan_name, record.dedupe_string)
+        return existing
+
+    @staticmethod
+    async def incident(conn: asyncpg.Connection, arn: str, *, lock: bool = False
+                       ) -> IncidentRecord | None:
+        doc = await conn.fetchval(
+            "SELECT doc FROM incident_record WHERE arn = $1" + (" FOR UPDATE" if lock else ""),
+            arn)
+        return msgspec.convert(doc, IncidentRecord) if doc else None
+
+    @staticmethod
+    async def save_incident(conn: asyncpg.Connection, record: IncidentRecord) -> None:
+        await conn.execute(
+            "UPDATE incident_record SET status = $2, impact = $3, doc = $4 WHERE arn = $1",
+            record.arn, record.status, record.impact, msgspec.to_builtins(record))
+
+    @staticmethod
+    async def delete_incident(conn: asyncpg.Connection, arn: str) -> bool:
+        return bool(await conn.fetchval(
+            "DELETE FROM incident_record WHERE arn = $1 RETURNING true", arn))
+
+    @staticmethod
+    async def incidents(conn: asyncpg.Connection, q: IncidentQuery) -> list[IncidentRecord]:
+        """Newest first, after the keyset position ``q.after``."""
+        after_time, after_arn = (_ts(q.after[0]), q.after[1]) if q.after else (None, None)
+        rows = await conn.fetch(
+            "SELECT doc FROM incident_record"
+            " WHERE ($1::timestamptz IS NULL OR creation_time < $1)"
+            "   AND ($2::timestamptz IS NULL OR creation_time > $2)"
+            "   AND ($3::int[] IS NULL OR impact = ANY($3))"
+            "   AND ($4::text[] IS NULL OR status = ANY($4))"
+            "   AND ($5::text[] IS NULL OR created_by = ANY($5))"
+            "   AND ($6::timestamptz IS NULL OR (creation_time, arn) < ($6, $7::text))"
+            " ORDER BY creation_time DESC, arn DESC LIMIT $8",
+            _ts(q.created_before) if q.created_before is not None else None,
+            _ts(q.created_after) if q.created_after is not None else None,
+            q.impacts, q.statuses, q.created_by, after_time, after_arn, q.limit)
+        return [msgspec.convert(r["doc"], IncidentRecord) for r in rows]
+
+    # --- tags ---------------------------------------------------------------------------
+
+    @staticmethod
+    async def tag(conn: asyncpg.Connection, arn: str, tags: dict[str, str]) -> None:
+        if tags:
+            await conn.executemany(
+                "INSERT INTO tag (resource_arn, key, value) VALUES ($1, $2, $3)"
+                " ON CONFLICT (resource_arn, key) DO UPDATE SET value = excluded.value",
+                [(arn, k, v) for k, v in tags.items()])
+
+    @staticmethod
+    async def untag_all(conn: asyncpg.Connection, arn: str) -> None:
+        await conn.execute("DELETE FROM tag WHERE resource_arn = $1", arn)
+
+    # --- client tokens ------------------------------------------------------------------
+
+    @staticmethod
+    async def claim_token(conn: asyncpg.Connection, *, operation: str, principal: str,
+                          token: str, fingerprint: str) -> tuple[bool, str, JSON | None]:
+        """Claim a client token in the current transaction.
+
+        Returns (claimed, fingerprint, result): claimed is True for the first use; for a
+        replay, the first call's fingerprint and result. A concurrent first use blocks
+        this call until it commits.
+        """
+        claimed = await conn.fetchval(
+            "INSERT INTO client_token (operation, principal, token, fingerprint)"
+            " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true",
+            operation, principal, token, fingerprint)
+        if claimed:
+            return True, fingerprint, None
+        row = await conn.fetchrow(
+            "SELECT fingerprint, result FROM client_token"
+            " WHERE operation = $1 AND principal = $2 AND token = $3",
+            operation, principal, token)
+        return False, row["fingerprint"], row["result"]
+
+    @staticmethod
+    async def settle_token(conn: asyncpg.Connection, *, operation: str, principal: str,
+                           token: str, result: JSON) -> None:
+        await conn.execute(
+            "UPDATE client_token SET result = $4"
+            " WHERE operation = $1 AND principal = $2 AND token = $3",
+            operation, principal, token, result)
+
+
+def fingerprint(params: bytes) -> str:
+    """A stable digest of a request's parameters (without its client token)."""
+    doc = codec.decode(params or b"{}", dict[str, Any])
+    doc.pop("clientToken", None)
+    return hashlib.sha256(msgspec.json.encode(doc, order="sorted")).hexdigest()

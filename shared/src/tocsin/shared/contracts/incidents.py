@@ -1,0 +1,181 @@
+"""Requests the incidents service answers on ``tocsin.rpc.incidents.<Operation>``.
+
+Each request is the AWS ``ssm-incidents`` input shape of the operation of the same name
+(camelCase members; timestamps as epoch seconds). The gateway has already checked the
+shapes against botocore's model; these Structs type the members the service reads, and
+nested structures that the service stores as given (chat channels, actions,
+integrations) stay plain JSON objects.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+__all__ = [
+    "CreateReplicationSet",
+    "CreateResponsePlan",
+    "DeleteArn",
+    "DeleteReplicationSet",
+    "Filter",
+    "GetArn",
+    "IncidentTemplate",
+    "ListIncidentRecords",
+    "ListPage",
+    "StartIncident",
+    "TriggerDetails",
+    "UpdateDeletionProtection",
+    "UpdateIncidentRecord",
+    "UpdateReplicationSet",
+    "UpdateResponsePlan",
+]
+
+JSON = dict[str, Any]
+
+
+class _In(msgspec.Struct, rename="camel", kw_only=True, frozen=True):
+    """An operation's input: camelCase on the wire, unknown members ignored."""
+
+
+class GetArn(_In):
+    arn: str
+
+
+class DeleteArn(_In):
+    arn: str
+
+
+class ListPage(_In):
+    max_results: int | None = None
+    next_token: str | None = None
+
+
+# --- replication set -------------------------------------------------------------------
+
+
+class RegionMapInputValue(_In):
+    sse_kms_key_id: str | None = None
+
+
+class CreateReplicationSet(_In):
+    regions: dict[str, RegionMapInputValue]
+    client_token: str | None = None
+    tags: dict[str, str] | None = None
+
+
+class DeleteReplicationSet(_In):
+    arn: str
+
+
+class AddRegionAction(_In):
+    region_name: str
+    sse_kms_key_id: str | None = None
+
+
+class DeleteRegionAction(_In):
+    region_name: str
+
+
+class UpdateReplicationSetAction(_In):
+    add_region_action: AddRegionAction | None = None
+    delete_region_action: DeleteRegionAction | None = None
+
+
+class UpdateReplicationSet(_In):
+    arn: str
+    actions: list[UpdateReplicationSetAction]
+    client_token: str | None = None
+
+
+class UpdateDeletionProtection(_In):
+    arn: str
+    deletion_protected: bool
+    client_token: str | None = None
+
+
+# --- response plans --------------------------------------------------------------------
+
+
+class IncidentTemplate(_In):
+    title: str
+    impact: int
+    summary: str | None = None
+    dedupe_string: str | None = None
+    incident_tags: dict[str, str] | None = None
+    notification_targets: list[JSON] | None = None
+
+
+class CreateResponsePlan(_In):
+    name: str
+    incident_template: IncidentTemplate
+    display_name: str | None = None
+    chat_channel: JSON | None = None
+    engagements: list[str] | None = None
+    actions: list[JSON] | None = None
+    integrations: list[JSON] | None = None
+    tags: dict[str, str] | None = None
+    client_token: str | None = None
+
+
+class UpdateResponsePlan(_In):
+    arn: str
+    client_token: str | None = None
+    display_name: str | None = None
+    incident_template_title: str | None = None
+    incident_template_impact: int | None = None
+    incident_template_summary: str | None = None
+    incident_template_dedupe_string: str | None = None
+    incident_template_notification_targets: list[JSON] | None = None
+    incident_template_tags: dict[str, str] | None = None
+    chat_channel: JSON | None = None
+    engagements: list[str] | None = None
+    actions: list[JSON] | None = None
+    integrations: list[JSON] | None = None
+
+
+# --- incident records ------------------------------------------------------------------
+
+
+class TriggerDetails(_In):
+    source: str
+    timestamp: float
+    trigger_arn: str | None = None
+    raw_data: str | None = None
+
+
+class StartIncident(_In):
+    response_plan_arn: str
+    title: str | None = None
+    impact: int | None = None
+    trigger_details: TriggerDetails | None = None
+    related_items: list[JSON] | None = None
+    client_token: str | None = None
+
+
+class UpdateIncidentRecord(_In):
+    arn: str
+    client_token: str | None = None
+    title: str | None = None
+    summary: str | None = None
+    impact: int | None = None
+    status: str | None = None
+    chat_channel: JSON | None = None
+    notification_targets: list[JSON] | None = None
+
+
+class Condition(_In):
+    before: float | None = None
+    after: float | None = None
+    equals: JSON | None = None
+
+
+class Filter(_In):
+    key: str
+    condition: Condition
+
+
+class ListIncidentRecords(_In):
+    filters: list[Filter] | None = None
+    max_results: int | None = None
+    next_token: str | None = None

@@ -1,0 +1,45 @@
+"""Helpers for testing Tocsin services against real servers, shipped with the runtime."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from tocsin.shared.config import BaseSettings
+from tocsin.shared.runner import Lifespan, Worker, serve
+
+__all__ = ["running", "wait_for"]
+
+S = TypeVar("S", bound=BaseSettings)
+T = TypeVar("T")
+
+
+async def wait_for(predicate: Callable[[], Any | Awaitable[Any]], *, timeout: float = 10.0,
+                   interval: float = 0.05) -> Any:
+    """Poll ``predicate`` until it returns something truthy; fail after ``timeout`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = predicate()
+        if asyncio.iscoroutine(value) or isinstance(value, asyncio.Future):
+            value = await value
+        if value:
+            return value
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        await asyncio.sleep(interval)
+
+
+@contextlib.asynccontextmanager
+async def running(lifespan: Lifespan[S], settings: S) -> AsyncIterator[Sequence[Worker]]:
+    """Run a service in this event loop for the duration of the block; yields its workers."""
+    stop = asyncio.Event()
+    async with lifespan(settings) as workers:
+        task = asyncio.create_task(serve(workers, stop, grace=settings.shutdown_grace))
+        try:
+            yield workers
+        finally:
+            stop.set()
+            await task
