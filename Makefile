@@ -1,0 +1,55 @@
+# Tocsin's everyday commands. `make run` and `make test` are all a newcomer needs.
+
+PYTHON ?= python3
+TOOLS  := .tools
+UV     := $(TOOLS)/bin/uv
+VENV   := .venv
+PY     := $(VENV)/bin/python
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: run test test-unit test-integration bench sync lint fmt typecheck proto proto-check clean
+
+run: sync  ## Start the whole system: embedded NATS and PostgreSQL unless configured, every service
+	$(PY) -m tocsin.local
+
+test: sync  ## The whole suite against real NATS JetStream and PostgreSQL
+	$(VENV)/bin/pytest
+
+test-unit: sync
+	$(VENV)/bin/pytest tests/unit
+
+test-integration: sync
+	$(VENV)/bin/pytest tests/integration tests/e2e
+
+bench: sync  ## Bounded benchmarks; prints `name: value unit` lines and writes bench/results/
+	$(PY) -m bench
+
+sync: $(UV)
+	$(UV) sync --frozen --python $(PYTHON) --quiet
+
+# uv itself lives in a small venv of its own, so `uv sync` never touches it.
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
+
+lint: sync
+	$(VENV)/bin/ruff check .
+	@test -z "$$(find shared proto services deploy -path '*/src/tocsin/__init__.py')" \
+		|| (echo "a src/tocsin/__init__.py hides the other tocsin.* packages" && exit 1)
+
+fmt: sync
+	$(VENV)/bin/ruff check --fix .
+
+typecheck: sync
+	MYPYPATH=$$(ls -d shared/src services/*/src deploy/*/src | paste -sd:) \
+		$(VENV)/bin/mypy shared/src services/*/src deploy/*/src
+
+proto: sync  ## Regenerate proto/ from botocore's models and the Python code from proto/
+	$(PY) tools/genproto.py
+
+proto-check: proto  ## Fails when the committed generated code is stale
+	git diff --exit-code -- proto
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache .mypy_cache

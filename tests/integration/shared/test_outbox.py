@@ -1,0 +1,108 @@
+"""The outbox relay against real PostgreSQL and JetStream."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+import pytest_asyncio
+
+from tocsin.shared import codec
+from tocsin.shared.bus import Bus, ensure_stream, events_stream
+from tocsin.shared.db import OutboxRelay, apply_migrations, create_pool, transaction, write_event
+from tocsin.shared.testing import wait_for
+
+
+@pytest_asyncio.fixture
+async def pool(database_url: str, isolation: dict[str, str]) -> AsyncIterator[asyncpg.Pool]:
+    async with create_pool(database_url, schema=f"{isolation['schema_prefix']}outbox") as p:
+        await apply_migrations(p)
+        yield p
+
+
+def event(region: str, n: int) -> codec.Envelope:
+    return codec.make_envelope(type="ThingHappened", service="tests", region=region,
+                               data={"n": n})
+
+
+class TestOutboxRelay:
+    async def test_publishes_committed_events_in_order(self, pool: asyncpg.Pool, bus: Bus,
+                                                       isolation: dict[str, str]) -> None:
+        """Committed events reach the stream in commit order; rolled-back ones never do."""
+        region = isolation["region"]
+        await ensure_stream(bus.js, events_stream(region))
+        relay = OutboxRelay(pool, bus, poll_interval=0.1)
+        stop = asyncio.Event()
+        task = asyncio.create_task(relay.run(stop))
+        for n in range(5):
+            async with transaction(pool) as conn:
+                await write_event(conn, event(region, n))
+        with pytest.raises(RuntimeError):
+            async with transaction(pool) as conn:
+                await write_event(conn, event(region, 99))
+                raise RuntimeError("the business change failed")
+        stream = f"EVENTS_{region.upper()}"
+
+        async def five() -> bool:
+            return (await bus.js.stream_info(stream)).state.messages == 5
+
+        await wait_for(five)
+        stop.set()
+        await task
+        sub = await bus.js.subscribe(f"events.{region}.>", ordered_consumer=True)
+        got = [codec.decode((await sub.next_msg(timeout=2)).data, codec.Envelope).data["n"]
+               for _ in range(5)]
+        await sub.unsubscribe()
+        assert got == [0, 1, 2, 3, 4]
+        assert await pool.fetchval("SELECT count(*) FROM outbox") == 0
+
+    async def test_crash_after_publish_stores_the_event_once(
+            self, pool: asyncpg.Pool, bus: Bus, isolation: dict[str, str]) -> None:
+        """A relay that dies after publishing but before deleting its rows makes the next
+        relay publish them again, and the stream keeps each event once."""
+        region = isolation["region"]
+        await ensure_stream(bus.js, events_stream(region))
+        async with transaction(pool) as conn:
+            await write_event(conn, event(region, 1))
+
+        class DiesBeforeDelete(Bus):
+            async def publish(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+                ack = await super().publish(*args, **kwargs)
+                raise ConnectionResetError("relay process died")
+                return ack
+
+        with pytest.raises(ConnectionResetError):
+            await OutboxRelay(pool, DiesBeforeDelete(bus.nc)).publish_pending()
+        assert await pool.fetchval("SELECT count(*) FROM outbox") == 1
+        assert await OutboxRelay(pool, bus).publish_pending() == 1
+        info = await bus.js.stream_info(f"EVENTS_{region.upper()}")
+        assert info.state.messages == 1
+        assert await pool.fetchval("SELECT count(*) FROM outbox") == 0
+
+    async def test_one_relay_at_a_time(self, pool: asyncpg.Pool, bus: Bus,
+                                       isolation: dict[str, str]) -> None:
+        """A second relay on the same schema stands by until the first one stops."""
+        region = isolation["region"]
+        await ensure_stream(bus.js, events_stream(region))
+        first_stop, second_stop = asyncio.Event(), asyncio.Event()
+        first = asyncio.create_task(OutboxRelay(pool, bus, poll_interval=0.1).run(first_stop))
+        await asyncio.sleep(0.3)
+        second = asyncio.create_task(
+            OutboxRelay(pool, bus, poll_interval=0.1).run(second_stop))
+        await asyncio.sleep(0.3)
+        locks = await pool.fetchval(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
+        assert locks == 1
+        first_stop.set()
+        await first
+        async with transaction(pool) as conn:
+            await write_event(conn, event(region, 7))
+
+        async def published() -> bool:
+            return (await bus.js.stream_info(f"EVENTS_{region.upper()}")).state.messages == 1
+
+        await wait_for(published)
+        second_stop.set()
+        await second
