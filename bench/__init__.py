@@ -1,0 +1,1 @@
+"""Tocsin's benchmarks (`make bench`): bounded in time, printing `name: value unit` lines."""

@@ -1,0 +1,186 @@
+"""``python -m bench``: StartIncident over gRPC against a raw grpc.aio call, and idle memory.
+
+Everything runs on this machine: NATS and PostgreSQL (the ones named by TOCSIN_NATS_URL /
+TOCSIN_DATABASE_URL, else throwaway ones), the incidents service and the gateway as their
+own processes, exactly as `make run` starts them, and the load generator here. Each load
+runs for a fixed time, so the whole run is bounded (about a minute and a half).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import grpc
+
+from tocsin.local.servers import EmbeddedServer, free_port, nats_server, postgres_server
+from tocsin.proto.incidents.v1 import incidents_pb2 as pb
+from tocsin.proto.incidents.v1 import incidents_pb2_grpc as pb_grpc
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def line(name: str, value: float, unit: str, results: dict[str, Any]) -> None:
+    results[name] = {"value": round(value, 3), "unit": unit}
+    print(f"{name}: {value:.3f} {unit}", flush=True)
+
+
+async def load(call: Any, make_request: Any, *, callers: int, seconds: float,
+               warmup: float) -> dict[str, float]:
+    """Run ``callers`` loops of ``call`` for ``warmup`` then ``seconds``; latencies in ms."""
+    latencies: list[float] = []
+    errors = 0
+    loop = asyncio.get_running_loop()
+    measure_from = loop.time() + warmup
+    until = measure_from + seconds
+
+    async def caller() -> None:
+        nonlocal errors
+        while (now := loop.time()) < until:
+            started = time.perf_counter()
+            try:
+                await call(make_request())
+            except grpc.aio.AioRpcError:
+                errors += 1
+                continue
+            if now >= measure_from:
+                latencies.append((time.perf_counter() - started) * 1000)
+
+    await asyncio.gather(*(caller() for _ in range(callers)))
+    latencies.sort()
+    n = len(latencies)
+    return {"rps": n / seconds, "p50": latencies[n // 2] if n else 0.0,
+            "p99": latencies[min(n - 1, int(n * 0.99))] if n else 0.0, "errors": errors}
+
+
+def rss_mb(pid: int) -> float:
+    for row in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if row.startswith("VmRSS:"):
+            return int(row.split()[1]) / 1024
+    return 0.0
+
+
+async def spawn(args: list[str], env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, *args, env={**os.environ, **env},
+        stdout=open(log, "wb"), stderr=asyncio.subprocess.STDOUT)  # noqa: ASYNC230
+
+
+async def wait_ready(channel: grpc.aio.Channel, deadline: float) -> None:
+    stub = pb_grpc.IncidentsStub(channel)
+    while True:
+        try:
+            await stub.ListReplicationSets(pb.ListReplicationSetsRequest(), timeout=1)
+            return
+        except grpc.aio.AioRpcError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.2)
+
+
+async def main(seconds: float, warmup: float) -> None:
+    results: dict[str, Any] = {}
+    work = Path(tempfile.mkdtemp(prefix="tocsin-bench-"))
+    servers: list[EmbeddedServer] = []
+    procs: list[asyncio.subprocess.Process] = []
+    nats_url = os.environ.get("TOCSIN_NATS_URL") or ""
+    db_url = os.environ.get("TOCSIN_DATABASE_URL") or ""
+    if not nats_url:
+        servers.append(nats_server(work / "nats", log=work / "nats.log"))
+        nats_url = servers[-1].url
+    if not db_url:
+        servers.append(postgres_server(work / "pg", log=work / "pg.log"))
+        db_url = servers[-1].url
+    try:
+        # Baseline: a bare grpc.aio unary call.
+        raw_port = free_port()
+        raw = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bench.raw_server", "--port", str(raw_port),
+            stdout=asyncio.subprocess.PIPE)
+        procs.append(raw)
+        assert raw.stdout is not None
+        await raw.stdout.readline()
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{raw_port}") as channel:
+            call = channel.unary_unary("/tocsin.incidents.v1.Incidents/StartIncident")
+            raw_request = pb.StartIncidentRequest(
+                response_plan_arn="arn:tocsin:ssm-incidents::000000000000:response-plan/bench",
+                title="bench", client_token=str(uuid.uuid4())).SerializeToString()
+            for callers in (1, 64):
+                r = await load(call, lambda: raw_request, callers=callers, seconds=seconds,
+                               warmup=warmup)
+                results[f"raw_{callers}"] = r
+                line(f"raw_grpc_unary_c{callers}_throughput", r["rps"], "req/s", results)
+                line(f"raw_grpc_unary_c{callers}_p99", r["p99"], "ms", results)
+        raw.terminate()
+        await raw.wait()
+
+        # Tocsin: the incidents service and the gateway, each its own process.
+        tag = uuid.uuid4().hex[:8]
+        grpc_port, http_port = free_port(), free_port()
+        env = {"TOCSIN_NATS_URL": nats_url, "TOCSIN_DATABASE_URL": db_url,
+               "TOCSIN_REGION": f"bench{tag}", "TOCSIN_SCHEMA_PREFIX": f"bench{tag}_",
+               "TOCSIN_GRPC_ADDR": f"127.0.0.1:{grpc_port}",
+               "TOCSIN_HTTP_ADDR": f"127.0.0.1:{http_port}",
+               "TOCSIN_ACCESS_KEYS": "BENCH:bench-secret", "TOCSIN_LOG_LEVEL": "warning",
+               "TOCSIN_LOG_JSON": "true"}
+        incidents = await spawn(["-m", "tocsin.incidents"], env, work / "incidents.log")
+        gateway = await spawn(["-m", "tocsin.gateway"], env, work / "gateway.log")
+        procs += [incidents, gateway]
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{grpc_port}") as channel:
+            await wait_ready(channel, time.monotonic() + 60)
+            await asyncio.sleep(3)  # let both processes settle before reading their memory
+            line("incidents_idle_rss", rss_mb(incidents.pid), "MB", results)
+            line("gateway_idle_rss", rss_mb(gateway.pid), "MB", results)
+            stub = pb_grpc.IncidentsStub(channel)
+            await stub.CreateReplicationSet(pb.CreateReplicationSetRequest(
+                regions={f"bench{tag}": pb.RegionMapInputValue()}))
+            plan = await stub.CreateResponsePlan(pb.CreateResponsePlanRequest(
+                name="bench", incident_template=pb.IncidentTemplate(
+                    title="Benchmark incident", impact=3)))
+
+            def start_request() -> pb.StartIncidentRequest:
+                return pb.StartIncidentRequest(response_plan_arn=plan.arn, title="bench",
+                                               client_token=str(uuid.uuid4()))
+
+            for callers in (1, 64):
+                r = await load(stub.StartIncident, start_request, callers=callers,
+                               seconds=seconds, warmup=warmup)
+                results[f"tocsin_{callers}"] = r
+                line(f"start_incident_grpc_c{callers}_throughput", r["rps"], "req/s", results)
+                line(f"start_incident_grpc_c{callers}_p50", r["p50"], "ms", results)
+                line(f"start_incident_grpc_c{callers}_p99", r["p99"], "ms", results)
+                line(f"start_incident_grpc_c{callers}_errors", r["errors"], "count", results)
+            for callers in (1, 64):
+                ratio = results[f"tocsin_{callers}"]["rps"] / max(
+                    results[f"raw_{callers}"]["rps"], 1e-9)
+                line(f"start_incident_vs_raw_c{callers}", 100 * ratio, "%", results)
+    finally:
+        for proc in procs:
+            if proc.returncode is None:
+                proc.terminate()
+                try:
+                    await asyncio.wait_for(proc.wait(), 20)
+                except TimeoutError:
+                    proc.kill()
+        for server in reversed(servers):
+            server.stop()
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"bench-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    out.write_text(json.dumps(results, indent=2))
+    print(f"results written to {out}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured time per load")
+    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured time per load")
+    a = parser.parse_args()
+    asyncio.run(main(a.seconds, a.warmup))
