@@ -85,9 +85,15 @@ def load(cls: type[S], environ: Mapping[str, str] | None = None) -> S:
             if name in fields and value != "":
                 raw[name] = value
     try:
-        return msgspec.convert(raw, cls, strict=False)
+        return msgspec.convert(raw, cls, strict=False, dec_hook=_decode)
     except msgspec.ValidationError as exc:
         raise ConfigError(_explain(str(exc))) from None
+
+
+def _decode(tp: type, value: Any) -> Any:
+    if tp is Secret and isinstance(value, str):
+        return Secret(value)
+    raise NotImplementedError(tp)
 
 
 def _explain(message: str) -> str:

@@ -1,0 +1,40 @@
+"""Settings from TOCSIN_* variables."""
+
+from __future__ import annotations
+
+import pytest
+
+from tocsin.shared.config import BaseSettings, ConfigError, Secret, load
+
+
+class Settings(BaseSettings, frozen=True, kw_only=True):
+    pool_max: int = 20
+    token: Secret = Secret("")
+
+
+class TestLoad:
+    def test_defaults_and_conversion(self) -> None:
+        """Unset variables take their defaults; set ones are converted to the field type."""
+        s = load(Settings, {"TOCSIN_POOL_MAX": "7", "TOCSIN_REGION": "eu-1", "OTHER": "x"})
+        assert (s.pool_max, s.region, s.account) == (7, "eu-1", "000000000000")
+
+    def test_bad_type_names_the_variable(self) -> None:
+        """A value of the wrong type stops start-up with the variable's name."""
+        with pytest.raises(ConfigError, match="TOCSIN_POOL_MAX"):
+            load(Settings, {"TOCSIN_POOL_MAX": "many"})
+
+    def test_bad_value_names_the_variable(self) -> None:
+        """A value the service can't run with is refused naming the variable."""
+        with pytest.raises(ConfigError, match="TOCSIN_ACCOUNT"):
+            load(Settings, {"TOCSIN_ACCOUNT": "12"})
+
+    def test_comma_separated_nats_urls(self) -> None:
+        """TOCSIN_NATS_URL may list several servers."""
+        s = load(Settings, {"TOCSIN_NATS_URL": "nats://a:4222, nats://b:4222"})
+        assert s.nats_servers == ["nats://a:4222", "nats://b:4222"]
+
+    def test_secrets_stay_out_of_repr(self) -> None:
+        """A secret's value never appears in the settings' repr, hence in a log line."""
+        s = load(Settings, {"TOCSIN_TOKEN": "hunter2"})
+        assert s.token == "hunter2"
+        assert "hunter2" not in repr(s)
