@@ -93,7 +93,7 @@ def load(cls: type[S], environ: Mapping[str, str] | None = None) -> S:
 def _decode(tp: type, value: Any) -> Any:
     if tp is Secret and isinstance(value, str):
         return Secret(value)
-    raise NotImplementedError(tp)
+    raise TypeError(f"no decoder for {tp}")
 
 
 def _explain(message: str) -> str:

@@ -69,7 +69,7 @@ def find_nats_server() -> str:
 def _drain(stream: object, lines: list[str], ready: threading.Event, marker: str,
            log: Path | None) -> None:
     # Keep reading: a server blocks once the pipe it logs to is full.
-    sink = open(log, "a") if log else None  # noqa: SIM115 - closed below
+    sink = open(log, "a") if log else None
     try:
         for raw in iter(stream.readline, b""):  # type: ignore[attr-defined]
             line = raw.decode(errors="replace")
