@@ -1,0 +1,112 @@
+"""Request/reply services over real NATS."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from tocsin.shared import codec, errors
+from tocsin.shared.bus import Bus, RpcRequest, RpcServer
+
+
+class Echo:
+    def __init__(self) -> None:
+        self.started = asyncio.Event()
+        self.release = asyncio.Event()
+        self.concurrent = 0
+        self.peak = 0
+
+    async def echo(self, req: RpcRequest) -> Any:
+        return {"got": req.decode(dict[str, Any]), "principal": req.principal}
+
+    async def slow(self, req: RpcRequest) -> Any:
+        self.concurrent += 1
+        self.peak = max(self.peak, self.concurrent)
+        self.started.set()
+        await self.release.wait()
+        self.concurrent -= 1
+        return {"done": True}
+
+    async def fails(self, req: RpcRequest) -> Any:
+        raise errors.NotFoundError("no such plan", resource_type="RESPONSE_PLAN",
+                                   resource_id="arn:p")
+
+    async def crashes(self, req: RpcRequest) -> Any:
+        raise KeyError("bug")
+
+
+def server(bus: Bus, name: str, h: Echo) -> RpcServer:
+    return RpcServer(bus, service=name, version="1.0.0", handlers={
+        "Echo": h.echo, "Slow": h.slow, "Fails": h.fails, "Crashes": h.crashes})
+
+
+class TestRpc:
+    async def test_reply_errors_and_crashes(self, bus: Bus, isolation: dict[str, str]) -> None:
+        """Replies carry the result; a raised TocsinError arrives as itself; a crash arrives
+        as an InternalError that does not leak the exception."""
+        name = isolation["region"]
+        h, stop = Echo(), asyncio.Event()
+        task = asyncio.create_task(server(bus, name, h).serve(stop))
+        await asyncio.sleep(0.2)
+        reply = await bus.request(f"tocsin.rpc.{name}.Echo", {"a": 1},
+                                  headers={"Tocsin-Principal": "arn:me"})
+        assert codec.decode(reply, dict[str, Any]) == {"got": {"a": 1}, "principal": "arn:me"}
+        with pytest.raises(errors.NotFoundError) as caught:
+            await bus.request(f"tocsin.rpc.{name}.Fails", {})
+        assert caught.value.fields == {"resourceType": "RESPONSE_PLAN",
+                                       "resourceIdentifier": "arn:p"}
+        with pytest.raises(errors.InternalError) as crash:
+            await bus.request(f"tocsin.rpc.{name}.Crashes", {})
+        assert "bug" not in crash.value.message
+        stop.set()
+        await task
+
+    async def test_requests_run_concurrently_and_finish_on_stop(
+            self, bus: Bus, isolation: dict[str, str]) -> None:
+        """Requests are worked on at once, and those in flight when the service stops are
+        still answered."""
+        name = isolation["region"]
+        h, stop = Echo(), asyncio.Event()
+        task = asyncio.create_task(server(bus, name, h).serve(stop))
+        await asyncio.sleep(0.2)
+        calls = [asyncio.create_task(bus.request(f"tocsin.rpc.{name}.Slow", {}))
+                 for _ in range(10)]
+        await h.started.wait()
+        await asyncio.sleep(0.2)
+        assert h.peak == 10
+        stop.set()
+        await asyncio.sleep(0.1)
+        h.release.set()
+        replies = await asyncio.gather(*calls)
+        assert all(codec.decode(r, dict[str, Any]) == {"done": True} for r in replies)
+        await task
+
+    async def test_no_instance_is_service_unavailable(self, bus: Bus,
+                                                      isolation: dict[str, str]) -> None:
+        """A request nobody serves fails at once as ServiceUnavailable."""
+        with pytest.raises(errors.ServiceUnavailable, match="no instance"):
+            await bus.request(f"tocsin.rpc.{isolation['region']}.Echo", {})
+
+    async def test_instances_share_the_load(self, bus: Bus, isolation: dict[str, str]) -> None:
+        """Two instances of a service form one queue group: each request goes to one."""
+        name = isolation["region"]
+        counts = [0, 0]
+
+        def counting(i: int) -> Any:
+            async def handle(req: RpcRequest) -> Any:
+                counts[i] += 1
+                return {}
+            return handle
+
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(RpcServer(bus, service=name, version="1.0.0",
+                                               handlers={"Echo": counting(i)}).serve(stop))
+                 for i in range(2)]
+        await asyncio.sleep(0.2)
+        await asyncio.gather(*(bus.request(f"tocsin.rpc.{name}.Echo", {}) for _ in range(100)))
+        stop.set()
+        await asyncio.gather(*tasks)
+        assert sum(counts) == 100
+        assert min(counts) > 0
