@@ -50,6 +50,7 @@ proto: sync  ## Regenerate proto/ from botocore's models and the Python code fro
 
 proto-check: proto  ## Fails when the committed generated code is stale
 	git diff --exit-code -- proto
+	@test -z "$$(git status --porcelain -- proto)" || (git status --porcelain -- proto && exit 1)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,193 @@
+"""The gateway's gRPC face: ``tocsin.incidents.v1.Incidents``, reflection and health.
+
+Every rpc of the service is served by one generic handler built from the service
+descriptor: the request message becomes the operation's AWS-shaped input
+(:func:`.protoconv.to_params`), the model validates it, the owning service answers over
+NATS, and its output becomes the response message (:func:`.protoconv.from_result`). A
+:class:`~tocsin.shared.errors.TocsinError` ends the call with its gRPC status and the
+trailing metadata ``aws-error-code: <AWS code>``; anything else is ``INTERNAL``.
+
+Each call's request id is the caller's ``x-request-id`` metadata, or a new one; it is sent
+back as initial metadata ``x-request-id`` and travels to the services.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+import grpc
+from google.protobuf.message import Message  # type: ignore[import-untyped]
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from tocsin.gateway import awsmodel, protoconv
+from tocsin.gateway.settings import Settings
+from tocsin.proto.incidents.v1 import incidents_pb2
+from tocsin.shared.bus import Bus
+from tocsin.shared.errors import TocsinError
+from tocsin.shared.logging import bound, get_logger
+
+__all__ = ["API", "SERVICE_NAME", "GrpcGateway"]
+
+log = get_logger(__name__)
+
+API = "ssm-incidents"
+"""The AWS API that ``tocsin.incidents.v1.Incidents`` mirrors."""
+
+SERVICE = incidents_pb2.DESCRIPTOR.services_by_name["Incidents"]
+SERVICE_NAME: str = SERVICE.full_name
+"""``tocsin.incidents.v1.Incidents``."""
+
+REQUEST_ID = "x-request-id"
+AWS_ERROR_CODE = "aws-error-code"
+_MAX_REQUEST_ID = 128
+
+
+class Client(Protocol):
+    """What the gateway needs of :class:`~tocsin.gateway.clients.ServiceClient`."""
+
+    async def call(
+        self, api: str, operation: str, params: dict[str, Any], *, principal: str, request_id: str
+    ) -> dict[str, Any]: ...
+
+
+class _State(enum.Enum):
+    UNSTARTED = "unstarted"
+    SERVING = "serving"
+    STOPPED = "stopped"
+
+
+Behaviour = Callable[[Message, grpc.aio.ServicerContext], Awaitable[Message]]
+
+
+class GrpcGateway:
+    """The gRPC server, as a worker: serves until the stop event, then shuts down gracefully."""
+
+    def __init__(
+        self, settings: Settings, client: Client, bus: Bus | None, *, instance: str
+    ) -> None:
+        self._settings = settings
+        self._client = client
+        self._bus = bus  # unused until WatchEvents streams events from NATS
+        self._instance = instance
+        self._model = awsmodel.load(API)
+        # Authentication of gRPC callers comes with the security issue; until then every
+        # gRPC call acts as this one principal.
+        self._principal = f"arn:tocsin:iam::{settings.account}:user/grpc"
+        self._state = _State.UNSTARTED
+        self.started = asyncio.Event()
+        """Set once the server listens and reports SERVING."""
+        self.port = 0
+        """The bound port (``settings.grpc_addr`` may ask for port 0)."""
+
+    async def __call__(self, stop: asyncio.Event) -> None:
+        """Serve until ``stop`` is set; then NOT_SERVING, and ``shutdown_grace`` to finish.
+
+        Raises:
+            RuntimeError: the gateway was already run, or the address cannot be bound.
+        """
+        if self._state is not _State.UNSTARTED:
+            raise RuntimeError("a GrpcGateway runs once; make a new one")
+        self._state = _State.SERVING
+        server = grpc.aio.server()
+        health_servicer = health.aio.HealthServicer()
+        server.add_generic_rpc_handlers((self._handler(),))
+        health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+        reflection.enable_server_reflection(
+            (
+                SERVICE_NAME,
+                health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+                reflection.SERVICE_NAME,
+            ),
+            server,
+        )
+        self.port = server.add_insecure_port(self._settings.grpc_addr)
+        await server.start()
+        try:
+            for service in ("", SERVICE_NAME):
+                await health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
+            log.info(
+                "grpc.serving",
+                addr=self._settings.grpc_addr,
+                port=self.port,
+                instance=self._instance,
+            )
+            self.started.set()
+            await stop.wait()
+        finally:
+            self._state = _State.STOPPED
+            await health_servicer.enter_graceful_shutdown()
+            await server.stop(self._settings.shutdown_grace)
+            log.info("grpc.stopped")
+
+    def _handler(self) -> grpc.GenericRpcHandler:
+        handlers = {}
+        for method in SERVICE.methods:
+            request_cls = getattr(incidents_pb2, method.input_type.name)
+            response_cls = getattr(incidents_pb2, method.output_type.name)
+            handlers[method.name] = grpc.unary_unary_rpc_method_handler(
+                self._behaviour(method.name, response_cls),
+                request_deserializer=request_cls.FromString,
+                response_serializer=response_cls.SerializeToString,
+            )
+        return grpc.method_handlers_generic_handler(SERVICE_NAME, handlers)
+
+    def _behaviour(self, operation: str, response_cls: type[Message]) -> Behaviour:
+        shape_name = self._model.operations[operation].input_shape
+        input_shape = self._model.shape(shape_name) if shape_name else None
+
+        async def behaviour(request: Message, context: grpc.aio.ServicerContext) -> Message:
+            request_id = _request_id(context.invocation_metadata())
+            await context.send_initial_metadata(((REQUEST_ID, request_id),))
+            started = time.perf_counter()
+            with bound(None, request_id=request_id, operation=operation):
+                try:
+                    params = (
+                        protoconv.to_params(request, input_shape, self._model)
+                        if input_shape is not None
+                        else {}
+                    )
+                    awsmodel.validate_input(self._model, operation, params)
+                    result = await self._client.call(
+                        API, operation, params, principal=self._principal, request_id=request_id
+                    )
+                    response = protoconv.from_result(result or {}, response_cls)
+                except TocsinError as exc:
+                    failure: tuple[grpc.StatusCode, str, str] = (
+                        getattr(grpc.StatusCode, exc.grpc_code),
+                        exc.message,
+                        exc.aws_code,
+                    )
+                except Exception:
+                    log.exception("grpc.failed")
+                    failure = (
+                        grpc.StatusCode.INTERNAL,
+                        f"{operation} failed unexpectedly",
+                        "InternalServerException",
+                    )
+                else:
+                    log.debug("grpc.answered", ms=round((time.perf_counter() - started) * 1000, 2))
+                    return response
+                code, message, aws_code = failure
+                log.debug("grpc.refused", code=code.name, aws_code=aws_code)
+                await context.abort(code, message, trailing_metadata=((AWS_ERROR_CODE, aws_code),))
+                raise AssertionError("unreachable: abort raises")
+
+        return behaviour
+
+
+def _request_id(metadata: Any) -> str:
+    for key, value in metadata or ():
+        if (
+            key == REQUEST_ID
+            and isinstance(value, str)
+            and 0 < len(value) <= _MAX_REQUEST_ID
+            and value.isprintable()
+        ):
+            return value
+    return uuid.uuid4().hex
