@@ -1,0 +1,41 @@
+"""The incidents service and the gateway together, in the test's event loop."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from typing import Any
+
+import pytest_asyncio
+
+from tocsin.gateway import app as gateway_app
+from tocsin.gateway.grpc_server import GrpcGateway
+from tocsin.gateway.http import HttpGateway
+from tocsin.gateway.settings import Settings as GatewaySettings
+from tocsin.incidents import app as incidents_app
+from tocsin.incidents.settings import Settings as IncidentsSettings
+from tocsin.shared.testing import running
+
+KEY_ID, SECRET = "TOCSINTESTKEY", "tocsin-test-secret"
+
+
+@pytest_asyncio.fixture
+async def tocsin(nats_url: str, database_url: str,
+                 isolation: dict[str, str]) -> AsyncIterator[dict[str, Any]]:
+    """A running Tocsin: its HTTP and gRPC addresses and region."""
+    common: dict[str, Any] = {"nats_url": nats_url, "database_url": database_url,
+                              "shutdown_grace": 5, **isolation}
+    async with AsyncExitStack() as stack:
+        await stack.enter_async_context(running(
+            incidents_app.lifespan, IncidentsSettings(outbox_poll_interval=0.2, **common)))
+        workers = await stack.enter_async_context(running(
+            gateway_app.lifespan, GatewaySettings(
+                grpc_addr="127.0.0.1:0", http_addr="127.0.0.1:0",
+                access_keys=f"{KEY_ID}:{SECRET}", **common)))  # type: ignore[arg-type]
+        grpc_gw = next(w for w in workers if isinstance(w, GrpcGateway))
+        http_gw = next(w for w in workers if isinstance(w, HttpGateway))
+        await asyncio.wait_for(asyncio.gather(grpc_gw.started.wait(), http_gw.started.wait()),
+                               30)
+        yield {"http": f"http://127.0.0.1:{http_gw.port}", "grpc": f"127.0.0.1:{grpc_gw.port}",
+               "region": isolation["region"]}
