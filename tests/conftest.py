@@ -10,7 +10,6 @@ own region, hence its own event stream and subjects.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import subprocess
