@@ -130,19 +130,19 @@ class TestCalls:
         assert response == pb.DeleteResponsePlanResponse()
 
     async def test_request_id_is_taken_from_metadata_and_echoed(self, running: Running) -> None:
-        """The caller's x-request-id reaches the service and comes back as initial metadata."""
+        """The caller's x-request-id reaches the service and comes back in the trailing metadata."""
         call = running.stub.DeleteResponsePlan(
             pb.DeleteResponsePlanRequest(arn=PLAN_ARN), metadata=(("x-request-id", "req-42"),)
         )
         await call
-        assert dict(await call.initial_metadata())["x-request-id"] == "req-42"
+        assert dict(await call.trailing_metadata())["x-request-id"] == "req-42"
         assert running.client.calls[-1].request_id == "req-42"
 
     async def test_request_id_is_made_when_absent(self, running: Running) -> None:
         """Without x-request-id the gateway makes one, sends it on and returns it."""
         call = running.stub.DeleteResponsePlan(pb.DeleteResponsePlanRequest(arn=PLAN_ARN))
         await call
-        request_id = dict(await call.initial_metadata())["x-request-id"]
+        request_id = dict(await call.trailing_metadata())["x-request-id"]
         assert len(request_id) == 32 and running.client.calls[-1].request_id == request_id
 
 

@@ -23,11 +23,15 @@ from tocsin.shared.bus import RpcRequest
 from tocsin.shared.clock import Clock
 from tocsin.shared.contracts import incidents as c
 from tocsin.shared.db import transaction
-from tocsin.shared.errors import ConflictError, NotFoundError, ValidationError
+from tocsin.shared.errors import ConflictError, NotFoundError, TocsinError, ValidationError
 
 __all__ = ["Handlers"]
 
 JSON = dict[str, Any]
+
+
+class _Replayed(Exception):
+    """Another call recorded the client token first; this call's change is rolled back."""
 
 
 class Handlers:
@@ -48,25 +52,43 @@ class Handlers:
 
     async def _once(self, req: RpcRequest, token: str | None,
                     body: Callable[[asyncpg.Connection], Awaitable[JSON]]) -> JSON:
-        """Run ``body`` in a transaction, at most once per client token."""
-        async with transaction(self._pool) as conn:
-            if token:
-                mine = fingerprint(req.data)
-                claimed, first, result = await self._store.claim_token(
-                    conn, operation=req.operation, principal=self._by(req), token=token,
-                    fingerprint=mine)
-                if not claimed:
-                    if first != mine:
-                        raise ConflictError(
-                            f"clientToken {token!r} was already used for a {req.operation} "
-                            "call with different parameters")
-                    return result or {}
-            result = await body(conn)
-            if token:
-                await self._store.settle_token(conn, operation=req.operation,
-                                               principal=self._by(req), token=token,
-                                               result=result)
-            return result
+        """Run ``body`` in a transaction, at most once per client token.
+
+        A replayed token returns the first call's result, and the same token with other
+        parameters is refused. The token is recorded with the result at the end of the
+        transaction, so the common first use costs one statement more than no token; a
+        replay, or the loser of two concurrent first uses, rolls its change back (or fails
+        on what the first call created) and then answers from the recorded token.
+        """
+        if not token:
+            async with transaction(self._pool) as conn:
+                return await body(conn)
+        key = {"operation": req.operation, "principal": self._by(req), "token": token}
+        mine = fingerprint(req.data)
+        try:
+            async with transaction(self._pool) as conn:
+                result = await body(conn)
+                if await self._store.record_token(conn, **key, fingerprint=mine, result=result):
+                    return result
+                raise _Replayed
+        except (_Replayed, TocsinError) as exc:
+            async with self._pool.acquire() as conn:
+                first = await self._store.token(conn, **key)
+            if first is None:
+                raise exc from None
+        if first[0] != mine:
+            raise ConflictError(f"clientToken {token!r} was already used for a "
+                                f"{req.operation} call with different parameters")
+        return first[1]
+
+    async def _absent(self, conn: asyncpg.Connection, error: NotFoundError) -> NotFoundError:
+        """``error``, unless what is really missing is the replication set.
+
+        Deleting the replication set deletes everything, so a resource that exists proves
+        the set exists, and only a miss needs to look.
+        """
+        await self._replication_set(conn)
+        return error
 
     async def _replication_set(self, conn: asyncpg.Connection) -> domain.ReplicationSet:
         rs = await self._store.replication_set(conn)
@@ -175,19 +197,14 @@ class Handlers:
 
     # --- response plans -----------------------------------------------------------------
 
-    def _plan_name(self, arn: str) -> str:
-        name = self._arns.plan_name(arn)
-        if name is None:
-            raise NotFoundError(f"Response plan {arn} does not exist",
-                                resource_type="RESPONSE_PLAN", resource_id=arn)
-        return name
-
     async def _plan(self, conn: asyncpg.Connection, arn: str, *,
                     lock: bool = False) -> domain.ResponsePlan:
-        plan = await self._store.plan(conn, self._plan_name(arn), lock=lock)
+        name = self._arns.plan_name(arn)
+        plan = await self._store.plan(conn, name, lock=lock) if name else None
         if plan is None:
-            raise NotFoundError(f"Response plan {arn} does not exist",
-                                resource_type="RESPONSE_PLAN", resource_id=arn)
+            raise await self._absent(conn, NotFoundError(
+                f"Response plan {arn} does not exist", resource_type="RESPONSE_PLAN",
+                resource_id=arn))
         return plan
 
     async def create_response_plan(self, req: RpcRequest) -> JSON:
@@ -209,7 +226,6 @@ class Handlers:
     async def get_response_plan(self, req: RpcRequest) -> JSON:
         cmd: c.GetArn = req.decode(c.GetArn)
         async with self._pool.acquire() as conn:
-            await self._replication_set(conn)
             plan = await self._plan(conn, cmd.arn)
         out: JSON = msgspec.to_builtins(plan)
         return out
@@ -230,7 +246,6 @@ class Handlers:
         cmd: c.UpdateResponsePlan = req.decode(c.UpdateResponsePlan)
 
         async def body(conn: asyncpg.Connection) -> JSON:
-            await self._replication_set(conn)
             plan = await self._plan(conn, cmd.arn, lock=True)
             updated = domain.apply_plan_update(plan, cmd)
             if updated != plan:
@@ -259,7 +274,6 @@ class Handlers:
         cmd: c.StartIncident = req.decode(c.StartIncident)
 
         async def body(conn: asyncpg.Connection) -> JSON:
-            await self._replication_set(conn)
             plan = await self._plan(conn, cmd.response_plan_arn)
             now = self._clock.now()
             record = domain.new_incident(plan, cmd, arn=self._arns.incident_record(plan.name),
@@ -278,14 +292,14 @@ class Handlers:
                         lock: bool = False) -> IncidentRecord:
         record = await self._store.incident(conn, arn, lock=lock)
         if record is None:
-            raise NotFoundError(f"Incident record {arn} does not exist",
-                                resource_type="INCIDENT_RECORD", resource_id=arn)
+            raise await self._absent(conn, NotFoundError(
+                f"Incident record {arn} does not exist", resource_type="INCIDENT_RECORD",
+                resource_id=arn))
         return record
 
     async def get_incident_record(self, req: RpcRequest) -> JSON:
         cmd: c.GetArn = req.decode(c.GetArn)
         async with self._pool.acquire() as conn:
-            await self._replication_set(conn)
             record = await self._incident(conn, cmd.arn)
         return {"incidentRecord": msgspec.to_builtins(record)}
 
@@ -309,7 +323,6 @@ class Handlers:
         cmd: c.UpdateIncidentRecord = req.decode(c.UpdateIncidentRecord)
 
         async def body(conn: asyncpg.Connection) -> JSON:
-            await self._replication_set(conn)
             record = await self._incident(conn, cmd.arn, lock=True)
             now = self._clock.now()
             updated, modified = domain.apply_record_update(record, cmd, by=self._by(req),

@@ -179,33 +179,27 @@ class Store:
     # --- client tokens ------------------------------------------------------------------
 
     @staticmethod
-    async def claim_token(conn: asyncpg.Connection, *, operation: str, principal: str,
-                          token: str, fingerprint: str) -> tuple[bool, str, JSON | None]:
-        """Claim a client token in the current transaction.
-
-        Returns (claimed, fingerprint, result): claimed is True for the first use; for a
-        replay, the first call's fingerprint and result. A concurrent first use blocks
-        this call until it commits.
-        """
-        claimed = await conn.fetchval(
-            "INSERT INTO client_token (operation, principal, token, fingerprint)"
-            " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true",
-            operation, principal, token, fingerprint)
-        if claimed:
-            return True, fingerprint, None
+    async def token(conn: asyncpg.Connection, *, operation: str, principal: str,
+                    token: str) -> tuple[str, JSON] | None:
+        """The fingerprint and result of the call that first used a client token."""
         row = await conn.fetchrow(
             "SELECT fingerprint, result FROM client_token"
             " WHERE operation = $1 AND principal = $2 AND token = $3",
             operation, principal, token)
-        return False, row["fingerprint"], row["result"]
+        return (row["fingerprint"], row["result"]) if row else None
 
     @staticmethod
-    async def settle_token(conn: asyncpg.Connection, *, operation: str, principal: str,
-                           token: str, result: JSON) -> None:
-        await conn.execute(
-            "UPDATE client_token SET result = $4"
-            " WHERE operation = $1 AND principal = $2 AND token = $3",
-            operation, principal, token, result)
+    async def record_token(conn: asyncpg.Connection, *, operation: str, principal: str,
+                           token: str, fingerprint: str, result: JSON) -> bool:
+        """Record a call's result under its client token, in the call's transaction.
+
+        False when the token was recorded first by another call; a concurrent first use
+        makes this wait until that call commits.
+        """
+        return bool(await conn.fetchval(
+            "INSERT INTO client_token (operation, principal, token, fingerprint, result)"
+            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING true",
+            operation, principal, token, fingerprint, result))
 
 
 def fingerprint(params: bytes) -> str:

@@ -31,9 +31,10 @@ async def write_event(conn: asyncpg.Connection, event: codec.Envelope,
                       headers: Mapping[str, str] | None = None) -> None:
     """Add ``event`` to the outbox inside the caller's transaction, and wake the relay."""
     await conn.execute(
-        "INSERT INTO outbox (id, subject, payload, headers) VALUES ($1, $2, $3, $4)",
+        "WITH o AS (INSERT INTO outbox (id, subject, payload, headers)"
+        " VALUES ($1, $2, $3, $4) RETURNING 1)"
+        " SELECT pg_notify(current_schema() || '_outbox', '') FROM o",
         event.id, event.subject, codec.encode(event), dict(headers or {}))
-    await conn.execute("SELECT pg_notify(current_schema() || '_outbox', '')")
 
 
 class OutboxRelay:

@@ -21,6 +21,15 @@ async def _init(conn: asyncpg.Connection) -> None:
                               decoder=lambda s: codec.decode(s, Any))
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Return a connection to the pool as it is.
+
+    Tocsin's code leaves no session state behind (no SET, no temporary tables, advisory
+    locks and listeners are released explicitly), so asyncpg's default reset query would
+    only add a round trip to every request.
+    """
+
+
 @asynccontextmanager
 async def create_pool(dsn: str, *, schema: str, min_size: int = 2,
                       max_size: int = 20) -> AsyncIterator[asyncpg.Pool]:
@@ -41,7 +50,7 @@ async def create_pool(dsn: str, *, schema: str, min_size: int = 2,
     finally:
         await conn.close()
     pool = await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=_init,
+        dsn, min_size=min_size, max_size=max_size, init=_init, reset=_keep_session,
         server_settings={"search_path": schema, "application_name": f"tocsin-{schema}"})
     try:
         yield pool
