@@ -11,7 +11,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 .PHONY: run test test-unit test-integration bench sync lint fmt typecheck proto proto-check clean
 
 run: sync  ## Start the whole system: embedded NATS and PostgreSQL unless configured, every service
-	$(PY) -m tocsin.local
+	$(PY) -m tocsin.local $(ARGS)
 
 test: sync  ## The whole suite against real NATS JetStream and PostgreSQL
 	$(VENV)/bin/pytest

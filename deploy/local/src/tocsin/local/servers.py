@@ -129,7 +129,7 @@ def find_nats_server() -> str:
 def _drain(stream: object, lines: list[str], ready: threading.Event, marker: str,
            log: Path | None) -> None:
     # Keep reading: a server blocks once the pipe it logs to is full.
-    sink = open(log, "a") if log else None  # noqa: SIM115 - closed below
+    sink = open(log, "a") if log else None  # closed below
     try:
         for raw in iter(stream.readline, b""):  # type: ignore[attr-defined]
             line = raw.decode(errors="replace")
@@ -275,4 +275,4 @@ def postgres_server(data_dir: Path, *, port: int | None = None,
         return _start("postgres", cmd, "database system is ready to accept connections",
                       f"postgresql://postgres@127.0.0.1:{port}/postgres", log=log,
                       stop_signals=(signal.SIGTERM, signal.SIGINT, signal.SIGQUIT),
-                      kill_signal=signal.SIGQUIT, **drop)
+                      kill_signal=signal.SIGQUIT, **drop)  # type: ignore[arg-type]

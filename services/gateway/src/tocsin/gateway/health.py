@@ -11,11 +11,9 @@ from typing import Any
 
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus
+from tocsin.shared.services import BACKEND_SERVICES
 
-__all__ = ["SERVICES", "HealthReport", "check"]
-
-SERVICES: tuple[str, ...] = ("incidents",)
-"""The services a complete Tocsin runs; /healthz is 200 only when each has an instance."""
+__all__ = ["HealthReport", "check"]
 
 
 class HealthReport(dict[str, Any]):
@@ -28,7 +26,7 @@ class HealthReport(dict[str, Any]):
 
 async def check(bus: Bus, *, instance: str, wait: float = 0.25) -> HealthReport:
     """Ping every service instance and report who answered within ``wait`` seconds."""
-    found: dict[str, list[dict[str, str]]] = {name: [] for name in SERVICES}
+    found: dict[str, list[dict[str, str]]] = {name: [] for name in BACKEND_SERVICES}
     inbox = bus.nc.new_inbox()
     done = asyncio.Event()
 
@@ -53,5 +51,5 @@ async def check(bus: Bus, *, instance: str, wait: float = 0.25) -> HealthReport:
     services: dict[str, Any] = {"gateway": {"instances": [{"id": instance}]}}
     services.update({name: {"instances": sorted(v, key=lambda i: i["id"])}
                      for name, v in sorted(found.items())})
-    up = all(found[name] for name in SERVICES)
+    up = all(found[name] for name in BACKEND_SERVICES)
     return HealthReport(status="ok" if up else "unavailable", services=services)

@@ -1,0 +1,520 @@
+"""The supervisor behind ``make run``: embedded servers, credentials, and every service.
+
+Start-up, in order: the data folder, the API credentials, NATS and PostgreSQL (unless
+``TOCSIN_NATS_URL`` / ``TOCSIN_DATABASE_URL`` name running ones), each service as its own
+OS process (``python -m tocsin.<name>``, as many instances as ``--scale`` asks), the
+gateway last; a ready line once the gateway's ``/healthz`` answers 200.
+
+Every child's stdout and stderr lines reach our stdout prefixed ``<name>[<n>] | ``. A child
+that exits on its own is started again after a back-off (:class:`Backoff`).
+
+On SIGINT, SIGTERM or SIGHUP everything stops in order, each step waiting for the last:
+the gateway (so no new requests come in), the services, NATS, PostgreSQL; then the exit
+status is 0. A second signal kills whatever is still running at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.util
+import os
+import signal
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from tocsin.local import credentials, servers
+from tocsin.shared.config import BaseSettings, Secret
+from tocsin.shared.logging import get_logger
+from tocsin.shared.services import BACKEND_SERVICES
+
+__all__ = ["GATEWAY", "SERVICES", "Backoff", "Child", "Exit", "Output", "Settings",
+           "Supervisor", "module_command", "parse_scale", "supervise"]
+
+log = get_logger(__name__)
+
+SERVICES: tuple[str, ...] = (*BACKEND_SERVICES, "gateway")
+"""Every process a complete Tocsin runs, in start order; the gateway comes last."""
+GATEWAY = "gateway"
+"""The one service that cannot be scaled here: its listen addresses are fixed."""
+KILL_AFTER = 5.0
+"""Seconds beyond a child's own shutdown grace before it is killed."""
+INTERRUPTED = 130
+"""Exit status after a second signal cut the orderly shut-down short."""
+
+_MAX_LINE = 1 << 20
+_COLORS = (36, 33, 35, 32, 34, 31, 96, 93, 95, 92, 94, 91)
+
+
+class Settings(BaseSettings, frozen=True, kw_only=True):
+    """What the supervisor reads; unset server URLs mean "start an embedded one"."""
+
+    nats_url: str = ""
+    """NATS server URL(s); empty starts the embedded NATS."""
+    database_url: str = ""
+    """PostgreSQL DSN; empty starts the embedded PostgreSQL."""
+    data_dir: str = ".tocsin"
+    """Where the embedded servers and generated credentials live (relative: to the cwd)."""
+    http_addr: str = "127.0.0.1:8080"
+    """The gateway's HTTP address, polled at ``/healthz`` for readiness."""
+    grpc_addr: str = "127.0.0.1:50051"
+    """The gateway's gRPC address, shown in the ready line."""
+    access_keys: Secret = Secret("")
+    """``KEYID:SECRET`` pairs; empty generates (or reuses) ``<data dir>/credentials``."""
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """How long to wait before starting a child again after it exited on its own."""
+
+    initial: float = 0.5
+    """The first delay, and the delay again once a child has run for ``reset_after``."""
+    maximum: float = 30.0
+    """The delay doubles after each quick exit, up to this."""
+    reset_after: float = 60.0
+    """Seconds a child must have run for its exit to count as a fresh failure."""
+
+    def next(self, previous: float | None, ran_for: float) -> float:
+        """The delay after an exit, given the delay before the run and how long it ran."""
+        if previous is None or ran_for >= self.reset_after:
+            return self.initial
+        return min(previous * 2, self.maximum)
+
+
+@dataclass(frozen=True)
+class Exit:
+    """An exit the supervisor did not ask for."""
+
+    code: int | None
+    """The exit status; negative is the signal that ended it; None if it never started."""
+    ran_for: float
+    """Seconds the process ran."""
+    restart_in: float
+    """Seconds waited before starting it again."""
+
+
+class Output:
+    """Our stdout as the children share it: whole lines, each prefixed with its child."""
+
+    def __init__(self, stream: BinaryIO, *, color: bool | None = None) -> None:
+        self._stream = stream
+        self.tty = stream.isatty() if color is None else color
+        """Whether a person is watching (colour, console-rendered child logs)."""
+        self._broken = False
+        self._colors: dict[str, int] = {}
+
+    def line(self, label: str, data: bytes) -> None:
+        """Write one line of a child's output."""
+        prefix = f"{label} | "
+        if self.tty:
+            name = label.partition("[")[0]
+            color = self._colors.setdefault(name, _COLORS[len(self._colors) % len(_COLORS)])
+            prefix = f"\x1b[{color}m{label}\x1b[0m | "
+        self._write(prefix.encode() + data.rstrip(b"\r") + b"\n")
+
+    def say(self, text: str) -> None:
+        """Write the supervisor's own words for a person (credentials, ready line)."""
+        self._write(text.encode() + b"\n")
+
+    def _write(self, data: bytes) -> None:
+        if self._broken:
+            return
+        try:
+            self._stream.write(data)
+            self._stream.flush()
+        except BrokenPipeError:  # e.g. `make run | head`: keep running, stop writing
+            self._broken = True
+
+
+def module_command(name: str) -> list[str]:
+    """The command line of one instance of service ``name``."""
+    return [sys.executable, "-m", f"tocsin.{name}"]
+
+
+class Child:
+    """One service instance: an OS process, its output relayed, restarted when it dies."""
+
+    def __init__(self, name: str, index: int, argv: Sequence[str], *,
+                 env: Mapping[str, str], out: Output, backoff: Backoff = Backoff()) -> None:
+        self.name = name
+        self.label = f"{name}[{index}]"
+        self.argv = list(argv)
+        self.env = dict(env)
+        self.out = out
+        self.backoff = backoff
+        self.starts = 0
+        """How many times the process was started."""
+        self.exits: deque[Exit] = deque(maxlen=64)
+        """The latest exits the supervisor did not ask for."""
+        self._proc: asyncio.subprocess.Process | None = None
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """The running process's id, or None between runs."""
+        proc = self._proc
+        return proc.pid if proc and proc.returncode is None else None
+
+    def start(self) -> None:
+        """Start the process and keep it running until :meth:`stop` or :meth:`kill`."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._supervise(), name=self.label)
+
+    async def stop(self, timeout: float) -> None:
+        """SIGTERM the process, SIGKILL it after ``timeout`` seconds; no restart after."""
+        self._stopping.set()
+        if self._task is None:
+            return
+        self._signal(signal.SIGTERM)
+        _, pending = await asyncio.wait({self._task}, timeout=timeout)
+        if pending:
+            log.warning("child.killed", child=self.label, after=timeout)
+            self._signal(signal.SIGKILL)
+            await asyncio.wait({self._task})
+
+    def kill(self) -> None:
+        """SIGKILL the process now; no restart after."""
+        self._stopping.set()
+        self._signal(signal.SIGKILL)
+
+    async def wait(self) -> None:
+        """Return once the child is stopped for good."""
+        if self._task is not None:
+            await asyncio.wait({self._task})
+
+    async def _supervise(self) -> None:
+        delay: float | None = None
+        while not self._stopping.is_set():
+            started = time.monotonic()
+            code = await self._run_once()
+            ran_for = time.monotonic() - started
+            if self._stopping.is_set():
+                log.info("child.stopped", child=self.label, code=code)
+                break
+            delay = self.backoff.next(delay, ran_for)
+            self.exits.append(Exit(code, ran_for, delay))
+            log.warning("child.exited", child=self.label, code=code,
+                        ran_for=round(ran_for, 3), restart_in=delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), delay)
+
+    async def _run_once(self) -> int | None:
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *self.argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE, env=self.env,
+                # Its own session: a Ctrl-C at the terminal reaches only us, so we stop
+                # the children in order; and if we die, the kernel stops them.
+                start_new_session=True, preexec_fn=servers.die_with_parent(signal.SIGTERM))
+        except OSError as exc:
+            log.error("child.spawn_failed", child=self.label, error=str(exc))
+            return None
+        self._proc = proc
+        self.starts += 1
+        log.info("child.started", child=self.label, pid=proc.pid)
+        if self._stopping.is_set():  # stop() came while we were starting it
+            self._signal(signal.SIGTERM)
+        assert proc.stdout is not None and proc.stderr is not None
+        relays = [asyncio.create_task(self._relay(s)) for s in (proc.stdout, proc.stderr)]
+        try:
+            code = await proc.wait()
+        except asyncio.CancelledError:
+            self._signal(signal.SIGKILL)
+            raise
+        finally:
+            # A grandchild may hold the pipes open; don't wait for it forever.
+            _, pending = await asyncio.wait(relays, timeout=1.0)
+            for task in pending:
+                task.cancel()
+        return code
+
+    async def _relay(self, stream: asyncio.StreamReader) -> None:
+        pending = b""
+        while chunk := await stream.read(65536):
+            *lines, pending = (pending + chunk).split(b"\n")
+            for line in lines:
+                self.out.line(self.label, line)
+            if len(pending) > _MAX_LINE:
+                self.out.line(self.label, pending)
+                pending = b""
+        if pending:
+            self.out.line(self.label, pending)
+
+    def _signal(self, sig: signal.Signals) -> None:
+        proc = self._proc
+        if proc is None or proc.returncode is not None:
+            return
+        # The child leads its own process group: signal whatever it started, too.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, sig)
+
+
+class Supervisor:
+    """Every service instance of one Tocsin: started services first, stopped gateway first."""
+
+    def __init__(self, plan: Sequence[tuple[str, int]], *, env: Mapping[str, str],
+                 out: Output, backoff: Backoff = Backoff(),
+                 command: Callable[[str], Sequence[str]] = module_command) -> None:
+        self.children = [Child(name, i, command(name), env=env, out=out, backoff=backoff)
+                         for name, count in plan for i in range(1, count + 1)]
+
+    def start(self) -> None:
+        """Start every child, in plan order."""
+        for child in self.children:
+            child.start()
+
+    async def stop(self, timeout: float) -> None:
+        """Stop the gateway, then every other service; ``timeout`` each before SIGKILL."""
+        front = [c for c in self.children if c.name == GATEWAY]
+        back = [c for c in self.children if c.name != GATEWAY]
+        for group in (front, back):
+            if group:
+                await asyncio.gather(*(child.stop(timeout) for child in group))
+
+    def kill(self) -> None:
+        """SIGKILL every child now."""
+        for child in self.children:
+            child.kill()
+
+
+def parse_scale(values: Sequence[str]) -> dict[str, int]:
+    """``["incidents=2"]`` → ``{"incidents": 2}``.
+
+    Raises:
+        ValueError: an unknown service, the gateway, or a count that is not a number ≥ 1.
+    """
+    scale: dict[str, int] = {}
+    for value in values:
+        name, sep, count = value.partition("=")
+        name = name.strip()
+        if not sep or not count.strip().isdigit() or int(count) < 1:
+            raise ValueError(f"--scale wants NAME=COUNT with COUNT ≥ 1, got {value!r}")
+        if name not in SERVICES:
+            raise ValueError(f"--scale: unknown service {name!r}; services are "
+                             f"{', '.join(SERVICES)}")
+        if name == GATEWAY and int(count) != 1:
+            raise ValueError("--scale: the gateway runs once (its listen ports are fixed)")
+        scale[name] = int(count)
+    return scale
+
+
+def plan(scale: Mapping[str, int]) -> list[tuple[str, int]]:
+    """Each service and its instance count, in start order (gateway last)."""
+    order = [s for s in SERVICES if s != GATEWAY] + [GATEWAY]
+    return [(name, scale.get(name, 1)) for name in order]
+
+
+def _client_addr(addr: str) -> str:
+    """The address a local client dials to reach a server listening on ``addr``."""
+    host, _, port = addr.rpartition(":")
+    if host in ("", "0.0.0.0"):
+        host = "127.0.0.1"
+    elif host in ("::", "[::]"):
+        host = "[::1]"
+    return f"{host}:{port}"
+
+
+def _missing_modules(names: Sequence[str]) -> list[str]:
+    missing = []
+    for name in names:
+        try:
+            spec = importlib.util.find_spec(f"tocsin.{name}.__main__")
+        except ImportError:
+            spec = None
+        if spec is None:
+            missing.append(f"tocsin.{name}")
+    return missing
+
+
+async def _wait_ready(url: str, stop: asyncio.Event, *, on_ready: Callable[[], None],
+                      interval: float = 0.5, hint_after: float = 60.0) -> None:
+    """Poll ``url`` until it answers 200, then call ``on_ready``."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never a proxy
+
+    def probe() -> tuple[int | None, bytes]:
+        try:
+            with opener.open(url, timeout=2.0) as response:
+                return int(response.status), response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+        except OSError as exc:
+            return None, str(exc).encode()
+
+    started = time.monotonic()
+    hinted = False
+    while not stop.is_set():
+        status, body = await asyncio.to_thread(probe)
+        if status == 200:
+            on_ready()
+            return
+        if not hinted and time.monotonic() - started > hint_after:
+            hinted = True
+            log.warning("supervisor.not_ready", url=url, status=status,
+                        body=body[:500].decode(errors="replace"))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)
+
+
+async def _watch_servers(running: Sequence[servers.EmbeddedServer], data_dir: Path,
+                         *, interval: float = 0.5) -> servers.EmbeddedServer:
+    """Return the first embedded server that exits."""
+    while True:
+        await asyncio.sleep(interval)
+        for server in running:
+            if not server.running:
+                log.error("server.exited", server=server.name,
+                          code=server.process.returncode,
+                          log=str(data_dir / f"{server.name}.log"))
+                return server
+
+
+async def supervise(settings: Settings, *, environ: Mapping[str, str],
+                    scale: Mapping[str, int] | None = None, out: Output | None = None,
+                    command: Callable[[str], Sequence[str]] = module_command) -> int:
+    """Run a whole Tocsin until a signal (or an embedded server's death); the exit status."""
+    run = _Run(settings, environ, plan(scale or {}), out or Output(sys.stdout.buffer), command)
+    loop = asyncio.get_running_loop()
+    handled = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    for sig in handled:
+        loop.add_signal_handler(sig, run.on_signal)
+    try:
+        return await run.main()
+    finally:
+        for sig in handled:
+            loop.remove_signal_handler(sig)
+
+
+class _Run:
+    """One ``make run``: what it started, and the two stages of stopping it."""
+
+    def __init__(self, settings: Settings, environ: Mapping[str, str],
+                 layout: Sequence[tuple[str, int]], out: Output,
+                 command: Callable[[str], Sequence[str]]) -> None:
+        self.settings = settings
+        self.environ = environ
+        self.layout = layout
+        self.out = out
+        self.command = command
+        self.data_dir = Path(settings.data_dir).absolute()
+        self.endpoint = f"http://{_client_addr(settings.http_addr)}"
+        self.stopping = asyncio.Event()
+        self.forced = asyncio.Event()
+        self.embedded: list[servers.EmbeddedServer] = []
+        self.supervisor: Supervisor | None = None
+
+    def on_signal(self) -> None:
+        """First signal: stop in order. Second: kill everything."""
+        if not self.stopping.is_set():
+            self.stopping.set()
+            self.out.say("Stopping Tocsin… (Ctrl-C again kills everything at once)")
+        elif not self.forced.is_set():
+            self.forced.set()
+            log.warning("shutdown.forced")
+            if self.supervisor:
+                self.supervisor.kill()
+            for server in self.embedded:
+                server.kill()
+
+    async def main(self) -> int:
+        """Start everything, wait for a signal, stop everything; the exit status."""
+        try:
+            status = await self._start_and_wait()
+        finally:
+            await self._stop()
+        return INTERRUPTED if self.forced.is_set() else status
+
+    async def _start_and_wait(self) -> int:
+        if self.command is module_command:
+            missing = _missing_modules([name for name, _ in self.layout])
+            if missing:
+                return _fail(f"{', '.join(missing)} not installed; run `uv sync` "
+                             "(or `make run`, which does)")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            creds = credentials.resolve(self.data_dir, self.environ)
+        except credentials.CredentialsError as exc:
+            return _fail(str(exc))
+        if creds.generated:
+            log.info("credentials.generated", path=str(creds.path))
+        env = dict(self.environ)
+        env.update(TOCSIN_ACCESS_KEYS=str(creds.access_keys),
+                   TOCSIN_DATA_DIR=str(self.data_dir), PYTHONUNBUFFERED="1")
+        if self.out.tty and not self.environ.get("TOCSIN_LOG_JSON"):
+            env["TOCSIN_LOG_JSON"] = "false"  # a person reads these: console rendering
+
+        try:
+            if not self.settings.nats_url and not self.stopping.is_set():
+                env["TOCSIN_NATS_URL"] = await self._embed(
+                    "nats", servers.nats_server, self.data_dir / "nats")
+            if not self.settings.database_url and not self.stopping.is_set():
+                env["TOCSIN_DATABASE_URL"] = await self._embed(
+                    "postgres", servers.postgres_server, self.data_dir / "postgres")
+        except servers.ServerError as exc:
+            # A Ctrl-C during start-up also interrupts initdb: that is no failure.
+            return 0 if self.stopping.is_set() else _fail(str(exc))
+        if self.stopping.is_set():
+            return 0
+
+        self.out.say(credentials.usage(creds, endpoint=self.endpoint,
+                                       region=self.settings.region))
+        self.supervisor = Supervisor(self.layout, env=env, out=self.out, command=self.command)
+        self.supervisor.start()
+        started = time.monotonic()
+
+        def ready() -> None:
+            took = time.monotonic() - started
+            grpc = _client_addr(self.settings.grpc_addr)
+            running = ", ".join(f"{count} {name}" for name, count in self.layout)
+            self.out.say(f"Tocsin is ready after {took:.1f}s: HTTP {self.endpoint} (AWS API, "
+                         f"webhooks, console {self.endpoint}/console/), gRPC {grpc}; "
+                         f"running {running}. Ctrl-C stops.")
+            log.info("supervisor.ready", http=self.endpoint, grpc=grpc, seconds=round(took, 1))
+
+        readiness = asyncio.create_task(
+            _wait_ready(f"{self.endpoint}/healthz", self.stopping, on_ready=ready))
+        watcher = asyncio.create_task(_watch_servers(self.embedded, self.data_dir))
+        stopper = asyncio.create_task(self.stopping.wait())
+        try:
+            await asyncio.wait({watcher, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (readiness, watcher, stopper):
+                task.cancel()
+        if not stopper.done() and watcher.done() and not watcher.cancelled():
+            dead = watcher.result()
+            self.stopping.set()
+            self.out.say(f"tocsin-local: the embedded {dead.name} exited; see "
+                         f"{self.data_dir / (dead.name + '.log')}. Stopping.")
+            return 1
+        return 0
+
+    async def _embed(self, name: str,
+                     start: Callable[..., servers.EmbeddedServer], folder: Path) -> str:
+        server = await asyncio.to_thread(start, folder, log=self.data_dir / f"{name}.log")
+        self.embedded.append(server)
+        log.info("server.started", server=name, url=server.url)
+        return server.url
+
+    async def _stop(self) -> None:
+        self.stopping.set()
+        if not self.supervisor and not self.embedded:
+            return
+        log.info("shutdown.begin")
+        if self.supervisor:
+            await self.supervisor.stop(self.settings.shutdown_grace + KILL_AFTER)
+        for server in self.embedded:  # NATS, then PostgreSQL
+            log.info("server.stopping", server=server.name)
+            await asyncio.to_thread(server.stop, 30.0)
+        log.info("shutdown.done", forced=self.forced.is_set())
+
+
+def _fail(message: str) -> int:
+    print(f"tocsin-local: {message}", file=sys.stderr)
+    return 1
