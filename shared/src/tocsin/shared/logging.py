@@ -16,7 +16,7 @@ from typing import Any
 import msgspec
 import structlog
 
-__all__ = ["CONTEXT_HEADERS", "bound", "configure", "context_headers", "get_logger"]
+__all__ = ["CONTEXT_HEADERS", "bind", "bound", "configure", "context_headers", "get_logger"]
 
 CONTEXT_HEADERS: Mapping[str, str] = {
     "request_id": "Tocsin-Request-Id",
@@ -70,6 +70,11 @@ def bound(headers: Mapping[str, str] | None = None, **values: Any) -> Iterator[N
     context.update({k: v for k, v in values.items() if v is not None})
     with structlog.contextvars.bound_contextvars(**context):
         yield
+
+
+def bind(**values: Any) -> None:
+    """Add to the current task's log context (each request runs in a task of its own)."""
+    structlog.contextvars.bind_contextvars(**{k: v for k, v in values.items() if v})
 
 
 def context_headers() -> dict[str, str]:

@@ -24,6 +24,7 @@ from tocsin.shared.clock import Clock
 from tocsin.shared.contracts import incidents as c
 from tocsin.shared.db import transaction
 from tocsin.shared.errors import ConflictError, NotFoundError, TocsinError, ValidationError
+from tocsin.shared.logging import bind
 
 __all__ = ["Handlers"]
 
@@ -279,6 +280,7 @@ class Handlers:
             record = domain.new_incident(plan, cmd, arn=self._arns.incident_record(plan.name),
                                          by=self._by(req), now=now)
             existing = await self._store.insert_incident(conn, record)
+            bind(incident_arn=existing or record.arn)
             if existing is not None:
                 return {"incidentRecordArn": existing}
             await self._store.tag(conn, record.arn, plan.incident_template.incident_tags or {})
@@ -290,6 +292,7 @@ class Handlers:
 
     async def _incident(self, conn: asyncpg.Connection, arn: str, *,
                         lock: bool = False) -> IncidentRecord:
+        bind(incident_arn=arn)
         record = await self._store.incident(conn, arn, lock=lock)
         if record is None:
             raise await self._absent(conn, NotFoundError(
@@ -346,6 +349,7 @@ class Handlers:
 
     async def delete_incident_record(self, req: RpcRequest) -> JSON:
         cmd: c.DeleteArn = req.decode(c.DeleteArn)
+        bind(incident_arn=cmd.arn)
         async with transaction(self._pool) as conn:
             await self._replication_set(conn)
             if await self._store.delete_incident(conn, cmd.arn):
