@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tocsin.incidents.handlers import Handlers
+from tocsin.incidents.usecases import Deps
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.bus.rpc import Handler
 from tocsin.shared.errors import UnsupportedOperation
@@ -25,8 +26,9 @@ NOT_YET_SERVED = (
 )
 
 
-def operations(h: Handlers) -> Mapping[str, Handler]:
+def operations(deps: Deps) -> Mapping[str, Handler]:
     """Operation name → handler, for the request/reply server."""
+    h = Handlers(deps)
     served: dict[str, Handler] = {
         "CreateReplicationSet": h.create_replication_set,
         "GetReplicationSet": h.get_replication_set,

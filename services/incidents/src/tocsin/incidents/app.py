@@ -7,8 +7,8 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from importlib.metadata import version
 
 from tocsin.incidents import api
-from tocsin.incidents.handlers import Handlers
 from tocsin.incidents.settings import Settings
+from tocsin.incidents.usecases import Deps
 from tocsin.shared.bus import RpcServer, connect, ensure_stream, events_stream
 from tocsin.shared.clock import clock_for
 from tocsin.shared.db import OutboxRelay, apply_migrations, create_pool
@@ -28,10 +28,10 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
         bus = await stack.enter_async_context(
             connect(settings.nats_servers, name="tocsin-incidents"))
         await ensure_stream(bus.js, events_stream(settings.region))
-        handlers = Handlers(pool, clock=clock_for(settings.clock_scale),
-                            region=settings.region, account=settings.account)
+        deps = Deps(pool=pool, clock=clock_for(settings.clock_scale), region=settings.region,
+                    account=settings.account)
         server = RpcServer(bus, service="incidents", version=version("tocsin-incidents"),
-                           handlers=api.operations(handlers),
+                           handlers=api.operations(deps),
                            concurrency=settings.rpc_concurrency,
                            description="Tocsin incidents: response plans and incident records")
         workers: list[Worker] = [server.serve]

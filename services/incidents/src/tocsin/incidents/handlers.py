@@ -1,4 +1,4 @@
-"""The incidents service's use cases: one method per operation of the API.
+"""Replication set, response plans and incident records: one method per operation.
 
 Each mutating operation runs in one transaction that holds its state change, its event in
 the outbox and, when the caller sent one, its client token with the result, so a retried
@@ -7,97 +7,24 @@ call returns the first result and never repeats the change.
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
 import msgspec
 
 from tocsin.incidents import domain
-from tocsin.incidents.domain import Arns, IncidentRecord
-from tocsin.incidents.events import Events
-from tocsin.incidents.store import IncidentQuery, Store, fingerprint
-from tocsin.shared import codec
+from tocsin.incidents.store import IncidentQuery
+from tocsin.incidents.usecases import JSON, UseCases, make_token, read_token
 from tocsin.shared.bus import RpcRequest
-from tocsin.shared.clock import Clock
 from tocsin.shared.contracts import incidents as c
 from tocsin.shared.db import transaction
-from tocsin.shared.errors import ConflictError, NotFoundError, TocsinError, ValidationError
+from tocsin.shared.errors import ConflictError, NotFoundError, ValidationError
 from tocsin.shared.logging import bind
 
 __all__ = ["Handlers"]
 
-JSON = dict[str, Any]
-
-
-class _Replayed(Exception):
-    """Another call recorded the client token first; this call's change is rolled back."""
-
-
-class Handlers:
-    """Operations of the incidents API over one schema."""
-
-    def __init__(self, pool: asyncpg.Pool, *, clock: Clock, region: str, account: str) -> None:
-        self._pool = pool
-        self._clock = clock
-        self._region = region
-        self._account = account
-        self._arns = Arns(account)
-        self._events = Events(region)
-        self._store = Store()
-
-    def _by(self, req: RpcRequest) -> str:
-        """The caller, or the account itself for Tocsin's own calls."""
-        return req.principal or f"arn:tocsin:iam::{self._account}:root"
-
-    async def _once(self, req: RpcRequest, token: str | None,
-                    body: Callable[[asyncpg.Connection], Awaitable[JSON]]) -> JSON:
-        """Run ``body`` in a transaction, at most once per client token.
-
-        A replayed token returns the first call's result, and the same token with other
-        parameters is refused. The token is recorded with the result at the end of the
-        transaction, so the common first use costs one statement more than no token; a
-        replay, or the loser of two concurrent first uses, rolls its change back (or fails
-        on what the first call created) and then answers from the recorded token.
-        """
-        if not token:
-            async with transaction(self._pool) as conn:
-                return await body(conn)
-        key = {"operation": req.operation, "principal": self._by(req), "token": token}
-        mine = fingerprint(req.data)
-        try:
-            async with transaction(self._pool) as conn:
-                result = await body(conn)
-                if await self._store.record_token(conn, **key, fingerprint=mine, result=result):
-                    return result
-                raise _Replayed
-        except (_Replayed, TocsinError) as exc:
-            async with self._pool.acquire() as conn:
-                first = await self._store.token(conn, **key)
-            if first is None:
-                raise exc from None
-        if first[0] != mine:
-            raise ConflictError(f"clientToken {token!r} was already used for a "
-                                f"{req.operation} call with different parameters")
-        return first[1]
-
-    async def _absent(self, conn: asyncpg.Connection, error: NotFoundError) -> NotFoundError:
-        """``error``, unless what is really missing is the replication set.
-
-        Deleting the replication set deletes everything, so a resource that exists proves
-        the set exists, and only a miss needs to look.
-        """
-        await self._replication_set(conn)
-        return error
-
-    async def _replication_set(self, conn: asyncpg.Connection) -> domain.ReplicationSet:
-        rs = await self._store.replication_set(conn)
-        if rs is None:
-            raise ValidationError(
-                "A replication set is required: create one with CreateReplicationSet "
-                "before using Incident Manager")
-        return rs
+class Handlers(UseCases):
+    """Replication set, response plans and incident records."""
 
     # --- replication set ----------------------------------------------------------------
 
@@ -198,16 +125,6 @@ class Handlers:
 
     # --- response plans -----------------------------------------------------------------
 
-    async def _plan(self, conn: asyncpg.Connection, arn: str, *,
-                    lock: bool = False) -> domain.ResponsePlan:
-        name = self._arns.plan_name(arn)
-        plan = await self._store.plan(conn, name, lock=lock) if name else None
-        if plan is None:
-            raise await self._absent(conn, NotFoundError(
-                f"Response plan {arn} does not exist", resource_type="RESPONSE_PLAN",
-                resource_id=arn))
-        return plan
-
     async def create_response_plan(self, req: RpcRequest) -> JSON:
         cmd: c.CreateResponsePlan = req.decode(c.CreateResponsePlan)
 
@@ -234,13 +151,13 @@ class Handlers:
     async def list_response_plans(self, req: RpcRequest) -> JSON:
         cmd: c.ListPage = req.decode(c.ListPage)
         limit = cmd.max_results or 100
-        after = _read_token(cmd.next_token, str) if cmd.next_token else None
+        after = read_token(cmd.next_token, str) if cmd.next_token else None
         async with self._pool.acquire() as conn:
             await self._replication_set(conn)
             plans = await self._store.plans(conn, after=after, limit=limit + 1)
         out: JSON = {"responsePlanSummaries": [p.summary() for p in plans[:limit]]}
         if len(plans) > limit:
-            out["nextToken"] = _make_token(plans[limit - 1].name)
+            out["nextToken"] = make_token(plans[limit - 1].name)
         return out
 
     async def update_response_plan(self, req: RpcRequest) -> JSON:
@@ -290,16 +207,6 @@ class Handlers:
 
         return await self._once(req, cmd.client_token, body)
 
-    async def _incident(self, conn: asyncpg.Connection, arn: str, *,
-                        lock: bool = False) -> IncidentRecord:
-        bind(incident_arn=arn)
-        record = await self._store.incident(conn, arn, lock=lock)
-        if record is None:
-            raise await self._absent(conn, NotFoundError(
-                f"Incident record {arn} does not exist", resource_type="INCIDENT_RECORD",
-                resource_id=arn))
-        return record
-
     async def get_incident_record(self, req: RpcRequest) -> JSON:
         cmd: c.GetArn = req.decode(c.GetArn)
         async with self._pool.acquire() as conn:
@@ -311,7 +218,7 @@ class Handlers:
         limit = cmd.max_results or 100
         query = _incident_query(cmd.filters or [], limit=limit + 1)
         if cmd.next_token:
-            when, arn = _read_token(cmd.next_token, tuple[float, str])
+            when, arn = read_token(cmd.next_token, tuple[float, str])
             query = msgspec.structs.replace(query, after=(when, arn))
         async with self._pool.acquire() as conn:
             await self._replication_set(conn)
@@ -319,7 +226,7 @@ class Handlers:
         out: JSON = {"incidentRecordSummaries": [r.summary_output() for r in records[:limit]]}
         if len(records) > limit:
             last = records[limit - 1]
-            out["nextToken"] = _make_token((last.creation_time, last.arn))
+            out["nextToken"] = make_token((last.creation_time, last.arn))
         return out
 
     async def update_incident_record(self, req: RpcRequest) -> JSON:
@@ -391,12 +298,3 @@ def _incident_query(filters: list[c.Filter], *, limit: int) -> IncidentQuery:
     return IncidentQuery(limit=limit, **fields)
 
 
-def _make_token(position: Any) -> str:
-    return base64.urlsafe_b64encode(codec.encode(position)).decode().rstrip("=")
-
-
-def _read_token(token: str, tp: Any) -> Any:
-    try:
-        return codec.decode(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)), tp)
-    except (ValueError, msgspec.DecodeError):
-        raise ValidationError("nextToken is not a token this operation returned") from None

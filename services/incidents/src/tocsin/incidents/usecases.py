@@ -1,0 +1,139 @@
+"""What every use case of the incidents service shares: its dependencies, the client-token
+rule, and the lookups that tell a missing resource from a missing replication set."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from tocsin.incidents import domain
+from tocsin.incidents.domain import Arns, IncidentRecord
+from tocsin.incidents.events import Events
+from tocsin.incidents.store import Store, fingerprint
+from tocsin.shared import codec
+from tocsin.shared.bus import RpcRequest
+from tocsin.shared.clock import Clock
+from tocsin.shared.db import transaction
+from tocsin.shared.errors import ConflictError, NotFoundError, TocsinError, ValidationError
+from tocsin.shared.logging import bind
+
+__all__ = ["JSON", "Deps", "UseCases", "make_token", "read_token"]
+
+JSON = dict[str, Any]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Deps:
+    """What the use cases are built from, in ``app``."""
+
+    pool: asyncpg.Pool
+    clock: Clock
+    region: str
+    account: str
+
+
+class _Replayed(Exception):
+    """Another call recorded the client token first; this call's change is rolled back."""
+
+
+class UseCases:
+    """The base of each group of operations over the incidents schema."""
+
+    def __init__(self, deps: Deps) -> None:
+        self._pool = deps.pool
+        self._clock = deps.clock
+        self._region = deps.region
+        self._account = deps.account
+        self._arns = Arns(deps.account)
+        self._events = Events(deps.region)
+        self._store = Store()
+
+    def _by(self, req: RpcRequest) -> str:
+        """The caller, or the account itself for Tocsin's own calls."""
+        return req.principal or f"arn:tocsin:iam::{self._account}:root"
+
+    async def _once(self, req: RpcRequest, token: str | None,
+                    body: Callable[[asyncpg.Connection], Awaitable[JSON]]) -> JSON:
+        """Run ``body`` in a transaction, at most once per client token.
+
+        A replayed token returns the first call's result, and the same token with other
+        parameters is refused. The token is recorded with the result at the end of the
+        transaction, so the common first use costs one statement more than no token; a
+        replay, or the loser of two concurrent first uses, rolls its change back (or fails
+        on what the first call created) and then answers from the recorded token.
+        """
+        if not token:
+            async with transaction(self._pool) as conn:
+                return await body(conn)
+        key = {"operation": req.operation, "principal": self._by(req), "token": token}
+        mine = fingerprint(req.data)
+        try:
+            async with transaction(self._pool) as conn:
+                result = await body(conn)
+                if await self._store.record_token(conn, **key, fingerprint=mine, result=result):
+                    return result
+                raise _Replayed
+        except (_Replayed, TocsinError) as exc:
+            async with self._pool.acquire() as conn:
+                first = await self._store.token(conn, **key)
+            if first is None:
+                raise exc from None
+        if first[0] != mine:
+            raise ConflictError(f"clientToken {token!r} was already used for a "
+                                f"{req.operation} call with different parameters")
+        return first[1]
+
+    async def _absent(self, conn: asyncpg.Connection, error: NotFoundError) -> NotFoundError:
+        """``error``, unless what is really missing is the replication set.
+
+        Deleting the replication set deletes everything, so a resource that exists proves
+        the set exists, and only a miss needs to look.
+        """
+        await self._replication_set(conn)
+        return error
+
+    async def _replication_set(self, conn: asyncpg.Connection) -> domain.ReplicationSet:
+        rs = await self._store.replication_set(conn)
+        if rs is None:
+            raise ValidationError(
+                "A replication set is required: create one with CreateReplicationSet "
+                "before using Incident Manager")
+        return rs
+
+    async def _plan(self, conn: asyncpg.Connection, arn: str, *,
+                    lock: bool = False) -> domain.ResponsePlan:
+        name = self._arns.plan_name(arn)
+        plan = await self._store.plan(conn, name, lock=lock) if name else None
+        if plan is None:
+            raise await self._absent(conn, NotFoundError(
+                f"Response plan {arn} does not exist", resource_type="RESPONSE_PLAN",
+                resource_id=arn))
+        return plan
+
+    async def _incident(self, conn: asyncpg.Connection, arn: str, *,
+                        lock: bool = False) -> IncidentRecord:
+        bind(incident_arn=arn)
+        record = await self._store.incident(conn, arn, lock=lock)
+        if record is None:
+            raise await self._absent(conn, NotFoundError(
+                f"Incident record {arn} does not exist", resource_type="INCIDENT_RECORD",
+                resource_id=arn))
+        return record
+
+
+def make_token(position: Any) -> str:
+    """An opaque pagination token for a keyset position."""
+    return base64.urlsafe_b64encode(codec.encode(position)).decode().rstrip("=")
+
+
+def read_token(token: str, tp: Any) -> Any:
+    """The keyset position in a token :func:`make_token` made."""
+    try:
+        return codec.decode(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)), tp)
+    except (ValueError, msgspec.DecodeError):
+        raise ValidationError("nextToken is not a token this operation returned") from None
