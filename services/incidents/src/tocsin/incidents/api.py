@@ -10,7 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from tocsin.incidents.findings import FindingsHandlers
 from tocsin.incidents.handlers import Handlers
+from tocsin.incidents.policies import PolicyHandlers
+from tocsin.incidents.related import RelatedItemsHandlers
+from tocsin.incidents.tagging import TagHandlers
+from tocsin.incidents.timeline_handlers import TimelineHandlers
 from tocsin.incidents.usecases import Deps
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.bus.rpc import Handler
@@ -18,17 +23,13 @@ from tocsin.shared.errors import UnsupportedOperation
 
 __all__ = ["NOT_YET_SERVED", "operations"]
 
-NOT_YET_SERVED = (
-    "CreateTimelineEvent", "GetTimelineEvent", "ListTimelineEvents", "UpdateTimelineEvent",
-    "DeleteTimelineEvent", "UpdateRelatedItems", "ListRelatedItems", "ListIncidentFindings",
-    "BatchGetIncidentFindings", "TagResource", "UntagResource", "ListTagsForResource",
-    "PutResourcePolicy", "GetResourcePolicies", "DeleteResourcePolicy",
-)
+NOT_YET_SERVED: tuple[str, ...] = ()
 
 
 def operations(deps: Deps) -> Mapping[str, Handler]:
     """Operation name → handler, for the request/reply server."""
     h = Handlers(deps)
+    tags, policies = TagHandlers(deps), PolicyHandlers(deps)
     served: dict[str, Handler] = {
         "CreateReplicationSet": h.create_replication_set,
         "GetReplicationSet": h.get_replication_set,
@@ -46,7 +47,31 @@ def operations(deps: Deps) -> Mapping[str, Handler]:
         "ListIncidentRecords": h.list_incident_records,
         "UpdateIncidentRecord": h.update_incident_record,
         "DeleteIncidentRecord": h.delete_incident_record,
+        "TagResource": tags.tag_resource,
+        "UntagResource": tags.untag_resource,
+        "ListTagsForResource": tags.list_tags_for_resource,
+        "PutResourcePolicy": policies.put_resource_policy,
+        "GetResourcePolicies": policies.get_resource_policies,
+        "DeleteResourcePolicy": policies.delete_resource_policy,
     }
+    t = TimelineHandlers(deps)
+    served.update({
+        "CreateTimelineEvent": t.create_timeline_event,
+        "GetTimelineEvent": t.get_timeline_event,
+        "ListTimelineEvents": t.list_timeline_events,
+        "UpdateTimelineEvent": t.update_timeline_event,
+        "DeleteTimelineEvent": t.delete_timeline_event,
+    })
+    r = RelatedItemsHandlers(deps)
+    served.update({
+        "UpdateRelatedItems": r.update_related_items,
+        "ListRelatedItems": r.list_related_items,
+    })
+    f = FindingsHandlers(deps)
+    served.update({
+        "ListIncidentFindings": f.list_incident_findings,
+        "BatchGetIncidentFindings": f.batch_get_incident_findings,
+    })
     return {**served, **{op: _unsupported for op in NOT_YET_SERVED}}
 
 

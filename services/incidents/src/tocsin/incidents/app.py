@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from importlib.metadata import version
 
-from tocsin.incidents import api
+from tocsin.incidents import api, findings
 from tocsin.incidents.settings import Settings
 from tocsin.incidents.usecases import Deps
-from tocsin.shared.bus import RpcServer, connect, ensure_stream, events_stream
+from tocsin.shared.bus import (
+    RpcServer,
+    changes_stream,
+    connect,
+    consume,
+    ensure_stream,
+    events_stream,
+)
 from tocsin.shared.clock import clock_for
 from tocsin.shared.db import OutboxRelay, apply_migrations, create_pool
 from tocsin.shared.runner import Worker
@@ -19,7 +27,8 @@ __all__ = ["lifespan"]
 
 @asynccontextmanager
 async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
-    """Open the pool and the bus, migrate, and yield the request server and outbox relay."""
+    """Open the pool and the bus, migrate, and yield the request server, the findings
+    consumer and the outbox relay."""
     async with AsyncExitStack() as stack:
         pool = await stack.enter_async_context(
             create_pool(settings.database_url, schema=settings.schema,
@@ -28,13 +37,17 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
         bus = await stack.enter_async_context(
             connect(settings.nats_servers, name="tocsin-incidents"))
         await ensure_stream(bus.js, events_stream(settings.region))
+        await ensure_stream(bus.js, changes_stream())
         deps = Deps(pool=pool, clock=clock_for(settings.clock_scale), region=settings.region,
-                    account=settings.account)
+                    account=settings.account, findings_window=settings.findings_window)
         server = RpcServer(bus, service="incidents", version=version("tocsin-incidents"),
                            handlers=api.operations(deps),
                            concurrency=settings.rpc_concurrency,
                            description="Tocsin incidents: response plans and incident records")
         workers: list[Worker] = [server.serve]
+        workers.append(functools.partial(consume, bus, findings.consumer(
+            deps, durable=f"{settings.schema}-findings",
+            filter_subject=settings.changes_filter)))
         if settings.outbox_relay:
             relay = OutboxRelay(pool, bus, poll_interval=settings.outbox_poll_interval)
             workers.append(relay.run)

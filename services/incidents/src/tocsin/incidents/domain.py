@@ -299,6 +299,24 @@ def new_incident(plan: ResponsePlan, cmd: c.StartIncident, *, arn: str, by: str,
     )
 
 
+def trigger_data(cmd: c.StartIncident, *, created: bool) -> JSON:
+    """``eventData`` of the trigger's timeline event; ``created`` is False for a duplicate."""
+    trigger = cmd.trigger_details
+    data: JSON = {"createdIncident": created,
+                  "incidentSource": trigger.source if trigger else DEFAULT_SOURCE}
+    if trigger and trigger.trigger_arn:
+        data["triggerArn"] = trigger.trigger_arn
+    if trigger and trigger.raw_data:
+        data["rawData"] = trigger.raw_data
+    return data
+
+
+def start_data(record: IncidentRecord, plan: ResponsePlan) -> JSON:
+    """``eventData`` of the start's timeline event."""
+    return {"incidentTitle": record.title, "impact": record.impact,
+            "responsePlanArn": plan.arn, "createdBy": record.incident_record_source.created_by}
+
+
 STATUSES = ("OPEN", "RESOLVED")
 
 
@@ -326,7 +344,9 @@ def apply_record_update(record: IncidentRecord, cmd: c.UpdateIncidentRecord, *, 
         return record, []
     updated = msgspec.structs.replace(record, **changes, last_modified_by=by,
                                       last_modified_time=now.timestamp())
-    modified = [{"attributeName": _camel(k), "newValue": v}
+    # The timeline reports new values as strings, JSON for anything but a string.
+    modified = [{"attributeName": _camel(k),
+                 "newValue": v if isinstance(v, str) else msgspec.json.encode(v).decode()}
                 for k, v in changes.items() if k != "resolved_time"]
     return updated, modified
 

@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 
 from tocsin.shared import codec
-from tocsin.shared.db import write_event
+from tocsin.shared.db import write_events
 from tocsin.shared.logging import context_headers
 
 __all__ = ["SERVICE", "TYPES", "Events"]
@@ -21,8 +21,14 @@ TYPES = (
     "ResponsePlanCreated", "ResponsePlanUpdated", "ResponsePlanDeleted",
     "IncidentRecordCreated", "IncidentRecordUpdated", "IncidentRecordResolved",
     "IncidentRecordDeleted",
+    "TimelineEventCreated", "TimelineEventUpdated", "TimelineEventDeleted",
+    "RelatedItemAdded", "RelatedItemRemoved",
+    "ResourceTagged", "ResourceUntagged", "ResourcePolicyCreated", "ResourcePolicyDeleted",
 )
 """Every event type this service publishes; the last token of its subject."""
+
+Change = tuple[str, dict[str, Any]]
+"""An event type and its data."""
 
 
 class Events:
@@ -32,12 +38,20 @@ class Events:
         self._region = region
 
     async def emit(self, conn: asyncpg.Connection, event_type: str, data: dict[str, Any], *,
-                   now: datetime, incident_arn: str | None = None) -> codec.Envelope:
-        assert event_type in TYPES, event_type
+                   now: datetime, incident_arn: str | None = None) -> None:
+        """Write one event."""
+        await self.emit_all(conn, [(event_type, data)], now=now, incident_arn=incident_arn)
+
+    async def emit_all(self, conn: asyncpg.Connection, changes: list[Change], *,
+                       now: datetime, incident_arn: str | None = None) -> None:
+        """Write the events of one change together, in order, in one statement."""
         headers = context_headers()
-        event = codec.make_envelope(
-            type=event_type, service=SERVICE, region=self._region, data=data, time=now,
-            correlation=codec.Correlation(
-                request_id=headers.get("Tocsin-Request-Id"), incident_arn=incident_arn))
-        await write_event(conn, event, headers)
-        return event
+        correlation = codec.Correlation(request_id=headers.get("Tocsin-Request-Id"),
+                                        incident_arn=incident_arn)
+        envelopes = []
+        for event_type, data in changes:
+            assert event_type in TYPES, event_type
+            envelopes.append(codec.make_envelope(
+                type=event_type, service=SERVICE, region=self._region, data=data, time=now,
+                correlation=correlation))
+        await write_events(conn, envelopes, headers)

@@ -12,8 +12,11 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from tocsin.incidents import domain
+from tocsin.incidents import domain, timeline
+from tocsin.incidents.involved import involved_resources
+from tocsin.incidents.related import RelatedItemStore, new_item
 from tocsin.incidents.store import IncidentQuery
+from tocsin.incidents.timeline import TimelineStore
 from tocsin.incidents.usecases import JSON, UseCases, make_token, read_token
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.contracts import incidents as c
@@ -197,13 +200,29 @@ class Handlers(UseCases):
             record = domain.new_incident(plan, cmd, arn=self._arns.incident_record(plan.name),
                                          by=self._by(req), now=now)
             existing = await self._store.insert_incident(conn, record)
-            bind(incident_arn=existing or record.arn)
+            arn = existing or record.arn
+            bind(incident_arn=arn)
+            trigger = timeline.automatic(
+                arn, timeline.TRIGGER, domain.trigger_data(cmd, created=existing is None),
+                at=cmd.trigger_details.timestamp if cmd.trigger_details else now.timestamp())
             if existing is not None:
+                # A duplicate start joins the open incident: one more trigger on its timeline.
+                await TimelineStore.add(conn, [trigger], is_automatic=True)
+                await self._events.emit(conn, "TimelineEventCreated",
+                                        msgspec.to_builtins(trigger), now=now, incident_arn=arn)
                 return {"incidentRecordArn": existing}
-            await self._store.tag(conn, record.arn, plan.incident_template.incident_tags or {})
-            await self._events.emit(conn, "IncidentRecordCreated", msgspec.to_builtins(record),
-                                    now=now, incident_arn=record.arn)
-            return {"incidentRecordArn": record.arn}
+            start = timeline.automatic(arn, timeline.START, domain.start_data(record, plan),
+                                       at=now.timestamp())
+            await TimelineStore.add(conn, [trigger, start], is_automatic=True)
+            items = await RelatedItemStore.add(conn, arn, _seed_items(cmd))
+            await self._store.tag(conn, arn, plan.incident_template.incident_tags or {})
+            await self._events.emit_all(conn, [
+                ("IncidentRecordCreated", msgspec.to_builtins(record)),
+                ("TimelineEventCreated", msgspec.to_builtins(trigger)),
+                ("TimelineEventCreated", msgspec.to_builtins(start)),
+                *(("RelatedItemAdded", {"incidentRecordArn": arn, "item": i}) for i in items),
+            ], now=now, incident_arn=arn)
+            return {"incidentRecordArn": arn}
 
         return await self._once(req, cmd.client_token, body)
 
@@ -245,11 +264,16 @@ class Handlers(UseCases):
             except asyncpg.UniqueViolationError:
                 raise domain.conflict_open_duplicate(updated) from None
             resolved = record.status != "RESOLVED" and updated.status == "RESOLVED"
-            await self._events.emit(
-                conn, "IncidentRecordResolved" if resolved else "IncidentRecordUpdated",
-                {"incidentRecord": msgspec.to_builtins(updated), "modifiedAttributes": modified,
-                 "modifiedBy": self._by(req)},
-                now=now, incident_arn=record.arn)
+            change = timeline.automatic(record.arn, timeline.RECORD_UPDATE, {
+                "modifiedBy": self._by(req), "incidentTitle": updated.title,
+                "modifiedAttributes": modified}, at=now.timestamp())
+            await TimelineStore.add(conn, [change], is_automatic=True)
+            await self._events.emit_all(conn, [
+                ("IncidentRecordResolved" if resolved else "IncidentRecordUpdated",
+                 {"incidentRecord": msgspec.to_builtins(updated),
+                  "modifiedAttributes": modified, "modifiedBy": self._by(req)}),
+                ("TimelineEventCreated", msgspec.to_builtins(change)),
+            ], now=now, incident_arn=record.arn)
             return {}
 
         return await self._once(req, cmd.client_token, body)
@@ -264,6 +288,17 @@ class Handlers(UseCases):
                 await self._events.emit(conn, "IncidentRecordDeleted", {"arn": cmd.arn},
                                         now=self._clock.now(), incident_arn=cmd.arn)
         return {}
+
+
+def _seed_items(cmd: c.StartIncident) -> list[JSON]:
+    """The related items an incident starts with: those given, and the involved resources
+    its trigger names."""
+    given = [new_item(item) for item in cmd.related_items or []]
+    trigger = cmd.trigger_details
+    resources = involved_resources(trigger.raw_data, trigger_arn=trigger.trigger_arn) \
+        if trigger else []
+    return given + [new_item({"identifier": {"type": "INVOLVED_RESOURCE",
+                                             "value": {"arn": arn}}}) for arn in resources]
 
 
 _FILTER_KEYS = ("creationTime", "impact", "status", "createdBy")

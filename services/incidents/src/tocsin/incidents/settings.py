@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from msgspec import Meta
+
 from tocsin.shared.config import BaseSettings
 
 __all__ = ["Settings"]
@@ -18,6 +22,11 @@ class Settings(BaseSettings, frozen=True, kw_only=True):
     """Requests one instance works on at once."""
     pool_max: int = 20
     """Most PostgreSQL connections one instance holds."""
+    findings_window: Annotated[float, Meta(ge=0)] = 3600.0
+    """Seconds before an incident's creation that a change may have ended and still be one
+    of its findings (``TOCSIN_FINDINGS_WINDOW``)."""
+    changes_filter: str = "changes.>"
+    """The subjects of the ``CHANGES`` stream this deployment keeps as findings."""
 
     @property
     def schema(self) -> str:

@@ -63,7 +63,9 @@ class Store:
     @staticmethod
     async def delete_everything(conn: asyncpg.Connection) -> None:
         """Deleting the replication set deletes all of the account's incident data."""
-        await conn.execute("TRUNCATE replication_set, response_plan, incident_record, tag")
+        # CASCADE takes every table whose rows hang off an incident or a plan.
+        await conn.execute(
+            "TRUNCATE replication_set, response_plan, incident_record, tag, client_token CASCADE")
 
     # --- response plans -----------------------------------------------------------------
 

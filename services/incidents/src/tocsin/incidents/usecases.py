@@ -35,6 +35,7 @@ class Deps:
     clock: Clock
     region: str
     account: str
+    findings_window: float = 3600.0
 
 
 class _Replayed(Exception):

@@ -10,7 +10,7 @@
 from tocsin.shared.bus.connection import Bus, connect
 from tocsin.shared.bus.consumer import Consumer, consume
 from tocsin.shared.bus.rpc import RpcRequest, RpcServer, rpc_subject
-from tocsin.shared.bus.streams import alarms_stream, ensure_stream, events_stream
+from tocsin.shared.bus.streams import alarms_stream, changes_stream, ensure_stream, events_stream
 
 __all__ = [
     "Bus",
@@ -18,6 +18,7 @@ __all__ = [
     "RpcRequest",
     "RpcServer",
     "alarms_stream",
+    "changes_stream",
     "connect",
     "consume",
     "ensure_stream",

@@ -8,7 +8,8 @@ from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfi
 
 from tocsin.shared.logging import get_logger
 
-__all__ = ["alarms_stream", "ensure_stream", "events_stream", "events_subject"]
+__all__ = ["alarms_stream", "changes_stream", "ensure_stream", "events_stream",
+           "events_subject"]
 
 log = get_logger(__name__)
 
@@ -42,6 +43,20 @@ def alarms_stream() -> StreamConfig:
         name="ALARMS",
         description="Alarm and event messages from event publishers",
         subjects=["alarms.>"],
+        retention=RetentionPolicy.LIMITS,
+        storage=StorageType.FILE,
+        max_age=7 * DAY,
+        duplicate_window=600.0,
+    )
+
+
+def changes_stream() -> StreamConfig:
+    """``CHANGES``: the deployment and change events CI/CD tools send to ``changes.<source>``
+    (:mod:`tocsin.shared.contracts.changes`); the incidents service keeps them as findings."""
+    return StreamConfig(
+        name="CHANGES",
+        description="Deployment and change events from CI/CD tools",
+        subjects=["changes.>"],
         retention=RetentionPolicy.LIMITS,
         storage=StorageType.FILE,
         max_age=7 * DAY,

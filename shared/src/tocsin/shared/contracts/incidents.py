@@ -16,6 +16,7 @@ import msgspec
 __all__ = [
     "CreateReplicationSet",
     "CreateResponsePlan",
+    "CreateTimelineEvent",
     "DeleteArn",
     "DeleteReplicationSet",
     "Filter",
@@ -23,12 +24,18 @@ __all__ = [
     "IncidentTemplate",
     "ListIncidentRecords",
     "ListPage",
+    "ListRelatedItems",
+    "ListTimelineEvents",
+    "RelatedItemsUpdate",
     "StartIncident",
+    "TimelineEventId",
     "TriggerDetails",
     "UpdateDeletionProtection",
     "UpdateIncidentRecord",
+    "UpdateRelatedItems",
     "UpdateReplicationSet",
     "UpdateResponsePlan",
+    "UpdateTimelineEvent",
 ]
 
 JSON = dict[str, Any]
@@ -177,5 +184,61 @@ class Filter(_In):
 
 class ListIncidentRecords(_In):
     filters: list[Filter] | None = None
+    max_results: int | None = None
+    next_token: str | None = None
+
+
+# --- timeline --------------------------------------------------------------------------
+
+
+class CreateTimelineEvent(_In):
+    incident_record_arn: str
+    event_time: float
+    event_type: str
+    event_data: str
+    event_references: list[JSON] | None = None
+    client_token: str | None = None
+
+
+class TimelineEventId(_In):
+    incident_record_arn: str
+    event_id: str
+
+
+class UpdateTimelineEvent(_In):
+    incident_record_arn: str
+    event_id: str
+    event_time: float | None = None
+    event_type: str | None = None
+    event_data: str | None = None
+    event_references: list[JSON] | None = None
+    client_token: str | None = None
+
+
+class ListTimelineEvents(_In):
+    incident_record_arn: str
+    filters: list[Filter] | None = None
+    sort_by: str | None = None
+    sort_order: str | None = None
+    max_results: int | None = None
+    next_token: str | None = None
+
+
+# --- related items ---------------------------------------------------------------------
+
+
+class RelatedItemsUpdate(_In):
+    item_to_add: JSON | None = None
+    item_to_remove: JSON | None = None
+
+
+class UpdateRelatedItems(_In):
+    incident_record_arn: str
+    related_items_update: RelatedItemsUpdate
+    client_token: str | None = None
+
+
+class ListRelatedItems(_In):
+    incident_record_arn: str
     max_results: int | None = None
     next_token: str | None = None

@@ -22,7 +22,7 @@ from tocsin.shared import codec
 from tocsin.shared.bus.connection import Bus
 from tocsin.shared.logging import get_logger
 
-__all__ = ["OutboxRelay", "write_event"]
+__all__ = ["OutboxRelay", "write_event", "write_events"]
 
 log = get_logger(__name__)
 
@@ -35,6 +35,25 @@ async def write_event(conn: asyncpg.Connection, event: codec.Envelope,
         " VALUES ($1, $2, $3, $4) RETURNING 1)"
         " SELECT pg_notify(current_schema() || '_outbox', '') FROM o",
         event.id, event.subject, codec.encode(event), dict(headers or {}))
+
+
+async def write_events(conn: asyncpg.Connection, events: list[codec.Envelope],
+                       headers: Mapping[str, str] | None = None) -> None:
+    """Add several events in one statement, in order, inside the caller's transaction."""
+    if len(events) == 1:
+        await write_event(conn, events[0], headers)
+        return
+    if not events:
+        return
+    hdrs = dict(headers or {})
+    await conn.execute(
+        "WITH o AS (INSERT INTO outbox (id, subject, payload, headers)"
+        " SELECT id, subject, payload, $4::jsonb"
+        " FROM unnest($1::uuid[], $2::text[], $3::bytea[]) AS e(id, subject, payload)"
+        " RETURNING 1)"
+        " SELECT pg_notify(current_schema() || '_outbox', '') FROM o LIMIT 1",
+        [e.id for e in events], [e.subject for e in events],
+        [codec.encode(e) for e in events], hdrs)
 
 
 class OutboxRelay:
