@@ -11,6 +11,7 @@ twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -63,10 +64,20 @@ async def consume(bus: Bus, consumer: Consumer, stop: asyncio.Event) -> None:
     await bus.js.add_consumer(consumer.stream, config)
     psub = await bus.js.pull_subscribe_bind(consumer.durable, stream=consumer.stream)
     decoder = codec.decoder_for(consumer.message_type)
+    stopping = asyncio.ensure_future(stop.wait())
     try:
         while not stop.is_set():
+            fetch = asyncio.ensure_future(psub.fetch(batch=consumer.batch, timeout=5.0))
+            await asyncio.wait([fetch, stopping], return_when=asyncio.FIRST_COMPLETED)
+            if not fetch.done():
+                # Stopping while idle: whatever this pull still brings is redelivered to
+                # another instance after ack_wait.
+                fetch.cancel()
+                with contextlib.suppress(asyncio.CancelledError, nats.errors.Error):
+                    await fetch
+                return
             try:
-                msgs = await psub.fetch(batch=consumer.batch, timeout=1.0)
+                msgs = fetch.result()
             except (TimeoutError, nats.errors.TimeoutError):
                 continue
             except nats.errors.ConnectionClosedError:
@@ -74,10 +85,9 @@ async def consume(bus: Bus, consumer: Consumer, stop: asyncio.Event) -> None:
             for msg in msgs:
                 await _handle(consumer, decoder, msg)
     finally:
-        try:
+        stopping.cancel()
+        with contextlib.suppress(nats.errors.Error):
             await psub.unsubscribe()
-        except nats.errors.Error:
-            pass
 
 
 async def _handle(consumer: Consumer, decoder: msgspec.json.Decoder[Any], msg: Msg) -> None:
