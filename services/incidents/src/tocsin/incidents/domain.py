@@ -85,7 +85,8 @@ class ReplicationSet(_Doc):
     created_time: float
     last_modified_by: str
     last_modified_time: float
-    deletion_protected: bool = False
+    deletion_protected: bool
+    """Required in the API's output, so it has no default (which would be omitted)."""
 
     def output(self) -> JSON:
         doc: JSON = msgspec.to_builtins(self)
@@ -107,7 +108,8 @@ def new_replication_set(cmd: c.CreateReplicationSet, *, arn: str, home_region: s
                                 sse_kms_key_id=value.sse_kms_key_id or "DefaultKey")
                for name, value in cmd.regions.items()}
     return ReplicationSet(arn=arn, status="ACTIVE", region_map=regions, created_by=by,
-                          created_time=t, last_modified_by=by, last_modified_time=t)
+                          created_time=t, last_modified_by=by, last_modified_time=t,
+                          deletion_protected=False)
 
 
 def _only_home_region(regions: dict[str, Any] | list[str], home: str) -> None:
