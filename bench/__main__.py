@@ -86,6 +86,51 @@ async def wait_ready(channel: grpc.aio.Channel, deadline: float) -> None:
             await asyncio.sleep(0.2)
 
 
+async def timeline_bench(stub: pb_grpc.IncidentsStub, plan_arn: str,
+                         results: dict[str, Any]) -> None:
+    """The first page of ListTimelineEvents on an incident with 10,000 events."""
+    incident = (await stub.StartIncident(pb.StartIncidentRequest(
+        response_plan_arn=plan_arn, title="busy incident"))).incident_record_arn
+    now = time.time()
+    pending = iter(range(10_000 - 2))  # the trigger and the start are already there
+
+    async def writer() -> None:
+        for n in pending:
+            when = now - 10_000 + n
+            await stub.CreateTimelineEvent(pb.CreateTimelineEventRequest(
+                incident_record_arn=incident, event_type="Note", event_data=f'"note {n}"',
+                event_time={"seconds": int(when)}))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(writer() for _ in range(32)))
+    line("timeline_fill_10000_events", time.perf_counter() - started, "s", results)
+    latencies = []
+    for _ in range(300):
+        t = time.perf_counter()
+        page = await stub.ListTimelineEvents(pb.ListTimelineEventsRequest(
+            incident_record_arn=incident))
+        latencies.append((time.perf_counter() - t) * 1000)
+    assert len(page.event_summaries) == 100
+    latencies.sort()
+    line("list_timeline_events_10k_first_page_p50", latencies[150], "ms", results)
+    line("list_timeline_events_10k_first_page_p99", latencies[296], "ms", results)
+
+
+async def dedupe_bench(stub: pb_grpc.IncidentsStub, plan_arn: str,
+                       results: dict[str, Any]) -> None:
+    """Fifty concurrent starts of one alarm must open exactly one incident."""
+    alarm = f"arn:tocsin:cloudwatch:local-1:000000000000:alarm:bench-{uuid.uuid4().hex[:8]}"
+    started = time.perf_counter()
+    replies = await asyncio.gather(*(stub.StartIncident(pb.StartIncidentRequest(
+        response_plan_arn=plan_arn, trigger_details=pb.TriggerDetails(
+            source="aws.cloudwatch", trigger_arn=alarm, timestamp={"seconds": int(time.time())})))
+        for _ in range(50)))
+    line("dedupe_50_concurrent_starts_time", (time.perf_counter() - started) * 1000, "ms",
+         results)
+    line("dedupe_50_concurrent_starts_incidents",
+         len({r.incident_record_arn for r in replies}), "count", results)
+
+
 async def main(seconds: float, warmup: float) -> None:
     results: dict[str, Any] = {}
     work = Path(tempfile.mkdtemp(prefix="tocsin-bench-"))
@@ -158,6 +203,8 @@ async def main(seconds: float, warmup: float) -> None:
                 line(f"start_incident_grpc_c{callers}_p50", r["p50"], "ms", results)
                 line(f"start_incident_grpc_c{callers}_p99", r["p99"], "ms", results)
                 line(f"start_incident_grpc_c{callers}_errors", r["errors"], "count", results)
+            await timeline_bench(stub, plan.arn, results)
+            await dedupe_bench(stub, plan.arn, results)
             for callers in (1, 64):
                 ratio = results[f"tocsin_{callers}"]["rps"] / max(
                     results[f"raw_{callers}"]["rps"], 1e-9)
