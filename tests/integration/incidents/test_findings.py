@@ -288,10 +288,12 @@ class TestConsumerHandler:
             start = float(int(time.time())) - 60
 
             def message(seq: int, stored: datetime) -> Msg:
-                return Msg(_client=None, subject="changes.test", _metadata=Msg.Metadata(  # type: ignore[arg-type]
+                metadata = Msg.Metadata(
                     sequence=Msg.Metadata.SequencePair(consumer=seq, stream=seq),
                     num_pending=0, num_delivered=1, timestamp=stored, stream="CHANGES",
-                    consumer="test"))
+                    consumer="test")
+                return Msg(_client=None, subject="changes.test",  # type: ignore[arg-type]
+                           _metadata=metadata)
 
             running_ = codec.decode(codec.encode(deployment("d-X", start)), ChangeReported)
             ended = codec.decode(codec.encode(deployment("d-X", start, start + 30)),

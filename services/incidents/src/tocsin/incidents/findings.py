@@ -7,7 +7,8 @@ message in the inbox in the same transaction. Which findings belong to an incide
 decided when they are read, so a change reported late still shows up:
 
     a change is a finding of an incident created at ``T`` when it started at or before
-    ``T`` and had not ended before ``T - findings_window`` (still in progress counts).
+    ``T`` and had not ended before ``T - findings_window``; one still in progress counts
+    for a day after it started.
 
 ``ListIncidentFindings`` and ``BatchGetIncidentFindings`` serve them in the
 ``ssm-incidents`` shapes, timestamps as epoch seconds.

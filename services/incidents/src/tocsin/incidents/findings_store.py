@@ -50,7 +50,10 @@ def _finding(row: asyncpg.Record) -> Finding:
 
 
 _COLUMNS = "id, start_time, details, creation_time, last_modified_time"
-_IN_SPAN = "start_time <= $1 AND (end_time IS NULL OR end_time >= $2)"
+# A change that never reports its end stops counting a day after it started, so one lost
+# "finished" message does not make it a finding of every later incident.
+_IN_SPAN = ("start_time <= $1"
+            " AND COALESCE(end_time, start_time + interval '24 hours') >= $2")
 
 
 class FindingStore:
