@@ -168,6 +168,16 @@ class TestFindingsOfAnIncident:
             ("nope", "ResourceNotFoundException")]
         assert all(incident in e["message"] for e in got["errors"])
 
+    async def test_a_change_that_never_ends_stops_counting(self, incidents: Settings,
+                                                           bus: Bus) -> None:
+        """A change still "in progress" a day after it started is no longer a finding."""
+        now = float(int(time.time()))
+        await publish(bus, incidents, "codedeploy", deployment("d-STUCK", now - 25 * 3600))
+        await publish(bus, incidents, "codedeploy", deployment("d-LONG", now - 20 * 3600))
+        incident = await start_incident(bus, incidents)
+        await settled(bus, incidents)
+        assert await finding_ids(bus, incident) == ["d-LONG"]
+
     async def test_pages_of_one_follow_each_other(self, incidents: Settings,
                                                   bus: Bus) -> None:
         """With maxResults=1 each page holds one finding, newest change first, and the last
