@@ -1,4 +1,5 @@
-"""The gateway's gRPC face: ``tocsin.incidents.v1.Incidents``, reflection and health.
+"""The gateway's gRPC face: ``tocsin.incidents.v1.Incidents``, ``tocsin.events.v1.Events``
+(:mod:`.watch`, when the gateway has a NATS connection), reflection and health.
 
 Every rpc of the service is served by one generic handler built from the service
 descriptor: the request message becomes the operation's AWS-shaped input
@@ -25,8 +26,9 @@ from google.protobuf.message import Message  # type: ignore[import-untyped]
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from tocsin.gateway import awsmodel, protoconv
+from tocsin.gateway import awsmodel, protoconv, watch
 from tocsin.gateway.settings import Settings
+from tocsin.proto.events.v1 import events_pb2_grpc
 from tocsin.proto.incidents.v1 import incidents_pb2
 from tocsin.shared.bus import Bus
 from tocsin.shared.errors import TocsinError
@@ -73,7 +75,7 @@ class GrpcGateway:
     ) -> None:
         self._settings = settings
         self._client = client
-        self._bus = bus  # unused until WatchEvents streams events from NATS
+        self._bus = bus
         self._instance = instance
         self._model = awsmodel.load(API)
         # Authentication of gRPC callers comes with the security issue; until then every
@@ -97,10 +99,15 @@ class GrpcGateway:
         server = grpc.aio.server()
         health_servicer = health.aio.HealthServicer()
         server.add_generic_rpc_handlers((self._handler(),))
+        services = [SERVICE_NAME]
+        if self._bus is not None:
+            events_pb2_grpc.add_EventsServicer_to_server(
+                watch.EventsServicer(self._bus, self._settings, stop=stop), server)
+            services.append(watch.SERVICE_NAME)
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
         reflection.enable_server_reflection(
             (
-                SERVICE_NAME,
+                *services,
                 health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
                 reflection.SERVICE_NAME,
             ),
@@ -109,7 +116,7 @@ class GrpcGateway:
         self.port = server.add_insecure_port(self._settings.grpc_addr)
         await server.start()
         try:
-            for service in ("", SERVICE_NAME):
+            for service in ("", *services):
                 await health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
             log.info(
                 "grpc.serving",
