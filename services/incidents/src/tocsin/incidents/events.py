@@ -23,7 +23,8 @@ TYPES = (
     "IncidentRecordDeleted",
     "TimelineEventCreated", "TimelineEventUpdated", "TimelineEventDeleted",
     "RelatedItemAdded", "RelatedItemRemoved",
-    "ResourceTagged", "ResourceUntagged", "ResourcePolicyCreated", "ResourcePolicyDeleted",
+    "ResourceTagged", "ResourceUntagged",
+    "FindingRecorded", "ResourcePolicyCreated", "ResourcePolicyDeleted",
 )
 """Every event type this service publishes; the last token of its subject."""
 

@@ -124,10 +124,14 @@ class FindingsHandlers(UseCases):
             if await already_processed(conn, consumer=CONSUMER, event_id=message_id):
                 log.info("finding.duplicate", finding_id=finding_id)
                 return
+            now = self._clock.now()
             outcome = await self._findings.record(
                 conn, id=finding_id, start_time=_at(epoch_micros(c.start_time)),
                 end_time=None if c.end_time is None else _at(epoch_micros(c.end_time)),
-                details=details(change), now=self._clock.now(), reported_at=md.timestamp)
+                details=details(change), now=now, reported_at=md.timestamp)
+            if outcome != "unchanged":
+                await self._events.emit(conn, "FindingRecorded", {
+                    "id": finding_id, "details": details(change), "outcome": outcome}, now=now)
         log.info("finding.recorded", finding_id=finding_id, outcome=outcome)
 
     # --- operations -----------------------------------------------------------------------
