@@ -28,7 +28,9 @@ async def tocsin(nats_url: str, database_url: str,
                               "shutdown_grace": 5, **isolation}
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(running(
-            incidents_app.lifespan, IncidentsSettings(outbox_poll_interval=0.2, **common)))
+            incidents_app.lifespan, IncidentsSettings(
+                outbox_poll_interval=0.2, changes_filter=f"changes.{isolation['region']}.>",
+                **common)))
         workers = await stack.enter_async_context(running(
             gateway_app.lifespan, GatewaySettings(
                 grpc_addr="127.0.0.1:0", http_addr="127.0.0.1:0",

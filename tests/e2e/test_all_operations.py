@@ -189,7 +189,8 @@ class TestEveryOperation:
                 "deploymentGroupArn": "arn:tocsin:codedeploy:local-1:000000000000:"
                                       "deploymentgroup:payments/prod",
                 "deploymentId": deployment, "startTime": time.time() - 600}}
-            await bus.publish("changes.codedeploy", codec.encode(change), msg_id=deployment)
+            await bus.publish(f"changes.{tocsin['region']}.codedeploy", codec.encode(change),
+                              msg_id=deployment)
 
         if client == "boto3":
             outputs = await drive_every_operation(boto3_caller(tocsin), tocsin, publish_change)
