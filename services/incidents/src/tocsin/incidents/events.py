@@ -1,5 +1,11 @@
 """What the incidents service publishes: one event per change, on
-``events.<region>.incidents.<Type>``, written to the outbox with the change."""
+``events.<region>.incidents.<Type>``, written to the outbox with the change.
+
+An event carries the whole change: ``IncidentRecordCreated`` holds the new record with the
+timeline events and related items it starts with; a record update or a related-item change
+holds the automatic timeline event it wrote (``timelineEvents``). ``TimelineEventCreated``
+and its kin are for what responders write themselves and for a duplicate start's trigger.
+"""
 
 from __future__ import annotations
 

@@ -216,12 +216,11 @@ class Handlers(UseCases):
             await TimelineStore.add(conn, [trigger, start], is_automatic=True)
             items = await RelatedItemStore.add(conn, arn, _seed_items(cmd))
             await self._store.tag(conn, arn, plan.incident_template.incident_tags or {})
-            await self._events.emit_all(conn, [
-                ("IncidentRecordCreated", msgspec.to_builtins(record)),
-                ("TimelineEventCreated", msgspec.to_builtins(trigger)),
-                ("TimelineEventCreated", msgspec.to_builtins(start)),
-                *(("RelatedItemAdded", {"incidentRecordArn": arn, "item": i}) for i in items),
-            ], now=now, incident_arn=arn)
+            # One change, one event: the new record with what it starts with.
+            await self._events.emit(conn, "IncidentRecordCreated", {
+                "incidentRecord": msgspec.to_builtins(record),
+                "timelineEvents": [msgspec.to_builtins(trigger), msgspec.to_builtins(start)],
+                "relatedItems": items}, now=now, incident_arn=arn)
             return {"incidentRecordArn": arn}
 
         return await self._once(req, cmd.client_token, body)
@@ -268,12 +267,12 @@ class Handlers(UseCases):
                 "modifiedBy": self._by(req), "incidentTitle": updated.title,
                 "modifiedAttributes": modified}, at=now.timestamp())
             await TimelineStore.add(conn, [change], is_automatic=True)
-            await self._events.emit_all(conn, [
-                ("IncidentRecordResolved" if resolved else "IncidentRecordUpdated",
-                 {"incidentRecord": msgspec.to_builtins(updated),
-                  "modifiedAttributes": modified, "modifiedBy": self._by(req)}),
-                ("TimelineEventCreated", msgspec.to_builtins(change)),
-            ], now=now, incident_arn=record.arn)
+            await self._events.emit(
+                conn, "IncidentRecordResolved" if resolved else "IncidentRecordUpdated",
+                {"incidentRecord": msgspec.to_builtins(updated),
+                 "modifiedAttributes": modified, "modifiedBy": self._by(req),
+                 "timelineEvents": [msgspec.to_builtins(change)]},
+                now=now, incident_arn=record.arn)
             return {}
 
         return await self._once(req, cmd.client_token, body)

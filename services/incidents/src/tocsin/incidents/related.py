@@ -135,8 +135,8 @@ class RelatedItemsHandlers(UseCases):
                 kind, data = "RelatedItemRemoved", {"incidentRecordArn": record.arn,
                                                     "item": removed}
             await timeline.TimelineStore.add(conn, [event], is_automatic=True)
-            await self._events.emit_all(
-                conn, [(kind, data), ("TimelineEventCreated", msgspec.to_builtins(event))],
+            await self._events.emit(conn, kind, {
+                **data, "timelineEvents": [msgspec.to_builtins(event)]},
                 now=now, incident_arn=record.arn)
             return {}
 
