@@ -9,13 +9,11 @@ from __future__ import annotations
 import functools
 import uuid
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import msgspec
 
 __all__ = ["Correlation", "Envelope", "decode", "decoder_for", "encode", "new_event_id"]
-
-T = TypeVar("T")
 
 _encoder = msgspec.json.Encoder()
 
@@ -31,10 +29,12 @@ def decoder_for(tp: Any) -> msgspec.json.Decoder[Any]:
     return msgspec.json.Decoder(tp)
 
 
-def decode(data: bytes | str, tp: type[T]) -> T:
-    """Decode JSON ``data`` as ``tp``; raises ``msgspec.DecodeError`` on a bad payload."""
-    result: T = decoder_for(tp).decode(data)
-    return result
+def decode(data: bytes | str, tp: Any) -> Any:
+    """Decode JSON ``data`` as ``tp``; raises ``msgspec.DecodeError`` on a bad payload.
+
+    ``tp`` may be any type msgspec decodes, generic aliases (``dict[str, Any]``) included.
+    """
+    return decoder_for(tp).decode(data)
 
 
 def new_event_id() -> str:

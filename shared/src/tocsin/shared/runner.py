@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import uvloop
 
@@ -24,7 +24,7 @@ __all__ = ["Lifespan", "Worker", "run", "serve"]
 
 log = get_logger(__name__)
 
-Worker = Callable[[asyncio.Event], Awaitable[None]]
+Worker = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 """A long-running task of a service; returns once the event is set and its work is done."""
 
 S = TypeVar("S", bound=config.BaseSettings)

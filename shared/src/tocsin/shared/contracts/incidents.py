@@ -41,7 +41,7 @@ __all__ = [
 JSON = dict[str, Any]
 
 
-class _In(msgspec.Struct, rename="camel", kw_only=True, frozen=True):
+class _In(msgspec.Struct, rename="camel", kw_only=True):
     """An operation's input: camelCase on the wire, unknown members ignored."""
 
 
