@@ -3,7 +3,6 @@ handler composes them in one transaction with the outbox row of the change."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,9 +10,8 @@ import asyncpg
 import msgspec
 
 from tocsin.incidents.domain import IncidentRecord, ReplicationSet, ResponsePlan
-from tocsin.shared import codec
 
-__all__ = ["IncidentQuery", "Store", "fingerprint"]
+__all__ = ["IncidentQuery", "Store"]
 
 JSON = dict[str, Any]
 
@@ -178,34 +176,3 @@ class Store:
     async def untag_all(conn: asyncpg.Connection, arn: str) -> None:
         await conn.execute("DELETE FROM tag WHERE resource_arn = $1", arn)
 
-    # --- client tokens ------------------------------------------------------------------
-
-    @staticmethod
-    async def token(conn: asyncpg.Connection, *, operation: str, principal: str,
-                    token: str) -> tuple[str, JSON] | None:
-        """The fingerprint and result of the call that first used a client token."""
-        row = await conn.fetchrow(
-            "SELECT fingerprint, result FROM client_token"
-            " WHERE operation = $1 AND principal = $2 AND token = $3",
-            operation, principal, token)
-        return (row["fingerprint"], row["result"]) if row else None
-
-    @staticmethod
-    async def record_token(conn: asyncpg.Connection, *, operation: str, principal: str,
-                           token: str, fingerprint: str, result: JSON) -> bool:
-        """Record a call's result under its client token, in the call's transaction.
-
-        False when the token was recorded first by another call; a concurrent first use
-        makes this wait until that call commits.
-        """
-        return bool(await conn.fetchval(
-            "INSERT INTO client_token (operation, principal, token, fingerprint, result)"
-            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING true",
-            operation, principal, token, fingerprint, result))
-
-
-def fingerprint(params: bytes) -> str:
-    """A stable digest of a request's parameters (without its client token)."""
-    doc = codec.decode(params or b"{}", dict[str, Any])
-    doc.pop("clientToken", None)
-    return hashlib.sha256(msgspec.json.encode(doc, order="sorted")).hexdigest()

@@ -14,12 +14,12 @@ import msgspec
 from tocsin.incidents import domain
 from tocsin.incidents.domain import Arns, IncidentRecord
 from tocsin.incidents.events import Events
-from tocsin.incidents.store import Store, fingerprint
+from tocsin.incidents.store import Store
 from tocsin.shared import codec
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.clock import Clock
-from tocsin.shared.db import transaction
-from tocsin.shared.errors import ConflictError, NotFoundError, TocsinError, ValidationError
+from tocsin.shared.db.idempotency import once
+from tocsin.shared.errors import NotFoundError, ValidationError
 from tocsin.shared.logging import bind
 
 __all__ = ["JSON", "Deps", "UseCases", "make_token", "read_token"]
@@ -36,10 +36,6 @@ class Deps:
     region: str
     account: str
     findings_window: float = 3600.0
-
-
-class _Replayed(Exception):
-    """Another call recorded the client token first; this call's change is rolled back."""
 
 
 class UseCases:
@@ -60,34 +56,10 @@ class UseCases:
 
     async def _once(self, req: RpcRequest, token: str | None,
                     body: Callable[[asyncpg.Connection], Awaitable[JSON]]) -> JSON:
-        """Run ``body`` in a transaction, at most once per client token.
-
-        A replayed token returns the first call's result, and the same token with other
-        parameters is refused. The token is recorded with the result at the end of the
-        transaction, so the common first use costs one statement more than no token; a
-        replay, or the loser of two concurrent first uses, rolls its change back (or fails
-        on what the first call created) and then answers from the recorded token.
-        """
-        if not token:
-            async with transaction(self._pool) as conn:
-                return await body(conn)
-        key = {"operation": req.operation, "principal": self._by(req), "token": token}
-        mine = fingerprint(req.data)
-        try:
-            async with transaction(self._pool) as conn:
-                result = await body(conn)
-                if await self._store.record_token(conn, **key, fingerprint=mine, result=result):
-                    return result
-                raise _Replayed
-        except (_Replayed, TocsinError) as exc:
-            async with self._pool.acquire() as conn:
-                first = await self._store.token(conn, **key)
-            if first is None:
-                raise exc from None
-        if first[0] != mine:
-            raise ConflictError(f"clientToken {token!r} was already used for a "
-                                f"{req.operation} call with different parameters")
-        return first[1]
+        """Run ``body`` in a transaction, at most once per client token (see
+        :mod:`tocsin.shared.db.idempotency`)."""
+        return await once(self._pool, operation=req.operation, principal=self._by(req),
+                          token=token, params=req.data, token_member="clientToken", body=body)
 
     async def _absent(self, conn: asyncpg.Connection, error: NotFoundError) -> NotFoundError:
         """``error``, unless what is really missing is the replication set.

@@ -28,17 +28,6 @@ CREATE UNIQUE INDEX incident_record_open_dedupe
     ON incident_record (plan_name, dedupe_string) WHERE status = 'OPEN';
 CREATE INDEX incident_record_newest ON incident_record (creation_time DESC, arn DESC);
 
--- Results of mutating calls by client token, per operation and caller.
-CREATE TABLE client_token (
-    operation    text NOT NULL,
-    principal    text NOT NULL,
-    token        text NOT NULL,
-    fingerprint  text NOT NULL,
-    result       jsonb,
-    created_at   timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (operation, principal, token)
-);
-
 CREATE TABLE tag (
     resource_arn  text NOT NULL,
     key           text NOT NULL,
