@@ -73,6 +73,13 @@ TARGETS: dict[str, Target] = {
         service="Incidents",
         path="proto/tocsin/proto/incidents/v1/incidents.proto",
     ),
+    "ssm-contacts": Target(
+        api="ssm-contacts",
+        version="2021-05-03",
+        package="tocsin.contacts.v1",
+        service="Contacts",
+        path="proto/tocsin/proto/contacts/v1/contacts.proto",
+    ),
 }
 
 SCALARS: dict[str, str] = {

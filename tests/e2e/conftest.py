@@ -1,4 +1,4 @@
-"""The incidents service and the gateway together, in the test's event loop."""
+"""Every Tocsin service and the gateway together, in the test's event loop."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest_asyncio
 
+from tocsin.contacts import app as contacts_app
+from tocsin.contacts.settings import Settings as ContactsSettings
 from tocsin.gateway import app as gateway_app
 from tocsin.gateway.grpc_server import GrpcGateway
 from tocsin.gateway.http import HttpGateway
@@ -31,6 +33,8 @@ async def tocsin(nats_url: str, database_url: str,
             incidents_app.lifespan, IncidentsSettings(
                 outbox_poll_interval=0.2, changes_filter=f"changes.{isolation['region']}.>",
                 **common)))
+        await stack.enter_async_context(running(
+            contacts_app.lifespan, ContactsSettings(outbox_poll_interval=0.2, **common)))
         workers = await stack.enter_async_context(running(
             gateway_app.lifespan, GatewaySettings(
                 grpc_addr="127.0.0.1:0", http_addr="127.0.0.1:0",

@@ -20,5 +20,5 @@ class TestNamespace:
     def test_tocsin_is_a_namespace_over_every_distribution(self) -> None:
         """No portion has a tocsin/__init__.py that would hide the others."""
         assert tocsin.__spec__ is not None and tocsin.__spec__.origin is None
-        for part in ("shared", "proto", "local", "gateway", "incidents"):
+        for part in ("shared", "proto", "local", "gateway", "incidents", "contacts"):
             assert importlib.util.find_spec(f"tocsin.{part}") is not None

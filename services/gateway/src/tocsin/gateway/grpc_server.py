@@ -19,7 +19,7 @@ import enum
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import grpc
 from google.protobuf.message import Message  # type: ignore[import-untyped]
@@ -28,22 +28,40 @@ from grpc_reflection.v1alpha import reflection
 
 from tocsin.gateway import awsmodel, protoconv, watch
 from tocsin.gateway.settings import Settings
+from tocsin.proto.contacts.v1 import contacts_pb2
 from tocsin.proto.events.v1 import events_pb2_grpc
 from tocsin.proto.incidents.v1 import incidents_pb2
 from tocsin.shared.bus import Bus
 from tocsin.shared.errors import TocsinError
 from tocsin.shared.logging import bound, get_logger
 
-__all__ = ["API", "SERVICE_NAME", "GrpcGateway"]
+__all__ = ["API", "MIRRORS", "SERVICE_NAME", "GrpcGateway", "Mirror"]
 
 log = get_logger(__name__)
 
-API = "ssm-incidents"
-"""The AWS API that ``tocsin.incidents.v1.Incidents`` mirrors."""
 
-SERVICE = incidents_pb2.DESCRIPTOR.services_by_name["Incidents"]
-SERVICE_NAME: str = SERVICE.full_name
-"""``tocsin.incidents.v1.Incidents``."""
+
+class Mirror(NamedTuple):
+    """A gRPC service generated from an AWS API's model, and the module holding its messages."""
+
+    api: str
+    module: Any
+    service: Any
+
+    @property
+    def name(self) -> str:
+        return str(self.service.full_name)
+
+
+MIRRORS: tuple[Mirror, ...] = (
+    Mirror("ssm-incidents", incidents_pb2,
+           incidents_pb2.DESCRIPTOR.services_by_name["Incidents"]),
+    Mirror("ssm-contacts", contacts_pb2, contacts_pb2.DESCRIPTOR.services_by_name["Contacts"]),
+)
+"""``tocsin.incidents.v1.Incidents`` and ``tocsin.contacts.v1.Contacts``."""
+
+API = MIRRORS[0].api
+SERVICE_NAME: str = MIRRORS[0].name
 
 REQUEST_ID = "x-request-id"
 AWS_ERROR_CODE = "aws-error-code"
@@ -77,7 +95,6 @@ class GrpcGateway:
         self._client = client
         self._bus = bus
         self._instance = instance
-        self._model = awsmodel.load(API)
         # Authentication of gRPC callers comes with the security issue; until then every
         # gRPC call acts as this one principal.
         self._principal = f"arn:tocsin:iam::{settings.account}:user/grpc"
@@ -98,8 +115,8 @@ class GrpcGateway:
         self._state = _State.SERVING
         server = grpc.aio.server()
         health_servicer = health.aio.HealthServicer()
-        server.add_generic_rpc_handlers((self._handler(),))
-        services = [SERVICE_NAME]
+        server.add_generic_rpc_handlers([self._handler(m) for m in MIRRORS])
+        services = [m.name for m in MIRRORS]
         if self._bus is not None:
             events_pb2_grpc.add_EventsServicer_to_server(
                 watch.EventsServicer(self._bus, self._settings, stop=stop), server)
@@ -132,21 +149,23 @@ class GrpcGateway:
             await server.stop(self._settings.shutdown_grace)
             log.info("grpc.stopped")
 
-    def _handler(self) -> grpc.GenericRpcHandler:
+    def _handler(self, mirror: Mirror) -> grpc.GenericRpcHandler:
+        model = awsmodel.load(mirror.api)
         handlers = {}
-        for method in SERVICE.methods:
-            request_cls = getattr(incidents_pb2, method.input_type.name)
-            response_cls = getattr(incidents_pb2, method.output_type.name)
+        for method in mirror.service.methods:
+            request_cls = getattr(mirror.module, method.input_type.name)
+            response_cls = getattr(mirror.module, method.output_type.name)
             handlers[method.name] = grpc.unary_unary_rpc_method_handler(
-                self._behaviour(method.name, response_cls),
+                self._behaviour(mirror.api, model, method.name, response_cls),
                 request_deserializer=request_cls.FromString,
                 response_serializer=response_cls.SerializeToString,
             )
-        return grpc.method_handlers_generic_handler(SERVICE_NAME, handlers)
+        return grpc.method_handlers_generic_handler(mirror.name, handlers)
 
-    def _behaviour(self, operation: str, response_cls: type[Message]) -> Behaviour:
-        shape_name = self._model.operations[operation].input_shape
-        input_shape = self._model.shape(shape_name) if shape_name else None
+    def _behaviour(self, api: str, model: awsmodel.ServiceModel, operation: str,
+                   response_cls: type[Message]) -> Behaviour:
+        shape_name = model.operations[operation].input_shape
+        input_shape = model.shape(shape_name) if shape_name else None
 
         async def behaviour(request: Message, context: grpc.aio.ServicerContext) -> Message:
             request_id = _request_id(context.invocation_metadata())
@@ -157,13 +176,13 @@ class GrpcGateway:
             with bound(None, request_id=request_id, operation=operation):
                 try:
                     params = (
-                        protoconv.to_params(request, input_shape, self._model)
+                        protoconv.to_params(request, input_shape, model)
                         if input_shape is not None
                         else {}
                     )
-                    awsmodel.validate_input(self._model, operation, params)
+                    awsmodel.validate_input(model, operation, params)
                     result = await self._client.call(
-                        API, operation, params, principal=self._principal, request_id=request_id
+                        api, operation, params, principal=self._principal, request_id=request_id
                     )
                     response = protoconv.from_result(result or {}, response_cls)
                 except TocsinError as exc:

@@ -1,0 +1,1 @@
+"""The contacts service: contacts, channels, plans, rotations, engagements and pages."""

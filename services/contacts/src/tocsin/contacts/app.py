@@ -1,0 +1,41 @@
+"""The contacts service's composition root."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from importlib.metadata import version
+
+from tocsin.contacts import api
+from tocsin.contacts.settings import Settings
+from tocsin.contacts.usecases import Deps
+from tocsin.shared.bus import RpcServer, connect, ensure_stream, events_stream
+from tocsin.shared.clock import clock_for
+from tocsin.shared.db import OutboxRelay, apply_migrations, create_pool
+from tocsin.shared.runner import Worker
+
+__all__ = ["lifespan"]
+
+
+@asynccontextmanager
+async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
+    """Open the pool and the bus, migrate, and yield the request server and outbox relay."""
+    async with AsyncExitStack() as stack:
+        pool = await stack.enter_async_context(
+            create_pool(settings.database_url, schema=settings.schema,
+                        max_size=settings.pool_max))
+        await apply_migrations(pool, package="tocsin.contacts.migrations")
+        bus = await stack.enter_async_context(
+            connect(settings.nats_servers, name="tocsin-contacts"))
+        await ensure_stream(bus.js, events_stream(settings.region))
+        deps = Deps(pool=pool, clock=clock_for(settings.clock_scale), region=settings.region,
+                    account=settings.account, bus=bus)
+        server = RpcServer(bus, service="contacts", version=version("tocsin-contacts"),
+                           handlers=api.operations(deps),
+                           concurrency=settings.rpc_concurrency,
+                           description="Tocsin contacts: contacts, plans, rotations, pages")
+        workers: list[Worker] = [server.serve]
+        if settings.outbox_relay:
+            relay = OutboxRelay(pool, bus, poll_interval=settings.outbox_poll_interval)
+            workers.append(relay.run)
+        yield workers

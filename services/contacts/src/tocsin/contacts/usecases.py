@@ -1,0 +1,56 @@
+"""What every use case of the contacts service shares: its dependencies and the
+idempotency-token rule."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from tocsin.contacts.arns import Arns
+from tocsin.contacts.events import Events
+from tocsin.shared.bus import Bus, RpcRequest
+from tocsin.shared.clock import Clock
+from tocsin.shared.db.idempotency import once
+
+__all__ = ["JSON", "Deps", "UseCases"]
+
+JSON = dict[str, Any]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Deps:
+    """What the use cases are built from, in ``app``."""
+
+    pool: asyncpg.Pool
+    clock: Clock
+    region: str
+    account: str
+    bus: Bus | None = None
+    """For calls to other services (incidents' timeline); None in tests that need none."""
+
+
+class UseCases:
+    """The base of each group of operations over the contacts schema."""
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+        self._pool = deps.pool
+        self._clock = deps.clock
+        self._region = deps.region
+        self._account = deps.account
+        self._arns = Arns(deps.region, deps.account)
+        self._events = Events(deps.region)
+
+    def _by(self, req: RpcRequest) -> str:
+        """The caller, or the account itself for Tocsin's own calls."""
+        return req.principal or f"arn:tocsin:iam::{self._account}:root"
+
+    async def _once(self, req: RpcRequest, token: str | None,
+                    body: Callable[[asyncpg.Connection], Awaitable[JSON]]) -> JSON:
+        """Run ``body`` in a transaction, at most once per ``IdempotencyToken``."""
+        return await once(self._pool, operation=req.operation, principal=self._by(req),
+                          token=token, params=req.data, token_member="IdempotencyToken",
+                          body=body)
