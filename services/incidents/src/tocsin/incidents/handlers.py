@@ -217,10 +217,13 @@ class Handlers(UseCases):
             items = await RelatedItemStore.add(conn, arn, _seed_items(cmd))
             await self._store.tag(conn, arn, plan.incident_template.incident_tags or {})
             # One change, one event: the new record with what it starts with.
+            # The plan's engagements travel with the event: the contacts service engages
+            # them from it, exactly once however often the event is delivered.
             await self._events.emit(conn, "IncidentRecordCreated", {
                 "incidentRecord": msgspec.to_builtins(record),
                 "timelineEvents": [msgspec.to_builtins(trigger), msgspec.to_builtins(start)],
-                "relatedItems": items}, now=now, incident_arn=arn)
+                "relatedItems": items, "responsePlanArn": plan.arn,
+                "engagements": plan.engagements or []}, now=now, incident_arn=arn)
             return {"incidentRecordArn": arn}
 
         return await self._once(req, cmd.client_token, body)
