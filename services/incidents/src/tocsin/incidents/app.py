@@ -8,6 +8,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from importlib.metadata import version
 
 from tocsin.incidents import api, findings
+from tocsin.incidents.engaging import Engaging, engagement_consumers
 from tocsin.incidents.settings import Settings
 from tocsin.incidents.usecases import Deps
 from tocsin.shared.bus import (
@@ -45,6 +46,8 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
                            concurrency=settings.rpc_concurrency,
                            description="Tocsin incidents: response plans and incident records")
         workers: list[Worker] = [server.serve]
+        workers += [functools.partial(consume, bus, c) for c in engagement_consumers(
+            Engaging(deps, bus), region=settings.region, schema=settings.schema)]
         workers.append(functools.partial(consume, bus, findings.consumer(
             deps, durable=f"{settings.schema}-findings",
             filter_subject=settings.changes_filter)))

@@ -1,0 +1,124 @@
+"""Incidents and their responders: engaging a new incident's contacts, and putting the
+pages and acknowledgements of those engagements on the incident's timeline.
+
+- A new incident's event carries its response plan's ``engagements``; a durable consumer
+  of that event asks the contacts service to ``StartEngagement`` each of them with an
+  idempotency token made of the incident and the contact, so however often the event is
+  delivered, or the call retried after a timeout, each contact is engaged exactly once.
+  While the contacts service is unreachable the event waits and is redelivered.
+- A second durable consumer reads the contacts service's ``PageCreated`` and
+  ``PageAccepted`` events of engagements that belong to an incident and writes the
+  automatic timeline events ``SSM Contacts Page for Incident`` and
+  ``SSM Contacts Page Acknowledgement for Incident``, once each (inbox).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import msgspec
+from nats.aio.msg import Msg
+
+from tocsin.incidents import timeline
+from tocsin.incidents.timeline import TimelineStore
+from tocsin.incidents.usecases import UseCases
+from tocsin.shared import codec, errors
+from tocsin.shared.bus import Bus, Consumer, rpc_subject
+from tocsin.shared.contracts import contacts as cc
+from tocsin.shared.db import already_processed, transaction
+from tocsin.shared.logging import bind, get_logger
+
+__all__ = ["PAGE", "PAGE_ACKNOWLEDGEMENT", "Engaging", "engagement_consumers"]
+
+log = get_logger(__name__)
+
+PAGE = "SSM Contacts Page for Incident"
+PAGE_ACKNOWLEDGEMENT = "SSM Contacts Page Acknowledgement for Incident"
+
+
+def engagement_token(incident_arn: str, contact_arn: str) -> str:
+    """The idempotency token of one contact's engagement for one incident."""
+    return hashlib.sha256(f"{incident_arn}|{contact_arn}".encode()).hexdigest()
+
+
+class Engaging(UseCases):
+    """The two consumers' handlers."""
+
+    def __init__(self, deps: Any, bus: Bus) -> None:
+        super().__init__(deps)
+        self._bus = bus
+
+    async def engage(self, event: codec.Envelope, msg: Msg) -> None:
+        """Start an engagement of each of a new incident's contacts."""
+        if event.type != "IncidentRecordCreated":
+            return
+        record = event.data.get("incidentRecord") or {}
+        arn = str(record.get("arn", ""))
+        bind(incident_arn=arn)
+        for contact in event.data.get("engagements") or []:
+            request = cc.StartEngagement(
+                contact_id=contact, sender="Tocsin",
+                subject=f"Incident: {record.get('title', '')}"[:2048] or "Incident",
+                content=_content(record), public_subject="Tocsin incident",
+                public_content=f"Incident {record.get('title', '')} (impact "
+                               f"{record.get('impact', '?')}). Open Tocsin for details."[:8192],
+                incident_id=arn, idempotency_token=engagement_token(arn, contact))
+            try:
+                await self._bus.request(rpc_subject("contacts", "StartEngagement"),
+                                        codec.encode(request), timeout=10)
+            except errors.ServiceUnavailable as exc:
+                raise errors.RetryLater(exc.message, delay=2.0) from None
+            except errors.TocsinError as exc:
+                # A plan naming a contact that was deleted since: the others still go.
+                log.warning("engagement.refused", contact=contact, error=exc.message,
+                            code=exc.aws_code)
+
+    async def record_page(self, event: codec.Envelope, msg: Msg) -> None:
+        """Put a page or an acknowledgement of an incident's engagement on its timeline."""
+        if event.type not in ("PageCreated", "PageAccepted"):
+            return
+        incident_arn = event.correlation.incident_arn
+        if not incident_arn:
+            return
+        bind(incident_arn=incident_arn)
+        data = cc.event_data(event.type, event.data)
+        if isinstance(data, cc.PageAccepted) and data.accept_type != "READ":
+            return  # a delivery confirmation is not an acknowledgement
+        kind = PAGE if isinstance(data, cc.PageCreated) else PAGE_ACKNOWLEDGEMENT
+        at = (data.sent_time if isinstance(data, cc.PageCreated) else data.accept_time)
+        entry = timeline.automatic(incident_arn, kind, {
+            "pageArn": data.page_arn, "engagementArn": data.engagement_arn,
+            "contactArn": data.contact_arn,
+            **({"note": data.note} if isinstance(data, cc.PageAccepted) and data.note
+               else {})},
+            at=at.timestamp(), references=[{"resource": data.contact_arn}])
+        async with transaction(self._pool) as conn:
+            if await already_processed(conn, consumer="incidents-pages", event_id=event.id):
+                return
+            if await self._store.incident(conn, incident_arn) is None:
+                return  # the incident was deleted meanwhile
+            await TimelineStore.add(conn, [entry], is_automatic=True)
+            await self._events.emit(conn, "TimelineEventCreated",
+                                    msgspec.to_builtins(entry), now=self._clock.now(),
+                                    incident_arn=incident_arn)
+
+
+def _content(record: dict[str, Any]) -> str:
+    lines = [f"Incident: {record.get('title', '')}", f"Impact: {record.get('impact', '?')}"]
+    if record.get("summary"):
+        lines.append(str(record["summary"]))
+    lines.append(f"Incident ARN: {record.get('arn', '')}")
+    return "\n".join(lines)[:8192]
+
+
+def engagement_consumers(engaging: Engaging, *, region: str, schema: str) -> list[Consumer]:
+    """The durable consumers, named after the schema so every instance shares them."""
+    stream = f"EVENTS_{region.upper()}"
+    return [
+        Consumer(stream=stream, durable=f"{schema}-engage",
+                 filter_subject=f"events.{region}.incidents.IncidentRecordCreated",
+                 handler=engaging.engage),
+        Consumer(stream=stream, durable=f"{schema}-pages",
+                 filter_subject=f"events.{region}.contacts.>", handler=engaging.record_page),
+    ]
