@@ -9,7 +9,7 @@ from importlib.metadata import version
 from tocsin.contacts import api
 from tocsin.contacts.settings import Settings
 from tocsin.contacts.usecases import Deps
-from tocsin.shared.bus import RpcServer, connect, ensure_stream, events_stream
+from tocsin.shared.bus import RpcServer, connect, deliveries_stream, ensure_stream, events_stream
 from tocsin.shared.clock import clock_for
 from tocsin.shared.db import OutboxRelay, apply_migrations, create_pool
 from tocsin.shared.runner import Worker
@@ -28,6 +28,7 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
         bus = await stack.enter_async_context(
             connect(settings.nats_servers, name="tocsin-contacts"))
         await ensure_stream(bus.js, events_stream(settings.region))
+        await ensure_stream(bus.js, deliveries_stream(settings.region))
         deps = Deps(pool=pool, clock=clock_for(settings.clock_scale), region=settings.region,
                     account=settings.account, bus=bus)
         server = RpcServer(bus, service="contacts", version=version("tocsin-contacts"),

@@ -10,7 +10,13 @@
 from tocsin.shared.bus.connection import Bus, connect
 from tocsin.shared.bus.consumer import Consumer, consume
 from tocsin.shared.bus.rpc import RpcRequest, RpcServer, rpc_subject
-from tocsin.shared.bus.streams import alarms_stream, changes_stream, ensure_stream, events_stream
+from tocsin.shared.bus.streams import (
+    alarms_stream,
+    changes_stream,
+    deliveries_stream,
+    ensure_stream,
+    events_stream,
+)
 
 __all__ = [
     "Bus",
@@ -21,6 +27,7 @@ __all__ = [
     "changes_stream",
     "connect",
     "consume",
+    "deliveries_stream",
     "ensure_stream",
     "events_stream",
     "rpc_subject",

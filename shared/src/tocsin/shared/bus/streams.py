@@ -8,8 +8,8 @@ from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfi
 
 from tocsin.shared.logging import get_logger
 
-__all__ = ["alarms_stream", "changes_stream", "ensure_stream", "events_stream",
-           "events_subject"]
+__all__ = ["alarms_stream", "changes_stream", "deliveries_stream", "ensure_stream",
+           "events_stream", "events_subject"]
 
 log = get_logger(__name__)
 
@@ -28,6 +28,28 @@ def events_stream(region: str) -> StreamConfig:
         max_age=30 * DAY,
         # Long enough that an outbox relay restarted after a crash republishes into the
         # window, so the stream keeps each event once.
+        duplicate_window=3600.0,
+    )
+
+
+def deliveries_stream(region: str) -> StreamConfig:
+    """``DELIVERIES_<REGION>``: requests to send something to a person (activation codes,
+    pages) on ``deliveries.<region>.<kind>``, for the notifications service
+    (:mod:`tocsin.shared.contracts.deliveries`).
+
+    They carry addresses and codes, so they stay apart from ``EVENTS_<REGION>`` and are
+    kept one day only: a request nobody sent within a day is stale (an activation code
+    expires long before).
+    """
+    return StreamConfig(
+        name=f"DELIVERIES_{region.upper()}",
+        description=f"Tocsin delivery requests (activation codes, pages) in region {region}",
+        subjects=[f"deliveries.{region}.>"],
+        retention=RetentionPolicy.LIMITS,
+        storage=StorageType.FILE,
+        discard=DiscardPolicy.OLD,
+        max_age=DAY,
+        # As for events: an outbox relay restarted after a crash republishes into it.
         duplicate_window=3600.0,
     )
 

@@ -7,7 +7,7 @@ the SQL in ``store`` modules names tables without a schema.
 
 from tocsin.shared.db.inbox import already_processed
 from tocsin.shared.db.migrate import apply_migrations
-from tocsin.shared.db.outbox import OutboxRelay, write_event, write_events
+from tocsin.shared.db.outbox import OutboxRelay, write_event, write_events, write_message
 from tocsin.shared.db.pool import create_pool, transaction
 
 __all__ = [
@@ -18,4 +18,5 @@ __all__ = [
     "transaction",
     "write_event",
     "write_events",
+    "write_message",
 ]

@@ -1,11 +1,13 @@
 """The transactional outbox: events leave a service only after its change is committed.
 
-:func:`write_event` inserts the event in the caller's transaction. :class:`OutboxRelay`
-publishes committed rows to JetStream with ``Nats-Msg-Id`` set to the event id and deletes
-them once the stream has acknowledged them. A crash before the publish leaves the row for
-the next relay; a crash after the publish but before the delete makes the next relay
-publish it again, and the stream's duplicate window drops the copy. Only one relay per
-schema publishes at a time (a session advisory lock), which keeps events in commit order.
+:func:`write_event` inserts the event in the caller's transaction (:func:`write_message`
+any other message, such as a delivery request, on a subject of the caller's choosing).
+:class:`OutboxRelay` publishes committed rows to JetStream with ``Nats-Msg-Id`` set to the
+event id and deletes them once the stream has acknowledged them. A crash before the
+publish leaves the row for the next relay; a crash after the publish but before the
+delete makes the next relay publish it again, and the stream's duplicate window drops the
+copy. Only one relay per schema publishes at a time (a session advisory lock), which keeps
+events in commit order.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from tocsin.shared import codec
 from tocsin.shared.bus.connection import Bus
 from tocsin.shared.logging import get_logger
 
-__all__ = ["OutboxRelay", "write_event", "write_events"]
+__all__ = ["OutboxRelay", "write_event", "write_events", "write_message"]
 
 log = get_logger(__name__)
 
@@ -35,6 +37,20 @@ async def write_event(conn: asyncpg.Connection, event: codec.Envelope,
         " VALUES ($1, $2, $3, $4) RETURNING 1)"
         " SELECT pg_notify(current_schema() || '_outbox', '') FROM o",
         event.id, event.subject, codec.encode(event), dict(headers or {}))
+
+
+async def write_message(conn: asyncpg.Connection, subject: str, payload: bytes, *,
+                        msg_id: str, headers: Mapping[str, str] | None = None) -> None:
+    """Add a message that is not an event to the outbox inside the caller's transaction.
+
+    The relay publishes ``payload`` unchanged on ``subject`` with ``Nats-Msg-Id`` set to
+    ``msg_id`` (a UUID), so the subject must be captured by a stream the service ensures.
+    """
+    await conn.execute(
+        "WITH o AS (INSERT INTO outbox (id, subject, payload, headers)"
+        " VALUES ($1, $2, $3, $4) RETURNING 1)"
+        " SELECT pg_notify(current_schema() || '_outbox', '') FROM o",
+        msg_id, subject, payload, dict(headers or {}))
 
 
 async def write_events(conn: asyncpg.Connection, events: list[codec.Envelope],

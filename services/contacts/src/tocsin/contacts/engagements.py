@@ -1,0 +1,778 @@
+"""Engagements, pages, receipts and acknowledgement: ``StartEngagement``,
+``StopEngagement``, ``DescribeEngagement``, ``ListEngagements``, ``DescribePage``,
+``ListPagesByContact``, ``ListPagesByEngagement``, ``ListPageReceipts``,
+``ListPageResolutions`` and ``AcceptPage``, and two Tocsin-internal operations,
+``StartEngagementStage`` (for the escalation service) and ``RecordPageReceipt`` (for the
+notifications service); their shapes are in :mod:`tocsin.shared.contracts.contacts`.
+
+**Resolution.** ``StartEngagement`` resolves the engaged contact into a plan of stages and
+records it on the engagement:
+
+- an ``ESCALATION`` contact: its stages, each target a ``PERSONAL`` contact or an
+  ``ONCALL_SCHEDULE`` (targets that no longer exist, or that are escalation plans, are
+  skipped);
+- an ``ONCALL_SCHEDULE``: one stage of whoever is on call now in each of its rotations
+  (overrides included), each person once;
+- a ``PERSONAL`` contact: one stage per stage of its own engagement plan (at least one),
+  each targeting the contact itself.
+
+Stage 0 starts at once; later stages are the escalation service's to time (it reads the
+stages' durations from ``EngagementStarted``) and to start with ``StartEngagementStage``,
+which does nothing once the engagement is stopped or its progression was stopped. The
+on-call schedules of a later stage are resolved again when it starts.
+
+**Pages.** Each personal contact a stage resolves to gets one page (each person once per
+stage, essential if any route to it is): ARN ``page/<alias>/<uuid>``, its own random
+6-digit accept code (``secrets``; only a salted SHA-256 of it is stored), and one delivery
+request (:class:`~tocsin.shared.contracts.deliveries.PageDelivery` on
+``deliveries.<region>.page``, through the outbox) per **ACTIVATED** channel that stage 0 of
+the contact's engagement plan targets; a channel that is not activated is never engaged,
+and a contact whose plan's first stage targets no activated channel gets a page without
+deliveries. A PERSONAL contact engaged directly has one page for the whole engagement:
+its stage *k* sends to the channels of stage *k* of its plan, with a fresh accept code
+(every code sent with a page accepts it). Each delivery request records a ``SENT``
+receipt naming the channel. The plaintext accept code goes only into the delivery request:
+never into an event, a log line or a table.
+
+**Receipts.** ``RecordPageReceipt`` adds a receipt once per (page, type, channel, info,
+time) and sets ``DeliveryTime`` / ``ReadTime`` for the first ``DELIVERED`` / ``READ``; it is
+a delivery report, not an acknowledgement (only ``AcceptPage``, with its code, stops a
+plan).
+
+**Acceptance.** ``AcceptPage`` records a ``DELIVERED`` or ``READ`` receipt (``Note`` as its
+``ReceiptInfo``) and sets the page's ``DeliveryTime`` / ``ReadTime`` the first time. A
+``READ`` by a contact that is ``IsEssential`` in the escalation plan stops the plan's
+progression; every page of a PERSONAL or ON-CALL engagement is essential, so a ``READ``
+there stops the contact's further stages. ``PageAccepted`` is published the first time a
+page is confirmed delivered and the first time it is read (later accepts of the same
+type add receipts only, so a retried call does not acknowledge twice on the incident's
+timeline). Accepting a page of a stopped engagement still records.
+
+``AcceptCodeValidation`` defaults to ``ENFORCE`` (:data:`DEFAULT_ACCEPT_CODE_VALIDATION`):
+the model leaves the default undocumented, and the reference's suggestion of ``IGNORE``
+would let anyone who can name a page acknowledge it; a wrong code under ``ENFORCE`` is a
+``ValidationException`` (the model lists no other fitting error for ``AcceptPage``;
+``AccessDenied`` is reserved for authorization). ``IGNORE`` accepts any 6..10-digit code.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Literal
+
+import asyncpg
+import msgspec
+
+from tocsin.contacts.contacts import CONTACT, make_token, page_size, read_token
+from tocsin.contacts.engagements_store import (
+    ChannelRow,
+    ContactRow,
+    EngagementRow,
+    EngagementStore,
+    NewPage,
+    NewReceipt,
+    PageRow,
+    Stage,
+    StageTarget,
+    code_hash,
+    code_matches,
+    plan_stages,
+    resolution_tree,
+)
+from tocsin.contacts.events import SERVICE
+from tocsin.contacts.usecases import JSON, Deps, UseCases
+from tocsin.shared import codec
+from tocsin.shared.bus import RpcRequest
+from tocsin.shared.contracts import contacts as cc
+from tocsin.shared.contracts import deliveries as dc
+from tocsin.shared.db import transaction, write_events
+from tocsin.shared.db.outbox import write_message
+from tocsin.shared.errors import NotFoundError, ValidationError
+from tocsin.shared.logging import bind, context_headers, get_logger
+
+__all__ = ["DEFAULT_ACCEPT_CODE_VALIDATION", "ENGAGEMENT", "PAGE", "EngagementHandlers"]
+
+log = get_logger(__name__)
+
+ENGAGEMENT = "ENGAGEMENT"
+"""``ResourceType`` of an engagement in error replies."""
+PAGE = "PAGE"
+"""``ResourceType`` of a page in error replies."""
+
+DEFAULT_ACCEPT_CODE_VALIDATION: Literal["ENFORCE", "IGNORE"] = "ENFORCE"
+"""What ``AcceptPage`` does without ``AcceptCodeValidation`` (see the module docstring)."""
+
+RESOLUTIONS_PAGE = 1024
+"""``ListPageResolutions`` has no ``MaxResults``; it pages by this many nodes."""
+
+_INCIDENT_ARN = re.compile(r"^arn:[^:]+:ssm-incidents:[^:]*:[^:]*:incident-record/")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# --- inputs (AWS shapes; the gateway has checked them against the model already) -------
+
+Arn = Annotated[str, msgspec.Meta(min_length=1, max_length=2048)]
+MaxResults = Annotated[int, msgspec.Meta(ge=0, le=1024)]
+Token = Annotated[str, msgspec.Meta(max_length=2048)]
+Time = datetime | float
+
+
+class _In(msgspec.Struct, rename="pascal", kw_only=True):
+    """An operation's input: PascalCase, unknown members ignored."""
+
+
+class EngagementId(_In):
+    engagement_id: Arn
+
+
+class StopEngagement(_In):
+    engagement_id: Arn
+    reason: Annotated[str, msgspec.Meta(max_length=255)] | None = None
+
+
+class TimeRange(_In):
+    start_time: Time | None = None
+    end_time: Time | None = None
+
+
+class ListEngagements(_In):
+    incident_id: Annotated[str, msgspec.Meta(max_length=1024)] | None = None
+    time_range_value: TimeRange | None = None
+    max_results: MaxResults | None = None
+    next_token: Token | None = None
+
+
+class PageId(_In):
+    page_id: Arn
+
+
+class ListPageReceipts(_In):
+    page_id: Arn
+    max_results: MaxResults | None = None
+    next_token: Token | None = None
+
+
+class ListPageResolutions(_In):
+    page_id: Arn
+    next_token: Token | None = None
+
+
+class ListPagesByContact(_In):
+    contact_id: Arn
+    max_results: MaxResults | None = None
+    next_token: Token | None = None
+
+
+class ListPagesByEngagement(_In):
+    engagement_id: Arn
+    max_results: MaxResults | None = None
+    next_token: Token | None = None
+
+
+class AcceptPage(_In):
+    page_id: Arn
+    accept_type: Literal["DELIVERED", "READ"]
+    accept_code: Annotated[str, msgspec.Meta(min_length=6, max_length=10, pattern=r"^[0-9]*$")]
+    contact_channel_id: Arn | None = None
+    note: Annotated[str, msgspec.Meta(min_length=1, max_length=2048)] | None = None
+    accept_code_validation: Literal["IGNORE", "ENFORCE"] | None = None
+
+
+# --- helpers --------------------------------------------------------------------------
+
+
+def _ts(at: datetime | None) -> float | None:
+    return at.timestamp() if at is not None else None
+
+
+def _time(value: Time) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return _EPOCH + timedelta(seconds=value)
+
+
+def _micros(at: datetime) -> int:
+    return (at - _EPOCH) // timedelta(microseconds=1)
+
+
+def _from_micros(n: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=n)
+
+
+def _position(token: str | None) -> tuple[datetime, str] | None:
+    if not token:
+        return None
+    micros, arn = read_token(token, tuple[int, str])
+    return _from_micros(micros), arn
+
+
+def _incident_arn(incident_id: str | None) -> str | None:
+    """The engagement's incident for the events' correlation: its ``IncidentId`` when that
+    is an incident-record ARN."""
+    return incident_id if incident_id and _INCIDENT_ARN.match(incident_id) else None
+
+
+def _new_code() -> str:
+    return f"{secrets.randbelow(1_000_000):06d}"
+
+
+def _page_output(p: PageRow, e: EngagementRow, *, full: bool = False) -> JSON:
+    out: JSON = {"PageArn": p.arn, "EngagementArn": p.engagement_arn,
+                 "ContactArn": p.contact_arn, "Sender": e.sender}
+    if full:
+        out.update(Subject=e.subject, Content=e.content, PublicSubject=e.public_subject,
+                   PublicContent=e.public_content)
+    out.update(IncidentId=e.incident_id, SentTime=_ts(p.sent_time),
+               DeliveryTime=_ts(p.delivery_time), ReadTime=_ts(p.read_time))
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _engagement_output(e: EngagementRow, *, full: bool = False) -> JSON:
+    out: JSON = {"EngagementArn": e.arn, "ContactArn": e.contact_arn, "Sender": e.sender}
+    if full:
+        out.update(Subject=e.subject, Content=e.content, PublicSubject=e.public_subject,
+                   PublicContent=e.public_content)
+    out.update(IncidentId=e.incident_id, StartTime=_ts(e.start_time),
+               StopTime=_ts(e.stop_time))
+    return {k: v for k, v in out.items() if v is not None}
+
+
+@dataclass(slots=True)
+class _Person:
+    """A personal contact a stage pages, and how it was reached."""
+
+    contact_arn: str
+    is_essential: bool
+    via: list[str]
+    channel_stage: int
+    alias: str = ""
+    channels: list[ChannelRow] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Written:
+    """What one stage start wrote, for the reply and the events."""
+
+    page_arns: list[str] = field(default_factory=list)
+    events: list[tuple[str, msgspec.Struct]] = field(default_factory=list)
+
+
+class _Resolver:
+    """Resolves stage targets to people and their channels, reading each contact, each
+    rotation's on-call list and each channel once per call."""
+
+    def __init__(self, conn: asyncpg.Connection, at: datetime) -> None:
+        self._conn = conn
+        self._at = at
+        self._contacts: dict[str, ContactRow] = {}
+        self._on_call: dict[str, list[str]] = {}
+        self._channels: dict[str, ChannelRow] = {}
+        self._channels_read: set[str] = set()
+
+    async def contacts(self, arns: Sequence[str]) -> dict[str, ContactRow]:
+        missing = [a for a in arns if a not in self._contacts]
+        if missing:
+            self._contacts.update(await EngagementStore.contacts(self._conn, missing))
+        return {a: self._contacts[a] for a in arns if a in self._contacts}
+
+    async def on_call(self, schedule: ContactRow) -> list[str]:
+        # Imported here so that this module loads while rotations_store is being written.
+        from tocsin.contacts.rotations_store import who_is_on_call
+
+        people: list[str] = []
+        for rotation in (schedule.plan or {}).get("RotationIds") or []:
+            if rotation not in self._on_call:
+                self._on_call[rotation] = list(
+                    await who_is_on_call(self._conn, rotation, self._at))
+            people.extend(self._on_call[rotation])
+        return list(dict.fromkeys(people))
+
+    async def resolve(self, stages: Sequence[Stage]) -> None:
+        """Fill in each target's ``resolved_to`` as of now."""
+        targets = [t for s in stages for t in s.targets]
+        found = await self.contacts([t.contact_arn for t in targets])
+        stamp = self._at.timestamp()
+        for t in targets:
+            contact = found.get(t.contact_arn)
+            if contact is None:
+                t.resolved_to = []
+            elif t.type == "ONCALL_SCHEDULE":
+                t.resolved_to = await self.on_call(contact)
+            else:
+                t.resolved_to = [t.contact_arn]
+            t.resolved_time = stamp
+
+    async def people(self, engagement: EngagementRow, stage: Stage) -> list[_Person]:
+        """The personal contacts ``stage`` pages, each once, with their activated channels."""
+        people: dict[str, _Person] = {}
+        for t in stage.targets:
+            route = [engagement.contact_arn] if engagement.contact_type != "PERSONAL" else []
+            if t.type == "ONCALL_SCHEDULE" and t.contact_arn != engagement.contact_arn:
+                route.append(t.contact_arn)
+            for arn in t.resolved_to:
+                if arn in people:
+                    people[arn].is_essential |= t.is_essential
+                else:
+                    people[arn] = _Person(arn, t.is_essential, list(route), t.channel_stage)
+        found = await self.contacts(list(people))
+        wanted: dict[str, list[str]] = {}
+        for person in list(people.values()):
+            contact = found.get(person.contact_arn)
+            if contact is None or contact.type != "PERSONAL":
+                del people[person.contact_arn]  # deleted since, or not a person
+                continue
+            person.alias = contact.alias
+            stages = plan_stages(contact.plan)
+            targets = (stages[person.channel_stage].get("Targets") or []
+                       if person.channel_stage < len(stages) else [])
+            wanted[person.contact_arn] = [
+                str(info["ContactChannelId"]) for target in targets
+                if isinstance(info := target.get("ChannelTargetInfo"), dict)
+                and info.get("ContactChannelId")]
+        unread = [c for arns in wanted.values() for c in arns if c not in self._channels_read]
+        if unread:
+            self._channels.update(await EngagementStore.activated_channels(self._conn, unread))
+            self._channels_read.update(unread)
+        for arn, person in people.items():
+            seen: set[str] = set()
+            for channel_arn in wanted.get(arn, []):
+                channel = self._channels.get(channel_arn)
+                # Only the contact's own ACTIVATED channels, each once.
+                if channel and channel.contact_arn == arn and channel_arn not in seen:
+                    seen.add(channel_arn)
+                    person.channels.append(channel)
+        return list(people.values())
+
+
+class EngagementHandlers(UseCases):
+    """Engagements, pages, receipts and acceptance."""
+
+    def __init__(self, deps: Deps, *,
+                 accept_code_validation: Literal["ENFORCE", "IGNORE"] =
+                 DEFAULT_ACCEPT_CODE_VALIDATION) -> None:
+        super().__init__(deps)
+        self._accept_default = accept_code_validation
+        self._deliveries = dc.subject(deps.region, dc.PAGE)
+
+    # --- StartEngagement ----------------------------------------------------------------
+
+    async def start_engagement(self, req: RpcRequest) -> JSON:
+        cmd: cc.StartEngagement = req.decode(cc.StartEngagement)
+        contact_arn = self._contact_arn(cmd.contact_id)
+
+        async def body(conn: asyncpg.Connection) -> JSON:
+            now = self._clock.now()
+            resolver = _Resolver(conn, now)
+            contact = (await resolver.contacts([contact_arn])).get(contact_arn)
+            if contact is None:
+                raise NotFoundError(f"Contact {cmd.contact_id} does not exist",
+                                    resource_type=CONTACT, resource_id=cmd.contact_id)
+            stages = await self._plan(resolver, contact)
+            await resolver.resolve(stages)
+            engagement = EngagementRow(
+                arn=self._arns.engagement(contact.alias), contact_arn=contact.arn,
+                contact_type=contact.type, sender=cmd.sender, subject=cmd.subject,
+                content=cmd.content, public_subject=cmd.public_subject,
+                public_content=cmd.public_content, incident_id=cmd.incident_id,
+                start_time=now, stop_time=None, stop_reason=None,
+                progression_stopped_time=None, stages=stages)
+            bind(engagement_arn=engagement.arn, incident_arn=_incident_arn(cmd.incident_id))
+            await EngagementStore.insert_engagement(conn, engagement)
+            previews = [await resolver.people(engagement, s) for s in stages]
+            started = cc.EngagementStarted(
+                engagement_arn=engagement.arn, contact_arn=contact.arn,
+                contact_type=contact.type,  # type: ignore[arg-type]
+                sender=cmd.sender, subject=cmd.subject, start_time=now,
+                incident_id=cmd.incident_id,
+                stages=[cc.EngagementStage(
+                    stage_index=s.stage_index, duration_in_minutes=s.duration_in_minutes,
+                    targets=[cc.EngagementTarget(
+                        contact_arn=p.contact_arn, is_essential=p.is_essential, via=p.via,
+                        channel_arns=[c.arn for c in p.channels]) for p in people])
+                    for s, people in zip(stages, previews, strict=True)])
+            written = _Written(events=[("EngagementStarted", started)])
+            if stages:
+                await EngagementStore.claim_stage(conn, engagement.arn, 0, at=now)
+                await self._page(conn, engagement, stages[0], previews[0], now=now,
+                                 written=written)
+            await self._emit(conn, engagement, written.events, now=now)
+            log.info("engagement.started", contact_type=contact.type, stages=len(stages),
+                     pages=len(written.page_arns))
+            return {"EngagementArn": engagement.arn}
+
+        return await self._once(req, cmd.idempotency_token, body)
+
+    def _contact_arn(self, contact_id: str) -> str:
+        """A contact ARN, or an alias of this region's contact, as an ARN."""
+        return contact_id if contact_id.startswith("arn:") else self._arns.contact(contact_id)
+
+    async def _plan(self, resolver: _Resolver, contact: ContactRow) -> list[Stage]:
+        """The engagement's stages as configured, before resolution."""
+        stages = plan_stages(contact.plan)
+        if contact.type == "PERSONAL":
+            return [Stage(stage_index=k, duration_in_minutes=int(s.get("DurationInMinutes", 0)),
+                          targets=[StageTarget(contact_arn=contact.arn, type="PERSONAL",
+                                               is_essential=True, channel_stage=k)])
+                    for k, s in enumerate(stages)] or [
+                Stage(stage_index=0, duration_in_minutes=0,
+                      targets=[StageTarget(contact_arn=contact.arn, type="PERSONAL",
+                                           is_essential=True)])]
+        if contact.type == "ONCALL_SCHEDULE":
+            return [Stage(stage_index=0, duration_in_minutes=0,
+                          targets=[StageTarget(contact_arn=contact.arn, type="ONCALL_SCHEDULE",
+                                               is_essential=True)])]
+        configured = [
+            [(self._contact_arn(str(info["ContactId"])), bool(info.get("IsEssential", False)))
+             for target in s.get("Targets") or []
+             if isinstance(info := target.get("ContactTargetInfo"), dict)
+             and info.get("ContactId")]
+            for s in stages]
+        found = await resolver.contacts([arn for targets in configured for arn, _ in targets])
+        plan = []
+        for k, (s, targets) in enumerate(zip(stages, configured, strict=True)):
+            kept = []
+            for arn, essential in targets:
+                target = found.get(arn)
+                if target is None or target.type == "ESCALATION":
+                    log.warning("engagement.target_skipped", target=arn,
+                                reason="missing" if target is None else "nested escalation")
+                    continue
+                kept.append(StageTarget(contact_arn=arn, type=target.type,
+                                        is_essential=essential))
+            plan.append(Stage(stage_index=k,
+                              duration_in_minutes=int(s.get("DurationInMinutes", 0)),
+                              targets=kept))
+        return plan
+
+    async def _page(self, conn: asyncpg.Connection, e: EngagementRow, stage: Stage,
+                    people: list[_Person], *, now: datetime, written: _Written,
+                    page: PageRow | None = None) -> None:
+        """Create the pages of ``stage`` (or send on ``page``, for a PERSONAL contact's
+        later stage), request their deliveries and record the SENT receipts."""
+        new_pages: list[NewPage] = []
+        receipts: list[tuple[NewReceipt, str]] = []
+        deliveries: list[dc.PageDelivery] = []
+        for person in people:
+            alias = person.alias
+            code = _new_code()
+            if page is None:
+                page_arn = self._arns.page(alias)
+                new_pages.append(NewPage(
+                    arn=page_arn, engagement_arn=e.arn, contact_arn=person.contact_arn,
+                    stage_index=stage.stage_index, is_essential=person.is_essential,
+                    via=person.via, accept_code_hash=code_hash(page_arn, code),
+                    sent_time=now))
+                written.events.append(("PageCreated", cc.PageCreated(
+                    page_arn=page_arn, engagement_arn=e.arn, contact_arn=person.contact_arn,
+                    sent_time=now, incident_id=e.incident_id, stage_index=stage.stage_index,
+                    sender=e.sender, subject=e.subject,
+                    channel_arns=[c.arn for c in person.channels])))
+            else:
+                page_arn = page.arn
+                if person.channels:
+                    await EngagementStore.add_code(conn, page_arn, code_hash(page_arn, code))
+            written.page_arns.append(page_arn)
+            for channel in person.channels:
+                public = channel.type == "SMS"
+                deliveries.append(dc.PageDelivery(
+                    id=str(uuid.uuid5(uuid.NAMESPACE_URL,
+                                      f"{page_arn}#{stage.stage_index}#{channel.arn}")),
+                    page_arn=page_arn, engagement_arn=e.arn, contact_arn=person.contact_arn,
+                    channel_arn=channel.arn, channel_type=channel.type,  # type: ignore[arg-type]
+                    address=channel.address,
+                    subject=(e.public_subject or e.subject) if public else e.subject,
+                    content=(e.public_content or e.content) if public else e.content,
+                    accept_code=code, sender=e.sender, sent_at=now,
+                    incident_id=e.incident_id, stage_index=stage.stage_index,
+                    channel_name=channel.name, contact_alias=alias))
+                receipts.append((NewReceipt(
+                    page_arn=page_arn, receipt_type="SENT", contact_channel_arn=channel.arn,
+                    receipt_info=f"Sent to {channel.type} channel {channel.name}"[:2048],
+                    receipt_time=now), person.contact_arn))
+        await EngagementStore.insert_pages(conn, new_pages)
+        new = await EngagementStore.insert_receipts(conn, [r for r, _ in receipts])
+        headers = context_headers()
+        for delivery in deliveries:
+            await write_message(conn, self._deliveries, codec.encode(delivery),
+                                msg_id=delivery.id, headers=headers)
+        for (receipt, contact_arn), is_new in zip(receipts, new, strict=True):
+            if is_new:
+                written.events.append(("PageReceiptRecorded", self._receipt_event(
+                    e, receipt, contact_arn=contact_arn)))
+
+    @staticmethod
+    def _receipt_event(e: EngagementRow, r: NewReceipt, *,
+                       contact_arn: str) -> cc.PageReceiptRecorded:
+        return cc.PageReceiptRecorded(
+            page_arn=r.page_arn, engagement_arn=e.arn, contact_arn=contact_arn,
+            receipt_type=r.receipt_type,  # type: ignore[arg-type]
+            receipt_time=r.receipt_time, incident_id=e.incident_id,
+            contact_channel_arn=r.contact_channel_arn, receipt_info=r.receipt_info)
+
+    async def _emit(self, conn: asyncpg.Connection, e: EngagementRow,
+                    events: list[tuple[str, msgspec.Struct]], *, now: datetime) -> None:
+        """Write the events of one change in one statement, correlated to the engagement
+        and, when it has one, its incident."""
+        if not events:
+            return
+        headers = context_headers()
+        correlation = codec.Correlation(request_id=headers.get("Tocsin-Request-Id"),
+                                        incident_arn=_incident_arn(e.incident_id),
+                                        engagement_arn=e.arn)
+        await write_events(conn, [
+            codec.make_envelope(type=kind, service=SERVICE, region=self._region,
+                                data=msgspec.to_builtins(data), time=now,
+                                correlation=correlation)
+            for kind, data in events], headers)
+
+    # --- StartEngagementStage (internal) ------------------------------------------------
+
+    async def start_engagement_stage(self, req: RpcRequest) -> JSON:
+        cmd: cc.StartEngagementStage = req.decode(cc.StartEngagementStage)
+        bind(engagement_arn=cmd.engagement_arn)
+        async with transaction(self._pool) as conn:
+            now = self._clock.now()
+            e = await self._engagement(conn, cmd.engagement_arn, lock=True)
+            bind(incident_arn=_incident_arn(e.incident_id))
+            if not 0 <= cmd.stage_index < len(e.stages):
+                raise ValidationError(
+                    f"StageIndex {cmd.stage_index} is not a stage of {e.arn}, which has "
+                    f"{len(e.stages)}")
+            if e.stop_time is not None:
+                return _stage_result(False, reason="STOPPED")
+            if e.progression_stopped_time is not None:
+                return _stage_result(False, reason="PROGRESSION_STOPPED")
+            if not await EngagementStore.claim_stage(conn, e.arn, cmd.stage_index, at=now):
+                pages = await EngagementStore.stage_pages(
+                    conn, e.arn, 0 if e.contact_type == "PERSONAL" else cmd.stage_index)
+                return _stage_result(False, reason="ALREADY_STARTED",
+                                     page_arns=[p.arn for p in pages])
+            stage = e.stages[cmd.stage_index]
+            resolver = _Resolver(conn, now)
+            await resolver.resolve([stage])
+            await EngagementStore.save_plan(conn, e.arn, e.stages)
+            people = await resolver.people(e, stage)
+            page = None
+            if e.contact_type == "PERSONAL":
+                first = await EngagementStore.stage_pages(conn, e.arn, 0)
+                page = first[0] if first else None
+            written = _Written()
+            await self._page(conn, e, stage, people, now=now, written=written, page=page)
+            await self._emit(conn, e, written.events, now=now)
+        log.info("engagement.stage_started", stage=cmd.stage_index,
+                 pages=len(written.page_arns))
+        return _stage_result(True, page_arns=written.page_arns)
+
+    # --- StopEngagement, DescribeEngagement, ListEngagements ----------------------------
+
+    async def stop_engagement(self, req: RpcRequest) -> JSON:
+        cmd: StopEngagement = req.decode(StopEngagement)
+        bind(engagement_arn=cmd.engagement_id)
+        async with transaction(self._pool) as conn:
+            now = self._clock.now()
+            e = await self._engagement(conn, cmd.engagement_id, lock=True)
+            if await EngagementStore.stop(conn, e.arn, at=now, reason=cmd.reason):
+                await self._emit(conn, e, [("EngagementStopped", cc.EngagementStopped(
+                    engagement_arn=e.arn, contact_arn=e.contact_arn, stop_time=now,
+                    incident_id=e.incident_id, reason=cmd.reason))], now=now)
+                log.info("engagement.stopped")
+        return {}
+
+    async def describe_engagement(self, req: RpcRequest) -> JSON:
+        cmd: EngagementId = req.decode(EngagementId)
+        async with self._pool.acquire() as conn:
+            e = await self._engagement(conn, cmd.engagement_id)
+        return _engagement_output(e, full=True)
+
+    async def list_engagements(self, req: RpcRequest) -> JSON:
+        cmd: ListEngagements = req.decode(ListEngagements)
+        limit = page_size(cmd.max_results)
+        span = cmd.time_range_value or TimeRange()
+        start = _time(span.start_time) if span.start_time is not None else None
+        end = _time(span.end_time) if span.end_time is not None else None
+        if start and end and end < start:
+            raise ValidationError("TimeRangeValue.EndTime is before TimeRangeValue.StartTime")
+        async with self._pool.acquire() as conn:
+            rows = await EngagementStore.list_engagements(
+                conn, incident_id=cmd.incident_id, start=start, end=end,
+                after=_position(cmd.next_token), limit=limit + 1)
+        out: JSON = {"Engagements": [_engagement_output(e) for e in rows[:limit]]}
+        if len(rows) > limit:
+            out["NextToken"] = make_token([_micros(rows[limit - 1].start_time),
+                                           rows[limit - 1].arn])
+        return out
+
+    # --- pages ---------------------------------------------------------------------------
+
+    async def describe_page(self, req: RpcRequest) -> JSON:
+        cmd: PageId = req.decode(PageId)
+        async with self._pool.acquire() as conn:
+            page = await self._page_row(conn, cmd.page_id)
+            e = await self._engagement(conn, page.engagement_arn)
+        return _page_output(page, e, full=True)
+
+    async def list_pages_by_engagement(self, req: RpcRequest) -> JSON:
+        cmd: ListPagesByEngagement = req.decode(ListPagesByEngagement)
+        limit = page_size(cmd.max_results)
+        async with self._pool.acquire() as conn:
+            e = await self._engagement(conn, cmd.engagement_id)
+            rows = await EngagementStore.pages_by_engagement(
+                conn, e.arn, after=_position(cmd.next_token), limit=limit + 1)
+        out: JSON = {"Pages": [_page_output(p, e) for p in rows[:limit]]}
+        if len(rows) > limit:
+            out["NextToken"] = make_token([_micros(rows[limit - 1].sent_time),
+                                           rows[limit - 1].arn])
+        return out
+
+    async def list_pages_by_contact(self, req: RpcRequest) -> JSON:
+        cmd: ListPagesByContact = req.decode(ListPagesByContact)
+        limit = page_size(cmd.max_results)
+        arn = self._contact_arn(cmd.contact_id)
+        async with self._pool.acquire() as conn:
+            if not await EngagementStore.contacts(conn, [arn]):
+                raise NotFoundError(f"Contact {cmd.contact_id} does not exist",
+                                    resource_type=CONTACT, resource_id=cmd.contact_id)
+            rows = await EngagementStore.pages_by_contact(
+                conn, arn, after=_position(cmd.next_token), limit=limit + 1)
+            engagements = await EngagementStore.engagements(
+                conn, [p.engagement_arn for p in rows[:limit]])
+        out: JSON = {"Pages": [_page_output(p, engagements[p.engagement_arn])
+                               for p in rows[:limit]]}
+        if len(rows) > limit:
+            out["NextToken"] = make_token([_micros(rows[limit - 1].sent_time),
+                                           rows[limit - 1].arn])
+        return out
+
+    async def list_page_receipts(self, req: RpcRequest) -> JSON:
+        cmd: ListPageReceipts = req.decode(ListPageReceipts)
+        limit = page_size(cmd.max_results)
+        after = int(read_token(cmd.next_token, int)) if cmd.next_token else None
+        async with self._pool.acquire() as conn:
+            page = await self._page_row(conn, cmd.page_id)
+            rows = await EngagementStore.receipts(conn, page.arn, after=after,
+                                                  limit=limit + 1)
+        out: JSON = {"Receipts": [
+            {k: v for k, v in {"ContactChannelArn": r.contact_channel_arn,
+                               "ReceiptType": r.receipt_type, "ReceiptInfo": r.receipt_info,
+                               "ReceiptTime": r.receipt_time.timestamp()}.items()
+             if v is not None}
+            for _, r in rows[:limit]]}
+        if len(rows) > limit:
+            out["NextToken"] = make_token(rows[limit - 1][0])
+        return out
+
+    async def list_page_resolutions(self, req: RpcRequest) -> JSON:
+        """The engagement's resolution tree; ``PageId`` may name a page or its engagement."""
+        cmd: ListPageResolutions = req.decode(ListPageResolutions)
+        offset = int(read_token(cmd.next_token, int)) if cmd.next_token else 0
+        async with self._pool.acquire() as conn:
+            e = await EngagementStore.engagement(conn, cmd.page_id)
+            if e is None:
+                page = await self._page_row(conn, cmd.page_id)
+                e = await self._engagement(conn, page.engagement_arn)
+        tree = resolution_tree(e)
+        chunk = tree[offset:offset + RESOLUTIONS_PAGE]
+        out: JSON = {"PageResolutions": [
+            {"ContactArn": n.contact_arn, "Type": n.type}
+            | ({"StageIndex": n.stage_index} if n.stage_index is not None else {})
+            for n in chunk]}
+        if offset + RESOLUTIONS_PAGE < len(tree):
+            out["NextToken"] = make_token(offset + RESOLUTIONS_PAGE)
+        return out
+
+    # --- AcceptPage, RecordPageReceipt --------------------------------------------------
+
+    async def accept_page(self, req: RpcRequest) -> JSON:
+        cmd: AcceptPage = req.decode(AcceptPage)
+        validation = cmd.accept_code_validation or self._accept_default
+        async with transaction(self._pool) as conn:
+            now = self._clock.now()
+            # The engagement first, then the page: the order StartEngagementStage locks
+            # them in, and what makes an essential READ and a stage start one-or-the-other.
+            found = await self._page_row(conn, cmd.page_id)
+            e = await self._engagement(conn, found.engagement_arn, lock=True)
+            page = await self._page_row(conn, cmd.page_id, lock=True)
+            bind(engagement_arn=e.arn, incident_arn=_incident_arn(e.incident_id))
+            if validation == "ENFORCE" and not code_matches(page, cmd.accept_code):
+                log.info("page.accept_refused", page_arn=page.arn)
+                raise ValidationError(f"AcceptCode is not the code sent with page {page.arn}")
+            if cmd.contact_channel_id is not None:
+                await self._check_channel(conn, page, cmd.contact_channel_id)
+            receipt = NewReceipt(page_arn=page.arn, receipt_type=cmd.accept_type,
+                                 contact_channel_arn=cmd.contact_channel_id,
+                                 receipt_info=cmd.note, receipt_time=now)
+            events: list[tuple[str, msgspec.Struct]] = []
+            if (await EngagementStore.insert_receipts(conn, [receipt]))[0]:
+                events.append(("PageReceiptRecorded", self._receipt_event(
+                    e, receipt, contact_arn=page.contact_arn)))
+            first = await EngagementStore.mark_page(conn, page.arn, cmd.accept_type, now)
+            stopped = (cmd.accept_type == "READ" and page.is_essential
+                       and await EngagementStore.stop_progression(conn, e.arn, at=now,
+                                                                  by=page.arn))
+            if first:
+                events.append(("PageAccepted", cc.PageAccepted(
+                    page_arn=page.arn, engagement_arn=e.arn, contact_arn=page.contact_arn,
+                    accept_type=cmd.accept_type, accept_time=now, incident_id=e.incident_id,
+                    contact_channel_arn=cmd.contact_channel_id, note=cmd.note,
+                    progression_stopped=bool(stopped))))
+            await self._emit(conn, e, events, now=now)
+        log.info("page.accepted", page_arn=page.arn, accept_type=cmd.accept_type,
+                 progression_stopped=bool(stopped))
+        return {}
+
+    async def record_page_receipt(self, req: RpcRequest) -> JSON:
+        cmd: cc.RecordPageReceipt = req.decode(cc.RecordPageReceipt)
+        async with transaction(self._pool) as conn:
+            now = self._clock.now()
+            at = _time(cmd.receipt_time) if cmd.receipt_time is not None else now
+            page = await self._page_row(conn, cmd.page_id)
+            e = await self._engagement(conn, page.engagement_arn)
+            bind(engagement_arn=e.arn, incident_arn=_incident_arn(e.incident_id))
+            if cmd.contact_channel_id is not None:
+                await self._check_channel(conn, page, cmd.contact_channel_id)
+            receipt = NewReceipt(page_arn=page.arn, receipt_type=cmd.receipt_type,
+                                 contact_channel_arn=cmd.contact_channel_id,
+                                 receipt_info=cmd.receipt_info, receipt_time=at)
+            recorded = (await EngagementStore.insert_receipts(conn, [receipt]))[0]
+            if recorded:
+                await EngagementStore.mark_page(conn, page.arn, cmd.receipt_type, at)
+                await self._emit(conn, e, [("PageReceiptRecorded", self._receipt_event(
+                    e, receipt, contact_arn=page.contact_arn))], now=now)
+        return {"Recorded": recorded}
+
+    # --- lookups --------------------------------------------------------------------------
+
+    async def _engagement(self, conn: asyncpg.Connection, arn: str, *,
+                          lock: bool = False) -> EngagementRow:
+        e = await EngagementStore.engagement(conn, arn, lock=lock)
+        if e is None:
+            raise NotFoundError(f"Engagement {arn} does not exist", resource_type=ENGAGEMENT,
+                                resource_id=arn)
+        return e
+
+    async def _page_row(self, conn: asyncpg.Connection, arn: str, *,
+                        lock: bool = False) -> PageRow:
+        page = await EngagementStore.page(conn, arn, lock=lock)
+        if page is None:
+            raise NotFoundError(f"Page {arn} does not exist", resource_type=PAGE,
+                                resource_id=arn)
+        return page
+
+    async def _check_channel(self, conn: asyncpg.Connection, page: PageRow,
+                             channel_arn: str) -> None:
+        owner = await EngagementStore.channel_owner(conn, channel_arn)
+        if owner != page.contact_arn:
+            raise ValidationError(f"ContactChannelId {channel_arn} is not a channel of "
+                                  f"{page.contact_arn}, the contact of page {page.arn}")
+
+
+def _stage_result(started: bool, *, reason: str | None = None,
+                  page_arns: list[str] | None = None) -> JSON:
+    out: JSON = {"Started": started, "PageArns": page_arns or []}
+    if reason:
+        out["Reason"] = reason
+    return out

@@ -1,0 +1,487 @@
+"""Rotations, their overrides and their shifts: CreateRotation, GetRotation, ListRotations,
+UpdateRotation, DeleteRotation, CreateRotationOverride, GetRotationOverride,
+ListRotationOverrides, DeleteRotationOverride, ListRotationShifts and
+ListPreviewRotationShifts.
+
+The rules beyond the model's shapes:
+
+- Members are existing ``PERSONAL`` contacts, each listed once; a missing one is
+  ``ResourceNotFoundException``, another type a ``ValidationException``.
+  ``NumberOfOnCalls`` may not exceed the number of members, and the recurrence sets exactly
+  one of ``DailySettings``, ``WeeklySettings`` and ``MonthlySettings``. ``TimeZoneId`` is an
+  IANA name. ``StartTime`` defaults to the time of the call.
+- ``UpdateRotation`` replaces the recurrence (the model requires it) and, when given, the
+  members (rewriting their order), the start time and the zone. Overrides stay as they are.
+- ``DeleteRotation`` also deletes its overrides and tags and takes it out of every on-call
+  schedule's ``Plan.RotationIds`` (each schedule changed gets a ``ContactUpdated`` event).
+- Overrides last at least 30 minutes, end in the future, start no more than six months
+  ahead, and name members of the rotation (the console's rules, enforced here too). Where
+  overrides overlap, the one created last is in effect.
+- ``ListRotationShifts`` computes the shifts in ``[StartTime, EndTime)`` (``StartTime``
+  defaults to now; ``EndTime`` must be later), clipped to that window; see
+  :mod:`tocsin.contacts.shifts`. The rotation and its overrides are read in one statement,
+  so a concurrent update is seen whole or not at all, and the ``ConflictException`` the
+  model lists is never needed. ``ListPreviewRotationShifts`` computes the same from the
+  request alone: members and override members are any non-blank strings, the rotation
+  starts at ``RotationStartTime`` (default: now) and the window at ``StartTime`` (default:
+  the rotation's start).
+- ``NextToken`` of the shift lists is the end of the last shift returned, so a page is
+  computed from there on only; a page carries at most 8192 contact ids, fewer shifts than
+  ``MaxResults`` when many are on call at once, to keep the reply within a NATS message.
+
+Events carry camelCase data: ``RotationCreated`` / ``RotationUpdated`` the rotation as
+``GetRotation`` returns it (with ``tags`` on creation), ``RotationDeleted`` its ARN and the
+schedules it was taken out of, ``RotationOverrideCreated`` the override with its rotation's
+ARN, ``RotationOverrideDeleted`` both ids.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+import asyncpg
+import msgspec
+
+from tocsin.contacts.contacts import (
+    CONTACT,
+    ROTATION,
+    ContactStore,
+    Tag,
+    camel,
+    make_token,
+    page_size,
+    read_token,
+    tag_dict,
+)
+from tocsin.contacts.rotations_store import OverrideRecord, RotationRecord, RotationStore, epoch
+from tocsin.contacts.shifts import (
+    Override as EngineOverride,
+)
+from tocsin.contacts.shifts import (
+    RecurrenceSettings,
+    Rotation,
+    Shift,
+    check_rotation,
+    iter_shifts,
+)
+from tocsin.contacts.usecases import JSON, UseCases
+from tocsin.shared.bus import RpcRequest
+from tocsin.shared.db import transaction
+from tocsin.shared.errors import NotFoundError, ValidationError
+from tocsin.shared.logging import bind
+
+__all__ = ["MAX_OVERRIDE_AHEAD_MONTHS", "MIN_OVERRIDE", "RotationHandlers"]
+
+MIN_OVERRIDE = timedelta(minutes=30)
+"""Shortest override."""
+MAX_OVERRIDE_AHEAD_MONTHS = 6
+"""How far ahead an override may start."""
+MAX_IDS_PER_PAGE = 8192
+"""Most contact ids in one page of shifts."""
+
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+_MICRO = timedelta(microseconds=1)
+
+_Name = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+_Members = Annotated[list[str], msgspec.Meta(min_length=1, max_length=30)]
+
+
+# --- inputs -----------------------------------------------------------------------------
+
+
+class _In(msgspec.Struct, rename="pascal", kw_only=True, frozen=True):
+    """An ``ssm-contacts`` input: PascalCase, unknown members ignored."""
+
+
+class CreateRotation(_In, frozen=True):
+    name: _Name
+    contact_ids: _Members
+    time_zone_id: str
+    recurrence: RecurrenceSettings
+    start_time: float | None = None
+    tags: Annotated[list[Tag], msgspec.Meta(max_length=50)] | None = None
+    idempotency_token: str | None = None
+
+
+class RotationId(_In, frozen=True):
+    rotation_id: str
+
+
+class UpdateRotation(_In, frozen=True):
+    rotation_id: str
+    recurrence: RecurrenceSettings
+    contact_ids: _Members | None = None
+    start_time: float | None = None
+    time_zone_id: str | None = None
+
+
+class ListRotations(_In, frozen=True):
+    rotation_name_prefix: _Name | None = None
+    next_token: str | None = None
+    max_results: Annotated[int, msgspec.Meta(ge=0, le=1024)] | None = None
+
+
+class CreateRotationOverride(_In, frozen=True):
+    rotation_id: str
+    new_contact_ids: Annotated[list[str], msgspec.Meta(max_length=30)]
+    start_time: float
+    end_time: float
+    idempotency_token: str | None = None
+
+
+class RotationOverrideId(_In, frozen=True):
+    rotation_id: str
+    rotation_override_id: str
+
+
+class ListRotationOverrides(_In, frozen=True):
+    rotation_id: str
+    start_time: float
+    end_time: float
+    next_token: str | None = None
+    max_results: Annotated[int, msgspec.Meta(ge=0, le=1024)] | None = None
+
+
+class ListRotationShifts(_In, frozen=True):
+    rotation_id: str
+    end_time: float
+    start_time: float | None = None
+    next_token: str | None = None
+    max_results: Annotated[int, msgspec.Meta(ge=0, le=1024)] | None = None
+
+
+class PreviewOverride(_In, frozen=True):
+    new_members: Annotated[list[str], msgspec.Meta(max_length=30)] | None = None
+    start_time: float | None = None
+    end_time: float | None = None
+
+
+class ListPreviewRotationShifts(_In, frozen=True):
+    end_time: float
+    members: _Members
+    time_zone_id: str
+    recurrence: RecurrenceSettings
+    rotation_start_time: float | None = None
+    start_time: float | None = None
+    overrides: list[PreviewOverride] | None = None
+    next_token: str | None = None
+    max_results: Annotated[int, msgspec.Meta(ge=0, le=1024)] | None = None
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def _time(value: float, member: str) -> datetime:
+    """An input timestamp (epoch seconds) as an instant."""
+    try:
+        t = datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        t = _LATEST
+    if not _EARLIEST <= t < _LATEST:
+        raise ValidationError(f"{member} must be between 1970 and 2200")
+    return t
+
+
+def _add_months(t: datetime, months: int) -> datetime:
+    """The same day and time ``months`` later (the month's last day if it is shorter)."""
+    y, m = divmod(t.month - 1 + months, 12)
+    year, month = t.year + y, m + 1
+    days = (datetime(year + month // 12, month % 12 + 1, 1) - datetime(year, month, 1)).days
+    return t.replace(year=year, month=month, day=min(t.day, days))
+
+
+def _micros(t: datetime) -> int:
+    return (t - _EARLIEST) // _MICRO
+
+
+def _shift_output(shift: Shift) -> JSON:
+    out: JSON = {"ContactIds": list(shift.contacts), "StartTime": epoch(shift.start),
+                 "EndTime": epoch(shift.end), "Type": shift.type}
+    if shift.overridden is not None:
+        out["ShiftDetails"] = {"OverriddenContactIds": list(shift.overridden)}
+    return out
+
+
+def _shift_page(rotation: Rotation, overrides: Sequence[EngineOverride], *, start: datetime,
+                end: datetime, next_token: str | None, max_results: int | None) -> JSON:
+    """One page of the shifts in ``[start, end)``."""
+    if end <= start:
+        raise ValidationError("EndTime must be after StartTime")
+    if next_token:
+        start = _EARLIEST + read_token(next_token, int) * _MICRO
+        if not _EARLIEST <= start <= end:
+            raise ValidationError("NextToken is not a token this operation returned")
+    widest = rotation.recurrence.number_of_on_calls + max(
+        (len(o.contacts) for o in overrides), default=0)
+    limit = min(page_size(max_results), max(1, MAX_IDS_PER_PAGE // widest))
+    found = list(itertools.islice(iter_shifts(rotation, overrides, start, end), limit + 1))
+    out: JSON = {"RotationShifts": [_shift_output(s) for s in found[:limit]]}
+    if len(found) > limit:
+        out["NextToken"] = make_token(_micros(found[limit - 1].end))
+    return out
+
+
+def _event_rotation(rotation: RotationRecord) -> JSON:
+    """The rotation as event data: camelCase members, ``shiftCoverages`` keyed by day."""
+    doc = rotation.output()
+    recurrence = doc.pop("Recurrence")
+    coverages = recurrence.pop("ShiftCoverages", None)
+    data: JSON = camel(doc)
+    data["recurrence"] = camel(recurrence)
+    if coverages is not None:
+        data["recurrence"]["shiftCoverages"] = {day: camel(w) for day, w in coverages.items()}
+    return data
+
+
+def _missing_rotation(arn: str) -> NotFoundError:
+    return NotFoundError(f"Rotation {arn} does not exist", resource_type=ROTATION,
+                         resource_id=arn)
+
+
+# --- the operations ---------------------------------------------------------------------
+
+
+class RotationHandlers(UseCases):
+    """The eleven rotation operations."""
+
+    async def create_rotation(self, req: RpcRequest) -> JSON:
+        cmd: CreateRotation = req.decode(CreateRotation)
+        tags = tag_dict(cmd.tags or [])
+        start = None if cmd.start_time is None else _time(cmd.start_time, "StartTime")
+        arn = self._arns.rotation()
+        bind(rotation_arn=arn)
+
+        async def body(conn: asyncpg.Connection) -> JSON:
+            now = self._clock.now()
+            rotation = RotationRecord(arn=arn, name=cmd.name, contact_ids=list(cmd.contact_ids),
+                                      start_time=start or now, time_zone_id=cmd.time_zone_id,
+                                      recurrence=cmd.recurrence)
+            check_rotation(rotation.engine())
+            await self._check_members(conn, rotation.contact_ids)
+            await RotationStore.insert(conn, rotation, now=now)
+            await ContactStore.tag(conn, arn, tags)
+            await self._events.emit(
+                conn, "RotationCreated",
+                {**_event_rotation(rotation),
+                 "tags": [{"key": k, "value": v} for k, v in sorted(tags.items())]}, now=now)
+            return {"RotationArn": arn}
+
+        return await self._once(req, cmd.idempotency_token, body)
+
+    async def get_rotation(self, req: RpcRequest) -> JSON:
+        cmd: RotationId = req.decode(RotationId)
+        async with self._pool.acquire() as conn:
+            rotation = await self._rotation(conn, cmd.rotation_id)
+        return rotation.output()
+
+    async def list_rotations(self, req: RpcRequest) -> JSON:
+        cmd: ListRotations = req.decode(ListRotations)
+        limit = page_size(cmd.max_results)
+        after = (tuple(read_token(cmd.next_token, tuple[str, str])) if cmd.next_token
+                 else None)
+        async with self._pool.acquire() as conn:
+            found = await RotationStore.page(conn, prefix=cmd.rotation_name_prefix,
+                                             after=after, limit=limit + 1)
+        out: JSON = {"Rotations": [r.output() for r in found[:limit]]}
+        if len(found) > limit:
+            last = found[limit - 1]
+            out["NextToken"] = make_token((last.name, last.arn))
+        return out
+
+    async def update_rotation(self, req: RpcRequest) -> JSON:
+        cmd: UpdateRotation = req.decode(UpdateRotation)
+        start = None if cmd.start_time is None else _time(cmd.start_time, "StartTime")
+        bind(rotation_arn=cmd.rotation_id)
+        async with transaction(self._pool) as conn:
+            rotation = await self._rotation(conn, cmd.rotation_id, lock=True)
+            updated = msgspec.structs.replace(
+                rotation, recurrence=cmd.recurrence,
+                contact_ids=rotation.contact_ids if cmd.contact_ids is None
+                else list(cmd.contact_ids),
+                start_time=start or rotation.start_time,
+                time_zone_id=cmd.time_zone_id or rotation.time_zone_id)
+            check_rotation(updated.engine())
+            members_changed = updated.contact_ids != rotation.contact_ids
+            if members_changed:
+                await self._check_members(conn, updated.contact_ids)
+            if updated != rotation:
+                now = self._clock.now()
+                await RotationStore.save(conn, updated, now=now,
+                                         members_changed=members_changed)
+                await self._events.emit(conn, "RotationUpdated", _event_rotation(updated),
+                                        now=now)
+        return {}
+
+    async def delete_rotation(self, req: RpcRequest) -> JSON:
+        cmd: RotationId = req.decode(RotationId)
+        bind(rotation_arn=cmd.rotation_id)
+        async with transaction(self._pool) as conn:
+            rotation = await self._rotation(conn, cmd.rotation_id, lock=True)
+            now = self._clock.now()
+            schedules = await RotationStore.remove_from_schedules(conn, rotation.arn)
+            await RotationStore.delete(conn, rotation.arn)
+            for schedule in schedules:
+                await self._events.emit(conn, "ContactUpdated", camel(schedule.output()),
+                                        now=now)
+            await self._events.emit(
+                conn, "RotationDeleted",
+                {"rotationArn": rotation.arn, "name": rotation.name,
+                 "removedFromSchedules": [s.arn for s in schedules]}, now=now)
+        return {}
+
+    # --- overrides ----------------------------------------------------------------------
+
+    async def create_rotation_override(self, req: RpcRequest) -> JSON:
+        cmd: CreateRotationOverride = req.decode(CreateRotationOverride)
+        start, end = _time(cmd.start_time, "StartTime"), _time(cmd.end_time, "EndTime")
+        if end - start < MIN_OVERRIDE:
+            raise ValidationError("An override must last at least 30 minutes "
+                                  "(EndTime at least 30 minutes after StartTime)")
+        if len(set(cmd.new_contact_ids)) != len(cmd.new_contact_ids):
+            raise ValidationError("NewContactIds lists a contact twice")
+        bind(rotation_arn=cmd.rotation_id)
+
+        async def body(conn: asyncpg.Connection) -> JSON:
+            now = self._clock.now()
+            if end <= now:
+                raise ValidationError("The override is over: EndTime must be in the future")
+            if start > _add_months(now, MAX_OVERRIDE_AHEAD_MONTHS):
+                raise ValidationError(
+                    f"An override may start at most {MAX_OVERRIDE_AHEAD_MONTHS} months ahead")
+            rotation = await self._rotation(conn, cmd.rotation_id, lock=True)
+            strangers = [c for c in cmd.new_contact_ids if c not in rotation.contact_ids]
+            if strangers:
+                raise ValidationError(
+                    f"NewContactIds: {strangers[0]} is not a member of rotation "
+                    f"{rotation.arn}; an override puts members of the rotation on call")
+            override = OverrideRecord(id=str(uuid.uuid4()), rotation_arn=rotation.arn,
+                                      new_contact_ids=list(cmd.new_contact_ids),
+                                      start_time=start, end_time=end, create_time=now)
+            await RotationStore.add_override(conn, override)
+            await self._events.emit(conn, "RotationOverrideCreated",
+                                    {"rotationArn": rotation.arn, **camel(override.output())},
+                                    now=now)
+            return {"RotationOverrideId": override.id}
+
+        return await self._once(req, cmd.idempotency_token, body)
+
+    async def get_rotation_override(self, req: RpcRequest) -> JSON:
+        cmd: RotationOverrideId = req.decode(RotationOverrideId)
+        async with self._pool.acquire() as conn:
+            override = await self._override(conn, cmd)
+        return {"RotationArn": override.rotation_arn, **override.output()}
+
+    async def list_rotation_overrides(self, req: RpcRequest) -> JSON:
+        cmd: ListRotationOverrides = req.decode(ListRotationOverrides)
+        start, end = _time(cmd.start_time, "StartTime"), _time(cmd.end_time, "EndTime")
+        if end <= start:
+            raise ValidationError("EndTime must be after StartTime")
+        limit = page_size(cmd.max_results)
+        after = None
+        if cmd.next_token:
+            micros, last_id = read_token(cmd.next_token, tuple[int, str])
+            after = (_EARLIEST + micros * _MICRO, last_id)
+        async with self._pool.acquire() as conn:
+            rotation = await self._rotation(conn, cmd.rotation_id)
+            found = await RotationStore.overrides_page(conn, rotation.arn, start=start,
+                                                       end=end, after=after, limit=limit + 1)
+        out: JSON = {"RotationOverrides": [o.output() for o in found[:limit]]}
+        if len(found) > limit:
+            last = found[limit - 1]
+            out["NextToken"] = make_token((_micros(last.start_time), last.id))
+        return out
+
+    async def delete_rotation_override(self, req: RpcRequest) -> JSON:
+        cmd: RotationOverrideId = req.decode(RotationOverrideId)
+        bind(rotation_arn=cmd.rotation_id)
+        async with transaction(self._pool) as conn:
+            override = await self._override(conn, cmd, lock=True)
+            await RotationStore.delete_override(conn, override)
+            await self._events.emit(conn, "RotationOverrideDeleted",
+                                    {"rotationArn": override.rotation_arn,
+                                     "rotationOverrideId": override.id},
+                                    now=self._clock.now())
+        return {}
+
+    # --- shifts -------------------------------------------------------------------------
+
+    async def list_rotation_shifts(self, req: RpcRequest) -> JSON:
+        cmd: ListRotationShifts = req.decode(ListRotationShifts)
+        start = (self._clock.now() if cmd.start_time is None
+                 else _time(cmd.start_time, "StartTime"))
+        end = _time(cmd.end_time, "EndTime")
+        async with self._pool.acquire() as conn:
+            found = await RotationStore.for_shifts(conn, cmd.rotation_id, start, end)
+        if found is None:
+            raise _missing_rotation(cmd.rotation_id)
+        rotation, overrides = found
+        return _shift_page(rotation.engine(), overrides, start=start, end=end,
+                           next_token=cmd.next_token, max_results=cmd.max_results)
+
+    async def list_preview_rotation_shifts(self, req: RpcRequest) -> JSON:
+        cmd: ListPreviewRotationShifts = req.decode(ListPreviewRotationShifts)
+        rotation_start = (self._clock.now() if cmd.rotation_start_time is None
+                          else _time(cmd.rotation_start_time, "RotationStartTime"))
+        rotation = Rotation(members=list(cmd.members), start=rotation_start,
+                            time_zone_id=cmd.time_zone_id, recurrence=cmd.recurrence)
+        check_rotation(rotation)
+        overrides = []
+        for i, o in enumerate(cmd.overrides or []):
+            if o.start_time is None or o.end_time is None:
+                raise ValidationError(f"Overrides[{i}] needs a StartTime and an EndTime")
+            o_start = _time(o.start_time, f"Overrides[{i}].StartTime")
+            o_end = _time(o.end_time, f"Overrides[{i}].EndTime")
+            if o_end <= o_start:
+                raise ValidationError(f"Overrides[{i}].EndTime must be after its StartTime")
+            overrides.append(EngineOverride(contacts=list(o.new_members or []), start=o_start,
+                                            end=o_end))
+        start = rotation_start if cmd.start_time is None else _time(cmd.start_time,
+                                                                    "StartTime")
+        return _shift_page(rotation, overrides, start=start,
+                           end=_time(cmd.end_time, "EndTime"), next_token=cmd.next_token,
+                           max_results=cmd.max_results)
+
+    # --- lookups ------------------------------------------------------------------------
+
+    async def _rotation(self, conn: asyncpg.Connection, arn: str, *,
+                        lock: bool = False) -> RotationRecord:
+        rotation = await RotationStore.get(conn, arn, lock=lock)
+        if rotation is None:
+            raise _missing_rotation(arn)
+        return rotation
+
+    async def _override(self, conn: asyncpg.Connection, cmd: RotationOverrideId, *,
+                        lock: bool = False) -> OverrideRecord:
+        await self._rotation(conn, cmd.rotation_id)
+        override = await RotationStore.get_override(conn, cmd.rotation_id,
+                                                    cmd.rotation_override_id, lock=lock)
+        if override is None:
+            raise NotFoundError(
+                f"Rotation override {cmd.rotation_override_id} of {cmd.rotation_id} does "
+                "not exist", resource_type="ROTATION_OVERRIDE",
+                resource_id=cmd.rotation_override_id)
+        return override
+
+    async def _check_members(self, conn: asyncpg.Connection, members: list[str]) -> None:
+        """Every member is an existing PERSONAL contact.
+
+        Raises:
+            NotFoundError: a member does not exist.
+            ValidationError: a member is an escalation plan or an on-call schedule.
+        """
+        types = await ContactStore.types(conn, members)
+        for i, arn in enumerate(members):
+            kind = types.get(arn)
+            if kind is None:
+                raise NotFoundError(f"ContactIds[{i}]: contact {arn} does not exist",
+                                    resource_type=CONTACT, resource_id=arn)
+            if kind != "PERSONAL":
+                raise ValidationError(
+                    f"ContactIds[{i}]: contact {arn} is {kind}; a rotation's members are "
+                    "PERSONAL contacts")
+

@@ -1,0 +1,253 @@
+"""What the contacts service tells other services about engagements and pages, and the
+Tocsin-internal requests it answers for them.
+
+**Events.** The contacts service publishes each change on
+``events.<region>.contacts.<Type>`` (an :class:`tocsin.shared.codec.Envelope`); for the
+engagement types below the envelope's ``data`` is the matching Struct, encoded camelCase,
+times as ISO-8601 strings (``msgspec.to_builtins`` of a ``datetime``). The envelope's
+correlation carries ``engagement_arn`` always and ``incident_arn`` when the engagement's
+``IncidentId`` is an incident-record ARN. Read one with :func:`event_data`::
+
+    page = event_data("PageCreated", envelope.data)        # -> PageCreated
+
+``PageCreated`` is the moment a responder is paged (the incidents timeline's
+"SSM Contacts Page for Incident"); ``PageAccepted`` with ``acceptType == "READ"`` is an
+acknowledgement ("SSM Contacts Page Acknowledgement for Incident"), ``"DELIVERED"`` only a
+delivery confirmation. No payload ever carries an accept code.
+
+**Requests.** Besides the 39 ``ssm-contacts`` operations, the service answers two
+Tocsin-internal ones on ``tocsin.rpc.contacts.<Operation>`` (PascalCase members, like the
+AWS ones): :class:`StartEngagementStage` for the escalation service, which drives stage
+timing from the plan in :class:`EngagementStarted`, and :class:`RecordPageReceipt` for
+the notifications service. Both are idempotent, so a caller may retry after a timeout.
+
+Schema evolution follows msgspec's rules: members added later always get defaults,
+unknown members are ignored, existing members never change type.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Final, Literal
+
+import msgspec
+
+__all__ = [
+    "EVENT_TYPES",
+    "AcceptType",
+    "EngagementStage",
+    "EngagementStarted",
+    "EngagementStopped",
+    "EngagementTarget",
+    "PageAccepted",
+    "PageCreated",
+    "PageReceiptRecorded",
+    "ReceiptType",
+    "RecordPageReceipt",
+    "StartEngagement",
+    "StartEngagementStage",
+    "StartEngagementStageResult",
+    "event_data",
+]
+
+AcceptType = Literal["DELIVERED", "READ"]
+"""``AcceptPage``'s ``AcceptType``: a delivery confirmation, or an acknowledgement."""
+
+ReceiptType = Literal["DELIVERED", "ERROR", "READ", "SENT", "STOP"]
+"""The model's ``ReceiptType``."""
+
+ContactType = Literal["PERSONAL", "ESCALATION", "ONCALL_SCHEDULE"]
+
+
+class _Event(msgspec.Struct, rename="camel", kw_only=True, frozen=True, omit_defaults=True):
+    """An event's ``data``: camelCase, unknown members ignored, defaults omitted."""
+
+
+class EngagementTarget(_Event, frozen=True):
+    """One personal contact a stage of an engagement pages."""
+
+    contact_arn: str
+    """The PERSONAL contact paged."""
+    is_essential: bool = False
+    """Its READ stops the plan's progression (``ContactTargetInfo.IsEssential``; a
+    PERSONAL contact engaged directly is always essential to its own engagement)."""
+    via: list[str] = []
+    """The ESCALATION / ONCALL_SCHEDULE contacts it was resolved through, outermost first."""
+    channel_arns: list[str] = []
+    """The ACTIVATED channels the stage engages: those of stage 0 of the contact's engagement
+    plan when it was reached through an escalation plan or on-call schedule; those of stage
+    *k* of its own plan when the contact was engaged directly."""
+
+
+class EngagementStage(_Event, frozen=True):
+    """One stage of an engagement's resolved plan."""
+
+    stage_index: int
+    duration_in_minutes: int
+    """Minutes from this stage's start until the next stage starts."""
+    targets: list[EngagementTarget] = []
+    """The personal contacts it pages, on-call schedules resolved at the engagement's start."""
+
+
+class EngagementStarted(_Event, frozen=True):
+    """An engagement began; stage 0's pages are created in the same transaction.
+
+    ``stages`` is the resolved plan: for an ESCALATION contact its stages; for an
+    ONCALL_SCHEDULE one stage of whoever was on call; for a PERSONAL contact one stage per
+    stage of its engagement plan, each targeting the contact (at least one stage). The
+    escalation service starts stage *k* (k ≥ 1) with :class:`StartEngagementStage` when
+    the durations of stages 0..k-1 have passed.
+    """
+
+    engagement_arn: str
+    contact_arn: str
+    """The contact engaged (any type)."""
+    contact_type: ContactType
+    sender: str
+    subject: str
+    start_time: datetime
+    incident_id: str | None = None
+    stages: list[EngagementStage] = []
+
+
+class EngagementStopped(_Event, frozen=True):
+    """``StopEngagement``: no further stage starts and no further page is created."""
+
+    engagement_arn: str
+    contact_arn: str
+    stop_time: datetime
+    incident_id: str | None = None
+    reason: str | None = None
+
+
+class PageCreated(_Event, frozen=True):
+    """One personal contact was paged: delivery requests went to its activated channels."""
+
+    page_arn: str
+    engagement_arn: str
+    contact_arn: str
+    """The PERSONAL contact paged."""
+    sent_time: datetime
+    incident_id: str | None = None
+    stage_index: int = 0
+    """The engagement stage that created the page."""
+    sender: str = ""
+    subject: str = ""
+    channel_arns: list[str] = []
+    """The channels a delivery was requested on (ACTIVATED ones only; may be empty)."""
+
+
+class PageReceiptRecorded(_Event, frozen=True):
+    """A receipt was added to a page (SENT, DELIVERED, READ, ERROR or STOP)."""
+
+    page_arn: str
+    engagement_arn: str
+    contact_arn: str
+    receipt_type: ReceiptType
+    receipt_time: datetime
+    incident_id: str | None = None
+    contact_channel_arn: str | None = None
+    receipt_info: str | None = None
+
+
+class PageAccepted(_Event, frozen=True):
+    """``AcceptPage`` succeeded: a delivery confirmation or an acknowledgement (READ)."""
+
+    page_arn: str
+    engagement_arn: str
+    contact_arn: str
+    accept_type: AcceptType
+    accept_time: datetime
+    incident_id: str | None = None
+    contact_channel_arn: str | None = None
+    note: str | None = None
+    progression_stopped: bool = False
+    """This acceptance stopped the engagement's progression (an essential READ)."""
+
+
+EVENT_TYPES: Final[dict[str, type[_Event]]] = {
+    "EngagementStarted": EngagementStarted,
+    "EngagementStopped": EngagementStopped,
+    "PageCreated": PageCreated,
+    "PageReceiptRecorded": PageReceiptRecorded,
+    "PageAccepted": PageAccepted,
+}
+"""Envelope ``type`` → the Struct of its ``data``."""
+
+
+def event_data(event_type: str, data: dict[str, Any]) -> Any:
+    """The typed payload of a contacts engagement event; raises ``KeyError`` for another
+    type and ``msgspec.ValidationError`` for a payload that does not fit."""
+    return msgspec.convert(data, EVENT_TYPES[event_type])
+
+
+# --- Tocsin-internal requests ----------------------------------------------------------
+
+
+class _In(msgspec.Struct, rename="pascal", kw_only=True):
+    """A request: PascalCase like ``ssm-contacts``, unknown members ignored."""
+
+
+_TEXT = r"^[\\a-zA-Z0-9_@#%*+=:?.\/!\s-]*$"
+Sender = Annotated[str, msgspec.Meta(max_length=255, pattern=_TEXT)]
+IncidentId = Annotated[str, msgspec.Meta(max_length=1024, pattern=_TEXT)]
+Subject = Annotated[str, msgspec.Meta(min_length=1, max_length=2048)]
+Content = Annotated[str, msgspec.Meta(min_length=1, max_length=8192)]
+IdempotencyToken = Annotated[str, msgspec.Meta(max_length=2048,
+                                               pattern=r"^[\\\/a-zA-Z0-9_+=\-]*$")]
+
+
+class StartEngagement(_In):
+    """``StartEngagement`` as the incidents service sends it (the AWS input shape).
+
+    ``IncidentId`` is the incident-record ARN when an incident engages the contact; the
+    engagement's events then carry it as their ``incident_arn`` correlation.
+    """
+
+    contact_id: str
+    sender: Sender
+    subject: Subject
+    content: Content
+    public_subject: Subject | None = None
+    public_content: Content | None = None
+    incident_id: IncidentId | None = None
+    idempotency_token: IdempotencyToken | None = None
+
+
+class StartEngagementStage(_In):
+    """``tocsin.rpc.contacts.StartEngagementStage``: create the pages of one stage.
+
+    Does nothing (``Started: false``) when the engagement is stopped, its progression was
+    stopped by an essential acknowledgement, or the stage was already started. On-call
+    schedules of the stage are resolved to whoever is on call when it starts. For a PERSONAL
+    contact engaged directly, stage *k* sends to the channels of stage *k* of its engagement
+    plan on the engagement's one page; otherwise each personal contact gets a new page.
+    """
+
+    engagement_arn: str
+    stage_index: int
+
+
+class StartEngagementStageResult(_In):
+    """The reply: whether pages were created, and which."""
+
+    started: bool
+    page_arns: list[str] = []
+    reason: str | None = None
+    """Why nothing was started: ``STOPPED``, ``PROGRESSION_STOPPED`` or ``ALREADY_STARTED``
+    (then ``PageArns`` names the stage's pages). A stage index the plan does not have is a
+    ``ValidationException``."""
+
+
+class RecordPageReceipt(_In):
+    """``tocsin.rpc.contacts.RecordPageReceipt``: a delivery outcome for one page.
+
+    Idempotent per (page, type, info, time): a repeat returns without a second receipt.
+    ``ReceiptTime`` (epoch seconds) defaults to now, so a retrying caller should send it.
+    """
+
+    page_id: str
+    receipt_type: ReceiptType
+    receipt_info: Annotated[str, msgspec.Meta(min_length=1, max_length=2048)] | None = None
+    receipt_time: float | None = None
+    contact_channel_id: str | None = None
