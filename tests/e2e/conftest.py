@@ -17,6 +17,9 @@ from tocsin.gateway.http import HttpGateway
 from tocsin.gateway.settings import Settings as GatewaySettings
 from tocsin.incidents import app as incidents_app
 from tocsin.incidents.settings import Settings as IncidentsSettings
+from tocsin.shared import codec
+from tocsin.shared.bus import Bus, deliveries_stream, ensure_stream
+from tocsin.shared.contracts.deliveries import ActivationCodeDelivery, PageDelivery
 from tocsin.shared.testing import running
 
 KEY_ID, SECRET = "TOCSINTESTKEY", "tocsin-test-secret"
@@ -45,3 +48,32 @@ async def tocsin(nats_url: str, database_url: str,
                                30)
         yield {"http": f"http://127.0.0.1:{http_gw.port}", "grpc": f"127.0.0.1:{grpc_gw.port}",
                "region": isolation["region"]}
+
+
+class Deliveries:
+    """What Tocsin asked to deliver to people, read off the DELIVERIES stream."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, str] = {}
+        self.all_codes: dict[str, list[str]] = {}
+        self.pages: list[PageDelivery] = []
+
+    async def on_message(self, msg: Any) -> None:
+        if msg.subject.endswith(".activation-code"):
+            code = codec.decode(msg.data, ActivationCodeDelivery)
+            self.codes[code.channel_arn] = code.code
+            self.all_codes.setdefault(code.channel_arn, []).append(code.code)
+        elif msg.subject.endswith(".page"):
+            self.pages.append(codec.decode(msg.data, PageDelivery))
+
+
+@pytest_asyncio.fixture
+async def deliveries(tocsin: dict[str, Any], bus: Bus) -> AsyncIterator[Deliveries]:
+    await ensure_stream(bus.js, deliveries_stream(tocsin["region"]))
+    seen = Deliveries()
+    sub = await bus.js.subscribe(f"deliveries.{tocsin['region']}.>", cb=seen.on_message,
+                                 ordered_consumer=True)
+    try:
+        yield seen
+    finally:
+        await sub.unsubscribe()

@@ -1,5 +1,6 @@
-"""Every one of the 31 ssm-incidents operations, driven through boto3 and through the gRPC
-stub against a running Tocsin, with each output checked against botocore's output shape."""
+"""Every operation of ssm-incidents (31) and ssm-contacts (39), driven through boto3 and
+through the gRPC stubs against a running Tocsin, each output checked against botocore's
+output shape."""
 
 from __future__ import annotations
 
@@ -18,12 +19,15 @@ import pytest
 from botocore.model import Shape
 
 from tocsin.gateway import awsmodel, protoconv
+from tocsin.proto.contacts.v1 import contacts_pb2, contacts_pb2_grpc
 from tocsin.proto.incidents.v1 import incidents_pb2 as pb
 from tocsin.proto.incidents.v1 import incidents_pb2_grpc as pb_grpc
 from tocsin.shared import codec
+from tocsin.shared.testing import wait_for
 
 KEY_ID, SECRET = "TOCSINTESTKEY", "tocsin-test-secret"
 MODEL = botocore.session.get_session().get_service_model("ssm-incidents")
+CONTACTS_MODEL = botocore.session.get_session().get_service_model("ssm-contacts")
 
 Call = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 
@@ -36,8 +40,8 @@ class Refused(Exception):
         self.code = code
 
 
-def boto3_caller(tocsin: dict[str, Any]) -> Call:
-    client = boto3.client("ssm-incidents", endpoint_url=tocsin["http"],
+def boto3_caller(tocsin: dict[str, Any], api: str = "ssm-incidents") -> Call:
+    client = boto3.client(api, endpoint_url=tocsin["http"],
                           region_name=tocsin["region"], aws_access_key_id=KEY_ID,
                           aws_secret_access_key=SECRET)
 
@@ -53,12 +57,12 @@ def boto3_caller(tocsin: dict[str, Any]) -> Call:
     return call
 
 
-def grpc_caller(stub: pb_grpc.IncidentsStub) -> Call:
-    model = awsmodel.load("ssm-incidents")
+def grpc_caller(stub: Any, api: str = "ssm-incidents", module: Any = pb) -> Call:
+    model = awsmodel.load(api)
 
     async def call(operation: str, params: dict[str, Any]) -> dict[str, Any]:
         wire = codec.decode(codec.encode(_epochs(params)), dict[str, Any]) if params else {}
-        request = protoconv.from_result(_epochs(wire), getattr(pb, f"{operation}Request"))
+        request = protoconv.from_result(_epochs(wire), getattr(module, f"{operation}Request"))
         try:
             response = await getattr(stub, operation)(request)
         except grpc.aio.AioRpcError as e:
@@ -210,3 +214,119 @@ class TestEveryOperation:
             outputs["ListIncidentFindings"]["findings"][0]["id"]]
         assert [e["findingId"] for e in findings["errors"]] == ["no-such-finding"]
         assert outputs["ListTagsForResource"]["tags"] == {"owner": "payments-team"}
+
+
+async def drive_every_contacts_operation(call: Call, deliveries: Any) -> dict[str, Any]:
+    """Run all 39 ssm-contacts operations in an order that makes each meaningful."""
+    out: dict[str, Any] = {}
+
+    async def op(operation: str, /, **params: Any) -> dict[str, Any]:
+        out[operation] = await call(operation, params)
+        return dict(out[operation])
+
+    async def code_for(channel: str, after: int = 0) -> str:
+        await wait_for(lambda: len(deliveries.all_codes.get(channel, [])) > after)
+        return str(deliveries.all_codes[channel][-1])
+
+    now = time.time()
+    alice = (await op("CreateContact", Alias="alice", DisplayName="Alice", Type="PERSONAL",
+                      Plan={"Stages": []}))["ContactArn"]
+    bob = (await call("CreateContact", {"Alias": "bob", "Type": "PERSONAL",
+                                        "Plan": {"Stages": []}}))["ContactArn"]
+    mail = (await op("CreateContactChannel", ContactId=alice, Name="work email",
+                     Type="EMAIL", DeliveryAddress={"SimpleAddress": "alice@example.com"})
+            )["ContactChannelArn"]
+    await code_for(mail)
+    await op("SendActivationCode", ContactChannelId=mail)
+    await op("ActivateContactChannel", ContactChannelId=mail,
+             ActivationCode=await code_for(mail, after=1))
+    await op("GetContactChannel", ContactChannelId=mail)
+    await op("ListContactChannels", ContactId=alice)
+    await op("UpdateContactChannel", ContactChannelId=mail, Name="email")
+    spare = (await call("CreateContactChannel", {
+        "ContactId": alice, "Name": "phone", "Type": "SMS", "DeferActivation": True,
+        "DeliveryAddress": {"SimpleAddress": "+15555550100"}}))["ContactChannelArn"]
+    await op("DeactivateContactChannel", ContactChannelId=spare)
+    await op("DeleteContactChannel", ContactChannelId=spare)
+    await op("UpdateContact", ContactId=alice, Plan={"Stages": [{
+        "DurationInMinutes": 0, "Targets": [{"ChannelTargetInfo": {
+            "ContactChannelId": mail, "RetryIntervalInMinutes": 1}}]}]})
+    await op("GetContact", ContactId=alice)
+    await op("ListContacts", AliasPrefix="al")
+    recurrence = {"NumberOfOnCalls": 1, "RecurrenceMultiplier": 1,
+                  "DailySettings": [{"HourOfDay": 9, "MinuteOfHour": 0}]}
+    rotation = (await op("CreateRotation", Name="db primary", ContactIds=[alice, bob],
+                         StartTime=dt.datetime.fromtimestamp(now - 86400, dt.UTC),
+                         TimeZoneId="Europe/London", Recurrence=recurrence))["RotationArn"]
+    await op("GetRotation", RotationId=rotation)
+    await op("ListRotations")
+    await op("UpdateRotation", RotationId=rotation, Recurrence=recurrence,
+             ContactIds=[bob, alice])
+    window = {"StartTime": dt.datetime.fromtimestamp(now, dt.UTC),
+              "EndTime": dt.datetime.fromtimestamp(now + 7 * 86400, dt.UTC)}
+    await op("ListRotationShifts", RotationId=rotation, **window)
+    await op("ListPreviewRotationShifts", Members=["alice", "bob"], TimeZoneId="UTC",
+             Recurrence=recurrence, **window)
+    override = (await op("CreateRotationOverride", RotationId=rotation, NewContactIds=[alice],
+                         StartTime=dt.datetime.fromtimestamp(now + 86400, dt.UTC),
+                         EndTime=dt.datetime.fromtimestamp(now + 2 * 86400, dt.UTC))
+                )["RotationOverrideId"]
+    await op("GetRotationOverride", RotationId=rotation, RotationOverrideId=override)
+    await op("ListRotationOverrides", RotationId=rotation, **window)
+    await op("DeleteRotationOverride", RotationId=rotation, RotationOverrideId=override)
+    schedule = (await call("CreateContact", {"Alias": "db-schedule", "Type": "ONCALL_SCHEDULE",
+                                             "Plan": {"RotationIds": [rotation]}}))["ContactArn"]
+    escalation = (await call("CreateContact", {
+        "Alias": "db-escalation", "Type": "ESCALATION", "Plan": {"Stages": [
+            {"DurationInMinutes": 5, "Targets": [{"ContactTargetInfo": {
+                "ContactId": alice, "IsEssential": True}}]},
+            {"DurationInMinutes": 5, "Targets": [{"ContactTargetInfo": {
+                "ContactId": schedule, "IsEssential": False}}]}]}}))["ContactArn"]
+    await op("TagResource", ResourceARN=alice, Tags=[{"Key": "team", "Value": "db"}])
+    await op("ListTagsForResource", ResourceARN=alice)
+    await op("UntagResource", ResourceARN=alice, TagKeys=["team"])
+    await op("PutContactPolicy", ContactArn=alice, Policy=codec.encode({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
+            "AWS": "000000000001"}, "Action": "ssm-contacts:GetContact",
+            "Resource": alice}]}).decode())
+    await op("GetContactPolicy", ContactArn=alice)
+    engagement = (await op("StartEngagement", ContactId=escalation, Sender="tests",
+                           Subject="Database down", Content="Primary is not answering",
+                           IdempotencyToken=uuid.uuid4().hex))["EngagementArn"]
+    await op("DescribeEngagement", EngagementId=engagement)
+    await op("ListEngagements")
+    pages = (await op("ListPagesByEngagement", EngagementId=engagement))["Pages"]
+    page = pages[0]["PageArn"]
+    await op("ListPagesByContact", ContactId=alice)
+    await op("DescribePage", PageId=page)
+    await wait_for(lambda: any(p.page_arn == page for p in deliveries.pages))
+    accept_code = next(p.accept_code for p in deliveries.pages if p.page_arn == page)
+    await op("AcceptPage", PageId=page, AcceptType="READ", AcceptCode=accept_code)
+    await op("ListPageReceipts", PageId=page)
+    await op("ListPageResolutions", PageId=page)
+    await op("StopEngagement", EngagementId=engagement, Reason="resolved")
+    await op("DeleteContact", ContactId=schedule)
+    await op("DeleteRotation", RotationId=rotation)
+    return out
+
+
+@pytest.mark.parametrize("client", ["boto3", "grpc"])
+class TestEveryContactsOperation:
+    async def test_outputs_fit_the_model(self, client: str, tocsin: dict[str, Any],
+                                         deliveries: Any) -> None:
+        """All 39 ssm-contacts operations answer, each output fitting botocore's shape."""
+        if client == "boto3":
+            outputs = await drive_every_contacts_operation(
+                boto3_caller(tocsin, "ssm-contacts"), deliveries)
+        else:
+            async with grpc.aio.insecure_channel(tocsin["grpc"]) as channel:
+                outputs = await drive_every_contacts_operation(
+                    grpc_caller(contacts_pb2_grpc.ContactsStub(channel), "ssm-contacts",
+                                contacts_pb2), deliveries)
+        assert set(outputs) == set(CONTACTS_MODEL.operation_names)
+        for name, value in outputs.items():
+            shape = CONTACTS_MODEL.operation_model(name).output_shape
+            if shape is not None and isinstance(value, dict):
+                check_shape(value, shape, name)
+        receipts = [r["ReceiptType"] for r in outputs["ListPageReceipts"]["Receipts"]]
+        assert "SENT" in receipts and "READ" in receipts

@@ -4,45 +4,13 @@ escalation plan pages stage 1, and the acknowledgement lands on the incident's t
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import boto3
-import pytest_asyncio
 
-from tocsin.shared import codec
-from tocsin.shared.bus import Bus, deliveries_stream, ensure_stream
-from tocsin.shared.contracts.deliveries import ActivationCodeDelivery, PageDelivery
 from tocsin.shared.testing import wait_for
 
 KEY_ID, SECRET = "TOCSINTESTKEY", "tocsin-test-secret"
-
-
-class Deliveries:
-    """What Tocsin asked to deliver to people, read off the DELIVERIES stream."""
-
-    def __init__(self) -> None:
-        self.codes: dict[str, str] = {}
-        self.pages: list[PageDelivery] = []
-
-    async def on_message(self, msg: Any) -> None:
-        if msg.subject.endswith(".activation-code"):
-            code = codec.decode(msg.data, ActivationCodeDelivery)
-            self.codes[code.channel_arn] = code.code
-        elif msg.subject.endswith(".page"):
-            self.pages.append(codec.decode(msg.data, PageDelivery))
-
-
-@pytest_asyncio.fixture
-async def deliveries(tocsin: dict[str, Any], bus: Bus) -> AsyncIterator[Deliveries]:
-    await ensure_stream(bus.js, deliveries_stream(tocsin["region"]))
-    seen = Deliveries()
-    sub = await bus.js.subscribe(f"deliveries.{tocsin['region']}.>", cb=seen.on_message,
-                                 ordered_consumer=True)
-    try:
-        yield seen
-    finally:
-        await sub.unsubscribe()
 
 
 def clients(tocsin: dict[str, Any]) -> tuple[Any, Any]:
@@ -53,7 +21,7 @@ def clients(tocsin: dict[str, Any]) -> tuple[Any, Any]:
 
 class TestPagingLoop:
     async def test_incident_pages_stage_one_and_records_the_acknowledgement(
-            self, tocsin: dict[str, Any], deliveries: Deliveries) -> None:
+            self, tocsin: dict[str, Any], deliveries: Any) -> None:
         """Starting an incident engages its escalation plan: stage 1's contact is paged
         (stage 2's is not, yet), and her READ acknowledgement is on the incident timeline."""
         incidents, contacts = clients(tocsin)
