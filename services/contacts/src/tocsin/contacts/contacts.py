@@ -311,9 +311,15 @@ class ContactStore:
 
     @staticmethod
     async def types(conn: asyncpg.Connection, arns: Iterable[str]) -> dict[str, str]:
-        """ARN → type of those of ``arns`` that are contacts."""
-        rows = await conn.fetch("SELECT arn, type FROM contact WHERE arn = ANY($1::text[])",
-                                list(arns))
+        """ARN → type of those of ``arns`` that are contacts.
+
+        The rows are share-locked for the caller's transaction, so a contact that a new
+        plan or rotation names can't be deleted until that write commits, and
+        ``DeleteContact`` then sees it (rotation members have no foreign key).
+        """
+        rows = await conn.fetch(
+            "SELECT arn, type FROM contact WHERE arn = ANY($1::text[]) ORDER BY arn FOR SHARE",
+            list(arns))
         return {r["arn"]: r["type"] for r in rows}
 
     @staticmethod

@@ -85,6 +85,7 @@ from tocsin.contacts.engagements_store import (
     resolution_tree,
 )
 from tocsin.contacts.events import SERVICE
+from tocsin.contacts.rotations_store import who_is_on_call
 from tocsin.contacts.usecases import JSON, Deps, UseCases
 from tocsin.shared import codec
 from tocsin.shared.bus import RpcRequest
@@ -280,9 +281,6 @@ class _Resolver:
         return {a: self._contacts[a] for a in arns if a in self._contacts}
 
     async def on_call(self, schedule: ContactRow) -> list[str]:
-        # Imported here so that this module loads while rotations_store is being written.
-        from tocsin.contacts.rotations_store import who_is_on_call
-
         people: list[str] = []
         for rotation in (schedule.plan or {}).get("RotationIds") or []:
             if rotation not in self._on_call:

@@ -15,6 +15,7 @@ import msgspec
 from tocsin.contacts import shifts
 from tocsin.contacts.contacts import Contact
 from tocsin.contacts.shifts import RecurrenceSettings
+from tocsin.shared import codec
 
 __all__ = ["OverrideRecord", "RotationRecord", "RotationStore", "who_is_on_call"]
 
@@ -75,10 +76,16 @@ _ROTATION = f"SELECT r.arn, r.name, r.start_time, r.time_zone_id, r.recurrence, 
 _OVERRIDE = "id, rotation_arn, new_contact_ids, start_time, end_time, create_time"
 
 
+def _json(value: Any) -> Any:
+    """A jsonb value: decoded by the service pool's codec, or text on a plain connection."""
+    return codec.decode(value, Any) if isinstance(value, str) else value
+
+
 def _rotation(row: asyncpg.Record) -> RotationRecord:
     return RotationRecord(arn=row["arn"], name=row["name"], contact_ids=list(row["contact_ids"]),
                           start_time=row["start_time"], time_zone_id=row["time_zone_id"],
-                          recurrence=msgspec.convert(row["recurrence"], RecurrenceSettings))
+                          recurrence=msgspec.convert(_json(row["recurrence"]),
+                                                     RecurrenceSettings))
 
 
 def _override(row: asyncpg.Record) -> OverrideRecord:
@@ -221,7 +228,7 @@ class RotationStore:
             return None
         overrides = [shifts.Override(contacts=who, start=datetime.fromtimestamp(float(s), UTC),
                                      end=datetime.fromtimestamp(float(e), UTC))
-                     for who, s, e in row["overrides"]]
+                     for who, s, e in _json(row["overrides"])]
         return _rotation(row), overrides
 
 

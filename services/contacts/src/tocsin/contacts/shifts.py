@@ -119,10 +119,10 @@ class RecurrenceSettings(_Shape, frozen=True):
 
     number_of_on_calls: Annotated[int, msgspec.Meta(ge=1)]
     recurrence_multiplier: Annotated[int, msgspec.Meta(ge=1, le=100)]
-    daily_settings: tuple[HandOffTime, ...] | None = None
-    weekly_settings: tuple[WeeklySetting, ...] | None = None
-    monthly_settings: tuple[MonthlySetting, ...] | None = None
-    shift_coverages: dict[DayOfWeek, tuple[CoverageTime, ...]] | None = None
+    daily_settings: list[HandOffTime] | None = None
+    weekly_settings: list[WeeklySetting] | None = None
+    monthly_settings: list[MonthlySetting] | None = None
+    shift_coverages: dict[DayOfWeek, list[CoverageTime]] | None = None
 
 
 # --- the engine's inputs and outputs ----------------------------------------------------
@@ -239,10 +239,12 @@ def _window(window: CoverageTime) -> tuple[int, int]:
 class _Wall:
     """Conversions between instants and wall-clock times of one zone."""
 
-    __slots__ = ("_zone",)
+    __slots__ = ("_offset", "_zone")
 
     def __init__(self, tz: ZoneInfo) -> None:
         self._zone = tz
+        self._offset = timedelta(0)
+        """The last offset seen: hand-offs come in order, so it is almost always right."""
 
     def wall(self, t: datetime) -> datetime:
         """The naive wall-clock time at instant ``t``."""
@@ -251,8 +253,13 @@ class _Wall:
     def instant(self, wall: datetime) -> datetime:
         """The instant of a wall-clock time: the first occurrence of one that happens
         twice, the moment the clocks jump for one that never happens."""
+        guess = (wall - self._offset).replace(tzinfo=UTC)
+        seen = guess.astimezone(self._zone)
+        if not seen.fold and seen.replace(tzinfo=None) == wall:
+            return guess  # the only occurrence, or the first (fold 0) of two
         utc = wall.replace(tzinfo=self._zone).astimezone(UTC)
         if self.wall(utc) == wall:
+            self._offset = wall - utc.replace(tzinfo=None)
             return utc  # fold=0 is the first occurrence of an ambiguous time
         # In a gap: fold=0 and fold=1 read it with the offsets before and after the jump,
         # and the jump lies between the two readings (to the second, as tzdata has it).
@@ -328,7 +335,10 @@ class _Points:
         return tuple(first + timedelta(minutes=m) for m in offsets)
 
     def wall_at(self, pos: _Pos) -> datetime:
-        return self.walls(pos[0])[pos[1]]
+        if self.kind == "MONTHLY":
+            return self.walls(pos[0])[pos[1]]
+        ordinal = pos[0] if self.kind == "DAILY" else pos[0] * 7 + 1
+        return datetime.fromordinal(ordinal) + timedelta(minutes=self._offsets[pos[1]])
 
     def advance(self, pos: _Pos, steps: int) -> _Pos:
         """The point ``steps`` points after ``pos``."""
@@ -372,6 +382,7 @@ class _Plan:
         if rec.shift_coverages:
             self.coverage = {DAYS.index(day): sorted(_window(w) for w in windows)
                              for day, windows in rec.shift_coverages.items()}
+        self._groups: dict[int, tuple[str, ...]] = {}
         self.phase = self.last_point(rotation.start)
         """The point the rotation's first shift is counted from."""
 
@@ -389,9 +400,13 @@ class _Plan:
             period -= 1
 
     def group(self, shift: int) -> tuple[str, ...]:
-        base = shift * self.size
         n = len(self.members)
-        return tuple(self.members[(base + i) % n] for i in range(self.size))
+        base = shift * self.size % n
+        found = self._groups.get(base)
+        if found is None:
+            found = self._groups[base] = tuple(self.members[(base + i) % n]
+                                               for i in range(self.size))
+        return found
 
     def regular(self, a: datetime, e: datetime) -> Iterator[tuple[datetime, datetime, int]]:
         """Regular shifts (start, end, shift number) clipped to ``[a, e)``; ``a`` is not
@@ -488,6 +503,10 @@ def iter_shifts(rotation: Rotation, overrides: Sequence[Override], start: dateti
     if a >= end:
         return
     spans = _override_spans(overrides, a, end)
+    if not spans and plan.coverage is None:
+        for lo, hi, shift in plan.regular(a, end):
+            yield Shift(plan.group(shift), lo, hi)
+        return
     i = 0
     for lo, hi, shift in _intersect(plan.regular(a, end), plan.covered(a, end)):
         group = plan.group(shift)
