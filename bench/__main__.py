@@ -22,6 +22,8 @@ from typing import Any
 import grpc
 
 from tocsin.local.servers import EmbeddedServer, free_port, nats_server, postgres_server
+from tocsin.proto.contacts.v1 import contacts_pb2 as pbc
+from tocsin.proto.contacts.v1 import contacts_pb2_grpc as pb_contacts_grpc
 from tocsin.proto.incidents.v1 import incidents_pb2 as pb
 from tocsin.proto.incidents.v1 import incidents_pb2_grpc as pb_grpc
 
@@ -131,6 +133,54 @@ async def dedupe_bench(stub: pb_grpc.IncidentsStub, plan_arn: str,
          len({r.incident_record_arn for r in replies}), "count", results)
 
 
+def percentile(sorted_ms: list[float], q: float) -> float:
+    return sorted_ms[min(len(sorted_ms) - 1, int(len(sorted_ms) * q))]
+
+
+async def contacts_bench(stub: pb_contacts_grpc.ContactsStub, results: dict[str, Any]) -> None:
+    """ListRotationShifts of a 30-person daily rotation over a year, and StartEngagement of
+    an escalation plan of 3 stages of 10 contacts."""
+    people = []
+    for n in range(30):
+        people.append((await stub.CreateContact(pbc.CreateContactRequest(
+            alias=f"responder-{n}", type=pbc.CONTACT_TYPE_PERSONAL,
+            plan=pbc.Plan()))).contact_arn)
+    now = int(time.time())
+    rotation = (await stub.CreateRotation(pbc.CreateRotationRequest(
+        name="year-long", contact_ids=people, time_zone_id="America/New_York",
+        start_time={"seconds": now - 86400},
+        recurrence=pbc.RecurrenceSettings(number_of_on_calls=1, recurrence_multiplier=1,
+                                          daily_settings=[pbc.HandOffTime(
+                                              hour_of_day=9, minute_of_hour=0)])))).rotation_arn
+    latencies = []
+    for _ in range(100):
+        t = time.perf_counter()
+        reply = await stub.ListRotationShifts(pbc.ListRotationShiftsRequest(
+            rotation_id=rotation, start_time={"seconds": now},
+            end_time={"seconds": now + 365 * 86400}, max_results=1024))
+        latencies.append((time.perf_counter() - t) * 1000)
+    latencies.sort()
+    line("list_rotation_shifts_30_daily_1y_shifts", len(reply.rotation_shifts), "count", results)
+    line("list_rotation_shifts_30_daily_1y_p50", percentile(latencies, 0.5), "ms", results)
+    line("list_rotation_shifts_30_daily_1y_p99", percentile(latencies, 0.99), "ms", results)
+    stages = [pbc.Stage(duration_in_minutes=5, targets=[
+        pbc.Target(contact_target_info=pbc.ContactTargetInfo(contact_id=arn, is_essential=False))
+        for arn in people[10 * k:10 * (k + 1)]]) for k in range(3)]
+    escalation = (await stub.CreateContact(pbc.CreateContactRequest(
+        alias="three-by-ten", type=pbc.CONTACT_TYPE_ESCALATION,
+        plan=pbc.Plan(stages=stages)))).contact_arn
+    latencies = []
+    for n in range(100):
+        t = time.perf_counter()
+        await stub.StartEngagement(pbc.StartEngagementRequest(
+            contact_id=escalation, sender="bench", subject=f"bench {n}", content="bench",
+            idempotency_token=uuid.uuid4().hex))
+        latencies.append((time.perf_counter() - t) * 1000)
+    latencies.sort()
+    line("start_engagement_3x10_p50", percentile(latencies, 0.5), "ms", results)
+    line("start_engagement_3x10_p99", percentile(latencies, 0.99), "ms", results)
+
+
 async def main(seconds: float, warmup: float) -> None:
     results: dict[str, Any] = {}
     work = Path(tempfile.mkdtemp(prefix="tocsin-bench-"))
@@ -177,12 +227,14 @@ async def main(seconds: float, warmup: float) -> None:
                "TOCSIN_ACCESS_KEYS": "BENCH:bench-secret", "TOCSIN_LOG_LEVEL": "warning",
                "TOCSIN_LOG_JSON": "true"}
         incidents = await spawn(["-m", "tocsin.incidents"], env, work / "incidents.log")
+        contacts = await spawn(["-m", "tocsin.contacts"], env, work / "contacts.log")
         gateway = await spawn(["-m", "tocsin.gateway"], env, work / "gateway.log")
-        procs += [incidents, gateway]
+        procs += [incidents, contacts, gateway]
         async with grpc.aio.insecure_channel(f"127.0.0.1:{grpc_port}") as channel:
             await wait_ready(channel, time.monotonic() + 60)
             await asyncio.sleep(3)  # let both processes settle before reading their memory
             line("incidents_idle_rss", rss_mb(incidents.pid), "MB", results)
+            line("contacts_idle_rss", rss_mb(contacts.pid), "MB", results)
             line("gateway_idle_rss", rss_mb(gateway.pid), "MB", results)
             stub = pb_grpc.IncidentsStub(channel)
             await stub.CreateReplicationSet(pb.CreateReplicationSetRequest(
@@ -205,6 +257,7 @@ async def main(seconds: float, warmup: float) -> None:
                 line(f"start_incident_grpc_c{callers}_errors", r["errors"], "count", results)
             await timeline_bench(stub, plan.arn, results)
             await dedupe_bench(stub, plan.arn, results)
+            await contacts_bench(pb_contacts_grpc.ContactsStub(channel), results)
             for callers in (1, 64):
                 ratio = results[f"tocsin_{callers}"]["rps"] / max(
                     results[f"raw_{callers}"]["rps"], 1e-9)

@@ -255,7 +255,7 @@ class _Wall:
         twice, the moment the clocks jump for one that never happens."""
         guess = (wall - self._offset).replace(tzinfo=UTC)
         seen = guess.astimezone(self._zone)
-        if not seen.fold and seen.replace(tzinfo=None) == wall:
+        if not seen.fold and seen.utcoffset() == self._offset:
             return guess  # the only occurrence, or the first (fold 0) of two
         utc = wall.replace(tzinfo=self._zone).astimezone(UTC)
         if self.wall(utc) == wall:
