@@ -47,7 +47,7 @@ async def tocsin(nats_url: str, database_url: str,
         await asyncio.wait_for(asyncio.gather(grpc_gw.started.wait(), http_gw.started.wait()),
                                30)
         yield {"http": f"http://127.0.0.1:{http_gw.port}", "grpc": f"127.0.0.1:{grpc_gw.port}",
-               "region": isolation["region"]}
+               "region": isolation["region"], "schema_prefix": isolation["schema_prefix"]}
 
 
 class Deliveries:

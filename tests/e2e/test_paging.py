@@ -4,10 +4,12 @@ escalation plan pages stage 1, and the acknowledgement lands on the incident's t
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 
 import boto3
 
+from tocsin.shared.bus import Bus
 from tocsin.shared.testing import wait_for
 
 KEY_ID, SECRET = "TOCSINTESTKEY", "tocsin-test-secret"
@@ -90,5 +92,47 @@ class TestPagingLoop:
 
         await wait_for(acknowledged, timeout=15)
         types = await asyncio.to_thread(timeline_types)
-        assert types.index("SSM Contacts Page for Incident") < types.index(
+        assert types.index("SSM Contacts Engagement for Incident") < types.index(
+            "SSM Contacts Page for Incident") < types.index(
             "SSM Contacts Page Acknowledgement for Incident")
+
+    async def test_a_redelivered_incident_event_engages_nobody_twice(
+            self, tocsin: dict[str, Any], bus: Bus) -> None:
+        """Delivering a new incident's event again (as after a crash before its ack) leaves
+        one engagement per contact: the idempotency token is the incident and the contact."""
+        incidents, contacts = clients(tocsin)
+
+        def start() -> tuple[str, str]:
+            incidents.create_replication_set(regions={tocsin["region"]: {}})
+            carol = contacts.create_contact(Alias="carol", Type="PERSONAL",
+                                            Plan={"Stages": []})["ContactArn"]
+            plan = incidents.create_response_plan(
+                name="queue", incidentTemplate={"title": "Queue backlog", "impact": 3},
+                engagements=[carol])["arn"]
+            return str(incidents.start_incident(responsePlanArn=plan)["incidentRecordArn"]), \
+                carol
+
+        incident, carol = await asyncio.to_thread(start)
+
+        def engagements() -> list[dict[str, Any]]:
+            return list(contacts.list_engagements(IncidentId=incident)["Engagements"])
+
+        async def engaged() -> bool:
+            return len(await asyncio.to_thread(engagements)) == 1
+
+        await wait_for(engaged, timeout=15)
+        sub = await bus.js.subscribe(
+            f"events.{tocsin['region']}.incidents.IncidentRecordCreated", ordered_consumer=True)
+        original = await sub.next_msg(timeout=5)
+        await sub.unsubscribe()
+        await bus.publish(original.subject, original.data, msg_id=f"again-{uuid.uuid4()}")
+        stream = f"EVENTS_{tocsin['region'].upper()}"
+        durable = f"{tocsin['schema_prefix']}incidents-engage"
+
+        async def copy_taken() -> bool:
+            info = await bus.js.consumer_info(stream, durable)
+            return info.delivered.stream_seq >= 2 and info.num_ack_pending == 0 \
+                and info.num_pending == 0
+
+        await wait_for(copy_taken, timeout=15)
+        assert [e["ContactArn"] for e in await asyncio.to_thread(engagements)] == [carol]

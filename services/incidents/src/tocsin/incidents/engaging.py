@@ -6,10 +6,11 @@ pages and acknowledgements of those engagements on the incident's timeline.
   idempotency token made of the incident and the contact, so however often the event is
   delivered, or the call retried after a timeout, each contact is engaged exactly once.
   While the contacts service is unreachable the event waits and is redelivered.
-- A second durable consumer reads the contacts service's ``PageCreated`` and
-  ``PageAccepted`` events of engagements that belong to an incident and writes the
-  automatic timeline events ``SSM Contacts Page for Incident`` and
-  ``SSM Contacts Page Acknowledgement for Incident``, once each (inbox).
+- A second durable consumer reads the contacts service's ``EngagementStarted``,
+  ``PageCreated`` and ``PageAccepted`` (READ) events of engagements that belong to an
+  incident and writes the automatic timeline events ``SSM Contacts Engagement for
+  Incident``, ``SSM Contacts Page for Incident`` and ``SSM Contacts Page Acknowledgement
+  for Incident``, once each (inbox).
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.db import already_processed, transaction
 from tocsin.shared.logging import bind, get_logger
 
-__all__ = ["PAGE", "PAGE_ACKNOWLEDGEMENT", "Engaging", "engagement_consumers"]
+__all__ = ["ENGAGEMENT", "PAGE", "PAGE_ACKNOWLEDGEMENT", "Engaging", "engagement_consumers"]
 
 log = get_logger(__name__)
 
+ENGAGEMENT = "SSM Contacts Engagement for Incident"
 PAGE = "SSM Contacts Page for Incident"
 PAGE_ACKNOWLEDGEMENT = "SSM Contacts Page Acknowledgement for Incident"
 
@@ -75,23 +77,27 @@ class Engaging(UseCases):
                             code=exc.aws_code)
 
     async def record_page(self, event: codec.Envelope, msg: Msg) -> None:
-        """Put a page or an acknowledgement of an incident's engagement on its timeline."""
-        if event.type not in ("PageCreated", "PageAccepted"):
+        """Put an engagement, a page or an acknowledgement of an incident's engagement on
+        its timeline."""
+        if event.type not in ("EngagementStarted", "PageCreated", "PageAccepted"):
             return
         incident_arn = event.correlation.incident_arn
         if not incident_arn:
             return
         bind(incident_arn=incident_arn)
         data = cc.event_data(event.type, event.data)
-        if isinstance(data, cc.PageAccepted) and data.accept_type != "READ":
-            return  # a delivery confirmation is not an acknowledgement
-        kind = PAGE if isinstance(data, cc.PageCreated) else PAGE_ACKNOWLEDGEMENT
-        at = (data.sent_time if isinstance(data, cc.PageCreated) else data.accept_time)
+        match data:
+            case cc.EngagementStarted():
+                kind, at, detail = ENGAGEMENT, data.start_time, {"sender": data.sender}
+            case cc.PageCreated():
+                kind, at, detail = PAGE, data.sent_time, {"pageArn": data.page_arn}
+            case cc.PageAccepted(accept_type="READ"):
+                kind, at, detail = PAGE_ACKNOWLEDGEMENT, data.accept_time, {
+                    "pageArn": data.page_arn, **({"note": data.note} if data.note else {})}
+            case _:
+                return  # a delivery confirmation is not an acknowledgement
         entry = timeline.automatic(incident_arn, kind, {
-            "pageArn": data.page_arn, "engagementArn": data.engagement_arn,
-            "contactArn": data.contact_arn,
-            **({"note": data.note} if isinstance(data, cc.PageAccepted) and data.note
-               else {})},
+            "engagementArn": data.engagement_arn, "contactArn": data.contact_arn, **detail},
             at=at.timestamp(), references=[{"resource": data.contact_arn}])
         async with transaction(self._pool) as conn:
             if await already_processed(conn, consumer="incidents-pages", event_id=event.id):
