@@ -5,7 +5,7 @@ Pure: no I/O, no clock (the caller passes every instant in). The recurrence is t
 engine reads are one thing. Instants are timezone-aware ``datetime``; wall-clock
 arithmetic happens in the rotation's IANA zone.
 
-The rules (the model leaves them open; see the contacts section of the README):
+The rules (the model leaves them open, so these are Tocsin's decisions):
 
 - **Hand-off points.** The settings name wall-clock points: every day at each
   ``DailySettings`` time, every week at each ``WeeklySettings`` day and time, every month
