@@ -58,6 +58,7 @@ def _snake(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower()
 
 
+@functools.cache
 def enum_value_name(enum: str, value: str) -> str:
     """The protobuf name of the model's enum value: ``("SortOrder", "ASCENDING")`` →
     ``SORT_ORDER_ASCENDING``; the same rule as ``tools/protogen.py``."""
@@ -273,6 +274,7 @@ def _fields_by_json_name(descriptor: Descriptor) -> dict[str, FieldDescriptor]:
     return {f.json_name: f for f in descriptor.fields}
 
 
+@functools.cache
 def _is_repeated(field: FieldDescriptor) -> bool:
     repeated = getattr(field, "is_repeated", None)  # protobuf ≥ 6.30; ``label`` before
     if repeated is None:
@@ -280,11 +282,13 @@ def _is_repeated(field: FieldDescriptor) -> bool:
     return bool(repeated)
 
 
+@functools.cache
 def _is_map(field: FieldDescriptor) -> bool:
     message = field.message_type
     return _is_repeated(field) and message is not None and message.GetOptions().map_entry
 
 
+@functools.cache
 def _is_wrapper(descriptor: Descriptor) -> bool:
     """A message protogen made to hold a nested list or map: one field, ``values``."""
     fields = descriptor.fields
