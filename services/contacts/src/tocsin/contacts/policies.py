@@ -8,68 +8,21 @@ anything until authorization reads it. The policy goes with its contact.
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import asyncpg
 import msgspec
 
 from tocsin.contacts.contacts import CONTACT, contact_or_404
 from tocsin.contacts.usecases import JSON, UseCases
+from tocsin.shared import policies
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.db import transaction
-from tocsin.shared.errors import NotFoundError, ValidationError
+from tocsin.shared.errors import NotFoundError
 
-__all__ = ["VERSIONS", "PolicyHandlers", "check_policy"]
-
-VERSIONS = ("2012-10-17", "2008-10-17")
-"""The policy-language versions IAM accepts."""
-
-_REQUIRED = ("Principal", "Action")
-
+__all__ = ["PolicyHandlers", "check_policy"]
 
 def check_policy(document: str) -> None:
-    """Check that ``document`` is a policy Tocsin can store for sharing a contact.
-
-    It must be a JSON object with a ``Version`` and a non-empty ``Statement`` (one statement
-    object or a list of them); each statement has ``Effect`` ``Allow`` and a ``Principal``
-    and an ``Action``.
-
-    Raises:
-        ValidationError: naming the first thing that is wrong. ``Deny`` statements are
-            refused: policies that deny access to shared resources are not supported.
-    """
-    try:
-        doc = json.loads(document)
-    except json.JSONDecodeError as exc:
-        raise ValidationError(f"Policy is not valid JSON: {exc}") from None
-    if not isinstance(doc, dict):
-        raise ValidationError("Policy must be a JSON object")
-    if doc.get("Version") not in VERSIONS:
-        raise ValidationError(f"Policy Version must be one of {', '.join(VERSIONS)}")
-    statements = doc.get("Statement")
-    if isinstance(statements, dict):
-        statements = [statements]
-    if not isinstance(statements, list) or not statements:
-        raise ValidationError(
-            "Policy Statement must be a statement object or a non-empty list of them")
-    for i, statement in enumerate(statements):
-        _check_statement(f"Policy Statement[{i}]", statement)
-
-
-def _check_statement(where: str, statement: Any) -> None:
-    if not isinstance(statement, dict):
-        raise ValidationError(f"{where} must be a JSON object")
-    effect = statement.get("Effect")
-    if effect == "Deny":
-        raise ValidationError(
-            f"{where} has Effect Deny: policies that deny access to shared resources are not "
-            "supported; share a contact with Allow statements only")
-    if effect != "Allow":
-        raise ValidationError(f"{where} Effect must be Allow, not {effect!r}")
-    missing = [m for m in _REQUIRED if statement.get(m) in (None, "", [], {})]
-    if missing:
-        raise ValidationError(f"{where} has no {' and no '.join(missing)}")
+    """Check a policy sharing a contact (see :func:`tocsin.shared.policies.check_policy`)."""
+    policies.check_policy(document, shares="a contact", required=("Principal", "Action"))
 
 
 class PutContactPolicy(msgspec.Struct, rename="pascal", kw_only=True, frozen=True):

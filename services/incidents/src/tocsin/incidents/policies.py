@@ -9,72 +9,24 @@ go with their plan (the table cascades on the plan's delete).
 
 from __future__ import annotations
 
-import json
 import uuid
-from typing import Any
 
 import asyncpg
 import msgspec
 
 from tocsin.incidents.tagging import resource_type_of
 from tocsin.incidents.usecases import JSON, UseCases, make_token, read_token
+from tocsin.shared import policies
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.db import transaction
 from tocsin.shared.errors import NotFoundError, ValidationError
 
-__all__ = ["VERSIONS", "PolicyHandlers", "check_policy"]
-
-VERSIONS = ("2012-10-17", "2008-10-17")
-"""The policy-language versions IAM accepts."""
-
-_REQUIRED = ("Principal", "Action", "Resource")
-
+__all__ = ["PolicyHandlers", "check_policy"]
 
 def check_policy(document: str) -> None:
-    """Check that ``document`` is a policy Tocsin can store for sharing a response plan.
-
-    It must be a JSON object with a ``Version`` and a non-empty ``Statement`` (one statement
-    object or a list of them); each statement has ``Effect`` ``Allow`` and a ``Principal``,
-    an ``Action`` and a ``Resource``.
-
-    Raises:
-        ValidationError: naming the first thing that is wrong. ``Deny`` statements are
-            refused: policies that deny access to shared resources are not supported.
-    """
-    try:
-        doc = json.loads(document)
-    except json.JSONDecodeError as exc:
-        raise ValidationError(f"policy is not valid JSON: {exc}") from None
-    if not isinstance(doc, dict):
-        raise ValidationError("policy must be a JSON object")
-    if "Version" not in doc:
-        raise ValidationError(f"policy has no Version; use {VERSIONS[0]}")
-    if doc["Version"] not in VERSIONS:
-        raise ValidationError(
-            f"policy Version {doc['Version']!r} is not one of {', '.join(VERSIONS)}")
-    statements = doc.get("Statement")
-    if isinstance(statements, dict):
-        statements = [statements]
-    if not isinstance(statements, list) or not statements:
-        raise ValidationError(
-            "policy Statement must be a statement object or a non-empty list of them")
-    for i, statement in enumerate(statements):
-        _check_statement(f"policy Statement[{i}]", statement)
-
-
-def _check_statement(where: str, statement: Any) -> None:
-    if not isinstance(statement, dict):
-        raise ValidationError(f"{where} must be a JSON object")
-    effect = statement.get("Effect")
-    if effect == "Deny":
-        raise ValidationError(
-            f"{where} has Effect Deny: policies that deny access to shared resources are not "
-            "supported; share a response plan with Allow statements only")
-    if effect != "Allow":
-        raise ValidationError(f"{where} Effect must be Allow or Deny, not {effect!r}")
-    missing = [m for m in _REQUIRED if statement.get(m) in (None, "", [], {})]
-    if missing:
-        raise ValidationError(f"{where} has no {' and no '.join(missing)}")
+    """Check a policy sharing a response plan (:func:`tocsin.shared.policies.check_policy`)."""
+    policies.check_policy(document, shares="a response plan",
+                          required=("Principal", "Action", "Resource"))
 
 
 class PutResourcePolicy(msgspec.Struct, rename="camel", kw_only=True, frozen=True):
