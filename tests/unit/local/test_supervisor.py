@@ -359,7 +359,8 @@ class TestSupervise:
         run = asyncio.create_task(supervise(settings, environ=environ,
                                             out=Output(out, color=False),
                                             command=lambda name: stubborn))
-        await until(lambda: out.getvalue().count(b"[1] | up") == 2 or run.done())
+        await until(lambda: out.getvalue().count(b"[1] | up") == len(supervisor.SERVICES)
+                    or run.done())
         assert not run.done()
         os.kill(os.getpid(), signal.SIGINT)
         await until(lambda: b"Stopping Tocsin" in out.getvalue())

@@ -41,6 +41,7 @@ from tocsin.contacts.usecases import JSON, UseCases
 from tocsin.shared import codec
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.db import transaction
+from tocsin.shared.db.tags import TagStore
 from tocsin.shared.errors import ConflictError, NotFoundError, ValidationError
 
 __all__ = [
@@ -346,16 +347,6 @@ class ContactStore:
             " ORDER BY rotation_arn", contact_arn)
         return [r["rotation_arn"] for r in rows]
 
-    @staticmethod
-    async def tag(conn: asyncpg.Connection, arn: str, tags: dict[str, str]) -> None:
-        """Add or overwrite ``tags`` on ``arn``."""
-        if tags:
-            await conn.execute(
-                "INSERT INTO tag (resource_arn, key, value)"
-                " SELECT $1, k, v FROM unnest($2::text[], $3::text[]) AS t(k, v)"
-                " ON CONFLICT (resource_arn, key) DO UPDATE SET value = EXCLUDED.value",
-                arn, list(tags), list(tags.values()))
-
 
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -452,7 +443,7 @@ class ContactHandlers(UseCases):
             if not await ContactStore.insert(conn, contact, now=now):
                 raise ConflictError(f"A contact with alias {cmd.alias} already exists",
                                     resource_type=CONTACT, resource_id=arn)
-            await ContactStore.tag(conn, arn, tags)
+            await TagStore.put(conn, arn, tags)
             await self._events.emit(
                 conn, "ContactCreated",
                 {**camel(contact.output()),

@@ -71,6 +71,7 @@ from tocsin.contacts.shifts import (
 from tocsin.contacts.usecases import JSON, UseCases
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.db import transaction
+from tocsin.shared.db.tags import TagStore
 from tocsin.shared.errors import NotFoundError, ValidationError
 from tocsin.shared.logging import bind
 
@@ -264,7 +265,7 @@ class RotationHandlers(UseCases):
             check_rotation(rotation.engine())
             await self._check_members(conn, rotation.contact_ids)
             await RotationStore.insert(conn, rotation, now=now)
-            await ContactStore.tag(conn, arn, tags)
+            await TagStore.put(conn, arn, tags)
             await self._events.emit(
                 conn, "RotationCreated",
                 {**_event_rotation(rotation),

@@ -23,7 +23,6 @@ import msgspec
 from tocsin.contacts.contacts import (
     CONTACT,
     ROTATION,
-    ContactStore,
     Tag,
     contact_or_404,
     tag_dict,
@@ -31,9 +30,10 @@ from tocsin.contacts.contacts import (
 from tocsin.contacts.usecases import JSON, UseCases
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.db import transaction
+from tocsin.shared.db.tags import TagStore
 from tocsin.shared.errors import NotFoundError, QuotaExceededError, ValidationError
 
-__all__ = ["MAX_TAGS", "TAG_QUOTA_CODE", "TagHandlers", "TagStore", "resource_type_of"]
+__all__ = ["MAX_TAGS", "TAG_QUOTA_CODE", "TagHandlers", "resource_type_of"]
 
 MAX_TAGS = 50
 """Most tags one resource carries."""
@@ -70,29 +70,6 @@ class UntagResource(_In, frozen=True):
 
 class ListTagsForResource(_In, frozen=True):
     resource_arn: str = msgspec.field(name="ResourceARN")
-
-
-class TagStore:
-    """The ``tag`` table, on the caller's connection."""
-
-    @staticmethod
-    async def tags(conn: asyncpg.Connection, arn: str) -> dict[str, str]:
-        rows = await conn.fetch(
-            "SELECT key, value FROM tag WHERE resource_arn = $1 ORDER BY key", arn)
-        return {r["key"]: r["value"] for r in rows}
-
-    @staticmethod
-    async def put(conn: asyncpg.Connection, arn: str, tags: dict[str, str]) -> None:
-        """Add or overwrite ``tags`` on ``arn``."""
-        await ContactStore.tag(conn, arn, tags)
-
-    @staticmethod
-    async def untag(conn: asyncpg.Connection, arn: str, keys: list[str]) -> list[str]:
-        """Remove ``keys``; returns those that were there."""
-        rows = await conn.fetch(
-            "DELETE FROM tag WHERE resource_arn = $1 AND key = ANY($2::text[]) RETURNING key",
-            arn, keys)
-        return sorted(r["key"] for r in rows)
 
 
 def _tag_list(tags: dict[str, str]) -> list[JSON]:

@@ -21,6 +21,7 @@ from tocsin.incidents.usecases import JSON, UseCases, make_token, read_token
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.contracts import incidents as c
 from tocsin.shared.db import transaction
+from tocsin.shared.db.tags import TagStore
 from tocsin.shared.errors import ConflictError, NotFoundError, ValidationError
 from tocsin.shared.logging import bind
 
@@ -43,7 +44,7 @@ class Handlers(UseCases):
                 raise ConflictError("A replication set already exists in this account",
                                     resource_type="REPLICATION_SET",
                                     resource_id=existing.arn if existing else None)
-            await self._store.tag(conn, rs.arn, cmd.tags or {})
+            await TagStore.put(conn, rs.arn, cmd.tags or {})
             await self._events.emit(conn, "ReplicationSetCreated", rs.output(), now=now)
             return {"arn": rs.arn}
 
@@ -137,7 +138,7 @@ class Handlers(UseCases):
             if not await self._store.insert_plan(conn, plan):
                 raise ConflictError(f"A response plan named {cmd.name} already exists",
                                     resource_type="RESPONSE_PLAN", resource_id=plan.arn)
-            await self._store.tag(conn, plan.arn, cmd.tags or {})
+            await TagStore.put(conn, plan.arn, cmd.tags or {})
             await self._events.emit(conn, "ResponsePlanCreated", msgspec.to_builtins(plan),
                                     now=self._clock.now())
             return {"arn": plan.arn}
@@ -184,7 +185,7 @@ class Handlers(UseCases):
             await self._replication_set(conn)
             # Deleting a plan that is not there is a quiet success: the call is idempotent.
             if name and await self._store.delete_plan(conn, name):
-                await self._store.untag_all(conn, cmd.arn)
+                await TagStore.untag_all(conn, cmd.arn)
                 await self._events.emit(conn, "ResponsePlanDeleted", {"arn": cmd.arn},
                                         now=self._clock.now())
         return {}
@@ -215,7 +216,7 @@ class Handlers(UseCases):
                                        at=now.timestamp())
             await TimelineStore.add(conn, [trigger, start], is_automatic=True)
             items = await RelatedItemStore.add(conn, arn, _seed_items(cmd))
-            await self._store.tag(conn, arn, plan.incident_template.incident_tags or {})
+            await TagStore.put(conn, arn, plan.incident_template.incident_tags or {})
             # One change, one event: the new record with what it starts with.
             # The plan's engagements travel with the event: the contacts service engages
             # them from it, exactly once however often the event is delivered.
@@ -286,7 +287,7 @@ class Handlers(UseCases):
         async with transaction(self._pool) as conn:
             await self._replication_set(conn)
             if await self._store.delete_incident(conn, cmd.arn):
-                await self._store.untag_all(conn, cmd.arn)
+                await TagStore.untag_all(conn, cmd.arn)
                 await self._events.emit(conn, "IncidentRecordDeleted", {"arn": cmd.arn},
                                         now=self._clock.now(), incident_arn=cmd.arn)
         return {}

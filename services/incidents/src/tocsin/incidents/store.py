@@ -161,18 +161,3 @@ class Store:
             _ts(q.created_after) if q.created_after is not None else None,
             q.impacts, q.statuses, q.created_by, after_time, after_arn, q.limit)
         return [msgspec.convert(r["doc"], IncidentRecord) for r in rows]
-
-    # --- tags ---------------------------------------------------------------------------
-
-    @staticmethod
-    async def tag(conn: asyncpg.Connection, arn: str, tags: dict[str, str]) -> None:
-        if tags:
-            await conn.executemany(
-                "INSERT INTO tag (resource_arn, key, value) VALUES ($1, $2, $3)"
-                " ON CONFLICT (resource_arn, key) DO UPDATE SET value = excluded.value",
-                [(arn, k, v) for k, v in tags.items()])
-
-    @staticmethod
-    async def untag_all(conn: asyncpg.Connection, arn: str) -> None:
-        await conn.execute("DELETE FROM tag WHERE resource_arn = $1", arn)
-

@@ -13,10 +13,10 @@ import re
 import asyncpg
 import msgspec
 
-from tocsin.incidents.store import Store
 from tocsin.incidents.usecases import JSON, UseCases
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.db import transaction
+from tocsin.shared.db.tags import TagStore
 from tocsin.shared.errors import NotFoundError, QuotaExceededError, ValidationError
 
 __all__ = ["MAX_TAGS", "TAG_QUOTA_CODE", "TagHandlers", "resource_type_of"]
@@ -60,24 +60,6 @@ class ListTagsForResource(msgspec.Struct, rename="camel", kw_only=True, frozen=T
     resource_arn: str
 
 
-class _TagStore:
-    """The SQL of tagging beyond :meth:`Store.tag`, on the caller's connection."""
-
-    @staticmethod
-    async def tags(conn: asyncpg.Connection, arn: str) -> dict[str, str]:
-        rows = await conn.fetch(
-            "SELECT key, value FROM tag WHERE resource_arn = $1 ORDER BY key", arn)
-        return {r["key"]: r["value"] for r in rows}
-
-    @staticmethod
-    async def untag(conn: asyncpg.Connection, arn: str, keys: list[str]) -> list[str]:
-        """Remove ``keys``; returns those that were there."""
-        rows = await conn.fetch(
-            "DELETE FROM tag WHERE resource_arn = $1 AND key = ANY($2::text[]) RETURNING key",
-            arn, keys)
-        return sorted(r["key"] for r in rows)
-
-
 class TagHandlers(UseCases):
     """TagResource, UntagResource and ListTagsForResource."""
 
@@ -85,7 +67,7 @@ class TagHandlers(UseCases):
         cmd: TagResource = req.decode(TagResource)
         async with transaction(self._pool) as conn:
             kind = await self._taggable(conn, cmd.resource_arn, lock=True)
-            current = await _TagStore.tags(conn, cmd.resource_arn)
+            current = await TagStore.tags(conn, cmd.resource_arn)
             after = {**current, **cmd.tags}
             if len(after) > MAX_TAGS:
                 raise QuotaExceededError(
@@ -94,7 +76,7 @@ class TagHandlers(UseCases):
                     resourceType=kind, resourceIdentifier=cmd.resource_arn)
             changed = {k: v for k, v in cmd.tags.items() if current.get(k) != v}
             if changed:
-                await Store.tag(conn, cmd.resource_arn, changed)
+                await TagStore.put(conn, cmd.resource_arn, changed)
                 await self._events.emit(
                     conn, "ResourceTagged",
                     {"resourceArn": cmd.resource_arn, "resourceType": kind, "tags": changed},
@@ -106,7 +88,7 @@ class TagHandlers(UseCases):
         async with transaction(self._pool) as conn:
             kind = await self._taggable(conn, cmd.resource_arn, lock=True)
             # Keys the resource does not carry are no error: untagging is idempotent.
-            removed = await _TagStore.untag(conn, cmd.resource_arn, cmd.tag_keys)
+            removed = await TagStore.untag(conn, cmd.resource_arn, cmd.tag_keys)
             if removed:
                 await self._events.emit(
                     conn, "ResourceUntagged",
@@ -118,7 +100,7 @@ class TagHandlers(UseCases):
         cmd: ListTagsForResource = req.decode(ListTagsForResource)
         async with self._pool.acquire() as conn:
             await self._taggable(conn, cmd.resource_arn)
-            return {"tags": await _TagStore.tags(conn, cmd.resource_arn)}
+            return {"tags": await TagStore.tags(conn, cmd.resource_arn)}
 
     async def _taggable(self, conn: asyncpg.Connection, arn: str, *, lock: bool = False) -> str:
         """The resource type of ``arn``, once it is known to exist (locked with ``lock``).
