@@ -28,7 +28,6 @@ alias, type and the ARNs of the channels deleted with it.
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Iterable
 from datetime import datetime
@@ -38,11 +37,12 @@ import asyncpg
 import msgspec
 
 from tocsin.contacts.usecases import JSON, UseCases
-from tocsin.shared import codec
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.db import transaction
 from tocsin.shared.db.tags import TagStore
 from tocsin.shared.errors import ConflictError, NotFoundError, ValidationError
+from tocsin.shared.paging import make_token
+from tocsin.shared.paging import read_token as _read_token
 
 __all__ = [
     "CHANNEL",
@@ -383,21 +383,9 @@ def tag_dict(tags: Iterable[Tag]) -> dict[str, str]:
 # --- pagination and event data ----------------------------------------------------------
 
 
-def make_token(position: Any) -> str:
-    """An opaque ``NextToken`` (base64url, no padding) for a keyset position."""
-    return base64.urlsafe_b64encode(codec.encode(position)).decode().rstrip("=")
-
-
 def read_token(token: str, tp: Any) -> Any:
-    """The keyset position in a token :func:`make_token` made.
-
-    Raises:
-        ValidationError: the token is not one of ours.
-    """
-    try:
-        return codec.decode(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)), tp)
-    except (ValueError, msgspec.DecodeError):
-        raise ValidationError("NextToken is not a token this operation returned") from None
+    """The keyset position in a ``NextToken`` this service made."""
+    return _read_token(token, tp, member="NextToken")
 
 
 def page_size(max_results: int | None) -> int:

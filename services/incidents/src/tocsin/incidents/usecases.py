@@ -3,24 +3,22 @@ rule, and the lookups that tell a missing resource from a missing replication se
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-import msgspec
 
 from tocsin.incidents import domain
 from tocsin.incidents.domain import Arns, IncidentRecord
 from tocsin.incidents.events import Events
 from tocsin.incidents.store import Store
-from tocsin.shared import codec
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.clock import Clock
 from tocsin.shared.db.idempotency import once
 from tocsin.shared.errors import NotFoundError, ValidationError
 from tocsin.shared.logging import bind
+from tocsin.shared.paging import make_token, read_token
 
 __all__ = ["JSON", "Deps", "UseCases", "make_token", "read_token"]
 
@@ -97,16 +95,3 @@ class UseCases:
                 f"Incident record {arn} does not exist", resource_type="INCIDENT_RECORD",
                 resource_id=arn))
         return record
-
-
-def make_token(position: Any) -> str:
-    """An opaque pagination token for a keyset position."""
-    return base64.urlsafe_b64encode(codec.encode(position)).decode().rstrip("=")
-
-
-def read_token(token: str, tp: Any) -> Any:
-    """The keyset position in a token :func:`make_token` made."""
-    try:
-        return codec.decode(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)), tp)
-    except (ValueError, msgspec.DecodeError):
-        raise ValidationError("nextToken is not a token this operation returned") from None
