@@ -11,6 +11,8 @@ import pytest_asyncio
 
 from tocsin.contacts import app as contacts_app
 from tocsin.contacts.settings import Settings as ContactsSettings
+from tocsin.escalation import app as escalation_app
+from tocsin.escalation.settings import Settings as EscalationSettings
 from tocsin.gateway import app as gateway_app
 from tocsin.gateway.grpc_server import GrpcGateway
 from tocsin.gateway.http import HttpGateway
@@ -38,6 +40,8 @@ async def tocsin(nats_url: str, database_url: str,
                 **common)))
         await stack.enter_async_context(running(
             contacts_app.lifespan, ContactsSettings(outbox_poll_interval=0.2, **common)))
+        await stack.enter_async_context(running(
+            escalation_app.lifespan, EscalationSettings(outbox_poll_interval=0.2, **common)))
         workers = await stack.enter_async_context(running(
             gateway_app.lifespan, GatewaySettings(
                 grpc_addr="127.0.0.1:0", http_addr="127.0.0.1:0",

@@ -271,9 +271,10 @@ class TestSupervisor:
         sup = Supervisor(plan({"incidents": 2}), env=dict(os.environ),
                          out=Output(io.BytesIO(), color=False), command=command)
         assert [c.label for c in sup.children] == ["incidents[1]", "incidents[2]",
-                                                   "contacts[1]", "gateway[1]"]
+                                                   "contacts[1]", "escalation[1]",
+                                                   "gateway[1]"]
         sup.start()
-        await until(lambda: log.exists() and log.read_text().count(" up") == 4)
+        await until(lambda: log.exists() and log.read_text().count(" up") == 5)
         await sup.stop(timeout=5.0)
         events = log.read_text().split("\n")
         assert events.index("gateway exit") < events.index("incidents term")

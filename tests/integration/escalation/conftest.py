@@ -1,0 +1,50 @@
+"""The contacts and escalation services running in the test's event loop at
+``TOCSIN_CLOCK_SCALE=60`` (a one-minute stage lasts a second), on the test's own names."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest_asyncio
+
+from tocsin.contacts import app as contacts_app
+from tocsin.contacts.settings import Settings as ContactsSettings
+from tocsin.escalation import app as escalation_app
+from tocsin.escalation.settings import Settings as EscalationSettings
+from tocsin.shared.bus import Bus
+from tocsin.shared.errors import ServiceUnavailable, TocsinError
+from tocsin.shared.testing import running, wait_for
+
+SCALE = 60.0
+
+
+async def _answering(bus: Bus, subject: str) -> bool:
+    try:
+        await bus.request(subject, {"EngagementArn": "x"}, timeout=0.5)
+    except ServiceUnavailable:
+        return False
+    except TocsinError:
+        pass  # answering, even if with an error
+    return True
+
+
+@pytest_asyncio.fixture
+async def contacts(nats_url: str, database_url: str, isolation: dict[str, str],
+                   bus: Bus) -> AsyncIterator[dict[str, Any]]:
+    """The contacts service alone; what an escalation instance needs to join it."""
+    common: dict[str, Any] = {"nats_url": nats_url, "database_url": database_url,
+                              "shutdown_grace": 5, "clock_scale": SCALE, **isolation}
+    async with running(contacts_app.lifespan,
+                       ContactsSettings(outbox_poll_interval=0.2, **common)):
+        await wait_for(lambda: _answering(bus, "tocsin.rpc.contacts.ListContacts"))
+        yield common
+
+
+@pytest_asyncio.fixture
+async def services(contacts: dict[str, Any], bus: Bus) -> AsyncIterator[dict[str, Any]]:
+    """Contacts, then escalation (so escalation's plan clock is never ahead of contacts')."""
+    async with running(escalation_app.lifespan,
+                       EscalationSettings(outbox_poll_interval=0.2, **contacts)):
+        await wait_for(lambda: _answering(bus, "tocsin.rpc.escalation.ListTimers"))
+        yield contacts

@@ -1,0 +1,327 @@
+"""Escalation plans driven by the escalation service's durable timers, against real NATS
+JetStream and PostgreSQL, at ``TOCSIN_CLOCK_SCALE=60``: a one-minute stage lasts a second.
+
+Contacts, channels and plans are set up through the contacts service's operations;
+channel activation codes and pages are read off the DELIVERIES stream, as the
+notifications service would. The failover test runs two escalation processes of its own
+and kills one with SIGKILL in the middle of a plan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from tocsin.shared import codec
+from tocsin.shared.bus import Bus
+from tocsin.shared.contracts import escalation as ec
+from tocsin.shared.contracts.deliveries import ActivationCodeDelivery, PageDelivery
+from tocsin.shared.testing import wait_for
+
+EARLY = 0.05
+"""Real seconds of measurement slack: a page this much before its stage is due is early."""
+
+
+class Seen:
+    """Deliveries and events of the test's region, with the real time each page arrived."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, str] = {}
+        self.pages: list[tuple[float, PageDelivery]] = []
+        self.events: list[codec.Envelope] = []
+
+    async def on_delivery(self, msg: Any) -> None:
+        if msg.subject.endswith(".activation-code"):
+            code = codec.decode(msg.data, ActivationCodeDelivery)
+            self.codes[code.channel_arn] = code.code
+        elif msg.subject.endswith(".page"):
+            self.pages.append((time.monotonic(), codec.decode(msg.data, PageDelivery)))
+
+    async def on_event(self, msg: Any) -> None:
+        self.events.append(codec.decode(msg.data, codec.Envelope))
+
+    def paged(self, engagement_arn: str) -> dict[str, tuple[float, PageDelivery]]:
+        """Contact ARN → (arrival, first delivery) of the engagement's pages."""
+        out: dict[str, tuple[float, PageDelivery]] = {}
+        for at, page in self.pages:
+            if page.engagement_arn == engagement_arn:
+                out.setdefault(page.contact_arn, (at, page))
+        return out
+
+    def escalation(self, kind: str, engagement_arn: str) -> list[Any]:
+        return [ec.event_data(e.type, e.data) for e in self.events
+                if e.service == "escalation" and e.type == kind
+                and e.correlation.engagement_arn == engagement_arn]
+
+
+class Api:
+    """The contacts and escalation operations, as a caller on the bus sees them."""
+
+    def __init__(self, bus: Bus, seen: Seen) -> None:
+        self.bus = bus
+        self.seen = seen
+
+    async def __call__(self, operation: str, service: str = "contacts",
+                       **body: Any) -> dict[str, Any]:
+        reply = await self.bus.request(f"tocsin.rpc.{service}.{operation}", body, timeout=20)
+        out: dict[str, Any] = codec.decode(reply, dict[str, Any])
+        return out
+
+    async def person(self, alias: str) -> str:
+        """A PERSONAL contact with one activated EMAIL channel, paged at its plan's start."""
+        arn = str((await self("CreateContact", Alias=alias, Type="PERSONAL",
+                              Plan={"Stages": []}))["ContactArn"])
+        channel = (await self("CreateContactChannel", ContactId=arn, Name="email",
+                              Type="EMAIL",
+                              DeliveryAddress={"SimpleAddress": f"{alias}@example.com"})
+                   )["ContactChannelArn"]
+        await wait_for(lambda: channel in self.seen.codes)
+        await self("ActivateContactChannel", ContactChannelId=channel,
+                   ActivationCode=self.seen.codes[channel])
+        await self("UpdateContact", ContactId=arn, Plan={"Stages": [
+            {"DurationInMinutes": 1, "Targets": [
+                {"ChannelTargetInfo": {"ContactChannelId": channel,
+                                       "RetryIntervalInMinutes": 1}}]}]})
+        return arn
+
+    async def escalation(self, alias: str, stages: list[tuple[int, list[tuple[str, bool]]]]
+                         ) -> str:
+        """An ESCALATION contact of ``(DurationInMinutes, [(contact ARN, IsEssential)])``
+        stages."""
+        return str((await self("CreateContact", Alias=alias, Type="ESCALATION", Plan={
+            "Stages": [{"DurationInMinutes": minutes, "Targets": [
+                {"ContactTargetInfo": {"ContactId": c, "IsEssential": e}} for c, e in targets]}
+                for minutes, targets in stages]}))["ContactArn"])
+
+    async def engage(self, contact_arn: str) -> tuple[str, float]:
+        """Start an engagement; returns its ARN and the real time just before the call."""
+        started = time.monotonic()
+        reply = await self("StartEngagement", ContactId=contact_arn, Sender="tocsin",
+                           Subject="Database down", Content="The primary database is down.")
+        return str(reply["EngagementArn"]), started
+
+    async def timers(self, engagement_arn: str) -> dict[int, str]:
+        """Stage index → state of the engagement's timers."""
+        reply = await self("ListTimers", service="escalation", EngagementArn=engagement_arn)
+        return {t["StageIndex"]: t["State"] for t in reply["Timers"]}
+
+    async def read(self, engagement_arn: str, contact_arn: str) -> None:
+        """Acknowledge (READ) the contact's page with the code it was sent."""
+        _, page = self.seen.paged(engagement_arn)[contact_arn]
+        await self("AcceptPage", PageId=page.page_arn, AcceptType="READ",
+                   AcceptCode=page.accept_code)
+
+
+@pytest_asyncio.fixture
+async def api(contacts: dict[str, Any], bus: Bus) -> AsyncIterator[Api]:
+    seen = Seen()
+    region = contacts["region"]
+    subs = [
+        await bus.js.subscribe(f"deliveries.{region}.>", cb=seen.on_delivery,
+                               ordered_consumer=True),
+        await bus.js.subscribe(f"events.{region}.>", cb=seen.on_event, ordered_consumer=True),
+    ]
+    try:
+        yield Api(bus, seen)
+    finally:
+        for sub in subs:
+            await sub.unsubscribe()
+
+
+async def _settled(api: Api, engagement_arn: str, expected: dict[int, str]) -> None:
+    """Wait (bounded) until the engagement's timers are in the ``expected`` states: a
+    timer is marked fired just after the stage's pages go out."""
+    async def matches() -> bool:
+        return await api.timers(engagement_arn) == expected
+    try:
+        await wait_for(matches, timeout=5)
+    except AssertionError:
+        assert await api.timers(engagement_arn) == expected
+
+
+async def _until(moment: float) -> None:
+    """Sleep until the real (monotonic) time ``moment``."""
+    await asyncio.sleep(max(0.0, moment - time.monotonic()))
+
+
+@pytest.mark.usefixtures("services")
+class TestStageByStage:
+    async def test_three_stage_plan_pages_stage_by_stage(self, api: Api) -> None:
+        """A three-stage plan of one-minute stages pages stage 0 at once, stage 1 a second
+        later and stage 2 two seconds later, never before its stage is due."""
+        alice, bob, carol = [await api.person(n) for n in ("alice", "bob", "carol")]
+        plan = await api.escalation("three", [(1, [(alice, False)]), (1, [(bob, False)]),
+                                              (1, [(carol, False)])])
+        engagement, t0 = await api.engage(plan)
+        await wait_for(lambda: carol in api.seen.paged(engagement), timeout=15)
+        paged = api.seen.paged(engagement)
+        assert set(paged) == {alice, bob, carol}
+        assert paged[alice][0] - t0 < 1.0 - EARLY
+        assert paged[bob][0] - t0 >= 1.0 - EARLY
+        assert paged[carol][0] - t0 >= 2.0 - EARLY
+        assert paged[alice][0] < paged[bob][0] < paged[carol][0]
+        await _settled(api, engagement, {1: "FIRED", 2: "FIRED"})
+        await wait_for(lambda: len(api.seen.escalation("StageStarted", engagement)) == 2)
+        started = api.seen.escalation("StageStarted", engagement)
+        assert [(s.stage_index, s.started) for s in started] == [(1, True), (2, True)]
+        assert all(s.fired_at >= s.due_at for s in started)
+        scheduled = api.seen.escalation("TimerScheduled", engagement)
+        assert sorted(s.stage_index for s in scheduled) == [1, 2]
+
+    async def test_a_personal_contact_is_paged_stage_by_stage(self, api: Api) -> None:
+        """A PERSONAL contact engaged directly gets one timer per later stage of its own
+        engagement plan, and a delivery per stage."""
+        alice = await api.person("alice")
+        plan = (await api("GetContact", ContactId=alice))["Plan"]
+        plan["Stages"] = plan["Stages"] * 2
+        await api("UpdateContact", ContactId=alice, Plan=plan)
+        engagement, t0 = await api.engage(alice)
+        await wait_for(lambda: sum(1 for _, p in api.seen.pages
+                                   if p.engagement_arn == engagement) == 2, timeout=15)
+        arrivals = [at for at, p in api.seen.pages if p.engagement_arn == engagement]
+        assert arrivals[0] - t0 < 1.0 - EARLY <= arrivals[1] - t0
+        await _settled(api, engagement, {1: "FIRED"})
+
+
+@pytest.mark.usefixtures("services")
+class TestProgression:
+    async def _plan(self, api: Api, *, bob_essential: bool) -> tuple[str, str, str, str]:
+        alice, bob, carol = [await api.person(n) for n in ("alice", "bob", "carol")]
+        plan = await api.escalation("read", [(1, [(alice, False)]),
+                                             (2, [(bob, bob_essential)]),
+                                             (1, [(carol, True)])])
+        return plan, alice, bob, carol
+
+    async def test_essential_read_in_stage_one_means_stage_two_is_never_paged(
+            self, api: Api) -> None:
+        """An essential contact's READ of its stage 1 page cancels the stage 2 timer, and
+        stage 2's contact is never paged."""
+        plan, alice, bob, _carol = await self._plan(api, bob_essential=True)
+        engagement, t0 = await api.engage(plan)
+        await wait_for(lambda: bob in api.seen.paged(engagement), timeout=10)
+        await api.read(engagement, bob)
+        await wait_for(lambda: api.seen.escalation("TimerCancelled", engagement))
+        cancelled = api.seen.escalation("TimerCancelled", engagement)
+        assert [(c.stage_index, c.reason) for c in cancelled] == [(2, "PROGRESSION_STOPPED")]
+        await _until(t0 + 3.0 + 1.5)  # well past stage 2's due time
+        assert set(api.seen.paged(engagement)) == {alice, bob}
+        await _settled(api, engagement, {1: "FIRED", 2: "CANCELLED"})
+
+    async def test_non_essential_read_does_not_stop_the_plan(self, api: Api) -> None:
+        """A non-essential contact's READ in stage 1 leaves stage 2 to be paged on time."""
+        plan, _alice, bob, carol = await self._plan(api, bob_essential=False)
+        engagement, t0 = await api.engage(plan)
+        await wait_for(lambda: bob in api.seen.paged(engagement), timeout=10)
+        await api.read(engagement, bob)
+        await wait_for(lambda: carol in api.seen.paged(engagement), timeout=10)
+        assert api.seen.paged(engagement)[carol][0] - t0 >= 3.0 - EARLY
+        assert not api.seen.escalation("TimerCancelled", engagement)
+        await _settled(api, engagement, {1: "FIRED", 2: "FIRED"})
+
+
+@pytest.mark.usefixtures("services")
+class TestStop:
+    async def test_stop_engagement_cancels_everything_pending(self, api: Api) -> None:
+        """StopEngagement before stage 1 cancels both pending timers: only stage 0 is
+        ever paged."""
+        alice, bob, carol = [await api.person(n) for n in ("alice", "bob", "carol")]
+        plan = await api.escalation("stop", [(1, [(alice, True)]), (1, [(bob, True)]),
+                                             (1, [(carol, True)])])
+        engagement, t0 = await api.engage(plan)
+        await wait_for(lambda: len(api.seen.escalation("TimerScheduled", engagement)) == 2)
+        await api("StopEngagement", EngagementId=engagement, Reason="fixed")
+        await wait_for(lambda: len(api.seen.escalation("TimerCancelled", engagement)) == 2)
+        assert {c.reason for c in api.seen.escalation("TimerCancelled", engagement)} == {
+            "ENGAGEMENT_STOPPED"}
+        await _until(t0 + 2.0 + 1.5)  # well past stage 2's due time
+        assert set(api.seen.paged(engagement)) == {alice}
+        await _settled(api, engagement, {1: "CANCELLED", 2: "CANCELLED"})
+        assert not api.seen.escalation("StageStarted", engagement)
+
+
+async def _instances(bus: Bus) -> int:
+    """How many escalation instances answer ``$SRV.PING.escalation`` within 0.3 s."""
+    inbox = bus.nc.new_inbox()
+    replies: list[Any] = []
+
+    async def collect(msg: Any) -> None:
+        replies.append(msg)
+
+    sub = await bus.nc.subscribe(inbox, cb=collect)
+    try:
+        await bus.nc.publish("$SRV.PING.escalation", b"", reply=inbox)
+        await asyncio.sleep(0.3)
+    finally:
+        await sub.unsubscribe()
+    return len(replies)
+
+
+@pytest.fixture
+def processes(contacts: dict[str, Any],
+              tmp_path: Path) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Two ``python -m tocsin.escalation`` processes on the test's names, started together."""
+    env = {**os.environ, "TOCSIN_NATS_URL": contacts["nats_url"],
+           "TOCSIN_DATABASE_URL": contacts["database_url"],
+           "TOCSIN_SCHEMA_PREFIX": contacts["schema_prefix"],
+           "TOCSIN_REGION": contacts["region"], "TOCSIN_CLOCK_SCALE": str(contacts["clock_scale"]),
+           "TOCSIN_TIMER_LEASE": "1", "TOCSIN_OUTBOX_POLL_INTERVAL": "0.2",
+           "TOCSIN_LOG_JSON": "true"}
+    procs = []
+    for n in (1, 2):
+        with (tmp_path / f"escalation-{n}.log").open("wb") as log:
+            procs.append(subprocess.Popen([sys.executable, "-m", "tocsin.escalation"], env=env,
+                                          stdin=subprocess.DEVNULL, stdout=log,
+                                          stderr=subprocess.STDOUT))
+    try:
+        yield procs
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+class TestFailover:
+    async def test_sigkill_mid_plan_every_stage_fires_once(
+            self, api: Api, bus: Bus, processes: list[subprocess.Popen[bytes]]) -> None:
+        """With two escalation processes, SIGKILL of one right after stage 1 was paged
+        leaves the other to start stages 2 and 3: each contact is paged exactly once."""
+        await wait_for(lambda: _two(bus), timeout=30)
+        people = [await api.person(n) for n in ("alice", "bob", "carol", "dave")]
+        plan = await api.escalation("failover", [(1, [(p, False)]) for p in people])
+        engagement, _ = await api.engage(plan)
+        await wait_for(lambda: people[1] in api.seen.paged(engagement), timeout=10)
+        processes[0].send_signal(signal.SIGKILL)
+        assert await asyncio.to_thread(processes[0].wait, 5) == -signal.SIGKILL
+        await wait_for(lambda: people[3] in api.seen.paged(engagement), timeout=15)
+        await asyncio.sleep(1.5)  # time for a duplicate to show, were there one
+        pages = [p for _, p in api.seen.pages if p.engagement_arn == engagement]
+        assert sorted(p.contact_arn for p in pages) == sorted(people)
+        await _settled(api, engagement, {1: "FIRED", 2: "FIRED", 3: "FIRED"})
+        await wait_for(lambda: {s.stage_index for s in api.seen.escalation(
+            "StageStarted", engagement)} == {1, 2, 3}, timeout=10)
+        # A process killed between StartEngagementStage and marking its timer fired has the
+        # survivor fire it again after the lease: contacts answers ALREADY_STARTED.
+        fired = api.seen.escalation("StageStarted", engagement)
+        assert sorted(s.stage_index for s in fired if s.started) in ([1, 2, 3], [2, 3])
+        assert all(s.reason == "ALREADY_STARTED" for s in fired if not s.started)
+        assert processes[1].poll() is None
+
+
+async def _two(bus: Bus) -> bool:
+    return await _instances(bus) >= 2
