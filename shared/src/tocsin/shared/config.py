@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import msgspec
 
-__all__ = ["PREFIX", "BaseSettings", "ConfigError", "Secret", "load"]
+__all__ = ["PREFIX", "BaseSettings", "ConfigError", "Secret", "ServiceSettings", "load"]
 
 PREFIX = "TOCSIN_"
 
@@ -65,6 +65,26 @@ class BaseSettings(msgspec.Struct, frozen=True, kw_only=True):
     def nats_servers(self) -> list[str]:
         """The NATS URLs as a list."""
         return [u.strip() for u in self.nats_url.split(",") if u.strip()]
+
+
+class ServiceSettings(BaseSettings, frozen=True, kw_only=True):
+    """Settings of a service that keeps state: its schema, pool, requests and outbox."""
+
+    service: ClassVar[str]
+    """The service's name; its PostgreSQL schema is ``<schema_prefix><service>``."""
+
+    outbox_relay: bool = True
+    """Publish this service's outbox from this instance (one instance relays at a time)."""
+    outbox_poll_interval: float = 1.0
+    """Seconds between outbox scans when no commit has signalled new events."""
+    rpc_concurrency: int = 256
+    """Requests one instance works on at once."""
+    pool_max: int = 20
+    """Most PostgreSQL connections one instance holds."""
+
+    @property
+    def schema(self) -> str:
+        return f"{self.schema_prefix}{self.service}"
 
 
 S = TypeVar("S", bound=BaseSettings)

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from tocsin.shared.config import BaseSettings
+from tocsin.shared.config import ServiceSettings
 
 __all__ = ["Settings"]
 
 
-class Settings(BaseSettings, frozen=True, kw_only=True):
+class Settings(ServiceSettings, frozen=True, kw_only=True):
     """How one escalation instance runs."""
 
-    outbox_relay: bool = True
-    """Publish this service's outbox from this instance (one instance relays at a time)."""
-    outbox_poll_interval: float = 1.0
-    """Seconds between outbox scans when no commit has signalled new events."""
+    service = "escalation"
+
     rpc_concurrency: int = 64
     """Requests one instance works on at once."""
     pool_max: int = 10
@@ -26,7 +24,3 @@ class Settings(BaseSettings, frozen=True, kw_only=True):
     """Most real seconds the timer worker sleeps before looking at the table again."""
     fire_timeout: float = 10.0
     """Real seconds to wait for ``StartEngagementStage`` before retrying the timer later."""
-
-    @property
-    def schema(self) -> str:
-        return f"{self.schema_prefix}escalation"

@@ -6,28 +6,18 @@ from typing import Annotated
 
 from msgspec import Meta
 
-from tocsin.shared.config import BaseSettings
+from tocsin.shared.config import ServiceSettings
 
 __all__ = ["Settings"]
 
 
-class Settings(BaseSettings, frozen=True, kw_only=True):
+class Settings(ServiceSettings, frozen=True, kw_only=True):
     """How one incidents instance runs."""
 
-    outbox_relay: bool = True
-    """Publish this service's outbox from this instance (one instance relays at a time)."""
-    outbox_poll_interval: float = 1.0
-    """Seconds between outbox scans when no commit has signalled new events."""
-    rpc_concurrency: int = 256
-    """Requests one instance works on at once."""
-    pool_max: int = 20
-    """Most PostgreSQL connections one instance holds."""
+    service = "incidents"
+
     findings_window: Annotated[float, Meta(ge=0)] = 3600.0
     """Seconds before an incident's creation that a change may have ended and still be one
     of its findings (``TOCSIN_FINDINGS_WINDOW``)."""
     changes_filter: str = "changes.>"
     """The subjects of the ``CHANGES`` stream this deployment keeps as findings."""
-
-    @property
-    def schema(self) -> str:
-        return f"{self.schema_prefix}incidents"
