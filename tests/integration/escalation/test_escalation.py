@@ -111,9 +111,16 @@ class Api:
         return str(reply["EngagementArn"]), started
 
     async def timers(self, engagement_arn: str) -> dict[int, str]:
-        """Stage index → state of the engagement's timers."""
+        """Stage index → state of the engagement's stage timers (first round)."""
         reply = await self("ListTimers", service="escalation", EngagementArn=engagement_arn)
-        return {t["StageIndex"]: t["State"] for t in reply["Timers"]}
+        return {t["StageIndex"]: t["State"] for t in reply["Timers"]
+                if t["Kind"] == "START_ENGAGEMENT_STAGE" and t["Round"] == 0}
+
+    def stages_started(self, engagement_arn: str) -> list[tuple[int, int]]:
+        """(round, stage index) of each EngagementStageStarted of the engagement."""
+        return [(e.data.get("round", 0), e.data["stageIndex"]) for e in self.seen.events
+                if e.type == "EngagementStageStarted"
+                and e.correlation.engagement_arn == engagement_arn]
 
     async def read(self, engagement_arn: str, contact_arn: str) -> None:
         """Acknowledge (READ) the contact's page with the code it was sent."""
@@ -171,12 +178,14 @@ class TestStageByStage:
         assert paged[carol][0] - t0 >= 2.0 - EARLY
         assert paged[alice][0] < paged[bob][0] < paged[carol][0]
         await _settled(api, engagement, {1: "FIRED", 2: "FIRED"})
-        await wait_for(lambda: len(api.seen.escalation("StageStarted", engagement)) == 2)
-        started = api.seen.escalation("StageStarted", engagement)
-        assert [(s.stage_index, s.started) for s in started] == [(1, True), (2, True)]
-        assert all(s.fired_at >= s.due_at for s in started)
+        await wait_for(lambda: len(api.seen.escalation("StageDue", engagement)) == 2)
+        due = api.seen.escalation("StageDue", engagement)
+        assert [d.stage_index for d in due] == [1, 2]
+        assert all(d.fired_at >= d.due_at for d in due)
         scheduled = api.seen.escalation("TimerScheduled", engagement)
         assert sorted(s.stage_index for s in scheduled) == [1, 2]
+        await wait_for(lambda: len(api.stages_started(engagement)) == 3)
+        assert api.stages_started(engagement) == [(0, 0), (0, 1), (0, 2)]
 
     async def test_a_personal_contact_is_paged_stage_by_stage(self, api: Api) -> None:
         """A PERSONAL contact engaged directly gets one timer per later stage of its own
@@ -246,7 +255,8 @@ class TestStop:
         await _until(t0 + 2.0 + 1.5)  # well past stage 2's due time
         assert set(api.seen.paged(engagement)) == {alice}
         await _settled(api, engagement, {1: "CANCELLED", 2: "CANCELLED"})
-        assert not api.seen.escalation("StageStarted", engagement)
+        assert not api.seen.escalation("StageDue", engagement)
+        assert api.stages_started(engagement) == [(0, 0)]
 
 
 async def _instances(bus: Bus) -> int:
@@ -274,7 +284,7 @@ def processes(contacts: dict[str, Any],
            "TOCSIN_DATABASE_URL": contacts["database_url"],
            "TOCSIN_SCHEMA_PREFIX": contacts["schema_prefix"],
            "TOCSIN_REGION": contacts["region"], "TOCSIN_CLOCK_SCALE": str(contacts["clock_scale"]),
-           "TOCSIN_TIMER_LEASE": "1", "TOCSIN_OUTBOX_POLL_INTERVAL": "0.2",
+           "TOCSIN_OUTBOX_POLL_INTERVAL": "0.2",
            "TOCSIN_LOG_JSON": "true"}
     procs = []
     for n in (1, 2):
@@ -313,13 +323,11 @@ class TestFailover:
         pages = [p for _, p in api.seen.pages if p.engagement_arn == engagement]
         assert sorted(p.contact_arn for p in pages) == sorted(people)
         await _settled(api, engagement, {1: "FIRED", 2: "FIRED", 3: "FIRED"})
-        await wait_for(lambda: {s.stage_index for s in api.seen.escalation(
-            "StageStarted", engagement)} == {1, 2, 3}, timeout=10)
-        # A process killed between StartEngagementStage and marking its timer fired has the
-        # survivor fire it again after the lease: contacts answers ALREADY_STARTED.
-        fired = api.seen.escalation("StageStarted", engagement)
-        assert sorted(s.stage_index for s in fired if s.started) in ([1, 2, 3], [2, 3])
-        assert all(s.reason == "ALREADY_STARTED" for s in fired if not s.started)
+        await wait_for(lambda: len(api.stages_started(engagement)) == 4, timeout=10)
+        # A round that died with its process rolled back: each stage is due exactly once.
+        due = api.seen.escalation("StageDue", engagement)
+        assert sorted(d.stage_index for d in due) == [1, 2, 3]
+        assert sorted(api.stages_started(engagement)) == [(0, 0), (0, 1), (0, 2), (0, 3)]
         assert processes[1].poll() is None
 
 

@@ -32,8 +32,9 @@ class TestEventData:
         assert created.stage_index == 0 and created.channel_arns == []
 
     def test_other_types_are_not_engagement_events(self) -> None:
-        """Only the five engagement event types have a typed payload here."""
-        assert set(cc.EVENT_TYPES) == {"EngagementStarted", "EngagementStopped",
+        """Only the six engagement event types have a typed payload here."""
+        assert set(cc.EVENT_TYPES) == {"EngagementStarted", "EngagementStageStarted",
+                                       "EngagementStopped",
                                        "PageCreated", "PageReceiptRecorded", "PageAccepted"}
         with pytest.raises(KeyError):
             cc.event_data("ContactCreated", {})

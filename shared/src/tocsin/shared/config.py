@@ -50,6 +50,10 @@ class BaseSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Seconds in-flight work may take to finish after SIGTERM before it is cancelled."""
     clock_scale: float = 1.0
     """How many seconds of plan time pass per real second."""
+    clock_epoch: float | None = None
+    """Unix seconds at which plan time equals real time when ``clock_scale`` is not 1; the
+    same for every process of a deployment (see :class:`tocsin.shared.clock.ScaledClock`).
+    Unset: each process's own start."""
 
     def __post_init__(self) -> None:
         if not self.region or not all(c.isalnum() or c == "-" for c in self.region):

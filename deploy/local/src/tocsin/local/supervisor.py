@@ -447,6 +447,8 @@ class _Run:
         env = dict(self.environ)
         env.update(TOCSIN_ACCESS_KEYS=str(creds.access_keys),
                    TOCSIN_DATA_DIR=str(self.data_dir), PYTHONUNBUFFERED="1")
+        # One plan-time epoch for every process, restarts included (TOCSIN_CLOCK_SCALE).
+        env.setdefault("TOCSIN_CLOCK_EPOCH", str(time.time()))
         if self.out.tty and not self.environ.get("TOCSIN_LOG_JSON"):
             env["TOCSIN_LOG_JSON"] = "false"  # a person reads these: console rendering
 

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from importlib.metadata import version
 
 from tocsin.contacts import api
+from tocsin.contacts.due import Due, due_consumer
+from tocsin.contacts.engagements import EngagementHandlers
 from tocsin.contacts.settings import Settings
 from tocsin.contacts.usecases import Deps
-from tocsin.shared.bus import RpcServer, connect, deliveries_stream, ensure_stream, events_stream
+from tocsin.shared.bus import (
+    RpcServer,
+    connect,
+    consume,
+    deliveries_stream,
+    ensure_stream,
+    events_stream,
+)
 from tocsin.shared.clock import clock_for
 from tocsin.shared.db import OutboxRelay, apply_migrations, create_pool
 from tocsin.shared.runner import Worker
@@ -19,7 +29,8 @@ __all__ = ["lifespan"]
 
 @asynccontextmanager
 async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
-    """Open the pool and the bus, migrate, and yield the request server and outbox relay."""
+    """Open the pool and the bus, migrate, and yield the request server, the consumer of
+    the escalation service's due stages and retries, and the outbox relay."""
     async with AsyncExitStack() as stack:
         pool = await stack.enter_async_context(
             create_pool(settings.database_url, schema=settings.schema,
@@ -29,13 +40,15 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
             connect(settings.nats_servers, name="tocsin-contacts"))
         await ensure_stream(bus.js, events_stream(settings.region))
         await ensure_stream(bus.js, deliveries_stream(settings.region))
-        deps = Deps(pool=pool, clock=clock_for(settings.clock_scale), region=settings.region,
-                    account=settings.account, bus=bus)
+        deps = Deps(pool=pool, clock=clock_for(settings.clock_scale, settings.clock_epoch),
+                    region=settings.region, account=settings.account, bus=bus)
         server = RpcServer(bus, service="contacts", version=version("tocsin-contacts"),
                            handlers=api.operations(deps),
                            concurrency=settings.rpc_concurrency,
                            description="Tocsin contacts: contacts, plans, rotations, pages")
-        workers: list[Worker] = [server.serve]
+        due = Due(pool, EngagementHandlers(deps))
+        workers: list[Worker] = [server.serve, functools.partial(consume, bus, due_consumer(
+            due, region=settings.region, schema=settings.schema))]
         if settings.outbox_relay:
             relay = OutboxRelay(pool, bus, poll_interval=settings.outbox_poll_interval)
             workers.append(relay.run)

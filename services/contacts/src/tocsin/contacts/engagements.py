@@ -2,8 +2,9 @@
 ``StopEngagement``, ``DescribeEngagement``, ``ListEngagements``, ``DescribePage``,
 ``ListPagesByContact``, ``ListPagesByEngagement``, ``ListPageReceipts``,
 ``ListPageResolutions`` and ``AcceptPage``, and two Tocsin-internal operations,
-``StartEngagementStage`` (for the escalation service) and ``RecordPageReceipt`` (for the
-notifications service); their shapes are in :mod:`tocsin.shared.contracts.contacts`.
+``StartEngagementStage`` (what the escalation service's ``StageDue`` does, also callable
+directly) and ``RecordPageReceipt`` (for the notifications service); their shapes are in
+:mod:`tocsin.shared.contracts.contacts`.
 
 **Resolution.** ``StartEngagement`` resolves the engaged contact into a plan of stages and
 records it on the engagement:
@@ -17,9 +18,17 @@ records it on the engagement:
   each targeting the contact itself.
 
 Stage 0 starts at once; later stages are the escalation service's to time (it reads the
-stages' durations from ``EngagementStarted``) and to start with ``StartEngagementStage``,
-which does nothing once the engagement is stopped or its progression was stopped. The
-on-call schedules of a later stage are resolved again when it starts.
+stages' durations from ``EngagementStarted``) and to start with its ``StageDue`` events
+(:mod:`tocsin.contacts.due`), which do nothing once the engagement is stopped or its
+progression was stopped. The on-call schedules of a later stage are resolved again when it
+starts. Every stage start is an ``EngagementStageStarted`` event. An escalation plan
+repeated by the escalation service (``TOCSIN_ESCALATION_REPEATS``) runs its stages again
+in rounds, each paging the stage's targets anew.
+
+**Channel retries.** An ``ERROR`` receipt on a channel carries the channel's
+``RetryIntervalInMinutes`` in its event; the escalation service answers with a
+``ChannelRetryDue`` while the stage is live, and the page is sent again on that channel
+with a fresh accept code, unless it was read or the engagement stopped meanwhile.
 
 **Pages.** Each personal contact a stage resolves to gets one page (each person once per
 stage, essential if any route to it is): ARN ``page/<alias>/<uuid>``, its own random
@@ -397,6 +406,8 @@ class EngagementHandlers(UseCases):
                 await EngagementStore.claim_stage(conn, engagement.arn, 0, at=now)
                 await self._page(conn, engagement, stages[0], previews[0], now=now,
                                  written=written)
+                written.events.append(("EngagementStageStarted", self._stage_started(
+                    engagement, stages[0], previews[0], written, now=now)))
             await self._emit(conn, engagement, written.events, now=now)
             log.info("engagement.started", contact_type=contact.type, stages=len(stages),
                      pages=len(written.page_arns))
@@ -448,9 +459,11 @@ class EngagementHandlers(UseCases):
 
     async def _page(self, conn: asyncpg.Connection, e: EngagementRow, stage: Stage,
                     people: list[_Person], *, now: datetime, written: _Written,
-                    page: PageRow | None = None) -> None:
+                    page: PageRow | None = None, round_: int = 0,
+                    retry: str = "") -> None:
         """Create the pages of ``stage`` (or send on ``page``, for a PERSONAL contact's
-        later stage), request their deliveries and record the SENT receipts."""
+        later stage or a channel retry, named by ``retry``), request their deliveries and
+        record the SENT receipts."""
         new_pages: list[NewPage] = []
         receipts: list[tuple[NewReceipt, str]] = []
         deliveries: list[dc.PageDelivery] = []
@@ -463,7 +476,7 @@ class EngagementHandlers(UseCases):
                     arn=page_arn, engagement_arn=e.arn, contact_arn=person.contact_arn,
                     stage_index=stage.stage_index, is_essential=person.is_essential,
                     via=person.via, accept_code_hash=code_hash(page_arn, code),
-                    sent_time=now))
+                    sent_time=now, round=round_))
                 written.events.append(("PageCreated", cc.PageCreated(
                     page_arn=page_arn, engagement_arn=e.arn, contact_arn=person.contact_arn,
                     sent_time=now, incident_id=e.incident_id, stage_index=stage.stage_index,
@@ -477,8 +490,8 @@ class EngagementHandlers(UseCases):
             for channel in person.channels:
                 public = channel.type == "SMS"
                 deliveries.append(dc.PageDelivery(
-                    id=str(uuid.uuid5(uuid.NAMESPACE_URL,
-                                      f"{page_arn}#{stage.stage_index}#{channel.arn}")),
+                    id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"{page_arn}#{stage.stage_index}"
+                                      f"#{round_}#{channel.arn}#{retry}")),
                     page_arn=page_arn, engagement_arn=e.arn, contact_arn=person.contact_arn,
                     channel_arn=channel.arn, channel_type=channel.type,  # type: ignore[arg-type]
                     address=channel.address,
@@ -487,9 +500,10 @@ class EngagementHandlers(UseCases):
                     accept_code=code, sender=e.sender, sent_at=now,
                     incident_id=e.incident_id, stage_index=stage.stage_index,
                     channel_name=channel.name, contact_alias=alias))
+                sent = "Sent again" if retry else "Sent"
                 receipts.append((NewReceipt(
                     page_arn=page_arn, receipt_type="SENT", contact_channel_arn=channel.arn,
-                    receipt_info=f"Sent to {channel.type} channel {channel.name}"[:2048],
+                    receipt_info=f"{sent} to {channel.type} channel {channel.name}"[:2048],
                     receipt_time=now), person.contact_arn))
         await EngagementStore.insert_pages(conn, new_pages)
         new = await EngagementStore.insert_receipts(conn, [r for r, _ in receipts])
@@ -531,39 +545,110 @@ class EngagementHandlers(UseCases):
 
     async def start_engagement_stage(self, req: RpcRequest) -> JSON:
         cmd: cc.StartEngagementStage = req.decode(cc.StartEngagementStage)
-        bind(engagement_arn=cmd.engagement_arn)
         async with transaction(self._pool) as conn:
-            now = self._clock.now()
-            e = await self._engagement(conn, cmd.engagement_arn, lock=True)
-            bind(incident_arn=_incident_arn(e.incident_id))
-            if not 0 <= cmd.stage_index < len(e.stages):
-                raise ValidationError(
-                    f"StageIndex {cmd.stage_index} is not a stage of {e.arn}, which has "
-                    f"{len(e.stages)}")
-            if e.stop_time is not None:
-                return _stage_result(False, reason="STOPPED")
-            if e.progression_stopped_time is not None:
-                return _stage_result(False, reason="PROGRESSION_STOPPED")
-            if not await EngagementStore.claim_stage(conn, e.arn, cmd.stage_index, at=now):
-                pages = await EngagementStore.stage_pages(
-                    conn, e.arn, 0 if e.contact_type == "PERSONAL" else cmd.stage_index)
-                return _stage_result(False, reason="ALREADY_STARTED",
-                                     page_arns=[p.arn for p in pages])
-            stage = e.stages[cmd.stage_index]
-            resolver = _Resolver(conn, now)
-            await resolver.resolve([stage])
-            await EngagementStore.save_plan(conn, e.arn, e.stages)
-            people = await resolver.people(e, stage)
-            page = None
-            if e.contact_type == "PERSONAL":
-                first = await EngagementStore.stage_pages(conn, e.arn, 0)
-                page = first[0] if first else None
-            written = _Written()
-            await self._page(conn, e, stage, people, now=now, written=written, page=page)
-            await self._emit(conn, e, written.events, now=now)
-        log.info("engagement.stage_started", stage=cmd.stage_index,
+            return await self.start_stage(conn, cmd.engagement_arn, cmd.stage_index,
+                                          round_=cmd.round)
+
+    async def start_stage(self, conn: asyncpg.Connection, engagement_arn: str,
+                          stage_index: int, *, round_: int = 0) -> JSON:
+        """Page one stage (of one round) of an engagement, in the caller's transaction,
+        unless the engagement stopped, its progression stopped or the stage started
+        already; the ``StartEngagementStage`` reply."""
+        bind(engagement_arn=engagement_arn)
+        now = self._clock.now()
+        e = await self._engagement(conn, engagement_arn, lock=True)
+        bind(incident_arn=_incident_arn(e.incident_id))
+        if not 0 <= stage_index < len(e.stages) or round_ < 0:
+            raise ValidationError(
+                f"StageIndex {stage_index} is not a stage of {e.arn}, which has "
+                f"{len(e.stages)}")
+        if e.stop_time is not None:
+            return _stage_result(False, reason="STOPPED")
+        if e.progression_stopped_time is not None:
+            return _stage_result(False, reason="PROGRESSION_STOPPED")
+        if not await EngagementStore.claim_stage(conn, e.arn, stage_index, at=now,
+                                                 round_=round_):
+            personal = e.contact_type == "PERSONAL"
+            pages = await EngagementStore.stage_pages(
+                conn, e.arn, 0 if personal else stage_index, 0 if personal else round_)
+            return _stage_result(False, reason="ALREADY_STARTED",
+                                 page_arns=[p.arn for p in pages])
+        stage = e.stages[stage_index]
+        resolver = _Resolver(conn, now)
+        await resolver.resolve([stage])
+        await EngagementStore.save_plan(conn, e.arn, e.stages)
+        people = await resolver.people(e, stage)
+        page = None
+        if e.contact_type == "PERSONAL":
+            first = await EngagementStore.stage_pages(conn, e.arn, 0)
+            page = first[0] if first else None
+        written = _Written()
+        await self._page(conn, e, stage, people, now=now, written=written, page=page,
+                         round_=round_)
+        written.events.append(("EngagementStageStarted", self._stage_started(
+            e, stage, people, written, now=now, round_=round_)))
+        await self._emit(conn, e, written.events, now=now)
+        log.info("engagement.stage_started", stage=stage_index, round=round_,
                  pages=len(written.page_arns))
         return _stage_result(True, page_arns=written.page_arns)
+
+    @staticmethod
+    def _stage_started(e: EngagementRow, stage: Stage, people: list[_Person],
+                       written: _Written, *, now: datetime,
+                       round_: int = 0) -> cc.EngagementStageStarted:
+        return cc.EngagementStageStarted(
+            engagement_arn=e.arn, contact_arn=e.contact_arn, stage_index=stage.stage_index,
+            start_time=now, round=round_, incident_id=e.incident_id,
+            page_arns=list(dict.fromkeys(written.page_arns)),
+            contact_arns=[p.contact_arn for p in people])
+
+    async def retry_channel(self, conn: asyncpg.Connection, page_arn: str, channel_arn: str,
+                            *, retry: str) -> bool:
+        """Send a page again on one of its channels, in the caller's transaction, unless
+        the page was read, the engagement stopped or its progression stopped, or the
+        channel is no longer activated; ``retry`` (the timer id) names the attempt."""
+        found = await self._page_row(conn, page_arn)
+        e = await self._engagement(conn, found.engagement_arn, lock=True)
+        page = await self._page_row(conn, page_arn, lock=True)
+        bind(engagement_arn=e.arn, incident_arn=_incident_arn(e.incident_id))
+        if page.read_time or e.stop_time or e.progression_stopped_time:
+            log.info("page.retry_skipped", page_arn=page.arn)
+            return False
+        channels = await EngagementStore.activated_channels(conn, [channel_arn])
+        channel = channels.get(channel_arn)
+        contact = (await EngagementStore.contacts(conn, [page.contact_arn])).get(
+            page.contact_arn)
+        if channel is None or channel.contact_arn != page.contact_arn or contact is None:
+            log.info("page.retry_skipped", page_arn=page.arn, reason="channel gone")
+            return False
+        person = _Person(page.contact_arn, page.is_essential, page.via, 0, alias=contact.alias,
+                         channels=[channel])
+        stage = e.stages[min(page.stage_index, len(e.stages) - 1)]
+        written = _Written()
+        now = self._clock.now()
+        await self._page(conn, e, stage, [person], now=now, written=written, page=page,
+                         retry=retry)
+        await self._emit(conn, e, written.events, now=now)
+        log.info("page.retried", page_arn=page.arn)
+        return True
+
+    async def _retry_interval(self, conn: asyncpg.Connection, e: EngagementRow,
+                              page: PageRow, channel_arn: str) -> int | None:
+        """The channel's ``RetryIntervalInMinutes`` in the stage of the paged contact's
+        engagement plan that sent to it: stage 0 through an escalation plan or schedule,
+        the live stage for a PERSONAL contact engaged directly."""
+        contact = (await EngagementStore.contacts(conn, [page.contact_arn])).get(
+            page.contact_arn)
+        if contact is None:
+            return None
+        k = await EngagementStore.live_stage(conn, e.arn) if e.contact_type == "PERSONAL" else 0
+        stages = plan_stages(contact.plan)
+        for target in (stages[k].get("Targets") or []) if k < len(stages) else []:
+            info = target.get("ChannelTargetInfo")
+            if isinstance(info, dict) and info.get("ContactChannelId") == channel_arn:
+                minutes = info.get("RetryIntervalInMinutes")
+                return int(minutes) if minutes else None
+        return None
 
     # --- StopEngagement, DescribeEngagement, ListEngagements ----------------------------
 
@@ -738,8 +823,12 @@ class EngagementHandlers(UseCases):
             recorded = (await EngagementStore.insert_receipts(conn, [receipt]))[0]
             if recorded:
                 await EngagementStore.mark_page(conn, page.arn, cmd.receipt_type, at)
-                await self._emit(conn, e, [("PageReceiptRecorded", self._receipt_event(
-                    e, receipt, contact_arn=page.contact_arn))], now=now)
+                event = self._receipt_event(e, receipt, contact_arn=page.contact_arn)
+                if cmd.receipt_type == "ERROR" and cmd.contact_channel_id:
+                    event = msgspec.structs.replace(
+                        event, retry_interval_in_minutes=await self._retry_interval(
+                            conn, e, page, cmd.contact_channel_id))
+                await self._emit(conn, e, [("PageReceiptRecorded", event)], now=now)
         return {"Recorded": recorded}
 
     # --- lookups --------------------------------------------------------------------------

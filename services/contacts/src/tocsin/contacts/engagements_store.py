@@ -129,6 +129,7 @@ class NewPage:
     via: list[str]
     accept_code_hash: bytes
     sent_time: datetime
+    round: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,13 +306,21 @@ class EngagementStore:
 
     @staticmethod
     async def claim_stage(conn: asyncpg.Connection, engagement_arn: str, stage_index: int, *,
-                          at: datetime) -> bool:
-        """Record that a stage starts now; False when it had already started."""
+                          at: datetime, round_: int = 0) -> bool:
+        """Record that a stage (of a round) starts now; False when it had already started."""
         done: bool = await conn.fetchval(
-            "INSERT INTO engagement_stage (engagement_arn, stage_index, start_time)"
-            " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING true",
-            engagement_arn, stage_index, at) or False
+            "INSERT INTO engagement_stage (engagement_arn, stage_index, start_time, round)"
+            " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true",
+            engagement_arn, stage_index, at, round_) or False
         return done
+
+    @staticmethod
+    async def live_stage(conn: asyncpg.Connection, engagement_arn: str) -> int:
+        """The index of the engagement's most recently started stage."""
+        index: int | None = await conn.fetchval(
+            "SELECT stage_index FROM engagement_stage WHERE engagement_arn = $1"
+            " ORDER BY start_time DESC, round DESC, stage_index DESC LIMIT 1", engagement_arn)
+        return index or 0
 
     # --- pages -------------------------------------------------------------------------
 
@@ -321,18 +330,19 @@ class EngagementStore:
             return
         await conn.execute(
             "INSERT INTO page (arn, engagement_arn, contact_arn, stage_index, is_essential,"
-            " via, accept_code_hashes, sent_time)"
+            " via, accept_code_hashes, sent_time, round)"
             " SELECT p.arn, p.engagement_arn, p.contact_arn, p.stage_index, p.is_essential,"
             "  ARRAY(SELECT jsonb_array_elements_text(p.via::jsonb)), ARRAY[p.code_hash],"
-            "  p.sent_time"
+            "  p.sent_time, p.round"
             " FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bool[],"
-            "  $6::text[], $7::bytea[], $8::timestamptz[])"
+            "  $6::text[], $7::bytea[], $8::timestamptz[], $9::int[])"
             "  AS p(arn, engagement_arn, contact_arn, stage_index, is_essential, via,"
-            "       code_hash, sent_time)",
+            "       code_hash, sent_time, round)",
             [p.arn for p in pages], [p.engagement_arn for p in pages],
             [p.contact_arn for p in pages], [p.stage_index for p in pages],
             [p.is_essential for p in pages], [codec.encode(p.via).decode() for p in pages],
-            [p.accept_code_hash for p in pages], [p.sent_time for p in pages])
+            [p.accept_code_hash for p in pages], [p.sent_time for p in pages],
+            [p.round for p in pages])
 
     @staticmethod
     async def add_code(conn: asyncpg.Connection, arn: str, accept_code_hash: bytes) -> None:
@@ -350,10 +360,10 @@ class EngagementStore:
 
     @staticmethod
     async def stage_pages(conn: asyncpg.Connection, engagement_arn: str,
-                          stage_index: int) -> list[PageRow]:
+                          stage_index: int, round_: int = 0) -> list[PageRow]:
         rows = await conn.fetch(
             f"SELECT {_PAGE_COLUMNS} FROM page WHERE engagement_arn = $1 AND stage_index = $2"
-            " ORDER BY sent_time, arn", engagement_arn, stage_index)
+            " AND round = $3 ORDER BY sent_time, arn", engagement_arn, stage_index, round_)
         return [_page(r) for r in rows]
 
     @staticmethod

@@ -1,8 +1,9 @@
 """The escalation service's requests, on ``tocsin.rpc.escalation.<Operation>``.
 
-``ListTimers`` {EngagementArn} → {Timers: [{TimerId, StageIndex, DueAt, State,
-Attempts}]}: an engagement's timers, for operators and tests. Answering at all is what
-puts an instance in ``/healthz``.
+``ListTimers`` {EngagementArn} → {Timers: [{TimerId, Kind, StageIndex, Round, PageArn,
+ChannelArn, DueAt, State, FinishedAt}]}: an engagement's timers, earliest first, for
+operators and tests (finished ones until ``TOCSIN_TIMER_RETENTION_HOURS`` has passed).
+Answering at all is what puts an instance in ``/healthz``.
 """
 
 from __future__ import annotations
@@ -31,8 +32,11 @@ def operations(pool: asyncpg.Pool) -> Mapping[str, Handler]:
         cmd: ListTimers = req.decode(ListTimers)
         async with pool.acquire() as conn:
             timers = await TimerStore.of_engagement(conn, cmd.engagement_arn)
-        return {"Timers": [{"TimerId": t.id, "StageIndex": t.stage_index,
-                            "DueAt": t.due_at.timestamp(), "State": t.state.upper(),
-                            "Attempts": t.attempts} for t in timers]}
+        return {"Timers": [{
+            "TimerId": t.id, "Kind": t.kind, "StageIndex": t.stage_index, "Round": t.round,
+            "PageArn": t.page_arn, "ChannelArn": t.channel_arn, "DueAt": t.due_at.timestamp(),
+            "State": t.state.upper(),
+            "FinishedAt": t.finished_at.timestamp() if t.finished_at else None}
+            for t in timers]}
 
     return {"ListTimers": list_timers}

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import asyncpg
@@ -10,12 +11,15 @@ import msgspec
 
 from tocsin.shared import codec
 from tocsin.shared.contracts import escalation as ec
-from tocsin.shared.db import write_event
+from tocsin.shared.db import write_events
 from tocsin.shared.logging import context_headers
 
-__all__ = ["SERVICE", "Events"]
+__all__ = ["SERVICE", "Event", "Events"]
 
 SERVICE = "escalation"
+
+Event = (ec.TimerScheduled | ec.TimerCancelled | ec.StageDue | ec.ChannelRetryDue
+         | ec.AcknowledgementTimedOut)
 
 
 class Events:
@@ -25,15 +29,19 @@ class Events:
         self._region = region
 
     async def emit(self, conn: asyncpg.Connection,
-                   data: ec.TimerScheduled | ec.StageStarted | ec.TimerCancelled, *,
-                   now: datetime, incident_arn: str | None = None) -> None:
-        event_type = type(data).__name__
-        assert event_type in ec.EVENT_TYPES, event_type
+                   events: Sequence[tuple[Event, str | None]], *, now: datetime) -> None:
+        """Write ``(payload, incident ARN or None)`` pairs, in order, in one statement."""
+        if not events:
+            return
         headers = context_headers()
-        event = codec.make_envelope(
-            type=event_type, service=SERVICE, region=self._region,
-            data=msgspec.to_builtins(data), time=now,
-            correlation=codec.Correlation(request_id=headers.get("Tocsin-Request-Id"),
-                                          incident_arn=incident_arn,
-                                          engagement_arn=data.engagement_arn))
-        await write_event(conn, event, headers)
+        request_id = headers.get("Tocsin-Request-Id")
+        envelopes = []
+        for data, incident_arn in events:
+            event_type = type(data).__name__
+            assert event_type in ec.EVENT_TYPES, event_type
+            envelopes.append(codec.make_envelope(
+                type=event_type, service=SERVICE, region=self._region,
+                data=msgspec.to_builtins(data), time=now,
+                correlation=codec.Correlation(request_id=request_id, incident_arn=incident_arn,
+                                              engagement_arn=data.engagement_arn)))
+        await write_events(conn, envelopes, headers)

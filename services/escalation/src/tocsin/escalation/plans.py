@@ -1,10 +1,19 @@
-"""Engagements become timers: a durable consumer of the contacts service's events.
+"""Engagements become timers: durable consumers of the contacts and incidents services'
+events.
 
-- ``EngagementStarted`` schedules one pending timer per stage k ≥ 1 of its resolved plan,
-  due at the engagement's start plus the durations of stages 0..k-1 (stage 0 was paged by
-  the contacts service already).
+- ``EngagementStarted`` records the engagement and schedules one timer per later stage of
+  its resolved plan, due at the engagement's start plus the durations of the stages
+  before it (stage 0 was paged by the contacts service already). An escalation plan is
+  repeated ``repeats`` more times after its last stage when ``TOCSIN_ESCALATION_REPEATS``
+  asks for it; every round is scheduled at once and cancelled at once.
 - ``EngagementStopped``, and ``PageAccepted`` with ``progressionStopped`` (an essential
-  READ), cancel the engagement's pending timers.
+  READ), cancel the engagement's pending timers; any READ cancels its page's channel
+  retries.
+- ``PageReceiptRecorded`` of type ERROR on a channel with a ``RetryIntervalInMinutes``
+  schedules a channel retry that interval after the receipt, when the stage is still live
+  then: before the engagement's next stage starts, or its last stage ends.
+- With ``TOCSIN_ACK_TIMEOUT_MINUTES`` set, a READ of an incident's page schedules an
+  acknowledgement timeout; the incident's resolution or deletion cancels it.
 
 Each effect commits with the event's inbox row, so however often an event is delivered it
 takes effect once.
@@ -12,14 +21,13 @@ takes effect once.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from datetime import datetime, timedelta
 
 import asyncpg
 from nats.aio.msg import Msg
 
-from tocsin.escalation.events import Events
-from tocsin.escalation.timers import TimerStore, stage_due_times, timer_id
+from tocsin.escalation.events import Event, Events
+from tocsin.escalation.timers import NewTimer, Timer, TimerStore, stage_offsets, stage_timer_id
 from tocsin.shared import codec
 from tocsin.shared.bus import Consumer
 from tocsin.shared.clock import Clock
@@ -28,89 +36,155 @@ from tocsin.shared.contracts import escalation as ec
 from tocsin.shared.db import already_processed, transaction
 from tocsin.shared.logging import bind, get_logger
 
-__all__ = ["INBOX", "Plans", "plan_consumer"]
+__all__ = ["Plans", "plan_consumers"]
 
 log = get_logger(__name__)
 
 INBOX = "escalation-contacts"
+INCIDENTS_INBOX = "escalation-incidents"
 
 
 class Plans:
-    """The consumer's handler."""
+    """The consumers' handlers."""
 
-    def __init__(self, pool: asyncpg.Pool, clock: Clock, events: Events) -> None:
+    def __init__(self, pool: asyncpg.Pool, clock: Clock, events: Events, *,
+                 repeats: int = 0, ack_timeout: timedelta | None = None) -> None:
         self._pool = pool
         self._clock = clock
         self._events = events
+        self._repeats = repeats
+        self._ack_timeout = ack_timeout
 
-    def _anchor(self, start: datetime) -> datetime:
-        """The engagement's start on this process's clock.
-
-        With ``TOCSIN_CLOCK_SCALE`` ≠ 1 every process's plan time starts at its own
-        start-up, so another process's plan time may run ahead of this one's; a start in
-        this clock's future is taken as now, so a stage never starts early by our clock
-        and never waits out another process's head start.
-        """
-        now = self._clock.now()
-        return min(start, now)
-
-    async def on_event(self, event: codec.Envelope, msg: Msg) -> None:
-        if event.type not in ("EngagementStarted", "EngagementStopped", "PageAccepted"):
+    async def on_contacts_event(self, event: codec.Envelope, msg: Msg) -> None:
+        if event.type not in ("EngagementStarted", "EngagementStopped", "PageAccepted",
+                              "PageReceiptRecorded"):
             return
         data = cc.event_data(event.type, event.data)
         bind(engagement_arn=data.engagement_arn)
         incident_arn = event.correlation.incident_arn
-        match data:
-            case cc.EngagementStarted():
-                await self._schedule(event, data, incident_arn)
-            case cc.EngagementStopped():
-                await self._cancel(event, data.engagement_arn, "ENGAGEMENT_STOPPED",
-                                   incident_arn)
-            case cc.PageAccepted(progression_stopped=True):
-                await self._cancel(event, data.engagement_arn, "PROGRESSION_STOPPED",
-                                   incident_arn)
-            case _:
-                return
-
-    async def _schedule(self, event: codec.Envelope, data: cc.EngagementStarted,
-                        incident_arn: str | None) -> None:
-        due = stage_due_times(self._anchor(data.start_time), data.stages)
         now = self._clock.now()
         async with transaction(self._pool) as conn:
             if await already_processed(conn, consumer=INBOX, event_id=event.id):
                 return
-            scheduled = 0
-            for stage_index, due_at in due:
-                if await TimerStore.schedule(
-                        conn, engagement_arn=data.engagement_arn, stage_index=stage_index,
-                        due_at=due_at, now=now,
-                        payload={"incidentArn": incident_arn} if incident_arn else {}):
-                    scheduled += 1
-                    await self._events.emit(conn, ec.TimerScheduled(
-                        timer_id=timer_id(data.engagement_arn, stage_index),
-                        engagement_arn=data.engagement_arn, stage_index=stage_index,
-                        due_at=due_at), now=now, incident_arn=incident_arn)
-            if scheduled:
-                await TimerStore.notify(conn)
-        log.info("timers.scheduled", count=len(due))
+            written: list[tuple[Event, str | None]] = []
+            match data:
+                case cc.EngagementStarted():
+                    scheduled = await self._engagement_started(conn, data, incident_arn, now)
+                    written += [(t.scheduled(), incident_arn) for t in scheduled]
+                case cc.EngagementStopped():
+                    await conn.execute("UPDATE engagement SET stopped_at = $2 WHERE arn = $1",
+                                       data.engagement_arn, data.stop_time)
+                    cancelled = await TimerStore.cancel(
+                        conn, now=now, engagement_arn=data.engagement_arn)
+                    written += _cancelled(cancelled, "ENGAGEMENT_STOPPED")
+                case cc.PageAccepted(accept_type="READ"):
+                    written += await self._read(conn, data, incident_arn, now)
+                case cc.PageReceiptRecorded(receipt_type="ERROR"):
+                    scheduled = await self._retry(conn, event.id, data, incident_arn)
+                    written += [(t.scheduled(), incident_arn) for t in scheduled]
+                case _:
+                    return
+            await self._events.emit(conn, written, now=now)
+        if written:
+            log.info("timers.changed", event=event.type, count=len(written))
 
-    async def _cancel(self, event: codec.Envelope, engagement_arn: str,
-                      reason: Literal["ENGAGEMENT_STOPPED", "PROGRESSION_STOPPED"],
-                      incident_arn: str | None) -> None:
+    async def on_incidents_event(self, event: codec.Envelope, msg: Msg) -> None:
+        """A resolved or deleted incident needs no acknowledgement timeout any more."""
+        incident_arn = event.correlation.incident_arn or event.data.get("arn")
+        if event.type not in ("IncidentRecordResolved", "IncidentRecordDeleted") \
+                or not incident_arn:
+            return
         now = self._clock.now()
         async with transaction(self._pool) as conn:
-            if await already_processed(conn, consumer=INBOX, event_id=event.id):
+            if await already_processed(conn, consumer=INCIDENTS_INBOX, event_id=event.id):
                 return
-            cancelled = await TimerStore.cancel(conn, engagement_arn, now=now)
-            for timer in cancelled:
-                await self._events.emit(conn, ec.TimerCancelled(
-                    timer_id=timer.id, engagement_arn=engagement_arn,
-                    stage_index=timer.stage_index, due_at=timer.due_at, reason=reason),
-                    now=now, incident_arn=incident_arn)
-        log.info("timers.cancelled", count=len(cancelled), reason=reason)
+            cancelled = await TimerStore.cancel(conn, now=now, incident_arn=str(incident_arn),
+                                                kinds=[ec.ACKNOWLEDGEMENT_TIMEOUT])
+            await self._events.emit(conn, _cancelled(cancelled, "INCIDENT_RESOLVED"), now=now)
+
+    def _anchor(self, start: datetime) -> datetime:
+        """The engagement's start on this process's clock: a start in this clock's future
+        (another process's clock running slightly ahead) is taken as now, so a stage never
+        starts early by our clock."""
+        return min(start, self._clock.now())
+
+    async def _engagement_started(self, conn: asyncpg.Connection, data: cc.EngagementStarted,
+                                  incident_arn: str | None, now: datetime) -> list[NewTimer]:
+        start = self._anchor(data.start_time)
+        repeats = self._repeats if data.contact_type == "ESCALATION" else 0
+        offsets, total = stage_offsets(data.stages, rounds=1 + repeats)
+        if repeats and total == 0:
+            offsets, total = stage_offsets(data.stages)  # nothing to wait for between rounds
+        await conn.execute(
+            "INSERT INTO engagement (arn, contact_arn, contact_type, incident_arn, start_at,"
+            " ends_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (arn) DO NOTHING",
+            data.engagement_arn, data.contact_arn, data.contact_type, incident_arn, start,
+            start + timedelta(minutes=total))
+        return await TimerStore.schedule(conn, [
+            NewTimer(id=stage_timer_id(data.engagement_arn, stage_index, round_),
+                     kind=ec.START_ENGAGEMENT_STAGE, engagement_arn=data.engagement_arn,
+                     stage_index=stage_index, round=round_, incident_arn=incident_arn,
+                     due_at=start + timedelta(minutes=minutes))
+            for round_, stage_index, minutes in offsets], now=now)
+
+    async def _read(self, conn: asyncpg.Connection, data: cc.PageAccepted,
+                    incident_arn: str | None, now: datetime) -> list[tuple[Event, str | None]]:
+        written: list[tuple[Event, str | None]] = []
+        if data.progression_stopped:
+            await conn.execute("UPDATE engagement SET stopped_at = $2 WHERE arn = $1",
+                               data.engagement_arn, data.accept_time)
+            written += _cancelled(await TimerStore.cancel(
+                conn, now=now, engagement_arn=data.engagement_arn,
+                kinds=[ec.START_ENGAGEMENT_STAGE, ec.RETRY_CHANNEL]), "PROGRESSION_STOPPED")
+        written += _cancelled(await TimerStore.cancel(
+            conn, now=now, page_arn=data.page_arn, kinds=[ec.RETRY_CHANNEL]), "PAGE_READ")
+        if self._ack_timeout and incident_arn:
+            engaged = await conn.fetchval("SELECT contact_arn FROM engagement WHERE arn = $1",
+                                          data.engagement_arn)
+            if engaged:
+                scheduled = await TimerStore.schedule(conn, [NewTimer(
+                    id=f"{data.page_arn}#ack@{data.accept_time.isoformat()}",
+                    kind=ec.ACKNOWLEDGEMENT_TIMEOUT, engagement_arn=data.engagement_arn,
+                    page_arn=data.page_arn, contact_arn=engaged, incident_arn=incident_arn,
+                    due_at=data.accept_time + self._ack_timeout)], now=now)
+                written += [(t.scheduled(), incident_arn) for t in scheduled]
+        return written
+
+    async def _retry(self, conn: asyncpg.Connection, event_id: str,
+                     data: cc.PageReceiptRecorded, incident_arn: str | None) -> list[NewTimer]:
+        if not data.contact_channel_arn or not data.retry_interval_in_minutes:
+            return []
+        engagement = await conn.fetchrow(
+            "SELECT ends_at, stopped_at FROM engagement WHERE arn = $1 FOR UPDATE",
+            data.engagement_arn)
+        if engagement is None or engagement["stopped_at"] is not None:
+            return []
+        live_until = await TimerStore.next_stage_start(conn, data.engagement_arn) \
+            or engagement["ends_at"]
+        due = data.receipt_time + timedelta(minutes=data.retry_interval_in_minutes)
+        if due >= live_until:
+            log.info("retry.stage_over", due=due.isoformat(), live_until=live_until.isoformat())
+            return []
+        return await TimerStore.schedule(conn, [NewTimer(
+            id=f"{data.page_arn}#{data.contact_channel_arn}#retry@{event_id}",
+            kind=ec.RETRY_CHANNEL, engagement_arn=data.engagement_arn, page_arn=data.page_arn,
+            channel_arn=data.contact_channel_arn, incident_arn=incident_arn, due_at=due)],
+            now=self._clock.now())
 
 
-def plan_consumer(plans: Plans, *, region: str, schema: str) -> Consumer:
-    """The durable consumer, named after the schema so every instance shares it."""
-    return Consumer(stream=f"EVENTS_{region.upper()}", durable=f"{schema}-contacts",
-                    filter_subject=f"events.{region}.contacts.>", handler=plans.on_event)
+def _cancelled(timers: list[Timer], reason: ec.CancelReason
+               ) -> list[tuple[Event, str | None]]:
+    return [(t.cancelled(reason), t.incident_arn) for t in timers]
+
+
+def plan_consumers(plans: Plans, *, region: str, schema: str) -> list[Consumer]:
+    """The durable consumers, named after the schema so every instance shares them."""
+    stream = f"EVENTS_{region.upper()}"
+    return [
+        Consumer(stream=stream, durable=f"{schema}-contacts",
+                 filter_subject=f"events.{region}.contacts.>",
+                 handler=plans.on_contacts_event),
+        Consumer(stream=stream, durable=f"{schema}-incidents",
+                 filter_subject=f"events.{region}.incidents.>",
+                 handler=plans.on_incidents_event),
+    ]

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from tocsin.shared.config import ServiceSettings
 
-__all__ = ["Settings"]
+__all__ = ["MAX_REPEATS", "Settings"]
+
+MAX_REPEATS = 10
+"""Most repetitions of an escalation plan ``TOCSIN_ESCALATION_REPEATS`` may ask for."""
 
 
 class Settings(ServiceSettings, frozen=True, kw_only=True):
@@ -16,11 +19,25 @@ class Settings(ServiceSettings, frozen=True, kw_only=True):
     """Requests one instance works on at once."""
     pool_max: int = 10
     """Most PostgreSQL connections one instance holds."""
-    timer_batch: int = 100
-    """Most due timers one instance claims at once."""
-    timer_lease: float = 30.0
-    """Real seconds a claimed timer stays this instance's before another may take it over."""
+    timer_batch: int = 1000
+    """Most due timers one instance fires in one transaction."""
     timer_max_sleep: float = 1.0
     """Most real seconds the timer worker sleeps before looking at the table again."""
-    fire_timeout: float = 10.0
-    """Real seconds to wait for ``StartEngagementStage`` before retrying the timer later."""
+    timer_retention_hours: float = 168.0
+    """Plan hours a fired or cancelled timer is kept (for ``ListTimers``) before deletion."""
+    escalation_repeats: int = 0
+    """How many more times an escalation plan runs from its first stage when its last stage
+    ends with nobody having acknowledged (an essential READ); 0, the default, runs it once.
+    Peers cap this at 5; Tocsin at 10."""
+    ack_timeout_minutes: float = 0.0
+    """Plan minutes after an acknowledgement (READ) of an incident's page at which, if the
+    incident is still open, the engaged contact is engaged again; 0, the default, never."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not 0 <= self.escalation_repeats <= MAX_REPEATS:
+            raise ValueError(f"TOCSIN_ESCALATION_REPEATS must be 0 to {MAX_REPEATS}")
+        if self.ack_timeout_minutes < 0:
+            raise ValueError("TOCSIN_ACK_TIMEOUT_MINUTES must not be negative")
+        if self.timer_batch < 1:
+            raise ValueError("TOCSIN_TIMER_BATCH must be positive")

@@ -1,22 +1,26 @@
 """Durable timers in PostgreSQL, and the worker that fires them.
 
 A timer is a row (``timer``) with a due time in plan time. Any number of instances run
-:class:`TimerWorker`; each claims due rows with ``FOR UPDATE SKIP LOCKED``, sets a lease
-and commits, so no two instances fire the same timer while the lease holds; a claim whose
-holder died expires and another instance takes it over. Firing calls the contacts
-service's ``StartEngagementStage``, which is idempotent under (engagement, stage), so a
-timer fired twice after a crash between the call and ``state = 'fired'`` has one effect.
-A failed call leaves the timer pending with a backed-off lease. A timer is never fired
-before ``due_at <= clock.now()``. Between rounds the worker sleeps until the earliest due
-time, at most ``max_sleep`` real seconds, and is woken by ``NOTIFY`` when a commit
-schedules a timer.
+:class:`TimerWorker`. Firing is one transaction: claim up to ``batch`` pending rows that
+are due with ``FOR UPDATE SKIP LOCKED``, mark them fired, and write what is due
+(:mod:`tocsin.shared.contracts.escalation`: ``StageDue``, ``ChannelRetryDue``,
+``AcknowledgementTimedOut``) to the outbox. So two instances never fire the same timer,
+an instance that dies mid-round fires nothing (its transaction rolls back and the rows are
+due again for the others), and every fired timer's demand reaches JetStream exactly once
+by id; the service acting on it does so idempotently under the timer id. A timer is never
+fired before ``due_at <= clock.now()``, and a cancelled one never fires: cancelling takes
+the row lock that firing takes.
+
+Between rounds the worker sleeps until the earliest due time, at most ``max_sleep`` real
+seconds, and is woken by ``NOTIFY`` when a commit schedules a timer. Fired and cancelled
+rows are deleted once ``retention`` of plan time has passed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,46 +28,68 @@ from typing import Any
 
 import asyncpg
 
-from tocsin.escalation.events import Events
-from tocsin.shared import codec, errors
-from tocsin.shared.bus import Bus, rpc_subject
+from tocsin.escalation.events import Event, Events
 from tocsin.shared.clock import Clock
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import escalation as ec
 from tocsin.shared.db import transaction
-from tocsin.shared.logging import bound, get_logger
+from tocsin.shared.logging import get_logger
 
-__all__ = ["START_STAGE", "Timer", "TimerStore", "TimerWorker", "stage_due_times", "timer_id"]
+__all__ = ["NewTimer", "Timer", "TimerStore", "TimerWorker", "stage_offsets", "stage_timer_id"]
 
 log = get_logger(__name__)
 
-START_STAGE = "START_ENGAGEMENT_STAGE"
 CHANNEL = "tocsin_escalation_timer"
 """The NOTIFY channel a commit that schedules a timer signals (per database, so the
 schema is the payload)."""
 
+PRUNE_EVERY = 60.0
+"""Real seconds between deletions of finished timers."""
 
-def timer_id(engagement_arn: str, stage_index: int) -> str:
+
+def stage_timer_id(engagement_arn: str, stage_index: int, round_: int = 0) -> str:
     """The deterministic id of the timer that starts one stage of an engagement."""
-    return f"{engagement_arn}#{stage_index}"
+    return (f"{engagement_arn}#{stage_index}" if round_ == 0
+            else f"{engagement_arn}#r{round_}#{stage_index}")
 
 
-def stage_due_times(start: datetime, stages: Sequence[cc.EngagementStage]
-                    ) -> list[tuple[int, datetime]]:
-    """(stage index, start time) of every stage k ≥ 1: ``start`` plus the durations of
-    stages 0..k-1."""
+def stage_offsets(stages: Sequence[cc.EngagementStage], *, rounds: int = 1
+                  ) -> tuple[list[tuple[int, int, int]], int]:
+    """``[(round, stage index, minutes from the start)]`` of every stage start but round 0's
+    stage 0 (which starts with the engagement), and the minutes until the last stage of the
+    last round ends. Stage *k* starts after the durations of stages 0..k-1; round *r* starts
+    when round *r-1*'s last stage has lasted its duration."""
     ordered = sorted(stages, key=lambda s: s.stage_index)
-    out: list[tuple[int, datetime]] = []
+    out: list[tuple[int, int, int]] = []
     offset = 0
-    for previous, stage in itertools.pairwise(ordered):
-        offset += previous.duration_in_minutes
-        out.append((stage.stage_index, start + timedelta(minutes=offset)))
-    return out
+    for round_ in range(rounds):
+        for stage in ordered:
+            if round_ or stage is not ordered[0]:
+                out.append((round_, stage.stage_index, offset))
+            offset += stage.duration_in_minutes
+    return out, offset
 
 
-def retry_delay(attempts: int) -> float:
-    """Real seconds before a failed timer is tried again: 0.5 s doubling to at most 30 s."""
-    return float(min(30.0, 0.5 * 2 ** max(0, attempts - 1)))
+@dataclass(frozen=True, slots=True)
+class NewTimer:
+    """A timer to schedule."""
+
+    id: str
+    kind: ec.TimerKind
+    engagement_arn: str
+    due_at: datetime
+    stage_index: int = 0
+    round: int = 0
+    page_arn: str | None = None
+    channel_arn: str | None = None
+    contact_arn: str | None = None
+    incident_arn: str | None = None
+
+    def scheduled(self) -> ec.TimerScheduled:
+        return ec.TimerScheduled(timer_id=self.id, engagement_arn=self.engagement_arn,
+                                 due_at=self.due_at, kind=self.kind,
+                                 stage_index=self.stage_index, round=self.round,
+                                 page_arn=self.page_arn)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,84 +97,106 @@ class Timer:
     """One timer row."""
 
     id: str
+    kind: ec.TimerKind
     engagement_arn: str
     stage_index: int
-    kind: str
-    payload: dict[str, Any]
+    round: int
+    page_arn: str | None
+    channel_arn: str | None
+    contact_arn: str | None
+    incident_arn: str | None
     due_at: datetime
     state: str
-    attempts: int
+    finished_at: datetime | None
 
     @classmethod
     def of(cls, row: asyncpg.Record) -> Timer:
-        return cls(id=row["id"], engagement_arn=row["engagement_arn"],
-                   stage_index=row["stage_index"], kind=row["kind"],
-                   payload=row["payload"], due_at=row["due_at"], state=row["state"],
-                   attempts=row["attempts"])
+        return cls(**{name: row[name] for name in _FIELDS})
+
+    def due(self, fired_at: datetime) -> Event:
+        """The event that says what this timer demands now."""
+        match self.kind:
+            case ec.START_ENGAGEMENT_STAGE:
+                return ec.StageDue(timer_id=self.id, engagement_arn=self.engagement_arn,
+                                   stage_index=self.stage_index, round=self.round,
+                                   due_at=self.due_at, fired_at=fired_at)
+            case ec.RETRY_CHANNEL:
+                assert self.page_arn and self.channel_arn
+                return ec.ChannelRetryDue(timer_id=self.id, engagement_arn=self.engagement_arn,
+                                          page_arn=self.page_arn, channel_arn=self.channel_arn,
+                                          due_at=self.due_at, fired_at=fired_at)
+            case _:
+                assert self.page_arn and self.contact_arn and self.incident_arn
+                return ec.AcknowledgementTimedOut(
+                    timer_id=self.id, engagement_arn=self.engagement_arn,
+                    contact_arn=self.contact_arn, page_arn=self.page_arn,
+                    incident_arn=self.incident_arn, due_at=self.due_at, fired_at=fired_at)
+
+    def cancelled(self, reason: ec.CancelReason) -> ec.TimerCancelled:
+        return ec.TimerCancelled(timer_id=self.id, engagement_arn=self.engagement_arn,
+                                 due_at=self.due_at, reason=reason, kind=self.kind,
+                                 stage_index=self.stage_index, round=self.round)
 
 
-_COLUMNS = "id, engagement_arn, stage_index, kind, payload, due_at, state, attempts"
+_FIELDS = ("id", "kind", "engagement_arn", "stage_index", "round", "page_arn", "channel_arn",
+           "contact_arn", "incident_arn", "due_at", "state", "finished_at")
+_COLUMNS = ", ".join(_FIELDS)
 
 
 class TimerStore:
     """The SQL of the ``timer`` table; every call runs on the caller's connection."""
 
     @staticmethod
-    async def schedule(conn: asyncpg.Connection, *, engagement_arn: str, stage_index: int,
-                       due_at: datetime, payload: dict[str, Any], now: datetime) -> bool:
-        """Insert a pending timer; False when it exists already."""
-        inserted = await conn.fetchval(
-            "INSERT INTO timer (id, engagement_arn, stage_index, kind, payload, due_at,"
-            " created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-            " ON CONFLICT (id) DO NOTHING RETURNING true",
-            timer_id(engagement_arn, stage_index), engagement_arn, stage_index, START_STAGE,
-            payload, due_at, now)
-        return bool(inserted)
+    async def schedule(conn: asyncpg.Connection, timers: Sequence[NewTimer], *,
+                       now: datetime) -> list[NewTimer]:
+        """Insert pending timers in one statement; returns those that did not exist yet.
+        Wakes the workers when the transaction commits."""
+        if not timers:
+            return []
+        inserted = set(await conn.fetchval(
+            "WITH t AS (INSERT INTO timer (id, kind, engagement_arn, stage_index, round,"
+            "  page_arn, channel_arn, contact_arn, incident_arn, due_at, created_at)"
+            " SELECT *, $11::timestamptz FROM unnest($1::text[], $2::text[], $3::text[],"
+            "  $4::int[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[],"
+            "  $10::timestamptz[])"
+            " ON CONFLICT (id) DO NOTHING RETURNING id)"
+            " SELECT coalesce(array_agg(id), '{}') FROM t",
+            *(list(column) for column in zip(*(
+                (t.id, t.kind, t.engagement_arn, t.stage_index, t.round, t.page_arn,
+                 t.channel_arn, t.contact_arn, t.incident_arn, t.due_at) for t in timers),
+                strict=True)), now))
+        if inserted:
+            await conn.execute("SELECT pg_notify($1, current_schema())", CHANNEL)
+        return [t for t in timers if t.id in inserted]
 
     @staticmethod
-    async def notify(conn: asyncpg.Connection) -> None:
-        """Wake the workers when the current transaction commits."""
-        await conn.execute("SELECT pg_notify($1, current_schema())", CHANNEL)
-
-    @staticmethod
-    async def cancel(conn: asyncpg.Connection, engagement_arn: str, *,
-                     now: datetime) -> list[Timer]:
-        """Cancel the engagement's pending timers; returns those cancelled."""
+    async def cancel(conn: asyncpg.Connection, *, now: datetime,
+                     engagement_arn: str | None = None, page_arn: str | None = None,
+                     incident_arn: str | None = None,
+                     kinds: Sequence[str] = ()) -> list[Timer]:
+        """Cancel the pending timers of an engagement, a page or an incident (of ``kinds``
+        only, when given); returns those cancelled."""
         rows = await conn.fetch(
-            "UPDATE timer SET state = 'cancelled', finished_at = $2, lease_until = NULL"
-            " WHERE engagement_arn = $1 AND state = 'pending'"
-            f" RETURNING {_COLUMNS}", engagement_arn, now)
-        return sorted((Timer.of(r) for r in rows), key=lambda t: t.stage_index)
+            "UPDATE timer SET state = 'cancelled', finished_at = $1"
+            " WHERE state = 'pending'"
+            "  AND ($2::text IS NULL OR engagement_arn = $2)"
+            "  AND ($3::text IS NULL OR page_arn = $3)"
+            "  AND ($4::text IS NULL OR incident_arn = $4)"
+            "  AND (cardinality($5::text[]) = 0 OR kind = ANY($5))"
+            f" RETURNING {_COLUMNS}", now, engagement_arn, page_arn, incident_arn, list(kinds))
+        return sorted((Timer.of(r) for r in rows), key=lambda t: (t.due_at, t.id))
 
     @staticmethod
-    async def claim(conn: asyncpg.Connection, *, now: datetime, lease_until: datetime,
-                    limit: int) -> list[Timer]:
-        """Lease up to ``limit`` due timers no live lease holds (commit to keep the lease)."""
+    async def fire_due(conn: asyncpg.Connection, *, now: datetime, limit: int) -> list[Timer]:
+        """Mark up to ``limit`` due timers fired that no other transaction holds, earliest
+        first (commit to keep them fired)."""
         rows = await conn.fetch(
-            "UPDATE timer SET lease_until = $2, attempts = attempts + 1"
-            " WHERE id IN (SELECT id FROM timer"
-            "  WHERE state = 'pending' AND due_at <= $1"
-            "   AND (lease_until IS NULL OR lease_until < $1)"
-            "  ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED)"
-            f" RETURNING {_COLUMNS}", now, lease_until, limit)
-        return sorted((Timer.of(r) for r in rows), key=lambda t: t.due_at)
-
-    @staticmethod
-    async def fired(conn: asyncpg.Connection, timer: Timer, *, now: datetime) -> bool:
-        """Mark a claimed timer fired; False when it was cancelled or fired meanwhile."""
-        done = await conn.fetchval(
-            "UPDATE timer SET state = 'fired', finished_at = $2, lease_until = NULL"
-            " WHERE id = $1 AND state = 'pending' RETURNING true", timer.id, now)
-        return bool(done)
-
-    @staticmethod
-    async def retry(conn: asyncpg.Connection, timer: Timer, *, not_before: datetime,
-                    error: str) -> None:
-        """Leave a timer whose action failed pending, not to be claimed before
-        ``not_before``."""
-        await conn.execute(
-            "UPDATE timer SET lease_until = $2, last_error = $3"
-            " WHERE id = $1 AND state = 'pending'", timer.id, not_before, error[:1000])
+            "WITH due AS (SELECT id FROM timer WHERE state = 'pending' AND due_at <= $1"
+            "  ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)"
+            " UPDATE timer t SET state = 'fired', finished_at = $1 FROM due"
+            f" WHERE t.id = due.id RETURNING {', '.join('t.' + f for f in _FIELDS)}",
+            now, limit)
+        return sorted((Timer.of(r) for r in rows), key=lambda t: (t.due_at, t.id))
 
     @staticmethod
     async def next_due(conn: asyncpg.Connection) -> datetime | None:
@@ -158,34 +206,50 @@ class TimerStore:
         return due
 
     @staticmethod
+    async def next_stage_start(conn: asyncpg.Connection, engagement_arn: str) -> datetime | None:
+        """When the engagement's next stage starts: the end of the stage live now."""
+        due: datetime | None = await conn.fetchval(
+            "SELECT min(due_at) FROM timer WHERE engagement_arn = $1 AND state = 'pending'"
+            " AND kind = 'START_ENGAGEMENT_STAGE'", engagement_arn)
+        return due
+
+    @staticmethod
     async def of_engagement(conn: asyncpg.Connection, engagement_arn: str) -> list[Timer]:
         rows = await conn.fetch(
-            f"SELECT {_COLUMNS} FROM timer WHERE engagement_arn = $1 ORDER BY stage_index",
-            engagement_arn)
+            f"SELECT {_COLUMNS} FROM timer WHERE engagement_arn = $1"
+            " ORDER BY due_at, id", engagement_arn)
         return [Timer.of(r) for r in rows]
+
+    @staticmethod
+    async def prune(conn: asyncpg.Connection, *, before: datetime) -> int:
+        """Delete timers that finished before ``before``, and engagements that ended then
+        and have no pending timer left."""
+        deleted: str = await conn.execute(
+            "DELETE FROM timer WHERE state <> 'pending' AND finished_at < $1", before)
+        await conn.execute(
+            "DELETE FROM engagement e WHERE coalesce(e.stopped_at, e.ends_at) < $1"
+            " AND NOT EXISTS (SELECT 1 FROM timer t WHERE t.engagement_arn = e.arn"
+            "  AND t.state = 'pending')", before)
+        return int(deleted.split()[-1])
 
 
 class TimerWorker:
-    """Claims and fires due timers until stopped."""
+    """Fires due timers until stopped."""
 
-    def __init__(self, pool: asyncpg.Pool, bus: Bus, clock: Clock, events: Events, *,
-                 scale: float, batch: int = 100, lease: float = 30.0, max_sleep: float = 1.0,
-                 fire_timeout: float = 10.0) -> None:
+    def __init__(self, pool: asyncpg.Pool, clock: Clock, events: Events, *,
+                 batch: int = 1000, max_sleep: float = 1.0,
+                 retention: timedelta = timedelta(days=7)) -> None:
         self._pool = pool
-        self._bus = bus
         self._clock = clock
         self._events = events
-        self._scale = scale
         self._batch = batch
-        self._lease = lease
         self._max_sleep = max_sleep
-        self._fire_timeout = fire_timeout
+        self._retention = retention
         self._wake = asyncio.Event()
         self._schema = ""
-
-    def _plan(self, real_seconds: float) -> timedelta:
-        """A real-time span in plan time."""
-        return timedelta(seconds=real_seconds * self._scale)
+        self._pruned = 0.0
+        self.fired = 0
+        """Timers this worker fired since it started (for benchmarks and logs)."""
 
     async def run(self, stop: asyncio.Event) -> None:
         """Fire due timers until ``stop`` is set; finishes the round in progress."""
@@ -195,10 +259,11 @@ class TimerWorker:
             try:
                 while not stop.is_set():
                     try:
-                        if await self.run_once() >= self._batch:
+                        if await self.fire_once() >= self._batch:
                             continue  # more may be due already
+                        await self._prune()
                         await self._sleep(stop)
-                    except Exception as exc:
+                    except (OSError, asyncpg.PostgresError) as exc:
                         # PostgreSQL unreachable for a moment: the timers wait in the table.
                         log.warning("timers.round_failed", error=str(exc))
                         with contextlib.suppress(TimeoutError):
@@ -233,54 +298,27 @@ class TimerWorker:
             for w in waits:
                 w.cancel()
 
-    async def run_once(self) -> int:
-        """Claim the timers due now and fire them; returns how many were claimed."""
+    async def fire_once(self) -> int:
+        """Fire the timers due now (at most one batch); returns how many fired."""
         now = self._clock.now()
         async with transaction(self._pool) as conn:
-            timers = await TimerStore.claim(conn, now=now, lease_until=now + self._plan(
-                self._lease), limit=self._batch)
+            timers = await TimerStore.fire_due(conn, now=now, limit=self._batch)
+            await self._events.emit(conn, [(t.due(now), t.incident_arn) for t in timers],
+                                    now=now)
         if timers:
-            await asyncio.gather(*(self._fire(t) for t in timers))
+            self.fired += len(timers)
+            late = [(now - t.due_at).total_seconds() for t in timers]
+            log.info("timers.fired", count=len(timers),
+                     kinds=sorted({t.kind for t in timers}),
+                     max_lateness_s=round(max(late), 3))
         return len(timers)
 
-    async def _fire(self, timer: Timer) -> None:
-        with bound(None, engagement_arn=timer.engagement_arn, timer_id=timer.id):
-            request = cc.StartEngagementStage(engagement_arn=timer.engagement_arn,
-                                              stage_index=timer.stage_index)
-            try:
-                reply = await self._bus.request(
-                    rpc_subject("contacts", "StartEngagementStage"), codec.encode(request),
-                    timeout=self._fire_timeout)
-                result = codec.decode(reply, cc.StartEngagementStageResult)
-            except errors.TocsinError as exc:
-                if not exc.retryable and not isinstance(exc, errors.ServiceUnavailable):
-                    # The stage can never start (a plan without it): give the timer up.
-                    log.warning("timer.refused", error=exc.message)
-                    result = cc.StartEngagementStageResult(started=False,
-                                                           reason=exc.aws_code)
-                else:
-                    await self._retry(timer, exc.message)
-                    return
-            except Exception as exc:
-                log.exception("timer.failed")
-                await self._retry(timer, str(exc))
-                return
-            now = self._clock.now()
-            async with transaction(self._pool) as conn:
-                if not await TimerStore.fired(conn, timer, now=now):
-                    return  # cancelled meanwhile: contacts refused or ignored it anyway
-                await self._events.emit(conn, ec.StageStarted(
-                    timer_id=timer.id, engagement_arn=timer.engagement_arn,
-                    stage_index=timer.stage_index, due_at=timer.due_at, fired_at=now,
-                    started=result.started, page_arns=result.page_arns,
-                    reason=result.reason, attempts=timer.attempts),
-                    now=now, incident_arn=timer.payload.get("incidentArn"))
-            log.info("timer.fired", stage=timer.stage_index, started=result.started,
-                     lateness_ms=round((now - timer.due_at).total_seconds() * 1000
-                                       / self._scale, 1))
+    async def _prune(self) -> None:
+        if time.monotonic() - self._pruned < PRUNE_EVERY:
+            return
+        self._pruned = time.monotonic()
+        async with self._pool.acquire() as conn:
+            deleted = await TimerStore.prune(conn, before=self._clock.now() - self._retention)
+        if deleted:
+            log.info("timers.pruned", count=deleted)
 
-    async def _retry(self, timer: Timer, error: str) -> None:
-        log.warning("timer.retry", attempts=timer.attempts, error=error)
-        not_before = self._clock.now() + self._plan(retry_delay(timer.attempts))
-        async with transaction(self._pool) as conn:
-            await TimerStore.retry(conn, timer, not_before=not_before, error=error)

@@ -39,8 +39,9 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
             connect(settings.nats_servers, name="tocsin-incidents"))
         await ensure_stream(bus.js, events_stream(settings.region))
         await ensure_stream(bus.js, changes_stream())
-        deps = Deps(pool=pool, clock=clock_for(settings.clock_scale), region=settings.region,
-                    account=settings.account, findings_window=settings.findings_window)
+        deps = Deps(pool=pool, clock=clock_for(settings.clock_scale, settings.clock_epoch),
+                    region=settings.region, account=settings.account,
+                    findings_window=settings.findings_window)
         server = RpcServer(bus, service="incidents", version=version("tocsin-incidents"),
                            handlers=api.operations(deps),
                            concurrency=settings.rpc_concurrency,

@@ -10,7 +10,9 @@ correlation carries ``engagement_arn`` always and ``incident_arn`` when the enga
 
     page = event_data("PageCreated", envelope.data)        # -> PageCreated
 
-``PageCreated`` is the moment a responder is paged (the incidents timeline's
+``EngagementStageStarted`` is each stage's start (stage 0 with the engagement, later stages
+when the escalation service's ``StageDue`` arrives). ``PageCreated`` is the moment a
+responder is paged (the incidents timeline's
 "SSM Contacts Page for Incident"); ``PageAccepted`` with ``acceptType == "READ"`` is an
 acknowledgement ("SSM Contacts Page Acknowledgement for Incident"), ``"DELIVERED"`` only a
 delivery confirmation. No payload ever carries an accept code.
@@ -36,6 +38,7 @@ __all__ = [
     "EVENT_TYPES",
     "AcceptType",
     "EngagementStage",
+    "EngagementStageStarted",
     "EngagementStarted",
     "EngagementStopped",
     "EngagementTarget",
@@ -110,6 +113,23 @@ class EngagementStarted(_Event, frozen=True):
     stages: list[EngagementStage] = []
 
 
+class EngagementStageStarted(_Event, frozen=True):
+    """A stage of an engagement started: its targets were paged (``page_arns``, possibly
+    none when nobody had an activated channel)."""
+
+    engagement_arn: str
+    contact_arn: str
+    """The contact engaged (any type)."""
+    stage_index: int
+    start_time: datetime
+    round: int = 0
+    """The repetition of an escalation plan (0 the first run)."""
+    incident_id: str | None = None
+    page_arns: list[str] = []
+    contact_arns: list[str] = []
+    """The PERSONAL contacts the stage paged."""
+
+
 class EngagementStopped(_Event, frozen=True):
     """``StopEngagement``: no further stage starts and no further page is created."""
 
@@ -148,6 +168,10 @@ class PageReceiptRecorded(_Event, frozen=True):
     incident_id: str | None = None
     contact_channel_arn: str | None = None
     receipt_info: str | None = None
+    retry_interval_in_minutes: int | None = None
+    """For an ERROR on a channel: the channel's ``RetryIntervalInMinutes`` in the paged
+    contact's engagement plan, when it has one; the escalation service retries the channel
+    that often while the stage is live."""
 
 
 class PageAccepted(_Event, frozen=True):
@@ -167,6 +191,7 @@ class PageAccepted(_Event, frozen=True):
 
 EVENT_TYPES: Final[dict[str, type[_Event]]] = {
     "EngagementStarted": EngagementStarted,
+    "EngagementStageStarted": EngagementStageStarted,
     "EngagementStopped": EngagementStopped,
     "PageCreated": PageCreated,
     "PageReceiptRecorded": PageReceiptRecorded,
@@ -226,6 +251,8 @@ class StartEngagementStage(_In):
 
     engagement_arn: str
     stage_index: int
+    round: int = 0
+    """The repetition of an escalation plan: each round pages the stage's targets anew."""
 
 
 class StartEngagementStageResult(_In):

@@ -1,5 +1,17 @@
 """What the escalation service publishes, on ``events.<region>.escalation.<Type>``.
 
+The escalation service owns plan time: it keeps a durable timer for every later stage of an
+engagement, every channel retry and every acknowledgement timeout, and when one falls due
+it publishes what is due — in the same PostgreSQL transaction that marks the timer fired,
+through its outbox. The due events are the demands other services act on, each exactly
+once in effect (a durable consumer with an inbox, and an action that is idempotent under
+the timer id):
+
+- :class:`StageDue` → the contacts service starts the stage (pages its targets).
+- :class:`ChannelRetryDue` → the contacts service sends the page again on the channel.
+- :class:`AcknowledgementTimedOut` → the incidents service re-engages the contact when the
+  incident is still open.
+
 The envelope's ``data`` is the matching Struct, encoded camelCase, times as ISO-8601
 strings; the correlation carries ``engagement_arn`` always and ``incident_arn`` when the
 engagement belongs to an incident. Read one with :func:`event_data`. Times are plan time
@@ -13,10 +25,29 @@ from typing import Any, Final, Literal
 
 import msgspec
 
-__all__ = ["EVENT_TYPES", "StageStarted", "TimerCancelled", "TimerScheduled", "event_data"]
+__all__ = [
+    "ACKNOWLEDGEMENT_TIMEOUT",
+    "EVENT_TYPES",
+    "RETRY_CHANNEL",
+    "START_ENGAGEMENT_STAGE",
+    "AcknowledgementTimedOut",
+    "ChannelRetryDue",
+    "StageDue",
+    "TimerCancelled",
+    "TimerKind",
+    "TimerScheduled",
+    "event_data",
+]
 
-TimerKind = Literal["START_ENGAGEMENT_STAGE"]
+TimerKind = Literal["START_ENGAGEMENT_STAGE", "RETRY_CHANNEL", "ACKNOWLEDGEMENT_TIMEOUT"]
 """What a timer does when it falls due."""
+
+START_ENGAGEMENT_STAGE: Final = "START_ENGAGEMENT_STAGE"
+RETRY_CHANNEL: Final = "RETRY_CHANNEL"
+ACKNOWLEDGEMENT_TIMEOUT: Final = "ACKNOWLEDGEMENT_TIMEOUT"
+
+CancelReason = Literal["ENGAGEMENT_STOPPED", "PROGRESSION_STOPPED", "PAGE_READ",
+                       "INCIDENT_RESOLVED"]
 
 
 class _Event(msgspec.Struct, rename="camel", kw_only=True, frozen=True, omit_defaults=True):
@@ -24,31 +55,55 @@ class _Event(msgspec.Struct, rename="camel", kw_only=True, frozen=True, omit_def
 
 
 class TimerScheduled(_Event, frozen=True):
-    """A timer was written: stage ``stage_index`` of the engagement starts at ``due_at``."""
+    """A timer was written; it fires at ``due_at`` unless cancelled first."""
 
     timer_id: str
     engagement_arn: str
-    stage_index: int
     due_at: datetime
     kind: TimerKind = "START_ENGAGEMENT_STAGE"
+    stage_index: int = 0
+    round: int = 0
+    """The repetition of the escalation plan (0 the first run; see
+    ``TOCSIN_ESCALATION_REPEATS``)."""
+    page_arn: str | None = None
+    """The page a RETRY_CHANNEL or ACKNOWLEDGEMENT_TIMEOUT timer is about."""
 
 
-class StageStarted(_Event, frozen=True):
-    """A timer fired: ``StartEngagementStage`` was called for its stage.
-
-    ``started`` is false when the contacts service refused (``reason`` says why:
-    ``STOPPED``, ``PROGRESSION_STOPPED`` or ``ALREADY_STARTED``).
-    """
+class StageDue(_Event, frozen=True):
+    """Stage ``stage_index`` (of repetition ``round``) of the engagement starts now."""
 
     timer_id: str
     engagement_arn: str
     stage_index: int
     due_at: datetime
     fired_at: datetime
-    started: bool
-    page_arns: list[str] = []
-    reason: str | None = None
-    attempts: int = 1
+    round: int = 0
+
+
+class ChannelRetryDue(_Event, frozen=True):
+    """A delivery on ``channel_arn`` failed (an ERROR receipt) while its stage was live and
+    its retry interval has passed: send the page on that channel again."""
+
+    timer_id: str
+    engagement_arn: str
+    page_arn: str
+    channel_arn: str
+    due_at: datetime
+    fired_at: datetime
+
+
+class AcknowledgementTimedOut(_Event, frozen=True):
+    """A page of an incident's engagement was acknowledged (READ) ``TOCSIN_ACK_TIMEOUT``
+    minutes ago and the incident has not been resolved since: engage ``contact_arn`` (the
+    contact the engagement engaged, of any type) again."""
+
+    timer_id: str
+    engagement_arn: str
+    contact_arn: str
+    page_arn: str
+    incident_arn: str
+    due_at: datetime
+    fired_at: datetime
 
 
 class TimerCancelled(_Event, frozen=True):
@@ -56,14 +111,18 @@ class TimerCancelled(_Event, frozen=True):
 
     timer_id: str
     engagement_arn: str
-    stage_index: int
     due_at: datetime
-    reason: Literal["ENGAGEMENT_STOPPED", "PROGRESSION_STOPPED"]
+    reason: CancelReason
+    kind: TimerKind = "START_ENGAGEMENT_STAGE"
+    stage_index: int = 0
+    round: int = 0
 
 
 EVENT_TYPES: Final[dict[str, type[_Event]]] = {
     "TimerScheduled": TimerScheduled,
-    "StageStarted": StageStarted,
+    "StageDue": StageDue,
+    "ChannelRetryDue": ChannelRetryDue,
+    "AcknowledgementTimedOut": AcknowledgementTimedOut,
     "TimerCancelled": TimerCancelled,
 }
 """Envelope ``type`` → the Struct of its ``data``."""
