@@ -48,3 +48,15 @@ async def services(contacts: dict[str, Any], bus: Bus) -> AsyncIterator[dict[str
                        EscalationSettings(outbox_poll_interval=0.2, **contacts)):
         await wait_for(lambda: _answering(bus, "tocsin.rpc.escalation.ListTimers"))
         yield contacts
+
+
+@pytest_asyncio.fixture
+async def extras(contacts: dict[str, Any], bus: Bus) -> AsyncIterator[dict[str, Any]]:
+    """Contacts, then escalation with the features that are off by default turned on:
+    escalation plans run twice, and acknowledgements of incidents time out after one
+    (plan) minute."""
+    async with running(escalation_app.lifespan, EscalationSettings(
+            outbox_poll_interval=0.2, escalation_repeats=1, ack_timeout_minutes=1,
+            **contacts)):
+        await wait_for(lambda: _answering(bus, "tocsin.rpc.escalation.ListTimers"))
+        yield contacts

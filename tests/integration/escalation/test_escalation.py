@@ -2,9 +2,11 @@
 JetStream and PostgreSQL, at ``TOCSIN_CLOCK_SCALE=60``: a one-minute stage lasts a second.
 
 Contacts, channels and plans are set up through the contacts service's operations;
-channel activation codes and pages are read off the DELIVERIES stream, as the
-notifications service would. The failover test runs two escalation processes of its own
-and kills one with SIGKILL in the middle of a plan.
+channel activation codes and pages are read off the DELIVERIES stream, and delivery
+outcomes reported with ``RecordPageReceipt``, as the notifications service would. The
+failover test runs two escalation processes of its own and kills one with SIGKILL in the
+middle of a plan. Channel retries, repeated plans and acknowledgement timeouts close the
+module.
 """
 
 from __future__ import annotations
@@ -333,3 +335,137 @@ class TestFailover:
 
 async def _two(bus: Bus) -> bool:
     return await _instances(bus) >= 2
+
+
+INCIDENT = "arn:tocsin:ssm-incidents::000000000000:incident-record/plan/0123456789abcdef"
+
+
+async def _person(api: Api, alias: str, *, minutes: int, retry: int) -> tuple[str, str]:
+    """A PERSONAL contact whose one-stage plan lasts ``minutes`` and retries its EMAIL
+    channel every ``retry`` minutes; its ARN and the channel's."""
+    arn = await api.person(alias)
+    plan = (await api("GetContact", ContactId=arn))["Plan"]
+    plan["Stages"][0]["DurationInMinutes"] = minutes
+    plan["Stages"][0]["Targets"][0]["ChannelTargetInfo"]["RetryIntervalInMinutes"] = retry
+    await api("UpdateContact", ContactId=arn, Plan=plan)
+    channel = plan["Stages"][0]["Targets"][0]["ChannelTargetInfo"]["ContactChannelId"]
+    return arn, channel
+
+
+def _deliveries(api: Api, engagement: str) -> list[tuple[float, Any]]:
+    return [(at, p) for at, p in api.seen.pages if p.engagement_arn == engagement]
+
+
+async def _error(api: Api, page: Any) -> float:
+    """Report the delivery of ``page`` failed, now; returns the real time of the report."""
+    at = time.monotonic()
+    await api("RecordPageReceipt", PageId=page.page_arn, ReceiptType="ERROR",
+              ContactChannelId=page.channel_arn, ReceiptInfo="mailbox unavailable")
+    return at
+
+
+@pytest.mark.usefixtures("services")
+class TestChannelRetries:
+    async def test_a_failed_channel_is_retried_every_interval_while_the_stage_is_live(
+            self, api: Api) -> None:
+        """An ERROR on a channel whose stage lasts five minutes brings the page again on
+        that channel a minute later, with a fresh accept code that acknowledges it; once
+        acknowledged, a later ERROR brings nothing more."""
+        alice, channel = await _person(api, "alice", minutes=5, retry=1)
+        engagement, _ = await api.engage(alice)
+        await wait_for(lambda: len(_deliveries(api, engagement)) == 1, timeout=10)
+        _, first = _deliveries(api, engagement)[0]
+        failed = await _error(api, first)
+        await wait_for(lambda: len(_deliveries(api, engagement)) == 2, timeout=10)
+        at, second = _deliveries(api, engagement)[1]
+        assert at - failed >= 1.0 - EARLY
+        assert (second.page_arn, second.channel_arn) == (first.page_arn, channel)
+        assert second.id != first.id and second.accept_code != first.accept_code
+        await api("AcceptPage", PageId=second.page_arn, AcceptType="READ",
+                  AcceptCode=second.accept_code)
+        await _error(api, second)
+        await asyncio.sleep(1.5)
+        assert len(_deliveries(api, engagement)) == 2
+        receipts = (await api("ListPageReceipts", PageId=first.page_arn))["Receipts"]
+        assert [r["ReceiptType"] for r in receipts].count("SENT") == 2
+
+    async def test_no_retry_falls_after_the_stage_ends(self, api: Api) -> None:
+        """A one-minute stage with a one-minute retry interval: the retry would fall when
+        the stage is over, so none is scheduled."""
+        alice, _ = await _person(api, "alice", minutes=1, retry=1)
+        engagement, _ = await api.engage(alice)
+        await wait_for(lambda: len(_deliveries(api, engagement)) == 1, timeout=10)
+        await _error(api, _deliveries(api, engagement)[0][1])
+        await asyncio.sleep(2.0)
+        assert len(_deliveries(api, engagement)) == 1
+        reply = await api("ListTimers", service="escalation", EngagementArn=engagement)
+        assert not [t for t in reply["Timers"] if t["Kind"] == "RETRY_CHANNEL"]
+
+
+@pytest.mark.usefixtures("extras")
+class TestRepeats:
+    async def test_an_unacknowledged_plan_runs_again_from_its_first_stage(
+            self, api: Api) -> None:
+        """With one repeat, a two-stage plan of one-minute stages pages alice, bob, then
+        alice and bob again (new pages), two seconds after the first round."""
+        alice, bob = [await api.person(n) for n in ("alice", "bob")]
+        plan = await api.escalation("twice", [(1, [(alice, False)]), (1, [(bob, False)])])
+        engagement, t0 = await api.engage(plan)
+        await wait_for(lambda: len(api.stages_started(engagement)) == 4, timeout=15)
+        assert api.stages_started(engagement) == [(0, 0), (0, 1), (1, 0), (1, 1)]
+        pages = _deliveries(api, engagement)
+        assert [p.contact_arn for _, p in pages] == [alice, bob, alice, bob]
+        assert pages[2][0] - t0 >= 2.0 - EARLY
+        assert len({p.page_arn for _, p in pages}) == 4
+
+    async def test_an_essential_read_cancels_the_repeats_too(self, api: Api) -> None:
+        """An essential READ in the first round cancels every later stage of every round."""
+        alice, bob = [await api.person(n) for n in ("alice", "bob")]
+        plan = await api.escalation("once", [(1, [(alice, True)]), (1, [(bob, True)])])
+        engagement, t0 = await api.engage(plan)
+        await wait_for(lambda: alice in api.seen.paged(engagement), timeout=10)
+        await api.read(engagement, alice)
+        await wait_for(lambda: len(api.seen.escalation("TimerCancelled", engagement)) == 3)
+        await asyncio.sleep(max(0.0, t0 + 4.5 - time.monotonic()))
+        assert [p.contact_arn for _, p in _deliveries(api, engagement)] == [alice]
+
+
+@pytest.mark.usefixtures("extras")
+class TestAcknowledgementTimeout:
+    async def _acknowledged(self, api: Api) -> str:
+        alice = await api.person("alice")
+        reply = await api("StartEngagement", ContactId=alice, Sender="tocsin",
+                          Subject="Database down", Content="The primary is down.",
+                          IncidentId=INCIDENT)
+        engagement = str(reply["EngagementArn"])
+        await wait_for(lambda: alice in api.seen.paged(engagement), timeout=10)
+        await api.read(engagement, alice)
+        return engagement
+
+    async def test_an_open_incident_times_the_acknowledgement_out(self, api: Api) -> None:
+        """A minute after an incident's page was read, the escalation service says the
+        acknowledgement timed out, naming the contact to engage again."""
+        engagement = await self._acknowledged(api)
+        await wait_for(lambda: api.seen.escalation("AcknowledgementTimedOut", engagement),
+                       timeout=10)
+        [timed_out] = api.seen.escalation("AcknowledgementTimedOut", engagement)
+        assert timed_out.incident_arn == INCIDENT
+        assert timed_out.fired_at >= timed_out.due_at
+
+    async def test_resolving_the_incident_cancels_the_timeout(self, api: Api,
+                                                              bus: Bus) -> None:
+        """The incident's resolution, read off the incidents service's events, cancels
+        the pending acknowledgement timeout."""
+        engagement = await self._acknowledged(api)
+        await wait_for(lambda: api.seen.escalation("TimerScheduled", engagement))
+        region = api.seen.events[0].region
+        resolved = codec.make_envelope(
+            type="IncidentRecordResolved", service="incidents", region=region,
+            data={"arn": INCIDENT}, correlation=codec.Correlation(incident_arn=INCIDENT))
+        await bus.js.publish(f"events.{region}.incidents.IncidentRecordResolved",
+                             codec.encode(resolved))
+        await wait_for(lambda: api.seen.escalation("TimerCancelled", engagement), timeout=10)
+        [cancelled] = api.seen.escalation("TimerCancelled", engagement)
+        assert cancelled.reason == "INCIDENT_RESOLVED"
+        await asyncio.sleep(1.5)
+        assert not api.seen.escalation("AcknowledgementTimedOut", engagement)

@@ -7,10 +7,16 @@ pages and acknowledgements of those engagements on the incident's timeline.
   delivered, or the call retried after a timeout, each contact is engaged exactly once.
   While the contacts service is unreachable the event waits and is redelivered.
 - A second durable consumer reads the contacts service's ``EngagementStarted``,
-  ``PageCreated`` and ``PageAccepted`` (READ) events of engagements that belong to an
-  incident and writes the automatic timeline events ``SSM Contacts Engagement for
-  Incident``, ``SSM Contacts Page for Incident`` and ``SSM Contacts Page Acknowledgement
-  for Incident``, once each (inbox).
+  ``EngagementStageStarted``, ``PageCreated``, ``PageAccepted`` (READ) and
+  ``EngagementStopped`` events of engagements that belong to an incident and writes the
+  automatic timeline events ``SSM Contacts Engagement for Incident``, ``SSM Contacts
+  Engagement Stage for Incident``, ``SSM Contacts Page for Incident``, ``SSM Contacts Page
+  Acknowledgement for Incident`` and ``SSM Contacts Engagement Stop for Incident``, once
+  each (inbox).
+- A third reads the escalation service's ``AcknowledgementTimedOut`` (off unless
+  ``TOCSIN_ACK_TIMEOUT_MINUTES`` is set there): a responder acknowledged, but the incident
+  is still open that long after, so the engaged contact is engaged again (idempotent under
+  the timer id) and the timeline says why.
 """
 
 from __future__ import annotations
@@ -27,16 +33,21 @@ from tocsin.incidents.usecases import UseCases
 from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus, Consumer, rpc_subject
 from tocsin.shared.contracts import contacts as cc
+from tocsin.shared.contracts import escalation as ec
 from tocsin.shared.db import already_processed, transaction
 from tocsin.shared.logging import bind, get_logger
 
-__all__ = ["ENGAGEMENT", "PAGE", "PAGE_ACKNOWLEDGEMENT", "Engaging", "engagement_consumers"]
+__all__ = ["ENGAGEMENT", "PAGE", "PAGE_ACKNOWLEDGEMENT", "REENGAGEMENT", "STAGE", "STOP",
+           "Engaging", "engagement_consumers"]
 
 log = get_logger(__name__)
 
 ENGAGEMENT = "SSM Contacts Engagement for Incident"
 PAGE = "SSM Contacts Page for Incident"
 PAGE_ACKNOWLEDGEMENT = "SSM Contacts Page Acknowledgement for Incident"
+STAGE = "SSM Contacts Engagement Stage for Incident"
+STOP = "SSM Contacts Engagement Stop for Incident"
+REENGAGEMENT = "Tocsin Re-engagement for Incident"
 
 
 def engagement_token(incident_arn: str, contact_arn: str) -> str:
@@ -59,36 +70,76 @@ class Engaging(UseCases):
         arn = str(record.get("arn", ""))
         bind(incident_arn=arn)
         for contact in event.data.get("engagements") or []:
-            request = cc.StartEngagement(
-                contact_id=contact, sender="Tocsin",
-                subject=f"Incident: {record.get('title', '')}"[:2048] or "Incident",
-                content=_content(record), public_subject="Tocsin incident",
-                public_content=f"Incident {record.get('title', '')} (impact "
-                               f"{record.get('impact', '?')}). Open Tocsin for details."[:8192],
-                incident_id=arn, idempotency_token=engagement_token(arn, contact))
-            try:
-                await self._bus.request(rpc_subject("contacts", "StartEngagement"),
-                                        codec.encode(request), timeout=10)
-            except errors.ServiceUnavailable as exc:
-                raise errors.RetryLater(exc.message, delay=2.0) from None
-            except errors.TocsinError as exc:
-                # A plan naming a contact that was deleted since: the others still go.
-                log.warning("engagement.refused", contact=contact, error=exc.message,
-                            code=exc.aws_code)
+            await self._start(record, contact, engagement_token(arn, contact))
+
+    async def _start(self, record: dict[str, Any], contact: str, token: str) -> str | None:
+        """``StartEngagement`` of one contact for an incident; its ARN, or None when the
+        contacts service refused (a contact deleted since)."""
+        arn = str(record.get("arn", ""))
+        request = cc.StartEngagement(
+            contact_id=contact, sender="Tocsin",
+            subject=f"Incident: {record.get('title', '')}"[:2048] or "Incident",
+            content=_content(record), public_subject="Tocsin incident",
+            public_content=f"Incident {record.get('title', '')} (impact "
+                           f"{record.get('impact', '?')}). Open Tocsin for details."[:8192],
+            incident_id=arn, idempotency_token=token)
+        try:
+            reply = await self._bus.request(rpc_subject("contacts", "StartEngagement"),
+                                            codec.encode(request), timeout=10)
+        except errors.ServiceUnavailable as exc:
+            raise errors.RetryLater(exc.message, delay=2.0) from None
+        except errors.TocsinError as exc:
+            # A plan naming a contact that was deleted since: the others still go.
+            log.warning("engagement.refused", contact=contact, error=exc.message,
+                        code=exc.aws_code)
+            return None
+        return str(codec.decode(reply, dict[str, Any]).get("EngagementArn", ""))
+
+    async def reengage(self, event: codec.Envelope, msg: Msg) -> None:
+        """Engage again the contact of an acknowledged engagement whose incident is still
+        open after the acknowledgement timeout."""
+        if event.type != "AcknowledgementTimedOut":
+            return
+        data: ec.AcknowledgementTimedOut = ec.event_data(event.type, event.data)
+        bind(incident_arn=data.incident_arn)
+        async with self._pool.acquire() as conn:
+            record = await self._store.incident(conn, data.incident_arn)
+        if record is None or record.status == "RESOLVED":
+            return
+        token = hashlib.sha256(f"{data.incident_arn}|{data.contact_arn}|{data.timer_id}"
+                               .encode()).hexdigest()
+        engagement = await self._start(msgspec.to_builtins(record), data.contact_arn, token)
+        if engagement is None:
+            return
+        entry = timeline.automatic(data.incident_arn, REENGAGEMENT, {
+            "contactArn": data.contact_arn, "engagementArn": engagement,
+            "acknowledgedPageArn": data.page_arn, "previousEngagementArn": data.engagement_arn,
+            "reason": "The incident was still open after the acknowledgement timeout"},
+            at=data.fired_at.timestamp(), references=[{"resource": data.contact_arn}])
+        await self._add_entry(event, data.incident_arn, entry, inbox="incidents-reengage")
 
     async def record_page(self, event: codec.Envelope, msg: Msg) -> None:
         """Put an engagement, a page or an acknowledgement of an incident's engagement on
         its timeline."""
-        if event.type not in ("EngagementStarted", "PageCreated", "PageAccepted"):
+        if event.type not in ("EngagementStarted", "EngagementStageStarted", "PageCreated",
+                              "PageAccepted", "EngagementStopped"):
             return
         incident_arn = event.correlation.incident_arn
         if not incident_arn:
             return
         bind(incident_arn=incident_arn)
         data = cc.event_data(event.type, event.data)
+        detail: dict[str, Any]
         match data:
             case cc.EngagementStarted():
                 kind, at, detail = ENGAGEMENT, data.start_time, {"sender": data.sender}
+            case cc.EngagementStageStarted():
+                kind, at, detail = STAGE, data.start_time, {
+                    "stageIndex": data.stage_index, "round": data.round,
+                    "pageArns": data.page_arns, "pagedContactArns": data.contact_arns}
+            case cc.EngagementStopped():
+                kind, at, detail = STOP, data.stop_time, (
+                    {"reason": data.reason} if data.reason else {})
             case cc.PageCreated():
                 kind, at, detail = PAGE, data.sent_time, {"pageArn": data.page_arn}
             case cc.PageAccepted(accept_type="READ"):
@@ -99,8 +150,14 @@ class Engaging(UseCases):
         entry = timeline.automatic(incident_arn, kind, {
             "engagementArn": data.engagement_arn, "contactArn": data.contact_arn, **detail},
             at=at.timestamp(), references=[{"resource": data.contact_arn}])
+        await self._add_entry(event, incident_arn, entry, inbox="incidents-pages")
+
+    async def _add_entry(self, event: codec.Envelope, incident_arn: str,
+                         entry: timeline.TimelineEvent, *, inbox: str) -> None:
+        """Add an automatic timeline event once per event (inbox), unless the incident was
+        deleted meanwhile."""
         async with transaction(self._pool) as conn:
-            if await already_processed(conn, consumer="incidents-pages", event_id=event.id):
+            if await already_processed(conn, consumer=inbox, event_id=event.id):
                 return
             if await self._store.incident(conn, incident_arn) is None:
                 return  # the incident was deleted meanwhile
@@ -127,4 +184,7 @@ def engagement_consumers(engaging: Engaging, *, region: str, schema: str) -> lis
                  handler=engaging.engage),
         Consumer(stream=stream, durable=f"{schema}-pages",
                  filter_subject=f"events.{region}.contacts.>", handler=engaging.record_page),
+        Consumer(stream=stream, durable=f"{schema}-reengage",
+                 filter_subject=f"events.{region}.escalation.AcknowledgementTimedOut",
+                 handler=engaging.reengage),
     ]
