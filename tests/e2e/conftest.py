@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from typing import Any
 
+import pytest
 import pytest_asyncio
 
 from tocsin.contacts import app as contacts_app
@@ -27,21 +29,32 @@ from tocsin.shared.testing import running
 KEY_ID, SECRET = "TOCSINTESTKEY", "tocsin-test-secret"
 
 
+@pytest.fixture
+def tocsin_options() -> dict[str, dict[str, Any]]:
+    """Settings beyond the defaults: ``"common"`` for every service, or one service's
+    name for its own. A test module overrides this fixture to run Tocsin differently (at
+    a faster plan clock, say)."""
+    return {}
+
+
 @pytest_asyncio.fixture
-async def tocsin(nats_url: str, database_url: str,
-                 isolation: dict[str, str]) -> AsyncIterator[dict[str, Any]]:
+async def tocsin(nats_url: str, database_url: str, isolation: dict[str, str],
+                 tocsin_options: dict[str, dict[str, Any]]) -> AsyncIterator[dict[str, Any]]:
     """A running Tocsin: its HTTP and gRPC addresses and region."""
     common: dict[str, Any] = {"nats_url": nats_url, "database_url": database_url,
-                              "shutdown_grace": 5, **isolation}
+                              "shutdown_grace": 5, "clock_epoch": time.time(), **isolation,
+                              **tocsin_options.get("common", {})}
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(running(
             incidents_app.lifespan, IncidentsSettings(
                 outbox_poll_interval=0.2, changes_filter=f"changes.{isolation['region']}.>",
-                **common)))
+                **common, **tocsin_options.get("incidents", {}))))
         await stack.enter_async_context(running(
-            contacts_app.lifespan, ContactsSettings(outbox_poll_interval=0.2, **common)))
+            contacts_app.lifespan, ContactsSettings(
+                outbox_poll_interval=0.2, **common, **tocsin_options.get("contacts", {}))))
         await stack.enter_async_context(running(
-            escalation_app.lifespan, EscalationSettings(outbox_poll_interval=0.2, **common)))
+            escalation_app.lifespan, EscalationSettings(
+                outbox_poll_interval=0.2, **common, **tocsin_options.get("escalation", {}))))
         workers = await stack.enter_async_context(running(
             gateway_app.lifespan, GatewaySettings(
                 grpc_addr="127.0.0.1:0", http_addr="127.0.0.1:0",
