@@ -1,9 +1,10 @@
-"""``python -m bench``: StartIncident over gRPC against a raw grpc.aio call, and idle memory.
+"""``python -m bench``: StartIncident over gRPC against a raw grpc.aio call, idle memory,
+and the escalation service's timers against raw PostgreSQL (:mod:`bench.timers`).
 
 Everything runs on this machine: NATS and PostgreSQL (the ones named by TOCSIN_NATS_URL /
 TOCSIN_DATABASE_URL, else throwaway ones), the incidents service and the gateway as their
 own processes, exactly as `make run` starts them, and the load generator here. Each load
-runs for a fixed time, so the whole run is bounded (about a minute and a half).
+runs for a fixed time or count, so the whole run is bounded (about two and a half minutes).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 
 import grpc
 
+from bench.timers import timers_bench
 from tocsin.local.servers import EmbeddedServer, free_port, nats_server, postgres_server
 from tocsin.proto.contacts.v1 import contacts_pb2 as pbc
 from tocsin.proto.contacts.v1 import contacts_pb2_grpc as pb_contacts_grpc
@@ -258,10 +260,11 @@ async def main(seconds: float, warmup: float) -> None:
             await timeline_bench(stub, plan.arn, results)
             await dedupe_bench(stub, plan.arn, results)
             await contacts_bench(pb_contacts_grpc.ContactsStub(channel), results)
-            for callers in (1, 64):
-                ratio = results[f"tocsin_{callers}"]["rps"] / max(
-                    results[f"raw_{callers}"]["rps"], 1e-9)
-                line(f"start_incident_vs_raw_c{callers}", 100 * ratio, "%", results)
+        for callers in (1, 64):
+            ratio = results[f"tocsin_{callers}"]["rps"] / max(
+                results[f"raw_{callers}"]["rps"], 1e-9)
+            line(f"start_incident_vs_raw_c{callers}", 100 * ratio, "%", results)
+        await timers_bench(env, work, results, line)
     finally:
         for proc in procs:
             if proc.returncode is None:
