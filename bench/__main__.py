@@ -22,6 +22,7 @@ from typing import Any
 
 import grpc
 
+from bench.processes import spawn, stop
 from bench.timers import timers_bench
 from tocsin.local.servers import EmbeddedServer, free_port, nats_server, postgres_server
 from tocsin.proto.contacts.v1 import contacts_pb2 as pbc
@@ -70,12 +71,6 @@ def rss_mb(pid: int) -> float:
         if row.startswith("VmRSS:"):
             return int(row.split()[1]) / 1024
     return 0.0
-
-
-async def spawn(args: list[str], env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable, *args, env={**os.environ, **env},
-        stdout=open(log, "wb"), stderr=asyncio.subprocess.STDOUT)  # noqa: ASYNC230
 
 
 async def wait_ready(channel: grpc.aio.Channel, deadline: float) -> None:
@@ -267,12 +262,7 @@ async def main(seconds: float, warmup: float) -> None:
         await timers_bench(env, work, results, line)
     finally:
         for proc in procs:
-            if proc.returncode is None:
-                proc.terminate()
-                try:
-                    await asyncio.wait_for(proc.wait(), 20)
-                except TimeoutError:
-                    proc.kill()
+            await stop(proc)
         for server in reversed(servers):
             server.stop()
     RESULTS.mkdir(exist_ok=True)

@@ -18,7 +18,6 @@ its ``due_at``.
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -27,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+
+from bench.processes import spawn, stop
 
 BURST = 10_000
 PENDING = 100_000
@@ -92,10 +93,7 @@ async def timers_bench(env: dict[str, str], work: Path, results: dict[str, Any],
     prefix = f"benchtimers{tag}_"
     schema = f"{prefix}escalation"
     env = {**env, "TOCSIN_REGION": f"benchtimers{tag}", "TOCSIN_SCHEMA_PREFIX": prefix}
-    with (work / "escalation.log").open("wb") as log:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tocsin.escalation", env=env, stdin=asyncio.subprocess.DEVNULL,
-            stdout=log, stderr=asyncio.subprocess.STDOUT)
+    proc = await spawn(["-m", "tocsin.escalation"], env, work / "escalation.log")
     conn = await asyncpg.connect(env["TOCSIN_DATABASE_URL"])
     try:
         await _wait(conn, "SELECT count(*) FROM pg_tables WHERE schemaname = "
@@ -134,9 +132,4 @@ async def timers_bench(env: dict[str, str], work: Path, results: dict[str, Any],
         line("timers_100k_fired_early", early, "count", results)
     finally:
         await conn.close()
-        if proc.returncode is None:
-            proc.terminate()
-            try:
-                await asyncio.wait_for(proc.wait(), 20)
-            except TimeoutError:
-                proc.kill()
+        await stop(proc)
