@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
+import socket
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from typing import Any
 
 import pytest_asyncio
+from aiosmtpd.controller import Controller
 
 from tocsin.contacts import app as contacts_app
 from tocsin.contacts.settings import Settings as ContactsSettings
@@ -19,6 +23,8 @@ from tocsin.gateway.http import HttpGateway
 from tocsin.gateway.settings import Settings as GatewaySettings
 from tocsin.incidents import app as incidents_app
 from tocsin.incidents.settings import Settings as IncidentsSettings
+from tocsin.notifications import app as notifications_app
+from tocsin.notifications.settings import Settings as NotificationsSettings
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus, deliveries_stream, ensure_stream
 from tocsin.shared.contracts.deliveries import ActivationCodeDelivery, PageDelivery
@@ -50,8 +56,36 @@ async def tocsin(nats_url: str, database_url: str,
         http_gw = next(w for w in workers if isinstance(w, HttpGateway))
         await asyncio.wait_for(asyncio.gather(grpc_gw.started.wait(), http_gw.started.wait()),
                                30)
+        mailbox = Mailbox()
+        smtp = Controller(mailbox, hostname="127.0.0.1", port=_free_port())
+        smtp.start()
+        stack.callback(smtp.stop)
+        await stack.enter_async_context(running(
+            notifications_app.lifespan, NotificationsSettings(
+                outbox_poll_interval=0.2, receipt_poll_interval=0.2, smtp_host="127.0.0.1",
+                smtp_port=smtp.port, public_url=f"http://127.0.0.1:{http_gw.port}",
+                **common)))
         yield {"http": f"http://127.0.0.1:{http_gw.port}", "grpc": f"127.0.0.1:{grpc_gw.port}",
-               "region": isolation["region"], "schema_prefix": isolation["schema_prefix"]}
+               "region": isolation["region"], "schema_prefix": isolation["schema_prefix"],
+               "mailbox": mailbox}
+
+
+class Mailbox:
+    """The emails Tocsin sent, as the test SMTP server (aiosmtpd) accepted them."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(email.message_from_bytes(envelope.content,
+                                                      policy=email.policy.default))
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 class Deliveries:
