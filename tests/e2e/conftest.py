@@ -64,17 +64,25 @@ async def tocsin(nats_url: str, database_url: str,
             notifications_app.lifespan, NotificationsSettings(
                 outbox_poll_interval=0.2, receipt_poll_interval=0.2, smtp_host="127.0.0.1",
                 smtp_port=smtp.port, public_url=f"http://127.0.0.1:{http_gw.port}",
-                **common)))
+                max_attempts=3, retry_base=0.05, retry_max=0.2, **common)))
         yield {"http": f"http://127.0.0.1:{http_gw.port}", "grpc": f"127.0.0.1:{grpc_gw.port}",
                "region": isolation["region"], "schema_prefix": isolation["schema_prefix"],
                "mailbox": mailbox}
 
 
 class Mailbox:
-    """The emails Tocsin sent, as the test SMTP server (aiosmtpd) accepted them."""
+    """The emails Tocsin sent, as the test SMTP server (aiosmtpd) accepted them; it refuses
+    every address at ``refused.example``."""
 
     def __init__(self) -> None:
         self.messages: list[Any] = []
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                          rcpt_options: list[str]) -> str:
+        if address.endswith("@refused.example"):
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(email.message_from_bytes(envelope.content,

@@ -72,3 +72,50 @@ async def test_incident_page_mail_link_acknowledges_on_the_timeline(
                 if e["eventType"] == "SSM Contacts Page Acknowledgement for Incident"]
 
     await wait_for(lambda: asyncio.to_thread(acknowledgements), timeout=15)
+
+
+async def test_an_undeliverable_page_is_on_the_timeline_and_has_an_error_receipt(
+        tocsin: dict[str, Any], deliveries: Any) -> None:
+    incidents, contacts = clients(tocsin)
+
+    def setup() -> tuple[str, str]:
+        incidents.create_replication_set(regions={tocsin["region"]: {}})
+        arn = contacts.create_contact(Alias="ned", Type="PERSONAL",
+                                      Plan={"Stages": []})["ContactArn"]
+        channel = contacts.create_contact_channel(
+            ContactId=arn, Name="old email", Type="EMAIL",
+            DeliveryAddress={"SimpleAddress": "ned@refused.example"})["ContactChannelArn"]
+        return arn, channel
+
+    ned, channel = await asyncio.to_thread(setup)
+    # The mail server refuses the address, so the code is read off the DELIVERIES stream.
+    await wait_for(lambda: channel in deliveries.codes)
+
+    def start() -> str:
+        contacts.activate_contact_channel(ContactChannelId=channel,
+                                          ActivationCode=deliveries.codes[channel])
+        contacts.update_contact(ContactId=ned, Plan={"Stages": [{
+            "DurationInMinutes": 0, "Targets": [{"ChannelTargetInfo": {
+                "ContactChannelId": channel, "RetryIntervalInMinutes": 1}}]}]})
+        plan = incidents.create_response_plan(
+            name="mail", incidentTemplate={"title": "Mail down", "impact": 3},
+            engagements=[ned])["arn"]
+        return str(incidents.start_incident(responsePlanArn=plan)["incidentRecordArn"])
+
+    incident = await asyncio.to_thread(start)
+
+    def failures() -> list[dict[str, Any]]:
+        events = incidents.list_timeline_events(incidentRecordArn=incident)["eventSummaries"]
+        return [e for e in events if e["eventType"] == "Tocsin Notification Delivery Failed"]
+
+    failure = (await wait_for(lambda: asyncio.to_thread(failures), timeout=20))[0]
+    event = await asyncio.to_thread(lambda: incidents.get_timeline_event(
+        incidentRecordArn=incident, eventId=failure["eventId"])["event"])
+    assert "recipient refused with 550" in event["eventData"] and "ned@" not in event["eventData"]
+    page = next(p for p in deliveries.pages if p.contact_arn == ned)
+
+    def receipts() -> list[str]:
+        return [r["ReceiptType"] for r in
+                contacts.list_page_receipts(PageId=page.page_arn)["Receipts"]]
+
+    await wait_for(lambda: asyncio.to_thread(lambda: "ERROR" in receipts()), timeout=10)

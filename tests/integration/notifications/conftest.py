@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import email
 import email.policy
 import hmac
@@ -104,6 +105,7 @@ class ProviderServer:
         """``ok``, ``fail`` (HTTP 500) or ``hang`` (answers after 30 s)."""
         self.port = 0
         self._runner: web.AppRunner | None = None
+        self._released = asyncio.Event()
 
     @property
     def url(self) -> str:
@@ -114,7 +116,8 @@ class ProviderServer:
             return web.json_response({"code": 20500, "message": "Internal Server Error"},
                                      status=500)
         if self.mode == "hang":
-            await asyncio.sleep(30)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._released.wait(), 30)
         return None
 
     async def _twilio(self, request: web.Request) -> web.Response:
@@ -156,6 +159,7 @@ class ProviderServer:
         self.port = int(self._runner.addresses[0][1])
 
     async def stop(self) -> None:
+        self._released.set()
         if self._runner is not None:
             await self._runner.cleanup()
 

@@ -11,6 +11,9 @@ pages and acknowledgements of those engagements on the incident's timeline.
   incident and writes the automatic timeline events ``SSM Contacts Engagement for
   Incident``, ``SSM Contacts Page for Incident`` and ``SSM Contacts Page Acknowledgement
   for Incident``, once each (inbox).
+- A third reads the notifications service's ``DeliveryDeadLettered`` for pages of an
+  incident and writes ``Tocsin Notification Delivery Failed`` (which page and channel, after
+  how many attempts, what the providers said), once (inbox).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from tocsin.incidents.usecases import UseCases
 from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus, Consumer, rpc_subject
 from tocsin.shared.contracts import contacts as cc
+from tocsin.shared.contracts import notifications as nc
 from tocsin.shared.db import already_processed, transaction
 from tocsin.shared.logging import bind, get_logger
 
@@ -109,6 +113,29 @@ class Engaging(UseCases):
                                     msgspec.to_builtins(entry), now=self._clock.now(),
                                     incident_arn=incident_arn)
 
+    async def record_dead_letter(self, event: codec.Envelope, msg: Msg) -> None:
+        """Put a page that could not be delivered on its incident's timeline."""
+        incident_arn = event.correlation.incident_arn
+        if event.type != "DeliveryDeadLettered" or not incident_arn:
+            return
+        bind(incident_arn=incident_arn)
+        data: nc.DeliveryDeadLettered = nc.event_data(event.type, event.data)
+        entry = timeline.automatic(incident_arn, nc.DEAD_LETTER_TIMELINE_TYPE, {
+            "pageArn": data.page_arn, "contactArn": data.contact_arn,
+            "contactChannelArn": data.channel_arn, "channelType": data.channel_type,
+            "attempts": data.attempts, "error": data.error},
+            at=data.failed_at.timestamp(), references=[{"resource": data.contact_arn}])
+        async with transaction(self._pool) as conn:
+            if await already_processed(conn, consumer="incidents-dead-letters",
+                                       event_id=event.id):
+                return
+            if await self._store.incident(conn, incident_arn) is None:
+                return
+            await TimelineStore.add(conn, [entry], is_automatic=True)
+            await self._events.emit(conn, "TimelineEventCreated",
+                                    msgspec.to_builtins(entry), now=self._clock.now(),
+                                    incident_arn=incident_arn)
+
 
 def _content(record: dict[str, Any]) -> str:
     lines = [f"Incident: {record.get('title', '')}", f"Impact: {record.get('impact', '?')}"]
@@ -127,4 +154,7 @@ def engagement_consumers(engaging: Engaging, *, region: str, schema: str) -> lis
                  handler=engaging.engage),
         Consumer(stream=stream, durable=f"{schema}-pages",
                  filter_subject=f"events.{region}.contacts.>", handler=engaging.record_page),
+        Consumer(stream=stream, durable=f"{schema}-dead-letters",
+                 filter_subject=f"events.{region}.notifications.DeliveryDeadLettered",
+                 handler=engaging.record_dead_letter),
     ]

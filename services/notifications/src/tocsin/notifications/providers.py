@@ -163,15 +163,16 @@ class TwilioProvider(Provider):
 
     async def send(self, message: Outbound) -> str:
         c = self._config
-        auth = aiohttp.BasicAuth(c.account_sid, c.auth_token)
+        auth = {"Authorization": "Basic " + base64.b64encode(
+            f"{c.account_sid}:{c.auth_token}".encode()).decode()}
         if message.channel_type == "VOICE":
             form = {"To": message.to, "From": c.from_, "Twiml": twiml_call(message)}
-            data = await self._post(self._account_url("Calls"), data=form, auth=auth)
+            data = await self._post(self._account_url("Calls"), data=form, headers=auth)
         else:
             form = {"To": message.to, "From": c.from_, "Body": message.text}
             if message.status_url:
                 form["StatusCallback"] = message.status_url
-            data = await self._post(self._account_url("Messages"), data=form, auth=auth)
+            data = await self._post(self._account_url("Messages"), data=form, headers=auth)
         return str(data.get("sid", ""))
 
     def parse_inbound(self, inbound: Inbound, url: str) -> InboundEvent:

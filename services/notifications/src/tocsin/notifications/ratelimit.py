@@ -42,14 +42,15 @@ class Ticket:
 
 
 class TokenBucket:
-    """``rate`` sends a second on average, bursts of up to ``burst``."""
+    """``rate`` sends a second on average, bursts of up to ``burst`` (default 1: evenly
+    paced, which is what a provider's "N per second" usually means)."""
 
     def __init__(self, rate: float, burst: float | None = None, *,
                  now: Callable[[], float] = time.monotonic) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = rate
-        self.burst = max(1.0, burst if burst is not None else rate)
+        self.burst = max(1.0, burst if burst is not None else 1.0)
         self._now = now
         self._tokens = self.burst
         self._updated = now()

@@ -62,6 +62,10 @@ class SmtpProvider:
                 username=s.smtp_username or None, password=str(s.smtp_password) or None,
                 use_tls=s.smtp_tls == "implicit", start_tls=s.smtp_tls == "starttls",
                 timeout=self.timeout)
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            codes = sorted({r.code for r in exc.recipients})
+            raise ProviderError(f"smtp: recipient refused with {codes[0] if codes else '?'}"
+                                ) from None
         except aiosmtplib.SMTPResponseException as exc:
             raise ProviderError(f"smtp: refused with {exc.code}") from None
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
