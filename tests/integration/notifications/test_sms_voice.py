@@ -52,7 +52,7 @@ async def test_sms_page_acknowledged_by_replying_with_the_code(
     twilio = await provider_servers("twilio-a")
     async with stack_factory(providers=[twilio.twilio()]) as stack:
         number = "+15551230001"
-        contact, channel = await activated_phone(stack, twilio, "eve", "SMS", number)
+        contact, _ = await activated_phone(stack, twilio, "eve", "SMS", number)
         page = await stack.page_of(await stack.engage(contact))
         sms = await wait_for(lambda: [r for r in sent_to(twilio, number, "Messages")
                                       if "acknowledge" in text_of(r)])
