@@ -197,3 +197,20 @@ async def _attempted(stack: Any, delivery_id: str, attempts: int) -> bool:
 
 async def _receipt(stack: Any, page: str, kind: str) -> bool:
     return kind in await stack.receipt_types(page)
+
+
+async def test_requests_queued_on_a_rate_limit_survive_a_restart_and_go_once(
+        stack_factory: Any, provider_servers: Any, bus: Bus,
+        isolation: dict[str, str]) -> None:
+    hook = await provider_servers("hook")
+    region = isolation["region"]
+    await ensure_stream(bus.js, deliveries_stream(region))
+    requests = [_activation(f"+1555666{i:04d}") for i in range(6)]
+    for r in requests:
+        await bus.publish(dc.subject(region, dc.ACTIVATION_CODE), codec.encode(r), msg_id=r.id)
+    async with stack_factory(providers=[hook.webhook(rate=4)]):
+        await wait_for(lambda: len(hook.requests) >= 2)
+    assert len(hook.requests) < len(requests)  # stopped with some still queued
+    async with stack_factory(providers=[hook.webhook(rate=50)]):
+        await wait_for(lambda: len(hook.requests) >= len(requests), timeout=20)
+    assert sorted(r["to"] for r in hook.requests) == sorted(r.address for r in requests)

@@ -142,7 +142,8 @@ class DeliveryWorker:
         self._no_provider_retry = no_provider_retry
         self._link_base = link_base
         self._tasks: set[asyncio.Task[None]] = set()
-        self._slots = asyncio.Semaphore(max_in_flight)
+        self._queued: set[asyncio.Task[None]] = set()
+        """Tasks waiting for a rate-limit token: cancelled (and nak'd) on stop."""
 
     async def run(self, stop: asyncio.Event) -> None:
         stream = f"DELIVERIES_{self._region.upper()}"
@@ -178,11 +179,18 @@ class DeliveryWorker:
                     task.add_done_callback(self._tasks.discard)
         finally:
             stopping.cancel()
-            # Sends in progress finish; those queued on a rate limit go back to the stream.
-            if self._tasks:
-                await asyncio.wait(list(self._tasks))
-            with contextlib.suppress(nats.errors.Error):
-                await psub.unsubscribe()
+            # Sends in progress finish (each within its provider's timeout); those queued on
+            # a rate limit go back to the stream at once, for another instance to take.
+            for task in list(self._queued):
+                task.cancel()
+            try:
+                if self._tasks:
+                    await asyncio.wait(list(self._tasks))
+            finally:
+                for task in list(self._tasks):
+                    task.cancel()
+                with contextlib.suppress(nats.errors.Error):
+                    await psub.unsubscribe()
 
     async def _handle(self, msg: Msg) -> None:
         kind = msg.subject.rpartition(".")[2]
@@ -278,6 +286,9 @@ class DeliveryWorker:
     async def _waiting(self, waiting: Awaitable[None], msg: Msg) -> None:
         """Await a rate-limit ticket, telling JetStream the message is still being worked on."""
         task = asyncio.ensure_future(waiting)
+        me = asyncio.current_task()
+        if me is not None:
+            self._queued.add(me)
         try:
             while True:
                 done, _ = await asyncio.wait([task], timeout=ACK_WAIT / 3)
@@ -287,6 +298,8 @@ class DeliveryWorker:
                 await msg.in_progress()
         finally:
             task.cancel()
+            if me is not None:
+                self._queued.discard(me)
 
     async def _sent(self, request: dc.ActivationCodeDelivery | dc.PageDelivery,
                     page: dc.PageDelivery | None, provider: SendingProvider,
