@@ -36,6 +36,8 @@ from tocsin.contacts.settings import Settings as ContactsSettings
 from tocsin.gateway import app as gateway_app
 from tocsin.gateway.http import HttpGateway
 from tocsin.gateway.settings import Settings as GatewaySettings
+from tocsin.incidents import app as incidents_app
+from tocsin.incidents.settings import Settings as IncidentsSettings
 from tocsin.notifications import app as notifications_app
 from tocsin.notifications.providers import twilio_signature, webhook_signature
 from tocsin.notifications.settings import Settings as NotificationsSettings
@@ -286,9 +288,14 @@ async def stack_factory(nats_url: str, database_url: str, isolation: dict[str, s
                               "shutdown_grace": 3, **isolation}
 
     @asynccontextmanager
-    async def start(providers: list[dict[str, Any]] | None = None,
-                    **settings: Any) -> AsyncIterator[Stack]:
+    async def start(providers: list[dict[str, Any]] | None = None, *,
+                    with_incidents: bool = False, **settings: Any) -> AsyncIterator[Stack]:
         async with AsyncExitStack() as stack:
+            if with_incidents:
+                await stack.enter_async_context(running(
+                    incidents_app.lifespan, IncidentsSettings(
+                        outbox_poll_interval=0.2,
+                        changes_filter=f"changes.{isolation['region']}.>", **common)))
             await stack.enter_async_context(running(
                 contacts_app.lifespan, ContactsSettings(outbox_poll_interval=0.2, **common)))
             workers = await stack.enter_async_context(running(

@@ -7,6 +7,8 @@
 - ``POST /v1/inbound/<provider>/<action>[/<token>]`` — a provider's webhook: ``sms``
   (inbound text), ``voice`` (a key press, the token naming the page), ``status`` (delivery
   report, the token naming the delivery request).
+- ``POST /v1/chat/slack/commands`` — a Slack slash command (Slack signs it; the
+  notifications service holds the signing secret and answers in Slack's format).
 
 All of it is handed unchanged to the notifications service over NATS
 (:mod:`tocsin.shared.contracts.notifications`), which holds the providers' secrets and
@@ -41,6 +43,7 @@ def add_routes(app: web.Application, bus: Bus, *, timeout: float) -> None:
     app.router.add_post("/v1/ack/{token}", routes.use_link)
     app.router.add_post("/v1/inbound/{provider}/{action}", routes.webhook)
     app.router.add_post("/v1/inbound/{provider}/{action}/{token}", routes.webhook)
+    app.router.add_post("/v1/chat/slack/commands", routes.slack)
 
 
 class _Inbound:
@@ -80,15 +83,22 @@ class _Inbound:
                      "Thank you.")
 
     async def webhook(self, request: web.Request) -> web.Response:
+        return await self._forward(request, "Inbound", request.match_info["provider"],
+                                   request.match_info["action"])
+
+    async def slack(self, request: web.Request) -> web.Response:
+        return await self._forward(request, "SlackCommand", "slack", "commands")
+
+    async def _forward(self, request: web.Request, operation: str, provider: str,
+                       action: str) -> web.Response:
         body = await request.content.read(MAX_WEBHOOK_BODY + 1)
         if len(body) > MAX_WEBHOOK_BODY:
             return web.Response(status=413, text="body too large")
-        inbound = nc.Inbound(provider=request.match_info["provider"],
-                             action=request.match_info["action"],
+        inbound = nc.Inbound(provider=provider, action=action,
                              token=request.match_info.get("token", ""),
                              path=request.raw_path, headers=dict(request.headers), body=body)
         try:
-            reply = await self._call("Inbound", inbound)
+            reply = await self._call(operation, inbound)
         except TocsinError as exc:
             log.info("inbound.refused", code=exc.aws_code, error=exc.message)
             return web.Response(status=_status(exc), text=exc.message)

@@ -1,6 +1,7 @@
 """The notifications service's requests, on ``tocsin.rpc.notifications.<Operation>``
 (:mod:`tocsin.shared.contracts.notifications`): the inbound webhooks and acknowledgement
-links the gateway forwards, and ``DescribeDelivery`` for operators and tests. Answering at
+links the gateway forwards, Slack commands (:mod:`tocsin.notifications.slack`), and
+``DescribeDelivery`` for operators and tests. Answering at
 all is what puts an instance in ``/healthz``."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import asyncpg
 import msgspec
 
 from tocsin.notifications.inbound import InboundHandlers
+from tocsin.notifications.slack import SlackCommands
 from tocsin.notifications.store import DeliveryStore
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.bus.rpc import Handler
@@ -25,7 +27,8 @@ class _DeliveryId(msgspec.Struct, rename="pascal", kw_only=True):
     delivery_id: str
 
 
-def operations(pool: asyncpg.Pool, inbound: InboundHandlers) -> Mapping[str, Handler]:
+def operations(pool: asyncpg.Pool, inbound: InboundHandlers,
+               slack: SlackCommands) -> Mapping[str, Handler]:
     """Operation name → handler, for the request/reply server."""
 
     async def describe_delivery(req: RpcRequest) -> Any:
@@ -41,4 +44,5 @@ def operations(pool: asyncpg.Pool, inbound: InboundHandlers) -> Mapping[str, Han
             sent_at=r.sent_at.timestamp() if r.sent_at else None, last_error=r.last_error,
             priority=r.priority)
 
-    return {"DescribeDelivery": describe_delivery, **inbound.operations()}
+    return {"DescribeDelivery": describe_delivery, "SlackCommand": slack.handle,
+            **inbound.operations()}

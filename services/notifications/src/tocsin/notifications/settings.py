@@ -66,6 +66,12 @@ class Settings(ServiceSettings, frozen=True, kw_only=True):
     reply_window: float = 24 * 3600.0
     """Plan seconds after a page during which an SMS reply with its code acknowledges it."""
     receipt_poll_interval: float = 1.0
+    chat_topics: Secret = Secret("")
+    """Chat webhooks per topic name, JSON (:mod:`tocsin.notifications.chat`)."""
+    slack_signing_secret: Secret = Secret("")
+    """The Slack app's signing secret; unset, Slack commands are refused."""
+    slack_replay_window: float = 300.0
+    """Real seconds a signed Slack request stays acceptable."""
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -23,6 +23,8 @@ carries ``engagement_arn`` and, for a page of an incident's engagement, ``incide
 - ``AcknowledgeLink`` {Token} → :class:`AckLinkDescription`: acknowledge the page (``AcceptPage``
   READ with the page's own code); the link is spent, a second use is a
   ``ValidationException``, as is an expired or unknown token.
+- ``SlackCommand`` (:class:`Inbound`, provider ``slack``) → :class:`InboundReply`: a Slack
+  slash command from ``POST /v1/chat/slack/commands``, verified with the signing secret.
 - ``DescribeDelivery`` {DeliveryId} → :class:`DeliveryStatus`: where one delivery request
   stands, for operators and tests (no address, no code).
 
