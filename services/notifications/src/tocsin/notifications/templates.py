@@ -2,7 +2,8 @@
 
 Each message is ``<kind>.<channel>.txt`` in the package's ``templates/`` folder — kinds
 ``page`` and ``activation-code``, channels ``email`` (plus ``email-subject``), ``sms`` and
-``voice`` — and a file of the same name in ``TOCSIN_TEMPLATE_DIR`` replaces the built-in
+``voice``; and for chat ``incident-started``, ``incident-updated``, ``incident-resolved``
+and ``timeline-event`` on channel ``chat`` — and a file of the same name in ``TOCSIN_TEMPLATE_DIR`` replaces the built-in
 one. Templates are plain text (no HTML escaping); voice text is escaped for TwiML by the
 provider that speaks it.
 
@@ -10,7 +11,9 @@ A page's context: ``subject``, ``content``, ``sender``, ``accept_code``, ``page_
 ``contact_alias``, ``channel_name``, ``ack_url`` and ``ack_expires`` (email), and
 ``incident`` (``title``, ``impact``, ``summary``, ``arn``) when the page belongs to an
 incident record the incidents service could describe. An activation code's: ``code``,
-``expires``, ``channel_arn``, ``channel_name``, ``contact_alias``.
+``expires``, ``channel_arn``, ``channel_name``, ``contact_alias``. A chat message's:
+``incident`` (``arn``, ``title``, ``impact``, ``status``, ``summary``), ``changed`` (the
+attributes an update modified), ``event`` and ``text`` (a timeline event and its text).
 """
 
 from __future__ import annotations
