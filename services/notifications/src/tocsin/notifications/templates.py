@@ -4,8 +4,8 @@ Each message is ``<kind>.<channel>.txt`` in the package's ``templates/`` folder 
 ``page`` and ``activation-code``, channels ``email`` (plus ``email-subject``), ``sms`` and
 ``voice``; and for chat ``incident-started``, ``incident-updated``, ``incident-resolved``
 and ``timeline-event`` on channel ``chat`` — and a file of the same name in
-``TOCSIN_TEMPLATE_DIR`` replaces the built-in one. Templates are plain text (no HTML escaping); voice text is escaped for TwiML by the
-provider that speaks it.
+``TOCSIN_TEMPLATE_DIR`` replaces the built-in one. Templates are plain text (no HTML
+escaping); voice text is escaped for TwiML by the provider that speaks it.
 
 A page's context: ``subject``, ``content``, ``sender``, ``accept_code``, ``page_arn``,
 ``contact_alias``, ``channel_name``, ``ack_url`` and ``ack_expires`` (email), and
