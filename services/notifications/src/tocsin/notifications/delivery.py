@@ -78,6 +78,12 @@ PRIORITY = {dc.PAGE: 0, dc.ACTIVATION_CODE: 1}
 
 ACK_WAIT = 30.0
 """Seconds JetStream waits for an ack (or a progress report) before redelivering."""
+FETCH_EXPIRES = 2.0
+"""Seconds one pull request stays open on the server."""
+HANDBACK_DELAY = FETCH_EXPIRES + 1.0
+"""A request handed back at shutdown is redelivered after this long: by then this
+instance's last pull request has expired on the server, which would otherwise take the
+redelivery into a subscription that is gone (and hold it for ``ACK_WAIT``)."""
 
 
 class SendingProvider(Protocol):
@@ -144,6 +150,7 @@ class DeliveryWorker:
         self._tasks: set[asyncio.Task[None]] = set()
         self._queued: set[asyncio.Task[None]] = set()
         """Tasks waiting for a rate-limit token: cancelled (and nak'd) on stop."""
+        self._stopping = False
 
     async def run(self, stop: asyncio.Event) -> None:
         stream = f"DELIVERIES_{self._region.upper()}"
@@ -160,7 +167,8 @@ class DeliveryWorker:
                     await asyncio.wait([stopping, *self._tasks],
                                        return_when=asyncio.FIRST_COMPLETED)
                     continue
-                fetch = asyncio.ensure_future(psub.fetch(batch=min(256, free), timeout=2.0))
+                fetch = asyncio.ensure_future(psub.fetch(batch=min(256, free),
+                                                         timeout=FETCH_EXPIRES))
                 await asyncio.wait([fetch, stopping], return_when=asyncio.FIRST_COMPLETED)
                 if not fetch.done():
                     fetch.cancel()
@@ -179,18 +187,26 @@ class DeliveryWorker:
                     task.add_done_callback(self._tasks.discard)
         finally:
             stopping.cancel()
-            # Sends in progress finish (each within its provider's timeout); those queued on
-            # a rate limit go back to the stream at once, for another instance to take.
-            for task in list(self._queued):
+            await self._drain()
+            with contextlib.suppress(nats.errors.Error):
+                await psub.unsubscribe()
+
+    async def _drain(self) -> None:
+        """Let sends in progress finish (each within its provider's timeout); give those
+        waiting for a rate limit back to the stream at once (nak), for another instance or
+        the next start. Cancelled itself (the grace period is over), it cancels the rest,
+        which nak too, and waits for those naks."""
+        self._stopping = True
+        for task in list(self._queued):
+            task.cancel()
+        try:
+            if self._tasks:
+                await asyncio.wait(list(self._tasks))
+        except asyncio.CancelledError:
+            for task in list(self._tasks):
                 task.cancel()
-            try:
-                if self._tasks:
-                    await asyncio.wait(list(self._tasks))
-            finally:
-                for task in list(self._tasks):
-                    task.cancel()
-                with contextlib.suppress(nats.errors.Error):
-                    await psub.unsubscribe()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            raise
 
     async def _handle(self, msg: Msg) -> None:
         kind = msg.subject.rpartition(".")[2]
@@ -205,7 +221,7 @@ class DeliveryWorker:
                 await self._deliver(request, kind, msg)
             except asyncio.CancelledError:
                 with contextlib.suppress(nats.errors.Error):
-                    await msg.nak()
+                    await msg.nak(delay=HANDBACK_DELAY)
                 raise
             except Exception:
                 log.exception("delivery.crashed", delivery_id=request.id)
@@ -264,6 +280,9 @@ class DeliveryWorker:
                     record: DeliveryRecord, msg: Msg) -> str:
         if provider.bucket is not None:
             ticket = provider.bucket.take(record.priority)
+            if ticket.delay > 0 and self._stopping:
+                ticket.cancel()
+                raise asyncio.CancelledError  # handed back to the stream by _handle
             if ticket.delay > 0:
                 expected = self._clock.now() + timedelta(seconds=ticket.delay)
                 await DeliveryStore.delayed(

@@ -40,6 +40,11 @@ class Ticket:
         if self._future is not None:
             await self._future
 
+    def cancel(self) -> None:
+        """Give the place up without waiting."""
+        if self._future is not None:
+            self._future.cancel()
+
 
 class TokenBucket:
     """``rate`` sends a second on average, bursts of up to ``burst`` (default 1: evenly
