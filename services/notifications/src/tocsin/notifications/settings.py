@@ -37,6 +37,9 @@ class Settings(ServiceSettings, frozen=True, kw_only=True):
     smtp_tls: Literal["none", "starttls", "implicit"] = "none"
     """``none`` (plain; STARTTLS is not attempted), ``starttls`` (required) or ``implicit``
     (TLS from the first byte)."""
+    smtp_ca_file: str = ""
+    """PEM certificates to verify the SMTP server's TLS certificate with (default: the
+    system's)."""
     smtp_timeout: float = 10.0
     smtp_rate: float = 0.0
     """Most emails a second (0: no limit)."""

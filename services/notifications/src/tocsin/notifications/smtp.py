@@ -61,7 +61,7 @@ class SmtpProvider:
                 hostname=s.smtp_host, port=s.smtp_port_or_default,
                 username=s.smtp_username or None, password=str(s.smtp_password) or None,
                 use_tls=s.smtp_tls == "implicit", start_tls=s.smtp_tls == "starttls",
-                timeout=self.timeout)
+                cert_bundle=s.smtp_ca_file or None, timeout=self.timeout)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = sorted({r.code for r in exc.recipients})
             raise ProviderError(f"smtp: recipient refused with {codes[0] if codes else '?'}"
