@@ -8,6 +8,7 @@ import pytest
 
 from tocsin.notifications.delivery import retry_delay
 from tocsin.notifications.links import digest, new_token, seal, unseal
+from tocsin.notifications.messages import redact
 from tocsin.notifications.providers import twilio_signature, webhook_signature
 from tocsin.notifications.templates import Templates
 
@@ -56,3 +57,10 @@ def test_retry_delay_is_jittered_under_an_exponential_cap(attempt: int) -> None:
     delays = [retry_delay(attempt, base=2.0, cap=60.0) for _ in range(200)]
     assert all(0 <= d <= cap for d in delays)
     assert len(set(delays)) > 1
+
+
+def test_provider_errors_lose_addresses() -> None:
+    text = "21211 The 'To' number +1 (555) 123-4567 is not valid; ana.b+x@example.co.uk bounced"
+    out = redact(text)
+    assert "555" not in out and "example" not in out
+    assert out.startswith("21211 The 'To' number <address>")

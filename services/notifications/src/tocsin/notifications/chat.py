@@ -1,7 +1,8 @@
 """Incident news in chat, and on Tocsin topics.
 
 A durable consumer of the incidents service's events (``IncidentRecordCreated``,
-``IncidentRecordUpdated``, ``IncidentRecordResolved``, ``TimelineEventCreated``) tells:
+``IncidentRecordUpdated``, ``IncidentRecordResolved``, ``TimelineEventCreated``,
+``TimelineEventUpdated``) tells:
 
 - the incident's **chat channel**: each ``chatChannel.chatbotSns`` ARN names a topic by its
   last segment, and ``TOCSIN_CHAT_TOPICS`` maps topic names to webhooks (JSON:
@@ -42,7 +43,8 @@ log = get_logger(__name__)
 KINDS = {"IncidentRecordCreated": "incident-started",
          "IncidentRecordUpdated": "incident-updated",
          "IncidentRecordResolved": "incident-resolved",
-         "TimelineEventCreated": "timeline-event"}
+         "TimelineEventCreated": "timeline-event",
+         "TimelineEventUpdated": "timeline-event"}
 OWN_TIMELINE_TYPES = frozenset({"SSM Incident Trigger", "SSM Incident Start",
                                 "SSM Incident Record Update"})
 

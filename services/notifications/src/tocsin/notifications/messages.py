@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-__all__ = ["InboundEvent", "Outbound", "ProviderError"]
+__all__ = ["InboundEvent", "Outbound", "ProviderError", "redact"]
+
+_ADDRESSES = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+|\+?\d[\d ()-]{5,}\d")
+
+
+def redact(text: str) -> str:
+    """``text`` without anything that looks like an email address or a phone number: what a
+    provider answers may quote the address, and errors end up in logs, events and
+    timelines."""
+    return _ADDRESSES.sub("<address>", text)
 
 
 class ProviderError(Exception):

@@ -36,7 +36,7 @@ from xml.sax.saxutils import escape, quoteattr
 import aiohttp
 import msgspec
 
-from tocsin.notifications.messages import InboundEvent, Outbound, ProviderError
+from tocsin.notifications.messages import InboundEvent, Outbound, ProviderError, redact
 from tocsin.notifications.ratelimit import TokenBucket
 from tocsin.shared.contracts.notifications import Inbound, InboundReply
 from tocsin.shared.errors import AccessDeniedError, ValidationError
@@ -132,7 +132,7 @@ def _error_summary(body: bytes) -> str:
     if not isinstance(data, dict):
         return ""
     parts = [str(data[k]) for k in ("code", "message") if k in data]
-    return " ".join(parts)[:200]
+    return redact(" ".join(parts))[:200]
 
 
 def twilio_signature(auth_token: str, url: str, params: list[tuple[str, str]]) -> str:
