@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tocsin.notifications import app as notifications_app
+from tocsin.notifications.settings import Settings as NotificationsSettings
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus, deliveries_stream, ensure_stream, events_stream
 from tocsin.shared.contracts import deliveries as dc
 from tocsin.shared.contracts import notifications as nc
-from tocsin.shared.testing import wait_for
+from tocsin.shared.testing import running, wait_for
 
 from .conftest import ProviderServer
 
@@ -214,3 +218,22 @@ async def test_requests_queued_on_a_rate_limit_survive_a_restart_and_go_once(
     async with stack_factory(providers=[hook.webhook(rate=50)]):
         await wait_for(lambda: len(hook.requests) >= len(requests), timeout=20)
     assert sorted(r["to"] for r in hook.requests) == sorted(r.address for r in requests)
+
+
+async def test_two_instances_on_one_queue_send_each_request_once(
+        stack_factory: Any, provider_servers: Any, bus: Bus, nats_url: str,
+        database_url: str, isolation: dict[str, str]) -> None:
+    hook = await provider_servers("hook")
+    region = isolation["region"]
+    providers = [hook.webhook()]
+    second = NotificationsSettings(
+        nats_url=nats_url, database_url=database_url, shutdown_grace=3, outbox_relay=False,
+        providers=json.dumps(providers), **isolation)  # type: ignore[arg-type]
+    async with stack_factory(providers=providers), running(notifications_app.lifespan, second):
+        requests = [_activation(f"+1555777{i:04d}") for i in range(60)]
+        for r in requests:
+            await bus.publish(dc.subject(region, dc.ACTIVATION_CODE), codec.encode(r),
+                              msg_id=r.id)
+        await wait_for(lambda: len(hook.requests) >= len(requests), timeout=20)
+        await asyncio.sleep(0.5)  # a duplicate would arrive by now
+        assert sorted(r["to"] for r in hook.requests) == sorted(r.address for r in requests)

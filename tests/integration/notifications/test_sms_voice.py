@@ -173,3 +173,26 @@ async def test_failover_to_the_next_provider_on_error_and_on_timeout(
         contact = await stack.contact("jon")
         await stack.channel(contact, "SMS", "+15551230006")
         await wait_for(lambda: sent_to(backup, "+15551230006"))
+
+
+async def test_webhook_provider_voice_key_press_acknowledges(stack_factory: Any,
+                                                             provider_servers: Any) -> None:
+    hook = await provider_servers("hook")
+    async with stack_factory(providers=[hook.webhook()]) as stack:
+        number = "+15551230007"
+        contact, _ = await activated_phone(stack, hook, "kai", "VOICE", number)
+        page = await stack.page_of(await stack.engage(contact))
+        call = await wait_for(lambda: [r for r in sent_to(hook, number) if r.get("gatherUrl")])
+        assert "Press 1 to acknowledge" in call[0]["text"]
+        url = call[0]["gatherUrl"]
+        assert url.startswith(f"{stack.http}/v1/inbound/hook/voice/")
+        body = json.dumps({"type": "keypress", "digits": "1"}).encode()
+        async with aiohttp.ClientSession() as http, http.post(url, data=body, headers={
+                "X-Tocsin-Signature": webhook_signature(WEBHOOK_SECRET, body)}) as resp:
+            assert resp.status == 200
+            assert "acknowledged" in (await resp.json())["reply"]
+        assert "READ" in await stack.receipt_types(page)
+        # The key-press token is spent with the page's acknowledgement.
+        async with aiohttp.ClientSession() as http, http.post(url, data=body, headers={
+                "X-Tocsin-Signature": webhook_signature(WEBHOOK_SECRET, body)}) as resp:
+            assert "could not be acknowledged" in (await resp.json())["reply"]
