@@ -34,6 +34,14 @@ def test_twilio_signature_covers_the_url_and_every_parameter_in_name_order() -> 
     assert base != twilio_signature("other", url, [("Body", "STOP"), ("From", "+1555")])
 
 
+def test_twilio_signature_matches_twilios_own_example() -> None:
+    """The example of Twilio's signature-validation snippets (auth token ``12345``)."""
+    params = {"CallSid": "CA1234567890ABCDE", "Caller": "+14158675309", "Digits": "1234",
+              "From": "+14158675309", "To": "+18005551212"}
+    assert twilio_signature("12345", "https://mycompany.com/myapp.php?foo=1&bar=2",
+                            list(params.items())) == "RSOYDt4T1cUTdK1PDd93/VVr8B8="
+
+
 def test_webhook_signature_is_hmac_sha256_of_the_body() -> None:
     sig = webhook_signature("s3cret", b'{"a":1}')
     assert sig.startswith("sha256=") and len(sig) == 7 + 64
