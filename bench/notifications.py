@@ -14,6 +14,10 @@ real SMTP server (aiosmtpd). Three figures, bounded to well under a minute:
   their reason and expected time recorded.
 - ``notifications_page_to_smtp_p50`` / ``_p99``: from publishing an email page to the SMTP
   server accepting it, 200 pages at 50 a second.
+- ``notifications_engagement_to_smtp_p50`` / ``_p99``: the whole way, with the contacts
+  service as its own process too: from ``StartEngagement`` of a contact with an email
+  channel until the SMTP server has the page (through the contacts outbox, the stream and
+  the notifications service), 100 engagements one after another.
 """
 
 from __future__ import annotations
@@ -73,33 +77,46 @@ class _Provider:
 
 
 class _Mailbox:
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    """An SMTP server's handler (aiosmtpd runs it in a thread of its own)."""
+
+    def __init__(self) -> None:
         self.accepted: dict[str, float] = {}
-        self._loop = loop
+        """Page ARN → when its mail was accepted."""
+        self.codes: dict[str, str] = {}
+        """Contact channel ARN → the activation code mailed to it."""
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         at = time.perf_counter()
+        headers = {}
         for row in envelope.content.decode(errors="replace").splitlines():
-            if row.startswith("X-Tocsin-Page-Arn:"):
-                self.accepted[row.partition(":")[2].strip()] = at
+            if not row:
                 break
+            name, _, value = row.partition(":")
+            headers[name] = value.strip()
+        if "X-Tocsin-Page-Arn" in headers:
+            self.accepted[headers["X-Tocsin-Page-Arn"]] = at
+        if "X-Tocsin-Activation-Code" in headers:
+            self.codes[headers["X-Tocsin-Contact-Channel-Arn"]] = headers[
+                "X-Tocsin-Activation-Code"]
         return "250 OK"
 
 
 @contextlib.asynccontextmanager
-async def _service(env: dict[str, str], log: Path, bus: Bus) -> AsyncIterator[None]:
+async def _service(env: dict[str, str], log: Path, bus: Bus,
+                   service: str = "notifications") -> AsyncIterator[None]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tocsin.notifications", env={**os.environ, **env},
+        sys.executable, "-m", f"tocsin.{service}", env={**os.environ, **env},
         stdout=open(log, "wb"), stderr=asyncio.subprocess.STDOUT)  # noqa: ASYNC230
+    probe = {"notifications": ("DescribeDelivery", {"DeliveryId": "ready"}),
+             "contacts": ("ListContacts", {})}[service]
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                await bus.request("tocsin.rpc.notifications.DescribeDelivery",
-                                  {"DeliveryId": "ready"}, timeout=1)
+                await bus.request(f"tocsin.rpc.{service}.{probe[0]}", probe[1], timeout=1)
             except ServiceUnavailable:
                 if time.monotonic() > deadline or proc.returncode is not None:
-                    raise RuntimeError(f"notifications did not start; see {log}") from None
+                    raise RuntimeError(f"{service} did not start; see {log}") from None
                 await asyncio.sleep(0.2)
                 continue
             except TocsinError:
@@ -160,7 +177,7 @@ async def notifications_bench(nats_url: str, db_url: str, work: Path, report: Re
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     url = f"http://127.0.0.1:{runner.addresses[0][1]}/send"
-    mailbox = _Mailbox(asyncio.get_running_loop())
+    mailbox = _Mailbox()
     smtp = Controller(mailbox, hostname="127.0.0.1", port=_free_port())
     smtp.start()
     try:
@@ -212,6 +229,52 @@ async def _unlimited_and_smtp(bus: Bus, nats_url: str, db_url: str, work: Path, 
             report("notifications_page_to_smtp_p99",
                    latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], "ms")
         report("notifications_page_to_smtp_accepted", len(latencies), "count")
+        async with _service(env, work / "contacts.log", bus, service="contacts"):
+            await _engagement_to_smtp(bus, mailbox, report)
+
+
+async def _call(bus: Bus, operation: str, **body: Any) -> dict[str, Any]:
+    reply = await bus.request(f"tocsin.rpc.contacts.{operation}", body, timeout=10)
+    out: dict[str, Any] = codec.decode(reply, dict[str, Any])
+    return out
+
+
+async def _engagement_to_smtp(bus: Bus, mailbox: _Mailbox, report: Report) -> None:
+    """The whole way: ``StartEngagement`` on the contacts service until the SMTP server
+    has the page, one engagement at a time."""
+    contact = (await _call(bus, "CreateContact", Alias="bench-oncall", Type="PERSONAL",
+                           Plan={"Stages": []}))["ContactArn"]
+    channel = (await _call(bus, "CreateContactChannel", ContactId=contact, Name="mail",
+                           Type="EMAIL", DeliveryAddress={"SimpleAddress": "oncall@bench.example"})
+               )["ContactChannelArn"]
+    for _ in range(100):  # the activation mail, within 10 s
+        if channel in mailbox.codes:
+            break
+        await asyncio.sleep(0.1)
+    await _call(bus, "ActivateContactChannel", ContactChannelId=channel,
+                ActivationCode=mailbox.codes[channel])
+    await _call(bus, "UpdateContact", ContactId=contact, Plan={"Stages": [{
+        "DurationInMinutes": 5, "Targets": [{"ChannelTargetInfo": {
+            "ContactChannelId": channel, "RetryIntervalInMinutes": 1}}]}]})
+    latencies: list[float] = []
+    for _ in range(100):
+        before = len(mailbox.accepted)
+        started = time.perf_counter()
+        await _call(bus, "StartEngagement", ContactId=contact, Sender="bench",
+                    Subject="Database down", Content="The primary database is down.")
+        for _ in range(500):  # at most 5 s per page
+            if len(mailbox.accepted) > before:
+                break
+            await asyncio.sleep(0.002)
+        else:
+            continue
+        latencies.append((max(mailbox.accepted.values()) - started) * 1000)
+    latencies.sort()
+    if latencies:
+        report("notifications_engagement_to_smtp_p50", latencies[len(latencies) // 2], "ms")
+        report("notifications_engagement_to_smtp_p99",
+               latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], "ms")
+    report("notifications_engagement_to_smtp_accepted", len(latencies), "count")
 
 
 async def _rate_limited(bus: Bus, nats_url: str, db_url: str, work: Path, url: str,
