@@ -42,13 +42,15 @@ class ReceiptReporter:
             await conn.add_listener(channel, self._on_notify)
             try:
                 while not stop.is_set():
+                    # Cleared before the batch is read: a receipt committed meanwhile wakes
+                    # the next round instead of waiting out the poll interval.
+                    self._wake.clear()
                     try:
                         sent = await self.report_pending()
                     except (asyncpg.PostgresConnectionError, OSError) as exc:
                         log.warning("receipts.failed", error=repr(exc))
                         sent = 0
                     if sent < self._batch:
-                        self._wake.clear()
                         waiters = [asyncio.ensure_future(e.wait()) for e in (stop, self._wake)]
                         await asyncio.wait(waiters, timeout=self._poll,
                                            return_when=asyncio.FIRST_COMPLETED)
