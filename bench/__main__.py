@@ -22,6 +22,7 @@ from typing import Any
 
 import grpc
 
+from bench.notifications import notifications_bench
 from bench.processes import spawn, stop
 from bench.timers import timers_bench
 from tocsin.local.servers import EmbeddedServer, free_port, nats_server, postgres_server
@@ -255,6 +256,8 @@ async def main(seconds: float, warmup: float) -> None:
             await timeline_bench(stub, plan.arn, results)
             await dedupe_bench(stub, plan.arn, results)
             await contacts_bench(pb_contacts_grpc.ContactsStub(channel), results)
+            await notifications_bench(nats_url, db_url, work,
+                                      lambda name, value, unit: line(name, value, unit, results))
         for callers in (1, 64):
             ratio = results[f"tocsin_{callers}"]["rps"] / max(
                 results[f"raw_{callers}"]["rps"], 1e-9)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
 import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -10,6 +12,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from aiosmtpd.controller import Controller
 
 from tocsin.contacts import app as contacts_app
 from tocsin.contacts.settings import Settings as ContactsSettings
@@ -21,6 +24,9 @@ from tocsin.gateway.http import HttpGateway
 from tocsin.gateway.settings import Settings as GatewaySettings
 from tocsin.incidents import app as incidents_app
 from tocsin.incidents.settings import Settings as IncidentsSettings
+from tocsin.local.servers import free_port
+from tocsin.notifications import app as notifications_app
+from tocsin.notifications.settings import Settings as NotificationsSettings
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus, deliveries_stream, ensure_stream
 from tocsin.shared.contracts.deliveries import ActivationCodeDelivery, PageDelivery
@@ -63,8 +69,39 @@ async def tocsin(nats_url: str, database_url: str, isolation: dict[str, str],
         http_gw = next(w for w in workers if isinstance(w, HttpGateway))
         await asyncio.wait_for(asyncio.gather(grpc_gw.started.wait(), http_gw.started.wait()),
                                30)
+        mailbox = Mailbox()
+        smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+        smtp.start()
+        stack.callback(smtp.stop)
+        await stack.enter_async_context(running(
+            notifications_app.lifespan, NotificationsSettings(
+                outbox_poll_interval=0.2, receipt_poll_interval=0.2, smtp_host="127.0.0.1",
+                smtp_port=smtp.port, public_url=f"http://127.0.0.1:{http_gw.port}",
+                max_attempts=3, retry_base=0.05, retry_max=0.2,
+                **common, **tocsin_options.get("notifications", {}))))
         yield {"http": f"http://127.0.0.1:{http_gw.port}", "grpc": f"127.0.0.1:{grpc_gw.port}",
-               "region": isolation["region"], "schema_prefix": isolation["schema_prefix"]}
+               "region": isolation["region"], "schema_prefix": isolation["schema_prefix"],
+               "mailbox": mailbox}
+
+
+class Mailbox:
+    """The emails Tocsin sent, as the test SMTP server (aiosmtpd) accepted them; it refuses
+    every address at ``refused.example``."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                          rcpt_options: list[str]) -> str:
+        if address.endswith("@refused.example"):
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(email.message_from_bytes(envelope.content,
+                                                      policy=email.policy.default))
+        return "250 Message accepted for delivery"
 
 
 class Deliveries:

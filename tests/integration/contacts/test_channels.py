@@ -260,6 +260,18 @@ class TestActivation:
             await call(bus, "DeactivateContactChannel",
                        {"ContactChannelId": work.replace("/alice/", "/bob/")})
 
+    async def test_reactivate_after_stop(self, contacts: Settings, bus: Bus) -> None:
+        """The internal ReactivateContactChannel (an SMS START) activates without a code;
+        repeating it changes nothing; an unknown channel is a ResourceNotFoundException."""
+        work = await email(bus, await personal(bus))
+        await call(bus, "ReactivateContactChannel", {"ContactChannelId": work})
+        assert await status(bus, work) == "ACTIVATED"
+        await call(bus, "ReactivateContactChannel", {"ContactChannelId": work})
+        assert await status(bus, work) == "ACTIVATED"
+        with pytest.raises(errors.NotFoundError):
+            await call(bus, "ReactivateContactChannel",
+                       {"ContactChannelId": work.replace("/alice/", "/bob/")})
+
     async def test_address_change_needs_activation(self, contacts: Settings,
                                                    bus: Bus) -> None:
         """A new address makes the channel NOT_ACTIVATED and gets its own code; a rename

@@ -6,5 +6,5 @@ One list for everything that needs it: ``make run`` starts each of them, and the
 
 __all__ = ["BACKEND_SERVICES"]
 
-BACKEND_SERVICES: tuple[str, ...] = ("incidents", "contacts", "escalation")
+BACKEND_SERVICES: tuple[str, ...] = ("incidents", "contacts", "escalation", "notifications")
 """Every service but the gateway, in the order they are started."""

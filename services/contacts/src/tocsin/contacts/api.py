@@ -37,10 +37,10 @@ OPERATIONS = (
 )
 """Every operation of ssm-contacts."""
 
-INTERNAL = ("StartEngagementStage", "RecordPageReceipt")
+INTERNAL = ("StartEngagementStage", "RecordPageReceipt", "ReactivateContactChannel")
 """Tocsin-internal operations, not in the AWS model: the escalation service starts later
-engagement stages, the notifications service reports delivery outcomes
-(:mod:`tocsin.shared.contracts.contacts`)."""
+engagement stages, the notifications service reports delivery outcomes and re-subscribes
+a channel whose owner texted START (:mod:`tocsin.shared.contracts.contacts`)."""
 
 
 def operations(deps: Deps) -> Mapping[str, Handler]:
@@ -62,6 +62,7 @@ def operations(deps: Deps) -> Mapping[str, Handler]:
         "ActivateContactChannel": channels.activate_contact_channel,
         "DeactivateContactChannel": channels.deactivate_contact_channel,
         "SendActivationCode": channels.send_activation_code,
+        "ReactivateContactChannel": channels.reactivate_contact_channel,
         "TagResource": tags.tag_resource,
         "UntagResource": tags.untag_resource,
         "ListTagsForResource": tags.list_tags_for_resource,

@@ -502,6 +502,20 @@ class ChannelHandlers(UseCases):
                                         now=self._clock.now())
         return {}
 
+    async def reactivate_contact_channel(self, req: RpcRequest) -> JSON:
+        """Tocsin-internal (:class:`tocsin.shared.contracts.contacts.ReactivateContactChannel`):
+        the owner texted START from the channel's own number after opting out with STOP."""
+        cmd: ChannelId = req.decode(ChannelId)
+        async with transaction(self._pool) as conn:
+            channel = await channel_or_404(conn, cmd.contact_channel_id, lock=True)
+            if channel.activation_status != ACTIVATED:
+                activated = msgspec.structs.replace(channel, activation_status=ACTIVATED)
+                await ChannelStore.save(conn, activated)
+                await self._events.emit(conn, "ContactChannelActivated",
+                                        {**activated.event(), "reason": "RESUBSCRIBED"},
+                                        now=self._clock.now())
+        return {}
+
     async def send_activation_code(self, req: RpcRequest) -> JSON:
         cmd: ChannelId = req.decode(ChannelId)
         async with transaction(self._pool) as conn:

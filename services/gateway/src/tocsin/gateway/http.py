@@ -34,7 +34,7 @@ from urllib.parse import unquote
 import msgspec
 from aiohttp import web
 
-from tocsin.gateway import awsmodel, health, sigv4
+from tocsin.gateway import awsmodel, health, inbound, sigv4
 from tocsin.gateway.clients import ServiceClient
 from tocsin.gateway.settings import Settings
 from tocsin.shared import codec
@@ -153,6 +153,7 @@ class HttpGateway:
         self.app.router.add_post("/", self._json_rpc)
         for path in sorted(self._router.paths):
             self.app.router.add_route("*", path, self._rest_json)
+        inbound.add_routes(self.app, bus, timeout=settings.rpc_timeout)
 
     async def __call__(self, stop: asyncio.Event) -> None:
         """Serve until ``stop`` is set, then finish in-flight requests and close."""

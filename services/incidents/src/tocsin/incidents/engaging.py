@@ -17,6 +17,9 @@ pages and acknowledgements of those engagements on the incident's timeline.
   ``TOCSIN_ACK_TIMEOUT_MINUTES`` is set there): a responder acknowledged, but the incident
   is still open that long after, so the engaged contact is engaged again (idempotent under
   the timer id) and the timeline says why.
+- A fourth reads the notifications service's ``DeliveryDeadLettered`` for pages of an
+  incident and writes ``Tocsin Notification Delivery Failed`` (which page and channel, after
+  how many attempts, what the providers said), once (inbox).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus, Consumer, rpc_subject
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import escalation as ec
+from tocsin.shared.contracts import notifications as nc
 from tocsin.shared.db import already_processed, transaction
 from tocsin.shared.logging import bind, get_logger
 
@@ -166,6 +170,20 @@ class Engaging(UseCases):
                                     msgspec.to_builtins(entry), now=self._clock.now(),
                                     incident_arn=incident_arn)
 
+    async def record_dead_letter(self, event: codec.Envelope, msg: Msg) -> None:
+        """Put a page that could not be delivered on its incident's timeline."""
+        incident_arn = event.correlation.incident_arn
+        if event.type != "DeliveryDeadLettered" or not incident_arn:
+            return
+        bind(incident_arn=incident_arn)
+        data: nc.DeliveryDeadLettered = nc.event_data(event.type, event.data)
+        entry = timeline.automatic(incident_arn, nc.DEAD_LETTER_TIMELINE_TYPE, {
+            "pageArn": data.page_arn, "contactArn": data.contact_arn,
+            "contactChannelArn": data.channel_arn, "channelType": data.channel_type,
+            "attempts": data.attempts, "error": data.error},
+            at=data.failed_at.timestamp(), references=[{"resource": data.contact_arn}])
+        await self._add_entry(event, incident_arn, entry, inbox="incidents-dead-letters")
+
 
 def _content(record: dict[str, Any]) -> str:
     lines = [f"Incident: {record.get('title', '')}", f"Impact: {record.get('impact', '?')}"]
@@ -187,4 +205,7 @@ def engagement_consumers(engaging: Engaging, *, region: str, schema: str) -> lis
         Consumer(stream=stream, durable=f"{schema}-reengage",
                  filter_subject=f"events.{region}.escalation.AcknowledgementTimedOut",
                  handler=engaging.reengage),
+        Consumer(stream=stream, durable=f"{schema}-dead-letters",
+                 filter_subject=f"events.{region}.notifications.DeliveryDeadLettered",
+                 handler=engaging.record_dead_letter),
     ]

@@ -17,11 +17,12 @@ responder is paged (the incidents timeline's
 acknowledgement ("SSM Contacts Page Acknowledgement for Incident"), ``"DELIVERED"`` only a
 delivery confirmation. No payload ever carries an accept code.
 
-**Requests.** Besides the 39 ``ssm-contacts`` operations, the service answers two
+**Requests.** Besides the 39 ``ssm-contacts`` operations, the service answers three
 Tocsin-internal ones on ``tocsin.rpc.contacts.<Operation>`` (PascalCase members, like the
 AWS ones): :class:`StartEngagementStage` for the escalation service, which drives stage
-timing from the plan in :class:`EngagementStarted`, and :class:`RecordPageReceipt` for
-the notifications service. Both are idempotent, so a caller may retry after a timeout.
+timing from the plan in :class:`EngagementStarted`, and :class:`RecordPageReceipt` and
+:class:`ReactivateContactChannel` for the notifications service. All are idempotent, so a
+caller may retry after a timeout.
 
 Schema evolution follows msgspec's rules: members added later always get defaults,
 unknown members are ignored, existing members never change type.
@@ -45,6 +46,7 @@ __all__ = [
     "PageAccepted",
     "PageCreated",
     "PageReceiptRecorded",
+    "ReactivateContactChannel",
     "ReceiptType",
     "RecordPageReceipt",
     "StartEngagement",
@@ -278,3 +280,15 @@ class RecordPageReceipt(_In):
     receipt_info: Annotated[str, msgspec.Meta(min_length=1, max_length=2048)] | None = None
     receipt_time: float | None = None
     contact_channel_id: str | None = None
+
+
+class ReactivateContactChannel(_In):
+    """``tocsin.rpc.contacts.ReactivateContactChannel``: activate a channel without a code.
+
+    For the notifications service only, when the owner of an SMS channel that was
+    deactivated because they texted STOP texts START from the same number (the provider's
+    signed webhook vouches for the number). An active channel stays as it is;
+    ``ContactChannelActivated`` carries ``reason: RESUBSCRIBED``.
+    """
+
+    contact_channel_id: str

@@ -97,6 +97,9 @@ class OutboxRelay:
             log.info("outbox.relaying", schema=schema)
             try:
                 while not stop.is_set():
+                    # Cleared before reading the outbox, so a commit notified while a batch
+                    # is being published wakes the next round instead of waiting a poll.
+                    self._wake.clear()
                     try:
                         sent = await self.publish_pending()
                     except (nats.errors.Error, asyncpg.PostgresConnectionError, OSError) as exc:
@@ -104,7 +107,6 @@ class OutboxRelay:
                         sent = 0
                         await _wait(stop, self._poll)
                     if sent < self._batch:
-                        self._wake.clear()
                         await _wait(stop, self._poll, self._wake)
             finally:
                 await conn.remove_listener(channel, self._on_notify)

@@ -1,0 +1,172 @@
+"""Incident news in chat, and on Tocsin topics.
+
+A durable consumer of the incidents service's events (``IncidentRecordCreated``,
+``IncidentRecordUpdated``, ``IncidentRecordResolved``, ``TimelineEventCreated``,
+``TimelineEventUpdated``) tells:
+
+- the incident's **chat channel**: each ``chatChannel.chatbotSns`` ARN names a topic by its
+  last segment, and ``TOCSIN_CHAT_TOPICS`` maps topic names to webhooks (JSON:
+  ``{"<topic>": [{"kind": "slack" | "chime", "url": "..."}]}``) — Slack incoming webhooks
+  get ``{"text": ...}``, Amazon Chime webhooks ``{"Content": ...}``;
+- its **notification targets**: each ``notificationTargets[].snsTopicArn`` names a Tocsin
+  topic, published on the NATS subject ``topics.<name>`` (JSON: ``type``, ``incidentArn``,
+  ``title``, ``status``, ``impact``, ``text``) and posted to the topic's webhooks, if any.
+
+Texts come from the ``*.chat.txt`` templates (operators may override them). Timeline
+events Tocsin writes for the record's own start and updates are not repeated (the record's
+events already say so). Each post is recorded per (event, target) in ``chat_post``, so an
+event redelivered after a partial failure posts only what is missing; a webhook that
+fails makes the event come back later (``RetryLater``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Literal
+
+import aiohttp
+import asyncpg
+import msgspec
+from nats.aio.msg import Msg
+from nats.js.api import DeliverPolicy
+
+from tocsin.notifications.templates import Templates
+from tocsin.shared import codec, errors
+from tocsin.shared.bus import Bus, Consumer, rpc_subject
+from tocsin.shared.logging import bind, get_logger
+
+__all__ = ["ChatRelay", "ChatTarget", "chat_consumer", "parse_topics", "topic_name"]
+
+log = get_logger(__name__)
+
+KINDS = {"IncidentRecordCreated": "incident-started",
+         "IncidentRecordUpdated": "incident-updated",
+         "IncidentRecordResolved": "incident-resolved",
+         "TimelineEventCreated": "timeline-event",
+         "TimelineEventUpdated": "timeline-event"}
+OWN_TIMELINE_TYPES = frozenset({"SSM Incident Trigger", "SSM Incident Start",
+                                "SSM Incident Record Update"})
+
+
+class ChatTarget(msgspec.Struct, frozen=True):
+    kind: Literal["slack", "chime"]
+    url: str
+
+
+def parse_topics(text: str) -> dict[str, list[ChatTarget]]:
+    """``TOCSIN_CHAT_TOPICS``; raises ``ValueError`` naming what does not fit."""
+    if not text.strip():
+        return {}
+    try:
+        return msgspec.json.decode(text.encode(), type=dict[str, list[ChatTarget]])
+    except msgspec.DecodeError as exc:
+        raise ValueError(f"TOCSIN_CHAT_TOPICS: {exc}") from None
+
+
+def topic_name(arn: str) -> str:
+    """The topic an SNS-style ARN names (its last segment), safe as a NATS token."""
+    name = arn.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
+
+
+def _timeline_text(event: dict[str, Any]) -> str:
+    raw = event.get("eventData", "")
+    try:
+        data = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        data = raw
+    if isinstance(data, dict):
+        data = data.get("content") or data.get("note") or data.get("text") or ""
+    return str(data or "")[:300]
+
+
+class ChatRelay:
+    """The consumer's handler."""
+
+    def __init__(self, pool: asyncpg.Pool, bus: Bus, session: aiohttp.ClientSession,
+                 templates: Templates, topics: dict[str, list[ChatTarget]]) -> None:
+        self._pool = pool
+        self._bus = bus
+        self._session = session
+        self._templates = templates
+        self._topics = topics
+
+    async def on_event(self, event: codec.Envelope, msg: Msg) -> None:
+        kind = KINDS.get(event.type)
+        incident_arn = event.correlation.incident_arn
+        if kind is None or not incident_arn:
+            return
+        bind(incident_arn=incident_arn)
+        context: dict[str, Any] = {"changed": event.data.get("modifiedAttributes") or [],
+                                   "event": {}, "text": ""}
+        record = event.data.get("incidentRecord")
+        if kind == "timeline-event":
+            if event.data.get("eventType") in OWN_TIMELINE_TYPES:
+                return
+            context["event"] = event.data
+            context["text"] = _timeline_text(event.data)
+            record = await self._record(incident_arn)
+        if not record:
+            return
+        chat = [topic_name(a) for a in (record.get("chatChannel") or {}).get("chatbotSns", [])]
+        targets = [topic_name(t["snsTopicArn"]) for t in record.get("notificationTargets") or []
+                   if t.get("snsTopicArn")]
+        if not chat and not targets:
+            return
+        context["incident"] = {"arn": incident_arn, "title": record.get("title", ""),
+                               "impact": record.get("impact", "?"),
+                               "status": record.get("status", ""),
+                               "summary": record.get("summary") or ""}
+        text = self._templates.render(kind, "chat", context)
+        failed = 0
+        for topic in targets:
+            await self._bus.nc.publish(f"topics.{topic}", json.dumps({
+                "type": kind, "incidentArn": incident_arn, "title": record.get("title", ""),
+                "status": record.get("status", ""), "impact": record.get("impact"),
+                "text": text}).encode())
+        for topic in dict.fromkeys(chat + targets):
+            for target in self._topics.get(topic, []):
+                if not await self._post_once(event.id, target, text):
+                    failed += 1
+        if failed:
+            raise errors.RetryLater(f"{failed} chat webhook(s) failed", delay=5.0)
+
+    async def _post_once(self, event_id: str, target: ChatTarget, text: str) -> bool:
+        key = hashlib.sha256(target.url.encode()).hexdigest()[:32]
+        async with self._pool.acquire() as conn:
+            if await conn.fetchval("SELECT true FROM chat_post WHERE event_id = $1"
+                                   " AND target = $2", event_id, key):
+                return True
+            body = {"text": text} if target.kind == "slack" else {"Content": text}
+            try:
+                async with self._session.post(target.url, json=body,
+                                              timeout=aiohttp.ClientTimeout(total=5)) as resp:
+                    if resp.status >= 300:
+                        log.warning("chat.refused", kind=target.kind, status=resp.status)
+                        return False
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                log.warning("chat.failed", kind=target.kind, error=type(exc).__name__)
+                return False
+            await conn.execute("INSERT INTO chat_post (event_id, target) VALUES ($1, $2)"
+                               " ON CONFLICT DO NOTHING", event_id, key)
+        return True
+
+    async def _record(self, arn: str) -> dict[str, Any] | None:
+        try:
+            reply = await self._bus.request(rpc_subject("incidents", "GetIncidentRecord"),
+                                            {"arn": arn}, timeout=5.0)
+        except errors.ServiceUnavailable as exc:
+            raise errors.RetryLater(exc.message, delay=2.0) from None
+        except errors.NotFoundError:
+            return None
+        record: dict[str, Any] | None = codec.decode(reply, dict[str, Any]).get("incidentRecord")
+        return record
+
+
+def chat_consumer(relay: ChatRelay, *, region: str, schema: str) -> Consumer:
+    """The durable consumer, named after the schema so every instance shares it. Created
+    for new events only: a first start does not post a month of history to chat."""
+    return Consumer(stream=f"EVENTS_{region.upper()}", durable=f"{schema}-chat",
+                    filter_subject=f"events.{region}.incidents.>", handler=relay.on_event,
+                    deliver_policy=DeliverPolicy.NEW)

@@ -1,0 +1,123 @@
+"""From a delivery request to the message a provider sends.
+
+A page's email carries ``X-Tocsin-Page-Arn``, ``X-Tocsin-Accept-Code`` and, for an
+incident's engagement, ``X-Tocsin-Incident-Arn``; an activation email
+``X-Tocsin-Activation-Code`` and ``X-Tocsin-Contact-Channel-Arn``
+(``ARCHITECTURE.md``, "Messages to people"). A page sent by email gets a fresh
+acknowledgement link, a voice page a key-press callback with its own token
+(:mod:`tocsin.notifications.links`); SMS pages are acknowledged by replying with the code.
+
+For a page of an incident the incident record's title, impact and summary come from the
+incidents service (``GetIncidentRecord``), cached briefly so a page to many people asks
+once; when the incidents service does not answer quickly the page goes without them.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from tocsin.notifications.events import incident_arn_of
+from tocsin.notifications.links import LinkStore, new_token
+from tocsin.notifications.messages import Outbound
+from tocsin.notifications.templates import Templates
+from tocsin.shared import codec, errors
+from tocsin.shared.bus import Bus, rpc_subject
+from tocsin.shared.contracts.deliveries import ActivationCodeDelivery, PageDelivery
+from tocsin.shared.logging import get_logger
+
+__all__ = ["Composer"]
+
+log = get_logger(__name__)
+
+INCIDENT_CACHE_SECONDS = 30.0
+
+
+def _when(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M UTC")
+
+
+class Composer:
+    """Renders delivery requests; creates the links they carry."""
+
+    def __init__(self, pool: asyncpg.Pool, bus: Bus, templates: Templates, *,
+                 link_base: str, link_ttl: float) -> None:
+        self._pool = pool
+        self._bus = bus
+        self._templates = templates
+        self._link_base = link_base
+        self._link_ttl = timedelta(seconds=link_ttl)
+        self._incidents: dict[str, tuple[float, dict[str, Any] | None]] = {}
+
+    async def activation(self, d: ActivationCodeDelivery) -> Outbound:
+        context = {"code": d.code, "expires": _when(d.expires_at), "channel_arn": d.channel_arn,
+                   "channel_name": d.channel_name, "contact_alias": d.contact_alias}
+        channel = d.type.lower()
+        if d.type == "EMAIL":
+            return Outbound(
+                delivery_id=d.id, channel_type=d.type, to=d.address,
+                subject=self._templates.render("activation-code", "email-subject", context),
+                text=self._templates.render("activation-code", "email", context),
+                headers={"X-Tocsin-Activation-Code": d.code,
+                         "X-Tocsin-Contact-Channel-Arn": d.channel_arn})
+        return Outbound(delivery_id=d.id, channel_type=d.type, to=d.address,
+                        text=self._templates.render("activation-code", channel, context))
+
+    async def page(self, d: PageDelivery, *, now: datetime) -> Outbound:
+        incident = await self._incident(d.incident_id)
+        context: dict[str, Any] = {
+            "subject": d.subject, "content": d.content, "sender": d.sender,
+            "accept_code": d.accept_code, "page_arn": d.page_arn, "incident": incident,
+            "contact_alias": d.contact_alias, "channel_name": d.channel_name,
+            "ack_url": "", "ack_expires": ""}
+        if d.channel_type == "EMAIL":
+            token = await self._link(d, now=now)
+            context["ack_url"] = f"{self._link_base}/v1/ack/{token}"
+            context["ack_expires"] = _when(now + self._link_ttl)
+            headers = {"X-Tocsin-Page-Arn": d.page_arn, "X-Tocsin-Accept-Code": d.accept_code}
+            if incident_arn_of(d.incident_id):
+                headers["X-Tocsin-Incident-Arn"] = str(d.incident_id)
+            return Outbound(
+                delivery_id=d.id, channel_type="EMAIL", to=d.address, headers=headers,
+                subject=self._templates.render("page", "email-subject", context),
+                text=self._templates.render("page", "email", context))
+        if d.channel_type == "VOICE":
+            token = await self._link(d, now=now)
+            return Outbound(delivery_id=d.id, channel_type="VOICE", to=d.address,
+                            text=self._templates.render("page", "voice", context),
+                            gather_url=f"{self._link_base}/v1/inbound/{{provider}}/voice/{token}")
+        return Outbound(delivery_id=d.id, channel_type="SMS", to=d.address,
+                        text=self._templates.render("page", "sms", context))
+
+    async def _link(self, d: PageDelivery, *, now: datetime) -> str:
+        token = new_token()
+        await LinkStore.create(self._pool, token=token, page_arn=d.page_arn,
+                               channel_arn=d.channel_arn, delivery_id=d.id,
+                               accept_code=d.accept_code, subject=d.subject,
+                               incident_id=d.incident_id, expires_at=now + self._link_ttl)
+        return token
+
+    async def _incident(self, incident_id: str | None) -> dict[str, Any] | None:
+        arn = incident_arn_of(incident_id)
+        if arn is None:
+            return None
+        cached = self._incidents.get(arn)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        found: dict[str, Any] | None = None
+        try:
+            reply = await self._bus.request(rpc_subject("incidents", "GetIncidentRecord"),
+                                            {"arn": arn}, timeout=2.0)
+            record = codec.decode(reply, dict[str, Any]).get("incidentRecord") or {}
+            found = {"arn": arn, "title": str(record.get("title", "")),
+                     "impact": record.get("impact", "?"),
+                     "summary": str(record.get("summary") or "")}
+        except errors.TocsinError as exc:
+            log.info("incident.unavailable", error=exc.message)
+        if len(self._incidents) > 1000:
+            self._incidents.clear()
+        self._incidents[arn] = (time.monotonic() + INCIDENT_CACHE_SECONDS, found)
+        return found

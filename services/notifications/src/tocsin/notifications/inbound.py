@@ -1,0 +1,217 @@
+"""What people and providers send back: replies, key presses, link clicks, status reports.
+
+- **SMS reply with a code** (6 to 10 digits): ``AcceptPage`` READ, code enforced, on the
+  pages sent to that number within ``TOCSIN_REPLY_WINDOW``, newest first, until one takes
+  it; the answer says whether it did.
+- **STOP** (also UNSUBSCRIBE, STOPALL, CANCEL, END, QUIT): every SMS channel Tocsin sent to
+  from that number is deactivated (``DeactivateContactChannel``) and remembered as opted
+  out; the latest page on each gets a ``STOP`` receipt.
+- **START** (also UNSTOP, SUBSCRIBE, YES): the channels that number opted out of are
+  activated again (Tocsin-internal ``ReactivateContactChannel``; the signed webhook vouches
+  for the number).
+- **Voice key press** ``1``: the call's callback URL carries a one-time token
+  (:mod:`tocsin.notifications.links`) that acknowledges the page it was made for.
+- **Acknowledgement link**: ``DescribeAckLink`` for the confirmation page of a ``GET``
+  (never acknowledging: mail scanners fetch links), ``AcknowledgeLink`` for its ``POST``.
+- **Status callbacks**: ``delivered`` adds a ``DELIVERED`` receipt to the page,
+  ``failed``/``undelivered`` an ``ERROR`` one.
+
+Every webhook's signature is checked by its provider (``AccessDeniedException`` when it
+does not match) before anything else is read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+
+from tocsin.notifications.links import AckLink, LinkStore, unseal
+from tocsin.notifications.providers import Provider, voice_answer
+from tocsin.notifications.store import DeliveryStore, ReceiptStore, RouteStore
+from tocsin.shared import codec, errors
+from tocsin.shared.bus import Bus, RpcRequest, rpc_subject
+from tocsin.shared.bus.rpc import Handler
+from tocsin.shared.clock import Clock
+from tocsin.shared.contracts import notifications as nc
+from tocsin.shared.db import transaction
+from tocsin.shared.logging import get_logger
+
+__all__ = ["InboundHandlers"]
+
+log = get_logger(__name__)
+
+STOP_WORDS = frozenset({"STOP", "UNSUBSCRIBE", "STOPALL", "CANCEL", "END", "QUIT"})
+START_WORDS = frozenset({"START", "UNSTOP", "SUBSCRIBE", "YES"})
+CODE = re.compile(r"[0-9]{6,10}")
+
+
+class _Token(nc._In):
+    token: str
+
+
+class InboundHandlers:
+    """The inbound requests of the notifications service."""
+
+    def __init__(self, pool: asyncpg.Pool, bus: Bus, clock: Clock,
+                 providers: Mapping[str, Provider], *, link_base: str,
+                 reply_window: float) -> None:
+        self._pool = pool
+        self._bus = bus
+        self._clock = clock
+        self._providers = dict(providers)
+        self._link_base = link_base
+        self._window = timedelta(seconds=reply_window)
+
+    def operations(self) -> dict[str, Handler]:
+        return {"Inbound": self.inbound, "DescribeAckLink": self.describe_ack_link,
+                "AcknowledgeLink": self.acknowledge_link}
+
+    # --- links ------------------------------------------------------------------------
+
+    async def describe_ack_link(self, req: RpcRequest) -> Any:
+        cmd: _Token = req.decode(_Token)
+        link = await LinkStore.find(self._pool, cmd.token)
+        if link is None:
+            raise errors.NotFoundError("This acknowledgement link is not valid")
+        return _describe(link)
+
+    async def acknowledge_link(self, req: RpcRequest) -> Any:
+        cmd: _Token = req.decode(_Token)
+        link = await self._acknowledge(cmd.token, note="Acknowledged with the email link")
+        return _describe(link, used=True)
+
+    async def _acknowledge(self, token: str, *, note: str) -> AckLink:
+        async with transaction(self._pool) as conn:
+            now = self._clock.now()
+            link = await LinkStore.find(conn, token, lock=True)
+            if link is None:
+                raise errors.NotFoundError("This acknowledgement link is not valid")
+            if link.used_at is not None:
+                raise errors.ValidationError("This page was already acknowledged with a link")
+            if link.expires_at <= now:
+                raise errors.ValidationError("This acknowledgement link has expired")
+            await self._call("AcceptPage", {
+                "PageId": link.page_arn, "AcceptType": "READ",
+                "AcceptCode": unseal(token, link.page_arn, link.sealed_code),
+                "ContactChannelId": link.channel_arn, "Note": note,
+                "AcceptCodeValidation": "ENFORCE"})
+            await LinkStore.spend(conn, link.page_arn, now)
+        log.info("link.acknowledged", page_arn=link.page_arn)
+        return link
+
+    # --- webhooks ---------------------------------------------------------------------
+
+    async def inbound(self, req: RpcRequest) -> Any:
+        cmd: nc.Inbound = req.decode(nc.Inbound)
+        provider = self._providers.get(cmd.provider)
+        if provider is None:
+            raise errors.NotFoundError(f"No provider named {cmd.provider!r} is configured")
+        event = provider.parse_inbound(cmd, self._link_base + cmd.path)
+        if event.action == "sms":
+            return provider.reply(await self._sms(event.from_number, event.text))
+        if event.action == "keypress":
+            text = await self._keypress(cmd.token, event.digits)
+            return voice_answer(text) if provider.kind == "twilio" else provider.reply(text)
+        await self._status(event.delivery_id, event.status, provider.name)
+        return provider.reply("")
+
+    async def _sms(self, number: str, text: str) -> str:
+        words = text.strip().upper().split()
+        first = words[0] if words else ""
+        if first in STOP_WORDS:
+            return await self._stop(number)
+        if first in START_WORDS:
+            return await self._start(number)
+        if CODE.fullmatch(first):
+            return await self._reply_code(number, first)
+        return "Reply with the code of a Tocsin page to acknowledge it, STOP to opt out."
+
+    async def _reply_code(self, number: str, code: str) -> str:
+        since = self._clock.now() - self._window
+        routes = await RouteStore.recent(self._pool, number, since=since)
+        tried: set[str] = set()
+        for route in routes:
+            if route.page_arn is None or route.page_arn in tried:
+                continue
+            tried.add(route.page_arn)
+            try:
+                await self._call("AcceptPage", {
+                    "PageId": route.page_arn, "AcceptType": "READ", "AcceptCode": code,
+                    "ContactChannelId": route.channel_arn,
+                    "Note": "Acknowledged by SMS reply", "AcceptCodeValidation": "ENFORCE"})
+            except (errors.ValidationError, errors.NotFoundError):
+                continue
+            log.info("sms.acknowledged", page_arn=route.page_arn)
+            return "Acknowledged. Thank you."
+        return "That code matches no recent Tocsin page sent to this number."
+
+    async def _stop(self, number: str) -> str:
+        now = self._clock.now()
+        for channel_arn in await RouteStore.channels(self._pool, number):
+            try:
+                await self._call("DeactivateContactChannel", {"ContactChannelId": channel_arn})
+            except errors.NotFoundError:
+                continue
+            await RouteStore.opt_out(self._pool, number, channel_arn, now)
+            latest = next((r for r in await RouteStore.recent(
+                self._pool, number, since=now - self._window) if r.page_arn
+                and r.channel_arn == channel_arn), None)
+            if latest is not None and latest.page_arn is not None:
+                async with transaction(self._pool) as conn:
+                    await ReceiptStore.add(conn, page_arn=latest.page_arn,
+                                           channel_arn=channel_arn, receipt_type="STOP",
+                                           info="The recipient texted STOP", at=now)
+            log.info("sms.opted_out", channel_arn=channel_arn)
+        return "You will get no more Tocsin messages on this number. Reply START to resume."
+
+    async def _start(self, number: str) -> str:
+        channels = await RouteStore.opted_out(self._pool, number)
+        for channel_arn in channels:
+            try:
+                await self._call("ReactivateContactChannel", {"ContactChannelId": channel_arn})
+            except errors.NotFoundError:
+                pass
+            await RouteStore.opt_in(self._pool, number, channel_arn)
+            log.info("sms.opted_in", channel_arn=channel_arn)
+        if not channels:
+            return "This number is subscribed to Tocsin messages."
+        return "You will get Tocsin messages on this number again."
+
+    async def _keypress(self, token: str, digits: str) -> str:
+        if digits != "1":
+            return "No key 1 pressed; the page is not acknowledged."
+        try:
+            await self._acknowledge(token, note="Acknowledged with key 1 on a call")
+        except (errors.ValidationError, errors.NotFoundError) as exc:
+            return f"The page could not be acknowledged: {exc.message}"
+        return "The page is acknowledged. Goodbye."
+
+    async def _status(self, delivery_id: str, status: str, provider: str) -> None:
+        receipt = {"delivered": "DELIVERED", "failed": "ERROR",
+                   "undelivered": "ERROR"}.get(status.lower())
+        if receipt is None or not delivery_id:
+            return
+        record = await DeliveryStore.get(self._pool, delivery_id)
+        if record is None or record.page_arn is None:
+            return
+        async with transaction(self._pool) as conn:
+            await ReceiptStore.add(conn, page_arn=record.page_arn,
+                                   channel_arn=record.channel_arn, receipt_type=receipt,
+                                   info=f"{provider} reported {status.lower()}",
+                                   at=self._clock.now())
+
+    async def _call(self, operation: str, params: dict[str, Any]) -> Any:
+        reply = await self._bus.request(rpc_subject("contacts", operation), params,
+                                        timeout=10.0)
+        return codec.decode(reply, dict[str, Any]) if reply else {}
+
+
+def _describe(link: AckLink, *, used: bool = False) -> nc.AckLinkDescription:
+    return nc.AckLinkDescription(page_arn=link.page_arn, subject=link.subject,
+                                 expires_at=link.expires_at.timestamp(),
+                                 used=used or link.used_at is not None,
+                                 incident_id=link.incident_id)

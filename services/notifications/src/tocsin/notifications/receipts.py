@@ -1,0 +1,94 @@
+"""Receipts reach the contacts service from a table, so none is lost while it is down.
+
+Every receipt (SENT, DELIVERED, ERROR, STOP) is written to ``receipt_outbox`` in the
+transaction of the outcome it reports; this worker claims batches (``FOR UPDATE SKIP
+LOCKED``, so instances share the work), sends each as ``RecordPageReceipt`` with its
+``ReceiptTime`` (which makes a resend idempotent), and deletes those the contacts service
+took. A receipt for a page the contacts service does not know (deleted since) is dropped
+with a log line; an unreachable service leaves the rest for the next round.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import asyncpg
+
+from tocsin.shared import errors
+from tocsin.shared.bus import Bus, rpc_subject
+from tocsin.shared.contracts import contacts as cc
+from tocsin.shared.logging import get_logger
+
+__all__ = ["ReceiptReporter"]
+
+log = get_logger(__name__)
+
+
+class ReceiptReporter:
+    """A runner worker."""
+
+    def __init__(self, pool: asyncpg.Pool, bus: Bus, *, poll_interval: float = 1.0,
+                 batch: int = 200) -> None:
+        self._pool = pool
+        self._bus = bus
+        self._poll = poll_interval
+        self._batch = batch
+        self._wake = asyncio.Event()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        async with self._pool.acquire() as conn:
+            channel = f"{await conn.fetchval('SELECT current_schema()')}_receipts"
+            await conn.add_listener(channel, self._on_notify)
+            try:
+                while not stop.is_set():
+                    # Cleared before the batch is read: a receipt committed meanwhile wakes
+                    # the next round instead of waiting out the poll interval.
+                    self._wake.clear()
+                    try:
+                        sent = await self.report_pending()
+                    except (asyncpg.PostgresConnectionError, OSError) as exc:
+                        log.warning("receipts.failed", error=repr(exc))
+                        sent = 0
+                    if sent < self._batch:
+                        waiters = [asyncio.ensure_future(e.wait()) for e in (stop, self._wake)]
+                        await asyncio.wait(waiters, timeout=self._poll,
+                                           return_when=asyncio.FIRST_COMPLETED)
+                        for w in waiters:
+                            w.cancel()
+            finally:
+                await conn.remove_listener(channel, self._on_notify)
+
+    def _on_notify(self, *_: Any) -> None:
+        self._wake.set()
+
+    async def report_pending(self) -> int:
+        """Send one batch; returns how many were taken (or dropped)."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                "SELECT seq, page_arn, channel_arn, receipt_type, receipt_info, receipt_time"
+                " FROM receipt_outbox ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED",
+                self._batch)
+            if not rows:
+                return 0
+            results = await asyncio.gather(*(self._send(r) for r in rows))
+            done = [r["seq"] for r, ok in zip(rows, results, strict=True) if ok]
+            await conn.execute("DELETE FROM receipt_outbox WHERE seq = ANY($1::bigint[])", done)
+        return len(done)
+
+    async def _send(self, row: asyncpg.Record) -> bool:
+        request = cc.RecordPageReceipt(
+            page_id=row["page_arn"], receipt_type=row["receipt_type"],
+            receipt_info=row["receipt_info"], receipt_time=row["receipt_time"].timestamp(),
+            contact_channel_id=row["channel_arn"])
+        try:
+            await self._bus.request(rpc_subject("contacts", "RecordPageReceipt"), request,
+                                    timeout=5.0)
+        except errors.ServiceUnavailable:
+            return False
+        except errors.TocsinError as exc:
+            if exc.retryable:
+                return False
+            log.warning("receipt.refused", page_arn=row["page_arn"], code=exc.aws_code,
+                        error=exc.message)
+        return True

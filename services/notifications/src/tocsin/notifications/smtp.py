@@ -1,0 +1,73 @@
+"""Email over SMTP with aiosmtplib: one connection per message, STARTTLS or implicit TLS,
+optional login, from ``TOCSIN_SMTP_*``.
+
+A message is plain text with the contract's ``X-Tocsin-*`` headers, never folded (so an
+ARN arrives on the header's own line). A server that accepts
+it (``250`` after ``DATA``) makes the send successful; any refusal or a timeout is a
+:class:`~tocsin.notifications.messages.ProviderError` naming the SMTP code only.
+"""
+
+from __future__ import annotations
+
+import email.policy
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+import aiosmtplib
+
+from tocsin.notifications.messages import Outbound, ProviderError
+from tocsin.notifications.ratelimit import TokenBucket
+from tocsin.notifications.settings import Settings
+
+__all__ = ["SmtpProvider"]
+
+WIRE_POLICY = email.policy.SMTP.clone(max_line_length=998)
+"""Headers unfolded up to RFC 5322's line limit: an ARN has no space to fold at, and a
+folded one reaches naive readers of ``X-Tocsin-*`` with a leading space."""
+
+
+class SmtpProvider:
+    """The email channel's provider."""
+
+    kind = "smtp"
+
+    def __init__(self, settings: Settings) -> None:
+        self.name = "smtp"
+        self.channels = frozenset({"EMAIL"})
+        self.timeout = settings.smtp_timeout
+        self.bucket = TokenBucket(settings.smtp_rate) if settings.smtp_rate > 0 else None
+        self._settings = settings
+
+    def build(self, message: Outbound) -> EmailMessage:
+        """The email of ``message``."""
+        mail = EmailMessage()
+        mail["From"] = self._settings.smtp_from
+        mail["To"] = message.to
+        mail["Subject"] = message.subject
+        mail["Date"] = formatdate(localtime=False)
+        domain = self._settings.smtp_from.rpartition("@")[2] or "localhost"
+        mail["Message-ID"] = make_msgid(idstring=message.delivery_id[:8], domain=domain)
+        for name, value in message.headers.items():
+            mail[name] = value
+        mail.set_content(message.text)
+        return mail
+
+    async def send(self, message: Outbound) -> str:
+        s = self._settings
+        mail = self.build(message)
+        try:
+            await aiosmtplib.send(
+                mail.as_bytes(policy=WIRE_POLICY), sender=s.smtp_from, recipients=[message.to],
+                hostname=s.smtp_host, port=s.smtp_port_or_default,
+                username=s.smtp_username or None, password=str(s.smtp_password) or None,
+                use_tls=s.smtp_tls == "implicit", start_tls=s.smtp_tls == "starttls",
+                cert_bundle=s.smtp_ca_file or None, timeout=self.timeout)
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            codes = sorted({r.code for r in exc.recipients})
+            raise ProviderError(f"smtp: recipient refused with {codes[0] if codes else '?'}"
+                                ) from None
+        except aiosmtplib.SMTPResponseException as exc:
+            raise ProviderError(f"smtp: refused with {exc.code}") from None
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            raise ProviderError(f"smtp: {type(exc).__name__}") from None
+        return str(mail["Message-ID"])

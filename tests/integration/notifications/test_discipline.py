@@ -1,0 +1,239 @@
+"""Delivery discipline: retries, dead letters, once-only sends, rate limits by priority."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tocsin.notifications import app as notifications_app
+from tocsin.notifications.settings import Settings as NotificationsSettings
+from tocsin.shared import codec
+from tocsin.shared.bus import Bus, deliveries_stream, ensure_stream, events_stream
+from tocsin.shared.contracts import deliveries as dc
+from tocsin.shared.contracts import notifications as nc
+from tocsin.shared.testing import running, wait_for
+
+from .conftest import ProviderServer
+
+
+class Watch:
+    """Delivery requests and events as they go by."""
+
+    def __init__(self) -> None:
+        self.requests: list[Any] = []
+        self.events: list[codec.Envelope] = []
+
+    async def on_request(self, msg: Any) -> None:
+        kind = msg.subject.rpartition(".")[2]
+        self.requests.append(codec.decode(msg.data, dc.KINDS[kind]))
+
+    async def on_event(self, msg: Any) -> None:
+        self.events.append(codec.decode(msg.data, codec.Envelope))
+
+    def pages(self) -> list[dc.PageDelivery]:
+        return [r for r in self.requests if isinstance(r, dc.PageDelivery)]
+
+
+async def watch(bus: Bus, region: str) -> tuple[Watch, list[Any]]:
+    w = Watch()
+    await ensure_stream(bus.js, deliveries_stream(region))
+    await ensure_stream(bus.js, events_stream(region))
+    subs = [await bus.js.subscribe(f"deliveries.{region}.>", cb=w.on_request,
+                                   ordered_consumer=True),
+            await bus.js.subscribe(f"events.{region}.notifications.>", cb=w.on_event,
+                                   ordered_consumer=True)]
+    return w, subs
+
+
+async def status(stack: Any, delivery_id: str) -> dict[str, Any]:
+    return await stack.notifications("DescribeDelivery", DeliveryId=delivery_id)
+
+
+async def sms_contact(stack: Any, server: ProviderServer, alias: str,
+                      number: str) -> tuple[str, str]:
+    contact = await stack.contact(alias)
+    channel = await stack.channel(contact, "SMS", number)
+    first = await wait_for(lambda: [r for r in server.requests if r.get("To") == number])
+    code = first[0]["Body"].split("code is ")[1][:6]
+    await stack.contacts("ActivateContactChannel", ContactChannelId=channel,
+                         ActivationCode=code)
+    await stack.plan(contact, [channel])
+    return contact, channel
+
+
+async def test_a_failing_page_is_retried_then_dead_lettered(
+        stack_factory: Any, provider_servers: Any, bus: Bus,
+        isolation: dict[str, str]) -> None:
+    twilio = await provider_servers("twilio-a")
+    seen, subs = await watch(bus, isolation["region"])
+    try:
+        async with stack_factory(providers=[twilio.twilio()], max_attempts=3) as stack:
+            contact, channel = await sms_contact(stack, twilio, "kim", "+15552220001")
+            twilio.mode = "fail"
+            engagement = await stack.engage(
+                contact, IncidentId="arn:tocsin:ssm-incidents::000000000000:"
+                                    "incident-record/db/1")
+            page = await stack.page_of(engagement)
+            request = (await wait_for(seen.pages))[0]
+            dead = await wait_for(lambda: _in_state(stack, request.id, "DEAD"))
+            assert dead["Attempts"] == 3
+            assert "HTTP 500" in dead["LastError"]
+            await wait_for(lambda: _receipt(stack, page, "ERROR"))
+            event = (await wait_for(lambda: [e for e in seen.events
+                                             if e.type == "DeliveryDeadLettered"]))[0]
+            data = nc.event_data(event.type, event.data)
+            assert (data.page_arn, data.channel_arn, data.attempts) == (page, channel, 3)
+            assert event.correlation.incident_arn.endswith("incident-record/db/1")
+            assert "+15552220001" not in str(event.data)  # no address on EVENTS
+            assert not twilio.requests[1:]  # only the activation code ever got through
+    finally:
+        for sub in subs:
+            await sub.unsubscribe()
+
+
+async def test_a_failed_attempt_is_retried_until_a_provider_takes_it(
+        stack_factory: Any, provider_servers: Any, bus: Bus,
+        isolation: dict[str, str]) -> None:
+    twilio = await provider_servers("twilio-a")
+    seen, subs = await watch(bus, isolation["region"])
+    try:
+        async with stack_factory(providers=[twilio.twilio()], max_attempts=50) as stack:
+            twilio.mode = "fail"
+            contact = await stack.contact("lee")
+            await stack.channel(contact, "SMS", "+15552220002")
+            request = (await wait_for(lambda: seen.requests))[0]
+            await wait_for(lambda: _attempted(stack, request.id, 2))
+            twilio.mode = "ok"
+            sent = await wait_for(lambda: _in_state(stack, request.id, "SENT"))
+            assert sent["Attempts"] >= 3 and sent["Provider"] == "twilio-a"
+            assert len(twilio.requests) == 1
+    finally:
+        for sub in subs:
+            await sub.unsubscribe()
+
+
+async def test_a_request_seen_again_is_not_sent_again(
+        stack_factory: Any, provider_servers: Any, bus: Bus,
+        isolation: dict[str, str]) -> None:
+    hook = await provider_servers("hook")
+    region = isolation["region"]
+    async with stack_factory(providers=[hook.webhook()]) as stack:
+        request = _activation("+15552220003")
+        body = codec.encode(request)
+        subject = dc.subject(region, dc.ACTIVATION_CODE)
+        await bus.publish(subject, body, msg_id=request.id)
+        await wait_for(lambda: _in_state(stack, request.id, "SENT"))
+        # Published again past the stream's de-duplication (another message id).
+        await bus.publish(subject, body, msg_id=str(uuid.uuid4()))
+        marker = _activation("+15552220004")
+        await bus.publish(subject, codec.encode(marker), msg_id=marker.id)
+        await wait_for(lambda: _in_state(stack, marker.id, "SENT"))
+        assert [r["to"] for r in hook.requests] == ["+15552220003", "+15552220004"]
+
+
+def _activation(number: str, *, minutes: int = 10) -> dc.ActivationCodeDelivery:
+    now = datetime.now(UTC)
+    return dc.ActivationCodeDelivery(
+        id=str(uuid.uuid4()), channel_arn=f"arn:tocsin:ssm-contacts:r:000000000000:"
+        f"contact-channel/x/{uuid.uuid4()}", contact_arn="arn:tocsin:ssm-contacts:r:"
+        "000000000000:contact/x", type="SMS", address=number, code="123456",
+        expires_at=now + timedelta(minutes=minutes), sent_at=now)
+
+
+def _page(number: str) -> dc.PageDelivery:
+    return dc.PageDelivery(
+        id=str(uuid.uuid4()), page_arn=f"arn:tocsin:ssm-contacts:r:000000000000:page/x/"
+        f"{uuid.uuid4()}", engagement_arn="arn:tocsin:ssm-contacts:r:000000000000:"
+        "engagement/x/1", contact_arn="arn:tocsin:ssm-contacts:r:000000000000:contact/x",
+        channel_arn="arn:tocsin:ssm-contacts:r:000000000000:contact-channel/x/1",
+        channel_type="SMS", address=number, subject="Down", content="Database down",
+        accept_code="654321", sender="tocsin", sent_at=datetime.now(UTC))
+
+
+async def test_a_rate_limited_provider_queues_pages_first_and_says_why(
+        stack_factory: Any, provider_servers: Any, bus: Bus,
+        isolation: dict[str, str]) -> None:
+    """Codes and pages queued together on a 5/s provider: after the first token, every
+    page goes before every code; each held-back request records why and when."""
+    hook = await provider_servers("hook")
+    region = isolation["region"]
+    await ensure_stream(bus.js, deliveries_stream(region))
+    requests: list[dc.ActivationCodeDelivery | dc.PageDelivery] = []
+    for i in range(6):  # codes first in the stream, then pages
+        requests.append(_activation(f"+1555333{i:04d}"))
+    for i in range(6):
+        requests.append(_page(f"+1555444{i:04d}"))
+    for r in requests:
+        kind = dc.PAGE if isinstance(r, dc.PageDelivery) else dc.ACTIVATION_CODE
+        await bus.publish(dc.subject(region, kind), codec.encode(r), msg_id=r.id)
+    async with stack_factory(providers=[hook.webhook(rate=5)]) as stack:
+        await wait_for(lambda: len(hook.requests) == len(requests), timeout=20)
+        order = [r["to"][:8] for r in hook.requests]
+        rest = order[1:]  # the first took the one free token, whatever it was
+        pages = [i for i, to in enumerate(rest) if to == "+1555444"]
+        codes = [i for i, to in enumerate(rest) if to == "+1555333"]
+        assert max(pages) < min(codes), order
+        statuses = [await status(stack, r.id) for r in requests]
+        delayed = [s for s in statuses if s.get("DelayReason")]
+        assert len(delayed) >= len(requests) - 1
+        for s in delayed:
+            assert s["DelayReason"] == "RATE_LIMIT hook 5/s"
+            assert s["ExpectedSendAt"] > 0 and s["State"] == "SENT"
+
+
+async def _in_state(stack: Any, delivery_id: str, state: str) -> dict[str, Any] | None:
+    try:
+        s = await status(stack, delivery_id)
+    except Exception:
+        return None
+    return s if s["State"] == state else None
+
+
+async def _attempted(stack: Any, delivery_id: str, attempts: int) -> bool:
+    try:
+        return bool((await status(stack, delivery_id))["Attempts"] >= attempts)
+    except Exception:
+        return False
+
+
+async def _receipt(stack: Any, page: str, kind: str) -> bool:
+    return kind in await stack.receipt_types(page)
+
+
+async def test_requests_queued_on_a_rate_limit_survive_a_restart_and_go_once(
+        stack_factory: Any, provider_servers: Any, bus: Bus,
+        isolation: dict[str, str]) -> None:
+    hook = await provider_servers("hook")
+    region = isolation["region"]
+    await ensure_stream(bus.js, deliveries_stream(region))
+    requests = [_activation(f"+1555666{i:04d}") for i in range(6)]
+    for r in requests:
+        await bus.publish(dc.subject(region, dc.ACTIVATION_CODE), codec.encode(r), msg_id=r.id)
+    async with stack_factory(providers=[hook.webhook(rate=4)]):
+        await wait_for(lambda: len(hook.requests) >= 2)
+    assert len(hook.requests) < len(requests)  # stopped with some still queued
+    async with stack_factory(providers=[hook.webhook(rate=50)]):
+        await wait_for(lambda: len(hook.requests) >= len(requests), timeout=20)
+    assert sorted(r["to"] for r in hook.requests) == sorted(r.address for r in requests)
+
+
+async def test_two_instances_on_one_queue_send_each_request_once(
+        stack_factory: Any, provider_servers: Any, bus: Bus, nats_url: str,
+        database_url: str, isolation: dict[str, str]) -> None:
+    hook = await provider_servers("hook")
+    region = isolation["region"]
+    providers = [hook.webhook()]
+    second = NotificationsSettings(
+        nats_url=nats_url, database_url=database_url, shutdown_grace=3, outbox_relay=False,
+        providers=json.dumps(providers), **isolation)  # type: ignore[arg-type]
+    async with stack_factory(providers=providers), running(notifications_app.lifespan, second):
+        requests = [_activation(f"+1555777{i:04d}") for i in range(60)]
+        for r in requests:
+            await bus.publish(dc.subject(region, dc.ACTIVATION_CODE), codec.encode(r),
+                              msg_id=r.id)
+        await wait_for(lambda: len(hook.requests) >= len(requests), timeout=20)
+        await asyncio.sleep(0.5)  # a duplicate would arrive by now
+        assert sorted(r["to"] for r in hook.requests) == sorted(r.address for r in requests)

@@ -1,0 +1,124 @@
+"""Email through a real SMTP server: activation codes, pages with the contract's headers and
+a one-time acknowledgement link served by the gateway."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import aiohttp
+
+from tocsin.shared import codec
+from tocsin.shared.bus import Bus
+from tocsin.shared.contracts.deliveries import ActivationCodeDelivery
+from tocsin.shared.testing import wait_for
+
+from .conftest import SMTP_PASSWORD, SMTP_USER, Mailbox
+
+INCIDENT = "arn:tocsin:ssm-incidents::000000000000:incident-record/database/0a1b2c3d"
+
+
+def smtp_settings(port: int) -> dict[str, Any]:
+    return {"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_from": "tocsin@example.test",
+            "smtp_username": SMTP_USER, "smtp_password": SMTP_PASSWORD}
+
+
+async def activated_email(stack: Any, box: Mailbox, alias: str, address: str) -> str:
+    """A contact with one email channel, activated with the code from the mail."""
+    contact = await stack.contact(alias)
+    channel = await stack.channel(contact, "EMAIL", address)
+    mails = await wait_for(lambda: box.to(address))
+    await stack.contacts("ActivateContactChannel", ContactChannelId=channel,
+                         ActivationCode=str(mails[0]["X-Tocsin-Activation-Code"]))
+    await stack.plan(contact, [channel])
+    return contact
+
+
+async def test_activation_mail_carries_the_code_and_activates(stack_factory: Any,
+                                                              smtp: tuple[Mailbox, int]) -> None:
+    box, port = smtp
+    async with stack_factory(**smtp_settings(port)) as stack:
+        contact = await stack.contact("ana")
+        channel = await stack.channel(contact, "EMAIL", "ana@example.test")
+        mail = (await wait_for(lambda: box.to("ana@example.test")))[0]
+        code = str(mail["X-Tocsin-Activation-Code"])
+        assert re.fullmatch(r"[0-9]{6}", code)
+        assert mail["X-Tocsin-Contact-Channel-Arn"] == channel
+        assert mail["From"] == "tocsin@example.test"
+        assert code in mail.get_content()
+        assert box.logins, "the client logged in with TOCSIN_SMTP_USERNAME/PASSWORD"
+        await stack.contacts("ActivateContactChannel", ContactChannelId=channel,
+                             ActivationCode=code)
+        assert await stack.channel_status(channel) == "ACTIVATED"
+
+
+async def test_page_mail_has_headers_and_a_one_time_link(stack_factory: Any,
+                                                         smtp: tuple[Mailbox, int]) -> None:
+    box, port = smtp
+    async with stack_factory(**smtp_settings(port)) as stack:
+        contact = await activated_email(stack, box, "bo", "bo@example.test")
+        engagement = await stack.engage(contact, IncidentId=INCIDENT)
+        page = await stack.page_of(engagement)
+        mail = await wait_for(lambda: [m for m in box.to("bo@example.test")
+                                       if m["X-Tocsin-Page-Arn"]])
+        mail = mail[0]
+        assert mail["X-Tocsin-Page-Arn"] == page
+        assert mail["X-Tocsin-Incident-Arn"] == INCIDENT
+        code = str(mail["X-Tocsin-Accept-Code"])
+        body = mail.get_content()
+        assert code in body and "Database down" in body
+        link = re.search(r"(http://\S+/v1/ack/\S+)", body)
+        assert link and link.group(1).startswith(stack.http)
+        await wait_for(lambda: _has(stack, page, "SENT", "Sent by smtp"))
+
+        async with aiohttp.ClientSession() as http:
+            # A GET (what a mail scanner does) shows a form and acknowledges nothing.
+            async with http.get(link.group(1)) as resp:
+                assert resp.status == 200
+                text = await resp.text()
+                assert "<form" in text and "Database down" in text
+            assert "READ" not in await stack.receipt_types(page)
+            async with http.post(link.group(1)) as resp:
+                assert resp.status == 200
+                assert "acknowledged" in (await resp.text()).lower()
+            assert "READ" in await stack.receipt_types(page)
+            # The link is spent.
+            async with http.post(link.group(1)) as resp:
+                assert resp.status == 400
+            async with http.post(f"{stack.http}/v1/ack/not-a-token") as resp:
+                assert resp.status == 404
+
+
+async def _has(stack: Any, page: str, kind: str, info: str) -> bool:
+    return any(r["ReceiptType"] == kind and r.get("ReceiptInfo") == info
+               for r in await stack.receipts(page))
+
+
+async def test_email_waits_with_its_reason_when_no_smtp_server_is_configured(
+        stack_factory: Any, bus: Bus, isolation: dict[str, str]) -> None:
+    async with stack_factory(no_provider_retry=0.3) as stack:
+        seen: list[ActivationCodeDelivery] = []
+
+        async def on(msg: Any) -> None:
+            seen.append(codec.decode(msg.data, ActivationCodeDelivery))
+
+        sub = await bus.js.subscribe(f"deliveries.{isolation['region']}.activation-code",
+                                     cb=on, ordered_consumer=True)
+        try:
+            contact = await stack.contact("cy")
+            await stack.channel(contact, "EMAIL", "cy@example.test")
+            request = (await wait_for(lambda: seen))[0]
+            status = await wait_for(lambda: _delay(stack, request.id))
+            assert status["State"] == "PENDING" and status["Attempts"] == 0
+            assert status["DelayReason"].startswith("NO_PROVIDER")
+            assert status["ExpectedSendAt"] > 0
+        finally:
+            await sub.unsubscribe()
+
+
+async def _delay(stack: Any, delivery_id: str) -> dict[str, Any] | None:
+    try:
+        status = await stack.notifications("DescribeDelivery", DeliveryId=delivery_id)
+    except Exception:
+        return None
+    return status if status.get("DelayReason") else None
