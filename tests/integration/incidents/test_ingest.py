@@ -1,0 +1,250 @@
+"""Alarms published on ``alarms.<source>`` become incidents, against real JetStream and
+PostgreSQL: the CloudWatch mapping, redelivery idempotency, recovery, and the dead-letter
+queue for what can't be ingested."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import msgspec
+import pytest_asyncio
+
+from tocsin.incidents.app import lifespan
+from tocsin.incidents.ingest import RECOVERED
+from tocsin.incidents.settings import Settings
+from tocsin.shared import codec
+from tocsin.shared.bus import Bus, alarms_stream, ensure_stream
+from tocsin.shared.testing import running, wait_for
+
+PRINCIPAL = "arn:tocsin:iam::000000000000:user/alice"
+
+
+async def call(bus: Bus, operation: str, params: dict[str, Any] | None = None) -> Any:
+    reply = await bus.request(f"tocsin.rpc.incidents.{operation}", params or {},
+                              headers={"Tocsin-Principal": PRINCIPAL})
+    return codec.decode(reply, dict[str, Any]) if reply else {}
+
+
+def alarm(name: str, state: str = "ALARM", *, event_id: str | None = None,
+          table: str = "orders") -> dict[str, Any]:
+    """A CloudWatch "Alarm State Change" (reference/aws-api.md 4.2, metric-math variant)."""
+    arn = f"arn:aws:cloudwatch:eu-west-1:111122223333:alarm:{name}"
+    return {
+        "version": "0", "id": event_id or str(uuid.uuid4()),
+        "detail-type": "CloudWatch Alarm State Change", "source": "aws.cloudwatch",
+        "account": "111122223333", "time": "2024-03-05T10:02:10Z", "region": "eu-west-1",
+        "resources": [arn],
+        "detail": {
+            "alarmName": name,
+            "state": {"value": state, "reason": "Threshold Crossed",
+                      "timestamp": "2024-03-05T10:02:10.104+0000"},
+            "previousState": {"value": "OK", "reason": "Unchecked",
+                              "timestamp": "2024-03-05T09:58:02.330+0000"},
+            "configuration": {"metrics": [
+                {"id": "e1", "expression": "m1", "label": "Throttles", "returnData": True},
+                {"id": "m1", "returnData": False, "metricStat": {
+                    "metric": {"namespace": "AWS/DynamoDB", "name": "ReadThrottleEvents",
+                               "dimensions": {"TableName": table}},
+                    "period": 60, "stat": "Sum"}}]},
+        },
+    }
+
+
+@pytest_asyncio.fixture
+async def ingesting(nats_url: str, database_url: str, isolation: dict[str, str],
+                    bus: Bus) -> AsyncIterator[Settings]:
+    """An incidents service that ingests this test's alarms (``alarms.<region>.>``), with
+    a replication set and the response plan ``api``."""
+    settings = Settings(nats_url=nats_url, database_url=database_url, shutdown_grace=5,
+                        outbox_poll_interval=0.2, alarm_max_bytes=4096, alarm_max_deliver=2,
+                        alarm_timeout=1.0,
+                        changes_filter=f"changes.{isolation['region']}.>",
+                        alarms_filter=f"alarms.{isolation['region']}.>", **isolation)
+    await ensure_stream(bus.js, alarms_stream())
+    async with running(lifespan, settings):
+        async def answering() -> bool:
+            try:
+                await call(bus, "ListReplicationSets")
+                return True
+            except Exception:
+                return False
+        await wait_for(answering)
+        await call(bus, "CreateReplicationSet", {"regions": {settings.region: {}}})
+        await call(bus, "CreateResponsePlan", {
+            "name": "api", "incidentTemplate": {"title": "Orders throttled", "impact": 2}})
+        yield settings
+
+
+async def publish(bus: Bus, settings: Settings, body: bytes | dict[str, Any], *,
+                  source: str = "cloudwatch", plan: str | None = "api") -> None:
+    data = body if isinstance(body, bytes) else msgspec.json.encode(body)
+    headers = {"Tocsin-Response-Plan": plan} if plan else None
+    await bus.js.publish(f"alarms.{settings.region}.{source}", data, headers=headers)
+
+
+async def open_incidents(bus: Bus) -> list[dict[str, Any]]:
+    found = await call(bus, "ListIncidentRecords", {"filters": [
+        {"key": "status", "condition": {"equals": {"stringValues": ["OPEN"]}}}]})
+    return list(found["incidentRecordSummaries"])
+
+
+async def all_incidents(bus: Bus) -> list[dict[str, Any]]:
+    return list((await call(bus, "ListIncidentRecords"))["incidentRecordSummaries"])
+
+
+async def timeline(bus: Bus, arn: str) -> list[dict[str, Any]]:
+    found = await call(bus, "ListTimelineEvents", {"incidentRecordArn": arn,
+                                                    "sortOrder": "ASCENDING"})
+    return list(found["eventSummaries"])
+
+
+async def settled(bus: Bus, settings: Settings) -> bool:
+    info = await bus.js.consumer_info("ALARMS", f"{settings.schema}-alarms")
+    return info.num_pending == 0 and info.num_ack_pending == 0
+
+
+class DeadLetters:
+    """This test's messages on ``alarms.dlq``, read with an ordered consumer."""
+
+    def __init__(self, region: str) -> None:
+        self.prefix = f"alarms.{region}."
+        self.messages: list[Any] = []
+
+    async def on_message(self, msg: Any) -> None:
+        if (msg.headers or {}).get("Tocsin-Dlq-Subject", "").startswith(self.prefix):
+            self.messages.append(msg)
+
+    def reasons(self) -> list[str]:
+        return [m.headers["Tocsin-Dlq-Reason"] for m in self.messages]
+
+
+@pytest_asyncio.fixture
+async def dead_letters(ingesting: Settings, bus: Bus) -> AsyncIterator[DeadLetters]:
+    seen = DeadLetters(ingesting.region)
+    sub = await bus.js.subscribe("alarms.dlq", cb=seen.on_message, ordered_consumer=True)
+    try:
+        yield seen
+    finally:
+        await sub.unsubscribe()
+
+
+class TestCloudWatchAlarms:
+    async def test_an_alarm_opens_an_incident_with_its_trigger_and_resources(
+            self, ingesting: Settings, bus: Bus) -> None:
+        """ALARM opens an incident of the header's plan: source aws.cloudwatch, the alarm ARN
+        as resource, the raw event as the trigger's data, the table as involved resource."""
+        event = alarm("orders-table-throttles")
+        await publish(bus, ingesting, event)
+        [summary] = await wait_for(lambda: open_incidents(bus))
+        record = (await call(bus, "GetIncidentRecord", {"arn": summary["arn"]}))[
+            "incidentRecord"]
+        assert record["title"] == "Orders throttled"
+        assert record["incidentRecordSource"]["source"] == "aws.cloudwatch"
+        assert record["incidentRecordSource"]["resourceArn"] == event["resources"][0]
+        assert record["dedupeString"] == event["resources"][0]
+        items = (await call(bus, "ListRelatedItems", {"incidentRecordArn": summary["arn"]}))[
+            "relatedItems"]
+        assert [i["identifier"]["value"]["arn"] for i in items] == [
+            "arn:aws:dynamodb:eu-west-1:111122223333:table/orders"]
+        [trigger] = [e for e in await timeline(bus, summary["arn"])
+                     if e["eventType"] == "SSM Incident Trigger"]
+        data = codec.decode((await call(bus, "GetTimelineEvent", {
+            "incidentRecordArn": summary["arn"], "eventId": trigger["eventId"]}))[
+            "event"]["eventData"], dict[str, Any])
+        assert data["createdIncident"] is True
+        assert codec.decode(data["rawData"], dict[str, Any])["id"] == event["id"]
+        # The trigger's time is the alarm state's, not the time Tocsin read it.
+        assert trigger["eventTime"] == 1709632930.104
+
+    async def test_the_same_alarm_three_times_is_one_incident(
+            self, ingesting: Settings, bus: Bus) -> None:
+        """One event published three times (a publisher retrying) opens one incident and
+        records one trigger; another event of the same alarm joins it as a second trigger."""
+        event = alarm("api-5xx")
+        for _ in range(3):
+            await publish(bus, ingesting, event)
+        await wait_for(lambda: settled(bus, ingesting))
+        await publish(bus, ingesting, alarm("api-5xx"))
+        await wait_for(lambda: settled(bus, ingesting))
+        [summary] = await all_incidents(bus)
+        triggers = [e for e in await timeline(bus, summary["arn"])
+                    if e["eventType"] == "SSM Incident Trigger"]
+        assert len(triggers) == 2
+
+    async def test_ok_writes_a_recovery_and_resolves_when_the_plan_asks(
+            self, ingesting: Settings, bus: Bus) -> None:
+        """OK leaves a recovery on the open incident's timeline; only a plan tagged
+        tocsin:auto-resolve=true resolves it. INSUFFICIENT_DATA changes nothing."""
+        await publish(bus, ingesting, alarm("disk-full"))
+        [opened] = await wait_for(lambda: open_incidents(bus))
+        await publish(bus, ingesting, alarm("disk-full", "INSUFFICIENT_DATA"))
+        await publish(bus, ingesting, alarm("disk-full", "OK"))
+        await wait_for(lambda: settled(bus, ingesting))
+        types = [e["eventType"] for e in await timeline(bus, opened["arn"])]
+        assert types.count(RECOVERED) == 1
+        assert [i["arn"] for i in await open_incidents(bus)] == [opened["arn"]]
+
+        plan_arn = "arn:tocsin:ssm-incidents::000000000000:response-plan/api"
+        await call(bus, "TagResource", {"resourceArn": plan_arn,
+                                        "tags": {"tocsin:auto-resolve": "true"}})
+        await publish(bus, ingesting, alarm("disk-full", "OK"))
+        await wait_for(lambda: settled(bus, ingesting))
+        record = (await call(bus, "GetIncidentRecord", {"arn": opened["arn"]}))[
+            "incidentRecord"]
+        assert record["status"] == "RESOLVED"
+        # Resolved incidents take no more triggers: the same alarm opens a new one.
+        await publish(bus, ingesting, alarm("disk-full"))
+        [reopened] = await wait_for(lambda: open_incidents(bus))
+        assert reopened["arn"] != opened["arn"]
+
+
+class TestDeadLetters:
+    async def test_bad_messages_go_to_the_queue_with_their_reason(
+            self, ingesting: Settings, bus: Bus, dead_letters: DeadLetters) -> None:
+        """Malformed, oversized and unroutable messages are dead-lettered with the reason
+        and counted; the alarm published after them still opens its incident."""
+        await publish(bus, ingesting, b"{not json")
+        await publish(bus, ingesting, {"id": "x", "source": "custom"})
+        await publish(bus, ingesting, alarm("big") | {"padding": "x" * 5000})
+        await publish(bus, ingesting, alarm("lost"), plan=None)
+        await publish(bus, ingesting, alarm("nowhere"), plan="no-such-plan")
+        await publish(bus, ingesting, alarm("good"))
+        await wait_for(lambda: open_incidents(bus))
+        await wait_for(lambda: len(dead_letters.messages) == 5)
+        assert dead_letters.reasons() == [
+            "malformed", "malformed", "oversized", "unroutable", "unroutable"]
+        first = dead_letters.messages[0]
+        assert first.data == b"{not json"
+        assert first.headers["Tocsin-Dlq-Subject"] == f"alarms.{ingesting.region}.cloudwatch"
+        assert "not JSON" in first.headers["Tocsin-Dlq-Detail"]
+        assert "detail-type" in dead_letters.messages[1].headers["Tocsin-Dlq-Detail"]
+        assert "no-such-plan" in dead_letters.messages[4].headers["Tocsin-Dlq-Detail"]
+        assert dead_letters.messages[2].data == b""  # the original stays in ALARMS
+        counts = await call(bus, "GetIngestionStats")
+        assert counts["deadLettered"] == {"malformed": 2, "oversized": 1, "unroutable": 2}
+
+    async def test_a_message_that_keeps_failing_is_given_up_after_max_deliveries(
+            self, ingesting: Settings, bus: Bus, dead_letters: DeadLetters,
+            database_url: str) -> None:
+        """While the incidents table is locked every try times out; after
+        alarm_max_deliver tries the alarm is dead-lettered as failing, and the next one
+        goes through once the lock is gone."""
+        conn = await asyncpg.connect(database_url)
+        try:
+            tx = conn.transaction()
+            await tx.start()
+            await conn.execute(f"LOCK TABLE {ingesting.schema}.incident_record"
+                               " IN ACCESS EXCLUSIVE MODE")
+            await publish(bus, ingesting, alarm("stuck"))
+            await wait_for(lambda: dead_letters.messages, timeout=20)
+            await tx.rollback()
+        finally:
+            await conn.close()
+        assert dead_letters.reasons() == ["failing"]
+        assert dead_letters.messages[0].headers["Tocsin-Dlq-Delivered"] == "2"
+        await publish(bus, ingesting, alarm("unstuck"))
+        [summary] = await wait_for(lambda: open_incidents(bus), timeout=15)
+        assert summary["incidentRecordSource"]["source"] == "aws.cloudwatch"
