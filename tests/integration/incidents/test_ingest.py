@@ -248,3 +248,66 @@ class TestDeadLetters:
         await publish(bus, ingesting, alarm("unstuck"))
         [summary] = await wait_for(lambda: open_incidents(bus), timeout=15)
         assert summary["incidentRecordSource"]["source"] == "aws.cloudwatch"
+
+
+def finding(finding_id: str, severity: str = "HIGH") -> dict[str, Any]:
+    """A Security Hub "Findings - Imported" event (reference/aws-api.md 4.3, shortened)."""
+    arn = f"arn:aws:securityhub:eu-west-1:111122223333:security-control/S3.8/finding/{finding_id}"
+    return {
+        "version": "0", "id": str(uuid.uuid4()), "detail-type": "Security Hub Findings - Imported",
+        "source": "aws.securityhub", "account": "111122223333", "time": "2024-03-05T11:42:08Z",
+        "region": "eu-west-1", "resources": [arn],
+        "detail": {"findings": [{
+            "SchemaVersion": "2018-10-08", "Id": arn, "Title": "S3 buckets should block public",
+            "Severity": {"Label": severity, "Normalized": 70},
+            "Resources": [{"Type": "AwsS3Bucket", "Id": "arn:aws:s3:::example-orders-exports"}],
+            "Workflow": {"Status": "NEW"}, "RecordState": "ACTIVE"}]},
+    }
+
+
+class TestEventRules:
+    async def test_events_without_a_plan_header_follow_the_rules_they_match(
+            self, ingesting: Settings, bus: Bus, dead_letters: DeadLetters) -> None:
+        """A high-severity finding matches the rule and opens an incident whose trigger is
+        the rule; the same finding again joins it, another finding opens its own; a
+        low-severity one matches nothing and is dead-lettered as unroutable."""
+        await call(bus, "CreateRule", {
+            "name": "security-high",
+            "responsePlanArn": "arn:tocsin:ssm-incidents::000000000000:response-plan/api",
+            "eventPattern": msgspec.json.encode({
+                "source": ["aws.securityhub"],
+                "detail-type": ["Security Hub Findings - Imported"],
+                "detail": {"findings": {"Severity": {"Label": ["HIGH", "CRITICAL"]}}},
+            }).decode()})
+        await publish(bus, ingesting, finding("f-1"), source="securityhub", plan=None)
+        await publish(bus, ingesting, finding("f-1"), source="securityhub", plan=None)
+        await publish(bus, ingesting, finding("f-2", "CRITICAL"), source="securityhub",
+                      plan=None)
+        await publish(bus, ingesting, finding("f-3", "LOW"), source="securityhub", plan=None)
+        await wait_for(lambda: len(dead_letters.messages) == 1)
+        await wait_for(lambda: settled(bus, ingesting))
+        assert dead_letters.reasons() == ["unroutable"]
+        incidents = await open_incidents(bus)
+        assert len(incidents) == 2
+        rule_arn = f"arn:tocsin:events:{ingesting.region}:000000000000:rule/security-high"
+        for summary in incidents:
+            source = summary["incidentRecordSource"]
+            assert (source["source"], source["resourceArn"]) == ("aws.securityhub", rule_arn)
+        triggers = [len([e for e in await timeline(bus, s["arn"])
+                         if e["eventType"] == "SSM Incident Trigger"]) for s in incidents]
+        assert sorted(triggers) == [1, 2]
+        items = (await call(bus, "ListRelatedItems", {
+            "incidentRecordArn": incidents[0]["arn"]}))["relatedItems"]
+        assert items[0]["identifier"]["type"] == "INVOLVED_RESOURCE"
+
+    async def test_a_disabled_rule_routes_nothing(
+            self, ingesting: Settings, bus: Bus, dead_letters: DeadLetters) -> None:
+        """Disabling a rule takes effect for the next event."""
+        await call(bus, "CreateRule", {
+            "name": "everything", "eventPattern": '{"source": [{"prefix": ""}]}',
+            "responsePlanArn": "arn:tocsin:ssm-incidents::000000000000:response-plan/api"})
+        await call(bus, "UpdateRule", {"name": "everything", "state": "DISABLED"})
+        await publish(bus, ingesting, alarm("quiet"), plan=None)
+        await wait_for(lambda: dead_letters.messages)
+        assert dead_letters.reasons() == ["unroutable"]
+        assert await all_incidents(bus) == []

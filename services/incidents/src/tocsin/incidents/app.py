@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from importlib.metadata import version
 
-from tocsin.incidents import api, findings, ingest_api
+from tocsin.incidents import api, findings, ingest_api, integration_keys, rules
 from tocsin.incidents.engaging import Engaging, engagement_consumers
 from tocsin.incidents.ingest import Ingestion
 from tocsin.incidents.intake import AlarmIntake
@@ -45,9 +45,12 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
         await ensure_stream(bus.js, alarms_stream())
         deps = Deps(pool=pool, clock=clock_for(settings.clock_scale), region=settings.region,
                     account=settings.account, findings_window=settings.findings_window)
+        router = rules.RuleRouter(pool)
         server = RpcServer(bus, service="incidents", version=version("tocsin-incidents"),
                            handlers={**api.operations(deps),
-                                     **ingest_api.operations(deps)},
+                                     **ingest_api.operations(deps),
+                                     **rules.operations(deps, router),
+                                     **integration_keys.operations(deps)},
                            concurrency=settings.rpc_concurrency,
                            description="Tocsin incidents: response plans and incident records")
         workers: list[Worker] = [server.serve]
@@ -58,7 +61,7 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
             filter_subject=settings.changes_filter)))
         ingestion = Ingestion(deps, bus)
         workers.append(AlarmIntake(
-            ingestion, bus, pool, router=None, durable=f"{settings.schema}-alarms",
+            ingestion, bus, pool, router=router, durable=f"{settings.schema}-alarms",
             filter_subject=settings.alarms_filter, dlq_subject=settings.alarms_dlq,
             max_bytes=settings.alarm_max_bytes, max_deliver=settings.alarm_max_deliver,
             timeout=settings.alarm_timeout))

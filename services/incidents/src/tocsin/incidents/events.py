@@ -31,6 +31,8 @@ TYPES = (
     "RelatedItemAdded", "RelatedItemRemoved",
     "ResourceTagged", "ResourceUntagged",
     "FindingRecorded", "ResourcePolicyCreated", "ResourcePolicyDeleted",
+    "EventRuleCreated", "EventRuleUpdated", "EventRuleDeleted",
+    "IntegrationKeyCreated", "IntegrationKeyDeleted",
 )
 """Every event type this service publishes; the last token of its subject."""
 
