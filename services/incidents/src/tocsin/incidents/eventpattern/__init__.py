@@ -39,7 +39,7 @@ def compile_pattern(pattern: str | Mapping[str, Any]) -> EventPattern:
     """Validate and compile an event pattern.
 
     Raises :class:`tocsin.shared.errors.ValidationError` (``ValidationException``) whose
-    message gives the reason and the place in the pattern, e.g. ``Event pattern is not valid:
-    empty arrays are not allowed (at detail.state)``.
+    message gives the reason and the place in the pattern, as EventBridge words it, e.g.
+    ``Event pattern is not valid. Reason: empty arrays are not allowed (at detail.state)``.
     """
     return EventPattern(compile_branches(pattern))

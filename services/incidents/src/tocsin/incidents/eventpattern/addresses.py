@@ -2,9 +2,10 @@
 
 EventBridge compares addresses, not their spelling: the exact value ``"2001:db8::1"`` matches
 an event's ``"2001:DB8:0:0:0:0:0:1"``. Like the reference implementation, only text shaped
-like an address is considered (four dotted decimal parts, or hex digits and colons), IPv4
-parts may carry leading zeros, an IPv4-mapped IPv6 address is the IPv4 address, and a CIDR
-must have fewer mask bits than the address has (``/31`` and ``/127`` at most).
+like an address is considered (four dotted decimal parts, or hex digits and colons), an IPv4
+part with a leading zero is refused as ambiguous (octal or decimal?) as current JVMs refuse it,
+an IPv4-mapped IPv6 address is the IPv4 address, and a CIDR must have fewer mask bits than the
+address has (``/31`` and ``/127`` at most).
 """
 
 from __future__ import annotations
@@ -41,10 +42,10 @@ class AddressRange(NamedTuple):
 def parse_address(text: str) -> Address | None:
     """The address ``text`` spells, or None when it is not an IP address literal."""
     if _IPV4_SHAPE.fullmatch(text):
-        parts = [int(part) for part in text.split(".")]
-        if any(part > 255 for part in parts):
+        try:
+            return Address(32, int(ipaddress.IPv4Address(text)))
+        except ValueError:
             return None
-        return Address(32, (parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3])
     if _IPV6_SHAPE.fullmatch(text):
         try:
             v6 = ipaddress.IPv6Address(text)

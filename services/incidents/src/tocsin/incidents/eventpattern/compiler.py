@@ -72,7 +72,7 @@ def _is_number(value: Any) -> bool:
 
 def _invalid(where: str, reason: str) -> NoReturn:
     place = f" (at {where})" if where else ""
-    raise ValidationError(f"Event pattern is not valid: {reason}{place}")
+    raise ValidationError(f"Event pattern is not valid. Reason: {reason}{place}")
 
 
 def _child(where: str, key: str) -> str:
@@ -96,10 +96,13 @@ def _load(text: str) -> Any:
 
 def compile_branches(pattern: str | Mapping[str, Any]) -> list[Branch]:
     """Validate ``pattern`` and compile it to its branches; ValidationError when invalid."""
-    root = _load(pattern) if isinstance(pattern, str) else pattern
-    if not _is_object(root):
-        _invalid("", "the event pattern must be a JSON object")
-    branches = _object(root, "", [], inside_or=False, where="")
+    try:
+        root = _load(pattern) if isinstance(pattern, str) else pattern
+        if not _is_object(root):
+            _invalid("", "the event pattern must be a JSON object")
+        branches = _object(root, "", [], inside_or=False, where="")
+    except RecursionError:
+        _invalid("", "the event pattern is nested too deeply")
     _check_wildcard_complexity(branches)
     return branches
 

@@ -15,7 +15,6 @@ computes exactly that by exploring the subset automaton of the field's patterns.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable, Sequence
 
 __all__ = ["WildcardSyntaxError", "complexity", "matches", "parse"]
@@ -79,6 +78,9 @@ def matches(segments: Segments, value: str) -> bool:
 _STAR = None
 """Token standing for a wildcard in a tokenised pattern (literal tokens are 1-char strings)."""
 
+_OTHER = ""
+"""Stands for any character that no pattern contains (no token equals it)."""
+
 
 def _tokens(segments: Segments) -> tuple[str | None, ...]:
     out: list[str | None] = []
@@ -89,52 +91,55 @@ def _tokens(segments: Segments) -> tuple[str | None, ...]:
     return tuple(out)
 
 
+def _close(tokens: Sequence[str | None], states: set[int]) -> frozenset[int]:
+    """Add, after each prefix that ends before a wildcard, the prefix taking it empty."""
+    for k in list(states):
+        if k < len(tokens) and tokens[k] is _STAR:
+            states.add(k + 1)
+    return frozenset(states)
+
+
 def _step(tokens: Sequence[str | None], active: frozenset[int], char: str) -> frozenset[int]:
     """Prefix lengths k for which ``tokens[:k]`` fully matches (previous input + ``char``)."""
     after: set[int] = set()
-    for k in range(1, len(tokens) + 1):
-        token = tokens[k - 1]
-        if token is _STAR:
-            # The wildcard absorbs ``char``, or matches nothing after a prefix that took it.
-            if k in active or (k - 1) in after:
-                after.add(k)
-        elif token == char and (k - 1) in active:
-            after.add(k)
-    return frozenset(after)
+    for k in active:
+        if k and tokens[k - 1] is _STAR:
+            after.add(k)  # the wildcard absorbs the character
+        if k < len(tokens) and tokens[k] == char:
+            after.add(k + 1)
+    return _close(tokens, after)
 
 
-def _start(tokens: Sequence[str | None]) -> frozenset[int]:
-    start = {0}
-    if tokens and tokens[0] is _STAR:
-        start.add(1)
-    return frozenset(start)
-
-
-def complexity(patterns: Iterable[Segments], *, limit: int, budget: int = 20_000) -> int:
+def complexity(patterns: Iterable[Segments], *, limit: int, budget: int = 100_000) -> int:
     """Largest number of pattern prefixes one input fully matches, capped at ``limit + 1``.
 
     Counts, like event-ruler, every non-empty prefix of every wildcard pattern of one field
-    (a pattern without wildcards counts once). The search explores at most ``budget`` states
-    of the subset automaton; a field that needs more is reported as over the limit.
+    (a pattern without wildcards counts once). The search walks the subset automaton depth
+    first, so that crowded states are met early, and gives up after ``budget`` pattern steps
+    (well under a second): a field that needs more is reported as over the limit.
     """
     token_lists = [_tokens(segments) for segments in patterns]
     if not token_lists:
         return 0
-    alphabet = sorted({t for tokens in token_lists for t in tokens if t is not None})
-    alphabet.append("\x00" if "\x00" not in alphabet else "\uffff")  # some other character
-    start = tuple(_start(tokens) for tokens in token_lists)
+    start = tuple(_close(tokens, {0}) for tokens in token_lists)
     seen = {start}
-    queue = deque([start])
+    stack = [start]
     worst = 0
-    while queue:
-        state = queue.popleft()
-        worst = max(worst, sum(len(active - {0}) for active in state))
-        if worst > limit or len(seen) > budget:
+    work = 0
+    while stack:
+        state = stack.pop()
+        worst = max(worst, sum(len(active) - (0 in active) for active in state))
+        if worst > limit or work > budget:
             return limit + 1
-        for char in alphabet:
+        # Only characters some active prefix can take next lead anywhere new; every other
+        # character behaves like one that no pattern contains.
+        useful = {tokens[k] for tokens, active in zip(token_lists, state, strict=True)
+                  for k in active if k < len(tokens) and tokens[k] is not _STAR}
+        for char in [*sorted(c for c in useful if c is not None), _OTHER]:
             following = tuple(_step(tokens, active, char)
                               for tokens, active in zip(token_lists, state, strict=True))
-            if following not in seen and any(following):
+            work += len(token_lists)
+            if any(following) and following not in seen:
                 seen.add(following)
-                queue.append(following)
+                stack.append(following)
     return worst
