@@ -114,6 +114,7 @@ def check_event(event: Any) -> JSON:
 
 
 _OFFSET = re.compile(r"([+-]\d\d)(\d\d)$")
+_FRACTION = re.compile(r"\.\d{7,}")
 
 
 def parse_time(value: Any) -> float:
@@ -126,6 +127,8 @@ def parse_time(value: Any) -> float:
     if not isinstance(value, str):
         raise Malformed(f"{value!r} is not an ISO-8601 time")
     text = _OFFSET.sub(r"\1:\2", value.strip().replace("Z", "+00:00"))
+    # RFC 3339 allows nanoseconds (Prometheus sends them); Python reads up to micro.
+    text = _FRACTION.sub(lambda m: m.group(0)[:7], text)
     try:
         at = datetime.fromisoformat(text)
     except ValueError:

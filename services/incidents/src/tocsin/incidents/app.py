@@ -46,9 +46,10 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
         deps = Deps(pool=pool, clock=clock_for(settings.clock_scale), region=settings.region,
                     account=settings.account, findings_window=settings.findings_window)
         router = rules.RuleRouter(pool)
+        ingestion = Ingestion(deps, bus)
         server = RpcServer(bus, service="incidents", version=version("tocsin-incidents"),
                            handlers={**api.operations(deps),
-                                     **ingest_api.operations(deps),
+                                     **ingest_api.operations(deps, ingestion, router),
                                      **rules.operations(deps, router),
                                      **integration_keys.operations(deps)},
                            concurrency=settings.rpc_concurrency,
@@ -59,7 +60,6 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
         workers.append(functools.partial(consume, bus, findings.consumer(
             deps, durable=f"{settings.schema}-findings",
             filter_subject=settings.changes_filter)))
-        ingestion = Ingestion(deps, bus)
         workers.append(AlarmIntake(
             ingestion, bus, pool, router=router, durable=f"{settings.schema}-alarms",
             filter_subject=settings.alarms_filter, dlq_subject=settings.alarms_dlq,

@@ -88,14 +88,18 @@ class Ingestion(UseCases):
                           {PRINCIPAL_HEADER: principal or self.principal})
 
     async def open(self, plan_arn: str, trigger: Trigger, *, token: str,
-                   principal: str = "", title: str | None = None) -> Outcome:
-        """``StartIncident`` from the trigger; the incident opened or joined."""
+                   principal: str = "", title: str | None = None,
+                   impact: int | None = None) -> Outcome:
+        """``StartIncident`` from the trigger (``title`` and ``impact`` override the plan's
+        template); the incident opened or joined."""
         params: JSON = {"responsePlanArn": plan_arn,
                         "triggerDetails": trigger.trigger_details(), "clientToken": token}
         if trigger.dedupe_key:
             params["dedupeKey"] = trigger.dedupe_key
         if title:
             params["title"] = title[:200]
+        if impact is not None:
+            params["impact"] = impact
         result = await self._handlers.start_incident(
             self._request("StartIncident", params, principal))
         arn = str(result["incidentRecordArn"])
