@@ -17,14 +17,16 @@ validation follow aws/event-ruler, the library EventBridge is built on.
 Where EventBridge publishes no number, Tocsin chooses: the wildcard complexity limit is
 :data:`MAX_WILDCARD_COMPLEXITY` (measured on characters, where event-ruler counts UTF-8 bytes
 of the quoted value) and ``$or`` may expand to at most :data:`MAX_BRANCHES` alternatives.
-Numbers are IEEE 754 doubles over their whole range, as in current event-ruler (older guide
-pages cite a ±1e9 range). Case-insensitive matching folds character by character. The length
-limit of a rule's pattern text belongs to the API that receives it, not here.
+Numbers are IEEE 754 doubles over their whole range, as in current event-ruler; the guide
+still states the older limit of -5.0e9..+5.0e9 with six decimal places, which Tocsin does not
+impose (it accepts larger bounds and tells apart numbers closer than 1e-6). Case-insensitive
+matching folds character by character. The length limit of a rule's pattern text belongs
+to the API that receives it, not here.
 
 Why Tocsin has its own implementation: no maintained Python library covers the language.
-The PyPI package ``event-ruler`` wraps the Go library quamina (no numeric ranges, CIDR or
-``$or``, and last released in 2023), moto's matcher covers a subset, and LocalStack's is part of
-an emulator far too large to depend on for one module.
+The PyPI package ``event-ruler`` (last released in 2023) wraps the Go library quamina, which
+lacks numeric ranges and CIDR matching, behind a one-shot test function; moto's matcher covers
+a subset; LocalStack's is part of an emulator far too large to depend on for one module.
 """
 
 from __future__ import annotations
