@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from typing import Any
 
+import pytest
 import pytest_asyncio
 
 from tocsin.contacts import app as contacts_app
@@ -27,17 +28,24 @@ from tocsin.shared.testing import running
 KEY_ID, SECRET = "TOCSINTESTKEY", "tocsin-test-secret"
 
 
+@pytest.fixture
+def clock_scale() -> float:
+    """``TOCSIN_CLOCK_SCALE`` of the services; a test module overrides this fixture to make
+    plan minutes pass faster."""
+    return 1.0
+
+
 @pytest_asyncio.fixture
-async def tocsin(nats_url: str, database_url: str,
-                 isolation: dict[str, str]) -> AsyncIterator[dict[str, Any]]:
+async def tocsin(nats_url: str, database_url: str, isolation: dict[str, str],
+                 clock_scale: float) -> AsyncIterator[dict[str, Any]]:
     """A running Tocsin: its HTTP and gRPC addresses and region."""
     common: dict[str, Any] = {"nats_url": nats_url, "database_url": database_url,
-                              "shutdown_grace": 5, **isolation}
+                              "shutdown_grace": 5, "clock_scale": clock_scale, **isolation}
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(running(
             incidents_app.lifespan, IncidentsSettings(
                 outbox_poll_interval=0.2, changes_filter=f"changes.{isolation['region']}.>",
-                **common)))
+                alarms_filter=f"alarms.{isolation['region']}.>", **common)))
         await stack.enter_async_context(running(
             contacts_app.lifespan, ContactsSettings(outbox_poll_interval=0.2, **common)))
         await stack.enter_async_context(running(
