@@ -4,6 +4,7 @@ queue for what can't be ingested."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -173,6 +174,20 @@ class TestCloudWatchAlarms:
         triggers = [e for e in await timeline(bus, summary["arn"])
                     if e["eventType"] == "SSM Incident Trigger"]
         assert len(triggers) == 2
+
+    async def test_a_storm_of_one_alarm_is_one_incident_with_every_trigger(
+            self, ingesting: Settings, bus: Bus) -> None:
+        """Sixty state changes of one alarm published at once (one of them twice) open one
+        incident whose timeline has each of them once as a trigger."""
+        events = [alarm("cpu-high") for _ in range(60)]
+        await asyncio.gather(*(publish(bus, ingesting, e) for e in [*events, events[30]]))
+        await wait_for(lambda: settled(bus, ingesting))
+        [summary] = await all_incidents(bus)
+        found = await call(bus, "ListTimelineEvents", {
+            "incidentRecordArn": summary["arn"], "maxResults": 100, "filters": [{
+                "key": "eventType",
+                "condition": {"equals": {"stringValues": ["SSM Incident Trigger"]}}}]})
+        assert len(found["eventSummaries"]) == 60
 
     async def test_ok_writes_a_recovery_and_resolves_when_the_plan_asks(
             self, ingesting: Settings, bus: Bus) -> None:

@@ -7,6 +7,8 @@ the Alertmanager and PagerDuty webhooks, ``POST /v1/events``):
   handler), with ``triggerDetails`` from the alarm and the event id as ``clientToken``,
   so a redelivered alarm returns the incident it opened and never opens a second; a new
   alarm of an open incident joins it (its dedupe key) as one more trigger on its timeline.
+- :meth:`Ingestion.join` is the same for a run of duplicates of one open incident (an
+  alarm storm), in one transaction.
 - :meth:`Ingestion.recover` reports that the trigger of an open incident is over (an alarm
   back to ``OK``, a resolved alert): an automatic timeline event, once per event (inbox);
   then, when the caller asks for it or the plan carries the tag
@@ -24,7 +26,7 @@ from typing import Any, Literal
 import asyncpg
 import msgspec
 
-from tocsin.incidents import timeline
+from tocsin.incidents import domain, timeline
 from tocsin.incidents.alarms import Trigger
 from tocsin.incidents.handlers import Handlers
 from tocsin.incidents.timeline import TimelineStore
@@ -32,7 +34,9 @@ from tocsin.incidents.usecases import JSON, Deps, UseCases
 from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus, RpcRequest, rpc_subject
 from tocsin.shared.bus.connection import PRINCIPAL_HEADER
+from tocsin.shared.contracts import incidents as c
 from tocsin.shared.db import already_processed, transaction
+from tocsin.shared.db.idempotency import fingerprint
 from tocsin.shared.db.tags import TagStore
 from tocsin.shared.logging import bind, get_logger
 
@@ -92,10 +96,7 @@ class Ingestion(UseCases):
                    impact: int | None = None) -> Outcome:
         """``StartIncident`` from the trigger (``title`` and ``impact`` override the plan's
         template); the incident opened or joined."""
-        params: JSON = {"responsePlanArn": plan_arn,
-                        "triggerDetails": trigger.trigger_details(), "clientToken": token}
-        if trigger.dedupe_key:
-            params["dedupeKey"] = trigger.dedupe_key
+        params = self._start_params(plan_arn, trigger, token)
         if title:
             params["title"] = title[:200]
         if impact is not None:
@@ -105,6 +106,54 @@ class Ingestion(UseCases):
         arn = str(result["incidentRecordArn"])
         bind(incident_arn=arn)
         return Outcome("opened", arn)
+
+    def _start_params(self, plan_arn: str, trigger: Trigger, token: str) -> JSON:
+        params: JSON = {"responsePlanArn": plan_arn,
+                        "triggerDetails": trigger.trigger_details(), "clientToken": token}
+        if trigger.dedupe_key:
+            params["dedupeKey"] = trigger.dedupe_key
+        return params
+
+    async def join(self, plan_arn: str, incident_arn: str,
+                   triggers: list[tuple[Trigger, str]], *, principal: str = "") -> bool:
+        """Many duplicate starts of one open incident at once: what ``StartIncident`` does
+        for each of them (its token recorded with the incident as result, one more
+        ``SSM Incident Trigger`` on the timeline), in one transaction, so an alarm storm
+        costs a few statements per batch instead of a transaction per alarm.
+
+        A trigger whose token was recorded already (a redelivery) changes nothing. Returns
+        False, changing nothing, when the incident is no longer open: the caller then
+        starts each trigger on its own.
+        """
+        principal = principal or self.principal
+        first: dict[str, tuple[Trigger, str]] = {}
+        for trigger, token in triggers:
+            first.setdefault(token, (trigger, token))  # one event delivered twice in a batch
+        triggers = list(first.values())
+        params = [codec.encode(self._start_params(plan_arn, t, token)) for t, token in triggers]
+        async with transaction(self._pool) as conn:
+            status = await conn.fetchval(
+                "SELECT status FROM incident_record WHERE arn = $1 FOR SHARE", incident_arn)
+            if status != "OPEN":
+                return False
+            fresh = set(await conn.fetchval(
+                "WITH added AS (INSERT INTO client_token (operation, principal, token,"
+                " fingerprint, result) SELECT 'StartIncident', $1, t, f, $4::jsonb"
+                " FROM unnest($2::text[], $3::text[]) AS x(t, f)"
+                " ON CONFLICT DO NOTHING RETURNING token) SELECT array_agg(token) FROM added",
+                principal, [token for _, token in triggers],
+                [fingerprint(p, token_member="clientToken") for p in params],
+                {"incidentRecordArn": incident_arn}) or [])
+            entries = [timeline.automatic(
+                incident_arn, timeline.TRIGGER,
+                domain.trigger_data(codec.decode(p, c.StartIncident), created=False),
+                at=t.timestamp) for (t, token), p in zip(triggers, params, strict=True)
+                if token in fresh]
+            await TimelineStore.add(conn, entries, is_automatic=True)
+            await self._events.emit_all(conn, [
+                ("TimelineEventCreated", msgspec.to_builtins(e)) for e in entries],
+                now=self._clock.now(), incident_arn=incident_arn)
+        return True
 
     async def _open_incident(self, conn: asyncpg.Connection, plan_arn: str,
                              key: str | None) -> tuple[str | None, bool]:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -81,8 +82,7 @@ async def apply(ingestion: Ingestion, route: Route, trigger: Trigger, *,
                 principal: str = "", resolve: bool = False) -> Outcome:
     """What the trigger does to the plan of ``route``; the token is the event id (and the
     rule, since one event may reach several plans)."""
-    parts = [trigger.event_id] + ([route.rule_name] if route.rule_name else [])
-    token = client_token(*parts)
+    token = _token(route, trigger)
     if trigger.kind == "open":
         return await ingestion.open(route.plan_arn, trigger, token=token, principal=principal)
     if trigger.kind == "recover":
@@ -108,7 +108,7 @@ class AlarmIntake:
     def __init__(self, ingestion: Ingestion, bus: Bus, pool: asyncpg.Pool, *,
                  router: Router | None, durable: str, filter_subject: str,
                  dlq_subject: str = "alarms.dlq", stream: str = "ALARMS",
-                 max_bytes: int = 256 * 1024, max_deliver: int = 5, batch: int = 64,
+                 max_bytes: int = 256 * 1024, max_deliver: int = 5, batch: int = 128,
                  concurrency: int = 16, timeout: float = 20.0) -> None:
         self._ingestion = ingestion
         self._bus = bus
@@ -165,40 +165,79 @@ class AlarmIntake:
         await asyncio.gather(*(self._lane(lane) for lane in lanes.values()))
 
     async def _lane(self, msgs: list[Msg]) -> None:
+        """One trigger's messages in order. A run of new alarms that join the incident the
+        lane just opened or joined (a storm of one alarm) is recorded in one transaction
+        (:meth:`Ingestion.join`)."""
         async with self._slots:
+            storm = _Storm()
             for msg in msgs:
-                await self._handle(msg)
+                prepared = await self._guard(msg, functools.partial(self._prepare, msg))
+                if prepared is None:
+                    continue
+                if storm.takes(prepared):
+                    storm.add(msg, prepared)
+                    continue
+                await self._flush(storm)
+                if await self._guard(msg, functools.partial(self._apply, prepared, storm)):
+                    await msg.ack()
+            await self._flush(storm)
 
-    async def _handle(self, msg: Msg) -> None:
+    async def _flush(self, storm: _Storm) -> None:
+        waiting, storm.waiting = storm.waiting, []
+        if not waiting:
+            return
+        assert storm.last is not None
+        plan_arn, _, incident_arn = storm.last
+        try:
+            async with asyncio.timeout(self._timeout):
+                joined = await self._ingestion.join(plan_arn, incident_arn, [
+                    (p.pairs[0][1], _token(*p.pairs[0])) for _, p in waiting])
+        except Exception as exc:
+            log.warning("intake.join_failed", error=repr(exc), alarms=len(waiting))
+            joined = False
+        if joined:
+            log.info("intake.joined", alarms=len(waiting), incident_arn=incident_arn)
+            for msg, _ in waiting:
+                await msg.ack()
+            return
+        storm.last = None  # the incident is gone or resolved: each on its own
+        for msg, prepared in waiting:
+            if await self._guard(msg, functools.partial(self._apply, prepared, storm)):
+                await msg.ack()
+
+    async def _guard(self, msg: Msg, step: Callable[[], Awaitable[Any]]) -> Any:
+        """``step()``'s result; None when the message was finished here instead (dead-
+        lettered, or handed back for a later try)."""
         md = msg.metadata
         with bound(None, subject=msg.subject, stream_seq=md.sequence.stream,
                    delivered=md.num_delivered):
-            if msg.subject == self._dlq or msg.subject.startswith(self._dlq + "."):
-                await msg.ack()  # the dead-letter queue is in the same stream
-                return
             try:
                 async with asyncio.timeout(self._timeout):
-                    if md.num_delivered > self._max_deliver:
-                        raise DeadLetter("failing", f"delivered {md.num_delivered - 1} times "
-                                         "without success")
-                    await self._deliver(msg)
+                    return await step()
             except DeadLetter as dead:
                 await self._dead_letter(msg, dead)
-                return
+                return None
             except Exception as exc:
                 if isinstance(exc, errors.TocsinError) and not exc.retryable:
                     await self._dead_letter(msg, DeadLetter("rejected", exc.message))
-                    return
+                    return None
                 log.warning("intake.retry", error=repr(exc))
                 if md.num_delivered >= self._max_deliver:
                     await self._dead_letter(msg, DeadLetter(
                         "failing", f"failed {md.num_delivered} times, last: {exc!r}"))
-                    return
+                    return None
                 await msg.nak(delay=backoff(md.num_delivered))
-                return
-            await msg.ack()
+                return None
 
-    async def _deliver(self, msg: Msg) -> None:
+    async def _prepare(self, msg: Msg) -> _Prepared | None:
+        """The message's event, where it goes and what it asks there."""
+        md = msg.metadata
+        if msg.subject == self._dlq or msg.subject.startswith(self._dlq + "."):
+            await msg.ack()  # the dead-letter queue is in the same stream
+            return None
+        if md.num_delivered > self._max_deliver:
+            raise DeadLetter("failing", f"delivered {md.num_delivered - 1} times without "
+                             "success")
         if len(msg.data) > self._max_bytes:
             raise DeadLetter("oversized", f"{len(msg.data)} bytes, more than the "
                              f"{self._max_bytes} an alarm may have")
@@ -216,13 +255,16 @@ class AlarmIntake:
         if not routes:
             raise DeadLetter("unroutable", f"no {PLAN_HEADER} header and no event rule "
                              "matches the event")
-        received = msg.metadata.timestamp.timestamp()
+        received = md.timestamp.timestamp()
+        try:
+            return _Prepared([(r, alarms.to_trigger(event, rule_arn=r.rule_arn,
+                                                    received=received)) for r in routes])
+        except Malformed as exc:
+            raise DeadLetter("malformed", str(exc)) from None
+
+    async def _apply(self, prepared: _Prepared, storm: _Storm) -> bool:
         refused: list[DeadLetter] = []
-        for route in routes:
-            try:
-                trigger = alarms.to_trigger(event, rule_arn=route.rule_arn, received=received)
-            except Malformed as exc:
-                raise DeadLetter("malformed", str(exc)) from None
+        for route, trigger in prepared.pairs:
             try:
                 outcome = await apply(self._ingestion, route, trigger)
             except errors.NotFoundError as exc:
@@ -233,12 +275,17 @@ class AlarmIntake:
                     raise
                 refused.append(DeadLetter("rejected", exc.message))
                 continue
-            log.info("intake.applied", action=outcome.action, plan=route.plan_arn,
-                     incident_arn=outcome.incident_arn, rule=route.rule_name)
+            log.debug("intake.applied", action=outcome.action, plan=route.plan_arn,
+                      incident_arn=outcome.incident_arn, rule=route.rule_name)
+            if outcome.action == "opened" and outcome.incident_arn and trigger.key:
+                storm.last = (route.plan_arn, trigger.key, outcome.incident_arn)
+            elif storm.last and storm.last[:2] == (route.plan_arn, trigger.key):
+                storm.last = None  # a recovery: the next alarm may open a new incident
         if refused:
             # Every plan that took the event keeps it; the message goes to the dead-letter
             # queue for those that did not (a redelivery would change nothing for them).
             raise DeadLetter(refused[0].reason, "; ".join(r.detail for r in refused))
+        return True
 
     async def _dead_letter(self, msg: Msg, dead: DeadLetter) -> None:
         md = msg.metadata
@@ -268,6 +315,33 @@ class AlarmIntake:
             return
         log.warning("intake.dead_lettered", reason=dead.reason, detail=dead.detail)
         await msg.term()
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    pairs: list[tuple[Route, Trigger]]
+
+
+def _token(route: Route, trigger: Trigger) -> str:
+    return client_token(trigger.event_id, *([route.rule_name] if route.rule_name else []))
+
+
+class _Storm:
+    """A lane's run of alarms that join the incident it last opened or joined."""
+
+    def __init__(self) -> None:
+        self.last: tuple[str, str, str] | None = None
+        """(plan ARN, trigger key, incident ARN) of the lane's last start."""
+        self.waiting: list[tuple[Msg, _Prepared]] = []
+
+    def takes(self, prepared: _Prepared) -> bool:
+        if self.last is None or len(prepared.pairs) != 1:
+            return False
+        route, trigger = prepared.pairs[0]
+        return trigger.kind == "open" and (route.plan_arn, trigger.key) == self.last[:2]
+
+    def add(self, msg: Msg, prepared: _Prepared) -> None:
+        self.waiting.append((msg, prepared))
 
 
 def _lane(msg: Msg) -> str:
