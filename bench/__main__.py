@@ -21,6 +21,7 @@ from typing import Any
 
 import grpc
 
+from bench import alarms
 from tocsin.local.servers import EmbeddedServer, free_port, nats_server, postgres_server
 from tocsin.proto.contacts.v1 import contacts_pb2 as pbc
 from tocsin.proto.contacts.v1 import contacts_pb2_grpc as pb_contacts_grpc
@@ -258,6 +259,9 @@ async def main(seconds: float, warmup: float) -> None:
             await timeline_bench(stub, plan.arn, results)
             await dedupe_bench(stub, plan.arn, results)
             await contacts_bench(pb_contacts_grpc.ContactsStub(channel), results)
+            await alarms.alarms_bench(channel, nats_url=nats_url, region=f"bench{tag}",
+                                      schema_prefix=f"bench{tag}_", plan_name="bench",
+                                      results=results, line=line)
             for callers in (1, 64):
                 ratio = results[f"tocsin_{callers}"]["rps"] / max(
                     results[f"raw_{callers}"]["rps"], 1e-9)

@@ -108,8 +108,8 @@ def check_event(event: Any) -> JSON:
     resources = event.get("resources", [])
     if not isinstance(resources, list) or not all(isinstance(r, str) for r in resources):
         raise Malformed("the event's 'resources' is not a list of strings")
-    if "time" in event:
-        parse_time(event["time"])
+    if "time" in event and not isinstance(event["time"], str):
+        raise Malformed("the event's 'time' is not a string")
     return event
 
 

@@ -72,6 +72,24 @@ def client_token(*parts: str) -> str:
     return token if len(token) <= 128 else hashlib.sha256(token.encode()).hexdigest()
 
 
+MAX_EVENT_DATA = 256 * 1024
+"""Most timeline-event data one ``IncidentTriggersJoined`` event carries."""
+
+
+def _pieces(entries: list[JSON]) -> list[list[JSON]]:
+    """``entries`` in runs whose event data adds up to at most :data:`MAX_EVENT_DATA`."""
+    pieces: list[list[JSON]] = []
+    size = MAX_EVENT_DATA
+    for entry in entries:
+        length = len(entry["eventData"]) + 512
+        if size + length > MAX_EVENT_DATA:
+            pieces.append([])
+            size = 0
+        pieces[-1].append(entry)
+        size += length
+    return pieces
+
+
 class Ingestion(UseCases):
     """Opens, recovers and acknowledges incidents on behalf of alarms."""
 
@@ -118,8 +136,10 @@ class Ingestion(UseCases):
                    triggers: list[tuple[Trigger, str]], *, principal: str = "") -> bool:
         """Many duplicate starts of one open incident at once: what ``StartIncident`` does
         for each of them (its token recorded with the incident as result, one more
-        ``SSM Incident Trigger`` on the timeline), in one transaction, so an alarm storm
-        costs a few statements per batch instead of a transaction per alarm.
+        ``SSM Incident Trigger`` on the timeline), in one transaction and one event
+        (``IncidentTriggersJoined``, the new timeline events together), so an alarm storm
+        costs a few statements and one published event per batch instead of a transaction
+        and an event per alarm.
 
         A trigger whose token was recorded already (a redelivery) changes nothing. Returns
         False, changing nothing, when the incident is no longer open: the caller then
@@ -150,8 +170,11 @@ class Ingestion(UseCases):
                 at=t.timestamp) for (t, token), p in zip(triggers, params, strict=True)
                 if token in fresh]
             await TimelineStore.add(conn, entries, is_automatic=True)
+            # One change, one event (in pieces that each fit a NATS message).
             await self._events.emit_all(conn, [
-                ("TimelineEventCreated", msgspec.to_builtins(e)) for e in entries],
+                ("IncidentTriggersJoined", {"incidentRecordArn": incident_arn,
+                                            "timelineEvents": piece})
+                for piece in _pieces([msgspec.to_builtins(e) for e in entries])],
                 now=self._clock.now(), incident_arn=incident_arn)
         return True
 

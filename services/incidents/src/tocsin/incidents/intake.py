@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +53,8 @@ __all__ = ["PLAN_HEADER", "AlarmIntake", "Route", "apply", "dead_letter_counts"]
 log = get_logger(__name__)
 
 PLAN_HEADER = "Tocsin-Response-Plan"
+OPEN_HINTS = 10_000
+"""Triggers whose open incident the consumer remembers, most recent first."""
 DLQ_HEADERS = ("Tocsin-Dlq-Reason", "Tocsin-Dlq-Detail", "Tocsin-Dlq-Subject",
                "Tocsin-Dlq-Sequence")
 
@@ -123,6 +126,16 @@ class AlarmIntake:
         self._batch = batch
         self._slots = asyncio.Semaphore(concurrency)
         self._timeout = timeout
+        self._open: OrderedDict[tuple[str, str], str] = OrderedDict()
+        """(plan, trigger key) → the incident its last start opened or joined; a hint only
+        (:meth:`Ingestion.join` checks the incident is still open)."""
+
+    def _remember(self, plan_arn: str, key: str, incident_arn: str | None) -> None:
+        self._open.pop((plan_arn, key), None)
+        if incident_arn is not None:  # a recovery forgets: the next alarm may open anew
+            self._open[(plan_arn, key)] = incident_arn
+            if len(self._open) > OPEN_HINTS:
+                self._open.popitem(last=False)
 
     async def __call__(self, stop: asyncio.Event) -> None:
         """Consume until ``stop`` is set; the current batch is finished first."""
@@ -165,53 +178,71 @@ class AlarmIntake:
         await asyncio.gather(*(self._lane(lane) for lane in lanes.values()))
 
     async def _lane(self, msgs: list[Msg]) -> None:
-        """One trigger's messages in order. A run of new alarms that join the incident the
-        lane just opened or joined (a storm of one alarm) is recorded in one transaction
+        """One trigger's messages in order. A run of new alarms that join an incident this
+        consumer opened or joined (a storm of one alarm) is recorded in one transaction
         (:meth:`Ingestion.join`)."""
         async with self._slots:
             storm = _Storm()
             for msg in msgs:
-                prepared = await self._guard(msg, functools.partial(self._prepare, msg))
+                prepared = await self._guard(msg, functools.partial(self._prepare, msg),
+                                             timed=False)
                 if prepared is None:
                     continue
-                if storm.takes(prepared):
-                    storm.add(msg, prepared)
+                target = self._joinable(prepared)
+                if target is not None and storm.target in (None, target):
+                    storm.target = target
+                    storm.waiting.append(msg)
+                    storm.prepared.append(prepared)
                     continue
                 await self._flush(storm)
-                if await self._guard(msg, functools.partial(self._apply, prepared, storm)):
+                if await self._guard(msg, functools.partial(self._apply, prepared)):
                     await msg.ack()
             await self._flush(storm)
 
+    def _joinable(self, prepared: _Prepared) -> tuple[str, str, str] | None:
+        """(plan, trigger key, incident) when the message starts the open incident of a
+        trigger this consumer last started."""
+        if len(prepared.pairs) != 1:
+            return None
+        route, trigger = prepared.pairs[0]
+        if trigger.kind != "open" or not trigger.key:
+            return None
+        arn = self._open.get((route.plan_arn, trigger.key))
+        return (route.plan_arn, trigger.key, arn) if arn else None
+
     async def _flush(self, storm: _Storm) -> None:
-        waiting, storm.waiting = storm.waiting, []
-        if not waiting:
+        waiting, prepared, target = storm.waiting, storm.prepared, storm.target
+        storm.waiting, storm.prepared, storm.target = [], [], None
+        if not waiting or target is None:
             return
-        assert storm.last is not None
-        plan_arn, _, incident_arn = storm.last
+        plan_arn, key, incident_arn = target
         try:
             async with asyncio.timeout(self._timeout):
                 joined = await self._ingestion.join(plan_arn, incident_arn, [
-                    (p.pairs[0][1], _token(*p.pairs[0])) for _, p in waiting])
+                    (p.pairs[0][1], _token(*p.pairs[0])) for p in prepared])
         except Exception as exc:
             log.warning("intake.join_failed", error=repr(exc), alarms=len(waiting))
             joined = False
         if joined:
             log.info("intake.joined", alarms=len(waiting), incident_arn=incident_arn)
-            for msg, _ in waiting:
+            for msg in waiting:
                 await msg.ack()
             return
-        storm.last = None  # the incident is gone or resolved: each on its own
-        for msg, prepared in waiting:
-            if await self._guard(msg, functools.partial(self._apply, prepared, storm)):
+        self._open.pop((plan_arn, key), None)  # gone or resolved: each on its own
+        for msg, p in zip(waiting, prepared, strict=True):
+            if await self._guard(msg, functools.partial(self._apply, p)):
                 await msg.ack()
 
-    async def _guard(self, msg: Msg, step: Callable[[], Awaitable[Any]]) -> Any:
-        """``step()``'s result; None when the message was finished here instead (dead-
-        lettered, or handed back for a later try)."""
+    async def _guard(self, msg: Msg, step: Callable[[], Awaitable[Any]], *,
+                     timed: bool = True) -> Any:
+        """``step()``'s result (within the time limit when ``timed``); None when the message
+        was finished here instead (dead-lettered, or handed back for a later try)."""
         md = msg.metadata
         with bound(None, subject=msg.subject, stream_seq=md.sequence.stream,
                    delivered=md.num_delivered):
             try:
+                if not timed:
+                    return await step()
                 async with asyncio.timeout(self._timeout):
                     return await step()
             except DeadLetter as dead:
@@ -262,7 +293,7 @@ class AlarmIntake:
         except Malformed as exc:
             raise DeadLetter("malformed", str(exc)) from None
 
-    async def _apply(self, prepared: _Prepared, storm: _Storm) -> bool:
+    async def _apply(self, prepared: _Prepared) -> bool:
         refused: list[DeadLetter] = []
         for route, trigger in prepared.pairs:
             try:
@@ -277,10 +308,9 @@ class AlarmIntake:
                 continue
             log.debug("intake.applied", action=outcome.action, plan=route.plan_arn,
                       incident_arn=outcome.incident_arn, rule=route.rule_name)
-            if outcome.action == "opened" and outcome.incident_arn and trigger.key:
-                storm.last = (route.plan_arn, trigger.key, outcome.incident_arn)
-            elif storm.last and storm.last[:2] == (route.plan_arn, trigger.key):
-                storm.last = None  # a recovery: the next alarm may open a new incident
+            if trigger.key:
+                self._remember(route.plan_arn, trigger.key,
+                               outcome.incident_arn if outcome.action == "opened" else None)
         if refused:
             # Every plan that took the event keeps it; the message goes to the dead-letter
             # queue for those that did not (a redelivery would change nothing for them).
@@ -327,21 +357,13 @@ def _token(route: Route, trigger: Trigger) -> str:
 
 
 class _Storm:
-    """A lane's run of alarms that join the incident it last opened or joined."""
+    """A lane's run of alarms waiting to join one open incident."""
 
     def __init__(self) -> None:
-        self.last: tuple[str, str, str] | None = None
-        """(plan ARN, trigger key, incident ARN) of the lane's last start."""
-        self.waiting: list[tuple[Msg, _Prepared]] = []
-
-    def takes(self, prepared: _Prepared) -> bool:
-        if self.last is None or len(prepared.pairs) != 1:
-            return False
-        route, trigger = prepared.pairs[0]
-        return trigger.kind == "open" and (route.plan_arn, trigger.key) == self.last[:2]
-
-    def add(self, msg: Msg, prepared: _Prepared) -> None:
-        self.waiting.append((msg, prepared))
+        self.target: tuple[str, str, str] | None = None
+        """(plan ARN, trigger key, incident ARN)."""
+        self.waiting: list[Msg] = []
+        self.prepared: list[_Prepared] = []
 
 
 def _lane(msg: Msg) -> str:
