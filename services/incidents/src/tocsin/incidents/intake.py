@@ -149,23 +149,33 @@ class AlarmIntake:
         psub = await self._bus.js.pull_subscribe_bind(self._durable, stream=self._stream)
         stopping = asyncio.ensure_future(stop.wait())
         log.info("intake.consuming", filter=self._filter, durable=self._durable)
+        def pull() -> asyncio.Future[list[Msg]]:
+            return asyncio.ensure_future(psub.fetch(batch=self._batch, timeout=5.0))
+
+        fetch = pull()
         try:
             while not stop.is_set():
-                fetch = asyncio.ensure_future(psub.fetch(batch=self._batch, timeout=5.0))
-                await asyncio.wait([fetch, stopping], return_when=asyncio.FIRST_COMPLETED)
+                waiting: list[asyncio.Future[Any]] = [fetch, stopping]
+                await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
                 if not fetch.done():
-                    fetch.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, nats.errors.Error):
-                        await fetch
                     return
                 try:
                     msgs = fetch.result()
                 except (TimeoutError, nats.errors.TimeoutError):
-                    continue
+                    msgs = []
                 except nats.errors.ConnectionClosedError:
                     return
-                await self.handle_batch(msgs)
+                # The next batch travels while this one is handled; it is handled after it,
+                # so one trigger's messages keep their order.
+                fetch = pull()
+                if msgs:
+                    await self.handle_batch(msgs)
         finally:
+            # Stopping: whatever the outstanding pull still brings is redelivered to another
+            # instance after ack_wait.
+            fetch.cancel()
+            with contextlib.suppress(asyncio.CancelledError, nats.errors.Error):
+                await fetch
             stopping.cancel()
             with contextlib.suppress(nats.errors.Error):
                 await psub.unsubscribe()
