@@ -169,7 +169,12 @@ class AlarmIntake:
                 # so one trigger's messages keep their order.
                 fetch = pull()
                 if msgs:
-                    await self.handle_batch(msgs)
+                    try:
+                        await self.handle_batch(msgs)
+                    except Exception:
+                        # Never the consumer's end: what was not acked comes back after
+                        # ack_wait, and fails on its own if it must.
+                        log.exception("intake.batch_failed", messages=len(msgs))
         finally:
             # Stopping: whatever the outstanding pull still brings is redelivered to another
             # instance after ack_wait.
