@@ -1,9 +1,10 @@
-"""``python -m bench``: StartIncident over gRPC against a raw grpc.aio call, and idle memory.
+"""``python -m bench``: StartIncident over gRPC against a raw grpc.aio call, idle memory,
+and alarm ingestion (:mod:`bench.alarms`).
 
 Everything runs on this machine: NATS and PostgreSQL (the ones named by TOCSIN_NATS_URL /
 TOCSIN_DATABASE_URL, else throwaway ones), the incidents service and the gateway as their
 own processes, exactly as `make run` starts them, and the load generator here. Each load
-runs for a fixed time, so the whole run is bounded (about a minute and a half).
+runs for a fixed time, so the whole run is bounded (about two minutes and a quarter).
 """
 
 from __future__ import annotations
