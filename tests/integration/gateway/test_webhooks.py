@@ -32,7 +32,7 @@ from tocsin.incidents.settings import Settings as IncidentsSettings
 from tocsin.proto.rules.v1 import rules_pb2, rules_pb2_grpc
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus
-from tocsin.shared.testing import running
+from tocsin.shared.testing import running, wait_for
 
 KEY_ID, SECRET = "TOCSINWEBHOOKKEY", "webhook-secret"
 PLAN = "arn:tocsin:ssm-incidents::000000000000:response-plan/web"
@@ -190,6 +190,37 @@ class TestPagerDuty:
         assert record["status"] == "RESOLVED"
         assert ACKNOWLEDGED in await tocsin.timeline_types(incident["arn"])
 
+    async def test_acknowledge_stops_the_incidents_engagements(self, tocsin: Tocsin) -> None:
+        """The plan engages a contact; PagerDuty's acknowledge stops that engagement."""
+        reply = await tocsin.bus.request("tocsin.rpc.contacts.CreateContact", {
+            "Alias": "dana", "Type": "PERSONAL", "Plan": {"Stages": []}},
+            headers={"Tocsin-Principal": "arn:tocsin:iam::0:user/t"})
+        dana = codec.decode(reply, dict[str, Any])["ContactArn"]
+        paged = (await tocsin.incidents("CreateResponsePlan", {
+            "name": "paged", "engagements": [dana],
+            "incidentTemplate": {"title": "Paged", "impact": 2}}))["arn"]
+        key = await integration_key(tocsin, paged)
+        await tocsin.request("POST", "/v2/enqueue", {
+            "routing_key": key, "event_action": "trigger", "dedup_key": "db-1",
+            "payload": {"summary": "DB down", "source": "db-1", "severity": "error"}},
+            sign=False)
+        [incident] = await tocsin.open_incidents()
+
+        async def engagements() -> list[dict[str, Any]]:
+            reply = await tocsin.bus.request("tocsin.rpc.contacts.ListEngagements",
+                                             {"IncidentId": incident["arn"]})
+            return list(codec.decode(reply, dict[str, Any])["Engagements"])
+
+        await wait_for(engagements, timeout=15)
+        status, _ = await tocsin.request("POST", "/v2/enqueue", {
+            "routing_key": key, "event_action": "acknowledge", "dedup_key": "db-1"},
+            sign=False)
+        assert status == 202
+        [engagement] = await engagements()
+        assert engagement.get("StopTime")
+        assert ACKNOWLEDGED in await tocsin.timeline_types(incident["arn"])
+        assert (await tocsin.open_incidents())[0]["arn"] == incident["arn"]
+
     async def test_invalid_events_get_pagerdutys_400(self, tocsin: Tocsin) -> None:
         """A missing payload, an unknown action, an unknown routing key: 400 invalid event."""
         key = await integration_key(tocsin)
@@ -272,6 +303,8 @@ class TestRulesApi:
         assert (status, body["code"]) == (400, "ValidationException")
         status, _ = await tocsin.request("DELETE", "/v1/rules/alarms")
         assert status == 204
+        status, stats = await tocsin.request("GET", "/v1/ingestion-stats")
+        assert (status, stats) == (200, {"deadLettered": {}})
         status, body = await tocsin.request("GET", "/v1/rules/alarms")
         assert (status, body["code"]) == (404, "ResourceNotFoundException")
 

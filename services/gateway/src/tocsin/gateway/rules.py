@@ -24,6 +24,9 @@
                                            (query:
                                            ``responsePlanArn``)
   ``DELETE /v1/integration-keys/{id}``     DeleteIntegrationKey    204
+  ``GET /v1/ingestion-stats``              GetIngestionStats       200
+                                           (dead-lettered alarm
+                                           messages by reason)
   =======================================  ======================  ======
 
 Bodies and replies are the incidents service's own (camelCase, times as epoch seconds);
@@ -108,6 +111,7 @@ def add_routes(app: web.Application, settings: Settings, client: Client) -> None
         "ListIntegrationKeys", body=False, query=("responsePlanArn",)))
     app.router.add_delete("/v1/integration-keys/{id}", endpoint(
         "DeleteIntegrationKey", status=204, body=False, path={"id": "id"}))
+    app.router.add_get("/v1/ingestion-stats", endpoint("GetIngestionStats", body=False))
 
 
 # --- gRPC ---------------------------------------------------------------------------------
