@@ -241,6 +241,18 @@ class TestDeadLetters:
         counts = await call(bus, "GetIngestionStats")
         assert counts["deadLettered"] == {"malformed": 2, "oversized": 1, "unroutable": 2}
 
+    async def test_an_alarm_its_plan_refuses_is_rejected(
+            self, ingesting: Settings, bus: Bus, dead_letters: DeadLetters) -> None:
+        """Without a replication set no incident can start: the alarm is dead-lettered as
+        rejected, with the service's reason, not retried."""
+        [arn] = (await call(bus, "ListReplicationSets"))["replicationSetArns"]
+        await call(bus, "DeleteReplicationSet", {"arn": arn})
+        await publish(bus, ingesting, alarm("orphan"))
+        await wait_for(lambda: dead_letters.messages)
+        assert dead_letters.reasons() == ["rejected"]
+        assert "replication set" in dead_letters.messages[0].headers["Tocsin-Dlq-Detail"]
+        assert dead_letters.messages[0].headers["Tocsin-Dlq-Delivered"] == "1"
+
     async def test_a_message_that_keeps_failing_is_given_up_after_max_deliveries(
             self, ingesting: Settings, bus: Bus, dead_letters: DeadLetters,
             database_url: str) -> None:
