@@ -1,10 +1,11 @@
 """``python -m bench``: StartIncident over gRPC against a raw grpc.aio call, idle memory,
-and the escalation service's timers against raw PostgreSQL (:mod:`bench.timers`).
+alarm ingestion (:mod:`bench.alarms`), notifications (:mod:`bench.notifications`) and the
+escalation service's timers against raw PostgreSQL (:mod:`bench.timers`).
 
 Everything runs on this machine: NATS and PostgreSQL (the ones named by TOCSIN_NATS_URL /
 TOCSIN_DATABASE_URL, else throwaway ones), the incidents service and the gateway as their
 own processes, exactly as `make run` starts them, and the load generator here. Each load
-runs for a fixed time or count, so the whole run is bounded (about two and a half minutes).
+runs for a fixed time or count, so the whole run is bounded (about four minutes).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 
 import grpc
 
+from bench import alarms
 from bench.notifications import notifications_bench
 from bench.processes import spawn, stop
 from bench.timers import timers_bench
@@ -256,6 +258,9 @@ async def main(seconds: float, warmup: float) -> None:
             await timeline_bench(stub, plan.arn, results)
             await dedupe_bench(stub, plan.arn, results)
             await contacts_bench(pb_contacts_grpc.ContactsStub(channel), results)
+            await alarms.alarms_bench(channel, nats_url=nats_url, region=f"bench{tag}",
+                                      schema_prefix=f"bench{tag}_", plan_name="bench",
+                                      results=results, line=line)
             await notifications_bench(nats_url, db_url, work,
                                       lambda name, value, unit: line(name, value, unit, results))
         for callers in (1, 64):

@@ -54,6 +54,7 @@ async def tocsin(nats_url: str, database_url: str, isolation: dict[str, str],
         await stack.enter_async_context(running(
             incidents_app.lifespan, IncidentsSettings(
                 outbox_poll_interval=0.2, changes_filter=f"changes.{isolation['region']}.>",
+                alarms_filter=f"alarms.{isolation['region']}.>",
                 **common, **tocsin_options.get("incidents", {}))))
         await stack.enter_async_context(running(
             contacts_app.lifespan, ContactsSettings(

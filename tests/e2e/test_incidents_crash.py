@@ -43,7 +43,8 @@ class TestKilledBetweenCommitAndPublish:
         region = isolation["region"]
         env = {"TOCSIN_NATS_URL": nats_url, "TOCSIN_DATABASE_URL": database_url,
                "TOCSIN_REGION": region, "TOCSIN_SCHEMA_PREFIX": isolation["schema_prefix"],
-               "TOCSIN_LOG_JSON": "true", "TOCSIN_CHANGES_FILTER": f"changes.{region}.>"}
+               "TOCSIN_LOG_JSON": "true", "TOCSIN_CHANGES_FILTER": f"changes.{region}.>",
+               "TOCSIN_ALARMS_FILTER": f"alarms.{region}.>"}
         # An instance that commits but does not publish: the process dies in between.
         proc = await start_incidents({**env, "TOCSIN_OUTBOX_RELAY": "false"})
         try:

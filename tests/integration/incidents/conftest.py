@@ -15,10 +15,12 @@ from tocsin.shared.testing import running, wait_for
 @pytest_asyncio.fixture
 async def incidents(nats_url: str, database_url: str, isolation: dict[str, str],
                     bus: Bus) -> AsyncIterator[Settings]:
-    # CHANGES is one stream for every test: each service keeps only its own region's.
+    # CHANGES and ALARMS are one stream each for every test: each service keeps only its
+    # own region's.
     settings = Settings(nats_url=nats_url, database_url=database_url, shutdown_grace=5,
                         outbox_poll_interval=0.2,
-                        changes_filter=f"changes.{isolation['region']}.>", **isolation)
+                        changes_filter=f"changes.{isolation['region']}.>",
+                        alarms_filter=f"alarms.{isolation['region']}.>", **isolation)
     async with running(lifespan, settings):
         async def answering() -> bool:
             try:

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 
-from tocsin.gateway import grpc_server, http
+from tocsin.gateway import grpc_server, http, rules, webhooks
 from tocsin.gateway.clients import ServiceClient
 from tocsin.gateway.settings import Settings
 from tocsin.shared.bus import connect
@@ -23,7 +23,10 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
         bus = await stack.enter_async_context(
             connect(settings.nats_servers, name=f"tocsin-gateway-{instance[:8]}"))
         client = ServiceClient(bus, timeout=settings.rpc_timeout)
+        http_gateway = http.HttpGateway(settings, client, bus, instance=instance)
+        rules.add_routes(http_gateway.app, settings, client)
+        webhooks.add_routes(http_gateway.app, settings, client)
         yield [
             grpc_server.GrpcGateway(settings, client, bus, instance=instance),
-            http.HttpGateway(settings, client, bus, instance=instance),
+            http_gateway,
         ]

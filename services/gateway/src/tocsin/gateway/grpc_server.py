@@ -1,4 +1,5 @@
-"""The gateway's gRPC face: ``tocsin.incidents.v1.Incidents``, ``tocsin.events.v1.Events``
+"""The gateway's gRPC face: ``tocsin.incidents.v1.Incidents``, ``tocsin.rules.v1.Rules``
+(:mod:`.rules`), ``tocsin.events.v1.Events``
 (:mod:`.watch`, when the gateway has a NATS connection), reflection and health.
 
 Every rpc of the service is served by one generic handler built from the service
@@ -26,11 +27,12 @@ from google.protobuf.message import Message  # type: ignore[import-untyped]
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from tocsin.gateway import awsmodel, protoconv, watch
+from tocsin.gateway import awsmodel, protoconv, rules, watch
 from tocsin.gateway.settings import Settings
 from tocsin.proto.contacts.v1 import contacts_pb2
 from tocsin.proto.events.v1 import events_pb2_grpc
 from tocsin.proto.incidents.v1 import incidents_pb2
+from tocsin.proto.rules.v1 import rules_pb2_grpc
 from tocsin.shared.bus import Bus
 from tocsin.shared.errors import TocsinError
 from tocsin.shared.logging import bound, get_logger
@@ -117,6 +119,9 @@ class GrpcGateway:
         health_servicer = health.aio.HealthServicer()
         server.add_generic_rpc_handlers([self._handler(m) for m in MIRRORS])
         services = [m.name for m in MIRRORS]
+        rules_pb2_grpc.add_RulesServicer_to_server(
+            rules.RulesServicer(self._client, principal=self._principal), server)
+        services.append(rules.SERVICE_NAME)
         if self._bus is not None:
             events_pb2_grpc.add_EventsServicer_to_server(
                 watch.EventsServicer(self._bus, self._settings, stop=stop), server)

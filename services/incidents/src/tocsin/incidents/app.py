@@ -7,12 +7,15 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from importlib.metadata import version
 
-from tocsin.incidents import api, findings
+from tocsin.incidents import api, findings, ingest_api, integration_keys, rules
 from tocsin.incidents.engaging import Engaging, engagement_consumers
+from tocsin.incidents.ingest import Ingestion
+from tocsin.incidents.intake import AlarmIntake
 from tocsin.incidents.settings import Settings
 from tocsin.incidents.usecases import Deps
 from tocsin.shared.bus import (
     RpcServer,
+    alarms_stream,
     changes_stream,
     connect,
     consume,
@@ -29,7 +32,7 @@ __all__ = ["lifespan"]
 @asynccontextmanager
 async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
     """Open the pool and the bus, migrate, and yield the request server, the findings
-    consumer and the outbox relay."""
+    and alarm consumers and the outbox relay."""
     async with AsyncExitStack() as stack:
         pool = await stack.enter_async_context(
             create_pool(settings.database_url, schema=settings.schema,
@@ -39,11 +42,17 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
             connect(settings.nats_servers, name="tocsin-incidents"))
         await ensure_stream(bus.js, events_stream(settings.region))
         await ensure_stream(bus.js, changes_stream())
+        await ensure_stream(bus.js, alarms_stream())
         deps = Deps(pool=pool, clock=clock_for(settings.clock_scale, settings.clock_epoch),
                     region=settings.region, account=settings.account,
                     findings_window=settings.findings_window)
+        router = rules.RuleRouter(pool)
+        ingestion = Ingestion(deps, bus)
         server = RpcServer(bus, service="incidents", version=version("tocsin-incidents"),
-                           handlers=api.operations(deps),
+                           handlers={**api.operations(deps),
+                                     **ingest_api.operations(deps, ingestion, router),
+                                     **rules.operations(deps, router),
+                                     **integration_keys.operations(deps)},
                            concurrency=settings.rpc_concurrency,
                            description="Tocsin incidents: response plans and incident records")
         workers: list[Worker] = [server.serve]
@@ -52,6 +61,11 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
         workers.append(functools.partial(consume, bus, findings.consumer(
             deps, durable=f"{settings.schema}-findings",
             filter_subject=settings.changes_filter)))
+        workers.append(AlarmIntake(
+            ingestion, bus, pool, router=router, durable=f"{settings.schema}-alarms",
+            filter_subject=settings.alarms_filter, dlq_subject=settings.alarms_dlq,
+            max_bytes=settings.alarm_max_bytes, max_deliver=settings.alarm_max_deliver,
+            timeout=settings.alarm_timeout))
         if settings.outbox_relay:
             relay = OutboxRelay(pool, bus, poll_interval=settings.outbox_poll_interval)
             workers.append(relay.run)

@@ -273,15 +273,16 @@ def new_incident(plan: ResponsePlan, cmd: c.StartIncident, *, arn: str, by: str,
                  now: datetime) -> IncidentRecord:
     """A new OPEN incident: the plan's template, overridden by the request's title and impact.
 
-    Its dedupe string is the template's; without one, the trigger's ARN, so repeated
+    Its dedupe string is the template's; without one, the ingestion's dedupe key or the
+    trigger's ARN, so repeated
     triggers of one alarm or rule join the open incident; without either, one of its
     own, so it never absorbs another start.
     """
     t = now.timestamp()
     template = plan.incident_template
     trigger = cmd.trigger_details
-    dedupe = (template.dedupe_string or (trigger.trigger_arn if trigger else None)
-              or arn.rsplit("/", 1)[1])
+    dedupe = (template.dedupe_string or cmd.dedupe_key
+              or (trigger.trigger_arn if trigger else None) or arn.rsplit("/", 1)[1])
     return IncidentRecord(
         arn=arn,
         title=cmd.title if cmd.title is not None else template.title,

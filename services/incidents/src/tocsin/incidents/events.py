@@ -4,7 +4,9 @@
 An event carries the whole change: ``IncidentRecordCreated`` holds the new record with the
 timeline events and related items it starts with; a record update or a related-item change
 holds the automatic timeline event it wrote (``timelineEvents``). ``TimelineEventCreated``
-and its kin are for what responders write themselves and for a duplicate start's trigger.
+and its kin are for what responders write themselves and for a duplicate start's trigger;
+``IncidentTriggersJoined`` for the triggers of an alarm storm that joined an open incident
+together (their timeline events, in pieces of at most 256 KiB).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ TYPES = (
     "RelatedItemAdded", "RelatedItemRemoved",
     "ResourceTagged", "ResourceUntagged",
     "FindingRecorded", "ResourcePolicyCreated", "ResourcePolicyDeleted",
+    "EventRuleCreated", "EventRuleUpdated", "EventRuleDeleted",
+    "IntegrationKeyCreated", "IntegrationKeyDeleted", "IncidentTriggersJoined",
 )
 """Every event type this service publishes; the last token of its subject."""
 

@@ -21,3 +21,13 @@ class Settings(ServiceSettings, frozen=True, kw_only=True):
     of its findings (``TOCSIN_FINDINGS_WINDOW``)."""
     changes_filter: str = "changes.>"
     """The subjects of the ``CHANGES`` stream this deployment keeps as findings."""
+    alarms_filter: str = "alarms.>"
+    """The subjects of the ``ALARMS`` stream this deployment ingests."""
+    alarms_dlq: str = "alarms.dlq"
+    """Where alarm messages that can't be ingested go, with the reason."""
+    alarm_max_bytes: Annotated[int, Meta(ge=1024)] = 256 * 1024
+    """Largest alarm message ingested; a larger one is dead-lettered as ``oversized``."""
+    alarm_max_deliver: Annotated[int, Meta(ge=1)] = 5
+    """Tries of an alarm message that keeps failing before it is dead-lettered."""
+    alarm_timeout: Annotated[float, Meta(gt=0)] = 20.0
+    """Seconds one alarm message may take before it counts as a failed try."""

@@ -158,6 +158,10 @@ class StartIncident(_In):
     trigger_details: TriggerDetails | None = None
     related_items: list[JSON] | None = None
     client_token: str | None = None
+    dedupe_key: str | None = None
+    """Tocsin-internal (not in the AWS model, so the gateway never passes it): the key that
+    alarm ingestion dedupes on when it is not ``triggerDetails.triggerArn`` (a Security Hub
+    finding, an Alertmanager fingerprint, a PagerDuty ``dedup_key``)."""
 
 
 class UpdateIncidentRecord(_In):

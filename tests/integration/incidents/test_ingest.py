@@ -1,0 +1,340 @@
+"""Alarms published on ``alarms.<source>`` become incidents, against real JetStream and
+PostgreSQL: the CloudWatch mapping, redelivery idempotency, recovery, and the dead-letter
+queue for what can't be ingested."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import msgspec
+import pytest_asyncio
+
+from tocsin.incidents.app import lifespan
+from tocsin.incidents.ingest import RECOVERED
+from tocsin.incidents.settings import Settings
+from tocsin.shared import codec
+from tocsin.shared.bus import Bus, alarms_stream, ensure_stream
+from tocsin.shared.testing import running, wait_for
+
+PRINCIPAL = "arn:tocsin:iam::000000000000:user/alice"
+
+
+async def call(bus: Bus, operation: str, params: dict[str, Any] | None = None) -> Any:
+    reply = await bus.request(f"tocsin.rpc.incidents.{operation}", params or {},
+                              headers={"Tocsin-Principal": PRINCIPAL})
+    return codec.decode(reply, dict[str, Any]) if reply else {}
+
+
+def alarm(name: str, state: str = "ALARM", *, event_id: str | None = None,
+          table: str = "orders") -> dict[str, Any]:
+    """A CloudWatch "Alarm State Change" (reference/aws-api.md 4.2, metric-math variant)."""
+    arn = f"arn:aws:cloudwatch:eu-west-1:111122223333:alarm:{name}"
+    return {
+        "version": "0", "id": event_id or str(uuid.uuid4()),
+        "detail-type": "CloudWatch Alarm State Change", "source": "aws.cloudwatch",
+        "account": "111122223333", "time": "2024-03-05T10:02:10Z", "region": "eu-west-1",
+        "resources": [arn],
+        "detail": {
+            "alarmName": name,
+            "state": {"value": state, "reason": "Threshold Crossed",
+                      "timestamp": "2024-03-05T10:02:10.104+0000"},
+            "previousState": {"value": "OK", "reason": "Unchecked",
+                              "timestamp": "2024-03-05T09:58:02.330+0000"},
+            "configuration": {"metrics": [
+                {"id": "e1", "expression": "m1", "label": "Throttles", "returnData": True},
+                {"id": "m1", "returnData": False, "metricStat": {
+                    "metric": {"namespace": "AWS/DynamoDB", "name": "ReadThrottleEvents",
+                               "dimensions": {"TableName": table}},
+                    "period": 60, "stat": "Sum"}}]},
+        },
+    }
+
+
+@pytest_asyncio.fixture
+async def ingesting(nats_url: str, database_url: str, isolation: dict[str, str],
+                    bus: Bus) -> AsyncIterator[Settings]:
+    """An incidents service that ingests this test's alarms (``alarms.<region>.>``), with
+    a replication set and the response plan ``api``."""
+    settings = Settings(nats_url=nats_url, database_url=database_url, shutdown_grace=5,
+                        outbox_poll_interval=0.2, alarm_max_bytes=4096, alarm_max_deliver=2,
+                        alarm_timeout=1.0,
+                        changes_filter=f"changes.{isolation['region']}.>",
+                        alarms_filter=f"alarms.{isolation['region']}.>", **isolation)
+    await ensure_stream(bus.js, alarms_stream())
+    async with running(lifespan, settings):
+        async def answering() -> bool:
+            try:
+                await call(bus, "ListReplicationSets")
+                return True
+            except Exception:
+                return False
+        await wait_for(answering)
+        await call(bus, "CreateReplicationSet", {"regions": {settings.region: {}}})
+        await call(bus, "CreateResponsePlan", {
+            "name": "api", "incidentTemplate": {"title": "Orders throttled", "impact": 2}})
+        yield settings
+
+
+async def publish(bus: Bus, settings: Settings, body: bytes | dict[str, Any], *,
+                  source: str = "cloudwatch", plan: str | None = "api") -> None:
+    data = body if isinstance(body, bytes) else msgspec.json.encode(body)
+    headers = {"Tocsin-Response-Plan": plan} if plan else None
+    await bus.js.publish(f"alarms.{settings.region}.{source}", data, headers=headers)
+
+
+async def open_incidents(bus: Bus) -> list[dict[str, Any]]:
+    found = await call(bus, "ListIncidentRecords", {"filters": [
+        {"key": "status", "condition": {"equals": {"stringValues": ["OPEN"]}}}]})
+    return list(found["incidentRecordSummaries"])
+
+
+async def all_incidents(bus: Bus) -> list[dict[str, Any]]:
+    return list((await call(bus, "ListIncidentRecords"))["incidentRecordSummaries"])
+
+
+async def timeline(bus: Bus, arn: str) -> list[dict[str, Any]]:
+    found = await call(bus, "ListTimelineEvents", {"incidentRecordArn": arn,
+                                                    "sortOrder": "ASCENDING"})
+    return list(found["eventSummaries"])
+
+
+async def settled(bus: Bus, settings: Settings) -> bool:
+    info = await bus.js.consumer_info("ALARMS", f"{settings.schema}-alarms")
+    return info.num_pending == 0 and info.num_ack_pending == 0
+
+
+class DeadLetters:
+    """This test's messages on ``alarms.dlq``, read with an ordered consumer."""
+
+    def __init__(self, region: str) -> None:
+        self.prefix = f"alarms.{region}."
+        self.messages: list[Any] = []
+
+    async def on_message(self, msg: Any) -> None:
+        if (msg.headers or {}).get("Tocsin-Dlq-Subject", "").startswith(self.prefix):
+            self.messages.append(msg)
+
+    def reasons(self) -> list[str]:
+        return [m.headers["Tocsin-Dlq-Reason"] for m in self.messages]
+
+
+@pytest_asyncio.fixture
+async def dead_letters(ingesting: Settings, bus: Bus) -> AsyncIterator[DeadLetters]:
+    seen = DeadLetters(ingesting.region)
+    sub = await bus.js.subscribe("alarms.dlq", cb=seen.on_message, ordered_consumer=True)
+    try:
+        yield seen
+    finally:
+        await sub.unsubscribe()
+
+
+class TestCloudWatchAlarms:
+    async def test_an_alarm_opens_an_incident_with_its_trigger_and_resources(
+            self, ingesting: Settings, bus: Bus) -> None:
+        """ALARM opens an incident of the header's plan: source aws.cloudwatch, the alarm ARN
+        as resource, the raw event as the trigger's data, the table as involved resource."""
+        event = alarm("orders-table-throttles")
+        await publish(bus, ingesting, event)
+        [summary] = await wait_for(lambda: open_incidents(bus))
+        record = (await call(bus, "GetIncidentRecord", {"arn": summary["arn"]}))[
+            "incidentRecord"]
+        assert record["title"] == "Orders throttled"
+        assert record["incidentRecordSource"]["source"] == "aws.cloudwatch"
+        assert record["incidentRecordSource"]["resourceArn"] == event["resources"][0]
+        assert record["dedupeString"] == event["resources"][0]
+        items = (await call(bus, "ListRelatedItems", {"incidentRecordArn": summary["arn"]}))[
+            "relatedItems"]
+        assert [i["identifier"]["value"]["arn"] for i in items] == [
+            "arn:aws:dynamodb:eu-west-1:111122223333:table/orders"]
+        [trigger] = [e for e in await timeline(bus, summary["arn"])
+                     if e["eventType"] == "SSM Incident Trigger"]
+        data = codec.decode((await call(bus, "GetTimelineEvent", {
+            "incidentRecordArn": summary["arn"], "eventId": trigger["eventId"]}))[
+            "event"]["eventData"], dict[str, Any])
+        assert data["createdIncident"] is True
+        assert codec.decode(data["rawData"], dict[str, Any])["id"] == event["id"]
+        # The trigger's time is the alarm state's, not the time Tocsin read it.
+        assert trigger["eventTime"] == 1709632930.104
+
+    async def test_the_same_alarm_three_times_is_one_incident(
+            self, ingesting: Settings, bus: Bus) -> None:
+        """One event published three times (a publisher retrying) opens one incident and
+        records one trigger; another event of the same alarm joins it as a second trigger."""
+        event = alarm("api-5xx")
+        for _ in range(3):
+            await publish(bus, ingesting, event)
+        await wait_for(lambda: settled(bus, ingesting))
+        await publish(bus, ingesting, alarm("api-5xx"))
+        await wait_for(lambda: settled(bus, ingesting))
+        [summary] = await all_incidents(bus)
+        triggers = [e for e in await timeline(bus, summary["arn"])
+                    if e["eventType"] == "SSM Incident Trigger"]
+        assert len(triggers) == 2
+
+    async def test_a_storm_of_one_alarm_is_one_incident_with_every_trigger(
+            self, ingesting: Settings, bus: Bus) -> None:
+        """Sixty state changes of one alarm published at once (one of them twice) open one
+        incident whose timeline has each of them once as a trigger."""
+        events = [alarm("cpu-high") for _ in range(60)]
+        await asyncio.gather(*(publish(bus, ingesting, e) for e in [*events, events[30]]))
+        await wait_for(lambda: settled(bus, ingesting))
+        [summary] = await all_incidents(bus)
+        found = await call(bus, "ListTimelineEvents", {
+            "incidentRecordArn": summary["arn"], "maxResults": 100, "filters": [{
+                "key": "eventType",
+                "condition": {"equals": {"stringValues": ["SSM Incident Trigger"]}}}]})
+        assert len(found["eventSummaries"]) == 60
+
+    async def test_ok_writes_a_recovery_and_resolves_when_the_plan_asks(
+            self, ingesting: Settings, bus: Bus) -> None:
+        """OK leaves a recovery on the open incident's timeline; only a plan tagged
+        tocsin:auto-resolve=true resolves it. INSUFFICIENT_DATA changes nothing."""
+        await publish(bus, ingesting, alarm("disk-full"))
+        [opened] = await wait_for(lambda: open_incidents(bus))
+        await publish(bus, ingesting, alarm("disk-full", "INSUFFICIENT_DATA"))
+        await publish(bus, ingesting, alarm("disk-full", "OK"))
+        await wait_for(lambda: settled(bus, ingesting))
+        types = [e["eventType"] for e in await timeline(bus, opened["arn"])]
+        assert types.count(RECOVERED) == 1
+        assert [i["arn"] for i in await open_incidents(bus)] == [opened["arn"]]
+
+        plan_arn = "arn:tocsin:ssm-incidents::000000000000:response-plan/api"
+        await call(bus, "TagResource", {"resourceArn": plan_arn,
+                                        "tags": {"tocsin:auto-resolve": "true"}})
+        await publish(bus, ingesting, alarm("disk-full", "OK"))
+        await wait_for(lambda: settled(bus, ingesting))
+        record = (await call(bus, "GetIncidentRecord", {"arn": opened["arn"]}))[
+            "incidentRecord"]
+        assert record["status"] == "RESOLVED"
+        # Resolved incidents take no more triggers: the same alarm opens a new one.
+        await publish(bus, ingesting, alarm("disk-full"))
+        [reopened] = await wait_for(lambda: open_incidents(bus))
+        assert reopened["arn"] != opened["arn"]
+
+
+class TestDeadLetters:
+    async def test_bad_messages_go_to_the_queue_with_their_reason(
+            self, ingesting: Settings, bus: Bus, dead_letters: DeadLetters) -> None:
+        """Malformed, oversized and unroutable messages are dead-lettered with the reason
+        and counted; the alarm published after them still opens its incident."""
+        await publish(bus, ingesting, b"{not json")
+        await publish(bus, ingesting, {"id": "x", "source": "custom"})
+        await publish(bus, ingesting, alarm("big") | {"padding": "x" * 5000})
+        await publish(bus, ingesting, alarm("lost"), plan=None)
+        await publish(bus, ingesting, alarm("nowhere"), plan="no-such-plan")
+        await publish(bus, ingesting, alarm("good"))
+        await wait_for(lambda: open_incidents(bus))
+        await wait_for(lambda: len(dead_letters.messages) == 5)
+        assert dead_letters.reasons() == [
+            "malformed", "malformed", "oversized", "unroutable", "unroutable"]
+        first = dead_letters.messages[0]
+        assert first.data == b"{not json"
+        assert first.headers["Tocsin-Dlq-Subject"] == f"alarms.{ingesting.region}.cloudwatch"
+        assert "not JSON" in first.headers["Tocsin-Dlq-Detail"]
+        assert "detail-type" in dead_letters.messages[1].headers["Tocsin-Dlq-Detail"]
+        assert "no-such-plan" in dead_letters.messages[4].headers["Tocsin-Dlq-Detail"]
+        assert dead_letters.messages[2].data == b""  # the original stays in ALARMS
+        counts = await call(bus, "GetIngestionStats")
+        assert counts["deadLettered"] == {"malformed": 2, "oversized": 1, "unroutable": 2}
+
+    async def test_an_alarm_its_plan_refuses_is_rejected(
+            self, ingesting: Settings, bus: Bus, dead_letters: DeadLetters) -> None:
+        """Without a replication set no incident can start: the alarm is dead-lettered as
+        rejected, with the service's reason, not retried."""
+        [arn] = (await call(bus, "ListReplicationSets"))["replicationSetArns"]
+        await call(bus, "DeleteReplicationSet", {"arn": arn})
+        await publish(bus, ingesting, alarm("orphan"))
+        await wait_for(lambda: dead_letters.messages)
+        assert dead_letters.reasons() == ["rejected"]
+        assert "replication set" in dead_letters.messages[0].headers["Tocsin-Dlq-Detail"]
+        assert dead_letters.messages[0].headers["Tocsin-Dlq-Delivered"] == "1"
+
+    async def test_a_message_that_keeps_failing_is_given_up_after_max_deliveries(
+            self, ingesting: Settings, bus: Bus, dead_letters: DeadLetters,
+            database_url: str) -> None:
+        """While the incidents table is locked every try times out; after
+        alarm_max_deliver tries the alarm is dead-lettered as failing, and the next one
+        goes through once the lock is gone."""
+        conn = await asyncpg.connect(database_url)
+        try:
+            tx = conn.transaction()
+            await tx.start()
+            await conn.execute(f"LOCK TABLE {ingesting.schema}.incident_record"
+                               " IN ACCESS EXCLUSIVE MODE")
+            await publish(bus, ingesting, alarm("stuck"))
+            await wait_for(lambda: dead_letters.messages, timeout=20)
+            await tx.rollback()
+        finally:
+            await conn.close()
+        assert dead_letters.reasons() == ["failing"]
+        assert dead_letters.messages[0].headers["Tocsin-Dlq-Delivered"] == "2"
+        await publish(bus, ingesting, alarm("unstuck"))
+        [summary] = await wait_for(lambda: open_incidents(bus), timeout=15)
+        assert summary["incidentRecordSource"]["source"] == "aws.cloudwatch"
+
+
+def finding(finding_id: str, severity: str = "HIGH") -> dict[str, Any]:
+    """A Security Hub "Findings - Imported" event (reference/aws-api.md 4.3, shortened)."""
+    arn = f"arn:aws:securityhub:eu-west-1:111122223333:security-control/S3.8/finding/{finding_id}"
+    return {
+        "version": "0", "id": str(uuid.uuid4()), "detail-type": "Security Hub Findings - Imported",
+        "source": "aws.securityhub", "account": "111122223333", "time": "2024-03-05T11:42:08Z",
+        "region": "eu-west-1", "resources": [arn],
+        "detail": {"findings": [{
+            "SchemaVersion": "2018-10-08", "Id": arn, "Title": "S3 buckets should block public",
+            "Severity": {"Label": severity, "Normalized": 70},
+            "Resources": [{"Type": "AwsS3Bucket", "Id": "arn:aws:s3:::example-orders-exports"}],
+            "Workflow": {"Status": "NEW"}, "RecordState": "ACTIVE"}]},
+    }
+
+
+class TestEventRules:
+    async def test_events_without_a_plan_header_follow_the_rules_they_match(
+            self, ingesting: Settings, bus: Bus, dead_letters: DeadLetters) -> None:
+        """A high-severity finding matches the rule and opens an incident whose trigger is
+        the rule; the same finding again joins it, another finding opens its own; a
+        low-severity one matches nothing and is dead-lettered as unroutable."""
+        await call(bus, "CreateRule", {
+            "name": "security-high",
+            "responsePlanArn": "arn:tocsin:ssm-incidents::000000000000:response-plan/api",
+            "eventPattern": msgspec.json.encode({
+                "source": ["aws.securityhub"],
+                "detail-type": ["Security Hub Findings - Imported"],
+                "detail": {"findings": {"Severity": {"Label": ["HIGH", "CRITICAL"]}}},
+            }).decode()})
+        await publish(bus, ingesting, finding("f-1"), source="securityhub", plan=None)
+        await publish(bus, ingesting, finding("f-1"), source="securityhub", plan=None)
+        await publish(bus, ingesting, finding("f-2", "CRITICAL"), source="securityhub",
+                      plan=None)
+        await publish(bus, ingesting, finding("f-3", "LOW"), source="securityhub", plan=None)
+        await wait_for(lambda: len(dead_letters.messages) == 1)
+        await wait_for(lambda: settled(bus, ingesting))
+        assert dead_letters.reasons() == ["unroutable"]
+        incidents = await open_incidents(bus)
+        assert len(incidents) == 2
+        rule_arn = f"arn:tocsin:events:{ingesting.region}:000000000000:rule/security-high"
+        for summary in incidents:
+            source = summary["incidentRecordSource"]
+            assert (source["source"], source["resourceArn"]) == ("aws.securityhub", rule_arn)
+        triggers = [len([e for e in await timeline(bus, s["arn"])
+                         if e["eventType"] == "SSM Incident Trigger"]) for s in incidents]
+        assert sorted(triggers) == [1, 2]
+        items = (await call(bus, "ListRelatedItems", {
+            "incidentRecordArn": incidents[0]["arn"]}))["relatedItems"]
+        assert items[0]["identifier"]["type"] == "INVOLVED_RESOURCE"
+
+    async def test_a_disabled_rule_routes_nothing(
+            self, ingesting: Settings, bus: Bus, dead_letters: DeadLetters) -> None:
+        """Disabling a rule takes effect for the next event."""
+        await call(bus, "CreateRule", {
+            "name": "everything", "eventPattern": '{"source": [{"prefix": ""}]}',
+            "responsePlanArn": "arn:tocsin:ssm-incidents::000000000000:response-plan/api"})
+        await call(bus, "UpdateRule", {"name": "everything", "state": "DISABLED"})
+        await publish(bus, ingesting, alarm("quiet"), plan=None)
+        await wait_for(lambda: dead_letters.messages)
+        assert dead_letters.reasons() == ["unroutable"]
+        assert await all_incidents(bus) == []
