@@ -18,13 +18,15 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import grpc
+from aiosmtpd.controller import Controller
 
 from bench import alarms
-from bench.notifications import notifications_bench
+from bench.notifications import Mailbox, notifications_bench
 from bench.processes import spawn, stop
 from bench.timers import timers_bench
 from tocsin.local.servers import EmbeddedServer, free_port, nats_server, postgres_server
@@ -186,6 +188,7 @@ async def main(seconds: float, warmup: float) -> None:
     work = Path(tempfile.mkdtemp(prefix="tocsin-bench-"))
     servers: list[EmbeddedServer] = []
     procs: list[asyncio.subprocess.Process] = []
+    stops: list[Callable[[], None]] = []
     nats_url = os.environ.get("TOCSIN_NATS_URL") or ""
     db_url = os.environ.get("TOCSIN_DATABASE_URL") or ""
     if not nats_url:
@@ -217,10 +220,21 @@ async def main(seconds: float, warmup: float) -> None:
         raw.terminate()
         await raw.wait()
 
-        # Tocsin: the incidents service and the gateway, each its own process.
+        # The notifications service alone (with a contacts process of its own, so before
+        # the others start: requests to a service go to any of its instances).
+        await notifications_bench(nats_url, db_url, work,
+                                  lambda name, value, unit: line(name, value, unit, results))
+
+        # Tocsin: the incidents, contacts and notifications services and the gateway, each
+        # its own process; notifications mails to an SMTP server in this process.
+        mailbox = Mailbox()
+        smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+        smtp.start()
+        stops.append(smtp.stop)
         tag = uuid.uuid4().hex[:8]
         grpc_port, http_port = free_port(), free_port()
-        env = {"TOCSIN_NATS_URL": nats_url, "TOCSIN_DATABASE_URL": db_url,
+        env = {"TOCSIN_SMTP_HOST": "127.0.0.1", "TOCSIN_SMTP_PORT": str(smtp.port),
+               "TOCSIN_NATS_URL": nats_url, "TOCSIN_DATABASE_URL": db_url,
                "TOCSIN_REGION": f"bench{tag}", "TOCSIN_SCHEMA_PREFIX": f"bench{tag}_",
                "TOCSIN_GRPC_ADDR": f"127.0.0.1:{grpc_port}",
                "TOCSIN_HTTP_ADDR": f"127.0.0.1:{http_port}",
@@ -229,7 +243,9 @@ async def main(seconds: float, warmup: float) -> None:
         incidents = await spawn(["-m", "tocsin.incidents"], env, work / "incidents.log")
         contacts = await spawn(["-m", "tocsin.contacts"], env, work / "contacts.log")
         gateway = await spawn(["-m", "tocsin.gateway"], env, work / "gateway.log")
-        procs += [incidents, contacts, gateway]
+        notifications = await spawn(["-m", "tocsin.notifications"], env,
+                                    work / "notifications.log")
+        procs += [incidents, contacts, gateway, notifications]
         async with grpc.aio.insecure_channel(f"127.0.0.1:{grpc_port}") as channel:
             await wait_ready(channel, time.monotonic() + 60)
             await asyncio.sleep(3)  # let both processes settle before reading their memory
@@ -260,9 +276,7 @@ async def main(seconds: float, warmup: float) -> None:
             await contacts_bench(pb_contacts_grpc.ContactsStub(channel), results)
             await alarms.alarms_bench(channel, nats_url=nats_url, region=f"bench{tag}",
                                       schema_prefix=f"bench{tag}_", plan_name="bench",
-                                      results=results, line=line)
-            await notifications_bench(nats_url, db_url, work,
-                                      lambda name, value, unit: line(name, value, unit, results))
+                                      results=results, line=line, mailbox=mailbox)
         for callers in (1, 64):
             ratio = results[f"tocsin_{callers}"]["rps"] / max(
                 results[f"raw_{callers}"]["rps"], 1e-9)
@@ -271,6 +285,8 @@ async def main(seconds: float, warmup: float) -> None:
     finally:
         for proc in procs:
             await stop(proc)
+        for stop_server in stops:
+            stop_server()
         for server in reversed(servers):
             server.stop()
     RESULTS.mkdir(exist_ok=True)

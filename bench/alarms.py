@@ -11,7 +11,8 @@ processes (bounded: about 40 seconds).
   acks a backlog of as many messages of the same size, doing nothing else.
 - ``alarm_to_page``: alarms for a plan that engages a contact whose plan pages at once
   (a 0-minute stage); latency from the publish to the page's delivery request on
-  ``DELIVERIES_<REGION>``, the request the notifications service turns into an email.
+  ``DELIVERIES_<REGION>``, and on to the page email accepted by the SMTP server that the
+  notifications service sends to.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import grpc
 import msgspec
 from nats.js.api import AckPolicy, ConsumerConfig, StreamConfig
 
+from bench.notifications import Mailbox
 from tocsin.proto.contacts.v1 import contacts_pb2 as pbc
 from tocsin.proto.contacts.v1 import contacts_pb2_grpc as pb_contacts_grpc
 from tocsin.proto.incidents.v1 import incidents_pb2 as pb
@@ -177,7 +179,7 @@ async def _activation_code(bus: Bus, region: str, channel_arn: str) -> str:
 
 
 async def _page_latency(bus: Bus, channel: grpc.aio.Channel, region: str,
-                        results: dict[str, Any], line: Line) -> None:
+                        results: dict[str, Any], line: Line, mailbox: Mailbox) -> None:
     incidents = pb_grpc.IncidentsStub(channel)
     contacts = pb_contacts_grpc.ContactsStub(channel)
     contact = (await contacts.CreateContact(pbc.CreateContactRequest(
@@ -215,7 +217,8 @@ async def _page_latency(bus: Bus, channel: grpc.aio.Channel, region: str,
             await bus.nc.subscribe(f"deliveries.{region}.page", cb=paged)]
     await _paced(bus, plan, rate=20, seconds=8, sent=sent)
     with contextlib.suppress(AssertionError):  # report what arrived within 10 s
-        await wait_for(lambda: len(pages) >= len(sent), timeout=10, interval=0.1)
+        await wait_for(lambda: len(pages) >= len(sent)
+                       and len(mailbox.by_incident) >= len(sent), timeout=10, interval=0.1)
     for sub in subs:
         await sub.unsubscribe()
     latencies = sorted((at - sent[incident_alarm[arn]]) * 1000 for arn, at in pages.items()
@@ -224,13 +227,20 @@ async def _page_latency(bus: Bus, channel: grpc.aio.Channel, region: str,
     line("alarm_to_page_requested_pages", len(latencies), "count", results)
     line("alarm_to_page_requested_p50", percentile(latencies, 0.5), "ms", results)
     line("alarm_to_page_requested_p99", percentile(latencies, 0.99), "ms", results)
+    mailed = sorted((at - sent[incident_alarm[arn]]) * 1000
+                    for arn, at in mailbox.by_incident.items()
+                    if incident_alarm.get(arn) in sent)
+    line("alarm_to_page_smtp_accepted_pages", len(mailed), "count", results)
+    line("alarm_to_page_smtp_accepted_p50", percentile(mailed, 0.5), "ms", results)
+    line("alarm_to_page_smtp_accepted_p99", percentile(mailed, 0.99), "ms", results)
 
 
 async def alarms_bench(channel: grpc.aio.Channel, *, nats_url: str, region: str,
                        schema_prefix: str, plan_name: str, results: dict[str, Any],
-                       line: Line) -> None:
-    """Every alarm benchmark, against the running processes (plan ``plan_name`` exists)."""
+                       line: Line, mailbox: Mailbox) -> None:
+    """Every alarm benchmark, against the running processes (plan ``plan_name`` exists);
+    ``mailbox`` is the SMTP server the notifications service mails to."""
     async with connect([nats_url], name="tocsin-bench-alarms") as bus:
         await _incident_latency(bus, region, plan_name, results, line)
         await _storm(bus, schema_prefix, plan_name, results, line)
-        await _page_latency(bus, channel, region, results, line)
+        await _page_latency(bus, channel, region, results, line, mailbox)

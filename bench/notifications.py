@@ -28,33 +28,28 @@ import hashlib
 import hmac
 import json
 import os
-import socket
 import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 from aiosmtpd.controller import Controller
 
+from tocsin.local.servers import free_port
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus, connect, deliveries_stream, ensure_stream
 from tocsin.shared.contracts import deliveries as dc
 from tocsin.shared.errors import ServiceUnavailable, TocsinError
 
-__all__ = ["notifications_bench"]
+__all__ = ["Mailbox", "notifications_bench"]
 
 Report = Callable[[str, float, str], None]
 SECRET = "bench-webhook-secret"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class _Provider:
@@ -76,28 +71,26 @@ class _Provider:
         return web.json_response({"id": str(len(self.received))})
 
 
-class _Mailbox:
+class Mailbox:
     """An SMTP server's handler (aiosmtpd runs it in a thread of its own)."""
 
     def __init__(self) -> None:
         self.accepted: dict[str, float] = {}
         """Page ARN → when its mail was accepted."""
+        self.by_incident: dict[str, float] = {}
+        """Incident ARN → when the first page mail about it was accepted."""
         self.codes: dict[str, str] = {}
         """Contact channel ARN → the activation code mailed to it."""
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         at = time.perf_counter()
-        headers = {}
-        for row in envelope.content.decode(errors="replace").splitlines():
-            if not row:
-                break
-            name, _, value = row.partition(":")
-            headers[name] = value.strip()
-        if "X-Tocsin-Page-Arn" in headers:
-            self.accepted[headers["X-Tocsin-Page-Arn"]] = at
-        if "X-Tocsin-Activation-Code" in headers:
-            self.codes[headers["X-Tocsin-Contact-Channel-Arn"]] = headers[
-                "X-Tocsin-Activation-Code"]
+        headers = BytesHeaderParser().parsebytes(envelope.content)
+        if page := headers["X-Tocsin-Page-Arn"]:
+            self.accepted[page] = at
+        if incident := headers["X-Tocsin-Incident-Arn"]:
+            self.by_incident.setdefault(incident, at)
+        if code := headers["X-Tocsin-Activation-Code"]:
+            self.codes[headers["X-Tocsin-Contact-Channel-Arn"]] = code
         return "250 OK"
 
 
@@ -177,8 +170,8 @@ async def notifications_bench(nats_url: str, db_url: str, work: Path, report: Re
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     url = f"http://127.0.0.1:{runner.addresses[0][1]}/send"
-    mailbox = _Mailbox()
-    smtp = Controller(mailbox, hostname="127.0.0.1", port=_free_port())
+    mailbox = Mailbox()
+    smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
     try:
         async with connect([nats_url], name="tocsin-bench-notifications") as bus:
@@ -191,7 +184,7 @@ async def notifications_bench(nats_url: str, db_url: str, work: Path, report: Re
 
 
 async def _unlimited_and_smtp(bus: Bus, nats_url: str, db_url: str, work: Path, url: str,
-                              provider: _Provider, mailbox: _Mailbox, smtp_port: int,
+                              provider: _Provider, mailbox: Mailbox, smtp_port: int,
                               report: Report) -> None:
     region = f"bn{uuid.uuid4().hex[:8]}"
     await ensure_stream(bus.js, deliveries_stream(region))
@@ -239,7 +232,7 @@ async def _call(bus: Bus, operation: str, **body: Any) -> dict[str, Any]:
     return out
 
 
-async def _engagement_to_smtp(bus: Bus, mailbox: _Mailbox, report: Report) -> None:
+async def _engagement_to_smtp(bus: Bus, mailbox: Mailbox, report: Report) -> None:
     """The whole way: ``StartEngagement`` on the contacts service until the SMTP server
     has the page, one engagement at a time."""
     contact = (await _call(bus, "CreateContact", Alias="bench-oncall", Type="PERSONAL",

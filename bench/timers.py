@@ -122,7 +122,7 @@ async def timers_bench(env: dict[str, str], work: Path, results: dict[str, Any],
         await _insert(conn, schema, due)
         await conn.execute("SELECT pg_notify('tocsin_escalation_timer', $1)", schema)
         await _wait(conn, fired, PENDING, timeout=SPREAD + 60)
-        late = sorted(r["ms"] for r in await conn.fetch(
+        late = sorted(float(r["ms"]) for r in await conn.fetch(
             "SELECT extract(epoch FROM finished_at - due_at) * 1000 AS ms"
             f" FROM {schema}.timer WHERE state = 'fired'"))
         early = sum(1 for ms in late if ms < 0)
