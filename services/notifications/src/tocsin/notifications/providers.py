@@ -25,6 +25,7 @@ only this service holds the secrets, so only it verifies.
 
 from __future__ import annotations
 
+import abc
 import base64
 import hashlib
 import hmac
@@ -71,7 +72,7 @@ class ProviderConfig(msgspec.Struct, rename="camel", kw_only=True, frozen=True):
     secret: str = ""
 
 
-class Provider:
+class Provider(abc.ABC):
     """What every provider has: a name, channels, a rate limit, a timeout."""
 
     kind: str = ""
@@ -85,14 +86,15 @@ class Provider:
         self._config = config
         self._session = session
 
+    @abc.abstractmethod
     async def send(self, message: Outbound) -> str:
         """Send; returns the provider's id for the message.
 
         Raises:
             ProviderError: the provider refused it or could not be reached.
         """
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def parse_inbound(self, inbound: Inbound, url: str) -> InboundEvent:
         """Verify and read one inbound webhook; ``url`` is its full public URL.
 
@@ -100,11 +102,10 @@ class Provider:
             AccessDeniedError: the signature is missing or wrong.
             ValidationError: the body does not say anything this service understands.
         """
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def reply(self, text: str) -> InboundReply:
         """The answer to an inbound webhook, carrying ``text`` back to the person."""
-        raise NotImplementedError
 
     async def _post(self, url: str, **kwargs: Any) -> dict[str, Any]:
         try:
