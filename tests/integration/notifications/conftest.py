@@ -104,7 +104,8 @@ class ProviderServer:
         self.name = name
         self.requests: list[dict[str, Any]] = []
         self.mode = "ok"
-        """``ok``, ``fail`` (HTTP 500) or ``hang`` (answers after 30 s)."""
+        """``ok``, ``fail`` (HTTP 500), ``refuse`` (HTTP 400, Twilio's "not a valid phone
+        number") or ``hang`` (answers after 30 s)."""
         self.port = 0
         self._runner: web.AppRunner | None = None
         self._released = asyncio.Event()
@@ -117,6 +118,9 @@ class ProviderServer:
         if self.mode == "fail":
             return web.json_response({"code": 20500, "message": "Internal Server Error"},
                                      status=500)
+        if self.mode == "refuse":
+            return web.json_response({"code": 21211, "message": "Invalid 'To' Phone Number"},
+                                     status=400)
         if self.mode == "hang":
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._released.wait(), 30)

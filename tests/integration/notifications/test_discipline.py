@@ -94,6 +94,30 @@ async def test_a_failing_page_is_retried_then_dead_lettered(
             await sub.unsubscribe()
 
 
+async def test_a_page_refused_for_good_is_dead_at_once(
+        stack_factory: Any, provider_servers: Any, bus: Bus,
+        isolation: dict[str, str]) -> None:
+    """A provider that calls the number invalid (HTTP 400) will not take it later either:
+    the page is dead after one attempt, with its ERROR receipt, not retried."""
+    twilio = await provider_servers("twilio-a")
+    seen, subs = await watch(bus, isolation["region"])
+    try:
+        async with stack_factory(providers=[twilio.twilio()], max_attempts=5) as stack:
+            contact, _ = await sms_contact(stack, twilio, "lee", "+15552220002")
+            twilio.mode = "refuse"
+            page = await stack.page_of(await stack.engage(contact))
+            request = (await wait_for(seen.pages))[0]
+            dead = await wait_for(lambda: _in_state(stack, request.id, "DEAD"))
+            assert dead["Attempts"] == 1
+            assert "HTTP 400" in dead["LastError"]
+            await wait_for(lambda: _receipt(stack, page, "ERROR"))
+            await asyncio.sleep(0.5)  # a retry would have come by now (retries are fast here)
+            assert (await status(stack, request.id))["Attempts"] == 1
+    finally:
+        for sub in subs:
+            await sub.unsubscribe()
+
+
 async def test_a_failed_attempt_is_retried_until_a_provider_takes_it(
         stack_factory: Any, provider_servers: Any, bus: Bus,
         isolation: dict[str, str]) -> None:

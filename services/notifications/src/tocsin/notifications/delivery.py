@@ -27,9 +27,11 @@ Pages (priority 0) take tokens before activation codes (priority 1).
 
 **Retries and dead letters.** An attempt that failed on every provider is retried after an
 exponential backoff with full jitter (``TOCSIN_RETRY_BASE`` doubling up to
-``TOCSIN_RETRY_MAX``); after ``TOCSIN_MAX_ATTEMPTS`` attempts the request is dead: in one
-transaction its row says so, a ``DeliveryDeadLettered`` event goes to the outbox, and, for a
-page, an ``ERROR`` receipt to the receipt outbox.
+``TOCSIN_RETRY_MAX``); after ``TOCSIN_MAX_ATTEMPTS`` attempts, or at once when every
+provider refused it for good (an SMTP 5xx, an HTTP 4xx but 408 and 429: an address that
+will never be taken), the request is dead: in one transaction its row says so, a
+``DeliveryDeadLettered`` event goes to the outbox, and, for a page, an ``ERROR`` receipt to
+the receipt outbox.
 
 **Receipts.** A page accepted by a provider gets a ``SENT`` receipt naming the provider; a
 provider's status callback may add ``DELIVERED`` or ``ERROR`` later
@@ -96,6 +98,10 @@ class SendingProvider(Protocol):
     bucket: TokenBucket | None
 
     async def send(self, message: Outbound) -> str: ...
+
+
+def _attempts(n: int) -> str:
+    return "1 attempt" if n == 1 else f"{n} attempts"
 
 
 def retry_delay(attempt: int, *, base: float, cap: float) -> float:
@@ -261,12 +267,15 @@ class DeliveryWorker:
         message = (await self._composer.page(page, now=now) if page
                    else await self._composer.activation(request))  # type: ignore[arg-type]
         failures: list[str] = []
+        permanent = True
         for provider in providers:
             try:
                 provider_id = await self._send(provider, message, record, msg)
             except ProviderError as exc:
-                self._channels.failed(provider)
+                if not exc.permanent:
+                    self._channels.failed(provider)  # an address it refuses is no outage
                 failures.append(str(exc))
+                permanent &= exc.permanent
                 log.warning("delivery.provider_failed", delivery_id=request.id,
                             provider=provider.name, error=str(exc))
                 continue
@@ -274,7 +283,8 @@ class DeliveryWorker:
             await self._sent(request, page, provider, provider_id, channel_type)
             await msg.ack()
             return
-        await self._failed(request, page, channel_type, "; ".join(failures), msg)
+        await self._failed(request, page, channel_type, "; ".join(failures), msg,
+                           permanent=permanent)
 
     async def _send(self, provider: SendingProvider, message: Outbound,
                     record: DeliveryRecord, msg: Msg) -> str:
@@ -342,11 +352,13 @@ class DeliveryWorker:
 
     async def _failed(self, request: dc.ActivationCodeDelivery | dc.PageDelivery,
                       page: dc.PageDelivery | None, channel_type: str, error: str,
-                      msg: Msg) -> None:
+                      msg: Msg, *, permanent: bool) -> None:
+        """Retry later, or give up: after ``TOCSIN_MAX_ATTEMPTS``, or at once when every
+        provider refused for good."""
         now = self._clock.now()
         async with transaction(self._pool) as conn:
             attempts = await DeliveryStore.failed(conn, request.id, error=error)
-            dead = attempts >= self._max_attempts
+            dead = permanent or attempts >= self._max_attempts
             if dead:
                 await DeliveryStore.finish(conn, request.id, state="dead", now=now)
                 await self._events.emit(conn, nc.DeliveryDeadLettered(
@@ -361,7 +373,7 @@ class DeliveryWorker:
                     await ReceiptStore.add(
                         conn, page_arn=page.page_arn, channel_arn=page.channel_arn,
                         receipt_type="ERROR",
-                        info=f"Not delivered after {attempts} attempts: {error}", at=now)
+                        info=f"Not delivered ({_attempts(attempts)}): {error}", at=now)
         if dead:
             log.error("delivery.dead_letter", delivery_id=request.id, attempts=attempts)
             await msg.ack()

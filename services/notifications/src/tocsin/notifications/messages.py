@@ -21,7 +21,13 @@ class ProviderError(Exception):
     """A provider refused or failed a send (or timed out); the next provider is tried.
 
     Its text names the provider and what it answered, never the address or the body.
+    ``permanent`` means trying again will not help (an SMTP 5xx, an HTTP 4xx other than
+    408 and 429: an address the provider will never take).
     """
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
 
 
 @dataclass(frozen=True, slots=True)

@@ -113,8 +113,9 @@ class Provider(abc.ABC):
                     url, timeout=aiohttp.ClientTimeout(total=self.timeout), **kwargs) as resp:
                 body = await resp.read()
                 if resp.status >= 300:
-                    raise ProviderError(f"{self.name}: HTTP {resp.status} "
-                                        f"{_error_summary(body)}")
+                    raise ProviderError(
+                        f"{self.name}: HTTP {resp.status} {_error_summary(body)}",
+                        permanent=400 <= resp.status < 500 and resp.status not in (408, 429))
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise ProviderError(f"{self.name}: {type(exc).__name__}") from None
         try:

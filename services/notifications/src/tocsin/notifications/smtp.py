@@ -64,10 +64,11 @@ class SmtpProvider:
                 cert_bundle=s.smtp_ca_file or None, timeout=self.timeout)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = sorted({r.code for r in exc.recipients})
-            raise ProviderError(f"smtp: recipient refused with {codes[0] if codes else '?'}"
-                                ) from None
+            raise ProviderError(f"smtp: recipient refused with {codes[0] if codes else '?'}",
+                                permanent=bool(codes) and codes[0] >= 500) from None
         except aiosmtplib.SMTPResponseException as exc:
-            raise ProviderError(f"smtp: refused with {exc.code}") from None
+            raise ProviderError(f"smtp: refused with {exc.code}",
+                                permanent=exc.code >= 500) from None
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             raise ProviderError(f"smtp: {type(exc).__name__}") from None
         return str(mail["Message-ID"])
