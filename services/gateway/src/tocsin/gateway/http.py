@@ -34,7 +34,7 @@ from urllib.parse import unquote
 import msgspec
 from aiohttp import web
 
-from tocsin.gateway import awsmodel, health, inbound, sigv4
+from tocsin.gateway import awsmodel, health, inbound, jsonapi, sigv4
 from tocsin.gateway.clients import ServiceClient
 from tocsin.gateway.settings import Settings
 from tocsin.shared import codec
@@ -212,7 +212,7 @@ class HttpGateway:
         async def handle(request_id: str) -> web.Response:
             body = await _read(request)
             principal = self._authenticate(request, body, model.signing_name)
-            path, query = _raw_target(request)
+            path, query = jsonapi.raw_target(request)
             operation, labels = self._router.match(request.method, path)
             params = _rest_params(model, operation, labels, query, request, body)
             output = await self._call(model, operation.name, params, principal, request_id)
@@ -226,7 +226,7 @@ class HttpGateway:
     # --- shared steps -------------------------------------------------------------------
 
     def _authenticate(self, request: web.Request, body: bytes, service: str) -> str:
-        path, query = _raw_target(request)
+        path, query = jsonapi.raw_target(request)
         return sigv4.verify(method=request.method, path=path, query=query,
                             headers=request.headers, body=body,
                             credentials=self._credentials, account=self._settings.account,
@@ -289,15 +289,6 @@ async def _read(request: web.Request) -> bytes:
     except web.HTTPRequestEntityTooLarge:
         raise ValidationError(f"The request body exceeds {MAX_BODY} bytes",
                               reason="OTHER") from None
-
-
-def _raw_target(request: web.Request) -> tuple[str, str]:
-    """The path and query string exactly as the client sent them (still encoded)."""
-    target = request.raw_path
-    if "://" in target.partition("?")[0]:
-        target = "/" + target.split("://", 1)[1].partition("/")[2]
-    path, _, query = target.partition("?")
-    return path or "/", query
 
 
 def _decode_object(body: bytes) -> dict[str, Any]:
