@@ -469,3 +469,54 @@ class TestAcknowledgementTimeout:
         assert cancelled.reason == "INCIDENT_RESOLVED"
         await asyncio.sleep(1.5)
         assert not api.seen.escalation("AcknowledgementTimedOut", engagement)
+
+
+async def _two_step_person(api: Api, alias: str) -> tuple[str, str, str]:
+    """A PERSONAL contact whose own plan mails their work address at once and their home
+    address a minute later; the contact's ARN and the two channels'."""
+    arn = await api.person(alias)
+    plan = (await api("GetContact", ContactId=arn))["Plan"]
+    work = plan["Stages"][0]["Targets"][0]["ChannelTargetInfo"]["ContactChannelId"]
+    home = (await api("CreateContactChannel", ContactId=arn, Name="home", Type="EMAIL",
+                      DeliveryAddress={"SimpleAddress": f"{alias}@home.example"})
+            )["ContactChannelArn"]
+    await wait_for(lambda: home in api.seen.codes)
+    await api("ActivateContactChannel", ContactChannelId=home,
+              ActivationCode=api.seen.codes[home])
+    plan["Stages"] = [
+        {"DurationInMinutes": 1, "Targets": [{"ChannelTargetInfo": {"ContactChannelId": work}}]},
+        {"DurationInMinutes": 1, "Targets": [{"ChannelTargetInfo": {"ContactChannelId": home}}]}]
+    await api("UpdateContact", ContactId=arn, Plan=plan)
+    return arn, work, home
+
+
+@pytest.mark.usefixtures("services")
+class TestOwnPlanThroughEscalation:
+    async def test_a_paged_contact_is_engaged_through_their_own_plan(
+            self, api: Api) -> None:
+        """Paged by an escalation plan, alice gets the page on her first plan stage's
+        channel at once and on her second stage's a minute later: the same page."""
+        alice, work, home = await _two_step_person(api, "alice")
+        plan = await api.escalation("own", [(5, [(alice, True)])])
+        engagement, t0 = await api.engage(plan)
+        await wait_for(lambda: len(_deliveries(api, engagement)) == 2, timeout=10)
+        (_, first), (second_at, second) = _deliveries(api, engagement)
+        assert (first.channel_arn, second.channel_arn) == (work, home)
+        assert first.page_arn == second.page_arn
+        assert second_at - t0 >= 1.0 - EARLY
+        due = api.seen.escalation("PageStageDue", engagement)
+        assert [(d.page_arn, d.stage_index) for d in due] == [(first.page_arn, 1)]
+
+    async def test_reading_the_page_stops_the_rest_of_their_plan(self, api: Api) -> None:
+        """alice reads her page before her plan's second stage: her home address is never
+        paged."""
+        alice, work, _ = await _two_step_person(api, "alice")
+        plan = await api.escalation("own", [(5, [(alice, False)])])
+        engagement, t0 = await api.engage(plan)
+        await wait_for(lambda: _deliveries(api, engagement), timeout=10)
+        await api.read(engagement, alice)
+        await wait_for(lambda: api.seen.escalation("TimerCancelled", engagement))
+        [cancelled] = api.seen.escalation("TimerCancelled", engagement)
+        assert (cancelled.kind, cancelled.reason) == ("PAGE_STAGE", "PAGE_READ")
+        await asyncio.sleep(max(0.0, t0 + 2.0 - time.monotonic()))
+        assert [p.channel_arn for _, p in _deliveries(api, engagement)] == [work]

@@ -3,6 +3,9 @@
 - ``StageDue`` starts the stage (:meth:`EngagementHandlers.start_stage`): pages its
   targets unless the engagement stopped, its progression stopped, or the stage started
   already.
+- ``PageStageDue`` sends the page on the channels of the next stage of the paged contact's
+  own engagement plan (:meth:`EngagementHandlers.page_stage`) unless it was read or the
+  engagement stopped.
 - ``ChannelRetryDue`` sends the page again on the channel
   (:meth:`EngagementHandlers.retry_channel`) unless it was read or the engagement stopped.
 
@@ -38,7 +41,7 @@ class Due:
         self._engagements = engagements
 
     async def on_event(self, event: codec.Envelope, msg: Msg) -> None:
-        if event.type not in ("StageDue", "ChannelRetryDue"):
+        if event.type not in ("StageDue", "PageStageDue", "ChannelRetryDue"):
             return
         data = ec.event_data(event.type, event.data)
         bind(engagement_arn=data.engagement_arn, timer_id=data.timer_id)
@@ -50,6 +53,9 @@ class Due:
                     case ec.StageDue():
                         await self._engagements.start_stage(
                             conn, data.engagement_arn, data.stage_index, round_=data.round)
+                    case ec.PageStageDue():
+                        await self._engagements.page_stage(
+                            conn, data.page_arn, data.stage_index, timer=data.timer_id)
                     case ec.ChannelRetryDue():
                         await self._engagements.retry_channel(
                             conn, data.page_arn, data.channel_arn, retry=data.timer_id)

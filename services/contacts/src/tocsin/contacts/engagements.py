@@ -37,7 +37,10 @@ request (:class:`~tocsin.shared.contracts.deliveries.PageDelivery` on
 ``deliveries.<region>.page``, through the outbox) per **ACTIVATED** channel that stage 0 of
 the contact's engagement plan targets; a channel that is not activated is never engaged,
 and a contact whose plan's first stage targets no activated channel gets a page without
-deliveries. A PERSONAL contact engaged directly has one page for the whole engagement:
+deliveries. The rest of the contact's own plan follows: its ``PageCreated`` carries the
+plan's stage durations, and the escalation service's ``PageStageDue`` sends the page on
+stage *k*'s channels when the durations before it have passed, until the page is read or
+the engagement stops. A PERSONAL contact engaged directly has one page for the whole engagement:
 its stage *k* sends to the channels of stage *k* of its plan, with a fresh accept code
 (every code sent with a page accepts it). Each delivery request records a ``SENT``
 receipt naming the channel. The plaintext accept code goes only into the delivery request:
@@ -69,7 +72,7 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
@@ -261,6 +264,10 @@ class _Person:
     channel_stage: int
     alias: str = ""
     channels: list[ChannelRow] = field(default_factory=list)
+    plan_minutes: list[int] = field(default_factory=list)
+    """The durations of the person's own engagement plan's stages, when the page reaches
+    them through an escalation plan or schedule (the later stages are timed by the
+    escalation service); empty for a PERSONAL contact engaged directly."""
 
 
 @dataclass(slots=True)
@@ -334,6 +341,8 @@ class _Resolver:
                 continue
             person.alias = contact.alias
             stages = plan_stages(contact.plan)
+            if engagement.contact_type != "PERSONAL":
+                person.plan_minutes = [int(st.get("DurationInMinutes", 0)) for st in stages]
             targets = (stages[person.channel_stage].get("Targets") or []
                        if person.channel_stage < len(stages) else [])
             wanted[person.contact_arn] = [
@@ -481,7 +490,8 @@ class EngagementHandlers(UseCases):
                     page_arn=page_arn, engagement_arn=e.arn, contact_arn=person.contact_arn,
                     sent_time=now, incident_id=e.incident_id, stage_index=stage.stage_index,
                     sender=e.sender, subject=e.subject,
-                    channel_arns=[c.arn for c in person.channels])))
+                    channel_arns=[c.arn for c in person.channels],
+                    plan_minutes=person.plan_minutes)))
             else:
                 page_arn = page.arn
                 if person.channels:
@@ -607,47 +617,81 @@ class EngagementHandlers(UseCases):
         """Send a page again on one of its channels, in the caller's transaction, unless
         the page was read, the engagement stopped or its progression stopped, or the
         channel is no longer activated; ``retry`` (the timer id) names the attempt."""
+        async def on_channel(conn: asyncpg.Connection, e: EngagementRow,
+                             page: PageRow) -> _Person | None:
+            channel = (await EngagementStore.activated_channels(conn, [channel_arn])).get(
+                channel_arn)
+            contact = (await EngagementStore.contacts(conn, [page.contact_arn])).get(
+                page.contact_arn)
+            if channel is None or channel.contact_arn != page.contact_arn or contact is None:
+                return None
+            return _Person(page.contact_arn, page.is_essential, page.via, 0,
+                           alias=contact.alias, channels=[channel])
+
+        return await self._send_again(conn, page_arn, on_channel, retry=retry)
+
+    async def page_stage(self, conn: asyncpg.Connection, page_arn: str, plan_stage: int, *,
+                         timer: str) -> bool:
+        """Send a page on the channels of stage ``plan_stage`` of the paged contact's own
+        engagement plan (a page reached through an escalation plan or schedule), in the
+        caller's transaction, unless the page was read or the engagement stopped."""
+        async def plan_channels(conn: asyncpg.Connection, e: EngagementRow,
+                                page: PageRow) -> _Person | None:
+            target = StageTarget(contact_arn=page.contact_arn, type="PERSONAL",
+                                 is_essential=page.is_essential, channel_stage=plan_stage,
+                                 resolved_to=[page.contact_arn])
+            people = await _Resolver(conn, self._clock.now()).people(
+                e, Stage(stage_index=page.stage_index, duration_in_minutes=0,
+                         targets=[target]))
+            return people[0] if people and people[0].channels else None
+
+        return await self._send_again(conn, page_arn, plan_channels, retry=timer)
+
+    async def _send_again(self, conn: asyncpg.Connection, page_arn: str,
+                          person_of: Callable[[asyncpg.Connection, EngagementRow, PageRow],
+                                              Awaitable[_Person | None]],
+                          *, retry: str) -> bool:
+        """Send an existing page to ``person_of``'s channels with a fresh accept code,
+        unless it was read or its engagement stopped; False when nothing was sent."""
         found = await self._page_row(conn, page_arn)
         e = await self._engagement(conn, found.engagement_arn, lock=True)
         page = await self._page_row(conn, page_arn, lock=True)
         bind(engagement_arn=e.arn, incident_arn=_incident_arn(e.incident_id))
         if page.read_time or e.stop_time or e.progression_stopped_time:
-            log.info("page.retry_skipped", page_arn=page.arn)
+            log.info("page.resend_skipped", page_arn=page.arn, reason="read or stopped")
             return False
-        channels = await EngagementStore.activated_channels(conn, [channel_arn])
-        channel = channels.get(channel_arn)
-        contact = (await EngagementStore.contacts(conn, [page.contact_arn])).get(
-            page.contact_arn)
-        if channel is None or channel.contact_arn != page.contact_arn or contact is None:
-            log.info("page.retry_skipped", page_arn=page.arn, reason="channel gone")
+        person = await person_of(conn, e, page)
+        if person is None:
+            log.info("page.resend_skipped", page_arn=page.arn, reason="no activated channel")
             return False
-        person = _Person(page.contact_arn, page.is_essential, page.via, 0, alias=contact.alias,
-                         channels=[channel])
         stage = e.stages[min(page.stage_index, len(e.stages) - 1)]
         written = _Written()
         now = self._clock.now()
         await self._page(conn, e, stage, [person], now=now, written=written, page=page,
                          retry=retry)
         await self._emit(conn, e, written.events, now=now)
-        log.info("page.retried", page_arn=page.arn)
+        log.info("page.sent_again", page_arn=page.arn)
         return True
 
     async def _retry_interval(self, conn: asyncpg.Connection, e: EngagementRow,
                               page: PageRow, channel_arn: str) -> int | None:
-        """The channel's ``RetryIntervalInMinutes`` in the stage of the paged contact's
-        engagement plan that sent to it: stage 0 through an escalation plan or schedule,
-        the live stage for a PERSONAL contact engaged directly."""
+        """The channel's ``RetryIntervalInMinutes`` in the paged contact's engagement plan:
+        in the live stage for a PERSONAL contact engaged directly, else in the first stage
+        that targets the channel."""
         contact = (await EngagementStore.contacts(conn, [page.contact_arn])).get(
             page.contact_arn)
         if contact is None:
             return None
-        k = await EngagementStore.live_stage(conn, e.arn) if e.contact_type == "PERSONAL" else 0
         stages = plan_stages(contact.plan)
-        for target in (stages[k].get("Targets") or []) if k < len(stages) else []:
-            info = target.get("ChannelTargetInfo")
-            if isinstance(info, dict) and info.get("ContactChannelId") == channel_arn:
-                minutes = info.get("RetryIntervalInMinutes")
-                return int(minutes) if minutes else None
+        if e.contact_type == "PERSONAL":
+            live = await EngagementStore.live_stage(conn, e.arn)
+            stages = stages[live:live + 1]
+        for stage in stages:
+            for target in stage.get("Targets") or []:
+                info = target.get("ChannelTargetInfo")
+                if isinstance(info, dict) and info.get("ContactChannelId") == channel_arn:
+                    minutes = info.get("RetryIntervalInMinutes")
+                    return int(minutes) if minutes else None
         return None
 
     # --- StopEngagement, DescribeEngagement, ListEngagements ----------------------------

@@ -18,8 +18,8 @@ __all__ = ["SERVICE", "Event", "Events"]
 
 SERVICE = "escalation"
 
-Event = (ec.TimerScheduled | ec.TimerCancelled | ec.StageDue | ec.ChannelRetryDue
-         | ec.AcknowledgementTimedOut)
+Event = (ec.TimerScheduled | ec.TimerCancelled | ec.StageDue | ec.PageStageDue
+         | ec.ChannelRetryDue | ec.AcknowledgementTimedOut)
 
 
 class Events:

@@ -6,9 +6,12 @@ events.
   before it (stage 0 was paged by the contacts service already). An escalation plan is
   repeated ``repeats`` more times after its last stage when ``TOCSIN_ESCALATION_REPEATS``
   asks for it; every round is scheduled at once and cancelled at once.
+- ``PageCreated`` of a page reached through an escalation plan or schedule schedules one
+  timer per later stage of the paged contact's own engagement plan (``planMinutes``), due
+  at the page's time plus the durations of the plan's stages before it.
 - ``EngagementStopped``, and ``PageAccepted`` with ``progressionStopped`` (an essential
-  READ), cancel the engagement's pending timers; any READ cancels its page's channel
-  retries.
+  READ), cancel the engagement's pending timers; any READ cancels its page's plan stages
+  and channel retries.
 - ``PageReceiptRecorded`` of type ERROR on a channel with a ``RetryIntervalInMinutes``
   schedules a channel retry that interval after the receipt, when the stage is still live
   then: before the engagement's next stage starts, or its last stage ends.
@@ -56,8 +59,8 @@ class Plans:
         self._ack_timeout = ack_timeout
 
     async def on_contacts_event(self, event: codec.Envelope, msg: Msg) -> None:
-        if event.type not in ("EngagementStarted", "EngagementStopped", "PageAccepted",
-                              "PageReceiptRecorded"):
+        if event.type not in ("EngagementStarted", "EngagementStopped", "PageCreated",
+                              "PageAccepted", "PageReceiptRecorded"):
             return
         data = cc.event_data(event.type, event.data)
         bind(engagement_arn=data.engagement_arn)
@@ -77,6 +80,10 @@ class Plans:
                     cancelled = await TimerStore.cancel(
                         conn, now=now, engagement_arn=data.engagement_arn)
                     written += _cancelled(cancelled, "ENGAGEMENT_STOPPED")
+                case cc.PageCreated(plan_minutes=[_, _, *_]):
+                    scheduled = await TimerStore.schedule(
+                        conn, _page_stages(data, incident_arn), now=now)
+                    written += [(t.scheduled(), incident_arn) for t in scheduled]
                 case cc.PageAccepted(accept_type="READ"):
                     written += await self._read(conn, data, incident_arn, now)
                 case cc.PageReceiptRecorded(receipt_type="ERROR"):
@@ -135,9 +142,11 @@ class Plans:
                                data.engagement_arn, data.accept_time)
             written += _cancelled(await TimerStore.cancel(
                 conn, now=now, engagement_arn=data.engagement_arn,
-                kinds=[ec.START_ENGAGEMENT_STAGE, ec.RETRY_CHANNEL]), "PROGRESSION_STOPPED")
+                kinds=[ec.START_ENGAGEMENT_STAGE, ec.PAGE_STAGE, ec.RETRY_CHANNEL]),
+                "PROGRESSION_STOPPED")
         written += _cancelled(await TimerStore.cancel(
-            conn, now=now, page_arn=data.page_arn, kinds=[ec.RETRY_CHANNEL]), "PAGE_READ")
+            conn, now=now, page_arn=data.page_arn, kinds=[ec.PAGE_STAGE, ec.RETRY_CHANNEL]),
+            "PAGE_READ")
         if self._ack_timeout and incident_arn:
             engaged = await conn.fetchval("SELECT contact_arn FROM engagement WHERE arn = $1",
                                           data.engagement_arn)
@@ -170,6 +179,20 @@ class Plans:
             kind=ec.RETRY_CHANNEL, engagement_arn=data.engagement_arn, page_arn=data.page_arn,
             channel_arn=data.contact_channel_arn, incident_arn=incident_arn, due_at=due)],
             now=self._clock.now())
+
+
+def _page_stages(page: cc.PageCreated, incident_arn: str | None) -> list[NewTimer]:
+    """One timer per stage k ≥ 1 of the paged contact's own plan: the page's time plus the
+    durations of stages 0..k-1."""
+    timers = []
+    offset = 0
+    for k, minutes in enumerate(page.plan_minutes[:-1], start=1):
+        offset += minutes
+        timers.append(NewTimer(id=f"{page.page_arn}#plan{k}", kind=ec.PAGE_STAGE,
+                               engagement_arn=page.engagement_arn, stage_index=k,
+                               page_arn=page.page_arn, incident_arn=incident_arn,
+                               due_at=page.sent_time + timedelta(minutes=offset)))
+    return timers
 
 
 def _cancelled(timers: list[Timer], reason: ec.CancelReason

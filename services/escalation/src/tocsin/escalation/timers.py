@@ -3,13 +3,13 @@
 A timer is a row (``timer``) with a due time in plan time. Any number of instances run
 :class:`TimerWorker`. Firing is one transaction: claim up to ``batch`` pending rows that
 are due with ``FOR UPDATE SKIP LOCKED``, mark them fired, and write what is due
-(:mod:`tocsin.shared.contracts.escalation`: ``StageDue``, ``ChannelRetryDue``,
-``AcknowledgementTimedOut``) to the outbox. So two instances never fire the same timer,
-an instance that dies mid-round fires nothing (its transaction rolls back and the rows are
-due again for the others), and every fired timer's demand reaches JetStream exactly once
-by id; the service acting on it does so idempotently under the timer id. A timer is never
-fired before ``due_at <= clock.now()``, and a cancelled one never fires: cancelling takes
-the row lock that firing takes.
+(:mod:`tocsin.shared.contracts.escalation`: ``StageDue``, ``PageStageDue``,
+``ChannelRetryDue``, ``AcknowledgementTimedOut``) to the outbox. So two instances never
+fire the same timer, an instance that dies mid-round fires nothing (its transaction rolls
+back and the rows are due again for the others), and every fired timer's demand reaches
+JetStream exactly once by id; the service acting on it does so idempotently under the
+timer id. A timer is never fired before ``due_at <= clock.now()``, and a cancelled one
+never fires: cancelling takes the row lock that firing takes.
 
 Between rounds the worker sleeps until the earliest due time, at most ``max_sleep`` real
 seconds, and is woken by ``NOTIFY`` when a commit schedules a timer. Fired and cancelled
@@ -120,6 +120,11 @@ class Timer:
                 return ec.StageDue(timer_id=self.id, engagement_arn=self.engagement_arn,
                                    stage_index=self.stage_index, round=self.round,
                                    due_at=self.due_at, fired_at=fired_at)
+            case ec.PAGE_STAGE:
+                assert self.page_arn
+                return ec.PageStageDue(timer_id=self.id, engagement_arn=self.engagement_arn,
+                                       page_arn=self.page_arn, stage_index=self.stage_index,
+                                       due_at=self.due_at, fired_at=fired_at)
             case ec.RETRY_CHANNEL:
                 assert self.page_arn and self.channel_arn
                 return ec.ChannelRetryDue(timer_id=self.id, engagement_arn=self.engagement_arn,

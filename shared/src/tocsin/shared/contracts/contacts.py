@@ -157,6 +157,12 @@ class PageCreated(_Event, frozen=True):
     subject: str = ""
     channel_arns: list[str] = []
     """The channels a delivery was requested on (ACTIVATED ones only; may be empty)."""
+    plan_minutes: list[int] = []
+    """For a page reached through an escalation plan or on-call schedule: the
+    ``DurationInMinutes`` of each stage of the paged contact's own engagement plan. Stage 0's
+    channels were sent to with the page; the escalation service starts each later one
+    (``PageStageDue``) after the durations before it, until the page is read. Empty for a
+    PERSONAL contact engaged directly, whose plan is the engagement's own stages."""
 
 
 class PageReceiptRecorded(_Event, frozen=True):

@@ -8,6 +8,8 @@ once in effect (a durable consumer with an inbox, and an action that is idempote
 the timer id):
 
 - :class:`StageDue` → the contacts service starts the stage (pages its targets).
+- :class:`PageStageDue` → the contacts service sends the page on the channels of the next
+  stage of the paged contact's own engagement plan.
 - :class:`ChannelRetryDue` → the contacts service sends the page again on the channel.
 - :class:`AcknowledgementTimedOut` → the incidents service re-engages the contact when the
   incident is still open.
@@ -28,10 +30,12 @@ import msgspec
 __all__ = [
     "ACKNOWLEDGEMENT_TIMEOUT",
     "EVENT_TYPES",
+    "PAGE_STAGE",
     "RETRY_CHANNEL",
     "START_ENGAGEMENT_STAGE",
     "AcknowledgementTimedOut",
     "ChannelRetryDue",
+    "PageStageDue",
     "StageDue",
     "TimerCancelled",
     "TimerKind",
@@ -39,10 +43,12 @@ __all__ = [
     "event_data",
 ]
 
-TimerKind = Literal["START_ENGAGEMENT_STAGE", "RETRY_CHANNEL", "ACKNOWLEDGEMENT_TIMEOUT"]
+TimerKind = Literal["START_ENGAGEMENT_STAGE", "PAGE_STAGE", "RETRY_CHANNEL",
+                    "ACKNOWLEDGEMENT_TIMEOUT"]
 """What a timer does when it falls due."""
 
 START_ENGAGEMENT_STAGE: Final = "START_ENGAGEMENT_STAGE"
+PAGE_STAGE: Final = "PAGE_STAGE"
 RETRY_CHANNEL: Final = "RETRY_CHANNEL"
 ACKNOWLEDGEMENT_TIMEOUT: Final = "ACKNOWLEDGEMENT_TIMEOUT"
 
@@ -66,7 +72,7 @@ class TimerScheduled(_Event, frozen=True):
     """The repetition of the escalation plan (0 the first run; see
     ``TOCSIN_ESCALATION_REPEATS``)."""
     page_arn: str | None = None
-    """The page a RETRY_CHANNEL or ACKNOWLEDGEMENT_TIMEOUT timer is about."""
+    """The page a PAGE_STAGE, RETRY_CHANNEL or ACKNOWLEDGEMENT_TIMEOUT timer is about."""
 
 
 class StageDue(_Event, frozen=True):
@@ -78,6 +84,18 @@ class StageDue(_Event, frozen=True):
     due_at: datetime
     fired_at: datetime
     round: int = 0
+
+
+class PageStageDue(_Event, frozen=True):
+    """Stage ``stage_index`` of the paged contact's own engagement plan starts now for the
+    page (reached through an escalation plan or schedule, and not read yet)."""
+
+    timer_id: str
+    engagement_arn: str
+    page_arn: str
+    stage_index: int
+    due_at: datetime
+    fired_at: datetime
 
 
 class ChannelRetryDue(_Event, frozen=True):
@@ -121,6 +139,7 @@ class TimerCancelled(_Event, frozen=True):
 EVENT_TYPES: Final[dict[str, type[_Event]]] = {
     "TimerScheduled": TimerScheduled,
     "StageDue": StageDue,
+    "PageStageDue": PageStageDue,
     "ChannelRetryDue": ChannelRetryDue,
     "AcknowledgementTimedOut": AcknowledgementTimedOut,
     "TimerCancelled": TimerCancelled,
