@@ -30,7 +30,7 @@ async def call(bus: Bus, operation: str, params: dict[str, Any] | None = None) -
 
 
 def alarm(name: str, state: str = "ALARM", *, event_id: str | None = None,
-          table: str = "orders") -> dict[str, Any]:
+          table: str = "orders", at: str = "2024-03-05T10:02:10.104") -> dict[str, Any]:
     """A CloudWatch "Alarm State Change" (reference/aws-api.md 4.2, metric-math variant)."""
     arn = f"arn:aws:cloudwatch:eu-west-1:111122223333:alarm:{name}"
     return {
@@ -41,7 +41,7 @@ def alarm(name: str, state: str = "ALARM", *, event_id: str | None = None,
         "detail": {
             "alarmName": name,
             "state": {"value": state, "reason": "Threshold Crossed",
-                      "timestamp": "2024-03-05T10:02:10.104+0000"},
+                      "timestamp": f"{at}+0000"},
             "previousState": {"value": "OK", "reason": "Unchecked",
                               "timestamp": "2024-03-05T09:58:02.330+0000"},
             "configuration": {"metrics": [
@@ -214,6 +214,28 @@ class TestCloudWatchAlarms:
         await publish(bus, ingesting, alarm("disk-full"))
         [reopened] = await wait_for(lambda: open_incidents(bus))
         assert reopened["arn"] != opened["arn"]
+
+
+    async def test_an_ok_handled_before_its_older_alarm_still_recovers_it(
+            self, ingesting: Settings, bus: Bus) -> None:
+        """The alarm's OK (10:05) is handled before its ALARM (10:02), as when another
+        instance took the ALARM or the publisher sent it late: the incident the ALARM opens
+        is recovered at once and, the plan asking for it, resolved; a later ALARM (10:09)
+        opens a new one that stays open."""
+        plan_arn = "arn:tocsin:ssm-incidents::000000000000:response-plan/api"
+        await call(bus, "TagResource", {"resourceArn": plan_arn,
+                                        "tags": {"tocsin:auto-resolve": "true"}})
+        await publish(bus, ingesting, alarm("lag", "OK", at="2024-03-05T10:05:00.000"))
+        await publish(bus, ingesting, alarm("lag", at="2024-03-05T10:02:00.000"))
+        await wait_for(lambda: settled(bus, ingesting))
+        [late] = await wait_for(lambda: all_incidents(bus))
+        record = (await call(bus, "GetIncidentRecord", {"arn": late["arn"]}))[
+            "incidentRecord"]
+        assert record["status"] == "RESOLVED"
+        assert [e["eventType"] for e in await timeline(bus, late["arn"])].count(RECOVERED) == 1
+        await publish(bus, ingesting, alarm("lag", at="2024-03-05T10:09:00.000"))
+        [fresh] = await wait_for(lambda: open_incidents(bus))
+        assert fresh["arn"] != late["arn"]
 
 
 class TestDeadLetters:

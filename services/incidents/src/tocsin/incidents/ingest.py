@@ -12,13 +12,17 @@ the Alertmanager and PagerDuty webhooks, ``POST /v1/events``):
 - :meth:`Ingestion.recover` reports that the trigger of an open incident is over (an alarm
   back to ``OK``, a resolved alert): an automatic timeline event, once per event (inbox);
   then, when the caller asks for it or the plan carries the tag
-  ``tocsin:auto-resolve = true``, ``UpdateIncidentRecord(status=RESOLVED)``.
+  ``tocsin:auto-resolve = true``, ``UpdateIncidentRecord(status=RESOLVED)``. The latest
+  recovery of each trigger is kept, so an ``ALARM`` older than it that is handled after it
+  (by another instance of a shared consumer, or sent late) is recovered as soon as it
+  opens its incident, and no incident stays open for an alarm that is long back to OK.
 - :meth:`Ingestion.acknowledge` (PagerDuty's ``acknowledge``) stops the open incident's
   engagements in the contacts service and writes a timeline event.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -123,7 +127,24 @@ class Ingestion(UseCases):
             self._request("StartIncident", params, principal))
         arn = str(result["incidentRecordArn"])
         bind(incident_arn=arn)
+        await self._recovered_already(plan_arn, trigger, principal=principal)
         return Outcome("opened", arn)
+
+    async def _recovered_already(self, plan_arn: str, trigger: Trigger, *,
+                                 principal: str) -> None:
+        """Apply the trigger's recovery now when it is newer than the alarm that just
+        opened (or joined) an incident: it was handled first."""
+        if trigger.key is None:
+            return
+        row = await self._pool.fetchrow(
+            "SELECT token, trigger, resolve FROM trigger_recovery WHERE plan_arn = $1"
+            " AND trigger_key = $2 AND recovered_at > $3", plan_arn, trigger.key,
+            trigger.timestamp)
+        if row is None:
+            return
+        log.info("ingestion.recovered_before_opened", trigger_arn=trigger.trigger_arn)
+        await self.recover(plan_arn, Trigger(**row["trigger"]), token=row["token"],
+                           principal=principal, resolve=row["resolve"])
 
     def _start_params(self, plan_arn: str, trigger: Trigger, token: str) -> JSON:
         params: JSON = {"responsePlanArn": plan_arn,
@@ -207,6 +228,16 @@ class Ingestion(UseCases):
         """The trigger of the plan's open incident is over: a timeline event, and the
         incident resolved when ``resolve`` or the plan's auto-resolve tag says so."""
         async with transaction(self._pool) as conn:
+            if trigger.key is not None:
+                await conn.execute(
+                    "INSERT INTO trigger_recovery (plan_arn, trigger_key, recovered_at,"
+                    " token, trigger, resolve) VALUES ($1, $2, $3, $4, $5, $6)"
+                    " ON CONFLICT (plan_arn, trigger_key) DO UPDATE SET"
+                    " recovered_at = excluded.recovered_at, token = excluded.token,"
+                    " trigger = excluded.trigger, resolve = excluded.resolve"
+                    " WHERE trigger_recovery.recovered_at < excluded.recovered_at",
+                    plan_arn, trigger.key, trigger.timestamp, token,
+                    dataclasses.asdict(trigger), resolve)
             arn, auto = await self._open_incident(conn, plan_arn, trigger.key)
             if arn is None:
                 return Outcome("no-incident")

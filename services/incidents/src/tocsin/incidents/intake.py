@@ -22,7 +22,8 @@ Backpressure: the consumer pulls the next batch only when the last is done, and 
 keeps whatever publishers send meanwhile (the stream's limits, not the consumer, decide
 what is kept), so a storm queues up rather than being dropped. In a batch, messages of
 different triggers run concurrently; those of one trigger (an alarm's ``ALARM`` then
-``OK``) run in stream order.
+``OK``) run in stream order. Across instances they may not: an ``OK`` handled first is
+kept (:meth:`Ingestion.recover`) and applied to the incident its older ``ALARM`` opens.
 """
 
 from __future__ import annotations
