@@ -19,6 +19,7 @@ import hmac
 import json
 import socket
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from email.message import EmailMessage
@@ -151,7 +152,7 @@ class ProviderServer:
         if bad is not None:
             return bad
         data = json.loads(body)
-        self.requests.append({"kind": "webhook", **data})
+        self.requests.append({"kind": "webhook", "at": time.monotonic(), **data})
         return web.json_response({"id": f"wh-{len(self.requests)}"})
 
     async def start(self) -> None:

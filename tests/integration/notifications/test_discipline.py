@@ -261,3 +261,25 @@ async def test_two_instances_on_one_queue_send_each_request_once(
         await wait_for(lambda: len(hook.requests) >= len(requests), timeout=20)
         await asyncio.sleep(0.5)  # a duplicate would arrive by now
         assert sorted(r["to"] for r in hook.requests) == sorted(r.address for r in requests)
+
+
+async def test_two_instances_together_keep_to_the_providers_rate(
+        stack_factory: Any, provider_servers: Any, bus: Bus, nats_url: str,
+        database_url: str, isolation: dict[str, str]) -> None:
+    """Two instances sharing a 5/s provider send 11 requests no faster than 5/s between
+    them: the provider's slot is shared, not each instance's own."""
+    hook = await provider_servers("hook")
+    region = isolation["region"]
+    providers = [hook.webhook(rate=5)]
+    second = NotificationsSettings(
+        nats_url=nats_url, database_url=database_url, shutdown_grace=3, outbox_relay=False,
+        providers=json.dumps(providers), **isolation)  # type: ignore[arg-type]
+    async with stack_factory(providers=providers), running(notifications_app.lifespan, second):
+        requests = [_activation(f"+1555888{i:04d}") for i in range(11)]
+        for r in requests:
+            await bus.publish(dc.subject(region, dc.ACTIVATION_CODE), codec.encode(r),
+                              msg_id=r.id)
+        await wait_for(lambda: len(hook.requests) >= len(requests), timeout=20)
+        arrivals = sorted(r["at"] for r in hook.requests)
+        # Ten intervals of 0.2 s; each instance alone would have taken half as long.
+        assert arrivals[-1] - arrivals[0] >= 10 * 0.2 - 0.15

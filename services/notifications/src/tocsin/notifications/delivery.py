@@ -23,7 +23,9 @@ attempt.
 **Rate limits and priority.** A provider with a ``rate`` has a token bucket
 (:mod:`tocsin.notifications.ratelimit`). A send that must wait is queued, never dropped,
 and first records why (``RATE_LIMIT <provider> <rate>/s``) and when it is expected to go.
-Pages (priority 0) take tokens before activation codes (priority 1).
+Pages (priority 0) take tokens before activation codes (priority 1). Then the send takes
+the provider's next slot shared by every instance (one PostgreSQL row per provider), so
+scaling the service out never exceeds the provider's rate; a wait there is recorded too.
 
 **Retries and dead letters.** An attempt that failed on every provider is retried after an
 exponential backoff with full jitter (``TOCSIN_RETRY_BASE`` doubling up to
@@ -61,7 +63,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from tocsin.notifications.compose import Composer
 from tocsin.notifications.events import Events
 from tocsin.notifications.messages import Outbound, ProviderError
-from tocsin.notifications.ratelimit import TokenBucket
+from tocsin.notifications.ratelimit import TokenBucket, shared_slot
 from tocsin.notifications.store import DeliveryRecord, DeliveryStore, ReceiptStore, RouteStore
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus
@@ -86,6 +88,10 @@ HANDBACK_DELAY = FETCH_EXPIRES + 1.0
 """A request handed back at shutdown is redelivered after this long: by then this
 instance's last pull request has expired on the server, which would otherwise take the
 redelivery into a subscription that is gone (and hold it for ``ACK_WAIT``)."""
+
+
+NOTED_WAIT = 0.05
+"""Seconds of a wait for the shared provider slot worth recording as a delay."""
 
 
 class SendingProvider(Protocol):
@@ -299,6 +305,7 @@ class DeliveryWorker:
                     self._pool, record.id, expected_at=expected,
                     reason=f"RATE_LIMIT {provider.name} {provider.bucket.rate:g}/s")
                 await self._waiting(ticket.wait(), msg)
+            await self._shared_pace(provider, provider.bucket, record, msg)
         if message.gather_url:
             message = dataclasses.replace(
                 message, gather_url=message.gather_url.replace("{provider}", provider.name))
@@ -311,6 +318,23 @@ class DeliveryWorker:
         except TimeoutError:
             raise ProviderError(f"{provider.name}: no answer within {provider.timeout:g}s"
                                 ) from None
+
+    async def _shared_pace(self, provider: SendingProvider, bucket: TokenBucket,
+                           record: DeliveryRecord, msg: Msg) -> None:
+        """Wait for the provider's next slot among every instance of the service."""
+        wait = await shared_slot(self._pool, provider.name, rate=bucket.rate,
+                                 burst=bucket.burst)
+        if wait <= 0:
+            return
+        if wait < NOTED_WAIT:  # this instance's own pace, give or take a round trip
+            await asyncio.sleep(wait)
+            return
+        if self._stopping:
+            raise asyncio.CancelledError  # handed back to the stream by _handle
+        await DeliveryStore.delayed(
+            self._pool, record.id, expected_at=self._clock.now() + timedelta(seconds=wait),
+            reason=f"RATE_LIMIT {provider.name} {bucket.rate:g}/s across instances")
+        await self._waiting(asyncio.sleep(wait), msg)
 
     async def _waiting(self, waiting: Awaitable[None], msg: Msg) -> None:
         """Await a rate-limit ticket, telling JetStream the message is still being worked on."""
