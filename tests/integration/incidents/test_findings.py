@@ -63,7 +63,7 @@ def stack_update(name: str, start: float | str, end: float | str | None = None,
 def settings_for(nats_url: str, database_url: str, isolation: dict[str, str]) -> Settings:
     return Settings(nats_url=nats_url, database_url=database_url, shutdown_grace=5,
                     outbox_poll_interval=0.2, changes_filter=f"changes.{isolation['region']}.>",
-                    **isolation)
+                    alarms_filter=f"alarms.{isolation['region']}.>", **isolation)
 
 
 async def call(bus: Bus, operation: str, params: dict[str, Any] | None = None

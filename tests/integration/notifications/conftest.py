@@ -300,7 +300,8 @@ async def stack_factory(nats_url: str, database_url: str, isolation: dict[str, s
                 await stack.enter_async_context(running(
                     incidents_app.lifespan, IncidentsSettings(
                         outbox_poll_interval=0.2,
-                        changes_filter=f"changes.{isolation['region']}.>", **common)))
+                        changes_filter=f"changes.{isolation['region']}.>",
+                        alarms_filter=f"alarms.{isolation['region']}.>", **common)))
             await stack.enter_async_context(running(
                 contacts_app.lifespan, ContactsSettings(outbox_poll_interval=0.2, **common)))
             workers = await stack.enter_async_context(running(
