@@ -21,12 +21,24 @@ import uvloop
 from tocsin.shared import config
 from tocsin.shared.logging import configure, get_logger
 
-__all__ = ["Lifespan", "Worker", "run", "serve"]
+__all__ = ["Lifespan", "Worker", "pause", "run", "serve"]
 
 log = get_logger(__name__)
 
 Worker = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 """A long-running task of a service; returns once the event is set and its work is done."""
+
+
+async def pause(stop: asyncio.Event, seconds: float, *wakes: asyncio.Event) -> bool:
+    """A worker's idle wait: until ``stop``, any of ``wakes`` or ``seconds`` have passed;
+    True if ``stop`` is set."""
+    waiters = [asyncio.ensure_future(e.wait()) for e in (stop, *wakes)]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waiters:
+            w.cancel()
+    return stop.is_set()
 
 S = TypeVar("S", bound=config.BaseSettings)
 Lifespan = Callable[[S], AbstractAsyncContextManager[Sequence[Worker]]]

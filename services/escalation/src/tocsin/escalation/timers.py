@@ -34,6 +34,7 @@ from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import escalation as ec
 from tocsin.shared.db import transaction
 from tocsin.shared.logging import get_logger
+from tocsin.shared.runner import pause
 
 __all__ = ["NewTimer", "Timer", "TimerStore", "TimerWorker", "stage_offsets", "stage_timer_id"]
 
@@ -271,8 +272,7 @@ class TimerWorker:
                     except (OSError, asyncpg.PostgresError) as exc:
                         # PostgreSQL unreachable for a moment: the timers wait in the table.
                         log.warning("timers.round_failed", error=str(exc))
-                        with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(stop.wait(), self._max_sleep)
+                        await pause(stop, self._max_sleep)
             finally:
                 with contextlib.suppress(Exception):
                     await listener.remove_listener(CHANNEL, self._notified)

@@ -19,6 +19,7 @@ from tocsin.shared import errors
 from tocsin.shared.bus import Bus, rpc_subject
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.logging import get_logger
+from tocsin.shared.runner import pause
 
 __all__ = ["ReceiptReporter"]
 
@@ -51,11 +52,7 @@ class ReceiptReporter:
                         log.warning("receipts.failed", error=repr(exc))
                         sent = 0
                     if sent < self._batch:
-                        waiters = [asyncio.ensure_future(e.wait()) for e in (stop, self._wake)]
-                        await asyncio.wait(waiters, timeout=self._poll,
-                                           return_when=asyncio.FIRST_COMPLETED)
-                        for w in waiters:
-                            w.cancel()
+                        await pause(stop, self._poll, self._wake)
             finally:
                 await conn.remove_listener(channel, self._on_notify)
 

@@ -23,6 +23,7 @@ import nats.errors
 from tocsin.shared import codec
 from tocsin.shared.bus.connection import Bus
 from tocsin.shared.logging import get_logger
+from tocsin.shared.runner import pause
 
 __all__ = ["OutboxRelay", "write_event", "write_events", "write_message"]
 
@@ -90,7 +91,7 @@ class OutboxRelay:
             lock = int.from_bytes(hashlib.sha256(f"tocsin-outbox:{schema}".encode())
                                   .digest()[:8], "big", signed=True)
             while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", lock):
-                if await _wait(stop, self._poll):
+                if await pause(stop, self._poll):
                     return
             channel = f"{schema}_outbox"
             await conn.add_listener(channel, self._on_notify)
@@ -105,9 +106,9 @@ class OutboxRelay:
                     except (nats.errors.Error, asyncpg.PostgresConnectionError, OSError) as exc:
                         log.warning("outbox.publish_failed", error=repr(exc))
                         sent = 0
-                        await _wait(stop, self._poll)
+                        await pause(stop, self._poll)
                     if sent < self._batch:
-                        await _wait(stop, self._poll, self._wake)
+                        await pause(stop, self._poll, self._wake)
             finally:
                 await conn.remove_listener(channel, self._on_notify)
                 await conn.execute("SELECT pg_advisory_unlock($1)", lock)
@@ -132,14 +133,3 @@ class OutboxRelay:
             await conn.execute("DELETE FROM outbox WHERE seq = ANY($1::bigint[])",
                                [r["seq"] for r in rows])
         return len(rows)
-
-
-async def _wait(stop: asyncio.Event, seconds: float, *events: asyncio.Event) -> bool:
-    """Wait for ``stop``, any of ``events`` or ``seconds``; True if ``stop`` is set."""
-    waiters = [asyncio.ensure_future(e.wait()) for e in (stop, *events)]
-    try:
-        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for w in waiters:
-            w.cancel()
-    return stop.is_set()
