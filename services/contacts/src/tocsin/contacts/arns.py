@@ -1,17 +1,21 @@
-"""The ARNs of the contacts API: partition ``tocsin``, regional, the alias in the name."""
+"""The ARNs of the contacts API: the deployment's partition, regional, the alias in the name."""
 
 from __future__ import annotations
 
 import uuid
 
+from tocsin.shared import arns
+
 __all__ = ["Arns"]
 
 
-class Arns:
-    """Builds and reads ``arn:tocsin:ssm-contacts:<region>:<account>:<kind>/...`` ARNs."""
+class Arns(arns.Arns):
+    """Builds and reads ``arn:<partition>:ssm-contacts:<region>:<account>:<kind>/...`` ARNs."""
 
-    def __init__(self, region: str, account: str) -> None:
-        self.prefix = f"arn:tocsin:ssm-contacts:{region}:{account}:"
+    def __init__(self, region: str, account: str, *,
+                 partition: str = arns.DEFAULT_PARTITION) -> None:
+        super().__init__(partition=partition, region=region, account=account)
+        self.prefix = self.contacts("")
 
     def contact(self, alias: str) -> str:
         return f"{self.prefix}contact/{alias}"

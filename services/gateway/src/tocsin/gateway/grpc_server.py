@@ -99,7 +99,7 @@ class GrpcGateway:
         self._instance = instance
         # Authentication of gRPC callers comes with the security issue; until then every
         # gRPC call acts as this one principal.
-        self._principal = f"arn:tocsin:iam::{settings.account}:user/grpc"
+        self._principal = settings.arns.iam("user/grpc")
         self._state = _State.UNSTARTED
         self.started = asyncio.Event()
         """Set once the server listens and reports SERVING."""
@@ -155,7 +155,7 @@ class GrpcGateway:
             log.info("grpc.stopped")
 
     def _handler(self, mirror: Mirror) -> grpc.GenericRpcHandler:
-        model = awsmodel.load(mirror.api)
+        model = awsmodel.load(mirror.api, self._settings.arn_partition)
         handlers = {}
         for method in mirror.service.methods:
             request_cls = getattr(mirror.module, method.input_type.name)

@@ -79,7 +79,8 @@ def add_routes(app: web.Application, settings: Settings, client: Client) -> None
         async def handle(request: web.Request) -> web.Response:
             raw = await jsonapi.read_body(request)
             principal = jsonapi.signed_principal(request, raw, credentials=credentials,
-                                                 account=account)
+                                                 account=account, region=settings.region,
+                                                 partition=settings.arn_partition)
             params: JSON = jsonapi.read_json(raw) if body else {}
             for name in query:
                 if name in request.query:
