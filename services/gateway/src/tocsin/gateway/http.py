@@ -196,9 +196,9 @@ class HttpGateway:
             principal = self._authenticate(request, body, model.signing_name)
             prefix, _, name = target.partition(".")
             if prefix != model.target_prefix or name not in model.operations:
-                raise UnknownOperation(
+                raise ValidationError(
                     f"Unknown operation {target!r}: X-Amz-Target must be "
-                    f"{model.target_prefix}.<Operation>, an operation of ssm-contacts")
+                    f"{model.target_prefix}.<Operation>", reason="UNKNOWN_OPERATION")
             params = _decode_object(body) if body.strip() else {}
             output = await self._call(model, name, params, principal, request_id)
             return web.Response(status=200, body=codec.encode(output),
@@ -289,6 +289,8 @@ def _refuse_unserved(request: web.Request, target: str | None, served: str | Non
         served: the target prefix the endpoint serves (``SSMContacts``), or None.
     """
     service = sigv4.scope_service(request.headers)
+    if target is not None and not target.strip():
+        raise UnknownOperation(f"The request names no operation (X-Amz-Target): {SERVED}.")
     prefix = (target or "").partition(".")[0]
     if prefix and prefix != served:
         meant = f" (signed for '{service}')" if service else ""

@@ -44,7 +44,7 @@ from google.protobuf.descriptor import FieldDescriptor  # type: ignore[import-un
 from google.protobuf.message import Message  # type: ignore[import-untyped]
 from google.protobuf.timestamp_pb2 import Timestamp  # type: ignore[import-untyped]
 
-from tocsin.gateway import jsonapi
+from tocsin.gateway import grpcauth, jsonapi
 from tocsin.gateway.settings import Settings
 from tocsin.proto.rules.v1 import rules_pb2, rules_pb2_grpc
 from tocsin.shared.errors import TocsinError
@@ -181,7 +181,8 @@ class RulesServicer(rules_pb2_grpc.RulesServicer):  # type: ignore[misc]
             with bound(None, operation=operation):
                 try:
                     result = await self._client.call(API, operation, to_params(request),
-                                                     principal=self._principal,
+                                                     principal=grpcauth.caller()
+                                                     or self._principal,
                                                      request_id=uuid.uuid4().hex)
                     return to_message(result or {}, response_cls)
                 except TocsinError as exc:
