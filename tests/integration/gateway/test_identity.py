@@ -26,8 +26,11 @@ from tocsin.gateway import rules
 from tocsin.gateway.grpc_server import GrpcGateway
 from tocsin.gateway.http import HttpGateway
 from tocsin.gateway.settings import Settings
+from tocsin.proto.events.v1 import events_pb2, events_pb2_grpc
 from tocsin.proto.incidents.v1 import incidents_pb2 as pb
 from tocsin.proto.incidents.v1 import incidents_pb2_grpc
+from tocsin.shared import codec
+from tocsin.shared.bus import Bus, ensure_stream, events_stream
 
 KEY_ID, SECRET = "AKIDIDENTITY", "identity-secret"
 PLAN_ARN = "arn:tocsin:ssm-incidents::000000000000:response-plan/web"
@@ -166,12 +169,13 @@ class TestOtherServicesOverHttp:
 
 
 def signed_metadata(method: str, message: Message, *, region: str = "local-1",
-                    secret: str = SECRET) -> tuple[tuple[str, str], ...]:
+                    secret: str = SECRET, service: str = "ssm-incidents"
+                    ) -> tuple[tuple[str, str], ...]:
     """SigV4 over ``POST <method>`` with the serialized message as the body, signed by
     botocore, as gRPC metadata."""
     request = AWSRequest(method="POST", url=f"http://tocsin.test{method}",
                          data=message.SerializeToString())
-    SigV4Auth(Credentials(KEY_ID, secret), "ssm-incidents", region).add_auth(request)
+    SigV4Auth(Credentials(KEY_ID, secret), service, region).add_auth(request)
     return (*((k.lower(), v) for k, v in request.headers.items()), ("host", "tocsin.test"))
 
 
@@ -223,3 +227,50 @@ class TestGrpcSignatures:
                 pb.ListResponsePlansRequest())
         assert [c["principal"] for c in gw.fake.calls] == [
             "arn:tocsin:iam::000000000000:user/grpc"]
+
+
+WATCH = "/tocsin.events.v1.Events/WatchEvents"
+
+
+@pytest_asyncio.fixture
+async def watching(bus: Bus, isolation: dict[str, str]) -> AsyncIterator[str]:
+    """A gateway serving WatchEvents over a stream holding one event; its gRPC address."""
+    region = isolation["region"]
+    await ensure_stream(bus.js, events_stream(region))
+    envelope = codec.make_envelope(type="IncidentRecordCreated", service="incidents",
+                                   region=region, data={"n": 1})
+    await bus.publish(envelope.subject, codec.encode(envelope), msg_id=envelope.id)
+    settings = Settings(grpc_addr="127.0.0.1:0", access_keys=f"{KEY_ID}:{SECRET}",
+                        shutdown_grace=1, region=region)
+    gateway = GrpcGateway(settings, FakeServices(), bus, instance="test")
+    stop = asyncio.Event()
+    task = asyncio.create_task(gateway(stop))
+    await asyncio.wait_for(gateway.started.wait(), 10)
+    try:
+        yield f"127.0.0.1:{gateway.port}"
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+
+
+class TestGrpcStreamSignatures:
+    async def test_signed_watch_streams(self, watching: str, isolation: dict[str, str]) -> None:
+        """A server-streaming call signed for the deployment's region streams as usual."""
+        request = events_pb2.WatchEventsRequest(from_beginning=True)
+        metadata = signed_metadata(WATCH, request, region=isolation["region"],
+                                   service="tocsin")
+        async with grpc.aio.insecure_channel(watching) as channel:
+            call = events_pb2_grpc.EventsStub(channel).WatchEvents(request, metadata=metadata)
+            first = await asyncio.wait_for(call.read(), 10)
+            call.cancel()
+        assert first.type == "IncidentRecordCreated"
+
+    async def test_watch_signed_for_another_region_is_refused(self, watching: str) -> None:
+        request = events_pb2.WatchEventsRequest(from_beginning=True)
+        metadata = signed_metadata(WATCH, request, region="us-east-1", service="tocsin")
+        async with grpc.aio.insecure_channel(watching) as channel:
+            call = events_pb2_grpc.EventsStub(channel).WatchEvents(request, metadata=metadata)
+            with pytest.raises(grpc.aio.AioRpcError) as info:
+                await asyncio.wait_for(call.read(), 10)
+        assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        assert "not 'us-east-1'" in (info.value.details() or "")
