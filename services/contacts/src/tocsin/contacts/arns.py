@@ -33,7 +33,5 @@ class Arns(arns.Arns):
         return f"{self.prefix}rotation/{uuid.uuid4()}"
 
     def alias_of(self, contact_arn: str) -> str | None:
-        """The alias in a contact ARN of this region and account, or None."""
-        head = f"{self.prefix}contact/"
-        alias = contact_arn[len(head):] if contact_arn.startswith(head) else ""
-        return alias or None
+        """The alias in a contact ARN of this partition, region and account, or None."""
+        return self.resource_of(contact_arn, "ssm-contacts", "contact")

@@ -61,10 +61,8 @@ class Arns(arns.Arns):
         return f"{self.prefix}incident-record/{plan_name}/{uuid.uuid4()}"
 
     def plan_name(self, arn: str) -> str | None:
-        """The plan name in a response-plan ARN of this account, or None."""
-        head = f"{self.prefix}response-plan/"
-        name = arn[len(head):] if arn.startswith(head) else ""
-        return name or None
+        """The plan name in a response-plan ARN of this partition and account, or None."""
+        return self.resource_of(arn, "ssm-incidents", "response-plan")
 
 
 # --- replication set -------------------------------------------------------------------
