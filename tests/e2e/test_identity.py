@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from typing import Any
 
 import boto3
@@ -19,6 +20,7 @@ from botocore.credentials import Credentials
 
 from tocsin.proto.incidents.v1 import incidents_pb2 as pb
 from tocsin.proto.incidents.v1 import incidents_pb2_grpc as pb_grpc
+from tocsin.shared.bus import Bus
 from tocsin.shared.testing import wait_for
 
 KEY_ID, SECRET = "TOCSINTESTKEY", "tocsin-test-secret"
@@ -154,6 +156,41 @@ class TestDefaultPartition:
             assert code == "ResourceNotFoundException"
             assert "partition 'tocsin', not 'aws'" in message
             assert "TOCSIN_ARN_PARTITION" in message
+
+    async def test_an_alarm_for_an_aws_arn_plan_says_which_partition(
+            self, tocsin: dict[str, Any], bus: Bus) -> None:
+        """An alarm routed to ``arn:aws:…:response-plan/web`` (a publisher configured for
+        AWS) is dead-lettered with the partition hint in its detail."""
+        def plan() -> str:
+            incidents = boto("ssm-incidents", tocsin)
+            incidents.create_replication_set(regions={tocsin["region"]: {}})
+            return str(incidents.create_response_plan(
+                name="web", incidentTemplate={"title": "Web down", "impact": 2})["arn"])
+
+        aws_arn = (await asyncio.to_thread(plan)).replace("arn:tocsin:", "arn:aws:")
+        dead: list[Any] = []
+        subject = f"alarms.{tocsin['region']}.cloudwatch"
+
+        async def on_dead(msg: Any) -> None:
+            if (msg.headers or {}).get("Tocsin-Dlq-Subject") == subject:
+                dead.append(msg)
+
+        sub = await bus.nc.subscribe("alarms.dlq", cb=on_dead)
+        try:
+            event = {"version": "0", "id": str(uuid.uuid4()), "source": "aws.cloudwatch",
+                     "detail-type": "CloudWatch Alarm State Change", "account": ACCOUNT,
+                     "time": "2026-01-01T00:00:00Z", "region": tocsin["region"],
+                     "resources": [f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:web"],
+                     "detail": {"alarmName": "web", "state": {
+                         "value": "ALARM", "timestamp": "2026-01-01T00:00:00.000+0000"}}}
+            await bus.js.publish(subject, json.dumps(event).encode(),
+                                 headers={"Tocsin-Response-Plan": aws_arn})
+            await wait_for(lambda: dead, timeout=15)
+        finally:
+            await sub.unsubscribe()
+        detail = dead[0].headers["Tocsin-Dlq-Detail"]
+        assert dead[0].headers["Tocsin-Dlq-Reason"] == "unroutable"
+        assert "partition 'tocsin', not 'aws'" in detail
 
     async def test_validation_quotes_the_pattern_enforced(self, tocsin: dict[str, Any]) -> None:
         incidents = boto("ssm-incidents", tocsin)

@@ -57,5 +57,5 @@ def _explain_partition(exc: NotFoundError | ValidationError, arns: Arns | None,
                        params: dict[str, Any]) -> None:
     """Add the partition hint to ``exc`` when ``params`` name a resource in another one."""
     hint = find_foreign(arns, params) if arns is not None else None
-    if hint is not None:
+    if hint is not None and hint not in exc.message:
         exc.message = f"{exc.message.rstrip('. ')}. Note: {hint}."

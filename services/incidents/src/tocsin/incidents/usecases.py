@@ -83,9 +83,10 @@ class UseCases:
         name = self._arns.plan_name(arn)
         plan = await self._store.plan(conn, name, lock=lock) if name else None
         if plan is None:
+            hint = self._arns.partition_hint(arn)  # alarms name plans without the gateway
             raise await self._absent(conn, NotFoundError(
-                f"Response plan {arn} does not exist", resource_type="RESPONSE_PLAN",
-                resource_id=arn))
+                f"Response plan {arn} does not exist" + (f". Note: {hint}." if hint else ""),
+                resource_type="RESPONSE_PLAN", resource_id=arn))
         return plan
 
     async def _incident(self, conn: asyncpg.Connection, arn: str, *,
