@@ -69,7 +69,14 @@ async def test_page_mail_has_headers_and_a_one_time_link(stack_factory: Any,
         assert code in body and "Database down" in body
         link = re.search(r"(http://\S+/v1/ack/\S+)", body)
         assert link and link.group(1).startswith(stack.http)
-        await wait_for(lambda: _has(stack, page, "SENT", "Sent by smtp"))
+        await wait_for(lambda: _has(stack, page, "SENT",
+                                    "Sent to EMAIL channel email-main by smtp"))
+        # One SENT receipt for the channel: the one written when the server took the mail.
+        assert (await stack.receipt_types(page)).count("SENT") == 1
+        # The Message-ID is the delivery request's id: a resend would carry the same one.
+        [delivery] = (await stack.notifications("DescribeDelivery", PageArn=page))["Deliveries"]
+        assert delivery["State"] == "SENT" and delivery["Resends"] == 0
+        assert mail["Message-ID"] == f"<{delivery['DeliveryId']}@example.test>"
 
         async with aiohttp.ClientSession() as http:
             # A GET (what a mail scanner does) shows a form and acknowledges nothing.
