@@ -152,7 +152,8 @@ class ProviderServer:
         if bad is not None:
             return bad
         data = json.loads(body)
-        self.requests.append({"kind": "webhook", "at": time.monotonic(), **data})
+        self.requests.append({"kind": "webhook", "at": time.monotonic(),
+                              "idempotencyKey": request.headers.get("Idempotency-Key"), **data})
         return web.json_response({"id": f"wh-{len(self.requests)}"})
 
     async def start(self) -> None:

@@ -81,7 +81,18 @@ async def test_a_failing_page_is_retried_then_dead_lettered(
             dead = await wait_for(lambda: _in_state(stack, request.id, "DEAD"))
             assert dead["Attempts"] == 3
             assert "HTTP 500" in dead["LastError"]
-            await wait_for(lambda: _receipt(stack, page, "ERROR"))
+
+            async def errors() -> list[str]:  # once the final one is in
+                infos = [r["ReceiptInfo"] for r in await stack.receipts(page)
+                         if r["ReceiptType"] == "ERROR"]
+                return infos if any(i.startswith("Not delivered") for i in infos) else []
+
+            # Each retry's wait is a receipt saying so, then the failure.
+            infos = await wait_for(errors)
+            assert [i.partition(":")[0] for i in infos] == [
+                "Waiting (RETRY)", "Waiting (RETRY)", "Not delivered (3 attempts)"]
+            assert infos[0].startswith("Waiting (RETRY): attempt 1 of 3 failed: twilio-a: "
+                                       "HTTP 500")
             event = (await wait_for(lambda: [e for e in seen.events
                                              if e.type == "DeliveryDeadLettered"]))[0]
             data = nc.event_data(event.type, event.data)
