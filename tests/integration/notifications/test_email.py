@@ -3,6 +3,7 @@ a one-time acknowledgement link served by the gateway."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from typing import Any
@@ -14,6 +15,7 @@ import yarl
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from structlog.testing import capture_logs
 
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus
@@ -110,7 +112,12 @@ async def _has(stack: Any, page: str, kind: str, info: str) -> bool:
 
 async def test_email_waits_with_its_reason_when_no_smtp_server_is_configured(
         stack_factory: Any, bus: Bus, isolation: dict[str, str]) -> None:
-    async with stack_factory(no_provider_retry=0.3) as stack:
+    async with contextlib.AsyncExitStack() as resources:
+        with capture_logs() as logs:
+            stack = await resources.enter_async_context(stack_factory(no_provider_retry=0.3))
+        # The service says so when it starts.
+        assert any(e["event"] == "smtp.unconfigured" and e["log_level"] == "warning"
+                   for e in logs)
         seen: list[ActivationCodeDelivery] = []
 
         async def on(msg: Any) -> None:
@@ -118,16 +125,14 @@ async def test_email_waits_with_its_reason_when_no_smtp_server_is_configured(
 
         sub = await bus.js.subscribe(f"deliveries.{isolation['region']}.activation-code",
                                      cb=on, ordered_consumer=True)
-        try:
-            contact = await stack.contact("cy")
-            await stack.channel(contact, "EMAIL", "cy@example.test")
-            request = (await wait_for(lambda: seen))[0]
-            status = await wait_for(lambda: _delay(stack, request.id))
-            assert status["State"] == "PENDING" and status["Attempts"] == 0
-            assert status["DelayReason"].startswith("NO_PROVIDER")
-            assert status["ExpectedSendAt"] > 0
-        finally:
-            await sub.unsubscribe()
+        resources.push_async_callback(sub.unsubscribe)
+        contact = await stack.contact("cy")
+        await stack.channel(contact, "EMAIL", "cy@example.test")
+        request = (await wait_for(lambda: seen))[0]
+        status = await wait_for(lambda: _delay(stack, request.id))
+        assert status["State"] == "PENDING" and status["Attempts"] == 0
+        assert status["DelayReason"].startswith("NO_PROVIDER")
+        assert status["ExpectedSendAt"] > 0
 
 
 async def _delay(stack: Any, delivery_id: str) -> dict[str, Any] | None:
