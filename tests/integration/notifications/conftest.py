@@ -166,6 +166,10 @@ class ProviderServer:
         await site.start()
         self.port = int(self._runner.addresses[0][1])
 
+    def release(self) -> None:
+        """Let the requests held by ``hang`` be answered (and the next ones at once)."""
+        self._released.set()
+
     async def stop(self) -> None:
         self._released.set()
         if self._runner is not None:
