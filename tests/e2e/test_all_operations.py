@@ -302,6 +302,12 @@ async def drive_every_contacts_operation(call: Call, deliveries: Any) -> dict[st
     await wait_for(lambda: any(p.page_arn == page for p in deliveries.pages))
     accept_code = next(p.accept_code for p in deliveries.pages if p.page_arn == page)
     await op("AcceptPage", PageId=page, AcceptType="READ", AcceptCode=accept_code)
+
+    async def sent() -> bool:  # the provider's acceptance, reported by notifications
+        receipts = (await call("ListPageReceipts", {"PageId": page}))["Receipts"]
+        return any(r["ReceiptType"] == "SENT" for r in receipts)
+
+    await wait_for(sent, timeout=20)
     await op("ListPageReceipts", PageId=page)
     await op("ListPageResolutions", PageId=page)
     await op("StopEngagement", EngagementId=engagement, Reason="resolved")

@@ -387,7 +387,7 @@ class TestChannelRetries:
         await asyncio.sleep(1.5)
         assert len(_deliveries(api, engagement)) == 2
         receipts = (await api("ListPageReceipts", PageId=first.page_arn))["Receipts"]
-        assert [r["ReceiptType"] for r in receipts].count("SENT") == 2
+        assert [r["ReceiptType"] for r in receipts].count("ERROR") == 2
 
     async def test_no_retry_falls_after_the_stage_ends(self, api: Api) -> None:
         """A one-minute stage with a one-minute retry interval: the retry would fall when

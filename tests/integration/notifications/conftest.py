@@ -152,7 +152,8 @@ class ProviderServer:
         if bad is not None:
             return bad
         data = json.loads(body)
-        self.requests.append({"kind": "webhook", "at": time.monotonic(), **data})
+        self.requests.append({"kind": "webhook", "at": time.monotonic(),
+                              "idempotencyKey": request.headers.get("Idempotency-Key"), **data})
         return web.json_response({"id": f"wh-{len(self.requests)}"})
 
     async def start(self) -> None:
@@ -164,6 +165,10 @@ class ProviderServer:
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         self.port = int(self._runner.addresses[0][1])
+
+    def release(self) -> None:
+        """Let the requests held by ``hang`` be answered (and the next ones at once)."""
+        self._released.set()
 
     async def stop(self) -> None:
         self._released.set()
@@ -294,7 +299,10 @@ async def stack_factory(nats_url: str, database_url: str, isolation: dict[str, s
 
     @asynccontextmanager
     async def start(providers: list[dict[str, Any]] | None = None, *,
-                    with_incidents: bool = False, **settings: Any) -> AsyncIterator[Stack]:
+                    with_incidents: bool = False, with_notifications: bool = True,
+                    **settings: Any) -> AsyncIterator[Stack]:
+        """``with_notifications=False`` leaves the notifications service to the test (a
+        process of its own, say)."""
         async with AsyncExitStack() as stack:
             if with_incidents:
                 await stack.enter_async_context(running(
@@ -311,14 +319,16 @@ async def stack_factory(nats_url: str, database_url: str, isolation: dict[str, s
             http_gw = next(w for w in workers if isinstance(w, HttpGateway))
             await asyncio.wait_for(http_gw.started.wait(), 30)
             base = f"http://127.0.0.1:{http_gw.port}"
-            await stack.enter_async_context(running(
-                notifications_app.lifespan, NotificationsSettings(
-                    outbox_poll_interval=0.2, receipt_poll_interval=0.2, public_url=base,
-                    providers=json.dumps(providers or []),  # type: ignore[arg-type]
-                    **{"retry_base": 0.05, "retry_max": 0.2, **settings}, **common)))
+            if with_notifications:
+                await stack.enter_async_context(running(
+                    notifications_app.lifespan, NotificationsSettings(
+                        outbox_poll_interval=0.2, receipt_poll_interval=0.2, public_url=base,
+                        providers=json.dumps(providers or []),  # type: ignore[arg-type]
+                        **{"retry_base": 0.05, "retry_max": 0.2, **settings}, **common)))
             await wait_for(lambda: answering(bus, "tocsin.rpc.contacts.ListContacts", {}))
-            await wait_for(lambda: answering(
-                bus, "tocsin.rpc.notifications.DescribeDelivery", {"DeliveryId": "x"}))
+            if with_notifications:
+                await wait_for(lambda: answering(
+                    bus, "tocsin.rpc.notifications.DescribeDelivery", {"DeliveryId": "x"}))
             yield Stack(bus, base, isolation["region"])
 
     yield start

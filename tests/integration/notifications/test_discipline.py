@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tocsin.notifications import app as notifications_app
+from tocsin.notifications.delivery import ACK_WAIT
 from tocsin.notifications.settings import Settings as NotificationsSettings
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus, deliveries_stream, ensure_stream, events_stream
@@ -81,7 +82,18 @@ async def test_a_failing_page_is_retried_then_dead_lettered(
             dead = await wait_for(lambda: _in_state(stack, request.id, "DEAD"))
             assert dead["Attempts"] == 3
             assert "HTTP 500" in dead["LastError"]
-            await wait_for(lambda: _receipt(stack, page, "ERROR"))
+
+            async def errors() -> list[str]:  # once the final one is in
+                infos = [r["ReceiptInfo"] for r in await stack.receipts(page)
+                         if r["ReceiptType"] == "ERROR"]
+                return infos if any(i.startswith("Not delivered") for i in infos) else []
+
+            # Each retry's wait is a receipt saying so, then the failure.
+            infos = await wait_for(errors)
+            assert [i.partition(":")[0] for i in infos] == [
+                "Waiting (RETRY)", "Waiting (RETRY)", "Not delivered (3 attempts)"]
+            assert infos[0].startswith("Waiting (RETRY): attempt 1 of 3 failed: twilio-a: "
+                                       "HTTP 500")
             event = (await wait_for(lambda: [e for e in seen.events
                                              if e.type == "DeliveryDeadLettered"]))[0]
             data = nc.event_data(event.type, event.data)
@@ -156,6 +168,35 @@ async def test_a_request_seen_again_is_not_sent_again(
         await bus.publish(subject, codec.encode(marker), msg_id=marker.id)
         await wait_for(lambda: _in_state(stack, marker.id, "SENT"))
         assert [r["to"] for r in hook.requests] == ["+15552220003", "+15552220004"]
+
+
+async def test_a_send_slower_than_the_ack_wait_is_not_handed_out_again(
+        stack_factory: Any, provider_servers: Any, bus: Bus,
+        isolation: dict[str, str]) -> None:
+    """While a send is under way its instance keeps telling JetStream so: a provider that
+    answers only after twice the ack wait gets the message once, and the stream never
+    redelivered it."""
+    hook = await provider_servers("hook")
+    region = isolation["region"]
+    async with stack_factory(providers=[hook.webhook(timeout=4 * ACK_WAIT)]) as stack:
+        hook.mode = "hang"
+        request = _activation("+15552220005")
+        await bus.publish(dc.subject(region, dc.ACTIVATION_CODE), codec.encode(request),
+                          msg_id=request.id)
+        stream, durable = f"DELIVERIES_{region.upper()}", \
+            f"{isolation['schema_prefix']}notifications-deliveries"
+
+        async def taken() -> bool:
+            return (await bus.js.consumer_info(stream, durable)).num_ack_pending == 1
+
+        await wait_for(taken)
+        await asyncio.sleep(2 * ACK_WAIT)  # the provider holds the send past the ack wait
+        assert (await bus.js.consumer_info(stream, durable)).num_redelivered == 0
+        hook.mode = "ok"
+        hook.release()
+        await wait_for(lambda: _in_state(stack, request.id, "SENT"), timeout=4 * ACK_WAIT)
+        assert (await bus.js.consumer_info(stream, durable)).delivered.consumer_seq == 1
+        assert [r["to"] for r in hook.requests] == ["+15552220005"]
 
 
 def _activation(number: str, *, minutes: int = 10) -> dc.ActivationCodeDelivery:

@@ -3,10 +3,19 @@ a one-time acknowledgement link served by the gateway."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
+import asyncpg
+import yarl
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from structlog.testing import capture_logs
 
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus
@@ -69,7 +78,14 @@ async def test_page_mail_has_headers_and_a_one_time_link(stack_factory: Any,
         assert code in body and "Database down" in body
         link = re.search(r"(http://\S+/v1/ack/\S+)", body)
         assert link and link.group(1).startswith(stack.http)
-        await wait_for(lambda: _has(stack, page, "SENT", "Sent by smtp"))
+        await wait_for(lambda: _has(stack, page, "SENT",
+                                    "Sent to EMAIL channel email-main by smtp"))
+        # One SENT receipt for the channel: the one written when the server took the mail.
+        assert (await stack.receipt_types(page)).count("SENT") == 1
+        # The Message-ID is the delivery request's id: a resend would carry the same one.
+        [delivery] = (await stack.notifications("DescribeDelivery", PageArn=page))["Deliveries"]
+        assert delivery["State"] == "SENT" and delivery["Resends"] == 0
+        assert mail["Message-ID"] == f"<{delivery['DeliveryId']}@example.test>"
 
         async with aiohttp.ClientSession() as http:
             # A GET (what a mail scanner does) shows a form and acknowledges nothing.
@@ -96,7 +112,12 @@ async def _has(stack: Any, page: str, kind: str, info: str) -> bool:
 
 async def test_email_waits_with_its_reason_when_no_smtp_server_is_configured(
         stack_factory: Any, bus: Bus, isolation: dict[str, str]) -> None:
-    async with stack_factory(no_provider_retry=0.3) as stack:
+    async with contextlib.AsyncExitStack() as resources:
+        with capture_logs() as logs:
+            stack = await resources.enter_async_context(stack_factory(no_provider_retry=0.3))
+        # The service says so when it starts.
+        assert any(e["event"] == "smtp.unconfigured" and e["log_level"] == "warning"
+                   for e in logs)
         seen: list[ActivationCodeDelivery] = []
 
         async def on(msg: Any) -> None:
@@ -104,16 +125,14 @@ async def test_email_waits_with_its_reason_when_no_smtp_server_is_configured(
 
         sub = await bus.js.subscribe(f"deliveries.{isolation['region']}.activation-code",
                                      cb=on, ordered_consumer=True)
-        try:
-            contact = await stack.contact("cy")
-            await stack.channel(contact, "EMAIL", "cy@example.test")
-            request = (await wait_for(lambda: seen))[0]
-            status = await wait_for(lambda: _delay(stack, request.id))
-            assert status["State"] == "PENDING" and status["Attempts"] == 0
-            assert status["DelayReason"].startswith("NO_PROVIDER")
-            assert status["ExpectedSendAt"] > 0
-        finally:
-            await sub.unsubscribe()
+        resources.push_async_callback(sub.unsubscribe)
+        contact = await stack.contact("cy")
+        await stack.channel(contact, "EMAIL", "cy@example.test")
+        request = (await wait_for(lambda: seen))[0]
+        status = await wait_for(lambda: _delay(stack, request.id))
+        assert status["State"] == "PENDING" and status["Attempts"] == 0
+        assert status["DelayReason"].startswith("NO_PROVIDER")
+        assert status["ExpectedSendAt"] > 0
 
 
 async def _delay(stack: Any, delivery_id: str) -> dict[str, Any] | None:
@@ -122,3 +141,81 @@ async def _delay(stack: Any, delivery_id: str) -> dict[str, Any] | None:
     except Exception:
         return None
     return status if status.get("DelayReason") else None
+
+
+async def signed_get(stack: Any, path: str) -> tuple[int, Any]:
+    """``GET`` on the gateway, SigV4-signed with the stack's key."""
+    url = stack.http + path
+    request = AWSRequest(method="GET", url=url, data=b"")
+    SigV4Auth(Credentials("K", "S"), "tocsin", stack.region).add_auth(request)
+    async with aiohttp.ClientSession() as http, http.get(
+            yarl.URL(url, encoded=True), headers=dict(request.headers.items())) as resp:
+        raw = await resp.read()
+        return resp.status, json.loads(raw) if raw else None
+
+
+async def test_a_page_waiting_for_smtp_says_why_in_its_receipts_and_at_v1_deliveries(
+        stack_factory: Any, bus: Bus, isolation: dict[str, str], database_url: str) -> None:
+    """Without an SMTP server a page's email waits: ListPageReceipts has one Waiting ERROR
+    receipt for it however often the request is looked at again, and GET /v1/deliveries
+    with the page's ARN says why and until when."""
+    async with stack_factory(no_provider_retry=0.3) as stack:
+        codes: dict[str, str] = {}
+
+        async def on(msg: Any) -> None:
+            d = codec.decode(msg.data, ActivationCodeDelivery)
+            codes[d.channel_arn] = d.code
+
+        sub = await bus.js.subscribe(f"deliveries.{isolation['region']}.activation-code",
+                                     cb=on, ordered_consumer=True)
+        try:
+            contact = await stack.contact("dee")
+            channel = await stack.channel(contact, "EMAIL", "dee@example.test")
+            await wait_for(lambda: channel in codes)
+        finally:
+            await sub.unsubscribe()
+        await stack.contacts("ActivateContactChannel", ContactChannelId=channel,
+                             ActivationCode=codes[channel])
+        await stack.plan(contact, [channel])
+        page = await stack.page_of(await stack.engage(contact))
+
+        async def waiting() -> list[dict[str, Any]]:
+            return [r for r in await stack.receipts(page) if r["ReceiptType"] == "ERROR"]
+
+        [receipt] = await wait_for(waiting)
+        assert receipt["ContactChannelArn"] == channel
+        assert receipt["ReceiptInfo"].startswith(
+            "Waiting (NO_PROVIDER): no EMAIL provider is configured (TOCSIN_SMTP_HOST is "
+            "unset); next try at ")
+
+        status, body = await signed_get(stack, f"/v1/deliveries?pageArn={quote(page, safe='')}")
+        assert status == 200 and body["pageArn"] == page
+        [delivery] = body["deliveries"]
+        assert (delivery["state"], delivery["channelArn"], delivery["attempts"]) == \
+            ("PENDING", channel, 0)
+        assert delivery["delayReason"].startswith("NO_PROVIDER")
+        first_expected = delivery["expectedSendAt"]
+
+        # Looked at again (a later expected time), and every receipt reported: still one.
+        async def looked_at_again() -> bool:
+            _, later = await signed_get(
+                stack, f"/v1/deliveries?pageArn={quote(page, safe='')}")
+            return bool(later["deliveries"][0]["expectedSendAt"] > first_expected)
+
+        await wait_for(looked_at_again)
+        conn = await asyncpg.connect(database_url)
+        try:
+            await wait_for(lambda: _outbox_empty(conn, isolation["schema_prefix"]))
+        finally:
+            await conn.close()
+        assert len(await waiting()) == 1
+
+        status, body = await signed_get(stack, "/v1/deliveries")
+        assert status == 400 and body["code"] == "ValidationException"
+        status, body = await signed_get(
+            stack, f"/v1/deliveries?pageArn={quote(page + 'x', safe='')}")
+        assert status == 404 and body["code"] == "ResourceNotFoundException"
+
+
+async def _outbox_empty(conn: asyncpg.Connection, prefix: str) -> bool:
+    return not await conn.fetchval(f'SELECT count(*) FROM "{prefix}notifications".receipt_outbox')

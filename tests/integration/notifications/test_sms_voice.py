@@ -144,6 +144,8 @@ async def test_webhook_provider_signs_its_sends_and_verifies_replies(
         sms = await wait_for(lambda: [r for r in sent_to(hook, number)
                                       if "acknowledge" in text_of(r)])
         code = re.search(r"Reply ([0-9]{6,10})", text_of(sms[0])).group(1)
+        # Each send carries its delivery request's id as the Idempotency-Key.
+        assert all(r["idempotencyKey"] == r["id"] for r in hook.requests)
         body = json.dumps({"type": "sms", "from": number, "text": code}).encode()
         async with aiohttp.ClientSession() as http:
             async with http.post(f"{stack.http}/v1/inbound/hook/sms", data=body, headers={

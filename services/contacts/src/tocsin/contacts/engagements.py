@@ -42,14 +42,16 @@ plan's stage durations, and the escalation service's ``PageStageDue`` sends the 
 stage *k*'s channels when the durations before it have passed, until the page is read or
 the engagement stops. A PERSONAL contact engaged directly has one page for the whole engagement:
 its stage *k* sends to the channels of stage *k* of its plan, with a fresh accept code
-(every code sent with a page accepts it). Each delivery request records a ``SENT``
-receipt naming the channel. The plaintext accept code goes only into the delivery request:
+(every code sent with a page accepts it). A page's ``SENT`` receipts come from the
+notifications service, one per delivery request once a provider accepted it (naming the
+channel and the provider). The plaintext accept code goes only into the delivery request:
 never into an event, a log line or a table.
 
 **Receipts.** ``RecordPageReceipt`` adds a receipt once per (page, type, channel, info,
 time) and sets ``DeliveryTime`` / ``ReadTime`` for the first ``DELIVERED`` / ``READ``; it is
 a delivery report, not an acknowledgement (only ``AcceptPage``, with its code, stops a
-plan).
+plan). An ``ERROR`` marked ``Waiting`` says why a delivery waits (no provider, a rate limit,
+a retry): it is listed with the page's receipts but starts no channel retry.
 
 **Acceptance.** ``AcceptPage`` records a ``DELIVERED`` or ``READ`` receipt (``Note`` as its
 ``ReceiptInfo``) and sets the page's ``DeliveryTime`` / ``ReadTime`` the first time. A
@@ -472,9 +474,9 @@ class EngagementHandlers(UseCases):
                     retry: str = "") -> None:
         """Create the pages of ``stage`` (or send on ``page``, for a PERSONAL contact's
         later stage or a channel retry, named by ``retry``), request their deliveries and
-        record the SENT receipts."""
+        leave the SENT receipts to the notifications service, for when a provider accepts
+        each."""
         new_pages: list[NewPage] = []
-        receipts: list[tuple[NewReceipt, str]] = []
         deliveries: list[dc.PageDelivery] = []
         for person in people:
             alias = person.alias
@@ -510,21 +512,11 @@ class EngagementHandlers(UseCases):
                     accept_code=code, sender=e.sender, sent_at=now,
                     incident_id=e.incident_id, stage_index=stage.stage_index,
                     channel_name=channel.name, contact_alias=alias))
-                sent = "Sent again" if retry else "Sent"
-                receipts.append((NewReceipt(
-                    page_arn=page_arn, receipt_type="SENT", contact_channel_arn=channel.arn,
-                    receipt_info=f"{sent} to {channel.type} channel {channel.name}"[:2048],
-                    receipt_time=now), person.contact_arn))
         await EngagementStore.insert_pages(conn, new_pages)
-        new = await EngagementStore.insert_receipts(conn, [r for r, _ in receipts])
         headers = context_headers()
         for delivery in deliveries:
             await write_message(conn, self._deliveries, codec.encode(delivery),
                                 msg_id=delivery.id, headers=headers)
-        for (receipt, contact_arn), is_new in zip(receipts, new, strict=True):
-            if is_new:
-                written.events.append(("PageReceiptRecorded", self._receipt_event(
-                    e, receipt, contact_arn=contact_arn)))
 
     @staticmethod
     def _receipt_event(e: EngagementRow, r: NewReceipt, *,
@@ -853,6 +845,8 @@ class EngagementHandlers(UseCases):
 
     async def record_page_receipt(self, req: RpcRequest) -> JSON:
         cmd: cc.RecordPageReceipt = req.decode(cc.RecordPageReceipt)
+        if cmd.waiting and cmd.receipt_type != "ERROR":
+            raise ValidationError("Waiting applies to ERROR receipts only")
         async with transaction(self._pool) as conn:
             now = self._clock.now()
             at = _time(cmd.receipt_time) if cmd.receipt_time is not None else now
@@ -868,7 +862,9 @@ class EngagementHandlers(UseCases):
             if recorded:
                 await EngagementStore.mark_page(conn, page.arn, cmd.receipt_type, at)
                 event = self._receipt_event(e, receipt, contact_arn=page.contact_arn)
-                if cmd.receipt_type == "ERROR" and cmd.contact_channel_id:
+                if cmd.waiting:
+                    event = msgspec.structs.replace(event, waiting=True)
+                elif cmd.receipt_type == "ERROR" and cmd.contact_channel_id:
                     event = msgspec.structs.replace(
                         event, retry_interval_in_minutes=await self._retry_interval(
                             conn, e, page, cmd.contact_channel_id))

@@ -58,10 +58,11 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
         await ensure_stream(bus.js, deliveries_stream(settings.region))
         clock = clock_for(settings.clock_scale)
         senders: list[SendingProvider] = []
-        if settings.smtp_host:
+        if settings.smtp_host.strip():
             senders.append(SmtpProvider(settings))
         else:
-            log.warning("smtp.unconfigured", hint="set TOCSIN_SMTP_HOST; email waits")
+            log.warning("smtp.unconfigured", hint="no SMTP server is configured: email "
+                        "pages and activation codes wait until TOCSIN_SMTP_HOST is set")
         senders.extend(providers)
         templates = Templates(settings.template_dir)
         composer = Composer(pool, bus, templates,

@@ -5,13 +5,20 @@ or given up on.
 instance, takes each request to one instance at a time: a work queue. The stream itself
 keeps LIMITS retention (one day), so the request stays readable for audits and tests while
 the consumer's acknowledgements make it done. Each instance holds up to
-``TOCSIN_MAX_IN_FLIGHT`` requests at once, each in its own task, and tells JetStream it is
-still working on those waiting for a rate limit, so none is redelivered meanwhile.
+``TOCSIN_MAX_IN_FLIGHT`` requests at once, each in its own task, and tells JetStream every
+``PROGRESS_EVERY`` seconds that it is still working on each (in-progress acks), so the
+ack wait can be short (``ACK_WAIT``): a request whose instance died comes back within
+seconds, and none is redelivered while its instance lives.
 
 **Once.** The request's id is the key of its ``delivery`` row: a request redelivered after
 it was recorded sent (or dead, or expired) is acknowledged without a second send. A crash
 between the provider's acceptance and that record sends it again — the one duplicate an
-at-least-once queue in front of an external provider cannot rule out.
+at-least-once queue in front of an external provider cannot rule out — so it is made
+harmless and visible: the provider a message goes to is committed before the send
+(``sending_provider``), a redelivered request that still has one is counted as a resend
+(``resends``, a ``delivery.resend`` warning) and tried on that provider first, and the
+resend carries what the first send did: an email the same ``Message-ID`` (the request's
+id, so mail clients show it once), a webhook provider the same ``Idempotency-Key``.
 
 **Providers and failover.** The providers of the request's channel type are tried in
 configured order, those that failed in the last ``TOCSIN_PROVIDER_COOLDOWN`` seconds last;
@@ -19,6 +26,11 @@ a provider that errors or exceeds its timeout hands the message to the next one.
 provider for the type (``TOCSIN_SMTP_HOST`` unset, say) holds the request: it is looked at
 again every ``TOCSIN_NO_PROVIDER_RETRY`` seconds, its reason recorded, and that is not an
 attempt.
+
+**Waiting reasons.** Why a request waits (no provider, a rate limit, a retry after a failed
+attempt) is recorded on its row (``DescribeDelivery``) and, for a page, reported once per
+reason as an ``ERROR`` receipt whose ``ReceiptInfo`` starts with ``Waiting (<reason>)``:
+the contacts service records it without starting a channel retry.
 
 **Rate limits and priority.** A provider with a ``rate`` has a token bucket
 (:mod:`tocsin.notifications.ratelimit`). A send that must wait is queued, never dropped,
@@ -35,7 +47,8 @@ will never be taken), the request is dead: in one transaction its row says so, a
 ``DeliveryDeadLettered`` event goes to the outbox, and, for a page, an ``ERROR`` receipt to
 the receipt outbox.
 
-**Receipts.** A page accepted by a provider gets a ``SENT`` receipt naming the provider; a
+**Receipts.** A page accepted by a provider gets its one ``SENT`` receipt, naming the
+channel and the provider; a
 provider's status callback may add ``DELIVERED`` or ``ERROR`` later
 (:mod:`tocsin.notifications.inbound`). Receipts reach the contacts service through
 :class:`tocsin.notifications.receipts.ReceiptReporter`.
@@ -51,7 +64,7 @@ import dataclasses
 import random
 import time
 from collections.abc import Awaitable, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 import asyncpg
@@ -80,8 +93,11 @@ log = get_logger(__name__)
 PRIORITY = {dc.PAGE: 0, dc.ACTIVATION_CODE: 1}
 """Lower goes first: pages before activation codes."""
 
-ACK_WAIT = 30.0
-"""Seconds JetStream waits for an ack (or a progress report) before redelivering."""
+ACK_WAIT = 5.0
+"""Seconds JetStream waits for an ack (or a progress report) before redelivering: how long
+a request held by an instance that died waits to be taken again."""
+PROGRESS_EVERY = ACK_WAIT / 3
+"""Seconds between in-progress acks for each request being worked on."""
 FETCH_EXPIRES = 2.0
 """Seconds one pull request stays open on the server."""
 HANDBACK_DELAY = FETCH_EXPIRES + 1.0
@@ -138,6 +154,39 @@ class Channels:
         self._failed_at.pop(provider.name, None)
 
 
+class _Held:
+    """A request this instance works on: JetStream is told it still is every
+    ``PROGRESS_EVERY`` seconds until it is acknowledged, handed back or closed (never after:
+    an in-progress ack after a delayed nak would cut the delay short)."""
+
+    def __init__(self, msg: Msg) -> None:
+        self.msg = msg
+        self._beat = asyncio.create_task(self._heartbeat())
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(PROGRESS_EVERY)
+            with contextlib.suppress(nats.errors.Error):
+                await self.msg.in_progress()
+
+    def close(self) -> None:
+        self._beat.cancel()
+
+    async def ack(self) -> None:
+        self.close()
+        await self.msg.ack()
+
+    async def nak(self, delay: float | None = None) -> None:
+        self.close()
+        await self.msg.nak(delay=delay)
+
+
+def _waiting_info(code: str, detail: str, expected_at: datetime) -> str:
+    """The ``ReceiptInfo`` of a page's waiting reason."""
+    return (f"Waiting ({code}): {detail}; next try at "
+            f"{expected_at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}")
+
+
 class DeliveryWorker:
     """The consumer of delivery requests; a runner worker."""
 
@@ -162,6 +211,10 @@ class DeliveryWorker:
         self._tasks: set[asyncio.Task[None]] = set()
         self._queued: set[asyncio.Task[None]] = set()
         """Tasks waiting for a rate-limit token: cancelled (and nak'd) on stop."""
+        self._in_hand: set[str] = set()
+        """Ids of the requests this instance works on: a redelivery of one (JetStream
+        missed its in-progress acks, across a NATS restart say) is left to the task that
+        holds it, never sent a second time alongside."""
         self._stopping = False
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -229,21 +282,29 @@ class DeliveryWorker:
                 log.warning("delivery.rejected", error=type(exc).__name__)
                 await msg.term()
                 return
+            if request.id in self._in_hand:
+                log.info("delivery.redelivered_in_hand", delivery_id=request.id)
+                return
+            held = _Held(msg)
+            self._in_hand.add(request.id)
             try:
-                await self._deliver(request, kind, msg)
+                await self._deliver(request, kind, held)
             except asyncio.CancelledError:
                 with contextlib.suppress(nats.errors.Error):
-                    await msg.nak(delay=HANDBACK_DELAY)
+                    await held.nak(delay=HANDBACK_DELAY)
                 raise
             except Exception:
                 log.exception("delivery.crashed", delivery_id=request.id)
                 with contextlib.suppress(nats.errors.Error):
-                    await msg.nak(delay=retry_delay(msg.metadata.num_delivered,
-                                                    base=self._retry_base,
-                                                    cap=self._retry_max))
+                    await held.nak(delay=retry_delay(msg.metadata.num_delivered,
+                                                     base=self._retry_base,
+                                                     cap=self._retry_max))
+            finally:
+                held.close()
+                self._in_hand.discard(request.id)
 
     async def _deliver(self, request: dc.ActivationCodeDelivery | dc.PageDelivery, kind: str,
-                       msg: Msg) -> None:
+                       msg: _Held) -> None:
         now = self._clock.now()
         page = request if isinstance(request, dc.PageDelivery) else None
         channel_type = page.channel_type if page else request.type  # type: ignore[union-attr]
@@ -264,12 +325,21 @@ class DeliveryWorker:
             return
         providers = self._channels.for_type(channel_type)
         if not providers:
-            await DeliveryStore.delayed(
-                self._pool, request.id, reason=f"NO_PROVIDER no {channel_type} provider is "
-                "configured", expected_at=now + timedelta(seconds=self._no_provider_retry))
+            unset = " (TOCSIN_SMTP_HOST is unset)" if channel_type == "EMAIL" else ""
+            await self._delayed(record, "NO_PROVIDER",
+                                f"no {channel_type} provider is configured{unset}",
+                                now + timedelta(seconds=self._no_provider_retry))
             log.warning("delivery.no_provider", channel_type=channel_type)
             await msg.nak(delay=self._no_provider_retry)
             return
+        if record.sending_since is not None:
+            # The last send was handed to a provider and its outcome never recorded: the
+            # instance died in between. Send again, the same way, and say so.
+            resends = await DeliveryStore.resending(self._pool, request.id)
+            log.warning("delivery.resend", delivery_id=request.id,
+                        provider=record.sending_provider, resends=resends,
+                        interrupted_at=record.sending_since.isoformat())
+            providers.sort(key=lambda p: p.name != record.sending_provider)
         message = (await self._composer.page(page, now=now) if page
                    else await self._composer.activation(request))  # type: ignore[arg-type]
         failures: list[str] = []
@@ -289,11 +359,11 @@ class DeliveryWorker:
             await self._sent(request, page, provider, provider_id, channel_type)
             await msg.ack()
             return
-        await self._failed(request, page, channel_type, "; ".join(failures), msg,
+        await self._failed(request, page, channel_type, "; ".join(failures), msg, record,
                            permanent=permanent)
 
     async def _send(self, provider: SendingProvider, message: Outbound,
-                    record: DeliveryRecord, msg: Msg) -> str:
+                    record: DeliveryRecord, msg: _Held) -> str:
         if provider.bucket is not None:
             ticket = provider.bucket.take(record.priority)
             if ticket.delay > 0 and self._stopping:
@@ -301,11 +371,10 @@ class DeliveryWorker:
                 raise asyncio.CancelledError  # handed back to the stream by _handle
             if ticket.delay > 0:
                 expected = self._clock.now() + timedelta(seconds=ticket.delay)
-                await DeliveryStore.delayed(
-                    self._pool, record.id, expected_at=expected,
-                    reason=f"RATE_LIMIT {provider.name} {provider.bucket.rate:g}/s")
-                await self._waiting(ticket.wait(), msg)
-            await self._shared_pace(provider, provider.bucket, record, msg)
+                await self._delayed(record, "RATE_LIMIT",
+                                    f"{provider.name} {provider.bucket.rate:g}/s", expected)
+                await self._waiting(ticket.wait())
+            await self._shared_pace(provider, provider.bucket, record)
         if message.gather_url:
             message = dataclasses.replace(
                 message, gather_url=message.gather_url.replace("{provider}", provider.name))
@@ -313,6 +382,8 @@ class DeliveryWorker:
             message = dataclasses.replace(
                 message, status_url=f"{self._link_base}/v1/inbound/{provider.name}/status/"
                                     f"{message.delivery_id}")
+        await DeliveryStore.sending(self._pool, record.id, provider=provider.name,
+                                    now=self._clock.now())
         try:
             return await asyncio.wait_for(provider.send(message), provider.timeout)
         except TimeoutError:
@@ -320,7 +391,7 @@ class DeliveryWorker:
                                 ) from None
 
     async def _shared_pace(self, provider: SendingProvider, bucket: TokenBucket,
-                           record: DeliveryRecord, msg: Msg) -> None:
+                           record: DeliveryRecord) -> None:
         """Wait for the provider's next slot among every instance of the service."""
         wait = await shared_slot(self._pool, provider.name, rate=bucket.rate,
                                  burst=bucket.burst)
@@ -331,28 +402,39 @@ class DeliveryWorker:
             return
         if self._stopping:
             raise asyncio.CancelledError  # handed back to the stream by _handle
-        await DeliveryStore.delayed(
-            self._pool, record.id, expected_at=self._clock.now() + timedelta(seconds=wait),
-            reason=f"RATE_LIMIT {provider.name} {bucket.rate:g}/s across instances")
-        await self._waiting(asyncio.sleep(wait), msg)
+        await self._delayed(record, "RATE_LIMIT",
+                            f"{provider.name} {bucket.rate:g}/s across instances",
+                            self._clock.now() + timedelta(seconds=wait))
+        await self._waiting(asyncio.sleep(wait))
 
-    async def _waiting(self, waiting: Awaitable[None], msg: Msg) -> None:
-        """Await a rate-limit ticket, telling JetStream the message is still being worked on."""
+    async def _waiting(self, waiting: Awaitable[None]) -> None:
+        """Await a rate-limit ticket; cancelled (and handed back) when the worker stops."""
         task = asyncio.ensure_future(waiting)
         me = asyncio.current_task()
         if me is not None:
             self._queued.add(me)
         try:
-            while True:
-                done, _ = await asyncio.wait([task], timeout=ACK_WAIT / 3)
-                if done:
-                    task.result()
-                    return
-                await msg.in_progress()
+            await task
         finally:
             task.cancel()
             if me is not None:
                 self._queued.discard(me)
+
+    async def _delayed(self, record: DeliveryRecord, code: str, detail: str,
+                       expected_at: datetime, conn: asyncpg.Connection | None = None) -> None:
+        """Record why the request waits and until when; for a page, report a new reason as
+        an ``ERROR`` receipt marked as a wait (no channel retry follows it)."""
+        async with contextlib.AsyncExitStack() as stack:
+            if conn is None:
+                conn = await stack.enter_async_context(transaction(self._pool))
+            await DeliveryStore.delayed(conn, record.id, reason=f"{code} {detail}",
+                                        expected_at=expected_at)
+            if record.page_arn and await DeliveryStore.wait_to_report(conn, record.id,
+                                                                      f"{code} {detail}"):
+                await ReceiptStore.add(conn, page_arn=record.page_arn,
+                                       channel_arn=record.channel_arn, receipt_type="ERROR",
+                                       info=_waiting_info(code, detail, expected_at),
+                                       at=self._clock.now(), waiting=True)
 
     async def _sent(self, request: dc.ActivationCodeDelivery | dc.PageDelivery,
                     page: dc.PageDelivery | None, provider: SendingProvider,
@@ -368,21 +450,29 @@ class DeliveryWorker:
                                      channel_type=channel_type,
                                      page_arn=page.page_arn if page else None, now=now)
             if page is not None:
+                channel = f" {page.channel_name}" if page.channel_name else ""
                 await ReceiptStore.add(conn, page_arn=page.page_arn,
                                        channel_arn=page.channel_arn, receipt_type="SENT",
-                                       info=f"Sent by {provider.name}", at=now)
+                                       info=f"Sent to {channel_type} channel{channel} by "
+                                            f"{provider.name}", at=now)
         log.info("delivery.sent", delivery_id=request.id, provider=provider.name,
                  channel_type=channel_type)
 
     async def _failed(self, request: dc.ActivationCodeDelivery | dc.PageDelivery,
                       page: dc.PageDelivery | None, channel_type: str, error: str,
-                      msg: Msg, *, permanent: bool) -> None:
+                      msg: _Held, record: DeliveryRecord, *, permanent: bool) -> None:
         """Retry later, or give up: after ``TOCSIN_MAX_ATTEMPTS``, or at once when every
         provider refused for good."""
         now = self._clock.now()
+        delay = 0.0
         async with transaction(self._pool) as conn:
             attempts = await DeliveryStore.failed(conn, request.id, error=error)
             dead = permanent or attempts >= self._max_attempts
+            if not dead:
+                delay = retry_delay(attempts, base=self._retry_base, cap=self._retry_max)
+                await self._delayed(record, "RETRY", f"attempt {attempts} of "
+                                    f"{self._max_attempts} failed: {error}"[:1000],
+                                    now + timedelta(seconds=delay), conn)
             if dead:
                 await DeliveryStore.finish(conn, request.id, state="dead", now=now)
                 await self._events.emit(conn, nc.DeliveryDeadLettered(
@@ -402,7 +492,6 @@ class DeliveryWorker:
             log.error("delivery.dead_letter", delivery_id=request.id, attempts=attempts)
             await msg.ack()
             return
-        delay = retry_delay(attempts, base=self._retry_base, cap=self._retry_max)
         log.info("delivery.retry", delivery_id=request.id, attempts=attempts,
                  delay=round(delay, 3))
         await msg.nak(delay=delay)

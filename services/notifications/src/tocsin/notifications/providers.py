@@ -11,9 +11,13 @@
   page and gathers one key ("press 1 to acknowledge") with its ``action`` pointing at the
   gateway. Inbound webhooks carry ``X-Twilio-Signature``: base64 HMAC-SHA1, keyed with the
   auth token, of the full public URL followed by every form parameter's name and value
-  sorted by name.
+  sorted by name. Twilio's Messages and Calls resources take no idempotency key, so a
+  send repeated after a crash between Twilio's answer and its record reaches the person
+  twice; Tocsin tries the provider of the interrupted send first and counts the resend.
 - ``webhook``: ``url`` and ``secret``. A send is ``POST <url>`` with the JSON
-  ``{"id", "channel", "to", "text", "gatherUrl"?, "statusUrl"?}``; inbound webhooks post
+  ``{"id", "channel", "to", "text", "gatherUrl"?, "statusUrl"?}`` and the header
+  ``Idempotency-Key: <id>`` (the delivery request's id, the same on every resend: a provider
+  that honours it sends once); inbound webhooks post
   ``{"type": "sms", "from", "text"}``, ``{"type": "keypress", "digits"}`` or
   ``{"type": "status", "status"}``. Both ways the body is signed:
   ``X-Tocsin-Signature: sha256=<hex HMAC-SHA256 of the body, keyed with the secret>``.
@@ -53,6 +57,9 @@ __all__ = [
 ]
 
 SIGNATURE_HEADER = "X-Tocsin-Signature"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+"""Sent with every webhook send: the delivery request's id, the same on a resend, so a
+provider that honours the header sends the message once."""
 
 
 class ProviderConfig(msgspec.Struct, rename="camel", kw_only=True, frozen=True):
@@ -233,7 +240,7 @@ class WebhookProvider(Provider):
             payload["statusUrl"] = message.status_url
         body = json.dumps(payload).encode()
         data = await self._post(self._config.url, data=body, headers={
-            "Content-Type": "application/json",
+            "Content-Type": "application/json", IDEMPOTENCY_HEADER: message.delivery_id,
             SIGNATURE_HEADER: webhook_signature(self._config.secret, body)})
         return str(data.get("id", ""))
 

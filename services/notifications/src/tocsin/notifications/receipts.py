@@ -63,8 +63,8 @@ class ReceiptReporter:
         """Send one batch; returns how many were taken (or dropped)."""
         async with self._pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
-                "SELECT seq, page_arn, channel_arn, receipt_type, receipt_info, receipt_time"
-                " FROM receipt_outbox ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED",
+                "SELECT seq, page_arn, channel_arn, receipt_type, receipt_info, receipt_time,"
+                " waiting FROM receipt_outbox ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED",
                 self._batch)
             if not rows:
                 return 0
@@ -77,7 +77,7 @@ class ReceiptReporter:
         request = cc.RecordPageReceipt(
             page_id=row["page_arn"], receipt_type=row["receipt_type"],
             receipt_info=row["receipt_info"], receipt_time=row["receipt_time"].timestamp(),
-            contact_channel_id=row["channel_arn"])
+            contact_channel_id=row["channel_arn"], waiting=row["waiting"])
         try:
             await self._bus.request(rpc_subject("contacts", "RecordPageReceipt"), request,
                                     timeout=5.0)

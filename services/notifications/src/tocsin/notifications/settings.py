@@ -14,11 +14,20 @@ the providers listed in ``TOCSIN_PROVIDERS``, a JSON list tried in order per cha
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from typing import Literal
 
 from tocsin.shared.config import Secret, ServiceSettings
 
-__all__ = ["Settings"]
+__all__ = ["Settings", "smtp_configured"]
+
+
+def smtp_configured(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether email can go out: ``TOCSIN_SMTP_HOST`` is set (in ``environ``, by default
+    the process's environment). Without it, email deliveries wait."""
+    env = os.environ if environ is None else environ
+    return bool(env.get("TOCSIN_SMTP_HOST", "").strip())
 
 
 class Settings(ServiceSettings, frozen=True, kw_only=True):

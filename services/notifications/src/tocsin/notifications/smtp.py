@@ -2,7 +2,8 @@
 optional login, from ``TOCSIN_SMTP_*``.
 
 A message is plain text with the contract's ``X-Tocsin-*`` headers, never folded (so an
-ARN arrives on the header's own line). A server that accepts
+ARN arrives on the header's own line), and a ``Message-ID`` made of the delivery request's
+id (:func:`message_id`). A server that accepts
 it (``250`` after ``DATA``) makes the send successful; any refusal or a timeout is a
 :class:`~tocsin.notifications.messages.ProviderError` naming the SMTP code only.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import email.policy
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 
 import aiosmtplib
 
@@ -19,11 +20,18 @@ from tocsin.notifications.messages import Outbound, ProviderError
 from tocsin.notifications.ratelimit import TokenBucket
 from tocsin.notifications.settings import Settings
 
-__all__ = ["SmtpProvider"]
+__all__ = ["SmtpProvider", "message_id"]
 
 WIRE_POLICY = email.policy.SMTP.clone(max_line_length=998)
 """Headers unfolded up to RFC 5322's line limit: an ARN has no space to fold at, and a
 folded one reaches naive readers of ``X-Tocsin-*`` with a leading space."""
+
+
+def message_id(delivery_id: str, domain: str) -> str:
+    """The ``Message-ID`` of a delivery request's mail: derived from its id alone, so a
+    resend (after a crash between the server's acceptance and its record) carries the same
+    one and mail clients show it once."""
+    return f"<{delivery_id}@{domain}>"
 
 
 class SmtpProvider:
@@ -46,7 +54,7 @@ class SmtpProvider:
         mail["Subject"] = message.subject
         mail["Date"] = formatdate(localtime=False)
         domain = self._settings.smtp_from.rpartition("@")[2] or "localhost"
-        mail["Message-ID"] = make_msgid(idstring=message.delivery_id[:8], domain=domain)
+        mail["Message-ID"] = message_id(message.delivery_id, domain)
         for name, value in message.headers.items():
             mail[name] = value
         mail.set_content(message.text)

@@ -37,6 +37,13 @@ class DeliveryRecord(msgspec.Struct, frozen=True, kw_only=True):
     received_at: datetime
     sent_at: datetime | None
     finished_at: datetime | None
+    sending_provider: str | None = None
+    """The provider a send was handed to and whose outcome is not recorded yet."""
+    sending_since: datetime | None = None
+    resends: int = 0
+    """Sends repeated because an earlier one was interrupted before its outcome was
+    recorded."""
+    reported_wait: str | None = None
 
 
 _COLUMNS = ", ".join(f.name for f in msgspec.structs.fields(DeliveryRecord))
@@ -85,12 +92,37 @@ class DeliveryStore:
                            " WHERE id = $1", id, reason, expected_at)
 
     @staticmethod
+    async def wait_to_report(conn: asyncpg.Connection, id: str, reason: str) -> bool:
+        """Note ``reason`` as the waiting reason reported for the request; False when it was
+        the last one reported already."""
+        changed = await conn.fetchval(
+            "UPDATE delivery SET reported_wait = $2 WHERE id = $1"
+            " AND reported_wait IS DISTINCT FROM $2 RETURNING true", id, reason)
+        return bool(changed)
+
+    @staticmethod
+    async def sending(conn: asyncpg.Connection | asyncpg.Pool, id: str, *, provider: str,
+                      now: datetime) -> None:
+        """Record (committed, before the send) that the request goes to ``provider`` now."""
+        await conn.execute("UPDATE delivery SET sending_provider = $2, sending_since = $3"
+                           " WHERE id = $1", id, provider, now)
+
+    @staticmethod
+    async def resending(conn: asyncpg.Connection | asyncpg.Pool, id: str) -> int:
+        """Count a send repeated after an interrupted one; returns the resends so far."""
+        resends: int = await conn.fetchval(
+            "UPDATE delivery SET resends = resends + 1, sending_provider = NULL,"
+            " sending_since = NULL WHERE id = $1 RETURNING resends", id)
+        return resends
+
+    @staticmethod
     async def sent(conn: asyncpg.Connection, id: str, *, provider: str, message_id: str,
                    now: datetime) -> bool:
         """Mark the request sent; False when it already was (another attempt won)."""
         done = await conn.fetchval(
             "UPDATE delivery SET state = 'sent', provider = $2, provider_message_id = $3,"
-            " sent_at = $4, finished_at = $4, attempts = attempts + 1"
+            " sent_at = $4, finished_at = $4, attempts = attempts + 1,"
+            " sending_provider = NULL, sending_since = NULL"
             " WHERE id = $1 AND state = 'pending' RETURNING true", id, provider,
             message_id[:256], now)
         return bool(done)
@@ -99,9 +131,18 @@ class DeliveryStore:
     async def failed(conn: asyncpg.Connection, id: str, *, error: str) -> int:
         """Count one failed attempt; returns the attempts so far."""
         attempts: int = await conn.fetchval(
-            "UPDATE delivery SET attempts = attempts + 1, last_error = $2"
+            "UPDATE delivery SET attempts = attempts + 1, last_error = $2,"
+            " sending_provider = NULL, sending_since = NULL"
             " WHERE id = $1 RETURNING attempts", id, error[:1000])
         return attempts
+
+    @staticmethod
+    async def of_page(conn: asyncpg.Connection | asyncpg.Pool,
+                      page_arn: str) -> list[DeliveryRecord]:
+        """The delivery requests of one page, oldest first."""
+        rows = await conn.fetch(f"SELECT {_COLUMNS} FROM delivery WHERE page_arn = $1"
+                                " ORDER BY received_at, id", page_arn)
+        return [DeliveryRecord(**dict(r)) for r in rows]
 
     @staticmethod
     async def finish(conn: asyncpg.Connection, id: str, *, state: str, now: datetime) -> None:
@@ -166,9 +207,12 @@ class ReceiptStore:
 
     @staticmethod
     async def add(conn: asyncpg.Connection, *, page_arn: str, channel_arn: str | None,
-                  receipt_type: str, info: str | None, at: datetime) -> None:
+                  receipt_type: str, info: str | None, at: datetime,
+                  waiting: bool = False) -> None:
+        """Queue a receipt; ``waiting`` marks an ``ERROR`` that reports a wait, not a
+        failure."""
         await conn.execute(
             "WITH r AS (INSERT INTO receipt_outbox (page_arn, channel_arn, receipt_type,"
-            " receipt_info, receipt_time) VALUES ($1, $2, $3, $4, $5) RETURNING 1)"
-            " SELECT pg_notify(current_schema() || '_receipts', '') FROM r",
-            page_arn, channel_arn, receipt_type, info[:2048] if info else None, at)
+            " receipt_info, receipt_time, waiting) VALUES ($1, $2, $3, $4, $5, $6)"
+            " RETURNING 1) SELECT pg_notify(current_schema() || '_receipts', '') FROM r",
+            page_arn, channel_arn, receipt_type, info[:2048] if info else None, at, waiting)

@@ -180,6 +180,9 @@ class PageReceiptRecorded(_Event, frozen=True):
     """For an ERROR on a channel: the channel's ``RetryIntervalInMinutes`` in the paged
     contact's engagement plan, when it has one; the escalation service retries the channel
     that often while the stage is live."""
+    waiting: bool = False
+    """An ERROR saying why a delivery waits (no provider, a rate limit, a retry), not that it
+    failed; its ``ReceiptInfo`` starts with ``Waiting (``."""
 
 
 class PageAccepted(_Event, frozen=True):
@@ -286,6 +289,9 @@ class RecordPageReceipt(_In):
     receipt_info: Annotated[str, msgspec.Meta(min_length=1, max_length=2048)] | None = None
     receipt_time: float | None = None
     contact_channel_id: str | None = None
+    waiting: bool = False
+    """An ``ERROR`` that says why a delivery waits (no provider, a rate limit, a retry), not
+    that it failed: recorded, but no channel retry follows."""
 
 
 class ReactivateContactChannel(_In):

@@ -47,6 +47,7 @@ __all__ = [
     "DeliveryStatus",
     "Inbound",
     "InboundReply",
+    "PageDeliveries",
     "event_data",
 ]
 
@@ -147,3 +148,17 @@ class DeliveryStatus(_In):
     sent_at: float | None = None
     last_error: str | None = None
     priority: int = 0
+    channel_arn: str | None = None
+    page_arn: str | None = None
+    resends: int = 0
+    """Sends repeated because an earlier one was interrupted (its instance died) between
+    the provider's acceptance and its record."""
+    received_at: float | None = None
+
+
+class PageDeliveries(_In):
+    """``DescribeDelivery`` by ``PageArn``: every delivery request of the page, oldest
+    first (one per channel per stage, retry or round)."""
+
+    page_arn: str
+    deliveries: list[DeliveryStatus]
