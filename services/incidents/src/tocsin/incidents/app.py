@@ -45,7 +45,7 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
         await ensure_stream(bus.js, alarms_stream())
         deps = Deps(pool=pool, clock=clock_for(settings.clock_scale, settings.clock_epoch),
                     region=settings.region, account=settings.account,
-                    findings_window=settings.findings_window)
+                    findings_window=settings.findings_window, bus=bus)
         router = rules.RuleRouter(pool)
         ingestion = Ingestion(deps, bus)
         server = RpcServer(bus, service="incidents", version=version("tocsin-incidents"),
@@ -57,7 +57,8 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
                            description="Tocsin incidents: response plans and incident records")
         workers: list[Worker] = [server.serve]
         workers += [functools.partial(consume, bus, c) for c in engagement_consumers(
-            Engaging(deps, bus), region=settings.region, schema=settings.schema)]
+            Engaging(deps, bus, fallback_contact=settings.fallback_contact),
+            region=settings.region, schema=settings.schema)]
         workers.append(functools.partial(consume, bus, findings.consumer(
             deps, durable=f"{settings.schema}-findings",
             filter_subject=settings.changes_filter)))
