@@ -12,7 +12,6 @@ from typing import Any
 
 from tocsin.incidents.findings import FindingsHandlers
 from tocsin.incidents.handlers import Handlers
-from tocsin.incidents.plan_engagements import PlanEngagements
 from tocsin.incidents.policies import PolicyHandlers
 from tocsin.incidents.related import RelatedItemsHandlers
 from tocsin.incidents.tagging import TagHandlers
@@ -73,7 +72,6 @@ def operations(deps: Deps) -> Mapping[str, Handler]:
         "ListIncidentFindings": f.list_incident_findings,
         "BatchGetIncidentFindings": f.batch_get_incident_findings,
     })
-    served["ResponsePlansEngaging"] = PlanEngagements(deps).response_plans_engaging
     return {**served, **{op: _unsupported for op in NOT_YET_SERVED}}
 
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from importlib.metadata import version
 
-from tocsin.incidents import api, findings, ingest_api, integration_keys, rules
+from tocsin.incidents import api, findings, ingest_api, integration_keys, plan_engagements, rules
 from tocsin.incidents.engaging import Engaging, engagement_consumers
 from tocsin.incidents.ingest import Ingestion
 from tocsin.incidents.intake import AlarmIntake
@@ -52,7 +52,8 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
                            handlers={**api.operations(deps),
                                      **ingest_api.operations(deps, ingestion, router),
                                      **rules.operations(deps, router),
-                                     **integration_keys.operations(deps)},
+                                     **integration_keys.operations(deps),
+                                     **plan_engagements.operations(deps)},
                            concurrency=settings.rpc_concurrency,
                            description="Tocsin incidents: response plans and incident records")
         workers: list[Worker] = [server.serve]

@@ -24,6 +24,7 @@ commit, and a delete in that gap would succeed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import asyncpg
@@ -31,11 +32,12 @@ import asyncpg
 from tocsin.incidents.usecases import JSON, Deps, UseCases
 from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus, RpcRequest, rpc_subject
+from tocsin.shared.bus.rpc import Handler
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import incidents as c
 from tocsin.shared.db import transaction
 
-__all__ = ["PlanEngagements", "check_engagements"]
+__all__ = ["PlanEngagements", "check_engagements", "operations"]
 
 _CONTACT_KINDS = ("PERSONAL", "ESCALATION", "ONCALL_SCHEDULE")
 _OTHER_KINDS = {"CONTACT_CHANNEL": "a contact channel", "ROTATION": "a rotation"}
@@ -91,3 +93,8 @@ class PlanEngagements(UseCases):
                 "SELECT arn FROM response_plan WHERE doc -> 'engagements' ? $1 ORDER BY arn",
                 cmd.contact_arn)
         return {"responsePlanArns": [r["arn"] for r in rows]}
+
+
+def operations(deps: Deps) -> Mapping[str, Handler]:
+    """The Tocsin-internal operation, for the request/reply server."""
+    return {"ResponsePlansEngaging": PlanEngagements(deps).response_plans_engaging}

@@ -17,11 +17,14 @@ responder is paged (the incidents timeline's
 acknowledgement ("SSM Contacts Page Acknowledgement for Incident"), ``"DELIVERED"`` only a
 delivery confirmation. No payload ever carries an accept code.
 
-**Requests.** Besides the 39 ``ssm-contacts`` operations, the service answers three
+``EngagementFailed`` is paging that reached nobody for some target (who, and why).
+
+**Requests.** Besides the 39 ``ssm-contacts`` operations, the service answers four
 Tocsin-internal ones on ``tocsin.rpc.contacts.<Operation>`` (PascalCase members, like the
 AWS ones): :class:`StartEngagementStage` for the escalation service, which drives stage
-timing from the plan in :class:`EngagementStarted`, and :class:`RecordPageReceipt` and
-:class:`ReactivateContactChannel` for the notifications service. All are idempotent, so a
+timing from the plan in :class:`EngagementStarted`, :class:`RecordPageReceipt` and
+:class:`ReactivateContactChannel` for the notifications service, and
+:class:`ReserveEngagementContacts` for the incidents service. All are idempotent, so a
 caller may retry after a timeout.
 
 Schema evolution follows msgspec's rules: members added later always get defaults,
