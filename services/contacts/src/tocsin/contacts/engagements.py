@@ -11,7 +11,7 @@ records it on the engagement:
 
 - an ``ESCALATION`` contact: its stages, each target a ``PERSONAL`` contact or an
   ``ONCALL_SCHEDULE`` (targets that no longer exist, or that are escalation plans, are
-  skipped);
+  skipped, and reported as ``EngagementFailed``: :mod:`tocsin.contacts.failures`);
 - an ``ONCALL_SCHEDULE``: one stage of whoever is on call now in each of its rotations
   (overrides included), each person once;
 - a ``PERSONAL`` contact: one stage per stage of its own engagement plan (at least one),
