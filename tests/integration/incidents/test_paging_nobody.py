@@ -11,6 +11,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+import asyncpg
 import pytest
 import pytest_asyncio
 
@@ -187,6 +188,27 @@ class TestResponsePlanEngagements:
             assert not (created and deleted), arn
             if created:
                 await contacts(bus, "GetContact", {"ContactId": arn})
+
+
+    async def test_plans_from_before_reservations_are_reserved_at_start(
+            self, both: Settings, bus: Bus, database_url: str) -> None:
+        """A plan written before reservations existed (an upgrade) is reserved when an
+        incidents instance starts, and from then on protects its contacts."""
+        alice = await person(bus, "alice")
+        arn = await plan(bus, "db", [alice])
+        conn = await asyncpg.connect(database_url)
+        try:
+            table = f"{both.schema_prefix}contacts.plan_engagement"
+            await conn.execute(f"DELETE FROM {table}")  # as before the upgrade
+            async with running(incidents_lifespan, both):
+                async def reserved() -> bool:
+                    return bool(await conn.fetchval(f"SELECT count(*) FROM {table}"))
+                await wait_for(reserved)
+        finally:
+            await conn.close()
+        with pytest.raises(errors.ConflictError) as caught:
+            await contacts(bus, "DeleteContact", {"ContactId": alice})
+        assert caught.value.fields["DependentEntities"][0]["DependentResourceIds"] == [arn]
 
 
 class TestPagingThatReachesNobody:

@@ -56,7 +56,8 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
                                      **plan_engagements.operations(deps)},
                            concurrency=settings.rpc_concurrency,
                            description="Tocsin incidents: response plans and incident records")
-        workers: list[Worker] = [server.serve]
+        workers: list[Worker] = [server.serve,
+                                 plan_engagements.PlanEngagements(deps).reserve_existing]
         workers += [functools.partial(consume, bus, c) for c in engagement_consumers(
             Engaging(deps, bus, fallback_contact=settings.fallback_contact),
             region=settings.region, schema=settings.schema)]

@@ -20,10 +20,15 @@ finds the contact gone (``ValidationException``), or times out on the lock and r
 (``ConflictException``, try again): either way no plan commits naming a deleted contact.
 Keeping a list of references from this service's events instead would lag behind the
 commit, and a delete in that gap would succeed.
+
+Plans written before reservations existed are reserved once each time the service starts
+(:meth:`PlanEngagements.reserve_existing`, idempotent), so an upgraded deployment's plans
+are protected too once the contacts service has answered.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,11 +41,26 @@ from tocsin.shared.bus.rpc import Handler
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import incidents as c
 from tocsin.shared.db import transaction
+from tocsin.shared.logging import get_logger
+from tocsin.shared.runner import pause
 
 __all__ = ["PlanEngagements", "check_engagements", "operations"]
 
+log = get_logger(__name__)
+
 _CONTACT_KINDS = ("PERSONAL", "ESCALATION", "ONCALL_SCHEDULE")
 _OTHER_KINDS = {"CONTACT_CHANNEL": "a contact channel", "ROTATION": "a rotation"}
+
+
+async def _reserve(bus: Bus, plan_arn: str, engagements: list[str]) -> dict[str, str]:
+    """Ask the contacts service to reserve ``engagements`` for the plan; what each is."""
+    reply = await bus.request(
+        rpc_subject("contacts", "ReserveEngagementContacts"),
+        codec.encode(cc.ReserveEngagementContacts(
+            response_plan_arn=plan_arn, contact_arns=list(dict.fromkeys(engagements)))),
+        timeout=10)
+    kinds: dict[str, str] = codec.decode(reply, dict[str, Any]).get("Kinds") or {}
+    return kinds
 
 
 async def check_engagements(conn: asyncpg.Connection, bus: Bus | None, plan_arn: str,
@@ -58,12 +78,7 @@ async def check_engagements(conn: asyncpg.Connection, bus: Bus | None, plan_arn:
     await conn.execute("LOCK TABLE response_plan IN ROW EXCLUSIVE MODE")
     if bus is None:
         raise errors.ServiceUnavailable("the contacts service is not reachable")
-    reply = await bus.request(
-        rpc_subject("contacts", "ReserveEngagementContacts"),
-        codec.encode(cc.ReserveEngagementContacts(
-            response_plan_arn=plan_arn, contact_arns=list(dict.fromkeys(engagements)))),
-        timeout=10)
-    kinds: dict[str, str] = codec.decode(reply, dict[str, Any]).get("Kinds") or {}
+    kinds = await _reserve(bus, plan_arn, engagements)
     for i, arn in enumerate(engagements):
         kind = kinds.get(arn)
         where = f"engagements[{i}]"
@@ -82,6 +97,27 @@ class PlanEngagements(UseCases):
 
     def __init__(self, deps: Deps) -> None:
         super().__init__(deps)
+
+    async def reserve_existing(self, stop: asyncio.Event) -> None:
+        """Reserve every plan's engagements once (a worker): until the contacts service
+        answers, retry with backoff; then idle until the service stops."""
+        delay = 0.5
+        while self._rpc_bus is not None:
+            try:
+                async with self._pool.acquire() as conn:
+                    plans = await conn.fetch(
+                        "SELECT arn, doc -> 'engagements' AS engagements FROM response_plan"
+                        " WHERE jsonb_array_length(coalesce(doc -> 'engagements', '[]')) > 0")
+                for row in plans:
+                    await _reserve(self._rpc_bus, row["arn"], list(row["engagements"]))
+                log.info("plans.engagements_reserved", plans=len(plans))
+                break
+            except (errors.ServiceUnavailable, errors.ConflictError) as exc:
+                log.info("plans.reservation_waits", error=exc.message, retry_in=delay)
+                if await pause(stop, delay):
+                    return
+                delay = min(delay * 2, 30.0)
+        await stop.wait()
 
     async def response_plans_engaging(self, req: RpcRequest) -> JSON:
         cmd: c.ResponsePlansEngaging = req.decode(c.ResponsePlansEngaging)
