@@ -3,6 +3,7 @@ PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -135,20 +136,63 @@ class TestRotations:
         with pytest.raises(errors.ConflictError):
             await call(bus, "DeleteContact", {"ContactId": carol})
 
-    async def test_delete_leaves_schedules(self, contacts: Settings, bus: Bus) -> None:
-        """DeleteRotation takes the rotation out of the on-call schedules that name it."""
+    async def test_delete_refused_while_a_schedule_names_it(self, contacts: Settings,
+                                                            bus: Bus) -> None:
+        """DeleteRotation of a rotation an on-call schedule names is a ConflictException
+        listing the schedule (the schedule would page nobody), and changes nothing; once
+        the schedule no longer names it, it goes."""
         (alice,) = await people(bus, "alice")
-        keep, gone = await rotation(bus, [alice]), await rotation(bus, [alice])
+        keep, used = await rotation(bus, [alice]), await rotation(bus, [alice])
         schedule = (await call(bus, "CreateContact", {
             "Alias": "oncall", "Type": "ONCALL_SCHEDULE",
-            "Plan": {"Stages": [], "RotationIds": [gone, keep]}}))["ContactArn"]
-        await call(bus, "DeleteRotation", {"RotationId": gone})
+            "Plan": {"Stages": [], "RotationIds": [used, keep]}}))["ContactArn"]
+        with pytest.raises(errors.ConflictError) as caught:
+            await call(bus, "DeleteRotation", {"RotationId": used})
+        assert caught.value.fields["DependentEntities"] == [
+            {"RelationType": "ONCALL_SCHEDULE_ROTATION", "DependentResourceIds": [schedule]}]
+        assert used in caught.value.message and "on-call schedule" in caught.value.message
         got = await call(bus, "GetContact", {"ContactId": schedule})
-        assert got["Plan"]["RotationIds"] == [keep]
-        with pytest.raises(errors.NotFoundError) as caught:
-            await call(bus, "GetRotation", {"RotationId": gone})
-        assert caught.value.fields["resourceType"] == "ROTATION"
+        assert got["Plan"]["RotationIds"] == [used, keep]
+        await call(bus, "GetRotation", {"RotationId": used})
+
+        await call(bus, "UpdateContact", {"ContactId": schedule,
+                                          "Plan": {"Stages": [], "RotationIds": [keep]}})
+        await call(bus, "DeleteRotation", {"RotationId": used})
+        with pytest.raises(errors.NotFoundError) as gone:
+            await call(bus, "GetRotation", {"RotationId": used})
+        assert gone.value.fields["resourceType"] == "ROTATION"
         await call(bus, "DeleteContact", {"ContactId": schedule})
+
+    async def test_delete_and_a_new_schedule_race(self, contacts: Settings, bus: Bus) -> None:
+        """A schedule created while its rotation is being deleted either names a rotation
+        that still exists, or is refused: never a schedule naming a deleted rotation."""
+        (alice,) = await people(bus, "alice")
+        rotations = [await rotation(bus, [alice]) for _ in range(8)]
+
+        async def create(i: int, arn: str) -> str | None:
+            try:
+                return str((await call(bus, "CreateContact", {
+                    "Alias": f"oncall-{i}", "Type": "ONCALL_SCHEDULE",
+                    "Plan": {"Stages": [], "RotationIds": [arn]}}))["ContactArn"])
+            except errors.ValidationError:
+                return None
+
+        async def delete(arn: str) -> bool:
+            try:
+                await call(bus, "DeleteRotation", {"RotationId": arn})
+                return True
+            except errors.ConflictError:
+                return False
+
+        results = await asyncio.gather(*(
+            aw for i, arn in enumerate(rotations) for aw in (create(i, arn), delete(arn))))
+        for i, arn in enumerate(rotations):
+            schedule, deleted = results[2 * i], results[2 * i + 1]
+            assert (schedule is None) == deleted, (schedule, deleted)
+            if schedule is not None:
+                got = await call(bus, "GetContact", {"ContactId": schedule})
+                assert got["Plan"]["RotationIds"] == [arn]
+                await call(bus, "GetRotation", {"RotationId": arn})
 
     async def test_events(self, contacts: Settings, bus: Bus) -> None:
         """Each change publishes an event: created, updated, override, deleted."""

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -259,6 +260,26 @@ class TestStop:
         await _settled(api, engagement, {1: "CANCELLED", 2: "CANCELLED"})
         assert not api.seen.escalation("StageDue", engagement)
         assert api.stages_started(engagement) == [(0, 0)]
+
+    async def test_deleting_the_replication_set_cancels_everything_pending(
+            self, api: Api, contacts: dict[str, Any]) -> None:
+        """The incidents service's ReplicationSetDeleted (every engagement deleted with it)
+        cancels the pending timers: no later stage is ever paged."""
+        alice, bob = [await api.person(n) for n in ("alice", "bob")]
+        plan = await api.escalation("wipe", [(1, [(alice, True)]), (1, [(bob, True)])])
+        engagement, _ = await api.engage(plan)
+        await wait_for(lambda: len(api.seen.escalation("TimerScheduled", engagement)) == 1)
+        envelope = codec.make_envelope(
+            type="ReplicationSetDeleted", service="incidents", region=contacts["region"],
+            data={"arn": "arn:tocsin:ssm-incidents::000000000000:replication-set/x"},
+            time=datetime.now(UTC))
+        await api.bus.js.publish(envelope.subject, codec.encode(envelope),
+                                 headers={"Nats-Msg-Id": envelope.id})
+        [cancelled] = await wait_for(lambda: api.seen.escalation("TimerCancelled", engagement))
+        assert cancelled.reason == "REPLICATION_SET_DELETED"
+        # A cancelled timer never fires: the stored state is the barrier, not a sleep.
+        await _settled(api, engagement, {1: "CANCELLED"})
+        assert not api.seen.escalation("StageDue", engagement)
 
 
 async def _instances(bus: Bus) -> int:

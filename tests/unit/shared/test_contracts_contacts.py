@@ -32,12 +32,26 @@ class TestEventData:
         assert created.stage_index == 0 and created.channel_arns == []
 
     def test_other_types_are_not_engagement_events(self) -> None:
-        """Only the six engagement event types have a typed payload here."""
+        """Only the seven engagement event types have a typed payload here."""
         assert set(cc.EVENT_TYPES) == {"EngagementStarted", "EngagementStageStarted",
-                                       "EngagementStopped",
+                                       "EngagementStopped", "EngagementFailed",
                                        "PageCreated", "PageReceiptRecorded", "PageAccepted"}
         with pytest.raises(KeyError):
             cc.event_data("ContactCreated", {})
+
+
+    def test_engagement_failed_reads_back(self) -> None:
+        """EngagementFailed names each contact not paged, with a reason of the list."""
+        failed = cc.EngagementFailed(
+            contact_arn="e", failed_at=NOW, stage_index=0, failures=[cc.EngagementFailure(
+                contact_arn="c", reason="NOBODY_ON_CALL", detail="nobody", via=["e"])])
+        data = msgspec.to_builtins(failed)
+        assert data["failures"][0] == {"contactArn": "c", "reason": "NOBODY_ON_CALL",
+                                       "detail": "nobody", "via": ["e"]}
+        assert cc.event_data("EngagementFailed", data) == failed
+        with pytest.raises(msgspec.ValidationError):
+            cc.event_data("EngagementFailed", {**data, "failures": [
+                {**data["failures"][0], "reason": "BORED"}]})
 
 
 class TestRequests:

@@ -12,6 +12,7 @@ from typing import Any
 
 from tocsin.contacts.channels import ChannelHandlers
 from tocsin.contacts.contacts import ContactHandlers
+from tocsin.contacts.dependants import Dependants
 from tocsin.contacts.engagements import EngagementHandlers
 from tocsin.contacts.policies import PolicyHandlers
 from tocsin.contacts.rotations import RotationHandlers
@@ -37,10 +38,12 @@ OPERATIONS = (
 )
 """Every operation of ssm-contacts."""
 
-INTERNAL = ("StartEngagementStage", "RecordPageReceipt", "ReactivateContactChannel")
+INTERNAL = ("StartEngagementStage", "RecordPageReceipt", "ReactivateContactChannel",
+            "ReserveEngagementContacts")
 """Tocsin-internal operations, not in the AWS model: the escalation service starts later
 engagement stages, the notifications service reports delivery outcomes and re-subscribes
-a channel whose owner texted START (:mod:`tocsin.shared.contracts.contacts`)."""
+a channel whose owner texted START, the incidents service checks and reserves a response
+plan's engagements (:mod:`tocsin.shared.contracts.contacts`)."""
 
 
 def operations(deps: Deps) -> Mapping[str, Handler]:
@@ -63,6 +66,8 @@ def operations(deps: Deps) -> Mapping[str, Handler]:
         "DeactivateContactChannel": channels.deactivate_contact_channel,
         "SendActivationCode": channels.send_activation_code,
         "ReactivateContactChannel": channels.reactivate_contact_channel,
+        "ReserveEngagementContacts":
+            Dependants(deps.pool, deps.bus).reserve_engagement_contacts,
         "TagResource": tags.tag_resource,
         "UntagResource": tags.untag_resource,
         "ListTagsForResource": tags.list_tags_for_resource,

@@ -9,7 +9,9 @@ from importlib.metadata import version
 
 from tocsin.contacts import api
 from tocsin.contacts.due import Due, due_consumer
-from tocsin.contacts.engagements import EngagementHandlers
+from tocsin.contacts.engagements import EngagementHandlers, incident_arn_of
+from tocsin.contacts.failures import DeadLetters, dead_letter_consumer
+from tocsin.contacts.replication import ReplicationSetDeletion, replication_consumer
 from tocsin.contacts.settings import Settings
 from tocsin.contacts.usecases import Deps
 from tocsin.shared.bus import (
@@ -29,8 +31,9 @@ __all__ = ["lifespan"]
 
 @asynccontextmanager
 async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
-    """Open the pool and the bus, migrate, and yield the request server, the consumer of
-    the escalation service's due stages and retries, and the outbox relay."""
+    """Open the pool and the bus, migrate, and yield the request server, the consumers of
+    the escalation service's due stages and retries, of the notifications service's dead
+    letters and of the replication set's deletion, and the outbox relay."""
     async with AsyncExitStack() as stack:
         pool = await stack.enter_async_context(
             create_pool(settings.database_url, schema=settings.schema,
@@ -40,8 +43,8 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
             connect(settings.nats_servers, name="tocsin-contacts"))
         await ensure_stream(bus.js, events_stream(settings.region))
         await ensure_stream(bus.js, deliveries_stream(settings.region))
-        deps = Deps(pool=pool, clock=clock_for(settings.clock_scale, settings.clock_epoch),
-                    region=settings.region, account=settings.account,
+        clock = clock_for(settings.clock_scale, settings.clock_epoch)
+        deps = Deps(pool=pool, clock=clock, region=settings.region, account=settings.account,
                     partition=settings.arn_partition, bus=bus)
         server = RpcServer(bus, service="contacts", version=version("tocsin-contacts"),
                            handlers=api.operations(deps),
@@ -50,6 +53,11 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
         due = Due(pool, EngagementHandlers(deps))
         workers: list[Worker] = [server.serve, functools.partial(consume, bus, due_consumer(
             due, region=settings.region, schema=settings.schema))]
+        workers.append(functools.partial(consume, bus, dead_letter_consumer(
+            DeadLetters(pool, clock, settings.region, incident_arn_of),
+            region=settings.region, schema=settings.schema)))
+        workers.append(functools.partial(consume, bus, replication_consumer(
+            ReplicationSetDeletion(pool), region=settings.region, schema=settings.schema)))
         if settings.outbox_relay:
             relay = OutboxRelay(pool, bus, poll_interval=settings.outbox_poll_interval)
             workers.append(relay.run)

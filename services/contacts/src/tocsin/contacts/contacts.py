@@ -14,8 +14,10 @@ Each target sets exactly one of ``ChannelTargetInfo`` and ``ContactTargetInfo``;
 without targets must last at least a minute. A plan that breaks a rule, or names something
 that does not exist, is a ``ValidationException`` naming the member and the resource.
 References are checked when a plan is written, not kept as foreign keys: ``DeleteContact``
-leaves other plans naming the deleted contact as they are (the model's documented
-behaviour), and an engagement skips what no longer exists.
+leaves escalation plans naming the deleted contact as they are (the model's documented
+behaviour), and an engagement reports what no longer exists (``EngagementFailed``). It
+refuses, with a ``ConflictException`` listing the dependants, to delete a member of a
+rotation or a contact that a response plan engages (:mod:`tocsin.contacts.dependants`).
 
 The ``contact`` table's ``plan`` column holds the plan exactly as ``GetContact`` returns it
 (PascalCase, ``Stages`` always present, ``RotationIds`` for on-call schedules only), so the
@@ -36,6 +38,7 @@ from typing import Annotated, Any, Literal
 import asyncpg
 import msgspec
 
+from tocsin.contacts.dependants import Dependants
 from tocsin.contacts.usecases import JSON, UseCases
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.db import transaction
@@ -334,9 +337,10 @@ class ContactStore:
 
     @staticmethod
     async def rotations(conn: asyncpg.Connection, arns: Iterable[str]) -> set[str]:
-        """Those of ``arns`` that are rotations (the rotations' table)."""
-        rows = await conn.fetch("SELECT arn FROM rotation WHERE arn = ANY($1::text[])",
-                                list(arns))
+        """Those of ``arns`` that are rotations (the rotations' table), share-locked for
+        the caller's transaction, so ``DeleteRotation`` sees the schedule that names one."""
+        rows = await conn.fetch("SELECT arn FROM rotation WHERE arn = ANY($1::text[])"
+                                " ORDER BY arn FOR SHARE", list(arns))
         return {r["arn"] for r in rows}
 
     @staticmethod
@@ -483,6 +487,7 @@ class ContactHandlers(UseCases):
         async with transaction(self._pool) as conn:
             contact = await contact_or_404(conn, cmd.contact_id, lock=True)
             await self._not_in_rotations(conn, contact.arn)
+            await Dependants(self._pool, self._deps.bus).check_contact(conn, contact.arn)
             try:
                 channels = await ContactStore.delete(conn, contact.arn)
             except asyncpg.ForeignKeyViolationError:

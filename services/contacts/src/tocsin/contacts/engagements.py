@@ -11,7 +11,7 @@ records it on the engagement:
 
 - an ``ESCALATION`` contact: its stages, each target a ``PERSONAL`` contact or an
   ``ONCALL_SCHEDULE`` (targets that no longer exist, or that are escalation plans, are
-  skipped);
+  skipped, and reported as ``EngagementFailed``: :mod:`tocsin.contacts.failures`);
 - an ``ONCALL_SCHEDULE``: one stage of whoever is on call now in each of its rotations
   (overrides included), each person once;
 - a ``PERSONAL`` contact: one stage per stage of its own engagement plan (at least one),
@@ -99,18 +99,20 @@ from tocsin.contacts.engagements_store import (
     resolution_tree,
 )
 from tocsin.contacts.events import SERVICE
+from tocsin.contacts.failures import failure_event, stage_failures
 from tocsin.contacts.rotations_store import who_is_on_call
 from tocsin.contacts.usecases import JSON, Deps, UseCases
 from tocsin.shared import codec
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import deliveries as dc
-from tocsin.shared.db import transaction, write_events
+from tocsin.shared.db import already_processed, transaction, write_events
 from tocsin.shared.db.outbox import write_message
 from tocsin.shared.errors import NotFoundError, ValidationError
 from tocsin.shared.logging import bind, context_headers, get_logger
 
-__all__ = ["DEFAULT_ACCEPT_CODE_VALIDATION", "ENGAGEMENT", "PAGE", "EngagementHandlers"]
+__all__ = ["DEFAULT_ACCEPT_CODE_VALIDATION", "ENGAGEMENT", "PAGE", "EngagementHandlers",
+           "incident_arn_of"]
 
 log = get_logger(__name__)
 
@@ -231,6 +233,9 @@ def _incident_arn(incident_id: str | None) -> str | None:
     return incident_id if incident_id and _INCIDENT_ARN.match(incident_id) else None
 
 
+incident_arn_of = _incident_arn
+
+
 def _new_code() -> str:
     return f"{secrets.randbelow(1_000_000):06d}"
 
@@ -291,6 +296,8 @@ class _Resolver:
         self._on_call: dict[str, list[str]] = {}
         self._channels: dict[str, ChannelRow] = {}
         self._channels_read: set[str] = set()
+        self.skipped: list[cc.EngagementFailure] = []
+        """Targets of an escalation plan that its engagement's start skipped."""
 
     async def contacts(self, arns: Sequence[str]) -> dict[str, ContactRow]:
         missing = [a for a in arns if a not in self._contacts]
@@ -419,12 +426,38 @@ class EngagementHandlers(UseCases):
                                  written=written)
                 written.events.append(("EngagementStageStarted", self._stage_started(
                     engagement, stages[0], previews[0], written, now=now)))
+            await self._report(conn, resolver, engagement, stages[0] if stages else None,
+                               previews[0] if stages else [], written, now=now)
             await self._emit(conn, engagement, written.events, now=now)
             log.info("engagement.started", contact_type=contact.type, stages=len(stages),
                      pages=len(written.page_arns))
             return {"EngagementArn": engagement.arn}
 
-        return await self._once(req, cmd.idempotency_token, body)
+        try:
+            return await self._once(req, cmd.idempotency_token, body)
+        except NotFoundError:
+            if _incident_arn(cmd.incident_id):
+                await self._report_missing(cmd, contact_arn)
+            raise
+
+    async def _report_missing(self, cmd: cc.StartEngagement, contact_arn: str) -> None:
+        """An incident engages a contact that does not exist: ``EngagementFailed`` (once
+        per idempotency token), so the incident's timeline says so and the fallback
+        contact is engaged."""
+        async with transaction(self._pool) as conn:
+            if cmd.idempotency_token and await already_processed(
+                    conn, consumer="contacts-missing-contact", event_id=cmd.idempotency_token):
+                return
+            now = self._clock.now()
+            failed = cc.EngagementFailed(
+                contact_arn=contact_arn, failed_at=now, incident_id=cmd.incident_id,
+                failures=[cc.EngagementFailure(
+                    contact_arn=contact_arn, reason="CONTACT_NOT_FOUND",
+                    detail=f"Contact {cmd.contact_id} does not exist")])
+            await write_events(conn, [failure_event(
+                self._region, failed, incident_arn=_incident_arn(cmd.incident_id), now=now)],
+                context_headers())
+        log.warning("engagement.contact_missing", contact=contact_arn)
 
     def _contact_arn(self, contact_id: str) -> str:
         """A contact ARN, or an alias of this region's contact, as an ARN."""
@@ -460,6 +493,12 @@ class EngagementHandlers(UseCases):
                 if target is None or target.type == "ESCALATION":
                     log.warning("engagement.target_skipped", target=arn,
                                 reason="missing" if target is None else "nested escalation")
+                    resolver.skipped.append(cc.EngagementFailure(
+                        contact_arn=arn, via=[contact.arn],
+                        reason="CONTACT_NOT_FOUND" if target is None else "NESTED_ESCALATION",
+                        detail=f"Stage {k}: contact {arn} does not exist any more"
+                        if target is None else f"Stage {k}: contact {arn} is an escalation "
+                        "plan, which an escalation plan cannot engage"))
                     continue
                 kept.append(StageTarget(contact_arn=arn, type=target.type,
                                         is_essential=essential))
@@ -589,10 +628,30 @@ class EngagementHandlers(UseCases):
                          round_=round_)
         written.events.append(("EngagementStageStarted", self._stage_started(
             e, stage, people, written, now=now, round_=round_)))
+        await self._report(conn, resolver, e, stage, people, written, now=now)
         await self._emit(conn, e, written.events, now=now)
         log.info("engagement.stage_started", stage=stage_index, round=round_,
                  pages=len(written.page_arns))
         return _stage_result(True, page_arns=written.page_arns)
+
+    async def _report(self, conn: asyncpg.Connection, resolver: _Resolver, e: EngagementRow,
+                      stage: Stage | None, people: list[_Person], written: _Written, *,
+                      now: datetime) -> None:
+        """Add ``EngagementFailed`` to ``written`` when the stage (and, at the engagement's
+        start, its plan) left someone unpaged (:mod:`tocsin.contacts.failures`)."""
+        failures = list(resolver.skipped)
+        resolver.skipped.clear()
+        if stage is not None:
+            failures += await stage_failures(
+                conn, resolver.contacts, e, stage,
+                {p.contact_arn: (p.via, bool(p.channels)) for p in people}, at=now)
+        if failures:
+            written.events.append(("EngagementFailed", cc.EngagementFailed(
+                contact_arn=e.contact_arn, failed_at=now, failures=failures,
+                engagement_arn=e.arn, incident_id=e.incident_id,
+                stage_index=stage.stage_index if stage else None)))
+            log.warning("engagement.failed", stage=stage.stage_index if stage else None,
+                        unpaged=len(failures))
 
     @staticmethod
     def _stage_started(e: EngagementRow, stage: Stage, people: list[_Person],

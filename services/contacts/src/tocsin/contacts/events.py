@@ -23,7 +23,8 @@ TYPES: tuple[str, ...] = (
     "ContactChannelDeactivated",
     "RotationCreated", "RotationUpdated", "RotationDeleted",
     "RotationOverrideCreated", "RotationOverrideDeleted",
-    "EngagementStarted", "EngagementStopped", "PageCreated", "PageReceiptRecorded",
+    "EngagementStarted", "EngagementStopped", "EngagementFailed", "PageCreated",
+    "PageReceiptRecorded",
     "PageAccepted",
     "ResourceTagged", "ResourceUntagged", "ContactPolicyPut",
 )

@@ -12,8 +12,9 @@ The rules beyond the model's shapes:
   IANA name. ``StartTime`` defaults to the time of the call.
 - ``UpdateRotation`` replaces the recurrence (the model requires it) and, when given, the
   members (rewriting their order), the start time and the zone. Overrides stay as they are.
-- ``DeleteRotation`` also deletes its overrides and tags and takes it out of every on-call
-  schedule's ``Plan.RotationIds`` (each schedule changed gets a ``ContactUpdated`` event).
+- ``DeleteRotation`` also deletes its overrides and tags. A rotation that an on-call
+  schedule names is not deleted: ``ConflictException`` listing the schedules
+  (:mod:`tocsin.contacts.dependants`), since a schedule left without it would page nobody.
 - Overrides last at least 30 minutes, end in the future, start no more than six months
   ahead, and name members of the rotation (the console's rules, enforced here too). Where
   overrides overlap, the one created last is in effect.
@@ -30,8 +31,8 @@ The rules beyond the model's shapes:
   ``MaxResults`` when many are on call at once, to keep the reply within a NATS message.
 
 Events carry camelCase data: ``RotationCreated`` / ``RotationUpdated`` the rotation as
-``GetRotation`` returns it (with ``tags`` on creation), ``RotationDeleted`` its ARN and the
-schedules it was taken out of, ``RotationOverrideCreated`` the override with its rotation's
+``GetRotation`` returns it (with ``tags`` on creation), ``RotationDeleted`` its ARN and
+name, ``RotationOverrideCreated`` the override with its rotation's
 ARN, ``RotationOverrideDeleted`` both ids.
 """
 
@@ -57,6 +58,7 @@ from tocsin.contacts.contacts import (
     read_token,
     tag_dict,
 )
+from tocsin.contacts.dependants import Dependants
 from tocsin.contacts.rotations_store import OverrideRecord, RotationRecord, RotationStore, epoch
 from tocsin.contacts.shifts import (
     Override as EngineOverride,
@@ -324,15 +326,11 @@ class RotationHandlers(UseCases):
         async with transaction(self._pool) as conn:
             rotation = await self._rotation(conn, cmd.rotation_id, lock=True)
             now = self._clock.now()
-            schedules = await RotationStore.remove_from_schedules(conn, rotation.arn)
+            await Dependants.check_rotation(conn, rotation.arn)
             await RotationStore.delete(conn, rotation.arn)
-            for schedule in schedules:
-                await self._events.emit(conn, "ContactUpdated", camel(schedule.output()),
-                                        now=now)
             await self._events.emit(
-                conn, "RotationDeleted",
-                {"rotationArn": rotation.arn, "name": rotation.name,
-                 "removedFromSchedules": [s.arn for s in schedules]}, now=now)
+                conn, "RotationDeleted", {"rotationArn": rotation.arn, "name": rotation.name},
+                now=now)
         return {}
 
     # --- overrides ----------------------------------------------------------------------

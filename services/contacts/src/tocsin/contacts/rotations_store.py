@@ -13,7 +13,6 @@ import asyncpg
 import msgspec
 
 from tocsin.contacts import shifts
-from tocsin.contacts.contacts import Contact
 from tocsin.contacts.shifts import RecurrenceSettings
 from tocsin.shared import codec
 
@@ -156,22 +155,6 @@ class RotationStore:
             " ORDER BY r.name COLLATE \"C\", r.arn LIMIT $4",
             pattern, after[0] if after else None, after[1] if after else None, limit)
         return [_rotation(r) for r in rows]
-
-    @staticmethod
-    async def remove_from_schedules(conn: asyncpg.Connection, arn: str) -> list[Contact]:
-        """Take the rotation out of every on-call schedule's ``Plan.RotationIds``; returns
-        the schedules changed."""
-        rows = await conn.fetch(
-            "UPDATE contact SET plan = jsonb_set(plan, '{RotationIds}', coalesce(("
-            "   SELECT jsonb_agg(e.id ORDER BY e.i)"
-            "   FROM jsonb_array_elements(plan -> 'RotationIds') WITH ORDINALITY AS e(id, i)"
-            "   WHERE e.id <> to_jsonb($1::text)), '[]'::jsonb))"
-            " WHERE type = 'ONCALL_SCHEDULE'"
-            " AND plan -> 'RotationIds' @> jsonb_build_array($1::text)"
-            " RETURNING arn, alias, type, display_name, plan", arn)
-        return [Contact(arn=r["arn"], alias=r["alias"], type=r["type"],
-                        display_name=r["display_name"], plan=r["plan"])
-                for r in sorted(rows, key=lambda r: str(r["arn"]))]
 
     # --- overrides ----------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ events.
   then: before the engagement's next stage starts, or its last stage ends.
 - With ``TOCSIN_ACK_TIMEOUT_MINUTES`` set, a READ of an incident's page schedules an
   acknowledgement timeout; the incident's resolution or deletion cancels it.
+- ``ReplicationSetDeleted`` (every engagement deleted with it) cancels every pending timer.
 
 Each effect commits with the event's inbox row, so however often an event is delivered it
 takes effect once.
@@ -97,6 +98,9 @@ class Plans:
 
     async def on_incidents_event(self, event: codec.Envelope, msg: Msg) -> None:
         """A resolved or deleted incident needs no acknowledgement timeout any more."""
+        if event.type == "ReplicationSetDeleted":
+            await self._replication_set_deleted(event)
+            return
         incident_arn = event.correlation.incident_arn or event.data.get("arn")
         if event.type not in ("IncidentRecordResolved", "IncidentRecordDeleted") \
                 or not incident_arn:
@@ -108,6 +112,20 @@ class Plans:
             cancelled = await TimerStore.cancel(conn, now=now, incident_arn=str(incident_arn),
                                                 kinds=[ec.ACKNOWLEDGEMENT_TIMEOUT])
             await self._events.emit(conn, _cancelled(cancelled, "INCIDENT_RESOLVED"), now=now)
+
+    async def _replication_set_deleted(self, event: codec.Envelope) -> None:
+        """Deleting the replication set deletes every engagement (the contacts service
+        does it on the same event): no timer of one may fire any more."""
+        now = self._clock.now()
+        async with transaction(self._pool) as conn:
+            if await already_processed(conn, consumer=INCIDENTS_INBOX, event_id=event.id):
+                return
+            await conn.execute("UPDATE engagement SET stopped_at = $1 WHERE stopped_at IS NULL",
+                               event.time)
+            cancelled = await TimerStore.cancel(conn, now=now)
+            await self._events.emit(conn, _cancelled(cancelled, "REPLICATION_SET_DELETED"),
+                                    now=now)
+        log.info("timers.cancelled", event=event.type, count=len(cancelled))
 
     def _anchor(self, start: datetime) -> datetime:
         """The engagement's start on this process's clock: a start in this clock's future

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from importlib.metadata import version
 
-from tocsin.incidents import api, findings, ingest_api, integration_keys, rules
+from tocsin.incidents import api, findings, ingest_api, integration_keys, plan_engagements, rules
 from tocsin.incidents.engaging import Engaging, engagement_consumers
 from tocsin.incidents.ingest import Ingestion
 from tocsin.incidents.intake import AlarmIntake
@@ -45,19 +45,23 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
         await ensure_stream(bus.js, alarms_stream())
         deps = Deps(pool=pool, clock=clock_for(settings.clock_scale, settings.clock_epoch),
                     region=settings.region, account=settings.account,
-                    partition=settings.arn_partition, findings_window=settings.findings_window)
+                    partition=settings.arn_partition, findings_window=settings.findings_window,
+                    bus=bus)
         router = rules.RuleRouter(pool)
         ingestion = Ingestion(deps, bus)
         server = RpcServer(bus, service="incidents", version=version("tocsin-incidents"),
                            handlers={**api.operations(deps),
                                      **ingest_api.operations(deps, ingestion, router),
                                      **rules.operations(deps, router),
-                                     **integration_keys.operations(deps)},
+                                     **integration_keys.operations(deps),
+                                     **plan_engagements.operations(deps)},
                            concurrency=settings.rpc_concurrency,
                            description="Tocsin incidents: response plans and incident records")
-        workers: list[Worker] = [server.serve]
+        workers: list[Worker] = [server.serve,
+                                 plan_engagements.PlanEngagements(deps).reserve_existing]
         workers += [functools.partial(consume, bus, c) for c in engagement_consumers(
-            Engaging(deps, bus), region=settings.region, schema=settings.schema)]
+            Engaging(deps, bus, fallback_contact=settings.fallback_contact),
+            region=settings.region, schema=settings.schema)]
         workers.append(functools.partial(consume, bus, findings.consumer(
             deps, durable=f"{settings.schema}-findings",
             filter_subject=settings.changes_filter)))

@@ -20,6 +20,13 @@ pages and acknowledgements of those engagements on the incident's timeline.
 - A fourth reads the notifications service's ``DeliveryDeadLettered`` for pages of an
   incident and writes ``Tocsin Notification Delivery Failed`` (which page and channel, after
   how many attempts, what the providers said), once (inbox).
+- A fifth reads the contacts service's ``EngagementFailed`` (paging that reached nobody:
+  a contact gone, nobody on call, no activated channel, every delivery refused) and writes
+  ``Tocsin Engagement Failed`` naming who could not be paged and why, once (inbox); then,
+  while the incident is open, it engages the fallback contact (``TOCSIN_FALLBACK_CONTACT``)
+  once per incident (the idempotency token is made of the incident and the fallback). A
+  failure of the fallback's own engagement is written on the timeline and goes no
+  further, so a fallback that cannot be paged never loops.
 """
 
 from __future__ import annotations
@@ -41,8 +48,8 @@ from tocsin.shared.contracts import notifications as nc
 from tocsin.shared.db import already_processed, transaction
 from tocsin.shared.logging import bind, get_logger
 
-__all__ = ["ENGAGEMENT", "PAGE", "PAGE_ACKNOWLEDGEMENT", "REENGAGEMENT", "STAGE", "STOP",
-           "Engaging", "engagement_consumers"]
+__all__ = ["ENGAGEMENT", "ENGAGEMENT_FAILED", "PAGE", "PAGE_ACKNOWLEDGEMENT", "REENGAGEMENT",
+           "STAGE", "STOP", "Engaging", "engagement_consumers"]
 
 log = get_logger(__name__)
 
@@ -52,6 +59,7 @@ PAGE_ACKNOWLEDGEMENT = "SSM Contacts Page Acknowledgement for Incident"
 STAGE = "SSM Contacts Engagement Stage for Incident"
 STOP = "SSM Contacts Engagement Stop for Incident"
 REENGAGEMENT = "Tocsin Re-engagement for Incident"
+ENGAGEMENT_FAILED = "Tocsin Engagement Failed"
 
 
 def engagement_token(incident_arn: str, contact_arn: str) -> str:
@@ -62,9 +70,10 @@ def engagement_token(incident_arn: str, contact_arn: str) -> str:
 class Engaging(UseCases):
     """The two consumers' handlers."""
 
-    def __init__(self, deps: Any, bus: Bus) -> None:
+    def __init__(self, deps: Any, bus: Bus, *, fallback_contact: str = "") -> None:
         super().__init__(deps)
         self._bus = bus
+        self._fallback = fallback_contact
 
     async def engage(self, event: codec.Envelope, msg: Msg) -> None:
         """Start an engagement of each of a new incident's contacts."""
@@ -170,6 +179,44 @@ class Engaging(UseCases):
                                     msgspec.to_builtins(entry), now=self._clock.now(),
                                     incident_arn=incident_arn)
 
+    async def record_failure(self, event: codec.Envelope, msg: Msg) -> None:
+        """Put paging that reached nobody on the incident's timeline, and engage the
+        fallback contact."""
+        incident_arn = event.correlation.incident_arn
+        if event.type != "EngagementFailed" or not incident_arn:
+            return
+        bind(incident_arn=incident_arn)
+        data: cc.EngagementFailed = cc.event_data(event.type, event.data)
+        async with self._pool.acquire() as conn:
+            record = await self._store.incident(conn, incident_arn)
+        if record is None:
+            return  # deleted meanwhile
+        own = bool(self._fallback) and self._fallback in (
+            data.contact_arn, *(f.contact_arn for f in data.failures))
+        fallback: dict[str, Any] = {}
+        if own:
+            fallback = {"fallback": "The fallback contact itself could not be paged"}
+        elif not self._fallback:
+            fallback = {"fallback": "No fallback contact is configured "
+                                    "(TOCSIN_FALLBACK_CONTACT)"}
+        elif record.status == "OPEN":
+            fallback = {"fallbackContactArn": self._fallback}
+        entry = timeline.automatic(incident_arn, ENGAGEMENT_FAILED, {
+            "contactArn": data.contact_arn,
+            **({"engagementArn": data.engagement_arn} if data.engagement_arn else {}),
+            **({"stageIndex": data.stage_index} if data.stage_index is not None else {}),
+            **({"pageArn": data.page_arn} if data.page_arn else {}),
+            "notPaged": [msgspec.to_builtins(f) for f in data.failures], **fallback},
+            at=data.failed_at.timestamp(),
+            references=[{"resource": arn} for arn in dict.fromkeys(
+                [data.contact_arn, *(f.contact_arn for f in data.failures)])])
+        await self._add_entry(event, incident_arn, entry, inbox="incidents-engagement-failed")
+        if "fallbackContactArn" in fallback:
+            # Once per incident, however many failures it has (the token).
+            token = hashlib.sha256(f"{incident_arn}|{self._fallback}|fallback"
+                                   .encode()).hexdigest()
+            await self._start(msgspec.to_builtins(record), self._fallback, token)
+
     async def record_dead_letter(self, event: codec.Envelope, msg: Msg) -> None:
         """Put a page that could not be delivered on its incident's timeline."""
         incident_arn = event.correlation.incident_arn
@@ -205,6 +252,9 @@ def engagement_consumers(engaging: Engaging, *, region: str, schema: str) -> lis
         Consumer(stream=stream, durable=f"{schema}-reengage",
                  filter_subject=f"events.{region}.escalation.AcknowledgementTimedOut",
                  handler=engaging.reengage),
+        Consumer(stream=stream, durable=f"{schema}-engagement-failed",
+                 filter_subject=f"events.{region}.contacts.EngagementFailed",
+                 handler=engaging.record_failure),
         Consumer(stream=stream, durable=f"{schema}-dead-letters",
                  filter_subject=f"events.{region}.notifications.DeliveryDeadLettered",
                  handler=engaging.record_dead_letter),

@@ -14,6 +14,7 @@ import msgspec
 
 from tocsin.incidents import domain, timeline
 from tocsin.incidents.involved import involved_resources
+from tocsin.incidents.plan_engagements import check_engagements
 from tocsin.incidents.related import RelatedItemStore, new_item
 from tocsin.incidents.store import IncidentQuery
 from tocsin.incidents.timeline import TimelineStore
@@ -135,6 +136,7 @@ class Handlers(UseCases):
         async def body(conn: asyncpg.Connection) -> JSON:
             await self._replication_set(conn)
             plan = domain.new_response_plan(cmd, arn=self._arns.response_plan(cmd.name))
+            await check_engagements(conn, self._rpc_bus, plan.arn, cmd.engagements or [])
             if not await self._store.insert_plan(conn, plan):
                 raise ConflictError(f"A response plan named {cmd.name} already exists",
                                     resource_type="RESPONSE_PLAN", resource_id=plan.arn)
@@ -169,6 +171,8 @@ class Handlers(UseCases):
 
         async def body(conn: asyncpg.Connection) -> JSON:
             plan = await self._plan(conn, cmd.arn, lock=True)
+            if cmd.engagements is not None:
+                await check_engagements(conn, self._rpc_bus, plan.arn, cmd.engagements)
             updated = domain.apply_plan_update(plan, cmd)
             if updated != plan:
                 await self._store.save_plan(conn, updated)

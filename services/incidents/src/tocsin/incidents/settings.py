@@ -31,3 +31,7 @@ class Settings(ServiceSettings, frozen=True, kw_only=True):
     """Tries of an alarm message that keeps failing before it is dead-lettered."""
     alarm_timeout: Annotated[float, Meta(gt=0)] = 20.0
     """Seconds one alarm message may take before it counts as a failed try."""
+    fallback_contact: Annotated[str, Meta(
+        pattern=r"^(arn:[^:]+:ssm-contacts:[^:]*:[0-9]*:contact/[a-z0-9_\-]+)?$")] = ""
+    """The contact ARN engaged when paging for an incident reached nobody
+    (``TOCSIN_FALLBACK_CONTACT``; empty: nobody, the timeline and the event only)."""

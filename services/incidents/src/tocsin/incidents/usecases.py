@@ -14,7 +14,7 @@ from tocsin.incidents.domain import Arns, IncidentRecord
 from tocsin.incidents.events import Events
 from tocsin.incidents.store import Store
 from tocsin.shared.arns import DEFAULT_PARTITION
-from tocsin.shared.bus import RpcRequest
+from tocsin.shared.bus import Bus, RpcRequest
 from tocsin.shared.clock import Clock
 from tocsin.shared.db.idempotency import once
 from tocsin.shared.errors import NotFoundError, ValidationError
@@ -36,6 +36,9 @@ class Deps:
     account: str
     partition: str = DEFAULT_PARTITION
     findings_window: float = 3600.0
+    bus: Bus | None = None
+    """For calls to the contacts service (a response plan's engagements); None in tests
+    that need none."""
 
 
 class UseCases:
@@ -43,6 +46,7 @@ class UseCases:
 
     def __init__(self, deps: Deps) -> None:
         self._pool = deps.pool
+        self._rpc_bus = deps.bus
         self._clock = deps.clock
         self._region = deps.region
         self._account = deps.account

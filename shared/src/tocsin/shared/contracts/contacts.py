@@ -17,11 +17,14 @@ responder is paged (the incidents timeline's
 acknowledgement ("SSM Contacts Page Acknowledgement for Incident"), ``"DELIVERED"`` only a
 delivery confirmation. No payload ever carries an accept code.
 
-**Requests.** Besides the 39 ``ssm-contacts`` operations, the service answers three
+``EngagementFailed`` is paging that reached nobody for some target (who, and why).
+
+**Requests.** Besides the 39 ``ssm-contacts`` operations, the service answers four
 Tocsin-internal ones on ``tocsin.rpc.contacts.<Operation>`` (PascalCase members, like the
 AWS ones): :class:`StartEngagementStage` for the escalation service, which drives stage
-timing from the plan in :class:`EngagementStarted`, and :class:`RecordPageReceipt` and
-:class:`ReactivateContactChannel` for the notifications service. All are idempotent, so a
+timing from the plan in :class:`EngagementStarted`, :class:`RecordPageReceipt` and
+:class:`ReactivateContactChannel` for the notifications service, and
+:class:`ReserveEngagementContacts` for the incidents service. All are idempotent, so a
 caller may retry after a timeout.
 
 Schema evolution follows msgspec's rules: members added later always get defaults,
@@ -38,17 +41,21 @@ import msgspec
 __all__ = [
     "EVENT_TYPES",
     "AcceptType",
+    "EngagementFailed",
+    "EngagementFailure",
     "EngagementStage",
     "EngagementStageStarted",
     "EngagementStarted",
     "EngagementStopped",
     "EngagementTarget",
+    "FailureReason",
     "PageAccepted",
     "PageCreated",
     "PageReceiptRecorded",
     "ReactivateContactChannel",
     "ReceiptType",
     "RecordPageReceipt",
+    "ReserveEngagementContacts",
     "StartEngagement",
     "StartEngagementStage",
     "StartEngagementStageResult",
@@ -200,8 +207,49 @@ class PageAccepted(_Event, frozen=True):
     """This acceptance stopped the engagement's progression (an essential READ)."""
 
 
+FailureReason = Literal["CONTACT_NOT_FOUND", "NESTED_ESCALATION", "NOBODY_ON_CALL",
+                        "NO_ACTIVATED_CHANNEL", "DELIVERY_FAILED"]
+"""Why someone could not be paged: the contact (or a target of its plan) no longer exists;
+a target is an escalation plan inside an escalation plan; an on-call schedule had nobody
+on call at that moment; a person has no activated channel in their engagement plan; every
+provider refused every channel the page went to (dead letters)."""
+
+
+class EngagementFailure(_Event, frozen=True):
+    """One contact that could not be paged, and why."""
+
+    contact_arn: str
+    reason: FailureReason
+    detail: str
+    """A sentence for people (no address, no code)."""
+    via: list[str] = []
+    """The ESCALATION / ONCALL_SCHEDULE contacts it was reached through, outermost first."""
+
+
+class EngagementFailed(_Event, frozen=True):
+    """Paging reached nobody for some target: a stage (or the start of an engagement)
+    paged fewer people than it named, or every delivery of a page was refused.
+
+    The incidents service writes it on the incident's timeline (``Tocsin Engagement
+    Failed``) and engages the fallback contact (``TOCSIN_FALLBACK_CONTACT``) once per
+    incident, unless the failure is the fallback's own.
+    """
+
+    contact_arn: str
+    """The contact engaged (any type): the engagement's, or the one that does not exist."""
+    failed_at: datetime
+    failures: list[EngagementFailure]
+    engagement_arn: str | None = None
+    """None when the engaged contact itself did not exist (no engagement was made)."""
+    incident_id: str | None = None
+    stage_index: int | None = None
+    page_arn: str | None = None
+    """For ``DELIVERY_FAILED``: the page every delivery of which failed."""
+
+
 EVENT_TYPES: Final[dict[str, type[_Event]]] = {
     "EngagementStarted": EngagementStarted,
+    "EngagementFailed": EngagementFailed,
     "EngagementStageStarted": EngagementStageStarted,
     "EngagementStopped": EngagementStopped,
     "PageCreated": PageCreated,
@@ -292,6 +340,22 @@ class RecordPageReceipt(_In):
     waiting: bool = False
     """An ``ERROR`` that says why a delivery waits (no provider, a rate limit, a retry), not
     that it failed: recorded, but no channel retry follows."""
+
+
+class ReserveEngagementContacts(_In):
+    """``tocsin.rpc.contacts.ReserveEngagementContacts``: the incidents service, inside the
+    transaction that writes a response plan, asks what each of the plan's engagements is
+    and records that the plan uses those that are contacts (``DeleteContact`` then checks
+    with the incidents service before deleting one of them).
+
+    The reply is ``{"Kinds": {arn: kind}}``: ``PERSONAL``, ``ESCALATION`` or
+    ``ONCALL_SCHEDULE`` for a contact, ``CONTACT_CHANNEL`` or ``ROTATION`` for an ARN of
+    another kind of contacts resource; an ARN that names nothing is absent. A contact being
+    changed or deleted at that moment makes it a ``ConflictException`` (try again).
+    """
+
+    response_plan_arn: str
+    contact_arns: Annotated[list[str], msgspec.Meta(max_length=5)]
 
 
 class ReactivateContactChannel(_In):

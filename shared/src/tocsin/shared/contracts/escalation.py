@@ -53,7 +53,7 @@ RETRY_CHANNEL: Final = "RETRY_CHANNEL"
 ACKNOWLEDGEMENT_TIMEOUT: Final = "ACKNOWLEDGEMENT_TIMEOUT"
 
 CancelReason = Literal["ENGAGEMENT_STOPPED", "PROGRESSION_STOPPED", "PAGE_READ",
-                       "INCIDENT_RESOLVED"]
+                       "INCIDENT_RESOLVED", "REPLICATION_SET_DELETED"]
 
 
 class _Event(msgspec.Struct, rename="camel", kw_only=True, frozen=True, omit_defaults=True):

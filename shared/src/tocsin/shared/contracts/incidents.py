@@ -27,6 +27,7 @@ __all__ = [
     "ListRelatedItems",
     "ListTimelineEvents",
     "RelatedItemsUpdate",
+    "ResponsePlansEngaging",
     "StartIncident",
     "TimelineEventId",
     "TriggerDetails",
@@ -142,6 +143,15 @@ class UpdateResponsePlan(_In):
 
 
 # --- incident records ------------------------------------------------------------------
+
+
+class ResponsePlansEngaging(_In):
+    """``tocsin.rpc.incidents.ResponsePlansEngaging`` (Tocsin-internal, for the contacts
+    service's ``DeleteContact``): the response plans whose ``engagements`` name
+    ``contactArn``, as ``{"responsePlanArns": [...]}``, counting every plan write in flight
+    (the answer waits for them to commit or roll back)."""
+
+    contact_arn: str
 
 
 class TriggerDetails(_In):
