@@ -93,7 +93,7 @@ class Plans:
                     return
             await self._events.emit(conn, written, now=now)
         if written:
-            log.info("timers.changed", event=event.type, count=len(written))
+            log.info("timers.changed", event_type=event.type, count=len(written))
 
     async def on_incidents_event(self, event: codec.Envelope, msg: Msg) -> None:
         """A resolved or deleted incident needs no acknowledgement timeout any more."""
