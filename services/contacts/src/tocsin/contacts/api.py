@@ -13,6 +13,7 @@ from typing import Any
 from tocsin.contacts.channels import ChannelHandlers
 from tocsin.contacts.contacts import ContactHandlers
 from tocsin.contacts.engagements import EngagementHandlers
+from tocsin.contacts.incident_state import IncidentState
 from tocsin.contacts.policies import PolicyHandlers
 from tocsin.contacts.rotations import RotationHandlers
 from tocsin.contacts.tagging import TagHandlers
@@ -37,10 +38,12 @@ OPERATIONS = (
 )
 """Every operation of ssm-contacts."""
 
-INTERNAL = ("StartEngagementStage", "RecordPageReceipt", "ReactivateContactChannel")
+INTERNAL = ("StartEngagementStage", "RecordPageReceipt", "ReactivateContactChannel",
+            "StopIncidentEngagements")
 """Tocsin-internal operations, not in the AWS model: the escalation service starts later
 engagement stages, the notifications service reports delivery outcomes and re-subscribes
-a channel whose owner texted START (:mod:`tocsin.shared.contracts.contacts`)."""
+a channel whose owner texted START, the incidents service stops a resolved incident's
+engagements (:mod:`tocsin.shared.contracts.contacts`)."""
 
 
 def operations(deps: Deps) -> Mapping[str, Handler]:
@@ -83,6 +86,7 @@ def operations(deps: Deps) -> Mapping[str, Handler]:
         "AcceptPage": engagements.accept_page,
         "StartEngagementStage": engagements.start_engagement_stage,
         "RecordPageReceipt": engagements.record_page_receipt,
+        "StopIncidentEngagements": IncidentState(engagements).stop_incident_engagements,
     })
     rotations = RotationHandlers(deps)
     served.update({

@@ -13,7 +13,7 @@ from tocsin.incidents import domain
 from tocsin.incidents.domain import Arns, IncidentRecord
 from tocsin.incidents.events import Events
 from tocsin.incidents.store import Store
-from tocsin.shared.bus import RpcRequest
+from tocsin.shared.bus import Bus, RpcRequest
 from tocsin.shared.clock import Clock
 from tocsin.shared.db.idempotency import once
 from tocsin.shared.errors import NotFoundError, ValidationError
@@ -34,6 +34,9 @@ class Deps:
     region: str
     account: str
     findings_window: float = 3600.0
+    bus: Bus | None = None
+    """For calls to other services (stopping a resolved incident's engagements); None in
+    tests that need none."""
 
 
 class UseCases:
@@ -44,6 +47,7 @@ class UseCases:
         self._clock = deps.clock
         self._region = deps.region
         self._account = deps.account
+        self._bus = deps.bus
         self._arns = Arns(deps.account)
         self._events = Events(deps.region)
         self._store = Store()

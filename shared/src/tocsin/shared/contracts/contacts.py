@@ -52,6 +52,7 @@ __all__ = [
     "StartEngagement",
     "StartEngagementStage",
     "StartEngagementStageResult",
+    "StopIncidentEngagements",
     "event_data",
 ]
 
@@ -140,6 +141,9 @@ class EngagementStopped(_Event, frozen=True):
     stop_time: datetime
     incident_id: str | None = None
     reason: str | None = None
+    pages_sent: list[str] = []
+    """Pages of the engagement that were unread at the stop: their messages had already
+    been handed over for delivery, and a message handed over is not recalled."""
 
 
 class PageCreated(_Event, frozen=True):
@@ -298,3 +302,19 @@ class ReactivateContactChannel(_In):
     """
 
     contact_channel_id: str
+
+
+class StopIncidentEngagements(_In):
+    """``tocsin.rpc.contacts.StopIncidentEngagements``: the incident was resolved (or
+    deleted), so every running engagement of it stops and none may start until it is
+    re-opened (the incidents service calls this before its resolve commits; the contacts
+    service also acts on ``IncidentRecordResolved`` itself, for when it was unreachable).
+
+    ``ChangedTime`` (epoch seconds) is when the incident changed: of two changes of one
+    incident, the later wins, however late the earlier one arrives. Idempotent; answers
+    ``StoppedEngagementArns``.
+    """
+
+    incident_id: str
+    reason: Annotated[str, msgspec.Meta(max_length=255)]
+    changed_time: float
