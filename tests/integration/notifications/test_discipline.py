@@ -8,6 +8,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from tocsin.notifications import app as notifications_app
 from tocsin.notifications.settings import Settings as NotificationsSettings
 from tocsin.shared import codec
@@ -64,6 +66,7 @@ async def sms_contact(stack: Any, server: ProviderServer, alias: str,
     return contact, channel
 
 
+@pytest.mark.expected_error_logs('delivery\\.dead_letter')
 async def test_a_failing_page_is_retried_then_dead_lettered(
         stack_factory: Any, provider_servers: Any, bus: Bus,
         isolation: dict[str, str]) -> None:
@@ -94,6 +97,7 @@ async def test_a_failing_page_is_retried_then_dead_lettered(
             await sub.unsubscribe()
 
 
+@pytest.mark.expected_error_logs('delivery\\.dead_letter')
 async def test_a_page_refused_for_good_is_dead_at_once(
         stack_factory: Any, provider_servers: Any, bus: Bus,
         isolation: dict[str, str]) -> None:
