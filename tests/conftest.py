@@ -21,8 +21,8 @@ against the whole structlog event (or the stdlib record's message)::
     async def test_a_refused_mail_is_dead_lettered(...): ...
 
 or, when only a step of the test provokes it, ``error_logs.expect("rpc\\.crashed")``.
-Service subprocesses log JSON lines; :func:`error_lines` picks the ERROR ones out of their
-output for the test to assert on.
+Service subprocesses log JSON lines; ``tocsin.shared.testing.error_lines`` picks the ERROR
+ones out of their output for the test to assert on (``tests/e2e/test_make_run.py``).
 """
 
 from __future__ import annotations
@@ -201,19 +201,3 @@ def error_logs(request: pytest.FixtureRequest) -> Iterator[ErrorLogs]:
                         json.dumps(line, default=repr, indent=1) for line in unexpected),
                     pytrace=False)
 
-
-def error_lines(output: str) -> list[dict[str, Any]]:
-    """The ERROR lines among a service process's JSON log lines (a supervisor's prefix
-    before the JSON, and lines that are not JSON, are skipped)."""
-    found = []
-    for text in output.splitlines():
-        start = text.find("{")
-        if start < 0:
-            continue
-        try:
-            line = json.loads(text[start:])
-        except ValueError:
-            continue
-        if isinstance(line, dict) and str(line.get("level", "")).lower() in ERROR_METHODS:
-            found.append(line)
-    return found
