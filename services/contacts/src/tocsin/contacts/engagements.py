@@ -719,7 +719,7 @@ class EngagementHandlers(UseCases):
                    reason: str | None) -> bool:
         """Stop a running engagement in the caller's transaction (its row locked first, as
         a stage start locks it); False when it was stopped already. Its ``EngagementStopped``
-        names the unread pages already handed over for delivery."""
+        names the unread pages that went out before it."""
         now = self._clock.now()
         e = await self._engagement(conn, engagement_arn, lock=True)
         if not await EngagementStore.stop(conn, e.arn, at=now, reason=reason):

@@ -10,8 +10,8 @@ way, in one transaction:
 - the incident is marked resolved in ``incident_state`` (unless a later change of it, a
   re-opening, was recorded already);
 - each running engagement of it is locked and stopped, with an ``EngagementStopped`` that
-  says why and which of its unread pages had already been handed over for delivery (those
-  are not recalled).
+  says why and which of its unread pages had gone out before (a message the notifications
+  service still holds is then not sent; one handed to a provider is not recalled).
 
 A stage, a plan stage or a channel retry that comes due afterwards locks its engagement
 first and finds it stopped, so it pages nobody; ``StartEngagement`` for a resolved incident

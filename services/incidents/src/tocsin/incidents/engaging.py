@@ -15,10 +15,10 @@ pages and acknowledgements of those engagements on the incident's timeline.
   each (inbox).
 - Resolving an incident stops its engagements (the contacts service does, before the
   resolution commits: ``handlers.py``), and their ``SSM Contacts Engagement Stop for
-  Incident`` events say ``Incident resolved`` and which pages had already been handed over
-  for delivery. A re-opened incident's ``IncidentRecordUpdated`` (``reopened``) engages its
-  response plan's contacts again as new engagements, each with a ``Tocsin Re-engagement
-  for Incident`` event saying so; the stopped ones stay stopped.
+  Incident`` events say ``Incident resolved`` and which pages had already gone out. A
+  re-opened incident's ``IncidentRecordUpdated`` (``reopened``) engages its response
+  plan's contacts again as new engagements, each with a ``Tocsin Re-engagement for
+  Incident`` event saying so; the stopped ones stay stopped.
 - A third reads the escalation service's ``AcknowledgementTimedOut`` (off unless
   ``TOCSIN_ACK_TIMEOUT_MINUTES`` is set there): a responder acknowledged, but the incident
   is still open that long after, so the engaged contact is engaged again (idempotent under
@@ -58,8 +58,9 @@ PAGE_ACKNOWLEDGEMENT = "SSM Contacts Page Acknowledgement for Incident"
 STAGE = "SSM Contacts Engagement Stage for Incident"
 STOP = "SSM Contacts Engagement Stop for Incident"
 REENGAGEMENT = "Tocsin Re-engagement for Incident"
-PAGES_NOT_RECALLED = ("These pages were handed over for delivery before the stop and are "
-                      "not recalled; no further page of this engagement is sent.")
+PAGES_NOT_RECALLED = ("These pages went out before the stop: a message already handed to "
+                      "a provider is not recalled, one still waiting to be sent is dropped; "
+                      "no further page of this engagement is sent.")
 
 
 def engagement_token(incident_arn: str, contact_arn: str) -> str:

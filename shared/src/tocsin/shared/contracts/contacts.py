@@ -142,8 +142,9 @@ class EngagementStopped(_Event, frozen=True):
     incident_id: str | None = None
     reason: str | None = None
     pages_sent: list[str] = []
-    """Pages of the engagement that were unread at the stop: their messages had already
-    been handed over for delivery, and a message handed over is not recalled."""
+    """Pages of the engagement that were unread at the stop: their messages had gone out
+    for delivery (one already handed to a provider is not recalled; one still waiting in
+    the notifications service is not sent)."""
 
 
 class PageCreated(_Event, frozen=True):
