@@ -643,3 +643,21 @@ class TestResolvedIncident:
                          Reason="Incident resolved", ChangedTime=resolved_at + 0.5)
         assert late == {"StoppedEngagementArns": []}
         assert "StopTime" not in await api("DescribeEngagement", EngagementId=again)
+
+    async def test_a_resolved_event_stops_the_engagements_too(
+            self, api: Api, bus: Bus, contacts: Any) -> None:
+        """A resolve the contacts service missed (it was down) reaches it as the incidents
+        service's ``IncidentRecordResolved``: the engagement stops all the same."""
+        _, engagement = await self._engaged(api)
+        resolved = codec.make_envelope(
+            type="IncidentRecordResolved", service="incidents", region=contacts.region,
+            data={"incidentRecord": {"arn": INCIDENT, "status": "RESOLVED",
+                                     "resolvedTime": time.time()}},
+            correlation=codec.Correlation(incident_arn=INCIDENT))
+        await bus.js.publish(f"events.{contacts.region}.incidents.IncidentRecordResolved",
+                             codec.encode(resolved))
+        await wait_for(lambda: api.seen.events_of("EngagementStopped", engagement))
+        [stopped] = api.seen.events_of("EngagementStopped", engagement)
+        assert stopped.reason == "Incident resolved"
+        started = await api("StartEngagementStage", EngagementArn=engagement, StageIndex=1)
+        assert started["Reason"] == "STOPPED"
