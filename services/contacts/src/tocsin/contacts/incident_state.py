@@ -35,12 +35,9 @@ from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.db import transaction
 from tocsin.shared.logging import bind, get_logger
 
-__all__ = ["INCIDENT_DELETED", "INCIDENT_RESOLVED", "IncidentState", "incidents_consumer"]
+__all__ = ["IncidentState", "incidents_consumer"]
 
 log = get_logger(__name__)
-
-INCIDENT_RESOLVED = "Incident resolved"
-INCIDENT_DELETED = "Incident deleted"
 
 
 class IncidentState:
@@ -66,11 +63,11 @@ class IncidentState:
         match event.type:
             case "IncidentRecordResolved":
                 at = record.get("resolvedTime")
-                await self.resolve(incident_arn, reason=INCIDENT_RESOLVED,
+                await self.resolve(incident_arn, reason=cc.INCIDENT_RESOLVED,
                                    at=datetime.fromtimestamp(float(at), UTC)
                                    if at is not None else event.time)
             case "IncidentRecordDeleted":
-                await self.resolve(incident_arn, reason=INCIDENT_DELETED, at=event.time)
+                await self.resolve(incident_arn, reason=cc.INCIDENT_DELETED, at=event.time)
             case "IncidentRecordUpdated" if event.data.get("reopened"):
                 at = record.get("lastModifiedTime")
                 await self.reopen(incident_arn, at=datetime.fromtimestamp(float(at), UTC)

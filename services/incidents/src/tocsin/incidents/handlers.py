@@ -27,12 +27,10 @@ from tocsin.shared.db.tags import TagStore
 from tocsin.shared.errors import ConflictError, NotFoundError, TocsinError, ValidationError
 from tocsin.shared.logging import bind, get_logger
 
-__all__ = ["INCIDENT_RESOLVED", "Handlers"]
+__all__ = ["Handlers"]
 
 log = get_logger(__name__)
 
-INCIDENT_RESOLVED = "Incident resolved"
-"""Why a resolved incident's engagements stopped (their timeline events say so)."""
 
 class Handlers(UseCases):
     """Replication set, response plans and incident records."""
@@ -303,7 +301,7 @@ class Handlers(UseCases):
         if self._bus is None:
             return
         request = cc.StopIncidentEngagements(
-            incident_id=record.arn, reason=INCIDENT_RESOLVED,
+            incident_id=record.arn, reason=cc.INCIDENT_RESOLVED,
             changed_time=record.resolved_time or self._clock.now().timestamp())
         try:
             reply = await self._bus.request(rpc_subject("contacts", "StopIncidentEngagements"),

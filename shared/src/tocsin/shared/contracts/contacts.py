@@ -37,6 +37,8 @@ import msgspec
 
 __all__ = [
     "EVENT_TYPES",
+    "INCIDENT_DELETED",
+    "INCIDENT_RESOLVED",
     "AcceptType",
     "EngagementStage",
     "EngagementStageStarted",
@@ -63,6 +65,10 @@ ReceiptType = Literal["DELIVERED", "ERROR", "READ", "SENT", "STOP"]
 """The model's ``ReceiptType``."""
 
 ContactType = Literal["PERSONAL", "ESCALATION", "ONCALL_SCHEDULE"]
+
+INCIDENT_RESOLVED = "Incident resolved"
+INCIDENT_DELETED = "Incident deleted"
+"""The ``reason`` of an engagement stopped because its incident was resolved / deleted."""
 
 
 class _Event(msgspec.Struct, rename="camel", kw_only=True, frozen=True, omit_defaults=True):
