@@ -1,7 +1,8 @@
 """A resolved incident pages nobody, end to end through boto3 and a real SMTP server, at
 ``TOCSIN_CLOCK_SCALE=60`` (a plan minute is a real second).
 
-Resolving (by the API, or by PagerDuty's ``resolve``) stops every engagement of the
+Resolving (by the API, PagerDuty's ``resolve`` or an alarm back to OK on an auto-resolve
+plan) stops every engagement of the
 incident before the call returns: its later stages never page, the timeline says why and
 which pages had already gone out. A resolve that races a stage coming due either stops the
 stage or follows a page created before the stop, never a page after it. Re-opening engages
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import urllib.request
+import uuid
 from typing import Any
 
 import boto3
@@ -42,7 +44,8 @@ def clients(tocsin: dict[str, Any]) -> tuple[Any, Any]:
 
 
 async def _escalation_plan(tocsin: dict[str, Any], deliveries: Any, *,
-                           first_stage_minutes: int) -> tuple[str, str, str]:
+                           first_stage_minutes: int,
+                           tags: dict[str, str] | None = None) -> tuple[str, str, str]:
     """alice (stage 1, lasting ``first_stage_minutes``) then bob (stage 2), both with an
     activated email; a response plan engaging them; the plan's, alice's and bob's ARNs."""
     incidents, contacts = clients(tocsin)
@@ -77,7 +80,7 @@ async def _escalation_plan(tocsin: dict[str, Any], deliveries: Any, *,
                     "ContactId": bob, "IsEssential": True}}]}]})["ContactArn"]
         return str(incidents.create_response_plan(
             name="database", incidentTemplate={"title": "Database down", "impact": 1},
-            engagements=[escalation])["arn"])
+            engagements=[escalation], tags=tags or {})["arn"])
 
     return await asyncio.to_thread(plan), alice, bob
 
@@ -280,6 +283,57 @@ class TestResolvingStopsPaging:
 
         [stop] = await wait_for(stop_recorded, timeout=10)
         assert stop["reason"] == "Incident resolved"
+
+
+    async def test_an_ok_on_an_auto_resolve_plan_stops_the_engagements(
+            self, tocsin: dict[str, Any], deliveries: Any, bus: Bus) -> None:
+        """A CloudWatch alarm back to OK resolves the incident of a plan tagged
+        ``tocsin:auto-resolve``, and that stops its engagement like any resolve."""
+        incidents, contacts = clients(tocsin)
+        await _escalation_plan(tocsin, deliveries, first_stage_minutes=3,
+                               tags={"tocsin:auto-resolve": "true"})
+        await _publish_alarm(bus, tocsin, "ALARM", "2024-03-05T09:20:41.515+0000")
+
+        async def opened() -> str | None:
+            found = await asyncio.to_thread(
+                lambda: incidents.list_incident_records()["incidentRecordSummaries"])
+            return str(found[0]["arn"]) if found else None
+
+        incident = await wait_for(opened, timeout=15)
+        engagement = await _engagement(contacts, incident)
+        await wait_for(lambda: _mails(tocsin, incident), timeout=15)
+        await _publish_alarm(bus, tocsin, "OK", "2024-03-05T09:25:41.515+0000")
+
+        async def resolved() -> bool:
+            record = await asyncio.to_thread(
+                lambda: incidents.get_incident_record(arn=incident)["incidentRecord"])
+            return record["status"] == "RESOLVED"
+
+        await wait_for(resolved, timeout=15)
+        described = await asyncio.to_thread(contacts.describe_engagement,
+                                            EngagementId=engagement["EngagementArn"])
+        assert "StopTime" in described
+        await wait_for(lambda: _stage_cancelled(bus, engagement["EngagementArn"]), timeout=10)
+
+        async def stop_recorded() -> list[dict[str, Any]]:
+            return await asyncio.to_thread(_stops, incidents, incident)
+
+        [stop] = await wait_for(stop_recorded, timeout=10)
+        assert stop["reason"] == "Incident resolved"
+
+
+async def _publish_alarm(bus: Bus, tocsin: dict[str, Any], state: str, at: str) -> None:
+    """The CloudWatch alarm ``db-errors`` changing into ``state`` at ``at``, routed to the
+    ``database`` plan."""
+    event = {
+        "version": "0", "id": str(uuid.uuid4()), "detail-type": "CloudWatch Alarm State Change",
+        "source": "aws.cloudwatch", "account": "111122223333", "time": at[:19] + "Z",
+        "region": "eu-west-1",
+        "resources": ["arn:aws:cloudwatch:eu-west-1:111122223333:alarm:db-errors"],
+        "detail": {"alarmName": "db-errors", "state": {
+            "value": state, "reason": "Threshold Crossed", "timestamp": at}}}
+    await bus.js.publish(f"alarms.{tocsin['region']}.cloudwatch", json.dumps(event).encode(),
+                         headers={"Tocsin-Response-Plan": "database"})
 
 
 def _integration_key(tocsin: dict[str, Any], plan_arn: str) -> str:
