@@ -3,9 +3,10 @@
 
 Resolving (by the API, PagerDuty's ``resolve`` or an alarm back to OK on an auto-resolve
 plan) stops every engagement of the incident before the call returns: its later stages
-never page, the timeline says why and which pages had already gone out. A resolve that races a stage coming due either stops the
-stage or follows a page created before the stop, never a page after it. Re-opening engages
-the plan's contacts again as new engagements, visibly.
+never page, the timeline says why and which pages had already gone out. A resolve that
+races a stage coming due either stops the stage or follows a page created before the stop,
+never a page after it. Re-opening engages the plan's contacts again as new engagements,
+visibly.
 """
 
 from __future__ import annotations
