@@ -80,7 +80,7 @@ async def _escalation_plan(tocsin: dict[str, Any], deliveries: Any, *,
                     "ContactId": bob, "IsEssential": True}}]}]})["ContactArn"]
         return str(incidents.create_response_plan(
             name="database", incidentTemplate={"title": "Database down", "impact": 1},
-            engagements=[escalation], tags=tags or {})["arn"])
+            engagements=[escalation], **({"tags": tags} if tags else {}))["arn"])
 
     return await asyncio.to_thread(plan), alice, bob
 
