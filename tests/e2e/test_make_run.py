@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from tocsin.shared.testing import error_lines
+
 START_TIMEOUT = 90.0
 STOP_TIMEOUT = 60.0
 
@@ -137,6 +139,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     run = launch(tmp_path_factory.mktemp("make-run"), "--scale", "incidents=2", instances=2)
     yield run
     stop(run)
+    assert error_lines(run.text()) == [], "the services logged ERROR lines"
 
 
 class TestMakeRun:

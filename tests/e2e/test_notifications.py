@@ -9,6 +9,7 @@ from typing import Any
 
 import aiohttp
 import boto3
+import pytest
 
 from tocsin.shared.testing import wait_for
 
@@ -74,6 +75,7 @@ async def test_incident_page_mail_link_acknowledges_on_the_timeline(
     await wait_for(lambda: asyncio.to_thread(acknowledgements), timeout=15)
 
 
+@pytest.mark.expected_error_logs(r"delivery\.dead_letter")
 async def test_an_undeliverable_page_is_on_the_timeline_and_has_an_error_receipt(
         tocsin: dict[str, Any], deliveries: Any) -> None:
     incidents, contacts = clients(tocsin)

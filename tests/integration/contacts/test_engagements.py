@@ -603,3 +603,82 @@ class TestStartEngagementLatency:
             print(f"\nStartEngagement 3x10 ({label}): p50={p50:.1f} ms p99={p99:.1f} ms "
                   f"max={times[-1]:.1f} ms")
             assert p99 < 2000
+
+
+class TestResolvedIncident:
+    """``StopIncidentEngagements`` (the incidents service's call while resolving) and the
+    incidents service's own events."""
+
+    async def _engaged(self, api: Api) -> tuple[str, str]:
+        alice, _ = await api.person("alice", ("EMAIL", "alice@example.com", True))
+        carol, _ = await api.person("carol", ("EMAIL", "carol@example.com", True))
+        plan = await api.escalation("db-escalation", [[(alice, True)], [(carol, True)]])
+        return plan, await api.engage(plan, IncidentId=INCIDENT)
+
+    async def test_resolving_stops_the_engagements_and_refuses_new_ones(
+            self, api: Api) -> None:
+        """The incident's running engagement stops (its event names why and the page that
+        had gone out), its next stage pages nobody, and no new engagement starts for it."""
+        plan, engagement = await self._engaged(api)
+        [page] = await api.pages(engagement)
+        reply = await api("StopIncidentEngagements", IncidentId=INCIDENT,
+                          Reason="Incident resolved", ChangedTime=time.time())
+        assert reply == {"StoppedEngagementArns": [engagement]}
+        started = await api("StartEngagementStage", EngagementArn=engagement, StageIndex=1)
+        assert started["Reason"] == "STOPPED"
+        with pytest.raises(errors.ConflictError):
+            await api.engage(plan, IncidentId=INCIDENT)
+        assert await api("StopIncidentEngagements", IncidentId=INCIDENT,
+                         Reason="Incident resolved", ChangedTime=time.time()) \
+            == {"StoppedEngagementArns": []}
+        await wait_for(lambda: api.seen.events_of("EngagementStopped", engagement))
+        [stopped] = api.seen.events_of("EngagementStopped", engagement)
+        assert (stopped.reason, stopped.pages_sent) == ("Incident resolved", [page["PageArn"]])
+
+    async def test_reopening_allows_engagements_and_an_older_resolve_loses(
+            self, api: Api, bus: Bus, contacts: Any) -> None:
+        """A re-opening event lets the incident be engaged again; a resolve older than the
+        re-opening, arriving after it, changes nothing."""
+        plan, engagement = await self._engaged(api)
+        resolved_at = time.time()
+        await api("StopIncidentEngagements", IncidentId=INCIDENT, Reason="Incident resolved",
+                  ChangedTime=resolved_at)
+        reopened = codec.make_envelope(
+            type="IncidentRecordUpdated", service="incidents", region=contacts.region,
+            data={"incidentRecord": {"arn": INCIDENT, "status": "OPEN",
+                                     "lastModifiedTime": resolved_at + 1},
+                  "reopened": True},
+            correlation=codec.Correlation(incident_arn=INCIDENT))
+        await bus.js.publish(f"events.{contacts.region}.incidents.IncidentRecordUpdated",
+                             codec.encode(reopened))
+
+        async def engaged_again() -> str | None:
+            try:
+                return await api.engage(plan, IncidentId=INCIDENT)
+            except errors.ConflictError:
+                return None
+
+        again = await wait_for(engaged_again)
+        assert again != engagement
+        late = await api("StopIncidentEngagements", IncidentId=INCIDENT,
+                         Reason="Incident resolved", ChangedTime=resolved_at + 0.5)
+        assert late == {"StoppedEngagementArns": []}
+        assert "StopTime" not in await api("DescribeEngagement", EngagementId=again)
+
+    async def test_a_resolved_event_stops_the_engagements_too(
+            self, api: Api, bus: Bus, contacts: Any) -> None:
+        """A resolve the contacts service missed (it was down) reaches it as the incidents
+        service's ``IncidentRecordResolved``: the engagement stops all the same."""
+        _, engagement = await self._engaged(api)
+        resolved = codec.make_envelope(
+            type="IncidentRecordResolved", service="incidents", region=contacts.region,
+            data={"incidentRecord": {"arn": INCIDENT, "status": "RESOLVED",
+                                     "resolvedTime": time.time()}},
+            correlation=codec.Correlation(incident_arn=INCIDENT))
+        await bus.js.publish(f"events.{contacts.region}.incidents.IncidentRecordResolved",
+                             codec.encode(resolved))
+        await wait_for(lambda: api.seen.events_of("EngagementStopped", engagement))
+        [stopped] = api.seen.events_of("EngagementStopped", engagement)
+        assert stopped.reason == "Incident resolved"
+        started = await api("StartEngagementStage", EngagementArn=engagement, StageIndex=1)
+        assert started["Reason"] == "STOPPED"

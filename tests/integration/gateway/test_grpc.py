@@ -186,6 +186,7 @@ class TestErrors:
         assert dict(info.value.trailing_metadata())["aws-error-code"] == "ValidationException"
         assert running.client.calls == []
 
+    @pytest.mark.expected_error_logs('grpc\\.failed')
     async def test_unexpected_exception_is_internal_with_a_generic_message(
         self, running: Running
     ) -> None:
@@ -196,6 +197,7 @@ class TestErrors:
         assert info.value.code() == grpc.StatusCode.INTERNAL
         assert "secret" not in (info.value.details() or "")
 
+    @pytest.mark.expected_error_logs('grpc\\.failed')
     async def test_output_that_does_not_fit_is_internal(self, running: Running) -> None:
         """A service answer the response message cannot hold is INTERNAL."""
         running.client.answers["GetIncidentRecord"] = lambda p: {

@@ -8,6 +8,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from tocsin.notifications import app as notifications_app
 from tocsin.notifications.delivery import ACK_WAIT
 from tocsin.notifications.settings import Settings as NotificationsSettings
@@ -65,6 +67,7 @@ async def sms_contact(stack: Any, server: ProviderServer, alias: str,
     return contact, channel
 
 
+@pytest.mark.expected_error_logs('delivery\\.dead_letter')
 async def test_a_failing_page_is_retried_then_dead_lettered(
         stack_factory: Any, provider_servers: Any, bus: Bus,
         isolation: dict[str, str]) -> None:
@@ -106,6 +109,7 @@ async def test_a_failing_page_is_retried_then_dead_lettered(
             await sub.unsubscribe()
 
 
+@pytest.mark.expected_error_logs('delivery\\.dead_letter')
 async def test_a_page_refused_for_good_is_dead_at_once(
         stack_factory: Any, provider_servers: Any, bus: Bus,
         isolation: dict[str, str]) -> None:
@@ -324,3 +328,30 @@ async def test_two_instances_together_keep_to_the_providers_rate(
         arrivals = sorted(r["at"] for r in hook.requests)
         # Ten intervals of 0.2 s; each instance alone would have taken half as long.
         assert arrivals[-1] - arrivals[0] >= 10 * 0.2 - 0.15
+
+
+async def test_a_page_waiting_for_a_retry_is_not_sent_once_its_engagement_stopped(
+        stack_factory: Any, provider_servers: Any, bus: Bus,
+        isolation: dict[str, str]) -> None:
+    """The first attempt fails; the engagement stops (its incident resolved) before the
+    retry; the provider is healthy again, yet the retry sends nothing: the delivery ends
+    EXPIRED and only the activation code ever reached the provider."""
+    twilio = await provider_servers("twilio-a")
+    seen, subs = await watch(bus, isolation["region"])
+    try:
+        async with stack_factory(providers=[twilio.twilio()], max_attempts=5,
+                                 retry_base=1.0, retry_max=1.0) as stack:
+            contact, _ = await sms_contact(stack, twilio, "lee", "+15552220009")
+            twilio.mode = "fail"
+            engagement = await stack.engage(contact)
+            request = (await wait_for(seen.pages))[0]
+            await wait_for(lambda: _attempted(stack, request.id, 1))
+            await stack.contacts("StopEngagement", EngagementId=engagement,
+                                 Reason="Incident resolved")
+            twilio.mode = "ok"
+            expired = await wait_for(lambda: _in_state(stack, request.id, "EXPIRED"))
+            assert expired["Attempts"] == 1
+            assert not twilio.requests[1:]
+    finally:
+        for sub in subs:
+            await sub.unsubscribe()

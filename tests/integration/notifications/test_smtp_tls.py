@@ -72,6 +72,7 @@ async def test_mail_goes_over_tls_with_login(tls_server: tuple[str, Mailbox, int
     assert box.logins == [SMTP_USER]
 
 
+@pytest.mark.expected_error_logs('.* SMTP session exception')
 async def test_an_unverifiable_certificate_is_refused(
         tls_server: tuple[str, Mailbox, int]) -> None:
     mode, box, port = tls_server

@@ -43,6 +43,7 @@ def server(bus: Bus, name: str, h: Echo) -> RpcServer:
 
 
 class TestRpc:
+    @pytest.mark.expected_error_logs('rpc\\.crashed')
     async def test_reply_errors_and_crashes(self, bus: Bus, isolation: dict[str, str]) -> None:
         """Replies carry the result; a raised TocsinError arrives as itself; a crash arrives
         as an InternalError that does not leak the exception."""

@@ -226,6 +226,7 @@ class TestChild:
         assert {b"talk[1] | to stdout", b"talk[1] | to stderr",
                 b"talk[1] | unterminated"} <= lines
 
+    @pytest.mark.expected_error_logs(r"child\.spawn_failed")
     async def test_a_command_that_cannot_start_is_retried(self, tmp_path: Path) -> None:
         """A missing executable counts as an exit without status and is retried with back-off."""
         child = make_child([str(tmp_path / "missing")], io.BytesIO())

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from tocsin.shared.config import BaseSettings
 from tocsin.shared.runner import Lifespan, Worker, serve
 
-__all__ = ["running", "wait_for"]
+__all__ = ["error_lines", "running", "wait_for"]
 
 S = TypeVar("S", bound=BaseSettings)
 T = TypeVar("T")
@@ -43,3 +44,21 @@ async def running(lifespan: Lifespan[S], settings: S) -> AsyncIterator[Sequence[
         finally:
             stop.set()
             await task
+
+
+def error_lines(output: str) -> list[dict[str, Any]]:
+    """The ERROR (or worse) lines among a service process's JSON log lines; a supervisor's
+    prefix before the JSON, and lines that are not JSON, are skipped."""
+    found = []
+    for text in output.splitlines():
+        start = text.find("{")
+        if start < 0:
+            continue
+        try:
+            line = json.loads(text[start:])
+        except ValueError:
+            continue
+        if isinstance(line, dict) and str(line.get("level", "")).lower() in (
+                "error", "exception", "critical", "fatal"):
+            found.append(line)
+    return found

@@ -14,6 +14,7 @@ from tocsin.contacts.channels import ChannelHandlers
 from tocsin.contacts.contacts import ContactHandlers
 from tocsin.contacts.dependants import Dependants
 from tocsin.contacts.engagements import EngagementHandlers
+from tocsin.contacts.incident_state import IncidentState
 from tocsin.contacts.policies import PolicyHandlers
 from tocsin.contacts.rotations import RotationHandlers
 from tocsin.contacts.tagging import TagHandlers
@@ -39,11 +40,12 @@ OPERATIONS = (
 """Every operation of ssm-contacts."""
 
 INTERNAL = ("StartEngagementStage", "RecordPageReceipt", "ReactivateContactChannel",
-            "ReserveEngagementContacts")
+            "ReserveEngagementContacts", "StopIncidentEngagements")
 """Tocsin-internal operations, not in the AWS model: the escalation service starts later
 engagement stages, the notifications service reports delivery outcomes and re-subscribes
 a channel whose owner texted START, the incidents service checks and reserves a response
-plan's engagements (:mod:`tocsin.shared.contracts.contacts`)."""
+plan's engagements and stops a resolved incident's engagements
+(:mod:`tocsin.shared.contracts.contacts`)."""
 
 
 def operations(deps: Deps) -> Mapping[str, Handler]:
@@ -88,6 +90,7 @@ def operations(deps: Deps) -> Mapping[str, Handler]:
         "AcceptPage": engagements.accept_page,
         "StartEngagementStage": engagements.start_engagement_stage,
         "RecordPageReceipt": engagements.record_page_receipt,
+        "StopIncidentEngagements": IncidentState(engagements).stop_incident_engagements,
     })
     rotations = RotationHandlers(deps)
     served.update({

@@ -11,6 +11,7 @@ from tocsin.contacts import api
 from tocsin.contacts.due import Due, due_consumer
 from tocsin.contacts.engagements import EngagementHandlers, incident_arn_of
 from tocsin.contacts.failures import DeadLetters, dead_letter_consumer
+from tocsin.contacts.incident_state import IncidentState, incidents_consumer
 from tocsin.contacts.replication import ReplicationSetDeletion, replication_consumer
 from tocsin.contacts.settings import Settings
 from tocsin.contacts.usecases import Deps
@@ -32,8 +33,9 @@ __all__ = ["lifespan"]
 @asynccontextmanager
 async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
     """Open the pool and the bus, migrate, and yield the request server, the consumers of
-    the escalation service's due stages and retries, of the notifications service's dead
-    letters and of the replication set's deletion, and the outbox relay."""
+    the escalation service's due stages and retries, of the incidents service's
+    resolutions, of the notifications service's dead letters and of the replication set's
+    deletion, and the outbox relay."""
     async with AsyncExitStack() as stack:
         pool = await stack.enter_async_context(
             create_pool(settings.database_url, schema=settings.schema,
@@ -50,7 +52,8 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
                            handlers=api.operations(deps),
                            concurrency=settings.rpc_concurrency,
                            description="Tocsin contacts: contacts, plans, rotations, pages")
-        due = Due(pool, EngagementHandlers(deps))
+        engagements = EngagementHandlers(deps)
+        due = Due(pool, engagements)
         workers: list[Worker] = [server.serve, functools.partial(consume, bus, due_consumer(
             due, region=settings.region, schema=settings.schema))]
         workers.append(functools.partial(consume, bus, dead_letter_consumer(
@@ -58,6 +61,8 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
             region=settings.region, schema=settings.schema)))
         workers.append(functools.partial(consume, bus, replication_consumer(
             ReplicationSetDeletion(pool), region=settings.region, schema=settings.schema)))
+        workers.append(functools.partial(consume, bus, incidents_consumer(
+            IncidentState(engagements), region=settings.region, schema=settings.schema)))
         if settings.outbox_relay:
             relay = OutboxRelay(pool, bus, poll_interval=settings.outbox_poll_interval)
             workers.append(relay.run)

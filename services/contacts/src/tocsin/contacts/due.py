@@ -62,7 +62,7 @@ class Due:
         except (NotFoundError, ValidationError) as exc:
             # The engagement was deleted with its contact, or its plan has no such stage:
             # nothing will ever be due for it.
-            log.warning("due.dropped", event=event.type, error=exc.message)
+            log.warning("due.dropped", event_type=event.type, error=exc.message)
 
 
 def due_consumer(due: Due, *, region: str, schema: str) -> Consumer:

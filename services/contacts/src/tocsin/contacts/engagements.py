@@ -108,7 +108,7 @@ from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import deliveries as dc
 from tocsin.shared.db import already_processed, transaction, write_events
 from tocsin.shared.db.outbox import write_message
-from tocsin.shared.errors import NotFoundError, ValidationError
+from tocsin.shared.errors import ConflictError, NotFoundError, ValidationError
 from tocsin.shared.logging import bind, context_headers, get_logger
 
 __all__ = ["DEFAULT_ACCEPT_CODE_VALIDATION", "ENGAGEMENT", "PAGE", "EngagementHandlers",
@@ -396,6 +396,14 @@ class EngagementHandlers(UseCases):
             if contact is None:
                 raise NotFoundError(f"Contact {cmd.contact_id} does not exist",
                                     resource_type=CONTACT, resource_id=cmd.contact_id)
+            incident = _incident_arn(cmd.incident_id)
+            if incident:
+                await EngagementStore.lock_incident(conn, incident, shared=True)
+                if await EngagementStore.incident_resolved(conn, incident):
+                    raise ConflictError(
+                        f"Incident {incident} is resolved: its engagements are stopped "
+                        "until it is re-opened", resource_type="INCIDENT",
+                        resource_id=incident)
             stages = await self._plan(resolver, contact)
             await resolver.resolve(stages)
             engagement = EngagementRow(
@@ -751,14 +759,28 @@ class EngagementHandlers(UseCases):
         cmd: StopEngagement = req.decode(StopEngagement)
         bind(engagement_arn=cmd.engagement_id)
         async with transaction(self._pool) as conn:
-            now = self._clock.now()
-            e = await self._engagement(conn, cmd.engagement_id, lock=True)
-            if await EngagementStore.stop(conn, e.arn, at=now, reason=cmd.reason):
-                await self._emit(conn, e, [("EngagementStopped", cc.EngagementStopped(
-                    engagement_arn=e.arn, contact_arn=e.contact_arn, stop_time=now,
-                    incident_id=e.incident_id, reason=cmd.reason))], now=now)
-                log.info("engagement.stopped")
+            await self.stop(conn, cmd.engagement_id, reason=cmd.reason)
         return {}
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        return self._pool
+
+    async def stop(self, conn: asyncpg.Connection, engagement_arn: str, *,
+                   reason: str | None) -> bool:
+        """Stop a running engagement in the caller's transaction (its row locked first, as
+        a stage start locks it); False when it was stopped already. Its ``EngagementStopped``
+        names the unread pages that went out before it."""
+        now = self._clock.now()
+        e = await self._engagement(conn, engagement_arn, lock=True)
+        if not await EngagementStore.stop(conn, e.arn, at=now, reason=reason):
+            return False
+        sent = await EngagementStore.unread_pages(conn, e.arn)
+        await self._emit(conn, e, [("EngagementStopped", cc.EngagementStopped(
+            engagement_arn=e.arn, contact_arn=e.contact_arn, stop_time=now,
+            incident_id=e.incident_id, reason=reason, pages_sent=sent))], now=now)
+        log.info("engagement.stopped", engagement_arn=e.arn, reason=reason)
+        return True
 
     async def describe_engagement(self, req: RpcRequest) -> JSON:
         cmd: EngagementId = req.decode(EngagementId)

@@ -276,6 +276,29 @@ class EngagementStore:
         return done
 
     @staticmethod
+    async def lock_incident(conn: asyncpg.Connection, incident_id: str, *,
+                            shared: bool = False) -> None:
+        """Hold the incident's advisory lock until the transaction ends: shared to start an
+        engagement of it, exclusive to change whether it may have any."""
+        function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+        await conn.execute(f"SELECT {function}(hashtextextended($1, 0))", incident_id)
+
+    @staticmethod
+    async def incident_resolved(conn: asyncpg.Connection, incident_id: str) -> bool:
+        """Whether the incident is resolved (or deleted) as far as this service knows
+        (``incident_state``, :mod:`tocsin.contacts.incident_state`)."""
+        value: bool | None = await conn.fetchval(
+            "SELECT resolved FROM incident_state WHERE incident_id = $1", incident_id)
+        return bool(value)
+
+    @staticmethod
+    async def unread_pages(conn: asyncpg.Connection, arn: str) -> list[str]:
+        """The engagement's pages nobody has read, oldest first."""
+        rows = await conn.fetch("SELECT arn FROM page WHERE engagement_arn = $1"
+                                " AND read_time IS NULL ORDER BY sent_time, arn", arn)
+        return [r["arn"] for r in rows]
+
+    @staticmethod
     async def stop_progression(conn: asyncpg.Connection, arn: str, *, at: datetime,
                                by: str) -> bool:
         """Mark that no later stage may start; False when it was already so."""

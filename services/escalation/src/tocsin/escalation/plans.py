@@ -16,7 +16,9 @@ events.
   schedules a channel retry that interval after the receipt, when the stage is still live
   then: before the engagement's next stage starts, or its last stage ends.
 - With ``TOCSIN_ACK_TIMEOUT_MINUTES`` set, a READ of an incident's page schedules an
-  acknowledgement timeout; the incident's resolution or deletion cancels it.
+  acknowledgement timeout.
+- ``IncidentRecordResolved`` and ``IncidentRecordDeleted`` cancel every pending timer of
+  the incident scheduled until then.
 - ``ReplicationSetDeleted`` (every engagement deleted with it) cancels every pending timer.
 
 Each effect commits with the event's inbox row, so however often an event is delivered it
@@ -25,7 +27,7 @@ takes effect once.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 from nats.aio.msg import Msg
@@ -94,10 +96,14 @@ class Plans:
                     return
             await self._events.emit(conn, written, now=now)
         if written:
-            log.info("timers.changed", event=event.type, count=len(written))
+            log.info("timers.changed", event_type=event.type, count=len(written))
 
     async def on_incidents_event(self, event: codec.Envelope, msg: Msg) -> None:
-        """A resolved or deleted incident needs no acknowledgement timeout any more."""
+        """A resolved or deleted incident pages nobody any more: cancel every pending timer
+        of it (stages, plan stages, retries, acknowledgement timeouts) that was scheduled
+        by its resolution, under the row locks firing takes. Timers of engagements that
+        started after it (the incident re-opened since) are left alone. The contacts
+        service stops the engagements themselves."""
         if event.type == "ReplicationSetDeleted":
             await self._replication_set_deleted(event)
             return
@@ -105,13 +111,18 @@ class Plans:
         if event.type not in ("IncidentRecordResolved", "IncidentRecordDeleted") \
                 or not incident_arn:
             return
+        resolved_time = (event.data.get("incidentRecord") or {}).get("resolvedTime")
+        before = datetime.fromtimestamp(float(resolved_time), UTC) \
+            if resolved_time is not None else None
         now = self._clock.now()
         async with transaction(self._pool) as conn:
             if await already_processed(conn, consumer=INCIDENTS_INBOX, event_id=event.id):
                 return
             cancelled = await TimerStore.cancel(conn, now=now, incident_arn=str(incident_arn),
-                                                kinds=[ec.ACKNOWLEDGEMENT_TIMEOUT])
+                                                created_before=before)
             await self._events.emit(conn, _cancelled(cancelled, "INCIDENT_RESOLVED"), now=now)
+        if cancelled:
+            log.info("timers.cancelled", event_type=event.type, count=len(cancelled))
 
     async def _replication_set_deleted(self, event: codec.Envelope) -> None:
         """Deleting the replication set deletes every engagement (the contacts service
@@ -125,7 +136,7 @@ class Plans:
             cancelled = await TimerStore.cancel(conn, now=now)
             await self._events.emit(conn, _cancelled(cancelled, "REPLICATION_SET_DELETED"),
                                     now=now)
-        log.info("timers.cancelled", event=event.type, count=len(cancelled))
+        log.info("timers.cancelled", event_type=event.type, count=len(cancelled))
 
     def _anchor(self, start: datetime) -> datetime:
         """The engagement's start on this process's clock: a start in this clock's future

@@ -179,9 +179,12 @@ class TimerStore:
     async def cancel(conn: asyncpg.Connection, *, now: datetime,
                      engagement_arn: str | None = None, page_arn: str | None = None,
                      incident_arn: str | None = None,
-                     kinds: Sequence[str] = ()) -> list[Timer]:
+                     kinds: Sequence[str] = (),
+                     created_before: datetime | None = None) -> list[Timer]:
         """Cancel the pending timers of an engagement, a page or an incident (of ``kinds``
-        only, when given); returns those cancelled."""
+        only, when given; scheduled no later than ``created_before``, when given); returns
+        those cancelled. The UPDATE waits for a round firing them (it holds their rows),
+        then finds them fired: a timer is cancelled or fired, never both."""
         rows = await conn.fetch(
             "UPDATE timer SET state = 'cancelled', finished_at = $1"
             " WHERE state = 'pending'"
@@ -189,7 +192,9 @@ class TimerStore:
             "  AND ($3::text IS NULL OR page_arn = $3)"
             "  AND ($4::text IS NULL OR incident_arn = $4)"
             "  AND (cardinality($5::text[]) = 0 OR kind = ANY($5))"
-            f" RETURNING {_COLUMNS}", now, engagement_arn, page_arn, incident_arn, list(kinds))
+            "  AND ($6::timestamptz IS NULL OR created_at <= $6)"
+            f" RETURNING {_COLUMNS}", now, engagement_arn, page_arn, incident_arn, list(kinds),
+            created_before)
         return sorted((Timer.of(r) for r in rows), key=lambda t: (t.due_at, t.id))
 
     @staticmethod

@@ -13,6 +13,12 @@ pages and acknowledgements of those engagements on the incident's timeline.
   Engagement Stage for Incident``, ``SSM Contacts Page for Incident``, ``SSM Contacts Page
   Acknowledgement for Incident`` and ``SSM Contacts Engagement Stop for Incident``, once
   each (inbox).
+- Resolving an incident stops its engagements (the contacts service does, before the
+  resolution commits: ``handlers.py``), and their ``SSM Contacts Engagement Stop for
+  Incident`` events say ``Incident resolved`` and which pages had already gone out. A
+  re-opened incident's ``IncidentRecordUpdated`` (``reopened``) engages its response
+  plan's contacts again as new engagements, each with a ``Tocsin Re-engagement for
+  Incident`` event saying so; the stopped ones stay stopped.
 - A third reads the escalation service's ``AcknowledgementTimedOut`` (off unless
   ``TOCSIN_ACK_TIMEOUT_MINUTES`` is set there): a responder acknowledged, but the incident
   is still open that long after, so the engaged contact is engaged again (idempotent under
@@ -60,6 +66,9 @@ STAGE = "SSM Contacts Engagement Stage for Incident"
 STOP = "SSM Contacts Engagement Stop for Incident"
 REENGAGEMENT = "Tocsin Re-engagement for Incident"
 ENGAGEMENT_FAILED = "Tocsin Engagement Failed"
+PAGES_NOT_RECALLED = ("These pages went out before the stop: a message already handed to "
+                      "a provider is not recalled, one still waiting to be sent is dropped; "
+                      "no further page of this engagement is sent.")
 
 
 def engagement_token(incident_arn: str, contact_arn: str) -> str:
@@ -72,7 +81,7 @@ class Engaging(UseCases):
 
     def __init__(self, deps: Any, bus: Bus, *, fallback_contact: str = "") -> None:
         super().__init__(deps)
-        self._bus = bus
+        self._bus: Bus = bus
         self._fallback = fallback_contact
 
     async def engage(self, event: codec.Envelope, msg: Msg) -> None:
@@ -82,12 +91,39 @@ class Engaging(UseCases):
         record = event.data.get("incidentRecord") or {}
         arn = str(record.get("arn", ""))
         bind(incident_arn=arn)
+        async with self._pool.acquire() as conn:
+            current = await self._store.incident(conn, arn)
+        if current is None or current.status == "RESOLVED":
+            # Deleted, or resolved before its engagements started: nobody to page (a later
+            # re-opening engages the plan's contacts itself).
+            log.info("engagement.not_needed",
+                     status=current.status if current else "DELETED")
+            return
         for contact in event.data.get("engagements") or []:
             await self._start(record, contact, engagement_token(arn, contact))
 
+    async def engage_again(self, event: codec.Envelope, msg: Msg) -> None:
+        """A re-opened incident's response plan engages its contacts again: new
+        engagements (old escalations stay stopped), each on the timeline with the reason."""
+        if event.type != "IncidentRecordUpdated" or not event.data.get("reopened"):
+            return
+        record = event.data.get("incidentRecord") or {}
+        arn = str(record.get("arn", ""))
+        bind(incident_arn=arn)
+        for contact in event.data.get("engagements") or []:
+            token = hashlib.sha256(f"{arn}|{contact}|{event.id}".encode()).hexdigest()
+            engagement = await self._start(record, contact, token)
+            if engagement is None:
+                continue
+            entry = timeline.automatic(arn, REENGAGEMENT, {
+                "contactArn": contact, "engagementArn": engagement,
+                "reason": "The incident was re-opened"},
+                at=event.time.timestamp(), references=[{"resource": contact}])
+            await self._add_entry(event, arn, entry, inbox=f"incidents-reopen|{contact}")
+
     async def _start(self, record: dict[str, Any], contact: str, token: str) -> str | None:
         """``StartEngagement`` of one contact for an incident; its ARN, or None when the
-        contacts service refused (a contact deleted since)."""
+        contacts service refused (a contact deleted since, the incident resolved)."""
         arn = str(record.get("arn", ""))
         request = cc.StartEngagement(
             contact_id=contact, sender="Tocsin",
@@ -101,6 +137,15 @@ class Engaging(UseCases):
                                             codec.encode(request), timeout=10)
         except errors.ServiceUnavailable as exc:
             raise errors.RetryLater(exc.message, delay=2.0) from None
+        except errors.ConflictError as exc:
+            # The contacts service knows the incident resolved: none of it pages.
+            async with self._pool.acquire() as conn:
+                now = await self._store.incident(conn, arn)
+            if now is not None and now.status == "OPEN":
+                # Re-opened meanwhile; the contacts service learns it from the same events.
+                raise errors.RetryLater(exc.message, delay=1.0) from None
+            log.info("engagement.incident_resolved", contact=contact)
+            return None
         except errors.TocsinError as exc:
             # A plan naming a contact that was deleted since: the others still go.
             log.warning("engagement.refused", contact=contact, error=exc.message,
@@ -153,6 +198,8 @@ class Engaging(UseCases):
             case cc.EngagementStopped():
                 kind, at, detail = STOP, data.stop_time, (
                     {"reason": data.reason} if data.reason else {})
+                if data.pages_sent:
+                    detail.update(pagesAlreadySent=data.pages_sent, note=PAGES_NOT_RECALLED)
             case cc.PageCreated():
                 kind, at, detail = PAGE, data.sent_time, {"pageArn": data.page_arn}
             case cc.PageAccepted(accept_type="READ"):
@@ -249,6 +296,9 @@ def engagement_consumers(engaging: Engaging, *, region: str, schema: str) -> lis
                  handler=engaging.engage),
         Consumer(stream=stream, durable=f"{schema}-pages",
                  filter_subject=f"events.{region}.contacts.>", handler=engaging.record_page),
+        Consumer(stream=stream, durable=f"{schema}-reopen",
+                 filter_subject=f"events.{region}.incidents.IncidentRecordUpdated",
+                 handler=engaging.engage_again),
         Consumer(stream=stream, durable=f"{schema}-reengage",
                  filter_subject=f"events.{region}.escalation.AcknowledgementTimedOut",
                  handler=engaging.reengage),

@@ -19,14 +19,19 @@ from tocsin.incidents.related import RelatedItemStore, new_item
 from tocsin.incidents.store import IncidentQuery
 from tocsin.incidents.timeline import TimelineStore
 from tocsin.incidents.usecases import JSON, UseCases, make_token, read_token
-from tocsin.shared.bus import RpcRequest
+from tocsin.shared import codec
+from tocsin.shared.bus import RpcRequest, rpc_subject
+from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import incidents as c
 from tocsin.shared.db import transaction
 from tocsin.shared.db.tags import TagStore
-from tocsin.shared.errors import ConflictError, NotFoundError, ValidationError
-from tocsin.shared.logging import bind
+from tocsin.shared.errors import ConflictError, NotFoundError, TocsinError, ValidationError
+from tocsin.shared.logging import bind, get_logger
 
 __all__ = ["Handlers"]
+
+log = get_logger(__name__)
+
 
 class Handlers(UseCases):
     """Replication set, response plans and incident records."""
@@ -271,19 +276,45 @@ class Handlers(UseCases):
             except asyncpg.UniqueViolationError:
                 raise domain.conflict_open_duplicate(updated) from None
             resolved = record.status != "RESOLVED" and updated.status == "RESOLVED"
+            reopened = record.status == "RESOLVED" and updated.status == "OPEN"
             change = timeline.automatic(record.arn, timeline.RECORD_UPDATE, {
                 "modifiedBy": self._by(req), "incidentTitle": updated.title,
                 "modifiedAttributes": modified}, at=now.timestamp())
             await TimelineStore.add(conn, [change], is_automatic=True)
+            data: JSON = {"incidentRecord": msgspec.to_builtins(updated),
+                          "modifiedAttributes": modified, "modifiedBy": self._by(req),
+                          "timelineEvents": [msgspec.to_builtins(change)]}
+            if reopened:
+                # The plan's engagements start again, as new ones (engaging.py).
+                plan = await self._store.plan(conn, updated.plan_name)
+                data.update(reopened=True, engagements=plan.engagements or [] if plan else [])
             await self._events.emit(
                 conn, "IncidentRecordResolved" if resolved else "IncidentRecordUpdated",
-                {"incidentRecord": msgspec.to_builtins(updated),
-                 "modifiedAttributes": modified, "modifiedBy": self._by(req),
-                 "timelineEvents": [msgspec.to_builtins(change)]},
-                now=now, incident_arn=record.arn)
+                data, now=now, incident_arn=record.arn)
+            if resolved:
+                await self._stop_engagements(updated)
             return {}
 
         return await self._once(req, cmd.client_token, body)
+
+    async def _stop_engagements(self, record: domain.IncidentRecord) -> None:
+        """Stop the resolved incident's engagements before its resolution commits, so no
+        page goes out once it is resolved. When the contacts service cannot be reached, it
+        does so itself from ``IncidentRecordResolved`` when it is back (and pages nobody
+        meanwhile)."""
+        if self._bus is None:
+            return
+        request = cc.StopIncidentEngagements(
+            incident_id=record.arn, reason=cc.INCIDENT_RESOLVED,
+            changed_time=record.resolved_time or self._clock.now().timestamp())
+        try:
+            reply = await self._bus.request(rpc_subject("contacts", "StopIncidentEngagements"),
+                                            codec.encode(request), timeout=5)
+        except TocsinError as exc:
+            log.warning("resolve.engagements_stop_deferred", error=exc.message)
+            return
+        stopped = codec.decode(reply, dict[str, Any]).get("StoppedEngagementArns") or []
+        log.info("resolve.engagements_stopped", count=len(stopped))
 
     async def delete_incident_record(self, req: RpcRequest) -> JSON:
         cmd: c.DeleteArn = req.decode(c.DeleteArn)

@@ -37,8 +37,8 @@ class Deps:
     partition: str = DEFAULT_PARTITION
     findings_window: float = 3600.0
     bus: Bus | None = None
-    """For calls to the contacts service (a response plan's engagements); None in tests
-    that need none."""
+    """For calls to the contacts service (a response plan's engagements, stopping a
+    resolved incident's engagements); None in tests that need none."""
 
 
 class UseCases:
@@ -50,6 +50,7 @@ class UseCases:
         self._clock = deps.clock
         self._region = deps.region
         self._account = deps.account
+        self._bus = deps.bus
         self._arns = Arns(deps.account, partition=deps.partition, region=deps.region)
         self._events = Events(deps.region)
         self._store = Store()

@@ -47,6 +47,12 @@ will never be taken), the request is dead: in one transaction its row says so, a
 ``DeliveryDeadLettered`` event goes to the outbox, and, for a page, an ``ERROR`` receipt to
 the receipt outbox.
 
+**Stopped engagements.** Before each attempt at a page, the contacts service is asked
+whether its engagement stopped (the incident resolved, the alerting tool acknowledged it,
+``StopEngagement``): a page that waited here past that (a retry's backoff, a rate limit, no
+provider) is not sent, and its row ends ``expired``. A page already handed to a provider
+is not recalled.
+
 **Receipts.** A page accepted by a provider gets its one ``SENT`` receipt, naming the
 channel and the provider; a
 provider's status callback may add ``DELIVERED`` or ``ERROR`` later
@@ -65,7 +71,7 @@ import random
 import time
 from collections.abc import Awaitable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 import asyncpg
 import msgspec
@@ -78,8 +84,8 @@ from tocsin.notifications.events import Events
 from tocsin.notifications.messages import Outbound, ProviderError
 from tocsin.notifications.ratelimit import TokenBucket, shared_slot
 from tocsin.notifications.store import DeliveryRecord, DeliveryStore, ReceiptStore, RouteStore
-from tocsin.shared import codec
-from tocsin.shared.bus import Bus
+from tocsin.shared import codec, errors
+from tocsin.shared.bus import Bus, rpc_subject
 from tocsin.shared.clock import Clock
 from tocsin.shared.contracts import deliveries as dc
 from tocsin.shared.contracts import notifications as nc
@@ -323,6 +329,14 @@ class DeliveryWorker:
             log.info("delivery.expired", delivery_id=request.id)
             await msg.ack()
             return
+        if page is not None and await self._engagement_stopped(page):
+            # Resolved, acknowledged by the alerting tool or stopped by hand while this
+            # page waited here (a retry, a rate limit, no provider): it is not sent now.
+            async with transaction(self._pool) as conn:
+                await DeliveryStore.finish(conn, request.id, state="expired", now=now)
+            log.info("delivery.engagement_stopped", delivery_id=request.id)
+            await msg.ack()
+            return
         providers = self._channels.for_type(channel_type)
         if not providers:
             unset = " (TOCSIN_SMTP_HOST is unset)" if channel_type == "EMAIL" else ""
@@ -361,6 +375,18 @@ class DeliveryWorker:
             return
         await self._failed(request, page, channel_type, "; ".join(failures), msg, record,
                            permanent=permanent)
+
+    async def _engagement_stopped(self, page: dc.PageDelivery) -> bool:
+        """Whether the page's engagement stopped, as the contacts service says; when it
+        cannot say, the page goes (paging beats silence)."""
+        try:
+            reply = await self._bus.request(rpc_subject("contacts", "DescribeEngagement"),
+                                            {"EngagementId": page.engagement_arn},
+                                            timeout=2.0)
+        except errors.TocsinError as exc:
+            log.warning("delivery.engagement_unknown", error=exc.message)
+            return False
+        return codec.decode(reply, dict[str, Any]).get("StopTime") is not None
 
     async def _send(self, provider: SendingProvider, message: Outbound,
                     record: DeliveryRecord, msg: _Held) -> str:

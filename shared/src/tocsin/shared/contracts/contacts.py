@@ -40,6 +40,8 @@ import msgspec
 
 __all__ = [
     "EVENT_TYPES",
+    "INCIDENT_DELETED",
+    "INCIDENT_RESOLVED",
     "AcceptType",
     "EngagementFailed",
     "EngagementFailure",
@@ -59,6 +61,7 @@ __all__ = [
     "StartEngagement",
     "StartEngagementStage",
     "StartEngagementStageResult",
+    "StopIncidentEngagements",
     "event_data",
 ]
 
@@ -69,6 +72,10 @@ ReceiptType = Literal["DELIVERED", "ERROR", "READ", "SENT", "STOP"]
 """The model's ``ReceiptType``."""
 
 ContactType = Literal["PERSONAL", "ESCALATION", "ONCALL_SCHEDULE"]
+
+INCIDENT_RESOLVED = "Incident resolved"
+INCIDENT_DELETED = "Incident deleted"
+"""The ``reason`` of an engagement stopped because its incident was resolved / deleted."""
 
 
 class _Event(msgspec.Struct, rename="camel", kw_only=True, frozen=True, omit_defaults=True):
@@ -147,6 +154,10 @@ class EngagementStopped(_Event, frozen=True):
     stop_time: datetime
     incident_id: str | None = None
     reason: str | None = None
+    pages_sent: list[str] = []
+    """Pages of the engagement that were unread at the stop: their messages had gone out
+    for delivery (one already handed to a provider is not recalled; one still waiting in
+    the notifications service is not sent)."""
 
 
 class PageCreated(_Event, frozen=True):
@@ -368,3 +379,19 @@ class ReactivateContactChannel(_In):
     """
 
     contact_channel_id: str
+
+
+class StopIncidentEngagements(_In):
+    """``tocsin.rpc.contacts.StopIncidentEngagements``: the incident was resolved (or
+    deleted), so every running engagement of it stops and none may start until it is
+    re-opened (the incidents service calls this before its resolve commits; the contacts
+    service also acts on ``IncidentRecordResolved`` itself, for when it was unreachable).
+
+    ``ChangedTime`` (epoch seconds) is when the incident changed: of two changes of one
+    incident, the later wins, however late the earlier one arrives. Idempotent; answers
+    ``StoppedEngagementArns``.
+    """
+
+    incident_id: str
+    reason: Annotated[str, msgspec.Meta(max_length=255)]
+    changed_time: float

@@ -1,0 +1,117 @@
+"""A resolved incident pages nobody: its engagements stop, and none starts until it is
+re-opened.
+
+The incidents service calls ``StopIncidentEngagements`` while it resolves an incident,
+before the resolution commits; this service also reads ``IncidentRecordResolved``,
+``IncidentRecordDeleted`` and re-opening ``IncidentRecordUpdated`` events itself (a durable
+consumer), so a resolve made while it was unreachable takes effect when it is back. Either
+way, in one transaction:
+
+- the incident is marked resolved in ``incident_state`` (unless a later change of it, a
+  re-opening, was recorded already);
+- each running engagement of it is locked and stopped, with an ``EngagementStopped`` that
+  says why and which of its unread pages had gone out before (a message the notifications
+  service still holds is then not sent; one handed to a provider is not recalled).
+
+A stage, a plan stage or a channel retry that comes due afterwards locks its engagement
+first and finds it stopped, so it pages nobody; ``StartEngagement`` for a resolved incident
+is a ``ConflictException``. Starting an engagement and stopping an incident's engagements
+serialize on an advisory lock per incident, so neither misses the other.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+from nats.aio.msg import Msg
+
+from tocsin.contacts.engagements import EngagementHandlers
+from tocsin.contacts.engagements_store import EngagementStore
+from tocsin.shared import codec
+from tocsin.shared.bus import Consumer, RpcRequest
+from tocsin.shared.contracts import contacts as cc
+from tocsin.shared.db import transaction
+from tocsin.shared.logging import bind, get_logger
+
+__all__ = ["IncidentState", "incidents_consumer"]
+
+log = get_logger(__name__)
+
+
+class IncidentState:
+    """``StopIncidentEngagements`` and the consumer of the incidents service's events."""
+
+    def __init__(self, engagements: EngagementHandlers) -> None:
+        self._engagements = engagements
+
+    async def stop_incident_engagements(self, req: RpcRequest) -> dict[str, Any]:
+        cmd: cc.StopIncidentEngagements = req.decode(cc.StopIncidentEngagements)
+        bind(incident_arn=cmd.incident_id)
+        stopped = await self.resolve(cmd.incident_id, reason=cmd.reason,
+                                     at=datetime.fromtimestamp(cmd.changed_time, UTC))
+        return {"StoppedEngagementArns": stopped}
+
+    async def on_incidents_event(self, event: codec.Envelope, msg: Msg) -> None:
+        record = event.data.get("incidentRecord") or {}
+        incident_arn = event.correlation.incident_arn or str(
+            record.get("arn") or event.data.get("arn") or "")
+        if not incident_arn:
+            return
+        bind(incident_arn=incident_arn)
+        match event.type:
+            case "IncidentRecordResolved":
+                at = record.get("resolvedTime")
+                await self.resolve(incident_arn, reason=cc.INCIDENT_RESOLVED,
+                                   at=datetime.fromtimestamp(float(at), UTC)
+                                   if at is not None else event.time)
+            case "IncidentRecordDeleted":
+                await self.resolve(incident_arn, reason=cc.INCIDENT_DELETED, at=event.time)
+            case "IncidentRecordUpdated" if event.data.get("reopened"):
+                at = record.get("lastModifiedTime")
+                await self.reopen(incident_arn, at=datetime.fromtimestamp(float(at), UTC)
+                                  if at is not None else event.time)
+
+    async def resolve(self, incident_id: str, *, reason: str, at: datetime) -> list[str]:
+        """Mark the incident resolved as of ``at`` and stop its running engagements; the
+        ARNs of those stopped (none when a later change of the incident is recorded)."""
+        async with transaction(self._engagements.pool) as conn:
+            await EngagementStore.lock_incident(conn, incident_id)
+            if not await _change(conn, incident_id, resolved=True, at=at):
+                log.info("incident.stale_resolve_ignored", changed_at=at.isoformat())
+                return []
+            arns = [r["arn"] for r in await conn.fetch(
+                "SELECT arn FROM engagement WHERE incident_id = $1 AND stop_time IS NULL"
+                " ORDER BY start_time, arn FOR UPDATE", incident_id)]
+            for arn in arns:
+                await self._engagements.stop(conn, arn, reason=reason)
+        if arns:
+            log.info("incident.engagements_stopped", count=len(arns), reason=reason)
+        return arns
+
+    async def reopen(self, incident_id: str, *, at: datetime) -> None:
+        """Let the incident have engagements again (its own start new ones)."""
+        async with transaction(self._engagements.pool) as conn:
+            await EngagementStore.lock_incident(conn, incident_id)
+            if await _change(conn, incident_id, resolved=False, at=at):
+                log.info("incident.reopened")
+
+
+async def _change(conn: asyncpg.Connection, incident_id: str, *, resolved: bool,
+                  at: datetime) -> bool:
+    """Record the incident's state as of ``at``; False when a later change is recorded."""
+    done: bool = await conn.fetchval(
+        "INSERT INTO incident_state (incident_id, resolved, changed_at) VALUES ($1, $2, $3)"
+        " ON CONFLICT (incident_id) DO UPDATE SET resolved = excluded.resolved,"
+        "  changed_at = excluded.changed_at"
+        " WHERE incident_state.changed_at <= excluded.changed_at RETURNING true",
+        incident_id, resolved, at) or False
+    return done
+
+
+def incidents_consumer(state: IncidentState, *, region: str, schema: str) -> Consumer:
+    """The durable consumer, named after the schema so every instance shares it."""
+    return Consumer(stream=f"EVENTS_{region.upper()}", durable=f"{schema}-incidents",
+                    filter_subject=f"events.{region}.incidents.*",
+                    handler=state.on_incidents_event)
