@@ -35,6 +35,7 @@ from tocsin.proto.incidents.v1 import incidents_pb2
 from tocsin.proto.rules.v1 import rules_pb2_grpc
 from tocsin.shared.bus import Bus
 from tocsin.shared.errors import TocsinError
+from tocsin.shared.listen import CannotListen
 from tocsin.shared.logging import bound, get_logger
 
 __all__ = ["API", "MIRRORS", "SERVICE_NAME", "GrpcGateway", "Mirror"]
@@ -135,7 +136,13 @@ class GrpcGateway:
             ),
             server,
         )
-        self.port = server.add_insecure_port(self._settings.grpc_addr)
+        try:
+            self.port = server.add_insecure_port(self._settings.grpc_addr)
+        except RuntimeError:  # grpc says only "Failed to bind"
+            self.port = 0
+        if not self.port:
+            raise CannotListen(self._settings.grpc_addr, "TOCSIN_GRPC_ADDR",
+                               "in use, or not an address of this machine")
         await server.start()
         try:
             for service in ("", *services):

@@ -46,6 +46,7 @@ from tocsin.shared.errors import (
     UnsupportedOperation,
     ValidationError,
 )
+from tocsin.shared.listen import CannotListen
 from tocsin.shared.logging import bound, get_logger
 
 __all__ = ["HttpGateway"]
@@ -164,7 +165,11 @@ class HttpGateway:
         await runner.setup()
         try:
             site = web.TCPSite(runner, host.strip("[]"), int(port))
-            await site.start()
+            try:
+                await site.start()
+            except OSError as exc:
+                raise CannotListen(self._settings.http_addr, "TOCSIN_HTTP_ADDR",
+                                   exc.strerror or str(exc)) from None
             self.port = int(runner.addresses[0][1])
             log.info("http.serving", host=host, port=self.port)
             self.started.set()
