@@ -23,6 +23,7 @@ before the server starts.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import time
 import uuid
@@ -168,8 +169,9 @@ class HttpGateway:
             try:
                 await site.start()
             except OSError as exc:
+                reason = os.strerror(exc.errno).lower() if exc.errno else str(exc)
                 raise CannotListen(self._settings.http_addr, "TOCSIN_HTTP_ADDR",
-                                   exc.strerror or str(exc)) from None
+                                   reason) from None
             self.port = int(runner.addresses[0][1])
             log.info("http.serving", host=host, port=self.port)
             self.started.set()
