@@ -39,7 +39,8 @@ class TestPageEmail:
         assert "Impact:  2 (high)" in text
         assert text.count("Half the requests fail.") == 1
         assert "http://127.0.0.1:8080/v1/ack/tok3n" in text
-        assert ("aws ssm-contacts accept-page --page-id " + PAGE + " --accept-code 482913 "
+        assert ("aws ssm-contacts accept-page --page-id " + PAGE + " --accept-type READ "
+                "--accept-code 482913 "
                 "--endpoint-url http://127.0.0.1:8080 --region local-1") in text
 
     def test_a_persons_own_words_are_kept(self) -> None:

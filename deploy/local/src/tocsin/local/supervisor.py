@@ -52,6 +52,8 @@ KILL_AFTER = 5.0
 """Seconds beyond a child's own shutdown grace before it is killed."""
 INTERRUPTED = 130
 """Exit status after a second signal cut the orderly shut-down short."""
+ADDRESS_GRACE = 3.0
+"""Seconds the gateway's addresses may stay taken at start before start-up gives up."""
 
 _MAX_LINE = 1 << 20
 _COLORS = (36, 33, 35, 32, 34, 31, 96, 93, 95, 92, 94, 91)
@@ -352,15 +354,21 @@ def _client_addr(addr: str) -> str:
     return f"{host}:{port}"
 
 
-def _taken_address(settings: Settings) -> str | None:
-    """Why the gateway could not listen, if one of its addresses is in use: another Tocsin
-    there would answer the readiness probe in its stead."""
+async def _taken_address(settings: Settings, *, grace: float = ADDRESS_GRACE) -> str | None:
+    """Why the gateway could not listen, if one of its addresses stays in use for ``grace``
+    seconds (the gateway of a run just killed lets go of its ports as it stops); another
+    Tocsin there would answer the readiness probe in our stead."""
+    deadline = time.monotonic() + grace
     for setting, addr in (("TOCSIN_HTTP_ADDR", settings.http_addr),
                           ("TOCSIN_GRPC_ADDR", settings.grpc_addr)):
         host, _, port = addr.rpartition(":")
-        if port.isdigit() and int(port) and servers.address_in_use(host, int(port)):
-            return (f"{addr} is in use (another Tocsin, or another program); set {setting} "
-                    "to a free address")
+        if not port.isdigit() or not int(port):
+            continue
+        while servers.address_in_use(host, int(port)):
+            if time.monotonic() >= deadline:
+                return (f"{addr} is in use (another Tocsin, or another program); set "
+                        f"{setting} to a free address")
+            await asyncio.sleep(0.2)
     return None
 
 
@@ -486,7 +494,7 @@ class _Run:
             if missing:
                 return _fail(f"{', '.join(missing)} not installed; run `uv sync` "
                              "(or `make run`, which does)")
-        taken = _taken_address(self.settings)
+        taken = await _taken_address(self.settings)
         if taken:
             return _fail(taken)
         self.data_dir.mkdir(parents=True, exist_ok=True)
