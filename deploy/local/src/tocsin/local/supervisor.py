@@ -221,7 +221,7 @@ class Child:
                 log.info("child.stopped", child=self.label, code=code)
                 break
             if code == EXIT_CANNOT_LISTEN:
-                log.error("child.cannot_listen", child=self.label, reason=self.last_line)
+                log.warning("child.cannot_listen", child=self.label, reason=self.last_line)
                 self._stopping.set()
                 if self.on_fatal:
                     self.on_fatal(self)
