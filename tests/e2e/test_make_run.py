@@ -292,23 +292,29 @@ def _key(run: Run, name: str) -> str:
     return parser["tocsin"][name]
 
 
-def test_the_gateway_that_cannot_listen_exits_with_one_line(nats_url: str, database_url: str,
-                                                            tmp_path: Path) -> None:
-    """The real gateway on a taken HTTP address: no traceback, its one line, and the
-    status that tells the supervisor not to restart it."""
+@pytest.mark.parametrize(("setting", "reason"), [
+    ("TOCSIN_HTTP_ADDR", "address already in use"),
+    ("TOCSIN_GRPC_ADDR", "in use, or not an address of this machine")])
+def test_the_gateway_that_cannot_listen_exits_with_one_line(
+        nats_url: str, database_url: str, tmp_path: Path, setting: str, reason: str) -> None:
+    """The real gateway on a taken address: no traceback, its one line, and the status
+    that tells the supervisor not to restart it."""
     from tocsin.shared.listen import EXIT_CANNOT_LISTEN
 
     with socket.socket() as taken:
+        # As another gateway would hold it: with SO_REUSEPORT, which must not let us share.
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         addr = f"127.0.0.1:{taken.getsockname()[1]}"
         env = {**os.environ, "TOCSIN_NATS_URL": nats_url, "TOCSIN_DATABASE_URL": database_url,
-               "TOCSIN_HTTP_ADDR": addr, "TOCSIN_GRPC_ADDR": f"127.0.0.1:{free_port()}",
+               "TOCSIN_HTTP_ADDR": f"127.0.0.1:{free_port()}",
+               "TOCSIN_GRPC_ADDR": f"127.0.0.1:{free_port()}", setting: addr,
                "TOCSIN_ACCESS_KEYS": "AKID:secret", "TOCSIN_REGION": f"t{os.getpid()}"}
         done = subprocess.run([sys.executable, "-m", "tocsin.gateway"], env=env,
                               capture_output=True, timeout=START_TIMEOUT, cwd=tmp_path)
     assert done.returncode == EXIT_CANNOT_LISTEN
     assert b"Traceback" not in done.stderr + done.stdout
     assert done.stderr.decode().strip().splitlines()[-1] == (
-        f"tocsin-gateway: cannot listen on {addr} (address already in use); set "
-        "TOCSIN_HTTP_ADDR to a free address")
+        f"tocsin-gateway: cannot listen on {addr} ({reason}); set {setting} to a free "
+        "address")

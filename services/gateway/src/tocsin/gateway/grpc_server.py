@@ -116,7 +116,8 @@ class GrpcGateway:
         if self._state is not _State.UNSTARTED:
             raise RuntimeError("a GrpcGateway runs once; make a new one")
         self._state = _State.SERVING
-        server = grpc.aio.server()
+        # Without SO_REUSEPORT: a second gateway on a taken port must fail, not share it.
+        server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
         health_servicer = health.aio.HealthServicer()
         server.add_generic_rpc_handlers([self._handler(m) for m in MIRRORS])
         services = [m.name for m in MIRRORS]
