@@ -326,13 +326,24 @@ class TestPartition:
         awsmodel.validate_input(INCIDENTS, "GetResponsePlan", {"arn": arn})
 
     def test_other_partitions_are_refused(self) -> None:
-        """An ARN with a partition that is neither AWS's nor tocsin fails the pattern."""
+        """An ARN with a partition that is neither AWS's nor tocsin fails the pattern, and
+        the message quotes the pattern enforced (with tocsin), not the model's."""
         error = rejected(
             INCIDENTS,
             "GetResponsePlan",
             {"arn": "arn:azure:ssm-incidents::000000000000:response-plan/p"},
         )
-        assert "^arn:aws(-cn|-us-gov)?:[a-z0-9-]*" in error.message
+        assert "pattern: ^arn:(?:aws(-cn|-us-gov)?|tocsin):[a-z0-9-]*" in error.message
+
+    def test_aws_partition_enforces_the_model_pattern(self) -> None:
+        """Loaded for the partition aws, a model enforces (and quotes) its own patterns:
+        arn:tocsin: is refused, arn:aws: accepted."""
+        model = awsmodel.load("ssm-incidents", "aws")
+        aws_arn = "arn:aws:ssm-incidents::000000000000:response-plan/p"
+        awsmodel.validate_input(model, "GetResponsePlan", {"arn": aws_arn})
+        error = rejected(model, "GetResponsePlan", {"arn": PLAN_ARN})
+        assert "pattern: ^arn:aws(-cn|-us-gov)?:[a-z0-9-]*" in error.message
+        assert "tocsin" not in error.message.partition("pattern:")[2]
 
     @pytest.mark.parametrize(
         "arn", [CONTACT_ARN, "arn:aws:ssm-contacts:us-east-1:111122223333:contact/a"]
@@ -353,7 +364,7 @@ class TestPartition:
         error = rejected(
             CONTACTS, "GetContact", {"ContactId": "arn:gcp:ssm-contacts:x:000000000000:contact/a"}
         )
-        assert "arn:(aws|aws-cn|aws-us-gov):ssm-contacts" in error.message
+        assert "arn:(aws|aws-cn|aws-us-gov|tocsin):ssm-contacts" in error.message
 
     def test_role_arns_accept_tocsin(self) -> None:
         """Automation role ARNs accept the tocsin partition."""

@@ -23,17 +23,18 @@ LABEL_URL = ("http://127.0.0.1:8080/tags/arn%3Atocsin%3Assm-incidents%3A%3A00000
 def signed(method: str = "POST", url: str = "http://127.0.0.1:8080/createResponsePlan",
            body: bytes = b'{"name": "p"}', *, key: str = "AKIDTOCSIN",
            secret: str = "s3cr3t/with+chars", service: str = "ssm-incidents",
-           headers: dict[str, str] | None = None) -> AWSRequest:
+           headers: dict[str, str] | None = None, region: str = "local-1") -> AWSRequest:
     """A request signed by botocore's SigV4Auth, as boto3 would send it."""
     request = AWSRequest(method=method, url=url, data=body,
                          headers={"Content-Type": "application/json", **(headers or {})})
-    SigV4Auth(Credentials(key, secret), service, "local-1").add_auth(request)
+    SigV4Auth(Credentials(key, secret), service, region).add_auth(request)
     return request
 
 
 def verify(request: AWSRequest, *, body: bytes | None = None, url: str | None = None,
            service: str | None = "ssm-incidents", now: dt.datetime | None = None,
-           extra_headers: dict[str, str] | None = None) -> str:
+           extra_headers: dict[str, str] | None = None, region: str | None = "local-1",
+           partition: str = "tocsin") -> str:
     """Verify ``request`` as the gateway would receive it over the wire."""
     parts = urlsplit(url or request.url)
     headers = [(k, v) for k, v in request.headers.items()]
@@ -42,7 +43,8 @@ def verify(request: AWSRequest, *, body: bytes | None = None, url: str | None = 
     return sigv4.verify(
         method=request.method, path=parts.path, query=parts.query,
         headers=_MultiDict(headers), body=request.body if body is None else body,
-        credentials=KEYS, account=ACCOUNT, service=service, now=now)
+        credentials=KEYS, account=ACCOUNT, service=service, now=now, region=region,
+        partition=partition)
 
 
 class _MultiDict:
@@ -56,6 +58,16 @@ class _MultiDict:
 
 
 class TestAccepts:
+    def test_principal_in_the_deployment_partition(self) -> None:
+        """The principal ARN is in the partition the gateway was configured with."""
+        assert verify(signed(), partition="aws") == "arn:aws:iam::000000000000:user/AKIDTOCSIN"
+
+    def test_scope_service(self) -> None:
+        """The credential scope's service is read without verifying anything."""
+        assert sigv4.scope_service(signed(service="events").headers) == "events"
+        assert sigv4.scope_service({"Authorization": "Bearer x"}) is None
+        assert sigv4.scope_service({}) is None
+
     def test_json_post(self) -> None:
         """A botocore-signed POST with a JSON body verifies and names the principal."""
         assert verify(signed()) == f"arn:tocsin:iam::{ACCOUNT}:user/AKIDTOCSIN"
@@ -171,6 +183,20 @@ class TestRefuses:
         with pytest.raises(sigv4.InvalidSignature) as info:
             verify(signed(service="ssm-contacts"), service="ssm-incidents")
         assert "scoped to correct service: 'ssm-incidents'" in info.value.message
+
+    def test_wrong_region_scope(self) -> None:
+        """A request signed for another region (a client left on us-east-1) is refused the
+        way AWS refuses it, naming the region the deployment serves."""
+        with pytest.raises(sigv4.InvalidSignature) as info:
+            verify(signed(region="us-east-1"))
+        assert info.value.aws_code == "InvalidSignatureException"
+        assert info.value.message.startswith(
+            "Credential should be scoped to a valid region, not 'us-east-1'. ")
+        assert "serves the region 'local-1'" in info.value.message
+
+    def test_region_unchecked_without_one(self) -> None:
+        """Without a region to enforce, the scope's region is only part of the signature."""
+        assert verify(signed(region="us-east-1"), region=None).endswith(":user/AKIDTOCSIN")
 
     def test_content_sha256_mismatch(self) -> None:
         """An x-amz-content-sha256 header that does not match the body is refused."""

@@ -13,6 +13,8 @@ from typing import Any, ClassVar, TypeVar
 
 import msgspec
 
+from tocsin.shared.arns import Arns, check_partition
+
 __all__ = ["PREFIX", "BaseSettings", "ConfigError", "Secret", "ServiceSettings", "load"]
 
 PREFIX = "TOCSIN_"
@@ -40,6 +42,9 @@ class BaseSettings(msgspec.Struct, frozen=True, kw_only=True):
     """This deployment's region name; it names the event stream and subjects."""
     account: str = "000000000000"
     """Account id used in ARNs."""
+    arn_partition: str = "tocsin"
+    """The partition of every ARN this deployment issues and accepts (:mod:`tocsin.shared.arns`):
+    ``tocsin``, or ``aws`` for tooling that builds ``arn:aws:`` ARNs."""
     schema_prefix: str = ""
     """Prefix of each service's PostgreSQL schema name (tests isolate themselves with it)."""
     log_level: str = "info"
@@ -60,10 +65,16 @@ class BaseSettings(msgspec.Struct, frozen=True, kw_only=True):
             raise ValueError("TOCSIN_REGION must be letters, digits and '-'")
         if len(self.account) != 12 or not self.account.isdigit():
             raise ValueError("TOCSIN_ACCOUNT must be 12 digits")
+        check_partition(self.arn_partition)
         if self.clock_scale <= 0:
             raise ValueError("TOCSIN_CLOCK_SCALE must be positive")
         if self.log_level.lower() not in ("debug", "info", "warning", "error"):
             raise ValueError("TOCSIN_LOG_LEVEL must be debug, info, warning or error")
+
+    @property
+    def arns(self) -> Arns:
+        """The ARNs this deployment issues: its partition, region and account."""
+        return Arns(partition=self.arn_partition, region=self.region, account=self.account)
 
     @property
     def nats_servers(self) -> list[str]:

@@ -41,7 +41,8 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
         await ensure_stream(bus.js, events_stream(settings.region))
         await ensure_stream(bus.js, deliveries_stream(settings.region))
         deps = Deps(pool=pool, clock=clock_for(settings.clock_scale, settings.clock_epoch),
-                    region=settings.region, account=settings.account, bus=bus)
+                    region=settings.region, account=settings.account,
+                    partition=settings.arn_partition, bus=bus)
         server = RpcServer(bus, service="contacts", version=version("tocsin-contacts"),
                            handlers=api.operations(deps),
                            concurrency=settings.rpc_concurrency,

@@ -1,17 +1,21 @@
-"""The ARNs of the contacts API: partition ``tocsin``, regional, the alias in the name."""
+"""The ARNs of the contacts API: the deployment's partition, regional, the alias in the name."""
 
 from __future__ import annotations
 
 import uuid
 
+from tocsin.shared import arns
+
 __all__ = ["Arns"]
 
 
-class Arns:
-    """Builds and reads ``arn:tocsin:ssm-contacts:<region>:<account>:<kind>/...`` ARNs."""
+class Arns(arns.Arns):
+    """Builds and reads ``arn:<partition>:ssm-contacts:<region>:<account>:<kind>/...`` ARNs."""
 
-    def __init__(self, region: str, account: str) -> None:
-        self.prefix = f"arn:tocsin:ssm-contacts:{region}:{account}:"
+    def __init__(self, region: str, account: str, *,
+                 partition: str = arns.DEFAULT_PARTITION) -> None:
+        super().__init__(partition=partition, region=region, account=account)
+        self.prefix = self.contacts("")
 
     def contact(self, alias: str) -> str:
         return f"{self.prefix}contact/{alias}"
@@ -29,7 +33,5 @@ class Arns:
         return f"{self.prefix}rotation/{uuid.uuid4()}"
 
     def alias_of(self, contact_arn: str) -> str | None:
-        """The alias in a contact ARN of this region and account, or None."""
-        head = f"{self.prefix}contact/"
-        alias = contact_arn[len(head):] if contact_arn.startswith(head) else ""
-        return alias or None
+        """The alias in a contact ARN of this partition, region and account, or None."""
+        return self.resource_of(contact_arn, "ssm-contacts", "contact")

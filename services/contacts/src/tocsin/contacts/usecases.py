@@ -11,6 +11,7 @@ import asyncpg
 
 from tocsin.contacts.arns import Arns
 from tocsin.contacts.events import Events
+from tocsin.shared.arns import DEFAULT_PARTITION
 from tocsin.shared.bus import Bus, RpcRequest
 from tocsin.shared.clock import Clock
 from tocsin.shared.db.idempotency import once
@@ -28,6 +29,7 @@ class Deps:
     clock: Clock
     region: str
     account: str
+    partition: str = DEFAULT_PARTITION
     bus: Bus | None = None
     """For calls to other services (incidents' timeline); None in tests that need none."""
 
@@ -41,12 +43,12 @@ class UseCases:
         self._clock = deps.clock
         self._region = deps.region
         self._account = deps.account
-        self._arns = Arns(deps.region, deps.account)
+        self._arns = Arns(deps.region, deps.account, partition=deps.partition)
         self._events = Events(deps.region)
 
     def _by(self, req: RpcRequest) -> str:
         """The caller, or the account itself for Tocsin's own calls."""
-        return req.principal or f"arn:tocsin:iam::{self._account}:root"
+        return req.principal or self._arns.iam("root")
 
     async def _once(self, req: RpcRequest, token: str | None,
                     body: Callable[[asyncpg.Connection], Awaitable[JSON]]) -> JSON:

@@ -22,7 +22,7 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
     async with AsyncExitStack() as stack:
         bus = await stack.enter_async_context(
             connect(settings.nats_servers, name=f"tocsin-gateway-{instance[:8]}"))
-        client = ServiceClient(bus, timeout=settings.rpc_timeout)
+        client = ServiceClient(bus, timeout=settings.rpc_timeout, arns=settings.arns)
         http_gateway = http.HttpGateway(settings, client, bus, instance=instance)
         rules.add_routes(http_gateway.app, settings, client)
         webhooks.add_routes(http_gateway.app, settings, client)

@@ -21,13 +21,14 @@ implicitly anchored, so they are applied with search semantics (``regex.search``
 trailing ``$`` means the end of the input (not "before a final newline", as in Python).
 The PyPI ``regex`` package is used because several patterns use ``\\p{L}``-style classes.
 
-**Partition rewrite.** Tocsin's ARNs use the partition ``tocsin``
-(``arn:tocsin:ssm-incidents::000000000000:response-plan/x``), while the models' ARN
+**Partition rewrite.** Tocsin's ARNs use the deployment's partition
+(``TOCSIN_ARN_PARTITION``, ``tocsin`` by default:
+``arn:tocsin:ssm-incidents::000000000000:response-plan/x``), while the models' ARN
 patterns only allow AWS partitions: ``arn:aws(-cn|-us-gov)?:...`` in ssm-incidents and
-``arn:(aws|aws-cn|aws-us-gov):...`` in ssm-contacts. When a pattern is compiled, those
-partition alternations are widened to also accept ``tocsin`` (see
-:func:`compile_pattern`); ARNs with AWS partitions stay valid, so tooling that carries
-real AWS ARNs keeps working. Error messages quote the model's pattern verbatim.
+``arn:(aws|aws-cn|aws-us-gov):...`` in ssm-contacts. A model is loaded for a partition,
+and those partition alternations are widened to also accept it (see
+:func:`enforced_pattern`); ARNs with AWS partitions stay valid, so tooling that carries
+real AWS ARNs keeps working. Error messages quote the pattern actually enforced.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from typing import Any
 
 import regex  # type: ignore[import-untyped]
 
+from tocsin.shared.arns import AWS_PARTITIONS, DEFAULT_PARTITION
 from tocsin.shared.errors import ValidationError
 
 __all__ = [
@@ -55,6 +57,7 @@ __all__ = [
     "ServiceModel",
     "Shape",
     "compile_pattern",
+    "enforced_pattern",
     "load",
     "normalize_input",
     "parse_timestamp",
@@ -114,7 +117,8 @@ class Shape:
     max: float | None = None
     enum: tuple[str, ...] | None = None
     pattern: str | None = None
-    """The pattern exactly as the model states it (used in error messages)."""
+    """The pattern the gateway enforces: the model's, its ARN partitions widened to the
+    deployment's (:func:`enforced_pattern`); quoted in error messages."""
     compiled: Any = None
     """:attr:`pattern` compiled by :func:`compile_pattern`."""
     exception: bool = False
@@ -168,8 +172,9 @@ class ServiceModel:
 
 
 @functools.cache
-def load(api: str) -> ServiceModel:
-    """The model of ``api`` (``ssm-incidents`` or ``ssm-contacts``), read once per process.
+def load(api: str, partition: str = DEFAULT_PARTITION) -> ServiceModel:
+    """The model of ``api`` (``ssm-incidents`` or ``ssm-contacts``), read once per process,
+    its ARN patterns accepting ``partition`` as well as AWS's.
 
     Raises:
         KeyError: ``api`` is not one Tocsin serves.
@@ -177,7 +182,7 @@ def load(api: str) -> ServiceModel:
     resource = importlib.resources.files("botocore") / APIS[api]
     raw = json.loads(gzip.decompress(resource.read_bytes()))
     metadata = raw["metadata"]
-    shapes = {name: _shape(name, spec) for name, spec in raw["shapes"].items()}
+    shapes = {name: _shape(name, spec, partition) for name, spec in raw["shapes"].items()}
     operations = {name: _operation(name, spec) for name, spec in raw["operations"].items()}
     return ServiceModel(
         api=api, protocol=metadata["protocol"],
@@ -186,7 +191,7 @@ def load(api: str) -> ServiceModel:
         operations=operations, shapes=shapes)
 
 
-def _shape(name: str, spec: dict[str, Any]) -> Shape:
+def _shape(name: str, spec: dict[str, Any], partition: str) -> Shape:
     members = {
         mname: Member(name=mname, shape=m["shape"], location=m.get("location"),
                       location_name=m.get("locationName", mname),
@@ -194,6 +199,8 @@ def _shape(name: str, spec: dict[str, Any]) -> Shape:
         for mname, m in spec.get("members", {}).items()
     }
     pattern = spec.get("pattern")
+    if pattern is not None:
+        pattern = enforced_pattern(pattern, partition)
     error = spec.get("error") or {}
     return Shape(
         name=name, type=spec["type"], members=members,
@@ -201,7 +208,7 @@ def _shape(name: str, spec: dict[str, Any]) -> Shape:
         member=spec.get("member", {}).get("shape"), key=spec.get("key", {}).get("shape"),
         value=spec.get("value", {}).get("shape"), min=spec.get("min"), max=spec.get("max"),
         enum=tuple(spec["enum"]) if "enum" in spec else None, pattern=pattern,
-        compiled=compile_pattern(pattern) if pattern is not None else None,
+        compiled=compile_pattern(pattern, partition=None) if pattern is not None else None,
         exception=bool(spec.get("exception")), fault=bool(spec.get("fault")),
         http_status=error.get("httpStatusCode"))
 
@@ -225,18 +232,35 @@ _AWS_SUFFIXED = regex.compile(r"arn:aws(\((?:-[a-z-]+\|?)+\)\?)?(?=:)")
 _AWS_GROUP = regex.compile(r"arn:\(((?:\?:)?aws(?:-[a-z-]+)?(?:\|aws(?:-[a-z-]+)?)*)\)")
 
 
-def compile_pattern(pattern: str) -> Any:
-    """Compile a model pattern with Smithy semantics and the ``tocsin`` partition.
+def enforced_pattern(pattern: str, partition: str = DEFAULT_PARTITION) -> str:
+    """A model pattern with its AWS partition alternation widened to ``partition``.
+
+    With ``tocsin``:
 
     - ``arn:aws(-cn|-us-gov)?:`` becomes ``arn:(?:aws(-cn|-us-gov)?|tocsin):``;
-    - ``arn:(aws|aws-cn|aws-us-gov):`` becomes ``arn:(aws|aws-cn|aws-us-gov|tocsin):``;
+    - ``arn:(aws|aws-cn|aws-us-gov):`` becomes ``arn:(aws|aws-cn|aws-us-gov|tocsin):``.
+
+    An AWS partition (``aws``) needs no widening: the pattern stays the model's.
+    """
+    if partition in AWS_PARTITIONS:
+        return pattern
+    source = _AWS_GROUP.sub(lambda m: f"arn:({m.group(1)}|{partition})", pattern)
+    if source == pattern:
+        source = _AWS_SUFFIXED.sub(
+            lambda m: f"arn:(?:aws{m.group(1) or ''}|{partition})", pattern)
+    return str(source)
+
+
+def compile_pattern(pattern: str, *, partition: str | None = DEFAULT_PARTITION) -> Any:
+    """Compile a model pattern with Smithy semantics and the deployment's partition.
+
+    - partition alternations are widened by :func:`enforced_pattern` (unless ``partition``
+      is None: ``pattern`` is already the enforced one);
     - a final unescaped ``$`` becomes ``\\Z`` (ECMAScript: end of input, no newline).
 
     The result is used with ``search``: Smithy patterns are not implicitly anchored.
     """
-    source = _AWS_GROUP.sub(lambda m: f"arn:({m.group(1)}|tocsin)", pattern)
-    if source == pattern:
-        source = _AWS_SUFFIXED.sub(lambda m: f"arn:(?:aws{m.group(1) or ''}|tocsin)", pattern)
+    source = pattern if partition is None else enforced_pattern(pattern, partition)
     if source.endswith("$") and not _escaped_at(source, len(source) - 1):
         source = source[:-1] + r"\Z"
     return regex.compile(source)

@@ -4,6 +4,10 @@ Both faces of the gateway (gRPC and the AWS-compatible HTTP API) turn a call int
 same request: the operation's input as the AWS model names it (camelCase for
 ssm-incidents, PascalCase for ssm-contacts), timestamps as epoch seconds. The reply is
 the operation's output in the same form, or a :class:`~tocsin.shared.errors.TocsinError`.
+
+A "does not exist" (or a validation error) caused by naming a Tocsin resource by an ARN in
+another partition (``arn:aws:`` on a ``tocsin`` deployment) says so: the error's message
+gains the partition hint of :meth:`tocsin.shared.arns.Arns.partition_hint`.
 """
 
 from __future__ import annotations
@@ -11,8 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 from tocsin.shared import codec
+from tocsin.shared.arns import Arns, find_foreign
 from tocsin.shared.bus import Bus, rpc_subject
 from tocsin.shared.bus.connection import PRINCIPAL_HEADER
+from tocsin.shared.errors import NotFoundError, ValidationError
 
 __all__ = ["OWNERS", "ServiceClient"]
 
@@ -23,9 +29,10 @@ OWNERS: dict[str, str] = {"ssm-incidents": "incidents", "ssm-contacts": "contact
 class ServiceClient:
     """Typed-by-model calls to the services behind the gateway."""
 
-    def __init__(self, bus: Bus, *, timeout: float = 10.0) -> None:
+    def __init__(self, bus: Bus, *, timeout: float = 10.0, arns: Arns | None = None) -> None:
         self._bus = bus
         self._timeout = timeout
+        self._arns = arns
 
     async def call(self, api: str, operation: str, params: dict[str, Any], *,
                    principal: str, request_id: str) -> dict[str, Any]:
@@ -35,8 +42,20 @@ class ServiceClient:
             TocsinError: what the service answered, or ServiceUnavailable.
         """
         subject = rpc_subject(OWNERS[api], operation)
-        reply = await self._bus.request(
-            subject, params, timeout=self._timeout,
-            headers={PRINCIPAL_HEADER: principal, "Tocsin-Request-Id": request_id})
+        try:
+            reply = await self._bus.request(
+                subject, params, timeout=self._timeout,
+                headers={PRINCIPAL_HEADER: principal, "Tocsin-Request-Id": request_id})
+        except (NotFoundError, ValidationError) as exc:
+            _explain_partition(exc, self._arns, params)
+            raise
         result: dict[str, Any] = codec.decode(reply, dict[str, Any]) if reply else {}
         return result
+
+
+def _explain_partition(exc: NotFoundError | ValidationError, arns: Arns | None,
+                       params: dict[str, Any]) -> None:
+    """Add the partition hint to ``exc`` when ``params`` name a resource in another one."""
+    hint = find_foreign(arns, params) if arns is not None else None
+    if hint is not None and hint not in exc.message:
+        exc.message = f"{exc.message.rstrip('. ')}. Note: {hint}."

@@ -27,7 +27,7 @@ from google.protobuf.message import Message  # type: ignore[import-untyped]
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from tocsin.gateway import awsmodel, protoconv, rules, watch
+from tocsin.gateway import awsmodel, grpcauth, protoconv, rules, watch
 from tocsin.gateway.settings import Settings
 from tocsin.proto.contacts.v1 import contacts_pb2
 from tocsin.proto.events.v1 import events_pb2_grpc
@@ -98,9 +98,9 @@ class GrpcGateway:
         self._client = client
         self._bus = bus
         self._instance = instance
-        # Authentication of gRPC callers comes with the security issue; until then every
-        # gRPC call acts as this one principal.
-        self._principal = f"arn:tocsin:iam::{settings.account}:user/grpc"
+        # A signed call acts as its signer (grpcauth); enforcing signatures comes with the
+        # security issue, and until then an unsigned call acts as this one principal.
+        self._principal = settings.arns.iam("user/grpc")
         self._state = _State.UNSTARTED
         self.started = asyncio.Event()
         """Set once the server listens and reports SERVING."""
@@ -117,7 +117,10 @@ class GrpcGateway:
             raise RuntimeError("a GrpcGateway runs once; make a new one")
         self._state = _State.SERVING
         # Without SO_REUSEPORT: a second gateway on a taken port must fail, not share it.
-        server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
+        server = grpc.aio.server(interceptors=[grpcauth.SigV4Interceptor(
+            credentials=self._settings.credentials, account=self._settings.account,
+            region=self._settings.region, partition=self._settings.arn_partition)],
+            options=[("grpc.so_reuseport", 0)])
         health_servicer = health.aio.HealthServicer()
         server.add_generic_rpc_handlers([self._handler(m) for m in MIRRORS])
         services = [m.name for m in MIRRORS]
@@ -163,7 +166,7 @@ class GrpcGateway:
             log.info("grpc.stopped")
 
     def _handler(self, mirror: Mirror) -> grpc.GenericRpcHandler:
-        model = awsmodel.load(mirror.api)
+        model = awsmodel.load(mirror.api, self._settings.arn_partition)
         handlers = {}
         for method in mirror.service.methods:
             request_cls = getattr(mirror.module, method.input_type.name)
@@ -195,7 +198,8 @@ class GrpcGateway:
                     )
                     awsmodel.validate_input(model, operation, params)
                     result = await self._client.call(
-                        api, operation, params, principal=self._principal, request_id=request_id
+                        api, operation, params, principal=grpcauth.caller() or self._principal,
+                        request_id=request_id
                     )
                     response = protoconv.from_result(result or {}, response_cls)
                 except TocsinError as exc:

@@ -146,8 +146,8 @@ class HttpGateway:
         self._bus = bus
         self._instance = instance
         self._credentials = settings.credentials
-        self._incidents = awsmodel.load("ssm-incidents")
-        self._contacts = awsmodel.load("ssm-contacts")
+        self._incidents = awsmodel.load("ssm-incidents", settings.arn_partition)
+        self._contacts = awsmodel.load("ssm-contacts", settings.arn_partition)
         self._router = _RestRouter(self._incidents)
         self.app = web.Application(client_max_size=MAX_BODY, middlewares=[_request_id])
         """The aiohttp application; other HTTP faces add their routes before start."""
@@ -198,8 +198,9 @@ class HttpGateway:
 
         async def handle(request_id: str) -> web.Response:
             body = await _read(request)
-            principal = self._authenticate(request, body, model.signing_name)
             target = request.headers.get("X-Amz-Target", "")
+            _refuse_unserved(request, target, model.target_prefix)
+            principal = self._authenticate(request, body, model.signing_name)
             prefix, _, name = target.partition(".")
             if prefix != model.target_prefix or name not in model.operations:
                 raise ValidationError(
@@ -218,6 +219,7 @@ class HttpGateway:
 
         async def handle(request_id: str) -> web.Response:
             body = await _read(request)
+            _refuse_unserved(request, None, None)
             principal = self._authenticate(request, body, model.signing_name)
             path, query = jsonapi.raw_target(request)
             operation, labels = self._router.match(request.method, path)
@@ -237,7 +239,8 @@ class HttpGateway:
         return sigv4.verify(method=request.method, path=path, query=query,
                             headers=request.headers, body=body,
                             credentials=self._credentials, account=self._settings.account,
-                            service=service)
+                            service=service, region=self._settings.region,
+                            partition=self._settings.arn_partition)
 
     async def _call(self, model: awsmodel.ServiceModel, operation: str,
                     params: dict[str, Any], principal: str,
@@ -269,6 +272,40 @@ class HttpGateway:
             log.debug("http.answered", method=request.method, status=response.status,
                       ms=round((time.perf_counter() - started) * 1000, 2))
             return response
+
+
+# --- requests meant for other services ---------------------------------------------------
+
+SERVED = ("this endpoint serves the AWS APIs ssm-incidents (rest-json) and ssm-contacts "
+          "(X-Amz-Target: SSMContacts.<Operation>), and Tocsin's own API under /v1 "
+          "(event rules: /v1/rules, or gRPC tocsin.rules.v1.Rules)")
+"""What an answer to a request meant for another service says Tocsin serves."""
+
+_SIGNING_NAMES = frozenset(awsmodel.APIS)
+
+
+def _refuse_unserved(request: web.Request, target: str | None, served: str | None) -> None:
+    """``UnknownOperationException`` for a request meant for an AWS service Tocsin does
+    not serve (``aws events list-rules`` pointed at Tocsin), told by its ``X-Amz-Target``
+    prefix or the service its credential is scoped to, before the signature is checked:
+    "scoped to correct service: 'ssm-contacts'" would send the caller after a signing
+    problem it does not have.
+
+    Args:
+        target: the ``X-Amz-Target`` header (JSON protocol), or None (rest-json).
+        served: the target prefix the endpoint serves (``SSMContacts``), or None.
+    """
+    service = sigv4.scope_service(request.headers)
+    if target is not None and not target.strip():
+        raise UnknownOperation(f"The request names no operation (X-Amz-Target): {SERVED}.")
+    prefix = (target or "").partition(".")[0]
+    if prefix and prefix != served:
+        meant = f" (signed for '{service}')" if service else ""
+        raise UnknownOperation(f"Tocsin does not serve {target}{meant}: {SERVED}.")
+    if service is not None and service not in _SIGNING_NAMES:
+        raise UnknownOperation(
+            f"Tocsin does not serve the service '{service}' this request is signed for: "
+            f"{SERVED}.")
 
 
 # --- request decoding -------------------------------------------------------------------

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from tocsin.gateway import sigv4
 from tocsin.shared import codec
+from tocsin.shared.arns import DEFAULT_PARTITION
 from tocsin.shared.errors import InternalError, TocsinError, ValidationError
 from tocsin.shared.logging import bound, get_logger
 
@@ -39,7 +40,8 @@ def raw_target(request: web.Request) -> tuple[str, str]:
 
 
 def signed_principal(request: web.Request, body: bytes, *, credentials: Mapping[str, str],
-                     account: str) -> str:
+                     account: str, region: str | None = None,
+                     partition: str = DEFAULT_PARTITION) -> str:
     """The principal of a SigV4-signed request.
 
     Raises:
@@ -48,7 +50,7 @@ def signed_principal(request: web.Request, body: bytes, *, credentials: Mapping[
     path, query = raw_target(request)
     return sigv4.verify(method=request.method, path=path, query=query,
                         headers=request.headers, body=body, credentials=credentials,
-                        account=account)
+                        account=account, region=region, partition=partition)
 
 
 async def read_body(request: web.Request) -> bytes:

@@ -44,7 +44,7 @@ from google.protobuf.descriptor import FieldDescriptor  # type: ignore[import-un
 from google.protobuf.message import Message  # type: ignore[import-untyped]
 from google.protobuf.timestamp_pb2 import Timestamp  # type: ignore[import-untyped]
 
-from tocsin.gateway import jsonapi
+from tocsin.gateway import grpcauth, jsonapi
 from tocsin.gateway.settings import Settings
 from tocsin.proto.rules.v1 import rules_pb2, rules_pb2_grpc
 from tocsin.shared.errors import TocsinError
@@ -79,7 +79,8 @@ def add_routes(app: web.Application, settings: Settings, client: Client) -> None
         async def handle(request: web.Request) -> web.Response:
             raw = await jsonapi.read_body(request)
             principal = jsonapi.signed_principal(request, raw, credentials=credentials,
-                                                 account=account)
+                                                 account=account, region=settings.region,
+                                                 partition=settings.arn_partition)
             params: JSON = jsonapi.read_json(raw) if body else {}
             for name in query:
                 if name in request.query:
@@ -180,7 +181,8 @@ class RulesServicer(rules_pb2_grpc.RulesServicer):  # type: ignore[misc]
             with bound(None, operation=operation):
                 try:
                     result = await self._client.call(API, operation, to_params(request),
-                                                     principal=self._principal,
+                                                     principal=grpcauth.caller()
+                                                     or self._principal,
                                                      request_id=uuid.uuid4().hex)
                     return to_message(result or {}, response_cls)
                 except TocsinError as exc:

@@ -31,6 +31,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote, unquote
 
+from tocsin.shared.arns import DEFAULT_PARTITION, Arns
 from tocsin.shared.errors import AccessDeniedError
 
 __all__ = [
@@ -42,7 +43,9 @@ __all__ = [
     "MissingAuthentication",
     "UnrecognizedClient",
     "canonical_request",
+    "check_region",
     "principal_arn",
+    "scope_service",
     "verify",
 ]
 
@@ -85,13 +88,15 @@ class InvalidSignature(AuthError):
     aws_code = "InvalidSignatureException"
 
 
-def principal_arn(account: str, access_key: str) -> str:
+def principal_arn(account: str, access_key: str, *,
+                  partition: str = DEFAULT_PARTITION) -> str:
     """The ARN the services see as the caller of a request signed with ``access_key``."""
-    return f"arn:tocsin:iam::{account}:user/{access_key}"
+    return Arns(partition=partition, region="", account=account).iam(f"user/{access_key}")
 
 
 def verify(*, method: str, path: str, query: str, headers: Any, body: bytes,
            credentials: Mapping[str, str], account: str, service: str | None = None,
+           region: str | None = None, partition: str = DEFAULT_PARTITION,
            now: datetime | None = None) -> str:
     """Check the SigV4 signature of a request and return the caller's principal ARN.
 
@@ -106,6 +111,9 @@ def verify(*, method: str, path: str, query: str, headers: Any, body: bytes,
         account: account id of the principal ARN.
         service: when given, the signing name the credential scope must name
             (``ssm-incidents`` or ``ssm-contacts``).
+        region: when given, the region the credential scope must name: the one this
+            deployment serves (see :func:`check_region`).
+        partition: the partition of the principal ARN.
         now: the current time (tests); default the system clock.
 
     Raises:
@@ -133,13 +141,15 @@ def verify(*, method: str, path: str, query: str, headers: Any, body: bytes,
         raise IncompleteSignature(
             "Credential must have the form KEYID/YYYYMMDD/region/service/aws4_request, "
             f"got {parts['Credential']!r}")
-    access_key, scope_date, region, scope_service, _ = scope
+    access_key, scope_date, scope_region, scope_service, _ = scope
     secret = credentials.get(access_key)
     if secret is None:
         raise UnrecognizedClient("The security token included in the request is invalid.")
     if service is not None and scope_service != service:
         raise InvalidSignature(
             f"Credential should be scoped to correct service: '{service}'.")
+    if region is not None:
+        check_region(scope_region, region)
 
     timestamp = _request_timestamp(lowered)
     if scope_date != timestamp[:8]:
@@ -159,14 +169,41 @@ def verify(*, method: str, path: str, query: str, headers: Any, body: bytes,
     string_to_sign = "\n".join([
         ALGORITHM, timestamp, "/".join(scope[1:]),
         hashlib.sha256(creq.encode()).hexdigest()])
-    key = _signing_key(secret, scope_date, region, scope_service)
+    key = _signing_key(secret, scope_date, scope_region, scope_service)
     expected = hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, parts["Signature"].strip().lower()):
         raise InvalidSignature(
             "The request signature we calculated does not match the signature you "
             "provided. Check your AWS Secret Access Key and signing method. Consult the "
             "service documentation for details.")
-    return principal_arn(account, access_key)
+    return principal_arn(account, access_key, partition=partition)
+
+
+def check_region(scope_region: str, served: str) -> None:
+    """Refuse a credential scoped to a region this deployment does not serve, as AWS does
+    (``InvalidSignatureException``), naming the region it serves: a client configured for
+    another region (``--region us-east-1``) would otherwise act on this one unawares.
+
+    Raises:
+        InvalidSignature: ``scope_region`` is not ``served``.
+    """
+    if scope_region != served:
+        raise InvalidSignature(
+            f"Credential should be scoped to a valid region, not '{scope_region}'. "
+            f"This deployment serves the region '{served}': sign for it "
+            f"(--region {served}, region_name='{served}').")
+
+
+def scope_service(headers: Any) -> str | None:
+    """The service a request's SigV4 credential scope names, unverified; None when the
+    request carries no well-formed ``Authorization`` header. Only for telling a request
+    meant for another AWS service apart from one badly signed for this one."""
+    authorization = _first(_lower_headers(headers), "authorization").strip()
+    algorithm, _, rest = authorization.partition(" ")
+    if algorithm != ALGORITHM:
+        return None
+    scope = _parse_authorization(rest).get("Credential", "").split("/")
+    return (scope[3] or None) if len(scope) == 5 else None
 
 
 def canonical_request(method: str, path: str, query: str,

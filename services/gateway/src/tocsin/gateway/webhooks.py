@@ -61,7 +61,8 @@ def add_routes(app: web.Application, settings: Settings, client: Client) -> None
         authorization = request.headers.get("Authorization", "")
         if authorization.startswith("AWS4-"):
             return jsonapi.signed_principal(request, body, credentials=credentials,
-                                            account=account), None
+                                            account=account, region=settings.region,
+                                            partition=settings.arn_partition), None
         scheme, _, key = authorization.partition(" ")
         if scheme.lower() == "bearer" and key.strip():
             return "", key.strip()

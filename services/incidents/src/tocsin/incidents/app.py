@@ -45,7 +45,7 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
         await ensure_stream(bus.js, alarms_stream())
         deps = Deps(pool=pool, clock=clock_for(settings.clock_scale, settings.clock_epoch),
                     region=settings.region, account=settings.account,
-                    findings_window=settings.findings_window)
+                    partition=settings.arn_partition, findings_window=settings.findings_window)
         router = rules.RuleRouter(pool)
         ingestion = Ingestion(deps, bus)
         server = RpcServer(bus, service="incidents", version=version("tocsin-incidents"),

@@ -13,6 +13,7 @@ from typing import Any
 
 import msgspec
 
+from tocsin.shared import arns
 from tocsin.shared.contracts import incidents as c
 from tocsin.shared.errors import ConflictError, ValidationError
 
@@ -42,11 +43,13 @@ class _Doc(msgspec.Struct, rename="camel", kw_only=True, omit_defaults=True):
     """A resource as the API returns it."""
 
 
-class Arns:
-    """The ARNs of the incidents API (partition ``tocsin``, empty region field)."""
+class Arns(arns.Arns):
+    """The ARNs of the incidents API (the deployment's partition, empty region field)."""
 
-    def __init__(self, account: str) -> None:
-        self.prefix = f"arn:tocsin:ssm-incidents::{account}:"
+    def __init__(self, account: str, *, partition: str = arns.DEFAULT_PARTITION,
+                 region: str = "") -> None:
+        super().__init__(partition=partition, region=region, account=account)
+        self.prefix = self.incidents("")
 
     def replication_set(self) -> str:
         return f"{self.prefix}replication-set/{uuid.uuid4()}"
@@ -58,10 +61,8 @@ class Arns:
         return f"{self.prefix}incident-record/{plan_name}/{uuid.uuid4()}"
 
     def plan_name(self, arn: str) -> str | None:
-        """The plan name in a response-plan ARN of this account, or None."""
-        head = f"{self.prefix}response-plan/"
-        name = arn[len(head):] if arn.startswith(head) else ""
-        return name or None
+        """The plan name in a response-plan ARN of this partition and account, or None."""
+        return self.resource_of(arn, "ssm-incidents", "response-plan")
 
 
 # --- replication set -------------------------------------------------------------------

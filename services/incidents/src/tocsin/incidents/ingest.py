@@ -101,7 +101,7 @@ class Ingestion(UseCases):
         super().__init__(deps)
         self._handlers = Handlers(deps)
         self._bus = bus
-        self.principal = f"arn:tocsin:iam::{deps.account}:role/tocsin-ingestion"
+        self.principal = self._arns.iam("role/tocsin-ingestion")
         """Who alarms act as when their carrier authenticated nobody in particular."""
 
     def plan_arn(self, name_or_arn: str) -> str:

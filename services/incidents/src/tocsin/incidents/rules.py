@@ -124,7 +124,7 @@ class RuleHandlers(UseCases):
         self._router = router
 
     def _rule_arn(self, name: str) -> str:
-        return f"arn:tocsin:events:{self._region}:{self._account}:rule/{name}"
+        return self._arns.events(f"rule/{name}")
 
     async def _rule(self, conn: asyncpg.Connection, name: str, *, lock: bool = False) -> Rule:
         rule = await RuleStore.get(conn, name, lock=lock)

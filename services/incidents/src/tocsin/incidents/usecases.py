@@ -13,6 +13,7 @@ from tocsin.incidents import domain
 from tocsin.incidents.domain import Arns, IncidentRecord
 from tocsin.incidents.events import Events
 from tocsin.incidents.store import Store
+from tocsin.shared.arns import DEFAULT_PARTITION
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.clock import Clock
 from tocsin.shared.db.idempotency import once
@@ -33,6 +34,7 @@ class Deps:
     clock: Clock
     region: str
     account: str
+    partition: str = DEFAULT_PARTITION
     findings_window: float = 3600.0
 
 
@@ -44,13 +46,13 @@ class UseCases:
         self._clock = deps.clock
         self._region = deps.region
         self._account = deps.account
-        self._arns = Arns(deps.account)
+        self._arns = Arns(deps.account, partition=deps.partition, region=deps.region)
         self._events = Events(deps.region)
         self._store = Store()
 
     def _by(self, req: RpcRequest) -> str:
         """The caller, or the account itself for Tocsin's own calls."""
-        return req.principal or f"arn:tocsin:iam::{self._account}:root"
+        return req.principal or self._arns.iam("root")
 
     async def _once(self, req: RpcRequest, token: str | None,
                     body: Callable[[asyncpg.Connection], Awaitable[JSON]]) -> JSON:
@@ -81,9 +83,10 @@ class UseCases:
         name = self._arns.plan_name(arn)
         plan = await self._store.plan(conn, name, lock=lock) if name else None
         if plan is None:
+            hint = self._arns.partition_hint(arn)  # alarms name plans without the gateway
             raise await self._absent(conn, NotFoundError(
-                f"Response plan {arn} does not exist", resource_type="RESPONSE_PLAN",
-                resource_id=arn))
+                f"Response plan {arn} does not exist" + (f". Note: {hint}." if hint else ""),
+                resource_type="RESPONSE_PLAN", resource_id=arn))
         return plan
 
     async def _incident(self, conn: asyncpg.Connection, arn: str, *,

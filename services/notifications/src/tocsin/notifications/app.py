@@ -80,7 +80,7 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
                            handlers=api.operations(pool, inbound, SlackCommands(
                                bus, signing_secret=str(settings.slack_signing_secret),
                                replay_window=settings.slack_replay_window,
-                               account=settings.account)),
+                               arns=settings.arns)),
                            concurrency=settings.rpc_concurrency,
                            description="Tocsin notifications: email, SMS and voice delivery")
         workers: list[Worker] = [server.serve, worker.run,

@@ -12,7 +12,7 @@ cannot be replayed later). Commands (the slash command's text):
 - ``note <incident ARN> <text>`` — adds a ``Custom Event`` to its timeline.
 
 Each runs as the incidents service's own operation, on behalf of
-``arn:tocsin:iam::<account>:user/slack/<Slack user id>`` (so timelines say who changed
+``arn:<partition>:iam::<account>:user/slack/<Slack user id>`` (so timelines say who changed
 what), and is answered in Slack's format: ``{"response_type": "in_channel", "text"}``, or
 ``ephemeral`` for help and errors.
 """
@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from tocsin.shared import codec, errors
+from tocsin.shared.arns import Arns
 from tocsin.shared.bus import Bus, RpcRequest, rpc_subject
 from tocsin.shared.bus.connection import PRINCIPAL_HEADER
 from tocsin.shared.contracts import notifications as nc
@@ -53,17 +54,17 @@ class SlackCommands:
     """The ``SlackCommand`` request."""
 
     def __init__(self, bus: Bus, *, signing_secret: str, replay_window: float,
-                 account: str) -> None:
+                 arns: Arns) -> None:
         self._bus = bus
         self._secret = signing_secret
         self._window = replay_window
-        self._account = account
+        self._arns = arns
 
     async def handle(self, req: RpcRequest) -> nc.InboundReply:
         cmd: nc.Inbound = req.decode(nc.Inbound)
         self._verify(cmd.headers, cmd.body)
         form = dict(parse_qsl(cmd.body.decode(errors="replace"), keep_blank_values=True))
-        principal = f"arn:tocsin:iam::{self._account}:user/slack/{form.get('user_id', '')}"
+        principal = self._arns.iam(f"user/slack/{form.get('user_id', '')}")
         try:
             words = shlex.split(form.get("text", ""))
         except ValueError as exc:
