@@ -135,3 +135,20 @@ asyncio.run(main())
         await asyncio.sleep(0.1)
     assert all(gone(pid) for pid in pids)
     assert not (tmp_path / "pg" / "postmaster.pid").exists()
+
+
+def test_a_cluster_is_opened_by_its_own_major_version(tmp_path: Path) -> None:
+    """A data folder made by another PostgreSQL (an older .tocsin/postgres) gets binaries of
+    its version, or a message saying what to do; never a newer server on an old cluster."""
+    folder = tmp_path / "pg"
+    folder.mkdir()
+    (folder / "PG_VERSION").write_text("9\n")
+    with pytest.raises(servers.ServerError) as failed:
+        servers.pg_bin_dir(folder)
+    assert str(failed.value).startswith(f"{folder} holds a PostgreSQL 9 cluster and no "
+                                        "PostgreSQL 9 binaries were found")
+    system = servers._system_pg_bins()
+    if system:
+        made_by = servers._major(system[0])
+        (folder / "PG_VERSION").write_text(f"{made_by}\n")
+        assert servers._major(servers.pg_bin_dir(folder)) == made_by
