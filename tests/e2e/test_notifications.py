@@ -61,7 +61,7 @@ async def test_incident_page_mail_link_acknowledges_on_the_timeline(
     assert page_mail["X-Tocsin-Incident-Arn"] == incident
     body = page_mail.get_content()
     assert "Payments failing" in body and "Card payments time out." in body
-    assert "Impact:   2" in body
+    assert "Impact:  2 (high)" in body
     link = re.search(r"(http://\S+/v1/ack/\S+)", body)
     assert link
     async with aiohttp.ClientSession() as http, http.post(link.group(1)) as resp:

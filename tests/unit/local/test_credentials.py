@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tocsin.local import credentials
-from tocsin.local.credentials import PROFILE, Credentials, CredentialsError, resolve, usage
+from tocsin.local.credentials import PROFILE, Credentials, CredentialsError, resolve
 
 
 def read_profile(path: Path) -> configparser.SectionProxy:
@@ -111,23 +111,3 @@ class TestResolve:
         creds = resolve(tmp_path / "this", {})
         assert creds.access_keys == other.access_keys and not creds.generated
         assert [p.name for p in (tmp_path / "this").iterdir()] == ["credentials"]
-
-
-class TestUsage:
-    def test_shows_cli_and_boto3_with_the_file(self, tmp_path: Path) -> None:
-        """The start-up help names the file, the profile, the endpoint and the region."""
-        creds = resolve(tmp_path, {})
-        text = usage(creds, endpoint="http://127.0.0.1:8080", region="local-1")
-        assert (f"AWS_SHARED_CREDENTIALS_FILE={creds.path} AWS_PROFILE=tocsin aws "
-                "ssm-incidents list-response-plans") in text
-        assert "--endpoint-url http://127.0.0.1:8080 --region local-1" in text
-        assert 'boto3.Session(profile_name="tocsin")' in text
-        assert 'endpoint_url="http://127.0.0.1:8080", region_name="local-1"' in text
-
-    def test_never_prints_a_secret(self, tmp_path: Path) -> None:
-        """Neither a generated secret nor one from the environment appears in the help."""
-        generated = resolve(tmp_path, {})
-        from_env = resolve(tmp_path, {"TOCSIN_ACCESS_KEYS": "AKID:hush"})
-        for creds in (generated, from_env):
-            secret = str(creds.access_keys).partition(":")[2]
-            assert secret not in usage(creds, endpoint="http://h:1", region="r")

@@ -27,6 +27,7 @@ from tocsin.local.supervisor import (
     plan,
     supervise,
 )
+from tocsin.shared.listen import EXIT_CANNOT_LISTEN
 
 FAST = Backoff(initial=0.05, maximum=0.2, reset_after=60.0)
 
@@ -316,6 +317,7 @@ class TestSupervise:
         settings = Settings(nats_url=environ["TOCSIN_NATS_URL"],
                             database_url=environ["TOCSIN_DATABASE_URL"],
                             data_dir=environ["TOCSIN_DATA_DIR"], http_addr=http_addr,
+                            grpc_addr=f"127.0.0.1:{free_port()}",
                             shutdown_grace=1.0)
         out = io.BytesIO()
         run = asyncio.create_task(supervise(
@@ -356,6 +358,7 @@ class TestSupervise:
         """)
         settings = Settings(nats_url="nats://127.0.0.1:1", database_url="postgresql://x",
                             data_dir=str(tmp_path / "data"), http_addr=http_addr,
+                            grpc_addr=f"127.0.0.1:{free_port()}",
                             access_keys=environ["TOCSIN_ACCESS_KEYS"], shutdown_grace=30.0)
         out = io.BytesIO()
         run = asyncio.create_task(supervise(settings, environ=environ,
@@ -381,8 +384,67 @@ class TestSupervise:
             raise servers.ServerError("PostgreSQL's initdb is not on PATH. Install PostgreSQL")
 
         monkeypatch.setattr(servers, "postgres_server", no_postgres)
-        settings = Settings(nats_url="nats://127.0.0.1:1", data_dir=str(tmp_path))
+        settings = Settings(nats_url="nats://127.0.0.1:1", data_dir=str(tmp_path),
+                            http_addr=f"127.0.0.1:{free_port()}",
+                            grpc_addr=f"127.0.0.1:{free_port()}")
         status = await supervise(settings, environ={"TOCSIN_NATS_URL": "nats://127.0.0.1:1"},
                                  out=Output(io.BytesIO(), color=False))
         assert status == 1
         assert "Install PostgreSQL" in capsys.readouterr().err
+
+
+class TestCannotListen:
+    async def test_a_taken_http_address_stops_before_anything_starts(
+            self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """Another program on TOCSIN_HTTP_ADDR (another Tocsin would answer the readiness
+        probe): one line naming the variable, status 1, no server and no child started."""
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            addr = f"127.0.0.1:{taken.getsockname()[1]}"
+            out = io.BytesIO()
+            settings = Settings(data_dir=str(tmp_path / "data"), http_addr=addr,
+                                grpc_addr=f"127.0.0.1:{free_port()}")
+            status = await supervise(settings, environ={}, out=Output(out, color=False),
+                                     command=lambda name: ["false"])
+        err = capsys.readouterr().err
+        assert status == 1
+        assert err.strip().splitlines() == [
+            f"tocsin-local: {addr} is in use (another Tocsin, or another program); "
+            "set TOCSIN_HTTP_ADDR to a free address"]
+        assert b"Tocsin is ready" not in out.getvalue()
+        assert not (tmp_path / "data").exists()
+
+    async def test_a_child_that_cannot_listen_stops_the_start_up(
+            self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """A child exiting with EXIT_CANNOT_LISTEN is not restarted: the run stops, every
+        other child with it, with the child's reason in one line; status 1."""
+        ready = tmp_path / "ready"
+        cannot = script(tmp_path, "cannot", f"""
+            import pathlib, sys, time
+            while not pathlib.Path({str(ready)!r}).exists():
+                time.sleep(0.01)
+            print('tocsin-gateway: cannot listen on 127.0.0.1:1 (in use); '
+                  'set TOCSIN_HTTP_ADDR to a free address', file=sys.stderr, flush=True)
+            sys.exit({EXIT_CANNOT_LISTEN})
+        """)
+        idle = script(tmp_path, "idle", f"""
+            import pathlib, time
+            pathlib.Path({str(ready)!r}).touch()
+            time.sleep(60)
+        """)
+        settings = Settings(nats_url="nats://127.0.0.1:1", database_url="postgresql://x",
+                            data_dir=str(tmp_path / "data"), access_keys="AKID:s",
+                            http_addr=f"127.0.0.1:{free_port()}",
+                            grpc_addr=f"127.0.0.1:{free_port()}", shutdown_grace=1.0)
+        out = io.BytesIO()
+        status = await asyncio.wait_for(supervise(
+            settings, environ={"TOCSIN_ACCESS_KEYS": "AKID:s"}, out=Output(out, color=False),
+            command=lambda name: cannot if name == "gateway" else idle), 30)
+        text = out.getvalue().decode()
+        assert status == 1
+        assert capsys.readouterr().err.strip().splitlines()[-1] == (
+            "tocsin-local: gateway[1] stopped: tocsin-gateway: cannot listen on 127.0.0.1:1 "
+            "(in use); set TOCSIN_HTTP_ADDR to a free address")
+        assert text.count("gateway[1] | tocsin-gateway: cannot listen") == 1  # no restart
+        assert "Tocsin is ready" not in text

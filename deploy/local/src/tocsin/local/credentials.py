@@ -24,7 +24,7 @@ from pathlib import Path
 from tocsin.shared.config import Secret
 
 __all__ = ["FILENAME", "PROFILE", "AccessKey", "Credentials", "CredentialsError",
-           "generate", "resolve", "usage"]
+           "generate", "resolve"]
 
 FILENAME = "credentials"
 """The shared-credentials file's name inside the data folder."""
@@ -133,26 +133,3 @@ def _write_new(path: Path, key: AccessKey) -> bool:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-
-
-def usage(credentials: Credentials, *, endpoint: str, region: str) -> str:
-    """Lines telling a person how to call Tocsin with these credentials."""
-    if credentials.path is None:
-        count = len([p for p in credentials.access_keys.split(",") if p.strip()])
-        return (f"API credentials: {count} key pair(s) from TOCSIN_ACCESS_KEYS; sign requests "
-                f"with one of them, e.g.\n"
-                f"  aws ssm-incidents list-response-plans --endpoint-url {endpoint} "
-                f"--region {region}")
-    how = "generated" if credentials.generated else "reused"
-    env = f"AWS_SHARED_CREDENTIALS_FILE={credentials.path} AWS_PROFILE={PROFILE}"
-    return "\n".join([
-        f"API credentials ({how}): profile [{PROFILE}] in {credentials.path}",
-        "  aws CLI:",
-        f"    {env} aws ssm-incidents list-response-plans \\",
-        f"      --endpoint-url {endpoint} --region {region}",
-        "  boto3:",
-        "    import os, boto3",
-        f'    os.environ["AWS_SHARED_CREDENTIALS_FILE"] = "{credentials.path}"',
-        f'    client = boto3.Session(profile_name="{PROFILE}").client(',
-        f'        "ssm-incidents", endpoint_url="{endpoint}", region_name="{region}")',
-    ])

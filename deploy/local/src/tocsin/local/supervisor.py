@@ -1,12 +1,15 @@
 """The supervisor behind ``make run``: embedded servers, credentials, and every service.
 
-Start-up, in order: the data folder, the API credentials, NATS and PostgreSQL (unless
-``TOCSIN_NATS_URL`` / ``TOCSIN_DATABASE_URL`` name running ones), each service as its own
-OS process (``python -m tocsin.<name>``, as many instances as ``--scale`` asks), the
-gateway last; a ready line once the gateway's ``/healthz`` answers 200.
+Start-up, in order: the gateway's addresses checked free, the data folder, the API
+credentials, NATS (on ``TOCSIN_NATS_PORT``) and PostgreSQL (unless ``TOCSIN_NATS_URL`` /
+``TOCSIN_DATABASE_URL`` name running ones), each service as its own OS process
+(``python -m tocsin.<name>``, as many instances as ``--scale`` asks), the gateway last; the
+ready block (:mod:`tocsin.local.ready`) once the gateway's ``/healthz`` answers 200.
 
 Every child's stdout and stderr lines reach our stdout prefixed ``<name>[<n>] | ``. A child
-that exits on its own is started again after a back-off (:class:`Backoff`).
+that exits on its own is started again after a back-off (:class:`Backoff`), except one that
+cannot listen on its address (:data:`~tocsin.shared.listen.EXIT_CANNOT_LISTEN`): that stops
+the whole start-up with its one line, as restarting would not free the address.
 
 On SIGINT, SIGTERM or SIGHUP everything stops in order, each step waiting for the last:
 the gateway (so no new requests come in), the services, NATS, PostgreSQL; then the exit
@@ -30,8 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from tocsin.local import credentials, servers
+from tocsin.local import credentials, ready, servers
 from tocsin.shared.config import BaseSettings, Secret
+from tocsin.shared.listen import EXIT_CANNOT_LISTEN
 from tocsin.shared.logging import get_logger
 from tocsin.shared.services import BACKEND_SERVICES
 
@@ -48,6 +52,8 @@ KILL_AFTER = 5.0
 """Seconds beyond a child's own shutdown grace before it is killed."""
 INTERRUPTED = 130
 """Exit status after a second signal cut the orderly shut-down short."""
+ADDRESS_GRACE = 3.0
+"""Seconds the gateway's addresses may stay taken at start before start-up gives up."""
 
 _MAX_LINE = 1 << 20
 _COLORS = (36, 33, 35, 32, 34, 31, 96, 93, 95, 92, 94, 91)
@@ -68,6 +74,16 @@ class Settings(BaseSettings, frozen=True, kw_only=True):
     """The gateway's gRPC address, shown in the ready line."""
     access_keys: Secret = Secret("")
     """``KEYID:SECRET`` pairs; empty generates (or reuses) ``<data dir>/credentials``."""
+    nats_port: int = 4223
+    """The embedded NATS's port on 127.0.0.1 (4222 is left to a system NATS)."""
+    smtp_host: str = ""
+    """The notifications service's SMTP server; empty: the ready block warns that email
+    waits."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not 0 < self.nats_port < 65536:
+            raise ValueError("TOCSIN_NATS_PORT must be a port number (1-65535)")
 
 
 @dataclass(frozen=True)
@@ -142,7 +158,8 @@ class Child:
     """One service instance: an OS process, its output relayed, restarted when it dies."""
 
     def __init__(self, name: str, index: int, argv: Sequence[str], *,
-                 env: Mapping[str, str], out: Output, backoff: Backoff = Backoff()) -> None:
+                 env: Mapping[str, str], out: Output, backoff: Backoff = Backoff(),
+                 on_fatal: Callable[[Child], None] | None = None) -> None:
         self.name = name
         self.label = f"{name}[{index}]"
         self.argv = list(argv)
@@ -153,6 +170,10 @@ class Child:
         """How many times the process was started."""
         self.exits: deque[Exit] = deque(maxlen=64)
         """The latest exits the supervisor did not ask for."""
+        self.last_line = ""
+        """The last line the process wrote (its reason, when it stopped for good)."""
+        self.on_fatal = on_fatal
+        """Called when the process exits in a way restarting cannot mend."""
         self._proc: asyncio.subprocess.Process | None = None
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -199,6 +220,12 @@ class Child:
             if self._stopping.is_set():
                 log.info("child.stopped", child=self.label, code=code)
                 break
+            if code == EXIT_CANNOT_LISTEN:
+                log.warning("child.cannot_listen", child=self.label, reason=self.last_line)
+                self._stopping.set()
+                if self.on_fatal:
+                    self.on_fatal(self)
+                break
             delay = self.backoff.next(delay, ran_for)
             self.exits.append(Exit(code, ran_for, delay))
             log.warning("child.exited", child=self.label, code=code,
@@ -242,11 +269,14 @@ class Child:
             *lines, pending = (pending + chunk).split(b"\n")
             for line in lines:
                 self.out.line(self.label, line)
+            if lines and lines[-1].strip():
+                self.last_line = lines[-1].decode(errors="replace").strip()
             if len(pending) > _MAX_LINE:
                 self.out.line(self.label, pending)
                 pending = b""
         if pending:
             self.out.line(self.label, pending)
+            self.last_line = pending.decode(errors="replace").strip()
 
     def _signal(self, sig: signal.Signals) -> None:
         proc = self._proc
@@ -262,8 +292,10 @@ class Supervisor:
 
     def __init__(self, plan: Sequence[tuple[str, int]], *, env: Mapping[str, str],
                  out: Output, backoff: Backoff = Backoff(),
-                 command: Callable[[str], Sequence[str]] = module_command) -> None:
-        self.children = [Child(name, i, command(name), env=env, out=out, backoff=backoff)
+                 command: Callable[[str], Sequence[str]] = module_command,
+                 on_fatal: Callable[[Child], None] | None = None) -> None:
+        self.children = [Child(name, i, command(name), env=env, out=out, backoff=backoff,
+                               on_fatal=on_fatal)
                          for name, count in plan for i in range(1, count + 1)]
 
     def start(self) -> None:
@@ -322,6 +354,24 @@ def _client_addr(addr: str) -> str:
     return f"{host}:{port}"
 
 
+async def _taken_address(settings: Settings, *, grace: float = ADDRESS_GRACE) -> str | None:
+    """Why the gateway could not listen, if one of its addresses stays in use for ``grace``
+    seconds (the gateway of a run just killed lets go of its ports as it stops); another
+    Tocsin there would answer the readiness probe in our stead."""
+    deadline = time.monotonic() + grace
+    for setting, addr in (("TOCSIN_HTTP_ADDR", settings.http_addr),
+                          ("TOCSIN_GRPC_ADDR", settings.grpc_addr)):
+        host, _, port = addr.rpartition(":")
+        if not port.isdigit() or not int(port):
+            continue
+        while servers.address_in_use(host, int(port)):
+            if time.monotonic() >= deadline:
+                return (f"{addr} is in use (another Tocsin, or another program); set "
+                        f"{setting} to a free address")
+            await asyncio.sleep(0.2)
+    return None
+
+
 def _missing_modules(names: Sequence[str]) -> list[str]:
     missing = []
     for name in names:
@@ -335,8 +385,10 @@ def _missing_modules(names: Sequence[str]) -> list[str]:
 
 
 async def _wait_ready(url: str, stop: asyncio.Event, *, on_ready: Callable[[], None],
+                      give_up: asyncio.Event | None = None,
                       interval: float = 0.5, hint_after: float = 60.0) -> None:
-    """Poll ``url`` until it answers 200, then call ``on_ready``."""
+    """Poll ``url`` until it answers 200, then call ``on_ready`` (unless ``give_up`` is
+    set by then)."""
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never a proxy
 
     def probe() -> tuple[int | None, bytes]:
@@ -352,6 +404,8 @@ async def _wait_ready(url: str, stop: asyncio.Event, *, on_ready: Callable[[], N
     hinted = False
     while not stop.is_set():
         status, body = await asyncio.to_thread(probe)
+        if give_up is not None and give_up.is_set():
+            return
         if status == 200:
             on_ready()
             return
@@ -407,6 +461,9 @@ class _Run:
         self.endpoint = f"http://{_client_addr(settings.http_addr)}"
         self.stopping = asyncio.Event()
         self.forced = asyncio.Event()
+        self.fatal: Child | None = None
+        """A child that stopped for good (it cannot listen); the run ends with it."""
+        self._fatal_event = asyncio.Event()
         self.embedded: list[servers.EmbeddedServer] = []
         self.supervisor: Supervisor | None = None
 
@@ -437,6 +494,9 @@ class _Run:
             if missing:
                 return _fail(f"{', '.join(missing)} not installed; run `uv sync` "
                              "(or `make run`, which does)")
+        taken = await _taken_address(self.settings)
+        if taken:
+            return _fail(taken)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         try:
             creds = credentials.resolve(self.data_dir, self.environ)
@@ -455,7 +515,8 @@ class _Run:
         try:
             if not self.settings.nats_url and not self.stopping.is_set():
                 env["TOCSIN_NATS_URL"] = await self._embed(
-                    "nats", servers.nats_server, self.data_dir / "nats")
+                    "nats", servers.nats_server, self.data_dir / "nats",
+                    port=self.settings.nats_port, port_setting="TOCSIN_NATS_PORT")
             if not self.settings.database_url and not self.stopping.is_set():
                 env["TOCSIN_DATABASE_URL"] = await self._embed(
                     "postgres", servers.postgres_server, self.data_dir / "postgres")
@@ -465,30 +526,39 @@ class _Run:
         if self.stopping.is_set():
             return 0
 
-        self.out.say(credentials.usage(creds, endpoint=self.endpoint,
-                                       region=self.settings.region))
-        self.supervisor = Supervisor(self.layout, env=env, out=self.out, command=self.command)
+        if not self.settings.smtp_host:
+            log.warning("smtp.not_configured", hint="set TOCSIN_SMTP_HOST; email waits")
+        self.supervisor = Supervisor(self.layout, env=env, out=self.out, command=self.command,
+                                     on_fatal=self._on_fatal)
         self.supervisor.start()
         started = time.monotonic()
 
-        def ready() -> None:
+        def on_ready() -> None:
             took = time.monotonic() - started
             grpc = _client_addr(self.settings.grpc_addr)
             running = ", ".join(f"{count} {name}" for name, count in self.layout)
-            self.out.say(f"Tocsin is ready after {took:.1f}s: HTTP {self.endpoint} (AWS API, "
-                         f"webhooks, console {self.endpoint}/console/), gRPC {grpc}; "
-                         f"running {running}. Ctrl-C stops.")
+            at = ready.Endpoints(http=self.endpoint, grpc=grpc,
+                                 nats=env.get("TOCSIN_NATS_URL", self.settings.nats_url),
+                                 region=self.settings.region)
+            self.out.say(ready.ready_block(took=took, running=running, at=at, creds=creds,
+                                           smtp_configured=bool(self.settings.smtp_host),
+                                           repo=_repository()))
             log.info("supervisor.ready", http=self.endpoint, grpc=grpc, seconds=round(took, 1))
 
         readiness = asyncio.create_task(
-            _wait_ready(f"{self.endpoint}/healthz", self.stopping, on_ready=ready))
+            _wait_ready(f"{self.endpoint}/healthz", self.stopping, on_ready=on_ready,
+                        give_up=self._fatal_event))
         watcher = asyncio.create_task(_watch_servers(self.embedded, self.data_dir))
         stopper = asyncio.create_task(self.stopping.wait())
+        fatal = asyncio.create_task(self._fatal_event.wait())
         try:
-            await asyncio.wait({watcher, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({watcher, stopper, fatal}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in (readiness, watcher, stopper):
+            for task in (readiness, watcher, stopper, fatal):
                 task.cancel()
+        if self.fatal is not None:
+            self.stopping.set()
+            return _fail(f"{self.fatal.label} stopped: {self.fatal.last_line}")
         if not stopper.done() and watcher.done() and not watcher.cancelled():
             dead = watcher.result()
             self.stopping.set()
@@ -497,9 +567,17 @@ class _Run:
             return 1
         return 0
 
-    async def _embed(self, name: str,
-                     start: Callable[..., servers.EmbeddedServer], folder: Path) -> str:
-        server = await asyncio.to_thread(start, folder, log=self.data_dir / f"{name}.log")
+    def _on_fatal(self, child: Child) -> None:
+        if self.fatal is None:
+            self.fatal = child
+            self._fatal_event.set()
+
+    async def _embed(self, name: str, start: Callable[..., servers.EmbeddedServer],
+                     folder: Path, **options: object) -> str:
+        # The default executor's threads live until the loop closes, after the servers
+        # stop: long enough for their parent-death signal (servers.die_with_parent).
+        server = await asyncio.to_thread(start, folder, log=self.data_dir / f"{name}.log",
+                                         **options)
         self.embedded.append(server)
         log.info("server.started", server=name, url=server.url)
         return server.url
@@ -515,6 +593,14 @@ class _Run:
             log.info("server.stopping", server=server.name)
             await asyncio.to_thread(server.stop, 30.0)
         log.info("shutdown.done", forced=self.forced.is_set())
+
+
+def _repository() -> Path | None:
+    """The checkout this Tocsin runs from (its ``docs/examples`` hold the sample alarm)."""
+    for folder in Path(__file__).resolve().parents:
+        if (folder / ready.ALARM_EXAMPLE).exists():
+            return folder
+    return None
 
 
 def _fail(message: str) -> int:

@@ -2,6 +2,7 @@
 
 from tocsin.gateway.app import lifespan
 from tocsin.gateway.settings import Settings
+from tocsin.shared.listen import exit_when_cannot_listen
 from tocsin.shared.runner import run
 
 
@@ -9,7 +10,8 @@ def main() -> None:
     """Serve gRPC and HTTP until SIGINT/SIGTERM."""
     # grpc.aio polls its completion queue from a thread of its own and hands results to
     # the loop; measured with uvloop, that hand-off made calls slower, not faster.
-    run(lifespan, Settings, service="gateway", loop_factory=None)
+    with exit_when_cannot_listen("gateway"):
+        run(lifespan, Settings, service="gateway", loop_factory=None)
 
 
 if __name__ == "__main__":

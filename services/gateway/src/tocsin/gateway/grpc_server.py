@@ -35,6 +35,7 @@ from tocsin.proto.incidents.v1 import incidents_pb2
 from tocsin.proto.rules.v1 import rules_pb2_grpc
 from tocsin.shared.bus import Bus
 from tocsin.shared.errors import TocsinError
+from tocsin.shared.listen import CannotListen
 from tocsin.shared.logging import bound, get_logger
 
 __all__ = ["API", "MIRRORS", "SERVICE_NAME", "GrpcGateway", "Mirror"]
@@ -115,9 +116,11 @@ class GrpcGateway:
         if self._state is not _State.UNSTARTED:
             raise RuntimeError("a GrpcGateway runs once; make a new one")
         self._state = _State.SERVING
+        # Without SO_REUSEPORT: a second gateway on a taken port must fail, not share it.
         server = grpc.aio.server(interceptors=[grpcauth.SigV4Interceptor(
             credentials=self._settings.credentials, account=self._settings.account,
-            region=self._settings.region, partition=self._settings.arn_partition)])
+            region=self._settings.region, partition=self._settings.arn_partition)],
+            options=[("grpc.so_reuseport", 0)])
         health_servicer = health.aio.HealthServicer()
         server.add_generic_rpc_handlers([self._handler(m) for m in MIRRORS])
         services = [m.name for m in MIRRORS]
@@ -137,7 +140,13 @@ class GrpcGateway:
             ),
             server,
         )
-        self.port = server.add_insecure_port(self._settings.grpc_addr)
+        try:
+            self.port = server.add_insecure_port(self._settings.grpc_addr)
+        except RuntimeError:  # grpc says only "Failed to bind"
+            self.port = 0
+        if not self.port:
+            raise CannotListen(self._settings.grpc_addr, "TOCSIN_GRPC_ADDR",
+                               "in use, or not an address of this machine")
         await server.start()
         try:
             for service in ("", *services):

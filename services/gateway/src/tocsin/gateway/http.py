@@ -23,6 +23,7 @@ before the server starts.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import time
 import uuid
@@ -46,6 +47,7 @@ from tocsin.shared.errors import (
     UnsupportedOperation,
     ValidationError,
 )
+from tocsin.shared.listen import CannotListen
 from tocsin.shared.logging import bound, get_logger
 
 __all__ = ["HttpGateway"]
@@ -164,7 +166,12 @@ class HttpGateway:
         await runner.setup()
         try:
             site = web.TCPSite(runner, host.strip("[]"), int(port))
-            await site.start()
+            try:
+                await site.start()
+            except OSError as exc:
+                reason = os.strerror(exc.errno).lower() if exc.errno else str(exc)
+                raise CannotListen(self._settings.http_addr, "TOCSIN_HTTP_ADDR",
+                                   reason) from None
             self.port = int(runner.addresses[0][1])
             log.info("http.serving", host=host, port=self.port)
             self.started.set()

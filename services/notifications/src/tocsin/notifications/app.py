@@ -65,8 +65,8 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
                         "pages and activation codes wait until TOCSIN_SMTP_HOST is set")
         senders.extend(providers)
         templates = Templates(settings.template_dir)
-        composer = Composer(pool, bus, templates,
-                            link_base=settings.link_base, link_ttl=settings.ack_link_ttl)
+        composer = Composer(pool, bus, templates, link_base=settings.link_base,
+                            link_ttl=settings.ack_link_ttl, region=settings.region)
         worker = DeliveryWorker(
             pool, bus, clock, composer, Channels(senders, cooldown=settings.provider_cooldown),
             Events(settings.region), region=settings.region, schema=settings.schema,

@@ -35,6 +35,12 @@ log = get_logger(__name__)
 
 INCIDENT_CACHE_SECONDS = 30.0
 
+IMPACT_LABELS = {1: "critical", 2: "high", 3: "medium", 4: "low", 5: "no impact"}
+"""Incident Manager's names of the impact levels."""
+INCIDENT_SENDER = "Tocsin"
+"""The sender of the engagements the incidents service starts for a response plan: their
+subject and content only repeat the incident's title, impact, summary and ARN."""
+
 
 def _when(at: datetime) -> str:
     return at.strftime("%Y-%m-%d %H:%M UTC")
@@ -44,8 +50,9 @@ class Composer:
     """Renders delivery requests; creates the links they carry."""
 
     def __init__(self, pool: asyncpg.Pool, bus: Bus, templates: Templates, *,
-                 link_base: str, link_ttl: float) -> None:
+                 link_base: str, link_ttl: float, region: str = "") -> None:
         self._pool = pool
+        self._region = region
         self._bus = bus
         self._templates = templates
         self._link_base = link_base
@@ -54,7 +61,8 @@ class Composer:
 
     async def activation(self, d: ActivationCodeDelivery) -> Outbound:
         context = {"code": d.code, "expires": _when(d.expires_at), "channel_arn": d.channel_arn,
-                   "channel_name": d.channel_name, "contact_alias": d.contact_alias}
+                   "channel_name": d.channel_name, "contact_alias": d.contact_alias,
+                   "endpoint": self._link_base, "region": self._region}
         channel = d.type.lower()
         if d.type == "EMAIL":
             return Outbound(
@@ -72,7 +80,11 @@ class Composer:
             "subject": d.subject, "content": d.content, "sender": d.sender,
             "accept_code": d.accept_code, "page_arn": d.page_arn, "incident": incident,
             "contact_alias": d.contact_alias, "channel_name": d.channel_name,
-            "ack_url": "", "ack_expires": ""}
+            "ack_url": "", "ack_expires": "", "endpoint": self._link_base,
+            "region": self._region,
+            "impact_label": IMPACT_LABELS.get(incident["impact"], "") if incident else "",
+            # A person's own words go in the page; Tocsin's would repeat the incident.
+            "own_words": not (incident and d.sender == INCIDENT_SENDER)}
         if d.channel_type == "EMAIL":
             token = await self._link(d, now=now)
             context["ack_url"] = f"{self._link_base}/v1/ack/{token}"

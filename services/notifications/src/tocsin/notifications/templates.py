@@ -8,10 +8,12 @@ and ``timeline-event`` on channel ``chat`` — and a file of the same name in
 escaping); voice text is escaped for TwiML by the provider that speaks it.
 
 A page's context: ``subject``, ``content``, ``sender``, ``accept_code``, ``page_arn``,
-``contact_alias``, ``channel_name``, ``ack_url`` and ``ack_expires`` (email), and
-``incident`` (``title``, ``impact``, ``summary``, ``arn``) when the page belongs to an
-incident record the incidents service could describe. An activation code's: ``code``,
-``expires``, ``channel_arn``, ``channel_name``, ``contact_alias``. A chat message's:
+``contact_alias``, ``channel_name``, ``ack_url`` and ``ack_expires`` (email), ``endpoint``
+and ``region`` (for CLI commands), and ``incident`` (``title``, ``impact``, ``summary``,
+``arn``) with ``impact_label`` when the page belongs to an incident record the incidents
+service could describe; ``own_words`` is false when the subject and content only repeat
+that incident (a response plan's engagement). An activation code's: ``code``, ``expires``,
+``channel_arn``, ``channel_name``, ``contact_alias``, ``endpoint``, ``region``. A chat message's:
 ``incident`` (``arn``, ``title``, ``impact``, ``status``, ``summary``), ``changed`` (the
 attributes an update modified), ``event`` and ``text`` (a timeline event and its text).
 """
