@@ -11,16 +11,23 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
+from typing import Annotated
+
+import msgspec
 
 from tocsin.shared.errors import ValidationError
 
-__all__ = ["EARLIEST", "LATEST", "RANGE_TEXT", "in_range", "to_datetime"]
+__all__ = ["EARLIEST", "LATEST", "RANGE_TEXT", "Epoch", "in_range", "to_datetime"]
 
 EARLIEST = 0.0
 """1970-01-01T00:00:00Z."""
 LATEST = 253402300799.0
 """9999-12-31T23:59:59Z."""
 RANGE_TEXT = "between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z"
+
+Epoch = Annotated[float, msgspec.Meta(ge=EARLIEST, le=LATEST)]
+"""Epoch seconds in a request a service decodes: out of range is the caller's
+``ValidationError`` (:meth:`RpcRequest.decode`), whoever sent it."""
 
 
 def in_range(epoch: float) -> bool:

@@ -23,6 +23,8 @@ from typing import Any, Literal
 
 import msgspec
 
+from tocsin.shared import timestamps
+
 __all__ = [
     "MAX_RAW_DATA",
     "Malformed",
@@ -135,7 +137,10 @@ def parse_time(value: Any) -> float:
         raise Malformed(f"{value!r} is not an ISO-8601 time") from None
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
-    return at.timestamp()
+    epoch = at.timestamp()
+    if not timestamps.in_range(epoch):
+        raise Malformed(f"{value!r} is not a time {timestamps.RANGE_TEXT}")
+    return epoch
 
 
 def alarm_arn(event: JSON) -> str:
