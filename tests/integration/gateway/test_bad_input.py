@@ -113,13 +113,17 @@ class TestUnparseable:
             assert (status, error(got, body)[0]) == (400, "SerializationException")
 
     @pytest.mark.parametrize("encoding", ["gzip", "deflate"])
-    async def test_false_content_encoding(self, gw: Gateway, encoding: str) -> None:
+    async def test_false_content_encoding(self, gw: Gateway, encoding: str,
+                                          caplog: pytest.LogCaptureFixture) -> None:
+        """Answered as the client's error, and nothing is logged as an error (aiohttp
+        reading the rest of such a body logged "Unhandled exception")."""
         status, headers, body = await raw(
             gw, "POST", "/", b'{"MaxResults": 1}', service="ssm-contacts",
             headers={**contacts_headers("ListContacts"), "Content-Encoding": encoding})
         code, message = error(headers, body)
         assert (status, code) == (400, "SerializationException")
         assert encoding in message
+        assert not [r for r in caplog.records if r.levelname == "ERROR"]
 
 
 class TestListLimits:

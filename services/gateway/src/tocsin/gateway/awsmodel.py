@@ -323,7 +323,7 @@ def _render(value: Any) -> str:
     if isinstance(value, bool):
         return f"'{'true' if value else 'false'}' "
     if isinstance(value, str | int | float):
-        text = str(value)
+        text = str(value).replace("\x00", "\\u0000")  # never echo a NUL
         return f"'{text if len(text) <= 256 else text[:256] + '...'}' "
     return ""
 
@@ -431,8 +431,7 @@ def _check(model: ServiceModel, shape: Shape, value: Any, path: str,
             return
         _check_length(shape, len(value), value, path, found)
         if "\x00" in value:
-            found.add(path, value.replace("\x00", "\\u0000"),
-                      "Member must not contain the NUL character (\\u0000)")
+            found.add(path, value, "Member must not contain the NUL character (\\u0000)")
         if shape.enum is not None and value not in shape.enum:
             found.add(path, value,
                       f"Member must satisfy enum value set: [{', '.join(shape.enum)}]")

@@ -62,6 +62,8 @@ MAX_BODY = 4 * 1024 * 1024
 under 400 kB)."""
 
 _REQUEST_ID = web.RequestKey("tocsin.request_id", str)
+_CLOSE = web.RequestKey("tocsin.close", bool)
+"""Set when the connection must close after the answer (its body could not be read)."""
 
 
 class UnknownOperation(ValidationError):
@@ -313,6 +315,8 @@ async def _request_id(request: web.Request,
         exc.headers[REQUEST_ID_HEADER] = request_id
         raise
     response.headers[REQUEST_ID_HEADER] = request_id
+    if request.get(_CLOSE):
+        response.force_close()
     return response
 
 
@@ -323,6 +327,11 @@ async def _read(request: web.Request) -> bytes:
         raise ValidationError(f"The request body exceeds {MAX_BODY} bytes",
                               reason="OTHER") from None
     except (ContentEncodingError, RequestPayloadError, web.HTTPBadRequest):
+        # The rest of the body cannot be read either: end it here (aiohttp would try to
+        # read it after the answer and log the failure) and close the connection after
+        # the answer, since where the next request starts is unknown.
+        request.content.feed_eof()
+        request[_CLOSE] = True
         encoding = request.headers.get("Content-Encoding", "")
         raise SerializationError(
             f"The request body could not be decoded as its Content-Encoding "
