@@ -308,16 +308,10 @@ class Sender:
                 request.headers["Content-Encoding"] = "gzip"
             else:
                 case.request_break = None  # no body, nothing to misread
-        try:
-            self.connection.request(method, path, body=body,
-                                    headers=dict(request.headers.items()))
-            response = self.connection.getresponse()
-            data = response.read()
-        except (http.client.HTTPException, OSError):
-            self.connection.close()
-            raise
-        if response.getheader("Connection", "").lower() == "close":
-            self.connection.close()
+        sent = self._exchange(method, path, body, dict(request.headers.items()))
+        if sent is None:
+            return Answer(0, "(no answer)", "the connection closed without an answer", b"")
+        response, data = sent
         try:
             payload = json.loads(data) if data else {}
         except ValueError:
@@ -328,6 +322,24 @@ class Sender:
         code = str(payload.get("__type") or response.getheader("x-amzn-ErrorType") or "")
         message = str(payload.get("message", payload.get("Message", "")))
         return Answer(response.status, code.rpartition("#")[2], message, data)
+
+
+    def _exchange(self, method: str, path: str, body: bytes, headers: dict[str, str]
+                  ) -> tuple[http.client.HTTPResponse, bytes] | None:
+        """One request and its answer; a kept-alive connection the server closed since
+        the last answer is replaced once."""
+        for _ in range(2):
+            try:
+                self.connection.request(method, path, body=body, headers=headers)
+                response = self.connection.getresponse()
+                data = response.read()
+            except (http.client.HTTPException, OSError):
+                self.connection.close()
+                continue
+            if response.getheader("Connection", "").lower() == "close":
+                self.connection.close()
+            return response, data
+        return None
 
 
 def _render(model: awsmodel.ServiceModel, op: awsmodel.Operation,
@@ -379,6 +391,8 @@ def _body(params: dict[str, Any]) -> bytes:
 
 def problem(case: Case, answer: Answer) -> str | None:
     """What is wrong with ``answer`` to ``case``, if anything."""
+    if answer.status == 0:
+        return answer.message
     if answer.status >= 500 and answer.status != 501:
         return f"answered {answer.status} {answer.code}: {answer.message[:160]}"
     if answer.code == "(not JSON)" and answer.status >= 400:
