@@ -13,8 +13,9 @@ request gets a 4xx with the model's error (``ValidationException`` naming the me
 for an unknown path) in the JSON error shape botocore parses; and what was accepted never
 makes a later read fail (the seeded incident's timeline still reads).
 
-``TOCSIN_FUZZ_EXAMPLES`` sets the number of requests per operation (default 6, which runs
-in about a minute); chaos runs raise it.
+Each operation gets one request per way of breaking it that applies, and
+``TOCSIN_FUZZ_EXAMPLES`` requests of any kind (default 4: the whole test runs in about a
+minute); chaos runs raise it (a quarter of it is also the count per way).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from hypothesis import strategies as st
 from tocsin.gateway import awsmodel
 
 KEY_ID, SECRET = "TOCSINTESTKEY", "tocsin-test-secret"
-EXAMPLES = int(os.environ.get("TOCSIN_FUZZ_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("TOCSIN_FUZZ_EXAMPLES", "4"))
 HUGE = 10_000
 DEEP = 2_000
 _DEEP_MARK = "\u2063deep\u2063"
@@ -62,6 +63,8 @@ class Generator:
     """Names and ARNs of resources that exist, tried first for string members."""
     now: int
     """Valid times are around this one (fixed, so generation is the same every time)."""
+    hints: dict[str, list[str]]
+    """Values for members the services constrain beyond the model (by member name)."""
 
     def valid(self, shape: awsmodel.Shape, depth: int = 0) -> Any:
         """A strategy for valid values of ``shape``."""
@@ -69,7 +72,8 @@ class Generator:
         if kind == "structure":
             if depth > 6:
                 return st.just({})
-            members = {n: self.valid(self.model.shape(m.shape), depth + 1)
+            members = {n: (st.sampled_from(self.hints[n]) if n in self.hints
+                           else self.valid(self.model.shape(m.shape), depth + 1))
                        for n, m in shape.members.items()}
             if shape.union:
                 return st.one_of([st.fixed_dictionaries({n: s}) for n, s in members.items()])
@@ -77,8 +81,8 @@ class Generator:
                 {n: s for n, s in members.items() if n in shape.required},
                 optional={n: s for n, s in members.items() if n not in shape.required})
         if kind in ("list", "map"):
-            low = int(shape.min or 0)
-            high = max(low, min(int(shape.max) if shape.max is not None else 2, 2))
+            high = min(int(shape.max) if shape.max is not None else 2, 2)
+            low = min(max(int(shape.min or 0), 1), high)  # an item to break, where allowed
             if kind == "list":
                 assert shape.member is not None
                 return st.lists(self.valid(self.model.shape(shape.member), depth + 1),
@@ -243,28 +247,36 @@ class Case:
     """``encoding`` (a false Content-Encoding) or ``route`` (a path no operation has)."""
 
 
-def cases(generator: Generator, op: awsmodel.Operation) -> Any:
+MEMBER_BREAKS = ("type", "nul", "long", "enum", "pattern", "empty-label", "crlf-label",
+                 *(f"time:{t}" for t in BAD_TIMES), "huge", "deep")
+REQUEST_BREAKS = ("encoding", "route")
+KINDS = ("valid", *REQUEST_BREAKS, *MEMBER_BREAKS)
+
+
+def cases(generator: Generator, op: awsmodel.Operation, kind: str | None) -> Any:
+    """Cases of ``op``: each broken the way ``kind`` says (None when ``op`` has no member
+    to break that way), or, with ``kind`` None, any way at all."""
     model = generator.model
     shape = model.shape(op.input_shape) if op.input_shape else awsmodel.Shape("None", "structure")
 
     @st.composite
-    def case(draw: Any) -> Case:
+    def case(draw: Any) -> Case | None:
         params: dict[str, Any] = draw(generator.valid(shape))
-        choice = draw(st.integers(0, 9))
-        if choice == 0:
+        how = kind or draw(st.sampled_from(KINDS))
+        if how == "valid":
             return Case(params)
-        if choice == 1:
-            return Case(params, request_break=draw(st.sampled_from(["encoding", "route"])))
-        options = [(s, how) for s in sites(model, shape, params) for how in breaks(s)]
+        if how in REQUEST_BREAKS:
+            return Case(params, request_break=how)
+        options = [s for s in sites(model, shape, params) if how in breaks(s)]
         if not options:
-            return Case(params)
-        site, how = draw(st.sampled_from(options))
+            return None if kind else Case(params)
+        site = draw(st.sampled_from(options))
         target = params
         for key in site.keys[:-1]:
             target = target[key]
         value = broken_value(site, how, target[site.keys[-1]], generator)
         if value is None:
-            return Case(params)
+            return None if kind else Case(params)
         broken = copy.deepcopy(params)
         target = broken
         for key in site.keys[:-1]:
@@ -420,14 +432,14 @@ def _order(name: str) -> tuple[int, str]:
             name)
 
 
-def run_fuzz(url: str, region: str, seeds: dict[str, list[str]],
+def run_fuzz(url: str, region: str, seeds: dict[str, list[str]], hints: dict[str, list[str]],
              check_reads: Any) -> list[str]:
     failures: list[str] = []
     sender = Sender(url, region)
     ordered = []
     for api in ("ssm-incidents", "ssm-contacts"):
         model = awsmodel.load(api)
-        generator = Generator(model, seeds[api], int(time.time()))
+        generator = Generator(model, seeds[api], int(time.time()), hints)
         ordered += [(model, generator, op) for op in model.operations.values()]
     ordered.sort(key=lambda item: _order(item[2].name))
     checked = False
@@ -442,21 +454,26 @@ def run_fuzz(url: str, region: str, seeds: dict[str, list[str]],
 
 def _fuzz_operation(sender: Sender, model: awsmodel.ServiceModel, generator: Generator,
                     op: awsmodel.Operation, failures: list[str]) -> None:
-    @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
-              phases=[Phase.generate], suppress_health_check=list(HealthCheck))
-    @given(cases(generator, op))
-    def one(case: Case) -> None:
-        answer = sender.send(model, op, case)
-        found = problem(case, answer)
-        if found:
-            what = (case.request_break or
-                    (f"{case.path} broken ({case.how})" if case.path else "valid"))
-            failures.append(f"{model.api} {op.name}, {what}: {found}")
+    """Each way of breaking a request at least once (where ``op`` has a member to break
+    so), then ``EXAMPLES`` requests of any kind."""
+    for kind, examples in [*((k, max(1, EXAMPLES // 4)) for k in KINDS), (None, EXAMPLES)]:
+        @settings(max_examples=examples, derandomize=True, database=None, deadline=None,
+                  phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+        @given(cases(generator, op, kind))
+        def one(case: Case | None) -> None:
+            if case is None:
+                return
+            answer = sender.send(model, op, case)
+            found = problem(case, answer)
+            if found:
+                what = (case.request_break or
+                        (f"{case.path} broken ({case.how})" if case.path else "valid"))
+                failures.append(f"{model.api} {op.name}, {what}: {found}")
 
-    one()
+        one()
 
 
-def seed(url: str, region: str) -> tuple[dict[str, list[str]], Any]:
+def seed(url: str, region: str) -> tuple[dict[str, list[str]], dict[str, list[str]], Any]:
     """Resources for the generated requests to name, and a check that they still read."""
     def client(api: str) -> Any:
         return boto3.client(api, endpoint_url=url, region_name=region,
@@ -486,15 +503,18 @@ def seed(url: str, region: str) -> tuple[dict[str, list[str]], Any]:
             return [f"the seeded incident no longer reads: {exc}"]
         return []
 
-    return {"ssm-incidents": [replication, plan, incident, event, "fuzz"],
-            "ssm-contacts": [alice, channel, "fuzz-alice", incident]}, check_reads
+    seeds = {"ssm-incidents": [replication, plan, incident, event, "fuzz"],
+             "ssm-contacts": [alice, channel, "fuzz-alice", incident]}
+    hints = {"eventType": ["Custom Event", "Note"], "incidentRecordArn": [incident],
+             "responsePlanArn": [plan]}
+    return seeds, hints, check_reads
 
 
 @pytest.mark.timeout(900)
 async def test_no_bad_input_is_a_server_error(tocsin: dict[str, Any]) -> None:
     def fuzz() -> list[str]:
-        seeds, check_reads = seed(tocsin["http"], tocsin["region"])
-        return run_fuzz(tocsin["http"], tocsin["region"], seeds, check_reads)
+        seeds, hints, check_reads = seed(tocsin["http"], tocsin["region"])
+        return run_fuzz(tocsin["http"], tocsin["region"], seeds, hints, check_reads)
 
     failures = await asyncio.to_thread(fuzz)
     assert not failures, f"{len(failures)} bad answers:\n" + "\n".join(sorted(set(failures)))
