@@ -66,17 +66,20 @@ class Generator:
     hints: dict[str, list[str]]
     """Values for members the services constrain beyond the model (by member name)."""
 
-    def valid(self, shape: awsmodel.Shape, depth: int = 0) -> Any:
-        """A strategy for valid values of ``shape``."""
+    def valid(self, shape: awsmodel.Shape, depth: int = 0, full: bool = False) -> Any:
+        """A strategy for valid values of ``shape``; ``full``: every optional member too
+        (so that each member is there to be broken)."""
         kind = shape.type
         if kind == "structure":
             if depth > 6:
                 return st.just({})
             members = {n: (st.sampled_from(self.hints[n]) if n in self.hints
-                           else self.valid(self.model.shape(m.shape), depth + 1))
+                           else self.valid(self.model.shape(m.shape), depth + 1, full))
                        for n, m in shape.members.items()}
             if shape.union:
                 return st.one_of([st.fixed_dictionaries({n: s}) for n, s in members.items()])
+            if full:
+                return st.fixed_dictionaries(members)
             return st.fixed_dictionaries(
                 {n: s for n, s in members.items() if n in shape.required},
                 optional={n: s for n, s in members.items() if n not in shape.required})
@@ -85,11 +88,11 @@ class Generator:
             low = min(max(int(shape.min or 0), 1), high)  # an item to break, where allowed
             if kind == "list":
                 assert shape.member is not None
-                return st.lists(self.valid(self.model.shape(shape.member), depth + 1),
+                return st.lists(self.valid(self.model.shape(shape.member), depth + 1, full),
                                 min_size=low, max_size=high)
             assert shape.key is not None and shape.value is not None
-            return st.dictionaries(self.valid(self.model.shape(shape.key), depth + 1),
-                                   self.valid(self.model.shape(shape.value), depth + 1),
+            return st.dictionaries(self.valid(self.model.shape(shape.key), depth + 1, full),
+                                   self.valid(self.model.shape(shape.value), depth + 1, full),
                                    min_size=low, max_size=high)
         if kind == "string":
             return self._string(shape)
@@ -199,6 +202,8 @@ def breaks(site: Site) -> list[str]:
         out += [f"time:{t}" for t in BAD_TIMES]
     if kind in ("list", "map") and not located:
         out.append("huge")
+        if shape.max is not None:
+            out.append("long")
     if not located:
         out.append("deep")
     return out
@@ -215,8 +220,14 @@ def broken_value(site: Site, how: str, current: Any, generator: Generator) -> An
         return WRONG_TYPE[shape.type]
     if how == "nul":
         return current[:1] + "\x00" + current[1:]
-    if how == "long":
+    if how == "long" and shape.type == "string":
         return "a" * (int(shape.max or 0) + 1)
+    if how == "long":  # a list or map one item longer than its maximum
+        size = int(shape.max or 0) + 1
+        if isinstance(current, dict):
+            item = next(iter(current.values()), None)
+            return {f"k{i}": item for i in range(size)} if item is not None else None
+        return [current[0]] * size if current else None
     if how == "enum":
         return "NOT_A_VALUE"
     if how == "pattern":
@@ -245,6 +256,8 @@ class Case:
     how: str | None = None
     request_break: str | None = None
     """``encoding`` (a false Content-Encoding) or ``route`` (a path no operation has)."""
+    shape_type: str | None = None
+    """The type of the broken member."""
 
 
 MEMBER_BREAKS = ("type", "nul", "long", "enum", "pattern", "empty-label", "crlf-label",
@@ -261,13 +274,16 @@ def cases(generator: Generator, op: awsmodel.Operation, kind: str | None) -> Any
 
     @st.composite
     def case(draw: Any) -> Case | None:
-        params: dict[str, Any] = draw(generator.valid(shape))
+        params: dict[str, Any] = draw(generator.valid(
+            shape, full=kind is not None and kind in MEMBER_BREAKS))
         how = kind or draw(st.sampled_from(KINDS))
         if how == "valid":
             return Case(params)
         if how in REQUEST_BREAKS:
             return Case(params, request_break=how)
         options = [s for s in sites(model, shape, params) if how in breaks(s)]
+        if how == "huge":  # the lists the model leaves unbounded first: bounded ones are
+            options = [s for s in options if s.shape.max is None] or options  # "long"
         if not options:
             return None if kind else Case(params)
         site = draw(st.sampled_from(options))
@@ -282,7 +298,7 @@ def cases(generator: Generator, op: awsmodel.Operation, kind: str | None) -> Any
         for key in site.keys[:-1]:
             target = target[key]
         target[site.keys[-1]] = value
-        return Case(broken, site.path, how)
+        return Case(broken, site.path, how, shape_type=site.shape.type)
 
     return case()
 
@@ -421,8 +437,13 @@ def problem(case: Case, answer: Answer) -> str | None:
         return None
     if not 400 <= answer.status < 500 or answer.code not in expected:
         return f"answered {answer.status} {answer.code or '(no code)'}, not {expected[0]}"
-    if case.path is not None and case.how != "deep" and case.path not in answer.message:
-        return f"the message does not name {case.path}: {answer.message[:160]}"
+    if case.path is not None and case.how != "deep":
+        named = f"'{case.path}'"
+        if case.how in ("huge", "long") and case.shape_type in ("list", "map"):
+            named += " failed to satisfy constraint: Member must have length less than"
+        too_large = case.how == "huge" and "The request body exceeds" in answer.message
+        if named not in answer.message and not too_large:
+            return f"the message does not say {named}: {answer.message[:160]}"
     return None
 
 
