@@ -26,6 +26,7 @@ import copy
 import http.client
 import json
 import os
+import re
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -120,7 +121,11 @@ class Generator:
             return st.one_of(st.sampled_from(fitting), text) if fitting else text
         if fitting:
             return st.sampled_from(fitting)
-        return st.just(_filler(shape))
+        try:  # most patterns are Python regexes too; the model's own check decides
+            generated = st.from_regex(re.compile(shape.pattern, re.ASCII))
+        except re.error:
+            return st.just(_filler(shape))
+        return generated.map(lambda text: text if fits(shape, text) else _filler(shape))
 
 
 def fits(shape: awsmodel.Shape, text: str) -> bool:
