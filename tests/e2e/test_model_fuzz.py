@@ -279,14 +279,16 @@ def cases(generator: Generator, op: awsmodel.Operation, kind: str | None) -> Any
 
     @st.composite
     def case(draw: Any) -> Case | None:
-        params: dict[str, Any] = draw(generator.valid(
-            shape, full=kind is not None and kind in MEMBER_BREAKS))
+        params: dict[str, Any] = draw(generator.valid(shape))
         how = kind or draw(st.sampled_from(KINDS))
         if how == "valid":
             return Case(params)
         if how in REQUEST_BREAKS:
             return Case(params, request_break=how)
         options = [s for s in sites(model, shape, params) if how in breaks(s)]
+        if not options and kind is not None:  # with every optional member, then
+            params = draw(generator.valid(shape, full=True))
+            options = [s for s in sites(model, shape, params) if how in breaks(s)]
         if how == "huge":  # the lists the model leaves unbounded first: bounded ones are
             options = [s for s in options if s.shape.max is None] or options  # "long"
         if not options:
