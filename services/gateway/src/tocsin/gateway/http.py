@@ -134,8 +134,8 @@ def _compile_uri(template: str) -> tuple[re.Pattern[str], dict[str, str], str]:
             name = name.rstrip("+")
             group = f"g{i}"
             labels[group] = name
-            # An empty label still routes to its operation, whose validation then names
-            # the member (``/tags/`` → resourceArn too short).
+            # An empty label still routes to its operation, so the answer names the
+            # member (``/tags/``: resourceArn must not be empty; see _check_label).
             regex_parts.append(f"(?P<{group}>{'.*' if greedy else '[^/]*'})")
             route_parts.append(f"{{{group}:[\\s\\S]*}}")  # CR/LF too: refused later
         else:
@@ -172,8 +172,8 @@ class HttpGateway:
     async def __call__(self, stop: asyncio.Event) -> None:
         """Serve until ``stop`` is set, then finish in-flight requests and close."""
         host, _, port = self._settings.http_addr.rpartition(":")
-        # Leave part of the runner's grace period for closing the bus after this worker.
         self._route_the_rest()
+        # Leave part of the runner's grace period for closing the bus after this worker.
         runner = web.AppRunner(self.app, access_log=None, handle_signals=False,
                                shutdown_timeout=max(0.5, self._settings.shutdown_grace * 0.8))
         await runner.setup()
