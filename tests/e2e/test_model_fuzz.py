@@ -7,7 +7,11 @@ long, against its pattern or enum, a NUL character, a time out of range, a huge 
 JSON nested 2,000 deep, an empty or CR/LF-bearing URI label) or the request broken one way
 (a body that is not what its ``Content-Encoding`` says, a path no operation has).
 
-Asserted: no answer is a 5xx (but 501 for an operation Tocsin does not serve); a broken
+The breaks a protobuf message can carry (NUL, too long, pattern, times, huge lists) are
+sent over gRPC too, where no answer may be ``INTERNAL`` and a broken request must be
+``INVALID_ARGUMENT`` naming the member.
+
+Asserted over HTTP: no answer is a 5xx (but 501 for an operation Tocsin does not serve); a broken
 request gets a 4xx with the model's error (``ValidationException`` naming the member,
 ``SerializationException`` for a body that cannot be read, ``UnknownOperationException``
 for an unknown path) in the JSON error shape botocore parses; and what was accepted never
@@ -34,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+import grpc
 import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -41,7 +46,8 @@ from botocore.credentials import Credentials
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tocsin.gateway import awsmodel
+from tocsin.gateway import awsmodel, protoconv
+from tocsin.gateway.grpc_server import MIRRORS
 
 KEY_ID, SECRET = "TOCSINTESTKEY", "tocsin-test-secret"
 EXAMPLES = int(os.environ.get("TOCSIN_FUZZ_EXAMPLES", "4"))
@@ -421,6 +427,44 @@ def _body(params: dict[str, Any]) -> bytes:
     return text.replace(json.dumps(_DEEP_MARK), "[" * DEEP + "]" * DEEP).encode()
 
 
+GRPC_KINDS = ("valid", "nul", "long", "pattern", "huge", *(f"time:{t}" for t in BAD_TIMES))
+"""The breaks a protobuf message can carry (no wrong types, no JSON, no URI labels)."""
+
+
+class GrpcSender:
+    """Sends a case as the operation's protobuf request to the gateway's gRPC face."""
+
+    def __init__(self, address: str) -> None:
+        self.channel = grpc.insecure_channel(address)
+        self.mirrors = {m.api: m for m in MIRRORS}
+
+    def problem(self, model: awsmodel.ServiceModel, op: awsmodel.Operation,
+                case: Case) -> str | None:
+        mirror = self.mirrors[model.api]
+        request_cls = getattr(mirror.module, f"{op.name}Request")
+        try:
+            message = protoconv.from_result(case.params, request_cls)
+        except (ValueError, TypeError, OverflowError):
+            return None  # this break has no protobuf form (1e30 seconds, say)
+        call = self.channel.unary_unary(
+            f"/{mirror.name}/{op.name}", request_serializer=request_cls.SerializeToString,
+            response_deserializer=lambda data: data)
+        try:
+            call(message, timeout=60)
+        except grpc.RpcError as exc:
+            code, details = exc.code(), exc.details() or ""
+            if code in (grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN):
+                return f"gRPC {code.name}: {details[:160]}"
+            if case.path is None:
+                return None
+            if code != grpc.StatusCode.INVALID_ARGUMENT:
+                return f"gRPC {code.name}, not INVALID_ARGUMENT: {details[:160]}"
+            if f"'{case.path}'" not in details and "larger than" not in details:
+                return f"gRPC: the message does not say '{case.path}': {details[:160]}"
+            return None
+        return "gRPC accepted it" if case.path else None
+
+
 # --- the test --------------------------------------------------------------------------
 
 
@@ -460,10 +504,11 @@ def _order(name: str) -> tuple[int, str]:
             name)
 
 
-def run_fuzz(url: str, region: str, seeds: dict[str, list[str]], hints: dict[str, list[str]],
-             check_reads: Any) -> list[str]:
+def run_fuzz(url: str, grpc_address: str, region: str, seeds: dict[str, list[str]],
+             hints: dict[str, list[str]], check_reads: Any) -> list[str]:
     failures: list[str] = []
     sender = Sender(url, region)
+    grpc_sender = GrpcSender(grpc_address)
     ordered = []
     for api in ("ssm-incidents", "ssm-contacts"):
         model = awsmodel.load(api)
@@ -476,29 +521,40 @@ def run_fuzz(url: str, region: str, seeds: dict[str, list[str]], hints: dict[str
             failures += check_reads()
             checked = True
 
-        _fuzz_operation(sender, model, generator, op, failures)
+        _fuzz_operation(sender, grpc_sender, model, generator, op, failures)
     return failures
 
 
-def _fuzz_operation(sender: Sender, model: awsmodel.ServiceModel, generator: Generator,
-                    op: awsmodel.Operation, failures: list[str]) -> None:
+def _fuzz_operation(sender: Sender, grpc_sender: GrpcSender, model: awsmodel.ServiceModel,
+                    generator: Generator, op: awsmodel.Operation, failures: list[str]) -> None:
     """Each way of breaking a request at least once (where ``op`` has a member to break
-    so), then ``EXAMPLES`` requests of any kind."""
+    so), then ``EXAMPLES`` requests of any kind; the breaks a protobuf message can carry
+    go over gRPC as well."""
     for kind, examples in [*((k, max(1, EXAMPLES // 4)) for k in KINDS), (None, EXAMPLES)]:
-        @settings(max_examples=examples, derandomize=True, database=None, deadline=None,
-                  phases=[Phase.generate], suppress_health_check=list(HealthCheck))
-        @given(cases(generator, op, kind))
-        def one(case: Case | None) -> None:
-            if case is None:
-                return
-            answer = sender.send(model, op, case)
-            found = problem(case, answer)
+        _fuzz_kind(sender, grpc_sender if kind in GRPC_KINDS else None, model, generator, op,
+                   kind, examples, failures)
+
+
+def _fuzz_kind(sender: Sender, grpc_sender: GrpcSender | None, model: awsmodel.ServiceModel,
+               generator: Generator, op: awsmodel.Operation, kind: str | None, examples: int,
+               failures: list[str]) -> None:
+    @settings(max_examples=examples, derandomize=True, database=None, deadline=None,
+              phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+    @given(cases(generator, op, kind))
+    def one(case: Case | None) -> None:
+        if case is None:
+            return
+        what = (case.request_break or
+                (f"{case.path} broken ({case.how})" if case.path else "valid"))
+        found = problem(case, sender.send(model, op, case))
+        if found:
+            failures.append(f"{model.api} {op.name}, {what}: {found}")
+        if grpc_sender is not None:
+            found = grpc_sender.problem(model, op, case)
             if found:
-                what = (case.request_break or
-                        (f"{case.path} broken ({case.how})" if case.path else "valid"))
                 failures.append(f"{model.api} {op.name}, {what}: {found}")
 
-        one()
+    one()
 
 
 def seed(url: str, region: str) -> tuple[dict[str, list[str]], dict[str, list[str]], Any]:
@@ -542,7 +598,8 @@ def seed(url: str, region: str) -> tuple[dict[str, list[str]], dict[str, list[st
 async def test_no_bad_input_is_a_server_error(tocsin: dict[str, Any]) -> None:
     def fuzz() -> list[str]:
         seeds, hints, check_reads = seed(tocsin["http"], tocsin["region"])
-        return run_fuzz(tocsin["http"], tocsin["region"], seeds, hints, check_reads)
+        return run_fuzz(tocsin["http"], tocsin["grpc"], tocsin["region"], seeds, hints,
+                        check_reads)
 
     failures = await asyncio.to_thread(fuzz)
     assert not failures, f"{len(failures)} bad answers:\n" + "\n".join(sorted(set(failures)))
