@@ -457,6 +457,8 @@ class GrpcSender:
                 return f"gRPC {code.name}: {details[:160]}"
             if case.path is None:
                 return None
+            if code == grpc.StatusCode.RESOURCE_EXHAUSTED and case.how == "huge":
+                return None  # over gRPC's 4 MB message limit, refused by grpc itself
             if code != grpc.StatusCode.INVALID_ARGUMENT:
                 return f"gRPC {code.name}, not INVALID_ARGUMENT: {details[:160]}"
             if f"'{case.path}'" not in details and "larger than" not in details:
