@@ -33,8 +33,6 @@ from urllib.parse import unquote
 
 import msgspec
 from aiohttp import web
-from aiohttp.http_exceptions import ContentEncodingError
-from aiohttp.web_protocol import RequestPayloadError
 
 from tocsin.gateway import awsmodel, health, inbound, jsonapi, sigv4
 from tocsin.gateway.clients import ServiceClient
@@ -62,8 +60,6 @@ MAX_BODY = 4 * 1024 * 1024
 under 400 kB)."""
 
 _REQUEST_ID = web.RequestKey("tocsin.request_id", str)
-_CLOSE = web.RequestKey("tocsin.close", bool)
-"""Set when the connection must close after the answer (its body could not be read)."""
 
 
 class UnknownOperation(ValidationError):
@@ -315,7 +311,7 @@ async def _request_id(request: web.Request,
         exc.headers[REQUEST_ID_HEADER] = request_id
         raise
     response.headers[REQUEST_ID_HEADER] = request_id
-    if request.get(_CLOSE):
+    if request.get(jsonapi.CLOSE):
         response.force_close()
     return response
 
@@ -326,12 +322,8 @@ async def _read(request: web.Request) -> bytes:
     except web.HTTPRequestEntityTooLarge:
         raise ValidationError(f"The request body exceeds {MAX_BODY} bytes",
                               reason="OTHER") from None
-    except (ContentEncodingError, RequestPayloadError, web.HTTPBadRequest):
-        # The rest of the body cannot be read either: end it here (aiohttp would try to
-        # read it after the answer and log the failure) and close the connection after
-        # the answer, since where the next request starts is unknown.
-        request.content.feed_eof()
-        request[_CLOSE] = True
+    except jsonapi.UNREADABLE_BODY:
+        jsonapi.abandon_body(request)
         encoding = request.headers.get("Content-Encoding", "")
         raise SerializationError(
             f"The request body could not be decoded as its Content-Encoding "
