@@ -48,3 +48,16 @@ async def test_unreadable_bodies(url: str, path: str, body: bytes, headers: dict
         assert response.status == 400
         await response.read()
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+async def test_inbound_provider_webhook(url: str, encoding: str,
+                                        caplog: pytest.LogCaptureFixture) -> None:
+    """A provider's reply webhook (Twilio's SMS) with a body that is not what it says."""
+    async with aiohttp.ClientSession() as session, session.post(
+            url + "/v1/inbound/twilio/sms", data=b"From=%2B15555550100&Body=ACK",
+            headers={"Content-Type": "application/x-www-form-urlencoded",
+                     "Content-Encoding": encoding}, compress=False) as response:
+        assert response.status == 400
+        await response.read()
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
