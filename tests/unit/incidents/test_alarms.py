@@ -44,6 +44,18 @@ class TestTimes:
         with pytest.raises(alarms.Malformed):
             alarms.parse_time("yesterday")
 
+    @pytest.mark.parametrize("text", ["0001-01-01T00:00:00Z", "1969-12-31T23:59:59Z"])
+    def test_a_time_tocsin_cannot_store(self, text: str) -> None:
+        """Refused alone; with a fallback (the time the alarm arrived) the alarm still
+        opens its incident, at that time, and no unreadable timeline row is written."""
+        with pytest.raises(alarms.Malformed):
+            alarms.parse_time(text)
+        assert alarms.parse_time(text, fallback=1_700_000_000.0) == 1_700_000_000.0
+        event = state_change(state={"value": "ALARM", "timestamp": text})
+        event["time"] = text
+        trigger = alarms.to_trigger(event, rule_arn=None, received=1_700_000_000.0)
+        assert (trigger.kind, trigger.timestamp) == ("open", 1_700_000_000.0)
+
 
 class TestCloudWatch:
     def test_alarm_opens_with_the_alarm_arn_and_the_states_time(self) -> None:

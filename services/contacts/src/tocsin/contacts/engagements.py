@@ -110,6 +110,7 @@ from tocsin.shared.db import already_processed, transaction, write_events
 from tocsin.shared.db.outbox import write_message
 from tocsin.shared.errors import ConflictError, NotFoundError, ValidationError
 from tocsin.shared.logging import bind, context_headers, get_logger
+from tocsin.shared.timestamps import Epoch, to_datetime
 
 __all__ = ["DEFAULT_ACCEPT_CODE_VALIDATION", "ENGAGEMENT", "PAGE", "EngagementHandlers",
            "incident_arn_of"]
@@ -135,7 +136,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 Arn = Annotated[str, msgspec.Meta(min_length=1, max_length=2048)]
 MaxResults = Annotated[int, msgspec.Meta(ge=0, le=1024)]
 Token = Annotated[str, msgspec.Meta(max_length=2048)]
-Time = datetime | float
+Time = datetime | Epoch
 
 
 class _In(msgspec.Struct, rename="pascal", kw_only=True):
@@ -206,10 +207,12 @@ def _ts(at: datetime | None) -> float | None:
     return at.timestamp() if at is not None else None
 
 
-def _time(value: Time) -> datetime:
+def _time(value: Time, member: str) -> datetime:
     if isinstance(value, datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    return _EPOCH + timedelta(seconds=value)
+        at = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        # An ISO-8601 time before 1970 (year 0001 reads): refused as an epoch would be.
+        return to_datetime(at.timestamp(), member) if at < _EPOCH else at
+    return to_datetime(value, member)
 
 
 def _micros(at: datetime) -> int:
@@ -792,8 +795,10 @@ class EngagementHandlers(UseCases):
         cmd: ListEngagements = req.decode(ListEngagements)
         limit = page_size(cmd.max_results)
         span = cmd.time_range_value or TimeRange()
-        start = _time(span.start_time) if span.start_time is not None else None
-        end = _time(span.end_time) if span.end_time is not None else None
+        start = (_time(span.start_time, "TimeRangeValue.StartTime")
+                 if span.start_time is not None else None)
+        end = (_time(span.end_time, "TimeRangeValue.EndTime")
+               if span.end_time is not None else None)
         if start and end and end < start:
             raise ValidationError("TimeRangeValue.EndTime is before TimeRangeValue.StartTime")
         async with self._pool.acquire() as conn:
@@ -930,7 +935,7 @@ class EngagementHandlers(UseCases):
             raise ValidationError("Waiting applies to ERROR receipts only")
         async with transaction(self._pool) as conn:
             now = self._clock.now()
-            at = _time(cmd.receipt_time) if cmd.receipt_time is not None else now
+            at = _time(cmd.receipt_time, "ReceiptTime") if cmd.receipt_time is not None else now
             page = await self._page_row(conn, cmd.page_id)
             e = await self._engagement(conn, page.engagement_arn)
             bind(engagement_arn=e.arn, incident_arn=_incident_arn(e.incident_id))

@@ -76,6 +76,7 @@ from tocsin.shared.db import transaction
 from tocsin.shared.db.tags import TagStore
 from tocsin.shared.errors import NotFoundError, ValidationError
 from tocsin.shared.logging import bind
+from tocsin.shared.timestamps import Epoch
 
 __all__ = ["MAX_OVERRIDE_AHEAD_MONTHS", "MIN_OVERRIDE", "RotationHandlers"]
 
@@ -106,7 +107,7 @@ class CreateRotation(_In, frozen=True):
     contact_ids: _Members
     time_zone_id: str
     recurrence: RecurrenceSettings
-    start_time: float | None = None
+    start_time: Epoch | None = None
     tags: Annotated[list[Tag], msgspec.Meta(max_length=50)] | None = None
     idempotency_token: str | None = None
 
@@ -119,7 +120,7 @@ class UpdateRotation(_In, frozen=True):
     rotation_id: str
     recurrence: RecurrenceSettings
     contact_ids: _Members | None = None
-    start_time: float | None = None
+    start_time: Epoch | None = None
     time_zone_id: str | None = None
 
 
@@ -132,8 +133,8 @@ class ListRotations(_In, frozen=True):
 class CreateRotationOverride(_In, frozen=True):
     rotation_id: str
     new_contact_ids: Annotated[list[str], msgspec.Meta(max_length=30)]
-    start_time: float
-    end_time: float
+    start_time: Epoch
+    end_time: Epoch
     idempotency_token: str | None = None
 
 
@@ -144,33 +145,33 @@ class RotationOverrideId(_In, frozen=True):
 
 class ListRotationOverrides(_In, frozen=True):
     rotation_id: str
-    start_time: float
-    end_time: float
+    start_time: Epoch
+    end_time: Epoch
     next_token: str | None = None
     max_results: Annotated[int, msgspec.Meta(ge=0, le=1024)] | None = None
 
 
 class ListRotationShifts(_In, frozen=True):
     rotation_id: str
-    end_time: float
-    start_time: float | None = None
+    end_time: Epoch
+    start_time: Epoch | None = None
     next_token: str | None = None
     max_results: Annotated[int, msgspec.Meta(ge=0, le=1024)] | None = None
 
 
 class PreviewOverride(_In, frozen=True):
     new_members: Annotated[list[str], msgspec.Meta(max_length=30)] | None = None
-    start_time: float | None = None
-    end_time: float | None = None
+    start_time: Epoch | None = None
+    end_time: Epoch | None = None
 
 
 class ListPreviewRotationShifts(_In, frozen=True):
-    end_time: float
+    end_time: Epoch
     members: _Members
     time_zone_id: str
     recurrence: RecurrenceSettings
-    rotation_start_time: float | None = None
-    start_time: float | None = None
+    rotation_start_time: Epoch | None = None
+    start_time: Epoch | None = None
     overrides: list[PreviewOverride] | None = None
     next_token: str | None = None
     max_results: Annotated[int, msgspec.Meta(ge=0, le=1024)] | None = None

@@ -47,6 +47,7 @@ from typing import Any
 
 import regex  # type: ignore[import-untyped]
 
+from tocsin.shared import timestamps
 from tocsin.shared.arns import AWS_PARTITIONS, DEFAULT_PARTITION
 from tocsin.shared.errors import ValidationError
 
@@ -76,6 +77,20 @@ MAX_REPORTED_ERRORS = 10
 
 PATTERN_TIMEOUT = 0.05
 """Seconds one pattern match may take; a slower match counts as a mismatch."""
+
+LIST_LIMITS: Mapping[str, int] = {
+    "StagesList": 30,
+    "TargetsList": 50,
+    "CoverageTimes": 168,
+    "DailySettings": 48,
+    "WeeklySettings": 168,
+    "MonthlySettings": 62,
+    "ShiftCoveragesMap": 7,
+    "OverrideList": 200,
+}
+"""Tocsin's maxima for the lists and maps the models leave unbounded (README, "Decisions
+where the AWS API is silent"): far above what a person configures, far below what would
+overflow a NATS message."""
 
 _INT_RANGE = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
 
@@ -332,7 +347,7 @@ def _render(value: Any) -> str:
     if isinstance(value, bool):
         return f"'{'true' if value else 'false'}' "
     if isinstance(value, str | int | float):
-        text = str(value)
+        text = str(value).replace("\x00", "\\u0000")  # never echo a NUL
         return f"'{text if len(text) <= 256 else text[:256] + '...'}' "
     return ""
 
@@ -406,6 +421,8 @@ def _check(model: ServiceModel, shape: Shape, value: Any, path: str,
             found.add(path, value, "Member must be a list")
             return
         _check_size(shape, len(value), value, path, found)
+        if _over_limit(shape, len(value), path, found):
+            return
         assert shape.member is not None
         item_shape = model.shape(shape.member)
         for i, item in enumerate(value, start=1):
@@ -418,6 +435,8 @@ def _check(model: ServiceModel, shape: Shape, value: Any, path: str,
             found.add(path, value, "Member must be an object")
             return
         _check_size(shape, len(value), value, path, found)
+        if _over_limit(shape, len(value), path, found):
+            return
         assert shape.key is not None and shape.value is not None
         key_shape, value_shape = model.shape(shape.key), model.shape(shape.value)
         for key, item in value.items():
@@ -435,6 +454,8 @@ def _check(model: ServiceModel, shape: Shape, value: Any, path: str,
             found.add(path, value, "Member must be a string")
             return
         _check_length(shape, len(value), value, path, found)
+        if "\x00" in value:
+            found.add(path, value, "Member must not contain the NUL character (\\u0000)")
         if shape.enum is not None and value not in shape.enum:
             found.add(path, value,
                       f"Member must satisfy enum value set: [{', '.join(shape.enum)}]")
@@ -459,10 +480,13 @@ def _check(model: ServiceModel, shape: Shape, value: Any, path: str,
             found.add(path, value, "Member must be a boolean")
     elif kind == "timestamp":
         try:
-            parse_timestamp(value)
+            seconds = parse_timestamp(value)
         except (ValueError, OverflowError):
             found.add(path, value,
                       "Member must be a timestamp (epoch seconds or an ISO-8601 string)")
+            return
+        if not timestamps.in_range(seconds):
+            found.add(path, value, f"Member must be a timestamp {timestamps.RANGE_TEXT}")
     elif kind == "blob":
         if not isinstance(value, str):
             found.add(path, value, "Member must be a base64-encoded string")
@@ -487,6 +511,16 @@ def _check_length(shape: Shape, length: int, value: Any, path: str,
 
 def _check_size(shape: Shape, size: int, value: Any, path: str, found: _Violations) -> None:
     _check_length(shape, size, None, path, found)
+
+
+def _over_limit(shape: Shape, size: int, path: str, found: _Violations) -> bool:
+    """Whether a list or map the model leaves unbounded exceeds Tocsin's own maximum
+    (its items are then not checked one by one)."""
+    limit = LIST_LIMITS.get(shape.name) if shape.max is None else None
+    if limit is None or size <= limit:
+        return False
+    found.add(path, None, f"Member must have length less than or equal to {limit}")
+    return True
 
 
 def _check_range(shape: Shape, value: float, path: str, found: _Violations,

@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, NamedTuple, Protocol
 
 import grpc
-from google.protobuf.message import Message  # type: ignore[import-untyped]
+from google.protobuf.message import DecodeError, Message  # type: ignore[import-untyped]
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
@@ -34,7 +34,7 @@ from tocsin.proto.events.v1 import events_pb2_grpc
 from tocsin.proto.incidents.v1 import incidents_pb2
 from tocsin.proto.rules.v1 import rules_pb2_grpc
 from tocsin.shared.bus import Bus
-from tocsin.shared.errors import TocsinError
+from tocsin.shared.errors import TocsinError, ValidationError
 from tocsin.shared.listen import CannotListen
 from tocsin.shared.logging import bound, get_logger
 
@@ -173,7 +173,7 @@ class GrpcGateway:
             response_cls = getattr(mirror.module, method.output_type.name)
             handlers[method.name] = grpc.unary_unary_rpc_method_handler(
                 self._behaviour(mirror.api, model, method.name, response_cls),
-                request_deserializer=request_cls.FromString,
+                request_deserializer=_lenient(request_cls),
                 response_serializer=response_cls.SerializeToString,
             )
         return grpc.method_handlers_generic_handler(mirror.name, handlers)
@@ -191,6 +191,9 @@ class GrpcGateway:
             started = time.perf_counter()
             with bound(None, request_id=request_id, operation=operation):
                 try:
+                    if isinstance(request, Undecodable):
+                        raise ValidationError(f"The request is not a valid {request.name} "
+                                              f"message: {request.error}")
                     params = (
                         protoconv.to_params(request, input_shape, model)
                         if input_shape is not None
@@ -225,6 +228,25 @@ class GrpcGateway:
                 raise AssertionError("unreachable: abort raises")
 
         return behaviour
+
+
+class Undecodable(NamedTuple):
+    """A request whose bytes are no message of its type (garbage, nesting past protobuf's
+    recursion limit): answered INVALID_ARGUMENT, where grpc's own deserializer failure
+    would answer INTERNAL."""
+
+    name: str
+    error: str
+
+
+def _lenient(message_cls: type[Message]) -> Callable[[bytes], Message | Undecodable]:
+    def deserialize(data: bytes) -> Message | Undecodable:
+        try:
+            return message_cls.FromString(data)
+        except DecodeError as exc:
+            return Undecodable(message_cls.DESCRIPTOR.full_name, str(exc) or "cannot parse")
+
+    return deserialize
 
 
 def _request_id(metadata: Any) -> str:

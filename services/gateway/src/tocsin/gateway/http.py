@@ -71,6 +71,14 @@ class UnknownOperation(ValidationError):
     http_status = 404
 
 
+class SerializationError(ValidationError):
+    """The body cannot be read as JSON at all: nested too deeply, or not encoded the way
+    its ``Content-Encoding`` says."""
+
+    aws_code = "SerializationException"
+    http_status = 400
+
+
 @dataclass(frozen=True, slots=True)
 class _Route:
     operation: awsmodel.Operation
@@ -124,8 +132,10 @@ def _compile_uri(template: str) -> tuple[re.Pattern[str], dict[str, str], str]:
             name = name.rstrip("+")
             group = f"g{i}"
             labels[group] = name
-            regex_parts.append(f"(?P<{group}>{'.+' if greedy else '[^/]+'})")
-            route_parts.append(f"{{{group}:.+}}")
+            # An empty label still routes to its operation, so the answer names the
+            # member (``/tags/``: resourceArn must not be empty; see _check_label).
+            regex_parts.append(f"(?P<{group}>{'.*' if greedy else '[^/]*'})")
+            route_parts.append(f"{{{group}:[\\s\\S]*}}")  # CR/LF too: refused later
         else:
             regex_parts.append(re.escape(piece))
             route_parts.append(piece)
@@ -160,6 +170,7 @@ class HttpGateway:
     async def __call__(self, stop: asyncio.Event) -> None:
         """Serve until ``stop`` is set, then finish in-flight requests and close."""
         host, _, port = self._settings.http_addr.rpartition(":")
+        self._route_the_rest()
         # Leave part of the runner's grace period for closing the bus after this worker.
         runner = web.AppRunner(self.app, access_log=None, handle_signals=False,
                                shutdown_timeout=max(0.5, self._settings.shutdown_grace * 0.8))
@@ -179,6 +190,27 @@ class HttpGateway:
         finally:
             log.info("http.stopping")
             await runner.cleanup()
+
+    def _route_the_rest(self) -> None:
+        """Send every request no other route takes to the ssm-incidents router, so an
+        unknown path or method is answered as AWS does (``UnknownOperationException`` in
+        the JSON error shape botocore parses), never aiohttp's plain-text 404 or 405.
+        Added last, once the other faces have added their routes. The path is known to
+        be nobody's before the request is authenticated, as aiohttp's 404 was."""
+        self.app.router.add_route("*", r"/{tail:[\s\S]*}", self._unrouted)
+
+    async def _unrouted(self, request: web.Request) -> web.Response:
+        try:
+            _refuse_unserved(request, None, None)
+            self._router.match(request.method, jsonapi.raw_target(request)[0])
+        except UnknownOperation as exc:
+            error = exc
+
+            async def refuse(request_id: str) -> web.Response:
+                raise error
+
+            return await self._guard(request, self._incidents, refuse)
+        return await self._rest_json(request)
 
     # --- handlers -----------------------------------------------------------------------
 
@@ -324,6 +356,8 @@ async def _request_id(request: web.Request,
         exc.headers[REQUEST_ID_HEADER] = request_id
         raise
     response.headers[REQUEST_ID_HEADER] = request_id
+    if request.get(jsonapi.CLOSE):
+        response.force_close()
     return response
 
 
@@ -333,6 +367,12 @@ async def _read(request: web.Request) -> bytes:
     except web.HTTPRequestEntityTooLarge:
         raise ValidationError(f"The request body exceeds {MAX_BODY} bytes",
                               reason="OTHER") from None
+    except jsonapi.UNREADABLE_BODY:
+        jsonapi.abandon_body(request)
+        encoding = request.headers.get("Content-Encoding", "")
+        raise SerializationError(
+            f"The request body could not be decoded as its Content-Encoding "
+            f"({encoding!r}) says") from None
 
 
 def _decode_object(body: bytes) -> dict[str, Any]:
@@ -341,6 +381,9 @@ def _decode_object(body: bytes) -> dict[str, Any]:
     except msgspec.DecodeError as exc:
         raise ValidationError(f"The request body could not be parsed as a JSON object: {exc}",
                               reason="CANNOT_PARSE") from None
+    except RecursionError:
+        raise SerializationError("The request body is nested too deeply to be parsed "
+                                 "as JSON") from None
     return params
 
 
@@ -370,6 +413,7 @@ def _rest_params(model: awsmodel.ServiceModel, operation: awsmodel.Operation,
     for member in shape.members.values():
         target = model.shape(member.shape)
         if member.location == "uri" and member.location_name in labels:
+            _check_label(labels[member.location_name], member.name)
             params[member.name] = _from_text(target, labels[member.location_name],
                                              member.name)
         elif member.location == "header" and member.location_name in request.headers:
@@ -391,6 +435,19 @@ def _rest_params(model: awsmodel.ServiceModel, operation: awsmodel.Operation,
             else:
                 params[member.name] = _from_text(target, values[0], member.name)
     return params
+
+
+def _check_label(text: str, path: str) -> None:
+    """A URI label names a resource: never empty, never a control character (CR/LF)."""
+    if text and not any(ord(c) < 0x20 or ord(c) == 0x7F for c in text):
+        return
+    constraint = ("Member must have length greater than or equal to 1" if not text else
+                  "Member must not contain control characters")
+    shown = text.encode("unicode_escape").decode("ascii")
+    raise ValidationError(
+        f"1 validation error detected: Value '{shown}' at '{path}' failed to satisfy "
+        f"constraint: {constraint}", reason="FIELD_VALIDATION_FAILED",
+        fields=[{"name": path, "message": constraint}])
 
 
 def _from_text(shape: awsmodel.Shape, text: str, path: str) -> Any:

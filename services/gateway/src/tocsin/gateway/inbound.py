@@ -23,6 +23,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tocsin.gateway import jsonapi
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus, rpc_subject
 from tocsin.shared.contracts import notifications as nc
@@ -91,7 +92,12 @@ class _Inbound:
 
     async def _forward(self, request: web.Request, operation: str, provider: str,
                        action: str) -> web.Response:
-        body = await request.content.read(MAX_WEBHOOK_BODY + 1)
+        try:
+            body = await request.content.read(MAX_WEBHOOK_BODY + 1)
+        except jsonapi.UNREADABLE_BODY:
+            jsonapi.abandon_body(request)
+            return web.Response(status=400, text="body not decodable as its Content-Encoding "
+                                                 "says")
         if len(body) > MAX_WEBHOOK_BODY:
             return web.Response(status=413, text="body too large")
         inbound = nc.Inbound(provider=provider, action=action,

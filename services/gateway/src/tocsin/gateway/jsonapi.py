@@ -12,6 +12,8 @@ from typing import Any
 
 import msgspec
 from aiohttp import web
+from aiohttp.http_exceptions import ContentEncodingError
+from aiohttp.web_protocol import RequestPayloadError
 
 from tocsin.gateway import sigv4
 from tocsin.shared import codec
@@ -53,11 +55,33 @@ def signed_principal(request: web.Request, body: bytes, *, credentials: Mapping[
                         account=account, region=region, partition=partition)
 
 
+CLOSE = web.RequestKey("tocsin.close", bool)
+"""Set when the connection must close after the answer (its body could not be read); the
+HTTP server's middleware closes it."""
+
+UNREADABLE_BODY = (ContentEncodingError, RequestPayloadError, web.HTTPBadRequest)
+"""What reading a body raises when it is not what its ``Content-Encoding`` says."""
+
+
+def abandon_body(request: web.Request) -> None:
+    """End a body that cannot be read (aiohttp would try to read the rest after the answer
+    and log the failure) and close the connection after the answer, since where the next
+    request starts is unknown."""
+    request.content.feed_eof()
+    request[CLOSE] = True
+
+
 async def read_body(request: web.Request) -> bytes:
-    """The body, refused when larger than :data:`MAX_BODY`."""
+    """The body, refused when larger than :data:`MAX_BODY` or not decodable."""
     if (request.content_length or 0) > MAX_BODY:
         raise TooLarge(f"The request body exceeds {MAX_BODY} bytes")
-    body = await request.content.read(MAX_BODY + 1)
+    try:
+        body = await request.content.read(MAX_BODY + 1)
+    except UNREADABLE_BODY:
+        abandon_body(request)
+        raise ValidationError(
+            f"The request body could not be decoded as its Content-Encoding "
+            f"({request.headers.get('Content-Encoding', '')!r}) says") from None
     if len(body) > MAX_BODY:
         raise TooLarge(f"The request body exceeds {MAX_BODY} bytes")
     return body
@@ -73,6 +97,9 @@ def read_json(body: bytes, tp: Any = dict[str, Any]) -> Any:
         return codec.decode(body or b"{}", tp)
     except msgspec.DecodeError as exc:
         raise ValidationError(f"The request body is not valid JSON of the right shape: {exc}",
+                              reason="CANNOT_PARSE") from None
+    except RecursionError:
+        raise ValidationError("The request body is nested too deeply to be parsed as JSON",
                               reason="CANNOT_PARSE") from None
 
 

@@ -23,6 +23,8 @@ from typing import Any, Literal
 
 import msgspec
 
+from tocsin.shared import timestamps
+
 __all__ = [
     "MAX_RAW_DATA",
     "Malformed",
@@ -117,12 +119,13 @@ _OFFSET = re.compile(r"([+-]\d\d)(\d\d)$")
 _FRACTION = re.compile(r"\.\d{7,}")
 
 
-def parse_time(value: Any) -> float:
+def parse_time(value: Any, *, fallback: float | None = None) -> float:
     """Epoch seconds of an ISO-8601 time: EventBridge's ``...Z`` and CloudWatch's
-    ``2024-03-05T09:20:41.515+0000`` alike.
+    ``2024-03-05T09:20:41.515+0000`` alike. A time Tocsin cannot store (before 1970) is
+    ``fallback`` when one is given: an alarm with a bogus clock still pages.
 
     Raises:
-        Malformed: not such a time.
+        Malformed: not such a time (or out of range, without a fallback).
     """
     if not isinstance(value, str):
         raise Malformed(f"{value!r} is not an ISO-8601 time")
@@ -135,7 +138,12 @@ def parse_time(value: Any) -> float:
         raise Malformed(f"{value!r} is not an ISO-8601 time") from None
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
-    return at.timestamp()
+    epoch = at.timestamp()
+    if timestamps.in_range(epoch):
+        return epoch
+    if fallback is None:
+        raise Malformed(f"{value!r} is not a time {timestamps.RANGE_TEXT}")
+    return fallback
 
 
 def alarm_arn(event: JSON) -> str:
@@ -158,7 +166,7 @@ def to_trigger(event: JSON, *, rule_arn: str | None, received: float) -> Trigger
         Malformed: an alarm state change without a readable state.
     """
     source, detail_type = event["source"], event["detail-type"]
-    at = parse_time(event["time"]) if "time" in event else received
+    at = parse_time(event["time"], fallback=received) if "time" in event else received
     resources = event.get("resources") or []
     first = str(resources[0]) if resources else None
     raw = raw_data(event)
@@ -168,7 +176,7 @@ def to_trigger(event: JSON, *, rule_arn: str | None, received: float) -> Trigger
             raise Malformed("the alarm state change has no detail.state.value")
         value = state["value"]
         kind: Kind = {"ALARM": "open", "OK": "recover"}.get(value, "ignore")  # type: ignore[assignment]
-        when = parse_time(state["timestamp"]) if "timestamp" in state else at
+        when = parse_time(state["timestamp"], fallback=at) if "timestamp" in state else at
         return Trigger(kind=kind, event_id=event["id"], source=source, timestamp=when,
                        trigger_arn=alarm_arn(event), raw_data=raw, state=value)
     trigger_arn = rule_arn or first

@@ -27,6 +27,7 @@ from tocsin.shared.db import transaction
 from tocsin.shared.db.tags import TagStore
 from tocsin.shared.errors import ConflictError, NotFoundError, TocsinError, ValidationError
 from tocsin.shared.logging import bind, get_logger
+from tocsin.shared.timestamps import Epoch
 
 __all__ = ["Handlers"]
 
@@ -249,7 +250,7 @@ class Handlers(UseCases):
         limit = cmd.max_results or 100
         query = _incident_query(cmd.filters or [], limit=limit + 1)
         if cmd.next_token:
-            when, arn = read_token(cmd.next_token, tuple[float, str])
+            when, arn = read_token(cmd.next_token, tuple[Epoch, str])
             query = msgspec.structs.replace(query, after=(when, arn))
         async with self._pool.acquire() as conn:
             await self._replication_set(conn)

@@ -229,7 +229,7 @@ class WebhookHandlers:
         at = now
         if event.payload and event.payload.timestamp:
             try:
-                at = alarms.parse_time(event.payload.timestamp)
+                at = alarms.parse_time(event.payload.timestamp, fallback=now)
             except Malformed as exc:
                 raise errors.ValidationError(f"payload.timestamp: {exc}") from None
         body = msgspec.to_builtins(event)
@@ -265,7 +265,7 @@ def _alert_trigger(alert: Alert, body: AlertmanagerBody, *, now: float) -> Trigg
     firing = alert.status == "firing"
     when = alert.startsAt if firing else alert.endsAt
     try:
-        at = alarms.parse_time(when) if when and not when.startswith("0001-") else now
+        at = alarms.parse_time(when, fallback=now) if when else now
     except Malformed as exc:
         raise errors.ValidationError(f"alert {alert.fingerprint}: {exc}") from None
     raw = {"receiver": body.receiver, "externalURL": body.externalURL,

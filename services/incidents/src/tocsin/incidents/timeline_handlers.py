@@ -17,6 +17,7 @@ from tocsin.shared.contracts import incidents as c
 from tocsin.shared.db import transaction
 from tocsin.shared.errors import NotFoundError, ValidationError
 from tocsin.shared.logging import bind
+from tocsin.shared.timestamps import Epoch
 
 __all__ = ["TimelineHandlers"]
 
@@ -177,7 +178,7 @@ def _timeline_query(cmd: c.ListTimelineEvents, *, limit: int) -> TimelineQuery:
             fields["types" if f.key == "eventType" else "references"] = [str(v) for v in values]
         else:
             raise ValidationError(f"filter key {f.key!r} is not one of {', '.join(_FILTER_KEYS)}")
-    position = (tuple(read_token(cmd.next_token, tuple[float, str]))
+    position = (tuple(read_token(cmd.next_token, tuple[Epoch, str]))
                 if cmd.next_token else None)
     return TimelineQuery(incident_arn=cmd.incident_record_arn, limit=limit,
                          descending=cmd.sort_order != "ASCENDING", position=position, **fields)

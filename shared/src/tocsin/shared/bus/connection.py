@@ -49,10 +49,12 @@ class Bus:
         Raises:
             TocsinError: the error the service replied with, rebuilt from the wire;
                 :class:`~tocsin.shared.errors.ServiceUnavailable` when no instance
-                answers in time.
+                answers in time; :class:`~tocsin.shared.errors.ValidationError` when the
+                request is larger than a NATS message may be.
         """
         data = payload if isinstance(payload, bytes) else codec.encode(payload)
         hdrs = {**context_headers(), **(headers or {})}
+        _check_payload(self.nc, subject, data)
         try:
             msg = await self.nc.request(subject, data, timeout=timeout, headers=hdrs or None)
         except nats.errors.NoRespondersError:
@@ -70,6 +72,16 @@ class Bus:
             body.setdefault("message", msg.headers.get("Nats-Service-Error", ""))
             raise errors.from_wire(body)
         return msg.data
+
+
+def _check_payload(nc: Client, subject: str, data: bytes) -> None:
+    """Refuse a request the server would not carry (nats-py's ``MaxPayloadError``) as the
+    caller's error, naming the limit, instead of letting it surface as a crash."""
+    limit = nc.max_payload
+    if limit and len(data) > limit:
+        raise errors.ValidationError(
+            f"The request is too large: {len(data)} bytes, more than the {limit} bytes a "
+            f"message to {subject.rsplit('.', 1)[-1]} may carry", reason="OTHER")
 
 
 @asynccontextmanager

@@ -56,6 +56,8 @@ class RpcRequest:
             raise errors.ValidationError(_aws_message(str(exc))) from None
         except msgspec.DecodeError as exc:
             raise errors.ValidationError(f"the request body is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise errors.ValidationError("the request body is nested too deeply") from None
 
 
 Handler = Callable[[RpcRequest], Awaitable[Any]]
@@ -129,7 +131,18 @@ class RpcServer:
                 await request.respond_error(internal.aws_code, internal.message,
                                             data=codec.encode(internal.to_wire()))
                 return
-            await request.respond(b"{}" if result is None else codec.encode(result))
+            reply = b"{}" if result is None else codec.encode(result)
+            if len(reply) > self._bus.nc.max_payload:
+                # nats-py would raise MaxPayloadError and the caller would wait for its
+                # timeout; answer at once, saying what went wrong.
+                log.error("rpc.reply_too_large", size=len(reply))
+                internal = errors.InternalError(
+                    f"{operation} produced a reply of {len(reply)} bytes, more than a "
+                    f"message may carry; ask for fewer results")
+                await request.respond_error(internal.aws_code, internal.message,
+                                            data=codec.encode(internal.to_wire()))
+                return
+            await request.respond(reply)
             log.debug("rpc.answered", ms=round((time.perf_counter() - started) * 1000, 2))
 
 

@@ -38,6 +38,8 @@ from typing import Annotated, Any, Final, Literal
 
 import msgspec
 
+from tocsin.shared.timestamps import Epoch
+
 __all__ = [
     "EVENT_TYPES",
     "INCIDENT_DELETED",
@@ -346,7 +348,7 @@ class RecordPageReceipt(_In):
     page_id: str
     receipt_type: ReceiptType
     receipt_info: Annotated[str, msgspec.Meta(min_length=1, max_length=2048)] | None = None
-    receipt_time: float | None = None
+    receipt_time: Epoch | None = None
     contact_channel_id: str | None = None
     waiting: bool = False
     """An ``ERROR`` that says why a delivery waits (no provider, a rate limit, a retry), not

@@ -13,6 +13,8 @@ from typing import Any
 
 import msgspec
 
+from tocsin.shared.timestamps import Epoch
+
 __all__ = [
     "CreateReplicationSet",
     "CreateResponsePlan",
@@ -156,7 +158,7 @@ class ResponsePlansEngaging(_In):
 
 class TriggerDetails(_In):
     source: str
-    timestamp: float
+    timestamp: Epoch
     trigger_arn: str | None = None
     raw_data: str | None = None
 
@@ -186,8 +188,8 @@ class UpdateIncidentRecord(_In):
 
 
 class Condition(_In):
-    before: float | None = None
-    after: float | None = None
+    before: Epoch | None = None
+    after: Epoch | None = None
     equals: JSON | None = None
 
 
@@ -207,7 +209,7 @@ class ListIncidentRecords(_In):
 
 class CreateTimelineEvent(_In):
     incident_record_arn: str
-    event_time: float
+    event_time: Epoch
     event_type: str
     event_data: str
     event_references: list[JSON] | None = None
@@ -222,7 +224,7 @@ class TimelineEventId(_In):
 class UpdateTimelineEvent(_In):
     incident_record_arn: str
     event_id: str
-    event_time: float | None = None
+    event_time: Epoch | None = None
     event_type: str | None = None
     event_data: str | None = None
     event_references: list[JSON] | None = None

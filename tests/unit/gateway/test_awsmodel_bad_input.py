@@ -1,0 +1,75 @@
+"""Validation of out-of-range times, NUL characters and unbounded lists against the models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tocsin.gateway import awsmodel
+from tocsin.shared.errors import ValidationError
+
+INCIDENTS = awsmodel.load("ssm-incidents")
+CONTACTS = awsmodel.load("ssm-contacts")
+INCIDENT_ARN = "arn:tocsin:ssm-incidents::000000000000:incident-record/web/1"
+CONTACT_ARN = "arn:tocsin:ssm-contacts:local-1:000000000000:contact/alice"
+
+
+def event(event_time: Any, data: str = "x") -> dict[str, Any]:
+    return {"incidentRecordArn": INCIDENT_ARN, "eventTime": event_time, "eventType": "Note",
+            "eventData": data}
+
+
+@pytest.mark.parametrize("value", [0, 1_700_000_000, 253402300799, "2024-01-01T00:00:00Z",
+                                   "9999-12-31T23:59:59Z"])
+def test_times_in_range(value: Any) -> None:
+    awsmodel.validate_input(INCIDENTS, "CreateTimelineEvent", event(value))
+
+
+@pytest.mark.parametrize("value", [-1, -62135596800, 253402300800, 1e20, 1e30, -1e30,
+                                   "0001-01-01T00:00:00Z", "1969-12-31T23:59:59Z"])
+def test_times_out_of_range(value: Any) -> None:
+    with pytest.raises(ValidationError) as caught:
+        awsmodel.validate_input(INCIDENTS, "CreateTimelineEvent", event(value))
+    assert "at 'eventTime' failed to satisfy constraint: Member must be a timestamp between " \
+           "1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z" in caught.value.message
+
+
+def test_nul_is_refused_and_never_echoed() -> None:
+    with pytest.raises(ValidationError) as caught:
+        awsmodel.validate_input(INCIDENTS, "CreateTimelineEvent", event(1, "a\x00b"))
+    assert "Value 'a\\u0000b' at 'eventData'" in caught.value.message
+    assert "\x00" not in caught.value.message
+    assert caught.value.fields["fields"][0]["name"] == "eventData"
+
+
+def test_nul_in_a_map_key() -> None:
+    with pytest.raises(ValidationError) as caught:
+        awsmodel.validate_input(INCIDENTS, "TagResource", {
+            "resourceArn": INCIDENT_ARN, "tags": {"te\x00am": "x"}})
+    assert "at 'tags' failed to satisfy constraint: Map keys must satisfy constraint" \
+           in caught.value.message
+
+
+def stage(targets: int) -> dict[str, Any]:
+    return {"DurationInMinutes": 1, "Targets": [
+        {"ContactTargetInfo": {"ContactId": CONTACT_ARN, "IsEssential": True}}] * targets}
+
+
+@pytest.mark.parametrize(("stages", "targets", "path", "limit"), [
+    (31, 1, "Plan.Stages", 30), (1, 51, "Plan.Stages.1.Targets", 50)])
+def test_unbounded_lists_get_maxima(stages: int, targets: int, path: str, limit: int) -> None:
+    awsmodel.validate_input(CONTACTS, "CreateContact", {
+        "Alias": "ops", "Type": "ESCALATION", "Plan": {"Stages": [stage(1)] * 30}})
+    with pytest.raises(ValidationError) as caught:
+        awsmodel.validate_input(CONTACTS, "CreateContact", {
+            "Alias": "ops", "Type": "ESCALATION", "Plan": {"Stages": [stage(targets)] * stages}})
+    assert caught.value.message == (
+        f"1 validation error detected: Value null at '{path}' failed to satisfy constraint: "
+        f"Member must have length less than or equal to {limit}")
+
+
+def test_every_limited_shape_is_an_unbounded_list_of_a_model() -> None:
+    shapes = {**INCIDENTS.shapes, **CONTACTS.shapes}
+    for name in awsmodel.LIST_LIMITS:
+        assert shapes[name].type in ("list", "map") and shapes[name].max is None, name
