@@ -29,6 +29,7 @@ def clients(tocsin: dict[str, Any]) -> tuple[Any, Any]:
     return boto3.client("ssm-incidents", **kw), boto3.client("ssm-contacts", **kw)
 
 
+@pytest.mark.expected_error_logs('delivery\\.dead_letter')
 async def test_a_page_every_provider_refused_pages_the_fallback_contact(
         tocsin: dict[str, Any], deliveries: Any) -> None:
     incidents, contacts = clients(tocsin)

@@ -563,6 +563,8 @@ class EngagementHandlers(UseCases):
                     incident_id=e.incident_id, stage_index=stage.stage_index,
                     channel_name=channel.name, contact_alias=alias))
         await EngagementStore.insert_pages(conn, new_pages)
+        await EngagementStore.record_channels(
+            conn, [(d.page_arn, d.channel_arn) for d in deliveries])
         headers = context_headers()
         for delivery in deliveries:
             await write_message(conn, self._deliveries, codec.encode(delivery),

@@ -368,6 +368,17 @@ class EngagementStore:
             [p.round for p in pages])
 
     @staticmethod
+    async def record_channels(conn: asyncpg.Connection,
+                              sent: Sequence[tuple[str, str]]) -> None:
+        """Remember the (page, channel) pairs a page's deliveries were requested on."""
+        if not sent:
+            return
+        await conn.execute(
+            "INSERT INTO page_channel (page_arn, channel_arn)"
+            " SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING",
+            [page for page, _ in sent], [channel for _, channel in sent])
+
+    @staticmethod
     async def add_code(conn: asyncpg.Connection, arn: str, accept_code_hash: bytes) -> None:
         """Let one more accept code accept the page (a later stage sent a new one)."""
         await conn.execute(

@@ -151,11 +151,10 @@ class DeadLetters:
                 " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
                 page.arn, data.channel_arn, data.error[:1000])
             unreached = await conn.fetchval(
-                "SELECT count(DISTINCT r.contact_channel_arn) FROM page_receipt r"
-                " WHERE r.page_arn = $1 AND r.receipt_type = 'SENT'"
-                " AND r.contact_channel_arn IS NOT NULL AND NOT EXISTS ("
-                "  SELECT 1 FROM page_channel_failed f WHERE f.page_arn = r.page_arn"
-                "  AND f.channel_arn = r.contact_channel_arn)", page.arn)
+                "SELECT count(*) FROM page_channel c WHERE c.page_arn = $1"
+                " AND NOT EXISTS (SELECT 1 FROM page_channel_failed f"
+                "  WHERE f.page_arn = c.page_arn AND f.channel_arn = c.channel_arn)",
+                page.arn)
             if unreached:
                 return  # another channel may still reach them
             # Once per page, however many of its channels' dead letters complete the set.
