@@ -408,8 +408,16 @@ class DeliveryWorker:
             message = dataclasses.replace(
                 message, status_url=f"{self._link_base}/v1/inbound/{provider.name}/status/"
                                     f"{message.delivery_id}")
-        await DeliveryStore.sending(self._pool, record.id, provider=provider.name,
-                                    now=self._clock.now())
+        now = self._clock.now()
+        async with transaction(self._pool) as conn:
+            await DeliveryStore.sending(conn, record.id, provider=provider.name, now=now)
+            if message.channel_type in ("SMS", "VOICE"):
+                # Before the send: a reply can come back before the send's outcome is
+                # recorded, and must find the number's page.
+                await RouteStore.add(conn, delivery_id=record.id, address=message.to,
+                                     channel_arn=record.channel_arn,
+                                     channel_type=message.channel_type,
+                                     page_arn=record.page_arn, now=now)
         try:
             return await asyncio.wait_for(provider.send(message), provider.timeout)
         except TimeoutError:
@@ -470,11 +478,6 @@ class DeliveryWorker:
             if not await DeliveryStore.sent(conn, request.id, provider=provider.name,
                                             message_id=provider_id, now=now):
                 return
-            if channel_type in ("SMS", "VOICE"):
-                await RouteStore.add(conn, delivery_id=request.id, address=request.address,
-                                     channel_arn=request.channel_arn,
-                                     channel_type=channel_type,
-                                     page_arn=page.page_arn if page else None, now=now)
             if page is not None:
                 channel = f" {page.channel_name}" if page.channel_name else ""
                 await ReceiptStore.add(conn, page_arn=page.page_arn,
