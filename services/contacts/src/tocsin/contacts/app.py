@@ -22,6 +22,7 @@ from tocsin.shared.bus import (
 )
 from tocsin.shared.clock import clock_for
 from tocsin.shared.db import OutboxRelay, apply_migrations, create_pool
+from tocsin.shared.outage import PostgresProbe
 from tocsin.shared.runner import Worker
 
 __all__ = ["lifespan"]
@@ -42,13 +43,15 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
         await ensure_stream(bus.js, deliveries_stream(settings.region))
         deps = Deps(pool=pool, clock=clock_for(settings.clock_scale, settings.clock_epoch),
                     region=settings.region, account=settings.account, bus=bus)
+        probe = PostgresProbe(pool)
         server = RpcServer(bus, service="contacts", version=version("tocsin-contacts"),
                            handlers=api.operations(deps),
-                           concurrency=settings.rpc_concurrency,
+                           concurrency=settings.rpc_concurrency, status=probe.status,
                            description="Tocsin contacts: contacts, plans, rotations, pages")
         due = Due(pool, EngagementHandlers(deps))
         workers: list[Worker] = [server.serve, functools.partial(consume, bus, due_consumer(
             due, region=settings.region, schema=settings.schema))]
+        workers.append(probe.run)
         if settings.outbox_relay:
             relay = OutboxRelay(pool, bus, poll_interval=settings.outbox_poll_interval)
             workers.append(relay.run)

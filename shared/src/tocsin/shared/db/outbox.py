@@ -18,11 +18,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import asyncpg
-import nats.errors
 
 from tocsin.shared import codec
 from tocsin.shared.bus.connection import Bus
 from tocsin.shared.logging import get_logger
+from tocsin.shared.outage import RECONNECT_BASE, RECONNECT_CAP, backoff, server_gone
 from tocsin.shared.runner import pause
 
 __all__ = ["OutboxRelay", "write_event", "write_events", "write_message"]
@@ -85,7 +85,27 @@ class OutboxRelay:
         self._wake = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Publish until ``stop`` is set, as the schema's only active relay."""
+        """Publish until ``stop`` is set, as the schema's only active relay.
+
+        A NATS or PostgreSQL restart is ridden out: a failed round is retried after a
+        short backoff, and a lost connection (and with it the lock and the LISTEN) is
+        replaced by a new one once the database answers again.
+        """
+        failures = 0
+        while not stop.is_set():
+            try:
+                await self._relay(stop)
+                return
+            except Exception as exc:
+                if server_gone(exc) is None:
+                    raise
+                failures += 1
+                log.warning("outbox.connection_lost", error=repr(exc))
+                await pause(stop, backoff(failures, base=RECONNECT_BASE, cap=RECONNECT_CAP))
+
+    async def _relay(self, stop: asyncio.Event) -> None:
+        """One session: take the lock, LISTEN, publish rounds until ``stop``; raises when
+        the session's connection is lost."""
         async with self._pool.acquire() as conn:
             schema = await conn.fetchval("SELECT current_schema()")
             lock = int.from_bytes(hashlib.sha256(f"tocsin-outbox:{schema}".encode())
@@ -96,22 +116,29 @@ class OutboxRelay:
             channel = f"{schema}_outbox"
             await conn.add_listener(channel, self._on_notify)
             log.info("outbox.relaying", schema=schema)
+            failures = 0
             try:
                 while not stop.is_set():
+                    if conn.is_closed():
+                        raise asyncpg.InterfaceError("the relay's connection is closed")
                     # Cleared before reading the outbox, so a commit notified while a batch
                     # is being published wakes the next round instead of waiting a poll.
                     self._wake.clear()
                     try:
                         sent = await self.publish_pending()
-                    except (nats.errors.Error, asyncpg.PostgresConnectionError, OSError) as exc:
+                    except Exception as exc:
+                        if server_gone(exc) is None:
+                            raise
+                        failures += 1
                         log.warning("outbox.publish_failed", error=repr(exc))
-                        sent = 0
-                        await pause(stop, self._poll)
+                        await pause(stop, backoff(failures, base=RECONNECT_BASE,
+                                                  cap=RECONNECT_CAP))
+                        continue
+                    failures = 0
                     if sent < self._batch:
                         await pause(stop, self._poll, self._wake)
             finally:
-                await conn.remove_listener(channel, self._on_notify)
-                await conn.execute("SELECT pg_advisory_unlock($1)", lock)
+                await _release(conn, channel, self._on_notify, lock)
 
     def _on_notify(self, *_: Any) -> None:
         self._wake.set()
@@ -133,3 +160,15 @@ class OutboxRelay:
             await conn.execute("DELETE FROM outbox WHERE seq = ANY($1::bigint[])",
                                [r["seq"] for r in rows])
         return len(rows)
+
+
+async def _release(conn: asyncpg.Connection, channel: str, callback: Any, lock: int) -> None:
+    """UNLISTEN and unlock before the connection goes back to the pool. A connection that
+    cannot (lost with the server, which dropped both) is closed, so no pooled connection
+    ever keeps the lock."""
+    try:
+        await conn.remove_listener(channel, callback)
+        await conn.execute("SELECT pg_advisory_unlock($1)", lock)
+    except Exception as exc:
+        log.debug("outbox.release_failed", error=repr(exc))
+        conn.terminate()
