@@ -23,7 +23,7 @@ from tocsin.shared.logging import get_logger
 from tocsin.shared.runner import pause
 
 __all__ = ["NATS", "POSTGRESQL", "RECONNECT_BASE", "RECONNECT_CAP", "PostgresProbe",
-           "backoff", "server_gone"]
+           "backoff", "connection_lost", "server_gone"]
 
 log = get_logger(__name__)
 
@@ -76,6 +76,15 @@ def server_gone(exc: BaseException) -> str | None:
     if isinstance(exc, OSError) and not isinstance(exc, TimeoutError):
         return POSTGRESQL  # refused or reset while asyncpg (re)connects
     return None
+
+
+def connection_lost(conn: asyncpg.Connection) -> bool:
+    """Whether a connection taken from the pool has lost its server. The pool detaches a
+    connection that closes, and then every method of it raises."""
+    try:
+        return bool(conn.is_closed())
+    except asyncpg.InterfaceError:
+        return True
 
 
 class PostgresProbe:

@@ -33,7 +33,13 @@ from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import escalation as ec
 from tocsin.shared.db import transaction
 from tocsin.shared.logging import get_logger
-from tocsin.shared.outage import RECONNECT_BASE, RECONNECT_CAP, backoff, server_gone
+from tocsin.shared.outage import (
+    RECONNECT_BASE,
+    RECONNECT_CAP,
+    backoff,
+    connection_lost,
+    server_gone,
+)
 from tocsin.shared.runner import pause
 
 __all__ = ["NewTimer", "Timer", "TimerStore", "TimerWorker", "stage_offsets", "stage_timer_id"]
@@ -280,7 +286,7 @@ class TimerWorker:
             failures = 0
             try:
                 while not stop.is_set():
-                    if listener.is_closed():
+                    if connection_lost(listener):
                         raise asyncpg.InterfaceError("the LISTEN connection is closed")
                     try:
                         if await self.fire_once() >= self._batch:
@@ -302,7 +308,8 @@ class TimerWorker:
                     await listener.remove_listener(CHANNEL, self._notified)
                 except Exception as exc:  # lost with the server, which dropped the LISTEN
                     log.debug("timers.unlisten_failed", error=repr(exc))
-                    listener.terminate()
+                    if not connection_lost(listener):
+                        listener.terminate()
 
     def _notified(self, conn: Any, pid: int, channel: str, payload: str) -> None:
         if payload == self._schema:

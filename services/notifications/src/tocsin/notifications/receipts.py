@@ -19,7 +19,13 @@ from tocsin.shared import errors
 from tocsin.shared.bus import Bus, rpc_subject
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.logging import get_logger
-from tocsin.shared.outage import RECONNECT_BASE, RECONNECT_CAP, backoff, server_gone
+from tocsin.shared.outage import (
+    RECONNECT_BASE,
+    RECONNECT_CAP,
+    backoff,
+    connection_lost,
+    server_gone,
+)
 from tocsin.shared.runner import pause
 
 __all__ = ["ReceiptReporter"]
@@ -57,10 +63,11 @@ class ReceiptReporter:
         async with self._pool.acquire() as conn:
             channel = f"{await conn.fetchval('SELECT current_schema()')}_receipts"
             await conn.add_listener(channel, self._on_notify)
+            conn.add_termination_listener(self._on_notify)  # wakes the loop to replace it
             failures = 0
             try:
                 while not stop.is_set():
-                    if conn.is_closed():
+                    if connection_lost(conn):
                         raise asyncpg.InterfaceError("the LISTEN connection is closed")
                     # Cleared before the batch is read: a receipt committed meanwhile wakes
                     # the next round instead of waiting out the poll interval.
@@ -80,10 +87,12 @@ class ReceiptReporter:
                         await pause(stop, self._poll, self._wake)
             finally:
                 try:
+                    conn.remove_termination_listener(self._on_notify)
                     await conn.remove_listener(channel, self._on_notify)
                 except Exception as exc:  # lost with the server, which dropped the LISTEN
                     log.debug("receipts.unlisten_failed", error=repr(exc))
-                    conn.terminate()
+                    if not connection_lost(conn):
+                        conn.terminate()
 
     def _on_notify(self, *_: Any) -> None:
         self._wake.set()

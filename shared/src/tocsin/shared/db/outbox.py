@@ -22,7 +22,13 @@ import asyncpg
 from tocsin.shared import codec
 from tocsin.shared.bus.connection import Bus
 from tocsin.shared.logging import get_logger
-from tocsin.shared.outage import RECONNECT_BASE, RECONNECT_CAP, backoff, server_gone
+from tocsin.shared.outage import (
+    RECONNECT_BASE,
+    RECONNECT_CAP,
+    backoff,
+    connection_lost,
+    server_gone,
+)
 from tocsin.shared.runner import pause
 
 __all__ = ["OutboxRelay", "write_event", "write_events", "write_message"]
@@ -115,11 +121,13 @@ class OutboxRelay:
                     return
             channel = f"{schema}_outbox"
             await conn.add_listener(channel, self._on_notify)
+            # A lost connection wakes the loop at once, to replace it.
+            conn.add_termination_listener(self._on_notify)
             log.info("outbox.relaying", schema=schema)
             failures = 0
             try:
                 while not stop.is_set():
-                    if conn.is_closed():
+                    if connection_lost(conn):
                         raise asyncpg.InterfaceError("the relay's connection is closed")
                     # Cleared before reading the outbox, so a commit notified while a batch
                     # is being published wakes the next round instead of waiting a poll.
@@ -167,8 +175,10 @@ async def _release(conn: asyncpg.Connection, channel: str, callback: Any, lock: 
     cannot (lost with the server, which dropped both) is closed, so no pooled connection
     ever keeps the lock."""
     try:
+        conn.remove_termination_listener(callback)
         await conn.remove_listener(channel, callback)
         await conn.execute("SELECT pg_advisory_unlock($1)", lock)
     except Exception as exc:
         log.debug("outbox.release_failed", error=repr(exc))
-        conn.terminate()
+        if not connection_lost(conn):
+            conn.terminate()
