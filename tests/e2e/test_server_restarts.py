@@ -14,7 +14,6 @@ import email
 import email.policy
 import os
 import signal
-import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator
@@ -61,7 +60,7 @@ class Mailbox:
 class System:
     """The running processes, the gateway's address, what /healthz said, the mailbox."""
 
-    def __init__(self, processes: dict[str, subprocess.Popen[bytes]], http: str,
+    def __init__(self, processes: dict[str, asyncio.subprocess.Process], http: str,
                  mailbox: Mailbox, logs: Path) -> None:
         self.processes = processes
         self.http = http
@@ -69,8 +68,9 @@ class System:
         self.logs = logs
         self.health: list[tuple[int, dict[str, Any]]] = []
 
-    def exited(self) -> dict[str, int | None]:
-        return {name: p.poll() for name, p in self.processes.items() if p.poll() is not None}
+    def exited(self) -> dict[str, int]:
+        return {name: p.returncode for name, p in self.processes.items()
+                if p.returncode is not None}
 
     def clients(self) -> tuple[Any, Any]:
         kw = {"endpoint_url": self.http, "region_name": REGION,
@@ -117,12 +117,12 @@ async def system(own_nats: Any, own_postgres: Any, tmp_path: Path) -> AsyncItera
                TOCSIN_LOG_JSON="true", TOCSIN_SHUTDOWN_GRACE="5")
     logs = tmp_path / "logs"
     logs.mkdir()
-    processes: dict[str, subprocess.Popen[bytes]] = {}
+    processes: dict[str, asyncio.subprocess.Process] = {}
     for name in SERVICES:
         with (logs / f"{name}.log").open("wb") as sink:
-            processes[name] = subprocess.Popen(
-                [sys.executable, "-m", f"tocsin.{name}"], env=env, stdin=subprocess.DEVNULL,
-                stdout=sink, stderr=subprocess.STDOUT)
+            processes[name] = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", f"tocsin.{name}", env=env,
+                stdin=asyncio.subprocess.DEVNULL, stdout=sink, stderr=asyncio.subprocess.STDOUT)
     running = System(processes, f"http://{http}", mailbox, logs)
     watcher = asyncio.create_task(watch_health(running))
     try:
@@ -131,13 +131,14 @@ async def system(own_nats: Any, own_postgres: Any, tmp_path: Path) -> AsyncItera
     finally:
         watcher.cancel()
         for process in processes.values():
-            if process.poll() is None:
+            if process.returncode is None:
                 process.send_signal(signal.SIGTERM)
         for process in processes.values():
             try:
-                await asyncio.to_thread(process.wait, 30)
-            except subprocess.TimeoutExpired:
+                await asyncio.wait_for(process.wait(), 30)
+            except TimeoutError:
                 process.kill()
+                await process.wait()
         smtp.stop()
 
 
@@ -146,7 +147,7 @@ async def paging_plan(system: System) -> None:
     plan ``api-outage``."""
     incidents, contacts = system.clients()
 
-    def contact() -> str:
+    def contact() -> tuple[str, str]:
         incidents.create_replication_set(regions={REGION: {}})
         arn = contacts.create_contact(Alias="alice", Type="PERSONAL",
                                       Plan={"Stages": []})["ContactArn"]
