@@ -4,7 +4,7 @@ The system runs on a NATS and a PostgreSQL of the test's own (the session's serv
 shared, so never restarted). Alarms are in flight when the server goes; while it is gone
 ``/healthz`` says ``degraded`` and names it; once it is back every alarm pages its contact
 at a real SMTP server (aiosmtpd) well before the 30 s a pulled message would take to come
-back by redelivery, and no service process has exited.
+back by redelivery, and no service process has exited (each stops with 0 on SIGTERM).
 """
 
 from __future__ import annotations
@@ -72,6 +72,20 @@ class System:
         return {name: p.returncode for name, p in self.processes.items()
                 if p.returncode is not None}
 
+    async def stop(self) -> dict[str, int]:
+        """SIGTERM every process; their exit codes."""
+        for process in self.processes.values():
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+        codes: dict[str, int] = {}
+        for name, process in self.processes.items():
+            try:
+                codes[name] = await asyncio.wait_for(process.wait(), 30)
+            except TimeoutError:
+                process.kill()
+                codes[name] = await process.wait()
+        return codes
+
     def clients(self) -> tuple[Any, Any]:
         kw = {"endpoint_url": self.http, "region_name": REGION,
               "aws_access_key_id": KEY_ID, "aws_secret_access_key": SECRET}
@@ -130,15 +144,7 @@ async def system(own_nats: Any, own_postgres: Any, tmp_path: Path) -> AsyncItera
         yield running
     finally:
         watcher.cancel()
-        for process in processes.values():
-            if process.returncode is None:
-                process.send_signal(signal.SIGTERM)
-        for process in processes.values():
-            try:
-                await asyncio.wait_for(process.wait(), 30)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+        await running.stop()
         smtp.stop()
 
 
@@ -214,6 +220,7 @@ class TestServerRestarts:
         await pages(system, 4, timeout=BACK_WITHIN)
         await wait_for(system.healthy, timeout=BACK_WITHIN)
         assert system.exited() == {}
+        assert await system.stop() == dict.fromkeys(SERVICES, 0)
 
     async def test_a_postgresql_restart_mid_flow(self, system: System, own_nats: Any,
                                                  own_postgres: Any) -> None:
@@ -231,3 +238,4 @@ class TestServerRestarts:
             await pages(system, 4, timeout=BACK_WITHIN)
         await wait_for(system.healthy, timeout=BACK_WITHIN)
         assert system.exited() == {}
+        assert await system.stop() == dict.fromkeys(SERVICES, 0)

@@ -9,6 +9,7 @@ import pytest
 
 from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus, RpcRequest, RpcServer
+from tocsin.shared.db import create_pool
 
 
 class Echo:
@@ -110,3 +111,33 @@ class TestRpc:
         await asyncio.gather(*tasks)
         assert sum(counts) == 100
         assert min(counts) > 0
+
+
+class TestDatabaseGone:
+    async def test_a_lost_database_is_unavailable_not_a_crash(
+            self, bus: Bus, own_postgres: Any, isolation: dict[str, str]) -> None:
+        """An operation whose database is down answers ServiceUnavailable (the caller may
+        retry), not an InternalError; the instance's ping says its database is down."""
+        name = isolation["region"]
+        probe_status = {"postgresql": "down"}
+        async with create_pool(own_postgres.url, schema="rpc", min_size=1) as pool:
+
+            async def count(req: RpcRequest) -> Any:
+                return {"n": await pool.fetchval("SELECT 1")}
+
+            stop = asyncio.Event()
+            task = asyncio.create_task(RpcServer(bus, service=name, version="1.0.0",
+                                                 handlers={"Count": count},
+                                                 status=probe_status).serve(stop))
+            await asyncio.sleep(0.2)
+            await asyncio.to_thread(own_postgres.stop)
+            with pytest.raises(errors.ServiceUnavailable) as caught:
+                await bus.request(f"tocsin.rpc.{name}.Count", {})
+            assert "postgresql" in caught.value.message
+            ping = codec.decode(
+                (await bus.nc.request(f"$SRV.PING.{name}", b"", timeout=2)).data,
+                dict[str, Any])
+            assert ping["metadata"] == {"postgresql": "down"}
+            await asyncio.to_thread(own_postgres.start)
+            stop.set()
+            await task

@@ -107,5 +107,7 @@ async def connect(servers: list[str], *, name: str) -> AsyncIterator[Bus]:
         if not nc.is_closed:
             try:
                 await nc.drain()
-            except (nats.errors.ConnectionClosedError, nats.errors.FlushTimeoutError):
+            except (nats.errors.ConnectionClosedError, nats.errors.FlushTimeoutError,
+                    nats.errors.ConnectionReconnectingError, nats.errors.DrainTimeoutError):
+                # Stopping while the server is gone: nothing more can go out.
                 await nc.close()
