@@ -341,12 +341,13 @@ class _OrderedConsumer:
         attempt = 0
         while True:
             await self._release()
-            try:
-                await self._create(DeliverPolicy.BY_START_SEQUENCE, resume)
-                return
-            except errors.ServiceUnavailable as exc:
-                attempt += 1
-                log.warning("watch.recreate_failed", error=exc.message, attempt=attempt)
+            if self._bus.nc.is_connected:
+                try:
+                    await self._create(DeliverPolicy.BY_START_SEQUENCE, resume)
+                    return
+                except errors.ServiceUnavailable as exc:
+                    log.warning("watch.recreate_failed", error=exc.message, attempt=attempt)
+            attempt += 1
             await asyncio.wait([self._stopping], timeout=backoff(
                 attempt, base=RECONNECT_BASE, cap=RECONNECT_CAP))
             if self._stopping.done():
@@ -364,7 +365,7 @@ class _OrderedConsumer:
                 await sub.unsubscribe()
             except nats.errors.Error:
                 pass
-        if name:
+        if name and self._bus.nc.is_connected:  # else the server drops it by itself
             try:
                 await self._bus.js.delete_consumer(self._stream, name)
             except (nats.errors.Error, TimeoutError) as exc:
