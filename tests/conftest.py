@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -123,12 +124,19 @@ def own_nats(tmp_path: Path) -> Iterator[RestartableServer]:
 
 
 @pytest.fixture
-def own_postgres(tmp_path: Path) -> Iterator[RestartableServer]:
-    """A PostgreSQL server for this test alone, to restart."""
-    server = RestartableServer(postgres_server, tmp_path / "postgres",
-                               stop_signal=signal.SIGINT)
-    yield server
-    server.close()
+def own_postgres() -> Iterator[RestartableServer]:
+    """A PostgreSQL server for this test alone, to restart.
+
+    Its folder is outside pytest's temporary root: as root, PostgreSQL runs as the
+    ``postgres`` user, and any pytest session starting meanwhile makes that root private
+    again, which would stop a server starting (or restarting) there."""
+    folder = Path(tempfile.mkdtemp(prefix="tocsin-test-postgres-"))
+    try:
+        server = RestartableServer(postgres_server, folder, stop_signal=signal.SIGINT)
+        yield server
+        server.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest_asyncio.fixture
