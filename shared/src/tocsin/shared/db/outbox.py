@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import asyncpg
+import nats.errors
 
 from tocsin.shared import codec
 from tocsin.shared.bus.connection import Bus
@@ -135,7 +136,8 @@ class OutboxRelay:
                     try:
                         sent = await self.publish_pending()
                     except Exception as exc:
-                        if server_gone(exc) is None:
+                        # Any refusal by NATS is retried too: the rows wait in the table.
+                        if server_gone(exc) is None and not isinstance(exc, nats.errors.Error):
                             raise
                         failures += 1
                         log.warning("outbox.publish_failed", error=repr(exc))
