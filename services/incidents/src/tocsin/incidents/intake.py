@@ -48,6 +48,7 @@ from tocsin.incidents.alarms import Malformed, Trigger
 from tocsin.incidents.ingest import Ingestion, Outcome, client_token
 from tocsin.shared import errors
 from tocsin.shared.bus import Bus
+from tocsin.shared.bus.consumer import redeliver_pending
 from tocsin.shared.logging import bound, get_logger
 from tocsin.shared.outage import RECONNECT_BASE, RECONNECT_CAP, backoff, server_gone
 from tocsin.shared.runner import pause
@@ -176,17 +177,30 @@ class AlarmIntake:
         server and must be declared again (True)."""
         stopping = asyncio.ensure_future(stop.wait())
         log.info("intake.consuming", filter=self._filter, durable=self._durable)
-        def pull() -> asyncio.Future[list[Msg]]:
-            return asyncio.ensure_future(psub.fetch(batch=self._batch, timeout=5.0))
+        def pull() -> tuple[asyncio.Future[list[Msg]], asyncio.Event]:
+            """A fetch, and the event of the reconnection that makes its pull request lost."""
+            reconnection = self._bus.reconnection()
+            return asyncio.ensure_future(psub.fetch(batch=self._batch, timeout=5.0)), reconnection
 
-        fetch = pull()
+        fetch, reconnection = pull()
         failures = 0
         try:
             while not stop.is_set():
-                waiting: list[asyncio.Future[Any]] = [fetch, stopping]
+                reconnected = asyncio.ensure_future(reconnection.wait())
+                waiting: list[asyncio.Future[Any]] = [fetch, stopping, reconnected]
                 await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+                reconnected.cancel()
                 if not fetch.done():
-                    return False
+                    if stopping.done():
+                        return False
+                    # The pull went to a server that is gone: ask the new one now (what
+                    # the old pull still brings stays queued for the next fetch).
+                    fetch.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, nats.errors.Error):
+                        await fetch
+                    await redeliver_pending(self._bus, self._stream, self._durable, stop)
+                    fetch, reconnection = pull()
+                    continue
                 try:
                     msgs = fetch.result()
                 except (TimeoutError, nats.errors.TimeoutError):
@@ -202,12 +216,12 @@ class AlarmIntake:
                         return False
                     if isinstance(exc, nats.js.errors.NotFoundError):
                         return True
-                    fetch = pull()
+                    fetch, reconnection = pull()
                     continue
                 failures = 0
                 # The next batch travels while this one is handled; it is handled after it,
                 # so one trigger's messages keep their order.
-                fetch = pull()
+                fetch, reconnection = pull()
                 if msgs:
                     try:
                         await self.handle_batch(msgs)

@@ -192,14 +192,19 @@ class DeliveryWorker:
                     await asyncio.wait([stopping, *self._tasks],
                                        return_when=asyncio.FIRST_COMPLETED)
                     continue
+                reconnected = asyncio.ensure_future(self._bus.reconnection().wait())
                 fetch = asyncio.ensure_future(psub.fetch(batch=min(256, free),
                                                          timeout=FETCH_EXPIRES))
-                await asyncio.wait([fetch, stopping], return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait([fetch, stopping, reconnected],
+                                   return_when=asyncio.FIRST_COMPLETED)
+                reconnected.cancel()
                 if not fetch.done():
                     fetch.cancel()
                     with contextlib.suppress(asyncio.CancelledError, nats.errors.Error):
                         await fetch
-                    break
+                    if stopping.done():
+                        break
+                    continue  # reconnected: the pull went to a server that is gone
                 try:
                     msgs = fetch.result()
                 except (TimeoutError, nats.errors.TimeoutError):

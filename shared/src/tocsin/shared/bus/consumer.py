@@ -29,7 +29,7 @@ from tocsin.shared.logging import bound, get_logger
 from tocsin.shared.outage import RECONNECT_BASE, RECONNECT_CAP, backoff, server_gone
 from tocsin.shared.runner import pause
 
-__all__ = ["Consumer", "consume"]
+__all__ = ["Consumer", "consume", "redeliver_pending"]
 
 log = get_logger(__name__)
 
@@ -88,7 +88,7 @@ async def consume(bus: Bus, consumer: Consumer, stop: asyncio.Event) -> None:
                 await pause(stop, backoff(failures, base=RECONNECT_BASE, cap=RECONNECT_CAP))
                 continue
             try:
-                if not await _pull(psub, consumer, decoder, stop, stopping):
+                if not await _pull(bus, psub, consumer, decoder, stop, stopping):
                     return
                 failures = 0
             finally:
@@ -98,22 +98,29 @@ async def consume(bus: Bus, consumer: Consumer, stop: asyncio.Event) -> None:
         stopping.cancel()
 
 
-async def _pull(psub: JetStreamContext.PullSubscription, consumer: Consumer,
+async def _pull(bus: Bus, psub: JetStreamContext.PullSubscription, consumer: Consumer,
                 decoder: msgspec.json.Decoder[Any], stop: asyncio.Event,
                 stopping: asyncio.Future[Any]) -> bool:
     """Fetch and handle until ``stop`` (False) or until the server must be asked again
     for the consumer (True)."""
     failures = 0
     while not stop.is_set():
+        reconnected = asyncio.ensure_future(bus.reconnection().wait())
         fetch = asyncio.ensure_future(psub.fetch(batch=consumer.batch, timeout=5.0))
-        await asyncio.wait([fetch, stopping], return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait([fetch, stopping, reconnected], return_when=asyncio.FIRST_COMPLETED)
+        reconnected.cancel()
         if not fetch.done():
             # Stopping while idle: whatever this pull still brings is redelivered to
-            # another instance after ack_wait.
+            # another instance after ack_wait. Reconnected: the pull went to the server
+            # that is gone, so ask the new one (what the old pull still brings stays
+            # queued for the next fetch).
             fetch.cancel()
             with contextlib.suppress(asyncio.CancelledError, nats.errors.Error):
                 await fetch
-            return False
+            if stopping.done():
+                return False
+            await redeliver_pending(bus, consumer.stream, consumer.durable, stop)
+            continue
         try:
             msgs = fetch.result()
         except (TimeoutError, nats.errors.TimeoutError):
@@ -137,6 +144,32 @@ async def _pull(psub: JetStreamContext.PullSubscription, consumer: Consumer,
                     await _settle(rest.nak(delay=HANDBACK_DELAY))
                 return False
     return False
+
+
+RESET_TRIES = 5
+"""Attempts at :func:`redeliver_pending` while JetStream does not answer (it may be
+starting, or too old to know the request) before fetching goes on without it."""
+
+
+async def redeliver_pending(bus: Bus, stream: str, durable: str, stop: asyncio.Event) -> None:
+    """After a reconnection: have the server deliver again at once what it counts as
+    delivered and not yet acknowledged (ADR-60 consumer reset, nats-server 2.14+).
+    Messages it sent as it went down never arrived, and would otherwise wait out the ack
+    wait; those still being handled here or at another instance come twice, which the
+    handlers' idempotency (inbox, client tokens) makes harmless."""
+    for attempt in range(1, RESET_TRIES + 1):
+        try:
+            await bus.js.reset_consumer(stream, durable, timeout=2.0)
+        except Exception as exc:
+            if server_gone(exc) is None or attempt == RESET_TRIES:
+                # An older server, or the consumer gone (fetching declares it again).
+                log.info("consumer.reset_unavailable", durable=durable, error=repr(exc))
+                return
+            if await pause(stop, backoff(attempt, base=RECONNECT_BASE, cap=RECONNECT_CAP)):
+                return
+            continue
+        log.info("consumer.redelivering", durable=durable)
+        return
 
 
 async def _handle(consumer: Consumer, decoder: msgspec.json.Decoder[Any], msg: Msg,

@@ -13,6 +13,7 @@ events in commit order.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 from collections.abc import Mapping
 from typing import Any
@@ -134,7 +135,7 @@ class OutboxRelay:
                     # is being published wakes the next round instead of waiting a poll.
                     self._wake.clear()
                     try:
-                        sent = await self.publish_pending()
+                        sent = await self._publish_round()
                     except Exception as exc:
                         # Any refusal by NATS is retried too: the rows wait in the table.
                         if server_gone(exc) is None and not isinstance(exc, nats.errors.Error):
@@ -149,6 +150,24 @@ class OutboxRelay:
                         await pause(stop, self._poll, self._wake)
             finally:
                 await _release(conn, channel, self._on_notify, lock)
+
+    async def _publish_round(self) -> int:
+        """:meth:`publish_pending`, given up (rolled back, to be sent again) when NATS
+        reconnects meanwhile: a publish sent to the server that went away is never
+        acknowledged, and waiting out its timeout would hold every event back."""
+        round_ = asyncio.ensure_future(self.publish_pending())
+        lost = asyncio.ensure_future(self._bus.reconnection().wait())
+        try:
+            await asyncio.wait((round_, lost), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            lost.cancel()
+            if not round_.done():
+                round_.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await round_
+        if round_.cancelled():
+            raise nats.errors.ConnectionReconnectingError
+        return round_.result()
 
     def _on_notify(self, *_: Any) -> None:
         self._wake.set()
