@@ -76,12 +76,11 @@ class Bus:
             lost.cancel()
             if not call.done():
                 call.cancel()
+        if call.cancelled() or not call.done():
+            raise errors.ServiceUnavailable(
+                f"the connection to NATS was lost while waiting for {subject}; try again")
         try:
             msg = call.result()
-        except asyncio.CancelledError:
-            raise errors.ServiceUnavailable(
-                f"the connection to NATS was lost while waiting for {subject}; "
-                "try again") from None
         except nats.errors.NoRespondersError:
             raise errors.ServiceUnavailable(
                 f"no instance of the service behind {subject} is running") from None
