@@ -32,10 +32,12 @@ import logging
 import os
 import re
 import shutil
+import signal
 import subprocess
+import tempfile
 import traceback
 import uuid
-from collections.abc import AsyncIterator, Iterable, Iterator, MutableMapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +45,7 @@ import pytest
 import pytest_asyncio
 import structlog
 
-from tocsin.local.servers import nats_server, postgres_server
+from tocsin.local.servers import EmbeddedServer, free_port, nats_server, postgres_server
 from tocsin.shared.bus import Bus, connect
 
 
@@ -104,6 +106,60 @@ def isolation() -> dict[str, str]:
     """Names of this test's own: a schema prefix and a region (so a stream and subjects)."""
     tag = uuid.uuid4().hex[:10]
     return {"schema_prefix": f"t{tag}_", "region": f"t{tag}"}
+
+
+class RestartableServer:
+    """A NATS or PostgreSQL server of one test's own, which the test stops and starts again
+    (same port, same data): the session's servers are shared and never restarted."""
+
+    def __init__(self, start: Callable[..., EmbeddedServer], folder: Path, *,
+                 stop_signal: signal.Signals) -> None:
+        self._start = start
+        self._folder = folder
+        self._stop_signal = stop_signal
+        self.port = free_port()
+        self._server = self._launch()
+        self.url = self._server.url
+
+    def _launch(self) -> EmbeddedServer:
+        return self._start(self._folder / "data", port=self.port,
+                           log=self._folder / "server.log")
+
+    def stop(self) -> None:
+        """Shut the server down as a restart does (NATS: SIGTERM; PostgreSQL: a fast
+        shutdown, which ends every client's session)."""
+        self._server.process.send_signal(self._stop_signal)
+        self._server.process.wait(30)
+
+    def start(self) -> None:
+        self._server = self._launch()
+
+    def close(self) -> None:
+        self._server.stop()
+
+
+@pytest.fixture
+def own_nats(tmp_path: Path) -> Iterator[RestartableServer]:
+    """A NATS server for this test alone, to restart."""
+    server = RestartableServer(nats_server, tmp_path / "nats", stop_signal=signal.SIGTERM)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[RestartableServer]:
+    """A PostgreSQL server for this test alone, to restart.
+
+    Its folder is outside pytest's temporary root: as root, PostgreSQL runs as the
+    ``postgres`` user, and any pytest session starting meanwhile makes that root private
+    again, which would stop a server starting (or restarting) there."""
+    folder = Path(tempfile.mkdtemp(prefix="tocsin-test-postgres-"))
+    try:
+        server = RestartableServer(postgres_server, folder, stop_signal=signal.SIGINT)
+        yield server
+        server.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest_asyncio.fixture

@@ -21,7 +21,7 @@ from tocsin.gateway.settings import Settings
 from tocsin.proto.events.v1 import events_pb2 as pb
 from tocsin.proto.events.v1 import events_pb2_grpc
 from tocsin.shared import codec
-from tocsin.shared.bus import Bus, ensure_stream, events_stream
+from tocsin.shared.bus import Bus, connect, ensure_stream, events_stream
 from tocsin.shared.codec import Correlation
 
 INCIDENT_A = "arn:tocsin:ssm-incidents::000000000000:incident-record/web/aaaaaaaaaaaaaaaa"
@@ -359,3 +359,57 @@ class TestLifecycle:
 async def _consumers(running: Running) -> AsyncIterator[Any]:
     for info in await running.bus.js.consumers_info(running.stream):
         yield info
+
+
+class TestNatsRestart:
+    async def test_a_watch_outlasts_a_nats_restart(
+            self, own_nats: Any, isolation: dict[str, str],
+            monkeypatch: pytest.MonkeyPatch) -> None:
+        """NATS stays down past a watch's silence limit and longer than a JetStream request
+        waits: its consumer cannot be recreated meanwhile, and is once NATS is back, so the
+        watch delivers the next event instead of ending UNAVAILABLE."""
+        monkeypatch.setattr(watch, "SILENCE_LIMIT", 0.5)
+        silent: list[str] = []
+        recreate = watch._OrderedConsumer._recreate
+
+        async def noted(self: Any, reason: str) -> None:
+            silent.append(reason)
+            await recreate(self, reason)
+
+        monkeypatch.setattr(watch._OrderedConsumer, "_recreate", noted)
+        region = isolation["region"]
+        config = events_stream(region)
+        async with connect([own_nats.url], name="tests-watch") as bus:
+            await ensure_stream(bus.js, config)
+            settings = Settings(grpc_addr="127.0.0.1:0", shutdown_grace=1.0, region=region)
+            gateway = GrpcGateway(settings, NoClient(), bus, instance="test")
+            stop = asyncio.Event()
+            task = asyncio.create_task(gateway(stop))
+            await asyncio.wait_for(gateway.started.wait(), timeout=WAIT)
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{gateway.port}") as channel:
+                running = Running(gateway, bus, region, config.name or "", channel, stop)
+                call = running.stub.WatchEvents(pb.WatchEventsRequest())
+                await started(running, call)
+                first, _ = await running.publish()
+                assert ids(await take(call, 1)) == [first.id]
+
+                await asyncio.to_thread(own_nats.stop)
+                await until(lambda: asyncio.sleep(0, bool(silent)))
+                # Down longer than a JetStream request waits (5 s) for deleting the old
+                # consumer plus creating the new one: an outage no buffered request outlasts.
+                await asyncio.sleep(11)
+                await asyncio.to_thread(own_nats.start)
+
+                async def published() -> bool:
+                    try:
+                        await running.publish(data={"n": 2})
+                        return True
+                    except Exception:
+                        return False  # reconnecting, or JetStream not ready yet
+
+                await until(published)
+                [event] = await take(call, 1)
+                assert json.loads(event.data_json) == {"n": 2}
+                call.cancel()
+            stop.set()
+            await asyncio.wait_for(task, timeout=WAIT)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from nats.js.api import StreamConfig
+import nats.errors
+from nats.js.api import StorageType, StreamConfig
 
 from tocsin.shared import codec, errors
-from tocsin.shared.bus import Bus, Consumer, consume, ensure_stream
+from tocsin.shared.bus import Bus, Consumer, connect, consume, ensure_stream
+from tocsin.shared.db import create_pool
 from tocsin.shared.testing import wait_for
 
 
@@ -42,3 +44,89 @@ class TestConsume:
         assert sorted(seen) == [(1, 1), (2, 1), (2, 2), (3, 1)]
         info = await bus.js.consumer_info(name, "tests")
         assert info.num_ack_pending == 0 and info.num_pending == 0
+
+
+def envelope(n: int) -> codec.Envelope:
+    return codec.make_envelope(type="T", service="s", region="r", data={"n": n})
+
+
+class TestRidesOutServerRestarts:
+    async def test_a_nats_restart(self, own_nats: Any, isolation: dict[str, str]) -> None:
+        """NATS restarts under a running consumer: the consumer does not end, and a message
+        published after the server's return is handled (the durable consumer is bound
+        again once JetStream answers)."""
+        name = f"T{isolation['region'].upper()}"
+        seen: list[int] = []
+
+        async def handle(event: codec.Envelope, msg: Any) -> None:
+            seen.append(event.data["n"])
+
+        async with connect([own_nats.url], name="tests-restart") as bus:
+            await ensure_stream(bus.js, StreamConfig(name=name, subjects=[f"{name}.>"],
+                                                     storage=StorageType.FILE))
+            stop = asyncio.Event()
+            consumer = Consumer(stream=name, durable="tests", filter_subject=f"{name}.>",
+                                handler=handle)
+            task = asyncio.create_task(consume(bus, consumer, stop))
+            await bus.publish(f"{name}.e", codec.encode(e := envelope(1)), msg_id=e.id)
+            await wait_for(lambda: seen == [1], timeout=10)
+
+            await asyncio.to_thread(own_nats.stop)
+            await wait_for(lambda: not bus.nc.is_connected, timeout=10)
+            await asyncio.to_thread(own_nats.start)
+
+            async def published() -> bool:
+                try:
+                    await bus.publish(f"{name}.e", codec.encode(e), msg_id=e.id)
+                    return True
+                except (nats.errors.Error, OSError):
+                    return False  # reconnecting, or JetStream not ready yet
+
+            e = envelope(2)
+            await wait_for(published, timeout=30)
+            await wait_for(lambda: seen == [1, 2], timeout=15)
+            assert not task.done()
+            stop.set()
+            await task
+
+    async def test_a_postgresql_restart_during_handling(
+            self, own_postgres: Any, bus: Bus, isolation: dict[str, str]) -> None:
+        """A handler whose database is restarting is tried again in place until it is back:
+        the message is handled on its first delivery (no nak, no ack-wait redelivery, no
+        delivery counted against ``max_deliver``) and acknowledged."""
+        name = f"T{isolation['region'].upper()}"
+        await ensure_stream(bus.js, StreamConfig(name=name, subjects=[f"{name}.>"]))
+        failures: list[str] = []
+        handled: list[int] = []
+
+        async with create_pool(own_postgres.url, schema="consumer", min_size=1) as pool:
+            await pool.execute("CREATE TABLE IF NOT EXISTS seen (n int PRIMARY KEY)")
+
+            async def handle(event: codec.Envelope, msg: Any) -> None:
+                try:
+                    await pool.execute("INSERT INTO seen VALUES ($1)", event.data["n"])
+                except Exception as exc:
+                    failures.append(repr(exc))
+                    raise
+                handled.append(msg.metadata.num_delivered)
+
+            await asyncio.to_thread(own_postgres.stop)
+            stop = asyncio.Event()
+            consumer = Consumer(stream=name, durable="tests", filter_subject=f"{name}.>",
+                                handler=handle, max_deliver=2)
+            task = asyncio.create_task(consume(bus, consumer, stop))
+            await bus.publish(f"{name}.e", codec.encode(e := envelope(7)), msg_id=e.id)
+            await wait_for(lambda: len(failures) >= 3, timeout=15)
+            await asyncio.to_thread(own_postgres.start)
+            await wait_for(lambda: handled, timeout=30)
+            assert handled == [1]
+            assert await pool.fetchval("SELECT n FROM seen") == 7
+
+            async def settled() -> bool:
+                info = await bus.js.consumer_info(name, "tests")
+                return info.num_ack_pending == 0 and info.num_pending == 0
+
+            await wait_for(settled, timeout=10)
+            assert not task.done()
+            stop.set()
+            await task

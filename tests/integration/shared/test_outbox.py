@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import asyncpg
 import pytest
@@ -106,3 +107,43 @@ class TestOutboxRelay:
         await wait_for(published)
         second_stop.set()
         await second
+
+
+class TestRidesOutAPostgresRestart:
+    async def test_relay_resumes_on_a_new_connection_and_listens_again(
+            self, own_postgres: Any, bus: Bus, isolation: dict[str, str]) -> None:
+        """PostgreSQL restarts under a running relay: the relay does not fail, and an event
+        committed after the restart is published on the NOTIFY of its commit (the poll
+        interval is far longer than the test), so LISTEN was established again."""
+        region = isolation["region"]
+        await ensure_stream(bus.js, events_stream(region))
+        stream = f"EVENTS_{region.upper()}"
+        async with create_pool(own_postgres.url, schema="outbox", min_size=1) as pool:
+            await apply_migrations(pool)
+            relay = OutboxRelay(pool, bus, poll_interval=600)
+            stop = asyncio.Event()
+            task = asyncio.create_task(relay.run(stop))
+
+            async def stored(n: int) -> bool:
+                return (await bus.js.stream_info(stream)).state.messages == n
+
+            async with transaction(pool) as conn:
+                await write_event(conn, event(region, 0))
+            await wait_for(lambda: stored(1), timeout=10)
+
+            await asyncio.to_thread(own_postgres.stop)
+            await asyncio.to_thread(own_postgres.start)
+
+            async def committed(n: int) -> bool:
+                try:
+                    async with transaction(pool) as conn:
+                        await write_event(conn, event(region, n))
+                    return True
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                    return False  # the pool's old connections, dropped one by one
+
+            await wait_for(lambda: committed(1), timeout=30)
+            await wait_for(lambda: stored(2), timeout=10)
+            assert not task.done()
+            stop.set()
+            await task

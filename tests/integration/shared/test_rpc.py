@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from tocsin.shared import codec, errors
-from tocsin.shared.bus import Bus, RpcRequest, RpcServer
+from tocsin.shared.bus import Bus, RpcRequest, RpcServer, connect
+from tocsin.shared.db import create_pool
 
 
 class Echo:
@@ -111,3 +112,57 @@ class TestRpc:
         await asyncio.gather(*tasks)
         assert sum(counts) == 100
         assert min(counts) > 0
+
+
+class TestDatabaseGone:
+    async def test_a_lost_database_is_unavailable_not_a_crash(
+            self, bus: Bus, own_postgres: Any, isolation: dict[str, str]) -> None:
+        """An operation whose database is down answers ServiceUnavailable (the caller may
+        retry), not an InternalError; the instance's ping says its database is down."""
+        name = isolation["region"]
+        probe_status = {"postgresql": "down"}
+        async with create_pool(own_postgres.url, schema="rpc", min_size=1) as pool:
+
+            async def count(req: RpcRequest) -> Any:
+                return {"n": await pool.fetchval("SELECT 1")}
+
+            stop = asyncio.Event()
+            task = asyncio.create_task(RpcServer(bus, service=name, version="1.0.0",
+                                                 handlers={"Count": count},
+                                                 status=probe_status).serve(stop))
+            await asyncio.sleep(0.2)
+            await asyncio.to_thread(own_postgres.stop)
+            with pytest.raises(errors.ServiceUnavailable) as caught:
+                await bus.request(f"tocsin.rpc.{name}.Count", {})
+            assert "postgresql" in caught.value.message
+            ping = codec.decode(
+                (await bus.nc.request(f"$SRV.PING.{name}", b"", timeout=2)).data,
+                dict[str, Any])
+            assert ping["metadata"] == {"postgresql": "down"}
+            await asyncio.to_thread(own_postgres.start)
+            stop.set()
+            await task
+
+
+class TestNatsRestart:
+    async def test_a_request_lost_with_the_server_fails_on_reconnection(
+            self, own_nats: Any, isolation: dict[str, str]) -> None:
+        """A request the server took and then went down with is never answered: the caller
+        gets ServiceUnavailable when the connection is back, long before its timeout."""
+        name = isolation["region"]
+        h, stop = Echo(), asyncio.Event()
+        async with connect([own_nats.url], name="tests-rpc-server") as served, \
+                connect([own_nats.url], name="tests-rpc-client") as caller:
+            task = asyncio.create_task(server(served, name, h).serve(stop))
+            await asyncio.sleep(0.2)
+            call = asyncio.create_task(
+                caller.request(f"tocsin.rpc.{name}.Slow", {}, timeout=120))
+            await asyncio.wait_for(h.started.wait(), 10)
+            await asyncio.to_thread(own_nats.stop)
+            await asyncio.to_thread(own_nats.start)
+            with pytest.raises(errors.ServiceUnavailable) as caught:
+                await asyncio.wait_for(call, 60)
+            assert "lost" in caught.value.message
+            h.release.set()
+            stop.set()
+            await task

@@ -25,6 +25,7 @@ from tocsin.shared.bus import (
 )
 from tocsin.shared.clock import clock_for
 from tocsin.shared.db import OutboxRelay, apply_migrations, create_pool
+from tocsin.shared.outage import PostgresProbe
 from tocsin.shared.runner import Worker
 
 __all__ = ["lifespan"]
@@ -48,9 +49,10 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
         clock = clock_for(settings.clock_scale, settings.clock_epoch)
         deps = Deps(pool=pool, clock=clock, region=settings.region, account=settings.account,
                     partition=settings.arn_partition, bus=bus)
+        probe = PostgresProbe(pool)
         server = RpcServer(bus, service="contacts", version=version("tocsin-contacts"),
                            handlers=api.operations(deps),
-                           concurrency=settings.rpc_concurrency,
+                           concurrency=settings.rpc_concurrency, status=probe.status,
                            description="Tocsin contacts: contacts, plans, rotations, pages")
         engagements = EngagementHandlers(deps)
         due = Due(pool, engagements)
@@ -63,6 +65,7 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
             ReplicationSetDeletion(pool), region=settings.region, schema=settings.schema)))
         workers.append(functools.partial(consume, bus, incidents_consumer(
             IncidentState(engagements), region=settings.region, schema=settings.schema)))
+        workers.append(probe.run)
         if settings.outbox_relay:
             relay = OutboxRelay(pool, bus, poll_interval=settings.outbox_poll_interval)
             workers.append(relay.run)

@@ -16,6 +16,7 @@ from tocsin.escalation.timers import TimerWorker
 from tocsin.shared.bus import RpcServer, connect, consume, ensure_stream, events_stream
 from tocsin.shared.clock import clock_for
 from tocsin.shared.db import OutboxRelay, apply_migrations, create_pool
+from tocsin.shared.outage import PostgresProbe
 from tocsin.shared.runner import Worker
 
 __all__ = ["lifespan"]
@@ -35,9 +36,10 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
         await ensure_stream(bus.js, events_stream(settings.region))
         clock = clock_for(settings.clock_scale, settings.clock_epoch)
         events = Events(settings.region)
+        probe = PostgresProbe(pool)
         server = RpcServer(bus, service="escalation", version=version("tocsin-escalation"),
                            handlers=api.operations(pool),
-                           concurrency=settings.rpc_concurrency,
+                           concurrency=settings.rpc_concurrency, status=probe.status,
                            description="Tocsin escalation: durable stage timers")
         timers = TimerWorker(pool, clock, events, batch=settings.timer_batch,
                              max_sleep=settings.timer_max_sleep,
@@ -48,6 +50,7 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
         workers: list[Worker] = [server.serve, timers.run]
         workers += [functools.partial(consume, bus, c) for c in plan_consumers(
             plans, region=settings.region, schema=settings.schema)]
+        workers.append(probe.run)
         if settings.outbox_relay:
             relay = OutboxRelay(pool, bus, poll_interval=settings.outbox_poll_interval)
             workers.append(relay.run)

@@ -19,7 +19,6 @@ rows are deleted once ``retention`` of plan time has passed.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +33,13 @@ from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import escalation as ec
 from tocsin.shared.db import transaction
 from tocsin.shared.logging import get_logger
+from tocsin.shared.outage import (
+    RECONNECT_BASE,
+    RECONNECT_CAP,
+    backoff,
+    connection_lost,
+    server_gone,
+)
 from tocsin.shared.runner import pause
 
 __all__ = ["NewTimer", "Timer", "TimerStore", "TimerWorker", "stage_offsets", "stage_timer_id"]
@@ -263,24 +269,52 @@ class TimerWorker:
         """Timers this worker fired since it started (for benchmarks and logs)."""
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Fire due timers until ``stop`` is set; finishes the round in progress."""
+        """Fire due timers until ``stop`` is set; finishes the round in progress. A
+        PostgreSQL restart is ridden out: the timers wait in the table, a failed round is
+        tried again after a short backoff, and a lost LISTEN connection is replaced."""
+        failures = 0
+        while not stop.is_set():
+            try:
+                await self._listen_and_fire(stop)
+                return
+            except Exception as exc:
+                if server_gone(exc) is None:
+                    raise
+                failures += 1
+                log.warning("timers.connection_lost", error=repr(exc))
+                await pause(stop, backoff(failures, base=RECONNECT_BASE, cap=RECONNECT_CAP))
+
+    async def _listen_and_fire(self, stop: asyncio.Event) -> None:
         async with self._pool.acquire() as listener:
             self._schema = str(await listener.fetchval("SELECT current_schema()"))
             await listener.add_listener(CHANNEL, self._notified)
+            failures = 0
             try:
                 while not stop.is_set():
+                    if connection_lost(listener):
+                        raise asyncpg.InterfaceError("the LISTEN connection is closed")
                     try:
                         if await self.fire_once() >= self._batch:
                             continue  # more may be due already
                         await self._prune()
                         await self._sleep(stop)
-                    except (OSError, asyncpg.PostgresError) as exc:
+                        failures = 0
+                    except Exception as exc:
+                        if server_gone(exc) is None and not isinstance(
+                                exc, asyncpg.PostgresError):
+                            raise
                         # PostgreSQL unreachable for a moment: the timers wait in the table.
-                        log.warning("timers.round_failed", error=str(exc))
-                        await pause(stop, self._max_sleep)
+                        failures += 1
+                        log.warning("timers.round_failed", error=repr(exc))
+                        await pause(stop, backoff(failures, base=RECONNECT_BASE,
+                                                  cap=self._max_sleep))
             finally:
-                with contextlib.suppress(Exception):
+                try:
                     await listener.remove_listener(CHANNEL, self._notified)
+                except Exception as exc:  # lost with the server, which dropped the LISTEN
+                    log.debug("timers.unlisten_failed", error=repr(exc))
+                    if not connection_lost(listener):
+                        listener.terminate()
 
     def _notified(self, conn: Any, pid: int, channel: str, payload: str) -> None:
         if payload == self._schema:

@@ -4,9 +4,10 @@ Each ``WatchEvents`` call reads ``EVENTS_<REGION>`` through a JetStream consumer
 an ephemeral push consumer without acks, with flow control and idle heartbeats, that the
 gateway keeps ordered. A gap in the consumer sequence, or a consumer that falls silent
 (server restart, lost interest), makes the gateway recreate it from the stream sequence
-after the last one it delivered. The request's services and event types become the
-consumer's filter subjects (``events.<region>.<service>.<type>``, ``*`` for an empty list);
-the incident ARN filter runs in the gateway, on the decoded envelope.
+after the last one it delivered, trying again while JetStream does not answer (a NATS
+restart). The request's services and event types become the consumer's filter subjects
+(``events.<region>.<service>.<type>``, ``*`` for an empty list); the incident ARN filter
+runs in the gateway, on the decoded envelope.
 
 Buffering is bounded by JetStream's flow control. The server stops pushing when a consumer
 has a window of unanswered bytes outstanding (2 MiB at first, doubling with each answer up to
@@ -45,6 +46,7 @@ from tocsin.proto.events.v1 import events_pb2, events_pb2_grpc
 from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus, events_stream
 from tocsin.shared.logging import bound, get_logger
+from tocsin.shared.outage import RECONNECT_BASE, RECONNECT_CAP, backoff
 
 __all__ = ["SERVICE_NAME", "EventsServicer", "Watch"]
 
@@ -244,6 +246,8 @@ class _OrderedConsumer:
         """
         assert self._stopping is not None, "open() first"
         while True:
+            if self._stopping.done():
+                return None
             if self._getter is None:
                 assert self._sub is not None
                 self._getter = asyncio.ensure_future(self._sub.next_msg(timeout=None))
@@ -327,11 +331,28 @@ class _OrderedConsumer:
         self.last_sequence = (start - 1) if start else 0
 
     async def _recreate(self, reason: str) -> None:
+        """A new consumer from the last sequence read. While JetStream does not answer (a
+        NATS restart) it is tried again with a short backoff until it does or the watch
+        stops (then ``next`` returns ``None``)."""
         resume = self.last_sequence + 1
         log.warning("watch.consumer_recreated", reason=reason, consumer=self._name,
                     resume=resume)
-        await self._release()
-        await self._create(DeliverPolicy.BY_START_SEQUENCE, resume)
+        assert self._stopping is not None
+        attempt = 0
+        while True:
+            await self._release()
+            if self._bus.nc.is_connected:
+                try:
+                    await self._create(DeliverPolicy.BY_START_SEQUENCE, resume)
+                    return
+                except errors.ServiceUnavailable as exc:
+                    log.warning("watch.recreate_failed", error=exc.message, attempt=attempt)
+            attempt += 1
+            await asyncio.wait([self._stopping], timeout=backoff(
+                attempt, base=RECONNECT_BASE, cap=RECONNECT_CAP))
+            if self._stopping.done():
+                await self._release()
+                return
 
     async def _release(self) -> None:
         if self._getter is not None:
@@ -344,7 +365,7 @@ class _OrderedConsumer:
                 await sub.unsubscribe()
             except nats.errors.Error:
                 pass
-        if name:
+        if name and self._bus.nc.is_connected:  # else the server drops it by itself
             try:
                 await self._bus.js.delete_consumer(self._stream, name)
             except (nats.errors.Error, TimeoutError) as exc:

@@ -24,6 +24,7 @@ from tocsin.shared.bus import (
 )
 from tocsin.shared.clock import clock_for
 from tocsin.shared.db import OutboxRelay, apply_migrations, create_pool
+from tocsin.shared.outage import PostgresProbe
 from tocsin.shared.runner import Worker
 
 __all__ = ["lifespan"]
@@ -49,13 +50,14 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
                     bus=bus)
         router = rules.RuleRouter(pool)
         ingestion = Ingestion(deps, bus)
+        probe = PostgresProbe(pool)
         server = RpcServer(bus, service="incidents", version=version("tocsin-incidents"),
                            handlers={**api.operations(deps),
                                      **ingest_api.operations(deps, ingestion, router),
                                      **rules.operations(deps, router),
                                      **integration_keys.operations(deps),
                                      **plan_engagements.operations(deps)},
-                           concurrency=settings.rpc_concurrency,
+                           concurrency=settings.rpc_concurrency, status=probe.status,
                            description="Tocsin incidents: response plans and incident records")
         workers: list[Worker] = [server.serve,
                                  plan_engagements.PlanEngagements(deps).reserve_existing]
@@ -70,6 +72,7 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
             filter_subject=settings.alarms_filter, dlq_subject=settings.alarms_dlq,
             max_bytes=settings.alarm_max_bytes, max_deliver=settings.alarm_max_deliver,
             timeout=settings.alarm_timeout))
+        workers.append(probe.run)
         if settings.outbox_relay:
             relay = OutboxRelay(pool, bus, poll_interval=settings.outbox_poll_interval)
             workers.append(relay.run)

@@ -32,6 +32,7 @@ from tocsin.shared.bus import (
 from tocsin.shared.clock import clock_for
 from tocsin.shared.db import OutboxRelay, apply_migrations, create_pool
 from tocsin.shared.logging import get_logger
+from tocsin.shared.outage import PostgresProbe
 from tocsin.shared.runner import Worker
 
 __all__ = ["lifespan"]
@@ -76,13 +77,14 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
         inbound = InboundHandlers(pool, bus, clock, {p.name: p for p in providers},
                                   link_base=settings.link_base,
                                   reply_window=settings.reply_window)
+        probe = PostgresProbe(pool)
         server = RpcServer(bus, service="notifications",
                            version=version("tocsin-notifications"),
                            handlers=api.operations(pool, inbound, SlackCommands(
                                bus, signing_secret=str(settings.slack_signing_secret),
                                replay_window=settings.slack_replay_window,
                                arns=settings.arns)),
-                           concurrency=settings.rpc_concurrency,
+                           concurrency=settings.rpc_concurrency, status=probe.status,
                            description="Tocsin notifications: email, SMS and voice delivery")
         workers: list[Worker] = [server.serve, worker.run,
                                  ReceiptReporter(pool, bus, poll_interval=settings
@@ -90,6 +92,7 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
                                  functools.partial(consume, bus, chat_consumer(
                                      ChatRelay(pool, bus, session, templates, topics),
                                      region=settings.region, schema=settings.schema))]
+        workers.append(probe.run)
         if settings.outbox_relay:
             relay = OutboxRelay(pool, bus, poll_interval=settings.outbox_poll_interval)
             workers.append(relay.run)

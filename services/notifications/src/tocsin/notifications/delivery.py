@@ -67,7 +67,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import random
 import time
 from collections.abc import Awaitable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -91,6 +90,8 @@ from tocsin.shared.contracts import deliveries as dc
 from tocsin.shared.contracts import notifications as nc
 from tocsin.shared.db import transaction
 from tocsin.shared.logging import bound, get_logger
+from tocsin.shared.outage import RECONNECT_BASE, RECONNECT_CAP, backoff, server_gone
+from tocsin.shared.runner import pause
 
 __all__ = ["PRIORITY", "Channels", "DeliveryWorker", "SendingProvider", "retry_delay"]
 
@@ -134,7 +135,7 @@ def _attempts(n: int) -> str:
 
 def retry_delay(attempt: int, *, base: float, cap: float) -> float:
     """Full-jitter exponential backoff: uniform in [0, min(cap, base·2^(attempt-1))]."""
-    return random.uniform(0, min(cap, base * 2 ** max(0, attempt - 1)))
+    return backoff(attempt, base=base, cap=cap, jitter=True)
 
 
 class Channels:
@@ -225,11 +226,23 @@ class DeliveryWorker:
 
     async def run(self, stop: asyncio.Event) -> None:
         stream = f"DELIVERIES_{self._region.upper()}"
-        await self._bus.js.add_consumer(stream, ConsumerConfig(
-            durable_name=self._durable, filter_subject=f"deliveries.{self._region}.>",
-            ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
-            max_deliver=-1, ack_wait=ACK_WAIT, max_ack_pending=self._max_in_flight))
-        psub = await self._bus.js.pull_subscribe_bind(self._durable, stream=stream)
+        failures = 0
+        while True:  # until JetStream answers: a NATS restart is ridden out
+            try:
+                await self._bus.js.add_consumer(stream, ConsumerConfig(
+                    durable_name=self._durable, filter_subject=f"deliveries.{self._region}.>",
+                    ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
+                    max_deliver=-1, ack_wait=ACK_WAIT, max_ack_pending=self._max_in_flight))
+                psub = await self._bus.js.pull_subscribe_bind(self._durable, stream=stream)
+                break
+            except Exception as exc:
+                if server_gone(exc) is None:
+                    raise
+                failures += 1
+                log.warning("delivery.consumer_unavailable", error=repr(exc))
+                if await pause(stop, backoff(failures, base=RECONNECT_BASE,
+                                             cap=RECONNECT_CAP)):
+                    return
         stopping = asyncio.ensure_future(stop.wait())
         try:
             while not stop.is_set():
@@ -238,20 +251,34 @@ class DeliveryWorker:
                     await asyncio.wait([stopping, *self._tasks],
                                        return_when=asyncio.FIRST_COMPLETED)
                     continue
+                reconnected = asyncio.ensure_future(self._bus.reconnection().wait())
                 fetch = asyncio.ensure_future(psub.fetch(batch=min(256, free),
                                                          timeout=FETCH_EXPIRES))
-                await asyncio.wait([fetch, stopping], return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait([fetch, stopping, reconnected],
+                                   return_when=asyncio.FIRST_COMPLETED)
+                reconnected.cancel()
                 if not fetch.done():
                     fetch.cancel()
                     with contextlib.suppress(asyncio.CancelledError, nats.errors.Error):
                         await fetch
-                    break
+                    if stopping.done():
+                        break
+                    continue  # reconnected: the pull went to a server that is gone
                 try:
                     msgs = fetch.result()
                 except (TimeoutError, nats.errors.TimeoutError):
                     continue
                 except nats.errors.ConnectionClosedError:
                     break
+                except (nats.errors.Error, OSError) as exc:
+                    # JetStream not answering for a moment (a restart): ask again. The
+                    # durable consumer is on disk, so it is there when the server is back.
+                    failures += 1
+                    log.warning("delivery.fetch_failed", error=repr(exc))
+                    await pause(stop, backoff(failures, base=RECONNECT_BASE,
+                                              cap=RECONNECT_CAP))
+                    continue
+                failures = 0
                 for msg in msgs:
                     task = asyncio.create_task(self._handle(msg))
                     self._tasks.add(task)
@@ -299,7 +326,14 @@ class DeliveryWorker:
                 with contextlib.suppress(nats.errors.Error):
                     await held.nak(delay=HANDBACK_DELAY)
                 raise
-            except Exception:
+            except Exception as exc:
+                if server_gone(exc) is not None:
+                    # Not an attempt: try again as soon as the server may be back.
+                    log.warning("delivery.server_gone", delivery_id=request.id,
+                                error=repr(exc))
+                    with contextlib.suppress(nats.errors.Error):
+                        await msg.nak(delay=RECONNECT_CAP)
+                    return
                 log.exception("delivery.crashed", delivery_id=request.id)
                 with contextlib.suppress(nats.errors.Error):
                     await held.nak(delay=retry_delay(msg.metadata.num_delivered,

@@ -19,6 +19,13 @@ from tocsin.shared import errors
 from tocsin.shared.bus import Bus, rpc_subject
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.logging import get_logger
+from tocsin.shared.outage import (
+    RECONNECT_BASE,
+    RECONNECT_CAP,
+    backoff,
+    connection_lost,
+    server_gone,
+)
 from tocsin.shared.runner import pause
 
 __all__ = ["ReceiptReporter"]
@@ -38,23 +45,54 @@ class ReceiptReporter:
         self._wake = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Report until ``stop`` is set. A PostgreSQL restart is ridden out: a failed round
+        is retried after a short backoff, and a lost LISTEN connection is replaced."""
+        failures = 0
+        while not stop.is_set():
+            try:
+                await self._report(stop)
+                return
+            except Exception as exc:
+                if server_gone(exc) is None:
+                    raise
+                failures += 1
+                log.warning("receipts.connection_lost", error=repr(exc))
+                await pause(stop, backoff(failures, base=RECONNECT_BASE, cap=RECONNECT_CAP))
+
+    async def _report(self, stop: asyncio.Event) -> None:
         async with self._pool.acquire() as conn:
             channel = f"{await conn.fetchval('SELECT current_schema()')}_receipts"
             await conn.add_listener(channel, self._on_notify)
+            conn.add_termination_listener(self._on_notify)  # wakes the loop to replace it
+            failures = 0
             try:
                 while not stop.is_set():
+                    if connection_lost(conn):
+                        raise asyncpg.InterfaceError("the LISTEN connection is closed")
                     # Cleared before the batch is read: a receipt committed meanwhile wakes
                     # the next round instead of waiting out the poll interval.
                     self._wake.clear()
                     try:
                         sent = await self.report_pending()
-                    except (asyncpg.PostgresConnectionError, OSError) as exc:
+                    except Exception as exc:
+                        if server_gone(exc) is None:
+                            raise
+                        failures += 1
                         log.warning("receipts.failed", error=repr(exc))
-                        sent = 0
+                        await pause(stop, backoff(failures, base=RECONNECT_BASE,
+                                                  cap=RECONNECT_CAP))
+                        continue
+                    failures = 0
                     if sent < self._batch:
                         await pause(stop, self._poll, self._wake)
             finally:
-                await conn.remove_listener(channel, self._on_notify)
+                try:
+                    conn.remove_termination_listener(self._on_notify)
+                    await conn.remove_listener(channel, self._on_notify)
+                except Exception as exc:  # lost with the server, which dropped the LISTEN
+                    log.debug("receipts.unlisten_failed", error=repr(exc))
+                    if not connection_lost(conn):
+                        conn.terminate()
 
     def _on_notify(self, *_: Any) -> None:
         self._wake.set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -30,6 +31,17 @@ class Bus:
     def __init__(self, nc: Client) -> None:
         self.nc = nc
         self.js: JetStreamContext = nc.jetstream()
+        self._reconnected = asyncio.Event()
+
+    def reconnection(self) -> asyncio.Event:
+        """Set at the next reconnection to NATS. A pull request sent before it may have
+        gone to a server that is gone: a fetch waiting for it asks again at once rather
+        than after its timeout."""
+        return self._reconnected
+
+    def _on_reconnect(self) -> None:
+        event, self._reconnected = self._reconnected, asyncio.Event()
+        event.set()
 
     async def publish(self, subject: str, data: bytes, *, msg_id: str,
                       headers: Mapping[str, str] | None = None) -> PubAck:
@@ -55,8 +67,22 @@ class Bus:
         data = payload if isinstance(payload, bytes) else codec.encode(payload)
         hdrs = {**context_headers(), **(headers or {})}
         _check_payload(self.nc, subject, data)
+        # A request sent to a server that then went away is never answered: on the
+        # reconnection the caller learns at once, not after its whole timeout.
+        call = asyncio.ensure_future(
+            self.nc.request(subject, data, timeout=timeout, headers=hdrs or None))
+        lost = asyncio.ensure_future(self._reconnected.wait())
         try:
-            msg = await self.nc.request(subject, data, timeout=timeout, headers=hdrs or None)
+            await asyncio.wait((call, lost), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            lost.cancel()
+            if not call.done():
+                call.cancel()
+        if call.cancelled() or not call.done():
+            raise errors.ServiceUnavailable(
+                f"the connection to NATS was lost while waiting for {subject}; try again")
+        try:
+            msg = call.result()
         except nats.errors.NoRespondersError:
             raise errors.ServiceUnavailable(
                 f"no instance of the service behind {subject} is running") from None
@@ -101,6 +127,10 @@ async def connect(servers: list[str], *, name: str) -> AsyncIterator[Bus]:
     async def on_reconnect() -> None:
         log.info("nats.reconnected", server=str(nc.connected_url.netloc if nc.connected_url
                                                   else ""))
+        for bus in buses:
+            bus._on_reconnect()
+
+    buses: list[Bus] = []
 
     nc = await nats.connect(
         servers=servers,
@@ -113,11 +143,14 @@ async def connect(servers: list[str], *, name: str) -> AsyncIterator[Bus]:
         disconnected_cb=on_disconnect,
         reconnected_cb=on_reconnect,
     )
+    buses.append(Bus(nc))
     try:
-        yield Bus(nc)
+        yield buses[0]
     finally:
         if not nc.is_closed:
             try:
                 await nc.drain()
-            except (nats.errors.ConnectionClosedError, nats.errors.FlushTimeoutError):
+            except (nats.errors.ConnectionClosedError, nats.errors.FlushTimeoutError,
+                    nats.errors.ConnectionReconnectingError, nats.errors.DrainTimeoutError):
+                # Stopping while the server is gone: nothing more can go out.
                 await nc.close()

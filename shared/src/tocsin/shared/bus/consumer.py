@@ -5,26 +5,31 @@ when it can never succeed (a payload that does not decode, :class:`Reject`, a ca
 error), ``nak`` with a delay for :class:`RetryLater` or an unexpected failure. A message
 in flight when the process dies is redelivered after ``ack_wait``; the handler records
 its event id in the inbox in the same transaction as its effect, so nothing takes effect
-twice.
+twice. A handler that fails because NATS or PostgreSQL is gone is not an outcome: the
+message is kept in progress and handled again once the server is back.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import msgspec
 import nats.errors
+import nats.js.errors
 from nats.aio.msg import Msg
+from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from tocsin.shared import codec, errors
 from tocsin.shared.bus.connection import Bus
 from tocsin.shared.logging import bound, get_logger
+from tocsin.shared.outage import RECONNECT_BASE, RECONNECT_CAP, backoff, server_gone
+from tocsin.shared.runner import pause
 
-__all__ = ["Consumer", "backoff", "consume"]
+__all__ = ["Consumer", "consume", "redeliver_pending"]
 
 log = get_logger(__name__)
 
@@ -46,13 +51,18 @@ class Consumer(msgspec.Struct, frozen=True, kw_only=True):
     deliver_policy: DeliverPolicy = DeliverPolicy.ALL
 
 
-def backoff(delivered: int) -> float:
-    """Redelivery delay after an unexpected failure: 0.5 s doubling to at most 30 s."""
-    return float(min(30.0, 0.5 * 2 ** max(0, delivered - 1)))
+HANDBACK_DELAY = 1.0
+"""Seconds before a message handed back at shutdown is redelivered."""
 
 
 async def consume(bus: Bus, consumer: Consumer, stop: asyncio.Event) -> None:
-    """Fetch and handle messages until ``stop`` is set; finishes the current batch."""
+    """Fetch and handle messages until ``stop`` is set; finishes the current batch.
+
+    A NATS restart is ridden out: the consumer is declared and bound again (a no-op when
+    the server kept it) with a short backoff until JetStream answers. A message whose
+    handling finds a server gone is retried here, kept in progress, until the server is
+    back, so neither its delivery count nor the ack wait grows meanwhile.
+    """
     config = ConsumerConfig(
         durable_name=consumer.durable,
         filter_subject=consumer.filter_subject,
@@ -61,58 +71,158 @@ async def consume(bus: Bus, consumer: Consumer, stop: asyncio.Event) -> None:
         max_deliver=consumer.max_deliver,
         ack_wait=consumer.ack_wait,
     )
-    await bus.js.add_consumer(consumer.stream, config)
-    psub = await bus.js.pull_subscribe_bind(consumer.durable, stream=consumer.stream)
     decoder = codec.decoder_for(consumer.message_type)
     stopping = asyncio.ensure_future(stop.wait())
+    failures = 0
     try:
         while not stop.is_set():
-            fetch = asyncio.ensure_future(psub.fetch(batch=consumer.batch, timeout=5.0))
-            await asyncio.wait([fetch, stopping], return_when=asyncio.FIRST_COMPLETED)
-            if not fetch.done():
-                # Stopping while idle: whatever this pull still brings is redelivered to
-                # another instance after ack_wait.
-                fetch.cancel()
-                with contextlib.suppress(asyncio.CancelledError, nats.errors.Error):
-                    await fetch
-                return
             try:
-                msgs = fetch.result()
-            except (TimeoutError, nats.errors.TimeoutError):
+                await bus.js.add_consumer(consumer.stream, config)
+                psub = await bus.js.pull_subscribe_bind(consumer.durable,
+                                                        stream=consumer.stream)
+            except Exception as exc:
+                if server_gone(exc) is None:
+                    raise
+                failures += 1
+                log.warning("consumer.unavailable", durable=consumer.durable, error=repr(exc))
+                await pause(stop, backoff(failures, base=RECONNECT_BASE, cap=RECONNECT_CAP))
                 continue
-            except nats.errors.ConnectionClosedError:
-                return
-            for msg in msgs:
-                await _handle(consumer, decoder, msg)
+            try:
+                if not await _pull(bus, psub, consumer, decoder, stop, stopping):
+                    return
+                failures = 0
+            finally:
+                with contextlib.suppress(nats.errors.Error):
+                    await psub.unsubscribe()
     finally:
         stopping.cancel()
-        with contextlib.suppress(nats.errors.Error):
-            await psub.unsubscribe()
 
 
-async def _handle(consumer: Consumer, decoder: msgspec.json.Decoder[Any], msg: Msg) -> None:
+async def _pull(bus: Bus, psub: JetStreamContext.PullSubscription, consumer: Consumer,
+                decoder: msgspec.json.Decoder[Any], stop: asyncio.Event,
+                stopping: asyncio.Future[Any]) -> bool:
+    """Fetch and handle until ``stop`` (False) or until the server must be asked again
+    for the consumer (True)."""
+    failures = 0
+    while not stop.is_set():
+        reconnected = asyncio.ensure_future(bus.reconnection().wait())
+        fetch = asyncio.ensure_future(psub.fetch(batch=consumer.batch, timeout=5.0))
+        await asyncio.wait([fetch, stopping, reconnected], return_when=asyncio.FIRST_COMPLETED)
+        reconnected.cancel()
+        if not fetch.done():
+            # Stopping while idle: whatever this pull still brings is redelivered to
+            # another instance after ack_wait. Reconnected: the pull went to the server
+            # that is gone, so ask the new one (what the old pull still brings stays
+            # queued for the next fetch).
+            fetch.cancel()
+            with contextlib.suppress(asyncio.CancelledError, nats.errors.Error):
+                await fetch
+            if stopping.done():
+                return False
+            await redeliver_pending(bus, consumer.stream, consumer.durable, stop)
+            continue
+        try:
+            msgs = fetch.result()
+        except (TimeoutError, nats.errors.TimeoutError):
+            continue
+        except nats.errors.ConnectionClosedError:
+            return False
+        except (nats.errors.Error, OSError) as exc:
+            # JetStream not answering (a restart, 503 No Responders) or the consumer lost.
+            failures += 1
+            log.warning("consumer.fetch_failed", durable=consumer.durable, error=repr(exc))
+            if await pause(stop, backoff(failures, base=RECONNECT_BASE, cap=RECONNECT_CAP)):
+                return False
+            if isinstance(exc, nats.js.errors.NotFoundError):
+                return True
+            continue
+        failures = 0
+        for i, msg in enumerate(msgs):
+            if not await _handle(consumer, decoder, msg, msgs[i + 1:], stop):
+                # Stopping in an outage: hand the rest back for another instance.
+                for rest in msgs[i:]:
+                    await _settle(rest.nak(delay=HANDBACK_DELAY))
+                return False
+    return False
+
+
+RESET_TRIES = 5
+"""Attempts at :func:`redeliver_pending` while JetStream does not answer (it may be
+starting, or too old to know the request) before fetching goes on without it."""
+
+
+async def redeliver_pending(bus: Bus, stream: str, durable: str, stop: asyncio.Event) -> None:
+    """After a reconnection: have the server deliver again at once what it counts as
+    delivered and not yet acknowledged (ADR-60 consumer reset, nats-server 2.14+).
+    Messages it sent as it went down never arrived, and would otherwise wait out the ack
+    wait; those still being handled here or at another instance come twice, which the
+    handlers' idempotency (inbox, client tokens) makes harmless."""
+    for attempt in range(1, RESET_TRIES + 1):
+        try:
+            await bus.js.reset_consumer(stream, durable, timeout=2.0)
+        except Exception as exc:
+            if server_gone(exc) is None or attempt == RESET_TRIES:
+                # An older server, or the consumer gone (fetching declares it again).
+                log.info("consumer.reset_unavailable", durable=durable, error=repr(exc))
+                return
+            if await pause(stop, backoff(attempt, base=RECONNECT_BASE, cap=RECONNECT_CAP)):
+                return
+            continue
+        log.info("consumer.redelivering", durable=durable)
+        return
+
+
+async def _handle(consumer: Consumer, decoder: msgspec.json.Decoder[Any], msg: Msg,
+                  waiting: Sequence[Msg], stop: asyncio.Event) -> bool:
+    """Handle one message to its outcome; False if ``stop`` came while a server was gone
+    (the message is not settled then)."""
     md = msg.metadata
     with bound(msg.headers, subject=msg.subject, stream_seq=md.sequence.stream,
                delivered=md.num_delivered):
-        try:
-            message = decoder.decode(msg.data)
-            await consumer.handler(message, msg)
-        except (msgspec.DecodeError, errors.Reject) as exc:
-            log.warning("message.rejected", error=str(exc))
-            await msg.term()
-        except errors.RetryLater as exc:
-            await msg.nak(delay=exc.delay)
-        except errors.TocsinError as exc:
-            if exc.retryable:
-                log.warning("message.retry", error=exc.message)
-                await msg.nak(delay=backoff(md.num_delivered))
+        outage = 0
+        while True:
+            try:
+                message = decoder.decode(msg.data)
+                await consumer.handler(message, msg)
+            except (msgspec.DecodeError, errors.Reject) as exc:
+                log.warning("message.rejected", error=str(exc))
+                await _settle(msg.term())
+            except errors.RetryLater as exc:
+                await _settle(msg.nak(delay=exc.delay))
+            except errors.TocsinError as exc:
+                if exc.retryable:
+                    log.warning("message.retry", error=exc.message)
+                    await _settle(msg.nak(delay=backoff(md.num_delivered)))
+                else:
+                    log.warning("message.rejected", error=exc.message)
+                    await _settle(msg.term())
+            except Exception as exc:
+                gone = server_gone(exc)
+                if gone is not None:
+                    outage += 1
+                    if outage == 1:
+                        log.warning("message.server_gone", server=gone, error=repr(exc))
+                    for held in (msg, *waiting):
+                        await _settle(held.in_progress())
+                    if await pause(stop, backoff(outage, base=RECONNECT_BASE,
+                                                 cap=RECONNECT_CAP)):
+                        return False
+                    continue
+                log.exception("message.failed")
+                if md.num_delivered >= consumer.max_deliver:
+                    log.error("message.given_up", max_deliver=consumer.max_deliver)
+                await _settle(msg.nak(delay=backoff(md.num_delivered)))
             else:
-                log.warning("message.rejected", error=exc.message)
-                await msg.term()
-        except Exception:
-            log.exception("message.failed")
-            if md.num_delivered >= consumer.max_deliver:
-                log.error("message.given_up", max_deliver=consumer.max_deliver)
-            await msg.nak(delay=backoff(md.num_delivered))
-        else:
-            await msg.ack()
+                await _settle(msg.ack())
+            if outage:
+                log.info("message.server_back", attempts=outage + 1)
+            return True
+
+
+async def _settle(reply: Awaitable[None]) -> None:
+    """Send an ack, nak, term or progress report; one lost with the connection only means
+    the message comes back (and its inbox entry makes the redelivery harmless)."""
+    try:
+        await reply
+    except nats.errors.Error as exc:
+        log.warning("message.settle_failed", error=repr(exc))

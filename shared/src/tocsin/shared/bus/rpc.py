@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import msgspec
+import nats.errors
 import nats.micro
 from nats.micro.request import Request
 from nats.micro.service import EndpointConfig, ServiceConfig
@@ -22,6 +23,7 @@ from nats.micro.service import EndpointConfig, ServiceConfig
 from tocsin.shared import codec, errors
 from tocsin.shared.bus.connection import PRINCIPAL_HEADER, Bus
 from tocsin.shared.logging import bound, get_logger
+from tocsin.shared.outage import server_gone
 
 __all__ = ["Handler", "RpcRequest", "RpcServer", "rpc_subject"]
 
@@ -69,12 +71,15 @@ class RpcServer:
 
     def __init__(self, bus: Bus, *, service: str, version: str,
                  handlers: Mapping[str, Handler], concurrency: int = 512,
-                 description: str = "") -> None:
+                 description: str = "", status: dict[str, str] | None = None) -> None:
+        """``status`` (a :class:`~tocsin.shared.outage.PostgresProbe`'s) is sent with
+        every ``$SRV.PING`` answer and may change while serving."""
         self._bus = bus
         self._service = service
         self._version = version
         self._handlers = dict(handlers)
         self._description = description
+        self._status = status if status is not None else {}
         self._slots = asyncio.Semaphore(concurrency)
         self._inflight: set[asyncio.Task[None]] = set()
 
@@ -84,7 +89,7 @@ class RpcServer:
             self._bus.nc,
             ServiceConfig(name=self._service, version=self._version,
                           description=self._description or f"Tocsin {self._service}",
-                          queue_group=self._service))
+                          queue_group=self._service, metadata=self._status))
         try:
             for operation in self._handlers:
                 await svc.add_endpoint(EndpointConfig(
@@ -93,7 +98,10 @@ class RpcServer:
             log.info("rpc.serving", operations=len(self._handlers), instance=svc.id)
             await stop.wait()
         finally:
-            await svc.stop()
+            try:
+                await svc.stop()
+            except nats.errors.Error as exc:  # NATS gone: the subscriptions went with it
+                log.warning("rpc.stop_failed", error=repr(exc))
             if self._inflight:
                 log.info("rpc.draining", inflight=len(self._inflight))
                 await asyncio.gather(*self._inflight, return_exceptions=True)
@@ -122,28 +130,44 @@ class RpcServer:
             except errors.TocsinError as exc:
                 if isinstance(exc, errors.InternalError):
                     log.error("rpc.failed", error=exc.message)
-                await request.respond_error(exc.aws_code, exc.message,
-                                            data=codec.encode(exc.to_wire()))
+                await self._respond_error(request, exc)
                 return
-            except Exception:
+            except Exception as exc:
+                gone = server_gone(exc)
+                if gone is not None:
+                    # A restart of the database (or of NATS mid-request): the caller may
+                    # retry, and nothing here is broken.
+                    log.warning("rpc.server_gone", server=gone, error=repr(exc))
+                    await self._respond_error(request, errors.ServiceUnavailable(
+                        f"{operation} could not reach {gone}; try again"))
+                    return
                 log.exception("rpc.crashed")
-                internal = errors.InternalError(f"{operation} failed unexpectedly")
-                await request.respond_error(internal.aws_code, internal.message,
-                                            data=codec.encode(internal.to_wire()))
+                await self._respond_error(request, errors.InternalError(
+                    f"{operation} failed unexpectedly"))
                 return
             reply = b"{}" if result is None else codec.encode(result)
             if len(reply) > self._bus.nc.max_payload:
                 # nats-py would raise MaxPayloadError and the caller would wait for its
                 # timeout; answer at once, saying what went wrong.
                 log.error("rpc.reply_too_large", size=len(reply))
-                internal = errors.InternalError(
+                await self._respond_error(request, errors.InternalError(
                     f"{operation} produced a reply of {len(reply)} bytes, more than a "
-                    f"message may carry; ask for fewer results")
-                await request.respond_error(internal.aws_code, internal.message,
-                                            data=codec.encode(internal.to_wire()))
+                    f"message may carry; ask for fewer results"))
                 return
-            await request.respond(reply)
+            try:
+                await request.respond(reply)
+            except nats.errors.Error as exc:  # NATS gone: the caller times out and retries
+                log.warning("rpc.reply_lost", error=repr(exc))
+                return
             log.debug("rpc.answered", ms=round((time.perf_counter() - started) * 1000, 2))
+
+    @staticmethod
+    async def _respond_error(request: Request, exc: errors.TocsinError) -> None:
+        try:
+            await request.respond_error(exc.aws_code, exc.message,
+                                        data=codec.encode(exc.to_wire()))
+        except nats.errors.Error as lost:
+            log.warning("rpc.reply_lost", error=repr(lost))
 
 
 def _aws_message(msgspec_message: str) -> str:

@@ -13,6 +13,7 @@ events in commit order.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 from collections.abc import Mapping
 from typing import Any
@@ -23,6 +24,13 @@ import nats.errors
 from tocsin.shared import codec
 from tocsin.shared.bus.connection import Bus
 from tocsin.shared.logging import get_logger
+from tocsin.shared.outage import (
+    RECONNECT_BASE,
+    RECONNECT_CAP,
+    backoff,
+    connection_lost,
+    server_gone,
+)
 from tocsin.shared.runner import pause
 
 __all__ = ["OutboxRelay", "write_event", "write_events", "write_message"]
@@ -85,7 +93,27 @@ class OutboxRelay:
         self._wake = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Publish until ``stop`` is set, as the schema's only active relay."""
+        """Publish until ``stop`` is set, as the schema's only active relay.
+
+        A NATS or PostgreSQL restart is ridden out: a failed round is retried after a
+        short backoff, and a lost connection (and with it the lock and the LISTEN) is
+        replaced by a new one once the database answers again.
+        """
+        failures = 0
+        while not stop.is_set():
+            try:
+                await self._relay(stop)
+                return
+            except Exception as exc:
+                if server_gone(exc) is None:
+                    raise
+                failures += 1
+                log.warning("outbox.connection_lost", error=repr(exc))
+                await pause(stop, backoff(failures, base=RECONNECT_BASE, cap=RECONNECT_CAP))
+
+    async def _relay(self, stop: asyncio.Event) -> None:
+        """One session: take the lock, LISTEN, publish rounds until ``stop``; raises when
+        the session's connection is lost."""
         async with self._pool.acquire() as conn:
             schema = await conn.fetchval("SELECT current_schema()")
             lock = int.from_bytes(hashlib.sha256(f"tocsin-outbox:{schema}".encode())
@@ -95,23 +123,51 @@ class OutboxRelay:
                     return
             channel = f"{schema}_outbox"
             await conn.add_listener(channel, self._on_notify)
+            # A lost connection wakes the loop at once, to replace it.
+            conn.add_termination_listener(self._on_notify)
             log.info("outbox.relaying", schema=schema)
+            failures = 0
             try:
                 while not stop.is_set():
+                    if connection_lost(conn):
+                        raise asyncpg.InterfaceError("the relay's connection is closed")
                     # Cleared before reading the outbox, so a commit notified while a batch
                     # is being published wakes the next round instead of waiting a poll.
                     self._wake.clear()
                     try:
-                        sent = await self.publish_pending()
-                    except (nats.errors.Error, asyncpg.PostgresConnectionError, OSError) as exc:
+                        sent = await self._publish_round()
+                    except Exception as exc:
+                        # Any refusal by NATS is retried too: the rows wait in the table.
+                        if server_gone(exc) is None and not isinstance(exc, nats.errors.Error):
+                            raise
+                        failures += 1
                         log.warning("outbox.publish_failed", error=repr(exc))
-                        sent = 0
-                        await pause(stop, self._poll)
+                        await pause(stop, backoff(failures, base=RECONNECT_BASE,
+                                                  cap=RECONNECT_CAP))
+                        continue
+                    failures = 0
                     if sent < self._batch:
                         await pause(stop, self._poll, self._wake)
             finally:
-                await conn.remove_listener(channel, self._on_notify)
-                await conn.execute("SELECT pg_advisory_unlock($1)", lock)
+                await _release(conn, channel, self._on_notify, lock)
+
+    async def _publish_round(self) -> int:
+        """:meth:`publish_pending`, given up (rolled back, to be sent again) when NATS
+        reconnects meanwhile: a publish sent to the server that went away is never
+        acknowledged, and waiting out its timeout would hold every event back."""
+        round_ = asyncio.ensure_future(self.publish_pending())
+        lost = asyncio.ensure_future(self._bus.reconnection().wait())
+        try:
+            await asyncio.wait((round_, lost), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            lost.cancel()
+            if not round_.done():
+                round_.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await round_
+        if round_.cancelled():
+            raise nats.errors.ConnectionReconnectingError
+        return round_.result()
 
     def _on_notify(self, *_: Any) -> None:
         self._wake.set()
@@ -133,3 +189,17 @@ class OutboxRelay:
             await conn.execute("DELETE FROM outbox WHERE seq = ANY($1::bigint[])",
                                [r["seq"] for r in rows])
         return len(rows)
+
+
+async def _release(conn: asyncpg.Connection, channel: str, callback: Any, lock: int) -> None:
+    """UNLISTEN and unlock before the connection goes back to the pool. A connection that
+    cannot (lost with the server, which dropped both) is closed, so no pooled connection
+    ever keeps the lock."""
+    try:
+        conn.remove_termination_listener(callback)
+        await conn.remove_listener(channel, callback)
+        await conn.execute("SELECT pg_advisory_unlock($1)", lock)
+    except Exception as exc:
+        log.debug("outbox.release_failed", error=repr(exc))
+        if not connection_lost(conn):
+            conn.terminate()

@@ -1,0 +1,121 @@
+"""Riding out a NATS or PostgreSQL restart.
+
+Every long-running loop of a service (consumers, the outbox relay, the receipt reporter,
+the timer worker, the gateway's watches) survives the loss of either server:
+:func:`server_gone` tells an error that means "the server is unreachable" from one that is
+the message's or the code's own, and the loop waits (:func:`backoff`, at most
+:data:`RECONNECT_CAP` seconds, so work resumes within about a second of the server's
+return) and tries again. nats-py reconnects the client by itself (see
+:func:`tocsin.shared.bus.connect`); asyncpg's pool opens new connections as they are
+needed. :class:`PostgresProbe` is what an instance says about its database on ``/healthz``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import asyncpg
+import nats.errors
+import nats.js.errors
+
+from tocsin.shared.logging import get_logger
+from tocsin.shared.runner import pause
+
+__all__ = ["NATS", "POSTGRESQL", "RECONNECT_BASE", "RECONNECT_CAP", "PostgresProbe",
+           "backoff", "connection_lost", "server_gone"]
+
+log = get_logger(__name__)
+
+NATS = "nats"
+POSTGRESQL = "postgresql"
+
+RECONNECT_BASE = 0.05
+RECONNECT_CAP = 1.0
+"""Retries while a server is gone start at RECONNECT_BASE seconds and double up to this,
+so a loop notices the server's return within about a second."""
+
+_NATS_GONE = (
+    nats.errors.ConnectionClosedError,
+    nats.errors.ConnectionReconnectingError,
+    nats.errors.NoServersError,
+    nats.errors.StaleConnectionError,
+    nats.errors.OutboundBufferLimitError,
+    nats.errors.FlushTimeoutError,
+    nats.errors.TimeoutError,
+    nats.errors.NoRespondersError,
+    nats.js.errors.ServiceUnavailableError,
+    nats.js.errors.NoStreamResponseError,
+)
+_POSTGRES_GONE = (
+    asyncpg.PostgresConnectionError,  # class 08, ConnectionDoesNotExistError among them
+    asyncpg.CannotConnectNowError,  # starting up or shutting down
+    asyncpg.AdminShutdownError,  # terminated by a fast or immediate shutdown
+    asyncpg.CrashShutdownError,
+)
+
+
+def backoff(attempt: int, *, base: float = 0.5, cap: float = 30.0,
+            jitter: bool = False) -> float:
+    """The delay before retry number ``attempt`` (1 for the first): ``base`` doubling per
+    attempt up to ``cap``; with ``jitter``, uniform in [0, that] (full jitter)."""
+    delay = float(min(cap, base * 2 ** max(0, attempt - 1)))
+    return random.uniform(0, delay) if jitter else delay
+
+
+def server_gone(exc: BaseException) -> str | None:
+    """:data:`NATS` or :data:`POSTGRESQL` when ``exc`` means that server cannot be reached
+    (down, restarting, the connection lost), else None."""
+    if isinstance(exc, _NATS_GONE):
+        return NATS
+    if isinstance(exc, _POSTGRES_GONE):
+        return POSTGRESQL
+    if isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc):
+        # "connection is closed", "the underlying connection is closed"
+        return POSTGRESQL
+    if isinstance(exc, OSError) and not isinstance(exc, TimeoutError):
+        return POSTGRESQL  # refused or reset while asyncpg (re)connects
+    return None
+
+
+def connection_lost(conn: asyncpg.Connection) -> bool:
+    """Whether a connection taken from the pool has lost its server. The pool detaches a
+    connection that closes, and then every method of it raises."""
+    try:
+        return bool(conn.is_closed())
+    except asyncpg.InterfaceError:
+        return True
+
+
+class PostgresProbe:
+    """Checks the service's database every ``interval`` seconds; :attr:`status` is the
+    metadata of the instance's ``nats.micro`` service, so ``$SRV.PING`` (``/healthz``)
+    carries it. A runner worker."""
+
+    def __init__(self, pool: asyncpg.Pool, *, interval: float = 1.0,
+                 timeout: float = 2.0) -> None:
+        self._pool = pool
+        self._interval = interval
+        self._timeout = timeout
+        self.status: dict[str, str] = {POSTGRESQL: "up"}
+        """Shared with the ping answer: changed in place, never replaced."""
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while True:
+            try:
+                async with asyncio.timeout(self._timeout):
+                    await self._pool.fetchval("SELECT 1")
+                self._set("up", None)
+            except Exception as exc:  # whatever it is, the database does not answer
+                self._set("down", exc)
+            if await pause(stop, self._interval):
+                return
+
+    def _set(self, state: str, exc: BaseException | None) -> None:
+        if self.status[POSTGRESQL] == state:
+            return
+        self.status[POSTGRESQL] = state
+        if exc is not None:
+            log.warning("dependency.down", dependency=POSTGRESQL, error=repr(exc))
+        else:
+            log.info("dependency.up", dependency=POSTGRESQL)
