@@ -39,6 +39,7 @@ async def test_service_refuses_out_of_range_times(incidents: Settings, bus: Bus,
     assert len(await timeline(bus, arn)) == 2  # its trigger and start, nothing more
 
 
+@pytest.mark.expected_error_logs("rpc\\.crashed")  # the poisoned rows, before the repair
 async def test_migration_repairs_poisoned_rows(incidents: Settings, bus: Bus,
                                                database_url: str) -> None:
     arn = await start(bus, await plan(bus, incidents), triggerDetails={

@@ -31,6 +31,7 @@ async def test_too_large_request(bus: Bus, isolation: dict[str, str]) -> None:
     assert f"{limit} bytes" in caught.value.message
 
 
+@pytest.mark.expected_error_logs("rpc\\.reply_too_large")
 async def test_too_large_reply_and_deep_body(bus: Bus, isolation: dict[str, str]) -> None:
     name = isolation["region"]
     stop = asyncio.Event()
