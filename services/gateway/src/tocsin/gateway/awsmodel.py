@@ -65,9 +65,9 @@ __all__ = [
     "compile_pattern",
     "enforced_pattern",
     "load",
-    "read_model",
     "normalize_input",
     "parse_timestamp",
+    "read_model",
     "serialize_output",
     "validate_input",
 ]

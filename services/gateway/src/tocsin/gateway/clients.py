@@ -65,7 +65,7 @@ class ServiceClient:
             TocsinError: what the service answered, or ServiceUnavailable.
         """
         if api == "tocsin" and operation == "DescribeDelivery":
-            return await deliveries.describe(self, params["pageArn"], principal=principal,
+            return await deliveries.describe_page(self, params["pageArn"], principal=principal,
                                              request_id=request_id)
         return await self.call_service(owner(api, operation), operation, params,
                                        principal=principal, request_id=request_id)

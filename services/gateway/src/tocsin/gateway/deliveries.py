@@ -28,7 +28,7 @@ from tocsin.gateway.settings import Settings
 from tocsin.shared.bus import Bus
 from tocsin.shared.errors import ValidationError
 
-__all__ = ["add_routes", "camel", "describe"]
+__all__ = ["add_routes", "camel", "describe_page"]
 
 
 class Client(Protocol):
@@ -48,7 +48,7 @@ def camel(value: Any) -> Any:
     return value
 
 
-async def describe(client: Client, page_arn: str, *, principal: str,
+async def describe_page(client: Client, page_arn: str, *, principal: str,
                    request_id: str) -> dict[str, Any]:
     """Every delivery request of the page, in camelCase.
 
@@ -77,7 +77,7 @@ def add_routes(app: web.Application, settings: Settings, client: Client, bus: Bu
         if not page_arn:
             raise ValidationError("GET /v1/deliveries needs the query parameter pageArn "
                                   "(a page ARN, as ListPagesByEngagement gives)")
-        return jsonapi.json_response(await describe(client, page_arn, principal=principal,
-                                                    request_id=uuid.uuid4().hex))
+        return jsonapi.json_response(await describe_page(
+            client, page_arn, principal=principal, request_id=uuid.uuid4().hex))
 
     app.router.add_get("/v1/deliveries", jsonapi.guarded(describe))
