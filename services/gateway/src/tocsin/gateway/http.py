@@ -315,7 +315,8 @@ class HttpGateway:
 
 SERVED = ("this endpoint serves the AWS APIs ssm-incidents (rest-json) and ssm-contacts "
           "(X-Amz-Target: SSMContacts.<Operation>), and Tocsin's own API tocsin "
-          "(X-Amz-Target: Tocsin.<Operation>, signing name tocsin; also under /v1)")
+          "(X-Amz-Target: Tocsin.<Operation>, signing name tocsin: event rules, integration "
+          "keys, ...; also as JSON under /v1, event rules at /v1/rules)")
 """What an answer to a request meant for another service says Tocsin serves."""
 
 _SIGNING_NAMES = frozenset(awsmodel.APIS)
