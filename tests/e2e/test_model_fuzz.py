@@ -1,11 +1,12 @@
 """A model-driven fuzz test of the AWS-compatible HTTP API of a running Tocsin.
 
 For every operation of ``ssm-incidents``, ``ssm-contacts`` and Tocsin's own ``tocsin``,
-inputs are generated from the botocore model (hypothesis, seeded: the same requests on every run) and sent as signed
-raw HTTP requests: valid ones, and ones with one member broken one way (wrong type, too
-long, against its pattern or enum, a NUL character, a time out of range, a huge list,
-JSON nested 2,000 deep, an empty or CR/LF-bearing URI label) or the request broken one way
-(a body that is not what its ``Content-Encoding`` says, a path no operation has).
+inputs are generated from the botocore model (hypothesis, seeded: the same requests on
+every run) and sent as signed raw HTTP requests: valid ones, and ones with one member
+broken one way (wrong type, too long, against its pattern or enum, a NUL character, a time
+out of range, a huge list, JSON nested 2,000 deep, an empty or CR/LF-bearing URI label) or
+the request broken one way (a body that is not what its ``Content-Encoding`` says, a path
+no operation has).
 
 The breaks a protobuf message can carry (NUL, too long, pattern, times, huge lists) are
 sent over gRPC too, where no answer may be ``INTERNAL`` and a broken request must be
