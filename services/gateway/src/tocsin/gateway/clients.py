@@ -66,7 +66,7 @@ class ServiceClient:
         """
         if api == "tocsin" and operation == "DescribeDelivery":
             return await deliveries.describe_page(self, params["pageArn"], principal=principal,
-                                             request_id=request_id)
+                                                  request_id=request_id)
         return await self.call_service(owner(api, operation), operation, params,
                                        principal=principal, request_id=request_id)
 
