@@ -1,11 +1,12 @@
 """A model-driven fuzz test of the AWS-compatible HTTP API of a running Tocsin.
 
-For every operation of ``ssm-incidents`` and ``ssm-contacts``, inputs are generated from
-botocore's model (hypothesis, seeded: the same requests on every run) and sent as signed
-raw HTTP requests: valid ones, and ones with one member broken one way (wrong type, too
-long, against its pattern or enum, a NUL character, a time out of range, a huge list,
-JSON nested 2,000 deep, an empty or CR/LF-bearing URI label) or the request broken one way
-(a body that is not what its ``Content-Encoding`` says, a path no operation has).
+For every operation of ``ssm-incidents``, ``ssm-contacts`` and Tocsin's own ``tocsin``,
+inputs are generated from the botocore model (hypothesis, seeded: the same requests on
+every run) and sent as signed raw HTTP requests: valid ones, and ones with one member
+broken one way (wrong type, too long, against its pattern or enum, a NUL character, a time
+out of range, a huge list, JSON nested 2,000 deep, an empty or CR/LF-bearing URI label) or
+the request broken one way (a body that is not what its ``Content-Encoding`` says, a path
+no operation has).
 
 The breaks a protobuf message can carry (NUL, too long, pattern, times, huge lists) are
 sent over gRPC too, where no answer may be ``INTERNAL`` and a broken request must be
@@ -58,6 +59,12 @@ BAD_TIMES = (-62135596800, -1, 253402300800, 1e20, 1e30)
 SAMPLES = ("web", "Note", "Custom Event", "payments-1", "alice@example.com", "UTC",
            "+15555550100", "Europe/Berlin", "a b", "x.y_z-1", "00:00", "1")
 """Texts tried for string members before any is generated (kept when they fit)."""
+FUZZ_PATTERN = '{"source": ["fuzz"]}'
+FUZZ_EVENT = ('{"version": "0", "id": "fuzz-1", "detail-type": "Fuzz", "source": "fuzz", '
+              '"account": "000000000000", "time": "2026-05-04T10:00:00Z", '
+              '"region": "local-1", "resources": [], "detail": {}}')
+"""An event pattern and an event the incidents service accepts (the tocsin model takes
+them as JSON text, which generated strings would never be)."""
 
 
 # --- valid inputs ----------------------------------------------------------------------
@@ -512,7 +519,7 @@ def run_fuzz(url: str, grpc_address: str, region: str, seeds: dict[str, list[str
     sender = Sender(url, region)
     grpc_sender = GrpcSender(grpc_address)
     ordered = []
-    for api in ("ssm-incidents", "ssm-contacts"):
+    for api in ("ssm-incidents", "ssm-contacts", "tocsin"):
         model = awsmodel.load(api)
         generator = Generator(model, seeds[api], int(time.time()), hints)
         ordered += [(model, generator, op) for op in model.operations.values()]
@@ -590,9 +597,11 @@ def seed(url: str, region: str) -> tuple[dict[str, list[str]], dict[str, list[st
         return []
 
     seeds = {"ssm-incidents": [replication, plan, incident, event, "fuzz"],
-             "ssm-contacts": [alice, channel, "fuzz-alice", incident]}
+             "ssm-contacts": [alice, channel, "fuzz-alice", incident],
+             "tocsin": [plan, "fuzz-rule"]}
     hints = {"eventType": ["Custom Event", "Note"], "incidentRecordArn": [incident],
-             "responsePlanArn": [plan]}
+             "responsePlanArn": [plan], "eventPattern": [FUZZ_PATTERN],
+             "event": [FUZZ_EVENT]}
     return seeds, hints, check_reads
 
 

@@ -1,10 +1,12 @@
-"""The AWS API models Tocsin serves, read from botocore's own data files.
+"""The API models Tocsin serves: AWS's, read from botocore's own data files, and its own.
 
 ``ssm-incidents`` and ``ssm-contacts`` are loaded once per process from the
-``service-2.json.gz`` files that ship inside the ``botocore`` distribution; nothing in
-this module is a hand-copied list of operations or constraints. Only the data files are
-read: importing botocore's client machinery would cost tens of megabytes of RSS that
-the gateway does not need.
+``service-2.json.gz`` files that ship inside the ``botocore`` distribution; ``tocsin``
+(Tocsin's own operations: event rules, integration keys, ...) from
+``models/tocsin/<version>/service-2.json`` in the repository, the same file SDKs load with
+``AWS_DATA_PATH=<repo>/models``. Nothing in this module is a hand-copied list of
+operations or constraints. Only the data files are read: importing botocore's client
+machinery would cost tens of megabytes of RSS that the gateway does not need.
 
 The model drives three things:
 
@@ -43,6 +45,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import regex  # type: ignore[import-untyped]
@@ -53,6 +56,8 @@ from tocsin.shared.errors import ValidationError
 
 __all__ = [
     "APIS",
+    "MODELS_DIR",
+    "OWN_APIS",
     "Member",
     "Operation",
     "ServiceModel",
@@ -62,15 +67,26 @@ __all__ = [
     "load",
     "normalize_input",
     "parse_timestamp",
+    "read_model",
     "serialize_output",
     "validate_input",
 ]
 
-APIS: Mapping[str, str] = {
+BOTOCORE_APIS: Mapping[str, str] = {
     "ssm-incidents": "data/ssm-incidents/2018-05-10/service-2.json.gz",
     "ssm-contacts": "data/ssm-contacts/2021-05-03/service-2.json.gz",
 }
-"""Each served API and its model file inside the ``botocore`` package."""
+"""Each served AWS API and its model file inside the ``botocore`` package."""
+
+MODELS_DIR = Path(__file__).resolve().parents[5] / "models"
+"""The repository's ``models/`` folder, in botocore's loader layout
+(``<api>/<version>/service-2.json``): what ``AWS_DATA_PATH`` names for SDKs."""
+
+OWN_APIS: Mapping[str, str] = {"tocsin": "tocsin/2026-12-01/service-2.json"}
+"""Tocsin's own APIs and their model files under :data:`MODELS_DIR`."""
+
+APIS: frozenset[str] = frozenset((*BOTOCORE_APIS, *OWN_APIS))
+"""Every API the gateway serves; each is also the signing name its requests carry."""
 
 MAX_REPORTED_ERRORS = 10
 """AWS lists at most this many constraint violations in one ValidationException."""
@@ -163,12 +179,13 @@ class ServiceModel:
     """One AWS API as botocore models it."""
 
     api: str
-    """``ssm-incidents`` or ``ssm-contacts``."""
+    """``ssm-incidents``, ``ssm-contacts`` or ``tocsin``."""
     protocol: str
     """``rest-json`` or ``json``."""
     signing_name: str
     target_prefix: str | None
-    """``SSMContacts`` for the JSON 1.1 API: ``X-Amz-Target: <prefix>.<Operation>``."""
+    """``SSMContacts`` or ``Tocsin`` for the JSON 1.1 APIs: ``X-Amz-Target:
+    <prefix>.<Operation>``."""
     api_version: str
     operations: dict[str, Operation]
     shapes: dict[str, Shape]
@@ -188,14 +205,13 @@ class ServiceModel:
 
 @functools.cache
 def load(api: str, partition: str = DEFAULT_PARTITION) -> ServiceModel:
-    """The model of ``api`` (``ssm-incidents`` or ``ssm-contacts``), read once per process,
-    its ARN patterns accepting ``partition`` as well as AWS's.
+    """The model of ``api`` (``ssm-incidents``, ``ssm-contacts`` or ``tocsin``), read once
+    per process, its ARN patterns accepting ``partition`` as well as AWS's.
 
     Raises:
         KeyError: ``api`` is not one Tocsin serves.
     """
-    resource = importlib.resources.files("botocore") / APIS[api]
-    raw = json.loads(gzip.decompress(resource.read_bytes()))
+    raw = read_model(api)
     metadata = raw["metadata"]
     shapes = {name: _shape(name, spec, partition) for name, spec in raw["shapes"].items()}
     operations = {name: _operation(name, spec) for name, spec in raw["operations"].items()}
@@ -204,6 +220,20 @@ def load(api: str, partition: str = DEFAULT_PARTITION) -> ServiceModel:
         signing_name=metadata.get("signingName", metadata["endpointPrefix"]),
         target_prefix=metadata.get("targetPrefix"), api_version=metadata["apiVersion"],
         operations=operations, shapes=shapes)
+
+
+def read_model(api: str) -> dict[str, Any]:
+    """The raw ``service-2.json`` of ``api``, as botocore's loader would read it.
+
+    Raises:
+        KeyError: ``api`` is not one Tocsin serves.
+    """
+    if api in OWN_APIS:
+        raw: dict[str, Any] = json.loads((MODELS_DIR / OWN_APIS[api]).read_text("utf-8"))
+        return raw
+    resource = importlib.resources.files("botocore") / BOTOCORE_APIS[api]
+    raw = json.loads(gzip.decompress(resource.read_bytes()))
+    return raw
 
 
 def _shape(name: str, spec: dict[str, Any], partition: str) -> Shape:

@@ -1,9 +1,12 @@
 """Calls from the gateway to the services over NATS request/reply.
 
 Both faces of the gateway (gRPC and the AWS-compatible HTTP API) turn a call into the
-same request: the operation's input as the AWS model names it (camelCase for
-ssm-incidents, PascalCase for ssm-contacts), timestamps as epoch seconds. The reply is
-the operation's output in the same form, or a :class:`~tocsin.shared.errors.TocsinError`.
+same request: the operation's input as the model names it (camelCase for ssm-incidents and
+tocsin, PascalCase for ssm-contacts), timestamps as epoch seconds. The reply is the
+operation's output in the same form, or a :class:`~tocsin.shared.errors.TocsinError`.
+
+An AWS API belongs to one service; Tocsin's own API (``tocsin``) gathers the operations of
+several, so its operations are routed one by one (:data:`TOCSIN_OWNERS`).
 
 A "does not exist" (or a validation error) caused by naming a Tocsin resource by an ARN in
 another partition (``arn:aws:`` on a ``tocsin`` deployment) says so: the error's message
@@ -14,16 +17,35 @@ from __future__ import annotations
 
 from typing import Any
 
+from tocsin.gateway import deliveries
 from tocsin.shared import codec
 from tocsin.shared.arns import Arns, find_foreign
 from tocsin.shared.bus import Bus, rpc_subject
 from tocsin.shared.bus.connection import PRINCIPAL_HEADER
 from tocsin.shared.errors import NotFoundError, ValidationError
 
-__all__ = ["OWNERS", "ServiceClient"]
+__all__ = ["OWNERS", "TOCSIN_OWNERS", "ServiceClient", "owner"]
 
 OWNERS: dict[str, str] = {"ssm-incidents": "incidents", "ssm-contacts": "contacts"}
 """Which Tocsin service serves each AWS API."""
+
+TOCSIN_OWNERS: dict[str, str] = {
+    **dict.fromkeys(("CreateRule", "GetRule", "ListRules", "UpdateRule", "DeleteRule",
+                     "TestEventPattern", "CreateIntegrationKey", "ListIntegrationKeys",
+                     "DeleteIntegrationKey", "GetIngestionStats"), "incidents"),
+    "DescribeDelivery": "notifications",
+}
+"""Which Tocsin service serves each operation of Tocsin's own API (``models/tocsin``); a
+service that adds operations to the model adds them here."""
+
+
+def owner(api: str, operation: str) -> str:
+    """The service that serves ``operation`` of ``api``.
+
+    Raises:
+        KeyError: nobody does.
+    """
+    return TOCSIN_OWNERS[operation] if api == "tocsin" else OWNERS[api]
 
 
 class ServiceClient:
@@ -36,12 +58,26 @@ class ServiceClient:
 
     async def call(self, api: str, operation: str, params: dict[str, Any], *,
                    principal: str, request_id: str) -> dict[str, Any]:
-        """Run ``operation`` of ``api`` (``ssm-incidents``/``ssm-contacts``) for ``principal``.
+        """Run ``operation`` of ``api`` (``ssm-incidents``/``ssm-contacts``/``tocsin``) for
+        ``principal``.
 
         Raises:
             TocsinError: what the service answered, or ServiceUnavailable.
         """
-        subject = rpc_subject(OWNERS[api], operation)
+        if api == "tocsin" and operation == "DescribeDelivery":
+            return await deliveries.describe_page(self, params["pageArn"], principal=principal,
+                                                  request_id=request_id)
+        return await self.call_service(owner(api, operation), operation, params,
+                                       principal=principal, request_id=request_id)
+
+    async def call_service(self, service: str, operation: str, params: dict[str, Any], *,
+                           principal: str, request_id: str) -> dict[str, Any]:
+        """Run ``operation`` of the Tocsin service ``service`` (its own request form).
+
+        Raises:
+            TocsinError: what the service answered, or ServiceUnavailable.
+        """
+        subject = rpc_subject(service, operation)
         try:
             reply = await self._bus.request(
                 subject, params, timeout=self._timeout,

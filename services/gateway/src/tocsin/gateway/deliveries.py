@@ -1,5 +1,7 @@
-"""``GET /v1/deliveries?pageArn=<page ARN>``: ``DescribeDelivery`` by page, SigV4-signed like
-the rest of Tocsin's ``/v1`` JSON API (any signing name; ``tocsin`` is usual).
+"""``DescribeDelivery`` by page: the operation of Tocsin's own API (``Tocsin.DescribeDelivery``
+``{"pageArn"}``, ``models/tocsin``), and its alias ``GET /v1/deliveries?pageArn=<page ARN>``,
+SigV4-signed like the rest of Tocsin's ``/v1`` JSON API (any signing name; ``tocsin`` is
+usual).
 
 It answers where each delivery request of the page stands (one per channel per stage,
 retry or round), from the notifications service: its state, attempts, provider, why it
@@ -23,17 +25,18 @@ from aiohttp import web
 
 from tocsin.gateway import jsonapi
 from tocsin.gateway.settings import Settings
-from tocsin.shared import codec
-from tocsin.shared.bus import Bus, rpc_subject
-from tocsin.shared.bus.connection import PRINCIPAL_HEADER
+from tocsin.shared.bus import Bus
 from tocsin.shared.errors import ValidationError
 
-__all__ = ["add_routes", "camel"]
+__all__ = ["add_routes", "camel", "describe_page"]
 
 
 class Client(Protocol):
     async def call(self, api: str, operation: str, params: dict[str, Any], *, principal: str,
                    request_id: str) -> dict[str, Any]: ...
+
+    async def call_service(self, service: str, operation: str, params: dict[str, Any], *,
+                           principal: str, request_id: str) -> dict[str, Any]: ...
 
 
 def camel(value: Any) -> Any:
@@ -45,8 +48,26 @@ def camel(value: Any) -> Any:
     return value
 
 
+async def describe_page(client: Client, page_arn: str, *, principal: str,
+                   request_id: str) -> dict[str, Any]:
+    """Every delivery request of the page, in camelCase.
+
+    Raises:
+        NotFoundError: no such page (``ResourceNotFoundException``).
+    """
+    # The page must exist (ResourceNotFoundException otherwise), and the caller may read it.
+    await client.call("ssm-contacts", "DescribePage", {"PageId": page_arn},
+                      principal=principal, request_id=request_id)
+    reply = await client.call_service("notifications", "DescribeDelivery",
+                                      {"PageArn": page_arn}, principal=principal,
+                                      request_id=request_id)
+    result: dict[str, Any] = camel(reply)
+    return result
+
+
 def add_routes(app: web.Application, settings: Settings, client: Client, bus: Bus) -> None:
-    """Put ``GET /v1/deliveries`` on the gateway's HTTP app."""
+    """Put ``GET /v1/deliveries`` on the gateway's HTTP app (``bus`` is no longer used:
+    the client carries the call)."""
 
     async def describe(request: web.Request) -> web.Response:
         raw = await jsonapi.read_body(request)
@@ -56,14 +77,7 @@ def add_routes(app: web.Application, settings: Settings, client: Client, bus: Bu
         if not page_arn:
             raise ValidationError("GET /v1/deliveries needs the query parameter pageArn "
                                   "(a page ARN, as ListPagesByEngagement gives)")
-        request_id = uuid.uuid4().hex
-        # The page must exist (ResourceNotFoundException otherwise), and the caller may read it.
-        await client.call("ssm-contacts", "DescribePage", {"PageId": page_arn},
-                          principal=principal, request_id=request_id)
-        reply = await bus.request(
-            rpc_subject("notifications", "DescribeDelivery"), {"PageArn": page_arn},
-            timeout=settings.rpc_timeout,
-            headers={PRINCIPAL_HEADER: principal, "Tocsin-Request-Id": request_id})
-        return jsonapi.json_response(camel(codec.decode(reply, dict[str, Any])))
+        return jsonapi.json_response(await describe_page(
+            client, page_arn, principal=principal, request_id=uuid.uuid4().hex))
 
     app.router.add_get("/v1/deliveries", jsonapi.guarded(describe))

@@ -1,5 +1,6 @@
-"""The gateway's gRPC face: ``tocsin.incidents.v1.Incidents``, ``tocsin.rules.v1.Rules``
-(:mod:`.rules`), ``tocsin.events.v1.Events``
+"""The gateway's gRPC face: ``tocsin.incidents.v1.Incidents``, ``tocsin.contacts.v1.Contacts``,
+``tocsin.api.v1.Tocsin`` (Tocsin's own API, generated from ``models/tocsin``), the older
+hand-written ``tocsin.rules.v1.Rules`` (:mod:`.rules`), ``tocsin.events.v1.Events``
 (:mod:`.watch`, when the gateway has a NATS connection), reflection and health.
 
 Every rpc of the service is served by one generic handler built from the service
@@ -29,6 +30,7 @@ from grpc_reflection.v1alpha import reflection
 
 from tocsin.gateway import awsmodel, grpcauth, protoconv, rules, watch
 from tocsin.gateway.settings import Settings
+from tocsin.proto.api.v1 import tocsin_pb2
 from tocsin.proto.contacts.v1 import contacts_pb2
 from tocsin.proto.events.v1 import events_pb2_grpc
 from tocsin.proto.incidents.v1 import incidents_pb2
@@ -60,8 +62,10 @@ MIRRORS: tuple[Mirror, ...] = (
     Mirror("ssm-incidents", incidents_pb2,
            incidents_pb2.DESCRIPTOR.services_by_name["Incidents"]),
     Mirror("ssm-contacts", contacts_pb2, contacts_pb2.DESCRIPTOR.services_by_name["Contacts"]),
+    Mirror("tocsin", tocsin_pb2, tocsin_pb2.DESCRIPTOR.services_by_name["Tocsin"]),
 )
-"""``tocsin.incidents.v1.Incidents`` and ``tocsin.contacts.v1.Contacts``."""
+"""``tocsin.incidents.v1.Incidents``, ``tocsin.contacts.v1.Contacts`` and
+``tocsin.api.v1.Tocsin``."""
 
 API = MIRRORS[0].api
 SERVICE_NAME: str = MIRRORS[0].name

@@ -3,8 +3,9 @@
 Two AWS protocols share one port, told apart by the request (``reference/aws-api.md``
 section 1.1):
 
-- ``ssm-contacts`` is AWS JSON 1.1: every call is ``POST /`` with
-  ``X-Amz-Target: SSMContacts.<Operation>`` and the whole input as the JSON body.
+- ``ssm-contacts`` and Tocsin's own API (``models/tocsin``) are AWS JSON 1.1: every call is
+  ``POST /`` with ``X-Amz-Target: SSMContacts.<Operation>`` or ``Tocsin.<Operation>`` and
+  the whole input as the JSON body.
 - ``ssm-incidents`` is rest-json: each operation has its method and path in the model
   (``GET /getIncidentRecord?arn=...``, ``DELETE /tags/{resourceArn}?tagKeys=...``), and
   its input comes from URI labels, the query string and the JSON body.
@@ -27,7 +28,7 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
@@ -158,6 +159,9 @@ class HttpGateway:
         self._credentials = settings.credentials
         self._incidents = awsmodel.load("ssm-incidents", settings.arn_partition)
         self._contacts = awsmodel.load("ssm-contacts", settings.arn_partition)
+        tocsin = awsmodel.load("tocsin", settings.arn_partition)
+        self._json_models = {m.target_prefix: m for m in (self._contacts, tocsin)}
+        """The JSON 1.1 APIs by their ``X-Amz-Target`` prefix."""
         self._router = _RestRouter(self._incidents)
         self.app = web.Application(client_max_size=MAX_BODY, middlewares=[_request_id])
         """The aiohttp application; other HTTP faces add their routes before start."""
@@ -201,7 +205,7 @@ class HttpGateway:
 
     async def _unrouted(self, request: web.Request) -> web.Response:
         try:
-            _refuse_unserved(request, None, None)
+            _refuse_unserved(request, None, {})
             self._router.match(request.method, jsonapi.raw_target(request)[0])
         except UnknownOperation as exc:
             error = exc
@@ -225,13 +229,14 @@ class HttpGateway:
                             content_type="application/json")
 
     async def _json_rpc(self, request: web.Request) -> web.Response:
-        """ssm-contacts: ``POST /`` with ``X-Amz-Target: SSMContacts.<Operation>``."""
-        model = self._contacts
+        """ssm-contacts and Tocsin's own API: ``POST /`` with ``X-Amz-Target:
+        SSMContacts.<Operation>`` or ``Tocsin.<Operation>``."""
+        target = request.headers.get("X-Amz-Target", "")
+        model = self._json_models.get(target.partition(".")[0], self._contacts)
 
         async def handle(request_id: str) -> web.Response:
             body = await _read(request)
-            target = request.headers.get("X-Amz-Target", "")
-            _refuse_unserved(request, target, model.target_prefix)
+            _refuse_unserved(request, target, self._json_models)
             principal = self._authenticate(request, body, model.signing_name)
             prefix, _, name = target.partition(".")
             if prefix != model.target_prefix or name not in model.operations:
@@ -251,7 +256,7 @@ class HttpGateway:
 
         async def handle(request_id: str) -> web.Response:
             body = await _read(request)
-            _refuse_unserved(request, None, None)
+            _refuse_unserved(request, None, {})
             principal = self._authenticate(request, body, model.signing_name)
             path, query = jsonapi.raw_target(request)
             operation, labels = self._router.match(request.method, path)
@@ -309,14 +314,16 @@ class HttpGateway:
 # --- requests meant for other services ---------------------------------------------------
 
 SERVED = ("this endpoint serves the AWS APIs ssm-incidents (rest-json) and ssm-contacts "
-          "(X-Amz-Target: SSMContacts.<Operation>), and Tocsin's own API under /v1 "
-          "(event rules: /v1/rules, or gRPC tocsin.rules.v1.Rules)")
+          "(X-Amz-Target: SSMContacts.<Operation>), and Tocsin's own API tocsin "
+          "(X-Amz-Target: Tocsin.<Operation>, signing name tocsin: event rules, integration "
+          "keys, ...; also as JSON under /v1, event rules at /v1/rules)")
 """What an answer to a request meant for another service says Tocsin serves."""
 
 _SIGNING_NAMES = frozenset(awsmodel.APIS)
 
 
-def _refuse_unserved(request: web.Request, target: str | None, served: str | None) -> None:
+def _refuse_unserved(request: web.Request, target: str | None,
+                     served: Mapping[str | None, object]) -> None:
     """``UnknownOperationException`` for a request meant for an AWS service Tocsin does
     not serve (``aws events list-rules`` pointed at Tocsin), told by its ``X-Amz-Target``
     prefix or the service its credential is scoped to, before the signature is checked:
@@ -325,13 +332,13 @@ def _refuse_unserved(request: web.Request, target: str | None, served: str | Non
 
     Args:
         target: the ``X-Amz-Target`` header (JSON protocol), or None (rest-json).
-        served: the target prefix the endpoint serves (``SSMContacts``), or None.
+        served: the target prefixes the endpoint serves (``SSMContacts``, ``Tocsin``).
     """
     service = sigv4.scope_service(request.headers)
     if target is not None and not target.strip():
         raise UnknownOperation(f"The request names no operation (X-Amz-Target): {SERVED}.")
     prefix = (target or "").partition(".")[0]
-    if prefix and prefix != served:
+    if prefix and prefix not in served:
         meant = f" (signed for '{service}')" if service else ""
         raise UnknownOperation(f"Tocsin does not serve {target}{meant}: {SERVED}.")
     if service is not None and service not in _SIGNING_NAMES:

@@ -1,4 +1,7 @@
-"""Event rules and integration keys on both faces of the gateway.
+"""Event rules and integration keys in their earlier forms, kept as aliases of the same
+operations of Tocsin's own API (``models/tocsin``: ``Tocsin.CreateRule`` ..., and gRPC
+``tocsin.api.v1.Tocsin`` generated from it). They hand the request to the incidents
+service as before, without the model's checks (the service checks its input itself):
 
 - gRPC ``tocsin.rules.v1.Rules`` (``proto/tocsin/proto/rules/v1/rules.proto``);
 - JSON over HTTP, SigV4-signed like the AWS API (any signing name; ``tocsin`` is usual):
