@@ -12,7 +12,7 @@ from tocsin.escalation import api
 from tocsin.escalation.events import Events
 from tocsin.escalation.plans import Plans, plan_consumers
 from tocsin.escalation.settings import Settings
-from tocsin.escalation.timers import TimerWorker
+from tocsin.escalation.timers import timer_worker
 from tocsin.shared.bus import RpcServer, connect, consume, ensure_stream, events_stream
 from tocsin.shared.clock import clock_for
 from tocsin.shared.db import OutboxRelay, apply_migrations, create_pool
@@ -41,9 +41,9 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
                            handlers=api.operations(pool),
                            concurrency=settings.rpc_concurrency, status=probe.status,
                            description="Tocsin escalation: durable stage timers")
-        timers = TimerWorker(pool, clock, events, batch=settings.timer_batch,
-                             max_sleep=settings.timer_max_sleep,
-                             retention=timedelta(hours=settings.timer_retention_hours))
+        timers = timer_worker(pool, clock, events, batch=settings.timer_batch,
+                              max_sleep=settings.timer_max_sleep,
+                              retention=timedelta(hours=settings.timer_retention_hours))
         plans = Plans(pool, clock, events, repeats=settings.escalation_repeats,
                       ack_timeout=timedelta(minutes=settings.ack_timeout_minutes)
                       if settings.ack_timeout_minutes else None)
