@@ -16,8 +16,6 @@ and removed.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import errno
 import importlib.util
 import os
@@ -30,11 +28,11 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-__all__ = ["EmbeddedServer", "ServerError", "address_in_use", "die_with_parent", "find_nats_server",
-           "free_port", "nats_server", "pg_bin_dir", "postgres_server"]
+__all__ = ["EmbeddedServer", "ServerError", "address_in_use", "dying_with_parent",
+           "find_nats_server", "free_port", "nats_server", "pg_bin_dir", "postgres_server"]
 
 NATS_PID_FILE = "nats-server.pid"
 """Name of the pid file nats-server writes inside its store folder."""
@@ -111,28 +109,27 @@ def free_port() -> int:
         return port
 
 
-def die_with_parent(sig: signal.Signals = signal.SIGTERM) -> Callable[[], None] | None:
-    """A ``preexec_fn`` that makes a child receive ``sig`` when this process dies (Linux).
+def dying_with_parent(cmd: Sequence[str], sig: signal.Signals = signal.SIGTERM) -> list[str]:
+    """``cmd`` made to receive ``sig`` when this process dies (Linux), through util-linux's
+    ``setpriv --pdeathsig``: the parent-death signal is set in the child after fork, by a
+    program of its own. (Python code between fork and exec — a ``preexec_fn`` calling
+    ``prctl`` through ctypes — crashed the child now and then with SIGSEGV in a process
+    with threads.)
 
     The kernel sends the signal when the *thread* that started the child exits: start it
     from the main thread, or from one that lives as long as the child should (asyncio's
-    default executor keeps its threads until the event loop closes). None off Linux.
+    default executor keeps its threads until the event loop closes). Unchanged where
+    ``setpriv`` is missing.
+
+    Raises:
+        FileNotFoundError: ``cmd[0]`` is no executable.
     """
-    if not sys.platform.startswith("linux"):
-        return None
-    libc_name = ctypes.util.find_library("c")
-    if not libc_name:
-        return None
-    prctl = ctypes.CDLL(libc_name, use_errno=True).prctl
-    parent, pr_set_pdeathsig, number = os.getpid(), 1, int(sig)
-
-    def preexec() -> None:
-        # Runs in the child between fork and exec: nothing here may take a lock.
-        prctl(pr_set_pdeathsig, number)
-        if os.getppid() != parent:  # the parent died before prctl took effect
-            os._exit(1)
-
-    return preexec
+    setpriv = shutil.which("setpriv") if sys.platform.startswith("linux") else None
+    if not setpriv:
+        return list(cmd)
+    if not shutil.which(cmd[0]):  # as a direct start would, not as setpriv's exit 127
+        raise FileNotFoundError(errno.ENOENT, "No such executable", cmd[0])
+    return [setpriv, "--pdeathsig", sig.name, "--", *cmd]
 
 
 def find_nats_server() -> str:
@@ -168,10 +165,9 @@ def _drain(stream: object, lines: list[str], ready: threading.Event, marker: str
 def _start(name: str, cmd: list[str], marker: str, url: str, *, log: Path | None,
            timeout: float = 30.0, stop_signals: Sequence[signal.Signals] = (signal.SIGTERM,),
            kill_signal: signal.Signals = signal.SIGKILL, **popen: object) -> EmbeddedServer:
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True,
-                            preexec_fn=die_with_parent(kill_signal),
-                            **popen)  # type: ignore[call-overload]
+    proc = subprocess.Popen(dying_with_parent(cmd, kill_signal), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True, **popen)  # type: ignore[call-overload]
     lines: list[str] = []
     ready = threading.Event()
     threading.Thread(target=_drain, args=(proc.stdout, lines, ready, marker, log),
@@ -180,7 +176,8 @@ def _start(name: str, cmd: list[str], marker: str, url: str, *, log: Path | None
     try:
         while not ready.wait(0.05):
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise ServerError(f"{name} did not start:\n{''.join(lines[-20:])}")
+                raise ServerError(f"{name} did not start (exit status {proc.returncode}):\n"
+                                  f"{''.join(lines[-20:])}")
     except BaseException:
         # Also on KeyboardInterrupt: never leave a half-started server behind.
         with contextlib.suppress(Exception):

@@ -236,11 +236,12 @@ class Child:
     async def _run_once(self) -> int | None:
         try:
             proc = await asyncio.create_subprocess_exec(
-                *self.argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+                *servers.dying_with_parent(self.argv, signal.SIGTERM),
+                stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE, env=self.env,
                 # Its own session: a Ctrl-C at the terminal reaches only us, so we stop
                 # the children in order; and if we die, the kernel stops them.
-                start_new_session=True, preexec_fn=servers.die_with_parent(signal.SIGTERM))
+                start_new_session=True)
         except OSError as exc:
             log.error("child.spawn_failed", child=self.label, error=str(exc))
             return None
@@ -575,7 +576,7 @@ class _Run:
     async def _embed(self, name: str, start: Callable[..., servers.EmbeddedServer],
                      folder: Path, **options: object) -> str:
         # The default executor's threads live until the loop closes, after the servers
-        # stop: long enough for their parent-death signal (servers.die_with_parent).
+        # stop: long enough for their parent-death signal (servers.dying_with_parent).
         server = await asyncio.to_thread(start, folder, log=self.data_dir / f"{name}.log",
                                          **options)
         self.embedded.append(server)
