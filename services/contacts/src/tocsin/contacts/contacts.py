@@ -44,7 +44,7 @@ from tocsin.shared.bus import RpcRequest
 from tocsin.shared.db import transaction
 from tocsin.shared.db.tags import TagStore
 from tocsin.shared.errors import ConflictError, NotFoundError, ValidationError
-from tocsin.shared.paging import make_token
+from tocsin.shared.paging import make_token, page_size
 from tocsin.shared.paging import read_token as _read_token
 
 __all__ = [
@@ -82,8 +82,6 @@ contact is a member of each rotation in ``DependentResourceIds``."""
 
 MAX_ROTATIONS = 25
 """Most rotations an on-call schedule names (``Plan.RotationIds``)."""
-DEFAULT_PAGE = 100
-"""Items in a page when ``MaxResults`` is absent (or 0)."""
 
 ContactType = Literal["PERSONAL", "ESCALATION", "ONCALL_SCHEDULE"]
 
@@ -390,15 +388,6 @@ def tag_dict(tags: Iterable[Tag]) -> dict[str, str]:
 def read_token(token: str, tp: Any) -> Any:
     """The keyset position in a ``NextToken`` this service made."""
     return _read_token(token, tp, member="NextToken")
-
-
-def page_size(max_results: int | None) -> int:
-    """Items per page: ``MaxResults``, or :data:`DEFAULT_PAGE` when it is absent or 0.
-
-    0 is read as "the default" rather than "nothing": an empty page with a token would
-    never end a paginator.
-    """
-    return max_results or DEFAULT_PAGE
 
 
 _FIRST = re.compile(r"^[A-Z]+(?=[A-Z][a-z]|$)|^[A-Z]")

@@ -60,8 +60,6 @@ log = get_logger(__name__)
 PLAN_HEADER = "Tocsin-Response-Plan"
 OPEN_HINTS = 10_000
 """Triggers whose open incident the consumer remembers, most recent first."""
-DLQ_HEADERS = ("Tocsin-Dlq-Reason", "Tocsin-Dlq-Detail", "Tocsin-Dlq-Subject",
-               "Tocsin-Dlq-Sequence")
 
 
 @dataclass(frozen=True, slots=True)
