@@ -342,11 +342,15 @@ class ContactStore:
         return {r["arn"] for r in rows}
 
     @staticmethod
-    async def rotations_with(conn: asyncpg.Connection, contact_arn: str) -> list[str]:
-        """The rotations ``contact_arn`` is a member of."""
+    async def rotations_with(conn: asyncpg.Connection, contact_arn: str,
+                             now: datetime) -> list[str]:
+        """The rotations ``contact_arn`` is a member of, or that an override not over at
+        ``now`` puts it on call in."""
         rows = await conn.fetch(
-            "SELECT DISTINCT rotation_arn FROM rotation_contact WHERE contact_arn = $1"
-            " ORDER BY rotation_arn", contact_arn)
+            "SELECT rotation_arn FROM rotation_contact WHERE contact_arn = $1"
+            " UNION SELECT rotation_arn FROM rotation_override"
+            " WHERE $1 = ANY(new_contact_ids) AND end_time > $2"
+            " ORDER BY rotation_arn", contact_arn, now)
         return [r["rotation_arn"] for r in rows]
 
 
@@ -492,11 +496,12 @@ class ContactHandlers(UseCases):
         return {}
 
     async def _not_in_rotations(self, conn: asyncpg.Connection, arn: str) -> None:
-        rotations = await ContactStore.rotations_with(conn, arn)
+        rotations = await ContactStore.rotations_with(conn, arn, self._clock.now())
         if rotations:
             raise ConflictError(
-                f"Contact {arn} is a member of {len(rotations)} rotation(s); remove it from "
-                "them (UpdateRotation) or delete them before deleting the contact",
+                f"Contact {arn} is a member of {len(rotations)} rotation(s), or on call in "
+                "their overrides; remove it from them (UpdateRotation, "
+                "DeleteRotationOverride) or delete them before deleting the contact",
                 resource_type=CONTACT, resource_id=arn,
                 DependentEntities=[{"RelationType": ROTATION_MEMBER,
                                     "DependentResourceIds": rotations[:25]}])
