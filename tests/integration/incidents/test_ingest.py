@@ -337,8 +337,6 @@ def finding(finding_id: str, severity: str = "HIGH") -> dict[str, Any]:
             "Workflow": {"Status": "NEW"}, "RecordState": "ACTIVE"}]},
     }
 
-
-class TestEventRules:
     @pytest.mark.expected_error_logs(r"intake\.failed")
     async def test_a_bug_in_handling_an_alarm_is_an_error_with_its_traceback(
             self, ingesting: Settings, bus: Bus, dead_letters: DeadLetters, error_logs: Any,
@@ -357,6 +355,8 @@ class TestEventRules:
         assert len(failures) == 2
         assert all("TypeError: a bug" in line["traceback"] for line in failures)
 
+
+class TestEventRules:
     async def test_events_without_a_plan_header_follow_the_rules_they_match(
             self, ingesting: Settings, bus: Bus, dead_letters: DeadLetters) -> None:
         """A high-severity finding matches the rule and opens an incident whose trigger is
