@@ -322,21 +322,6 @@ class TestDeadLetters:
         [summary] = await wait_for(lambda: open_incidents(bus), timeout=15)
         assert summary["incidentRecordSource"]["source"] == "aws.cloudwatch"
 
-
-def finding(finding_id: str, severity: str = "HIGH") -> dict[str, Any]:
-    """A Security Hub "Findings - Imported" event (reference/aws-api.md 4.3, shortened)."""
-    arn = f"arn:aws:securityhub:eu-west-1:111122223333:security-control/S3.8/finding/{finding_id}"
-    return {
-        "version": "0", "id": str(uuid.uuid4()), "detail-type": "Security Hub Findings - Imported",
-        "source": "aws.securityhub", "account": "111122223333", "time": "2024-03-05T11:42:08Z",
-        "region": "eu-west-1", "resources": [arn],
-        "detail": {"findings": [{
-            "SchemaVersion": "2018-10-08", "Id": arn, "Title": "S3 buckets should block public",
-            "Severity": {"Label": severity, "Normalized": 70},
-            "Resources": [{"Type": "AwsS3Bucket", "Id": "arn:aws:s3:::example-orders-exports"}],
-            "Workflow": {"Status": "NEW"}, "RecordState": "ACTIVE"}]},
-    }
-
     @pytest.mark.expected_error_logs(r"intake\.failed")
     async def test_a_bug_in_handling_an_alarm_is_an_error_with_its_traceback(
             self, ingesting: Settings, bus: Bus, dead_letters: DeadLetters, error_logs: Any,
@@ -354,6 +339,21 @@ def finding(finding_id: str, severity: str = "HIGH") -> dict[str, Any]:
         failures = [line for line in error_logs.lines if line["event"] == "intake.failed"]
         assert len(failures) == 2
         assert all("TypeError: a bug" in line["traceback"] for line in failures)
+
+
+def finding(finding_id: str, severity: str = "HIGH") -> dict[str, Any]:
+    """A Security Hub "Findings - Imported" event (reference/aws-api.md 4.3, shortened)."""
+    arn = f"arn:aws:securityhub:eu-west-1:111122223333:security-control/S3.8/finding/{finding_id}"
+    return {
+        "version": "0", "id": str(uuid.uuid4()), "detail-type": "Security Hub Findings - Imported",
+        "source": "aws.securityhub", "account": "111122223333", "time": "2024-03-05T11:42:08Z",
+        "region": "eu-west-1", "resources": [arn],
+        "detail": {"findings": [{
+            "SchemaVersion": "2018-10-08", "Id": arn, "Title": "S3 buckets should block public",
+            "Severity": {"Label": severity, "Normalized": 70},
+            "Resources": [{"Type": "AwsS3Bucket", "Id": "arn:aws:s3:::example-orders-exports"}],
+            "Workflow": {"Status": "NEW"}, "RecordState": "ACTIVE"}]},
+    }
 
 
 class TestEventRules:
