@@ -71,8 +71,10 @@ async def check(bus: Bus, *, instance: str, wait: float = 0.25) -> HealthReport:
 
     sub = await bus.nc.subscribe(inbox, cb=collect)
     try:
+        # No flush: the client's flusher sends the ping at once, and a flush cancelled
+        # with the gateway (Python 3.11's wait_for) could swallow the cancellation or
+        # leave its PONG to a cancelled future.
         await bus.nc.publish("$SRV.PING", b"", reply=inbox)
-        await bus.nc.flush()
         await asyncio.sleep(wait)  # how many instances answer is not known beforehand
     finally:
         await sub.unsubscribe()
