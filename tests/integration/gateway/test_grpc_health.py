@@ -60,7 +60,8 @@ async def test_health_follows_the_services_and_nats(
     """No Tocsin service running: only the events service (NATS alone) is SERVING. Once the
     incidents service runs, Incidents and Rules (which it serves) are SERVING, Contacts and
     the server as a whole still not; replies to the ping that are no ping replies are
-    skipped. While NATS is down nothing is SERVING; it comes back."""
+    skipped. (NATS down: tests/unit/gateway/test_health.py; restarting a server here would
+    fork this process while gRPC's threads run, which can crash the child.)"""
 
     async def junk(msg: Any) -> None:
         await msg.respond(b"not json")
@@ -80,10 +81,3 @@ async def test_health_follows_the_services_and_nats(
             return await statuses(health) == expected
 
         await wait_for(now_expected)
-        await asyncio.to_thread(own_nats.stop)
-        expected = dict.fromkeys(expected, NOT_SERVING)
-        await wait_for(now_expected)
-        await asyncio.to_thread(own_nats.start)
-        expected = {"": NOT_SERVING, INCIDENTS: SERVING, CONTACTS: NOT_SERVING,
-                    rules.SERVICE_NAME: SERVING, watch.SERVICE_NAME: SERVING}
-        await wait_for(now_expected, timeout=30)
