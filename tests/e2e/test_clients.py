@@ -16,6 +16,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from tocsin.proto.incidents.v1 import incidents_pb2 as pb
 from tocsin.proto.incidents.v1 import incidents_pb2_grpc as pb_grpc
+from tocsin.shared.testing import wait_for
 
 KEY_ID, SECRET = "TOCSINTESTKEY", "tocsin-test-secret"
 
@@ -135,8 +136,13 @@ class TestGrpc:
             assert "name" in (caught.value.details() or "")
 
     async def test_health_service(self, tocsin: dict[str, Any]) -> None:
-        """The standard gRPC health service reports SERVING."""
+        """The standard gRPC health service reports SERVING once every service runs (it
+        follows /healthz, and the notifications service starts after the gateway)."""
         async with grpc.aio.insecure_channel(tocsin["grpc"]) as channel:
             health = health_pb2_grpc.HealthStub(channel)
-            reply = await health.Check(health_pb2.HealthCheckRequest(service=""))
-            assert reply.status == health_pb2.HealthCheckResponse.SERVING
+
+            async def serving() -> bool:
+                reply = await health.Check(health_pb2.HealthCheckRequest(service=""))
+                return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
+
+            assert await wait_for(serving)

@@ -419,15 +419,54 @@ class TestOverrides:
                 "RotationId": arn, "NewContactIds": [alice], "StartTime": future(start),
                 "EndTime": future(end)})
 
-    async def test_override_members_belong_to_the_rotation(self, contacts: Settings,
-                                                           bus: Bus) -> None:
-        """An override can put only members of the rotation on call."""
+    async def test_a_standby_outside_the_rotation_may_cover(self, contacts: Settings,
+                                                            bus: Bus) -> None:
+        """An override may put any PERSONAL contact on call, a member of the rotation or
+        not; while it is not over that contact cannot be deleted."""
         alice, bob = await people(bus, "alice", "bob")
+        arn = await rotation(bus, [alice], StartTime=time.time() - 86400, TimeZoneId="UTC")
+        start, end = future(1) // 3600 * 3600, future(1) // 3600 * 3600 + 7200
+        oid = (await call(bus, "CreateRotationOverride", {
+            "RotationId": arn, "NewContactIds": [bob], "StartTime": start,
+            "EndTime": end}))["RotationOverrideId"]
+        got = await call(bus, "GetRotationOverride", {"RotationId": arn,
+                                                      "RotationOverrideId": oid})
+        assert got["NewContactIds"] == [bob]
+        [covered] = [s for s in await all_shifts(bus, arn, start, end)
+                     if s["Type"] == "OVERRIDDEN"]
+        assert covered["ContactIds"] == [bob]
+        assert covered["ShiftDetails"]["OverriddenContactIds"] == [alice]
+        with pytest.raises(errors.ConflictError, match="overrides") as caught:
+            await call(bus, "DeleteContact", {"ContactId": bob})
+        assert caught.value.fields["DependentEntities"] == [
+            {"RelationType": "ROTATION_MEMBER", "DependentResourceIds": [arn]}]
+        await call(bus, "DeleteRotationOverride", {"RotationId": arn,
+                                                   "RotationOverrideId": oid})
+        assert await call(bus, "DeleteContact", {"ContactId": bob}) == {}
+        with pytest.raises(errors.NotFoundError):
+            await call(bus, "GetContact", {"ContactId": bob})
+
+    async def test_override_contacts_must_be_existing_personal_contacts(
+            self, contacts: Settings, bus: Bus) -> None:
+        """An unknown override contact is ResourceNotFound; an escalation plan or an
+        on-call schedule is a validation error."""
+        (alice,) = await people(bus, "alice")
         arn = await rotation(bus, [alice])
-        with pytest.raises(errors.ValidationError, match="not a member"):
+        plan = (await call(bus, "CreateContact", {"Alias": "esc", "Type": "ESCALATION",
+                                                  "Plan": {"Stages": []}}))["ContactArn"]
+        schedule = (await call(bus, "CreateContact", {
+            "Alias": "oncall", "Type": "ONCALL_SCHEDULE",
+            "Plan": {"Stages": [], "RotationIds": [arn]}}))["ContactArn"]
+        window = {"RotationId": arn, "StartTime": future(1), "EndTime": future(2)}
+        for other, kind in ((plan, "ESCALATION"), (schedule, "ONCALL_SCHEDULE")):
+            with pytest.raises(errors.ValidationError,
+                               match=rf"NewContactIds\[1\]: .* is {kind}; only PERSONAL"):
+                await call(bus, "CreateRotationOverride", {
+                    **window, "NewContactIds": [alice, other]})
+        with pytest.raises(errors.NotFoundError, match="does not exist") as caught:
             await call(bus, "CreateRotationOverride", {
-                "RotationId": arn, "NewContactIds": [bob], "StartTime": future(1),
-                "EndTime": future(2)})
+                **window, "NewContactIds": [f"{prefix(contacts)}contact/nobody"]})
+        assert caught.value.fields["resourceType"] == "CONTACT"
 
     async def test_unknown_override(self, contacts: Settings, bus: Bus) -> None:
         """Get and Delete of an unknown override id are ResourceNotFound."""

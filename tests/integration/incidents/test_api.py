@@ -191,10 +191,12 @@ class TestIncidents:
         """Deleting a record removes it; deleting it again succeeds quietly."""
         plan = await setup_plan(bus, incidents)
         arn = (await call(bus, "StartIncident", {"responsePlanArn": plan}))["incidentRecordArn"]
-        await call(bus, "DeleteIncidentRecord", {"arn": arn})
-        await call(bus, "DeleteIncidentRecord", {"arn": arn})
+        assert await call(bus, "DeleteIncidentRecord", {"arn": arn}) == {}
+        assert await call(bus, "DeleteIncidentRecord", {"arn": arn}) == {}
         with pytest.raises(errors.NotFoundError):
             await call(bus, "GetIncidentRecord", {"arn": arn})
+        listed = await call(bus, "ListIncidentRecords", {})
+        assert arn not in [r["arn"] for r in listed["incidentRecordSummaries"]]
 
     async def test_concurrent_updates_are_all_kept(self, incidents: Settings,
                                                    bus: Bus) -> None:

@@ -11,10 +11,12 @@ from typing import Any
 
 import asyncpg
 import msgspec
+import pytest
 import pytest_asyncio
 
+from tocsin.incidents import intake
 from tocsin.incidents.app import lifespan
-from tocsin.incidents.ingest import RECOVERED
+from tocsin.incidents.ingest import RECOVERED, Ingestion
 from tocsin.incidents.settings import Settings
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus, alarms_stream, ensure_stream
@@ -189,6 +191,28 @@ class TestCloudWatchAlarms:
                 "condition": {"equals": {"stringValues": ["SSM Incident Trigger"]}}}]})
         assert len(found["eventSummaries"]) == 60
 
+    @pytest.mark.expected_error_logs(r"intake\.join_failed")
+    async def test_a_bug_in_joining_a_storm_is_an_error_with_its_traceback_and_loses_nothing(
+            self, ingesting: Settings, bus: Bus, error_logs: Any,
+            monkeypatch: pytest.MonkeyPatch) -> None:
+        """Joining a storm's alarms to their incident failing with a bug (not an outage) is
+        logged as an ERROR with its traceback; each alarm is then applied on its own, so
+        the incident still has every trigger."""
+
+        async def broken(*args: Any) -> bool:
+            raise KeyError("a bug")
+
+        monkeypatch.setattr(Ingestion, "join", broken)
+        events = [alarm("disk-full") for _ in range(20)]
+        await asyncio.gather(*(publish(bus, ingesting, e) for e in events))
+        await wait_for(lambda: settled(bus, ingesting))
+        [summary] = await all_incidents(bus)
+        triggers = [e for e in await timeline(bus, summary["arn"])
+                    if e["eventType"] == "SSM Incident Trigger"]
+        assert len(triggers) == 20
+        failures = [line for line in error_logs.lines if line["event"] == "intake.join_failed"]
+        assert failures and all("KeyError: 'a bug'" in line["traceback"] for line in failures)
+
     async def test_ok_writes_a_recovery_and_resolves_when_the_plan_asks(
             self, ingesting: Settings, bus: Bus) -> None:
         """OK leaves a recovery on the open incident's timeline; only a plan tagged
@@ -297,6 +321,24 @@ class TestDeadLetters:
         await publish(bus, ingesting, alarm("unstuck"))
         [summary] = await wait_for(lambda: open_incidents(bus), timeout=15)
         assert summary["incidentRecordSource"]["source"] == "aws.cloudwatch"
+
+    @pytest.mark.expected_error_logs(r"intake\.failed")
+    async def test_a_bug_in_handling_an_alarm_is_an_error_with_its_traceback(
+            self, ingesting: Settings, bus: Bus, dead_letters: DeadLetters, error_logs: Any,
+            monkeypatch: pytest.MonkeyPatch) -> None:
+        """An alarm whose handling fails with a bug (not an outage) logs an ERROR with the
+        traceback on each try, and is dead-lettered as failing after alarm_max_deliver."""
+
+        async def broken(*args: Any) -> Any:
+            raise TypeError("a bug")
+
+        monkeypatch.setattr(intake, "apply", broken)
+        await publish(bus, ingesting, alarm("buggy"))
+        await wait_for(lambda: dead_letters.messages, timeout=20)
+        assert dead_letters.reasons() == ["failing"]
+        failures = [line for line in error_logs.lines if line["event"] == "intake.failed"]
+        assert len(failures) == 2
+        assert all("TypeError: a bug" in line["traceback"] for line in failures)
 
 
 def finding(finding_id: str, severity: str = "HIGH") -> dict[str, Any]:

@@ -232,7 +232,11 @@ class TestResourcePolicies:
         """A single statement object in place of a list is a valid policy."""
         plan = await setup_plan(bus, incidents)
         doc = json.dumps({"Version": "2012-10-17", "Statement": allow()})
-        await call(bus, "PutResourcePolicy", {"resourceArn": plan, "policy": doc})
+        policy_id = (await call(bus, "PutResourcePolicy", {"resourceArn": plan, "policy": doc})
+                     )["policyId"]
+        listed = await call(bus, "GetResourcePolicies", {"resourceArn": plan})
+        assert [(p["policyId"], p["policyDocument"]) for p in listed["resourcePolicies"]] == [
+            (policy_id, doc)]
 
     async def test_only_response_plans(self, incidents: Settings, bus: Bus) -> None:
         """Incident records and the replication set carry no policies: a ValidationException

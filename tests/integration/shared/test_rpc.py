@@ -166,3 +166,26 @@ class TestNatsRestart:
             h.release.set()
             stop.set()
             await task
+
+
+class TestErrorReplies:
+    async def test_an_error_reply_whose_body_is_not_json_is_read_from_its_headers(
+            self, bus: Bus, isolation: dict[str, str]) -> None:
+        """A service error whose body is no JSON object (a proxy's page, a list) is the error
+        its headers name, with their message."""
+        subject = f"tocsin.rpc.{isolation['region']}.Broken"
+        bodies = iter([b"<html>Bad gateway</html>", b"[1, 2]"])
+
+        async def reply(msg: Any) -> None:
+            await bus.nc.publish(msg.reply, next(bodies), headers={
+                "Nats-Service-Error-Code": "ResourceNotFoundException",
+                "Nats-Service-Error": "no such plan"})
+
+        sub = await bus.nc.subscribe(subject, cb=reply)
+        try:
+            for _ in range(2):
+                with pytest.raises(errors.NotFoundError) as caught:
+                    await bus.request(subject, {}, timeout=5)
+                assert caught.value.message == "no such plan"
+        finally:
+            await sub.unsubscribe()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import subprocess
 import sys
 from typing import Any
@@ -33,6 +34,14 @@ def rejected(
     with pytest.raises(ValidationError) as info:
         awsmodel.validate_input(model, operation, params)
     return info.value
+
+
+def accepted(model: awsmodel.ServiceModel, operation: str, params: dict[str, Any]) -> None:
+    """Validating ``params`` passes and leaves them as they were: the service is sent
+    exactly what the caller sent."""
+    sent = copy.deepcopy(params)
+    assert awsmodel.validate_input(model, operation, sent) is None
+    assert sent == params
 
 
 class TestLoad:
@@ -102,7 +111,7 @@ class TestLoad:
 class TestRequired:
     def test_valid_input_passes(self) -> None:
         """A complete, well-formed input raises nothing."""
-        awsmodel.validate_input(INCIDENTS, "CreateResponsePlan", plan())
+        accepted(INCIDENTS, "CreateResponsePlan", plan())
 
     def test_missing_member_is_named(self) -> None:
         """A missing required member is reported as null at its path."""
@@ -124,7 +133,7 @@ class TestRequired:
 
     def test_unknown_members_are_ignored(self) -> None:
         """Members the model does not know do not fail validation."""
-        awsmodel.validate_input(INCIDENTS, "CreateResponsePlan", plan(colour="red"))
+        accepted(INCIDENTS, "CreateResponsePlan", plan(colour="red"))
 
     def test_unknown_operation(self) -> None:
         """An operation missing from the model is a ValidationError with UNKNOWN_OPERATION."""
@@ -169,7 +178,7 @@ class TestTypes:
     )
     def test_timestamps_accept_epoch_and_iso(self, when: Any) -> None:
         """Timestamps may be epoch seconds or ISO-8601 strings."""
-        awsmodel.validate_input(
+        accepted(
             INCIDENTS,
             "CreateTimelineEvent",
             {
@@ -281,7 +290,7 @@ class TestEnumAndPattern:
 
     def test_unanchored_patterns_use_search_semantics(self) -> None:
         """A pattern without anchors (``.*\\S.*``) only needs to be found in the value."""
-        awsmodel.validate_input(
+        accepted(
             CONTACTS, "PutContactPolicy", {"ContactArn": CONTACT_ARN, "Policy": "  {} "}
         )
         error = rejected(CONTACTS, "PutContactPolicy", {"ContactArn": CONTACT_ARN, "Policy": "   "})
@@ -295,7 +304,7 @@ class TestEnumAndPattern:
     def test_unicode_property_classes(self) -> None:
         """``\\p{L}`` classes accept letters of any script and refuse punctuation."""
         base = {"Alias": "alice", "Type": "PERSONAL", "Plan": {"Stages": []}}
-        awsmodel.validate_input(CONTACTS, "CreateContact", {**base, "DisplayName": "Zoë 李"})
+        accepted(CONTACTS, "CreateContact", {**base, "DisplayName": "Zoë 李"})
         error = rejected(CONTACTS, "CreateContact", {**base, "DisplayName": "a;b"})
         assert "at 'DisplayName'" in error.message
 
@@ -309,7 +318,7 @@ class TestEnumAndPattern:
 
     def test_tag_values_allow_commas(self) -> None:
         """ssm-incidents tag patterns contain the range ``+-/``, so commas are legal."""
-        awsmodel.validate_input(INCIDENTS, "CreateResponsePlan", plan(tags={"a,b": "c,d"}))
+        accepted(INCIDENTS, "CreateResponsePlan", plan(tags={"a,b": "c,d"}))
 
 
 class TestPartition:
@@ -323,7 +332,7 @@ class TestPartition:
     )
     def test_incidents_arns_accept_tocsin_and_aws(self, arn: str) -> None:
         """The generic ssm-incidents Arn pattern accepts tocsin and AWS partitions."""
-        awsmodel.validate_input(INCIDENTS, "GetResponsePlan", {"arn": arn})
+        accepted(INCIDENTS, "GetResponsePlan", {"arn": arn})
 
     def test_other_partitions_are_refused(self) -> None:
         """An ARN with a partition that is neither AWS's nor tocsin fails the pattern, and
@@ -340,7 +349,7 @@ class TestPartition:
         arn:tocsin: is refused, arn:aws: accepted."""
         model = awsmodel.load("ssm-incidents", "aws")
         aws_arn = "arn:aws:ssm-incidents::000000000000:response-plan/p"
-        awsmodel.validate_input(model, "GetResponsePlan", {"arn": aws_arn})
+        accepted(model, "GetResponsePlan", {"arn": aws_arn})
         error = rejected(model, "GetResponsePlan", {"arn": PLAN_ARN})
         assert "pattern: ^arn:aws(-cn|-us-gov)?:[a-z0-9-]*" in error.message
         assert "tocsin" not in error.message.partition("pattern:")[2]
@@ -350,14 +359,14 @@ class TestPartition:
     )
     def test_engagement_contact_arns(self, arn: str) -> None:
         """Engagement ARNs in a response plan accept tocsin and AWS partitions."""
-        awsmodel.validate_input(INCIDENTS, "CreateResponsePlan", plan(engagements=[arn]))
+        accepted(INCIDENTS, "CreateResponsePlan", plan(engagements=[arn]))
 
     @pytest.mark.parametrize(
         "arn", [CONTACT_ARN, "arn:aws-us-gov:ssm-contacts:us-gov-west-1:111122223333:contact/a"]
     )
     def test_contacts_arns_accept_tocsin_and_aws(self, arn: str) -> None:
         """ssm-contacts' ``arn:(aws|aws-cn|aws-us-gov)`` pattern also accepts tocsin."""
-        awsmodel.validate_input(CONTACTS, "GetContact", {"ContactId": arn})
+        accepted(CONTACTS, "GetContact", {"ContactId": arn})
 
     def test_contacts_arn_other_partition_refused(self) -> None:
         """A contact ARN with another partition fails the ssm-contacts pattern."""
@@ -374,7 +383,7 @@ class TestPartition:
                 "roleArn": "arn:tocsin:iam::000000000000:role/runbook",
             }
         }
-        awsmodel.validate_input(INCIDENTS, "CreateResponsePlan", plan(actions=[action]))
+        accepted(INCIDENTS, "CreateResponsePlan", plan(actions=[action]))
 
     @pytest.mark.parametrize(
         ("pattern", "expected"),
@@ -407,7 +416,7 @@ class TestUnionsAndPaths:
 
     def test_union_with_one_member(self) -> None:
         """A union with exactly one member set passes."""
-        awsmodel.validate_input(INCIDENTS, "CreateResponsePlan", plan(chatChannel={"empty": {}}))
+        accepted(INCIDENTS, "CreateResponsePlan", plan(chatChannel={"empty": {}}))
 
     def test_list_items_are_numbered_from_one(self) -> None:
         """Members inside list items are named ``list.<n>.member``."""

@@ -579,25 +579,36 @@ def test_invalid_patterns_are_refused(pattern: Any, where: str, reason: str) -> 
     assert caught.value.aws_code == "ValidationException"
 
 
-VALID: list[tuple[str, Any]] = [  # event-ruler's JsonRuleCompilerTest "good" patterns
-    ("anything-but ignore case empty", {"a": [{"anything-but": {"equals-ignore-case": ""}}]}),
-    ("anything-but wildcard empty", {"a": [{"anything-but": {"wildcard": ""}}]}),
-    ("anything-but wildcard list", {"a": [{"anything-but": {"wildcard": ["foo*bar", ""]}}]}),
-    ("numeric tiny", '{"x": [{"numeric": ["=", 1E-320]}]}'),
-    ("numeric negative exponent", {"x": [{"numeric": [">=", -4e-6]}]}),
-    ("numeric closed range", {"x": [{"numeric": [">=", 0, "<=", 1]}]}),
-    ("reserved word outside $or is a field name", {"prefix": ["abc"], "numeric": [1]}),
-    ("$or inside nested objects", {"detail": {"a": {"$or": [{"b": ["1"]}, {"c": ["2"]}]}}}),
-    ("cidr /0", {"a": [{"cidr": "0.0.0.0/0"}]}),
+VALID: list[tuple[str, Any, Any, Any]] = [  # event-ruler's JsonRuleCompilerTest "good" patterns
+    # (name, pattern, an event it matches, an event it does not)
+    ("anything-but ignore case empty", {"a": [{"anything-but": {"equals-ignore-case": ""}}]},
+     {"a": "x"}, {"a": ""}),
+    ("anything-but wildcard empty", {"a": [{"anything-but": {"wildcard": ""}}]},
+     {"a": "x"}, {"a": ""}),
+    ("anything-but wildcard list", {"a": [{"anything-but": {"wildcard": ["foo*bar", ""]}}]},
+     {"a": "baz"}, {"a": "fooXbar"}),
+    ("numeric tiny", '{"x": [{"numeric": ["=", 1E-320]}]}', {"x": 1e-320}, {"x": 0}),
+    ("numeric negative exponent", {"x": [{"numeric": [">=", -4e-6]}]}, {"x": 0}, {"x": -1}),
+    ("numeric closed range", {"x": [{"numeric": [">=", 0, "<=", 1]}]}, {"x": 0.5}, {"x": 2}),
+    ("reserved word outside $or is a field name", {"prefix": ["abc"], "numeric": [1]},
+     {"prefix": "abc", "numeric": 1}, {"prefix": "abd", "numeric": 1}),
+    ("$or inside nested objects", {"detail": {"a": {"$or": [{"b": ["1"]}, {"c": ["2"]}]}}},
+     {"detail": {"a": {"c": "2"}}}, {"detail": {"a": {"b": "2"}}}),
+    ("cidr /0", {"a": [{"cidr": "0.0.0.0/0"}]}, {"a": "10.1.2.3"}, {"a": "not-an-ip"}),
     ("documented wildcards stay simple",
      {"a": [{"wildcard": "arn:aws:events:us-east-1:*:event-bus/*"},
-            {"anything-but": {"wildcard": ["*/lib/*", "*/bin/*"]}}]}),
+            {"anything-but": {"wildcard": ["*/lib/*", "*/bin/*"]}}]},
+     {"a": "arn:aws:events:us-east-1:123:event-bus/default"}, {"a": "/usr/lib/x"}),
 ]
 
 
-@pytest.mark.parametrize("pattern", [case[1] for case in VALID], ids=[c[0] for c in VALID])
-def test_valid_patterns_compile(pattern: Any) -> None:
-    compile_pattern(pattern)
+@pytest.mark.parametrize(("pattern", "match", "other"), [case[1:] for case in VALID],
+                         ids=[c[0] for c in VALID])
+def test_valid_patterns_compile(pattern: Any, match: Any, other: Any) -> None:
+    """Each compiles to a pattern that matches what it says and nothing else."""
+    compiled = compile_pattern(pattern)
+    assert compiled.matches(match) is True
+    assert compiled.matches(other) is False
 
 
 class TestWildcardComplexity:

@@ -33,8 +33,13 @@ class TestResourceTypeOf:
 class TestCheckPolicy:
     def test_allow_policies_pass(self) -> None:
         """An Allow statement, alone or in a list, under either IAM version is accepted."""
-        check_policy(json.dumps({"Version": "2012-10-17", "Statement": STATEMENT}))
-        check_policy(json.dumps({"Version": "2008-10-17", "Statement": [STATEMENT] * 2}))
+        for doc in ({"Version": "2012-10-17", "Statement": STATEMENT},
+                    {"Version": "2008-10-17", "Statement": [STATEMENT] * 2}):
+            assert check_policy(json.dumps(doc)) is None
+        # The same statement denying is refused: the check does look at the statements.
+        with pytest.raises(ValidationError, match="deny"):
+            check_policy(json.dumps({"Version": "2012-10-17",
+                                     "Statement": {**STATEMENT, "Effect": "Deny"}}))
 
     @pytest.mark.parametrize(("doc", "problem"), [
         ("", "not valid JSON"),

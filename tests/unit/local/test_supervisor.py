@@ -121,14 +121,22 @@ class TestOutput:
         assert buf.getvalue() == b"incidents[2] | hello\n"
 
     def test_a_closed_reader_stops_output_not_the_run(self) -> None:
-        """Once stdout's reader is gone, writes are dropped instead of raising."""
+        """Once stdout's reader is gone, writes are dropped instead of raising: the pipe is
+        tried once, and never again."""
         class Gone(io.BytesIO):
+            tries = 0
+
             def write(self, data: object) -> int:
+                self.tries += 1
                 raise BrokenPipeError
 
-        out = Output(Gone(), color=False)
+        gone = Gone()
+        out = Output(gone, color=False)
         out.line("svc[1]", b"x")
         out.say("still fine")
+        out.line("svc[1]", b"y")
+        assert gone.tries == 1
+        assert gone.getvalue() == b""
 
 
 class TestChild:

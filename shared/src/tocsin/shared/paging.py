@@ -1,4 +1,5 @@
-"""Opaque pagination tokens: a keyset position, JSON-encoded as unpadded base64url.
+"""Pages of a list operation: their size, and opaque pagination tokens (a keyset
+position, JSON-encoded as unpadded base64url).
 
 The AWS models allow any opaque string (ssm-contacts restricts it to
 ``[\\\\/a-zA-Z0-9_+=-]``, which base64url without padding satisfies).
@@ -14,7 +15,19 @@ import msgspec
 from tocsin.shared import codec
 from tocsin.shared.errors import ValidationError
 
-__all__ = ["make_token", "read_token"]
+__all__ = ["DEFAULT_PAGE", "make_token", "page_size", "read_token"]
+
+DEFAULT_PAGE = 100
+"""Items in a page when ``MaxResults`` (``maxResults``) is absent (or 0)."""
+
+
+def page_size(max_results: int | None) -> int:
+    """Items per page: ``MaxResults``, or :data:`DEFAULT_PAGE` when it is absent or 0.
+
+    0 is read as "the default" rather than "nothing": an empty page with a token would
+    never end a paginator.
+    """
+    return max_results or DEFAULT_PAGE
 
 
 def make_token(position: Any) -> str:

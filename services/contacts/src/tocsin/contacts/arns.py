@@ -31,7 +31,3 @@ class Arns(arns.Arns):
 
     def rotation(self) -> str:
         return f"{self.prefix}rotation/{uuid.uuid4()}"
-
-    def alias_of(self, contact_arn: str) -> str | None:
-        """The alias in a contact ARN of this partition, region and account, or None."""
-        return self.resource_of(contact_arn, "ssm-contacts", "contact")

@@ -44,7 +44,7 @@ from tocsin.shared.bus import RpcRequest
 from tocsin.shared.db import transaction
 from tocsin.shared.db.tags import TagStore
 from tocsin.shared.errors import ConflictError, NotFoundError, ValidationError
-from tocsin.shared.paging import make_token
+from tocsin.shared.paging import make_token, page_size
 from tocsin.shared.paging import read_token as _read_token
 
 __all__ = [
@@ -82,8 +82,6 @@ contact is a member of each rotation in ``DependentResourceIds``."""
 
 MAX_ROTATIONS = 25
 """Most rotations an on-call schedule names (``Plan.RotationIds``)."""
-DEFAULT_PAGE = 100
-"""Items in a page when ``MaxResults`` is absent (or 0)."""
 
 ContactType = Literal["PERSONAL", "ESCALATION", "ONCALL_SCHEDULE"]
 
@@ -344,11 +342,15 @@ class ContactStore:
         return {r["arn"] for r in rows}
 
     @staticmethod
-    async def rotations_with(conn: asyncpg.Connection, contact_arn: str) -> list[str]:
-        """The rotations ``contact_arn`` is a member of."""
+    async def rotations_with(conn: asyncpg.Connection, contact_arn: str,
+                             now: datetime) -> list[str]:
+        """The rotations ``contact_arn`` is a member of, or that an override not over at
+        ``now`` puts it on call in."""
         rows = await conn.fetch(
-            "SELECT DISTINCT rotation_arn FROM rotation_contact WHERE contact_arn = $1"
-            " ORDER BY rotation_arn", contact_arn)
+            "SELECT rotation_arn FROM rotation_contact WHERE contact_arn = $1"
+            " UNION SELECT rotation_arn FROM rotation_override"
+            " WHERE $1 = ANY(new_contact_ids) AND end_time > $2"
+            " ORDER BY rotation_arn", contact_arn, now)
         return [r["rotation_arn"] for r in rows]
 
 
@@ -390,15 +392,6 @@ def tag_dict(tags: Iterable[Tag]) -> dict[str, str]:
 def read_token(token: str, tp: Any) -> Any:
     """The keyset position in a ``NextToken`` this service made."""
     return _read_token(token, tp, member="NextToken")
-
-
-def page_size(max_results: int | None) -> int:
-    """Items per page: ``MaxResults``, or :data:`DEFAULT_PAGE` when it is absent or 0.
-
-    0 is read as "the default" rather than "nothing": an empty page with a token would
-    never end a paginator.
-    """
-    return max_results or DEFAULT_PAGE
 
 
 _FIRST = re.compile(r"^[A-Z]+(?=[A-Z][a-z]|$)|^[A-Z]")
@@ -503,11 +496,12 @@ class ContactHandlers(UseCases):
         return {}
 
     async def _not_in_rotations(self, conn: asyncpg.Connection, arn: str) -> None:
-        rotations = await ContactStore.rotations_with(conn, arn)
+        rotations = await ContactStore.rotations_with(conn, arn, self._clock.now())
         if rotations:
             raise ConflictError(
-                f"Contact {arn} is a member of {len(rotations)} rotation(s); remove it from "
-                "them (UpdateRotation) or delete them before deleting the contact",
+                f"Contact {arn} is a member of {len(rotations)} rotation(s), or on call in "
+                "their overrides; remove it from them (UpdateRotation, "
+                "DeleteRotationOverride) or delete them before deleting the contact",
                 resource_type=CONTACT, resource_id=arn,
                 DependentEntities=[{"RelationType": ROTATION_MEMBER,
                                     "DependentResourceIds": rotations[:25]}])

@@ -15,9 +15,12 @@ The rules beyond the model's shapes:
 - ``DeleteRotation`` also deletes its overrides and tags. A rotation that an on-call
   schedule names is not deleted: ``ConflictException`` listing the schedules
   (:mod:`tocsin.contacts.dependants`), since a schedule left without it would page nobody.
-- Overrides last at least 30 minutes, end in the future, start no more than six months
-  ahead, and name members of the rotation (the console's rules, enforced here too). Where
-  overrides overlap, the one created last is in effect.
+- Overrides last at least 30 minutes, end in the future and start no more than six months
+  ahead (the console's rules, enforced here too). They name existing ``PERSONAL`` contacts,
+  members of the rotation or not (a standby outside it may cover); a missing one is
+  ``ResourceNotFoundException``, another type a ``ValidationException``. Where overrides
+  overlap, the one created last is in effect. ``DeleteContact`` refuses a contact that an
+  override not yet over names, as it refuses a member.
 - ``ListRotationShifts`` computes the shifts in ``[StartTime, EndTime)`` (``StartTime``
   defaults to now; ``EndTime`` must be later), clipped to that window; see
   :mod:`tocsin.contacts.shifts`. The rotation and its overrides are read in one statement,
@@ -354,11 +357,8 @@ class RotationHandlers(UseCases):
                 raise ValidationError(
                     f"An override may start at most {MAX_OVERRIDE_AHEAD_MONTHS} months ahead")
             rotation = await self._rotation(conn, cmd.rotation_id, lock=True)
-            strangers = [c for c in cmd.new_contact_ids if c not in rotation.contact_ids]
-            if strangers:
-                raise ValidationError(
-                    f"NewContactIds: {strangers[0]} is not a member of rotation "
-                    f"{rotation.arn}; an override puts members of the rotation on call")
+            # Anyone may cover, a standby outside the rotation too (as AWS's model allows).
+            await self._check_members(conn, cmd.new_contact_ids, member="NewContactIds")
             override = OverrideRecord(id=str(uuid.uuid4()), rotation_arn=rotation.arn,
                                       new_contact_ids=list(cmd.new_contact_ids),
                                       start_time=start, end_time=end, create_time=now)
@@ -467,8 +467,9 @@ class RotationHandlers(UseCases):
                 resource_id=cmd.rotation_override_id)
         return override
 
-    async def _check_members(self, conn: asyncpg.Connection, members: list[str]) -> None:
-        """Every member is an existing PERSONAL contact.
+    async def _check_members(self, conn: asyncpg.Connection, members: list[str], *,
+                             member: str = "ContactIds") -> None:
+        """Every member (of ``member`` in the request) is an existing PERSONAL contact.
 
         Raises:
             NotFoundError: a member does not exist.
@@ -478,10 +479,10 @@ class RotationHandlers(UseCases):
         for i, arn in enumerate(members):
             kind = types.get(arn)
             if kind is None:
-                raise NotFoundError(f"ContactIds[{i}]: contact {arn} does not exist",
+                raise NotFoundError(f"{member}[{i}]: contact {arn} does not exist",
                                     resource_type=CONTACT, resource_id=arn)
             if kind != "PERSONAL":
                 raise ValidationError(
-                    f"ContactIds[{i}]: contact {arn} is {kind}; a rotation's members are "
-                    "PERSONAL contacts")
+                    f"{member}[{i}]: contact {arn} is {kind}; only PERSONAL contacts go "
+                    "on call in a rotation")
 

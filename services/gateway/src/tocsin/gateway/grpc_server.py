@@ -25,10 +25,12 @@ from typing import Any, NamedTuple, Protocol
 
 import grpc
 from google.protobuf.message import DecodeError, Message  # type: ignore[import-untyped]
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1.health import aio as health_aio
 from grpc_reflection.v1alpha import reflection
 
-from tocsin.gateway import awsmodel, grpcauth, protoconv, rules, watch
+from tocsin.gateway import awsmodel, grpcauth, health, protoconv, rules, watch
+from tocsin.gateway.clients import OWNERS, TOCSIN_OWNERS
 from tocsin.gateway.settings import Settings
 from tocsin.proto.api.v1 import tocsin_pb2
 from tocsin.proto.contacts.v1 import contacts_pb2
@@ -107,7 +109,7 @@ class GrpcGateway:
         self._principal = settings.arns.iam("user/grpc")
         self._state = _State.UNSTARTED
         self.started = asyncio.Event()
-        """Set once the server listens and reports SERVING."""
+        """Set once the server listens and reports its health (:mod:`.health`)."""
         self.port = 0
         """The bound port (``settings.grpc_addr`` may ask for port 0)."""
 
@@ -125,16 +127,21 @@ class GrpcGateway:
             credentials=self._settings.credentials, account=self._settings.account,
             region=self._settings.region, partition=self._settings.arn_partition)],
             options=[("grpc.so_reuseport", 0)])
-        health_servicer = health.aio.HealthServicer()
+        health_servicer = health_aio.HealthServicer()
         server.add_generic_rpc_handlers([self._handler(m) for m in MIRRORS])
-        services = [m.name for m in MIRRORS]
+        # Each gRPC service, and the Tocsin services it calls (for its health).
+        services: dict[str, tuple[str, ...]] = {
+            m.name: (OWNERS[m.api],) if m.api in OWNERS
+            else tuple(sorted(set(TOCSIN_OWNERS.values()))) for m in MIRRORS}
         rules_pb2_grpc.add_RulesServicer_to_server(
             rules.RulesServicer(self._client, principal=self._principal), server)
-        services.append(rules.SERVICE_NAME)
+        services[rules.SERVICE_NAME] = (OWNERS[rules.API],)
         if self._bus is not None:
             events_pb2_grpc.add_EventsServicer_to_server(
                 watch.EventsServicer(self._bus, self._settings, stop=stop), server)
-            services.append(watch.SERVICE_NAME)
+            services[watch.SERVICE_NAME] = ()  # NATS alone
+        statuses = health.GrpcHealth(health_servicer, self._bus, services,
+                                     instance=self._instance)
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
         reflection.enable_server_reflection(
             (
@@ -153,8 +160,7 @@ class GrpcGateway:
                                "in use, or not an address of this machine")
         await server.start()
         try:
-            for service in ("", *services):
-                await health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
+            await statuses.update()
             log.info(
                 "grpc.serving",
                 addr=self._settings.grpc_addr,
@@ -162,7 +168,7 @@ class GrpcGateway:
                 instance=self._instance,
             )
             self.started.set()
-            await stop.wait()
+            await statuses.follow(stop)
         finally:
             self._state = _State.STOPPED
             await health_servicer.enter_graceful_shutdown()

@@ -7,19 +7,37 @@ reaches its database (the ping's metadata, kept by :class:`~tocsin.shared.outage
 ``status`` is ``ok``; ``degraded`` while NATS or PostgreSQL is unreachable (``dependencies``
 says which: the services ride it out and pick up where they were once it is back); or
 ``unavailable`` while a service has no running instance.
+
+The gRPC health service follows the same report (:class:`GrpcHealth`): the server as a
+whole (service ``""``) is SERVING when ``/healthz`` says ``ok``, and each gRPC service
+while NATS is up and every Tocsin service it calls has an instance that reaches its
+database.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+import msgspec
+import nats.errors
+from grpc_health.v1 import health_pb2
+from grpc_health.v1.health import aio as health_aio
 
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus
+from tocsin.shared.logging import get_logger
 from tocsin.shared.outage import NATS, POSTGRESQL
+from tocsin.shared.runner import pause
 from tocsin.shared.services import BACKEND_SERVICES
 
-__all__ = ["HealthReport", "check"]
+__all__ = ["GRPC_INTERVAL", "GrpcHealth", "HealthReport", "check", "serving"]
+
+log = get_logger(__name__)
+
+GRPC_INTERVAL = 1.0
+"""Seconds between two checks behind the gRPC health service."""
 
 
 class HealthReport(dict[str, Any]):
@@ -39,12 +57,11 @@ async def check(bus: Bus, *, instance: str, wait: float = 0.25) -> HealthReport:
         return HealthReport(status="degraded", dependencies={NATS: "down"},
                             services={"gateway": {"instances": [{"id": instance}]}})
     inbox = bus.nc.new_inbox()
-    done = asyncio.Event()
 
     async def collect(msg: Any) -> None:
         try:
             ping = codec.decode(msg.data, dict[str, Any])
-        except Exception:
+        except msgspec.DecodeError:  # no ping reply: something else on the subject
             return
         entry = {"id": str(ping.get("id")), "version": str(ping.get("version"))}
         metadata = ping.get("metadata")
@@ -54,12 +71,11 @@ async def check(bus: Bus, *, instance: str, wait: float = 0.25) -> HealthReport:
 
     sub = await bus.nc.subscribe(inbox, cb=collect)
     try:
+        # No flush: the client's flusher sends the ping at once, and a flush cancelled
+        # with the gateway (Python 3.11's wait_for) could swallow the cancellation or
+        # leave its PONG to a cancelled future.
         await bus.nc.publish("$SRV.PING", b"", reply=inbox)
-        await bus.nc.flush()
-        try:
-            await asyncio.wait_for(done.wait(), timeout=wait)
-        except TimeoutError:
-            pass
+        await asyncio.sleep(wait)  # how many instances answer is not known beforehand
     finally:
         await sub.unsubscribe()
     services: dict[str, Any] = {"gateway": {"instances": [{"id": instance}]}}
@@ -71,3 +87,54 @@ async def check(bus: Bus, *, instance: str, wait: float = 0.25) -> HealthReport:
     status = "unavailable" if not up else "degraded" if database == "down" else "ok"
     return HealthReport(status=status, dependencies={NATS: "up", POSTGRESQL: database},
                         services=services)
+
+
+def serving(report: HealthReport, needs: Sequence[str]) -> bool:
+    """Whether a face that calls the services ``needs`` over NATS can answer, by ``report``:
+    NATS is up and each of them has an instance that reaches its database."""
+    if report.get("dependencies", {}).get(NATS) != "up":
+        return False
+    services = report.get("services", {})
+    return all(any(i.get(POSTGRESQL) != "down" for i in services.get(name, {})
+                   .get("instances", [])) for name in needs)
+
+
+class GrpcHealth:
+    """The statuses of the gRPC health service, kept those of ``/healthz``.
+
+    ``needs`` maps each gRPC service to the Tocsin services it calls (none: NATS alone).
+    Without a bus there is nothing to ask, and everything is SERVING.
+    """
+
+    def __init__(self, servicer: health_aio.HealthServicer, bus: Bus | None,
+                 needs: Mapping[str, Sequence[str]], *, instance: str,
+                 interval: float = GRPC_INTERVAL) -> None:
+        self._servicer = servicer
+        self._bus = bus
+        self._needs = needs
+        self._instance = instance
+        self._interval = interval
+        self._statuses: dict[str, bool] = {}
+
+    async def update(self) -> None:
+        """Check once and set every status that changed."""
+        if self._bus is None:
+            statuses = dict.fromkeys(("", *self._needs), True)
+        else:
+            try:
+                report = await check(self._bus, instance=self._instance)
+            except (nats.errors.Error, OSError) as exc:  # as /healthz: unavailable
+                log.warning("health.failed", error=repr(exc))
+                report = HealthReport(status="unavailable", dependencies={NATS: "down"})
+            statuses = {"": report.healthy,
+                        **{name: serving(report, needs) for name, needs in self._needs.items()}}
+        for name, up in statuses.items():
+            if self._statuses.get(name) != up:
+                self._statuses[name] = up
+                await self._servicer.set(name, health_pb2.HealthCheckResponse.SERVING if up
+                                         else health_pb2.HealthCheckResponse.NOT_SERVING)
+
+    async def follow(self, stop: asyncio.Event) -> None:
+        """Update every ``interval`` seconds until ``stop`` is set."""
+        while not await pause(stop, self._interval):
+            await self.update()

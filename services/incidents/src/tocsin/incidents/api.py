@@ -1,14 +1,11 @@
 """The incidents service's requests: which operation is served by which handler.
 
-All 31 operations of ``ssm-incidents`` have an endpoint, so a caller always gets an
-answer; those this version does not serve yet answer ``UnsupportedOperation`` naming the
-operation, never a fake success.
+Every one of the 31 operations of ``ssm-incidents`` is served.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from tocsin.incidents.findings import FindingsHandlers
 from tocsin.incidents.handlers import Handlers
@@ -17,13 +14,9 @@ from tocsin.incidents.related import RelatedItemsHandlers
 from tocsin.incidents.tagging import TagHandlers
 from tocsin.incidents.timeline_handlers import TimelineHandlers
 from tocsin.incidents.usecases import Deps
-from tocsin.shared.bus import RpcRequest
 from tocsin.shared.bus.rpc import Handler
-from tocsin.shared.errors import UnsupportedOperation
 
-__all__ = ["NOT_YET_SERVED", "operations"]
-
-NOT_YET_SERVED: tuple[str, ...] = ()
+__all__ = ["operations"]
 
 
 def operations(deps: Deps) -> Mapping[str, Handler]:
@@ -72,8 +65,4 @@ def operations(deps: Deps) -> Mapping[str, Handler]:
         "ListIncidentFindings": f.list_incident_findings,
         "BatchGetIncidentFindings": f.batch_get_incident_findings,
     })
-    return {**served, **{op: _unsupported for op in NOT_YET_SERVED}}
-
-
-async def _unsupported(req: RpcRequest) -> Any:
-    raise UnsupportedOperation(f"{req.operation} is not available in this version of Tocsin")
+    return served

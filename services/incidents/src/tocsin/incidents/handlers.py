@@ -27,6 +27,7 @@ from tocsin.shared.db import transaction
 from tocsin.shared.db.tags import TagStore
 from tocsin.shared.errors import ConflictError, NotFoundError, TocsinError, ValidationError
 from tocsin.shared.logging import bind, get_logger
+from tocsin.shared.paging import page_size
 from tocsin.shared.timestamps import Epoch
 
 __all__ = ["Handlers"]
@@ -162,7 +163,7 @@ class Handlers(UseCases):
 
     async def list_response_plans(self, req: RpcRequest) -> JSON:
         cmd: c.ListPage = req.decode(c.ListPage)
-        limit = cmd.max_results or 100
+        limit = page_size(cmd.max_results)
         after = read_token(cmd.next_token, str) if cmd.next_token else None
         async with self._pool.acquire() as conn:
             await self._replication_set(conn)
@@ -247,7 +248,7 @@ class Handlers(UseCases):
 
     async def list_incident_records(self, req: RpcRequest) -> JSON:
         cmd: c.ListIncidentRecords = req.decode(c.ListIncidentRecords)
-        limit = cmd.max_results or 100
+        limit = page_size(cmd.max_results)
         query = _incident_query(cmd.filters or [], limit=limit + 1)
         if cmd.next_token:
             when, arn = read_token(cmd.next_token, tuple[Epoch, str])

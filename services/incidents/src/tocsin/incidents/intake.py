@@ -60,8 +60,6 @@ log = get_logger(__name__)
 PLAN_HEADER = "Tocsin-Response-Plan"
 OPEN_HINTS = 10_000
 """Triggers whose open incident the consumer remembers, most recent first."""
-DLQ_HEADERS = ("Tocsin-Dlq-Reason", "Tocsin-Dlq-Detail", "Tocsin-Dlq-Subject",
-               "Tocsin-Dlq-Sequence")
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,8 +289,11 @@ class AlarmIntake:
                 joined = await self._ingestion.join(plan_arn, incident_arn, [
                     (p.pairs[0][1], _token(*p.pairs[0])) for p in prepared])
         except Exception as exc:
-            log.warning("intake.join_failed", error=repr(exc), alarms=len(waiting))
-            joined = False
+            if _expected(exc):
+                log.warning("intake.join_failed", error=repr(exc), alarms=len(waiting))
+            else:
+                log.exception("intake.join_failed", alarms=len(waiting))
+            joined = False  # each alarm is tried on its own
         if joined:
             log.info("intake.joined", alarms=len(waiting), incident_arn=incident_arn)
             for msg in waiting:
@@ -339,7 +340,10 @@ class AlarmIntake:
                     if isinstance(exc, errors.TocsinError) and not exc.retryable:
                         await self._dead_letter(msg, DeadLetter("rejected", exc.message))
                         return None
-                    log.warning("intake.retry", error=repr(exc))
+                    if _expected(exc):
+                        log.warning("intake.retry", error=repr(exc))
+                    else:
+                        log.exception("intake.failed")
                     if gone is None and md.num_delivered >= self._max_deliver:
                         await self._dead_letter(msg, DeadLetter(
                             "failing", f"failed {md.num_delivered} times, last: {exc!r}"))
@@ -433,6 +437,17 @@ class AlarmIntake:
             return
         log.warning("intake.dead_lettered", reason=dead.reason, detail=dead.detail)
         await msg.term()
+
+
+_EXPECTED = (TimeoutError, errors.TocsinError, asyncpg.PostgresError, asyncpg.InterfaceError,
+             nats.errors.Error, OSError)
+"""What handling an alarm may meet without a bug: too slow, refused, a server away or
+failing. Anything else is a bug, logged as an error with its traceback (and the alarm is
+still retried, then dead-lettered)."""
+
+
+def _expected(exc: BaseException) -> bool:
+    return isinstance(exc, _EXPECTED) or server_gone(exc) is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from tocsin.shared import policies
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.db import transaction
 from tocsin.shared.errors import NotFoundError, ValidationError
+from tocsin.shared.paging import page_size
 
 __all__ = ["PolicyHandlers", "check_policy"]
 
@@ -105,7 +106,7 @@ class PolicyHandlers(UseCases):
     async def get_resource_policies(self, req: RpcRequest) -> JSON:
         cmd: GetResourcePolicies = req.decode(GetResourcePolicies)
         self._only_plans(cmd.resource_arn)
-        limit = cmd.max_results or 100
+        limit = page_size(cmd.max_results)
         after = read_token(cmd.next_token, int) if cmd.next_token else None
         async with self._pool.acquire() as conn:
             plan = await self._plan(conn, cmd.resource_arn)

@@ -20,6 +20,7 @@ from tocsin.shared.bus import RpcRequest
 from tocsin.shared.contracts import incidents as c
 from tocsin.shared.errors import ConflictError, NotFoundError, ValidationError
 from tocsin.shared.logging import bind
+from tocsin.shared.paging import page_size
 
 __all__ = ["RelatedItemStore", "RelatedItemsHandlers", "item_key", "new_item"]
 
@@ -144,7 +145,7 @@ class RelatedItemsHandlers(UseCases):
 
     async def list_related_items(self, req: RpcRequest) -> JSON:
         cmd: c.ListRelatedItems = req.decode(c.ListRelatedItems)
-        limit = cmd.max_results or 100
+        limit = page_size(cmd.max_results)
         after = read_token(cmd.next_token, int) if cmd.next_token else None
         async with self._pool.acquire() as conn:
             rows = await self._items.page(conn, cmd.incident_record_arn, after=after,

@@ -32,6 +32,7 @@ from tocsin.shared.bus.rpc import Handler
 from tocsin.shared.db import transaction
 from tocsin.shared.errors import ConflictError, NotFoundError, ValidationError
 from tocsin.shared.logging import get_logger
+from tocsin.shared.paging import page_size
 
 __all__ = ["RuleHandlers", "RuleRouter", "operations"]
 
@@ -164,7 +165,7 @@ class RuleHandlers(UseCases):
 
     async def list_rules(self, req: RpcRequest) -> JSON:
         cmd: ListRules = req.decode(ListRules)
-        limit = cmd.max_results or 100
+        limit = page_size(cmd.max_results)
         after = read_token(cmd.next_token, str) if cmd.next_token else None
         async with self._pool.acquire() as conn:
             rules = await RuleStore.page(conn, after=after, limit=limit + 1,

@@ -17,6 +17,7 @@ from tocsin.shared.contracts import incidents as c
 from tocsin.shared.db import transaction
 from tocsin.shared.errors import NotFoundError, ValidationError
 from tocsin.shared.logging import bind
+from tocsin.shared.paging import page_size
 from tocsin.shared.timestamps import Epoch
 
 __all__ = ["TimelineHandlers"]
@@ -67,7 +68,7 @@ class TimelineHandlers(UseCases):
             raise ValidationError("sortBy must be EVENT_TIME")
         if cmd.sort_order not in (None, "ASCENDING", "DESCENDING"):
             raise ValidationError("sortOrder must be ASCENDING or DESCENDING")
-        limit = cmd.max_results or 100
+        limit = page_size(cmd.max_results)
         query = _timeline_query(cmd, limit=limit + 1)
         async with self._pool.acquire() as conn:
             events = await self._timeline.page(conn, query)

@@ -57,7 +57,7 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
             connect(settings.nats_servers, name="tocsin-notifications"))
         await ensure_stream(bus.js, events_stream(settings.region))
         await ensure_stream(bus.js, deliveries_stream(settings.region))
-        clock = clock_for(settings.clock_scale)
+        clock = clock_for(settings.clock_scale, settings.clock_epoch)
         senders: list[SendingProvider] = []
         if settings.smtp_host.strip():
             senders.append(SmtpProvider(settings))

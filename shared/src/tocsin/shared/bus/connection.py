@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
+import msgspec
 import nats
 import nats.errors
 from nats.aio.client import Client
@@ -92,7 +93,7 @@ class Bus:
         if msg.headers and ERROR_CODE_HEADER in msg.headers:
             try:
                 body = codec.decode(msg.data, dict[str, Any]) if msg.data else {}
-            except Exception:
+            except msgspec.DecodeError:  # not a JSON object: the headers say enough
                 body = {}
             body.setdefault("code", msg.headers[ERROR_CODE_HEADER])
             body.setdefault("message", msg.headers.get("Nats-Service-Error", ""))
