@@ -42,6 +42,7 @@ from tocsin.shared.bus import Consumer
 from tocsin.shared.clock import Clock
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import notifications as nc
+from tocsin.shared.contracts.base import decode as decode_event
 from tocsin.shared.db import already_processed, transaction, write_events
 from tocsin.shared.logging import bind, context_headers, get_logger
 
@@ -133,7 +134,7 @@ class DeadLetters:
     async def on_event(self, event: codec.Envelope, msg: Msg) -> None:
         if event.type != "DeliveryDeadLettered":
             return
-        data: nc.DeliveryDeadLettered = nc.event_data(event.type, event.data)
+        data: nc.DeliveryDeadLettered = decode_event(event.type, event.data, nc.NotificationsEvent)
         if data.kind != "page" or not data.page_arn:
             return
         bind(engagement_arn=data.engagement_arn)

@@ -6,9 +6,10 @@ Tocsin-internal requests it answers for them.
 engagement types below the envelope's ``data`` is the matching Struct, encoded camelCase,
 times as ISO-8601 strings (``msgspec.to_builtins`` of a ``datetime``). The envelope's
 correlation carries ``engagement_arn`` always and ``incident_arn`` when the engagement's
-``IncidentId`` is an incident-record ARN. Read one with :func:`event_data`::
+``IncidentId`` is an incident-record ARN. Read one with
+:func:`tocsin.shared.contracts.base.decode`::
 
-    page = event_data("PageCreated", envelope.data)        # -> PageCreated
+    page = decode("PageCreated", envelope.data, ContactsEvent)   # -> PageCreated
 
 ``EngagementStageStarted`` is each stage's start (stage 0 with the engagement, later stages
 when the escalation service's ``StageDue`` arrives). ``PageCreated`` is the moment a
@@ -34,10 +35,11 @@ unknown members are ignored, existing members never change type.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, ClassVar, Final, Literal
 
 import msgspec
 
+from tocsin.shared.contracts.base import Event, Part, types_of
 from tocsin.shared.timestamps import Epoch
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "INCIDENT_DELETED",
     "INCIDENT_RESOLVED",
     "AcceptType",
+    "ContactsEvent",
     "EngagementFailed",
     "EngagementFailure",
     "EngagementStage",
@@ -64,7 +67,6 @@ __all__ = [
     "StartEngagementStage",
     "StartEngagementStageResult",
     "StopIncidentEngagements",
-    "event_data",
 ]
 
 AcceptType = Literal["DELIVERED", "READ"]
@@ -80,11 +82,13 @@ INCIDENT_DELETED = "Incident deleted"
 """The ``reason`` of an engagement stopped because its incident was resolved / deleted."""
 
 
-class _Event(msgspec.Struct, rename="camel", kw_only=True, frozen=True, omit_defaults=True):
-    """An event's ``data``: camelCase, unknown members ignored, defaults omitted."""
+class _Event(Event, frozen=True):
+    """An event of the contacts service (tagged by its class name)."""
+
+    service: ClassVar[str] = "contacts"
 
 
-class EngagementTarget(_Event, frozen=True):
+class EngagementTarget(Part, frozen=True):
     """One personal contact a stage of an engagement pages."""
 
     contact_arn: str
@@ -100,7 +104,7 @@ class EngagementTarget(_Event, frozen=True):
     *k* of its own plan when the contact was engaged directly."""
 
 
-class EngagementStage(_Event, frozen=True):
+class EngagementStage(Part, frozen=True):
     """One stage of an engagement's resolved plan."""
 
     stage_index: int
@@ -228,7 +232,7 @@ on call at that moment; a person has no activated channel in their engagement pl
 provider refused every channel the page went to (dead letters)."""
 
 
-class EngagementFailure(_Event, frozen=True):
+class EngagementFailure(Part, frozen=True):
     """One contact that could not be paged, and why."""
 
     contact_arn: str
@@ -260,22 +264,18 @@ class EngagementFailed(_Event, frozen=True):
     """For ``DELIVERY_FAILED``: the page every delivery of which failed."""
 
 
-EVENT_TYPES: Final[dict[str, type[_Event]]] = {
-    "EngagementStarted": EngagementStarted,
-    "EngagementFailed": EngagementFailed,
-    "EngagementStageStarted": EngagementStageStarted,
-    "EngagementStopped": EngagementStopped,
-    "PageCreated": PageCreated,
-    "PageReceiptRecorded": PageReceiptRecorded,
-    "PageAccepted": PageAccepted,
-}
+ContactsEvent = (EngagementStarted
+    | EngagementFailed
+    | EngagementStageStarted
+    | EngagementStopped
+    | PageCreated
+    | PageReceiptRecorded
+    | PageAccepted)
+"""Every event this service publishes, tagged by ``type``: decode one with
+``decode(envelope.type, envelope.data, ContactsEvent)`` (:mod:`tocsin.shared.contracts.base`)."""
+
+EVENT_TYPES: Final[dict[str, type[Event]]] = types_of(ContactsEvent)
 """Envelope ``type`` → the Struct of its ``data``."""
-
-
-def event_data(event_type: str, data: dict[str, Any]) -> Any:
-    """The typed payload of a contacts engagement event; raises ``KeyError`` for another
-    type and ``msgspec.ValidationError`` for a payload that does not fit."""
-    return msgspec.convert(data, EVENT_TYPES[event_type])
 
 
 # --- Tocsin-internal requests ----------------------------------------------------------
