@@ -32,14 +32,23 @@ class TestEventData:
         created = decode("PageCreated", data, cc.ContactsEvent)
         assert created.stage_index == 0 and created.channel_arns == []
 
-    def test_other_types_are_not_engagement_events(self) -> None:
-        """Only the seven engagement event types have a typed payload here."""
-        assert set(cc.EVENT_TYPES) == {"EngagementStarted", "EngagementStageStarted",
-                                       "EngagementStopped", "EngagementFailed",
-                                       "PageCreated", "PageReceiptRecorded", "PageAccepted"}
+    def test_every_contacts_event_type_has_a_contract(self) -> None:
+        """The engagement events and the resource events (contacts, channels, rotations,
+        tags, policies); another service's type is not one of them."""
+        assert {"EngagementStarted", "EngagementStageStarted", "EngagementStopped",
+                "EngagementFailed", "PageCreated", "PageReceiptRecorded", "PageAccepted",
+                "ContactCreated", "ResourceTagged", "RotationOverrideDeleted"} <= set(
+                    cc.EVENT_TYPES)
         with pytest.raises(msgspec.ValidationError):
-            decode("ContactCreated", {}, cc.ContactsEvent)
+            decode("IncidentRecordCreated", {}, cc.ContactsEvent)
 
+    def test_a_payload_member_named_type_is_not_the_tag(self) -> None:
+        """A contact's own ``type`` survives next to the tag."""
+        data = {"contactArn": "a", "alias": "ana", "type": "PERSONAL", "plan": {"stages": []},
+                "tags": {"team": "db"}}
+        created = decode("ContactCreated", data, cc.ContactsEvent)
+        assert isinstance(created, cc.ContactCreated) and created.type == "PERSONAL"
+        assert encode_data(created) == data
 
     def test_engagement_failed_reads_back(self) -> None:
         """EngagementFailed names each contact not paged, with a reason of the list."""

@@ -35,7 +35,7 @@ unknown members are ignored, existing members never change type.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, ClassVar, Final, Literal
+from typing import Annotated, Any, ClassVar, Final, Literal
 
 import msgspec
 
@@ -264,13 +264,184 @@ class EngagementFailed(_Event, frozen=True):
     """For ``DELIVERY_FAILED``: the page every delivery of which failed."""
 
 
+# --- contacts, channels, rotations, tags and policies ----------------------------------
+#
+# Resource events carry the resource as ``Get*`` returns it, camelCase, without what is
+# personal (a channel's address) or secret (a code); times as the API carries them (epoch
+# seconds) except where noted.
+
+
+class ContactCreated(_Event, frozen=True):
+    """``CreateContact``: the contact as ``GetContact`` returns it, with its tags."""
+
+    contact_arn: str
+    alias: str
+    type: ContactType
+    plan: dict[str, Any]
+    """The engagement plan (``stages``, ``rotationIds``), camelCase."""
+    tags: dict[str, str]
+    """The contact's tags (key → value)."""
+    display_name: str | None = None
+
+
+class ContactUpdated(_Event, frozen=True):
+    """``UpdateContact``: the whole contact after the change."""
+
+    contact_arn: str
+    alias: str
+    type: ContactType
+    plan: dict[str, Any]
+    display_name: str | None = None
+
+
+class ContactDeleted(_Event, frozen=True):
+    """``DeleteContact``: the contact, with the channels deleted with it."""
+
+    contact_arn: str
+    alias: str
+    type: ContactType
+    contact_channel_arns: list[str]
+
+
+ChannelType = Literal["EMAIL", "SMS", "VOICE"]
+ActivationStatus = Literal["ACTIVATED", "NOT_ACTIVATED"]
+
+
+class _Channel(_Event, frozen=True):
+    contact_channel_arn: str
+    contact_arn: str
+    name: str
+    type: ChannelType
+    activation_status: ActivationStatus
+
+
+class ContactChannelCreated(_Channel, frozen=True):
+    """``CreateContactChannel``: the channel, without its address."""
+
+
+class ContactChannelUpdated(_Channel, frozen=True):
+    """``UpdateContactChannel``: the whole channel after the change, without its address."""
+
+    address_changed: bool
+    """The address changed: the channel must be activated again."""
+
+
+class ContactChannelActivated(_Channel, frozen=True):
+    """A channel was activated (``ActivateContactChannel``)."""
+
+    reason: str | None = None
+    """``RESUBSCRIBED`` when an SMS owner who had texted STOP texted START."""
+
+
+class ContactChannelDeactivated(_Channel, frozen=True):
+    """A channel was deactivated."""
+
+    reason: str
+    """``DEACTIVATED`` (``DeactivateContactChannel``) or ``ADDRESS_CHANGED``."""
+
+
+class ContactChannelDeleted(_Event, frozen=True):
+    """``DeleteContactChannel``."""
+
+    contact_channel_arn: str
+    contact_arn: str
+
+
+class ContactChannelActivationCodeSent(_Event, frozen=True):
+    """An activation code went out for delivery (never the code itself)."""
+
+    contact_channel_arn: str
+    contact_arn: str
+    type: ChannelType
+    expires_at: datetime
+    """When the code stops activating the channel (RFC 3339, plan time)."""
+
+
+class _Rotation(_Event, frozen=True):
+    rotation_arn: str
+    name: str
+    contact_ids: list[str]
+    start_time: float
+    time_zone_id: str
+    recurrence: dict[str, Any]
+    """``RecurrenceSettings``, camelCase, ``shiftCoverages`` keyed by day."""
+
+
+class RotationCreated(_Rotation, frozen=True):
+    """``CreateRotation``: the rotation as ``GetRotation`` returns it, with its tags."""
+
+    tags: dict[str, str]
+    """The rotation's tags (key → value)."""
+
+
+class RotationUpdated(_Rotation, frozen=True):
+    """``UpdateRotation``: the whole rotation after the change."""
+
+
+class RotationDeleted(_Event, frozen=True):
+    """``DeleteRotation``."""
+
+    rotation_arn: str
+    name: str
+
+
+class RotationOverrideCreated(_Event, frozen=True):
+    """``CreateRotationOverride``."""
+
+    rotation_arn: str
+    rotation_override_id: str
+    new_contact_ids: list[str]
+    start_time: float
+    end_time: float
+    create_time: float
+
+
+class RotationOverrideDeleted(_Event, frozen=True):
+    """``DeleteRotationOverride``."""
+
+    rotation_arn: str
+    rotation_override_id: str
+
+
+class ResourceTagged(_Event, frozen=True):
+    """``TagResource`` on a contact or rotation."""
+
+    resource_arn: str
+    resource_type: str
+    tags: dict[str, str]
+    """The tags added or changed (key → value); the resource's other tags are unchanged."""
+
+
+class ResourceUntagged(_Event, frozen=True):
+    """``UntagResource`` on a contact or rotation."""
+
+    resource_arn: str
+    resource_type: str
+    tag_keys: list[str]
+
+
+class ContactPolicyPut(_Event, frozen=True):
+    """``PutContactPolicy``."""
+
+    contact_arn: str
+    policy: str
+    replaced: bool
+    """The contact had a policy, which this one replaced."""
+
+
 ContactsEvent = (EngagementStarted
     | EngagementFailed
     | EngagementStageStarted
     | EngagementStopped
     | PageCreated
     | PageReceiptRecorded
-    | PageAccepted)
+    | PageAccepted
+    | ContactCreated | ContactUpdated | ContactDeleted
+    | ContactChannelCreated | ContactChannelUpdated | ContactChannelDeleted
+    | ContactChannelActivationCodeSent | ContactChannelActivated | ContactChannelDeactivated
+    | RotationCreated | RotationUpdated | RotationDeleted
+    | RotationOverrideCreated | RotationOverrideDeleted
+    | ResourceTagged | ResourceUntagged | ContactPolicyPut)
 """Every event this service publishes, tagged by ``type``: decode one with
 ``decode(envelope.type, envelope.data, ContactsEvent)`` (:mod:`tocsin.shared.contracts.base`)."""
 
