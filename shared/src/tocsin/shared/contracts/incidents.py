@@ -383,13 +383,22 @@ class ReplicationSetDeleted(_Deleted, frozen=True):
 class ResponsePlanCreated(ResponsePlan, _Event, frozen=True):
     """A response plan was created (the plan as ``GetResponsePlan`` returns it)."""
 
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
+
 
 class ResponsePlanUpdated(ResponsePlan, _Event, frozen=True):
     """A response plan changed (the whole plan after the change)."""
 
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
+
 
 class ResponsePlanDeleted(_Deleted, frozen=True):
     """A response plan was deleted."""
+
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
 
 
 class IncidentRecordCreated(_Event, frozen=True):
@@ -402,6 +411,8 @@ class IncidentRecordCreated(_Event, frozen=True):
     response_plan_arn: str
     engagements: list[str]
     """The plan's engagements (contact and escalation ARNs), possibly empty."""
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
 
 
 class IncidentRecordUpdated(_Event, frozen=True):
@@ -418,6 +429,8 @@ class IncidentRecordUpdated(_Event, frozen=True):
     """A resolved incident was set OPEN again; its plan's engagements start anew."""
     engagements: list[str] | None = None
     """When ``reopened``: the plan's engagements."""
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
 
 
 class IncidentRecordResolved(IncidentRecordUpdated, frozen=True):
@@ -427,14 +440,24 @@ class IncidentRecordResolved(IncidentRecordUpdated, frozen=True):
 class IncidentRecordDeleted(_Deleted, frozen=True):
     """An incident record was deleted."""
 
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
+
 
 class TimelineEventCreated(TimelineEvent, _Event, frozen=True):
     """A timeline event a responder wrote, or a duplicate start's trigger, or an automatic
     one for paging (the event as ``GetTimelineEvent`` returns it)."""
 
+    principal: str | None = None
+    """The IAM principal whose request made the change; absent when Tocsin made it itself
+    (an automatic timeline event)."""
+
 
 class TimelineEventUpdated(TimelineEvent, _Event, frozen=True):
     """A custom timeline event changed (the whole event after the change)."""
+
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
 
 
 class TimelineEventDeleted(_Event, frozen=True):
@@ -442,6 +465,8 @@ class TimelineEventDeleted(_Event, frozen=True):
 
     incident_record_arn: str
     event_id: str
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
 
 
 class IncidentTriggersJoined(_Event, frozen=True):
