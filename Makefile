@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test test-unit test-integration bench sync lint fmt typecheck proto proto-check clean
+.PHONY: run test test-unit test-integration bench sync lint fmt typecheck proto proto-check events-doc events-check clean
 
 run: sync  ## Start the whole system: embedded NATS and PostgreSQL unless configured, every service
 	$(PY) -m tocsin.local $(ARGS)
@@ -51,6 +51,14 @@ proto: sync  ## Regenerate proto/ from botocore's models and the Python code fro
 proto-check: proto  ## Fails when the committed generated code is stale
 	git diff --exit-code -- proto
 	@test -z "$$(git status --porcelain -- proto)" || (git status --porcelain -- proto && exit 1)
+
+events-doc: sync  ## Regenerate docs/events.md and docs/events/*.json from the event contracts
+	$(PY) tools/geneventsdoc.py
+
+events-check: events-doc  ## Fails when the committed event documentation is stale
+	git diff --exit-code -- docs/events.md docs/events
+	@test -z "$$(git status --porcelain -- docs/events.md docs/events)" \
+		|| (git status --porcelain -- docs/events.md docs/events && exit 1)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache .mypy_cache

@@ -192,7 +192,7 @@ class TestContacts:
                                             "ContactDeleted"]
         assert events[0].data == {"contactArn": arn, "alias": "alice", "type": "PERSONAL",
                                   "plan": {"stages": []},
-                                  "tags": [{"key": "team", "value": "db"}]}
+                                  "tags": {"team": "db"}}
         assert events[1].data["displayName"] == "Alice"
         assert events[2].data == {"contactArn": arn, "alias": "alice", "type": "PERSONAL",
                                   "contactChannelArns": []}
@@ -418,7 +418,7 @@ class TestTags:
         assert [e.type for e in events] == ["ContactCreated", "ResourceTagged",
                                             "ResourceUntagged"]
         assert events[1].data == {"resourceArn": arn, "resourceType": "CONTACT",
-                                  "tags": [{"key": "a", "value": "1"}]}
+                                  "tags": {"a": "1"}}
         assert events[2].data == {"resourceArn": arn, "resourceType": "CONTACT",
                                   "tagKeys": ["a"]}
 

@@ -18,6 +18,7 @@ from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import notifications as nc
+from tocsin.shared.contracts.base import decode
 from tocsin.shared.contracts.deliveries import ActivationCodeDelivery, PageDelivery
 from tocsin.shared.testing import wait_for
 
@@ -42,7 +43,7 @@ class Seen:
         self.events.append(codec.decode(msg.data, codec.Envelope))
 
     def failed(self) -> list[tuple[codec.Envelope, cc.EngagementFailed]]:
-        return [(e, cc.event_data(e.type, e.data)) for e in self.events
+        return [(e, decode(e.type, e.data, cc.ContactsEvent)) for e in self.events
                 if e.type == "EngagementFailed"]
 
 

@@ -21,6 +21,7 @@ from tocsin.contacts.settings import Settings
 from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus
 from tocsin.shared.contracts import contacts as cc
+from tocsin.shared.contracts.base import decode
 from tocsin.shared.contracts.deliveries import ActivationCodeDelivery, PageDelivery
 from tocsin.shared.testing import wait_for
 
@@ -51,7 +52,7 @@ class Seen:
         return [p for p in self.pages if p.engagement_arn == engagement_arn]
 
     def events_of(self, kind: str, engagement_arn: str | None = None) -> list[Any]:
-        return [cc.event_data(e.type, e.data) for e in self.events
+        return [decode(e.type, e.data, cc.ContactsEvent) for e in self.events
                 if e.type == kind and (engagement_arn is None
                                        or e.correlation.engagement_arn == engagement_arn)]
 

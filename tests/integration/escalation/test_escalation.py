@@ -28,6 +28,7 @@ import pytest_asyncio
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus
 from tocsin.shared.contracts import escalation as ec
+from tocsin.shared.contracts.base import decode
 from tocsin.shared.contracts.deliveries import ActivationCodeDelivery, PageDelivery
 from tocsin.shared.testing import wait_for
 
@@ -62,7 +63,7 @@ class Seen:
         return out
 
     def escalation(self, kind: str, engagement_arn: str) -> list[Any]:
-        return [ec.event_data(e.type, e.data) for e in self.events
+        return [decode(e.type, e.data, ec.EscalationEvent) for e in self.events
                 if e.service == "escalation" and e.type == kind
                 and e.correlation.engagement_arn == engagement_arn]
 

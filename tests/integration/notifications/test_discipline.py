@@ -17,6 +17,7 @@ from tocsin.shared import codec
 from tocsin.shared.bus import Bus, deliveries_stream, ensure_stream, events_stream
 from tocsin.shared.contracts import deliveries as dc
 from tocsin.shared.contracts import notifications as nc
+from tocsin.shared.contracts.base import decode
 from tocsin.shared.testing import running, wait_for
 
 from .conftest import ProviderServer
@@ -99,7 +100,7 @@ async def test_a_failing_page_is_retried_then_dead_lettered(
                                        "HTTP 500")
             event = (await wait_for(lambda: [e for e in seen.events
                                              if e.type == "DeliveryDeadLettered"]))[0]
-            data = nc.event_data(event.type, event.data)
+            data = decode(event.type, event.data, nc.NotificationsEvent)
             assert (data.page_arn, data.channel_arn, data.attempts) == (page, channel, 3)
             assert event.correlation.incident_arn.endswith("incident-record/db/1")
             assert "+15552220001" not in str(event.data)  # no address on EVENTS

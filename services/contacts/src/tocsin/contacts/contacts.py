@@ -432,7 +432,7 @@ class ContactHandlers(UseCases):
             await self._events.emit(
                 conn, "ContactCreated",
                 {**camel(contact.output()),
-                 "tags": [{"key": k, "value": v} for k, v in sorted(tags.items())]},
+                 "tags": dict(sorted(tags.items()))},
                 now=now)
             return {"ContactArn": arn}
 

@@ -22,6 +22,7 @@ from tocsin.contacts.engagements import EngagementHandlers
 from tocsin.shared import codec
 from tocsin.shared.bus import Consumer
 from tocsin.shared.contracts import escalation as ec
+from tocsin.shared.contracts.base import decode as decode_event
 from tocsin.shared.db import already_processed, transaction
 from tocsin.shared.errors import NotFoundError, ValidationError
 from tocsin.shared.logging import bind, get_logger
@@ -43,7 +44,7 @@ class Due:
     async def on_event(self, event: codec.Envelope, msg: Msg) -> None:
         if event.type not in ("StageDue", "PageStageDue", "ChannelRetryDue"):
             return
-        data = ec.event_data(event.type, event.data)
+        data = decode_event(event.type, event.data, ec.EscalationEvent)
         bind(engagement_arn=data.engagement_arn, timer_id=data.timer_id)
         try:
             async with transaction(self._pool) as conn:

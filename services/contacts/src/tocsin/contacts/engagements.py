@@ -98,7 +98,6 @@ from tocsin.contacts.engagements_store import (
     plan_stages,
     resolution_tree,
 )
-from tocsin.contacts.events import SERVICE
 from tocsin.contacts.failures import failure_event, stage_failures
 from tocsin.contacts.rotations_store import who_is_on_call
 from tocsin.contacts.usecases import JSON, Deps, UseCases
@@ -109,6 +108,7 @@ from tocsin.shared.contracts import deliveries as dc
 from tocsin.shared.db import already_processed, transaction, write_events
 from tocsin.shared.db.outbox import write_message
 from tocsin.shared.errors import ConflictError, NotFoundError, ValidationError
+from tocsin.shared.events import envelope_of
 from tocsin.shared.logging import bind, context_headers, get_logger
 from tocsin.shared.timestamps import Epoch, to_datetime
 
@@ -285,7 +285,7 @@ class _Written:
     """What one stage start wrote, for the reply and the events."""
 
     page_arns: list[str] = field(default_factory=list)
-    events: list[tuple[str, msgspec.Struct]] = field(default_factory=list)
+    events: list[tuple[str, cc.ContactsEvent]] = field(default_factory=list)
 
 
 class _Resolver:
@@ -580,7 +580,7 @@ class EngagementHandlers(UseCases):
             contact_channel_arn=r.contact_channel_arn, receipt_info=r.receipt_info)
 
     async def _emit(self, conn: asyncpg.Connection, e: EngagementRow,
-                    events: list[tuple[str, msgspec.Struct]], *, now: datetime) -> None:
+                    events: list[tuple[str, cc.ContactsEvent]], *, now: datetime) -> None:
         """Write the events of one change in one statement, correlated to the engagement
         and, when it has one, its incident."""
         if not events:
@@ -590,10 +590,8 @@ class EngagementHandlers(UseCases):
                                         incident_arn=_incident_arn(e.incident_id),
                                         engagement_arn=e.arn)
         await write_events(conn, [
-            codec.make_envelope(type=kind, service=SERVICE, region=self._region,
-                                data=msgspec.to_builtins(data), time=now,
-                                correlation=correlation)
-            for kind, data in events], headers)
+            envelope_of(data, region=self._region, now=now, correlation=correlation)
+            for _, data in events], headers)
 
     # --- StartEngagementStage (internal) ------------------------------------------------
 
@@ -912,7 +910,7 @@ class EngagementHandlers(UseCases):
             receipt = NewReceipt(page_arn=page.arn, receipt_type=cmd.accept_type,
                                  contact_channel_arn=cmd.contact_channel_id,
                                  receipt_info=cmd.note, receipt_time=now)
-            events: list[tuple[str, msgspec.Struct]] = []
+            events: list[tuple[str, cc.ContactsEvent]] = []
             if (await EngagementStore.insert_receipts(conn, [receipt]))[0]:
                 events.append(("PageReceiptRecorded", self._receipt_event(
                     e, receipt, contact_arn=page.contact_arn)))

@@ -8,31 +8,26 @@ from typing import Any
 
 import asyncpg
 
-from tocsin.shared import codec
-from tocsin.shared.db import write_event
-from tocsin.shared.logging import context_headers
+from tocsin.shared.contracts import contacts as cc
+from tocsin.shared.contracts.base import decode
+from tocsin.shared.events import emit
 
 __all__ = ["SERVICE", "TYPES", "Events"]
 
 SERVICE = "contacts"
 
-TYPES: tuple[str, ...] = (
-    "ContactCreated", "ContactUpdated", "ContactDeleted",
-    "ContactChannelCreated", "ContactChannelUpdated", "ContactChannelDeleted",
-    "ContactChannelActivationCodeSent", "ContactChannelActivated",
-    "ContactChannelDeactivated",
-    "RotationCreated", "RotationUpdated", "RotationDeleted",
-    "RotationOverrideCreated", "RotationOverrideDeleted",
-    "EngagementStarted", "EngagementStopped", "EngagementFailed", "PageCreated",
-    "PageReceiptRecorded",
-    "PageAccepted",
-    "ResourceTagged", "ResourceUntagged", "ContactPolicyPut",
-)
+TYPES: tuple[str, ...] = tuple(cc.EVENT_TYPES)
 """Every event type this service publishes; the last token of its subject."""
 
 
 class Events:
-    """Writes this service's events into the outbox of the current transaction."""
+    """Writes this service's events into the outbox of the current transaction.
+
+    Takes an event type and its data as the handlers build them, checks the data against
+    its contract (:data:`tocsin.shared.contracts.contacts.ContactsEvent`; a payload that
+    does not fit is a programming error, raised before anything is written) and writes it
+    with :func:`tocsin.shared.events.emit`.
+    """
 
     def __init__(self, region: str) -> None:
         self._region = region
@@ -40,11 +35,5 @@ class Events:
     async def emit(self, conn: asyncpg.Connection, event_type: str, data: dict[str, Any], *,
                    now: datetime, incident_arn: str | None = None,
                    engagement_arn: str | None = None) -> None:
-        assert event_type in TYPES, event_type
-        headers = context_headers()
-        event = codec.make_envelope(
-            type=event_type, service=SERVICE, region=self._region, data=data, time=now,
-            correlation=codec.Correlation(request_id=headers.get("Tocsin-Request-Id"),
-                                          incident_arn=incident_arn,
-                                          engagement_arn=engagement_arn))
-        await write_event(conn, event, headers)
+        await emit(conn, decode(event_type, data, cc.ContactsEvent), region=self._region,
+                   now=now, incident_arn=incident_arn, engagement_arn=engagement_arn)

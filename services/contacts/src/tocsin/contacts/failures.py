@@ -26,7 +26,6 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 
 import asyncpg
-import msgspec
 from nats.aio.msg import Msg
 
 from tocsin.contacts.engagements_store import (
@@ -36,13 +35,14 @@ from tocsin.contacts.engagements_store import (
     Stage,
     plan_stages,
 )
-from tocsin.contacts.events import SERVICE
 from tocsin.shared import codec
 from tocsin.shared.bus import Consumer
 from tocsin.shared.clock import Clock
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import notifications as nc
+from tocsin.shared.contracts.base import decode as decode_event
 from tocsin.shared.db import already_processed, transaction, write_events
+from tocsin.shared.events import envelope_of
 from tocsin.shared.logging import bind, context_headers, get_logger
 
 __all__ = ["DeadLetters", "dead_letter_consumer", "failure_event", "stage_failures"]
@@ -111,9 +111,8 @@ def failure_event(region: str, data: cc.EngagementFailed, *, incident_arn: str |
                   now: datetime) -> codec.Envelope:
     """The ``EngagementFailed`` envelope, correlated like the engagement's other events."""
     headers = context_headers()
-    return codec.make_envelope(
-        type="EngagementFailed", service=SERVICE, region=region,
-        data=msgspec.to_builtins(data), time=now,
+    return envelope_of(
+        data, region=region, now=now,
         correlation=codec.Correlation(request_id=headers.get("Tocsin-Request-Id"),
                                       incident_arn=incident_arn,
                                       engagement_arn=data.engagement_arn))
@@ -133,7 +132,7 @@ class DeadLetters:
     async def on_event(self, event: codec.Envelope, msg: Msg) -> None:
         if event.type != "DeliveryDeadLettered":
             return
-        data: nc.DeliveryDeadLettered = nc.event_data(event.type, event.data)
+        data: nc.DeliveryDeadLettered = decode_event(event.type, event.data, nc.NotificationsEvent)
         if data.kind != "page" or not data.page_arn:
             return
         bind(engagement_arn=data.engagement_arn)

@@ -275,7 +275,7 @@ class RotationHandlers(UseCases):
             await self._events.emit(
                 conn, "RotationCreated",
                 {**_event_rotation(rotation),
-                 "tags": [{"key": k, "value": v} for k, v in sorted(tags.items())]}, now=now)
+                 "tags": dict(sorted(tags.items()))}, now=now)
             return {"RotationArn": arn}
 
         return await self._once(req, cmd.idempotency_token, body)

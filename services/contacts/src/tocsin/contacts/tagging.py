@@ -97,7 +97,7 @@ class TagHandlers(UseCases):
                 await self._events.emit(
                     conn, "ResourceTagged",
                     {"resourceArn": cmd.resource_arn, "resourceType": kind,
-                     "tags": [{"key": k, "value": v} for k, v in sorted(changed.items())]},
+                     "tags": dict(sorted(changed.items()))},
                     now=self._clock.now())
         return {}
 

@@ -7,23 +7,23 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import asyncpg
-import msgspec
 
 from tocsin.shared import codec
 from tocsin.shared.contracts import escalation as ec
 from tocsin.shared.db import write_events
+from tocsin.shared.events import envelope_of
 from tocsin.shared.logging import context_headers
 
 __all__ = ["SERVICE", "Event", "Events"]
 
 SERVICE = "escalation"
 
-Event = (ec.TimerScheduled | ec.TimerCancelled | ec.StageDue | ec.PageStageDue
-         | ec.ChannelRetryDue | ec.AcknowledgementTimedOut)
+Event = ec.EscalationEvent
 
 
 class Events:
-    """Writes this service's events into the outbox of the current transaction."""
+    """Writes this service's events into the outbox of the current transaction (a thin
+    front for :func:`tocsin.shared.events.emit`, which builds every envelope)."""
 
     def __init__(self, region: str) -> None:
         self._region = region
@@ -35,13 +35,8 @@ class Events:
             return
         headers = context_headers()
         request_id = headers.get("Tocsin-Request-Id")
-        envelopes = []
-        for data, incident_arn in events:
-            event_type = type(data).__name__
-            assert event_type in ec.EVENT_TYPES, event_type
-            envelopes.append(codec.make_envelope(
-                type=event_type, service=SERVICE, region=self._region,
-                data=msgspec.to_builtins(data), time=now,
-                correlation=codec.Correlation(request_id=request_id, incident_arn=incident_arn,
-                                              engagement_arn=data.engagement_arn)))
-        await write_events(conn, envelopes, headers)
+        await write_events(conn, [
+            envelope_of(data, region=self._region, now=now, correlation=codec.Correlation(
+                request_id=request_id, incident_arn=incident_arn,
+                engagement_arn=data.engagement_arn))
+            for data, incident_arn in events], headers)

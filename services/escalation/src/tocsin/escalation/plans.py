@@ -39,6 +39,7 @@ from tocsin.shared.bus import Consumer
 from tocsin.shared.clock import Clock
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import escalation as ec
+from tocsin.shared.contracts.base import decode as decode_event
 from tocsin.shared.db import already_processed, transaction
 from tocsin.shared.logging import bind, get_logger
 
@@ -65,7 +66,7 @@ class Plans:
         if event.type not in ("EngagementStarted", "EngagementStopped", "PageCreated",
                               "PageAccepted", "PageReceiptRecorded"):
             return
-        data = cc.event_data(event.type, event.data)
+        data = decode_event(event.type, event.data, cc.ContactsEvent)
         bind(engagement_arn=data.engagement_arn)
         incident_arn = event.correlation.incident_arn
         now = self._clock.now()

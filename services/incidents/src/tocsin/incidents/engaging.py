@@ -51,6 +51,7 @@ from tocsin.shared.bus import Bus, Consumer, rpc_subject
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import escalation as ec
 from tocsin.shared.contracts import notifications as nc
+from tocsin.shared.contracts.base import decode as decode_event
 from tocsin.shared.db import already_processed, transaction
 from tocsin.shared.logging import bind, get_logger
 
@@ -158,7 +159,7 @@ class Engaging(UseCases):
         open after the acknowledgement timeout."""
         if event.type != "AcknowledgementTimedOut":
             return
-        data: ec.AcknowledgementTimedOut = ec.event_data(event.type, event.data)
+        data: ec.AcknowledgementTimedOut = decode_event(event.type, event.data, ec.EscalationEvent)
         bind(incident_arn=data.incident_arn)
         async with self._pool.acquire() as conn:
             record = await self._store.incident(conn, data.incident_arn)
@@ -186,7 +187,7 @@ class Engaging(UseCases):
         if not incident_arn:
             return
         bind(incident_arn=incident_arn)
-        data = cc.event_data(event.type, event.data)
+        data = decode_event(event.type, event.data, cc.ContactsEvent)
         detail: dict[str, Any]
         match data:
             case cc.EngagementStarted():
@@ -233,7 +234,7 @@ class Engaging(UseCases):
         if event.type != "EngagementFailed" or not incident_arn:
             return
         bind(incident_arn=incident_arn)
-        data: cc.EngagementFailed = cc.event_data(event.type, event.data)
+        data: cc.EngagementFailed = decode_event(event.type, event.data, cc.ContactsEvent)
         async with self._pool.acquire() as conn:
             record = await self._store.incident(conn, incident_arn)
         if record is None:
@@ -270,7 +271,7 @@ class Engaging(UseCases):
         if event.type != "DeliveryDeadLettered" or not incident_arn:
             return
         bind(incident_arn=incident_arn)
-        data: nc.DeliveryDeadLettered = nc.event_data(event.type, event.data)
+        data: nc.DeliveryDeadLettered = decode_event(event.type, event.data, nc.NotificationsEvent)
         entry = timeline.automatic(incident_arn, nc.DEAD_LETTER_TIMELINE_TYPE, {
             "pageArn": data.page_arn, "contactArn": data.contact_arn,
             "contactChannelArn": data.channel_arn, "channelType": data.channel_type,

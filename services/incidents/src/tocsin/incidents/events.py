@@ -1,12 +1,10 @@
 """What the incidents service publishes: one event per change, on
 ``events.<region>.incidents.<Type>``, written to the outbox with the change.
 
-An event carries the whole change: ``IncidentRecordCreated`` holds the new record with the
-timeline events and related items it starts with; a record update or a related-item change
-holds the automatic timeline event it wrote (``timelineEvents``). ``TimelineEventCreated``
-and its kin are for what responders write themselves and for a duplicate start's trigger;
-``IncidentTriggersJoined`` for the triggers of an alarm storm that joined an open incident
-together (their timeline events, in pieces of at most 256 KiB).
+The contracts are :data:`tocsin.shared.contracts.incidents.IncidentsEvent`; :class:`Events`
+still takes an event type and its data as the handlers build them, checks the data against
+its contract (a payload that does not fit is a programming error, raised before anything is
+written) and writes it with :func:`tocsin.shared.events.emit`.
 """
 
 from __future__ import annotations
@@ -16,26 +14,15 @@ from typing import Any
 
 import asyncpg
 
-from tocsin.shared import codec
-from tocsin.shared.db import write_events
-from tocsin.shared.logging import context_headers
+from tocsin.shared.contracts import incidents as ic
+from tocsin.shared.contracts.base import decode
+from tocsin.shared.events import emit
 
 __all__ = ["SERVICE", "TYPES", "Events"]
 
 SERVICE = "incidents"
 
-TYPES = (
-    "ReplicationSetCreated", "ReplicationSetUpdated", "ReplicationSetDeleted",
-    "ResponsePlanCreated", "ResponsePlanUpdated", "ResponsePlanDeleted",
-    "IncidentRecordCreated", "IncidentRecordUpdated", "IncidentRecordResolved",
-    "IncidentRecordDeleted",
-    "TimelineEventCreated", "TimelineEventUpdated", "TimelineEventDeleted",
-    "RelatedItemAdded", "RelatedItemRemoved",
-    "ResourceTagged", "ResourceUntagged",
-    "FindingRecorded", "ResourcePolicyCreated", "ResourcePolicyDeleted",
-    "EventRuleCreated", "EventRuleUpdated", "EventRuleDeleted",
-    "IntegrationKeyCreated", "IntegrationKeyDeleted", "IncidentTriggersJoined",
-)
+TYPES: tuple[str, ...] = tuple(ic.EVENT_TYPES)
 """Every event type this service publishes; the last token of its subject."""
 
 Change = tuple[str, dict[str, Any]]
@@ -56,13 +43,5 @@ class Events:
     async def emit_all(self, conn: asyncpg.Connection, changes: list[Change], *,
                        now: datetime, incident_arn: str | None = None) -> None:
         """Write the events of one change together, in order, in one statement."""
-        headers = context_headers()
-        correlation = codec.Correlation(request_id=headers.get("Tocsin-Request-Id"),
-                                        incident_arn=incident_arn)
-        envelopes = []
-        for event_type, data in changes:
-            assert event_type in TYPES, event_type
-            envelopes.append(codec.make_envelope(
-                type=event_type, service=SERVICE, region=self._region, data=data, time=now,
-                correlation=correlation))
-        await write_events(conn, envelopes, headers)
+        events = [decode(event_type, data, ic.IncidentsEvent) for event_type, data in changes]
+        await emit(conn, events, region=self._region, now=now, incident_arn=incident_arn)

@@ -148,7 +148,8 @@ class Handlers(UseCases):
                 raise ConflictError(f"A response plan named {cmd.name} already exists",
                                     resource_type="RESPONSE_PLAN", resource_id=plan.arn)
             await TagStore.put(conn, plan.arn, cmd.tags or {})
-            await self._events.emit(conn, "ResponsePlanCreated", msgspec.to_builtins(plan),
+            await self._events.emit(conn, "ResponsePlanCreated",
+                                    {**msgspec.to_builtins(plan), "principal": self._by(req)},
                                     now=self._clock.now())
             return {"arn": plan.arn}
 
@@ -183,8 +184,9 @@ class Handlers(UseCases):
             updated = domain.apply_plan_update(plan, cmd)
             if updated != plan:
                 await self._store.save_plan(conn, updated)
-                await self._events.emit(conn, "ResponsePlanUpdated",
-                                        msgspec.to_builtins(updated), now=self._clock.now())
+                await self._events.emit(conn, "ResponsePlanUpdated", {
+                    **msgspec.to_builtins(updated), "principal": self._by(req)},
+                    now=self._clock.now())
             return {}
 
         return await self._once(req, cmd.client_token, body)
@@ -197,8 +199,9 @@ class Handlers(UseCases):
             # Deleting a plan that is not there is a quiet success: the call is idempotent.
             if name and await self._store.delete_plan(conn, name):
                 await TagStore.untag_all(conn, cmd.arn)
-                await self._events.emit(conn, "ResponsePlanDeleted", {"arn": cmd.arn},
-                                        now=self._clock.now())
+                await self._events.emit(
+                    conn, "ResponsePlanDeleted", {"arn": cmd.arn, "principal": self._by(req)},
+                    now=self._clock.now())
         return {}
 
     # --- incident records ---------------------------------------------------------------
@@ -220,8 +223,9 @@ class Handlers(UseCases):
             if existing is not None:
                 # A duplicate start joins the open incident: one more trigger on its timeline.
                 await TimelineStore.add(conn, [trigger], is_automatic=True)
-                await self._events.emit(conn, "TimelineEventCreated",
-                                        msgspec.to_builtins(trigger), now=now, incident_arn=arn)
+                await self._events.emit(conn, "TimelineEventCreated", {
+                    **msgspec.to_builtins(trigger), "principal": self._by(req)},
+                    now=now, incident_arn=arn)
                 return {"incidentRecordArn": existing}
             start = timeline.automatic(arn, timeline.START, domain.start_data(record, plan),
                                        at=now.timestamp())
@@ -235,7 +239,8 @@ class Handlers(UseCases):
                 "incidentRecord": msgspec.to_builtins(record),
                 "timelineEvents": [msgspec.to_builtins(trigger), msgspec.to_builtins(start)],
                 "relatedItems": items, "responsePlanArn": plan.arn,
-                "engagements": plan.engagements or []}, now=now, incident_arn=arn)
+                "engagements": plan.engagements or [], "principal": self._by(req)},
+                now=now, incident_arn=arn)
             return {"incidentRecordArn": arn}
 
         return await self._once(req, cmd.client_token, body)
@@ -285,6 +290,7 @@ class Handlers(UseCases):
             await TimelineStore.add(conn, [change], is_automatic=True)
             data: JSON = {"incidentRecord": msgspec.to_builtins(updated),
                           "modifiedAttributes": modified, "modifiedBy": self._by(req),
+                          "principal": self._by(req),
                           "timelineEvents": [msgspec.to_builtins(change)]}
             if reopened:
                 # The plan's engagements start again, as new ones (engaging.py).
@@ -325,8 +331,9 @@ class Handlers(UseCases):
             await self._replication_set(conn)
             if await self._store.delete_incident(conn, cmd.arn):
                 await TagStore.untag_all(conn, cmd.arn)
-                await self._events.emit(conn, "IncidentRecordDeleted", {"arn": cmd.arn},
-                                        now=self._clock.now(), incident_arn=cmd.arn)
+                await self._events.emit(
+                    conn, "IncidentRecordDeleted", {"arn": cmd.arn, "principal": self._by(req)},
+                    now=self._clock.now(), incident_arn=cmd.arn)
         return {}
 
 

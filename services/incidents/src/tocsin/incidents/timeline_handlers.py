@@ -45,8 +45,9 @@ class TimelineHandlers(UseCases):
                 event_time=cmd.event_time, event_updated_time=now.timestamp(),
                 event_type=cmd.event_type, event_data=cmd.event_data, event_references=refs)
             await self._timeline.add(conn, [event], is_automatic=False)
-            await self._events.emit(conn, "TimelineEventCreated", msgspec.to_builtins(event),
-                                    now=now, incident_arn=event.incident_record_arn)
+            await self._events.emit(conn, "TimelineEventCreated", {
+                **msgspec.to_builtins(event), "principal": self._by(req)},
+                now=now, incident_arn=event.incident_record_arn)
             return {"eventId": event.event_id, "incidentRecordArn": event.incident_record_arn}
 
         return await self._once(req, cmd.client_token, body)
@@ -97,8 +98,9 @@ class TimelineHandlers(UseCases):
                 event_type=cmd.event_type or event.event_type,
                 event_data=event.event_data if cmd.event_data is None else cmd.event_data)
             await self._timeline.save(conn, updated)
-            await self._events.emit(conn, "TimelineEventUpdated", msgspec.to_builtins(updated),
-                                    now=now, incident_arn=cmd.incident_record_arn)
+            await self._events.emit(conn, "TimelineEventUpdated", {
+                **msgspec.to_builtins(updated), "principal": self._by(req)},
+                now=now, incident_arn=cmd.incident_record_arn)
             return {}
 
         return await self._once(req, cmd.client_token, body)
@@ -115,7 +117,7 @@ class TimelineHandlers(UseCases):
             await self._timeline.delete(conn, cmd.incident_record_arn, _uuid(cmd.event_id))
             await self._events.emit(conn, "TimelineEventDeleted",
                                     {"incidentRecordArn": cmd.incident_record_arn,
-                                     "eventId": cmd.event_id},
+                                     "eventId": cmd.event_id, "principal": self._by(req)},
                                     now=self._clock.now(), incident_arn=cmd.incident_record_arn)
         return {}
 

@@ -34,6 +34,8 @@ from nats.js.api import DeliverPolicy
 from tocsin.notifications.templates import Templates
 from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus, Consumer, rpc_subject
+from tocsin.shared.contracts import incidents as ic
+from tocsin.shared.contracts.base import decode as decode_event
 from tocsin.shared.logging import bind, get_logger
 
 __all__ = ["ChatRelay", "ChatTarget", "chat_consumer", "parse_topics", "topic_name"]
@@ -70,10 +72,11 @@ def topic_name(arn: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
 
 
-def _timeline_text(event: dict[str, Any]) -> str:
-    raw = event.get("eventData", "")
+def _timeline_text(raw: str) -> str:
+    """What a timeline event says: its ``eventData``'s content, note or text, or itself."""
+    data: Any
     try:
-        data = json.loads(raw) if isinstance(raw, str) else raw
+        data = json.loads(raw)
     except ValueError:
         data = raw
     if isinstance(data, dict):
@@ -98,32 +101,38 @@ class ChatRelay:
         if kind is None or not incident_arn:
             return
         bind(incident_arn=incident_arn)
-        context: dict[str, Any] = {"changed": event.data.get("modifiedAttributes") or [],
-                                   "event": {}, "text": ""}
-        record = event.data.get("incidentRecord")
-        if kind == "timeline-event":
-            if event.data.get("eventType") in OWN_TIMELINE_TYPES:
+        context: dict[str, Any] = {"changed": [], "event": {}, "text": ""}
+        record: ic.IncidentRecord | None
+        match decode_event(event.type, event.data, ic.IncidentsEvent):
+            case ic.TimelineEventCreated() | ic.TimelineEventUpdated() as entry:
+                if entry.event_type in OWN_TIMELINE_TYPES:
+                    return
+                context["event"] = event.data
+                context["text"] = _timeline_text(entry.event_data)
+                record = await self._record(incident_arn)
+            case ic.IncidentRecordUpdated() as update:  # and IncidentRecordResolved
+                context["changed"] = update.modified_attributes
+                record = update.incident_record
+            case ic.IncidentRecordCreated() as created:
+                record = created.incident_record
+            case _:
                 return
-            context["event"] = event.data
-            context["text"] = _timeline_text(event.data)
-            record = await self._record(incident_arn)
-        if not record:
+        if record is None:
             return
-        chat = [topic_name(a) for a in (record.get("chatChannel") or {}).get("chatbotSns", [])]
-        targets = [topic_name(t["snsTopicArn"]) for t in record.get("notificationTargets") or []
+        chat = [topic_name(a) for a in (record.chat_channel or {}).get("chatbotSns", [])]
+        targets = [topic_name(t["snsTopicArn"]) for t in record.notification_targets
                    if t.get("snsTopicArn")]
         if not chat and not targets:
             return
-        context["incident"] = {"arn": incident_arn, "title": record.get("title", ""),
-                               "impact": record.get("impact", "?"),
-                               "status": record.get("status", ""),
-                               "summary": record.get("summary") or ""}
+        context["incident"] = {"arn": incident_arn, "title": record.title,
+                               "impact": record.impact, "status": record.status,
+                               "summary": record.summary or ""}
         text = self._templates.render(kind, "chat", context)
         failed = 0
         for topic in targets:
             await self._bus.nc.publish(f"topics.{topic}", json.dumps({
-                "type": kind, "incidentArn": incident_arn, "title": record.get("title", ""),
-                "status": record.get("status", ""), "impact": record.get("impact"),
+                "type": kind, "incidentArn": incident_arn, "title": record.title,
+                "status": record.status, "impact": record.impact,
                 "text": text}).encode())
         for topic in dict.fromkeys(chat + targets):
             for target in self._topics.get(topic, []):
@@ -152,7 +161,7 @@ class ChatRelay:
                                " ON CONFLICT DO NOTHING", event_id, key)
         return True
 
-    async def _record(self, arn: str) -> dict[str, Any] | None:
+    async def _record(self, arn: str) -> ic.IncidentRecord | None:
         try:
             reply = await self._bus.request(rpc_subject("incidents", "GetIncidentRecord"),
                                             {"arn": arn}, timeout=5.0)
@@ -160,8 +169,8 @@ class ChatRelay:
             raise errors.RetryLater(exc.message, delay=2.0) from None
         except errors.NotFoundError:
             return None
-        record: dict[str, Any] | None = codec.decode(reply, dict[str, Any]).get("incidentRecord")
-        return record
+        record = codec.decode(reply, dict[str, Any]).get("incidentRecord")
+        return None if record is None else msgspec.convert(record, ic.IncidentRecord)
 
 
 def chat_consumer(relay: ChatRelay, *, region: str, schema: str) -> Consumer:

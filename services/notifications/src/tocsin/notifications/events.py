@@ -7,12 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import asyncpg
-import msgspec
 
-from tocsin.shared import codec
 from tocsin.shared.contracts import notifications as nc
-from tocsin.shared.db import write_event
-from tocsin.shared.logging import context_headers
+from tocsin.shared.events import emit
 
 __all__ = ["SERVICE", "Events", "incident_arn_of"]
 
@@ -27,20 +24,14 @@ def incident_arn_of(incident_id: str | None) -> str | None:
 
 
 class Events:
-    """Writes this service's events into the outbox of the current transaction."""
+    """Writes this service's events into the outbox of the current transaction (a thin
+    front for :func:`tocsin.shared.events.emit`)."""
 
     def __init__(self, region: str) -> None:
         self._region = region
 
-    async def emit(self, conn: asyncpg.Connection, data: nc.DeliveryDeadLettered, *,
+    async def emit(self, conn: asyncpg.Connection, data: nc.NotificationsEvent, *,
                    now: datetime) -> None:
-        event_type = type(data).__name__
-        assert event_type in nc.EVENT_TYPES, event_type
-        headers = context_headers()
-        event = codec.make_envelope(
-            type=event_type, service=SERVICE, region=self._region,
-            data=msgspec.to_builtins(data), time=now,
-            correlation=codec.Correlation(request_id=headers.get("Tocsin-Request-Id"),
-                                          incident_arn=incident_arn_of(data.incident_id),
-                                          engagement_arn=data.engagement_arn))
-        await write_event(conn, event, headers)
+        await emit(conn, data, region=self._region, now=now,
+                   incident_arn=incident_arn_of(data.incident_id),
+                   engagement_arn=data.engagement_arn)

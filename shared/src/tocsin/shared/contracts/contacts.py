@@ -6,9 +6,10 @@ Tocsin-internal requests it answers for them.
 engagement types below the envelope's ``data`` is the matching Struct, encoded camelCase,
 times as ISO-8601 strings (``msgspec.to_builtins`` of a ``datetime``). The envelope's
 correlation carries ``engagement_arn`` always and ``incident_arn`` when the engagement's
-``IncidentId`` is an incident-record ARN. Read one with :func:`event_data`::
+``IncidentId`` is an incident-record ARN. Read one with
+:func:`tocsin.shared.contracts.base.decode`::
 
-    page = event_data("PageCreated", envelope.data)        # -> PageCreated
+    page = decode("PageCreated", envelope.data, ContactsEvent)   # -> PageCreated
 
 ``EngagementStageStarted`` is each stage's start (stage 0 with the engagement, later stages
 when the escalation service's ``StageDue`` arrives). ``PageCreated`` is the moment a
@@ -34,10 +35,11 @@ unknown members are ignored, existing members never change type.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, ClassVar, Final, Literal
 
 import msgspec
 
+from tocsin.shared.contracts.base import Event, Part, types_of
 from tocsin.shared.timestamps import Epoch
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "INCIDENT_DELETED",
     "INCIDENT_RESOLVED",
     "AcceptType",
+    "ContactsEvent",
     "EngagementFailed",
     "EngagementFailure",
     "EngagementStage",
@@ -64,7 +67,6 @@ __all__ = [
     "StartEngagementStage",
     "StartEngagementStageResult",
     "StopIncidentEngagements",
-    "event_data",
 ]
 
 AcceptType = Literal["DELIVERED", "READ"]
@@ -80,11 +82,13 @@ INCIDENT_DELETED = "Incident deleted"
 """The ``reason`` of an engagement stopped because its incident was resolved / deleted."""
 
 
-class _Event(msgspec.Struct, rename="camel", kw_only=True, frozen=True, omit_defaults=True):
-    """An event's ``data``: camelCase, unknown members ignored, defaults omitted."""
+class _Event(Event, frozen=True):
+    """An event of the contacts service (tagged by its class name)."""
+
+    service: ClassVar[str] = "contacts"
 
 
-class EngagementTarget(_Event, frozen=True):
+class EngagementTarget(Part, frozen=True):
     """One personal contact a stage of an engagement pages."""
 
     contact_arn: str
@@ -100,7 +104,7 @@ class EngagementTarget(_Event, frozen=True):
     *k* of its own plan when the contact was engaged directly."""
 
 
-class EngagementStage(_Event, frozen=True):
+class EngagementStage(Part, frozen=True):
     """One stage of an engagement's resolved plan."""
 
     stage_index: int
@@ -228,7 +232,7 @@ on call at that moment; a person has no activated channel in their engagement pl
 provider refused every channel the page went to (dead letters)."""
 
 
-class EngagementFailure(_Event, frozen=True):
+class EngagementFailure(Part, frozen=True):
     """One contact that could not be paged, and why."""
 
     contact_arn: str
@@ -260,22 +264,189 @@ class EngagementFailed(_Event, frozen=True):
     """For ``DELIVERY_FAILED``: the page every delivery of which failed."""
 
 
-EVENT_TYPES: Final[dict[str, type[_Event]]] = {
-    "EngagementStarted": EngagementStarted,
-    "EngagementFailed": EngagementFailed,
-    "EngagementStageStarted": EngagementStageStarted,
-    "EngagementStopped": EngagementStopped,
-    "PageCreated": PageCreated,
-    "PageReceiptRecorded": PageReceiptRecorded,
-    "PageAccepted": PageAccepted,
-}
+# --- contacts, channels, rotations, tags and policies ----------------------------------
+#
+# Resource events carry the resource as ``Get*`` returns it, camelCase, without what is
+# personal (a channel's address) or secret (a code); times as the API carries them (epoch
+# seconds) except where noted.
+
+
+class ContactCreated(_Event, frozen=True):
+    """``CreateContact``: the contact as ``GetContact`` returns it, with its tags."""
+
+    contact_arn: str
+    alias: str
+    type: ContactType
+    plan: dict[str, Any]
+    """The engagement plan (``stages``, ``rotationIds``), camelCase."""
+    tags: dict[str, str]
+    """The contact's tags (key → value)."""
+    display_name: str | None = None
+
+
+class ContactUpdated(_Event, frozen=True):
+    """``UpdateContact``: the whole contact after the change."""
+
+    contact_arn: str
+    alias: str
+    type: ContactType
+    plan: dict[str, Any]
+    display_name: str | None = None
+
+
+class ContactDeleted(_Event, frozen=True):
+    """``DeleteContact``: the contact, with the channels deleted with it."""
+
+    contact_arn: str
+    alias: str
+    type: ContactType
+    contact_channel_arns: list[str]
+
+
+ChannelType = Literal["EMAIL", "SMS", "VOICE"]
+ActivationStatus = Literal["ACTIVATED", "NOT_ACTIVATED"]
+
+
+class _Channel(_Event, frozen=True):
+    contact_channel_arn: str
+    contact_arn: str
+    name: str
+    type: ChannelType
+    activation_status: ActivationStatus
+
+
+class ContactChannelCreated(_Channel, frozen=True):
+    """``CreateContactChannel``: the channel, without its address."""
+
+
+class ContactChannelUpdated(_Channel, frozen=True):
+    """``UpdateContactChannel``: the whole channel after the change, without its address."""
+
+    address_changed: bool
+    """The address changed: the channel must be activated again."""
+
+
+class ContactChannelActivated(_Channel, frozen=True):
+    """A channel was activated (``ActivateContactChannel``)."""
+
+    reason: str | None = None
+    """``RESUBSCRIBED`` when an SMS owner who had texted STOP texted START."""
+
+
+class ContactChannelDeactivated(_Channel, frozen=True):
+    """A channel was deactivated."""
+
+    reason: str
+    """``DEACTIVATED`` (``DeactivateContactChannel``) or ``ADDRESS_CHANGED``."""
+
+
+class ContactChannelDeleted(_Event, frozen=True):
+    """``DeleteContactChannel``."""
+
+    contact_channel_arn: str
+    contact_arn: str
+
+
+class ContactChannelActivationCodeSent(_Event, frozen=True):
+    """An activation code went out for delivery (never the code itself)."""
+
+    contact_channel_arn: str
+    contact_arn: str
+    type: ChannelType
+    expires_at: datetime
+    """When the code stops activating the channel (RFC 3339, plan time)."""
+
+
+class _Rotation(_Event, frozen=True):
+    rotation_arn: str
+    name: str
+    contact_ids: list[str]
+    start_time: float
+    time_zone_id: str
+    recurrence: dict[str, Any]
+    """``RecurrenceSettings``, camelCase, ``shiftCoverages`` keyed by day."""
+
+
+class RotationCreated(_Rotation, frozen=True):
+    """``CreateRotation``: the rotation as ``GetRotation`` returns it, with its tags."""
+
+    tags: dict[str, str]
+    """The rotation's tags (key → value)."""
+
+
+class RotationUpdated(_Rotation, frozen=True):
+    """``UpdateRotation``: the whole rotation after the change."""
+
+
+class RotationDeleted(_Event, frozen=True):
+    """``DeleteRotation``."""
+
+    rotation_arn: str
+    name: str
+
+
+class RotationOverrideCreated(_Event, frozen=True):
+    """``CreateRotationOverride``."""
+
+    rotation_arn: str
+    rotation_override_id: str
+    new_contact_ids: list[str]
+    start_time: float
+    end_time: float
+    create_time: float
+
+
+class RotationOverrideDeleted(_Event, frozen=True):
+    """``DeleteRotationOverride``."""
+
+    rotation_arn: str
+    rotation_override_id: str
+
+
+class ResourceTagged(_Event, frozen=True):
+    """``TagResource`` on a contact or rotation."""
+
+    resource_arn: str
+    resource_type: str
+    tags: dict[str, str]
+    """The tags added or changed (key → value); the resource's other tags are unchanged."""
+
+
+class ResourceUntagged(_Event, frozen=True):
+    """``UntagResource`` on a contact or rotation."""
+
+    resource_arn: str
+    resource_type: str
+    tag_keys: list[str]
+
+
+class ContactPolicyPut(_Event, frozen=True):
+    """``PutContactPolicy``."""
+
+    contact_arn: str
+    policy: str
+    replaced: bool
+    """The contact had a policy, which this one replaced."""
+
+
+ContactsEvent = (EngagementStarted
+    | EngagementFailed
+    | EngagementStageStarted
+    | EngagementStopped
+    | PageCreated
+    | PageReceiptRecorded
+    | PageAccepted
+    | ContactCreated | ContactUpdated | ContactDeleted
+    | ContactChannelCreated | ContactChannelUpdated | ContactChannelDeleted
+    | ContactChannelActivationCodeSent | ContactChannelActivated | ContactChannelDeactivated
+    | RotationCreated | RotationUpdated | RotationDeleted
+    | RotationOverrideCreated | RotationOverrideDeleted
+    | ResourceTagged | ResourceUntagged | ContactPolicyPut)
+"""Every event this service publishes, tagged by ``type``: decode one with
+``decode(envelope.type, envelope.data, ContactsEvent)`` (:mod:`tocsin.shared.contracts.base`)."""
+
+EVENT_TYPES: Final[dict[str, type[Event]]] = types_of(ContactsEvent)
 """Envelope ``type`` → the Struct of its ``data``."""
-
-
-def event_data(event_type: str, data: dict[str, Any]) -> Any:
-    """The typed payload of a contacts engagement event; raises ``KeyError`` for another
-    type and ``msgspec.ValidationError`` for a payload that does not fit."""
-    return msgspec.convert(data, EVENT_TYPES[event_type])
 
 
 # --- Tocsin-internal requests ----------------------------------------------------------

@@ -16,16 +16,17 @@ the timer id):
 
 The envelope's ``data`` is the matching Struct, encoded camelCase, times as ISO-8601
 strings; the correlation carries ``engagement_arn`` always and ``incident_arn`` when the
-engagement belongs to an incident. Read one with :func:`event_data`. Times are plan time
+engagement belongs to an incident. Read one with ``decode(envelope.type, envelope.data,
+EscalationEvent)``. Times are plan time
 (``TOCSIN_CLOCK_SCALE``).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Final, Literal
+from typing import ClassVar, Final, Literal
 
-import msgspec
+from tocsin.shared.contracts.base import Event, types_of
 
 __all__ = [
     "ACKNOWLEDGEMENT_TIMEOUT",
@@ -35,12 +36,12 @@ __all__ = [
     "START_ENGAGEMENT_STAGE",
     "AcknowledgementTimedOut",
     "ChannelRetryDue",
+    "EscalationEvent",
     "PageStageDue",
     "StageDue",
     "TimerCancelled",
     "TimerKind",
     "TimerScheduled",
-    "event_data",
 ]
 
 TimerKind = Literal["START_ENGAGEMENT_STAGE", "PAGE_STAGE", "RETRY_CHANNEL",
@@ -56,8 +57,10 @@ CancelReason = Literal["ENGAGEMENT_STOPPED", "PROGRESSION_STOPPED", "PAGE_READ",
                        "INCIDENT_RESOLVED", "REPLICATION_SET_DELETED"]
 
 
-class _Event(msgspec.Struct, rename="camel", kw_only=True, frozen=True, omit_defaults=True):
-    """An escalation event's payload."""
+class _Event(Event, frozen=True):
+    """An event of the escalation service (tagged by its class name)."""
+
+    service: ClassVar[str] = "escalation"
 
 
 class TimerScheduled(_Event, frozen=True):
@@ -136,17 +139,14 @@ class TimerCancelled(_Event, frozen=True):
     round: int = 0
 
 
-EVENT_TYPES: Final[dict[str, type[_Event]]] = {
-    "TimerScheduled": TimerScheduled,
-    "StageDue": StageDue,
-    "PageStageDue": PageStageDue,
-    "ChannelRetryDue": ChannelRetryDue,
-    "AcknowledgementTimedOut": AcknowledgementTimedOut,
-    "TimerCancelled": TimerCancelled,
-}
+EscalationEvent = (TimerScheduled
+    | StageDue
+    | PageStageDue
+    | ChannelRetryDue
+    | AcknowledgementTimedOut
+    | TimerCancelled)
+"""Every event this service publishes, tagged by ``type``: decode one with
+``decode(envelope.type, envelope.data, EscalationEvent)`` (:mod:`tocsin.shared.contracts.base`)."""
+
+EVENT_TYPES: Final[dict[str, type[Event]]] = types_of(EscalationEvent)
 """Envelope ``type`` → the Struct of its ``data``."""
-
-
-def event_data(event_type: str, data: dict[str, Any]) -> Any:
-    """The typed payload of an escalation event; ``KeyError`` for another type."""
-    return msgspec.convert(data, EVENT_TYPES[event_type])

@@ -1,4 +1,5 @@
-"""Requests the incidents service answers on ``tocsin.rpc.incidents.<Operation>``.
+"""Requests the incidents service answers on ``tocsin.rpc.incidents.<Operation>``, and the
+events it publishes on ``events.<region>.incidents.<Type>`` (:data:`IncidentsEvent`).
 
 Each request is the AWS ``ssm-incidents`` input shape of the operation of the same name
 (camelCase members; timestamps as epoch seconds). The gateway has already checked the
@@ -9,10 +10,11 @@ integrations) stay plain JSON objects.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar, Final
 
 import msgspec
 
+from tocsin.shared.contracts.base import Event, Part, types_of
 from tocsin.shared.timestamps import Epoch
 
 __all__ = [
@@ -258,3 +260,333 @@ class ListRelatedItems(_In):
     incident_record_arn: str
     max_results: int | None = None
     next_token: str | None = None
+
+
+# --- events ----------------------------------------------------------------------------
+#
+# An event carries the whole change: ``IncidentRecordCreated`` holds the new record with the
+# timeline events and related items it starts with; a record update or a related-item
+# change holds the automatic timeline event it wrote (``timelineEvents``).
+# ``TimelineEventCreated`` and its kin are for what responders write themselves and for a
+# duplicate start's trigger; ``IncidentTriggersJoined`` for the triggers of an alarm storm
+# that joined an open incident together (in pieces of at most 256 KiB). Times are epoch
+# seconds, as the API returns them.
+
+
+class RegionInfo(Part, frozen=True):
+    """One region of the replication set."""
+
+    status: str
+    status_update_date_time: float
+    sse_kms_key_id: str
+    status_message: str | None = None
+
+
+class ReplicationSet(Part, frozen=True):
+    """The replication set as ``GetReplicationSet`` returns it."""
+
+    arn: str
+    status: str
+    region_map: dict[str, RegionInfo]
+    created_by: str
+    created_time: float
+    last_modified_by: str
+    last_modified_time: float
+    deletion_protected: bool
+
+
+class ResponsePlanTemplate(Part, frozen=True):
+    """A response plan's ``incidentTemplate``."""
+
+    title: str
+    impact: int
+    summary: str | None = None
+    dedupe_string: str | None = None
+    incident_tags: dict[str, str] | None = None
+    notification_targets: list[JSON] | None = None
+
+
+class ResponsePlan(Part, frozen=True):
+    """A response plan as ``GetResponsePlan`` returns it."""
+
+    arn: str
+    name: str
+    incident_template: ResponsePlanTemplate
+    display_name: str | None = None
+    chat_channel: JSON | None = None
+    engagements: list[str] | None = None
+    actions: list[JSON] | None = None
+    integrations: list[JSON] | None = None
+
+
+class IncidentRecordSource(Part, frozen=True):
+    created_by: str
+    source: str
+    invoked_by: str | None = None
+    resource_arn: str | None = None
+
+
+class IncidentRecord(Part, frozen=True):
+    """An incident record as ``GetIncidentRecord`` returns it."""
+
+    arn: str
+    title: str
+    status: str
+    """``OPEN`` or ``RESOLVED``."""
+    impact: int
+    creation_time: float
+    last_modified_by: str
+    last_modified_time: float
+    dedupe_string: str
+    incident_record_source: IncidentRecordSource
+    summary: str | None = None
+    resolved_time: float | None = None
+    chat_channel: JSON | None = None
+    notification_targets: list[JSON] = []
+    automation_executions: list[JSON] = []
+
+
+class TimelineEvent(Part, frozen=True):
+    """A timeline event as ``GetTimelineEvent`` returns it (``eventData`` a JSON string)."""
+
+    incident_record_arn: str
+    event_id: str
+    event_time: float
+    event_updated_time: float
+    event_type: str
+    event_data: str
+    event_references: list[JSON] = []
+
+
+class _Event(Event, frozen=True):
+    """An event of the incidents service (tagged by its class name)."""
+
+    service: ClassVar[str] = "incidents"
+
+
+class _Deleted(_Event, frozen=True):
+    arn: str
+
+
+class ReplicationSetCreated(ReplicationSet, _Event, frozen=True):
+    """The replication set was created (the set as ``GetReplicationSet`` returns it)."""
+
+
+class ReplicationSetUpdated(ReplicationSet, _Event, frozen=True):
+    """A region or the deletion protection changed (the whole set after the change)."""
+
+
+class ReplicationSetDeleted(_Deleted, frozen=True):
+    """The replication set, and with it every plan, incident and rule, was deleted."""
+
+
+class ResponsePlanCreated(ResponsePlan, _Event, frozen=True):
+    """A response plan was created (the plan as ``GetResponsePlan`` returns it)."""
+
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
+
+
+class ResponsePlanUpdated(ResponsePlan, _Event, frozen=True):
+    """A response plan changed (the whole plan after the change)."""
+
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
+
+
+class ResponsePlanDeleted(_Deleted, frozen=True):
+    """A response plan was deleted."""
+
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
+
+
+class IncidentRecordCreated(_Event, frozen=True):
+    """An incident started. The contacts service engages ``engagements`` from it."""
+
+    incident_record: IncidentRecord
+    timeline_events: list[TimelineEvent]
+    """The trigger's and the start's timeline events."""
+    related_items: list[JSON]
+    response_plan_arn: str
+    engagements: list[str]
+    """The plan's engagements (contact and escalation ARNs), possibly empty."""
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
+
+
+class IncidentRecordUpdated(_Event, frozen=True):
+    """``UpdateIncidentRecord`` changed the record (and did not resolve it)."""
+
+    incident_record: IncidentRecord
+    """The whole record after the change."""
+    modified_attributes: list[JSON]
+    """``[{"attributeName": ..., "value": ...}]`` of what changed."""
+    modified_by: str
+    timeline_events: list[TimelineEvent]
+    """The automatic "Incident Record Update" timeline event it wrote."""
+    reopened: bool = False
+    """A resolved incident was set OPEN again; its plan's engagements start anew."""
+    engagements: list[str] | None = None
+    """When ``reopened``: the plan's engagements."""
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
+
+
+class IncidentRecordResolved(IncidentRecordUpdated, frozen=True):
+    """``UpdateIncidentRecord`` set the status to RESOLVED; engagements stop."""
+
+
+class IncidentRecordDeleted(_Deleted, frozen=True):
+    """An incident record was deleted."""
+
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
+
+
+class TimelineEventCreated(TimelineEvent, _Event, frozen=True):
+    """A timeline event a responder wrote, or a duplicate start's trigger, or an automatic
+    one for paging (the event as ``GetTimelineEvent`` returns it)."""
+
+    principal: str | None = None
+    """The IAM principal whose request made the change; absent when Tocsin made it itself
+    (an automatic timeline event)."""
+
+
+class TimelineEventUpdated(TimelineEvent, _Event, frozen=True):
+    """A custom timeline event changed (the whole event after the change)."""
+
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
+
+
+class TimelineEventDeleted(_Event, frozen=True):
+    """A custom timeline event was deleted."""
+
+    incident_record_arn: str
+    event_id: str
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
+
+
+class IncidentTriggersJoined(_Event, frozen=True):
+    """Triggers of an alarm storm joined an open incident together."""
+
+    incident_record_arn: str
+    timeline_events: list[TimelineEvent]
+
+
+class _RelatedItemChange(_Event, frozen=True):
+    incident_record_arn: str
+    item: JSON
+    """The related item as ``ListRelatedItems`` returns it."""
+    timeline_events: list[TimelineEvent]
+    """The automatic timeline event it wrote."""
+
+
+class RelatedItemAdded(_RelatedItemChange, frozen=True):
+    """A related item was added to an incident."""
+
+
+class RelatedItemRemoved(_RelatedItemChange, frozen=True):
+    """A related item was removed from an incident."""
+
+
+class ResourceTagged(_Event, frozen=True):
+    """Tags were added to or changed on a resource."""
+
+    resource_arn: str
+    resource_type: str
+    tags: dict[str, str]
+    """The tags added or changed (key → value); the resource's other tags are unchanged."""
+
+
+class ResourceUntagged(_Event, frozen=True):
+    """Tags were removed from a resource."""
+
+    resource_arn: str
+    resource_type: str
+    tag_keys: list[str]
+
+
+class FindingRecorded(_Event, frozen=True):
+    """A change reported on ``changes.<source>`` became a finding, or updated one."""
+
+    id: str
+    details: JSON
+    """The API's ``FindingDetails`` (``codeDeployDeployment`` or
+    ``cloudFormationStackUpdate``), times in epoch seconds."""
+    outcome: str
+    """``created`` or ``updated``."""
+
+
+class ResourcePolicyCreated(_Event, frozen=True):
+    """``PutResourcePolicy`` on a response plan."""
+
+    resource_arn: str
+    policy_document: str
+    policy_id: str
+    ram_resource_share_region: str
+
+
+class ResourcePolicyDeleted(_Event, frozen=True):
+    """``DeleteResourcePolicy`` on a response plan."""
+
+    resource_arn: str
+    policy_id: str
+
+
+class _EventRule(_Event, frozen=True):
+    name: str
+    arn: str
+    event_pattern: str
+    response_plan_arn: str
+    state: str
+    created_time: float
+    last_modified_time: float
+    description: str | None = None
+
+
+class EventRuleCreated(_EventRule, frozen=True):
+    """An event rule was created (as ``GetRule`` returns it)."""
+
+
+class EventRuleUpdated(_EventRule, frozen=True):
+    """An event rule changed (the whole rule after the change)."""
+
+
+class EventRuleDeleted(_Deleted, frozen=True):
+    """An event rule was deleted."""
+
+
+class IntegrationKeyCreated(_Event, frozen=True):
+    """A webhook integration key was made for a response plan (never its secret)."""
+
+    id: str
+    response_plan_arn: str
+    created_time: float
+
+
+class IntegrationKeyDeleted(_Event, frozen=True):
+    """A webhook integration key was deleted."""
+
+    id: str
+
+
+IncidentsEvent = (
+    ReplicationSetCreated | ReplicationSetUpdated | ReplicationSetDeleted
+    | ResponsePlanCreated | ResponsePlanUpdated | ResponsePlanDeleted
+    | IncidentRecordCreated | IncidentRecordUpdated | IncidentRecordResolved
+    | IncidentRecordDeleted
+    | TimelineEventCreated | TimelineEventUpdated | TimelineEventDeleted
+    | RelatedItemAdded | RelatedItemRemoved
+    | ResourceTagged | ResourceUntagged
+    | FindingRecorded | ResourcePolicyCreated | ResourcePolicyDeleted
+    | EventRuleCreated | EventRuleUpdated | EventRuleDeleted
+    | IntegrationKeyCreated | IntegrationKeyDeleted | IncidentTriggersJoined)
+"""Every event the incidents service publishes, tagged by ``type``: decode one with
+``decode(envelope.type, envelope.data, IncidentsEvent)``
+(:mod:`tocsin.shared.contracts.base`)."""
+
+EVENT_TYPES: Final[dict[str, type[Event]]] = types_of(IncidentsEvent)
+"""Envelope ``type`` → the Struct of its ``data``."""

@@ -35,9 +35,11 @@ unknown members are ignored, existing members never change type.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Final
+from typing import ClassVar, Final
 
 import msgspec
+
+from tocsin.shared.contracts.base import Event, types_of
 
 __all__ = [
     "DEAD_LETTER_TIMELINE_TYPE",
@@ -47,16 +49,18 @@ __all__ = [
     "DeliveryStatus",
     "Inbound",
     "InboundReply",
+    "NotificationsEvent",
     "PageDeliveries",
-    "event_data",
 ]
 
 DEAD_LETTER_TIMELINE_TYPE: Final = "Tocsin Notification Delivery Failed"
 """The ``eventType`` of the timeline event a dead-lettered page of an incident makes."""
 
 
-class _Event(msgspec.Struct, rename="camel", kw_only=True, frozen=True, omit_defaults=True):
-    """An event's ``data``: camelCase, unknown members ignored, defaults omitted."""
+class _Event(Event, frozen=True):
+    """An event of the notifications service (tagged by its class name)."""
+
+    service: ClassVar[str] = "notifications"
 
 
 class DeliveryDeadLettered(_Event, frozen=True):
@@ -78,15 +82,13 @@ class DeliveryDeadLettered(_Event, frozen=True):
     incident_id: str | None = None
 
 
-EVENT_TYPES: Final[dict[str, type[_Event]]] = {
-    "DeliveryDeadLettered": DeliveryDeadLettered,
-}
+NotificationsEvent = DeliveryDeadLettered
+"""Every event this service publishes, tagged by ``type``: decode one with
+``decode(envelope.type, envelope.data, NotificationsEvent)``
+(:mod:`tocsin.shared.contracts.base`)."""
+
+EVENT_TYPES: Final[dict[str, type[Event]]] = types_of(NotificationsEvent)
 """Envelope ``type`` → the Struct of its ``data``."""
-
-
-def event_data(event_type: str, data: dict[str, Any]) -> Any:
-    """The typed payload of a notifications event; ``KeyError`` for another type."""
-    return msgspec.convert(data, EVENT_TYPES[event_type])
 
 
 # --- requests ---------------------------------------------------------------------------

@@ -1,0 +1,62 @@
+"""The shape every event contract shares: a msgspec tagged union per service.
+
+Each service's events are :class:`Event` subclasses in
+``tocsin.shared.contracts.<service>``; the tag is the class name, which is also the
+envelope's ``type`` and the last token of the subject ``events.<region>.<service>.<type>``.
+On the wire the tag lives in the envelope, not in ``data`` (``data`` is what it always
+was), so :func:`decode` puts it back before msgspec picks the member of the union.
+
+Nested parts of an event derive from :class:`Part`, which carries no tag.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import msgspec
+
+__all__ = ["TAG_FIELD", "Event", "Part", "decode", "encode_data", "types_of"]
+
+TAG_FIELD = "$type"
+"""The member msgspec reads the tag from while decoding: the envelope's ``type``, put
+back under a name no payload uses (several have a ``type`` of their own)."""
+
+
+class Part(msgspec.Struct, rename="camel", kw_only=True, frozen=True, omit_defaults=True):
+    """A piece of an event's ``data``: camelCase, unknown members ignored, defaults
+    omitted."""
+
+
+class Event(Part, tag_field=TAG_FIELD, tag=True, frozen=True):
+    """An event's ``data``, tagged by its class name.
+
+    ``service`` is the producing service; ``version`` the schema version of this type
+    (the envelope's ``schemaVersion``), raised when a change is not one msgspec's
+    schema-evolution rules absorb.
+    """
+
+    service: ClassVar[str] = ""
+    version: ClassVar[int] = 1
+
+
+def encode_data(event: Event) -> dict[str, Any]:
+    """``event`` as the envelope's ``data``: its members without the tag (the envelope's
+    ``type`` carries it)."""
+    data: dict[str, Any] = msgspec.to_builtins(event)
+    data.pop(TAG_FIELD, None)
+    return data
+
+
+def decode(event_type: str, data: dict[str, Any], union: Any) -> Any:
+    """The member of ``union`` tagged ``event_type``, built from an envelope's ``data``.
+
+    Raises ``msgspec.ValidationError`` for a type the union does not hold or a payload that
+    does not fit (a subclass of ``msgspec.DecodeError``, which consumers already catch).
+    """
+    return msgspec.convert({**data, TAG_FIELD: event_type}, union)
+
+
+def types_of(union: Any) -> dict[str, type[Event]]:
+    """Tag → Struct for every member of ``union``."""
+    members = getattr(union, "__args__", (union,))
+    return {m.__name__: m for m in members}
