@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 import nats.errors
-from nats.js.api import StorageType, StreamConfig
+from nats.js.api import DeliverPolicy, StorageType, StreamConfig
 
 from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus, Consumer, connect, consume, ensure_stream
@@ -44,6 +44,29 @@ class TestConsume:
         assert sorted(seen) == [(1, 1), (2, 1), (2, 2), (3, 1)]
         info = await bus.js.consumer_info(name, "tests")
         assert info.num_ack_pending == 0 and info.num_pending == 0
+
+
+    async def test_started_once_bound(self, bus: Bus, isolation: dict[str, str]) -> None:
+        """``started`` is set once the durable consumer exists on the server and is bound,
+        so a message published then is taken without waiting for the loop to come up."""
+        name = f"T{isolation['region'].upper()}"
+        await ensure_stream(bus.js, StreamConfig(name=name, subjects=[f"{name}.>"]))
+        seen: list[int] = []
+
+        async def handle(event: codec.Envelope, msg: Any) -> None:
+            seen.append(event.data["n"])
+
+        stop, started = asyncio.Event(), asyncio.Event()
+        consumer = Consumer(stream=name, durable="tests", filter_subject=f"{name}.>",
+                            handler=handle, deliver_policy=DeliverPolicy.NEW)
+        task = asyncio.create_task(consume(bus, consumer, stop, started=started))
+        await asyncio.wait_for(started.wait(), 10)
+        info = await bus.js.consumer_info(name, "tests")
+        assert info.config.durable_name == "tests"
+        await bus.publish(f"{name}.e", codec.encode(e := envelope(7)), msg_id=e.id)
+        await wait_for(lambda: seen == [7], timeout=10)
+        stop.set()
+        await task
 
 
 def envelope(n: int) -> codec.Envelope:

@@ -82,6 +82,8 @@ class RpcServer:
         self._status = status if status is not None else {}
         self._slots = asyncio.Semaphore(concurrency)
         self._inflight: set[asyncio.Task[None]] = set()
+        self.started = asyncio.Event()
+        """Set once every operation's endpoint is subscribed: requests are answered."""
 
     async def serve(self, stop: asyncio.Event) -> None:
         """Serve until ``stop`` is set, then finish the requests in flight."""
@@ -96,6 +98,7 @@ class RpcServer:
                     name=operation, subject=rpc_subject(self._service, operation),
                     handler=self._dispatcher(operation)))
             log.info("rpc.serving", operations=len(self._handlers), instance=svc.id)
+            self.started.set()
             await stop.wait()
         finally:
             try:
