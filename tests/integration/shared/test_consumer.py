@@ -69,6 +69,39 @@ class TestConsume:
         await task
 
 
+    async def test_lanes(self, bus: Bus, isolation: dict[str, str]) -> None:
+        """With per-key lanes, the messages of one key are handled in stream order, one at
+        a time, while another key's go ahead: a held message of lane "a" does not hold up
+        lane "b"."""
+        name = f"T{isolation['region'].upper()}"
+        await ensure_stream(bus.js, StreamConfig(name=name, subjects=[f"{name}.>"]))
+        seen: list[tuple[str, int]] = []
+        b_done = asyncio.Event()
+
+        async def handle(event: codec.Envelope, msg: Any) -> None:
+            lane, n = msg.subject.rpartition(".")[2], event.data["n"]
+            if (lane, n) == ("a", 1):
+                await b_done.wait()  # never set unless lane b runs meanwhile
+            seen.append((lane, n))
+            if lane == "b" and n == 3:
+                b_done.set()
+
+        for lane, n in (("a", 1), ("b", 1), ("a", 2), ("b", 2), ("a", 3), ("b", 3)):
+            e = envelope(n)
+            await bus.publish(f"{name}.{lane}", codec.encode(e), msg_id=e.id)
+        stop = asyncio.Event()
+        consumer = Consumer(stream=name, durable="tests", filter_subject=f"{name}.>",
+                            handler=handle, concurrency=4,
+                            lane=lambda msg: msg.subject.rpartition(".")[2])
+        task = asyncio.create_task(consume(bus, consumer, stop))
+        await wait_for(lambda: len(seen) == 6, timeout=10)
+        stop.set()
+        await task
+        assert [n for lane, n in seen if lane == "a"] == [1, 2, 3]
+        assert [n for lane, n in seen if lane == "b"] == [1, 2, 3]
+        assert seen.index(("b", 3)) < seen.index(("a", 1))
+
+
 def envelope(n: int) -> codec.Envelope:
     return codec.make_envelope(type="T", service="s", region="r", data={"n": n})
 

@@ -47,7 +47,7 @@ from tocsin.incidents.alarms import Malformed, Trigger
 from tocsin.incidents.ingest import Ingestion, Outcome, client_token
 from tocsin.shared import errors
 from tocsin.shared.bus import Bus
-from tocsin.shared.bus.consumer import Pull, pull
+from tocsin.shared.bus.consumer import Pull, in_lanes, pull
 from tocsin.shared.logging import bound, get_logger
 from tocsin.shared.outage import RECONNECT_BASE, RECONNECT_CAP, backoff, server_gone
 from tocsin.shared.runner import pause
@@ -171,32 +171,29 @@ class AlarmIntake:
 
     async def handle_batch(self, msgs: Sequence[Msg]) -> None:
         """Handle a batch: one task per trigger, each taking its messages in order."""
-        lanes: dict[str, list[Msg]] = {}
-        for msg in msgs:
-            lanes.setdefault(_lane(msg), []).append(msg)
-        await asyncio.gather(*(self._lane(lane) for lane in lanes.values()))
+        await in_lanes(msgs, _lane, self._lane, self._slots)
 
-    async def _lane(self, msgs: list[Msg]) -> None:
+    async def _lane(self, msgs: list[Msg]) -> bool:
         """One trigger's messages in order. A run of new alarms that join an incident this
         consumer opened or joined (a storm of one alarm) is recorded in one transaction
         (:meth:`Ingestion.join`)."""
-        async with self._slots:
-            storm = _Storm()
-            for msg in msgs:
-                prepared = await self._guard(msg, functools.partial(self._prepare, msg),
-                                             timed=False)
-                if prepared is None:
-                    continue
-                target = self._joinable(prepared)
-                if target is not None and storm.target in (None, target):
-                    storm.target = target
-                    storm.waiting.append(msg)
-                    storm.prepared.append(prepared)
-                    continue
-                await self._flush(storm)
-                if await self._guard(msg, functools.partial(self._apply, prepared)):
-                    await msg.ack()
+        storm = _Storm()
+        for msg in msgs:
+            prepared = await self._guard(msg, functools.partial(self._prepare, msg),
+                                         timed=False)
+            if prepared is None:
+                continue
+            target = self._joinable(prepared)
+            if target is not None and storm.target in (None, target):
+                storm.target = target
+                storm.waiting.append(msg)
+                storm.prepared.append(prepared)
+                continue
             await self._flush(storm)
+            if await self._guard(msg, functools.partial(self._apply, prepared)):
+                await msg.ack()
+        await self._flush(storm)
+        return True
 
     def _joinable(self, prepared: _Prepared) -> tuple[str, str, str] | None:
         """(plan, trigger key, incident) when the message starts the open incident of a

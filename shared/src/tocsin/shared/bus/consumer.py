@@ -30,7 +30,8 @@ from tocsin.shared.logging import bound, get_logger
 from tocsin.shared.outage import RECONNECT_BASE, RECONNECT_CAP, backoff, server_gone
 from tocsin.shared.runner import pause
 
-__all__ = ["Consumer", "Pull", "Room", "Take", "consume", "pull", "redeliver_pending"]
+__all__ = ["Consumer", "Pull", "Room", "Take", "consume", "in_lanes", "pull",
+           "redeliver_pending"]
 
 log = get_logger(__name__)
 
@@ -50,6 +51,12 @@ class Consumer(msgspec.Struct, frozen=True, kw_only=True):
     ack_wait: float = 30.0
     batch: int = 32
     deliver_policy: DeliverPolicy = DeliverPolicy.ALL
+    concurrency: int = 1
+    """How many messages of a batch are handled at once (1: one after the other)."""
+    lane: Callable[[Msg], str] | None = None
+    """The key of a message's lane: messages of one lane are handled one after the other,
+    in stream order, lanes at once (up to ``concurrency``). None: each message its own
+    lane."""
 
 
 HANDBACK_DELAY = 1.0
@@ -208,7 +215,7 @@ async def consume(bus: Bus, consumer: Consumer, stop: asyncio.Event, *,
     ))
     decoder = codec.decoder_for(consumer.message_type)
 
-    async def take(msgs: list[Msg]) -> bool:
+    async def in_order(msgs: list[Msg]) -> bool:
         for i, msg in enumerate(msgs):
             if not await _handle(consumer, decoder, msg, msgs[i + 1:], stop):
                 # Stopping in an outage: hand the rest back for another instance.
@@ -217,7 +224,33 @@ async def consume(bus: Bus, consumer: Consumer, stop: asyncio.Event, *,
                 return False
         return True
 
-    await pull(bus, spec, take, stop, started=started)
+    slots = asyncio.Semaphore(consumer.concurrency)
+    key = consumer.lane or _own_lane
+
+    async def laned(msgs: list[Msg]) -> bool:
+        return await in_lanes(msgs, key, in_order, slots)
+
+    sequential = consumer.concurrency == 1 and consumer.lane is None
+    await pull(bus, spec, in_order if sequential else laned, stop, started=started)
+
+
+async def in_lanes(msgs: Sequence[Msg], key: Callable[[Msg], str], take: Take,
+                   slots: asyncio.Semaphore) -> bool:
+    """Give each lane of a batch (its messages with one ``key``, in stream order) to
+    ``take``, lanes at once as ``slots`` allow; False if any lane's ``take`` was."""
+    lanes: dict[str, list[Msg]] = {}
+    for msg in msgs:
+        lanes.setdefault(key(msg), []).append(msg)
+
+    async def lane(ordered: list[Msg]) -> bool:
+        async with slots:
+            return await take(ordered)
+
+    return all(await asyncio.gather(*(lane(ordered) for ordered in lanes.values())))
+
+
+def _own_lane(msg: Msg) -> str:
+    return str(msg.metadata.sequence.stream)
 
 
 RESET_TRIES = 5
