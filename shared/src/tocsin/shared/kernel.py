@@ -99,7 +99,7 @@ class Kernel(Generic[S]):
                                handlers=service.operations,
                                concurrency=settings.rpc_concurrency, status=probe.status,
                                description=self.description)
-            workers: list[Worker] = [server.serve, *service.timers]
+            workers: list[Worker] = [server, *service.timers]
             workers += [functools.partial(consume, bus, c) for c in service.consumers]
             workers += [*service.workers, probe.run]
             if settings.outbox_relay:

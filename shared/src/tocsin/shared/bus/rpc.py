@@ -85,6 +85,10 @@ class RpcServer:
         self.started = asyncio.Event()
         """Set once every operation's endpoint is subscribed: requests are answered."""
 
+    async def __call__(self, stop: asyncio.Event) -> None:
+        """The server as a runner worker (see :meth:`serve`)."""
+        await self.serve(stop)
+
     async def serve(self, stop: asyncio.Event) -> None:
         """Serve until ``stop`` is set, then finish the requests in flight."""
         svc = await nats.micro.add_service(
@@ -97,6 +101,11 @@ class RpcServer:
                 await svc.add_endpoint(EndpointConfig(
                     name=operation, subject=rpc_subject(self._service, operation),
                     handler=self._dispatcher(operation)))
+            try:
+                # Once the server has the subscriptions, any client's request reaches them.
+                await self._bus.nc.flush()
+            except nats.errors.Error as exc:  # NATS gone: the reconnection subscribes again
+                log.warning("rpc.flush_failed", error=repr(exc))
             log.info("rpc.serving", operations=len(self._handlers), instance=svc.id)
             self.started.set()
             await stop.wait()
