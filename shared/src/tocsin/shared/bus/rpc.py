@@ -102,10 +102,14 @@ class RpcServer:
                     name=operation, subject=rpc_subject(self._service, operation),
                     handler=self._dispatcher(operation)))
             try:
-                # Once the server has the subscriptions, any client's request reaches them.
-                await self._bus.nc.flush()
+                # A request to this instance's own ping, sent after the subscriptions on
+                # this connection, is answered once the server has them all: from then on
+                # any client's request reaches them. (nats-py's flush() is no such barrier:
+                # its PING overtakes subscriptions still queued.)
+                await self._bus.nc.request(f"$SRV.PING.{self._service}.{svc.id}", b"",
+                                           timeout=5.0)
             except nats.errors.Error as exc:  # NATS gone: the reconnection subscribes again
-                log.warning("rpc.flush_failed", error=repr(exc))
+                log.warning("rpc.start_unconfirmed", error=repr(exc))
             log.info("rpc.serving", operations=len(self._handlers), instance=svc.id)
             self.started.set()
             await stop.wait()
