@@ -9,8 +9,7 @@ import pytest_asyncio
 from tocsin.contacts.app import lifespan
 from tocsin.contacts.settings import Settings
 from tocsin.shared.bus import Bus
-from tocsin.shared.errors import ServiceUnavailable, TocsinError
-from tocsin.shared.testing import running, wait_for
+from tocsin.shared.testing import running
 
 
 @pytest_asyncio.fixture
@@ -19,13 +18,4 @@ async def contacts(nats_url: str, database_url: str, isolation: dict[str, str],
     settings = Settings(nats_url=nats_url, database_url=database_url, shutdown_grace=5,
                         outbox_poll_interval=0.2, **isolation)
     async with running(lifespan, settings):
-        async def answering() -> bool:
-            try:
-                await bus.request("tocsin.rpc.contacts.ListContacts", {}, timeout=0.5)
-            except ServiceUnavailable:
-                return False
-            except TocsinError:
-                pass  # answering, even if with an error
-            return True
-        await wait_for(answering)
         yield settings

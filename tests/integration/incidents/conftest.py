@@ -9,7 +9,7 @@ import pytest_asyncio
 from tocsin.incidents.app import lifespan
 from tocsin.incidents.settings import Settings
 from tocsin.shared.bus import Bus
-from tocsin.shared.testing import running, wait_for
+from tocsin.shared.testing import running
 
 
 @pytest_asyncio.fixture
@@ -22,11 +22,4 @@ async def incidents(nats_url: str, database_url: str, isolation: dict[str, str],
                         changes_filter=f"changes.{isolation['region']}.>",
                         alarms_filter=f"alarms.{isolation['region']}.>", **isolation)
     async with running(lifespan, settings):
-        async def answering() -> bool:
-            try:
-                await bus.request("tocsin.rpc.incidents.ListReplicationSets", {}, timeout=0.5)
-                return True
-            except Exception:
-                return False
-        await wait_for(answering)
         yield settings

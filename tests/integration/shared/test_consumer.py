@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 import nats.errors
-from nats.js.api import StorageType, StreamConfig
+from nats.js.api import DeliverPolicy, StorageType, StreamConfig
 
 from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus, Consumer, connect, consume, ensure_stream
@@ -44,6 +44,62 @@ class TestConsume:
         assert sorted(seen) == [(1, 1), (2, 1), (2, 2), (3, 1)]
         info = await bus.js.consumer_info(name, "tests")
         assert info.num_ack_pending == 0 and info.num_pending == 0
+
+
+    async def test_started_once_bound(self, bus: Bus, isolation: dict[str, str]) -> None:
+        """``started`` is set once the durable consumer exists on the server and is bound,
+        so a message published then is taken without waiting for the loop to come up."""
+        name = f"T{isolation['region'].upper()}"
+        await ensure_stream(bus.js, StreamConfig(name=name, subjects=[f"{name}.>"]))
+        seen: list[int] = []
+
+        async def handle(event: codec.Envelope, msg: Any) -> None:
+            seen.append(event.data["n"])
+
+        stop, started = asyncio.Event(), asyncio.Event()
+        consumer = Consumer(stream=name, durable="tests", filter_subject=f"{name}.>",
+                            handler=handle, deliver_policy=DeliverPolicy.NEW)
+        task = asyncio.create_task(consume(bus, consumer, stop, started=started))
+        await asyncio.wait_for(started.wait(), 10)
+        info = await bus.js.consumer_info(name, "tests")
+        assert info.config.durable_name == "tests"
+        await bus.publish(f"{name}.e", codec.encode(e := envelope(7)), msg_id=e.id)
+        await wait_for(lambda: seen == [7], timeout=10)
+        stop.set()
+        await task
+
+
+    async def test_lanes(self, bus: Bus, isolation: dict[str, str]) -> None:
+        """With per-key lanes, the messages of one key are handled in stream order, one at
+        a time, while another key's go ahead: a held message of lane "a" does not hold up
+        lane "b"."""
+        name = f"T{isolation['region'].upper()}"
+        await ensure_stream(bus.js, StreamConfig(name=name, subjects=[f"{name}.>"]))
+        seen: list[tuple[str, int]] = []
+        b_done = asyncio.Event()
+
+        async def handle(event: codec.Envelope, msg: Any) -> None:
+            lane, n = msg.subject.rpartition(".")[2], event.data["n"]
+            if (lane, n) == ("a", 1):
+                await b_done.wait()  # never set unless lane b runs meanwhile
+            seen.append((lane, n))
+            if lane == "b" and n == 3:
+                b_done.set()
+
+        for lane, n in (("a", 1), ("b", 1), ("a", 2), ("b", 2), ("a", 3), ("b", 3)):
+            e = envelope(n)
+            await bus.publish(f"{name}.{lane}", codec.encode(e), msg_id=e.id)
+        stop = asyncio.Event()
+        consumer = Consumer(stream=name, durable="tests", filter_subject=f"{name}.>",
+                            handler=handle, concurrency=4,
+                            lane=lambda msg: msg.subject.rpartition(".")[2])
+        task = asyncio.create_task(consume(bus, consumer, stop))
+        await wait_for(lambda: len(seen) == 6, timeout=10)
+        stop.set()
+        await task
+        assert [n for lane, n in seen if lane == "a"] == [1, 2, 3]
+        assert [n for lane, n in seen if lane == "b"] == [1, 2, 3]
+        assert seen.index(("b", 3)) < seen.index(("a", 1))
 
 
 def envelope(n: int) -> codec.Envelope:

@@ -10,6 +10,7 @@ import pytest
 from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus, RpcRequest, RpcServer, connect
 from tocsin.shared.db import create_pool
+from tocsin.shared.testing import wait_for
 
 
 class Echo:
@@ -50,8 +51,9 @@ class TestRpc:
         as an InternalError that does not leak the exception."""
         name = isolation["region"]
         h, stop = Echo(), asyncio.Event()
-        task = asyncio.create_task(server(bus, name, h).serve(stop))
-        await asyncio.sleep(0.2)
+        srv = server(bus, name, h)
+        task = asyncio.create_task(srv.serve(stop))
+        await asyncio.wait_for(srv.started.wait(), 10)
         reply = await bus.request(f"tocsin.rpc.{name}.Echo", {"a": 1},
                                   headers={"Tocsin-Principal": "arn:me"})
         assert codec.decode(reply, dict[str, Any]) == {"got": {"a": 1}, "principal": "arn:me"}
@@ -71,13 +73,13 @@ class TestRpc:
         still answered."""
         name = isolation["region"]
         h, stop = Echo(), asyncio.Event()
-        task = asyncio.create_task(server(bus, name, h).serve(stop))
-        await asyncio.sleep(0.2)
+        srv = server(bus, name, h)
+        task = asyncio.create_task(srv.serve(stop))
+        await asyncio.wait_for(srv.started.wait(), 10)
         calls = [asyncio.create_task(bus.request(f"tocsin.rpc.{name}.Slow", {}))
                  for _ in range(10)]
         await h.started.wait()
-        await asyncio.sleep(0.2)
-        assert h.peak == 10
+        await wait_for(lambda: h.peak == 10)
         stop.set()
         await asyncio.sleep(0.1)
         h.release.set()
@@ -103,10 +105,10 @@ class TestRpc:
             return handle
 
         stop = asyncio.Event()
-        tasks = [asyncio.create_task(RpcServer(bus, service=name, version="1.0.0",
-                                               handlers={"Echo": counting(i)}).serve(stop))
-                 for i in range(2)]
-        await asyncio.sleep(0.2)
+        servers = [RpcServer(bus, service=name, version="1.0.0", handlers={"Echo": counting(i)})
+                   for i in range(2)]
+        tasks = [asyncio.create_task(srv.serve(stop)) for srv in servers]
+        await asyncio.wait_for(asyncio.gather(*(srv.started.wait() for srv in servers)), 10)
         await asyncio.gather(*(bus.request(f"tocsin.rpc.{name}.Echo", {}) for _ in range(100)))
         stop.set()
         await asyncio.gather(*tasks)
@@ -127,10 +129,10 @@ class TestDatabaseGone:
                 return {"n": await pool.fetchval("SELECT 1")}
 
             stop = asyncio.Event()
-            task = asyncio.create_task(RpcServer(bus, service=name, version="1.0.0",
-                                                 handlers={"Count": count},
-                                                 status=probe_status).serve(stop))
-            await asyncio.sleep(0.2)
+            srv = RpcServer(bus, service=name, version="1.0.0", handlers={"Count": count},
+                            status=probe_status)
+            task = asyncio.create_task(srv.serve(stop))
+            await asyncio.wait_for(srv.started.wait(), 10)
             await asyncio.to_thread(own_postgres.stop)
             with pytest.raises(errors.ServiceUnavailable) as caught:
                 await bus.request(f"tocsin.rpc.{name}.Count", {})
@@ -153,8 +155,9 @@ class TestNatsRestart:
         h, stop = Echo(), asyncio.Event()
         async with connect([own_nats.url], name="tests-rpc-server") as served, \
                 connect([own_nats.url], name="tests-rpc-client") as caller:
-            task = asyncio.create_task(server(served, name, h).serve(stop))
-            await asyncio.sleep(0.2)
+            srv = server(served, name, h)
+            task = asyncio.create_task(srv.serve(stop))
+            await asyncio.wait_for(srv.started.wait(), 10)
             call = asyncio.create_task(
                 caller.request(f"tocsin.rpc.{name}.Slow", {}, timeout=120))
             await asyncio.wait_for(h.started.wait(), 10)

@@ -10,7 +10,6 @@ import pytest
 
 from tocsin.shared import errors
 from tocsin.shared.bus import Bus, RpcRequest, RpcServer
-from tocsin.shared.testing import wait_for
 
 
 async def huge(req: RpcRequest) -> Any:
@@ -35,16 +34,11 @@ async def test_too_large_request(bus: Bus, isolation: dict[str, str]) -> None:
 async def test_too_large_reply_and_deep_body(bus: Bus, isolation: dict[str, str]) -> None:
     name = isolation["region"]
     stop = asyncio.Event()
-    task = asyncio.create_task(RpcServer(bus, service=name, version="1.0.0", handlers={
-        "Huge": huge, "Parse": parse}).serve(stop))
+    server = RpcServer(bus, service=name, version="1.0.0", handlers={
+        "Huge": huge, "Parse": parse})
+    task = asyncio.create_task(server.serve(stop))
     try:
-        async def answering() -> bool:
-            try:
-                await bus.request(f"tocsin.rpc.{name}.Parse", {}, timeout=0.5)
-                return True
-            except errors.ServiceUnavailable:
-                return False
-        await wait_for(answering)
+        await asyncio.wait_for(server.started.wait(), 10)
         # The timeout is far longer than the test may take: the answer comes at once.
         with pytest.raises(errors.InternalError) as caught:
             await bus.request(f"tocsin.rpc.{name}.Huge", {}, timeout=60)

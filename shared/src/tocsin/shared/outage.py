@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 import nats.errors
@@ -23,7 +24,7 @@ from tocsin.shared.logging import get_logger
 from tocsin.shared.runner import pause
 
 __all__ = ["NATS", "POSTGRESQL", "RECONNECT_BASE", "RECONNECT_CAP", "PostgresProbe",
-           "backoff", "connection_lost", "server_gone"]
+           "backoff", "connection_lost", "ride_out", "server_gone"]
 
 log = get_logger(__name__)
 
@@ -76,6 +77,24 @@ def server_gone(exc: BaseException) -> str | None:
     if isinstance(exc, OSError) and not isinstance(exc, TimeoutError):
         return POSTGRESQL  # refused or reset while asyncpg (re)connects
     return None
+
+
+async def ride_out(stop: asyncio.Event, session: Callable[[], Awaitable[None]], *,
+                   event: str) -> None:
+    """Run ``session`` (one connection's worth of a worker's work) until it returns or
+    ``stop`` is set; one that fails because a server is gone is logged as ``event`` and
+    started again after a short backoff. Any other failure propagates."""
+    failures = 0
+    while not stop.is_set():
+        try:
+            await session()
+            return
+        except Exception as exc:
+            if server_gone(exc) is None:
+                raise
+            failures += 1
+            log.warning(event, error=repr(exc))
+            await pause(stop, backoff(failures, base=RECONNECT_BASE, cap=RECONNECT_CAP))
 
 
 def connection_lost(conn: asyncpg.Connection) -> bool:

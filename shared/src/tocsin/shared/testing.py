@@ -33,17 +33,39 @@ async def wait_for(predicate: Callable[[], Any | Awaitable[Any]], *, timeout: fl
         await asyncio.sleep(interval)
 
 
+STARTUP_TIMEOUT = 30.0
+"""Seconds :func:`running` waits for a service's servers and consumers to start."""
+
+
 @contextlib.asynccontextmanager
 async def running(lifespan: Lifespan[S], settings: S) -> AsyncIterator[Sequence[Worker]]:
-    """Run a service in this event loop for the duration of the block; yields its workers."""
+    """Run a service in this event loop for the duration of the block; yields its workers
+    once each that has a ``started`` event (its RPC server, the gateway's servers, a
+    consumer with a discipline of its own) has set it, so a test never waits for a
+    service to come up."""
     stop = asyncio.Event()
     async with lifespan(settings) as workers:
         task = asyncio.create_task(serve(workers, stop, grace=settings.shutdown_grace))
         try:
+            await _started(workers, task)
             yield workers
         finally:
             stop.set()
             await task
+
+
+async def _started(workers: Sequence[Worker], serving: asyncio.Task[None]) -> None:
+    events = [e for w in workers
+              if isinstance(e := getattr(w, "started", None), asyncio.Event)]
+    starting: asyncio.Future[Any] = asyncio.ensure_future(
+        asyncio.gather(*(e.wait() for e in events)))
+    done, _ = await asyncio.wait([starting, serving], timeout=STARTUP_TIMEOUT,
+                                 return_when=asyncio.FIRST_COMPLETED)
+    if starting not in done:
+        starting.cancel()
+        if serving in done:
+            await serving  # raises what ended the service
+        raise AssertionError(f"the service did not start within {STARTUP_TIMEOUT}s")
 
 
 def error_lines(output: str) -> list[dict[str, Any]]:

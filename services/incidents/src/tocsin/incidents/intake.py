@@ -40,7 +40,6 @@ import asyncpg
 import nats.errors
 import nats.js.errors
 from nats.aio.msg import Msg
-from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from tocsin.incidents import alarms
@@ -48,7 +47,7 @@ from tocsin.incidents.alarms import Malformed, Trigger
 from tocsin.incidents.ingest import Ingestion, Outcome, client_token
 from tocsin.shared import errors
 from tocsin.shared.bus import Bus
-from tocsin.shared.bus.consumer import redeliver_pending
+from tocsin.shared.bus.consumer import Pull, in_lanes, pull
 from tocsin.shared.logging import bound, get_logger
 from tocsin.shared.outage import RECONNECT_BASE, RECONNECT_CAP, backoff, server_gone
 from tocsin.shared.runner import pause
@@ -130,6 +129,8 @@ class AlarmIntake:
         self._slots = asyncio.Semaphore(concurrency)
         self._timeout = timeout
         self._stop = asyncio.Event()
+        self.started = asyncio.Event()
+        """Set once the durable consumer is bound: alarms published now are taken."""
         self._open: OrderedDict[tuple[str, str], str] = OrderedDict()
         """(plan, trigger key) → the incident its last start opened or joined; a hint only
         (:meth:`Ingestion.join` checks the incident is still open)."""
@@ -142,130 +143,55 @@ class AlarmIntake:
                 self._open.popitem(last=False)
 
     async def __call__(self, stop: asyncio.Event) -> None:
-        """Consume until ``stop`` is set; the current batch is finished first. A NATS
-        restart is ridden out: the consumer is bound again once JetStream answers."""
+        """Consume until ``stop`` is set; the current batch is finished first. The next
+        batch travels while this one is handled; it is handled after it, so one trigger's
+        messages keep their order."""
         self._stop = stop
-        failures = 0
-        while not stop.is_set():
-            try:
-                await self._bus.js.add_consumer(self._stream, ConsumerConfig(
-                    durable_name=self._durable, filter_subject=self._filter,
-                    ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
-                    # The consumer itself gives up after max_deliver tries (to the
-                    # dead-letter queue); the server's limit only catches a message that
-                    # kills the process.
-                    max_deliver=self._max_deliver + 2, ack_wait=self._timeout * 1.5,
-                    max_ack_pending=self._batch * 4))
-                psub = await self._bus.js.pull_subscribe_bind(self._durable,
-                                                              stream=self._stream)
-            except Exception as exc:
-                if server_gone(exc) is None:
-                    raise
-                failures += 1
-                log.warning("intake.unavailable", error=repr(exc))
-                await pause(stop, backoff(failures, base=RECONNECT_BASE, cap=RECONNECT_CAP))
-                continue
-            failures = 0
-            if not await self._consume(psub, stop):
-                return
-
-    async def _consume(self, psub: JetStreamContext.PullSubscription,
-                       stop: asyncio.Event) -> bool:
-        """Fetch and handle until ``stop`` (False) or until the consumer is gone from the
-        server and must be declared again (True)."""
-        stopping = asyncio.ensure_future(stop.wait())
         log.info("intake.consuming", filter=self._filter, durable=self._durable)
-        def pull() -> tuple[asyncio.Future[list[Msg]], asyncio.Event]:
-            """A fetch, and the event of the reconnection that makes its pull request lost."""
-            reconnection = self._bus.reconnection()
-            return asyncio.ensure_future(psub.fetch(batch=self._batch, timeout=5.0)), reconnection
+        await pull(self._bus, Pull(
+            stream=self._stream, batch=self._batch, prefetch=True,
+            config=ConsumerConfig(
+                durable_name=self._durable, filter_subject=self._filter,
+                ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
+                # The consumer itself gives up after max_deliver tries (to the dead-letter
+                # queue); the server's limit only catches a message that kills the process.
+                max_deliver=self._max_deliver + 2, ack_wait=self._timeout * 1.5,
+                max_ack_pending=self._batch * 4)), self._take, stop, started=self.started)
 
-        fetch, reconnection = pull()
-        failures = 0
+    async def _take(self, msgs: list[Msg]) -> bool:
         try:
-            while not stop.is_set():
-                reconnected = asyncio.ensure_future(reconnection.wait())
-                waiting: list[asyncio.Future[Any]] = [fetch, stopping, reconnected]
-                await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-                reconnected.cancel()
-                if not fetch.done():
-                    if stopping.done():
-                        return False
-                    # The pull went to a server that is gone: ask the new one now (what
-                    # the old pull still brings stays queued for the next fetch).
-                    fetch.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, nats.errors.Error):
-                        await fetch
-                    await redeliver_pending(self._bus, self._stream, self._durable, stop)
-                    fetch, reconnection = pull()
-                    continue
-                try:
-                    msgs = fetch.result()
-                except (TimeoutError, nats.errors.TimeoutError):
-                    msgs = []
-                except nats.errors.ConnectionClosedError:
-                    return False
-                except (nats.errors.Error, OSError) as exc:
-                    # JetStream not answering (a restart) or the consumer lost.
-                    failures += 1
-                    log.warning("intake.fetch_failed", error=repr(exc))
-                    if await pause(stop, backoff(failures, base=RECONNECT_BASE,
-                                                 cap=RECONNECT_CAP)):
-                        return False
-                    if isinstance(exc, nats.js.errors.NotFoundError):
-                        return True
-                    fetch, reconnection = pull()
-                    continue
-                failures = 0
-                # The next batch travels while this one is handled; it is handled after it,
-                # so one trigger's messages keep their order.
-                fetch, reconnection = pull()
-                if msgs:
-                    try:
-                        await self.handle_batch(msgs)
-                    except Exception:
-                        # Never the consumer's end: what was not acked comes back after
-                        # ack_wait, and fails on its own if it must.
-                        log.exception("intake.batch_failed", messages=len(msgs))
-            return False
-        finally:
-            # Stopping: whatever the outstanding pull still brings is redelivered to another
-            # instance after ack_wait.
-            fetch.cancel()
-            with contextlib.suppress(asyncio.CancelledError, nats.errors.Error):
-                await fetch
-            stopping.cancel()
-            with contextlib.suppress(nats.errors.Error):
-                await psub.unsubscribe()
+            await self.handle_batch(msgs)
+        except Exception:
+            # Never the consumer's end: what was not acked comes back after ack_wait, and
+            # fails on its own if it must.
+            log.exception("intake.batch_failed", messages=len(msgs))
+        return True
 
     async def handle_batch(self, msgs: Sequence[Msg]) -> None:
         """Handle a batch: one task per trigger, each taking its messages in order."""
-        lanes: dict[str, list[Msg]] = {}
-        for msg in msgs:
-            lanes.setdefault(_lane(msg), []).append(msg)
-        await asyncio.gather(*(self._lane(lane) for lane in lanes.values()))
+        await in_lanes(msgs, _lane, self._lane, self._slots)
 
-    async def _lane(self, msgs: list[Msg]) -> None:
+    async def _lane(self, msgs: list[Msg]) -> bool:
         """One trigger's messages in order. A run of new alarms that join an incident this
         consumer opened or joined (a storm of one alarm) is recorded in one transaction
         (:meth:`Ingestion.join`)."""
-        async with self._slots:
-            storm = _Storm()
-            for msg in msgs:
-                prepared = await self._guard(msg, functools.partial(self._prepare, msg),
-                                             timed=False)
-                if prepared is None:
-                    continue
-                target = self._joinable(prepared)
-                if target is not None and storm.target in (None, target):
-                    storm.target = target
-                    storm.waiting.append(msg)
-                    storm.prepared.append(prepared)
-                    continue
-                await self._flush(storm)
-                if await self._guard(msg, functools.partial(self._apply, prepared)):
-                    await msg.ack()
+        storm = _Storm()
+        for msg in msgs:
+            prepared = await self._guard(msg, functools.partial(self._prepare, msg),
+                                         timed=False)
+            if prepared is None:
+                continue
+            target = self._joinable(prepared)
+            if target is not None and storm.target in (None, target):
+                storm.target = target
+                storm.waiting.append(msg)
+                storm.prepared.append(prepared)
+                continue
             await self._flush(storm)
+            if await self._guard(msg, functools.partial(self._apply, prepared)):
+                await msg.ack()
+        await self._flush(storm)
+        return True
 
     def _joinable(self, prepared: _Prepared) -> tuple[str, str, str] | None:
         """(plan, trigger key, incident) when the message starts the open incident of a

@@ -84,14 +84,13 @@ from tocsin.notifications.messages import Outbound, ProviderError
 from tocsin.notifications.ratelimit import TokenBucket, shared_slot
 from tocsin.notifications.store import DeliveryRecord, DeliveryStore, ReceiptStore, RouteStore
 from tocsin.shared import codec, errors
-from tocsin.shared.bus import Bus, rpc_subject
+from tocsin.shared.bus import Bus, Pull, pull, rpc_subject
 from tocsin.shared.clock import Clock
 from tocsin.shared.contracts import deliveries as dc
 from tocsin.shared.contracts import notifications as nc
 from tocsin.shared.db import transaction
 from tocsin.shared.logging import bound, get_logger
-from tocsin.shared.outage import RECONNECT_BASE, RECONNECT_CAP, backoff, server_gone
-from tocsin.shared.runner import pause
+from tocsin.shared.outage import RECONNECT_CAP, backoff, server_gone
 
 __all__ = ["PRIORITY", "Channels", "DeliveryWorker", "SendingProvider", "retry_delay"]
 
@@ -223,71 +222,40 @@ class DeliveryWorker:
         missed its in-progress acks, across a NATS restart say) is left to the task that
         holds it, never sent a second time alongside."""
         self._stopping = False
+        self.started = asyncio.Event()
+        """Set once the durable consumer is bound: requests published now are taken."""
 
     async def run(self, stop: asyncio.Event) -> None:
-        stream = f"DELIVERIES_{self._region.upper()}"
-        failures = 0
-        while True:  # until JetStream answers: a NATS restart is ridden out
-            try:
-                await self._bus.js.add_consumer(stream, ConsumerConfig(
+        """Take requests until ``stop``, each in its own task, up to ``max_in_flight`` at
+        once; then :meth:`_drain`."""
+        try:
+            await pull(self._bus, Pull(
+                stream=f"DELIVERIES_{self._region.upper()}", expires=FETCH_EXPIRES,
+                # Requests in hand are acknowledged by their own tasks, and a redelivery of
+                # one is left to the task that holds it: nothing to reset on reconnection.
+                reset_on_reconnect=False,
+                config=ConsumerConfig(
                     durable_name=self._durable, filter_subject=f"deliveries.{self._region}.>",
                     ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
-                    max_deliver=-1, ack_wait=ACK_WAIT, max_ack_pending=self._max_in_flight))
-                psub = await self._bus.js.pull_subscribe_bind(self._durable, stream=stream)
-                break
-            except Exception as exc:
-                if server_gone(exc) is None:
-                    raise
-                failures += 1
-                log.warning("delivery.consumer_unavailable", error=repr(exc))
-                if await pause(stop, backoff(failures, base=RECONNECT_BASE,
-                                             cap=RECONNECT_CAP)):
-                    return
-        stopping = asyncio.ensure_future(stop.wait())
-        try:
-            while not stop.is_set():
-                free = self._max_in_flight - len(self._tasks)
-                if free <= 0:
-                    await asyncio.wait([stopping, *self._tasks],
-                                       return_when=asyncio.FIRST_COMPLETED)
-                    continue
-                reconnected = asyncio.ensure_future(self._bus.reconnection().wait())
-                fetch = asyncio.ensure_future(psub.fetch(batch=min(256, free),
-                                                         timeout=FETCH_EXPIRES))
-                await asyncio.wait([fetch, stopping, reconnected],
-                                   return_when=asyncio.FIRST_COMPLETED)
-                reconnected.cancel()
-                if not fetch.done():
-                    fetch.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, nats.errors.Error):
-                        await fetch
-                    if stopping.done():
-                        break
-                    continue  # reconnected: the pull went to a server that is gone
-                try:
-                    msgs = fetch.result()
-                except (TimeoutError, nats.errors.TimeoutError):
-                    continue
-                except nats.errors.ConnectionClosedError:
-                    break
-                except (nats.errors.Error, OSError) as exc:
-                    # JetStream not answering for a moment (a restart): ask again. The
-                    # durable consumer is on disk, so it is there when the server is back.
-                    failures += 1
-                    log.warning("delivery.fetch_failed", error=repr(exc))
-                    await pause(stop, backoff(failures, base=RECONNECT_BASE,
-                                              cap=RECONNECT_CAP))
-                    continue
-                failures = 0
-                for msg in msgs:
-                    task = asyncio.create_task(self._handle(msg))
-                    self._tasks.add(task)
-                    task.add_done_callback(self._tasks.discard)
+                    max_deliver=-1, ack_wait=ACK_WAIT, max_ack_pending=self._max_in_flight)),
+                self._take, stop, room=self._room, started=self.started)
         finally:
-            stopping.cancel()
             await self._drain()
-            with contextlib.suppress(nats.errors.Error):
-                await psub.unsubscribe()
+
+    async def _room(self, stopping: asyncio.Future[Any]) -> int:
+        """How many more requests this instance may take: waits for a free slot."""
+        while len(self._tasks) >= self._max_in_flight:
+            await asyncio.wait([stopping, *self._tasks], return_when=asyncio.FIRST_COMPLETED)
+            if stopping.done():
+                return 0
+        return min(256, self._max_in_flight - len(self._tasks))
+
+    async def _take(self, msgs: list[Msg]) -> bool:
+        for msg in msgs:
+            task = asyncio.create_task(self._handle(msg))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return True
 
     async def _drain(self) -> None:
         """Let sends in progress finish (each within its provider's timeout); give those

@@ -11,6 +11,7 @@ with a log line; an unreachable service leaves the rest for the next round.
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any
 
 import asyncpg
@@ -24,6 +25,7 @@ from tocsin.shared.outage import (
     RECONNECT_CAP,
     backoff,
     connection_lost,
+    ride_out,
     server_gone,
 )
 from tocsin.shared.runner import pause
@@ -47,17 +49,8 @@ class ReceiptReporter:
     async def run(self, stop: asyncio.Event) -> None:
         """Report until ``stop`` is set. A PostgreSQL restart is ridden out: a failed round
         is retried after a short backoff, and a lost LISTEN connection is replaced."""
-        failures = 0
-        while not stop.is_set():
-            try:
-                await self._report(stop)
-                return
-            except Exception as exc:
-                if server_gone(exc) is None:
-                    raise
-                failures += 1
-                log.warning("receipts.connection_lost", error=repr(exc))
-                await pause(stop, backoff(failures, base=RECONNECT_BASE, cap=RECONNECT_CAP))
+        await ride_out(stop, functools.partial(self._report, stop),
+                       event="receipts.connection_lost")
 
     async def _report(self, stop: asyncio.Event) -> None:
         async with self._pool.acquire() as conn:

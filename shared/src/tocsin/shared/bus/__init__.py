@@ -8,7 +8,7 @@
 """
 
 from tocsin.shared.bus.connection import Bus, connect
-from tocsin.shared.bus.consumer import Consumer, consume
+from tocsin.shared.bus.consumer import Consumer, Pull, consume, pull
 from tocsin.shared.bus.rpc import RpcRequest, RpcServer, rpc_subject
 from tocsin.shared.bus.streams import (
     alarms_stream,
@@ -21,6 +21,7 @@ from tocsin.shared.bus.streams import (
 __all__ = [
     "Bus",
     "Consumer",
+    "Pull",
     "RpcRequest",
     "RpcServer",
     "alarms_stream",
@@ -30,5 +31,6 @@ __all__ = [
     "deliveries_stream",
     "ensure_stream",
     "events_stream",
+    "pull",
     "rpc_subject",
 ]

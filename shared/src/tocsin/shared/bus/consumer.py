@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -29,7 +30,8 @@ from tocsin.shared.logging import bound, get_logger
 from tocsin.shared.outage import RECONNECT_BASE, RECONNECT_CAP, backoff, server_gone
 from tocsin.shared.runner import pause
 
-__all__ = ["Consumer", "consume", "redeliver_pending"]
+__all__ = ["Consumer", "Pull", "Room", "Take", "consume", "in_lanes", "pull",
+           "redeliver_pending"]
 
 log = get_logger(__name__)
 
@@ -49,48 +51,74 @@ class Consumer(msgspec.Struct, frozen=True, kw_only=True):
     ack_wait: float = 30.0
     batch: int = 32
     deliver_policy: DeliverPolicy = DeliverPolicy.ALL
+    concurrency: int = 1
+    """How many messages of a batch are handled at once (1: one after the other)."""
+    lane: Callable[[Msg], str] | None = None
+    """The key of a message's lane: messages of one lane are handled one after the other,
+    in stream order, lanes at once (up to ``concurrency``). None: each message its own
+    lane."""
 
 
 HANDBACK_DELAY = 1.0
 """Seconds before a message handed back at shutdown is redelivered."""
 
+Take = Callable[[list[Msg]], Awaitable[bool]]
+"""Handles one fetched batch to its messages' outcomes (or hands them to tasks that will);
+False when the loop must end now (``stop`` came while a server was gone)."""
+Room = Callable[["asyncio.Future[Any]"], Awaitable[int]]
+"""How many messages to ask for next, waiting (until the future, stopping, is done) for
+room; 0 when stopping."""
 
-async def consume(bus: Bus, consumer: Consumer, stop: asyncio.Event) -> None:
-    """Fetch and handle messages until ``stop`` is set; finishes the current batch.
+
+@dataclass(frozen=True, kw_only=True)
+class Pull:
+    """How :func:`pull` reads one durable consumer."""
+
+    stream: str
+    config: ConsumerConfig
+    """The durable consumer, declared (idempotently) each time it is bound."""
+    batch: int = 32
+    """Most messages one fetch asks for (unless a ``room`` says fewer)."""
+    expires: float = 5.0
+    """Seconds one pull request stays open on the server."""
+    prefetch: bool = False
+    """Ask for the next batch while this one is handled (it is handled after it, so the
+    stream's order is kept)."""
+    reset_on_reconnect: bool = True
+    """After a reconnection, have the server redeliver at once what it counts as delivered
+    and unacknowledged (:func:`redeliver_pending`)."""
+
+
+async def pull(bus: Bus, spec: Pull, take: Take, stop: asyncio.Event, *,
+               room: Room | None = None, started: asyncio.Event | None = None) -> None:
+    """The one pull-consumer loop: fetch batches and give them to ``take`` until ``stop``.
 
     A NATS restart is ridden out: the consumer is declared and bound again (a no-op when
-    the server kept it) with a short backoff until JetStream answers. A message whose
-    handling finds a server gone is retried here, kept in progress, until the server is
-    back, so neither its delivery count nor the ack wait grows meanwhile.
+    the server kept it) with a short backoff until JetStream answers; a pull that went to a
+    server that is gone is asked again of the new one. ``started`` is set once the
+    consumer is bound, so a caller need not sleep for it.
     """
-    config = ConsumerConfig(
-        durable_name=consumer.durable,
-        filter_subject=consumer.filter_subject,
-        ack_policy=AckPolicy.EXPLICIT,
-        deliver_policy=consumer.deliver_policy,
-        max_deliver=consumer.max_deliver,
-        ack_wait=consumer.ack_wait,
-    )
-    decoder = codec.decoder_for(consumer.message_type)
+    durable = spec.config.durable_name or ""
     stopping = asyncio.ensure_future(stop.wait())
     failures = 0
     try:
         while not stop.is_set():
             try:
-                await bus.js.add_consumer(consumer.stream, config)
-                psub = await bus.js.pull_subscribe_bind(consumer.durable,
-                                                        stream=consumer.stream)
+                await bus.js.add_consumer(spec.stream, spec.config)
+                psub = await bus.js.pull_subscribe_bind(durable, stream=spec.stream)
             except Exception as exc:
                 if server_gone(exc) is None:
                     raise
                 failures += 1
-                log.warning("consumer.unavailable", durable=consumer.durable, error=repr(exc))
+                log.warning("consumer.unavailable", durable=durable, error=repr(exc))
                 await pause(stop, backoff(failures, base=RECONNECT_BASE, cap=RECONNECT_CAP))
                 continue
+            failures = 0
+            if started is not None:
+                started.set()
             try:
-                if not await _pull(bus, psub, consumer, decoder, stop, stopping):
+                if not await _fetch(bus, psub, spec, take, room, stop, stopping):
                     return
-                failures = 0
             finally:
                 with contextlib.suppress(nats.errors.Error):
                     await psub.unsubscribe()
@@ -98,52 +126,131 @@ async def consume(bus: Bus, consumer: Consumer, stop: asyncio.Event) -> None:
         stopping.cancel()
 
 
-async def _pull(bus: Bus, psub: JetStreamContext.PullSubscription, consumer: Consumer,
-                decoder: msgspec.json.Decoder[Any], stop: asyncio.Event,
-                stopping: asyncio.Future[Any]) -> bool:
-    """Fetch and handle until ``stop`` (False) or until the server must be asked again
-    for the consumer (True)."""
+async def _fetch(bus: Bus, psub: JetStreamContext.PullSubscription, spec: Pull, take: Take,
+                 room: Room | None, stop: asyncio.Event,
+                 stopping: asyncio.Future[Any]) -> bool:
+    """Fetch and take until ``stop`` (False) or until the consumer is gone from the server
+    and must be declared again (True)."""
+    durable = spec.config.durable_name
     failures = 0
-    while not stop.is_set():
-        reconnected = asyncio.ensure_future(bus.reconnection().wait())
-        fetch = asyncio.ensure_future(psub.fetch(batch=consumer.batch, timeout=5.0))
-        await asyncio.wait([fetch, stopping, reconnected], return_when=asyncio.FIRST_COMPLETED)
-        reconnected.cancel()
-        if not fetch.done():
-            # Stopping while idle: whatever this pull still brings is redelivered to
-            # another instance after ack_wait. Reconnected: the pull went to the server
-            # that is gone, so ask the new one (what the old pull still brings stays
-            # queued for the next fetch).
-            fetch.cancel()
-            with contextlib.suppress(asyncio.CancelledError, nats.errors.Error):
-                await fetch
-            if stopping.done():
+    fetch: asyncio.Future[list[Msg]] | None = None
+    reconnection = asyncio.Event()
+
+    def ask(n: int) -> tuple[asyncio.Future[list[Msg]], asyncio.Event]:
+        """A fetch, and the event of the reconnection that makes its pull request lost."""
+        return (asyncio.ensure_future(psub.fetch(batch=n, timeout=spec.expires)),
+                bus.reconnection())
+
+    try:
+        while not stop.is_set():
+            if fetch is None:
+                n = spec.batch if room is None else await room(stopping)
+                if n <= 0:
+                    continue
+                fetch, reconnection = ask(n)
+            reconnected = asyncio.ensure_future(reconnection.wait())
+            await asyncio.wait([fetch, stopping, reconnected],
+                               return_when=asyncio.FIRST_COMPLETED)
+            reconnected.cancel()
+            if not fetch.done():
+                # Stopping while idle: whatever this pull still brings is redelivered to
+                # another instance after ack_wait. Reconnected: the pull went to the server
+                # that is gone, so ask the new one (what the old pull still brings stays
+                # queued for the next fetch).
+                if stopping.done():
+                    return False
+                await _cancel(fetch)
+                fetch = None
+                if spec.reset_on_reconnect:
+                    await redeliver_pending(bus, spec.stream, durable or "", stop)
+                continue
+            done, fetch = fetch, None
+            try:
+                msgs = done.result()
+            except (TimeoutError, nats.errors.TimeoutError):
+                continue
+            except nats.errors.ConnectionClosedError:
                 return False
-            await redeliver_pending(bus, consumer.stream, consumer.durable, stop)
-            continue
-        try:
-            msgs = fetch.result()
-        except (TimeoutError, nats.errors.TimeoutError):
-            continue
-        except nats.errors.ConnectionClosedError:
-            return False
-        except (nats.errors.Error, OSError) as exc:
-            # JetStream not answering (a restart, 503 No Responders) or the consumer lost.
-            failures += 1
-            log.warning("consumer.fetch_failed", durable=consumer.durable, error=repr(exc))
-            if await pause(stop, backoff(failures, base=RECONNECT_BASE, cap=RECONNECT_CAP)):
+            except (nats.errors.Error, OSError) as exc:
+                # JetStream not answering (a restart, 503 No Responders) or the consumer lost.
+                failures += 1
+                log.warning("consumer.fetch_failed", durable=durable, error=repr(exc))
+                if await pause(stop, backoff(failures, base=RECONNECT_BASE, cap=RECONNECT_CAP)):
+                    return False
+                if isinstance(exc, nats.js.errors.NotFoundError):
+                    return True
+                continue
+            failures = 0
+            if spec.prefetch:
+                fetch, reconnection = ask(spec.batch)
+            if msgs and not await take(msgs):
                 return False
-            if isinstance(exc, nats.js.errors.NotFoundError):
-                return True
-            continue
-        failures = 0
+        return False
+    finally:
+        if fetch is not None:
+            await _cancel(fetch)
+
+
+async def _cancel(fetch: asyncio.Future[Any]) -> None:
+    fetch.cancel()
+    with contextlib.suppress(asyncio.CancelledError, nats.errors.Error):
+        await fetch
+
+
+async def consume(bus: Bus, consumer: Consumer, stop: asyncio.Event, *,
+                  started: asyncio.Event | None = None) -> None:
+    """Fetch and handle messages one at a time until ``stop`` is set; finishes the current
+    batch.
+
+    A message whose handling finds a server gone is retried here, kept in progress, until
+    the server is back, so neither its delivery count nor the ack wait grows meanwhile.
+    """
+    spec = Pull(stream=consumer.stream, batch=consumer.batch, config=ConsumerConfig(
+        durable_name=consumer.durable,
+        filter_subject=consumer.filter_subject,
+        ack_policy=AckPolicy.EXPLICIT,
+        deliver_policy=consumer.deliver_policy,
+        max_deliver=consumer.max_deliver,
+        ack_wait=consumer.ack_wait,
+    ))
+    decoder = codec.decoder_for(consumer.message_type)
+
+    async def in_order(msgs: list[Msg]) -> bool:
         for i, msg in enumerate(msgs):
             if not await _handle(consumer, decoder, msg, msgs[i + 1:], stop):
                 # Stopping in an outage: hand the rest back for another instance.
                 for rest in msgs[i:]:
                     await _settle(rest.nak(delay=HANDBACK_DELAY))
                 return False
-    return False
+        return True
+
+    slots = asyncio.Semaphore(consumer.concurrency)
+    key = consumer.lane or _own_lane
+
+    async def laned(msgs: list[Msg]) -> bool:
+        return await in_lanes(msgs, key, in_order, slots)
+
+    sequential = consumer.concurrency == 1 and consumer.lane is None
+    await pull(bus, spec, in_order if sequential else laned, stop, started=started)
+
+
+async def in_lanes(msgs: Sequence[Msg], key: Callable[[Msg], str], take: Take,
+                   slots: asyncio.Semaphore) -> bool:
+    """Give each lane of a batch (its messages with one ``key``, in stream order) to
+    ``take``, lanes at once as ``slots`` allow; False if any lane's ``take`` was."""
+    lanes: dict[str, list[Msg]] = {}
+    for msg in msgs:
+        lanes.setdefault(key(msg), []).append(msg)
+
+    async def lane(ordered: list[Msg]) -> bool:
+        async with slots:
+            return await take(ordered)
+
+    return all(await asyncio.gather(*(lane(ordered) for ordered in lanes.values())))
+
+
+def _own_lane(msg: Msg) -> str:
+    return str(msg.metadata.sequence.stream)
 
 
 RESET_TRIES = 5

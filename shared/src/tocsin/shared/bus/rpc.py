@@ -82,6 +82,12 @@ class RpcServer:
         self._status = status if status is not None else {}
         self._slots = asyncio.Semaphore(concurrency)
         self._inflight: set[asyncio.Task[None]] = set()
+        self.started = asyncio.Event()
+        """Set once every operation's endpoint is subscribed: requests are answered."""
+
+    async def __call__(self, stop: asyncio.Event) -> None:
+        """The server as a runner worker (see :meth:`serve`)."""
+        await self.serve(stop)
 
     async def serve(self, stop: asyncio.Event) -> None:
         """Serve until ``stop`` is set, then finish the requests in flight."""
@@ -95,7 +101,17 @@ class RpcServer:
                 await svc.add_endpoint(EndpointConfig(
                     name=operation, subject=rpc_subject(self._service, operation),
                     handler=self._dispatcher(operation)))
+            try:
+                # A request to this instance's own ping, sent after the subscriptions on
+                # this connection, is answered once the server has them all: from then on
+                # any client's request reaches them. (nats-py's flush() is no such barrier:
+                # its PING overtakes subscriptions still queued.)
+                await self._bus.nc.request(f"$SRV.PING.{self._service}.{svc.id}", b"",
+                                           timeout=5.0)
+            except nats.errors.Error as exc:  # NATS gone: the reconnection subscribes again
+                log.warning("rpc.start_unconfirmed", error=repr(exc))
             log.info("rpc.serving", operations=len(self._handlers), instance=svc.id)
+            self.started.set()
             await stop.wait()
         finally:
             try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 from collections.abc import Mapping
 from typing import Any
@@ -29,6 +30,7 @@ from tocsin.shared.outage import (
     RECONNECT_CAP,
     backoff,
     connection_lost,
+    ride_out,
     server_gone,
 )
 from tocsin.shared.runner import pause
@@ -99,17 +101,7 @@ class OutboxRelay:
         short backoff, and a lost connection (and with it the lock and the LISTEN) is
         replaced by a new one once the database answers again.
         """
-        failures = 0
-        while not stop.is_set():
-            try:
-                await self._relay(stop)
-                return
-            except Exception as exc:
-                if server_gone(exc) is None:
-                    raise
-                failures += 1
-                log.warning("outbox.connection_lost", error=repr(exc))
-                await pause(stop, backoff(failures, base=RECONNECT_BASE, cap=RECONNECT_CAP))
+        await ride_out(stop, functools.partial(self._relay, stop), event="outbox.connection_lost")
 
     async def _relay(self, stop: asyncio.Event) -> None:
         """One session: take the lock, LISTEN, publish rounds until ``stop``; raises when
