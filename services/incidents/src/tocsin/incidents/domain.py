@@ -233,28 +233,11 @@ def _pick(new: Any, old: Any) -> Any:
 # --- incident records ------------------------------------------------------------------
 
 
-class IncidentRecordSource(_Doc):
-    created_by: str
-    source: str
-    invoked_by: str | None = None
-    resource_arn: str | None = None
+IncidentRecordSource = c.IncidentRecordSource
 
 
-class IncidentRecord(_Doc):
-    arn: str
-    title: str
-    status: str
-    impact: int
-    creation_time: float
-    last_modified_by: str
-    last_modified_time: float
-    dedupe_string: str
-    incident_record_source: IncidentRecordSource
-    summary: str | None = None
-    resolved_time: float | None = None
-    chat_channel: JSON | None = None
-    notification_targets: list[JSON] = []
-    automation_executions: list[JSON] = []
+class IncidentRecord(c.IncidentRecord, frozen=True):
+    """The record, shaped by its contract (the API's and the events' shape)."""
 
     @property
     def plan_name(self) -> str:

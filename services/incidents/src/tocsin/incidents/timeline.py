@@ -17,6 +17,7 @@ import msgspec
 
 from tocsin.incidents.usecases import JSON
 from tocsin.shared import codec
+from tocsin.shared.contracts import incidents as ci
 
 __all__ = [
     "CUSTOM_TYPES",
@@ -36,16 +37,8 @@ CUSTOM_TYPES = ("Custom Event", "Note")
 """The only event types callers may create or edit."""
 
 
-class TimelineEvent(msgspec.Struct, rename="camel", kw_only=True, omit_defaults=True):
-    """A timeline event as ``GetTimelineEvent`` returns it."""
-
-    incident_record_arn: str
-    event_id: str
-    event_time: float
-    event_updated_time: float
-    event_type: str
-    event_data: str
-    event_references: list[JSON] = []
+class TimelineEvent(ci.TimelineEvent, frozen=True):
+    """A timeline event as ``GetTimelineEvent`` returns it, shaped by its contract."""
 
     def summary(self) -> JSON:
         """The event as ``ListTimelineEvents`` lists it: without its data."""
