@@ -175,9 +175,9 @@ class TestMakeRun:
             except OSError:
                 continue
         modules = [c[c.index(b"-m") + 1] for c in commands if b"-m" in c]
-        assert sorted(modules) == [b"tocsin.contacts", b"tocsin.escalation", b"tocsin.gateway",
-                                   b"tocsin.incidents", b"tocsin.incidents",
-                                   b"tocsin.notifications"]
+        assert sorted(modules) == [b"tocsin.analysis", b"tocsin.contacts", b"tocsin.escalation",
+                                   b"tocsin.gateway", b"tocsin.incidents", b"tocsin.incidents",
+                                   b"tocsin.notifications", b"tocsin.runbooks"]
 
     def test_output_is_prefixed_and_says_ready(self, running: Run) -> None:
         """Children's lines carry their ``name[n] | `` prefix and a ready line names both ports."""

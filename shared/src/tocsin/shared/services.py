@@ -6,5 +6,6 @@ One list for everything that needs it: ``make run`` starts each of them, and the
 
 __all__ = ["BACKEND_SERVICES"]
 
-BACKEND_SERVICES: tuple[str, ...] = ("incidents", "contacts", "escalation", "notifications")
+BACKEND_SERVICES: tuple[str, ...] = ("incidents", "contacts", "escalation", "notifications",
+                                     "runbooks", "analysis")
 """Every service but the gateway, in the order they are started."""
