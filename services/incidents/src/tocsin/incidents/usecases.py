@@ -9,10 +9,10 @@ from typing import Any
 
 import asyncpg
 
-from tocsin.incidents import domain
-from tocsin.incidents.domain import Arns, IncidentRecord
 from tocsin.incidents.events import Events
-from tocsin.incidents.store import Store
+from tocsin.incidents.records import domain
+from tocsin.incidents.records.domain import Arns, IncidentRecord
+from tocsin.incidents.records.store import Store
 from tocsin.shared.arns import DEFAULT_PARTITION
 from tocsin.shared.bus import Bus, RpcRequest
 from tocsin.shared.clock import Clock

@@ -22,10 +22,10 @@ import asyncpg
 import msgspec
 from msgspec import Meta
 
-from tocsin.incidents import alarms
-from tocsin.incidents.eventpattern import EventPattern, compile_pattern
-from tocsin.incidents.intake import Route
-from tocsin.incidents.rules_store import Rule, RuleStore
+from tocsin.incidents.event_rules.eventpattern import EventPattern, compile_pattern
+from tocsin.incidents.event_rules.store import Rule, RuleStore
+from tocsin.incidents.ingestion import domain as alarms
+from tocsin.incidents.ingestion.alarm_stream import Route
 from tocsin.incidents.usecases import JSON, Deps, UseCases, make_token, read_token
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.bus.rpc import Handler

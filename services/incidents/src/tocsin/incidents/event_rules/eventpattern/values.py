@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from tocsin.incidents.eventpattern import addresses, wildcard
+from tocsin.incidents.event_rules.eventpattern import addresses, wildcard
 
 __all__ = ["FieldTest", "Predicate", "comparable", "fold_case"]
 

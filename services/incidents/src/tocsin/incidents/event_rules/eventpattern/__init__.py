@@ -34,12 +34,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from tocsin.incidents.eventpattern.compiler import (
+from tocsin.incidents.event_rules.eventpattern.compiler import (
     MAX_BRANCHES,
     MAX_WILDCARD_COMPLEXITY,
     compile_branches,
 )
-from tocsin.incidents.eventpattern.matching import EventPattern
+from tocsin.incidents.event_rules.eventpattern.matching import EventPattern
 
 __all__ = ["MAX_BRANCHES", "MAX_WILDCARD_COMPLEXITY", "EventPattern", "compile_pattern"]
 

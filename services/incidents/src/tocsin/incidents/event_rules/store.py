@@ -1,4 +1,4 @@
-"""SQL for event rules and integration keys; each function runs on the caller's connection,
+"""SQL for event rules; each function runs on the caller's connection,
 so a handler composes it with its outbox event in one transaction."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
-__all__ = ["IntegrationKey", "Rule", "RuleStore"]
+__all__ = ["Rule", "RuleStore"]
 
 JSON = dict[str, Any]
 
@@ -27,14 +27,6 @@ class Rule(msgspec.Struct, rename="camel", kw_only=True, omit_defaults=True, fro
     description: str | None = None
 
 
-class IntegrationKey(msgspec.Struct, rename="camel", kw_only=True, frozen=True):
-    """A webhook credential of a response plan, without its secret."""
-
-    id: str
-    response_plan_arn: str
-    created_time: float
-
-
 def _ts(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
 
@@ -47,7 +39,7 @@ def _rule(row: asyncpg.Record) -> Rule:
 
 
 class RuleStore:
-    """The ``event_rule`` and ``integration_key`` tables."""
+    """The ``event_rule`` table."""
 
     @staticmethod
     async def insert(conn: asyncpg.Connection, rule: Rule) -> bool:
@@ -94,31 +86,3 @@ class RuleStore:
         rows = await conn.fetch("SELECT * FROM event_rule WHERE state = 'ENABLED'"
                                 " ORDER BY name")
         return [_rule(r) for r in rows]
-
-    # --- integration keys ---------------------------------------------------------------
-
-    @staticmethod
-    async def add_key(conn: asyncpg.Connection, *, key_id: str, plan_name: str, digest: str,
-                      at: float) -> None:
-        await conn.execute(
-            "INSERT INTO integration_key (id, plan_name, key_digest, created_time)"
-            " VALUES ($1, $2, $3, $4)", key_id, plan_name, digest, _ts(at))
-
-    @staticmethod
-    async def keys(conn: asyncpg.Connection, plan_name: str) -> list[asyncpg.Record]:
-        rows: list[asyncpg.Record] = await conn.fetch(
-            "SELECT id, created_time FROM integration_key WHERE plan_name = $1"
-            " ORDER BY created_time, id", plan_name)
-        return rows
-
-    @staticmethod
-    async def plan_of_key(conn: asyncpg.Connection | asyncpg.Pool, digest: str) -> str | None:
-        """The name of the plan whose key has this digest."""
-        name: str | None = await conn.fetchval(
-            "SELECT plan_name FROM integration_key WHERE key_digest = $1", digest)
-        return name
-
-    @staticmethod
-    async def delete_key(conn: asyncpg.Connection, key_id: str) -> bool:
-        return bool(await conn.fetchval(
-            "DELETE FROM integration_key WHERE id = $1 RETURNING true", key_id))

@@ -43,8 +43,8 @@ from typing import Any
 import msgspec
 from nats.aio.msg import Msg
 
-from tocsin.incidents import timeline
-from tocsin.incidents.timeline import TimelineStore
+from tocsin.incidents.timeline import domain as timeline
+from tocsin.incidents.timeline.store import TimelineStore
 from tocsin.incidents.usecases import UseCases
 from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus, Consumer, rpc_subject

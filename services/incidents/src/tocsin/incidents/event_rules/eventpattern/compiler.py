@@ -18,8 +18,8 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, NoReturn
 
-from tocsin.incidents.eventpattern import addresses, values, wildcard
-from tocsin.incidents.eventpattern.values import FieldTest
+from tocsin.incidents.event_rules.eventpattern import addresses, values, wildcard
+from tocsin.incidents.event_rules.eventpattern.values import FieldTest
 from tocsin.shared.errors import ValidationError
 
 __all__ = ["MAX_BRANCHES", "MAX_WILDCARD_COMPLEXITY", "Branch", "compile_branches"]

@@ -30,10 +30,11 @@ from typing import Any, Literal
 import asyncpg
 import msgspec
 
-from tocsin.incidents import domain, timeline
-from tocsin.incidents.alarms import Trigger
-from tocsin.incidents.handlers import Handlers
-from tocsin.incidents.timeline import TimelineStore
+from tocsin.incidents.ingestion.domain import Trigger
+from tocsin.incidents.records import domain
+from tocsin.incidents.records.handlers import Handlers
+from tocsin.incidents.timeline import domain as timeline
+from tocsin.incidents.timeline.store import TimelineStore
 from tocsin.incidents.usecases import JSON, Deps, UseCases
 from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus, RpcRequest, rpc_subject

@@ -19,8 +19,8 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from tocsin.incidents.eventpattern.compiler import Branch
-from tocsin.incidents.eventpattern.values import FieldTest
+from tocsin.incidents.event_rules.eventpattern.compiler import Branch
+from tocsin.incidents.event_rules.eventpattern.values import FieldTest
 
 __all__ = ["EventPattern"]
 

@@ -2,8 +2,9 @@
 the gateway's webhooks hand over, and the dead-letter counts.
 
 Each webhook operation takes ``{"body": <the sender's JSON, unchanged>}`` plus its
-credential: ``integrationKey`` (a key of the plan, see :mod:`.integration_keys`), or the
-SigV4-authenticated caller in ``Tocsin-Principal``. A key acts for its own plan only.
+credential: ``integrationKey`` (a key of the plan, see
+:mod:`tocsin.incidents.administration`), or the SigV4-authenticated caller in
+``Tocsin-Principal``. A key acts for its own plan only.
 
 - ``IngestEvents``: a list of EventBridge-shaped events (``POST /v1/events``). With a key
   they go to its plan; signed, to ``responsePlan`` when given, else by the event rules.
@@ -31,11 +32,11 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
-from tocsin.incidents import alarms
-from tocsin.incidents.alarms import Malformed, Trigger
-from tocsin.incidents.ingest import Ingestion, Outcome, client_token
-from tocsin.incidents.intake import Route, Router, apply, dead_letter_counts
-from tocsin.incidents.integration_keys import IntegrationKeyHandlers
+from tocsin.incidents.administration.handlers import IntegrationKeyHandlers
+from tocsin.incidents.ingestion import domain as alarms
+from tocsin.incidents.ingestion.alarm_stream import Route, Router, apply, dead_letter_counts
+from tocsin.incidents.ingestion.domain import Malformed, Trigger
+from tocsin.incidents.ingestion.triggers import Ingestion, Outcome, client_token
 from tocsin.incidents.usecases import JSON, Deps
 from tocsin.shared import errors
 from tocsin.shared.bus import RpcRequest

@@ -12,12 +12,14 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from tocsin.incidents import domain, timeline
-from tocsin.incidents.involved import involved_resources
-from tocsin.incidents.plan_engagements import check_engagements
-from tocsin.incidents.related import RelatedItemStore, new_item
-from tocsin.incidents.store import IncidentQuery
-from tocsin.incidents.timeline import TimelineStore
+from tocsin.incidents.records import domain
+from tocsin.incidents.records.plan_engagements import check_engagements
+from tocsin.incidents.records.store import IncidentQuery
+from tocsin.incidents.related.domain import new_item
+from tocsin.incidents.related.involved import involved_resources
+from tocsin.incidents.related.store import RelatedItemStore
+from tocsin.incidents.timeline import domain as timeline
+from tocsin.incidents.timeline.store import TimelineStore
 from tocsin.incidents.usecases import JSON, UseCases, make_token, read_token
 from tocsin.shared import codec
 from tocsin.shared.bus import RpcRequest, rpc_subject
@@ -293,7 +295,7 @@ class Handlers(UseCases):
                           "principal": self._by(req),
                           "timelineEvents": [msgspec.to_builtins(change)]}
             if reopened:
-                # The plan's engagements start again, as new ones (engaging.py).
+                # The plan's engagements start again, as new ones (records.engaging).
                 plan = await self._store.plan(conn, updated.plan_name)
                 data.update(reopened=True, engagements=plan.engagements or [] if plan else [])
             await self._events.emit(

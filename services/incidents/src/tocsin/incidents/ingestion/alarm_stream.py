@@ -4,7 +4,7 @@ One durable pull consumer, shared by every incidents instance, reads the stream 
 Each message is an EventBridge-shaped event routed to response plans by its
 ``Tocsin-Response-Plan`` header (a plan name or ARN) or, without one, by the event rules
 whose pattern it matches; each plan it reaches gets :meth:`Ingestion.open` or
-:meth:`Ingestion.recover` (:mod:`tocsin.incidents.alarms` says which).
+:meth:`Ingestion.recover` (:mod:`tocsin.incidents.ingestion.domain` says which).
 
 Nothing stalls the consumer and nothing is lost:
 
@@ -42,9 +42,9 @@ import nats.js.errors
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from tocsin.incidents import alarms
-from tocsin.incidents.alarms import Malformed, Trigger
-from tocsin.incidents.ingest import Ingestion, Outcome, client_token
+from tocsin.incidents.ingestion import domain as alarms
+from tocsin.incidents.ingestion.domain import Malformed, Trigger
+from tocsin.incidents.ingestion.triggers import Ingestion, Outcome, client_token
 from tocsin.shared import errors
 from tocsin.shared.bus import Bus
 from tocsin.shared.bus.consumer import Pull, in_lanes, pull

@@ -9,8 +9,9 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from tocsin.incidents.related import RelatedItemStore
-from tocsin.incidents.timeline import CUSTOM_TYPES, TimelineEvent, TimelineQuery, TimelineStore
+from tocsin.incidents.related.store import RelatedItemStore
+from tocsin.incidents.timeline.domain import CUSTOM_TYPES, TimelineEvent
+from tocsin.incidents.timeline.store import TimelineQuery, TimelineStore
 from tocsin.incidents.usecases import JSON, UseCases, make_token, read_token
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.contracts import incidents as c

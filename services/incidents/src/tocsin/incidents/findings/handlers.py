@@ -22,15 +22,13 @@ from typing import Annotated
 import msgspec
 from nats.aio.msg import Msg
 
-from tocsin.incidents.domain import IncidentRecord
-from tocsin.incidents.findings_store import FindingStore, Span
+from tocsin.incidents.findings.domain import at, details
+from tocsin.incidents.findings.store import FindingStore, Span
+from tocsin.incidents.records.domain import IncidentRecord
 from tocsin.incidents.usecases import JSON, Deps, UseCases, make_token, read_token
 from tocsin.shared.bus import Consumer, RpcRequest, changes_stream
 from tocsin.shared.contracts.changes import (
-    EPOCH,
     ChangeReported,
-    CodeDeployDeployment,
-    Time,
     epoch_micros,
 )
 from tocsin.shared.db import already_processed, transaction
@@ -44,7 +42,6 @@ __all__ = [
     "FindingsHandlers",
     "ListIncidentFindings",
     "consumer",
-    "details",
 ]
 
 log = get_logger(__name__)
@@ -78,26 +75,6 @@ class BatchGetIncidentFindings(_In, frozen=True):
                            msgspec.Meta(max_length=20)]
 
 
-def _at(micros: int) -> datetime:
-    return EPOCH + timedelta(microseconds=micros)
-
-
-def _seconds(value: Time) -> float:
-    return epoch_micros(value) / 1_000_000
-
-
-def details(change: ChangeReported) -> JSON:
-    """The change as the API's ``FindingDetails`` union, times in epoch seconds."""
-    c = change.change
-    body: JSON = {"startTime": _seconds(c.start_time)}
-    if c.end_time is not None:
-        body["endTime"] = _seconds(c.end_time)
-    if isinstance(c, CodeDeployDeployment):
-        return {"codeDeployDeployment": {"deploymentGroupArn": c.deployment_group_arn,
-                                         "deploymentId": c.deployment_id, **body}}
-    return {"cloudFormationStackUpdate": {"stackArn": c.stack_arn, **body}}
-
-
 class FindingsHandlers(UseCases):
     """The findings consumer, ListIncidentFindings and BatchGetIncidentFindings."""
 
@@ -126,8 +103,8 @@ class FindingsHandlers(UseCases):
                 return
             now = self._clock.now()
             outcome = await self._findings.record(
-                conn, id=finding_id, start_time=_at(epoch_micros(c.start_time)),
-                end_time=None if c.end_time is None else _at(epoch_micros(c.end_time)),
+                conn, id=finding_id, start_time=at(epoch_micros(c.start_time)),
+                end_time=None if c.end_time is None else at(epoch_micros(c.end_time)),
                 details=details(change), now=now, reported_at=md.timestamp)
             if outcome != "unchanged":
                 await self._events.emit(conn, "FindingRecorded", {
@@ -173,7 +150,7 @@ class FindingsHandlers(UseCases):
 def _position(token: str) -> tuple[datetime, str]:
     micros, finding_id = read_token(token, tuple[int, str])
     try:
-        return _at(micros), finding_id
+        return at(micros), finding_id
     except OverflowError:
         raise ValidationError("nextToken is not a token this operation returned") from None
 

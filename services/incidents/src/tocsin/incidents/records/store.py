@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from tocsin.incidents.domain import IncidentRecord, ReplicationSet, ResponsePlan
+from tocsin.incidents.records.domain import IncidentRecord, ReplicationSet, ResponsePlan
 
 __all__ = ["IncidentQuery", "Store"]
 
