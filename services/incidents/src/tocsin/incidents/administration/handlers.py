@@ -177,13 +177,8 @@ class PolicyHandlers(UseCases):
         policy_id = uuid.uuid4().hex
         async with transaction(self._pool) as conn:
             plan = await self._plan(conn, cmd.resource_arn)
-            try:
-                await PolicyStore.insert(conn, plan.name, policy_id, cmd.policy)
-            except asyncpg.ForeignKeyViolationError:
-                # The plan was deleted between the lookup and the insert.
-                raise NotFoundError(f"Response plan {cmd.resource_arn} does not exist",
-                                    resource_type="RESPONSE_PLAN",
-                                    resource_id=cmd.resource_arn) from None
+            await PolicyStore.insert(conn, plan.name, policy_id, cmd.policy,
+                                     plan_arn=cmd.resource_arn)
             await self._events.emit(
                 conn, "ResourcePolicyCreated",
                 {"resourceArn": plan.arn, **self._policy(policy_id, cmd.policy)},

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 import asyncpg
 import msgspec
 
+from tocsin.shared.errors import NotFoundError
+
 __all__ = ["IntegrationKey", "IntegrationKeyStore", "PolicyStore"]
 
 
@@ -29,10 +31,16 @@ class PolicyStore:
 
     @staticmethod
     async def insert(conn: asyncpg.Connection, plan_name: str, policy_id: str,
-                     document: str) -> None:
-        await conn.execute(
-            "INSERT INTO resource_policy (policy_id, plan_name, document) VALUES ($1, $2, $3)",
-            policy_id, plan_name, document)
+                     document: str, *, plan_arn: str) -> None:
+        """Raises NotFoundError when the plan is gone (deleted since it was looked up)."""
+        try:
+            async with conn.transaction():  # a savepoint: the caller's transaction goes on
+                await conn.execute(
+                    "INSERT INTO resource_policy (policy_id, plan_name, document)"
+                    " VALUES ($1, $2, $3)", policy_id, plan_name, document)
+        except asyncpg.ForeignKeyViolationError:
+            raise NotFoundError(f"Response plan {plan_arn} does not exist",
+                                resource_type="RESPONSE_PLAN", resource_id=plan_arn) from None
 
     @staticmethod
     async def page(conn: asyncpg.Connection, plan_name: str, *, after: int | None,

@@ -44,6 +44,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from tocsin.incidents.ingestion import domain as alarms
 from tocsin.incidents.ingestion.domain import Malformed, Trigger
+from tocsin.incidents.ingestion.store import IngestionStore
 from tocsin.incidents.ingestion.triggers import Ingestion, Outcome, client_token
 from tocsin.shared import errors
 from tocsin.shared.bus import Bus
@@ -98,8 +99,7 @@ async def apply(ingestion: Ingestion, route: Route, trigger: Trigger, *,
 
 async def dead_letter_counts(pool: asyncpg.Pool) -> dict[str, int]:
     """How many alarm messages went to the dead-letter queue, by reason."""
-    rows = await pool.fetch("SELECT reason, count FROM dead_letter_count ORDER BY reason")
-    return {r["reason"]: int(r["count"]) for r in rows}
+    return await IngestionStore.dead_letter_counts(pool)
 
 
 def _header_value(text: str) -> str:
@@ -352,10 +352,7 @@ class AlarmIntake:
         try:
             await self._bus.publish(self._dlq, body, headers=headers,
                                     msg_id=f"dlq:{md.stream}:{md.sequence.stream}")
-            await self._pool.execute(
-                "INSERT INTO dead_letter_count (reason, count) VALUES ($1, 1)"
-                " ON CONFLICT (reason) DO UPDATE SET count = dead_letter_count.count + 1",
-                dead.reason)
+            await IngestionStore.count_dead_letter(self._pool, dead.reason)
         except Exception as exc:
             # Not lost: the message is still unacknowledged, and comes back.
             log.warning("intake.dead_letter_failed", error=repr(exc))

@@ -31,6 +31,7 @@ import asyncpg
 import msgspec
 
 from tocsin.incidents.ingestion.domain import Trigger
+from tocsin.incidents.ingestion.store import IngestionStore
 from tocsin.incidents.records import domain
 from tocsin.incidents.records.handlers import Handlers
 from tocsin.incidents.timeline import domain as timeline
@@ -137,10 +138,8 @@ class Ingestion(UseCases):
         opened (or joined) an incident: it was handled first."""
         if trigger.key is None:
             return
-        row = await self._pool.fetchrow(
-            "SELECT token, trigger, resolve FROM trigger_recovery WHERE plan_arn = $1"
-            " AND trigger_key = $2 AND recovered_at > $3", plan_arn, trigger.key,
-            trigger.timestamp)
+        row = await IngestionStore.recovery_after(self._pool, plan_arn, trigger.key,
+                                                  trigger.timestamp)
         if row is None:
             return
         log.info("ingestion.recovered_before_opened", trigger_arn=trigger.trigger_arn)
@@ -174,18 +173,12 @@ class Ingestion(UseCases):
         triggers = list(first.values())
         params = [codec.encode(self._start_params(plan_arn, t, token)) for t, token in triggers]
         async with transaction(self._pool) as conn:
-            status = await conn.fetchval(
-                "SELECT status FROM incident_record WHERE arn = $1 FOR SHARE", incident_arn)
-            if status != "OPEN":
+            if await self._store.incident_status(conn, incident_arn, share=True) != "OPEN":
                 return False
-            fresh = set(await conn.fetchval(
-                "WITH added AS (INSERT INTO client_token (operation, principal, token,"
-                " fingerprint, result) SELECT 'StartIncident', $1, t, f, $4::jsonb"
-                " FROM unnest($2::text[], $3::text[]) AS x(t, f)"
-                " ON CONFLICT DO NOTHING RETURNING token) SELECT array_agg(token) FROM added",
-                principal, [token for _, token in triggers],
-                [fingerprint(p, token_member="clientToken") for p in params],
-                {"incidentRecordArn": incident_arn}) or [])
+            fresh = await IngestionStore.record_start_tokens(
+                conn, principal=principal, tokens=[token for _, token in triggers],
+                fingerprints=[fingerprint(p, token_member="clientToken") for p in params],
+                result={"incidentRecordArn": incident_arn})
             entries = [timeline.automatic(
                 incident_arn, timeline.TRIGGER,
                 domain.trigger_data(codec.decode(p, c.StartIncident), created=False),
@@ -209,10 +202,7 @@ class Ingestion(UseCases):
         auto = (await TagStore.tags(conn, plan.arn)).get(AUTO_RESOLVE_TAG, "") == "true"
         if dedupe is None:
             return None, auto
-        arn: str | None = await conn.fetchval(
-            "SELECT arn FROM incident_record WHERE plan_name = $1 AND dedupe_string = $2"
-            " AND status = 'OPEN'", plan.name, dedupe)
-        return arn, auto
+        return await self._store.open_incident(conn, plan.name, dedupe), auto
 
     async def _note(self, conn: asyncpg.Connection, arn: str, event_type: str, data: JSON, *,
                     at: float, token: str) -> None:
@@ -230,15 +220,10 @@ class Ingestion(UseCases):
         incident resolved when ``resolve`` or the plan's auto-resolve tag says so."""
         async with transaction(self._pool) as conn:
             if trigger.key is not None:
-                await conn.execute(
-                    "INSERT INTO trigger_recovery (plan_arn, trigger_key, recovered_at,"
-                    " token, trigger, resolve) VALUES ($1, $2, $3, $4, $5, $6)"
-                    " ON CONFLICT (plan_arn, trigger_key) DO UPDATE SET"
-                    " recovered_at = excluded.recovered_at, token = excluded.token,"
-                    " trigger = excluded.trigger, resolve = excluded.resolve"
-                    " WHERE trigger_recovery.recovered_at < excluded.recovered_at",
-                    plan_arn, trigger.key, trigger.timestamp, token,
-                    dataclasses.asdict(trigger), resolve)
+                await IngestionStore.record_recovery(
+                    conn, plan_arn=plan_arn, trigger_key=trigger.key,
+                    recovered_at=trigger.timestamp, token=token,
+                    trigger=dataclasses.asdict(trigger), resolve=resolve)
             arn, auto = await self._open_incident(conn, plan_arn, trigger.key)
             if arn is None:
                 return Outcome("no-incident")

@@ -279,11 +279,7 @@ class Handlers(UseCases):
                                                            now=now)
             if not modified:
                 return {}
-            try:
-                async with conn.transaction():
-                    await self._store.save_incident(conn, updated)
-            except asyncpg.UniqueViolationError:
-                raise domain.conflict_open_duplicate(updated) from None
+            await self._store.save_incident(conn, updated)
             resolved = record.status != "RESOLVED" and updated.status == "RESOLVED"
             reopened = record.status == "RESOLVED" and updated.status == "OPEN"
             change = timeline.automatic(record.arn, timeline.RECORD_UPDATE, {

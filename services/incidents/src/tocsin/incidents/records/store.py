@@ -9,7 +9,12 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from tocsin.incidents.records.domain import IncidentRecord, ReplicationSet, ResponsePlan
+from tocsin.incidents.records.domain import (
+    IncidentRecord,
+    ReplicationSet,
+    ResponsePlan,
+    conflict_open_duplicate,
+)
 
 __all__ = ["IncidentQuery", "Store"]
 
@@ -120,10 +125,25 @@ class Store:
             record.dedupe_string, msgspec.to_builtins(record))
         if inserted:
             return None
-        existing: str | None = await conn.fetchval(
+        return await Store.open_incident(conn, record.plan_name, record.dedupe_string)
+
+    @staticmethod
+    async def open_incident(conn: asyncpg.Connection, plan_name: str,
+                            dedupe_string: str) -> str | None:
+        """The ARN of the plan's open incident with this dedupe string, or None."""
+        arn: str | None = await conn.fetchval(
             "SELECT arn FROM incident_record WHERE plan_name = $1 AND dedupe_string = $2"
-            " AND status = 'OPEN'", record.plan_name, record.dedupe_string)
-        return existing
+            " AND status = 'OPEN'", plan_name, dedupe_string)
+        return arn
+
+    @staticmethod
+    async def incident_status(conn: asyncpg.Connection, arn: str, *,
+                              share: bool = False) -> str | None:
+        """The record's status (the row share-locked with ``share``), or None."""
+        status: str | None = await conn.fetchval(
+            "SELECT status FROM incident_record WHERE arn = $1"
+            + (" FOR SHARE" if share else ""), arn)
+        return status
 
     @staticmethod
     async def incident(conn: asyncpg.Connection, arn: str, *, lock: bool = False
@@ -135,9 +155,16 @@ class Store:
 
     @staticmethod
     async def save_incident(conn: asyncpg.Connection, record: IncidentRecord) -> None:
-        await conn.execute(
-            "UPDATE incident_record SET status = $2, impact = $3, doc = $4 WHERE arn = $1",
-            record.arn, record.status, record.impact, msgspec.to_builtins(record))
+        """Raises ConflictError when re-opening would make two open incidents of the plan
+        with one dedupe string."""
+        try:
+            async with conn.transaction():  # a savepoint: the caller's transaction goes on
+                await conn.execute(
+                    "UPDATE incident_record SET status = $2, impact = $3, doc = $4"
+                    " WHERE arn = $1",
+                    record.arn, record.status, record.impact, msgspec.to_builtins(record))
+        except asyncpg.UniqueViolationError:
+            raise conflict_open_duplicate(record) from None
 
     @staticmethod
     async def delete_incident(conn: asyncpg.Connection, arn: str) -> bool:
