@@ -9,7 +9,6 @@ from typing import Any
 
 import asyncpg
 
-from tocsin.incidents.events import Events
 from tocsin.incidents.records import domain
 from tocsin.incidents.records.domain import Arns, IncidentRecord
 from tocsin.incidents.records.store import Store
@@ -52,7 +51,6 @@ class UseCases:
         self._account = deps.account
         self._bus = deps.bus
         self._arns = Arns(deps.account, partition=deps.partition, region=deps.region)
-        self._events = Events(deps.region)
         self._store = Store()
 
     def _by(self, req: RpcRequest) -> str:

@@ -371,13 +371,22 @@ class _Deleted(_Event, frozen=True):
 class ReplicationSetCreated(ReplicationSet, _Event, frozen=True):
     """The replication set was created (the set as ``GetReplicationSet`` returns it)."""
 
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
+
 
 class ReplicationSetUpdated(ReplicationSet, _Event, frozen=True):
     """A region or the deletion protection changed (the whole set after the change)."""
 
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
+
 
 class ReplicationSetDeleted(_Deleted, frozen=True):
     """The replication set, and with it every plan, incident and rule, was deleted."""
+
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
 
 
 class ResponsePlanCreated(ResponsePlan, _Event, frozen=True):
@@ -474,6 +483,8 @@ class IncidentTriggersJoined(_Event, frozen=True):
 
     incident_record_arn: str
     timeline_events: list[TimelineEvent]
+    principal: str | None = None
+    """Who the alarms acted as."""
 
 
 class _RelatedItemChange(_Event, frozen=True):
@@ -482,6 +493,8 @@ class _RelatedItemChange(_Event, frozen=True):
     """The related item as ``ListRelatedItems`` returns it."""
     timeline_events: list[TimelineEvent]
     """The automatic timeline event it wrote."""
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
 
 
 class RelatedItemAdded(_RelatedItemChange, frozen=True):
@@ -527,6 +540,8 @@ class ResourcePolicyCreated(_Event, frozen=True):
     policy_document: str
     policy_id: str
     ram_resource_share_region: str
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
 
 
 class ResourcePolicyDeleted(_Event, frozen=True):
@@ -534,6 +549,8 @@ class ResourcePolicyDeleted(_Event, frozen=True):
 
     resource_arn: str
     policy_id: str
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
 
 
 class _EventRule(_Event, frozen=True):
@@ -545,6 +562,8 @@ class _EventRule(_Event, frozen=True):
     created_time: float
     last_modified_time: float
     description: str | None = None
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
 
 
 class EventRuleCreated(_EventRule, frozen=True):
@@ -558,6 +577,9 @@ class EventRuleUpdated(_EventRule, frozen=True):
 class EventRuleDeleted(_Deleted, frozen=True):
     """An event rule was deleted."""
 
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
+
 
 class IntegrationKeyCreated(_Event, frozen=True):
     """A webhook integration key was made for a response plan (never its secret)."""
@@ -565,12 +587,16 @@ class IntegrationKeyCreated(_Event, frozen=True):
     id: str
     response_plan_arn: str
     created_time: float
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
 
 
 class IntegrationKeyDeleted(_Event, frozen=True):
     """A webhook integration key was deleted."""
 
     id: str
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
 
 
 IncidentsEvent = (

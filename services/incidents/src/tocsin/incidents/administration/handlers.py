@@ -39,9 +39,11 @@ from tocsin.incidents.administration.store import IntegrationKey, IntegrationKey
 from tocsin.incidents.usecases import JSON, Deps, UseCases, make_token, read_token
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.bus.rpc import Handler
+from tocsin.shared.contracts import incidents as c
 from tocsin.shared.db import transaction
 from tocsin.shared.db.tags import TagStore
 from tocsin.shared.errors import NotFoundError, QuotaExceededError, ValidationError
+from tocsin.shared.events import emit
 from tocsin.shared.paging import page_size
 
 __all__ = ["IntegrationKeyHandlers", "PolicyHandlers", "TagHandlers", "operations"]
@@ -87,10 +89,10 @@ class TagHandlers(UseCases):
             changed = {k: v for k, v in cmd.tags.items() if current.get(k) != v}
             if changed:
                 await TagStore.put(conn, cmd.resource_arn, changed)
-                await self._events.emit(
-                    conn, "ResourceTagged",
-                    {"resourceArn": cmd.resource_arn, "resourceType": kind, "tags": changed},
-                    now=self._clock.now(), incident_arn=_incident(kind, cmd.resource_arn))
+                await emit(conn, c.ResourceTagged(resource_arn=cmd.resource_arn,
+                                                  resource_type=kind, tags=changed),
+                           region=self._region, now=self._clock.now(),
+                           incident_arn=_incident(kind, cmd.resource_arn))
         return {}
 
     async def untag_resource(self, req: RpcRequest) -> JSON:
@@ -100,10 +102,10 @@ class TagHandlers(UseCases):
             # Keys the resource does not carry are no error: untagging is idempotent.
             removed = await TagStore.untag(conn, cmd.resource_arn, cmd.tag_keys)
             if removed:
-                await self._events.emit(
-                    conn, "ResourceUntagged",
-                    {"resourceArn": cmd.resource_arn, "resourceType": kind, "tagKeys": removed},
-                    now=self._clock.now(), incident_arn=_incident(kind, cmd.resource_arn))
+                await emit(conn, c.ResourceUntagged(resource_arn=cmd.resource_arn,
+                                                    resource_type=kind, tag_keys=removed),
+                           region=self._region, now=self._clock.now(),
+                           incident_arn=_incident(kind, cmd.resource_arn))
         return {}
 
     async def list_tags_for_resource(self, req: RpcRequest) -> JSON:
@@ -179,10 +181,10 @@ class PolicyHandlers(UseCases):
             plan = await self._plan(conn, cmd.resource_arn)
             await PolicyStore.insert(conn, plan.name, policy_id, cmd.policy,
                                      plan_arn=cmd.resource_arn)
-            await self._events.emit(
-                conn, "ResourcePolicyCreated",
-                {"resourceArn": plan.arn, **self._policy(policy_id, cmd.policy)},
-                now=self._clock.now())
+            await emit(conn, c.ResourcePolicyCreated(
+                resource_arn=plan.arn, policy_document=cmd.policy, policy_id=policy_id,
+                ram_resource_share_region=self._region, principal=self._by(req)),
+                region=self._region, now=self._clock.now())
         return {"policyId": policy_id}
 
     async def get_resource_policies(self, req: RpcRequest) -> JSON:
@@ -208,9 +210,10 @@ class PolicyHandlers(UseCases):
                 raise NotFoundError(
                     f"Resource policy {cmd.policy_id} does not exist on {cmd.resource_arn}",
                     resource_type="RESOURCE_POLICY", resource_id=cmd.policy_id)
-            await self._events.emit(
-                conn, "ResourcePolicyDeleted",
-                {"resourceArn": plan.arn, "policyId": cmd.policy_id}, now=self._clock.now())
+            await emit(conn, c.ResourcePolicyDeleted(resource_arn=plan.arn,
+                                                     policy_id=cmd.policy_id,
+                                                     principal=self._by(req)),
+                       region=self._region, now=self._clock.now())
         return {}
 
     def _policy(self, policy_id: str, document: str) -> JSON:
@@ -253,8 +256,10 @@ class IntegrationKeyHandlers(UseCases):
                                  created_time=now.timestamp())
             await IntegrationKeyStore.add_key(conn, key_id=out.id, plan_name=plan.name,
                                     digest=digest(key), at=out.created_time)
-            await self._events.emit(conn, "IntegrationKeyCreated", msgspec.to_builtins(out),
-                                    now=now)
+            await emit(conn, c.IntegrationKeyCreated(
+                id=out.id, response_plan_arn=out.response_plan_arn,
+                created_time=out.created_time, principal=self._by(req)),
+                region=self._region, now=now)
         return {**msgspec.to_builtins(out), "integrationKey": key}
 
     async def list_integration_keys(self, req: RpcRequest) -> JSON:
@@ -270,8 +275,8 @@ class IntegrationKeyHandlers(UseCases):
         cmd: KeyId = req.decode(KeyId)
         async with transaction(self._pool) as conn:
             if await IntegrationKeyStore.delete_key(conn, cmd.id):
-                await self._events.emit(conn, "IntegrationKeyDeleted", {"id": cmd.id},
-                                        now=self._clock.now())
+                await emit(conn, c.IntegrationKeyDeleted(id=cmd.id, principal=self._by(req)),
+                           region=self._region, now=self._clock.now())
         return {}
 
     async def plan_of(self, conn: asyncpg.Connection | asyncpg.Pool, key: str) -> str | None:

@@ -29,8 +29,10 @@ from tocsin.incidents.ingestion.alarm_stream import Route
 from tocsin.incidents.usecases import JSON, Deps, UseCases, make_token, read_token
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.bus.rpc import Handler
+from tocsin.shared.contracts import incidents as c
 from tocsin.shared.db import transaction
 from tocsin.shared.errors import ConflictError, NotFoundError, ValidationError
+from tocsin.shared.events import emit
 from tocsin.shared.logging import get_logger
 from tocsin.shared.paging import page_size
 
@@ -148,8 +150,9 @@ class RuleHandlers(UseCases):
             if not await RuleStore.insert(conn, rule):
                 raise ConflictError(f"An event rule named {cmd.name} already exists",
                                     resource_type="EVENT_RULE", resource_id=rule.arn)
-            await self._events.emit(conn, "EventRuleCreated", msgspec.to_builtins(rule),
-                                    now=self._clock.now())
+            await emit(conn, c.EventRuleCreated(**msgspec.structs.asdict(rule),
+                                                principal=self._by(req)),
+                       region=self._region, now=self._clock.now())
             return {"rule": msgspec.to_builtins(rule)}
 
         try:
@@ -192,8 +195,9 @@ class RuleHandlers(UseCases):
                     rule = msgspec.structs.replace(
                         rule, **changes, last_modified_time=self._clock.now().timestamp())
                     await RuleStore.save(conn, rule)
-                    await self._events.emit(conn, "EventRuleUpdated",
-                                            msgspec.to_builtins(rule), now=self._clock.now())
+                    await emit(conn, c.EventRuleUpdated(**msgspec.structs.asdict(rule),
+                                                        principal=self._by(req)),
+                               region=self._region, now=self._clock.now())
         finally:
             self._router.invalidate()
         return {"rule": msgspec.to_builtins(rule)}
@@ -204,9 +208,9 @@ class RuleHandlers(UseCases):
             async with transaction(self._pool) as conn:
                 # Deleting a rule that is not there is a quiet success, as for plans.
                 if await RuleStore.delete(conn, cmd.name):
-                    await self._events.emit(conn, "EventRuleDeleted",
-                                            {"arn": self._rule_arn(cmd.name)},
-                                            now=self._clock.now())
+                    await emit(conn, c.EventRuleDeleted(arn=self._rule_arn(cmd.name),
+                                                        principal=self._by(req)),
+                               region=self._region, now=self._clock.now())
         finally:
             self._router.invalidate()
         return {}

@@ -27,12 +27,14 @@ from tocsin.incidents.findings.store import FindingStore, Span
 from tocsin.incidents.records.domain import IncidentRecord
 from tocsin.incidents.usecases import JSON, Deps, UseCases, make_token, read_token
 from tocsin.shared.bus import Consumer, RpcRequest, changes_stream
+from tocsin.shared.contracts import incidents as ic
 from tocsin.shared.contracts.changes import (
     ChangeReported,
     epoch_micros,
 )
 from tocsin.shared.db import already_processed, transaction
 from tocsin.shared.errors import ValidationError
+from tocsin.shared.events import emit
 from tocsin.shared.logging import get_logger
 
 __all__ = [
@@ -107,8 +109,9 @@ class FindingsHandlers(UseCases):
                 end_time=None if c.end_time is None else at(epoch_micros(c.end_time)),
                 details=details(change), now=now, reported_at=md.timestamp)
             if outcome != "unchanged":
-                await self._events.emit(conn, "FindingRecorded", {
-                    "id": finding_id, "details": details(change), "outcome": outcome}, now=now)
+                await emit(conn, ic.FindingRecorded(id=finding_id, details=details(change),
+                                                    outcome=outcome),
+                           region=self._region, now=now)
         log.info("finding.recorded", finding_id=finding_id, outcome=outcome)
 
     # --- operations -----------------------------------------------------------------------

@@ -44,6 +44,7 @@ from tocsin.shared.contracts import incidents as c
 from tocsin.shared.db import already_processed, transaction
 from tocsin.shared.db.idempotency import fingerprint
 from tocsin.shared.db.tags import TagStore
+from tocsin.shared.events import emit
 from tocsin.shared.logging import bind, get_logger
 
 __all__ = ["ACKNOWLEDGED", "AUTO_RESOLVE_TAG", "RECOVERED", "Ingestion", "Outcome",
@@ -82,12 +83,12 @@ MAX_EVENT_DATA = 256 * 1024
 """Most timeline-event data one ``IncidentTriggersJoined`` event carries."""
 
 
-def _pieces(entries: list[JSON]) -> list[list[JSON]]:
+def _pieces(entries: list[timeline.TimelineEvent]) -> list[list[c.TimelineEvent]]:
     """``entries`` in runs whose event data adds up to at most :data:`MAX_EVENT_DATA`."""
-    pieces: list[list[JSON]] = []
+    pieces: list[list[c.TimelineEvent]] = []
     size = MAX_EVENT_DATA
     for entry in entries:
-        length = len(entry["eventData"]) + 512
+        length = len(entry.event_data) + 512
         if size + length > MAX_EVENT_DATA:
             pieces.append([])
             size = 0
@@ -186,11 +187,11 @@ class Ingestion(UseCases):
                 if token in fresh]
             await TimelineStore.add(conn, entries, is_automatic=True)
             # One change, one event (in pieces that each fit a NATS message).
-            await self._events.emit_all(conn, [
-                ("IncidentTriggersJoined", {"incidentRecordArn": incident_arn,
-                                            "timelineEvents": piece})
-                for piece in _pieces([msgspec.to_builtins(e) for e in entries])],
-                now=self._clock.now(), incident_arn=incident_arn)
+            await emit(conn, [
+                c.IncidentTriggersJoined(incident_record_arn=incident_arn,
+                                         timeline_events=piece, principal=principal)
+                for piece in _pieces(entries)],
+                region=self._region, now=self._clock.now(), incident_arn=incident_arn)
         return True
 
     async def _open_incident(self, conn: asyncpg.Connection, plan_arn: str,
@@ -211,8 +212,8 @@ class Ingestion(UseCases):
             return
         entry = timeline.automatic(arn, event_type, data, at=at)
         await TimelineStore.add(conn, [entry], is_automatic=True)
-        await self._events.emit(conn, "TimelineEventCreated", msgspec.to_builtins(entry),
-                                now=self._clock.now(), incident_arn=arn)
+        await emit(conn, c.TimelineEventCreated(**msgspec.structs.asdict(entry)),
+                   region=self._region, now=self._clock.now(), incident_arn=arn)
 
     async def recover(self, plan_arn: str, trigger: Trigger, *, token: str,
                       principal: str = "", resolve: bool = False) -> Outcome:

@@ -95,6 +95,18 @@ class ReplicationSet(_Doc):
             info.pop("addedTime", None)
         return doc
 
+    def state(self) -> JSON:
+        """The set as its events carry it: keyword arguments of a ``ReplicationSet*``
+        contract."""
+        fields = msgspec.structs.asdict(self)
+        fields["region_map"] = {
+            name: c.RegionInfo(status=info.status,
+                               status_update_date_time=info.status_update_date_time,
+                               sse_kms_key_id=info.sse_kms_key_id,
+                               status_message=info.status_message)
+            for name, info in self.region_map.items()}
+        return fields
+
 
 def new_replication_set(cmd: c.CreateReplicationSet, *, arn: str, home_region: str,
                         by: str, now: datetime) -> ReplicationSet:
@@ -159,24 +171,11 @@ def check_deletable(rs: ReplicationSet) -> None:
 # --- response plans --------------------------------------------------------------------
 
 
-class IncidentTemplate(_Doc):
-    title: str
-    impact: int
-    summary: str | None = None
-    dedupe_string: str | None = None
-    incident_tags: dict[str, str] | None = None
-    notification_targets: list[JSON] | None = None
+IncidentTemplate = c.ResponsePlanTemplate
 
 
-class ResponsePlan(_Doc):
-    arn: str
-    name: str
-    incident_template: IncidentTemplate
-    display_name: str | None = None
-    chat_channel: JSON | None = None
-    engagements: list[str] | None = None
-    actions: list[JSON] | None = None
-    integrations: list[JSON] | None = None
+class ResponsePlan(c.ResponsePlan, frozen=True):
+    """The plan, shaped by its contract (the API's and the events' shape)."""
 
     def summary(self) -> JSON:
         out: JSON = {"arn": self.arn, "name": self.name}

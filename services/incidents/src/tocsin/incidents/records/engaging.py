@@ -50,9 +50,11 @@ from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus, Consumer, rpc_subject
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import escalation as ec
+from tocsin.shared.contracts import incidents as ic
 from tocsin.shared.contracts import notifications as nc
 from tocsin.shared.contracts.base import decode as decode_event
 from tocsin.shared.db import already_processed, transaction
+from tocsin.shared.events import emit
 from tocsin.shared.logging import bind, get_logger
 
 __all__ = ["ENGAGEMENT", "ENGAGEMENT_FAILED", "PAGE", "PAGE_ACKNOWLEDGEMENT", "REENGAGEMENT",
@@ -223,9 +225,8 @@ class Engaging(UseCases):
             if await self._store.incident(conn, incident_arn) is None:
                 return  # the incident was deleted meanwhile
             await TimelineStore.add(conn, [entry], is_automatic=True)
-            await self._events.emit(conn, "TimelineEventCreated",
-                                    msgspec.to_builtins(entry), now=self._clock.now(),
-                                    incident_arn=incident_arn)
+            await emit(conn, ic.TimelineEventCreated(**msgspec.structs.asdict(entry)),
+                       region=self._region, now=self._clock.now(), incident_arn=incident_arn)
 
     async def record_failure(self, event: codec.Envelope, msg: Msg) -> None:
         """Put paging that reached nobody on the incident's timeline, and engage the

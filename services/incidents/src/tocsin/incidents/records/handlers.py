@@ -28,6 +28,7 @@ from tocsin.shared.contracts import incidents as c
 from tocsin.shared.db import transaction
 from tocsin.shared.db.tags import TagStore
 from tocsin.shared.errors import ConflictError, NotFoundError, TocsinError, ValidationError
+from tocsin.shared.events import emit
 from tocsin.shared.logging import bind, get_logger
 from tocsin.shared.paging import page_size
 from tocsin.shared.timestamps import Epoch
@@ -55,7 +56,8 @@ class Handlers(UseCases):
                                     resource_type="REPLICATION_SET",
                                     resource_id=existing.arn if existing else None)
             await TagStore.put(conn, rs.arn, cmd.tags or {})
-            await self._events.emit(conn, "ReplicationSetCreated", rs.output(), now=now)
+            await emit(conn, c.ReplicationSetCreated(**rs.state()), region=self._region,
+                       now=now)
             return {"arn": rs.arn}
 
         return await self._once(req, cmd.client_token, body)
@@ -102,8 +104,8 @@ class Handlers(UseCases):
                     await self._delete_set(conn, rs, now=now)
                     return {}
                 await self._store.save_replication_set(conn, updated)
-                await self._events.emit(conn, "ReplicationSetUpdated", updated.output(),
-                                        now=now)
+                await emit(conn, c.ReplicationSetUpdated(**updated.state()),
+                           region=self._region, now=now)
             return {}
 
         return await self._once(req, cmd.client_token, body)
@@ -119,7 +121,8 @@ class Handlers(UseCases):
                                              last_modified_by=self._by(req),
                                              last_modified_time=now.timestamp())
                 await self._store.save_replication_set(conn, rs)
-                await self._events.emit(conn, "ReplicationSetUpdated", rs.output(), now=now)
+                await emit(conn, c.ReplicationSetUpdated(**rs.state()), region=self._region,
+                           now=now)
             return {}
 
         return await self._once(req, cmd.client_token, body)
@@ -135,7 +138,7 @@ class Handlers(UseCases):
     async def _delete_set(self, conn: asyncpg.Connection, rs: domain.ReplicationSet, *,
                           now: Any) -> None:
         await self._store.delete_everything(conn)
-        await self._events.emit(conn, "ReplicationSetDeleted", {"arn": rs.arn}, now=now)
+        await emit(conn, c.ReplicationSetDeleted(arn=rs.arn), region=self._region, now=now)
 
     # --- response plans -----------------------------------------------------------------
 
@@ -150,9 +153,9 @@ class Handlers(UseCases):
                 raise ConflictError(f"A response plan named {cmd.name} already exists",
                                     resource_type="RESPONSE_PLAN", resource_id=plan.arn)
             await TagStore.put(conn, plan.arn, cmd.tags or {})
-            await self._events.emit(conn, "ResponsePlanCreated",
-                                    {**msgspec.to_builtins(plan), "principal": self._by(req)},
-                                    now=self._clock.now())
+            await emit(conn, c.ResponsePlanCreated(**msgspec.structs.asdict(plan),
+                                                   principal=self._by(req)),
+                       region=self._region, now=self._clock.now())
             return {"arn": plan.arn}
 
         return await self._once(req, cmd.client_token, body)
@@ -186,9 +189,9 @@ class Handlers(UseCases):
             updated = domain.apply_plan_update(plan, cmd)
             if updated != plan:
                 await self._store.save_plan(conn, updated)
-                await self._events.emit(conn, "ResponsePlanUpdated", {
-                    **msgspec.to_builtins(updated), "principal": self._by(req)},
-                    now=self._clock.now())
+                await emit(conn, c.ResponsePlanUpdated(**msgspec.structs.asdict(updated),
+                                                       principal=self._by(req)),
+                           region=self._region, now=self._clock.now())
             return {}
 
         return await self._once(req, cmd.client_token, body)
@@ -201,9 +204,8 @@ class Handlers(UseCases):
             # Deleting a plan that is not there is a quiet success: the call is idempotent.
             if name and await self._store.delete_plan(conn, name):
                 await TagStore.untag_all(conn, cmd.arn)
-                await self._events.emit(
-                    conn, "ResponsePlanDeleted", {"arn": cmd.arn, "principal": self._by(req)},
-                    now=self._clock.now())
+                await emit(conn, c.ResponsePlanDeleted(arn=cmd.arn, principal=self._by(req)),
+                           region=self._region, now=self._clock.now())
         return {}
 
     # --- incident records ---------------------------------------------------------------
@@ -225,9 +227,9 @@ class Handlers(UseCases):
             if existing is not None:
                 # A duplicate start joins the open incident: one more trigger on its timeline.
                 await TimelineStore.add(conn, [trigger], is_automatic=True)
-                await self._events.emit(conn, "TimelineEventCreated", {
-                    **msgspec.to_builtins(trigger), "principal": self._by(req)},
-                    now=now, incident_arn=arn)
+                await emit(conn, c.TimelineEventCreated(**msgspec.structs.asdict(trigger),
+                                                        principal=self._by(req)),
+                           region=self._region, now=now, incident_arn=arn)
                 return {"incidentRecordArn": existing}
             start = timeline.automatic(arn, timeline.START, domain.start_data(record, plan),
                                        at=now.timestamp())
@@ -237,12 +239,10 @@ class Handlers(UseCases):
             # One change, one event: the new record with what it starts with.
             # The plan's engagements travel with the event: the contacts service engages
             # them from it, exactly once however often the event is delivered.
-            await self._events.emit(conn, "IncidentRecordCreated", {
-                "incidentRecord": msgspec.to_builtins(record),
-                "timelineEvents": [msgspec.to_builtins(trigger), msgspec.to_builtins(start)],
-                "relatedItems": items, "responsePlanArn": plan.arn,
-                "engagements": plan.engagements or [], "principal": self._by(req)},
-                now=now, incident_arn=arn)
+            await emit(conn, c.IncidentRecordCreated(
+                incident_record=record, timeline_events=[trigger, start], related_items=items,
+                response_plan_arn=plan.arn, engagements=plan.engagements or [],
+                principal=self._by(req)), region=self._region, now=now, incident_arn=arn)
             return {"incidentRecordArn": arn}
 
         return await self._once(req, cmd.client_token, body)
@@ -286,17 +286,16 @@ class Handlers(UseCases):
                 "modifiedBy": self._by(req), "incidentTitle": updated.title,
                 "modifiedAttributes": modified}, at=now.timestamp())
             await TimelineStore.add(conn, [change], is_automatic=True)
-            data: JSON = {"incidentRecord": msgspec.to_builtins(updated),
-                          "modifiedAttributes": modified, "modifiedBy": self._by(req),
-                          "principal": self._by(req),
-                          "timelineEvents": [msgspec.to_builtins(change)]}
+            engagements = None
             if reopened:
                 # The plan's engagements start again, as new ones (records.engaging).
                 plan = await self._store.plan(conn, updated.plan_name)
-                data.update(reopened=True, engagements=plan.engagements or [] if plan else [])
-            await self._events.emit(
-                conn, "IncidentRecordResolved" if resolved else "IncidentRecordUpdated",
-                data, now=now, incident_arn=record.arn)
+                engagements = plan.engagements or [] if plan else []
+            kind = c.IncidentRecordResolved if resolved else c.IncidentRecordUpdated
+            await emit(conn, kind(
+                incident_record=updated, modified_attributes=modified, modified_by=self._by(req),
+                timeline_events=[change], reopened=reopened, engagements=engagements,
+                principal=self._by(req)), region=self._region, now=now, incident_arn=record.arn)
             if resolved:
                 await self._stop_engagements(updated)
             return {}
@@ -329,9 +328,8 @@ class Handlers(UseCases):
             await self._replication_set(conn)
             if await self._store.delete_incident(conn, cmd.arn):
                 await TagStore.untag_all(conn, cmd.arn)
-                await self._events.emit(
-                    conn, "IncidentRecordDeleted", {"arn": cmd.arn, "principal": self._by(req)},
-                    now=self._clock.now(), incident_arn=cmd.arn)
+                await emit(conn, c.IncidentRecordDeleted(arn=cmd.arn, principal=self._by(req)),
+                           region=self._region, now=self._clock.now(), incident_arn=cmd.arn)
         return {}
 
 

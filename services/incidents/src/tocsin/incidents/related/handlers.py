@@ -8,10 +8,7 @@ Every change writes an automatic timeline event.
 
 from __future__ import annotations
 
-from typing import Any
-
 import asyncpg
-import msgspec
 
 from tocsin.incidents.related.domain import change_event, new_item
 from tocsin.incidents.related.store import RelatedItemStore
@@ -20,6 +17,7 @@ from tocsin.incidents.usecases import JSON, UseCases, make_token, read_token
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.contracts import incidents as c
 from tocsin.shared.errors import ConflictError, NotFoundError, ValidationError
+from tocsin.shared.events import emit
 from tocsin.shared.logging import bind
 from tocsin.shared.paging import page_size
 
@@ -42,7 +40,7 @@ class RelatedItemsHandlers(UseCases):
         async def body(conn: asyncpg.Connection) -> JSON:
             record = await self._incident(conn, cmd.incident_record_arn, lock=True)
             now = self._clock.now()
-            data: dict[str, Any]
+            kind: type[c.RelatedItemAdded | c.RelatedItemRemoved]
             if update.item_to_add is not None:
                 item = new_item(update.item_to_add)
                 if not await self._items.add(conn, record.arn, [item]):
@@ -52,7 +50,7 @@ class RelatedItemsHandlers(UseCases):
                         resource_type="INCIDENT_RECORD", resource_id=record.arn)
                 event = change_event(record.arn, title=record.title, by=self._by(req),
                                      added=item, at=now.timestamp())
-                kind, data = "RelatedItemAdded", {"incidentRecordArn": record.arn, "item": item}
+                kind, changed = c.RelatedItemAdded, item
             else:
                 assert update.item_to_remove is not None
                 removed = await self._items.remove(conn, record.arn, update.item_to_remove)
@@ -61,12 +59,11 @@ class RelatedItemsHandlers(UseCases):
                                         resource_type="INCIDENT_RECORD", resource_id=record.arn)
                 event = change_event(record.arn, title=record.title, by=self._by(req),
                                      removed=update.item_to_remove, at=now.timestamp())
-                kind, data = "RelatedItemRemoved", {"incidentRecordArn": record.arn,
-                                                    "item": removed}
+                kind, changed = c.RelatedItemRemoved, removed
             await TimelineStore.add(conn, [event], is_automatic=True)
-            await self._events.emit(conn, kind, {
-                **data, "timelineEvents": [msgspec.to_builtins(event)]},
-                now=now, incident_arn=record.arn)
+            await emit(conn, kind(incident_record_arn=record.arn, item=changed,
+                                  timeline_events=[event], principal=self._by(req)),
+                       region=self._region, now=now, incident_arn=record.arn)
             return {}
 
         return await self._once(req, cmd.client_token, body)

@@ -17,6 +17,7 @@ from tocsin.shared.bus import RpcRequest
 from tocsin.shared.contracts import incidents as c
 from tocsin.shared.db import transaction
 from tocsin.shared.errors import NotFoundError, ValidationError
+from tocsin.shared.events import emit
 from tocsin.shared.logging import bind
 from tocsin.shared.paging import page_size
 from tocsin.shared.timestamps import Epoch
@@ -46,9 +47,9 @@ class TimelineHandlers(UseCases):
                 event_time=cmd.event_time, event_updated_time=now.timestamp(),
                 event_type=cmd.event_type, event_data=cmd.event_data, event_references=refs)
             await self._timeline.add(conn, [event], is_automatic=False)
-            await self._events.emit(conn, "TimelineEventCreated", {
-                **msgspec.to_builtins(event), "principal": self._by(req)},
-                now=now, incident_arn=event.incident_record_arn)
+            await emit(conn, c.TimelineEventCreated(**msgspec.structs.asdict(event),
+                                                    principal=self._by(req)),
+                       region=self._region, now=now, incident_arn=event.incident_record_arn)
             return {"eventId": event.event_id, "incidentRecordArn": event.incident_record_arn}
 
         return await self._once(req, cmd.client_token, body)
@@ -99,9 +100,9 @@ class TimelineHandlers(UseCases):
                 event_type=cmd.event_type or event.event_type,
                 event_data=event.event_data if cmd.event_data is None else cmd.event_data)
             await self._timeline.save(conn, updated)
-            await self._events.emit(conn, "TimelineEventUpdated", {
-                **msgspec.to_builtins(updated), "principal": self._by(req)},
-                now=now, incident_arn=cmd.incident_record_arn)
+            await emit(conn, c.TimelineEventUpdated(**msgspec.structs.asdict(updated),
+                                                    principal=self._by(req)),
+                       region=self._region, now=now, incident_arn=cmd.incident_record_arn)
             return {}
 
         return await self._once(req, cmd.client_token, body)
@@ -116,10 +117,10 @@ class TimelineHandlers(UseCases):
                 await self._replication_set(conn)
                 return {}  # deleting what is not there is a quiet success
             await self._timeline.delete(conn, cmd.incident_record_arn, _uuid(cmd.event_id))
-            await self._events.emit(conn, "TimelineEventDeleted",
-                                    {"incidentRecordArn": cmd.incident_record_arn,
-                                     "eventId": cmd.event_id, "principal": self._by(req)},
-                                    now=self._clock.now(), incident_arn=cmd.incident_record_arn)
+            await emit(conn, c.TimelineEventDeleted(
+                incident_record_arn=cmd.incident_record_arn, event_id=cmd.event_id,
+                principal=self._by(req)), region=self._region, now=self._clock.now(),
+                incident_arn=cmd.incident_record_arn)
         return {}
 
     async def _custom(self, conn: asyncpg.Connection, incident_arn: str, event_id: str,
