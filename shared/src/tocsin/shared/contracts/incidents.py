@@ -373,6 +373,9 @@ class ReplicationSetCreated(ReplicationSet, _Event, frozen=True):
 
     principal: str | None = None
     """The IAM principal whose request made the change."""
+    resource_version: int | None = msgspec.field(default=None, name="version")
+    """The replication set's version after this change: 1 when created, one more with each
+    change (its deletion too), so a reader orders the events of one set by it."""
 
 
 class ReplicationSetUpdated(ReplicationSet, _Event, frozen=True):
@@ -380,6 +383,9 @@ class ReplicationSetUpdated(ReplicationSet, _Event, frozen=True):
 
     principal: str | None = None
     """The IAM principal whose request made the change."""
+    resource_version: int | None = msgspec.field(default=None, name="version")
+    """The replication set's version after this change: 1 when created, one more with each
+    change (its deletion too), so a reader orders the events of one set by it."""
 
 
 class ReplicationSetDeleted(_Deleted, frozen=True):
@@ -387,6 +393,9 @@ class ReplicationSetDeleted(_Deleted, frozen=True):
 
     principal: str | None = None
     """The IAM principal whose request made the change."""
+    resource_version: int | None = msgspec.field(default=None, name="version")
+    """The replication set's version after this change: 1 when created, one more with each
+    change (its deletion too), so a reader orders the events of one set by it."""
 
 
 class ResponsePlanCreated(ResponsePlan, _Event, frozen=True):
@@ -394,6 +403,9 @@ class ResponsePlanCreated(ResponsePlan, _Event, frozen=True):
 
     principal: str | None = None
     """The IAM principal whose request made the change."""
+    resource_version: int | None = msgspec.field(default=None, name="version")
+    """The plan's version after this change: 1 when created, one more with each change (its
+    deletion too), so a reader orders the events of one plan by it."""
 
 
 class ResponsePlanUpdated(ResponsePlan, _Event, frozen=True):
@@ -401,6 +413,9 @@ class ResponsePlanUpdated(ResponsePlan, _Event, frozen=True):
 
     principal: str | None = None
     """The IAM principal whose request made the change."""
+    resource_version: int | None = msgspec.field(default=None, name="version")
+    """The plan's version after this change: 1 when created, one more with each change (its
+    deletion too), so a reader orders the events of one plan by it."""
 
 
 class ResponsePlanDeleted(_Deleted, frozen=True):
@@ -408,6 +423,9 @@ class ResponsePlanDeleted(_Deleted, frozen=True):
 
     principal: str | None = None
     """The IAM principal whose request made the change."""
+    resource_version: int | None = msgspec.field(default=None, name="version")
+    """The plan's version after this change: 1 when created, one more with each change (its
+    deletion too), so a reader orders the events of one plan by it."""
 
 
 class IncidentRecordCreated(_Event, frozen=True):
@@ -422,6 +440,9 @@ class IncidentRecordCreated(_Event, frozen=True):
     """The plan's engagements (contact and escalation ARNs), possibly empty."""
     principal: str | None = None
     """The IAM principal whose request made the change."""
+    resource_version: int | None = msgspec.field(default=None, name="version")
+    """The record's version after this change: 1 when created, one more with each change
+    (its deletion too), so a reader orders the events of one record by it."""
 
 
 class IncidentRecordUpdated(_Event, frozen=True):
@@ -440,6 +461,9 @@ class IncidentRecordUpdated(_Event, frozen=True):
     """When ``reopened``: the plan's engagements."""
     principal: str | None = None
     """The IAM principal whose request made the change."""
+    resource_version: int | None = msgspec.field(default=None, name="version")
+    """The record's version after this change: 1 when created, one more with each change
+    (its deletion too), so a reader orders the events of one record by it."""
 
 
 class IncidentRecordResolved(IncidentRecordUpdated, frozen=True):
@@ -451,6 +475,9 @@ class IncidentRecordDeleted(_Deleted, frozen=True):
 
     principal: str | None = None
     """The IAM principal whose request made the change."""
+    resource_version: int | None = msgspec.field(default=None, name="version")
+    """The record's version after this change: 1 when created, one more with each change
+    (its deletion too), so a reader orders the events of one record by it."""
 
 
 class TimelineEventCreated(TimelineEvent, _Event, frozen=True):
@@ -460,6 +487,9 @@ class TimelineEventCreated(TimelineEvent, _Event, frozen=True):
     principal: str | None = None
     """The IAM principal whose request made the change; absent when Tocsin made it itself
     (an automatic timeline event)."""
+    resource_version: int | None = msgspec.field(default=None, name="version")
+    """The timeline event's version after this change: 1 when created, one more with each
+    change (its deletion too), so a reader orders the events of one timeline event by it."""
 
 
 class TimelineEventUpdated(TimelineEvent, _Event, frozen=True):
@@ -467,6 +497,9 @@ class TimelineEventUpdated(TimelineEvent, _Event, frozen=True):
 
     principal: str | None = None
     """The IAM principal whose request made the change."""
+    resource_version: int | None = msgspec.field(default=None, name="version")
+    """The timeline event's version after this change: 1 when created, one more with each
+    change (its deletion too), so a reader orders the events of one timeline event by it."""
 
 
 class TimelineEventDeleted(_Event, frozen=True):
@@ -476,6 +509,9 @@ class TimelineEventDeleted(_Event, frozen=True):
     event_id: str
     principal: str | None = None
     """The IAM principal whose request made the change."""
+    resource_version: int | None = msgspec.field(default=None, name="version")
+    """The timeline event's version after this change: 1 when created, one more with each
+    change (its deletion too), so a reader orders the events of one timeline event by it."""
 
 
 class IncidentTriggersJoined(_Event, frozen=True):
@@ -495,6 +531,10 @@ class _RelatedItemChange(_Event, frozen=True):
     """The automatic timeline event it wrote."""
     principal: str | None = None
     """The IAM principal whose request made the change."""
+    resource_version: int | None = msgspec.field(default=None, name="version")
+    """The version of the incident's related items, as one set, after this change: 1 when
+    the incident started, one more with each change, so a reader orders the related-item
+    events of one incident by it."""
 
 
 class RelatedItemAdded(_RelatedItemChange, frozen=True):

@@ -212,7 +212,8 @@ class Ingestion(UseCases):
             return
         entry = timeline.automatic(arn, event_type, data, at=at)
         await TimelineStore.add(conn, [entry], is_automatic=True)
-        await emit(conn, c.TimelineEventCreated(**msgspec.structs.asdict(entry)),
+        await emit(conn, c.TimelineEventCreated(**msgspec.structs.asdict(entry),
+                                                resource_version=1),
                    region=self._region, now=self._clock.now(), incident_arn=arn)
 
     async def recover(self, plan_arn: str, trigger: Trigger, *, token: str,

@@ -225,7 +225,8 @@ class Engaging(UseCases):
             if await self._store.incident(conn, incident_arn) is None:
                 return  # the incident was deleted meanwhile
             await TimelineStore.add(conn, [entry], is_automatic=True)
-            await emit(conn, ic.TimelineEventCreated(**msgspec.structs.asdict(entry)),
+            await emit(conn, ic.TimelineEventCreated(**msgspec.structs.asdict(entry),
+                                                     resource_version=1),
                        region=self._region, now=self._clock.now(), incident_arn=incident_arn)
 
     async def record_failure(self, event: codec.Envelope, msg: Msg) -> None:

@@ -7,6 +7,7 @@ call returns the first result and never repeats the change.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -56,8 +57,9 @@ class Handlers(UseCases):
                                     resource_type="REPLICATION_SET",
                                     resource_id=existing.arn if existing else None)
             await TagStore.put(conn, rs.arn, cmd.tags or {})
-            await emit(conn, c.ReplicationSetCreated(**rs.state()), region=self._region,
-                       now=now)
+            await emit(conn, c.ReplicationSetCreated(**rs.state(), principal=self._by(req),
+                                                     resource_version=1),
+                       region=self._region, now=now)
             return {"arn": rs.arn}
 
         return await self._once(req, cmd.client_token, body)
@@ -101,10 +103,12 @@ class Handlers(UseCases):
                 updated = domain.remove_region(rs, action.delete_region_action.region_name,
                                                by=self._by(req), now=now)
                 if updated is None:
-                    await self._delete_set(conn, rs, now=now)
+                    await self._delete_set(conn, rs, by=self._by(req), now=now)
                     return {}
-                await self._store.save_replication_set(conn, updated)
-                await emit(conn, c.ReplicationSetUpdated(**updated.state()),
+                version = await self._store.save_replication_set(conn, updated)
+                await emit(conn, c.ReplicationSetUpdated(**updated.state(),
+                                                         principal=self._by(req),
+                                                         resource_version=version),
                            region=self._region, now=now)
             return {}
 
@@ -120,9 +124,10 @@ class Handlers(UseCases):
                 rs = msgspec.structs.replace(rs, deletion_protected=cmd.deletion_protected,
                                              last_modified_by=self._by(req),
                                              last_modified_time=now.timestamp())
-                await self._store.save_replication_set(conn, rs)
-                await emit(conn, c.ReplicationSetUpdated(**rs.state()), region=self._region,
-                           now=now)
+                version = await self._store.save_replication_set(conn, rs)
+                await emit(conn, c.ReplicationSetUpdated(**rs.state(), principal=self._by(req),
+                                                         resource_version=version),
+                           region=self._region, now=now)
             return {}
 
         return await self._once(req, cmd.client_token, body)
@@ -132,13 +137,15 @@ class Handlers(UseCases):
         async with transaction(self._pool) as conn:
             rs = await self._the_set(conn, cmd.arn, lock=True)
             domain.check_deletable(rs)
-            await self._delete_set(conn, rs, now=self._clock.now())
+            await self._delete_set(conn, rs, by=self._by(req), now=self._clock.now())
         return {}
 
     async def _delete_set(self, conn: asyncpg.Connection, rs: domain.ReplicationSet, *,
-                          now: Any) -> None:
-        await self._store.delete_everything(conn)
-        await emit(conn, c.ReplicationSetDeleted(arn=rs.arn), region=self._region, now=now)
+                          by: str, now: datetime) -> None:
+        version = await self._store.delete_everything(conn)
+        await emit(conn, c.ReplicationSetDeleted(arn=rs.arn, principal=by,
+                                                 resource_version=version),
+                   region=self._region, now=now)
 
     # --- response plans -----------------------------------------------------------------
 
@@ -154,7 +161,8 @@ class Handlers(UseCases):
                                     resource_type="RESPONSE_PLAN", resource_id=plan.arn)
             await TagStore.put(conn, plan.arn, cmd.tags or {})
             await emit(conn, c.ResponsePlanCreated(**msgspec.structs.asdict(plan),
-                                                   principal=self._by(req)),
+                                                   principal=self._by(req),
+                                                   resource_version=1),
                        region=self._region, now=self._clock.now())
             return {"arn": plan.arn}
 
@@ -188,9 +196,10 @@ class Handlers(UseCases):
                 await check_engagements(conn, self._rpc_bus, plan.arn, cmd.engagements)
             updated = domain.apply_plan_update(plan, cmd)
             if updated != plan:
-                await self._store.save_plan(conn, updated)
+                version = await self._store.save_plan(conn, updated)
                 await emit(conn, c.ResponsePlanUpdated(**msgspec.structs.asdict(updated),
-                                                       principal=self._by(req)),
+                                                       principal=self._by(req),
+                                                       resource_version=version),
                            region=self._region, now=self._clock.now())
             return {}
 
@@ -202,9 +211,11 @@ class Handlers(UseCases):
         async with transaction(self._pool) as conn:
             await self._replication_set(conn)
             # Deleting a plan that is not there is a quiet success: the call is idempotent.
-            if name and await self._store.delete_plan(conn, name):
+            version = await self._store.delete_plan(conn, name) if name else None
+            if version is not None:
                 await TagStore.untag_all(conn, cmd.arn)
-                await emit(conn, c.ResponsePlanDeleted(arn=cmd.arn, principal=self._by(req)),
+                await emit(conn, c.ResponsePlanDeleted(arn=cmd.arn, principal=self._by(req),
+                                                       resource_version=version),
                            region=self._region, now=self._clock.now())
         return {}
 
@@ -228,7 +239,8 @@ class Handlers(UseCases):
                 # A duplicate start joins the open incident: one more trigger on its timeline.
                 await TimelineStore.add(conn, [trigger], is_automatic=True)
                 await emit(conn, c.TimelineEventCreated(**msgspec.structs.asdict(trigger),
-                                                        principal=self._by(req)),
+                                                        principal=self._by(req),
+                                                        resource_version=1),
                            region=self._region, now=now, incident_arn=arn)
                 return {"incidentRecordArn": existing}
             start = timeline.automatic(arn, timeline.START, domain.start_data(record, plan),
@@ -242,7 +254,8 @@ class Handlers(UseCases):
             await emit(conn, c.IncidentRecordCreated(
                 incident_record=record, timeline_events=[trigger, start], related_items=items,
                 response_plan_arn=plan.arn, engagements=plan.engagements or [],
-                principal=self._by(req)), region=self._region, now=now, incident_arn=arn)
+                principal=self._by(req), resource_version=1),
+                region=self._region, now=now, incident_arn=arn)
             return {"incidentRecordArn": arn}
 
         return await self._once(req, cmd.client_token, body)
@@ -279,7 +292,7 @@ class Handlers(UseCases):
                                                            now=now)
             if not modified:
                 return {}
-            await self._store.save_incident(conn, updated)
+            version = await self._store.save_incident(conn, updated)
             resolved = record.status != "RESOLVED" and updated.status == "RESOLVED"
             reopened = record.status == "RESOLVED" and updated.status == "OPEN"
             change = timeline.automatic(record.arn, timeline.RECORD_UPDATE, {
@@ -295,7 +308,8 @@ class Handlers(UseCases):
             await emit(conn, kind(
                 incident_record=updated, modified_attributes=modified, modified_by=self._by(req),
                 timeline_events=[change], reopened=reopened, engagements=engagements,
-                principal=self._by(req)), region=self._region, now=now, incident_arn=record.arn)
+                principal=self._by(req), resource_version=version),
+                region=self._region, now=now, incident_arn=record.arn)
             if resolved:
                 await self._stop_engagements(updated)
             return {}
@@ -326,9 +340,11 @@ class Handlers(UseCases):
         bind(incident_arn=cmd.arn)
         async with transaction(self._pool) as conn:
             await self._replication_set(conn)
-            if await self._store.delete_incident(conn, cmd.arn):
+            version = await self._store.delete_incident(conn, cmd.arn)
+            if version is not None:
                 await TagStore.untag_all(conn, cmd.arn)
-                await emit(conn, c.IncidentRecordDeleted(arn=cmd.arn, principal=self._by(req)),
+                await emit(conn, c.IncidentRecordDeleted(arn=cmd.arn, principal=self._by(req),
+                                                         resource_version=version),
                            region=self._region, now=self._clock.now(), incident_arn=cmd.arn)
         return {}
 

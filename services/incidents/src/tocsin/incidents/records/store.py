@@ -59,16 +59,23 @@ class Store:
         return bool(done)
 
     @staticmethod
-    async def save_replication_set(conn: asyncpg.Connection, rs: ReplicationSet) -> None:
-        await conn.execute("UPDATE replication_set SET doc = $2 WHERE arn = $1",
-                           rs.arn, msgspec.to_builtins(rs))
+    async def save_replication_set(conn: asyncpg.Connection, rs: ReplicationSet) -> int:
+        """Returns the set's new version."""
+        version: int = await conn.fetchval(
+            "UPDATE replication_set SET doc = $2, version = version + 1 WHERE arn = $1"
+            " RETURNING version", rs.arn, msgspec.to_builtins(rs))
+        return version
 
     @staticmethod
-    async def delete_everything(conn: asyncpg.Connection) -> None:
-        """Deleting the replication set deletes all of the account's incident data."""
+    async def delete_everything(conn: asyncpg.Connection) -> int:
+        """Deleting the replication set deletes all of the account's incident data.
+
+        Returns the version of the set's deletion (one more than its last)."""
+        version: int = await conn.fetchval("SELECT version + 1 FROM replication_set") or 1
         # CASCADE takes every table whose rows hang off an incident or a plan.
         await conn.execute(
             "TRUNCATE replication_set, response_plan, incident_record, tag, client_token CASCADE")
+        return version
 
     # --- response plans -----------------------------------------------------------------
 
@@ -90,14 +97,20 @@ class Store:
         return msgspec.convert(doc, ResponsePlan) if doc else None
 
     @staticmethod
-    async def save_plan(conn: asyncpg.Connection, plan: ResponsePlan) -> None:
-        await conn.execute("UPDATE response_plan SET doc = $2 WHERE name = $1",
-                           plan.name, msgspec.to_builtins(plan))
+    async def save_plan(conn: asyncpg.Connection, plan: ResponsePlan) -> int:
+        """Returns the plan's new version."""
+        version: int = await conn.fetchval(
+            "UPDATE response_plan SET doc = $2, version = version + 1 WHERE name = $1"
+            " RETURNING version", plan.name, msgspec.to_builtins(plan))
+        return version
 
     @staticmethod
-    async def delete_plan(conn: asyncpg.Connection, name: str) -> bool:
-        return bool(await conn.fetchval(
-            "DELETE FROM response_plan WHERE name = $1 RETURNING true", name))
+    async def delete_plan(conn: asyncpg.Connection, name: str) -> int | None:
+        """The version of the deletion (one more than the plan's last), or None when there
+        was no such plan."""
+        version: int | None = await conn.fetchval(
+            "DELETE FROM response_plan WHERE name = $1 RETURNING version + 1", name)
+        return version
 
     @staticmethod
     async def plans(conn: asyncpg.Connection, *, after: str | None,
@@ -154,22 +167,28 @@ class Store:
         return msgspec.convert(doc, IncidentRecord) if doc else None
 
     @staticmethod
-    async def save_incident(conn: asyncpg.Connection, record: IncidentRecord) -> None:
-        """Raises ConflictError when re-opening would make two open incidents of the plan
+    async def save_incident(conn: asyncpg.Connection, record: IncidentRecord) -> int:
+        """Returns the record's new version.
+
+        Raises ConflictError when re-opening would make two open incidents of the plan
         with one dedupe string."""
         try:
             async with conn.transaction():  # a savepoint: the caller's transaction goes on
-                await conn.execute(
-                    "UPDATE incident_record SET status = $2, impact = $3, doc = $4"
-                    " WHERE arn = $1",
+                version: int = await conn.fetchval(
+                    "UPDATE incident_record SET status = $2, impact = $3, doc = $4,"
+                    " version = version + 1 WHERE arn = $1 RETURNING version",
                     record.arn, record.status, record.impact, msgspec.to_builtins(record))
+                return version
         except asyncpg.UniqueViolationError:
             raise conflict_open_duplicate(record) from None
 
     @staticmethod
-    async def delete_incident(conn: asyncpg.Connection, arn: str) -> bool:
-        return bool(await conn.fetchval(
-            "DELETE FROM incident_record WHERE arn = $1 RETURNING true", arn))
+    async def delete_incident(conn: asyncpg.Connection, arn: str) -> int | None:
+        """The version of the deletion (one more than the record's last), or None when
+        there was no such record."""
+        version: int | None = await conn.fetchval(
+            "DELETE FROM incident_record WHERE arn = $1 RETURNING version + 1", arn)
+        return version
 
     @staticmethod
     async def incidents(conn: asyncpg.Connection, q: IncidentQuery) -> list[IncidentRecord]:

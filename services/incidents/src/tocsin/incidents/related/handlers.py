@@ -61,8 +61,10 @@ class RelatedItemsHandlers(UseCases):
                                      removed=update.item_to_remove, at=now.timestamp())
                 kind, changed = c.RelatedItemRemoved, removed
             await TimelineStore.add(conn, [event], is_automatic=True)
+            version = await self._items.changed(conn, record.arn)
             await emit(conn, kind(incident_record_arn=record.arn, item=changed,
-                                  timeline_events=[event], principal=self._by(req)),
+                                  timeline_events=[event], principal=self._by(req),
+                                  resource_version=version),
                        region=self._region, now=now, incident_arn=record.arn)
             return {}
 

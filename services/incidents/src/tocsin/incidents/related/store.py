@@ -47,6 +47,15 @@ class RelatedItemStore:
         return [(r["added"], r["item"]) for r in rows]
 
     @staticmethod
+    async def changed(conn: asyncpg.Connection, incident_arn: str) -> int:
+        """Count one more change of the incident's related items; returns the set's new
+        version."""
+        version: int = await conn.fetchval(
+            "UPDATE incident_record SET related_items_version = related_items_version + 1"
+            " WHERE arn = $1 RETURNING related_items_version", incident_arn)
+        return version
+
+    @staticmethod
     async def known(conn: asyncpg.Connection, incident_arn: str,
                     generated_ids: list[str]) -> set[str]:
         """Which of ``generated_ids`` are items of the incident."""

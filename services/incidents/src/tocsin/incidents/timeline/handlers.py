@@ -48,7 +48,8 @@ class TimelineHandlers(UseCases):
                 event_type=cmd.event_type, event_data=cmd.event_data, event_references=refs)
             await self._timeline.add(conn, [event], is_automatic=False)
             await emit(conn, c.TimelineEventCreated(**msgspec.structs.asdict(event),
-                                                    principal=self._by(req)),
+                                                    principal=self._by(req),
+                                                    resource_version=1),
                        region=self._region, now=now, incident_arn=event.incident_record_arn)
             return {"eventId": event.event_id, "incidentRecordArn": event.incident_record_arn}
 
@@ -99,9 +100,10 @@ class TimelineHandlers(UseCases):
                 event_time=event.event_time if cmd.event_time is None else cmd.event_time,
                 event_type=cmd.event_type or event.event_type,
                 event_data=event.event_data if cmd.event_data is None else cmd.event_data)
-            await self._timeline.save(conn, updated)
+            version = await self._timeline.save(conn, updated)
             await emit(conn, c.TimelineEventUpdated(**msgspec.structs.asdict(updated),
-                                                    principal=self._by(req)),
+                                                    principal=self._by(req),
+                                                    resource_version=version),
                        region=self._region, now=now, incident_arn=cmd.incident_record_arn)
             return {}
 
@@ -116,10 +118,12 @@ class TimelineHandlers(UseCases):
             except NotFoundError:
                 await self._replication_set(conn)
                 return {}  # deleting what is not there is a quiet success
-            await self._timeline.delete(conn, cmd.incident_record_arn, _uuid(cmd.event_id))
+            version = await self._timeline.delete(conn, cmd.incident_record_arn,
+                                                  _uuid(cmd.event_id))
             await emit(conn, c.TimelineEventDeleted(
                 incident_record_arn=cmd.incident_record_arn, event_id=cmd.event_id,
-                principal=self._by(req)), region=self._region, now=self._clock.now(),
+                principal=self._by(req), resource_version=version),
+                region=self._region, now=self._clock.now(),
                 incident_arn=cmd.incident_record_arn)
         return {}
 

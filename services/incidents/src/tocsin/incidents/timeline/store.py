@@ -75,19 +75,26 @@ class TimelineStore:
         return (cls._event(row), row["automatic"]) if row else None
 
     @staticmethod
-    async def save(conn: asyncpg.Connection, event: TimelineEvent) -> None:
-        await conn.execute(
+    async def save(conn: asyncpg.Connection, event: TimelineEvent) -> int:
+        """Returns the event's new version."""
+        version: int = await conn.fetchval(
             "UPDATE timeline_event SET event_time = $3, event_updated_time = $4,"
-            " event_type = $5, event_data = $6, event_references = $7"
-            " WHERE incident_arn = $1 AND event_id = $2",
+            " event_type = $5, event_data = $6, event_references = $7,"
+            " version = version + 1 WHERE incident_arn = $1 AND event_id = $2"
+            " RETURNING version",
             event.incident_record_arn, event.event_id, _ts(event.event_time),
             _ts(event.event_updated_time), event.event_type, event.event_data,
             event.event_references)
+        return version
 
     @staticmethod
-    async def delete(conn: asyncpg.Connection, incident_arn: str, event_id: str) -> None:
-        await conn.execute("DELETE FROM timeline_event WHERE incident_arn = $1"
-                           " AND event_id = $2", incident_arn, event_id)
+    async def delete(conn: asyncpg.Connection, incident_arn: str, event_id: str) -> int | None:
+        """The version of the deletion (one more than the event's last), or None when there
+        was no such event."""
+        version: int | None = await conn.fetchval(
+            "DELETE FROM timeline_event WHERE incident_arn = $1 AND event_id = $2"
+            " RETURNING version + 1", incident_arn, event_id)
+        return version
 
     @classmethod
     async def page(cls, conn: asyncpg.Connection, q: TimelineQuery) -> list[TimelineEvent]:
