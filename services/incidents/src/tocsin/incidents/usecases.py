@@ -45,7 +45,6 @@ class UseCases:
 
     def __init__(self, deps: Deps) -> None:
         self._pool = deps.pool
-        self._rpc_bus = deps.bus
         self._clock = deps.clock
         self._region = deps.region
         self._account = deps.account

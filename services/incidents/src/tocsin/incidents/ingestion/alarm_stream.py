@@ -53,7 +53,7 @@ from tocsin.shared.logging import bound, get_logger
 from tocsin.shared.outage import RECONNECT_BASE, RECONNECT_CAP, backoff, server_gone
 from tocsin.shared.runner import pause
 
-__all__ = ["PLAN_HEADER", "AlarmIntake", "Route", "apply", "dead_letter_counts"]
+__all__ = ["PLAN_HEADER", "AlarmIntake", "Route", "apply"]
 
 log = get_logger(__name__)
 
@@ -95,11 +95,6 @@ async def apply(ingestion: Ingestion, route: Route, trigger: Trigger, *,
         return await ingestion.recover(route.plan_arn, trigger, token=token,
                                        principal=principal, resolve=resolve)
     return Outcome("ignored")
-
-
-async def dead_letter_counts(pool: asyncpg.Pool) -> dict[str, int]:
-    """How many alarm messages went to the dead-letter queue, by reason."""
-    return await IngestionStore.dead_letter_counts(pool)
 
 
 def _header_value(text: str) -> str:

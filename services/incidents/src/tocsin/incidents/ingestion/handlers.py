@@ -34,8 +34,9 @@ from msgspec import Meta
 
 from tocsin.incidents.administration.handlers import IntegrationKeyHandlers
 from tocsin.incidents.ingestion import domain as alarms
-from tocsin.incidents.ingestion.alarm_stream import Route, Router, apply, dead_letter_counts
+from tocsin.incidents.ingestion.alarm_stream import Route, Router, apply
 from tocsin.incidents.ingestion.domain import Malformed, Trigger
+from tocsin.incidents.ingestion.store import IngestionStore
 from tocsin.incidents.ingestion.triggers import Ingestion, Outcome, client_token
 from tocsin.incidents.usecases import JSON, Deps
 from tocsin.shared import errors
@@ -282,7 +283,7 @@ def operations(deps: Deps, ingestion: Ingestion, router: Router) -> Mapping[str,
     h = WebhookHandlers(deps, ingestion, router)
 
     async def get_ingestion_stats(req: RpcRequest) -> JSON:
-        return {"deadLettered": await dead_letter_counts(deps.pool)}
+        return {"deadLettered": await IngestionStore.dead_letter_counts(deps.pool)}
 
     return {"IngestEvents": h.ingest_events, "IngestAlertmanager": h.ingest_alertmanager,
             "IngestPagerDuty": h.ingest_pagerduty, "GetIngestionStats": get_ingestion_stats}

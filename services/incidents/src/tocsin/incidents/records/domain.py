@@ -19,12 +19,14 @@ from tocsin.shared.errors import ConflictError, ValidationError
 
 __all__ = [
     "DEFAULT_SOURCE",
+    "IncidentQuery",
     "IncidentRecord",
     "RegionInfo",
     "ReplicationSet",
     "ResponsePlan",
     "apply_plan_update",
     "apply_record_update",
+    "incident_query",
     "new_incident",
     "new_replication_set",
     "new_response_plan",
@@ -116,7 +118,7 @@ def new_replication_set(cmd: c.CreateReplicationSet, *, arn: str, home_region: s
         ValidationError: a region other than this deployment's is named.
     """
     t = now.timestamp()
-    _only_home_region(cmd.regions, home_region)
+    only_home_region(cmd.regions, home_region)
     regions = {name: RegionInfo(status="ACTIVE", status_update_date_time=t, added_time=t,
                                 sse_kms_key_id=value.sse_kms_key_id or "DefaultKey")
                for name, value in cmd.regions.items()}
@@ -125,7 +127,7 @@ def new_replication_set(cmd: c.CreateReplicationSet, *, arn: str, home_region: s
                           deletion_protected=False)
 
 
-def _only_home_region(regions: dict[str, Any] | list[str], home: str) -> None:
+def only_home_region(regions: dict[str, Any] | list[str], home: str) -> None:
     others = sorted(set(regions) - {home})
     if others:
         raise ValidationError(
@@ -227,6 +229,30 @@ def apply_plan_update(plan: ResponsePlan, cmd: c.UpdateResponsePlan) -> Response
 
 def _pick(new: Any, old: Any) -> Any:
     return old if new is None else new
+
+
+CONTACT_KINDS = ("PERSONAL", "ESCALATION", "ONCALL_SCHEDULE")
+"""What a response plan may engage."""
+_OTHER_KINDS = {"CONTACT_CHANNEL": "a contact channel", "ROTATION": "a rotation"}
+
+
+def check_engagement_kinds(engagements: list[str], kinds: dict[str, str]) -> None:
+    """Check that each of a plan's ``engagements`` is a contact, by the kinds the contacts
+    service reported (ARN → kind; an ARN it does not know is absent).
+
+    Raises:
+        ValidationError: naming the first member that is not an existing contact.
+    """
+    for i, arn in enumerate(engagements):
+        kind = kinds.get(arn)
+        where = f"engagements[{i}]"
+        if kind in CONTACT_KINDS:
+            continue
+        if kind in _OTHER_KINDS:
+            raise ValidationError(
+                f"{where}: {arn} is {_OTHER_KINDS[kind]}, not a contact; a response plan "
+                "engages PERSONAL, ESCALATION and ONCALL_SCHEDULE contacts")
+        raise ValidationError(f"{where}: contact {arn} does not exist")
 
 
 # --- incident records ------------------------------------------------------------------
@@ -348,3 +374,48 @@ def conflict_open_duplicate(record: IncidentRecord) -> ConflictError:
         f"another open incident of response plan {record.plan_name} has dedupe string "
         f"{record.dedupe_string!r}; resolve it before re-opening {record.arn}",
         resource_type="INCIDENT_RECORD", resource_id=record.arn)
+
+
+class IncidentQuery(msgspec.Struct, kw_only=True, frozen=True):
+    """What ``ListIncidentRecords`` filters on; every given member must match."""
+
+    created_before: float | None = None
+    created_after: float | None = None
+    impacts: list[int] | None = None
+    statuses: list[str] | None = None
+    created_by: list[str] | None = None
+    after: tuple[float, str] | None = None
+    """Keyset position: (creation time, ARN) of the last record of the previous page."""
+    limit: int = 100
+
+
+_FILTER_KEYS = ("creationTime", "impact", "status", "createdBy")
+
+
+def incident_query(filters: list[c.Filter], *, limit: int) -> IncidentQuery:
+    """The ``ListIncidentRecords`` filters as a query: filters ANDed, values ORed."""
+    fields: dict[str, Any] = {}
+    for f in filters:
+        cond = f.condition
+        equals = cond.equals or {}
+        if f.key == "creationTime":
+            if cond.before is None and cond.after is None:
+                raise ValidationError("filter creationTime takes a before or after condition")
+            if cond.before is not None:
+                fields["created_before"] = cond.before
+            if cond.after is not None:
+                fields["created_after"] = cond.after
+        elif f.key == "impact":
+            values = equals.get("integerValues")
+            if not values:
+                raise ValidationError("filter impact takes equals.integerValues")
+            fields["impacts"] = [int(v) for v in values]
+        elif f.key in ("status", "createdBy"):
+            values = equals.get("stringValues")
+            if not values:
+                raise ValidationError(f"filter {f.key} takes equals.stringValues")
+            fields["statuses" if f.key == "status" else "created_by"] = [str(v) for v in values]
+        else:
+            raise ValidationError(f"filter key {f.key!r} is not one of "
+                                  f"{', '.join(_FILTER_KEYS)}")
+    return IncidentQuery(limit=limit, **fields)

@@ -15,7 +15,6 @@ import msgspec
 
 from tocsin.incidents.records import domain
 from tocsin.incidents.records.plan_engagements import check_engagements
-from tocsin.incidents.records.store import IncidentQuery
 from tocsin.incidents.related.domain import new_item
 from tocsin.incidents.related.involved import involved_resources
 from tocsin.incidents.related.store import RelatedItemStore
@@ -98,7 +97,7 @@ class Handlers(UseCases):
                 if name in rs.region_map:
                     raise ConflictError(f"Region {name} is already in the replication set",
                                         resource_type="REPLICATION_SET", resource_id=rs.arn)
-                domain._only_home_region([*rs.region_map, name], self._region)
+                domain.only_home_region([*rs.region_map, name], self._region)
             if action.delete_region_action is not None:
                 updated = domain.remove_region(rs, action.delete_region_action.region_name,
                                                by=self._by(req), now=now)
@@ -155,7 +154,7 @@ class Handlers(UseCases):
         async def body(conn: asyncpg.Connection) -> JSON:
             await self._replication_set(conn)
             plan = domain.new_response_plan(cmd, arn=self._arns.response_plan(cmd.name))
-            await check_engagements(conn, self._rpc_bus, plan.arn, cmd.engagements or [])
+            await check_engagements(conn, self._bus, plan.arn, cmd.engagements or [])
             if not await self._store.insert_plan(conn, plan):
                 raise ConflictError(f"A response plan named {cmd.name} already exists",
                                     resource_type="RESPONSE_PLAN", resource_id=plan.arn)
@@ -193,7 +192,7 @@ class Handlers(UseCases):
         async def body(conn: asyncpg.Connection) -> JSON:
             plan = await self._plan(conn, cmd.arn, lock=True)
             if cmd.engagements is not None:
-                await check_engagements(conn, self._rpc_bus, plan.arn, cmd.engagements)
+                await check_engagements(conn, self._bus, plan.arn, cmd.engagements)
             updated = domain.apply_plan_update(plan, cmd)
             if updated != plan:
                 version = await self._store.save_plan(conn, updated)
@@ -269,7 +268,7 @@ class Handlers(UseCases):
     async def list_incident_records(self, req: RpcRequest) -> JSON:
         cmd: c.ListIncidentRecords = req.decode(c.ListIncidentRecords)
         limit = page_size(cmd.max_results)
-        query = _incident_query(cmd.filters or [], limit=limit + 1)
+        query = domain.incident_query(cmd.filters or [], limit=limit + 1)
         if cmd.next_token:
             when, arn = read_token(cmd.next_token, tuple[Epoch, str])
             query = msgspec.structs.replace(query, after=(when, arn))
@@ -358,37 +357,3 @@ def _seed_items(cmd: c.StartIncident) -> list[JSON]:
         if trigger else []
     return given + [new_item({"identifier": {"type": "INVOLVED_RESOURCE",
                                              "value": {"arn": arn}}}) for arn in resources]
-
-
-_FILTER_KEYS = ("creationTime", "impact", "status", "createdBy")
-
-
-def _incident_query(filters: list[c.Filter], *, limit: int) -> IncidentQuery:
-    """The ``ListIncidentRecords`` filters as a query: filters ANDed, values ORed."""
-    fields: dict[str, Any] = {}
-    for f in filters:
-        cond = f.condition
-        equals = cond.equals or {}
-        if f.key == "creationTime":
-            if cond.before is None and cond.after is None:
-                raise ValidationError("filter creationTime takes a before or after condition")
-            if cond.before is not None:
-                fields["created_before"] = cond.before
-            if cond.after is not None:
-                fields["created_after"] = cond.after
-        elif f.key == "impact":
-            values = equals.get("integerValues")
-            if not values:
-                raise ValidationError("filter impact takes equals.integerValues")
-            fields["impacts"] = [int(v) for v in values]
-        elif f.key in ("status", "createdBy"):
-            values = equals.get("stringValues")
-            if not values:
-                raise ValidationError(f"filter {f.key} takes equals.stringValues")
-            fields["statuses" if f.key == "status" else "created_by"] = [str(v) for v in values]
-        else:
-            raise ValidationError(f"filter key {f.key!r} is not one of "
-                                  f"{', '.join(_FILTER_KEYS)}")
-    return IncidentQuery(limit=limit, **fields)
-
-

@@ -34,6 +34,8 @@ from typing import Any
 
 import asyncpg
 
+from tocsin.incidents.records.domain import check_engagement_kinds
+from tocsin.incidents.records.store import Store
 from tocsin.incidents.usecases import JSON, Deps, UseCases
 from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus, RpcRequest, rpc_subject
@@ -47,10 +49,6 @@ from tocsin.shared.runner import pause
 __all__ = ["PlanEngagements", "check_engagements", "operations"]
 
 log = get_logger(__name__)
-
-_CONTACT_KINDS = ("PERSONAL", "ESCALATION", "ONCALL_SCHEDULE")
-_OTHER_KINDS = {"CONTACT_CHANNEL": "a contact channel", "ROTATION": "a rotation"}
-
 
 async def _reserve(bus: Bus, plan_arn: str, engagements: list[str]) -> dict[str, str]:
     """Ask the contacts service to reserve ``engagements`` for the plan; what each is."""
@@ -75,41 +73,26 @@ async def check_engagements(conn: asyncpg.Connection, bus: Bus | None, plan_arn:
     if not engagements:
         return
     # The mark DeleteContact's question waits on (see the module docstring).
-    await conn.execute("LOCK TABLE response_plan IN ROW EXCLUSIVE MODE")
+    await Store.lock_plans_for_write(conn)
     if bus is None:
         raise errors.ServiceUnavailable("the contacts service is not reachable")
-    kinds = await _reserve(bus, plan_arn, engagements)
-    for i, arn in enumerate(engagements):
-        kind = kinds.get(arn)
-        where = f"engagements[{i}]"
-        if kind in _CONTACT_KINDS:
-            continue
-        if kind in _OTHER_KINDS:
-            raise errors.ValidationError(
-                f"{where}: {arn} is {_OTHER_KINDS[kind]}, not a contact; a response plan "
-                "engages PERSONAL, ESCALATION and ONCALL_SCHEDULE contacts")
-        raise errors.ValidationError(f"{where}: contact {arn} does not exist")
+    check_engagement_kinds(engagements, await _reserve(bus, plan_arn, engagements))
 
 
 class PlanEngagements(UseCases):
     """``ResponsePlansEngaging``, the contacts service's question before it deletes a
     contact."""
 
-    def __init__(self, deps: Deps) -> None:
-        super().__init__(deps)
-
     async def reserve_existing(self, stop: asyncio.Event) -> None:
         """Reserve every plan's engagements once (a worker): until the contacts service
         answers, retry with backoff; then idle until the service stops."""
         delay = 0.5
-        while self._rpc_bus is not None:
+        while self._bus is not None:
             try:
                 async with self._pool.acquire() as conn:
-                    plans = await conn.fetch(
-                        "SELECT arn, doc -> 'engagements' AS engagements FROM response_plan"
-                        " WHERE jsonb_array_length(coalesce(doc -> 'engagements', '[]')) > 0")
-                for row in plans:
-                    await _reserve(self._rpc_bus, row["arn"], list(row["engagements"]))
+                    plans = await self._store.plans_with_engagements(conn)
+                for arn, engagements in plans:
+                    await _reserve(self._bus, arn, engagements)
                 log.info("plans.engagements_reserved", plans=len(plans))
                 break
             except (errors.ServiceUnavailable, errors.ConflictError) as exc:
@@ -124,11 +107,9 @@ class PlanEngagements(UseCases):
         async with transaction(self._pool) as conn:
             # Waits for plan writes in flight (ROW EXCLUSIVE), and keeps new ones out
             # until this answer is read.
-            await conn.execute("LOCK TABLE response_plan IN SHARE MODE")
-            rows = await conn.fetch(
-                "SELECT arn FROM response_plan WHERE doc -> 'engagements' ? $1 ORDER BY arn",
-                cmd.contact_arn)
-        return {"responsePlanArns": [r["arn"] for r in rows]}
+            await self._store.lock_plans_for_read(conn)
+            arns = await self._store.plans_engaging(conn, cmd.contact_arn)
+        return {"responsePlanArns": arns}
 
 
 def operations(deps: Deps) -> Mapping[str, Handler]:

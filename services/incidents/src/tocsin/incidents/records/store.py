@@ -10,32 +10,20 @@ import asyncpg
 import msgspec
 
 from tocsin.incidents.records.domain import (
+    IncidentQuery,
     IncidentRecord,
     ReplicationSet,
     ResponsePlan,
     conflict_open_duplicate,
 )
 
-__all__ = ["IncidentQuery", "Store"]
+__all__ = ["Store"]
 
 JSON = dict[str, Any]
 
 
 def _ts(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
-
-
-class IncidentQuery(msgspec.Struct, kw_only=True, frozen=True):
-    """What ``ListIncidentRecords`` filters on; every given member must match."""
-
-    created_before: float | None = None
-    created_after: float | None = None
-    impacts: list[int] | None = None
-    statuses: list[str] | None = None
-    created_by: list[str] | None = None
-    after: tuple[float, str] | None = None
-    """Keyset position: (creation time, ARN) of the last record of the previous page."""
-    limit: int = 100
 
 
 class Store:
@@ -111,6 +99,34 @@ class Store:
         version: int | None = await conn.fetchval(
             "DELETE FROM response_plan WHERE name = $1 RETURNING version + 1", name)
         return version
+
+    @staticmethod
+    async def lock_plans_for_write(conn: asyncpg.Connection) -> None:
+        """The mark a plan write leaves for :meth:`lock_plans_for_read` to wait on, until
+        its transaction ends (see :mod:`tocsin.incidents.records.plan_engagements`)."""
+        await conn.execute("LOCK TABLE response_plan IN ROW EXCLUSIVE MODE")
+
+    @staticmethod
+    async def lock_plans_for_read(conn: asyncpg.Connection) -> None:
+        """Wait for the plan writes in flight, and keep new ones out until the caller's
+        transaction ends."""
+        await conn.execute("LOCK TABLE response_plan IN SHARE MODE")
+
+    @staticmethod
+    async def plans_with_engagements(conn: asyncpg.Connection) -> list[tuple[str, list[str]]]:
+        """(ARN, engagements) of every plan that engages someone."""
+        rows = await conn.fetch(
+            "SELECT arn, doc -> 'engagements' AS engagements FROM response_plan"
+            " WHERE jsonb_array_length(coalesce(doc -> 'engagements', '[]')) > 0")
+        return [(r["arn"], list(r["engagements"])) for r in rows]
+
+    @staticmethod
+    async def plans_engaging(conn: asyncpg.Connection, contact_arn: str) -> list[str]:
+        """The ARNs of the plans whose engagements name the contact."""
+        rows = await conn.fetch(
+            "SELECT arn FROM response_plan WHERE doc -> 'engagements' ? $1 ORDER BY arn",
+            contact_arn)
+        return [r["arn"] for r in rows]
 
     @staticmethod
     async def plans(conn: asyncpg.Connection, *, after: str | None,

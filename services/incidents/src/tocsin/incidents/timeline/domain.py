@@ -16,6 +16,9 @@ import msgspec
 
 from tocsin.shared import codec
 from tocsin.shared.contracts import incidents as ci
+from tocsin.shared.errors import ValidationError
+from tocsin.shared.paging import read_token
+from tocsin.shared.timestamps import Epoch
 
 __all__ = [
     "CUSTOM_TYPES",
@@ -23,7 +26,10 @@ __all__ = [
     "START",
     "TRIGGER",
     "TimelineEvent",
+    "TimelineQuery",
     "automatic",
+    "check_custom_type",
+    "timeline_query",
 ]
 
 TRIGGER = "SSM Incident Trigger"
@@ -31,6 +37,7 @@ START = "SSM Incident Start"
 RECORD_UPDATE = "SSM Incident Record Update"
 CUSTOM_TYPES = ("Custom Event", "Note")
 """The only event types callers may create or edit."""
+_FILTER_KEYS = ("eventTime", "eventType", "eventReference")
 
 JSON = dict[str, Any]
 
@@ -54,3 +61,46 @@ def automatic(incident_arn: str, event_type: str, data: JSON, *, at: float,
                          event_references=references or [])
 
 
+def check_custom_type(event_type: str) -> None:
+    if event_type not in CUSTOM_TYPES:
+        raise ValidationError(f"eventType must be one of {', '.join(CUSTOM_TYPES)}; "
+                              f"{event_type!r} events are written by Tocsin itself")
+
+
+class TimelineQuery(msgspec.Struct, kw_only=True, frozen=True):
+    """What ``ListTimelineEvents`` asks for."""
+
+    incident_arn: str
+    before: float | None = None
+    after: float | None = None
+    types: list[str] | None = None
+    references: list[str] | None = None
+    descending: bool = True
+    position: tuple[float, str] | None = None
+    limit: int = 100
+
+
+def timeline_query(cmd: ci.ListTimelineEvents, *, limit: int) -> TimelineQuery:
+    """Filters ANDed, their values ORed."""
+    fields: dict[str, Any] = {}
+    for f in cmd.filters or []:
+        cond, equals = f.condition, f.condition.equals or {}
+        if f.key == "eventTime":
+            if cond.before is None and cond.after is None:
+                raise ValidationError("filter eventTime takes a before or after condition")
+            if cond.before is not None:
+                fields["before"] = cond.before
+            if cond.after is not None:
+                fields["after"] = cond.after
+        elif f.key in ("eventType", "eventReference"):
+            values = equals.get("stringValues")
+            if not values:
+                raise ValidationError(f"filter {f.key} takes equals.stringValues")
+            fields["types" if f.key == "eventType" else "references"] = [str(v) for v in values]
+        else:
+            raise ValidationError(
+                f"filter key {f.key!r} is not one of {', '.join(_FILTER_KEYS)}")
+    position = (tuple(read_token(cmd.next_token, tuple[Epoch, str]))
+                if cmd.next_token else None)
+    return TimelineQuery(incident_arn=cmd.incident_record_arn, limit=limit,
+                         descending=cmd.sort_order != "ASCENDING", position=position, **fields)

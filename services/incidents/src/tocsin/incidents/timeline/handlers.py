@@ -4,15 +4,19 @@ automatic ones can only be read."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import asyncpg
 import msgspec
 
 from tocsin.incidents.related.store import RelatedItemStore
-from tocsin.incidents.timeline.domain import CUSTOM_TYPES, TimelineEvent
-from tocsin.incidents.timeline.store import TimelineQuery, TimelineStore
-from tocsin.incidents.usecases import JSON, UseCases, make_token, read_token
+from tocsin.incidents.timeline.domain import (
+    CUSTOM_TYPES,
+    TimelineEvent,
+    check_custom_type,
+    timeline_query,
+)
+from tocsin.incidents.timeline.store import TimelineStore
+from tocsin.incidents.usecases import JSON, UseCases, make_token
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.contracts import incidents as c
 from tocsin.shared.db import transaction
@@ -20,11 +24,9 @@ from tocsin.shared.errors import NotFoundError, ValidationError
 from tocsin.shared.events import emit
 from tocsin.shared.logging import bind
 from tocsin.shared.paging import page_size
-from tocsin.shared.timestamps import Epoch
 
 __all__ = ["TimelineHandlers"]
 
-_FILTER_KEYS = ("eventTime", "eventType", "eventReference")
 
 
 class TimelineHandlers(UseCases):
@@ -35,7 +37,7 @@ class TimelineHandlers(UseCases):
 
     async def create_timeline_event(self, req: RpcRequest) -> JSON:
         cmd: c.CreateTimelineEvent = req.decode(c.CreateTimelineEvent)
-        _check_custom_type(cmd.event_type)
+        check_custom_type(cmd.event_type)
         bind(incident_arn=cmd.incident_record_arn)
 
         async def body(conn: asyncpg.Connection) -> JSON:
@@ -73,7 +75,7 @@ class TimelineHandlers(UseCases):
         if cmd.sort_order not in (None, "ASCENDING", "DESCENDING"):
             raise ValidationError("sortOrder must be ASCENDING or DESCENDING")
         limit = page_size(cmd.max_results)
-        query = _timeline_query(cmd, limit=limit + 1)
+        query = timeline_query(cmd, limit=limit + 1)
         async with self._pool.acquire() as conn:
             events = await self._timeline.page(conn, query)
             if not events and not cmd.next_token:
@@ -87,7 +89,7 @@ class TimelineHandlers(UseCases):
     async def update_timeline_event(self, req: RpcRequest) -> JSON:
         cmd: c.UpdateTimelineEvent = req.decode(c.UpdateTimelineEvent)
         if cmd.event_type is not None:
-            _check_custom_type(cmd.event_type)
+            check_custom_type(cmd.event_type)
         bind(incident_arn=cmd.incident_record_arn)
 
         async def body(conn: asyncpg.Connection) -> JSON:
@@ -154,40 +156,9 @@ class TimelineHandlers(UseCases):
         return refs
 
 
-def _check_custom_type(event_type: str) -> None:
-    if event_type not in CUSTOM_TYPES:
-        raise ValidationError(f"eventType must be one of {', '.join(CUSTOM_TYPES)}; "
-                              f"{event_type!r} events are written by Tocsin itself")
-
-
 def _uuid(event_id: str) -> str:
     try:
         return str(uuid.UUID(event_id))
     except ValueError:
         raise NotFoundError(f"Timeline event {event_id} does not exist",
                             resource_type="TIMELINE_EVENT", resource_id=event_id) from None
-
-
-def _timeline_query(cmd: c.ListTimelineEvents, *, limit: int) -> TimelineQuery:
-    """Filters ANDed, their values ORed."""
-    fields: dict[str, Any] = {}
-    for f in cmd.filters or []:
-        cond, equals = f.condition, f.condition.equals or {}
-        if f.key == "eventTime":
-            if cond.before is None and cond.after is None:
-                raise ValidationError("filter eventTime takes a before or after condition")
-            if cond.before is not None:
-                fields["before"] = cond.before
-            if cond.after is not None:
-                fields["after"] = cond.after
-        elif f.key in ("eventType", "eventReference"):
-            values = equals.get("stringValues")
-            if not values:
-                raise ValidationError(f"filter {f.key} takes equals.stringValues")
-            fields["types" if f.key == "eventType" else "references"] = [str(v) for v in values]
-        else:
-            raise ValidationError(f"filter key {f.key!r} is not one of {', '.join(_FILTER_KEYS)}")
-    position = (tuple(read_token(cmd.next_token, tuple[Epoch, str]))
-                if cmd.next_token else None)
-    return TimelineQuery(incident_arn=cmd.incident_record_arn, limit=limit,
-                         descending=cmd.sort_order != "ASCENDING", position=position, **fields)

@@ -6,29 +6,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import asyncpg
-import msgspec
 
-from tocsin.incidents.timeline.domain import TimelineEvent
+from tocsin.incidents.timeline.domain import TimelineEvent, TimelineQuery
 from tocsin.shared import codec
 
-__all__ = ["TimelineQuery", "TimelineStore"]
+__all__ = ["TimelineStore"]
 
 
 def _ts(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
-
-
-class TimelineQuery(msgspec.Struct, kw_only=True, frozen=True):
-    """What ``ListTimelineEvents`` asks for."""
-
-    incident_arn: str
-    before: float | None = None
-    after: float | None = None
-    types: list[str] | None = None
-    references: list[str] | None = None
-    descending: bool = True
-    position: tuple[float, str] | None = None
-    limit: int = 100
 
 
 class TimelineStore:
