@@ -27,7 +27,7 @@ from tocsin.gateway.grpc_server import GrpcGateway
 from tocsin.gateway.http import HttpGateway
 from tocsin.gateway.settings import Settings as GatewaySettings
 from tocsin.incidents import app as incidents_app
-from tocsin.incidents.ingest import ACKNOWLEDGED, RECOVERED
+from tocsin.incidents.ingestion.triggers import ACKNOWLEDGED, RECOVERED
 from tocsin.incidents.settings import Settings as IncidentsSettings
 from tocsin.proto.rules.v1 import rules_pb2, rules_pb2_grpc
 from tocsin.shared import codec

@@ -21,7 +21,7 @@ from nats.aio.msg import Msg
 from structlog.testing import capture_logs
 
 from tocsin.incidents.app import lifespan
-from tocsin.incidents.findings import FindingsHandlers
+from tocsin.incidents.findings.handlers import FindingsHandlers
 from tocsin.incidents.settings import Settings
 from tocsin.incidents.usecases import Deps
 from tocsin.shared import codec, errors

@@ -14,9 +14,9 @@ import msgspec
 import pytest
 import pytest_asyncio
 
-from tocsin.incidents import intake
 from tocsin.incidents.app import lifespan
-from tocsin.incidents.ingest import RECOVERED, Ingestion
+from tocsin.incidents.ingestion import alarm_stream as intake
+from tocsin.incidents.ingestion.triggers import RECOVERED, Ingestion
 from tocsin.incidents.settings import Settings
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus, alarms_stream, ensure_stream

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from tocsin.incidents.settings import Settings
-from tocsin.incidents.timeline import TimelineEvent, TimelineStore
+from tocsin.incidents.timeline.domain import TimelineEvent
+from tocsin.incidents.timeline.store import TimelineStore
 from tocsin.shared import errors
 from tocsin.shared.bus import Bus
 from tocsin.shared.db import create_pool

@@ -8,8 +8,8 @@ from typing import Any
 import msgspec
 import pytest
 
-from tocsin.incidents import alarms
-from tocsin.incidents.involved import involved_resources
+from tocsin.incidents.ingestion import domain as alarms
+from tocsin.incidents.related.involved import involved_resources
 
 ALARM_ARN = "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:orders-table-throttles"
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 import pytest
 
-from tocsin.incidents import domain
+from tocsin.incidents.records import domain
 from tocsin.shared.contracts import incidents as c
 from tocsin.shared.errors import ValidationError
 

@@ -19,8 +19,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from tocsin.incidents.eventpattern import MAX_WILDCARD_COMPLEXITY, compile_pattern
-from tocsin.incidents.eventpattern import wildcard as wc
+from tocsin.incidents.event_rules.eventpattern import MAX_WILDCARD_COMPLEXITY, compile_pattern
+from tocsin.incidents.event_rules.eventpattern import wildcard as wc
 from tocsin.shared.errors import ValidationError
 
 EC2_EVENT: dict[str, Any] = {  # "Creating event patterns"

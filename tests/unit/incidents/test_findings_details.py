@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tocsin.incidents.findings import details
+from tocsin.incidents.findings.domain import details
 from tocsin.shared import codec
 from tocsin.shared.contracts.changes import ChangeReported
 

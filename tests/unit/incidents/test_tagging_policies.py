@@ -6,8 +6,7 @@ import json
 
 import pytest
 
-from tocsin.incidents.policies import check_policy
-from tocsin.incidents.tagging import resource_type_of
+from tocsin.incidents.administration.domain import check_policy, resource_type_of
 from tocsin.shared.errors import ValidationError
 
 PREFIX = "arn:tocsin:ssm-incidents::000000000000:"

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from tocsin.incidents.findings import FindingsHandlers
-from tocsin.incidents.handlers import Handlers
-from tocsin.incidents.policies import PolicyHandlers
-from tocsin.incidents.related import RelatedItemsHandlers
-from tocsin.incidents.tagging import TagHandlers
-from tocsin.incidents.timeline_handlers import TimelineHandlers
+from tocsin.incidents.administration.handlers import PolicyHandlers, TagHandlers
+from tocsin.incidents.findings.handlers import FindingsHandlers
+from tocsin.incidents.records.handlers import Handlers
+from tocsin.incidents.related.handlers import RelatedItemsHandlers
+from tocsin.incidents.timeline.handlers import TimelineHandlers
 from tocsin.incidents.usecases import Deps
 from tocsin.shared.bus.rpc import Handler
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from tocsin.incidents import api, findings, ingest_api, integration_keys, plan_engagements, rules
-from tocsin.incidents.engaging import Engaging, engagement_consumers
-from tocsin.incidents.ingest import Ingestion
-from tocsin.incidents.intake import AlarmIntake
+from tocsin.incidents import api
+from tocsin.incidents.administration import handlers as administration
+from tocsin.incidents.event_rules import handlers as event_rules
+from tocsin.incidents.findings import handlers as findings
+from tocsin.incidents.ingestion import handlers as ingestion
+from tocsin.incidents.ingestion.alarm_stream import AlarmIntake
+from tocsin.incidents.ingestion.triggers import Ingestion
+from tocsin.incidents.records import plan_engagements
+from tocsin.incidents.records.engaging import Engaging, engagement_consumers
 from tocsin.incidents.settings import Settings
 from tocsin.incidents.usecases import Deps
 from tocsin.shared.bus import alarms_stream, changes_stream, events_stream
@@ -23,13 +28,13 @@ async def table(opened: Opened[Settings]) -> Service:
                 region=settings.region, account=settings.account,
                 partition=settings.arn_partition, findings_window=settings.findings_window,
                 bus=bus)
-    router = rules.RuleRouter(pool)
-    ingestion = Ingestion(deps, bus)
+    router = event_rules.RuleRouter(pool)
+    alarm_ingestion = Ingestion(deps, bus)
     return Service(
         operations={**api.operations(deps),
-                    **ingest_api.operations(deps, ingestion, router),
-                    **rules.operations(deps, router),
-                    **integration_keys.operations(deps),
+                    **ingestion.operations(deps, alarm_ingestion, router),
+                    **event_rules.operations(deps, router),
+                    **administration.operations(deps),
                     **plan_engagements.operations(deps)},
         consumers=[
             *engagement_consumers(
@@ -40,7 +45,7 @@ async def table(opened: Opened[Settings]) -> Service:
         ],
         workers=[
             plan_engagements.PlanEngagements(deps).reserve_existing,
-            AlarmIntake(ingestion, bus, pool, router=router,
+            AlarmIntake(alarm_ingestion, bus, pool, router=router,
                         durable=f"{settings.schema}-alarms",
                         filter_subject=settings.alarms_filter, dlq_subject=settings.alarms_dlq,
                         max_bytes=settings.alarm_max_bytes,

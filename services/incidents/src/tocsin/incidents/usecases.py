@@ -9,10 +9,9 @@ from typing import Any
 
 import asyncpg
 
-from tocsin.incidents import domain
-from tocsin.incidents.domain import Arns, IncidentRecord
-from tocsin.incidents.events import Events
-from tocsin.incidents.store import Store
+from tocsin.incidents.records import domain
+from tocsin.incidents.records.domain import Arns, IncidentRecord
+from tocsin.incidents.records.store import Store
 from tocsin.shared.arns import DEFAULT_PARTITION
 from tocsin.shared.bus import Bus, RpcRequest
 from tocsin.shared.clock import Clock
@@ -46,13 +45,11 @@ class UseCases:
 
     def __init__(self, deps: Deps) -> None:
         self._pool = deps.pool
-        self._rpc_bus = deps.bus
         self._clock = deps.clock
         self._region = deps.region
         self._account = deps.account
         self._bus = deps.bus
         self._arns = Arns(deps.account, partition=deps.partition, region=deps.region)
-        self._events = Events(deps.region)
         self._store = Store()
 
     def _by(self, req: RpcRequest) -> str:

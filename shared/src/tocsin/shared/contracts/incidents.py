@@ -371,13 +371,31 @@ class _Deleted(_Event, frozen=True):
 class ReplicationSetCreated(ReplicationSet, _Event, frozen=True):
     """The replication set was created (the set as ``GetReplicationSet`` returns it)."""
 
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
+    resource_version: int | None = msgspec.field(default=None, name="version")
+    """The replication set's version after this change: 1 when created, one more with each
+    change (its deletion too), so a reader orders the events of one set by it."""
+
 
 class ReplicationSetUpdated(ReplicationSet, _Event, frozen=True):
     """A region or the deletion protection changed (the whole set after the change)."""
 
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
+    resource_version: int | None = msgspec.field(default=None, name="version")
+    """The replication set's version after this change: 1 when created, one more with each
+    change (its deletion too), so a reader orders the events of one set by it."""
+
 
 class ReplicationSetDeleted(_Deleted, frozen=True):
     """The replication set, and with it every plan, incident and rule, was deleted."""
+
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
+    resource_version: int | None = msgspec.field(default=None, name="version")
+    """The replication set's version after this change: 1 when created, one more with each
+    change (its deletion too), so a reader orders the events of one set by it."""
 
 
 class ResponsePlanCreated(ResponsePlan, _Event, frozen=True):
@@ -385,6 +403,9 @@ class ResponsePlanCreated(ResponsePlan, _Event, frozen=True):
 
     principal: str | None = None
     """The IAM principal whose request made the change."""
+    resource_version: int | None = msgspec.field(default=None, name="version")
+    """The plan's version after this change: 1 when created, one more with each change (its
+    deletion too), so a reader orders the events of one plan by it."""
 
 
 class ResponsePlanUpdated(ResponsePlan, _Event, frozen=True):
@@ -392,6 +413,9 @@ class ResponsePlanUpdated(ResponsePlan, _Event, frozen=True):
 
     principal: str | None = None
     """The IAM principal whose request made the change."""
+    resource_version: int | None = msgspec.field(default=None, name="version")
+    """The plan's version after this change: 1 when created, one more with each change (its
+    deletion too), so a reader orders the events of one plan by it."""
 
 
 class ResponsePlanDeleted(_Deleted, frozen=True):
@@ -399,6 +423,9 @@ class ResponsePlanDeleted(_Deleted, frozen=True):
 
     principal: str | None = None
     """The IAM principal whose request made the change."""
+    resource_version: int | None = msgspec.field(default=None, name="version")
+    """The plan's version after this change: 1 when created, one more with each change (its
+    deletion too), so a reader orders the events of one plan by it."""
 
 
 class IncidentRecordCreated(_Event, frozen=True):
@@ -413,6 +440,9 @@ class IncidentRecordCreated(_Event, frozen=True):
     """The plan's engagements (contact and escalation ARNs), possibly empty."""
     principal: str | None = None
     """The IAM principal whose request made the change."""
+    resource_version: int | None = msgspec.field(default=None, name="version")
+    """The record's version after this change: 1 when created, one more with each change
+    (its deletion too), so a reader orders the events of one record by it."""
 
 
 class IncidentRecordUpdated(_Event, frozen=True):
@@ -431,6 +461,9 @@ class IncidentRecordUpdated(_Event, frozen=True):
     """When ``reopened``: the plan's engagements."""
     principal: str | None = None
     """The IAM principal whose request made the change."""
+    resource_version: int | None = msgspec.field(default=None, name="version")
+    """The record's version after this change: 1 when created, one more with each change
+    (its deletion too), so a reader orders the events of one record by it."""
 
 
 class IncidentRecordResolved(IncidentRecordUpdated, frozen=True):
@@ -442,6 +475,9 @@ class IncidentRecordDeleted(_Deleted, frozen=True):
 
     principal: str | None = None
     """The IAM principal whose request made the change."""
+    resource_version: int | None = msgspec.field(default=None, name="version")
+    """The record's version after this change: 1 when created, one more with each change
+    (its deletion too), so a reader orders the events of one record by it."""
 
 
 class TimelineEventCreated(TimelineEvent, _Event, frozen=True):
@@ -451,6 +487,9 @@ class TimelineEventCreated(TimelineEvent, _Event, frozen=True):
     principal: str | None = None
     """The IAM principal whose request made the change; absent when Tocsin made it itself
     (an automatic timeline event)."""
+    resource_version: int | None = msgspec.field(default=None, name="version")
+    """The timeline event's version after this change: 1 when created, one more with each
+    change (its deletion too), so a reader orders the events of one timeline event by it."""
 
 
 class TimelineEventUpdated(TimelineEvent, _Event, frozen=True):
@@ -458,6 +497,9 @@ class TimelineEventUpdated(TimelineEvent, _Event, frozen=True):
 
     principal: str | None = None
     """The IAM principal whose request made the change."""
+    resource_version: int | None = msgspec.field(default=None, name="version")
+    """The timeline event's version after this change: 1 when created, one more with each
+    change (its deletion too), so a reader orders the events of one timeline event by it."""
 
 
 class TimelineEventDeleted(_Event, frozen=True):
@@ -467,6 +509,9 @@ class TimelineEventDeleted(_Event, frozen=True):
     event_id: str
     principal: str | None = None
     """The IAM principal whose request made the change."""
+    resource_version: int | None = msgspec.field(default=None, name="version")
+    """The timeline event's version after this change: 1 when created, one more with each
+    change (its deletion too), so a reader orders the events of one timeline event by it."""
 
 
 class IncidentTriggersJoined(_Event, frozen=True):
@@ -474,6 +519,8 @@ class IncidentTriggersJoined(_Event, frozen=True):
 
     incident_record_arn: str
     timeline_events: list[TimelineEvent]
+    principal: str | None = None
+    """Who the alarms acted as."""
 
 
 class _RelatedItemChange(_Event, frozen=True):
@@ -482,6 +529,12 @@ class _RelatedItemChange(_Event, frozen=True):
     """The related item as ``ListRelatedItems`` returns it."""
     timeline_events: list[TimelineEvent]
     """The automatic timeline event it wrote."""
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
+    resource_version: int | None = msgspec.field(default=None, name="version")
+    """The version of the incident's related items, as one set, after this change: 1 when
+    the incident started, one more with each change, so a reader orders the related-item
+    events of one incident by it."""
 
 
 class RelatedItemAdded(_RelatedItemChange, frozen=True):
@@ -527,6 +580,8 @@ class ResourcePolicyCreated(_Event, frozen=True):
     policy_document: str
     policy_id: str
     ram_resource_share_region: str
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
 
 
 class ResourcePolicyDeleted(_Event, frozen=True):
@@ -534,6 +589,8 @@ class ResourcePolicyDeleted(_Event, frozen=True):
 
     resource_arn: str
     policy_id: str
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
 
 
 class _EventRule(_Event, frozen=True):
@@ -545,6 +602,8 @@ class _EventRule(_Event, frozen=True):
     created_time: float
     last_modified_time: float
     description: str | None = None
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
 
 
 class EventRuleCreated(_EventRule, frozen=True):
@@ -558,6 +617,9 @@ class EventRuleUpdated(_EventRule, frozen=True):
 class EventRuleDeleted(_Deleted, frozen=True):
     """An event rule was deleted."""
 
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
+
 
 class IntegrationKeyCreated(_Event, frozen=True):
     """A webhook integration key was made for a response plan (never its secret)."""
@@ -565,12 +627,16 @@ class IntegrationKeyCreated(_Event, frozen=True):
     id: str
     response_plan_arn: str
     created_time: float
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
 
 
 class IntegrationKeyDeleted(_Event, frozen=True):
     """A webhook integration key was deleted."""
 
     id: str
+    principal: str | None = None
+    """The IAM principal whose request made the change."""
 
 
 IncidentsEvent = (

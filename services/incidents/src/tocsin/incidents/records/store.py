@@ -1,0 +1,225 @@
+"""SQL for the incidents schema. Every function runs on the caller's connection, so a
+handler composes them in one transaction with the outbox row of the change."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from tocsin.incidents.records.domain import (
+    IncidentQuery,
+    IncidentRecord,
+    ReplicationSet,
+    ResponsePlan,
+    conflict_open_duplicate,
+)
+
+__all__ = ["Store"]
+
+JSON = dict[str, Any]
+
+
+def _ts(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+class Store:
+    """The incidents service's tables."""
+
+    # --- replication set ----------------------------------------------------------------
+
+    @staticmethod
+    async def replication_set(conn: asyncpg.Connection, *, lock: bool = False
+                              ) -> ReplicationSet | None:
+        doc = await conn.fetchval(
+            "SELECT doc FROM replication_set" + (" FOR UPDATE" if lock else ""))
+        return msgspec.convert(doc, ReplicationSet) if doc else None
+
+    @staticmethod
+    async def insert_replication_set(conn: asyncpg.Connection, rs: ReplicationSet) -> bool:
+        """False when a replication set exists already."""
+        done = await conn.fetchval(
+            "INSERT INTO replication_set (arn, doc) VALUES ($1, $2)"
+            " ON CONFLICT DO NOTHING RETURNING true", rs.arn, msgspec.to_builtins(rs))
+        return bool(done)
+
+    @staticmethod
+    async def save_replication_set(conn: asyncpg.Connection, rs: ReplicationSet) -> int:
+        """Returns the set's new version."""
+        version: int = await conn.fetchval(
+            "UPDATE replication_set SET doc = $2, version = version + 1 WHERE arn = $1"
+            " RETURNING version", rs.arn, msgspec.to_builtins(rs))
+        return version
+
+    @staticmethod
+    async def delete_everything(conn: asyncpg.Connection) -> int:
+        """Deleting the replication set deletes all of the account's incident data.
+
+        Returns the version of the set's deletion (one more than its last)."""
+        version: int = await conn.fetchval("SELECT version + 1 FROM replication_set") or 1
+        # CASCADE takes every table whose rows hang off an incident or a plan.
+        await conn.execute(
+            "TRUNCATE replication_set, response_plan, incident_record, tag, client_token CASCADE")
+        return version
+
+    # --- response plans -----------------------------------------------------------------
+
+    @staticmethod
+    async def insert_plan(conn: asyncpg.Connection, plan: ResponsePlan) -> bool:
+        """False when a plan of that name exists."""
+        done = await conn.fetchval(
+            "INSERT INTO response_plan (name, arn, doc) VALUES ($1, $2, $3)"
+            " ON CONFLICT DO NOTHING RETURNING true",
+            plan.name, plan.arn, msgspec.to_builtins(plan))
+        return bool(done)
+
+    @staticmethod
+    async def plan(conn: asyncpg.Connection, name: str, *, lock: bool = False
+                   ) -> ResponsePlan | None:
+        doc = await conn.fetchval(
+            "SELECT doc FROM response_plan WHERE name = $1" + (" FOR UPDATE" if lock else ""),
+            name)
+        return msgspec.convert(doc, ResponsePlan) if doc else None
+
+    @staticmethod
+    async def save_plan(conn: asyncpg.Connection, plan: ResponsePlan) -> int:
+        """Returns the plan's new version."""
+        version: int = await conn.fetchval(
+            "UPDATE response_plan SET doc = $2, version = version + 1 WHERE name = $1"
+            " RETURNING version", plan.name, msgspec.to_builtins(plan))
+        return version
+
+    @staticmethod
+    async def delete_plan(conn: asyncpg.Connection, name: str) -> int | None:
+        """The version of the deletion (one more than the plan's last), or None when there
+        was no such plan."""
+        version: int | None = await conn.fetchval(
+            "DELETE FROM response_plan WHERE name = $1 RETURNING version + 1", name)
+        return version
+
+    @staticmethod
+    async def lock_plans_for_write(conn: asyncpg.Connection) -> None:
+        """The mark a plan write leaves for :meth:`lock_plans_for_read` to wait on, until
+        its transaction ends (see :mod:`tocsin.incidents.records.plan_engagements`)."""
+        await conn.execute("LOCK TABLE response_plan IN ROW EXCLUSIVE MODE")
+
+    @staticmethod
+    async def lock_plans_for_read(conn: asyncpg.Connection) -> None:
+        """Wait for the plan writes in flight, and keep new ones out until the caller's
+        transaction ends."""
+        await conn.execute("LOCK TABLE response_plan IN SHARE MODE")
+
+    @staticmethod
+    async def plans_with_engagements(conn: asyncpg.Connection) -> list[tuple[str, list[str]]]:
+        """(ARN, engagements) of every plan that engages someone."""
+        rows = await conn.fetch(
+            "SELECT arn, doc -> 'engagements' AS engagements FROM response_plan"
+            " WHERE jsonb_array_length(coalesce(doc -> 'engagements', '[]')) > 0")
+        return [(r["arn"], list(r["engagements"])) for r in rows]
+
+    @staticmethod
+    async def plans_engaging(conn: asyncpg.Connection, contact_arn: str) -> list[str]:
+        """The ARNs of the plans whose engagements name the contact."""
+        rows = await conn.fetch(
+            "SELECT arn FROM response_plan WHERE doc -> 'engagements' ? $1 ORDER BY arn",
+            contact_arn)
+        return [r["arn"] for r in rows]
+
+    @staticmethod
+    async def plans(conn: asyncpg.Connection, *, after: str | None,
+                    limit: int) -> list[ResponsePlan]:
+        rows = await conn.fetch(
+            "SELECT doc FROM response_plan WHERE $1::text IS NULL OR name > $1"
+            " ORDER BY name LIMIT $2", after, limit)
+        return [msgspec.convert(r["doc"], ResponsePlan) for r in rows]
+
+    # --- incident records ---------------------------------------------------------------
+
+    @staticmethod
+    async def insert_incident(conn: asyncpg.Connection, record: IncidentRecord) -> str | None:
+        """Insert an OPEN incident unless an open one has its plan and dedupe string.
+
+        Returns None when inserted, else the ARN of the open incident it duplicates.
+        """
+        inserted = await conn.fetchval(
+            "INSERT INTO incident_record (arn, plan_name, status, impact, created_by,"
+            " creation_time, dedupe_string, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            " ON CONFLICT (plan_name, dedupe_string) WHERE status = 'OPEN' DO NOTHING"
+            " RETURNING true",
+            record.arn, record.plan_name, record.status, record.impact,
+            record.incident_record_source.created_by, _ts(record.creation_time),
+            record.dedupe_string, msgspec.to_builtins(record))
+        if inserted:
+            return None
+        return await Store.open_incident(conn, record.plan_name, record.dedupe_string)
+
+    @staticmethod
+    async def open_incident(conn: asyncpg.Connection, plan_name: str,
+                            dedupe_string: str) -> str | None:
+        """The ARN of the plan's open incident with this dedupe string, or None."""
+        arn: str | None = await conn.fetchval(
+            "SELECT arn FROM incident_record WHERE plan_name = $1 AND dedupe_string = $2"
+            " AND status = 'OPEN'", plan_name, dedupe_string)
+        return arn
+
+    @staticmethod
+    async def incident_status(conn: asyncpg.Connection, arn: str, *,
+                              share: bool = False) -> str | None:
+        """The record's status (the row share-locked with ``share``), or None."""
+        status: str | None = await conn.fetchval(
+            "SELECT status FROM incident_record WHERE arn = $1"
+            + (" FOR SHARE" if share else ""), arn)
+        return status
+
+    @staticmethod
+    async def incident(conn: asyncpg.Connection, arn: str, *, lock: bool = False
+                       ) -> IncidentRecord | None:
+        doc = await conn.fetchval(
+            "SELECT doc FROM incident_record WHERE arn = $1" + (" FOR UPDATE" if lock else ""),
+            arn)
+        return msgspec.convert(doc, IncidentRecord) if doc else None
+
+    @staticmethod
+    async def save_incident(conn: asyncpg.Connection, record: IncidentRecord) -> int:
+        """Returns the record's new version.
+
+        Raises ConflictError when re-opening would make two open incidents of the plan
+        with one dedupe string."""
+        try:
+            async with conn.transaction():  # a savepoint: the caller's transaction goes on
+                version: int = await conn.fetchval(
+                    "UPDATE incident_record SET status = $2, impact = $3, doc = $4,"
+                    " version = version + 1 WHERE arn = $1 RETURNING version",
+                    record.arn, record.status, record.impact, msgspec.to_builtins(record))
+                return version
+        except asyncpg.UniqueViolationError:
+            raise conflict_open_duplicate(record) from None
+
+    @staticmethod
+    async def delete_incident(conn: asyncpg.Connection, arn: str) -> int | None:
+        """The version of the deletion (one more than the record's last), or None when
+        there was no such record."""
+        version: int | None = await conn.fetchval(
+            "DELETE FROM incident_record WHERE arn = $1 RETURNING version + 1", arn)
+        return version
+
+    @staticmethod
+    async def incidents(conn: asyncpg.Connection, q: IncidentQuery) -> list[IncidentRecord]:
+        """Newest first, after the keyset position ``q.after``."""
+        after_time, after_arn = (_ts(q.after[0]), q.after[1]) if q.after else (None, None)
+        rows = await conn.fetch(
+            "SELECT doc FROM incident_record"
+            " WHERE ($1::timestamptz IS NULL OR creation_time < $1)"
+            "   AND ($2::timestamptz IS NULL OR creation_time > $2)"
+            "   AND ($3::int[] IS NULL OR impact = ANY($3))"
+            "   AND ($4::text[] IS NULL OR status = ANY($4))"
+            "   AND ($5::text[] IS NULL OR created_by = ANY($5))"
+            "   AND ($6::timestamptz IS NULL OR (creation_time, arn) < ($6, $7::text))"
+            " ORDER BY creation_time DESC, arn DESC LIMIT $8",
+            _ts(q.created_before) if q.created_before is not None else None,
+            _ts(q.created_after) if q.created_after is not None else None,
+            q.impacts, q.statuses, q.created_by, after_time, after_arn, q.limit)
+        return [msgspec.convert(r["doc"], IncidentRecord) for r in rows]
