@@ -212,7 +212,7 @@ class TestTable:
 
     async def test_the_escalation_timer_table_fits_the_template(
             self, database_url: str, isolation: dict[str, str]) -> None:
-        from tocsin.escalation.timers import TIMERS as ESCALATION_TIMERS
+        from tocsin.escalation.store import TIMERS as ESCALATION_TIMERS
         from tocsin.shared.db import apply_migrations
 
         async with create_pool(database_url,

@@ -1,5 +1,7 @@
-"""Engagements become timers: durable consumers of the contacts and incidents services'
+"""The escalation service's handlers: engagements become timers, and due timers become
 events.
+
+The durable consumers of the contacts and incidents services' events:
 
 - ``EngagementStarted`` records the engagement and schedules one timer per later stage of
   its resolved plan, due at the engagement's start plus the durations of the stages
@@ -22,18 +24,24 @@ events.
 - ``ReplicationSetDeleted`` (every engagement deleted with it) cancels every pending timer.
 
 Each effect commits with the event's inbox row, so however often an event is delivered it
-takes effect once.
+takes effect once. :func:`timer_worker` fires the timers: what each demands (``StageDue``,
+``PageStageDue``, ``ChannelRetryDue``, ``AcknowledgementTimedOut``) is written to the outbox
+in the claiming transaction; the service acting on it does so idempotently under the timer
+id.
 """
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 from nats.aio.msg import Msg
 
-from tocsin.escalation.events import Event, Events
-from tocsin.escalation.timers import NewTimer, Timer, TimerStore, stage_offsets, stage_timer_id
+from tocsin.escalation import domain
+from tocsin.escalation.domain import Effect, NewTimer, Timer
+from tocsin.escalation.store import TIMERS, EngagementStore, TimerStore, timer_of
 from tocsin.shared import codec
 from tocsin.shared.bus import Consumer
 from tocsin.shared.clock import Clock
@@ -41,9 +49,11 @@ from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import escalation as ec
 from tocsin.shared.contracts.base import decode as decode_event
 from tocsin.shared.db import already_processed, transaction
+from tocsin.shared.events import emit
 from tocsin.shared.logging import bind, get_logger
+from tocsin.shared.timers import TimerWorker
 
-__all__ = ["Plans", "plan_consumers"]
+__all__ = ["Plans", "emit_effects", "plan_consumers", "timer_worker"]
 
 log = get_logger(__name__)
 
@@ -51,14 +61,22 @@ INBOX = "escalation-contacts"
 INCIDENTS_INBOX = "escalation-incidents"
 
 
+async def emit_effects(conn: asyncpg.Connection, effects: Sequence[Effect], *, region: str,
+                       now: datetime) -> None:
+    """Write ``effects`` to the outbox in order, each correlated with its incident."""
+    for incident_arn, run in itertools.groupby(effects, key=lambda e: e[1]):
+        await emit(conn, [event for event, _ in run], region=region, now=now,
+                   incident_arn=incident_arn)
+
+
 class Plans:
     """The consumers' handlers."""
 
-    def __init__(self, pool: asyncpg.Pool, clock: Clock, events: Events, *,
-                 repeats: int = 0, ack_timeout: timedelta | None = None) -> None:
+    def __init__(self, pool: asyncpg.Pool, clock: Clock, *, region: str, repeats: int = 0,
+                 ack_timeout: timedelta | None = None) -> None:
         self._pool = pool
         self._clock = clock
-        self._events = events
+        self._region = region
         self._repeats = repeats
         self._ack_timeout = ack_timeout
 
@@ -73,29 +91,28 @@ class Plans:
         async with transaction(self._pool) as conn:
             if await already_processed(conn, consumer=INBOX, event_id=event.id):
                 return
-            written: list[tuple[Event, str | None]] = []
+            written: list[Effect] = []
             match data:
                 case cc.EngagementStarted():
                     scheduled = await self._engagement_started(conn, data, incident_arn, now)
-                    written += [(t.scheduled(), incident_arn) for t in scheduled]
+                    written += _scheduled(scheduled, incident_arn)
                 case cc.EngagementStopped():
-                    await conn.execute("UPDATE engagement SET stopped_at = $2 WHERE arn = $1",
-                                       data.engagement_arn, data.stop_time)
+                    await EngagementStore.stop(conn, data.engagement_arn, data.stop_time)
                     cancelled = await TimerStore.cancel(
                         conn, now=now, engagement_arn=data.engagement_arn)
-                    written += _cancelled(cancelled, "ENGAGEMENT_STOPPED")
+                    written += domain.cancelled(cancelled, "ENGAGEMENT_STOPPED")
                 case cc.PageCreated(plan_minutes=[_, _, *_]):
                     scheduled = await TimerStore.schedule(
-                        conn, _page_stages(data, incident_arn), now=now)
-                    written += [(t.scheduled(), incident_arn) for t in scheduled]
+                        conn, domain.page_stage_timers(data, incident_arn), now=now)
+                    written += _scheduled(scheduled, incident_arn)
                 case cc.PageAccepted(accept_type="READ"):
                     written += await self._read(conn, data, incident_arn, now)
                 case cc.PageReceiptRecorded(receipt_type="ERROR"):
                     scheduled = await self._retry(conn, event.id, data, incident_arn)
-                    written += [(t.scheduled(), incident_arn) for t in scheduled]
+                    written += _scheduled(scheduled, incident_arn)
                 case _:
                     return
-            await self._events.emit(conn, written, now=now)
+            await emit_effects(conn, written, region=self._region, now=now)
         if written:
             log.info("timers.changed", event_type=event.type, count=len(written))
 
@@ -121,7 +138,8 @@ class Plans:
                 return
             cancelled = await TimerStore.cancel(conn, now=now, incident_arn=str(incident_arn),
                                                 created_before=before)
-            await self._events.emit(conn, _cancelled(cancelled, "INCIDENT_RESOLVED"), now=now)
+            await emit_effects(conn, domain.cancelled(cancelled, "INCIDENT_RESOLVED"),
+                               region=self._region, now=now)
         if cancelled:
             log.info("timers.cancelled", event_type=event.type, count=len(cancelled))
 
@@ -132,102 +150,59 @@ class Plans:
         async with transaction(self._pool) as conn:
             if await already_processed(conn, consumer=INCIDENTS_INBOX, event_id=event.id):
                 return
-            await conn.execute("UPDATE engagement SET stopped_at = $1 WHERE stopped_at IS NULL",
-                               event.time)
+            await EngagementStore.stop_all(conn, event.time)
             cancelled = await TimerStore.cancel(conn, now=now)
-            await self._events.emit(conn, _cancelled(cancelled, "REPLICATION_SET_DELETED"),
-                                    now=now)
+            await emit_effects(conn, domain.cancelled(cancelled, "REPLICATION_SET_DELETED"),
+                               region=self._region, now=now)
         log.info("timers.cancelled", event_type=event.type, count=len(cancelled))
-
-    def _anchor(self, start: datetime) -> datetime:
-        """The engagement's start on this process's clock: a start in this clock's future
-        (another process's clock running slightly ahead) is taken as now, so a stage never
-        starts early by our clock."""
-        return min(start, self._clock.now())
 
     async def _engagement_started(self, conn: asyncpg.Connection, data: cc.EngagementStarted,
                                   incident_arn: str | None, now: datetime) -> list[NewTimer]:
-        start = self._anchor(data.start_time)
-        repeats = self._repeats if data.contact_type == "ESCALATION" else 0
-        offsets, total = stage_offsets(data.stages, rounds=1 + repeats)
-        if repeats and total == 0:
-            offsets, total = stage_offsets(data.stages)  # nothing to wait for between rounds
-        await conn.execute(
-            "INSERT INTO engagement (arn, contact_arn, contact_type, incident_arn, start_at,"
-            " ends_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (arn) DO NOTHING",
-            data.engagement_arn, data.contact_arn, data.contact_type, incident_arn, start,
-            start + timedelta(minutes=total))
-        return await TimerStore.schedule(conn, [
-            NewTimer(id=stage_timer_id(data.engagement_arn, stage_index, round_),
-                     kind=ec.START_ENGAGEMENT_STAGE, engagement_arn=data.engagement_arn,
-                     stage_index=stage_index, round=round_, incident_arn=incident_arn,
-                     due_at=start + timedelta(minutes=minutes))
-            for round_, stage_index, minutes in offsets], now=now)
+        start = domain.anchor(data.start_time, self._clock.now())
+        timers, ends_at = domain.engagement_stage_timers(data, incident_arn, start=start,
+                                                         repeats=self._repeats)
+        await EngagementStore.add(conn, arn=data.engagement_arn, contact_arn=data.contact_arn,
+                                  contact_type=data.contact_type, incident_arn=incident_arn,
+                                  start_at=start, ends_at=ends_at)
+        return await TimerStore.schedule(conn, timers, now=now)
 
     async def _read(self, conn: asyncpg.Connection, data: cc.PageAccepted,
-                    incident_arn: str | None, now: datetime) -> list[tuple[Event, str | None]]:
-        written: list[tuple[Event, str | None]] = []
+                    incident_arn: str | None, now: datetime) -> list[Effect]:
+        written: list[Effect] = []
         if data.progression_stopped:
-            await conn.execute("UPDATE engagement SET stopped_at = $2 WHERE arn = $1",
-                               data.engagement_arn, data.accept_time)
-            written += _cancelled(await TimerStore.cancel(
+            await EngagementStore.stop(conn, data.engagement_arn, data.accept_time)
+            written += domain.cancelled(await TimerStore.cancel(
                 conn, now=now, engagement_arn=data.engagement_arn,
                 kinds=[ec.START_ENGAGEMENT_STAGE, ec.PAGE_STAGE, ec.RETRY_CHANNEL]),
                 "PROGRESSION_STOPPED")
-        written += _cancelled(await TimerStore.cancel(
+        written += domain.cancelled(await TimerStore.cancel(
             conn, now=now, page_arn=data.page_arn, kinds=[ec.PAGE_STAGE, ec.RETRY_CHANNEL]),
             "PAGE_READ")
         if self._ack_timeout and incident_arn:
-            engaged = await conn.fetchval("SELECT contact_arn FROM engagement WHERE arn = $1",
-                                          data.engagement_arn)
+            engaged = await EngagementStore.contact_of(conn, data.engagement_arn)
             if engaged:
-                scheduled = await TimerStore.schedule(conn, [NewTimer(
-                    id=f"{data.page_arn}#ack@{data.accept_time.isoformat()}",
-                    kind=ec.ACKNOWLEDGEMENT_TIMEOUT, engagement_arn=data.engagement_arn,
-                    page_arn=data.page_arn, contact_arn=engaged, incident_arn=incident_arn,
-                    due_at=data.accept_time + self._ack_timeout)], now=now)
-                written += [(t.scheduled(), incident_arn) for t in scheduled]
+                scheduled = await TimerStore.schedule(conn, [domain.ack_timeout_timer(
+                    data, engaged=engaged, incident_arn=incident_arn,
+                    timeout=self._ack_timeout)], now=now)
+                written += _scheduled(scheduled, incident_arn)
         return written
 
     async def _retry(self, conn: asyncpg.Connection, event_id: str,
                      data: cc.PageReceiptRecorded, incident_arn: str | None) -> list[NewTimer]:
         if not data.contact_channel_arn or not data.retry_interval_in_minutes:
             return []
-        engagement = await conn.fetchrow(
-            "SELECT ends_at, stopped_at FROM engagement WHERE arn = $1 FOR UPDATE",
-            data.engagement_arn)
-        if engagement is None or engagement["stopped_at"] is not None:
+        live_until = await EngagementStore.live_until(conn, data.engagement_arn)
+        if live_until is None:
             return []
-        live_until = await TimerStore.next_stage_start(conn, data.engagement_arn) \
-            or engagement["ends_at"]
-        due = data.receipt_time + timedelta(minutes=data.retry_interval_in_minutes)
-        if due >= live_until:
-            log.info("retry.stage_over", due=due.isoformat(), live_until=live_until.isoformat())
+        timer = domain.retry_timer(data, event_id, incident_arn, live_until=live_until)
+        if timer is None:
+            log.info("retry.stage_over", live_until=live_until.isoformat())
             return []
-        return await TimerStore.schedule(conn, [NewTimer(
-            id=f"{data.page_arn}#{data.contact_channel_arn}#retry@{event_id}",
-            kind=ec.RETRY_CHANNEL, engagement_arn=data.engagement_arn, page_arn=data.page_arn,
-            channel_arn=data.contact_channel_arn, incident_arn=incident_arn, due_at=due)],
-            now=self._clock.now())
+        return await TimerStore.schedule(conn, [timer], now=self._clock.now())
 
 
-def _page_stages(page: cc.PageCreated, incident_arn: str | None) -> list[NewTimer]:
-    """One timer per stage k ≥ 1 of the paged contact's own plan: the page's time plus the
-    durations of stages 0..k-1."""
-    timers = []
-    offset = 0
-    for k, minutes in enumerate(page.plan_minutes[:-1], start=1):
-        offset += minutes
-        timers.append(NewTimer(id=f"{page.page_arn}#plan{k}", kind=ec.PAGE_STAGE,
-                               engagement_arn=page.engagement_arn, stage_index=k,
-                               page_arn=page.page_arn, incident_arn=incident_arn,
-                               due_at=page.sent_time + timedelta(minutes=offset)))
-    return timers
-
-
-def _cancelled(timers: list[Timer], reason: ec.CancelReason
-               ) -> list[tuple[Event, str | None]]:
-    return [(t.cancelled(reason), t.incident_arn) for t in timers]
+def _scheduled(timers: Sequence[NewTimer], incident_arn: str | None) -> list[Effect]:
+    return [(t.scheduled(), incident_arn) for t in timers]
 
 
 def plan_consumers(plans: Plans, *, region: str, schema: str) -> list[Consumer]:
@@ -241,3 +216,19 @@ def plan_consumers(plans: Plans, *, region: str, schema: str) -> list[Consumer]:
                  filter_subject=f"events.{region}.incidents.>",
                  handler=plans.on_incidents_event),
     ]
+
+
+def timer_worker(pool: asyncpg.Pool, clock: Clock, *, region: str, batch: int = 1000,
+                 max_sleep: float = 1.0, retention: timedelta = timedelta(days=7)
+                 ) -> TimerWorker[Timer]:
+    """The worker that fires the escalation service's timers, writing what each demands
+    (``StageDue``, ``PageStageDue``, ``ChannelRetryDue``, ``AcknowledgementTimedOut``) to
+    the outbox in the firing transaction."""
+
+    async def fire(conn: asyncpg.Connection, timers: list[Timer], now: datetime) -> None:
+        await emit_effects(conn, [(t.due(now), t.incident_arn) for t in timers], region=region,
+                           now=now)
+
+    return TimerWorker(pool, clock, TIMERS, decode=timer_of, fire=fire, batch=batch,
+                       max_sleep=max_sleep, retention=retention,
+                       prune=EngagementStore.prune)
