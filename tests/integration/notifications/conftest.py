@@ -40,7 +40,7 @@ from tocsin.gateway.settings import Settings as GatewaySettings
 from tocsin.incidents import app as incidents_app
 from tocsin.incidents.settings import Settings as IncidentsSettings
 from tocsin.notifications import app as notifications_app
-from tocsin.notifications.providers import twilio_signature, webhook_signature
+from tocsin.notifications.delivery.providers import twilio_signature, webhook_signature
 from tocsin.notifications.settings import Settings as NotificationsSettings
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tocsin.notifications import app as notifications_app
-from tocsin.notifications.delivery import ACK_WAIT
+from tocsin.notifications.delivery.handlers import ACK_WAIT
 from tocsin.notifications.settings import Settings as NotificationsSettings
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus, deliveries_stream, ensure_stream, events_stream

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from tocsin.notifications.providers import webhook_signature
+from tocsin.notifications.delivery.providers import webhook_signature
 from tocsin.shared.testing import wait_for
 
 from .conftest import WEBHOOK_SECRET, ProviderServer, twilio_form_signature
