@@ -17,9 +17,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 __all__ = ["CaughtUp", "Clock", "Controlled", "ManualClock", "ScaledClock", "SystemClock",
            "clock_for", "installed"]
@@ -122,8 +122,12 @@ class ManualClock:
     def monotonic(self) -> float:
         return (self._now - self._start).total_seconds()
 
-    async def sleep(self, seconds: float) -> None:
-        until = self._now + timedelta(seconds=seconds)
+    def sleep(self, seconds: float) -> Coroutine[Any, Any, None]:
+        """Wait until plan time has passed ``seconds`` from the call (not from when the
+        coroutine first runs: a jump in between counts)."""
+        return self._sleep_until(self._now + timedelta(seconds=seconds))
+
+    async def _sleep_until(self, until: datetime) -> None:
         while self._now < until:
             await self._moved.wait()
 

@@ -47,9 +47,8 @@ from tocsin.shared.bus import Consumer
 from tocsin.shared.clock import Clock
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import escalation as ec
-from tocsin.shared.contracts.base import decode as decode_event
 from tocsin.shared.db import already_processed, transaction
-from tocsin.shared.events import emit
+from tocsin.shared.events import Received, emit, typed
 from tocsin.shared.logging import bind, get_logger
 from tocsin.shared.timers import TimerWorker
 
@@ -59,6 +58,10 @@ log = get_logger(__name__)
 
 INBOX = "escalation-contacts"
 INCIDENTS_INBOX = "escalation-incidents"
+
+CONTACTS_EVENTS = (cc.EngagementStarted, cc.EngagementStopped, cc.PageCreated,
+                   cc.PageAccepted, cc.PageReceiptRecorded)
+"""The contacts service's events that schedule or cancel timers."""
 
 
 async def emit_effects(conn: asyncpg.Connection, effects: Sequence[Effect], *, region: str,
@@ -80,11 +83,10 @@ class Plans:
         self._repeats = repeats
         self._ack_timeout = ack_timeout
 
-    async def on_contacts_event(self, event: codec.Envelope, msg: Msg) -> None:
-        if event.type not in ("EngagementStarted", "EngagementStopped", "PageCreated",
-                              "PageAccepted", "PageReceiptRecorded"):
+    async def on_contacts_event(self, event: Received[cc.ContactsEvent], msg: Msg) -> None:
+        data = event.event
+        if not isinstance(data, CONTACTS_EVENTS):
             return
-        data = decode_event(event.type, event.data, cc.ContactsEvent)
         bind(engagement_arn=data.engagement_arn)
         incident_arn = event.correlation.incident_arn
         now = self._clock.now()
@@ -211,7 +213,8 @@ def plan_consumers(plans: Plans, *, region: str, schema: str) -> list[Consumer]:
     return [
         Consumer(stream=stream, durable=f"{schema}-contacts",
                  filter_subject=f"events.{region}.contacts.>",
-                 handler=plans.on_contacts_event),
+                 handler=typed(cc.ContactsEvent, plans.on_contacts_event,
+                               only=frozenset(t.__name__ for t in CONTACTS_EVENTS))),
         Consumer(stream=stream, durable=f"{schema}-incidents",
                  filter_subject=f"events.{region}.incidents.>",
                  handler=plans.on_incidents_event),

@@ -43,7 +43,7 @@ from tocsin.notifications.templates import Templates
 from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus, Consumer, rpc_subject
 from tocsin.shared.contracts import incidents as ic
-from tocsin.shared.contracts.base import decode as decode_event
+from tocsin.shared.events import Received, typed
 from tocsin.shared.logging import bind, get_logger
 
 __all__ = ["ChatRelay", "chat_consumer"]
@@ -61,7 +61,7 @@ class ChatRelay:
         self._templates = templates
         self._topics = topics
 
-    async def on_event(self, event: codec.Envelope, msg: Msg) -> None:
+    async def on_event(self, event: Received[ic.IncidentsEvent], msg: Msg) -> None:
         kind = KINDS.get(event.type)
         incident_arn = event.correlation.incident_arn
         if kind is None or not incident_arn:
@@ -69,7 +69,7 @@ class ChatRelay:
         bind(incident_arn=incident_arn)
         context: dict[str, Any] = {"changed": [], "event": {}, "text": ""}
         record: ic.IncidentRecord | None
-        match decode_event(event.type, event.data, ic.IncidentsEvent):
+        match event.event:
             case ic.TimelineEventCreated() | ic.TimelineEventUpdated() as entry:
                 if entry.event_type in OWN_TIMELINE_TYPES:
                     return
@@ -141,5 +141,6 @@ def chat_consumer(relay: ChatRelay, *, region: str, schema: str) -> Consumer:
     """The durable consumer, named after the schema so every instance shares it. Created
     for new events only: a first start does not post a month of history to chat."""
     return Consumer(stream=f"EVENTS_{region.upper()}", durable=f"{schema}-chat",
-                    filter_subject=f"events.{region}.incidents.>", handler=relay.on_event,
+                    filter_subject=f"events.{region}.incidents.>",
+                    handler=typed(ic.IncidentsEvent, relay.on_event, only=frozenset(KINDS)),
                     deliver_policy=DeliverPolicy.NEW)
