@@ -31,8 +31,10 @@ from tocsin.shared import codec
 from tocsin.shared.bus import Bus
 from tocsin.shared.clock import ManualClock
 from tocsin.shared.contracts import escalation as ec
+from tocsin.shared.contracts import incidents as ic
 from tocsin.shared.contracts.base import decode
 from tocsin.shared.contracts.deliveries import ActivationCodeDelivery, PageDelivery
+from tocsin.shared.events import envelope_of
 from tocsin.shared.testing import wait_for
 
 from .conftest import SCALE
@@ -542,9 +544,7 @@ class TestAcknowledgementTimeout:
         engagement = await self._acknowledged(api)
         await wait_for(lambda: api.seen.escalation("TimerScheduled", engagement))
         region = api.seen.events[0].region
-        resolved = codec.make_envelope(
-            type="IncidentRecordResolved", service="incidents", region=region,
-            data={"arn": INCIDENT}, correlation=codec.Correlation(incident_arn=INCIDENT))
+        resolved = _resolved(api, INCIDENT, region)
         await bus.js.publish(f"events.{region}.incidents.IncidentRecordResolved",
                              codec.encode(resolved))
         await wait_for(lambda: api.seen.escalation("TimerCancelled", engagement), timeout=10)
@@ -552,6 +552,22 @@ class TestAcknowledgementTimeout:
         assert cancelled.reason == "INCIDENT_RESOLVED"
         await api.barrier()  # a minute on: the timeout would have fired before it
         assert not api.seen.escalation("AcknowledgementTimedOut", engagement)
+
+
+def _resolved(api: Api, incident_arn: str, region: str) -> codec.Envelope:
+    """The incidents service's ``IncidentRecordResolved`` of ``incident_arn``, now."""
+    now = api.seen.clock.now() if api.seen.clock else datetime.now(UTC)
+    at, principal = now.timestamp(), "arn:tocsin:iam::000000000000:user/test"
+    record = ic.IncidentRecord(
+        arn=incident_arn, title="Database down", status="RESOLVED", impact=2,
+        creation_time=at, last_modified_by=principal, last_modified_time=at,
+        dedupe_string="", resolved_time=at, incident_record_source=ic.IncidentRecordSource(
+            created_by=principal, source="aws.ssm-incidents.custom"))
+    event = ic.IncidentRecordResolved(
+        incident_record=record, modified_by=principal, timeline_events=[],
+        modified_attributes=[{"attributeName": "status", "value": "RESOLVED"}])
+    return envelope_of(event, region=region, now=now,
+                       correlation=codec.Correlation(incident_arn=incident_arn))
 
 
 async def _two_step_person(api: Api, alias: str) -> tuple[str, str, str]:

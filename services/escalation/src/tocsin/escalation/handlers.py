@@ -42,11 +42,11 @@ from nats.aio.msg import Msg
 from tocsin.escalation import domain
 from tocsin.escalation.domain import Effect, NewTimer, Timer
 from tocsin.escalation.store import TIMERS, EngagementStore, TimerStore, timer_of
-from tocsin.shared import codec
 from tocsin.shared.bus import Consumer
 from tocsin.shared.clock import Clock
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import escalation as ec
+from tocsin.shared.contracts import incidents as ic
 from tocsin.shared.db import already_processed, transaction
 from tocsin.shared.events import Received, emit, typed
 from tocsin.shared.logging import bind, get_logger
@@ -62,6 +62,9 @@ INCIDENTS_INBOX = "escalation-incidents"
 CONTACTS_EVENTS = (cc.EngagementStarted, cc.EngagementStopped, cc.PageCreated,
                    cc.PageAccepted, cc.PageReceiptRecorded)
 """The contacts service's events that schedule or cancel timers."""
+INCIDENTS_EVENTS = frozenset({"IncidentRecordResolved", "IncidentRecordDeleted",
+                              "ReplicationSetDeleted"})
+"""The incidents service's events that cancel timers."""
 
 
 async def emit_effects(conn: asyncpg.Connection, effects: Sequence[Effect], *, region: str,
@@ -118,34 +121,38 @@ class Plans:
         if written:
             log.info("timers.changed", event_type=event.type, count=len(written))
 
-    async def on_incidents_event(self, event: codec.Envelope, msg: Msg) -> None:
+    async def on_incidents_event(self, event: Received[ic.IncidentsEvent], msg: Msg) -> None:
         """A resolved or deleted incident pages nobody any more: cancel every pending timer
         of it (stages, plan stages, retries, acknowledgement timeouts) that was scheduled
         by its resolution, under the row locks firing takes. Timers of engagements that
         started after it (the incident re-opened since) are left alone. The contacts
         service stops the engagements themselves."""
-        if event.type == "ReplicationSetDeleted":
-            await self._replication_set_deleted(event)
-            return
-        incident_arn = event.correlation.incident_arn or event.data.get("arn")
-        if event.type not in ("IncidentRecordResolved", "IncidentRecordDeleted") \
-                or not incident_arn:
-            return
-        resolved_time = (event.data.get("incidentRecord") or {}).get("resolvedTime")
-        before = datetime.fromtimestamp(float(resolved_time), UTC) \
+        resolved_time: float | None = None
+        match event.event:
+            case ic.ReplicationSetDeleted():
+                await self._replication_set_deleted(event)
+                return
+            case ic.IncidentRecordResolved(incident_record=record):
+                incident_arn = event.correlation.incident_arn or record.arn
+                resolved_time = record.resolved_time
+            case ic.IncidentRecordDeleted(arn=arn):
+                incident_arn = event.correlation.incident_arn or arn
+            case _:
+                return
+        before = datetime.fromtimestamp(resolved_time, UTC) \
             if resolved_time is not None else None
         now = self._clock.now()
         async with transaction(self._pool) as conn:
             if await already_processed(conn, consumer=INCIDENTS_INBOX, event_id=event.id):
                 return
-            cancelled = await TimerStore.cancel(conn, now=now, incident_arn=str(incident_arn),
+            cancelled = await TimerStore.cancel(conn, now=now, incident_arn=incident_arn,
                                                 created_before=before)
             await emit_effects(conn, domain.cancelled(cancelled, "INCIDENT_RESOLVED"),
                                region=self._region, now=now)
         if cancelled:
             log.info("timers.cancelled", event_type=event.type, count=len(cancelled))
 
-    async def _replication_set_deleted(self, event: codec.Envelope) -> None:
+    async def _replication_set_deleted(self, event: Received[ic.IncidentsEvent]) -> None:
         """Deleting the replication set deletes every engagement (the contacts service
         does it on the same event): no timer of one may fire any more."""
         now = self._clock.now()
@@ -217,7 +224,8 @@ def plan_consumers(plans: Plans, *, region: str, schema: str) -> list[Consumer]:
                                only=frozenset(t.__name__ for t in CONTACTS_EVENTS))),
         Consumer(stream=stream, durable=f"{schema}-incidents",
                  filter_subject=f"events.{region}.incidents.>",
-                 handler=plans.on_incidents_event),
+                 handler=typed(ic.IncidentsEvent, plans.on_incidents_event,
+                               only=INCIDENTS_EVENTS)),
     ]
 
 
