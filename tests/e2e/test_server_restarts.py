@@ -27,7 +27,7 @@ import pytest_asyncio
 from aiosmtpd.controller import Controller
 
 from tocsin.local.servers import free_port
-from tocsin.notifications import delivery
+from tocsin.notifications.delivery import handlers as delivery
 from tocsin.shared.bus import Bus, connect
 from tocsin.shared.testing import wait_for
 

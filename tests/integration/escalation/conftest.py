@@ -1,11 +1,16 @@
-"""The contacts and escalation services running in the test's event loop at
-``TOCSIN_CLOCK_SCALE=60`` (a one-minute stage lasts a second), on the test's own names."""
+"""The contacts and escalation services running in the test's event loop, on the test's
+own names, on a :class:`~tocsin.shared.clock.ManualClock` the test advances (a one-minute
+stage lasts no real time at all). A test that overrides the ``clock`` fixture with None runs
+them at ``TOCSIN_CLOCK_SCALE=60`` instead (a one-minute stage lasts a second): one that
+starts escalation processes of its own, which cannot share the test's clock."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
+import pytest
 import pytest_asyncio
 
 from tocsin.contacts import app as contacts_app
@@ -13,20 +18,29 @@ from tocsin.contacts.settings import Settings as ContactsSettings
 from tocsin.escalation import app as escalation_app
 from tocsin.escalation.settings import Settings as EscalationSettings
 from tocsin.shared.bus import Bus
+from tocsin.shared.clock import ManualClock, installed
 from tocsin.shared.testing import running
 
 SCALE = 60.0
 
 
+@pytest.fixture
+def clock() -> ManualClock | None:
+    """The plan time the services run on, which the test advances."""
+    return ManualClock()
+
+
 @pytest_asyncio.fixture
 async def contacts(nats_url: str, database_url: str, isolation: dict[str, str],
-                   bus: Bus) -> AsyncIterator[dict[str, Any]]:
-    """The contacts service alone; what an escalation instance needs to join it."""
+                   bus: Bus, clock: ManualClock | None) -> AsyncIterator[dict[str, Any]]:
+    """The contacts service alone; what an escalation instance needs to join it. Every
+    service started while it runs gets ``clock`` (when there is one)."""
     common: dict[str, Any] = {"nats_url": nats_url, "database_url": database_url,
                               "shutdown_grace": 5, "clock_scale": SCALE, **isolation}
-    async with running(contacts_app.lifespan,
-                       ContactsSettings(outbox_poll_interval=0.2, **common)):
-        yield common
+    with installed(clock) if clock is not None else contextlib.nullcontext():
+        async with running(contacts_app.lifespan,
+                           ContactsSettings(outbox_poll_interval=0.2, **common)):
+            yield common
 
 
 @pytest_asyncio.fixture

@@ -1,12 +1,14 @@
 """Escalation plans driven by the escalation service's durable timers, against real NATS
-JetStream and PostgreSQL, at ``TOCSIN_CLOCK_SCALE=60``: a one-minute stage lasts a second.
+JetStream and PostgreSQL, on a plan clock the test advances (the ``clock`` fixture): times
+are measured in plan minutes, and a one-minute stage takes no real time.
 
 Contacts, channels and plans are set up through the contacts service's operations;
 channel activation codes and pages are read off the DELIVERIES stream, and delivery
 outcomes reported with ``RecordPageReceipt``, as the notifications service would. The
-failover test runs two escalation processes of its own and kills one with SIGKILL in the
-middle of a plan. Channel retries, repeated plans and acknowledgement timeouts close the
-module.
+failover test runs two escalation processes of its own (at ``TOCSIN_CLOCK_SCALE=60``, where
+a plan minute lasts a real second) and kills one with SIGKILL in the middle of a plan.
+Channel retries, repeated plans and acknowledgement timeouts close the module. "Nothing
+more happens" is checked after :meth:`Api.barrier`, never after a sleep.
 """
 
 from __future__ import annotations
@@ -27,19 +29,26 @@ import pytest_asyncio
 
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus
+from tocsin.shared.clock import ManualClock
 from tocsin.shared.contracts import escalation as ec
+from tocsin.shared.contracts import incidents as ic
 from tocsin.shared.contracts.base import decode
 from tocsin.shared.contracts.deliveries import ActivationCodeDelivery, PageDelivery
+from tocsin.shared.events import envelope_of
 from tocsin.shared.testing import wait_for
 
+from .conftest import SCALE
+
 EARLY = 0.05
-"""Real seconds of measurement slack: a page this much before its stage is due is early."""
+"""Plan minutes of measurement slack: a page this much before its stage is due is early."""
 
 
 class Seen:
-    """Deliveries and events of the test's region, with the real time each page arrived."""
+    """Deliveries and events of the test's region, with the time each page arrived: plan
+    minutes on the test's clock, or real seconds (plan minutes at scale 60) without one."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: ManualClock | None) -> None:
+        self.clock = clock
         self.codes: dict[str, str] = {}
         self.pages: list[tuple[float, PageDelivery]] = []
         self.events: list[codec.Envelope] = []
@@ -49,7 +58,20 @@ class Seen:
             code = codec.decode(msg.data, ActivationCodeDelivery)
             self.codes[code.channel_arn] = code.code
         elif msg.subject.endswith(".page"):
-            self.pages.append((time.monotonic(), codec.decode(msg.data, PageDelivery)))
+            self.pages.append((self.now(), codec.decode(msg.data, PageDelivery)))
+
+    def now(self) -> float:
+        if self.clock is None:
+            return time.monotonic()
+        return self.clock.monotonic() / SCALE
+
+    async def advance(self, minutes: float) -> None:
+        """Let ``minutes`` of plan time pass: at once on the test's clock (once the timer
+        worker has fired what fell due), in real time without one."""
+        if self.clock is None:
+            await asyncio.sleep(minutes)
+        else:
+            await self.clock.advance(minutes * SCALE)
 
     async def on_event(self, msg: Any) -> None:
         self.events.append(codec.decode(msg.data, codec.Envelope))
@@ -74,6 +96,7 @@ class Api:
     def __init__(self, bus: Bus, seen: Seen) -> None:
         self.bus = bus
         self.seen = seen
+        self._canary: str | None = None
 
     async def __call__(self, operation: str, service: str = "contacts",
                        **body: Any) -> dict[str, Any]:
@@ -108,8 +131,8 @@ class Api:
                 for minutes, targets in stages]}))["ContactArn"])
 
     async def engage(self, contact_arn: str) -> tuple[str, float]:
-        """Start an engagement; returns its ARN and the real time just before the call."""
-        started = time.monotonic()
+        """Start an engagement; returns its ARN and the time just before the call."""
+        started = self.seen.now()
         reply = await self("StartEngagement", ContactId=contact_arn, Sender="tocsin",
                            Subject="Database down", Content="The primary database is down.")
         return str(reply["EngagementArn"]), started
@@ -126,6 +149,21 @@ class Api:
                 if e.type == "EngagementStageStarted"
                 and e.correlation.engagement_arn == engagement_arn]
 
+    async def barrier(self) -> None:
+        """A positive barrier for "nothing more happens": a canary escalation plan, engaged
+        now, whose second stage falls due a minute later; once its page has arrived, so has
+        every page of a timer due no later (the escalation service fires timers in due
+        order, writes what each demands to its outbox in that order, and the contacts
+        service pages due stages one after the other in stream order)."""
+        if self._canary is None:
+            canary = await self.person("canary")
+            self._canary = await self.escalation("canary-plan", [(1, [(canary, False)]),
+                                                            (1, [(canary, False)])])
+        engagement, _ = await self.engage(self._canary)
+        await wait_for(lambda: len(_deliveries(self, engagement)) == 1, timeout=10)
+        await self.seen.advance(1)
+        await wait_for(lambda: len(_deliveries(self, engagement)) >= 2, timeout=10)
+
     async def read(self, engagement_arn: str, contact_arn: str) -> None:
         """Acknowledge (READ) the contact's page with the code it was sent."""
         _, page = self.seen.paged(engagement_arn)[contact_arn]
@@ -134,8 +172,9 @@ class Api:
 
 
 @pytest_asyncio.fixture
-async def api(contacts: dict[str, Any], bus: Bus) -> AsyncIterator[Api]:
-    seen = Seen()
+async def api(contacts: dict[str, Any], bus: Bus,
+              clock: ManualClock | None) -> AsyncIterator[Api]:
+    seen = Seen(clock)
     region = contacts["region"]
     subs = [
         await bus.js.subscribe(f"deliveries.{region}.>", cb=seen.on_delivery,
@@ -160,9 +199,11 @@ async def _settled(api: Api, engagement_arn: str, expected: dict[int, str]) -> N
         assert await api.timers(engagement_arn) == expected
 
 
-async def _until(moment: float) -> None:
-    """Sleep until the real (monotonic) time ``moment``."""
-    await asyncio.sleep(max(0.0, moment - time.monotonic()))
+async def _until(api: Api, moment: float) -> None:
+    """Let plan time pass until ``moment`` (in :meth:`Seen.now`'s minutes), then wait on the
+    barrier: whatever was due by then has shown."""
+    await api.seen.advance(max(0.0, moment - api.seen.now()))
+    await api.barrier()
 
 
 @pytest.mark.usefixtures("services")
@@ -174,6 +215,9 @@ class TestStageByStage:
         plan = await api.escalation("three", [(1, [(alice, False)]), (1, [(bob, False)]),
                                               (1, [(carol, False)])])
         engagement, t0 = await api.engage(plan)
+        for contact in (alice, bob):
+            await wait_for(lambda c=contact: c in api.seen.paged(engagement), timeout=10)
+            await api.seen.advance(1)
         await wait_for(lambda: carol in api.seen.paged(engagement), timeout=15)
         paged = api.seen.paged(engagement)
         assert set(paged) == {alice, bob, carol}
@@ -199,6 +243,8 @@ class TestStageByStage:
         plan["Stages"] = plan["Stages"] * 2
         await api("UpdateContact", ContactId=alice, Plan=plan)
         engagement, t0 = await api.engage(alice)
+        await wait_for(lambda: _deliveries(api, engagement), timeout=10)
+        await api.seen.advance(1)
         await wait_for(lambda: sum(1 for _, p in api.seen.pages
                                    if p.engagement_arn == engagement) == 2, timeout=15)
         arrivals = [at for at, p in api.seen.pages if p.engagement_arn == engagement]
@@ -221,21 +267,26 @@ class TestProgression:
         stage 2's contact is never paged."""
         plan, alice, bob, _carol = await self._plan(api, bob_essential=True)
         engagement, t0 = await api.engage(plan)
+        await wait_for(lambda: alice in api.seen.paged(engagement), timeout=10)
+        await api.seen.advance(1)
         await wait_for(lambda: bob in api.seen.paged(engagement), timeout=10)
         await api.read(engagement, bob)
         await wait_for(lambda: api.seen.escalation("TimerCancelled", engagement))
         cancelled = api.seen.escalation("TimerCancelled", engagement)
         assert [(c.stage_index, c.reason) for c in cancelled] == [(2, "PROGRESSION_STOPPED")]
-        await _until(t0 + 3.0 + 1.5)  # well past stage 2's due time
+        await _until(api, t0 + 3.0 + 1.5)  # well past stage 2's due time
         assert set(api.seen.paged(engagement)) == {alice, bob}
         await _settled(api, engagement, {1: "FIRED", 2: "CANCELLED"})
 
     async def test_non_essential_read_does_not_stop_the_plan(self, api: Api) -> None:
         """A non-essential contact's READ in stage 1 leaves stage 2 to be paged on time."""
-        plan, _alice, bob, carol = await self._plan(api, bob_essential=False)
+        plan, alice, bob, carol = await self._plan(api, bob_essential=False)
         engagement, t0 = await api.engage(plan)
+        await wait_for(lambda: alice in api.seen.paged(engagement), timeout=10)
+        await api.seen.advance(1)
         await wait_for(lambda: bob in api.seen.paged(engagement), timeout=10)
         await api.read(engagement, bob)
+        await api.seen.advance(2)
         await wait_for(lambda: carol in api.seen.paged(engagement), timeout=10)
         assert api.seen.paged(engagement)[carol][0] - t0 >= 3.0 - EARLY
         assert not api.seen.escalation("TimerCancelled", engagement)
@@ -256,7 +307,7 @@ class TestStop:
         await wait_for(lambda: len(api.seen.escalation("TimerCancelled", engagement)) == 2)
         assert {c.reason for c in api.seen.escalation("TimerCancelled", engagement)} == {
             "ENGAGEMENT_STOPPED"}
-        await _until(t0 + 2.0 + 1.5)  # well past stage 2's due time
+        await _until(api, t0 + 2.0 + 1.5)  # well past stage 2's due time
         assert set(api.seen.paged(engagement)) == {alice}
         await _settled(api, engagement, {1: "CANCELLED", 2: "CANCELLED"})
         assert not api.seen.escalation("StageDue", engagement)
@@ -331,6 +382,11 @@ def processes(contacts: dict[str, Any],
 
 
 class TestFailover:
+    @pytest.fixture
+    def clock(self) -> None:
+        """Real plan time at scale 60: the escalation processes cannot share a test's."""
+        return None
+
     async def test_sigkill_mid_plan_every_stage_fires_once(
             self, api: Api, bus: Bus, processes: list[subprocess.Popen[bytes]]) -> None:
         """With two escalation processes, SIGKILL of one right after stage 1 was paged
@@ -343,7 +399,7 @@ class TestFailover:
         processes[0].send_signal(signal.SIGKILL)
         assert await asyncio.to_thread(processes[0].wait, 5) == -signal.SIGKILL
         await wait_for(lambda: people[3] in api.seen.paged(engagement), timeout=15)
-        await asyncio.sleep(1.5)  # time for a duplicate to show, were there one
+        await api.barrier()  # a duplicate would show before the barrier's page
         pages = [p for _, p in api.seen.pages if p.engagement_arn == engagement]
         assert sorted(p.contact_arn for p in pages) == sorted(people)
         await _settled(api, engagement, {1: "FIRED", 2: "FIRED", 3: "FIRED"})
@@ -379,8 +435,8 @@ def _deliveries(api: Api, engagement: str) -> list[tuple[float, Any]]:
 
 
 async def _error(api: Api, page: Any) -> float:
-    """Report the delivery of ``page`` failed, now; returns the real time of the report."""
-    at = time.monotonic()
+    """Report the delivery of ``page`` failed, now; returns the time of the report."""
+    at = api.seen.now()
     await api("RecordPageReceipt", PageId=page.page_arn, ReceiptType="ERROR",
               ContactChannelId=page.channel_arn, ReceiptInfo="mailbox unavailable")
     return at
@@ -398,6 +454,7 @@ class TestChannelRetries:
         await wait_for(lambda: len(_deliveries(api, engagement)) == 1, timeout=10)
         _, first = _deliveries(api, engagement)[0]
         failed = await _error(api, first)
+        await api.seen.advance(1)
         await wait_for(lambda: len(_deliveries(api, engagement)) == 2, timeout=10)
         at, second = _deliveries(api, engagement)[1]
         assert at - failed >= 1.0 - EARLY
@@ -406,7 +463,7 @@ class TestChannelRetries:
         await api("AcceptPage", PageId=second.page_arn, AcceptType="READ",
                   AcceptCode=second.accept_code)
         await _error(api, second)
-        await asyncio.sleep(1.5)
+        await api.barrier()
         assert len(_deliveries(api, engagement)) == 2
         receipts = (await api("ListPageReceipts", PageId=first.page_arn))["Receipts"]
         assert [r["ReceiptType"] for r in receipts].count("ERROR") == 2
@@ -418,7 +475,7 @@ class TestChannelRetries:
         engagement, _ = await api.engage(alice)
         await wait_for(lambda: len(_deliveries(api, engagement)) == 1, timeout=10)
         await _error(api, _deliveries(api, engagement)[0][1])
-        await asyncio.sleep(2.0)
+        await api.barrier()
         assert len(_deliveries(api, engagement)) == 1
         reply = await api("ListTimers", service="escalation", EngagementArn=engagement)
         assert not [t for t in reply["Timers"] if t["Kind"] == "RETRY_CHANNEL"]
@@ -433,6 +490,10 @@ class TestRepeats:
         alice, bob = [await api.person(n) for n in ("alice", "bob")]
         plan = await api.escalation("twice", [(1, [(alice, False)]), (1, [(bob, False)])])
         engagement, t0 = await api.engage(plan)
+        for started in (1, 2, 3):
+            await wait_for(lambda n=started: len(api.stages_started(engagement)) == n,
+                           timeout=10)
+            await api.seen.advance(1)
         await wait_for(lambda: len(api.stages_started(engagement)) == 4, timeout=15)
         assert api.stages_started(engagement) == [(0, 0), (0, 1), (1, 0), (1, 1)]
         pages = _deliveries(api, engagement)
@@ -448,7 +509,7 @@ class TestRepeats:
         await wait_for(lambda: alice in api.seen.paged(engagement), timeout=10)
         await api.read(engagement, alice)
         await wait_for(lambda: len(api.seen.escalation("TimerCancelled", engagement)) == 3)
-        await asyncio.sleep(max(0.0, t0 + 4.5 - time.monotonic()))
+        await _until(api, t0 + 4.5)
         assert [p.contact_arn for _, p in _deliveries(api, engagement)] == [alice]
 
 
@@ -468,6 +529,8 @@ class TestAcknowledgementTimeout:
         """A minute after an incident's page was read, the escalation service says the
         acknowledgement timed out, naming the contact to engage again."""
         engagement = await self._acknowledged(api)
+        await wait_for(lambda: api.seen.escalation("TimerScheduled", engagement))
+        await api.seen.advance(1)
         await wait_for(lambda: api.seen.escalation("AcknowledgementTimedOut", engagement),
                        timeout=10)
         [timed_out] = api.seen.escalation("AcknowledgementTimedOut", engagement)
@@ -481,16 +544,30 @@ class TestAcknowledgementTimeout:
         engagement = await self._acknowledged(api)
         await wait_for(lambda: api.seen.escalation("TimerScheduled", engagement))
         region = api.seen.events[0].region
-        resolved = codec.make_envelope(
-            type="IncidentRecordResolved", service="incidents", region=region,
-            data={"arn": INCIDENT}, correlation=codec.Correlation(incident_arn=INCIDENT))
+        resolved = _resolved(api, INCIDENT, region)
         await bus.js.publish(f"events.{region}.incidents.IncidentRecordResolved",
                              codec.encode(resolved))
         await wait_for(lambda: api.seen.escalation("TimerCancelled", engagement), timeout=10)
         [cancelled] = api.seen.escalation("TimerCancelled", engagement)
         assert cancelled.reason == "INCIDENT_RESOLVED"
-        await asyncio.sleep(1.5)
+        await api.barrier()  # a minute on: the timeout would have fired before it
         assert not api.seen.escalation("AcknowledgementTimedOut", engagement)
+
+
+def _resolved(api: Api, incident_arn: str, region: str) -> codec.Envelope:
+    """The incidents service's ``IncidentRecordResolved`` of ``incident_arn``, now."""
+    now = api.seen.clock.now() if api.seen.clock else datetime.now(UTC)
+    at, principal = now.timestamp(), "arn:tocsin:iam::000000000000:user/test"
+    record = ic.IncidentRecord(
+        arn=incident_arn, title="Database down", status="RESOLVED", impact=2,
+        creation_time=at, last_modified_by=principal, last_modified_time=at,
+        dedupe_string="", resolved_time=at, incident_record_source=ic.IncidentRecordSource(
+            created_by=principal, source="aws.ssm-incidents.custom"))
+    event = ic.IncidentRecordResolved(
+        incident_record=record, modified_by=principal, timeline_events=[],
+        modified_attributes=[{"attributeName": "status", "value": "RESOLVED"}])
+    return envelope_of(event, region=region, now=now,
+                       correlation=codec.Correlation(incident_arn=incident_arn))
 
 
 async def _two_step_person(api: Api, alias: str) -> tuple[str, str, str]:
@@ -521,6 +598,8 @@ class TestOwnPlanThroughEscalation:
         alice, work, home = await _two_step_person(api, "alice")
         plan = await api.escalation("own", [(5, [(alice, True)])])
         engagement, t0 = await api.engage(plan)
+        await wait_for(lambda: _deliveries(api, engagement), timeout=10)
+        await api.seen.advance(1)
         await wait_for(lambda: len(_deliveries(api, engagement)) == 2, timeout=10)
         (_, first), (second_at, second) = _deliveries(api, engagement)
         assert (first.channel_arn, second.channel_arn) == (work, home)
@@ -540,5 +619,5 @@ class TestOwnPlanThroughEscalation:
         await wait_for(lambda: api.seen.escalation("TimerCancelled", engagement))
         [cancelled] = api.seen.escalation("TimerCancelled", engagement)
         assert (cancelled.kind, cancelled.reason) == ("PAGE_STAGE", "PAGE_READ")
-        await asyncio.sleep(max(0.0, t0 + 2.0 - time.monotonic()))
+        await _until(api, t0 + 2.0)
         assert [p.channel_arn for _, p in _deliveries(api, engagement)] == [work]

@@ -330,10 +330,16 @@ class TestLifecycle:
         stops pushing), and reading again delivers everything in order."""
         call = running.stub.WatchEvents(pb.WatchEventsRequest())
         await started(running, call)
+        [slow] = [c.name async for c in _consumers(running)]
+        reader = running.stub.WatchEvents(pb.WatchEventsRequest())  # reads all it is sent
+        await started(running, reader, before=1)
         blob = "x" * 65_536
         published = [(await running.publish(data={"n": i, "blob": blob}))[0] for i in range(800)]
-        await asyncio.sleep(1.0)
-        [info] = [c async for c in _consumers(running)]
+        # The barrier: a client that reads got all of it, so the server had the time to
+        # push all of it to the one that does not.
+        assert len(await take(reader, len(published))) == len(published)
+        reader.cancel()
+        [info] = [c async for c in _consumers(running) if c.name == slow]
         # About 52 MB were published; JetStream stops at a 32 MiB window (plus what gRPC's
         # transport buffers took), so part of the stream is not yet pushed.
         assert info.num_pending > 0

@@ -40,10 +40,11 @@ from tocsin.gateway.settings import Settings as GatewaySettings
 from tocsin.incidents import app as incidents_app
 from tocsin.incidents.settings import Settings as IncidentsSettings
 from tocsin.notifications import app as notifications_app
-from tocsin.notifications.providers import twilio_signature, webhook_signature
+from tocsin.notifications.delivery.providers import twilio_signature, webhook_signature
 from tocsin.notifications.settings import Settings as NotificationsSettings
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus
+from tocsin.shared.clock import Clock, installed
 from tocsin.shared.errors import ServiceUnavailable, TocsinError
 from tocsin.shared.testing import running, wait_for
 
@@ -300,10 +301,13 @@ async def stack_factory(nats_url: str, database_url: str, isolation: dict[str, s
     @asynccontextmanager
     async def start(providers: list[dict[str, Any]] | None = None, *,
                     with_incidents: bool = False, with_notifications: bool = True,
-                    **settings: Any) -> AsyncIterator[Stack]:
+                    clock: Clock | None = None, **settings: Any) -> AsyncIterator[Stack]:
         """``with_notifications=False`` leaves the notifications service to the test (a
-        process of its own, say)."""
+        process of its own, say); with a ``clock`` (a :class:`ManualClock` the test
+        advances), every service runs on it."""
         async with AsyncExitStack() as stack:
+            if clock is not None:
+                stack.enter_context(installed(clock))
             if with_incidents:
                 await stack.enter_async_context(running(
                     incidents_app.lifespan, IncidentsSettings(

@@ -15,7 +15,7 @@ import boto3
 import pytest_asyncio
 from aiohttp import web
 
-from tocsin.notifications.slack import slack_signature
+from tocsin.notifications.chat.slack import slack_signature
 from tocsin.shared.bus import Bus
 from tocsin.shared.testing import wait_for
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tocsin.notifications import app as notifications_app
-from tocsin.notifications.delivery import ACK_WAIT
+from tocsin.notifications.delivery.handlers import ACK_WAIT
 from tocsin.notifications.settings import Settings as NotificationsSettings
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus, deliveries_stream, ensure_stream, events_stream
@@ -128,7 +128,9 @@ async def test_a_page_refused_for_good_is_dead_at_once(
             assert dead["Attempts"] == 1
             assert "HTTP 400" in dead["LastError"]
             await wait_for(lambda: _receipt(stack, page, "ERROR"))
-            await asyncio.sleep(0.5)  # a retry would have come by now (retries are fast here)
+            # The barrier: the request was acknowledged on the queue, not handed back for
+            # a retry (a nak'd one stays pending on the server until redelivered).
+            await wait_for(lambda: _queue_settled(bus, isolation))
             assert (await status(stack, request.id))["Attempts"] == 1
     finally:
         for sub in subs:
@@ -195,7 +197,9 @@ async def test_a_send_slower_than_the_ack_wait_is_not_handed_out_again(
             return (await bus.js.consumer_info(stream, durable)).num_ack_pending == 1
 
         await wait_for(taken)
-        await asyncio.sleep(2 * ACK_WAIT)  # the provider holds the send past the ack wait
+        # Not a barrier but the scenario: JetStream's ack wait runs in real time on the
+        # server, so the send must really outlast it, twice.
+        await asyncio.sleep(2 * ACK_WAIT)
         assert (await bus.js.consumer_info(stream, durable)).num_redelivered == 0
         hook.mode = "ok"
         hook.release()
@@ -269,6 +273,14 @@ async def _attempted(stack: Any, delivery_id: str, attempts: int) -> bool:
         return False
 
 
+async def _queue_settled(bus: Bus, isolation: dict[str, str]) -> bool:
+    """Whether every delivery request is done with on the queue: delivered, and
+    acknowledged (none held, none handed back to come again)."""
+    info = await bus.js.consumer_info(f"DELIVERIES_{isolation['region'].upper()}",
+                                      f"{isolation['schema_prefix']}notifications-deliveries")
+    return info.num_pending == 0 and info.num_ack_pending == 0
+
+
 async def _receipt(stack: Any, page: str, kind: str) -> bool:
     return kind in await stack.receipt_types(page)
 
@@ -305,7 +317,9 @@ async def test_two_instances_on_one_queue_send_each_request_once(
             await bus.publish(dc.subject(region, dc.ACTIVATION_CODE), codec.encode(r),
                               msg_id=r.id)
         await wait_for(lambda: len(hook.requests) >= len(requests), timeout=20)
-        await asyncio.sleep(0.5)  # a duplicate would arrive by now
+        # The barrier: every request acknowledged on the queue, so none is held or will come
+        # again; a duplicate send would have been made by an instance holding one.
+        await wait_for(lambda: _queue_settled(bus, isolation), timeout=20)
         assert sorted(r["to"] for r in hook.requests) == sorted(r.address for r in requests)
 
 

@@ -19,6 +19,7 @@ from structlog.testing import capture_logs
 
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus
+from tocsin.shared.clock import ManualClock
 from tocsin.shared.contracts.deliveries import ActivationCodeDelivery
 from tocsin.shared.testing import wait_for
 
@@ -219,3 +220,29 @@ async def test_a_page_waiting_for_smtp_says_why_in_its_receipts_and_at_v1_delive
 
 async def _outbox_empty(conn: asyncpg.Connection, prefix: str) -> bool:
     return not await conn.fetchval(f'SELECT count(*) FROM "{prefix}notifications".receipt_outbox')
+
+
+async def test_an_acknowledgement_link_past_its_lifetime_is_refused(
+        stack_factory: Any, smtp: tuple[Mailbox, int]) -> None:
+    """A link is good for ``TOCSIN_ACK_LINK_TTL`` of plan time: a minute before, it would
+    still acknowledge; once the lifetime has passed it is refused and the page stays
+    unread (on a plan clock the test advances: a day passes at once)."""
+    box, port = smtp
+    clock = ManualClock()
+    async with stack_factory(clock=clock, ack_link_ttl=24 * 3600.0,
+                             **smtp_settings(port)) as stack:
+        contact = await activated_email(stack, box, "cy", "cy@example.test")
+        page = await stack.page_of(await stack.engage(contact, IncidentId=INCIDENT))
+        [mail] = await wait_for(lambda: [m for m in box.to("cy@example.test")
+                                         if m["X-Tocsin-Page-Arn"]])
+        link = re.search(r"(http://\S+/v1/ack/\S+)", mail.get_content())
+        assert link
+        async with aiohttp.ClientSession() as http:
+            await clock.advance(24 * 3600.0 - 60)
+            async with http.get(link.group(1)) as resp:
+                assert resp.status == 200  # still valid a minute before it expires
+            await clock.advance(60)
+            async with http.post(link.group(1)) as resp:
+                assert resp.status == 400
+                assert "expired" in (await resp.text()).lower()
+        assert "READ" not in await stack.receipt_types(page)

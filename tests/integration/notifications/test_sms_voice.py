@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from tocsin.notifications.providers import webhook_signature
+from tocsin.notifications.delivery.providers import webhook_signature
+from tocsin.shared.clock import ManualClock
 from tocsin.shared.testing import wait_for
 
 from .conftest import WEBHOOK_SECRET, ProviderServer, twilio_form_signature
@@ -198,3 +199,25 @@ async def test_webhook_provider_voice_key_press_acknowledges(stack_factory: Any,
         async with aiohttp.ClientSession() as http, http.post(url, data=body, headers={
                 "X-Tocsin-Signature": webhook_signature(WEBHOOK_SECRET, body)}) as resp:
             assert "could not be acknowledged" in (await resp.json())["reply"]
+
+
+async def test_a_code_replied_after_the_reply_window_acknowledges_nothing(
+        stack_factory: Any, provider_servers: Any) -> None:
+    """An SMS reply counts for ``TOCSIN_REPLY_WINDOW`` of plan time after the page: once it
+    has passed, the right code is answered as matching no recent page (on a plan clock the
+    test advances: an hour passes at once)."""
+    twilio = await provider_servers("twilio-a")
+    clock = ManualClock()
+    async with stack_factory(providers=[twilio.twilio()], clock=clock,
+                             reply_window=3600.0) as stack:
+        number = "+15551230009"
+        contact, _ = await activated_phone(stack, twilio, "gus", "SMS", number)
+        page = await stack.page_of(await stack.engage(contact))
+        sms = await wait_for(lambda: [r for r in sent_to(twilio, number, "Messages")
+                                      if "acknowledge" in text_of(r)])
+        code = re.search(r"Reply ([0-9]{6,10})", text_of(sms[0])).group(1)
+        await clock.advance(3600.0 + 1)
+        status, reply = await twilio_webhook(stack, "/v1/inbound/twilio-a/sms",
+                                             {"From": number, "Body": code})
+        assert status == 200 and "matches no recent" in reply
+        assert "READ" not in await stack.receipt_types(page)

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from tocsin.notifications.messages import Outbound, ProviderError
+from tocsin.notifications.delivery.domain import Outbound, ProviderError
+from tocsin.notifications.delivery.smtp import SmtpProvider
 from tocsin.notifications.settings import Settings
-from tocsin.notifications.smtp import SmtpProvider
 
 from .conftest import SMTP_PASSWORD, SMTP_USER, Mailbox, free_port
 

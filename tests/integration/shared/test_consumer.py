@@ -38,7 +38,12 @@ class TestConsume:
                             handler=handle, ack_wait=5)
         task = asyncio.create_task(consume(bus, consumer, stop))
         await wait_for(lambda: (2, 2) in seen, timeout=10)
-        await asyncio.sleep(0.5)
+
+        async def settled() -> bool:  # every message acked or terminated: none comes again
+            info = await bus.js.consumer_info(name, "tests")
+            return info.num_ack_pending == 0 and info.num_pending == 0
+
+        await wait_for(settled, timeout=10)
         stop.set()
         await task
         assert sorted(seen) == [(1, 1), (2, 1), (2, 2), (3, 1)]

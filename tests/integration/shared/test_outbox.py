@@ -89,10 +89,10 @@ class TestOutboxRelay:
         await ensure_stream(bus.js, events_stream(region))
         first_stop, second_stop = asyncio.Event(), asyncio.Event()
         first = asyncio.create_task(OutboxRelay(pool, bus, poll_interval=0.1).run(first_stop))
-        await asyncio.sleep(0.3)
+        await wait_for(lambda: _relaying(pool, 1))
         second = asyncio.create_task(
             OutboxRelay(pool, bus, poll_interval=0.1).run(second_stop))
-        await asyncio.sleep(0.3)
+        await wait_for(lambda: _relaying(pool, 2))
         locks = await pool.fetchval(
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
         assert locks == 1
@@ -147,3 +147,9 @@ class TestRidesOutAPostgresRestart:
             assert not task.done()
             stop.set()
             await task
+
+
+async def _relaying(pool: asyncpg.Pool, sessions: int) -> bool:
+    """Whether ``sessions`` relays have begun a session: each holds a connection of ``pool``
+    from before it tries the lock until it stops."""
+    return pool.get_size() - pool.get_idle_size() >= sessions

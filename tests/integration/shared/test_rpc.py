@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import nats.errors
 import pytest
 
 from tocsin.shared import codec, errors
@@ -81,7 +82,15 @@ class TestRpc:
         await h.started.wait()
         await wait_for(lambda: h.peak == 10)
         stop.set()
-        await asyncio.sleep(0.1)
+
+        async def stopped_serving() -> bool:  # the barrier: no instance takes requests now
+            try:
+                await bus.nc.request(f"$SRV.PING.{name}", b"", timeout=1.0)
+            except nats.errors.NoRespondersError:
+                return True
+            return False
+
+        await wait_for(stopped_serving)
         h.release.set()
         replies = await asyncio.gather(*calls)
         assert all(codec.decode(r, dict[str, Any]) == {"done": True} for r in replies)

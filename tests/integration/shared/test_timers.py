@@ -12,6 +12,7 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
+from tocsin.shared.clock import ManualClock
 from tocsin.shared.db import create_pool, transaction
 from tocsin.shared.testing import wait_for
 from tocsin.shared.timers import TABLE_TEMPLATE, Timers, TimerTable, TimerWorker
@@ -21,30 +22,6 @@ T0 = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 TABLE = TimerTable(name="job_timer", channel="tocsin_test_job_timer",
                    columns=(("job", "text"), ("attempt", "int")))
 TIMERS = Timers(TABLE)
-
-
-class ManualClock:
-    """Plan time that moves only when the test moves it."""
-
-    def __init__(self, now: datetime) -> None:
-        self._now = now
-        self._moved = asyncio.Event()
-
-    def now(self) -> datetime:
-        return self._now
-
-    def monotonic(self) -> float:
-        return (self._now - T0).total_seconds()
-
-    def advance(self, seconds: float) -> None:
-        self._now += timedelta(seconds=seconds)
-        self._moved.set()
-        self._moved = asyncio.Event()
-
-    async def sleep(self, seconds: float) -> None:
-        until = self._now + timedelta(seconds=seconds)
-        while self._now < until:
-            await self._moved.wait()
 
 
 async def _create_tables(conn: asyncpg.Connection) -> None:
@@ -141,10 +118,11 @@ class TestFiring:
 
         await _schedule(pool, [("now", T0, "d")])  # due at once: only NOTIFY wakes the worker
         await wait_for(lambda: fired("now"))
-        clock.advance(9.999)  # not yet due: a round must not fire them
-        clock.advance(0.001)
+        await clock.advance(9.999)  # not yet due: the round it waits for fires nothing
+        assert await fired("now")
+        await clock.advance(0.001)
         await wait_for(lambda: fired("now", "early"))
-        clock.advance(10)
+        await clock.advance(10)
         # "late" fires after the earlier-due "cancelled" would have: the barrier.
         await wait_for(lambda: fired("now", "early", "late"))
         stop.set()
@@ -161,7 +139,7 @@ class TestFiring:
         await _schedule(pool, [("soon", T0 + timedelta(microseconds=1), "a")])
         worker = _worker(pool, clock)
         assert await worker.fire_once() == 0
-        clock.advance(0.000001)
+        await clock.advance(0.000001)
         assert await worker.fire_once() == 1
 
     async def test_a_worker_killed_mid_claim_leaves_its_timers_to_another(
@@ -212,7 +190,7 @@ class TestTable:
 
     async def test_the_escalation_timer_table_fits_the_template(
             self, database_url: str, isolation: dict[str, str]) -> None:
-        from tocsin.escalation.timers import TIMERS as ESCALATION_TIMERS
+        from tocsin.escalation.store import TIMERS as ESCALATION_TIMERS
         from tocsin.shared.db import apply_migrations
 
         async with create_pool(database_url,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from tocsin.escalation.timers import stage_offsets, stage_timer_id
+from tocsin.escalation.domain import stage_offsets, stage_timer_id
 from tocsin.shared.clock import ScaledClock
 from tocsin.shared.contracts import contacts as cc
 

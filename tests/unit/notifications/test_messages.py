@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tocsin.notifications.delivery import retry_delay
-from tocsin.notifications.links import digest, new_token, seal, unseal
-from tocsin.notifications.messages import redact
-from tocsin.notifications.providers import twilio_signature, webhook_signature
+from tocsin.notifications.delivery.domain import redact, retry_delay
+from tocsin.notifications.delivery.providers import twilio_signature, webhook_signature
+from tocsin.notifications.inbound.domain import digest, new_token, seal, unseal
 from tocsin.notifications.templates import Templates
 
 PAGE = "arn:tocsin:ssm-contacts:r:000000000000:page/ana/1"

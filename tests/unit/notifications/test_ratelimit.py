@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from tocsin.notifications.ratelimit import TokenBucket
+from tocsin.notifications.delivery.ratelimit import TokenBucket
 
 
 async def test_more_urgent_waiters_get_tokens_first_and_none_is_dropped() -> None:

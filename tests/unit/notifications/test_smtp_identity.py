@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tocsin.notifications.messages import Outbound
+from tocsin.notifications.delivery.domain import Outbound
+from tocsin.notifications.delivery.smtp import SmtpProvider
 from tocsin.notifications.settings import Settings, smtp_configured
-from tocsin.notifications.smtp import SmtpProvider
 
 
 def test_the_message_id_is_the_delivery_id_alone() -> None:

@@ -1,24 +1,37 @@
-"""Writing events: the one way a service publishes what changed.
+"""Writing and reading events: the one way a service publishes what changed, and the one
+way a consumer gets it typed.
 
 :func:`emit` turns typed events (:class:`tocsin.shared.contracts.base.Event`) into
 envelopes and writes them into the outbox of the caller's transaction, so an event is
 published if and only if its change commits. The subject, ``type``, ``service`` and
 ``schemaVersion`` all come from the event's class.
+
+:func:`typed` makes a consumer's handler receive :class:`Received` events: the envelope
+(its wire JSON untouched, ``data`` still there for readers of the old shape) and
+``event``, its ``data`` decoded into the producer's contract (a member of
+``tocsin.shared.contracts.<service>``'s union). A payload that does not fit the contract is
+rejected at the boundary (the consumer terminates it), never handed on as a dict.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Generic, TypeVar
 
 import asyncpg
+import msgspec
+from nats.aio.msg import Msg
 
 from tocsin.shared import codec
-from tocsin.shared.contracts.base import Event, encode_data
+from tocsin.shared.contracts.base import Event, decode, encode_data
 from tocsin.shared.db import write_events
 from tocsin.shared.logging import context_headers
 
-__all__ = ["emit", "envelope_of"]
+__all__ = ["Received", "emit", "envelope_of", "received", "typed"]
+
+E = TypeVar("E", bound=Event)
 
 
 def envelope_of(event: Event, *, region: str, now: datetime,
@@ -51,3 +64,69 @@ async def emit(conn: asyncpg.Connection, events: Event | Sequence[Event], *, reg
             engagement_arn=engagement_arn or getattr(event, "engagement_arn", None)))
         for event in batch]
     await write_events(conn, envelopes, headers)
+
+
+@dataclass(frozen=True, slots=True)
+class Received(Generic[E]):
+    """An event as a consumer receives it: ``event`` is the typed contract event, the
+    rest is its envelope's."""
+
+    envelope: codec.Envelope
+    event: E
+
+    @property
+    def id(self) -> str:
+        return self.envelope.id
+
+    @property
+    def type(self) -> str:
+        return self.envelope.type
+
+    @property
+    def service(self) -> str:
+        return self.envelope.service
+
+    @property
+    def region(self) -> str:
+        return self.envelope.region
+
+    @property
+    def time(self) -> datetime:
+        return self.envelope.time
+
+    @property
+    def correlation(self) -> codec.Correlation:
+        return self.envelope.correlation
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The untyped payload, as it is on the wire (prefer :attr:`event`)."""
+        return self.envelope.data
+
+
+def received(envelope: codec.Envelope, union: Any) -> Received[Any]:
+    """``envelope`` with its ``data`` decoded into the member of ``union`` its ``type``
+    names; raises ``msgspec.ValidationError`` when it does not fit."""
+    return Received(envelope, decode(envelope.type, envelope.data, union))
+
+
+def typed(union: Any, handler: Callable[[Received[Any], Msg], Awaitable[None]], *,
+          only: frozenset[str] | None = None
+          ) -> Callable[[codec.Envelope, Msg], Awaitable[None]]:
+    """A consumer handler that decodes each envelope into ``union`` (a contract's tagged
+    union) before ``handler`` sees it; with ``only``, events of other types are
+    acknowledged without being decoded. A payload that does not fit is rejected
+    (``msgspec.ValidationError``, which the consumer loop terminates)."""
+
+    async def decoded(envelope: codec.Envelope, msg: Msg) -> None:
+        if only is not None and envelope.type not in only:
+            return
+        try:
+            event = received(envelope, union)
+        except msgspec.ValidationError as exc:
+            raise msgspec.ValidationError(
+                f"{envelope.service} {envelope.type} does not fit its contract: {exc}"
+            ) from None
+        await handler(event, msg)
+
+    return decoded

@@ -12,7 +12,9 @@ what a fired timer demands is published exactly once by id. A timer is never fir
 row lock that firing takes, so it waits for a round holding the row and then finds it fired.
 
 Between rounds the worker sleeps until the earliest due time, at most ``max_sleep`` real
-seconds, and is woken by ``NOTIFY`` when a commit schedules a timer. Fired and cancelled
+seconds, and is woken by ``NOTIFY`` when a commit schedules a timer, and by a test's
+:class:`~tocsin.shared.clock.ManualClock` when it jumps (which waits for the round that
+follows: :meth:`TimerWorker.caught_up`). Fired and cancelled
 rows are deleted once ``retention`` of plan time has passed. A PostgreSQL restart is ridden
 out (:mod:`tocsin.shared.outage`): the timers wait in the table.
 
@@ -35,7 +37,7 @@ from typing import Any, Generic, TypeVar
 
 import asyncpg
 
-from tocsin.shared.clock import Clock
+from tocsin.shared.clock import Clock, Controlled
 from tocsin.shared.db import transaction
 from tocsin.shared.logging import get_logger
 from tocsin.shared.outage import (
@@ -203,25 +205,47 @@ class TimerWorker(Generic[T]):
         self._wake = asyncio.Event()
         self._schema = ""
         self._pruned = 0.0
+        self._checked: datetime | None = None
+        """The plan time of the last round that claimed all that was due."""
+        self._wanted: datetime | None = None
+        """The latest plan time a :meth:`caught_up` waits for."""
+        self._round = asyncio.Condition()
         self.fired = 0
         """Timers this worker fired since it started (for benchmarks and logs)."""
+
+    async def caught_up(self, at: datetime) -> None:
+        """Return once a round has claimed what was due at plan time ``at`` (and committed
+        its firing): wakes the worker for it. What a :class:`ManualClock` awaits when it
+        jumps."""
+        self._wanted = at if self._wanted is None else max(self._wanted, at)
+        self._wake.set()
+        async with self._round:
+            await self._round.wait_for(lambda: self._checked is not None
+                                       and self._checked >= at)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Fire due timers until ``stop`` is set; finishes the round in progress. A
         PostgreSQL restart is ridden out: the timers wait in the table, a failed round is
         tried again after a short backoff, and a lost LISTEN connection is replaced."""
+        unregister = (self._clock.on_jump(self.caught_up)
+                      if isinstance(self._clock, Controlled) else None)
         failures = 0
-        while not stop.is_set():
-            try:
-                await self._listen_and_fire(stop)
-                return
-            except Exception as exc:
-                if server_gone(exc) is None:
-                    raise
-                failures += 1
-                log.warning("timers.connection_lost", table=self._timers.table.name,
-                            error=repr(exc))
-                await pause(stop, backoff(failures, base=RECONNECT_BASE, cap=RECONNECT_CAP))
+        try:
+            while not stop.is_set():
+                try:
+                    await self._listen_and_fire(stop)
+                    return
+                except Exception as exc:
+                    if server_gone(exc) is None:
+                        raise
+                    failures += 1
+                    log.warning("timers.connection_lost", table=self._timers.table.name,
+                                error=repr(exc))
+                    await pause(stop, backoff(failures, base=RECONNECT_BASE,
+                                              cap=RECONNECT_CAP))
+        finally:
+            if unregister is not None:
+                unregister()
 
     async def _listen_and_fire(self, stop: asyncio.Event) -> None:
         channel = self._timers.table.channel
@@ -271,7 +295,7 @@ class TimerWorker(Generic[T]):
         """Until the earliest due time (plan time, via the clock), a NOTIFY or ``stop``;
         never more than ``max_sleep`` real seconds."""
         self._wake.clear()  # before the query, so a timer scheduled meanwhile still wakes us
-        if connection_lost(listener):
+        if connection_lost(listener) or self._behind():
             return
         async with self._pool.acquire() as conn:
             due = await self._timers.next_due(conn)
@@ -291,6 +315,12 @@ class TimerWorker(Generic[T]):
             for w in waits:
                 w.cancel()
 
+    def _behind(self) -> bool:
+        """Whether a :meth:`caught_up` waits for a round at a later plan time than the
+        last one."""
+        return self._wanted is not None and (self._checked is None
+                                             or self._checked < self._wanted)
+
     async def fire_once(self) -> int:
         """Fire the timers due now (at most one batch); returns how many fired."""
         now = self._clock.now()
@@ -298,6 +328,10 @@ class TimerWorker(Generic[T]):
             rows = await self._timers.claim(conn, now=now, limit=self._batch)
             if rows:
                 await self._fire(conn, [self._decode(r) for r in rows], now)
+        if len(rows) < self._batch:  # all that was due at ``now`` is fired
+            async with self._round:
+                self._checked = now
+                self._round.notify_all()
         if rows:
             self.fired += len(rows)
             log.info("timers.fired", table=self._timers.table.name, count=len(rows),

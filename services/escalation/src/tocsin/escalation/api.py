@@ -14,7 +14,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from tocsin.escalation.timers import TimerStore
+from tocsin.escalation.store import TimerStore
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.bus.rpc import Handler
 

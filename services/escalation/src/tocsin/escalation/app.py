@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tocsin.escalation import api
-from tocsin.escalation.events import Events
-from tocsin.escalation.plans import Plans, plan_consumers
+from tocsin.escalation.handlers import Plans, plan_consumers, timer_worker
 from tocsin.escalation.settings import Settings
-from tocsin.escalation.timers import timer_worker
 from tocsin.shared.bus import events_stream
 from tocsin.shared.clock import clock_for
 from tocsin.shared.kernel import Kernel, Opened, Service
@@ -21,11 +19,10 @@ async def table(opened: Opened[Settings]) -> Service:
     consumers."""
     settings, pool = opened.settings, opened.pool
     clock = clock_for(settings.clock_scale, settings.clock_epoch)
-    events = Events(settings.region)
-    timers = timer_worker(pool, clock, events, batch=settings.timer_batch,
+    timers = timer_worker(pool, clock, region=settings.region, batch=settings.timer_batch,
                           max_sleep=settings.timer_max_sleep,
                           retention=timedelta(hours=settings.timer_retention_hours))
-    plans = Plans(pool, clock, events, repeats=settings.escalation_repeats,
+    plans = Plans(pool, clock, region=settings.region, repeats=settings.escalation_repeats,
                   ack_timeout=timedelta(minutes=settings.ack_timeout_minutes)
                   if settings.ack_timeout_minutes else None)
     return Service(

@@ -1,10 +1,18 @@
 """Tocsin's notifications service: delivers pages and activation codes to people.
 
-It works through the delivery requests the contacts service writes to
-``DELIVERIES_<REGION>`` (:mod:`.delivery`), sends them over SMTP (:mod:`.smtp`) or SMS and
-voice providers (:mod:`.providers`) rendered from templates (:mod:`.templates`), reports
-receipts to the contacts service (:mod:`.receipts`), and acts on what comes back: SMS
-replies, STOP/START, voice key presses and acknowledgement links (:mod:`.inbound`). It
-also tells chat webhooks and Tocsin topics about incidents (:mod:`.chat`) and answers
-Slack commands (:mod:`.slack`).
+Three capabilities, each a package with its ``domain`` (pure), ``store`` (SQL) and
+``handlers``:
+
+- :mod:`.delivery` works through the delivery requests the contacts service writes to
+  ``DELIVERIES_<REGION>``, renders them from templates (:mod:`.templates`,
+  :mod:`.delivery.compose`) and sends them over SMTP (:mod:`.delivery.smtp`) or SMS and
+  voice providers (:mod:`.delivery.providers`) within their rate limits
+  (:mod:`.delivery.ratelimit`), and reports receipts to the contacts service
+  (:mod:`.delivery.receipts`);
+- :mod:`.inbound` acts on what comes back: SMS replies, STOP/START, voice key presses and
+  acknowledgement links;
+- :mod:`.chat` tells chat webhooks and Tocsin topics about incidents, and answers Slack
+  commands (:mod:`.chat.slack`).
+
+``settings``, ``app`` (the service's one table) and ``api`` (its requests) sit on top.
 """

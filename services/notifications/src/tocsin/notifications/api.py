@@ -1,6 +1,6 @@
 """The notifications service's requests, on ``tocsin.rpc.notifications.<Operation>``
 (:mod:`tocsin.shared.contracts.notifications`): the inbound webhooks and acknowledgement
-links the gateway forwards, Slack commands (:mod:`tocsin.notifications.slack`), and
+links the gateway forwards, Slack commands (:mod:`tocsin.notifications.chat.slack`), and
 ``DescribeDelivery`` (by ``DeliveryId``, or by ``PageArn`` for every request of a page: what
 the gateway serves at ``GET /v1/deliveries?pageArn=``). Answering at
 all is what puts an instance in ``/healthz``."""
@@ -13,9 +13,9 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from tocsin.notifications.inbound import InboundHandlers
-from tocsin.notifications.slack import SlackCommands
-from tocsin.notifications.store import DeliveryRecord, DeliveryStore
+from tocsin.notifications.chat.slack import SlackCommands
+from tocsin.notifications.delivery.store import DeliveryRecord, DeliveryStore
+from tocsin.notifications.inbound.handlers import InboundHandlers
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.bus.rpc import Handler
 from tocsin.shared.contracts import notifications as nc

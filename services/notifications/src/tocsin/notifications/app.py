@@ -5,16 +5,16 @@ from __future__ import annotations
 import aiohttp
 
 from tocsin.notifications import api
-from tocsin.notifications.chat import ChatRelay, chat_consumer, parse_topics
-from tocsin.notifications.compose import Composer
-from tocsin.notifications.delivery import Channels, DeliveryWorker, SendingProvider
-from tocsin.notifications.events import Events
-from tocsin.notifications.inbound import InboundHandlers
-from tocsin.notifications.providers import parse_providers
-from tocsin.notifications.receipts import ReceiptReporter
+from tocsin.notifications.chat.domain import parse_topics
+from tocsin.notifications.chat.handlers import ChatRelay, chat_consumer
+from tocsin.notifications.chat.slack import SlackCommands
+from tocsin.notifications.delivery.compose import Composer
+from tocsin.notifications.delivery.handlers import Channels, DeliveryWorker, SendingProvider
+from tocsin.notifications.delivery.providers import parse_providers
+from tocsin.notifications.delivery.receipts import ReceiptReporter
+from tocsin.notifications.delivery.smtp import SmtpProvider
+from tocsin.notifications.inbound.handlers import InboundHandlers
 from tocsin.notifications.settings import Settings
-from tocsin.notifications.slack import SlackCommands
-from tocsin.notifications.smtp import SmtpProvider
 from tocsin.notifications.templates import Templates
 from tocsin.shared.bus import deliveries_stream, events_stream
 from tocsin.shared.clock import clock_for
@@ -46,7 +46,7 @@ async def table(opened: Opened[Settings]) -> Service:
                         link_ttl=settings.ack_link_ttl, region=settings.region)
     worker = DeliveryWorker(
         pool, bus, clock, composer, Channels(senders, cooldown=settings.provider_cooldown),
-        Events(settings.region), region=settings.region, schema=settings.schema,
+        region=settings.region, schema=settings.schema,
         max_in_flight=settings.max_in_flight, max_attempts=settings.max_attempts,
         retry_base=settings.retry_base, retry_max=settings.retry_max,
         no_provider_retry=settings.no_provider_retry, link_base=settings.link_base)

@@ -3,7 +3,7 @@
 Email goes through one SMTP server (``TOCSIN_SMTP_*``); with ``TOCSIN_SMTP_HOST`` unset,
 email deliveries wait (their reason recorded) instead of failing. SMS and voice go through
 the providers listed in ``TOCSIN_PROVIDERS``, a JSON list tried in order per channel type
-(:mod:`tocsin.notifications.providers` describes each entry)::
+(:mod:`tocsin.notifications.delivery.providers` describes each entry)::
 
     TOCSIN_PROVIDERS='[{"name": "twilio", "kind": "twilio", "channels": ["SMS", "VOICE"],
                         "baseUrl": "https://api.twilio.com", "accountSid": "AC...",

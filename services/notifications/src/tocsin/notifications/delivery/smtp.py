@@ -5,7 +5,7 @@ A message is plain text with the contract's ``X-Tocsin-*`` headers, never folded
 ARN arrives on the header's own line), and a ``Message-ID`` made of the delivery request's
 id (:func:`message_id`). A server that accepts
 it (``250`` after ``DATA``) makes the send successful; any refusal or a timeout is a
-:class:`~tocsin.notifications.messages.ProviderError` naming the SMTP code only.
+:class:`~tocsin.notifications.delivery.domain.ProviderError` naming the SMTP code only.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from email.utils import formatdate
 
 import aiosmtplib
 
-from tocsin.notifications.messages import Outbound, ProviderError
-from tocsin.notifications.ratelimit import TokenBucket
+from tocsin.notifications.delivery.domain import Outbound, ProviderError
+from tocsin.notifications.delivery.ratelimit import TokenBucket
 from tocsin.notifications.settings import Settings
 
 __all__ = ["SmtpProvider", "message_id"]

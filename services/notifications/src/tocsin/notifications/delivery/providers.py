@@ -41,8 +41,8 @@ from xml.sax.saxutils import escape, quoteattr
 import aiohttp
 import msgspec
 
-from tocsin.notifications.messages import InboundEvent, Outbound, ProviderError, redact
-from tocsin.notifications.ratelimit import TokenBucket
+from tocsin.notifications.delivery.domain import InboundEvent, Outbound, ProviderError, redact
+from tocsin.notifications.delivery.ratelimit import TokenBucket
 from tocsin.shared.contracts.notifications import Inbound, InboundReply
 from tocsin.shared.errors import AccessDeniedError, ValidationError
 

@@ -9,9 +9,9 @@ first served within a priority. A waiter that is cancelled gives its place up.
 
 The estimate can slip when more urgent messages arrive later; it is what the caller knew
 when it queued. Each instance keeps its own buckets, which order its sends by priority;
-:func:`shared_slot` then paces the sends of every instance together (the generic cell rate
-algorithm over one PostgreSQL row per provider), so with *n* instances a provider still
-sees at most its configured rate.
+:func:`tocsin.notifications.delivery.store.shared_slot` then paces the sends of every
+instance together (the generic cell rate algorithm over one PostgreSQL row per provider),
+so with *n* instances a provider still sees at most its configured rate.
 """
 
 from __future__ import annotations
@@ -22,26 +22,7 @@ import itertools
 import time
 from collections.abc import Callable
 
-import asyncpg
-
-__all__ = ["Ticket", "TokenBucket", "shared_slot"]
-
-
-async def shared_slot(pool: asyncpg.Pool, provider: str, *, rate: float,
-                      burst: float) -> float:
-    """Reserve the provider's next send slot among all instances; the seconds to wait for
-    it (0: now). One statement, atomic under the row lock: the slot is the later of the
-    provider's theoretical arrival time and now, less the burst tolerance."""
-    interval = 1.0 / rate
-    tolerance = (max(1.0, burst) - 1.0) * interval
-    wait: float = await pool.fetchval(
-        "INSERT INTO provider_pace AS p (name, tat)"
-        " VALUES ($1, extract(epoch FROM clock_timestamp()) + $2)"
-        " ON CONFLICT (name) DO UPDATE SET"
-        "  tat = greatest(p.tat, extract(epoch FROM clock_timestamp())) + $2"
-        " RETURNING greatest(0, tat - $2 - $3 - extract(epoch FROM clock_timestamp()))",
-        provider, interval, tolerance)
-    return float(wait)
+__all__ = ["Ticket", "TokenBucket"]
 
 
 class Ticket:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Literal
+from typing import Any
 
 import aiohttp
 import asyncpg
@@ -31,58 +31,24 @@ import msgspec
 from nats.aio.msg import Msg
 from nats.js.api import DeliverPolicy
 
+from tocsin.notifications.chat.domain import (
+    KINDS,
+    OWN_TIMELINE_TYPES,
+    ChatTarget,
+    timeline_text,
+    topic_name,
+)
+from tocsin.notifications.chat.store import ChatPostStore
 from tocsin.notifications.templates import Templates
 from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus, Consumer, rpc_subject
 from tocsin.shared.contracts import incidents as ic
-from tocsin.shared.contracts.base import decode as decode_event
+from tocsin.shared.events import Received, typed
 from tocsin.shared.logging import bind, get_logger
 
-__all__ = ["ChatRelay", "ChatTarget", "chat_consumer", "parse_topics", "topic_name"]
+__all__ = ["ChatRelay", "chat_consumer"]
 
 log = get_logger(__name__)
-
-KINDS = {"IncidentRecordCreated": "incident-started",
-         "IncidentRecordUpdated": "incident-updated",
-         "IncidentRecordResolved": "incident-resolved",
-         "TimelineEventCreated": "timeline-event",
-         "TimelineEventUpdated": "timeline-event"}
-OWN_TIMELINE_TYPES = frozenset({"SSM Incident Trigger", "SSM Incident Start",
-                                "SSM Incident Record Update"})
-
-
-class ChatTarget(msgspec.Struct, frozen=True):
-    kind: Literal["slack", "chime"]
-    url: str
-
-
-def parse_topics(text: str) -> dict[str, list[ChatTarget]]:
-    """``TOCSIN_CHAT_TOPICS``; raises ``ValueError`` naming what does not fit."""
-    if not text.strip():
-        return {}
-    try:
-        return msgspec.json.decode(text.encode(), type=dict[str, list[ChatTarget]])
-    except msgspec.DecodeError as exc:
-        raise ValueError(f"TOCSIN_CHAT_TOPICS: {exc}") from None
-
-
-def topic_name(arn: str) -> str:
-    """The topic an SNS-style ARN names (its last segment), safe as a NATS token."""
-    name = arn.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
-
-
-def _timeline_text(raw: str) -> str:
-    """What a timeline event says: its ``eventData``'s content, note or text, or itself."""
-    data: Any
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        data = raw
-    if isinstance(data, dict):
-        data = data.get("content") or data.get("note") or data.get("text") or ""
-    return str(data or "")[:300]
-
 
 class ChatRelay:
     """The consumer's handler."""
@@ -95,7 +61,7 @@ class ChatRelay:
         self._templates = templates
         self._topics = topics
 
-    async def on_event(self, event: codec.Envelope, msg: Msg) -> None:
+    async def on_event(self, event: Received[ic.IncidentsEvent], msg: Msg) -> None:
         kind = KINDS.get(event.type)
         incident_arn = event.correlation.incident_arn
         if kind is None or not incident_arn:
@@ -103,12 +69,12 @@ class ChatRelay:
         bind(incident_arn=incident_arn)
         context: dict[str, Any] = {"changed": [], "event": {}, "text": ""}
         record: ic.IncidentRecord | None
-        match decode_event(event.type, event.data, ic.IncidentsEvent):
+        match event.event:
             case ic.TimelineEventCreated() | ic.TimelineEventUpdated() as entry:
                 if entry.event_type in OWN_TIMELINE_TYPES:
                     return
                 context["event"] = event.data
-                context["text"] = _timeline_text(entry.event_data)
+                context["text"] = timeline_text(entry.event_data)
                 record = await self._record(incident_arn)
             case ic.IncidentRecordUpdated() as update:  # and IncidentRecordResolved
                 context["changed"] = update.modified_attributes
@@ -144,8 +110,7 @@ class ChatRelay:
     async def _post_once(self, event_id: str, target: ChatTarget, text: str) -> bool:
         key = hashlib.sha256(target.url.encode()).hexdigest()[:32]
         async with self._pool.acquire() as conn:
-            if await conn.fetchval("SELECT true FROM chat_post WHERE event_id = $1"
-                                   " AND target = $2", event_id, key):
+            if await ChatPostStore.posted(conn, event_id, key):
                 return True
             body = {"text": text} if target.kind == "slack" else {"Content": text}
             try:
@@ -157,8 +122,7 @@ class ChatRelay:
             except (aiohttp.ClientError, TimeoutError) as exc:
                 log.warning("chat.failed", kind=target.kind, error=type(exc).__name__)
                 return False
-            await conn.execute("INSERT INTO chat_post (event_id, target) VALUES ($1, $2)"
-                               " ON CONFLICT DO NOTHING", event_id, key)
+            await ChatPostStore.record(conn, event_id, key)
         return True
 
     async def _record(self, arn: str) -> ic.IncidentRecord | None:
@@ -177,5 +141,6 @@ def chat_consumer(relay: ChatRelay, *, region: str, schema: str) -> Consumer:
     """The durable consumer, named after the schema so every instance shares it. Created
     for new events only: a first start does not post a month of history to chat."""
     return Consumer(stream=f"EVENTS_{region.upper()}", durable=f"{schema}-chat",
-                    filter_subject=f"events.{region}.incidents.>", handler=relay.on_event,
+                    filter_subject=f"events.{region}.incidents.>",
+                    handler=typed(ic.IncidentsEvent, relay.on_event, only=frozenset(KINDS)),
                     deliver_policy=DeliverPolicy.NEW)

@@ -1,4 +1,6 @@
-"""One-time, expiring acknowledgement links, and the same tokens in voice key-press callbacks.
+"""Inbound's domain: what an SMS reply asks for, what a status callback means, and one-time,
+expiring acknowledgement links (the same tokens in voice key-press callbacks). Pure: no
+I/O, no clock.
 
 A link is ``<TOCSIN_PUBLIC_URL>/v1/ack/<token>``; a token is 32 random bytes (URL-safe
 base64). The ``ack_link`` table keeps only the token's SHA-256, and the page's accept
@@ -13,13 +15,41 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import datetime
+from typing import Literal
 
-import asyncpg
 import msgspec
 
-__all__ = ["AckLink", "LinkStore", "digest", "new_token", "seal", "unseal"]
+from tocsin.shared import errors
+
+__all__ = ["CODE", "START_WORDS", "STOP_WORDS", "AckLink", "digest", "new_token", "seal",
+           "sms_intent", "status_receipt", "unseal"]
+
+STOP_WORDS = frozenset({"STOP", "UNSUBSCRIBE", "STOPALL", "CANCEL", "END", "QUIT"})
+START_WORDS = frozenset({"START", "UNSTOP", "SUBSCRIBE", "YES"})
+CODE = re.compile(r"[0-9]{6,10}")
+
+
+def sms_intent(text: str) -> tuple[Literal["stop", "start", "code", "other"], str]:
+    """What an SMS reply asks for, by its first word: to opt out, to opt in again, to
+    acknowledge with a code (the code), or nothing Tocsin knows."""
+    words = text.strip().upper().split()
+    first = words[0] if words else ""
+    if first in STOP_WORDS:
+        return "stop", first
+    if first in START_WORDS:
+        return "start", first
+    if CODE.fullmatch(first):
+        return "code", first
+    return "other", first
+
+
+def status_receipt(status: str) -> str | None:
+    """The receipt a provider's status callback adds to the page, if any."""
+    return {"delivered": "DELIVERED", "failed": "ERROR",
+            "undelivered": "ERROR"}.get(status.lower())
 
 
 def new_token() -> str:
@@ -57,31 +87,9 @@ class AckLink(msgspec.Struct, frozen=True, kw_only=True):
     expires_at: datetime
     used_at: datetime | None
 
-
-class LinkStore:
-    """The ``ack_link`` table."""
-
-    @staticmethod
-    async def create(conn: asyncpg.Connection | asyncpg.Pool, *, token: str, page_arn: str,
-                     channel_arn: str, delivery_id: str, accept_code: str, subject: str,
-                     incident_id: str | None, expires_at: datetime) -> None:
-        await conn.execute(
-            "INSERT INTO ack_link (digest, page_arn, channel_arn, delivery_id, sealed_code,"
-            " subject, incident_id, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            digest(token), page_arn, channel_arn, delivery_id,
-            seal(token, page_arn, accept_code), subject[:2048], incident_id, expires_at)
-
-    @staticmethod
-    async def find(conn: asyncpg.Connection | asyncpg.Pool, token: str, *,
-                   lock: bool = False) -> AckLink | None:
-        row = await conn.fetchrow(
-            "SELECT page_arn, channel_arn, delivery_id, sealed_code, subject, incident_id,"
-            " expires_at, used_at FROM ack_link WHERE digest = $1"
-            + (" FOR UPDATE" if lock else ""), digest(token))
-        return AckLink(**dict(row)) if row else None
-
-    @staticmethod
-    async def spend(conn: asyncpg.Connection, page_arn: str, at: datetime) -> None:
-        """Mark every link of ``page_arn`` used."""
-        await conn.execute("UPDATE ack_link SET used_at = $2 WHERE page_arn = $1"
-                           " AND used_at IS NULL", page_arn, at)
+    def check_usable(self, now: datetime) -> None:
+        """Refuse a link already used or expired at ``now``."""
+        if self.used_at is not None:
+            raise errors.ValidationError("This page was already acknowledged with a link")
+        if self.expires_at <= now:
+            raise errors.ValidationError("This acknowledgement link has expired")

@@ -33,7 +33,7 @@ reason as an ``ERROR`` receipt whose ``ReceiptInfo`` starts with ``Waiting (<rea
 the contacts service records it without starting a channel retry.
 
 **Rate limits and priority.** A provider with a ``rate`` has a token bucket
-(:mod:`tocsin.notifications.ratelimit`). A send that must wait is queued, never dropped,
+(:mod:`tocsin.notifications.delivery.ratelimit`). A send that must wait is queued, never dropped,
 and first records why (``RATE_LIMIT <provider> <rate>/s``) and when it is expected to go.
 Pages (priority 0) take tokens before activation codes (priority 1). Then the send takes
 the provider's next slot shared by every instance (one PostgreSQL row per provider), so
@@ -56,8 +56,8 @@ is not recalled.
 **Receipts.** A page accepted by a provider gets its one ``SENT`` receipt, naming the
 channel and the provider; a
 provider's status callback may add ``DELIVERED`` or ``ERROR`` later
-(:mod:`tocsin.notifications.inbound`). Receipts reach the contacts service through
-:class:`tocsin.notifications.receipts.ReceiptReporter`.
+(:mod:`tocsin.notifications.inbound.handlers`). Receipts reach the contacts service through
+:class:`tocsin.notifications.delivery.receipts.ReceiptReporter`.
 
 Nothing here logs an address, a code or a body.
 """
@@ -69,7 +69,7 @@ import contextlib
 import dataclasses
 import time
 from collections.abc import Awaitable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import asyncpg
@@ -78,26 +78,37 @@ import nats.errors
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from tocsin.notifications.compose import Composer
-from tocsin.notifications.events import Events
-from tocsin.notifications.messages import Outbound, ProviderError
-from tocsin.notifications.ratelimit import TokenBucket, shared_slot
-from tocsin.notifications.store import DeliveryRecord, DeliveryStore, ReceiptStore, RouteStore
+from tocsin.notifications.delivery.compose import Composer
+from tocsin.notifications.delivery.domain import (
+    PRIORITY,
+    Outbound,
+    ProviderError,
+    attempts_text,
+    incident_arn_of,
+    retry_delay,
+    waiting_info,
+)
+from tocsin.notifications.delivery.ratelimit import TokenBucket
+from tocsin.notifications.delivery.store import (
+    DeliveryRecord,
+    DeliveryStore,
+    ReceiptStore,
+    shared_slot,
+)
+from tocsin.notifications.inbound.store import RouteStore
 from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus, Pull, pull, rpc_subject
 from tocsin.shared.clock import Clock
 from tocsin.shared.contracts import deliveries as dc
 from tocsin.shared.contracts import notifications as nc
 from tocsin.shared.db import transaction
+from tocsin.shared.events import emit
 from tocsin.shared.logging import bound, get_logger
-from tocsin.shared.outage import RECONNECT_CAP, backoff, server_gone
+from tocsin.shared.outage import RECONNECT_CAP, server_gone
 
-__all__ = ["PRIORITY", "Channels", "DeliveryWorker", "SendingProvider", "retry_delay"]
+__all__ = ["ACK_WAIT", "Channels", "DeliveryWorker", "SendingProvider"]
 
 log = get_logger(__name__)
-
-PRIORITY = {dc.PAGE: 0, dc.ACTIVATION_CODE: 1}
-"""Lower goes first: pages before activation codes."""
 
 ACK_WAIT = 5.0
 """Seconds JetStream waits for an ack (or a progress report) before redelivering: how long
@@ -126,15 +137,6 @@ class SendingProvider(Protocol):
     bucket: TokenBucket | None
 
     async def send(self, message: Outbound) -> str: ...
-
-
-def _attempts(n: int) -> str:
-    return "1 attempt" if n == 1 else f"{n} attempts"
-
-
-def retry_delay(attempt: int, *, base: float, cap: float) -> float:
-    """Full-jitter exponential backoff: uniform in [0, min(cap, base·2^(attempt-1))]."""
-    return backoff(attempt, base=base, cap=cap, jitter=True)
 
 
 class Channels:
@@ -187,17 +189,11 @@ class _Held:
         await self.msg.nak(delay=delay)
 
 
-def _waiting_info(code: str, detail: str, expected_at: datetime) -> str:
-    """The ``ReceiptInfo`` of a page's waiting reason."""
-    return (f"Waiting ({code}): {detail}; next try at "
-            f"{expected_at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}")
-
-
 class DeliveryWorker:
     """The consumer of delivery requests; a runner worker."""
 
     def __init__(self, pool: asyncpg.Pool, bus: Bus, clock: Clock, composer: Composer,
-                 channels: Channels, events: Events, *, region: str, schema: str,
+                 channels: Channels, *, region: str, schema: str,
                  max_in_flight: int, max_attempts: int, retry_base: float,
                  retry_max: float, no_provider_retry: float, link_base: str) -> None:
         self._pool = pool
@@ -205,7 +201,6 @@ class DeliveryWorker:
         self._clock = clock
         self._composer = composer
         self._channels = channels
-        self._events = events
         self._region = region
         self._durable = f"{schema}-deliveries"
         self._max_in_flight = max_in_flight
@@ -469,7 +464,7 @@ class DeliveryWorker:
                                                                       f"{code} {detail}"):
                 await ReceiptStore.add(conn, page_arn=record.page_arn,
                                        channel_arn=record.channel_arn, receipt_type="ERROR",
-                                       info=_waiting_info(code, detail, expected_at),
+                                       info=waiting_info(code, detail, expected_at),
                                        at=self._clock.now(), waiting=True)
 
     async def _sent(self, request: dc.ActivationCodeDelivery | dc.PageDelivery,
@@ -506,19 +501,22 @@ class DeliveryWorker:
                                     now + timedelta(seconds=delay), conn)
             if dead:
                 await DeliveryStore.finish(conn, request.id, state="dead", now=now)
-                await self._events.emit(conn, nc.DeliveryDeadLettered(
+                dead_letter = nc.DeliveryDeadLettered(
                     delivery_id=request.id, kind="page" if page else "activation-code",
                     channel_arn=request.channel_arn, channel_type=channel_type,
                     attempts=attempts, failed_at=now, error=error[:1000],
                     contact_arn=request.contact_arn,
                     page_arn=page.page_arn if page else None,
                     engagement_arn=page.engagement_arn if page else None,
-                    incident_id=page.incident_id if page else None), now=now)
+                    incident_id=page.incident_id if page else None)
+                await emit(conn, dead_letter, region=self._region, now=now,
+                           incident_arn=incident_arn_of(dead_letter.incident_id),
+                           engagement_arn=dead_letter.engagement_arn)
                 if page is not None:
                     await ReceiptStore.add(
                         conn, page_arn=page.page_arn, channel_arn=page.channel_arn,
                         receipt_type="ERROR",
-                        info=f"Not delivered ({_attempts(attempts)}): {error}", at=now)
+                        info=f"Not delivered ({attempts_text(attempts)}): {error}", at=now)
         if dead:
             log.error("delivery.dead_letter", delivery_id=request.id, attempts=attempts)
             await msg.ack()

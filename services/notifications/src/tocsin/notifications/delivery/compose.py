@@ -5,7 +5,7 @@ incident's engagement, ``X-Tocsin-Incident-Arn``; an activation email
 ``X-Tocsin-Activation-Code`` and ``X-Tocsin-Contact-Channel-Arn``
 (``ARCHITECTURE.md``, "Messages to people"). A page sent by email gets a fresh
 acknowledgement link, a voice page a key-press callback with its own token
-(:mod:`tocsin.notifications.links`); SMS pages are acknowledged by replying with the code.
+(:mod:`tocsin.notifications.inbound.domain`); SMS pages are acknowledged by replying with the code.
 
 For a page of an incident the incident record's title, impact and summary come from the
 incidents service (``GetIncidentRecord``), cached briefly so a page to many people asks
@@ -20,9 +20,9 @@ from typing import Any
 
 import asyncpg
 
-from tocsin.notifications.events import incident_arn_of
-from tocsin.notifications.links import LinkStore, new_token
-from tocsin.notifications.messages import Outbound
+from tocsin.notifications.delivery.domain import Outbound, incident_arn_of
+from tocsin.notifications.inbound.domain import new_token
+from tocsin.notifications.inbound.store import LinkStore
 from tocsin.notifications.templates import Templates
 from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus, rpc_subject

@@ -1,11 +1,21 @@
-"""One rendered message on its way to one address, as every provider takes it."""
+"""Delivery's domain: one rendered message on its way to one address, as every provider
+takes it, what a provider's failure means, and the rules of retries, priorities and
+waiting reasons. Pure: no I/O, no clock."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
-__all__ = ["InboundEvent", "Outbound", "ProviderError", "redact"]
+from tocsin.shared.contracts import deliveries as dc
+from tocsin.shared.outage import backoff
+
+__all__ = ["PRIORITY", "InboundEvent", "Outbound", "ProviderError", "attempts_text",
+           "incident_arn_of", "redact", "retry_delay", "waiting_info"]
+
+PRIORITY = {dc.PAGE: 0, dc.ACTIVATION_CODE: 1}
+"""Lower goes first: pages before activation codes."""
 
 _ADDRESSES = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+|\+?\d[\d ()-]{5,}\d")
 
@@ -62,3 +72,25 @@ class InboundEvent:
     """For ``status``: ``delivered``, ``failed``, ``undelivered`` and so on."""
     delivery_id: str = ""
     """For ``status``: the delivery request the report is about (from the callback URL)."""
+
+
+def incident_arn_of(incident_id: str | None) -> str | None:
+    """The engagement's ``IncidentId`` when it names an incident record."""
+    if incident_id and ":incident-record/" in incident_id:
+        return incident_id
+    return None
+
+
+def retry_delay(attempt: int, *, base: float, cap: float) -> float:
+    """Full-jitter exponential backoff: uniform in [0, min(cap, base·2^(attempt-1))]."""
+    return backoff(attempt, base=base, cap=cap, jitter=True)
+
+
+def attempts_text(n: int) -> str:
+    return "1 attempt" if n == 1 else f"{n} attempts"
+
+
+def waiting_info(code: str, detail: str, expected_at: datetime) -> str:
+    """The ``ReceiptInfo`` of a page's waiting reason."""
+    return (f"Waiting ({code}): {detail}; next try at "
+            f"{expected_at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}")

@@ -1,20 +1,19 @@
-"""The notifications schema's delivery records, phone routes, opt-outs and receipts."""
+"""Delivery's tables: ``delivery`` (one row per delivery request), ``receipt_outbox``
+(receipts on their way to the contacts service) and ``provider_pace`` (each provider's next
+send slot, shared by every instance).
+
+Every write is keyed by the request's id or upserts (``ON CONFLICT``), so no statement
+here violates a constraint and no database error has a domain meaning: any that reaches
+the worker is an outage, which it rides out (:mod:`tocsin.shared.outage`)."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 
 import asyncpg
 import msgspec
 
-__all__ = ["DeliveryRecord", "DeliveryStore", "PhoneRoute", "ReceiptStore", "RouteStore",
-           "address_digest"]
-
-
-def address_digest(address: str) -> bytes:
-    """How a phone number is kept: its SHA-256, enough to recognise a reply from it."""
-    return hashlib.sha256(address.strip().encode()).digest()
+__all__ = ["DeliveryRecord", "DeliveryStore", "ReceiptStore", "shared_slot"]
 
 
 class DeliveryRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -47,14 +46,6 @@ class DeliveryRecord(msgspec.Struct, frozen=True, kw_only=True):
 
 
 _COLUMNS = ", ".join(f.name for f in msgspec.structs.fields(DeliveryRecord))
-
-
-class PhoneRoute(msgspec.Struct, frozen=True, kw_only=True):
-    delivery_id: str
-    channel_arn: str
-    channel_type: str
-    page_arn: str | None
-    sent_at: datetime
 
 
 class DeliveryStore:
@@ -150,58 +141,6 @@ class DeliveryStore:
                            id, state, now)
 
 
-class RouteStore:
-    """``phone_route`` and ``opt_out``: who a phone number is."""
-
-    @staticmethod
-    async def add(conn: asyncpg.Connection, *, delivery_id: str, address: str,
-                  channel_arn: str, channel_type: str, page_arn: str | None,
-                  now: datetime) -> None:
-        await conn.execute(
-            "INSERT INTO phone_route (delivery_id, address_digest, channel_arn, channel_type,"
-            " page_arn, sent_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-            delivery_id, address_digest(address), channel_arn, channel_type, page_arn, now)
-
-    @staticmethod
-    async def recent(conn: asyncpg.Connection | asyncpg.Pool, address: str, *,
-                     since: datetime, channel_type: str = "SMS",
-                     limit: int = 20) -> list[PhoneRoute]:
-        rows = await conn.fetch(
-            "SELECT delivery_id, channel_arn, channel_type, page_arn, sent_at FROM phone_route"
-            " WHERE address_digest = $1 AND channel_type = $2 AND sent_at >= $3"
-            " ORDER BY sent_at DESC LIMIT $4", address_digest(address), channel_type, since,
-            limit)
-        return [PhoneRoute(**dict(r)) for r in rows]
-
-    @staticmethod
-    async def channels(conn: asyncpg.Connection | asyncpg.Pool, address: str,
-                       channel_type: str = "SMS") -> list[str]:
-        """Every channel of this type that anything was sent to at ``address``."""
-        rows = await conn.fetch(
-            "SELECT DISTINCT channel_arn FROM phone_route WHERE address_digest = $1"
-            " AND channel_type = $2", address_digest(address), channel_type)
-        return [r["channel_arn"] for r in rows]
-
-    @staticmethod
-    async def opt_out(conn: asyncpg.Connection | asyncpg.Pool, address: str,
-                      channel_arn: str, now: datetime) -> None:
-        await conn.execute("INSERT INTO opt_out (address_digest, channel_arn, at)"
-                           " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                           address_digest(address), channel_arn, now)
-
-    @staticmethod
-    async def opted_out(conn: asyncpg.Connection | asyncpg.Pool, address: str) -> list[str]:
-        rows = await conn.fetch("SELECT channel_arn FROM opt_out WHERE address_digest = $1",
-                                address_digest(address))
-        return [r["channel_arn"] for r in rows]
-
-    @staticmethod
-    async def opt_in(conn: asyncpg.Connection | asyncpg.Pool, address: str,
-                     channel_arn: str) -> None:
-        await conn.execute("DELETE FROM opt_out WHERE address_digest = $1 AND channel_arn = $2",
-                           address_digest(address), channel_arn)
-
-
 class ReceiptStore:
     """``receipt_outbox``: receipts waiting to reach the contacts service."""
 
@@ -216,3 +155,20 @@ class ReceiptStore:
             " receipt_info, receipt_time, waiting) VALUES ($1, $2, $3, $4, $5, $6)"
             " RETURNING 1) SELECT pg_notify(current_schema() || '_receipts', '') FROM r",
             page_arn, channel_arn, receipt_type, info[:2048] if info else None, at, waiting)
+
+
+async def shared_slot(pool: asyncpg.Pool, provider: str, *, rate: float,
+                      burst: float) -> float:
+    """Reserve the provider's next send slot among all instances; the seconds to wait for
+    it (0: now). One statement, atomic under the row lock: the slot is the later of the
+    provider's theoretical arrival time and now, less the burst tolerance."""
+    interval = 1.0 / rate
+    tolerance = (max(1.0, burst) - 1.0) * interval
+    wait: float = await pool.fetchval(
+        "INSERT INTO provider_pace AS p (name, tat)"
+        " VALUES ($1, extract(epoch FROM clock_timestamp()) + $2)"
+        " ON CONFLICT (name) DO UPDATE SET"
+        "  tat = greatest(p.tat, extract(epoch FROM clock_timestamp())) + $2"
+        " RETURNING greatest(0, tat - $2 - $3 - extract(epoch FROM clock_timestamp()))",
+        provider, interval, tolerance)
+    return float(wait)

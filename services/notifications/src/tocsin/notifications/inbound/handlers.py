@@ -10,7 +10,7 @@
   activated again (Tocsin-internal ``ReactivateContactChannel``; the signed webhook vouches
   for the number).
 - **Voice key press** ``1``: the call's callback URL carries a one-time token
-  (:mod:`tocsin.notifications.links`) that acknowledges the page it was made for.
+  (:mod:`tocsin.notifications.inbound.domain`) that acknowledges the page it was made for.
 - **Acknowledgement link**: ``DescribeAckLink`` for the confirmation page of a ``GET``
   (never acknowledging: mail scanners fetch links), ``AcknowledgeLink`` for its ``POST``.
 - **Status callbacks**: ``delivered`` adds a ``DELIVERED`` receipt to the page,
@@ -22,16 +22,16 @@ does not match) before anything else is read.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
 import asyncpg
 
-from tocsin.notifications.links import AckLink, LinkStore, unseal
-from tocsin.notifications.providers import Provider, voice_answer
-from tocsin.notifications.store import DeliveryStore, ReceiptStore, RouteStore
+from tocsin.notifications.delivery.providers import Provider, voice_answer
+from tocsin.notifications.delivery.store import DeliveryStore, ReceiptStore
+from tocsin.notifications.inbound.domain import AckLink, sms_intent, status_receipt, unseal
+from tocsin.notifications.inbound.store import LinkStore, RouteStore
 from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus, RpcRequest, rpc_subject
 from tocsin.shared.bus.rpc import Handler
@@ -43,10 +43,6 @@ from tocsin.shared.logging import get_logger
 __all__ = ["InboundHandlers"]
 
 log = get_logger(__name__)
-
-STOP_WORDS = frozenset({"STOP", "UNSUBSCRIBE", "STOPALL", "CANCEL", "END", "QUIT"})
-START_WORDS = frozenset({"START", "UNSTOP", "SUBSCRIBE", "YES"})
-CODE = re.compile(r"[0-9]{6,10}")
 
 
 class _Token(nc._In):
@@ -90,10 +86,7 @@ class InboundHandlers:
             link = await LinkStore.find(conn, token, lock=True)
             if link is None:
                 raise errors.NotFoundError("This acknowledgement link is not valid")
-            if link.used_at is not None:
-                raise errors.ValidationError("This page was already acknowledged with a link")
-            if link.expires_at <= now:
-                raise errors.ValidationError("This acknowledgement link has expired")
+            link.check_usable(now)
             await self._call("AcceptPage", {
                 "PageId": link.page_arn, "AcceptType": "READ",
                 "AcceptCode": unseal(token, link.page_arn, link.sealed_code),
@@ -120,14 +113,13 @@ class InboundHandlers:
         return provider.reply("")
 
     async def _sms(self, number: str, text: str) -> str:
-        words = text.strip().upper().split()
-        first = words[0] if words else ""
-        if first in STOP_WORDS:
+        intent, word = sms_intent(text)
+        if intent == "stop":
             return await self._stop(number)
-        if first in START_WORDS:
+        if intent == "start":
             return await self._start(number)
-        if CODE.fullmatch(first):
-            return await self._reply_code(number, first)
+        if intent == "code":
+            return await self._reply_code(number, word)
         return "Reply with the code of a Tocsin page to acknowledge it, STOP to opt out."
 
     async def _reply_code(self, number: str, code: str) -> str:
@@ -191,8 +183,7 @@ class InboundHandlers:
         return "The page is acknowledged. Goodbye."
 
     async def _status(self, delivery_id: str, status: str, provider: str) -> None:
-        receipt = {"delivered": "DELIVERED", "failed": "ERROR",
-                   "undelivered": "ERROR"}.get(status.lower())
+        receipt = status_receipt(status)
         if receipt is None or not delivery_id:
             return
         record = await DeliveryStore.get(self._pool, delivery_id)

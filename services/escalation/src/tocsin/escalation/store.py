@@ -1,0 +1,144 @@
+"""The escalation schema: its ``timer`` and ``engagement`` tables.
+
+A timer is a row of ``timer`` (its migrations 0001-0003 follow
+:data:`tocsin.shared.timers.TABLE_TEMPLATE`), scheduled, claimed, fired and pruned by
+:mod:`tocsin.shared.timers`. An ``engagement`` row is what the service knows of an
+engagement: enough to tell whether a stage is still live (channel retries) and whom to
+engage again (acknowledgement timeouts). Every call runs on the caller's connection, in its
+transaction. No statement here can violate a constraint (inserts are ``ON CONFLICT DO
+NOTHING``), so no database error has a domain meaning: any that reaches a handler is an
+outage, which the consumer loop rides out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from tocsin.escalation.domain import NewTimer, Timer
+from tocsin.shared.timers import Timers, TimerTable
+
+__all__ = ["TIMERS", "EngagementStore", "TimerStore", "timer_of"]
+
+TIMERS = Timers(TimerTable(
+    name="timer", channel="tocsin_escalation_timer",
+    columns=(("kind", "text"), ("engagement_arn", "text"), ("stage_index", "int"),
+             ("round", "int"), ("page_arn", "text"), ("channel_arn", "text"),
+             ("contact_arn", "text"), ("incident_arn", "text"))))
+"""The ``timer`` table; its NOTIFY channel is the one the service always used."""
+
+
+_FIELDS = ("id", "kind", "engagement_arn", "stage_index", "round", "page_arn", "channel_arn",
+           "contact_arn", "incident_arn", "due_at", "state", "finished_at")
+_COLUMNS = ", ".join(_FIELDS)
+
+
+def timer_of(row: Mapping[str, Any]) -> Timer:
+    """A ``timer`` row as the domain's :class:`Timer`."""
+    return Timer(**{name: row[name] for name in _FIELDS})
+
+
+class TimerStore:
+    """The escalation service's ``timer`` table (:mod:`tocsin.shared.timers` does the
+    scheduling, claiming and pruning); every call runs on the caller's connection."""
+
+    @staticmethod
+    async def schedule(conn: asyncpg.Connection, timers: Sequence[NewTimer], *,
+                       now: datetime) -> list[NewTimer]:
+        """Insert pending timers in one statement; returns those that did not exist yet.
+        Wakes the workers when the transaction commits."""
+        inserted = await TIMERS.schedule(conn, [
+            (t.id, t.due_at, (t.kind, t.engagement_arn, t.stage_index, t.round, t.page_arn,
+                              t.channel_arn, t.contact_arn, t.incident_arn)) for t in timers],
+            now=now)
+        return [t for t in timers if t.id in inserted]
+
+    @staticmethod
+    async def cancel(conn: asyncpg.Connection, *, now: datetime,
+                     engagement_arn: str | None = None, page_arn: str | None = None,
+                     incident_arn: str | None = None,
+                     kinds: Sequence[str] = (),
+                     created_before: datetime | None = None) -> list[Timer]:
+        """Cancel the pending timers of an engagement, a page or an incident (of ``kinds``
+        only, when given; scheduled no later than ``created_before``, when given); returns
+        those cancelled, earliest first. A timer is cancelled or fired, never both."""
+        rows = await TIMERS.cancel(
+            conn, now=now,
+            where="($2::text IS NULL OR engagement_arn = $2)"
+                  " AND ($3::text IS NULL OR page_arn = $3)"
+                  " AND ($4::text IS NULL OR incident_arn = $4)"
+                  " AND (cardinality($5::text[]) = 0 OR kind = ANY($5))"
+                  " AND ($6::timestamptz IS NULL OR created_at <= $6)",
+            args=(engagement_arn, page_arn, incident_arn, list(kinds), created_before))
+        return [timer_of(r) for r in rows]
+
+    @staticmethod
+    async def next_stage_start(conn: asyncpg.Connection, engagement_arn: str) -> datetime | None:
+        """When the engagement's next stage starts: the end of the stage live now."""
+        due: datetime | None = await conn.fetchval(
+            "SELECT min(due_at) FROM timer WHERE engagement_arn = $1 AND state = 'pending'"
+            " AND kind = 'START_ENGAGEMENT_STAGE'", engagement_arn)
+        return due
+
+    @staticmethod
+    async def of_engagement(conn: asyncpg.Connection, engagement_arn: str) -> list[Timer]:
+        rows = await conn.fetch(
+            f"SELECT {_COLUMNS} FROM timer WHERE engagement_arn = $1"
+            " ORDER BY due_at, id", engagement_arn)
+        return [timer_of(r) for r in rows]
+
+
+
+class EngagementStore:
+    """The ``engagement`` table."""
+
+    @staticmethod
+    async def add(conn: asyncpg.Connection, *, arn: str, contact_arn: str, contact_type: str,
+                  incident_arn: str | None, start_at: datetime, ends_at: datetime) -> None:
+        """Record a started engagement (once: a redelivery changes nothing)."""
+        await conn.execute(
+            "INSERT INTO engagement (arn, contact_arn, contact_type, incident_arn, start_at,"
+            " ends_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (arn) DO NOTHING",
+            arn, contact_arn, contact_type, incident_arn, start_at, ends_at)
+
+    @staticmethod
+    async def stop(conn: asyncpg.Connection, arn: str, at: datetime) -> None:
+        await conn.execute("UPDATE engagement SET stopped_at = $2 WHERE arn = $1", arn, at)
+
+    @staticmethod
+    async def stop_all(conn: asyncpg.Connection, at: datetime) -> None:
+        """Stop every engagement still running (the replication set was deleted)."""
+        await conn.execute("UPDATE engagement SET stopped_at = $1 WHERE stopped_at IS NULL",
+                           at)
+
+    @staticmethod
+    async def live_until(conn: asyncpg.Connection, arn: str) -> datetime | None:
+        """Until when the engagement's current stage is live (its next stage's start, or
+        the end of its last stage), locking its row; None when it stopped or is unknown."""
+        engagement = await conn.fetchrow(
+            "SELECT ends_at, stopped_at FROM engagement WHERE arn = $1 FOR UPDATE", arn)
+        if engagement is None or engagement["stopped_at"] is not None:
+            return None
+        ends_at: datetime = engagement["ends_at"]
+        return await TimerStore.next_stage_start(conn, arn) or ends_at
+
+    @staticmethod
+    async def contact_of(conn: asyncpg.Connection, arn: str) -> str | None:
+        """The contact the engagement engages."""
+        contact: str | None = await conn.fetchval(
+            "SELECT contact_arn FROM engagement WHERE arn = $1", arn)
+        return contact
+
+    @staticmethod
+    async def prune(conn: asyncpg.Connection, before: datetime) -> None:
+        """Delete engagements that ended before ``before`` and have no pending timer left
+        (run with the deletion of finished timers)."""
+        await conn.execute(
+            "DELETE FROM engagement e WHERE coalesce(e.stopped_at, e.ends_at) < $1"
+            " AND NOT EXISTS (SELECT 1 FROM timer t WHERE t.engagement_arn = e.arn"
+            "  AND t.state = 'pending')", before)
+
+

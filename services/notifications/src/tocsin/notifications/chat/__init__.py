@@ -1,0 +1,1 @@
+"""Chat: incident news posted to chat webhooks and Tocsin topics, and Slack commands."""

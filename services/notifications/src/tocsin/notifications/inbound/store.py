@@ -1,0 +1,114 @@
+"""Inbound's tables: ``ack_link`` (one-time acknowledgement links and voice callback
+tokens, :mod:`tocsin.notifications.inbound.domain`), ``phone_route`` (which page went to which
+number: a reply finds its page by it) and ``opt_out`` (numbers that texted STOP).
+
+A phone number is kept only as its SHA-256. Inserts are ``ON CONFLICT DO NOTHING`` or keyed
+by a fresh random token, so no statement here violates a constraint and no database error
+has a domain meaning: any that reaches a handler is an outage (``ServiceUnavailable``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+import asyncpg
+import msgspec
+
+from tocsin.notifications.inbound.domain import AckLink, digest, seal
+
+__all__ = ["LinkStore", "PhoneRoute", "RouteStore", "address_digest"]
+
+
+def address_digest(address: str) -> bytes:
+    """How a phone number is kept: its SHA-256, enough to recognise a reply from it."""
+    return hashlib.sha256(address.strip().encode()).digest()
+
+
+class PhoneRoute(msgspec.Struct, frozen=True, kw_only=True):
+    delivery_id: str
+    channel_arn: str
+    channel_type: str
+    page_arn: str | None
+    sent_at: datetime
+
+
+class RouteStore:
+    """``phone_route`` and ``opt_out``: who a phone number is."""
+
+    @staticmethod
+    async def add(conn: asyncpg.Connection, *, delivery_id: str, address: str,
+                  channel_arn: str, channel_type: str, page_arn: str | None,
+                  now: datetime) -> None:
+        await conn.execute(
+            "INSERT INTO phone_route (delivery_id, address_digest, channel_arn, channel_type,"
+            " page_arn, sent_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+            delivery_id, address_digest(address), channel_arn, channel_type, page_arn, now)
+
+    @staticmethod
+    async def recent(conn: asyncpg.Connection | asyncpg.Pool, address: str, *,
+                     since: datetime, channel_type: str = "SMS",
+                     limit: int = 20) -> list[PhoneRoute]:
+        rows = await conn.fetch(
+            "SELECT delivery_id, channel_arn, channel_type, page_arn, sent_at FROM phone_route"
+            " WHERE address_digest = $1 AND channel_type = $2 AND sent_at >= $3"
+            " ORDER BY sent_at DESC LIMIT $4", address_digest(address), channel_type, since,
+            limit)
+        return [PhoneRoute(**dict(r)) for r in rows]
+
+    @staticmethod
+    async def channels(conn: asyncpg.Connection | asyncpg.Pool, address: str,
+                       channel_type: str = "SMS") -> list[str]:
+        """Every channel of this type that anything was sent to at ``address``."""
+        rows = await conn.fetch(
+            "SELECT DISTINCT channel_arn FROM phone_route WHERE address_digest = $1"
+            " AND channel_type = $2", address_digest(address), channel_type)
+        return [r["channel_arn"] for r in rows]
+
+    @staticmethod
+    async def opt_out(conn: asyncpg.Connection | asyncpg.Pool, address: str,
+                      channel_arn: str, now: datetime) -> None:
+        await conn.execute("INSERT INTO opt_out (address_digest, channel_arn, at)"
+                           " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                           address_digest(address), channel_arn, now)
+
+    @staticmethod
+    async def opted_out(conn: asyncpg.Connection | asyncpg.Pool, address: str) -> list[str]:
+        rows = await conn.fetch("SELECT channel_arn FROM opt_out WHERE address_digest = $1",
+                                address_digest(address))
+        return [r["channel_arn"] for r in rows]
+
+    @staticmethod
+    async def opt_in(conn: asyncpg.Connection | asyncpg.Pool, address: str,
+                     channel_arn: str) -> None:
+        await conn.execute("DELETE FROM opt_out WHERE address_digest = $1 AND channel_arn = $2",
+                           address_digest(address), channel_arn)
+
+
+class LinkStore:
+    """The ``ack_link`` table."""
+
+    @staticmethod
+    async def create(conn: asyncpg.Connection | asyncpg.Pool, *, token: str, page_arn: str,
+                     channel_arn: str, delivery_id: str, accept_code: str, subject: str,
+                     incident_id: str | None, expires_at: datetime) -> None:
+        await conn.execute(
+            "INSERT INTO ack_link (digest, page_arn, channel_arn, delivery_id, sealed_code,"
+            " subject, incident_id, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            digest(token), page_arn, channel_arn, delivery_id,
+            seal(token, page_arn, accept_code), subject[:2048], incident_id, expires_at)
+
+    @staticmethod
+    async def find(conn: asyncpg.Connection | asyncpg.Pool, token: str, *,
+                   lock: bool = False) -> AckLink | None:
+        row = await conn.fetchrow(
+            "SELECT page_arn, channel_arn, delivery_id, sealed_code, subject, incident_id,"
+            " expires_at, used_at FROM ack_link WHERE digest = $1"
+            + (" FOR UPDATE" if lock else ""), digest(token))
+        return AckLink(**dict(row)) if row else None
+
+    @staticmethod
+    async def spend(conn: asyncpg.Connection, page_arn: str, at: datetime) -> None:
+        """Mark every link of ``page_arn`` used."""
+        await conn.execute("UPDATE ack_link SET used_at = $2 WHERE page_arn = $1"
+                           " AND used_at IS NULL", page_arn, at)
