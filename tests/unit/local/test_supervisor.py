@@ -282,9 +282,10 @@ class TestSupervisor:
                          out=Output(io.BytesIO(), color=False), command=command)
         assert [c.label for c in sup.children] == ["incidents[1]", "incidents[2]",
                                                    "contacts[1]", "escalation[1]",
-                                                   "notifications[1]", "gateway[1]"]
+                                                   "notifications[1]", "runbooks[1]",
+                                                   "analysis[1]", "gateway[1]"]
         sup.start()
-        await until(lambda: log.exists() and log.read_text().count(" up") == 6)
+        await until(lambda: log.exists() and log.read_text().count(" up") == 8)
         await sup.stop(timeout=5.0)
         events = log.read_text().split("\n")
         assert events.index("gateway exit") < events.index("incidents term")
