@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from tocsin.contacts import api
-from tocsin.contacts.due import Due, due_consumer
-from tocsin.contacts.engagements import EngagementHandlers, incident_arn_of
-from tocsin.contacts.failures import DeadLetters, dead_letter_consumer
-from tocsin.contacts.incident_state import IncidentState, incidents_consumer
+from tocsin.contacts.engagements.domain import incident_arn_of
+from tocsin.contacts.engagements.due import Due, due_consumer
+from tocsin.contacts.engagements.failures import DeadLetters, dead_letter_consumer
+from tocsin.contacts.engagements.handlers import EngagementHandlers
+from tocsin.contacts.engagements.incident_state import IncidentState, incidents_consumer
 from tocsin.contacts.replication import ReplicationSetDeletion, replication_consumer
 from tocsin.contacts.settings import Settings
 from tocsin.contacts.usecases import Deps

@@ -15,8 +15,9 @@ from tocsin.shared.arns import DEFAULT_PARTITION
 from tocsin.shared.bus import Bus, RpcRequest
 from tocsin.shared.clock import Clock
 from tocsin.shared.db.idempotency import once
+from tocsin.shared.paging import read_token as _read_token
 
-__all__ = ["JSON", "Deps", "UseCases"]
+__all__ = ["JSON", "Deps", "UseCases", "read_token"]
 
 JSON = dict[str, Any]
 
@@ -56,3 +57,8 @@ class UseCases:
         return await once(self._pool, operation=req.operation, principal=self._by(req),
                           token=token, params=req.data, token_member="IdempotencyToken",
                           body=body)
+
+
+def read_token(token: str, tp: Any) -> Any:
+    """The keyset position in a ``NextToken`` this service made."""
+    return _read_token(token, tp, member="NextToken")

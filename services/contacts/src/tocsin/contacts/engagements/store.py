@@ -1,176 +1,32 @@
 """Engagements, pages and receipts in PostgreSQL, and the reads of contacts and channels
-that resolving an engagement needs.
+that resolving an engagement needs; every method runs on the caller's connection.
 
 The tables are in ``migrations/0003_engagements.sql``. Contacts and channels are read from
 the tables of ``0001_contacts.sql`` (same service, same schema); rotations through
-:func:`tocsin.contacts.rotations_store.who_is_on_call`.
+:func:`tocsin.contacts.rotations.store.who_is_on_call`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 import msgspec
 
+from tocsin.contacts.engagements.domain import (
+    ChannelRow,
+    ContactRow,
+    EngagementRow,
+    NewPage,
+    NewReceipt,
+    PageRow,
+    Stage,
+)
 from tocsin.shared import codec
 
-__all__ = [
-    "ChannelRow",
-    "ContactRow",
-    "EngagementRow",
-    "EngagementStore",
-    "NewPage",
-    "NewReceipt",
-    "PageRow",
-    "Resolution",
-    "Stage",
-    "StageTarget",
-    "code_hash",
-    "code_matches",
-    "plan_stages",
-    "resolution_tree",
-]
-
-
-# --- the resolved plan, stored as engagement.plan ---------------------------------------
-
-
-class StageTarget(msgspec.Struct, rename="pascal", kw_only=True):
-    """One target of a stage as configured, and whom it resolved to."""
-
-    contact_arn: str
-    type: str
-    """``PERSONAL`` or ``ONCALL_SCHEDULE``."""
-    is_essential: bool
-    channel_stage: int = 0
-    """Which stage of a personal contact's engagement plan its page sends to: 0 when it
-    is reached through an escalation plan or schedule, *k* for stage *k* of a PERSONAL
-    contact engaged directly."""
-    resolved_to: list[str] = []
-    """The personal contacts it resolved to: itself, or who was on call."""
-    resolved_time: float | None = None
-    """When ``resolved_to`` was computed (epoch seconds): at the engagement's start as a
-    preview, again when the stage starts."""
-
-
-class Stage(msgspec.Struct, rename="pascal", kw_only=True):
-    """One stage of an engagement."""
-
-    stage_index: int
-    duration_in_minutes: int
-    targets: list[StageTarget] = []
-
-
-# --- rows ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ContactRow:
-    arn: str
-    alias: str
-    type: str
-    plan: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelRow:
-    arn: str
-    contact_arn: str
-    name: str
-    type: str
-    address: str
-
-
-@dataclass(frozen=True, slots=True)
-class EngagementRow:
-    arn: str
-    contact_arn: str
-    contact_type: str
-    sender: str
-    subject: str
-    content: str
-    public_subject: str | None
-    public_content: str | None
-    incident_id: str | None
-    start_time: datetime
-    stop_time: datetime | None
-    stop_reason: str | None
-    progression_stopped_time: datetime | None
-    stages: list[Stage]
-
-
-@dataclass(frozen=True, slots=True)
-class PageRow:
-    arn: str
-    engagement_arn: str
-    contact_arn: str
-    stage_index: int
-    is_essential: bool
-    via: list[str]
-    accept_code_hashes: list[bytes]
-    sent_time: datetime
-    delivery_time: datetime | None
-    read_time: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class NewPage:
-    arn: str
-    engagement_arn: str
-    contact_arn: str
-    stage_index: int
-    is_essential: bool
-    via: list[str]
-    accept_code_hash: bytes
-    sent_time: datetime
-    round: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class NewReceipt:
-    page_arn: str
-    receipt_type: str
-    contact_channel_arn: str | None
-    receipt_info: str | None
-    receipt_time: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Resolution:
-    """One node of an engagement's resolution tree (``ResolutionContact``)."""
-
-    contact_arn: str
-    type: str
-    stage_index: int | None
-
-
-def code_hash(page_arn: str, code: str) -> bytes:
-    """What is stored of a page's accept code: SHA-256 of ``<page arn>:<code>``.
-
-    Salting with the page ARN keeps equal codes of different pages apart. A 6-digit code
-    has too little entropy for any hash to resist an offline search; the hash keeps the
-    code out of plain sight (dumps, backups, replicas), not out of reach of someone who
-    already reads the database.
-    """
-    return hashlib.sha256(f"{page_arn}:{code}".encode()).digest()
-
-
-def code_matches(page: PageRow, code: str) -> bool:
-    """Whether ``code`` is one of the page's accept codes, each compared in constant time."""
-    wanted = code_hash(page.arn, code)
-    return any([hmac.compare_digest(h, wanted) for h in page.accept_code_hashes])
-
-
-def plan_stages(plan: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """The ``Stages`` of a stored contact plan (the AWS ``Plan`` shape)."""
-    stages = (plan or {}).get("Stages") or []
-    return [s for s in stages if isinstance(s, dict)]
+__all__ = ["EngagementStore"]
 
 
 _ENGAGEMENT_COLUMNS = (
@@ -286,7 +142,7 @@ class EngagementStore:
     @staticmethod
     async def incident_resolved(conn: asyncpg.Connection, incident_id: str) -> bool:
         """Whether the incident is resolved (or deleted) as far as this service knows
-        (``incident_state``, :mod:`tocsin.contacts.incident_state`)."""
+        (``incident_state``, :mod:`tocsin.contacts.engagements.incident_state`)."""
         value: bool | None = await conn.fetchval(
             "SELECT resolved FROM incident_state WHERE incident_id = $1", incident_id)
         return bool(value)
@@ -489,22 +345,3 @@ class EngagementStore:
                                       receipt_info=r["receipt_info"],
                                       receipt_time=r["receipt_time"])) for r in rows]
 
-
-def resolution_tree(e: EngagementRow) -> list[Resolution]:
-    """The engagement's resolution path: the engaged contact, then per stage each target
-    (a schedule followed by whom it resolved to), each personal contact once per stage."""
-    tree = [Resolution(contact_arn=e.contact_arn, type=e.contact_type, stage_index=None)]
-    if e.contact_type == "PERSONAL":
-        return tree
-    for stage in e.stages:
-        seen: set[str] = set()
-        for t in stage.targets:
-            if t.type == "ONCALL_SCHEDULE" and t.contact_arn != e.contact_arn:
-                tree.append(Resolution(contact_arn=t.contact_arn, type=t.type,
-                                       stage_index=stage.stage_index))
-            for person in t.resolved_to:
-                if person not in seen:
-                    seen.add(person)
-                    tree.append(Resolution(contact_arn=person, type="PERSONAL",
-                                           stage_index=stage.stage_index))
-    return tree

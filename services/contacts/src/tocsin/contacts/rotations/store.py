@@ -12,62 +12,14 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from tocsin.contacts import shifts
-from tocsin.contacts.shifts import RecurrenceSettings
+from tocsin.contacts.rotations import shifts
+from tocsin.contacts.rotations.domain import OverrideRecord, RotationRecord
+from tocsin.contacts.rotations.shifts import RecurrenceSettings
 from tocsin.shared import codec
 
-__all__ = ["OverrideRecord", "RotationRecord", "RotationStore", "who_is_on_call"]
+__all__ = ["RotationStore", "who_is_on_call"]
 
 JSON = dict[str, Any]
-
-
-def epoch(t: datetime) -> float:
-    """``t`` as the API carries it: epoch seconds."""
-    return t.timestamp()
-
-
-class RotationRecord(msgspec.Struct, frozen=True, kw_only=True):
-    """A rotation with its members in shift order."""
-
-    arn: str
-    name: str
-    contact_ids: list[str]
-    start_time: datetime
-    time_zone_id: str
-    recurrence: RecurrenceSettings
-
-    def engine(self) -> shifts.Rotation:
-        """What the shift engine reads."""
-        return shifts.Rotation(members=self.contact_ids, start=self.start_time,
-                               time_zone_id=self.time_zone_id, recurrence=self.recurrence)
-
-    def output(self) -> JSON:
-        """The rotation as ``GetRotation`` returns it (and ``ListRotations`` lists it)."""
-        return {"RotationArn": self.arn, "Name": self.name, "ContactIds": list(self.contact_ids),
-                "StartTime": epoch(self.start_time), "TimeZoneId": self.time_zone_id,
-                "Recurrence": msgspec.to_builtins(self.recurrence)}
-
-
-class OverrideRecord(msgspec.Struct, frozen=True, kw_only=True):
-    """An override of a rotation."""
-
-    id: str
-    rotation_arn: str
-    new_contact_ids: list[str]
-    start_time: datetime
-    end_time: datetime
-    create_time: datetime
-
-    def engine(self) -> shifts.Override:
-        return shifts.Override(contacts=self.new_contact_ids, start=self.start_time,
-                               end=self.end_time)
-
-    def output(self) -> JSON:
-        """The ``RotationOverride`` shape of ``ListRotationOverrides``."""
-        return {"RotationOverrideId": self.id, "NewContactIds": list(self.new_contact_ids),
-                "StartTime": epoch(self.start_time), "EndTime": epoch(self.end_time),
-                "CreateTime": epoch(self.create_time)}
-
 
 _MEMBERS = ("coalesce((SELECT array_agg(m.contact_arn ORDER BY m.position)"
             " FROM rotation_contact m WHERE m.rotation_arn = r.arn), '{}') AS contact_ids")

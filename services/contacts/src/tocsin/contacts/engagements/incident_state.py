@@ -27,8 +27,8 @@ from typing import Any
 import asyncpg
 from nats.aio.msg import Msg
 
-from tocsin.contacts.engagements import EngagementHandlers
-from tocsin.contacts.engagements_store import EngagementStore
+from tocsin.contacts.engagements.handlers import EngagementHandlers
+from tocsin.contacts.engagements.store import EngagementStore
 from tocsin.shared import codec
 from tocsin.shared.bus import Consumer, RpcRequest
 from tocsin.shared.contracts import contacts as cc

@@ -28,13 +28,8 @@ from datetime import datetime
 import asyncpg
 from nats.aio.msg import Msg
 
-from tocsin.contacts.engagements_store import (
-    ContactRow,
-    EngagementRow,
-    EngagementStore,
-    Stage,
-    plan_stages,
-)
+from tocsin.contacts.engagements.domain import ContactRow, EngagementRow, Stage, plan_stages
+from tocsin.contacts.engagements.store import EngagementStore
 from tocsin.shared import codec
 from tocsin.shared.bus import Consumer
 from tocsin.shared.clock import Clock
