@@ -44,7 +44,7 @@ from tocsin.shared import codec
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.contracts import deliveries
 from tocsin.shared.db import transaction, write_message
-from tocsin.shared.errors import ConflictError, NotFoundError, QuotaExceededError, ValidationError
+from tocsin.shared.errors import NotFoundError, QuotaExceededError, ValidationError
 from tocsin.shared.logging import context_headers
 from tocsin.shared.paging import make_token, page_size
 
@@ -68,15 +68,7 @@ class ChannelHandlers(UseCases):
             channel = Channel(arn=self._arns.channel(contact.alias), contact_arn=contact.arn,
                               name=cmd.name, type=cmd.type, address=address,
                               activation_status=NOT_ACTIVATED)
-            try:
-                inserted = await ChannelStore.insert(conn, channel, now=now)
-            except asyncpg.ForeignKeyViolationError:
-                raise NotFoundError(f"Contact {contact.arn} does not exist",
-                                    resource_type="CONTACT", resource_id=contact.arn) from None
-            if not inserted:
-                raise ConflictError(
-                    f"Contact {contact.arn} already has a contact channel named {cmd.name!r}",
-                    resource_type=CHANNEL, resource_id=contact.arn)
+            await ChannelStore.insert(conn, channel, now=now)
             await self._events.emit(conn, "ContactChannelCreated", channel.event(), now=now)
             if not cmd.defer_activation:
                 await self._send_code(conn, channel, now=now)
@@ -117,13 +109,7 @@ class ChannelHandlers(UseCases):
                                                       activation_status=NOT_ACTIVATED)
             if updated == channel:
                 return {}
-            try:
-                await ChannelStore.save(conn, updated)
-            except asyncpg.UniqueViolationError:
-                raise ConflictError(
-                    f"Contact {channel.contact_arn} already has a contact channel named "
-                    f"{updated.name!r}", resource_type=CHANNEL, resource_id=channel.arn
-                ) from None
+            await ChannelStore.save(conn, updated)
             moved = updated.address != channel.address
             await self._events.emit(conn, "ContactChannelUpdated",
                                     {**updated.event(), "addressChanged": moved}, now=now)

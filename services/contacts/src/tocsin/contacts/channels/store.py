@@ -8,8 +8,8 @@ from datetime import datetime
 import asyncpg
 
 from tocsin.contacts.channels.domain import Channel, PendingCode
-from tocsin.contacts.directory.domain import CHANNEL
-from tocsin.shared.errors import NotFoundError
+from tocsin.contacts.directory.domain import CHANNEL, CONTACT
+from tocsin.shared.errors import ConflictError, NotFoundError
 
 __all__ = ["ChannelStore", "channel_or_404"]
 
@@ -21,19 +21,31 @@ def _channel(row: asyncpg.Record) -> Channel:
                                           "activation_status")})
 
 
+def _name_taken(channel: Channel, *, resource_id: str) -> ConflictError:
+    return ConflictError(f"Contact {channel.contact_arn} already has a contact channel named "
+                         f"{channel.name!r}", resource_type=CHANNEL, resource_id=resource_id)
+
+
 class ChannelStore:
     """The SQL of contact channels and activation codes, on the caller's connection."""
 
     @staticmethod
-    async def insert(conn: asyncpg.Connection, channel: Channel, *, now: datetime) -> bool:
-        """False when the contact has a channel of that name."""
-        return bool(await conn.fetchval(
-            "INSERT INTO contact_channel"
-            " (arn, contact_arn, name, type, address, activation_status, created_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7)"
-            " ON CONFLICT (contact_arn, name) DO NOTHING RETURNING true",
-            channel.arn, channel.contact_arn, channel.name, channel.type, channel.address,
-            channel.activation_status, now))
+    async def insert(conn: asyncpg.Connection, channel: Channel, *, now: datetime) -> None:
+        """Raises ``ConflictError`` when the contact has a channel of that name, and
+        ``NotFoundError`` when the contact is gone."""
+        try:
+            inserted = await conn.fetchval(
+                "INSERT INTO contact_channel"
+                " (arn, contact_arn, name, type, address, activation_status, created_at)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                " ON CONFLICT (contact_arn, name) DO NOTHING RETURNING true",
+                channel.arn, channel.contact_arn, channel.name, channel.type,
+                channel.address, channel.activation_status, now)
+        except asyncpg.ForeignKeyViolationError:
+            raise NotFoundError(f"Contact {channel.contact_arn} does not exist",
+                                resource_type=CONTACT, resource_id=channel.contact_arn) from None
+        if not inserted:
+            raise _name_taken(channel, resource_id=channel.contact_arn)
 
     @staticmethod
     async def get(conn: asyncpg.Connection, arn: str, *, lock: bool = False) -> Channel | None:
@@ -53,10 +65,14 @@ class ChannelStore:
 
     @staticmethod
     async def save(conn: asyncpg.Connection, channel: Channel) -> None:
-        await conn.execute(
-            "UPDATE contact_channel SET name = $2, address = $3, activation_status = $4"
-            " WHERE arn = $1", channel.arn, channel.name, channel.address,
-            channel.activation_status)
+        """Raises ``ConflictError`` when the contact has another channel of that name."""
+        try:
+            await conn.execute(
+                "UPDATE contact_channel SET name = $2, address = $3, activation_status = $4"
+                " WHERE arn = $1", channel.arn, channel.name, channel.address,
+                channel.activation_status)
+        except asyncpg.UniqueViolationError:
+            raise _name_taken(channel, resource_id=channel.arn) from None
 
     @staticmethod
     async def delete(conn: asyncpg.Connection, arn: str) -> str | None:

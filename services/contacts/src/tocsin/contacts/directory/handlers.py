@@ -67,7 +67,7 @@ from tocsin.contacts.usecases import JSON, UseCases, read_token
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.db import transaction
 from tocsin.shared.db.tags import TagStore
-from tocsin.shared.errors import ConflictError, NotFoundError, QuotaExceededError, ValidationError
+from tocsin.shared.errors import ConflictError, QuotaExceededError, ValidationError
 from tocsin.shared.paging import make_token, page_size
 
 __all__ = ["ContactHandlers", "PolicyHandlers", "TagHandlers"]
@@ -88,9 +88,7 @@ class ContactHandlers(UseCases):
             contact = Contact(arn=arn, alias=cmd.alias, type=cmd.type,
                               display_name=cmd.display_name,
                               plan=plan_output(cmd.type, cmd.plan))
-            if not await ContactStore.insert(conn, contact, now=now):
-                raise ConflictError(f"A contact with alias {cmd.alias} already exists",
-                                    resource_type=CONTACT, resource_id=arn)
+            await ContactStore.insert(conn, contact, now=now)
             await TagStore.put(conn, arn, tags)
             await self._events.emit(
                 conn, "ContactCreated",
@@ -144,14 +142,7 @@ class ContactHandlers(UseCases):
             contact = await contact_or_404(conn, cmd.contact_id, lock=True)
             await self._not_in_rotations(conn, contact.arn)
             await Dependants(self._pool, self._deps.bus).check_contact(conn, contact.arn)
-            try:
-                channels = await ContactStore.delete(conn, contact.arn)
-            except asyncpg.ForeignKeyViolationError:
-                # Something that references the contact (a rotation) took it in between
-                # the check and the delete.
-                raise ConflictError(
-                    f"Contact {contact.arn} is in use; try again to see what depends on it",
-                    resource_type=CONTACT, resource_id=contact.arn) from None
+            channels = await ContactStore.delete(conn, contact.arn)
             await self._events.emit(
                 conn, "ContactDeleted",
                 {"contactArn": contact.arn, "alias": contact.alias, "type": contact.type,
@@ -275,11 +266,7 @@ class PolicyHandlers(UseCases):
             previous = await PolicyStore.get(conn, contact.arn)
             if previous == cmd.policy:
                 return {}
-            try:
-                await PolicyStore.put(conn, contact.arn, cmd.policy)
-            except asyncpg.ForeignKeyViolationError:
-                raise NotFoundError(f"Contact {contact.arn} does not exist",
-                                    resource_type=CONTACT, resource_id=contact.arn) from None
+            await PolicyStore.put(conn, contact.arn, cmd.policy)
             await self._events.emit(
                 conn, "ContactPolicyPut",
                 {"contactArn": contact.arn, "policy": cmd.policy,

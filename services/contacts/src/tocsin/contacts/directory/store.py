@@ -9,9 +9,9 @@ from datetime import datetime
 import asyncpg
 
 from tocsin.contacts.directory.domain import CONTACT, ROTATION, Contact
-from tocsin.shared.errors import NotFoundError
+from tocsin.shared.errors import ConflictError, NotFoundError
 
-__all__ = ["ContactStore", "PolicyStore", "contact_or_404",
+__all__ = ["ContactStore", "DependantStore", "PolicyStore", "contact_or_404",
            "rotation_exists"]
 
 
@@ -27,13 +27,15 @@ class ContactStore:
     """The SQL of contacts, on the caller's connection."""
 
     @staticmethod
-    async def insert(conn: asyncpg.Connection, contact: Contact, *, now: datetime) -> bool:
-        """False when the alias is taken."""
-        return bool(await conn.fetchval(
-            "INSERT INTO contact (arn, alias, type, display_name, plan, created_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING true",
-            contact.arn, contact.alias, contact.type, contact.display_name, contact.plan,
-            now))
+    async def insert(conn: asyncpg.Connection, contact: Contact, *, now: datetime) -> None:
+        """Raises ``ConflictError`` when the alias is taken."""
+        if not await conn.fetchval(
+                "INSERT INTO contact (arn, alias, type, display_name, plan, created_at)"
+                " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING true",
+                contact.arn, contact.alias, contact.type, contact.display_name, contact.plan,
+                now):
+            raise ConflictError(f"A contact with alias {contact.alias} already exists",
+                                resource_type=CONTACT, resource_id=contact.arn)
 
     @staticmethod
     async def get(conn: asyncpg.Connection, arn: str, *, lock: bool = False) -> Contact | None:
@@ -62,11 +64,21 @@ class ContactStore:
     @staticmethod
     async def delete(conn: asyncpg.Connection, arn: str) -> list[str]:
         """Delete the contact with its channels, tags and policy; returns the channels'
-        ARNs."""
+        ARNs.
+
+        Raises:
+            ConflictError: something that references the contact took it in between the
+                caller's checks and the delete.
+        """
         channels = [r["arn"] for r in await conn.fetch(
             "SELECT arn FROM contact_channel WHERE contact_arn = $1 ORDER BY position", arn)]
         await conn.execute("DELETE FROM tag WHERE resource_arn = $1", arn)
-        await conn.execute("DELETE FROM contact WHERE arn = $1", arn)
+        try:
+            await conn.execute("DELETE FROM contact WHERE arn = $1", arn)
+        except asyncpg.ForeignKeyViolationError:
+            raise ConflictError(
+                f"Contact {arn} is in use; try again to see what depends on it",
+                resource_type=CONTACT, resource_id=arn) from None
         return channels
 
     @staticmethod
@@ -151,7 +163,77 @@ class PolicyStore:
 
     @staticmethod
     async def put(conn: asyncpg.Connection, contact_arn: str, policy: str) -> None:
+        """Raises ``NotFoundError`` when the contact is gone."""
+        try:
+            await conn.execute(
+                "INSERT INTO contact_policy (contact_arn, policy) VALUES ($1, $2)"
+                " ON CONFLICT (contact_arn) DO UPDATE SET policy = EXCLUDED.policy",
+                contact_arn, policy)
+        except asyncpg.ForeignKeyViolationError:
+            raise NotFoundError(f"Contact {contact_arn} does not exist",
+                                resource_type=CONTACT, resource_id=contact_arn) from None
+
+
+class DependantStore:
+    """The SQL of ``plan_engagement`` (the response plans' reservations of contacts) and of
+    the on-call schedules that name a rotation."""
+
+    @staticmethod
+    async def reserve(conn: asyncpg.Connection, arns: list[str], response_plan_arn: str, *,
+                      lock_wait: str) -> dict[str, str]:
+        """Record that the plan engages those of ``arns`` that are contacts (share-locked
+        for the caller's transaction, waiting at most ``lock_wait`` for one being changed);
+        their ARN → type.
+
+        Raises:
+            ConflictError: a contact is being changed or deleted right now.
+        """
+        await conn.execute(f"SET LOCAL lock_timeout = '{lock_wait}'")
+        try:
+            rows = await conn.fetch(
+                "SELECT arn, type FROM contact WHERE arn = ANY($1::text[])"
+                " ORDER BY arn FOR SHARE", arns)
+        except asyncpg.LockNotAvailableError:
+            raise ConflictError(
+                "A contact of engagements is being changed or deleted right now; "
+                "try again", resource_type="RESPONSE_PLAN",
+                resource_id=response_plan_arn) from None
+        kinds = {r["arn"]: r["type"] for r in rows}
         await conn.execute(
-            "INSERT INTO contact_policy (contact_arn, policy) VALUES ($1, $2)"
-            " ON CONFLICT (contact_arn) DO UPDATE SET policy = EXCLUDED.policy",
-            contact_arn, policy)
+            "INSERT INTO plan_engagement (contact_arn, response_plan_arn, reserved_at)"
+            " SELECT unnest($1::text[]), $2, clock_timestamp()"
+            " ON CONFLICT (contact_arn, response_plan_arn)"
+            " DO UPDATE SET reserved_at = excluded.reserved_at",
+            list(kinds), response_plan_arn)
+        return kinds
+
+    @staticmethod
+    async def other_kinds(conn: asyncpg.Connection, arns: list[str]) -> dict[str, str]:
+        """``CONTACT_CHANNEL`` or ``ROTATION`` for those of ``arns`` that name one."""
+        kinds: dict[str, str] = {}
+        for r in await conn.fetch(
+                "SELECT arn FROM contact_channel WHERE arn = ANY($1::text[])", arns):
+            kinds[r["arn"]] = "CONTACT_CHANNEL"
+        for r in await conn.fetch("SELECT arn FROM rotation WHERE arn = ANY($1::text[])", arns):
+            kinds[r["arn"]] = "ROTATION"
+        return kinds
+
+    @staticmethod
+    async def reserved(conn: asyncpg.Connection, contact_arn: str) -> bool:
+        """Whether a response plan reserved the contact."""
+        return bool(await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM plan_engagement WHERE contact_arn = $1)",
+            contact_arn))
+
+    @staticmethod
+    async def forget(conn: asyncpg.Connection, contact_arn: str) -> None:
+        await conn.execute("DELETE FROM plan_engagement WHERE contact_arn = $1", contact_arn)
+
+    @staticmethod
+    async def schedules_naming(conn: asyncpg.Connection, rotation_arn: str) -> list[str]:
+        """The on-call schedules whose ``RotationIds`` name the rotation."""
+        rows = await conn.fetch(
+            "SELECT arn FROM contact WHERE type = 'ONCALL_SCHEDULE'"
+            " AND plan -> 'RotationIds' @> jsonb_build_array($1::text) ORDER BY arn",
+            rotation_arn)
+        return [r["arn"] for r in rows]
