@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from tocsin.contacts import api
-from tocsin.contacts.engagements.domain import incident_arn_of
 from tocsin.contacts.engagements.due import Due, due_consumer
 from tocsin.contacts.engagements.failures import DeadLetters, dead_letter_consumer
 from tocsin.contacts.engagements.handlers import EngagementHandlers
@@ -32,8 +31,8 @@ async def table(opened: Opened[Settings]) -> Service:
         operations=api.operations(deps),
         consumers=[
             due_consumer(Due(pool, engagements), region=region, schema=schema),
-            dead_letter_consumer(DeadLetters(pool, clock, region, incident_arn_of),
-                                 region=region, schema=schema),
+            dead_letter_consumer(DeadLetters(pool, clock, region), region=region,
+                                 schema=schema),
             replication_consumer(ReplicationSetDeletion(pool), region=region, schema=schema),
             incidents_consumer(IncidentState(engagements), region=region, schema=schema),
         ],

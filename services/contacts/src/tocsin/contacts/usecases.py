@@ -10,7 +10,6 @@ from typing import Any
 import asyncpg
 
 from tocsin.contacts.arns import Arns
-from tocsin.contacts.events import Events
 from tocsin.shared.arns import DEFAULT_PARTITION
 from tocsin.shared.bus import Bus, RpcRequest
 from tocsin.shared.clock import Clock
@@ -45,7 +44,6 @@ class UseCases:
         self._region = deps.region
         self._account = deps.account
         self._arns = Arns(deps.region, deps.account, partition=deps.partition)
-        self._events = Events(deps.region)
 
     def _by(self, req: RpcRequest) -> str:
         """The caller, or the account itself for Tocsin's own calls."""

@@ -146,11 +146,11 @@ class Channel(msgspec.Struct, frozen=True, kw_only=True):
                 "DeliveryAddress": {"SimpleAddress": self.address},
                 "ActivationStatus": self.activation_status}
 
-    def event(self) -> JSON:
-        """Event data: the channel without its address."""
-        return {"contactChannelArn": self.arn, "contactArn": self.contact_arn,
+    def state(self) -> JSON:
+        """The members of a channel event: the channel without its address."""
+        return {"contact_channel_arn": self.arn, "contact_arn": self.contact_arn,
                 "name": self.name, "type": self.type,
-                "activationStatus": self.activation_status}
+                "activation_status": self.activation_status}
 
     @property
     def contact_alias(self) -> str:

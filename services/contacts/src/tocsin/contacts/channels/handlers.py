@@ -42,9 +42,11 @@ from tocsin.contacts.directory.store import contact_or_404
 from tocsin.contacts.usecases import JSON, UseCases, read_token
 from tocsin.shared import codec
 from tocsin.shared.bus import RpcRequest
+from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import deliveries
 from tocsin.shared.db import transaction, write_message
 from tocsin.shared.errors import NotFoundError, QuotaExceededError, ValidationError
+from tocsin.shared.events import emit
 from tocsin.shared.logging import context_headers
 from tocsin.shared.paging import make_token, page_size
 
@@ -69,7 +71,8 @@ class ChannelHandlers(UseCases):
                               name=cmd.name, type=cmd.type, address=address,
                               activation_status=NOT_ACTIVATED)
             await ChannelStore.insert(conn, channel, now=now)
-            await self._events.emit(conn, "ContactChannelCreated", channel.event(), now=now)
+            await emit(conn, cc.ContactChannelCreated(**channel.state()), region=self._region,
+                       now=now)
             if not cmd.defer_activation:
                 await self._send_code(conn, channel, now=now)
             return {"ContactChannelArn": channel.arn}
@@ -111,16 +114,16 @@ class ChannelHandlers(UseCases):
                 return {}
             await ChannelStore.save(conn, updated)
             moved = updated.address != channel.address
-            await self._events.emit(conn, "ContactChannelUpdated",
-                                    {**updated.event(), "addressChanged": moved}, now=now)
+            await emit(conn, cc.ContactChannelUpdated(**updated.state(), address_changed=moved),
+                       region=self._region, now=now)
             if moved:
                 # A new address must prove itself: whatever was pending for the old one is
                 # void, and a channel that was active is not any more.
                 await ChannelStore.void_code(conn, channel.arn)
                 if channel.activation_status == ACTIVATED:
-                    await self._events.emit(
-                        conn, "ContactChannelDeactivated",
-                        {**updated.event(), "reason": "ADDRESS_CHANGED"}, now=now)
+                    await emit(conn, cc.ContactChannelDeactivated(
+                        **updated.state(), reason="ADDRESS_CHANGED"), region=self._region,
+                        now=now)
                 await self._send_code(conn, updated, now=now)
         return {}
 
@@ -132,10 +135,9 @@ class ChannelHandlers(UseCases):
             if contact_arn is None:
                 raise NotFoundError(f"Contact channel {cmd.contact_channel_id} does not exist",
                                     resource_type=CHANNEL, resource_id=cmd.contact_channel_id)
-            await self._events.emit(
-                conn, "ContactChannelDeleted",
-                {"contactChannelArn": cmd.contact_channel_id, "contactArn": contact_arn},
-                now=self._clock.now())
+            await emit(conn, cc.ContactChannelDeleted(
+                contact_channel_arn=cmd.contact_channel_id, contact_arn=contact_arn),
+                region=self._region, now=self._clock.now())
         return {}
 
     async def activate_contact_channel(self, req: RpcRequest) -> JSON:
@@ -162,8 +164,8 @@ class ChannelHandlers(UseCases):
                 if channel.activation_status != ACTIVATED:
                     activated = msgspec.structs.replace(channel, activation_status=ACTIVATED)
                     await ChannelStore.save(conn, activated)
-                    await self._events.emit(conn, "ContactChannelActivated", activated.event(),
-                                            now=now)
+                    await emit(conn, cc.ContactChannelActivated(**activated.state()),
+                               region=self._region, now=now)
             else:
                 attempts = await ChannelStore.count_failure(conn, channel.arn)
                 if attempts >= MAX_ATTEMPTS:
@@ -190,9 +192,9 @@ class ChannelHandlers(UseCases):
             if channel.activation_status == ACTIVATED:
                 deactivated = msgspec.structs.replace(channel, activation_status=NOT_ACTIVATED)
                 await ChannelStore.save(conn, deactivated)
-                await self._events.emit(conn, "ContactChannelDeactivated",
-                                        {**deactivated.event(), "reason": "DEACTIVATED"},
-                                        now=self._clock.now())
+                await emit(conn, cc.ContactChannelDeactivated(
+                    **deactivated.state(), reason="DEACTIVATED"), region=self._region,
+                    now=self._clock.now())
         return {}
 
     async def reactivate_contact_channel(self, req: RpcRequest) -> JSON:
@@ -204,9 +206,9 @@ class ChannelHandlers(UseCases):
             if channel.activation_status != ACTIVATED:
                 activated = msgspec.structs.replace(channel, activation_status=ACTIVATED)
                 await ChannelStore.save(conn, activated)
-                await self._events.emit(conn, "ContactChannelActivated",
-                                        {**activated.event(), "reason": "RESUBSCRIBED"},
-                                        now=self._clock.now())
+                await emit(conn, cc.ContactChannelActivated(
+                    **activated.state(), reason="RESUBSCRIBED"), region=self._region,
+                    now=self._clock.now())
         return {}
 
     async def send_activation_code(self, req: RpcRequest) -> JSON:
@@ -250,8 +252,7 @@ class ChannelHandlers(UseCases):
         await write_message(conn, deliveries.subject(self._region, deliveries.ACTIVATION_CODE),
                             codec.encode(delivery), msg_id=delivery.id,
                             headers=context_headers())
-        await self._events.emit(
-            conn, "ContactChannelActivationCodeSent",
-            {"contactChannelArn": channel.arn, "contactArn": channel.contact_arn,
-             "type": channel.type, "expiresAt": expires}, now=now)
+        await emit(conn, cc.ContactChannelActivationCodeSent(
+            contact_channel_arn=channel.arn, contact_arn=channel.contact_arn,
+            type=channel.type, expires_at=expires), region=self._region, now=now)
 

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import msgspec
 
 from tocsin.shared import policies
+from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -176,6 +177,19 @@ class Contact(msgspec.Struct, frozen=True, kw_only=True):
     def output(self) -> JSON:
         """The ``GetContact`` output."""
         return {**self.summary(), "Plan": self.plan}
+
+    def created(self, tags: dict[str, str]) -> cc.ContactCreated:
+        return cc.ContactCreated(contact_arn=self.arn, alias=self.alias, type=self.type,
+                                 plan=camel(self.plan), tags=dict(sorted(tags.items())),
+                                 display_name=self.display_name)
+
+    def updated(self) -> cc.ContactUpdated:
+        return cc.ContactUpdated(contact_arn=self.arn, alias=self.alias, type=self.type,
+                                 plan=camel(self.plan), display_name=self.display_name)
+
+    def deleted(self, channels: list[str]) -> cc.ContactDeleted:
+        return cc.ContactDeleted(contact_arn=self.arn, alias=self.alias, type=self.type,
+                                 contact_channel_arns=channels)
 
 
 # --- tags and policies ------------------------------------------------------------------

@@ -38,7 +38,6 @@ from tocsin.contacts.directory.domain import (
     TAG_QUOTA_CODE,
     Contact,
     PlanReferences,
-    camel,
     check_plan,
     check_policy,
     plan_output,
@@ -65,9 +64,11 @@ from tocsin.contacts.directory.store import (
 )
 from tocsin.contacts.usecases import JSON, UseCases, read_token
 from tocsin.shared.bus import RpcRequest
+from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.db import transaction
 from tocsin.shared.db.tags import TagStore
 from tocsin.shared.errors import ConflictError, QuotaExceededError, ValidationError
+from tocsin.shared.events import emit
 from tocsin.shared.paging import make_token, page_size
 
 __all__ = ["ContactHandlers", "PolicyHandlers", "TagHandlers"]
@@ -90,11 +91,7 @@ class ContactHandlers(UseCases):
                               plan=plan_output(cmd.type, cmd.plan))
             await ContactStore.insert(conn, contact, now=now)
             await TagStore.put(conn, arn, tags)
-            await self._events.emit(
-                conn, "ContactCreated",
-                {**camel(contact.output()),
-                 "tags": dict(sorted(tags.items()))},
-                now=now)
+            await emit(conn, contact.created(tags), region=self._region, now=now)
             return {"ContactArn": arn}
 
         return await self._once(req, cmd.idempotency_token, body)
@@ -132,8 +129,7 @@ class ContactHandlers(UseCases):
                                                   plan=plan_output(contact.type, cmd.plan))
             if updated != contact:
                 await ContactStore.save(conn, updated)
-                await self._events.emit(conn, "ContactUpdated", camel(updated.output()),
-                                        now=self._clock.now())
+                await emit(conn, updated.updated(), region=self._region, now=self._clock.now())
         return {}
 
     async def delete_contact(self, req: RpcRequest) -> JSON:
@@ -143,10 +139,8 @@ class ContactHandlers(UseCases):
             await self._not_in_rotations(conn, contact.arn)
             await Dependants(self._pool, self._deps.bus).check_contact(conn, contact.arn)
             channels = await ContactStore.delete(conn, contact.arn)
-            await self._events.emit(
-                conn, "ContactDeleted",
-                {"contactArn": contact.arn, "alias": contact.alias, "type": contact.type,
-                 "contactChannelArns": channels}, now=self._clock.now())
+            await emit(conn, contact.deleted(channels), region=self._region,
+                       now=self._clock.now())
         return {}
 
     async def _not_in_rotations(self, conn: asyncpg.Connection, arn: str) -> None:
@@ -210,10 +204,9 @@ class TagHandlers(UseCases):
             changed = {k: v for k, v in tags.items() if current.get(k) != v}
             if changed:
                 await TagStore.put(conn, cmd.resource_arn, changed)
-                await self._events.emit(
-                    conn, "ResourceTagged",
-                    {"resourceArn": cmd.resource_arn, "resourceType": kind,
-                     "tags": dict(sorted(changed.items()))},
+                await emit(conn, cc.ResourceTagged(
+                    resource_arn=cmd.resource_arn, resource_type=kind,
+                    tags=dict(sorted(changed.items()))), region=self._region,
                     now=self._clock.now())
         return {}
 
@@ -224,10 +217,9 @@ class TagHandlers(UseCases):
             # Keys the resource does not carry are no error: untagging is idempotent.
             removed = await TagStore.untag(conn, cmd.resource_arn, cmd.tag_keys)
             if removed:
-                await self._events.emit(
-                    conn, "ResourceUntagged",
-                    {"resourceArn": cmd.resource_arn, "resourceType": kind,
-                     "tagKeys": removed}, now=self._clock.now())
+                await emit(conn, cc.ResourceUntagged(
+                    resource_arn=cmd.resource_arn, resource_type=kind, tag_keys=removed),
+                    region=self._region, now=self._clock.now())
         return {}
 
     async def list_tags_for_resource(self, req: RpcRequest) -> JSON:
@@ -267,10 +259,9 @@ class PolicyHandlers(UseCases):
             if previous == cmd.policy:
                 return {}
             await PolicyStore.put(conn, contact.arn, cmd.policy)
-            await self._events.emit(
-                conn, "ContactPolicyPut",
-                {"contactArn": contact.arn, "policy": cmd.policy,
-                 "replaced": previous is not None}, now=self._clock.now())
+            await emit(conn, cc.ContactPolicyPut(
+                contact_arn=contact.arn, policy=cmd.policy, replaced=previous is not None),
+                region=self._region, now=self._clock.now())
         return {}
 
     async def get_contact_policy(self, req: RpcRequest) -> JSON:

@@ -28,7 +28,13 @@ from datetime import datetime
 import asyncpg
 from nats.aio.msg import Msg
 
-from tocsin.contacts.engagements.domain import ContactRow, EngagementRow, Stage, plan_stages
+from tocsin.contacts.engagements.domain import (
+    ContactRow,
+    EngagementRow,
+    Stage,
+    incident_arn_of,
+    plan_stages,
+)
 from tocsin.contacts.engagements.store import EngagementStore
 from tocsin.shared import codec
 from tocsin.shared.bus import Consumer
@@ -36,11 +42,11 @@ from tocsin.shared.clock import Clock
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import notifications as nc
 from tocsin.shared.contracts.base import decode as decode_event
-from tocsin.shared.db import already_processed, transaction, write_events
-from tocsin.shared.events import envelope_of
-from tocsin.shared.logging import bind, context_headers, get_logger
+from tocsin.shared.db import already_processed, transaction
+from tocsin.shared.events import emit
+from tocsin.shared.logging import bind, get_logger
 
-__all__ = ["DeadLetters", "dead_letter_consumer", "failure_event", "stage_failures"]
+__all__ = ["DeadLetters", "dead_letter_consumer", "stage_failures"]
 
 log = get_logger(__name__)
 
@@ -102,27 +108,14 @@ async def _reachable(conn: asyncpg.Connection, person: ContactRow) -> bool:
     return any(c.contact_arn == person.arn for c in channels.values())
 
 
-def failure_event(region: str, data: cc.EngagementFailed, *, incident_arn: str | None,
-                  now: datetime) -> codec.Envelope:
-    """The ``EngagementFailed`` envelope, correlated like the engagement's other events."""
-    headers = context_headers()
-    return envelope_of(
-        data, region=region, now=now,
-        correlation=codec.Correlation(request_id=headers.get("Tocsin-Request-Id"),
-                                      incident_arn=incident_arn,
-                                      engagement_arn=data.engagement_arn))
-
-
 class DeadLetters:
     """Turns the notifications service's dead letters of pages into ``EngagementFailed``
     once every channel of the page failed."""
 
-    def __init__(self, pool: asyncpg.Pool, clock: Clock, region: str,
-                 incident_arn: Callable[[str | None], str | None]) -> None:
+    def __init__(self, pool: asyncpg.Pool, clock: Clock, region: str) -> None:
         self._pool = pool
         self._clock = clock
         self._region = region
-        self._incident_arn = incident_arn
 
     async def on_event(self, event: codec.Envelope, msg: Msg) -> None:
         if event.type != "DeliveryDeadLettered":
@@ -165,9 +158,8 @@ class DeadLetters:
                     contact_arn=page.contact_arn, reason="DELIVERY_FAILED", via=page.via,
                     detail=("Every provider refused every channel of the page: "
                             + "; ".join(errors))[:2000])])
-            await write_events(conn, [failure_event(
-                self._region, failed, incident_arn=self._incident_arn(e.incident_id),
-                now=now)], context_headers())
+            await emit(conn, failed, region=self._region, now=now,
+                       incident_arn=incident_arn_of(e.incident_id))
         log.warning("engagement.delivery_failed", page_arn=page.arn)
 
 

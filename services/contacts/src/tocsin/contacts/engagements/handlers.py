@@ -106,7 +106,7 @@ from tocsin.contacts.engagements.domain import (
     position,
     resolution_tree,
 )
-from tocsin.contacts.engagements.failures import failure_event, stage_failures
+from tocsin.contacts.engagements.failures import stage_failures
 from tocsin.contacts.engagements.requests import (
     AcceptPage,
     EngagementId,
@@ -126,10 +126,10 @@ from tocsin.shared import codec
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import deliveries as dc
-from tocsin.shared.db import already_processed, transaction, write_events
+from tocsin.shared.db import already_processed, transaction
 from tocsin.shared.db.outbox import write_message
 from tocsin.shared.errors import ConflictError, NotFoundError, ValidationError
-from tocsin.shared.events import envelope_of
+from tocsin.shared.events import emit
 from tocsin.shared.logging import bind, context_headers, get_logger
 from tocsin.shared.paging import make_token, page_size
 
@@ -143,7 +143,7 @@ class _Written:
     """What one stage start wrote, for the reply and the events."""
 
     page_arns: list[str] = field(default_factory=list)
-    events: list[tuple[str, cc.ContactsEvent]] = field(default_factory=list)
+    events: list[cc.ContactsEvent] = field(default_factory=list)
 
 
 
@@ -201,13 +201,13 @@ class EngagementHandlers(UseCases):
                         contact_arn=p.contact_arn, is_essential=p.is_essential, via=p.via,
                         channel_arns=[c.arn for c in p.channels]) for p in people])
                     for s, people in zip(stages, previews, strict=True)])
-            written = _Written(events=[("EngagementStarted", started)])
+            written = _Written(events=[started])
             if stages:
                 await EngagementStore.claim_stage(conn, engagement.arn, 0, at=now)
                 await self._page(conn, engagement, stages[0], previews[0], now=now,
                                  written=written)
-                written.events.append(("EngagementStageStarted", self._stage_started(
-                    engagement, stages[0], previews[0], written, now=now)))
+                written.events.append(self._stage_started(
+                    engagement, stages[0], previews[0], written, now=now))
             await self._report(conn, resolver, engagement, stages[0] if stages else None,
                                previews[0] if stages else [], written, now=now)
             await self._emit(conn, engagement, written.events, now=now)
@@ -236,9 +236,8 @@ class EngagementHandlers(UseCases):
                 failures=[cc.EngagementFailure(
                     contact_arn=contact_arn, reason="CONTACT_NOT_FOUND",
                     detail=f"Contact {cmd.contact_id} does not exist")])
-            await write_events(conn, [failure_event(
-                self._region, failed, incident_arn=incident_arn_of(cmd.incident_id), now=now)],
-                context_headers())
+            await emit(conn, failed, region=self._region, now=now,
+                       incident_arn=incident_arn_of(cmd.incident_id))
         log.warning("engagement.contact_missing", contact=contact_arn)
 
     def _contact_arn(self, contact_id: str) -> str:
@@ -309,12 +308,12 @@ class EngagementHandlers(UseCases):
                     stage_index=stage.stage_index, is_essential=person.is_essential,
                     via=person.via, accept_code_hash=code_hash(page_arn, code),
                     sent_time=now, round=round_))
-                written.events.append(("PageCreated", cc.PageCreated(
+                written.events.append(cc.PageCreated(
                     page_arn=page_arn, engagement_arn=e.arn, contact_arn=person.contact_arn,
                     sent_time=now, incident_id=e.incident_id, stage_index=stage.stage_index,
                     sender=e.sender, subject=e.subject,
                     channel_arns=[c.arn for c in person.channels],
-                    plan_minutes=person.plan_minutes)))
+                    plan_minutes=person.plan_minutes))
             else:
                 page_arn = page.arn
                 if person.channels:
@@ -351,18 +350,11 @@ class EngagementHandlers(UseCases):
             contact_channel_arn=r.contact_channel_arn, receipt_info=r.receipt_info)
 
     async def _emit(self, conn: asyncpg.Connection, e: EngagementRow,
-                    events: list[tuple[str, cc.ContactsEvent]], *, now: datetime) -> None:
+                    events: list[cc.ContactsEvent], *, now: datetime) -> None:
         """Write the events of one change in one statement, correlated to the engagement
         and, when it has one, its incident."""
-        if not events:
-            return
-        headers = context_headers()
-        correlation = codec.Correlation(request_id=headers.get("Tocsin-Request-Id"),
-                                        incident_arn=incident_arn_of(e.incident_id),
-                                        engagement_arn=e.arn)
-        await write_events(conn, [
-            envelope_of(data, region=self._region, now=now, correlation=correlation)
-            for _, data in events], headers)
+        await emit(conn, events, region=self._region, now=now,
+                   incident_arn=incident_arn_of(e.incident_id), engagement_arn=e.arn)
 
     # --- StartEngagementStage (internal) ------------------------------------------------
 
@@ -408,8 +400,8 @@ class EngagementHandlers(UseCases):
         written = _Written()
         await self._page(conn, e, stage, people, now=now, written=written, page=page,
                          round_=round_)
-        written.events.append(("EngagementStageStarted", self._stage_started(
-            e, stage, people, written, now=now, round_=round_)))
+        written.events.append(self._stage_started(
+            e, stage, people, written, now=now, round_=round_))
         await self._report(conn, resolver, e, stage, people, written, now=now)
         await self._emit(conn, e, written.events, now=now)
         log.info("engagement.stage_started", stage=stage_index, round=round_,
@@ -428,10 +420,10 @@ class EngagementHandlers(UseCases):
                 conn, resolver.contacts, e, stage,
                 {p.contact_arn: (p.via, bool(p.channels)) for p in people}, at=now)
         if failures:
-            written.events.append(("EngagementFailed", cc.EngagementFailed(
+            written.events.append(cc.EngagementFailed(
                 contact_arn=e.contact_arn, failed_at=now, failures=failures,
                 engagement_arn=e.arn, incident_id=e.incident_id,
-                stage_index=stage.stage_index if stage else None)))
+                stage_index=stage.stage_index if stage else None))
             log.warning("engagement.failed", stage=stage.stage_index if stage else None,
                         unpaged=len(failures))
 
@@ -550,9 +542,9 @@ class EngagementHandlers(UseCases):
         if not await EngagementStore.stop(conn, e.arn, at=now, reason=reason):
             return False
         sent = await EngagementStore.unread_pages(conn, e.arn)
-        await self._emit(conn, e, [("EngagementStopped", cc.EngagementStopped(
+        await self._emit(conn, e, [cc.EngagementStopped(
             engagement_arn=e.arn, contact_arn=e.contact_arn, stop_time=now,
-            incident_id=e.incident_id, reason=reason, pages_sent=sent))], now=now)
+            incident_id=e.incident_id, reason=reason, pages_sent=sent)], now=now)
         log.info("engagement.stopped", engagement_arn=e.arn, reason=reason)
         return True
 
@@ -681,20 +673,20 @@ class EngagementHandlers(UseCases):
             receipt = NewReceipt(page_arn=page.arn, receipt_type=cmd.accept_type,
                                  contact_channel_arn=cmd.contact_channel_id,
                                  receipt_info=cmd.note, receipt_time=now)
-            events: list[tuple[str, cc.ContactsEvent]] = []
+            events: list[cc.ContactsEvent] = []
             if (await EngagementStore.insert_receipts(conn, [receipt]))[0]:
-                events.append(("PageReceiptRecorded", self._receipt_event(
-                    e, receipt, contact_arn=page.contact_arn)))
+                events.append(self._receipt_event(
+                    e, receipt, contact_arn=page.contact_arn))
             first = await EngagementStore.mark_page(conn, page.arn, cmd.accept_type, now)
             stopped = (cmd.accept_type == "READ" and page.is_essential
                        and await EngagementStore.stop_progression(conn, e.arn, at=now,
                                                                   by=page.arn))
             if first:
-                events.append(("PageAccepted", cc.PageAccepted(
+                events.append(cc.PageAccepted(
                     page_arn=page.arn, engagement_arn=e.arn, contact_arn=page.contact_arn,
                     accept_type=cmd.accept_type, accept_time=now, incident_id=e.incident_id,
                     contact_channel_arn=cmd.contact_channel_id, note=cmd.note,
-                    progression_stopped=bool(stopped))))
+                    progression_stopped=bool(stopped)))
             await self._emit(conn, e, events, now=now)
         log.info("page.accepted", page_arn=page.arn, accept_type=cmd.accept_type,
                  progression_stopped=bool(stopped))
@@ -725,7 +717,7 @@ class EngagementHandlers(UseCases):
                     event = msgspec.structs.replace(
                         event, retry_interval_in_minutes=await self._retry_interval(
                             conn, e, page, cmd.contact_channel_id))
-                await self._emit(conn, e, [("PageReceiptRecorded", event)], now=now)
+                await self._emit(conn, e, [event], now=now)
         return {"Recorded": recorded}
 
     # --- lookups --------------------------------------------------------------------------

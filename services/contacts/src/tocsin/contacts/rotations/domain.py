@@ -33,10 +33,10 @@ __all__ = [
     "RotationRecord",
     "add_months",
     "epoch",
-    "event_rotation",
     "instant",
     "micros",
     "missing_rotation",
+    "rotation_state",
     "shift_page",
 ]
 
@@ -154,16 +154,17 @@ def shift_page(rotation: Rotation, overrides: Sequence[shifts.Override], *, star
     return out
 
 
-def event_rotation(rotation: RotationRecord) -> JSON:
-    """The rotation as event data: camelCase members, ``shiftCoverages`` keyed by day."""
-    doc = rotation.output()
-    recurrence = doc.pop("Recurrence")
+def rotation_state(rotation: RotationRecord) -> JSON:
+    """The members of a rotation event: the rotation as ``GetRotation`` returns it, its
+    recurrence camelCase with ``shiftCoverages`` keyed by day."""
+    recurrence = msgspec.to_builtins(rotation.recurrence)
     coverages = recurrence.pop("ShiftCoverages", None)
-    data: JSON = camel(doc)
-    data["recurrence"] = camel(recurrence)
+    data: JSON = camel(recurrence)
     if coverages is not None:
-        data["recurrence"]["shiftCoverages"] = {day: camel(w) for day, w in coverages.items()}
-    return data
+        data["shiftCoverages"] = {day: camel(w) for day, w in coverages.items()}
+    return {"rotation_arn": rotation.arn, "name": rotation.name,
+            "contact_ids": list(rotation.contact_ids), "start_time": epoch(rotation.start_time),
+            "time_zone_id": rotation.time_zone_id, "recurrence": data}
 
 
 def missing_rotation(arn: str) -> NotFoundError:

@@ -48,7 +48,7 @@ import asyncpg
 import msgspec
 
 from tocsin.contacts.directory.dependants import Dependants
-from tocsin.contacts.directory.domain import CONTACT, camel, tag_dict
+from tocsin.contacts.directory.domain import CONTACT, tag_dict
 from tocsin.contacts.directory.store import ContactStore
 from tocsin.contacts.rotations.domain import (
     EARLIEST,
@@ -58,10 +58,11 @@ from tocsin.contacts.rotations.domain import (
     OverrideRecord,
     RotationRecord,
     add_months,
-    event_rotation,
+    epoch,
     instant,
     micros,
     missing_rotation,
+    rotation_state,
     shift_page,
 )
 from tocsin.contacts.rotations.requests import (
@@ -79,9 +80,11 @@ from tocsin.contacts.rotations.shifts import Override, Rotation, check_rotation
 from tocsin.contacts.rotations.store import RotationStore
 from tocsin.contacts.usecases import JSON, UseCases, read_token
 from tocsin.shared.bus import RpcRequest
+from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.db import transaction
 from tocsin.shared.db.tags import TagStore
 from tocsin.shared.errors import NotFoundError, ValidationError
+from tocsin.shared.events import emit
 from tocsin.shared.logging import bind
 from tocsin.shared.paging import make_token, page_size
 
@@ -107,10 +110,9 @@ class RotationHandlers(UseCases):
             await self._check_members(conn, rotation.contact_ids)
             await RotationStore.insert(conn, rotation, now=now)
             await TagStore.put(conn, arn, tags)
-            await self._events.emit(
-                conn, "RotationCreated",
-                {**event_rotation(rotation),
-                 "tags": dict(sorted(tags.items()))}, now=now)
+            await emit(conn, cc.RotationCreated(**rotation_state(rotation),
+                                                tags=dict(sorted(tags.items()))),
+                       region=self._region, now=now)
             return {"RotationArn": arn}
 
         return await self._once(req, cmd.idempotency_token, body)
@@ -155,8 +157,8 @@ class RotationHandlers(UseCases):
                 now = self._clock.now()
                 await RotationStore.save(conn, updated, now=now,
                                          members_changed=members_changed)
-                await self._events.emit(conn, "RotationUpdated", event_rotation(updated),
-                                        now=now)
+                await emit(conn, cc.RotationUpdated(**rotation_state(updated)),
+                           region=self._region, now=now)
         return {}
 
     async def delete_rotation(self, req: RpcRequest) -> JSON:
@@ -167,9 +169,8 @@ class RotationHandlers(UseCases):
             now = self._clock.now()
             await Dependants.check_rotation(conn, rotation.arn)
             await RotationStore.delete(conn, rotation.arn)
-            await self._events.emit(
-                conn, "RotationDeleted", {"rotationArn": rotation.arn, "name": rotation.name},
-                now=now)
+            await emit(conn, cc.RotationDeleted(rotation_arn=rotation.arn, name=rotation.name),
+                       region=self._region, now=now)
         return {}
 
     # --- overrides ----------------------------------------------------------------------
@@ -198,9 +199,11 @@ class RotationHandlers(UseCases):
                                       new_contact_ids=list(cmd.new_contact_ids),
                                       start_time=start, end_time=end, create_time=now)
             await RotationStore.add_override(conn, override)
-            await self._events.emit(conn, "RotationOverrideCreated",
-                                    {"rotationArn": rotation.arn, **camel(override.output())},
-                                    now=now)
+            await emit(conn, cc.RotationOverrideCreated(
+                rotation_arn=rotation.arn, rotation_override_id=override.id,
+                new_contact_ids=list(override.new_contact_ids),
+                start_time=epoch(override.start_time), end_time=epoch(override.end_time),
+                create_time=epoch(override.create_time)), region=self._region, now=now)
             return {"RotationOverrideId": override.id}
 
         return await self._once(req, cmd.idempotency_token, body)
@@ -237,10 +240,9 @@ class RotationHandlers(UseCases):
         async with transaction(self._pool) as conn:
             override = await self._override(conn, cmd, lock=True)
             await RotationStore.delete_override(conn, override)
-            await self._events.emit(conn, "RotationOverrideDeleted",
-                                    {"rotationArn": override.rotation_arn,
-                                     "rotationOverrideId": override.id},
-                                    now=self._clock.now())
+            await emit(conn, cc.RotationOverrideDeleted(
+                rotation_arn=override.rotation_arn, rotation_override_id=override.id),
+                region=self._region, now=self._clock.now())
         return {}
 
     # --- shifts -------------------------------------------------------------------------
