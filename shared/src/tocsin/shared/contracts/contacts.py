@@ -39,6 +39,7 @@ from typing import Annotated, Any, ClassVar, Final, Literal
 
 import msgspec
 
+from tocsin.shared.contracts import tagging
 from tocsin.shared.contracts.base import Event, Part, types_of
 from tocsin.shared.timestamps import Epoch
 
@@ -403,21 +404,12 @@ class RotationOverrideDeleted(_Event, frozen=True):
     rotation_override_id: str
 
 
-class ResourceTagged(_Event, frozen=True):
+class ResourceTagged(tagging.ResourceTagged, _Event, frozen=True):
     """``TagResource`` on a contact or rotation."""
 
-    resource_arn: str
-    resource_type: str
-    tags: dict[str, str]
-    """The tags added or changed (key → value); the resource's other tags are unchanged."""
 
-
-class ResourceUntagged(_Event, frozen=True):
+class ResourceUntagged(tagging.ResourceUntagged, _Event, frozen=True):
     """``UntagResource`` on a contact or rotation."""
-
-    resource_arn: str
-    resource_type: str
-    tag_keys: list[str]
 
 
 class ContactPolicyPut(_Event, frozen=True):
