@@ -31,8 +31,9 @@ async def table(opened: Opened[Settings]) -> Service:
         operations=api.operations(deps),
         consumers=[
             due_consumer(Due(pool, engagements), region=region, schema=schema),
-            dead_letter_consumer(DeadLetters(pool, clock, region), region=region,
-                                 schema=schema),
+            dead_letter_consumer(DeadLetters(pool, clock, region,
+                                             principal=engagements.tocsin_principal),
+                                 region=region, schema=schema),
             replication_consumer(ReplicationSetDeletion(pool), region=region, schema=schema),
             incidents_consumer(IncidentState(engagements), region=region, schema=schema),
         ],

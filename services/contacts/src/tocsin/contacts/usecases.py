@@ -45,9 +45,15 @@ class UseCases:
         self._account = deps.account
         self._arns = Arns(deps.region, deps.account, partition=deps.partition)
 
-    def _by(self, req: RpcRequest) -> str:
-        """The caller, or the account itself for Tocsin's own calls."""
-        return req.principal or self._arns.iam("root")
+    @property
+    def tocsin_principal(self) -> str:
+        """Who Tocsin acts as when it acts by itself: the account's root."""
+        return self._arns.iam("root")
+
+    def _by(self, req: RpcRequest | None = None) -> str:
+        """The caller, or the account itself for Tocsin's own calls and for what Tocsin
+        does by itself (no request)."""
+        return (req.principal if req is not None else None) or self.tocsin_principal
 
     async def _once(self, req: RpcRequest, token: str | None,
                     body: Callable[[asyncpg.Connection], Awaitable[JSON]]) -> JSON:

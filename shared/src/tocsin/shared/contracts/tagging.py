@@ -8,12 +8,12 @@ union and the subject is ``events.<region>.<service>.ResourceTagged``.
 
 from __future__ import annotations
 
-from tocsin.shared.contracts.base import Event
+from tocsin.shared.contracts.base import Change
 
 __all__ = ["ResourceTagged", "ResourceUntagged"]
 
 
-class ResourceTagged(Event, frozen=True):
+class ResourceTagged(Change, frozen=True):
     """Tags were added to or changed on a resource."""
 
     resource_arn: str
@@ -22,7 +22,7 @@ class ResourceTagged(Event, frozen=True):
     """The tags added or changed (key → value); the resource's other tags are unchanged."""
 
 
-class ResourceUntagged(Event, frozen=True):
+class ResourceUntagged(Change, frozen=True):
     """Tags were removed from a resource."""
 
     resource_arn: str

@@ -138,6 +138,8 @@ class Channel(msgspec.Struct, frozen=True, kw_only=True):
     type: ChannelType
     address: str
     activation_status: str
+    version: int = 1
+    """Counts the channel's changes."""
 
     def output(self) -> JSON:
         """The ``ContactChannel`` shape (and the ``GetContactChannel`` output)."""
@@ -146,11 +148,13 @@ class Channel(msgspec.Struct, frozen=True, kw_only=True):
                 "DeliveryAddress": {"SimpleAddress": self.address},
                 "ActivationStatus": self.activation_status}
 
-    def state(self) -> JSON:
-        """The members of a channel event: the channel without its address."""
+    def state(self, *, by: str) -> JSON:
+        """The members of a channel event: the channel without its address, its version
+        and who changed it."""
         return {"contact_channel_arn": self.arn, "contact_arn": self.contact_arn,
                 "name": self.name, "type": self.type,
-                "activation_status": self.activation_status}
+                "activation_status": self.activation_status,
+                "resource_version": self.version, "principal": by}
 
     @property
     def contact_alias(self) -> str:

@@ -59,6 +59,7 @@ class ChannelHandlers(UseCases):
     async def create_contact_channel(self, req: RpcRequest) -> JSON:
         cmd: CreateContactChannel = req.decode(CreateContactChannel)
         address = check_address(cmd.type, cmd.delivery_address)
+        by = self._by(req)
 
         async def body(conn: asyncpg.Connection) -> JSON:
             now = self._clock.now()
@@ -71,10 +72,10 @@ class ChannelHandlers(UseCases):
                               name=cmd.name, type=cmd.type, address=address,
                               activation_status=NOT_ACTIVATED)
             await ChannelStore.insert(conn, channel, now=now)
-            await emit(conn, cc.ContactChannelCreated(**channel.state()), region=self._region,
-                       now=now)
+            await emit(conn, cc.ContactChannelCreated(**channel.state(by=by)),
+                       region=self._region, now=now)
             if not cmd.defer_activation:
-                await self._send_code(conn, channel, now=now)
+                await self._send_code(conn, channel, now=now, by=by)
             return {"ContactChannelArn": channel.arn}
 
         return await self._once(req, cmd.idempotency_token, body)
@@ -99,6 +100,7 @@ class ChannelHandlers(UseCases):
 
     async def update_contact_channel(self, req: RpcRequest) -> JSON:
         cmd: UpdateContactChannel = req.decode(UpdateContactChannel)
+        by = self._by(req)
         async with transaction(self._pool) as conn:
             now = self._clock.now()
             channel = await channel_or_404(conn, cmd.contact_channel_id, lock=True)
@@ -112,9 +114,10 @@ class ChannelHandlers(UseCases):
                                                       activation_status=NOT_ACTIVATED)
             if updated == channel:
                 return {}
-            await ChannelStore.save(conn, updated)
+            updated = await ChannelStore.save(conn, updated)
             moved = updated.address != channel.address
-            await emit(conn, cc.ContactChannelUpdated(**updated.state(), address_changed=moved),
+            await emit(conn, cc.ContactChannelUpdated(**updated.state(by=by),
+                                                      address_changed=moved),
                        region=self._region, now=now)
             if moved:
                 # A new address must prove itself: whatever was pending for the old one is
@@ -122,21 +125,23 @@ class ChannelHandlers(UseCases):
                 await ChannelStore.void_code(conn, channel.arn)
                 if channel.activation_status == ACTIVATED:
                     await emit(conn, cc.ContactChannelDeactivated(
-                        **updated.state(), reason="ADDRESS_CHANGED"), region=self._region,
+                        **updated.state(by=by), reason="ADDRESS_CHANGED"), region=self._region,
                         now=now)
-                await self._send_code(conn, updated, now=now)
+                await self._send_code(conn, updated, now=now, by=by)
         return {}
 
     async def delete_contact_channel(self, req: RpcRequest) -> JSON:
         cmd: ChannelId = req.decode(ChannelId)
         async with transaction(self._pool) as conn:
             # The channel stays named in its contact's plan; engagements skip it.
-            contact_arn = await ChannelStore.delete(conn, cmd.contact_channel_id)
-            if contact_arn is None:
+            deleted = await ChannelStore.delete(conn, cmd.contact_channel_id)
+            if deleted is None:
                 raise NotFoundError(f"Contact channel {cmd.contact_channel_id} does not exist",
                                     resource_type=CHANNEL, resource_id=cmd.contact_channel_id)
+            contact_arn, version = deleted
             await emit(conn, cc.ContactChannelDeleted(
-                contact_channel_arn=cmd.contact_channel_id, contact_arn=contact_arn),
+                contact_channel_arn=cmd.contact_channel_id, contact_arn=contact_arn,
+                resource_version=version, principal=self._by(req)),
                 region=self._region, now=self._clock.now())
         return {}
 
@@ -163,8 +168,9 @@ class ChannelHandlers(UseCases):
                 await ChannelStore.void_code(conn, channel.arn)
                 if channel.activation_status != ACTIVATED:
                     activated = msgspec.structs.replace(channel, activation_status=ACTIVATED)
-                    await ChannelStore.save(conn, activated)
-                    await emit(conn, cc.ContactChannelActivated(**activated.state()),
+                    activated = await ChannelStore.save(conn, activated)
+                    await emit(conn, cc.ContactChannelActivated(
+                        **activated.state(by=self._by(req))),
                                region=self._region, now=now)
             else:
                 attempts = await ChannelStore.count_failure(conn, channel.arn)
@@ -191,10 +197,10 @@ class ChannelHandlers(UseCases):
             await ChannelStore.void_code(conn, channel.arn)
             if channel.activation_status == ACTIVATED:
                 deactivated = msgspec.structs.replace(channel, activation_status=NOT_ACTIVATED)
-                await ChannelStore.save(conn, deactivated)
+                deactivated = await ChannelStore.save(conn, deactivated)
                 await emit(conn, cc.ContactChannelDeactivated(
-                    **deactivated.state(), reason="DEACTIVATED"), region=self._region,
-                    now=self._clock.now())
+                    **deactivated.state(by=self._by(req)), reason="DEACTIVATED"),
+                    region=self._region, now=self._clock.now())
         return {}
 
     async def reactivate_contact_channel(self, req: RpcRequest) -> JSON:
@@ -205,21 +211,22 @@ class ChannelHandlers(UseCases):
             channel = await channel_or_404(conn, cmd.contact_channel_id, lock=True)
             if channel.activation_status != ACTIVATED:
                 activated = msgspec.structs.replace(channel, activation_status=ACTIVATED)
-                await ChannelStore.save(conn, activated)
+                activated = await ChannelStore.save(conn, activated)
                 await emit(conn, cc.ContactChannelActivated(
-                    **activated.state(), reason="RESUBSCRIBED"), region=self._region,
-                    now=self._clock.now())
+                    **activated.state(by=self._by(req)), reason="RESUBSCRIBED"),
+                    region=self._region, now=self._clock.now())
         return {}
 
     async def send_activation_code(self, req: RpcRequest) -> JSON:
         cmd: ChannelId = req.decode(ChannelId)
         async with transaction(self._pool) as conn:
             channel = await channel_or_404(conn, cmd.contact_channel_id, lock=True)
-            await self._send_code(conn, channel, now=self._clock.now())
+            await self._send_code(conn, channel, now=self._clock.now(),
+                                  by=self._by(req))
         return {}
 
     async def _send_code(self, conn: asyncpg.Connection, channel: Channel, *,
-                         now: datetime) -> None:
+                         now: datetime, by: str) -> None:
         """Issue a new code for ``channel`` (its row locked by the caller) and ask for its
         delivery, in the caller's transaction.
 
@@ -254,5 +261,6 @@ class ChannelHandlers(UseCases):
                             headers=context_headers())
         await emit(conn, cc.ContactChannelActivationCodeSent(
             contact_channel_arn=channel.arn, contact_arn=channel.contact_arn,
-            type=channel.type, expires_at=expires), region=self._region, now=now)
+            type=channel.type, expires_at=expires, principal=by), region=self._region,
+            now=now)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import asyncpg
+import msgspec
 
 from tocsin.contacts.channels.domain import Channel, PendingCode
 from tocsin.contacts.directory.domain import CHANNEL, CONTACT
@@ -13,12 +14,12 @@ from tocsin.shared.errors import ConflictError, NotFoundError
 
 __all__ = ["ChannelStore", "channel_or_404"]
 
-_COLUMNS = "arn, contact_arn, name, type, address, activation_status"
+_COLUMNS = "arn, contact_arn, name, type, address, activation_status, version"
 
 
 def _channel(row: asyncpg.Record) -> Channel:
     return Channel(**{k: row[k] for k in ("arn", "contact_arn", "name", "type", "address",
-                                          "activation_status")})
+                                          "activation_status", "version")})
 
 
 def _name_taken(channel: Channel, *, resource_id: str) -> ConflictError:
@@ -64,22 +65,28 @@ class ChannelStore:
         return [(r["position"], _channel(r)) for r in rows]
 
     @staticmethod
-    async def save(conn: asyncpg.Connection, channel: Channel) -> None:
-        """Raises ``ConflictError`` when the contact has another channel of that name."""
+    async def save(conn: asyncpg.Connection, channel: Channel) -> Channel:
+        """Write a changed channel; the channel as saved, with its next version.
+
+        Raises:
+            ConflictError: the contact has another channel of that name.
+        """
         try:
-            await conn.execute(
-                "UPDATE contact_channel SET name = $2, address = $3, activation_status = $4"
-                " WHERE arn = $1", channel.arn, channel.name, channel.address,
-                channel.activation_status)
+            version: int = await conn.fetchval(
+                "UPDATE contact_channel SET name = $2, address = $3, activation_status = $4,"
+                " version = version + 1 WHERE arn = $1 RETURNING version", channel.arn,
+                channel.name, channel.address, channel.activation_status)
         except asyncpg.UniqueViolationError:
             raise _name_taken(channel, resource_id=channel.arn) from None
+        return msgspec.structs.replace(channel, version=version)
 
     @staticmethod
-    async def delete(conn: asyncpg.Connection, arn: str) -> str | None:
-        """Delete the channel; returns its contact's ARN, or None if there was none."""
-        contact: str | None = await conn.fetchval(
-            "DELETE FROM contact_channel WHERE arn = $1 RETURNING contact_arn", arn)
-        return contact
+    async def delete(conn: asyncpg.Connection, arn: str) -> tuple[str, int] | None:
+        """Delete the channel; returns its contact's ARN and the version of its deletion
+        (its last change), or None if there was none."""
+        row = await conn.fetchrow(
+            "DELETE FROM contact_channel WHERE arn = $1 RETURNING contact_arn, version", arn)
+        return (row["contact_arn"], row["version"] + 1) if row else None
 
     @staticmethod
     async def pending_code(conn: asyncpg.Connection, arn: str) -> PendingCode | None:

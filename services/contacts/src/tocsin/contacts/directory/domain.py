@@ -166,6 +166,8 @@ class Contact(msgspec.Struct, frozen=True, kw_only=True):
     type: ContactType
     display_name: str | None
     plan: JSON
+    version: int = 1
+    """Counts the contact's changes (its plan, tags and policy included)."""
 
     def summary(self) -> JSON:
         """The ``Contact`` shape of ``ListContacts``."""
@@ -178,18 +180,23 @@ class Contact(msgspec.Struct, frozen=True, kw_only=True):
         """The ``GetContact`` output."""
         return {**self.summary(), "Plan": self.plan}
 
-    def created(self, tags: dict[str, str]) -> cc.ContactCreated:
+    def created(self, tags: dict[str, str], *, by: str) -> cc.ContactCreated:
         return cc.ContactCreated(contact_arn=self.arn, alias=self.alias, type=self.type,
                                  plan=camel(self.plan), tags=dict(sorted(tags.items())),
-                                 display_name=self.display_name)
+                                 display_name=self.display_name,
+                                 resource_version=self.version, principal=by)
 
-    def updated(self) -> cc.ContactUpdated:
+    def updated(self, *, by: str) -> cc.ContactUpdated:
         return cc.ContactUpdated(contact_arn=self.arn, alias=self.alias, type=self.type,
-                                 plan=camel(self.plan), display_name=self.display_name)
+                                 plan=camel(self.plan), display_name=self.display_name,
+                                 resource_version=self.version, principal=by)
 
-    def deleted(self, channels: list[str]) -> cc.ContactDeleted:
+    def deleted(self, channels: list[str], *, by: str) -> cc.ContactDeleted:
+        """Its deletion, the contact's last change (the row, locked by the caller, is
+        gone with it)."""
         return cc.ContactDeleted(contact_arn=self.arn, alias=self.alias, type=self.type,
-                                 contact_channel_arns=channels)
+                                 contact_channel_arns=channels,
+                                 resource_version=self.version + 1, principal=by)
 
 
 # --- tags and policies ------------------------------------------------------------------

@@ -59,6 +59,7 @@ from tocsin.contacts.directory.requests import (
 from tocsin.contacts.directory.store import (
     ContactStore,
     PolicyStore,
+    bump_version,
     contact_or_404,
     rotation_exists,
 )
@@ -91,7 +92,8 @@ class ContactHandlers(UseCases):
                               plan=plan_output(cmd.type, cmd.plan))
             await ContactStore.insert(conn, contact, now=now)
             await TagStore.put(conn, arn, tags)
-            await emit(conn, contact.created(tags), region=self._region, now=now)
+            await emit(conn, contact.created(tags, by=self._by(req)), region=self._region,
+                       now=now)
             return {"ContactArn": arn}
 
         return await self._once(req, cmd.idempotency_token, body)
@@ -128,8 +130,9 @@ class ContactHandlers(UseCases):
                 updated = msgspec.structs.replace(updated,
                                                   plan=plan_output(contact.type, cmd.plan))
             if updated != contact:
-                await ContactStore.save(conn, updated)
-                await emit(conn, updated.updated(), region=self._region, now=self._clock.now())
+                saved = await ContactStore.save(conn, updated)
+                await emit(conn, saved.updated(by=self._by(req)), region=self._region,
+                           now=self._clock.now())
         return {}
 
     async def delete_contact(self, req: RpcRequest) -> JSON:
@@ -139,7 +142,7 @@ class ContactHandlers(UseCases):
             await self._not_in_rotations(conn, contact.arn)
             await Dependants(self._pool, self._deps.bus).check_contact(conn, contact.arn)
             channels = await ContactStore.delete(conn, contact.arn)
-            await emit(conn, contact.deleted(channels), region=self._region,
+            await emit(conn, contact.deleted(channels, by=self._by(req)), region=self._region,
                        now=self._clock.now())
         return {}
 
@@ -204,10 +207,11 @@ class TagHandlers(UseCases):
             changed = {k: v for k, v in tags.items() if current.get(k) != v}
             if changed:
                 await TagStore.put(conn, cmd.resource_arn, changed)
+                version = await bump_version(conn, cmd.resource_arn, resource_type=kind)
                 await emit(conn, cc.ResourceTagged(
                     resource_arn=cmd.resource_arn, resource_type=kind,
-                    tags=dict(sorted(changed.items()))), region=self._region,
-                    now=self._clock.now())
+                    tags=dict(sorted(changed.items())), resource_version=version,
+                    principal=self._by(req)), region=self._region, now=self._clock.now())
         return {}
 
     async def untag_resource(self, req: RpcRequest) -> JSON:
@@ -217,8 +221,10 @@ class TagHandlers(UseCases):
             # Keys the resource does not carry are no error: untagging is idempotent.
             removed = await TagStore.untag(conn, cmd.resource_arn, cmd.tag_keys)
             if removed:
+                version = await bump_version(conn, cmd.resource_arn, resource_type=kind)
                 await emit(conn, cc.ResourceUntagged(
-                    resource_arn=cmd.resource_arn, resource_type=kind, tag_keys=removed),
+                    resource_arn=cmd.resource_arn, resource_type=kind, tag_keys=removed,
+                    resource_version=version, principal=self._by(req)),
                     region=self._region, now=self._clock.now())
         return {}
 
@@ -259,8 +265,10 @@ class PolicyHandlers(UseCases):
             if previous == cmd.policy:
                 return {}
             await PolicyStore.put(conn, contact.arn, cmd.policy)
+            version = await bump_version(conn, contact.arn, resource_type=CONTACT)
             await emit(conn, cc.ContactPolicyPut(
-                contact_arn=contact.arn, policy=cmd.policy, replaced=previous is not None),
+                contact_arn=contact.arn, policy=cmd.policy, replaced=previous is not None,
+                resource_version=version, principal=self._by(req)),
                 region=self._region, now=self._clock.now())
         return {}
 

@@ -7,20 +7,21 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import asyncpg
+import msgspec
 
 from tocsin.contacts.directory.domain import CONTACT, ROTATION, Contact
 from tocsin.shared.errors import ConflictError, NotFoundError
 
-__all__ = ["ContactStore", "DependantStore", "PolicyStore", "contact_or_404",
+__all__ = ["ContactStore", "DependantStore", "PolicyStore", "bump_version", "contact_or_404",
            "rotation_exists"]
 
 
 def _contact(row: asyncpg.Record) -> Contact:
     return Contact(arn=row["arn"], alias=row["alias"], type=row["type"],
-                   display_name=row["display_name"], plan=row["plan"])
+                   display_name=row["display_name"], plan=row["plan"], version=row["version"])
 
 
-_COLUMNS = "arn, alias, type, display_name, plan"
+_COLUMNS = "arn, alias, type, display_name, plan, version"
 
 
 class ContactStore:
@@ -57,9 +58,12 @@ class ContactStore:
         return [_contact(r) for r in rows]
 
     @staticmethod
-    async def save(conn: asyncpg.Connection, contact: Contact) -> None:
-        await conn.execute("UPDATE contact SET display_name = $2, plan = $3 WHERE arn = $1",
-                           contact.arn, contact.display_name, contact.plan)
+    async def save(conn: asyncpg.Connection, contact: Contact) -> Contact:
+        """Write a changed contact; the contact as saved, with its next version."""
+        version: int = await conn.fetchval(
+            "UPDATE contact SET display_name = $2, plan = $3, version = version + 1"
+            " WHERE arn = $1 RETURNING version", contact.arn, contact.display_name, contact.plan)
+        return msgspec.structs.replace(contact, version=version)
 
     @staticmethod
     async def delete(conn: asyncpg.Connection, arn: str) -> list[str]:
@@ -141,6 +145,15 @@ async def contact_or_404(conn: asyncpg.Connection, arn: str, *,
                             resource_id=arn)
     return contact
 
+
+
+async def bump_version(conn: asyncpg.Connection, arn: str, *, resource_type: str) -> int:
+    """Count a change of the contact or rotation ``arn`` (its tags, its policy, its
+    overrides) that leaves its own row as it is; its new version."""
+    table = {CONTACT: "contact", ROTATION: "rotation"}[resource_type]
+    version: int = await conn.fetchval(
+        f"UPDATE {table} SET version = version + 1 WHERE arn = $1 RETURNING version", arn)
+    return version
 
 
 async def rotation_exists(conn: asyncpg.Connection, arn: str, *, lock: bool = False) -> None:

@@ -129,6 +129,9 @@ class EngagementRow:
     stop_reason: str | None
     progression_stopped_time: datetime | None
     stages: list[Stage]
+    version: int = 1
+    """Counts the engagement's changes (a stage started, its progression or itself
+    stopped)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +146,8 @@ class PageRow:
     sent_time: datetime
     delivery_time: datetime | None
     read_time: datetime | None
+    version: int = 1
+    """Counts the page's changes (receipts, acceptance, a new accept code)."""
 
 
 @dataclass(frozen=True, slots=True)

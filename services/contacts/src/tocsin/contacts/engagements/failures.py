@@ -112,10 +112,13 @@ class DeadLetters:
     """Turns the notifications service's dead letters of pages into ``EngagementFailed``
     once every channel of the page failed."""
 
-    def __init__(self, pool: asyncpg.Pool, clock: Clock, region: str) -> None:
+    def __init__(self, pool: asyncpg.Pool, clock: Clock, region: str, *,
+                 principal: str) -> None:
         self._pool = pool
         self._clock = clock
         self._region = region
+        self._principal = principal
+        """Who the failures are reported by: the account itself (Tocsin paged)."""
 
     async def on_event(self, event: codec.Envelope, msg: Msg) -> None:
         if event.type != "DeliveryDeadLettered":
@@ -157,7 +160,7 @@ class DeadLetters:
                 failures=[cc.EngagementFailure(
                     contact_arn=page.contact_arn, reason="DELIVERY_FAILED", via=page.via,
                     detail=("Every provider refused every channel of the page: "
-                            + "; ".join(errors))[:2000])])
+                            + "; ".join(errors))[:2000])], principal=self._principal)
             await emit(conn, failed, region=self._region, now=now,
                        incident_arn=incident_arn_of(e.incident_id))
         log.warning("engagement.delivery_failed", page_arn=page.arn)

@@ -72,6 +72,7 @@ would let anyone who can name a page acknowledge it; a wrong code under ``ENFORC
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -142,6 +143,8 @@ log = get_logger(__name__)
 class _Written:
     """What one stage start wrote, for the reply and the events."""
 
+    by: str
+    """The principal who caused it (the events' ``principal``)."""
     page_arns: list[str] = field(default_factory=list)
     events: list[cc.ContactsEvent] = field(default_factory=list)
 
@@ -162,6 +165,7 @@ class EngagementHandlers(UseCases):
     async def start_engagement(self, req: RpcRequest) -> JSON:
         cmd: cc.StartEngagement = req.decode(cc.StartEngagement)
         contact_arn = self._contact_arn(cmd.contact_id)
+        by = self._by(req)
 
         async def body(conn: asyncpg.Connection) -> JSON:
             now = self._clock.now()
@@ -200,8 +204,9 @@ class EngagementHandlers(UseCases):
                     targets=[cc.EngagementTarget(
                         contact_arn=p.contact_arn, is_essential=p.is_essential, via=p.via,
                         channel_arns=[c.arn for c in p.channels]) for p in people])
-                    for s, people in zip(stages, previews, strict=True)])
-            written = _Written(events=[started])
+                    for s, people in zip(stages, previews, strict=True)],
+                resource_version=engagement.version, principal=by)
+            written = _Written(by=by, events=[started])
             if stages:
                 await EngagementStore.claim_stage(conn, engagement.arn, 0, at=now)
                 await self._page(conn, engagement, stages[0], previews[0], now=now,
@@ -219,10 +224,11 @@ class EngagementHandlers(UseCases):
             return await self._once(req, cmd.idempotency_token, body)
         except NotFoundError:
             if incident_arn_of(cmd.incident_id):
-                await self._report_missing(cmd, contact_arn)
+                await self._report_missing(cmd, contact_arn, by=by)
             raise
 
-    async def _report_missing(self, cmd: cc.StartEngagement, contact_arn: str) -> None:
+    async def _report_missing(self, cmd: cc.StartEngagement, contact_arn: str, *,
+                              by: str) -> None:
         """An incident engages a contact that does not exist: ``EngagementFailed`` (once
         per idempotency token), so the incident's timeline says so and the fallback
         contact is engaged."""
@@ -235,7 +241,7 @@ class EngagementHandlers(UseCases):
                 contact_arn=contact_arn, failed_at=now, incident_id=cmd.incident_id,
                 failures=[cc.EngagementFailure(
                     contact_arn=contact_arn, reason="CONTACT_NOT_FOUND",
-                    detail=f"Contact {cmd.contact_id} does not exist")])
+                    detail=f"Contact {cmd.contact_id} does not exist")], principal=by)
             await emit(conn, failed, region=self._region, now=now,
                        incident_arn=incident_arn_of(cmd.incident_id))
         log.warning("engagement.contact_missing", contact=contact_arn)
@@ -313,7 +319,8 @@ class EngagementHandlers(UseCases):
                     sent_time=now, incident_id=e.incident_id, stage_index=stage.stage_index,
                     sender=e.sender, subject=e.subject,
                     channel_arns=[c.arn for c in person.channels],
-                    plan_minutes=person.plan_minutes))
+                    plan_minutes=person.plan_minutes, resource_version=1,
+                    principal=written.by))
             else:
                 page_arn = page.arn
                 if person.channels:
@@ -342,12 +349,13 @@ class EngagementHandlers(UseCases):
 
     @staticmethod
     def _receipt_event(e: EngagementRow, r: NewReceipt, *,
-                       contact_arn: str) -> cc.PageReceiptRecorded:
+                       contact_arn: str, version: int, by: str) -> cc.PageReceiptRecorded:
         return cc.PageReceiptRecorded(
             page_arn=r.page_arn, engagement_arn=e.arn, contact_arn=contact_arn,
             receipt_type=r.receipt_type,  # type: ignore[arg-type]
             receipt_time=r.receipt_time, incident_id=e.incident_id,
-            contact_channel_arn=r.contact_channel_arn, receipt_info=r.receipt_info)
+            contact_channel_arn=r.contact_channel_arn, receipt_info=r.receipt_info,
+            resource_version=version, principal=by)
 
     async def _emit(self, conn: asyncpg.Connection, e: EngagementRow,
                     events: list[cc.ContactsEvent], *, now: datetime) -> None:
@@ -362,13 +370,14 @@ class EngagementHandlers(UseCases):
         cmd: cc.StartEngagementStage = req.decode(cc.StartEngagementStage)
         async with transaction(self._pool) as conn:
             return await self.start_stage(conn, cmd.engagement_arn, cmd.stage_index,
-                                          round_=cmd.round)
+                                          round_=cmd.round, by=self._by(req))
 
     async def start_stage(self, conn: asyncpg.Connection, engagement_arn: str,
-                          stage_index: int, *, round_: int = 0) -> JSON:
+                          stage_index: int, *, round_: int = 0, by: str | None = None) -> JSON:
         """Page one stage (of one round) of an engagement, in the caller's transaction,
         unless the engagement stopped, its progression stopped or the stage started
-        already; the ``StartEngagementStage`` reply."""
+        already; the ``StartEngagementStage`` reply. ``by`` is who asks (Tocsin itself
+        when the escalation service's timer is due)."""
         bind(engagement_arn=engagement_arn)
         now = self._clock.now()
         e = await self._engagement(conn, engagement_arn, lock=True)
@@ -391,13 +400,14 @@ class EngagementHandlers(UseCases):
         stage = e.stages[stage_index]
         resolver = Resolver(conn, now)
         await resolver.resolve([stage])
-        await EngagementStore.save_plan(conn, e.arn, e.stages)
+        e = dataclasses.replace(e, version=await EngagementStore.save_plan(conn, e.arn,
+                                                                            e.stages))
         people = await resolver.people(e, stage)
         page = None
         if e.contact_type == "PERSONAL":
             first = await EngagementStore.stage_pages(conn, e.arn, 0)
             page = first[0] if first else None
-        written = _Written()
+        written = _Written(by=by or self._by())
         await self._page(conn, e, stage, people, now=now, written=written, page=page,
                          round_=round_)
         written.events.append(self._stage_started(
@@ -423,7 +433,7 @@ class EngagementHandlers(UseCases):
             written.events.append(cc.EngagementFailed(
                 contact_arn=e.contact_arn, failed_at=now, failures=failures,
                 engagement_arn=e.arn, incident_id=e.incident_id,
-                stage_index=stage.stage_index if stage else None))
+                stage_index=stage.stage_index if stage else None, principal=written.by))
             log.warning("engagement.failed", stage=stage.stage_index if stage else None,
                         unpaged=len(failures))
 
@@ -435,7 +445,8 @@ class EngagementHandlers(UseCases):
             engagement_arn=e.arn, contact_arn=e.contact_arn, stage_index=stage.stage_index,
             start_time=now, round=round_, incident_id=e.incident_id,
             page_arns=list(dict.fromkeys(written.page_arns)),
-            contact_arns=[p.contact_arn for p in people])
+            contact_arns=[p.contact_arn for p in people], resource_version=e.version,
+            principal=written.by)
 
     async def retry_channel(self, conn: asyncpg.Connection, page_arn: str, channel_arn: str,
                             *, retry: str) -> bool:
@@ -490,7 +501,7 @@ class EngagementHandlers(UseCases):
             log.info("page.resend_skipped", page_arn=page.arn, reason="no activated channel")
             return False
         stage = e.stages[min(page.stage_index, len(e.stages) - 1)]
-        written = _Written()
+        written = _Written(by=self._by())
         now = self._clock.now()
         await self._page(conn, e, stage, [person], now=now, written=written, page=page,
                          retry=retry)
@@ -525,7 +536,7 @@ class EngagementHandlers(UseCases):
         cmd: StopEngagement = req.decode(StopEngagement)
         bind(engagement_arn=cmd.engagement_id)
         async with transaction(self._pool) as conn:
-            await self.stop(conn, cmd.engagement_id, reason=cmd.reason)
+            await self.stop(conn, cmd.engagement_id, reason=cmd.reason, by=self._by(req))
         return {}
 
     @property
@@ -533,18 +544,21 @@ class EngagementHandlers(UseCases):
         return self._pool
 
     async def stop(self, conn: asyncpg.Connection, engagement_arn: str, *,
-                   reason: str | None) -> bool:
+                   reason: str | None, by: str | None = None) -> bool:
         """Stop a running engagement in the caller's transaction (its row locked first, as
         a stage start locks it); False when it was stopped already. Its ``EngagementStopped``
-        names the unread pages that went out before it."""
+        names the unread pages that went out before it. ``by`` is who stops it (Tocsin
+        itself when it acts on an incident's resolution)."""
         now = self._clock.now()
         e = await self._engagement(conn, engagement_arn, lock=True)
-        if not await EngagementStore.stop(conn, e.arn, at=now, reason=reason):
+        version = await EngagementStore.stop(conn, e.arn, at=now, reason=reason)
+        if version is None:
             return False
         sent = await EngagementStore.unread_pages(conn, e.arn)
         await self._emit(conn, e, [cc.EngagementStopped(
             engagement_arn=e.arn, contact_arn=e.contact_arn, stop_time=now,
-            incident_id=e.incident_id, reason=reason, pages_sent=sent)], now=now)
+            incident_id=e.incident_id, reason=reason, pages_sent=sent,
+            resource_version=version, principal=by or self._by())], now=now)
         log.info("engagement.stopped", engagement_arn=e.arn, reason=reason)
         return True
 
@@ -673,20 +687,24 @@ class EngagementHandlers(UseCases):
             receipt = NewReceipt(page_arn=page.arn, receipt_type=cmd.accept_type,
                                  contact_channel_arn=cmd.contact_channel_id,
                                  receipt_info=cmd.note, receipt_time=now)
-            events: list[cc.ContactsEvent] = []
-            if (await EngagementStore.insert_receipts(conn, [receipt]))[0]:
-                events.append(self._receipt_event(
-                    e, receipt, contact_arn=page.contact_arn))
+            recorded = (await EngagementStore.insert_receipts(conn, [receipt]))[0]
             first = await EngagementStore.mark_page(conn, page.arn, cmd.accept_type, now)
             stopped = (cmd.accept_type == "READ" and page.is_essential
                        and await EngagementStore.stop_progression(conn, e.arn, at=now,
                                                                   by=page.arn))
-            if first:
-                events.append(cc.PageAccepted(
-                    page_arn=page.arn, engagement_arn=e.arn, contact_arn=page.contact_arn,
-                    accept_type=cmd.accept_type, accept_time=now, incident_id=e.incident_id,
-                    contact_channel_arn=cmd.contact_channel_id, note=cmd.note,
-                    progression_stopped=bool(stopped)))
+            events: list[cc.ContactsEvent] = []
+            if recorded or first:
+                version, by = await EngagementStore.bump_page(conn, page.arn), self._by(req)
+                if recorded:
+                    events.append(self._receipt_event(
+                        e, receipt, contact_arn=page.contact_arn, version=version, by=by))
+                if first:
+                    events.append(cc.PageAccepted(
+                        page_arn=page.arn, engagement_arn=e.arn, contact_arn=page.contact_arn,
+                        accept_type=cmd.accept_type, accept_time=now,
+                        incident_id=e.incident_id, contact_channel_arn=cmd.contact_channel_id,
+                        note=cmd.note, progression_stopped=bool(stopped),
+                        resource_version=version, principal=by))
             await self._emit(conn, e, events, now=now)
         log.info("page.accepted", page_arn=page.arn, accept_type=cmd.accept_type,
                  progression_stopped=bool(stopped))
@@ -710,7 +728,9 @@ class EngagementHandlers(UseCases):
             recorded = (await EngagementStore.insert_receipts(conn, [receipt]))[0]
             if recorded:
                 await EngagementStore.mark_page(conn, page.arn, cmd.receipt_type, at)
-                event = self._receipt_event(e, receipt, contact_arn=page.contact_arn)
+                event = self._receipt_event(
+                    e, receipt, contact_arn=page.contact_arn,
+                    version=await EngagementStore.bump_page(conn, page.arn), by=self._by(req))
                 if cmd.waiting:
                     event = msgspec.structs.replace(event, waiting=True)
                 elif cmd.receipt_type == "ERROR" and cmd.contact_channel_id:

@@ -50,7 +50,8 @@ class IncidentState:
         cmd: cc.StopIncidentEngagements = req.decode(cc.StopIncidentEngagements)
         bind(incident_arn=cmd.incident_id)
         stopped = await self.resolve(cmd.incident_id, reason=cmd.reason,
-                                     at=datetime.fromtimestamp(cmd.changed_time, UTC))
+                                     at=datetime.fromtimestamp(cmd.changed_time, UTC),
+                                     by=req.principal)
         return {"StoppedEngagementArns": stopped}
 
     async def on_incidents_event(self, event: codec.Envelope, msg: Msg) -> None:
@@ -73,9 +74,11 @@ class IncidentState:
                 await self.reopen(incident_arn, at=datetime.fromtimestamp(float(at), UTC)
                                   if at is not None else event.time)
 
-    async def resolve(self, incident_id: str, *, reason: str, at: datetime) -> list[str]:
+    async def resolve(self, incident_id: str, *, reason: str, at: datetime,
+                      by: str | None = None) -> list[str]:
         """Mark the incident resolved as of ``at`` and stop its running engagements; the
-        ARNs of those stopped (none when a later change of the incident is recorded)."""
+        ARNs of those stopped (none when a later change of the incident is recorded).
+        ``by`` is who resolved it, when this service is told (else Tocsin itself)."""
         async with transaction(self._engagements.pool) as conn:
             await EngagementStore.lock_incident(conn, incident_id)
             if not await _change(conn, incident_id, resolved=True, at=at):
@@ -85,7 +88,7 @@ class IncidentState:
                 "SELECT arn FROM engagement WHERE incident_id = $1 AND stop_time IS NULL"
                 " ORDER BY start_time, arn FOR UPDATE", incident_id)]
             for arn in arns:
-                await self._engagements.stop(conn, arn, reason=reason)
+                await self._engagements.stop(conn, arn, reason=reason, by=by)
         if arns:
             log.info("incident.engagements_stopped", count=len(arns), reason=reason)
         return arns

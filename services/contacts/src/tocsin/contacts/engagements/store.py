@@ -33,9 +33,10 @@ _ENGAGEMENT_COLUMNS = (
     "arn, contact_arn, contact_type, sender, subject, content, public_subject,"
     " public_content, incident_id, start_time, stop_time, stop_reason,"
     " progression_stopped_time, plan")
+_ENGAGEMENT_READ = _ENGAGEMENT_COLUMNS + ", version"
 _PAGE_COLUMNS = (
     "arn, engagement_arn, contact_arn, stage_index, is_essential, via, accept_code_hashes,"
-    " sent_time, delivery_time, read_time")
+    " sent_time, delivery_time, read_time, version")
 
 
 def _engagement(r: asyncpg.Record) -> EngagementRow:
@@ -45,7 +46,7 @@ def _engagement(r: asyncpg.Record) -> EngagementRow:
         public_subject=r["public_subject"], public_content=r["public_content"],
         incident_id=r["incident_id"], start_time=r["start_time"], stop_time=r["stop_time"],
         stop_reason=r["stop_reason"], progression_stopped_time=r["progression_stopped_time"],
-        stages=msgspec.convert(r["plan"]["Stages"], list[Stage]))
+        stages=msgspec.convert(r["plan"]["Stages"], list[Stage]), version=r["version"])
 
 
 def _page(r: asyncpg.Record) -> PageRow:
@@ -54,7 +55,8 @@ def _page(r: asyncpg.Record) -> PageRow:
                    is_essential=r["is_essential"], via=list(r["via"]),
                    accept_code_hashes=[bytes(h) for h in r["accept_code_hashes"]],
                    sent_time=r["sent_time"],
-                   delivery_time=r["delivery_time"], read_time=r["read_time"])
+                   delivery_time=r["delivery_time"], read_time=r["read_time"],
+                   version=r["version"])
 
 
 def _plan_doc(stages: Sequence[Stage]) -> dict[str, Any]:
@@ -113,23 +115,27 @@ class EngagementStore:
     async def engagement(conn: asyncpg.Connection, arn: str, *,
                          lock: bool = False) -> EngagementRow | None:
         row = await conn.fetchrow(
-            f"SELECT {_ENGAGEMENT_COLUMNS} FROM engagement WHERE arn = $1"
+            f"SELECT {_ENGAGEMENT_READ} FROM engagement WHERE arn = $1"
             + (" FOR UPDATE" if lock else ""), arn)
         return _engagement(row) if row else None
 
     @staticmethod
-    async def save_plan(conn: asyncpg.Connection, arn: str, stages: Sequence[Stage]) -> None:
-        await conn.execute("UPDATE engagement SET plan = $2 WHERE arn = $1", arn,
-                           _plan_doc(stages))
+    async def save_plan(conn: asyncpg.Connection, arn: str, stages: Sequence[Stage]) -> int:
+        """Keep the plan as a stage start resolved it; the engagement's new version."""
+        version: int = await conn.fetchval(
+            "UPDATE engagement SET plan = $2, version = version + 1 WHERE arn = $1"
+            " RETURNING version", arn, _plan_doc(stages))
+        return version
 
     @staticmethod
     async def stop(conn: asyncpg.Connection, arn: str, *, at: datetime,
-                   reason: str | None) -> bool:
-        """Stop a running engagement; False when it was already stopped."""
-        done: bool = await conn.fetchval(
-            "UPDATE engagement SET stop_time = $2, stop_reason = $3"
-            " WHERE arn = $1 AND stop_time IS NULL RETURNING true", arn, at, reason) or False
-        return done
+                   reason: str | None) -> int | None:
+        """Stop a running engagement; its new version, or None when it was already
+        stopped."""
+        version: int | None = await conn.fetchval(
+            "UPDATE engagement SET stop_time = $2, stop_reason = $3, version = version + 1"
+            " WHERE arn = $1 AND stop_time IS NULL RETURNING version", arn, at, reason)
+        return version
 
     @staticmethod
     async def lock_incident(conn: asyncpg.Connection, incident_id: str, *,
@@ -159,7 +165,8 @@ class EngagementStore:
                                by: str) -> bool:
         """Mark that no later stage may start; False when it was already so."""
         done: bool = await conn.fetchval(
-            "UPDATE engagement SET progression_stopped_time = $2, progression_stopped_by = $3"
+            "UPDATE engagement SET progression_stopped_time = $2, progression_stopped_by = $3,"
+            " version = version + 1"
             " WHERE arn = $1 AND progression_stopped_time IS NULL RETURNING true",
             arn, at, by) or False
         return done
@@ -171,7 +178,7 @@ class EngagementStore:
                                limit: int) -> list[EngagementRow]:
         """Newest first, keyset-paginated on (start_time, arn)."""
         rows = await conn.fetch(
-            f"SELECT {_ENGAGEMENT_COLUMNS} FROM engagement"
+            f"SELECT {_ENGAGEMENT_READ} FROM engagement"
             " WHERE ($1::text IS NULL OR incident_id = $1)"
             " AND ($2::timestamptz IS NULL OR start_time >= $2)"
             " AND ($3::timestamptz IS NULL OR start_time <= $3)"
@@ -238,8 +245,8 @@ class EngagementStore:
     async def add_code(conn: asyncpg.Connection, arn: str, accept_code_hash: bytes) -> None:
         """Let one more accept code accept the page (a later stage sent a new one)."""
         await conn.execute(
-            "UPDATE page SET accept_code_hashes = accept_code_hashes || $2::bytea"
-            " WHERE arn = $1", arn, accept_code_hash)
+            "UPDATE page SET accept_code_hashes = accept_code_hashes || $2::bytea,"
+            " version = version + 1 WHERE arn = $1", arn, accept_code_hash)
 
     @staticmethod
     async def page(conn: asyncpg.Connection, arn: str, *, lock: bool = False) -> PageRow | None:
@@ -287,7 +294,7 @@ class EngagementStore:
         if not wanted:
             return {}
         rows = await conn.fetch(
-            f"SELECT {_ENGAGEMENT_COLUMNS} FROM engagement WHERE arn = ANY($1::text[])",
+            f"SELECT {_ENGAGEMENT_READ} FROM engagement WHERE arn = ANY($1::text[])",
             wanted)
         return {r["arn"]: _engagement(r) for r in rows}
 
@@ -302,6 +309,13 @@ class EngagementStore:
             f"UPDATE page SET {column} = $2 WHERE arn = $1 AND {column} IS NULL"
             " RETURNING true", arn, at) or False
         return done
+
+    @staticmethod
+    async def bump_page(conn: asyncpg.Connection, arn: str) -> int:
+        """Count a change of the page (a receipt, an acceptance); its new version."""
+        version: int = await conn.fetchval(
+            "UPDATE page SET version = version + 1 WHERE arn = $1 RETURNING version", arn)
+        return version
 
     # --- receipts ----------------------------------------------------------------------
 

@@ -69,6 +69,8 @@ class RotationRecord(msgspec.Struct, frozen=True, kw_only=True):
     start_time: datetime
     time_zone_id: str
     recurrence: RecurrenceSettings
+    version: int = 1
+    """Counts the rotation's changes (its overrides and tags included)."""
 
     def engine(self) -> shifts.Rotation:
         """What the shift engine reads."""
@@ -154,9 +156,10 @@ def shift_page(rotation: Rotation, overrides: Sequence[shifts.Override], *, star
     return out
 
 
-def rotation_state(rotation: RotationRecord) -> JSON:
+def rotation_state(rotation: RotationRecord, *, by: str) -> JSON:
     """The members of a rotation event: the rotation as ``GetRotation`` returns it, its
-    recurrence camelCase with ``shiftCoverages`` keyed by day."""
+    recurrence camelCase with ``shiftCoverages`` keyed by day, its version and who changed
+    it."""
     recurrence = msgspec.to_builtins(rotation.recurrence)
     coverages = recurrence.pop("ShiftCoverages", None)
     data: JSON = camel(recurrence)
@@ -164,7 +167,8 @@ def rotation_state(rotation: RotationRecord) -> JSON:
         data["shiftCoverages"] = {day: camel(w) for day, w in coverages.items()}
     return {"rotation_arn": rotation.arn, "name": rotation.name,
             "contact_ids": list(rotation.contact_ids), "start_time": epoch(rotation.start_time),
-            "time_zone_id": rotation.time_zone_id, "recurrence": data}
+            "time_zone_id": rotation.time_zone_id, "recurrence": data,
+            "resource_version": rotation.version, "principal": by}
 
 
 def missing_rotation(arn: str) -> NotFoundError:

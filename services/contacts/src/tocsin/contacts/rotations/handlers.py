@@ -48,8 +48,8 @@ import asyncpg
 import msgspec
 
 from tocsin.contacts.directory.dependants import Dependants
-from tocsin.contacts.directory.domain import CONTACT, tag_dict
-from tocsin.contacts.directory.store import ContactStore
+from tocsin.contacts.directory.domain import CONTACT, ROTATION, tag_dict
+from tocsin.contacts.directory.store import ContactStore, bump_version
 from tocsin.contacts.rotations.domain import (
     EARLIEST,
     MAX_OVERRIDE_AHEAD_MONTHS,
@@ -110,7 +110,7 @@ class RotationHandlers(UseCases):
             await self._check_members(conn, rotation.contact_ids)
             await RotationStore.insert(conn, rotation, now=now)
             await TagStore.put(conn, arn, tags)
-            await emit(conn, cc.RotationCreated(**rotation_state(rotation),
+            await emit(conn, cc.RotationCreated(**rotation_state(rotation, by=self._by(req)),
                                                 tags=dict(sorted(tags.items()))),
                        region=self._region, now=now)
             return {"RotationArn": arn}
@@ -155,9 +155,9 @@ class RotationHandlers(UseCases):
                 await self._check_members(conn, updated.contact_ids)
             if updated != rotation:
                 now = self._clock.now()
-                await RotationStore.save(conn, updated, now=now,
-                                         members_changed=members_changed)
-                await emit(conn, cc.RotationUpdated(**rotation_state(updated)),
+                saved = await RotationStore.save(conn, updated, now=now,
+                                                 members_changed=members_changed)
+                await emit(conn, cc.RotationUpdated(**rotation_state(saved, by=self._by(req))),
                            region=self._region, now=now)
         return {}
 
@@ -169,7 +169,9 @@ class RotationHandlers(UseCases):
             now = self._clock.now()
             await Dependants.check_rotation(conn, rotation.arn)
             await RotationStore.delete(conn, rotation.arn)
-            await emit(conn, cc.RotationDeleted(rotation_arn=rotation.arn, name=rotation.name),
+            await emit(conn, cc.RotationDeleted(rotation_arn=rotation.arn, name=rotation.name,
+                                                resource_version=rotation.version + 1,
+                                                principal=self._by(req)),
                        region=self._region, now=now)
         return {}
 
@@ -199,7 +201,9 @@ class RotationHandlers(UseCases):
                                       new_contact_ids=list(cmd.new_contact_ids),
                                       start_time=start, end_time=end, create_time=now)
             await RotationStore.add_override(conn, override)
+            version = await bump_version(conn, rotation.arn, resource_type=ROTATION)
             await emit(conn, cc.RotationOverrideCreated(
+                resource_version=version, principal=self._by(req),
                 rotation_arn=rotation.arn, rotation_override_id=override.id,
                 new_contact_ids=list(override.new_contact_ids),
                 start_time=epoch(override.start_time), end_time=epoch(override.end_time),
@@ -240,7 +244,9 @@ class RotationHandlers(UseCases):
         async with transaction(self._pool) as conn:
             override = await self._override(conn, cmd, lock=True)
             await RotationStore.delete_override(conn, override)
+            version = await bump_version(conn, override.rotation_arn, resource_type=ROTATION)
             await emit(conn, cc.RotationOverrideDeleted(
+                resource_version=version, principal=self._by(req),
                 rotation_arn=override.rotation_arn, rotation_override_id=override.id),
                 region=self._region, now=self._clock.now())
         return {}

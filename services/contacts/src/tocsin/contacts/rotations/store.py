@@ -23,7 +23,8 @@ JSON = dict[str, Any]
 
 _MEMBERS = ("coalesce((SELECT array_agg(m.contact_arn ORDER BY m.position)"
             " FROM rotation_contact m WHERE m.rotation_arn = r.arn), '{}') AS contact_ids")
-_ROTATION = f"SELECT r.arn, r.name, r.start_time, r.time_zone_id, r.recurrence, {_MEMBERS}"
+_ROTATION = (f"SELECT r.arn, r.name, r.start_time, r.time_zone_id, r.recurrence, r.version,"
+             f" {_MEMBERS}")
 _OVERRIDE = "id, rotation_arn, new_contact_ids, start_time, end_time, create_time"
 
 
@@ -36,7 +37,8 @@ def _rotation(row: asyncpg.Record) -> RotationRecord:
     return RotationRecord(arn=row["arn"], name=row["name"], contact_ids=list(row["contact_ids"]),
                           start_time=row["start_time"], time_zone_id=row["time_zone_id"],
                           recurrence=msgspec.convert(_json(row["recurrence"]),
-                                                     RecurrenceSettings))
+                                                     RecurrenceSettings),
+                          version=row["version"])
 
 
 def _override(row: asyncpg.Record) -> OverrideRecord:
@@ -78,16 +80,18 @@ class RotationStore:
 
     @staticmethod
     async def save(conn: asyncpg.Connection, rotation: RotationRecord, *, now: datetime,
-                   members_changed: bool) -> None:
-        """Write a changed rotation; its member list is rewritten when it changed."""
-        await conn.execute(
+                   members_changed: bool) -> RotationRecord:
+        """Write a changed rotation (its member list rewritten when it changed); the
+        rotation as saved, with its next version."""
+        version: int = await conn.fetchval(
             "UPDATE rotation SET start_time = $2, time_zone_id = $3, recurrence = $4,"
-            " updated_at = $5 WHERE arn = $1", rotation.arn, rotation.start_time,
-            rotation.time_zone_id, rotation.recurrence, now)
+            " updated_at = $5, version = version + 1 WHERE arn = $1 RETURNING version",
+            rotation.arn, rotation.start_time, rotation.time_zone_id, rotation.recurrence, now)
         if members_changed:
             await conn.execute("DELETE FROM rotation_contact WHERE rotation_arn = $1",
                                rotation.arn)
             await RotationStore._members(conn, rotation)
+        return msgspec.structs.replace(rotation, version=version)
 
     @staticmethod
     async def delete(conn: asyncpg.Connection, arn: str) -> None:
