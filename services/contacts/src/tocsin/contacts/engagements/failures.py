@@ -136,23 +136,14 @@ class DeadLetters:
             e = await EngagementStore.engagement(conn, page.engagement_arn, lock=True)
             if e is None or e.stop_time is not None or page.read_time is not None:
                 return
-            await conn.execute(
-                "INSERT INTO page_channel_failed (page_arn, channel_arn, error)"
-                " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                page.arn, data.channel_arn, data.error[:1000])
-            unreached = await conn.fetchval(
-                "SELECT count(*) FROM page_channel c WHERE c.page_arn = $1"
-                " AND NOT EXISTS (SELECT 1 FROM page_channel_failed f"
-                "  WHERE f.page_arn = c.page_arn AND f.channel_arn = c.channel_arn)",
-                page.arn)
-            if unreached:
+            if await EngagementStore.channel_failed(conn, page.arn, data.channel_arn,
+                                                    data.error[:1000]):
                 return  # another channel may still reach them
             # Once per page, however many of its channels' dead letters complete the set.
             if await already_processed(conn, consumer=f"{INBOX}-page", event_id=page.arn):
                 return
-            errors = [f"{r['channel_arn']}: {r['error']}" for r in await conn.fetch(
-                "SELECT channel_arn, error FROM page_channel_failed WHERE page_arn = $1"
-                " ORDER BY channel_arn", page.arn)]
+            errors = [f"{channel}: {error}" for channel, error in
+                      await EngagementStore.channel_failures(conn, page.arn)]
             now = self._clock.now()
             failed = cc.EngagementFailed(
                 contact_arn=e.contact_arn, failed_at=now, engagement_arn=e.arn,

@@ -24,7 +24,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
 from nats.aio.msg import Msg
 
 from tocsin.contacts.engagements.handlers import EngagementHandlers
@@ -81,12 +80,11 @@ class IncidentState:
         ``by`` is who resolved it, when this service is told (else Tocsin itself)."""
         async with transaction(self._engagements.pool) as conn:
             await EngagementStore.lock_incident(conn, incident_id)
-            if not await _change(conn, incident_id, resolved=True, at=at):
+            if not await EngagementStore.incident_changed(conn, incident_id, resolved=True,
+                                                          at=at):
                 log.info("incident.stale_resolve_ignored", changed_at=at.isoformat())
                 return []
-            arns = [r["arn"] for r in await conn.fetch(
-                "SELECT arn FROM engagement WHERE incident_id = $1 AND stop_time IS NULL"
-                " ORDER BY start_time, arn FOR UPDATE", incident_id)]
+            arns = await EngagementStore.running_of_incident(conn, incident_id)
             for arn in arns:
                 await self._engagements.stop(conn, arn, reason=reason, by=by)
         if arns:
@@ -97,20 +95,9 @@ class IncidentState:
         """Let the incident have engagements again (its own start new ones)."""
         async with transaction(self._engagements.pool) as conn:
             await EngagementStore.lock_incident(conn, incident_id)
-            if await _change(conn, incident_id, resolved=False, at=at):
+            if await EngagementStore.incident_changed(conn, incident_id, resolved=False,
+                                                      at=at):
                 log.info("incident.reopened")
-
-
-async def _change(conn: asyncpg.Connection, incident_id: str, *, resolved: bool,
-                  at: datetime) -> bool:
-    """Record the incident's state as of ``at``; False when a later change is recorded."""
-    done: bool = await conn.fetchval(
-        "INSERT INTO incident_state (incident_id, resolved, changed_at) VALUES ($1, $2, $3)"
-        " ON CONFLICT (incident_id) DO UPDATE SET resolved = excluded.resolved,"
-        "  changed_at = excluded.changed_at"
-        " WHERE incident_state.changed_at <= excluded.changed_at RETURNING true",
-        incident_id, resolved, at) or False
-    return done
 
 
 def incidents_consumer(state: IncidentState, *, region: str, schema: str) -> Consumer:

@@ -154,6 +154,28 @@ class EngagementStore:
         return bool(value)
 
     @staticmethod
+    async def incident_changed(conn: asyncpg.Connection, incident_id: str, *,
+                               resolved: bool, at: datetime) -> bool:
+        """Record the incident's state as of ``at``; False when a later change is
+        recorded."""
+        done: bool = await conn.fetchval(
+            "INSERT INTO incident_state (incident_id, resolved, changed_at)"
+            " VALUES ($1, $2, $3)"
+            " ON CONFLICT (incident_id) DO UPDATE SET resolved = excluded.resolved,"
+            "  changed_at = excluded.changed_at"
+            " WHERE incident_state.changed_at <= excluded.changed_at RETURNING true",
+            incident_id, resolved, at) or False
+        return done
+
+    @staticmethod
+    async def running_of_incident(conn: asyncpg.Connection, incident_id: str) -> list[str]:
+        """The incident's engagements not stopped yet, oldest first, locked for update."""
+        rows = await conn.fetch(
+            "SELECT arn FROM engagement WHERE incident_id = $1 AND stop_time IS NULL"
+            " ORDER BY start_time, arn FOR UPDATE", incident_id)
+        return [r["arn"] for r in rows]
+
+    @staticmethod
     async def unread_pages(conn: asyncpg.Connection, arn: str) -> list[str]:
         """The engagement's pages nobody has read, oldest first."""
         rows = await conn.fetch("SELECT arn FROM page WHERE engagement_arn = $1"
@@ -309,6 +331,29 @@ class EngagementStore:
             f"UPDATE page SET {column} = $2 WHERE arn = $1 AND {column} IS NULL"
             " RETURNING true", arn, at) or False
         return done
+
+    @staticmethod
+    async def channel_failed(conn: asyncpg.Connection, page_arn: str, channel_arn: str,
+                             error: str) -> int:
+        """Record that every provider refused ``channel_arn`` for the page; how many of the
+        channels the page was sent on are not refused yet."""
+        await conn.execute(
+            "INSERT INTO page_channel_failed (page_arn, channel_arn, error)"
+            " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", page_arn, channel_arn, error)
+        unreached: int = await conn.fetchval(
+            "SELECT count(*) FROM page_channel c WHERE c.page_arn = $1"
+            " AND NOT EXISTS (SELECT 1 FROM page_channel_failed f"
+            "  WHERE f.page_arn = c.page_arn AND f.channel_arn = c.channel_arn)", page_arn)
+        return unreached
+
+    @staticmethod
+    async def channel_failures(conn: asyncpg.Connection,
+                               page_arn: str) -> list[tuple[str, str]]:
+        """``(channel, error)`` of each refused channel of the page, by channel."""
+        rows = await conn.fetch(
+            "SELECT channel_arn, error FROM page_channel_failed WHERE page_arn = $1"
+            " ORDER BY channel_arn", page_arn)
+        return [(r["channel_arn"], r["error"]) for r in rows]
 
     @staticmethod
     async def bump_page(conn: asyncpg.Connection, arn: str) -> int:
