@@ -15,7 +15,7 @@ from typing import Any, Literal
 import msgspec
 
 from tocsin.contacts.engagements.requests import Time
-from tocsin.contacts.usecases import read_token
+from tocsin.shared.paging import read_token
 from tocsin.shared.timestamps import to_datetime
 
 __all__ = [
@@ -252,7 +252,7 @@ def _from_micros(n: int) -> datetime:
 def position(token: str | None) -> tuple[datetime, str] | None:
     if not token:
         return None
-    n, arn = read_token(token, tuple[int, str])
+    n, arn = read_token(token, tuple[int, str], member="NextToken")
     return _from_micros(n), arn
 
 

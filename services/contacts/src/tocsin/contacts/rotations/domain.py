@@ -19,9 +19,8 @@ from tocsin.contacts.rotations.shifts import (
     Shift,
     iter_shifts,
 )
-from tocsin.contacts.usecases import read_token
 from tocsin.shared.errors import NotFoundError, ValidationError
-from tocsin.shared.paging import make_token, page_size
+from tocsin.shared.paging import make_token, page_size, read_token
 
 __all__ = [
     "EARLIEST",
@@ -143,7 +142,7 @@ def shift_page(rotation: Rotation, overrides: Sequence[shifts.Override], *, star
     if end <= start:
         raise ValidationError("EndTime must be after StartTime")
     if next_token:
-        start = EARLIEST + read_token(next_token, int) * MICRO
+        start = EARLIEST + read_token(next_token, int, member="NextToken") * MICRO
         if not EARLIEST <= start <= end:
             raise ValidationError("NextToken is not a token this operation returned")
     widest = rotation.recurrence.number_of_on_calls + max(
