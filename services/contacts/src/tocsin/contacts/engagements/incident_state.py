@@ -60,14 +60,17 @@ class IncidentState:
         if not incident_arn:
             return
         bind(incident_arn=incident_arn)
+        # Who resolved or deleted it, when the event says.
+        by = str(event.data["principal"]) if event.data.get("principal") else None
         match event.type:
             case "IncidentRecordResolved":
                 at = record.get("resolvedTime")
                 await self.resolve(incident_arn, reason=cc.INCIDENT_RESOLVED,
                                    at=datetime.fromtimestamp(float(at), UTC)
-                                   if at is not None else event.time)
+                                   if at is not None else event.time, by=by)
             case "IncidentRecordDeleted":
-                await self.resolve(incident_arn, reason=cc.INCIDENT_DELETED, at=event.time)
+                await self.resolve(incident_arn, reason=cc.INCIDENT_DELETED, at=event.time,
+                                   by=by)
             case "IncidentRecordUpdated" if event.data.get("reopened"):
                 at = record.get("lastModifiedTime")
                 await self.reopen(incident_arn, at=datetime.fromtimestamp(float(at), UTC)
