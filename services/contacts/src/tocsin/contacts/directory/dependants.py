@@ -4,7 +4,7 @@
   reserves its contacts here (``ReserveEngagementContacts``, in the plan write's
   transaction), and ``DeleteContact`` asks the incidents service which of the reserving
   plans still engage the contact (``ResponsePlansEngaging``). Why this order is safe when
-  the two race is explained in :mod:`tocsin.incidents.plan_engagements`; in short, the
+  the two race is explained in :mod:`tocsin.incidents.records.plan_engagements`; in short, the
   reservation and the delete serialize on the contact's row, and the incidents service's
   answer waits for every plan write in flight. Asking only when a reservation exists keeps
   a deleting contacts service independent of the incidents service for contacts no plan
