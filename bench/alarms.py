@@ -35,8 +35,7 @@ from tocsin.proto.incidents.v1 import incidents_pb2 as pb
 from tocsin.proto.incidents.v1 import incidents_pb2_grpc as pb_grpc
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus, connect
-from tocsin.shared.contracts.deliveries import ActivationCodeDelivery, PageDelivery
-from tocsin.shared.testing import wait_for
+from tocsin.shared.testing import open_delivery, wait_for
 
 Line = Callable[[str, float, str, dict[str, Any]], None]
 
@@ -171,7 +170,7 @@ async def _activation_code(bus: Bus, region: str, channel_arn: str) -> str:
     try:
         while True:
             msg = await sub.next_msg(timeout=10)
-            delivery = codec.decode(msg.data, ActivationCodeDelivery)
+            delivery = await open_delivery(msg)
             if delivery.channel_arn == channel_arn:
                 return delivery.code
     finally:
@@ -208,7 +207,7 @@ async def _page_latency(bus: Bus, channel: grpc.aio.Channel, region: str,
         incident_alarm[record["arn"]] = record["incidentRecordSource"].get("resourceArn", "")
 
     async def paged(msg: Any) -> None:
-        page = codec.decode(msg.data, PageDelivery)
+        page = await open_delivery(msg)
         if page.incident_id:
             pages.setdefault(page.incident_id, time.perf_counter())
 

@@ -18,7 +18,7 @@ from tocsin.shared.bus import Bus, deliveries_stream, ensure_stream, events_stre
 from tocsin.shared.contracts import deliveries as dc
 from tocsin.shared.contracts import notifications as nc
 from tocsin.shared.contracts.base import decode
-from tocsin.shared.testing import running, wait_for
+from tocsin.shared.testing import open_delivery, running, wait_for
 
 from .conftest import ProviderServer
 
@@ -31,8 +31,7 @@ class Watch:
         self.events: list[codec.Envelope] = []
 
     async def on_request(self, msg: Any) -> None:
-        kind = msg.subject.rpartition(".")[2]
-        self.requests.append(codec.decode(msg.data, dc.KINDS[kind]))
+        self.requests.append(await open_delivery(msg))
 
     async def on_event(self, msg: Any) -> None:
         self.events.append(codec.decode(msg.data, codec.Envelope))

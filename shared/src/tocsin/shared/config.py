@@ -59,6 +59,14 @@ class BaseSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Unix seconds at which plan time equals real time when ``clock_scale`` is not 1; the
     same for every process of a deployment (see :class:`tocsin.shared.clock.ScaledClock`).
     Unset: each process's own start."""
+    master_key_file: str = ""
+    """The key-encryption key of personal data at rest (:mod:`tocsin.shared.keys`): a file
+    of base64 keys, mode 0600. ``make run`` generates one in the data directory."""
+    vault_addr: str = ""
+    """HashiCorp Vault, whose Transit engine may hold the key-encryption key instead."""
+    vault_transit_key: str = ""
+    """The Vault Transit key that ``SseKmsKeyId`` ``DefaultKey`` names when there is no
+    master key file."""
 
     def __post_init__(self) -> None:
         if not self.region or not all(c.isalnum() or c == "-" for c in self.region):

@@ -8,10 +8,12 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
+import msgspec
+
 from tocsin.shared.config import BaseSettings
 from tocsin.shared.runner import Lifespan, Worker, serve
 
-__all__ = ["error_lines", "running", "wait_for"]
+__all__ = ["error_lines", "open_delivery", "own_key_ring", "running", "wait_for"]
 
 S = TypeVar("S", bound=BaseSettings)
 T = TypeVar("T")
@@ -84,3 +86,48 @@ def error_lines(output: str) -> list[dict[str, Any]]:
                 "error", "exception", "critical", "fatal"):
             found.append(line)
     return found
+
+
+_delivery_keys: dict[str, Any] = {}
+
+
+async def open_delivery(msg: Any) -> Any:
+    """The delivery request a ``deliveries.<region>.<kind>`` message carries, opened as the
+    notifications service opens it: the wrapped data keys from the running incidents
+    service over the message's own NATS connection, unwrapped with
+    ``TOCSIN_MASTER_KEY_FILE`` (tests only)."""
+    import os
+
+    from tocsin.shared.bus.rpc import rpc_subject
+    from tocsin.shared.contracts import deliveries
+    from tocsin.shared.keys import GET_DATA_KEYS, DataKeys, Keks, KeyRing, WrappedKey
+
+    nc = msg._client
+
+    async def load() -> list[WrappedKey]:
+        reply = await nc.request(rpc_subject("incidents", GET_DATA_KEYS), b"{}", timeout=10)
+        keys: list[WrappedKey] = msgspec.json.decode(reply.data, type=DataKeys).keys
+        return keys
+
+    path = os.environ.get("TOCSIN_MASTER_KEY_FILE", "")
+    ring = _delivery_keys.get(path)
+    if ring is None:
+        ring = _delivery_keys[path] = KeyRing(Keks(master_key_file=path), load)
+    ring._load = load  # this message's connection: the test's own
+    return await deliveries.open_request(ring, msg.subject.rpartition(".")[2], msg.data)
+
+
+async def own_key_ring(master_key_file: str) -> Any:
+    """A key ring of a fresh data key wrapped by ``master_key_file``, for a test that runs
+    a service's handlers without the incidents service."""
+    from tocsin.shared import crypto
+    from tocsin.shared.keys import Keks, KeyRing, MasterKeyFile, WrappedKey
+
+    key = crypto.new_data_key()
+    wrapped = [WrappedKey(key_id=key.id, wrapped=await MasterKeyFile(master_key_file).wrap(key),
+                          current=True)]
+
+    async def load() -> list[WrappedKey]:
+        return wrapped
+
+    return KeyRing(Keks(master_key_file=master_key_file), load)

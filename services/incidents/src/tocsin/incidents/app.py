@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tocsin.incidents import api
 from tocsin.incidents.administration import handlers as administration
+from tocsin.incidents.data_keys import ensure_data_key, serve_data_keys
 from tocsin.incidents.event_rules import handlers as event_rules
 from tocsin.incidents.findings import handlers as findings
 from tocsin.incidents.ingestion import handlers as ingestion
@@ -16,6 +17,7 @@ from tocsin.incidents.usecases import Deps
 from tocsin.shared.bus import alarms_stream, changes_stream, events_stream
 from tocsin.shared.clock import clock_for
 from tocsin.shared.kernel import Kernel, Opened, Service
+from tocsin.shared.keys import GET_DATA_KEYS, keks_from
 
 __all__ = ["KERNEL", "lifespan"]
 
@@ -28,6 +30,7 @@ async def table(opened: Opened[Settings]) -> Service:
                 region=settings.region, account=settings.account,
                 partition=settings.arn_partition, findings_window=settings.findings_window,
                 bus=bus)
+    await ensure_data_key(pool, keks_from(settings), region=settings.region)
     router = event_rules.RuleRouter(pool)
     alarm_ingestion = Ingestion(deps, bus)
     return Service(
@@ -35,7 +38,8 @@ async def table(opened: Opened[Settings]) -> Service:
                     **ingestion.operations(deps, alarm_ingestion, router),
                     **event_rules.operations(deps, router),
                     **administration.operations(deps),
-                    **plan_engagements.operations(deps)},
+                    **plan_engagements.operations(deps),
+                    GET_DATA_KEYS: serve_data_keys(pool)},
         consumers=[
             *engagement_consumers(
                 Engaging(deps, bus, fallback_contact=settings.fallback_contact),

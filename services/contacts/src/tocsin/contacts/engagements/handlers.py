@@ -82,6 +82,7 @@ from typing import Literal
 import asyncpg
 import msgspec
 
+from tocsin.contacts.channels.store import open_address
 from tocsin.contacts.directory.domain import CONTACT
 from tocsin.contacts.engagements.domain import (
     DEFAULT_ACCEPT_CODE_VALIDATION,
@@ -123,7 +124,6 @@ from tocsin.contacts.engagements.requests import (
 from tocsin.contacts.engagements.resolver import Person, Resolver
 from tocsin.contacts.engagements.store import EngagementStore
 from tocsin.contacts.usecases import JSON, Deps, UseCases, read_token
-from tocsin.shared import codec
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import deliveries as dc
@@ -304,7 +304,9 @@ class EngagementHandlers(UseCases):
         each."""
         new_pages: list[NewPage] = []
         deliveries: list[dc.PageDelivery] = []
+        key = await self._keys.current() if people else None
         for person in people:
+            assert key is not None
             alias = person.alias
             code = new_code()
             if page is None:
@@ -312,7 +314,7 @@ class EngagementHandlers(UseCases):
                 new_pages.append(NewPage(
                     arn=page_arn, engagement_arn=e.arn, contact_arn=person.contact_arn,
                     stage_index=stage.stage_index, is_essential=person.is_essential,
-                    via=person.via, accept_code_hash=code_hash(page_arn, code),
+                    via=person.via, accept_code_hash=code_hash(key, page_arn, code),
                     sent_time=now, round=round_))
                 written.events.append(cc.PageCreated(
                     page_arn=page_arn, engagement_arn=e.arn, contact_arn=person.contact_arn,
@@ -324,7 +326,8 @@ class EngagementHandlers(UseCases):
             else:
                 page_arn = page.arn
                 if person.channels:
-                    await EngagementStore.add_code(conn, page_arn, code_hash(page_arn, code))
+                    await EngagementStore.add_code(conn, page_arn,
+                                                  code_hash(key, page_arn, code))
             written.page_arns.append(page_arn)
             for channel in person.channels:
                 public = channel.type == "SMS"
@@ -333,7 +336,8 @@ class EngagementHandlers(UseCases):
                                       f"#{round_}#{channel.arn}#{retry}")),
                     page_arn=page_arn, engagement_arn=e.arn, contact_arn=person.contact_arn,
                     channel_arn=channel.arn, channel_type=channel.type,  # type: ignore[arg-type]
-                    address=channel.address,
+                    address=await open_address(self._keys, channel.arn, channel.address_sealed,
+                                               channel.address),
                     subject=(e.public_subject or e.subject) if public else e.subject,
                     content=(e.public_content or e.content) if public else e.content,
                     accept_code=code, sender=e.sender, sent_at=now,
@@ -344,7 +348,7 @@ class EngagementHandlers(UseCases):
             conn, [(d.page_arn, d.channel_arn) for d in deliveries])
         headers = context_headers()
         for delivery in deliveries:
-            await write_message(conn, self._deliveries, codec.encode(delivery),
+            await write_message(conn, self._deliveries, await dc.seal(self._keys, delivery),
                                 msg_id=delivery.id, headers=headers)
 
     @staticmethod
@@ -679,7 +683,8 @@ class EngagementHandlers(UseCases):
             e = await self._engagement(conn, found.engagement_arn, lock=True)
             page = await self._page_row(conn, cmd.page_id, lock=True)
             bind(engagement_arn=e.arn, incident_arn=incident_arn_of(e.incident_id))
-            if validation == "ENFORCE" and not code_matches(page, cmd.accept_code):
+            if validation == "ENFORCE" and not code_matches(
+                    await self._keys.current(), page, cmd.accept_code):
                 log.info("page.accept_refused", page_arn=page.arn)
                 raise ValidationError(f"AcceptCode is not the code sent with page {page.arn}")
             if cmd.contact_channel_id is not None:
