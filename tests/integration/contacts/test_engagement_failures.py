@@ -180,9 +180,9 @@ class TestEngagementFailed:
 class TestReservations:
     async def test_kinds_and_the_dependants_they_make(self, api: Api) -> None:
         """ReserveEngagementContacts says what each ARN is; a reserved contact is deleted
-        only after the incidents service says no plan engages it (here it does not answer,
-        so the delete is refused as unavailable, not carried out), while a contact no plan
-        reserved is deleted without asking."""
+        only after the incidents service says no plan engages it (the incidents service
+        running beside, which holds the data key, has no plan ``PLAN``), while a contact no
+        plan reserved is deleted without asking."""
         alice, channels = await api.person("alice", False)
         bob, _ = await api.person("bob", False)
         loner, _ = await api.person("loner", False)
@@ -197,9 +197,9 @@ class TestReservations:
         assert kinds == {alice: "PERSONAL", channels[0]: "CONTACT_CHANNEL",
                          rotation: "ROTATION"}
         await api("DeleteContact", ContactId=loner)
-        with pytest.raises(errors.ServiceUnavailable):
-            await api("DeleteContact", ContactId=alice)
-        await api("GetContact", ContactId=alice)
+        await api("DeleteContact", ContactId=alice)
+        with pytest.raises(errors.NotFoundError):
+            await api("GetContact", ContactId=alice)
 
 
 class TestReplicationSetDeleted:

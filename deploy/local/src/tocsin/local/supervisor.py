@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from tocsin.local import credentials, ready, servers
+from tocsin.local import credentials, master_key, ready, servers
 from tocsin.shared.config import BaseSettings, Secret
 from tocsin.shared.listen import EXIT_CANNOT_LISTEN
 from tocsin.shared.logging import get_logger
@@ -505,7 +505,15 @@ class _Run:
             return _fail(str(exc))
         if creds.generated:
             log.info("credentials.generated", path=str(creds.path))
+        try:
+            key_file, key_generated = master_key.resolve(self.data_dir, self.environ)
+        except master_key.MasterKeyError as exc:
+            return _fail(str(exc))
+        if key_generated:
+            log.info("master_key.generated", path=str(key_file))
         env = dict(self.environ)
+        if key_file is not None:
+            env["TOCSIN_MASTER_KEY_FILE"] = str(key_file)
         env.update(TOCSIN_ACCESS_KEYS=str(creds.access_keys),
                    TOCSIN_DATA_DIR=str(self.data_dir), PYTHONUNBUFFERED="1")
         # One plan-time epoch for every process, restarts included (TOCSIN_CLOCK_SCALE).
