@@ -141,3 +141,24 @@ async def test_rotating_the_master_key_keeps_everything_readable(
                     ) == ADDRESS.encode()
             with pytest.raises(errors.DataEncryptionError):  # the old key is out of use
                 await remote_key_ring(bus, Keks(master_key_file=str(old_only))).current()
+
+
+async def test_a_replication_set_naming_an_unreachable_key_is_not_created(
+        nats_url: str, database_url: str, isolation: dict[str, str], bus: Bus) -> None:
+    """``SseKmsKeyId`` names the key-encryption key: a Vault Transit key when it is not
+    ``DefaultKey``. With no Vault configured, the data key cannot be wrapped under it, so
+    the set is refused with the model's error and the data key stays as it was."""
+    incidents, _ = settings_for(nats_url, database_url, isolation)
+    region = isolation["region"]
+    async with running(incidents_app.lifespan, incidents):
+        with pytest.raises(errors.DataEncryptionError, match="TOCSIN_VAULT_ADDR"):
+            await bus.request("tocsin.rpc.incidents.CreateReplicationSet", {
+                "regions": {region: {"sseKmsKeyId": "alias/tocsin-personal-data"}}},
+                headers=PRINCIPAL)
+        sets = codec.decode(await bus.request("tocsin.rpc.incidents.ListReplicationSets",
+                                              {}, headers=PRINCIPAL), dict[str, Any])
+        assert sets["replicationSetArns"] == []
+        await bus.request("tocsin.rpc.incidents.CreateReplicationSet",
+                          {"regions": {region: {}}}, headers=PRINCIPAL)
+        ring = remote_key_ring(bus, Keks(master_key_file=isolation["master_key_file"]))
+        assert (await ring.current()).id

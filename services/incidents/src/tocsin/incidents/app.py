@@ -26,11 +26,12 @@ async def table(opened: Opened[Settings]) -> Service:
     """The request server, the engagement, findings and alarm consumers, and the
     reservation of existing plans' engagements."""
     settings, pool, bus = opened.settings, opened.pool, opened.bus
+    keks = keks_from(settings)
     deps = Deps(pool=pool, clock=clock_for(settings.clock_scale, settings.clock_epoch),
                 region=settings.region, account=settings.account,
                 partition=settings.arn_partition, findings_window=settings.findings_window,
-                bus=bus)
-    await ensure_data_key(pool, keks_from(settings), region=settings.region)
+                bus=bus, keks=keks)
+    await ensure_data_key(pool, keks, region=settings.region)
     router = event_rules.RuleRouter(pool)
     alarm_ingestion = Ingestion(deps, bus)
     return Service(

@@ -17,6 +17,7 @@ from tocsin.shared.bus import Bus, RpcRequest
 from tocsin.shared.clock import Clock
 from tocsin.shared.db.idempotency import once
 from tocsin.shared.errors import NotFoundError, ValidationError
+from tocsin.shared.keys import Keks
 from tocsin.shared.logging import bind
 from tocsin.shared.paging import make_token, read_token
 
@@ -38,6 +39,9 @@ class Deps:
     bus: Bus | None = None
     """For calls to the contacts service (a response plan's engagements, stopping a
     resolved incident's engagements); None in tests that need none."""
+    keks: Keks | None = None
+    """The key-encryption keys a replication set's ``SseKmsKeyId`` may name; None in tests
+    that need none."""
 
 
 class UseCases:
@@ -49,6 +53,7 @@ class UseCases:
         self._region = deps.region
         self._account = deps.account
         self._bus = deps.bus
+        self._keks = deps.keks
         self._arns = Arns(deps.account, partition=deps.partition, region=deps.region)
         self._store = Store()
 
