@@ -36,11 +36,11 @@ _TRIAGE = """\
 the key performance indicators of the affected application.
 
 **Communicate customer impact.** Update the incident's **Title**, **Summary** and **Impact**:
-* 1 – Critical impact: full application failure that impacts many to all customers.
-* 2 – High impact: partial application failure with impact to many customers.
-* 3 – Medium impact: the application is providing reduced service to many customers.
-* 4 – Low impact: the application is providing reduced service to few customers.
-* 5 – No impact: customers are not currently impacted but urgent action is needed to
+* 1 - Critical impact: full application failure that impacts many to all customers.
+* 2 - High impact: partial application failure with impact to many customers.
+* 3 - Medium impact: the application is providing reduced service to many customers.
+* 4 - Low impact: the application is providing reduced service to few customers.
+* 5 - No impact: customers are not currently impacted but urgent action is needed to
   avoid impact.
 """
 

@@ -137,7 +137,7 @@ def pick_version(name: str, latest: int, default: int, versions: dict[str, int],
         number = latest
     else:
         try:
-            number = int(document_version)  # type: ignore[arg-type]
+            number = int(str(document_version))
         except ValueError:
             raise InvalidDocumentVersion(
                 f"The document version {document_version!r} is not valid") from None

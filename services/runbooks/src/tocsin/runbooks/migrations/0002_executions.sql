@@ -39,6 +39,7 @@ CREATE TABLE step_execution (
     status             text NOT NULL,
     attempt            integer NOT NULL DEFAULT 0,
     claimed_by         text,                 -- the instance running the current attempt
+    lease_until        timestamptz,          -- renewed while it runs; past: it died
     inputs             jsonb,
     outputs            jsonb,
     response           text,
@@ -54,7 +55,8 @@ CREATE TABLE step_execution (
     UNIQUE (execution_id, ordinal)
 );
 
-CREATE INDEX step_execution_of ON step_execution (execution_id, ordinal);
+CREATE INDEX step_execution_claimed ON step_execution (lease_until)
+    WHERE claimed_by IS NOT NULL AND status = 'InProgress';
 
 CREATE TABLE client_start (
     token         text PRIMARY KEY,
