@@ -192,8 +192,8 @@ def test_default_must_satisfy_its_own_constraints() -> None:
     content = doc()
     content["parameters"]["Env"] = {"type": "String", "default": "qa",
                                     "allowedValues": ["dev", "prod"]}
-    with pytest.raises(InvalidDocumentContent, match="Parameter Env: its default does not "
-                                                     "satisfy .*allowedValues"):
+    with pytest.raises(InvalidDocumentContent, match=r"Parameter Env: its default does not "
+                                                     r"satisfy .*allowedValues"):
         v.validate(content, "Automation")
 
 
