@@ -57,13 +57,14 @@ async def test_the_return_value_is_the_payload_and_the_sandbox_is_its_own(
             open("scratch.txt", "w").write("mine")
             return {"sum": events["a"] + events["b"], "context": context,
                     "cwd": os.getcwd(), "files": sorted(os.listdir(".")),
-                    "env": sorted(os.environ), "site": [p for p in sys.path if "site-packages" in p]}
+                    "env": sorted(os.environ),
+                    "site": [p for p in sys.path if "site-packages" in p]}
     """, InputPayload={"a": 2, "b": 3})
     payload = outputs["Payload"]
     assert payload["sum"] == 5
     assert payload["context"]["automation:EXECUTION_ID"] == EXECUTION
     assert payload["files"] == ["scratch.txt"]  # a fresh folder of its own
-    assert not Path(payload["cwd"]).exists()  # removed after the attempt
+    assert not await asyncio.to_thread(Path(payload["cwd"]).exists)  # removed afterwards
     assert payload["env"] == ["HOME", "LANG", "PATH", "TMPDIR"]  # nothing of the service's
     assert payload["site"] == []  # the standard library only
 
