@@ -7,8 +7,10 @@ plan over RPC (``GetResponsePlan``) and starts the execution with the plan's sta
 ``String`` parameter, ``INVOLVED_RESOURCES`` (the incident's ``INVOLVED_RESOURCE`` related
 items) into a ``StringList`` one. Any other fit is a start failure, announced as
 ``ExecutionStartFailed`` (the incidents service writes the timeline event
-``SSM Automation Execution Start Failure for Incident``). An incident replicated from
-another region starts nothing (its home region started the runbook).
+``SSM Automation Execution Start Failure for Incident``). A duplicate trigger joins an open
+incident without an ``IncidentRecordCreated``, so it starts nothing. (Incidents replicated
+from another region would start nothing either; Tocsin does not replicate incidents yet,
+so there is nothing to tell apart.)
 
 The execution's id is derived from the incident's ARN, so a redelivered event starts
 nothing twice. The plan's ``roleArn`` is kept as given; the execution runs as the
@@ -29,7 +31,6 @@ from tocsin.runbooks.documents.domain import name_of
 from tocsin.runbooks.documents.store import DocumentStore
 from tocsin.runbooks.executions.handlers import ExecutionHandlers
 from tocsin.runbooks.executions.store import ExecutionStore
-from tocsin.shared import arns as arn_parts
 from tocsin.shared import codec
 from tocsin.shared.arns import Arns
 from tocsin.shared.bus import Bus, rpc_subject
@@ -114,9 +115,6 @@ class IncidentRunbooks:
         if not isinstance(event, IncidentRecordCreated):
             return
         record = event.incident_record
-        parsed = arn_parts.parse(record.arn)
-        if parsed is not None and parsed.region != self.arns.region:
-            return  # replicated from another region: its home region runs the runbook
         try:
             reply = await self.bus.request(rpc_subject("incidents", "GetResponsePlan"),
                                            {"arn": event.response_plan_arn},
