@@ -11,6 +11,7 @@ from typing import Any
 import boto3
 
 from tests.e2e.test_alarms import KEY_ID, SECRET, alarm, publish, the_incident
+from tests.e2e.test_tocsin_api import MODELS
 from tocsin.shared.bus import Bus
 from tocsin.shared.testing import wait_for
 
@@ -133,3 +134,42 @@ async def test_a_plan_runbook_runs_from_alarm_to_success(tocsin: dict[str, Any],
 
     names = await wait_for(lambda: asyncio.to_thread(completions), timeout=15)
     assert sorted(names) == ["Decide", "Inspect", "Recover", "Triage"]
+
+
+async def test_a_responder_starts_and_cancels_another_runbook(
+        tocsin: dict[str, Any], bus: Bus, monkeypatch: Any) -> None:
+    """StartIncidentRunbook (Tocsin's own API, through boto3 with AWS_DATA_PATH) starts a
+    runbook on an incident as the caller; it joins automationExecutions; StopIncidentRunbook
+    cancels it."""
+    monkeypatch.setenv("AWS_DATA_PATH", str(MODELS))
+    incidents, ssm = clients(tocsin)
+    own = boto3.Session().client(
+        "tocsin", endpoint_url=tocsin["http"], region_name=tocsin["region"],
+        aws_access_key_id=KEY_ID, aws_secret_access_key=SECRET)
+
+    def setup() -> str:
+        incidents.create_replication_set(regions={tocsin["region"]: {}})
+        plan = incidents.create_response_plan(
+            name="db-slow", incidentTemplate={"title": "DB slow", "impact": 3})["arn"]
+        return str(incidents.start_incident(responsePlanArn=plan)["incidentRecordArn"])
+
+    arn = await asyncio.to_thread(setup)
+    started = await asyncio.to_thread(
+        own.start_incident_runbook, incidentRecordArn=arn,
+        documentName="AWSIncidents-CriticalIncidentRunbookTemplate")
+    execution = started["automationExecutionArn"]
+
+    def joined() -> bool:
+        record = incidents.get_incident_record(arn=arn)["incidentRecord"]
+        return {"ssmExecutionArn": execution} in (record.get("automationExecutions") or [])
+
+    await wait_for(lambda: asyncio.to_thread(joined), timeout=15)
+    eid = execution.rsplit("/", 1)[1]
+    ex = (await asyncio.to_thread(ssm.get_automation_execution,
+                                  AutomationExecutionId=eid))["AutomationExecution"]
+    assert ex["AutomationExecutionStatus"] == "Waiting"  # at the template's Triage
+    await asyncio.to_thread(own.stop_incident_runbook, incidentRecordArn=arn,
+                            automationExecutionArn=execution)
+    ex = (await asyncio.to_thread(ssm.get_automation_execution,
+                                  AutomationExecutionId=eid))["AutomationExecution"]
+    assert ex["AutomationExecutionStatus"] == "Cancelled"

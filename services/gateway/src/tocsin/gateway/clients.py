@@ -35,6 +35,8 @@ TOCSIN_OWNERS: dict[str, str] = {
                      "TestEventPattern", "CreateIntegrationKey", "ListIntegrationKeys",
                      "DeleteIntegrationKey", "GetIngestionStats"), "incidents"),
     "DescribeDelivery": "notifications",
+    "StartIncidentRunbook": "runbooks",
+    "StopIncidentRunbook": "runbooks",
 }
 """Which Tocsin service serves each operation of Tocsin's own API (``models/tocsin``); a
 service that adds operations to the model adds them here."""

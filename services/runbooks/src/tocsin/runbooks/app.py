@@ -54,7 +54,7 @@ async def table(opened: Opened[Settings]) -> Service:
                          retention=timedelta(days=1))
     stream = f"EVENTS_{settings.region.upper()}"
     return Service(
-        operations=api.operations(documents, executions),
+        operations=api.operations(documents, executions, incidents),
         consumers=[
             Consumer(stream=stream, durable=f"{settings.schema}-engine",
                      filter_subject=f"events.{settings.region}.runbooks.>",
