@@ -160,17 +160,24 @@ async def runbooks_bench(nats_url: str, db_url: str, work: Path, results: dict[s
             line("runbooks_step_transitions_per_second_100_concurrent",
                  CONCURRENT * STEPS / elapsed, "steps/s", results)
 
-            # Resume → the next step.
+            # Resume → the next step, each moment read off JetStream as it arrives.
             started_at: dict[str, float] = {}
             completed_at: dict[str, float] = {}
+            signals: dict[tuple[str, str], asyncio.Event] = {}
+
+            def signal(kind: str, eid: str) -> asyncio.Event:
+                return signals.setdefault((kind, eid), asyncio.Event())
 
             async def seen(msg: Any) -> None:
                 envelope = codec.decode(msg.data, codec.Envelope)
-                if envelope.data.get("stepName") != "Next":
-                    return
-                eid = str(envelope.data["executionId"])
-                target = started_at if envelope.type == "StepStarted" else completed_at
-                target.setdefault(eid, time.perf_counter())
+                eid = str(envelope.data.get("executionId"))
+                if envelope.type == "Waiting":
+                    signal("Waiting", eid).set()
+                elif envelope.data.get("stepName") == "Next":
+                    target = started_at if envelope.type == "StepStarted" else completed_at
+                    target.setdefault(eid, time.perf_counter())
+                    if envelope.type == "StepCompleted":
+                        signal("Completed", eid).set()
 
             sub = await bus.js.subscribe(f"events.{region}.runbooks.>", cb=seen,
                                          ordered_consumer=True,
@@ -181,16 +188,11 @@ async def runbooks_bench(nats_url: str, db_url: str, work: Path, results: dict[s
                 for _ in range(RESUMES):
                     eid = (await _call(bus, "StartAutomationExecution",
                                        DocumentName="Manual"))["AutomationExecutionId"]
-                    while (await _call(bus, "GetAutomationExecution",
-                                       AutomationExecutionId=eid))["AutomationExecution"][
-                                           "AutomationExecutionStatus"] != "Waiting":
-                        await asyncio.sleep(0.01)
+                    await asyncio.wait_for(signal("Waiting", eid).wait(), 10)
                     sent = time.perf_counter()
                     await _call(bus, "SendAutomationSignal", AutomationExecutionId=eid,
                                 SignalType="Resume", Payload={"StepName": ["Manual"]})
-                    deadline = time.monotonic() + 10
-                    while eid not in completed_at and time.monotonic() < deadline:
-                        await asyncio.sleep(0.001)
+                    await asyncio.wait_for(signal("Completed", eid).wait(), 10)
                     to_started.append((started_at[eid] - sent) * 1000)
                     to_completed.append((completed_at[eid] - sent) * 1000)
             finally:
