@@ -173,3 +173,56 @@ async def test_a_responder_starts_and_cancels_another_runbook(
     ex = (await asyncio.to_thread(ssm.get_automation_execution,
                                   AutomationExecutionId=eid))["AutomationExecution"]
     assert ex["AutomationExecutionStatus"] == "Cancelled"
+
+
+async def test_boto3_sees_ssm_errors_and_a_start_failure_goes_on_the_timeline(
+        tocsin: dict[str, Any], bus: Bus) -> None:
+    """The ssm model's own errors reach boto3 as its exception classes; a plan whose dynamic
+    parameter does not fit its runbook writes the start failure on the incident's timeline."""
+    incidents, ssm = clients(tocsin)
+
+    def refusals() -> None:
+        try:
+            ssm.create_document(Name="Broken", DocumentType="Automation", Content=json.dumps(
+                {"schemaVersion": "0.3", "mainSteps": [
+                    {"name": "A", "action": "aws:sleep", "nextStep": "Nowhere",
+                     "inputs": {"Duration": "PT1S"}}]}))
+        except ssm.exceptions.InvalidDocumentContent as exc:
+            assert "Nowhere" in str(exc)
+        else:
+            raise AssertionError("InvalidDocumentContent expected")
+        try:
+            ssm.get_automation_execution(AutomationExecutionId="0" * 36)
+        except ssm.exceptions.AutomationExecutionNotFoundException:
+            pass
+        else:
+            raise AssertionError("AutomationExecutionNotFoundException expected")
+        pages = ssm.get_paginator("list_documents").paginate(
+            Filters=[{"Key": "Owner", "Values": ["Amazon"]}])
+        assert [d["Name"] for page in pages for d in page["DocumentIdentifiers"]] == \
+            ["AWSIncidents-CriticalIncidentRunbookTemplate"]
+
+    await asyncio.to_thread(refusals)
+
+    def setup() -> str:
+        incidents.create_replication_set(regions={tocsin["region"]: {}})
+        ssm.create_document(Name="NeedsList", DocumentType="Automation", Content=json.dumps(
+            {"schemaVersion": "0.3", "parameters": {"Arn": {"type": "StringList"}},
+             "mainSteps": [{"name": "A", "action": "aws:pause", "inputs": {}}]}))
+        plan = incidents.create_response_plan(
+            name="misfit", incidentTemplate={"title": "Misfit", "impact": 3},
+            actions=[{"ssmAutomation": {
+                "roleArn": "arn:aws:iam::111122223333:role/IncidentAutomation",
+                "documentName": "NeedsList",
+                "dynamicParameters": {"Arn": {"variable": "INCIDENT_RECORD_ARN"}}}}])["arn"]
+        return str(incidents.start_incident(responsePlanArn=plan)["incidentRecordArn"])
+
+    arn = await asyncio.to_thread(setup)
+
+    def failures() -> list[dict[str, Any]]:
+        return timeline(incidents, arn, "SSM Automation Execution Start Failure for Incident")
+
+    [failure] = await wait_for(lambda: asyncio.to_thread(failures), timeout=15)
+    assert "String" in json.loads(failure["eventData"])["failureMessage"]
+    record = (await asyncio.to_thread(incidents.get_incident_record, arn=arn))["incidentRecord"]
+    assert not record.get("automationExecutions")

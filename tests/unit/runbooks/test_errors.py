@@ -7,7 +7,7 @@ import importlib.resources
 import json
 
 from tocsin.runbooks import errors
-from tocsin.shared.errors import ConflictError, NotFoundError, ValidationError
+from tocsin.shared.errors import ConflictError, NotFoundError, ValidationError, from_wire
 
 
 def test_every_code_is_an_exception_of_the_ssm_model_with_only_a_message() -> None:
@@ -19,7 +19,11 @@ def test_every_code_is_an_exception_of_the_ssm_model_with_only_a_message() -> No
         assert shape.get("exception"), code
         assert set(shape.get("members", {})) <= {"Message"}, code
         error = cls("boom")
-        assert error.to_wire() == {"code": code, "message": "boom"}
+        wire = error.to_wire()
+        assert (wire["code"], wire["message"]) == (code, "boom")
+        back = from_wire(wire)  # across NATS: the code and its kind both survive
+        assert back.aws_code == code and back.http_status == error.http_status
+        assert type(back).__mro__[1] in type(error).__mro__
 
 
 def test_each_error_is_one_of_the_shared_kinds() -> None:
