@@ -208,3 +208,26 @@ async def test_client_token_starts_once(ssm: Ssm) -> None:
                        Filters=[{"Key": "DocumentNamePrefix", "Values": ["Once"]}])
     assert [m["AutomationExecutionId"] for m in listed["AutomationExecutionMetadataList"]] \
         == [first]
+
+
+async def test_cancel_runs_the_on_cancel_step_and_complete_does_not(ssm: Ssm) -> None:
+    await ssm.create("CleansUp", doc(
+        pause("Work", onCancel="step:Cleanup"), sleep("Skipped"),
+        {"name": "Cleanup", "action": "aws:updateVariable", "isEnd": True,
+         "inputs": {"Name": "variable:CleanedUp", "Value": "yes"}},
+        variables={"CleanedUp": {"type": "String", "default": "no"}}))
+    cancelled = await ssm.start("CleansUp")
+    await ssm.waiting(cancelled, "Work")
+    await ssm("StopAutomationExecution", AutomationExecutionId=cancelled, Type="Cancel")
+    ex = await ssm.ended(cancelled)
+    assert ex["AutomationExecutionStatus"] == "Cancelled"
+    assert statuses(ex) == {"Work": "Cancelled", "Skipped": "Pending", "Cleanup": "Success"}
+    assert ex["Variables"]["CleanedUp"] == ["yes"]
+
+    completed = await ssm.start("CleansUp")
+    await ssm.waiting(completed, "Work")
+    await ssm("StopAutomationExecution", AutomationExecutionId=completed, Type="Complete")
+    ex = await ssm.execution(completed)
+    assert ex["AutomationExecutionStatus"] == "Cancelled"
+    assert statuses(ex) == {"Work": "Cancelled", "Skipped": "Pending", "Cleanup": "Pending"}
+    assert ex["Variables"]["CleanedUp"] == ["no"]

@@ -88,6 +88,13 @@ TIMER_TABLE = TimerTable(name="runbook_timer", channel="runbook_timer",
                                   ("kind", "text"), ("attempt", "integer")))
 
 SLEEP_DONE, TIMEOUT, RETRY = "SLEEP_DONE", "TIMEOUT", "RETRY"
+CANCEL_DEADLINE = "CANCEL_DEADLINE"
+ON_CANCEL_LIMIT = timedelta(minutes=2)
+"""How long an ``onCancel`` workflow may run before the execution is ``Cancelled``."""
+NO_ON_CANCEL_TARGET = frozenset({
+    "aws:approve", "aws:copyImage", "aws:createImage", "aws:createStack", "aws:createTags",
+    "aws:pause", "aws:runInstances", "aws:sleep"})
+"""Actions an ``onCancel`` may not jump to (AWS's list)."""
 BACKOFF = "backoff"
 """``claimed_by`` of a step waiting for its next attempt's timer."""
 
@@ -249,7 +256,8 @@ class Transition:
 
     def start(self, step: Step) -> None:
         """Start ``step``, or in Interactive mode wait for ``StartStep`` before it."""
-        if self.ex.mode == "Interactive" and step.parent_id is None:
+        if self.ex.mode == "Interactive" and step.parent_id is None and \
+                self.ex.status != "Cancelling":
             self.ex.status = "Waiting"
             self.ex.current_step, self.ex.current_action = step.name, step.action
             self.event(Waiting(execution_id=self.ex.id, step_name=step.name,
@@ -277,7 +285,8 @@ class Transition:
         step.claimed_by = None
         step.lease_until = None
         self.touch(step)
-        self.ex.status = "InProgress"
+        if self.ex.status != "Cancelling":
+            self.ex.status = "InProgress"
         self.ex.current_step, self.ex.current_action = step.name, step.action
         self.event(StepStarted(execution_id=self.ex.id, step_execution_id=step.id,
                                step_name=step.name, action=step.action, attempt=step.attempt,
@@ -357,6 +366,8 @@ class Transition:
 
     def end(self, status: str, message: str | None = None) -> None:
         ex = self.ex
+        if ex.status == "Cancelling":
+            status = "Cancelled"  # the onCancel workflow ended, however it ended
         ex.status = status
         ex.end_time = self.now
         ex.current_step = ex.current_action = None
@@ -668,7 +679,10 @@ class Engine:
             step = t.step(timer.step_execution_id)
             if step is None or t.ex.status in TERMINAL:
                 continue
-            if timer.kind == RETRY:
+            if timer.kind == CANCEL_DEADLINE:
+                if t.ex.status == "Cancelling":
+                    await self._cancel(t, "The onCancel steps ran out of their two minutes")
+            elif timer.kind == RETRY:
                 if step.status == "InProgress" and step.claimed_by == BACKOFF and \
                         step.attempt + 1 == timer.attempt:
                     t.begin(step)
@@ -801,8 +815,11 @@ class Engine:
 
     async def stop(self, conn: asyncpg.Connection, execution_id: str, kind: str,
                    principal: str) -> None:
-        """``StopAutomationExecution``: the execution, its running steps and its child
-        executions end ``Cancelled``.
+        """``StopAutomationExecution``: the running steps and child executions end
+        ``Cancelled``. With ``Type=Cancel``, when the current step names an ``onCancel``
+        step, the execution is ``Cancelling`` while that step (and what follows it) runs,
+        for at most two minutes, then ``Cancelled``; ``Type=Complete``, or a second stop,
+        ends it at once.
 
         Raises:
             InvalidAutomationStatusUpdateException: it has ended already.
@@ -811,25 +828,52 @@ class Engine:
         if t.ex.status in TERMINAL:
             raise InvalidAutomationStatusUpdateException(
                 f"Automation execution {execution_id} has already ended ({t.ex.status})")
-        del kind  # Cancel and Complete both stop at once (onCancel is not run)
-        await self._cancel(t, principal)
+        by = f"Cancelled by {principal or 'StopAutomationExecution'}"
+        target = self._on_cancel(t) if kind != "Complete" and t.ex.status != "Cancelling" \
+            else None
+        if target is None:
+            await self._cancel(t, by)
+        else:
+            await self._cancel_running(t, by)
+            t.ex.status, t.ex.failure_message = "Cancelling", by
+            t.begin(target)
+            t.timer(CANCEL_DEADLINE, target, t.now + ON_CANCEL_LIMIT, target.attempt)
         await t.commit()
 
-    async def _cancel(self, t: Transition, principal: str) -> None:
+    @staticmethod
+    def _on_cancel(t: Transition) -> Step | None:
+        """The step the current step's ``onCancel: step:<name>`` names, if it may run."""
+        current = next((s for s in t.steps if s.parent_id is None
+                        and s.status in ("InProgress", "Waiting")), None)
+        if current is None:
+            return None
+        strategy = str(t.spec(current).get("onCancel") or "Abort")
+        if not strategy.startswith("step:"):
+            return None
+        try:
+            target = t.top_step(strategy[5:])
+        except AutomationStepNotFoundException:
+            return None
+        return None if target.action in NO_ON_CANCEL_TARGET else target
+
+    async def _cancel_running(self, t: Transition, message: str) -> None:
         for step in t.steps:
             if step.status in ("InProgress", "Waiting"):
                 step.status, step.end_time, step.claimed_by = "Cancelled", t.now, None
-                step.failure_message = f"Cancelled by {principal or 'StopAutomationExecution'}"
+                step.failure_message = message
                 t.touch(step)
                 t.event(StepCompleted(
                     execution_id=t.ex.id, step_execution_id=step.id, step_name=step.name,
                     action=step.action, status="Cancelled",
                     failure_message=step.failure_message, incident_arn=t.ex.incident_arn))
-        t.end("Cancelled", f"Cancelled by {principal or 'StopAutomationExecution'}")
         for child_id in await ExecutionStore.children(t.conn, t.ex.id):
             child = await self.transition(t.conn, child_id)
-            await self._cancel(child, principal)
+            await self._cancel(child, message)
             t.children.append(child)
+
+    async def _cancel(self, t: Transition, message: str) -> None:
+        await self._cancel_running(t, message)
+        t.end("Cancelled", message)
 
 
 def _one(payload: Mapping[str, list[str]], key: str, signal: str) -> str:
