@@ -10,9 +10,10 @@ from typing import Any
 
 import boto3
 
-from tests.e2e.test_alarms import KEY_ID, SECRET, alarm, publish, the_incident
+from tests.e2e.test_alarms import KEY_ID, SECRET, Mail, alarm, publish, the_incident
 from tests.e2e.test_tocsin_api import MODELS
 from tocsin.shared.bus import Bus
+from tocsin.shared.bus.connection import PRINCIPAL_HEADER
 from tocsin.shared.testing import wait_for
 
 RUNBOOK = """\
@@ -226,3 +227,57 @@ async def test_boto3_sees_ssm_errors_and_a_start_failure_goes_on_the_timeline(
     assert "String" in json.loads(failure["eventData"])["failureMessage"]
     record = (await asyncio.to_thread(incidents.get_incident_record, arn=arn))["incidentRecord"]
     assert not record.get("automationExecutions")
+
+
+async def test_a_contact_approver_is_paged_and_approves_by_alias(
+        tocsin: dict[str, Any], bus: Bus) -> None:
+    """An aws:approve step whose approver is a contact engages the contact (her page email
+    carries the step's message); she approves as the principal named like her alias."""
+    _, ssm = clients(tocsin)
+    mail = Mail(tocsin)
+    contacts = boto3.client("ssm-contacts", endpoint_url=tocsin["http"],
+                            region_name=tocsin["region"], aws_access_key_id=KEY_ID,
+                            aws_secret_access_key=SECRET)
+
+    def alice() -> tuple[str, str]:
+        arn = contacts.create_contact(Alias="alice", Type="PERSONAL",
+                                      Plan={"Stages": []})["ContactArn"]
+        channel = contacts.create_contact_channel(
+            ContactId=arn, Name="work email", Type="EMAIL",
+            DeliveryAddress={"SimpleAddress": "alice@example.com"})["ContactChannelArn"]
+        return arn, channel
+
+    contact, channel = await asyncio.to_thread(alice)
+    await wait_for(lambda: channel in mail.activation_codes(), timeout=15)
+
+    def plan_and_runbook() -> str:
+        contacts.activate_contact_channel(ContactChannelId=channel,
+                                          ActivationCode=mail.activation_codes()[channel])
+        contacts.update_contact(ContactId=contact, Plan={"Stages": [{
+            "DurationInMinutes": 0, "Targets": [{"ChannelTargetInfo": {
+                "ContactChannelId": channel, "RetryIntervalInMinutes": 1}}]}]})
+        ssm.create_document(Name="Approved", DocumentType="Automation", Content=json.dumps({
+            "schemaVersion": "0.3", "mainSteps": [
+                {"name": "Approve", "action": "aws:approve", "inputs": {
+                    "Approvers": [contact], "Message": "Fail over the orders database?"}},
+                {"name": "Go", "action": "aws:sleep", "inputs": {"Duration": "PT0S"}}]}))
+        return str(ssm.start_automation_execution(
+            DocumentName="Approved")["AutomationExecutionId"])
+
+    eid = await asyncio.to_thread(plan_and_runbook)
+    await wait_for(lambda: mail.pages(), timeout=15)
+    [page] = mail.pages()
+    assert page["To"] == "alice@example.com"
+    assert "Fail over the orders database?" in page.get_body().get_content()
+    reply = await bus.request(
+        "tocsin.rpc.runbooks.SendAutomationSignal",
+        {"AutomationExecutionId": eid, "SignalType": "Approve"},
+        headers={PRINCIPAL_HEADER: "arn:tocsin:iam::000000000000:user/alice"})
+    assert reply in (b"", b"{}")
+
+    def ended() -> str | None:
+        status = ssm.get_automation_execution(AutomationExecutionId=eid)[
+            "AutomationExecution"]["AutomationExecutionStatus"]
+        return status if status not in ("InProgress", "Waiting") else None
+
+    assert await wait_for(lambda: asyncio.to_thread(ended), timeout=15) == "Success"

@@ -11,6 +11,7 @@ import asyncpg
 from tocsin.runbooks import api
 from tocsin.runbooks.actions import build_deps
 from tocsin.runbooks.documents.handlers import DocumentHandlers
+from tocsin.runbooks.executions.approvals import ApprovalPager
 from tocsin.runbooks.executions.engine import Engine, Timer
 from tocsin.runbooks.executions.handlers import ExecutionHandlers
 from tocsin.runbooks.executions.work import WorkRunner
@@ -43,7 +44,8 @@ async def table(opened: Opened[Settings]) -> Service:
                     lease_seconds=settings.step_lease_seconds)
     runner = WorkRunner(engine, deps, sweep_interval=settings.sweep_interval)
     documents = DocumentHandlers(pool=pool, clock=clock, account=settings.account)
-    executions = ExecutionHandlers(pool=pool, engine=engine, runner=runner)
+    executions = ExecutionHandlers(pool=pool, engine=engine, runner=runner,
+                                   approvals=ApprovalPager(bus=bus, pool=pool))
     incidents = IncidentRunbooks(bus=bus, pool=pool, executions=executions,
                                  arns=arns, timeout=10.0)
     async with pool.acquire() as conn:

@@ -44,6 +44,7 @@ from tocsin.runbooks.errors import (
     InvalidAutomationSignalException,
     InvalidAutomationStatusUpdateException,
 )
+from tocsin.runbooks.executions.approvals import is_contact
 from tocsin.runbooks.executions.domain import (
     APPROVAL_TIMEOUT,
     TERMINAL,
@@ -886,11 +887,13 @@ def _one(payload: Mapping[str, list[str]], key: str, signal: str) -> str:
 
 def _may_approve(principal: str, approvers: list[str]) -> bool:
     """Whether ``principal`` is one of the approvers: its ARN, or its user or role name
-    (the last part of its ARN), as AWS accepts either."""
+    (the last part of its ARN), as AWS accepts either; or a contact whose alias is that
+    name (see :mod:`.approvals`)."""
     if not principal:
         return False
     name = principal.rsplit("/", 1)[-1]
-    return any(a == principal or a == name for a in approvers)
+    return any(a in (principal, name) or (is_contact(a) and a.rsplit("/", 1)[-1] == name)
+               for a in approvers)
 
 
 _DURATION = re.compile(

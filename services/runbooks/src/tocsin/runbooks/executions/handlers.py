@@ -23,6 +23,7 @@ from tocsin.runbooks.errors import (
     InvalidFilterKey,
     InvalidFilterValue,
 )
+from tocsin.runbooks.executions.approvals import ApprovalPager
 from tocsin.runbooks.executions.domain import Execution, Step, as_wire_list
 from tocsin.runbooks.executions.engine import Engine, Transition
 from tocsin.runbooks.executions.store import ExecutionStore
@@ -31,7 +32,12 @@ from tocsin.shared import codec
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.bus.rpc import Handler
 from tocsin.shared.contracts.base import decode
-from tocsin.shared.contracts.runbooks import ExecutionCompleted, RunbooksEvent, StepStarted
+from tocsin.shared.contracts.runbooks import (
+    ExecutionCompleted,
+    RunbooksEvent,
+    StepStarted,
+    Waiting,
+)
 from tocsin.shared.db import transaction
 from tocsin.shared.paging import make_token, read_token
 
@@ -168,6 +174,7 @@ class ExecutionHandlers:
     pool: asyncpg.Pool
     engine: Engine
     runner: WorkRunner
+    approvals: ApprovalPager | None = None
 
     def operations(self) -> Mapping[str, Handler]:
         return {"StartAutomationExecution": self.start,
@@ -347,9 +354,10 @@ class ExecutionHandlers:
     # --- the service's own events -------------------------------------------------------
 
     async def on_event(self, envelope: codec.Envelope, msg: Msg) -> None:
-        """Run a started step; end an ``aws:executeAutomation`` step whose child ended."""
+        """Run a started step; end an ``aws:executeAutomation`` step whose child ended; page
+        an approval's contact approvers."""
         del msg
-        if envelope.type not in ("StepStarted", "ExecutionCompleted"):
+        if envelope.type not in ("StepStarted", "ExecutionCompleted", "Waiting"):
             return
         event = decode(envelope.type, envelope.data, RunbooksEvent)
         if isinstance(event, StepStarted):
@@ -358,6 +366,8 @@ class ExecutionHandlers:
             if claimed is not None:
                 t, step, inputs = claimed
                 self.runner.spawn(t, step, inputs)
+        elif isinstance(event, Waiting) and self.approvals is not None:
+            await self.approvals.on_waiting(event)
         elif isinstance(event, ExecutionCompleted) and event.parent_execution_id:
             async with transaction(self.pool) as conn:
                 await self.engine.child_ended(conn, event)
