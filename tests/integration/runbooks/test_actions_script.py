@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import os
+import signal
+import sys
 import textwrap
 import time
 from collections.abc import AsyncIterator
@@ -169,3 +172,57 @@ async def test_the_service_environment_is_untouched(deps: ActionDeps) -> None:
     before = dict(os.environ)
     await run(deps, "import os\ndef main(e, c):\n    os.environ['X'] = '1'\n    return 1\n")
     assert dict(os.environ) == before
+
+
+SERVICE = """
+import asyncio, sys
+from tocsin.runbooks.actions import ActionContext, ActionDeps, run_action
+from tocsin.shared.arns import Arns
+
+SCRIPT = '''
+import subprocess, time
+def main(events, context):
+    child = subprocess.Popen(["sleep", "120"])
+    open(events["pids"], "w").write(f"{os.getpid()} {child.pid}")
+    time.sleep(120)
+'''
+
+async def main() -> None:
+    deps = ActionDeps(bus=None, http=None, arns=Arns(partition="tocsin", region="local-1",
+                                                     account="000000000000"))
+    ctx = ActionContext(execution_id="x", step_name="s", attempt=1, principal="p",
+                        timeout_seconds=120, deps=deps)
+    await run_action("aws:executeScript", {"Runtime": "python3.11", "Handler": "main",
+                                           "Script": "import os\\n" + SCRIPT,
+                                           "InputPayload": {"pids": sys.argv[1]}}, ctx)
+
+asyncio.run(main())
+"""
+
+
+async def test_a_script_dies_with_the_instance_that_ran_it(tmp_path: Path) -> None:
+    """SIGKILL of the service process kills its script and what the script started: the
+    instance that takes the step over never finds it still running."""
+    pids = tmp_path / "pids"
+    service = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", SERVICE, str(pids))
+    try:
+        for _ in range(200):
+            if await asyncio.to_thread(pids.exists) and pids.read_text():
+                break
+            await asyncio.sleep(0.05)
+        script, child = (int(p) for p in pids.read_text().split())
+        assert _alive(script) and _alive(child)
+    finally:
+        service.kill()
+        await service.wait()
+    try:
+        for _ in range(100):
+            if not _alive(script) and not _alive(child):
+                break
+            await asyncio.sleep(0.05)
+        assert not _alive(script)
+        assert not _alive(child)
+    finally:  # leave nothing behind, whatever the outcome
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(script, signal.SIGKILL)

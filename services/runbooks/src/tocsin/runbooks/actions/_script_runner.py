@@ -10,9 +10,30 @@ standard library is at hand (``-S``: no site-packages, ``-I``: no user site, no
 
 import json
 import linecache
+import os
 import resource
+import signal
 import sys
 import traceback
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """Kill the whole process group (the script and what it started) when the service
+    process that started it dies, even by SIGKILL: no script outlives its instance, so a
+    step taken over by another instance never runs twice at once. Linux only; elsewhere the
+    group is still killed on timeout and at the end of the attempt."""
+    signal.signal(signal.SIGTERM, lambda *_: os.killpg(0, signal.SIGKILL))
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # it died before the request was in place
+        os.killpg(0, signal.SIGKILL)
 
 
 def _limit(kind: int, value: int) -> None:
@@ -35,6 +56,7 @@ def main() -> int:
     request_path, result_path = sys.argv[1], sys.argv[2]
     with open(request_path, encoding="utf-8") as f:
         request = json.load(f)
+    _die_with_parent(int(request["parent"]))
     limits = request["limits"]
     cpu = int(limits["cpu_seconds"])
     _limit(resource.RLIMIT_CORE, 0)

@@ -5,7 +5,9 @@ no site-packages, no ``PYTHON*`` variables) on :mod:`._script_runner` in a fresh
 folder of its own, with a scrubbed environment (``PATH``, ``HOME`` and ``TMPDIR`` pointing
 into that folder, ``LANG``), no standard input, in a new session so that the whole process
 group is killed when the step's timeout (at most 600 s) runs out, and again when it ends
-(children it left behind die with it). The runner limits its own address space, CPU time
+(children it left behind die with it); if the service process itself dies, even by
+SIGKILL, the group is killed too (``PR_SET_PDEATHSIG``), so a step another instance takes
+over never runs twice at once. The runner limits its own address space, CPU time
 and file size (:class:`~tocsin.runbooks.actions.context.ScriptLimits`) before the script's
 first line runs. The handler's return value, as JSON of at most 100 KB, is the ``Payload``
 output; stdout and stderr are kept up to a bound and shown in ``FailureDetails`` when the
@@ -58,6 +60,7 @@ async def execute_script(inputs: Mapping[str, Any], ctx: ActionContext) -> dict[
         "script": script, "handler": handler, "events": events,
         "context": {"automation:EXECUTION_ID": ctx.execution_id,
                     "automation:STEP_NAME": ctx.step_name, "attempt": ctx.attempt},
+        "parent": os.getpid(),
         "limits": {"memory_bytes": limits.memory_bytes, "file_bytes": limits.file_bytes,
                    "cpu_seconds": max(1, min(limits.cpu_seconds, math.ceil(timeout) + 1))},
     }
