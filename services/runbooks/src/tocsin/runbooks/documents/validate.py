@@ -122,6 +122,10 @@ def validate_automation(content: dict[str, Any]) -> None:
     if version != "0.3":
         raise _fail(f"schemaVersion {version!r} is not supported for Automation documents; "
                     "use '0.3' (quoted in YAML)")
+    unknown = sorted(set(content) - TOP_LEVEL_KEYS)
+    if unknown:
+        raise _fail(f"The document has the unknown key {unknown[0]} (an Automation document "
+                    f"has {', '.join(sorted(TOP_LEVEL_KEYS))})")
     for key in ("description", "assumeRole"):
         if key in content and not isinstance(content[key], str):
             raise _fail(f"{key} must be a string")
@@ -481,6 +485,9 @@ def _check_script(step: _Step, local: Mapping[str, _Step], scope: str,
     for key in ("Runtime", "Handler", "Script"):
         if key in inputs and not isinstance(inputs[key], str):
             raise _fail(f"Step {step.name}: {key} must be a string")
+    if str(inputs.get("Runtime", "")).startswith("python") and "Handler" not in inputs:
+        raise _fail(f"Step {step.name}: a Python aws:executeScript requires the input Handler "
+                    "(the function to call)")
     payload = inputs.get("InputPayload")
     if payload is not None and not isinstance(payload, dict) and not _is_reference(payload):
         raise _fail(f"Step {step.name}: InputPayload must be a map")
