@@ -78,8 +78,9 @@ class Webhook:
 
     name: str
     url: str
-    headers: Mapping[str, str] = field(default_factory=dict)
-    secret: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """Sent with every call (an ``Authorization`` token, ...): never shown in a log line."""
+    secret: str = field(default="", repr=False)
     """Signs each request: ``X-Tocsin-Signature: sha256=<hex HMAC-SHA256 of the body>``,
     as the notifications service's webhook provider does. Empty: unsigned."""
     method: str = "POST"
