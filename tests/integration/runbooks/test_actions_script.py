@@ -25,6 +25,7 @@ from tocsin.runbooks.actions import (
     ActionTimedOut,
     ScriptLimits,
     run_action,
+    script_user,
 )
 from tocsin.shared.arns import Arns
 from tocsin.shared.bus import Bus
@@ -226,3 +227,38 @@ async def test_a_script_dies_with_the_instance_that_ran_it(tmp_path: Path) -> No
     finally:  # leave nothing behind, whatever the outcome
         with contextlib.suppress(ProcessLookupError):
             os.killpg(script, signal.SIGKILL)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="switching scripts to another user needs root")
+async def test_a_script_user_reads_nothing_of_the_service_and_starts_few_threads(
+        deps: ActionDeps) -> None:
+    """Only modules the runner already holds are imported: the interpreter may live where
+    the script user cannot read (it does on this machine)."""
+    nobody = script_user("nobody")
+    assert nobody is not None
+    limited = dataclasses.replace(deps, script_limits=dataclasses.replace(
+        deps.script_limits, user=nobody, processes=8))
+    outputs = await run(limited, """
+        import os, _thread
+        def main(events, context):
+            try:
+                open(f"/proc/{os.getppid()}/environ", "rb").read()
+                environ = "read"
+            except PermissionError:
+                environ = "denied"
+            started, held = 0, _thread.allocate_lock()
+            held.acquire()
+            try:
+                for _ in range(100):
+                    _thread.start_new_thread(held.acquire, ())  # each waits till the end
+                    started += 1
+            except RuntimeError:  # can't start new thread
+                pass
+            open("mine.txt", "w").write("x")
+            return {"uid": os.getuid(), "gid": os.getgid(), "environ": environ,
+                    "threads": started}
+    """)
+    payload = outputs["Payload"]
+    assert (payload["uid"], payload["gid"]) == nobody
+    assert payload["environ"] == "denied"
+    assert payload["threads"] < 8

@@ -6,8 +6,15 @@ from typing import Any
 
 import pytest
 
-from tocsin.runbooks.actions import WORK_ACTIONS, ActionContext, Webhook, run_action
+from tocsin.runbooks.actions import (
+    WORK_ACTIONS,
+    ActionContext,
+    Webhook,
+    run_action,
+    script_user,
+)
 from tocsin.runbooks.catalogue import ACTIONS, CONTROL_ACTIONS, INFRASTRUCTURE_ACTIONS
+from tocsin.shared.config import ConfigError
 
 
 def test_every_action_is_run_by_the_engine_or_by_run_action_never_both() -> None:
@@ -28,3 +35,9 @@ def test_webhook_secrets_stay_out_of_logs() -> None:
                    headers={"Authorization": "Bearer t0ken"})
     assert "s3cret" not in repr(hook)
     assert "t0ken" not in repr(hook)
+
+
+def test_an_unknown_script_user_stops_the_service() -> None:
+    assert script_user("") is None
+    with pytest.raises(ConfigError, match="there is no user 'no-such-user-here'"):
+        script_user("no-such-user-here")

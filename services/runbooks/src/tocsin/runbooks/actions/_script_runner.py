@@ -8,6 +8,7 @@ standard library is at hand (``-S``: no site-packages, ``-I``: no user site, no
 ``PYTHON*`` variables, no current directory on the path).
 """
 
+import ctypes
 import json
 import linecache
 import os
@@ -26,8 +27,6 @@ def _die_with_parent(parent: int) -> None:
     group is still killed on timeout and at the end of the attempt."""
     signal.signal(signal.SIGTERM, lambda *_: os.killpg(0, signal.SIGKILL))
     try:
-        import ctypes
-
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     except (OSError, AttributeError):
@@ -44,6 +43,29 @@ def _limit(kind: int, value: int) -> None:
         pass
 
 
+def _become(user: list[int], processes: int) -> None:
+    """Run as ``user`` (uid, gid) with no supplementary groups, and let that user have at
+    most ``processes`` more processes and threads than it has now (``RLIMIT_NPROC`` counts
+    per user, and binds only users other than root)."""
+    uid, gid = user
+    _limit(resource.RLIMIT_NPROC, _tasks_of(uid) + processes)
+    os.setgroups([])
+    os.setgid(gid)
+    os.setuid(uid)
+
+
+def _tasks_of(uid: int) -> int:
+    count = 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    count += len(os.listdir(f"/proc/{entry.name}/task"))
+            except OSError:  # ended meanwhile
+                pass
+    return count
+
+
 def _script_traceback(exc: BaseException) -> str:
     """The traceback of ``exc`` in the script's own lines (the runner's frames left out)."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == "<script>"]
@@ -56,8 +78,10 @@ def main() -> int:
     request_path, result_path = sys.argv[1], sys.argv[2]
     with open(request_path, encoding="utf-8") as f:
         request = json.load(f)
-    _die_with_parent(int(request["parent"]))
     limits = request["limits"]
+    if request.get("user"):
+        _become(request["user"], int(limits["processes"]))
+    _die_with_parent(int(request["parent"]))  # after _become: a new uid clears it
     cpu = int(limits["cpu_seconds"])
     _limit(resource.RLIMIT_CORE, 0)
     _limit(resource.RLIMIT_FSIZE, int(limits["file_bytes"]))

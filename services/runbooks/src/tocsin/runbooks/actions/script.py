@@ -13,6 +13,13 @@ first line runs. The handler's return value, as JSON of at most 100 KB, is the `
 output; stdout and stderr are kept up to a bound and shown in ``FailureDetails`` when the
 script fails. Every ``python3.x`` runtime runs on the service's Python; other runtimes
 (PowerShell) and attachments are refused with ``FailureDetails`` saying so.
+
+A service running as root should name a script user (``TOCSIN_SCRIPT_USER``, e.g.
+``nobody``): the runner drops to it before the script's first line, so the script reads
+neither the service's files nor its environment through ``/proc``, and its processes and
+threads are bounded. Without one, a script runs as the service's user and could read what
+that user can (including ``/proc/<service>/environ``). The interpreter's standard library
+must then be readable by that user. Scripts may use the network, as AWS's do.
 """
 
 from __future__ import annotations
@@ -61,7 +68,9 @@ async def execute_script(inputs: Mapping[str, Any], ctx: ActionContext) -> dict[
         "context": {"automation:EXECUTION_ID": ctx.execution_id,
                     "automation:STEP_NAME": ctx.step_name, "attempt": ctx.attempt},
         "parent": os.getpid(),
+        "user": list(limits.user) if limits.user else None,
         "limits": {"memory_bytes": limits.memory_bytes, "file_bytes": limits.file_bytes,
+                   "processes": limits.processes,
                    "cpu_seconds": max(1, min(limits.cpu_seconds, math.ceil(timeout) + 1))},
     }
     async with ctx.deps.script_slots:
@@ -100,7 +109,10 @@ async def _run(root: Path, request: dict[str, Any], timeout: float,
     work = root / "work"
     work.mkdir(mode=0o700)
     request_path, result_path = root / "request.json", root / "result.json"
-    request_path.write_text(json.dumps(request), "utf-8")
+    request_path.write_text(json.dumps(request), "utf-8")  # 0600: read before the drop
+    if limits.user is not None:  # the script's user owns its folders, and only those
+        for folder in (root, work):
+            os.chown(folder, *limits.user)
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(work), "TMPDIR": str(work),
            "LANG": "C.UTF-8"}
     proc = await asyncio.create_subprocess_exec(
