@@ -262,3 +262,15 @@ async def test_a_script_user_reads_nothing_of_the_service_and_starts_few_threads
     assert (payload["uid"], payload["gid"]) == nobody
     assert payload["environ"] == "denied"
     assert payload["threads"] < 8
+
+
+async def test_a_script_that_spoils_its_result_fails_cleanly(deps: ActionDeps) -> None:
+    with pytest.raises(ActionFailed, match="result could not be read"):
+        await run(deps, """
+            import atexit
+            def spoil():
+                open("../result.json", "w").write("[not json")
+            atexit.register(spoil)
+            def main(events, context):
+                return 1
+        """)

@@ -115,11 +115,15 @@ async def _run(root: Path, request: dict[str, Any], timeout: float,
             os.chown(folder, *limits.user)
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(work), "TMPDIR": str(work),
            "LANG": "C.UTF-8"}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-I", "-S", str(RUNNER), str(request_path), str(result_path),
-        cwd=work, env=env, stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        start_new_session=True)
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-I", "-S", str(RUNNER), str(request_path), str(result_path),
+            cwd=work, env=env, stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            start_new_session=True)
+    except OSError as exc:  # out of processes or memory on the host: worth another attempt
+        raise ActionFailed("Invocation", "Internal",
+                           f"The script's process could not be started: {exc}") from None
     assert proc.stdout is not None and proc.stderr is not None
     stdout = asyncio.ensure_future(_bounded(proc.stdout, limits.output_bytes))
     stderr = asyncio.ensure_future(_bounded(proc.stderr, limits.output_bytes))
@@ -164,19 +168,25 @@ def _outcome(code: int | None, result_path: Path, logs: dict[str, list[str]],
         raise ActionFailed("PostVerification", "Action",
                            f"The script's Payload is larger than the "
                            f"{limits.payload_bytes // 1024} KB a step output may hold", logs)
-    outcome = json.loads(result_path.read_text("utf-8"))
-    error = outcome.get("error")
+    try:
+        outcome = json.loads(result_path.read_text("utf-8"))
+        error = outcome.get("error")
+        payload = outcome["payload"] if error is None else None
+        if error is not None:
+            kind, text, trace = (str(error.get(k, "")) for k in ("type", "message", "traceback"))
+    except (ValueError, AttributeError, KeyError):  # the script wrote over its result
+        raise ActionFailed("Invocation", "Action",
+                           "The script's result could not be read (did it write to "
+                           "../result.json?)", logs) from None
     if error is not None:
-        if error["type"] == "MemoryError":
+        if kind == "MemoryError":
             raise ActionFailed("Invocation", "Action",
                                f"The script exceeded its memory limit of {memory} (MemoryError)",
                                logs)
-        details = {"ErrorType": [error["type"]], "ExceptionMessage": [error["message"]],
-                   **({"StackTrace": [error["traceback"]]} if error["traceback"] else {}),
-                   **logs}
-        raise ActionFailed("Invocation", "Action",
-                           f"The script failed: {error['type']}: {error['message']}", details)
-    payload = outcome["payload"]
+        details = {"ErrorType": [kind], "ExceptionMessage": [text],
+                   **({"StackTrace": [trace]} if trace else {}), **logs}
+        raise ActionFailed("Invocation", "Action", f"The script failed: {kind}: {text}",
+                           details)
     if len(json.dumps(payload, separators=(",", ":"))) > limits.payload_bytes:
         raise ActionFailed("PostVerification", "Action",
                            f"The script's Payload is larger than the "
