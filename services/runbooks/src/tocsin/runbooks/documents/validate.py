@@ -480,14 +480,14 @@ def _check_script(step: _Step, local: Mapping[str, _Step], scope: str,
                   variables: dict[str, Any]) -> None:
     del local, scope, variables
     inputs = step.inputs
+    if str(inputs.get("Runtime", "")).startswith("python") and "Handler" not in inputs:
+        raise _fail(f"Step {step.name}: a Python aws:executeScript requires the input Handler "
+                    "(the function to call)")
     if "Script" not in inputs and "Attachment" not in inputs:
         raise _fail(f"Step {step.name}: aws:executeScript needs a Script or an Attachment")
     for key in ("Runtime", "Handler", "Script"):
         if key in inputs and not isinstance(inputs[key], str):
             raise _fail(f"Step {step.name}: {key} must be a string")
-    if str(inputs.get("Runtime", "")).startswith("python") and "Handler" not in inputs:
-        raise _fail(f"Step {step.name}: a Python aws:executeScript requires the input Handler "
-                    "(the function to call)")
     payload = inputs.get("InputPayload")
     if payload is not None and not isinstance(payload, dict) and not _is_reference(payload):
         raise _fail(f"Step {step.name}: InputPayload must be a map")
