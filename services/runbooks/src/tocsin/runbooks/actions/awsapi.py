@@ -138,7 +138,7 @@ def _operation(model: awsmodel.ServiceModel, api: Any) -> str:
             if name.lower() == wanted:
                 return name
     raise ActionFailed("InputValidation", "Action",
-                       f"Api {api!r} is not an operation of {model.api}")
+                       f"Api {api!r} is not an operation of {model.api} that Tocsin serves")
 
 
 def _failure_type(exc: errors.TocsinError) -> FailureType:
