@@ -176,7 +176,7 @@ async def test_the_service_environment_is_untouched(deps: ActionDeps) -> None:
 
 
 SERVICE = """
-import asyncio, sys
+import asyncio, sys, uvloop
 from tocsin.runbooks.actions import ActionContext, ActionDeps, run_action
 from tocsin.shared.arns import Arns
 
@@ -197,16 +197,18 @@ async def main() -> None:
                                            "Script": "import os\\n" + SCRIPT,
                                            "InputPayload": {"pids": sys.argv[1]}}, ctx)
 
-asyncio.run(main())
+uvloop.run(main()) if sys.argv[2] == "uvloop" else asyncio.run(main())
 """
 
 
-async def test_a_script_dies_with_the_instance_that_ran_it(tmp_path: Path) -> None:
-    """SIGKILL of the service process kills its script and what the script started: the
-    instance that takes the step over never finds it still running."""
+@pytest.mark.parametrize("loop", ["uvloop", "asyncio"])
+async def test_a_script_dies_with_the_instance_that_ran_it(tmp_path: Path, loop: str) -> None:
+    """SIGKILL of the service process (on uvloop, as services run, or asyncio's own loop)
+    kills its script and what the script started: the instance that takes the step over
+    never finds it still running."""
     pids = tmp_path / "pids"
     service = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", SERVICE, str(pids))
+        sys.executable, "-c", SERVICE, str(pids), loop)
     try:
         for _ in range(200):
             if await asyncio.to_thread(pids.exists) and pids.read_text():
