@@ -175,6 +175,8 @@ _DELETE = object()
     (_set("mainSteps/3/inputs/Handler", _DELETE), "a Python aws:executeScript requires the "
                                                   "input Handler"),
     (_set("mainStep", []), "unknown key mainStep"),
+    (_set("assumeRole", "{{ AutomationAssumeRole }}"),
+     "assumeRole references {{ AutomationAssumeRole }}, which is not a declared parameter"),
     (_set("mainSteps/3/timeoutSeconds", 601), "at most 600"),
     (_set("mainSteps/3/maxAttempts", 0), "maxAttempts must be an integer of at least 1"),
     (_set("mainSteps/3/isEnd", "yes"), "isEnd must be true or false"),

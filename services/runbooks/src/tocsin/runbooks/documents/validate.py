@@ -135,6 +135,10 @@ def validate_automation(content: dict[str, Any]) -> None:
         _check_parameter(f"Parameter {name}", spec)
     for name, spec in variables.items():
         _check_parameter(f"Variable {name}", spec, variable=True)
+    for name in language.references(content.get("assumeRole")):
+        if name not in parameters:
+            raise _fail(f"assumeRole references {{{{ {name} }}}}, which is not a declared "
+                        "parameter")
     main = content.get("mainSteps")
     if not isinstance(main, list) or not main:
         raise _fail("mainSteps is required: a list of at least one step")
