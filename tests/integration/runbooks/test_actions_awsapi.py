@@ -85,9 +85,21 @@ async def test_assert_and_wait_compare_the_selected_property(deps: ActionDeps) -
         await act(deps, "aws:assertAwsResourceProperty", **query, DesiredValues=["DELETING"])
     assert (caught.value.failure_stage, caught.value.failure_type) == ("PostVerification",
                                                                        "Verification")
-    with pytest.raises(ActionTimedOut, match="was still ACTIVE when the step's timeout"):
+    with pytest.raises(ActionTimedOut, match="status: was still ACTIVE when the step's "
+                                             "timeout"):
         await act(deps, "aws:waitForAwsResourceProperty", **query, DesiredValues=["DELETING"],
                   timeout=0.5)
+
+
+async def test_a_wait_outlasts_a_service_that_does_not_answer(deps: ActionDeps) -> None:
+    """No contacts service runs here: each poll goes unanswered, and the step times out
+    saying why rather than failing at the first poll."""
+    with pytest.raises(ActionTimedOut, match=r"no instance of the service .* is running "
+                                             r"when the step's timeout") as caught:
+        await act(deps, "aws:waitForAwsResourceProperty", Service="ssm-contacts",
+                  Api="ListContacts", PropertySelector="$.Contacts[0].Alias",
+                  DesiredValues=["alice"], timeout=0.5)
+    assert caught.value.failure_stage == "Invocation"
 
 
 async def test_the_services_refusal_fails_the_step_with_its_error(deps: ActionDeps) -> None:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import os
+import signal
+import sys
 import textwrap
 import time
 from collections.abc import AsyncIterator
@@ -22,6 +25,7 @@ from tocsin.runbooks.actions import (
     ActionTimedOut,
     ScriptLimits,
     run_action,
+    script_user,
 )
 from tocsin.shared.arns import Arns
 from tocsin.shared.bus import Bus
@@ -169,3 +173,106 @@ async def test_the_service_environment_is_untouched(deps: ActionDeps) -> None:
     before = dict(os.environ)
     await run(deps, "import os\ndef main(e, c):\n    os.environ['X'] = '1'\n    return 1\n")
     assert dict(os.environ) == before
+
+
+SERVICE = """
+import asyncio, sys, uvloop
+from tocsin.runbooks.actions import ActionContext, ActionDeps, run_action
+from tocsin.shared.arns import Arns
+
+SCRIPT = '''
+import subprocess, time
+def main(events, context):
+    child = subprocess.Popen(["sleep", "120"])
+    open(events["pids"], "w").write(f"{os.getpid()} {child.pid}")
+    time.sleep(120)
+'''
+
+async def main() -> None:
+    deps = ActionDeps(bus=None, http=None, arns=Arns(partition="tocsin", region="local-1",
+                                                     account="000000000000"))
+    ctx = ActionContext(execution_id="x", step_name="s", attempt=1, principal="p",
+                        timeout_seconds=120, deps=deps)
+    await run_action("aws:executeScript", {"Runtime": "python3.11", "Handler": "main",
+                                           "Script": "import os\\n" + SCRIPT,
+                                           "InputPayload": {"pids": sys.argv[1]}}, ctx)
+
+uvloop.run(main()) if sys.argv[2] == "uvloop" else asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize("loop", ["uvloop", "asyncio"])
+async def test_a_script_dies_with_the_instance_that_ran_it(tmp_path: Path, loop: str) -> None:
+    """SIGKILL of the service process (on uvloop, as services run, or asyncio's own loop)
+    kills its script and what the script started: the instance that takes the step over
+    never finds it still running."""
+    pids = tmp_path / "pids"
+    service = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", SERVICE, str(pids), loop)
+    try:
+        for _ in range(200):
+            if await asyncio.to_thread(pids.exists) and pids.read_text():
+                break
+            await asyncio.sleep(0.05)
+        script, child = (int(p) for p in pids.read_text().split())
+        assert _alive(script) and _alive(child)
+    finally:
+        service.kill()
+        await service.wait()
+    try:
+        for _ in range(100):
+            if not _alive(script) and not _alive(child):
+                break
+            await asyncio.sleep(0.05)
+        assert not _alive(script)
+        assert not _alive(child)
+    finally:  # leave nothing behind, whatever the outcome
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(script, signal.SIGKILL)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="switching scripts to another user needs root")
+async def test_a_script_user_reads_nothing_of_the_service_and_starts_few_threads(
+        deps: ActionDeps) -> None:
+    """Only modules the runner already holds are imported: the interpreter may live where
+    the script user cannot read (it does on this machine)."""
+    nobody = script_user("nobody")
+    assert nobody is not None
+    limited = dataclasses.replace(deps, script_limits=dataclasses.replace(
+        deps.script_limits, user=nobody, processes=8))
+    outputs = await run(limited, """
+        import os, _thread
+        def main(events, context):
+            try:
+                open(f"/proc/{os.getppid()}/environ", "rb").read()
+                environ = "read"
+            except PermissionError:
+                environ = "denied"
+            started, held = 0, _thread.allocate_lock()
+            held.acquire()
+            try:
+                for _ in range(100):
+                    _thread.start_new_thread(held.acquire, ())  # each waits till the end
+                    started += 1
+            except RuntimeError:  # can't start new thread
+                pass
+            open("mine.txt", "w").write("x")
+            return {"uid": os.getuid(), "gid": os.getgid(), "environ": environ,
+                    "threads": started}
+    """)
+    payload = outputs["Payload"]
+    assert (payload["uid"], payload["gid"]) == nobody
+    assert payload["environ"] == "denied"
+    assert payload["threads"] < 8
+
+
+async def test_a_script_that_spoils_its_result_fails_cleanly(deps: ActionDeps) -> None:
+    with pytest.raises(ActionFailed, match="result could not be read"):
+        await run(deps, """
+            import atexit
+            def spoil():
+                open("../result.json", "w").write("[not json")
+            atexit.register(spoil)
+            def main(events, context):
+                return 1
+        """)

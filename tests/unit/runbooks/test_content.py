@@ -60,6 +60,11 @@ def test_yaml_and_json_round_trip_through_each_other() -> None:
     ("", "YAML", "empty content"),
     ("3", "JSON", "single value 3"),
     ("{}", "TEXT", "use JSON or YAML"),
+    ('{"a": NaN}', "JSON", "NaN is not a JSON number"),
+    ("a: &a [*a]", "YAML", "too large or too deeply nested"),
+    ("a: &a [1,2,3,4,5,6,7,8,9,10]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+     "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+     "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\n", "YAML", "too large"),
 ])
 def test_bad_content_is_refused_with_the_reason(text: str, fmt: str, words: str) -> None:
     with pytest.raises(InvalidDocumentContent, match=words) as caught:

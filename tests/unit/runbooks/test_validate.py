@@ -100,6 +100,14 @@ def test_aws_documents_with_infrastructure_actions_and_every_control_action_are_
     v.validate(content, "Automation")
 
 
+def test_a_powershell_script_without_handler_is_accepted_and_fails_only_at_run_time() -> None:
+    content = doc()
+    content["mainSteps"][3]["inputs"] = {"Runtime": "PowerShell 7.4", "Script": "Write-Host 1"}
+    content["mainSteps"][3].pop("outputs")
+    content.pop("outputs")
+    v.validate(content, "Automation")
+
+
 def test_a_step_may_use_outputs_of_a_step_listed_later_that_runs_before_it() -> None:
     content = {"schemaVersion": "0.3", "mainSteps": [
         {"name": "start", "action": "aws:pause", "inputs": {}, "nextStep": "produce"},
@@ -164,6 +172,11 @@ _DELETE = object()
     (_set("mainSteps/1/inputs/{{ IncidentRecordArn }}", 1), "holds a reference"),
     (_set("mainSteps/1/inputs/Api", _DELETE), "aws:executeAwsApi requires the input Api"),
     (_set("mainSteps/3/inputs/Script", _DELETE), "needs a Script or an Attachment"),
+    (_set("mainSteps/3/inputs/Handler", _DELETE), "a Python aws:executeScript requires the "
+                                                  "input Handler"),
+    (_set("mainStep", []), "unknown key mainStep"),
+    (_set("assumeRole", "{{ AutomationAssumeRole }}"),
+     "assumeRole references {{ AutomationAssumeRole }}, which is not a declared parameter"),
     (_set("mainSteps/3/timeoutSeconds", 601), "at most 600"),
     (_set("mainSteps/3/maxAttempts", 0), "maxAttempts must be an integer of at least 1"),
     (_set("mainSteps/3/isEnd", "yes"), "isEnd must be true or false"),

@@ -44,7 +44,7 @@ ACTIONS: Mapping[str, ActionSpec] = {
     "aws:updateVariable": ActionSpec(("Name", "Value")),
     "aws:executeAutomation": ActionSpec(("DocumentName",),
                                         frozenset({"Output", "ExecutionId", "Status"})),
-    "aws:executeScript": ActionSpec(("Runtime", "Handler"), frozenset({"Payload"})),
+    "aws:executeScript": ActionSpec(("Runtime",), frozenset({"Payload"})),
     "aws:executeAwsApi": ActionSpec(("Service", "Api")),
     "aws:waitForAwsResourceProperty": ActionSpec(
         ("Service", "Api", "PropertySelector", "DesiredValues")),

@@ -219,5 +219,4 @@ SSM_ERRORS: dict[str, type[TocsinError]] = {
                 AutomationExecutionLimitExceededException, InvalidFilterKey, InvalidFilterValue,
                 InvalidNextToken)
 }
-"""Every error above by its AWS code: what a NATS reply's code turns back into (see
-:func:`tocsin.shared.errors.from_wire`, which knows only the shared kinds)."""
+"""Every error above by its AWS code."""

@@ -39,6 +39,11 @@ class Settings(ServiceSettings, frozen=True, kw_only=True):
     """CPU time of one script attempt (never more than its step's timeout allows)."""
     script_concurrency: int = 4
     """Scripts one instance runs at once; more wait for a slot."""
+    script_user: str = ""
+    """The user scripts run as when the service runs as root (e.g. ``nobody``); empty: the
+    service's own user. Its Python's standard library must be readable by that user."""
+    script_processes: int = 64
+    """Processes and threads one script running as ``script_user`` may start."""
     script_output_kb: int = 64
     """KiB of a script's stdout (and of its stderr) kept for FailureDetails."""
     aws_api_poll_interval: float = 5.0

@@ -17,6 +17,8 @@ selectors apply to) or raises :class:`ActionFailed` with the step's ``FailureDet
 from __future__ import annotations
 
 import asyncio
+import os
+import pwd
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +35,7 @@ from tocsin.runbooks.actions.context import (
 )
 from tocsin.runbooks.catalogue import INFRASTRUCTURE_ACTIONS
 from tocsin.shared.bus import Bus
+from tocsin.shared.config import ConfigError
 
 if TYPE_CHECKING:
     from tocsin.runbooks.settings import Settings
@@ -47,6 +50,7 @@ __all__ = [
     "Webhook",
     "build_deps",
     "run_action",
+    "script_user",
 ]
 
 WORK_ACTIONS: frozenset[str] = frozenset({
@@ -84,17 +88,37 @@ _RUNNERS: dict[str, Callable[[Mapping[str, Any], ActionContext], Awaitable[dict[
 }
 
 
+def script_user(name: str) -> tuple[int, int] | None:
+    """The uid and gid of ``TOCSIN_SCRIPT_USER`` (None when it is empty).
+
+    Raises:
+        ConfigError: no such user, or the service cannot switch to it (not root).
+    """
+    if not name:
+        return None
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        raise ConfigError(f"TOCSIN_SCRIPT_USER: there is no user {name!r}") from None
+    if os.geteuid() != 0:
+        raise ConfigError("TOCSIN_SCRIPT_USER needs the runbooks service to run as root (it "
+                          "switches each script to that user)")
+    return entry.pw_uid, entry.pw_gid
+
+
 def build_deps(settings: Settings, bus: Bus, http: aiohttp.ClientSession) -> ActionDeps:
     """The work actions' dependencies from the service's settings, its bus and an HTTP
     session the app owns (and closes).
 
     Raises:
-        ConfigError: ``TOCSIN_WEBHOOKS`` is not valid.
+        ConfigError: ``TOCSIN_WEBHOOKS`` or ``TOCSIN_SCRIPT_USER`` is not valid.
     """
     limits = ScriptLimits(memory_bytes=settings.script_memory_mb * 1024 * 1024,
                           cpu_seconds=settings.script_cpu_seconds,
                           output_bytes=settings.script_output_kb * 1024,
-                          concurrency=settings.script_concurrency)
+                          concurrency=settings.script_concurrency,
+                          user=script_user(settings.script_user),
+                          processes=settings.script_processes)
     return ActionDeps(bus=bus, http=http, arns=settings.arns,
                       webhooks=webhook.parse_webhooks(settings.webhooks),
                       script_limits=limits,

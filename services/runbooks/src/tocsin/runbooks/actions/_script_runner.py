@@ -8,11 +8,31 @@ standard library is at hand (``-S``: no site-packages, ``-I``: no user site, no
 ``PYTHON*`` variables, no current directory on the path).
 """
 
+import ctypes
 import json
 import linecache
+import os
 import resource
+import signal
 import sys
 import traceback
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """Kill the whole process group (the script and what it started) when the service
+    process that started it dies, even by SIGKILL: no script outlives its instance, so a
+    step taken over by another instance never runs twice at once. Linux only; elsewhere the
+    group is still killed on timeout and at the end of the attempt."""
+    signal.signal(signal.SIGTERM, lambda *_: os.killpg(0, signal.SIGKILL))
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # it died before the request was in place
+        os.killpg(0, signal.SIGKILL)
 
 
 def _limit(kind: int, value: int) -> None:
@@ -21,6 +41,29 @@ def _limit(kind: int, value: int) -> None:
         resource.setrlimit(kind, soft_hard)
     except (ValueError, OSError):  # already lower than asked: keep the lower one
         pass
+
+
+def _become(user: list[int], processes: int) -> None:
+    """Run as ``user`` (uid, gid) with no supplementary groups, and let that user have at
+    most ``processes`` more processes and threads than it has now (``RLIMIT_NPROC`` counts
+    per user, and binds only users other than root)."""
+    uid, gid = user
+    _limit(resource.RLIMIT_NPROC, _tasks_of(uid) + processes)
+    os.setgroups([])
+    os.setgid(gid)
+    os.setuid(uid)
+
+
+def _tasks_of(uid: int) -> int:
+    count = 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    count += len(os.listdir(f"/proc/{entry.name}/task"))
+            except OSError:  # ended meanwhile
+                pass
+    return count
 
 
 def _script_traceback(exc: BaseException) -> str:
@@ -36,6 +79,9 @@ def main() -> int:
     with open(request_path, encoding="utf-8") as f:
         request = json.load(f)
     limits = request["limits"]
+    if request.get("user"):
+        _become(request["user"], int(limits["processes"]))
+    _die_with_parent(int(request["parent"]))  # after _become: a new uid clears it
     cpu = int(limits["cpu_seconds"])
     _limit(resource.RLIMIT_CORE, 0)
     _limit(resource.RLIMIT_FSIZE, int(limits["file_bytes"]))

@@ -56,24 +56,35 @@ async def assert_property(inputs: Mapping[str, Any], ctx: ActionContext) -> dict
 
 async def wait_for_property(inputs: Mapping[str, Any], ctx: ActionContext) -> dict[str, Any]:
     """``aws:waitForAwsResourceProperty``: call every ``poll_interval`` seconds until the
-    selected property is one of ``DesiredValues``, or the step's timeout runs out."""
+    selected property is one of ``DesiredValues``, or the step's timeout runs out. A call
+    the service could not answer (unavailable, throttled) is tried again at the next poll;
+    a call it refused fails the step."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + ctx.timeout_seconds
     interval = ctx.deps.poll_interval
+    last = "not read yet"
     while True:
-        response = await call_api(inputs, ctx)
+        value: Any = None
         try:
-            value: Any = _property(response, inputs)
-        except ActionFailed:
-            value = None  # not there yet: keep waiting
-        if value is not None and _matches(value, inputs):
-            return {}
+            value = _property(await call_api(inputs, ctx), inputs)
+        except ActionFailed as exc:
+            if exc.failure_type not in _TRANSIENT and exc.failure_stage != "PostVerification":
+                raise
+            last = exc.message  # unanswered, or the property is not there yet
+        else:
+            if _matches(value, inputs):
+                return {}
+            last = f"was still {_shown(value)}"
         if loop.time() + interval >= deadline:
             raise ActionTimedOut(
-                f"{inputs['PropertySelector']} was still {_shown(value)} when the step's "
-                f"timeout of {ctx.timeout_seconds:g} seconds ran out, waiting for one of "
+                f"{inputs['PropertySelector']}: {last} when the step's timeout of "
+                f"{ctx.timeout_seconds:g} seconds ran out, waiting for one of "
                 f"{_desired(inputs)}")
         await asyncio.sleep(interval)
+
+
+_TRANSIENT = frozenset({"Throttling", "Internal"})
+"""Failure types of a call worth repeating at the next poll."""
 
 
 async def call_api(inputs: Mapping[str, Any], ctx: ActionContext) -> dict[str, Any]:
@@ -138,7 +149,7 @@ def _operation(model: awsmodel.ServiceModel, api: Any) -> str:
             if name.lower() == wanted:
                 return name
     raise ActionFailed("InputValidation", "Action",
-                       f"Api {api!r} is not an operation of {model.api}")
+                       f"Api {api!r} is not an operation of {model.api} that Tocsin serves")
 
 
 def _failure_type(exc: errors.TocsinError) -> FailureType:

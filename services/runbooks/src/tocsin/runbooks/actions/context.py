@@ -70,6 +70,13 @@ class ScriptLimits:
     """The largest file the script may write in its working directory (``RLIMIT_FSIZE``)."""
     concurrency: int = 4
     """Scripts one instance runs at once; more wait for a slot."""
+    user: tuple[int, int] | None = None
+    """The uid and gid scripts run as (a service running as root drops them to it: they
+    can then read neither the service's files nor its environment in ``/proc``); None:
+    the service's own user."""
+    processes: int = 64
+    """Processes and threads a script running as :attr:`user` may start (``RLIMIT_NPROC``,
+    counted per user: it does not bind root)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +85,9 @@ class Webhook:
 
     name: str
     url: str
-    headers: Mapping[str, str] = field(default_factory=dict)
-    secret: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """Sent with every call (an ``Authorization`` token, ...): never shown in a log line."""
+    secret: str = field(default="", repr=False)
     """Signs each request: ``X-Tocsin-Signature: sha256=<hex HMAC-SHA256 of the body>``,
     as the notifications service's webhook provider does. Empty: unsigned."""
     method: str = "POST"

@@ -5,12 +5,21 @@ no site-packages, no ``PYTHON*`` variables) on :mod:`._script_runner` in a fresh
 folder of its own, with a scrubbed environment (``PATH``, ``HOME`` and ``TMPDIR`` pointing
 into that folder, ``LANG``), no standard input, in a new session so that the whole process
 group is killed when the step's timeout (at most 600 s) runs out, and again when it ends
-(children it left behind die with it). The runner limits its own address space, CPU time
+(children it left behind die with it); if the service process itself dies, even by
+SIGKILL, the group is killed too (``PR_SET_PDEATHSIG``), so a step another instance takes
+over never runs twice at once. The runner limits its own address space, CPU time
 and file size (:class:`~tocsin.runbooks.actions.context.ScriptLimits`) before the script's
 first line runs. The handler's return value, as JSON of at most 100 KB, is the ``Payload``
 output; stdout and stderr are kept up to a bound and shown in ``FailureDetails`` when the
 script fails. Every ``python3.x`` runtime runs on the service's Python; other runtimes
 (PowerShell) and attachments are refused with ``FailureDetails`` saying so.
+
+A service running as root should name a script user (``TOCSIN_SCRIPT_USER``, e.g.
+``nobody``): the runner drops to it before the script's first line, so the script reads
+neither the service's files nor its environment through ``/proc``, and its processes and
+threads are bounded. Without one, a script runs as the service's user and could read what
+that user can (including ``/proc/<service>/environ``). The interpreter's standard library
+must then be readable by that user. Scripts may use the network, as AWS's do.
 """
 
 from __future__ import annotations
@@ -58,7 +67,10 @@ async def execute_script(inputs: Mapping[str, Any], ctx: ActionContext) -> dict[
         "script": script, "handler": handler, "events": events,
         "context": {"automation:EXECUTION_ID": ctx.execution_id,
                     "automation:STEP_NAME": ctx.step_name, "attempt": ctx.attempt},
+        "parent": os.getpid(),
+        "user": list(limits.user) if limits.user else None,
         "limits": {"memory_bytes": limits.memory_bytes, "file_bytes": limits.file_bytes,
+                   "processes": limits.processes,
                    "cpu_seconds": max(1, min(limits.cpu_seconds, math.ceil(timeout) + 1))},
     }
     async with ctx.deps.script_slots:
@@ -97,14 +109,21 @@ async def _run(root: Path, request: dict[str, Any], timeout: float,
     work = root / "work"
     work.mkdir(mode=0o700)
     request_path, result_path = root / "request.json", root / "result.json"
-    request_path.write_text(json.dumps(request), "utf-8")
+    request_path.write_text(json.dumps(request), "utf-8")  # 0600: read before the drop
+    if limits.user is not None:  # the script's user owns its folders, and only those
+        for folder in (root, work):
+            os.chown(folder, *limits.user)
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(work), "TMPDIR": str(work),
            "LANG": "C.UTF-8"}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-I", "-S", str(RUNNER), str(request_path), str(result_path),
-        cwd=work, env=env, stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        start_new_session=True)
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-I", "-S", str(RUNNER), str(request_path), str(result_path),
+            cwd=work, env=env, stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            start_new_session=True)
+    except OSError as exc:  # out of processes or memory on the host: worth another attempt
+        raise ActionFailed("Invocation", "Internal",
+                           f"The script's process could not be started: {exc}") from None
     assert proc.stdout is not None and proc.stderr is not None
     stdout = asyncio.ensure_future(_bounded(proc.stdout, limits.output_bytes))
     stderr = asyncio.ensure_future(_bounded(proc.stderr, limits.output_bytes))
@@ -149,19 +168,25 @@ def _outcome(code: int | None, result_path: Path, logs: dict[str, list[str]],
         raise ActionFailed("PostVerification", "Action",
                            f"The script's Payload is larger than the "
                            f"{limits.payload_bytes // 1024} KB a step output may hold", logs)
-    outcome = json.loads(result_path.read_text("utf-8"))
-    error = outcome.get("error")
+    try:
+        outcome = json.loads(result_path.read_text("utf-8"))
+        error = outcome.get("error")
+        payload = outcome["payload"] if error is None else None
+        if error is not None:
+            kind, text, trace = (str(error.get(k, "")) for k in ("type", "message", "traceback"))
+    except (ValueError, AttributeError, KeyError):  # the script wrote over its result
+        raise ActionFailed("Invocation", "Action",
+                           "The script's result could not be read (did it write to "
+                           "../result.json?)", logs) from None
     if error is not None:
-        if error["type"] == "MemoryError":
+        if kind == "MemoryError":
             raise ActionFailed("Invocation", "Action",
                                f"The script exceeded its memory limit of {memory} (MemoryError)",
                                logs)
-        details = {"ErrorType": [error["type"]], "ExceptionMessage": [error["message"]],
-                   **({"StackTrace": [error["traceback"]]} if error["traceback"] else {}),
-                   **logs}
-        raise ActionFailed("Invocation", "Action",
-                           f"The script failed: {error['type']}: {error['message']}", details)
-    payload = outcome["payload"]
+        details = {"ErrorType": [kind], "ExceptionMessage": [text],
+                   **({"StackTrace": [trace]} if trace else {}), **logs}
+        raise ActionFailed("Invocation", "Action", f"The script failed: {kind}: {text}",
+                           details)
     if len(json.dumps(payload, separators=(",", ":"))) > limits.payload_bytes:
         raise ActionFailed("PostVerification", "Action",
                            f"The script's Payload is larger than the "

@@ -10,6 +10,10 @@ JSON can carry:
   Automation documents written in YAML.
 - Mapping keys are their text as written (``on:`` is the key ``"on"``, not ``True``).
 - Timestamps stay strings (``Timestamp: 2026-01-01T00:00:00Z`` for ``aws:sleep``).
+
+Content that JSON cannot carry is refused: ``NaN``/``Infinity`` in JSON, and YAML whose
+aliases make it recursive or expand it past :data:`MAX_ELEMENTS` values (a few kilobytes
+of anchors can stand for billions of them).
 """
 
 from __future__ import annotations
@@ -28,6 +32,10 @@ Format = Literal["JSON", "YAML"]
 types Tocsin does not store)."""
 
 _STR_TAG = "tag:yaml.org,2002:str"
+
+MAX_ELEMENTS = 100_000
+"""The most values (maps, lists and scalars, counted as if written out) a document may
+hold; far more than a 64 KB document written without aliases can."""
 
 
 class _Loader(yaml.SafeLoader):  # type: ignore[misc]
@@ -71,7 +79,7 @@ def parse(text: str, format: str) -> dict[str, Any]:
     """
     if format == "JSON":
         try:
-            content = json.loads(text)
+            content = json.loads(text, parse_constant=_no_constant)
         except ValueError as exc:
             raise InvalidDocumentContent(
                 f"The content is not valid JSON: {exc}") from None
@@ -89,7 +97,29 @@ def parse(text: str, format: str) -> dict[str, Any]:
         raise InvalidDocumentContent(
             f"The content must be a {format} object (a mapping of keys such as schemaVersion "
             f"and mainSteps), not {_kind(content)}")
+    _check_size(content)
     return content
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _check_size(content: dict[str, Any]) -> None:
+    """Refuse content that is recursive or too large once its YAML aliases are expanded."""
+    count = 0
+    pending: list[tuple[Any, int]] = [(content, 0)]
+    while pending:
+        value, depth = pending.pop()
+        count += 1
+        if count > MAX_ELEMENTS or depth > 100:
+            raise InvalidDocumentContent(
+                "The content is too large or too deeply nested once its aliases are expanded "
+                f"(at most {MAX_ELEMENTS} values, 100 levels)")
+        if isinstance(value, dict):
+            pending.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
 
 
 def render(content: dict[str, Any], format: str) -> str:

@@ -122,6 +122,10 @@ def validate_automation(content: dict[str, Any]) -> None:
     if version != "0.3":
         raise _fail(f"schemaVersion {version!r} is not supported for Automation documents; "
                     "use '0.3' (quoted in YAML)")
+    unknown = sorted(set(content) - TOP_LEVEL_KEYS)
+    if unknown:
+        raise _fail(f"The document has the unknown key {unknown[0]} (an Automation document "
+                    f"has {', '.join(sorted(TOP_LEVEL_KEYS))})")
     for key in ("description", "assumeRole"):
         if key in content and not isinstance(content[key], str):
             raise _fail(f"{key} must be a string")
@@ -131,6 +135,10 @@ def validate_automation(content: dict[str, Any]) -> None:
         _check_parameter(f"Parameter {name}", spec)
     for name, spec in variables.items():
         _check_parameter(f"Variable {name}", spec, variable=True)
+    for name in language.references(content.get("assumeRole")):
+        if name not in parameters:
+            raise _fail(f"assumeRole references {{{{ {name} }}}}, which is not a declared "
+                        "parameter")
     main = content.get("mainSteps")
     if not isinstance(main, list) or not main:
         raise _fail("mainSteps is required: a list of at least one step")
@@ -476,6 +484,9 @@ def _check_script(step: _Step, local: Mapping[str, _Step], scope: str,
                   variables: dict[str, Any]) -> None:
     del local, scope, variables
     inputs = step.inputs
+    if str(inputs.get("Runtime", "")).startswith("python") and "Handler" not in inputs:
+        raise _fail(f"Step {step.name}: a Python aws:executeScript requires the input Handler "
+                    "(the function to call)")
     if "Script" not in inputs and "Attachment" not in inputs:
         raise _fail(f"Step {step.name}: aws:executeScript needs a Script or an Attachment")
     for key in ("Runtime", "Handler", "Script"):
