@@ -149,8 +149,11 @@ async def test_a_script_cut_short_runs_again_only_if_max_attempts_allows(
             eid = (await call(bus, "StartAutomationExecution",
                               DocumentName=name))["AutomationExecutionId"]
 
-            async def running_script() -> bool:
-                return any(p.returncode is None and _has_children(p.pid) for p in procs)
+            async def running_script(log: Path = log) -> bool:
+                """The script has begun (its first line written) in one of the instances."""
+                started = log.exists() and log.read_text().split() == ["started"]
+                return started and any(p.returncode is None and _has_children(p.pid)
+                                       for p in procs)
 
             await wait_for(running_script, timeout=30)
             victim = next(p for p in procs if p.returncode is None and _has_children(p.pid))
