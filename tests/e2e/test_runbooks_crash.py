@@ -111,6 +111,13 @@ def main(events, context):
 """
 
 
+def _lines(path: Path) -> list[str]:
+    try:
+        return path.read_text().split()
+    except FileNotFoundError:
+        return []
+
+
 def _has_children(pid: int) -> bool:
     try:
         return bool(Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
@@ -151,7 +158,7 @@ async def test_a_script_cut_short_runs_again_only_if_max_attempts_allows(
 
             async def running_script(log: Path = log) -> bool:
                 """The script has begun (its first line written) in one of the instances."""
-                started = log.exists() and log.read_text().split() == ["started"]
+                started = _lines(log) == ["started"]
                 return started and any(p.returncode is None and _has_children(p.pid)
                                        for p in procs)
 
