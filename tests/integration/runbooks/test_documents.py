@@ -128,3 +128,19 @@ async def test_invalid_content_is_refused_naming_the_problem(
     message = await refused(ssm, "InvalidDocumentContent", "CreateDocument", Name="Bad",
                             Content=json.dumps(content), DocumentType="Automation")
     assert needle in message
+
+
+async def test_problem_analysis_templates_are_stored_for_the_analysis_service(
+        ssm: Ssm) -> None:
+    template = {"schemaVersion": "1.0", "questions": [{"id": "q1", "text": "What happened?"}]}
+    await ssm("CreateDocument", Name="PostIncident", Content=json.dumps(template),
+              DocumentType="ProblemAnalysisTemplate")
+    got = await ssm("GetDocument", Name="PostIncident")
+    assert (got["DocumentType"], json.loads(got["Content"])) == \
+        ("ProblemAnalysisTemplate", template)
+    listed = await ssm("ListDocuments", Filters=[{"Key": "DocumentType",
+                                                   "Values": ["ProblemAnalysisTemplate"]}])
+    assert [d["Name"] for d in listed["DocumentIdentifiers"]] == ["PostIncident"]
+    with pytest.raises(TocsinError) as not_runnable:
+        await ssm.start("PostIncident")
+    assert not_runnable.value.aws_code == "AutomationDefinitionNotFoundException"

@@ -231,3 +231,70 @@ async def test_cancel_runs_the_on_cancel_step_and_complete_does_not(ssm: Ssm) ->
     assert ex["AutomationExecutionStatus"] == "Cancelled"
     assert statuses(ex) == {"Work": "Cancelled", "Skipped": "Pending", "Cleanup": "Pending"}
     assert ex["Variables"]["CleanedUp"] == ["no"]
+
+
+async def test_execute_automation_runs_a_child_and_takes_its_outputs(ssm: Ssm) -> None:
+    await ssm.create("Child", doc(
+        {"name": "Set", "action": "aws:updateVariable",
+         "inputs": {"Name": "variable:Result", "Value": "{{ Greeting }}"}},
+        sleep("Done"),
+        parameters={"Greeting": {"type": "String"}},
+        variables={"Result": {"type": "String", "default": ""}}))
+    await ssm.create("Parent", doc(
+        {"name": "Call", "action": "aws:executeAutomation",
+         "inputs": {"DocumentName": "Child", "RuntimeParameters": {"Greeting": "hello"}}},
+        sleep("After")))
+    eid = await ssm.start("Parent")
+    ex = await ssm.ended(eid)
+    assert ex["AutomationExecutionStatus"] == "Success"
+    call = ex["StepExecutions"][0]
+    [child_id] = call["Outputs"]["ExecutionId"]
+    assert call["Outputs"]["Status"] == ["Success"]
+    child = await ssm.execution(child_id)
+    assert child["ParentAutomationExecutionId"] == eid
+    assert child["Variables"]["Result"] == ["hello"]
+    listed = await ssm("DescribeAutomationExecutions",
+                       Filters=[{"Key": "ParentExecutionId", "Values": [eid]}])
+    assert [m["AutomationExecutionId"] for m in listed["AutomationExecutionMetadataList"]] == \
+        [child_id]
+
+
+async def test_stop_step_cancels_one_step_and_the_execution_goes_on(ssm: Ssm) -> None:
+    await ssm.create("StopOne", doc(sleep("Long", "PT1H"), sleep("Next")))
+    eid = await ssm.start("StopOne")
+    ex = await ssm.until(eid, lambda ex: statuses(ex)["Long"] == "InProgress")
+    long_id = ex["StepExecutions"][0]["StepExecutionId"]
+    await ssm("SendAutomationSignal", AutomationExecutionId=eid, SignalType="StopStep",
+              Payload={"StepExecutionId": [long_id]})
+    ex = await ssm.ended(eid)
+    assert statuses(ex) == {"Long": "Cancelled", "Next": "Success"}
+    with pytest.raises(TocsinError) as again:
+        await ssm("SendAutomationSignal", AutomationExecutionId=eid, SignalType="StopStep",
+                  Payload={"StepExecutionId": [long_id]})
+    assert again.value.aws_code == "InvalidAutomationSignalException"
+    steps = await ssm("DescribeAutomationStepExecutions", AutomationExecutionId=eid,
+                      Filters=[{"Key": "StepExecutionStatus", "Values": ["Cancelled"]}])
+    assert [s["StepName"] for s in steps["StepExecutions"]] == ["Long"]
+    page = await ssm("DescribeAutomationStepExecutions", AutomationExecutionId=eid,
+                     MaxResults=1, ReverseOrder=True)
+    assert [s["StepName"] for s in page["StepExecutions"]] == ["Next"]
+    rest = await ssm("DescribeAutomationStepExecutions", AutomationExecutionId=eid,
+                     MaxResults=1, ReverseOrder=True, NextToken=page["NextToken"])
+    assert [s["StepName"] for s in rest["StepExecutions"]] == ["Long"]
+    assert "NextToken" not in rest
+
+
+async def test_unknown_execution_and_bad_parameters(ssm: Ssm) -> None:
+    with pytest.raises(TocsinError) as missing:
+        await ssm.execution("00000000-0000-0000-0000-000000000000")
+    assert missing.value.aws_code == "AutomationExecutionNotFoundException"
+    with pytest.raises(TocsinError) as no_document:
+        await ssm.start("NoSuchRunbook")
+    assert no_document.value.aws_code == "AutomationDefinitionNotFoundException"
+    await ssm.create("Typed", doc(sleep("S"), parameters={"N": {"type": "Integer"}}))
+    with pytest.raises(TocsinError) as bad:
+        await ssm.start("Typed", Parameters={"N": ["many"]})
+    assert bad.value.aws_code == "InvalidAutomationExecutionParametersException"
+    with pytest.raises(TocsinError) as version:
+        await ssm.start("Typed", DocumentVersion="7", Parameters={"N": ["1"]})
+    assert version.value.aws_code == "AutomationDefinitionVersionNotFoundException"
