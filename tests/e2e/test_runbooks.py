@@ -9,9 +9,12 @@ import json
 from typing import Any
 
 import boto3
+import grpc
+import pytest
 
 from tests.e2e.test_alarms import KEY_ID, SECRET, Mail, alarm, publish, the_incident
 from tests.e2e.test_tocsin_api import MODELS
+from tocsin.proto.ssm.v1 import ssm_pb2, ssm_pb2_grpc
 from tocsin.shared.bus import Bus
 from tocsin.shared.bus.connection import PRINCIPAL_HEADER
 from tocsin.shared.testing import wait_for
@@ -281,3 +284,30 @@ async def test_a_contact_approver_is_paged_and_approves_by_alias(
         return status if status not in ("InProgress", "Waiting") else None
 
     assert await wait_for(lambda: asyncio.to_thread(ended), timeout=15) == "Success"
+
+
+async def test_the_generated_grpc_ssm_service_runs_a_runbook(tocsin: dict[str, Any]) -> None:
+    """tocsin.ssm.v1.SSM, generated from the same cut of the ssm model, reaches the runbooks
+    service: a document created, an execution started and read back, an error's status."""
+    async with grpc.aio.insecure_channel(tocsin["grpc"]) as channel:
+        stub = ssm_pb2_grpc.SSMStub(channel)
+        await stub.CreateDocument(ssm_pb2.CreateDocumentRequest(
+            name="GrpcRunbook", document_type=ssm_pb2.DOCUMENT_TYPE_AUTOMATION,
+            content=json.dumps({"schemaVersion": "0.3", "mainSteps": [
+                {"name": "Wait", "action": "aws:pause", "inputs": {}}]})))
+        started = await stub.StartAutomationExecution(
+            ssm_pb2.StartAutomationExecutionRequest(document_name="GrpcRunbook"))
+
+        async def waiting() -> bool:
+            got = await stub.GetAutomationExecution(ssm_pb2.GetAutomationExecutionRequest(
+                automation_execution_id=started.automation_execution_id))
+            return bool(got.automation_execution.automation_execution_status
+                        == ssm_pb2.AUTOMATION_EXECUTION_STATUS_WAITING)
+
+        await wait_for(waiting, timeout=15)
+        with pytest.raises(grpc.aio.AioRpcError) as missing:
+            await stub.GetAutomationExecution(ssm_pb2.GetAutomationExecutionRequest(
+                automation_execution_id="0" * 36))
+        assert missing.value.code() == grpc.StatusCode.NOT_FOUND
+        trailing = dict(missing.value.trailing_metadata() or ())
+        assert trailing["aws-error-code"] == "AutomationExecutionNotFoundException"
