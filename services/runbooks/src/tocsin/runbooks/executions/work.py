@@ -18,6 +18,7 @@ from tocsin.runbooks.executions.engine import Engine, Transition, tries
 from tocsin.runbooks.executions.store import ExecutionStore
 from tocsin.shared.db import transaction
 from tocsin.shared.logging import get_logger
+from tocsin.shared.outage import backoff, server_gone
 from tocsin.shared.runner import pause
 
 __all__ = ["WorkRunner"]
@@ -27,6 +28,8 @@ log = get_logger(__name__)
 DEFAULT_TIMEOUTS = {"aws:executeScript": 600.0, "aws:waitForAwsResourceProperty": 3600.0,
                     "aws:executeAwsApi": 25.0, "aws:assertAwsResourceProperty": 25.0}
 """Seconds an attempt may take when its step sets no ``timeoutSeconds``."""
+RECORD_TRIES = 12
+"""Attempts at committing a result while PostgreSQL is away (about a minute)."""
 
 
 class WorkRunner:
@@ -56,17 +59,35 @@ class WorkRunner:
         raw: dict[str, Any] | None = None
         error: ActionFailed | None = None
         try:
-            raw = await run_action(action, inputs, ctx)
-        except ActionFailed as exc:
-            error = exc
-        except Exception as exc:
-            log.exception("runbooks.action_crashed", action=action, step=ctx.step_name)
-            error = ActionFailed("Invocation", "Internal", f"The action failed: {exc!r}")
+            try:
+                raw = await run_action(action, inputs, ctx)
+            except ActionFailed as exc:
+                error = exc
+            except Exception as exc:
+                log.exception("runbooks.action_crashed", action=action, step=ctx.step_name)
+                error = ActionFailed("Invocation", "Internal", f"The action failed: {exc!r}")
+            await self._record(execution_id, step_id, attempt, raw, error)
         finally:
-            renewing.cancel()
-        async with transaction(self.engine.pool) as conn:
-            await self.engine.finish_work(conn, execution_id, step_id, attempt,
-                                          raw=raw, error=error)
+            renewing.cancel()  # cut short too (shutdown): the lease runs out, as on a crash
+
+    async def _record(self, execution_id: str, step_id: str, attempt: int,
+                      raw: dict[str, Any] | None, error: ActionFailed | None) -> None:
+        """Commit the attempt's result, riding out PostgreSQL being away meanwhile (the
+        lease is still renewed; once it runs out another instance takes the step over,
+        and this result is then refused as no longer the step's)."""
+        failures = 0
+        while True:
+            try:
+                async with transaction(self.engine.pool) as conn:
+                    await self.engine.finish_work(conn, execution_id, step_id, attempt,
+                                                  raw=raw, error=error)
+                return
+            except Exception as exc:
+                if server_gone(exc) is None or failures >= RECORD_TRIES:
+                    raise
+                failures += 1
+                log.warning("runbooks.result_not_recorded_yet", error=repr(exc))
+                await asyncio.sleep(backoff(failures))
 
     async def _renew(self, execution_id: str, step_id: str, attempt: int) -> None:
         every = self.engine.lease.total_seconds() / 3
