@@ -298,3 +298,32 @@ async def test_unknown_execution_and_bad_parameters(ssm: Ssm) -> None:
     with pytest.raises(TocsinError) as version:
         await ssm.start("Typed", DocumentVersion="7", Parameters={"N": ["1"]})
     assert version.value.aws_code == "AutomationDefinitionVersionNotFoundException"
+
+
+async def test_script_steps_time_out_raise_and_give_their_payload(ssm: Ssm) -> None:
+    slow = "import time\ndef main(events, context):\n    time.sleep(30)\n"
+    boom = "def main(events, context):\n    raise RuntimeError('disk full')\n"
+    fine = "def main(events, context):\n    return {'n': events['n'] * 2}\n"
+    await ssm.create("Slow", doc(script("Slow", slow, timeoutSeconds=1), sleep("After")))
+    await ssm.create("Boom", doc(script("Boom", boom)))
+    double = script("Double", fine)
+    double["inputs"]["InputPayload"] = {"n": "{{ N }}"}
+    await ssm.create("Fine", doc(
+        {**double, "outputs": [{"Name": "n", "Selector": "$.Payload.n", "Type": "Integer"}]},
+        parameters={"N": {"type": "Integer"}}, outputs=["Double.n"]))
+    timed_out = await ssm.ended(await ssm.start("Slow"))
+    assert timed_out["AutomationExecutionStatus"] == "TimedOut"
+    assert statuses(timed_out) == {"Slow": "TimedOut", "After": "Pending"}
+    raised = await ssm.ended(await ssm.start("Boom"))
+    assert raised["AutomationExecutionStatus"] == "Failed"
+    assert "disk full" in raised["StepExecutions"][0]["FailureMessage"]
+    fine_run = await ssm.ended(await ssm.start("Fine", Parameters={"N": ["21"]}))
+    assert fine_run["AutomationExecutionStatus"] == "Success"
+    assert fine_run["Outputs"] == {"Double.n": ["42"]}
+
+
+async def test_sleep_until_a_timestamp_in_the_past_goes_on_at_once(ssm: Ssm) -> None:
+    await ssm.create("Past", doc({"name": "Until", "action": "aws:sleep",
+                                  "inputs": {"Timestamp": "2020-01-01T00:00:00Z"}}))
+    ex = await ssm.ended(await ssm.start("Past"))
+    assert ex["AutomationExecutionStatus"] == "Success"
