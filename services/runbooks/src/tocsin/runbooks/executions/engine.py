@@ -80,9 +80,13 @@ from tocsin.shared.contracts.runbooks import (
     Waiting,
 )
 from tocsin.shared.events import emit
+from tocsin.shared.logging import get_logger
+from tocsin.shared.outage import server_gone
 from tocsin.shared.timers import Timers, TimerTable
 
 __all__ = ["TIMER_TABLE", "Engine", "Failure", "Timer", "Transition", "execution_arn"]
+
+log = get_logger(__name__)
 
 TIMER_TABLE = TimerTable(name="runbook_timer", channel="runbook_timer",
                          columns=(("execution_id", "text"), ("step_execution_id", "text"),
@@ -253,7 +257,15 @@ class Transition:
             else:
                 self.finish()
             return
-        self.start(self.named(nxt.step, after))
+        try:
+            target = self.named(nxt.step, after)
+        except AutomationStepNotFoundException:
+            # A jump out of a loop's steps (validation judges documents, not every path).
+            self.ex.critical_failed = True
+            self.end("Failed", f"Step {after.name} leads to step {nxt.step}, which is not "
+                               "among the steps it can reach")
+            return
+        self.start(target)
 
     def start(self, step: Step) -> None:
         """Start ``step``, or in Interactive mode wait for ``StartStep`` before it."""
@@ -547,6 +559,13 @@ class Engine:
             t.fail_attempt(step, Failure("InputValidation", "Action", str(exc)))
         except ActionFailed as exc:
             t.fail_attempt(step, Failure.of(exc))
+        except Exception as exc:
+            if server_gone(exc) is not None or isinstance(exc, asyncpg.PostgresError):
+                raise  # the message comes back once the server does
+            # A document the engine cannot follow must fail its step, not wedge it.
+            log.exception("runbooks.control_action_crashed", action=step.action)
+            t.fail_attempt(step, Failure("Invocation", "Internal",
+                                         f"Tocsin could not run {step.action}: {exc!r}"))
         await t.commit()
         return None
 
