@@ -695,27 +695,37 @@ class Engine:
         """Fired timers, in the claiming transaction (executions locked in id order, so
         two instances firing at once never deadlock)."""
         for timer in sorted(timers, key=lambda x: (x.execution_id, x.id)):
-            t = await self.transition(conn, timer.execution_id)
-            step = t.step(timer.step_execution_id)
-            if step is None or t.ex.status in TERMINAL:
-                continue
-            if timer.kind == CANCEL_DEADLINE:
-                if t.ex.status == "Cancelling":
-                    await self._cancel(t, "The onCancel steps ran out of their two minutes")
-            elif timer.kind == RETRY:
-                if step.status == "InProgress" and step.claimed_by == BACKOFF and \
-                        step.attempt + 1 == timer.attempt:
-                    t.begin(step)
-            elif step.attempt != timer.attempt:
-                continue
-            elif timer.kind == SLEEP_DONE and step.status == "InProgress":
-                t.complete(step, "Success", outputs={})
-            elif timer.kind == TIMEOUT and step.status in ("InProgress", "Waiting"):
-                outputs = {"ApprovalStatus": "Waiting"} if step.action == "aws:approve" else None
-                t.complete(step, "TimedOut", outputs=outputs, failure=Failure(
-                    "Invocation", "Action",
-                    f"Step {step.name} timed out after its timeoutSeconds"))
-            await t.commit()
+            try:
+                async with conn.transaction():  # a savepoint: one timer's failure is its own
+                    await self._fire_one(conn, timer)
+            except Exception as exc:
+                if server_gone(exc) is not None:
+                    raise  # the round rolls back; the timers are due again
+                log.exception("runbooks.timer_failed", timer_id=timer.id, kind=timer.kind)
+
+    async def _fire_one(self, conn: asyncpg.Connection, timer: Timer) -> None:
+        """One fired timer: what it is due for, if its step is still where it was."""
+        t = await self.transition(conn, timer.execution_id)
+        step = t.step(timer.step_execution_id)
+        if step is None or t.ex.status in TERMINAL:
+            return
+        if timer.kind == CANCEL_DEADLINE:
+            if t.ex.status == "Cancelling":
+                await self._cancel(t, "The onCancel steps ran out of their two minutes")
+        elif timer.kind == RETRY:
+            if step.status == "InProgress" and step.claimed_by == BACKOFF and \
+                    step.attempt + 1 == timer.attempt:
+                t.begin(step)
+        elif step.attempt != timer.attempt:
+            return
+        elif timer.kind == SLEEP_DONE and step.status == "InProgress":
+            t.complete(step, "Success", outputs={})
+        elif timer.kind == TIMEOUT and step.status in ("InProgress", "Waiting"):
+            outputs = {"ApprovalStatus": "Waiting"} if step.action == "aws:approve" else None
+            t.complete(step, "TimedOut", outputs=outputs, failure=Failure(
+                "Invocation", "Action",
+                f"Step {step.name} timed out after its timeoutSeconds"))
+        await t.commit()
 
     # --- children -----------------------------------------------------------------------
 
