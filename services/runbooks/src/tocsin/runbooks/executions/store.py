@@ -19,6 +19,9 @@ __all__ = ["ExecutionStore"]
 
 _EXECUTION_FIELDS = [f.name for f in dataclasses.fields(Execution)]
 _STEP_FIELDS = [f.name for f in dataclasses.fields(Step)]
+_MUTABLE_EXECUTION_FIELDS = ["status", "variables", "step_outputs", "outputs", "current_step",
+                             "current_action", "critical_failed", "failure_message",
+                             "end_time"]
 
 
 def _execution(row: asyncpg.Record) -> Execution:
@@ -76,7 +79,9 @@ class ExecutionStore:
 
     @staticmethod
     async def save(conn: asyncpg.Connection, ex: Execution) -> None:
-        fields = [n for n in _EXECUTION_FIELDS if n != "id"]
+        """Write what a transition may change (never the document it runs, which is the
+        largest column, nor the other fields fixed at the start)."""
+        fields = _MUTABLE_EXECUTION_FIELDS
         await conn.execute(
             f"UPDATE execution SET {', '.join(f'{n} = ${i + 2}' for i, n in enumerate(fields))}"
             " WHERE id = $1", ex.id, *(getattr(ex, n) for n in fields))
