@@ -327,3 +327,17 @@ async def test_sleep_until_a_timestamp_in_the_past_goes_on_at_once(ssm: Ssm) -> 
                                   "inputs": {"Timestamp": "2020-01-01T00:00:00Z"}}))
     ex = await ssm.ended(await ssm.start("Past"))
     assert ex["AutomationExecutionStatus"] == "Success"
+
+
+async def test_describe_filters_by_status_and_refuses_an_unknown_one(ssm: Ssm) -> None:
+    await ssm.create("Waits", doc(pause("Wait")))
+    eid = await ssm.start("Waits")
+    await ssm.waiting(eid, "Wait")
+    waiting = await ssm("DescribeAutomationExecutions",
+                        Filters=[{"Key": "ExecutionStatus", "Values": ["Waiting"]}])
+    assert [m["AutomationExecutionId"] for m in waiting["AutomationExecutionMetadataList"]] \
+        == [eid]
+    with pytest.raises(TocsinError) as bad:
+        await ssm("DescribeAutomationExecutions",
+                  Filters=[{"Key": "ExecutionStatus", "Values": ["Sleeping"]}])
+    assert bad.value.aws_code == "InvalidFilterValue"

@@ -44,6 +44,12 @@ from tocsin.shared.paging import make_token, read_token
 __all__ = ["ExecutionHandlers", "execution_view", "step_view"]
 
 DEFAULT_PAGE = 50
+STATUSES = frozenset({"Pending", "InProgress", "Waiting", "Success", "TimedOut", "Cancelling",
+                      "Cancelled", "Failed", "PendingApproval", "Approved", "Rejected",
+                      "Scheduled", "RunbookInProgress", "PendingChangeCalendarOverride",
+                      "ChangeCalendarOverrideApproved", "ChangeCalendarOverrideRejected",
+                      "CompletedWithSuccess", "CompletedWithFailure", "Exited"})
+"""``AutomationExecutionStatus``: what the ExecutionStatus filter may name."""
 MAX_STEPS_IN_GET = 100
 """GetAutomationExecution lists at most this many step executions
 (``StepExecutionsTruncated``; DescribeAutomationStepExecutions pages through all)."""
@@ -258,6 +264,11 @@ class ExecutionHandlers:
                 where.append("(" + " OR ".join(f"starts_with(document_name, {arg(v)})"
                                               for v in values) + ")")
             elif key == "ExecutionStatus":
+                unknown = sorted(set(values) - STATUSES)
+                if unknown:
+                    raise InvalidFilterValue(
+                        f"ExecutionStatus {unknown[0]!r} is not an automation execution status"
+                        f" ({', '.join(sorted(STATUSES))})")
                 where.append(f"status = ANY({arg(values)}::text[])")
             elif key == "ExecutionId":
                 where.append(f"id = ANY({arg(values)}::text[])")
