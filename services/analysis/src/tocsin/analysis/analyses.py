@@ -256,8 +256,12 @@ class Analyses:
                                     resource_id=cmd.question_id)
             if cmd.comment and not question.allow_comment:
                 raise ValidationError(f"Question {question.id} takes no comment")
-            templates.check_answer(question, cmd.answer)
-            answer = {"value": cmd.answer, "by": by, "at": now.timestamp()}
+            try:
+                value = cmd.answer.value()
+            except ValueError as exc:
+                raise ValidationError(str(exc)) from None
+            templates.check_answer(question, value)
+            answer = {"value": value, "by": by, "at": now.timestamp()}
             if cmd.comment:
                 answer["comment"] = cmd.comment
             await self._deps.emit(conn, ca.QuestionAnswered(

@@ -10,6 +10,7 @@ import msgspec
 from tocsin.analysis import templates
 from tocsin.analysis.durations import Duration
 from tocsin.analysis.store import AnalysisRow, TimelinePoint
+from tocsin.shared.contracts import analysis as ca
 
 __all__ = ["ACCEPTED", "DISMISSED", "epoch", "open_checklist_items", "point_view",
            "recommendation_state", "summary_view", "view"]
@@ -84,7 +85,8 @@ def view(row: AnalysisRow, metrics: list[Duration], key_times: JSON) -> JSON:
                 item["choices"] = q.choices
             if q.id in row.answers:
                 a = row.answers[q.id]
-                item.update(answer=a["value"], answeredBy=a["by"], answeredTime=a["at"])
+                item.update(answer=ca.AnswerValue.of(a["value"]), answeredBy=a["by"],
+                            answeredTime=a["at"])
                 if a.get("comment"):
                     item["comment"] = a["comment"]
             questions.append(item)

@@ -34,15 +34,16 @@ class KeyTimes(msgspec.Struct, kw_only=True, frozen=True):
     resolved: datetime | None = None
 
 
-class Duration(msgspec.Struct, rename="camel", kw_only=True, frozen=True):
+class Duration(msgspec.Struct, rename="camel", kw_only=True, frozen=True, omit_defaults=True):
     """One measure of an incident as the API returns it."""
 
     name: str
     status: Literal["SUCCESS", "TIMESTAMPS_MISSING", "INVALID_TIMESTAMPS"]
-    seconds: float | None
     start: str
     """The key time it runs from (``impactStarted`` or ``declared``)."""
     end: str
+    seconds: float | None = None
+    """Absent when the duration cannot be measured (``reason`` says why)."""
     reason: str | None = None
 
 

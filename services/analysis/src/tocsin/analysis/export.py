@@ -165,7 +165,7 @@ class Export:
             elif section == "metrics":
                 doc.table(["Key time", "When"], [[k, _time(v)] for k, v in key_times.items()])
                 doc.table(["Duration", "Value", "From → to", "Why missing"], [
-                    [m["name"], _seconds(m["seconds"]), f"{m['start']} → {m['end']}",
+                    [m["name"], _seconds(m.get("seconds")), f"{m['start']} → {m['end']}",
                      m.get("reason") or ""] for m in view["metrics"]])
                 for figure in await self._graphs.figures(row, key_times):
                     doc.figure(figure)
@@ -181,7 +181,8 @@ class Export:
                     doc.heading(3, group["title"])
                     for q in group["questions"]:
                         doc.paragraph(f"**{q['questionId']}. {q['text']}**")
-                        doc.paragraph(_answer(q["answer"]) if "answer" in q
+                        doc.paragraph(_answer(ca.AnswerValue(**q["answer"]).value())
+                                      if "answer" in q
                                       else "_(not answered)_")
                         if q.get("comment"):
                             doc.paragraph(f"Comment: {q['comment']}")

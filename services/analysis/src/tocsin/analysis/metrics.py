@@ -25,10 +25,6 @@ __all__ = ["Metrics", "operations"]
 JSON = dict[str, Any]
 
 
-def _number(value: Any) -> float | None:
-    return float(value) if value is not None else None
-
-
 class Metrics:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
@@ -74,10 +70,9 @@ class Metrics:
                 start, end, self._deps.clock.now())
         groups = []
         for row in rows:
-            stats = {name: {"count": row[f"{name}.count"],
-                            "mean": _number(row[f"{name}.mean"]),
-                            "p50": _number(row[f"{name}.p50"]),
-                            "p90": _number(row[f"{name}.p90"])} for name in DURATIONS}
+            stats = {name: {"count": row[f"{name}.count"], **{
+                k: float(row[f"{name}.{k}"]) for k in ("mean", "p50", "p90")
+                if row[f"{name}.{k}"] is not None}} for name in DURATIONS}
             groups.append({"key": row["grp"], "incidentCount": row["incidents"],
                            "durations": stats})
         return {"groupBy": cmd.group_by, "groups": groups, "actionItems": [

@@ -174,9 +174,10 @@ def check_answer(question: Question, answer: Any) -> None:
     else:
         ok = isinstance(answer, str)
     if not ok:
-        expected = {"boolean": "true or false", "choice": f"one of {question.choices}",
-                    "multiChoice": f"a list of {question.choices}",
-                    "whys": "a list of strings"}.get(kind, "a string")
+        expected = {"boolean": "a flag (true or false)",
+                    "choice": f"a text, one of {question.choices}",
+                    "multiChoice": f"items from {question.choices}",
+                    "whys": "items (a list of strings)"}.get(kind, "a text")
         raise ValidationError(f"The answer to question {question.id} ({kind}) must be "
                               f"{expected}")
 

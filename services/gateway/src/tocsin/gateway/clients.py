@@ -35,6 +35,12 @@ TOCSIN_OWNERS: dict[str, str] = {
                      "TestEventPattern", "CreateIntegrationKey", "ListIntegrationKeys",
                      "DeleteIntegrationKey", "GetIngestionStats"), "incidents"),
     "DescribeDelivery": "notifications",
+    **dict.fromkeys(("CreateAnalysis", "GetAnalysis", "ListAnalyses", "UpdateAnalysis",
+                     "DeleteAnalysis", "AnswerQuestion", "AcceptRecommendation",
+                     "DismissRecommendation", "RestoreRecommendation", "ListAnalysisTimeline",
+                     "AddAnalysisTimelineEvent", "UpdateAnalysisTimelineEvent",
+                     "DeleteAnalysisTimelineEvent", "UpdateChecklistItem", "CompleteAnalysis",
+                     "ExportAnalysis", "GetIncidentMetrics", "GetResponseMetrics"), "analysis"),
 }
 """Which Tocsin service serves each operation of Tocsin's own API (``models/tocsin``); a
 service that adds operations to the model adds them here."""

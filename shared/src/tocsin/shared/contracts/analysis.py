@@ -78,10 +78,41 @@ class UpdateAnalysis(_In):
     """PromQL graphs of the analysis: ``[{"title": ..., "query": ...}]`` (replaces)."""
 
 
+class AnswerValue(_In):
+    """An answer: exactly one member, as the question's answer type asks."""
+
+    text: str | None = None
+    """Text, an ARN, a metric query, a timeline event id or one choice."""
+    flag: bool | None = None
+    """Yes or no."""
+    items: list[str] | None = None
+    """The five whys, or several choices."""
+
+    def value(self) -> Any:
+        """The one member given (its JSON value).
+
+        Raises:
+            ValueError: none, or more than one, is given.
+        """
+        given = [v for v in (self.text, self.flag, self.items) if v is not None]
+        if len(given) != 1:
+            raise ValueError("answer takes exactly one of text, flag and items")
+        return given[0]
+
+    @staticmethod
+    def of(value: Any) -> dict[str, Any]:
+        """A stored answer value as the API shows it."""
+        if isinstance(value, bool):
+            return {"flag": value}
+        if isinstance(value, list):
+            return {"items": value}
+        return {"text": value}
+
+
 class AnswerQuestion(_In):
     analysis_arn: str
     question_id: str
-    answer: Any
+    answer: AnswerValue
     comment: str | None = None
 
 
