@@ -118,7 +118,9 @@ class Analyses:
             mitigated=None, created_by=by, created_at=now, last_modified_by=by,
             last_modified_at=now, completed_by=None, completed_at=None,
             completed_with_open_items=None)
-        points = [TimelinePoint(point_id=str(uuid.uuid4()), source_event_id=e.event_id,
+        # A copied point keeps its event's id, so points at the same time keep the
+        # incident timeline's order (time, then id).
+        points = [TimelinePoint(point_id=e.event_id, source_event_id=e.event_id,
                                 event_time=datetime.fromtimestamp(e.event_time, UTC),
                                 event_type=e.event_type, event_data=e.event_data)
                   for e in events]
