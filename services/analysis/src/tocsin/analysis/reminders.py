@@ -86,8 +86,10 @@ def timer_worker(deps: Deps, *, max_sleep: float = 1.0) -> TimerWorker[Reminder]
                 reminder=reminder.reminder, owner_contact_arn=item.owner_contact_arn,
                 analysis_arn=data.get("/tocsin/analysis", {}).get("Value"),
                 incident_record_arn=data.get("/tocsin/incident", {}).get("Value")), now=now)
+            # A day after this reminder (not after its due time: an item long overdue
+            # gets one reminder a day, not a burst catching up).
             await REMINDERS.schedule(conn, [(
-                _timer_id(item, reminder.reminder + 1), reminder.due_at + INTERVAL,
+                _timer_id(item, reminder.reminder + 1), now + INTERVAL,
                 [item.id, reminder.reminder + 1])], now=now)
 
     return TimerWorker(deps.pool, deps.clock, REMINDERS, decode=Reminder.of, fire=fire,
