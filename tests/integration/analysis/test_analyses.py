@@ -277,3 +277,44 @@ class TestExport:
             "analysisArn": a, "format": "HTML", "sections": ["timeline"]}))["content"]
         assert html.startswith("<!DOCTYPE html>") and "<svg" in html
         assert "Prevent recurrence" not in html
+
+
+class TestResponseMetrics:
+    async def test_grouped_by_plan_with_follow_through(self, analysis: Settings,
+                                                       bus: Bus) -> None:
+        """Two resolved incidents of one plan: their count and time to resolve per plan; an
+        incident with no page has no time-to-engage figures (not zeros); the plan's action
+        items counted open and overdue."""
+        first = await incident(bus, analysis.region)
+        plan = "arn:tocsin:ssm-incidents::000000000000:response-plan/orders"
+        second = str((await call(bus, "incidents", "StartIncident", {
+            "responsePlanArn": plan, "title": "again"}))["incidentRecordArn"])
+        await call(bus, "incidents", "UpdateIncidentRecord", {"arn": second,
+                                                              "status": "RESOLVED"})
+        a = await analysis_of(bus, first)
+        await call(bus, "analysis", "AnswerQuestion", {
+            "analysisArn": a, "questionId": "ID2", "answer": {"text": "up"}})
+        rid = (await get(bus, a))["recommendations"][0]["id"]
+        await call(bus, "analysis", "AcceptRecommendation", {
+            "analysisArn": a, "recommendationId": rid, "dueTime": 1_000_000_000})
+
+        async def metrics() -> dict[str, Any]:
+            return await call(bus, "analysis", "GetResponseMetrics", {
+                "groupBy": "RESPONSE_PLAN", "startTime": 0, "endTime": 4_000_000_000})
+
+        out = await wait_for(lambda: _counted(metrics(), 2))
+        [group] = out["groups"]
+        assert group["key"] == plan and group["incidentCount"] == 2
+        resolve = group["durations"]["timeToResolve"]
+        assert resolve["count"] == 2 and 0 <= resolve["p50"] <= resolve["p90"]
+        assert group["durations"]["timeToEngage"] == {"count": 0}
+        [items] = out["actionItems"]
+        assert (items["responsePlanArn"], items["open"], items["overdue"]) == (plan, 1, 1)
+        with pytest.raises(errors.ValidationError, match="groupBy"):
+            await call(bus, "analysis", "GetResponseMetrics", {
+                "groupBy": "TEAM", "startTime": 0, "endTime": 1})
+
+
+async def _counted(reply: Any, count: int) -> dict[str, Any] | None:
+    out: dict[str, Any] = await reply
+    return out if sum(g["incidentCount"] for g in out["groups"]) == count else None

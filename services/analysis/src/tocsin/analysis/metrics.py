@@ -70,9 +70,13 @@ class Metrics:
                 start, end, self._deps.clock.now())
         groups = []
         for row in rows:
-            stats = {name: {"count": row[f"{name}.count"], **{
-                k: float(row[f"{name}.{k}"]) for k in ("mean", "p50", "p90")
-                if row[f"{name}.{k}"] is not None}} for name in DURATIONS}
+            stats = {}
+            for name in DURATIONS:
+                stat: JSON = {"count": row[f"{name}.count"]}
+                if row[f"{name}.count"]:
+                    p50, p90 = row[f"{name}.pct"]
+                    stat.update(mean=float(row[f"{name}.mean"]), p50=p50, p90=p90)
+                stats[name] = stat
             groups.append({"key": row["grp"], "incidentCount": row["incidents"],
                            "durations": stats})
         return {"groupBy": cmd.group_by, "groups": groups, "actionItems": [
