@@ -47,15 +47,14 @@ class TemplateSource:
             return templates.BUILTIN_NAME, templates.BUILTIN_VERSION, templates.BUILTIN
         try:
             reply = await self._bus.request(rpc_subject("runbooks", "GetDocument"),
-                                            {"Name": name}, timeout=10)
-        except errors.NotFoundError:
-            raise errors.ValidationError(f"templateName {name!r}: no such "
-                                         f"{DOCUMENT_TYPE} document") from None
-        except errors.TocsinError as exc:
-            if exc.aws_code == "InvalidDocument":
-                raise errors.ValidationError(f"templateName {name!r}: no such "
-                                             f"{DOCUMENT_TYPE} document") from None
+                                            {"Name": name, "DocumentFormat": "JSON"},
+                                            timeout=10)
+        except (errors.ServiceUnavailable, errors.ThrottlingError):
             raise
+        except errors.TocsinError as exc:
+            # The runbooks service's own error (InvalidDocument for a name it does not
+            # hold) reaches here under its message.
+            raise errors.ValidationError(f"templateName {name!r}: {exc.message}") from None
         document = codec.decode(reply, _Document)
         if document.document_type not in (None, DOCUMENT_TYPE):
             raise errors.ValidationError(f"templateName {name!r} is a "

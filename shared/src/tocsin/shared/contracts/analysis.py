@@ -14,7 +14,7 @@ time until it is resolved, with the reminder's number).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, Literal
 
 import msgspec
 
@@ -29,13 +29,17 @@ __all__ = [
     "AnalysisDeleted",
     "AnalysisEvent",
     "AnalysisUpdated",
+    "AnswerType",
     "OpsItemCreated",
     "OpsItemRelatedItemAssociated",
     "OpsItemUpdated",
+    "Question",
     "QuestionAnswered",
     "RecommendationAccepted",
     "RecommendationDismissed",
     "RecommendationRestored",
+    "Template",
+    "parse_template",
 ]
 
 JSON = dict[str, Any]
@@ -179,6 +183,126 @@ class GetResponseMetrics(_In):
     group_by: str
     start_time: Epoch
     end_time: Epoch
+
+
+# --- the ProblemAnalysisTemplate schema -------------------------------------------------
+# A custom template is an SSM document of type ProblemAnalysisTemplate: the runbooks
+# service stores it (and checks it with parse_template at CreateDocument/UpdateDocument),
+# the analysis service asks its questions. Documented in docs/analysis-templates.md.
+
+AnswerType = Literal["text", "boolean", "choice", "multiChoice", "metric", "timelineEvent",
+                     "runbook", "responsePlan", "escalationPlan", "whys"]
+
+
+class _T(msgspec.Struct, rename="camel", kw_only=True, frozen=True, forbid_unknown_fields=True,
+         omit_defaults=True):
+    """A part of a template: camelCase, nothing unknown (a typo is an error, not ignored)."""
+
+
+class OverviewField(_T, frozen=True):
+    id: str
+    title: str
+    required: bool = False
+
+
+class ActionItemDraft(_T, frozen=True):
+    title: str
+    description: str | None = None
+    category: str | None = None
+    priority: int | None = None
+
+
+class When(_T, frozen=True):
+    answered: bool | None = None
+    equals: Any = None
+    includes: str | None = None
+
+
+class Rule(_T, frozen=True):
+    when: When
+    action_item: ActionItemDraft
+
+
+class Question(_T, frozen=True):
+    id: str
+    text: str
+    answer_type: AnswerType = "text"
+    choices: list[str] = []
+    required: bool = False
+    allow_comment: bool = True
+    recommendations: list[Rule] = []
+
+
+class Section(_T, frozen=True):
+    id: str
+    title: str
+    questions: list[Question]
+
+
+class ChecklistItem(_T, frozen=True):
+    id: str
+    text: str
+
+
+class Template(_T, frozen=True):
+    schema_version: Literal["1.0"]
+    sections: list[Section]
+    description: str = ""
+    overview: list[OverviewField] = []
+    checklist: list[ChecklistItem] = []
+
+    def questions(self) -> dict[str, Question]:
+        """Every question by id, in template order."""
+        return {q.id: q for s in self.sections for q in s.questions}
+
+
+def parse_template(body: str | bytes | dict[str, Any]) -> Template:
+    """A template from its JSON (or already decoded JSON).
+
+    Raises:
+        ValueError: it does not follow the schema (the message says where).
+    """
+    try:
+        if isinstance(body, dict):
+            template = msgspec.convert(body, Template)
+        else:
+            template = msgspec.json.decode(body, type=Template)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise ValueError(f"The template does not follow the ProblemAnalysisTemplate "
+                         f"schema: {exc}") from None
+    _check(template)
+    return template
+
+
+def _check(template: Template) -> None:
+    def unique(kind: str, ids: list[str]) -> None:
+        seen: set[str] = set()
+        for i in ids:
+            if not i:
+                raise ValueError(f"The template has a {kind} with an empty id")
+            if i in seen:
+                raise ValueError(f"The template has two {kind}s with the id {i!r}")
+            seen.add(i)
+
+    if not template.sections:
+        raise ValueError("The template has no sections")
+    unique("section", [s.id for s in template.sections])
+    unique("question", [q.id for s in template.sections for q in s.questions])
+    unique("overview field", [f.id for f in template.overview])
+    unique("checklist item", [c.id for c in template.checklist])
+    for question in template.questions().values():
+        if question.answer_type in ("choice", "multiChoice") and not question.choices:
+            raise ValueError(f"Question {question.id} is a {question.answer_type} "
+                                  "question without choices")
+        for rule in question.recommendations:
+            given = [k for k in ("answered", "equals", "includes")
+                     if getattr(rule.when, k) is not None]
+            if len(given) != 1:
+                raise ValueError(f"A recommendation of question {question.id} needs "
+                                      "exactly one of answered, equals and includes in when")
+            if rule.action_item.priority is not None and not 1 <= rule.action_item.priority <= 5:
+                raise ValueError(f"A recommendation of question {question.id} has a "
+                                      "priority outside 1..5")
 
 
 # --- events ----------------------------------------------------------------------------
