@@ -12,6 +12,7 @@ back; once it is past its due date its owner is mailed a reminder.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -25,6 +26,8 @@ import pytest_asyncio
 
 from tocsin.analysis.app import lifespan
 from tocsin.analysis.settings import Settings
+from tocsin.runbooks.app import lifespan as runbooks_lifespan
+from tocsin.runbooks.settings import Settings as RunbooksSettings
 from tocsin.shared.bus import Bus
 from tocsin.shared.testing import running, wait_for
 
@@ -44,6 +47,16 @@ async def analysis(tocsin: dict[str, Any], nats_url: str, database_url: str,
     settings = Settings(nats_url=nats_url, database_url=database_url, shutdown_grace=5,
                         outbox_poll_interval=0.2, **isolation)
     async with running(lifespan, settings):
+        yield settings
+
+
+@pytest_asyncio.fixture
+async def runbooks(tocsin: dict[str, Any], nats_url: str, database_url: str,
+                   isolation: dict[str, str]) -> AsyncIterator[RunbooksSettings]:
+    """The runbooks service, which stores custom templates as ssm documents."""
+    settings = RunbooksSettings(nats_url=nats_url, database_url=database_url,
+                                shutdown_grace=5, outbox_poll_interval=0.2, **isolation)
+    async with running(runbooks_lifespan, settings):
         yield settings
 
 
@@ -200,3 +213,32 @@ async def test_an_accepted_recommendation_is_an_ops_item_and_reminds_its_owner(
     assert resolved["Status"] == "Resolved"
     with pytest.raises(ssm.exceptions.OpsItemNotFoundException):
         await asyncio.to_thread(ssm.get_ops_item, OpsItemId="oi-000000000000")
+
+
+async def test_a_custom_template_made_with_ssm_create_document(
+        tocsin: dict[str, Any], analysis: Settings, runbooks: RunbooksSettings,
+        bus: Bus) -> None:
+    await alice_on_call(tocsin)
+    incident = await acknowledged_and_resolved(tocsin, bus)
+    tocsin_api, ssm = client(tocsin, "tocsin"), client(tocsin, "ssm")
+    template = {"schemaVersion": "1.0", "sections": [{
+        "id": "detection", "title": "Detection", "questions": [
+            {"id": "API1", "text": "Did the synthetic check fire?", "answerType": "boolean",
+             "recommendations": [{"when": {"equals": False}, "actionItem": {
+                 "title": "Add a synthetic check for the API"}}]}]}]}
+
+    def scenario() -> None:
+        made = ssm.create_document(Name="api-review", DocumentType="ProblemAnalysisTemplate",
+                                   DocumentFormat="JSON", Content=json.dumps(template))
+        assert made["DocumentDescription"]["DocumentType"] == "ProblemAnalysisTemplate"
+        arn = tocsin_api.create_analysis(incidentRecordArn=incident,
+                                         templateName="api-review")["analysisArn"]
+        tocsin_api.answer_question(analysisArn=arn, questionId="API1", answer={"flag": False})
+        got = tocsin_api.get_analysis(analysisArn=arn)["analysis"]
+        assert got["templateName"] == "api-review"
+        assert [r["title"] for r in got["recommendations"]] == [
+            "Add a synthetic check for the API"]
+        text = tocsin_api.export_analysis(analysisArn=arn, format="MARKDOWN")["content"]
+        assert "Did the synthetic check fire?" in text and "<svg" in text
+
+    await asyncio.to_thread(scenario)
