@@ -20,12 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import grpc
 import msgspec
 import pytest
 import pytest_asyncio
 
 from tocsin.analysis.app import lifespan
 from tocsin.analysis.settings import Settings
+from tocsin.proto.api.v1 import tocsin_pb2, tocsin_pb2_grpc
 from tocsin.runbooks.app import lifespan as runbooks_lifespan
 from tocsin.runbooks.settings import Settings as RunbooksSettings
 from tocsin.shared.bus import Bus
@@ -242,3 +244,29 @@ async def test_a_custom_template_made_with_ssm_create_document(
         assert "Did the synthetic check fire?" in text and "<svg" in text
 
     await asyncio.to_thread(scenario)
+
+
+async def test_the_generated_grpc_service_answers_and_reads_an_analysis(
+        tocsin: dict[str, Any], analysis: Settings, bus: Bus) -> None:
+    """Tocsin's gRPC service (generated from the same model) creates an analysis, answers
+    a question with a typed answer and reads the key times back as timestamps."""
+    await alice_on_call(tocsin)
+    incident = await acknowledged_and_resolved(tocsin, bus)
+    async with grpc.aio.insecure_channel(tocsin["grpc"]) as channel:
+        stub = tocsin_pb2_grpc.TocsinStub(channel)
+        created = await stub.CreateAnalysis(tocsin_pb2.CreateAnalysisRequest(
+            incident_record_arn=incident, name="API 5xx review"))
+        await stub.AnswerQuestion(tocsin_pb2.AnswerQuestionRequest(
+            analysis_arn=created.analysis_arn, question_id="IP1",
+            answer=tocsin_pb2.AnswerValue(items=["the pool ran dry", "its size was fixed"])))
+        got = (await stub.GetAnalysis(tocsin_pb2.GetAnalysisRequest(
+            analysis_arn=created.analysis_arn))).analysis
+        assert got.name == "API 5xx review"
+        assert got.key_times.resolved_time.seconds > 0
+        prevention = next(s for s in got.questions if s.section_id == "prevention")
+        assert list(prevention.questions[0].answer.items) == ["the pool ran dry",
+                                                               "its size was fixed"]
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await stub.CreateAnalysis(tocsin_pb2.CreateAnalysisRequest(
+                incident_record_arn=incident))
+        assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
