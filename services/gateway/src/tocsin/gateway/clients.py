@@ -41,6 +41,8 @@ TOCSIN_OWNERS: dict[str, str] = {
                      "AddAnalysisTimelineEvent", "UpdateAnalysisTimelineEvent",
                      "DeleteAnalysisTimelineEvent", "UpdateChecklistItem", "CompleteAnalysis",
                      "ExportAnalysis", "GetIncidentMetrics", "GetResponseMetrics"), "analysis"),
+    "StartIncidentRunbook": "runbooks",
+    "StopIncidentRunbook": "runbooks",
 }
 """Which Tocsin service serves each operation of Tocsin's own API (``models/tocsin``); a
 service that adds operations to the model adds them here."""

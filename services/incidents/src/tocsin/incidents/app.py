@@ -6,6 +6,7 @@ from tocsin.incidents import api, findings, ingest_api, integration_keys, plan_e
 from tocsin.incidents.engaging import Engaging, engagement_consumers
 from tocsin.incidents.ingest import Ingestion
 from tocsin.incidents.intake import AlarmIntake
+from tocsin.incidents.runbooks import consumer as runbook_events
 from tocsin.incidents.settings import Settings
 from tocsin.incidents.usecases import Deps
 from tocsin.shared.bus import alarms_stream, changes_stream, events_stream
@@ -37,6 +38,7 @@ async def table(opened: Opened[Settings]) -> Service:
                 region=settings.region, schema=settings.schema),
             findings.consumer(deps, durable=f"{settings.schema}-findings",
                               filter_subject=settings.changes_filter),
+            runbook_events(deps, durable=f"{settings.schema}-runbooks"),
         ],
         workers=[
             plan_engagements.PlanEngagements(deps).reserve_existing,

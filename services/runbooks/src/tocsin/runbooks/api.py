@@ -7,12 +7,14 @@ from collections.abc import Mapping
 
 from tocsin.runbooks.documents.handlers import DocumentHandlers
 from tocsin.runbooks.executions.handlers import ExecutionHandlers
+from tocsin.runbooks.incidents import IncidentRunbooks
 from tocsin.shared.bus.rpc import Handler
 
 __all__ = ["operations"]
 
 
-def operations(documents: DocumentHandlers,
-               executions: ExecutionHandlers) -> Mapping[str, Handler]:
-    """Every operation this service serves, by name."""
-    return {**documents.operations(), **executions.operations()}
+def operations(documents: DocumentHandlers, executions: ExecutionHandlers,
+               incidents: IncidentRunbooks) -> Mapping[str, Handler]:
+    """Every operation this service serves, by name: the ``ssm`` document and automation
+    operations, and Tocsin's own ``StartIncidentRunbook`` / ``StopIncidentRunbook``."""
+    return {**documents.operations(), **executions.operations(), **incidents.operations()}

@@ -9,7 +9,7 @@ import aiohttp
 import asyncpg
 
 from tocsin.runbooks import api
-from tocsin.runbooks.actions import ActionDeps
+from tocsin.runbooks.actions import build_deps
 from tocsin.runbooks.documents.handlers import DocumentHandlers
 from tocsin.runbooks.executions.engine import Engine, Timer
 from tocsin.runbooks.executions.handlers import ExecutionHandlers
@@ -38,7 +38,7 @@ async def table(opened: Opened[Settings]) -> Service:
     clock = clock_for(settings.clock_scale, settings.clock_epoch)
     arns = settings.arns
     http = await opened.stack.enter_async_context(aiohttp.ClientSession())
-    deps = ActionDeps(bus=bus, http=http, arns=arns)
+    deps = build_deps(settings, bus, http)
     engine = Engine(pool=pool, clock=clock, arns=arns, claim=f"{uuid.uuid4()}",
                     lease_seconds=settings.step_lease_seconds)
     runner = WorkRunner(engine, deps, sweep_interval=settings.sweep_interval)
@@ -54,7 +54,7 @@ async def table(opened: Opened[Settings]) -> Service:
                          retention=timedelta(days=1))
     stream = f"EVENTS_{settings.region.upper()}"
     return Service(
-        operations=api.operations(documents, executions),
+        operations=api.operations(documents, executions, incidents),
         consumers=[
             Consumer(stream=stream, durable=f"{settings.schema}-engine",
                      filter_subject=f"events.{settings.region}.runbooks.>",

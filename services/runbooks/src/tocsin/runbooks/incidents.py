@@ -7,8 +7,10 @@ plan over RPC (``GetResponsePlan``) and starts the execution with the plan's sta
 ``String`` parameter, ``INVOLVED_RESOURCES`` (the incident's ``INVOLVED_RESOURCE`` related
 items) into a ``StringList`` one. Any other fit is a start failure, announced as
 ``ExecutionStartFailed`` (the incidents service writes the timeline event
-``SSM Automation Execution Start Failure for Incident``). An incident replicated from
-another region starts nothing (its home region started the runbook).
+``SSM Automation Execution Start Failure for Incident``). A duplicate trigger joins an open
+incident without an ``IncidentRecordCreated``, so it starts nothing. (Incidents replicated
+from another region would start nothing either; Tocsin does not replicate incidents yet,
+so there is nothing to tell apart.)
 
 The execution's id is derived from the incident's ARN, so a redelivered event starts
 nothing twice. The plan's ``roleArn`` is kept as given; the execution runs as the
@@ -23,21 +25,24 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
+import msgspec
 from nats.aio.msg import Msg
 
 from tocsin.runbooks.documents.domain import name_of
 from tocsin.runbooks.documents.store import DocumentStore
+from tocsin.runbooks.executions.engine import execution_arn
 from tocsin.runbooks.executions.handlers import ExecutionHandlers
 from tocsin.runbooks.executions.store import ExecutionStore
-from tocsin.shared import arns as arn_parts
 from tocsin.shared import codec
 from tocsin.shared.arns import Arns
 from tocsin.shared.bus import Bus, rpc_subject
+from tocsin.shared.bus.connection import PRINCIPAL_HEADER
+from tocsin.shared.bus.rpc import Handler, RpcRequest
 from tocsin.shared.contracts.base import decode
 from tocsin.shared.contracts.incidents import IncidentRecordCreated, IncidentsEvent
 from tocsin.shared.contracts.runbooks import ExecutionStartFailed
 from tocsin.shared.db import transaction
-from tocsin.shared.errors import NotFoundError, TocsinError
+from tocsin.shared.errors import ConflictError, NotFoundError, TocsinError, ValidationError
 from tocsin.shared.events import emit
 from tocsin.shared.logging import get_logger
 
@@ -114,9 +119,6 @@ class IncidentRunbooks:
         if not isinstance(event, IncidentRecordCreated):
             return
         record = event.incident_record
-        parsed = arn_parts.parse(record.arn)
-        if parsed is not None and parsed.region != self.arns.region:
-            return  # replicated from another region: its home region runs the runbook
         try:
             reply = await self.bus.request(rpc_subject("incidents", "GetResponsePlan"),
                                            {"arn": event.response_plan_arn},
@@ -131,6 +133,49 @@ class IncidentRunbooks:
         await self.start(record.arn, event.response_plan_arn, automation,
                          principal=event.principal or record.incident_record_source.created_by,
                          resources=involved_resources(event.related_items))
+
+    def operations(self) -> Mapping[str, Handler]:
+        """Tocsin's own ``StartIncidentRunbook`` and ``StopIncidentRunbook``."""
+        return {"StartIncidentRunbook": self.start_incident_runbook,
+                "StopIncidentRunbook": self.stop_incident_runbook}
+
+    async def start_incident_runbook(self, req: RpcRequest) -> dict[str, Any]:
+        """A responder starts another runbook on an incident; it runs as the caller."""
+        cmd: _StartRunbook = req.decode(_StartRunbook)
+        await self.bus.request(rpc_subject("incidents", "GetIncidentRecord"),
+                               {"arn": cmd.incident_record_arn}, timeout=self.timeout,
+                               headers={PRINCIPAL_HEADER: req.principal})
+        try:
+            async with transaction(self.pool) as conn:
+                t = await self.executions.start_execution(
+                    conn, document_name=cmd.document_name,
+                    document_version=cmd.document_version, parameters=cmd.parameters,
+                    mode="Auto", principal=req.principal,
+                    incident_arn=cmd.incident_record_arn)
+        except NotFoundError as exc:  # the ssm codes mean nothing to the tocsin API
+            raise NotFoundError(exc.message) from None
+        except ValidationError as exc:
+            raise ValidationError(exc.message) from None
+        return {"automationExecutionArn": execution_arn(self.arns, t.ex.id)}
+
+    async def stop_incident_runbook(self, req: RpcRequest) -> dict[str, Any]:
+        """A responder cancels a runbook running on an incident."""
+        cmd: _StopRunbook = req.decode(_StopRunbook)
+        execution_id = cmd.automation_execution_arn.rsplit("/", 1)[-1]
+        try:
+            async with transaction(self.pool) as conn:
+                ex = await ExecutionStore.get(conn, execution_id)
+                if ex.incident_arn != cmd.incident_record_arn:
+                    raise NotFoundError(
+                        f"{cmd.automation_execution_arn} is not a runbook of "
+                        f"{cmd.incident_record_arn}")
+                await self.executions.engine.stop(conn, execution_id, "Cancel",
+                                                  req.principal)
+        except NotFoundError as exc:
+            raise NotFoundError(exc.message) from None
+        except ConflictError as exc:
+            raise ConflictError(exc.message) from None
+        return {}
 
     async def start(self, incident_arn: str, plan_arn: str | None,
                     automation: Mapping[str, Any], *, principal: str,
@@ -165,6 +210,18 @@ class IncidentRunbooks:
                     response_plan_arn=plan_arn), region=self.arns.region,
                     now=self.executions.engine.clock.now(), incident_arn=incident_arn)
             return None
+
+
+class _StartRunbook(msgspec.Struct, rename="camel", kw_only=True):
+    incident_record_arn: str
+    document_name: str
+    document_version: str | None = None
+    parameters: dict[str, list[str]] = {}
+
+
+class _StopRunbook(msgspec.Struct, rename="camel", kw_only=True):
+    incident_record_arn: str
+    automation_execution_arn: str
 
 
 async def _exists(conn: asyncpg.Connection, execution_id: str) -> bool:

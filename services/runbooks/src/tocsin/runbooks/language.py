@@ -54,6 +54,7 @@ __all__ = [
     "select",
     "select_outputs",
     "to_text",
+    "with_article",
 ]
 
 
@@ -286,11 +287,16 @@ def convert(value: Any, type_name: str) -> Any:
                           f"{', '.join(sorted(OUTPUT_TYPES))})")
     result = converter(value)
     if result is _MISMATCH:
-        raise OutputError(f"the selected value {_preview(value)} is not a {type_name}")
+        raise OutputError(f"the selected value {_preview(value)} is not {with_article(type_name)}")
     return result
 
 
 _MISMATCH = object()
+
+
+def with_article(type_name: str) -> str:
+    """``a String``, ``an Integer``: a type named in a sentence."""
+    return f"an {type_name}" if type_name[0] in "AEIOU" else f"a {type_name}"
 
 
 def _as_string(value: Any) -> Any:
@@ -532,7 +538,7 @@ def _default(name: str, kind: str, default: Any) -> Any:
                          "does not have; give the parameter a value")
     result = default_fits(kind, default)
     if result is _MISMATCH:
-        raise _bad(name, f"its default {_preview(default)} is not a {kind}")
+        raise _bad(name, f"its default {_preview(default)} is not {with_article(kind)}")
     return result
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tocsin.shared.config import ServiceSettings
+from tocsin.shared.config import Secret, ServiceSettings
 
 __all__ = ["Settings"]
 
@@ -28,6 +28,18 @@ class Settings(ServiceSettings, frozen=True, kw_only=True):
     """Durable timers fired in one transaction."""
     timer_max_sleep: float = 1.0
     """Most real seconds the timer worker sleeps between looks at the timer table."""
-    webhooks: str = ""
-    """``aws:invokeWebhook`` integrations (``TOCSIN_WEBHOOKS``), as
-    :mod:`tocsin.runbooks.actions` reads them."""
+
+    # --- work actions (tocsin.runbooks.actions) ---
+    webhooks: Secret = Secret("")
+    """``aws:invokeWebhook`` integrations, a JSON object of names to ``{"url", "headers",
+    "secret", "method", "timeout"}`` (:mod:`tocsin.runbooks.actions.webhook`)."""
+    script_memory_mb: int = 512
+    """Address space of one ``aws:executeScript`` subprocess, in MiB."""
+    script_cpu_seconds: int = 600
+    """CPU time of one script attempt (never more than its step's timeout allows)."""
+    script_concurrency: int = 4
+    """Scripts one instance runs at once; more wait for a slot."""
+    script_output_kb: int = 64
+    """KiB of a script's stdout (and of its stderr) kept for FailureDetails."""
+    aws_api_poll_interval: float = 5.0
+    """Seconds between the calls of an ``aws:waitForAwsResourceProperty`` step."""

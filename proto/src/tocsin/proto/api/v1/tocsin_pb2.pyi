@@ -229,6 +229,43 @@ class ListRulesResponse(_message.Message):
     next_token: str
     def __init__(self, rules: _Optional[_Iterable[_Union[Rule, _Mapping]]] = ..., next_token: _Optional[str] = ...) -> None: ...
 
+class StartIncidentRunbookRequest(_message.Message):
+    __slots__ = ("incident_record_arn", "document_name", "document_version", "parameters")
+    class ParametersEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: RunbookParameterValues
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[RunbookParameterValues, _Mapping]] = ...) -> None: ...
+    INCIDENT_RECORD_ARN_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_NAME_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_VERSION_FIELD_NUMBER: _ClassVar[int]
+    PARAMETERS_FIELD_NUMBER: _ClassVar[int]
+    incident_record_arn: str
+    document_name: str
+    document_version: str
+    parameters: _containers.MessageMap[str, RunbookParameterValues]
+    def __init__(self, incident_record_arn: _Optional[str] = ..., document_name: _Optional[str] = ..., document_version: _Optional[str] = ..., parameters: _Optional[_Mapping[str, RunbookParameterValues]] = ...) -> None: ...
+
+class StartIncidentRunbookResponse(_message.Message):
+    __slots__ = ("automation_execution_arn",)
+    AUTOMATION_EXECUTION_ARN_FIELD_NUMBER: _ClassVar[int]
+    automation_execution_arn: str
+    def __init__(self, automation_execution_arn: _Optional[str] = ...) -> None: ...
+
+class StopIncidentRunbookRequest(_message.Message):
+    __slots__ = ("incident_record_arn", "automation_execution_arn")
+    INCIDENT_RECORD_ARN_FIELD_NUMBER: _ClassVar[int]
+    AUTOMATION_EXECUTION_ARN_FIELD_NUMBER: _ClassVar[int]
+    incident_record_arn: str
+    automation_execution_arn: str
+    def __init__(self, incident_record_arn: _Optional[str] = ..., automation_execution_arn: _Optional[str] = ...) -> None: ...
+
+class StopIncidentRunbookResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
 class TestEventPatternRequest(_message.Message):
     __slots__ = ("event", "event_pattern", "name")
     EVENT_FIELD_NUMBER: _ClassVar[int]
@@ -908,6 +945,12 @@ class Rule(_message.Message):
     created_time: _timestamp_pb2.Timestamp
     last_modified_time: _timestamp_pb2.Timestamp
     def __init__(self, name: _Optional[str] = ..., arn: _Optional[str] = ..., event_pattern: _Optional[str] = ..., response_plan_arn: _Optional[str] = ..., state: _Optional[_Union[RuleState, str]] = ..., description: _Optional[str] = ..., created_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_modified_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class RunbookParameterValues(_message.Message):
+    __slots__ = ("values",)
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    values: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, values: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class TriggerDetails(_message.Message):
     __slots__ = ("source", "timestamp", "trigger_arn", "raw_data")

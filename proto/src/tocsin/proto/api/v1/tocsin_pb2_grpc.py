@@ -82,6 +82,16 @@ class TocsinStub:
                 request_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.ListRulesRequest.SerializeToString,
                 response_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.ListRulesResponse.FromString,
                 _registered_method=True)
+        self.StartIncidentRunbook = channel.unary_unary(
+                '/tocsin.api.v1.Tocsin/StartIncidentRunbook',
+                request_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.StartIncidentRunbookRequest.SerializeToString,
+                response_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.StartIncidentRunbookResponse.FromString,
+                _registered_method=True)
+        self.StopIncidentRunbook = channel.unary_unary(
+                '/tocsin.api.v1.Tocsin/StopIncidentRunbook',
+                request_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.StopIncidentRunbookRequest.SerializeToString,
+                response_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.StopIncidentRunbookResponse.FromString,
+                _registered_method=True)
         self.TestEventPattern = channel.unary_unary(
                 '/tocsin.api.v1.Tocsin/TestEventPattern',
                 request_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.TestEventPatternRequest.SerializeToString,
@@ -254,6 +264,23 @@ class TocsinServicer:
 
     def ListRules(self, request, context):
         """Lists the event rules, by name, optionally only those of one response plan.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StartIncidentRunbook(self, request, context):
+        """Starts a runbook (an Automation document) on an incident, as a responder's Start runbook does:
+        the execution runs as the caller, joins the incident's automationExecutions and related items,
+        and its step completions and waits go on the…
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StopIncidentRunbook(self, request, context):
+        """Cancels a runbook running on an incident ( Cancel runbook): the execution and its running
+        steps end Cancelled.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -453,6 +480,16 @@ def add_TocsinServicer_to_server(servicer, server):
                     servicer.ListRules,
                     request_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.ListRulesRequest.FromString,
                     response_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.ListRulesResponse.SerializeToString,
+            ),
+            'StartIncidentRunbook': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartIncidentRunbook,
+                    request_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.StartIncidentRunbookRequest.FromString,
+                    response_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.StartIncidentRunbookResponse.SerializeToString,
+            ),
+            'StopIncidentRunbook': grpc.unary_unary_rpc_method_handler(
+                    servicer.StopIncidentRunbook,
+                    request_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.StopIncidentRunbookRequest.FromString,
+                    response_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.StopIncidentRunbookResponse.SerializeToString,
             ),
             'TestEventPattern': grpc.unary_unary_rpc_method_handler(
                     servicer.TestEventPattern,
@@ -801,6 +838,60 @@ class Tocsin:
             '/tocsin.api.v1.Tocsin/ListRules',
             tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.ListRulesRequest.SerializeToString,
             tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.ListRulesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartIncidentRunbook(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tocsin.api.v1.Tocsin/StartIncidentRunbook',
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.StartIncidentRunbookRequest.SerializeToString,
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.StartIncidentRunbookResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StopIncidentRunbook(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tocsin.api.v1.Tocsin/StopIncidentRunbook',
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.StopIncidentRunbookRequest.SerializeToString,
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.StopIncidentRunbookResponse.FromString,
             options,
             channel_credentials,
             insecure,

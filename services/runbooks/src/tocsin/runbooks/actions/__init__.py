@@ -16,9 +16,13 @@ selectors apply to) or raises :class:`ActionFailed` with the step's ``FailureDet
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
+import aiohttp
+
+from tocsin.runbooks.actions import awsapi, infrastructure, script, webhook
 from tocsin.runbooks.actions.context import (
     ActionContext,
     ActionDeps,
@@ -28,6 +32,10 @@ from tocsin.runbooks.actions.context import (
     Webhook,
 )
 from tocsin.runbooks.catalogue import INFRASTRUCTURE_ACTIONS
+from tocsin.shared.bus import Bus
+
+if TYPE_CHECKING:
+    from tocsin.runbooks.settings import Settings
 
 __all__ = [
     "WORK_ACTIONS",
@@ -37,6 +45,7 @@ __all__ = [
     "ActionTimedOut",
     "ScriptLimits",
     "Webhook",
+    "build_deps",
     "run_action",
 ]
 
@@ -58,4 +67,36 @@ async def run_action(action: str, inputs: Mapping[str, Any], ctx: ActionContext)
         ActionFailed: the attempt failed (:class:`ActionTimedOut` when it ran out of
             ``ctx.timeout_seconds``).
     """
-    raise NotImplementedError
+    runner = _RUNNERS.get(action)
+    if runner is not None:
+        return await runner(inputs, ctx)
+    if action in INFRASTRUCTURE_ACTIONS:
+        infrastructure.refuse(action, inputs, ctx)
+    raise ValueError(f"{action} is not a work action; the engine runs it")
+
+
+_RUNNERS: dict[str, Callable[[Mapping[str, Any], ActionContext], Awaitable[dict[str, Any]]]] = {
+    "aws:executeScript": script.execute_script,
+    "aws:executeAwsApi": awsapi.execute_api,
+    "aws:waitForAwsResourceProperty": awsapi.wait_for_property,
+    "aws:assertAwsResourceProperty": awsapi.assert_property,
+    "aws:invokeWebhook": webhook.invoke_webhook,
+}
+
+
+def build_deps(settings: Settings, bus: Bus, http: aiohttp.ClientSession) -> ActionDeps:
+    """The work actions' dependencies from the service's settings, its bus and an HTTP
+    session the app owns (and closes).
+
+    Raises:
+        ConfigError: ``TOCSIN_WEBHOOKS`` is not valid.
+    """
+    limits = ScriptLimits(memory_bytes=settings.script_memory_mb * 1024 * 1024,
+                          cpu_seconds=settings.script_cpu_seconds,
+                          output_bytes=settings.script_output_kb * 1024,
+                          concurrency=settings.script_concurrency)
+    return ActionDeps(bus=bus, http=http, arns=settings.arns,
+                      webhooks=webhook.parse_webhooks(settings.webhooks),
+                      script_limits=limits,
+                      script_slots=asyncio.Semaphore(limits.concurrency),
+                      poll_interval=settings.aws_api_poll_interval)

@@ -191,7 +191,7 @@ def _check_parameter(what: str, spec: Any, *, variable: bool = False) -> None:
         raise _fail(f"{what}: its default may not reference {{{{ {found[0]} }}}} (defaults "
                     "cannot refer to parameters, outputs or variables)")
     if not language.fits(language.default_fits(kind, default)):
-        raise _fail(f"{what}: its default {default!r} is not a {kind}")
+        raise _fail(f"{what}: its default {default!r} is not {language.with_article(kind)}")
     if not variable:
         try:
             language.bind_parameters({"p": spec}, {})

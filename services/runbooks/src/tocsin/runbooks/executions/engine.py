@@ -262,14 +262,16 @@ class Transition:
     def begin(self, step: Step) -> None:
         """Begin the next attempt of ``step`` (the first, when it had ended before)."""
         if step.status in TERMINAL or step.status == "Pending":
-            step.attempt = 0
+            # A new run of the step (a jump back, a resume): its attempts count from here;
+            # the attempt number itself keeps growing, so timers of an earlier run (their
+            # ids and checks carry the attempt) never touch this one.
             step.start_time = self.now
             step.end_time = None
             step.outputs = None
             step.failure_message = None
             step.failure_details = None
             step.decisions = []
-            step.state = {}
+            step.state = {"base": step.attempt}
         step.status = "InProgress"
         step.attempt += 1
         step.claimed_by = None
@@ -341,11 +343,11 @@ class Transition:
         max_attempts = _int(self.spec(step).get("maxAttempts"), 1)
         step.failure_message = failure.message
         step.failure_details = failure.as_details()
-        if step.attempt < max_attempts:
+        if tries(step) < max_attempts:
             step.claimed_by = BACKOFF
             step.lease_until = None
             self.touch(step)
-            due = self.now + timedelta(seconds=backoff_seconds(step.attempt))
+            due = self.now + timedelta(seconds=backoff_seconds(tries(step)))
             self.timer(RETRY, step, due, step.attempt + 1)
             return
         self.complete(step, "TimedOut" if timed_out else "Failed", failure=failure)
@@ -414,6 +416,11 @@ class Transition:
                 return
         loop.state = {**loop.state, "iteration": int(loop.state.get("iteration", 0)) + 1}
         self.iterate(loop)
+
+
+def tries(step: Step) -> int:
+    """The attempts of the step's current run (its attempt number counts every run)."""
+    return step.attempt - int(step.state.get("base", 0))
 
 
 def _int(value: Any, default: int) -> int:
@@ -557,8 +564,8 @@ class Engine:
                 raise ActionFailed("InputValidation", "Action",
                                    f"MinRequiredApprovals ({needed}) must be between 1 and the "
                                    f"number of approvers ({len(approvers)})")
-            step.state = {"approvers": [str(a) for a in approvers], "min": needed,
-                          "message": str(inputs.get("Message") or "")}
+            step.state = {**step.state, "approvers": [str(a) for a in approvers],
+                          "min": needed, "message": str(inputs.get("Message") or "")}
             step.outputs = {"ApprovalStatus": "Waiting"}
             t.wait(step, "Approve")
             t.timer(TIMEOUT, step, t.now + timedelta(seconds=float(timeout or APPROVAL_TIMEOUT)),
@@ -577,7 +584,7 @@ class Engine:
             iterators = inputs.get("Iterators")
             if iterators is not None and not isinstance(iterators, list):
                 iterators = [iterators]
-            step.state = {"iteration": 0, "iterators": iterators,
+            step.state = {**step.state, "iteration": 0, "iterators": iterators,
                           "condition": spec.get("inputs", {}).get("LoopCondition"),
                           "max": min(100, _int(inputs.get("MaxIterations"), 100))}
             t.iterate(step)
@@ -602,7 +609,7 @@ class Engine:
                                f"The child automation could not start: {exc.message}") from None
         await ExecutionStore.insert(t.conn, child.ex, [])
         t.children.append(child)
-        step.state = {"child": child.ex.id}
+        step.state = {**step.state, "child": child.ex.id}
         t.touch(step)
 
     async def finish_work(self, conn: asyncpg.Connection, execution_id: str, step_id: str,

@@ -14,7 +14,7 @@ from typing import Any
 
 from tocsin.runbooks.actions import ActionContext, ActionDeps, ActionFailed, run_action
 from tocsin.runbooks.executions.domain import Step
-from tocsin.runbooks.executions.engine import Engine, Transition
+from tocsin.runbooks.executions.engine import Engine, Transition, tries
 from tocsin.runbooks.executions.store import ExecutionStore
 from tocsin.shared.db import transaction
 from tocsin.shared.logging import get_logger
@@ -42,16 +42,17 @@ class WorkRunner:
         """Run a claimed attempt (its claim committed) in a task of this instance."""
         spec = t.spec(step)
         timeout = float(spec.get("timeoutSeconds") or DEFAULT_TIMEOUTS.get(step.action, 600.0))
-        ctx = ActionContext(execution_id=t.ex.id, step_name=step.name, attempt=step.attempt,
+        ctx = ActionContext(execution_id=t.ex.id, step_name=step.name, attempt=tries(step),
                             principal=t.ex.executed_by, timeout_seconds=timeout,
                             deps=self.deps)
-        task = asyncio.create_task(self._run(t.ex.id, step.id, step.action, inputs, ctx))
+        task = asyncio.create_task(self._run(t.ex.id, step.id, step.attempt, step.action,
+                                             inputs, ctx))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _run(self, execution_id: str, step_id: str, action: str,
+    async def _run(self, execution_id: str, step_id: str, attempt: int, action: str,
                    inputs: dict[str, Any], ctx: ActionContext) -> None:
-        renewing = asyncio.create_task(self._renew(execution_id, step_id, ctx.attempt))
+        renewing = asyncio.create_task(self._renew(execution_id, step_id, attempt))
         raw: dict[str, Any] | None = None
         error: ActionFailed | None = None
         try:
@@ -64,7 +65,7 @@ class WorkRunner:
         finally:
             renewing.cancel()
         async with transaction(self.engine.pool) as conn:
-            await self.engine.finish_work(conn, execution_id, step_id, ctx.attempt,
+            await self.engine.finish_work(conn, execution_id, step_id, attempt,
                                           raw=raw, error=error)
 
     async def _renew(self, execution_id: str, step_id: str, attempt: int) -> None:
