@@ -28,8 +28,6 @@ import pytest_asyncio
 from tocsin.analysis.app import lifespan
 from tocsin.analysis.settings import Settings
 from tocsin.proto.api.v1 import tocsin_pb2, tocsin_pb2_grpc
-from tocsin.runbooks.app import lifespan as runbooks_lifespan
-from tocsin.runbooks.settings import Settings as RunbooksSettings
 from tocsin.shared.bus import Bus
 from tocsin.shared.testing import running, wait_for
 
@@ -49,16 +47,6 @@ async def analysis(tocsin: dict[str, Any], nats_url: str, database_url: str,
     settings = Settings(nats_url=nats_url, database_url=database_url, shutdown_grace=5,
                         outbox_poll_interval=0.2, **isolation)
     async with running(lifespan, settings):
-        yield settings
-
-
-@pytest_asyncio.fixture
-async def runbooks(tocsin: dict[str, Any], nats_url: str, database_url: str,
-                   isolation: dict[str, str]) -> AsyncIterator[RunbooksSettings]:
-    """The runbooks service, which stores custom templates as ssm documents."""
-    settings = RunbooksSettings(nats_url=nats_url, database_url=database_url,
-                                shutdown_grace=5, outbox_poll_interval=0.2, **isolation)
-    async with running(runbooks_lifespan, settings):
         yield settings
 
 
@@ -218,8 +206,8 @@ async def test_an_accepted_recommendation_is_an_ops_item_and_reminds_its_owner(
 
 
 async def test_a_custom_template_made_with_ssm_create_document(
-        tocsin: dict[str, Any], analysis: Settings, runbooks: RunbooksSettings,
-        bus: Bus) -> None:
+        tocsin: dict[str, Any], analysis: Settings, bus: Bus) -> None:
+    """The runbooks service (part of every e2e Tocsin) stores the template."""
     await alice_on_call(tocsin)
     incident = await acknowledged_and_resolved(tocsin, bus)
     tocsin_api, ssm = client(tocsin, "tocsin"), client(tocsin, "ssm")
