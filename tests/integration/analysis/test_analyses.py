@@ -110,6 +110,25 @@ class TestCreation:
                 )["analysisSummaries"] == []
 
 
+class TestDeletion:
+    async def test_deleted_with_its_related_item_and_made_again(self, analysis: Settings,
+                                                                bus: Bus) -> None:
+        arn = await incident(bus, analysis.region)
+        a = await analysis_of(bus, arn)
+        await wait_for(lambda: related_items(bus, arn, "ANALYSIS"))
+        await call(bus, "analysis", "DeleteAnalysis", {"analysisArn": a})
+        with pytest.raises(errors.NotFoundError):
+            await get(bus, a)
+        await wait_for(lambda: _none(related_items(bus, arn, "ANALYSIS")))
+        again = await analysis_of(bus, arn)
+        assert again != a
+        await call(bus, "analysis", "DeleteAnalysis", {"analysisArn": a})  # gone already
+
+
+async def _none(items: Any) -> bool:
+    return not await items
+
+
 class TestMetrics:
     async def test_a_missing_timestamp_is_null_with_a_reason(self, analysis: Settings,
                                                              bus: Bus) -> None:
