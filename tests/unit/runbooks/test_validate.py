@@ -237,8 +237,12 @@ def test_loop_rules(document: dict[str, Any], words: str) -> None:
         v.validate(document, "Automation")
 
 
-def test_problem_analysis_templates_are_objects_and_other_types_are_refused() -> None:
-    v.validate({"anything": 1}, "ProblemAnalysisTemplate")
+def test_problem_analysis_templates_follow_their_schema_and_other_types_are_refused(
+        ) -> None:
+    v.validate({"schemaVersion": "1.0", "sections": [{"id": "s", "title": "S", "questions": [
+        {"id": "q", "text": "Why?"}]}]}, "ProblemAnalysisTemplate")
+    with pytest.raises(InvalidDocumentContent, match="ProblemAnalysisTemplate schema"):
+        v.validate({"anything": 1}, "ProblemAnalysisTemplate")
     with pytest.raises(InvalidDocumentContent, match="not Command"):
         v.validate({}, "Command")
 

@@ -40,6 +40,10 @@ __all__ = [
     "ConflictError",
     "InternalError",
     "NotFoundError",
+    "OpsItemConflict",
+    "OpsItemInvalidParameter",
+    "OpsItemNotFound",
+    "OpsItemRelatedItemAlreadyExists",
     "QuotaExceededError",
     "Reject",
     "RetryLater",
@@ -178,6 +182,36 @@ class Reject(Exception):
     """A JetStream message can never be processed; terminate it instead of redelivering."""
 
 
+# The ssm API names its OpsItem errors itself; each is one of the kinds above.
+
+
+class OpsItemNotFound(NotFoundError):
+    """``OpsItemNotFoundException``: the OpsItem (or its association) does not exist."""
+
+    aws_code = "OpsItemNotFoundException"
+
+
+class OpsItemInvalidParameter(ValidationError):
+    """``OpsItemInvalidParameterException``: ``ParameterNames`` lists the bad members."""
+
+    aws_code = "OpsItemInvalidParameterException"
+
+    def __init__(self, message: str, *, parameter_names: list[str] | None = None,
+                 **fields: Any) -> None:
+        super().__init__(message, ParameterNames=parameter_names, **fields)
+
+
+class OpsItemRelatedItemAlreadyExists(ConflictError):
+    """``OpsItemRelatedItemAlreadyExistsException``: the resource is associated already."""
+
+    aws_code = "OpsItemRelatedItemAlreadyExistsException"
+
+
+class OpsItemConflict(ConflictError):
+    """``OpsItemConflictException``: the change conflicts with the OpsItem's state."""
+
+    aws_code = "OpsItemConflictException"
+
 _KINDS: frozenset[type[TocsinError]] = frozenset({
     ValidationError, NotFoundError, ConflictError, AccessDeniedError, ThrottlingError,
     QuotaExceededError, UnsupportedOperation, ServiceUnavailable, InternalError})
@@ -186,7 +220,8 @@ _BY_CODE: dict[str, type[TocsinError]] = {
     cls.aws_code: cls
     for cls in (ValidationError, NotFoundError, ConflictError, AccessDeniedError,
                 ThrottlingError, QuotaExceededError, UnsupportedOperation,
-                ServiceUnavailable, InternalError)
+                ServiceUnavailable, InternalError, OpsItemNotFound, OpsItemInvalidParameter,
+                OpsItemRelatedItemAlreadyExists, OpsItemConflict)
 }
 
 

@@ -35,6 +35,12 @@ TOCSIN_OWNERS: dict[str, str] = {
                      "TestEventPattern", "CreateIntegrationKey", "ListIntegrationKeys",
                      "DeleteIntegrationKey", "GetIngestionStats"), "incidents"),
     "DescribeDelivery": "notifications",
+    **dict.fromkeys(("CreateAnalysis", "GetAnalysis", "ListAnalyses", "UpdateAnalysis",
+                     "DeleteAnalysis", "AnswerQuestion", "AcceptRecommendation",
+                     "DismissRecommendation", "RestoreRecommendation", "ListAnalysisTimeline",
+                     "AddAnalysisTimelineEvent", "UpdateAnalysisTimelineEvent",
+                     "DeleteAnalysisTimelineEvent", "UpdateChecklistItem", "CompleteAnalysis",
+                     "ExportAnalysis", "GetIncidentMetrics", "GetResponseMetrics"), "analysis"),
     "StartIncidentRunbook": "runbooks",
     "StopIncidentRunbook": "runbooks",
 }

@@ -33,6 +33,7 @@ from tocsin.runbooks.errors import (
     InvalidAutomationExecutionParametersException,
     InvalidDocumentContent,
 )
+from tocsin.shared.contracts.analysis import parse_template
 
 __all__ = ["DOCUMENT_TYPES", "Validator", "register", "validate"]
 
@@ -60,9 +61,14 @@ MAX_LOOP_ITERATIONS = 100
 
 
 def _check_object(content: dict[str, Any]) -> None:
-    """A ProblemAnalysisTemplate: an object; the analysis service owns the rest."""
+    """A ProblemAnalysisTemplate: the schema the analysis service reads it with
+    (:func:`tocsin.shared.contracts.analysis.parse_template`)."""
     if not isinstance(content, dict):
         raise InvalidDocumentContent("The content must be an object")
+    try:
+        parse_template(content)
+    except ValueError as exc:
+        raise InvalidDocumentContent(str(exc)) from None
 
 
 _VALIDATORS: dict[str, Validator] = {}
