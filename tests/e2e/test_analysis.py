@@ -15,7 +15,6 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +22,11 @@ import boto3
 import grpc
 import msgspec
 import pytest
-import pytest_asyncio
 
-from tocsin.analysis.app import lifespan
 from tocsin.analysis.settings import Settings
 from tocsin.proto.api.v1 import tocsin_pb2, tocsin_pb2_grpc
 from tocsin.shared.bus import Bus
-from tocsin.shared.testing import running, wait_for
+from tocsin.shared.testing import wait_for
 
 KEY_ID, SECRET = "TOCSINTESTKEY", "tocsin-test-secret"
 MODELS = Path(__file__).resolve().parents[2] / "models"
@@ -40,14 +37,11 @@ def data_path(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_DATA_PATH", str(MODELS))
 
 
-@pytest_asyncio.fixture
-async def analysis(tocsin: dict[str, Any], nats_url: str, database_url: str,
-                   isolation: dict[str, str]) -> AsyncIterator[Settings]:
-    """The analysis service beside the rest of Tocsin (same names, same plan clock)."""
-    settings = Settings(nats_url=nats_url, database_url=database_url, shutdown_grace=5,
-                        outbox_poll_interval=0.2, **isolation)
-    async with running(lifespan, settings):
-        yield settings
+@pytest.fixture
+def analysis(tocsin: dict[str, Any], nats_url: str, database_url: str,
+             isolation: dict[str, str]) -> Settings:
+    """The settings of the analysis service that the ``tocsin`` fixture runs."""
+    return Settings(nats_url=nats_url, database_url=database_url, **isolation)
 
 
 def client(tocsin: dict[str, Any], api: str) -> Any:

@@ -29,11 +29,12 @@ from aiosmtpd.controller import Controller
 from tocsin.local.servers import free_port
 from tocsin.notifications.delivery import handlers as delivery
 from tocsin.shared.bus import Bus, connect
+from tocsin.shared.services import BACKEND_SERVICES
 from tocsin.shared.testing import wait_for
 
 KEY_ID, SECRET = "TOCSINRESTARTKEY", "tocsin-restart-secret"
 REGION = "local-1"
-SERVICES = ("incidents", "contacts", "escalation", "notifications", "gateway")
+SERVICES = (*BACKEND_SERVICES, "gateway")
 BACK_WITHIN = 20.0
 """Seconds after the server's return by which every page must have arrived: less than the
 30 s ack wait, so a page that needed a redelivery (or a restarted process) fails the test."""

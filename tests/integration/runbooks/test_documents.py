@@ -132,7 +132,9 @@ async def test_invalid_content_is_refused_naming_the_problem(
 
 async def test_problem_analysis_templates_are_stored_for_the_analysis_service(
         ssm: Ssm) -> None:
-    template = {"schemaVersion": "1.0", "questions": [{"id": "q1", "text": "What happened?"}]}
+    template = {"schemaVersion": "1.0", "sections": [
+        {"id": "detection", "title": "Detection",
+         "questions": [{"id": "q1", "text": "What happened?"}]}]}
     await ssm("CreateDocument", Name="PostIncident", Content=json.dumps(template),
               DocumentType="ProblemAnalysisTemplate")
     got = await ssm("GetDocument", Name="PostIncident")
