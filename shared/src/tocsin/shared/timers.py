@@ -37,6 +37,7 @@ from typing import Any, Generic, TypeVar
 
 import asyncpg
 
+from tocsin.shared import metrics
 from tocsin.shared.clock import Clock, Controlled
 from tocsin.shared.db import transaction
 from tocsin.shared.logging import get_logger
@@ -212,6 +213,10 @@ class TimerWorker(Generic[T]):
         self._round = asyncio.Condition()
         self.fired = 0
         """Timers this worker fired since it started (for benchmarks and logs)."""
+        table = timers.table.name
+        self._fired_count = metrics.TIMERS_FIRED.labels(table)
+        self._lateness = metrics.TIMER_LATENESS.labels(table)
+        self._overdue = metrics.TIMERS_OVERDUE.labels(table)
 
     async def caught_up(self, at: datetime) -> None:
         """Return once a round has claimed what was due at plan time ``at`` (and committed
@@ -299,6 +304,8 @@ class TimerWorker(Generic[T]):
             return
         async with self._pool.acquire() as conn:
             due = await self._timers.next_due(conn)
+        self._overdue.set(0.0 if due is None
+                          else max(0.0, (self._clock.now() - due).total_seconds()))
         waits: list[asyncio.Future[Any]] = [asyncio.ensure_future(self._wake.wait()),
                                             asyncio.ensure_future(stop.wait())]
         if due is not None:
@@ -334,9 +341,14 @@ class TimerWorker(Generic[T]):
                 self._round.notify_all()
         if rows:
             self.fired += len(rows)
+            self._fired_count.inc(len(rows))
+            lateness = [(now - r["due_at"]).total_seconds() for r in rows]
+            for late in lateness:
+                self._lateness.observe(late)
+            if len(rows) >= self._batch:  # more wait, at least as late as the last claimed
+                self._overdue.set(max(0.0, lateness[-1]))
             log.info("timers.fired", table=self._timers.table.name, count=len(rows),
-                     max_lateness_s=round(max((now - r["due_at"]).total_seconds()
-                                              for r in rows), 3))
+                     max_lateness_s=round(max(lateness), 3))
         return len(rows)
 
     async def _prune(self) -> None:
