@@ -175,7 +175,7 @@ class TestMakeRun:
         for name, service in running.health["services"].items():
             for instance in service["instances"]:
                 addresses[f"{name} {instance['id']}"] = instance["metrics"]
-        assert len(set(addresses.values())) == len(addresses) == 9
+        assert len(set(addresses.values())) == len(addresses) == 8
         for who, addr in addresses.items():
             status, body = get(f"http://{addr}/metrics")
             assert status == 200, who

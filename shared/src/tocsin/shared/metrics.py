@@ -7,7 +7,9 @@ each one added later) has them with no code of its own:
 - the pull loop: messages by durable and outcome, redeliveries, and the consumer's lag
   (what the server still holds for it, polled every :data:`LAG_INTERVAL` seconds);
 - the outbox: events published, and the backlog waiting in the table;
-- the durable timers: timers fired, how late, and how overdue the earliest waiting one is.
+- the durable timers: timers fired, how late, and how overdue the earliest waiting one is;
+- the streams a service declares: their size, and how long since a mirror (or source)
+  last heard from its origin region.
 
 A service adds a metric only for a fact of its own (deliveries by provider in
 notifications, dead letters in the incidents service's alarm intake), defined here too, so
@@ -30,7 +32,8 @@ from prometheus_client import Counter, Gauge, Histogram, start_http_server
 __all__ = ["API_LATENCY", "API_REQUESTS", "CANARY_CONFIRMED", "CANARY_PAGES",
            "CONSUMER_LAG", "CONSUMER_MESSAGES", "CONSUMER_REDELIVERIES", "DEAD_LETTERS",
            "DELIVERIES", "LAG_INTERVAL", "OUTBOX_BACKLOG", "OUTBOX_PUBLISHED",
-           "RPC_LATENCY", "RPC_REQUESTS", "TIMERS_FIRED", "TIMERS_OVERDUE",
+           "RPC_LATENCY", "RPC_REQUESTS", "STREAM_BYTES", "STREAM_MESSAGES",
+           "STREAM_SOURCE_ACTIVE", "TIMERS_FIRED", "TIMERS_OVERDUE",
            "TIMER_LATENESS", "address", "serve"]
 
 LAG_INTERVAL = 5.0
@@ -87,6 +90,16 @@ DELIVERIES = Counter(
 DEAD_LETTERS = Counter(
     "tocsin_dead_letters", "Alarms the intake moved to the dead-letter subject, by reason.",
     ["reason"])
+
+STREAM_MESSAGES = Gauge(
+    "tocsin_stream_messages", "Messages a JetStream stream the service declares holds.",
+    ["stream"])
+STREAM_BYTES = Gauge(
+    "tocsin_stream_bytes", "Bytes a JetStream stream the service declares holds.", ["stream"])
+STREAM_SOURCE_ACTIVE = Gauge(
+    "tocsin_stream_source_active_seconds", "Seconds since a stream's mirror (or source) last "
+    "heard from its origin, data or heartbeat (+Inf: never); a healthy link stays under "
+    "about 1 s (reference/nats.md: alert on this, not on lag).", ["stream", "origin"])
 
 CANARY_PAGES = Counter(
     "tocsin_canary_pages", "Canary test pages sent, by outcome (sent, failed).", ["outcome"])
