@@ -13,13 +13,12 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-import pytest_asyncio
 
 from tocsin.local.servers import free_port
 from tocsin.shared.bus import Bus, rpc_subject
@@ -115,8 +114,8 @@ def services(nats_url: str, database_url: str, isolation: dict[str, str],
                 service.process.wait()
 
 
-@pytest_asyncio.fixture
-async def prometheus(services: dict[str, Service], tmp_path: Path) -> AsyncIterator[str]:
+@pytest.fixture
+def prometheus(services: dict[str, Service], tmp_path: Path) -> Iterator[str]:
     """A real Prometheus scraping both services every second; its HTTP API's base URL."""
     port = free_port()
     config = tmp_path / "prometheus.yml"
