@@ -37,7 +37,7 @@ from typing import Any, Generic, TypeVar
 
 import asyncpg
 
-from tocsin.shared import metrics
+from tocsin.shared import errors, metrics
 from tocsin.shared.clock import Clock, Controlled
 from tocsin.shared.db import transaction
 from tocsin.shared.logging import get_logger
@@ -179,6 +179,12 @@ class Timers:
 
 T = TypeVar("T")
 
+
+def _retryable(exc: BaseException) -> bool:
+    """A firing that failed because another service did not answer, which it may next
+    time (a ``fire`` that calls one idempotently, as the incidents canary does)."""
+    return isinstance(exc, errors.TocsinError) and exc.retryable
+
 Fire = Callable[[asyncpg.Connection, list[T], datetime], Awaitable[None]]
 """What the service does with the timers just claimed, in the claiming transaction: write
 what they demand to the outbox (``now`` is the plan time they fired at)."""
@@ -272,9 +278,10 @@ class TimerWorker(Generic[T]):
                         failures = 0
                     except Exception as exc:
                         if server_gone(exc) is None and not isinstance(
-                                exc, asyncpg.PostgresError):
+                                exc, asyncpg.PostgresError) and not _retryable(exc):
                             raise
-                        # PostgreSQL unreachable for a moment: the timers wait in the table.
+                        # PostgreSQL unreachable for a moment (or a service the firing
+                        # calls, when it does): the timers wait in the table.
                         failures += 1
                         log.warning("timers.round_failed", table=self._timers.table.name,
                                     error=repr(exc))
