@@ -12,9 +12,9 @@ each one added later) has them with no code of its own:
   last heard from its origin region.
 
 A service adds a metric only for a fact of its own (deliveries by provider in
-notifications, dead letters in the incidents service's alarm intake), defined here too, so
-every name is in one place and the alert rules in ``deploy/prometheus`` can be checked
-against it.
+notifications, dead letters in the incidents service's alarm intake, its canary), defined
+here too, so every name is in one place and the alert rules in ``deploy/prometheus`` can
+be checked against it.
 
 Labels are bounded: services, operations, durables, tables, providers and outcomes, never
 an ARN or an id. Each hot path binds its labelled child once (``.labels(...)`` costs a
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
-__all__ = ["API_LATENCY", "API_REQUESTS", "CANARY_CONFIRMED", "CANARY_PAGES",
+__all__ = ["API_LATENCY", "API_REQUESTS", "CANARY_PAGES",
            "CONSUMER_LAG", "CONSUMER_MESSAGES", "CONSUMER_REDELIVERIES", "DEAD_LETTERS",
            "DELIVERIES", "LAG_INTERVAL", "OUTBOX_BACKLOG", "OUTBOX_PUBLISHED",
            "RPC_LATENCY", "RPC_REQUESTS", "STREAM_BYTES", "STREAM_MESSAGES",
@@ -102,10 +102,8 @@ STREAM_SOURCE_ACTIVE = Gauge(
     "about 1 s (reference/nats.md: alert on this, not on lag).", ["stream", "origin"])
 
 CANARY_PAGES = Counter(
-    "tocsin_canary_pages", "Canary test pages sent, by outcome (sent, failed).", ["outcome"])
-CANARY_CONFIRMED = Gauge(
-    "tocsin_canary_last_confirmed_timestamp_seconds",
-    "Unix time of the last canary page whose delivery was confirmed.")
+    "tocsin_canary_pages", "The incidents canary's test pages, by outcome: sent or send_failed "
+    "when started, then confirmed or unconfirmed when checked.", ["outcome"])
 
 _address = ""
 
