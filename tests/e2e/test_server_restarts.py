@@ -34,11 +34,12 @@ from tocsin.notifications.delivery import handlers as delivery
 from tocsin.proto.incidents.v1 import incidents_pb2 as pb
 from tocsin.proto.incidents.v1 import incidents_pb2_grpc as pb_grpc
 from tocsin.shared.bus import Bus, connect
+from tocsin.shared.services import BACKEND_SERVICES
 from tocsin.shared.testing import wait_for
 
 KEY_ID, SECRET = "TOCSINRESTARTKEY", "tocsin-restart-secret"
 REGION = "local-1"
-SERVICES = ("incidents", "contacts", "escalation", "notifications", "gateway")
+SERVICES = (*BACKEND_SERVICES, "gateway")
 BACK_WITHIN = 20.0
 """Seconds after the server's return by which every page must have arrived: less than the
 30 s ack wait, so a page that needed a redelivery (or a restarted process) fails the test."""
