@@ -16,7 +16,11 @@ seconds, and is woken by ``NOTIFY`` when a commit schedules a timer, and by a te
 :class:`~tocsin.shared.clock.ManualClock` when it jumps (which waits for the round that
 follows: :meth:`TimerWorker.caught_up`). Fired and cancelled
 rows are deleted once ``retention`` of plan time has passed. A PostgreSQL restart is ridden
-out (:mod:`tocsin.shared.outage`): the timers wait in the table.
+out (:mod:`tocsin.shared.outage`): the timers wait in the table. So does a ``fire`` that
+calls another service (idempotently, under the timer's id) and finds it unavailable (a
+retryable :class:`~tocsin.shared.errors.TocsinError`): its round rolls back and is tried
+again. Each worker reports the timers it fired, how late, and how overdue the earliest
+pending one is (:mod:`tocsin.shared.metrics`).
 
 The table. A service creates it by a migration of its own, copying :data:`TABLE_TEMPLATE`
 with its name and its own columns (what a timer is about: the engagement, the runbook

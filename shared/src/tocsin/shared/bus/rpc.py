@@ -4,7 +4,8 @@ Each service registers its operations as ``nats.micro`` endpoints in a queue gro
 after the service, so any number of instances share the load and ``$SRV.PING.<service>``
 lists them (``/healthz`` uses that). A subscription's callback runs one message at a
 time, so each request is handed to its own task, bounded by ``concurrency``; shutdown
-stops taking requests, then waits for those in flight.
+stops taking requests, then waits for those in flight. Each request is counted and timed
+by operation and outcome (:mod:`tocsin.shared.metrics`).
 """
 
 from __future__ import annotations
