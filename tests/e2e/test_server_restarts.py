@@ -248,8 +248,16 @@ class TestServerRestarts:
             await asyncio.to_thread(own_postgres.stop)
             await raise_alarms(bus, "api-5xx", "api-latency", "api-errors")
             await wait_for(lambda: system.reported_down("postgresql"), timeout=20)
+
+            async def held() -> bool:  # in JetStream, neither handled nor given up on
+                info = await bus.js.consumer_info("ALARMS", "incidents-alarms")
+                return (info.num_pending or 0) + (info.num_ack_pending or 0) == 3
+
+            await wait_for(held, timeout=10)
             await asyncio.to_thread(own_postgres.start)
             await pages(system, 4, timeout=BACK_WITHIN)
+            dead = await bus.js.stream_info("ALARMS", subjects_filter="alarms.dlq")
+            assert not dead.state.subjects, "an alarm was dead-lettered during the outage"
         await wait_for(system.healthy, timeout=BACK_WITHIN)
         assert system.exited() == {}
         assert await system.stop() == dict.fromkeys(SERVICES, 0)
