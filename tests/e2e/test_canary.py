@@ -149,6 +149,12 @@ async def test_the_canary_pages_and_raises_an_incident_when_smtp_is_down(
     assert "No action is needed" in page.get_body(("plain",)).get_content()
     await wait_for(lambda: canary_count("confirmed") > confirmed, timeout=WINDOW + 20)
     assert await system.canary_incidents() == []
+    # Checked, the round's engagement is stopped: a test page neither escalates nor retries.
+    described = await call(system.bus, "contacts", "DescribePage",
+                           {"PageId": str(page["X-Tocsin-Page-Arn"])})
+    engagement = await call(system.bus, "contacts", "DescribeEngagement",
+                            {"EngagementId": described["EngagementArn"]})
+    assert engagement["Sender"] == "tocsin-canary" and "StopTime" in engagement
 
     # The SMTP server goes away: the next test page is not confirmed within the window,
     # and an incident opens in the canary's plan, saying why.

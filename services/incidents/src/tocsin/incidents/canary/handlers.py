@@ -6,9 +6,10 @@ service to ``StartEngagement`` the canary contact. A page that cannot even be st
 (the contact gone, the contacts service unreachable) is no confirmed delivery either: the
 check records why and raises the incident.
 
-A fired ``check`` timer lists the engagement's pages and their receipts; unless one
-confirms delivery (:data:`~tocsin.incidents.canary.domain.CONFIRMING`), it starts an
-incident in the canary's response plan. Rounds that keep failing join the open incident
+A fired ``check`` timer lists the engagement's pages and their receipts, and stops the
+engagement (a test page neither escalates nor is retried); unless a receipt confirms
+delivery (:data:`~tocsin.incidents.canary.domain.CONFIRMING`), it starts an incident in
+the canary's response plan. Rounds that keep failing join the open incident
 (one dedupe key), one more trigger on its timeline each.
 
 Calls to the services happen inside the claiming transaction, and each carries a token
@@ -129,22 +130,35 @@ class Canary:
         log.info("canary.sent", round=timer.round, engagement_arn=engagement)
 
     async def _check(self, timer: CanaryTimer, now: datetime) -> None:
-        why = timer.detail or "the test page was not started"
-        if timer.engagement_arn:
+        if timer.engagement_arn is None:
+            why = timer.detail or "the test page was not started"
+        else:
             try:
                 receipts = await self._receipts(timer.engagement_arn)
             except errors.TocsinError as exc:
                 receipts, why = [], f"its receipts could not be read: {exc.message}"
             else:
-                if domain.confirmed(receipts):
-                    self._confirmed.inc()
-                    log.info("canary.confirmed", round=timer.round)
-                    return
                 why = (f"no receipt confirms delivery within {self._settings.window:g}s "
                        f"(receipts: {', '.join(receipts) or 'none'})")
+            await self._stop(timer.engagement_arn)
+            if domain.confirmed(receipts):
+                self._confirmed.inc()
+                log.info("canary.confirmed", round=timer.round)
+                return
         self._unconfirmed.inc()
         log.warning("canary.unconfirmed", round=timer.round, reason=why)
         await self._raise(timer, why, now)
+
+    async def _stop(self, engagement_arn: str) -> None:
+        """Stop the round's engagement once checked: a test page escalates to nobody and
+        is not retried (the incident, if any, pages people by its own plan)."""
+        try:
+            await self._bus.request(rpc_subject("contacts", "StopEngagement"), {
+                "EngagementId": engagement_arn, "Reason": "Tocsin canary round checked"},
+                timeout=RPC_TIMEOUT)
+        except errors.TocsinError as exc:
+            log.warning("canary.stop_failed", engagement_arn=engagement_arn,
+                        error=exc.message)
 
     async def _receipts(self, engagement_arn: str) -> list[str]:
         """The receipt types of every page of the engagement."""
