@@ -81,7 +81,8 @@ def make_run(tmp_path: Path, smtp: tuple[Inbox, int]) -> Iterator[dict[str, str]
     env.update(TOCSIN_DATA_DIR=str(tmp_path / "data"), TOCSIN_HTTP_ADDR=http,
                TOCSIN_GRPC_ADDR=f"127.0.0.1:{free_port()}",
                TOCSIN_NATS_PORT=str(free_port()), TOCSIN_SMTP_HOST="127.0.0.1",
-               TOCSIN_SMTP_PORT=str(smtp[1]))
+               TOCSIN_SMTP_PORT=str(smtp[1]),
+               TOCSIN_METRICS_ADDR="127.0.0.1:0")  # 9400 on may be taken here
     output = tmp_path / "output.log"
     with output.open("wb") as sink:
         process = subprocess.Popen([sys.executable, "-m", "tocsin.local"], env=env,

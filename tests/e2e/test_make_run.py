@@ -101,8 +101,10 @@ def start(tmp_path: Path, *args: str, like: Run | None = None,
     else:
         http, grpc = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
         nats_port = str(free_port())
+    # Port 0: each process its own free metrics port (fixed ones may be taken here).
     env.update(TOCSIN_DATA_DIR=str(tmp_path / "data"), TOCSIN_HTTP_ADDR=http,
-               TOCSIN_GRPC_ADDR=grpc, TOCSIN_NATS_PORT=nats_port, **extra)
+               TOCSIN_GRPC_ADDR=grpc, TOCSIN_NATS_PORT=nats_port,
+               TOCSIN_METRICS_ADDR="127.0.0.1:0", **extra)
     output = tmp_path / "output.log"
     with output.open("ab") as sink:
         process = subprocess.Popen([sys.executable, "-m", "tocsin.local", *args], env=env,
@@ -165,6 +167,21 @@ class TestMakeRun:
         assert running.health["status"] == "ok"
         assert len(services["incidents"]["instances"]) == 2
         assert len(services["gateway"]["instances"]) == 1
+
+    def test_healthz_names_each_instances_metrics(self, running: Run) -> None:
+        """Every instance, the gateway's included, names its own metrics address, where
+        Prometheus finds the shared kernel's metrics (the RPC server's for a service)."""
+        addresses = {}
+        for name, service in running.health["services"].items():
+            for instance in service["instances"]:
+                addresses[f"{name} {instance['id']}"] = instance["metrics"]
+        assert len(set(addresses.values())) == len(addresses) == 8
+        for who, addr in addresses.items():
+            status, body = get(f"http://{addr}/metrics")
+            assert status == 200, who
+            assert b"tocsin_api_requests" in body if who.startswith("gateway") \
+                else b"tocsin_rpc_requests" in body, who
+        assert "Metrics (Prometheus, /metrics): incidents[1] 127.0.0.1:0" in running.text()
 
     def test_each_instance_is_its_own_process(self, running: Run) -> None:
         """Every service instance runs as a separate OS process below the supervisor."""

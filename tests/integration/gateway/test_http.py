@@ -255,11 +255,14 @@ class TestIncidentsErrors:
                        incidentTemplate={"title": "t", "impact": 3})
 
     async def test_service_unavailable(self, gw: Gateway) -> None:
-        """No service behind the operation is a 503 ServiceUnavailableException."""
+        """No service behind the operation is the model's retryable server fault,
+        InternalServerException (500), with retry advice: ``Retry-After``."""
         gw.fake.replies["ListResponsePlans"] = errors.ServiceUnavailable("nobody home")
         response = await client_error(gw.incidents.list_response_plans)
-        assert response["Error"]["Code"] == "ServiceUnavailableException"
-        assert response["ResponseMetadata"]["HTTPStatusCode"] == 503
+        assert response["Error"]["Code"] == "InternalServerException"
+        assert response["Error"]["Message"] == "nobody home"
+        assert response["ResponseMetadata"]["HTTPStatusCode"] == 500
+        assert response["ResponseMetadata"]["HTTPHeaders"]["retry-after"] == "1"
 
     async def test_unexpected_failure(self, gw: Gateway) -> None:
         """An unexpected exception is logged and answered as a bare 500."""
@@ -353,12 +356,15 @@ class TestIncidentsErrors:
 
 class TestContacts:
     async def test_no_service_is_503(self, gw: Gateway) -> None:
-        """With no contacts service running, calls are 503 ServiceUnavailableException."""
+        """With no contacts service running, calls are a 503 InternalServerException
+        whose RetryAfterSeconds (and Retry-After) advise trying again."""
         gw.fake.replies["GetContact"] = errors.ServiceUnavailable(
             "no instance of the service behind tocsin.rpc.contacts.GetContact is running")
         response = await client_error(gw.contacts.get_contact, ContactId=CONTACT_ARN)
-        assert response["Error"]["Code"] == "ServiceUnavailableException"
+        assert response["Error"]["Code"] == "InternalServerException"
+        assert response["RetryAfterSeconds"] == 1
         assert response["ResponseMetadata"]["HTTPStatusCode"] == 503
+        assert response["ResponseMetadata"]["HTTPHeaders"]["retry-after"] == "1"
 
     async def test_create_contact(self, gw: Gateway) -> None:
         """CreateContact reaches the service in PascalCase and its output parses."""

@@ -59,6 +59,9 @@ class BaseSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Unix seconds at which plan time equals real time when ``clock_scale`` is not 1; the
     same for every process of a deployment (see :class:`tocsin.shared.clock.ScaledClock`).
     Unset: each process's own start."""
+    metrics_addr: str = ""
+    """``host:port`` where this process serves its Prometheus metrics (port 0 picks a free
+    one); empty: none. One per process: ``make run`` gives each instance its own."""
 
     def __post_init__(self) -> None:
         if not self.region or not all(c.isalnum() or c == "-" for c in self.region):
@@ -70,6 +73,11 @@ class BaseSettings(msgspec.Struct, frozen=True, kw_only=True):
             raise ValueError("TOCSIN_CLOCK_SCALE must be positive")
         if self.log_level.lower() not in ("debug", "info", "warning", "error"):
             raise ValueError("TOCSIN_LOG_LEVEL must be debug, info, warning or error")
+        if self.metrics_addr:
+            _, sep, port = self.metrics_addr.rpartition(":")
+            if not sep or not port.isdigit() or int(port) > 65535:
+                raise ValueError(f"TOCSIN_METRICS_ADDR must be host:port, got "
+                                 f"{self.metrics_addr!r}")
 
     @property
     def arns(self) -> Arns:

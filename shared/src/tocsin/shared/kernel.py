@@ -12,7 +12,10 @@ every service:
 3. the RPC server (``tocsin.rpc.<service>.<Operation>``), whose ``$SRV.PING`` answer
    carries the :class:`~tocsin.shared.outage.PostgresProbe`'s readiness;
 4. one :func:`~tocsin.shared.bus.consume` worker per consumer, the timers and workers;
-5. the outbox relay (unless ``TOCSIN_OUTBOX_RELAY`` is off);
+5. the outbox relay (unless ``TOCSIN_OUTBOX_RELAY`` is off); the outbox's backlog, the
+   declared streams' sizes and mirrors measured (:mod:`tocsin.shared.metrics`: the RPC
+   server, the consumers and the timers measure themselves; the ping answer names this
+   process's metrics address);
 6. orderly shutdown: :func:`tocsin.shared.runner.serve` stops the workers within the
    grace period, then the exit stack drains the bus and closes the pool, in that order.
 """
@@ -29,10 +32,12 @@ from typing import Generic, TypeVar
 import asyncpg
 from nats.js.api import StreamConfig
 
+from tocsin.shared import metrics
 from tocsin.shared.bus import Bus, Consumer, RpcServer, connect, consume, ensure_stream
 from tocsin.shared.bus.rpc import Handler
+from tocsin.shared.bus.streams import watch_streams
 from tocsin.shared.config import ServiceSettings
-from tocsin.shared.db import OutboxRelay, apply_migrations, create_pool
+from tocsin.shared.db import OutboxRelay, apply_migrations, create_pool, watch_backlog
 from tocsin.shared.outage import PostgresProbe
 from tocsin.shared.runner import Worker
 
@@ -90,18 +95,24 @@ class Kernel(Generic[S]):
             await apply_migrations(pool, package=f"tocsin.{self.name}.migrations")
             bus = await stack.enter_async_context(
                 connect(settings.nats_servers, name=f"tocsin-{self.name}"))
-            for stream in self.streams(settings):
+            streams = self.streams(settings)
+            for stream in streams:
                 await ensure_stream(bus.js, stream)
             service = await self.table(Opened(settings=settings, pool=pool, bus=bus,
                                               stack=stack))
             probe = PostgresProbe(pool)
+            if metrics.address():
+                probe.status["metrics"] = metrics.address()
             server = RpcServer(bus, service=self.name, version=version(f"tocsin-{self.name}"),
                                handlers=service.operations,
                                concurrency=settings.rpc_concurrency, status=probe.status,
                                description=self.description)
             workers: list[Worker] = [server, *service.timers]
             workers += [functools.partial(consume, bus, c) for c in service.consumers]
-            workers += [*service.workers, probe.run]
+            workers += [*service.workers, probe.run,
+                        functools.partial(watch_backlog, pool, settings.schema),
+                        functools.partial(watch_streams, bus.js, [s.name for s in streams
+                                                                  if s.name])]
             if settings.outbox_relay:
                 relay = OutboxRelay(pool, bus, poll_interval=settings.outbox_poll_interval)
                 workers.append(relay.run)

@@ -40,7 +40,7 @@ from tocsin.shared.logging import get_logger
 from tocsin.shared.services import BACKEND_SERVICES
 
 __all__ = ["GATEWAY", "SERVICES", "Backoff", "Child", "Exit", "Output", "Settings",
-           "Supervisor", "module_command", "parse_scale", "supervise"]
+           "Supervisor", "metrics_addresses", "module_command", "parse_scale", "supervise"]
 
 log = get_logger(__name__)
 
@@ -79,6 +79,9 @@ class Settings(BaseSettings, frozen=True, kw_only=True):
     smtp_host: str = ""
     """The notifications service's SMTP server; empty: the ready block warns that email
     waits."""
+    metrics_addr: str = "127.0.0.1:9400"
+    """The first process's Prometheus metrics address; each next process (in start order,
+    instances included) serves on the next port. Printed at start; ``/healthz`` names them."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -294,10 +297,19 @@ class Supervisor:
     def __init__(self, plan: Sequence[tuple[str, int]], *, env: Mapping[str, str],
                  out: Output, backoff: Backoff = Backoff(),
                  command: Callable[[str], Sequence[str]] = module_command,
-                 on_fatal: Callable[[Child], None] | None = None) -> None:
-        self.children = [Child(name, i, command(name), env=env, out=out, backoff=backoff,
-                               on_fatal=on_fatal)
-                         for name, count in plan for i in range(1, count + 1)]
+                 on_fatal: Callable[[Child], None] | None = None,
+                 metrics_addr: str = "") -> None:
+        """``metrics_addr``: the first child's ``TOCSIN_METRICS_ADDR``, the next port for
+        each next child (empty: no metrics)."""
+        instances = [(name, i) for name, count in plan for i in range(1, count + 1)]
+        self.metrics = dict(zip((f"{name}[{i}]" for name, i in instances),
+                                metrics_addresses(metrics_addr, len(instances)), strict=False))
+        """Each child's metrics address by its label."""
+        self.children = [
+            Child(name, i, command(name), out=out, backoff=backoff, on_fatal=on_fatal,
+                  env={**env, **({"TOCSIN_METRICS_ADDR": self.metrics[f"{name}[{i}]"]}
+                                 if metrics_addr else {})})
+            for name, i in instances]
 
     def start(self) -> None:
         """Start every child, in plan order."""
@@ -316,6 +328,16 @@ class Supervisor:
         """SIGKILL every child now."""
         for child in self.children:
             child.kill()
+
+
+def metrics_addresses(first: str, count: int) -> list[str]:
+    """``count`` metrics addresses from ``first`` on, one port apart (port 0: each its
+    own free port)."""
+    if not first:
+        return []
+    host, _, port = first.rpartition(":")
+    base = int(port)
+    return [f"{host}:{base + i if base else 0}" for i in range(count)]
 
 
 def parse_scale(values: Sequence[str]) -> dict[str, int]:
@@ -530,8 +552,12 @@ class _Run:
         if not self.settings.smtp_host:
             log.warning("smtp.not_configured", hint="set TOCSIN_SMTP_HOST; email waits")
         self.supervisor = Supervisor(self.layout, env=env, out=self.out, command=self.command,
-                                     on_fatal=self._on_fatal)
+                                     on_fatal=self._on_fatal,
+                                     metrics_addr=self.settings.metrics_addr)
         self.supervisor.start()
+        if self.supervisor.metrics:
+            self.out.say("Metrics (Prometheus, /metrics): " + ", ".join(
+                f"{label} {addr}" for label, addr in self.supervisor.metrics.items()))
         started = time.monotonic()
 
         def on_ready() -> None:

@@ -16,14 +16,16 @@ gains the partition hint of :meth:`tocsin.shared.arns.Arns.partition_hint`.
 
 from __future__ import annotations
 
+import functools
+import time
 from typing import Any
 
 from tocsin.gateway import deliveries
-from tocsin.shared import codec
+from tocsin.shared import codec, metrics
 from tocsin.shared.arns import Arns, find_foreign
 from tocsin.shared.bus import Bus, rpc_subject
 from tocsin.shared.bus.connection import PRINCIPAL_HEADER
-from tocsin.shared.errors import NotFoundError, ValidationError
+from tocsin.shared.errors import NotFoundError, TocsinError, ValidationError
 
 __all__ = ["OPERATION_OWNERS", "OWNERS", "SSM_OWNERS", "TOCSIN_OWNERS", "ServiceClient", "owner"]
 
@@ -91,11 +93,27 @@ class ServiceClient:
         Raises:
             TocsinError: what the service answered, or ServiceUnavailable.
         """
-        if api == "tocsin" and operation == "DescribeDelivery":
-            return await deliveries.describe_page(self, params["pageArn"], principal=principal,
-                                                  request_id=request_id)
-        return await self.call_service(owner(api, operation), operation, params,
-                                       principal=principal, request_id=request_id)
+        started = time.perf_counter()
+        outcome = "ok"
+        try:
+            if api == "tocsin" and operation == "DescribeDelivery":
+                return await deliveries.describe_page(self, params["pageArn"],
+                                                      principal=principal,
+                                                      request_id=request_id)
+            return await self.call_service(owner(api, operation), operation, params,
+                                           principal=principal, request_id=request_id)
+        except TocsinError as exc:
+            outcome = exc.aws_code
+            raise
+        finally:
+            # The gateway's one metrics hook: both faces (HTTP and gRPC) call here, once
+            # the operation is known to the model, so the labels stay bounded.
+            latency, counts = _measures(api, operation)
+            latency.observe(time.perf_counter() - started)
+            counter = counts.get(outcome)
+            if counter is None:
+                counter = counts[outcome] = metrics.API_REQUESTS.labels(api, operation, outcome)
+            counter.inc()
 
     async def call_service(self, service: str, operation: str, params: dict[str, Any], *,
                            principal: str, request_id: str) -> dict[str, Any]:
@@ -114,6 +132,13 @@ class ServiceClient:
             raise
         result: dict[str, Any] = codec.decode(reply, dict[str, Any]) if reply else {}
         return result
+
+
+@functools.cache
+def _measures(api: str, operation: str) -> tuple[Any, dict[str, Any]]:
+    """An operation's latency histogram and its counters by outcome, bound once (binding
+    labels costs twenty times an increment)."""
+    return metrics.API_LATENCY.labels(api, operation), {}
 
 
 def _explain_partition(exc: NotFoundError | ValidationError, arns: Arns | None,

@@ -486,20 +486,32 @@ def _from_text(shape: awsmodel.Shape, text: str, path: str) -> Any:
 # --- responses --------------------------------------------------------------------------
 
 
+RETRY_AFTER = 1
+"""Seconds an answer to a call that found a service unreachable advises waiting."""
+
+
 def _error_response(model: awsmodel.ServiceModel, exc: TocsinError) -> web.Response:
     """An error as the protocol of ``model`` carries it."""
     code = exc.aws_code
     shape = model.error_shape(code)
+    headers: dict[str, str] = {}
+    if isinstance(exc, ServiceUnavailable) and shape is None:
+        # The AWS models have no "unavailable" error: their retryable server fault is
+        # InternalServerException (botocore retries it), with retry advice.
+        code, shape = "InternalServerException", model.error_shape("InternalServerException")
+        exc.fields.setdefault("retryAfterSeconds", RETRY_AFTER)
+        headers["Retry-After"] = str(RETRY_AFTER)
     extra = awsmodel.serialize_error_fields(model, shape, exc.fields) if shape else {}
     if model.protocol == "rest-json":
         status = exc.http_status
         if shape is not None and shape.http_status and not isinstance(exc, sigv4.AuthError):
             status = shape.http_status
         return web.Response(status=status, body=codec.encode({"message": exc.message, **extra}),
-                            content_type=REST_JSON, headers={"x-amzn-ErrorType": code})
+                            content_type=REST_JSON,
+                            headers={"x-amzn-ErrorType": code, **headers})
     return web.Response(status=_json_status(exc, shape),
                         body=codec.encode({"__type": code, "Message": exc.message, **extra}),
-                        content_type=JSON_11)
+                        content_type=JSON_11, headers=headers)
 
 
 def _json_status(exc: TocsinError, shape: awsmodel.Shape | None) -> int:

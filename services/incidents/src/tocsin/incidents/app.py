@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tocsin.incidents import api
 from tocsin.incidents.administration import handlers as administration
+from tocsin.incidents.canary.handlers import Canary, CanarySettings
 from tocsin.incidents.event_rules import handlers as event_rules
 from tocsin.incidents.findings import handlers as findings
 from tocsin.incidents.ingestion import handlers as ingestion
@@ -22,8 +23,8 @@ __all__ = ["KERNEL", "lifespan"]
 
 
 async def table(opened: Opened[Settings]) -> Service:
-    """The request server, the engagement, findings and alarm consumers, and the
-    reservation of existing plans' engagements."""
+    """The request server, the engagement, findings and alarm consumers, the reservation
+    of existing plans' engagements, and the canary when one is configured."""
     settings, pool, bus = opened.settings, opened.pool, opened.bus
     deps = Deps(pool=pool, clock=clock_for(settings.clock_scale, settings.clock_epoch),
                 region=settings.region, account=settings.account,
@@ -31,6 +32,10 @@ async def table(opened: Opened[Settings]) -> Service:
                 bus=bus)
     router = event_rules.RuleRouter(pool)
     alarm_ingestion = Ingestion(deps, bus)
+    canary = [Canary(pool, bus, deps.clock, CanarySettings(
+        contact_arn=settings.canary_contact, response_plan_arn=settings.canary_response_plan,
+        interval=settings.canary_interval, window=settings.canary_window)).run
+    ] if settings.canary_contact else []
     return Service(
         operations={**api.operations(deps),
                     **ingestion.operations(deps, alarm_ingestion, router),
@@ -53,6 +58,7 @@ async def table(opened: Opened[Settings]) -> Service:
                         max_bytes=settings.alarm_max_bytes,
                         max_deliver=settings.alarm_max_deliver, timeout=settings.alarm_timeout),
         ],
+        timers=canary,
     )
 
 

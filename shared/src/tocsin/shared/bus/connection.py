@@ -62,12 +62,20 @@ class Bus:
         Raises:
             TocsinError: the error the service replied with, rebuilt from the wire;
                 :class:`~tocsin.shared.errors.ServiceUnavailable` when no instance
-                answers in time; :class:`~tocsin.shared.errors.ValidationError` when the
-                request is larger than a NATS message may be.
+                answers in time, or at once while NATS is unreachable;
+                :class:`~tocsin.shared.errors.ValidationError` when the request is larger
+                than a NATS message may be.
         """
         data = payload if isinstance(payload, bytes) else codec.encode(payload)
         hdrs = {**context_headers(), **(headers or {})}
         _check_payload(self.nc, subject, data)
+        if not self.nc.is_connected:
+            # nats-py would buffer the request and send it once reconnected, perhaps long
+            # after the caller gave up: a write the caller was told failed could then take
+            # effect. Refused here, nothing is sent, and trying again is safe.
+            raise errors.ServiceUnavailable(
+                f"NATS is unreachable, so {subject} was not sent (nothing was done); "
+                "try again")
         # A request sent to a server that then went away is never answered: on the
         # reconnection the caller learns at once, not after its whole timeout.
         call = asyncio.ensure_future(

@@ -4,7 +4,8 @@ Each service registers its operations as ``nats.micro`` endpoints in a queue gro
 after the service, so any number of instances share the load and ``$SRV.PING.<service>``
 lists them (``/healthz`` uses that). A subscription's callback runs one message at a
 time, so each request is handed to its own task, bounded by ``concurrency``; shutdown
-stops taking requests, then waits for those in flight.
+stops taking requests, then waits for those in flight. Each request is counted and timed
+by operation and outcome (:mod:`tocsin.shared.metrics`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import nats.micro
 from nats.micro.request import Request
 from nats.micro.service import EndpointConfig, ServiceConfig
 
-from tocsin.shared import codec, errors
+from tocsin.shared import codec, errors, metrics
 from tocsin.shared.bus.connection import PRINCIPAL_HEADER, Bus
 from tocsin.shared.logging import bound, get_logger
 from tocsin.shared.outage import server_gone
@@ -124,10 +125,11 @@ class RpcServer:
 
     def _dispatcher(self, operation: str) -> Callable[[Request], Awaitable[None]]:
         handler = self._handlers[operation]
+        measure = _Measure(self._service, operation)
 
         async def dispatch(request: Request) -> None:
             await self._slots.acquire()
-            task = asyncio.create_task(self._run(operation, handler, request))
+            task = asyncio.create_task(self._measured(operation, handler, request, measure))
             self._inflight.add(task)
             task.add_done_callback(self._done)
 
@@ -137,9 +139,16 @@ class RpcServer:
         self._inflight.discard(task)
         self._slots.release()
 
-    async def _run(self, operation: str, handler: Handler, request: Request) -> None:
-        headers = request.headers or {}
+    async def _measured(self, operation: str, handler: Handler, request: Request,
+                        measure: _Measure) -> None:
         started = time.perf_counter()
+        outcome = await self._run(operation, handler, request, started)
+        measure.done(outcome, time.perf_counter() - started)
+
+    async def _run(self, operation: str, handler: Handler, request: Request,
+                   started: float) -> str:
+        """Answer one request; its outcome for the metrics."""
+        headers = request.headers or {}
         with bound(headers, operation=operation):
             try:
                 result = await handler(RpcRequest(operation, request.data, headers))
@@ -147,7 +156,7 @@ class RpcServer:
                 if isinstance(exc, errors.InternalError):
                     log.error("rpc.failed", error=exc.message)
                 await self._respond_error(request, exc)
-                return
+                return _outcome(exc)
             except Exception as exc:
                 gone = server_gone(exc)
                 if gone is not None:
@@ -156,11 +165,11 @@ class RpcServer:
                     log.warning("rpc.server_gone", server=gone, error=repr(exc))
                     await self._respond_error(request, errors.ServiceUnavailable(
                         f"{operation} could not reach {gone}; try again"))
-                    return
+                    return UNAVAILABLE
                 log.exception("rpc.crashed")
                 await self._respond_error(request, errors.InternalError(
                     f"{operation} failed unexpectedly"))
-                return
+                return SERVER_ERROR
             reply = b"{}" if result is None else codec.encode(result)
             if len(reply) > self._bus.nc.max_payload:
                 # nats-py would raise MaxPayloadError and the caller would wait for its
@@ -169,13 +178,14 @@ class RpcServer:
                 await self._respond_error(request, errors.InternalError(
                     f"{operation} produced a reply of {len(reply)} bytes, more than a "
                     f"message may carry; ask for fewer results"))
-                return
+                return SERVER_ERROR
             try:
                 await request.respond(reply)
             except nats.errors.Error as exc:  # NATS gone: the caller times out and retries
                 log.warning("rpc.reply_lost", error=repr(exc))
-                return
+                return UNAVAILABLE
             log.debug("rpc.answered", ms=round((time.perf_counter() - started) * 1000, 2))
+            return OK
 
     @staticmethod
     async def _respond_error(request: Request, exc: errors.TocsinError) -> None:
@@ -184,6 +194,36 @@ class RpcServer:
                                         data=codec.encode(exc.to_wire()))
         except nats.errors.Error as lost:
             log.warning("rpc.reply_lost", error=repr(lost))
+
+
+OK, CLIENT_ERROR, SERVER_ERROR, UNAVAILABLE = "ok", "client_error", "server_error", "unavailable"
+"""A request's outcomes, as the metrics count them."""
+
+
+def _outcome(exc: errors.TocsinError) -> str:
+    if isinstance(exc, errors.ServiceUnavailable):
+        return UNAVAILABLE
+    return SERVER_ERROR if exc.http_status >= 500 else CLIENT_ERROR
+
+
+class _Measure:
+    """One operation's request counters and latency histogram, bound once."""
+
+    __slots__ = ("_counts", "_latency", "_operation", "_service")
+
+    def __init__(self, service: str, operation: str) -> None:
+        self._service = service
+        self._operation = operation
+        self._latency = metrics.RPC_LATENCY.labels(service, operation)
+        self._counts = {OK: metrics.RPC_REQUESTS.labels(service, operation, OK)}
+
+    def done(self, outcome: str, seconds: float) -> None:
+        counter = self._counts.get(outcome)
+        if counter is None:
+            counter = self._counts[outcome] = metrics.RPC_REQUESTS.labels(
+                self._service, self._operation, outcome)
+        counter.inc()
+        self._latency.observe(seconds)
 
 
 def _aws_message(msgspec_message: str) -> str:

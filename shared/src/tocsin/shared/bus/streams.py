@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import math
+from collections.abc import Sequence
+
 import nats.js.errors
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 
+from tocsin.shared import metrics
 from tocsin.shared.logging import get_logger
+from tocsin.shared.runner import pause
 
 __all__ = ["alarms_stream", "changes_stream", "deliveries_stream", "ensure_stream",
-           "events_stream", "events_subject"]
+           "events_stream", "events_subject", "watch_streams"]
 
 log = get_logger(__name__)
 
@@ -100,3 +106,24 @@ async def ensure_stream(js: JetStreamContext, config: StreamConfig) -> None:
         except nats.js.errors.BadRequestError:
             pass  # another instance created it between our two calls
     await js.update_stream(config)
+
+
+async def watch_streams(js: JetStreamContext, streams: Sequence[str],
+                        stop: asyncio.Event) -> None:
+    """Every :data:`~tocsin.shared.metrics.LAG_INTERVAL` seconds, report the size of each
+    of ``streams`` and how long since each mirror or source of theirs last heard from its
+    origin. A runner worker."""
+    while not await pause(stop, metrics.LAG_INTERVAL):
+        for name in streams:
+            try:
+                info = await js.stream_info(name)
+            except Exception as exc:  # NATS gone for a moment: keep the last figures
+                log.debug("stream.info_unknown", stream=name, error=repr(exc))
+                continue
+            metrics.STREAM_MESSAGES.labels(name).set(info.state.messages)
+            metrics.STREAM_BYTES.labels(name).set(info.state.bytes)
+            for source in ([info.mirror] if info.mirror else []) + list(info.sources or []):
+                # nats-py leaves ``active`` in raw nanoseconds; -1 (or none): never heard.
+                active = source.active
+                seconds = math.inf if active is None or active < 0 else active / 1e9
+                metrics.STREAM_SOURCE_ACTIVE.labels(name, source.name).set(seconds)
