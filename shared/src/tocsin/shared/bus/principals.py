@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 __all__ = ["MAX_AGE", "SIGNATURE_HEADER", "KeyPair", "Signer", "Verifier", "generate",
-           "parse_signers"]
+           "parse_signers", "public_key"]
 
 SIGNATURE_HEADER = "Tocsin-Principal-Signature"
 MAX_AGE = 300.0
@@ -140,3 +140,10 @@ def parse_signers(value: str) -> Verifier | None:
         except (ValueError, binascii.Error) as exc:
             raise ValueError(f"TOCSIN_PRINCIPAL_SIGNERS: {entry[:40]!r}: {exc}") from None
     return Verifier(keys) if keys else None
+
+
+def public_key(private_key: str) -> str:
+    """The base64 public key of a base64 private one (what ``TOCSIN_PRINCIPAL_SIGNERS``
+    lists)."""
+    key = Ed25519PrivateKey.from_private_bytes(base64.b64decode(_key_text(private_key)))
+    return base64.b64encode(key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
