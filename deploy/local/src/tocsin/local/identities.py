@@ -119,7 +119,8 @@ def nats_config(ids: Identities, *, region: str) -> str:
     users = [{"user": name, "password": ids.passwords[name],
               "permissions": table.permissions(name, region)}
              for name in table.all_identities()]
-    config = {"http_host": "127.0.0.1", "authorization": {"users": users}}
+    # Monitoring stays off (port 0) unless asked for, and then on loopback only.
+    config = {"http": "127.0.0.1:0", "authorization": {"users": users}}
     return json.dumps(config, indent=2) + "\n"
 
 

@@ -27,6 +27,7 @@ import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -347,6 +348,25 @@ def pg_bin_dir(data_dir: Path) -> Path:
         "(its data is lost), or set TOCSIN_DATABASE_URL to a running server.")
 
 
+@contextlib.contextmanager
+def _password_file(folder: Path, password: str | None,
+                   drop: dict[str, object]) -> Iterator[Path | None]:
+    """A file holding ``password`` for initdb, readable by the user it runs as alone."""
+    if not password:
+        yield None
+        return
+    fd, name = tempfile.mkstemp(dir=folder, prefix=".pgpass.")
+    try:
+        if drop:
+            os.fchown(fd, drop["user"], drop["group"])  # type: ignore[arg-type]
+        with os.fdopen(fd, "w") as f:
+            f.write(password + "\n")
+        yield Path(name)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
+
+
 def _require_password(postgres: str, data_dir: Path, password: str,
                       drop: dict[str, object]) -> None:
     """Give the ``postgres`` user ``password`` and demand it of every connection."""
@@ -418,11 +438,12 @@ def postgres_server(data_dir: Path, *, port: int | None = None, log: Path | None
             _let_user_through(reversed(bin_dir.parents), uid, gid)  # type: ignore[arg-type]
         os.chmod(data_dir, 0o700)
         if not (data_dir / "PG_VERSION").exists():
-            auth = ["-A", "scram-sha-256", "--pwfile=/dev/stdin"] if password else ["-A", "trust"]
-            done = subprocess.run(
-                [initdb, "-D", str(data_dir), "-U", "postgres", *auth, "-E", "UTF8",
-                 "--no-sync"], capture_output=True, input=(password or "").encode(),
-                **drop)  # type: ignore[call-overload]
+            with _password_file(data_dir.parent, password, drop) as pwfile:
+                auth = (["-A", "scram-sha-256", f"--pwfile={pwfile}"] if pwfile
+                        else ["-A", "trust"])
+                done = subprocess.run(
+                    [initdb, "-D", str(data_dir), "-U", "postgres", *auth, "-E", "UTF8",
+                     "--no-sync"], capture_output=True, **drop)  # type: ignore[call-overload]
             if done.returncode != 0:
                 raise ServerError(f"initdb failed:\n{done.stdout.decode()}"
                                   f"{done.stderr.decode()}")
