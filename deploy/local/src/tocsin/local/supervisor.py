@@ -535,6 +535,8 @@ class _Run:
             log.info("credentials.generated", path=str(creds.path))
         env = dict(self.environ)
         env.update(tls_env)
+        if tls_env:  # links sent to people open the gateway as it serves: over HTTPS
+            env.setdefault("TOCSIN_PUBLIC_URL", self.endpoint)
         env.update(TOCSIN_ACCESS_KEYS=str(creds.access_keys),
                    TOCSIN_DATA_DIR=str(self.data_dir), PYTHONUNBUFFERED="1")
         # One plan-time epoch for every process, restarts included (TOCSIN_CLOCK_SCALE).

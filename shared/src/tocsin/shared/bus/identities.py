@@ -107,7 +107,8 @@ IDENTITIES: Mapping[str, Identity] = {i.name: i for i in (
              consumes={EVENTS: ("chat",), DELIVERIES: ("deliveries",)},
              publishes=("topics.>",), asserts_principals=True),
     # aws:executeAwsApi calls Tocsin's own APIs as the execution's principal.
-    Identity("runbooks", calls=("incidents.*", "contacts.*", "runbooks.*", "analysis.*"),
+    Identity("runbooks", calls=("incidents.*", "contacts.*", "runbooks.*", "analysis.*",
+                                "notifications.*"),
              streams=(EVENTS,), consumes={EVENTS: ("engine", "incidents")},
              asserts_principals=True),
     Identity("analysis", calls=("incidents.*", "runbooks.GetDocument",
