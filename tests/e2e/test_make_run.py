@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import ssl
@@ -249,7 +250,10 @@ class TestFirstRun:
         ready = text[text.index("Tocsin is ready"):]
         assert f"NATS   {running.nats}" in ready
         assert "ssm-incidents create-replication-set" in ready
-        assert f"--nats {running.nats} --plan api-outage" in ready
+        # The alarm is sent as the alarm-publisher identity: anonymous clients are refused.
+        host = running.nats.partition("://")[2]
+        assert re.search(rf"--nats nats://alarm-publisher:[\w-]+@{re.escape(host)} "
+                         r"--plan api-outage", ready)
         assert "Warning: no SMTP server configured (TOCSIN_SMTP_HOST)" in ready
         assert "/console" not in text
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import tempfile
 from collections.abc import Mapping
@@ -112,18 +113,54 @@ def prepare(data_dir: Path) -> Identities:
     return Identities(folder, passwords, keys, ",".join(public))
 
 
-def nats_config(ids: Identities, *, region: str) -> str:
+def nats_config(ids: Identities | None, *, region: str) -> str:
     """The embedded nats-server's configuration: each identity with its password and the
     permissions :mod:`tocsin.shared.bus.identities` derives; monitoring on loopback only.
-    (nats-server reads JSON as its own format.)"""
-    users = [{"user": name, "password": ids.passwords[name],
+    (nats-server reads JSON as its own format.) Without ``ids``, each password is the
+    environment variable ``TOCSIN_NATS_PASSWORD_<NAME>``, which nats-server reads at start
+    (the form ``deploy/nats`` shows)."""
+    def password(name: str) -> str:
+        if ids is not None:
+            return ids.passwords[name]
+        return "$TOCSIN_NATS_PASSWORD_" + name.upper().replace("-", "_")
+
+    users = [{"user": name, "password": password(name),
               "permissions": table.permissions(name, region)}
              for name in table.all_identities()]
     # Monitoring stays off (port 0) unless asked for, and then on loopback only.
     config = {"http": "127.0.0.1:0", "authorization": {"users": users}}
-    return json.dumps(config, indent=2) + "\n"
+    text = json.dumps(config, indent=2) + "\n"
+    # A variable reference is a bare $NAME: unquote those of the passwords.
+    return re.sub(r'"(\$TOCSIN_NATS_PASSWORD_[A-Z_]+)"', r"\1", text)
 
 
 def postgres_password(ids: Identities) -> str:
     """The embedded PostgreSQL's password (``postgres.password``, made if missing)."""
     return _kept(ids.folder / "postgres.password", secrets.token_urlsafe(32))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m tocsin.local.identities FOLDER [--region R]``: the identities, signing
+    keys and nats-server configuration of a deployment whose NATS is the operator's own
+    (``deploy/nats/README.md``); ``--example`` prints the configuration with each password
+    an environment variable instead."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m tocsin.local.identities")
+    parser.add_argument("folder", nargs="?", type=Path)
+    parser.add_argument("--region", default="local-1")
+    parser.add_argument("--example", action="store_true")
+    args = parser.parse_args(argv)
+    if args.example or args.folder is None:
+        print(nats_config(None, region=args.region), end="")
+        return
+    ids = prepare(private_folder(args.folder))
+    write_private(ids.folder / "nats.conf", nats_config(ids, region=args.region))
+    print(f"wrote {ids.folder}/nats.conf (include its authorization in your nats-server's)")
+    print(f"every service: TOCSIN_PRINCIPAL_SIGNERS={ids.signers}")
+    for name in table.IDENTITIES:
+        print(f"{name}: " + " ".join(f"{k}={v}" for k, v in ids.env(name).items()))
+
+
+if __name__ == "__main__":
+    main()

@@ -244,7 +244,8 @@ def nats_server(store_dir: Path, *, port: int | None = None, port_setting: str =
 
 
 _ACL_XATTR = "system.posix_acl_access"
-_ACL_USER_OBJ, _ACL_USER, _ACL_GROUP_OBJ, _ACL_MASK, _ACL_OTHER = 0x01, 0x02, 0x04, 0x10, 0x20
+_ACL_USER_OBJ, _ACL_USER, _ACL_GROUP_OBJ, _ACL_GROUP, _ACL_MASK, _ACL_OTHER = (
+    0x01, 0x02, 0x04, 0x08, 0x10, 0x20)
 _ACL_NO_ID = 0xFFFFFFFF
 
 
@@ -265,10 +266,6 @@ def _let_user_through(folders: Iterable[Path], uid: int, gid: int) -> None:
         if _can_search(folder, uid, gid):
             continue
         mode = folder.stat().st_mode
-        entries = [(_ACL_USER_OBJ, (mode >> 6) & 7, _ACL_NO_ID), (_ACL_USER, 1, uid),
-                   (_ACL_GROUP_OBJ, (mode >> 3) & 7, _ACL_NO_ID),
-                   (_ACL_MASK, ((mode >> 3) & 7) | 1, _ACL_NO_ID),
-                   (_ACL_OTHER, mode & 7, _ACL_NO_ID)]
         try:
             acl = os.getxattr(folder, _ACL_XATTR)
         except OSError as exc:
@@ -276,12 +273,19 @@ def _let_user_through(folders: Iterable[Path], uid: int, gid: int) -> None:
                 _widen(folder, mode, str(exc))
                 continue
             acl = b""
-        if acl:  # the owner's own ACL, or ours from an earlier start
-            if any(tag == _ACL_USER and who == uid and perm & 1 for tag, perm, who
-                   in struct.iter_unpack("<HHI", acl[4:])):
-                continue
+        existing = list(struct.iter_unpack("<HHI", acl[4:]))
+        # Ours from an earlier start (a chmod since may have masked it) is written anew; the
+        # owner's own ACL, naming other users or groups, is left as it is.
+        if any((tag == _ACL_USER and who != uid) or tag == _ACL_GROUP
+               for tag, _, who in existing):
             _widen(folder, mode, "it has an ACL of its own")
             continue
+        # With an ACL, the mode's group bits are its mask: the group's own are in the ACL.
+        group = next((perm for tag, perm, _ in existing if tag == _ACL_GROUP_OBJ),
+                     (mode >> 3) & 7)
+        entries = [(_ACL_USER_OBJ, (mode >> 6) & 7, _ACL_NO_ID), (_ACL_USER, 1, uid),
+                   (_ACL_GROUP_OBJ, group, _ACL_NO_ID), (_ACL_MASK, group | 1, _ACL_NO_ID),
+                   (_ACL_OTHER, mode & 7, _ACL_NO_ID)]
         try:
             os.setxattr(folder, _ACL_XATTR, struct.pack("<I", 2) + b"".join(
                 struct.pack("<HHI", tag, perm, who) for tag, perm, who in entries))
