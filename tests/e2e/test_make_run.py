@@ -358,6 +358,14 @@ class TestProtection:
             contacts.create_contact(Alias="alice", Type="PERSONAL", Plan={"Stages": []})
             assert [c["Alias"] for c in contacts.list_contacts()["Contacts"]] == ["alice"]
             assert get(f"http://{run.http}/healthz")[0] is None  # no plaintext beside it
+            import grpc
+            from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+            credentials = grpc.ssl_channel_credentials(ca.read_bytes())
+            with grpc.secure_channel(run.grpc, credentials) as channel:
+                health = health_pb2_grpc.HealthStub(channel)
+                reply = health.Check(health_pb2.HealthCheckRequest(service=""), timeout=10)
+                assert reply.status == health_pb2.HealthCheckResponse.SERVING
             import asyncio
 
             import nats
