@@ -1,6 +1,8 @@
 """``python -m bench``: StartIncident over gRPC against a raw grpc.aio call, idle memory,
 alarm ingestion (:mod:`bench.alarms`), notifications (:mod:`bench.notifications`) and the
-escalation service's timers against raw PostgreSQL (:mod:`bench.timers`), and StartIncident
+escalation service's timers against raw PostgreSQL (:mod:`bench.timers`), the runbooks
+engine beside raw PostgreSQL transactions (:mod:`bench.runbooks`), the analysis
+service's metrics and analysis creation (:mod:`bench.analysis`), and StartIncident
 with the NATS identities, permissions and signed principals on beside off
 (:mod:`bench.protection`).
 
@@ -28,9 +30,11 @@ import grpc
 from aiosmtpd.controller import Controller
 
 from bench import alarms
+from bench.analysis import analysis_bench
 from bench.notifications import Mailbox, notifications_bench
 from bench.processes import spawn, stop
 from bench.protection import protection_bench
+from bench.runbooks import runbooks_bench
 from bench.timers import timers_bench
 from tocsin.local.servers import EmbeddedServer, free_port, nats_server, postgres_server
 from tocsin.proto.contacts.v1 import contacts_pb2 as pbc
@@ -285,6 +289,9 @@ async def main(seconds: float, warmup: float) -> None:
                 results[f"raw_{callers}"]["rps"], 1e-9)
             line(f"start_incident_vs_raw_c{callers}", 100 * ratio, "%", results)
         await timers_bench(env, work, results, line)
+        await runbooks_bench(nats_url, db_url, work, results, line)
+        await analysis_bench(env, work, lambda name, value, unit: line(name, value, unit,
+                                                                       results))
         await protection_bench(lambda name, value, unit: line(name, value, unit, results))
     finally:
         for proc in procs:
