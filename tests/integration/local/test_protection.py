@@ -281,3 +281,43 @@ async def test_postgresql_refuses_a_connection_without_its_password(tmp_path: Pa
             await asyncio.to_thread(server.stop, 30.0)
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert stat.S_IMODE(private.stat().st_mode) & 0o007 == 0
+
+
+async def test_an_open_bus_is_named_in_healthz(nats_url: str, embedded: Embedded) -> None:
+    """The gateway reaching NATS without credentials (an operator's NATS, as it allows)
+    says the bus is open in /healthz; with its identity it does not."""
+    from tocsin.gateway.health import check
+    from tocsin.shared.bus.connection import OPEN_BUS
+
+    async with connect_as(BaseSettings(nats_url=nats_url), "gateway", environ={}) as bus:
+        report = await check(bus, instance="t", wait=0.05)
+    assert report["warnings"] == [OPEN_BUS]
+    async with connect_as(embedded.settings(), "gateway",
+                          environ=embedded.env("gateway")) as bus:
+        report = await check(bus, instance="t", wait=0.05)
+    assert "warnings" not in report
+
+
+async def test_services_reach_nats_over_tls(tmp_path: Path) -> None:
+    """A ``tls://`` URL is reached over TLS, its server verified against the given CA."""
+    from tocsin.local import tls as local_tls
+
+    files = local_tls.ensure(tmp_path, ["127.0.0.1"])
+    conf = tmp_path / "nats-tls.conf"
+    conf.write_text(json.dumps({"tls": {"cert_file": str(files.cert),
+                                        "key_file": str(files.key)}}))
+    server = await asyncio.to_thread(servers.nats_server, tmp_path / "nats", config=conf,
+                                     log=tmp_path / "nats.log")
+    try:
+        url = server.url.replace("nats://", "tls://")
+        settings = BaseSettings(nats_url=url, nats_ca_file=str(files.ca))
+        async with connect_as(settings, "escalation", environ={}) as bus:
+            assert bus.nc.connected_url is not None and bus.nc.connected_url.scheme == "tls"
+            await ensure_stream(bus.js, events_stream(REGION))  # a round trip through it
+        with pytest.raises((nats.errors.Error, OSError)):  # an unknown CA is refused
+            async def quiet(exc: Exception) -> None:
+                pass
+            await nats.connect(url, allow_reconnect=False, max_reconnect_attempts=0,
+                               connect_timeout=3, error_cb=quiet)
+    finally:
+        await asyncio.to_thread(server.stop, 15.0)
