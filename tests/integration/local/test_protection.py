@@ -216,6 +216,18 @@ async def test_a_principal_is_trusted_only_when_a_signer_signed_it(
                 reply = await analysis.request(rpc_subject("contacts", "StartEngagement"), {})
                 assert codec.decode(reply, dict[str, str]) == {"principal": ""}
 
+            # aws:executeAwsApi: the runbooks service calls through the gateway's client
+            # as the execution's principal, which its own key signs.
+            from tocsin.gateway.clients import ServiceClient
+            runbooks_settings = BaseSettings(
+                nats_url=embedded.url,
+                principal_signing_key=str(embedded.ids.signing_keys["runbooks"]))
+            async with connect_as(runbooks_settings, "runbooks",
+                                  environ=embedded.env("runbooks")) as runbooks:
+                out = await ServiceClient(runbooks).call(
+                    "ssm-contacts", "StartEngagement", {}, principal=user, request_id="r1")
+                assert out == {"principal": user}
+
             nc = await embedded.client("notifications")
             try:
                 refused = await nc.request(rpc_subject("contacts", "AcceptPage"), b"{}",
@@ -321,3 +333,33 @@ async def test_services_reach_nats_over_tls(tmp_path: Path) -> None:
                                connect_timeout=3, error_cb=quiet)
     finally:
         await asyncio.to_thread(server.stop, 15.0)
+
+
+async def test_the_gateway_watches_events_within_its_permissions(embedded: Embedded) -> None:
+    """``WatchEvents``' ephemeral ordered consumer is created, fed (flow control answered)
+    and deleted by the gateway's identity."""
+    from tocsin.gateway.watch import Watch, _OrderedConsumer
+    from tocsin.proto.events.v1 import events_pb2
+
+    async with connect_as(embedded.settings(), "escalation",
+                          environ=embedded.env("escalation")) as escalation:
+        await ensure_stream(escalation.js, events_stream(REGION))
+        await escalation.publish("events.local-1.escalation.StageDue", b'{"n": 2}',
+                                 msg_id="watch-1")
+    stream = str(events_stream(REGION).name)
+    async with connect_as(embedded.settings(), "gateway",
+                          environ=embedded.env("gateway")) as gateway:
+        for services in ([], ["escalation", "incidents"]):  # one filter subject, and several
+            watch = Watch.from_request(events_pb2.WatchEventsRequest(
+                from_beginning=True, services=services), REGION)
+            consumer = _OrderedConsumer(gateway, stream, watch.subjects, description="test")
+            stop = asyncio.Event()
+            await consumer.open(watch, stop)
+            try:
+                got = await asyncio.wait_for(consumer.next(), 10)
+                assert got is not None and got[0].subject.startswith("events.local-1.")
+            finally:
+                stop.set()
+                await consumer.close()
+        info = await gateway.js.stream_info(stream)
+    assert info.state.consumer_count == 0  # each deleted again
