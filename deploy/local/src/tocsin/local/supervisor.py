@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import importlib.util
 import os
+import re
 import signal
 import ssl
 import sys
@@ -629,7 +630,8 @@ class _Run:
         server = await asyncio.to_thread(start, folder, log=self.data_dir / f"{name}.log",
                                          **options)
         self.embedded.append(server)
-        log.info("server.started", server=name, url=server.url)
+        # Not the PostgreSQL password the URL carries.
+        log.info("server.started", server=name, url=re.sub(r":[^:@/]+@", ":***@", server.url))
         return server.url
 
     async def _stop(self) -> None:

@@ -147,7 +147,11 @@ class NatsCredentials:
         if not value:
             return {}
         path = Path(value)
-        if path.is_file():
+        try:
+            is_file = path.is_file()
+        except OSError:  # no file name at all: the credentials themselves
+            is_file = False
+        if is_file:
             text = path.read_text().strip()
             if "BEGIN NATS USER JWT" in text:
                 return {"user_credentials": str(path)}

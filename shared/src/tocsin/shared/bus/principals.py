@@ -69,7 +69,10 @@ def _message(subject: str, principal: str, at: int) -> bytes:
 def _key_text(value: str) -> str:
     """A key given inline, or the path of a file holding it."""
     value = value.strip()
-    return Path(value).read_text().strip() if value and Path(value).is_file() else value
+    try:
+        return Path(value).read_text().strip() if value and Path(value).is_file() else value
+    except OSError:  # a key itself, too long or odd for a file name
+        return value
 
 
 class Signer:
