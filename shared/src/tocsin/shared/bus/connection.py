@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import ssl
 from collections.abc import AsyncIterator, Mapping
@@ -153,10 +154,13 @@ class NatsCredentials:
             is_file = False
         if is_file:
             text = path.read_text().strip()
-            if "BEGIN NATS USER JWT" in text:
+            if "BEGIN NATS USER JWT" in text or text.startswith("SU"):
+                if importlib.util.find_spec("nkeys") is None:  # nats-py signs with it
+                    raise ValueError(f"{path} holds an nkey: install the nkeys package "
+                                     "(nats-py[nkeys]) to use it, or give user:password")
+                if text.startswith("SU"):
+                    return {"nkeys_seed": str(path)}
                 return {"user_credentials": str(path)}
-            if text.startswith("SU"):
-                return {"nkeys_seed": str(path)}
             value = text
         user, sep, password = value.partition(":")
         if not sep or not user or not password:
