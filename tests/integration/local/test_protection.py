@@ -363,3 +363,27 @@ async def test_the_gateway_watches_events_within_its_permissions(embedded: Embed
                 await consumer.close()
         info = await gateway.js.stream_info(stream)
     assert info.state.consumer_count == 0  # each deleted again
+
+
+async def test_only_a_streams_owner_may_change_it(embedded: Embedded) -> None:
+    """Escalation declares EVENTS but cannot shorten its retention (nor purge it); the
+    incidents service, its owner, may bring it to a new configuration."""
+    from dataclasses import replace
+
+    stream = events_stream(REGION)
+    shorter = replace(stream, max_age=7200.0)
+    async with connect_as(embedded.settings(), "escalation",
+                          environ=embedded.env("escalation")) as escalation:
+        await ensure_stream(escalation.js, stream)
+        await ensure_stream(escalation.js, shorter, update=False)  # left to its owner
+        for verb, body in (("UPDATE", json.dumps(shorter.as_dict()).encode()), ("PURGE", b"")):
+            with pytest.raises(nats.errors.TimeoutError):  # refused: no answer comes
+                await escalation.nc.request(f"$JS.API.STREAM.{verb}.{stream.name}", body,
+                                            timeout=1)
+        info = await escalation.js.stream_info(str(stream.name))
+        assert info.config.max_age == stream.max_age
+    async with connect_as(embedded.settings(), "incidents",
+                          environ=embedded.env("incidents")) as incidents:
+        await ensure_stream(incidents.js, shorter)
+        assert (await incidents.js.stream_info(str(stream.name))).config.max_age == 7200.0
+        await ensure_stream(incidents.js, stream)

@@ -30,7 +30,7 @@ from typing import Generic, TypeVar
 import asyncpg
 from nats.js.api import StreamConfig
 
-from tocsin.shared.bus import Bus, Consumer, RpcServer, consume, ensure_stream
+from tocsin.shared.bus import Bus, Consumer, RpcServer, consume, ensure_stream, identities
 from tocsin.shared.bus.connection import connect_as
 from tocsin.shared.bus.principals import parse_signers
 from tocsin.shared.bus.rpc import Handler
@@ -99,7 +99,9 @@ class Kernel(Generic[S]):
                 log.warning("principals.unsigned", detail="TOCSIN_PRINCIPAL_SIGNERS is unset: "
                             "the Tocsin-Principal header of requests is trusted as sent")
             for stream in self.streams(settings):
-                await ensure_stream(bus.js, stream)
+                owner = identities.stream_kind(str(stream.name)) in bus.identity.owns \
+                    if bus.identity else True
+                await ensure_stream(bus.js, stream, update=owner)
             service = await self.table(Opened(settings=settings, pool=pool, bus=bus,
                                               stack=stack))
             probe = PostgresProbe(pool)

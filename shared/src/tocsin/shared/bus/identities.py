@@ -15,8 +15,9 @@ What the rows give:
   contacts can publish delivery requests (``deliveries.<region>.>``);
 - only the callers named here can request an operation (``tocsin.rpc.<service>.<Op>``),
   and only the service itself can subscribe to (serve) its subjects;
-- a service's JetStream API access is its streams' info/create/update (never purge or
-  delete) and its own durables' create/info/next/reset and acks; the ``DELIVERIES``
+- a service's JetStream API access is its streams' info/create (update for the one owner
+  of each; never purge or delete) and its own durables' create/info/next/reset and acks;
+  the ``DELIVERIES``
   stream, whose messages carry addresses and codes, is read by notifications alone;
 - replies go to each identity's own inbox prefix (:func:`inbox_prefix`), so no identity
   can read another's replies; serving identities answer with ``allow_responses``.
@@ -61,8 +62,11 @@ class Identity:
     calls: tuple[str, ...] = ()
     """``<service>.<Operation>`` or ``<service>.*`` it requests; ``*`` is every service."""
     streams: tuple[str, ...] = ()
-    """Streams it declares (info, create, update): ``EVENTS``, ``DELIVERIES``, ``ALARMS``,
+    """Streams it declares (info, create): ``EVENTS``, ``DELIVERIES``, ``ALARMS``,
     ``CHANGES``."""
+    owns: tuple[str, ...] = ()
+    """Of those, the streams it brings to a new configuration (update): one owner each, so
+    no other service can change a stream's retention."""
     consumes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Stream → durable consumers it reads, each named ``<schema>-<name>``."""
     emits_events: bool = True
@@ -84,13 +88,13 @@ IDENTITIES: Mapping[str, Identity] = {i.name: i for i in (
              calls=("contacts.StartEngagement", "contacts.StopIncidentEngagements",
                     "contacts.ReserveEngagementContacts", "contacts.ListEngagements",
                     "contacts.StopEngagement", "runbooks.*", "notifications.*"),
-             streams=(EVENTS, CHANGES, ALARMS),
+             streams=(EVENTS, CHANGES, ALARMS), owns=(EVENTS, CHANGES, ALARMS),
              consumes={EVENTS: ("engage", "pages", "reopen", "reengage", "engagement-failed",
                                 "dead-letters", "runbooks"),
                        CHANGES: ("findings",), ALARMS: ("alarms",)},
              publishes=("alarms.dlq",), asserts_principals=True),
     Identity("contacts", calls=("incidents.ResponsePlansEngaging",),
-             streams=(EVENTS, DELIVERIES),
+             streams=(EVENTS, DELIVERIES), owns=(DELIVERIES,),
              consumes={EVENTS: ("escalation", "dead-letters", "replication-set", "incidents")},
              publishes=("deliveries.{region}.>",)),
     Identity("escalation", streams=(EVENTS,),
@@ -130,6 +134,11 @@ def inbox_prefix(name: str) -> str:
     """The inbox prefix of an identity's replies: apart from ``_INBOX``, which tools (the
     alarm publisher's acks) may read, and from every other identity's."""
     return f"_TOCSIN_INBOX.{name}"
+
+
+def stream_kind(name: str) -> str:
+    """``EVENTS_LOCAL-1`` → ``EVENTS``: the name a row uses for a stream."""
+    return name.partition("_")[0]
 
 
 def stream_name(stream: str, region: str) -> str:
@@ -178,7 +187,8 @@ def _service_permissions(who: Identity, region: str) -> dict[str, Any]:
     pub += [p.format(region=region) for p in who.publishes]
     for stream in who.streams:
         name = stream_name(stream, region)
-        pub += [f"{api}.STREAM.{verb}.{name}" for verb in ("INFO", "CREATE", "UPDATE")]
+        verbs = ("INFO", "CREATE", "UPDATE") if stream in who.owns else ("INFO", "CREATE")
+        pub += [f"{api}.STREAM.{verb}.{name}" for verb in verbs]
     for stream, durables in who.consumes.items():
         name = stream_name(stream, region)
         for durable in durables:
