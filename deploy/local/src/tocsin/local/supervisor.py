@@ -1,10 +1,13 @@
 """The supervisor behind ``make run``: embedded servers, credentials, and every service.
 
-Start-up, in order: the gateway's addresses checked free, the data folder, the API
-credentials, NATS (on ``TOCSIN_NATS_PORT``) and PostgreSQL (unless ``TOCSIN_NATS_URL`` /
-``TOCSIN_DATABASE_URL`` name running ones), each service as its own OS process
-(``python -m tocsin.<name>``, as many instances as ``--scale`` asks), the gateway last; the
-ready block (:mod:`tocsin.local.ready`) once the gateway's ``/healthz`` answers 200.
+Start-up, in order: the gateway's addresses checked free, the data folder (0700), the API
+credentials, the bus identities and principal signing keys (:mod:`tocsin.local.identities`),
+the local CA and certificate when ``TOCSIN_TLS=auto`` (:mod:`tocsin.local.tls`), NATS (on
+``TOCSIN_NATS_PORT``, admitting those identities only) and PostgreSQL (with its generated
+password) unless ``TOCSIN_NATS_URL`` / ``TOCSIN_DATABASE_URL`` name running ones, each
+service as its own OS process (``python -m tocsin.<name>``, as many instances as ``--scale``
+asks, each given only its own identity), the gateway last; the ready block
+(:mod:`tocsin.local.ready`) once the gateway's ``/healthz`` answers 200.
 
 Every child's stdout and stderr lines reach our stdout prefixed ``<name>[<n>] | ``. A child
 that exits on its own is started again after a back-off (:class:`Backoff`), except one that
