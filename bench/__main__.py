@@ -1,8 +1,10 @@
 """``python -m bench``: StartIncident over gRPC against a raw grpc.aio call, idle memory,
 alarm ingestion (:mod:`bench.alarms`), notifications (:mod:`bench.notifications`) and the
 escalation service's timers against raw PostgreSQL (:mod:`bench.timers`), the runbooks
-engine beside raw PostgreSQL transactions (:mod:`bench.runbooks`), and the analysis
-service's metrics and analysis creation (:mod:`bench.analysis`).
+engine beside raw PostgreSQL transactions (:mod:`bench.runbooks`), the analysis
+service's metrics and analysis creation (:mod:`bench.analysis`), and StartIncident
+with the NATS identities, permissions and signed principals on beside off
+(:mod:`bench.protection`).
 
 Everything runs on this machine: NATS and PostgreSQL (the ones named by TOCSIN_NATS_URL /
 TOCSIN_DATABASE_URL, else throwaway ones), the incidents service and the gateway as their
@@ -31,6 +33,7 @@ from bench import alarms
 from bench.analysis import analysis_bench
 from bench.notifications import Mailbox, notifications_bench
 from bench.processes import spawn, stop
+from bench.protection import protection_bench
 from bench.runbooks import runbooks_bench
 from bench.timers import timers_bench
 from tocsin.local.servers import EmbeddedServer, free_port, nats_server, postgres_server
@@ -292,6 +295,7 @@ async def main(seconds: float, warmup: float) -> None:
         await runbooks_bench(nats_url, db_url, work, results, line)
         await analysis_bench(env, work, lambda name, value, unit: line(name, value, unit,
                                                                        results))
+        await protection_bench(lambda name, value, unit: line(name, value, unit, results))
     finally:
         for proc in procs:
             await stop(proc)

@@ -55,6 +55,19 @@ class BaseSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Seconds in-flight work may take to finish after SIGTERM before it is cancelled."""
     clock_scale: float = 1.0
     """How many seconds of plan time pass per real second."""
+    nats_credentials: Secret = Secret("")
+    """This process's NATS identity (``user:password`` or a credentials file); a service's
+    own ``TOCSIN_NATS_CREDENTIALS_<SERVICE>`` comes first. Empty: connect anonymously, as
+    the server allows (an open bus, which the start-up log and ``/healthz`` point out)."""
+    nats_ca_file: str = ""
+    """The CA that signs the NATS servers' certificates, for ``tls://`` URLs (empty: the
+    system's)."""
+    principal_signing_key: Secret = Secret("")
+    """The Ed25519 key (base64, or a file holding it) this identity signs the principals it
+    acts for with (:mod:`tocsin.shared.bus.principals`)."""
+    principal_signers: str = ""
+    """``name=<base64 public key>`` pairs, comma separated (or a file holding them): whose
+    signed principals a service trusts. Empty: ``Tocsin-Principal`` is trusted unsigned."""
     clock_epoch: float | None = None
     """Unix seconds at which plan time equals real time when ``clock_scale`` is not 1; the
     same for every process of a deployment (see :class:`tocsin.shared.clock.ScaledClock`).

@@ -8,7 +8,8 @@ every service:
 
 1. the PostgreSQL pool on the service's schema, and its migrations
    (``tocsin.<service>.migrations``);
-2. the NATS connection (it drains on exit) and the stream declarations;
+2. the NATS connection as the service's own identity (:mod:`tocsin.shared.bus.identities`;
+   it drains on exit) and the stream declarations;
 3. the RPC server (``tocsin.rpc.<service>.<Operation>``), whose ``$SRV.PING`` answer
    carries the :class:`~tocsin.shared.outage.PostgresProbe`'s readiness;
 4. one :func:`~tocsin.shared.bus.consume` worker per consumer, the timers and workers;
@@ -33,17 +34,21 @@ import asyncpg
 from nats.js.api import StreamConfig
 
 from tocsin.shared import metrics
-from tocsin.shared.bus import Bus, Consumer, RpcServer, connect, consume, ensure_stream
+from tocsin.shared.bus import Bus, Consumer, RpcServer, consume, ensure_stream, identities
+from tocsin.shared.bus.connection import connect_as
+from tocsin.shared.bus.principals import parse_signers
 from tocsin.shared.bus.rpc import Handler
 from tocsin.shared.bus.streams import watch_streams
 from tocsin.shared.config import ServiceSettings
 from tocsin.shared.db import OutboxRelay, apply_migrations, create_pool, watch_backlog
+from tocsin.shared.logging import get_logger
 from tocsin.shared.outage import PostgresProbe
 from tocsin.shared.runner import Worker
 
 __all__ = ["Kernel", "Opened", "Service"]
 
 S = TypeVar("S", bound=ServiceSettings)
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,11 +98,16 @@ class Kernel(Generic[S]):
                 create_pool(settings.database_url, schema=settings.schema,
                             max_size=settings.pool_max))
             await apply_migrations(pool, package=f"tocsin.{self.name}.migrations")
-            bus = await stack.enter_async_context(
-                connect(settings.nats_servers, name=f"tocsin-{self.name}"))
+            bus = await stack.enter_async_context(connect_as(settings, self.name))
+            verifier = parse_signers(settings.principal_signers)
+            if verifier is None:
+                log.warning("principals.unsigned", detail="TOCSIN_PRINCIPAL_SIGNERS is unset: "
+                            "the Tocsin-Principal header of requests is trusted as sent")
             streams = self.streams(settings)
             for stream in streams:
-                await ensure_stream(bus.js, stream)
+                owner = identities.stream_kind(str(stream.name)) in bus.identity.owns \
+                    if bus.identity else True
+                await ensure_stream(bus.js, stream, update=owner)
             service = await self.table(Opened(settings=settings, pool=pool, bus=bus,
                                               stack=stack))
             probe = PostgresProbe(pool)
@@ -106,7 +116,7 @@ class Kernel(Generic[S]):
             server = RpcServer(bus, service=self.name, version=version(f"tocsin-{self.name}"),
                                handlers=service.operations,
                                concurrency=settings.rpc_concurrency, status=probe.status,
-                               description=self.description)
+                               description=self.description, verifier=verifier)
             workers: list[Worker] = [server, *service.timers]
             workers += [functools.partial(consume, bus, c) for c in service.consumers]
             workers += [*service.workers, probe.run,

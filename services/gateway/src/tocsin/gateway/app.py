@@ -9,7 +9,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from tocsin.gateway import deliveries, grpc_server, http, rules, webhooks
 from tocsin.gateway.clients import ServiceClient
 from tocsin.gateway.settings import Settings
-from tocsin.shared.bus import connect
+from tocsin.shared.bus.connection import connect_as
 from tocsin.shared.runner import Worker
 
 __all__ = ["lifespan"]
@@ -21,7 +21,7 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
     instance = uuid.uuid4().hex
     async with AsyncExitStack() as stack:
         bus = await stack.enter_async_context(
-            connect(settings.nats_servers, name=f"tocsin-gateway-{instance[:8]}"))
+            connect_as(settings, "gateway", name=f"tocsin-gateway-{instance[:8]}"))
         client = ServiceClient(bus, timeout=settings.rpc_timeout, arns=settings.arns)
         http_gateway = http.HttpGateway(settings, client, bus, instance=instance)
         rules.add_routes(http_gateway.app, settings, client)

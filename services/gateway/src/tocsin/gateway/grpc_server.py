@@ -155,7 +155,10 @@ class GrpcGateway:
             server,
         )
         try:
-            self.port = server.add_insecure_port(self._settings.grpc_addr)
+            pem = self._settings.grpc_credentials()
+            self.port = (server.add_secure_port(self._settings.grpc_addr,
+                                                grpc.ssl_server_credentials([pem]))
+                         if pem else server.add_insecure_port(self._settings.grpc_addr))
         except RuntimeError:  # grpc says only "Failed to bind"
             self.port = 0
         if not self.port:

@@ -29,6 +29,7 @@ from grpc_health.v1.health import aio as health_aio
 
 from tocsin.shared import codec, metrics
 from tocsin.shared.bus import Bus
+from tocsin.shared.bus.connection import OPEN_BUS
 from tocsin.shared.logging import get_logger
 from tocsin.shared.outage import NATS, POSTGRESQL
 from tocsin.shared.runner import pause
@@ -44,7 +45,8 @@ GRPC_INTERVAL = 1.0
 
 class HealthReport(dict[str, Any]):
     """``{"status": "ok"|"degraded"|"unavailable", "dependencies": {"nats": "up"|"down",
-    "postgresql": "up"|"down"}, "services": {name: {"instances": [...]}}}``."""
+    "postgresql": "up"|"down"}, "services": {name: {"instances": [...]}}}``, and
+    ``"warnings"`` when the gateway reached NATS without credentials (an open bus)."""
 
     @property
     def healthy(self) -> bool:
@@ -92,8 +94,11 @@ async def check(bus: Bus, *, instance: str, wait: float = 0.25) -> HealthReport:
     database = "down" if any(i.get(POSTGRESQL) == "down" for v in found.values()
                              for i in v) else "up"
     status = "unavailable" if not up else "degraded" if database == "down" else "ok"
-    return HealthReport(status=status, dependencies={NATS: "up", POSTGRESQL: database},
-                        services=services)
+    report = HealthReport(status=status, dependencies={NATS: "up", POSTGRESQL: database},
+                          services=services)
+    if bus.open:
+        report["warnings"] = [OPEN_BUS]
+    return report
 
 
 def serving(report: HealthReport, needs: Sequence[str]) -> bool:

@@ -182,7 +182,8 @@ class HttpGateway:
                                shutdown_timeout=max(0.5, self._settings.shutdown_grace * 0.8))
         await runner.setup()
         try:
-            site = web.TCPSite(runner, host.strip("[]"), int(port))
+            site = web.TCPSite(runner, host.strip("[]"), int(port),
+                               ssl_context=self._settings.ssl_context())
             try:
                 await site.start()
             except OSError as exc:
@@ -190,7 +191,7 @@ class HttpGateway:
                 raise CannotListen(self._settings.http_addr, "TOCSIN_HTTP_ADDR",
                                    reason) from None
             self.port = int(runner.addresses[0][1])
-            log.info("http.serving", host=host, port=self.port)
+            log.info("http.serving", host=host, port=self.port, tls=self._settings.tls)
             self.started.set()
             await stop.wait()
         finally:

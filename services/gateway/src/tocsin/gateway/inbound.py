@@ -124,4 +124,10 @@ def _page(title: str, text: str, *, status: int = 200, raw: bool = False) -> web
     body = (f"<!doctype html><html><head><meta charset=\"utf-8\"><title>Tocsin: "
             f"{html.escape(title)}</title></head><body><h1>{html.escape(title)}</h1>"
             f"{content}</body></html>")
-    return web.Response(status=status, text=body, content_type="text/html")
+    return web.Response(status=status, text=body, content_type="text/html",
+                        headers=PAGE_HEADERS)
+
+
+PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+"""An acknowledgement page names an incident and carries its link's token: no cache keeps
+it, and no link on it tells another site the token (in ``Referer``)."""

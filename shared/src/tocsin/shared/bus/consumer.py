@@ -29,6 +29,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from tocsin.shared import codec, errors, metrics
 from tocsin.shared.bus.connection import Bus
+from tocsin.shared.bus.identities import NotInTable, may_consume
 from tocsin.shared.logging import bound, get_logger
 from tocsin.shared.outage import RECONNECT_BASE, RECONNECT_CAP, backoff, server_gone
 from tocsin.shared.runner import pause
@@ -92,6 +93,11 @@ class Pull:
     and unacknowledged (:func:`redeliver_pending`)."""
 
 
+def _region(stream: str) -> str:
+    """The region a per-region stream's name carries (``EVENTS_LOCAL-1`` → ``local-1``)."""
+    return stream.partition("_")[2].lower()
+
+
 async def pull(bus: Bus, spec: Pull, take: Take, stop: asyncio.Event, *,
                room: Room | None = None, started: asyncio.Event | None = None) -> None:
     """The one pull-consumer loop: fetch batches and give them to ``take`` until ``stop``.
@@ -102,6 +108,10 @@ async def pull(bus: Bus, spec: Pull, take: Take, stop: asyncio.Event, *,
     consumer is bound, so a caller need not sleep for it.
     """
     durable = spec.config.durable_name or ""
+    who = bus.identity
+    if who is not None and not may_consume(who, spec.stream, durable, _region(spec.stream)):
+        raise NotInTable(f"{who.name} may not read {spec.stream} as {durable}: add the "
+                         "consumer to its row of tocsin.shared.bus.identities")
     stopping = asyncio.ensure_future(stop.wait())
     lag = asyncio.ensure_future(_watch_lag(bus, spec.stream, durable, stop))
     redelivered = metrics.CONSUMER_REDELIVERIES.labels(durable)

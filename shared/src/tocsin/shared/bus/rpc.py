@@ -23,6 +23,7 @@ from nats.micro.service import EndpointConfig, ServiceConfig
 
 from tocsin.shared import codec, errors, metrics
 from tocsin.shared.bus.connection import PRINCIPAL_HEADER, Bus
+from tocsin.shared.bus.principals import SIGNATURE_HEADER, Verifier
 from tocsin.shared.logging import bound, get_logger
 from tocsin.shared.outage import server_gone
 
@@ -72,9 +73,13 @@ class RpcServer:
 
     def __init__(self, bus: Bus, *, service: str, version: str,
                  handlers: Mapping[str, Handler], concurrency: int = 512,
-                 description: str = "", status: dict[str, str] | None = None) -> None:
+                 description: str = "", status: dict[str, str] | None = None,
+                 verifier: Verifier | None = None) -> None:
         """``status`` (a :class:`~tocsin.shared.outage.PostgresProbe`'s) is sent with
-        every ``$SRV.PING`` answer and may change while serving."""
+        every ``$SRV.PING`` answer and may change while serving. ``verifier``: a request
+        naming a principal is refused unless a known signer signed it
+        (:mod:`.principals`); None trusts the header (an open bus)."""
+        self._verifier = verifier
         self._bus = bus
         self._service = service
         self._version = version
@@ -150,6 +155,16 @@ class RpcServer:
         """Answer one request; its outcome for the metrics."""
         headers = request.headers or {}
         with bound(headers, operation=operation):
+            principal = headers.get(PRINCIPAL_HEADER)
+            if principal and self._verifier is not None:
+                why = self._verifier.check(request.subject, principal,
+                                           headers.get(SIGNATURE_HEADER))
+                if why is not None:
+                    log.warning("rpc.principal_refused", principal=principal, reason=why)
+                    await self._respond_error(request, errors.AccessDeniedError(
+                        f"{operation} was refused: the caller's identity could not be "
+                        "verified"))
+                    return
             try:
                 result = await handler(RpcRequest(operation, request.data, headers))
             except errors.TocsinError as exc:

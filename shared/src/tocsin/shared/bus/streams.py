@@ -92,19 +92,33 @@ def changes_stream() -> StreamConfig:
     )
 
 
-async def ensure_stream(js: JetStreamContext, config: StreamConfig) -> None:
+async def ensure_stream(js: JetStreamContext, config: StreamConfig, *,
+                        update: bool = True) -> None:
     """Create the stream, or bring an existing one to ``config``; safe to call from every
-    instance at once."""
+    instance at once.
+
+    An existing stream already so configured is left alone. ``update=False`` (a service
+    that declares the stream but does not own it: its identity may not update it, so
+    that it cannot shorten the stream's retention either) leaves a differing one to its
+    owner, saying so.
+    """
     assert config.name
     try:
-        await js.stream_info(config.name)
+        info = await js.stream_info(config.name)
     except nats.js.errors.NotFoundError:
         try:
             await js.add_stream(config)
             log.info("stream.created", stream=config.name)
             return
         except nats.js.errors.BadRequestError:
-            pass  # another instance created it between our two calls
+            # Another instance created it between our two calls.
+            info = await js.stream_info(config.name)
+    have = info.config.as_dict()
+    if all(have.get(key) == value for key, value in config.as_dict().items()):
+        return
+    if not update:
+        log.info("stream.update_left_to_owner", stream=config.name)
+        return
     await js.update_stream(config)
 
 
