@@ -164,7 +164,7 @@ class RpcServer:
                     await self._respond_error(request, errors.AccessDeniedError(
                         f"{operation} was refused: the caller's identity could not be "
                         "verified"))
-                    return
+                    return CLIENT_ERROR
             try:
                 result = await handler(RpcRequest(operation, request.data, headers))
             except errors.TocsinError as exc:
