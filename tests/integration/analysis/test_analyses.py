@@ -297,6 +297,21 @@ class TestExport:
         assert html.startswith("<!DOCTYPE html>") and "<svg" in html
         assert "Prevent recurrence" not in html
 
+    async def test_a_huge_list_of_unknown_sections_is_refused_briefly(
+            self, analysis: Settings, bus: Bus) -> None:
+        """The refusal names each unknown section once, so a request listing thousands of
+        long ones gets a short ValidationException, and the service still answers after."""
+        a = await analysis_of(bus, await incident(bus, analysis.region))
+        unknown = "\U0001f4a5" * 20
+        with pytest.raises(errors.ValidationError) as raised:
+            await call(bus, "analysis", "ExportAnalysis", {
+                "analysisArn": a, "format": "MARKDOWN", "sections": [unknown] * 10_000})
+        assert raised.value.message.count(unknown) == 1
+        assert len(raised.value.message) < 1_000
+        out = await call(bus, "analysis", "ExportAnalysis", {
+            "analysisArn": a, "format": "MARKDOWN", "sections": ["timeline"] * 10_000})
+        assert out["content"].count("## Timeline") == 1
+
 
 class TestResponseMetrics:
     async def test_grouped_by_plan_with_follow_through(self, analysis: Settings,

@@ -137,10 +137,7 @@ class Export:
         cmd: ca.ExportAnalysis = req.decode(ca.ExportAnalysis)
         if cmd.format not in ("MARKDOWN", "HTML"):
             raise ValidationError("format must be MARKDOWN or HTML")
-        sections = cmd.sections or list(SECTIONS)
-        unknown = [s for s in sections if s not in SECTIONS]
-        if unknown:
-            raise ValidationError(f"sections {unknown} are not among {list(SECTIONS)}")
+        sections = _sections(cmd.sections)
         async with self._deps.pool.acquire() as conn:
             row = await self._analyses.row(conn, cmd.analysis_arn)
             times = await self._analyses.key_times(conn, row.incident_arn)
@@ -207,6 +204,25 @@ class Export:
         stem = re.sub(r"[^a-zA-Z0-9]+", "-", row.name).strip("-").lower() or "analysis"
         return {"format": cmd.format, "content": text,
                 "fileName": f"{stem}.{'md' if cmd.format == 'MARKDOWN' else 'html'}"}
+
+
+def _sections(asked: list[str] | None) -> list[str]:
+    """The sections to render, in the order asked, each once (a section listed again adds
+    nothing, and rendering it thousands of times would hold the service up).
+
+    Raises:
+        ValidationError: naming a few of the unknown sections, each once and shortened, so
+            that the refusal of a huge list stays a short message.
+    """
+    if not asked:
+        return list(SECTIONS)
+    distinct = list(dict.fromkeys(asked))
+    unknown = [s for s in distinct if s not in SECTIONS]
+    if unknown:
+        named = ", ".join(repr(s if len(s) <= 40 else s[:40] + "...") for s in unknown[:3])
+        more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
+        raise ValidationError(f"sections {named}{more} are not among {list(SECTIONS)}")
+    return distinct
 
 
 def _summary(event_data: str) -> str:

@@ -204,9 +204,13 @@ class RpcServer:
 
     @staticmethod
     async def _respond_error(request: Request, exc: errors.TocsinError) -> None:
+        # The message travels in a header as well as in the body, and nats-py checks only
+        # the body against the server's limit: an oversized error reply makes the server
+        # drop this instance's connection. A message that quotes a huge input is cut.
+        wire = exc.to_wire()
+        message = wire["message"] = _bounded(exc.message)
         try:
-            await request.respond_error(exc.aws_code, exc.message,
-                                        data=codec.encode(exc.to_wire()))
+            await request.respond_error(exc.aws_code, message, data=codec.encode(wire))
         except nats.errors.Error as lost:
             log.warning("rpc.reply_lost", error=repr(lost))
 
@@ -239,6 +243,16 @@ class _Measure:
                 self._service, self._operation, outcome)
         counter.inc()
         self._latency.observe(seconds)
+
+
+ERROR_MESSAGE_LIMIT = 16_384
+"""Characters of an error message a reply carries (the rest is cut)."""
+
+
+def _bounded(message: str) -> str:
+    if len(message) <= ERROR_MESSAGE_LIMIT:
+        return message
+    return message[:ERROR_MESSAGE_LIMIT] + f"... ({len(message)} characters in all)"
 
 
 def _aws_message(msgspec_message: str) -> str:
