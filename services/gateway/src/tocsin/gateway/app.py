@@ -6,7 +6,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 
-from tocsin.gateway import deliveries, grpc_server, http, rules, webhooks
+from tocsin.gateway import audit, deliveries, grpc_server, http, rules, trail, webhooks
 from tocsin.gateway.clients import ServiceClient
 from tocsin.gateway.settings import Settings
 from tocsin.shared.bus import connect
@@ -23,7 +23,14 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
         bus = await stack.enter_async_context(
             connect(settings.nats_servers, name=f"tocsin-gateway-{instance[:8]}"))
         client = ServiceClient(bus, timeout=settings.rpc_timeout, arns=settings.arns)
-        http_gateway = http.HttpGateway(settings, client, bus, instance=instance)
+        trail_writer = audit.AuditTrail(bus, region=settings.region, account=settings.account,
+                                        retention_days=settings.audit_retention_days)
+        await trail_writer.start()
+        # Unwound before the bus: the records of reads still queued are written first.
+        stack.push_async_callback(trail_writer.close)
+        lookup = trail.AuditLookup(bus, region=settings.region, stream=trail_writer.stream)
+        http_gateway = http.HttpGateway(settings, client, bus, instance=instance,
+                                        lookup=lookup)
         rules.add_routes(http_gateway.app, settings, client)
         webhooks.add_routes(http_gateway.app, settings, client)
         deliveries.add_routes(http_gateway.app, settings, client, bus)

@@ -75,8 +75,10 @@ __all__ = [
 BOTOCORE_APIS: Mapping[str, str] = {
     "ssm-incidents": "data/ssm-incidents/2018-05-10/service-2.json.gz",
     "ssm-contacts": "data/ssm-contacts/2021-05-03/service-2.json.gz",
+    "cloudtrail": "data/cloudtrail/2013-11-01/service-2.json.gz",
 }
-"""Each served AWS API and its model file inside the ``botocore`` package."""
+"""Each served AWS API and its model file inside the ``botocore`` package (of
+``cloudtrail`` the gateway serves ``LookupEvents`` alone, from its audit trail)."""
 
 MODELS_DIR = Path(__file__).resolve().parents[5] / "models"
 """The repository's ``models/`` folder, in botocore's loader layout

@@ -36,7 +36,7 @@ from urllib.parse import unquote
 import msgspec
 from aiohttp import web
 
-from tocsin.gateway import awsmodel, health, inbound, jsonapi, sigv4
+from tocsin.gateway import awsmodel, health, inbound, jsonapi, limits, sigv4, trail
 from tocsin.gateway.clients import ServiceClient
 from tocsin.gateway.settings import Settings
 from tocsin.shared import codec
@@ -44,6 +44,7 @@ from tocsin.shared.bus import Bus
 from tocsin.shared.errors import (
     InternalError,
     ServiceUnavailable,
+    ThrottlingError,
     TocsinError,
     UnsupportedOperation,
     ValidationError,
@@ -147,7 +148,7 @@ class HttpGateway:
     """The aiohttp server of one gateway instance; a runner worker."""
 
     def __init__(self, settings: Settings, client: ServiceClient, bus: Bus, *,
-                 instance: str) -> None:
+                 instance: str, lookup: trail.AuditLookup | None = None) -> None:
         self.started = asyncio.Event()
         """Set once the server accepts connections (and :attr:`port` is known)."""
         self.port: int = 0
@@ -160,8 +161,11 @@ class HttpGateway:
         self._incidents = awsmodel.load("ssm-incidents", settings.arn_partition)
         self._contacts = awsmodel.load("ssm-contacts", settings.arn_partition)
         tocsin = awsmodel.load("tocsin", settings.arn_partition)
-        self._json_models = {m.target_prefix: m for m in (self._contacts, tocsin)}
+        cloudtrail = awsmodel.load("cloudtrail", settings.arn_partition)
+        self._json_models = {m.target_prefix: m for m in (self._contacts, tocsin, cloudtrail)}
         """The JSON 1.1 APIs by their ``X-Amz-Target`` prefix."""
+        self._lookup = lookup
+        """Answers ``cloudtrail`` ``LookupEvents`` (the gateway's own audit trail)."""
         self._router = _RestRouter(self._incidents)
         self.app = web.Application(client_max_size=MAX_BODY, middlewares=[_request_id])
         """The aiohttp application; other HTTP faces add their routes before start."""
@@ -232,13 +236,13 @@ class HttpGateway:
         """ssm-contacts and Tocsin's own API: ``POST /`` with ``X-Amz-Target:
         SSMContacts.<Operation>`` or ``Tocsin.<Operation>``."""
         target = request.headers.get("X-Amz-Target", "")
-        model = self._json_models.get(target.partition(".")[0], self._contacts)
+        model = self._json_models.get(_target_prefix(target), self._contacts)
 
         async def handle(request_id: str) -> web.Response:
             body = await _read(request)
             _refuse_unserved(request, target, self._json_models)
             principal = self._authenticate(request, body, model.signing_name)
-            prefix, _, name = target.partition(".")
+            prefix, _, name = target.rpartition(".")
             if prefix != model.target_prefix or name not in model.operations:
                 raise ValidationError(
                     f"Unknown operation {target!r}: X-Amz-Target must be "
@@ -285,9 +289,21 @@ class HttpGateway:
         awsmodel.validate_input(model, operation, params)
         params = awsmodel.normalize_input(model, operation, params)
         with bound(operation=operation):
-            output = await self._client.call(model.api, operation, params,
-                                             principal=principal, request_id=request_id)
+            if model.api == "cloudtrail":
+                output = await self._lookup_events(operation, params)
+            else:
+                output = await self._client.call(model.api, operation, params,
+                                                 principal=principal, request_id=request_id)
         return awsmodel.serialize_output(model, operation, output)
+
+    async def _lookup_events(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """``cloudtrail``: ``LookupEvents`` from the audit trail; nothing else of it."""
+        if operation != "LookupEvents":
+            raise UnsupportedOperation(f"Tocsin serves LookupEvents of cloudtrail, not "
+                                       f"{operation}")
+        if self._lookup is None:
+            raise ServiceUnavailable("the audit trail is not available on this gateway")
+        return await self._lookup.lookup_events(params)
 
     async def _guard(self, request: web.Request, model: awsmodel.ServiceModel,
                      handle: Callable[[str], Awaitable[web.Response]]) -> web.Response:
@@ -316,7 +332,8 @@ class HttpGateway:
 SERVED = ("this endpoint serves the AWS APIs ssm-incidents (rest-json) and ssm-contacts "
           "(X-Amz-Target: SSMContacts.<Operation>), and Tocsin's own API tocsin "
           "(X-Amz-Target: Tocsin.<Operation>, signing name tocsin: event rules, integration "
-          "keys, ...; also as JSON under /v1, event rules at /v1/rules)")
+          "keys, ...; also as JSON under /v1, event rules at /v1/rules), and cloudtrail "
+          "LookupEvents for the audit trail)")
 """What an answer to a request meant for another service says Tocsin serves."""
 
 _SIGNING_NAMES = frozenset(awsmodel.APIS)
@@ -337,7 +354,7 @@ def _refuse_unserved(request: web.Request, target: str | None,
     service = sigv4.scope_service(request.headers)
     if target is not None and not target.strip():
         raise UnknownOperation(f"The request names no operation (X-Amz-Target): {SERVED}.")
-    prefix = (target or "").partition(".")[0]
+    prefix = _target_prefix(target or "")
     if prefix and prefix not in served:
         meant = f" (signed for '{service}')" if service else ""
         raise UnknownOperation(f"Tocsin does not serve {target}{meant}: {SERVED}.")
@@ -345,6 +362,12 @@ def _refuse_unserved(request: web.Request, target: str | None,
         raise UnknownOperation(
             f"Tocsin does not serve the service '{service}' this request is signed for: "
             f"{SERVED}.")
+
+
+def _target_prefix(target: str) -> str:
+    """``SSMContacts`` of ``SSMContacts.CreateContact``; the prefix of cloudtrail's
+    ``com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents`` has dots."""
+    return target.rpartition(".")[0] if "." in target else target
 
 
 # --- request decoding -------------------------------------------------------------------
@@ -487,24 +510,28 @@ def _error_response(model: awsmodel.ServiceModel, exc: TocsinError) -> web.Respo
     code = exc.aws_code
     shape = model.error_shape(code)
     extra = awsmodel.serialize_error_fields(model, shape, exc.fields) if shape else {}
+    # A throttled caller learns when to come back (HTTP's Retry-After, in whole seconds).
+    retry = {"Retry-After": str(exc.retry_after)} if isinstance(exc, limits.Throttled) else {}
     if model.protocol == "rest-json":
         status = exc.http_status
         if shape is not None and shape.http_status and not isinstance(exc, sigv4.AuthError):
             status = shape.http_status
         return web.Response(status=status, body=codec.encode({"message": exc.message, **extra}),
-                            content_type=REST_JSON, headers={"x-amzn-ErrorType": code})
+                            content_type=REST_JSON,
+                            headers={"x-amzn-ErrorType": code, **retry})
     return web.Response(status=_json_status(exc, shape),
                         body=codec.encode({"__type": code, "Message": exc.message, **extra}),
-                        content_type=JSON_11)
+                        content_type=JSON_11, headers=retry)
 
 
 def _json_status(exc: TocsinError, shape: awsmodel.Shape | None) -> int:
     """The HTTP status of an AWS JSON 1.1 error (its model gives none; botocore reads
-    only ``__type``, and retries 5xx): 403 for authentication failures, 503/501 for an
-    unavailable or unsupported operation, 500 for server faults, else 400."""
+    only ``__type``, and retries 5xx): 403 for authentication failures, 503/501/429 for an
+    unavailable or unsupported operation or a throttled caller, 500 for server faults,
+    else 400."""
     if isinstance(exc, sigv4.AuthError):
         return 403
-    if isinstance(exc, ServiceUnavailable | UnsupportedOperation):
+    if isinstance(exc, ServiceUnavailable | UnsupportedOperation | ThrottlingError):
         return exc.http_status
     if (shape is not None and shape.fault) or isinstance(exc, InternalError) \
             or exc.http_status >= 500:
