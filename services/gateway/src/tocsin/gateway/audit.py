@@ -27,20 +27,20 @@ import contextlib
 import hashlib
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 import msgspec
 import nats.errors
 
 from tocsin.gateway import redaction
+from tocsin.gateway.access import Call, Face, PrincipalKind, Proceed
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus, audit_stream, audit_subject, ensure_stream
-from tocsin.shared.errors import ServiceUnavailable, TocsinError
+from tocsin.shared.errors import InternalError, ServiceUnavailable, TocsinError
 from tocsin.shared.logging import get_logger
 
-__all__ = ["EVENT_SOURCES", "AuditTrail", "Call", "Record", "UserIdentity", "event_source",
+__all__ = ["EVENT_SOURCES", "Audit", "AuditTrail", "Record", "UserIdentity", "event_source",
            "is_read_only", "make_record"]
 
 log = get_logger(__name__)
@@ -75,28 +75,6 @@ def event_source(api: str) -> str:
 def is_read_only(operation: str) -> bool:
     """Whether an operation only reads (``Get*``, ``List*``, ``Describe*``, ...)."""
     return operation.startswith(READ_PREFIXES)
-
-
-@dataclass(slots=True)
-class Call:
-    """What the gateway knows of a call when it records it."""
-
-    api: str
-    """``ssm-incidents``, ``ssm-contacts``, ``tocsin``, ``cloudtrail``, ..."""
-    operation: str
-    principal: str
-    """The caller's ARN; empty for a caller known only by an integration key (or nobody)."""
-    access_key_id: str = ""
-    source_ip: str = ""
-    user_agent: str = ""
-    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    params: Any = None
-    """The request as the model names it (before redaction)."""
-    integration_key: str = ""
-    """The bearer integration key of a webhook call (only its fingerprint is recorded)."""
-    started: datetime = field(default_factory=lambda: datetime.now(UTC))
-    read_only: bool | None = None
-    """None: told by the operation's name."""
 
 
 class UserIdentity(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -146,13 +124,15 @@ class Record(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
 def identity(call: Call, account: str) -> UserIdentity:
     """``userIdentity`` of a caller: its ARN's kind (``user/``, ``role/``, ``root``), or a
     webhook's integration key (``Unknown``, principal id ``integration-key/<fingerprint>``:
-    never the key itself)."""
-    arn = call.principal
+    never the key itself), or nobody (acknowledgement links, provider callbacks)."""
+    principal = call.principal
+    arn = principal.arn
     if not arn:
-        if call.integration_key:
-            digest = hashlib.sha256(call.integration_key.encode()).hexdigest()[:16]
+        key = call.params.get("integrationKey") if isinstance(call.params, dict) else None
+        if principal.kind is PrincipalKind.INTEGRATION_KEY and isinstance(key, str) and key:
+            digest = hashlib.sha256(key.encode()).hexdigest()[:16]
             return UserIdentity(type="Unknown", principalId=f"integration-key/{digest}",
-                                accountId=account)
+                                accountId=principal.account or account)
         return UserIdentity(type="Unknown", principalId="anonymous")
     parts = arn.split(":", 5)
     principal_account = parts[4] if len(parts) > 4 and parts[4] else account
@@ -167,7 +147,7 @@ def identity(call: Call, account: str) -> UserIdentity:
     prefix = {"IAMUser": "AIDA", "Role": "AROA", "AssumedRole": "AROA"}.get(identity_type, "")
     return UserIdentity(type=identity_type, principalId=f"{prefix}{unique}" if prefix
                         else principal_account, arn=arn, accountId=principal_account,
-                        accessKeyId=call.access_key_id or None, userName=user_name)
+                        accessKeyId=principal.access_key_id or None, userName=user_name)
 
 
 def resources_of(*values: Any) -> list[Resource]:
@@ -195,21 +175,46 @@ def _strings(value: Any) -> Iterator[str]:
 def make_record(call: Call, *, region: str, account: str, response: Any = None,
                 error: TocsinError | None = None) -> Record:
     """The CloudTrail record of ``call``, answered with ``response`` or refused with
-    ``error``; codes, addresses and secrets redacted."""
-    params = redaction.redact(call.params) if call.params else None
+    ``error``; codes, addresses and secrets redacted. A webhook's alert body is left out
+    (it can be large, and it is the incident's, not the call's)."""
+    params: Any = call.params
+    if call.face is Face.WEBHOOK and isinstance(params, dict):
+        params = {k: v for k, v in params.items() if k != "body"}
+    params = redaction.redact(params) if params else None
     elements = redaction.redact(response) if response and error is None else None
-    read_only = call.read_only if call.read_only is not None else is_read_only(call.operation)
     return Record(
         eventVersion=EVENT_VERSION,
         userIdentity=identity(call, account),
-        eventTime=call.started.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        eventTime=call.time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         eventSource=event_source(call.api), eventName=call.operation, awsRegion=region,
         sourceIPAddress=call.source_ip or "unknown", userAgent=call.user_agent or "unknown",
         requestParameters=params, responseElements=elements, requestID=call.request_id,
-        eventID=str(uuid.uuid4()), readOnly=read_only, recipientAccountId=account,
+        eventID=str(uuid.uuid4()), readOnly=is_read_only(call.operation),
+        recipientAccountId=account,
         errorCode=error.aws_code if error is not None else None,
         errorMessage=error.message if error is not None else None,
-        resources=resources_of(call.params, elements))
+        resources=resources_of(list(call.resources), params, elements))
+
+
+class Audit:
+    """The audit step of the gateway's pipeline (:class:`~tocsin.gateway.access.Gate`):
+    records every call it sees, answered or refused, in :class:`AuditTrail`."""
+
+    def __init__(self, trail: AuditTrail) -> None:
+        self._trail = trail
+
+    async def __call__(self, call: Call, proceed: Proceed) -> Any:
+        try:
+            result = await proceed(call)
+        except TocsinError as exc:
+            await self._trail.record(call, error=exc)
+            raise
+        except Exception:
+            await self._trail.record(call, error=InternalError(
+                f"{call.operation} failed unexpectedly"))
+            raise
+        await self._trail.record(call, response=result)
+        return result
 
 
 class AuditTrail:

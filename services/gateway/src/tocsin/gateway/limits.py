@@ -16,13 +16,16 @@ set of recent callers.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from collections.abc import Callable
+from typing import Any
 
+from tocsin.gateway.access import Call, PrincipalKind, Proceed
 from tocsin.shared.errors import ThrottlingError
 
-__all__ = ["Throttled", "TokenBuckets"]
+__all__ = ["Throttle", "Throttled", "TokenBuckets"]
 
 SWEEP_EVERY = 4096
 """Takes between two sweeps of full buckets."""
@@ -76,3 +79,29 @@ class TokenBuckets:
                 if tokens + (now - then) * self._rate >= self._burst]
         for key in full:
             del self._buckets[key]
+
+
+class Throttle:
+    """The throttling step of the gateway's pipeline (outermost: a throttled call costs
+    nothing further, not even an audit record).
+
+    A signed caller is counted by its principal; a webhook sender by its integration key
+    (a fingerprint of it); a caller without credential (acknowledgement links, provider
+    callbacks, chat commands) by its source address.
+    """
+
+    def __init__(self, *, principals: TokenBuckets, integration_keys: TokenBuckets) -> None:
+        self._principals = principals
+        self._keys = integration_keys
+
+    async def __call__(self, call: Call, proceed: Proceed) -> Any:
+        principal = call.principal
+        if principal.arn:
+            self._principals.take(principal.arn, service_code=call.api)
+        elif principal.kind is PrincipalKind.INTEGRATION_KEY:
+            key = call.params.get("integrationKey") if isinstance(call.params, dict) else None
+            fingerprint = hashlib.sha256(str(key or call.source_ip).encode()).hexdigest()
+            self._keys.take(fingerprint, service_code=call.api)
+        else:
+            self._principals.take(f"address:{call.source_ip}", service_code=call.api)
+        return await proceed(call)
