@@ -97,7 +97,8 @@ class Resource(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Record(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
-    """One CloudTrail record (``eventType`` ``AwsApiCall``)."""
+    """One CloudTrail record (``eventType`` ``AwsApiCall``); the members with defaults
+    (``errorCode``, ``errorMessage``, ``resources``) are left out when they are empty."""
 
     eventVersion: str
     userIdentity: UserIdentity
@@ -112,10 +113,10 @@ class Record(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     requestID: str
     eventID: str
     readOnly: bool
-    eventType: str = "AwsApiCall"
-    managementEvent: bool = True
-    eventCategory: str = "Management"
-    recipientAccountId: str = ""
+    eventType: str
+    managementEvent: bool
+    eventCategory: str
+    recipientAccountId: str
     errorCode: str | None = None
     errorMessage: str | None = None
     resources: list[Resource] = []
@@ -151,7 +152,9 @@ def identity(call: Call, account: str) -> UserIdentity:
 
 
 def resources_of(*values: Any) -> list[Resource]:
-    """The ARNs named anywhere in ``values`` (request and response), in order, once each."""
+    """The ARNs named anywhere in ``values`` (the resources the call acted on, as
+    authorization saw them, and those its answer names: a created plan), in order, once
+    each."""
     seen: dict[str, Resource] = {}
     for arn in _strings(values):
         if arn.startswith("arn:") and arn not in seen and arn.count(":") >= 5:
@@ -182,6 +185,10 @@ def make_record(call: Call, *, region: str, account: str, response: Any = None,
         params = {k: v for k, v in params.items() if k != "body"}
     params = redaction.redact(params) if params else None
     elements = redaction.redact(response) if response and error is None else None
+    read_only = is_read_only(call.operation)
+    # What a change's answer names is what it made (a plan's ARN); what a read's answer
+    # lists is not what it acted on.
+    named = elements if not read_only else None
     return Record(
         eventVersion=EVENT_VERSION,
         userIdentity=identity(call, account),
@@ -189,11 +196,12 @@ def make_record(call: Call, *, region: str, account: str, response: Any = None,
         eventSource=event_source(call.api), eventName=call.operation, awsRegion=region,
         sourceIPAddress=call.source_ip or "unknown", userAgent=call.user_agent or "unknown",
         requestParameters=params, responseElements=elements, requestID=call.request_id,
-        eventID=str(uuid.uuid4()), readOnly=is_read_only(call.operation),
+        eventID=str(uuid.uuid4()), readOnly=read_only,
+        eventType="AwsApiCall", managementEvent=True, eventCategory="Management",
         recipientAccountId=account,
         errorCode=error.aws_code if error is not None else None,
         errorMessage=error.message if error is not None else None,
-        resources=resources_of(list(call.resources), params, elements))
+        resources=resources_of(list(call.resources), named))
 
 
 class Audit:
