@@ -450,6 +450,9 @@ class EventsServicer(events_pb2_grpc.EventsServicer):  # type: ignore[misc]
         delivered = 0
         try:
             await consumer.open(watch, self._stop)
+            # Tells the client the watch is live (every event stored from now on comes),
+            # before any event does.
+            await context.send_initial_metadata((("x-watch-id", watch_id),))
             log.info("watch.started", subjects=list(watch.subjects),
                      incident_arns=len(watch.incident_arns),
                      start=watch.start_sequence or consumer.last_sequence + 1,
