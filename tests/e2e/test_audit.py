@@ -13,9 +13,12 @@ from typing import Any
 
 import boto3
 import botocore.exceptions
+import nats.js.errors
 import pytest
 from botocore.config import Config
 
+from tocsin.shared import codec
+from tocsin.shared.bus import Bus
 from tocsin.shared.testing import wait_for
 
 KEY_ID, SECRET = "TOCSINTESTKEY", "tocsin-test-secret"
@@ -50,10 +53,12 @@ def lookup(trail: Any, key: str, value: str, **extra: Any) -> list[dict[str, Any
     return events
 
 
-async def test_lookup_finds_accepted_and_refused_calls(tocsin: dict[str, Any]) -> None:
+async def test_lookup_finds_accepted_and_refused_calls(tocsin: dict[str, Any],
+                                                      bus: Bus) -> None:
     """An administrator's plan, then a responder's accepted ListResponsePlans and refused
     StartIncident: lookup_events finds each by event name, user name and access key, with
-    the principal that made it, and the refusal with its error."""
+    the principal that made it, and the refusal with its error. The plan's event names the
+    same principal in its envelope."""
     incidents, trail = client("ssm-incidents", tocsin), client("cloudtrail", tocsin)
     responder = client("ssm-incidents", tocsin, RESPONDER_KEY, RESPONDER_SECRET)
     region = tocsin["region"]
@@ -76,6 +81,16 @@ async def test_lookup_finds_accepted_and_refused_calls(tocsin: dict[str, Any]) -
     assert created[0]["ReadOnly"] == "false" and created[0]["Username"] == KEY_ID
     assert {"ResourceType": "ssm-incidents:response-plan", "ResourceName": plan_arn} \
         in created[0]["Resources"]
+
+    async def plan_event() -> Any:
+        try:
+            return await bus.js.get_last_msg(f"EVENTS_{region.upper()}",
+                                             f"events.{region}.incidents.ResponsePlanCreated")
+        except nats.js.errors.NotFoundError:
+            return None  # the outbox relay has not published it yet
+
+    envelope = codec.decode((await wait_for(plan_event)).data, codec.Envelope)
+    assert envelope.correlation.principal == record["userIdentity"]["arn"]
 
     await asyncio.to_thread(responder.list_response_plans)
     with pytest.raises(botocore.exceptions.ClientError) as refused:

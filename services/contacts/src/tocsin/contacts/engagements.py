@@ -111,7 +111,7 @@ from tocsin.shared.db import already_processed, transaction, write_events
 from tocsin.shared.db.outbox import write_message
 from tocsin.shared.errors import ConflictError, NotFoundError, ValidationError
 from tocsin.shared.events import envelope_of
-from tocsin.shared.logging import bind, context_headers, get_logger
+from tocsin.shared.logging import bind, context_headers, context_principal, get_logger
 from tocsin.shared.timestamps import Epoch, to_datetime
 
 __all__ = ["DEFAULT_ACCEPT_CODE_VALIDATION", "ENGAGEMENT", "PAGE", "EngagementHandlers",
@@ -592,6 +592,7 @@ class EngagementHandlers(UseCases):
             return
         headers = context_headers()
         correlation = codec.Correlation(request_id=headers.get("Tocsin-Request-Id"),
+                                        principal=context_principal(),
                                         incident_arn=_incident_arn(e.incident_id),
                                         engagement_arn=e.arn)
         await write_events(conn, [
