@@ -147,7 +147,9 @@ class ProviderServer:
     async def _webhook(self, request: web.Request) -> web.Response:
         body = await request.read()
         signature = request.headers.get("X-Tocsin-Signature", "")
-        if not hmac.compare_digest(signature, webhook_signature(WEBHOOK_SECRET, body)):
+        expected = webhook_signature(WEBHOOK_SECRET, body, url=str(request.url),
+                                     timestamp=request.headers.get("X-Tocsin-Timestamp", ""))
+        if not hmac.compare_digest(signature, expected):
             return web.json_response({"message": "bad signature"}, status=401)
         bad = await self._misbehave()
         if bad is not None:

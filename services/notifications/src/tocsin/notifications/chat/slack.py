@@ -28,6 +28,7 @@ import uuid
 from typing import Any
 from urllib.parse import parse_qsl
 
+from tocsin.notifications.chat.domain import slack_escape
 from tocsin.shared import codec, errors
 from tocsin.shared.arns import Arns
 from tocsin.shared.bus import Bus, RpcRequest, rpc_subject
@@ -106,15 +107,17 @@ class SlackCommands:
             out = await self._call("ListIncidentRecords", {"filters": [{
                 "key": "status", "condition": {"equals": {"stringValues": ["OPEN"]}}}],
                 "maxResults": 20}, principal)
-            rows = [f"• {r['title']} (impact {r['impact']}, {r['status']}) {r['arn']}"
+            rows = [f"• {slack_escape(r['title'])} (impact {r['impact']}, {r['status']}) "
+                    f"{r['arn']}"
                     for r in out.get("incidentRecordSummaries", [])]
             return "\n".join(["Open incidents:", *rows]) if rows else "No open incidents."
         if verb == "get" and len(args) == 1:
             r = (await self._call("GetIncidentRecord", {"arn": args[0]}, principal))[
                 "incidentRecord"]
-            lines = [f"*{r['title']}* — impact {r['impact']}, {r['status']}", r["arn"]]
+            lines = [f"*{slack_escape(r['title'])}* — impact {r['impact']}, {r['status']}",
+                     r["arn"]]
             if r.get("summary"):
-                lines.insert(1, str(r["summary"]))
+                lines.insert(1, slack_escape(str(r["summary"])))
             return "\n".join(lines)
         if verb == "update" and len(args) >= 2:
             params: dict[str, Any] = {"arn": args[0], "clientToken": str(uuid.uuid4())}
