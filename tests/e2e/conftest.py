@@ -66,7 +66,8 @@ async def tocsin(nats_url: str, database_url: str, isolation: dict[str, str],
         workers = await stack.enter_async_context(running(
             gateway_app.lifespan, GatewaySettings(
                 grpc_addr="127.0.0.1:0", http_addr="127.0.0.1:0",
-                access_keys=f"{KEY_ID}:{SECRET}", **common)))  # type: ignore[arg-type]
+                access_keys=f"{KEY_ID}:{SECRET}", **common,
+                **tocsin_options.get("gateway", {}))))  # type: ignore[arg-type]
         grpc_gw = next(w for w in workers if isinstance(w, GrpcGateway))
         http_gw = next(w for w in workers if isinstance(w, HttpGateway))
         await asyncio.wait_for(asyncio.gather(grpc_gw.started.wait(), http_gw.started.wait()),

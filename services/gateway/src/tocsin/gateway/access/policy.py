@@ -141,7 +141,10 @@ def _statement(raw: Any, index: int, resource_policy: bool) -> Statement:
     if effect not in ("Allow", "Deny"):
         raise MalformedPolicy(f"{where}: Effect must be Allow or Deny, got {effect!r}")
     actions, not_action = _one_of(raw, "Action", "NotAction", where)
-    resources, not_resource = _one_of(raw, "Resource", "NotResource", where)
+    if resource_policy and "Resource" not in raw and "NotResource" not in raw:
+        resources, not_resource = ("*",), False  # a contact's policy: the contact itself
+    else:
+        resources, not_resource = _one_of(raw, "Resource", "NotResource", where)
     principals: tuple[str, ...] | None = None
     not_principal = False
     if "Principal" in raw or "NotPrincipal" in raw:
