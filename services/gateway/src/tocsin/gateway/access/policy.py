@@ -311,10 +311,24 @@ def _date_test(compare: Callable[[datetime, datetime], bool]) -> Callable[[str, 
 
 
 def _ip_in(value: str, network: str) -> bool:
+    address, net = _address(value), _network(network)
+    return address is not None and net is not None and address in net
+
+
+@functools.lru_cache(maxsize=4096)
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        return ipaddress.ip_address(value) in ipaddress.ip_network(network, strict=False)
+        return ipaddress.ip_address(text)
     except ValueError:
-        return False
+        return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
 
 
 def _arn_like(value: str, pattern: str) -> bool:
