@@ -141,6 +141,7 @@ def _statement(raw: Any, index: int, resource_policy: bool) -> Statement:
     if effect not in ("Allow", "Deny"):
         raise MalformedPolicy(f"{where}: Effect must be Allow or Deny, got {effect!r}")
     actions, not_action = _one_of(raw, "Action", "NotAction", where)
+    resources: tuple[str, ...]
     if resource_policy and "Resource" not in raw and "NotResource" not in raw:
         resources, not_resource = ("*",), False  # a contact's policy: the contact itself
     else:
