@@ -29,6 +29,10 @@ from bench import alarms
 from bench.notifications import Mailbox, notifications_bench
 from bench.processes import spawn, stop
 from bench.timers import timers_bench
+from tocsin.gateway.access import Authorization, Call, Face
+from tocsin.gateway.app import build_access
+from tocsin.gateway.grpcsign import SigV4Signer
+from tocsin.gateway.settings import Settings as GatewaySettings
 from tocsin.local.servers import EmbeddedServer, free_port, nats_server, postgres_server
 from tocsin.proto.contacts.v1 import contacts_pb2 as pbc
 from tocsin.proto.contacts.v1 import contacts_pb2_grpc as pb_contacts_grpc
@@ -88,6 +92,100 @@ async def wait_ready(channel: grpc.aio.Channel, deadline: float) -> None:
             if time.monotonic() > deadline:
                 raise
             await asyncio.sleep(0.2)
+
+
+ACCESS_POLICY = {"principals": [{
+    "arn": "arn:tocsin:iam::000000000000:user/bench-operator",
+    "accessKeys": [{"id": "BENCHOPERATOR", "secret": "bench-operator-secret"}],
+    "policies": [{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["ssm-incidents:Get*", "ssm-incidents:List*",
+                                       "ssm-incidents:StartIncident",
+                                       "ssm-incidents:UpdateIncidentRecord"],
+         "Resource": ["arn:tocsin:ssm-incidents::000000000000:response-plan/*",
+                      "arn:tocsin:ssm-incidents::000000000000:incident-record/*"],
+         "Condition": {"IpAddress": {"aws:SourceIp": ["127.0.0.0/8", "::1/128"]}}},
+        {"Effect": "Deny", "Action": ["ssm-incidents:Delete*", "ssm-contacts:*"],
+         "Resource": "*"}]}]}]}
+"""The principal whose calls measure StartIncident with authentication and authorization
+on: a policy of the size operators write (two statements, wildcards, a condition)."""
+
+
+async def access_bench(env: dict[str, str], work: Path, plan_arn: str, tag: str,
+                       results: dict[str, Any]) -> None:
+    """StartIncident over gRPC with authentication and authorization on (signed by a
+    policy-file principal, checked against its policy) beside the same calls to a gateway
+    process with both taken out (:mod:`bench.open_gateway`), the two runs interleaved."""
+    grpc_port, http_port = free_port(), free_port()
+    while http_port == grpc_port:
+        http_port = free_port()
+    open_env = {**env, "TOCSIN_GRPC_ADDR": f"127.0.0.1:{grpc_port}",
+                "TOCSIN_HTTP_ADDR": f"127.0.0.1:{http_port}"}
+    open_gateway = await spawn(["-m", "bench.open_gateway"], open_env,
+                               work / "open-gateway.log")
+    signer = SigV4Signer("BENCHOPERATOR", "bench-operator-secret", region=f"bench{tag}")
+    try:
+        async with grpc.aio.insecure_channel(env["TOCSIN_GRPC_ADDR"],
+                                             interceptors=signer.interceptors()) as on, \
+                grpc.aio.insecure_channel(f"127.0.0.1:{grpc_port}") as off:
+            await wait_ready(off, time.monotonic() + 60)
+
+            def start_request() -> pb.StartIncidentRequest:
+                return pb.StartIncidentRequest(response_plan_arn=plan_arn, title="bench",
+                                               client_token=str(uuid.uuid4()))
+
+            for callers in (1, 64):
+                figures: dict[str, list[float]] = {"on": [], "off": []}
+                for _ in range(2):  # interleaved, so drift on a shared machine hits both
+                    for name, channel in (("off", off), ("on", on)):
+                        r = await load(pb_grpc.IncidentsStub(channel).StartIncident,
+                                       start_request, callers=callers, seconds=3, warmup=0.5)
+                        if r["errors"]:
+                            raise RuntimeError(f"StartIncident ({name}) failed {r['errors']} "
+                                               "times: see the gateway logs")
+                        figures[name].append(r["rps"])
+                on_rps, off_rps = (sum(figures[k]) / len(figures[k]) for k in ("on", "off"))
+                line(f"start_incident_grpc_access_on_c{callers}_throughput", on_rps, "req/s",
+                     results)
+                line(f"start_incident_grpc_access_off_c{callers}_throughput", off_rps,
+                     "req/s", results)
+                line(f"start_incident_grpc_access_cost_c{callers}",
+                     100 * (1 - on_rps / max(off_rps, 1e-9)), "% slower", results)
+    finally:
+        await stop(open_gateway)
+    line("access_check_cpu_per_call", await access_cpu(env, plan_arn), "us", results)
+
+
+async def access_cpu(env: dict[str, str], plan_arn: str, count: int = 3000) -> float:
+    """What authentication and authorization of one signed StartIncident cost in the
+    gateway's process, alone (signature check, key lookup, policy evaluation): the
+    steady figure beside the throughputs above, which a shared machine makes noisy."""
+    settings = GatewaySettings(access_keys=env["TOCSIN_ACCESS_KEYS"],
+                               policy_file=env["TOCSIN_POLICY_FILE"],
+                               region=env["TOCSIN_REGION"])
+    checks = build_access(settings, _NoServices())
+    authorization = checks.gate.steps[0]
+    assert isinstance(authorization, Authorization)
+    signer = SigV4Signer("BENCHOPERATOR", "bench-operator-secret", region=settings.region)
+    method = "/tocsin.incidents.v1.Incidents/StartIncident"
+    body = pb.StartIncidentRequest(response_plan_arn=plan_arn, title="bench").SerializeToString()
+    metadata = signer.metadata(method, body)
+    started = time.perf_counter()
+    for _ in range(count):
+        principal = checks.authenticator.grpc(method, metadata, body,
+                                              service=("tocsin",))
+        await authorization.check(Call(
+            face=Face.GRPC, api="ssm-incidents", operation="StartIncident",
+            principal=principal, params={"responsePlanArn": plan_arn, "title": "bench"},
+            request_id="bench", source_ip="127.0.0.1", resources=(plan_arn,)))
+    return (time.perf_counter() - started) / count * 1e6
+
+
+class _NoServices:
+    async def call(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        raise AssertionError("the access check calls no service")
+
+    async def call_service(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        raise AssertionError("the access check calls no service")
 
 
 async def timeline_bench(stub: pb_grpc.IncidentsStub, plan_arn: str,
@@ -233,12 +331,15 @@ async def main(seconds: float, warmup: float) -> None:
         stops.append(smtp.stop)
         tag = uuid.uuid4().hex[:8]
         grpc_port, http_port = free_port(), free_port()
+        policy_file = work / "policy.json"
+        policy_file.write_text(json.dumps(ACCESS_POLICY))
         env = {"TOCSIN_SMTP_HOST": "127.0.0.1", "TOCSIN_SMTP_PORT": str(smtp.port),
                "TOCSIN_NATS_URL": nats_url, "TOCSIN_DATABASE_URL": db_url,
                "TOCSIN_REGION": f"bench{tag}", "TOCSIN_SCHEMA_PREFIX": f"bench{tag}_",
                "TOCSIN_GRPC_ADDR": f"127.0.0.1:{grpc_port}",
                "TOCSIN_HTTP_ADDR": f"127.0.0.1:{http_port}",
                "TOCSIN_ACCESS_KEYS": "BENCH:bench-secret", "TOCSIN_LOG_LEVEL": "warning",
+               "TOCSIN_POLICY_FILE": str(policy_file),
                "TOCSIN_LOG_JSON": "true"}
         incidents = await spawn(["-m", "tocsin.incidents"], env, work / "incidents.log")
         contacts = await spawn(["-m", "tocsin.contacts"], env, work / "contacts.log")
@@ -246,7 +347,9 @@ async def main(seconds: float, warmup: float) -> None:
         notifications = await spawn(["-m", "tocsin.notifications"], env,
                                     work / "notifications.log")
         procs += [incidents, contacts, gateway, notifications]
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{grpc_port}") as channel:
+        signer = SigV4Signer("BENCH", "bench-secret", region=f"bench{tag}")
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{grpc_port}",
+                                             interceptors=signer.interceptors()) as channel:
             await wait_ready(channel, time.monotonic() + 60)
             await asyncio.sleep(3)  # let both processes settle before reading their memory
             line("incidents_idle_rss", rss_mb(incidents.pid), "MB", results)
@@ -271,6 +374,7 @@ async def main(seconds: float, warmup: float) -> None:
                 line(f"start_incident_grpc_c{callers}_p50", r["p50"], "ms", results)
                 line(f"start_incident_grpc_c{callers}_p99", r["p99"], "ms", results)
                 line(f"start_incident_grpc_c{callers}_errors", r["errors"], "count", results)
+            await access_bench(env, work, plan.arn, tag, results)
             await timeline_bench(stub, plan.arn, results)
             await dedupe_bench(stub, plan.arn, results)
             await contacts_bench(pb_contacts_grpc.ContactsStub(channel), results)

@@ -23,8 +23,10 @@ itself returns, so botocore surfaces them as ``ClientError`` codes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import re
 from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -55,6 +57,7 @@ MAX_SKEW = timedelta(minutes=15)
 """How far a request's ``X-Amz-Date`` may be from the gateway's clock, either way."""
 
 _TIMESTAMP = "%Y%m%dT%H%M%SZ"
+_TIMESTAMP_FORM = re.compile(r"[0-9]{8}T[0-9]{6}Z", re.ASCII)
 _EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 _HEX = frozenset("0123456789abcdef")
 
@@ -275,7 +278,7 @@ def _request_timestamp(headers: Mapping[str, list[str]]) -> str:
     amz_date = _first(headers, "x-amz-date").strip()
     if amz_date:
         try:
-            datetime.strptime(amz_date, _TIMESTAMP)
+            _parse_timestamp(amz_date)
         except ValueError:
             raise IncompleteSignature(
                 f"X-Amz-Date must be in the ISO-8601 basic format YYYYMMDD'T'HHMMSS'Z', "
@@ -291,7 +294,7 @@ def _request_timestamp(headers: Mapping[str, list[str]]) -> str:
 
 
 def _check_skew(timestamp: str, now: datetime) -> None:
-    moment = datetime.strptime(timestamp, _TIMESTAMP).replace(tzinfo=UTC)
+    moment = _parse_timestamp(timestamp)
     now = now.astimezone(UTC).replace(microsecond=0)
     if moment < now - MAX_SKEW:
         raise InvalidSignature(
@@ -352,7 +355,22 @@ def _remove_dot_segments(path: str) -> str:
     return first + "/".join(output) + last
 
 
+def _parse_timestamp(text: str) -> datetime:
+    """``YYYYMMDD'T'HHMMSS'Z'`` as a UTC datetime (``strptime`` costs more than the rest
+    of a verification).
+
+    Raises:
+        ValueError: not of that form, or no such moment.
+    """
+    if not _TIMESTAMP_FORM.fullmatch(text):
+        raise ValueError(text)
+    return datetime(int(text[0:4]), int(text[4:6]), int(text[6:8]), int(text[9:11]),
+                    int(text[11:13]), int(text[13:15]), tzinfo=UTC)
+
+
+@functools.lru_cache(maxsize=1024)
 def _signing_key(secret: str, date: str, region: str, service: str) -> bytes:
+    """Derived once per key, day, region and service, as AWS recommends."""
     key = hmac.new(_bytes(f"AWS4{secret}"), _bytes(date), hashlib.sha256).digest()
     for part in (region, service, "aws4_request"):
         key = hmac.new(key, _bytes(part), hashlib.sha256).digest()

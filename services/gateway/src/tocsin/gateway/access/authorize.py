@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from tocsin.gateway.access import policy
 from tocsin.gateway.access.call import Call
 from tocsin.gateway.access.gate import Proceed
-from tocsin.gateway.access.resources import account_of, governing
+from tocsin.gateway.access.resources import governing
 from tocsin.shared.errors import AccessDeniedError
 
 __all__ = ["Authorization", "ResourcePolicySource", "context_of"]
@@ -96,9 +96,18 @@ class Authorization:
                                      principal_arn=call.principal.arn,
                                      principal_account=call.principal.account,
                                      context=context)
-            decision = policy.decide(call.principal.policies,
-                                     await self._resource_policies.policies(candidate),
-                                     account_of(candidate, self._account), request)
+            # Every resource a deployment holds is its account's: an ARN naming another
+            # account names nothing here (the services answer "does not exist").
+            owner = self._account
+            decision = policy.evaluate(call.principal.policies, request)
+            # Resource policies hold Allow statements only (tocsin.shared.policies refuses
+            # Deny), so they can change nothing for a principal of the resource's account
+            # whose own policies decide: no fetch on the common path.
+            if decision is policy.Decision.NOT_APPLICABLE or owner not in (
+                    call.principal.account, "*"):
+                decision = policy.decide(call.principal.policies,
+                                         await self._resource_policies.policies(candidate),
+                                         owner, request)
             if decision is policy.Decision.DENY:
                 return False
             allowed = allowed or decision is policy.Decision.ALLOW

@@ -141,7 +141,11 @@ def _statement(raw: Any, index: int, resource_policy: bool) -> Statement:
     if effect not in ("Allow", "Deny"):
         raise MalformedPolicy(f"{where}: Effect must be Allow or Deny, got {effect!r}")
     actions, not_action = _one_of(raw, "Action", "NotAction", where)
-    resources, not_resource = _one_of(raw, "Resource", "NotResource", where)
+    resources: tuple[str, ...]
+    if resource_policy and "Resource" not in raw and "NotResource" not in raw:
+        resources, not_resource = ("*",), False  # a contact's policy: the contact itself
+    else:
+        resources, not_resource = _one_of(raw, "Resource", "NotResource", where)
     principals: tuple[str, ...] | None = None
     not_principal = False
     if "Principal" in raw or "NotPrincipal" in raw:
@@ -308,10 +312,24 @@ def _date_test(compare: Callable[[datetime, datetime], bool]) -> Callable[[str, 
 
 
 def _ip_in(value: str, network: str) -> bool:
+    address, net = _address(value), _network(network)
+    return address is not None and net is not None and address in net
+
+
+@functools.lru_cache(maxsize=4096)
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        return ipaddress.ip_address(value) in ipaddress.ip_network(network, strict=False)
+        return ipaddress.ip_address(text)
     except ValueError:
-        return False
+        return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
 
 
 def _arn_like(value: str, pattern: str) -> bool:

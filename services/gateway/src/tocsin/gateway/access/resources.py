@@ -60,9 +60,3 @@ def governing(resource: str) -> str | None:
     if parent is None or not name:
         return None
     return str(arn._replace(resource=f"{parent}/{name}"))
-
-
-def account_of(resource: str, default: str) -> str:
-    """The account a resource belongs to (the deployment's for ``*``)."""
-    arn = arns.parse(resource)
-    return arn.account if arn is not None and arn.account else default
