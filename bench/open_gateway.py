@@ -1,10 +1,12 @@
-"""``python -m bench.open_gateway``: the gateway with authentication and authorization
-taken out, for the bench's "without" figure only (``start_incident_grpc_open_*``).
+"""``python -m bench.open_gateway``: the gateway with authentication, authorization,
+throttling and the audit trail taken out, for the bench's "without" figure only
+(``start_incident_grpc_access_off_*``).
 
-It is the real gateway process (``tocsin.gateway.__main__``) with two pieces replaced in
-this process alone: the gRPC interceptor passes every call through unverified, acting as
-one administrator, and the pipeline's authorization step lets every call proceed. Nothing
-in Tocsin itself can switch access off.
+It is the real gateway process (``tocsin.gateway.__main__``) with pieces replaced in this
+process alone: the gRPC interceptor passes every call through unverified, acting as one
+administrator, and the pipeline's authorization, throttling and audit steps let every call
+proceed (nothing is recorded). Nothing in Tocsin itself can switch access or the audit
+trail off.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 import grpc
 
 from tocsin.gateway import __main__ as gateway_main
-from tocsin.gateway import access, grpcauth
+from tocsin.gateway import access, audit, grpcauth, limits
 from tocsin.gateway.access import policy
 from tocsin.gateway.settings import Settings
 
@@ -45,6 +47,8 @@ def main() -> None:
     grpcauth.SigV4Interceptor = _Unverified  # type: ignore[assignment,misc]
     grpcauth.caller = lambda: PRINCIPAL
     access.Authorization = _AllowAll  # type: ignore[assignment,misc]
+    audit.Audit = _AllowAll  # type: ignore[assignment,misc]
+    limits.Throttle = _AllowAll  # type: ignore[assignment,misc]
     gateway_main.main()
 
 

@@ -25,9 +25,9 @@ class Settings(BaseSettings, frozen=True, kw_only=True):
     """Seconds to wait for a service to answer a request."""
     audit_retention_days: float = 90.0
     """How long the audit trail (``AUDIT_<REGION>``) keeps its CloudTrail records."""
-    throttle_rate: float = 2000.0
+    throttle_rate: float = 10_000.0
     """Calls per second one principal may make, on average (a token bucket)."""
-    throttle_burst: float = 4000.0
+    throttle_burst: float = 20_000.0
     """Calls one principal may make at once (the bucket's size)."""
     integration_key_rate: float = 200.0
     """Webhook calls per second one integration key may make, on average."""
