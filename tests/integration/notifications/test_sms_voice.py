@@ -114,6 +114,25 @@ async def test_unsubscribe_deactivates_and_start_resubscribes(
         assert await stack.channel_status(channel) == "NOT_ACTIVATED"
 
 
+async def test_a_twilio_callback_sent_again_acts_once(stack_factory: Any,
+                                                     provider_servers: Any) -> None:
+    """Twilio sends a callback again when its answer is slow or lost: the same MessageSid
+    is answered without acting a second time, so an old STOP does not undo a later START."""
+    twilio = await provider_servers("twilio-a")
+    async with stack_factory(providers=[twilio.twilio()]) as stack:
+        number = "+15551230009"
+        _, channel = await activated_phone(stack, twilio, "hal", "SMS", number)
+        stop = {"From": number, "Body": "STOP", "MessageSid": "SM" + "1" * 32}
+        status, reply = await twilio_webhook(stack, "/v1/inbound/twilio-a/sms", stop)
+        assert status == 200 and "START" in reply
+        status, reply = await twilio_webhook(stack, "/v1/inbound/twilio-a/sms", {
+            "From": number, "Body": "START", "MessageSid": "SM" + "2" * 32})
+        assert status == 200 and await stack.channel_status(channel) == "ACTIVATED"
+        status, reply = await twilio_webhook(stack, "/v1/inbound/twilio-a/sms", stop)
+        assert status == 200 and "<Message>" not in reply
+        assert await stack.channel_status(channel) == "ACTIVATED"
+
+
 async def test_voice_page_key_press_one_acknowledges(stack_factory: Any,
                                                      provider_servers: Any) -> None:
     twilio = await provider_servers("twilio-a")

@@ -11,9 +11,11 @@
   page and gathers one key ("press 1 to acknowledge") with its ``action`` pointing at the
   gateway. Inbound webhooks carry ``X-Twilio-Signature``: base64 HMAC-SHA1, keyed with the
   auth token, of the full public URL followed by every form parameter's name and value
-  sorted by name. Twilio's Messages and Calls resources take no idempotency key, so a
-  send repeated after a crash between Twilio's answer and its record reaches the person
-  twice; Tocsin tries the provider of the interrupted send first and counts the resend.
+  sorted by name; one Twilio sends again (same ``MessageSid``/``CallSid`` and status or
+  digits) is answered without acting twice. Twilio's Messages and Calls resources take no
+  idempotency key, so a send repeated after a crash between Twilio's answer and its record
+  reaches the person twice; Tocsin tries the provider of the interrupted send first and
+  counts the resend.
 - ``webhook``: ``url`` and ``secret``. A send is ``POST <url>`` with the JSON
   ``{"id", "channel", "to", "text", "gatherUrl"?, "statusUrl"?}`` and the header
   ``Idempotency-Key: <id>`` (the delivery request's id, the same on every resend: a provider
@@ -211,15 +213,20 @@ class TwilioProvider(Provider):
             raise AccessDeniedError(f"The X-Twilio-Signature of this {self.name} webhook "
                                     "does not match")
         form = dict(params)
+        message, call = form.get("MessageSid", ""), form.get("CallSid", "")
         if inbound.action == "sms":
             return InboundEvent("sms", from_number=form.get("From", ""),
-                                text=form.get("Body", ""))
+                                text=form.get("Body", ""),
+                                event_key=f"sms:{message}" if message else "")
         if inbound.action == "voice":
-            return InboundEvent("keypress", from_number=form.get("To", ""),
-                                digits=form.get("Digits", ""))
+            digits = form.get("Digits", "")
+            return InboundEvent("keypress", from_number=form.get("To", ""), digits=digits,
+                                event_key=f"voice:{call}:{digits}" if call else "")
         if inbound.action == "status":
-            return InboundEvent("status", status=form.get("MessageStatus")
-                                or form.get("CallStatus", ""), delivery_id=inbound.token)
+            status = form.get("MessageStatus") or form.get("CallStatus", "")
+            sid = message or call
+            return InboundEvent("status", status=status, delivery_id=inbound.token,
+                                event_key=f"status:{sid}:{status}" if sid else "")
         raise ValidationError(f"{self.name} webhooks have no action {inbound.action!r}")
 
     def reply(self, text: str) -> InboundReply:
