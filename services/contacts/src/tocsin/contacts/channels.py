@@ -49,11 +49,12 @@ from tocsin.contacts.contacts import (
     page_size,
     read_token,
 )
-from tocsin.contacts.usecases import JSON, UseCases
+from tocsin.contacts.usecases import CHANNEL_QUOTA, JSON, UseCases
 from tocsin.shared import codec
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.contracts import deliveries
 from tocsin.shared.db import transaction, write_message
+from tocsin.shared.db.quotas import check_quota
 from tocsin.shared.errors import ConflictError, NotFoundError, QuotaExceededError, ValidationError
 from tocsin.shared.logging import context_headers
 
@@ -358,6 +359,10 @@ class ChannelHandlers(UseCases):
                 raise ValidationError(
                     f"Contact {contact.arn} is {contact.type}: only PERSONAL contacts have "
                     "contact channels")
+            await check_quota(conn, CHANNEL_QUOTA, limit=self._quotas.channels_per_contact,
+                              count_sql="SELECT count(*) FROM contact_channel"
+                                        " WHERE contact_arn = $1",
+                              args=(contact.arn,), scope=contact.arn, camel=False)
             channel = Channel(arn=self._arns.channel(contact.alias), contact_arn=contact.arn,
                               name=cmd.name, type=cmd.type, address=address,
                               activation_status=NOT_ACTIVATED)

@@ -39,9 +39,10 @@ import asyncpg
 import msgspec
 
 from tocsin.contacts.dependants import Dependants
-from tocsin.contacts.usecases import JSON, UseCases
+from tocsin.contacts.usecases import CONTACT_QUOTA, JSON, UseCases
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.db import transaction
+from tocsin.shared.db.quotas import check_quota
 from tocsin.shared.db.tags import TagStore
 from tocsin.shared.errors import ConflictError, NotFoundError, ValidationError
 from tocsin.shared.paging import make_token, page_size
@@ -421,6 +422,8 @@ class ContactHandlers(UseCases):
 
         async def body(conn: asyncpg.Connection) -> JSON:
             now = self._clock.now()
+            await check_quota(conn, CONTACT_QUOTA, limit=self._quotas.contacts,
+                              count_sql="SELECT count(*) FROM contact", camel=False)
             await self._check_references(conn, arn, refs)
             contact = Contact(arn=arn, alias=cmd.alias, type=cmd.type,
                               display_name=cmd.display_name,

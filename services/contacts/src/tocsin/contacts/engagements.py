@@ -67,6 +67,8 @@ the model leaves the default undocumented, and the reference's suggestion of ``I
 would let anyone who can name a page acknowledge it; a wrong code under ``ENFORCE`` is a
 ``ValidationException`` (the model lists no other fitting error for ``AcceptPage``;
 ``AccessDenied`` is reserved for authorization). ``IGNORE`` accepts any 6..10-digit code.
+After :data:`MAX_WRONG_CODES` wrong codes a page's codes are void, the right one too (as a
+channel's activation code is): the count is kept on the page and committed with the refusal.
 """
 
 from __future__ import annotations
@@ -109,7 +111,7 @@ from tocsin.shared.db import already_processed, transaction, write_events
 from tocsin.shared.db.outbox import write_message
 from tocsin.shared.errors import ConflictError, NotFoundError, ValidationError
 from tocsin.shared.events import envelope_of
-from tocsin.shared.logging import bind, context_headers, get_logger
+from tocsin.shared.logging import bind, context_headers, context_principal, get_logger
 from tocsin.shared.timestamps import Epoch, to_datetime
 
 __all__ = ["DEFAULT_ACCEPT_CODE_VALIDATION", "ENGAGEMENT", "PAGE", "EngagementHandlers",
@@ -124,6 +126,9 @@ PAGE = "PAGE"
 
 DEFAULT_ACCEPT_CODE_VALIDATION: Literal["ENFORCE", "IGNORE"] = "ENFORCE"
 """What ``AcceptPage`` does without ``AcceptCodeValidation`` (see the module docstring)."""
+
+MAX_WRONG_CODES = 5
+"""Wrong accept codes a page takes before its codes are void."""
 
 RESOLUTIONS_PAGE = 1024
 """``ListPageResolutions`` has no ``MaxResults``; it pages by this many nodes."""
@@ -587,6 +592,7 @@ class EngagementHandlers(UseCases):
             return
         headers = context_headers()
         correlation = codec.Correlation(request_id=headers.get("Tocsin-Request-Id"),
+                                        principal=context_principal(),
                                         incident_arn=_incident_arn(e.incident_id),
                                         engagement_arn=e.arn)
         await write_events(conn, [
@@ -894,6 +900,8 @@ class EngagementHandlers(UseCases):
     async def accept_page(self, req: RpcRequest) -> JSON:
         cmd: AcceptPage = req.decode(AcceptPage)
         validation = cmd.accept_code_validation or self._accept_default
+        refused: ValidationError | None = None
+        stopped = False
         async with transaction(self._pool) as conn:
             now = self._clock.now()
             # The engagement first, then the page: the order StartEngagementStage locks
@@ -902,32 +910,63 @@ class EngagementHandlers(UseCases):
             e = await self._engagement(conn, found.engagement_arn, lock=True)
             page = await self._page_row(conn, cmd.page_id, lock=True)
             bind(engagement_arn=e.arn, incident_arn=_incident_arn(e.incident_id))
-            if validation == "ENFORCE" and not code_matches(page, cmd.accept_code):
-                log.info("page.accept_refused", page_arn=page.arn)
-                raise ValidationError(f"AcceptCode is not the code sent with page {page.arn}")
-            if cmd.contact_channel_id is not None:
-                await self._check_channel(conn, page, cmd.contact_channel_id)
-            receipt = NewReceipt(page_arn=page.arn, receipt_type=cmd.accept_type,
-                                 contact_channel_arn=cmd.contact_channel_id,
-                                 receipt_info=cmd.note, receipt_time=now)
-            events: list[tuple[str, cc.ContactsEvent]] = []
-            if (await EngagementStore.insert_receipts(conn, [receipt]))[0]:
-                events.append(("PageReceiptRecorded", self._receipt_event(
-                    e, receipt, contact_arn=page.contact_arn)))
-            first = await EngagementStore.mark_page(conn, page.arn, cmd.accept_type, now)
-            stopped = (cmd.accept_type == "READ" and page.is_essential
+            if validation == "ENFORCE":
+                refused = await self._refuse_code(conn, page, cmd.accept_code)
+            if refused is None:
+                stopped = await self._accept(conn, e, page, cmd, now)
+        # Raised after the commit, so the count of wrong codes stays.
+        if refused is not None:
+            raise refused
+        log.info("page.accepted", page_arn=page.arn, accept_type=cmd.accept_type,
+                 progression_stopped=stopped)
+        return {}
+
+    async def _refuse_code(self, conn: asyncpg.Connection, page: PageRow,
+                           code: str) -> ValidationError | None:
+        """Why ``code`` does not accept ``page`` (counting it when wrong), or None.
+
+        After :data:`MAX_WRONG_CODES` wrong codes the page's codes are void, the right one
+        too: a six-digit code cannot be found by trying them all.
+        """
+        if page.wrong_codes >= MAX_WRONG_CODES:
+            log.info("page.accept_refused", page_arn=page.arn, reason="void")
+            return ValidationError(
+                f"The accept codes of page {page.arn} are void after {MAX_WRONG_CODES} "
+                "wrong codes")
+        if code_matches(page, code):
+            return None
+        wrong = await EngagementStore.count_wrong_code(conn, page.arn)
+        log.info("page.accept_refused", page_arn=page.arn, reason="wrong", wrong=wrong)
+        left = MAX_WRONG_CODES - wrong
+        void = (f"{left} more wrong code{'s' if left != 1 else ''} void it" if left > 0
+                else "its codes are now void")
+        return ValidationError(f"AcceptCode is not the code sent with page {page.arn}; "
+                               f"{void}")
+
+    async def _accept(self, conn: asyncpg.Connection, e: EngagementRow, page: PageRow,
+                      cmd: AcceptPage, now: datetime) -> bool:
+        """Record the acceptance of ``page``; whether it stopped the engagement."""
+        if cmd.contact_channel_id is not None:
+            await self._check_channel(conn, page, cmd.contact_channel_id)
+        receipt = NewReceipt(page_arn=page.arn, receipt_type=cmd.accept_type,
+                             contact_channel_arn=cmd.contact_channel_id,
+                             receipt_info=cmd.note, receipt_time=now)
+        events: list[tuple[str, cc.ContactsEvent]] = []
+        if (await EngagementStore.insert_receipts(conn, [receipt]))[0]:
+            events.append(("PageReceiptRecorded", self._receipt_event(
+                e, receipt, contact_arn=page.contact_arn)))
+        first = await EngagementStore.mark_page(conn, page.arn, cmd.accept_type, now)
+        stopped = bool(cmd.accept_type == "READ" and page.is_essential
                        and await EngagementStore.stop_progression(conn, e.arn, at=now,
                                                                   by=page.arn))
-            if first:
-                events.append(("PageAccepted", cc.PageAccepted(
-                    page_arn=page.arn, engagement_arn=e.arn, contact_arn=page.contact_arn,
-                    accept_type=cmd.accept_type, accept_time=now, incident_id=e.incident_id,
-                    contact_channel_arn=cmd.contact_channel_id, note=cmd.note,
-                    progression_stopped=bool(stopped))))
-            await self._emit(conn, e, events, now=now)
-        log.info("page.accepted", page_arn=page.arn, accept_type=cmd.accept_type,
-                 progression_stopped=bool(stopped))
-        return {}
+        if first:
+            events.append(("PageAccepted", cc.PageAccepted(
+                page_arn=page.arn, engagement_arn=e.arn, contact_arn=page.contact_arn,
+                accept_type=cmd.accept_type, accept_time=now, incident_id=e.incident_id,
+                contact_channel_arn=cmd.contact_channel_id, note=cmd.note,
+                progression_stopped=stopped)))
+        await self._emit(conn, e, events, now=now)
+        return stopped
 
     async def record_page_receipt(self, req: RpcRequest) -> JSON:
         cmd: cc.RecordPageReceipt = req.decode(cc.RecordPageReceipt)

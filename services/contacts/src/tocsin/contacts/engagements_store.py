@@ -117,6 +117,8 @@ class PageRow:
     sent_time: datetime
     delivery_time: datetime | None
     read_time: datetime | None
+    wrong_codes: int = 0
+    """Wrong accept codes tried so far (:meth:`EngagementStore.count_wrong_code`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +181,7 @@ _ENGAGEMENT_COLUMNS = (
     " progression_stopped_time, plan")
 _PAGE_COLUMNS = (
     "arn, engagement_arn, contact_arn, stage_index, is_essential, via, accept_code_hashes,"
-    " sent_time, delivery_time, read_time")
+    " sent_time, delivery_time, read_time, wrong_codes")
 
 
 def _engagement(r: asyncpg.Record) -> EngagementRow:
@@ -198,7 +200,8 @@ def _page(r: asyncpg.Record) -> PageRow:
                    is_essential=r["is_essential"], via=list(r["via"]),
                    accept_code_hashes=[bytes(h) for h in r["accept_code_hashes"]],
                    sent_time=r["sent_time"],
-                   delivery_time=r["delivery_time"], read_time=r["read_time"])
+                   delivery_time=r["delivery_time"], read_time=r["read_time"],
+                   wrong_codes=r["wrong_codes"])
 
 
 def _plan_doc(stages: Sequence[Stage]) -> dict[str, Any]:
@@ -434,6 +437,14 @@ class EngagementStore:
             f"SELECT {_ENGAGEMENT_COLUMNS} FROM engagement WHERE arn = ANY($1::text[])",
             wanted)
         return {r["arn"]: _engagement(r) for r in rows}
+
+    @staticmethod
+    async def count_wrong_code(conn: asyncpg.Connection, arn: str) -> int:
+        """Count one more wrong accept code tried on the page; the new count."""
+        count: int = await conn.fetchval(
+            "UPDATE page SET wrong_codes = wrong_codes + 1 WHERE arn = $1"
+            " RETURNING wrong_codes", arn)
+        return count
 
     @staticmethod
     async def mark_page(conn: asyncpg.Connection, arn: str, receipt_type: str,

@@ -43,7 +43,7 @@ from tocsin.shared.contracts import notifications as nc
 from tocsin.shared.contracts.base import decode as decode_event
 from tocsin.shared.db import already_processed, transaction, write_events
 from tocsin.shared.events import envelope_of
-from tocsin.shared.logging import bind, context_headers, get_logger
+from tocsin.shared.logging import bind, context_headers, context_principal, get_logger
 
 __all__ = ["DeadLetters", "dead_letter_consumer", "failure_event", "stage_failures"]
 
@@ -114,6 +114,7 @@ def failure_event(region: str, data: cc.EngagementFailed, *, incident_arn: str |
     return envelope_of(
         data, region=region, now=now,
         correlation=codec.Correlation(request_id=headers.get("Tocsin-Request-Id"),
+                                      principal=context_principal(),
                                       incident_arn=incident_arn,
                                       engagement_arn=data.engagement_arn))
 

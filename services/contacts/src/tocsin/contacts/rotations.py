@@ -73,9 +73,10 @@ from tocsin.contacts.shifts import (
     check_rotation,
     iter_shifts,
 )
-from tocsin.contacts.usecases import JSON, UseCases
+from tocsin.contacts.usecases import JSON, ROTATION_QUOTA, UseCases
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.db import transaction
+from tocsin.shared.db.quotas import check_quota
 from tocsin.shared.db.tags import TagStore
 from tocsin.shared.errors import NotFoundError, ValidationError
 from tocsin.shared.logging import bind
@@ -269,6 +270,8 @@ class RotationHandlers(UseCases):
                                       start_time=start or now, time_zone_id=cmd.time_zone_id,
                                       recurrence=cmd.recurrence)
             check_rotation(rotation.engine())
+            await check_quota(conn, ROTATION_QUOTA, limit=self._quotas.rotations,
+                              count_sql="SELECT count(*) FROM rotation", camel=False)
             await self._check_members(conn, rotation.contact_ids)
             await RotationStore.insert(conn, rotation, now=now)
             await TagStore.put(conn, arn, tags)

@@ -29,7 +29,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 from grpc_reflection.v1alpha import reflection
 
-from tocsin.gateway import awsmodel, grpcauth, health, protoconv, rules, watch
+from tocsin.gateway import awsmodel, grpcauth, health, limits, protoconv, rules, watch
 from tocsin.gateway.access import Access
 from tocsin.gateway.clients import OWNERS, TOCSIN_OWNERS
 from tocsin.gateway.settings import Settings
@@ -75,6 +75,8 @@ SERVICE_NAME: str = MIRRORS[0].name
 
 REQUEST_ID = "x-request-id"
 AWS_ERROR_CODE = "aws-error-code"
+RETRY_AFTER = "retry-after"
+"""Trailing metadata of a throttled call: whole seconds before a retry is accepted."""
 _MAX_REQUEST_ID = 128
 
 
@@ -115,7 +117,9 @@ class GrpcGateway:
         # Without SO_REUSEPORT: a second gateway on a taken port must fail, not share it.
         server = grpc.aio.server(
             interceptors=[grpcauth.SigV4Interceptor(self._access.authenticator)],
-            options=[("grpc.so_reuseport", 0)])
+            options=[("grpc.so_reuseport", 0)],
+            # Beyond this many calls at once grpc answers RESOURCE_EXHAUSTED itself.
+            maximum_concurrent_rpcs=self._settings.grpc_max_concurrent_rpcs)
         health_servicer = health_aio.HealthServicer()
         server.add_generic_rpc_handlers([self._handler(m) for m in MIRRORS])
         # Each gRPC service, and the Tocsin services it calls (for its health).
@@ -124,7 +128,7 @@ class GrpcGateway:
             else tuple(sorted(set(TOCSIN_OWNERS.values()))) for m in MIRRORS}
         rules_pb2_grpc.add_RulesServicer_to_server(
             rules.RulesServicer(self._access), server)
-        services[rules.SERVICE_NAME] = ("incidents",)
+        services[rules.SERVICE_NAME] = (TOCSIN_OWNERS["CreateRule"],)
         if self._bus is not None:
             events_pb2_grpc.add_EventsServicer_to_server(
                 watch.EventsServicer(self._bus, self._settings, self._access, stop=stop),
@@ -189,6 +193,7 @@ class GrpcGateway:
             # cost a frame of its own on every call.
             context.set_trailing_metadata(((REQUEST_ID, request_id),))
             started = time.perf_counter()
+            retry: tuple[tuple[str, str], ...] = ()
             with bound(None, request_id=request_id, operation=operation):
                 try:
                     if isinstance(request, Undecodable):
@@ -211,6 +216,8 @@ class GrpcGateway:
                         exc.message,
                         exc.aws_code,
                     )
+                    if isinstance(exc, limits.Throttled):
+                        retry = ((RETRY_AFTER, str(exc.retry_after)),)
                 except Exception:
                     log.exception("grpc.failed")
                     failure = (
@@ -224,7 +231,7 @@ class GrpcGateway:
                 code, message, aws_code = failure
                 log.debug("grpc.refused", code=code.name, aws_code=aws_code)
                 await context.abort(code, message, trailing_metadata=(
-                    (REQUEST_ID, request_id), (AWS_ERROR_CODE, aws_code)))
+                    (REQUEST_ID, request_id), (AWS_ERROR_CODE, aws_code), *retry))
                 raise AssertionError("unreachable: abort raises")
 
         return behaviour

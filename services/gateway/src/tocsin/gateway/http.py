@@ -36,14 +36,15 @@ from urllib.parse import unquote
 import msgspec
 from aiohttp import web
 
-from tocsin.gateway import awsmodel, health, inbound, jsonapi, sigv4
-from tocsin.gateway.access import Access, Face, Principal
+from tocsin.gateway import awsmodel, health, inbound, jsonapi, limits, sigv4, trail
+from tocsin.gateway.access import Access, Call, Face, Principal
 from tocsin.gateway.settings import Settings
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus
 from tocsin.shared.errors import (
     InternalError,
     ServiceUnavailable,
+    ThrottlingError,
     TocsinError,
     UnsupportedOperation,
     ValidationError,
@@ -147,7 +148,7 @@ class HttpGateway:
     """The aiohttp server of one gateway instance; a runner worker."""
 
     def __init__(self, settings: Settings, access: Access, bus: Bus, *,
-                 instance: str) -> None:
+                 instance: str, lookup: trail.AuditLookup | None = None) -> None:
         self.started = asyncio.Event()
         """Set once the server accepts connections (and :attr:`port` is known)."""
         self.port: int = 0
@@ -159,8 +160,11 @@ class HttpGateway:
         self._incidents = awsmodel.load("ssm-incidents", settings.arn_partition)
         self._contacts = awsmodel.load("ssm-contacts", settings.arn_partition)
         tocsin = awsmodel.load("tocsin", settings.arn_partition)
-        self._json_models = {m.target_prefix: m for m in (self._contacts, tocsin)}
+        cloudtrail = awsmodel.load("cloudtrail", settings.arn_partition)
+        self._json_models = {m.target_prefix: m for m in (self._contacts, tocsin, cloudtrail)}
         """The JSON 1.1 APIs by their ``X-Amz-Target`` prefix."""
+        self._lookup = lookup
+        """Answers ``cloudtrail`` ``LookupEvents`` (the gateway's own audit trail)."""
         self._router = _RestRouter(self._incidents)
         self.app = web.Application(client_max_size=MAX_BODY, middlewares=[_request_id])
         """The aiohttp application; other HTTP faces add their routes before start."""
@@ -231,14 +235,14 @@ class HttpGateway:
         """ssm-contacts and Tocsin's own API: ``POST /`` with ``X-Amz-Target:
         SSMContacts.<Operation>`` or ``Tocsin.<Operation>``."""
         target = request.headers.get("X-Amz-Target", "")
-        model = self._json_models.get(target.partition(".")[0], self._contacts)
+        model = self._json_models.get(_target_prefix(target), self._contacts)
 
         async def handle(request_id: str) -> web.Response:
             body = await _read(request)
             _refuse_unserved(request, target, self._json_models)
             principal = self._access.authenticator.http(
                 request, body, service=model.signing_name, must_sign=("x-amz-target",))
-            prefix, _, name = target.partition(".")
+            prefix, _, name = target.rpartition(".")
             if prefix != model.target_prefix or name not in model.operations:
                 raise ValidationError(
                     f"Unknown operation {target!r}: X-Amz-Target must be "
@@ -282,8 +286,18 @@ class HttpGateway:
                                       operation=operation, principal=principal,
                                       params=params, request_id=request_id)
         with bound(operation=operation):
-            output = await self._access.gate(call)
+            run = self._lookup_events if model.api == "cloudtrail" else None
+            output = await self._access.gate(call, run)
         return awsmodel.serialize_output(model, operation, output)
+
+    async def _lookup_events(self, call: Call) -> dict[str, Any]:
+        """``cloudtrail``: ``LookupEvents`` from the audit trail; nothing else of it."""
+        if call.operation != "LookupEvents":
+            raise UnsupportedOperation(f"Tocsin serves LookupEvents of cloudtrail, not "
+                                       f"{call.operation}")
+        if self._lookup is None:
+            raise ServiceUnavailable("the audit trail is not available on this gateway")
+        return await self._lookup.lookup_events(call.params)
 
     async def _guard(self, request: web.Request, model: awsmodel.ServiceModel,
                      handle: Callable[[str], Awaitable[web.Response]]) -> web.Response:
@@ -312,7 +326,8 @@ class HttpGateway:
 SERVED = ("this endpoint serves the AWS APIs ssm-incidents (rest-json) and ssm-contacts "
           "(X-Amz-Target: SSMContacts.<Operation>), and Tocsin's own API tocsin "
           "(X-Amz-Target: Tocsin.<Operation>, signing name tocsin: event rules, integration "
-          "keys, ...; also as JSON under /v1, event rules at /v1/rules)")
+          "keys, ...; also as JSON under /v1, event rules at /v1/rules), and cloudtrail "
+          "LookupEvents for the audit trail)")
 """What an answer to a request meant for another service says Tocsin serves."""
 
 _SIGNING_NAMES = frozenset(awsmodel.APIS)
@@ -333,7 +348,7 @@ def _refuse_unserved(request: web.Request, target: str | None,
     service = sigv4.scope_service(request.headers)
     if target is not None and not target.strip():
         raise UnknownOperation(f"The request names no operation (X-Amz-Target): {SERVED}.")
-    prefix = (target or "").partition(".")[0]
+    prefix = _target_prefix(target or "")
     if prefix and prefix not in served:
         meant = f" (signed for '{service}')" if service else ""
         raise UnknownOperation(f"Tocsin does not serve {target}{meant}: {SERVED}.")
@@ -341,6 +356,12 @@ def _refuse_unserved(request: web.Request, target: str | None,
         raise UnknownOperation(
             f"Tocsin does not serve the service '{service}' this request is signed for: "
             f"{SERVED}.")
+
+
+def _target_prefix(target: str) -> str:
+    """``SSMContacts`` of ``SSMContacts.CreateContact``; the prefix of cloudtrail's
+    ``com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents`` has dots."""
+    return target.rpartition(".")[0] if "." in target else target
 
 
 # --- request decoding -------------------------------------------------------------------
@@ -483,24 +504,28 @@ def _error_response(model: awsmodel.ServiceModel, exc: TocsinError) -> web.Respo
     code = exc.aws_code
     shape = model.error_shape(code)
     extra = awsmodel.serialize_error_fields(model, shape, exc.fields) if shape else {}
+    # A throttled caller learns when to come back (HTTP's Retry-After, in whole seconds).
+    retry = {"Retry-After": str(exc.retry_after)} if isinstance(exc, limits.Throttled) else {}
     if model.protocol == "rest-json":
         status = exc.http_status
         if shape is not None and shape.http_status and not isinstance(exc, sigv4.AuthError):
             status = shape.http_status
         return web.Response(status=status, body=codec.encode({"message": exc.message, **extra}),
-                            content_type=REST_JSON, headers={"x-amzn-ErrorType": code})
+                            content_type=REST_JSON,
+                            headers={"x-amzn-ErrorType": code, **retry})
     return web.Response(status=_json_status(exc, shape),
                         body=codec.encode({"__type": code, "Message": exc.message, **extra}),
-                        content_type=JSON_11)
+                        content_type=JSON_11, headers=retry)
 
 
 def _json_status(exc: TocsinError, shape: awsmodel.Shape | None) -> int:
     """The HTTP status of an AWS JSON 1.1 error (its model gives none; botocore reads
-    only ``__type``, and retries 5xx): 403 for authentication failures, 503/501 for an
-    unavailable or unsupported operation, 500 for server faults, else 400."""
+    only ``__type``, and retries 5xx): 403 for authentication failures, 503/501/429 for an
+    unavailable or unsupported operation or a throttled caller, 500 for server faults,
+    else 400."""
     if isinstance(exc, sigv4.AuthError):
         return 403
-    if isinstance(exc, ServiceUnavailable | UnsupportedOperation):
+    if isinstance(exc, ServiceUnavailable | UnsupportedOperation | ThrottlingError):
         return exc.http_status
     if (shape is not None and shape.fault) or isinstance(exc, InternalError) \
             or exc.http_status >= 500:

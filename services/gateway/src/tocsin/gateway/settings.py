@@ -23,6 +23,20 @@ class Settings(BaseSettings, frozen=True, kw_only=True):
     :mod:`tocsin.gateway.access.principals`); read again when it changes."""
     rpc_timeout: float = 10.0
     """Seconds to wait for a service to answer a request."""
+    audit_retention_days: float = 90.0
+    """How long the audit trail (``AUDIT_<REGION>``) keeps its CloudTrail records."""
+    throttle_rate: float = 2000.0
+    """Calls per second one principal may make, on average (a token bucket)."""
+    throttle_burst: float = 4000.0
+    """Calls one principal may make at once (the bucket's size)."""
+    integration_key_rate: float = 200.0
+    """Webhook calls per second one integration key may make, on average."""
+    integration_key_burst: float = 1000.0
+    """Webhook calls one integration key may make at once."""
+    watch_limit: int = 32
+    """Open ``WatchEvents`` streams one principal may hold on one gateway."""
+    grpc_max_concurrent_rpcs: int = 2048
+    """Calls the gRPC server runs at once; beyond it a call is refused RESOURCE_EXHAUSTED."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -32,6 +46,16 @@ class Settings(BaseSettings, frozen=True, kw_only=True):
             if not sep or not host or not port.isdigit() or int(port) > 65535:
                 raise ValueError(f"{name} must be host:port, got {addr!r}")
         self.credentials  # noqa: B018 - validates TOCSIN_ACCESS_KEYS at start-up
+        for name, number in (("TOCSIN_AUDIT_RETENTION_DAYS", self.audit_retention_days),
+                             ("TOCSIN_THROTTLE_RATE", self.throttle_rate),
+                             ("TOCSIN_THROTTLE_BURST", self.throttle_burst),
+                             ("TOCSIN_INTEGRATION_KEY_RATE", self.integration_key_rate),
+                             ("TOCSIN_INTEGRATION_KEY_BURST", self.integration_key_burst),
+                             ("TOCSIN_WATCH_LIMIT", self.watch_limit),
+                             ("TOCSIN_GRPC_MAX_CONCURRENT_RPCS",
+                              self.grpc_max_concurrent_rpcs)):
+            if number <= 0:
+                raise ValueError(f"{name} must be positive")
 
     @property
     def credentials(self) -> dict[str, str]:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -396,6 +397,9 @@ class EventsServicer(events_pb2_grpc.EventsServicer):  # type: ignore[misc]
         self._region = settings.region
         self._stream = events_stream(settings.region).name or ""
         self._stop = stop
+        self._limit = settings.watch_limit
+        self._open: Counter[str] = Counter()
+        """Open watches by principal (or source address)."""
 
     async def WatchEvents(
         self, request: events_pb2.WatchEventsRequest, context: grpc.aio.ServicerContext
@@ -419,7 +423,18 @@ class EventsServicer(events_pb2_grpc.EventsServicer):  # type: ignore[misc]
             call.resources = tuple(sorted(watch.incident_arns)) or ("*",)
 
             async def stream(call: Call) -> None:
-                await self._stream_events(watch, watch_id, context)
+                holder = call.principal.arn or call.source_ip
+                if self._open[holder] >= self._limit:
+                    raise errors.QuotaExceededError(
+                        f"{holder or 'this caller'} already has {self._limit} WatchEvents "
+                        "streams open on this gateway (TOCSIN_WATCH_LIMIT); close one first")
+                self._open[holder] += 1
+                try:
+                    await self._stream_events(watch, watch_id, context)
+                finally:
+                    self._open[holder] -= 1
+                    if not self._open[holder]:
+                        del self._open[holder]
 
             try:
                 await self._access.gate(call, stream)
@@ -435,6 +450,9 @@ class EventsServicer(events_pb2_grpc.EventsServicer):  # type: ignore[misc]
         delivered = 0
         try:
             await consumer.open(watch, self._stop)
+            # Tells the client the watch is live (every event stored from now on comes),
+            # before any event does.
+            await context.send_initial_metadata((("x-watch-id", watch_id),))
             log.info("watch.started", subjects=list(watch.subjects),
                      incident_arns=len(watch.incident_arns),
                      start=watch.start_sequence or consumer.last_sequence + 1,

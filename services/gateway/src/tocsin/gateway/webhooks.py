@@ -22,6 +22,7 @@ a 2xx means the incident is committed, and a sender that gets no answer may retr
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -55,63 +56,96 @@ def add_routes(app: web.Application, settings: Settings, access: Access) -> None
     """Put the webhook endpoints on the gateway's HTTP app."""
     key_holder = integration_key_holder(settings.account)
 
-    def credential(request: web.Request, body: bytes) -> tuple[Principal, str | None]:
-        """The SigV4 principal, or the holder of the bearer integration key."""
-        authorization = request.headers.get("Authorization", "")
-        if authorization.startswith("AWS4-"):
-            return access.authenticator.http(request, body,
-                                             service=jsonapi.SIGNING_NAMES), None
-        scheme, _, key = authorization.partition(" ")
-        if scheme.lower() == "bearer" and key.strip():
-            return key_holder, key.strip()
-        return key_holder, None
+    def bearer(request: web.Request) -> str | None:
+        """The integration key of ``Authorization: Bearer <key>``, if that is the header."""
+        scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+        return key.strip() if scheme.lower() == "bearer" and key.strip() else None
 
-    async def call(request: web.Request, operation: str, params: JSON, principal: Principal,
-                   plan: str | None) -> JSON:
-        resources = (_plan_arn(settings, plan),) if plan else ()
-        ingest = access.http_call(request, face=Face.WEBHOOK, api="tocsin",
-                                  operation=operation, principal=principal, params=params,
-                                  request_id=uuid.uuid4().hex)
-        ingest.resources = resources
+    async def ingest(request: web.Request, operation: str, plan: str | None,
+                     params_of: Callable[[bytes], JSON], *, key_in_body: bool = False) -> JSON:
+        """Run ``operation`` with the input ``params_of`` makes of the body.
+
+        A signed call is read, then verified (the signature covers the body). A call with
+        an integration key has its key checked by the incidents service *before* its body
+        is read: a sender without a valid key cannot make the gateway take in megabytes.
+        (PagerDuty's ``routing_key`` is inside the body; that sender's body is read first.)
+        """
+        seen: JSON = {"responsePlan": plan} if plan else {}
+        if request.headers.get("Authorization", "").startswith("AWS4-"):
+            body = await jsonapi.read_body(request)
+            principal: Principal = access.authenticator.http(
+                request, body, service=jsonapi.SIGNING_NAMES)
+            params = params_of(body)
+            return await through_gate(request, operation, principal, seen, plan,
+                                      lambda: _ready(params))
+        key = bearer(request)
+
+        async def checked_then_read() -> JSON:
+            if key is None and not key_in_body:
+                raise errors.AccessDeniedError(
+                    "Send an integration key (Authorization: Bearer <key>) or sign with SigV4")
+            if key is not None:
+                # An Alertmanager URL names its plan, which must be the key's; /v1/events
+                # goes to the key's plan whatever its header says.
+                named = plan if operation == "IngestAlertmanager" else None
+                await access.gate.client.call(
+                    API, "CheckIntegrationKey", {"integrationKey": key, "responsePlan": named},
+                    principal="", request_id=uuid.uuid4().hex)
+            params = params_of(await jsonapi.read_body(request))
+            return {**params, "integrationKey": key} if key is not None else params
+
+        return await through_gate(request, operation, key_holder,
+                                  {**seen, "integrationKey": key}, plan, checked_then_read)
+
+    async def through_gate(request: web.Request, operation: str, principal: Principal,
+                           seen: JSON, plan: str | None,
+                           params: Callable[[], Awaitable[JSON]]) -> JSON:
+        """One pass through the pipeline: ``seen`` is what its steps see (no body: the
+        alerts are the incident's business, not the audit trail's), ``params`` what the
+        incidents service gets."""
+        call = access.http_call(request, face=Face.WEBHOOK, api="tocsin",
+                                operation=operation, principal=principal, params=seen,
+                                request_id=uuid.uuid4().hex)
+        call.resources = (_plan_arn(settings, plan),) if plan else ()
 
         async def run(c: Call) -> JSON:
-            return await access.gate.client.call(API, operation, params,
+            return await access.gate.client.call(API, operation, await params(),
                                                  principal=c.principal.arn,
                                                  request_id=c.request_id)
 
-        result: JSON = await access.gate(ingest, run)
+        result: JSON = await access.gate(call, run)
         return result
 
     async def alertmanager(request: web.Request) -> web.Response:
-        body = await jsonapi.read_body(request)
-        principal, key = credential(request, body)
         plan = request.match_info["plan"]
-        result = await call(request, "IngestAlertmanager", {
-            "body": jsonapi.read_json(body), "integrationKey": key,
-            "responsePlan": plan}, principal, plan)
+        result = await ingest(request, "IngestAlertmanager", plan, lambda body: {
+            "body": jsonapi.read_json(body), "responsePlan": plan})
         return jsonapi.json_response(result)
 
     async def pagerduty(request: web.Request) -> web.Response:
-        body = await jsonapi.read_body(request)
-        principal, _ = credential(request, body)
-        result = await call(request, "IngestPagerDuty", {"body": jsonapi.read_json(body, Any)},
-                            principal, None)
+        result = await ingest(request, "IngestPagerDuty", None, lambda body: {
+            "body": jsonapi.read_json(body, Any)}, key_in_body=True)
         return jsonapi.json_response({k: result[k] for k in ("status", "message", "dedup_key")},
                                      status=202)
 
     async def events(request: web.Request) -> web.Response:
-        body = await jsonapi.read_body(request)
-        principal, key = credential(request, body)
-        params: JSON = {"body": jsonapi.read_json(body, list[Any]), "integrationKey": key}
         plan = request.headers.get(PLAN_HEADER) or None
-        if plan:
-            params["responsePlan"] = plan
-        return jsonapi.json_response(await call(request, "IngestEvents", params, principal,
-                                                plan))
+
+        def params(body: bytes) -> JSON:
+            out: JSON = {"body": jsonapi.read_json(body, list[Any])}
+            if plan:
+                out["responsePlan"] = plan
+            return out
+
+        return jsonapi.json_response(await ingest(request, "IngestEvents", plan, params))
 
     app.router.add_post("/v1/alerts/alertmanager/{plan}", jsonapi.guarded(alertmanager))
     app.router.add_post("/v2/enqueue", jsonapi.guarded(pagerduty, on_error=_pagerduty_error))
     app.router.add_post("/v1/events", jsonapi.guarded(events))
+
+
+async def _ready(params: JSON) -> JSON:
+    return params
 
 
 def _plan_arn(settings: Settings, plan: str) -> str:

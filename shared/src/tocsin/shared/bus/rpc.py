@@ -140,7 +140,10 @@ class RpcServer:
     async def _run(self, operation: str, handler: Handler, request: Request) -> None:
         headers = request.headers or {}
         started = time.perf_counter()
-        with bound(headers, operation=operation):
+        # The caller's principal is bound for the request's log lines and for the events
+        # it emits (their envelope's correlation), not passed on to further requests.
+        with bound(headers, operation=operation,
+                   principal=headers.get(PRINCIPAL_HEADER) or None):
             try:
                 result = await handler(RpcRequest(operation, request.data, headers))
             except errors.TocsinError as exc:

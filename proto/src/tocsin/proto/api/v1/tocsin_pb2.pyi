@@ -57,22 +57,26 @@ VALIDATION_EXCEPTION_REASON_FIELD_VALIDATION_FAILED: ValidationExceptionReason
 VALIDATION_EXCEPTION_REASON_OTHER: ValidationExceptionReason
 
 class CreateIntegrationKeyRequest(_message.Message):
-    __slots__ = ("response_plan_arn",)
+    __slots__ = ("response_plan_arn", "expires_time")
     RESPONSE_PLAN_ARN_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_TIME_FIELD_NUMBER: _ClassVar[int]
     response_plan_arn: str
-    def __init__(self, response_plan_arn: _Optional[str] = ...) -> None: ...
+    expires_time: _timestamp_pb2.Timestamp
+    def __init__(self, response_plan_arn: _Optional[str] = ..., expires_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CreateIntegrationKeyResponse(_message.Message):
-    __slots__ = ("id", "response_plan_arn", "created_time", "integration_key")
+    __slots__ = ("id", "response_plan_arn", "created_time", "integration_key", "expires_time")
     ID_FIELD_NUMBER: _ClassVar[int]
     RESPONSE_PLAN_ARN_FIELD_NUMBER: _ClassVar[int]
     CREATED_TIME_FIELD_NUMBER: _ClassVar[int]
     INTEGRATION_KEY_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_TIME_FIELD_NUMBER: _ClassVar[int]
     id: str
     response_plan_arn: str
     created_time: _timestamp_pb2.Timestamp
     integration_key: str
-    def __init__(self, id: _Optional[str] = ..., response_plan_arn: _Optional[str] = ..., created_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., integration_key: _Optional[str] = ...) -> None: ...
+    expires_time: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., response_plan_arn: _Optional[str] = ..., created_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., integration_key: _Optional[str] = ..., expires_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CreateRuleRequest(_message.Message):
     __slots__ = ("name", "event_pattern", "response_plan_arn", "description", "state", "client_token")
@@ -264,14 +268,18 @@ class DeliveryStatus(_message.Message):
     def __init__(self, delivery_id: _Optional[str] = ..., kind: _Optional[str] = ..., channel_type: _Optional[str] = ..., channel_arn: _Optional[str] = ..., state: _Optional[_Union[DeliveryState, str]] = ..., attempts: _Optional[int] = ..., resends: _Optional[int] = ..., provider: _Optional[str] = ..., delay_reason: _Optional[str] = ..., expected_send_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_error: _Optional[str] = ..., priority: _Optional[int] = ...) -> None: ...
 
 class IntegrationKey(_message.Message):
-    __slots__ = ("id", "response_plan_arn", "created_time")
+    __slots__ = ("id", "response_plan_arn", "created_time", "expires_time", "last_used_time")
     ID_FIELD_NUMBER: _ClassVar[int]
     RESPONSE_PLAN_ARN_FIELD_NUMBER: _ClassVar[int]
     CREATED_TIME_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_TIME_FIELD_NUMBER: _ClassVar[int]
+    LAST_USED_TIME_FIELD_NUMBER: _ClassVar[int]
     id: str
     response_plan_arn: str
     created_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., response_plan_arn: _Optional[str] = ..., created_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    expires_time: _timestamp_pb2.Timestamp
+    last_used_time: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., response_plan_arn: _Optional[str] = ..., created_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_used_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Rule(_message.Message):
     __slots__ = ("name", "arn", "event_pattern", "response_plan_arn", "state", "description", "created_time", "last_modified_time")
