@@ -112,9 +112,9 @@ on: a policy of the size operators write (two statements, wildcards, a condition
 
 async def access_bench(env: dict[str, str], work: Path, plan_arn: str, tag: str,
                        results: dict[str, Any]) -> None:
-    """StartIncident over gRPC with authentication and authorization on (signed by a
-    policy-file principal, checked against its policy) beside the same calls to a gateway
-    process with both taken out (:mod:`bench.open_gateway`), the two runs interleaved."""
+    """StartIncident over gRPC with access on (signed by a policy-file principal, checked
+    against its policy, throttled and audited) beside the same calls to a gateway process
+    with all of it taken out (:mod:`bench.open_gateway`), the two runs interleaved."""
     grpc_port, http_port = free_port(), free_port()
     while http_port == grpc_port:
         http_port = free_port()
@@ -162,9 +162,8 @@ async def access_cpu(env: dict[str, str], plan_arn: str, count: int = 3000) -> f
     settings = GatewaySettings(access_keys=env["TOCSIN_ACCESS_KEYS"],
                                policy_file=env["TOCSIN_POLICY_FILE"],
                                region=env["TOCSIN_REGION"])
-    checks = build_access(settings, _NoServices())
-    authorization = checks.gate.steps[0]
-    assert isinstance(authorization, Authorization)
+    checks = build_access(settings, _NoServices())  # type: ignore[arg-type]
+    authorization = next(s for s in checks.gate.steps if isinstance(s, Authorization))
     signer = SigV4Signer("BENCHOPERATOR", "bench-operator-secret", region=settings.region)
     method = "/tocsin.incidents.v1.Incidents/StartIncident"
     body = pb.StartIncidentRequest(response_plan_arn=plan_arn, title="bench").SerializeToString()

@@ -46,6 +46,10 @@ class Settings(BaseSettings, frozen=True, kw_only=True):
             if not sep or not host or not port.isdigit() or int(port) > 65535:
                 raise ValueError(f"{name} must be host:port, got {addr!r}")
         self.credentials  # noqa: B018 - validates TOCSIN_ACCESS_KEYS at start-up
+        if self.policy_file:  # a missing or broken policy file stops the start, named
+            from tocsin.gateway.access.principals import check_policy_file
+
+            check_policy_file(self.policy_file)
         for name, number in (("TOCSIN_AUDIT_RETENTION_DAYS", self.audit_retention_days),
                              ("TOCSIN_THROTTLE_RATE", self.throttle_rate),
                              ("TOCSIN_THROTTLE_BURST", self.throttle_burst),
