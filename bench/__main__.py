@@ -29,9 +29,8 @@ from bench import alarms
 from bench.notifications import Mailbox, notifications_bench
 from bench.processes import spawn, stop
 from bench.timers import timers_bench
-from tocsin.gateway.access import Authorization, Call, Face, Principal
+from tocsin.gateway.access import Authorization, Call, Face
 from tocsin.gateway.app import build_access
-from tocsin.gateway.audit import make_record
 from tocsin.gateway.grpcsign import SigV4Signer
 from tocsin.gateway.settings import Settings as GatewaySettings
 from tocsin.local.servers import EmbeddedServer, free_port, nats_server, postgres_server
@@ -39,7 +38,6 @@ from tocsin.proto.contacts.v1 import contacts_pb2 as pbc
 from tocsin.proto.contacts.v1 import contacts_pb2_grpc as pb_contacts_grpc
 from tocsin.proto.incidents.v1 import incidents_pb2 as pb
 from tocsin.proto.incidents.v1 import incidents_pb2_grpc as pb_grpc
-from tocsin.shared import codec
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -114,11 +112,9 @@ on: a policy of the size operators write (two statements, wildcards, a condition
 
 async def access_bench(env: dict[str, str], work: Path, plan_arn: str, tag: str,
                        results: dict[str, Any]) -> None:
-    """StartIncident over gRPC with authentication, authorization, throttling and the
-    audit trail on (signed by a policy-file principal, checked against its policy, its
-    CloudTrail record written to AUDIT_<REGION> before the answer) beside the same calls to
-    a gateway process with all of them taken out (:mod:`bench.open_gateway`), the two runs
-    interleaved."""
+    """StartIncident over gRPC with access on (signed by a policy-file principal, checked
+    against its policy, throttled and audited) beside the same calls to a gateway process
+    with all of it taken out (:mod:`bench.open_gateway`), the two runs interleaved."""
     grpc_port, http_port = free_port(), free_port()
     while http_port == grpc_port:
         http_port = free_port()
@@ -157,7 +153,6 @@ async def access_bench(env: dict[str, str], work: Path, plan_arn: str, tag: str,
     finally:
         await stop(open_gateway)
     line("access_check_cpu_per_call", await access_cpu(env, plan_arn), "us", results)
-    line("audit_record_cpu_per_call", audit_cpu(plan_arn), "us", results)
 
 
 async def access_cpu(env: dict[str, str], plan_arn: str, count: int = 3000) -> float:
@@ -167,7 +162,7 @@ async def access_cpu(env: dict[str, str], plan_arn: str, count: int = 3000) -> f
     settings = GatewaySettings(access_keys=env["TOCSIN_ACCESS_KEYS"],
                                policy_file=env["TOCSIN_POLICY_FILE"],
                                region=env["TOCSIN_REGION"])
-    checks = build_access(settings, _NoServices())
+    checks = build_access(settings, _NoServices())  # type: ignore[arg-type]
     authorization = next(s for s in checks.gate.steps if isinstance(s, Authorization))
     signer = SigV4Signer("BENCHOPERATOR", "bench-operator-secret", region=settings.region)
     method = "/tocsin.incidents.v1.Incidents/StartIncident"
@@ -181,26 +176,6 @@ async def access_cpu(env: dict[str, str], plan_arn: str, count: int = 3000) -> f
             face=Face.GRPC, api="ssm-incidents", operation="StartIncident",
             principal=principal, params={"responsePlanArn": plan_arn, "title": "bench"},
             request_id="bench", source_ip="127.0.0.1", resources=(plan_arn,)))
-    return (time.perf_counter() - started) / count * 1e6
-
-
-def audit_cpu(plan_arn: str, count: int = 3000) -> float:
-    """What building and encoding the CloudTrail record of one StartIncident costs in the
-    gateway's process (redaction included); its write to JetStream is in the throughputs
-    above."""
-    principal = Principal(arn="arn:tocsin:iam::000000000000:user/bench-operator",
-                          account="000000000000", access_key_id="BENCHOPERATOR")
-    call = Call(face=Face.GRPC, api="ssm-incidents", operation="StartIncident",
-                principal=principal, params={"responsePlanArn": plan_arn, "title": "bench",
-                                             "clientToken": str(uuid.uuid4())},
-                request_id="bench", source_ip="127.0.0.1", user_agent="grpc-python",
-                resources=(plan_arn,))
-    response = {"incidentRecordArn": plan_arn.replace("response-plan/", "incident-record/")
-                + "/0123456789abcdef"}
-    started = time.perf_counter()
-    for _ in range(count):
-        codec.encode(make_record(call, region="bench", account="000000000000",
-                                 response=response))
     return (time.perf_counter() - started) / count * 1e6
 
 

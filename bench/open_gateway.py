@@ -1,12 +1,10 @@
-"""``python -m bench.open_gateway``: the gateway with authentication, authorization,
-throttling and the audit trail taken out, for the bench's "without" figure only
-(``start_incident_grpc_access_off_*``).
+"""``python -m bench.open_gateway``: the gateway with access taken out, for the bench's
+"without" figure only (``start_incident_grpc_access_off_*``).
 
-It is the real gateway process (``tocsin.gateway.__main__``) with pieces replaced in this
-process alone: the gRPC interceptor passes every call through unverified, acting as one
-administrator, and the pipeline's authorization, throttling and audit steps let every call
-proceed (nothing is recorded). Nothing in Tocsin itself can switch access or the audit
-trail off.
+It is the real gateway process (``tocsin.gateway.__main__``) with two pieces replaced in
+this process alone: the gRPC interceptor passes every call through unverified, acting as
+one administrator, and the pipeline has no steps (no throttling, audit or authorization).
+Nothing in Tocsin itself can switch access off.
 """
 
 from __future__ import annotations
@@ -17,7 +15,7 @@ from typing import Any
 import grpc
 
 from tocsin.gateway import __main__ as gateway_main
-from tocsin.gateway import access, audit, grpcauth, limits
+from tocsin.gateway import access, app, grpcauth
 from tocsin.gateway.access import policy
 from tocsin.gateway.settings import Settings
 
@@ -35,20 +33,18 @@ class _Unverified(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         return await continuation(details)
 
 
-class _AllowAll:
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        pass
+_build_access = app.build_access
 
-    async def __call__(self, call: access.Call, proceed: access.Proceed) -> Any:
-        return await proceed(call)
+
+def _without_steps(settings: Settings, client: Any, *args: Any, **kwargs: Any) -> access.Access:
+    built = _build_access(settings, client)
+    return access.Access(built.authenticator, access.Gate(client, []), account=built.account)
 
 
 def main() -> None:
     grpcauth.SigV4Interceptor = _Unverified  # type: ignore[assignment,misc]
     grpcauth.caller = lambda: PRINCIPAL
-    access.Authorization = _AllowAll  # type: ignore[assignment,misc]
-    audit.Audit = _AllowAll  # type: ignore[assignment,misc]
-    limits.Throttle = _AllowAll  # type: ignore[assignment,misc]
+    app.build_access = _without_steps  # type: ignore[assignment]
     gateway_main.main()
 
 

@@ -25,6 +25,7 @@ from google.protobuf.message import Message  # type: ignore[import-untyped]
 from tocsin.gateway import rules
 from tocsin.gateway.app import build_access
 from tocsin.gateway.grpc_server import GrpcGateway
+from tocsin.gateway.grpcsign import SigV4Signer
 from tocsin.gateway.http import HttpGateway
 from tocsin.gateway.settings import Settings
 from tocsin.proto.events.v1 import events_pb2, events_pb2_grpc
@@ -44,7 +45,8 @@ class FakeServices:
 
     async def call(self, api: str, operation: str, params: dict[str, Any], *,
                    principal: str, request_id: str) -> dict[str, Any]:
-        self.calls.append({"api": api, "operation": operation, "principal": principal})
+        self.calls.append({"api": api, "operation": operation, "principal": principal,
+                           "params": params})
         return {}
 
 
@@ -222,6 +224,26 @@ class TestGrpcSignatures:
         failure = await grpc_failure(
             gw, request, signed_metadata(LIST_PLANS, request, secret="wrong"))
         assert failure.code() == grpc.StatusCode.UNAUTHENTICATED
+
+    async def test_signer_signs_aio_and_blocking_channels(self, gw: Gateway) -> None:
+        """tocsin.gateway.grpcsign: the interceptors of both channel kinds sign each call
+        as the key's principal."""
+        signer = SigV4Signer(KEY_ID, SECRET, region="local-1")
+        async with grpc.aio.insecure_channel(gw.grpc,
+                                             interceptors=signer.interceptors()) as channel:
+            await incidents_pb2_grpc.IncidentsStub(channel).ListResponsePlans(
+                pb.ListResponsePlansRequest(max_results=2))
+
+        def blocking() -> None:
+            with grpc.insecure_channel(gw.grpc) as plain:
+                channel = grpc.intercept_channel(plain, *signer.blocking_interceptors())
+                incidents_pb2_grpc.IncidentsStub(channel).ListResponsePlans(
+                    pb.ListResponsePlansRequest(max_results=3))
+
+        await asyncio.to_thread(blocking)
+        assert [(c["principal"], c["params"]) for c in gw.fake.calls] == [
+            (f"arn:tocsin:iam::000000000000:user/{KEY_ID}", {"maxResults": 2}),
+            (f"arn:tocsin:iam::000000000000:user/{KEY_ID}", {"maxResults": 3})]
 
     async def test_unsigned_call_is_unauthenticated(self, gw: Gateway) -> None:
         """No call runs unsigned: it ends UNAUTHENTICATED before reaching any service."""

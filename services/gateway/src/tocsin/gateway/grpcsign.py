@@ -14,8 +14,10 @@ the method name)::
         stub = incidents_pb2_grpc.IncidentsStub(channel)
         plans = await stub.ListResponsePlans(incidents_pb2.ListResponsePlansRequest())
 
-Streaming responses (``WatchEvents``) are signed the same way. :meth:`SigV4Signer.metadata`
-gives the metadata for one call, for clients that add it themselves (a blocking channel).
+Streaming responses (``WatchEvents``) are signed the same way. A blocking channel signs
+with ``grpc.intercept_channel(grpc.insecure_channel(addr), *signer.blocking_interceptors())``;
+:meth:`SigV4Signer.metadata` gives the metadata of one call, for clients that add it
+themselves.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import hashlib
 import hmac
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import grpc
 
@@ -71,6 +73,10 @@ class SigV4Signer:
         """Client interceptors for ``grpc.aio.insecure_channel(..., interceptors=...)``."""
         return (_UnaryUnary(self), _UnaryStream(self))
 
+    def blocking_interceptors(self) -> Sequence[Any]:
+        """Client interceptors for ``grpc.intercept_channel`` (blocking channels)."""
+        return (_Blocking(self),)
+
     def _signing_key(self, date: str) -> bytes:
         key = self._keys.get(date)
         if key is None:
@@ -80,16 +86,19 @@ class SigV4Signer:
             self._keys = {date: key}
         return key
 
-    def _details(self, details: grpc.aio.ClientCallDetails, request: Any) -> Any:
+    def _signed_metadata(self, details: Any, request: Any) -> list[tuple[str, str]]:
         method = details.method.decode() if isinstance(details.method, bytes) \
             else str(details.method)
         body = request.SerializeToString() if hasattr(request, "SerializeToString") \
             else bytes(request)
         kept = [(k, v) for k, v in (details.metadata or ())
                 if k not in ("host", "x-amz-date", "authorization")]
+        return [*kept, *self.metadata(method, body)]
+
+    def _details(self, details: grpc.aio.ClientCallDetails, request: Any) -> Any:
         return grpc.aio.ClientCallDetails(
             method=details.method, timeout=details.timeout,
-            metadata=grpc.aio.Metadata(*kept, *self.metadata(method, body)),
+            metadata=grpc.aio.Metadata(*self._signed_metadata(details, request)),
             credentials=details.credentials, wait_for_ready=details.wait_for_ready)
 
 
@@ -109,3 +118,30 @@ class _UnaryStream(grpc.aio.UnaryStreamClientInterceptor):  # type: ignore[misc]
     async def intercept_unary_stream(self, continuation: Any, details: Any,
                                      request: Any) -> Any:
         return await continuation(self._signer._details(details, request), request)
+
+
+class _BlockingDetails(NamedTuple):
+    method: str
+    timeout: float | None
+    metadata: Any
+    credentials: Any
+    wait_for_ready: bool | None
+    compression: Any
+
+
+class _Blocking(grpc.UnaryUnaryClientInterceptor,  # type: ignore[misc]
+                grpc.UnaryStreamClientInterceptor):  # type: ignore[misc]
+    def __init__(self, signer: SigV4Signer) -> None:
+        self._signer = signer
+
+    def _details(self, details: Any, request: Any) -> Any:
+        return _BlockingDetails(
+            details.method, details.timeout, self._signer._signed_metadata(details, request),
+            details.credentials, getattr(details, "wait_for_ready", None),
+            getattr(details, "compression", None))
+
+    def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        return continuation(self._details(details, request), request)
+
+    def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
+        return continuation(self._details(details, request), request)

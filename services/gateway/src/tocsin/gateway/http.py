@@ -10,8 +10,9 @@ section 1.1):
   (``GET /getIncidentRecord?arn=...``, ``DELETE /tags/{resourceArn}?tagKeys=...``), and
   its input comes from URI labels, the query string and the JSON body.
 
-Every request is SigV4-verified, validated against botocore's model, handed to the
-owning service with :meth:`ServiceClient.call`, and answered the way botocore's parsers
+Every request is SigV4-verified, validated against botocore's model, passed through the
+gateway's access pipeline (:mod:`tocsin.gateway.access`: throttling, audit, authorization)
+to the owning service, and answered the way botocore's parsers
 expect: the operation's status code, only the output shape's members, timestamps as
 epoch seconds, ``x-amzn-RequestId`` on every response, errors as each protocol shapes
 them. Nothing unexpected reaches the client as a traceback: it is logged and answered as

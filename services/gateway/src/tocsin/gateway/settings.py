@@ -54,6 +54,10 @@ class Settings(BaseSettings, frozen=True, kw_only=True):
                 raise ValueError(f"{name} must be host:port, got {addr!r}")
         self.credentials  # noqa: B018 - validates TOCSIN_ACCESS_KEYS at start-up
         self.slack_principals  # noqa: B018 - and TOCSIN_SLACK_USERS
+        if self.policy_file:  # a missing or broken policy file stops the start, named
+            from tocsin.gateway.access.principals import check_policy_file
+
+            check_policy_file(self.policy_file)
         for name, number in (("TOCSIN_AUDIT_RETENTION_DAYS", self.audit_retention_days),
                              ("TOCSIN_THROTTLE_RATE", self.throttle_rate),
                              ("TOCSIN_THROTTLE_BURST", self.throttle_burst),

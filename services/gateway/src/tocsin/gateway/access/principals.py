@@ -36,7 +36,7 @@ from tocsin.gateway.access.call import Principal
 from tocsin.shared import arns
 from tocsin.shared.logging import get_logger
 
-__all__ = ["Directory", "PolicyFileError", "load_policy_file"]
+__all__ = ["Directory", "PolicyFileError", "check_policy_file", "load_policy_file"]
 
 log = get_logger(__name__)
 
@@ -113,6 +113,24 @@ def _key(key: Any, at: str, environ: Mapping[str, str]) -> tuple[str, str]:
     raise PolicyFileError(f'{at} needs "secret" or "secretEnv"')
 
 
+def check_policy_file(path: str, environ: Mapping[str, str] | None = None) -> None:
+    """Read and check the policy file at ``path``.
+
+    Raises:
+        PolicyFileError: it cannot be read or is not a valid policy file; the message
+            names ``TOCSIN_POLICY_FILE`` and the path.
+    """
+    try:
+        text = Path(path).read_bytes()
+    except OSError as exc:
+        raise PolicyFileError(f"TOCSIN_POLICY_FILE {path} cannot be read: "
+                              f"{exc.strerror or exc}") from None
+    try:
+        load_policy_file(text, os.environ if environ is None else environ)
+    except PolicyFileError as exc:
+        raise PolicyFileError(f"TOCSIN_POLICY_FILE {path}: {exc}") from None
+
+
 class Directory:
     """Access key id → secret and principal; what authentication looks keys up in."""
 
@@ -129,7 +147,15 @@ class Directory:
         self._stamp: tuple[int, int] | None = None
         self._checked = 0.0
         if self._path is not None:
-            self._file_keys = load_policy_file(self._path.read_bytes(), self._environ)
+            try:
+                text = self._path.read_bytes()
+            except OSError as exc:
+                raise PolicyFileError(f"TOCSIN_POLICY_FILE {self._path} cannot be read: "
+                                      f"{exc.strerror or exc}") from None
+            try:
+                self._file_keys = load_policy_file(text, self._environ)
+            except PolicyFileError as exc:
+                raise PolicyFileError(f"TOCSIN_POLICY_FILE {self._path}: {exc}") from None
             self._stamp = self._file_stamp()
 
     def secrets(self) -> Mapping[str, str]:
