@@ -21,6 +21,7 @@ import html
 import shlex
 import uuid
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -62,6 +63,9 @@ class _Inbound:
         self._access = access
         self._timeout = timeout
         self._slack_users = dict(slack_users)
+        # Without a credential, but in this deployment's account: its policy allows handing
+        # links, callbacks and commands on (a principal of no account is allowed nothing).
+        self._anonymous = replace(ANONYMOUS, account=access.account)
 
     async def _call(self, request: web.Request, operation: str, payload: Any,
                     params: dict[str, Any], *, acting: Call | None = None) -> dict[str, Any]:
@@ -79,7 +83,7 @@ class _Inbound:
 
         call = acting or self._access.http_call(
             request, face=Face.INBOUND, api="tocsin", operation=operation,
-            principal=ANONYMOUS, params=params, request_id=uuid.uuid4().hex)
+            principal=self._anonymous, params=params, request_id=uuid.uuid4().hex)
         if acting is None:
             call.resources = ("*",)
         result: dict[str, Any] = await self._access.gate(call, forward)
