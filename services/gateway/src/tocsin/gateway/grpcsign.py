@@ -130,7 +130,7 @@ class _BlockingDetails(NamedTuple):
 
 
 class _Blocking(grpc.UnaryUnaryClientInterceptor,  # type: ignore[misc]
-                grpc.UnaryStreamClientInterceptor):
+                grpc.UnaryStreamClientInterceptor):  # type: ignore[misc]
     def __init__(self, signer: SigV4Signer) -> None:
         self._signer = signer
 
