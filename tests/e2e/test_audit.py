@@ -128,10 +128,10 @@ async def test_lookup_finds_accepted_and_refused_calls(tocsin: dict[str, Any],
     assert by_source == []
 
 
-async def test_pages_and_time_range(tocsin: dict[str, Any]) -> None:
+async def test_pages_and_time_range(tocsin: dict[str, Any], bus: Bus) -> None:
     """MaxResults pages through the trail newest first without repeating a record, even
     while new records arrive; a time range in the past finds nothing; two attributes are
-    InvalidLookupAttributesException."""
+    InvalidLookupAttributesException. The lookups leave no consumer behind."""
     incidents, trail = client("ssm-incidents", tocsin), client("cloudtrail", tocsin)
 
     def make() -> None:
@@ -170,6 +170,8 @@ async def test_pages_and_time_range(tocsin: dict[str, Any]) -> None:
             {"AttributeKey": "EventName", "AttributeValue": "X"},
             {"AttributeKey": "Username", "AttributeValue": "Y"}]))
     assert bad.value.response["Error"]["Code"] == "InvalidLookupAttributesException"
+    info = await bus.js.stream_info(f"AUDIT_{tocsin['region'].upper()}")
+    assert info.state.consumer_count == 0
 
 
 async def test_no_record_shows_an_address_or_a_code(tocsin: dict[str, Any]) -> None:

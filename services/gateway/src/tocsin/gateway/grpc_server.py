@@ -128,7 +128,7 @@ class GrpcGateway:
             else tuple(sorted(set(TOCSIN_OWNERS.values()))) for m in MIRRORS}
         rules_pb2_grpc.add_RulesServicer_to_server(
             rules.RulesServicer(self._access), server)
-        services[rules.SERVICE_NAME] = (TOCSIN_OWNERS["CreateRule"],)
+        services[rules.SERVICE_NAME] = ("incidents",)
         if self._bus is not None:
             events_pb2_grpc.add_EventsServicer_to_server(
                 watch.EventsServicer(self._bus, self._settings, self._access, stop=stop),

@@ -173,7 +173,8 @@ class HttpGateway:
         self.app.router.add_post("/", self._json_rpc)
         for path in sorted(self._router.paths):
             self.app.router.add_route("*", path, self._rest_json)
-        inbound.add_routes(self.app, bus, access, timeout=settings.rpc_timeout)
+        inbound.add_routes(self.app, bus, access, timeout=settings.rpc_timeout,
+                           slack_users=settings.slack_principals)
 
     async def __call__(self, stop: asyncio.Event) -> None:
         """Serve until ``stop`` is set, then finish in-flight requests and close."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from tocsin.shared.config import BaseSettings, Secret
 
 __all__ = ["Settings"]
@@ -25,14 +27,19 @@ class Settings(BaseSettings, frozen=True, kw_only=True):
     """Seconds to wait for a service to answer a request."""
     audit_retention_days: float = 90.0
     """How long the audit trail (``AUDIT_<REGION>``) keeps its CloudTrail records."""
-    throttle_rate: float = 2000.0
+    throttle_rate: float = 10_000.0
     """Calls per second one principal may make, on average (a token bucket)."""
-    throttle_burst: float = 4000.0
+    throttle_burst: float = 20_000.0
     """Calls one principal may make at once (the bucket's size)."""
     integration_key_rate: float = 200.0
     """Webhook calls per second one integration key may make, on average."""
     integration_key_burst: float = 1000.0
     """Webhook calls one integration key may make at once."""
+    slack_users: str = ""
+    """``TOCSIN_SLACK_USERS``: JSON, Slack user id → the ARN of the principal whose
+    policies that user's Slack commands are authorised by (``{"U024BE7LH":
+    "arn:tocsin:iam::000000000000:user/alice"}``); a Slack user not listed may only ask
+    for help."""
     watch_limit: int = 32
     """Open ``WatchEvents`` streams one principal may hold on one gateway."""
     grpc_max_concurrent_rpcs: int = 2048
@@ -46,6 +53,7 @@ class Settings(BaseSettings, frozen=True, kw_only=True):
             if not sep or not host or not port.isdigit() or int(port) > 65535:
                 raise ValueError(f"{name} must be host:port, got {addr!r}")
         self.credentials  # noqa: B018 - validates TOCSIN_ACCESS_KEYS at start-up
+        self.slack_principals  # noqa: B018 - and TOCSIN_SLACK_USERS
         if self.policy_file:  # a missing or broken policy file stops the start, named
             from tocsin.gateway.access.principals import check_policy_file
 
@@ -74,6 +82,21 @@ class Settings(BaseSettings, frozen=True, kw_only=True):
                 raise ValueError("TOCSIN_ACCESS_KEYS must be KEYID:SECRET pairs, comma separated")
             keys[key_id] = secret
         return keys
+
+    @property
+    def slack_principals(self) -> dict[str, str]:
+        """``TOCSIN_SLACK_USERS`` read: Slack user id → principal ARN."""
+        if not self.slack_users.strip():
+            return {}
+        try:
+            users = json.loads(self.slack_users)
+        except ValueError as exc:
+            raise ValueError(f"TOCSIN_SLACK_USERS is not JSON: {exc}") from None
+        if not isinstance(users, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) and v.startswith("arn:")
+                for k, v in users.items()):
+            raise ValueError("TOCSIN_SLACK_USERS must map Slack user ids to principal ARNs")
+        return users
 
     @property
     def link_base(self) -> str:

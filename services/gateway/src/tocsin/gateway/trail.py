@@ -25,7 +25,6 @@ is returned as ``CloudTrailEvent``, unchanged.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import contextlib
@@ -191,8 +190,10 @@ class AuditLookup:
         except (nats.errors.Error, TimeoutError) as exc:
             raise ServiceUnavailable(f"the audit trail {self._stream} cannot be read: "
                                      f"{exc!r}") from None
+        name = ""
         try:
             info = await sub.consumer_info()
+            name = info.name
             done = not info.num_pending  # nothing at or after ``low`` matches the subject
             while not done:
                 try:
@@ -214,8 +215,12 @@ class AuditLookup:
                         done = True
                         break
         finally:
-            with contextlib.suppress(nats.errors.Error, TimeoutError, asyncio.CancelledError):
+            # Gone at once rather than after its inactivity threshold: a page of lookups
+            # leaves no consumers behind.
+            with contextlib.suppress(nats.errors.Error, TimeoutError):
                 await sub.unsubscribe()
+                if name:
+                    await self._bus.js.delete_consumer(self._stream, name)
         return older, matches
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +166,16 @@ class Directory:
     def lookup(self, key_id: str) -> _Key | None:
         # TOCSIN_ACCESS_KEYS win: their holders stay administrators whatever the file says.
         return self._admins.get(key_id) or self._file_keys.get(key_id)
+
+    def by_arn(self, arn: str, account: str) -> Principal:
+        """The principal called ``arn`` (an administrator key's or the policy file's), with
+        its policies; one with no policy at all (allowed nothing) when none is called so."""
+        self._maybe_reload()
+        for key in (*self._admins.values(), *self._file_keys.values()):
+            if key.principal.arn == arn:
+                return replace(key.principal, access_key_id="")
+        parts = arn.split(":")
+        return Principal(arn=arn, account=parts[4] if len(parts) > 5 else account)
 
     def principal(self, key_id: str) -> Principal:
         """The principal of a key :func:`sigv4.verify` accepted."""
