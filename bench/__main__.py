@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -104,54 +105,67 @@ ACCESS_POLICY = {"principals": [{
          "Resource": ["arn:tocsin:ssm-incidents::000000000000:response-plan/*",
                       "arn:tocsin:ssm-incidents::000000000000:incident-record/*"],
          "Condition": {"IpAddress": {"aws:SourceIp": ["127.0.0.0/8", "::1/128"]}}},
+        {"Effect": "Allow", "Action": "ssm-incidents:List*", "Resource": "*"},
         {"Effect": "Deny", "Action": ["ssm-incidents:Delete*", "ssm-contacts:*"],
          "Resource": "*"}]}]}]}
 """The principal whose calls measure StartIncident with authentication and authorization
-on: a policy of the size operators write (two statements, wildcards, a condition)."""
+on: a policy of the size operators write (three statements, wildcards, a condition)."""
 
 
 async def access_bench(env: dict[str, str], work: Path, plan_arn: str, tag: str,
                        results: dict[str, Any]) -> None:
-    """StartIncident over gRPC with access on (signed by a policy-file principal, checked
-    against its policy, throttled and audited) beside the same calls to a gateway process
-    with all of it taken out (:mod:`bench.open_gateway`), the two runs interleaved."""
-    grpc_port, http_port = free_port(), free_port()
-    while http_port == grpc_port:
-        http_port = free_port()
-    open_env = {**env, "TOCSIN_GRPC_ADDR": f"127.0.0.1:{grpc_port}",
-                "TOCSIN_HTTP_ADDR": f"127.0.0.1:{http_port}"}
-    open_gateway = await spawn(["-m", "bench.open_gateway"], open_env,
-                               work / "open-gateway.log")
+    """StartIncident over gRPC through three gateways on the same services, interleaved:
+    ``on`` (the real one: signed by a policy-file principal, throttled, audited and checked
+    against its policy), ``auth`` (signatures and authorization alone) and ``off`` (none of
+    it, :mod:`bench.open_gateway`)."""
     signer = SigV4Signer("BENCHOPERATOR", "bench-operator-secret", region=f"bench{tag}")
+    gateways: list[asyncio.subprocess.Process] = []
+    addresses = {"on": env["TOCSIN_GRPC_ADDR"]}
+    taken = {env["TOCSIN_GRPC_ADDR"], env["TOCSIN_HTTP_ADDR"]}
     try:
-        async with grpc.aio.insecure_channel(env["TOCSIN_GRPC_ADDR"],
-                                             interceptors=signer.interceptors()) as on, \
-                grpc.aio.insecure_channel(f"127.0.0.1:{grpc_port}") as off:
-            await wait_ready(off, time.monotonic() + 60)
+        for name, mode in (("off", "off"), ("auth", "authorization")):
+            ports: list[str] = []
+            while len(ports) < 2:
+                address = f"127.0.0.1:{free_port()}"
+                if address not in taken:
+                    taken.add(address)
+                    ports.append(address)
+            addresses[name] = ports[0]
+            gateways.append(await spawn(
+                ["-m", "bench.open_gateway"],
+                {**env, "TOCSIN_GRPC_ADDR": ports[0], "TOCSIN_HTTP_ADDR": ports[1],
+                 "BENCH_ACCESS": mode}, work / f"gateway-{name}.log"))
+        async with contextlib.AsyncExitStack() as stack:
+            channels = {name: await stack.enter_async_context(grpc.aio.insecure_channel(
+                address, interceptors=None if name == "off" else signer.interceptors()))
+                for name, address in addresses.items()}
+            for channel in channels.values():
+                await wait_ready(channel, time.monotonic() + 60)
 
             def start_request() -> pb.StartIncidentRequest:
                 return pb.StartIncidentRequest(response_plan_arn=plan_arn, title="bench",
                                                client_token=str(uuid.uuid4()))
 
             for callers in (1, 64):
-                figures: dict[str, list[float]] = {"on": [], "off": []}
-                for _ in range(2):  # interleaved, so drift on a shared machine hits both
-                    for name, channel in (("off", off), ("on", on)):
+                figures: dict[str, list[float]] = {name: [] for name in channels}
+                for _ in range(2):  # interleaved, so drift on a shared machine hits all
+                    for name, channel in channels.items():
                         r = await load(pb_grpc.IncidentsStub(channel).StartIncident,
                                        start_request, callers=callers, seconds=3, warmup=0.5)
                         if r["errors"]:
                             raise RuntimeError(f"StartIncident ({name}) failed {r['errors']} "
                                                "times: see the gateway logs")
                         figures[name].append(r["rps"])
-                on_rps, off_rps = (sum(figures[k]) / len(figures[k]) for k in ("on", "off"))
-                line(f"start_incident_grpc_access_on_c{callers}_throughput", on_rps, "req/s",
-                     results)
-                line(f"start_incident_grpc_access_off_c{callers}_throughput", off_rps,
-                     "req/s", results)
-                line(f"start_incident_grpc_access_cost_c{callers}",
-                     100 * (1 - on_rps / max(off_rps, 1e-9)), "% slower", results)
+                rps = {name: sum(f) / len(f) for name, f in figures.items()}
+                for name in ("off", "auth", "on"):
+                    line(f"start_incident_grpc_access_{name}_c{callers}_throughput", rps[name],
+                         "req/s", results)
+                for name in ("auth", "on"):
+                    line(f"start_incident_grpc_access_{name}_cost_c{callers}",
+                         100 * (1 - rps[name] / max(rps["off"], 1e-9)), "% slower", results)
     finally:
-        await stop(open_gateway)
+        for gateway in gateways:
+            await stop(gateway)
     line("access_check_cpu_per_call", await access_cpu(env, plan_arn), "us", results)
 
 

@@ -1,14 +1,20 @@
-"""``python -m bench.open_gateway``: the gateway with access taken out, for the bench's
-"without" figure only (``start_incident_grpc_access_off_*``).
+"""``python -m bench.open_gateway``: the gateway with parts of access taken out, for the
+bench's comparison figures only (``start_incident_grpc_access_*``).
 
-It is the real gateway process (``tocsin.gateway.__main__``) with two pieces replaced in
-this process alone: the gRPC interceptor passes every call through unverified, acting as
-one administrator, and the pipeline has no steps (no throttling, audit or authorization).
+It is the real gateway process (``tocsin.gateway.__main__``) with pieces replaced in this
+process alone, as ``BENCH_ACCESS`` says:
+
+- ``off``: the gRPC interceptor passes every call through unverified, acting as one
+  administrator, and the pipeline has no steps (no throttling, audit or authorization);
+- ``authorization``: signatures are verified and the pipeline has its authorization step
+  alone (no throttling, no audit).
+
 Nothing in Tocsin itself can switch access off.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -36,15 +42,26 @@ class _Unverified(grpc.aio.ServerInterceptor):  # type: ignore[misc]
 _build_access = app.build_access
 
 
-def _without_steps(settings: Settings, client: Any, *args: Any, **kwargs: Any) -> access.Access:
-    built = _build_access(settings, client)
-    return access.Access(built.authenticator, access.Gate(client, []), account=built.account)
+def _only(kept: tuple[type, ...]) -> Callable[..., access.Access]:
+    def build(settings: Settings, client: Any, *args: Any, **kwargs: Any) -> access.Access:
+        built = _build_access(settings, client, *args, **kwargs)
+        steps = [s for s in built.gate.steps if isinstance(s, kept)]
+        return access.Access(built.authenticator, access.Gate(client, steps),
+                             account=built.account)
+
+    return build
 
 
 def main() -> None:
-    grpcauth.SigV4Interceptor = _Unverified  # type: ignore[assignment,misc]
-    grpcauth.caller = lambda: PRINCIPAL
-    app.build_access = _without_steps  # type: ignore[assignment]
+    mode = os.environ.get("BENCH_ACCESS", "off")
+    if mode == "off":
+        grpcauth.SigV4Interceptor = _Unverified  # type: ignore[assignment,misc]
+        grpcauth.caller = lambda: PRINCIPAL
+        app.build_access = _only(())  # type: ignore[assignment]
+    elif mode == "authorization":
+        app.build_access = _only((access.Authorization,))  # type: ignore[assignment]
+    else:
+        raise SystemExit(f"BENCH_ACCESS must be off or authorization, not {mode!r}")
     gateway_main.main()
 
 

@@ -20,6 +20,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from tocsin.gateway.grpcsign import SigV4Signer
+from tocsin.proto.events.v1 import events_pb2, events_pb2_grpc
 from tocsin.proto.incidents.v1 import incidents_pb2 as pb
 from tocsin.proto.incidents.v1 import incidents_pb2_grpc as pb_grpc
 from tocsin.shared.testing import wait_for
@@ -154,6 +155,54 @@ class TestResponder:
         assert dict(info.value.trailing_metadata() or ())["aws-error-code"] == \
             "AccessDeniedException"
         assert START in (info.value.details() or "")
+
+
+    async def test_every_face_asks_the_same_policy(self, tocsin: dict[str, Any]) -> None:
+        """The /v1 aliases and WatchEvents are authorised like the AWS APIs."""
+        url = f"{tocsin['http']}/v1/rules"
+        request = AWSRequest(method="GET", url=url)
+        SigV4Auth(Credentials(*RESPONDER), "tocsin", tocsin["region"]).add_auth(request)
+        async with aiohttp.ClientSession() as session, session.get(
+                url, headers=dict(request.headers.items())) as response:
+            body = json.loads(await response.read())
+        assert (response.status, body["code"]) == (403, "AccessDeniedException")
+        assert "tocsin:ListRules" in body["message"]
+
+        signer = SigV4Signer(*RESPONDER, region=tocsin["region"])
+        async with grpc.aio.insecure_channel(tocsin["grpc"],
+                                             interceptors=signer.interceptors()) as channel:
+            call = events_pb2_grpc.EventsStub(channel).WatchEvents(
+                events_pb2.WatchEventsRequest())
+            with pytest.raises(grpc.aio.AioRpcError) as info:
+                await asyncio.wait_for(call.read(), 10)
+        assert info.value.code() == grpc.StatusCode.PERMISSION_DENIED
+        assert "tocsin:WatchEvents" in (info.value.details() or "")
+
+    async def test_policy_file_changes_take_effect(self, tocsin: dict[str, Any],
+                                                   tmp_path: Path) -> None:
+        """Granting StartIncident in the policy file lets the responder start incidents,
+        without restarting anything."""
+        plan_arn = await plan(tocsin)
+        incidents = boto("ssm-incidents", tocsin, RESPONDER)
+        code, _, _ = await asyncio.to_thread(refusal, incidents.start_incident,
+                                             responsePlanArn=plan_arn)
+        assert code == "AccessDeniedException"
+        granted = json.loads(json.dumps(POLICY_FILE))
+        granted["principals"][0]["policies"][0]["Statement"][0]["Action"].append(START)
+        (tmp_path / "policy.json").write_text(json.dumps(granted))
+
+        def start() -> str | None:
+            try:
+                arn: str = incidents.start_incident(responsePlanArn=plan_arn)[
+                    "incidentRecordArn"]
+                return arn
+            except botocore.exceptions.ClientError:
+                return None
+
+        async def started() -> str | None:
+            return await asyncio.to_thread(start)
+
+        assert await wait_for(started, timeout=10, interval=0.3)
 
 
 class TestExplicitDeny:

@@ -32,7 +32,7 @@ import enum
 import functools
 import ipaddress
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -258,7 +258,7 @@ def _applies(statement: Statement, request: Request, resource_policy: bool) -> b
     return all(_holds(c, request.context) for c in statement.conditions)
 
 
-def _principal_matches(principals: Sequence[str], request: Request) -> bool:
+def _principal_matches(principals: tuple[str, ...], request: Request) -> bool:
     for name in principals:
         if name == "*" or name == request.principal_account \
                 or name == request.principal_arn:
@@ -271,15 +271,24 @@ def _principal_matches(principals: Sequence[str], request: Request) -> bool:
     return False
 
 
-def _any_match(patterns: Sequence[str], value: str, *, ignore_case: bool = False) -> bool:
-    return any(_wildcard(p, ignore_case).fullmatch(value) is not None for p in patterns)
+def _any_match(patterns: tuple[str, ...], value: str, *, ignore_case: bool = False) -> bool:
+    return _matcher(patterns, ignore_case).fullmatch(value) is not None
 
 
 @functools.lru_cache(maxsize=4096)
+def _matcher(patterns: tuple[str, ...], ignore_case: bool) -> re.Pattern[str]:
+    """One regex for a statement's patterns (compiled once: evaluation is on every call)."""
+    flags = re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL
+    return re.compile("|".join(f"(?:{_regex(p)})" for p in patterns), flags)
+
+
 def _wildcard(pattern: str, ignore_case: bool) -> re.Pattern[str]:
+    return _matcher((pattern,), ignore_case)
+
+
+def _regex(pattern: str) -> str:
     """``*`` any run of characters, ``?`` any one; everything else literal."""
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile(regex, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
+    return "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
 
 
 def _holds(condition: Condition, context: Mapping[str, str]) -> bool:
