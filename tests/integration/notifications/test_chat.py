@@ -105,6 +105,17 @@ async def test_incident_news_reaches_slack_chime_and_the_topic(
         await asyncio.to_thread(lambda: client.update_incident_record(arn=incident, impact=1))
         await wait_for(lambda: any("Incident updated" in m["text"] and "impact 1" in m["text"]
                                    for m in chat_server.slack))
+        # A title is plain text in Slack: no channel ping, no link; Chime gets it as it is.
+        await asyncio.to_thread(lambda: client.update_incident_record(
+            arn=incident, title="<!channel> DB & <https://evil.example|cache>"))
+        await wait_for(lambda: any(
+            "&lt;!channel&gt; DB &amp; &lt;https://evil.example|cache&gt;" in m["text"]
+            for m in chat_server.slack))
+        assert not any("<!channel>" in m["text"] for m in chat_server.slack)
+        await wait_for(lambda: any("<!channel> DB & <https://evil.example|cache>"
+                                   in m["Content"] for m in chat_server.chime))
+        await asyncio.to_thread(lambda: client.update_incident_record(
+            arn=incident, title="API errors"))
         await asyncio.to_thread(lambda: client.update_incident_record(arn=incident,
                                                                       status="RESOLVED"))
         await wait_for(lambda: any("Incident resolved: API errors" in m["Content"]
