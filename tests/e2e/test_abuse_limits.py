@@ -102,3 +102,35 @@ class TestWatchLimit:
                     assert exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
                     await asyncio.sleep(0.05)
             raise AssertionError("the first watch's place was never freed")
+
+
+class TestConcurrentCalls:
+    @pytest.fixture
+    def tocsin_options(self) -> dict[str, dict[str, Any]]:
+        return {"gateway": {"grpc_max_concurrent_rpcs": 1}}
+
+    async def test_a_call_beyond_the_server_limit_is_resource_exhausted(
+            self, tocsin: dict[str, Any]) -> None:
+        """With TOCSIN_GRPC_MAX_CONCURRENT_RPCS=1, an open watch takes the one place: a
+        unary call meanwhile is RESOURCE_EXHAUSTED, and goes through once the watch ends."""
+        watch = events_pb2.WatchEventsRequest()
+        request = pb.ListReplicationSetsRequest()
+        async with grpc.aio.insecure_channel(tocsin["grpc"]) as channel:
+            stub = pb_grpc.IncidentsStub(channel)
+            first = events_pb2_grpc.EventsStub(channel).WatchEvents(
+                watch, metadata=signed(WATCH, watch, tocsin["region"]))
+            await first.initial_metadata()
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await stub.ListReplicationSets(
+                    request, metadata=signed(LIST_SETS, request, tocsin["region"]))
+            assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+            first.cancel()
+            for _ in range(100):
+                try:
+                    await stub.ListReplicationSets(
+                        request, metadata=signed(LIST_SETS, request, tocsin["region"]))
+                    return
+                except grpc.aio.AioRpcError as exc:
+                    assert exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+                    await asyncio.sleep(0.05)
+            raise AssertionError("the watch's place was never freed")

@@ -204,5 +204,4 @@ async def test_no_record_shows_an_address_or_a_code(tocsin: dict[str, Any]) -> N
     channel = next(json.loads(r) for r in records if '"CreateContactChannel"' in r)
     assert channel["requestParameters"]["DeliveryAddress"] == "HIDDEN_DUE_TO_SECURITY_REASONS"
     described = next(json.loads(r) for r in records if '"GetContactChannel"' in r)
-    assert described["responseElements"]["DeliveryAddress"] == \
-        "HIDDEN_DUE_TO_SECURITY_REASONS"
+    assert described["responseElements"] is None  # as CloudTrail, reads keep no answer

@@ -184,11 +184,13 @@ def make_record(call: Call, *, region: str, account: str, response: Any = None,
     if call.face is Face.WEBHOOK and isinstance(params, dict):
         params = {k: v for k, v in params.items() if k != "body"}
     params = redaction.redact(params) if params else None
-    elements = redaction.redact(response) if response and error is None else None
     read_only = is_read_only(call.operation)
-    # What a change's answer names is what it made (a plan's ARN); what a read's answer
-    # lists is not what it acted on.
-    named = elements if not read_only else None
+    # As CloudTrail: a read's answer is not recorded (it is the data read, and a lookup's
+    # answer would carry the records it found, each carrying the ones before).
+    elements = redaction.redact(response) if response and error is None \
+        and not read_only else None
+    # What a change's answer names is what it made (a plan's ARN).
+    named = elements
     return Record(
         eventVersion=EVENT_VERSION,
         userIdentity=identity(call, account),
@@ -249,11 +251,15 @@ class AuditTrail:
         self._writers = [asyncio.create_task(self._write_reads(), name=f"audit-writer-{i}")
                          for i in range(WRITERS)]
 
-    async def close(self) -> None:
-        """Write every queued record, then stop (before the NATS connection closes)."""
+    async def close(self, timeout: float = 30.0) -> None:
+        """Write every queued record, then stop (before the NATS connection closes); after
+        ``timeout`` seconds (NATS gone) what is left is logged as lost."""
         if self._queue.qsize():
             log.info("audit.flushing", records=self._queue.qsize())
-        await self._queue.join()
+        try:
+            await asyncio.wait_for(self._queue.join(), timeout)
+        except TimeoutError:
+            log.error("audit.reads_lost", records=self._queue.qsize())
         for task in self._writers:
             task.cancel()
         for task in self._writers:
@@ -296,8 +302,9 @@ class AuditTrail:
             record = await self._queue.get()
             try:
                 await self._publish(record)
-            except ServiceUnavailable:
-                log.error("audit.read_lost", event=record.eventName, request=record.requestID)
+            except Exception:  # the writer goes on with the next record whatever happened
+                log.exception("audit.read_lost", event=record.eventName,
+                              request=record.requestID)
             finally:
                 self._queue.task_done()
 
