@@ -61,6 +61,8 @@ class SigV4Interceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
 
     def __init__(self, authenticator: Authenticator) -> None:
         self._authenticator = authenticator
+        self._verifying: dict[str, tuple[Any, Any]] = {}
+        """Method → (its handler, the verifying handler around it), built once."""
 
     async def intercept_service(
         self, continuation: Callable[[Any], Awaitable[Any]], details: Any,
@@ -69,17 +71,26 @@ class SigV4Interceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         method = str(details.method)
         if handler is None or method.startswith(UNSIGNED_SERVICES):
             return handler
-        metadata = tuple(details.invocation_metadata or ())
+        held = self._verifying.get(method)
+        if held is None or held[0] is not handler:
+            held = (handler, self._verifying_handler(method, handler))
+            self._verifying[method] = held
+        return held[1]
+
+    def _verifying_handler(self, method: str, handler: Any) -> Any:
+        """``handler`` behind a signature check (the call's metadata read from its
+        context), or a refusal for a method that streams its requests."""
         if handler.request_streaming:
             return _refusing(handler, sigv4.MissingAuthentication(
                 f"{method} streams its requests and cannot be signed"))
         parse = handler.request_deserializer or (lambda raw: raw)
+        authenticator = self._authenticator
 
         async def admit(raw: bytes, context: grpc.aio.ServicerContext) -> Any:
             """The request message once the signature holds; else the call is aborted."""
             try:
-                principal = self._authenticator.grpc(method, metadata, raw,
-                                                     service=SIGNING_NAMES)
+                principal = authenticator.grpc(method, context.invocation_metadata() or (),
+                                               raw, service=SIGNING_NAMES)
             except sigv4.AuthError as exc:
                 log.debug("grpc.unauthenticated", method=method, aws_code=exc.aws_code)
                 await context.abort(grpc.StatusCode.UNAUTHENTICATED, exc.message,

@@ -16,6 +16,12 @@ to agree byte for byte with what botocore's ``SigV4Auth`` signs:
 - **Payload hash**: ``x-amz-content-sha256`` when the request carries it (it must then
   match the body), else the SHA-256 of the body.
 
+The signature must cover ``host`` and ``x-amz-date`` (and, where the caller says so,
+``x-amz-target``: for AWS JSON 1.1 it names the operation, so a signature left without it
+could be replayed as another one), and its credential scope must name the region served
+and a signing name the caller accepts. Nothing a client sends makes verification raise:
+bytes that are no UTF-8 and signatures of any length are refused like wrong ones.
+
 Requests are accepted within :data:`MAX_SKEW` of the gateway's clock. Failures raise
 subclasses of :class:`~tocsin.shared.errors.AccessDeniedError` carrying the codes AWS
 itself returns, so botocore surfaces them as ``ClientError`` codes.
