@@ -108,3 +108,34 @@ def test_a_bucket_refuses_beyond_its_burst_and_says_when_to_return() -> None:
 def test_slack_markup_is_escaped() -> None:
     assert slack_escape("<!channel> DB & <https://evil|bank>") == \
         "&lt;!channel&gt; DB &amp; &lt;https://evil|bank&gt;"
+
+
+async def test_throttle_counts_principals_keys_and_addresses_apart() -> None:
+    """A signed caller by its ARN, a webhook sender by its integration key, a caller with
+    no credential by its address: one exhausted bucket leaves the others alone."""
+    from tocsin.gateway.limits import Throttle
+
+    throttle = Throttle(principals=TokenBuckets(rate=0.001, burst=1, what="this principal"),
+                        integration_keys=TokenBuckets(rate=0.001, burst=1,
+                                                      what="this integration key"))
+    holder = Principal(arn="", account="000000000000", kind=PrincipalKind.INTEGRATION_KEY)
+    nobody = Principal(arn="", account="000000000000", kind=PrincipalKind.ANONYMOUS)
+
+    async def proceed(c: Call) -> str:
+        return "ran"
+
+    def webhook(key: str) -> Call:
+        return Call(face=Face.WEBHOOK, api="tocsin", operation="IngestEvents",
+                    principal=holder, params={"integrationKey": key}, request_id="r")
+
+    def inbound(ip: str) -> Call:
+        return Call(face=Face.INBOUND, api="tocsin", operation="Inbound", principal=nobody,
+                    params={}, request_id="r", source_ip=ip)
+
+    for first in (call("ssm-incidents", "ListIncidentRecords", {}), webhook("key-a"),
+                  webhook("key-b"), inbound("10.0.0.1"), inbound("10.0.0.2")):
+        assert await throttle(first, proceed) == "ran"
+    for again in (call("ssm-incidents", "ListIncidentRecords", {}), webhook("key-a"),
+                  inbound("10.0.0.1")):
+        with pytest.raises(Throttled):
+            await throttle(again, proceed)
