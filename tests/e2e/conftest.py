@@ -14,6 +14,8 @@ import pytest
 import pytest_asyncio
 from aiosmtpd.controller import Controller
 
+from tocsin.analysis import app as analysis_app
+from tocsin.analysis.settings import Settings as AnalysisSettings
 from tocsin.contacts import app as contacts_app
 from tocsin.contacts.settings import Settings as ContactsSettings
 from tocsin.escalation import app as escalation_app
@@ -68,6 +70,9 @@ async def tocsin(nats_url: str, database_url: str, isolation: dict[str, str],
         await stack.enter_async_context(running(
             runbooks_app.lifespan, RunbooksSettings(
                 outbox_poll_interval=0.2, **common, **tocsin_options.get("runbooks", {}))))
+        await stack.enter_async_context(running(
+            analysis_app.lifespan, AnalysisSettings(
+                outbox_poll_interval=0.2, **common, **tocsin_options.get("analysis", {}))))
         workers = await stack.enter_async_context(running(
             gateway_app.lifespan, GatewaySettings(
                 grpc_addr="127.0.0.1:0", http_addr="127.0.0.1:0",
