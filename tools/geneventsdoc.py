@@ -65,7 +65,8 @@ subject `events.<region>.<service>.<Type>`, as one JSON envelope:
 | `time` | when the change happened (RFC 3339, plan time) |
 | `data` | the payload described below for each type |
 | `schemaVersion` | the version of the type's payload schema (below) |
-| `correlation` | `request_id`, `incident_arn`, `engagement_arn` when they apply |
+| `correlation` | `request_id`, `incident_arn`, `engagement_arn`, `principal` (the \
+caller's ARN) when they apply |
 
 Payloads are camelCase JSON; members with their default value are left out. They evolve by
 msgspec's rules: a new member always has a default, an existing member never changes type;
@@ -186,7 +187,7 @@ def envelope_schema(service: str, cls: type[Event]) -> dict[str, Any]:
             "schemaVersion": {"const": cls.version},
             "correlation": {"type": "object", "properties": {
                 "request_id": {"type": "string"}, "incident_arn": {"type": "string"},
-                "engagement_arn": {"type": "string"}}},
+                "engagement_arn": {"type": "string"}, "principal": {"type": "string"}}},
         },
         "required": ["id", "type", "service", "region", "time", "data"],
         "$defs": defs,

@@ -24,7 +24,7 @@ async def table(opened: Opened[Settings]) -> Service:
     settings, pool = opened.settings, opened.pool
     clock = clock_for(settings.clock_scale, settings.clock_epoch)
     deps = Deps(pool=pool, clock=clock, region=settings.region, account=settings.account,
-                partition=settings.arn_partition, bus=opened.bus)
+                partition=settings.arn_partition, bus=opened.bus, quotas=settings.quotas)
     engagements = EngagementHandlers(deps)
     region, schema = settings.region, settings.schema
     return Service(

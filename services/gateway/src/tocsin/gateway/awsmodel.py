@@ -80,8 +80,10 @@ BOTOCORE_APIS: Mapping[str, str] = {
     "ssm-incidents": "data/ssm-incidents/2018-05-10/service-2.json.gz",
     "ssm-contacts": "data/ssm-contacts/2021-05-03/service-2.json.gz",
     "ssm": "data/ssm/2014-11-06/service-2.json.gz",
+    "cloudtrail": "data/cloudtrail/2013-11-01/service-2.json.gz",
 }
-"""Each served AWS API and its model file inside the ``botocore`` package."""
+"""Each served AWS API and its model file inside the ``botocore`` package (of
+``cloudtrail`` the gateway serves ``LookupEvents`` alone, from its audit trail)."""
 
 SUBSETS: Mapping[str, frozenset[str]] = {"ssm": frozenset(SSM_OWNERS)}
 """The APIs Tocsin serves only in part, and the operations it serves of each: the rest of
@@ -293,9 +295,21 @@ def _shape(name: str, spec: dict[str, Any], partition: str) -> Shape:
         member=spec.get("member", {}).get("shape"), key=spec.get("key", {}).get("shape"),
         value=spec.get("value", {}).get("shape"), min=spec.get("min"), max=spec.get("max"),
         enum=tuple(spec["enum"]) if "enum" in spec else None, pattern=pattern,
-        compiled=compile_pattern(pattern, partition=None) if pattern is not None else None,
+        compiled=_compiled_or_none(name, pattern),
         exception=bool(spec.get("exception")), fault=bool(spec.get("fault")),
         http_status=error.get("httpStatusCode"))
+
+
+def _compiled_or_none(name: str, pattern: str | None) -> Any:
+    """The compiled pattern; None (not enforced) for the few that spell UTF-16 surrogate
+    ranges (cloudtrail's ``PartitionKeyName``), which no Python regex can compile and no
+    operation Tocsin serves uses."""
+    if pattern is None:
+        return None
+    try:
+        return compile_pattern(pattern, partition=None)
+    except regex.error:
+        return None
 
 
 def _operation(name: str, spec: dict[str, Any]) -> Operation:

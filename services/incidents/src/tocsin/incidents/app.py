@@ -14,7 +14,7 @@ from tocsin.incidents.records import plan_engagements
 from tocsin.incidents.records.engaging import Engaging, engagement_consumers
 from tocsin.incidents.runbooks import consumer as runbook_events
 from tocsin.incidents.settings import Settings
-from tocsin.incidents.usecases import Deps
+from tocsin.incidents.usecases import Deps, Quotas
 from tocsin.shared.bus import alarms_stream, changes_stream, events_stream
 from tocsin.shared.clock import clock_for
 from tocsin.shared.kernel import Kernel, Opened, Service
@@ -29,7 +29,8 @@ async def table(opened: Opened[Settings]) -> Service:
     deps = Deps(pool=pool, clock=clock_for(settings.clock_scale, settings.clock_epoch),
                 region=settings.region, account=settings.account,
                 partition=settings.arn_partition, findings_window=settings.findings_window,
-                bus=bus)
+                bus=bus, quotas=Quotas(response_plans=settings.quota_response_plans,
+                                       rules=settings.quota_rules))
     router = event_rules.RuleRouter(pool)
     alarm_ingestion = Ingestion(deps, bus)
     canary = [Canary(pool, bus, deps.clock, CanarySettings(

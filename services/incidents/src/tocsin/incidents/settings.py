@@ -16,6 +16,11 @@ class Settings(ServiceSettings, frozen=True, kw_only=True):
 
     service = "incidents"
 
+    quota_response_plans: Annotated[int, Meta(ge=1)] = 500
+    """Response plans one deployment keeps (``TOCSIN_QUOTA_RESPONSE_PLANS``)."""
+    quota_rules: Annotated[int, Meta(ge=1)] = 1000
+    """Event rules one deployment keeps (``TOCSIN_QUOTA_RULES``)."""
+
     findings_window: Annotated[float, Meta(ge=0)] = 3600.0
     """Seconds before an incident's creation that a change may have ended and still be one
     of its findings (``TOCSIN_FINDINGS_WINDOW``)."""

@@ -154,7 +154,10 @@ class RpcServer:
                    started: float) -> str:
         """Answer one request; its outcome for the metrics."""
         headers = request.headers or {}
-        with bound(headers, operation=operation):
+        # The caller's principal is bound for the request's log lines and for the events
+        # it emits (their envelope's correlation), not passed on to further requests.
+        with bound(headers, operation=operation,
+                   principal=headers.get(PRINCIPAL_HEADER) or None):
             principal = headers.get(PRINCIPAL_HEADER)
             if principal and self._verifier is not None:
                 why = self._verifier.check(request.subject, principal,

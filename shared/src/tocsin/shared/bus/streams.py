@@ -14,8 +14,9 @@ from tocsin.shared import metrics
 from tocsin.shared.logging import get_logger
 from tocsin.shared.runner import pause
 
-__all__ = ["alarms_stream", "changes_stream", "deliveries_stream", "ensure_stream",
-           "events_stream", "events_subject", "watch_streams"]
+__all__ = ["alarms_stream", "audit_stream", "audit_subject", "changes_stream",
+           "deliveries_stream", "ensure_stream", "events_stream", "events_subject",
+           "watch_streams"]
 
 log = get_logger(__name__)
 
@@ -63,6 +64,29 @@ def deliveries_stream(region: str) -> StreamConfig:
 def events_subject(region: str, service: str, event_type: str) -> str:
     """The subject of one event type of one service."""
     return f"events.{region}.{service}.{event_type}"
+
+
+def audit_stream(region: str, *, retention_days: float = 90.0) -> StreamConfig:
+    """``AUDIT_<REGION>``: one CloudTrail record per call of every API, webhook and console
+    action in a region, on ``audit.<region>.<api>.<eventName>`` (the gateway writes them and
+    answers ``cloudtrail`` ``LookupEvents`` from them). Kept ``retention_days``
+    (``TOCSIN_AUDIT_RETENTION_DAYS``); the record's event id is its ``Nats-Msg-Id``, so a
+    publish retried after a lost acknowledgement is stored once."""
+    return StreamConfig(
+        name=f"AUDIT_{region.upper()}",
+        description=f"Tocsin audit trail (CloudTrail records) of region {region}",
+        subjects=[f"audit.{region}.>"],
+        retention=RetentionPolicy.LIMITS,
+        storage=StorageType.FILE,
+        discard=DiscardPolicy.OLD,
+        max_age=retention_days * DAY,
+        duplicate_window=600.0,
+    )
+
+
+def audit_subject(region: str, api: str, event_name: str) -> str:
+    """The subject of the audit records of one operation of one API."""
+    return f"audit.{region}.{api}.{event_name}"
 
 
 def alarms_stream() -> StreamConfig:

@@ -97,22 +97,26 @@ VALIDATION_EXCEPTION_REASON_FIELD_VALIDATION_FAILED: ValidationExceptionReason
 VALIDATION_EXCEPTION_REASON_OTHER: ValidationExceptionReason
 
 class CreateIntegrationKeyRequest(_message.Message):
-    __slots__ = ("response_plan_arn",)
+    __slots__ = ("response_plan_arn", "expires_time")
     RESPONSE_PLAN_ARN_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_TIME_FIELD_NUMBER: _ClassVar[int]
     response_plan_arn: str
-    def __init__(self, response_plan_arn: _Optional[str] = ...) -> None: ...
+    expires_time: _timestamp_pb2.Timestamp
+    def __init__(self, response_plan_arn: _Optional[str] = ..., expires_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CreateIntegrationKeyResponse(_message.Message):
-    __slots__ = ("id", "response_plan_arn", "created_time", "integration_key")
+    __slots__ = ("id", "response_plan_arn", "created_time", "integration_key", "expires_time")
     ID_FIELD_NUMBER: _ClassVar[int]
     RESPONSE_PLAN_ARN_FIELD_NUMBER: _ClassVar[int]
     CREATED_TIME_FIELD_NUMBER: _ClassVar[int]
     INTEGRATION_KEY_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_TIME_FIELD_NUMBER: _ClassVar[int]
     id: str
     response_plan_arn: str
     created_time: _timestamp_pb2.Timestamp
     integration_key: str
-    def __init__(self, id: _Optional[str] = ..., response_plan_arn: _Optional[str] = ..., created_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., integration_key: _Optional[str] = ...) -> None: ...
+    expires_time: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., response_plan_arn: _Optional[str] = ..., created_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., integration_key: _Optional[str] = ..., expires_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CreateRuleRequest(_message.Message):
     __slots__ = ("name", "event_pattern", "response_plan_arn", "description", "state", "client_token")
@@ -832,14 +836,18 @@ class IncidentDuration(_message.Message):
     def __init__(self, name: _Optional[str] = ..., status: _Optional[_Union[DurationStatus, str]] = ..., seconds: _Optional[float] = ..., start: _Optional[str] = ..., end: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class IntegrationKey(_message.Message):
-    __slots__ = ("id", "response_plan_arn", "created_time")
+    __slots__ = ("id", "response_plan_arn", "created_time", "expires_time", "last_used_time")
     ID_FIELD_NUMBER: _ClassVar[int]
     RESPONSE_PLAN_ARN_FIELD_NUMBER: _ClassVar[int]
     CREATED_TIME_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_TIME_FIELD_NUMBER: _ClassVar[int]
+    LAST_USED_TIME_FIELD_NUMBER: _ClassVar[int]
     id: str
     response_plan_arn: str
     created_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., response_plan_arn: _Optional[str] = ..., created_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    expires_time: _timestamp_pb2.Timestamp
+    last_used_time: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., response_plan_arn: _Optional[str] = ..., created_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_used_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class KeyTimes(_message.Message):
     __slots__ = ("impact_start_time", "detected_time", "declared_time", "first_engaged_time", "first_acknowledged_time", "mitigated_time", "resolved_time")

@@ -17,7 +17,7 @@ import msgspec
 
 from tocsin.notifications.inbound.domain import AckLink, digest, seal
 
-__all__ = ["LinkStore", "PhoneRoute", "RouteStore", "address_digest"]
+__all__ = ["LinkStore", "PhoneRoute", "RouteStore", "SeenStore", "address_digest"]
 
 
 def address_digest(address: str) -> bytes:
@@ -112,3 +112,19 @@ class LinkStore:
         """Mark every link of ``page_arn`` used."""
         await conn.execute("UPDATE ack_link SET used_at = $2 WHERE page_arn = $1"
                            " AND used_at IS NULL", page_arn, at)
+
+
+class SeenStore:
+    """``inbound_seen``: provider callbacks already handled (Twilio's retries)."""
+
+    @staticmethod
+    async def seen(conn: asyncpg.Connection | asyncpg.Pool, provider: str, key: str) -> bool:
+        return bool(await conn.fetchval(
+            "SELECT true FROM inbound_seen WHERE provider = $1 AND event_key = $2",
+            provider, key))
+
+    @staticmethod
+    async def add(conn: asyncpg.Connection | asyncpg.Pool, provider: str, key: str) -> None:
+        await conn.execute(
+            "INSERT INTO inbound_seen (provider, event_key) VALUES ($1, $2)"
+            " ON CONFLICT DO NOTHING", provider, key)
