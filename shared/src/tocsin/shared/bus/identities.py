@@ -42,6 +42,8 @@ DELIVERIES = "DELIVERIES"
 """``DELIVERIES_<REGION>`` in a row: the region's delivery requests."""
 ALARMS = "ALARMS"
 CHANGES = "CHANGES"
+AUDIT = "AUDIT"
+"""``AUDIT_<REGION>`` in a row: the region's CloudTrail records, written by the gateway."""
 
 DASHBOARD = "dashboard"
 ALARM_PUBLISHER = "alarm-publisher"
@@ -83,11 +85,14 @@ class Identity:
 
 IDENTITIES: Mapping[str, Identity] = {i.name: i for i in (
     Identity("gateway", serves=False, emits_events=False, calls=("*",),
-             watches=(EVENTS,), asserts_principals=True, pings=True),
+             streams=(AUDIT,), owns=(AUDIT,), publishes=("audit.{region}.>",),
+             watches=(EVENTS, AUDIT), asserts_principals=True, pings=True),
     Identity("incidents",
              calls=("contacts.StartEngagement", "contacts.StopIncidentEngagements",
                     "contacts.ReserveEngagementContacts", "contacts.ListEngagements",
-                    "contacts.StopEngagement", "runbooks.*", "notifications.*"),
+                    "contacts.StopEngagement", "runbooks.*", "notifications.*",
+                    # the canary reads its test page's receipts
+                    "contacts.ListPagesByEngagement", "contacts.ListPageReceipts"),
              streams=(EVENTS, CHANGES, ALARMS), owns=(EVENTS, CHANGES, ALARMS),
              consumes={EVENTS: ("engage", "pages", "reopen", "reengage", "engagement-failed",
                                 "dead-letters", "runbooks"),
@@ -143,7 +148,7 @@ def stream_kind(name: str) -> str:
 
 def stream_name(stream: str, region: str) -> str:
     """``EVENTS`` → ``EVENTS_LOCAL-1``; ``ALARMS`` and ``CHANGES`` are one per deployment."""
-    return f"{stream}_{region.upper()}" if stream in (EVENTS, DELIVERIES) else stream
+    return f"{stream}_{region.upper()}" if stream in (EVENTS, DELIVERIES, AUDIT) else stream
 
 
 def may_call(who: Identity, subject: str) -> bool:
@@ -203,8 +208,8 @@ def _service_permissions(who: Identity, region: str) -> dict[str, Any]:
         name = stream_name(stream, region)
         pub += [f"{api}.CONSUMER.CREATE.{name}", f"{api}.CONSUMER.CREATE.{name}.*",
                 f"{api}.CONSUMER.CREATE.{name}.*.>", f"{api}.CONSUMER.DELETE.{name}.*",
-                f"{api}.CONSUMER.INFO.{name}.*", f"{api}.STREAM.INFO.{name}",
-                f"$JS.FC.{name}.>"]
+                f"{api}.CONSUMER.INFO.{name}.*", f"{api}.CONSUMER.MSG.NEXT.{name}.*",
+                f"{api}.STREAM.INFO.{name}", f"$JS.FC.{name}.>", f"$JS.ACK.{name}.>"]
     return {"publish": {"allow": pub},
             "subscribe": {"allow": sub},
             **({"allow_responses": True} if who.serves else {})}
