@@ -217,7 +217,14 @@ class Audit:
         try:
             result = await proceed(call)
         except TocsinError as exc:
-            await self._trail.record(call, error=exc)
+            try:
+                await self._trail.record(call, error=exc)
+            except Exception as lost:
+                # Nothing was done (the call was refused, or NATS is down and the request
+                # never left): the caller learns why it failed, not that the record of
+                # the failure could not be written either.
+                log.warning("audit.refusal_unrecorded", event=call.operation,
+                            error=repr(lost))
             raise
         except Exception:
             await self._trail.record(call, error=InternalError(

@@ -77,6 +77,9 @@ class Identity:
     """Other subjects it publishes (``{region}`` is filled in)."""
     watches: tuple[str, ...] = ()
     """Streams it reads through ephemeral push consumers (the gateway's ``WatchEvents``)."""
+    subscribes: tuple[str, ...] = ()
+    """Subjects it reads as they are published, outside any stream (``{region}`` is filled
+    in)."""
     asserts_principals: bool = False
     """May send a request on behalf of a caller (a signed ``Tocsin-Principal``)."""
     pings: bool = False
@@ -86,7 +89,9 @@ class Identity:
 IDENTITIES: Mapping[str, Identity] = {i.name: i for i in (
     Identity("gateway", serves=False, emits_events=False, calls=("*",),
              streams=(AUDIT,), owns=(AUDIT,), publishes=("audit.{region}.>",),
-             watches=(EVENTS, AUDIT), asserts_principals=True, pings=True),
+             watches=(EVENTS, AUDIT), asserts_principals=True, pings=True,
+             # resource policies it caches are dropped when their owners change them
+             subscribes=("events.{region}.incidents.>", "events.{region}.contacts.>")),
     Identity("incidents",
              calls=("contacts.StartEngagement", "contacts.StopIncidentEngagements",
                     "contacts.ReserveEngagementContacts", "contacts.ListEngagements",
@@ -180,7 +185,8 @@ def _call_subjects(who: Identity) -> list[str]:
 def _service_permissions(who: Identity, region: str) -> dict[str, Any]:
     api = "$JS.API"
     pub: list[str] = [*_call_subjects(who)]
-    sub: list[str] = [f"{inbox_prefix(who.name)}.>"]
+    sub: list[str] = [f"{inbox_prefix(who.name)}.>",
+                      *(s.format(region=region) for s in who.subscribes)]
     if who.serves:
         sub += [f"tocsin.rpc.{who.name}.>", "$SRV.*", f"$SRV.*.{who.name}",
                 f"$SRV.*.{who.name}.>"]
