@@ -223,7 +223,7 @@ class Audit:
                 # Nothing was done (the call was refused, or NATS is down and the request
                 # never left): the caller learns why it failed, not that the record of
                 # the failure could not be written either.
-                log.warning("audit.refusal_unrecorded", event=call.operation,
+                log.warning("audit.refusal_unrecorded", operation=call.operation,
                             error=repr(lost))
             raise
         except Exception:
@@ -298,7 +298,7 @@ class AuditTrail:
                 return
             except (nats.errors.Error, TimeoutError) as exc:
                 log.warning("audit.write_failed", attempt=attempt, error=repr(exc),
-                            event=record.eventName)
+                            operation=record.eventName)
                 await asyncio.sleep(0.05 * attempt)
         raise ServiceUnavailable(
             f"{record.eventName} could not be recorded in the audit trail ({self.stream}); "
@@ -310,7 +310,7 @@ class AuditTrail:
             try:
                 await self._publish(record)
             except Exception:  # the writer goes on with the next record whatever happened
-                log.exception("audit.read_lost", event=record.eventName,
+                log.exception("audit.read_lost", operation=record.eventName,
                               request=record.requestID)
             finally:
                 self._queue.task_done()
