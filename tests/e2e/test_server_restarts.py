@@ -29,6 +29,7 @@ import msgspec
 import pytest_asyncio
 from aiosmtpd.controller import Controller
 
+from tocsin.gateway.grpcsign import SigV4Signer
 from tocsin.local.servers import free_port
 from tocsin.notifications.delivery import handlers as delivery
 from tocsin.proto.incidents.v1 import incidents_pb2 as pb
@@ -286,7 +287,9 @@ class TestServerRestarts:
         assert "try again" in response["Error"]["Message"]
         assert response["ResponseMetadata"]["HTTPStatusCode"] == 500
         assert response["ResponseMetadata"]["HTTPHeaders"]["retry-after"] == "1"
-        async with grpc.aio.insecure_channel(system.grpc) as channel:
+        signer = SigV4Signer(KEY_ID, SECRET, region=REGION)
+        async with grpc.aio.insecure_channel(system.grpc,
+                                             interceptors=signer.interceptors()) as channel:
             try:
                 await pb_grpc.IncidentsStub(channel).CreateResponsePlan(
                     pb.CreateResponsePlanRequest(
