@@ -1,6 +1,10 @@
 """``python -m bench``: StartIncident over gRPC against a raw grpc.aio call, idle memory,
 alarm ingestion (:mod:`bench.alarms`), notifications (:mod:`bench.notifications`) and the
-escalation service's timers against raw PostgreSQL (:mod:`bench.timers`).
+escalation service's timers against raw PostgreSQL (:mod:`bench.timers`), the runbooks
+engine beside raw PostgreSQL transactions (:mod:`bench.runbooks`), the analysis
+service's metrics and analysis creation (:mod:`bench.analysis`), and StartIncident
+with the NATS identities, permissions and signed principals on beside off
+(:mod:`bench.protection`).
 
 Everything runs on this machine: NATS and PostgreSQL (the ones named by TOCSIN_NATS_URL /
 TOCSIN_DATABASE_URL, else throwaway ones), the incidents service and the gateway as their
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -26,9 +31,16 @@ import grpc
 from aiosmtpd.controller import Controller
 
 from bench import alarms
+from bench.analysis import analysis_bench
 from bench.notifications import Mailbox, notifications_bench
 from bench.processes import spawn, stop
+from bench.protection import protection_bench
+from bench.runbooks import runbooks_bench
 from bench.timers import timers_bench
+from tocsin.gateway.access import Authorization, Call, Face
+from tocsin.gateway.app import build_access
+from tocsin.gateway.grpcsign import SigV4Signer
+from tocsin.gateway.settings import Settings as GatewaySettings
 from tocsin.local.servers import EmbeddedServer, free_port, nats_server, postgres_server
 from tocsin.proto.contacts.v1 import contacts_pb2 as pbc
 from tocsin.proto.contacts.v1 import contacts_pb2_grpc as pb_contacts_grpc
@@ -89,6 +101,112 @@ async def wait_ready(channel: grpc.aio.Channel, deadline: float) -> None:
             if time.monotonic() > deadline:
                 raise
             await asyncio.sleep(0.2)
+
+
+ACCESS_POLICY = {"principals": [{
+    "arn": "arn:tocsin:iam::000000000000:user/bench-operator",
+    "accessKeys": [{"id": "BENCHOPERATOR", "secret": "bench-operator-secret"}],
+    "policies": [{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["ssm-incidents:Get*", "ssm-incidents:List*",
+                                       "ssm-incidents:StartIncident",
+                                       "ssm-incidents:UpdateIncidentRecord"],
+         "Resource": ["arn:tocsin:ssm-incidents::000000000000:response-plan/*",
+                      "arn:tocsin:ssm-incidents::000000000000:incident-record/*"],
+         "Condition": {"IpAddress": {"aws:SourceIp": ["127.0.0.0/8", "::1/128"]}}},
+        {"Effect": "Allow", "Action": "ssm-incidents:List*", "Resource": "*"},
+        {"Effect": "Deny", "Action": ["ssm-incidents:Delete*", "ssm-contacts:*"],
+         "Resource": "*"}]}]}]}
+"""The principal whose calls measure StartIncident with authentication and authorization
+on: a policy of the size operators write (three statements, wildcards, a condition)."""
+
+
+async def access_bench(env: dict[str, str], work: Path, plan_arn: str, tag: str,
+                       results: dict[str, Any]) -> None:
+    """StartIncident over gRPC through three gateways on the same services, interleaved:
+    ``on`` (the real one: signed by a policy-file principal, throttled, audited and checked
+    against its policy), ``auth`` (signatures and authorization alone) and ``off`` (none of
+    it, :mod:`bench.open_gateway`)."""
+    signer = SigV4Signer("BENCHOPERATOR", "bench-operator-secret", region=f"bench{tag}")
+    gateways: list[asyncio.subprocess.Process] = []
+    addresses = {"on": env["TOCSIN_GRPC_ADDR"]}
+    taken = {env["TOCSIN_GRPC_ADDR"], env["TOCSIN_HTTP_ADDR"]}
+    try:
+        for name, mode in (("off", "off"), ("auth", "authorization")):
+            ports: list[str] = []
+            while len(ports) < 2:
+                address = f"127.0.0.1:{free_port()}"
+                if address not in taken:
+                    taken.add(address)
+                    ports.append(address)
+            addresses[name] = ports[0]
+            gateways.append(await spawn(
+                ["-m", "bench.open_gateway"],
+                {**env, "TOCSIN_GRPC_ADDR": ports[0], "TOCSIN_HTTP_ADDR": ports[1],
+                 "BENCH_ACCESS": mode}, work / f"gateway-{name}.log"))
+        async with contextlib.AsyncExitStack() as stack:
+            channels = {name: await stack.enter_async_context(grpc.aio.insecure_channel(
+                address, interceptors=None if name == "off" else signer.interceptors()))
+                for name, address in addresses.items()}
+            for channel in channels.values():
+                await wait_ready(channel, time.monotonic() + 60)
+
+            def start_request() -> pb.StartIncidentRequest:
+                return pb.StartIncidentRequest(response_plan_arn=plan_arn, title="bench",
+                                               client_token=str(uuid.uuid4()))
+
+            for callers in (1, 64):
+                figures: dict[str, list[float]] = {name: [] for name in channels}
+                for _ in range(2):  # interleaved, so drift on a shared machine hits all
+                    for name, channel in channels.items():
+                        r = await load(pb_grpc.IncidentsStub(channel).StartIncident,
+                                       start_request, callers=callers, seconds=3, warmup=0.5)
+                        if r["errors"]:
+                            raise RuntimeError(f"StartIncident ({name}) failed {r['errors']} "
+                                               "times: see the gateway logs")
+                        figures[name].append(r["rps"])
+                rps = {name: sum(f) / len(f) for name, f in figures.items()}
+                for name in ("off", "auth", "on"):
+                    line(f"start_incident_grpc_access_{name}_c{callers}_throughput", rps[name],
+                         "req/s", results)
+                for name in ("auth", "on"):
+                    line(f"start_incident_grpc_access_{name}_cost_c{callers}",
+                         100 * (1 - rps[name] / max(rps["off"], 1e-9)), "% slower", results)
+    finally:
+        for gateway in gateways:
+            await stop(gateway)
+    line("access_check_cpu_per_call", await access_cpu(env, plan_arn), "us", results)
+
+
+async def access_cpu(env: dict[str, str], plan_arn: str, count: int = 3000) -> float:
+    """What authentication and authorization of one signed StartIncident cost in the
+    gateway's process, alone (signature check, key lookup, policy evaluation): the
+    steady figure beside the throughputs above, which a shared machine makes noisy."""
+    settings = GatewaySettings(access_keys=env["TOCSIN_ACCESS_KEYS"],
+                               policy_file=env["TOCSIN_POLICY_FILE"],
+                               region=env["TOCSIN_REGION"])
+    checks = build_access(settings, _NoServices())  # type: ignore[arg-type]
+    authorization = next(s for s in checks.gate.steps if isinstance(s, Authorization))
+    signer = SigV4Signer("BENCHOPERATOR", "bench-operator-secret", region=settings.region)
+    method = "/tocsin.incidents.v1.Incidents/StartIncident"
+    body = pb.StartIncidentRequest(response_plan_arn=plan_arn, title="bench").SerializeToString()
+    metadata = signer.metadata(method, body)
+    started = time.perf_counter()
+    for _ in range(count):
+        principal = checks.authenticator.grpc(method, metadata, body,
+                                              service=("tocsin",))
+        await authorization.check(Call(
+            face=Face.GRPC, api="ssm-incidents", operation="StartIncident",
+            principal=principal, params={"responsePlanArn": plan_arn, "title": "bench"},
+            request_id="bench", source_ip="127.0.0.1", resources=(plan_arn,)))
+    return (time.perf_counter() - started) / count * 1e6
+
+
+class _NoServices:
+    async def call(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        raise AssertionError("the access check calls no service")
+
+    async def call_service(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        raise AssertionError("the access check calls no service")
 
 
 async def timeline_bench(stub: pb_grpc.IncidentsStub, plan_arn: str,
@@ -237,20 +355,28 @@ async def main(seconds: float, warmup: float) -> None:
         stops.append(smtp.stop)
         tag = uuid.uuid4().hex[:8]
         grpc_port, http_port = free_port(), free_port()
+        policy_file = work / "policy.json"
+        policy_file.write_text(json.dumps(ACCESS_POLICY))
         env = {"TOCSIN_SMTP_HOST": "127.0.0.1", "TOCSIN_SMTP_PORT": str(smtp.port),
                "TOCSIN_NATS_URL": nats_url, "TOCSIN_DATABASE_URL": db_url,
                "TOCSIN_REGION": f"bench{tag}", "TOCSIN_SCHEMA_PREFIX": f"bench{tag}_",
                "TOCSIN_GRPC_ADDR": f"127.0.0.1:{grpc_port}",
                "TOCSIN_HTTP_ADDR": f"127.0.0.1:{http_port}",
                "TOCSIN_ACCESS_KEYS": "BENCH:bench-secret", "TOCSIN_LOG_LEVEL": "warning",
-               "TOCSIN_LOG_JSON": "true"}
+               "TOCSIN_POLICY_FILE": str(policy_file),
+               "TOCSIN_LOG_JSON": "true",
+               # Served as in production (each process its own port), so the figures
+               # include what measuring costs.
+               "TOCSIN_METRICS_ADDR": "127.0.0.1:0"}
         incidents = await spawn(["-m", "tocsin.incidents"], env, work / "incidents.log")
         contacts = await spawn(["-m", "tocsin.contacts"], env, work / "contacts.log")
         gateway = await spawn(["-m", "tocsin.gateway"], env, work / "gateway.log")
         notifications = await spawn(["-m", "tocsin.notifications"], env,
                                     work / "notifications.log")
         procs += [incidents, contacts, gateway, notifications]
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{grpc_port}") as channel:
+        signer = SigV4Signer("BENCH", "bench-secret", region=f"bench{tag}")
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{grpc_port}",
+                                             interceptors=signer.interceptors()) as channel:
             await wait_ready(channel, time.monotonic() + 60)
             await asyncio.sleep(3)  # let both processes settle before reading their memory
             line("incidents_idle_rss", rss_mb(incidents.pid), "MB", results)
@@ -275,6 +401,7 @@ async def main(seconds: float, warmup: float) -> None:
                 line(f"start_incident_grpc_c{callers}_p50", r["p50"], "ms", results)
                 line(f"start_incident_grpc_c{callers}_p99", r["p99"], "ms", results)
                 line(f"start_incident_grpc_c{callers}_errors", r["errors"], "count", results)
+            await access_bench(env, work, plan.arn, tag, results)
             await timeline_bench(stub, plan.arn, results)
             await dedupe_bench(stub, plan.arn, results)
             await contacts_bench(pb_contacts_grpc.ContactsStub(channel), results)
@@ -286,6 +413,10 @@ async def main(seconds: float, warmup: float) -> None:
                 results[f"raw_{callers}"]["rps"], 1e-9)
             line(f"start_incident_vs_raw_c{callers}", 100 * ratio, "%", results)
         await timers_bench(env, work, results, line)
+        await runbooks_bench(nats_url, db_url, work, results, line)
+        await analysis_bench(env, work, lambda name, value, unit: line(name, value, unit,
+                                                                       results))
+        await protection_bench(lambda name, value, unit: line(name, value, unit, results))
     finally:
         for proc in procs:
             await stop(proc)

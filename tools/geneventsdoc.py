@@ -21,7 +21,14 @@ from typing import Any
 import msgspec
 from msgspec import inspect as mi
 
-from tocsin.shared.contracts import contacts, escalation, incidents, notifications
+from tocsin.shared.contracts import (
+    analysis,
+    contacts,
+    escalation,
+    incidents,
+    notifications,
+    runbooks,
+)
 from tocsin.shared.contracts.base import TAG_FIELD, Event
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +42,10 @@ SERVICES = {
                  "rotations, engagements and pages."),
     "escalation": (escalation, "Durable timers of engagements, and what falls due."),
     "notifications": (notifications, "Deliveries that could not be made."),
+    "runbooks": (runbooks, "Automation executions: their start, each step's start and end, "
+                 "waits for a person, and their end."),
+    "analysis": (analysis, "Post-incident analyses, OpsItems (action items and incidents' "
+                 "parent OpsItems) and overdue action items."),
 }
 
 INTRO = """\
@@ -54,7 +65,8 @@ subject `events.<region>.<service>.<Type>`, as one JSON envelope:
 | `time` | when the change happened (RFC 3339, plan time) |
 | `data` | the payload described below for each type |
 | `schemaVersion` | the version of the type's payload schema (below) |
-| `correlation` | `request_id`, `incident_arn`, `engagement_arn` when they apply |
+| `correlation` | `request_id`, `incident_arn`, `engagement_arn`, `principal` (the \
+caller's ARN) when they apply |
 
 Payloads are camelCase JSON; members with their default value are left out. They evolve by
 msgspec's rules: a new member always has a default, an existing member never changes type;
@@ -175,7 +187,7 @@ def envelope_schema(service: str, cls: type[Event]) -> dict[str, Any]:
             "schemaVersion": {"const": cls.version},
             "correlation": {"type": "object", "properties": {
                 "request_id": {"type": "string"}, "incident_arn": {"type": "string"},
-                "engagement_arn": {"type": "string"}}},
+                "engagement_arn": {"type": "string"}, "principal": {"type": "string"}}},
         },
         "required": ["id", "type", "service", "region", "time", "data"],
         "$defs": defs,

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -63,8 +65,10 @@ def descendants(root: int) -> dict[int, str]:
     return found
 
 
-def get(url: str) -> tuple[int | None, bytes]:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+def get(url: str, cafile: Path | None = None) -> tuple[int | None, bytes]:
+    https = urllib.request.HTTPSHandler(context=ssl.create_default_context(
+        cafile=str(cafile) if cafile else None))
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), https)
     try:
         with opener.open(url, timeout=3) as response:
             return int(response.status), response.read()
@@ -101,8 +105,10 @@ def start(tmp_path: Path, *args: str, like: Run | None = None,
     else:
         http, grpc = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
         nats_port = str(free_port())
+    # Port 0: each process its own free metrics port (fixed ones may be taken here).
     env.update(TOCSIN_DATA_DIR=str(tmp_path / "data"), TOCSIN_HTTP_ADDR=http,
-               TOCSIN_GRPC_ADDR=grpc, TOCSIN_NATS_PORT=nats_port, **extra)
+               TOCSIN_GRPC_ADDR=grpc, TOCSIN_NATS_PORT=nats_port,
+               TOCSIN_METRICS_ADDR="127.0.0.1:0", **extra)
     output = tmp_path / "output.log"
     with output.open("ab") as sink:
         process = subprocess.Popen([sys.executable, "-m", "tocsin.local", *args], env=env,
@@ -121,7 +127,9 @@ def launch(tmp_path: Path, *args: str, instances: int = 1, like: Run | None = No
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"tocsin.local exited with {process.returncode}:\n{run.text()[-5000:]}")
-        status, body = get(f"http://{http}/healthz")
+        ca = run.data_dir / "tls" / "ca.pem"
+        scheme = "https" if extra.get("TOCSIN_TLS") and ca.exists() else "http"
+        status, body = get(f"{scheme}://{http}/healthz", cafile=ca if scheme == "https" else None)
         if status == 200:
             run.health = json.loads(body)
             if len(run.health["services"]["incidents"]["instances"]) >= instances:
@@ -165,6 +173,21 @@ class TestMakeRun:
         assert running.health["status"] == "ok"
         assert len(services["incidents"]["instances"]) == 2
         assert len(services["gateway"]["instances"]) == 1
+
+    def test_healthz_names_each_instances_metrics(self, running: Run) -> None:
+        """Every instance, the gateway's included, names its own metrics address, where
+        Prometheus finds the shared kernel's metrics (the RPC server's for a service)."""
+        addresses = {}
+        for name, service in running.health["services"].items():
+            for instance in service["instances"]:
+                addresses[f"{name} {instance['id']}"] = instance["metrics"]
+        assert len(set(addresses.values())) == len(addresses) == 8
+        for who, addr in addresses.items():
+            status, body = get(f"http://{addr}/metrics")
+            assert status == 200, who
+            assert b"tocsin_api_requests" in body if who.startswith("gateway") \
+                else b"tocsin_rpc_requests" in body, who
+        assert "Metrics (Prometheus, /metrics): incidents[1] 127.0.0.1:0" in running.text()
 
     def test_each_instance_is_its_own_process(self, running: Run) -> None:
         """Every service instance runs as a separate OS process below the supervisor."""
@@ -244,7 +267,10 @@ class TestFirstRun:
         ready = text[text.index("Tocsin is ready"):]
         assert f"NATS   {running.nats}" in ready
         assert "ssm-incidents create-replication-set" in ready
-        assert f"--nats {running.nats} --plan api-outage" in ready
+        # The alarm is sent as the alarm-publisher identity: anonymous clients are refused.
+        host = running.nats.partition("://")[2]
+        assert re.search(rf"--nats nats://alarm-publisher:[\w-]+@{re.escape(host)} "
+                         r"--plan api-outage", ready)
         assert "Warning: no SMTP server configured (TOCSIN_SMTP_HOST)" in ready
         assert "/console" not in text
 
@@ -321,3 +347,58 @@ def test_the_gateway_that_cannot_listen_exits_with_one_line(
     assert done.stderr.decode().strip().splitlines()[-1] == (
         f"tocsin-gateway: cannot listen on {addr} ({reason}); set {setting} to a free "
         "address")
+
+
+class TestProtection:
+    """``make run`` with ``TOCSIN_TLS=auto``: HTTPS with the printed CA bundle, an embedded
+    NATS that refuses anonymous clients, and services that keep within their permissions."""
+
+    def test_tls_auto_serves_boto3_with_the_printed_ca_bundle(
+            self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        boto3 = pytest.importorskip("boto3")
+        run = launch(tmp_path, TOCSIN_TLS="auto")
+        try:
+            ca = run.data_dir / "tls" / "ca.pem"
+            deadline = time.monotonic() + 10  # the ready block follows the first 200
+            while "Tocsin is ready" not in run.text() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert f"export AWS_CA_BUNDLE={ca}" in run.text()
+            monkeypatch.setenv("AWS_CA_BUNDLE", str(ca))
+            monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(run.data_dir / "credentials"))
+            monkeypatch.setenv("AWS_CONFIG_FILE", str(run.data_dir / "no-aws-config"))
+            session = boto3.Session(profile_name="tocsin")
+            incidents = session.client("ssm-incidents", endpoint_url=f"https://{run.http}",
+                                       region_name="local-1")
+            assert incidents.list_replication_sets()["replicationSetArns"] == []
+            contacts = session.client("ssm-contacts", endpoint_url=f"https://{run.http}",
+                                      region_name="local-1")
+            contacts.create_contact(Alias="alice", Type="PERSONAL", Plan={"Stages": []})
+            assert [c["Alias"] for c in contacts.list_contacts()["Contacts"]] == ["alice"]
+            assert get(f"http://{run.http}/healthz")[0] is None  # no plaintext beside it
+            import grpc
+            from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+            credentials = grpc.ssl_channel_credentials(ca.read_bytes())
+            with grpc.secure_channel(run.grpc, credentials) as channel:
+                health = health_pb2_grpc.HealthStub(channel)
+                reply = health.Check(health_pb2.HealthCheckRequest(service=""), timeout=10)
+                assert reply.status == health_pb2.HealthCheckResponse.SERVING
+            import asyncio
+
+            import nats
+            import nats.errors
+
+            async def anonymous() -> None:
+                async def quiet(exc: Exception) -> None:
+                    pass
+                nc = await nats.connect(run.nats, allow_reconnect=False, connect_timeout=3,
+                                        max_reconnect_attempts=0, error_cb=quiet)
+                await nc.close()
+
+            with pytest.raises(nats.errors.Error, match="Authorization Violation"):
+                asyncio.run(anonymous())
+        finally:
+            stop(run)
+        assert error_lines(run.text()) == [], "the services logged ERROR lines"
+        # Every service kept within its permissions: the server logged no violation.
+        assert "Violation" not in (run.data_dir / "nats.log").read_text()

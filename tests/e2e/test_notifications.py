@@ -64,8 +64,14 @@ async def test_incident_page_mail_link_acknowledges_on_the_timeline(
     assert "Impact:  2 (high)" in body
     link = re.search(r"(http://\S+/v1/ack/\S+)", body)
     assert link
-    async with aiohttp.ClientSession() as http, http.post(link.group(1)) as resp:
-        assert resp.status == 200
+    async with aiohttp.ClientSession() as http:
+        for method in ("GET", "POST"):  # the page, then its button
+            async with http.request(method, link.group(1)) as resp:
+                assert resp.status == 200
+                # The page names an incident and carries the link's token: no cache keeps
+                # it, no Referer sends the token on.
+                assert resp.headers["Cache-Control"] == "no-store"
+                assert resp.headers["Referrer-Policy"] == "no-referrer"
 
     def acknowledgements() -> list[dict[str, Any]]:
         events = incidents.list_timeline_events(incidentRecordArn=incident)["eventSummaries"]

@@ -22,18 +22,25 @@ from typing import Any
 
 import aiohttp
 import boto3
+import botocore.config
+import botocore.exceptions
+import grpc
 import msgspec
 import pytest_asyncio
 from aiosmtpd.controller import Controller
 
+from tocsin.gateway.grpcsign import SigV4Signer
 from tocsin.local.servers import free_port
 from tocsin.notifications.delivery import handlers as delivery
+from tocsin.proto.incidents.v1 import incidents_pb2 as pb
+from tocsin.proto.incidents.v1 import incidents_pb2_grpc as pb_grpc
 from tocsin.shared.bus import Bus, connect
+from tocsin.shared.services import BACKEND_SERVICES
 from tocsin.shared.testing import wait_for
 
 KEY_ID, SECRET = "TOCSINRESTARTKEY", "tocsin-restart-secret"
 REGION = "local-1"
-SERVICES = ("incidents", "contacts", "escalation", "notifications", "gateway")
+SERVICES = (*BACKEND_SERVICES, "gateway")
 BACK_WITHIN = 20.0
 """Seconds after the server's return by which every page must have arrived: less than the
 30 s ack wait, so a page that needed a redelivery (or a restarted process) fails the test."""
@@ -67,9 +74,10 @@ class System:
     """The running processes, the gateway's address, what /healthz said, the mailbox."""
 
     def __init__(self, processes: dict[str, asyncio.subprocess.Process], http: str,
-                 mailbox: Mailbox, logs: Path) -> None:
+                 mailbox: Mailbox, logs: Path, grpc: str = "") -> None:
         self.processes = processes
         self.http = http
+        self.grpc = grpc
         self.mailbox = mailbox
         self.logs = logs
         self.health: list[tuple[int, dict[str, Any]]] = []
@@ -92,9 +100,10 @@ class System:
                 codes[name] = await process.wait()
         return codes
 
-    def clients(self) -> tuple[Any, Any]:
+    def clients(self, **config: Any) -> tuple[Any, Any]:
         kw = {"endpoint_url": self.http, "region_name": REGION,
-              "aws_access_key_id": KEY_ID, "aws_secret_access_key": SECRET}
+              "aws_access_key_id": KEY_ID, "aws_secret_access_key": SECRET,
+              "config": botocore.config.Config(**config)}
         return boto3.client("ssm-incidents", **kw), boto3.client("ssm-contacts", **kw)
 
     def reported_down(self, dependency: str) -> bool:
@@ -129,11 +138,11 @@ async def system(own_nats: Any, own_postgres: Any, tmp_path: Path,
     mailbox = Mailbox()
     smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
-    http = f"127.0.0.1:{free_port()}"
+    http, grpc_addr = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("TOCSIN_")}
     env.update(TOCSIN_NATS_URL=own_nats.url, TOCSIN_DATABASE_URL=own_postgres.url,
                TOCSIN_REGION=REGION, TOCSIN_ACCESS_KEYS=f"{KEY_ID}:{SECRET}",
-               TOCSIN_HTTP_ADDR=http, TOCSIN_GRPC_ADDR=f"127.0.0.1:{free_port()}",
+               TOCSIN_HTTP_ADDR=http, TOCSIN_GRPC_ADDR=grpc_addr,
                TOCSIN_SMTP_HOST="127.0.0.1", TOCSIN_SMTP_PORT=str(smtp.port),
                TOCSIN_LOG_JSON="true", TOCSIN_SHUTDOWN_GRACE="5",
                TOCSIN_MASTER_KEY_FILE=master_key_file)
@@ -145,7 +154,7 @@ async def system(own_nats: Any, own_postgres: Any, tmp_path: Path,
             processes[name] = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", f"tocsin.{name}", env=env,
                 stdin=asyncio.subprocess.DEVNULL, stdout=sink, stderr=asyncio.subprocess.STDOUT)
-    running = System(processes, f"http://{http}", mailbox, logs)
+    running = System(processes, f"http://{http}", mailbox, logs, grpc_addr)
     watcher = asyncio.create_task(watch_health(running))
     try:
         await wait_for(running.healthy, timeout=90)
@@ -242,8 +251,71 @@ class TestServerRestarts:
             await asyncio.to_thread(own_postgres.stop)
             await raise_alarms(bus, "api-5xx", "api-latency", "api-errors")
             await wait_for(lambda: system.reported_down("postgresql"), timeout=20)
+
+            async def held() -> bool:  # in JetStream, neither handled nor given up on
+                info = await bus.js.consumer_info("ALARMS", "incidents-alarms")
+                return (info.num_pending or 0) + (info.num_ack_pending or 0) == 3
+
+            await wait_for(held, timeout=10)
             await asyncio.to_thread(own_postgres.start)
             await pages(system, 4, timeout=BACK_WITHIN)
+            dead = await bus.js.stream_info("ALARMS", subjects_filter="alarms.dlq")
+            assert not dead.state.subjects, "an alarm was dead-lettered during the outage"
         await wait_for(system.healthy, timeout=BACK_WITHIN)
+        assert system.exited() == {}
+        assert await system.stop() == dict.fromkeys(SERVICES, 0)
+
+    async def test_api_writes_while_nats_is_down_are_refused_retryably(
+            self, system: System, own_nats: Any) -> None:
+        """While NATS is down a write is refused at once, retryably: over HTTP the model's
+        InternalServerException with Retry-After, over gRPC UNAVAILABLE; nothing of it
+        happens later (nats-py does not hold it back to send on reconnection), and the
+        same write succeeds once NATS is back."""
+        incidents, _ = system.clients(retries={"total_max_attempts": 1})
+        await asyncio.to_thread(incidents.create_replication_set, regions={REGION: {}})
+        await asyncio.to_thread(own_nats.stop)
+        await wait_for(lambda: system.reported_down("nats"), timeout=20)
+
+        def refused() -> dict[str, Any]:
+            try:
+                incidents.create_response_plan(
+                    name="written-while-down", incidentTemplate={"title": "t", "impact": 3})
+            except botocore.exceptions.ClientError as exc:
+                return dict(exc.response)
+            raise AssertionError("CreateResponsePlan succeeded while NATS was down")
+
+        response = await asyncio.to_thread(refused)
+        assert response["Error"]["Code"] == "InternalServerException"
+        assert "try again" in response["Error"]["Message"]
+        assert response["ResponseMetadata"]["HTTPStatusCode"] == 500
+        assert response["ResponseMetadata"]["HTTPHeaders"]["retry-after"] == "1"
+        signer = SigV4Signer(KEY_ID, SECRET, region=REGION)
+        async with grpc.aio.insecure_channel(system.grpc,
+                                             interceptors=signer.interceptors()) as channel:
+            try:
+                await pb_grpc.IncidentsStub(channel).CreateResponsePlan(
+                    pb.CreateResponsePlanRequest(
+                        name="written-while-down-grpc",
+                        incident_template=pb.IncidentTemplate(title="t", impact=3)),
+                    timeout=10)
+            except grpc.aio.AioRpcError as exc:
+                assert exc.code() == grpc.StatusCode.UNAVAILABLE, exc
+            else:
+                raise AssertionError("CreateResponsePlan over gRPC succeeded while NATS was down")
+
+        await asyncio.to_thread(own_nats.start)
+        await wait_for(system.healthy, timeout=BACK_WITHIN)
+
+        def plans() -> list[str]:
+            return [p["name"] for p in incidents.list_response_plans()["responsePlanSummaries"]]
+
+        # A write made now is answered after anything the gateway could still hold back.
+        await asyncio.to_thread(incidents.create_response_plan, name="written-after",
+                                incidentTemplate={"title": "t", "impact": 3})
+        assert await asyncio.to_thread(plans) == ["written-after"]
+        await asyncio.to_thread(incidents.create_response_plan, name="written-while-down",
+                                incidentTemplate={"title": "t", "impact": 3})
+        assert sorted(await asyncio.to_thread(plans)) == ["written-after",
+                                                          "written-while-down"]
         assert system.exited() == {}
         assert await system.stop() == dict.fromkeys(SERVICES, 0)

@@ -396,6 +396,31 @@ class TestAcceptPage:
         assert await api.receipts(page.page_arn) == []
         assert "ReadTime" not in await api("DescribePage", PageId=page.page_arn)
 
+    async def test_after_five_wrong_codes_the_right_one_is_refused(self, api: Api) -> None:
+        """Each wrong code counts, and is counted even though the call fails; after five
+        the page's code is void: a sixth call is refused even with the right code, and the
+        page stays unread. Another page's code still works."""
+        _, page = await self._page(api)
+        wrong = f"{(int(page.accept_code) + 1) % 1_000_000:06d}"
+        for left in (4, 3, 2, 1):
+            with pytest.raises(errors.ValidationError, match=f"{left} more wrong code"):
+                await api("AcceptPage", PageId=page.page_arn, AcceptType="READ",
+                          AcceptCode=wrong)
+        with pytest.raises(errors.ValidationError, match="now void"):
+            await api("AcceptPage", PageId=page.page_arn, AcceptType="READ", AcceptCode=wrong)
+        with pytest.raises(errors.ValidationError, match="void after 5 wrong codes"):
+            await api("AcceptPage", PageId=page.page_arn, AcceptType="READ",
+                      AcceptCode=page.accept_code)
+        assert await api.receipts(page.page_arn) == []
+        assert "ReadTime" not in await api("DescribePage", PageId=page.page_arn)
+        bob, _ = await api.person("bob", ("EMAIL", "bob@example.com", True))
+        engagement = await api.engage(bob, IncidentId=INCIDENT)
+        await wait_for(lambda: api.seen.pages_of(engagement))
+        other = api.seen.pages_of(engagement)[0]
+        await api("AcceptPage", PageId=other.page_arn, AcceptType="READ",
+                  AcceptCode=other.accept_code)
+        assert "ReadTime" in await api("DescribePage", PageId=other.page_arn)
+
     async def test_ignore_accepts_any_code(self, api: Api) -> None:
         """Under IGNORE any 6..10-digit code accepts the page."""
         _, page = await self._page(api)

@@ -549,7 +549,9 @@ class TestAcknowledgementTimeout:
                              codec.encode(resolved))
         await wait_for(lambda: api.seen.escalation("TimerCancelled", engagement), timeout=10)
         [cancelled] = api.seen.escalation("TimerCancelled", engagement)
-        assert cancelled.reason == "INCIDENT_RESOLVED"
+        # Escalation reads the resolution itself; the contacts service also stops the
+        # engagement on it, and whichever reaches the timer first cancels it, once.
+        assert cancelled.reason in ("INCIDENT_RESOLVED", "ENGAGEMENT_STOPPED")
         await api.barrier()  # a minute on: the timeout would have fired before it
         assert not api.seen.escalation("AcknowledgementTimedOut", engagement)
 

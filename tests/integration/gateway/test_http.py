@@ -29,6 +29,7 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from tocsin.gateway import awsmodel, http
+from tocsin.gateway.app import build_access
 from tocsin.gateway.http import HttpGateway
 from tocsin.gateway.settings import Settings
 from tocsin.shared import errors
@@ -84,7 +85,7 @@ async def gateway() -> AsyncIterator[Gateway]:
     settings = Settings(http_addr="127.0.0.1:0", access_keys=f"{KEY_ID}:{SECRET},OTHER:x",
                         shutdown_grace=2)
     fake = FakeServices()
-    server = HttpGateway(settings, fake, None, instance="test")  # type: ignore[arg-type]
+    server = HttpGateway(settings, build_access(settings, fake), None, instance="test")  # type: ignore[arg-type]
     stop = asyncio.Event()
     task = asyncio.create_task(server(stop))
     await asyncio.wait_for(server.started.wait(), 10)
@@ -255,11 +256,14 @@ class TestIncidentsErrors:
                        incidentTemplate={"title": "t", "impact": 3})
 
     async def test_service_unavailable(self, gw: Gateway) -> None:
-        """No service behind the operation is a 503 ServiceUnavailableException."""
+        """No service behind the operation is the model's retryable server fault,
+        InternalServerException (500), with retry advice: ``Retry-After``."""
         gw.fake.replies["ListResponsePlans"] = errors.ServiceUnavailable("nobody home")
         response = await client_error(gw.incidents.list_response_plans)
-        assert response["Error"]["Code"] == "ServiceUnavailableException"
-        assert response["ResponseMetadata"]["HTTPStatusCode"] == 503
+        assert response["Error"]["Code"] == "InternalServerException"
+        assert response["Error"]["Message"] == "nobody home"
+        assert response["ResponseMetadata"]["HTTPStatusCode"] == 500
+        assert response["ResponseMetadata"]["HTTPHeaders"]["retry-after"] == "1"
 
     async def test_unexpected_failure(self, gw: Gateway) -> None:
         """An unexpected exception is logged and answered as a bare 500."""
@@ -353,12 +357,15 @@ class TestIncidentsErrors:
 
 class TestContacts:
     async def test_no_service_is_503(self, gw: Gateway) -> None:
-        """With no contacts service running, calls are 503 ServiceUnavailableException."""
+        """With no contacts service running, calls are a 503 InternalServerException
+        whose RetryAfterSeconds (and Retry-After) advise trying again."""
         gw.fake.replies["GetContact"] = errors.ServiceUnavailable(
             "no instance of the service behind tocsin.rpc.contacts.GetContact is running")
         response = await client_error(gw.contacts.get_contact, ContactId=CONTACT_ARN)
-        assert response["Error"]["Code"] == "ServiceUnavailableException"
+        assert response["Error"]["Code"] == "InternalServerException"
+        assert response["RetryAfterSeconds"] == 1
         assert response["ResponseMetadata"]["HTTPStatusCode"] == 503
+        assert response["ResponseMetadata"]["HTTPHeaders"]["retry-after"] == "1"
 
     async def test_create_contact(self, gw: Gateway) -> None:
         """CreateContact reaches the service in PascalCase and its output parses."""
@@ -473,7 +480,8 @@ class TestServer:
     async def test_stops_when_told(self) -> None:
         """Setting the stop event closes the listener and returns."""
         server = HttpGateway(Settings(http_addr="127.0.0.1:0", access_keys="A:B"),
-                             FakeServices(), None, instance="t")  # type: ignore[arg-type]
+                             build_access(Settings(access_keys="A:B"), FakeServices()),
+                             None, instance="t")  # type: ignore[arg-type]
         stop = asyncio.Event()
         task = asyncio.create_task(server(stop))
         await asyncio.wait_for(server.started.wait(), 10)

@@ -147,7 +147,9 @@ class ProviderServer:
     async def _webhook(self, request: web.Request) -> web.Response:
         body = await request.read()
         signature = request.headers.get("X-Tocsin-Signature", "")
-        if not hmac.compare_digest(signature, webhook_signature(WEBHOOK_SECRET, body)):
+        expected = webhook_signature(WEBHOOK_SECRET, body, url=str(request.url),
+                                     timestamp=request.headers.get("X-Tocsin-Timestamp", ""))
+        if not hmac.compare_digest(signature, expected):
             return web.json_response({"message": "bad signature"}, status=401)
         bad = await self._misbehave()
         if bad is not None:
@@ -304,13 +306,14 @@ async def stack_factory(nats_url: str, database_url: str, isolation: dict[str, s
     @asynccontextmanager
     async def start(providers: list[dict[str, Any]] | None = None, *,
                     with_incidents: bool = True, with_notifications: bool = True,
-                    clock: Clock | None = None, **settings: Any) -> AsyncIterator[Stack]:
+                    clock: Clock | None = None, gateway: dict[str, Any] | None = None,
+                    **settings: Any) -> AsyncIterator[Stack]:
         """``with_notifications=False`` leaves the notifications service to the test (a
         process of its own, say); with a ``clock`` (a :class:`ManualClock` the test
-        advances), every service runs on it. The incidents service runs for the whole
-        test either way (``with_incidents`` is kept for the tests that name it): it holds
-        the data key that delivery requests are sealed with, from before the test
-        publishes any."""
+        advances), every service runs on it; ``gateway`` holds settings of the gateway.
+        The incidents service runs for the whole test either way (``with_incidents`` is
+        kept for the tests that name it): it holds the data key that delivery requests
+        are sealed with, from before the test publishes any."""
         async with AsyncExitStack() as stack:
             if clock is not None:
                 stack.enter_context(installed(clock))
@@ -319,7 +322,7 @@ async def stack_factory(nats_url: str, database_url: str, isolation: dict[str, s
             workers = await stack.enter_async_context(running(
                 gateway_app.lifespan, GatewaySettings(
                     grpc_addr="127.0.0.1:0", http_addr="127.0.0.1:0",
-                    access_keys="K:S", **common)))  # type: ignore[arg-type]
+                    access_keys="K:S", **common, **(gateway or {}))))  # type: ignore[arg-type]
             http_gw = next(w for w in workers if isinstance(w, HttpGateway))
             await asyncio.wait_for(http_gw.started.wait(), 30)
             base = f"http://127.0.0.1:{http_gw.port}"

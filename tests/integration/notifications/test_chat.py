@@ -105,6 +105,17 @@ async def test_incident_news_reaches_slack_chime_and_the_topic(
         await asyncio.to_thread(lambda: client.update_incident_record(arn=incident, impact=1))
         await wait_for(lambda: any("Incident updated" in m["text"] and "impact 1" in m["text"]
                                    for m in chat_server.slack))
+        # A title is plain text in Slack: no channel ping, no link; Chime gets it as it is.
+        await asyncio.to_thread(lambda: client.update_incident_record(
+            arn=incident, title="<!channel> DB & <https://evil.example|cache>"))
+        await wait_for(lambda: any(
+            "&lt;!channel&gt; DB &amp; &lt;https://evil.example|cache&gt;" in m["text"]
+            for m in chat_server.slack))
+        assert not any("<!channel>" in m["text"] for m in chat_server.slack)
+        await wait_for(lambda: any("<!channel> DB & <https://evil.example|cache>"
+                                   in m["Content"] for m in chat_server.chime))
+        await asyncio.to_thread(lambda: client.update_incident_record(
+            arn=incident, title="API errors"))
         await asyncio.to_thread(lambda: client.update_incident_record(arn=incident,
                                                                       status="RESOLVED"))
         await wait_for(lambda: any("Incident resolved: API errors" in m["Content"]
@@ -115,9 +126,9 @@ async def test_incident_news_reaches_slack_chime_and_the_topic(
         await sub.unsubscribe()
 
 
-async def slash(stack: Any, text: str, *, secret: str = SLACK_SECRET,
-                age: float = 0) -> tuple[int, dict[str, Any] | str]:
-    body = urlencode({"command": "/tocsin", "text": text, "user_id": "U42",
+async def slash(stack: Any, text: str, *, secret: str = SLACK_SECRET, age: float = 0,
+                user: str = "U42") -> tuple[int, dict[str, Any] | str]:
+    body = urlencode({"command": "/tocsin", "text": text, "user_id": user,
                       "user_name": "ana"}).encode()
     stamp = str(int(time.time() - age))
     headers = {"X-Slack-Request-Timestamp": stamp,
@@ -131,7 +142,11 @@ async def slash(stack: Any, text: str, *, secret: str = SLACK_SECRET,
 
 
 async def test_signed_slack_commands_read_and_change_incidents(stack_factory: Any) -> None:
-    async with stack_factory(with_incidents=True, slack_signing_secret=SLACK_SECRET) as stack:
+    """Signed commands of a Slack user that TOCSIN_SLACK_USERS maps to a principal act as
+    that principal; a user mapped to none may ask for help and nothing else."""
+    users = json.dumps({"U42": "arn:tocsin:iam::000000000000:user/K"})
+    async with stack_factory(with_incidents=True, slack_signing_secret=SLACK_SECRET,
+                             gateway={"slack_users": users}) as stack:
         client = incidents_client(stack)
 
         def start() -> str:
@@ -155,7 +170,11 @@ async def test_signed_slack_commands_read_and_change_incidents(stack_factory: An
         record = await asyncio.to_thread(lambda: client.get_incident_record(arn=incident))
         assert record["incidentRecord"]["impact"] == 1
         assert record["incidentRecord"]["title"] == "Web down"
-        assert "slack/U42" in record["incidentRecord"]["lastModifiedBy"]
+        assert record["incidentRecord"]["lastModifiedBy"].endswith(":user/K")
+        status, answer = await slash(stack, f"get {incident}", user="U99")
+        assert status == 403 and "U99 is mapped to no Tocsin principal" in str(answer)
+        status, answer = await slash(stack, "help", user="U99")
+        assert isinstance(answer, dict) and answer["text"].startswith("Commands:")
         status, answer = await slash(stack, f"note {incident} Restarted the pool")
         assert isinstance(answer, dict) and "Added a note" in answer["text"]
         status, answer = await slash(stack, f"timeline {incident}")

@@ -354,8 +354,9 @@ async def test_a_page_waiting_for_a_retry_is_not_sent_once_its_engagement_stoppe
     twilio = await provider_servers("twilio-a")
     seen, subs = await watch(bus, isolation["region"])
     try:
+        # The retry waits long enough for StopEngagement to land first on a busy machine.
         async with stack_factory(providers=[twilio.twilio()], max_attempts=5,
-                                 retry_base=1.0, retry_max=1.0) as stack:
+                                 retry_base=3.0, retry_max=3.0) as stack:
             contact, _ = await sms_contact(stack, twilio, "lee", "+15552220009")
             twilio.mode = "fail"
             engagement = await stack.engage(contact)

@@ -29,7 +29,9 @@ INCIDENT = "arn:tocsin:ssm-incidents::000000000000:incident-record/database/0a1b
 
 def smtp_settings(port: int) -> dict[str, Any]:
     return {"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_from": "tocsin@example.test",
-            "smtp_username": SMTP_USER, "smtp_password": SMTP_PASSWORD}
+            "smtp_username": SMTP_USER, "smtp_password": SMTP_PASSWORD,
+            # A password brings STARTTLS by default; this test server speaks plain SMTP.
+            "smtp_tls": "none"}
 
 
 async def activated_email(stack: Any, box: Mailbox, alias: str, address: str) -> str:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
 
-from tocsin.notifications.delivery.providers import webhook_signature
+from tocsin.notifications.delivery.providers import webhook_headers
 from tocsin.shared.clock import ManualClock
 from tocsin.shared.testing import wait_for
 
@@ -113,6 +114,25 @@ async def test_unsubscribe_deactivates_and_start_resubscribes(
         assert await stack.channel_status(channel) == "NOT_ACTIVATED"
 
 
+async def test_a_twilio_callback_sent_again_acts_once(stack_factory: Any,
+                                                     provider_servers: Any) -> None:
+    """Twilio sends a callback again when its answer is slow or lost: the same MessageSid
+    is answered without acting a second time, so an old STOP does not undo a later START."""
+    twilio = await provider_servers("twilio-a")
+    async with stack_factory(providers=[twilio.twilio()]) as stack:
+        number = "+15551230009"
+        _, channel = await activated_phone(stack, twilio, "hal", "SMS", number)
+        stop = {"From": number, "Body": "STOP", "MessageSid": "SM" + "1" * 32}
+        status, reply = await twilio_webhook(stack, "/v1/inbound/twilio-a/sms", stop)
+        assert status == 200 and "START" in reply
+        status, reply = await twilio_webhook(stack, "/v1/inbound/twilio-a/sms", {
+            "From": number, "Body": "START", "MessageSid": "SM" + "2" * 32})
+        assert status == 200 and await stack.channel_status(channel) == "ACTIVATED"
+        status, reply = await twilio_webhook(stack, "/v1/inbound/twilio-a/sms", stop)
+        assert status == 200 and "<Message>" not in reply
+        assert await stack.channel_status(channel) == "ACTIVATED"
+
+
 async def test_voice_page_key_press_one_acknowledges(stack_factory: Any,
                                                      provider_servers: Any) -> None:
     twilio = await provider_servers("twilio-a")
@@ -149,11 +169,19 @@ async def test_webhook_provider_signs_its_sends_and_verifies_replies(
         assert all(r["idempotencyKey"] == r["id"] for r in hook.requests)
         body = json.dumps({"type": "sms", "from": number, "text": code}).encode()
         async with aiohttp.ClientSession() as http:
-            async with http.post(f"{stack.http}/v1/inbound/hook/sms", data=body, headers={
-                    "X-Tocsin-Signature": "sha256=00"}) as resp:
+            sms_url = f"{stack.http}/v1/inbound/hook/sms"
+            async with http.post(sms_url, data=body, headers={
+                    "X-Tocsin-Signature": "sha256=00",
+                    "X-Tocsin-Timestamp": str(int(time.time()))}) as resp:
                 assert resp.status == 403
-            async with http.post(f"{stack.http}/v1/inbound/hook/sms", data=body, headers={
-                    "X-Tocsin-Signature": webhook_signature(WEBHOOK_SECRET, body)}) as resp:
+            # Signed for another URL, or too long ago: refused as well.
+            for headers in (webhook_headers(WEBHOOK_SECRET, body, url=f"{sms_url}x"),
+                            webhook_headers(WEBHOOK_SECRET, body, url=sms_url,
+                                            now=time.time() - 600)):
+                async with http.post(sms_url, data=body, headers=headers) as resp:
+                    assert resp.status == 403
+            async with http.post(sms_url, data=body, headers=webhook_headers(
+                    WEBHOOK_SECRET, body, url=sms_url)) as resp:
                 assert resp.status == 200
                 assert (await resp.json())["reply"].startswith("Acknowledged")
         assert "READ" in await stack.receipt_types(page)
@@ -190,14 +218,14 @@ async def test_webhook_provider_voice_key_press_acknowledges(stack_factory: Any,
         url = call[0]["gatherUrl"]
         assert url.startswith(f"{stack.http}/v1/inbound/hook/voice/")
         body = json.dumps({"type": "keypress", "digits": "1"}).encode()
-        async with aiohttp.ClientSession() as http, http.post(url, data=body, headers={
-                "X-Tocsin-Signature": webhook_signature(WEBHOOK_SECRET, body)}) as resp:
+        async with aiohttp.ClientSession() as http, http.post(url, data=body, headers=(
+                webhook_headers(WEBHOOK_SECRET, body, url=url))) as resp:
             assert resp.status == 200
             assert "acknowledged" in (await resp.json())["reply"]
         assert "READ" in await stack.receipt_types(page)
         # The key-press token is spent with the page's acknowledgement.
-        async with aiohttp.ClientSession() as http, http.post(url, data=body, headers={
-                "X-Tocsin-Signature": webhook_signature(WEBHOOK_SECRET, body)}) as resp:
+        async with aiohttp.ClientSession() as http, http.post(url, data=body, headers=(
+                webhook_headers(WEBHOOK_SECRET, body, url=url))) as resp:
             assert "could not be acknowledged" in (await resp.json())["reply"]
 
 

@@ -81,3 +81,18 @@ async def test_an_unverifiable_certificate_is_refused(
     with pytest.raises(ProviderError):
         await smtp.send(mail("nobody@example.test"))
     assert not box.messages
+
+
+async def test_a_password_brings_starttls_by_default(tls_server: tuple[str, Mailbox, int],
+                                                     certificate: tuple[Path, Path]) -> None:
+    """With a password and no TLS mode set, the client upgrades with STARTTLS (the server
+    requires it: a plain login would be refused)."""
+    mode, box, port = tls_server
+    if mode != "starttls":
+        pytest.skip("the default is STARTTLS; implicit TLS is always asked for by name")
+    settings = Settings(smtp_host="127.0.0.1", smtp_port=port, smtp_ca_file=str(certificate[0]),
+                        smtp_username=SMTP_USER, smtp_password=SMTP_PASSWORD)  # type: ignore[arg-type]
+    assert settings.smtp_tls_mode == "starttls"
+    await SmtpProvider(settings).send(mail("default@example.test"))
+    assert box.to("default@example.test") and box.logins == [SMTP_USER]
+    assert Settings(smtp_host="127.0.0.1").smtp_tls_mode == "none"  # nothing to protect

@@ -50,3 +50,30 @@ async def test_too_large_reply_and_deep_body(bus: Bus, isolation: dict[str, str]
     finally:
         stop.set()
         await task
+
+
+async def refuse_at_length(req: RpcRequest) -> Any:
+    raise errors.ValidationError(f"Value {'x' * 2_000_000!r} is not allowed")
+
+
+async def test_an_error_quoting_a_huge_input_is_cut(bus: Bus, isolation: dict[str, str]
+                                                    ) -> None:
+    """An error message longer than a NATS message (one that quotes what it refuses) is
+    cut: the caller gets the error at once, and the server, whose connection NATS dropped
+    for the oversized reply, keeps answering."""
+    name = isolation["region"]
+    stop = asyncio.Event()
+    server = RpcServer(bus, service=name, version="1.0.0", handlers={
+        "Refuse": refuse_at_length, "Parse": parse})
+    task = asyncio.create_task(server.serve(stop))
+    try:
+        await asyncio.wait_for(server.started.wait(), 10)
+        with pytest.raises(errors.ValidationError) as caught:
+            await bus.request(f"tocsin.rpc.{name}.Refuse", {}, timeout=60)
+        assert caught.value.message.startswith("Value 'xxx")
+        assert caught.value.message.endswith("characters in all)")
+        assert len(caught.value.message) < 20_000
+        assert await bus.request(f"tocsin.rpc.{name}.Parse", {"a": 1}, timeout=5)
+    finally:
+        stop.set()
+        await task

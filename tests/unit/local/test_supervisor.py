@@ -270,6 +270,22 @@ RECORDER = """
 
 
 class TestSupervisor:
+    def test_each_process_its_own_metrics_port(self) -> None:
+        """From TOCSIN_METRICS_ADDR on, one port per process in start order, instances
+        included; port 0 lets each pick its own; empty serves none."""
+        sup = Supervisor(plan({"incidents": 2}), env={"TOCSIN_METRICS_ADDR": "ignored"},
+                         out=Output(io.BytesIO(), color=False), metrics_addr="127.0.0.1:9400")
+        addrs = {c.label: c.env["TOCSIN_METRICS_ADDR"] for c in sup.children}
+        assert addrs == sup.metrics
+        assert addrs["incidents[1]"] == "127.0.0.1:9400"
+        assert addrs["incidents[2]"] == "127.0.0.1:9401"
+        assert addrs["gateway[1]"] == "127.0.0.1:9407"
+        assert len(set(addrs.values())) == 8
+        assert supervisor.metrics_addresses("[::1]:0", 2) == ["[::1]:0", "[::1]:0"]
+        none = Supervisor(plan({}), env={}, out=Output(io.BytesIO(), color=False))
+        assert none.metrics == {}
+        assert all("TOCSIN_METRICS_ADDR" not in c.env for c in none.children)
+
     async def test_scale_and_stop_order(self, tmp_path: Path) -> None:
         """Scaled services get numbered instances; the gateway has exited before they stop."""
         log = tmp_path / "order.log"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from pathlib import Path
 
 import pytest
@@ -41,10 +43,17 @@ def test_twilio_signature_matches_twilios_own_example() -> None:
                             list(params.items())) == "RSOYDt4T1cUTdK1PDd93/VVr8B8="
 
 
-def test_webhook_signature_is_hmac_sha256_of_the_body() -> None:
-    sig = webhook_signature("s3cret", b'{"a":1}')
-    assert sig.startswith("sha256=") and len(sig) == 7 + 64
-    assert sig != webhook_signature("s3cret", b'{"a":2}')
+def test_webhook_signature_covers_the_timestamp_the_url_and_the_body() -> None:
+    def sig(body: bytes = b'{"a":1}', url: str = "https://t.example/v1/inbound/h/sms",
+            timestamp: str = "1765000000") -> str:
+        return webhook_signature("s3cret", body, url=url, timestamp=timestamp)
+
+    assert sig().startswith("sha256=") and len(sig()) == 7 + 64
+    assert sig() == "sha256=" + hmac.new(
+        b"s3cret", b'1765000000\nhttps://t.example/v1/inbound/h/sms\n{"a":1}',
+        hashlib.sha256).hexdigest()
+    assert len({sig(), sig(body=b'{"a":2}'), sig(url="https://t.example/other"),
+                sig(timestamp="1765000001")}) == 4
 
 
 def test_operators_override_a_template_by_name(tmp_path: Path) -> None:

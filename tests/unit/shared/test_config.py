@@ -28,6 +28,14 @@ class TestLoad:
         with pytest.raises(ConfigError, match="TOCSIN_ACCOUNT"):
             load(Settings, {"TOCSIN_ACCOUNT": "12"})
 
+    def test_metrics_address(self) -> None:
+        """TOCSIN_METRICS_ADDR is host:port, or unset (no metrics endpoint)."""
+        assert load(Settings, {}).metrics_addr == ""
+        assert load(Settings, {"TOCSIN_METRICS_ADDR": "127.0.0.1:0"}).metrics_addr \
+            == "127.0.0.1:0"
+        with pytest.raises(ConfigError, match="TOCSIN_METRICS_ADDR must be host:port"):
+            load(Settings, {"TOCSIN_METRICS_ADDR": "9400"})
+
     def test_comma_separated_nats_urls(self) -> None:
         """TOCSIN_NATS_URL may list several servers."""
         s = load(Settings, {"TOCSIN_NATS_URL": "nats://a:4222, nats://b:4222"})

@@ -48,6 +48,9 @@ class Correlation(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True)
     request_id: str | None = None
     incident_arn: str | None = None
     engagement_arn: str | None = None
+    principal: str | None = None
+    """The ARN of the caller whose request made the change, as the gateway authenticated
+    it; None for a change a service made on its own (a timer, a reaction to an event)."""
 
 
 class Envelope(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):

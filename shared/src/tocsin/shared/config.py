@@ -55,6 +55,19 @@ class BaseSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Seconds in-flight work may take to finish after SIGTERM before it is cancelled."""
     clock_scale: float = 1.0
     """How many seconds of plan time pass per real second."""
+    nats_credentials: Secret = Secret("")
+    """This process's NATS identity (``user:password`` or a credentials file); a service's
+    own ``TOCSIN_NATS_CREDENTIALS_<SERVICE>`` comes first. Empty: connect anonymously, as
+    the server allows (an open bus, which the start-up log and ``/healthz`` point out)."""
+    nats_ca_file: str = ""
+    """The CA that signs the NATS servers' certificates, for ``tls://`` URLs (empty: the
+    system's)."""
+    principal_signing_key: Secret = Secret("")
+    """The Ed25519 key (base64, or a file holding it) this identity signs the principals it
+    acts for with (:mod:`tocsin.shared.bus.principals`)."""
+    principal_signers: str = ""
+    """``name=<base64 public key>`` pairs, comma separated (or a file holding them): whose
+    signed principals a service trusts. Empty: ``Tocsin-Principal`` is trusted unsigned."""
     clock_epoch: float | None = None
     """Unix seconds at which plan time equals real time when ``clock_scale`` is not 1; the
     same for every process of a deployment (see :class:`tocsin.shared.clock.ScaledClock`).
@@ -67,6 +80,9 @@ class BaseSettings(msgspec.Struct, frozen=True, kw_only=True):
     vault_transit_key: str = ""
     """The Vault Transit key that ``SseKmsKeyId`` ``DefaultKey`` names when there is no
     master key file."""
+    metrics_addr: str = ""
+    """``host:port`` where this process serves its Prometheus metrics (port 0 picks a free
+    one); empty: none. One per process: ``make run`` gives each instance its own."""
 
     def __post_init__(self) -> None:
         if not self.region or not all(c.isalnum() or c == "-" for c in self.region):
@@ -78,6 +94,11 @@ class BaseSettings(msgspec.Struct, frozen=True, kw_only=True):
             raise ValueError("TOCSIN_CLOCK_SCALE must be positive")
         if self.log_level.lower() not in ("debug", "info", "warning", "error"):
             raise ValueError("TOCSIN_LOG_LEVEL must be debug, info, warning or error")
+        if self.metrics_addr:
+            _, sep, port = self.metrics_addr.rpartition(":")
+            if not sep or not port.isdigit() or int(port) > 65535:
+                raise ValueError(f"TOCSIN_METRICS_ADDR must be host:port, got "
+                                 f"{self.metrics_addr!r}")
 
     @property
     def arns(self) -> Arns:

@@ -27,7 +27,7 @@ from nats.aio.msg import Msg
 from tocsin.shared import codec
 from tocsin.shared.contracts.base import Event, decode, encode_data
 from tocsin.shared.db import write_events
-from tocsin.shared.logging import context_headers
+from tocsin.shared.logging import context_headers, context_principal
 
 __all__ = ["Received", "emit", "envelope_of", "received", "typed"]
 
@@ -49,8 +49,9 @@ async def emit(conn: asyncpg.Connection, events: Event | Sequence[Event], *, reg
     """Write ``events`` (one, or the events of one change in order) into the outbox of the
     current transaction, in one statement.
 
-    Each envelope's correlation carries the request id of the current context, and the
-    incident and engagement the change belongs to; an event with an ``engagement_arn``
+    Each envelope's correlation carries the request id and the caller's principal of the
+    current context (:mod:`tocsin.shared.bus.rpc` binds them), and the incident and
+    engagement the change belongs to; an event with an ``engagement_arn``
     member names its own engagement when none is given.
     """
     batch = [events] if isinstance(events, Event) else list(events)
@@ -58,9 +59,10 @@ async def emit(conn: asyncpg.Connection, events: Event | Sequence[Event], *, reg
         return
     headers = context_headers()
     request_id = headers.get("Tocsin-Request-Id")
+    principal = context_principal()
     envelopes = [
         envelope_of(event, region=region, now=now, correlation=codec.Correlation(
-            request_id=request_id, incident_arn=incident_arn,
+            request_id=request_id, principal=principal, incident_arn=incident_arn,
             engagement_arn=engagement_arn or getattr(event, "engagement_arn", None)))
         for event in batch]
     await write_events(conn, envelopes, headers)

@@ -8,11 +8,15 @@ every service:
 
 1. the PostgreSQL pool on the service's schema, and its migrations
    (``tocsin.<service>.migrations``);
-2. the NATS connection (it drains on exit) and the stream declarations;
+2. the NATS connection as the service's own identity (:mod:`tocsin.shared.bus.identities`;
+   it drains on exit) and the stream declarations;
 3. the RPC server (``tocsin.rpc.<service>.<Operation>``), whose ``$SRV.PING`` answer
    carries the :class:`~tocsin.shared.outage.PostgresProbe`'s readiness;
 4. one :func:`~tocsin.shared.bus.consume` worker per consumer, the timers and workers;
-5. the outbox relay (unless ``TOCSIN_OUTBOX_RELAY`` is off);
+5. the outbox relay (unless ``TOCSIN_OUTBOX_RELAY`` is off); the outbox's backlog, the
+   declared streams' sizes and mirrors measured (:mod:`tocsin.shared.metrics`: the RPC
+   server, the consumers and the timers measure themselves; the ping answer names this
+   process's metrics address);
 6. orderly shutdown: :func:`tocsin.shared.runner.serve` stops the workers within the
    grace period, then the exit stack drains the bus and closes the pool, in that order.
 """
@@ -29,16 +33,22 @@ from typing import Generic, TypeVar
 import asyncpg
 from nats.js.api import StreamConfig
 
-from tocsin.shared.bus import Bus, Consumer, RpcServer, connect, consume, ensure_stream
+from tocsin.shared import metrics
+from tocsin.shared.bus import Bus, Consumer, RpcServer, consume, ensure_stream, identities
+from tocsin.shared.bus.connection import connect_as
+from tocsin.shared.bus.principals import parse_signers
 from tocsin.shared.bus.rpc import Handler
+from tocsin.shared.bus.streams import watch_streams
 from tocsin.shared.config import ServiceSettings
-from tocsin.shared.db import OutboxRelay, apply_migrations, create_pool
+from tocsin.shared.db import OutboxRelay, apply_migrations, create_pool, watch_backlog
+from tocsin.shared.logging import get_logger
 from tocsin.shared.outage import PostgresProbe
 from tocsin.shared.runner import Worker
 
 __all__ = ["Kernel", "Opened", "Service"]
 
 S = TypeVar("S", bound=ServiceSettings)
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,20 +98,31 @@ class Kernel(Generic[S]):
                 create_pool(settings.database_url, schema=settings.schema,
                             max_size=settings.pool_max))
             await apply_migrations(pool, package=f"tocsin.{self.name}.migrations")
-            bus = await stack.enter_async_context(
-                connect(settings.nats_servers, name=f"tocsin-{self.name}"))
-            for stream in self.streams(settings):
-                await ensure_stream(bus.js, stream)
+            bus = await stack.enter_async_context(connect_as(settings, self.name))
+            verifier = parse_signers(settings.principal_signers)
+            if verifier is None:
+                log.warning("principals.unsigned", detail="TOCSIN_PRINCIPAL_SIGNERS is unset: "
+                            "the Tocsin-Principal header of requests is trusted as sent")
+            streams = self.streams(settings)
+            for stream in streams:
+                owner = identities.stream_kind(str(stream.name)) in bus.identity.owns \
+                    if bus.identity else True
+                await ensure_stream(bus.js, stream, update=owner)
             service = await self.table(Opened(settings=settings, pool=pool, bus=bus,
                                               stack=stack))
             probe = PostgresProbe(pool)
+            if metrics.address():
+                probe.status["metrics"] = metrics.address()
             server = RpcServer(bus, service=self.name, version=version(f"tocsin-{self.name}"),
                                handlers=service.operations,
                                concurrency=settings.rpc_concurrency, status=probe.status,
-                               description=self.description)
+                               description=self.description, verifier=verifier)
             workers: list[Worker] = [server, *service.timers]
             workers += [functools.partial(consume, bus, c) for c in service.consumers]
-            workers += [*service.workers, probe.run]
+            workers += [*service.workers, probe.run,
+                        functools.partial(watch_backlog, pool, settings.schema),
+                        functools.partial(watch_streams, bus.js, [s.name for s in streams
+                                                                  if s.name])]
             if settings.outbox_relay:
                 relay = OutboxRelay(pool, bus, poll_interval=settings.outbox_poll_interval)
                 workers.append(relay.run)

@@ -16,7 +16,8 @@ from typing import Any
 import msgspec
 import structlog
 
-__all__ = ["CONTEXT_HEADERS", "bind", "bound", "configure", "context_headers", "get_logger"]
+__all__ = ["CONTEXT_HEADERS", "bind", "bound", "configure", "context_headers",
+           "context_principal", "get_logger"]
 
 CONTEXT_HEADERS: Mapping[str, str] = {
     "request_id": "Tocsin-Request-Id",
@@ -75,6 +76,12 @@ def bound(headers: Mapping[str, str] | None = None, **values: Any) -> Iterator[N
 def bind(**values: Any) -> None:
     """Add to the current task's log context (each request runs in a task of its own)."""
     structlog.contextvars.bind_contextvars(**{k: v for k, v in values.items() if v})
+
+
+def context_principal() -> str | None:
+    """The principal of the request being served (bound by the request/reply server)."""
+    value = structlog.contextvars.get_contextvars().get("principal")
+    return str(value) if value else None
 
 
 def context_headers() -> dict[str, str]:

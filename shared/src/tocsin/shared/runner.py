@@ -18,7 +18,8 @@ from typing import Any, TypeVar
 
 import uvloop
 
-from tocsin.shared import config
+from tocsin.shared import config, metrics
+from tocsin.shared.listen import EXIT_CANNOT_LISTEN
 from tocsin.shared.logging import configure, get_logger
 
 __all__ = ["Lifespan", "Worker", "pause", "run", "serve"]
@@ -76,7 +77,8 @@ async def _main(lifespan: Lifespan[S], settings: S, stop: asyncio.Event) -> None
 def run(lifespan: Lifespan[S], settings_cls: type[S], *, service: str,
         loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = uvloop.new_event_loop
         ) -> None:
-    """The body of a service's ``main()``: read settings, configure logging, serve.
+    """The body of a service's ``main()``: read settings, configure logging, serve the
+    metrics (``TOCSIN_METRICS_ADDR``), serve.
 
     Services run on uvloop, whose libuv transports cut the cost of the socket reads and
     writes that are most of a request's work (NATS in and out, PostgreSQL queries).
@@ -88,6 +90,13 @@ def run(lifespan: Lifespan[S], settings_cls: type[S], *, service: str,
         print(f"tocsin-{service}: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     configure(level=settings.log_level, json=settings.log_json, service=service)
+    if settings.metrics_addr:
+        try:
+            log.info("metrics.serving", addr=metrics.serve(settings.metrics_addr))
+        except OSError as exc:
+            print(f"tocsin-{service}: cannot listen on {settings.metrics_addr} ({exc.strerror});"
+                  " set TOCSIN_METRICS_ADDR to a free address", file=sys.stderr, flush=True)
+            raise SystemExit(EXIT_CANNOT_LISTEN) from None
     with asyncio.Runner(loop_factory=loop_factory) as runner:
         try:
             runner.run(_main(lifespan, settings, asyncio.Event()))

@@ -16,7 +16,11 @@ seconds, and is woken by ``NOTIFY`` when a commit schedules a timer, and by a te
 :class:`~tocsin.shared.clock.ManualClock` when it jumps (which waits for the round that
 follows: :meth:`TimerWorker.caught_up`). Fired and cancelled
 rows are deleted once ``retention`` of plan time has passed. A PostgreSQL restart is ridden
-out (:mod:`tocsin.shared.outage`): the timers wait in the table.
+out (:mod:`tocsin.shared.outage`): the timers wait in the table. So does a ``fire`` that
+calls another service (idempotently, under the timer's id) and finds it unavailable (a
+retryable :class:`~tocsin.shared.errors.TocsinError`): its round rolls back and is tried
+again. Each worker reports the timers it fired, how late, and how overdue the earliest
+pending one is (:mod:`tocsin.shared.metrics`).
 
 The table. A service creates it by a migration of its own, copying :data:`TABLE_TEMPLATE`
 with its name and its own columns (what a timer is about: the engagement, the runbook
@@ -37,6 +41,7 @@ from typing import Any, Generic, TypeVar
 
 import asyncpg
 
+from tocsin.shared import errors, metrics
 from tocsin.shared.clock import Clock, Controlled
 from tocsin.shared.db import transaction
 from tocsin.shared.logging import get_logger
@@ -178,6 +183,12 @@ class Timers:
 
 T = TypeVar("T")
 
+
+def _retryable(exc: BaseException) -> bool:
+    """A firing that failed because another service did not answer, which it may next
+    time (a ``fire`` that calls one idempotently, as the incidents canary does)."""
+    return isinstance(exc, errors.TocsinError) and exc.retryable
+
 Fire = Callable[[asyncpg.Connection, list[T], datetime], Awaitable[None]]
 """What the service does with the timers just claimed, in the claiming transaction: write
 what they demand to the outbox (``now`` is the plan time they fired at)."""
@@ -212,6 +223,10 @@ class TimerWorker(Generic[T]):
         self._round = asyncio.Condition()
         self.fired = 0
         """Timers this worker fired since it started (for benchmarks and logs)."""
+        table = timers.table.name
+        self._fired_count = metrics.TIMERS_FIRED.labels(table)
+        self._lateness = metrics.TIMER_LATENESS.labels(table)
+        self._overdue = metrics.TIMERS_OVERDUE.labels(table)
 
     async def caught_up(self, at: datetime) -> None:
         """Return once a round has claimed what was due at plan time ``at`` (and committed
@@ -267,9 +282,10 @@ class TimerWorker(Generic[T]):
                         failures = 0
                     except Exception as exc:
                         if server_gone(exc) is None and not isinstance(
-                                exc, asyncpg.PostgresError):
+                                exc, asyncpg.PostgresError) and not _retryable(exc):
                             raise
-                        # PostgreSQL unreachable for a moment: the timers wait in the table.
+                        # PostgreSQL unreachable for a moment (or a service the firing
+                        # calls, when it does): the timers wait in the table.
                         failures += 1
                         log.warning("timers.round_failed", table=self._timers.table.name,
                                     error=repr(exc))
@@ -299,6 +315,8 @@ class TimerWorker(Generic[T]):
             return
         async with self._pool.acquire() as conn:
             due = await self._timers.next_due(conn)
+        self._overdue.set(0.0 if due is None
+                          else max(0.0, (self._clock.now() - due).total_seconds()))
         waits: list[asyncio.Future[Any]] = [asyncio.ensure_future(self._wake.wait()),
                                             asyncio.ensure_future(stop.wait())]
         if due is not None:
@@ -334,9 +352,14 @@ class TimerWorker(Generic[T]):
                 self._round.notify_all()
         if rows:
             self.fired += len(rows)
+            self._fired_count.inc(len(rows))
+            lateness = [(now - r["due_at"]).total_seconds() for r in rows]
+            for late in lateness:
+                self._lateness.observe(late)
+            if len(rows) >= self._batch:  # more wait, at least as late as the last claimed
+                self._overdue.set(max(0.0, lateness[-1]))
             log.info("timers.fired", table=self._timers.table.name, count=len(rows),
-                     max_lateness_s=round(max((now - r["due_at"]).total_seconds()
-                                              for r in rows), 3))
+                     max_lateness_s=round(max(lateness), 3))
         return len(rows)
 
     async def _prune(self) -> None:

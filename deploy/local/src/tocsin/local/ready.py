@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tocsin.local.credentials import PROFILE, Credentials
+from tocsin.local.identities import Identities
+from tocsin.shared.bus import identities as bus
 
 __all__ = ["ALARM_EXAMPLE", "ALARM_PUBLISHER", "Endpoints", "aws_command", "ready_block"]
 
@@ -32,6 +34,8 @@ class Endpoints:
     nats: str
     """The NATS URL alarm publishers use."""
     region: str
+    ca_bundle: Path | None = None
+    """The local CA that signed the gateway's certificate (``TOCSIN_TLS=auto``)."""
 
 
 def aws_command() -> str:
@@ -43,9 +47,13 @@ def aws_command() -> str:
 
 
 def ready_block(*, took: float, running: str, at: Endpoints, creds: Credentials,
-                smtp_configured: bool, repo: Path | None = None) -> str:
+                smtp_configured: bool, repo: Path | None = None,
+                identities: Identities | None = None) -> str:
     """The lines printed when ``/healthz`` first answers 200. ``repo`` is the checkout
-    whose ``docs/examples`` the alarm commands use (None: not shown as files)."""
+    whose ``docs/examples`` the alarm commands use (None: not shown as files).
+    ``identities``: the embedded NATS's, whose alarm-publisher and dashboard identities
+    are shown ready to paste (None: an operator's NATS, used as it is)."""
+    alarm_url = identities.url(bus.ALARM_PUBLISHER, at.nats) if identities else at.nats
     target = f"--endpoint-url {at.http} --region {at.region}"
     lines = [
         f"Tocsin is ready after {took:.1f}s (running {running}). Ctrl-C stops.",
@@ -53,6 +61,14 @@ def ready_block(*, took: float, running: str, at: Endpoints, creds: Credentials,
         f"  gRPC   {at.grpc}",
         f"  NATS   {at.nats}  (publish alarms to alarms.<source>)",
     ]
+    if identities is not None:
+        dashboard = identities.url(bus.DASHBOARD, at.nats)
+        lines += [
+            f"  NATS identities (in {identities.folder}; anonymous clients are refused):",
+            f"    alarm publishers (alarms.> and changes.> only): {alarm_url}",
+            f"    dashboards (read events.{at.region}.> only):    {dashboard}",
+            f"    nats sub --server {dashboard} 'events.{at.region}.>'",
+        ]
     aws = aws_command()
     if creds.path is None:
         lines += ["  API credentials: the key pairs in TOCSIN_ACCESS_KEYS; sign with one.",
@@ -63,6 +79,10 @@ def ready_block(*, took: float, running: str, at: Endpoints, creds: Credentials,
         lines += [f"  API credentials ({how}): profile [{PROFILE}] in {creds.path}",
                   "  First call (once per deployment):",
                   f"    export {env}"]
+    if at.ca_bundle is not None:
+        lines += [f"  TLS: the gateway's certificate is signed by the local CA {at.ca_bundle};"
+                  " trust it with",
+                  f"    export AWS_CA_BUNDLE={at.ca_bundle}"]
     lines += [
         f"    {aws} ssm-incidents create-replication-set "
         f"--regions '{{\"{at.region}\": {{}}}}' {target}",
@@ -74,7 +94,8 @@ def ready_block(*, took: float, running: str, at: Endpoints, creds: Credentials,
             "    import os, boto3",
             f'    os.environ["AWS_SHARED_CREDENTIALS_FILE"] = "{creds.path}"',
             f'    client = boto3.Session(profile_name="{PROFILE}").client(',
-            f'        "ssm-incidents", endpoint_url="{at.http}", region_name="{at.region}")',
+            f'        "ssm-incidents", endpoint_url="{at.http}", region_name="{at.region}"'
+            + (f', verify="{at.ca_bundle}")' if at.ca_bundle else ")"),
         ]
     if repo is not None and (repo / ALARM_EXAMPLE).exists():
         example, publisher = repo / ALARM_EXAMPLE, repo / ALARM_PUBLISHER
@@ -82,9 +103,9 @@ def ready_block(*, took: float, running: str, at: Endpoints, creds: Credentials,
             f"  Send an alarm to the response plan {EXAMPLE_PLAN!r} (see README, "
             "'The first hour'):",
             f"    {shlex.quote(sys.executable)} {shlex.quote(str(publisher))} "
-            f"--nats {at.nats} --plan {EXAMPLE_PLAN} {shlex.quote(str(example))}",
+            f"--nats {alarm_url} --plan {EXAMPLE_PLAN} {shlex.quote(str(example))}",
             "  or, with the nats CLI (the file's id must be new each time):",
-            f"    nats pub --server {at.nats} alarms.cloudwatch "
+            f"    nats pub --server {alarm_url} alarms.cloudwatch "
             f"-H 'Tocsin-Response-Plan: {EXAMPLE_PLAN}' \"$(cat {shlex.quote(str(example))})\"",
         ]
     if not smtp_configured:

@@ -24,8 +24,10 @@ import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -221,30 +223,80 @@ def _stop_leftover(name: str, pid_file: Path, folder: Path, sig: signal.Signals,
 
 
 def nats_server(store_dir: Path, *, port: int | None = None, port_setting: str = "",
-                log: Path | None = None) -> EmbeddedServer:
-    """Start nats-server with JetStream on 127.0.0.1, storing under ``store_dir``; on
+                log: Path | None = None, config: Path | None = None) -> EmbeddedServer:
+    """Start nats-server with JetStream on 127.0.0.1, storing under ``store_dir`` (0700); on
     ``port``, else on a free one. ``port_setting`` names where the port comes from, for
-    the message when it is taken."""
+    the message when it is taken. ``config``: a configuration file (``make run``'s admits
+    its identities only, :mod:`tocsin.local.identities`)."""
     store_dir = store_dir.absolute()
     store_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(store_dir, 0o700)
     pid_file = store_dir / NATS_PID_FILE
     _stop_leftover("nats-server", pid_file, store_dir, signal.SIGTERM)
     if port and address_in_use("127.0.0.1", port):
         change = f"; set {port_setting} to a free port" if port_setting else ""
         raise ServerError(f"NATS cannot listen on 127.0.0.1:{port}: the port is in use{change}")
     port = port or free_port()
-    cmd = [find_nats_server(), "-a", "127.0.0.1", "-p", str(port), "-js",
-           "-sd", str(store_dir), "--http_port", "0", "-P", str(pid_file)]
+    cmd = [find_nats_server(), *(["-c", str(config)] if config else []), "-a", "127.0.0.1",
+           "-p", str(port), "-js", "-sd", str(store_dir), "--http_port", "0",
+           "-P", str(pid_file)]
     return _start("nats", cmd, "Server is ready", f"nats://127.0.0.1:{port}", log=log)
 
 
-def _let_others_through(folders: Iterable[Path]) -> None:
-    """Add the search (x) bit for others to each folder that lacks it: enough to reach a
-    path inside, not to list or read the folder."""
+_ACL_XATTR = "system.posix_acl_access"
+_ACL_USER_OBJ, _ACL_USER, _ACL_GROUP_OBJ, _ACL_GROUP, _ACL_MASK, _ACL_OTHER = (
+    0x01, 0x02, 0x04, 0x08, 0x10, 0x20)
+_ACL_NO_ID = 0xFFFFFFFF
+
+
+def _can_search(folder: Path, uid: int, gid: int) -> bool:
+    st = folder.stat()
+    if st.st_uid == uid:
+        return bool(st.st_mode & 0o100)
+    if st.st_gid == gid:
+        return bool(st.st_mode & 0o010)
+    return bool(st.st_mode & 0o001)
+
+
+def _let_user_through(folders: Iterable[Path], uid: int, gid: int) -> None:
+    """Let user ``uid`` search (x) each folder it cannot: by a POSIX ACL entry for that user
+    alone, so no folder's mode opens to others (its group bits then show the ACL mask);
+    where the file system has no ACLs, by the search bit for others, saying so."""
     for folder in folders:
+        if _can_search(folder, uid, gid):
+            continue
         mode = folder.stat().st_mode
-        if not mode & 0o001:
-            os.chmod(folder, mode | 0o001)
+        try:
+            acl = os.getxattr(folder, _ACL_XATTR)
+        except OSError as exc:
+            if exc.errno != errno.ENODATA:  # no ACLs on this file system
+                _widen(folder, mode, str(exc))
+                continue
+            acl = b""
+        existing = list(struct.iter_unpack("<HHI", acl[4:]))
+        # Ours from an earlier start (a chmod since may have masked it) is written anew; the
+        # owner's own ACL, naming other users or groups, is left as it is.
+        if any((tag == _ACL_USER and who != uid) or tag == _ACL_GROUP
+               for tag, _, who in existing):
+            _widen(folder, mode, "it has an ACL of its own")
+            continue
+        # With an ACL, the mode's group bits are its mask: the group's own are in the ACL.
+        group = next((perm for tag, perm, _ in existing if tag == _ACL_GROUP_OBJ),
+                     (mode >> 3) & 7)
+        entries = [(_ACL_USER_OBJ, (mode >> 6) & 7, _ACL_NO_ID), (_ACL_USER, 1, uid),
+                   (_ACL_GROUP_OBJ, group, _ACL_NO_ID), (_ACL_MASK, group | 1, _ACL_NO_ID),
+                   (_ACL_OTHER, mode & 7, _ACL_NO_ID)]
+        try:
+            os.setxattr(folder, _ACL_XATTR, struct.pack("<I", 2) + b"".join(
+                struct.pack("<HHI", tag, perm, who) for tag, perm, who in entries))
+        except OSError as exc:
+            _widen(folder, mode, str(exc))
+
+
+def _widen(folder: Path, mode: int, why: str) -> None:
+    print(f"letting every user search {folder} (o+x) for PostgreSQL: no ACL possible "
+          f"({why})", file=sys.stderr)
+    os.chmod(folder, mode | 0o001)
 
 
 def _wheel_pg_bin() -> Path | None:
@@ -301,6 +353,45 @@ def pg_bin_dir(data_dir: Path) -> Path:
 
 
 @contextlib.contextmanager
+def _password_file(folder: Path, password: str | None,
+                   drop: dict[str, object]) -> Iterator[Path | None]:
+    """A file holding ``password`` for initdb, readable by the user it runs as alone."""
+    if not password:
+        yield None
+        return
+    fd, name = tempfile.mkstemp(dir=folder, prefix=".pgpass.")
+    try:
+        if drop:
+            os.fchown(fd, drop["user"], drop["group"])  # type: ignore[arg-type]
+        with os.fdopen(fd, "w") as f:
+            f.write(password + "\n")
+        yield Path(name)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
+
+
+def _require_password(postgres: str, data_dir: Path, password: str,
+                      drop: dict[str, object]) -> None:
+    """Give the ``postgres`` user ``password`` and demand it of every connection."""
+    hba = data_dir / "pg_hba.conf"
+    if hba.read_text() == PG_HBA:
+        return
+    # Single-user mode: no server listens yet, so no one connects while it is still open.
+    done = subprocess.run(
+        [postgres, "--single", "-D", str(data_dir), "-c", "password_encryption=scram-sha-256",
+         "postgres"], input=f"ALTER USER postgres PASSWORD '{password}';\n".encode(),
+        capture_output=True, **drop)  # type: ignore[call-overload]
+    if done.returncode != 0:
+        raise ServerError(f"could not set the PostgreSQL password:\n{done.stdout.decode()}"
+                          f"{done.stderr.decode()}")
+    hba.write_text(PG_HBA)
+    os.chmod(hba, 0o600)
+    if drop:
+        os.chown(hba, drop["user"], drop["group"])  # type: ignore[arg-type]
+
+
+@contextlib.contextmanager
 def _as_postgres_user() -> Iterator[dict[str, object]]:
     """Popen arguments that drop root to the ``postgres`` user, as initdb demands."""
     if os.geteuid() != 0:
@@ -315,9 +406,22 @@ def _as_postgres_user() -> Iterator[dict[str, object]]:
            "env": {**os.environ, "HOME": user.pw_dir}}
 
 
-def postgres_server(data_dir: Path, *, port: int | None = None,
-                    log: Path | None = None) -> EmbeddedServer:
+PG_HBA = """\
+# Written by Tocsin (make run): every connection, the local socket too, gives the password.
+local all all scram-sha-256
+host  all all 127.0.0.1/32 scram-sha-256
+host  all all ::1/128 scram-sha-256
+"""
+
+
+def postgres_server(data_dir: Path, *, port: int | None = None, log: Path | None = None,
+                    password: str | None = None) -> EmbeddedServer:
     """Start PostgreSQL on 127.0.0.1 with its cluster in ``data_dir`` (initialised if new).
+
+    With ``password``, the ``postgres`` user has it (scram-sha-256) and every connection
+    must give it; a cluster an earlier start made with ``trust`` is given the password
+    (in single-user mode, before it listens) and its ``pg_hba.conf`` is replaced. Without,
+    every local connection is trusted (the test suite's throwaway servers).
 
     :meth:`EmbeddedServer.stop` asks for a smart shutdown (SIGTERM), then a fast one
     (SIGINT), then an immediate one (SIGQUIT); :meth:`EmbeddedServer.kill` is immediate.
@@ -334,20 +438,26 @@ def postgres_server(data_dir: Path, *, port: int | None = None,
             os.chown(data_dir, uid, gid)  # type: ignore[arg-type]
             # The postgres user must be able to reach the folder, and the binaries (the
             # wheel's lie inside the checkout's .venv, perhaps under a 0700 folder).
-            _let_others_through(data_dir.parents)
-            _let_others_through(bin_dir.parents)
+            _let_user_through(reversed(data_dir.parents), uid, gid)  # type: ignore[arg-type]
+            _let_user_through(reversed(bin_dir.parents), uid, gid)  # type: ignore[arg-type]
         os.chmod(data_dir, 0o700)
         if not (data_dir / "PG_VERSION").exists():
-            done = subprocess.run(
-                [initdb, "-D", str(data_dir), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-                 "--no-sync"], capture_output=True, **drop)  # type: ignore[call-overload]
+            with _password_file(data_dir.parent, password, drop) as pwfile:
+                auth = (["-A", "scram-sha-256", f"--pwfile={pwfile}"] if pwfile
+                        else ["-A", "trust"])
+                done = subprocess.run(
+                    [initdb, "-D", str(data_dir), "-U", "postgres", *auth, "-E", "UTF8",
+                     "--no-sync"], capture_output=True, **drop)  # type: ignore[call-overload]
             if done.returncode != 0:
                 raise ServerError(f"initdb failed:\n{done.stdout.decode()}"
                                   f"{done.stderr.decode()}")
+        if password:
+            _require_password(postgres, data_dir, password, drop)
         cmd = [postgres, "-D", str(data_dir), "-p", str(port), "-c",
                "listen_addresses=127.0.0.1", "-k", str(data_dir), "-c", "fsync=on",
                "-c", "max_connections=400"]
+        user = f"postgres:{password}" if password else "postgres"
         return _start("postgres", cmd, "database system is ready to accept connections",
-                      f"postgresql://postgres@127.0.0.1:{port}/postgres", log=log,
+                      f"postgresql://{user}@127.0.0.1:{port}/postgres", log=log,
                       stop_signals=(signal.SIGTERM, signal.SIGINT, signal.SIGQUIT),
                       kill_signal=signal.SIGQUIT, **drop)  # type: ignore[arg-type]

@@ -1,10 +1,14 @@
 """The supervisor behind ``make run``: embedded servers, credentials, and every service.
 
-Start-up, in order: the gateway's addresses checked free, the data folder, the API
-credentials, NATS (on ``TOCSIN_NATS_PORT``) and PostgreSQL (unless ``TOCSIN_NATS_URL`` /
-``TOCSIN_DATABASE_URL`` name running ones), each service as its own OS process
-(``python -m tocsin.<name>``, as many instances as ``--scale`` asks), the gateway last; the
-ready block (:mod:`tocsin.local.ready`) once the gateway's ``/healthz`` answers 200.
+Start-up, in order: the gateway's addresses checked free, the data folder (0700), the API
+credentials, the bus identities and principal signing keys (:mod:`tocsin.local.identities`),
+the local CA and certificate when ``TOCSIN_TLS=auto`` (:mod:`tocsin.local.tls`), the master
+key of personal data at rest (:mod:`tocsin.local.master_key`), NATS (on
+``TOCSIN_NATS_PORT``, admitting those identities only) and PostgreSQL (with its generated
+password) unless ``TOCSIN_NATS_URL`` / ``TOCSIN_DATABASE_URL`` name running ones, each
+service as its own OS process (``python -m tocsin.<name>``, as many instances as ``--scale``
+asks, each given only its own identity), the gateway last; the ready block
+(:mod:`tocsin.local.ready`) once the gateway's ``/healthz`` answers 200.
 
 Every child's stdout and stderr lines reach our stdout prefixed ``<name>[<n>] | ``. A child
 that exits on its own is started again after a back-off (:class:`Backoff`), except one that
@@ -22,7 +26,9 @@ import asyncio
 import contextlib
 import importlib.util
 import os
+import re
 import signal
+import ssl
 import sys
 import time
 import urllib.error
@@ -33,14 +39,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from tocsin.local import credentials, master_key, ready, servers
+from tocsin.local import credentials, identities, master_key, ready, servers
+from tocsin.local import tls as local_tls
 from tocsin.shared.config import BaseSettings, Secret
 from tocsin.shared.listen import EXIT_CANNOT_LISTEN
 from tocsin.shared.logging import get_logger
 from tocsin.shared.services import BACKEND_SERVICES
 
 __all__ = ["GATEWAY", "SERVICES", "Backoff", "Child", "Exit", "Output", "Settings",
-           "Supervisor", "module_command", "parse_scale", "supervise"]
+           "Supervisor", "metrics_addresses", "module_command", "parse_scale", "supervise"]
 
 log = get_logger(__name__)
 
@@ -79,11 +86,21 @@ class Settings(BaseSettings, frozen=True, kw_only=True):
     smtp_host: str = ""
     """The notifications service's SMTP server; empty: the ready block warns that email
     waits."""
+    metrics_addr: str = "127.0.0.1:9400"
+    """The first process's Prometheus metrics address; each next process (in start order,
+    instances included) serves on the next port. Printed at start; ``/healthz`` names them."""
+    tls: str = ""
+    """``auto``: serve the gateway over TLS with a local CA's certificate
+    (:mod:`tocsin.local.tls`)."""
+    tls_cert: str = ""
+    """The gateway's own certificate (TLS with it; ``tls`` is then not needed)."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if not 0 < self.nats_port < 65536:
             raise ValueError("TOCSIN_NATS_PORT must be a port number (1-65535)")
+        if self.tls not in ("", "auto"):
+            raise ValueError("TOCSIN_TLS must be 'auto' (or unset)")
 
 
 @dataclass(frozen=True)
@@ -294,10 +311,22 @@ class Supervisor:
     def __init__(self, plan: Sequence[tuple[str, int]], *, env: Mapping[str, str],
                  out: Output, backoff: Backoff = Backoff(),
                  command: Callable[[str], Sequence[str]] = module_command,
-                 on_fatal: Callable[[Child], None] | None = None) -> None:
-        self.children = [Child(name, i, command(name), env=env, out=out, backoff=backoff,
-                               on_fatal=on_fatal)
-                         for name, count in plan for i in range(1, count + 1)]
+                 on_fatal: Callable[[Child], None] | None = None,
+                 metrics_addr: str = "",
+                 env_for: Callable[[str], Mapping[str, str]] = lambda name: {}) -> None:
+        """``metrics_addr``: the first child's ``TOCSIN_METRICS_ADDR``, the next port for
+        each next child (empty: no metrics). ``env_for``: what one service alone is given
+        besides ``env`` (its identity)."""
+        instances = [(name, i) for name, count in plan for i in range(1, count + 1)]
+        self.metrics = dict(zip((f"{name}[{i}]" for name, i in instances),
+                                metrics_addresses(metrics_addr, len(instances)), strict=False))
+        """Each child's metrics address by its label."""
+        self.children = [
+            Child(name, i, command(name), out=out, backoff=backoff, on_fatal=on_fatal,
+                  env={**env, **env_for(name),
+                       **({"TOCSIN_METRICS_ADDR": self.metrics[f"{name}[{i}]"]}
+                          if metrics_addr else {})})
+            for name, i in instances]
 
     def start(self) -> None:
         """Start every child, in plan order."""
@@ -316,6 +345,16 @@ class Supervisor:
         """SIGKILL every child now."""
         for child in self.children:
             child.kill()
+
+
+def metrics_addresses(first: str, count: int) -> list[str]:
+    """``count`` metrics addresses from ``first`` on, one port apart (port 0: each its
+    own free port)."""
+    if not first:
+        return []
+    host, _, port = first.rpartition(":")
+    base = int(port)
+    return [f"{host}:{base + i if base else 0}" for i in range(count)]
 
 
 def parse_scale(values: Sequence[str]) -> dict[str, int]:
@@ -390,7 +429,13 @@ async def _wait_ready(url: str, stop: asyncio.Event, *, on_ready: Callable[[], N
                       interval: float = 0.5, hint_after: float = 60.0) -> None:
     """Poll ``url`` until it answers 200, then call ``on_ready`` (unless ``give_up`` is
     set by then)."""
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never a proxy
+    # Never a proxy. Our own gateway is probed: its certificate (perhaps issued for a
+    # public name, not the loopback address asked here) is not what this checks.
+    insecure = ssl.create_default_context()
+    insecure.check_hostname = False
+    insecure.verify_mode = ssl.CERT_NONE
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
+                                         urllib.request.HTTPSHandler(context=insecure))
 
     def probe() -> tuple[int | None, bytes]:
         try:
@@ -498,11 +543,22 @@ class _Run:
         taken = await _taken_address(self.settings)
         if taken:
             return _fail(taken)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        identities.private_folder(self.data_dir)
         try:
             creds = credentials.resolve(self.data_dir, self.environ)
         except credentials.CredentialsError as exc:
             return _fail(str(exc))
+        ids = identities.prepare(self.data_dir)
+        ca_bundle: Path | None = None
+        tls_env: dict[str, str] = {}
+        if self.settings.tls == "auto" and not self.settings.tls_cert:
+            hosts = [a.rpartition(":")[0] for a in (self.settings.http_addr,
+                                                    self.settings.grpc_addr)]
+            files = await asyncio.to_thread(local_tls.ensure, self.data_dir, hosts)
+            ca_bundle = files.ca
+            tls_env = {"TOCSIN_TLS_CERT": str(files.cert), "TOCSIN_TLS_KEY": str(files.key)}
+        if tls_env or self.settings.tls_cert:
+            self.endpoint = f"https://{_client_addr(self.settings.http_addr)}"
         if creds.generated:
             log.info("credentials.generated", path=str(creds.path))
         try:
@@ -514,6 +570,9 @@ class _Run:
         env = dict(self.environ)
         if key_file is not None:
             env["TOCSIN_MASTER_KEY_FILE"] = str(key_file)
+        env.update(tls_env)
+        if tls_env:  # links sent to people open the gateway as it serves: over HTTPS
+            env.setdefault("TOCSIN_PUBLIC_URL", self.endpoint)
         env.update(TOCSIN_ACCESS_KEYS=str(creds.access_keys),
                    TOCSIN_DATA_DIR=str(self.data_dir), PYTHONUNBUFFERED="1")
         # One plan-time epoch for every process, restarts included (TOCSIN_CLOCK_SCALE).
@@ -521,14 +580,31 @@ class _Run:
         if self.out.tty and not self.environ.get("TOCSIN_LOG_JSON"):
             env["TOCSIN_LOG_JSON"] = "false"  # a person reads these: console rendering
 
+        # Principals are signed with keys made here, unless the operator gave their own.
+        own_signers = not self.environ.get("TOCSIN_PRINCIPAL_SIGNERS")
+        if own_signers:
+            env["TOCSIN_PRINCIPAL_SIGNERS"] = ids.signers
+        embedded_nats = not self.settings.nats_url
+
+        def env_for(name: str) -> dict[str, str]:
+            own = ids.env(name)
+            return {k: v for k, v in own.items()
+                    if (k.startswith("TOCSIN_NATS_") and embedded_nats)
+                    or (k == "TOCSIN_PRINCIPAL_SIGNING_KEY" and own_signers)}
+
         try:
-            if not self.settings.nats_url and not self.stopping.is_set():
+            if embedded_nats and not self.stopping.is_set():
+                conf = ids.folder / "nats.conf"
+                identities.write_private(conf, identities.nats_config(
+                    ids, region=self.settings.region))
                 env["TOCSIN_NATS_URL"] = await self._embed(
                     "nats", servers.nats_server, self.data_dir / "nats",
-                    port=self.settings.nats_port, port_setting="TOCSIN_NATS_PORT")
+                    port=self.settings.nats_port, port_setting="TOCSIN_NATS_PORT",
+                    config=conf)
             if not self.settings.database_url and not self.stopping.is_set():
                 env["TOCSIN_DATABASE_URL"] = await self._embed(
-                    "postgres", servers.postgres_server, self.data_dir / "postgres")
+                    "postgres", servers.postgres_server, self.data_dir / "postgres",
+                    password=identities.postgres_password(ids))
         except servers.ServerError as exc:
             # A Ctrl-C during start-up also interrupts initdb: that is no failure.
             return 0 if self.stopping.is_set() else _fail(str(exc))
@@ -538,8 +614,12 @@ class _Run:
         if not self.settings.smtp_host:
             log.warning("smtp.not_configured", hint="set TOCSIN_SMTP_HOST; email waits")
         self.supervisor = Supervisor(self.layout, env=env, out=self.out, command=self.command,
-                                     on_fatal=self._on_fatal)
+                                     on_fatal=self._on_fatal, env_for=env_for,
+                                     metrics_addr=self.settings.metrics_addr)
         self.supervisor.start()
+        if self.supervisor.metrics:
+            self.out.say("Metrics (Prometheus, /metrics): " + ", ".join(
+                f"{label} {addr}" for label, addr in self.supervisor.metrics.items()))
         started = time.monotonic()
 
         def on_ready() -> None:
@@ -548,10 +628,11 @@ class _Run:
             running = ", ".join(f"{count} {name}" for name, count in self.layout)
             at = ready.Endpoints(http=self.endpoint, grpc=grpc,
                                  nats=env.get("TOCSIN_NATS_URL", self.settings.nats_url),
-                                 region=self.settings.region)
+                                 region=self.settings.region, ca_bundle=ca_bundle)
             self.out.say(ready.ready_block(took=took, running=running, at=at, creds=creds,
                                            smtp_configured=bool(self.settings.smtp_host),
-                                           repo=_repository()))
+                                           repo=_repository(),
+                                           identities=ids if embedded_nats else None))
             log.info("supervisor.ready", http=self.endpoint, grpc=grpc, seconds=round(took, 1))
 
         readiness = asyncio.create_task(
@@ -588,7 +669,8 @@ class _Run:
         server = await asyncio.to_thread(start, folder, log=self.data_dir / f"{name}.log",
                                          **options)
         self.embedded.append(server)
-        log.info("server.started", server=name, url=server.url)
+        # Not the PostgreSQL password the URL carries.
+        log.info("server.started", server=name, url=re.sub(r":[^:@/]+@", ":***@", server.url))
         return server.url
 
     async def _stop(self) -> None:

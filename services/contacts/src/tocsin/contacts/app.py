@@ -37,7 +37,8 @@ async def table(opened: Opened[Settings]) -> Service:
     clock = clock_for(settings.clock_scale, settings.clock_epoch)
     keys = remote_key_ring(opened.bus, keks_from(settings))
     deps = Deps(pool=pool, clock=clock, region=settings.region, account=settings.account,
-                partition=settings.arn_partition, bus=opened.bus, keys=keys)
+                partition=settings.arn_partition, bus=opened.bus, keys=keys,
+                quotas=settings.quotas)
     engagements = EngagementHandlers(deps)
     region, schema = settings.region, settings.schema
     return Service(

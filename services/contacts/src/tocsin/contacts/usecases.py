@@ -14,12 +14,33 @@ from tocsin.shared.arns import DEFAULT_PARTITION
 from tocsin.shared.bus import Bus, RpcRequest
 from tocsin.shared.clock import Clock
 from tocsin.shared.db.idempotency import once
+from tocsin.shared.db.quotas import Quota
 from tocsin.shared.keys import KeyRing, no_keys
 from tocsin.shared.paging import read_token as _read_token
 
-__all__ = ["JSON", "Deps", "UseCases", "read_token"]
+__all__ = ["CHANNEL_QUOTA", "CONTACT_QUOTA", "JSON", "ROTATION_QUOTA", "Deps", "Quotas",
+           "UseCases", "read_token"]
 
 JSON = dict[str, Any]
+
+CONTACT_QUOTA = Quota(code="tocsin-contacts", service="ssm-contacts", what="contacts",
+                      resource_type="CONTACT")
+CHANNEL_QUOTA = Quota(code="tocsin-channels-per-contact", service="ssm-contacts",
+                      what="contact channels", resource_type="CONTACT_CHANNEL")
+ROTATION_QUOTA = Quota(code="tocsin-rotations", service="ssm-contacts", what="rotations",
+                       resource_type="ROTATION")
+"""The quotas of the contacts service. AWS publishes the figures of some (contacts per
+account, channels per contact) but no quota codes that Tocsin could reuse, so the codes are
+Tocsin's own."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Quotas:
+    """How many of each resource a deployment keeps (the settings ``TOCSIN_QUOTA_*``)."""
+
+    contacts: int = 1000
+    channels_per_contact: int = 10
+    rotations: int = 1000
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,6 +57,7 @@ class Deps:
     keys: KeyRing = field(default_factory=no_keys)
     """The replication set's data keys: addresses, delivery requests and accept codes are
     sealed or indexed with them."""
+    quotas: Quotas = Quotas()
 
 
 class UseCases:
@@ -49,6 +71,7 @@ class UseCases:
         self._region = deps.region
         self._account = deps.account
         self._arns = Arns(deps.region, deps.account, partition=deps.partition)
+        self._quotas = deps.quotas
 
     @property
     def tocsin_principal(self) -> str:

@@ -1,5 +1,6 @@
 """The gateway's gRPC face: ``tocsin.incidents.v1.Incidents``, ``tocsin.contacts.v1.Contacts``,
-``tocsin.api.v1.Tocsin`` (Tocsin's own API, generated from ``models/tocsin``), the older
+``tocsin.api.v1.Tocsin`` (Tocsin's own API, generated from ``models/tocsin``),
+``tocsin.ssm.v1.SSM`` (documents, automation executions, OpsItems), the older
 hand-written ``tocsin.rules.v1.Rules`` (:mod:`.rules`), ``tocsin.events.v1.Events``
 (:mod:`.watch`, when the gateway has a NATS connection), reflection and health.
 
@@ -21,7 +22,7 @@ import enum
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple
 
 import grpc
 from google.protobuf.message import DecodeError, Message  # type: ignore[import-untyped]
@@ -29,14 +30,16 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 from grpc_reflection.v1alpha import reflection
 
-from tocsin.gateway import awsmodel, grpcauth, health, protoconv, rules, watch
-from tocsin.gateway.clients import OWNERS, TOCSIN_OWNERS
+from tocsin.gateway import awsmodel, grpcauth, health, limits, protoconv, rules, watch
+from tocsin.gateway.access import Access
+from tocsin.gateway.clients import OPERATION_OWNERS, OWNERS
 from tocsin.gateway.settings import Settings
 from tocsin.proto.api.v1 import tocsin_pb2
 from tocsin.proto.contacts.v1 import contacts_pb2
 from tocsin.proto.events.v1 import events_pb2_grpc
 from tocsin.proto.incidents.v1 import incidents_pb2
 from tocsin.proto.rules.v1 import rules_pb2_grpc
+from tocsin.proto.ssm.v1 import ssm_pb2
 from tocsin.shared.bus import Bus
 from tocsin.shared.errors import TocsinError, ValidationError
 from tocsin.shared.listen import CannotListen
@@ -65,24 +68,19 @@ MIRRORS: tuple[Mirror, ...] = (
            incidents_pb2.DESCRIPTOR.services_by_name["Incidents"]),
     Mirror("ssm-contacts", contacts_pb2, contacts_pb2.DESCRIPTOR.services_by_name["Contacts"]),
     Mirror("tocsin", tocsin_pb2, tocsin_pb2.DESCRIPTOR.services_by_name["Tocsin"]),
+    Mirror("ssm", ssm_pb2, ssm_pb2.DESCRIPTOR.services_by_name["SSM"]),
 )
-"""``tocsin.incidents.v1.Incidents``, ``tocsin.contacts.v1.Contacts`` and
-``tocsin.api.v1.Tocsin``."""
+"""``tocsin.incidents.v1.Incidents``, ``tocsin.contacts.v1.Contacts``,
+``tocsin.api.v1.Tocsin`` and ``tocsin.ssm.v1.SSM`` (the served part of ``ssm``)."""
 
 API = MIRRORS[0].api
 SERVICE_NAME: str = MIRRORS[0].name
 
 REQUEST_ID = "x-request-id"
 AWS_ERROR_CODE = "aws-error-code"
+RETRY_AFTER = "retry-after"
+"""Trailing metadata of a throttled call: whole seconds before a retry is accepted."""
 _MAX_REQUEST_ID = 128
-
-
-class Client(Protocol):
-    """What the gateway needs of :class:`~tocsin.gateway.clients.ServiceClient`."""
-
-    async def call(
-        self, api: str, operation: str, params: dict[str, Any], *, principal: str, request_id: str
-    ) -> dict[str, Any]: ...
 
 
 class _State(enum.Enum):
@@ -98,15 +96,12 @@ class GrpcGateway:
     """The gRPC server, as a worker: serves until the stop event, then shuts down gracefully."""
 
     def __init__(
-        self, settings: Settings, client: Client, bus: Bus | None, *, instance: str
+        self, settings: Settings, access: Access, bus: Bus | None, *, instance: str
     ) -> None:
         self._settings = settings
-        self._client = client
+        self._access = access
         self._bus = bus
         self._instance = instance
-        # A signed call acts as its signer (grpcauth); enforcing signatures comes with the
-        # security issue, and until then an unsigned call acts as this one principal.
-        self._principal = settings.arns.iam("user/grpc")
         self._state = _State.UNSTARTED
         self.started = asyncio.Event()
         """Set once the server listens and reports its health (:mod:`.health`)."""
@@ -123,22 +118,24 @@ class GrpcGateway:
             raise RuntimeError("a GrpcGateway runs once; make a new one")
         self._state = _State.SERVING
         # Without SO_REUSEPORT: a second gateway on a taken port must fail, not share it.
-        server = grpc.aio.server(interceptors=[grpcauth.SigV4Interceptor(
-            credentials=self._settings.credentials, account=self._settings.account,
-            region=self._settings.region, partition=self._settings.arn_partition)],
-            options=[("grpc.so_reuseport", 0)])
+        server = grpc.aio.server(
+            interceptors=[grpcauth.SigV4Interceptor(self._access.authenticator)],
+            options=[("grpc.so_reuseport", 0)],
+            # Beyond this many calls at once grpc answers RESOURCE_EXHAUSTED itself.
+            maximum_concurrent_rpcs=self._settings.grpc_max_concurrent_rpcs)
         health_servicer = health_aio.HealthServicer()
         server.add_generic_rpc_handlers([self._handler(m) for m in MIRRORS])
         # Each gRPC service, and the Tocsin services it calls (for its health).
         services: dict[str, tuple[str, ...]] = {
             m.name: (OWNERS[m.api],) if m.api in OWNERS
-            else tuple(sorted(set(TOCSIN_OWNERS.values()))) for m in MIRRORS}
+            else tuple(sorted(set(OPERATION_OWNERS[m.api].values()))) for m in MIRRORS}
         rules_pb2_grpc.add_RulesServicer_to_server(
-            rules.RulesServicer(self._client, principal=self._principal), server)
-        services[rules.SERVICE_NAME] = (OWNERS[rules.API],)
+            rules.RulesServicer(self._access), server)
+        services[rules.SERVICE_NAME] = ("incidents",)
         if self._bus is not None:
             events_pb2_grpc.add_EventsServicer_to_server(
-                watch.EventsServicer(self._bus, self._settings, stop=stop), server)
+                watch.EventsServicer(self._bus, self._settings, self._access, stop=stop),
+                server)
             services[watch.SERVICE_NAME] = ()  # NATS alone
         statuses = health.GrpcHealth(health_servicer, self._bus, services,
                                      instance=self._instance)
@@ -152,7 +149,10 @@ class GrpcGateway:
             server,
         )
         try:
-            self.port = server.add_insecure_port(self._settings.grpc_addr)
+            pem = self._settings.grpc_credentials()
+            self.port = (server.add_secure_port(self._settings.grpc_addr,
+                                                grpc.ssl_server_credentials([pem]))
+                         if pem else server.add_insecure_port(self._settings.grpc_addr))
         except RuntimeError:  # grpc says only "Failed to bind"
             self.port = 0
         if not self.port:
@@ -199,6 +199,7 @@ class GrpcGateway:
             # cost a frame of its own on every call.
             context.set_trailing_metadata(((REQUEST_ID, request_id),))
             started = time.perf_counter()
+            retry: tuple[tuple[str, str], ...] = ()
             with bound(None, request_id=request_id, operation=operation):
                 try:
                     if isinstance(request, Undecodable):
@@ -210,10 +211,10 @@ class GrpcGateway:
                         else {}
                     )
                     awsmodel.validate_input(model, operation, params)
-                    result = await self._client.call(
-                        api, operation, params, principal=grpcauth.caller() or self._principal,
-                        request_id=request_id
-                    )
+                    call = self._access.grpc_call(context, api=api, operation=operation,
+                                                  principal=grpcauth.caller(), params=params,
+                                                  request_id=request_id)
+                    result = await self._access.gate(call)
                     response = protoconv.from_result(result or {}, response_cls)
                 except TocsinError as exc:
                     failure: tuple[grpc.StatusCode, str, str] = (
@@ -221,6 +222,8 @@ class GrpcGateway:
                         exc.message,
                         exc.aws_code,
                     )
+                    if isinstance(exc, limits.Throttled):
+                        retry = ((RETRY_AFTER, str(exc.retry_after)),)
                 except Exception:
                     log.exception("grpc.failed")
                     failure = (
@@ -234,7 +237,7 @@ class GrpcGateway:
                 code, message, aws_code = failure
                 log.debug("grpc.refused", code=code.name, aws_code=aws_code)
                 await context.abort(code, message, trailing_metadata=(
-                    (REQUEST_ID, request_id), (AWS_ERROR_CODE, aws_code)))
+                    (REQUEST_ID, request_id), (AWS_ERROR_CODE, aws_code), *retry))
                 raise AssertionError("unreachable: abort raises")
 
         return behaviour

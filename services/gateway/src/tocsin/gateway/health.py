@@ -2,7 +2,9 @@
 
 Every service instance is a ``nats.micro`` service, so one ``$SRV.PING`` reaches all of
 them; the replies say which instances of which services are running, and whether each
-reaches its database (the ping's metadata, kept by :class:`~tocsin.shared.outage.PostgresProbe`).
+reaches its database (the ping's metadata, kept by :class:`~tocsin.shared.outage.PostgresProbe`),
+and where each serves its Prometheus metrics (``metrics``, when ``TOCSIN_METRICS_ADDR`` is
+set for it).
 
 ``status`` is ``ok``; ``degraded`` while NATS or PostgreSQL is unreachable (``dependencies``
 says which: the services ride it out and pick up where they were once it is back); or
@@ -25,8 +27,9 @@ import nats.errors
 from grpc_health.v1 import health_pb2
 from grpc_health.v1.health import aio as health_aio
 
-from tocsin.shared import codec
+from tocsin.shared import codec, metrics
 from tocsin.shared.bus import Bus
+from tocsin.shared.bus.connection import OPEN_BUS
 from tocsin.shared.logging import get_logger
 from tocsin.shared.outage import NATS, POSTGRESQL
 from tocsin.shared.runner import pause
@@ -42,7 +45,8 @@ GRPC_INTERVAL = 1.0
 
 class HealthReport(dict[str, Any]):
     """``{"status": "ok"|"degraded"|"unavailable", "dependencies": {"nats": "up"|"down",
-    "postgresql": "up"|"down"}, "services": {name: {"instances": [...]}}}``."""
+    "postgresql": "up"|"down"}, "services": {name: {"instances": [...]}}}``, and
+    ``"warnings"`` when the gateway reached NATS without credentials (an open bus)."""
 
     @property
     def healthy(self) -> bool:
@@ -52,10 +56,13 @@ class HealthReport(dict[str, Any]):
 async def check(bus: Bus, *, instance: str, wait: float = 0.25) -> HealthReport:
     """Ping every service instance and report who answered within ``wait`` seconds."""
     found: dict[str, list[dict[str, str]]] = {name: [] for name in BACKEND_SERVICES}
+    gateway = {"id": instance}
+    if metrics.address():
+        gateway["metrics"] = metrics.address()
     if not bus.nc.is_connected:
         # Reconnecting: no service can be reached, and asking would wait for the flush.
         return HealthReport(status="degraded", dependencies={NATS: "down"},
-                            services={"gateway": {"instances": [{"id": instance}]}})
+                            services={"gateway": {"instances": [gateway]}})
     inbox = bus.nc.new_inbox()
 
     async def collect(msg: Any) -> None:
@@ -65,8 +72,10 @@ async def check(bus: Bus, *, instance: str, wait: float = 0.25) -> HealthReport:
             return
         entry = {"id": str(ping.get("id")), "version": str(ping.get("version"))}
         metadata = ping.get("metadata")
-        if isinstance(metadata, dict) and POSTGRESQL in metadata:
-            entry[POSTGRESQL] = str(metadata[POSTGRESQL])
+        if isinstance(metadata, dict):
+            for key in (POSTGRESQL, "metrics"):
+                if key in metadata:
+                    entry[key] = str(metadata[key])
         found.setdefault(str(ping.get("name")), []).append(entry)
 
     sub = await bus.nc.subscribe(inbox, cb=collect)
@@ -78,15 +87,18 @@ async def check(bus: Bus, *, instance: str, wait: float = 0.25) -> HealthReport:
         await asyncio.sleep(wait)  # how many instances answer is not known beforehand
     finally:
         await sub.unsubscribe()
-    services: dict[str, Any] = {"gateway": {"instances": [{"id": instance}]}}
+    services: dict[str, Any] = {"gateway": {"instances": [gateway]}}
     services.update({name: {"instances": sorted(v, key=lambda i: i["id"])}
                      for name, v in sorted(found.items())})
     up = all(found[name] for name in BACKEND_SERVICES)
     database = "down" if any(i.get(POSTGRESQL) == "down" for v in found.values()
                              for i in v) else "up"
     status = "unavailable" if not up else "degraded" if database == "down" else "ok"
-    return HealthReport(status=status, dependencies={NATS: "up", POSTGRESQL: database},
-                        services=services)
+    report = HealthReport(status=status, dependencies={NATS: "up", POSTGRESQL: database},
+                          services=services)
+    if bus.open:
+        report["warnings"] = [OPEN_BUS]
+    return report
 
 
 def serving(report: HealthReport, needs: Sequence[str]) -> bool:

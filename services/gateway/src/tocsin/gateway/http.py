@@ -3,15 +3,17 @@
 Two AWS protocols share one port, told apart by the request (``reference/aws-api.md``
 section 1.1):
 
-- ``ssm-contacts`` and Tocsin's own API (``models/tocsin``) are AWS JSON 1.1: every call is
-  ``POST /`` with ``X-Amz-Target: SSMContacts.<Operation>`` or ``Tocsin.<Operation>`` and
-  the whole input as the JSON body.
+- ``ssm-contacts``, the served part of ``ssm`` (documents, automation executions, OpsItems)
+  and Tocsin's own API (``models/tocsin``) are AWS JSON 1.1: every call is ``POST /`` with
+  ``X-Amz-Target: SSMContacts.<Operation>``, ``AmazonSSM.<Operation>`` or
+  ``Tocsin.<Operation>`` and the whole input as the JSON body.
 - ``ssm-incidents`` is rest-json: each operation has its method and path in the model
   (``GET /getIncidentRecord?arn=...``, ``DELETE /tags/{resourceArn}?tagKeys=...``), and
   its input comes from URI labels, the query string and the JSON body.
 
-Every request is SigV4-verified, validated against botocore's model, handed to the
-owning service with :meth:`ServiceClient.call`, and answered the way botocore's parsers
+Every request is SigV4-verified, validated against botocore's model, passed through the
+gateway's access pipeline (:mod:`tocsin.gateway.access`: throttling, audit, authorization)
+to the owning service, and answered the way botocore's parsers
 expect: the operation's status code, only the output shape's members, timestamps as
 epoch seconds, ``x-amzn-RequestId`` on every response, errors as each protocol shapes
 them. Nothing unexpected reaches the client as a traceback: it is logged and answered as
@@ -36,14 +38,15 @@ from urllib.parse import unquote
 import msgspec
 from aiohttp import web
 
-from tocsin.gateway import awsmodel, health, inbound, jsonapi, sigv4
-from tocsin.gateway.clients import ServiceClient
+from tocsin.gateway import awsmodel, health, inbound, jsonapi, limits, sigv4, trail
+from tocsin.gateway.access import Access, Call, Face, Principal
 from tocsin.gateway.settings import Settings
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus
 from tocsin.shared.errors import (
     InternalError,
     ServiceUnavailable,
+    ThrottlingError,
     TocsinError,
     UnsupportedOperation,
     ValidationError,
@@ -146,22 +149,26 @@ def _compile_uri(template: str) -> tuple[re.Pattern[str], dict[str, str], str]:
 class HttpGateway:
     """The aiohttp server of one gateway instance; a runner worker."""
 
-    def __init__(self, settings: Settings, client: ServiceClient, bus: Bus, *,
-                 instance: str) -> None:
+    def __init__(self, settings: Settings, access: Access, bus: Bus, *,
+                 instance: str, lookup: trail.AuditLookup | None = None) -> None:
         self.started = asyncio.Event()
         """Set once the server accepts connections (and :attr:`port` is known)."""
         self.port: int = 0
         """The bound port; the real one when ``http_addr`` asks for port 0."""
         self._settings = settings
-        self._client = client
+        self._access = access
         self._bus = bus
         self._instance = instance
-        self._credentials = settings.credentials
         self._incidents = awsmodel.load("ssm-incidents", settings.arn_partition)
         self._contacts = awsmodel.load("ssm-contacts", settings.arn_partition)
         tocsin = awsmodel.load("tocsin", settings.arn_partition)
-        self._json_models = {m.target_prefix: m for m in (self._contacts, tocsin)}
+        ssm = awsmodel.load("ssm", settings.arn_partition)
+        cloudtrail = awsmodel.load("cloudtrail", settings.arn_partition)
+        self._json_models = {m.target_prefix: m
+                             for m in (self._contacts, tocsin, ssm, cloudtrail)}
         """The JSON 1.1 APIs by their ``X-Amz-Target`` prefix."""
+        self._lookup = lookup
+        """Answers ``cloudtrail`` ``LookupEvents`` (the gateway's own audit trail)."""
         self._router = _RestRouter(self._incidents)
         self.app = web.Application(client_max_size=MAX_BODY, middlewares=[_request_id])
         """The aiohttp application; other HTTP faces add their routes before start."""
@@ -169,7 +176,8 @@ class HttpGateway:
         self.app.router.add_post("/", self._json_rpc)
         for path in sorted(self._router.paths):
             self.app.router.add_route("*", path, self._rest_json)
-        inbound.add_routes(self.app, bus, timeout=settings.rpc_timeout)
+        inbound.add_routes(self.app, bus, access, timeout=settings.rpc_timeout,
+                           slack_users=settings.slack_principals)
 
     async def __call__(self, stop: asyncio.Event) -> None:
         """Serve until ``stop`` is set, then finish in-flight requests and close."""
@@ -180,7 +188,8 @@ class HttpGateway:
                                shutdown_timeout=max(0.5, self._settings.shutdown_grace * 0.8))
         await runner.setup()
         try:
-            site = web.TCPSite(runner, host.strip("[]"), int(port))
+            site = web.TCPSite(runner, host.strip("[]"), int(port),
+                               ssl_context=self._settings.ssl_context())
             try:
                 await site.start()
             except OSError as exc:
@@ -188,7 +197,7 @@ class HttpGateway:
                 raise CannotListen(self._settings.http_addr, "TOCSIN_HTTP_ADDR",
                                    reason) from None
             self.port = int(runner.addresses[0][1])
-            log.info("http.serving", host=host, port=self.port)
+            log.info("http.serving", host=host, port=self.port, tls=self._settings.tls)
             self.started.set()
             await stop.wait()
         finally:
@@ -229,22 +238,23 @@ class HttpGateway:
                             content_type="application/json")
 
     async def _json_rpc(self, request: web.Request) -> web.Response:
-        """ssm-contacts and Tocsin's own API: ``POST /`` with ``X-Amz-Target:
-        SSMContacts.<Operation>`` or ``Tocsin.<Operation>``."""
+        """ssm-contacts, ssm and Tocsin's own API: ``POST /`` with ``X-Amz-Target:
+        SSMContacts.<Operation>``, ``AmazonSSM.<Operation>`` or ``Tocsin.<Operation>``."""
         target = request.headers.get("X-Amz-Target", "")
-        model = self._json_models.get(target.partition(".")[0], self._contacts)
+        model = self._json_models.get(_target_prefix(target), self._contacts)
 
         async def handle(request_id: str) -> web.Response:
             body = await _read(request)
             _refuse_unserved(request, target, self._json_models)
-            principal = self._authenticate(request, body, model.signing_name)
-            prefix, _, name = target.partition(".")
+            principal = self._access.authenticator.http(
+                request, body, service=model.signing_name, must_sign=("x-amz-target",))
+            prefix, _, name = target.rpartition(".")
             if prefix != model.target_prefix or name not in model.operations:
                 raise ValidationError(
                     f"Unknown operation {target!r}: X-Amz-Target must be "
                     f"{model.target_prefix}.<Operation>", reason="UNKNOWN_OPERATION")
             params = _decode_object(body) if body.strip() else {}
-            output = await self._call(model, name, params, principal, request_id)
+            output = await self._call(request, model, name, params, principal, request_id)
             return web.Response(status=200, body=codec.encode(output),
                                 content_type=JSON_11)
 
@@ -257,11 +267,13 @@ class HttpGateway:
         async def handle(request_id: str) -> web.Response:
             body = await _read(request)
             _refuse_unserved(request, None, {})
-            principal = self._authenticate(request, body, model.signing_name)
+            principal = self._access.authenticator.http(request, body,
+                                                        service=model.signing_name)
             path, query = jsonapi.raw_target(request)
             operation, labels = self._router.match(request.method, path)
             params = _rest_params(model, operation, labels, query, request, body)
-            output = await self._call(model, operation.name, params, principal, request_id)
+            output = await self._call(request, model, operation.name, params, principal,
+                                      request_id)
             if operation.response_code == 204:
                 return web.Response(status=204)
             return web.Response(status=operation.response_code, body=codec.encode(output),
@@ -271,23 +283,27 @@ class HttpGateway:
 
     # --- shared steps -------------------------------------------------------------------
 
-    def _authenticate(self, request: web.Request, body: bytes, service: str) -> str:
-        path, query = jsonapi.raw_target(request)
-        return sigv4.verify(method=request.method, path=path, query=query,
-                            headers=request.headers, body=body,
-                            credentials=self._credentials, account=self._settings.account,
-                            service=service, region=self._settings.region,
-                            partition=self._settings.arn_partition)
-
-    async def _call(self, model: awsmodel.ServiceModel, operation: str,
-                    params: dict[str, Any], principal: str,
+    async def _call(self, request: web.Request, model: awsmodel.ServiceModel,
+                    operation: str, params: dict[str, Any], principal: Principal,
                     request_id: str) -> dict[str, Any]:
         awsmodel.validate_input(model, operation, params)
         params = awsmodel.normalize_input(model, operation, params)
+        call = self._access.http_call(request, face=Face.AWS_HTTP, api=model.api,
+                                      operation=operation, principal=principal,
+                                      params=params, request_id=request_id)
         with bound(operation=operation):
-            output = await self._client.call(model.api, operation, params,
-                                             principal=principal, request_id=request_id)
+            run = self._lookup_events if model.api == "cloudtrail" else None
+            output = await self._access.gate(call, run)
         return awsmodel.serialize_output(model, operation, output)
+
+    async def _lookup_events(self, call: Call) -> dict[str, Any]:
+        """``cloudtrail``: ``LookupEvents`` from the audit trail; nothing else of it."""
+        if call.operation != "LookupEvents":
+            raise UnsupportedOperation(f"Tocsin serves LookupEvents of cloudtrail, not "
+                                       f"{call.operation}")
+        if self._lookup is None:
+            raise ServiceUnavailable("the audit trail is not available on this gateway")
+        return await self._lookup.lookup_events(call.params)
 
     async def _guard(self, request: web.Request, model: awsmodel.ServiceModel,
                      handle: Callable[[str], Awaitable[web.Response]]) -> web.Response:
@@ -313,10 +329,13 @@ class HttpGateway:
 
 # --- requests meant for other services ---------------------------------------------------
 
-SERVED = ("this endpoint serves the AWS APIs ssm-incidents (rest-json) and ssm-contacts "
-          "(X-Amz-Target: SSMContacts.<Operation>), and Tocsin's own API tocsin "
+SERVED = ("this endpoint serves the AWS APIs ssm-incidents (rest-json), ssm-contacts "
+          "(X-Amz-Target: SSMContacts.<Operation>) and ssm's Automation documents, "
+          "executions and OpsItems (X-Amz-Target: AmazonSSM.<Operation>), and Tocsin's own "
+          "API tocsin "
           "(X-Amz-Target: Tocsin.<Operation>, signing name tocsin: event rules, integration "
-          "keys, ...; also as JSON under /v1, event rules at /v1/rules)")
+          "keys, ...; also as JSON under /v1, event rules at /v1/rules), and cloudtrail "
+          "LookupEvents for the audit trail)")
 """What an answer to a request meant for another service says Tocsin serves."""
 
 _SIGNING_NAMES = frozenset(awsmodel.APIS)
@@ -337,7 +356,7 @@ def _refuse_unserved(request: web.Request, target: str | None,
     service = sigv4.scope_service(request.headers)
     if target is not None and not target.strip():
         raise UnknownOperation(f"The request names no operation (X-Amz-Target): {SERVED}.")
-    prefix = (target or "").partition(".")[0]
+    prefix = _target_prefix(target or "")
     if prefix and prefix not in served:
         meant = f" (signed for '{service}')" if service else ""
         raise UnknownOperation(f"Tocsin does not serve {target}{meant}: {SERVED}.")
@@ -345,6 +364,12 @@ def _refuse_unserved(request: web.Request, target: str | None,
         raise UnknownOperation(
             f"Tocsin does not serve the service '{service}' this request is signed for: "
             f"{SERVED}.")
+
+
+def _target_prefix(target: str) -> str:
+    """``SSMContacts`` of ``SSMContacts.CreateContact``; the prefix of cloudtrail's
+    ``com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents`` has dots."""
+    return target.rpartition(".")[0] if "." in target else target
 
 
 # --- request decoding -------------------------------------------------------------------
@@ -482,29 +507,44 @@ def _from_text(shape: awsmodel.Shape, text: str, path: str) -> Any:
 # --- responses --------------------------------------------------------------------------
 
 
+RETRY_AFTER = 1
+"""Seconds an answer to a call that found a service unreachable advises waiting."""
+
+
 def _error_response(model: awsmodel.ServiceModel, exc: TocsinError) -> web.Response:
     """An error as the protocol of ``model`` carries it."""
     code = exc.aws_code
     shape = model.error_shape(code)
+    headers: dict[str, str] = {}
+    if isinstance(exc, ServiceUnavailable) and shape is None:
+        # The AWS models have no "unavailable" error: their retryable server fault is
+        # InternalServerException (botocore retries it), with retry advice.
+        code, shape = "InternalServerException", model.error_shape("InternalServerException")
+        exc.fields.setdefault("retryAfterSeconds", RETRY_AFTER)
+        headers["Retry-After"] = str(RETRY_AFTER)
     extra = awsmodel.serialize_error_fields(model, shape, exc.fields) if shape else {}
+    # A throttled caller learns when to come back (HTTP's Retry-After, in whole seconds).
+    retry = {"Retry-After": str(exc.retry_after)} if isinstance(exc, limits.Throttled) else {}
     if model.protocol == "rest-json":
         status = exc.http_status
         if shape is not None and shape.http_status and not isinstance(exc, sigv4.AuthError):
             status = shape.http_status
         return web.Response(status=status, body=codec.encode({"message": exc.message, **extra}),
-                            content_type=REST_JSON, headers={"x-amzn-ErrorType": code})
+                            content_type=REST_JSON,
+                            headers={"x-amzn-ErrorType": code, **headers, **retry})
     return web.Response(status=_json_status(exc, shape),
                         body=codec.encode({"__type": code, "Message": exc.message, **extra}),
-                        content_type=JSON_11)
+                        content_type=JSON_11, headers={**headers, **retry})
 
 
 def _json_status(exc: TocsinError, shape: awsmodel.Shape | None) -> int:
     """The HTTP status of an AWS JSON 1.1 error (its model gives none; botocore reads
-    only ``__type``, and retries 5xx): 403 for authentication failures, 503/501 for an
-    unavailable or unsupported operation, 500 for server faults, else 400."""
+    only ``__type``, and retries 5xx): 403 for authentication failures, 503/501/429 for an
+    unavailable or unsupported operation or a throttled caller, 500 for server faults,
+    else 400."""
     if isinstance(exc, sigv4.AuthError):
         return 403
-    if isinstance(exc, ServiceUnavailable | UnsupportedOperation):
+    if isinstance(exc, ServiceUnavailable | UnsupportedOperation | ThrottlingError):
         return exc.http_status
     if (shape is not None and shape.fault) or isinstance(exc, InternalError) \
             or exc.http_status >= 500:

@@ -18,16 +18,23 @@ verifies the signatures; the gateway keeps no secret of theirs.
 from __future__ import annotations
 
 import html
+import shlex
+import uuid
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 from aiohttp import web
 
 from tocsin.gateway import jsonapi
+from tocsin.gateway.access import ANONYMOUS, Access, Call, Face
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus, rpc_subject
+from tocsin.shared.bus.connection import PRINCIPAL_HEADER
 from tocsin.shared.contracts import notifications as nc
-from tocsin.shared.errors import NotFoundError, TocsinError
+from tocsin.shared.errors import AccessDeniedError, NotFoundError, TocsinError
 from tocsin.shared.logging import get_logger
 
 __all__ = ["add_routes"]
@@ -37,9 +44,11 @@ log = get_logger(__name__)
 MAX_WEBHOOK_BODY = 64 * 1024
 
 
-def add_routes(app: web.Application, bus: Bus, *, timeout: float) -> None:
-    """Add the acknowledgement and inbound-webhook routes to the gateway's application."""
-    routes = _Inbound(bus, timeout)
+def add_routes(app: web.Application, bus: Bus, access: Access, *, timeout: float,
+               slack_users: Mapping[str, str] | None = None) -> None:
+    """Add the acknowledgement and inbound-webhook routes to the gateway's application;
+    ``slack_users`` maps Slack user ids to the principals their commands act as."""
+    routes = _Inbound(bus, access, timeout, slack_users or {})
     app.router.add_get("/v1/ack/{token}", routes.show_link)
     app.router.add_post("/v1/ack/{token}", routes.use_link)
     app.router.add_post("/v1/inbound/{provider}/{action}", routes.webhook)
@@ -48,20 +57,74 @@ def add_routes(app: web.Application, bus: Bus, *, timeout: float) -> None:
 
 
 class _Inbound:
-    def __init__(self, bus: Bus, timeout: float) -> None:
+    def __init__(self, bus: Bus, access: Access, timeout: float,
+                 slack_users: Mapping[str, str]) -> None:
         self._bus = bus
+        self._access = access
         self._timeout = timeout
+        self._slack_users = dict(slack_users)
+        # Without a credential, but in this deployment's account: its policy allows handing
+        # links, callbacks and commands on (a principal of no account is allowed nothing).
+        self._anonymous = replace(ANONYMOUS, account=access.account)
 
-    async def _call(self, operation: str, payload: Any) -> dict[str, Any]:
-        reply = await self._bus.request(rpc_subject("notifications", operation), payload,
-                                        timeout=self._timeout)
-        result: dict[str, Any] = codec.decode(reply, dict[str, Any]) if reply else {}
+    async def _call(self, request: web.Request, operation: str, payload: Any,
+                    params: dict[str, Any], *, acting: Call | None = None) -> dict[str, Any]:
+        """``operation`` of the notifications service through the gateway's pipeline, as
+        :data:`~tocsin.gateway.access.ANONYMOUS` (``params`` is what the pipeline sees; the
+        payload goes to the service unchanged), or as ``acting`` (a Slack command: the
+        incidents operation it runs, as the Slack user's principal, which the service is
+        told in ``Tocsin-Principal``)."""
+        async def forward(call: Call) -> dict[str, Any]:
+            headers = {PRINCIPAL_HEADER: call.principal.arn} if acting is not None else None
+            reply = await self._bus.request(rpc_subject("notifications", operation), payload,
+                                            timeout=self._timeout, headers=headers)
+            result: dict[str, Any] = codec.decode(reply, dict[str, Any]) if reply else {}
+            return result
+
+        call = acting or self._access.http_call(
+            request, face=Face.INBOUND, api="tocsin", operation=operation,
+            principal=self._anonymous, params=params, request_id=uuid.uuid4().hex)
+        if acting is None:
+            call.resources = ("*",)
+        result: dict[str, Any] = await self._access.gate(call, forward)
         return result
+
+    def _slack_call(self, request: web.Request, body: bytes) -> Call | None:
+        """The call a Slack command makes: its verb's ``ssm-incidents`` operation on the
+        incident it names, as the principal ``TOCSIN_SLACK_USERS`` maps its user to; None
+        for help and unknown verbs (nothing is read or changed).
+
+        The form is read before the notifications service checks Slack's signature: a
+        forged user id can at most be refused here; a forged request is refused there.
+
+        Raises:
+            AccessDeniedError: the Slack user is mapped to no principal.
+        """
+        form = dict(parse_qsl(body.decode(errors="replace"), keep_blank_values=True))
+        try:
+            words = shlex.split(form.get("text", ""))
+        except ValueError:
+            return None
+        verb = nc.SLACK_VERBS.get(words[0].lower()) if words else None
+        if verb is None:
+            return None
+        operation, member = verb
+        user = form.get("user_id", "")
+        arn = self._slack_users.get(user)
+        if arn is None:
+            raise AccessDeniedError(
+                f"Slack user {user or '(none)'} is mapped to no Tocsin principal "
+                "(TOCSIN_SLACK_USERS)")
+        principal = self._access.authenticator.directory.by_arn(arn, self._access.account)
+        params = {member: words[1]} if member and len(words) > 1 else {}
+        return self._access.http_call(request, face=Face.INBOUND, api="ssm-incidents",
+                                      operation=operation, principal=principal,
+                                      params=params, request_id=uuid.uuid4().hex)
 
     async def show_link(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
         try:
-            link = await self._call("DescribeAckLink", {"Token": token})
+            link = await self._call(request, "DescribeAckLink", {"Token": token}, {})
         except TocsinError as exc:
             return _page("Link not valid", exc.message, status=_status(exc))
         subject = html.escape(str(link.get("Subject", "")))
@@ -77,7 +140,7 @@ class _Inbound:
     async def use_link(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
         try:
-            link = await self._call("AcknowledgeLink", {"Token": token})
+            link = await self._call(request, "AcknowledgeLink", {"Token": token}, {})
         except TocsinError as exc:
             return _page("Not acknowledged", exc.message, status=_status(exc))
         return _page("Acknowledged", f"The page “{link.get('Subject', '')}” is acknowledged. "
@@ -104,7 +167,9 @@ class _Inbound:
                              token=request.match_info.get("token", ""),
                              path=request.raw_path, headers=dict(request.headers), body=body)
         try:
-            reply = await self._call(operation, inbound)
+            acting = self._slack_call(request, body) if operation == "SlackCommand" else None
+            reply = await self._call(request, operation, inbound,
+                                     {"provider": provider, "action": action}, acting=acting)
         except TocsinError as exc:
             log.info("inbound.refused", code=exc.aws_code, error=exc.message)
             return web.Response(status=_status(exc), text=exc.message)
@@ -124,4 +189,10 @@ def _page(title: str, text: str, *, status: int = 200, raw: bool = False) -> web
     body = (f"<!doctype html><html><head><meta charset=\"utf-8\"><title>Tocsin: "
             f"{html.escape(title)}</title></head><body><h1>{html.escape(title)}</h1>"
             f"{content}</body></html>")
-    return web.Response(status=status, text=body, content_type="text/html")
+    return web.Response(status=status, text=body, content_type="text/html",
+                        headers=PAGE_HEADERS)
+
+
+PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+"""An acknowledgement page names an incident and carries its link's token: no cache keeps
+it, and no link on it tells another site the token (in ``Referer``)."""

@@ -16,6 +16,12 @@ to agree byte for byte with what botocore's ``SigV4Auth`` signs:
 - **Payload hash**: ``x-amz-content-sha256`` when the request carries it (it must then
   match the body), else the SHA-256 of the body.
 
+The signature must cover ``host`` and ``x-amz-date`` (and, where the caller says so,
+``x-amz-target``: for AWS JSON 1.1 it names the operation, so a signature left without it
+could be replayed as another one), and its credential scope must name the region served
+and a signing name the caller accepts. Nothing a client sends makes verification raise:
+bytes that are no UTF-8 and signatures of any length are refused like wrong ones.
+
 Requests are accepted within :data:`MAX_SKEW` of the gateway's clock. Failures raise
 subclasses of :class:`~tocsin.shared.errors.AccessDeniedError` carrying the codes AWS
 itself returns, so botocore surfaces them as ``ClientError`` codes.
@@ -23,9 +29,11 @@ itself returns, so botocore surfaces them as ``ClientError`` codes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -42,6 +50,7 @@ __all__ = [
     "InvalidSignature",
     "MissingAuthentication",
     "UnrecognizedClient",
+    "authenticate",
     "canonical_request",
     "check_region",
     "principal_arn",
@@ -54,6 +63,7 @@ MAX_SKEW = timedelta(minutes=15)
 """How far a request's ``X-Amz-Date`` may be from the gateway's clock, either way."""
 
 _TIMESTAMP = "%Y%m%dT%H%M%SZ"
+_TIMESTAMP_FORM = re.compile(r"[0-9]{8}T[0-9]{6}Z", re.ASCII)
 _EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 _HEX = frozenset("0123456789abcdef")
 
@@ -95,10 +105,28 @@ def principal_arn(account: str, access_key: str, *,
 
 
 def verify(*, method: str, path: str, query: str, headers: Any, body: bytes,
-           credentials: Mapping[str, str], account: str, service: str | None = None,
-           region: str | None = None, partition: str = DEFAULT_PARTITION,
+           credentials: Mapping[str, str], account: str,
+           service: str | Collection[str] | None = None, region: str | None = None,
+           partition: str = DEFAULT_PARTITION, must_sign: Iterable[str] = (),
            now: datetime | None = None) -> str:
-    """Check the SigV4 signature of a request and return the caller's principal ARN.
+    """Check the SigV4 signature of a request and return the caller's principal ARN
+    (``arn:<partition>:iam::<account>:user/<KEYID>``); see :func:`authenticate`."""
+    key = authenticate(method=method, path=path, query=query, headers=headers, body=body,
+                       credentials=credentials, service=service, region=region,
+                       must_sign=must_sign, now=now)
+    return principal_arn(account, key, partition=partition)
+
+
+def authenticate(*, method: str, path: str, query: str, headers: Any, body: bytes,
+                 credentials: Mapping[str, str],
+                 service: str | Collection[str] | None = None, region: str | None = None,
+                 must_sign: Iterable[str] = (), now: datetime | None = None) -> str:
+    """Check the SigV4 signature of a request and return the access key id that signed it.
+
+    ``host`` and ``x-amz-date`` must be among the signed headers (so neither can be
+    swapped), and so must every header of ``must_sign`` (``x-amz-target`` for AWS JSON
+    1.1, whose operation it names). Odd input (bytes that are no UTF-8, a signature of
+    the wrong length) is refused, never raised.
 
     Args:
         method: the HTTP method.
@@ -108,12 +136,11 @@ def verify(*, method: str, path: str, query: str, headers: Any, body: bytes,
             plain mapping; names are matched without regard to case.
         body: the request body.
         credentials: access key id → secret access key.
-        account: account id of the principal ARN.
-        service: when given, the signing name the credential scope must name
-            (``ssm-incidents`` or ``ssm-contacts``).
+        service: when given, the signing name (or names) the credential scope must name
+            (``ssm-incidents``, ``ssm-contacts``, ``tocsin``).
         region: when given, the region the credential scope must name: the one this
             deployment serves (see :func:`check_region`).
-        partition: the partition of the principal ARN.
+        must_sign: headers that must be signed besides ``host`` and ``x-amz-date``.
         now: the current time (tests); default the system clock.
 
     Raises:
@@ -145,9 +172,12 @@ def verify(*, method: str, path: str, query: str, headers: Any, body: bytes,
     secret = credentials.get(access_key)
     if secret is None:
         raise UnrecognizedClient("The security token included in the request is invalid.")
-    if service is not None and scope_service != service:
-        raise InvalidSignature(
-            f"Credential should be scoped to correct service: '{service}'.")
+    if service is not None:
+        allowed = (service,) if isinstance(service, str) else tuple(service)
+        if scope_service not in allowed:
+            named = "' or '".join(allowed)
+            raise InvalidSignature(
+                f"Credential should be scoped to correct service: '{named}'.")
     if region is not None:
         check_region(scope_region, region)
 
@@ -160,6 +190,11 @@ def verify(*, method: str, path: str, query: str, headers: Any, body: bytes,
 
     payload_hash = _payload_hash(lowered, body)
     signed = parts["SignedHeaders"].lower().split(";")
+    unsigned = [h for h in ("host", "x-amz-date", *must_sign) if h not in signed]
+    if unsigned:
+        raise InvalidSignature(
+            f"The request signature must cover the headers {', '.join(unsigned)} "
+            f"(SignedHeaders={parts['SignedHeaders']})")
     missing = [h for h in signed if h not in lowered]
     if missing:
         raise InvalidSignature(
@@ -168,15 +203,15 @@ def verify(*, method: str, path: str, query: str, headers: Any, body: bytes,
                              [(h, lowered[h]) for h in signed], payload_hash)
     string_to_sign = "\n".join([
         ALGORITHM, timestamp, "/".join(scope[1:]),
-        hashlib.sha256(creq.encode()).hexdigest()])
+        hashlib.sha256(_bytes(creq)).hexdigest()])
     key = _signing_key(secret, scope_date, scope_region, scope_service)
-    expected = hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, parts["Signature"].strip().lower()):
+    expected = hmac.new(key, _bytes(string_to_sign), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(_bytes(expected), _bytes(parts["Signature"].strip().lower())):
         raise InvalidSignature(
             "The request signature we calculated does not match the signature you "
             "provided. Check your AWS Secret Access Key and signing method. Consult the "
             "service documentation for details.")
-    return principal_arn(account, access_key, partition=partition)
+    return access_key
 
 
 def check_region(scope_region: str, served: str) -> None:
@@ -216,7 +251,7 @@ def canonical_request(method: str, path: str, query: str,
         lines.append(f"{name}:{','.join(' '.join(v.split()) for v in values)}")
     return "\n".join([
         method.upper(),
-        quote(_remove_dot_segments(path) or "/", safe="/~"),
+        quote(_remove_dot_segments(path) or "/", safe="/~", errors="surrogatepass"),
         _canonical_query(query),
         "\n".join(lines) + "\n",
         ";".join(names),
@@ -249,7 +284,7 @@ def _request_timestamp(headers: Mapping[str, list[str]]) -> str:
     amz_date = _first(headers, "x-amz-date").strip()
     if amz_date:
         try:
-            datetime.strptime(amz_date, _TIMESTAMP)
+            _parse_timestamp(amz_date)
         except ValueError:
             raise IncompleteSignature(
                 f"X-Amz-Date must be in the ISO-8601 basic format YYYYMMDD'T'HHMMSS'Z', "
@@ -265,7 +300,7 @@ def _request_timestamp(headers: Mapping[str, list[str]]) -> str:
 
 
 def _check_skew(timestamp: str, now: datetime) -> None:
-    moment = datetime.strptime(timestamp, _TIMESTAMP).replace(tzinfo=UTC)
+    moment = _parse_timestamp(timestamp)
     now = now.astimezone(UTC).replace(microsecond=0)
     if moment < now - MAX_SKEW:
         raise InvalidSignature(
@@ -303,7 +338,8 @@ def _canonical_query(query: str) -> str:
         if not item:
             continue
         key, _, value = item.partition("=")
-        pairs.append((quote(unquote(key), safe="-_.~"), quote(unquote(value), safe="-_.~")))
+        pairs.append((quote(unquote(key), safe="-_.~", errors="surrogatepass"),
+                      quote(unquote(value), safe="-_.~", errors="surrogatepass")))
     return "&".join(f"{k}={v}" for k, v in sorted(pairs))
 
 
@@ -325,8 +361,29 @@ def _remove_dot_segments(path: str) -> str:
     return first + "/".join(output) + last
 
 
+def _parse_timestamp(text: str) -> datetime:
+    """``YYYYMMDD'T'HHMMSS'Z'`` as a UTC datetime (``strptime`` costs more than the rest
+    of a verification).
+
+    Raises:
+        ValueError: not of that form, or no such moment.
+    """
+    if not _TIMESTAMP_FORM.fullmatch(text):
+        raise ValueError(text)
+    return datetime(int(text[0:4]), int(text[4:6]), int(text[6:8]), int(text[9:11]),
+                    int(text[11:13]), int(text[13:15]), tzinfo=UTC)
+
+
+@functools.lru_cache(maxsize=1024)
 def _signing_key(secret: str, date: str, region: str, service: str) -> bytes:
-    key = hmac.new(f"AWS4{secret}".encode(), date.encode(), hashlib.sha256).digest()
+    """Derived once per key, day, region and service, as AWS recommends."""
+    key = hmac.new(_bytes(f"AWS4{secret}"), _bytes(date), hashlib.sha256).digest()
     for part in (region, service, "aws4_request"):
-        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+        key = hmac.new(key, _bytes(part), hashlib.sha256).digest()
     return key
+
+
+def _bytes(text: str) -> bytes:
+    """UTF-8 that never raises: header values aiohttp could not decode arrive holding lone
+    surrogates, and must fail the signature check rather than crash it."""
+    return text.encode("utf-8", "surrogatepass")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tocsin.incidents import api
 from tocsin.incidents.administration import handlers as administration
+from tocsin.incidents.canary.handlers import Canary, CanarySettings
 from tocsin.incidents.data_keys import ensure_data_key, serve_data_keys
 from tocsin.incidents.event_rules import handlers as event_rules
 from tocsin.incidents.findings import handlers as findings
@@ -12,8 +13,9 @@ from tocsin.incidents.ingestion.alarm_stream import AlarmIntake
 from tocsin.incidents.ingestion.triggers import Ingestion
 from tocsin.incidents.records import plan_engagements
 from tocsin.incidents.records.engaging import Engaging, engagement_consumers
+from tocsin.incidents.runbooks import consumer as runbook_events
 from tocsin.incidents.settings import Settings
-from tocsin.incidents.usecases import Deps
+from tocsin.incidents.usecases import Deps, Quotas
 from tocsin.shared.bus import alarms_stream, changes_stream, events_stream
 from tocsin.shared.clock import clock_for
 from tocsin.shared.kernel import Kernel, Opened, Service
@@ -23,17 +25,22 @@ __all__ = ["KERNEL", "lifespan"]
 
 
 async def table(opened: Opened[Settings]) -> Service:
-    """The request server, the engagement, findings and alarm consumers, and the
-    reservation of existing plans' engagements."""
+    """The request server, the engagement, findings and alarm consumers, the reservation
+    of existing plans' engagements, and the canary when one is configured."""
     settings, pool, bus = opened.settings, opened.pool, opened.bus
     keks = keks_from(settings)
     deps = Deps(pool=pool, clock=clock_for(settings.clock_scale, settings.clock_epoch),
                 region=settings.region, account=settings.account,
                 partition=settings.arn_partition, findings_window=settings.findings_window,
-                bus=bus, keks=keks)
+                bus=bus, keks=keks, quotas=Quotas(
+                    response_plans=settings.quota_response_plans, rules=settings.quota_rules))
     await ensure_data_key(pool, keks, region=settings.region)
     router = event_rules.RuleRouter(pool)
     alarm_ingestion = Ingestion(deps, bus)
+    canary = [Canary(pool, bus, deps.clock, CanarySettings(
+        contact_arn=settings.canary_contact, response_plan_arn=settings.canary_response_plan,
+        interval=settings.canary_interval, window=settings.canary_window)).run
+    ] if settings.canary_contact else []
     return Service(
         operations={**api.operations(deps),
                     **ingestion.operations(deps, alarm_ingestion, router),
@@ -47,6 +54,7 @@ async def table(opened: Opened[Settings]) -> Service:
                 region=settings.region, schema=settings.schema),
             findings.consumer(deps, durable=f"{settings.schema}-findings",
                               filter_subject=settings.changes_filter),
+            runbook_events(deps, durable=f"{settings.schema}-runbooks"),
         ],
         workers=[
             plan_engagements.PlanEngagements(deps).reserve_existing,
@@ -56,6 +64,7 @@ async def table(opened: Opened[Settings]) -> Service:
                         max_bytes=settings.alarm_max_bytes,
                         max_deliver=settings.alarm_max_deliver, timeout=settings.alarm_timeout),
         ],
+        timers=canary,
     )
 
 

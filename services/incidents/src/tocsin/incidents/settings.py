@@ -16,6 +16,11 @@ class Settings(ServiceSettings, frozen=True, kw_only=True):
 
     service = "incidents"
 
+    quota_response_plans: Annotated[int, Meta(ge=1)] = 500
+    """Response plans one deployment keeps (``TOCSIN_QUOTA_RESPONSE_PLANS``)."""
+    quota_rules: Annotated[int, Meta(ge=1)] = 1000
+    """Event rules one deployment keeps (``TOCSIN_QUOTA_RULES``)."""
+
     findings_window: Annotated[float, Meta(ge=0)] = 3600.0
     """Seconds before an incident's creation that a change may have ended and still be one
     of its findings (``TOCSIN_FINDINGS_WINDOW``)."""
@@ -35,3 +40,21 @@ class Settings(ServiceSettings, frozen=True, kw_only=True):
         pattern=r"^(arn:[^:]+:ssm-contacts:[^:]*:[0-9]*:contact/[a-z0-9_\-]+)?$")] = ""
     """The contact ARN engaged when paging for an incident reached nobody
     (``TOCSIN_FALLBACK_CONTACT``; empty: nobody, the timeline and the event only)."""
+    canary_contact: Annotated[str, Meta(
+        pattern=r"^(arn:[^:]+:ssm-contacts:[^:]*:[0-9]*:contact/[a-z0-9_\-]+)?$")] = ""
+    """The contact ARN the canary's test pages go to (``TOCSIN_CANARY_CONTACT``; empty: no
+    canary). See :mod:`tocsin.incidents.canary`."""
+    canary_response_plan: Annotated[str, Meta(
+        pattern=r"^(arn:[^:]+:ssm-incidents::[0-9]*:response-plan/[a-zA-Z0-9_\-]+)?$")] = ""
+    """The response plan ARN of the incident the canary raises when a test page is not
+    confirmed delivered (``TOCSIN_CANARY_RESPONSE_PLAN``)."""
+    canary_interval: Annotated[float, Meta(ge=1)] = 3600.0
+    """Plan seconds between two test pages (``TOCSIN_CANARY_INTERVAL``)."""
+    canary_window: Annotated[float, Meta(gt=0)] = 300.0
+    """Plan seconds a test page has to be confirmed delivered (``TOCSIN_CANARY_WINDOW``)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.canary_contact and not self.canary_response_plan:
+            raise ValueError("TOCSIN_CANARY_RESPONSE_PLAN must name the response plan of the "
+                             "incident a failed canary raises")

@@ -16,14 +16,30 @@ from tocsin.shared.arns import DEFAULT_PARTITION
 from tocsin.shared.bus import Bus, RpcRequest
 from tocsin.shared.clock import Clock
 from tocsin.shared.db.idempotency import once
+from tocsin.shared.db.quotas import Quota
 from tocsin.shared.errors import NotFoundError, ValidationError
 from tocsin.shared.keys import Keks
 from tocsin.shared.logging import bind
 from tocsin.shared.paging import make_token, read_token
 
-__all__ = ["JSON", "Deps", "UseCases", "make_token", "read_token"]
+__all__ = ["JSON", "PLAN_QUOTA", "RULE_QUOTA", "Deps", "Quotas", "UseCases", "make_token",
+           "read_token"]
 
 JSON = dict[str, Any]
+
+PLAN_QUOTA = Quota(code="tocsin-response-plans", service="ssm-incidents",
+                   what="response plans", resource_type="RESPONSE_PLAN")
+RULE_QUOTA = Quota(code="tocsin-event-rules", service="tocsin", what="event rules")
+"""The quotas of the incidents service; AWS publishes no quota codes Tocsin could reuse, so
+the codes are Tocsin's own."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Quotas:
+    """How many of each resource a deployment keeps (the settings ``TOCSIN_QUOTA_*``)."""
+
+    response_plans: int = 500
+    rules: int = 1000
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,6 +58,7 @@ class Deps:
     keks: Keks | None = None
     """The key-encryption keys a replication set's ``SseKmsKeyId`` may name; None in tests
     that need none."""
+    quotas: Quotas = Quotas()
 
 
 class UseCases:
@@ -54,6 +71,7 @@ class UseCases:
         self._account = deps.account
         self._bus = deps.bus
         self._keks = deps.keks
+        self._quotas = deps.quotas
         self._arns = Arns(deps.account, partition=deps.partition, region=deps.region)
         self._store = Store()
 

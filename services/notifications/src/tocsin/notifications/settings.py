@@ -43,9 +43,10 @@ class Settings(ServiceSettings, frozen=True, kw_only=True):
     """The ``From`` of every email."""
     smtp_username: str = ""
     smtp_password: Secret = Secret("")
-    smtp_tls: Literal["none", "starttls", "implicit"] = "none"
+    smtp_tls: Literal["", "none", "starttls", "implicit"] = ""
     """``none`` (plain; STARTTLS is not attempted), ``starttls`` (required) or ``implicit``
-    (TLS from the first byte)."""
+    (TLS from the first byte). Unset: ``starttls`` when a password is configured (it never
+    crosses the network in the clear), else ``none``."""
     smtp_ca_file: str = ""
     """PEM certificates to verify the SMTP server's TLS certificate with (default: the
     system's)."""
@@ -96,7 +97,12 @@ class Settings(ServiceSettings, frozen=True, kw_only=True):
         return (self.public_url or f"http://{self.http_addr}").rstrip("/")
 
     @property
+    def smtp_tls_mode(self) -> str:
+        """The TLS mode in force: :attr:`smtp_tls`, or what its default means."""
+        return self.smtp_tls or ("starttls" if str(self.smtp_password) else "none")
+
+    @property
     def smtp_port_or_default(self) -> int:
         if self.smtp_port:
             return self.smtp_port
-        return {"implicit": 465, "starttls": 587}.get(self.smtp_tls, 25)
+        return {"implicit": 465, "starttls": 587}.get(self.smtp_tls_mode, 25)

@@ -12,6 +12,8 @@ from tocsin.shared.bus.consumer import Consumer, Pull, consume, pull
 from tocsin.shared.bus.rpc import RpcRequest, RpcServer, rpc_subject
 from tocsin.shared.bus.streams import (
     alarms_stream,
+    audit_stream,
+    audit_subject,
     changes_stream,
     deliveries_stream,
     ensure_stream,
@@ -25,6 +27,8 @@ __all__ = [
     "RpcRequest",
     "RpcServer",
     "alarms_stream",
+    "audit_stream",
+    "audit_subject",
     "changes_stream",
     "connect",
     "consume",

@@ -7,6 +7,9 @@ in flight when the process dies is redelivered after ``ack_wait``; the handler r
 its event id in the inbox in the same transaction as its effect, so nothing takes effect
 twice. A handler that fails because NATS or PostgreSQL is gone is not an outcome: the
 message is kept in progress and handled again once the server is back.
+
+Every durable reports (:mod:`tocsin.shared.metrics`) its messages by outcome, the
+redeliveries it fetches, and its lag as the server counts it.
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from tocsin.shared import codec, errors
+from tocsin.shared import codec, errors, metrics
 from tocsin.shared.bus.connection import Bus
+from tocsin.shared.bus.identities import NotInTable, may_consume
 from tocsin.shared.logging import bound, get_logger
 from tocsin.shared.outage import RECONNECT_BASE, RECONNECT_CAP, backoff, server_gone
 from tocsin.shared.runner import pause
@@ -89,6 +93,11 @@ class Pull:
     and unacknowledged (:func:`redeliver_pending`)."""
 
 
+def _region(stream: str) -> str:
+    """The region a per-region stream's name carries (``EVENTS_LOCAL-1`` → ``local-1``)."""
+    return stream.partition("_")[2].lower()
+
+
 async def pull(bus: Bus, spec: Pull, take: Take, stop: asyncio.Event, *,
                room: Room | None = None, started: asyncio.Event | None = None) -> None:
     """The one pull-consumer loop: fetch batches and give them to ``take`` until ``stop``.
@@ -99,7 +108,20 @@ async def pull(bus: Bus, spec: Pull, take: Take, stop: asyncio.Event, *,
     consumer is bound, so a caller need not sleep for it.
     """
     durable = spec.config.durable_name or ""
+    who = bus.identity
+    if who is not None and not may_consume(who, spec.stream, durable, _region(spec.stream)):
+        raise NotInTable(f"{who.name} may not read {spec.stream} as {durable}: add the "
+                         "consumer to its row of tocsin.shared.bus.identities")
     stopping = asyncio.ensure_future(stop.wait())
+    lag = asyncio.ensure_future(_watch_lag(bus, spec.stream, durable, stop))
+    redelivered = metrics.CONSUMER_REDELIVERIES.labels(durable)
+
+    async def counted(msgs: list[Msg]) -> bool:
+        again = sum(1 for m in msgs if m.metadata.num_delivered > 1)
+        if again:
+            redelivered.inc(again)
+        return await take(msgs)
+
     failures = 0
     try:
         while not stop.is_set():
@@ -117,13 +139,29 @@ async def pull(bus: Bus, spec: Pull, take: Take, stop: asyncio.Event, *,
             if started is not None:
                 started.set()
             try:
-                if not await _fetch(bus, psub, spec, take, room, stop, stopping):
+                if not await _fetch(bus, psub, spec, counted, room, stop, stopping):
                     return
             finally:
                 with contextlib.suppress(nats.errors.Error):
                     await psub.unsubscribe()
     finally:
         stopping.cancel()
+        await _cancel(lag)
+
+
+async def _watch_lag(bus: Bus, stream: str, durable: str, stop: asyncio.Event) -> None:
+    """Ask the server every :data:`~tocsin.shared.metrics.LAG_INTERVAL` seconds what it
+    holds for the consumer (off the message path, and true while handling is stuck)."""
+    pending = metrics.CONSUMER_LAG.labels(stream, durable, "pending")
+    unacked = metrics.CONSUMER_LAG.labels(stream, durable, "ack_pending")
+    while not await pause(stop, metrics.LAG_INTERVAL):
+        try:
+            info = await bus.js.consumer_info(stream, durable, timeout=2.0)
+        except Exception as exc:  # gone for a moment, or not declared yet: keep the last
+            log.debug("consumer.lag_unknown", durable=durable, error=repr(exc))
+            continue
+        pending.set(info.num_pending or 0)
+        unacked.set(info.num_ack_pending or 0)
 
 
 async def _fetch(bus: Bus, psub: JetStreamContext.PullSubscription, spec: Pull, take: Take,
@@ -214,10 +252,11 @@ async def consume(bus: Bus, consumer: Consumer, stop: asyncio.Event, *,
         ack_wait=consumer.ack_wait,
     ))
     decoder = codec.decoder_for(consumer.message_type)
+    outcomes = _Outcomes(consumer.durable)
 
     async def in_order(msgs: list[Msg]) -> bool:
         for i, msg in enumerate(msgs):
-            if not await _handle(consumer, decoder, msg, msgs[i + 1:], stop):
+            if not await _handle(consumer, decoder, msg, msgs[i + 1:], stop, outcomes):
                 # Stopping in an outage: hand the rest back for another instance.
                 for rest in msgs[i:]:
                     await _settle(rest.nak(delay=HANDBACK_DELAY))
@@ -279,8 +318,19 @@ async def redeliver_pending(bus: Bus, stream: str, durable: str, stop: asyncio.E
         return
 
 
+class _Outcomes:
+    """One durable's settled-message counters, bound once."""
+
+    __slots__ = ("ack", "nak", "term")
+
+    def __init__(self, durable: str) -> None:
+        self.ack = metrics.CONSUMER_MESSAGES.labels(durable, "ack")
+        self.nak = metrics.CONSUMER_MESSAGES.labels(durable, "nak")
+        self.term = metrics.CONSUMER_MESSAGES.labels(durable, "term")
+
+
 async def _handle(consumer: Consumer, decoder: msgspec.json.Decoder[Any], msg: Msg,
-                  waiting: Sequence[Msg], stop: asyncio.Event) -> bool:
+                  waiting: Sequence[Msg], stop: asyncio.Event, outcomes: _Outcomes) -> bool:
     """Handle one message to its outcome; False if ``stop`` came while a server was gone
     (the message is not settled then)."""
     md = msg.metadata
@@ -293,15 +343,19 @@ async def _handle(consumer: Consumer, decoder: msgspec.json.Decoder[Any], msg: M
                 await consumer.handler(message, msg)
             except (msgspec.DecodeError, errors.Reject) as exc:
                 log.warning("message.rejected", error=str(exc))
+                outcomes.term.inc()
                 await _settle(msg.term())
             except errors.RetryLater as exc:
+                outcomes.nak.inc()
                 await _settle(msg.nak(delay=exc.delay))
             except errors.TocsinError as exc:
                 if exc.retryable:
                     log.warning("message.retry", error=exc.message)
+                    outcomes.nak.inc()
                     await _settle(msg.nak(delay=backoff(md.num_delivered)))
                 else:
                     log.warning("message.rejected", error=exc.message)
+                    outcomes.term.inc()
                     await _settle(msg.term())
             except Exception as exc:
                 gone = server_gone(exc)
@@ -318,8 +372,10 @@ async def _handle(consumer: Consumer, decoder: msgspec.json.Decoder[Any], msg: M
                 log.exception("message.failed")
                 if md.num_delivered >= consumer.max_deliver:
                     log.error("message.given_up", max_deliver=consumer.max_deliver)
+                outcomes.nak.inc()
                 await _settle(msg.nak(delay=backoff(md.num_delivered)))
             else:
+                outcomes.ack.inc()
                 await _settle(msg.ack())
             if outage:
                 log.info("message.server_back", attempts=outage + 1)

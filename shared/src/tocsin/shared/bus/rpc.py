@@ -4,7 +4,8 @@ Each service registers its operations as ``nats.micro`` endpoints in a queue gro
 after the service, so any number of instances share the load and ``$SRV.PING.<service>``
 lists them (``/healthz`` uses that). A subscription's callback runs one message at a
 time, so each request is handed to its own task, bounded by ``concurrency``; shutdown
-stops taking requests, then waits for those in flight.
+stops taking requests, then waits for those in flight. Each request is counted and timed
+by operation and outcome (:mod:`tocsin.shared.metrics`).
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ import nats.micro
 from nats.micro.request import Request
 from nats.micro.service import EndpointConfig, ServiceConfig
 
-from tocsin.shared import codec, errors
+from tocsin.shared import codec, errors, metrics
 from tocsin.shared.bus.connection import PRINCIPAL_HEADER, Bus
+from tocsin.shared.bus.principals import SIGNATURE_HEADER, Verifier
 from tocsin.shared.logging import bound, get_logger
 from tocsin.shared.outage import server_gone
 
@@ -71,9 +73,13 @@ class RpcServer:
 
     def __init__(self, bus: Bus, *, service: str, version: str,
                  handlers: Mapping[str, Handler], concurrency: int = 512,
-                 description: str = "", status: dict[str, str] | None = None) -> None:
+                 description: str = "", status: dict[str, str] | None = None,
+                 verifier: Verifier | None = None) -> None:
         """``status`` (a :class:`~tocsin.shared.outage.PostgresProbe`'s) is sent with
-        every ``$SRV.PING`` answer and may change while serving."""
+        every ``$SRV.PING`` answer and may change while serving. ``verifier``: a request
+        naming a principal is refused unless a known signer signed it
+        (:mod:`.principals`); None trusts the header (an open bus)."""
+        self._verifier = verifier
         self._bus = bus
         self._service = service
         self._version = version
@@ -124,10 +130,11 @@ class RpcServer:
 
     def _dispatcher(self, operation: str) -> Callable[[Request], Awaitable[None]]:
         handler = self._handlers[operation]
+        measure = _Measure(self._service, operation)
 
         async def dispatch(request: Request) -> None:
             await self._slots.acquire()
-            task = asyncio.create_task(self._run(operation, handler, request))
+            task = asyncio.create_task(self._measured(operation, handler, request, measure))
             self._inflight.add(task)
             task.add_done_callback(self._done)
 
@@ -137,17 +144,37 @@ class RpcServer:
         self._inflight.discard(task)
         self._slots.release()
 
-    async def _run(self, operation: str, handler: Handler, request: Request) -> None:
-        headers = request.headers or {}
+    async def _measured(self, operation: str, handler: Handler, request: Request,
+                        measure: _Measure) -> None:
         started = time.perf_counter()
-        with bound(headers, operation=operation):
+        outcome = await self._run(operation, handler, request, started)
+        measure.done(outcome, time.perf_counter() - started)
+
+    async def _run(self, operation: str, handler: Handler, request: Request,
+                   started: float) -> str:
+        """Answer one request; its outcome for the metrics."""
+        headers = request.headers or {}
+        # The caller's principal is bound for the request's log lines and for the events
+        # it emits (their envelope's correlation), not passed on to further requests.
+        with bound(headers, operation=operation,
+                   principal=headers.get(PRINCIPAL_HEADER) or None):
+            principal = headers.get(PRINCIPAL_HEADER)
+            if principal and self._verifier is not None:
+                why = self._verifier.check(request.subject, principal,
+                                           headers.get(SIGNATURE_HEADER))
+                if why is not None:
+                    log.warning("rpc.principal_refused", principal=principal, reason=why)
+                    await self._respond_error(request, errors.AccessDeniedError(
+                        f"{operation} was refused: the caller's identity could not be "
+                        "verified"))
+                    return CLIENT_ERROR
             try:
                 result = await handler(RpcRequest(operation, request.data, headers))
             except errors.TocsinError as exc:
                 if isinstance(exc, errors.InternalError):
                     log.error("rpc.failed", error=exc.message)
                 await self._respond_error(request, exc)
-                return
+                return _outcome(exc)
             except Exception as exc:
                 gone = server_gone(exc)
                 if gone is not None:
@@ -156,11 +183,11 @@ class RpcServer:
                     log.warning("rpc.server_gone", server=gone, error=repr(exc))
                     await self._respond_error(request, errors.ServiceUnavailable(
                         f"{operation} could not reach {gone}; try again"))
-                    return
+                    return UNAVAILABLE
                 log.exception("rpc.crashed")
                 await self._respond_error(request, errors.InternalError(
                     f"{operation} failed unexpectedly"))
-                return
+                return SERVER_ERROR
             reply = b"{}" if result is None else codec.encode(result)
             if len(reply) > self._bus.nc.max_payload:
                 # nats-py would raise MaxPayloadError and the caller would wait for its
@@ -169,21 +196,66 @@ class RpcServer:
                 await self._respond_error(request, errors.InternalError(
                     f"{operation} produced a reply of {len(reply)} bytes, more than a "
                     f"message may carry; ask for fewer results"))
-                return
+                return SERVER_ERROR
             try:
                 await request.respond(reply)
             except nats.errors.Error as exc:  # NATS gone: the caller times out and retries
                 log.warning("rpc.reply_lost", error=repr(exc))
-                return
+                return UNAVAILABLE
             log.debug("rpc.answered", ms=round((time.perf_counter() - started) * 1000, 2))
+            return OK
 
     @staticmethod
     async def _respond_error(request: Request, exc: errors.TocsinError) -> None:
+        # The message travels in a header as well as in the body, and nats-py checks only
+        # the body against the server's limit: an oversized error reply makes the server
+        # drop this instance's connection. A message that quotes a huge input is cut.
+        wire = exc.to_wire()
+        message = wire["message"] = _bounded(exc.message)
         try:
-            await request.respond_error(exc.aws_code, exc.message,
-                                        data=codec.encode(exc.to_wire()))
+            await request.respond_error(exc.aws_code, message, data=codec.encode(wire))
         except nats.errors.Error as lost:
             log.warning("rpc.reply_lost", error=repr(lost))
+
+
+OK, CLIENT_ERROR, SERVER_ERROR, UNAVAILABLE = "ok", "client_error", "server_error", "unavailable"
+"""A request's outcomes, as the metrics count them."""
+
+
+def _outcome(exc: errors.TocsinError) -> str:
+    if isinstance(exc, errors.ServiceUnavailable):
+        return UNAVAILABLE
+    return SERVER_ERROR if exc.http_status >= 500 else CLIENT_ERROR
+
+
+class _Measure:
+    """One operation's request counters and latency histogram, bound once."""
+
+    __slots__ = ("_counts", "_latency", "_operation", "_service")
+
+    def __init__(self, service: str, operation: str) -> None:
+        self._service = service
+        self._operation = operation
+        self._latency = metrics.RPC_LATENCY.labels(service, operation)
+        self._counts = {OK: metrics.RPC_REQUESTS.labels(service, operation, OK)}
+
+    def done(self, outcome: str, seconds: float) -> None:
+        counter = self._counts.get(outcome)
+        if counter is None:
+            counter = self._counts[outcome] = metrics.RPC_REQUESTS.labels(
+                self._service, self._operation, outcome)
+        counter.inc()
+        self._latency.observe(seconds)
+
+
+ERROR_MESSAGE_LIMIT = 16_384
+"""Characters of an error message a reply carries (the rest is cut)."""
+
+
+def _bounded(message: str) -> str:
+    if len(message) <= ERROR_MESSAGE_LIMIT:
+        return message
+    return message[:ERROR_MESSAGE_LIMIT] + f"... ({len(message)} characters in all)"
 
 
 def _aws_message(msgspec_message: str) -> str:

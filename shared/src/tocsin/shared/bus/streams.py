@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import math
+from collections.abc import Sequence
+
 import nats.js.errors
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 
+from tocsin.shared import metrics
 from tocsin.shared.logging import get_logger
+from tocsin.shared.runner import pause
 
-__all__ = ["alarms_stream", "changes_stream", "deliveries_stream", "ensure_stream",
-           "events_stream", "events_subject"]
+__all__ = ["alarms_stream", "audit_stream", "audit_subject", "changes_stream",
+           "deliveries_stream", "ensure_stream", "events_stream", "events_subject",
+           "watch_streams"]
 
 log = get_logger(__name__)
 
@@ -59,6 +66,29 @@ def events_subject(region: str, service: str, event_type: str) -> str:
     return f"events.{region}.{service}.{event_type}"
 
 
+def audit_stream(region: str, *, retention_days: float = 90.0) -> StreamConfig:
+    """``AUDIT_<REGION>``: one CloudTrail record per call of every API, webhook and console
+    action in a region, on ``audit.<region>.<api>.<eventName>`` (the gateway writes them and
+    answers ``cloudtrail`` ``LookupEvents`` from them). Kept ``retention_days``
+    (``TOCSIN_AUDIT_RETENTION_DAYS``); the record's event id is its ``Nats-Msg-Id``, so a
+    publish retried after a lost acknowledgement is stored once."""
+    return StreamConfig(
+        name=f"AUDIT_{region.upper()}",
+        description=f"Tocsin audit trail (CloudTrail records) of region {region}",
+        subjects=[f"audit.{region}.>"],
+        retention=RetentionPolicy.LIMITS,
+        storage=StorageType.FILE,
+        discard=DiscardPolicy.OLD,
+        max_age=retention_days * DAY,
+        duplicate_window=600.0,
+    )
+
+
+def audit_subject(region: str, api: str, event_name: str) -> str:
+    """The subject of the audit records of one operation of one API."""
+    return f"audit.{region}.{api}.{event_name}"
+
+
 def alarms_stream() -> StreamConfig:
     """``ALARMS``: the EventBridge-shaped events that publishers send to ``alarms.<source>``."""
     return StreamConfig(
@@ -86,17 +116,52 @@ def changes_stream() -> StreamConfig:
     )
 
 
-async def ensure_stream(js: JetStreamContext, config: StreamConfig) -> None:
+async def ensure_stream(js: JetStreamContext, config: StreamConfig, *,
+                        update: bool = True) -> None:
     """Create the stream, or bring an existing one to ``config``; safe to call from every
-    instance at once."""
+    instance at once.
+
+    An existing stream already so configured is left alone. ``update=False`` (a service
+    that declares the stream but does not own it: its identity may not update it, so
+    that it cannot shorten the stream's retention either) leaves a differing one to its
+    owner, saying so.
+    """
     assert config.name
     try:
-        await js.stream_info(config.name)
+        info = await js.stream_info(config.name)
     except nats.js.errors.NotFoundError:
         try:
             await js.add_stream(config)
             log.info("stream.created", stream=config.name)
             return
         except nats.js.errors.BadRequestError:
-            pass  # another instance created it between our two calls
+            # Another instance created it between our two calls.
+            info = await js.stream_info(config.name)
+    have = info.config.as_dict()
+    if all(have.get(key) == value for key, value in config.as_dict().items()):
+        return
+    if not update:
+        log.info("stream.update_left_to_owner", stream=config.name)
+        return
     await js.update_stream(config)
+
+
+async def watch_streams(js: JetStreamContext, streams: Sequence[str],
+                        stop: asyncio.Event) -> None:
+    """Every :data:`~tocsin.shared.metrics.LAG_INTERVAL` seconds, report the size of each
+    of ``streams`` and how long since each mirror or source of theirs last heard from its
+    origin. A runner worker."""
+    while not await pause(stop, metrics.LAG_INTERVAL):
+        for name in streams:
+            try:
+                info = await js.stream_info(name)
+            except Exception as exc:  # NATS gone for a moment: keep the last figures
+                log.debug("stream.info_unknown", stream=name, error=repr(exc))
+                continue
+            metrics.STREAM_MESSAGES.labels(name).set(info.state.messages)
+            metrics.STREAM_BYTES.labels(name).set(info.state.bytes)
+            for source in ([info.mirror] if info.mirror else []) + list(info.sources or []):
+                # nats-py leaves ``active`` in raw nanoseconds; -1 (or none): never heard.
+                active = source.active
+                seconds = math.inf if active is None or active < 0 else active / 1e9
+                metrics.STREAM_SOURCE_ACTIVE.labels(name, source.name).set(seconds)

@@ -114,6 +114,18 @@ class Inbound(_In):
     """The link token in the path of a voice key-press callback."""
 
 
+SLACK_VERBS: dict[str, tuple[str, str | None]] = {
+    "list": ("ListIncidentRecords", None),
+    "get": ("GetIncidentRecord", "arn"),
+    "update": ("UpdateIncidentRecord", "arn"),
+    "timeline": ("ListTimelineEvents", "incidentRecordArn"),
+    "note": ("CreateTimelineEvent", "incidentRecordArn"),
+}
+"""Each Slack command's verb → the ``ssm-incidents`` operation it runs and the member that
+carries its first argument (the incident's ARN): what the gateway authorises the mapped
+principal for, and what the notifications service then runs as that principal."""
+
+
 class InboundReply(_In):
     """What the gateway answers the provider."""
 

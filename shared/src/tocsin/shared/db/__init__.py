@@ -7,7 +7,13 @@ the SQL in ``store`` modules names tables without a schema.
 
 from tocsin.shared.db.inbox import already_processed
 from tocsin.shared.db.migrate import apply_migrations
-from tocsin.shared.db.outbox import OutboxRelay, write_event, write_events, write_message
+from tocsin.shared.db.outbox import (
+    OutboxRelay,
+    watch_backlog,
+    write_event,
+    write_events,
+    write_message,
+)
 from tocsin.shared.db.pool import create_pool, transaction
 
 __all__ = [
@@ -16,6 +22,7 @@ __all__ = [
     "apply_migrations",
     "create_pool",
     "transaction",
+    "watch_backlog",
     "write_event",
     "write_events",
     "write_message",

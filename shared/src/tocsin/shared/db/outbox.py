@@ -22,7 +22,7 @@ from typing import Any
 import asyncpg
 import nats.errors
 
-from tocsin.shared import codec
+from tocsin.shared import codec, metrics
 from tocsin.shared.bus.connection import Bus
 from tocsin.shared.logging import get_logger
 from tocsin.shared.outage import (
@@ -35,7 +35,7 @@ from tocsin.shared.outage import (
 )
 from tocsin.shared.runner import pause
 
-__all__ = ["OutboxRelay", "write_event", "write_events", "write_message"]
+__all__ = ["OutboxRelay", "watch_backlog", "write_event", "write_events", "write_message"]
 
 log = get_logger(__name__)
 
@@ -93,6 +93,8 @@ class OutboxRelay:
         self._batch = batch
         self._poll = poll_interval
         self._wake = asyncio.Event()
+        self._published: Any = None
+        """The schema's published counter, bound once the session knows the schema."""
 
     async def run(self, stop: asyncio.Event) -> None:
         """Publish until ``stop`` is set, as the schema's only active relay.
@@ -117,6 +119,7 @@ class OutboxRelay:
             await conn.add_listener(channel, self._on_notify)
             # A lost connection wakes the loop at once, to replace it.
             conn.add_termination_listener(self._on_notify)
+            self._published = metrics.OUTBOX_PUBLISHED.labels(schema)
             log.info("outbox.relaying", schema=schema)
             failures = 0
             try:
@@ -180,7 +183,21 @@ class OutboxRelay:
                 for r in rows))
             await conn.execute("DELETE FROM outbox WHERE seq = ANY($1::bigint[])",
                                [r["seq"] for r in rows])
+        if self._published is not None:
+            self._published.inc(len(rows))
         return len(rows)
+
+
+async def watch_backlog(pool: asyncpg.Pool, schema: str, stop: asyncio.Event) -> None:
+    """Count the outbox's rows every :data:`~tocsin.shared.metrics.LAG_INTERVAL` seconds
+    (every instance, relaying or not: a backlog that grows while nobody relays is what an
+    operator must see). A runner worker."""
+    backlog = metrics.OUTBOX_BACKLOG.labels(schema)
+    while not await pause(stop, metrics.LAG_INTERVAL):
+        try:
+            backlog.set(await pool.fetchval("SELECT count(*) FROM outbox"))
+        except Exception as exc:  # the database gone for a moment: keep the last count
+            log.debug("outbox.backlog_unknown", error=repr(exc))
 
 
 async def _release(conn: asyncpg.Connection, channel: str, callback: Any, lock: int) -> None:

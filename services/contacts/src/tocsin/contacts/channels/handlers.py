@@ -39,12 +39,13 @@ from tocsin.contacts.channels.requests import (
 from tocsin.contacts.channels.store import ChannelStore, channel_or_404
 from tocsin.contacts.directory.domain import CHANNEL
 from tocsin.contacts.directory.store import contact_or_404
-from tocsin.contacts.usecases import JSON, UseCases, read_token
+from tocsin.contacts.usecases import CHANNEL_QUOTA, JSON, UseCases, read_token
 from tocsin.shared import codec
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import deliveries
 from tocsin.shared.db import transaction, write_message
+from tocsin.shared.db.quotas import check_quota
 from tocsin.shared.errors import NotFoundError, QuotaExceededError, ValidationError
 from tocsin.shared.events import emit
 from tocsin.shared.logging import context_headers
@@ -68,6 +69,10 @@ class ChannelHandlers(UseCases):
                 raise ValidationError(
                     f"Contact {contact.arn} is {contact.type}: only PERSONAL contacts have "
                     "contact channels")
+            await check_quota(conn, CHANNEL_QUOTA, limit=self._quotas.channels_per_contact,
+                              count_sql="SELECT count(*) FROM contact_channel"
+                                        " WHERE contact_arn = $1",
+                              args=(contact.arn,), scope=contact.arn, camel=False)
             channel = Channel(arn=self._arns.channel(contact.alias), contact_arn=contact.arn,
                               name=cmd.name, type=cmd.type, address=address,
                               activation_status=NOT_ACTIVATED)

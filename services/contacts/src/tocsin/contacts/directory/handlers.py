@@ -63,10 +63,11 @@ from tocsin.contacts.directory.store import (
     contact_or_404,
     rotation_exists,
 )
-from tocsin.contacts.usecases import JSON, UseCases, read_token
+from tocsin.contacts.usecases import CONTACT_QUOTA, JSON, UseCases, read_token
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.db import transaction
+from tocsin.shared.db.quotas import check_quota
 from tocsin.shared.db.tags import TagStore
 from tocsin.shared.errors import ConflictError, QuotaExceededError, ValidationError
 from tocsin.shared.events import emit
@@ -86,6 +87,8 @@ class ContactHandlers(UseCases):
 
         async def body(conn: asyncpg.Connection) -> JSON:
             now = self._clock.now()
+            await check_quota(conn, CONTACT_QUOTA, limit=self._quotas.contacts,
+                              count_sql="SELECT count(*) FROM contact", camel=False)
             await self._check_references(conn, arn, refs)
             contact = Contact(arn=arn, alias=cmd.alias, type=cmd.type,
                               display_name=cmd.display_name,

@@ -56,6 +56,10 @@ PAGE = "PAGE"
 """``ResourceType`` of a page in error replies."""
 
 DEFAULT_ACCEPT_CODE_VALIDATION: Literal["ENFORCE", "IGNORE"] = "ENFORCE"
+
+MAX_WRONG_CODES = 5
+"""Wrong accept codes a page takes before its codes are void, the right one too (as a
+channel's activation code is): a six-digit code cannot be found by trying them all."""
 """What ``AcceptPage`` does without ``AcceptCodeValidation`` (see the module docstring)."""
 
 RESOLUTIONS_PAGE = 1024
@@ -152,6 +156,9 @@ class PageRow:
     read_time: datetime | None
     version: int = 1
     """Counts the page's changes (receipts, acceptance, a new accept code)."""
+    wrong_codes: int = 0
+    """Wrong accept codes tried so far; at :data:`MAX_WRONG_CODES` the page's codes are
+    void."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +224,6 @@ def plan_stages(plan: dict[str, Any] | None) -> list[dict[str, Any]]:
     """The ``Stages`` of a stored contact plan (the AWS ``Plan`` shape)."""
     stages = (plan or {}).get("Stages") or []
     return [s for s in stages if isinstance(s, dict)]
-
 
 
 def resolution_tree(e: EngagementRow) -> list[Resolution]:

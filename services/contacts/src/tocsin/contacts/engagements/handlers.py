@@ -87,6 +87,7 @@ from tocsin.contacts.directory.domain import CONTACT
 from tocsin.contacts.engagements.domain import (
     DEFAULT_ACCEPT_CODE_VALIDATION,
     ENGAGEMENT,
+    MAX_WRONG_CODES,
     PAGE,
     RESOLUTIONS_PAGE,
     ContactRow,
@@ -675,6 +676,8 @@ class EngagementHandlers(UseCases):
     async def accept_page(self, req: RpcRequest) -> JSON:
         cmd: AcceptPage = req.decode(AcceptPage)
         validation = cmd.accept_code_validation or self._accept_default
+        refused: ValidationError | None = None
+        stopped = False
         async with transaction(self._pool) as conn:
             now = self._clock.now()
             # The engagement first, then the page: the order StartEngagementStage locks
@@ -683,37 +686,64 @@ class EngagementHandlers(UseCases):
             e = await self._engagement(conn, found.engagement_arn, lock=True)
             page = await self._page_row(conn, cmd.page_id, lock=True)
             bind(engagement_arn=e.arn, incident_arn=incident_arn_of(e.incident_id))
-            if validation == "ENFORCE" and not code_matches(
-                    await self._keys.current(), page, cmd.accept_code):
-                log.info("page.accept_refused", page_arn=page.arn)
-                raise ValidationError(f"AcceptCode is not the code sent with page {page.arn}")
-            if cmd.contact_channel_id is not None:
-                await self._check_channel(conn, page, cmd.contact_channel_id)
-            receipt = NewReceipt(page_arn=page.arn, receipt_type=cmd.accept_type,
-                                 contact_channel_arn=cmd.contact_channel_id,
-                                 receipt_info=cmd.note, receipt_time=now)
-            recorded = (await EngagementStore.insert_receipts(conn, [receipt]))[0]
-            first = await EngagementStore.mark_page(conn, page.arn, cmd.accept_type, now)
-            stopped = (cmd.accept_type == "READ" and page.is_essential
-                       and await EngagementStore.stop_progression(conn, e.arn, at=now,
-                                                                  by=page.arn))
-            events: list[cc.ContactsEvent] = []
-            if recorded or first:
-                version, by = await EngagementStore.bump_page(conn, page.arn), self._by(req)
-                if recorded:
-                    events.append(self._receipt_event(
-                        e, receipt, contact_arn=page.contact_arn, version=version, by=by))
-                if first:
-                    events.append(cc.PageAccepted(
-                        page_arn=page.arn, engagement_arn=e.arn, contact_arn=page.contact_arn,
-                        accept_type=cmd.accept_type, accept_time=now,
-                        incident_id=e.incident_id, contact_channel_arn=cmd.contact_channel_id,
-                        note=cmd.note, progression_stopped=bool(stopped),
-                        resource_version=version, principal=by))
-            await self._emit(conn, e, events, now=now)
+            if validation == "ENFORCE":
+                refused = await self._refuse_code(conn, page, cmd.accept_code)
+            if refused is None:
+                stopped = await self._accept(req, cmd, conn, e, page, now)
+        # Raised after the commit, so the count of wrong codes stays.
+        if refused is not None:
+            raise refused
         log.info("page.accepted", page_arn=page.arn, accept_type=cmd.accept_type,
-                 progression_stopped=bool(stopped))
+                 progression_stopped=stopped)
         return {}
+
+    async def _refuse_code(self, conn: asyncpg.Connection, page: PageRow,
+                           code: str) -> ValidationError | None:
+        """Why ``code`` does not accept ``page`` (counting it when wrong), or None; after
+        :data:`MAX_WRONG_CODES` wrong codes every code of the page is refused."""
+        if page.wrong_codes >= MAX_WRONG_CODES:
+            log.info("page.accept_refused", page_arn=page.arn, reason="void")
+            return ValidationError(
+                f"The accept codes of page {page.arn} are void after {MAX_WRONG_CODES} "
+                "wrong codes")
+        if code_matches(await self._keys.current(), page, code):
+            return None
+        wrong = await EngagementStore.count_wrong_code(conn, page.arn)
+        log.info("page.accept_refused", page_arn=page.arn, reason="wrong", wrong=wrong)
+        left = MAX_WRONG_CODES - wrong
+        void = (f"{left} more wrong code{'s' if left != 1 else ''} void it" if left > 0
+                else "its codes are now void")
+        return ValidationError(f"AcceptCode is not the code sent with page {page.arn}; "
+                               f"{void}")
+
+    async def _accept(self, req: RpcRequest, cmd: AcceptPage, conn: asyncpg.Connection,
+                      e: EngagementRow, page: PageRow, now: datetime) -> bool:
+        """Record the acceptance of ``page``; whether it stopped the engagement."""
+        if cmd.contact_channel_id is not None:
+            await self._check_channel(conn, page, cmd.contact_channel_id)
+        receipt = NewReceipt(page_arn=page.arn, receipt_type=cmd.accept_type,
+                             contact_channel_arn=cmd.contact_channel_id,
+                             receipt_info=cmd.note, receipt_time=now)
+        recorded = (await EngagementStore.insert_receipts(conn, [receipt]))[0]
+        first = await EngagementStore.mark_page(conn, page.arn, cmd.accept_type, now)
+        stopped = (cmd.accept_type == "READ" and page.is_essential
+                   and await EngagementStore.stop_progression(conn, e.arn, at=now,
+                                                              by=page.arn))
+        events: list[cc.ContactsEvent] = []
+        if recorded or first:
+            version, by = await EngagementStore.bump_page(conn, page.arn), self._by(req)
+            if recorded:
+                events.append(self._receipt_event(
+                    e, receipt, contact_arn=page.contact_arn, version=version, by=by))
+            if first:
+                events.append(cc.PageAccepted(
+                    page_arn=page.arn, engagement_arn=e.arn, contact_arn=page.contact_arn,
+                    accept_type=cmd.accept_type, accept_time=now,
+                    incident_id=e.incident_id, contact_channel_arn=cmd.contact_channel_id,
+                    note=cmd.note, progression_stopped=bool(stopped),
+                    resource_version=version, principal=by))
+        await self._emit(conn, e, events, now=now)
+        return bool(stopped)
 
     async def record_page_receipt(self, req: RpcRequest) -> JSON:
         cmd: cc.RecordPageReceipt = req.decode(cc.RecordPageReceipt)

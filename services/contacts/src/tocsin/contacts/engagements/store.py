@@ -36,7 +36,7 @@ _ENGAGEMENT_COLUMNS = (
 _ENGAGEMENT_READ = _ENGAGEMENT_COLUMNS + ", version"
 _PAGE_COLUMNS = (
     "arn, engagement_arn, contact_arn, stage_index, is_essential, via, accept_code_hashes,"
-    " sent_time, delivery_time, read_time, version")
+    " sent_time, delivery_time, read_time, version, wrong_codes")
 
 
 def _engagement(r: asyncpg.Record) -> EngagementRow:
@@ -56,7 +56,7 @@ def _page(r: asyncpg.Record) -> PageRow:
                    accept_code_hashes=[bytes(h) for h in r["accept_code_hashes"]],
                    sent_time=r["sent_time"],
                    delivery_time=r["delivery_time"], read_time=r["read_time"],
-                   version=r["version"])
+                   version=r["version"], wrong_codes=r["wrong_codes"])
 
 
 def _plan_doc(stages: Sequence[Stage]) -> dict[str, Any]:
@@ -320,6 +320,14 @@ class EngagementStore:
             f"SELECT {_ENGAGEMENT_READ} FROM engagement WHERE arn = ANY($1::text[])",
             wanted)
         return {r["arn"]: _engagement(r) for r in rows}
+
+    @staticmethod
+    async def count_wrong_code(conn: asyncpg.Connection, arn: str) -> int:
+        """Count one more wrong accept code tried on the page; the new count."""
+        count: int = await conn.fetchval(
+            "UPDATE page SET wrong_codes = wrong_codes + 1 WHERE arn = $1"
+            " RETURNING wrong_codes", arn)
+        return count
 
     @staticmethod
     async def mark_page(conn: asyncpg.Connection, arn: str, receipt_type: str,

@@ -78,10 +78,11 @@ from tocsin.contacts.rotations.requests import (
 )
 from tocsin.contacts.rotations.shifts import Override, Rotation, check_rotation
 from tocsin.contacts.rotations.store import RotationStore
-from tocsin.contacts.usecases import JSON, UseCases, read_token
+from tocsin.contacts.usecases import JSON, ROTATION_QUOTA, UseCases, read_token
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.db import transaction
+from tocsin.shared.db.quotas import check_quota
 from tocsin.shared.db.tags import TagStore
 from tocsin.shared.errors import NotFoundError, ValidationError
 from tocsin.shared.events import emit
@@ -107,6 +108,8 @@ class RotationHandlers(UseCases):
                                       start_time=start or now, time_zone_id=cmd.time_zone_id,
                                       recurrence=cmd.recurrence)
             check_rotation(rotation.engine())
+            await check_quota(conn, ROTATION_QUOTA, limit=self._quotas.rotations,
+                              count_sql="SELECT count(*) FROM rotation", camel=False)
             await self._check_members(conn, rotation.contact_ids)
             await RotationStore.insert(conn, rotation, now=now)
             await TagStore.put(conn, arn, tags)

@@ -22,8 +22,10 @@ plan only, and goes with it.
 from __future__ import annotations
 
 import secrets
+import time
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 
 import asyncpg
 import msgspec
@@ -42,7 +44,12 @@ from tocsin.shared.bus.rpc import Handler
 from tocsin.shared.contracts import incidents as c
 from tocsin.shared.db import transaction
 from tocsin.shared.db.tags import TagStore
-from tocsin.shared.errors import NotFoundError, QuotaExceededError, ValidationError
+from tocsin.shared.errors import (
+    AccessDeniedError,
+    NotFoundError,
+    QuotaExceededError,
+    ValidationError,
+)
 from tocsin.shared.events import emit
 from tocsin.shared.paging import page_size
 
@@ -90,7 +97,8 @@ class TagHandlers(UseCases):
             if changed:
                 await TagStore.put(conn, cmd.resource_arn, changed)
                 await emit(conn, c.ResourceTagged(resource_arn=cmd.resource_arn,
-                                                  resource_type=kind, tags=changed),
+                                                  resource_type=kind, tags=changed,
+                                                  principal=self._by(req)),
                            region=self._region, now=self._clock.now(),
                            incident_arn=_incident(kind, cmd.resource_arn))
         return {}
@@ -103,7 +111,8 @@ class TagHandlers(UseCases):
             removed = await TagStore.untag(conn, cmd.resource_arn, cmd.tag_keys)
             if removed:
                 await emit(conn, c.ResourceUntagged(resource_arn=cmd.resource_arn,
-                                                    resource_type=kind, tag_keys=removed),
+                                                    resource_type=kind, tag_keys=removed,
+                                                    principal=self._by(req)),
                            region=self._region, now=self._clock.now(),
                            incident_arn=_incident(kind, cmd.resource_arn))
         return {}
@@ -239,6 +248,19 @@ class PlanKeys(_In, frozen=True):
     response_plan_arn: str
 
 
+class NewKey(PlanKeys, frozen=True):
+    expires_time: float | None = None
+
+
+class PresentedKey(_In, frozen=True):
+    integration_key: str
+    response_plan: str | None = None
+
+
+def _epoch(at: datetime | None) -> float | None:
+    return at.timestamp() if at is not None else None
+
+
 class KeyId(_In, frozen=True):
     id: str
 
@@ -247,15 +269,18 @@ class IntegrationKeyHandlers(UseCases):
     """Creating, listing and deleting a plan's keys; finding the plan of a key."""
 
     async def create_integration_key(self, req: RpcRequest) -> JSON:
-        cmd: PlanKeys = req.decode(PlanKeys)
+        cmd: NewKey = req.decode(NewKey)
+        if cmd.expires_time is not None and cmd.expires_time <= time.time():
+            raise ValidationError("expiresTime must be in the future")
         key = secrets.token_hex(16)
         async with transaction(self._pool) as conn:
             plan = await self._plan(conn, cmd.response_plan_arn)
             now = self._clock.now()
             out = IntegrationKey(id=str(uuid.uuid4()), response_plan_arn=plan.arn,
-                                 created_time=now.timestamp())
+                                 created_time=now.timestamp(), expires_time=cmd.expires_time)
             await IntegrationKeyStore.add_key(conn, key_id=out.id, plan_name=plan.name,
-                                    digest=digest(key), at=out.created_time)
+                                              digest=digest(key), at=out.created_time,
+                                              expires=cmd.expires_time)
             await emit(conn, c.IntegrationKeyCreated(
                 id=out.id, response_plan_arn=out.response_plan_arn,
                 created_time=out.created_time, principal=self._by(req)),
@@ -269,7 +294,9 @@ class IntegrationKeyHandlers(UseCases):
             rows = await IntegrationKeyStore.keys(conn, plan.name)
         return {"integrationKeys": [msgspec.to_builtins(IntegrationKey(
             id=r["id"], response_plan_arn=plan.arn,
-            created_time=r["created_time"].timestamp())) for r in rows]}
+            created_time=r["created_time"].timestamp(),
+            expires_time=_epoch(r["expires_time"]),
+            last_used_time=_epoch(r["last_used_time"]))) for r in rows]}
 
     async def delete_integration_key(self, req: RpcRequest) -> JSON:
         cmd: KeyId = req.decode(KeyId)
@@ -280,9 +307,26 @@ class IntegrationKeyHandlers(UseCases):
         return {}
 
     async def plan_of(self, conn: asyncpg.Connection | asyncpg.Pool, key: str) -> str | None:
-        """The ARN of the plan the key belongs to, or None."""
-        name = await IntegrationKeyStore.plan_of_key(conn, digest(key))
-        return self._arns.response_plan(name) if name else None
+        """The ARN of the plan the key belongs to, or None (no such key, or expired); the
+        key's use is recorded."""
+        row = await IntegrationKeyStore.use_key(conn, digest(key))
+        return self._arns.response_plan(row["plan_name"]) if row is not None else None
+
+    async def check_integration_key(self, req: RpcRequest) -> JSON:
+        """``CheckIntegrationKey`` (the gateway's, before it reads a webhook's body): the
+        plan of a valid, unexpired key, which must be ``responsePlan`` when it is named.
+
+        Raises:
+            AccessDeniedError: the key is not one, has expired, or is another plan's.
+        """
+        cmd: PresentedKey = req.decode(PresentedKey)
+        plan = await self.plan_of(self._pool, cmd.integration_key)
+        if plan is None:
+            raise AccessDeniedError("The integration key is not valid")
+        if cmd.response_plan and cmd.response_plan not in (plan, plan.rsplit("/", 1)[-1]):
+            raise AccessDeniedError(
+                f"The integration key is not a key of response plan {cmd.response_plan}")
+        return {"responsePlanArn": plan}
 
 
 def operations(deps: Deps) -> Mapping[str, Handler]:
@@ -290,4 +334,5 @@ def operations(deps: Deps) -> Mapping[str, Handler]:
     h = IntegrationKeyHandlers(deps)
     return {"CreateIntegrationKey": h.create_integration_key,
             "ListIntegrationKeys": h.list_integration_keys,
-            "DeleteIntegrationKey": h.delete_integration_key}
+            "DeleteIntegrationKey": h.delete_integration_key,
+            "CheckIntegrationKey": h.check_integration_key}

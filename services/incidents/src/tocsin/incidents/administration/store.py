@@ -4,7 +4,7 @@ event in one transaction."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import msgspec
@@ -18,12 +18,15 @@ def _ts(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
 
 
-class IntegrationKey(msgspec.Struct, rename="camel", kw_only=True, frozen=True):
+class IntegrationKey(msgspec.Struct, rename="camel", kw_only=True, frozen=True,
+                     omit_defaults=True):
     """A webhook credential of a response plan, without its secret."""
 
     id: str
     response_plan_arn: str
     created_time: float
+    expires_time: float | None = None
+    last_used_time: float | None = None
 
 
 class PolicyStore:
@@ -60,28 +63,43 @@ class PolicyStore:
 
 
 class IntegrationKeyStore:
-    """The ``integration_key`` table."""
+    """The ``integration_key`` table. Expiry and last use are wall-clock times (the
+    database's ``now()``), whatever the plan clock's scale."""
+
+    USE_GRANULARITY = timedelta(minutes=1)
+    """``last_used_time`` is written at most this often per key, so a busy webhook does not
+    rewrite its key's row on every call."""
 
     @staticmethod
     async def add_key(conn: asyncpg.Connection, *, key_id: str, plan_name: str, digest: str,
-                      at: float) -> None:
+                      at: float, expires: float | None = None) -> None:
         await conn.execute(
-            "INSERT INTO integration_key (id, plan_name, key_digest, created_time)"
-            " VALUES ($1, $2, $3, $4)", key_id, plan_name, digest, _ts(at))
+            "INSERT INTO integration_key (id, plan_name, key_digest, created_time,"
+            " expires_time) VALUES ($1, $2, $3, $4, $5)", key_id, plan_name, digest, _ts(at),
+            _ts(expires) if expires is not None else None)
 
     @staticmethod
     async def keys(conn: asyncpg.Connection, plan_name: str) -> list[asyncpg.Record]:
         rows: list[asyncpg.Record] = await conn.fetch(
-            "SELECT id, created_time FROM integration_key WHERE plan_name = $1"
-            " ORDER BY created_time, id", plan_name)
+            "SELECT id, created_time, expires_time, last_used_time FROM integration_key"
+            " WHERE plan_name = $1 ORDER BY created_time, id", plan_name)
         return rows
 
     @staticmethod
-    async def plan_of_key(conn: asyncpg.Connection | asyncpg.Pool, digest: str) -> str | None:
-        """The name of the plan whose key has this digest."""
-        name: str | None = await conn.fetchval(
-            "SELECT plan_name FROM integration_key WHERE key_digest = $1", digest)
-        return name
+    async def use_key(conn: asyncpg.Connection | asyncpg.Pool,
+                      digest: str) -> asyncpg.Record | None:
+        """``(id, plan_name)`` of the unexpired key with this digest, its use recorded; None
+        when there is none."""
+        row: asyncpg.Record | None = await conn.fetchrow(
+            "SELECT id, plan_name, last_used_time IS NULL"
+            "   OR last_used_time < now() - $2::interval AS stale"
+            " FROM integration_key WHERE key_digest = $1"
+            " AND (expires_time IS NULL OR expires_time > now())",
+            digest, IntegrationKeyStore.USE_GRANULARITY)
+        if row is not None and row["stale"]:
+            await conn.execute("UPDATE integration_key SET last_used_time = now()"
+                               " WHERE id = $1", row["id"])
+        return row
 
     @staticmethod
     async def delete_key(conn: asyncpg.Connection, key_id: str) -> bool:

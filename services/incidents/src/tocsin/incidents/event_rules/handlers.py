@@ -26,11 +26,19 @@ from tocsin.incidents.event_rules.eventpattern import EventPattern, compile_patt
 from tocsin.incidents.event_rules.store import Rule, RuleStore
 from tocsin.incidents.ingestion import domain as alarms
 from tocsin.incidents.ingestion.alarm_stream import Route
-from tocsin.incidents.usecases import JSON, Deps, UseCases, make_token, read_token
+from tocsin.incidents.usecases import (
+    JSON,
+    RULE_QUOTA,
+    Deps,
+    UseCases,
+    make_token,
+    read_token,
+)
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.bus.rpc import Handler
 from tocsin.shared.contracts import incidents as c
 from tocsin.shared.db import transaction
+from tocsin.shared.db.quotas import check_quota
 from tocsin.shared.errors import ConflictError, NotFoundError, ValidationError
 from tocsin.shared.events import emit
 from tocsin.shared.logging import get_logger
@@ -142,6 +150,8 @@ class RuleHandlers(UseCases):
 
         async def body(conn: asyncpg.Connection) -> JSON:
             await self._plan(conn, cmd.response_plan_arn)
+            await check_quota(conn, RULE_QUOTA, limit=self._quotas.rules,
+                              count_sql="SELECT count(*) FROM event_rule")
             now = self._clock.now().timestamp()
             rule = Rule(name=cmd.name, arn=self._rule_arn(cmd.name),
                         description=cmd.description, event_pattern=cmd.event_pattern,

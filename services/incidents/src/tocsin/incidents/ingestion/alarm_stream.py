@@ -46,7 +46,7 @@ from tocsin.incidents.ingestion import domain as alarms
 from tocsin.incidents.ingestion.domain import Malformed, Trigger
 from tocsin.incidents.ingestion.store import IngestionStore
 from tocsin.incidents.ingestion.triggers import Ingestion, Outcome, client_token
-from tocsin.shared import errors
+from tocsin.shared import errors, metrics
 from tocsin.shared.bus import Bus
 from tocsin.shared.bus.consumer import Pull, in_lanes, pull
 from tocsin.shared.logging import bound, get_logger
@@ -353,6 +353,7 @@ class AlarmIntake:
             log.warning("intake.dead_letter_failed", error=repr(exc))
             await msg.nak(delay=backoff(md.num_delivered))
             return
+        metrics.DEAD_LETTERS.labels(dead.reason).inc()
         log.warning("intake.dead_lettered", reason=dead.reason, detail=dead.detail)
         await msg.term()
 

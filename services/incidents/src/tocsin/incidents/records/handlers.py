@@ -21,12 +21,13 @@ from tocsin.incidents.related.involved import involved_resources
 from tocsin.incidents.related.store import RelatedItemStore
 from tocsin.incidents.timeline import domain as timeline
 from tocsin.incidents.timeline.store import TimelineStore
-from tocsin.incidents.usecases import JSON, UseCases, make_token, read_token
+from tocsin.incidents.usecases import JSON, PLAN_QUOTA, UseCases, make_token, read_token
 from tocsin.shared import codec
 from tocsin.shared.bus import RpcRequest, rpc_subject
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import incidents as c
 from tocsin.shared.db import transaction
+from tocsin.shared.db.quotas import check_quota
 from tocsin.shared.db.tags import TagStore
 from tocsin.shared.errors import ConflictError, NotFoundError, TocsinError, ValidationError
 from tocsin.shared.events import emit
@@ -166,6 +167,8 @@ class Handlers(UseCases):
         async def body(conn: asyncpg.Connection) -> JSON:
             await self._replication_set(conn)
             plan = domain.new_response_plan(cmd, arn=self._arns.response_plan(cmd.name))
+            await check_quota(conn, PLAN_QUOTA, limit=self._quotas.response_plans,
+                              count_sql="SELECT count(*) FROM response_plan")
             await check_engagements(conn, self._bus, plan.arn, cmd.engagements or [])
             if not await self._store.insert_plan(conn, plan):
                 raise ConflictError(f"A response plan named {cmd.name} already exists",

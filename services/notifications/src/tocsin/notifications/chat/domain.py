@@ -51,3 +51,21 @@ def timeline_text(raw: str) -> str:
     if isinstance(data, dict):
         data = data.get("content") or data.get("note") or data.get("text") or ""
     return str(data or "")[:300]
+
+
+def slack_escape(text: str) -> str:
+    """``text`` as plain text in a Slack message: ``&``, ``<`` and ``>`` escaped as Slack
+    requires, so a title such as ``<!channel> <https://evil|bank>`` neither pings a channel
+    nor becomes a link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_escaped(value: Any) -> Any:
+    """Every string in ``value`` (a template context) escaped by :func:`slack_escape`."""
+    if isinstance(value, str):
+        return slack_escape(value)
+    if isinstance(value, dict):
+        return {k: slack_escaped(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [slack_escaped(v) for v in value]
+    return value

@@ -35,6 +35,7 @@ from tocsin.notifications.chat.domain import (
     KINDS,
     OWN_TIMELINE_TYPES,
     ChatTarget,
+    slack_escaped,
     timeline_text,
     topic_name,
 )
@@ -94,6 +95,8 @@ class ChatRelay:
                                "impact": record.impact, "status": record.status,
                                "summary": record.summary or ""}
         text = self._templates.render(kind, "chat", context)
+        # Slack reads &, < and > as markup: a title must not ping a channel or make a link.
+        slack_text = self._templates.render(kind, "chat", slack_escaped(context))
         failed = 0
         for topic in targets:
             await self._bus.nc.publish(f"topics.{topic}", json.dumps({
@@ -102,7 +105,8 @@ class ChatRelay:
                 "text": text}).encode())
         for topic in dict.fromkeys(chat + targets):
             for target in self._topics.get(topic, []):
-                if not await self._post_once(event.id, target, text):
+                posted = slack_text if target.kind == "slack" else text
+                if not await self._post_once(event.id, target, posted):
                     failed += 1
         if failed:
             raise errors.RetryLater(f"{failed} chat webhook(s) failed", delay=5.0)

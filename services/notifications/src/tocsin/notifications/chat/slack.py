@@ -11,9 +11,11 @@ cannot be replayed later). Commands (the slash command's text):
 - ``timeline <incident ARN>`` — its latest timeline events;
 - ``note <incident ARN> <text>`` — adds a ``Custom Event`` to its timeline.
 
-Each runs as the incidents service's own operation, on behalf of
-``arn:<partition>:iam::<account>:user/slack/<Slack user id>`` (so timelines say who changed
-what), and is answered in Slack's format: ``{"response_type": "in_channel", "text"}``, or
+Each runs as the incidents service's own operation (:data:`~tocsin.shared.contracts.
+notifications.SLACK_VERBS`), on behalf of the principal the gateway mapped the Slack user
+to (``TOCSIN_SLACK_USERS``) and authorised the operation for, which it sends as
+``Tocsin-Principal`` (so timelines say who changed what); and is answered in Slack's
+format: ``{"response_type": "in_channel", "text"}``, or
 ``ephemeral`` for help and errors.
 """
 
@@ -28,6 +30,7 @@ import uuid
 from typing import Any
 from urllib.parse import parse_qsl
 
+from tocsin.notifications.chat.domain import slack_escape
 from tocsin.shared import codec, errors
 from tocsin.shared.arns import Arns
 from tocsin.shared.bus import Bus, RpcRequest, rpc_subject
@@ -64,7 +67,9 @@ class SlackCommands:
         cmd: nc.Inbound = req.decode(nc.Inbound)
         self._verify(cmd.headers, cmd.body)
         form = dict(parse_qsl(cmd.body.decode(errors="replace"), keep_blank_values=True))
-        principal = self._arns.iam(f"user/slack/{form.get('user_id', '')}")
+        # The principal the gateway mapped the Slack user to and authorised the command
+        # for (TOCSIN_SLACK_USERS); without one, only help is answered.
+        principal = req.principal
         try:
             words = shlex.split(form.get("text", ""))
         except ValueError as exc:
@@ -102,19 +107,24 @@ class SlackCommands:
 
     async def _run(self, words: list[str], principal: str) -> str | None:
         verb, args = (words[0].lower(), words[1:]) if words else ("help", [])
+        if verb in nc.SLACK_VERBS and not principal:
+            raise errors.AccessDeniedError("This Slack user acts as no Tocsin principal "
+                                           "(TOCSIN_SLACK_USERS of the gateway)")
         if verb == "list":
             out = await self._call("ListIncidentRecords", {"filters": [{
                 "key": "status", "condition": {"equals": {"stringValues": ["OPEN"]}}}],
                 "maxResults": 20}, principal)
-            rows = [f"• {r['title']} (impact {r['impact']}, {r['status']}) {r['arn']}"
+            rows = [f"• {slack_escape(r['title'])} (impact {r['impact']}, {r['status']}) "
+                    f"{r['arn']}"
                     for r in out.get("incidentRecordSummaries", [])]
             return "\n".join(["Open incidents:", *rows]) if rows else "No open incidents."
         if verb == "get" and len(args) == 1:
             r = (await self._call("GetIncidentRecord", {"arn": args[0]}, principal))[
                 "incidentRecord"]
-            lines = [f"*{r['title']}* — impact {r['impact']}, {r['status']}", r["arn"]]
+            lines = [f"*{slack_escape(r['title'])}* — impact {r['impact']}, {r['status']}",
+                     r["arn"]]
             if r.get("summary"):
-                lines.insert(1, str(r["summary"]))
+                lines.insert(1, slack_escape(str(r["summary"])))
             return "\n".join(lines)
         if verb == "update" and len(args) >= 2:
             params: dict[str, Any] = {"arn": args[0], "clientToken": str(uuid.uuid4())}

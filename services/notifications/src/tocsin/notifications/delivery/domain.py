@@ -72,6 +72,10 @@ class InboundEvent:
     """For ``status``: ``delivered``, ``failed``, ``undelivered`` and so on."""
     delivery_id: str = ""
     """For ``status``: the delivery request the report is about (from the callback URL)."""
+    event_key: str = ""
+    """The provider's own id of this callback (Twilio's ``MessageSid`` or ``CallSid``, with
+    the status or digits), by which a callback sent again is recognised; empty when the
+    provider gives none."""
 
 
 def incident_arn_of(incident_id: str | None) -> str | None:

@@ -96,7 +96,7 @@ from tocsin.notifications.delivery.store import (
     shared_slot,
 )
 from tocsin.notifications.inbound.store import RouteStore, phone
-from tocsin.shared import codec, errors
+from tocsin.shared import codec, errors, metrics
 from tocsin.shared.bus import Bus, Pull, pull, rpc_subject
 from tocsin.shared.clock import Clock
 from tocsin.shared.contracts import deliveries as dc
@@ -354,6 +354,7 @@ class DeliveryWorker:
                                 f"no {channel_type} provider is configured{unset}",
                                 now + timedelta(seconds=self._no_provider_retry))
             log.warning("delivery.no_provider", channel_type=channel_type)
+            metrics.DELIVERIES.labels("none", channel_type, "no_provider").inc()
             await msg.nak(delay=self._no_provider_retry)
             return
         if record.sending_since is not None:
@@ -376,10 +377,13 @@ class DeliveryWorker:
                     self._channels.failed(provider)  # an address it refuses is no outage
                 failures.append(str(exc))
                 permanent &= exc.permanent
+                metrics.DELIVERIES.labels(provider.name, channel_type,
+                                          "refused" if exc.permanent else "failed").inc()
                 log.warning("delivery.provider_failed", delivery_id=request.id,
                             provider=provider.name, error=str(exc))
                 continue
             self._channels.recovered(provider)
+            metrics.DELIVERIES.labels(provider.name, channel_type, "sent").inc()
             await self._sent(request, page, provider, provider_id, channel_type)
             await msg.ack()
             return

@@ -11,16 +11,22 @@
   page and gathers one key ("press 1 to acknowledge") with its ``action`` pointing at the
   gateway. Inbound webhooks carry ``X-Twilio-Signature``: base64 HMAC-SHA1, keyed with the
   auth token, of the full public URL followed by every form parameter's name and value
-  sorted by name. Twilio's Messages and Calls resources take no idempotency key, so a
-  send repeated after a crash between Twilio's answer and its record reaches the person
-  twice; Tocsin tries the provider of the interrupted send first and counts the resend.
+  sorted by name; one Twilio sends again (same ``MessageSid``/``CallSid`` and status or
+  digits) is answered without acting twice. Twilio's Messages and Calls resources take no
+  idempotency key, so a send repeated after a crash between Twilio's answer and its record
+  reaches the person twice; Tocsin tries the provider of the interrupted send first and
+  counts the resend.
 - ``webhook``: ``url`` and ``secret``. A send is ``POST <url>`` with the JSON
   ``{"id", "channel", "to", "text", "gatherUrl"?, "statusUrl"?}`` and the header
   ``Idempotency-Key: <id>`` (the delivery request's id, the same on every resend: a provider
   that honours it sends once); inbound webhooks post
   ``{"type": "sms", "from", "text"}``, ``{"type": "keypress", "digits"}`` or
-  ``{"type": "status", "status"}``. Both ways the body is signed:
-  ``X-Tocsin-Signature: sha256=<hex HMAC-SHA256 of the body, keyed with the secret>``.
+  ``{"type": "status", "status"}``. Both ways the request is signed over a timestamp,
+  the full URL and the body: ``X-Tocsin-Timestamp: <Unix seconds>`` and
+  ``X-Tocsin-Signature: sha256=<hex HMAC-SHA256, keyed with the secret, of
+  "<timestamp>\n<url>\n" followed by the body>``; an inbound webhook whose timestamp is
+  more than ``window`` seconds (default 300) from now is refused, so a captured request can
+  be replayed neither later nor to another URL.
 
 The gateway receives inbound webhooks at ``POST /v1/inbound/<provider>/<action>[/<token>]``
 and forwards them unchanged (:class:`tocsin.shared.contracts.notifications.Inbound`);
@@ -34,6 +40,7 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 from typing import Any, Literal
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape, quoteattr
@@ -53,10 +60,12 @@ __all__ = [
     "WebhookProvider",
     "parse_providers",
     "twilio_signature",
+    "webhook_headers",
     "webhook_signature",
 ]
 
 SIGNATURE_HEADER = "X-Tocsin-Signature"
+TIMESTAMP_HEADER = "X-Tocsin-Timestamp"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 """Sent with every webhook send: the delivery request's id, the same on a resend, so a
 provider that honours the header sends the message once."""
@@ -77,6 +86,8 @@ class ProviderConfig(msgspec.Struct, rename="camel", kw_only=True, frozen=True):
     from_: str = msgspec.field(default="", name="from")
     url: str = ""
     secret: str = ""
+    window: float = 300.0
+    """``webhook``: seconds an inbound webhook's timestamp may be from now."""
 
 
 class Provider(abc.ABC):
@@ -151,9 +162,19 @@ def twilio_signature(auth_token: str, url: str, params: list[tuple[str, str]]) -
     return base64.b64encode(digest).decode()
 
 
-def webhook_signature(secret: str, body: bytes) -> str:
-    """The ``X-Tocsin-Signature`` value of ``body``."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def webhook_signature(secret: str, body: bytes, *, url: str, timestamp: str) -> str:
+    """The ``X-Tocsin-Signature`` value of a request of ``body`` to ``url`` at
+    ``timestamp`` (Unix seconds, as sent in ``X-Tocsin-Timestamp``)."""
+    signed = f"{timestamp}\n{url}\n".encode() + body
+    return "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+
+
+def webhook_headers(secret: str, body: bytes, *, url: str,
+                    now: float | None = None) -> dict[str, str]:
+    """The timestamp and signature headers of a request of ``body`` to ``url``."""
+    timestamp = str(int(time.time() if now is None else now))
+    return {TIMESTAMP_HEADER: timestamp,
+            SIGNATURE_HEADER: webhook_signature(secret, body, url=url, timestamp=timestamp)}
 
 
 def _header(headers: dict[str, str], name: str) -> str:
@@ -192,15 +213,20 @@ class TwilioProvider(Provider):
             raise AccessDeniedError(f"The X-Twilio-Signature of this {self.name} webhook "
                                     "does not match")
         form = dict(params)
+        message, call = form.get("MessageSid", ""), form.get("CallSid", "")
         if inbound.action == "sms":
             return InboundEvent("sms", from_number=form.get("From", ""),
-                                text=form.get("Body", ""))
+                                text=form.get("Body", ""),
+                                event_key=f"sms:{message}" if message else "")
         if inbound.action == "voice":
-            return InboundEvent("keypress", from_number=form.get("To", ""),
-                                digits=form.get("Digits", ""))
+            digits = form.get("Digits", "")
+            return InboundEvent("keypress", from_number=form.get("To", ""), digits=digits,
+                                event_key=f"voice:{call}:{digits}" if call else "")
         if inbound.action == "status":
-            return InboundEvent("status", status=form.get("MessageStatus")
-                                or form.get("CallStatus", ""), delivery_id=inbound.token)
+            status = form.get("MessageStatus") or form.get("CallStatus", "")
+            sid = message or call
+            return InboundEvent("status", status=status, delivery_id=inbound.token,
+                                event_key=f"status:{sid}:{status}" if sid else "")
         raise ValidationError(f"{self.name} webhooks have no action {inbound.action!r}")
 
     def reply(self, text: str) -> InboundReply:
@@ -241,12 +267,22 @@ class WebhookProvider(Provider):
         body = json.dumps(payload).encode()
         data = await self._post(self._config.url, data=body, headers={
             "Content-Type": "application/json", IDEMPOTENCY_HEADER: message.delivery_id,
-            SIGNATURE_HEADER: webhook_signature(self._config.secret, body)})
+            **webhook_headers(self._config.secret, body, url=self._config.url)})
         return str(data.get("id", ""))
 
     def parse_inbound(self, inbound: Inbound, url: str) -> InboundEvent:
         given = _header(inbound.headers, SIGNATURE_HEADER)
-        expected = webhook_signature(self._config.secret, inbound.body)
+        stamp = _header(inbound.headers, TIMESTAMP_HEADER)
+        try:
+            age = abs(time.time() - int(stamp))
+        except ValueError:
+            raise AccessDeniedError(f"This {self.name} webhook has no {TIMESTAMP_HEADER}") \
+                from None
+        if age > self._config.window:
+            raise AccessDeniedError(f"This {self.name} webhook's {TIMESTAMP_HEADER} is more "
+                                    f"than {self._config.window:g} s from now")
+        expected = webhook_signature(self._config.secret, inbound.body, url=url,
+                                     timestamp=stamp)
         if not given or not hmac.compare_digest(given, expected):
             raise AccessDeniedError(f"The {SIGNATURE_HEADER} of this {self.name} webhook "
                                     "does not match")

@@ -68,7 +68,7 @@ class SmtpProvider:
                 mail.as_bytes(policy=WIRE_POLICY), sender=s.smtp_from, recipients=[message.to],
                 hostname=s.smtp_host, port=s.smtp_port_or_default,
                 username=s.smtp_username or None, password=str(s.smtp_password) or None,
-                use_tls=s.smtp_tls == "implicit", start_tls=s.smtp_tls == "starttls",
+                use_tls=s.smtp_tls_mode == "implicit", start_tls=s.smtp_tls_mode == "starttls",
                 cert_bundle=s.smtp_ca_file or None, timeout=self.timeout)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = sorted({r.code for r in exc.recipients})

@@ -15,6 +15,8 @@
   (never acknowledging: mail scanners fetch links), ``AcknowledgeLink`` for its ``POST``.
 - **Status callbacks**: ``delivered`` adds a ``DELIVERED`` receipt to the page,
   ``failed``/``undelivered`` an ``ERROR`` one.
+- **Repeats**: a callback the provider identifies (Twilio's ``MessageSid``/``CallSid``) that
+  was already handled is answered without acting again (``inbound_seen``).
 
 Every webhook's signature is checked by its provider (``AccessDeniedException`` when it
 does not match) before anything else is read.
@@ -28,10 +30,11 @@ from typing import Any
 
 import asyncpg
 
+from tocsin.notifications.delivery.domain import InboundEvent
 from tocsin.notifications.delivery.providers import Provider, voice_answer
 from tocsin.notifications.delivery.store import DeliveryStore, ReceiptStore
 from tocsin.notifications.inbound.domain import AckLink, sms_intent, status_receipt, unseal
-from tocsin.notifications.inbound.store import LinkStore, Phone, RouteStore, phone
+from tocsin.notifications.inbound.store import LinkStore, Phone, RouteStore, SeenStore, phone
 from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus, RpcRequest, rpc_subject
 from tocsin.shared.bus.rpc import Handler
@@ -106,6 +109,20 @@ class InboundHandlers:
         if provider is None:
             raise errors.NotFoundError(f"No provider named {cmd.provider!r} is configured")
         event = provider.parse_inbound(cmd, self._link_base + cmd.path)
+        if event.event_key and await SeenStore.seen(self._pool, provider.name,
+                                                    event.event_key):
+            log.info("inbound.repeated", provider=provider.name, action=event.action)
+            if event.action == "keypress" and provider.kind == "twilio":
+                return voice_answer("This key press was already received. Goodbye.")
+            return provider.reply("")
+        reply = await self._act(provider, cmd, event)
+        if event.event_key:
+            # After the effect: a callback that failed half-way is acted on when retried.
+            await SeenStore.add(self._pool, provider.name, event.event_key)
+        return reply
+
+    async def _act(self, provider: Provider, cmd: nc.Inbound,
+                   event: InboundEvent) -> nc.InboundReply:
         if event.action == "sms":
             return provider.reply(await self._sms(event.from_number, event.text))
         if event.action == "keypress":

@@ -1,6 +1,7 @@
 """Inbound's tables: ``ack_link`` (one-time acknowledgement links and voice callback
 tokens, :mod:`tocsin.notifications.inbound.domain`), ``phone_route`` (which page went to which
-number: a reply finds its page by it) and ``opt_out`` (numbers that texted STOP).
+number: a reply finds its page by it), ``opt_out`` (numbers that texted STOP) and
+``inbound_seen`` (provider callbacks already handled).
 
 A phone number is kept only as its keyed blind index (HMAC-SHA256 under the replication
 set's data key, :mod:`tocsin.shared.crypto`): a reply from the number finds its rows, and a
@@ -23,7 +24,8 @@ import msgspec
 from tocsin.notifications.inbound.domain import AckLink, digest, seal
 from tocsin.shared.keys import KeyRing
 
-__all__ = ["PHONE_INDEX", "LinkStore", "Phone", "PhoneRoute", "RouteStore", "phone"]
+__all__ = ["PHONE_INDEX", "LinkStore", "Phone", "PhoneRoute", "RouteStore", "SeenStore",
+           "phone"]
 
 PHONE_INDEX = "phone-number"
 """The blind-index purpose of phone numbers."""
@@ -155,3 +157,19 @@ class LinkStore:
         """Mark every link of ``page_arn`` used."""
         await conn.execute("UPDATE ack_link SET used_at = $2 WHERE page_arn = $1"
                            " AND used_at IS NULL", page_arn, at)
+
+
+class SeenStore:
+    """``inbound_seen``: provider callbacks already handled (Twilio's retries)."""
+
+    @staticmethod
+    async def seen(conn: asyncpg.Connection | asyncpg.Pool, provider: str, key: str) -> bool:
+        return bool(await conn.fetchval(
+            "SELECT true FROM inbound_seen WHERE provider = $1 AND event_key = $2",
+            provider, key))
+
+    @staticmethod
+    async def add(conn: asyncpg.Connection | asyncpg.Pool, provider: str, key: str) -> None:
+        await conn.execute(
+            "INSERT INTO inbound_seen (provider, event_key) VALUES ($1, $2)"
+            " ON CONFLICT DO NOTHING", provider, key)
