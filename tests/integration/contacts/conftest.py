@@ -17,12 +17,20 @@ from tocsin.shared.testing import running
 
 
 @pytest_asyncio.fixture
-async def contacts(nats_url: str, database_url: str, isolation: dict[str, str],
-                   bus: Bus) -> AsyncIterator[Settings]:
-    settings = Settings(nats_url=nats_url, database_url=database_url, shutdown_grace=5,
-                        outbox_poll_interval=0.2, **isolation)
+async def data_keys(nats_url: str, database_url: str,
+                    isolation: dict[str, str]) -> AsyncIterator[IncidentsSettings]:
+    """The incidents service, which holds (and serves) the replication set's data key."""
     keys = IncidentsSettings(nats_url=nats_url, database_url=database_url, shutdown_grace=5,
                              changes_filter=f"changes.{isolation['region']}.>",
                              alarms_filter=f"alarms.{isolation['region']}.>", **isolation)
-    async with running(incidents_app.lifespan, keys), running(lifespan, settings):
+    async with running(incidents_app.lifespan, keys):
+        yield keys
+
+
+@pytest_asyncio.fixture
+async def contacts(nats_url: str, database_url: str, isolation: dict[str, str],
+                   data_keys: IncidentsSettings, bus: Bus) -> AsyncIterator[Settings]:
+    settings = Settings(nats_url=nats_url, database_url=database_url, shutdown_grace=5,
+                        outbox_poll_interval=0.2, **isolation)
+    async with running(lifespan, settings):
         yield settings
