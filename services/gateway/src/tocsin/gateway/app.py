@@ -6,7 +6,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 
-from tocsin.gateway import deliveries, grpc_server, http, rules, webhooks
+from tocsin.gateway import console, deliveries, grpc_server, http, rules, webhooks
 from tocsin.gateway.clients import ServiceClient
 from tocsin.gateway.settings import Settings
 from tocsin.shared.bus import connect
@@ -27,6 +27,7 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
         rules.add_routes(http_gateway.app, settings, client)
         webhooks.add_routes(http_gateway.app, settings, client)
         deliveries.add_routes(http_gateway.app, settings, client, bus)
+        console.add_routes(http_gateway.app, settings, client, bus)
         yield [
             grpc_server.GrpcGateway(settings, client, bus, instance=instance),
             http_gateway,

@@ -1,0 +1,68 @@
+// Tocsin console: ticking durations and the live incident list (Server-Sent Events).
+// Pages read without this script; it only keeps them current.
+(function () {
+  "use strict";
+  var source = null;
+
+  function duration(seconds) {
+    var t = Math.max(0, Math.floor(seconds));
+    var d = Math.floor(t / 86400), h = Math.floor(t % 86400 / 3600);
+    var m = Math.floor(t % 3600 / 60), s = t % 60;
+    function two(n) { return (n < 10 ? "0" : "") + n; }
+    if (d) { return d + "d " + two(h) + "h"; }
+    if (h) { return h + "h " + two(m) + "m"; }
+    return m + "m " + two(s) + "s";
+  }
+
+  function tick() {
+    var now = Date.now() / 1000;
+    document.querySelectorAll(".ticking[data-since]").forEach(function (el) {
+      el.textContent = duration(now - parseFloat(el.dataset.since));
+    });
+  }
+
+  function place(html) {
+    var holder = document.createElement("template");
+    holder.innerHTML = html.trim();
+    var tile = holder.content.firstElementChild;
+    if (!tile) { return; }
+    var old = document.getElementById(tile.id);
+    if (old) { old.remove(); }
+    var list = document.getElementById(
+      tile.dataset.status === "OPEN" ? "open-list" : "resolved-list");
+    if (tile.dataset.status !== "DELETED" && list) {
+      if (!old) { tile.classList.add("fresh"); }
+      list.prepend(tile);
+      if (window.htmx) { window.htmx.process(tile); }
+    }
+    var count = document.getElementById("open-count");
+    var open = document.getElementById("open-list");
+    if (count && open) { count.textContent = open.children.length; }
+    var empty = document.getElementById("open-empty");
+    if (empty && open && open.children.length) { empty.remove(); }
+    tick();
+  }
+
+  function live() {
+    var list = document.getElementById("open-list");
+    var url = list ? list.dataset.live : null;
+    if (source && (!url || source.url.indexOf(url) < 0)) { source.close(); source = null; }
+    if (!url || source || !window.EventSource) { return; }
+    var status = document.getElementById("live-status");
+    source = new EventSource(url);
+    source.addEventListener("ready", function () {
+      document.body.dataset.live = "ready";
+      if (status) { status.textContent = "Live: new incidents appear here."; }
+    });
+    source.addEventListener("incident", function (e) { place(e.data); });
+    source.onerror = function () {
+      document.body.dataset.live = "reconnecting";
+      if (status) { status.textContent = "Reconnecting to the live feed…"; }
+    };
+  }
+
+  function start() { tick(); live(); }
+  document.addEventListener("DOMContentLoaded", start);
+  document.addEventListener("htmx:afterSettle", start);
+  setInterval(tick, 1000);
+}());
