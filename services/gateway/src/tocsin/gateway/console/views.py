@@ -42,6 +42,8 @@ TAB_TITLES = {"overview": "Overview", "metrics": "Metrics", "timeline": "Timelin
               "properties": "Properties"}
 SESSION_LIFETIME = 12 * 3600.0
 """Seconds a sign-in lasts: a night's shift."""
+TIMELINE_SHOWN = 50
+"""The timeline tab shows this many of the most recent events."""
 SEEN_COOKIE = "tocsin_console_seen"
 """When the viewer last opened each tab of each incident (for the tabs' update counters)."""
 
@@ -118,7 +120,8 @@ class Console:
             try:
                 return await handler(request)
             except TocsinError as exc:
-                log.info("console.refused", path=request.path, code=exc.aws_code)
+                log.info("console.refused", path=request.path, code=exc.aws_code,
+                         error=exc.message)
                 return self._refuse(request, session, exc.http_status, exc.message,
                                     code=exc.aws_code)
 
@@ -176,6 +179,12 @@ class Console:
     async def _list(self, request: web.Request) -> web.StreamResponse:
         principal = self._principal(request)
         filters = listing.Filters.from_query(request.query)
+        sets = await self._call(principal, INCIDENTS, "ListReplicationSets", {})
+        if not sets.get("replicationSetArns"):
+            return self._render(
+                "list.html", request, request[_SESSION], filters=filters, unprepared=True,
+                open_incidents=[], resolved=[], plans=[], periods=list(listing.PERIODS),
+                live_query="", can_start=False)
         open_, resolved, plans = await asyncio.gather(
             self._records(principal, "OPEN", filters), self._records(principal, "RESOLVED",
                                                                       filters),
@@ -187,7 +196,7 @@ class Console:
             "list.html", request, request[_SESSION], filters=filters,
             open_incidents=[d["incidentRecord"] for d in details], resolved=resolved,
             plans=plans.get("responsePlanSummaries", []), periods=list(listing.PERIODS),
-            live_query=urlencode(filters.query()),
+            live_query=urlencode(filters.query()), unprepared=False,
             can_start=self._call.allowed(principal, INCIDENTS, "StartIncident"))
 
     async def _records(self, principal: str, status: str,
@@ -254,11 +263,16 @@ class Console:
         except TocsinError as exc:
             return self._refuse(request, request[_SESSION], exc.http_status, exc.message,
                                 code=exc.aws_code)
-        events = timeline.get("timelineEvents", [])
+        summaries = timeline.get("eventSummaries", [])
+        # A summary has no eventData: read the events shown in full.
+        shown = summaries[:5] if tab == "overview" else summaries[:TIMELINE_SHOWN]
+        events = [found["event"] for found in await asyncio.gather(*(
+            self._call(principal, INCIDENTS, "GetTimelineEvent", {
+                "incidentRecordArn": arn, "eventId": e["eventId"]}) for e in shown))]
         items = related.get("relatedItems", [])
         seen = _seen(request)
         key = listing.incident_id(arn)
-        counts = _tab_counts(seen.get(key, {}), record, events, items, engagements)
+        counts = _tab_counts(seen.get(key, {}), record, summaries, items, engagements)
         counts[tab] = 0
         response = self._render(
             "incident.html", request, request[_SESSION], record=record, tab=tab, tabs=TABS,

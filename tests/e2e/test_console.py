@@ -1,0 +1,348 @@
+"""The console in a real headless Chromium (Debian's ``chromium`` and ``chromium-driver``,
+driven by Selenium): a responder signs in with an access key, sees an incident started
+through boto3 appear on the list without reloading, and runs it from the incident page;
+pages pass axe-core's accessibility rules; forged requests are refused.
+
+Every page the tests look at is saved as a screenshot under the test's output folder
+(``<basetemp>/<test>/screenshots``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import boto3
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tocsin.shared.testing import wait_for
+
+KEY_ID, SECRET = "TOCSINTESTKEY", "tocsin-test-secret"
+CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+AXE = Path(__file__).parent / "console_assets" / "axe-4.14.1.min.js"
+
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and DRIVER),
+    reason="needs Debian's chromium and chromium-driver (.ci/run installs them)")
+
+
+class Browser:
+    """A Chromium window the test drives; every call runs in a thread, so the services in
+    the test's event loop go on answering."""
+
+    def __init__(self, driver: webdriver.Chrome, base: str, shots: Path) -> None:
+        self.driver = driver
+        self.base = base
+        self.shots = shots
+
+    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.to_thread(fn, *args)
+
+    async def get(self, path: str) -> None:
+        await self.run(self.driver.get, self.base + path)
+
+    async def find(self, css: str, timeout: float = 10) -> WebElement:
+        def find() -> WebElement:
+            return WebDriverWait(self.driver, timeout).until(
+                lambda d: d.find_element(By.CSS_SELECTOR, css))
+        element: WebElement = await self.run(find)
+        return element
+
+    async def fill(self, css: str, text: str) -> None:
+        element = await self.find(css)
+        await self.run(element.clear)
+        await self.run(element.send_keys, text)
+
+    async def press(self, css: str) -> None:
+        """Click and wait for the page the click leads to."""
+        element = await self.find(css)
+        await self.run(self.driver.execute_script,
+                       "document.querySelector('main').dataset.old = '1'")
+        await self.run(element.click)
+
+        def replaced() -> None:
+            WebDriverWait(self.driver, 10).until(_replaced)
+        await self.run(replaced)
+
+    async def text(self, css: str = "body") -> str:
+        element = await self.find(css)
+        text: str = await self.run(lambda: element.text)
+        return text
+
+    async def shot(self, name: str) -> Path:
+        self.shots.mkdir(parents=True, exist_ok=True)
+        path = self.shots / f"{name}.png"
+        await self.run(self.driver.save_screenshot, str(path))
+        return path
+
+    async def axe(self) -> list[dict[str, Any]]:
+        """axe-core's serious and critical violations on the current page."""
+        source = AXE.read_text()
+
+        def run() -> dict[str, Any]:
+            self.driver.execute_script(source)
+            result: dict[str, Any] = self.driver.execute_async_script(
+                "const done = arguments[arguments.length - 1];"
+                "axe.run(document).then(r => done({violations: r.violations}),"
+                " e => done({error: String(e)}));")
+            return result
+        result = await self.run(run)
+        assert "error" not in result, result
+        return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def _replaced(driver: webdriver.Chrome) -> bool:
+    # A full load or hx-boost's swap of the body: either way a new <main>, and no htmx
+    # request still under way.
+    return bool(driver.execute_script(
+        "const main = document.querySelector('main');"
+        "return document.readyState === 'complete' && main !== null && !main.dataset.old"
+        " && !document.querySelector('.htmx-request');"))
+
+
+@pytest.fixture
+def chromium(tmp_path: Path) -> Iterator[webdriver.Chrome]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                "--window-size=1280,1000", f"--user-data-dir={tmp_path / 'chromium'}"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(options=options, service=Service(str(DRIVER)))
+    driver.set_script_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture
+def browser(chromium: webdriver.Chrome, tocsin: dict[str, Any],
+            tmp_path: Path) -> Iterator[Browser]:
+    shots = tmp_path / "screenshots"
+    yield Browser(chromium, tocsin["http"], shots)
+    # Where the test ended (the page a failure left), for whoever reads the output folder.
+    shots.mkdir(parents=True, exist_ok=True)
+    chromium.save_screenshot(str(shots / "last.png"))
+    (shots / "last.html").write_text(chromium.page_source)
+
+
+def aws(tocsin: dict[str, Any], service: str) -> Any:
+    return boto3.client(service, endpoint_url=tocsin["http"], region_name=tocsin["region"],
+                        aws_access_key_id=KEY_ID, aws_secret_access_key=SECRET)
+
+
+async def sign_in(browser: Browser, key_id: str = KEY_ID, secret: str = SECRET) -> None:
+    await browser.get("/console/")
+    await browser.fill("#access_key_id", key_id)
+    await browser.fill("#secret", secret)
+    await browser.press("form[action$='/sign-in'] button[type=submit]")
+
+
+def mail_code(tocsin: dict[str, Any], address: str, pattern: str) -> str | None:
+    """The last code ``pattern`` finds in a mail to ``address`` at the test's SMTP server."""
+    for message in reversed(tocsin["mailbox"].messages):
+        if message["To"] == address:
+            found = re.search(pattern, message.get_content())
+            if found:
+                return found.group(1)
+    return None
+
+
+class TestSignIn:
+    async def test_a_wrong_key_cannot_sign_in(self, tocsin: dict[str, Any],
+                                              browser: Browser) -> None:
+        """A wrong secret (or an unknown key) leaves the responder on the sign-in page with
+        a message, and the list still sends them back to it."""
+        await sign_in(browser, KEY_ID, "not-the-secret")
+        assert "do not match a key" in await browser.text("[role=alert]")
+        await browser.shot("sign-in-refused")
+        await sign_in(browser, "NOSUCHKEY", SECRET)
+        assert "do not match a key" in await browser.text("[role=alert]")
+        await browser.get("/console/")
+        assert await browser.find("#access_key_id")
+
+    async def test_the_session_cookie_is_httponly_and_strict(
+            self, tocsin: dict[str, Any], browser: Browser) -> None:
+        """Signing in sets an HttpOnly, SameSite=Strict session cookie that scripts cannot
+        read; signing out ends the session."""
+        await sign_in(browser, KEY_ID, SECRET)
+        assert await browser.find("#open-list")
+        cookies = await browser.run(browser.driver.get_cookies)
+        session = next(c for c in cookies if c["name"] == "tocsin_console")
+        assert session["httpOnly"] is True
+        assert session["sameSite"] == "Strict"
+        assert "tocsin_console" not in await browser.run(
+            browser.driver.execute_script, "return document.cookie")
+        await browser.press(".sign-out button")
+        assert await browser.find("#access_key_id")
+        await browser.get("/console/")
+        assert await browser.find("#access_key_id")
+
+    async def test_a_form_without_its_csrf_token_is_refused(
+            self, tocsin: dict[str, Any]) -> None:
+        """A signed-in browser's POST without the form's CSRF token (what another site's
+        form would send) is refused with 403 and changes nothing."""
+        incidents = aws(tocsin, "ssm-incidents")
+
+        def prepare() -> str:
+            incidents.create_replication_set(regions={tocsin["region"]: {}})
+            return str(incidents.create_response_plan(
+                name="api", incidentTemplate={"title": "API down", "impact": 1})["arn"])
+
+        plan = await asyncio.to_thread(prepare)
+        # unsafe: keep cookies of an IP address host (127.0.0.1), as a browser does.
+        async with aiohttp.ClientSession(base_url=tocsin["http"],
+                                         cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            async with http.get("/console/sign-in") as page:
+                token = re.search(r'name="csrf_token" value="([^"]+)"', await page.text())
+            assert token is not None
+            async with http.post("/console/sign-in", allow_redirects=False, data={
+                    "access_key_id": KEY_ID, "secret": SECRET}) as refused:
+                assert refused.status == 403
+                # The refusal's form carries a fresh token (and cookie): the old one is spent.
+                token = re.search(r'name="csrf_token" value="([^"]+)"', await refused.text())
+                assert token is not None
+            async with http.post("/console/sign-in", allow_redirects=False, data={
+                    "access_key_id": KEY_ID, "secret": SECRET,
+                    "csrf_token": token.group(1)}) as signed_in:
+                assert signed_in.status == 303
+            async with http.post("/console/incidents/start", allow_redirects=False,
+                                 data={"plan": plan}) as forged:
+                assert forged.status == 403
+                assert "CSRF" in await forged.text()
+            async with http.get("/console/") as listed:
+                html = await listed.text()
+            token = re.search(r'name="csrf_token" value="([^"]+)"', html)
+            assert token is not None
+            async with http.post("/console/sign-out", allow_redirects=False,
+                                 data={"csrf_token": "forged"}) as forged:
+                assert forged.status == 403
+            async with http.post("/console/sign-out", allow_redirects=False,
+                                 data={"csrf_token": token.group(1)}) as signed_out:
+                assert signed_out.status == 303
+            async with http.get("/console/", allow_redirects=False) as after:
+                assert after.status == 303
+        records = await asyncio.to_thread(incidents.list_incident_records)
+        assert records["incidentRecordSummaries"] == []
+
+
+class TestIncidentLoop:
+    async def test_a_responder_runs_an_incident_from_the_console(
+            self, tocsin: dict[str, Any], browser: Browser) -> None:
+        """Signed in with the access key, a responder sees an incident started through
+        boto3 appear on the open list without reloading (within 2 s), opens it, adds a
+        note to its timeline, acknowledges her page with the code that came by mail, and
+        resolves it; the list, incident and response plan pages pass axe-core."""
+        incidents, contacts = aws(tocsin, "ssm-incidents"), aws(tocsin, "ssm-contacts")
+        address = f"ana-{uuid.uuid4().hex[:6]}@example.com"
+
+        def prepare() -> tuple[str, str]:
+            incidents.create_replication_set(regions={tocsin["region"]: {}})
+            contact = contacts.create_contact(Alias="ana", Type="PERSONAL",
+                                              Plan={"Stages": []})["ContactArn"]
+            channel = contacts.create_contact_channel(
+                ContactId=contact, Name="mail", Type="EMAIL",
+                DeliveryAddress={"SimpleAddress": address})["ContactChannelArn"]
+            return contact, channel
+
+        contact, channel = await asyncio.to_thread(prepare)
+        await wait_for(lambda: mail_code(tocsin, address, r"activation code is (\S+)"),
+                       timeout=15)
+
+        def plan() -> str:
+            contacts.activate_contact_channel(
+                ContactChannelId=channel,
+                ActivationCode=mail_code(tocsin, address, r"activation code is (\S+)"))
+            contacts.update_contact(ContactId=contact, Plan={"Stages": [{
+                "DurationInMinutes": 0, "Targets": [{"ChannelTargetInfo": {
+                    "ContactChannelId": channel, "RetryIntervalInMinutes": 1}}]}]})
+            return str(incidents.create_response_plan(
+                name="checkout", displayName="Checkout",
+                incidentTemplate={"title": "Checkout failing", "impact": 2,
+                                  "summary": "Payments time out"},
+                engagements=[contact])["arn"])
+
+        plan_arn = await asyncio.to_thread(plan)
+
+        await sign_in(browser)
+        await browser.find("body[data-live=ready]")
+        await browser.shot("list-empty")
+
+        started = time.monotonic()
+        arn = await asyncio.to_thread(
+            lambda: incidents.start_incident(responsePlanArn=plan_arn)["incidentRecordArn"])
+        tile_id = "incident-" + arn.rsplit("/", 1)[-1]
+        tile = await browser.find(f"#{tile_id}", timeout=2 - (time.monotonic() - started))
+        assert time.monotonic() - started <= 2
+        assert "Checkout failing" in await browser.run(lambda: tile.text)
+        assert "2 High" in await browser.run(lambda: tile.text)
+        await browser.shot("list-live")
+        assert await browser.axe() == []
+
+        await browser.press(f"#{tile_id} a")
+        assert "Checkout failing" in await browser.text("#incident-title")
+        assert "Payments time out" in await browser.text(".pane")
+        await browser.shot("incident-overview")
+        assert await browser.axe() == []
+
+        await browser.press("a[href$='tab=timeline']")
+        await browser.fill("#t-text", "Rolled back the payment gateway deploy")
+        await browser.press("form[action$='/incident/timeline'] button")
+        assert "Rolled back the payment gateway deploy" in await browser.text(".timeline")
+        await browser.shot("incident-timeline")
+        assert await browser.axe() == []
+
+        await wait_for(lambda: mail_code(tocsin, address, r"accept code is (\d+)"),
+                       timeout=15)
+        code = mail_code(tocsin, address, r"accept code is (\d+)")
+        assert code is not None
+        await browser.press("a[href$='tab=engagements']")
+        await browser.fill("form[action$='/incident/acknowledge'] input[name=code]", code)
+        await browser.press("form[action$='/incident/acknowledge'] button")
+        assert "Yes," in await browser.text("table")
+        await browser.shot("incident-engagements")
+        assert await browser.axe() == []
+        pages = await asyncio.to_thread(
+            lambda: contacts.list_pages_by_contact(ContactId=contact)["Pages"])
+        assert [p.get("ReadTime") is not None for p in pages] == [True]
+
+        await browser.press("form[action$='/incident/resolve'] button")
+        assert await browser.text("#status") == "RESOLVED"
+        await browser.shot("incident-resolved")
+        record = await asyncio.to_thread(
+            lambda: incidents.get_incident_record(arn=arn)["incidentRecord"])
+        assert record["status"] == "RESOLVED"
+
+        await browser.get("/console/")
+        assert await browser.find(f"#resolved-list #{tile_id}")
+        await browser.get("/console/plans")
+        await browser.press("table a")
+        assert "Checkout failing" in await browser.text("main")
+        await browser.shot("plan")
+        assert await browser.axe() == []
+
+    async def test_the_list_reads_on_a_phone(self, tocsin: dict[str, Any],
+                                             browser: Browser) -> None:
+        """At a phone's width the incident list needs no sideways scrolling."""
+        await browser.run(browser.driver.set_window_size, 390, 844)
+        await sign_in(browser)
+        await browser.find("#open-list")
+        await browser.shot("list-phone")
+        overflow = await browser.run(browser.driver.execute_script,
+                                     "return document.documentElement.scrollWidth")
+        width = await browser.run(browser.driver.execute_script,
+                                  "return document.documentElement.clientWidth")
+        assert overflow <= width
+
