@@ -29,6 +29,7 @@ from bench import alarms
 from bench.notifications import Mailbox, notifications_bench
 from bench.processes import spawn, stop
 from bench.timers import timers_bench
+from tocsin.gateway.grpcsign import SigV4Signer
 from tocsin.local.servers import EmbeddedServer, free_port, nats_server, postgres_server
 from tocsin.proto.contacts.v1 import contacts_pb2 as pbc
 from tocsin.proto.contacts.v1 import contacts_pb2_grpc as pb_contacts_grpc
@@ -246,7 +247,9 @@ async def main(seconds: float, warmup: float) -> None:
         notifications = await spawn(["-m", "tocsin.notifications"], env,
                                     work / "notifications.log")
         procs += [incidents, contacts, gateway, notifications]
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{grpc_port}") as channel:
+        signer = SigV4Signer("BENCH", "bench-secret", region=f"bench{tag}")
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{grpc_port}",
+                                             interceptors=signer.interceptors()) as channel:
             await wait_ready(channel, time.monotonic() + 60)
             await asyncio.sleep(3)  # let both processes settle before reading their memory
             line("incidents_idle_rss", rss_mb(incidents.pid), "MB", results)

@@ -20,6 +20,7 @@ from tocsin.escalation import app as escalation_app
 from tocsin.escalation.settings import Settings as EscalationSettings
 from tocsin.gateway import app as gateway_app
 from tocsin.gateway.grpc_server import GrpcGateway
+from tocsin.gateway.grpcsign import SigV4Signer
 from tocsin.gateway.http import HttpGateway
 from tocsin.gateway.settings import Settings as GatewaySettings
 from tocsin.incidents import app as incidents_app
@@ -65,7 +66,8 @@ async def tocsin(nats_url: str, database_url: str, isolation: dict[str, str],
         workers = await stack.enter_async_context(running(
             gateway_app.lifespan, GatewaySettings(
                 grpc_addr="127.0.0.1:0", http_addr="127.0.0.1:0",
-                access_keys=f"{KEY_ID}:{SECRET}", **common)))  # type: ignore[arg-type]
+                access_keys=f"{KEY_ID}:{SECRET}", **common,
+                **tocsin_options.get("gateway", {}))))  # type: ignore[arg-type]
         grpc_gw = next(w for w in workers if isinstance(w, GrpcGateway))
         http_gw = next(w for w in workers if isinstance(w, HttpGateway))
         await asyncio.wait_for(asyncio.gather(grpc_gw.started.wait(), http_gw.started.wait()),
@@ -80,9 +82,11 @@ async def tocsin(nats_url: str, database_url: str, isolation: dict[str, str],
                 smtp_port=smtp.port, public_url=f"http://127.0.0.1:{http_gw.port}",
                 max_attempts=3, retry_base=0.05, retry_max=0.2,
                 **common, **tocsin_options.get("notifications", {}))))
+        signer = SigV4Signer(KEY_ID, SECRET, region=isolation["region"])
         yield {"http": f"http://127.0.0.1:{http_gw.port}", "grpc": f"127.0.0.1:{grpc_gw.port}",
                "region": isolation["region"], "schema_prefix": isolation["schema_prefix"],
-               "mailbox": mailbox}
+               "mailbox": mailbox, "signer": signer,
+               "grpc_interceptors": signer.interceptors()}
 
 
 class Mailbox:

@@ -199,7 +199,8 @@ class TestEveryOperation:
         if client == "boto3":
             outputs = await drive_every_operation(boto3_caller(tocsin), tocsin, publish_change)
         else:
-            async with grpc.aio.insecure_channel(tocsin["grpc"]) as channel:
+            async with grpc.aio.insecure_channel(
+            tocsin["grpc"], interceptors=tocsin["grpc_interceptors"]) as channel:
                 outputs = await drive_every_operation(
                     grpc_caller(pb_grpc.IncidentsStub(channel)), tocsin, publish_change)
         assert set(outputs) == set(MODEL.operation_names)
@@ -325,7 +326,8 @@ class TestEveryContactsOperation:
             outputs = await drive_every_contacts_operation(
                 boto3_caller(tocsin, "ssm-contacts"), deliveries)
         else:
-            async with grpc.aio.insecure_channel(tocsin["grpc"]) as channel:
+            async with grpc.aio.insecure_channel(
+            tocsin["grpc"], interceptors=tocsin["grpc_interceptors"]) as channel:
                 outputs = await drive_every_contacts_operation(
                     grpc_caller(contacts_pb2_grpc.ContactsStub(channel), "ssm-contacts",
                                 contacts_pb2), deliveries)

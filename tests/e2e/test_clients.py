@@ -102,7 +102,8 @@ class TestBoto3:
 class TestGrpc:
     async def test_incident_lifecycle(self, tocsin: dict[str, Any]) -> None:
         """The generated stub runs an incident from plan to resolution."""
-        async with grpc.aio.insecure_channel(tocsin["grpc"]) as channel:
+        async with grpc.aio.insecure_channel(
+            tocsin["grpc"], interceptors=tocsin["grpc_interceptors"]) as channel:
             stub = pb_grpc.IncidentsStub(channel)
             await stub.CreateReplicationSet(pb.CreateReplicationSetRequest(
                 regions={tocsin["region"]: pb.RegionMapInputValue()}))
@@ -126,7 +127,8 @@ class TestGrpc:
 
     async def test_bad_input_is_invalid_argument(self, tocsin: dict[str, Any]) -> None:
         """A plan name outside the model's pattern is refused naming the member."""
-        async with grpc.aio.insecure_channel(tocsin["grpc"]) as channel:
+        async with grpc.aio.insecure_channel(
+            tocsin["grpc"], interceptors=tocsin["grpc_interceptors"]) as channel:
             stub = pb_grpc.IncidentsStub(channel)
             with pytest.raises(grpc.aio.AioRpcError) as caught:
                 await stub.CreateResponsePlan(pb.CreateResponsePlanRequest(
@@ -138,7 +140,8 @@ class TestGrpc:
     async def test_health_service(self, tocsin: dict[str, Any]) -> None:
         """The standard gRPC health service reports SERVING once every service runs (it
         follows /healthz, and the notifications service starts after the gateway)."""
-        async with grpc.aio.insecure_channel(tocsin["grpc"]) as channel:
+        async with grpc.aio.insecure_channel(
+            tocsin["grpc"], interceptors=tocsin["grpc_interceptors"]) as channel:
             health = health_pb2_grpc.HealthStub(channel)
 
             async def serving() -> bool:

@@ -49,6 +49,7 @@ from hypothesis import strategies as st
 
 from tocsin.gateway import awsmodel, protoconv
 from tocsin.gateway.grpc_server import MIRRORS
+from tocsin.gateway.grpcsign import SigV4Signer
 
 KEY_ID, SECRET = "TOCSINTESTKEY", "tocsin-test-secret"
 EXAMPLES = int(os.environ.get("TOCSIN_FUZZ_EXAMPLES", "4"))
@@ -441,8 +442,9 @@ GRPC_KINDS = ("valid", "nul", "long", "pattern", "huge", *(f"time:{t}" for t in 
 class GrpcSender:
     """Sends a case as the operation's protobuf request to the gateway's gRPC face."""
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, region: str) -> None:
         self.channel = grpc.insecure_channel(address)
+        self.signer = SigV4Signer(KEY_ID, SECRET, region=region)
         self.mirrors = {m.api: m for m in MIRRORS}
 
     def problem(self, model: awsmodel.ServiceModel, op: awsmodel.Operation,
@@ -453,11 +455,13 @@ class GrpcSender:
             message = protoconv.from_result(case.params, request_cls)
         except (ValueError, TypeError, OverflowError):
             return None  # this break has no protobuf form (1e30 seconds, say)
+        method = f"/{mirror.name}/{op.name}"
         call = self.channel.unary_unary(
-            f"/{mirror.name}/{op.name}", request_serializer=request_cls.SerializeToString,
+            method, request_serializer=request_cls.SerializeToString,
             response_deserializer=lambda data: data)
         try:
-            call(message, timeout=60)
+            call(message, timeout=60,
+                 metadata=self.signer.metadata(method, message.SerializeToString()))
         except grpc.RpcError as exc:
             code, details = exc.code(), exc.details() or ""
             if code in (grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN):
@@ -517,7 +521,7 @@ def run_fuzz(url: str, grpc_address: str, region: str, seeds: dict[str, list[str
              hints: dict[str, list[str]], check_reads: Any) -> list[str]:
     failures: list[str] = []
     sender = Sender(url, region)
-    grpc_sender = GrpcSender(grpc_address)
+    grpc_sender = GrpcSender(grpc_address, region)
     ordered = []
     for api in ("ssm-incidents", "ssm-contacts", "tocsin"):
         model = awsmodel.load(api)

@@ -44,7 +44,8 @@ async def test_unknown_engagements_are_refused_over_http_and_grpc(
     assert error.response["Error"]["Message"] == \
         f"engagements[1]: contact {missing} does not exist"
 
-    async with grpc.aio.insecure_channel(tocsin["grpc"]) as channel:
+    async with grpc.aio.insecure_channel(
+            tocsin["grpc"], interceptors=tocsin["grpc_interceptors"]) as channel:
         stub = pb_grpc.IncidentsStub(channel)
         with pytest.raises(grpc.aio.AioRpcError) as caught:
             await stub.CreateResponsePlan(pb.CreateResponsePlanRequest(

@@ -170,7 +170,8 @@ async def test_describe_delivery_of_a_page(tocsin: dict[str, Any], data_path: No
         ("page", "EMAIL", channel)
     assert delivery["attempts"] == 1 and "sentAt" in delivery
 
-    async with grpc.aio.insecure_channel(tocsin["grpc"]) as grpc_channel:
+    async with grpc.aio.insecure_channel(
+            tocsin["grpc"], interceptors=tocsin["grpc_interceptors"]) as grpc_channel:
         stub = tocsin_pb2_grpc.TocsinStub(grpc_channel)
         reply = await stub.DescribeDelivery(tocsin_pb2.DescribeDeliveryRequest(page_arn=page_arn))
         assert reply.page_arn == page_arn
@@ -189,7 +190,8 @@ async def test_describe_delivery_of_a_page(tocsin: dict[str, Any], data_path: No
 async def test_the_generated_grpc_service_creates_and_reads_a_rule(
         tocsin: dict[str, Any]) -> None:
     plan = await asyncio.to_thread(seed, tocsin)
-    async with grpc.aio.insecure_channel(tocsin["grpc"]) as channel:
+    async with grpc.aio.insecure_channel(
+            tocsin["grpc"], interceptors=tocsin["grpc_interceptors"]) as channel:
         stub = tocsin_pb2_grpc.TocsinStub(channel)
         created = await stub.CreateRule(tocsin_pb2.CreateRuleRequest(
             name="api-alarms", event_pattern=PATTERN, response_plan_arn=plan,

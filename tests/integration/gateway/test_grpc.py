@@ -13,7 +13,9 @@ import pytest_asyncio
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
+from tocsin.gateway.app import build_access
 from tocsin.gateway.grpc_server import SERVICE_NAME, GrpcGateway
+from tocsin.gateway.grpcsign import SigV4Signer
 from tocsin.gateway.settings import Settings
 from tocsin.proto.incidents.v1 import incidents_pb2 as pb
 from tocsin.proto.incidents.v1 import incidents_pb2_grpc
@@ -21,6 +23,7 @@ from tocsin.shared.errors import ConflictError, NotFoundError
 
 PLAN_ARN = "arn:tocsin:ssm-incidents::000000000000:response-plan/web"
 INCIDENT_ARN = "arn:tocsin:ssm-incidents::000000000000:incident-record/web/0123456789abcdef"
+KEY_ID, SECRET = "AKIDGRPCTEST", "grpc-test-secret"
 
 
 @dataclass
@@ -61,12 +64,15 @@ class Running:
 @pytest_asyncio.fixture
 async def running() -> AsyncIterator[Running]:
     client = FakeClient()
-    settings = Settings(grpc_addr="127.0.0.1:0", shutdown_grace=1.0)
-    gateway = GrpcGateway(settings, client, None, instance="test")
+    settings = Settings(grpc_addr="127.0.0.1:0", shutdown_grace=1.0,
+                        access_keys=f"{KEY_ID}:{SECRET}")
+    gateway = GrpcGateway(settings, build_access(settings, client), None, instance="test")
     stop = asyncio.Event()
     task = asyncio.create_task(gateway(stop))
     await asyncio.wait_for(gateway.started.wait(), timeout=10)
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{gateway.port}") as channel:
+    signer = SigV4Signer(KEY_ID, SECRET, region=settings.region)
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{gateway.port}",
+                                         interceptors=signer.interceptors()) as channel:
         yield Running(gateway, client, channel)
     stop.set()
     await asyncio.wait_for(task, timeout=10)
@@ -97,7 +103,7 @@ class TestCalls:
             "title": "Checkout is down",
             "impact": 2,
         }
-        assert call.principal == "arn:tocsin:iam::000000000000:user/grpc"
+        assert call.principal == f"arn:tocsin:iam::000000000000:user/{KEY_ID}"
 
     async def test_nested_output_is_converted(self, running: Running) -> None:
         """GetIncidentRecord's timestamps and enum strings arrive as Timestamp and enum."""
@@ -249,7 +255,7 @@ class TestLifecycle:
         """Setting the stop event shuts the server down; the same gateway cannot run again."""
         gateway = GrpcGateway(
             Settings(grpc_addr="127.0.0.1:0", shutdown_grace=0.5),
-            FakeClient(),
+            build_access(Settings(grpc_addr="127.0.0.1:0"), FakeClient()),
             None,
             instance="test",
         )

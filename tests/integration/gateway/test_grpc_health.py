@@ -13,6 +13,7 @@ import pytest_asyncio
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from tocsin.gateway import rules, watch
+from tocsin.gateway.app import build_access
 from tocsin.gateway.clients import ServiceClient
 from tocsin.gateway.grpc_server import MIRRORS, GrpcGateway
 from tocsin.gateway.settings import Settings
@@ -36,7 +37,8 @@ async def own_bus(own_nats: Any) -> AsyncIterator[Bus]:
 async def health(own_bus: Bus) -> AsyncIterator[health_pb2_grpc.HealthStub]:
     """A gateway's gRPC server on the test's own NATS, and a health stub to it."""
     gateway = GrpcGateway(Settings(grpc_addr="127.0.0.1:0", shutdown_grace=1.0),
-                          ServiceClient(own_bus), own_bus, instance="test")
+                          build_access(Settings(), ServiceClient(own_bus)), own_bus,
+                          instance="test")
     stop = asyncio.Event()
     task = asyncio.create_task(gateway(stop))
     await asyncio.wait_for(gateway.started.wait(), timeout=10)

@@ -29,6 +29,7 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from tocsin.gateway import awsmodel, http
+from tocsin.gateway.app import build_access
 from tocsin.gateway.http import HttpGateway
 from tocsin.gateway.settings import Settings
 from tocsin.shared import errors
@@ -84,7 +85,7 @@ async def gateway() -> AsyncIterator[Gateway]:
     settings = Settings(http_addr="127.0.0.1:0", access_keys=f"{KEY_ID}:{SECRET},OTHER:x",
                         shutdown_grace=2)
     fake = FakeServices()
-    server = HttpGateway(settings, fake, None, instance="test")  # type: ignore[arg-type]
+    server = HttpGateway(settings, build_access(settings, fake), None, instance="test")  # type: ignore[arg-type]
     stop = asyncio.Event()
     task = asyncio.create_task(server(stop))
     await asyncio.wait_for(server.started.wait(), 10)
@@ -473,7 +474,8 @@ class TestServer:
     async def test_stops_when_told(self) -> None:
         """Setting the stop event closes the listener and returns."""
         server = HttpGateway(Settings(http_addr="127.0.0.1:0", access_keys="A:B"),
-                             FakeServices(), None, instance="t")  # type: ignore[arg-type]
+                             build_access(Settings(access_keys="A:B"), FakeServices()),
+                             None, instance="t")  # type: ignore[arg-type]
         stop = asyncio.Event()
         task = asyncio.create_task(server(stop))
         await asyncio.wait_for(server.started.wait(), 10)

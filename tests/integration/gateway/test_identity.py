@@ -23,6 +23,7 @@ from botocore.exceptions import ClientError
 from google.protobuf.message import Message  # type: ignore[import-untyped]
 
 from tocsin.gateway import rules
+from tocsin.gateway.app import build_access
 from tocsin.gateway.grpc_server import GrpcGateway
 from tocsin.gateway.http import HttpGateway
 from tocsin.gateway.settings import Settings
@@ -64,9 +65,10 @@ async def gw() -> AsyncIterator[Gateway]:
     settings = Settings(http_addr="127.0.0.1:0", grpc_addr="127.0.0.1:0",
                         access_keys=f"{KEY_ID}:{SECRET}", shutdown_grace=1)
     fake = FakeServices()
-    http_gw = HttpGateway(settings, fake, None, instance="test")  # type: ignore[arg-type]
-    rules.add_routes(http_gw.app, settings, fake)
-    grpc_gw = GrpcGateway(settings, fake, None, instance="test")
+    access = build_access(settings, fake)  # type: ignore[arg-type]
+    http_gw = HttpGateway(settings, access, None, instance="test")
+    rules.add_routes(http_gw.app, access)
+    grpc_gw = GrpcGateway(settings, access, None, instance="test")
     stop = asyncio.Event()
     tasks = [asyncio.create_task(http_gw(stop)), asyncio.create_task(grpc_gw(stop))]
     await asyncio.wait_for(asyncio.gather(http_gw.started.wait(), grpc_gw.started.wait()), 10)
@@ -221,12 +223,32 @@ class TestGrpcSignatures:
             gw, request, signed_metadata(LIST_PLANS, request, secret="wrong"))
         assert failure.code() == grpc.StatusCode.UNAUTHENTICATED
 
-    async def test_unsigned_call_acts_as_the_grpc_principal(self, gw: Gateway) -> None:
-        async with grpc.aio.insecure_channel(gw.grpc) as channel:
-            await incidents_pb2_grpc.IncidentsStub(channel).ListResponsePlans(
-                pb.ListResponsePlansRequest())
-        assert [c["principal"] for c in gw.fake.calls] == [
-            "arn:tocsin:iam::000000000000:user/grpc"]
+    async def test_unsigned_call_is_unauthenticated(self, gw: Gateway) -> None:
+        """No call runs unsigned: it ends UNAUTHENTICATED before reaching any service."""
+        failure = await grpc_failure(gw, pb.ListResponsePlansRequest(), ())
+        assert failure.code() == grpc.StatusCode.UNAUTHENTICATED
+        assert dict(failure.trailing_metadata() or ())["aws-error-code"] == \
+            "AccessDeniedException"
+        assert gw.fake.calls == []
+
+    async def test_signature_without_host_signed_is_refused(self, gw: Gateway) -> None:
+        """host and x-amz-date must be among the signed headers."""
+        request = pb.ListResponsePlansRequest()
+        metadata = tuple(
+            (k, v.replace("SignedHeaders=host;x-amz-date", "SignedHeaders=x-amz-date"))
+            for k, v in signed_metadata(LIST_PLANS, request))
+        failure = await grpc_failure(gw, request, metadata)
+        assert failure.code() == grpc.StatusCode.UNAUTHENTICATED
+        assert "host" in (failure.details() or "")
+        assert gw.fake.calls == []
+
+    async def test_unsigned_watch_is_unauthenticated(self, watching: str) -> None:
+        request = events_pb2.WatchEventsRequest(from_beginning=True)
+        async with grpc.aio.insecure_channel(watching) as channel:
+            call = events_pb2_grpc.EventsStub(channel).WatchEvents(request)
+            with pytest.raises(grpc.aio.AioRpcError) as info:
+                await asyncio.wait_for(call.read(), 10)
+        assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
 WATCH = "/tocsin.events.v1.Events/WatchEvents"
@@ -242,7 +264,7 @@ async def watching(bus: Bus, isolation: dict[str, str]) -> AsyncIterator[str]:
     await bus.publish(envelope.subject, codec.encode(envelope), msg_id=envelope.id)
     settings = Settings(grpc_addr="127.0.0.1:0", access_keys=f"{KEY_ID}:{SECRET}",
                         shutdown_grace=1, region=region)
-    gateway = GrpcGateway(settings, FakeServices(), bus, instance="test")
+    gateway = GrpcGateway(settings, build_access(settings, FakeServices()), bus, instance="test")
     stop = asyncio.Event()
     task = asyncio.create_task(gateway(stop))
     await asyncio.wait_for(gateway.started.wait(), 10)

@@ -16,7 +16,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from tocsin.gateway import watch
+from tocsin.gateway.app import build_access
 from tocsin.gateway.grpc_server import SERVICE_NAME, GrpcGateway
+from tocsin.gateway.grpcsign import SigV4Signer
 from tocsin.gateway.settings import Settings
 from tocsin.proto.events.v1 import events_pb2 as pb
 from tocsin.proto.events.v1 import events_pb2_grpc
@@ -27,6 +29,12 @@ from tocsin.shared.codec import Correlation
 INCIDENT_A = "arn:tocsin:ssm-incidents::000000000000:incident-record/web/aaaaaaaaaaaaaaaa"
 INCIDENT_B = "arn:tocsin:ssm-incidents::000000000000:incident-record/web/bbbbbbbbbbbbbbbb"
 WAIT = 10.0
+KEY_ID, SECRET = "AKIDWATCHTEST", "watch-test-secret"
+
+
+def signer(region: str) -> Any:
+    """Client interceptors signing every call (WatchEvents needs a signature)."""
+    return SigV4Signer(KEY_ID, SECRET, region=region).interceptors()
 
 
 class NoClient:
@@ -69,13 +77,15 @@ async def running(bus: Bus, isolation: dict[str, str]) -> AsyncIterator[Running]
     region = isolation["region"]
     config = events_stream(region)
     await ensure_stream(bus.js, config)
-    settings = Settings(grpc_addr="127.0.0.1:0", shutdown_grace=1.0, region=region)
-    gateway = GrpcGateway(settings, NoClient(), bus, instance="test")
+    settings = Settings(grpc_addr="127.0.0.1:0", shutdown_grace=1.0, region=region,
+                        access_keys=f"{KEY_ID}:{SECRET}")
+    gateway = GrpcGateway(settings, build_access(settings, NoClient()), bus, instance="test")
     stop = asyncio.Event()
     task = asyncio.create_task(gateway(stop))
     await asyncio.wait_for(gateway.started.wait(), timeout=WAIT)
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{gateway.port}") as channel:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{gateway.port}",
+                                             interceptors=signer(region)) as channel:
             yield Running(gateway, bus, region, config.name or "", channel, stop)
     finally:
         stop.set()
@@ -387,12 +397,15 @@ class TestNatsRestart:
         config = events_stream(region)
         async with connect([own_nats.url], name="tests-watch") as bus:
             await ensure_stream(bus.js, config)
-            settings = Settings(grpc_addr="127.0.0.1:0", shutdown_grace=1.0, region=region)
-            gateway = GrpcGateway(settings, NoClient(), bus, instance="test")
+            settings = Settings(grpc_addr="127.0.0.1:0", shutdown_grace=1.0, region=region,
+                        access_keys=f"{KEY_ID}:{SECRET}")
+            gateway = GrpcGateway(settings, build_access(settings, NoClient()), bus,
+                                  instance="test")
             stop = asyncio.Event()
             task = asyncio.create_task(gateway(stop))
             await asyncio.wait_for(gateway.started.wait(), timeout=WAIT)
-            async with grpc.aio.insecure_channel(f"127.0.0.1:{gateway.port}") as channel:
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{gateway.port}",
+                                             interceptors=signer(region)) as channel:
                 running = Running(gateway, bus, region, config.name or "", channel, stop)
                 call = running.stub.WatchEvents(pb.WatchEventsRequest())
                 await started(running, call)

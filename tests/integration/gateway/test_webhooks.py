@@ -24,6 +24,7 @@ from tocsin.contacts import app as contacts_app
 from tocsin.contacts.settings import Settings as ContactsSettings
 from tocsin.gateway import app as gateway_app
 from tocsin.gateway.grpc_server import GrpcGateway
+from tocsin.gateway.grpcsign import SigV4Signer
 from tocsin.gateway.http import HttpGateway
 from tocsin.gateway.settings import Settings as GatewaySettings
 from tocsin.incidents import app as incidents_app
@@ -310,7 +311,9 @@ class TestRulesApi:
 
     async def test_grpc_rules(self, tocsin: Tocsin) -> None:
         """tocsin.rules.v1.Rules: the same operations; bad input is INVALID_ARGUMENT."""
-        async with grpc.aio.insecure_channel(tocsin.grpc) as channel:
+        signer = SigV4Signer(KEY_ID, SECRET, region=tocsin.region)
+        async with grpc.aio.insecure_channel(tocsin.grpc,
+                                             interceptors=signer.interceptors()) as channel:
             stub = rules_pb2_grpc.RulesStub(channel)
             created = await stub.CreateRule(rules_pb2.CreateRuleRequest(
                 name="grpc-rule", response_plan_arn=PLAN, description="from gRPC",

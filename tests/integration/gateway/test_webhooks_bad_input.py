@@ -11,6 +11,7 @@ import pytest
 import pytest_asyncio
 
 from tocsin.gateway import webhooks
+from tocsin.gateway.app import build_access
 from tocsin.gateway.http import HttpGateway
 from tocsin.gateway.settings import Settings
 
@@ -23,8 +24,9 @@ DEEP = b'{"routing_key": "k", "payload": ' + b"[" * 2000 + b"]" * 2000 + b"}"
 async def url() -> AsyncIterator[str]:
     settings = Settings(http_addr="127.0.0.1:0", access_keys="K:S", shutdown_grace=2)
     fake = FakeServices()
-    server = HttpGateway(settings, fake, None, instance="test")  # type: ignore[arg-type]
-    webhooks.add_routes(server.app, settings, fake)  # type: ignore[arg-type]
+    access = build_access(settings, fake)  # type: ignore[arg-type]
+    server = HttpGateway(settings, access, None, instance="test")
+    webhooks.add_routes(server.app, settings, access)
     stop = asyncio.Event()
     task = asyncio.create_task(server(stop))
     await asyncio.wait_for(server.started.wait(), 10)

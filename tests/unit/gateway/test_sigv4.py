@@ -232,3 +232,67 @@ class TestRefuses:
         with pytest.raises(sigv4.InvalidSignature):
             sigv4.verify(method="POST", path=parts.path, query="", headers=headers,
                          body=request.body, credentials=KEYS, account=ACCOUNT)
+
+
+class TestTightened:
+    def test_host_must_be_signed(self) -> None:
+        request = signed()
+        auth = request.headers["Authorization"]
+        request.headers.replace_header(
+            "Authorization", auth.replace("SignedHeaders=content-type;host;x-amz-date",
+                                          "SignedHeaders=content-type;x-amz-date"))
+        with pytest.raises(sigv4.InvalidSignature, match="host"):
+            verify(request)
+
+    def test_x_amz_target_must_be_signed_when_required(self) -> None:
+        """A JSON 1.1 signature that leaves X-Amz-Target out could be replayed for another
+        operation: refused."""
+        request = signed("POST", "http://127.0.0.1:8080/", b"{}", service="ssm-contacts")
+        parts = urlsplit(request.url)
+        headers = [*request.headers.items(), ("Host", parts.netloc),
+                   ("X-Amz-Target", "SSMContacts.DeleteContact")]
+        with pytest.raises(sigv4.InvalidSignature, match="x-amz-target"):
+            sigv4.authenticate(method="POST", path="/", query="", headers=_MultiDict(headers),
+                               body=b"{}", credentials=KEYS, service="ssm-contacts",
+                               region="local-1", must_sign=("x-amz-target",))
+
+    def test_a_signature_replayed_with_another_target_fails(self) -> None:
+        request = signed("POST", "http://127.0.0.1:8080/", b"{}", service="ssm-contacts",
+                         headers={"X-Amz-Target": "SSMContacts.ListContacts"})
+        parts = urlsplit(request.url)
+        headers = [(k, "SSMContacts.DeleteContact" if k == "X-Amz-Target" else v)
+                   for k, v in request.headers.items()] + [("Host", parts.netloc)]
+        with pytest.raises(sigv4.InvalidSignature, match="does not match"):
+            sigv4.authenticate(method="POST", path="/", query="", headers=_MultiDict(headers),
+                               body=b"{}", credentials=KEYS, service="ssm-contacts",
+                               region="local-1", must_sign=("x-amz-target",))
+
+    def test_service_among_several(self) -> None:
+        assert verify(signed(service="tocsin"), service=("tocsin", "ssm-incidents"))
+        with pytest.raises(sigv4.InvalidSignature, match="'tocsin' or 'ssm-contacts'"):
+            verify(signed(), service=("tocsin", "ssm-contacts"))
+
+    @pytest.mark.parametrize("signature", ["é" * 64, "\udcff" * 3, "", "0" * 10_000])
+    def test_odd_signatures_are_refused_not_raised(self, signature: str) -> None:
+        request = signed()
+        parts = urlsplit(request.url)
+        headers = [(k, v) for k, v in request.headers.items() if k != "Authorization"]
+        head, _, _ = request.headers["Authorization"].rpartition("Signature=")
+        headers += [("Authorization", f"{head}Signature={signature}"), ("Host", parts.netloc)]
+        with pytest.raises(sigv4.AuthError):
+            sigv4.authenticate(method="POST", path=parts.path, query="",
+                               headers=_MultiDict(headers), body=request.body,
+                               credentials=KEYS, region="local-1")
+
+    def test_odd_bytes_in_path_and_headers_are_refused_not_raised(self) -> None:
+        request = signed()
+        parts = urlsplit(request.url)
+        auth = request.headers["Authorization"].replace(
+            "SignedHeaders=content-type;host;x-amz-date",
+            "SignedHeaders=content-type;host;x-amz-date;x-odd")
+        headers = [(k, auth if k == "Authorization" else v) for k, v in request.headers.items()]
+        headers += [("Host", parts.netloc), ("X-Odd", "\udcff\ud800")]
+        with pytest.raises(sigv4.InvalidSignature):
+            sigv4.authenticate(method="POST", path="/\udcff", query="a=\udcff",
+                               headers=_MultiDict(headers), body=request.body,
+                               credentials=KEYS, region="local-1")

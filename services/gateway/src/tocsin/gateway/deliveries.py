@@ -24,8 +24,7 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from tocsin.gateway import jsonapi
-from tocsin.gateway.settings import Settings
-from tocsin.shared.bus import Bus
+from tocsin.gateway.access import Access, Face
 from tocsin.shared.errors import ValidationError
 
 __all__ = ["add_routes", "camel", "describe_page"]
@@ -65,19 +64,20 @@ async def describe_page(client: Client, page_arn: str, *, principal: str,
     return result
 
 
-def add_routes(app: web.Application, settings: Settings, client: Client, bus: Bus) -> None:
-    """Put ``GET /v1/deliveries`` on the gateway's HTTP app (``bus`` is no longer used:
-    the client carries the call)."""
+def add_routes(app: web.Application, access: Access) -> None:
+    """Put ``GET /v1/deliveries`` on the gateway's HTTP app: ``Tocsin.DescribeDelivery``
+    through the gateway's pipeline."""
 
     async def describe(request: web.Request) -> web.Response:
         raw = await jsonapi.read_body(request)
-        principal = jsonapi.signed_principal(request, raw, credentials=settings.credentials,
-                                             account=settings.account)
+        principal = access.authenticator.http(request, raw, service=jsonapi.SIGNING_NAMES)
         page_arn = request.query.get("pageArn", "")
         if not page_arn:
             raise ValidationError("GET /v1/deliveries needs the query parameter pageArn "
                                   "(a page ARN, as ListPagesByEngagement gives)")
-        return jsonapi.json_response(await describe_page(
-            client, page_arn, principal=principal, request_id=uuid.uuid4().hex))
+        call = access.http_call(request, face=Face.V1, api="tocsin",
+                                operation="DescribeDelivery", principal=principal,
+                                params={"pageArn": page_arn}, request_id=uuid.uuid4().hex)
+        return jsonapi.json_response(await access.gate(call))
 
     app.router.add_get("/v1/deliveries", jsonapi.guarded(describe))

@@ -21,7 +21,7 @@ import enum
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple
 
 import grpc
 from google.protobuf.message import DecodeError, Message  # type: ignore[import-untyped]
@@ -30,6 +30,7 @@ from grpc_health.v1.health import aio as health_aio
 from grpc_reflection.v1alpha import reflection
 
 from tocsin.gateway import awsmodel, grpcauth, health, protoconv, rules, watch
+from tocsin.gateway.access import Access
 from tocsin.gateway.clients import OWNERS, TOCSIN_OWNERS
 from tocsin.gateway.settings import Settings
 from tocsin.proto.api.v1 import tocsin_pb2
@@ -77,14 +78,6 @@ AWS_ERROR_CODE = "aws-error-code"
 _MAX_REQUEST_ID = 128
 
 
-class Client(Protocol):
-    """What the gateway needs of :class:`~tocsin.gateway.clients.ServiceClient`."""
-
-    async def call(
-        self, api: str, operation: str, params: dict[str, Any], *, principal: str, request_id: str
-    ) -> dict[str, Any]: ...
-
-
 class _State(enum.Enum):
     UNSTARTED = "unstarted"
     SERVING = "serving"
@@ -98,15 +91,12 @@ class GrpcGateway:
     """The gRPC server, as a worker: serves until the stop event, then shuts down gracefully."""
 
     def __init__(
-        self, settings: Settings, client: Client, bus: Bus | None, *, instance: str
+        self, settings: Settings, access: Access, bus: Bus | None, *, instance: str
     ) -> None:
         self._settings = settings
-        self._client = client
+        self._access = access
         self._bus = bus
         self._instance = instance
-        # A signed call acts as its signer (grpcauth); enforcing signatures comes with the
-        # security issue, and until then an unsigned call acts as this one principal.
-        self._principal = settings.arns.iam("user/grpc")
         self._state = _State.UNSTARTED
         self.started = asyncio.Event()
         """Set once the server listens and reports its health (:mod:`.health`)."""
@@ -123,9 +113,8 @@ class GrpcGateway:
             raise RuntimeError("a GrpcGateway runs once; make a new one")
         self._state = _State.SERVING
         # Without SO_REUSEPORT: a second gateway on a taken port must fail, not share it.
-        server = grpc.aio.server(interceptors=[grpcauth.SigV4Interceptor(
-            credentials=self._settings.credentials, account=self._settings.account,
-            region=self._settings.region, partition=self._settings.arn_partition)],
+        server = grpc.aio.server(
+            interceptors=[grpcauth.SigV4Interceptor(self._access.authenticator)],
             options=[("grpc.so_reuseport", 0)])
         health_servicer = health_aio.HealthServicer()
         server.add_generic_rpc_handlers([self._handler(m) for m in MIRRORS])
@@ -134,11 +123,12 @@ class GrpcGateway:
             m.name: (OWNERS[m.api],) if m.api in OWNERS
             else tuple(sorted(set(TOCSIN_OWNERS.values()))) for m in MIRRORS}
         rules_pb2_grpc.add_RulesServicer_to_server(
-            rules.RulesServicer(self._client, principal=self._principal), server)
-        services[rules.SERVICE_NAME] = (OWNERS[rules.API],)
+            rules.RulesServicer(self._access), server)
+        services[rules.SERVICE_NAME] = ("incidents",)
         if self._bus is not None:
             events_pb2_grpc.add_EventsServicer_to_server(
-                watch.EventsServicer(self._bus, self._settings, stop=stop), server)
+                watch.EventsServicer(self._bus, self._settings, self._access, stop=stop),
+                server)
             services[watch.SERVICE_NAME] = ()  # NATS alone
         statuses = health.GrpcHealth(health_servicer, self._bus, services,
                                      instance=self._instance)
@@ -210,10 +200,10 @@ class GrpcGateway:
                         else {}
                     )
                     awsmodel.validate_input(model, operation, params)
-                    result = await self._client.call(
-                        api, operation, params, principal=grpcauth.caller() or self._principal,
-                        request_id=request_id
-                    )
+                    call = self._access.grpc_call(context, api=api, operation=operation,
+                                                  principal=grpcauth.caller(), params=params,
+                                                  request_id=request_id)
+                    result = await self._access.gate(call)
                     response = protoconv.from_result(result or {}, response_cls)
                 except TocsinError as exc:
                     failure: tuple[grpc.StatusCode, str, str] = (

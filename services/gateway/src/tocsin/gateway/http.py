@@ -37,7 +37,7 @@ import msgspec
 from aiohttp import web
 
 from tocsin.gateway import awsmodel, health, inbound, jsonapi, sigv4
-from tocsin.gateway.clients import ServiceClient
+from tocsin.gateway.access import Access, Face, Principal
 from tocsin.gateway.settings import Settings
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus
@@ -146,17 +146,16 @@ def _compile_uri(template: str) -> tuple[re.Pattern[str], dict[str, str], str]:
 class HttpGateway:
     """The aiohttp server of one gateway instance; a runner worker."""
 
-    def __init__(self, settings: Settings, client: ServiceClient, bus: Bus, *,
+    def __init__(self, settings: Settings, access: Access, bus: Bus, *,
                  instance: str) -> None:
         self.started = asyncio.Event()
         """Set once the server accepts connections (and :attr:`port` is known)."""
         self.port: int = 0
         """The bound port; the real one when ``http_addr`` asks for port 0."""
         self._settings = settings
-        self._client = client
+        self._access = access
         self._bus = bus
         self._instance = instance
-        self._credentials = settings.credentials
         self._incidents = awsmodel.load("ssm-incidents", settings.arn_partition)
         self._contacts = awsmodel.load("ssm-contacts", settings.arn_partition)
         tocsin = awsmodel.load("tocsin", settings.arn_partition)
@@ -169,7 +168,7 @@ class HttpGateway:
         self.app.router.add_post("/", self._json_rpc)
         for path in sorted(self._router.paths):
             self.app.router.add_route("*", path, self._rest_json)
-        inbound.add_routes(self.app, bus, timeout=settings.rpc_timeout)
+        inbound.add_routes(self.app, bus, access, timeout=settings.rpc_timeout)
 
     async def __call__(self, stop: asyncio.Event) -> None:
         """Serve until ``stop`` is set, then finish in-flight requests and close."""
@@ -237,14 +236,15 @@ class HttpGateway:
         async def handle(request_id: str) -> web.Response:
             body = await _read(request)
             _refuse_unserved(request, target, self._json_models)
-            principal = self._authenticate(request, body, model.signing_name)
+            principal = self._access.authenticator.http(
+                request, body, service=model.signing_name, must_sign=("x-amz-target",))
             prefix, _, name = target.partition(".")
             if prefix != model.target_prefix or name not in model.operations:
                 raise ValidationError(
                     f"Unknown operation {target!r}: X-Amz-Target must be "
                     f"{model.target_prefix}.<Operation>", reason="UNKNOWN_OPERATION")
             params = _decode_object(body) if body.strip() else {}
-            output = await self._call(model, name, params, principal, request_id)
+            output = await self._call(request, model, name, params, principal, request_id)
             return web.Response(status=200, body=codec.encode(output),
                                 content_type=JSON_11)
 
@@ -257,11 +257,13 @@ class HttpGateway:
         async def handle(request_id: str) -> web.Response:
             body = await _read(request)
             _refuse_unserved(request, None, {})
-            principal = self._authenticate(request, body, model.signing_name)
+            principal = self._access.authenticator.http(request, body,
+                                                        service=model.signing_name)
             path, query = jsonapi.raw_target(request)
             operation, labels = self._router.match(request.method, path)
             params = _rest_params(model, operation, labels, query, request, body)
-            output = await self._call(model, operation.name, params, principal, request_id)
+            output = await self._call(request, model, operation.name, params, principal,
+                                      request_id)
             if operation.response_code == 204:
                 return web.Response(status=204)
             return web.Response(status=operation.response_code, body=codec.encode(output),
@@ -271,22 +273,16 @@ class HttpGateway:
 
     # --- shared steps -------------------------------------------------------------------
 
-    def _authenticate(self, request: web.Request, body: bytes, service: str) -> str:
-        path, query = jsonapi.raw_target(request)
-        return sigv4.verify(method=request.method, path=path, query=query,
-                            headers=request.headers, body=body,
-                            credentials=self._credentials, account=self._settings.account,
-                            service=service, region=self._settings.region,
-                            partition=self._settings.arn_partition)
-
-    async def _call(self, model: awsmodel.ServiceModel, operation: str,
-                    params: dict[str, Any], principal: str,
+    async def _call(self, request: web.Request, model: awsmodel.ServiceModel,
+                    operation: str, params: dict[str, Any], principal: Principal,
                     request_id: str) -> dict[str, Any]:
         awsmodel.validate_input(model, operation, params)
         params = awsmodel.normalize_input(model, operation, params)
+        call = self._access.http_call(request, face=Face.AWS_HTTP, api=model.api,
+                                      operation=operation, principal=principal,
+                                      params=params, request_id=request_id)
         with bound(operation=operation):
-            output = await self._client.call(model.api, operation, params,
-                                             principal=principal, request_id=request_id)
+            output = await self._access.gate(call)
         return awsmodel.serialize_output(model, operation, output)
 
     async def _guard(self, request: web.Request, model: awsmodel.ServiceModel,

@@ -18,12 +18,14 @@ verifies the signatures; the gateway keeps no secret of theirs.
 from __future__ import annotations
 
 import html
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 
 from tocsin.gateway import jsonapi
+from tocsin.gateway.access import ANONYMOUS, Access, Call, Face
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus, rpc_subject
 from tocsin.shared.contracts import notifications as nc
@@ -37,9 +39,9 @@ log = get_logger(__name__)
 MAX_WEBHOOK_BODY = 64 * 1024
 
 
-def add_routes(app: web.Application, bus: Bus, *, timeout: float) -> None:
+def add_routes(app: web.Application, bus: Bus, access: Access, *, timeout: float) -> None:
     """Add the acknowledgement and inbound-webhook routes to the gateway's application."""
-    routes = _Inbound(bus, timeout)
+    routes = _Inbound(bus, access, timeout)
     app.router.add_get("/v1/ack/{token}", routes.show_link)
     app.router.add_post("/v1/ack/{token}", routes.use_link)
     app.router.add_post("/v1/inbound/{provider}/{action}", routes.webhook)
@@ -48,20 +50,33 @@ def add_routes(app: web.Application, bus: Bus, *, timeout: float) -> None:
 
 
 class _Inbound:
-    def __init__(self, bus: Bus, timeout: float) -> None:
+    def __init__(self, bus: Bus, access: Access, timeout: float) -> None:
         self._bus = bus
+        self._access = access
         self._timeout = timeout
 
-    async def _call(self, operation: str, payload: Any) -> dict[str, Any]:
-        reply = await self._bus.request(rpc_subject("notifications", operation), payload,
-                                        timeout=self._timeout)
-        result: dict[str, Any] = codec.decode(reply, dict[str, Any]) if reply else {}
+    async def _call(self, request: web.Request, operation: str, payload: Any,
+                    params: dict[str, Any]) -> dict[str, Any]:
+        """``operation`` of the notifications service through the gateway's pipeline, as
+        :data:`~tocsin.gateway.access.ANONYMOUS` (``params`` is what the pipeline sees; the
+        payload goes to the service unchanged)."""
+        async def forward(call: Call) -> dict[str, Any]:
+            reply = await self._bus.request(rpc_subject("notifications", operation), payload,
+                                            timeout=self._timeout)
+            result: dict[str, Any] = codec.decode(reply, dict[str, Any]) if reply else {}
+            return result
+
+        call = self._access.http_call(request, face=Face.INBOUND, api="tocsin",
+                                      operation=operation, principal=ANONYMOUS,
+                                      params=params, request_id=uuid.uuid4().hex)
+        call.resources = ("*",)
+        result: dict[str, Any] = await self._access.gate(call, forward)
         return result
 
     async def show_link(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
         try:
-            link = await self._call("DescribeAckLink", {"Token": token})
+            link = await self._call(request, "DescribeAckLink", {"Token": token}, {})
         except TocsinError as exc:
             return _page("Link not valid", exc.message, status=_status(exc))
         subject = html.escape(str(link.get("Subject", "")))
@@ -77,7 +92,7 @@ class _Inbound:
     async def use_link(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
         try:
-            link = await self._call("AcknowledgeLink", {"Token": token})
+            link = await self._call(request, "AcknowledgeLink", {"Token": token}, {})
         except TocsinError as exc:
             return _page("Not acknowledged", exc.message, status=_status(exc))
         return _page("Acknowledged", f"The page “{link.get('Subject', '')}” is acknowledged. "
@@ -104,7 +119,8 @@ class _Inbound:
                              token=request.match_info.get("token", ""),
                              path=request.raw_path, headers=dict(request.headers), body=body)
         try:
-            reply = await self._call(operation, inbound)
+            reply = await self._call(request, operation, inbound,
+                                     {"provider": provider, "action": action})
         except TocsinError as exc:
             log.info("inbound.refused", code=exc.aws_code, error=exc.message)
             return web.Response(status=_status(exc), text=exc.message)

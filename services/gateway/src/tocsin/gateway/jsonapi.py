@@ -1,5 +1,6 @@
 """What Tocsin's own JSON endpoints on the HTTP port share (``/v1/rules``,
-``/v1/integration-keys``, the webhooks): SigV4 verification with any signing name, JSON
+``/v1/integration-keys``, the webhooks): SigV4 verification with any of Tocsin's signing
+names (:data:`SIGNING_NAMES`), JSON
 bodies, and errors as ``{"code", "message"}`` with the error's HTTP status and the header
 ``x-amzn-ErrorType``, like the ssm-incidents API. Nothing unexpected reaches the caller as a
 traceback: it is logged and answered 500.
@@ -7,7 +8,7 @@ traceback: it is logged and answered 500.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
@@ -15,14 +16,12 @@ from aiohttp import web
 from aiohttp.http_exceptions import ContentEncodingError
 from aiohttp.web_protocol import RequestPayloadError
 
-from tocsin.gateway import sigv4
 from tocsin.shared import codec
-from tocsin.shared.arns import DEFAULT_PARTITION
 from tocsin.shared.errors import InternalError, TocsinError, ValidationError
 from tocsin.shared.logging import bound, get_logger
 
-__all__ = ["MAX_BODY", "error_response", "guarded", "json_response", "read_json",
-           "signed_principal"]
+__all__ = ["MAX_BODY", "SIGNING_NAMES", "error_response", "guarded", "json_response",
+           "read_json"]
 
 log = get_logger(__name__)
 
@@ -41,18 +40,8 @@ def raw_target(request: web.Request) -> tuple[str, str]:
     return path or "/", query
 
 
-def signed_principal(request: web.Request, body: bytes, *, credentials: Mapping[str, str],
-                     account: str, region: str | None = None,
-                     partition: str = DEFAULT_PARTITION) -> str:
-    """The principal of a SigV4-signed request.
-
-    Raises:
-        AuthError: unsigned, or signed wrongly.
-    """
-    path, query = raw_target(request)
-    return sigv4.verify(method=request.method, path=path, query=query,
-                        headers=request.headers, body=body, credentials=credentials,
-                        account=account, region=region, partition=partition)
+SIGNING_NAMES = ("tocsin", "ssm-incidents", "ssm-contacts")
+"""The signing names a ``/v1`` request may be signed for (``tocsin`` is usual)."""
 
 
 CLOSE = web.RequestKey("tocsin.close", bool)

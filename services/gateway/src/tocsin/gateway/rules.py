@@ -4,7 +4,8 @@ operations of Tocsin's own API (``models/tocsin``: ``Tocsin.CreateRule`` ..., an
 service as before, without the model's checks (the service checks its input itself):
 
 - gRPC ``tocsin.rules.v1.Rules`` (``proto/tocsin/proto/rules/v1/rules.proto``);
-- JSON over HTTP, SigV4-signed like the AWS API (any signing name; ``tocsin`` is usual):
+- JSON over HTTP, SigV4-signed like the AWS API (signing name ``tocsin``, or
+  ``ssm-incidents`` / ``ssm-contacts``):
 
   =======================================  ======================  ======
   request                                  operation               status
@@ -39,7 +40,7 @@ gRPC messages are the same members in snake_case, times as ``Timestamp``.
 from __future__ import annotations
 
 import uuid
-from typing import Any, Protocol
+from typing import Any
 
 import grpc
 from aiohttp import web
@@ -48,7 +49,7 @@ from google.protobuf.message import Message  # type: ignore[import-untyped]
 from google.protobuf.timestamp_pb2 import Timestamp  # type: ignore[import-untyped]
 
 from tocsin.gateway import grpcauth, jsonapi
-from tocsin.gateway.settings import Settings
+from tocsin.gateway.access import Access, Face
 from tocsin.proto.rules.v1 import rules_pb2, rules_pb2_grpc
 from tocsin.shared.errors import TocsinError
 from tocsin.shared.logging import bound
@@ -58,32 +59,25 @@ __all__ = ["SERVICE_NAME", "RulesServicer", "add_routes"]
 SERVICE_NAME: str = rules_pb2.DESCRIPTOR.services_by_name["Rules"].full_name
 """``tocsin.rules.v1.Rules``."""
 
-API = "ssm-incidents"
-"""The API whose owner (the incidents service) serves rules."""
+API = "tocsin"
+"""The API these are aliases of (``Tocsin.CreateRule``, ...; served by incidents)."""
 
 JSON = dict[str, Any]
-
-
-class Client(Protocol):
-    async def call(self, api: str, operation: str, params: dict[str, Any], *, principal: str,
-                   request_id: str) -> dict[str, Any]: ...
 
 
 # --- HTTP ---------------------------------------------------------------------------------
 
 
-def add_routes(app: web.Application, settings: Settings, client: Client) -> None:
+def add_routes(app: web.Application, access: Access) -> None:
     """Put the rules and integration-key endpoints on the gateway's HTTP app."""
-    credentials, account = settings.credentials, settings.account
 
     def endpoint(operation: str, *, status: int = 200, body: bool = True,
                  query: tuple[str, ...] = (), path: dict[str, str] | None = None
                  ) -> jsonapi.Handler:
         async def handle(request: web.Request) -> web.Response:
             raw = await jsonapi.read_body(request)
-            principal = jsonapi.signed_principal(request, raw, credentials=credentials,
-                                                 account=account, region=settings.region,
-                                                 partition=settings.arn_partition)
+            principal = access.authenticator.http(request, raw,
+                                                  service=jsonapi.SIGNING_NAMES)
             params: JSON = jsonapi.read_json(raw) if body else {}
             for name in query:
                 if name in request.query:
@@ -92,9 +86,11 @@ def add_routes(app: web.Application, settings: Settings, client: Client) -> None
                         else value
             for member, label in (path or {}).items():
                 params[member] = request.match_info[label]
+            call = access.http_call(request, face=Face.V1, api=API, operation=operation,
+                                    principal=principal, params=params,
+                                    request_id=uuid.uuid4().hex)
             with bound(None, operation=operation):
-                result = await client.call(API, operation, params, principal=principal,
-                                           request_id=uuid.uuid4().hex)
+                result = await access.gate(call)
             return jsonapi.json_response(result, status=status)
 
         return jsonapi.guarded(handle)
@@ -172,9 +168,8 @@ def to_message(data: JSON, cls: type[Message]) -> Message:
 class RulesServicer(rules_pb2_grpc.RulesServicer):  # type: ignore[misc]
     """Each rpc: the request as JSON to the incidents service, its reply as the response."""
 
-    def __init__(self, client: Client, *, principal: str) -> None:
-        self._client = client
-        self._principal = principal
+    def __init__(self, access: Access) -> None:
+        self._access = access
         for method in rules_pb2.DESCRIPTOR.services_by_name["Rules"].methods:
             setattr(self, method.name, self._rpc(
                 method.name, getattr(rules_pb2, method.output_type.name)))
@@ -183,10 +178,11 @@ class RulesServicer(rules_pb2_grpc.RulesServicer):  # type: ignore[misc]
         async def rpc(request: Message, context: grpc.aio.ServicerContext) -> Message:
             with bound(None, operation=operation):
                 try:
-                    result = await self._client.call(API, operation, to_params(request),
-                                                     principal=grpcauth.caller()
-                                                     or self._principal,
-                                                     request_id=uuid.uuid4().hex)
+                    call = self._access.grpc_call(context, api=API, operation=operation,
+                                                  principal=grpcauth.caller(),
+                                                  params=to_params(request),
+                                                  request_id=uuid.uuid4().hex)
+                    result = await self._access.gate(call)
                     return to_message(result or {}, response_cls)
                 except TocsinError as exc:
                     await context.abort(getattr(grpc.StatusCode, exc.grpc_code), exc.message,

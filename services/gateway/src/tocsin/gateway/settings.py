@@ -18,6 +18,9 @@ class Settings(BaseSettings, frozen=True, kw_only=True):
     """Base of links sent to people; defaults to ``http://<http_addr>``."""
     access_keys: Secret = Secret("")
     """``KEYID:SECRET`` pairs, comma separated, that SigV4-signed requests are checked against."""
+    policy_file: str = ""
+    """``TOCSIN_POLICY_FILE``: principals, their access keys and identity policies (JSON,
+    :mod:`tocsin.gateway.access.principals`); read again when it changes."""
     rpc_timeout: float = 10.0
     """Seconds to wait for a service to answer a request."""
 

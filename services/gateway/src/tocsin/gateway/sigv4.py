@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -42,6 +42,7 @@ __all__ = [
     "InvalidSignature",
     "MissingAuthentication",
     "UnrecognizedClient",
+    "authenticate",
     "canonical_request",
     "check_region",
     "principal_arn",
@@ -95,10 +96,28 @@ def principal_arn(account: str, access_key: str, *,
 
 
 def verify(*, method: str, path: str, query: str, headers: Any, body: bytes,
-           credentials: Mapping[str, str], account: str, service: str | None = None,
-           region: str | None = None, partition: str = DEFAULT_PARTITION,
+           credentials: Mapping[str, str], account: str,
+           service: str | Collection[str] | None = None, region: str | None = None,
+           partition: str = DEFAULT_PARTITION, must_sign: Iterable[str] = (),
            now: datetime | None = None) -> str:
-    """Check the SigV4 signature of a request and return the caller's principal ARN.
+    """Check the SigV4 signature of a request and return the caller's principal ARN
+    (``arn:<partition>:iam::<account>:user/<KEYID>``); see :func:`authenticate`."""
+    key = authenticate(method=method, path=path, query=query, headers=headers, body=body,
+                       credentials=credentials, service=service, region=region,
+                       must_sign=must_sign, now=now)
+    return principal_arn(account, key, partition=partition)
+
+
+def authenticate(*, method: str, path: str, query: str, headers: Any, body: bytes,
+                 credentials: Mapping[str, str],
+                 service: str | Collection[str] | None = None, region: str | None = None,
+                 must_sign: Iterable[str] = (), now: datetime | None = None) -> str:
+    """Check the SigV4 signature of a request and return the access key id that signed it.
+
+    ``host`` and ``x-amz-date`` must be among the signed headers (so neither can be
+    swapped), and so must every header of ``must_sign`` (``x-amz-target`` for AWS JSON
+    1.1, whose operation it names). Odd input (bytes that are no UTF-8, a signature of
+    the wrong length) is refused, never raised.
 
     Args:
         method: the HTTP method.
@@ -108,12 +127,11 @@ def verify(*, method: str, path: str, query: str, headers: Any, body: bytes,
             plain mapping; names are matched without regard to case.
         body: the request body.
         credentials: access key id → secret access key.
-        account: account id of the principal ARN.
-        service: when given, the signing name the credential scope must name
-            (``ssm-incidents`` or ``ssm-contacts``).
+        service: when given, the signing name (or names) the credential scope must name
+            (``ssm-incidents``, ``ssm-contacts``, ``tocsin``).
         region: when given, the region the credential scope must name: the one this
             deployment serves (see :func:`check_region`).
-        partition: the partition of the principal ARN.
+        must_sign: headers that must be signed besides ``host`` and ``x-amz-date``.
         now: the current time (tests); default the system clock.
 
     Raises:
@@ -145,9 +163,12 @@ def verify(*, method: str, path: str, query: str, headers: Any, body: bytes,
     secret = credentials.get(access_key)
     if secret is None:
         raise UnrecognizedClient("The security token included in the request is invalid.")
-    if service is not None and scope_service != service:
-        raise InvalidSignature(
-            f"Credential should be scoped to correct service: '{service}'.")
+    if service is not None:
+        allowed = (service,) if isinstance(service, str) else tuple(service)
+        if scope_service not in allowed:
+            named = "' or '".join(allowed)
+            raise InvalidSignature(
+                f"Credential should be scoped to correct service: '{named}'.")
     if region is not None:
         check_region(scope_region, region)
 
@@ -160,6 +181,11 @@ def verify(*, method: str, path: str, query: str, headers: Any, body: bytes,
 
     payload_hash = _payload_hash(lowered, body)
     signed = parts["SignedHeaders"].lower().split(";")
+    unsigned = [h for h in ("host", "x-amz-date", *must_sign) if h not in signed]
+    if unsigned:
+        raise InvalidSignature(
+            f"The request signature must cover the headers {', '.join(unsigned)} "
+            f"(SignedHeaders={parts['SignedHeaders']})")
     missing = [h for h in signed if h not in lowered]
     if missing:
         raise InvalidSignature(
@@ -168,15 +194,15 @@ def verify(*, method: str, path: str, query: str, headers: Any, body: bytes,
                              [(h, lowered[h]) for h in signed], payload_hash)
     string_to_sign = "\n".join([
         ALGORITHM, timestamp, "/".join(scope[1:]),
-        hashlib.sha256(creq.encode()).hexdigest()])
+        hashlib.sha256(_bytes(creq)).hexdigest()])
     key = _signing_key(secret, scope_date, scope_region, scope_service)
-    expected = hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, parts["Signature"].strip().lower()):
+    expected = hmac.new(key, _bytes(string_to_sign), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(_bytes(expected), _bytes(parts["Signature"].strip().lower())):
         raise InvalidSignature(
             "The request signature we calculated does not match the signature you "
             "provided. Check your AWS Secret Access Key and signing method. Consult the "
             "service documentation for details.")
-    return principal_arn(account, access_key, partition=partition)
+    return access_key
 
 
 def check_region(scope_region: str, served: str) -> None:
@@ -216,7 +242,7 @@ def canonical_request(method: str, path: str, query: str,
         lines.append(f"{name}:{','.join(' '.join(v.split()) for v in values)}")
     return "\n".join([
         method.upper(),
-        quote(_remove_dot_segments(path) or "/", safe="/~"),
+        quote(_remove_dot_segments(path) or "/", safe="/~", errors="surrogatepass"),
         _canonical_query(query),
         "\n".join(lines) + "\n",
         ";".join(names),
@@ -303,7 +329,8 @@ def _canonical_query(query: str) -> str:
         if not item:
             continue
         key, _, value = item.partition("=")
-        pairs.append((quote(unquote(key), safe="-_.~"), quote(unquote(value), safe="-_.~")))
+        pairs.append((quote(unquote(key), safe="-_.~", errors="surrogatepass"),
+                      quote(unquote(value), safe="-_.~", errors="surrogatepass")))
     return "&".join(f"{k}={v}" for k, v in sorted(pairs))
 
 
@@ -326,7 +353,13 @@ def _remove_dot_segments(path: str) -> str:
 
 
 def _signing_key(secret: str, date: str, region: str, service: str) -> bytes:
-    key = hmac.new(f"AWS4{secret}".encode(), date.encode(), hashlib.sha256).digest()
+    key = hmac.new(_bytes(f"AWS4{secret}"), _bytes(date), hashlib.sha256).digest()
     for part in (region, service, "aws4_request"):
-        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+        key = hmac.new(key, _bytes(part), hashlib.sha256).digest()
     return key
+
+
+def _bytes(text: str) -> bytes:
+    """UTF-8 that never raises: header values aiohttp could not decode arrive holding lone
+    surrogates, and must fail the signature check rather than crash it."""
+    return text.encode("utf-8", "surrogatepass")

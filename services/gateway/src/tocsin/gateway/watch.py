@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +41,9 @@ from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, Header
 
+from tocsin.gateway import grpcauth
+from tocsin.gateway.access import Access, Call
+from tocsin.gateway.grpcauth import AWS_ERROR_CODE
 from tocsin.gateway.settings import Settings
 from tocsin.proto.events.v1 import events_pb2, events_pb2_grpc
 from tocsin.shared import codec, errors
@@ -381,46 +384,72 @@ class OrderedConsumer:
 
 class EventsServicer(events_pb2_grpc.EventsServicer):  # type: ignore[misc]
     """Serves ``WatchEvents`` from the region's event stream until each client cancels or
-    ``stop`` is set."""
+    ``stop`` is set.
 
-    def __init__(self, bus: Bus, settings: Settings, *, stop: asyncio.Event) -> None:
+    A watch is one call through the gateway's pipeline (``tocsin:WatchEvents`` on the
+    incident records it names, else ``*``), which lasts as long as the stream does."""
+
+    def __init__(self, bus: Bus, settings: Settings, access: Access, *,
+                 stop: asyncio.Event) -> None:
         self._bus = bus
+        self._access = access
         self._region = settings.region
         self._stream = events_stream(settings.region).name or ""
         self._stop = stop
 
     async def WatchEvents(
         self, request: events_pb2.WatchEventsRequest, context: grpc.aio.ServicerContext
-    ) -> AsyncIterator[events_pb2.Event]:
+    ) -> None:
         """Stream the matching events; end with OK when the gateway stops."""
         watch_id = uuid.uuid4().hex[:12]
-        with bound(None, request_id=_request_id(context.invocation_metadata()), watch=watch_id):
+        request_id = _request_id(context.invocation_metadata())
+        with bound(None, request_id=request_id, watch=watch_id):
             try:
                 watch = Watch.from_request(request, self._region)
             except errors.ValidationError as exc:
                 log.debug("watch.refused", error=exc.message)
                 await context.abort(grpc.StatusCode.INVALID_ARGUMENT, exc.message)
                 raise AssertionError("unreachable: abort raises") from None
-            consumer = OrderedConsumer(self._bus, self._stream, watch.subjects,
-                                        description=f"WatchEvents {watch_id}")
-            delivered = 0
+            call = self._access.grpc_call(
+                context, api="tocsin", operation="WatchEvents", principal=grpcauth.caller(),
+                params={"incidentArns": sorted(watch.incident_arns),
+                        "services": sorted(watch.services),
+                        "eventTypes": sorted(watch.event_types)},
+                request_id=request_id)
+            call.resources = tuple(sorted(watch.incident_arns)) or ("*",)
+
+            async def stream(call: Call) -> None:
+                await self._stream_events(watch, watch_id, context)
+
             try:
-                await consumer.open(watch, self._stop)
-                log.info("watch.started", subjects=list(watch.subjects),
-                         incident_arns=len(watch.incident_arns),
-                         start=watch.start_sequence or consumer.last_sequence + 1,
-                         from_beginning=watch.from_beginning)
-                while (item := await consumer.next()) is not None:
-                    event = watch.event(*item)
-                    if event is not None:
-                        yield event
-                        delivered += 1
-            except errors.ServiceUnavailable as exc:
-                log.warning("watch.unavailable", error=exc.message)
-                await context.abort(grpc.StatusCode.UNAVAILABLE, exc.message)
-            finally:
-                await consumer.close()
-                log.info("watch.ended", delivered=delivered, last_sequence=consumer.last_sequence)
+                await self._access.gate(call, stream)
+            except errors.TocsinError as exc:
+                log.debug("watch.refused", code=exc.aws_code)
+                await context.abort(getattr(grpc.StatusCode, exc.grpc_code), exc.message,
+                                    trailing_metadata=((AWS_ERROR_CODE, exc.aws_code),))
+
+    async def _stream_events(self, watch: Watch, watch_id: str,
+                             context: grpc.aio.ServicerContext) -> None:
+        consumer = OrderedConsumer(self._bus, self._stream, watch.subjects,
+                                    description=f"WatchEvents {watch_id}")
+        delivered = 0
+        try:
+            await consumer.open(watch, self._stop)
+            log.info("watch.started", subjects=list(watch.subjects),
+                     incident_arns=len(watch.incident_arns),
+                     start=watch.start_sequence or consumer.last_sequence + 1,
+                     from_beginning=watch.from_beginning)
+            while (item := await consumer.next()) is not None:
+                event = watch.event(*item)
+                if event is not None:
+                    await context.write(event)
+                    delivered += 1
+        except errors.ServiceUnavailable as exc:
+            log.warning("watch.unavailable", error=exc.message)
+            await context.abort(grpc.StatusCode.UNAVAILABLE, exc.message)
+        finally:
+            await consumer.close()
+            log.info("watch.ended", delivered=delivered, last_sequence=consumer.last_sequence)
 
 
 def _request_id(metadata: Any) -> str:

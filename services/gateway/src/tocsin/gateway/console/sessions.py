@@ -18,7 +18,7 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -49,15 +49,17 @@ class Session:
 class Sessions:
     """Issues and checks session cookies for the gateway's access keys."""
 
-    def __init__(self, credentials: Mapping[str, str], *, lifetime: float) -> None:
+    def __init__(self, credentials: Callable[[], Mapping[str, str]], *,
+                 lifetime: float) -> None:
         self._credentials = credentials
+        """The keys now (a policy file's keys may come and go while the gateway runs)."""
         self._lifetime = lifetime
         self._revoked: dict[str, int] = {}
         """Signed-out nonces and when their sessions would have expired."""
 
     def sign_in(self, key_id: str, secret: str) -> Session | None:
         """A new session when ``secret`` is the secret of access key ``key_id``."""
-        known = self._credentials.get(key_id)
+        known = self._credentials().get(key_id)
         # Compare anyway on an unknown key, so timing tells nothing about which keys exist.
         if not hmac.compare_digest((known or "\0").encode(), secret.encode()) or not known:
             return None
@@ -84,7 +86,7 @@ class Sessions:
             return None
         key_id, _, rest = payload.partition(".")
         expires_text, _, nonce = rest.partition(".")
-        if key_id not in self._credentials or not expires_text.isdigit() or not nonce:
+        if key_id not in self._credentials() or not expires_text.isdigit() or not nonce:
             return None
         expected = hmac.new(self._key(key_id), payload.encode(), hashlib.sha256).digest()
         if not hmac.compare_digest(expected, given):
@@ -105,7 +107,7 @@ class Sessions:
         return Session(key_id=key_id, expires=expires, nonce=nonce, csrf=_b64(csrf))
 
     def _key(self, key_id: str) -> bytes:
-        return hmac.new(self._credentials[key_id].encode(), b"tocsin-console-session",
+        return hmac.new(self._credentials()[key_id].encode(), b"tocsin-console-session",
                         hashlib.sha256).digest()
 
 

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 import jinja2
 from aiohttp import web
 
-from tocsin.gateway import sigv4
+from tocsin.gateway.access import Principal
 from tocsin.gateway.console import listing, sessions
 from tocsin.gateway.console.calls import Calls
 from tocsin.gateway.console.live import Feed
@@ -57,8 +57,9 @@ class Console:
     def __init__(self, settings: Settings, calls: Calls, feed: Feed) -> None:
         self._settings = settings
         self._call = calls
+        self._calls_principal = calls.principal
         self._feed = feed
-        self._sessions = Sessions(settings.credentials, lifetime=SESSION_LIFETIME)
+        self._sessions = Sessions(calls.secrets, lifetime=SESSION_LIFETIME)
         self._templates = jinja2.Environment(
             loader=jinja2.PackageLoader("tocsin.gateway.console", "templates"),
             autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
@@ -127,9 +128,11 @@ class Console:
 
         return guarded
 
-    def _principal(self, request: web.Request) -> str:
-        return sigv4.principal_arn(self._settings.account, request[_SESSION].key_id,
-                                   partition=self._settings.arn_partition)
+    def _principal(self, request: web.Request) -> Principal:
+        principal = self._calls_principal(request[_SESSION].key_id)
+        if principal is None:  # the key went away since the session was checked
+            raise web.HTTPSeeOther(f"{PREFIX}/sign-in")
+        return principal
 
     async def _to_list(self, request: web.Request) -> web.StreamResponse:
         raise web.HTTPMovedPermanently(f"{PREFIX}/")
@@ -179,29 +182,31 @@ class Console:
     async def _list(self, request: web.Request) -> web.StreamResponse:
         principal = self._principal(request)
         filters = listing.Filters.from_query(request.query)
-        sets = await self._call(principal, INCIDENTS, "ListReplicationSets", {})
+        sets = await self._call(request, principal, INCIDENTS, "ListReplicationSets", {})
         if not sets.get("replicationSetArns"):
             return self._render(
                 "list.html", request, request[_SESSION], filters=filters, unprepared=True,
-                open_incidents=[], resolved=[], plans=[], periods=list(listing.PERIODS),
-                live_query="", can_start=False)
+                open_incidents=[], resolved=[], plans=[], start_plans=[],
+                periods=list(listing.PERIODS), live_query="")
         open_, resolved, plans = await asyncio.gather(
-            self._records(principal, "OPEN", filters), self._records(principal, "RESOLVED",
-                                                                      filters),
-            self._call(principal, INCIDENTS, "ListResponsePlans", {"maxResults": 100}))
+            self._records(request, principal, "OPEN", filters),
+            self._records(request, principal, "RESOLVED", filters),
+            self._call(request, principal, INCIDENTS, "ListResponsePlans", {"maxResults": 100}))
         details = await asyncio.gather(*(
-            self._call(principal, INCIDENTS, "GetIncidentRecord", {"arn": r["arn"]})
+            self._call(request, principal, INCIDENTS, "GetIncidentRecord", {"arn": r["arn"]})
             for r in open_))
+        summaries = plans.get("responsePlanSummaries", [])
+        startable = [p for p in summaries if await self._call.allowed(
+            request, principal, INCIDENTS, "StartIncident", {"responsePlanArn": p["arn"]})]
         return self._render(
             "list.html", request, request[_SESSION], filters=filters,
             open_incidents=[d["incidentRecord"] for d in details], resolved=resolved,
-            plans=plans.get("responsePlanSummaries", []), periods=list(listing.PERIODS),
-            live_query=urlencode(filters.query()), unprepared=False,
-            can_start=self._call.allowed(principal, INCIDENTS, "StartIncident"))
+            plans=summaries, start_plans=startable, periods=list(listing.PERIODS),
+            live_query=urlencode(filters.query()), unprepared=False)
 
-    async def _records(self, principal: str, status: str,
+    async def _records(self, request: web.Request, principal: Principal, status: str,
                        filters: listing.Filters) -> list[dict[str, Any]]:
-        output = await self._call(principal, INCIDENTS, "ListIncidentRecords", {
+        output = await self._call(request, principal, INCIDENTS, "ListIncidentRecords", {
             "maxResults": 100, "filters": [{"key": "status", "condition": {
                 "equals": {"stringValues": [status]}}}]})
         records = [r for r in output.get("incidentRecordSummaries", []) if filters.admit(r)]
@@ -218,7 +223,7 @@ class Console:
             if event_type == "IncidentRecordDeleted":
                 return template.render(record={"arn": arn, "status": "DELETED"}, now=time.time())
             try:
-                record = (await self._call(principal, INCIDENTS, "GetIncidentRecord",
+                record = (await self._call(request, principal, INCIDENTS, "GetIncidentRecord",
                                            {"arn": arn}))["incidentRecord"]
             except TocsinError as exc:
                 log.debug("console.tile_unreadable", arn=arn, code=exc.aws_code)
@@ -250,15 +255,15 @@ class Console:
         if tab not in TABS:
             tab = "overview"
         try:
-            record = (await self._call(principal, INCIDENTS, "GetIncidentRecord",
+            record = (await self._call(request, principal, INCIDENTS, "GetIncidentRecord",
                                        {"arn": arn}))["incidentRecord"]
             timeline, related = await asyncio.gather(
-                self._call(principal, INCIDENTS, "ListTimelineEvents", {
+                self._call(request, principal, INCIDENTS, "ListTimelineEvents", {
                     "incidentRecordArn": arn, "sortBy": "EVENT_TIME",
                     "sortOrder": "DESCENDING", "maxResults": 100}),
-                self._call(principal, INCIDENTS, "ListRelatedItems",
+                self._call(request, principal, INCIDENTS, "ListRelatedItems",
                            {"incidentRecordArn": arn, "maxResults": 100}))
-            engagements = await self._engagements(principal, arn) \
+            engagements = await self._engagements(request, principal, arn) \
                 if tab in ("engagements", "overview") else []
         except TocsinError as exc:
             return self._refuse(request, request[_SESSION], exc.http_status, exc.message,
@@ -267,7 +272,7 @@ class Console:
         # A summary has no eventData: read the events shown in full.
         shown = summaries[:5] if tab == "overview" else summaries[:TIMELINE_SHOWN]
         events = [found["event"] for found in await asyncio.gather(*(
-            self._call(principal, INCIDENTS, "GetTimelineEvent", {
+            self._call(request, principal, INCIDENTS, "GetTimelineEvent", {
                 "incidentRecordArn": arn, "eventId": e["eventId"]}) for e in shown))]
         items = related.get("relatedItems", [])
         seen = _seen(request)
@@ -278,17 +283,30 @@ class Console:
             "incident.html", request, request[_SESSION], record=record, tab=tab, tabs=TABS,
             tab_titles=TAB_TITLES, counts=counts, events=events, related=items,
             engagements=engagements, now=time.time(), edit=request.query.get("edit", ""),
-            can=lambda api, op: self._call.allowed(principal, api, op))
+            can=await self._offers(request, principal, arn))
         seen.setdefault(key, {})[tab] = time.time()
         _keep_seen(request, response, seen)
         return response
 
-    async def _engagements(self, principal: str, arn: str) -> list[dict[str, Any]]:
-        output = await self._call(principal, CONTACTS, "ListEngagements",
+    async def _offers(self, request: web.Request, principal: Principal,
+                      arn: str) -> dict[str, bool]:
+        """Which of the incident page's actions to offer ``principal``."""
+        asks = {"update": (INCIDENTS, "UpdateIncidentRecord", {"arn": arn}),
+                "timeline": (INCIDENTS, "CreateTimelineEvent", {"incidentRecordArn": arn}),
+                "related": (INCIDENTS, "UpdateRelatedItems", {"incidentRecordArn": arn}),
+                "engage": (CONTACTS, "StartEngagement", {"IncidentId": arn}),
+                "accept": (CONTACTS, "AcceptPage", {})}
+        answers = await asyncio.gather(*(self._call.allowed(request, principal, *ask)
+                                         for ask in asks.values()))
+        return dict(zip(asks, answers, strict=True))
+
+    async def _engagements(self, request: web.Request, principal: Principal,
+                           arn: str) -> list[dict[str, Any]]:
+        output = await self._call(request, principal, CONTACTS, "ListEngagements",
                                   {"IncidentId": arn, "MaxResults": 100})
         engagements = output.get("Engagements", [])
         pages = await asyncio.gather(*(
-            self._call(principal, CONTACTS, "ListPagesByEngagement",
+            self._call(request, principal, CONTACTS, "ListPagesByEngagement",
                        {"EngagementId": e["EngagementArn"], "MaxResults": 100})
             for e in engagements))
         for engagement, found in zip(engagements, pages, strict=True):
@@ -353,7 +371,7 @@ class Console:
         arn = str(form.get("arn", ""))
         principal = self._principal(request)
         return await self._act_and_return(request, CONTACTS, "StartEngagement", {
-            "ContactId": str(form.get("contact", "")).strip(), "Sender": principal[-200:],
+            "ContactId": str(form.get("contact", "")).strip(), "Sender": principal.arn[-200:],
             "Subject": str(form.get("subject", "") or "You are needed on an incident"),
             "Content": str(form.get("content", "") or f"Please join incident {arn}"),
             "IncidentId": arn}, arn, "engagements")
@@ -369,14 +387,14 @@ class Console:
     # --- response plans ---------------------------------------------------------------------
 
     async def _plans(self, request: web.Request) -> web.StreamResponse:
-        output = await self._call(self._principal(request), INCIDENTS, "ListResponsePlans",
+        output = await self._call(request, self._principal(request), INCIDENTS, "ListResponsePlans",
                                   {"maxResults": 100})
         return self._render("plans.html", request, request[_SESSION],
                             plans=output.get("responsePlanSummaries", []))
 
     async def _plan(self, request: web.Request) -> web.StreamResponse:
         try:
-            plan = await self._call(self._principal(request), INCIDENTS, "GetResponsePlan",
+            plan = await self._call(request, self._principal(request), INCIDENTS, "GetResponsePlan",
                                     {"arn": request.query.get("arn", "")})
         except TocsinError as exc:
             return self._refuse(request, request[_SESSION], exc.http_status, exc.message,
@@ -390,7 +408,7 @@ class Console:
                    params: dict[str, Any], *, back: str) -> dict[str, Any] | web.Response:
         """The output of an action, or the page that says why it was refused."""
         try:
-            return await self._call(self._principal(request), api, operation, params)
+            return await self._call(request, self._principal(request), api, operation, params)
         except TocsinError as exc:
             log.info("console.action_refused", operation=operation, code=exc.aws_code)
             return self._refuse(request, request[_SESSION], exc.http_status, exc.message,
