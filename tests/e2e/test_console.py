@@ -10,6 +10,7 @@ Every page the tests look at is saved as a screenshot under the test's output fo
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import shutil
 import time
@@ -30,6 +31,14 @@ from selenium.webdriver.support.ui import WebDriverWait
 from tocsin.shared.testing import wait_for
 
 KEY_ID, SECRET = "TOCSINTESTKEY", "tocsin-test-secret"
+RESPONDER = ("AKIDCONSOLERESPONDER", "console-responder-secret")
+RESPONDER_POLICY = {"principals": [{
+    "arn": "arn:tocsin:iam::000000000000:user/night-responder",
+    "accessKeys": [{"id": RESPONDER[0], "secret": RESPONDER[1]}],
+    "policies": [{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["ssm-incidents:*", "ssm-contacts:*"], "Resource": "*"},
+        {"Effect": "Deny", "Action": "ssm-incidents:StartIncident", "Resource": "*"}]}]}]}
+"""A responder who may do everything but start an incident."""
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 AXE = Path(__file__).parent / "console_assets" / "axe-4.14.1.min.js"
 
@@ -110,6 +119,13 @@ def _replaced(driver: webdriver.Chrome) -> bool:
         "const main = document.querySelector('main');"
         "return document.readyState === 'complete' && main !== null && !main.dataset.old"
         " && !document.querySelector('.htmx-request');"))
+
+
+@pytest.fixture
+def tocsin_options(tmp_path: Path) -> dict[str, Any]:
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps(RESPONDER_POLICY))
+    return {"gateway": {"policy_file": str(path)}}
 
 
 @pytest.fixture
@@ -234,6 +250,55 @@ class TestSignIn:
                 assert signed_out.status == 303
             async with http.get("/console/", allow_redirects=False) as after:
                 assert after.status == 303
+        records = await asyncio.to_thread(incidents.list_incident_records)
+        assert records["incidentRecordSummaries"] == []
+
+
+class TestAuthorization:
+    async def test_a_responder_denied_start_incident_neither_sees_nor_forges_it(
+            self, tocsin: dict[str, Any], browser: Browser) -> None:
+        """A responder whose policy denies StartIncident signs in and reads the list, is
+        not offered "Start incident" (the administrator is), and a start she forges with
+        a valid session and CSRF token is refused by the gateway's authorization as
+        AccessDeniedException; no incident starts."""
+        incidents = aws(tocsin, "ssm-incidents")
+
+        def prepare() -> str:
+            incidents.create_replication_set(regions={tocsin["region"]: {}})
+            return str(incidents.create_response_plan(
+                name="search", incidentTemplate={"title": "Search slow", "impact": 3})["arn"])
+
+        plan = await asyncio.to_thread(prepare)
+        await sign_in(browser)
+        assert await browser.find("details.start")
+        await browser.press(".sign-out button")
+
+        await sign_in(browser, *RESPONDER)
+        await browser.find("#open-list")
+        assert "night-responder" not in await browser.text("main")
+        starts = await browser.run(browser.driver.find_elements, By.CSS_SELECTOR,
+                                   "details.start, form[action$='/incidents/start']")
+        assert starts == []
+        await browser.shot("list-responder")
+
+        # The forged form: the responder's own session and CSRF token, a start she was
+        # not offered, posted from her signed-in page.
+        csrf = await browser.run(
+            browser.driver.execute_script,
+            "return document.querySelector('input[name=csrf_token]').value")
+        await browser.run(browser.driver.execute_script, """
+            const form = document.createElement('form');
+            form.method = 'post'; form.action = '/console/incidents/start';
+            for (const [k, v] of Object.entries(arguments[0])) {
+                const input = document.createElement('input');
+                input.type = 'hidden'; input.name = k; input.value = v; form.append(input);
+            }
+            document.body.append(form); form.submit();""", {"csrf_token": csrf, "plan": plan})
+        alert = await browser.find("[role=alert]")
+        text = await browser.run(lambda: alert.text)
+        assert "AccessDeniedException" in text
+        assert "ssm-incidents:StartIncident" in text
+        await browser.shot("start-refused")
         records = await asyncio.to_thread(incidents.list_incident_records)
         assert records["incidentRecordSummaries"] == []
 
