@@ -31,7 +31,8 @@ SERVICES = {
     "incidents": (incidents, "Replication set, response plans, incident records, their "
                   "timelines and related items, findings, tags, policies, event rules and "
                   "integration keys."),
-    "contacts": (contacts, "Engagements and pages."),
+    "contacts": (contacts, "Contacts with their plans, tags and policies, contact channels, "
+                 "rotations, engagements and pages."),
     "escalation": (escalation, "Durable timers of engagements, and what falls due."),
     "notifications": (notifications, "Deliveries that could not be made."),
 }

@@ -14,8 +14,8 @@ import pytest
 import pytest_asyncio
 from structlog.testing import capture_logs
 
-from tocsin.contacts.channels import ChannelHandlers
-from tocsin.contacts.contacts import ContactHandlers
+from tocsin.contacts.channels.handlers import ChannelHandlers
+from tocsin.contacts.directory.handlers import ContactHandlers
 from tocsin.contacts.settings import Settings
 from tocsin.contacts.usecases import Deps
 from tocsin.shared import codec, errors

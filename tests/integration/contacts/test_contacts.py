@@ -18,8 +18,12 @@ from tocsin.shared.testing import wait_for
 ACCOUNT = "000000000000"
 
 
+ALICE = "arn:tocsin:iam::000000000000:user/alice"
+BOB = "arn:tocsin:iam::000000000000:user/bob"
+
+
 async def call(bus: Bus, operation: str, params: dict[str, Any] | None = None,
-               principal: str = "arn:tocsin:iam::000000000000:user/alice") -> dict[str, Any]:
+               principal: str = ALICE) -> dict[str, Any]:
     reply = await bus.request(f"tocsin.rpc.contacts.{operation}", params or {},
                               headers={"Tocsin-Principal": principal})
     return codec.decode(reply, dict[str, Any])
@@ -192,10 +196,29 @@ class TestContacts:
                                             "ContactDeleted"]
         assert events[0].data == {"contactArn": arn, "alias": "alice", "type": "PERSONAL",
                                   "plan": {"stages": []},
-                                  "tags": {"team": "db"}}
+                                  "tags": {"team": "db"}, "version": 1, "principal": ALICE}
         assert events[1].data["displayName"] == "Alice"
         assert events[2].data == {"contactArn": arn, "alias": "alice", "type": "PERSONAL",
-                                  "contactChannelArns": []}
+                                  "contactChannelArns": [], "version": 3, "principal": ALICE}
+
+    async def test_each_change_raises_the_contacts_version(self, contacts: Settings,
+                                                          bus: Bus) -> None:
+        """Every event of a contact carries its version after the change, one more than the
+        last, and who made the change."""
+        arn = await contact(bus, "alice")
+        await call(bus, "UpdateContact", {"ContactId": arn, "DisplayName": "Alice"})
+        await call(bus, "UpdateContact", {"ContactId": arn, "DisplayName": "Alice B."},
+                   principal=BOB)
+        await call(bus, "TagResource", {"ResourceARN": arn, "Tags": [
+            {"Key": "team", "Value": "db"}]})
+        await call(bus, "PutContactPolicy", {"ContactArn": arn, "Policy": share(arn)})
+        await call(bus, "DeleteContact", {"ContactId": arn})
+        events = await events_of(bus, contacts, 6)
+        assert [(e.type, e.data["version"], e.data["principal"]) for e in events] == [
+            ("ContactCreated", 1, ALICE), ("ContactUpdated", 2, ALICE),
+            ("ContactUpdated", 3, BOB), ("ResourceTagged", 4, ALICE),
+            ("ContactPolicyPut", 5, ALICE), ("ContactDeleted", 6, ALICE)]
+        assert [e.data.get("displayName") for e in events[1:3]] == ["Alice", "Alice B."]
 
 
 class TestListContacts:
@@ -418,9 +441,9 @@ class TestTags:
         assert [e.type for e in events] == ["ContactCreated", "ResourceTagged",
                                             "ResourceUntagged"]
         assert events[1].data == {"resourceArn": arn, "resourceType": "CONTACT",
-                                  "tags": {"a": "1"}}
+                                  "tags": {"a": "1"}, "version": 2, "principal": ALICE}
         assert events[2].data == {"resourceArn": arn, "resourceType": "CONTACT",
-                                  "tagKeys": ["a"]}
+                                  "tagKeys": ["a"], "version": 3, "principal": ALICE}
 
 
 class TestPolicies:

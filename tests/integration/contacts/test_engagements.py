@@ -454,6 +454,42 @@ class TestAcceptPage:
             await api("DescribePage", PageId=missing)
 
 
+class TestVersions:
+    async def test_each_change_carries_its_resources_next_version(self, api: Api) -> None:
+        """A channel's, an engagement's and a page's events carry the resource's version
+        after each change (1 on creation), and who made it: the account itself for a
+        caller without a principal."""
+        alice, (email,) = await api.person("alice", ("EMAIL", "alice@example.com", True))
+        engagement = await api.engage(alice, IncidentId=INCIDENT)
+        await wait_for(lambda: api.seen.pages_of(engagement))
+        page = api.seen.pages_of(engagement)[0]
+        await api("AcceptPage", PageId=page.page_arn, AcceptType="DELIVERED",
+                  AcceptCode=page.accept_code)
+        await api("AcceptPage", PageId=page.page_arn, AcceptType="READ",
+                  AcceptCode=page.accept_code)
+        await api("StopEngagement", EngagementId=engagement)
+        await wait_for(lambda: api.seen.events_of("EngagementStopped", engagement))
+        channel = [(e.type, e.data["version"]) for e in api.seen.events
+                   if e.data.get("contactChannelArn") == email
+                   and e.type != "ContactChannelActivationCodeSent"]
+        assert channel == [("ContactChannelCreated", 1), ("ContactChannelActivated", 2)]
+        of_engagement = [(type(e).__name__, e.resource_version) for kind in (
+            "EngagementStarted", "EngagementStageStarted", "EngagementStopped")
+            for e in api.seen.events_of(kind, engagement)]
+        # The READ of an essential page stopped the progression: a change of its own.
+        assert of_engagement == [("EngagementStarted", 1), ("EngagementStageStarted", 1),
+                                 ("EngagementStopped", 3)]
+        of_page = [(type(e).__name__, e.resource_version) for e in (
+            api.seen.events_of("PageCreated", engagement)
+            + api.seen.events_of("PageReceiptRecorded", engagement)
+            + api.seen.events_of("PageAccepted", engagement))]
+        assert of_page == [("PageCreated", 1), ("PageReceiptRecorded", 2),
+                           ("PageReceiptRecorded", 3), ("PageAccepted", 2),
+                           ("PageAccepted", 3)]
+        principals = {e.data.get("principal") for e in api.seen.events}
+        assert principals == {"arn:tocsin:iam::000000000000:root"}
+
+
 class TestRecordPageReceipt:
     async def test_receipts_are_idempotent(self, api: Api) -> None:
         """The same (type, info, time) recorded twice is one receipt; DELIVERED sets the

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import pytest
 
-from tocsin.contacts.rotations_store import who_is_on_call
+from tocsin.contacts.rotations.store import who_is_on_call
 from tocsin.contacts.settings import Settings
 from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus

@@ -151,10 +151,11 @@ class TestTags:
         events = await published(bus, incidents, 4)
         assert [e.type for e in events] == ["ReplicationSetCreated", "ResponsePlanCreated",
                                             "ResourceTagged", "ResourceUntagged"]
+        alice = "arn:tocsin:iam::000000000000:user/alice"
         assert events[2].data == {"resourceArn": plan, "resourceType": "RESPONSE_PLAN",
-                                  "tags": {"a": "1", "b": "2"}}
+                                  "tags": {"a": "1", "b": "2"}, "principal": alice}
         assert events[3].data == {"resourceArn": plan, "resourceType": "RESPONSE_PLAN",
-                                  "tagKeys": ["b"]}
+                                  "tagKeys": ["b"], "principal": alice}
 
 
 async def published(bus: Bus, settings: Settings, count: int) -> list[codec.Envelope]:

@@ -8,14 +8,22 @@ from datetime import UTC, datetime
 import msgspec
 import pytest
 
-from tocsin.contacts.channels import ContactChannelAddress, check_address, code_digest, new_code
-from tocsin.contacts.contacts import Plan, camel, check_plan, make_token, plan_output, read_token
-from tocsin.contacts.policies import check_policy
-from tocsin.contacts.tagging import resource_type_of
+from tocsin.contacts.channels.domain import check_address, code_digest, new_code
+from tocsin.contacts.channels.requests import ContactChannelAddress
+from tocsin.contacts.directory.domain import (
+    camel,
+    check_plan,
+    check_policy,
+    plan_output,
+    resource_type_of,
+)
+from tocsin.contacts.directory.requests import Plan
+from tocsin.contacts.usecases import read_token
 from tocsin.shared import codec
 from tocsin.shared.bus import deliveries_stream
 from tocsin.shared.contracts import deliveries
 from tocsin.shared.errors import ValidationError
+from tocsin.shared.paging import make_token
 
 ARN = "arn:tocsin:ssm-contacts:local-1:000000000000:"
 

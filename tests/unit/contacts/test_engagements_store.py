@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tocsin.contacts.engagements_store import (
+from tocsin.contacts.engagements.domain import (
     EngagementRow,
     PageRow,
     Stage,

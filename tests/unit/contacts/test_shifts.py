@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tocsin.contacts.shifts import (
+from tocsin.contacts.rotations.shifts import (
     DAYS,
     Override,
     RecurrenceSettings,

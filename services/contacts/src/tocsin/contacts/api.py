@@ -10,14 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from tocsin.contacts.channels import ChannelHandlers
-from tocsin.contacts.contacts import ContactHandlers
-from tocsin.contacts.dependants import Dependants
-from tocsin.contacts.engagements import EngagementHandlers
-from tocsin.contacts.incident_state import IncidentState
-from tocsin.contacts.policies import PolicyHandlers
-from tocsin.contacts.rotations import RotationHandlers
-from tocsin.contacts.tagging import TagHandlers
+from tocsin.contacts.channels.handlers import ChannelHandlers
+from tocsin.contacts.directory.dependants import Dependants
+from tocsin.contacts.directory.handlers import ContactHandlers, PolicyHandlers, TagHandlers
+from tocsin.contacts.engagements.handlers import EngagementHandlers
+from tocsin.contacts.engagements.incident_state import IncidentState
+from tocsin.contacts.rotations.handlers import RotationHandlers
 from tocsin.contacts.usecases import Deps
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.bus.rpc import Handler

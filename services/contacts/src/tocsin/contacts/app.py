@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from tocsin.contacts import api
-from tocsin.contacts.due import Due, due_consumer
-from tocsin.contacts.engagements import EngagementHandlers, incident_arn_of
-from tocsin.contacts.failures import DeadLetters, dead_letter_consumer
-from tocsin.contacts.incident_state import IncidentState, incidents_consumer
+from tocsin.contacts.engagements.due import Due, due_consumer
+from tocsin.contacts.engagements.failures import DeadLetters, dead_letter_consumer
+from tocsin.contacts.engagements.handlers import EngagementHandlers
+from tocsin.contacts.engagements.incident_state import IncidentState, incidents_consumer
 from tocsin.contacts.replication import ReplicationSetDeletion, replication_consumer
 from tocsin.contacts.settings import Settings
 from tocsin.contacts.usecases import Deps
@@ -31,7 +31,8 @@ async def table(opened: Opened[Settings]) -> Service:
         operations=api.operations(deps),
         consumers=[
             due_consumer(Due(pool, engagements), region=region, schema=schema),
-            dead_letter_consumer(DeadLetters(pool, clock, region, incident_arn_of),
+            dead_letter_consumer(DeadLetters(pool, clock, region,
+                                             principal=engagements.tocsin_principal),
                                  region=region, schema=schema),
             replication_consumer(ReplicationSetDeletion(pool), region=region, schema=schema),
             incidents_consumer(IncidentState(engagements), region=region, schema=schema),

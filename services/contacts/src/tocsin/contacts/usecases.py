@@ -10,13 +10,13 @@ from typing import Any
 import asyncpg
 
 from tocsin.contacts.arns import Arns
-from tocsin.contacts.events import Events
 from tocsin.shared.arns import DEFAULT_PARTITION
 from tocsin.shared.bus import Bus, RpcRequest
 from tocsin.shared.clock import Clock
 from tocsin.shared.db.idempotency import once
+from tocsin.shared.paging import read_token as _read_token
 
-__all__ = ["JSON", "Deps", "UseCases"]
+__all__ = ["JSON", "Deps", "UseCases", "read_token"]
 
 JSON = dict[str, Any]
 
@@ -44,11 +44,16 @@ class UseCases:
         self._region = deps.region
         self._account = deps.account
         self._arns = Arns(deps.region, deps.account, partition=deps.partition)
-        self._events = Events(deps.region)
 
-    def _by(self, req: RpcRequest) -> str:
-        """The caller, or the account itself for Tocsin's own calls."""
-        return req.principal or self._arns.iam("root")
+    @property
+    def tocsin_principal(self) -> str:
+        """Who Tocsin acts as when it acts by itself: the account's root."""
+        return self._arns.iam("root")
+
+    def _by(self, req: RpcRequest | None = None) -> str:
+        """The caller, or the account itself for Tocsin's own calls and for what Tocsin
+        does by itself (no request)."""
+        return (req.principal if req is not None else None) or self.tocsin_principal
 
     async def _once(self, req: RpcRequest, token: str | None,
                     body: Callable[[asyncpg.Connection], Awaitable[JSON]]) -> JSON:
@@ -56,3 +61,8 @@ class UseCases:
         return await once(self._pool, operation=req.operation, principal=self._by(req),
                           token=token, params=req.data, token_member="IdempotencyToken",
                           body=body)
+
+
+def read_token(token: str, tp: Any) -> Any:
+    """The keyset position in a ``NextToken`` this service made."""
+    return _read_token(token, tp, member="NextToken")

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import msgspec
 
-__all__ = ["TAG_FIELD", "Event", "Part", "decode", "encode_data", "types_of"]
+__all__ = ["TAG_FIELD", "Change", "Event", "Part", "decode", "encode_data", "types_of"]
 
 TAG_FIELD = "$type"
 """The member msgspec reads the tag from while decoding: the envelope's ``type``, put
@@ -37,6 +37,24 @@ class Event(Part, tag_field=TAG_FIELD, tag=True, frozen=True):
 
     service: ClassVar[str] = ""
     version: ClassVar[int] = 1
+
+
+class Change(Event, kw_only=True, frozen=True):
+    """An event that changes one resource: besides the resource, the version it has after
+    the change and who made it, so a subscriber (a dashboard, another region) applies the
+    changes of one resource in order and skips one it has seen.
+
+    ``version`` (``resource_version`` in Python, not to be confused with the type's schema
+    :attr:`Event.version`) counts the changes of the resource, starting at 1 on creation and
+    rising with every change, in the same statement that changes it; several events of one
+    change carry the same version. 0 means the producing service does not count them.
+    """
+
+    resource_version: int = msgspec.field(default=0, name="version")
+    """The resource's version after the change (1 for a new one)."""
+    principal: str | None = None
+    """The IAM principal whose request made the change (the account's root for a change
+    Tocsin made by itself)."""
 
 
 def encode_data(event: Event) -> dict[str, Any]:

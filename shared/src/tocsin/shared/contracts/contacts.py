@@ -39,7 +39,8 @@ from typing import Annotated, Any, ClassVar, Final, Literal
 
 import msgspec
 
-from tocsin.shared.contracts.base import Event, Part, types_of
+from tocsin.shared.contracts import tagging
+from tocsin.shared.contracts.base import Change, Event, Part, types_of
 from tocsin.shared.timestamps import Epoch
 
 __all__ = [
@@ -88,6 +89,13 @@ class _Event(Event, frozen=True):
     service: ClassVar[str] = "contacts"
 
 
+class _Change(Change, _Event, frozen=True):
+    """An event of the contacts service that changes one resource: a contact (its plan,
+    tags and policy included), a channel, a rotation (its overrides and tags included),
+    an engagement or a page; it carries that resource's version after the change and the
+    principal who made it."""
+
+
 class EngagementTarget(Part, frozen=True):
     """One personal contact a stage of an engagement pages."""
 
@@ -114,7 +122,7 @@ class EngagementStage(Part, frozen=True):
     """The personal contacts it pages, on-call schedules resolved at the engagement's start."""
 
 
-class EngagementStarted(_Event, frozen=True):
+class EngagementStarted(_Change, frozen=True):
     """An engagement began; stage 0's pages are created in the same transaction.
 
     ``stages`` is the resolved plan: for an ESCALATION contact its stages; for an
@@ -135,7 +143,7 @@ class EngagementStarted(_Event, frozen=True):
     stages: list[EngagementStage] = []
 
 
-class EngagementStageStarted(_Event, frozen=True):
+class EngagementStageStarted(_Change, frozen=True):
     """A stage of an engagement started: its targets were paged (``page_arns``, possibly
     none when nobody had an activated channel)."""
 
@@ -152,7 +160,7 @@ class EngagementStageStarted(_Event, frozen=True):
     """The PERSONAL contacts the stage paged."""
 
 
-class EngagementStopped(_Event, frozen=True):
+class EngagementStopped(_Change, frozen=True):
     """``StopEngagement``: no further stage starts and no further page is created."""
 
     engagement_arn: str
@@ -166,7 +174,7 @@ class EngagementStopped(_Event, frozen=True):
     the notifications service is not sent)."""
 
 
-class PageCreated(_Event, frozen=True):
+class PageCreated(_Change, frozen=True):
     """One personal contact was paged: delivery requests went to its activated channels."""
 
     page_arn: str
@@ -189,7 +197,7 @@ class PageCreated(_Event, frozen=True):
     PERSONAL contact engaged directly, whose plan is the engagement's own stages."""
 
 
-class PageReceiptRecorded(_Event, frozen=True):
+class PageReceiptRecorded(_Change, frozen=True):
     """A receipt was added to a page (SENT, DELIVERED, READ, ERROR or STOP)."""
 
     page_arn: str
@@ -209,7 +217,7 @@ class PageReceiptRecorded(_Event, frozen=True):
     failed; its ``ReceiptInfo`` starts with ``Waiting (``."""
 
 
-class PageAccepted(_Event, frozen=True):
+class PageAccepted(_Change, frozen=True):
     """``AcceptPage`` succeeded: a delivery confirmation or an acknowledgement (READ)."""
 
     page_arn: str
@@ -262,6 +270,9 @@ class EngagementFailed(_Event, frozen=True):
     stage_index: int | None = None
     page_arn: str | None = None
     """For ``DELIVERY_FAILED``: the page every delivery of which failed."""
+    principal: str | None = None
+    """The IAM principal whose request made the failed paging (the account's root when
+    Tocsin paged by itself: a later stage, a dead letter)."""
 
 
 # --- contacts, channels, rotations, tags and policies ----------------------------------
@@ -271,7 +282,7 @@ class EngagementFailed(_Event, frozen=True):
 # seconds) except where noted.
 
 
-class ContactCreated(_Event, frozen=True):
+class ContactCreated(_Change, frozen=True):
     """``CreateContact``: the contact as ``GetContact`` returns it, with its tags."""
 
     contact_arn: str
@@ -284,7 +295,7 @@ class ContactCreated(_Event, frozen=True):
     display_name: str | None = None
 
 
-class ContactUpdated(_Event, frozen=True):
+class ContactUpdated(_Change, frozen=True):
     """``UpdateContact``: the whole contact after the change."""
 
     contact_arn: str
@@ -294,7 +305,7 @@ class ContactUpdated(_Event, frozen=True):
     display_name: str | None = None
 
 
-class ContactDeleted(_Event, frozen=True):
+class ContactDeleted(_Change, frozen=True):
     """``DeleteContact``: the contact, with the channels deleted with it."""
 
     contact_arn: str
@@ -307,7 +318,7 @@ ChannelType = Literal["EMAIL", "SMS", "VOICE"]
 ActivationStatus = Literal["ACTIVATED", "NOT_ACTIVATED"]
 
 
-class _Channel(_Event, frozen=True):
+class _Channel(_Change, frozen=True):
     contact_channel_arn: str
     contact_arn: str
     name: str
@@ -340,7 +351,7 @@ class ContactChannelDeactivated(_Channel, frozen=True):
     """``DEACTIVATED`` (``DeactivateContactChannel``) or ``ADDRESS_CHANGED``."""
 
 
-class ContactChannelDeleted(_Event, frozen=True):
+class ContactChannelDeleted(_Change, frozen=True):
     """``DeleteContactChannel``."""
 
     contact_channel_arn: str
@@ -355,9 +366,11 @@ class ContactChannelActivationCodeSent(_Event, frozen=True):
     type: ChannelType
     expires_at: datetime
     """When the code stops activating the channel (RFC 3339, plan time)."""
+    principal: str | None = None
+    """The IAM principal whose request sent the code."""
 
 
-class _Rotation(_Event, frozen=True):
+class _Rotation(_Change, frozen=True):
     rotation_arn: str
     name: str
     contact_ids: list[str]
@@ -378,14 +391,14 @@ class RotationUpdated(_Rotation, frozen=True):
     """``UpdateRotation``: the whole rotation after the change."""
 
 
-class RotationDeleted(_Event, frozen=True):
+class RotationDeleted(_Change, frozen=True):
     """``DeleteRotation``."""
 
     rotation_arn: str
     name: str
 
 
-class RotationOverrideCreated(_Event, frozen=True):
+class RotationOverrideCreated(_Change, frozen=True):
     """``CreateRotationOverride``."""
 
     rotation_arn: str
@@ -396,31 +409,22 @@ class RotationOverrideCreated(_Event, frozen=True):
     create_time: float
 
 
-class RotationOverrideDeleted(_Event, frozen=True):
+class RotationOverrideDeleted(_Change, frozen=True):
     """``DeleteRotationOverride``."""
 
     rotation_arn: str
     rotation_override_id: str
 
 
-class ResourceTagged(_Event, frozen=True):
+class ResourceTagged(tagging.ResourceTagged, _Event, frozen=True):
     """``TagResource`` on a contact or rotation."""
 
-    resource_arn: str
-    resource_type: str
-    tags: dict[str, str]
-    """The tags added or changed (key → value); the resource's other tags are unchanged."""
 
-
-class ResourceUntagged(_Event, frozen=True):
+class ResourceUntagged(tagging.ResourceUntagged, _Event, frozen=True):
     """``UntagResource`` on a contact or rotation."""
 
-    resource_arn: str
-    resource_type: str
-    tag_keys: list[str]
 
-
-class ContactPolicyPut(_Event, frozen=True):
+class ContactPolicyPut(_Change, frozen=True):
     """``PutContactPolicy``."""
 
     contact_arn: str

@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Final
 
 import msgspec
 
+from tocsin.shared.contracts import tagging
 from tocsin.shared.contracts.base import Event, Part, types_of
 from tocsin.shared.timestamps import Epoch
 
@@ -545,21 +546,12 @@ class RelatedItemRemoved(_RelatedItemChange, frozen=True):
     """A related item was removed from an incident."""
 
 
-class ResourceTagged(_Event, frozen=True):
+class ResourceTagged(tagging.ResourceTagged, _Event, frozen=True):
     """Tags were added to or changed on a resource."""
 
-    resource_arn: str
-    resource_type: str
-    tags: dict[str, str]
-    """The tags added or changed (key → value); the resource's other tags are unchanged."""
 
-
-class ResourceUntagged(_Event, frozen=True):
+class ResourceUntagged(tagging.ResourceUntagged, _Event, frozen=True):
     """Tags were removed from a resource."""
-
-    resource_arn: str
-    resource_type: str
-    tag_keys: list[str]
 
 
 class FindingRecorded(_Event, frozen=True):

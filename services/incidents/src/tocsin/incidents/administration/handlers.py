@@ -90,7 +90,8 @@ class TagHandlers(UseCases):
             if changed:
                 await TagStore.put(conn, cmd.resource_arn, changed)
                 await emit(conn, c.ResourceTagged(resource_arn=cmd.resource_arn,
-                                                  resource_type=kind, tags=changed),
+                                                  resource_type=kind, tags=changed,
+                                                  principal=self._by(req)),
                            region=self._region, now=self._clock.now(),
                            incident_arn=_incident(kind, cmd.resource_arn))
         return {}
@@ -103,7 +104,8 @@ class TagHandlers(UseCases):
             removed = await TagStore.untag(conn, cmd.resource_arn, cmd.tag_keys)
             if removed:
                 await emit(conn, c.ResourceUntagged(resource_arn=cmd.resource_arn,
-                                                    resource_type=kind, tag_keys=removed),
+                                                    resource_type=kind, tag_keys=removed,
+                                                    principal=self._by(req)),
                            region=self._region, now=self._clock.now(),
                            incident_arn=_incident(kind, cmd.resource_arn))
         return {}

@@ -11,7 +11,7 @@ records it on the engagement:
 
 - an ``ESCALATION`` contact: its stages, each target a ``PERSONAL`` contact or an
   ``ONCALL_SCHEDULE`` (targets that no longer exist, or that are escalation plans, are
-  skipped, and reported as ``EngagementFailed``: :mod:`tocsin.contacts.failures`);
+  skipped, and reported as ``EngagementFailed``: :mod:`tocsin.contacts.engagements.failures`);
 - an ``ONCALL_SCHEDULE``: one stage of whoever is on call now in each of its rotations
   (overrides included), each person once;
 - a ``PERSONAL`` contact: one stage per stage of its own engagement plan (at least one),
@@ -19,7 +19,7 @@ records it on the engagement:
 
 Stage 0 starts at once; later stages are the escalation service's to time (it reads the
 stages' durations from ``EngagementStarted``) and to start with its ``StageDue`` events
-(:mod:`tocsin.contacts.due`), which do nothing once the engagement is stopped or its
+(:mod:`tocsin.contacts.engagements.due`), which do nothing once the engagement is stopped or its
 progression was stopped. The on-call schedules of a later stage are resolved again when it
 starts. Every stage start is an ``EngagementStageStarted`` event. An escalation plan
 repeated by the escalation service (``TOCSIN_ESCALATION_REPEATS``) runs its stages again
@@ -69,25 +69,27 @@ would let anyone who can name a page acknowledge it; a wrong code under ``ENFORC
 ``AccessDenied`` is reserved for authorization). ``IGNORE`` accepts any 6..10-digit code.
 """
 
+
 from __future__ import annotations
 
-import re
-import secrets
+import dataclasses
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Annotated, Literal
+from datetime import datetime
+from typing import Literal
 
 import asyncpg
 import msgspec
 
-from tocsin.contacts.contacts import CONTACT, make_token, page_size, read_token
-from tocsin.contacts.engagements_store import (
-    ChannelRow,
+from tocsin.contacts.directory.domain import CONTACT
+from tocsin.contacts.engagements.domain import (
+    DEFAULT_ACCEPT_CODE_VALIDATION,
+    ENGAGEMENT,
+    PAGE,
+    RESOLUTIONS_PAGE,
     ContactRow,
     EngagementRow,
-    EngagementStore,
     NewPage,
     NewReceipt,
     PageRow,
@@ -95,285 +97,57 @@ from tocsin.contacts.engagements_store import (
     StageTarget,
     code_hash,
     code_matches,
+    engagement_output,
+    incident_arn_of,
+    instant,
+    micros,
+    new_code,
+    page_output,
     plan_stages,
+    position,
     resolution_tree,
 )
-from tocsin.contacts.failures import failure_event, stage_failures
-from tocsin.contacts.rotations_store import who_is_on_call
-from tocsin.contacts.usecases import JSON, Deps, UseCases
+from tocsin.contacts.engagements.failures import stage_failures
+from tocsin.contacts.engagements.requests import (
+    AcceptPage,
+    EngagementId,
+    ListEngagements,
+    ListPageReceipts,
+    ListPageResolutions,
+    ListPagesByContact,
+    ListPagesByEngagement,
+    PageId,
+    StopEngagement,
+    TimeRange,
+)
+from tocsin.contacts.engagements.resolver import Person, Resolver
+from tocsin.contacts.engagements.store import EngagementStore
+from tocsin.contacts.usecases import JSON, Deps, UseCases, read_token
 from tocsin.shared import codec
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import deliveries as dc
-from tocsin.shared.db import already_processed, transaction, write_events
+from tocsin.shared.db import already_processed, transaction
 from tocsin.shared.db.outbox import write_message
 from tocsin.shared.errors import ConflictError, NotFoundError, ValidationError
-from tocsin.shared.events import envelope_of
+from tocsin.shared.events import emit
 from tocsin.shared.logging import bind, context_headers, get_logger
-from tocsin.shared.timestamps import Epoch, to_datetime
+from tocsin.shared.paging import make_token, page_size
 
-__all__ = ["DEFAULT_ACCEPT_CODE_VALIDATION", "ENGAGEMENT", "PAGE", "EngagementHandlers",
-           "incident_arn_of"]
+__all__ = ["EngagementHandlers"]
 
 log = get_logger(__name__)
-
-ENGAGEMENT = "ENGAGEMENT"
-"""``ResourceType`` of an engagement in error replies."""
-PAGE = "PAGE"
-"""``ResourceType`` of a page in error replies."""
-
-DEFAULT_ACCEPT_CODE_VALIDATION: Literal["ENFORCE", "IGNORE"] = "ENFORCE"
-"""What ``AcceptPage`` does without ``AcceptCodeValidation`` (see the module docstring)."""
-
-RESOLUTIONS_PAGE = 1024
-"""``ListPageResolutions`` has no ``MaxResults``; it pages by this many nodes."""
-
-_INCIDENT_ARN = re.compile(r"^arn:[^:]+:ssm-incidents:[^:]*:[^:]*:incident-record/")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-# --- inputs (AWS shapes; the gateway has checked them against the model already) -------
-
-Arn = Annotated[str, msgspec.Meta(min_length=1, max_length=2048)]
-MaxResults = Annotated[int, msgspec.Meta(ge=0, le=1024)]
-Token = Annotated[str, msgspec.Meta(max_length=2048)]
-Time = datetime | Epoch
-
-
-class _In(msgspec.Struct, rename="pascal", kw_only=True):
-    """An operation's input: PascalCase, unknown members ignored."""
-
-
-class EngagementId(_In):
-    engagement_id: Arn
-
-
-class StopEngagement(_In):
-    engagement_id: Arn
-    reason: Annotated[str, msgspec.Meta(max_length=255)] | None = None
-
-
-class TimeRange(_In):
-    start_time: Time | None = None
-    end_time: Time | None = None
-
-
-class ListEngagements(_In):
-    incident_id: Annotated[str, msgspec.Meta(max_length=1024)] | None = None
-    time_range_value: TimeRange | None = None
-    max_results: MaxResults | None = None
-    next_token: Token | None = None
-
-
-class PageId(_In):
-    page_id: Arn
-
-
-class ListPageReceipts(_In):
-    page_id: Arn
-    max_results: MaxResults | None = None
-    next_token: Token | None = None
-
-
-class ListPageResolutions(_In):
-    page_id: Arn
-    next_token: Token | None = None
-
-
-class ListPagesByContact(_In):
-    contact_id: Arn
-    max_results: MaxResults | None = None
-    next_token: Token | None = None
-
-
-class ListPagesByEngagement(_In):
-    engagement_id: Arn
-    max_results: MaxResults | None = None
-    next_token: Token | None = None
-
-
-class AcceptPage(_In):
-    page_id: Arn
-    accept_type: Literal["DELIVERED", "READ"]
-    accept_code: Annotated[str, msgspec.Meta(min_length=6, max_length=10, pattern=r"^[0-9]*$")]
-    contact_channel_id: Arn | None = None
-    note: Annotated[str, msgspec.Meta(min_length=1, max_length=2048)] | None = None
-    accept_code_validation: Literal["IGNORE", "ENFORCE"] | None = None
-
-
-# --- helpers --------------------------------------------------------------------------
-
-
-def _ts(at: datetime | None) -> float | None:
-    return at.timestamp() if at is not None else None
-
-
-def _time(value: Time, member: str) -> datetime:
-    if isinstance(value, datetime):
-        at = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-        # An ISO-8601 time before 1970 (year 0001 reads): refused as an epoch would be.
-        return to_datetime(at.timestamp(), member) if at < _EPOCH else at
-    return to_datetime(value, member)
-
-
-def _micros(at: datetime) -> int:
-    return (at - _EPOCH) // timedelta(microseconds=1)
-
-
-def _from_micros(n: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=n)
-
-
-def _position(token: str | None) -> tuple[datetime, str] | None:
-    if not token:
-        return None
-    micros, arn = read_token(token, tuple[int, str])
-    return _from_micros(micros), arn
-
-
-def _incident_arn(incident_id: str | None) -> str | None:
-    """The engagement's incident for the events' correlation: its ``IncidentId`` when that
-    is an incident-record ARN."""
-    return incident_id if incident_id and _INCIDENT_ARN.match(incident_id) else None
-
-
-incident_arn_of = _incident_arn
-
-
-def _new_code() -> str:
-    return f"{secrets.randbelow(1_000_000):06d}"
-
-
-def _page_output(p: PageRow, e: EngagementRow, *, full: bool = False) -> JSON:
-    out: JSON = {"PageArn": p.arn, "EngagementArn": p.engagement_arn,
-                 "ContactArn": p.contact_arn, "Sender": e.sender}
-    if full:
-        out.update(Subject=e.subject, Content=e.content, PublicSubject=e.public_subject,
-                   PublicContent=e.public_content)
-    out.update(IncidentId=e.incident_id, SentTime=_ts(p.sent_time),
-               DeliveryTime=_ts(p.delivery_time), ReadTime=_ts(p.read_time))
-    return {k: v for k, v in out.items() if v is not None}
-
-
-def _engagement_output(e: EngagementRow, *, full: bool = False) -> JSON:
-    out: JSON = {"EngagementArn": e.arn, "ContactArn": e.contact_arn, "Sender": e.sender}
-    if full:
-        out.update(Subject=e.subject, Content=e.content, PublicSubject=e.public_subject,
-                   PublicContent=e.public_content)
-    out.update(IncidentId=e.incident_id, StartTime=_ts(e.start_time),
-               StopTime=_ts(e.stop_time))
-    return {k: v for k, v in out.items() if v is not None}
-
-
-@dataclass(slots=True)
-class _Person:
-    """A personal contact a stage pages, and how it was reached."""
-
-    contact_arn: str
-    is_essential: bool
-    via: list[str]
-    channel_stage: int
-    alias: str = ""
-    channels: list[ChannelRow] = field(default_factory=list)
-    plan_minutes: list[int] = field(default_factory=list)
-    """The durations of the person's own engagement plan's stages, when the page reaches
-    them through an escalation plan or schedule (the later stages are timed by the
-    escalation service); empty for a PERSONAL contact engaged directly."""
 
 
 @dataclass(slots=True)
 class _Written:
     """What one stage start wrote, for the reply and the events."""
 
+    by: str
+    """The principal who caused it (the events' ``principal``)."""
     page_arns: list[str] = field(default_factory=list)
-    events: list[tuple[str, cc.ContactsEvent]] = field(default_factory=list)
+    events: list[cc.ContactsEvent] = field(default_factory=list)
 
-
-class _Resolver:
-    """Resolves stage targets to people and their channels, reading each contact, each
-    rotation's on-call list and each channel once per call."""
-
-    def __init__(self, conn: asyncpg.Connection, at: datetime) -> None:
-        self._conn = conn
-        self._at = at
-        self._contacts: dict[str, ContactRow] = {}
-        self._on_call: dict[str, list[str]] = {}
-        self._channels: dict[str, ChannelRow] = {}
-        self._channels_read: set[str] = set()
-        self.skipped: list[cc.EngagementFailure] = []
-        """Targets of an escalation plan that its engagement's start skipped."""
-
-    async def contacts(self, arns: Sequence[str]) -> dict[str, ContactRow]:
-        missing = [a for a in arns if a not in self._contacts]
-        if missing:
-            self._contacts.update(await EngagementStore.contacts(self._conn, missing))
-        return {a: self._contacts[a] for a in arns if a in self._contacts}
-
-    async def on_call(self, schedule: ContactRow) -> list[str]:
-        people: list[str] = []
-        for rotation in (schedule.plan or {}).get("RotationIds") or []:
-            if rotation not in self._on_call:
-                self._on_call[rotation] = list(
-                    await who_is_on_call(self._conn, rotation, self._at))
-            people.extend(self._on_call[rotation])
-        return list(dict.fromkeys(people))
-
-    async def resolve(self, stages: Sequence[Stage]) -> None:
-        """Fill in each target's ``resolved_to`` as of now."""
-        targets = [t for s in stages for t in s.targets]
-        found = await self.contacts([t.contact_arn for t in targets])
-        stamp = self._at.timestamp()
-        for t in targets:
-            contact = found.get(t.contact_arn)
-            if contact is None:
-                t.resolved_to = []
-            elif t.type == "ONCALL_SCHEDULE":
-                t.resolved_to = await self.on_call(contact)
-            else:
-                t.resolved_to = [t.contact_arn]
-            t.resolved_time = stamp
-
-    async def people(self, engagement: EngagementRow, stage: Stage) -> list[_Person]:
-        """The personal contacts ``stage`` pages, each once, with their activated channels."""
-        people: dict[str, _Person] = {}
-        for t in stage.targets:
-            route = [engagement.contact_arn] if engagement.contact_type != "PERSONAL" else []
-            if t.type == "ONCALL_SCHEDULE" and t.contact_arn != engagement.contact_arn:
-                route.append(t.contact_arn)
-            for arn in t.resolved_to:
-                if arn in people:
-                    people[arn].is_essential |= t.is_essential
-                else:
-                    people[arn] = _Person(arn, t.is_essential, list(route), t.channel_stage)
-        found = await self.contacts(list(people))
-        wanted: dict[str, list[str]] = {}
-        for person in list(people.values()):
-            contact = found.get(person.contact_arn)
-            if contact is None or contact.type != "PERSONAL":
-                del people[person.contact_arn]  # deleted since, or not a person
-                continue
-            person.alias = contact.alias
-            stages = plan_stages(contact.plan)
-            if engagement.contact_type != "PERSONAL":
-                person.plan_minutes = [int(st.get("DurationInMinutes", 0)) for st in stages]
-            targets = (stages[person.channel_stage].get("Targets") or []
-                       if person.channel_stage < len(stages) else [])
-            wanted[person.contact_arn] = [
-                str(info["ContactChannelId"]) for target in targets
-                if isinstance(info := target.get("ChannelTargetInfo"), dict)
-                and info.get("ContactChannelId")]
-        unread = [c for arns in wanted.values() for c in arns if c not in self._channels_read]
-        if unread:
-            self._channels.update(await EngagementStore.activated_channels(self._conn, unread))
-            self._channels_read.update(unread)
-        for arn, person in people.items():
-            seen: set[str] = set()
-            for channel_arn in wanted.get(arn, []):
-                channel = self._channels.get(channel_arn)
-                # Only the contact's own ACTIVATED channels, each once.
-                if channel and channel.contact_arn == arn and channel_arn not in seen:
-                    seen.add(channel_arn)
-                    person.channels.append(channel)
-        return list(people.values())
 
 
 class EngagementHandlers(UseCases):
@@ -391,15 +165,16 @@ class EngagementHandlers(UseCases):
     async def start_engagement(self, req: RpcRequest) -> JSON:
         cmd: cc.StartEngagement = req.decode(cc.StartEngagement)
         contact_arn = self._contact_arn(cmd.contact_id)
+        by = self._by(req)
 
         async def body(conn: asyncpg.Connection) -> JSON:
             now = self._clock.now()
-            resolver = _Resolver(conn, now)
+            resolver = Resolver(conn, now)
             contact = (await resolver.contacts([contact_arn])).get(contact_arn)
             if contact is None:
                 raise NotFoundError(f"Contact {cmd.contact_id} does not exist",
                                     resource_type=CONTACT, resource_id=cmd.contact_id)
-            incident = _incident_arn(cmd.incident_id)
+            incident = incident_arn_of(cmd.incident_id)
             if incident:
                 await EngagementStore.lock_incident(conn, incident, shared=True)
                 if await EngagementStore.incident_resolved(conn, incident):
@@ -416,7 +191,7 @@ class EngagementHandlers(UseCases):
                 public_content=cmd.public_content, incident_id=cmd.incident_id,
                 start_time=now, stop_time=None, stop_reason=None,
                 progression_stopped_time=None, stages=stages)
-            bind(engagement_arn=engagement.arn, incident_arn=_incident_arn(cmd.incident_id))
+            bind(engagement_arn=engagement.arn, incident_arn=incident_arn_of(cmd.incident_id))
             await EngagementStore.insert_engagement(conn, engagement)
             previews = [await resolver.people(engagement, s) for s in stages]
             started = cc.EngagementStarted(
@@ -429,14 +204,15 @@ class EngagementHandlers(UseCases):
                     targets=[cc.EngagementTarget(
                         contact_arn=p.contact_arn, is_essential=p.is_essential, via=p.via,
                         channel_arns=[c.arn for c in p.channels]) for p in people])
-                    for s, people in zip(stages, previews, strict=True)])
-            written = _Written(events=[("EngagementStarted", started)])
+                    for s, people in zip(stages, previews, strict=True)],
+                resource_version=engagement.version, principal=by)
+            written = _Written(by=by, events=[started])
             if stages:
                 await EngagementStore.claim_stage(conn, engagement.arn, 0, at=now)
                 await self._page(conn, engagement, stages[0], previews[0], now=now,
                                  written=written)
-                written.events.append(("EngagementStageStarted", self._stage_started(
-                    engagement, stages[0], previews[0], written, now=now)))
+                written.events.append(self._stage_started(
+                    engagement, stages[0], previews[0], written, now=now))
             await self._report(conn, resolver, engagement, stages[0] if stages else None,
                                previews[0] if stages else [], written, now=now)
             await self._emit(conn, engagement, written.events, now=now)
@@ -447,11 +223,12 @@ class EngagementHandlers(UseCases):
         try:
             return await self._once(req, cmd.idempotency_token, body)
         except NotFoundError:
-            if _incident_arn(cmd.incident_id):
-                await self._report_missing(cmd, contact_arn)
+            if incident_arn_of(cmd.incident_id):
+                await self._report_missing(cmd, contact_arn, by=by)
             raise
 
-    async def _report_missing(self, cmd: cc.StartEngagement, contact_arn: str) -> None:
+    async def _report_missing(self, cmd: cc.StartEngagement, contact_arn: str, *,
+                              by: str) -> None:
         """An incident engages a contact that does not exist: ``EngagementFailed`` (once
         per idempotency token), so the incident's timeline says so and the fallback
         contact is engaged."""
@@ -464,17 +241,16 @@ class EngagementHandlers(UseCases):
                 contact_arn=contact_arn, failed_at=now, incident_id=cmd.incident_id,
                 failures=[cc.EngagementFailure(
                     contact_arn=contact_arn, reason="CONTACT_NOT_FOUND",
-                    detail=f"Contact {cmd.contact_id} does not exist")])
-            await write_events(conn, [failure_event(
-                self._region, failed, incident_arn=_incident_arn(cmd.incident_id), now=now)],
-                context_headers())
+                    detail=f"Contact {cmd.contact_id} does not exist")], principal=by)
+            await emit(conn, failed, region=self._region, now=now,
+                       incident_arn=incident_arn_of(cmd.incident_id))
         log.warning("engagement.contact_missing", contact=contact_arn)
 
     def _contact_arn(self, contact_id: str) -> str:
         """A contact ARN, or an alias of this region's contact, as an ARN."""
         return contact_id if contact_id.startswith("arn:") else self._arns.contact(contact_id)
 
-    async def _plan(self, resolver: _Resolver, contact: ContactRow) -> list[Stage]:
+    async def _plan(self, resolver: Resolver, contact: ContactRow) -> list[Stage]:
         """The engagement's stages as configured, before resolution."""
         stages = plan_stages(contact.plan)
         if contact.type == "PERSONAL":
@@ -519,7 +295,7 @@ class EngagementHandlers(UseCases):
         return plan
 
     async def _page(self, conn: asyncpg.Connection, e: EngagementRow, stage: Stage,
-                    people: list[_Person], *, now: datetime, written: _Written,
+                    people: list[Person], *, now: datetime, written: _Written,
                     page: PageRow | None = None, round_: int = 0,
                     retry: str = "") -> None:
         """Create the pages of ``stage`` (or send on ``page``, for a PERSONAL contact's
@@ -530,7 +306,7 @@ class EngagementHandlers(UseCases):
         deliveries: list[dc.PageDelivery] = []
         for person in people:
             alias = person.alias
-            code = _new_code()
+            code = new_code()
             if page is None:
                 page_arn = self._arns.page(alias)
                 new_pages.append(NewPage(
@@ -538,12 +314,13 @@ class EngagementHandlers(UseCases):
                     stage_index=stage.stage_index, is_essential=person.is_essential,
                     via=person.via, accept_code_hash=code_hash(page_arn, code),
                     sent_time=now, round=round_))
-                written.events.append(("PageCreated", cc.PageCreated(
+                written.events.append(cc.PageCreated(
                     page_arn=page_arn, engagement_arn=e.arn, contact_arn=person.contact_arn,
                     sent_time=now, incident_id=e.incident_id, stage_index=stage.stage_index,
                     sender=e.sender, subject=e.subject,
                     channel_arns=[c.arn for c in person.channels],
-                    plan_minutes=person.plan_minutes)))
+                    plan_minutes=person.plan_minutes, resource_version=1,
+                    principal=written.by))
             else:
                 page_arn = page.arn
                 if person.channels:
@@ -572,26 +349,20 @@ class EngagementHandlers(UseCases):
 
     @staticmethod
     def _receipt_event(e: EngagementRow, r: NewReceipt, *,
-                       contact_arn: str) -> cc.PageReceiptRecorded:
+                       contact_arn: str, version: int, by: str) -> cc.PageReceiptRecorded:
         return cc.PageReceiptRecorded(
             page_arn=r.page_arn, engagement_arn=e.arn, contact_arn=contact_arn,
             receipt_type=r.receipt_type,  # type: ignore[arg-type]
             receipt_time=r.receipt_time, incident_id=e.incident_id,
-            contact_channel_arn=r.contact_channel_arn, receipt_info=r.receipt_info)
+            contact_channel_arn=r.contact_channel_arn, receipt_info=r.receipt_info,
+            resource_version=version, principal=by)
 
     async def _emit(self, conn: asyncpg.Connection, e: EngagementRow,
-                    events: list[tuple[str, cc.ContactsEvent]], *, now: datetime) -> None:
+                    events: list[cc.ContactsEvent], *, now: datetime) -> None:
         """Write the events of one change in one statement, correlated to the engagement
         and, when it has one, its incident."""
-        if not events:
-            return
-        headers = context_headers()
-        correlation = codec.Correlation(request_id=headers.get("Tocsin-Request-Id"),
-                                        incident_arn=_incident_arn(e.incident_id),
-                                        engagement_arn=e.arn)
-        await write_events(conn, [
-            envelope_of(data, region=self._region, now=now, correlation=correlation)
-            for _, data in events], headers)
+        await emit(conn, events, region=self._region, now=now,
+                   incident_arn=incident_arn_of(e.incident_id), engagement_arn=e.arn)
 
     # --- StartEngagementStage (internal) ------------------------------------------------
 
@@ -599,17 +370,18 @@ class EngagementHandlers(UseCases):
         cmd: cc.StartEngagementStage = req.decode(cc.StartEngagementStage)
         async with transaction(self._pool) as conn:
             return await self.start_stage(conn, cmd.engagement_arn, cmd.stage_index,
-                                          round_=cmd.round)
+                                          round_=cmd.round, by=self._by(req))
 
     async def start_stage(self, conn: asyncpg.Connection, engagement_arn: str,
-                          stage_index: int, *, round_: int = 0) -> JSON:
+                          stage_index: int, *, round_: int = 0, by: str | None = None) -> JSON:
         """Page one stage (of one round) of an engagement, in the caller's transaction,
         unless the engagement stopped, its progression stopped or the stage started
-        already; the ``StartEngagementStage`` reply."""
+        already; the ``StartEngagementStage`` reply. ``by`` is who asks (Tocsin itself
+        when the escalation service's timer is due)."""
         bind(engagement_arn=engagement_arn)
         now = self._clock.now()
         e = await self._engagement(conn, engagement_arn, lock=True)
-        bind(incident_arn=_incident_arn(e.incident_id))
+        bind(incident_arn=incident_arn_of(e.incident_id))
         if not 0 <= stage_index < len(e.stages) or round_ < 0:
             raise ValidationError(
                 f"StageIndex {stage_index} is not a stage of {e.arn}, which has "
@@ -626,30 +398,31 @@ class EngagementHandlers(UseCases):
             return _stage_result(False, reason="ALREADY_STARTED",
                                  page_arns=[p.arn for p in pages])
         stage = e.stages[stage_index]
-        resolver = _Resolver(conn, now)
+        resolver = Resolver(conn, now)
         await resolver.resolve([stage])
-        await EngagementStore.save_plan(conn, e.arn, e.stages)
+        e = dataclasses.replace(e, version=await EngagementStore.save_plan(conn, e.arn,
+                                                                            e.stages))
         people = await resolver.people(e, stage)
         page = None
         if e.contact_type == "PERSONAL":
             first = await EngagementStore.stage_pages(conn, e.arn, 0)
             page = first[0] if first else None
-        written = _Written()
+        written = _Written(by=by or self._by())
         await self._page(conn, e, stage, people, now=now, written=written, page=page,
                          round_=round_)
-        written.events.append(("EngagementStageStarted", self._stage_started(
-            e, stage, people, written, now=now, round_=round_)))
+        written.events.append(self._stage_started(
+            e, stage, people, written, now=now, round_=round_))
         await self._report(conn, resolver, e, stage, people, written, now=now)
         await self._emit(conn, e, written.events, now=now)
         log.info("engagement.stage_started", stage=stage_index, round=round_,
                  pages=len(written.page_arns))
         return _stage_result(True, page_arns=written.page_arns)
 
-    async def _report(self, conn: asyncpg.Connection, resolver: _Resolver, e: EngagementRow,
-                      stage: Stage | None, people: list[_Person], written: _Written, *,
+    async def _report(self, conn: asyncpg.Connection, resolver: Resolver, e: EngagementRow,
+                      stage: Stage | None, people: list[Person], written: _Written, *,
                       now: datetime) -> None:
         """Add ``EngagementFailed`` to ``written`` when the stage (and, at the engagement's
-        start, its plan) left someone unpaged (:mod:`tocsin.contacts.failures`)."""
+        start, its plan) left someone unpaged (:mod:`tocsin.contacts.engagements.failures`)."""
         failures = list(resolver.skipped)
         resolver.skipped.clear()
         if stage is not None:
@@ -657,22 +430,23 @@ class EngagementHandlers(UseCases):
                 conn, resolver.contacts, e, stage,
                 {p.contact_arn: (p.via, bool(p.channels)) for p in people}, at=now)
         if failures:
-            written.events.append(("EngagementFailed", cc.EngagementFailed(
+            written.events.append(cc.EngagementFailed(
                 contact_arn=e.contact_arn, failed_at=now, failures=failures,
                 engagement_arn=e.arn, incident_id=e.incident_id,
-                stage_index=stage.stage_index if stage else None)))
+                stage_index=stage.stage_index if stage else None, principal=written.by))
             log.warning("engagement.failed", stage=stage.stage_index if stage else None,
                         unpaged=len(failures))
 
     @staticmethod
-    def _stage_started(e: EngagementRow, stage: Stage, people: list[_Person],
+    def _stage_started(e: EngagementRow, stage: Stage, people: list[Person],
                        written: _Written, *, now: datetime,
                        round_: int = 0) -> cc.EngagementStageStarted:
         return cc.EngagementStageStarted(
             engagement_arn=e.arn, contact_arn=e.contact_arn, stage_index=stage.stage_index,
             start_time=now, round=round_, incident_id=e.incident_id,
             page_arns=list(dict.fromkeys(written.page_arns)),
-            contact_arns=[p.contact_arn for p in people])
+            contact_arns=[p.contact_arn for p in people], resource_version=e.version,
+            principal=written.by)
 
     async def retry_channel(self, conn: asyncpg.Connection, page_arn: str, channel_arn: str,
                             *, retry: str) -> bool:
@@ -680,14 +454,14 @@ class EngagementHandlers(UseCases):
         the page was read, the engagement stopped or its progression stopped, or the
         channel is no longer activated; ``retry`` (the timer id) names the attempt."""
         async def on_channel(conn: asyncpg.Connection, e: EngagementRow,
-                             page: PageRow) -> _Person | None:
+                             page: PageRow) -> Person | None:
             channel = (await EngagementStore.activated_channels(conn, [channel_arn])).get(
                 channel_arn)
             contact = (await EngagementStore.contacts(conn, [page.contact_arn])).get(
                 page.contact_arn)
             if channel is None or channel.contact_arn != page.contact_arn or contact is None:
                 return None
-            return _Person(page.contact_arn, page.is_essential, page.via, 0,
+            return Person(page.contact_arn, page.is_essential, page.via, 0,
                            alias=contact.alias, channels=[channel])
 
         return await self._send_again(conn, page_arn, on_channel, retry=retry)
@@ -698,11 +472,11 @@ class EngagementHandlers(UseCases):
         engagement plan (a page reached through an escalation plan or schedule), in the
         caller's transaction, unless the page was read or the engagement stopped."""
         async def plan_channels(conn: asyncpg.Connection, e: EngagementRow,
-                                page: PageRow) -> _Person | None:
+                                page: PageRow) -> Person | None:
             target = StageTarget(contact_arn=page.contact_arn, type="PERSONAL",
                                  is_essential=page.is_essential, channel_stage=plan_stage,
                                  resolved_to=[page.contact_arn])
-            people = await _Resolver(conn, self._clock.now()).people(
+            people = await Resolver(conn, self._clock.now()).people(
                 e, Stage(stage_index=page.stage_index, duration_in_minutes=0,
                          targets=[target]))
             return people[0] if people and people[0].channels else None
@@ -711,14 +485,14 @@ class EngagementHandlers(UseCases):
 
     async def _send_again(self, conn: asyncpg.Connection, page_arn: str,
                           person_of: Callable[[asyncpg.Connection, EngagementRow, PageRow],
-                                              Awaitable[_Person | None]],
+                                              Awaitable[Person | None]],
                           *, retry: str) -> bool:
         """Send an existing page to ``person_of``'s channels with a fresh accept code,
         unless it was read or its engagement stopped; False when nothing was sent."""
         found = await self._page_row(conn, page_arn)
         e = await self._engagement(conn, found.engagement_arn, lock=True)
         page = await self._page_row(conn, page_arn, lock=True)
-        bind(engagement_arn=e.arn, incident_arn=_incident_arn(e.incident_id))
+        bind(engagement_arn=e.arn, incident_arn=incident_arn_of(e.incident_id))
         if page.read_time or e.stop_time or e.progression_stopped_time:
             log.info("page.resend_skipped", page_arn=page.arn, reason="read or stopped")
             return False
@@ -727,7 +501,7 @@ class EngagementHandlers(UseCases):
             log.info("page.resend_skipped", page_arn=page.arn, reason="no activated channel")
             return False
         stage = e.stages[min(page.stage_index, len(e.stages) - 1)]
-        written = _Written()
+        written = _Written(by=self._by())
         now = self._clock.now()
         await self._page(conn, e, stage, [person], now=now, written=written, page=page,
                          retry=retry)
@@ -762,7 +536,7 @@ class EngagementHandlers(UseCases):
         cmd: StopEngagement = req.decode(StopEngagement)
         bind(engagement_arn=cmd.engagement_id)
         async with transaction(self._pool) as conn:
-            await self.stop(conn, cmd.engagement_id, reason=cmd.reason)
+            await self.stop(conn, cmd.engagement_id, reason=cmd.reason, by=self._by(req))
         return {}
 
     @property
@@ -770,18 +544,21 @@ class EngagementHandlers(UseCases):
         return self._pool
 
     async def stop(self, conn: asyncpg.Connection, engagement_arn: str, *,
-                   reason: str | None) -> bool:
+                   reason: str | None, by: str | None = None) -> bool:
         """Stop a running engagement in the caller's transaction (its row locked first, as
         a stage start locks it); False when it was stopped already. Its ``EngagementStopped``
-        names the unread pages that went out before it."""
+        names the unread pages that went out before it. ``by`` is who stops it (Tocsin
+        itself when it acts on an incident's resolution)."""
         now = self._clock.now()
         e = await self._engagement(conn, engagement_arn, lock=True)
-        if not await EngagementStore.stop(conn, e.arn, at=now, reason=reason):
+        version = await EngagementStore.stop(conn, e.arn, at=now, reason=reason)
+        if version is None:
             return False
         sent = await EngagementStore.unread_pages(conn, e.arn)
-        await self._emit(conn, e, [("EngagementStopped", cc.EngagementStopped(
+        await self._emit(conn, e, [cc.EngagementStopped(
             engagement_arn=e.arn, contact_arn=e.contact_arn, stop_time=now,
-            incident_id=e.incident_id, reason=reason, pages_sent=sent))], now=now)
+            incident_id=e.incident_id, reason=reason, pages_sent=sent,
+            resource_version=version, principal=by or self._by())], now=now)
         log.info("engagement.stopped", engagement_arn=e.arn, reason=reason)
         return True
 
@@ -789,25 +566,25 @@ class EngagementHandlers(UseCases):
         cmd: EngagementId = req.decode(EngagementId)
         async with self._pool.acquire() as conn:
             e = await self._engagement(conn, cmd.engagement_id)
-        return _engagement_output(e, full=True)
+        return engagement_output(e, full=True)
 
     async def list_engagements(self, req: RpcRequest) -> JSON:
         cmd: ListEngagements = req.decode(ListEngagements)
         limit = page_size(cmd.max_results)
         span = cmd.time_range_value or TimeRange()
-        start = (_time(span.start_time, "TimeRangeValue.StartTime")
+        start = (instant(span.start_time, "TimeRangeValue.StartTime")
                  if span.start_time is not None else None)
-        end = (_time(span.end_time, "TimeRangeValue.EndTime")
+        end = (instant(span.end_time, "TimeRangeValue.EndTime")
                if span.end_time is not None else None)
         if start and end and end < start:
             raise ValidationError("TimeRangeValue.EndTime is before TimeRangeValue.StartTime")
         async with self._pool.acquire() as conn:
             rows = await EngagementStore.list_engagements(
                 conn, incident_id=cmd.incident_id, start=start, end=end,
-                after=_position(cmd.next_token), limit=limit + 1)
-        out: JSON = {"Engagements": [_engagement_output(e) for e in rows[:limit]]}
+                after=position(cmd.next_token), limit=limit + 1)
+        out: JSON = {"Engagements": [engagement_output(e) for e in rows[:limit]]}
         if len(rows) > limit:
-            out["NextToken"] = make_token([_micros(rows[limit - 1].start_time),
+            out["NextToken"] = make_token([micros(rows[limit - 1].start_time),
                                            rows[limit - 1].arn])
         return out
 
@@ -818,7 +595,7 @@ class EngagementHandlers(UseCases):
         async with self._pool.acquire() as conn:
             page = await self._page_row(conn, cmd.page_id)
             e = await self._engagement(conn, page.engagement_arn)
-        return _page_output(page, e, full=True)
+        return page_output(page, e, full=True)
 
     async def list_pages_by_engagement(self, req: RpcRequest) -> JSON:
         cmd: ListPagesByEngagement = req.decode(ListPagesByEngagement)
@@ -826,10 +603,10 @@ class EngagementHandlers(UseCases):
         async with self._pool.acquire() as conn:
             e = await self._engagement(conn, cmd.engagement_id)
             rows = await EngagementStore.pages_by_engagement(
-                conn, e.arn, after=_position(cmd.next_token), limit=limit + 1)
-        out: JSON = {"Pages": [_page_output(p, e) for p in rows[:limit]]}
+                conn, e.arn, after=position(cmd.next_token), limit=limit + 1)
+        out: JSON = {"Pages": [page_output(p, e) for p in rows[:limit]]}
         if len(rows) > limit:
-            out["NextToken"] = make_token([_micros(rows[limit - 1].sent_time),
+            out["NextToken"] = make_token([micros(rows[limit - 1].sent_time),
                                            rows[limit - 1].arn])
         return out
 
@@ -842,13 +619,13 @@ class EngagementHandlers(UseCases):
                 raise NotFoundError(f"Contact {cmd.contact_id} does not exist",
                                     resource_type=CONTACT, resource_id=cmd.contact_id)
             rows = await EngagementStore.pages_by_contact(
-                conn, arn, after=_position(cmd.next_token), limit=limit + 1)
+                conn, arn, after=position(cmd.next_token), limit=limit + 1)
             engagements = await EngagementStore.engagements(
                 conn, [p.engagement_arn for p in rows[:limit]])
-        out: JSON = {"Pages": [_page_output(p, engagements[p.engagement_arn])
+        out: JSON = {"Pages": [page_output(p, engagements[p.engagement_arn])
                                for p in rows[:limit]]}
         if len(rows) > limit:
-            out["NextToken"] = make_token([_micros(rows[limit - 1].sent_time),
+            out["NextToken"] = make_token([micros(rows[limit - 1].sent_time),
                                            rows[limit - 1].arn])
         return out
 
@@ -901,7 +678,7 @@ class EngagementHandlers(UseCases):
             found = await self._page_row(conn, cmd.page_id)
             e = await self._engagement(conn, found.engagement_arn, lock=True)
             page = await self._page_row(conn, cmd.page_id, lock=True)
-            bind(engagement_arn=e.arn, incident_arn=_incident_arn(e.incident_id))
+            bind(engagement_arn=e.arn, incident_arn=incident_arn_of(e.incident_id))
             if validation == "ENFORCE" and not code_matches(page, cmd.accept_code):
                 log.info("page.accept_refused", page_arn=page.arn)
                 raise ValidationError(f"AcceptCode is not the code sent with page {page.arn}")
@@ -910,20 +687,24 @@ class EngagementHandlers(UseCases):
             receipt = NewReceipt(page_arn=page.arn, receipt_type=cmd.accept_type,
                                  contact_channel_arn=cmd.contact_channel_id,
                                  receipt_info=cmd.note, receipt_time=now)
-            events: list[tuple[str, cc.ContactsEvent]] = []
-            if (await EngagementStore.insert_receipts(conn, [receipt]))[0]:
-                events.append(("PageReceiptRecorded", self._receipt_event(
-                    e, receipt, contact_arn=page.contact_arn)))
+            recorded = (await EngagementStore.insert_receipts(conn, [receipt]))[0]
             first = await EngagementStore.mark_page(conn, page.arn, cmd.accept_type, now)
             stopped = (cmd.accept_type == "READ" and page.is_essential
                        and await EngagementStore.stop_progression(conn, e.arn, at=now,
                                                                   by=page.arn))
-            if first:
-                events.append(("PageAccepted", cc.PageAccepted(
-                    page_arn=page.arn, engagement_arn=e.arn, contact_arn=page.contact_arn,
-                    accept_type=cmd.accept_type, accept_time=now, incident_id=e.incident_id,
-                    contact_channel_arn=cmd.contact_channel_id, note=cmd.note,
-                    progression_stopped=bool(stopped))))
+            events: list[cc.ContactsEvent] = []
+            if recorded or first:
+                version, by = await EngagementStore.bump_page(conn, page.arn), self._by(req)
+                if recorded:
+                    events.append(self._receipt_event(
+                        e, receipt, contact_arn=page.contact_arn, version=version, by=by))
+                if first:
+                    events.append(cc.PageAccepted(
+                        page_arn=page.arn, engagement_arn=e.arn, contact_arn=page.contact_arn,
+                        accept_type=cmd.accept_type, accept_time=now,
+                        incident_id=e.incident_id, contact_channel_arn=cmd.contact_channel_id,
+                        note=cmd.note, progression_stopped=bool(stopped),
+                        resource_version=version, principal=by))
             await self._emit(conn, e, events, now=now)
         log.info("page.accepted", page_arn=page.arn, accept_type=cmd.accept_type,
                  progression_stopped=bool(stopped))
@@ -935,10 +716,10 @@ class EngagementHandlers(UseCases):
             raise ValidationError("Waiting applies to ERROR receipts only")
         async with transaction(self._pool) as conn:
             now = self._clock.now()
-            at = _time(cmd.receipt_time, "ReceiptTime") if cmd.receipt_time is not None else now
+            at = instant(cmd.receipt_time, "ReceiptTime") if cmd.receipt_time is not None else now
             page = await self._page_row(conn, cmd.page_id)
             e = await self._engagement(conn, page.engagement_arn)
-            bind(engagement_arn=e.arn, incident_arn=_incident_arn(e.incident_id))
+            bind(engagement_arn=e.arn, incident_arn=incident_arn_of(e.incident_id))
             if cmd.contact_channel_id is not None:
                 await self._check_channel(conn, page, cmd.contact_channel_id)
             receipt = NewReceipt(page_arn=page.arn, receipt_type=cmd.receipt_type,
@@ -947,14 +728,16 @@ class EngagementHandlers(UseCases):
             recorded = (await EngagementStore.insert_receipts(conn, [receipt]))[0]
             if recorded:
                 await EngagementStore.mark_page(conn, page.arn, cmd.receipt_type, at)
-                event = self._receipt_event(e, receipt, contact_arn=page.contact_arn)
+                event = self._receipt_event(
+                    e, receipt, contact_arn=page.contact_arn,
+                    version=await EngagementStore.bump_page(conn, page.arn), by=self._by(req))
                 if cmd.waiting:
                     event = msgspec.structs.replace(event, waiting=True)
                 elif cmd.receipt_type == "ERROR" and cmd.contact_channel_id:
                     event = msgspec.structs.replace(
                         event, retry_interval_in_minutes=await self._retry_interval(
                             conn, e, page, cmd.contact_channel_id))
-                await self._emit(conn, e, [("PageReceiptRecorded", event)], now=now)
+                await self._emit(conn, e, [event], now=now)
         return {"Recorded": recorded}
 
     # --- lookups --------------------------------------------------------------------------
@@ -989,3 +772,4 @@ def _stage_result(started: bool, *, reason: str | None = None,
     if reason:
         out["Reason"] = reason
     return out
+

@@ -1,185 +1,42 @@
 """Engagements, pages and receipts in PostgreSQL, and the reads of contacts and channels
-that resolving an engagement needs.
+that resolving an engagement needs; every method runs on the caller's connection.
 
 The tables are in ``migrations/0003_engagements.sql``. Contacts and channels are read from
 the tables of ``0001_contacts.sql`` (same service, same schema); rotations through
-:func:`tocsin.contacts.rotations_store.who_is_on_call`.
+:func:`tocsin.contacts.rotations.store.who_is_on_call`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 import msgspec
 
+from tocsin.contacts.engagements.domain import (
+    ChannelRow,
+    ContactRow,
+    EngagementRow,
+    NewPage,
+    NewReceipt,
+    PageRow,
+    Stage,
+)
 from tocsin.shared import codec
 
-__all__ = [
-    "ChannelRow",
-    "ContactRow",
-    "EngagementRow",
-    "EngagementStore",
-    "NewPage",
-    "NewReceipt",
-    "PageRow",
-    "Resolution",
-    "Stage",
-    "StageTarget",
-    "code_hash",
-    "code_matches",
-    "plan_stages",
-    "resolution_tree",
-]
-
-
-# --- the resolved plan, stored as engagement.plan ---------------------------------------
-
-
-class StageTarget(msgspec.Struct, rename="pascal", kw_only=True):
-    """One target of a stage as configured, and whom it resolved to."""
-
-    contact_arn: str
-    type: str
-    """``PERSONAL`` or ``ONCALL_SCHEDULE``."""
-    is_essential: bool
-    channel_stage: int = 0
-    """Which stage of a personal contact's engagement plan its page sends to: 0 when it
-    is reached through an escalation plan or schedule, *k* for stage *k* of a PERSONAL
-    contact engaged directly."""
-    resolved_to: list[str] = []
-    """The personal contacts it resolved to: itself, or who was on call."""
-    resolved_time: float | None = None
-    """When ``resolved_to`` was computed (epoch seconds): at the engagement's start as a
-    preview, again when the stage starts."""
-
-
-class Stage(msgspec.Struct, rename="pascal", kw_only=True):
-    """One stage of an engagement."""
-
-    stage_index: int
-    duration_in_minutes: int
-    targets: list[StageTarget] = []
-
-
-# --- rows ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ContactRow:
-    arn: str
-    alias: str
-    type: str
-    plan: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelRow:
-    arn: str
-    contact_arn: str
-    name: str
-    type: str
-    address: str
-
-
-@dataclass(frozen=True, slots=True)
-class EngagementRow:
-    arn: str
-    contact_arn: str
-    contact_type: str
-    sender: str
-    subject: str
-    content: str
-    public_subject: str | None
-    public_content: str | None
-    incident_id: str | None
-    start_time: datetime
-    stop_time: datetime | None
-    stop_reason: str | None
-    progression_stopped_time: datetime | None
-    stages: list[Stage]
-
-
-@dataclass(frozen=True, slots=True)
-class PageRow:
-    arn: str
-    engagement_arn: str
-    contact_arn: str
-    stage_index: int
-    is_essential: bool
-    via: list[str]
-    accept_code_hashes: list[bytes]
-    sent_time: datetime
-    delivery_time: datetime | None
-    read_time: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class NewPage:
-    arn: str
-    engagement_arn: str
-    contact_arn: str
-    stage_index: int
-    is_essential: bool
-    via: list[str]
-    accept_code_hash: bytes
-    sent_time: datetime
-    round: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class NewReceipt:
-    page_arn: str
-    receipt_type: str
-    contact_channel_arn: str | None
-    receipt_info: str | None
-    receipt_time: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Resolution:
-    """One node of an engagement's resolution tree (``ResolutionContact``)."""
-
-    contact_arn: str
-    type: str
-    stage_index: int | None
-
-
-def code_hash(page_arn: str, code: str) -> bytes:
-    """What is stored of a page's accept code: SHA-256 of ``<page arn>:<code>``.
-
-    Salting with the page ARN keeps equal codes of different pages apart. A 6-digit code
-    has too little entropy for any hash to resist an offline search; the hash keeps the
-    code out of plain sight (dumps, backups, replicas), not out of reach of someone who
-    already reads the database.
-    """
-    return hashlib.sha256(f"{page_arn}:{code}".encode()).digest()
-
-
-def code_matches(page: PageRow, code: str) -> bool:
-    """Whether ``code`` is one of the page's accept codes, each compared in constant time."""
-    wanted = code_hash(page.arn, code)
-    return any([hmac.compare_digest(h, wanted) for h in page.accept_code_hashes])
-
-
-def plan_stages(plan: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """The ``Stages`` of a stored contact plan (the AWS ``Plan`` shape)."""
-    stages = (plan or {}).get("Stages") or []
-    return [s for s in stages if isinstance(s, dict)]
+__all__ = ["EngagementStore"]
 
 
 _ENGAGEMENT_COLUMNS = (
     "arn, contact_arn, contact_type, sender, subject, content, public_subject,"
     " public_content, incident_id, start_time, stop_time, stop_reason,"
     " progression_stopped_time, plan")
+_ENGAGEMENT_READ = _ENGAGEMENT_COLUMNS + ", version"
 _PAGE_COLUMNS = (
     "arn, engagement_arn, contact_arn, stage_index, is_essential, via, accept_code_hashes,"
-    " sent_time, delivery_time, read_time")
+    " sent_time, delivery_time, read_time, version")
 
 
 def _engagement(r: asyncpg.Record) -> EngagementRow:
@@ -189,7 +46,7 @@ def _engagement(r: asyncpg.Record) -> EngagementRow:
         public_subject=r["public_subject"], public_content=r["public_content"],
         incident_id=r["incident_id"], start_time=r["start_time"], stop_time=r["stop_time"],
         stop_reason=r["stop_reason"], progression_stopped_time=r["progression_stopped_time"],
-        stages=msgspec.convert(r["plan"]["Stages"], list[Stage]))
+        stages=msgspec.convert(r["plan"]["Stages"], list[Stage]), version=r["version"])
 
 
 def _page(r: asyncpg.Record) -> PageRow:
@@ -198,7 +55,8 @@ def _page(r: asyncpg.Record) -> PageRow:
                    is_essential=r["is_essential"], via=list(r["via"]),
                    accept_code_hashes=[bytes(h) for h in r["accept_code_hashes"]],
                    sent_time=r["sent_time"],
-                   delivery_time=r["delivery_time"], read_time=r["read_time"])
+                   delivery_time=r["delivery_time"], read_time=r["read_time"],
+                   version=r["version"])
 
 
 def _plan_doc(stages: Sequence[Stage]) -> dict[str, Any]:
@@ -257,23 +115,27 @@ class EngagementStore:
     async def engagement(conn: asyncpg.Connection, arn: str, *,
                          lock: bool = False) -> EngagementRow | None:
         row = await conn.fetchrow(
-            f"SELECT {_ENGAGEMENT_COLUMNS} FROM engagement WHERE arn = $1"
+            f"SELECT {_ENGAGEMENT_READ} FROM engagement WHERE arn = $1"
             + (" FOR UPDATE" if lock else ""), arn)
         return _engagement(row) if row else None
 
     @staticmethod
-    async def save_plan(conn: asyncpg.Connection, arn: str, stages: Sequence[Stage]) -> None:
-        await conn.execute("UPDATE engagement SET plan = $2 WHERE arn = $1", arn,
-                           _plan_doc(stages))
+    async def save_plan(conn: asyncpg.Connection, arn: str, stages: Sequence[Stage]) -> int:
+        """Keep the plan as a stage start resolved it; the engagement's new version."""
+        version: int = await conn.fetchval(
+            "UPDATE engagement SET plan = $2, version = version + 1 WHERE arn = $1"
+            " RETURNING version", arn, _plan_doc(stages))
+        return version
 
     @staticmethod
     async def stop(conn: asyncpg.Connection, arn: str, *, at: datetime,
-                   reason: str | None) -> bool:
-        """Stop a running engagement; False when it was already stopped."""
-        done: bool = await conn.fetchval(
-            "UPDATE engagement SET stop_time = $2, stop_reason = $3"
-            " WHERE arn = $1 AND stop_time IS NULL RETURNING true", arn, at, reason) or False
-        return done
+                   reason: str | None) -> int | None:
+        """Stop a running engagement; its new version, or None when it was already
+        stopped."""
+        version: int | None = await conn.fetchval(
+            "UPDATE engagement SET stop_time = $2, stop_reason = $3, version = version + 1"
+            " WHERE arn = $1 AND stop_time IS NULL RETURNING version", arn, at, reason)
+        return version
 
     @staticmethod
     async def lock_incident(conn: asyncpg.Connection, incident_id: str, *,
@@ -286,10 +148,32 @@ class EngagementStore:
     @staticmethod
     async def incident_resolved(conn: asyncpg.Connection, incident_id: str) -> bool:
         """Whether the incident is resolved (or deleted) as far as this service knows
-        (``incident_state``, :mod:`tocsin.contacts.incident_state`)."""
+        (``incident_state``, :mod:`tocsin.contacts.engagements.incident_state`)."""
         value: bool | None = await conn.fetchval(
             "SELECT resolved FROM incident_state WHERE incident_id = $1", incident_id)
         return bool(value)
+
+    @staticmethod
+    async def incident_changed(conn: asyncpg.Connection, incident_id: str, *,
+                               resolved: bool, at: datetime) -> bool:
+        """Record the incident's state as of ``at``; False when a later change is
+        recorded."""
+        done: bool = await conn.fetchval(
+            "INSERT INTO incident_state (incident_id, resolved, changed_at)"
+            " VALUES ($1, $2, $3)"
+            " ON CONFLICT (incident_id) DO UPDATE SET resolved = excluded.resolved,"
+            "  changed_at = excluded.changed_at"
+            " WHERE incident_state.changed_at <= excluded.changed_at RETURNING true",
+            incident_id, resolved, at) or False
+        return done
+
+    @staticmethod
+    async def running_of_incident(conn: asyncpg.Connection, incident_id: str) -> list[str]:
+        """The incident's engagements not stopped yet, oldest first, locked for update."""
+        rows = await conn.fetch(
+            "SELECT arn FROM engagement WHERE incident_id = $1 AND stop_time IS NULL"
+            " ORDER BY start_time, arn FOR UPDATE", incident_id)
+        return [r["arn"] for r in rows]
 
     @staticmethod
     async def unread_pages(conn: asyncpg.Connection, arn: str) -> list[str]:
@@ -303,7 +187,8 @@ class EngagementStore:
                                by: str) -> bool:
         """Mark that no later stage may start; False when it was already so."""
         done: bool = await conn.fetchval(
-            "UPDATE engagement SET progression_stopped_time = $2, progression_stopped_by = $3"
+            "UPDATE engagement SET progression_stopped_time = $2, progression_stopped_by = $3,"
+            " version = version + 1"
             " WHERE arn = $1 AND progression_stopped_time IS NULL RETURNING true",
             arn, at, by) or False
         return done
@@ -315,7 +200,7 @@ class EngagementStore:
                                limit: int) -> list[EngagementRow]:
         """Newest first, keyset-paginated on (start_time, arn)."""
         rows = await conn.fetch(
-            f"SELECT {_ENGAGEMENT_COLUMNS} FROM engagement"
+            f"SELECT {_ENGAGEMENT_READ} FROM engagement"
             " WHERE ($1::text IS NULL OR incident_id = $1)"
             " AND ($2::timestamptz IS NULL OR start_time >= $2)"
             " AND ($3::timestamptz IS NULL OR start_time <= $3)"
@@ -382,8 +267,8 @@ class EngagementStore:
     async def add_code(conn: asyncpg.Connection, arn: str, accept_code_hash: bytes) -> None:
         """Let one more accept code accept the page (a later stage sent a new one)."""
         await conn.execute(
-            "UPDATE page SET accept_code_hashes = accept_code_hashes || $2::bytea"
-            " WHERE arn = $1", arn, accept_code_hash)
+            "UPDATE page SET accept_code_hashes = accept_code_hashes || $2::bytea,"
+            " version = version + 1 WHERE arn = $1", arn, accept_code_hash)
 
     @staticmethod
     async def page(conn: asyncpg.Connection, arn: str, *, lock: bool = False) -> PageRow | None:
@@ -431,7 +316,7 @@ class EngagementStore:
         if not wanted:
             return {}
         rows = await conn.fetch(
-            f"SELECT {_ENGAGEMENT_COLUMNS} FROM engagement WHERE arn = ANY($1::text[])",
+            f"SELECT {_ENGAGEMENT_READ} FROM engagement WHERE arn = ANY($1::text[])",
             wanted)
         return {r["arn"]: _engagement(r) for r in rows}
 
@@ -446,6 +331,36 @@ class EngagementStore:
             f"UPDATE page SET {column} = $2 WHERE arn = $1 AND {column} IS NULL"
             " RETURNING true", arn, at) or False
         return done
+
+    @staticmethod
+    async def channel_failed(conn: asyncpg.Connection, page_arn: str, channel_arn: str,
+                             error: str) -> int:
+        """Record that every provider refused ``channel_arn`` for the page; how many of the
+        channels the page was sent on are not refused yet."""
+        await conn.execute(
+            "INSERT INTO page_channel_failed (page_arn, channel_arn, error)"
+            " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", page_arn, channel_arn, error)
+        unreached: int = await conn.fetchval(
+            "SELECT count(*) FROM page_channel c WHERE c.page_arn = $1"
+            " AND NOT EXISTS (SELECT 1 FROM page_channel_failed f"
+            "  WHERE f.page_arn = c.page_arn AND f.channel_arn = c.channel_arn)", page_arn)
+        return unreached
+
+    @staticmethod
+    async def channel_failures(conn: asyncpg.Connection,
+                               page_arn: str) -> list[tuple[str, str]]:
+        """``(channel, error)`` of each refused channel of the page, by channel."""
+        rows = await conn.fetch(
+            "SELECT channel_arn, error FROM page_channel_failed WHERE page_arn = $1"
+            " ORDER BY channel_arn", page_arn)
+        return [(r["channel_arn"], r["error"]) for r in rows]
+
+    @staticmethod
+    async def bump_page(conn: asyncpg.Connection, arn: str) -> int:
+        """Count a change of the page (a receipt, an acceptance); its new version."""
+        version: int = await conn.fetchval(
+            "UPDATE page SET version = version + 1 WHERE arn = $1 RETURNING version", arn)
+        return version
 
     # --- receipts ----------------------------------------------------------------------
 
@@ -489,22 +404,3 @@ class EngagementStore:
                                       receipt_info=r["receipt_info"],
                                       receipt_time=r["receipt_time"])) for r in rows]
 
-
-def resolution_tree(e: EngagementRow) -> list[Resolution]:
-    """The engagement's resolution path: the engaged contact, then per stage each target
-    (a schedule followed by whom it resolved to), each personal contact once per stage."""
-    tree = [Resolution(contact_arn=e.contact_arn, type=e.contact_type, stage_index=None)]
-    if e.contact_type == "PERSONAL":
-        return tree
-    for stage in e.stages:
-        seen: set[str] = set()
-        for t in stage.targets:
-            if t.type == "ONCALL_SCHEDULE" and t.contact_arn != e.contact_arn:
-                tree.append(Resolution(contact_arn=t.contact_arn, type=t.type,
-                                       stage_index=stage.stage_index))
-            for person in t.resolved_to:
-                if person not in seen:
-                    seen.add(person)
-                    tree.append(Resolution(contact_arn=person, type="PERSONAL",
-                                           stage_index=stage.stage_index))
-    return tree

@@ -24,11 +24,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
 from nats.aio.msg import Msg
 
-from tocsin.contacts.engagements import EngagementHandlers
-from tocsin.contacts.engagements_store import EngagementStore
+from tocsin.contacts.engagements.handlers import EngagementHandlers
+from tocsin.contacts.engagements.store import EngagementStore
 from tocsin.shared import codec
 from tocsin.shared.bus import Consumer, RpcRequest
 from tocsin.shared.contracts import contacts as cc
@@ -50,7 +49,8 @@ class IncidentState:
         cmd: cc.StopIncidentEngagements = req.decode(cc.StopIncidentEngagements)
         bind(incident_arn=cmd.incident_id)
         stopped = await self.resolve(cmd.incident_id, reason=cmd.reason,
-                                     at=datetime.fromtimestamp(cmd.changed_time, UTC))
+                                     at=datetime.fromtimestamp(cmd.changed_time, UTC),
+                                     by=req.principal)
         return {"StoppedEngagementArns": stopped}
 
     async def on_incidents_event(self, event: codec.Envelope, msg: Msg) -> None:
@@ -60,32 +60,36 @@ class IncidentState:
         if not incident_arn:
             return
         bind(incident_arn=incident_arn)
+        # Who resolved or deleted it, when the event says.
+        by = str(event.data["principal"]) if event.data.get("principal") else None
         match event.type:
             case "IncidentRecordResolved":
                 at = record.get("resolvedTime")
                 await self.resolve(incident_arn, reason=cc.INCIDENT_RESOLVED,
                                    at=datetime.fromtimestamp(float(at), UTC)
-                                   if at is not None else event.time)
+                                   if at is not None else event.time, by=by)
             case "IncidentRecordDeleted":
-                await self.resolve(incident_arn, reason=cc.INCIDENT_DELETED, at=event.time)
+                await self.resolve(incident_arn, reason=cc.INCIDENT_DELETED, at=event.time,
+                                   by=by)
             case "IncidentRecordUpdated" if event.data.get("reopened"):
                 at = record.get("lastModifiedTime")
                 await self.reopen(incident_arn, at=datetime.fromtimestamp(float(at), UTC)
                                   if at is not None else event.time)
 
-    async def resolve(self, incident_id: str, *, reason: str, at: datetime) -> list[str]:
+    async def resolve(self, incident_id: str, *, reason: str, at: datetime,
+                      by: str | None = None) -> list[str]:
         """Mark the incident resolved as of ``at`` and stop its running engagements; the
-        ARNs of those stopped (none when a later change of the incident is recorded)."""
+        ARNs of those stopped (none when a later change of the incident is recorded).
+        ``by`` is who resolved it, when this service is told (else Tocsin itself)."""
         async with transaction(self._engagements.pool) as conn:
             await EngagementStore.lock_incident(conn, incident_id)
-            if not await _change(conn, incident_id, resolved=True, at=at):
+            if not await EngagementStore.incident_changed(conn, incident_id, resolved=True,
+                                                          at=at):
                 log.info("incident.stale_resolve_ignored", changed_at=at.isoformat())
                 return []
-            arns = [r["arn"] for r in await conn.fetch(
-                "SELECT arn FROM engagement WHERE incident_id = $1 AND stop_time IS NULL"
-                " ORDER BY start_time, arn FOR UPDATE", incident_id)]
+            arns = await EngagementStore.running_of_incident(conn, incident_id)
             for arn in arns:
-                await self._engagements.stop(conn, arn, reason=reason)
+                await self._engagements.stop(conn, arn, reason=reason, by=by)
         if arns:
             log.info("incident.engagements_stopped", count=len(arns), reason=reason)
         return arns
@@ -94,20 +98,9 @@ class IncidentState:
         """Let the incident have engagements again (its own start new ones)."""
         async with transaction(self._engagements.pool) as conn:
             await EngagementStore.lock_incident(conn, incident_id)
-            if await _change(conn, incident_id, resolved=False, at=at):
+            if await EngagementStore.incident_changed(conn, incident_id, resolved=False,
+                                                      at=at):
                 log.info("incident.reopened")
-
-
-async def _change(conn: asyncpg.Connection, incident_id: str, *, resolved: bool,
-                  at: datetime) -> bool:
-    """Record the incident's state as of ``at``; False when a later change is recorded."""
-    done: bool = await conn.fetchval(
-        "INSERT INTO incident_state (incident_id, resolved, changed_at) VALUES ($1, $2, $3)"
-        " ON CONFLICT (incident_id) DO UPDATE SET resolved = excluded.resolved,"
-        "  changed_at = excluded.changed_at"
-        " WHERE incident_state.changed_at <= excluded.changed_at RETURNING true",
-        incident_id, resolved, at) or False
-    return done
 
 
 def incidents_consumer(state: IncidentState, *, region: str, schema: str) -> Consumer:

@@ -12,66 +12,19 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from tocsin.contacts import shifts
-from tocsin.contacts.shifts import RecurrenceSettings
+from tocsin.contacts.rotations import shifts
+from tocsin.contacts.rotations.domain import OverrideRecord, RotationRecord
+from tocsin.contacts.rotations.shifts import RecurrenceSettings
 from tocsin.shared import codec
 
-__all__ = ["OverrideRecord", "RotationRecord", "RotationStore", "who_is_on_call"]
+__all__ = ["RotationStore", "who_is_on_call"]
 
 JSON = dict[str, Any]
 
-
-def epoch(t: datetime) -> float:
-    """``t`` as the API carries it: epoch seconds."""
-    return t.timestamp()
-
-
-class RotationRecord(msgspec.Struct, frozen=True, kw_only=True):
-    """A rotation with its members in shift order."""
-
-    arn: str
-    name: str
-    contact_ids: list[str]
-    start_time: datetime
-    time_zone_id: str
-    recurrence: RecurrenceSettings
-
-    def engine(self) -> shifts.Rotation:
-        """What the shift engine reads."""
-        return shifts.Rotation(members=self.contact_ids, start=self.start_time,
-                               time_zone_id=self.time_zone_id, recurrence=self.recurrence)
-
-    def output(self) -> JSON:
-        """The rotation as ``GetRotation`` returns it (and ``ListRotations`` lists it)."""
-        return {"RotationArn": self.arn, "Name": self.name, "ContactIds": list(self.contact_ids),
-                "StartTime": epoch(self.start_time), "TimeZoneId": self.time_zone_id,
-                "Recurrence": msgspec.to_builtins(self.recurrence)}
-
-
-class OverrideRecord(msgspec.Struct, frozen=True, kw_only=True):
-    """An override of a rotation."""
-
-    id: str
-    rotation_arn: str
-    new_contact_ids: list[str]
-    start_time: datetime
-    end_time: datetime
-    create_time: datetime
-
-    def engine(self) -> shifts.Override:
-        return shifts.Override(contacts=self.new_contact_ids, start=self.start_time,
-                               end=self.end_time)
-
-    def output(self) -> JSON:
-        """The ``RotationOverride`` shape of ``ListRotationOverrides``."""
-        return {"RotationOverrideId": self.id, "NewContactIds": list(self.new_contact_ids),
-                "StartTime": epoch(self.start_time), "EndTime": epoch(self.end_time),
-                "CreateTime": epoch(self.create_time)}
-
-
 _MEMBERS = ("coalesce((SELECT array_agg(m.contact_arn ORDER BY m.position)"
             " FROM rotation_contact m WHERE m.rotation_arn = r.arn), '{}') AS contact_ids")
-_ROTATION = f"SELECT r.arn, r.name, r.start_time, r.time_zone_id, r.recurrence, {_MEMBERS}"
+_ROTATION = (f"SELECT r.arn, r.name, r.start_time, r.time_zone_id, r.recurrence, r.version,"
+             f" {_MEMBERS}")
 _OVERRIDE = "id, rotation_arn, new_contact_ids, start_time, end_time, create_time"
 
 
@@ -84,7 +37,8 @@ def _rotation(row: asyncpg.Record) -> RotationRecord:
     return RotationRecord(arn=row["arn"], name=row["name"], contact_ids=list(row["contact_ids"]),
                           start_time=row["start_time"], time_zone_id=row["time_zone_id"],
                           recurrence=msgspec.convert(_json(row["recurrence"]),
-                                                     RecurrenceSettings))
+                                                     RecurrenceSettings),
+                          version=row["version"])
 
 
 def _override(row: asyncpg.Record) -> OverrideRecord:
@@ -126,16 +80,18 @@ class RotationStore:
 
     @staticmethod
     async def save(conn: asyncpg.Connection, rotation: RotationRecord, *, now: datetime,
-                   members_changed: bool) -> None:
-        """Write a changed rotation; its member list is rewritten when it changed."""
-        await conn.execute(
+                   members_changed: bool) -> RotationRecord:
+        """Write a changed rotation (its member list rewritten when it changed); the
+        rotation as saved, with its next version."""
+        version: int = await conn.fetchval(
             "UPDATE rotation SET start_time = $2, time_zone_id = $3, recurrence = $4,"
-            " updated_at = $5 WHERE arn = $1", rotation.arn, rotation.start_time,
-            rotation.time_zone_id, rotation.recurrence, now)
+            " updated_at = $5, version = version + 1 WHERE arn = $1 RETURNING version",
+            rotation.arn, rotation.start_time, rotation.time_zone_id, rotation.recurrence, now)
         if members_changed:
             await conn.execute("DELETE FROM rotation_contact WHERE rotation_arn = $1",
                                rotation.arn)
             await RotationStore._members(conn, rotation)
+        return msgspec.structs.replace(rotation, version=version)
 
     @staticmethod
     async def delete(conn: asyncpg.Connection, arn: str) -> None:

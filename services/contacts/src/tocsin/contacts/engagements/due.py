@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncpg
 from nats.aio.msg import Msg
 
-from tocsin.contacts.engagements import EngagementHandlers
+from tocsin.contacts.engagements.handlers import EngagementHandlers
 from tocsin.shared import codec
 from tocsin.shared.bus import Consumer
 from tocsin.shared.contracts import escalation as ec

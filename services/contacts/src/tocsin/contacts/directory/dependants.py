@@ -4,7 +4,7 @@
   reserves its contacts here (``ReserveEngagementContacts``, in the plan write's
   transaction), and ``DeleteContact`` asks the incidents service which of the reserving
   plans still engage the contact (``ResponsePlansEngaging``). Why this order is safe when
-  the two race is explained in :mod:`tocsin.incidents.plan_engagements`; in short, the
+  the two race is explained in :mod:`tocsin.incidents.records.plan_engagements`; in short, the
   reservation and the delete serialize on the contact's row, and the incidents service's
   answer waits for every plan write in flight. Asking only when a reservation exists keeps
   a deleting contacts service independent of the incidents service for contacts no plan
@@ -24,6 +24,7 @@ from typing import Any
 
 import asyncpg
 
+from tocsin.contacts.directory.store import DependantStore
 from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus, RpcRequest, rpc_subject
 from tocsin.shared.contracts import contacts as cc
@@ -53,33 +54,12 @@ class Dependants:
     async def reserve_engagement_contacts(self, req: RpcRequest) -> dict[str, Any]:
         cmd: cc.ReserveEngagementContacts = req.decode(cc.ReserveEngagementContacts)
         arns = list(dict.fromkeys(cmd.contact_arns))
-        kinds: dict[str, str] = {}
         async with transaction(self._pool) as conn:
-            await conn.execute(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
-            try:
-                rows = await conn.fetch(
-                    "SELECT arn, type FROM contact WHERE arn = ANY($1::text[])"
-                    " ORDER BY arn FOR SHARE", arns)
-            except asyncpg.LockNotAvailableError:
-                raise errors.ConflictError(
-                    "A contact of engagements is being changed or deleted right now; "
-                    "try again", resource_type="RESPONSE_PLAN",
-                    resource_id=cmd.response_plan_arn) from None
-            kinds.update({r["arn"]: r["type"] for r in rows})
-            await conn.execute(
-                "INSERT INTO plan_engagement (contact_arn, response_plan_arn, reserved_at)"
-                " SELECT unnest($1::text[]), $2, clock_timestamp()"
-                " ON CONFLICT (contact_arn, response_plan_arn)"
-                " DO UPDATE SET reserved_at = excluded.reserved_at",
-                list(kinds), cmd.response_plan_arn)
+            kinds = await DependantStore.reserve(conn, arns, cmd.response_plan_arn,
+                                                 lock_wait=LOCK_WAIT)
             others = [a for a in arns if a not in kinds]
             if others:
-                for r in await conn.fetch(
-                        "SELECT arn FROM contact_channel WHERE arn = ANY($1::text[])", others):
-                    kinds[r["arn"]] = "CONTACT_CHANNEL"
-                for r in await conn.fetch(
-                        "SELECT arn FROM rotation WHERE arn = ANY($1::text[])", others):
-                    kinds[r["arn"]] = "ROTATION"
+                kinds.update(await DependantStore.other_kinds(conn, others))
         return {"Kinds": kinds}
 
     async def check_contact(self, conn: asyncpg.Connection, arn: str) -> None:
@@ -91,9 +71,7 @@ class Dependants:
             ServiceUnavailable: a plan reserved the contact and the incidents service
                 does not answer.
         """
-        reserved = await conn.fetchval(
-            "SELECT count(*) FROM plan_engagement WHERE contact_arn = $1", arn)
-        if not reserved:
+        if not await DependantStore.reserved(conn, arn):
             return
         if self._bus is None:
             raise errors.ServiceUnavailable("the incidents service is not reachable")
@@ -110,7 +88,7 @@ class Dependants:
                 DependentEntities=[{"RelationType": RESPONSE_PLAN_ENGAGEMENT,
                                     "DependentResourceIds": plans[:25]}])
         # No plan engages it: no reservation can be newer (it would need this row's lock).
-        await conn.execute("DELETE FROM plan_engagement WHERE contact_arn = $1", arn)
+        await DependantStore.forget(conn, arn)
 
     @staticmethod
     async def check_rotation(conn: asyncpg.Connection, arn: str) -> None:
@@ -120,10 +98,7 @@ class Dependants:
         Raises:
             ConflictError: listing the schedules.
         """
-        rows = await conn.fetch(
-            "SELECT arn FROM contact WHERE type = 'ONCALL_SCHEDULE'"
-            " AND plan -> 'RotationIds' @> jsonb_build_array($1::text) ORDER BY arn", arn)
-        schedules = [r["arn"] for r in rows]
+        schedules = await DependantStore.schedules_naming(conn, arn)
         if schedules:
             raise errors.ConflictError(
                 f"Rotation {arn} is used by {len(schedules)} on-call schedule(s); remove it "

@@ -28,24 +28,25 @@ from datetime import datetime
 import asyncpg
 from nats.aio.msg import Msg
 
-from tocsin.contacts.engagements_store import (
+from tocsin.contacts.engagements.domain import (
     ContactRow,
     EngagementRow,
-    EngagementStore,
     Stage,
+    incident_arn_of,
     plan_stages,
 )
+from tocsin.contacts.engagements.store import EngagementStore
 from tocsin.shared import codec
 from tocsin.shared.bus import Consumer
 from tocsin.shared.clock import Clock
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import notifications as nc
 from tocsin.shared.contracts.base import decode as decode_event
-from tocsin.shared.db import already_processed, transaction, write_events
-from tocsin.shared.events import envelope_of
-from tocsin.shared.logging import bind, context_headers, get_logger
+from tocsin.shared.db import already_processed, transaction
+from tocsin.shared.events import emit
+from tocsin.shared.logging import bind, get_logger
 
-__all__ = ["DeadLetters", "dead_letter_consumer", "failure_event", "stage_failures"]
+__all__ = ["DeadLetters", "dead_letter_consumer", "stage_failures"]
 
 log = get_logger(__name__)
 
@@ -107,27 +108,17 @@ async def _reachable(conn: asyncpg.Connection, person: ContactRow) -> bool:
     return any(c.contact_arn == person.arn for c in channels.values())
 
 
-def failure_event(region: str, data: cc.EngagementFailed, *, incident_arn: str | None,
-                  now: datetime) -> codec.Envelope:
-    """The ``EngagementFailed`` envelope, correlated like the engagement's other events."""
-    headers = context_headers()
-    return envelope_of(
-        data, region=region, now=now,
-        correlation=codec.Correlation(request_id=headers.get("Tocsin-Request-Id"),
-                                      incident_arn=incident_arn,
-                                      engagement_arn=data.engagement_arn))
-
-
 class DeadLetters:
     """Turns the notifications service's dead letters of pages into ``EngagementFailed``
     once every channel of the page failed."""
 
-    def __init__(self, pool: asyncpg.Pool, clock: Clock, region: str,
-                 incident_arn: Callable[[str | None], str | None]) -> None:
+    def __init__(self, pool: asyncpg.Pool, clock: Clock, region: str, *,
+                 principal: str) -> None:
         self._pool = pool
         self._clock = clock
         self._region = region
-        self._incident_arn = incident_arn
+        self._principal = principal
+        """Who the failures are reported by: the account itself (Tocsin paged)."""
 
     async def on_event(self, event: codec.Envelope, msg: Msg) -> None:
         if event.type != "DeliveryDeadLettered":
@@ -145,23 +136,14 @@ class DeadLetters:
             e = await EngagementStore.engagement(conn, page.engagement_arn, lock=True)
             if e is None or e.stop_time is not None or page.read_time is not None:
                 return
-            await conn.execute(
-                "INSERT INTO page_channel_failed (page_arn, channel_arn, error)"
-                " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                page.arn, data.channel_arn, data.error[:1000])
-            unreached = await conn.fetchval(
-                "SELECT count(*) FROM page_channel c WHERE c.page_arn = $1"
-                " AND NOT EXISTS (SELECT 1 FROM page_channel_failed f"
-                "  WHERE f.page_arn = c.page_arn AND f.channel_arn = c.channel_arn)",
-                page.arn)
-            if unreached:
+            if await EngagementStore.channel_failed(conn, page.arn, data.channel_arn,
+                                                    data.error[:1000]):
                 return  # another channel may still reach them
             # Once per page, however many of its channels' dead letters complete the set.
             if await already_processed(conn, consumer=f"{INBOX}-page", event_id=page.arn):
                 return
-            errors = [f"{r['channel_arn']}: {r['error']}" for r in await conn.fetch(
-                "SELECT channel_arn, error FROM page_channel_failed WHERE page_arn = $1"
-                " ORDER BY channel_arn", page.arn)]
+            errors = [f"{channel}: {error}" for channel, error in
+                      await EngagementStore.channel_failures(conn, page.arn)]
             now = self._clock.now()
             failed = cc.EngagementFailed(
                 contact_arn=e.contact_arn, failed_at=now, engagement_arn=e.arn,
@@ -169,10 +151,9 @@ class DeadLetters:
                 failures=[cc.EngagementFailure(
                     contact_arn=page.contact_arn, reason="DELIVERY_FAILED", via=page.via,
                     detail=("Every provider refused every channel of the page: "
-                            + "; ".join(errors))[:2000])])
-            await write_events(conn, [failure_event(
-                self._region, failed, incident_arn=self._incident_arn(e.incident_id),
-                now=now)], context_headers())
+                            + "; ".join(errors))[:2000])], principal=self._principal)
+            await emit(conn, failed, region=self._region, now=now,
+                       incident_arn=incident_arn_of(e.incident_id))
         log.warning("engagement.delivery_failed", page_arn=page.arn)
 
 

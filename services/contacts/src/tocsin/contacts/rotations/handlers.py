@@ -14,7 +14,7 @@ The rules beyond the model's shapes:
   members (rewriting their order), the start time and the zone. Overrides stay as they are.
 - ``DeleteRotation`` also deletes its overrides and tags. A rotation that an on-call
   schedule names is not deleted: ``ConflictException`` listing the schedules
-  (:mod:`tocsin.contacts.dependants`), since a schedule left without it would page nobody.
+  (:mod:`tocsin.contacts.directory.dependants`), since a schedule left without it would page nobody.
 - Overrides last at least 30 minutes, end in the future and start no more than six months
   ahead (the console's rules, enforced here too). They name existing ``PERSONAL`` contacts,
   members of the rotation or not (a standby outside it may cover); a missing one is
@@ -23,7 +23,7 @@ The rules beyond the model's shapes:
   override not yet over names, as it refuses a member.
 - ``ListRotationShifts`` computes the shifts in ``[StartTime, EndTime)`` (``StartTime``
   defaults to now; ``EndTime`` must be later), clipped to that window; see
-  :mod:`tocsin.contacts.shifts`. The rotation and its overrides are read in one statement,
+  :mod:`tocsin.contacts.rotations.shifts`. The rotation and its overrides are read in one statement,
   so a concurrent update is seen whole or not at all, and the ``ConflictException`` the
   model lists is never needed. ``ListPreviewRotationShifts`` computes the same from the
   request alone: members and override members are any non-blank strings, the rotation
@@ -39,218 +39,56 @@ name, ``RotationOverrideCreated`` the override with its rotation's
 ARN, ``RotationOverrideDeleted`` both ids.
 """
 
+
 from __future__ import annotations
 
-import itertools
 import uuid
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
-from typing import Annotated
 
 import asyncpg
 import msgspec
 
-from tocsin.contacts.contacts import (
-    CONTACT,
-    ROTATION,
-    ContactStore,
-    Tag,
-    camel,
-    make_token,
-    page_size,
-    read_token,
-    tag_dict,
+from tocsin.contacts.directory.dependants import Dependants
+from tocsin.contacts.directory.domain import CONTACT, ROTATION, tag_dict
+from tocsin.contacts.directory.store import ContactStore, bump_version
+from tocsin.contacts.rotations.domain import (
+    EARLIEST,
+    MAX_OVERRIDE_AHEAD_MONTHS,
+    MICRO,
+    MIN_OVERRIDE,
+    OverrideRecord,
+    RotationRecord,
+    add_months,
+    epoch,
+    instant,
+    micros,
+    missing_rotation,
+    rotation_state,
+    shift_page,
 )
-from tocsin.contacts.dependants import Dependants
-from tocsin.contacts.rotations_store import OverrideRecord, RotationRecord, RotationStore, epoch
-from tocsin.contacts.shifts import (
-    Override as EngineOverride,
+from tocsin.contacts.rotations.requests import (
+    CreateRotation,
+    CreateRotationOverride,
+    ListPreviewRotationShifts,
+    ListRotationOverrides,
+    ListRotations,
+    ListRotationShifts,
+    RotationId,
+    RotationOverrideId,
+    UpdateRotation,
 )
-from tocsin.contacts.shifts import (
-    RecurrenceSettings,
-    Rotation,
-    Shift,
-    check_rotation,
-    iter_shifts,
-)
-from tocsin.contacts.usecases import JSON, UseCases
+from tocsin.contacts.rotations.shifts import Override, Rotation, check_rotation
+from tocsin.contacts.rotations.store import RotationStore
+from tocsin.contacts.usecases import JSON, UseCases, read_token
 from tocsin.shared.bus import RpcRequest
+from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.db import transaction
 from tocsin.shared.db.tags import TagStore
 from tocsin.shared.errors import NotFoundError, ValidationError
+from tocsin.shared.events import emit
 from tocsin.shared.logging import bind
-from tocsin.shared.timestamps import Epoch
+from tocsin.shared.paging import make_token, page_size
 
-__all__ = ["MAX_OVERRIDE_AHEAD_MONTHS", "MIN_OVERRIDE", "RotationHandlers"]
-
-MIN_OVERRIDE = timedelta(minutes=30)
-"""Shortest override."""
-MAX_OVERRIDE_AHEAD_MONTHS = 6
-"""How far ahead an override may start."""
-MAX_IDS_PER_PAGE = 8192
-"""Most contact ids in one page of shifts."""
-
-_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-_LATEST = datetime(2200, 1, 1, tzinfo=UTC)
-_MICRO = timedelta(microseconds=1)
-
-_Name = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
-_Members = Annotated[list[str], msgspec.Meta(min_length=1, max_length=30)]
-
-
-# --- inputs -----------------------------------------------------------------------------
-
-
-class _In(msgspec.Struct, rename="pascal", kw_only=True, frozen=True):
-    """An ``ssm-contacts`` input: PascalCase, unknown members ignored."""
-
-
-class CreateRotation(_In, frozen=True):
-    name: _Name
-    contact_ids: _Members
-    time_zone_id: str
-    recurrence: RecurrenceSettings
-    start_time: Epoch | None = None
-    tags: Annotated[list[Tag], msgspec.Meta(max_length=50)] | None = None
-    idempotency_token: str | None = None
-
-
-class RotationId(_In, frozen=True):
-    rotation_id: str
-
-
-class UpdateRotation(_In, frozen=True):
-    rotation_id: str
-    recurrence: RecurrenceSettings
-    contact_ids: _Members | None = None
-    start_time: Epoch | None = None
-    time_zone_id: str | None = None
-
-
-class ListRotations(_In, frozen=True):
-    rotation_name_prefix: _Name | None = None
-    next_token: str | None = None
-    max_results: Annotated[int, msgspec.Meta(ge=0, le=1024)] | None = None
-
-
-class CreateRotationOverride(_In, frozen=True):
-    rotation_id: str
-    new_contact_ids: Annotated[list[str], msgspec.Meta(max_length=30)]
-    start_time: Epoch
-    end_time: Epoch
-    idempotency_token: str | None = None
-
-
-class RotationOverrideId(_In, frozen=True):
-    rotation_id: str
-    rotation_override_id: str
-
-
-class ListRotationOverrides(_In, frozen=True):
-    rotation_id: str
-    start_time: Epoch
-    end_time: Epoch
-    next_token: str | None = None
-    max_results: Annotated[int, msgspec.Meta(ge=0, le=1024)] | None = None
-
-
-class ListRotationShifts(_In, frozen=True):
-    rotation_id: str
-    end_time: Epoch
-    start_time: Epoch | None = None
-    next_token: str | None = None
-    max_results: Annotated[int, msgspec.Meta(ge=0, le=1024)] | None = None
-
-
-class PreviewOverride(_In, frozen=True):
-    new_members: Annotated[list[str], msgspec.Meta(max_length=30)] | None = None
-    start_time: Epoch | None = None
-    end_time: Epoch | None = None
-
-
-class ListPreviewRotationShifts(_In, frozen=True):
-    end_time: Epoch
-    members: _Members
-    time_zone_id: str
-    recurrence: RecurrenceSettings
-    rotation_start_time: Epoch | None = None
-    start_time: Epoch | None = None
-    overrides: list[PreviewOverride] | None = None
-    next_token: str | None = None
-    max_results: Annotated[int, msgspec.Meta(ge=0, le=1024)] | None = None
-
-
-# --- helpers ----------------------------------------------------------------------------
-
-
-def _time(value: float, member: str) -> datetime:
-    """An input timestamp (epoch seconds) as an instant."""
-    try:
-        t = datetime.fromtimestamp(value, UTC)
-    except (OverflowError, OSError, ValueError):
-        t = _LATEST
-    if not _EARLIEST <= t < _LATEST:
-        raise ValidationError(f"{member} must be between 1970 and 2200")
-    return t
-
-
-def _add_months(t: datetime, months: int) -> datetime:
-    """The same day and time ``months`` later (the month's last day if it is shorter)."""
-    y, m = divmod(t.month - 1 + months, 12)
-    year, month = t.year + y, m + 1
-    days = (datetime(year + month // 12, month % 12 + 1, 1) - datetime(year, month, 1)).days
-    return t.replace(year=year, month=month, day=min(t.day, days))
-
-
-def _micros(t: datetime) -> int:
-    return (t - _EARLIEST) // _MICRO
-
-
-def _shift_output(shift: Shift) -> JSON:
-    out: JSON = {"ContactIds": list(shift.contacts), "StartTime": epoch(shift.start),
-                 "EndTime": epoch(shift.end), "Type": shift.type}
-    if shift.overridden is not None:
-        out["ShiftDetails"] = {"OverriddenContactIds": list(shift.overridden)}
-    return out
-
-
-def _shift_page(rotation: Rotation, overrides: Sequence[EngineOverride], *, start: datetime,
-                end: datetime, next_token: str | None, max_results: int | None) -> JSON:
-    """One page of the shifts in ``[start, end)``."""
-    if end <= start:
-        raise ValidationError("EndTime must be after StartTime")
-    if next_token:
-        start = _EARLIEST + read_token(next_token, int) * _MICRO
-        if not _EARLIEST <= start <= end:
-            raise ValidationError("NextToken is not a token this operation returned")
-    widest = rotation.recurrence.number_of_on_calls + max(
-        (len(o.contacts) for o in overrides), default=0)
-    limit = min(page_size(max_results), max(1, MAX_IDS_PER_PAGE // widest))
-    found = list(itertools.islice(iter_shifts(rotation, overrides, start, end), limit + 1))
-    out: JSON = {"RotationShifts": [_shift_output(s) for s in found[:limit]]}
-    if len(found) > limit:
-        out["NextToken"] = make_token(_micros(found[limit - 1].end))
-    return out
-
-
-def _event_rotation(rotation: RotationRecord) -> JSON:
-    """The rotation as event data: camelCase members, ``shiftCoverages`` keyed by day."""
-    doc = rotation.output()
-    recurrence = doc.pop("Recurrence")
-    coverages = recurrence.pop("ShiftCoverages", None)
-    data: JSON = camel(doc)
-    data["recurrence"] = camel(recurrence)
-    if coverages is not None:
-        data["recurrence"]["shiftCoverages"] = {day: camel(w) for day, w in coverages.items()}
-    return data
-
-
-def _missing_rotation(arn: str) -> NotFoundError:
-    return NotFoundError(f"Rotation {arn} does not exist", resource_type=ROTATION,
-                         resource_id=arn)
-
-
-# --- the operations ---------------------------------------------------------------------
+__all__ = ["RotationHandlers"]
 
 
 class RotationHandlers(UseCases):
@@ -259,7 +97,7 @@ class RotationHandlers(UseCases):
     async def create_rotation(self, req: RpcRequest) -> JSON:
         cmd: CreateRotation = req.decode(CreateRotation)
         tags = tag_dict(cmd.tags or [])
-        start = None if cmd.start_time is None else _time(cmd.start_time, "StartTime")
+        start = None if cmd.start_time is None else instant(cmd.start_time, "StartTime")
         arn = self._arns.rotation()
         bind(rotation_arn=arn)
 
@@ -272,10 +110,9 @@ class RotationHandlers(UseCases):
             await self._check_members(conn, rotation.contact_ids)
             await RotationStore.insert(conn, rotation, now=now)
             await TagStore.put(conn, arn, tags)
-            await self._events.emit(
-                conn, "RotationCreated",
-                {**_event_rotation(rotation),
-                 "tags": dict(sorted(tags.items()))}, now=now)
+            await emit(conn, cc.RotationCreated(**rotation_state(rotation, by=self._by(req)),
+                                                tags=dict(sorted(tags.items()))),
+                       region=self._region, now=now)
             return {"RotationArn": arn}
 
         return await self._once(req, cmd.idempotency_token, body)
@@ -302,7 +139,7 @@ class RotationHandlers(UseCases):
 
     async def update_rotation(self, req: RpcRequest) -> JSON:
         cmd: UpdateRotation = req.decode(UpdateRotation)
-        start = None if cmd.start_time is None else _time(cmd.start_time, "StartTime")
+        start = None if cmd.start_time is None else instant(cmd.start_time, "StartTime")
         bind(rotation_arn=cmd.rotation_id)
         async with transaction(self._pool) as conn:
             rotation = await self._rotation(conn, cmd.rotation_id, lock=True)
@@ -318,10 +155,10 @@ class RotationHandlers(UseCases):
                 await self._check_members(conn, updated.contact_ids)
             if updated != rotation:
                 now = self._clock.now()
-                await RotationStore.save(conn, updated, now=now,
-                                         members_changed=members_changed)
-                await self._events.emit(conn, "RotationUpdated", _event_rotation(updated),
-                                        now=now)
+                saved = await RotationStore.save(conn, updated, now=now,
+                                                 members_changed=members_changed)
+                await emit(conn, cc.RotationUpdated(**rotation_state(saved, by=self._by(req))),
+                           region=self._region, now=now)
         return {}
 
     async def delete_rotation(self, req: RpcRequest) -> JSON:
@@ -332,16 +169,17 @@ class RotationHandlers(UseCases):
             now = self._clock.now()
             await Dependants.check_rotation(conn, rotation.arn)
             await RotationStore.delete(conn, rotation.arn)
-            await self._events.emit(
-                conn, "RotationDeleted", {"rotationArn": rotation.arn, "name": rotation.name},
-                now=now)
+            await emit(conn, cc.RotationDeleted(rotation_arn=rotation.arn, name=rotation.name,
+                                                resource_version=rotation.version + 1,
+                                                principal=self._by(req)),
+                       region=self._region, now=now)
         return {}
 
     # --- overrides ----------------------------------------------------------------------
 
     async def create_rotation_override(self, req: RpcRequest) -> JSON:
         cmd: CreateRotationOverride = req.decode(CreateRotationOverride)
-        start, end = _time(cmd.start_time, "StartTime"), _time(cmd.end_time, "EndTime")
+        start, end = instant(cmd.start_time, "StartTime"), instant(cmd.end_time, "EndTime")
         if end - start < MIN_OVERRIDE:
             raise ValidationError("An override must last at least 30 minutes "
                                   "(EndTime at least 30 minutes after StartTime)")
@@ -353,7 +191,7 @@ class RotationHandlers(UseCases):
             now = self._clock.now()
             if end <= now:
                 raise ValidationError("The override is over: EndTime must be in the future")
-            if start > _add_months(now, MAX_OVERRIDE_AHEAD_MONTHS):
+            if start > add_months(now, MAX_OVERRIDE_AHEAD_MONTHS):
                 raise ValidationError(
                     f"An override may start at most {MAX_OVERRIDE_AHEAD_MONTHS} months ahead")
             rotation = await self._rotation(conn, cmd.rotation_id, lock=True)
@@ -363,9 +201,13 @@ class RotationHandlers(UseCases):
                                       new_contact_ids=list(cmd.new_contact_ids),
                                       start_time=start, end_time=end, create_time=now)
             await RotationStore.add_override(conn, override)
-            await self._events.emit(conn, "RotationOverrideCreated",
-                                    {"rotationArn": rotation.arn, **camel(override.output())},
-                                    now=now)
+            version = await bump_version(conn, rotation.arn, resource_type=ROTATION)
+            await emit(conn, cc.RotationOverrideCreated(
+                resource_version=version, principal=self._by(req),
+                rotation_arn=rotation.arn, rotation_override_id=override.id,
+                new_contact_ids=list(override.new_contact_ids),
+                start_time=epoch(override.start_time), end_time=epoch(override.end_time),
+                create_time=epoch(override.create_time)), region=self._region, now=now)
             return {"RotationOverrideId": override.id}
 
         return await self._once(req, cmd.idempotency_token, body)
@@ -378,14 +220,14 @@ class RotationHandlers(UseCases):
 
     async def list_rotation_overrides(self, req: RpcRequest) -> JSON:
         cmd: ListRotationOverrides = req.decode(ListRotationOverrides)
-        start, end = _time(cmd.start_time, "StartTime"), _time(cmd.end_time, "EndTime")
+        start, end = instant(cmd.start_time, "StartTime"), instant(cmd.end_time, "EndTime")
         if end <= start:
             raise ValidationError("EndTime must be after StartTime")
         limit = page_size(cmd.max_results)
         after = None
         if cmd.next_token:
-            micros, last_id = read_token(cmd.next_token, tuple[int, str])
-            after = (_EARLIEST + micros * _MICRO, last_id)
+            at, last_id = read_token(cmd.next_token, tuple[int, str])
+            after = (EARLIEST + at * MICRO, last_id)
         async with self._pool.acquire() as conn:
             rotation = await self._rotation(conn, cmd.rotation_id)
             found = await RotationStore.overrides_page(conn, rotation.arn, start=start,
@@ -393,7 +235,7 @@ class RotationHandlers(UseCases):
         out: JSON = {"RotationOverrides": [o.output() for o in found[:limit]]}
         if len(found) > limit:
             last = found[limit - 1]
-            out["NextToken"] = make_token((_micros(last.start_time), last.id))
+            out["NextToken"] = make_token((micros(last.start_time), last.id))
         return out
 
     async def delete_rotation_override(self, req: RpcRequest) -> JSON:
@@ -402,10 +244,11 @@ class RotationHandlers(UseCases):
         async with transaction(self._pool) as conn:
             override = await self._override(conn, cmd, lock=True)
             await RotationStore.delete_override(conn, override)
-            await self._events.emit(conn, "RotationOverrideDeleted",
-                                    {"rotationArn": override.rotation_arn,
-                                     "rotationOverrideId": override.id},
-                                    now=self._clock.now())
+            version = await bump_version(conn, override.rotation_arn, resource_type=ROTATION)
+            await emit(conn, cc.RotationOverrideDeleted(
+                resource_version=version, principal=self._by(req),
+                rotation_arn=override.rotation_arn, rotation_override_id=override.id),
+                region=self._region, now=self._clock.now())
         return {}
 
     # --- shifts -------------------------------------------------------------------------
@@ -413,20 +256,20 @@ class RotationHandlers(UseCases):
     async def list_rotation_shifts(self, req: RpcRequest) -> JSON:
         cmd: ListRotationShifts = req.decode(ListRotationShifts)
         start = (self._clock.now() if cmd.start_time is None
-                 else _time(cmd.start_time, "StartTime"))
-        end = _time(cmd.end_time, "EndTime")
+                 else instant(cmd.start_time, "StartTime"))
+        end = instant(cmd.end_time, "EndTime")
         async with self._pool.acquire() as conn:
             found = await RotationStore.for_shifts(conn, cmd.rotation_id, start, end)
         if found is None:
-            raise _missing_rotation(cmd.rotation_id)
+            raise missing_rotation(cmd.rotation_id)
         rotation, overrides = found
-        return _shift_page(rotation.engine(), overrides, start=start, end=end,
+        return shift_page(rotation.engine(), overrides, start=start, end=end,
                            next_token=cmd.next_token, max_results=cmd.max_results)
 
     async def list_preview_rotation_shifts(self, req: RpcRequest) -> JSON:
         cmd: ListPreviewRotationShifts = req.decode(ListPreviewRotationShifts)
         rotation_start = (self._clock.now() if cmd.rotation_start_time is None
-                          else _time(cmd.rotation_start_time, "RotationStartTime"))
+                          else instant(cmd.rotation_start_time, "RotationStartTime"))
         rotation = Rotation(members=list(cmd.members), start=rotation_start,
                             time_zone_id=cmd.time_zone_id, recurrence=cmd.recurrence)
         check_rotation(rotation)
@@ -434,16 +277,16 @@ class RotationHandlers(UseCases):
         for i, o in enumerate(cmd.overrides or []):
             if o.start_time is None or o.end_time is None:
                 raise ValidationError(f"Overrides[{i}] needs a StartTime and an EndTime")
-            o_start = _time(o.start_time, f"Overrides[{i}].StartTime")
-            o_end = _time(o.end_time, f"Overrides[{i}].EndTime")
+            o_start = instant(o.start_time, f"Overrides[{i}].StartTime")
+            o_end = instant(o.end_time, f"Overrides[{i}].EndTime")
             if o_end <= o_start:
                 raise ValidationError(f"Overrides[{i}].EndTime must be after its StartTime")
-            overrides.append(EngineOverride(contacts=list(o.new_members or []), start=o_start,
+            overrides.append(Override(contacts=list(o.new_members or []), start=o_start,
                                             end=o_end))
-        start = rotation_start if cmd.start_time is None else _time(cmd.start_time,
+        start = rotation_start if cmd.start_time is None else instant(cmd.start_time,
                                                                     "StartTime")
-        return _shift_page(rotation, overrides, start=start,
-                           end=_time(cmd.end_time, "EndTime"), next_token=cmd.next_token,
+        return shift_page(rotation, overrides, start=start,
+                           end=instant(cmd.end_time, "EndTime"), next_token=cmd.next_token,
                            max_results=cmd.max_results)
 
     # --- lookups ------------------------------------------------------------------------
@@ -452,7 +295,7 @@ class RotationHandlers(UseCases):
                         lock: bool = False) -> RotationRecord:
         rotation = await RotationStore.get(conn, arn, lock=lock)
         if rotation is None:
-            raise _missing_rotation(arn)
+            raise missing_rotation(arn)
         return rotation
 
     async def _override(self, conn: asyncpg.Connection, cmd: RotationOverrideId, *,
@@ -485,4 +328,5 @@ class RotationHandlers(UseCases):
                 raise ValidationError(
                     f"{member}[{i}]: contact {arn} is {kind}; only PERSONAL contacts go "
                     "on call in a rotation")
+
 

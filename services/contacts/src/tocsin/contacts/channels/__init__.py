@@ -1,0 +1,1 @@
+"""Contact channels (email, SMS, voice) and their activation by code."""

@@ -1,0 +1,154 @@
+"""The SQL of contact channels and activation codes; every method runs on the caller's
+connection."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+import msgspec
+
+from tocsin.contacts.channels.domain import Channel, PendingCode
+from tocsin.contacts.directory.domain import CHANNEL, CONTACT
+from tocsin.shared.errors import ConflictError, NotFoundError
+
+__all__ = ["ChannelStore", "channel_or_404"]
+
+_COLUMNS = "arn, contact_arn, name, type, address, activation_status, version"
+
+
+def _channel(row: asyncpg.Record) -> Channel:
+    return Channel(**{k: row[k] for k in ("arn", "contact_arn", "name", "type", "address",
+                                          "activation_status", "version")})
+
+
+def _name_taken(channel: Channel, *, resource_id: str) -> ConflictError:
+    return ConflictError(f"Contact {channel.contact_arn} already has a contact channel named "
+                         f"{channel.name!r}", resource_type=CHANNEL, resource_id=resource_id)
+
+
+class ChannelStore:
+    """The SQL of contact channels and activation codes, on the caller's connection."""
+
+    @staticmethod
+    async def insert(conn: asyncpg.Connection, channel: Channel, *, now: datetime) -> None:
+        """Raises ``ConflictError`` when the contact has a channel of that name, and
+        ``NotFoundError`` when the contact is gone."""
+        try:
+            inserted = await conn.fetchval(
+                "INSERT INTO contact_channel"
+                " (arn, contact_arn, name, type, address, activation_status, created_at)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                " ON CONFLICT (contact_arn, name) DO NOTHING RETURNING true",
+                channel.arn, channel.contact_arn, channel.name, channel.type,
+                channel.address, channel.activation_status, now)
+        except asyncpg.ForeignKeyViolationError:
+            raise NotFoundError(f"Contact {channel.contact_arn} does not exist",
+                                resource_type=CONTACT, resource_id=channel.contact_arn) from None
+        if not inserted:
+            raise _name_taken(channel, resource_id=channel.contact_arn)
+
+    @staticmethod
+    async def get(conn: asyncpg.Connection, arn: str, *, lock: bool = False) -> Channel | None:
+        row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM contact_channel WHERE arn = $1"
+                                  + (" FOR UPDATE" if lock else ""), arn)
+        return _channel(row) if row else None
+
+    @staticmethod
+    async def page(conn: asyncpg.Connection, contact_arn: str, *, after: int | None,
+                   limit: int) -> list[tuple[int, Channel]]:
+        """``(position, channel)`` of a contact's channels in the order they were created."""
+        rows = await conn.fetch(
+            f"SELECT position, {_COLUMNS} FROM contact_channel WHERE contact_arn = $1"
+            " AND ($2::bigint IS NULL OR position > $2) ORDER BY position LIMIT $3",
+            contact_arn, after, limit)
+        return [(r["position"], _channel(r)) for r in rows]
+
+    @staticmethod
+    async def save(conn: asyncpg.Connection, channel: Channel) -> Channel:
+        """Write a changed channel; the channel as saved, with its next version.
+
+        Raises:
+            ConflictError: the contact has another channel of that name.
+        """
+        try:
+            version: int = await conn.fetchval(
+                "UPDATE contact_channel SET name = $2, address = $3, activation_status = $4,"
+                " version = version + 1 WHERE arn = $1 RETURNING version", channel.arn,
+                channel.name, channel.address, channel.activation_status)
+        except asyncpg.UniqueViolationError:
+            raise _name_taken(channel, resource_id=channel.arn) from None
+        return msgspec.structs.replace(channel, version=version)
+
+    @staticmethod
+    async def delete(conn: asyncpg.Connection, arn: str) -> tuple[str, int] | None:
+        """Delete the channel; returns its contact's ARN and the version of its deletion
+        (its last change), or None if there was none."""
+        row = await conn.fetchrow(
+            "DELETE FROM contact_channel WHERE arn = $1 RETURNING contact_arn, version", arn)
+        return (row["contact_arn"], row["version"] + 1) if row else None
+
+    @staticmethod
+    async def pending_code(conn: asyncpg.Connection, arn: str) -> PendingCode | None:
+        """The channel's pending code, locked for the transaction."""
+        row = await conn.fetchrow(
+            "SELECT salt, digest, expires_at, failed_attempts FROM activation_code"
+            " WHERE channel_arn = $1 FOR UPDATE", arn)
+        return PendingCode(salt=row["salt"], digest=row["digest"], expires_at=row["expires_at"],
+                           failed_attempts=row["failed_attempts"]) if row else None
+
+    @staticmethod
+    async def put_code(conn: asyncpg.Connection, arn: str, *, salt: bytes, digest: bytes,
+                       expires_at: datetime) -> None:
+        """Make this code the channel's pending one, replacing any other."""
+        await conn.execute(
+            "INSERT INTO activation_code (channel_arn, salt, digest, expires_at)"
+            " VALUES ($1, $2, $3, $4) ON CONFLICT (channel_arn) DO UPDATE"
+            " SET salt = EXCLUDED.salt, digest = EXCLUDED.digest,"
+            " expires_at = EXCLUDED.expires_at, failed_attempts = 0",
+            arn, salt, digest, expires_at)
+
+    @staticmethod
+    async def void_code(conn: asyncpg.Connection, arn: str) -> None:
+        await conn.execute("DELETE FROM activation_code WHERE channel_arn = $1", arn)
+
+    @staticmethod
+    async def count_failure(conn: asyncpg.Connection, arn: str) -> int:
+        """One more wrong attempt; returns how many there have been."""
+        attempts: int = await conn.fetchval(
+            "UPDATE activation_code SET failed_attempts = failed_attempts + 1"
+            " WHERE channel_arn = $1 RETURNING failed_attempts", arn)
+        return attempts
+
+    @staticmethod
+    async def sends_since(conn: asyncpg.Connection, arn: str,
+                          since: datetime) -> list[datetime]:
+        """When codes were sent to the channel after ``since``, oldest first."""
+        return [r["sent_at"] for r in await conn.fetch(
+            "SELECT sent_at FROM activation_code_sent WHERE channel_arn = $1"
+            " AND sent_at > $2 ORDER BY sent_at", arn, since)]
+
+    @staticmethod
+    async def record_send(conn: asyncpg.Connection, arn: str, *, now: datetime,
+                          forget_before: datetime) -> None:
+        """Count a send at ``now``, and forget those that no longer count."""
+        await conn.execute(
+            "WITH gone AS (DELETE FROM activation_code_sent"
+            " WHERE channel_arn = $1 AND sent_at <= $3)"
+            " INSERT INTO activation_code_sent (channel_arn, sent_at) VALUES ($1, $2)",
+            arn, now, forget_before)
+
+
+async def channel_or_404(conn: asyncpg.Connection, arn: str, *,
+                         lock: bool = False) -> Channel:
+    """The channel ``arn`` (its row locked with ``lock``).
+
+    Raises:
+        NotFoundError: there is no such channel.
+    """
+    channel = await ChannelStore.get(conn, arn, lock=lock)
+    if channel is None:
+        raise NotFoundError(f"Contact channel {arn} does not exist", resource_type=CHANNEL,
+                            resource_id=arn)
+    return channel
+
