@@ -1,6 +1,7 @@
 """``python -m bench``: StartIncident over gRPC against a raw grpc.aio call, idle memory,
 alarm ingestion (:mod:`bench.alarms`), notifications (:mod:`bench.notifications`) and the
-escalation service's timers against raw PostgreSQL (:mod:`bench.timers`).
+escalation service's timers against raw PostgreSQL (:mod:`bench.timers`), and the console in
+a headless Chromium (:mod:`bench.console`).
 
 Everything runs on this machine: NATS and PostgreSQL (the ones named by TOCSIN_NATS_URL /
 TOCSIN_DATABASE_URL, else throwaway ones), the incidents service and the gateway as their
@@ -26,6 +27,7 @@ import grpc
 from aiosmtpd.controller import Controller
 
 from bench import alarms
+from bench.console import console_bench
 from bench.notifications import Mailbox, notifications_bench
 from bench.processes import spawn, stop
 from bench.timers import timers_bench
@@ -280,6 +282,9 @@ async def main(seconds: float, warmup: float) -> None:
             await alarms.alarms_bench(channel, nats_url=nats_url, region=f"bench{tag}",
                                       schema_prefix=f"bench{tag}_", plan_name="bench",
                                       results=results, line=line, mailbox=mailbox)
+            await console_bench(stub, http=f"http://127.0.0.1:{http_port}",
+                                key=("BENCH", "bench-secret"), plan_arn=plan.arn,
+                                results=results, line=line)
         for callers in (1, 64):
             ratio = results[f"tocsin_{callers}"]["rps"] / max(
                 results[f"raw_{callers}"]["rps"], 1e-9)
