@@ -411,3 +411,69 @@ class TestIncidentLoop:
                                   "return document.documentElement.clientWidth")
         assert overflow <= width
 
+
+
+class TestOnCall:
+    async def test_who_is_on_call_overrides_and_channel_activation(
+            self, tocsin: dict[str, Any], browser: Browser) -> None:
+        """The On call page names who is on call now in each rotation; the rotation's
+        calendar shows the coming shifts, and an override created from it shows there; a
+        contact's channel not yet activated is activated with the code from its mail."""
+        contacts = aws(tocsin, "ssm-contacts")
+        address = f"bo-{uuid.uuid4().hex[:6]}@example.com"
+
+        def prepare() -> tuple[str, str, str]:
+            ana = contacts.create_contact(Alias="ana", DisplayName="Ana", Type="PERSONAL",
+                                          Plan={"Stages": []})["ContactArn"]
+            bo = contacts.create_contact(Alias="bo", DisplayName="Bo", Type="PERSONAL",
+                                         Plan={"Stages": []})["ContactArn"]
+            contacts.create_contact_channel(ContactId=bo, Name="bo mail", Type="EMAIL",
+                                            DeliveryAddress={"SimpleAddress": address})
+            rotation = contacts.create_rotation(
+                Name="primary", ContactIds=[ana, bo], TimeZoneId="UTC",
+                StartTime=time.time() - 3600,
+                Recurrence={"NumberOfOnCalls": 1, "RecurrenceMultiplier": 1,
+                            "DailySettings": [{"HourOfDay": 9, "MinuteOfHour": 0}]})
+            return ana, bo, str(rotation["RotationArn"])
+
+        _, bo, rotation = await asyncio.to_thread(prepare)
+        await sign_in(browser)
+        await browser.get("/console/oncall")
+        table = await browser.text("table")
+        assert "primary" in table
+        assert "Ana" in table or "Bo" in table
+        assert "Not activated" in await browser.text("main")
+        await browser.shot("oncall")
+        assert await browser.axe() == []
+
+        await wait_for(lambda: mail_code(tocsin, address, r"activation code is (\d+)"),
+                       timeout=15)
+        code = mail_code(tocsin, address, r"activation code is (\d+)")
+        assert code is not None
+        await browser.fill("form[action$='/contacts/activate'] input[name=code]", code)
+        await browser.press("form[action$='/contacts/activate'] button")
+        assert "Not activated" not in await browser.text("main")
+        channels = await asyncio.to_thread(
+            lambda: contacts.list_contact_channels(ContactId=bo)["ContactChannels"])
+        assert [c["ActivationStatus"] for c in channels] == ["ACTIVATED"]
+
+        await browser.press("table a")
+        assert "Rotation primary" in await browser.text("h1")
+        await browser.shot("rotation")
+        start = time.gmtime(time.time() + 2 * 86400)
+        end = time.gmtime(time.time() + 2 * 86400 + 3 * 3600)
+        await browser.run(browser.driver.execute_script, """
+            document.getElementById('o-start').value = arguments[0];
+            document.getElementById('o-end').value = arguments[1];""",
+            time.strftime("%Y-%m-%dT%H:00", start), time.strftime("%Y-%m-%dT%H:00", end))
+        await browser.run(browser.driver.execute_script, """
+            const select = document.getElementById('o-contact');
+            select.value = arguments[0];""", bo)
+        await browser.press("form[action$='/rotation/override'] button")
+        assert "Override" in await browser.text("table")
+        assert time.strftime("%Y-%m-%d %H:00", start) in await browser.text("main ul")
+        await browser.shot("rotation-override")
+        assert await browser.axe() == []
+        overrides = await asyncio.to_thread(lambda: contacts.list_rotation_overrides(
+            RotationId=rotation, StartTime=time.time(), EndTime=time.time() + 7 * 86400))
+        assert [o["NewContactIds"] for o in overrides["RotationOverrides"]] == [[bo]]

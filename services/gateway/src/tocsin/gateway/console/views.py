@@ -44,6 +44,8 @@ SESSION_LIFETIME = 12 * 3600.0
 """Seconds a sign-in lasts: a night's shift."""
 TIMELINE_SHOWN = 50
 """The timeline tab shows this many of the most recent events."""
+CALENDAR_DAYS = 21
+"""A rotation's calendar shows this many days ahead."""
 SEEN_COOKIE = "tocsin_console_seen"
 """When the viewer last opened each tab of each incident (for the tabs' update counters)."""
 
@@ -92,6 +94,10 @@ class Console:
             ("POST", "/incident/related", self._change_related),
             ("POST", "/incident/engage", self._engage),
             ("POST", "/incident/acknowledge", self._acknowledge),
+            ("GET", "/oncall", self._oncall),
+            ("GET", "/rotation", self._rotation),
+            ("POST", "/rotation/override", self._override),
+            ("POST", "/contacts/activate", self._activate),
             ("GET", "/plans", self._plans),
             ("GET", "/plan", self._plan),
         ):
@@ -384,6 +390,75 @@ class Console:
             "AcceptCode": str(form.get("code", "")).strip(),
             "Note": "Acknowledged in the console"}, arn, "engagements")
 
+    # --- on call ----------------------------------------------------------------------------
+
+    async def _oncall(self, request: web.Request) -> web.StreamResponse:
+        principal = self._principal(request)
+        now = time.time()
+        rotations, contacts = await asyncio.gather(
+            self._call(request, principal, CONTACTS, "ListRotations", {"MaxResults": 100}),
+            self._call(request, principal, CONTACTS, "ListContacts", {"MaxResults": 100}))
+        people = contacts.get("Contacts", [])
+        shifts = await asyncio.gather(*(
+            self._call(request, principal, CONTACTS, "ListRotationShifts", {
+                "RotationId": r["RotationArn"], "StartTime": now, "EndTime": now + 60,
+                "MaxResults": 10}) for r in rotations.get("Rotations", [])))
+        channels = await asyncio.gather(*(
+            self._call(request, principal, CONTACTS, "ListContactChannels",
+                       {"ContactId": c["ContactArn"], "MaxResults": 100})
+            for c in people if c["Type"] == "PERSONAL"))
+        personal = [c for c in people if c["Type"] == "PERSONAL"]
+        return self._render(
+            "oncall.html", request, request[_SESSION], names=_names(people),
+            on_call=[(r, _current(found.get("RotationShifts", []), now)) for r, found in
+                     zip(rotations.get("Rotations", []), shifts, strict=True)],
+            contacts=[(c, found.get("ContactChannels", [])) for c, found in
+                      zip(personal, channels, strict=True)],
+            can_activate=await self._call.allowed(request, principal, CONTACTS,
+                                                  "ActivateContactChannel"))
+
+    async def _rotation(self, request: web.Request) -> web.StreamResponse:
+        principal = self._principal(request)
+        arn = request.query.get("arn", "")
+        now = time.time()
+        until = now + CALENDAR_DAYS * 86400
+        rotation, shifts, overrides, contacts = await asyncio.gather(
+            self._call(request, principal, CONTACTS, "GetRotation", {"RotationId": arn}),
+            self._call(request, principal, CONTACTS, "ListRotationShifts", {
+                "RotationId": arn, "StartTime": now, "EndTime": until, "MaxResults": 1024}),
+            self._call(request, principal, CONTACTS, "ListRotationOverrides", {
+                "RotationId": arn, "StartTime": now, "EndTime": until, "MaxResults": 1024}),
+            self._call(request, principal, CONTACTS, "ListContacts", {"MaxResults": 100}))
+        return self._render(
+            "rotation.html", request, request[_SESSION], rotation=rotation,
+            shifts=shifts.get("RotationShifts", []),
+            overrides=overrides.get("RotationOverrides", []),
+            names=_names(contacts.get("Contacts", [])), days=CALENDAR_DAYS,
+            can_override=await self._call.allowed(request, principal, CONTACTS,
+                                                  "CreateRotationOverride",
+                                                  {"RotationId": arn}))
+
+    async def _override(self, request: web.Request) -> web.StreamResponse:
+        form = await request.post()
+        arn = str(form.get("rotation", ""))
+        back = f"{PREFIX}/rotation?{urlencode({'arn': arn})}"
+        output = await self._act(request, CONTACTS, "CreateRotationOverride", {
+            "RotationId": arn, "NewContactIds": [str(c) for c in form.getall("contact", [])],
+            "StartTime": _event_time(str(form.get("start", ""))),
+            "EndTime": _event_time(str(form.get("end", "")))}, back=back)
+        if isinstance(output, web.StreamResponse):
+            return output
+        raise web.HTTPSeeOther(back)
+
+    async def _activate(self, request: web.Request) -> web.StreamResponse:
+        form = await request.post()
+        output = await self._act(request, CONTACTS, "ActivateContactChannel", {
+            "ContactChannelId": str(form.get("channel", "")),
+            "ActivationCode": str(form.get("code", "")).strip()}, back=f"{PREFIX}/oncall")
+        if isinstance(output, web.StreamResponse):
+            return output
+        raise web.HTTPSeeOther(f"{PREFIX}/oncall")
+
     # --- response plans ---------------------------------------------------------------------
 
     async def _plans(self, request: web.Request) -> web.StreamResponse:
@@ -502,6 +577,17 @@ def _event_text(data: object) -> str:
     if isinstance(value, Mapping):
         return "; ".join(f"{k}: {v}" for k, v in value.items())
     return str(value)
+
+
+def _names(contacts: list[dict[str, Any]]) -> dict[str, str]:
+    """Contact ARN → what to call them."""
+    return {c["ContactArn"]: c.get("DisplayName") or c["Alias"] for c in contacts}
+
+
+def _current(shifts: list[dict[str, Any]], now: float) -> dict[str, Any] | None:
+    """The shift under way at ``now``."""
+    return next((s for s in shifts
+                 if float(s["StartTime"]) <= now < float(s["EndTime"])), None)
 
 
 def _seen(request: web.Request) -> dict[str, dict[str, float]]:
