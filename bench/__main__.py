@@ -1,7 +1,9 @@
 """``python -m bench``: StartIncident over gRPC against a raw grpc.aio call, idle memory,
 alarm ingestion (:mod:`bench.alarms`), notifications (:mod:`bench.notifications`) and the
-escalation service's timers against raw PostgreSQL (:mod:`bench.timers`), and the console in
-a headless Chromium (:mod:`bench.console`).
+escalation service's timers against raw PostgreSQL (:mod:`bench.timers`), the runbooks
+engine beside raw PostgreSQL transactions (:mod:`bench.runbooks`), the analysis service's
+metrics and analysis creation (:mod:`bench.analysis`), and the console in a headless
+Chromium (:mod:`bench.console`).
 
 Everything runs on this machine: NATS and PostgreSQL (the ones named by TOCSIN_NATS_URL /
 TOCSIN_DATABASE_URL, else throwaway ones), the incidents service and the gateway as their
@@ -27,9 +29,11 @@ import grpc
 from aiosmtpd.controller import Controller
 
 from bench import alarms
+from bench.analysis import analysis_bench
 from bench.console import console_bench
 from bench.notifications import Mailbox, notifications_bench
 from bench.processes import spawn, stop
+from bench.runbooks import runbooks_bench
 from bench.timers import timers_bench
 from tocsin.gateway.grpcsign import SigV4Signer
 from tocsin.local.servers import EmbeddedServer, free_port, nats_server, postgres_server
@@ -293,6 +297,9 @@ async def main(seconds: float, warmup: float) -> None:
                 results[f"raw_{callers}"]["rps"], 1e-9)
             line(f"start_incident_vs_raw_c{callers}", 100 * ratio, "%", results)
         await timers_bench(env, work, results, line)
+        await runbooks_bench(nats_url, db_url, work, results, line)
+        await analysis_bench(env, work, lambda name, value, unit: line(name, value, unit,
+                                                                       results))
     finally:
         for proc in procs:
             await stop(proc)

@@ -21,7 +21,14 @@ from typing import Any
 import msgspec
 from msgspec import inspect as mi
 
-from tocsin.shared.contracts import contacts, escalation, incidents, notifications
+from tocsin.shared.contracts import (
+    analysis,
+    contacts,
+    escalation,
+    incidents,
+    notifications,
+    runbooks,
+)
 from tocsin.shared.contracts.base import TAG_FIELD, Event
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +42,10 @@ SERVICES = {
                  "rotations, engagements and pages."),
     "escalation": (escalation, "Durable timers of engagements, and what falls due."),
     "notifications": (notifications, "Deliveries that could not be made."),
+    "runbooks": (runbooks, "Automation executions: their start, each step's start and end, "
+                 "waits for a person, and their end."),
+    "analysis": (analysis, "Post-incident analyses, OpsItems (action items and incidents' "
+                 "parent OpsItems) and overdue action items."),
 }
 
 INTRO = """\

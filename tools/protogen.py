@@ -1,11 +1,12 @@
 """Write Tocsin's ``.proto`` files from botocore service models.
 
-``python tools/protogen.py`` reads the ssm-incidents and ssm-contacts models that ship with
-botocore, and Tocsin's own model (``models/tocsin/<version>/service-2.json``), and writes
-one ``.proto`` file for each (``proto/tocsin/proto/incidents/v1/incidents.proto``, ...):
-one ``rpc`` per operation and one message per structure, so the gRPC API mirrors the model
-member for member. The output depends only on the model, so regenerating it is a no-op
-unless the model changed.
+``python tools/protogen.py`` reads the ssm-incidents, ssm-contacts and ssm models that ship
+with botocore (ssm cut down to the operations Tocsin serves, as the gateway's model is:
+``tocsin.gateway.awsmodel.SUBSETS``), and Tocsin's own model
+(``models/tocsin/<version>/service-2.json``), and writes one ``.proto`` file for each
+(``proto/tocsin/proto/incidents/v1/incidents.proto``, ...): one ``rpc`` per operation and
+one message per structure, so the gRPC API mirrors the model member for member. The output
+depends only on the model, so regenerating it is a no-op unless the model changed.
 
 The mapping:
 
@@ -48,6 +49,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tocsin.gateway.awsmodel import SUBSETS, subset
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -81,6 +84,13 @@ TARGETS: dict[str, Target] = {
         package="tocsin.contacts.v1",
         service="Contacts",
         path="proto/tocsin/proto/contacts/v1/contacts.proto",
+    ),
+    "ssm": Target(
+        api="ssm",
+        version="2014-11-06",
+        package="tocsin.ssm.v1",
+        service="SSM",
+        path="proto/tocsin/proto/ssm/v1/ssm.proto",
     ),
     "tocsin": Target(
         api="tocsin",
@@ -125,6 +135,8 @@ def load_model(api: str, version: str) -> dict[str, Any]:
         return own_model
     path = importlib.resources.files("botocore") / f"data/{api}/{version}/service-2.json.gz"
     model: dict[str, Any] = json.loads(gzip.decompress(path.read_bytes()))
+    if api in SUBSETS:
+        model = subset(model, SUBSETS[api])
     return model
 
 

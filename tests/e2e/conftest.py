@@ -28,6 +28,8 @@ from tocsin.incidents.settings import Settings as IncidentsSettings
 from tocsin.local.servers import free_port
 from tocsin.notifications import app as notifications_app
 from tocsin.notifications.settings import Settings as NotificationsSettings
+from tocsin.runbooks import app as runbooks_app
+from tocsin.runbooks.settings import Settings as RunbooksSettings
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus, deliveries_stream, ensure_stream
 from tocsin.shared.contracts.deliveries import ActivationCodeDelivery, PageDelivery
@@ -63,6 +65,9 @@ async def tocsin(nats_url: str, database_url: str, isolation: dict[str, str],
         await stack.enter_async_context(running(
             escalation_app.lifespan, EscalationSettings(
                 outbox_poll_interval=0.2, **common, **tocsin_options.get("escalation", {}))))
+        await stack.enter_async_context(running(
+            runbooks_app.lifespan, RunbooksSettings(
+                outbox_poll_interval=0.2, **common, **tocsin_options.get("runbooks", {}))))
         workers = await stack.enter_async_context(running(
             gateway_app.lifespan, GatewaySettings(
                 grpc_addr="127.0.0.1:0", http_addr="127.0.0.1:0",

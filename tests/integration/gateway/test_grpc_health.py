@@ -24,7 +24,7 @@ from tocsin.shared.testing import running, wait_for
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
-INCIDENTS, CONTACTS, TOCSIN_API = (m.name for m in MIRRORS)
+INCIDENTS, CONTACTS, TOCSIN_API, SSM = (m.name for m in MIRRORS)
 
 
 @pytest_asyncio.fixture
@@ -50,7 +50,7 @@ async def health(own_bus: Bus) -> AsyncIterator[health_pb2_grpc.HealthStub]:
 
 async def statuses(stub: health_pb2_grpc.HealthStub) -> dict[str, int]:
     out = {}
-    for service in ("", INCIDENTS, CONTACTS, TOCSIN_API, rules.SERVICE_NAME,
+    for service in ("", INCIDENTS, CONTACTS, TOCSIN_API, SSM, rules.SERVICE_NAME,
                     watch.SERVICE_NAME):
         reply = await stub.Check(health_pb2.HealthCheckRequest(service=service))
         out[service] = reply.status
@@ -73,6 +73,7 @@ async def test_health_follows_the_services_and_nats(
     await own_bus.nc.subscribe("$SRV.PING", cb=junk)
     assert await statuses(health) == {"": NOT_SERVING, INCIDENTS: NOT_SERVING,
                                       CONTACTS: NOT_SERVING, TOCSIN_API: NOT_SERVING,
+                                      SSM: NOT_SERVING,
                                       rules.SERVICE_NAME: NOT_SERVING,
                                       watch.SERVICE_NAME: SERVING}
     settings = IncidentsSettings(nats_url=own_nats.url, database_url=database_url,
@@ -80,7 +81,7 @@ async def test_health_follows_the_services_and_nats(
     async with running(incidents_app.lifespan, settings):
         # Tocsin's own API also needs the notifications service (DescribeDelivery).
         expected = {"": NOT_SERVING, INCIDENTS: SERVING, CONTACTS: NOT_SERVING,
-                    TOCSIN_API: NOT_SERVING, rules.SERVICE_NAME: SERVING,
+                    TOCSIN_API: NOT_SERVING, SSM: NOT_SERVING, rules.SERVICE_NAME: SERVING,
                     watch.SERVICE_NAME: SERVING}
 
         async def now_expected() -> bool:

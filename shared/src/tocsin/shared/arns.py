@@ -87,6 +87,14 @@ class Arns:
         """An ssm-contacts ARN (regional)."""
         return build(self.partition, "ssm-contacts", self.region, self.account, resource)
 
+    def analysis(self, plan_name: str, analysis_id: str) -> str:
+        """A post-incident analysis: ``analysis/<plan>/<id>`` (ssm-incidents, global)."""
+        return self.incidents(f"analysis/{plan_name}/{analysis_id}")
+
+    def ops_item(self, ops_item_id: str) -> str:
+        """An OpsItem: ``arn:<partition>:ssm:<region>:<account>:opsitem/<id>``."""
+        return build(self.partition, "ssm", self.region, self.account, f"opsitem/{ops_item_id}")
+
     def iam(self, resource: str) -> str:
         """A principal: ``root``, ``user/<name>``, ``role/<name>``."""
         return build(self.partition, "iam", "", self.account, resource)

@@ -40,6 +40,10 @@ __all__ = [
     "ConflictError",
     "InternalError",
     "NotFoundError",
+    "OpsItemConflict",
+    "OpsItemInvalidParameter",
+    "OpsItemNotFound",
+    "OpsItemRelatedItemAlreadyExists",
     "QuotaExceededError",
     "Reject",
     "RetryLater",
@@ -67,8 +71,13 @@ class TocsinError(Exception):
         """Modelled members of the AWS error beside ``message`` (``resourceType``, ...)."""
 
     def to_wire(self) -> dict[str, Any]:
-        """The error as the JSON body of a NATS reply."""
-        return {"code": self.aws_code, "message": self.message, **self.fields}
+        """The error as the JSON body of a NATS reply; an API's own code (``ssm``'s
+        ``InvalidDocumentContent``) also names its kind, so the far side keeps both."""
+        wire = {"code": self.aws_code, "message": self.message, **self.fields}
+        kind = _kind_of(type(self))
+        if kind is not None and kind.aws_code != self.aws_code:
+            wire["kind"] = kind.aws_code
+        return wire
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.message!r})"
@@ -173,18 +182,72 @@ class Reject(Exception):
     """A JetStream message can never be processed; terminate it instead of redelivering."""
 
 
+# The ssm API names its OpsItem errors itself; each is one of the kinds above.
+
+
+class OpsItemNotFound(NotFoundError):
+    """``OpsItemNotFoundException``: the OpsItem (or its association) does not exist."""
+
+    aws_code = "OpsItemNotFoundException"
+
+
+class OpsItemInvalidParameter(ValidationError):
+    """``OpsItemInvalidParameterException``: ``ParameterNames`` lists the bad members."""
+
+    aws_code = "OpsItemInvalidParameterException"
+
+    def __init__(self, message: str, *, parameter_names: list[str] | None = None,
+                 **fields: Any) -> None:
+        super().__init__(message, ParameterNames=parameter_names, **fields)
+
+
+class OpsItemRelatedItemAlreadyExists(ConflictError):
+    """``OpsItemRelatedItemAlreadyExistsException``: the resource is associated already."""
+
+    aws_code = "OpsItemRelatedItemAlreadyExistsException"
+
+
+class OpsItemConflict(ConflictError):
+    """``OpsItemConflictException``: the change conflicts with the OpsItem's state."""
+
+    aws_code = "OpsItemConflictException"
+
+_KINDS: frozenset[type[TocsinError]] = frozenset({
+    ValidationError, NotFoundError, ConflictError, AccessDeniedError, ThrottlingError,
+    QuotaExceededError, UnsupportedOperation, ServiceUnavailable, InternalError})
+
 _BY_CODE: dict[str, type[TocsinError]] = {
     cls.aws_code: cls
     for cls in (ValidationError, NotFoundError, ConflictError, AccessDeniedError,
                 ThrottlingError, QuotaExceededError, UnsupportedOperation,
-                ServiceUnavailable, InternalError)
+                ServiceUnavailable, InternalError, OpsItemNotFound, OpsItemInvalidParameter,
+                OpsItemRelatedItemAlreadyExists, OpsItemConflict)
 }
+
+
+def _kind_of(cls: type[TocsinError]) -> type[TocsinError] | None:
+    """The shared kind (the table above) an error class derives from."""
+    return next((k for k in cls.__mro__ if k in _KINDS), None)
+
+
+_CODED: dict[tuple[str, str], type[TocsinError]] = {}
+
+
+def _coded(kind: type[TocsinError], code: str) -> type[TocsinError]:
+    """An error of ``kind`` under an API's own ``code``, rebuilt on the far side of NATS
+    (one class per code, made once)."""
+    key = (kind.aws_code, code)
+    if key not in _CODED:
+        _CODED[key] = type(code, (kind,), {"aws_code": code})
+    return _CODED[key]
 
 
 def from_wire(body: dict[str, Any]) -> TocsinError:
     """Rebuild the error a service replied with (the inverse of :meth:`TocsinError.to_wire`)."""
     fields = dict(body)
-    cls = _BY_CODE.get(str(fields.pop("code", "")), InternalError)
+    code = str(fields.pop("code", ""))
+    kind = _BY_CODE.get(str(fields.pop("kind", "")))
+    cls = _BY_CODE.get(code) or (_coded(kind, code) if kind is not None else InternalError)
     message = str(fields.pop("message", ""))
     error = TocsinError.__new__(cls)
     TocsinError.__init__(error, message, **fields)

@@ -2,17 +2,79 @@
 
 from __future__ import annotations
 
+import aiohttp
+from nats.aio.msg import Msg
+
 from tocsin.analysis import api
+from tocsin.analysis.deps import Deps
+from tocsin.analysis.facts import FactsConsumer
+from tocsin.analysis.graphs import Graphs
+from tocsin.analysis.incidents import IncidentsClient
+from tocsin.analysis.parents import RelatedItems
+from tocsin.analysis.reminders import OverduePager, timer_worker
 from tocsin.analysis.settings import Settings
-from tocsin.shared.bus import events_stream
+from tocsin.analysis.template_source import TemplateSource
+from tocsin.shared import codec
+from tocsin.shared.bus import Consumer, events_stream
+from tocsin.shared.clock import clock_for
 from tocsin.shared.kernel import Kernel, Opened, Service
 
-__all__ = ["KERNEL", "lifespan"]
+__all__ = ["KERNEL", "incident_lane", "lifespan"]
+
+_INCIDENT = b'"incident_arn":"'
+
+
+def incident_lane(msg: Msg) -> str:
+    """The incident an event's envelope names in its correlation (a cheap look at the body:
+    the full decode happens in the lane), else its subject."""
+    start = msg.data.find(_INCIDENT)
+    if start < 0:
+        return str(msg.subject)
+    start += len(_INCIDENT)
+    return msg.data[start:msg.data.find(b'"', start)].decode(errors="replace")
 
 
 async def table(opened: Opened[Settings]) -> Service:
-    """The request server."""
-    return Service(operations=api.operations(opened.pool))
+    """Requests; consumers of incidents' and contacts' events (the metrics' key times, the
+    parent OpsItems) and of its own (related items, overdue reminders); the reminders'
+    timers."""
+    settings = opened.settings
+    deps = Deps(pool=opened.pool, bus=opened.bus, settings=settings,
+                clock=clock_for(settings.clock_scale, settings.clock_epoch))
+    session = None
+    if settings.prometheus_url:
+        session = await opened.stack.enter_async_context(aiohttp.ClientSession())
+    graphs = Graphs(settings.prometheus_url, IncidentsClient(opened.bus), session)
+    facts = FactsConsumer(opened.pool)
+    related = RelatedItems(deps)
+    pager = OverduePager(deps)
+    stream = f"EVENTS_{settings.region.upper()}"
+    events = f"events.{settings.region}"
+
+    async def on_incidents(event: codec.Envelope, msg: object) -> None:
+        await facts.on_incidents_event(event, msg)  # type: ignore[arg-type]
+        await related.on_incidents_event(event, msg)  # type: ignore[arg-type]
+
+    async def on_own(event: codec.Envelope, msg: object) -> None:
+        await related.on_own_event(event, msg)  # type: ignore[arg-type]
+        await pager.on_event(event, msg)  # type: ignore[arg-type]
+
+    return Service(
+        operations=api.operations(deps, TemplateSource(opened.bus), graphs),
+        consumers=[
+            # One incident's events in order (a reopening before its resolution), up to 8
+            # incidents at once.
+            Consumer(stream=stream, durable=f"{settings.schema}-incidents",
+                     filter_subject=f"{events}.incidents.>", handler=on_incidents,
+                     concurrency=8, lane=incident_lane),
+            Consumer(stream=stream, durable=f"{settings.schema}-contacts",
+                     filter_subject=f"{events}.contacts.>", handler=facts.on_contacts_event,
+                     concurrency=8),
+            Consumer(stream=stream, durable=f"{settings.schema}-own",
+                     filter_subject=f"{events}.analysis.>", handler=on_own),
+        ],
+        timers=[timer_worker(deps).run],
+    )
 
 
 KERNEL = Kernel[Settings](

@@ -16,3 +16,6 @@ class Settings(ServiceSettings, frozen=True, kw_only=True):
     """Requests one instance works on at once."""
     pool_max: int = 10
     """Most PostgreSQL connections one instance holds."""
+    prometheus_url: str | None = None
+    """``TOCSIN_PROMETHEUS_URL``: the Prometheus server an analysis's metric graphs are
+    fetched from (none: analyses have no graphs)."""

@@ -1,7 +1,8 @@
 """The API models Tocsin serves: AWS's, read from botocore's own data files, and its own.
 
-``ssm-incidents`` and ``ssm-contacts`` are loaded once per process from the
-``service-2.json.gz`` files that ship inside the ``botocore`` distribution; ``tocsin``
+``ssm-incidents``, ``ssm-contacts`` and ``ssm`` are loaded once per process from the
+``service-2.json.gz`` files that ship inside the ``botocore`` distribution (``ssm`` cut down
+to the operations Tocsin serves, :data:`SUBSETS`, and the shapes they reach); ``tocsin``
 (Tocsin's own operations: event rules, integration keys, ...) from
 ``models/tocsin/<version>/service-2.json`` in the repository, the same file SDKs load with
 ``AWS_DATA_PATH=<repo>/models``. Nothing in this module is a hand-copied list of
@@ -50,6 +51,7 @@ from typing import Any
 
 import regex  # type: ignore[import-untyped]
 
+from tocsin.gateway.clients import SSM_OWNERS
 from tocsin.shared import timestamps
 from tocsin.shared.arns import AWS_PARTITIONS, DEFAULT_PARTITION
 from tocsin.shared.errors import ValidationError
@@ -58,6 +60,7 @@ __all__ = [
     "APIS",
     "MODELS_DIR",
     "OWN_APIS",
+    "SUBSETS",
     "Member",
     "Operation",
     "ServiceModel",
@@ -69,14 +72,21 @@ __all__ = [
     "parse_timestamp",
     "read_model",
     "serialize_output",
+    "subset",
     "validate_input",
 ]
 
 BOTOCORE_APIS: Mapping[str, str] = {
     "ssm-incidents": "data/ssm-incidents/2018-05-10/service-2.json.gz",
     "ssm-contacts": "data/ssm-contacts/2021-05-03/service-2.json.gz",
+    "ssm": "data/ssm/2014-11-06/service-2.json.gz",
 }
 """Each served AWS API and its model file inside the ``botocore`` package."""
+
+SUBSETS: Mapping[str, frozenset[str]] = {"ssm": frozenset(SSM_OWNERS)}
+"""The APIs Tocsin serves only in part, and the operations it serves of each: the rest of
+the model (``ssm`` has 150 operations about fleets, patches and parameters) is dropped
+when it is read, so an unserved operation is an unknown one."""
 
 MODELS_DIR = Path(__file__).resolve().parents[5] / "models"
 """The repository's ``models/`` folder, in botocore's loader layout
@@ -205,7 +215,7 @@ class ServiceModel:
 
 @functools.cache
 def load(api: str, partition: str = DEFAULT_PARTITION) -> ServiceModel:
-    """The model of ``api`` (``ssm-incidents``, ``ssm-contacts`` or ``tocsin``), read once
+    """The model of ``api`` (``ssm-incidents``, ``ssm-contacts``, ``ssm`` or ``tocsin``), read once
     per process, its ARN patterns accepting ``partition`` as well as AWS's.
 
     Raises:
@@ -233,7 +243,37 @@ def read_model(api: str) -> dict[str, Any]:
         return raw
     resource = importlib.resources.files("botocore") / BOTOCORE_APIS[api]
     raw = json.loads(gzip.decompress(resource.read_bytes()))
+    if api in SUBSETS:
+        raw = subset(raw, SUBSETS[api])
     return raw
+
+
+def subset(raw: dict[str, Any], operations: frozenset[str]) -> dict[str, Any]:
+    """``raw`` with only ``operations`` and the shapes their inputs, outputs and errors
+    reach (the model's order kept, so generated protobuf numbering stays stable).
+
+    Raises:
+        KeyError: an operation is not in the model.
+    """
+    ops = {name: raw["operations"][name] for name in raw["operations"] if name in operations}
+    missing = operations - set(ops)
+    if missing:
+        raise KeyError(f"not in the model: {sorted(missing)}")
+    reached: set[str] = set()
+    pending = [ref["shape"] for spec in ops.values()
+               for ref in (spec.get("input"), spec.get("output"), *spec.get("errors", ()))
+               if ref]
+    while pending:
+        name = pending.pop()
+        if name in reached:
+            continue
+        reached.add(name)
+        spec = raw["shapes"][name]
+        refs = [*spec.get("members", {}).values(), spec.get("member"), spec.get("key"),
+                spec.get("value")]
+        pending += [ref["shape"] for ref in refs if ref]
+    shapes = {name: spec for name, spec in raw["shapes"].items() if name in reached}
+    return {**raw, "operations": ops, "shapes": shapes}
 
 
 def _shape(name: str, spec: dict[str, Any], partition: str) -> Shape:

@@ -5,8 +5,9 @@ same request: the operation's input as the model names it (camelCase for ssm-inc
 tocsin, PascalCase for ssm-contacts), timestamps as epoch seconds. The reply is the
 operation's output in the same form, or a :class:`~tocsin.shared.errors.TocsinError`.
 
-An AWS API belongs to one service; Tocsin's own API (``tocsin``) gathers the operations of
-several, so its operations are routed one by one (:data:`TOCSIN_OWNERS`).
+An AWS API belongs to one service; Tocsin's own API (``tocsin``) and the part of ``ssm``
+Tocsin serves gather the operations of several, so their operations are routed one by one
+(:data:`TOCSIN_OWNERS`, :data:`SSM_OWNERS`).
 
 A "does not exist" (or a validation error) caused by naming a Tocsin resource by an ARN in
 another partition (``arn:aws:`` on a ``tocsin`` deployment) says so: the error's message
@@ -24,7 +25,7 @@ from tocsin.shared.bus import Bus, rpc_subject
 from tocsin.shared.bus.connection import PRINCIPAL_HEADER
 from tocsin.shared.errors import NotFoundError, ValidationError
 
-__all__ = ["OWNERS", "TOCSIN_OWNERS", "ServiceClient", "owner"]
+__all__ = ["OPERATION_OWNERS", "OWNERS", "SSM_OWNERS", "TOCSIN_OWNERS", "ServiceClient", "owner"]
 
 OWNERS: dict[str, str] = {"ssm-incidents": "incidents", "ssm-contacts": "contacts"}
 """Which Tocsin service serves each AWS API."""
@@ -34,9 +35,34 @@ TOCSIN_OWNERS: dict[str, str] = {
                      "TestEventPattern", "CreateIntegrationKey", "ListIntegrationKeys",
                      "DeleteIntegrationKey", "GetIngestionStats"), "incidents"),
     "DescribeDelivery": "notifications",
+    **dict.fromkeys(("CreateAnalysis", "GetAnalysis", "ListAnalyses", "UpdateAnalysis",
+                     "DeleteAnalysis", "AnswerQuestion", "AcceptRecommendation",
+                     "DismissRecommendation", "RestoreRecommendation", "ListAnalysisTimeline",
+                     "AddAnalysisTimelineEvent", "UpdateAnalysisTimelineEvent",
+                     "DeleteAnalysisTimelineEvent", "UpdateChecklistItem", "CompleteAnalysis",
+                     "ExportAnalysis", "GetIncidentMetrics", "GetResponseMetrics"), "analysis"),
+    "StartIncidentRunbook": "runbooks",
+    "StopIncidentRunbook": "runbooks",
 }
 """Which Tocsin service serves each operation of Tocsin's own API (``models/tocsin``); a
 service that adds operations to the model adds them here."""
+
+SSM_OWNERS: dict[str, str] = {
+    **dict.fromkeys(("CreateDocument", "GetDocument", "DescribeDocument", "ListDocuments",
+                     "UpdateDocument", "UpdateDocumentDefaultVersion", "DeleteDocument",
+                     "ListDocumentVersions", "StartAutomationExecution",
+                     "GetAutomationExecution", "DescribeAutomationExecutions",
+                     "DescribeAutomationStepExecutions", "SendAutomationSignal",
+                     "StopAutomationExecution"), "runbooks"),
+    **dict.fromkeys(("CreateOpsItem", "GetOpsItem", "UpdateOpsItem", "DescribeOpsItems",
+                     "AssociateOpsItemRelatedItem", "ListOpsItemRelatedItems"), "analysis"),
+}
+"""The part of AWS's ``ssm`` API Tocsin serves, and which service serves each operation:
+Automation documents and executions (runbooks), OpsItems (post-incident analysis). The
+gateway's model and the gRPC mirror keep only these operations (``awsmodel.SUBSETS``)."""
+
+OPERATION_OWNERS: dict[str, dict[str, str]] = {"tocsin": TOCSIN_OWNERS, "ssm": SSM_OWNERS}
+"""The APIs whose operations are routed one by one."""
 
 
 def owner(api: str, operation: str) -> str:
@@ -45,7 +71,8 @@ def owner(api: str, operation: str) -> str:
     Raises:
         KeyError: nobody does.
     """
-    return TOCSIN_OWNERS[operation] if api == "tocsin" else OWNERS[api]
+    routed = OPERATION_OWNERS.get(api)
+    return routed[operation] if routed is not None else OWNERS[api]
 
 
 class ServiceClient:

@@ -1,5 +1,6 @@
 """The gateway's gRPC face: ``tocsin.incidents.v1.Incidents``, ``tocsin.contacts.v1.Contacts``,
-``tocsin.api.v1.Tocsin`` (Tocsin's own API, generated from ``models/tocsin``), the older
+``tocsin.api.v1.Tocsin`` (Tocsin's own API, generated from ``models/tocsin``),
+``tocsin.ssm.v1.SSM`` (documents, automation executions, OpsItems), the older
 hand-written ``tocsin.rules.v1.Rules`` (:mod:`.rules`), ``tocsin.events.v1.Events``
 (:mod:`.watch`, when the gateway has a NATS connection), reflection and health.
 
@@ -31,13 +32,14 @@ from grpc_reflection.v1alpha import reflection
 
 from tocsin.gateway import awsmodel, grpcauth, health, protoconv, rules, watch
 from tocsin.gateway.access import Access
-from tocsin.gateway.clients import OWNERS, TOCSIN_OWNERS
+from tocsin.gateway.clients import OPERATION_OWNERS, OWNERS
 from tocsin.gateway.settings import Settings
 from tocsin.proto.api.v1 import tocsin_pb2
 from tocsin.proto.contacts.v1 import contacts_pb2
 from tocsin.proto.events.v1 import events_pb2_grpc
 from tocsin.proto.incidents.v1 import incidents_pb2
 from tocsin.proto.rules.v1 import rules_pb2_grpc
+from tocsin.proto.ssm.v1 import ssm_pb2
 from tocsin.shared.bus import Bus
 from tocsin.shared.errors import TocsinError, ValidationError
 from tocsin.shared.listen import CannotListen
@@ -66,9 +68,10 @@ MIRRORS: tuple[Mirror, ...] = (
            incidents_pb2.DESCRIPTOR.services_by_name["Incidents"]),
     Mirror("ssm-contacts", contacts_pb2, contacts_pb2.DESCRIPTOR.services_by_name["Contacts"]),
     Mirror("tocsin", tocsin_pb2, tocsin_pb2.DESCRIPTOR.services_by_name["Tocsin"]),
+    Mirror("ssm", ssm_pb2, ssm_pb2.DESCRIPTOR.services_by_name["SSM"]),
 )
-"""``tocsin.incidents.v1.Incidents``, ``tocsin.contacts.v1.Contacts`` and
-``tocsin.api.v1.Tocsin``."""
+"""``tocsin.incidents.v1.Incidents``, ``tocsin.contacts.v1.Contacts``,
+``tocsin.api.v1.Tocsin`` and ``tocsin.ssm.v1.SSM`` (the served part of ``ssm``)."""
 
 API = MIRRORS[0].api
 SERVICE_NAME: str = MIRRORS[0].name
@@ -121,7 +124,7 @@ class GrpcGateway:
         # Each gRPC service, and the Tocsin services it calls (for its health).
         services: dict[str, tuple[str, ...]] = {
             m.name: (OWNERS[m.api],) if m.api in OWNERS
-            else tuple(sorted(set(TOCSIN_OWNERS.values()))) for m in MIRRORS}
+            else tuple(sorted(set(OPERATION_OWNERS[m.api].values()))) for m in MIRRORS}
         rules_pb2_grpc.add_RulesServicer_to_server(
             rules.RulesServicer(self._access), server)
         services[rules.SERVICE_NAME] = ("incidents",)

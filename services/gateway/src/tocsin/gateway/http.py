@@ -3,9 +3,10 @@
 Two AWS protocols share one port, told apart by the request (``reference/aws-api.md``
 section 1.1):
 
-- ``ssm-contacts`` and Tocsin's own API (``models/tocsin``) are AWS JSON 1.1: every call is
-  ``POST /`` with ``X-Amz-Target: SSMContacts.<Operation>`` or ``Tocsin.<Operation>`` and
-  the whole input as the JSON body.
+- ``ssm-contacts``, the served part of ``ssm`` (documents, automation executions, OpsItems)
+  and Tocsin's own API (``models/tocsin``) are AWS JSON 1.1: every call is ``POST /`` with
+  ``X-Amz-Target: SSMContacts.<Operation>``, ``AmazonSSM.<Operation>`` or
+  ``Tocsin.<Operation>`` and the whole input as the JSON body.
 - ``ssm-incidents`` is rest-json: each operation has its method and path in the model
   (``GET /getIncidentRecord?arn=...``, ``DELETE /tags/{resourceArn}?tagKeys=...``), and
   its input comes from URI labels, the query string and the JSON body.
@@ -159,7 +160,8 @@ class HttpGateway:
         self._incidents = awsmodel.load("ssm-incidents", settings.arn_partition)
         self._contacts = awsmodel.load("ssm-contacts", settings.arn_partition)
         tocsin = awsmodel.load("tocsin", settings.arn_partition)
-        self._json_models = {m.target_prefix: m for m in (self._contacts, tocsin)}
+        ssm = awsmodel.load("ssm", settings.arn_partition)
+        self._json_models = {m.target_prefix: m for m in (self._contacts, tocsin, ssm)}
         """The JSON 1.1 APIs by their ``X-Amz-Target`` prefix."""
         self._router = _RestRouter(self._incidents)
         self.app = web.Application(client_max_size=MAX_BODY, middlewares=[_request_id])
@@ -228,8 +230,8 @@ class HttpGateway:
                             content_type="application/json")
 
     async def _json_rpc(self, request: web.Request) -> web.Response:
-        """ssm-contacts and Tocsin's own API: ``POST /`` with ``X-Amz-Target:
-        SSMContacts.<Operation>`` or ``Tocsin.<Operation>``."""
+        """ssm-contacts, ssm and Tocsin's own API: ``POST /`` with ``X-Amz-Target:
+        SSMContacts.<Operation>``, ``AmazonSSM.<Operation>`` or ``Tocsin.<Operation>``."""
         target = request.headers.get("X-Amz-Target", "")
         model = self._json_models.get(target.partition(".")[0], self._contacts)
 
@@ -309,8 +311,10 @@ class HttpGateway:
 
 # --- requests meant for other services ---------------------------------------------------
 
-SERVED = ("this endpoint serves the AWS APIs ssm-incidents (rest-json) and ssm-contacts "
-          "(X-Amz-Target: SSMContacts.<Operation>), and Tocsin's own API tocsin "
+SERVED = ("this endpoint serves the AWS APIs ssm-incidents (rest-json), ssm-contacts "
+          "(X-Amz-Target: SSMContacts.<Operation>) and ssm's Automation documents, "
+          "executions and OpsItems (X-Amz-Target: AmazonSSM.<Operation>), and Tocsin's own "
+          "API tocsin "
           "(X-Amz-Target: Tocsin.<Operation>, signing name tocsin: event rules, integration "
           "keys, ...; also as JSON under /v1, event rules at /v1/rules)")
 """What an answer to a request meant for another service says Tocsin serves."""

@@ -11,6 +11,7 @@ from tocsin.incidents.ingestion.alarm_stream import AlarmIntake
 from tocsin.incidents.ingestion.triggers import Ingestion
 from tocsin.incidents.records import plan_engagements
 from tocsin.incidents.records.engaging import Engaging, engagement_consumers
+from tocsin.incidents.runbooks import consumer as runbook_events
 from tocsin.incidents.settings import Settings
 from tocsin.incidents.usecases import Deps
 from tocsin.shared.bus import alarms_stream, changes_stream, events_stream
@@ -42,6 +43,7 @@ async def table(opened: Opened[Settings]) -> Service:
                 region=settings.region, schema=settings.schema),
             findings.consumer(deps, durable=f"{settings.schema}-findings",
                               filter_subject=settings.changes_filter),
+            runbook_events(deps, durable=f"{settings.schema}-runbooks"),
         ],
         workers=[
             plan_engagements.PlanEngagements(deps).reserve_existing,

@@ -82,6 +82,16 @@ class TocsinStub:
                 request_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.ListRulesRequest.SerializeToString,
                 response_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.ListRulesResponse.FromString,
                 _registered_method=True)
+        self.StartIncidentRunbook = channel.unary_unary(
+                '/tocsin.api.v1.Tocsin/StartIncidentRunbook',
+                request_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.StartIncidentRunbookRequest.SerializeToString,
+                response_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.StartIncidentRunbookResponse.FromString,
+                _registered_method=True)
+        self.StopIncidentRunbook = channel.unary_unary(
+                '/tocsin.api.v1.Tocsin/StopIncidentRunbook',
+                request_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.StopIncidentRunbookRequest.SerializeToString,
+                response_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.StopIncidentRunbookResponse.FromString,
+                _registered_method=True)
         self.TestEventPattern = channel.unary_unary(
                 '/tocsin.api.v1.Tocsin/TestEventPattern',
                 request_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.TestEventPatternRequest.SerializeToString,
@@ -91,6 +101,96 @@ class TocsinStub:
                 '/tocsin.api.v1.Tocsin/UpdateRule',
                 request_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.UpdateRuleRequest.SerializeToString,
                 response_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.UpdateRuleResponse.FromString,
+                _registered_method=True)
+        self.CreateAnalysis = channel.unary_unary(
+                '/tocsin.api.v1.Tocsin/CreateAnalysis',
+                request_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.CreateAnalysisRequest.SerializeToString,
+                response_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.CreateAnalysisResponse.FromString,
+                _registered_method=True)
+        self.GetAnalysis = channel.unary_unary(
+                '/tocsin.api.v1.Tocsin/GetAnalysis',
+                request_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.GetAnalysisRequest.SerializeToString,
+                response_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.GetAnalysisResponse.FromString,
+                _registered_method=True)
+        self.ListAnalyses = channel.unary_unary(
+                '/tocsin.api.v1.Tocsin/ListAnalyses',
+                request_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.ListAnalysesRequest.SerializeToString,
+                response_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.ListAnalysesResponse.FromString,
+                _registered_method=True)
+        self.UpdateAnalysis = channel.unary_unary(
+                '/tocsin.api.v1.Tocsin/UpdateAnalysis',
+                request_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.UpdateAnalysisRequest.SerializeToString,
+                response_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.UpdateAnalysisResponse.FromString,
+                _registered_method=True)
+        self.DeleteAnalysis = channel.unary_unary(
+                '/tocsin.api.v1.Tocsin/DeleteAnalysis',
+                request_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.DeleteAnalysisRequest.SerializeToString,
+                response_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.DeleteAnalysisResponse.FromString,
+                _registered_method=True)
+        self.AnswerQuestion = channel.unary_unary(
+                '/tocsin.api.v1.Tocsin/AnswerQuestion',
+                request_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.AnswerQuestionRequest.SerializeToString,
+                response_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.AnswerQuestionResponse.FromString,
+                _registered_method=True)
+        self.AcceptRecommendation = channel.unary_unary(
+                '/tocsin.api.v1.Tocsin/AcceptRecommendation',
+                request_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.AcceptRecommendationRequest.SerializeToString,
+                response_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.AcceptRecommendationResponse.FromString,
+                _registered_method=True)
+        self.DismissRecommendation = channel.unary_unary(
+                '/tocsin.api.v1.Tocsin/DismissRecommendation',
+                request_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.DismissRecommendationRequest.SerializeToString,
+                response_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.DismissRecommendationResponse.FromString,
+                _registered_method=True)
+        self.RestoreRecommendation = channel.unary_unary(
+                '/tocsin.api.v1.Tocsin/RestoreRecommendation',
+                request_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.RestoreRecommendationRequest.SerializeToString,
+                response_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.RestoreRecommendationResponse.FromString,
+                _registered_method=True)
+        self.ListAnalysisTimeline = channel.unary_unary(
+                '/tocsin.api.v1.Tocsin/ListAnalysisTimeline',
+                request_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.ListAnalysisTimelineRequest.SerializeToString,
+                response_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.ListAnalysisTimelineResponse.FromString,
+                _registered_method=True)
+        self.AddAnalysisTimelineEvent = channel.unary_unary(
+                '/tocsin.api.v1.Tocsin/AddAnalysisTimelineEvent',
+                request_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.AddAnalysisTimelineEventRequest.SerializeToString,
+                response_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.AddAnalysisTimelineEventResponse.FromString,
+                _registered_method=True)
+        self.UpdateAnalysisTimelineEvent = channel.unary_unary(
+                '/tocsin.api.v1.Tocsin/UpdateAnalysisTimelineEvent',
+                request_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.UpdateAnalysisTimelineEventRequest.SerializeToString,
+                response_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.UpdateAnalysisTimelineEventResponse.FromString,
+                _registered_method=True)
+        self.DeleteAnalysisTimelineEvent = channel.unary_unary(
+                '/tocsin.api.v1.Tocsin/DeleteAnalysisTimelineEvent',
+                request_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.DeleteAnalysisTimelineEventRequest.SerializeToString,
+                response_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.DeleteAnalysisTimelineEventResponse.FromString,
+                _registered_method=True)
+        self.UpdateChecklistItem = channel.unary_unary(
+                '/tocsin.api.v1.Tocsin/UpdateChecklistItem',
+                request_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.UpdateChecklistItemRequest.SerializeToString,
+                response_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.UpdateChecklistItemResponse.FromString,
+                _registered_method=True)
+        self.CompleteAnalysis = channel.unary_unary(
+                '/tocsin.api.v1.Tocsin/CompleteAnalysis',
+                request_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.CompleteAnalysisRequest.SerializeToString,
+                response_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.CompleteAnalysisResponse.FromString,
+                _registered_method=True)
+        self.ExportAnalysis = channel.unary_unary(
+                '/tocsin.api.v1.Tocsin/ExportAnalysis',
+                request_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.ExportAnalysisRequest.SerializeToString,
+                response_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.ExportAnalysisResponse.FromString,
+                _registered_method=True)
+        self.GetIncidentMetrics = channel.unary_unary(
+                '/tocsin.api.v1.Tocsin/GetIncidentMetrics',
+                request_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.GetIncidentMetricsRequest.SerializeToString,
+                response_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.GetIncidentMetricsResponse.FromString,
+                _registered_method=True)
+        self.GetResponseMetrics = channel.unary_unary(
+                '/tocsin.api.v1.Tocsin/GetResponseMetrics',
+                request_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.GetResponseMetricsRequest.SerializeToString,
+                response_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.GetResponseMetricsResponse.FromString,
                 _registered_method=True)
 
 
@@ -169,6 +269,23 @@ class TocsinServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StartIncidentRunbook(self, request, context):
+        """Starts a runbook (an Automation document) on an incident, as a responder's Start runbook does:
+        the execution runs as the caller, joins the incident's automationExecutions and related items,
+        and its step completions and waits go on the…
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StopIncidentRunbook(self, request, context):
+        """Cancels a runbook running on an incident ( Cancel runbook): the execution and its running
+        steps end Cancelled.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def TestEventPattern(self, request, context):
         """Tells whether a sample event matches an event pattern, or the pattern of a stored rule, and
         the trigger details the incident would start with.
@@ -179,6 +296,138 @@ class TocsinServicer:
 
     def UpdateRule(self, request, context):
         """Changes the members of an event rule that the request sets; the others stay as they are.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateAnalysis(self, request, context):
+        """Creates the post-incident analysis of a resolved incident, filled in from its timeline and
+        metrics.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAnalysis(self, request, context):
+        """Returns an analysis: its overview, key times and metrics, questions and answers,
+        recommendations, action items and checklist.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAnalyses(self, request, context):
+        """Lists analyses, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateAnalysis(self, request, context):
+        """Changes an analysis's name, overview fields, key times or metric queries.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteAnalysis(self, request, context):
+        """Deletes an analysis (its action items stay).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AnswerQuestion(self, request, context):
+        """Answers a template question of an analysis.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AcceptRecommendation(self, request, context):
+        """Accepts a recommendation as an action item (an OpsItem linked to the analysis and the
+        incident).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DismissRecommendation(self, request, context):
+        """Moves a recommendation to the dismissed list.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RestoreRecommendation(self, request, context):
+        """Proposes a dismissed recommendation again.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAnalysisTimeline(self, request, context):
+        """Lists the analysis's own timeline, oldest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddAnalysisTimelineEvent(self, request, context):
+        """Adds a point to the analysis's timeline (never to the incident's).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateAnalysisTimelineEvent(self, request, context):
+        """Changes any point of the analysis's timeline.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteAnalysisTimelineEvent(self, request, context):
+        """Deletes any point of the analysis's timeline.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateChecklistItem(self, request, context):
+        """Marks a checklist item done or open.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompleteAnalysis(self, request, context):
+        """Completes an analysis; refused while checklist items are open unless acknowledgeIncomplete is
+        true.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportAnalysis(self, request, context):
+        """Renders an analysis as Markdown or HTML, with the incident timeline as an SVG figure.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetIncidentMetrics(self, request, context):
+        """Returns an incident's time to detect, engage, acknowledge, mitigate and resolve; each absent
+        with its reason when a time is unknown.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetResponseMetrics(self, request, context):
+        """Aggregates the durations of the resolved incidents declared in a time range by response plan,
+        impact or month, with the follow-through of action items per plan.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -232,6 +481,16 @@ def add_TocsinServicer_to_server(servicer, server):
                     request_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.ListRulesRequest.FromString,
                     response_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.ListRulesResponse.SerializeToString,
             ),
+            'StartIncidentRunbook': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartIncidentRunbook,
+                    request_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.StartIncidentRunbookRequest.FromString,
+                    response_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.StartIncidentRunbookResponse.SerializeToString,
+            ),
+            'StopIncidentRunbook': grpc.unary_unary_rpc_method_handler(
+                    servicer.StopIncidentRunbook,
+                    request_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.StopIncidentRunbookRequest.FromString,
+                    response_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.StopIncidentRunbookResponse.SerializeToString,
+            ),
             'TestEventPattern': grpc.unary_unary_rpc_method_handler(
                     servicer.TestEventPattern,
                     request_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.TestEventPatternRequest.FromString,
@@ -241,6 +500,96 @@ def add_TocsinServicer_to_server(servicer, server):
                     servicer.UpdateRule,
                     request_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.UpdateRuleRequest.FromString,
                     response_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.UpdateRuleResponse.SerializeToString,
+            ),
+            'CreateAnalysis': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateAnalysis,
+                    request_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.CreateAnalysisRequest.FromString,
+                    response_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.CreateAnalysisResponse.SerializeToString,
+            ),
+            'GetAnalysis': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAnalysis,
+                    request_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.GetAnalysisRequest.FromString,
+                    response_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.GetAnalysisResponse.SerializeToString,
+            ),
+            'ListAnalyses': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAnalyses,
+                    request_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.ListAnalysesRequest.FromString,
+                    response_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.ListAnalysesResponse.SerializeToString,
+            ),
+            'UpdateAnalysis': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateAnalysis,
+                    request_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.UpdateAnalysisRequest.FromString,
+                    response_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.UpdateAnalysisResponse.SerializeToString,
+            ),
+            'DeleteAnalysis': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteAnalysis,
+                    request_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.DeleteAnalysisRequest.FromString,
+                    response_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.DeleteAnalysisResponse.SerializeToString,
+            ),
+            'AnswerQuestion': grpc.unary_unary_rpc_method_handler(
+                    servicer.AnswerQuestion,
+                    request_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.AnswerQuestionRequest.FromString,
+                    response_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.AnswerQuestionResponse.SerializeToString,
+            ),
+            'AcceptRecommendation': grpc.unary_unary_rpc_method_handler(
+                    servicer.AcceptRecommendation,
+                    request_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.AcceptRecommendationRequest.FromString,
+                    response_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.AcceptRecommendationResponse.SerializeToString,
+            ),
+            'DismissRecommendation': grpc.unary_unary_rpc_method_handler(
+                    servicer.DismissRecommendation,
+                    request_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.DismissRecommendationRequest.FromString,
+                    response_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.DismissRecommendationResponse.SerializeToString,
+            ),
+            'RestoreRecommendation': grpc.unary_unary_rpc_method_handler(
+                    servicer.RestoreRecommendation,
+                    request_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.RestoreRecommendationRequest.FromString,
+                    response_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.RestoreRecommendationResponse.SerializeToString,
+            ),
+            'ListAnalysisTimeline': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAnalysisTimeline,
+                    request_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.ListAnalysisTimelineRequest.FromString,
+                    response_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.ListAnalysisTimelineResponse.SerializeToString,
+            ),
+            'AddAnalysisTimelineEvent': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddAnalysisTimelineEvent,
+                    request_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.AddAnalysisTimelineEventRequest.FromString,
+                    response_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.AddAnalysisTimelineEventResponse.SerializeToString,
+            ),
+            'UpdateAnalysisTimelineEvent': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateAnalysisTimelineEvent,
+                    request_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.UpdateAnalysisTimelineEventRequest.FromString,
+                    response_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.UpdateAnalysisTimelineEventResponse.SerializeToString,
+            ),
+            'DeleteAnalysisTimelineEvent': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteAnalysisTimelineEvent,
+                    request_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.DeleteAnalysisTimelineEventRequest.FromString,
+                    response_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.DeleteAnalysisTimelineEventResponse.SerializeToString,
+            ),
+            'UpdateChecklistItem': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateChecklistItem,
+                    request_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.UpdateChecklistItemRequest.FromString,
+                    response_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.UpdateChecklistItemResponse.SerializeToString,
+            ),
+            'CompleteAnalysis': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompleteAnalysis,
+                    request_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.CompleteAnalysisRequest.FromString,
+                    response_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.CompleteAnalysisResponse.SerializeToString,
+            ),
+            'ExportAnalysis': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportAnalysis,
+                    request_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.ExportAnalysisRequest.FromString,
+                    response_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.ExportAnalysisResponse.SerializeToString,
+            ),
+            'GetIncidentMetrics': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetIncidentMetrics,
+                    request_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.GetIncidentMetricsRequest.FromString,
+                    response_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.GetIncidentMetricsResponse.SerializeToString,
+            ),
+            'GetResponseMetrics': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetResponseMetrics,
+                    request_deserializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.GetResponseMetricsRequest.FromString,
+                    response_serializer=tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.GetResponseMetricsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -500,6 +849,60 @@ class Tocsin:
             _registered_method=True)
 
     @staticmethod
+    def StartIncidentRunbook(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tocsin.api.v1.Tocsin/StartIncidentRunbook',
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.StartIncidentRunbookRequest.SerializeToString,
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.StartIncidentRunbookResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StopIncidentRunbook(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tocsin.api.v1.Tocsin/StopIncidentRunbook',
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.StopIncidentRunbookRequest.SerializeToString,
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.StopIncidentRunbookResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def TestEventPattern(request,
             target,
             options=(),
@@ -543,6 +946,492 @@ class Tocsin:
             '/tocsin.api.v1.Tocsin/UpdateRule',
             tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.UpdateRuleRequest.SerializeToString,
             tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.UpdateRuleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateAnalysis(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tocsin.api.v1.Tocsin/CreateAnalysis',
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.CreateAnalysisRequest.SerializeToString,
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.CreateAnalysisResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAnalysis(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tocsin.api.v1.Tocsin/GetAnalysis',
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.GetAnalysisRequest.SerializeToString,
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.GetAnalysisResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAnalyses(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tocsin.api.v1.Tocsin/ListAnalyses',
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.ListAnalysesRequest.SerializeToString,
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.ListAnalysesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateAnalysis(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tocsin.api.v1.Tocsin/UpdateAnalysis',
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.UpdateAnalysisRequest.SerializeToString,
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.UpdateAnalysisResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteAnalysis(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tocsin.api.v1.Tocsin/DeleteAnalysis',
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.DeleteAnalysisRequest.SerializeToString,
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.DeleteAnalysisResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AnswerQuestion(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tocsin.api.v1.Tocsin/AnswerQuestion',
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.AnswerQuestionRequest.SerializeToString,
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.AnswerQuestionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AcceptRecommendation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tocsin.api.v1.Tocsin/AcceptRecommendation',
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.AcceptRecommendationRequest.SerializeToString,
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.AcceptRecommendationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DismissRecommendation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tocsin.api.v1.Tocsin/DismissRecommendation',
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.DismissRecommendationRequest.SerializeToString,
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.DismissRecommendationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RestoreRecommendation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tocsin.api.v1.Tocsin/RestoreRecommendation',
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.RestoreRecommendationRequest.SerializeToString,
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.RestoreRecommendationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAnalysisTimeline(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tocsin.api.v1.Tocsin/ListAnalysisTimeline',
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.ListAnalysisTimelineRequest.SerializeToString,
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.ListAnalysisTimelineResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddAnalysisTimelineEvent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tocsin.api.v1.Tocsin/AddAnalysisTimelineEvent',
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.AddAnalysisTimelineEventRequest.SerializeToString,
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.AddAnalysisTimelineEventResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateAnalysisTimelineEvent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tocsin.api.v1.Tocsin/UpdateAnalysisTimelineEvent',
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.UpdateAnalysisTimelineEventRequest.SerializeToString,
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.UpdateAnalysisTimelineEventResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteAnalysisTimelineEvent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tocsin.api.v1.Tocsin/DeleteAnalysisTimelineEvent',
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.DeleteAnalysisTimelineEventRequest.SerializeToString,
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.DeleteAnalysisTimelineEventResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateChecklistItem(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tocsin.api.v1.Tocsin/UpdateChecklistItem',
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.UpdateChecklistItemRequest.SerializeToString,
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.UpdateChecklistItemResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompleteAnalysis(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tocsin.api.v1.Tocsin/CompleteAnalysis',
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.CompleteAnalysisRequest.SerializeToString,
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.CompleteAnalysisResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportAnalysis(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tocsin.api.v1.Tocsin/ExportAnalysis',
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.ExportAnalysisRequest.SerializeToString,
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.ExportAnalysisResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetIncidentMetrics(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tocsin.api.v1.Tocsin/GetIncidentMetrics',
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.GetIncidentMetricsRequest.SerializeToString,
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.GetIncidentMetricsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetResponseMetrics(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tocsin.api.v1.Tocsin/GetResponseMetrics',
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.GetResponseMetricsRequest.SerializeToString,
+            tocsin_dot_proto_dot_api_dot_v1_dot_tocsin__pb2.GetResponseMetricsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,1 @@
+"""Documents: SSM Automation (and ProblemAnalysisTemplate) documents and their versions."""
