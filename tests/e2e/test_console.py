@@ -15,20 +15,23 @@ import re
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import boto3
 import pytest
+import pytest_asyncio
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tocsin.shared.testing import wait_for
+from tocsin.analysis.app import lifespan as analysis_lifespan
+from tocsin.analysis.settings import Settings as AnalysisSettings
+from tocsin.shared.testing import running, wait_for
 
 KEY_ID, SECRET = "TOCSINTESTKEY", "tocsin-test-secret"
 RESPONDER = ("AKIDCONSOLERESPONDER", "console-responder-secret")
@@ -126,6 +129,17 @@ def tocsin_options(tmp_path: Path) -> dict[str, Any]:
     path = tmp_path / "policy.json"
     path.write_text(json.dumps(RESPONDER_POLICY))
     return {"gateway": {"policy_file": str(path)}}
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def analysis_service(tocsin: dict[str, Any], nats_url: str, database_url: str,
+                           isolation: dict[str, str]) -> AsyncIterator[None]:
+    """The analysis service beside the rest of Tocsin, as ``make run`` starts it: the
+    console lists analyses on every incident list."""
+    settings = AnalysisSettings(nats_url=nats_url, database_url=database_url,
+                                shutdown_grace=5, outbox_poll_interval=0.2, **isolation)
+    async with running(analysis_lifespan, settings):
+        yield
 
 
 @pytest.fixture
@@ -309,7 +323,8 @@ class TestIncidentLoop:
         """Signed in with the access key, a responder sees an incident started through
         boto3 appear on the open list without reloading (within 2 s), opens it, adds a
         note to its timeline, acknowledges her page with the code that came by mail, and
-        resolves it; the list, incident and response plan pages pass axe-core."""
+        resolves it, creates its analysis and answers a question; the list, incident,
+        analysis and response plan pages pass axe-core."""
         incidents, contacts = aws(tocsin, "ssm-incidents"), aws(tocsin, "ssm-contacts")
         address = f"ana-{uuid.uuid4().hex[:6]}@example.com"
 
@@ -390,8 +405,23 @@ class TestIncidentLoop:
             lambda: incidents.get_incident_record(arn=arn)["incidentRecord"])
         assert record["status"] == "RESOLVED"
 
+        await browser.press("form[action$='/incident/analyse'] button")
+        assert "Questions" in await browser.text("main")
+        answer = await browser.find("form[action$='/analysis/answer'] textarea")
+        question = await browser.run(answer.get_attribute, "id")
+        await browser.fill(f"#{question}", "The payment gateway's deploy had no canary")
+        await browser.press(f"form:has(#{question}) button")
+        assert "Answer: The payment gateway's deploy had no canary" in await browser.text(
+            "main")
+        await browser.shot("analysis")
+        assert await browser.axe() == []
+        figure = await browser.find("img.figure")
+        assert await browser.run(browser.driver.execute_script,
+                                 "return arguments[0].naturalWidth", figure) > 0
+
         await browser.get("/console/")
         assert await browser.find(f"#resolved-list #{tile_id}")
+        assert "checkout" in await browser.text("section[aria-labelledby=analyses-h]")
         await browser.get("/console/plans")
         await browser.press("table a")
         assert "Checkout failing" in await browser.text("main")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from importlib import resources
@@ -36,6 +37,7 @@ log = get_logger(__name__)
 PREFIX = "/console"
 INCIDENTS = "ssm-incidents"
 CONTACTS = "ssm-contacts"
+TOCSIN = "tocsin"
 TABS = ("overview", "metrics", "timeline", "runbook", "engagements", "related", "properties")
 TAB_TITLES = {"overview": "Overview", "metrics": "Metrics", "timeline": "Timeline",
               "runbook": "Runbook", "engagements": "Engagements", "related": "Related items",
@@ -44,6 +46,10 @@ SESSION_LIFETIME = 12 * 3600.0
 """Seconds a sign-in lasts: a night's shift."""
 TIMELINE_SHOWN = 50
 """The timeline tab shows this many of the most recent events."""
+KEY_TIMES = {"impactStartTime": "Impact started", "detectedTime": "Detected",
+             "declaredTime": "Declared", "firstEngagedTime": "First engaged",
+             "firstAcknowledgedTime": "First acknowledged", "mitigatedTime": "Mitigated",
+             "resolvedTime": "Resolved"}
 CALENDAR_DAYS = 21
 """A rotation's calendar shows this many days ahead."""
 SEEN_COOKIE = "tocsin_console_seen"
@@ -94,6 +100,13 @@ class Console:
             ("POST", "/incident/related", self._change_related),
             ("POST", "/incident/engage", self._engage),
             ("POST", "/incident/acknowledge", self._acknowledge),
+            ("POST", "/incident/analyse", self._create_analysis),
+            ("GET", "/analysis", self._analysis),
+            ("GET", "/analysis/timeline.svg", self._analysis_figure),
+            ("GET", "/analysis/export", self._export),
+            ("POST", "/analysis/answer", self._answer),
+            ("POST", "/analysis/recommendation", self._recommendation),
+            ("POST", "/analysis/checklist", self._checklist),
             ("GET", "/oncall", self._oncall),
             ("GET", "/rotation", self._rotation),
             ("POST", "/rotation/override", self._override),
@@ -192,7 +205,7 @@ class Console:
         if not sets.get("replicationSetArns"):
             return self._render(
                 "list.html", request, request[_SESSION], filters=filters, unprepared=True,
-                open_incidents=[], resolved=[], plans=[], start_plans=[],
+                open_incidents=[], resolved=[], plans=[], start_plans=[], analyses=None,
                 periods=list(listing.PERIODS), live_query="")
         open_, resolved, plans = await asyncio.gather(
             self._records(request, principal, "OPEN", filters),
@@ -201,6 +214,7 @@ class Console:
         details = await asyncio.gather(*(
             self._call(request, principal, INCIDENTS, "GetIncidentRecord", {"arn": r["arn"]})
             for r in open_))
+        analyses = await self._analyses(request, principal, {"maxResults": 50})
         summaries = plans.get("responsePlanSummaries", [])
         startable = [p for p in summaries if await self._call.allowed(
             request, principal, INCIDENTS, "StartIncident", {"responsePlanArn": p["arn"]})]
@@ -208,6 +222,7 @@ class Console:
             "list.html", request, request[_SESSION], filters=filters,
             open_incidents=[d["incidentRecord"] for d in details], resolved=resolved,
             plans=summaries, start_plans=startable, periods=list(listing.PERIODS),
+            analyses=analyses,
             live_query=urlencode(filters.query()), unprepared=False)
 
     async def _records(self, request: web.Request, principal: Principal, status: str,
@@ -277,6 +292,8 @@ class Console:
         summaries = timeline.get("eventSummaries", [])
         # A summary has no eventData: read the events shown in full.
         shown = summaries[:5] if tab == "overview" else summaries[:TIMELINE_SHOWN]
+        analyses = await self._analyses(request, principal, {"incidentRecordArn": arn}) \
+            if record["status"] == "RESOLVED" else []
         events = [found["event"] for found in await asyncio.gather(*(
             self._call(request, principal, INCIDENTS, "GetTimelineEvent", {
                 "incidentRecordArn": arn, "eventId": e["eventId"]}) for e in shown))]
@@ -289,6 +306,7 @@ class Console:
             "incident.html", request, request[_SESSION], record=record, tab=tab, tabs=TABS,
             tab_titles=TAB_TITLES, counts=counts, events=events, related=items,
             engagements=engagements, now=time.time(), edit=request.query.get("edit", ""),
+            analyses=analyses,
             can=await self._offers(request, principal, arn))
         seen.setdefault(key, {})[tab] = time.time()
         _keep_seen(request, response, seen)
@@ -301,7 +319,8 @@ class Console:
                 "timeline": (INCIDENTS, "CreateTimelineEvent", {"incidentRecordArn": arn}),
                 "related": (INCIDENTS, "UpdateRelatedItems", {"incidentRecordArn": arn}),
                 "engage": (CONTACTS, "StartEngagement", {"IncidentId": arn}),
-                "accept": (CONTACTS, "AcceptPage", {})}
+                "accept": (CONTACTS, "AcceptPage", {}),
+                "analyse": (TOCSIN, "CreateAnalysis", {"incidentRecordArn": arn})}
         answers = await asyncio.gather(*(self._call.allowed(request, principal, *ask)
                                          for ask in asks.values()))
         return dict(zip(asks, answers, strict=True))
@@ -389,6 +408,113 @@ class Console:
             "PageId": str(form.get("page", "")), "AcceptType": "READ",
             "AcceptCode": str(form.get("code", "")).strip(),
             "Note": "Acknowledged in the console"}, arn, "engagements")
+
+    # --- analyses ---------------------------------------------------------------------------
+
+    async def _analyses(self, request: web.Request, principal: Principal,
+                        params: dict[str, Any]) -> list[dict[str, Any]] | None:
+        """The analyses ``params`` select, or ``None`` when the analysis service cannot
+        say (the list and the incident still show)."""
+        try:
+            output = await self._call(request, principal, TOCSIN, "ListAnalyses", params)
+        except TocsinError as exc:
+            log.info("console.analyses_unavailable", code=exc.aws_code)
+            return None
+        found: list[dict[str, Any]] = output.get("analysisSummaries", [])
+        return found
+
+    async def _create_analysis(self, request: web.Request) -> web.StreamResponse:
+        arn = str((await request.post()).get("arn", ""))
+        output = await self._act(request, TOCSIN, "CreateAnalysis",
+                                 {"incidentRecordArn": arn},
+                                 back=_incident_url(arn, "properties"))
+        if isinstance(output, web.StreamResponse):
+            return output
+        raise web.HTTPSeeOther(_analysis_url(output["analysisArn"]))
+
+    async def _analysis(self, request: web.Request) -> web.StreamResponse:
+        principal = self._principal(request)
+        arn = request.query.get("arn", "")
+        analysis = (await self._call(request, principal, TOCSIN, "GetAnalysis",
+                                     {"analysisArn": arn}))["analysis"]
+        asks = {"answer": "AnswerQuestion", "accept": "AcceptRecommendation",
+                "dismiss": "DismissRecommendation", "checklist": "UpdateChecklistItem"}
+        answers = await asyncio.gather(*(self._call.allowed(
+            request, principal, TOCSIN, op, {"analysisArn": arn}) for op in asks.values()))
+        return self._render("analysis.html", request, request[_SESSION], analysis=analysis,
+                            can=dict(zip(asks, answers, strict=True)),
+                            key_time_names=KEY_TIMES)
+
+    async def _analysis_figure(self, request: web.Request) -> web.StreamResponse:
+        """The analysis's SVG timeline, as the analysis service draws it in its export:
+        served as an image, so nothing in it runs in the page."""
+        exported = await self._call(request, self._principal(request), TOCSIN,
+                                    "ExportAnalysis", {"analysisArn": request.query.get(
+                                        "arn", ""), "format": "HTML"})
+        found = re.search(r"<svg[\s\S]*?</svg>", exported.get("content", ""))
+        if found is None:
+            raise web.HTTPNotFound(text="This analysis has no timeline figure.")
+        return web.Response(text=found.group(0), content_type="image/svg+xml",
+                            headers={"Cache-Control": "no-store",
+                                     "Content-Security-Policy": "default-src 'none'; "
+                                     "style-src 'unsafe-inline'"})
+
+    async def _export(self, request: web.Request) -> web.StreamResponse:
+        fmt = request.query.get("format", "MARKDOWN")
+        exported = await self._call(request, self._principal(request), TOCSIN,
+                                    "ExportAnalysis", {"analysisArn": request.query.get(
+                                        "arn", ""), "format": fmt})
+        kind = "text/html" if fmt == "HTML" else "text/markdown"
+        name = re.sub(r"[^A-Za-z0-9._-]", "_", exported.get("fileName") or "analysis")
+        return web.Response(text=exported.get("content", ""), content_type=kind, headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+
+    async def _answer(self, request: web.Request) -> web.StreamResponse:
+        form = await request.post()
+        arn = str(form.get("arn", ""))
+        kind = str(form.get("kind", "text"))
+        answer: dict[str, Any]
+        if kind == "boolean":
+            answer = {"flag": form.get("flag") == "true"}
+        elif kind == "multiChoice":
+            answer = {"items": [str(v) for v in form.getall("items", [])]}
+        elif kind == "whys":
+            answer = {"items": [line.strip() for line in str(form.get("text", "")).splitlines()
+                                if line.strip()]}
+        else:
+            answer = {"text": str(form.get("text", ""))}
+        params: dict[str, Any] = {"analysisArn": arn, "questionId": str(form.get("question", "")),
+                                  "answer": answer}
+        if form.get("comment"):
+            params["comment"] = str(form["comment"])
+        return await self._analysis_action(request, "AnswerQuestion", params, arn)
+
+    async def _recommendation(self, request: web.Request) -> web.StreamResponse:
+        form = await request.post()
+        arn = str(form.get("arn", ""))
+        params: dict[str, Any] = {"analysisArn": arn,
+                                  "recommendationId": str(form.get("recommendation", ""))}
+        if form.get("decision") == "accept":
+            if form.get("due"):
+                params["dueTime"] = _event_time(str(form["due"]))
+            return await self._analysis_action(request, "AcceptRecommendation", params, arn)
+        return await self._analysis_action(request, "DismissRecommendation", params, arn)
+
+    async def _checklist(self, request: web.Request) -> web.StreamResponse:
+        form = await request.post()
+        arn = str(form.get("arn", ""))
+        return await self._analysis_action(request, "UpdateChecklistItem", {
+            "analysisArn": arn, "itemId": str(form.get("item", "")),
+            "done": form.get("done") == "true"}, arn)
+
+    async def _analysis_action(self, request: web.Request, operation: str,
+                               params: dict[str, Any], arn: str) -> web.StreamResponse:
+        back = _analysis_url(arn)
+        output = await self._act(request, TOCSIN, operation, params, back=back)
+        if isinstance(output, web.StreamResponse):
+            return output
+        raise web.HTTPSeeOther(back)
 
     # --- on call ----------------------------------------------------------------------------
 
@@ -526,6 +652,10 @@ class Console:
 def _incident_url(arn: str, tab: str = "overview") -> str:
     query = {"arn": arn} if tab == "overview" else {"arn": arn, "tab": tab}
     return f"{PREFIX}/incident?{urlencode(query)}"
+
+
+def _analysis_url(arn: str) -> str:
+    return f"{PREFIX}/analysis?{urlencode({'arn': arn})}"
 
 
 def _local(target: str) -> str:
