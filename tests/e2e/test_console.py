@@ -34,6 +34,18 @@ from tocsin.analysis.settings import Settings as AnalysisSettings
 from tocsin.shared.testing import running, wait_for
 
 KEY_ID, SECRET = "TOCSINTESTKEY", "tocsin-test-secret"
+RUNBOOK = """\
+schemaVersion: '0.3'
+description: Checkout failing
+mainSteps:
+- name: Triage
+  action: aws:pause
+  description: Check the payment gateway's error rate, then choose Next step.
+  inputs: {}
+- name: Recover
+  action: aws:sleep
+  inputs: {Duration: PT0S}
+"""
 RESPONDER = ("AKIDCONSOLERESPONDER", "console-responder-secret")
 RESPONDER_POLICY = {"principals": [{
     "arn": "arn:tocsin:iam::000000000000:user/night-responder",
@@ -322,10 +334,12 @@ class TestIncidentLoop:
             self, tocsin: dict[str, Any], browser: Browser) -> None:
         """Signed in with the access key, a responder sees an incident started through
         boto3 appear on the open list without reloading (within 2 s), opens it, adds a
-        note to its timeline, acknowledges her page with the code that came by mail, and
-        resolves it, creates its analysis and answers a question; the list, incident,
-        analysis and response plan pages pass axe-core."""
+        note to its timeline, acknowledges her page with the code that came by mail, presses
+        Next step on its runbook's manual step, resolves it, creates its analysis and
+        answers a question; the list, incident, runbook, analysis and response plan pages
+        pass axe-core."""
         incidents, contacts = aws(tocsin, "ssm-incidents"), aws(tocsin, "ssm-contacts")
+        ssm = aws(tocsin, "ssm")
         address = f"ana-{uuid.uuid4().hex[:6]}@example.com"
 
         def prepare() -> tuple[str, str]:
@@ -348,11 +362,15 @@ class TestIncidentLoop:
             contacts.update_contact(ContactId=contact, Plan={"Stages": [{
                 "DurationInMinutes": 0, "Targets": [{"ChannelTargetInfo": {
                     "ContactChannelId": channel, "RetryIntervalInMinutes": 1}}]}]})
+            ssm.create_document(Name="CheckoutRunbook", Content=RUNBOOK,
+                                DocumentType="Automation", DocumentFormat="YAML")
             return str(incidents.create_response_plan(
                 name="checkout", displayName="Checkout",
                 incidentTemplate={"title": "Checkout failing", "impact": 2,
                                   "summary": "Payments time out"},
-                engagements=[contact])["arn"])
+                engagements=[contact], actions=[{"ssmAutomation": {
+                    "roleArn": "arn:aws:iam::111122223333:role/IncidentAutomation",
+                    "documentName": "CheckoutRunbook", "documentVersion": "$DEFAULT"}}])["arn"])
 
         plan_arn = await asyncio.to_thread(plan)
 
@@ -397,6 +415,31 @@ class TestIncidentLoop:
         pages = await asyncio.to_thread(
             lambda: contacts.list_pages_by_contact(ContactId=contact)["Pages"])
         assert [p.get("ReadTime") is not None for p in pages] == [True]
+
+        def execution(status: str) -> dict[str, Any] | None:
+            record = incidents.get_incident_record(arn=arn)["incidentRecord"]
+            for run in record.get("automationExecutions") or []:
+                found: dict[str, Any] = ssm.get_automation_execution(
+                    AutomationExecutionId=run["ssmExecutionArn"].rsplit("/", 1)[1],
+                )["AutomationExecution"]
+                if found["AutomationExecutionStatus"] == status:
+                    return found
+            return None
+
+        await wait_for(lambda: asyncio.to_thread(execution, "Waiting"), timeout=15)
+        await browser.press("a[href$='tab=overview']")
+        assert "Triage" in await browser.text(".step.current")
+        await browser.press("a[href$='tab=runbook']")
+        await browser.shot("incident-runbook-waiting")
+        assert await browser.axe() == []
+        await browser.press("form[action$='/incident/runbook/next'] button")
+        done = await wait_for(lambda: asyncio.to_thread(execution, "Success"), timeout=15)
+        assert [s["StepStatus"] for s in done["StepExecutions"]] == ["Success", "Success"]
+        await browser.press("a[href$='tab=runbook']")
+        assert "CheckoutRunbook · Success" in await browser.text(".runbook h3")
+        assert await browser.run(browser.driver.find_elements, By.CSS_SELECTOR,
+                                 "form[action$='/incident/runbook/next']") == []
+        await browser.shot("incident-runbook-done")
 
         await browser.press("form[action$='/incident/resolve'] button")
         assert await browser.text("#status") == "RESOLVED"

@@ -30,12 +30,13 @@ log = get_logger(__name__)
 
 
 class Calls:
-    """Calls of ``ssm-incidents``, ``ssm-contacts`` and ``tocsin`` operations for a principal."""
+    """Calls of ``ssm-incidents``, ``ssm-contacts``, ``tocsin`` and ``ssm`` operations for a
+    principal."""
 
     def __init__(self, settings: Settings, access: Access) -> None:
         self._access = access
         self._models = {api: awsmodel.load(api, settings.arn_partition)
-                        for api in ("ssm-incidents", "ssm-contacts", "tocsin")}
+                        for api in ("ssm-incidents", "ssm-contacts", "tocsin", "ssm")}
         self._authorization = next(
             (s for s in access.gate.steps if isinstance(s, Authorization)), None)
 

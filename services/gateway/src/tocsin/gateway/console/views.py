@@ -38,6 +38,9 @@ PREFIX = "/console"
 INCIDENTS = "ssm-incidents"
 CONTACTS = "ssm-contacts"
 TOCSIN = "tocsin"
+SSM = "ssm"
+MANUAL_STEP_STATUSES = ("Waiting",)
+"""A step in this status waits for a responder's Next step (``aws:pause``, an approval)."""
 TABS = ("overview", "metrics", "timeline", "runbook", "engagements", "related", "properties")
 TAB_TITLES = {"overview": "Overview", "metrics": "Metrics", "timeline": "Timeline",
               "runbook": "Runbook", "engagements": "Engagements", "related": "Related items",
@@ -100,6 +103,11 @@ class Console:
             ("POST", "/incident/related", self._change_related),
             ("POST", "/incident/engage", self._engage),
             ("POST", "/incident/acknowledge", self._acknowledge),
+            ("POST", "/incident/runbook/next", self._next_step),
+            ("POST", "/incident/runbook/start", self._start_runbook),
+            ("POST", "/incident/runbook/stop", self._stop_runbook),
+            ("GET", "/documents", self._documents),
+            ("GET", "/document", self._document),
             ("POST", "/incident/analyse", self._create_analysis),
             ("GET", "/analysis", self._analysis),
             ("GET", "/analysis/timeline.svg", self._analysis_figure),
@@ -292,6 +300,11 @@ class Console:
         summaries = timeline.get("eventSummaries", [])
         # A summary has no eventData: read the events shown in full.
         shown = summaries[:5] if tab == "overview" else summaries[:TIMELINE_SHOWN]
+        runbooks = await self._runbooks(request, principal, record) \
+            if tab in ("overview", "runbook") else []
+        documents = (await self._call(request, principal, SSM, "ListDocuments", {
+            "Filters": [{"Key": "DocumentType", "Values": ["Automation"]}],
+            "MaxResults": 50})).get("DocumentIdentifiers", []) if tab == "runbook" else []
         analyses = await self._analyses(request, principal, {"incidentRecordArn": arn}) \
             if record["status"] == "RESOLVED" else []
         events = [found["event"] for found in await asyncio.gather(*(
@@ -306,7 +319,8 @@ class Console:
             "incident.html", request, request[_SESSION], record=record, tab=tab, tabs=TABS,
             tab_titles=TAB_TITLES, counts=counts, events=events, related=items,
             engagements=engagements, now=time.time(), edit=request.query.get("edit", ""),
-            analyses=analyses,
+            analyses=analyses, runbooks=runbooks, documents=documents,
+            manual=MANUAL_STEP_STATUSES,
             can=await self._offers(request, principal, arn))
         seen.setdefault(key, {})[tab] = time.time()
         _keep_seen(request, response, seen)
@@ -320,7 +334,10 @@ class Console:
                 "related": (INCIDENTS, "UpdateRelatedItems", {"incidentRecordArn": arn}),
                 "engage": (CONTACTS, "StartEngagement", {"IncidentId": arn}),
                 "accept": (CONTACTS, "AcceptPage", {}),
-                "analyse": (TOCSIN, "CreateAnalysis", {"incidentRecordArn": arn})}
+                "analyse": (TOCSIN, "CreateAnalysis", {"incidentRecordArn": arn}),
+                "next_step": (SSM, "SendAutomationSignal", {}),
+                "start_runbook": (TOCSIN, "StartIncidentRunbook", {"incidentRecordArn": arn}),
+                "stop_runbook": (TOCSIN, "StopIncidentRunbook", {"incidentRecordArn": arn})}
         answers = await asyncio.gather(*(self._call.allowed(request, principal, *ask)
                                          for ask in asks.values()))
         return dict(zip(asks, answers, strict=True))
@@ -408,6 +425,61 @@ class Console:
             "PageId": str(form.get("page", "")), "AcceptType": "READ",
             "AcceptCode": str(form.get("code", "")).strip(),
             "Note": "Acknowledged in the console"}, arn, "engagements")
+
+    # --- runbooks ---------------------------------------------------------------------------
+
+    async def _runbooks(self, request: web.Request, principal: Principal,
+                        record: dict[str, Any]) -> list[dict[str, Any]]:
+        """The incident's runbook executions, each with its steps (past, current and
+        future), newest first."""
+        arns = [a["ssmExecutionArn"] for a in record.get("automationExecutions", [])
+                if a.get("ssmExecutionArn")]
+        found = await asyncio.gather(*(
+            self._call(request, principal, SSM, "GetAutomationExecution",
+                       {"AutomationExecutionId": arn.rsplit("/", 1)[-1]}) for arn in arns),
+            return_exceptions=True)
+        executions = []
+        for arn, output in zip(arns, found, strict=True):
+            if isinstance(output, TocsinError):
+                executions.append({"arn": arn, "error": output.message})
+            elif isinstance(output, BaseException):
+                raise output
+            else:
+                executions.append({"arn": arn, **output["AutomationExecution"]})
+        return sorted(executions, key=lambda e: -float(e.get("ExecutionStartTime") or 0))
+
+    async def _next_step(self, request: web.Request) -> web.StreamResponse:
+        form = await request.post()
+        arn = str(form.get("arn", ""))
+        return await self._act_and_return(request, SSM, "SendAutomationSignal", {
+            "AutomationExecutionId": str(form.get("execution", "")), "SignalType": "Resume",
+            "Payload": {"StepName": [str(form.get("step", ""))]}}, arn,
+            str(form.get("tab", "runbook")))
+
+    async def _start_runbook(self, request: web.Request) -> web.StreamResponse:
+        form = await request.post()
+        arn = str(form.get("arn", ""))
+        return await self._act_and_return(request, TOCSIN, "StartIncidentRunbook", {
+            "incidentRecordArn": arn, "documentName": str(form.get("document", ""))},
+            arn, "runbook")
+
+    async def _stop_runbook(self, request: web.Request) -> web.StreamResponse:
+        form = await request.post()
+        arn = str(form.get("arn", ""))
+        return await self._act_and_return(request, TOCSIN, "StopIncidentRunbook", {
+            "incidentRecordArn": arn,
+            "automationExecutionArn": str(form.get("execution", ""))}, arn, "runbook")
+
+    async def _documents(self, request: web.Request) -> web.StreamResponse:
+        output = await self._call(request, self._principal(request), SSM, "ListDocuments",
+                                  {"MaxResults": 50})
+        return self._render("documents.html", request, request[_SESSION],
+                            documents=output.get("DocumentIdentifiers", []))
+
+    async def _document(self, request: web.Request) -> web.StreamResponse:
+        document = await self._call(request, self._principal(request), SSM, "GetDocument",
+                                    {"Name": request.query.get("name", "")})
+        return self._render("document.html", request, request[_SESSION], document=document)
 
     # --- analyses ---------------------------------------------------------------------------
 
