@@ -435,8 +435,19 @@ class TestIncidentLoop:
         await browser.press("form[action$='/incident/runbook/next'] button")
         done = await wait_for(lambda: asyncio.to_thread(execution, "Success"), timeout=15)
         assert [s["StepStatus"] for s in done["StepExecutions"]] == ["Success", "Success"]
+
+        def step_completions() -> bool:
+            found = incidents.list_timeline_events(incidentRecordArn=arn, filters=[{
+                "key": "eventType", "condition": {"equals": {
+                    "stringValues": ["Tocsin Runbook Step Completed"]}}}])["eventSummaries"]
+            return len(found) == 2
+
+        await wait_for(lambda: asyncio.to_thread(step_completions), timeout=15)
         await browser.press("a[href$='tab=runbook']")
         assert "CheckoutRunbook · Success" in await browser.text(".runbook h3")
+        # The timeline gained the runbook's events since the responder last opened it.
+        badge = await browser.find("a[href$='tab=timeline'] .badge")
+        assert int(await browser.run(lambda: badge.text)) >= 2
         assert await browser.run(browser.driver.find_elements, By.CSS_SELECTOR,
                                  "form[action$='/incident/runbook/next']") == []
         await browser.shot("incident-runbook-done")

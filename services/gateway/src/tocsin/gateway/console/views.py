@@ -364,6 +364,9 @@ class Console:
                 params[field] = str(form[field])
         if form.get("impact"):
             params["impact"] = _int(form["impact"])
+        if "chat_channel" in form:
+            topics = [t.strip() for t in str(form["chat_channel"]).split(",") if t.strip()]
+            params["chatChannel"] = {"chatbotSns": topics} if topics else {"empty": {}}
         return await self._act_and_return(request, INCIDENTS, "UpdateIncidentRecord", params,
                                           arn, str(form.get("tab", "overview")))
 
