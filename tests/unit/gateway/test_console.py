@@ -92,3 +92,21 @@ class TestFilters:
         assert listing.incident_id(ARN) == "1b2c-3d"
         assert listing.duration(3725) == "1h 02m"
         assert listing.duration(65) == "1m 05s"
+
+
+class TestSeenCookie:
+    def test_a_mangled_tab_counter_cookie_is_ignored(self) -> None:
+        """The tab counters' cookie comes from the browser: entries of the wrong shape are
+        dropped instead of failing the page."""
+        from aiohttp.test_utils import make_mocked_request
+
+        from tocsin.gateway.console.views import SEEN_COOKIE, _seen
+
+        def seen(value: str) -> object:
+            request = make_mocked_request("GET", "/console/incident",
+                                          headers={"Cookie": f"{SEEN_COOKIE}={value}"})
+            return _seen(request)
+
+        assert seen("not-json") == {}
+        assert seen("[1,2]") == {}
+        assert seen('{"a":3,"b":{"timeline":5,"x":"y","t":true}}') == {"b": {"timeline": 5.0}}

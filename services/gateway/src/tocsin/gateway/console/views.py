@@ -796,11 +796,17 @@ def _current(shifts: list[dict[str, Any]], now: float) -> dict[str, Any] | None:
 
 
 def _seen(request: web.Request) -> dict[str, dict[str, float]]:
+    """The tab-counter cookie; whatever in it is not ``{incident: {tab: time}}`` is
+    dropped (it comes from the browser)."""
     try:
         seen = json.loads(request.cookies.get(SEEN_COOKIE, "{}"))
     except ValueError:
         return {}
-    return seen if isinstance(seen, dict) else {}
+    if not isinstance(seen, dict):
+        return {}
+    return {str(key): {str(t): float(v) for t, v in tabs.items()
+                       if isinstance(v, int | float) and not isinstance(v, bool)}
+            for key, tabs in seen.items() if isinstance(tabs, dict)}
 
 
 def _keep_seen(request: web.Request, response: web.Response,
