@@ -100,7 +100,7 @@ class TestSeenCookie:
         dropped instead of failing the page."""
         from aiohttp.test_utils import make_mocked_request
 
-        from tocsin.gateway.console.views import SEEN_COOKIE, _seen
+        from tocsin.gateway.console.incidents import SEEN_COOKIE, _seen
 
         def seen(value: str) -> object:
             request = make_mocked_request("GET", "/console/incident",
