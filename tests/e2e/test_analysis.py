@@ -240,7 +240,8 @@ async def test_the_generated_grpc_service_answers_and_reads_an_analysis(
     a question with a typed answer and reads the key times back as timestamps."""
     await alice_on_call(tocsin)
     incident = await acknowledged_and_resolved(tocsin, bus)
-    async with grpc.aio.insecure_channel(tocsin["grpc"]) as channel:
+    async with grpc.aio.insecure_channel(
+            tocsin["grpc"], interceptors=tocsin["grpc_interceptors"]) as channel:
         stub = tocsin_pb2_grpc.TocsinStub(channel)
         created = await stub.CreateAnalysis(tocsin_pb2.CreateAnalysisRequest(
             incident_record_arn=incident, name="API 5xx review"))

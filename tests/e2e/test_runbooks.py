@@ -289,7 +289,8 @@ async def test_a_contact_approver_is_paged_and_approves_by_alias(
 async def test_the_generated_grpc_ssm_service_runs_a_runbook(tocsin: dict[str, Any]) -> None:
     """tocsin.ssm.v1.SSM, generated from the same cut of the ssm model, reaches the runbooks
     service: a document created, an execution started and read back, an error's status."""
-    async with grpc.aio.insecure_channel(tocsin["grpc"]) as channel:
+    async with grpc.aio.insecure_channel(
+            tocsin["grpc"], interceptors=tocsin["grpc_interceptors"]) as channel:
         stub = ssm_pb2_grpc.SSMStub(channel)
         await stub.CreateDocument(ssm_pb2.CreateDocumentRequest(
             name="GrpcRunbook", document_type=ssm_pb2.DOCUMENT_TYPE_AUTOMATION,
