@@ -395,6 +395,20 @@ class TestIncidentLoop:
         await browser.shot("incident-overview")
         assert await browser.axe() == []
 
+        # Another responder renames it: the banner follows without a reload.
+        await browser.find("body[data-live-url*='/incident/live']")
+        await browser.run(browser.driver.execute_script, "window.__samePage = true")
+        changed = time.monotonic()
+        await asyncio.to_thread(lambda: incidents.update_incident_record(
+            arn=arn, title="Checkout failing in eu-west"))
+
+        def renamed() -> None:
+            WebDriverWait(browser.driver, 2).until(lambda d: "eu-west" in d.find_element(
+                By.ID, "incident-title").text)
+        await browser.run(renamed)
+        assert time.monotonic() - changed <= 2
+        assert await browser.run(browser.driver.execute_script, "return window.__samePage")
+
         await browser.press("a[href$='tab=timeline']")
         await browser.fill("#t-text", "Rolled back the payment gateway deploy")
         await browser.press("form[action$='/incident/timeline'] button")

@@ -56,6 +56,7 @@ class IncidentPages:
                 ("GET", "/live", self._live),
                 ("POST", "/incidents/start", self._start_incident),
                 ("GET", "/incident", self._incident),
+                ("GET", "/incident/live", self._incident_live),
                 ("POST", "/incident/update", self._update_incident),
                 ("POST", "/incident/resolve", self._resolve),
                 ("POST", "/incident/timeline", self._add_timeline_event),
@@ -120,7 +121,14 @@ class IncidentPages:
                 return None
             return template.render(record=record, now=time.time())
 
-        return await self._feed.serve(request, tile)
+        return await self._feed.tiles(request, tile)
+
+    async def _incident_live(self, request: web.Request) -> web.StreamResponse:
+        arn = request.query.get("arn", "")
+        # Reading the record first: only a viewer who may read the incident hears of it.
+        await self._pages.call(request, self._pages.principal(request), INCIDENTS,
+                               "GetIncidentRecord", {"arn": arn})
+        return await self._feed.changes(request, arn)
 
     async def _start_incident(self, request: web.Request) -> web.StreamResponse:
         form = await request.post()

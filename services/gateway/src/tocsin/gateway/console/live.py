@@ -5,7 +5,8 @@ Each open list holds one ``EventSource`` on ``/console/live``. The gateway reads
 (:class:`~tocsin.gateway.watch.OrderedConsumer`, filtered by a
 :class:`~tocsin.gateway.watch.Watch` on the incident record events), reads the changed record
 back as the signed-in principal (so the feed shows only what the viewer may read), and sends
-its tile's HTML as an ``incident`` event; the page's script puts it in place.
+its tile's HTML as an ``incident`` event; the page's script puts it in place. An incident's
+page holds one on ``/console/incident/live``, told of every event about that incident.
 """
 
 from __future__ import annotations
@@ -41,8 +42,8 @@ when it does not belong on the viewer's list."""
 
 
 class Feed:
-    """Streams incident tiles to every open list until the browser leaves or the gateway
-    stops."""
+    """Streams what changes to every open list and incident page until the browser leaves
+    or the gateway stops."""
 
     def __init__(self, bus: Bus, region: str) -> None:
         self._bus = bus
@@ -51,12 +52,25 @@ class Feed:
         self.stopping = asyncio.Event()
         """Set when the gateway shuts down: every feed ends."""
 
-    async def serve(self, request: web.Request, render: Render) -> web.StreamResponse:
+    async def tiles(self, request: web.Request, render: Render) -> web.StreamResponse:
         """Send an ``incident`` event with the tile of each incident record that changes
         from now on."""
-        watch = Watch.from_request(
-            events_pb2.WatchEventsRequest(services=["incidents"],
-                                          event_types=list(INCIDENT_EVENTS)), self._region)
+        return await self._serve(request, events_pb2.WatchEventsRequest(
+            services=["incidents"], event_types=list(INCIDENT_EVENTS)), render, "incident")
+
+    async def changes(self, request: web.Request, incident_arn: str) -> web.StreamResponse:
+        """Send a ``changed`` event (its data the event's type) whenever any service reports
+        something about the incident ``incident_arn``: its page refreshes itself. Only the
+        type goes to the browser; the page reads the rest as its viewer."""
+        async def name(arn: str, event_type: str) -> str:
+            return event_type
+
+        return await self._serve(request, events_pb2.WatchEventsRequest(
+            incident_arns=[incident_arn]), name, "changed")
+
+    async def _serve(self, request: web.Request, wanted: events_pb2.WatchEventsRequest,
+                     render: Render, event_name: str) -> web.StreamResponse:
+        watch = Watch.from_request(wanted, self._region)
         feed_id = uuid.uuid4().hex[:12]
         stop = asyncio.Event()
         consumer = OrderedConsumer(self._bus, self._stream, watch.subjects,
@@ -74,9 +88,9 @@ class Feed:
                         event = watch.event(*item)
                         if event is None:
                             continue
-                        tile = await render(event.incident_arn, event.type)
-                        if tile is not None:
-                            await response.send(tile, event="incident",
+                        data = await render(event.incident_arn, event.type)
+                        if data is not None:
+                            await response.send(data, event=event_name,
                                                 id=str(event.sequence))
                 except errors.ServiceUnavailable as exc:
                     log.warning("console.feed_unavailable", error=exc.message)

@@ -83,7 +83,7 @@ class Pages:
             session = self.sessions.check(request.cookies.get(sessions.COOKIE))
             if session is None:
                 if request.method == "GET":
-                    target = request.path_qs if request.path != f"{PREFIX}/live" else ""
+                    target = "" if request.path.endswith("/live") else request.path_qs
                     raise web.HTTPSeeOther(f"{PREFIX}/sign-in?" + urlencode(
                         {"next": target} if target else {}))
                 return self.refuse(request, 401, "Your session has ended: sign in again.")

@@ -43,18 +43,56 @@
     tick();
   }
 
+  var refreshing = null;
+
+  // Another responder (or a runbook, or a page) changed the incident on screen: read the
+  // page again and put its banner, tabs and pane in place, unless the viewer is typing in
+  // a form, whom a notice tells instead.
+  function changed() {
+    var status = document.getElementById("live-status");
+    var typing = document.activeElement && document.activeElement.closest &&
+      document.activeElement.closest("form") &&
+      /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName);
+    if (typing) {
+      if (status) { status.textContent = "This incident has changed: reload to see it."; }
+      return;
+    }
+    if (refreshing) { clearTimeout(refreshing); }
+    refreshing = setTimeout(function () {
+      refreshing = null;
+      fetch(window.location.href, {credentials: "same-origin"})
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (!html) { return; }
+          var fresh = new DOMParser().parseFromString(html, "text/html");
+          [".banner", "nav.tabs", ".pane"].forEach(function (sel) {
+            var now = document.querySelector(sel), next = fresh.querySelector(sel);
+            if (now && next) {
+              now.replaceWith(next);
+              if (window.htmx) { window.htmx.process(next); }
+            }
+          });
+          document.body.dataset.refreshed = String(Date.now());
+          tick();
+        });
+    }, 250);
+  }
+
   function live() {
     var list = document.getElementById("open-list");
-    var url = list ? list.dataset.live : null;
+    var incident = document.querySelector("[data-incident-live]");
+    var url = list ? list.dataset.live : (incident ? incident.dataset.incidentLive : null);
     if (source && (!url || source.url.indexOf(url) < 0)) { source.close(); source = null; }
     if (!url || source || !window.EventSource) { return; }
     var status = document.getElementById("live-status");
     source = new EventSource(url);
     source.addEventListener("ready", function () {
       document.body.dataset.live = "ready";
-      if (status) { status.textContent = "Live: new incidents appear here."; }
+      document.body.dataset.liveUrl = url;
+      if (status && list) { status.textContent = "Live: new incidents appear here."; }
     });
     source.addEventListener("incident", function (e) { place(e.data); });
+    source.addEventListener("changed", changed);
     source.onerror = function () {
       document.body.dataset.live = "reconnecting";
       if (status) { status.textContent = "Reconnecting to the live feed…"; }
