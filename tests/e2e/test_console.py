@@ -413,6 +413,16 @@ class TestIncidentLoop:
         await browser.fill("#t-text", "Rolled back the payment gateway deploy")
         await browser.press("form[action$='/incident/timeline'] button")
         assert "Rolled back the payment gateway deploy" in await browser.text(".timeline")
+        # A note another responder adds is offered, not pushed under the reader's hands.
+        await browser.find("body[data-live-url*='/incident/live']")
+        await asyncio.to_thread(lambda: incidents.create_timeline_event(
+            incidentRecordArn=arn, eventTime=time.time(), eventType="Custom Event",
+            eventData=json.dumps("Error rate back under 1%")))
+        await browser.run(lambda: WebDriverWait(browser.driver, 5).until(
+            lambda d: d.find_element(By.ID, "show-latest").is_displayed()))
+        assert "Error rate back under 1%" not in await browser.text(".timeline")
+        await browser.run(lambda: browser.driver.find_element(By.ID, "show-latest").click())
+        assert "Error rate back under 1%" in await browser.text(".timeline")
         await browser.shot("incident-timeline")
         assert await browser.axe() == []
 

@@ -14,6 +14,7 @@ from tocsin.gateway.console.pages import CONTACTS, PREFIX, Pages, Route, form_ti
 
 __all__ = ["OnCallPages"]
 
+WEEK = 7 * 86400
 CALENDAR_DAYS = 21
 """A rotation's calendar shows this many days ahead."""
 
@@ -39,8 +40,10 @@ class OnCallPages:
         people = contacts.get("Contacts", [])
         shifts = await asyncio.gather(*(
             self._pages.call(request, principal, CONTACTS, "ListRotationShifts", {
-                "RotationId": r["RotationArn"], "StartTime": now, "EndTime": now + 60,
-                "MaxResults": 10}) for r in rotations.get("Rotations", [])))
+                # A week ahead, so the shift under way shows its real end (a window ends
+                # the shifts it cuts); from the whole second, as the service keeps them.
+                "RotationId": r["RotationArn"], "StartTime": int(now), "EndTime": now + WEEK,
+                "MaxResults": 2}) for r in rotations.get("Rotations", [])))
         channels = await asyncio.gather(*(
             self._pages.call(request, principal, CONTACTS, "ListContactChannels",
                              {"ContactId": c["ContactArn"], "MaxResults": 100})

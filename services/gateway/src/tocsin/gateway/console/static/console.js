@@ -44,19 +44,34 @@
   }
 
   var refreshing = null;
+  var latest = null;
 
-  // Another responder (or a runbook, or a page) changed the incident on screen: read the
-  // page again and put its banner, tabs and pane in place, unless the viewer is typing in
-  // a form, whom a notice tells instead.
-  function changed() {
-    var status = document.getElementById("live-status");
-    var typing = document.activeElement && document.activeElement.closest &&
-      document.activeElement.closest("form") &&
-      /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName);
-    if (typing) {
-      if (status) { status.textContent = "This incident has changed: reload to see it."; }
-      return;
+  function same(a, b) {
+    // Durations tick in the browser: they are not a change.
+    function norm(el) {
+      return el.outerHTML.replace(/<span class="ticking"[^>]*>[^<]*<\/span>/g, "");
     }
+    return norm(a) === norm(b);
+  }
+
+  function showLatest() {
+    var pane = document.querySelector(".pane");
+    var next = latest && latest.querySelector(".pane");
+    if (pane && next) {
+      pane.replaceWith(next);
+      if (window.htmx) { window.htmx.process(next); }
+    }
+    latest = null;
+    var button = document.getElementById("show-latest");
+    if (button) { button.hidden = true; }
+    var status = document.getElementById("live-status");
+    if (status) { status.textContent = ""; }
+  }
+
+  // Something happened to the incident on screen (another responder, a runbook, a page):
+  // read the page again; the banner's facts and the tabs' counters follow at once, and
+  // the open tab offers its new content rather than moving under the responder's hands.
+  function changed() {
     if (refreshing) { clearTimeout(refreshing); }
     refreshing = setTimeout(function () {
       refreshing = null;
@@ -65,13 +80,25 @@
         .then(function (html) {
           if (!html) { return; }
           var fresh = new DOMParser().parseFromString(html, "text/html");
-          [".banner", "nav.tabs", ".pane"].forEach(function (sel) {
+          ["#incident-title", ".banner dl"].forEach(function (sel) {
             var now = document.querySelector(sel), next = fresh.querySelector(sel);
-            if (now && next) {
-              now.replaceWith(next);
-              if (window.htmx) { window.htmx.process(next); }
+            if (now && next && !same(now, next)) { now.replaceWith(next); }
+          });
+          var links = document.querySelectorAll("nav.tabs a");
+          var nextLinks = fresh.querySelectorAll("nav.tabs a");
+          links.forEach(function (a, i) {
+            if (nextLinks[i] && a.innerHTML !== nextLinks[i].innerHTML) {
+              a.innerHTML = nextLinks[i].innerHTML;
             }
           });
+          var pane = document.querySelector(".pane"), nextPane = fresh.querySelector(".pane");
+          if (pane && nextPane && !same(pane, nextPane)) {
+            latest = fresh;
+            var status = document.getElementById("live-status");
+            if (status) { status.textContent = "This tab has new updates."; }
+            var button = document.getElementById("show-latest");
+            if (button) { button.hidden = false; }
+          }
           document.body.dataset.refreshed = String(Date.now());
           tick();
         });
@@ -99,7 +126,15 @@
     };
   }
 
-  function start() { tick(); live(); }
+  function start() {
+    tick();
+    live();
+    var button = document.getElementById("show-latest");
+    if (button && !button.dataset.bound) {
+      button.dataset.bound = "1";
+      button.addEventListener("click", showLatest);
+    }
+  }
   document.addEventListener("DOMContentLoaded", start);
   document.addEventListener("htmx:afterSettle", start);
   setInterval(tick, 1000);
