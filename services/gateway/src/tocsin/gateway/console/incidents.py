@@ -157,8 +157,7 @@ class IncidentPages:
                 "maxResults": 100}),
             self._pages.call(request, principal, INCIDENTS, "ListRelatedItems",
                              {"incidentRecordArn": arn, "maxResults": 100}))
-        engagements = await self._engagements(request, principal, arn) \
-            if tab in ("engagements", "overview") else []
+        engagements = await self._engagements(request, principal, arn)
         summaries = timeline.get("eventSummaries", [])
         # A summary has no eventData: read the events shown in full.
         shown = summaries[:5] if tab == "overview" else summaries[:TIMELINE_SHOWN]
@@ -329,7 +328,8 @@ def _tab_counts(seen: Mapping[str, float], record: Mapping[str, Any],
         return sum(1 for t in times if t > last)
 
     event_times = [float(e.get("eventUpdatedTime") or e.get("eventTime") or 0) for e in events]
-    page_times = [float(p.get("SentTime") or 0) for e in engagements for p in e.get("Pages", [])]
+    page_times = [float(t) for e in engagements for p in e.get("Pages", [])
+                  for t in (p.get("SentTime"), p.get("ReadTime")) if t]
     return {
         "overview": since("overview", [float(record.get("lastModifiedTime") or 0)]),
         "metrics": 0,
@@ -337,7 +337,7 @@ def _tab_counts(seen: Mapping[str, float], record: Mapping[str, Any],
         "runbook": since("runbook", [float(e.get("eventTime") or 0) for e in events
                                      if "runbook" in str(e.get("eventType", "")).lower()]),
         "engagements": since("engagements", page_times),
-        "related": since("related", [float(record.get("creationTime") or 0)]
-                         if related and not seen.get("related") else []),
+        # Related items carry no time: all of them count until the tab is first opened.
+        "related": 0 if "related" in seen else len(related),
         "properties": since("properties", [float(record.get("lastModifiedTime") or 0)]),
     }
