@@ -18,6 +18,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 import boto3
@@ -508,16 +509,37 @@ class TestIncidentLoop:
 
     async def test_the_list_reads_on_a_phone(self, tocsin: dict[str, Any],
                                              browser: Browser) -> None:
-        """At a phone's width the incident list needs no sideways scrolling."""
+        """At a phone's width neither the incident list nor an incident's tabs need
+        sideways scrolling."""
+        incidents = aws(tocsin, "ssm-incidents")
+
+        def start() -> str:
+            incidents.create_replication_set(regions={tocsin["region"]: {}})
+            plan = incidents.create_response_plan(
+                name="mobile-checkout-with-a-long-plan-name",
+                incidentTemplate={"title": "Checkout failing on the mobile app", "impact": 1})
+            return str(incidents.start_incident(responsePlanArn=plan["arn"])[
+                "incidentRecordArn"])
+
+        arn = await asyncio.to_thread(start)
         await browser.run(browser.driver.set_window_size, 390, 844)
         await sign_in(browser)
         await browser.find("#open-list")
         await browser.shot("list-phone")
-        overflow = await browser.run(browser.driver.execute_script,
-                                     "return document.documentElement.scrollWidth")
-        width = await browser.run(browser.driver.execute_script,
-                                  "return document.documentElement.clientWidth")
-        assert overflow <= width
+
+        async def fits() -> bool:
+            scroll = await browser.run(browser.driver.execute_script,
+                                       "return document.documentElement.scrollWidth")
+            width = await browser.run(browser.driver.execute_script,
+                                      "return document.documentElement.clientWidth")
+            return bool(scroll <= width)
+
+        assert await fits()
+        for tab in ("overview", "engagements", "properties"):
+            await browser.get(f"/console/incident?arn={quote(arn, safe='')}&tab={tab}")
+            await browser.find("#incident-title")
+            await browser.shot(f"incident-{tab}-phone")
+            assert await fits(), tab
 
 
 

@@ -73,7 +73,7 @@ class IncidentPages:
             return self._pages.render(
                 "list.html", request, filters=filters, unprepared=True,
                 open_incidents=[], resolved=[], plans=[], start_plans=[], analyses=None,
-                periods=list(listing.PERIODS), live_query="")
+                periods=list(listing.PERIODS), live_query="", now=time.time())
         open_, resolved, plans = await asyncio.gather(
             self._records(request, principal, "OPEN", filters),
             self._records(request, principal, "RESOLVED", filters),
@@ -90,7 +90,7 @@ class IncidentPages:
             "list.html", request, filters=filters,
             open_incidents=[d["incidentRecord"] for d in details], resolved=resolved,
             plans=summaries, start_plans=startable, periods=list(listing.PERIODS),
-            analyses=analysed,
+            analyses=analysed, now=time.time(),
             live_query=urlencode(filters.query()), unprepared=False)
 
     async def _records(self, request: web.Request, principal: Principal, status: str,
