@@ -607,3 +607,65 @@ class TestOnCall:
         overrides = await asyncio.to_thread(lambda: contacts.list_rotation_overrides(
             RotationId=rotation, StartTime=time.time(), EndTime=time.time() + 7 * 86400))
         assert [o["NewContactIds"] for o in overrides["RotationOverrides"]] == [[bo]]
+
+
+class TestIncidentEdits:
+    async def test_filters_summary_title_and_related_items(
+            self, tocsin: dict[str, Any], browser: Browser) -> None:
+        """The list filters by plan and impact (open incidents present when it loads); on
+        an incident, Edit changes the title and impact, the summary is rewritten (last
+        writer wins), and a related link is added then removed."""
+        incidents = aws(tocsin, "ssm-incidents")
+
+        def start() -> tuple[str, str]:
+            incidents.create_replication_set(regions={tocsin["region"]: {}})
+            arns = []
+            for name, impact in (("search", 3), ("payments", 1)):
+                plan = incidents.create_response_plan(
+                    name=name, incidentTemplate={"title": f"{name} degraded",
+                                                 "impact": impact})
+                arns.append(str(incidents.start_incident(responsePlanArn=plan["arn"])[
+                    "incidentRecordArn"]))
+            return arns[0], arns[1]
+
+        search, _ = await asyncio.to_thread(start)
+        await sign_in(browser)
+        listed = await browser.text("#open-list")
+        assert "search degraded" in listed and "payments degraded" in listed
+        await browser.get("/console/?plan=payments")
+        listed = await browser.text("#open-list")
+        assert "payments degraded" in listed and "search degraded" not in listed
+        await browser.get("/console/?impact=3")
+        listed = await browser.text("#open-list")
+        assert "search degraded" in listed and "payments degraded" not in listed
+        await browser.shot("list-filtered")
+
+        await browser.get(f"/console/incident?arn={quote(search, safe='')}")
+        await browser.press(".banner a.button")
+        await browser.fill("#e-title", "Search slow in eu-west")
+        await browser.run(browser.driver.execute_script,
+                          "document.getElementById('e-impact').value = '2'")
+        await browser.press("form[action$='/incident/update'] button")
+        assert await browser.text("#incident-title") == "Search slow in eu-west"
+        assert "2 High" in await browser.text(".banner")
+
+        await browser.press("a[href*='edit=summary']")
+        await browser.fill("#summary", "Index shards rebalancing")
+        await browser.press("form[action$='/incident/update'] button")
+        assert "Index shards rebalancing" in await browser.text(".summary")
+
+        await browser.press("a[href$='tab=related']")
+        await browser.fill("#r-title", "Search dashboard")
+        await browser.fill("#r-detail", "https://dashboards.example/search")
+        await browser.press(
+            "form[action$='/incident/related'] button[type=submit]:not([aria-label])")
+        assert "https://dashboards.example/search" in await browser.text("table")
+        await browser.shot("incident-related")
+        assert await browser.axe() == []
+        await browser.press("button[aria-label='Remove Search dashboard']")
+        assert "https://dashboards.example/search" not in await browser.text("table")
+
+        record = await asyncio.to_thread(
+            lambda: incidents.get_incident_record(arn=search)["incidentRecord"])
+        assert (record["title"], record["impact"], record["summary"]) == (
+            "Search slow in eu-west", 2, "Index shards rebalancing")
