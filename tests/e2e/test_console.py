@@ -610,11 +610,12 @@ class TestOnCall:
 
 
 class TestIncidentEdits:
-    async def test_filters_summary_title_and_related_items(
+    async def test_filters_edits_related_items_and_engaging(
             self, tocsin: dict[str, Any], browser: Browser) -> None:
         """The list filters by plan and impact (open incidents present when it loads); on
         an incident, Edit changes the title and impact, the summary is rewritten (last
-        writer wins), and a related link is added then removed."""
+        writer wins), a related link is added then removed, and another contact is
+        engaged."""
         incidents = aws(tocsin, "ssm-incidents")
 
         def start() -> tuple[str, str]:
@@ -664,6 +665,13 @@ class TestIncidentEdits:
         assert await browser.axe() == []
         await browser.press("button[aria-label='Remove Search dashboard']")
         assert "https://dashboards.example/search" not in await browser.text("table")
+
+        dana = await asyncio.to_thread(lambda: aws(tocsin, "ssm-contacts").create_contact(
+            Alias="dana", Type="PERSONAL", Plan={"Stages": []})["ContactArn"])
+        await browser.press("a[href$='tab=engagements']")
+        await browser.fill("#g-contact", dana)
+        await browser.press("form[action$='/incident/engage'] button")
+        assert "dana" in await browser.text("table")
 
         record = await asyncio.to_thread(
             lambda: incidents.get_incident_record(arn=search)["incidentRecord"])
