@@ -2,9 +2,9 @@
 alarm ingestion (:mod:`bench.alarms`), notifications (:mod:`bench.notifications`) and the
 escalation service's timers against raw PostgreSQL (:mod:`bench.timers`), the runbooks
 engine beside raw PostgreSQL transactions (:mod:`bench.runbooks`), the analysis
-service's metrics and analysis creation (:mod:`bench.analysis`), and StartIncident
-with the NATS identities, permissions and signed principals on beside off
-(:mod:`bench.protection`).
+service's metrics and analysis creation (:mod:`bench.analysis`), StartIncident with the
+NATS identities, permissions and signed principals on beside off (:mod:`bench.protection`),
+and the console in a headless Chromium (:mod:`bench.console`).
 
 Everything runs on this machine: NATS and PostgreSQL (the ones named by TOCSIN_NATS_URL /
 TOCSIN_DATABASE_URL, else throwaway ones), the incidents service and the gateway as their
@@ -32,6 +32,7 @@ from aiosmtpd.controller import Controller
 
 from bench import alarms
 from bench.analysis import analysis_bench
+from bench.console import console_bench
 from bench.notifications import Mailbox, notifications_bench
 from bench.processes import spawn, stop
 from bench.protection import protection_bench
@@ -388,6 +389,12 @@ async def main(seconds: float, warmup: float) -> None:
             plan = await stub.CreateResponsePlan(pb.CreateResponsePlanRequest(
                 name="bench", incident_template=pb.IncidentTemplate(
                     title="Benchmark incident", impact=3)))
+
+            # The console first, while the list holds only its own incidents (the loads
+            # below leave thousands open).
+            await console_bench(stub, http=f"http://127.0.0.1:{http_port}",
+                                key=("BENCH", "bench-secret"), plan_arn=plan.arn,
+                                results=results, line=line)
 
             def start_request() -> pb.StartIncidentRequest:
                 return pb.StartIncidentRequest(response_plan_arn=plan.arn, title="bench",

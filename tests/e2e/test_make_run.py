@@ -259,7 +259,8 @@ def zombie(pid: int) -> bool:
 
 class TestFirstRun:
     def test_ready_block_names_what_exists(self, running: Run) -> None:
-        """The ready block: the NATS URL, the first call, the SMTP warning; no console."""
+        """The ready block: the NATS URL, the first call, the SMTP warning, and the console,
+        whose address answers with its sign-in page."""
         deadline = time.monotonic() + 10
         while "Tocsin is ready" not in running.text() and time.monotonic() < deadline:
             time.sleep(0.2)
@@ -272,7 +273,9 @@ class TestFirstRun:
         assert re.search(rf"--nats nats://alarm-publisher:[\w-]+@{re.escape(host)} "
                          r"--plan api-outage", ready)
         assert "Warning: no SMTP server configured (TOCSIN_SMTP_HOST)" in ready
-        assert "/console" not in text
+        assert f"Console http://{running.http}/console/" in ready
+        with urllib.request.urlopen(f"http://{running.http}/console/", timeout=10) as page:
+            assert "Sign in to the Tocsin console" in page.read().decode()
 
     def test_a_second_run_on_taken_ports_stops_with_one_line(self, running: Run,
                                                              tmp_path: Path) -> None:

@@ -386,13 +386,13 @@ class TestNatsRestart:
         watch delivers the next event instead of ending UNAVAILABLE."""
         monkeypatch.setattr(watch, "SILENCE_LIMIT", 0.5)
         silent: list[str] = []
-        recreate = watch._OrderedConsumer._recreate
+        recreate = watch.OrderedConsumer._recreate
 
         async def noted(self: Any, reason: str) -> None:
             silent.append(reason)
             await recreate(self, reason)
 
-        monkeypatch.setattr(watch._OrderedConsumer, "_recreate", noted)
+        monkeypatch.setattr(watch.OrderedConsumer, "_recreate", noted)
         region = isolation["region"]
         config = events_stream(region)
         async with connect([own_nats.url], name="tests-watch") as bus:

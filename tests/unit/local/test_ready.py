@@ -21,12 +21,12 @@ def block(tmp_path: Path, **options: object) -> str:
 
 class TestReadyBlock:
     def test_names_only_what_exists(self, tmp_path: Path) -> None:
-        """HTTP, gRPC and NATS addresses; no console (there is none yet)."""
+        """HTTP, the console, gRPC and NATS addresses."""
         text = block(tmp_path)
         assert "Tocsin is ready" in text
         assert "http://127.0.0.1:8080" in text and "127.0.0.1:50051" in text
         assert "nats://127.0.0.1:4223" in text
-        assert "console" not in text.lower()
+        assert "Console http://127.0.0.1:8080/console/" in text
 
     def test_first_call_creates_the_replication_set(self, tmp_path: Path) -> None:
         """The first command shown works on a fresh install: create-replication-set, with

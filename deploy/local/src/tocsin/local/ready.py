@@ -58,6 +58,7 @@ def ready_block(*, took: float, running: str, at: Endpoints, creds: Credentials,
     lines = [
         f"Tocsin is ready after {took:.1f}s (running {running}). Ctrl-C stops.",
         f"  HTTP   {at.http}  (AWS API ssm-incidents / ssm-contacts, webhooks, /healthz)",
+        f"  Console {at.http}/console/  (sign in with the API key pair below)",
         f"  gRPC   {at.grpc}",
         f"  NATS   {at.nats}  (publish alarms to alarms.<source>)",
     ]

@@ -10,6 +10,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from tocsin.gateway import (
     access,
     audit,
+    console,
     deliveries,
     grpc_server,
     http,
@@ -76,6 +77,7 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
         rules.add_routes(http_gateway.app, access_point)
         webhooks.add_routes(http_gateway.app, settings, access_point)
         deliveries.add_routes(http_gateway.app, access_point)
+        console.add_routes(http_gateway.app, settings, access_point, bus)
         yield [
             grpc_server.GrpcGateway(settings, access_point, bus, instance=instance),
             http_gateway,

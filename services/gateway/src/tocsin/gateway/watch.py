@@ -52,7 +52,7 @@ from tocsin.shared.bus import Bus, events_stream
 from tocsin.shared.logging import bound, get_logger
 from tocsin.shared.outage import RECONNECT_BASE, RECONNECT_CAP, backoff
 
-__all__ = ["SERVICE_NAME", "EventsServicer", "Watch"]
+__all__ = ["SERVICE_NAME", "EventsServicer", "OrderedConsumer", "Watch"]
 
 log = get_logger(__name__)
 
@@ -197,7 +197,7 @@ def _filter_subjects(region: str, services: Sequence[str],
     return product((), ())
 
 
-class _OrderedConsumer:
+class OrderedConsumer:
     """One watch's ephemeral push consumer, delivering in stream order without gaps."""
 
     def __init__(self, bus: Bus, stream: str, subjects: Sequence[str], *,
@@ -445,7 +445,7 @@ class EventsServicer(events_pb2_grpc.EventsServicer):  # type: ignore[misc]
 
     async def _stream_events(self, watch: Watch, watch_id: str,
                              context: grpc.aio.ServicerContext) -> None:
-        consumer = _OrderedConsumer(self._bus, self._stream, watch.subjects,
+        consumer = OrderedConsumer(self._bus, self._stream, watch.subjects,
                                     description=f"WatchEvents {watch_id}")
         delivered = 0
         try:

@@ -1,0 +1,679 @@
+"""The console in a real headless Chromium (Debian's ``chromium`` and ``chromium-driver``,
+driven by Selenium): a responder signs in with an access key, sees an incident started
+through boto3 appear on the list without reloading, and runs it from the incident page;
+pages pass axe-core's accessibility rules; forged requests are refused.
+
+Every page the tests look at is saved as a screenshot under the test's output folder
+(``<basetemp>/<test>/screenshots``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import shutil
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+import boto3
+import pytest
+import pytest_asyncio
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tocsin.analysis.app import lifespan as analysis_lifespan
+from tocsin.analysis.settings import Settings as AnalysisSettings
+from tocsin.shared.testing import running, wait_for
+
+KEY_ID, SECRET = "TOCSINTESTKEY", "tocsin-test-secret"
+RUNBOOK = """\
+schemaVersion: '0.3'
+description: Checkout failing
+mainSteps:
+- name: Triage
+  action: aws:pause
+  description: Check the payment gateway's error rate, then choose Next step.
+  inputs: {}
+- name: Recover
+  action: aws:sleep
+  inputs: {Duration: PT0S}
+"""
+RESPONDER = ("AKIDCONSOLERESPONDER", "console-responder-secret")
+RESPONDER_POLICY = {"principals": [{
+    "arn": "arn:tocsin:iam::000000000000:user/night-responder",
+    "accessKeys": [{"id": RESPONDER[0], "secret": RESPONDER[1]}],
+    "policies": [{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["ssm-incidents:*", "ssm-contacts:*"], "Resource": "*"},
+        {"Effect": "Deny", "Action": "ssm-incidents:StartIncident", "Resource": "*"}]}]}]}
+"""A responder who may do everything but start an incident."""
+CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+AXE = Path(__file__).parent / "console_assets" / "axe-4.14.1.min.js"
+
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and DRIVER),
+    reason="needs Debian's chromium and chromium-driver (.ci/run installs them)")
+
+
+class Browser:
+    """A Chromium window the test drives; every call runs in a thread, so the services in
+    the test's event loop go on answering."""
+
+    def __init__(self, driver: webdriver.Chrome, base: str, shots: Path) -> None:
+        self.driver = driver
+        self.base = base
+        self.shots = shots
+
+    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.to_thread(fn, *args)
+
+    async def get(self, path: str) -> None:
+        await self.run(self.driver.get, self.base + path)
+
+    async def find(self, css: str, timeout: float = 10) -> WebElement:
+        def find() -> WebElement:
+            return WebDriverWait(self.driver, timeout).until(
+                lambda d: d.find_element(By.CSS_SELECTOR, css))
+        element: WebElement = await self.run(find)
+        return element
+
+    async def fill(self, css: str, text: str) -> None:
+        element = await self.find(css)
+        await self.run(element.clear)
+        await self.run(element.send_keys, text)
+
+    async def press(self, css: str) -> None:
+        """Click and wait for the page the click leads to."""
+        element = await self.find(css)
+        await self.run(self.driver.execute_script,
+                       "document.querySelector('main').dataset.old = '1'")
+        await self.run(element.click)
+
+        def replaced() -> None:
+            WebDriverWait(self.driver, 10).until(_replaced)
+        await self.run(replaced)
+
+    async def text(self, css: str = "body") -> str:
+        element = await self.find(css)
+        text: str = await self.run(lambda: element.text)
+        return text
+
+    async def shot(self, name: str) -> Path:
+        self.shots.mkdir(parents=True, exist_ok=True)
+        path = self.shots / f"{name}.png"
+        await self.run(self.driver.save_screenshot, str(path))
+        return path
+
+    async def axe(self) -> list[dict[str, Any]]:
+        """axe-core's serious and critical violations on the current page."""
+        source = AXE.read_text()
+
+        def run() -> dict[str, Any]:
+            self.driver.execute_script(source)
+            result: dict[str, Any] = self.driver.execute_async_script(
+                "const done = arguments[arguments.length - 1];"
+                "axe.run(document).then(r => done({violations: r.violations}),"
+                " e => done({error: String(e)}));")
+            return result
+        result = await self.run(run)
+        assert "error" not in result, result
+        return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def _replaced(driver: webdriver.Chrome) -> bool:
+    # A full load or hx-boost's swap of the body: either way a new <main>, and no htmx
+    # request still under way.
+    return bool(driver.execute_script(
+        "const main = document.querySelector('main');"
+        "return document.readyState === 'complete' && main !== null && !main.dataset.old"
+        " && !document.querySelector('.htmx-request');"))
+
+
+@pytest.fixture
+def tocsin_options(tmp_path: Path) -> dict[str, Any]:
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps(RESPONDER_POLICY))
+    return {"gateway": {"policy_file": str(path)}}
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def analysis_service(tocsin: dict[str, Any], nats_url: str, database_url: str,
+                           isolation: dict[str, str]) -> AsyncIterator[None]:
+    """The analysis service beside the rest of Tocsin, as ``make run`` starts it: the
+    console lists analyses on every incident list."""
+    settings = AnalysisSettings(nats_url=nats_url, database_url=database_url,
+                                shutdown_grace=5, outbox_poll_interval=0.2, **isolation)
+    async with running(analysis_lifespan, settings):
+        yield
+
+
+@pytest.fixture
+def chromium(tmp_path: Path) -> Iterator[webdriver.Chrome]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                "--window-size=1280,1000", f"--user-data-dir={tmp_path / 'chromium'}"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(options=options, service=Service(str(DRIVER)))
+    driver.set_script_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture
+def browser(chromium: webdriver.Chrome, tocsin: dict[str, Any],
+            tmp_path: Path) -> Iterator[Browser]:
+    shots = tmp_path / "screenshots"
+    yield Browser(chromium, tocsin["http"], shots)
+    # Where the test ended (the page a failure left), for whoever reads the output folder.
+    shots.mkdir(parents=True, exist_ok=True)
+    chromium.save_screenshot(str(shots / "last.png"))
+    (shots / "last.html").write_text(chromium.page_source)
+
+
+def aws(tocsin: dict[str, Any], service: str) -> Any:
+    return boto3.client(service, endpoint_url=tocsin["http"], region_name=tocsin["region"],
+                        aws_access_key_id=KEY_ID, aws_secret_access_key=SECRET)
+
+
+async def sign_in(browser: Browser, key_id: str = KEY_ID, secret: str = SECRET) -> None:
+    await browser.get("/console/")
+    await browser.fill("#access_key_id", key_id)
+    await browser.fill("#secret", secret)
+    await browser.press("form[action$='/sign-in'] button[type=submit]")
+
+
+def mail_code(tocsin: dict[str, Any], address: str, pattern: str) -> str | None:
+    """The last code ``pattern`` finds in a mail to ``address`` at the test's SMTP server."""
+    for message in reversed(tocsin["mailbox"].messages):
+        if message["To"] == address:
+            found = re.search(pattern, message.get_content())
+            if found:
+                return found.group(1)
+    return None
+
+
+class TestSignIn:
+    async def test_a_wrong_key_cannot_sign_in(self, tocsin: dict[str, Any],
+                                              browser: Browser) -> None:
+        """A wrong secret (or an unknown key) leaves the responder on the sign-in page with
+        a message, and the list still sends them back to it."""
+        await sign_in(browser, KEY_ID, "not-the-secret")
+        assert "do not match a key" in await browser.text("[role=alert]")
+        await browser.shot("sign-in-refused")
+        await sign_in(browser, "NOSUCHKEY", SECRET)
+        assert "do not match a key" in await browser.text("[role=alert]")
+        await browser.get("/console/")
+        assert await browser.find("#access_key_id")
+
+    async def test_the_session_cookie_is_httponly_and_strict(
+            self, tocsin: dict[str, Any], browser: Browser) -> None:
+        """Signing in sets an HttpOnly, SameSite=Strict session cookie that scripts cannot
+        read; signing out ends the session."""
+        await sign_in(browser, KEY_ID, SECRET)
+        assert await browser.find("#open-list")
+        cookies = await browser.run(browser.driver.get_cookies)
+        session = next(c for c in cookies if c["name"] == "tocsin_console")
+        assert session["httpOnly"] is True
+        assert session["sameSite"] == "Strict"
+        assert "tocsin_console" not in await browser.run(
+            browser.driver.execute_script, "return document.cookie")
+        await browser.press(".sign-out button")
+        assert await browser.find("#access_key_id")
+        await browser.get("/console/")
+        assert await browser.find("#access_key_id")
+
+    async def test_a_form_without_its_csrf_token_is_refused(
+            self, tocsin: dict[str, Any]) -> None:
+        """A signed-in browser's POST without the form's CSRF token (what another site's
+        form would send) is refused with 403 and changes nothing."""
+        incidents = aws(tocsin, "ssm-incidents")
+
+        def prepare() -> str:
+            incidents.create_replication_set(regions={tocsin["region"]: {}})
+            return str(incidents.create_response_plan(
+                name="api", incidentTemplate={"title": "API down", "impact": 1})["arn"])
+
+        plan = await asyncio.to_thread(prepare)
+        # unsafe: keep cookies of an IP address host (127.0.0.1), as a browser does.
+        async with aiohttp.ClientSession(base_url=tocsin["http"],
+                                         cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            async with http.get("/console/sign-in") as page:
+                token = re.search(r'name="csrf_token" value="([^"]+)"', await page.text())
+            assert token is not None
+            async with http.post("/console/sign-in", allow_redirects=False, data={
+                    "access_key_id": KEY_ID, "secret": SECRET}) as refused:
+                assert refused.status == 403
+                # The refusal's form carries a fresh token (and cookie): the old one is spent.
+                token = re.search(r'name="csrf_token" value="([^"]+)"', await refused.text())
+                assert token is not None
+            async with http.post("/console/sign-in", allow_redirects=False, data={
+                    "access_key_id": KEY_ID, "secret": SECRET,
+                    "csrf_token": token.group(1)}) as signed_in:
+                assert signed_in.status == 303
+            async with http.post("/console/incidents/start", allow_redirects=False,
+                                 data={"plan": plan}) as forged:
+                assert forged.status == 403
+                assert "CSRF" in await forged.text()
+            async with http.get("/console/") as listed:
+                html = await listed.text()
+            token = re.search(r'name="csrf_token" value="([^"]+)"', html)
+            assert token is not None
+            async with http.post("/console/sign-out", allow_redirects=False,
+                                 data={"csrf_token": "forged"}) as forged:
+                assert forged.status == 403
+            async with http.post("/console/sign-out", allow_redirects=False,
+                                 data={"csrf_token": token.group(1)}) as signed_out:
+                assert signed_out.status == 303
+            async with http.get("/console/", allow_redirects=False) as after:
+                assert after.status == 303
+        records = await asyncio.to_thread(incidents.list_incident_records)
+        assert records["incidentRecordSummaries"] == []
+
+
+class TestAuthorization:
+    async def test_a_responder_denied_start_incident_neither_sees_nor_forges_it(
+            self, tocsin: dict[str, Any], browser: Browser) -> None:
+        """A responder whose policy denies StartIncident signs in and reads the list, is
+        not offered "Start incident" (the administrator is), and a start she forges with
+        a valid session and CSRF token is refused by the gateway's authorization as
+        AccessDeniedException; no incident starts."""
+        incidents = aws(tocsin, "ssm-incidents")
+
+        def prepare() -> str:
+            incidents.create_replication_set(regions={tocsin["region"]: {}})
+            return str(incidents.create_response_plan(
+                name="search", incidentTemplate={"title": "Search slow", "impact": 3})["arn"])
+
+        plan = await asyncio.to_thread(prepare)
+        await sign_in(browser)
+        assert await browser.find("details.start")
+        await browser.press(".sign-out button")
+
+        await sign_in(browser, *RESPONDER)
+        await browser.find("#open-list")
+        assert "night-responder" not in await browser.text("main")
+        starts = await browser.run(browser.driver.find_elements, By.CSS_SELECTOR,
+                                   "details.start, form[action$='/incidents/start']")
+        assert starts == []
+        await browser.shot("list-responder")
+
+        # The forged form: the responder's own session and CSRF token, a start she was
+        # not offered, posted from her signed-in page.
+        csrf = await browser.run(
+            browser.driver.execute_script,
+            "return document.querySelector('input[name=csrf_token]').value")
+        await browser.run(browser.driver.execute_script, """
+            const form = document.createElement('form');
+            form.method = 'post'; form.action = '/console/incidents/start';
+            for (const [k, v] of Object.entries(arguments[0])) {
+                const input = document.createElement('input');
+                input.type = 'hidden'; input.name = k; input.value = v; form.append(input);
+            }
+            document.body.append(form); form.submit();""", {"csrf_token": csrf, "plan": plan})
+        alert = await browser.find("[role=alert]")
+        text = await browser.run(lambda: alert.text)
+        assert "AccessDeniedException" in text
+        assert "ssm-incidents:StartIncident" in text
+        await browser.shot("start-refused")
+        records = await asyncio.to_thread(incidents.list_incident_records)
+        assert records["incidentRecordSummaries"] == []
+
+
+class TestIncidentLoop:
+    async def test_a_responder_runs_an_incident_from_the_console(
+            self, tocsin: dict[str, Any], browser: Browser) -> None:
+        """Signed in with the access key, a responder sees an incident started through
+        boto3 appear on the open list without reloading (within 2 s), opens it, adds a
+        note to its timeline, acknowledges her page with the code that came by mail, presses
+        Next step on its runbook's manual step, resolves it, creates its analysis and
+        answers a question; the list, incident, runbook, analysis and response plan pages
+        pass axe-core."""
+        incidents, contacts = aws(tocsin, "ssm-incidents"), aws(tocsin, "ssm-contacts")
+        ssm = aws(tocsin, "ssm")
+        address = f"ana-{uuid.uuid4().hex[:6]}@example.com"
+
+        def prepare() -> tuple[str, str]:
+            incidents.create_replication_set(regions={tocsin["region"]: {}})
+            contact = contacts.create_contact(Alias="ana", Type="PERSONAL",
+                                              Plan={"Stages": []})["ContactArn"]
+            channel = contacts.create_contact_channel(
+                ContactId=contact, Name="mail", Type="EMAIL",
+                DeliveryAddress={"SimpleAddress": address})["ContactChannelArn"]
+            return contact, channel
+
+        contact, channel = await asyncio.to_thread(prepare)
+        await wait_for(lambda: mail_code(tocsin, address, r"activation code is (\S+)"),
+                       timeout=15)
+
+        def plan() -> str:
+            contacts.activate_contact_channel(
+                ContactChannelId=channel,
+                ActivationCode=mail_code(tocsin, address, r"activation code is (\S+)"))
+            contacts.update_contact(ContactId=contact, Plan={"Stages": [{
+                "DurationInMinutes": 0, "Targets": [{"ChannelTargetInfo": {
+                    "ContactChannelId": channel, "RetryIntervalInMinutes": 1}}]}]})
+            ssm.create_document(Name="CheckoutRunbook", Content=RUNBOOK,
+                                DocumentType="Automation", DocumentFormat="YAML")
+            return str(incidents.create_response_plan(
+                name="checkout", displayName="Checkout",
+                incidentTemplate={"title": "Checkout failing", "impact": 2,
+                                  "summary": "Payments time out"},
+                engagements=[contact], actions=[{"ssmAutomation": {
+                    "roleArn": "arn:aws:iam::111122223333:role/IncidentAutomation",
+                    "documentName": "CheckoutRunbook", "documentVersion": "$DEFAULT"}}])["arn"])
+
+        plan_arn = await asyncio.to_thread(plan)
+
+        await sign_in(browser)
+        await browser.find("body[data-live=ready]")
+        await browser.shot("list-empty")
+
+        started = time.monotonic()
+        arn = await asyncio.to_thread(
+            lambda: incidents.start_incident(responsePlanArn=plan_arn)["incidentRecordArn"])
+        tile_id = "incident-" + arn.rsplit("/", 1)[-1]
+        tile = await browser.find(f"#{tile_id}", timeout=2 - (time.monotonic() - started))
+        assert time.monotonic() - started <= 2
+        assert "Checkout failing" in await browser.run(lambda: tile.text)
+        assert "2 High" in await browser.run(lambda: tile.text)
+        await browser.shot("list-live")
+        assert await browser.axe() == []
+
+        await browser.press(f"#{tile_id} a")
+        assert "Checkout failing" in await browser.text("#incident-title")
+        assert "Payments time out" in await browser.text(".pane")
+        await browser.shot("incident-overview")
+        assert await browser.axe() == []
+
+        # Another responder renames it: the banner follows without a reload.
+        await browser.find("body[data-live-url*='/incident/live']")
+        await browser.run(browser.driver.execute_script, "window.__samePage = true")
+        changed = time.monotonic()
+        await asyncio.to_thread(lambda: incidents.update_incident_record(
+            arn=arn, title="Checkout failing in eu-west"))
+
+        def renamed() -> None:
+            WebDriverWait(browser.driver, 2).until(lambda d: "eu-west" in d.find_element(
+                By.ID, "incident-title").text)
+        await browser.run(renamed)
+        assert time.monotonic() - changed <= 2
+        assert await browser.run(browser.driver.execute_script, "return window.__samePage")
+
+        await browser.press("a[href$='tab=timeline']")
+        await browser.fill("#t-text", "Rolled back the payment gateway deploy")
+        await browser.press("form[action$='/incident/timeline'] button")
+        assert "Rolled back the payment gateway deploy" in await browser.text(".timeline")
+        # A note another responder adds is offered, not pushed under the reader's hands.
+        await browser.find("body[data-live-url*='/incident/live']")
+        await asyncio.to_thread(lambda: incidents.create_timeline_event(
+            incidentRecordArn=arn, eventTime=time.time(), eventType="Custom Event",
+            eventData=json.dumps("Error rate back under 1%")))
+        await browser.run(lambda: WebDriverWait(browser.driver, 5).until(
+            lambda d: d.find_element(By.ID, "show-latest").is_displayed()))
+        assert "Error rate back under 1%" not in await browser.text(".timeline")
+        await browser.run(lambda: browser.driver.find_element(By.ID, "show-latest").click())
+        assert "Error rate back under 1%" in await browser.text(".timeline")
+        await browser.shot("incident-timeline")
+        assert await browser.axe() == []
+
+        await wait_for(lambda: mail_code(tocsin, address, r"accept code is (\d+)"),
+                       timeout=15)
+        code = mail_code(tocsin, address, r"accept code is (\d+)")
+        assert code is not None
+        await browser.press("a[href$='tab=engagements']")
+        await browser.fill("form[action$='/incident/acknowledge'] input[name=code]", code)
+        await browser.press("form[action$='/incident/acknowledge'] button")
+        assert "Yes," in await browser.text("table")
+        await browser.shot("incident-engagements")
+        assert await browser.axe() == []
+        pages = await asyncio.to_thread(
+            lambda: contacts.list_pages_by_contact(ContactId=contact)["Pages"])
+        assert [p.get("ReadTime") is not None for p in pages] == [True]
+
+        def execution(status: str) -> dict[str, Any] | None:
+            record = incidents.get_incident_record(arn=arn)["incidentRecord"]
+            for run in record.get("automationExecutions") or []:
+                found: dict[str, Any] = ssm.get_automation_execution(
+                    AutomationExecutionId=run["ssmExecutionArn"].rsplit("/", 1)[1],
+                )["AutomationExecution"]
+                if found["AutomationExecutionStatus"] == status:
+                    return found
+            return None
+
+        await wait_for(lambda: asyncio.to_thread(execution, "Waiting"), timeout=15)
+        await browser.press("a[href$='tab=overview']")
+        assert "Triage" in await browser.text(".step.current")
+        await browser.press("a[href$='tab=runbook']")
+        await browser.shot("incident-runbook-waiting")
+        assert await browser.axe() == []
+        await browser.press("form[action$='/incident/runbook/next'] button")
+        done = await wait_for(lambda: asyncio.to_thread(execution, "Success"), timeout=15)
+        assert [s["StepStatus"] for s in done["StepExecutions"]] == ["Success", "Success"]
+
+        def step_completions() -> bool:
+            found = incidents.list_timeline_events(incidentRecordArn=arn, filters=[{
+                "key": "eventType", "condition": {"equals": {
+                    "stringValues": ["Tocsin Runbook Step Completed"]}}}])["eventSummaries"]
+            return len(found) == 2
+
+        await wait_for(lambda: asyncio.to_thread(step_completions), timeout=15)
+        await browser.press("a[href$='tab=runbook']")
+        assert "CheckoutRunbook · Success" in await browser.text(".runbook h3")
+        # The timeline gained the runbook's events since the responder last opened it.
+        badge = await browser.find("a[href$='tab=timeline'] .badge")
+        assert int(await browser.run(lambda: badge.text)) >= 2
+        assert await browser.run(browser.driver.find_elements, By.CSS_SELECTOR,
+                                 "form[action$='/incident/runbook/next']") == []
+        await browser.shot("incident-runbook-done")
+
+        await browser.press("form[action$='/incident/resolve'] button")
+        assert await browser.text("#status") == "RESOLVED"
+        await browser.shot("incident-resolved")
+        record = await asyncio.to_thread(
+            lambda: incidents.get_incident_record(arn=arn)["incidentRecord"])
+        assert record["status"] == "RESOLVED"
+
+        await browser.press("form[action$='/incident/analyse'] button")
+        assert "Questions" in await browser.text("main")
+        answer = await browser.find("form[action$='/analysis/answer'] textarea")
+        question = await browser.run(answer.get_attribute, "id")
+        await browser.fill(f"#{question}", "The payment gateway's deploy had no canary")
+        await browser.press(f"form:has(#{question}) button")
+        assert "Answer: The payment gateway's deploy had no canary" in await browser.text(
+            "main")
+        await browser.shot("analysis")
+        assert await browser.axe() == []
+        figure = await browser.find("img.figure")
+        assert await browser.run(browser.driver.execute_script,
+                                 "return arguments[0].naturalWidth", figure) > 0
+
+        await browser.get("/console/")
+        assert await browser.find(f"#resolved-list #{tile_id}")
+        assert "checkout" in await browser.text("section[aria-labelledby=analyses-h]")
+        await browser.get("/console/plans")
+        await browser.press("table a")
+        assert "Checkout failing" in await browser.text("main")
+        await browser.shot("plan")
+        assert await browser.axe() == []
+
+    async def test_the_list_reads_on_a_phone(self, tocsin: dict[str, Any],
+                                             browser: Browser) -> None:
+        """At a phone's width neither the incident list nor an incident's tabs need
+        sideways scrolling."""
+        incidents = aws(tocsin, "ssm-incidents")
+
+        def start() -> str:
+            incidents.create_replication_set(regions={tocsin["region"]: {}})
+            plan = incidents.create_response_plan(
+                name="mobile-checkout-with-a-long-plan-name",
+                incidentTemplate={"title": "Checkout failing on the mobile app", "impact": 1})
+            return str(incidents.start_incident(responsePlanArn=plan["arn"])[
+                "incidentRecordArn"])
+
+        arn = await asyncio.to_thread(start)
+        await browser.run(browser.driver.set_window_size, 390, 844)
+        await sign_in(browser)
+        await browser.find("#open-list")
+        await browser.shot("list-phone")
+
+        async def fits() -> bool:
+            scroll = await browser.run(browser.driver.execute_script,
+                                       "return document.documentElement.scrollWidth")
+            width = await browser.run(browser.driver.execute_script,
+                                      "return document.documentElement.clientWidth")
+            return bool(scroll <= width)
+
+        assert await fits()
+        for tab in ("overview", "engagements", "properties"):
+            await browser.get(f"/console/incident?arn={quote(arn, safe='')}&tab={tab}")
+            await browser.find("#incident-title")
+            await browser.shot(f"incident-{tab}-phone")
+            assert await fits(), tab
+
+
+
+class TestOnCall:
+    async def test_who_is_on_call_overrides_and_channel_activation(
+            self, tocsin: dict[str, Any], browser: Browser) -> None:
+        """The On call page names who is on call now in each rotation; the rotation's
+        calendar shows the coming shifts, and an override created from it shows there; a
+        contact's channel not yet activated is activated with the code from its mail."""
+        contacts = aws(tocsin, "ssm-contacts")
+        address = f"bo-{uuid.uuid4().hex[:6]}@example.com"
+
+        def prepare() -> tuple[str, str, str]:
+            ana = contacts.create_contact(Alias="ana", DisplayName="Ana", Type="PERSONAL",
+                                          Plan={"Stages": []})["ContactArn"]
+            bo = contacts.create_contact(Alias="bo", DisplayName="Bo", Type="PERSONAL",
+                                         Plan={"Stages": []})["ContactArn"]
+            contacts.create_contact_channel(ContactId=bo, Name="bo mail", Type="EMAIL",
+                                            DeliveryAddress={"SimpleAddress": address})
+            rotation = contacts.create_rotation(
+                Name="primary", ContactIds=[ana, bo], TimeZoneId="UTC",
+                StartTime=time.time() - 3600,
+                Recurrence={"NumberOfOnCalls": 1, "RecurrenceMultiplier": 1,
+                            "DailySettings": [{"HourOfDay": 9, "MinuteOfHour": 0}]})
+            return ana, bo, str(rotation["RotationArn"])
+
+        _, bo, rotation = await asyncio.to_thread(prepare)
+        await sign_in(browser)
+        await browser.get("/console/oncall")
+        table = await browser.text("table")
+        assert "primary" in table
+        assert "Ana" in table or "Bo" in table
+        assert "Not activated" in await browser.text("main")
+        await browser.shot("oncall")
+        assert await browser.axe() == []
+
+        await wait_for(lambda: mail_code(tocsin, address, r"activation code is (\d+)"),
+                       timeout=15)
+        code = mail_code(tocsin, address, r"activation code is (\d+)")
+        assert code is not None
+        await browser.fill("form[action$='/contacts/activate'] input[name=code]", code)
+        await browser.press("form[action$='/contacts/activate'] button")
+        assert "Not activated" not in await browser.text("main")
+        channels = await asyncio.to_thread(
+            lambda: contacts.list_contact_channels(ContactId=bo)["ContactChannels"])
+        assert [c["ActivationStatus"] for c in channels] == ["ACTIVATED"]
+
+        await browser.press("table a")
+        assert "Rotation primary" in await browser.text("h1")
+        await browser.shot("rotation")
+        start = time.gmtime(time.time() + 2 * 86400)
+        end = time.gmtime(time.time() + 2 * 86400 + 3 * 3600)
+        await browser.run(browser.driver.execute_script, """
+            document.getElementById('o-start').value = arguments[0];
+            document.getElementById('o-end').value = arguments[1];""",
+            time.strftime("%Y-%m-%dT%H:00", start), time.strftime("%Y-%m-%dT%H:00", end))
+        await browser.run(browser.driver.execute_script, """
+            const select = document.getElementById('o-contact');
+            select.value = arguments[0];""", bo)
+        await browser.press("form[action$='/rotation/override'] button")
+        assert "Override" in await browser.text("table")
+        assert time.strftime("%Y-%m-%d %H:00", start) in await browser.text("main ul")
+        await browser.shot("rotation-override")
+        assert await browser.axe() == []
+        overrides = await asyncio.to_thread(lambda: contacts.list_rotation_overrides(
+            RotationId=rotation, StartTime=time.time(), EndTime=time.time() + 7 * 86400))
+        assert [o["NewContactIds"] for o in overrides["RotationOverrides"]] == [[bo]]
+
+
+class TestIncidentEdits:
+    async def test_filters_edits_related_items_and_engaging(
+            self, tocsin: dict[str, Any], browser: Browser) -> None:
+        """The list filters by plan and impact (open incidents present when it loads); on
+        an incident, Edit changes the title and impact, the summary is rewritten (last
+        writer wins), a related link is added then removed, and another contact is
+        engaged."""
+        incidents = aws(tocsin, "ssm-incidents")
+
+        def start() -> tuple[str, str]:
+            incidents.create_replication_set(regions={tocsin["region"]: {}})
+            arns = []
+            for name, impact in (("search", 3), ("payments", 1)):
+                plan = incidents.create_response_plan(
+                    name=name, incidentTemplate={"title": f"{name} degraded",
+                                                 "impact": impact})
+                arns.append(str(incidents.start_incident(responsePlanArn=plan["arn"])[
+                    "incidentRecordArn"]))
+            return arns[0], arns[1]
+
+        search, _ = await asyncio.to_thread(start)
+        await sign_in(browser)
+        listed = await browser.text("#open-list")
+        assert "search degraded" in listed and "payments degraded" in listed
+        await browser.get("/console/?plan=payments")
+        listed = await browser.text("#open-list")
+        assert "payments degraded" in listed and "search degraded" not in listed
+        await browser.get("/console/?impact=3")
+        listed = await browser.text("#open-list")
+        assert "search degraded" in listed and "payments degraded" not in listed
+        await browser.shot("list-filtered")
+
+        await browser.get(f"/console/incident?arn={quote(search, safe='')}")
+        await browser.press(".banner a.button")
+        await browser.fill("#e-title", "Search slow in eu-west")
+        await browser.run(browser.driver.execute_script,
+                          "document.getElementById('e-impact').value = '2'")
+        await browser.press("form[action$='/incident/update'] button")
+        assert await browser.text("#incident-title") == "Search slow in eu-west"
+        assert "2 High" in await browser.text(".banner")
+
+        await browser.press("a[href*='edit=summary']")
+        await browser.fill("#summary", "Index shards rebalancing")
+        await browser.press("form[action$='/incident/update'] button")
+        assert "Index shards rebalancing" in await browser.text(".summary")
+
+        await browser.press("a[href$='tab=related']")
+        await browser.fill("#r-title", "Search dashboard")
+        await browser.fill("#r-detail", "https://dashboards.example/search")
+        await browser.press(
+            "form[action$='/incident/related'] button[type=submit]:not([aria-label])")
+        assert "https://dashboards.example/search" in await browser.text("table")
+        await browser.shot("incident-related")
+        assert await browser.axe() == []
+        await browser.press("button[aria-label='Remove Search dashboard']")
+        assert "https://dashboards.example/search" not in await browser.text("table")
+
+        dana = await asyncio.to_thread(lambda: aws(tocsin, "ssm-contacts").create_contact(
+            Alias="dana", Type="PERSONAL", Plan={"Stages": []})["ContactArn"])
+        await browser.press("a[href$='tab=engagements']")
+        await browser.fill("#g-contact", dana)
+        await browser.press("form[action$='/incident/engage'] button")
+        assert "dana" in await browser.text("table")
+
+        record = await asyncio.to_thread(
+            lambda: incidents.get_incident_record(arn=search)["incidentRecord"])
+        assert (record["title"], record["impact"], record["summary"]) == (
+            "Search slow in eu-west", 2, "Index shards rebalancing")
