@@ -338,7 +338,7 @@ async def test_services_reach_nats_over_tls(tmp_path: Path) -> None:
 async def test_the_gateway_watches_events_within_its_permissions(embedded: Embedded) -> None:
     """``WatchEvents``' ephemeral ordered consumer is created, fed (flow control answered)
     and deleted by the gateway's identity."""
-    from tocsin.gateway.watch import Watch, _OrderedConsumer
+    from tocsin.gateway.watch import OrderedConsumer, Watch
     from tocsin.proto.events.v1 import events_pb2
 
     async with connect_as(embedded.settings(), "escalation",
@@ -352,7 +352,7 @@ async def test_the_gateway_watches_events_within_its_permissions(embedded: Embed
         for services in ([], ["escalation", "incidents"]):  # one filter subject, and several
             watch = Watch.from_request(events_pb2.WatchEventsRequest(
                 from_beginning=True, services=services), REGION)
-            consumer = _OrderedConsumer(gateway, stream, watch.subjects, description="test")
+            consumer = OrderedConsumer(gateway, stream, watch.subjects, description="test")
             stop = asyncio.Event()
             await consumer.open(watch, stop)
             try:

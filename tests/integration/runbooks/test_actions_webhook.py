@@ -98,7 +98,9 @@ async def test_a_call_is_signed_and_its_answer_is_the_output(
     assert (request["method"], request["path"]) == ("POST", "/hooks/ops")
     assert request["body"] == b'{"text": "db failover started"}'
     headers = request["headers"]
-    expected = "sha256=" + hmac.new(SECRET.encode(), request["body"], hashlib.sha256).hexdigest()
+    stamp = headers["X-Tocsin-Timestamp"]
+    signed = f"{stamp}\n{receiver.url}/hooks/ops\n".encode() + request["body"]
+    expected = "sha256=" + hmac.new(SECRET.encode(), signed, hashlib.sha256).hexdigest()
     assert headers["X-Tocsin-Signature"] == expected
     assert headers["Authorization"] == "Bearer t0ken"
     assert headers["Content-Type"] == "application/json"

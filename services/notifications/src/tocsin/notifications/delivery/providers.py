@@ -52,6 +52,12 @@ from tocsin.notifications.delivery.domain import InboundEvent, Outbound, Provide
 from tocsin.notifications.delivery.ratelimit import TokenBucket
 from tocsin.shared.contracts.notifications import Inbound, InboundReply
 from tocsin.shared.errors import AccessDeniedError, ValidationError
+from tocsin.shared.webhook_signing import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    webhook_headers,
+    webhook_signature,
+)
 
 __all__ = [
     "Provider",
@@ -64,8 +70,6 @@ __all__ = [
     "webhook_signature",
 ]
 
-SIGNATURE_HEADER = "X-Tocsin-Signature"
-TIMESTAMP_HEADER = "X-Tocsin-Timestamp"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 """Sent with every webhook send: the delivery request's id, the same on a resend, so a
 provider that honours the header sends the message once."""
@@ -160,21 +164,6 @@ def twilio_signature(auth_token: str, url: str, params: list[tuple[str, str]]) -
     payload = url + "".join(k + v for k, v in sorted(params, key=lambda kv: kv[0]))
     digest = hmac.new(auth_token.encode(), payload.encode(), hashlib.sha1).digest()
     return base64.b64encode(digest).decode()
-
-
-def webhook_signature(secret: str, body: bytes, *, url: str, timestamp: str) -> str:
-    """The ``X-Tocsin-Signature`` value of a request of ``body`` to ``url`` at
-    ``timestamp`` (Unix seconds, as sent in ``X-Tocsin-Timestamp``)."""
-    signed = f"{timestamp}\n{url}\n".encode() + body
-    return "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-
-
-def webhook_headers(secret: str, body: bytes, *, url: str,
-                    now: float | None = None) -> dict[str, str]:
-    """The timestamp and signature headers of a request of ``body`` to ``url``."""
-    timestamp = str(int(time.time() if now is None else now))
-    return {TIMESTAMP_HEADER: timestamp,
-            SIGNATURE_HEADER: webhook_signature(secret, body, url=url, timestamp=timestamp)}
 
 
 def _header(headers: dict[str, str], name: str) -> str:

@@ -10,9 +10,9 @@ Store; a runbook names one by ``IntegrationName``)::
 A call sends the step's ``Body`` (text; a map or list is sent as JSON) with the
 integration's headers, ``Content-Type: application/json`` unless they say otherwise, and:
 
-- ``X-Tocsin-Signature: sha256=<hex HMAC-SHA256 of the body, keyed with the secret>``
-  when the integration has a secret: the scheme of the notifications service's webhook
-  provider, so one receiver can check both;
+- ``X-Tocsin-Timestamp`` and ``X-Tocsin-Signature`` when the integration has a secret:
+  the scheme of every webhook Tocsin calls (:mod:`tocsin.shared.webhook_signing`: a
+  timestamp, the URL and the body), so one receiver checks them all;
 - ``Idempotency-Key: <execution id>/<step name>``, the same on every attempt, so a
   receiver that honours it acts once however often the step is retried;
 - ``X-Tocsin-Execution-Id``, ``X-Tocsin-Step-Name`` and ``X-Tocsin-Attempt``.
@@ -25,8 +25,6 @@ other answer, a refused connection or a timeout fails the attempt, and the step'
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -35,11 +33,10 @@ import aiohttp
 
 from tocsin.runbooks.actions.context import ActionContext, ActionFailed, ActionTimedOut, Webhook
 from tocsin.shared.config import ConfigError
+from tocsin.shared.webhook_signing import webhook_headers
 
-__all__ = ["RESPONSE_LIMIT", "SIGNATURE_HEADER", "invoke_webhook", "parse_webhooks",
-           "signature"]
+__all__ = ["RESPONSE_LIMIT", "invoke_webhook", "parse_webhooks"]
 
-SIGNATURE_HEADER = "X-Tocsin-Signature"
 RESPONSE_LIMIT = 100 * 1024
 """Bytes of a webhook's answer kept as the ``Response`` output."""
 
@@ -78,11 +75,6 @@ def parse_webhooks(text: str) -> dict[str, Webhook]:
     return hooks
 
 
-def signature(secret: str, body: bytes) -> str:
-    """The ``X-Tocsin-Signature`` value of ``body``."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
 async def invoke_webhook(inputs: Mapping[str, Any], ctx: ActionContext) -> dict[str, Any]:
     """One attempt of an ``aws:invokeWebhook`` step; outputs ``Response``, ``ResponseCode``.
 
@@ -103,7 +95,7 @@ async def invoke_webhook(inputs: Mapping[str, Any], ctx: ActionContext) -> dict[
                "X-Tocsin-Execution-Id": ctx.execution_id,
                "X-Tocsin-Step-Name": ctx.step_name, "X-Tocsin-Attempt": str(ctx.attempt)}
     if hook.secret:
-        headers[SIGNATURE_HEADER] = signature(hook.secret, data)
+        headers.update(webhook_headers(hook.secret, data, url=hook.url))
     timeout = min(hook.timeout, ctx.timeout_seconds)
     try:
         async with ctx.deps.http.request(
