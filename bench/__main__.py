@@ -47,6 +47,7 @@ from tocsin.proto.contacts.v1 import contacts_pb2 as pbc
 from tocsin.proto.contacts.v1 import contacts_pb2_grpc as pb_contacts_grpc
 from tocsin.proto.incidents.v1 import incidents_pb2 as pb
 from tocsin.proto.incidents.v1 import incidents_pb2_grpc as pb_grpc
+from tocsin.shared.keys import new_master_key_line, write_master_key_file
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -310,6 +311,9 @@ async def main(seconds: float, warmup: float) -> None:
     stops: list[Callable[[], None]] = []
     nats_url = os.environ.get("TOCSIN_NATS_URL") or ""
     db_url = os.environ.get("TOCSIN_DATABASE_URL") or ""
+    if not os.environ.get("TOCSIN_MASTER_KEY_FILE"):  # as `make run` makes one
+        write_master_key_file(work / "master.key", [new_master_key_line()])
+        os.environ["TOCSIN_MASTER_KEY_FILE"] = str(work / "master.key")
     if not nats_url:
         servers.append(nats_server(work / "nats", log=work / "nats.log"))
         nats_url = servers[-1].url

@@ -45,6 +45,7 @@ from tocsin.shared import codec
 from tocsin.shared.bus import Bus, connect, deliveries_stream, ensure_stream
 from tocsin.shared.contracts import deliveries as dc
 from tocsin.shared.errors import ServiceUnavailable, TocsinError
+from tocsin.shared.keys import Keks, KeyRing, remote_key_ring
 
 __all__ = ["Mailbox", "notifications_bench"]
 
@@ -101,7 +102,8 @@ async def _service(env: dict[str, str], log: Path, bus: Bus,
         sys.executable, "-m", f"tocsin.{service}", env={**os.environ, **env},
         stdout=open(log, "wb"), stderr=asyncio.subprocess.STDOUT)  # noqa: ASYNC230
     probe = {"notifications": ("DescribeDelivery", {"DeliveryId": "ready"}),
-             "contacts": ("ListContacts", {})}[service]
+             "contacts": ("ListContacts", {}),
+             "incidents": ("ListReplicationSets", {})}[service]
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -143,10 +145,20 @@ def _code(region_tag: str, i: int, address: str) -> dc.ActivationCodeDelivery:
         expires_at=now + timedelta(minutes=15), sent_at=now)
 
 
+_rings: dict[str, KeyRing] = {}
+
+
 async def _publish(bus: Bus, region: str, requests: list[Any]) -> None:
+    """Publish ``requests`` sealed, as the contacts service does, under the data key of the
+    incidents service running for ``region``."""
+    keys = _rings.get(region)
+    if keys is None:
+        keys = _rings[region] = remote_key_ring(
+            bus, Keks(master_key_file=os.environ["TOCSIN_MASTER_KEY_FILE"]))
+
     async def one(r: Any) -> None:
         kind = dc.PAGE if isinstance(r, dc.PageDelivery) else dc.ACTIVATION_CODE
-        await bus.publish(dc.subject(region, kind), codec.encode(r), msg_id=r.id)
+        await bus.publish(dc.subject(region, kind), await dc.seal(keys, r), msg_id=r.id)
 
     for start in range(0, len(requests), 200):
         await asyncio.gather(*(one(r) for r in requests[start:start + 200]))
@@ -157,7 +169,10 @@ def _env(nats_url: str, db_url: str, region: str, providers: list[dict[str, Any]
     return {"TOCSIN_NATS_URL": nats_url, "TOCSIN_DATABASE_URL": db_url,
             "TOCSIN_REGION": region, "TOCSIN_SCHEMA_PREFIX": f"{region}_",
             "TOCSIN_PROVIDERS": json.dumps(providers), "TOCSIN_LOG_LEVEL": "warning",
-            "TOCSIN_LOG_JSON": "true", "TOCSIN_POOL_MAX": "20", **extra}
+            "TOCSIN_LOG_JSON": "true", "TOCSIN_POOL_MAX": "20",
+            # An incidents process holds the data key the requests are sealed with.
+            "TOCSIN_ALARMS_FILTER": f"alarms.{region}.>",
+            "TOCSIN_CHANGES_FILTER": f"changes.{region}.>", **extra}
 
 
 async def notifications_bench(nats_url: str, db_url: str, work: Path, report: Report) -> None:
@@ -192,7 +207,8 @@ async def _unlimited_and_smtp(bus: Bus, nats_url: str, db_url: str, work: Path, 
                                            "channels": ["SMS"], "url": url,
                                            "secret": SECRET}],
                TOCSIN_SMTP_HOST="127.0.0.1", TOCSIN_SMTP_PORT=str(smtp_port))
-    async with _service(env, work / "notifications-unlimited.log", bus):
+    async with _service(env, work / "incidents-unlimited.log", bus, service="incidents"), \
+            _service(env, work / "notifications-unlimited.log", bus):
         pages = [_page(region, i, "SMS", f"+1555{i:07d}") for i in range(1300)]
         provider.expect = len(pages)
         started = time.perf_counter()
@@ -289,31 +305,37 @@ async def _rate_limited(bus: Bus, nats_url: str, db_url: str, work: Path, url: s
                                            "channels": ["SMS"], "url": limited_url,
                                            "secret": SECRET, "rate": 10}])
     try:
-        # Published before the service starts, so every request is queued at once.
-        await _publish(bus, region, requests)
-        async with _service(env, work / "notifications-limited.log", bus):
-            started = time.perf_counter()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(limited.done.wait(), 20)
-            report("notifications_rate_limited_10ps_seconds", time.perf_counter() - started,
-                   "s")
-            report("notifications_rate_limited_delivered", len(limited.received), "count")
-            order = [body["to"][:5] for _, body in limited.received]
-            pages_left = order[1:].count("+1777")
-            broken = 0
-            for to in order[1:]:
-                if to == "+1777":
-                    pages_left -= 1
-                elif pages_left:
-                    broken += 1
-            report("notifications_rate_limited_priority_violations", broken, "count")
-            recorded = 0
-            for r in requests:
-                status = codec.decode(await bus.request(
-                    "tocsin.rpc.notifications.DescribeDelivery", {"DeliveryId": r.id},
-                    timeout=5), dict[str, Any])
-                if status.get("DelayReason") and status.get("ExpectedSendAt"):
-                    recorded += 1
-            report("notifications_rate_limited_delayed_with_reason", recorded, "count")
+        async with _service(env, work / "incidents-limited.log", bus, service="incidents"):
+            # Published before the service starts, so every request is queued at once.
+            await _publish(bus, region, requests)
+            await _limited_run(bus, env, work, limited, requests, report)
     finally:
         await runner.cleanup()
+
+
+async def _limited_run(bus: Bus, env: dict[str, str], work: Path, limited: _Provider,
+                       requests: list[Any], report: Report) -> None:
+    async with _service(env, work / "notifications-limited.log", bus):
+        started = time.perf_counter()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(limited.done.wait(), 20)
+        report("notifications_rate_limited_10ps_seconds", time.perf_counter() - started,
+               "s")
+        report("notifications_rate_limited_delivered", len(limited.received), "count")
+        order = [body["to"][:5] for _, body in limited.received]
+        pages_left = order[1:].count("+1777")
+        broken = 0
+        for to in order[1:]:
+            if to == "+1777":
+                pages_left -= 1
+            elif pages_left:
+                broken += 1
+        report("notifications_rate_limited_priority_violations", broken, "count")
+        recorded = 0
+        for r in requests:
+            status = codec.decode(await bus.request(
+                "tocsin.rpc.notifications.DescribeDelivery", {"DeliveryId": r.id},
+                timeout=5), dict[str, Any])
+            if status.get("DelayReason") and status.get("ExpectedSendAt"):
+                recorded += 1
+        report("notifications_rate_limited_delayed_with_reason", recorded, "count")

@@ -101,11 +101,24 @@ def database_url(_servers: dict[str, str]) -> str:
     return _servers["db"]
 
 
+@pytest.fixture(scope="session")
+def master_key_file(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The session's key-encryption key (``TOCSIN_MASTER_KEY_FILE``), as ``make run`` makes
+    one; also in the environment, for processes the tests start."""
+    from tocsin.shared.keys import new_master_key_line, write_master_key_file
+
+    path = tmp_path_factory.mktemp("keys") / "master.key"
+    write_master_key_file(path, [new_master_key_line()])
+    os.environ.setdefault("TOCSIN_MASTER_KEY_FILE", str(path))
+    return os.environ["TOCSIN_MASTER_KEY_FILE"]
+
+
 @pytest.fixture
-def isolation() -> dict[str, str]:
-    """Names of this test's own: a schema prefix and a region (so a stream and subjects)."""
+def isolation(master_key_file: str) -> dict[str, str]:
+    """Names of this test's own: a schema prefix and a region (so a stream and subjects),
+    and the session's master key."""
     tag = uuid.uuid4().hex[:10]
-    return {"schema_prefix": f"t{tag}_", "region": f"t{tag}"}
+    return {"schema_prefix": f"t{tag}_", "region": f"t{tag}", "master_key_file": master_key_file}
 
 
 class RestartableServer:

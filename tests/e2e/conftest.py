@@ -32,10 +32,9 @@ from tocsin.notifications import app as notifications_app
 from tocsin.notifications.settings import Settings as NotificationsSettings
 from tocsin.runbooks import app as runbooks_app
 from tocsin.runbooks.settings import Settings as RunbooksSettings
-from tocsin.shared import codec
 from tocsin.shared.bus import Bus, deliveries_stream, ensure_stream
-from tocsin.shared.contracts.deliveries import ActivationCodeDelivery, PageDelivery
-from tocsin.shared.testing import running
+from tocsin.shared.contracts.deliveries import PageDelivery
+from tocsin.shared.testing import open_delivery, running
 
 KEY_ID, SECRET = "TOCSINTESTKEY", "tocsin-test-secret"
 
@@ -129,11 +128,11 @@ class Deliveries:
 
     async def on_message(self, msg: Any) -> None:
         if msg.subject.endswith(".activation-code"):
-            code = codec.decode(msg.data, ActivationCodeDelivery)
+            code = await open_delivery(msg)
             self.codes[code.channel_arn] = code.code
             self.all_codes.setdefault(code.channel_arn, []).append(code.code)
         elif msg.subject.endswith(".page"):
-            self.pages.append(codec.decode(msg.data, PageDelivery))
+            self.pages.append(await open_delivery(msg))
 
 
 @pytest_asyncio.fixture

@@ -384,6 +384,13 @@ class TestProtection:
             credentials = grpc.ssl_channel_credentials(ca.read_bytes())
             with grpc.secure_channel(run.grpc, credentials) as channel:
                 health = health_pb2_grpc.HealthStub(channel)
+                # The gRPC statuses follow what /healthz found within a check interval
+                # (the gateway may first have checked before the last service answered).
+                deadline = time.monotonic() + 5
+                while (health.Check(health_pb2.HealthCheckRequest(service=""), timeout=10)
+                       .status != health_pb2.HealthCheckResponse.SERVING
+                       and time.monotonic() < deadline):
+                    time.sleep(0.2)
                 reply = health.Check(health_pb2.HealthCheckRequest(service=""), timeout=10)
                 assert reply.status == health_pb2.HealthCheckResponse.SERVING
             import asyncio

@@ -133,7 +133,8 @@ async def watch_health(system: System) -> None:
 
 
 @pytest_asyncio.fixture
-async def system(own_nats: Any, own_postgres: Any, tmp_path: Path) -> AsyncIterator[System]:
+async def system(own_nats: Any, own_postgres: Any, tmp_path: Path,
+                 master_key_file: str) -> AsyncIterator[System]:
     mailbox = Mailbox()
     smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
@@ -143,7 +144,8 @@ async def system(own_nats: Any, own_postgres: Any, tmp_path: Path) -> AsyncItera
                TOCSIN_REGION=REGION, TOCSIN_ACCESS_KEYS=f"{KEY_ID}:{SECRET}",
                TOCSIN_HTTP_ADDR=http, TOCSIN_GRPC_ADDR=grpc_addr,
                TOCSIN_SMTP_HOST="127.0.0.1", TOCSIN_SMTP_PORT=str(smtp.port),
-               TOCSIN_LOG_JSON="true", TOCSIN_SHUTDOWN_GRACE="5")
+               TOCSIN_LOG_JSON="true", TOCSIN_SHUTDOWN_GRACE="5",
+               TOCSIN_MASTER_KEY_FILE=master_key_file)
     logs = tmp_path / "logs"
     logs.mkdir()
     processes: dict[str, asyncio.subprocess.Process] = {}

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import msgspec
 import nats.errors
 import pytest
 import pytest_asyncio
@@ -20,9 +19,10 @@ from tocsin.contacts.settings import Settings
 from tocsin.contacts.usecases import Deps
 from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus, RpcRequest
+from tocsin.shared.contracts import deliveries as deliveries_contract
 from tocsin.shared.contracts.deliveries import ActivationCodeDelivery
 from tocsin.shared.db import apply_migrations, create_pool
-from tocsin.shared.testing import wait_for
+from tocsin.shared.testing import open_delivery, own_key_ring, wait_for
 
 ACCOUNT = "000000000000"
 PRINCIPAL = {"Tocsin-Principal": "arn:tocsin:iam::000000000000:user/alice"}
@@ -64,7 +64,7 @@ async def deliveries(bus: Bus, settings: Settings, channel: str, count: int = 1
                     msg = await sub.next_msg(timeout=0.3)
                 except nats.errors.TimeoutError:
                     break
-                delivery = codec.decode(msg.data, ActivationCodeDelivery)
+                delivery = await open_delivery(msg)
                 if delivery.channel_arn == channel:
                     assert msg.headers and msg.headers["Nats-Msg-Id"] == delivery.id
                     found.append(delivery)
@@ -404,7 +404,8 @@ class Direct:
             rows = await conn.fetch(
                 "SELECT payload FROM outbox WHERE subject = $1 ORDER BY seq",
                 f"deliveries.{self.deps.region}.activation-code")
-        return [msgspec.json.decode(r["payload"], type=ActivationCodeDelivery).code
+        return [(await deliveries_contract.open_request(
+            self.deps.keys, deliveries_contract.ACTIVATION_CODE, r["payload"])).code  # type: ignore[union-attr]
                 for r in rows]
 
     async def activate(self, channel: str, code: str) -> None:
@@ -418,8 +419,9 @@ async def direct(database_url: str, isolation: dict[str, str]) -> AsyncIterator[
                            min_size=1, max_size=4) as pool:
         await apply_migrations(pool, package="tocsin.contacts.migrations")
         clock = TurnedClock()
+        keys = await own_key_ring(isolation["master_key_file"])
         yield Direct(Deps(pool=pool, clock=clock, region=isolation["region"],
-                          account=ACCOUNT), clock)
+                          account=ACCOUNT, keys=keys), clock)
 
 
 class TestPlanTime:

@@ -22,8 +22,8 @@ from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts.base import decode
-from tocsin.shared.contracts.deliveries import ActivationCodeDelivery, PageDelivery
-from tocsin.shared.testing import wait_for
+from tocsin.shared.contracts.deliveries import PageDelivery
+from tocsin.shared.testing import open_delivery, wait_for
 
 INCIDENT = "arn:tocsin:ssm-incidents::000000000000:incident-record/database/0a1b2c3d"
 
@@ -39,10 +39,10 @@ class Seen:
 
     async def on_delivery(self, msg: Any) -> None:
         if msg.subject.endswith(".activation-code"):
-            code = codec.decode(msg.data, ActivationCodeDelivery)
+            code = await open_delivery(msg)
             self.codes[code.channel_arn] = code.code
         elif msg.subject.endswith(".page"):
-            self.pages.append(codec.decode(msg.data, PageDelivery))
+            self.pages.append(await open_delivery(msg))
 
     async def on_event(self, msg: Any) -> None:
         self.raw_events.append(msg.data)

@@ -11,6 +11,7 @@ import pytest_asyncio
 
 from tocsin.contacts.app import lifespan
 from tocsin.contacts.settings import Settings
+from tocsin.incidents.settings import Settings as IncidentsSettings
 from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus
 from tocsin.shared.testing import running
@@ -18,7 +19,9 @@ from tocsin.shared.testing import running
 
 @pytest_asyncio.fixture
 async def small(nats_url: str, database_url: str, isolation: dict[str, str],
-                bus: Bus) -> AsyncIterator[Settings]:
+                data_keys: IncidentsSettings, bus: Bus) -> AsyncIterator[Settings]:
+    """A contacts service with small quotas, beside the incidents service whose data key
+    seals the channels' addresses (``data_keys``)."""
     settings = Settings(nats_url=nats_url, database_url=database_url, shutdown_grace=5,
                         outbox_poll_interval=0.2, quota_contacts=2,
                         quota_channels_per_contact=2, quota_rotations=1, **isolation)

@@ -17,6 +17,8 @@ from tocsin.contacts import app as contacts_app
 from tocsin.contacts.settings import Settings as ContactsSettings
 from tocsin.escalation import app as escalation_app
 from tocsin.escalation.settings import Settings as EscalationSettings
+from tocsin.incidents import app as incidents_app
+from tocsin.incidents.settings import Settings as IncidentsSettings
 from tocsin.shared.bus import Bus
 from tocsin.shared.clock import ManualClock, installed
 from tocsin.shared.testing import running
@@ -33,13 +35,17 @@ def clock() -> ManualClock | None:
 @pytest_asyncio.fixture
 async def contacts(nats_url: str, database_url: str, isolation: dict[str, str],
                    bus: Bus, clock: ManualClock | None) -> AsyncIterator[dict[str, Any]]:
-    """The contacts service alone; what an escalation instance needs to join it. Every
-    service started while it runs gets ``clock`` (when there is one)."""
+    """The contacts service, beside the incidents service that holds the data key it seals
+    addresses and delivery requests with; what an escalation instance needs to join them.
+    Every service started while it runs gets ``clock`` (when there is one)."""
     common: dict[str, Any] = {"nats_url": nats_url, "database_url": database_url,
                               "shutdown_grace": 5, "clock_scale": SCALE, **isolation}
     with installed(clock) if clock is not None else contextlib.nullcontext():
-        async with running(contacts_app.lifespan,
-                           ContactsSettings(outbox_poll_interval=0.2, **common)):
+        async with running(incidents_app.lifespan, IncidentsSettings(
+                changes_filter=f"changes.{isolation['region']}.>",
+                alarms_filter=f"alarms.{isolation['region']}.>", **common)), \
+                running(contacts_app.lifespan,
+                        ContactsSettings(outbox_poll_interval=0.2, **common)):
             yield common
 
 

@@ -33,9 +33,9 @@ from tocsin.shared.clock import ManualClock
 from tocsin.shared.contracts import escalation as ec
 from tocsin.shared.contracts import incidents as ic
 from tocsin.shared.contracts.base import decode
-from tocsin.shared.contracts.deliveries import ActivationCodeDelivery, PageDelivery
+from tocsin.shared.contracts.deliveries import PageDelivery
 from tocsin.shared.events import envelope_of
-from tocsin.shared.testing import wait_for
+from tocsin.shared.testing import open_delivery, wait_for
 
 from .conftest import SCALE
 
@@ -55,10 +55,10 @@ class Seen:
 
     async def on_delivery(self, msg: Any) -> None:
         if msg.subject.endswith(".activation-code"):
-            code = codec.decode(msg.data, ActivationCodeDelivery)
+            code = await open_delivery(msg)
             self.codes[code.channel_arn] = code.code
         elif msg.subject.endswith(".page"):
-            self.pages.append((self.now(), codec.decode(msg.data, PageDelivery)))
+            self.pages.append((self.now(), await open_delivery(msg)))
 
     def now(self) -> float:
         if self.clock is None:

@@ -299,24 +299,24 @@ async def stack_factory(nats_url: str, database_url: str, isolation: dict[str, s
     """``async with stack_factory(providers=[...], **settings) as stack``."""
     common: dict[str, Any] = {"nats_url": nats_url, "database_url": database_url,
                               "shutdown_grace": 3, **isolation}
+    keys = IncidentsSettings(outbox_poll_interval=0.2,
+                             changes_filter=f"changes.{isolation['region']}.>",
+                             alarms_filter=f"alarms.{isolation['region']}.>", **common)
 
     @asynccontextmanager
     async def start(providers: list[dict[str, Any]] | None = None, *,
-                    with_incidents: bool = False, with_notifications: bool = True,
+                    with_incidents: bool = True, with_notifications: bool = True,
                     clock: Clock | None = None, gateway: dict[str, Any] | None = None,
                     **settings: Any) -> AsyncIterator[Stack]:
         """``with_notifications=False`` leaves the notifications service to the test (a
         process of its own, say); with a ``clock`` (a :class:`ManualClock` the test
-        advances), every service runs on it; ``gateway`` holds settings of the gateway."""
+        advances), every service runs on it; ``gateway`` holds settings of the gateway.
+        The incidents service runs for the whole test either way (``with_incidents`` is
+        kept for the tests that name it): it holds the data key that delivery requests
+        are sealed with, from before the test publishes any."""
         async with AsyncExitStack() as stack:
             if clock is not None:
                 stack.enter_context(installed(clock))
-            if with_incidents:
-                await stack.enter_async_context(running(
-                    incidents_app.lifespan, IncidentsSettings(
-                        outbox_poll_interval=0.2,
-                        changes_filter=f"changes.{isolation['region']}.>",
-                        alarms_filter=f"alarms.{isolation['region']}.>", **common)))
             await stack.enter_async_context(running(
                 contacts_app.lifespan, ContactsSettings(outbox_poll_interval=0.2, **common)))
             workers = await stack.enter_async_context(running(
@@ -338,4 +338,5 @@ async def stack_factory(nats_url: str, database_url: str, isolation: dict[str, s
                     bus, "tocsin.rpc.notifications.DescribeDelivery", {"DeliveryId": "x"}))
             yield Stack(bus, base, isolation["region"])
 
-    yield start
+    async with running(incidents_app.lifespan, keys):
+        yield start

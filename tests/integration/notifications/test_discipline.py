@@ -18,7 +18,7 @@ from tocsin.shared.bus import Bus, deliveries_stream, ensure_stream, events_stre
 from tocsin.shared.contracts import deliveries as dc
 from tocsin.shared.contracts import notifications as nc
 from tocsin.shared.contracts.base import decode
-from tocsin.shared.testing import running, wait_for
+from tocsin.shared.testing import open_delivery, running, seal_delivery, wait_for
 
 from .conftest import ProviderServer
 
@@ -31,8 +31,7 @@ class Watch:
         self.events: list[codec.Envelope] = []
 
     async def on_request(self, msg: Any) -> None:
-        kind = msg.subject.rpartition(".")[2]
-        self.requests.append(codec.decode(msg.data, dc.KINDS[kind]))
+        self.requests.append(await open_delivery(msg))
 
     async def on_event(self, msg: Any) -> None:
         self.events.append(codec.decode(msg.data, codec.Envelope))
@@ -165,14 +164,14 @@ async def test_a_request_seen_again_is_not_sent_again(
     region = isolation["region"]
     async with stack_factory(providers=[hook.webhook()]) as stack:
         request = _activation("+15552220003")
-        body = codec.encode(request)
+        body = await seal_delivery(bus.nc, request)
         subject = dc.subject(region, dc.ACTIVATION_CODE)
         await bus.publish(subject, body, msg_id=request.id)
         await wait_for(lambda: _in_state(stack, request.id, "SENT"))
         # Published again past the stream's de-duplication (another message id).
         await bus.publish(subject, body, msg_id=str(uuid.uuid4()))
         marker = _activation("+15552220004")
-        await bus.publish(subject, codec.encode(marker), msg_id=marker.id)
+        await bus.publish(subject, await seal_delivery(bus.nc, marker), msg_id=marker.id)
         await wait_for(lambda: _in_state(stack, marker.id, "SENT"))
         assert [r["to"] for r in hook.requests] == ["+15552220003", "+15552220004"]
 
@@ -188,8 +187,8 @@ async def test_a_send_slower_than_the_ack_wait_is_not_handed_out_again(
     async with stack_factory(providers=[hook.webhook(timeout=4 * ACK_WAIT)]) as stack:
         hook.mode = "hang"
         request = _activation("+15552220005")
-        await bus.publish(dc.subject(region, dc.ACTIVATION_CODE), codec.encode(request),
-                          msg_id=request.id)
+        await bus.publish(dc.subject(region, dc.ACTIVATION_CODE),
+                          await seal_delivery(bus.nc, request), msg_id=request.id)
         stream, durable = f"DELIVERIES_{region.upper()}", \
             f"{isolation['schema_prefix']}notifications-deliveries"
 
@@ -242,7 +241,7 @@ async def test_a_rate_limited_provider_queues_pages_first_and_says_why(
         requests.append(_page(f"+1555444{i:04d}"))
     for r in requests:
         kind = dc.PAGE if isinstance(r, dc.PageDelivery) else dc.ACTIVATION_CODE
-        await bus.publish(dc.subject(region, kind), codec.encode(r), msg_id=r.id)
+        await bus.publish(dc.subject(region, kind), await seal_delivery(bus.nc, r), msg_id=r.id)
     async with stack_factory(providers=[hook.webhook(rate=5)]) as stack:
         await wait_for(lambda: len(hook.requests) == len(requests), timeout=20)
         order = [r["to"][:8] for r in hook.requests]
@@ -293,7 +292,8 @@ async def test_requests_queued_on_a_rate_limit_survive_a_restart_and_go_once(
     await ensure_stream(bus.js, deliveries_stream(region))
     requests = [_activation(f"+1555666{i:04d}") for i in range(6)]
     for r in requests:
-        await bus.publish(dc.subject(region, dc.ACTIVATION_CODE), codec.encode(r), msg_id=r.id)
+        await bus.publish(dc.subject(region, dc.ACTIVATION_CODE),
+                          await seal_delivery(bus.nc, r), msg_id=r.id)
     async with stack_factory(providers=[hook.webhook(rate=4)]):
         await wait_for(lambda: len(hook.requests) >= 2)
     assert len(hook.requests) < len(requests)  # stopped with some still queued
@@ -314,8 +314,8 @@ async def test_two_instances_on_one_queue_send_each_request_once(
     async with stack_factory(providers=providers), running(notifications_app.lifespan, second):
         requests = [_activation(f"+1555777{i:04d}") for i in range(60)]
         for r in requests:
-            await bus.publish(dc.subject(region, dc.ACTIVATION_CODE), codec.encode(r),
-                              msg_id=r.id)
+            await bus.publish(dc.subject(region, dc.ACTIVATION_CODE),
+                              await seal_delivery(bus.nc, r), msg_id=r.id)
         await wait_for(lambda: len(hook.requests) >= len(requests), timeout=20)
         # The barrier: every request acknowledged on the queue, so none is held or will come
         # again; a duplicate send would have been made by an instance holding one.
@@ -337,8 +337,8 @@ async def test_two_instances_together_keep_to_the_providers_rate(
     async with stack_factory(providers=providers), running(notifications_app.lifespan, second):
         requests = [_activation(f"+1555888{i:04d}") for i in range(11)]
         for r in requests:
-            await bus.publish(dc.subject(region, dc.ACTIVATION_CODE), codec.encode(r),
-                              msg_id=r.id)
+            await bus.publish(dc.subject(region, dc.ACTIVATION_CODE),
+                              await seal_delivery(bus.nc, r), msg_id=r.id)
         await wait_for(lambda: len(hook.requests) >= len(requests), timeout=20)
         arrivals = sorted(r["at"] for r in hook.requests)
         # Ten intervals of 0.2 s; each instance alone would have taken half as long.

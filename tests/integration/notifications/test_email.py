@@ -17,11 +17,10 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from structlog.testing import capture_logs
 
-from tocsin.shared import codec
 from tocsin.shared.bus import Bus
 from tocsin.shared.clock import ManualClock
 from tocsin.shared.contracts.deliveries import ActivationCodeDelivery
-from tocsin.shared.testing import wait_for
+from tocsin.shared.testing import open_delivery, wait_for
 
 from .conftest import SMTP_PASSWORD, SMTP_USER, Mailbox
 
@@ -124,7 +123,7 @@ async def test_email_waits_with_its_reason_when_no_smtp_server_is_configured(
         seen: list[ActivationCodeDelivery] = []
 
         async def on(msg: Any) -> None:
-            seen.append(codec.decode(msg.data, ActivationCodeDelivery))
+            seen.append(await open_delivery(msg))
 
         sub = await bus.js.subscribe(f"deliveries.{isolation['region']}.activation-code",
                                      cb=on, ordered_consumer=True)
@@ -166,7 +165,7 @@ async def test_a_page_waiting_for_smtp_says_why_in_its_receipts_and_at_v1_delive
         codes: dict[str, str] = {}
 
         async def on(msg: Any) -> None:
-            d = codec.decode(msg.data, ActivationCodeDelivery)
+            d = await open_delivery(msg)
             codes[d.channel_arn] = d.code
 
         sub = await bus.js.subscribe(f"deliveries.{isolation['region']}.activation-code",

@@ -3,6 +3,7 @@ resolution tree."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 
 from tocsin.contacts.engagements.domain import (
@@ -14,6 +15,7 @@ from tocsin.contacts.engagements.domain import (
     code_matches,
     resolution_tree,
 )
+from tocsin.shared.crypto import new_data_key
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 PLAN, SCHEDULE, ALICE, BOB = "c/plan", "c/schedule", "c/alice", "c/bob"
@@ -26,10 +28,13 @@ def engagement(contact_type: str, stages: list[Stage], contact: str = PLAN) -> E
                          progression_stopped_time=None, stages=stages)
 
 
-def page(*codes: str) -> PageRow:
+KEY = new_data_key()
+
+
+def page(*codes: str, hashes: list[bytes] | None = None) -> PageRow:
     return PageRow(arn="p", engagement_arn="e", contact_arn=ALICE, stage_index=0,
-                   is_essential=True, via=[], accept_code_hashes=[code_hash("p", c)
-                                                                  for c in codes],
+                   is_essential=True, via=[],
+                   accept_code_hashes=hashes or [code_hash(KEY, "p", c) for c in codes],
                    sent_time=NOW, delivery_time=None, read_time=None)
 
 
@@ -37,12 +42,26 @@ class TestAcceptCodes:
     def test_any_code_sent_with_the_page_matches(self) -> None:
         """Every code a page was sent with accepts it; another does not."""
         p = page("123456", "654321")
-        assert code_matches(p, "123456") and code_matches(p, "654321")
-        assert not code_matches(p, "000000")
+        assert code_matches(KEY, p, "123456") and code_matches(KEY, p, "654321")
+        assert not code_matches(KEY, p, "000000")
 
     def test_hash_is_salted_by_page(self) -> None:
         """The same code hashes differently for two pages."""
-        assert code_hash("p1", "123456") != code_hash("p2", "123456")
+        assert code_hash(KEY, "p1", "123456") != code_hash(KEY, "p2", "123456")
+
+    def test_the_hash_is_keyed(self) -> None:
+        """Without the data key the stored value cannot be recomputed, so it cannot be
+        searched for the code: not a plain SHA-256, and another key gives another value
+        that does not accept."""
+        other = new_data_key()
+        assert code_hash(KEY, "p", "123456") != hashlib.sha256(b"p:123456").digest()
+        assert code_hash(KEY, "p", "123456") != code_hash(other, "p", "123456")
+        assert not code_matches(other, page("123456"), "123456")
+
+    def test_a_page_from_before_keyed_codes_still_accepts_its_code(self) -> None:
+        legacy = page(hashes=[hashlib.sha256(b"p:123456").digest()])
+        assert code_matches(KEY, legacy, "123456")
+        assert not code_matches(KEY, legacy, "654321")
 
 
 class TestResolutionTree:

@@ -72,6 +72,14 @@ class BaseSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Unix seconds at which plan time equals real time when ``clock_scale`` is not 1; the
     same for every process of a deployment (see :class:`tocsin.shared.clock.ScaledClock`).
     Unset: each process's own start."""
+    master_key_file: str = ""
+    """The key-encryption key of personal data at rest (:mod:`tocsin.shared.keys`): a file
+    of base64 keys, mode 0600. ``make run`` generates one in the data directory."""
+    vault_addr: str = ""
+    """HashiCorp Vault, whose Transit engine may hold the key-encryption key instead."""
+    vault_transit_key: str = ""
+    """The Vault Transit key that ``SseKmsKeyId`` ``DefaultKey`` names when there is no
+    master key file."""
     metrics_addr: str = ""
     """``host:port`` where this process serves its Prometheus metrics (port 0 picks a free
     one); empty: none. One per process: ``make run`` gives each instance its own."""

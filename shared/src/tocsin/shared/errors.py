@@ -11,6 +11,7 @@
     ├── QuotaExceededError       a service quota would be exceeded
     ├── UnsupportedOperation     the operation exists in the API but Tocsin does not serve it yet
     ├── ServiceUnavailable       no instance of the service that owns the operation answered
+    ├── DataEncryptionError      personal data's key cannot be unwrapped (nothing is lost)
     ├── InternalError            anything unexpected
     └── RetryLater / Reject      processing outcomes of a JetStream message
 
@@ -24,6 +25,7 @@
 | QuotaExceededError   | ServiceQuotaExceededException   | 402  | RESOURCE_EXHAUSTED  | term      |
 | UnsupportedOperation | UnsupportedOperationException   | 501  | UNIMPLEMENTED       | term      |
 | ServiceUnavailable   | ServiceUnavailableException     | 503  | UNAVAILABLE         | nak       |
+| DataEncryptionError  | DataEncryptionException         | 400  | FAILED_PRECONDITION | nak       |
 | InternalError        | InternalServerException         | 500  | INTERNAL            | nak       |
 
 Services raise these; only transport edges (``api`` modules, the bus, the gateway) read
@@ -38,6 +40,7 @@ from typing import Any, ClassVar
 __all__ = [
     "AccessDeniedError",
     "ConflictError",
+    "DataEncryptionError",
     "InternalError",
     "NotFoundError",
     "OpsItemConflict",
@@ -166,6 +169,17 @@ class ServiceUnavailable(TocsinError):
     grpc_code = "UNAVAILABLE"
 
 
+class DataEncryptionError(TocsinError):
+    """The data key that protects personal data cannot be unwrapped (the key-encryption key
+    is missing, wrong or unreachable) or a sealed value does not open under it. The model's
+    ``DataEncryptionException``: nothing is lost, the operation can succeed once the key is
+    back, so a JetStream message that meets it is redelivered, never dropped."""
+
+    aws_code = "DataEncryptionException"
+    http_status = 400
+    grpc_code = "FAILED_PRECONDITION"
+
+
 class InternalError(TocsinError):
     """Something unexpected failed; details are in the service's log, not in the reply."""
 
@@ -220,8 +234,8 @@ _BY_CODE: dict[str, type[TocsinError]] = {
     cls.aws_code: cls
     for cls in (ValidationError, NotFoundError, ConflictError, AccessDeniedError,
                 ThrottlingError, QuotaExceededError, UnsupportedOperation,
-                ServiceUnavailable, InternalError, OpsItemNotFound, OpsItemInvalidParameter,
-                OpsItemRelatedItemAlreadyExists, OpsItemConflict)
+                ServiceUnavailable, DataEncryptionError, InternalError, OpsItemNotFound,
+                OpsItemInvalidParameter, OpsItemRelatedItemAlreadyExists, OpsItemConflict)
 }
 
 

@@ -8,10 +8,13 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
+import msgspec
+
 from tocsin.shared.config import BaseSettings
 from tocsin.shared.runner import Lifespan, Worker, serve
 
-__all__ = ["error_lines", "running", "wait_for"]
+__all__ = ["error_lines", "open_delivery", "own_key_ring", "running", "seal_delivery",
+           "wait_for"]
 
 S = TypeVar("S", bound=BaseSettings)
 T = TypeVar("T")
@@ -84,3 +87,62 @@ def error_lines(output: str) -> list[dict[str, Any]]:
                 "error", "exception", "critical", "fatal"):
             found.append(line)
     return found
+
+
+_delivery_keys: dict[str, Any] = {}
+
+
+def _test_key_ring(nc: Any) -> Any:
+    """A key ring that fetches the wrapped data keys from the running incidents service over
+    ``nc`` and unwraps them with ``TOCSIN_MASTER_KEY_FILE``, as the services do."""
+    import os
+
+    from tocsin.shared.bus.rpc import rpc_subject
+    from tocsin.shared.keys import GET_DATA_KEYS, DataKeys, Keks, KeyRing, WrappedKey
+
+    async def load() -> list[WrappedKey]:
+        reply = await nc.request(rpc_subject("incidents", GET_DATA_KEYS), b"{}", timeout=10)
+        keys: list[WrappedKey] = msgspec.json.decode(reply.data, type=DataKeys).keys
+        return keys
+
+    path = os.environ.get("TOCSIN_MASTER_KEY_FILE", "")
+    ring = _delivery_keys.get(path)
+    if ring is None:
+        ring = _delivery_keys[path] = KeyRing(Keks(master_key_file=path), load)
+    ring._load = load  # this connection: the test's own
+    return ring
+
+
+async def open_delivery(msg: Any) -> Any:
+    """The delivery request a ``deliveries.<region>.<kind>`` message carries, opened as the
+    notifications service opens it (tests only)."""
+    from tocsin.shared.contracts import deliveries
+
+    return await deliveries.open_request(_test_key_ring(msg._client),
+                                         msg.subject.rpartition(".")[2], msg.data)
+
+
+async def seal_delivery(nc: Any, request: Any) -> bytes:
+    """The message body of a delivery request, sealed as the contacts service seals it under
+    the current data key of the running incidents service (tests only)."""
+    from tocsin.shared.contracts import deliveries
+
+    ring = _test_key_ring(nc)
+    ring.forget()  # this test's incidents service: its own data key
+    return await deliveries.seal(ring, request)
+
+
+async def own_key_ring(master_key_file: str) -> Any:
+    """A key ring of a fresh data key wrapped by ``master_key_file``, for a test that runs
+    a service's handlers without the incidents service."""
+    from tocsin.shared import crypto
+    from tocsin.shared.keys import Keks, KeyRing, MasterKeyFile, WrappedKey
+
+    key = crypto.new_data_key()
+    wrapped = [WrappedKey(key_id=key.id, wrapped=await MasterKeyFile(master_key_file).wrap(key),
+                          current=True)]
+
+    async def load() -> list[WrappedKey]:
+        return wrapped
+
+    return KeyRing(Keks(master_key_file=master_key_file), load)

@@ -2,7 +2,8 @@
 
 Start-up, in order: the gateway's addresses checked free, the data folder (0700), the API
 credentials, the bus identities and principal signing keys (:mod:`tocsin.local.identities`),
-the local CA and certificate when ``TOCSIN_TLS=auto`` (:mod:`tocsin.local.tls`), NATS (on
+the local CA and certificate when ``TOCSIN_TLS=auto`` (:mod:`tocsin.local.tls`), the master
+key of personal data at rest (:mod:`tocsin.local.master_key`), NATS (on
 ``TOCSIN_NATS_PORT``, admitting those identities only) and PostgreSQL (with its generated
 password) unless ``TOCSIN_NATS_URL`` / ``TOCSIN_DATABASE_URL`` name running ones, each
 service as its own OS process (``python -m tocsin.<name>``, as many instances as ``--scale``
@@ -38,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from tocsin.local import credentials, identities, ready, servers
+from tocsin.local import credentials, identities, master_key, ready, servers
 from tocsin.local import tls as local_tls
 from tocsin.shared.config import BaseSettings, Secret
 from tocsin.shared.listen import EXIT_CANNOT_LISTEN
@@ -560,7 +561,15 @@ class _Run:
             self.endpoint = f"https://{_client_addr(self.settings.http_addr)}"
         if creds.generated:
             log.info("credentials.generated", path=str(creds.path))
+        try:
+            key_file, key_generated = master_key.resolve(self.data_dir, self.environ)
+        except master_key.MasterKeyError as exc:
+            return _fail(str(exc))
+        if key_generated:
+            log.info("master_key.generated", path=str(key_file))
         env = dict(self.environ)
+        if key_file is not None:
+            env["TOCSIN_MASTER_KEY_FILE"] = str(key_file)
         env.update(tls_env)
         if tls_env:  # links sent to people open the gateway as it serves: over HTTPS
             env.setdefault("TOCSIN_PUBLIC_URL", self.endpoint)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
+
+import asyncpg
+
 from tocsin.contacts import api
+from tocsin.contacts.channels.store import seal_plaintext_addresses
 from tocsin.contacts.engagements.due import Due, due_consumer
 from tocsin.contacts.engagements.failures import DeadLetters, dead_letter_consumer
 from tocsin.contacts.engagements.handlers import EngagementHandlers
@@ -12,9 +18,15 @@ from tocsin.contacts.settings import Settings
 from tocsin.contacts.usecases import Deps
 from tocsin.shared.bus import deliveries_stream, events_stream
 from tocsin.shared.clock import clock_for
+from tocsin.shared.errors import TocsinError
 from tocsin.shared.kernel import Kernel, Opened, Service
+from tocsin.shared.keys import KeyRing, keks_from, remote_key_ring
+from tocsin.shared.logging import get_logger
+from tocsin.shared.runner import pause
 
 __all__ = ["KERNEL", "lifespan"]
+
+log = get_logger(__name__)
 
 
 async def table(opened: Opened[Settings]) -> Service:
@@ -23,8 +35,10 @@ async def table(opened: Opened[Settings]) -> Service:
     deletion and of the incidents service's resolutions."""
     settings, pool = opened.settings, opened.pool
     clock = clock_for(settings.clock_scale, settings.clock_epoch)
+    keys = remote_key_ring(opened.bus, keks_from(settings))
     deps = Deps(pool=pool, clock=clock, region=settings.region, account=settings.account,
-                partition=settings.arn_partition, bus=opened.bus, quotas=settings.quotas)
+                partition=settings.arn_partition, bus=opened.bus, keys=keys,
+                quotas=settings.quotas)
     engagements = EngagementHandlers(deps)
     region, schema = settings.region, settings.schema
     return Service(
@@ -37,7 +51,28 @@ async def table(opened: Opened[Settings]) -> Service:
             replication_consumer(ReplicationSetDeletion(pool), region=region, schema=schema),
             incidents_consumer(IncidentState(engagements), region=region, schema=schema),
         ],
+        workers=[functools.partial(_seal_old_addresses, pool, keys)],
     )
+
+
+async def _seal_old_addresses(pool: asyncpg.Pool, keys: KeyRing, stop: asyncio.Event) -> None:
+    """Seal the channel addresses stored before encryption at rest, once the data key is
+    reachable (the incidents service may start after this one)."""
+    attempt = 0
+    while True:
+        try:
+            sealed = await seal_plaintext_addresses(pool, keys)
+        except TocsinError as exc:  # no data key yet, or the incidents service is not up
+            attempt += 1
+            if attempt == 1 or attempt % 20 == 0:
+                log.warning("channels.addresses_not_sealed_yet", error=exc.message)
+            if await pause(stop, min(30.0, 0.5 * 2 ** min(attempt, 6))):
+                return
+            continue
+        if sealed:
+            log.info("channels.addresses_sealed", count=sealed)
+        await stop.wait()  # a worker that returns would stop the service
+        return
 
 
 KERNEL = Kernel[Settings](

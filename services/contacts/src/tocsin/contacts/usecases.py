@@ -4,7 +4,7 @@ idempotency-token rule."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -15,6 +15,7 @@ from tocsin.shared.bus import Bus, RpcRequest
 from tocsin.shared.clock import Clock
 from tocsin.shared.db.idempotency import once
 from tocsin.shared.db.quotas import Quota
+from tocsin.shared.keys import KeyRing, no_keys
 from tocsin.shared.paging import read_token as _read_token
 
 __all__ = ["CHANNEL_QUOTA", "CONTACT_QUOTA", "JSON", "ROTATION_QUOTA", "Deps", "Quotas",
@@ -53,6 +54,9 @@ class Deps:
     partition: str = DEFAULT_PARTITION
     bus: Bus | None = None
     """For calls to other services (incidents' timeline); None in tests that need none."""
+    keys: KeyRing = field(default_factory=no_keys)
+    """The replication set's data keys: addresses, delivery requests and accept codes are
+    sealed or indexed with them."""
     quotas: Quotas = Quotas()
 
 
@@ -63,6 +67,7 @@ class UseCases:
         self._deps = deps
         self._pool = deps.pool
         self._clock = deps.clock
+        self._keys = deps.keys
         self._region = deps.region
         self._account = deps.account
         self._arns = Arns(deps.region, deps.account, partition=deps.partition)

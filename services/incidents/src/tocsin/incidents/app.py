@@ -5,6 +5,7 @@ from __future__ import annotations
 from tocsin.incidents import api
 from tocsin.incidents.administration import handlers as administration
 from tocsin.incidents.canary.handlers import Canary, CanarySettings
+from tocsin.incidents.data_keys import ensure_data_key, serve_data_keys
 from tocsin.incidents.event_rules import handlers as event_rules
 from tocsin.incidents.findings import handlers as findings
 from tocsin.incidents.ingestion import handlers as ingestion
@@ -18,6 +19,7 @@ from tocsin.incidents.usecases import Deps, Quotas
 from tocsin.shared.bus import alarms_stream, changes_stream, events_stream
 from tocsin.shared.clock import clock_for
 from tocsin.shared.kernel import Kernel, Opened, Service
+from tocsin.shared.keys import GET_DATA_KEYS, keks_from
 
 __all__ = ["KERNEL", "lifespan"]
 
@@ -26,11 +28,13 @@ async def table(opened: Opened[Settings]) -> Service:
     """The request server, the engagement, findings and alarm consumers, the reservation
     of existing plans' engagements, and the canary when one is configured."""
     settings, pool, bus = opened.settings, opened.pool, opened.bus
+    keks = keks_from(settings)
     deps = Deps(pool=pool, clock=clock_for(settings.clock_scale, settings.clock_epoch),
                 region=settings.region, account=settings.account,
                 partition=settings.arn_partition, findings_window=settings.findings_window,
-                bus=bus, quotas=Quotas(response_plans=settings.quota_response_plans,
-                                       rules=settings.quota_rules))
+                bus=bus, keks=keks, quotas=Quotas(
+                    response_plans=settings.quota_response_plans, rules=settings.quota_rules))
+    await ensure_data_key(pool, keks, region=settings.region)
     router = event_rules.RuleRouter(pool)
     alarm_ingestion = Ingestion(deps, bus)
     canary = [Canary(pool, bus, deps.clock, CanarySettings(
@@ -42,7 +46,8 @@ async def table(opened: Opened[Settings]) -> Service:
                     **ingestion.operations(deps, alarm_ingestion, router),
                     **event_rules.operations(deps, router),
                     **administration.operations(deps),
-                    **plan_engagements.operations(deps)},
+                    **plan_engagements.operations(deps),
+                    GET_DATA_KEYS: serve_data_keys(pool)},
         consumers=[
             *engagement_consumers(
                 Engaging(deps, bus, fallback_contact=settings.fallback_contact),

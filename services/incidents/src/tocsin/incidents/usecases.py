@@ -18,6 +18,7 @@ from tocsin.shared.clock import Clock
 from tocsin.shared.db.idempotency import once
 from tocsin.shared.db.quotas import Quota
 from tocsin.shared.errors import NotFoundError, ValidationError
+from tocsin.shared.keys import Keks
 from tocsin.shared.logging import bind
 from tocsin.shared.paging import make_token, read_token
 
@@ -54,6 +55,9 @@ class Deps:
     bus: Bus | None = None
     """For calls to the contacts service (a response plan's engagements, stopping a
     resolved incident's engagements); None in tests that need none."""
+    keks: Keks | None = None
+    """The key-encryption keys a replication set's ``SseKmsKeyId`` may name; None in tests
+    that need none."""
     quotas: Quotas = Quotas()
 
 
@@ -66,6 +70,7 @@ class UseCases:
         self._region = deps.region
         self._account = deps.account
         self._bus = deps.bus
+        self._keks = deps.keks
         self._quotas = deps.quotas
         self._arns = Arns(deps.account, partition=deps.partition, region=deps.region)
         self._store = Store()

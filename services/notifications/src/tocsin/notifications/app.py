@@ -19,6 +19,7 @@ from tocsin.notifications.templates import Templates
 from tocsin.shared.bus import deliveries_stream, events_stream
 from tocsin.shared.clock import clock_for
 from tocsin.shared.kernel import Kernel, Opened, Service
+from tocsin.shared.keys import keks_from, remote_key_ring
 from tocsin.shared.logging import get_logger
 
 __all__ = ["KERNEL", "lifespan"]
@@ -41,6 +42,7 @@ async def table(opened: Opened[Settings]) -> Service:
         log.warning("smtp.unconfigured", hint="no SMTP server is configured: email "
                     "pages and activation codes wait until TOCSIN_SMTP_HOST is set")
     senders.extend(providers)
+    keys = remote_key_ring(bus, keks_from(settings))
     templates = Templates(settings.template_dir)
     composer = Composer(pool, bus, templates, link_base=settings.link_base,
                         link_ttl=settings.ack_link_ttl, region=settings.region)
@@ -49,10 +51,11 @@ async def table(opened: Opened[Settings]) -> Service:
         region=settings.region, schema=settings.schema,
         max_in_flight=settings.max_in_flight, max_attempts=settings.max_attempts,
         retry_base=settings.retry_base, retry_max=settings.retry_max,
-        no_provider_retry=settings.no_provider_retry, link_base=settings.link_base)
+        no_provider_retry=settings.no_provider_retry, link_base=settings.link_base,
+        keys=keys)
     inbound = InboundHandlers(pool, bus, clock, {p.name: p for p in providers},
                               link_base=settings.link_base,
-                              reply_window=settings.reply_window)
+                              reply_window=settings.reply_window, keys=keys)
     slack = SlackCommands(bus, signing_secret=str(settings.slack_signing_secret),
                           replay_window=settings.slack_replay_window, arns=settings.arns)
     return Service(

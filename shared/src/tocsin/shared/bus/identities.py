@@ -103,7 +103,10 @@ IDENTITIES: Mapping[str, Identity] = {i.name: i for i in (
                                 "dead-letters", "runbooks"),
                        CHANGES: ("findings",), ALARMS: ("alarms",)},
              publishes=("alarms.dlq",), asserts_principals=True),
-    Identity("contacts", calls=("incidents.ResponsePlansEngaging",),
+    Identity("contacts",
+             # the replication set's data keys: channel addresses, delivery requests and
+             # accept codes are sealed or indexed with them
+             calls=("incidents.ResponsePlansEngaging", "incidents.GetDataKeys"),
              streams=(EVENTS, DELIVERIES), owns=(DELIVERIES,),
              consumes={EVENTS: ("escalation", "dead-letters", "replication-set", "incidents")},
              publishes=("deliveries.{region}.>",)),
@@ -116,7 +119,9 @@ IDENTITIES: Mapping[str, Identity] = {i.name: i for i in (
                     # Slack commands act on incidents as the Slack user's principal.
                     "incidents.GetIncidentRecord", "incidents.ListIncidentRecords",
                     "incidents.UpdateIncidentRecord", "incidents.ListTimelineEvents",
-                    "incidents.CreateTimelineEvent"),
+                    "incidents.CreateTimelineEvent",
+                    # the data keys that open delivery requests and index phone numbers
+                    "incidents.GetDataKeys"),
              streams=(EVENTS, DELIVERIES),
              consumes={EVENTS: ("chat",), DELIVERIES: ("deliveries",)},
              publishes=("topics.>",), asserts_principals=True),

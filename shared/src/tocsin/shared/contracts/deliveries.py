@@ -28,8 +28,12 @@ Kinds:
 
 These messages carry personal data (addresses) and secrets (codes): they never go on the
 ``EVENTS_<REGION>`` stream that dashboards read, and neither their bodies nor their
-addresses or codes belong in a log line. The body is camelCase JSON, times as RFC 3339
-strings.
+addresses or codes belong in a log line. The request is camelCase JSON, times as RFC 3339
+strings, and it travels **sealed**: the message body is a :class:`SealedDelivery`, whose
+``sealed`` member is the request's JSON sealed with AES-GCM under the replication set's
+data key (:mod:`tocsin.shared.crypto`, bound to the kind and the id), so neither the
+stream's storage nor any NATS client without the key-encryption key reads an address,
+a code or a message. :func:`seal` and :func:`open_request` are the two ends.
 
 Schema evolution follows msgspec's rules: members added later always get defaults,
 unknown members are ignored, existing members never change type.
@@ -38,9 +42,12 @@ unknown members are ignored, existing members never change type.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 import msgspec
+
+if TYPE_CHECKING:
+    from tocsin.shared.keys import KeyRing
 
 __all__ = [
     "ACTIVATION_CODE",
@@ -48,7 +55,11 @@ __all__ = [
     "PAGE",
     "ActivationCodeDelivery",
     "ChannelType",
+    "Delivery",
     "PageDelivery",
+    "SealedDelivery",
+    "open_request",
+    "seal",
     "subject",
 ]
 
@@ -141,3 +152,49 @@ KINDS: Final[dict[str, type[_Delivery]]] = {
     PAGE: PageDelivery,
 }
 """Delivery kind (the last token of the subject) → the Struct of its body."""
+
+
+Delivery = ActivationCodeDelivery | PageDelivery
+"""Any delivery request."""
+
+
+class SealedDelivery(msgspec.Struct, rename="camel", kw_only=True, frozen=True):
+    """The body of a message on ``DELIVERIES_<REGION>``: a delivery request, sealed."""
+
+    id: str
+    """The request's id, also its ``Nats-Msg-Id``."""
+    sealed: str
+    """The request's JSON, sealed under the replication set's data key (the key's id is
+    inside): ``tse1.`` and URL-safe base64."""
+
+
+def _kind(request: Delivery) -> str:
+    return PAGE if isinstance(request, PageDelivery) else ACTIVATION_CODE
+
+
+def _context(kind: str, request_id: str) -> str:
+    return f"deliveries.{kind}|{request_id}"
+
+
+async def seal(keys: KeyRing, request: Delivery) -> bytes:
+    """The message body that carries ``request``.
+
+    Raises:
+        DataEncryptionError: the data key cannot be unwrapped.
+    """
+    sealed = await keys.seal_text(msgspec.json.encode(request).decode(),
+                                  context=_context(_kind(request), request.id))
+    return msgspec.json.encode(SealedDelivery(id=request.id, sealed=sealed))
+
+
+async def open_request(keys: KeyRing, kind: str, body: bytes) -> Delivery:
+    """The request a message of ``kind`` carries.
+
+    Raises:
+        msgspec.DecodeError: not a delivery request of that kind (never to be retried).
+        DataEncryptionError: the data key cannot be unwrapped, or the seal does not open.
+    """
+    envelope = msgspec.json.decode(body, type=SealedDelivery)
+    plain = await keys.open_text(envelope.sealed, context=_context(kind, envelope.id))
+    request: Delivery = msgspec.json.decode(plain, type=KINDS[kind])  # type: ignore[assignment]
+    return request

@@ -76,7 +76,7 @@ class ChannelHandlers(UseCases):
             channel = Channel(arn=self._arns.channel(contact.alias), contact_arn=contact.arn,
                               name=cmd.name, type=cmd.type, address=address,
                               activation_status=NOT_ACTIVATED)
-            await ChannelStore.insert(conn, channel, now=now)
+            await ChannelStore.insert(conn, self._keys, channel, now=now)
             await emit(conn, cc.ContactChannelCreated(**channel.state(by=by)),
                        region=self._region, now=now)
             if not cmd.defer_activation:
@@ -88,7 +88,7 @@ class ChannelHandlers(UseCases):
     async def get_contact_channel(self, req: RpcRequest) -> JSON:
         cmd: ChannelId = req.decode(ChannelId)
         async with self._pool.acquire() as conn:
-            channel = await channel_or_404(conn, cmd.contact_channel_id)
+            channel = await channel_or_404(conn, self._keys, cmd.contact_channel_id)
         return channel.output()
 
     async def list_contact_channels(self, req: RpcRequest) -> JSON:
@@ -97,7 +97,8 @@ class ChannelHandlers(UseCases):
         after = read_token(cmd.next_token, int) if cmd.next_token else None
         async with self._pool.acquire() as conn:
             contact = await contact_or_404(conn, cmd.contact_id)
-            rows = await ChannelStore.page(conn, contact.arn, after=after, limit=limit + 1)
+            rows = await ChannelStore.page(conn, self._keys, contact.arn, after=after,
+                                           limit=limit + 1)
         out: JSON = {"ContactChannels": [c.output() for _, c in rows[:limit]]}
         if len(rows) > limit:
             out["NextToken"] = make_token(rows[limit - 1][0])
@@ -108,7 +109,7 @@ class ChannelHandlers(UseCases):
         by = self._by(req)
         async with transaction(self._pool) as conn:
             now = self._clock.now()
-            channel = await channel_or_404(conn, cmd.contact_channel_id, lock=True)
+            channel = await channel_or_404(conn, self._keys, cmd.contact_channel_id, lock=True)
             updated = channel
             if cmd.name is not None:
                 updated = msgspec.structs.replace(updated, name=cmd.name)
@@ -119,7 +120,7 @@ class ChannelHandlers(UseCases):
                                                       activation_status=NOT_ACTIVATED)
             if updated == channel:
                 return {}
-            updated = await ChannelStore.save(conn, updated)
+            updated = await ChannelStore.save(conn, self._keys, updated)
             moved = updated.address != channel.address
             await emit(conn, cc.ContactChannelUpdated(**updated.state(by=by),
                                                       address_changed=moved),
@@ -155,7 +156,7 @@ class ChannelHandlers(UseCases):
         refused: ValidationError | None = None
         async with transaction(self._pool) as conn:
             now = self._clock.now()
-            channel = await channel_or_404(conn, cmd.contact_channel_id, lock=True)
+            channel = await channel_or_404(conn, self._keys, cmd.contact_channel_id, lock=True)
             pending = await ChannelStore.pending_code(conn, channel.arn)
             if pending is None:
                 if channel.activation_status == ACTIVATED:
@@ -173,7 +174,7 @@ class ChannelHandlers(UseCases):
                 await ChannelStore.void_code(conn, channel.arn)
                 if channel.activation_status != ACTIVATED:
                     activated = msgspec.structs.replace(channel, activation_status=ACTIVATED)
-                    activated = await ChannelStore.save(conn, activated)
+                    activated = await ChannelStore.save(conn, self._keys, activated)
                     await emit(conn, cc.ContactChannelActivated(
                         **activated.state(by=self._by(req))),
                                region=self._region, now=now)
@@ -197,12 +198,12 @@ class ChannelHandlers(UseCases):
     async def deactivate_contact_channel(self, req: RpcRequest) -> JSON:
         cmd: ChannelId = req.decode(ChannelId)
         async with transaction(self._pool) as conn:
-            channel = await channel_or_404(conn, cmd.contact_channel_id, lock=True)
+            channel = await channel_or_404(conn, self._keys, cmd.contact_channel_id, lock=True)
             # Reactivating takes a fresh code.
             await ChannelStore.void_code(conn, channel.arn)
             if channel.activation_status == ACTIVATED:
                 deactivated = msgspec.structs.replace(channel, activation_status=NOT_ACTIVATED)
-                deactivated = await ChannelStore.save(conn, deactivated)
+                deactivated = await ChannelStore.save(conn, self._keys, deactivated)
                 await emit(conn, cc.ContactChannelDeactivated(
                     **deactivated.state(by=self._by(req)), reason="DEACTIVATED"),
                     region=self._region, now=self._clock.now())
@@ -213,10 +214,10 @@ class ChannelHandlers(UseCases):
         the owner texted START from the channel's own number after opting out with STOP."""
         cmd: ChannelId = req.decode(ChannelId)
         async with transaction(self._pool) as conn:
-            channel = await channel_or_404(conn, cmd.contact_channel_id, lock=True)
+            channel = await channel_or_404(conn, self._keys, cmd.contact_channel_id, lock=True)
             if channel.activation_status != ACTIVATED:
                 activated = msgspec.structs.replace(channel, activation_status=ACTIVATED)
-                activated = await ChannelStore.save(conn, activated)
+                activated = await ChannelStore.save(conn, self._keys, activated)
                 await emit(conn, cc.ContactChannelActivated(
                     **activated.state(by=self._by(req)), reason="RESUBSCRIBED"),
                     region=self._region, now=self._clock.now())
@@ -225,7 +226,7 @@ class ChannelHandlers(UseCases):
     async def send_activation_code(self, req: RpcRequest) -> JSON:
         cmd: ChannelId = req.decode(ChannelId)
         async with transaction(self._pool) as conn:
-            channel = await channel_or_404(conn, cmd.contact_channel_id, lock=True)
+            channel = await channel_or_404(conn, self._keys, cmd.contact_channel_id, lock=True)
             await self._send_code(conn, channel, now=self._clock.now(),
                                   by=self._by(req))
         return {}
@@ -262,7 +263,7 @@ class ChannelHandlers(UseCases):
             code=code, expires_at=expires, sent_at=now, channel_name=channel.name,
             contact_alias=channel.contact_alias)
         await write_message(conn, deliveries.subject(self._region, deliveries.ACTIVATION_CODE),
-                            codec.encode(delivery), msg_id=delivery.id,
+                            await deliveries.seal(self._keys, delivery), msg_id=delivery.id,
                             headers=context_headers())
         await emit(conn, cc.ContactChannelActivationCodeSent(
             contact_channel_arn=channel.arn, contact_arn=channel.contact_arn,

@@ -1,5 +1,11 @@
 """The SQL of contact channels and activation codes; every method runs on the caller's
-connection."""
+connection.
+
+A channel's address is personal data: it is stored only sealed under the replication set's
+data key (``address_sealed``, bound to the channel's ARN, :mod:`tocsin.shared.crypto`).
+The plaintext ``address`` column is left from before that; :func:`seal_plaintext_addresses`
+empties it at start-up, and until then a row that still has one is read as it is.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +17,56 @@ import msgspec
 from tocsin.contacts.channels.domain import Channel, PendingCode
 from tocsin.contacts.directory.domain import CHANNEL, CONTACT
 from tocsin.shared.errors import ConflictError, NotFoundError
+from tocsin.shared.keys import KeyRing
 
-__all__ = ["ChannelStore", "channel_or_404"]
+__all__ = ["ChannelStore", "address_context", "channel_or_404", "open_address",
+           "seal_plaintext_addresses"]
 
-_COLUMNS = "arn, contact_arn, name, type, address, activation_status, version"
+_COLUMNS = "arn, contact_arn, name, type, address, address_sealed, activation_status, version"
 
 
-def _channel(row: asyncpg.Record) -> Channel:
-    return Channel(**{k: row[k] for k in ("arn", "contact_arn", "name", "type", "address",
-                                          "activation_status", "version")})
+def address_context(arn: str) -> str:
+    """What a channel's sealed address is bound to: it opens for that channel only."""
+    return f"contact_channel.address|{arn}"
+
+
+async def open_address(keys: KeyRing, arn: str, sealed: bytes | None,
+                       plain: str | None) -> str:
+    """A channel's address from its row.
+
+    Raises:
+        DataEncryptionError: the data key cannot be unwrapped, or the value does not open.
+    """
+    if sealed is None:
+        return plain or ""
+    return (await keys.open(sealed, context=address_context(arn))).decode()
+
+
+async def _channel(row: asyncpg.Record, keys: KeyRing) -> Channel:
+    address = await open_address(keys, row["arn"], row["address_sealed"], row["address"])
+    return Channel(address=address, **{k: row[k] for k in (
+        "arn", "contact_arn", "name", "type", "activation_status", "version")})
+
+
+async def seal_plaintext_addresses(pool: asyncpg.Pool, keys: KeyRing, *,
+                                   batch: int = 200) -> int:
+    """Seal the addresses still stored in plaintext (rows from before encryption at rest),
+    a batch per transaction; returns how many. Any number of instances may run it at once:
+    each row is sealed once (``SKIP LOCKED``)."""
+    done = 0
+    while True:
+        async with pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                "SELECT arn, address FROM contact_channel WHERE address IS NOT NULL"
+                " LIMIT $1 FOR UPDATE SKIP LOCKED", batch)
+            for r in rows:
+                await conn.execute(
+                    "UPDATE contact_channel SET address_sealed = $2, address = NULL"
+                    " WHERE arn = $1", r["arn"],
+                    await keys.seal(r["address"], context=address_context(r["arn"])))
+        done += len(rows)
+        if len(rows) < batch:
+            return done
 
 
 def _name_taken(channel: Channel, *, resource_id: str) -> ConflictError:
@@ -31,17 +78,20 @@ class ChannelStore:
     """The SQL of contact channels and activation codes, on the caller's connection."""
 
     @staticmethod
-    async def insert(conn: asyncpg.Connection, channel: Channel, *, now: datetime) -> None:
-        """Raises ``ConflictError`` when the contact has a channel of that name, and
-        ``NotFoundError`` when the contact is gone."""
+    async def insert(conn: asyncpg.Connection, keys: KeyRing, channel: Channel, *,
+                     now: datetime) -> None:
+        """Raises ``ConflictError`` when the contact has a channel of that name,
+        ``NotFoundError`` when the contact is gone, and ``DataEncryptionError`` when the
+        address cannot be sealed."""
+        sealed = await keys.seal(channel.address, context=address_context(channel.arn))
         try:
             inserted = await conn.fetchval(
                 "INSERT INTO contact_channel"
-                " (arn, contact_arn, name, type, address, activation_status, created_at)"
+                " (arn, contact_arn, name, type, address_sealed, activation_status, created_at)"
                 " VALUES ($1, $2, $3, $4, $5, $6, $7)"
                 " ON CONFLICT (contact_arn, name) DO NOTHING RETURNING true",
                 channel.arn, channel.contact_arn, channel.name, channel.type,
-                channel.address, channel.activation_status, now)
+                sealed, channel.activation_status, now)
         except asyncpg.ForeignKeyViolationError:
             raise NotFoundError(f"Contact {channel.contact_arn} does not exist",
                                 resource_type=CONTACT, resource_id=channel.contact_arn) from None
@@ -49,33 +99,37 @@ class ChannelStore:
             raise _name_taken(channel, resource_id=channel.contact_arn)
 
     @staticmethod
-    async def get(conn: asyncpg.Connection, arn: str, *, lock: bool = False) -> Channel | None:
+    async def get(conn: asyncpg.Connection, keys: KeyRing, arn: str, *,
+                  lock: bool = False) -> Channel | None:
         row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM contact_channel WHERE arn = $1"
                                   + (" FOR UPDATE" if lock else ""), arn)
-        return _channel(row) if row else None
+        return await _channel(row, keys) if row else None
 
     @staticmethod
-    async def page(conn: asyncpg.Connection, contact_arn: str, *, after: int | None,
-                   limit: int) -> list[tuple[int, Channel]]:
+    async def page(conn: asyncpg.Connection, keys: KeyRing, contact_arn: str, *,
+                   after: int | None, limit: int) -> list[tuple[int, Channel]]:
         """``(position, channel)`` of a contact's channels in the order they were created."""
         rows = await conn.fetch(
             f"SELECT position, {_COLUMNS} FROM contact_channel WHERE contact_arn = $1"
             " AND ($2::bigint IS NULL OR position > $2) ORDER BY position LIMIT $3",
             contact_arn, after, limit)
-        return [(r["position"], _channel(r)) for r in rows]
+        return [(r["position"], await _channel(r, keys)) for r in rows]
 
     @staticmethod
-    async def save(conn: asyncpg.Connection, channel: Channel) -> Channel:
+    async def save(conn: asyncpg.Connection, keys: KeyRing, channel: Channel) -> Channel:
         """Write a changed channel; the channel as saved, with its next version.
 
         Raises:
             ConflictError: the contact has another channel of that name.
+            DataEncryptionError: the address cannot be sealed.
         """
+        sealed = await keys.seal(channel.address, context=address_context(channel.arn))
         try:
             version: int = await conn.fetchval(
-                "UPDATE contact_channel SET name = $2, address = $3, activation_status = $4,"
-                " version = version + 1 WHERE arn = $1 RETURNING version", channel.arn,
-                channel.name, channel.address, channel.activation_status)
+                "UPDATE contact_channel SET name = $2, address = NULL, address_sealed = $3,"
+                " activation_status = $4, version = version + 1 WHERE arn = $1"
+                " RETURNING version", channel.arn, channel.name, sealed,
+                channel.activation_status)
         except asyncpg.UniqueViolationError:
             raise _name_taken(channel, resource_id=channel.arn) from None
         return msgspec.structs.replace(channel, version=version)
@@ -139,14 +193,14 @@ class ChannelStore:
             arn, now, forget_before)
 
 
-async def channel_or_404(conn: asyncpg.Connection, arn: str, *,
+async def channel_or_404(conn: asyncpg.Connection, keys: KeyRing, arn: str, *,
                          lock: bool = False) -> Channel:
     """The channel ``arn`` (its row locked with ``lock``).
 
     Raises:
         NotFoundError: there is no such channel.
     """
-    channel = await ChannelStore.get(conn, arn, lock=lock)
+    channel = await ChannelStore.get(conn, keys, arn, lock=lock)
     if channel is None:
         raise NotFoundError(f"Contact channel {arn} does not exist", resource_type=CHANNEL,
                             resource_id=arn)

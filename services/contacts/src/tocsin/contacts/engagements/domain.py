@@ -15,6 +15,7 @@ from typing import Any, Literal
 import msgspec
 
 from tocsin.contacts.engagements.requests import Time
+from tocsin.shared.crypto import DataKey
 from tocsin.shared.paging import read_token
 from tocsin.shared.timestamps import to_datetime
 
@@ -114,7 +115,10 @@ class ChannelRow:
     contact_arn: str
     name: str
     type: str
-    address: str
+    address_sealed: bytes | None
+    """The address, sealed (``tocsin.contacts.channels.store.open_address`` opens it)."""
+    address: str | None = None
+    """The address of a row from before encryption at rest, not sealed yet."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,28 +192,38 @@ class Resolution:
     stage_index: int | None
 
 
-def code_hash(page_arn: str, code: str) -> bytes:
-    """What is stored of a page's accept code: SHA-256 of ``<page arn>:<code>``.
+ACCEPT_CODE_INDEX = "page.accept-code"
+"""The blind-index purpose of accept codes."""
 
-    Salting with the page ARN keeps equal codes of different pages apart. A 6-digit code
-    has too little entropy for any hash to resist an offline search; the hash keeps the
-    code out of plain sight (dumps, backups, replicas), not out of reach of someone who
-    already reads the database.
+
+def code_hash(key: DataKey, page_arn: str, code: str) -> bytes:
+    """What is stored of a page's accept code: its keyed blind index (HMAC-SHA256 under the
+    replication set's data key) of ``<page arn>:<code>``.
+
+    A 6-digit code has far too little entropy for any plain hash to resist an offline
+    search; keyed, the stored value gives nothing to someone who reads the database (a
+    dump, a backup, a replica) without the key-encryption key. The page ARN keeps equal
+    codes of different pages apart.
     """
+    return key.index(f"{page_arn}:{code}", purpose=ACCEPT_CODE_INDEX)
+
+
+def _legacy_hash(page_arn: str, code: str) -> bytes:
+    """The plain SHA-256 that pages from before the keyed index stored."""
     return hashlib.sha256(f"{page_arn}:{code}".encode()).digest()
 
 
-def code_matches(page: PageRow, code: str) -> bool:
-    """Whether ``code`` is one of the page's accept codes, each compared in constant time."""
-    wanted = code_hash(page.arn, code)
-    return any([hmac.compare_digest(h, wanted) for h in page.accept_code_hashes])
+def code_matches(key: DataKey, page: PageRow, code: str) -> bool:
+    """Whether ``code`` is one of the page's accept codes, each compared in constant time
+    (a page sent before codes were keyed still accepts its plain-hashed code)."""
+    wanted = (code_hash(key, page.arn, code), _legacy_hash(page.arn, code))
+    return any([hmac.compare_digest(h, w) for h in page.accept_code_hashes for w in wanted])
 
 
 def plan_stages(plan: dict[str, Any] | None) -> list[dict[str, Any]]:
     """The ``Stages`` of a stored contact plan (the AWS ``Plan`` shape)."""
     stages = (plan or {}).get("Stages") or []
     return [s for s in stages if isinstance(s, dict)]
-
 
 
 def resolution_tree(e: EngagementRow) -> list[Resolution]:

@@ -82,6 +82,7 @@ from typing import Literal
 import asyncpg
 import msgspec
 
+from tocsin.contacts.channels.store import open_address
 from tocsin.contacts.directory.domain import CONTACT
 from tocsin.contacts.engagements.domain import (
     DEFAULT_ACCEPT_CODE_VALIDATION,
@@ -124,7 +125,6 @@ from tocsin.contacts.engagements.requests import (
 from tocsin.contacts.engagements.resolver import Person, Resolver
 from tocsin.contacts.engagements.store import EngagementStore
 from tocsin.contacts.usecases import JSON, Deps, UseCases, read_token
-from tocsin.shared import codec
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import deliveries as dc
@@ -305,7 +305,9 @@ class EngagementHandlers(UseCases):
         each."""
         new_pages: list[NewPage] = []
         deliveries: list[dc.PageDelivery] = []
+        key = await self._keys.current() if people else None
         for person in people:
+            assert key is not None
             alias = person.alias
             code = new_code()
             if page is None:
@@ -313,7 +315,7 @@ class EngagementHandlers(UseCases):
                 new_pages.append(NewPage(
                     arn=page_arn, engagement_arn=e.arn, contact_arn=person.contact_arn,
                     stage_index=stage.stage_index, is_essential=person.is_essential,
-                    via=person.via, accept_code_hash=code_hash(page_arn, code),
+                    via=person.via, accept_code_hash=code_hash(key, page_arn, code),
                     sent_time=now, round=round_))
                 written.events.append(cc.PageCreated(
                     page_arn=page_arn, engagement_arn=e.arn, contact_arn=person.contact_arn,
@@ -325,7 +327,8 @@ class EngagementHandlers(UseCases):
             else:
                 page_arn = page.arn
                 if person.channels:
-                    await EngagementStore.add_code(conn, page_arn, code_hash(page_arn, code))
+                    await EngagementStore.add_code(conn, page_arn,
+                                                  code_hash(key, page_arn, code))
             written.page_arns.append(page_arn)
             for channel in person.channels:
                 public = channel.type == "SMS"
@@ -334,7 +337,8 @@ class EngagementHandlers(UseCases):
                                       f"#{round_}#{channel.arn}#{retry}")),
                     page_arn=page_arn, engagement_arn=e.arn, contact_arn=person.contact_arn,
                     channel_arn=channel.arn, channel_type=channel.type,  # type: ignore[arg-type]
-                    address=channel.address,
+                    address=await open_address(self._keys, channel.arn, channel.address_sealed,
+                                               channel.address),
                     subject=(e.public_subject or e.subject) if public else e.subject,
                     content=(e.public_content or e.content) if public else e.content,
                     accept_code=code, sender=e.sender, sent_at=now,
@@ -345,7 +349,7 @@ class EngagementHandlers(UseCases):
             conn, [(d.page_arn, d.channel_arn) for d in deliveries])
         headers = context_headers()
         for delivery in deliveries:
-            await write_message(conn, self._deliveries, codec.encode(delivery),
+            await write_message(conn, self._deliveries, await dc.seal(self._keys, delivery),
                                 msg_id=delivery.id, headers=headers)
 
     @staticmethod
@@ -702,7 +706,7 @@ class EngagementHandlers(UseCases):
             return ValidationError(
                 f"The accept codes of page {page.arn} are void after {MAX_WRONG_CODES} "
                 "wrong codes")
-        if code_matches(page, code):
+        if code_matches(await self._keys.current(), page, code):
             return None
         wrong = await EngagementStore.count_wrong_code(conn, page.arn)
         log.info("page.accept_refused", page_arn=page.arn, reason="wrong", wrong=wrong)

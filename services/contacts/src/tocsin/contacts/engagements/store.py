@@ -87,10 +87,11 @@ class EngagementStore:
         if not wanted:
             return {}
         rows = await conn.fetch(
-            "SELECT arn, contact_arn, name, type, address FROM contact_channel"
+            "SELECT arn, contact_arn, name, type, address, address_sealed FROM contact_channel"
             " WHERE arn = ANY($1::text[]) AND activation_status = 'ACTIVATED'", wanted)
         return {r["arn"]: ChannelRow(arn=r["arn"], contact_arn=r["contact_arn"],
-                                     name=r["name"], type=r["type"], address=r["address"])
+                                     name=r["name"], type=r["type"], address=r["address"],
+                                     address_sealed=r["address_sealed"])
                 for r in rows}
 
     @staticmethod

@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from tocsin.incidents.data_keys import rewrap
 from tocsin.incidents.records import domain
 from tocsin.incidents.records.plan_engagements import check_engagements
 from tocsin.incidents.related.domain import new_item
@@ -30,6 +31,7 @@ from tocsin.shared.db.quotas import check_quota
 from tocsin.shared.db.tags import TagStore
 from tocsin.shared.errors import ConflictError, NotFoundError, TocsinError, ValidationError
 from tocsin.shared.events import emit
+from tocsin.shared.keys import DEFAULT_KEY
 from tocsin.shared.logging import bind, get_logger
 from tocsin.shared.paging import page_size
 from tocsin.shared.timestamps import Epoch
@@ -57,12 +59,22 @@ class Handlers(UseCases):
                                     resource_type="REPLICATION_SET",
                                     resource_id=existing.arn if existing else None)
             await TagStore.put(conn, rs.arn, cmd.tags or {})
+            await self._wrap_under(conn, rs)
             await emit(conn, c.ReplicationSetCreated(**rs.state(), principal=self._by(req),
                                                      resource_version=1),
                        region=self._region, now=now)
             return {"arn": rs.arn}
 
         return await self._once(req, cmd.client_token, body)
+
+    async def _wrap_under(self, conn: asyncpg.Connection, rs: domain.ReplicationSet) -> None:
+        """Re-wrap the data key under the key-encryption key this region's ``SseKmsKeyId``
+        names, in the set's own transaction: a key that cannot wrap (Vault unreachable,
+        say) is ``DataEncryptionException`` and no set is created."""
+        info = rs.region_map.get(self._region)
+        if self._keks is None or info is None or info.sse_kms_key_id == DEFAULT_KEY:
+            return
+        await rewrap(conn, self._keks, self._keks.for_kms_key_id(info.sse_kms_key_id))
 
     async def _the_set(self, conn: asyncpg.Connection, arn: str, *,
                        lock: bool = False) -> domain.ReplicationSet:

@@ -95,7 +95,7 @@ from tocsin.notifications.delivery.store import (
     ReceiptStore,
     shared_slot,
 )
-from tocsin.notifications.inbound.store import RouteStore
+from tocsin.notifications.inbound.store import RouteStore, phone
 from tocsin.shared import codec, errors, metrics
 from tocsin.shared.bus import Bus, Pull, pull, rpc_subject
 from tocsin.shared.clock import Clock
@@ -103,6 +103,7 @@ from tocsin.shared.contracts import deliveries as dc
 from tocsin.shared.contracts import notifications as nc
 from tocsin.shared.db import transaction
 from tocsin.shared.events import emit
+from tocsin.shared.keys import KeyRing
 from tocsin.shared.logging import bound, get_logger
 from tocsin.shared.outage import RECONNECT_CAP, server_gone
 
@@ -195,8 +196,10 @@ class DeliveryWorker:
     def __init__(self, pool: asyncpg.Pool, bus: Bus, clock: Clock, composer: Composer,
                  channels: Channels, *, region: str, schema: str,
                  max_in_flight: int, max_attempts: int, retry_base: float,
-                 retry_max: float, no_provider_retry: float, link_base: str) -> None:
+                 retry_max: float, no_provider_retry: float, link_base: str,
+                 keys: KeyRing) -> None:
         self._pool = pool
+        self._keys = keys
         self._bus = bus
         self._clock = clock
         self._composer = composer
@@ -273,10 +276,20 @@ class DeliveryWorker:
         kind = msg.subject.rpartition(".")[2]
         with bound(msg.headers, subject=msg.subject, stream_seq=msg.metadata.sequence.stream):
             try:
-                request = codec.decode(msg.data, dc.KINDS[kind])
+                request = await dc.open_request(self._keys, kind, msg.data)
             except (KeyError, msgspec.DecodeError, msgspec.ValidationError) as exc:
                 log.warning("delivery.rejected", error=type(exc).__name__)
                 await msg.term()
+                return
+            except errors.TocsinError as exc:
+                # The data key cannot be had (unwrapped, or fetched from the incidents
+                # service) or the seal does not open: the request waits in the stream,
+                # nothing is lost, and it goes out once the key is back.
+                log.warning("delivery.sealed_unopened", error=exc.message, code=exc.aws_code)
+                with contextlib.suppress(nats.errors.Error):
+                    await msg.nak(delay=retry_delay(msg.metadata.num_delivered,
+                                                    base=self._retry_base,
+                                                    cap=self._retry_max))
                 return
             if request.id in self._in_hand:
                 log.info("delivery.redelivered_in_hand", delivery_id=request.id)
@@ -415,7 +428,8 @@ class DeliveryWorker:
             if message.channel_type in ("SMS", "VOICE"):
                 # Before the send: a reply can come back before the send's outcome is
                 # recorded, and must find the number's page.
-                await RouteStore.add(conn, delivery_id=record.id, address=message.to,
+                await RouteStore.add(conn, delivery_id=record.id,
+                                     number=await phone(self._keys, message.to),
                                      channel_arn=record.channel_arn,
                                      channel_type=message.channel_type,
                                      page_arn=record.page_arn, now=now)

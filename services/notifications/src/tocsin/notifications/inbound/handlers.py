@@ -34,13 +34,14 @@ from tocsin.notifications.delivery.domain import InboundEvent
 from tocsin.notifications.delivery.providers import Provider, voice_answer
 from tocsin.notifications.delivery.store import DeliveryStore, ReceiptStore
 from tocsin.notifications.inbound.domain import AckLink, sms_intent, status_receipt, unseal
-from tocsin.notifications.inbound.store import LinkStore, RouteStore, SeenStore
+from tocsin.notifications.inbound.store import LinkStore, Phone, RouteStore, SeenStore, phone
 from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus, RpcRequest, rpc_subject
 from tocsin.shared.bus.rpc import Handler
 from tocsin.shared.clock import Clock
 from tocsin.shared.contracts import notifications as nc
 from tocsin.shared.db import transaction
+from tocsin.shared.keys import KeyRing
 from tocsin.shared.logging import get_logger
 
 __all__ = ["InboundHandlers"]
@@ -57,8 +58,9 @@ class InboundHandlers:
 
     def __init__(self, pool: asyncpg.Pool, bus: Bus, clock: Clock,
                  providers: Mapping[str, Provider], *, link_base: str,
-                 reply_window: float) -> None:
+                 reply_window: float, keys: KeyRing) -> None:
         self._pool = pool
+        self._keys = keys
         self._bus = bus
         self._clock = clock
         self._providers = dict(providers)
@@ -129,8 +131,10 @@ class InboundHandlers:
         await self._status(event.delivery_id, event.status, provider.name)
         return provider.reply("")
 
-    async def _sms(self, number: str, text: str) -> str:
+    async def _sms(self, from_number: str, text: str) -> str:
         intent, word = sms_intent(text)
+        number = await phone(self._keys, from_number)
+        await RouteStore.rekey(self._pool, number)
         if intent == "stop":
             return await self._stop(number)
         if intent == "start":
@@ -139,7 +143,7 @@ class InboundHandlers:
             return await self._reply_code(number, word)
         return "Reply with the code of a Tocsin page to acknowledge it, STOP to opt out."
 
-    async def _reply_code(self, number: str, code: str) -> str:
+    async def _reply_code(self, number: Phone, code: str) -> str:
         since = self._clock.now() - self._window
         routes = await RouteStore.recent(self._pool, number, since=since)
         tried: set[str] = set()
@@ -158,7 +162,7 @@ class InboundHandlers:
             return "Acknowledged. Thank you."
         return "That code matches no recent Tocsin page sent to this number."
 
-    async def _stop(self, number: str) -> str:
+    async def _stop(self, number: Phone) -> str:
         now = self._clock.now()
         for channel_arn in await RouteStore.channels(self._pool, number):
             try:
@@ -177,7 +181,7 @@ class InboundHandlers:
             log.info("sms.opted_out", channel_arn=channel_arn)
         return "You will get no more Tocsin messages on this number. Reply START to resume."
 
-    async def _start(self, number: str) -> str:
+    async def _start(self, number: Phone) -> str:
         channels = await RouteStore.opted_out(self._pool, number)
         for channel_arn in channels:
             try:

@@ -1,8 +1,13 @@
 """Inbound's tables: ``ack_link`` (one-time acknowledgement links and voice callback
 tokens, :mod:`tocsin.notifications.inbound.domain`), ``phone_route`` (which page went to which
-number: a reply finds its page by it) and ``opt_out`` (numbers that texted STOP).
+number: a reply finds its page by it), ``opt_out`` (numbers that texted STOP) and
+``inbound_seen`` (provider callbacks already handled).
 
-A phone number is kept only as its SHA-256. Inserts are ``ON CONFLICT DO NOTHING`` or keyed
+A phone number is kept only as its keyed blind index (HMAC-SHA256 under the replication
+set's data key, :mod:`tocsin.shared.crypto`): a reply from the number finds its rows, and a
+stolen table gives no number back (a plain hash of a phone number is reversed by trying
+them all). Rows written before the keyed index hold a plain SHA-256; lookups match either,
+and new rows are only ever keyed. Inserts are ``ON CONFLICT DO NOTHING`` or keyed
 by a fresh random token, so no statement here violates a constraint and no database error
 has a domain meaning: any that reaches a handler is an outage (``ServiceUnavailable``).
 """
@@ -10,19 +15,45 @@ has a domain meaning: any that reaches a handler is an outage (``ServiceUnavaila
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
 import msgspec
 
 from tocsin.notifications.inbound.domain import AckLink, digest, seal
+from tocsin.shared.keys import KeyRing
 
-__all__ = ["LinkStore", "PhoneRoute", "RouteStore", "SeenStore", "address_digest"]
+__all__ = ["PHONE_INDEX", "LinkStore", "Phone", "PhoneRoute", "RouteStore", "SeenStore",
+           "phone"]
+
+PHONE_INDEX = "phone-number"
+"""The blind-index purpose of phone numbers."""
 
 
-def address_digest(address: str) -> bytes:
-    """How a phone number is kept: its SHA-256, enough to recognise a reply from it."""
-    return hashlib.sha256(address.strip().encode()).digest()
+@dataclass(frozen=True, slots=True)
+class Phone:
+    """A phone number as the tables know it: never the number itself."""
+
+    keyed: bytes
+    """Its blind index: what is written."""
+    legacy: bytes
+    """Its plain SHA-256, as rows from before the keyed index hold it: only looked up."""
+
+    @property
+    def digests(self) -> list[bytes]:
+        return [self.keyed, self.legacy]
+
+
+async def phone(keys: KeyRing, number: str) -> Phone:
+    """How ``number`` is looked up and stored.
+
+    Raises:
+        DataEncryptionError: the data key cannot be unwrapped.
+    """
+    number = number.strip()
+    return Phone(keyed=await keys.index(number, purpose=PHONE_INDEX),
+                 legacy=hashlib.sha256(number.encode()).digest())
 
 
 class PhoneRoute(msgspec.Struct, frozen=True, kw_only=True):
@@ -37,52 +68,66 @@ class RouteStore:
     """``phone_route`` and ``opt_out``: who a phone number is."""
 
     @staticmethod
-    async def add(conn: asyncpg.Connection, *, delivery_id: str, address: str,
+    async def add(conn: asyncpg.Connection, *, delivery_id: str, number: Phone,
                   channel_arn: str, channel_type: str, page_arn: str | None,
                   now: datetime) -> None:
         await conn.execute(
             "INSERT INTO phone_route (delivery_id, address_digest, channel_arn, channel_type,"
             " page_arn, sent_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-            delivery_id, address_digest(address), channel_arn, channel_type, page_arn, now)
+            delivery_id, number.keyed, channel_arn, channel_type, page_arn, now)
 
     @staticmethod
-    async def recent(conn: asyncpg.Connection | asyncpg.Pool, address: str, *,
+    async def recent(conn: asyncpg.Connection | asyncpg.Pool, number: Phone, *,
                      since: datetime, channel_type: str = "SMS",
                      limit: int = 20) -> list[PhoneRoute]:
         rows = await conn.fetch(
             "SELECT delivery_id, channel_arn, channel_type, page_arn, sent_at FROM phone_route"
-            " WHERE address_digest = $1 AND channel_type = $2 AND sent_at >= $3"
-            " ORDER BY sent_at DESC LIMIT $4", address_digest(address), channel_type, since,
+            " WHERE address_digest = ANY($1::bytea[]) AND channel_type = $2"
+            " AND sent_at >= $3 ORDER BY sent_at DESC LIMIT $4", number.digests, channel_type,
+            since,
             limit)
         return [PhoneRoute(**dict(r)) for r in rows]
 
     @staticmethod
-    async def channels(conn: asyncpg.Connection | asyncpg.Pool, address: str,
+    async def channels(conn: asyncpg.Connection | asyncpg.Pool, number: Phone,
                        channel_type: str = "SMS") -> list[str]:
-        """Every channel of this type that anything was sent to at ``address``."""
+        """Every channel of this type that anything was sent to at ``number``."""
         rows = await conn.fetch(
-            "SELECT DISTINCT channel_arn FROM phone_route WHERE address_digest = $1"
-            " AND channel_type = $2", address_digest(address), channel_type)
+            "SELECT DISTINCT channel_arn FROM phone_route"
+            " WHERE address_digest = ANY($1::bytea[]) AND channel_type = $2",
+            number.digests, channel_type)
         return [r["channel_arn"] for r in rows]
 
     @staticmethod
-    async def opt_out(conn: asyncpg.Connection | asyncpg.Pool, address: str,
+    async def rekey(conn: asyncpg.Connection | asyncpg.Pool, number: Phone) -> None:
+        """Replace the plain hashes of ``number`` left from before the keyed index by its
+        blind index (a reply from it is the one time its plaintext is at hand)."""
+        await conn.execute(
+            "WITH o AS (DELETE FROM opt_out WHERE address_digest = $2"
+            " RETURNING channel_arn, at),"
+            " r AS (UPDATE phone_route SET address_digest = $1 WHERE address_digest = $2)"
+            " INSERT INTO opt_out (address_digest, channel_arn, at)"
+            " SELECT $1, channel_arn, at FROM o ON CONFLICT DO NOTHING",
+            number.keyed, number.legacy)
+
+    @staticmethod
+    async def opt_out(conn: asyncpg.Connection | asyncpg.Pool, number: Phone,
                       channel_arn: str, now: datetime) -> None:
         await conn.execute("INSERT INTO opt_out (address_digest, channel_arn, at)"
                            " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                           address_digest(address), channel_arn, now)
+                           number.keyed, channel_arn, now)
 
     @staticmethod
-    async def opted_out(conn: asyncpg.Connection | asyncpg.Pool, address: str) -> list[str]:
-        rows = await conn.fetch("SELECT channel_arn FROM opt_out WHERE address_digest = $1",
-                                address_digest(address))
+    async def opted_out(conn: asyncpg.Connection | asyncpg.Pool, number: Phone) -> list[str]:
+        rows = await conn.fetch("SELECT DISTINCT channel_arn FROM opt_out"
+                                " WHERE address_digest = ANY($1::bytea[])", number.digests)
         return [r["channel_arn"] for r in rows]
 
     @staticmethod
-    async def opt_in(conn: asyncpg.Connection | asyncpg.Pool, address: str,
+    async def opt_in(conn: asyncpg.Connection | asyncpg.Pool, number: Phone,
                      channel_arn: str) -> None:
-        await conn.execute("DELETE FROM opt_out WHERE address_digest = $1 AND channel_arn = $2",
-                           address_digest(address), channel_arn)
+        await conn.execute("DELETE FROM opt_out WHERE address_digest = ANY($1::bytea[])"
+                           " AND channel_arn = $2", number.digests, channel_arn)
 
 
 class LinkStore:

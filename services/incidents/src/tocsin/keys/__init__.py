@@ -1,0 +1,1 @@
+"""``python -m tocsin.keys``: the replication set's data keys, from the operator's side."""
