@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import json
 import os
 import sys
@@ -46,6 +44,7 @@ from tocsin.shared.bus import Bus, connect, deliveries_stream, ensure_stream
 from tocsin.shared.contracts import deliveries as dc
 from tocsin.shared.errors import ServiceUnavailable, TocsinError
 from tocsin.shared.keys import Keks, KeyRing, remote_key_ring
+from tocsin.shared.webhook_signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, webhook_signature
 
 __all__ = ["Mailbox", "notifications_bench"]
 
@@ -63,8 +62,9 @@ class _Provider:
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.read()
-        expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-        if request.headers.get("X-Tocsin-Signature") != expected:
+        expected = webhook_signature(SECRET, body, url=str(request.url),
+                                     timestamp=request.headers.get(TIMESTAMP_HEADER, ""))
+        if request.headers.get(SIGNATURE_HEADER) != expected:
             return web.Response(status=401)
         self.received.append((time.perf_counter(), json.loads(body)))
         if len(self.received) >= self.expect:
