@@ -108,7 +108,8 @@ async def _metrics(bus: Bus, line: Line) -> None:
 async def _creation(bus: Bus, region: str, line: Line) -> None:
     await _call(bus, "incidents", "CreateReplicationSet", {"regions": {region: {}}})
     plan = (await _call(bus, "incidents", "CreateResponsePlan", {
-        "name": f"analysis-{uuid.uuid4().hex[:8]}", "incidentTemplate": {"title": "Bench", "impact": 3}}))["arn"]
+        "name": f"analysis-{uuid.uuid4().hex[:8]}",
+        "incidentTemplate": {"title": "Bench", "impact": 3}}))["arn"]
     took = []
     for _ in range(CREATIONS):
         arn = (await _call(bus, "incidents", "StartIncident", {
