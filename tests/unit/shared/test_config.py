@@ -36,6 +36,21 @@ class TestLoad:
         with pytest.raises(ConfigError, match="TOCSIN_METRICS_ADDR must be host:port"):
             load(Settings, {"TOCSIN_METRICS_ADDR": "9400"})
 
+    def test_stream_replicas_and_byte_limits(self) -> None:
+        """Streams are kept on one server, bounded by age alone, unless the deployment says
+        on how many servers and how many bytes each kind of stream may hold."""
+        s = load(Settings, {})
+        assert (s.stream_replicas, s.stream_byte_limits) == (1, {})
+        s = load(Settings, {"TOCSIN_STREAM_REPLICAS": "3",
+                            "TOCSIN_STREAM_MAX_BYTES": "events=64G, audit=512m,alarms=1024"})
+        assert s.stream_replicas == 3
+        assert s.stream_byte_limits == {"EVENTS": 64 * 2**30, "AUDIT": 512 * 2**20,
+                                        "ALARMS": 1024}
+        with pytest.raises(ConfigError, match="TOCSIN_STREAM_MAX_BYTES must be kind=size"):
+            load(Settings, {"TOCSIN_STREAM_MAX_BYTES": "events=lots"})
+        with pytest.raises(ConfigError, match="TOCSIN_STREAM_REPLICAS"):
+            load(Settings, {"TOCSIN_STREAM_REPLICAS": "0"})
+
     def test_comma_separated_nats_urls(self) -> None:
         """TOCSIN_NATS_URL may list several servers."""
         s = load(Settings, {"TOCSIN_NATS_URL": "nats://a:4222, nats://b:4222"})

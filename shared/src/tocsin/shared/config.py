@@ -8,10 +8,12 @@ stops the process with a message naming the variable instead of failing on first
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 import msgspec
+from msgspec import Meta
 
 from tocsin.shared.arns import Arns, check_partition
 
@@ -29,6 +31,9 @@ class Secret(str):
 
     def __repr__(self) -> str:
         return "Secret('**********')"
+
+
+_SIZE = re.compile(r"([0-9]+)([KMGT]?)", re.IGNORECASE)
 
 
 class BaseSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -83,6 +88,13 @@ class BaseSettings(msgspec.Struct, frozen=True, kw_only=True):
     metrics_addr: str = ""
     """``host:port`` where this process serves its Prometheus metrics (port 0 picks a free
     one); empty: none. One per process: ``make run`` gives each instance its own."""
+    stream_replicas: Annotated[int, Meta(ge=1, le=5)] = 1
+    """On how many servers of the JetStream cluster each stream this process declares is
+    kept (``TOCSIN_STREAM_REPLICAS``): 1 on one server, 3 in production."""
+    stream_max_bytes: str = ""
+    """Byte limits of streams by kind, ``events=64G,audit=16G`` (suffixes K, M, G, T of
+    1024; ``TOCSIN_STREAM_MAX_BYTES``); a stream not named is bounded by age alone. See
+    :func:`tocsin.shared.bus.streams.sized`."""
 
     def __post_init__(self) -> None:
         if not self.region or not all(c.isalnum() or c == "-" for c in self.region):
@@ -94,6 +106,7 @@ class BaseSettings(msgspec.Struct, frozen=True, kw_only=True):
             raise ValueError("TOCSIN_CLOCK_SCALE must be positive")
         if self.log_level.lower() not in ("debug", "info", "warning", "error"):
             raise ValueError("TOCSIN_LOG_LEVEL must be debug, info, warning or error")
+        _ = self.stream_byte_limits  # parsed here too, so that a bad value stops start-up
         if self.metrics_addr:
             _, sep, port = self.metrics_addr.rpartition(":")
             if not sep or not port.isdigit() or int(port) > 65535:
@@ -104,6 +117,21 @@ class BaseSettings(msgspec.Struct, frozen=True, kw_only=True):
     def arns(self) -> Arns:
         """The ARNs this deployment issues: its partition, region and account."""
         return Arns(partition=self.arn_partition, region=self.region, account=self.account)
+
+    @property
+    def stream_byte_limits(self) -> dict[str, int]:
+        """``TOCSIN_STREAM_MAX_BYTES`` as stream kind (``EVENTS``) → bytes."""
+        limits: dict[str, int] = {}
+        for pair in filter(None, (p.strip() for p in self.stream_max_bytes.split(","))):
+            kind, _, size = pair.partition("=")
+            match = _SIZE.fullmatch(size.strip())
+            if not kind.strip() or not match:
+                raise ValueError("TOCSIN_STREAM_MAX_BYTES must be kind=size pairs, comma "
+                                 f"separated (events=64G,audit=16G), got {pair!r}")
+            number, unit = match.groups()
+            power = " KMGT".index(unit.upper() or " ")
+            limits[kind.strip().upper()] = int(number) * 1024 ** power
+        return limits
 
     @property
     def nats_servers(self) -> list[str]:

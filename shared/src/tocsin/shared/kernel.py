@@ -107,7 +107,9 @@ class Kernel(Generic[S]):
             for stream in streams:
                 owner = identities.stream_kind(str(stream.name)) in bus.identity.owns \
                     if bus.identity else True
-                await ensure_stream(bus.js, stream, update=owner)
+                await ensure_stream(bus.js, stream, update=owner,
+                                    replicas=settings.stream_replicas,
+                                    max_bytes=settings.stream_byte_limits)
             service = await self.table(Opened(settings=settings, pool=pool, bus=bus,
                                               stack=stack))
             probe = PostgresProbe(pool)

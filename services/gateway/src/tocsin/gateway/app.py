@@ -66,7 +66,9 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
         await resource_policies.follow(bus, settings.region)
         stack.push_async_callback(resource_policies.close)
         audit_trail = audit.AuditTrail(bus, region=settings.region, account=settings.account,
-                                       retention_days=settings.audit_retention_days)
+                                       retention_days=settings.audit_retention_days,
+                                       replicas=settings.stream_replicas,
+                                       max_bytes=settings.stream_byte_limits)
         await audit_trail.start()
         # Unwound before the bus: the records of reads still queued are written first.
         stack.push_async_callback(audit_trail.close)

@@ -26,7 +26,7 @@ import asyncio
 import contextlib
 import hashlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC
 from typing import Any
 
@@ -238,8 +238,11 @@ class AuditTrail:
     """Writes the region's audit records to ``AUDIT_<REGION>``; one per gateway process."""
 
     def __init__(self, bus: Bus, *, region: str, account: str,
-                 retention_days: float = 90.0) -> None:
+                 retention_days: float = 90.0, replicas: int = 1,
+                 max_bytes: Mapping[str, int] | None = None) -> None:
         self._bus = bus
+        self._replicas = replicas
+        self._max_bytes = max_bytes
         self._region = region
         self._account = account
         self._stream = audit_stream(region, retention_days=retention_days)
@@ -254,7 +257,8 @@ class AuditTrail:
 
     async def start(self) -> None:
         """Declare the stream and start the background writer of read records."""
-        await ensure_stream(self._bus.js, self._stream)
+        await ensure_stream(self._bus.js, self._stream, replicas=self._replicas,
+                            max_bytes=self._max_bytes)
         self._writers = [asyncio.create_task(self._write_reads(), name=f"audit-writer-{i}")
                          for i in range(WRITERS)]
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import nats.js.errors
 from nats.js import JetStreamContext
@@ -15,7 +16,7 @@ from tocsin.shared.logging import get_logger
 from tocsin.shared.runner import pause
 
 __all__ = ["alarms_stream", "audit_stream", "audit_subject", "changes_stream",
-           "deliveries_stream", "ensure_stream", "events_stream", "events_subject",
+           "deliveries_stream", "ensure_stream", "events_stream", "events_subject", "sized",
            "watch_streams"]
 
 log = get_logger(__name__)
@@ -116,16 +117,35 @@ def changes_stream() -> StreamConfig:
     )
 
 
+def sized(config: StreamConfig, *, replicas: int = 1,
+          max_bytes: Mapping[str, int] | None = None) -> StreamConfig:
+    """``config`` as a deployment keeps it: on ``replicas`` servers of its JetStream cluster
+    (``TOCSIN_STREAM_REPLICAS``: 1, or 3 in production) and, when ``max_bytes`` names its
+    kind (``EVENTS`` for ``EVENTS_<REGION>``; ``TOCSIN_STREAM_MAX_BYTES``), at most that
+    many bytes (on each replica), the oldest messages dropped first; else bounded by age
+    alone.
+
+    No byte limit by default: the server reserves each stream's ``max_bytes`` from its
+    storage at creation, so limits sized for production would refuse streams on a laptop
+    or a test server shared by many regions. ``deploy/README.md`` gives the sizes.
+    """
+    kind = str(config.name).partition("_")[0]
+    return dataclasses.replace(config, num_replicas=replicas,
+                               max_bytes=(max_bytes or {}).get(kind, -1))
+
+
 async def ensure_stream(js: JetStreamContext, config: StreamConfig, *,
-                        update: bool = True) -> None:
-    """Create the stream, or bring an existing one to ``config``; safe to call from every
-    instance at once.
+                        update: bool = True, replicas: int = 1,
+                        max_bytes: Mapping[str, int] | None = None) -> None:
+    """Create the stream, or bring an existing one to ``config`` (:func:`sized` by
+    ``replicas`` and ``max_bytes``); safe to call from every instance at once.
 
     An existing stream already so configured is left alone. ``update=False`` (a service
     that declares the stream but does not own it: its identity may not update it, so
     that it cannot shorten the stream's retention either) leaves a differing one to its
     owner, saying so.
     """
+    config = sized(config, replicas=replicas, max_bytes=max_bytes)
     assert config.name
     try:
         info = await js.stream_info(config.name)
