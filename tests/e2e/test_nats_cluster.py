@@ -198,6 +198,7 @@ async def call(bus: Bus, operation: str, params: dict[str, Any]) -> dict[str, An
                                           timeout=30), dict[str, Any])
 
 
+@pytest.mark.timeout(600)
 async def test_a_node_killed_mid_load_loses_no_alarm_and_opens_none_twice(
         cluster: list[Node], incidents: dict[str, Any], database_url: str) -> None:
     bus: Bus = incidents["bus"]

@@ -22,6 +22,16 @@ def test_the_example_in_deploy_is_the_tables_output() -> None:
         "> deploy/nats/tocsin-permissions.conf")
 
 
+@pytest.mark.parametrize("region", ["eu-west-1", "eu-central-1"])
+def test_each_regions_permissions_in_deploy_are_the_tables_output(region: str) -> None:
+    """The permissions that each region's cluster configuration includes
+    (``deploy/nats/<region>/permissions.conf``) are regenerated too."""
+    committed = (REPO / "deploy" / "nats" / region / "permissions.conf").read_text()
+    assert committed == nats_config(None, region=region), (
+        f"regenerate: python -m tocsin.local.identities --example --region {region} "
+        f"> deploy/nats/{region}/permissions.conf")
+
+
 def test_every_backend_service_has_a_row() -> None:
     from tocsin.shared.services import BACKEND_SERVICES
     assert set(BACKEND_SERVICES) | {"gateway"} == set(table.IDENTITIES)

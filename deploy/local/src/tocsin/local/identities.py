@@ -117,8 +117,9 @@ def nats_config(ids: Identities | None, *, region: str) -> str:
     """The embedded nats-server's configuration: each identity with its password and the
     permissions :mod:`tocsin.shared.bus.identities` derives; monitoring on loopback only.
     (nats-server reads JSON as its own format.) Without ``ids``, each password is the
-    environment variable ``TOCSIN_NATS_PASSWORD_<NAME>``, which nats-server reads at start
-    (the form ``deploy/nats`` shows)."""
+    environment variable ``TOCSIN_NATS_PASSWORD_<NAME>``, which nats-server reads at start,
+    and the monitoring port is left to the configuration that includes it (the form
+    ``deploy/nats`` shows)."""
     def password(name: str) -> str:
         if ids is not None:
             return ids.passwords[name]
@@ -127,8 +128,11 @@ def nats_config(ids: Identities | None, *, region: str) -> str:
     users = [{"user": name, "password": password(name),
               "permissions": table.permissions(name, region)}
              for name in table.all_identities()]
-    # Monitoring stays off (port 0) unless asked for, and then on loopback only.
-    config = {"http": "127.0.0.1:0", "authorization": {"users": users}}
+    config: dict[str, object] = {"authorization": {"users": users}}
+    if ids is not None:
+        # Monitoring stays off (port 0) unless asked for, and then on loopback only. (The
+        # example is included in an operator's configuration, which says where it is.)
+        config = {"http": "127.0.0.1:0", **config}
     text = json.dumps(config, indent=2) + "\n"
     # A variable reference is a bare $NAME: unquote those of the passwords.
     return re.sub(r'"(\$TOCSIN_NATS_PASSWORD_[A-Z_]+)"', r"\1", text)
