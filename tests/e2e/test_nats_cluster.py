@@ -214,6 +214,9 @@ async def test_a_node_killed_mid_load_loses_no_alarm_and_opens_none_twice(
         assert info.config.num_replicas == 3, stream
         assert info.cluster is not None and len(info.cluster.replicas or []) == 2, stream
 
+    consumer = await bus.js.consumer_info("ALARMS", durable)
+    assert consumer.cluster is not None and len(consumer.cluster.replicas or []) == 2
+
     # The victim: the node the first incidents instance reached; moved there, the ALARMS
     # stream's leader and its consumer's, so that the kill takes all three at once.
     async with aiohttp.ClientSession() as session:
