@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import pytest
 import yaml
 
 from tocsin.local.servers import find_nats_server
+from tocsin.shared.config import load
 from tocsin.shared.bus import identities as table
 from tocsin.shared.services import BACKEND_SERVICES
 
@@ -37,6 +39,26 @@ def setting_names(service: str) -> set[str]:
     settings = importlib.import_module(f"tocsin.{service}.settings").Settings
     names = {f"TOCSIN_{f.name.upper()}" for f in msgspec.structs.fields(settings)}
     return names | {f"TOCSIN_NATS_CREDENTIALS_{service.upper()}"} | NOT_YET_READ
+
+
+def starts_with(service: str, env: dict[str, str]) -> None:
+    """``service``'s settings load from ``env`` (a bad value, or a combination it refuses
+    such as a public plaintext address, stops a process at start-up), and ``env`` names no
+    variable it does not read."""
+    assert set(env) <= setting_names(service), set(env) - setting_names(service)
+    settings = importlib.import_module(f"tocsin.{service}.settings").Settings
+    load(settings, env)
+
+
+def interpolated(value: str) -> str:
+    """A compose value with each ``${NAME}`` as it would be given: its default if it has
+    one, else a stand-in (access keys as ``KEYID:SECRET``)."""
+    def one(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(3)
+        if default is not None and match.group(2) == ":-":
+            return default
+        return "TOCSINKEYID:secret" if name == "TOCSIN_ACCESS_KEYS" else f"secret-{name}"
+    return re.sub(r"\$\{([A-Z0-9_]+)(?:(:-|:\?)([^}]*))?\}", one, value)
 
 
 def runs_tocsin(command: list[str]) -> str:
@@ -100,8 +122,8 @@ def test_compose_runs_two_complete_regions() -> None:
             service = runs_tocsin(spec["command"])
             assert name == f"{service}-{region}"
             started.add(service)
-            env = spec["environment"]
-            assert set(env) <= setting_names(service), set(env) - setting_names(service)
+            env = {k: interpolated(str(v)) for k, v in spec["environment"].items()}
+            starts_with(service, env)
             assert env["TOCSIN_REGION"] == region
             assert len(env["TOCSIN_NATS_URL"].split(",")) == 3
             assert env["TOCSIN_STREAM_REPLICAS"] == "3"
@@ -140,6 +162,7 @@ def test_one_deployment_per_service_with_probes_and_metrics() -> None:
     docs = manifests()
     config = next(d for _, d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"]
                   == "tocsin")["data"]
+    secrets = {d["metadata"]["name"]: d["stringData"] for _, d in docs if d["kind"] == "Secret"}
     deployments = {d["metadata"]["name"]: d for _, d in docs if d["kind"] == "Deployment"}
     assert set(deployments) == {f"tocsin-{s}" for s in SERVICES}
     for name, deployment in deployments.items():
@@ -148,8 +171,17 @@ def test_one_deployment_per_service_with_probes_and_metrics() -> None:
         assert name == f"tocsin-{service}"
         assert container["readinessProbe"] and container["livenessProbe"]
         assert {"name": "metrics", "containerPort": 9400} in container["ports"]
-        given = {e["name"] for e in container["env"]}
-        assert given <= setting_names(service), given - setting_names(service)
+        env = dict(config)
+        for var in container["env"]:
+            if "value" in var:
+                env[var["name"]] = var["value"]
+            else:  # every key a container reads is in the example Secret
+                ref = var["valueFrom"]["secretKeyRef"]
+                env[var["name"]] = secrets[ref["name"]][ref["key"]]
+        starts_with(service, {k: v for k, v in env.items()
+                              if k in setting_names(service)})
+        own = {e["name"] for e in container["env"]}
+        assert own <= setting_names(service), own - setting_names(service)
     read = set().union(*(setting_names(s) for s in SERVICES))
     assert set(config) <= read, set(config) - read
     assert config["TOCSIN_STREAM_REPLICAS"] == "3"
