@@ -19,8 +19,8 @@ import pytest
 import yaml
 
 from tocsin.local.servers import find_nats_server
-from tocsin.shared.config import load
 from tocsin.shared.bus import identities as table
+from tocsin.shared.config import load
 from tocsin.shared.services import BACKEND_SERVICES
 
 REPO = Path(__file__).resolve().parents[3]
