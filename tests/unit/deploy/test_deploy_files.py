@@ -198,6 +198,6 @@ def test_the_nats_helm_values_make_a_jetstream_cluster_of_three() -> None:
     assert config["cluster"] == {"enabled": True, "replicas": 3,
                                  "merge": {"name": "eu-west-1"}}
     assert config["jetstream"]["enabled"] and config["jetstream"]["fileStore"]["enabled"]
-    assert config["jetstream"]["domain"] == "eu-west-1"
+    assert config["jetstream"]["merge"]["domain"] == "eu-west-1"
     assert config["leafnodes"]["enabled"]
     assert values["container"]["image"]["tag"] >= "2.15"
