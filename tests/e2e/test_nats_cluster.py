@@ -4,12 +4,14 @@ JetStream and every stream on three replicas (``TOCSIN_STREAM_REPLICAS=3``,
 three servers. Alarms are published while the node that holds the incidents service's
 connection, the ``ALARMS`` stream's leader and its consumer's leader is SIGKILLed: the
 clients fail over to the other two, whose quorum keeps the streams, and every alarm opens
-exactly one incident, none lost.
+exactly one incident, none lost. Restarted, the node catches up and each stream is on three
+current replicas again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import signal
 import subprocess
@@ -47,12 +49,14 @@ class Node:
         self.folder = folder
         self.port, self.http, self.route = free_port(), free_port(), free_port()
         self.process: subprocess.Popen[bytes] | None = None
+        self._start_args: tuple[list[int], str] = ([], "")
 
     @property
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
 
     def start(self, routes: list[int], domain: str) -> None:
+        self._start_args = (routes, domain)
         # The shape of deploy/nats/<region>/node.conf, on loopback and without TLS or
         # accounts (this test's clients are anonymous).
         config = {
@@ -70,6 +74,10 @@ class Node:
                 dying_with_parent([find_nats_server(), "-c", str(path)], signal.SIGKILL),
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True)
+
+    def restart(self) -> None:
+        """Start again on the same ports and store, after :meth:`kill`."""
+        self.start(*self._start_args)
 
     def kill(self) -> None:
         assert self.process is not None
@@ -264,6 +272,20 @@ async def test_a_node_killed_mid_load_loses_no_alarm_and_opens_none_twice(
     assert timelines and all(r["n"] == ALARMS for r in timelines), timelines
     survivors = {n.name for n in cluster if n is not victim}
     assert await leader(bus, "ALARMS") in survivors
+
+    # Back, the node catches up: each stream again on three current replicas.
+    victim.restart()
+
+    async def replicated(stream: str) -> bool:
+        try:
+            info = await bus.js.stream_info(stream)
+        except (nats.errors.TimeoutError, nats.js.errors.APIError):
+            return False
+        peers = (info.cluster.replicas or []) if info.cluster else []
+        return len(peers) == 2 and all(p.current and not p.offline for p in peers)
+
+    for stream in ("ALARMS", f"EVENTS_{region.upper()}"):
+        await wait_for(functools.partial(replicated, stream), timeout=120, interval=0.2)
 
 
 async def _is(value: Any, expected: str) -> bool:
