@@ -32,6 +32,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from tocsin.analysis.app import lifespan as analysis_lifespan
 from tocsin.analysis.settings import Settings as AnalysisSettings
+from tocsin.gateway import app as gateway_app
+from tocsin.gateway.http import HttpGateway
+from tocsin.gateway.settings import Settings as GatewaySettings
 from tocsin.shared.testing import running, wait_for
 
 KEY_ID, SECRET = "TOCSINTESTKEY", "tocsin-test-secret"
@@ -279,6 +282,74 @@ class TestSignIn:
                 assert after.status == 303
         records = await asyncio.to_thread(incidents.list_incident_records)
         assert records["incidentRecordSummaries"] == []
+
+
+    async def test_sign_ins_are_audited_and_a_sign_out_ends_the_session_everywhere(
+            self, tocsin: dict[str, Any], nats_url: str, database_url: str,
+            isolation: dict[str, str], tocsin_options: dict[str, Any]) -> None:
+        """A refused and an accepted sign-in are ConsoleLogin records in the audit trail
+        (Failure and Success, as the key's user), and signing out on one gateway ends the
+        session on another one already running and on one started afterwards."""
+        settings: dict[str, Any] = {
+            "nats_url": nats_url, "database_url": database_url, "shutdown_grace": 5,
+            "grpc_addr": "127.0.0.1:0", "http_addr": "127.0.0.1:0",
+            "access_keys": f"{KEY_ID}:{SECRET}", **isolation, **tocsin_options["gateway"]}
+
+        async def other_gateway_says(base: str, cookie: str) -> int:
+            async with aiohttp.ClientSession(base_url=base) as http, http.get(
+                    "/console/", allow_redirects=False,
+                    headers={"Cookie": f"tocsin_console={cookie}"}) as page:
+                return page.status
+
+        async with aiohttp.ClientSession(base_url=tocsin["http"],
+                                         cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            async def sign_in_form(secret: str) -> int:
+                async with http.get("/console/sign-in") as page:
+                    token = re.search(r'name="csrf_token" value="([^"]+)"', await page.text())
+                assert token is not None
+                async with http.post("/console/sign-in", allow_redirects=False, data={
+                        "access_key_id": RESPONDER[0], "secret": secret,
+                        "csrf_token": token.group(1)}) as answer:
+                    return answer.status
+
+            assert await sign_in_form("not-the-secret") == 401
+            assert await sign_in_form(RESPONDER[1]) == 303
+            cookie = next(c.value for c in http.cookie_jar if c.key == "tocsin_console")
+            async with running(gateway_app.lifespan, GatewaySettings(**settings)) as workers:
+                other = next(w for w in workers if isinstance(w, HttpGateway))
+                base = f"http://127.0.0.1:{other.port}"
+                assert await other_gateway_says(base, cookie) == 200
+                async with http.get("/console/") as listed:
+                    token = re.search(r'name="csrf_token" value="([^"]+)"', await listed.text())
+                assert token is not None
+                async with http.post("/console/sign-out", allow_redirects=False,
+                                     data={"csrf_token": token.group(1)}) as signed_out:
+                    assert signed_out.status == 303
+                async def refused() -> bool:
+                    return await other_gateway_says(base, cookie) == 303
+
+                await wait_for(refused, timeout=10)
+            async with running(gateway_app.lifespan, GatewaySettings(**settings)) as workers:
+                late = next(w for w in workers if isinstance(w, HttpGateway))
+                assert await other_gateway_says(f"http://127.0.0.1:{late.port}", cookie) == 303
+
+        trail = aws(tocsin, "cloudtrail")
+
+        def sign_ins() -> list[dict[str, Any]]:
+            found = trail.lookup_events(LookupAttributes=[
+                {"AttributeKey": "EventSource", "AttributeValue": "signin.amazonaws.com"}])
+            return [json.loads(e["CloudTrailEvent"]) for e in found["Events"]]
+
+        records = list(reversed(await asyncio.to_thread(sign_ins)))  # newest first
+        assert [(r["eventName"], (r.get("responseElements") or {}).get(r["eventName"]))
+                for r in records] == [("ConsoleLogin", "Failure"), ("ConsoleLogin", "Success"),
+                                      ("ConsoleLogout", "Success")]
+        failed, accepted, _ = records
+        assert failed["errorMessage"] == "Failed authentication"
+        assert failed["eventType"] == accepted["eventType"] == "AwsConsoleSignIn"
+        assert {r["userIdentity"].get("userName") for r in records} == {"night-responder"}
+        assert "not-the-secret" not in json.dumps(records)
+        assert RESPONDER[1] not in json.dumps(records)
 
 
 class TestAuthorization:
