@@ -196,6 +196,25 @@ async def sign_in(browser: Browser, key_id: str = KEY_ID, secret: str = SECRET) 
     await browser.press("form[action$='/sign-in'] button[type=submit]")
 
 
+async def forge(browser: Browser, action: str, fields: dict[str, str]) -> str:
+    """Post a form the page did not offer, with the session's own CSRF token, from the
+    signed-in page; the text of the refusal it leads to."""
+    csrf = await browser.run(
+        browser.driver.execute_script,
+        "return document.querySelector('input[name=csrf_token]').value")
+    await browser.run(browser.driver.execute_script, """
+        const form = document.createElement('form');
+        form.method = 'post'; form.action = arguments[0];
+        for (const [k, v] of Object.entries(arguments[1])) {
+            const input = document.createElement('input');
+            input.type = 'hidden'; input.name = k; input.value = v; form.append(input);
+        }
+        document.body.append(form); form.submit();""", action, {"csrf_token": csrf, **fields})
+    alert = await browser.find("[role=alert]")
+    text: str = await browser.run(lambda: alert.text)
+    return text
+
+
 def mail_code(tocsin: dict[str, Any], address: str, pattern: str) -> str | None:
     """The last code ``pattern`` finds in a mail to ``address`` at the test's SMTP server."""
     for message in reversed(tocsin["mailbox"].messages):
@@ -612,6 +631,53 @@ class TestIncidentLoop:
             await browser.shot(f"incident-{tab}-phone")
             assert await fits(), tab
 
+
+
+class TestTimeline:
+    async def test_a_responder_edits_her_own_notes_only(
+            self, tocsin: dict[str, Any], browser: Browser) -> None:
+        """On the Timeline tab a responder edits the text and time of a note she wrote;
+        another principal's note is shown read-only with its author, and an edit of it
+        she forges is refused (AccessDeniedException) and changes nothing."""
+        incidents = aws(tocsin, "ssm-incidents")
+
+        def start() -> tuple[str, str]:
+            incidents.create_replication_set(regions={tocsin["region"]: {}})
+            plan = incidents.create_response_plan(
+                name="queue", incidentTemplate={"title": "Queue backlog", "impact": 3})
+            arn = incidents.start_incident(responsePlanArn=plan["arn"])["incidentRecordArn"]
+            note = incidents.create_timeline_event(
+                incidentRecordArn=arn, eventTime=time.time() - 60, eventType="Custom Event",
+                eventData=json.dumps("Paused the consumers"))["eventId"]
+            return str(arn), str(note)
+
+        arn, theirs = await asyncio.to_thread(start)
+        await sign_in(browser, *RESPONDER)
+        await browser.get(f"/console/incident?arn={quote(arn, safe='')}&tab=timeline")
+        await browser.fill("#t-text", "Scaled the workers to 12")
+        await browser.press("form[action$='/incident/timeline'] button")
+        mine = await browser.find("li:has(details.edit-event)")
+        assert "Scaled the workers to 12" in await browser.run(lambda: mine.text)
+        other = await browser.find("li:has(time):not(:has(details)) .who")
+        assert "read-only" in await browser.run(lambda: other.text)
+        assert len(await browser.run(browser.driver.find_elements, By.CSS_SELECTOR,
+                                     "details.edit-event")) == 1
+        await browser.shot("incident-timeline-own")
+        assert await browser.axe() == []
+
+        await browser.run(lambda: browser.driver.find_element(
+            By.CSS_SELECTOR, "details.edit-event summary").click())
+        await browser.fill("details.edit-event textarea", "Scaled the workers to 16")
+        await browser.press("details.edit-event button")
+        assert "Scaled the workers to 16" in await browser.text(".timeline")
+
+        refusal = await forge(browser, "/console/incident/timeline/edit", {
+            "arn": arn, "event_id": theirs, "text": "Nothing happened"})
+        assert "AccessDeniedException" in refusal
+        await browser.shot("timeline-edit-refused")
+        event = await asyncio.to_thread(lambda: incidents.get_timeline_event(
+            incidentRecordArn=arn, eventId=theirs)["event"])
+        assert json.loads(event["eventData"]) == "Paused the consumers"
 
 
 class TestOnCall:

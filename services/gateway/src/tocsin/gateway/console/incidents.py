@@ -171,6 +171,8 @@ class IncidentPages:
         events = [found["event"] for found in await asyncio.gather(*(
             self._pages.call(request, principal, INCIDENTS, "GetTimelineEvent", {
                 "incidentRecordArn": arn, "eventId": e["eventId"]}) for e in shown))]
+        authors = await self._pages.call.timeline_authors(
+            principal, arn, [e["eventId"] for e in events]) if tab == "timeline" else {}
         items = related.get("relatedItems", [])
         seen = _seen(request)
         key = listing.incident_id(arn)
@@ -180,6 +182,7 @@ class IncidentPages:
             "incident.html", request, record=record, tab=tab, tabs=TABS,
             tab_titles=TAB_TITLES, counts=counts, events=events, related=items,
             engagements=engagements, now=time.time(), edit=request.query.get("edit", ""),
+            authors=authors, me=principal.arn,
             analyses=analysed, runbooks=runs, documents=documents,
             manual=runbooks.MANUAL_STEP_STATUSES,
             can=await self._offers(request, principal, arn))

@@ -69,7 +69,8 @@ class Pages:
             loader=jinja2.PackageLoader("tocsin.gateway.console", "templates"),
             autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
             lstrip_blocks=True)
-        self._templates.filters.update(when=when, duration=listing.duration,
+        self._templates.filters.update(when=when, local_input=local_input,
+                                       duration=listing.duration,
                                        event_text=event_text, plan_name=listing.plan_name,
                                        incident_id=listing.incident_id)
 
@@ -201,6 +202,13 @@ def when(epoch: object) -> str:
     if epoch in (None, ""):
         return ""
     return datetime.fromtimestamp(float(str(epoch)), UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def local_input(epoch: object) -> str:
+    """An epoch time as a ``datetime-local`` field's value (UTC, as the forms say)."""
+    if epoch in (None, ""):
+        return ""
+    return datetime.fromtimestamp(float(str(epoch)), UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def event_text(data: object) -> str:
