@@ -680,6 +680,56 @@ class TestTimeline:
         assert json.loads(event["eventData"]) == "Paused the consumers"
 
 
+class TestEngagements:
+    async def test_an_escalation_plan_shows_whom_it_engaged_and_whom_it_will(
+            self, tocsin: dict[str, Any], browser: Browser) -> None:
+        """Engaging an escalation plan from the Engagements tab lists its first stage's
+        contact as engaged through the plan, and the second stage's as scheduled for when
+        that stage begins; a contact engaged directly says so."""
+        incidents, contacts = aws(tocsin, "ssm-incidents"), aws(tocsin, "ssm-contacts")
+
+        def prepare() -> tuple[str, str]:
+            incidents.create_replication_set(regions={tocsin["region"]: {}})
+            ana = contacts.create_contact(Alias="ana", DisplayName="Ana", Type="PERSONAL",
+                                          Plan={"Stages": []})["ContactArn"]
+            bo = contacts.create_contact(Alias="bo", DisplayName="Bo", Type="PERSONAL",
+                                         Plan={"Stages": []})["ContactArn"]
+            plan = contacts.create_contact(Alias="payments-oncall", Type="ESCALATION", Plan={
+                "Stages": [{"DurationInMinutes": 10, "Targets": [
+                               {"ContactTargetInfo": {"ContactId": ana, "IsEssential": True}}]},
+                           {"DurationInMinutes": 10, "Targets": [
+                               {"ContactTargetInfo": {"ContactId": bo, "IsEssential": True}}]}]},
+            )["ContactArn"]
+            response_plan = incidents.create_response_plan(
+                name="payments", incidentTemplate={"title": "Payments failing", "impact": 2})
+            arn = incidents.start_incident(responsePlanArn=response_plan["arn"])
+            return str(arn["incidentRecordArn"]), str(plan)
+
+        arn, plan = await asyncio.to_thread(prepare)
+        await sign_in(browser)
+        await browser.get(f"/console/incident?arn={quote(arn, safe='')}&tab=engagements")
+        await browser.fill("#g-contact", plan)
+        await browser.press("form[action$='/incident/engage'] button")
+
+        def started() -> float | None:
+            found = contacts.list_engagements(IncidentId=arn)["Engagements"]
+            pages = contacts.list_pages_by_engagement(
+                EngagementId=found[0]["EngagementArn"])["Pages"] if found else []
+            return found[0]["StartTime"].timestamp() if pages else None
+
+        start = await wait_for(lambda: asyncio.to_thread(started), timeout=15)
+        await browser.get(f"/console/incident?arn={quote(arn, safe='')}&tab=engagements")
+        rows = [await browser.run(lambda r=r: r.text) for r in await browser.run(
+            browser.driver.find_elements, By.CSS_SELECTOR, "table.engagements tbody tr")]
+        assert len(rows) == 2, rows
+        assert rows[0].startswith("Ana payments-oncall") and "Acknowledge" in rows[0]
+        later = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(int(start) + 600))
+        assert rows[1].startswith("Bo payments-oncall Scheduled for")
+        assert later[:16] in rows[1] and "Not yet engaged" in rows[1]
+        await browser.shot("incident-engagements-plan")
+        assert await browser.axe() == []
+
+
 class TestOnCall:
     async def test_who_is_on_call_overrides_and_channel_activation(
             self, tocsin: dict[str, Any], browser: Browser) -> None:

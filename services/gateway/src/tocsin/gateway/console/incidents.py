@@ -14,6 +14,7 @@ from aiohttp import web
 
 from tocsin.gateway.access import Principal
 from tocsin.gateway.console import analyses, listing, runbooks, sessions
+from tocsin.gateway.console import engagements as engagement_rows
 from tocsin.gateway.console.live import Feed
 from tocsin.gateway.console.pages import (
     CONTACTS,
@@ -158,6 +159,9 @@ class IncidentPages:
             self._pages.call(request, principal, INCIDENTS, "ListRelatedItems",
                              {"incidentRecordArn": arn, "maxResults": 100}))
         engagements = await self._engagements(request, principal, arn)
+        table = engagement_rows.rows(
+            engagements, await self._contacts(request, principal, engagements), time.time()
+        ) if tab == "engagements" else []
         summaries = timeline.get("eventSummaries", [])
         # A summary has no eventData: read the events shown in full.
         shown = summaries[:5] if tab == "overview" else summaries[:TIMELINE_SHOWN]
@@ -182,7 +186,7 @@ class IncidentPages:
             "incident.html", request, record=record, tab=tab, tabs=TABS,
             tab_titles=TAB_TITLES, counts=counts, events=events, related=items,
             engagements=engagements, now=time.time(), edit=request.query.get("edit", ""),
-            authors=authors, me=principal.arn,
+            authors=authors, me=principal.arn, engagement_table=table,
             analyses=analysed, runbooks=runs, documents=documents,
             manual=runbooks.MANUAL_STEP_STATUSES,
             can=await self._offers(request, principal, arn))
@@ -218,6 +222,25 @@ class IncidentPages:
         for engagement, found in zip(engagements, pages, strict=True):
             engagement["Pages"] = found.get("Pages", [])
         return sorted(engagements, key=lambda e: float(e.get("StartTime", 0)))
+
+    async def _contacts(self, request: web.Request, principal: Principal,
+                        engagements: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """The contacts the Engagements tab names, by ARN; the escalation plans engaged
+        with their stages (``GetContact``), to show whom a later stage will engage."""
+        listed = await self._pages.call(request, principal, CONTACTS, "ListContacts",
+                                        {"MaxResults": 100})
+        contacts = {c["ContactArn"]: c for c in listed.get("Contacts", [])}
+        wanted = {e["ContactArn"] for e in engagements
+                  if contacts.get(e["ContactArn"], {}).get("Type") != "PERSONAL"}
+        found = await asyncio.gather(*(
+            self._pages.call(request, principal, CONTACTS, "GetContact", {"ContactId": arn})
+            for arn in sorted(wanted)), return_exceptions=True)
+        for arn, contact in zip(sorted(wanted), found, strict=True):
+            if isinstance(contact, dict):
+                contacts[arn] = contact
+            elif not isinstance(contact, TocsinError):
+                raise contact
+        return contacts
 
     async def _update_incident(self, request: web.Request) -> web.StreamResponse:
         form = await request.post()
