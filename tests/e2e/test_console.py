@@ -531,6 +531,21 @@ class TestIncidentLoop:
             lambda: contacts.list_pages_by_contact(ContactId=contact)["Pages"])
         assert [p.get("ReadTime") is not None for p in pages] == [True]
 
+        # The Metrics tab draws the engagement's progress with uPlot, key times marked,
+        # and gives the same numbers as a table.
+        await browser.press("a[href$='tab=metrics']")
+        chart = await browser.find(".chart-area[data-ready] canvas", timeout=15)
+        assert await browser.run(lambda: chart.size["width"]) > 200
+        legend = await browser.text(".chart .u-legend")
+        assert "Pages sent" in legend and "Acknowledged" in legend
+        last_row = await browser.run(lambda: browser.driver.execute_script(
+            "const rows = document.querySelectorAll('.chart-table tbody tr');"
+            "return [...rows[rows.length - 1].cells].slice(1).map(c => c.textContent);"))
+        assert last_row == ["1", "1"]
+        assert "Declared" in await browser.text("main")
+        await browser.shot("incident-metrics")
+        assert await browser.axe() == []
+
         def execution(status: str) -> dict[str, Any] | None:
             record = incidents.get_incident_record(arn=arn)["incidentRecord"]
             for run in record.get("automationExecutions") or []:

@@ -14,7 +14,7 @@ from tocsin.gateway.console.pages import TOCSIN, Pages, Route, analysis_url, for
 from tocsin.shared.errors import TocsinError
 from tocsin.shared.logging import get_logger
 
-__all__ = ["AnalysisPages", "listed"]
+__all__ = ["KEY_TIMES", "AnalysisPages", "incident_metrics", "listed"]
 
 log = get_logger(__name__)
 
@@ -35,6 +35,18 @@ async def listed(pages: Pages, request: web.Request, principal: Principal,
         return None
     found: list[dict[str, Any]] = output.get("analysisSummaries", [])
     return found
+
+
+async def incident_metrics(pages: Pages, request: web.Request, principal: Principal,
+                           arn: str) -> dict[str, Any] | None:
+    """An incident's key times and durations (``GetIncidentMetrics``), or ``None`` when
+    the analysis service cannot say (the Metrics tab still shows the engagements)."""
+    try:
+        return await pages.call(request, principal, TOCSIN, "GetIncidentMetrics",
+                                {"incidentRecordArn": arn})
+    except TocsinError as exc:
+        log.info("console.metrics_unavailable", code=exc.aws_code)
+        return None
 
 
 class AnalysisPages:

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from tocsin.gateway.access import Principal
-from tocsin.gateway.console import analyses, listing, runbooks, sessions
+from tocsin.gateway.console import analyses, charts, listing, runbooks, sessions
 from tocsin.gateway.console import engagements as engagement_rows
 from tocsin.gateway.console.live import Feed
 from tocsin.gateway.console.pages import (
@@ -175,6 +175,16 @@ class IncidentPages:
         events = [found["event"] for found in await asyncio.gather(*(
             self._pages.call(request, principal, INCIDENTS, "GetTimelineEvent", {
                 "incidentRecordArn": arn, "eventId": e["eventId"]}) for e in shown))]
+        progress: dict[str, Any] = {}
+        incident_metrics: dict[str, Any] | None = None
+        if tab == "metrics":
+            incident_metrics = await analyses.incident_metrics(self._pages, request, principal,
+                                                               arn)
+            end = float(record.get("resolvedTime") or time.time())
+            progress = charts.engagement_progress(engagements, float(record["creationTime"]),
+                                                  end)
+            progress["marks"] = charts.key_time_marks(
+                (incident_metrics or {}).get("keyTimes", {}), analyses.KEY_TIMES)
         authors = await self._pages.call.timeline_authors(
             principal, arn, [e["eventId"] for e in events]) if tab == "timeline" else {}
         items = related.get("relatedItems", [])
@@ -187,6 +197,7 @@ class IncidentPages:
             tab_titles=TAB_TITLES, counts=counts, events=events, related=items,
             engagements=engagements, now=time.time(), edit=request.query.get("edit", ""),
             authors=authors, me=principal.arn, engagement_table=table,
+            progress=progress, incident_metrics=incident_metrics,
             analyses=analysed, runbooks=runs, documents=documents,
             manual=runbooks.MANUAL_STEP_STATUSES,
             can=await self._offers(request, principal, arn))
