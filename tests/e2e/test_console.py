@@ -745,6 +745,127 @@ class TestEngagements:
         assert await browser.axe() == []
 
 
+class TestAnalysis:
+    async def test_an_analysis_is_curated_and_its_action_items_followed(
+            self, tocsin: dict[str, Any], browser: Browser) -> None:
+        """On an analysis page a responder writes the overview and the mitigated time,
+        adds, edits and removes points of the analysis's own timeline (the incident's is
+        untouched), accepts a recommendation with a due date and then changes its action
+        item's status and due date, dismisses another and restores it, ticks the
+        checklist and exports; axe-core finds nothing serious."""
+        incidents = aws(tocsin, "ssm-incidents")
+
+        def resolved() -> str:
+            incidents.create_replication_set(regions={tocsin["region"]: {}})
+            plan = incidents.create_response_plan(
+                name="ledger", incidentTemplate={"title": "Ledger lagging", "impact": 2})
+            arn = str(incidents.start_incident(responsePlanArn=plan["arn"])[
+                "incidentRecordArn"])
+            incidents.create_timeline_event(
+                incidentRecordArn=arn, eventTime=time.time(), eventType="Custom Event",
+                eventData=json.dumps("Replica fell behind"))
+            incidents.update_incident_record(arn=arn, status="RESOLVED")
+            return arn
+
+        arn = await asyncio.to_thread(resolved)
+        await sign_in(browser)
+        await browser.get(f"/console/incident?arn={quote(arn, safe='')}")
+        await browser.press("form[action$='/incident/analyse'] button")
+        assert "Questions" in await browser.text("main")
+
+        await browser.run(lambda: browser.driver.find_element(
+            By.CSS_SELECTOR, "details.edit-overview summary").click())
+        await browser.fill("#ov-summary", "The ledger replica lagged behind the primary")
+        mitigated = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - 30))
+        await browser.run(browser.driver.execute_script,
+                          "document.getElementById('kt-mitigatedTime').value = arguments[0]",
+                          mitigated)
+        await browser.press("form[action$='/analysis/overview'] button")
+        overview = await browser.text("section[aria-labelledby=ov-h]")
+        assert "The ledger replica lagged behind the primary" in overview
+        assert mitigated.replace("T", " ") + " UTC" in overview
+
+        points = "ol.analysis-timeline > li"
+        count = len(await browser.run(browser.driver.find_elements, By.CSS_SELECTOR, points))
+        await browser.fill("#np-text", "Customers saw stale balances")
+        await browser.press("form:has(#np-text) button")
+        assert "Customers saw stale balances" in await browser.text("ol.analysis-timeline")
+        copied = await browser.find("ol.analysis-timeline li:has(.edata) details.edit-point")
+        await browser.run(lambda: copied.find_element(By.CSS_SELECTOR, "summary").click())
+        await browser.run(lambda: copied.find_element(By.CSS_SELECTOR, "textarea").clear())
+        await browser.run(lambda: copied.find_element(By.CSS_SELECTOR, "textarea").send_keys(
+            "The first alarm"))
+        await browser.press("ol.analysis-timeline details[open] form.stack button")
+        assert "The first alarm" in await browser.text("ol.analysis-timeline")
+        assert "(edited)" in await browser.text("ol.analysis-timeline")
+        stale = await browser.find("ol.analysis-timeline li:has(.edata) details.edit-point")
+        await browser.run(lambda: stale.find_element(By.CSS_SELECTOR, "summary").click())
+        await browser.press("ol.analysis-timeline details[open] form.inline button")
+        assert "The first alarm" not in await browser.text("ol.analysis-timeline")
+        assert len(await browser.run(browser.driver.find_elements, By.CSS_SELECTOR,
+                                     points)) == count
+
+        def incident_timeline() -> list[str]:
+            summaries = incidents.list_timeline_events(incidentRecordArn=arn)["eventSummaries"]
+            return [incidents.get_timeline_event(incidentRecordArn=arn, eventId=e["eventId"])[
+                "event"]["eventData"] for e in summaries]
+
+        texts = json.dumps(await asyncio.to_thread(incident_timeline))
+        assert "Replica fell behind" in texts
+        assert "stale balances" not in texts and "The first alarm" not in texts
+
+        await browser.fill("#q-IP1", "The replica's disk was slow\nIts volume type was old")
+        await browser.press("form:has(#q-IP1) button")
+        await browser.run(lambda: browser.driver.find_element(
+            By.CSS_SELECTOR, "form:has(input[value=ID4]) input[value=true]").click())
+        await browser.press("form:has(input[value=ID4]) button")
+        titles = await browser.text("section[aria-labelledby=r-h]")
+        assert "Prevent recurrence" in titles and "Add or update alarm" in titles
+        due = time.strftime("%Y-%m-%dT%H:%M", time.gmtime(time.time() + 7 * 86400))
+        prevent = "article.recommendation:has(h3)"
+        await browser.run(browser.driver.execute_script, """
+            const card = [...document.querySelectorAll(arguments[0])].find(
+                a => a.querySelector('h3').textContent === 'Prevent recurrence');
+            card.querySelector('input[name=due]').value = arguments[1];
+            card.querySelector('input[value=accept]').form.dataset.pick = '1';""",
+            prevent, due)
+        await browser.press("form[data-pick] button")
+        item = await browser.text("table.action-items tbody tr")
+        assert "Prevent recurrence" in item and "Open" in item
+        assert due.replace("T", " ") in item
+        later = time.strftime("%Y-%m-%dT%H:%M", time.gmtime(time.time() + 14 * 86400))
+        await browser.run(browser.driver.execute_script, """
+            const row = document.querySelector('table.action-items tbody tr');
+            row.querySelector('select[name=status]').value = 'InProgress';
+            row.querySelector('input[name=due]').value = arguments[0];""", later)
+        await browser.press("table.action-items form button")
+        assert await browser.text("table.action-items .status") == "InProgress"
+        assert later.replace("T", " ") in await browser.text("table.action-items .due")
+
+        await browser.press("button[aria-label='Dismiss Add or update alarm']")
+        assert "Add or update alarm" not in await browser.text("section[aria-labelledby=r-h]")
+        await browser.run(lambda: browser.driver.find_element(
+            By.CSS_SELECTOR, "details.dismissed summary").click())
+        await browser.press("button[aria-label='Restore Add or update alarm']")
+        assert "Add or update alarm" in await browser.text("section[aria-labelledby=r-h]")
+
+        await browser.press(".checklist li:first-child button")
+        assert (await browser.text(".checklist li:first-child")).startswith("Done")
+        await browser.shot("analysis-curated")
+        assert await browser.axe() == []
+        figure = await browser.find("img.figure")
+        assert await browser.run(browser.driver.execute_script,
+                                 "return arguments[0].naturalWidth", figure) > 0
+        cookies = {c["name"]: c["value"] for c in await browser.run(browser.driver.get_cookies)}
+        href = await browser.run(lambda: browser.driver.find_element(
+            By.CSS_SELECTOR, "a[href*='format=MARKDOWN']").get_attribute("href"))
+        async with aiohttp.ClientSession(cookies=cookies) as http, http.get(href) as exported:
+            text = await exported.text()
+        assert exported.status == 200
+        assert "The ledger replica lagged behind the primary" in text
+        assert "Customers saw stale balances" in text
+
+
 class TestOnCall:
     async def test_who_is_on_call_overrides_and_channel_activation(
             self, tocsin: dict[str, Any], browser: Browser) -> None:
