@@ -912,19 +912,32 @@ class TestOnCall:
 
         await browser.press("table a")
         assert "Rotation primary" in await browser.text("h1")
+        # The calendar: this week and the next three, a day each cell, who is on call in it.
+        cells = await browser.run(browser.driver.find_elements, By.CSS_SELECTOR,
+                                  "table.calendar td.day")
+        assert len(cells) == 28
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        cell = await browser.text(f"td.day[data-day='{today}']")
+        assert "today" in cell and ("Ana" in cell or "Bo" in cell)
         await browser.shot("rotation")
-        start = time.gmtime(time.time() + 2 * 86400)
-        end = time.gmtime(time.time() + 2 * 86400 + 3 * 3600)
-        await browser.run(browser.driver.execute_script, """
-            document.getElementById('o-start').value = arguments[0];
-            document.getElementById('o-end').value = arguments[1];""",
-            time.strftime("%Y-%m-%dT%H:00", start), time.strftime("%Y-%m-%dT%H:00", end))
+        assert await browser.axe() == []
+
+        # Override a day from its cell: the form comes filled with that day.
+        day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 2 * 86400))
+        await browser.press(f"td.day[data-day='{day}'] a.override-day")
+        assert await browser.run(lambda: browser.driver.find_element(
+            By.ID, "o-start").get_attribute("value")) == f"{day}T00:00"
         await browser.run(browser.driver.execute_script, """
             const select = document.getElementById('o-contact');
             select.value = arguments[0];""", bo)
         await browser.press("form[action$='/rotation/override'] button")
-        assert "Override" in await browser.text("table")
-        assert time.strftime("%Y-%m-%d %H:00", start) in await browser.text("main ul")
+        overridden = await browser.find(f"td.day.overridden[data-day='{day}']")
+        entries = [await browser.run(lambda e=e: e.text) for e in await browser.run(
+            overridden.find_elements, By.CSS_SELECTOR, "li")]
+        assert entries and all(e.startswith("Bo ") and e.endswith("· override")
+                               for e in entries), entries
+        assert entries[0].startswith("Bo 00:00") and "24:00" in entries[-1]
+        assert f"{day} 00:00" in await browser.text("ul.overrides")
         await browser.shot("rotation-override")
         assert await browser.axe() == []
         overrides = await asyncio.to_thread(lambda: contacts.list_rotation_overrides(

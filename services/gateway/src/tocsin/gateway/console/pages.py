@@ -71,6 +71,7 @@ class Pages:
             autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
             lstrip_blocks=True)
         self._templates.filters.update(when=when, local_input=local_input, words=words,
+                                       hour=hour,
                                        duration=listing.duration,
                                        event_text=event_text, plan_name=listing.plan_name,
                                        incident_id=listing.incident_id)
@@ -203,6 +204,12 @@ def when(epoch: object) -> str:
     if epoch in (None, ""):
         return ""
     return datetime.fromtimestamp(float(str(epoch)), UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def hour(epoch: object) -> str:
+    """An epoch time's hour of the day, ``09:00`` (UTC)."""
+    moment = datetime.fromtimestamp(float(str(epoch)), UTC)
+    return moment.strftime("%H:%M")
 
 
 def words(name: str) -> str:
