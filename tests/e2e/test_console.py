@@ -785,6 +785,18 @@ class TestAnalysis:
         assert "The ledger replica lagged behind the primary" in overview
         assert mitigated.replace("T", " ") + " UTC" in overview
 
+        assert await browser.find(".chart-area[data-ready] canvas", timeout=15)
+        await browser.fill("#mq-title", "Replica lag")
+        await browser.fill("#mq-query", "max(pg_replication_lag_seconds)")
+        await browser.press("form:has(#mq-query) button")
+        assert "max(pg_replication_lag_seconds)" in await browser.text("ul.metric-queries")
+        await browser.fill("#mq-title", "Ledger writes")
+        await browser.fill("#mq-query", "sum(rate(ledger_writes_total[5m]))")
+        await browser.press("form:has(#mq-query) button")
+        await browser.press("button[aria-label='Remove the graph Replica lag']")
+        graphs = await browser.text("ul.metric-queries")
+        assert "Ledger writes" in graphs and "Replica lag" not in graphs
+
         points = "ol.analysis-timeline > li"
         count = len(await browser.run(browser.driver.find_elements, By.CSS_SELECTOR, points))
         await browser.fill("#np-text", "Customers saw stale balances")

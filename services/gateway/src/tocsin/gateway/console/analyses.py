@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from tocsin.gateway.access import Principal
+from tocsin.gateway.console import charts, engagements
 from tocsin.gateway.console.pages import (
     SSM,
     TOCSIN,
@@ -78,7 +79,8 @@ class AnalysisPages:
                 ("POST", "/analysis/checklist", self._checklist),
                 ("POST", "/analysis/overview", self._overview),
                 ("POST", "/analysis/timeline", self._timeline_point),
-                ("POST", "/analysis/action-item", self._action_item)]
+                ("POST", "/analysis/action-item", self._action_item),
+                ("POST", "/analysis/metrics", self._metric_queries)]
 
     async def _create_analysis(self, request: web.Request) -> web.StreamResponse:
         arn = str((await request.post()).get("arn", ""))
@@ -109,11 +111,48 @@ class AnalysisPages:
         items = await self._action_items(request, principal, analysis.get("actionItems", []))
         can["update_item"] = await self._pages.call.allowed(request, principal, SSM,
                                                             "UpdateOpsItem")
+        progress = await self._progress(request, principal, analysis)
         return self._pages.render("analysis.html", request, analysis=analysis, can=can,
                                   key_time_names=KEY_TIMES, editable_times=EDITABLE_TIMES,
                                   points=timeline.get("events", []), action_items=items,
-                                  statuses=ACTION_ITEM_STATUSES,
+                                  statuses=ACTION_ITEM_STATUSES, progress=progress,
                                   edit=request.query.get("edit", ""))
+
+    async def _progress(self, request: web.Request, principal: Principal,
+                        analysis: dict[str, Any]) -> dict[str, Any] | None:
+        """The incident's engagement progress chart with the analysis's key times, or
+        ``None`` when the engagements cannot be read (the rest of the page still shows)."""
+        times = analysis.get("keyTimes", {})
+        start = times.get("declaredTime") or times.get("detectedTime")
+        if not start:
+            return None
+        try:
+            found = await engagements.read(self._pages, request, principal,
+                                           analysis["incidentRecordArn"])
+        except TocsinError as exc:
+            log.info("console.engagements_unavailable", code=exc.aws_code)
+            return None
+        progress = charts.engagement_progress(found, float(start),
+                                              float(times.get("resolvedTime") or start))
+        progress["marks"] = charts.key_time_marks(times, KEY_TIMES)
+        return progress
+
+    async def _metric_queries(self, request: web.Request) -> web.StreamResponse:
+        """Add a PromQL graph to the analysis, or remove one (the list is replaced whole)."""
+        form = await request.post()
+        arn = str(form.get("arn", ""))
+        principal = self._pages.principal(request)
+        analysis = (await self._pages.call(request, principal, TOCSIN, "GetAnalysis",
+                                           {"analysisArn": arn}))["analysis"]
+        queries = [{"title": q.get("title", ""), "query": q["query"]}
+                   for q in analysis.get("metricQueries", [])]
+        if form.get("remove"):
+            queries = [q for i, q in enumerate(queries) if str(i) != str(form["remove"])]
+        else:
+            queries.append({"title": str(form.get("title", "")),
+                            "query": str(form.get("query", ""))})
+        return await self._analysis_action(request, "UpdateAnalysis", {
+            "analysisArn": arn, "metricQueries": queries}, arn)
 
     async def _action_items(self, request: web.Request, principal: Principal,
                             accepted: list[dict[str, Any]]) -> list[dict[str, Any]]:

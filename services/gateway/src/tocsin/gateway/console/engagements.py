@@ -1,5 +1,6 @@
-"""The Engagements tab's table, pure: who has been engaged, through which escalation plan,
-when (or when they will be), and whether they acknowledged.
+"""An incident's engagements with their pages (:func:`read`), and the Engagements tab's
+table (:func:`rows`, pure): who has been engaged, through which escalation plan, when (or
+when they will be), and whether they acknowledged.
 
 An engagement of a contact pages that contact; an engagement of an escalation plan pages
 the contacts of each stage as the stage begins, stage *k* when the durations of stages
@@ -10,11 +11,32 @@ stops the escalation).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Row", "rows"]
+from aiohttp import web
+
+from tocsin.gateway.access import Principal
+from tocsin.gateway.console.pages import CONTACTS, Pages
+
+__all__ = ["Row", "read", "rows"]
+
+
+async def read(pages: Pages, request: web.Request, principal: Principal,
+               incident_arn: str) -> list[dict[str, Any]]:
+    """The incident's engagements in the order they started, each with its ``Pages``."""
+    output = await pages.call(request, principal, CONTACTS, "ListEngagements",
+                              {"IncidentId": incident_arn, "MaxResults": 100})
+    engagements: list[dict[str, Any]] = output.get("Engagements", [])
+    found = await asyncio.gather(*(
+        pages.call(request, principal, CONTACTS, "ListPagesByEngagement",
+                   {"EngagementId": e["EngagementArn"], "MaxResults": 100})
+        for e in engagements))
+    for engagement, listed in zip(engagements, found, strict=True):
+        engagement["Pages"] = listed.get("Pages", [])
+    return sorted(engagements, key=lambda e: float(e.get("StartTime", 0)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -158,7 +158,7 @@ class IncidentPages:
                 "maxResults": 100}),
             self._pages.call(request, principal, INCIDENTS, "ListRelatedItems",
                              {"incidentRecordArn": arn, "maxResults": 100}))
-        engagements = await self._engagements(request, principal, arn)
+        engagements = await engagement_rows.read(self._pages, request, principal, arn)
         table = engagement_rows.rows(
             engagements, await self._contacts(request, principal, engagements), time.time()
         ) if tab == "engagements" else []
@@ -220,19 +220,6 @@ class IncidentPages:
         answers = await asyncio.gather(*(self._pages.call.allowed(request, principal, *ask)
                                          for ask in asks.values()))
         return dict(zip(asks, answers, strict=True))
-
-    async def _engagements(self, request: web.Request, principal: Principal,
-                           arn: str) -> list[dict[str, Any]]:
-        output = await self._pages.call(request, principal, CONTACTS, "ListEngagements",
-                                        {"IncidentId": arn, "MaxResults": 100})
-        engagements = output.get("Engagements", [])
-        pages = await asyncio.gather(*(
-            self._pages.call(request, principal, CONTACTS, "ListPagesByEngagement",
-                             {"EngagementId": e["EngagementArn"], "MaxResults": 100})
-            for e in engagements))
-        for engagement, found in zip(engagements, pages, strict=True):
-            engagement["Pages"] = found.get("Pages", [])
-        return sorted(engagements, key=lambda e: float(e.get("StartTime", 0)))
 
     async def _contacts(self, request: web.Request, principal: Principal,
                         engagements: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
