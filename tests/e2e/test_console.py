@@ -640,7 +640,7 @@ class TestIncidentLoop:
             return bool(scroll <= width)
 
         assert await fits()
-        for tab in ("overview", "engagements", "properties"):
+        for tab in ("overview", "metrics", "engagements", "properties"):
             await browser.get(f"/console/incident?arn={quote(arn, safe='')}&tab={tab}")
             await browser.find("#incident-title")
             await browser.shot(f"incident-{tab}-phone")
@@ -743,6 +743,9 @@ class TestEngagements:
         assert later[:16] in rows[1] and "Not yet engaged" in rows[1]
         await browser.shot("incident-engagements-plan")
         assert await browser.axe() == []
+        # A name leads to the contact on the On call page, with its channels.
+        await browser.press("table.engagements a[href$='#contact-ana']")
+        assert await browser.text("#contact-ana") == "Ana"
 
 
 class TestAnalysis:
