@@ -669,10 +669,12 @@ class TestTimeline:
         arn, theirs = await asyncio.to_thread(start)
         await sign_in(browser, *RESPONDER)
         await browser.get(f"/console/incident?arn={quote(arn, safe='')}&tab=timeline")
+        await browser.run(browser.driver.execute_script,
+                          "document.getElementById('t-type').value = 'Note'")
         await browser.fill("#t-text", "Scaled the workers to 12")
         await browser.press("form[action$='/incident/timeline'] button")
         mine = await browser.find("li:has(details.edit-event)")
-        assert "Scaled the workers to 12" in await browser.run(lambda: mine.text)
+        assert "Note Scaled the workers to 12" in await browser.run(lambda: mine.text)
         other = await browser.find("li:has(time):not(:has(details)) .who")
         assert "read-only" in await browser.run(lambda: other.text)
         assert len(await browser.run(browser.driver.find_elements, By.CSS_SELECTOR,
@@ -879,6 +881,14 @@ class TestAnalysis:
         assert exported.status == 200
         assert "The ledger replica lagged behind the primary" in text
         assert "Customers saw stale balances" in text
+
+        # Completing with checklist items open asks for a confirmation first.
+        assert "not done" in await browser.text("form[action$='/analysis/complete']")
+        await browser.run(lambda: browser.driver.find_element(
+            By.CSS_SELECTOR, "input[name=incomplete]").click())
+        await browser.press("form[action$='/analysis/complete'] button")
+        assert "with checklist items open" in await browser.text(
+            "section[aria-labelledby=cl-h]")
 
 
 class TestOnCall:

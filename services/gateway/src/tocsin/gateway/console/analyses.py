@@ -80,7 +80,8 @@ class AnalysisPages:
                 ("POST", "/analysis/overview", self._overview),
                 ("POST", "/analysis/timeline", self._timeline_point),
                 ("POST", "/analysis/action-item", self._action_item),
-                ("POST", "/analysis/metrics", self._metric_queries)]
+                ("POST", "/analysis/metrics", self._metric_queries),
+                ("POST", "/analysis/complete", self._complete)]
 
     async def _create_analysis(self, request: web.Request) -> web.StreamResponse:
         arn = str((await request.post()).get("arn", ""))
@@ -102,6 +103,7 @@ class AnalysisPages:
         asks = {"answer": "AnswerQuestion", "accept": "AcceptRecommendation",
                 "dismiss": "DismissRecommendation", "restore": "RestoreRecommendation",
                 "checklist": "UpdateChecklistItem", "update": "UpdateAnalysis",
+                "complete": "CompleteAnalysis",
                 "add_point": "AddAnalysisTimelineEvent",
                 "edit_point": "UpdateAnalysisTimelineEvent",
                 "delete_point": "DeleteAnalysisTimelineEvent"}
@@ -136,6 +138,14 @@ class AnalysisPages:
                                               float(times.get("resolvedTime") or start))
         progress["marks"] = charts.key_time_marks(times, KEY_TIMES)
         return progress
+
+    async def _complete(self, request: web.Request) -> web.StreamResponse:
+        """Close the analysis; with checklist items still open only when the responder
+        confirmed it (the service refuses otherwise, and the refusal names them)."""
+        form = await request.post()
+        arn = str(form.get("arn", ""))
+        return await self._analysis_action(request, "CompleteAnalysis", {
+            "analysisArn": arn, "acknowledgeIncomplete": form.get("incomplete") == "yes"}, arn)
 
     async def _metric_queries(self, request: web.Request) -> web.StreamResponse:
         """Add a PromQL graph to the analysis, or remove one (the list is replaced whole)."""
