@@ -6,7 +6,8 @@ when they are not installed). Bounded: 50 incidents, about 20 seconds.
   on a signed-in browser's open list, with no reload: the browser notes when each tile is
   added (a ``MutationObserver``, ``Date.now()``), on the same clock as the caller here.
 - ``console_incident_page_weight``: the bytes an incident page costs a browser with no
-  cache (the document, its stylesheet and scripts: Resource Timing's ``transferSize``).
+  cache (the document, its stylesheet and scripts: Resource Timing's ``transferSize``);
+  ``console_metrics_tab_weight`` the same for its Metrics tab, which loads uPlot too.
 """
 
 from __future__ import annotations
@@ -103,16 +104,20 @@ async def console_bench(stub: pb_grpc.IncidentsStub, *, http: str, key: tuple[st
             line("console_start_to_tile_goal_p99", GOAL_P99_MS, "ms", results)
 
 
-            def weigh() -> float:
+            def weigh(tab: str) -> float:
                 driver.execute_cdp_cmd("Network.enable", {})
                 driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
-                driver.get(f"{http}/console/incident?arn={quote(record_arn, safe='')}")
+                driver.get(f"{http}/console/incident?arn={quote(record_arn, safe='')}"
+                           f"&tab={tab}")
                 WebDriverWait(driver, 30).until(
                     lambda d: d.execute_script("return document.readyState") == "complete")
                 return float(driver.execute_script(_PAGE_BYTES))
 
-            weight = await asyncio.to_thread(weigh)
+            weight = await asyncio.to_thread(weigh, "overview")
             line("console_incident_page_weight", weight / 1024, "KB", results)
+            # The Metrics tab also loads uPlot (only pages with a chart do).
+            weight = await asyncio.to_thread(weigh, "metrics")
+            line("console_metrics_tab_weight", weight / 1024, "KB", results)
             line("console_incident_page_weight_goal", GOAL_PAGE_KB, "KB", results)
         finally:
             await asyncio.to_thread(driver.quit)

@@ -32,6 +32,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from tocsin.analysis.app import lifespan as analysis_lifespan
 from tocsin.analysis.settings import Settings as AnalysisSettings
+from tocsin.gateway import app as gateway_app
+from tocsin.gateway.http import HttpGateway
+from tocsin.gateway.settings import Settings as GatewaySettings
 from tocsin.shared.testing import running, wait_for
 
 KEY_ID, SECRET = "TOCSINTESTKEY", "tocsin-test-secret"
@@ -193,6 +196,25 @@ async def sign_in(browser: Browser, key_id: str = KEY_ID, secret: str = SECRET) 
     await browser.press("form[action$='/sign-in'] button[type=submit]")
 
 
+async def forge(browser: Browser, action: str, fields: dict[str, str]) -> str:
+    """Post a form the page did not offer, with the session's own CSRF token, from the
+    signed-in page; the text of the refusal it leads to."""
+    csrf = await browser.run(
+        browser.driver.execute_script,
+        "return document.querySelector('input[name=csrf_token]').value")
+    await browser.run(browser.driver.execute_script, """
+        const form = document.createElement('form');
+        form.method = 'post'; form.action = arguments[0];
+        for (const [k, v] of Object.entries(arguments[1])) {
+            const input = document.createElement('input');
+            input.type = 'hidden'; input.name = k; input.value = v; form.append(input);
+        }
+        document.body.append(form); form.submit();""", action, {"csrf_token": csrf, **fields})
+    alert = await browser.find("[role=alert]")
+    text: str = await browser.run(lambda: alert.text)
+    return text
+
+
 def mail_code(tocsin: dict[str, Any], address: str, pattern: str) -> str | None:
     """The last code ``pattern`` finds in a mail to ``address`` at the test's SMTP server."""
     for message in reversed(tocsin["mailbox"].messages):
@@ -279,6 +301,74 @@ class TestSignIn:
                 assert after.status == 303
         records = await asyncio.to_thread(incidents.list_incident_records)
         assert records["incidentRecordSummaries"] == []
+
+
+    async def test_sign_ins_are_audited_and_a_sign_out_ends_the_session_everywhere(
+            self, tocsin: dict[str, Any], nats_url: str, database_url: str,
+            isolation: dict[str, str], tocsin_options: dict[str, Any]) -> None:
+        """A refused and an accepted sign-in are ConsoleLogin records in the audit trail
+        (Failure and Success, as the key's user), and signing out on one gateway ends the
+        session on another one already running and on one started afterwards."""
+        settings: dict[str, Any] = {
+            "nats_url": nats_url, "database_url": database_url, "shutdown_grace": 5,
+            "grpc_addr": "127.0.0.1:0", "http_addr": "127.0.0.1:0",
+            "access_keys": f"{KEY_ID}:{SECRET}", **isolation, **tocsin_options["gateway"]}
+
+        async def other_gateway_says(base: str, cookie: str) -> int:
+            async with aiohttp.ClientSession(base_url=base) as http, http.get(
+                    "/console/", allow_redirects=False,
+                    headers={"Cookie": f"tocsin_console={cookie}"}) as page:
+                return page.status
+
+        async with aiohttp.ClientSession(base_url=tocsin["http"],
+                                         cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            async def sign_in_form(secret: str) -> int:
+                async with http.get("/console/sign-in") as page:
+                    token = re.search(r'name="csrf_token" value="([^"]+)"', await page.text())
+                assert token is not None
+                async with http.post("/console/sign-in", allow_redirects=False, data={
+                        "access_key_id": RESPONDER[0], "secret": secret,
+                        "csrf_token": token.group(1)}) as answer:
+                    return answer.status
+
+            assert await sign_in_form("not-the-secret") == 401
+            assert await sign_in_form(RESPONDER[1]) == 303
+            cookie = next(c.value for c in http.cookie_jar if c.key == "tocsin_console")
+            async with running(gateway_app.lifespan, GatewaySettings(**settings)) as workers:
+                other = next(w for w in workers if isinstance(w, HttpGateway))
+                base = f"http://127.0.0.1:{other.port}"
+                assert await other_gateway_says(base, cookie) == 200
+                async with http.get("/console/") as listed:
+                    token = re.search(r'name="csrf_token" value="([^"]+)"', await listed.text())
+                assert token is not None
+                async with http.post("/console/sign-out", allow_redirects=False,
+                                     data={"csrf_token": token.group(1)}) as signed_out:
+                    assert signed_out.status == 303
+                async def refused() -> bool:
+                    return await other_gateway_says(base, cookie) == 303
+
+                await wait_for(refused, timeout=10)
+            async with running(gateway_app.lifespan, GatewaySettings(**settings)) as workers:
+                late = next(w for w in workers if isinstance(w, HttpGateway))
+                assert await other_gateway_says(f"http://127.0.0.1:{late.port}", cookie) == 303
+
+        trail = aws(tocsin, "cloudtrail")
+
+        def sign_ins() -> list[dict[str, Any]]:
+            found = trail.lookup_events(LookupAttributes=[
+                {"AttributeKey": "EventSource", "AttributeValue": "signin.amazonaws.com"}])
+            return [json.loads(e["CloudTrailEvent"]) for e in found["Events"]]
+
+        records = list(reversed(await asyncio.to_thread(sign_ins)))  # newest first
+        assert [(r["eventName"], (r.get("responseElements") or {}).get(r["eventName"]))
+                for r in records] == [("ConsoleLogin", "Failure"), ("ConsoleLogin", "Success"),
+                                      ("ConsoleLogout", "Success")]
+        failed, accepted, _ = records
+        assert failed["errorMessage"] == "Failed authentication"
+        assert failed["eventType"] == accepted["eventType"] == "AwsConsoleSignIn"
+        assert {r["userIdentity"].get("userName") for r in records} == {"night-responder"}
+        assert "not-the-secret" not in json.dumps(records)
+        assert RESPONDER[1] not in json.dumps(records)
 
 
 class TestAuthorization:
@@ -441,6 +531,21 @@ class TestIncidentLoop:
             lambda: contacts.list_pages_by_contact(ContactId=contact)["Pages"])
         assert [p.get("ReadTime") is not None for p in pages] == [True]
 
+        # The Metrics tab draws the engagement's progress with uPlot, key times marked,
+        # and gives the same numbers as a table.
+        await browser.press("a[href$='tab=metrics']")
+        chart = await browser.find(".chart-area[data-ready] canvas", timeout=15)
+        assert await browser.run(lambda: chart.size["width"]) > 200
+        legend = await browser.text(".chart .u-legend")
+        assert "Pages sent" in legend and "Acknowledged" in legend
+        last_row = await browser.run(lambda: browser.driver.execute_script(
+            "const rows = document.querySelectorAll('.chart-table tbody tr');"
+            "return [...rows[rows.length - 1].cells].slice(1).map(c => c.textContent);"))
+        assert last_row == ["1", "1"]
+        assert "Declared" in await browser.text("main")
+        await browser.shot("incident-metrics")
+        assert await browser.axe() == []
+
         def execution(status: str) -> dict[str, Any] | None:
             record = incidents.get_incident_record(arn=arn)["incidentRecord"]
             for run in record.get("automationExecutions") or []:
@@ -535,12 +640,255 @@ class TestIncidentLoop:
             return bool(scroll <= width)
 
         assert await fits()
-        for tab in ("overview", "engagements", "properties"):
+        for tab in ("overview", "metrics", "engagements", "properties"):
             await browser.get(f"/console/incident?arn={quote(arn, safe='')}&tab={tab}")
             await browser.find("#incident-title")
             await browser.shot(f"incident-{tab}-phone")
             assert await fits(), tab
 
+
+
+class TestTimeline:
+    async def test_a_responder_edits_her_own_notes_only(
+            self, tocsin: dict[str, Any], browser: Browser) -> None:
+        """On the Timeline tab a responder edits the text and time of a note she wrote;
+        another principal's note is shown read-only with its author, and an edit of it
+        she forges is refused (AccessDeniedException) and changes nothing."""
+        incidents = aws(tocsin, "ssm-incidents")
+
+        def start() -> tuple[str, str]:
+            incidents.create_replication_set(regions={tocsin["region"]: {}})
+            plan = incidents.create_response_plan(
+                name="queue", incidentTemplate={"title": "Queue backlog", "impact": 3})
+            arn = incidents.start_incident(responsePlanArn=plan["arn"])["incidentRecordArn"]
+            note = incidents.create_timeline_event(
+                incidentRecordArn=arn, eventTime=time.time() - 60, eventType="Custom Event",
+                eventData=json.dumps("Paused the consumers"))["eventId"]
+            return str(arn), str(note)
+
+        arn, theirs = await asyncio.to_thread(start)
+        await sign_in(browser, *RESPONDER)
+        await browser.get(f"/console/incident?arn={quote(arn, safe='')}&tab=timeline")
+        await browser.run(browser.driver.execute_script,
+                          "document.getElementById('t-type').value = 'Note'")
+        await browser.fill("#t-text", "Scaled the workers to 12")
+        await browser.press("form[action$='/incident/timeline'] button")
+        mine = await browser.find("li:has(details.edit-event)")
+        assert "Note Scaled the workers to 12" in await browser.run(lambda: mine.text)
+        other = await browser.find("li:has(time):not(:has(details)) .who")
+        assert "read-only" in await browser.run(lambda: other.text)
+        assert len(await browser.run(browser.driver.find_elements, By.CSS_SELECTOR,
+                                     "details.edit-event")) == 1
+        await browser.shot("incident-timeline-own")
+        assert await browser.axe() == []
+
+        await browser.run(lambda: browser.driver.find_element(
+            By.CSS_SELECTOR, "details.edit-event summary").click())
+        await browser.fill("details.edit-event textarea", "Scaled the workers to 16")
+        await browser.press("details.edit-event button")
+        assert "Scaled the workers to 16" in await browser.text(".timeline")
+
+        refusal = await forge(browser, "/console/incident/timeline/edit", {
+            "arn": arn, "event_id": theirs, "text": "Nothing happened"})
+        assert "AccessDeniedException" in refusal
+        await browser.shot("timeline-edit-refused")
+        event = await asyncio.to_thread(lambda: incidents.get_timeline_event(
+            incidentRecordArn=arn, eventId=theirs)["event"])
+        assert json.loads(event["eventData"]) == "Paused the consumers"
+
+
+class TestEngagements:
+    async def test_an_escalation_plan_shows_whom_it_engaged_and_whom_it_will(
+            self, tocsin: dict[str, Any], browser: Browser) -> None:
+        """Engaging an escalation plan from the Engagements tab lists its first stage's
+        contact as engaged through the plan, and the second stage's as scheduled for when
+        that stage begins; a contact engaged directly says so."""
+        incidents, contacts = aws(tocsin, "ssm-incidents"), aws(tocsin, "ssm-contacts")
+
+        def prepare() -> tuple[str, str]:
+            incidents.create_replication_set(regions={tocsin["region"]: {}})
+            ana = contacts.create_contact(Alias="ana", DisplayName="Ana", Type="PERSONAL",
+                                          Plan={"Stages": []})["ContactArn"]
+            bo = contacts.create_contact(Alias="bo", DisplayName="Bo", Type="PERSONAL",
+                                         Plan={"Stages": []})["ContactArn"]
+            plan = contacts.create_contact(Alias="payments-oncall", Type="ESCALATION", Plan={
+                "Stages": [{"DurationInMinutes": 10, "Targets": [
+                               {"ContactTargetInfo": {"ContactId": ana, "IsEssential": True}}]},
+                           {"DurationInMinutes": 10, "Targets": [
+                               {"ContactTargetInfo": {"ContactId": bo, "IsEssential": True}}]}]},
+            )["ContactArn"]
+            response_plan = incidents.create_response_plan(
+                name="payments", incidentTemplate={"title": "Payments failing", "impact": 2})
+            arn = incidents.start_incident(responsePlanArn=response_plan["arn"])
+            return str(arn["incidentRecordArn"]), str(plan)
+
+        arn, plan = await asyncio.to_thread(prepare)
+        await sign_in(browser)
+        await browser.get(f"/console/incident?arn={quote(arn, safe='')}&tab=engagements")
+        await browser.fill("#g-contact", plan)
+        await browser.press("form[action$='/incident/engage'] button")
+
+        def started() -> float | None:
+            found = contacts.list_engagements(IncidentId=arn)["Engagements"]
+            pages = contacts.list_pages_by_engagement(
+                EngagementId=found[0]["EngagementArn"])["Pages"] if found else []
+            return found[0]["StartTime"].timestamp() if pages else None
+
+        start = await wait_for(lambda: asyncio.to_thread(started), timeout=15)
+        await browser.get(f"/console/incident?arn={quote(arn, safe='')}&tab=engagements")
+        rows = [await browser.run(lambda r=r: r.text) for r in await browser.run(
+            browser.driver.find_elements, By.CSS_SELECTOR, "table.engagements tbody tr")]
+        assert len(rows) == 2, rows
+        assert rows[0].startswith("Ana payments-oncall") and "Acknowledge" in rows[0]
+        later = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(int(start) + 600))
+        assert rows[1].startswith("Bo payments-oncall Scheduled for")
+        assert later[:16] in rows[1] and "Not yet engaged" in rows[1]
+        await browser.shot("incident-engagements-plan")
+        assert await browser.axe() == []
+        # A name leads to the contact on the On call page, with its channels.
+        await browser.press("table.engagements a[href$='#contact-ana']")
+        assert await browser.text("#contact-ana") == "Ana"
+
+
+class TestAnalysis:
+    async def test_an_analysis_is_curated_and_its_action_items_followed(
+            self, tocsin: dict[str, Any], browser: Browser) -> None:
+        """On an analysis page a responder writes the overview and the mitigated time,
+        adds, edits and removes points of the analysis's own timeline (the incident's is
+        untouched), accepts a recommendation with a due date and then changes its action
+        item's status and due date, dismisses another and restores it, ticks the
+        checklist and exports; axe-core finds nothing serious."""
+        incidents = aws(tocsin, "ssm-incidents")
+
+        def resolved() -> str:
+            incidents.create_replication_set(regions={tocsin["region"]: {}})
+            plan = incidents.create_response_plan(
+                name="ledger", incidentTemplate={"title": "Ledger lagging", "impact": 2})
+            arn = str(incidents.start_incident(responsePlanArn=plan["arn"])[
+                "incidentRecordArn"])
+            incidents.create_timeline_event(
+                incidentRecordArn=arn, eventTime=time.time(), eventType="Custom Event",
+                eventData=json.dumps("Replica fell behind"))
+            incidents.update_incident_record(arn=arn, status="RESOLVED")
+            return arn
+
+        arn = await asyncio.to_thread(resolved)
+        await sign_in(browser)
+        await browser.get(f"/console/incident?arn={quote(arn, safe='')}")
+        await browser.press("form[action$='/incident/analyse'] button")
+        assert "Questions" in await browser.text("main")
+
+        await browser.run(lambda: browser.driver.find_element(
+            By.CSS_SELECTOR, "details.edit-overview summary").click())
+        await browser.fill("#ov-summary", "The ledger replica lagged behind the primary")
+        mitigated = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - 30))
+        await browser.run(browser.driver.execute_script,
+                          "document.getElementById('kt-mitigatedTime').value = arguments[0]",
+                          mitigated)
+        await browser.press("form[action$='/analysis/overview'] button")
+        overview = await browser.text("section[aria-labelledby=ov-h]")
+        assert "The ledger replica lagged behind the primary" in overview
+        assert mitigated.replace("T", " ") + " UTC" in overview
+
+        assert await browser.find(".chart-area[data-ready] canvas", timeout=15)
+        await browser.fill("#mq-title", "Replica lag")
+        await browser.fill("#mq-query", "max(pg_replication_lag_seconds)")
+        await browser.press("form:has(#mq-query) button")
+        assert "max(pg_replication_lag_seconds)" in await browser.text("ul.metric-queries")
+        await browser.fill("#mq-title", "Ledger writes")
+        await browser.fill("#mq-query", "sum(rate(ledger_writes_total[5m]))")
+        await browser.press("form:has(#mq-query) button")
+        await browser.press("button[aria-label='Remove the graph Replica lag']")
+        graphs = await browser.text("ul.metric-queries")
+        assert "Ledger writes" in graphs and "Replica lag" not in graphs
+
+        points = "ol.analysis-timeline > li"
+        count = len(await browser.run(browser.driver.find_elements, By.CSS_SELECTOR, points))
+        await browser.fill("#np-text", "Customers saw stale balances")
+        await browser.press("form:has(#np-text) button")
+        assert "Customers saw stale balances" in await browser.text("ol.analysis-timeline")
+        copied = await browser.find("ol.analysis-timeline li:has(.edata) details.edit-point")
+        await browser.run(lambda: copied.find_element(By.CSS_SELECTOR, "summary").click())
+        await browser.run(lambda: copied.find_element(By.CSS_SELECTOR, "textarea").clear())
+        await browser.run(lambda: copied.find_element(By.CSS_SELECTOR, "textarea").send_keys(
+            "The first alarm"))
+        await browser.press("ol.analysis-timeline details[open] form.stack button")
+        assert "The first alarm" in await browser.text("ol.analysis-timeline")
+        assert "(edited)" in await browser.text("ol.analysis-timeline")
+        stale = await browser.find("ol.analysis-timeline li:has(.edata) details.edit-point")
+        await browser.run(lambda: stale.find_element(By.CSS_SELECTOR, "summary").click())
+        await browser.press("ol.analysis-timeline details[open] form.inline button")
+        assert "The first alarm" not in await browser.text("ol.analysis-timeline")
+        assert len(await browser.run(browser.driver.find_elements, By.CSS_SELECTOR,
+                                     points)) == count
+
+        def incident_timeline() -> list[str]:
+            summaries = incidents.list_timeline_events(incidentRecordArn=arn)["eventSummaries"]
+            return [incidents.get_timeline_event(incidentRecordArn=arn, eventId=e["eventId"])[
+                "event"]["eventData"] for e in summaries]
+
+        texts = json.dumps(await asyncio.to_thread(incident_timeline))
+        assert "Replica fell behind" in texts
+        assert "stale balances" not in texts and "The first alarm" not in texts
+
+        await browser.fill("#q-IP1", "The replica's disk was slow\nIts volume type was old")
+        await browser.press("form:has(#q-IP1) button")
+        await browser.run(lambda: browser.driver.find_element(
+            By.CSS_SELECTOR, "form:has(input[value=ID4]) input[value=true]").click())
+        await browser.press("form:has(input[value=ID4]) button")
+        titles = await browser.text("section[aria-labelledby=r-h]")
+        assert "Prevent recurrence" in titles and "Add or update alarm" in titles
+        due = time.strftime("%Y-%m-%dT%H:%M", time.gmtime(time.time() + 7 * 86400))
+        prevent = "article.recommendation:has(h3)"
+        await browser.run(browser.driver.execute_script, """
+            const card = [...document.querySelectorAll(arguments[0])].find(
+                a => a.querySelector('h3').textContent === 'Prevent recurrence');
+            card.querySelector('input[name=due]').value = arguments[1];
+            card.querySelector('input[value=accept]').form.dataset.pick = '1';""",
+            prevent, due)
+        await browser.press("form[data-pick] button")
+        item = await browser.text("table.action-items tbody tr")
+        assert "Prevent recurrence" in item and "Open" in item
+        assert due.replace("T", " ") in item
+        later = time.strftime("%Y-%m-%dT%H:%M", time.gmtime(time.time() + 14 * 86400))
+        await browser.run(browser.driver.execute_script, """
+            const row = document.querySelector('table.action-items tbody tr');
+            row.querySelector('select[name=status]').value = 'InProgress';
+            row.querySelector('input[name=due]').value = arguments[0];""", later)
+        await browser.press("table.action-items form button")
+        assert await browser.text("table.action-items .status") == "InProgress"
+        assert later.replace("T", " ") in await browser.text("table.action-items .due")
+
+        await browser.press("button[aria-label='Dismiss Add or update alarm']")
+        assert "Add or update alarm" not in await browser.text("section[aria-labelledby=r-h]")
+        await browser.run(lambda: browser.driver.find_element(
+            By.CSS_SELECTOR, "details.dismissed summary").click())
+        await browser.press("button[aria-label='Restore Add or update alarm']")
+        assert "Add or update alarm" in await browser.text("section[aria-labelledby=r-h]")
+
+        await browser.press(".checklist li:first-child button")
+        assert (await browser.text(".checklist li:first-child")).startswith("Done")
+        await browser.shot("analysis-curated")
+        assert await browser.axe() == []
+        figure = await browser.find("img.figure")
+        assert await browser.run(browser.driver.execute_script,
+                                 "return arguments[0].naturalWidth", figure) > 0
+        cookies = {c["name"]: c["value"] for c in await browser.run(browser.driver.get_cookies)}
+        href = await browser.run(lambda: browser.driver.find_element(
+            By.CSS_SELECTOR, "a[href*='format=MARKDOWN']").get_attribute("href"))
+        async with aiohttp.ClientSession(cookies=cookies) as http, http.get(href) as exported:
+            text = await exported.text()
+        assert exported.status == 200
+        assert "The ledger replica lagged behind the primary" in text
+        assert "Customers saw stale balances" in text
+
+        # Completing with checklist items open asks for a confirmation first.
+        assert "not done" in await browser.text("form[action$='/analysis/complete']")
+        await browser.run(lambda: browser.driver.find_element(
+            By.CSS_SELECTOR, "input[name=incomplete]").click())
+        await browser.press("form[action$='/analysis/complete'] button")
+        assert "with checklist items open" in await browser.text(
+            "section[aria-labelledby=cl-h]")
 
 
 class TestOnCall:
@@ -589,19 +937,32 @@ class TestOnCall:
 
         await browser.press("table a")
         assert "Rotation primary" in await browser.text("h1")
+        # The calendar: this week and the next three, a day each cell, who is on call in it.
+        cells = await browser.run(browser.driver.find_elements, By.CSS_SELECTOR,
+                                  "table.calendar td.day")
+        assert len(cells) == 28
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        cell = await browser.text(f"td.day[data-day='{today}']")
+        assert "today" in cell and ("Ana" in cell or "Bo" in cell)
         await browser.shot("rotation")
-        start = time.gmtime(time.time() + 2 * 86400)
-        end = time.gmtime(time.time() + 2 * 86400 + 3 * 3600)
-        await browser.run(browser.driver.execute_script, """
-            document.getElementById('o-start').value = arguments[0];
-            document.getElementById('o-end').value = arguments[1];""",
-            time.strftime("%Y-%m-%dT%H:00", start), time.strftime("%Y-%m-%dT%H:00", end))
+        assert await browser.axe() == []
+
+        # Override a day from its cell: the form comes filled with that day.
+        day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 2 * 86400))
+        await browser.press(f"td.day[data-day='{day}'] a.override-day")
+        assert await browser.run(lambda: browser.driver.find_element(
+            By.ID, "o-start").get_attribute("value")) == f"{day}T00:00"
         await browser.run(browser.driver.execute_script, """
             const select = document.getElementById('o-contact');
             select.value = arguments[0];""", bo)
         await browser.press("form[action$='/rotation/override'] button")
-        assert "Override" in await browser.text("table")
-        assert time.strftime("%Y-%m-%d %H:00", start) in await browser.text("main ul")
+        overridden = await browser.find(f"td.day.overridden[data-day='{day}']")
+        entries = [await browser.run(lambda e=e: e.text) for e in await browser.run(
+            overridden.find_elements, By.CSS_SELECTOR, "li")]
+        assert entries and all(e.startswith("Bo ") and e.endswith("· override")
+                               for e in entries), entries
+        assert entries[0].startswith("Bo 00:00") and "24:00" in entries[-1]
+        assert f"{day} 00:00" in await browser.text("ul.overrides")
         await browser.shot("rotation-override")
         assert await browser.axe() == []
         overrides = await asyncio.to_thread(lambda: contacts.list_rotation_overrides(

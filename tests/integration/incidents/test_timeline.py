@@ -16,9 +16,13 @@ from tocsin.shared.bus import Bus
 ALARM_ARN = "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:orders-table-throttles"
 
 
-async def call(bus: Bus, operation: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+BO = "arn:tocsin:iam::000000000000:user/bo"
+
+
+async def call(bus: Bus, operation: str, params: dict[str, Any] | None = None, *,
+               principal: str = BO) -> dict[str, Any]:
     reply = await bus.request(f"tocsin.rpc.incidents.{operation}", params or {},
-                              headers={"Tocsin-Principal": "arn:tocsin:iam::000000000000:user/bo"})
+                              headers={"Tocsin-Principal": principal})
     return codec.decode(reply, dict[str, Any])
 
 
@@ -116,6 +120,29 @@ class TestCustomEvents:
         await call(bus, "DeleteTimelineEvent", key)
         with pytest.raises(errors.NotFoundError):
             await call(bus, "GetTimelineEvent", key)
+
+    async def test_only_its_author_changes_a_note(self, incidents: Settings,
+                                                  bus: Bus) -> None:
+        """A note's author is kept: another principal can neither edit nor delete it, and
+        TimelineEventAuthors names the author of custom events only."""
+        arn = await start(bus, await plan(bus, incidents))
+        created = await call(bus, "CreateTimelineEvent", {
+            "incidentRecordArn": arn, "eventTime": 1_600_000_000, "eventType": "Note",
+            "eventData": '"rolled back 4.2"'})
+        key = {"incidentRecordArn": arn, "eventId": created["eventId"]}
+        ana = "arn:tocsin:iam::000000000000:user/ana"
+        with pytest.raises(errors.AccessDeniedError, match="only the principal who wrote"):
+            await call(bus, "UpdateTimelineEvent", {**key, "eventData": '"nothing"'},
+                       principal=ana)
+        with pytest.raises(errors.AccessDeniedError):
+            await call(bus, "DeleteTimelineEvent", key, principal=ana)
+        assert (await call(bus, "GetTimelineEvent", key))["event"]["eventData"] == \
+            '"rolled back 4.2"'
+        ids = [e["eventId"] for e in await timeline(bus, arn)]
+        authors = await call(bus, "TimelineEventAuthors",
+                             {"incidentRecordArn": arn, "eventIds": [*ids, "not-a-uuid"]})
+        assert authors == {"authors": {created["eventId"]: BO}}
+        await call(bus, "UpdateTimelineEvent", {**key, "eventData": '"rolled back 4.3"'})
 
     async def test_only_custom_types_can_be_created(self, incidents: Settings,
                                                     bus: Bus) -> None:

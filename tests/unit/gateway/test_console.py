@@ -1,10 +1,12 @@
-"""The console's pure parts: session cookies and their CSRF tokens, and the list's filters."""
+"""The console's pure parts: session cookies and their CSRF tokens, the list's filters,
+the Engagements tab's rows, a rotation's calendar and the engagement chart's series."""
 
 from __future__ import annotations
 
 import time
+from datetime import date
 
-from tocsin.gateway.console import listing
+from tocsin.gateway.console import calendar, charts, engagements, listing
 from tocsin.gateway.console.sessions import Sessions
 
 KEYS = {"AKIDONE": "secret-one", "AKIDTWO": "secret-two"}
@@ -68,6 +70,19 @@ class TestSessions:
         keys["AKIDONE"] = "rotated"
         assert store.check(cookie) is None
 
+    def test_a_session_revoked_by_its_id_is_refused_on_another_gateway(self) -> None:
+        """Another gateway's sign-out (read from the audit trail) names the session by its
+        id, a digest of its nonce, never the cookie; the session is refused here too."""
+        here, there = sessions(), sessions()
+        session = here.sign_in("AKIDONE", "secret-one")
+        assert session is not None
+        cookie = here.cookie(session)
+        assert there.check(cookie) == session
+        assert session.nonce not in session.id
+        there.revoke(session.id, session.expires)
+        assert there.check(cookie) is None
+        assert here.check(cookie) == session
+
 
 class TestFilters:
     def test_filters_admit_by_plan_impact_and_time(self) -> None:
@@ -110,3 +125,76 @@ class TestSeenCookie:
         assert seen("not-json") == {}
         assert seen("[1,2]") == {}
         assert seen('{"a":3,"b":{"timeline":5,"x":"y","t":true}}') == {"b": {"timeline": 5.0}}
+
+
+PLAN = "arn:tocsin:ssm-contacts::000000000000:contact/payments-oncall"
+ANA = "arn:tocsin:ssm-contacts::000000000000:contact/ana"
+BO = "arn:tocsin:ssm-contacts::000000000000:contact/bo"
+CY = "arn:tocsin:ssm-contacts::000000000000:contact/cy"
+CONTACTS = {
+    ANA: {"Alias": "ana", "DisplayName": "Ana", "Type": "PERSONAL"},
+    BO: {"Alias": "bo", "Type": "PERSONAL"},
+    CY: {"Alias": "cy", "Type": "PERSONAL"},
+    PLAN: {"Alias": "payments-oncall", "Type": "ESCALATION", "Plan": {"Stages": [
+        {"DurationInMinutes": 5, "Targets": [{"ContactTargetInfo": {"ContactId": ANA}}]},
+        {"DurationInMinutes": 5, "Targets": [{"ContactTargetInfo": {"ContactId": BO}}]},
+        {"DurationInMinutes": 5, "Targets": [{"ContactTargetInfo": {"ContactId": CY}}]}]}},
+}
+
+
+class TestEngagementRows:
+    def test_a_plan_shows_its_pages_then_its_stages_to_come(self) -> None:
+        """Stage 0's page is engaged at its sent time through the plan; the stages not yet
+        begun are scheduled at the engagement's start plus the earlier stages' durations;
+        a contact engaged directly has no plan."""
+        plan = {"EngagementArn": "e1", "ContactArn": PLAN, "StartTime": 1000.0, "Pages": [
+            {"PageArn": "p1", "ContactArn": ANA, "SentTime": 1001.0}]}
+        direct = {"EngagementArn": "e2", "ContactArn": CY, "StartTime": 1100.0, "Pages": []}
+        rows = engagements.rows([plan, direct], CONTACTS, now=1200.0)
+        assert [(r.name, r.plan_name, r.time, r.scheduled) for r in rows] == [
+            ("Ana", "payments-oncall", 1001.0, False), ("cy", "", 1100.0, False),
+            ("bo", "payments-oncall", 1300.0, True), ("cy", "payments-oncall", 1600.0, True)]
+
+    def test_an_acknowledged_or_stopped_plan_schedules_nobody(self) -> None:
+        read = {"EngagementArn": "e1", "ContactArn": PLAN, "StartTime": 1000.0, "Pages": [
+            {"PageArn": "p1", "ContactArn": ANA, "SentTime": 1001.0, "ReadTime": 1010.0}]}
+        stopped = {"EngagementArn": "e2", "ContactArn": PLAN, "StartTime": 1000.0,
+                   "StopTime": 1005.0, "Pages": []}
+        assert [r.scheduled for r in engagements.rows([read, stopped], CONTACTS, 1020.0)] == [
+            False]
+
+
+class TestCalendar:
+    def test_shifts_fall_into_the_days_they_cover(self) -> None:
+        """A shift across midnight shows in both days, cut at midnight; an override is
+        marked; the grid starts on Monday and marks the past and today."""
+        monday = date(2026, 12, 7)
+        day = 86400.0
+        start = 1796601600.0  # 2026-12-07 00:00 UTC
+        shifts = [{"ContactIds": [ANA], "StartTime": start + 9 * 3600,
+                   "EndTime": start + day + 9 * 3600, "Type": "REGULAR"},
+                  {"ContactIds": [BO], "StartTime": start + day + 9 * 3600,
+                   "EndTime": start + 2 * day, "Type": "OVERRIDDEN"}]
+        grid = calendar.weeks(shifts, {ANA: "Ana", BO: "Bo"}, start=monday, count=2,
+                              now=start + day + 60)
+        assert len(grid) == 2 and [len(w) for w in grid] == [7, 7]
+        first, second = grid[0][0], grid[0][1]
+        assert (first.past, second.today) == (True, True)
+        assert [(e.names, e.to_midnight, e.override) for e in first.entries] == [
+            ("Ana", True, False)]
+        assert [(e.names, e.override) for e in second.entries] == [("Ana", False), ("Bo", True)]
+        assert second.overridden and not first.overridden
+        assert calendar.first_monday(start + 3 * day) == monday
+
+
+class TestCharts:
+    def test_engagement_progress_counts_pages_sent_and_acknowledged(self) -> None:
+        progress = charts.engagement_progress([{"Pages": [
+            {"SentTime": 110.0, "ReadTime": 150.0}, {"SentTime": 120.0}]}], 100.0, 200.0)
+        assert progress["x"] == [100.0, 110.0, 120.0, 150.0, 200.0]
+        assert [s["values"] for s in progress["series"]] == [[0, 1, 2, 2, 2], [0, 0, 0, 1, 1]]
+        marks = charts.key_time_marks({"resolvedTime": 200.0, "declaredTime": 100.0},
+                                      {"declaredTime": "Declared", "resolvedTime": "Resolved",
+                                       "mitigatedTime": "Mitigated"})
+        assert marks == [{"label": "Declared", "time": 100.0},
+                         {"label": "Resolved", "time": 200.0}]

@@ -79,7 +79,7 @@ async def lifespan(settings: Settings) -> AsyncIterator[Sequence[Worker]]:
         rules.add_routes(http_gateway.app, access_point)
         webhooks.add_routes(http_gateway.app, settings, access_point)
         deliveries.add_routes(http_gateway.app, access_point)
-        console.add_routes(http_gateway.app, settings, access_point, bus)
+        console.add_routes(http_gateway.app, settings, access_point, bus, audit_trail)
         yield [
             grpc_server.GrpcGateway(settings, access_point, bus, instance=instance),
             http_gateway,

@@ -286,11 +286,26 @@ class AuditTrail:
         """
         record = make_record(call, region=self._region, account=self._account,
                              response=response, error=error)
+        await self.write(record)
+        return record
+
+    def make(self, call: Call, *, response: Any = None,
+             error: TocsinError | None = None) -> Record:
+        """The record of ``call`` in this trail's region and account (for a face that
+        shapes its records further, as the console's sign-ins, before :meth:`write`)."""
+        return make_record(call, region=self._region, account=self._account,
+                           response=response, error=error)
+
+    async def write(self, record: Record) -> None:
+        """Write ``record``: a change before this returns; a read in the background.
+
+        Raises:
+            ServiceUnavailable: the record of a change could not be written.
+        """
         if record.readOnly:
             await self._queue.put(record)
         else:
             await self._publish(record)
-        return record
 
     async def _publish(self, record: Record) -> None:
         subject = audit_subject(self._region, _api_token(record.eventSource), record.eventName)

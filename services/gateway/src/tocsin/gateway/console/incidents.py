@@ -13,7 +13,8 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from tocsin.gateway.access import Principal
-from tocsin.gateway.console import analyses, listing, runbooks, sessions
+from tocsin.gateway.console import analyses, charts, listing, runbooks, sessions
+from tocsin.gateway.console import engagements as engagement_rows
 from tocsin.gateway.console.live import Feed
 from tocsin.gateway.console.pages import (
     CONTACTS,
@@ -157,7 +158,10 @@ class IncidentPages:
                 "maxResults": 100}),
             self._pages.call(request, principal, INCIDENTS, "ListRelatedItems",
                              {"incidentRecordArn": arn, "maxResults": 100}))
-        engagements = await self._engagements(request, principal, arn)
+        engagements = await engagement_rows.read(self._pages, request, principal, arn)
+        table = engagement_rows.rows(
+            engagements, await self._contacts(request, principal, engagements), time.time()
+        ) if tab == "engagements" else []
         summaries = timeline.get("eventSummaries", [])
         # A summary has no eventData: read the events shown in full.
         shown = summaries[:5] if tab == "overview" else summaries[:TIMELINE_SHOWN]
@@ -171,6 +175,18 @@ class IncidentPages:
         events = [found["event"] for found in await asyncio.gather(*(
             self._pages.call(request, principal, INCIDENTS, "GetTimelineEvent", {
                 "incidentRecordArn": arn, "eventId": e["eventId"]}) for e in shown))]
+        progress: dict[str, Any] = {}
+        incident_metrics: dict[str, Any] | None = None
+        if tab == "metrics":
+            incident_metrics = await analyses.incident_metrics(self._pages, request, principal,
+                                                               arn)
+            end = float(record.get("resolvedTime") or time.time())
+            progress = charts.engagement_progress(engagements, float(record["creationTime"]),
+                                                  end)
+            progress["marks"] = charts.key_time_marks(
+                (incident_metrics or {}).get("keyTimes", {}), analyses.KEY_TIMES)
+        authors = await self._pages.call.timeline_authors(
+            principal, arn, [e["eventId"] for e in events]) if tab == "timeline" else {}
         items = related.get("relatedItems", [])
         seen = _seen(request)
         key = listing.incident_id(arn)
@@ -180,6 +196,8 @@ class IncidentPages:
             "incident.html", request, record=record, tab=tab, tabs=TABS,
             tab_titles=TAB_TITLES, counts=counts, events=events, related=items,
             engagements=engagements, now=time.time(), edit=request.query.get("edit", ""),
+            authors=authors, me=principal.arn, engagement_table=table,
+            progress=progress, incident_metrics=incident_metrics,
             analyses=analysed, runbooks=runs, documents=documents,
             manual=runbooks.MANUAL_STEP_STATUSES,
             can=await self._offers(request, principal, arn))
@@ -203,18 +221,24 @@ class IncidentPages:
                                          for ask in asks.values()))
         return dict(zip(asks, answers, strict=True))
 
-    async def _engagements(self, request: web.Request, principal: Principal,
-                           arn: str) -> list[dict[str, Any]]:
-        output = await self._pages.call(request, principal, CONTACTS, "ListEngagements",
-                                        {"IncidentId": arn, "MaxResults": 100})
-        engagements = output.get("Engagements", [])
-        pages = await asyncio.gather(*(
-            self._pages.call(request, principal, CONTACTS, "ListPagesByEngagement",
-                             {"EngagementId": e["EngagementArn"], "MaxResults": 100})
-            for e in engagements))
-        for engagement, found in zip(engagements, pages, strict=True):
-            engagement["Pages"] = found.get("Pages", [])
-        return sorted(engagements, key=lambda e: float(e.get("StartTime", 0)))
+    async def _contacts(self, request: web.Request, principal: Principal,
+                        engagements: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """The contacts the Engagements tab names, by ARN; the escalation plans engaged
+        with their stages (``GetContact``), to show whom a later stage will engage."""
+        listed = await self._pages.call(request, principal, CONTACTS, "ListContacts",
+                                        {"MaxResults": 100})
+        contacts = {c["ContactArn"]: c for c in listed.get("Contacts", [])}
+        wanted = {e["ContactArn"] for e in engagements
+                  if contacts.get(e["ContactArn"], {}).get("Type") != "PERSONAL"}
+        found = await asyncio.gather(*(
+            self._pages.call(request, principal, CONTACTS, "GetContact", {"ContactId": arn})
+            for arn in sorted(wanted)), return_exceptions=True)
+        for arn, contact in zip(sorted(wanted), found, strict=True):
+            if isinstance(contact, dict):
+                contacts[arn] = contact
+            elif not isinstance(contact, TocsinError):
+                raise contact
+        return contacts
 
     async def _update_incident(self, request: web.Request) -> web.StreamResponse:
         form = await request.post()

@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
 
+from tocsin.gateway.console import calendar
 from tocsin.gateway.console.pages import CONTACTS, PREFIX, Pages, Route, form_time
 
 __all__ = ["OnCallPages"]
 
 WEEK = 7 * 86400
-CALENDAR_DAYS = 21
-"""A rotation's calendar shows this many days ahead."""
+CALENDAR_WEEKS = 4
+"""A rotation's calendar shows this week and the three after it (three weeks ahead even
+on a Sunday)."""
 
 
 class OnCallPages:
@@ -62,19 +65,26 @@ class OnCallPages:
         principal = self._pages.principal(request)
         arn = request.query.get("arn", "")
         now = time.time()
-        until = now + CALENDAR_DAYS * 86400
+        monday = calendar.first_monday(now)
+        since = datetime(monday.year, monday.month, monday.day, tzinfo=UTC).timestamp()
+        until = since + CALENDAR_WEEKS * WEEK
         rotation, shifts, overrides, contacts = await asyncio.gather(
             self._pages.call(request, principal, CONTACTS, "GetRotation", {"RotationId": arn}),
             self._pages.call(request, principal, CONTACTS, "ListRotationShifts", {
-                "RotationId": arn, "StartTime": now, "EndTime": until, "MaxResults": 1024}),
+                "RotationId": arn, "StartTime": since, "EndTime": until,
+                "MaxResults": 1024}),
             self._pages.call(request, principal, CONTACTS, "ListRotationOverrides", {
                 "RotationId": arn, "StartTime": now, "EndTime": until, "MaxResults": 1024}),
             self._pages.call(request, principal, CONTACTS, "ListContacts", {"MaxResults": 100}))
+        names = _names(contacts.get("Contacts", []))
+        grid = calendar.weeks(shifts.get("RotationShifts", []), names, start=monday,
+                              count=CALENDAR_WEEKS, now=now)
+        day = _day(request.query.get("day", ""))
         return self._pages.render(
-            "rotation.html", request, rotation=rotation,
-            shifts=shifts.get("RotationShifts", []),
-            overrides=overrides.get("RotationOverrides", []),
-            names=_names(contacts.get("Contacts", [])), days=CALENDAR_DAYS,
+            "rotation.html", request, rotation=rotation, weeks=grid,
+            overrides=overrides.get("RotationOverrides", []), names=names,
+            override_from=day.strftime("%Y-%m-%dT00:00") if day else "",
+            override_to=(day + timedelta(days=1)).strftime("%Y-%m-%dT00:00") if day else "",
             can_override=await self._pages.call.allowed(
                 request, principal, CONTACTS, "CreateRotationOverride", {"RotationId": arn}))
 
@@ -103,3 +113,11 @@ def _current(shifts: list[dict[str, Any]], now: float) -> dict[str, Any] | None:
     """The shift under way at ``now``."""
     return next((s for s in shifts
                  if float(s["StartTime"]) <= now < float(s["EndTime"])), None)
+
+
+def _day(text: str) -> date | None:
+    """The day a calendar cell's "Override" link names (``YYYY-MM-DD``), if any."""
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None

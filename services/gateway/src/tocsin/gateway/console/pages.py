@@ -11,6 +11,7 @@ session's principal.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -69,7 +70,9 @@ class Pages:
             loader=jinja2.PackageLoader("tocsin.gateway.console", "templates"),
             autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
             lstrip_blocks=True)
-        self._templates.filters.update(when=when, duration=listing.duration,
+        self._templates.filters.update(when=when, local_input=local_input, words=words,
+                                       hour=hour,
+                                       duration=listing.duration,
                                        event_text=event_text, plan_name=listing.plan_name,
                                        incident_id=listing.incident_id)
 
@@ -201,6 +204,25 @@ def when(epoch: object) -> str:
     if epoch in (None, ""):
         return ""
     return datetime.fromtimestamp(float(str(epoch)), UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def hour(epoch: object) -> str:
+    """An epoch time's hour of the day, ``09:00`` (UTC)."""
+    moment = datetime.fromtimestamp(float(str(epoch)), UTC)
+    return moment.strftime("%H:%M")
+
+
+def words(name: str) -> str:
+    """A camelCase name as words: ``timeToAcknowledge`` → ``Time to acknowledge``."""
+    spaced = re.sub(r"(?<=[a-z0-9])([A-Z])", r" \1", name).lower()
+    return spaced[:1].upper() + spaced[1:]
+
+
+def local_input(epoch: object) -> str:
+    """An epoch time as a ``datetime-local`` field's value (UTC, as the forms say)."""
+    if epoch in (None, ""):
+        return ""
+    return datetime.fromtimestamp(float(str(epoch)), UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def event_text(data: object) -> str:

@@ -3,8 +3,9 @@
 The gateway keeps nothing durable, and several gateways may serve one deployment, so the
 session lives in the cookie: ``<key id>.<expiry>.<nonce>`` and an HMAC over it keyed by the
 access key's secret. Any gateway that knows the key checks it; rotating the key's secret
-ends its sessions. Signing out revokes the nonce in this gateway (until the session would
-have expired anyway) and deletes the cookie from the browser.
+ends its sessions. Signing out revokes the session (until it would have expired anyway) in
+every gateway (:mod:`.signins` carries it through the audit trail) and deletes the cookie
+from the browser.
 
 The CSRF token of a session is another HMAC of its nonce, put in every form as
 :data:`CSRF_FIELD` and checked on every POST. The sign-in form, before any session, uses a
@@ -45,6 +46,12 @@ class Session:
     csrf: str
     """The token every form of this session carries."""
 
+    @property
+    def id(self) -> str:
+        """What names the session in the audit trail: a digest of its nonce (the nonce
+        itself stays in the cookie)."""
+        return hashlib.sha256(f"session.{self.nonce}".encode()).hexdigest()[:32]
+
 
 class Sessions:
     """Issues and checks session cookies for the gateway's access keys."""
@@ -55,7 +62,7 @@ class Sessions:
         """The keys now (a policy file's keys may come and go while the gateway runs)."""
         self._lifetime = lifetime
         self._revoked: dict[str, int] = {}
-        """Signed-out nonces and when their sessions would have expired."""
+        """Signed-out sessions' ids and when they would have expired."""
 
     def sign_in(self, key_id: str, secret: str) -> Session | None:
         """A new session when ``secret`` is the secret of access key ``key_id``."""
@@ -91,16 +98,22 @@ class Sessions:
         expected = hmac.new(self._key(key_id), payload.encode(), hashlib.sha256).digest()
         if not hmac.compare_digest(expected, given):
             return None
-        expires = int(expires_text)
-        if expires <= time.time() or nonce in self._revoked:
+        session = self._session(key_id, int(expires_text), nonce)
+        if session.expires <= time.time() or session.id in self._revoked:
             return None
-        return self._session(key_id, expires, nonce)
+        return session
 
     def sign_out(self, session: Session) -> None:
         """Refuse ``session`` from now on in this gateway."""
+        self.revoke(session.id, session.expires)
+
+    def revoke(self, session_id: str, expires: int) -> None:
+        """Refuse the session :attr:`Session.id` names (until it would have expired)."""
         now = time.time()
+        if expires <= now:
+            return
         self._revoked = {n: e for n, e in self._revoked.items() if e > now}
-        self._revoked[session.nonce] = session.expires
+        self._revoked[session_id] = expires
 
     def _session(self, key_id: str, expires: int, nonce: str) -> Session:
         csrf = hmac.new(self._key(key_id), f"csrf.{nonce}".encode(), hashlib.sha256).digest()

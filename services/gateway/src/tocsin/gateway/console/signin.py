@@ -6,6 +6,7 @@ from aiohttp import web
 
 from tocsin.gateway.console import sessions
 from tocsin.gateway.console.pages import PREFIX, SESSION_LIFETIME, Pages, local
+from tocsin.gateway.console.signins import SignInTrail
 from tocsin.shared.logging import get_logger
 
 __all__ = ["SignIn"]
@@ -16,9 +17,10 @@ log = get_logger(__name__)
 class SignIn:
     """Signing in with an access key pair, and out."""
 
-    def __init__(self, pages: Pages) -> None:
+    def __init__(self, pages: Pages, trail: SignInTrail) -> None:
         self._pages = pages
         self._sessions = pages.sessions
+        self._trail = trail
 
     def add_routes(self, app: web.Application) -> None:
         """The sign-in page and form (before any session), and sign-out (with one)."""
@@ -49,7 +51,10 @@ class SignIn:
             return self._sign_in_form(request, status=403, error=(
                 "The sign-in form is missing its CSRF token, or it is stale: try again."))
         key_id, secret = str(form.get("access_key_id", "")), str(form.get("secret", ""))
-        session = self._sessions.sign_in(key_id.strip(), secret.strip())
+        key_id = key_id.strip()
+        session = self._sessions.sign_in(key_id, secret.strip())
+        await self._trail.signed_in(request, self._pages.call.principal(key_id), key_id,
+                                    session)
         if session is None:
             log.warning("console.sign_in_refused", key_id=key_id[:40])
             return self._sign_in_form(request, status=401, error=(
@@ -64,8 +69,10 @@ class SignIn:
         raise response
 
     async def _sign_out(self, request: web.Request) -> web.StreamResponse:
-        self._sessions.sign_out(self._pages.session(request))
-        log.info("console.signed_out", key_id=self._pages.session(request).key_id)
+        session = self._pages.session(request)
+        await self._trail.signed_out(request, self._pages.call.principal(session.key_id),
+                                     session)
+        log.info("console.signed_out", key_id=session.key_id)
         response = web.HTTPSeeOther(f"{PREFIX}/sign-in")
         response.del_cookie(sessions.COOKIE, path=PREFIX)
         raise response

@@ -20,7 +20,7 @@ from tocsin.incidents.usecases import JSON, UseCases, make_token
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.contracts import incidents as c
 from tocsin.shared.db import transaction
-from tocsin.shared.errors import NotFoundError, ValidationError
+from tocsin.shared.errors import AccessDeniedError, NotFoundError, ValidationError
 from tocsin.shared.events import emit
 from tocsin.shared.logging import bind
 from tocsin.shared.paging import page_size
@@ -48,7 +48,8 @@ class TimelineHandlers(UseCases):
                 incident_record_arn=cmd.incident_record_arn, event_id=str(uuid.uuid4()),
                 event_time=cmd.event_time, event_updated_time=now.timestamp(),
                 event_type=cmd.event_type, event_data=cmd.event_data, event_references=refs)
-            await self._timeline.add(conn, [event], is_automatic=False)
+            await self._timeline.add(conn, [event], is_automatic=False,
+                                     created_by=self._by(req))
             await emit(conn, c.TimelineEventCreated(**msgspec.structs.asdict(event),
                                                     principal=self._by(req),
                                                     resource_version=1),
@@ -93,7 +94,8 @@ class TimelineHandlers(UseCases):
         bind(incident_arn=cmd.incident_record_arn)
 
         async def body(conn: asyncpg.Connection) -> JSON:
-            event = await self._custom(conn, cmd.incident_record_arn, cmd.event_id, "updated")
+            event = await self._custom(conn, cmd.incident_record_arn, cmd.event_id, "updated",
+                                       by=self._by(req))
             refs = (event.event_references if cmd.event_references is None else
                     await self._references(conn, cmd.incident_record_arn, cmd.event_references))
             now = self._clock.now()
@@ -116,7 +118,8 @@ class TimelineHandlers(UseCases):
         bind(incident_arn=cmd.incident_record_arn)
         async with transaction(self._pool) as conn:
             try:
-                await self._custom(conn, cmd.incident_record_arn, cmd.event_id, "deleted")
+                await self._custom(conn, cmd.incident_record_arn, cmd.event_id, "deleted",
+                                   by=self._by(req))
             except NotFoundError:
                 await self._replication_set(conn)
                 return {}  # deleting what is not there is a quiet success
@@ -129,17 +132,34 @@ class TimelineHandlers(UseCases):
                 incident_arn=cmd.incident_record_arn)
         return {}
 
+    async def timeline_event_authors(self, req: RpcRequest) -> JSON:
+        """Who wrote which of an incident's custom events (the console offers Edit on a
+        responder's own): ``{"authors": {eventId: principal ARN}}``. Not an AWS
+        operation: the gateway calls it after the caller read the same timeline."""
+        cmd: _Authors = req.decode(_Authors)
+        ids = [i for i in cmd.event_ids[:AUTHORS_LIMIT] if _is_uuid(i)]
+        async with self._pool.acquire() as conn:
+            authors = await self._timeline.authors(conn, cmd.incident_record_arn, ids)
+        return {"authors": authors}
+
     async def _custom(self, conn: asyncpg.Connection, incident_arn: str, event_id: str,
-                      verb: str) -> TimelineEvent:
-        found = await self._timeline.get(conn, incident_arn, _uuid(event_id), lock=True)
+                      verb: str, *, by: str) -> TimelineEvent:
+        found = await self._timeline.get_with_author(conn, incident_arn, _uuid(event_id),
+                                                     lock=True)
         if found is None:
             raise NotFoundError(f"Timeline event {event_id} of {incident_arn} does not exist",
                                 resource_type="TIMELINE_EVENT", resource_id=event_id)
-        event, is_automatic = found
+        event, is_automatic, author = found
         if is_automatic:
             raise ValidationError(
                 f"Timeline event {event_id} is an automatic {event.event_type!r} event; only "
                 f"custom events ({', '.join(CUSTOM_TYPES)}) can be {verb}")
+        if author is not None and author != by:
+            # Responders keep their own notes; another's note is answered with one of yours.
+            raise AccessDeniedError(
+                f"{by} is not authorized to perform: ssm-incidents:UpdateTimelineEvent on "
+                f"timeline event {event_id}: only the principal who wrote a custom event "
+                f"may change it")
         return event
 
     async def _references(self, conn: asyncpg.Connection, incident_arn: str,
@@ -154,6 +174,23 @@ class TimelineHandlers(UseCases):
                 raise ValidationError(f"eventReferences names related item {missing[0]}, "
                                       f"which is not an item of {incident_arn}")
         return refs
+
+
+AUTHORS_LIMIT = 500
+"""Events a ``TimelineEventAuthors`` request may name."""
+
+
+class _Authors(msgspec.Struct, rename="camel"):
+    incident_record_arn: str
+    event_ids: list[str]
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _uuid(event_id: str) -> str:

@@ -25,21 +25,34 @@ class TimelineStore:
 
     @staticmethod
     async def add(conn: asyncpg.Connection, events: list[TimelineEvent], *,
-                  is_automatic: bool) -> None:
-        """Insert events in one statement."""
+                  is_automatic: bool, created_by: str | None = None) -> None:
+        """Insert events in one statement; ``created_by`` is the principal who wrote them
+        (custom events)."""
         if not events:
             return
         await conn.execute(
             "INSERT INTO timeline_event (incident_arn, event_id, event_time,"
-            " event_updated_time, event_type, event_data, event_references, automatic)"
-            " SELECT a, i, t, u, y, d, r::jsonb, $8 FROM unnest($1::text[], $2::uuid[],"
+            " event_updated_time, event_type, event_data, event_references, automatic,"
+            " created_by)"
+            " SELECT a, i, t, u, y, d, r::jsonb, $8, $9 FROM unnest($1::text[], $2::uuid[],"
             " $3::timestamptz[], $4::timestamptz[], $5::text[], $6::text[], $7::text[])"
             " AS e(a, i, t, u, y, d, r)",
             [e.incident_record_arn for e in events], [e.event_id for e in events],
             [_ts(e.event_time) for e in events], [_ts(e.event_updated_time) for e in events],
             [e.event_type for e in events], [e.event_data for e in events],
             # As JSON text: a list of lists would be read as a two-dimensional array.
-            [codec.encode(e.event_references).decode() for e in events], is_automatic)
+            [codec.encode(e.event_references).decode() for e in events], is_automatic,
+            created_by)
+
+    @staticmethod
+    async def authors(conn: asyncpg.Connection, incident_arn: str,
+                      event_ids: list[str]) -> dict[str, str]:
+        """Event id → the principal who wrote it, for those of ``event_ids`` that have one."""
+        rows = await conn.fetch(
+            "SELECT event_id, created_by FROM timeline_event WHERE incident_arn = $1"
+            " AND event_id = ANY($2::uuid[]) AND created_by IS NOT NULL",
+            incident_arn, event_ids)
+        return {str(r["event_id"]): r["created_by"] for r in rows}
 
     @staticmethod
     def _event(row: asyncpg.Record) -> TimelineEvent:
@@ -54,11 +67,19 @@ class TimelineStore:
     async def get(cls, conn: asyncpg.Connection, incident_arn: str, event_id: str, *,
                   lock: bool = False) -> tuple[TimelineEvent, bool] | None:
         """The event and whether it is automatic."""
+        found = await cls.get_with_author(conn, incident_arn, event_id, lock=lock)
+        return found[:2] if found else None
+
+    @classmethod
+    async def get_with_author(cls, conn: asyncpg.Connection, incident_arn: str,
+                              event_id: str, *, lock: bool = False
+                              ) -> tuple[TimelineEvent, bool, str | None] | None:
+        """The event, whether it is automatic, and who wrote it (if known)."""
         row = await conn.fetchrow(
-            f"SELECT {cls._COLUMNS}, automatic FROM timeline_event"
+            f"SELECT {cls._COLUMNS}, automatic, created_by FROM timeline_event"
             " WHERE incident_arn = $1 AND event_id = $2" + (" FOR UPDATE" if lock else ""),
             incident_arn, event_id)
-        return (cls._event(row), row["automatic"]) if row else None
+        return (cls._event(row), row["automatic"], row["created_by"]) if row else None
 
     @staticmethod
     async def save(conn: asyncpg.Connection, event: TimelineEvent) -> int:
