@@ -31,7 +31,7 @@ from tocsin.incidents.settings import Settings as IncidentsSettings
 from tocsin.local.servers import EmbeddedServer, free_port, nats_server
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus, connect
-from tocsin.shared.testing import running
+from tocsin.shared.testing import running, wait_for
 
 PRINCIPAL = "arn:tocsin:iam::000000000000:user/alice"
 LOCAL_ONLY = ["tocsin.rpc.>", "$SRV.>", "alarms.>", "changes.>"]
@@ -133,3 +133,34 @@ async def regions(region_servers: tuple[str, str, str, str], database_url: str,
         await mirror(region_a, region_b)
         await mirror(region_b, region_a)
         yield region_a, region_b
+
+
+@contextlib.asynccontextmanager
+async def partition(a: Region, b: Region) -> AsyncIterator[None]:
+    """Neither region hears from the other inside the block; both mirrors are made again
+    after it (from the first event, as a mirror that catches up reads them)."""
+    for into in (a, b):
+        for stream in await into.bus.js.streams_info():
+            if stream.config.mirror is not None:
+                await into.bus.js.delete_stream(stream.config.name or "")
+    yield
+    await mirror(a, b)
+    await mirror(b, a)
+
+
+async def all_applied(a: Region, b: Region, service: str) -> None:
+    """Each region's ``service`` inbox has acknowledged everything the other region's
+    stream holds."""
+    async def done() -> bool:
+        for into, origin in ((a, b), (b, a)):
+            try:
+                info = await into.bus.js.consumer_info(origin.stream,
+                                                       f"{into.name}_{service}-inbox")
+            except Exception:
+                return False
+            mirrored = (await into.bus.js.stream_info(origin.stream)).state.last_seq
+            theirs = (await origin.bus.js.stream_info(origin.stream)).state.last_seq
+            if mirrored < theirs or info.num_pending or info.num_ack_pending:
+                return False
+        return True
+    await wait_for(done, timeout=30.0)

@@ -4,15 +4,12 @@ timelines additive), with nothing re-published or started by the applying region
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
 import nats.js.errors
-import pytest
 
-from tests.integration.regions.conftest import Region, mirror
+from tests.integration.regions.conftest import Region, all_applied, partition
 from tocsin.shared import codec, errors
 from tocsin.shared.testing import wait_for
 
@@ -60,19 +57,6 @@ async def _timeline(region: Region, incident: str) -> list[dict[str, Any]]:
 async def _stream_count(region: Region, subject: str) -> int:
     info = await region.bus.js.stream_info(region.stream, subjects_filter=subject)
     return sum((info.state.subjects or {}).values())
-
-
-@contextlib.asynccontextmanager
-async def partition(a: Region, b: Region) -> AsyncIterator[None]:
-    """Neither region hears from the other inside the block; both mirrors are made again
-    after it (from the first event, as a mirror that catches up reads them)."""
-    for into in (a, b):
-        for stream in await into.bus.js.streams_info():
-            if stream.config.mirror is not None:
-                await into.bus.js.delete_stream(stream.config.name or "")
-    yield
-    await mirror(a, b)
-    await mirror(b, a)
 
 
 async def test_what_b_writes_is_read_in_a_and_not_published_again(
@@ -197,7 +181,7 @@ async def test_concurrent_updates_converge_on_the_last_writer(
                         if e["eventType"] == "SSM Incident Record Update"]) for r in (a, b)]
         return titles == [winner, winner] and updates == [2, 2]
     await wait_for(converged, timeout=TIMEOUT)
-    await _all_applied(a, b)
+    await all_applied(a, b, "incidents")
     assert await converged()
 
 
@@ -236,25 +220,8 @@ async def test_a_deletion_wins_over_a_concurrent_update(
         return True
     await wait_for(gone, timeout=TIMEOUT)
     # ...and stays so once every event of both sides has been applied.
-    await _all_applied(a, b)
+    await all_applied(a, b, "incidents")
     assert await gone()
-
-
-async def _all_applied(a: Region, b: Region) -> None:
-    """Each region's inbox has acknowledged everything the other's mirror holds."""
-    async def done() -> bool:
-        for into, origin in ((a, b), (b, a)):
-            try:
-                info = await into.bus.js.consumer_info(origin.stream,
-                                                       f"{into.name}_incidents-inbox")
-            except Exception:
-                return False
-            mirrored = (await into.bus.js.stream_info(origin.stream)).state.last_seq
-            theirs = (await origin.bus.js.stream_info(origin.stream)).state.last_seq
-            if mirrored < theirs or info.num_pending or info.num_ack_pending:
-                return False
-        return True
-    await wait_for(done, timeout=TIMEOUT)
 
 
 async def test_timeline_events_of_both_sides_are_kept(regions: tuple[Region, Region]) -> None:
@@ -285,8 +252,3 @@ async def test_timeline_events_of_both_sides_are_kept(regions: tuple[Region, Reg
                 return False
         return True
     await wait_for(merged, timeout=TIMEOUT)
-
-
-@pytest.fixture(autouse=True)
-def _quiet() -> None:
-    """(Nothing: each test's regions are its own.)"""
