@@ -185,6 +185,29 @@ async def test_concurrent_updates_converge_on_the_last_writer(
     assert await converged()
 
 
+async def test_a_change_of_related_items_is_no_write_of_the_record(
+        regions: tuple[Region, Region]) -> None:
+    """B retitles an incident while A, cut off, only adds a related item to it (which
+    counts a version on the record, not a change of it): both keep B's title and the
+    item."""
+    a, b = regions
+    _, incident = await _plan_and_incident(b)
+    await wait_for(lambda: _read(a, "GetIncidentRecord", {"arn": incident}), timeout=TIMEOUT)
+    async with partition(a, b):
+        await b.call("incidents", "UpdateIncidentRecord", {"arn": incident, "title": "by B"})
+        await a.call("incidents", "UpdateRelatedItems", {
+            "incidentRecordArn": incident, "relatedItemsUpdate": {"itemToAdd": {
+                "identifier": {"type": "OTHER", "value": {"url": "https://a"}},
+                "title": "from A"}}})
+    await all_applied(a, b, "incidents")
+    for region in (a, b):
+        record = await region.call("incidents", "GetIncidentRecord", {"arn": incident})
+        assert record["incidentRecord"]["title"] == "by B"
+        items = await region.call("incidents", "ListRelatedItems",
+                                  {"incidentRecordArn": incident})
+        assert sorted(i["title"] for i in items["relatedItems"]) == ["dashboard", "from A"]
+
+
 async def test_a_deletion_wins_over_a_concurrent_update(
         regions: tuple[Region, Region]) -> None:
     """A timeline event deleted in A while B (later, without knowing) changes it, and an

@@ -43,6 +43,12 @@ CREATE TABLE replica_tombstone (
     PRIMARY KEY (kind, key)
 );
 
+-- The columns that count a resource's changes rather than make one: an update of these
+-- alone (a version bumped for a change of the resource's tags, say) is no write of it.
+CREATE FUNCTION replica_content(r jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+    SELECT r - 'hlc' - 'origin' - 'version' - 'related_items_version'
+$$;
+
 -- BEFORE INSERT OR UPDATE of a replicated table (argument: its key column). A local write
 -- gets this transaction's stamp (later than the row's, so causality holds per resource)
 -- and no origin (this region); a write applied from another region (the transaction-local
@@ -54,6 +60,12 @@ BEGIN
     IF origin IS NOT NULL THEN
         NEW.hlc := current_setting('tocsin.replica_hlc')::bigint;
         NEW.origin := origin;
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'UPDATE'
+       AND replica_content(to_jsonb(NEW)) = replica_content(to_jsonb(OLD)) THEN
+        NEW.hlc := OLD.hlc;
+        NEW.origin := OLD.origin;
         RETURN NEW;
     END IF;
     NEW.hlc := hlc_now();
