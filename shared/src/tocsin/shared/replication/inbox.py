@@ -32,6 +32,7 @@ from nats.aio.msg import Msg
 from nats.js.api import StreamInfo
 
 from tocsin.shared.bus import Bus, Consumer, consume
+from tocsin.shared.contracts.base import types_of
 from tocsin.shared.db import already_processed, transaction
 from tocsin.shared.events import Received, typed
 from tocsin.shared.logging import get_logger
@@ -108,7 +109,9 @@ async def run_inbox(bus: Bus, pool: asyncpg.Pool, inbox: Inbox, stop: asyncio.Ev
             to = await applying(conn, stamp_of(event.envelope), home=region)
             await inbox.apply(Replicated(event, to))
 
-    handler = typed(inbox.union, handle)
+    # A type this version does not know (a region running a newer one) is acknowledged
+    # unread rather than refused: it is nothing this region can apply yet.
+    handler = typed(inbox.union, handle, only=frozenset(types_of(inbox.union)))
     readers: dict[str, tuple[asyncio.Event, asyncio.Task[None]]] = {}
 
     async def read(stream: str, origin: str, gone: asyncio.Event) -> None:
