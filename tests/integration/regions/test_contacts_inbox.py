@@ -123,3 +123,35 @@ async def test_an_engagement_started_in_b_is_shown_in_a(
     await wait_for(stopped, timeout=TIMEOUT)
     deliveries = await a.bus.js.stream_info(f"DELIVERIES_{a.name.upper()}")
     assert deliveries.state.messages == 0
+
+
+async def test_an_incident_of_b_engages_its_responders_once_from_b(
+        regions: tuple[Region, Region]) -> None:
+    """B's incident, whose plan engages a contact, is engaged by B alone: A shows B's
+    engagement and its pages, starts none of its own and requests no delivery."""
+    a, b = regions
+    alice = await _person(b, "alice")
+    await b.call("contacts", "CreateContactChannel", {
+        "ContactId": alice, "Name": "mail", "Type": "EMAIL",
+        "DeliveryAddress": {"SimpleAddress": "alice@example.com"}, "DeferActivation": True})
+    await b.call("incidents", "CreateReplicationSet", {"regions": {b.name: {}}})
+    plan = (await b.call("incidents", "CreateResponsePlan", {
+        "name": "db-down", "incidentTemplate": {"title": "Database down", "impact": 2},
+        "engagements": [alice]}))["arn"]
+    incident = (await b.call("incidents", "StartIncident",
+                             {"responsePlanArn": plan}))["incidentRecordArn"]
+
+    async def engaged(region: Region) -> list[str]:
+        found = await region.call("contacts", "ListEngagements",
+                                  {"IncidentId": incident})
+        return [e["EngagementArn"] for e in found["Engagements"]]
+    ours = await wait_for(lambda: engaged(b), timeout=TIMEOUT)
+    await wait_for(lambda: engaged(a), timeout=TIMEOUT)
+    await all_applied(a, b, "incidents")
+    await all_applied(a, b, "contacts")
+    assert await engaged(a) == ours
+    assert len(ours) == 1
+    mine = await a.bus.js.stream_info(a.stream, subjects_filter=f"events.{a.name}.>")
+    assert not mine.state.subjects
+    deliveries = await a.bus.js.stream_info(f"DELIVERIES_{a.name.upper()}")
+    assert deliveries.state.messages == 0
