@@ -185,6 +185,28 @@ async def test_concurrent_updates_converge_on_the_last_writer(
     assert await converged()
 
 
+async def test_a_resolution_and_a_new_title_made_apart_are_both_kept(
+        regions: tuple[Region, Region]) -> None:
+    """A resolves an incident while B, cut off, retitles it: the record converges
+    attribute by attribute, RESOLVED with B's title in both regions."""
+    a, b = regions
+    _, incident = await _plan_and_incident(b)
+    await wait_for(lambda: _read(a, "GetIncidentRecord", {"arn": incident}), timeout=TIMEOUT)
+    async with partition(a, b):
+        await a.call("incidents", "UpdateIncidentRecord",
+                     {"arn": incident, "status": "RESOLVED"})
+        await b.call("incidents", "UpdateIncidentRecord", {"arn": incident, "title": "by B"})
+    await all_applied(a, b, "incidents")
+    records = [(await r.call("incidents", "GetIncidentRecord", {"arn": incident}))
+               ["incidentRecord"] for r in (a, b)]
+    assert records[0] == records[1]
+    assert records[0]["status"] == "RESOLVED" and records[0]["title"] == "by B"
+    assert "resolvedTime" in records[0]
+    listed = await a.call("incidents", "ListIncidentRecords", {"filters": [
+        {"key": "status", "condition": {"equals": {"stringValues": ["RESOLVED"]}}}]})
+    assert [r["arn"] for r in listed["incidentRecordSummaries"]] == [incident]
+
+
 async def test_a_change_of_related_items_is_no_write_of_the_record(
         regions: tuple[Region, Region]) -> None:
     """B retitles an incident while A, cut off, only adds a related item to it (which

@@ -3,8 +3,9 @@ region's store (:mod:`tocsin.shared.replication.inbox`), so that their replicati
 response plans, incident records with their timelines and related items, and tags are read
 here too.
 
-Whole resources (the set, a plan, a record, a timeline event) follow the last writer by
-their stamps; timeline events and related items are added by either side and never lost;
+Whole resources (the set, a plan, a timeline event) follow the last writer by their
+stamps, an incident record attribute by attribute (one region resolving it while another
+retitles it keeps both); timeline events and related items are added by either side and never lost;
 a deletion wins over an update that did not see it. Nothing here emits an event or starts
 anything (engagements, runbooks, chat): the region where the change was made did that.
 Findings, event rules, integration keys and resource policies stay in their region.
@@ -16,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 import msgspec
 
 from tocsin.incidents.records import domain
@@ -24,12 +26,15 @@ from tocsin.incidents.timeline.domain import CUSTOM_TYPES
 from tocsin.shared import codec
 from tocsin.shared.contracts import incidents as c
 from tocsin.shared.db.tags import TagStore
+from tocsin.shared.logging import get_logger
 from tocsin.shared.replication import Inbox, Replicated
-from tocsin.shared.replication.stamps import Applying
+from tocsin.shared.replication.stamps import Applying, Stamp
 
 __all__ = ["INBOX", "apply"]
 
 JSON = dict[str, Any]
+
+log = get_logger(__name__)
 
 
 def _ts(epoch: float) -> datetime:
@@ -164,10 +169,51 @@ async def _record_created(to: Applying, e: c.IncidentRecordCreated) -> None:
 
 
 async def _record_updated(to: Applying, e: c.IncidentRecordUpdated) -> None:
+    """The attributes the update changed, each unless this region holds a later change of
+    it (so a resolution here and a new title there both stay)."""
     record = msgspec.convert(msgspec.to_builtins(e.incident_record), domain.IncidentRecord)
-    if await to.wins("incident_record", "arn", record.arn):
-        await _put_record(to, record, _version(e))
+    row = await to.conn.fetchrow(
+        "SELECT doc, field_hlc FROM incident_record WHERE arn = $1 FOR UPDATE", record.arn)
+    if row is None:
+        if not await to.deleted("incident_record", record.arn):
+            await _put_record(to, record, _version(e))  # its creation is yet to come
+        await _add_timeline(to, e.timeline_events)
+        return
+    incoming: JSON = msgspec.to_builtins(record)
+    doc, stamps = dict(row["doc"]), dict(row["field_hlc"])
+    changed = False
+    for member in _members_changed(e):
+        hlc, origin = stamps.get(member) or (0, None)
+        if Stamp(hlc, origin or to.home) < to.stamp:
+            if member in incoming:
+                doc[member] = incoming[member]
+            else:  # back to its default (a re-opened incident's resolvedTime)
+                doc.pop(member, None)
+            stamps[member] = [to.stamp.hlc, to.stamp.region]
+            changed = True
+    if changed:
+        merged = msgspec.convert(doc, domain.IncidentRecord)
+        try:
+            async with to.conn.transaction():  # a savepoint
+                await to.conn.execute(
+                    "UPDATE incident_record SET status = $2, impact = $3, doc = $4,"
+                    " field_hlc = $5, version = greatest(version, $6) WHERE arn = $1",
+                    merged.arn, merged.status, merged.impact, msgspec.to_builtins(merged),
+                    stamps, _version(e))
+        except asyncpg.UniqueViolationError:
+            # Re-opened there while this region opened another incident for its alarm:
+            # this region's own stays the open one here.
+            log.warning("inbox.reopen_conflict", incident_arn=merged.arn)
     await _add_timeline(to, e.timeline_events)
+
+
+def _members_changed(e: c.IncidentRecordUpdated) -> set[str]:
+    """The members of the record's document the update changed: those it names, the
+    resolution time with the status, and who changed it when."""
+    members = {str(m["attributeName"]) for m in e.modified_attributes}
+    if "status" in members:
+        members.add("resolvedTime")
+    return members | {"lastModifiedBy", "lastModifiedTime"}
 
 
 async def _record_deleted(to: Applying, e: c.IncidentRecordDeleted) -> None:

@@ -29,3 +29,29 @@ ALTER TABLE incident_record ADD COLUMN home_region text;
 DROP INDEX incident_record_open_dedupe;
 CREATE UNIQUE INDEX incident_record_open_dedupe
     ON incident_record (plan_name, dedupe_string) WHERE status = 'OPEN' AND home_region IS NULL;
+
+-- An incident record's attributes converge one by one: the stamp of each top-level member
+-- of its document's last change ({"title": [hlc, origin]}, a NULL origin for this region),
+-- so that one region resolving an incident while another retitles it keeps both.
+ALTER TABLE incident_record ADD COLUMN field_hlc jsonb NOT NULL DEFAULT '{}'::jsonb;
+
+CREATE FUNCTION incident_record_fields() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    k text;
+BEGIN
+    IF nullif(current_setting('tocsin.replica_origin', true), '') IS NOT NULL
+       OR NEW.hlc IS NOT DISTINCT FROM OLD.hlc THEN
+        RETURN NEW;  -- applied from another region (it sets them), or no change of it
+    END IF;
+    FOR k IN SELECT jsonb_object_keys(NEW.doc) UNION SELECT jsonb_object_keys(OLD.doc) LOOP
+        IF NEW.doc -> k IS DISTINCT FROM OLD.doc -> k THEN
+            NEW.field_hlc := jsonb_set(NEW.field_hlc, ARRAY[k],
+                                       jsonb_build_array(NEW.hlc, NULL));
+        END IF;
+    END LOOP;
+    RETURN NEW;
+END $$;
+
+-- Named to fire after incident_record_stamp (triggers fire in name order).
+CREATE TRIGGER incident_record_stamp_fields BEFORE UPDATE ON incident_record
+    FOR EACH ROW EXECUTE FUNCTION incident_record_fields();
