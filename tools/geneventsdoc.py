@@ -67,6 +67,10 @@ subject `events.<region>.<service>.<Type>`, as one JSON envelope:
 | `schemaVersion` | the version of the type's payload schema (below) |
 | `correlation` | `request_id`, `incident_arn`, `engagement_arn`, `principal` (the \
 caller's ARN) when they apply |
+| `hlc` | the change's hybrid logical clock stamp (microseconds since the epoch, never \
+behind a stamp the service had seen); with `region` it orders concurrent changes of one \
+resource made in two regions (last writer wins); null when the change wrote no replicated \
+row |
 
 Payloads are camelCase JSON; members with their default value are left out. They evolve by
 msgspec's rules: a new member always has a default, an existing member never changes type;
@@ -188,6 +192,7 @@ def envelope_schema(service: str, cls: type[Event]) -> dict[str, Any]:
             "correlation": {"type": "object", "properties": {
                 "request_id": {"type": "string"}, "incident_arn": {"type": "string"},
                 "engagement_arn": {"type": "string"}, "principal": {"type": "string"}}},
+            "hlc": {"type": ["integer", "null"]},
         },
         "required": ["id", "type", "service", "region", "time", "data"],
         "$defs": defs,

@@ -74,6 +74,11 @@ class Envelope(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """The event's payload: the resource as the API returns it, or the change."""
     schema_version: int = 1
     correlation: Correlation = Correlation()
+    hlc: int | None = None
+    """The hybrid logical clock stamp of the change (microseconds since the epoch, never
+    behind a stamp its service had seen): with ``region``, what orders concurrent changes
+    of one resource made in two regions (:mod:`tocsin.shared.replication.stamps`). None
+    for a change that wrote no replicated row, or from a service that predates it."""
 
     @property
     def subject(self) -> str:

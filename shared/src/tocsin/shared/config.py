@@ -153,6 +153,9 @@ class ServiceSettings(BaseSettings, frozen=True, kw_only=True):
     """Requests one instance works on at once."""
     pool_max: int = 20
     """Most PostgreSQL connections one instance holds."""
+    inbox_rescan: float = 10.0
+    """Seconds between two looks for mirrors of other regions' events (a region added to
+    the replication set is read from then on; :mod:`tocsin.shared.replication.inbox`)."""
 
     @property
     def schema(self) -> str:

@@ -35,12 +35,12 @@ E = TypeVar("E", bound=Event)
 
 
 def envelope_of(event: Event, *, region: str, now: datetime,
-                correlation: codec.Correlation) -> codec.Envelope:
+                correlation: codec.Correlation, hlc: int | None = None) -> codec.Envelope:
     """The envelope that carries ``event``, with a fresh id."""
     return codec.Envelope(
         id=codec.new_event_id(), type=type(event).__name__, service=event.service,
         region=region, time=now, data=encode_data(event),
-        schema_version=event.version, correlation=correlation)
+        schema_version=event.version, correlation=correlation, hlc=hlc)
 
 
 async def emit(conn: asyncpg.Connection, events: Event | Sequence[Event], *, region: str,
@@ -52,7 +52,9 @@ async def emit(conn: asyncpg.Connection, events: Event | Sequence[Event], *, reg
     Each envelope's correlation carries the request id and the caller's principal of the
     current context (:mod:`tocsin.shared.bus.rpc` binds them), and the incident and
     engagement the change belongs to; an event with an ``engagement_arn``
-    member names its own engagement when none is given.
+    member names its own engagement when none is given. Each envelope carries the
+    transaction's clock stamp, the one its replicated rows got
+    (:mod:`tocsin.shared.replication.stamps`).
     """
     batch = [events] if isinstance(events, Event) else list(events)
     if not batch:
@@ -60,10 +62,12 @@ async def emit(conn: asyncpg.Connection, events: Event | Sequence[Event], *, reg
     headers = context_headers()
     request_id = headers.get("Tocsin-Request-Id")
     principal = context_principal()
+    hlc = await conn.fetchval("SELECT hlc_now()")
     envelopes = [
         envelope_of(event, region=region, now=now, correlation=codec.Correlation(
             request_id=request_id, principal=principal, incident_arn=incident_arn,
-            engagement_arn=engagement_arn or getattr(event, "engagement_arn", None)))
+            engagement_arn=engagement_arn or getattr(event, "engagement_arn", None)),
+            hlc=hlc)
         for event in batch]
     await write_events(conn, envelopes, headers)
 

@@ -12,7 +12,9 @@ every service:
    it drains on exit) and the stream declarations;
 3. the RPC server (``tocsin.rpc.<service>.<Operation>``), whose ``$SRV.PING`` answer
    carries the :class:`~tocsin.shared.outage.PostgresProbe`'s readiness;
-4. one :func:`~tocsin.shared.bus.consume` worker per consumer, the timers and workers;
+4. one :func:`~tocsin.shared.bus.consume` worker per consumer, the timers and workers,
+   and the inbox of the other regions' events when the table declares one
+   (:mod:`tocsin.shared.replication.inbox`);
 5. the outbox relay (unless ``TOCSIN_OUTBOX_RELAY`` is off); the outbox's backlog, the
    declared streams' sizes and mirrors measured (:mod:`tocsin.shared.metrics`: the RPC
    server, the consumers and the timers measure themselves; the ping answer names this
@@ -43,6 +45,7 @@ from tocsin.shared.config import ServiceSettings
 from tocsin.shared.db import OutboxRelay, apply_migrations, create_pool, watch_backlog
 from tocsin.shared.logging import get_logger
 from tocsin.shared.outage import PostgresProbe
+from tocsin.shared.replication.inbox import Inbox, run_inbox
 from tocsin.shared.runner import Worker
 
 __all__ = ["Kernel", "Opened", "Service"]
@@ -75,6 +78,9 @@ class Service:
     """Workers that fire what falls due (the durable timers)."""
     workers: Sequence[Worker] = ()
     """Other background workers (a consumer with its own discipline, a reporter)."""
+    inbox: Inbox | None = None
+    """How the service applies the other regions' events to its store (None: it keeps
+    nothing of theirs)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -121,6 +127,11 @@ class Kernel(Generic[S]):
                                description=self.description, verifier=verifier)
             workers: list[Worker] = [server, *service.timers]
             workers += [functools.partial(consume, bus, c) for c in service.consumers]
+            if service.inbox is not None:
+                workers.append(functools.partial(
+                    run_inbox, bus, pool, service.inbox, service=self.name,
+                    region=settings.region, schema=settings.schema,
+                    rescan=settings.inbox_rescan))
             workers += [*service.workers, probe.run,
                         functools.partial(watch_backlog, pool, settings.schema),
                         functools.partial(watch_streams, bus.js, [s.name for s in streams

@@ -13,6 +13,7 @@ from tocsin.contacts.engagements.due import Due, due_consumer
 from tocsin.contacts.engagements.failures import DeadLetters, dead_letter_consumer
 from tocsin.contacts.engagements.handlers import EngagementHandlers
 from tocsin.contacts.engagements.incident_state import IncidentState, incidents_consumer
+from tocsin.contacts.replicas import INBOX
 from tocsin.contacts.replication import ReplicationSetDeletion, replication_consumer
 from tocsin.contacts.settings import Settings
 from tocsin.contacts.usecases import Deps
@@ -32,7 +33,8 @@ log = get_logger(__name__)
 async def table(opened: Opened[Settings]) -> Service:
     """The request server, and the consumers of the escalation service's due stages and
     retries, of the notifications service's dead letters, of the replication set's
-    deletion and of the incidents service's resolutions."""
+    deletion and of the incidents service's resolutions, and the inbox of the other
+    regions' contacts events."""
     settings, pool = opened.settings, opened.pool
     clock = clock_for(settings.clock_scale, settings.clock_epoch)
     keys = remote_key_ring(opened.bus, keks_from(settings))
@@ -52,6 +54,7 @@ async def table(opened: Opened[Settings]) -> Service:
             incidents_consumer(IncidentState(engagements), region=region, schema=schema),
         ],
         workers=[functools.partial(_seal_old_addresses, pool, keys)],
+        inbox=INBOX,
     )
 
 

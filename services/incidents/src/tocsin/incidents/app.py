@@ -13,6 +13,7 @@ from tocsin.incidents.ingestion.alarm_stream import AlarmIntake
 from tocsin.incidents.ingestion.triggers import Ingestion
 from tocsin.incidents.records import plan_engagements
 from tocsin.incidents.records.engaging import Engaging, engagement_consumers
+from tocsin.incidents.replicas import INBOX
 from tocsin.incidents.runbooks import consumer as runbook_events
 from tocsin.incidents.settings import Settings
 from tocsin.incidents.usecases import Deps, Quotas
@@ -26,7 +27,8 @@ __all__ = ["KERNEL", "lifespan"]
 
 async def table(opened: Opened[Settings]) -> Service:
     """The request server, the engagement, findings and alarm consumers, the reservation
-    of existing plans' engagements, and the canary when one is configured."""
+    of existing plans' engagements, the canary when one is configured, and the inbox of
+    the other regions' incidents events."""
     settings, pool, bus = opened.settings, opened.pool, opened.bus
     keks = keks_from(settings)
     deps = Deps(pool=pool, clock=clock_for(settings.clock_scale, settings.clock_epoch),
@@ -65,6 +67,7 @@ async def table(opened: Opened[Settings]) -> Service:
                         max_deliver=settings.alarm_max_deliver, timeout=settings.alarm_timeout),
         ],
         timers=canary,
+        inbox=INBOX,
     )
 
 

@@ -63,6 +63,9 @@ class Consumer(msgspec.Struct, frozen=True, kw_only=True):
     lane."""
 
 
+REBIND_AFTER = 3
+"""Failed fetches in a row after which the consumer is declared and bound again."""
+
 HANDBACK_DELAY = 1.0
 """Seconds before a message handed back at shutdown is redelivered."""
 
@@ -215,7 +218,9 @@ async def _fetch(bus: Bus, psub: JetStreamContext.PullSubscription, spec: Pull, 
                 log.warning("consumer.fetch_failed", durable=durable, error=repr(exc))
                 if await pause(stop, backoff(failures, base=RECONNECT_BASE, cap=RECONNECT_CAP)):
                     return False
-                if isinstance(exc, nats.js.errors.NotFoundError):
+                if isinstance(exc, nats.js.errors.NotFoundError) or failures >= REBIND_AFTER:
+                    # Gone, or deleted under us (the server answers a pull for a consumer
+                    # it no longer has with 503): declare it again (a no-op if it is there).
                     return True
                 continue
             failures = 0

@@ -19,6 +19,10 @@ What the rows give:
   of each; never purge or delete) and its own durables' create/info/next/reset and acks;
   the ``DELIVERIES``
   stream, whose messages carry addresses and codes, is read by notifications alone;
+- a service that applies the other regions' events (its ``inbox`` durable, see
+  :mod:`tocsin.shared.replication.inbox`) lists the streams, to find their mirrors, and
+  reads them under that one durable name, whatever the mirror's name; never
+  ``DELIVERIES`` or ``AUDIT``;
 - replies go to each identity's own inbox prefix (:func:`inbox_prefix`), so no identity
   can read another's replies; serving identities answer with ``allow_responses``.
 
@@ -44,6 +48,9 @@ ALARMS = "ALARMS"
 CHANGES = "CHANGES"
 AUDIT = "AUDIT"
 """``AUDIT_<REGION>`` in a row: the region's CloudTrail records, written by the gateway."""
+
+INBOX = "inbox"
+"""The durable that reads the mirrors of the other regions' ``EVENTS_<REGION>``."""
 
 DASHBOARD = "dashboard"
 ALARM_PUBLISHER = "alarm-publisher"
@@ -100,7 +107,7 @@ IDENTITIES: Mapping[str, Identity] = {i.name: i for i in (
                     "contacts.ListPagesByEngagement", "contacts.ListPageReceipts"),
              streams=(EVENTS, CHANGES, ALARMS), owns=(EVENTS, CHANGES, ALARMS),
              consumes={EVENTS: ("engage", "pages", "reopen", "reengage", "engagement-failed",
-                                "dead-letters", "runbooks"),
+                                "dead-letters", "runbooks", INBOX),
                        CHANGES: ("findings",), ALARMS: ("alarms",)},
              publishes=("alarms.dlq",), asserts_principals=True),
     Identity("contacts",
@@ -108,7 +115,8 @@ IDENTITIES: Mapping[str, Identity] = {i.name: i for i in (
              # accept codes are sealed or indexed with them
              calls=("incidents.ResponsePlansEngaging", "incidents.GetDataKeys"),
              streams=(EVENTS, DELIVERIES), owns=(DELIVERIES,),
-             consumes={EVENTS: ("escalation", "dead-letters", "replication-set", "incidents")},
+             consumes={EVENTS: ("escalation", "dead-letters", "replication-set", "incidents",
+                                INBOX)},
              publishes=("deliveries.{region}.>",)),
     Identity("escalation", streams=(EVENTS,),
              consumes={EVENTS: ("contacts", "incidents")}),
@@ -190,6 +198,7 @@ def _call_subjects(who: Identity) -> list[str]:
 def _service_permissions(who: Identity, region: str) -> dict[str, Any]:
     api = "$JS.API"
     pub: list[str] = [*_call_subjects(who)]
+    deny: list[str] = []
     sub: list[str] = [f"{inbox_prefix(who.name)}.>",
                       *(s.format(region=region) for s in who.subscribes)]
     if who.serves:
@@ -207,6 +216,18 @@ def _service_permissions(who: Identity, region: str) -> dict[str, Any]:
         pub += [f"{api}.STREAM.{verb}.{name}" for verb in verbs]
     for stream, durables in who.consumes.items():
         name = stream_name(stream, region)
+        if stream == EVENTS and INBOX in durables:
+            # The mirrors of other regions, whatever they are called (a partial-token
+            # wildcard would be EVENTS_*), but no stream of people's addresses or audit.
+            d = f"{who.name}-{INBOX}"
+            pub += [f"{api}.STREAM.LIST", f"{api}.CONSUMER.CREATE.*.{d}",
+                    f"{api}.CONSUMER.CREATE.*.{d}.>", f"{api}.CONSUMER.DURABLE.CREATE.*.{d}",
+                    f"{api}.CONSUMER.INFO.*.{d}", f"{api}.CONSUMER.MSG.NEXT.*.{d}",
+                    f"{api}.CONSUMER.RESET.*.{d}", f"$JS.ACK.*.{d}.>"]
+            for other in (DELIVERIES, AUDIT):
+                kept = stream_name(other, region)
+                deny += [f"{api}.CONSUMER.CREATE.{kept}.>",
+                         f"{api}.CONSUMER.DURABLE.CREATE.{kept}.>"]
         for durable in durables:
             # Any schema prefix (tests) would need partial-token wildcards, which NATS has
             # not: the permissions are for the deployment's own schema names.
@@ -221,7 +242,7 @@ def _service_permissions(who: Identity, region: str) -> dict[str, Any]:
                 f"{api}.CONSUMER.CREATE.{name}.*.>", f"{api}.CONSUMER.DELETE.{name}.*",
                 f"{api}.CONSUMER.INFO.{name}.*", f"{api}.CONSUMER.MSG.NEXT.{name}.*",
                 f"{api}.STREAM.INFO.{name}", f"$JS.FC.{name}.>", f"$JS.ACK.{name}.>"]
-    return {"publish": {"allow": pub},
+    return {"publish": {"allow": pub, **({"deny": deny} if deny else {})},
             "subscribe": {"allow": sub},
             **({"allow_responses": True} if who.serves else {})}
 

@@ -147,7 +147,8 @@ class Store:
         inserted = await conn.fetchval(
             "INSERT INTO incident_record (arn, plan_name, status, impact, created_by,"
             " creation_time, dedupe_string, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-            " ON CONFLICT (plan_name, dedupe_string) WHERE status = 'OPEN' DO NOTHING"
+            " ON CONFLICT (plan_name, dedupe_string)"
+            " WHERE status = 'OPEN' AND home_region IS NULL DO NOTHING"
             " RETURNING true",
             record.arn, record.plan_name, record.status, record.impact,
             record.incident_record_source.created_by, _ts(record.creation_time),
@@ -159,10 +160,11 @@ class Store:
     @staticmethod
     async def open_incident(conn: asyncpg.Connection, plan_name: str,
                             dedupe_string: str) -> str | None:
-        """The ARN of the plan's open incident with this dedupe string, or None."""
+        """The ARN of the plan's open incident with this dedupe string opened in this
+        region, or None."""
         arn: str | None = await conn.fetchval(
             "SELECT arn FROM incident_record WHERE plan_name = $1 AND dedupe_string = $2"
-            " AND status = 'OPEN'", plan_name, dedupe_string)
+            " AND status = 'OPEN' AND home_region IS NULL", plan_name, dedupe_string)
         return arn
 
     @staticmethod

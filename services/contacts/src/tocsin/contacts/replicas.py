@@ -1,0 +1,253 @@
+"""The contacts service's inbox: the other regions' contacts events applied to this
+region's store (:mod:`tocsin.shared.replication.inbox`), so that their contacts, rotations
+and overrides, tags and policies, and their engagements and pages as they stand are read
+here too.
+
+Contacts, rotations and overrides follow the last writer by their stamps, a deletion
+winning over an update that did not see it (two regions that gave one alias to two
+contacts keep the later). An engagement and its pages only move forward (started, stages,
+receipts, acceptance, stopped), so each step is applied once, whichever arrives first. Their
+stages, retries and timeouts stay with the region that started them: nothing here sends a
+page or arms a timer, and no event is emitted.
+
+Contact channels stay in their region: their events never carry the address, which is
+sealed under that region's data key.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+from tocsin.contacts.engagements.domain import Stage, StageTarget
+from tocsin.shared.contracts import contacts as cc
+from tocsin.shared.db.tags import TagStore
+from tocsin.shared.replication import Inbox, Replicated
+from tocsin.shared.replication.stamps import Applying
+
+__all__ = ["INBOX", "apply"]
+
+_FIRST = re.compile(r"^[a-z]")
+
+
+def pascal(value: Any) -> Any:
+    """``value`` with every object key in PascalCase, as the store keeps the API's shapes
+    (the inverse of the events' camelCase)."""
+    if isinstance(value, dict):
+        return {_FIRST.sub(lambda m: m.group().upper(), k): pascal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [pascal(v) for v in value]
+    return value
+
+
+def _at(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+# --- contacts ----------------------------------------------------------------------------
+
+
+async def _contact(to: Applying, e: cc.ContactCreated | cc.ContactUpdated) -> None:
+    creates = isinstance(e, cc.ContactCreated)
+    other = await to.conn.fetchval(
+        "SELECT arn FROM contact WHERE alias = $1 AND arn <> $2", e.alias, e.contact_arn)
+    if other is not None:
+        # One alias given to two contacts in two regions: the later keeps it.
+        if not await to.wins("contact", "arn", other):
+            return
+        await to.conn.execute("DELETE FROM tag WHERE resource_arn = $1", other)
+        await to.conn.execute("DELETE FROM contact WHERE arn = $1", other)
+    if not await to.wins("contact", "arn", e.contact_arn, creates=creates):
+        return
+    await to.conn.execute(
+        "INSERT INTO contact (arn, alias, type, display_name, plan, created_at, version)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        " ON CONFLICT (arn) DO UPDATE SET display_name = excluded.display_name,"
+        " plan = excluded.plan, version = greatest(contact.version, excluded.version)",
+        e.contact_arn, e.alias, e.type, e.display_name, pascal(e.plan),
+        datetime.now(UTC), e.resource_version or 1)
+    if isinstance(e, cc.ContactCreated):
+        await TagStore.put(to.conn, e.contact_arn, e.tags)
+
+
+async def _contact_deleted(to: Applying, e: cc.ContactDeleted) -> None:
+    await TagStore.untag_all(to.conn, e.contact_arn)
+    if await to.conn.execute("DELETE FROM contact WHERE arn = $1",
+                             e.contact_arn) == "DELETE 0":
+        await to.bury("contact", e.contact_arn)
+
+
+async def _policy(to: Applying, e: cc.ContactPolicyPut) -> None:
+    await to.conn.execute(
+        "INSERT INTO contact_policy (contact_arn, policy)"
+        " SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM contact WHERE arn = $1)"
+        " ON CONFLICT (contact_arn) DO UPDATE SET policy = excluded.policy",
+        e.contact_arn, e.policy)
+
+
+async def _tagged(to: Applying, e: cc.ResourceTagged) -> None:
+    await TagStore.put(to.conn, e.resource_arn, e.tags)
+
+
+async def _untagged(to: Applying, e: cc.ResourceUntagged) -> None:
+    await TagStore.untag(to.conn, e.resource_arn, e.tag_keys)
+
+
+# --- rotations ---------------------------------------------------------------------------
+
+
+async def _rotation(to: Applying, e: cc.RotationCreated | cc.RotationUpdated) -> None:
+    creates = isinstance(e, cc.RotationCreated)
+    if not await to.wins("rotation", "arn", e.rotation_arn, creates=creates):
+        return
+    recurrence = pascal({k: v for k, v in e.recurrence.items() if k != "shiftCoverages"})
+    if "shiftCoverages" in e.recurrence:
+        recurrence["ShiftCoverages"] = {day: pascal(w)
+                                        for day, w in e.recurrence["shiftCoverages"].items()}
+    now = datetime.now(UTC)
+    await to.conn.execute(
+        "INSERT INTO rotation (arn, name, start_time, time_zone_id, recurrence, created_at,"
+        " updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)"
+        " ON CONFLICT (arn) DO UPDATE SET name = excluded.name,"
+        " start_time = excluded.start_time, time_zone_id = excluded.time_zone_id,"
+        " recurrence = excluded.recurrence, updated_at = excluded.updated_at,"
+        " version = greatest(rotation.version, excluded.version)",
+        e.rotation_arn, e.name, _at(e.start_time), e.time_zone_id, recurrence, now,
+        e.resource_version or 1)
+    await to.conn.execute("DELETE FROM rotation_contact WHERE rotation_arn = $1",
+                          e.rotation_arn)
+    await to.conn.execute(
+        "INSERT INTO rotation_contact (rotation_arn, contact_arn, position)"
+        " SELECT $1, c, p - 1 FROM unnest($2::text[]) WITH ORDINALITY AS m(c, p)",
+        e.rotation_arn, e.contact_ids)
+    if isinstance(e, cc.RotationCreated):
+        await TagStore.put(to.conn, e.rotation_arn, e.tags)
+
+
+async def _rotation_deleted(to: Applying, e: cc.RotationDeleted) -> None:
+    await TagStore.untag_all(to.conn, e.rotation_arn)
+    if await to.conn.execute("DELETE FROM rotation WHERE arn = $1",
+                             e.rotation_arn) == "DELETE 0":
+        await to.bury("rotation", e.rotation_arn)
+
+
+async def _override(to: Applying, e: cc.RotationOverrideCreated) -> None:
+    if not await to.wins("rotation_override", "id", e.rotation_override_id, creates=True):
+        return
+    await to.conn.execute(
+        "INSERT INTO rotation_override (id, rotation_arn, new_contact_ids, start_time,"
+        " end_time, create_time) SELECT $1, $2, $3, $4, $5, $6"
+        " WHERE EXISTS (SELECT 1 FROM rotation WHERE arn = $2) ON CONFLICT (id) DO NOTHING",
+        uuid.UUID(e.rotation_override_id), e.rotation_arn, e.new_contact_ids,
+        _at(e.start_time), _at(e.end_time), _at(e.create_time))
+
+
+async def _override_deleted(to: Applying, e: cc.RotationOverrideDeleted) -> None:
+    if await to.conn.execute("DELETE FROM rotation_override WHERE id = $1",
+                             uuid.UUID(e.rotation_override_id)) == "DELETE 0":
+        await to.bury("rotation_override", e.rotation_override_id)
+
+
+# --- engagements and pages, as they stand --------------------------------------------------
+
+
+async def _engagement(to: Applying, e: cc.EngagementStarted) -> None:
+    stages = [Stage(stage_index=s.stage_index, duration_in_minutes=s.duration_in_minutes,
+                    targets=[StageTarget(contact_arn=t.contact_arn, type="PERSONAL",
+                                         is_essential=t.is_essential,
+                                         resolved_to=[t.contact_arn]) for t in s.targets])
+              for s in e.stages]
+    await to.conn.execute(
+        "INSERT INTO engagement (arn, contact_arn, contact_type, sender, subject, content,"
+        " incident_id, start_time, plan, version, home_region)"
+        " VALUES ($1, $2, $3, $4, $5, '', $6, $7, $8, $9, $10) ON CONFLICT (arn) DO NOTHING",
+        e.engagement_arn, e.contact_arn, e.contact_type, e.sender, e.subject, e.incident_id,
+        e.start_time, {"Stages": msgspec.to_builtins(stages)}, e.resource_version or 1,
+        to.stamp.region)
+
+
+async def _stage(to: Applying, e: cc.EngagementStageStarted) -> None:
+    await to.conn.execute(
+        "INSERT INTO engagement_stage (engagement_arn, stage_index, start_time, round)"
+        " SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM engagement WHERE arn = $1)"
+        " ON CONFLICT DO NOTHING", e.engagement_arn, e.stage_index, e.start_time, e.round)
+
+
+async def _stopped(to: Applying, e: cc.EngagementStopped) -> None:
+    await to.conn.execute(
+        "UPDATE engagement SET stop_time = $2, stop_reason = $3,"
+        " version = greatest(version, $4) WHERE arn = $1 AND stop_time IS NULL",
+        e.engagement_arn, e.stop_time, e.reason, e.resource_version or 1)
+
+
+async def _page(to: Applying, e: cc.PageCreated) -> None:
+    await to.conn.execute(
+        "INSERT INTO page (arn, engagement_arn, contact_arn, stage_index, is_essential,"
+        " accept_code_hashes, sent_time, version)"
+        " SELECT $1, $2, $3, $4, false, '{}', $5, $6"
+        " WHERE EXISTS (SELECT 1 FROM engagement WHERE arn = $2)"
+        " ON CONFLICT DO NOTHING",
+        e.page_arn, e.engagement_arn, e.contact_arn, e.stage_index, e.sent_time,
+        e.resource_version or 1)
+
+
+async def _receipt(to: Applying, e: cc.PageReceiptRecorded) -> None:
+    await to.conn.execute(
+        "INSERT INTO page_receipt (page_arn, receipt_type, contact_channel_arn, receipt_info,"
+        " receipt_time) SELECT $1, $2, $3, $4, $5"
+        " WHERE EXISTS (SELECT 1 FROM page WHERE arn = $1) ON CONFLICT DO NOTHING",
+        e.page_arn, e.receipt_type, e.contact_channel_arn, e.receipt_info, e.receipt_time)
+    column = {"DELIVERED": "delivery_time", "READ": "read_time"}.get(e.receipt_type)
+    if column is not None:
+        await to.conn.execute(
+            f"UPDATE page SET {column} = $2 WHERE arn = $1 AND {column} IS NULL",
+            e.page_arn, e.receipt_time)
+
+
+async def _accepted(to: Applying, e: cc.PageAccepted) -> None:
+    await to.conn.execute(
+        "UPDATE page SET read_time = $2 WHERE arn = $1 AND read_time IS NULL",
+        e.page_arn, e.accept_time)
+    if e.progression_stopped:
+        await to.conn.execute(
+            "UPDATE engagement SET progression_stopped_time = $2,"
+            " progression_stopped_by = $3 WHERE arn = $1 AND progression_stopped_time IS NULL",
+            e.engagement_arn, e.accept_time, e.contact_arn)
+
+
+_APPLY: dict[type[Any], Callable[[Applying, Any], Awaitable[None]]] = {
+    cc.ContactCreated: _contact,
+    cc.ContactUpdated: _contact,
+    cc.ContactDeleted: _contact_deleted,
+    cc.ContactPolicyPut: _policy,
+    cc.ResourceTagged: _tagged,
+    cc.ResourceUntagged: _untagged,
+    cc.RotationCreated: _rotation,
+    cc.RotationUpdated: _rotation,
+    cc.RotationDeleted: _rotation_deleted,
+    cc.RotationOverrideCreated: _override,
+    cc.RotationOverrideDeleted: _override_deleted,
+    cc.EngagementStarted: _engagement,
+    cc.EngagementStageStarted: _stage,
+    cc.EngagementStopped: _stopped,
+    cc.PageCreated: _page,
+    cc.PageReceiptRecorded: _receipt,
+    cc.PageAccepted: _accepted,
+}
+
+
+async def apply(replicated: Replicated) -> None:
+    """Apply one contacts event of another region; the types kept per region (channels,
+    activation codes, engagement failures) are skipped."""
+    step = _APPLY.get(type(replicated.event.event))
+    if step is not None:
+        await step(replicated.to, replicated.event.event)
+
+
+INBOX = Inbox(union=cc.ContactsEvent, apply=apply)
+"""The contacts service's inbox, for its kernel table."""

@@ -1,0 +1,310 @@
+"""The incidents service's inbox: the other regions' incidents events applied to this
+region's store (:mod:`tocsin.shared.replication.inbox`), so that their replication set,
+response plans, incident records with their timelines and related items, and tags are read
+here too.
+
+Whole resources (the set, a plan, a timeline event) follow the last writer by their
+stamps, an incident record attribute by attribute (one region resolving it while another
+retitles it keeps both); timeline events and related items are added by either side and never lost;
+a deletion wins over an update that did not see it. Nothing here emits an event or starts
+anything (engagements, runbooks, chat): the region where the change was made did that.
+Findings, event rules, integration keys and resource policies stay in their region.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from tocsin.incidents.records import domain
+from tocsin.incidents.related.domain import item_key
+from tocsin.incidents.timeline.domain import CUSTOM_TYPES
+from tocsin.shared import codec
+from tocsin.shared.contracts import incidents as c
+from tocsin.shared.db.tags import TagStore
+from tocsin.shared.logging import get_logger
+from tocsin.shared.replication import Inbox, Replicated
+from tocsin.shared.replication.stamps import Applying, Stamp
+
+__all__ = ["INBOX", "apply"]
+
+JSON = dict[str, Any]
+
+log = get_logger(__name__)
+
+
+def _ts(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+def _version(event: Any) -> int:
+    return int(getattr(event, "resource_version", None) or 1)
+
+
+# --- replication set ---------------------------------------------------------------------
+
+
+async def _replication_set(to: Applying, e: c.ReplicationSetCreated | c.ReplicationSetUpdated
+                           ) -> None:
+    current = await to.conn.fetchrow("SELECT arn, doc FROM replication_set FOR UPDATE")
+    if current is not None and current["arn"] != e.arn:
+        # Two regions created a set each: the later one is the account's.
+        if not await to.wins("replication_set", "arn", current["arn"]):
+            return
+        await to.conn.execute("DELETE FROM replication_set")
+        current = None
+    if not await to.wins("replication_set", "arn", e.arn,
+                         creates=isinstance(e, c.ReplicationSetCreated)):
+        return
+    old = msgspec.convert(current["doc"], domain.ReplicationSet) if current else None
+    regions = {
+        name: domain.RegionInfo(
+            status=info.status, status_update_date_time=info.status_update_date_time,
+            sse_kms_key_id=info.sse_kms_key_id, status_message=info.status_message,
+            added_time=old.region_map[name].added_time
+            if old is not None and name in old.region_map else info.status_update_date_time)
+        for name, info in e.region_map.items()}
+    rs = domain.ReplicationSet(
+        arn=e.arn, status=e.status, region_map=regions, created_by=e.created_by,
+        created_time=e.created_time, last_modified_by=e.last_modified_by,
+        last_modified_time=e.last_modified_time, deletion_protected=e.deletion_protected)
+    await to.conn.execute(
+        "INSERT INTO replication_set (arn, doc, version) VALUES ($1, $2, $3)"
+        " ON CONFLICT (arn) DO UPDATE SET doc = excluded.doc,"
+        " version = greatest(replication_set.version, excluded.version)",
+        rs.arn, msgspec.to_builtins(rs), _version(e))
+
+
+async def _replication_set_deleted(to: Applying, e: c.ReplicationSetDeleted) -> None:
+    # As in the origin region: the set takes every plan, incident and tag with it.
+    await to.conn.execute(
+        "TRUNCATE replication_set, response_plan, incident_record, tag, client_token CASCADE")
+    await to.bury("replication_set", e.arn)
+
+
+# --- response plans ----------------------------------------------------------------------
+
+
+async def _plan(to: Applying, e: c.ResponsePlanCreated | c.ResponsePlanUpdated) -> None:
+    if not await to.wins("response_plan", "name", e.name,
+                         creates=isinstance(e, c.ResponsePlanCreated)):
+        return
+    plan = msgspec.convert(msgspec.to_builtins(e), domain.ResponsePlan)
+    await to.conn.execute(
+        "INSERT INTO response_plan (name, arn, doc, version) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (name) DO UPDATE SET arn = excluded.arn, doc = excluded.doc,"
+        " version = greatest(response_plan.version, excluded.version)",
+        plan.name, plan.arn, msgspec.to_builtins(plan), _version(e))
+
+
+async def _plan_deleted(to: Applying, e: c.ResponsePlanDeleted) -> None:
+    name = e.arn.rpartition(":response-plan/")[2]
+    if await to.conn.execute("DELETE FROM response_plan WHERE name = $1", name) == "DELETE 0":
+        await to.bury("response_plan", name)
+    await TagStore.untag_all(to.conn, e.arn)
+
+
+# --- incident records --------------------------------------------------------------------
+
+
+async def _put_record(to: Applying, record: domain.IncidentRecord, version: int) -> None:
+    """The record as the event has it; a new one is remembered as the origin's."""
+    await to.conn.execute(
+        "INSERT INTO incident_record (arn, plan_name, status, impact, created_by,"
+        " creation_time, dedupe_string, doc, version, home_region)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        " ON CONFLICT (arn) DO UPDATE SET status = excluded.status,"
+        " impact = excluded.impact, doc = excluded.doc,"
+        " version = greatest(incident_record.version, excluded.version)",
+        record.arn, record.plan_name, record.status, record.impact,
+        record.incident_record_source.created_by, _ts(record.creation_time),
+        record.dedupe_string, msgspec.to_builtins(record), version, to.stamp.region)
+
+
+async def _add_timeline(to: Applying, events: list[c.TimelineEvent]) -> None:
+    """Add timeline events not there yet, to incidents this region holds."""
+    if not events:
+        return
+    await to.conn.execute(
+        "INSERT INTO timeline_event (incident_arn, event_id, event_time,"
+        " event_updated_time, event_type, event_data, event_references, automatic)"
+        " SELECT a, i, t, u, y, d, r::jsonb, y <> ALL($8::text[])"
+        " FROM unnest($1::text[], $2::uuid[], $3::timestamptz[], $4::timestamptz[],"
+        " $5::text[], $6::text[], $7::text[]) AS e(a, i, t, u, y, d, r)"
+        " WHERE EXISTS (SELECT 1 FROM incident_record WHERE arn = a)"
+        "   AND NOT EXISTS (SELECT 1 FROM replica_tombstone"
+        "                   WHERE kind = 'timeline_event' AND key = i::text)"
+        " ON CONFLICT (incident_arn, event_id) DO NOTHING",
+        [e.incident_record_arn for e in events], [e.event_id for e in events],
+        [_ts(e.event_time) for e in events], [_ts(e.event_updated_time) for e in events],
+        [e.event_type for e in events], [e.event_data for e in events],
+        [codec.encode(e.event_references).decode() for e in events], list(CUSTOM_TYPES))
+
+
+async def _add_items(to: Applying, incident_arn: str, items: list[JSON]) -> None:
+    """Add related items not there yet (by type and value) to an incident held here."""
+    if not items:
+        return
+    keys = [item_key(i["identifier"]) for i in items]
+    await to.conn.execute(
+        "INSERT INTO related_item (incident_arn, generated_id, item_type, value_key, item)"
+        " SELECT $1, g, t, v, i::jsonb FROM unnest($2::text[], $3::text[], $4::text[],"
+        " $5::text[]) AS e(g, t, v, i)"
+        " WHERE EXISTS (SELECT 1 FROM incident_record WHERE arn = $1)"
+        " ON CONFLICT DO NOTHING",
+        incident_arn, [i["generatedId"] for i in items], [k for k, _ in keys],
+        [v for _, v in keys], [msgspec.json.encode(i).decode() for i in items])
+
+
+async def _record_created(to: Applying, e: c.IncidentRecordCreated) -> None:
+    record = msgspec.convert(msgspec.to_builtins(e.incident_record), domain.IncidentRecord)
+    if await to.wins("incident_record", "arn", record.arn, creates=True):
+        await _put_record(to, record, _version(e))
+    await _add_timeline(to, e.timeline_events)
+    await _add_items(to, record.arn, e.related_items)
+
+
+async def _record_updated(to: Applying, e: c.IncidentRecordUpdated) -> None:
+    """The attributes the update changed, each unless this region holds a later change of
+    it (so a resolution here and a new title there both stay)."""
+    record = msgspec.convert(msgspec.to_builtins(e.incident_record), domain.IncidentRecord)
+    row = await to.conn.fetchrow(
+        "SELECT doc, field_hlc FROM incident_record WHERE arn = $1 FOR UPDATE", record.arn)
+    if row is None:
+        if not await to.deleted("incident_record", record.arn):
+            await _put_record(to, record, _version(e))  # its creation is yet to come
+        await _add_timeline(to, e.timeline_events)
+        return
+    incoming: JSON = msgspec.to_builtins(record)
+    doc, stamps = dict(row["doc"]), dict(row["field_hlc"])
+    changed = False
+    for member in _members_changed(e):
+        hlc, origin = stamps.get(member) or (0, None)
+        if Stamp(hlc, origin or to.home) < to.stamp:
+            if member in incoming:
+                doc[member] = incoming[member]
+            else:  # back to its default (a re-opened incident's resolvedTime)
+                doc.pop(member, None)
+            stamps[member] = [to.stamp.hlc, to.stamp.region]
+            changed = True
+    if changed:
+        merged = msgspec.convert(doc, domain.IncidentRecord)
+        try:
+            async with to.conn.transaction():  # a savepoint
+                await to.conn.execute(
+                    "UPDATE incident_record SET status = $2, impact = $3, doc = $4,"
+                    " field_hlc = $5, version = greatest(version, $6) WHERE arn = $1",
+                    merged.arn, merged.status, merged.impact, msgspec.to_builtins(merged),
+                    stamps, _version(e))
+        except asyncpg.UniqueViolationError:
+            # Re-opened there while this region opened another incident for its alarm:
+            # this region's own stays the open one here.
+            log.warning("inbox.reopen_conflict", incident_arn=merged.arn)
+    await _add_timeline(to, e.timeline_events)
+
+
+def _members_changed(e: c.IncidentRecordUpdated) -> set[str]:
+    """The members of the record's document the update changed: those it names, the
+    resolution time with the status, and who changed it when."""
+    members = {str(m["attributeName"]) for m in e.modified_attributes}
+    if "status" in members:
+        members.add("resolvedTime")
+    return members | {"lastModifiedBy", "lastModifiedTime"}
+
+
+async def _record_deleted(to: Applying, e: c.IncidentRecordDeleted) -> None:
+    if await to.conn.execute("DELETE FROM incident_record WHERE arn = $1",
+                             e.arn) == "DELETE 0":
+        await to.bury("incident_record", e.arn)
+    await TagStore.untag_all(to.conn, e.arn)
+
+
+# --- timeline and related items ----------------------------------------------------------
+
+
+async def _timeline_created(to: Applying, e: c.TimelineEventCreated) -> None:
+    await _add_timeline(to, [e])
+
+
+async def _timeline_updated(to: Applying, e: c.TimelineEventUpdated) -> None:
+    if not await to.wins("timeline_event", "event_id", e.event_id):
+        return
+    await _add_timeline(to, [e])
+    await to.conn.execute(
+        "UPDATE timeline_event SET event_time = $3, event_updated_time = $4,"
+        " event_type = $5, event_data = $6, event_references = $7,"
+        " version = greatest(version, $8) WHERE incident_arn = $1 AND event_id = $2",
+        e.incident_record_arn, e.event_id, _ts(e.event_time), _ts(e.event_updated_time),
+        e.event_type, e.event_data, e.event_references, _version(e))
+
+
+async def _timeline_deleted(to: Applying, e: c.TimelineEventDeleted) -> None:
+    if await to.conn.execute("DELETE FROM timeline_event WHERE event_id = $1",
+                             e.event_id) == "DELETE 0":
+        await to.bury("timeline_event", e.event_id)
+
+
+async def _triggers_joined(to: Applying, e: c.IncidentTriggersJoined) -> None:
+    await _add_timeline(to, e.timeline_events)
+
+
+async def _item_added(to: Applying, e: c.RelatedItemAdded) -> None:
+    await _add_items(to, e.incident_record_arn, [e.item])
+    await _add_timeline(to, e.timeline_events)
+
+
+async def _item_removed(to: Applying, e: c.RelatedItemRemoved) -> None:
+    kind, value = item_key(e.item["identifier"])
+    await to.conn.execute(
+        "DELETE FROM related_item WHERE incident_arn = $1 AND item_type = $2"
+        " AND value_key = $3", e.incident_record_arn, kind, value)
+    await _add_timeline(to, e.timeline_events)
+
+
+# --- tags --------------------------------------------------------------------------------
+
+
+async def _tagged(to: Applying, e: c.ResourceTagged) -> None:
+    await TagStore.put(to.conn, e.resource_arn, e.tags)
+
+
+async def _untagged(to: Applying, e: c.ResourceUntagged) -> None:
+    await TagStore.untag(to.conn, e.resource_arn, e.tag_keys)
+
+
+_APPLY: dict[type[Any], Callable[[Applying, Any], Awaitable[None]]] = {
+    c.ReplicationSetCreated: _replication_set,
+    c.ReplicationSetUpdated: _replication_set,
+    c.ReplicationSetDeleted: _replication_set_deleted,
+    c.ResponsePlanCreated: _plan,
+    c.ResponsePlanUpdated: _plan,
+    c.ResponsePlanDeleted: _plan_deleted,
+    c.IncidentRecordCreated: _record_created,
+    c.IncidentRecordUpdated: _record_updated,
+    c.IncidentRecordResolved: _record_updated,
+    c.IncidentRecordDeleted: _record_deleted,
+    c.TimelineEventCreated: _timeline_created,
+    c.TimelineEventUpdated: _timeline_updated,
+    c.TimelineEventDeleted: _timeline_deleted,
+    c.IncidentTriggersJoined: _triggers_joined,
+    c.RelatedItemAdded: _item_added,
+    c.RelatedItemRemoved: _item_removed,
+    c.ResourceTagged: _tagged,
+    c.ResourceUntagged: _untagged,
+}
+
+
+async def apply(replicated: Replicated) -> None:
+    """Apply one incidents event of another region; the types kept per region are
+    skipped."""
+    step = _APPLY.get(type(replicated.event.event))
+    if step is not None:
+        await step(replicated.to, replicated.event.event)
+
+
+INBOX = Inbox(union=c.IncidentsEvent, apply=apply)
+"""The incidents service's inbox, for its kernel table."""

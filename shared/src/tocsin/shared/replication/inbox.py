@@ -1,0 +1,151 @@
+"""The inbox: a service applies the events of the other regions of the set to its store.
+
+Each other region's ``EVENTS_<REGION>`` is mirrored into this region's JetStream (a
+mirror has no subjects of its own: its messages keep their origin subjects,
+``events.<region>.<service>.<Type>``). The inbox finds those mirrors, again every
+``TOCSIN_INBOX_RESCAN`` seconds so that a region added to the set later is picked up, and
+reads each through a durable consumer ``<schema>-inbox`` filtered on the service's own
+events. Each event is decoded into the service's contract and handed to its apply
+function in one transaction with its inbox entry, then acknowledged: an event applied
+twice changes nothing.
+
+An apply function writes the store only: it emits no event (so no region re-publishes
+another's change) and starts nothing meant for the origin region (no pages, runbooks or
+timers); the origin region's own consumers did that there. It decides what wins with the
+:class:`~tocsin.shared.replication.stamps.Applying` it is given.
+
+A service declares it in its kernel table (:class:`tocsin.shared.kernel.Service`)::
+
+    Service(..., inbox=Inbox(union=IncidentsEvent, apply=replicas.apply))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from nats.aio.msg import Msg
+from nats.js.api import StreamInfo
+
+from tocsin.shared.bus import Bus, Consumer, consume
+from tocsin.shared.contracts.base import types_of
+from tocsin.shared.db import already_processed, transaction
+from tocsin.shared.events import Received, typed
+from tocsin.shared.logging import get_logger
+from tocsin.shared.replication.stamps import Applying, applying, stamp_of
+from tocsin.shared.runner import pause
+
+__all__ = ["Inbox", "Replicated", "mirrored_region", "run_inbox"]
+
+log = get_logger(__name__)
+
+PREFIX = "EVENTS_"
+
+
+@dataclass(frozen=True, slots=True)
+class Replicated:
+    """One event of another region, as an apply function receives it."""
+
+    event: Received[Any]
+    """The typed event and its envelope (``event.event``, ``event.region``...)."""
+    to: Applying
+    """The transaction it is applied in, and who wins (:mod:`.stamps`)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Inbox:
+    """A service's inbox, declared in its kernel table."""
+
+    union: Any
+    """The service's event contract (``tocsin.shared.contracts.<service>``'s union)."""
+    apply: Callable[[Replicated], Awaitable[None]]
+    """Applies one event to the store, in the transaction it is given."""
+
+
+def mirrored_region(info: StreamInfo, home: str) -> str | None:
+    """The region whose ``EVENTS_<REGION>`` the stream mirrors (or sources, alone), or
+    None when it is no such replica (this region's own stream, any other stream)."""
+    name = info.config.name or ""
+    if not name.startswith(PREFIX):
+        return None
+    origins = [info.config.mirror] if info.config.mirror else list(info.config.sources or [])
+    if len(origins) != 1 or not origins[0].name.startswith(PREFIX):
+        return None
+    region = origins[0].name[len(PREFIX):].lower()
+    return None if region == home.lower() else region
+
+
+async def _replicas(bus: Bus, home: str) -> dict[str, str]:
+    """Stream name → the region it mirrors, for every replica in this JetStream."""
+    found: dict[str, str] = {}
+    offset = 0
+    while True:
+        page = await bus.js.streams_info(offset=offset)
+        for info in page:
+            region = mirrored_region(info, home)
+            if region is not None and info.config.name:
+                found[info.config.name] = region
+        if not page or len(page) < 256:  # the server's page size
+            return found
+        offset += len(page)
+
+
+async def run_inbox(bus: Bus, pool: asyncpg.Pool, inbox: Inbox, stop: asyncio.Event, *,
+                    service: str, region: str, schema: str, rescan: float = 10.0) -> None:
+    """Read every mirror of another region until ``stop``, looking for new ones every
+    ``rescan`` seconds. A runner worker."""
+    durable = f"{schema}-inbox"
+
+    async def handle(event: Received[Any], msg: Msg) -> None:
+        if event.region == region:
+            return  # never this region's own change, whatever a mirror holds
+        async with transaction(pool) as conn:
+            if await already_processed(conn, consumer=durable, event_id=event.id):
+                return
+            to = await applying(conn, stamp_of(event.envelope), home=region)
+            await inbox.apply(Replicated(event, to))
+
+    # A type this version does not know (a region running a newer one) is acknowledged
+    # unread rather than refused: it is nothing this region can apply yet.
+    handler = typed(inbox.union, handle, only=frozenset(types_of(inbox.union)))
+    readers: dict[str, tuple[asyncio.Event, asyncio.Task[None]]] = {}
+
+    async def read(stream: str, origin: str, gone: asyncio.Event) -> None:
+        consumer = Consumer(stream=stream, durable=durable, handler=handler,
+                            filter_subject=f"events.{origin}.{service}.>")
+        try:
+            await consume(bus, consumer, gone)
+        except Exception as exc:  # the mirror deleted meanwhile: the next look decides
+            log.warning("inbox.reader_stopped", stream=stream, error=repr(exc))
+        finally:
+            readers.pop(stream, None)
+
+    try:
+        while True:
+            try:
+                replicas = await _replicas(bus, region)
+            except Exception as exc:  # NATS gone for a moment: look again later
+                log.warning("inbox.streams_unknown", error=repr(exc))
+                replicas = None
+            if replicas is not None:
+                for stream, origin in replicas.items():
+                    if stream not in readers:
+                        log.info("inbox.reading", stream=stream, region=origin)
+                        gone = asyncio.Event()
+                        readers[stream] = (gone, asyncio.create_task(
+                            read(stream, origin, gone)))
+                for stream in set(readers) - set(replicas):
+                    log.info("inbox.mirror_gone", stream=stream)
+                    readers[stream][0].set()
+            if await pause(stop, rescan):
+                return
+    finally:
+        for gone, _ in list(readers.values()):
+            gone.set()
+        tasks = [task for _, task in list(readers.values())]
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(*tasks, return_exceptions=True)
