@@ -1,0 +1,84 @@
+"""A replication set of two regions: created in one, seen in both, each region ACTIVE once
+its mirror is live; a region that cannot be reached FAILED with the reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tocsin.shared import codec
+from tocsin.shared.bus import Bus
+from tocsin.shared.bus import regions as mirrors
+from tocsin.shared.testing import wait_for
+
+from .conftest import Regions
+
+ALICE = "arn:tocsin:iam::000000000000:user/alice"
+
+
+async def call(bus: Bus, operation: str, params: dict[str, Any] | None = None) -> Any:
+    reply = await bus.request(f"tocsin.rpc.incidents.{operation}", params or {},
+                              headers={"Tocsin-Principal": ALICE})
+    return codec.decode(reply, dict[str, Any])
+
+
+async def the_set(bus: Bus) -> dict[str, Any] | None:
+    arns = (await call(bus, "ListReplicationSets"))["replicationSetArns"]
+    if not arns:
+        return None
+    rs: dict[str, Any] = (await call(bus, "GetReplicationSet", {"arn": arns[0]}))[
+        "replicationSet"]
+    return rs
+
+
+def statuses(rs: dict[str, Any] | None) -> dict[str, str]:
+    return {name: info["status"] for name, info in (rs or {}).get("regionMap", {}).items()}
+
+
+async def test_a_set_made_in_one_region_is_active_in_both(regions: Regions) -> None:
+    a, b = regions.a, regions.b
+    async with a.running("incidents"), b.running("incidents"), \
+            a.connect("gateway") as gw_a, b.connect("gateway") as gw_b, \
+            b.connect("incidents") as bus_b:
+        arn = (await call(gw_a, "CreateReplicationSet",
+                          {"regions": {a.name: {}, b.name: {}}}))["arn"]
+        created = await the_set(gw_a)
+        assert created is not None and created["status"] == "CREATING"
+        assert statuses(created) == {a.name: "ACTIVE", b.name: "CREATING"}
+
+        async def active_in(bus: Bus) -> bool:
+            rs = await the_set(bus)
+            return rs is not None and rs["status"] == "ACTIVE" and \
+                statuses(rs) == {a.name: "ACTIVE", b.name: "ACTIVE"}
+        # b hears of the set from its mirror of a (which a made), marks itself ACTIVE
+        # once that mirror is live, and a hears that from its mirror of b.
+        await wait_for(lambda: active_in(gw_b), timeout=60)
+        await wait_for(lambda: active_in(gw_a), timeout=60)
+        assert (await the_set(gw_b))["arn"] == arn  # type: ignore[index]
+        # a's events are in b's mirror of a, with a's own sequence numbers.
+        info = await bus_b.js.stream_info(mirrors.mirror_name(a.name), subjects_filter=">")
+        assert info.state.subjects is not None
+        assert f"events.{a.name}.incidents.ReplicationSetCreated" in info.state.subjects
+        assert set(await mirrors.mirrors(bus_b.js)) == {a.name}
+
+        # A change in b (deletion protection) is seen in a.
+        await call(gw_b, "UpdateDeletionProtection", {"arn": arn, "deletionProtected": True})
+
+        async def protected() -> bool:
+            rs = await the_set(gw_a)
+            return bool(rs and rs["deletionProtected"])
+        await wait_for(protected, timeout=30)
+
+
+async def test_a_region_that_cannot_be_reached_fails(regions: Regions) -> None:
+    a = regions.a
+    async with a.running("incidents", region_unreachable_after=1.0), \
+            a.connect("gateway") as gw:
+        await call(gw, "CreateReplicationSet", {"regions": {a.name: {}, "nowhere": {}}})
+
+        async def failed() -> dict[str, Any] | None:
+            rs = await the_set(gw)
+            return rs if rs and statuses(rs).get("nowhere") == "FAILED" else None
+        rs = await wait_for(failed, timeout=30)
+        assert rs["status"] == "FAILED"
+        assert "nowhere cannot be reached" in rs["regionMap"]["nowhere"]["statusMessage"]
+        assert statuses(rs)[a.name] == "ACTIVE"
