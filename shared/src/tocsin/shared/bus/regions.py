@@ -49,6 +49,10 @@ MIRROR_OF = "tocsin-mirror-of"
 SILENT_AFTER = 10.0
 """Seconds without a word from a region's mirror (messages or heartbeats, about one a
 second when healthy) after which that region counts as degraded."""
+LIST_PAGE = 256
+"""Streams per page of JetStream's stream list."""
+MAX_PAGES = 64
+"""Most pages read: a domain with more streams than that is not Tocsin's alone."""
 REMOTE_TIMEOUT = 2.0
 """Seconds a request to another region's JetStream API may take."""
 
@@ -120,10 +124,16 @@ async def remove_mirror(js: JetStreamContext, origin: str) -> bool:
 async def mirrors(js: JetStreamContext) -> dict[str, StreamInfo]:
     """Every region mirrored in ``js``'s domain → its mirror stream's info."""
     found: dict[str, StreamInfo] = {}
-    for info in await js.streams_info():
-        origin = (info.config.metadata or {}).get(MIRROR_OF)
-        if origin and info.mirror is not None:
-            found[origin] = info
+    offset = 0
+    for _ in range(MAX_PAGES):
+        page = await js.streams_info(offset)
+        for info in page:
+            origin = (info.config.metadata or {}).get(MIRROR_OF)
+            if origin and info.mirror is not None:
+                found[origin] = info
+        if len(page) < LIST_PAGE:
+            break
+        offset += len(page)
     return found
 
 
