@@ -3,9 +3,12 @@ its mirror is live; a region that cannot be reached FAILED with the reason."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from tocsin.shared import codec
+import pytest
+
+from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus
 from tocsin.shared.bus import regions as mirrors
 from tocsin.shared.testing import wait_for
@@ -25,8 +28,11 @@ async def the_set(bus: Bus) -> dict[str, Any] | None:
     arns = (await call(bus, "ListReplicationSets"))["replicationSetArns"]
     if not arns:
         return None
-    rs: dict[str, Any] = (await call(bus, "GetReplicationSet", {"arn": arns[0]}))[
-        "replicationSet"]
+    try:
+        rs: dict[str, Any] = (await call(bus, "GetReplicationSet", {"arn": arns[0]}))[
+            "replicationSet"]
+    except errors.NotFoundError:  # deleted between the two calls
+        return None
     return rs
 
 
@@ -82,3 +88,54 @@ async def test_a_region_that_cannot_be_reached_fails(regions: Regions) -> None:
         assert rs["status"] == "FAILED"
         assert "nowhere cannot be reached" in rs["regionMap"]["nowhere"]["statusMessage"]
         assert statuses(rs)[a.name] == "ACTIVE"
+
+
+async def test_a_region_leaves_a_day_later_and_the_deleted_set_goes_everywhere(
+        regions: Regions) -> None:
+    """At 20000 plan seconds a second, the 24-hour rule passes in a few seconds: the
+    removed region's mirror goes, and so do the mirrors of a set deleted since."""
+    a, b = regions.a, regions.b
+    fast = {"clock_scale": 20000.0, "clock_epoch": time.time()}
+    async with a.running("incidents", **fast), b.running("incidents", **fast), \
+            a.connect("gateway") as gw_a, b.connect("gateway") as gw_b, \
+            a.connect("incidents") as bus_a, b.connect("incidents") as bus_b:
+        arn = (await call(gw_a, "CreateReplicationSet",
+                          {"regions": {a.name: {}, b.name: {}}}))["arn"]
+
+        async def both_active(bus: Bus) -> bool:
+            return statuses(await the_set(bus)) == {a.name: "ACTIVE", b.name: "ACTIVE"}
+        await wait_for(lambda: both_active(gw_a), timeout=60)
+        await wait_for(lambda: both_active(gw_b), timeout=60)
+        with pytest.raises(errors.ValidationError, match="24 hours"):
+            await call(gw_b, "UpdateReplicationSet", {
+                "arn": arn, "actions": [{"deleteRegionAction": {"regionName": b.name}}]})
+
+        async def removed() -> bool:
+            try:
+                await call(gw_a, "UpdateReplicationSet", {
+                    "arn": arn, "actions": [{"deleteRegionAction": {"regionName": b.name}}]})
+            except errors.ValidationError as exc:
+                assert "24 hours" in str(exc)
+                return False
+            return True
+        await wait_for(removed, timeout=30, interval=0.5)
+
+        async def mirrored(bus: Bus, expected: set[str]) -> bool:
+            return set(await mirrors.mirrors(bus.js)) == expected
+        await wait_for(lambda: mirrored(bus_a, set()), timeout=30)
+        await wait_for(lambda: mirrored(bus_b, set()), timeout=30)  # b is out of the set
+        assert statuses(await the_set(gw_a)) == {a.name: "ACTIVE"}
+
+        # b is added again: a makes b's mirror of a again, and b hears of it.
+        await call(gw_a, "UpdateReplicationSet", {
+            "arn": arn, "actions": [{"addRegionAction": {"regionName": b.name}}]})
+        await wait_for(lambda: both_active(gw_b), timeout=60)
+        await wait_for(lambda: both_active(gw_a), timeout=60)
+
+        await call(gw_a, "DeleteReplicationSet", {"arn": arn})
+
+        async def gone(bus: Bus) -> bool:
+            return await the_set(bus) is None
+        await wait_for(lambda: gone(gw_b), timeout=30)
+        await wait_for(lambda: mirrored(bus_a, set()), timeout=30)
+        await wait_for(lambda: mirrored(bus_b, set()), timeout=30)

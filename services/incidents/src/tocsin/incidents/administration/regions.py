@@ -6,7 +6,8 @@ it does is idempotent), every ``interval`` seconds:
 
 - makes, in this region, the mirror ``EVENTS_<R>`` of every other region R of the set, and
   in R's domain R's mirror of this region (that is how R hears of a set it was added to);
-  removes the mirror of a region it saw leave the set;
+  removes the mirror of a region it saw leave the set (every mirror, when the set is
+  deleted); reports each mirror's ``active`` as ``tocsin_stream_source_active_seconds``;
 - reads every mirror here with the durable ``<schema>-replication-set`` and applies the
   other regions' ``ReplicationSet*`` events to this region's copy of the set
   (:func:`~tocsin.incidents.records.domain.merge_replication_set`: the same set in every
@@ -26,16 +27,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 
 import msgspec
-import nats.js.errors
 from nats.aio.msg import Msg
 
 from tocsin.incidents.records import domain
 from tocsin.incidents.records.store import Store
 from tocsin.incidents.usecases import Deps
-from tocsin.shared import codec
+from tocsin.shared import codec, metrics
 from tocsin.shared.bus import Bus, Consumer, consume
 from tocsin.shared.bus import regions as mirrors
 from tocsin.shared.contracts import incidents as c
@@ -51,6 +52,8 @@ log = get_logger(__name__)
 
 APPLIED = frozenset({"ReplicationSetCreated", "ReplicationSetUpdated", "ReplicationSetDeleted"})
 """The other regions' events :meth:`RegionKeeper.apply` applies here."""
+RECHECK = 30.0
+"""Seconds before another region's mirror of this one, once made, is looked at again."""
 KEEPER = "keeper"
 """Who a status change the keeper makes is by (``lastModifiedBy`` stays as it was)."""
 
@@ -71,6 +74,8 @@ class RegionKeeper:
         self._silent_since: dict[str, float] = {}
         """Other region → when (monotonic) its JetStream first failed to answer here."""
         self._why: dict[str, str] = {}
+        self._pushed: dict[str, float] = {}
+        """Other region → when (monotonic) its mirror of this region was last known there."""
         self._members: set[str] = set()
         """The other regions of the set at the last round: one gone since has left it."""
 
@@ -98,26 +103,36 @@ class RegionKeeper:
             rs = await Store.replication_set(conn)
         js = self._bus.js
         members = set(rs.region_map) if rs else set()
-        others = members - {self._region}
+        # A region not (or no longer) in the set keeps no mirrors for it.
+        others = members - {self._region} if self._region in members else set()
         for region in sorted(others):
             await mirrors.ensure_mirror(js, region)
             await self._push(region)
         present = await mirrors.mirrors(js)
-        for region in sorted(self._members - others if rs is not None else set()):
+        # Regions that left the set (all of them when it was deleted).
+        for region in sorted(self._members - others):
             await self._stop_reading(region)
             await mirrors.remove_mirror(js, region)
             present.pop(region, None)
+            self._pushed.pop(region, None)
         self._members = others
-        # With no set yet, every mirror here may carry the set this region was added to.
-        for region in present if rs is None else set(present) & others:
+        # Outside a set, every mirror here may carry the set this region was added to.
+        for region in present if not others else set(present) & others:
             if region not in self._readers or self._readers[region][0].done():
                 self._read(region, stop)
+        report = await mirrors.health(js, expected=others)
+        for h in report:
+            metrics.STREAM_SOURCE_ACTIVE.labels(mirrors.mirror_name(h.region), h.region).set(
+                math.inf if h.active is None else h.active)
         if rs is not None and self._region in members:
-            report = await mirrors.health(js, expected=others)
             await self._statuses(rs, report, others)
 
     async def _push(self, region: str) -> None:
-        """Make ``region`` mirror this one; note when and why it cannot be reached."""
+        """Make ``region`` mirror this one (looked at again every :data:`RECHECK` seconds
+        once done); note when and why it cannot be reached."""
+        done = self._pushed.get(region)
+        if done is not None and time.monotonic() - done < RECHECK:
+            return
         try:
             await mirrors.ensure_mirrored_in(self._bus.nc, here=self._region, there=region)
         except Exception as exc:
@@ -130,6 +145,7 @@ class RegionKeeper:
             return
         self._silent_since.pop(region, None)
         self._why.pop(region, None)
+        self._pushed[region] = time.monotonic()
 
     async def _statuses(self, rs: domain.ReplicationSet,
                         report: list[mirrors.MirrorHealth], others: set[str]) -> None:
@@ -179,8 +195,7 @@ class RegionKeeper:
             done.set()
             with contextlib.suppress(Exception):
                 await task
-            with contextlib.suppress(nats.js.errors.NotFoundError):
-                await self._bus.js.delete_consumer(mirrors.mirror_name(region), self._durable)
+            # Its durable goes with the mirror.
 
     async def on_event(self, envelope: codec.Envelope, msg: Msg) -> None:
         """The durable's handler: :meth:`apply`."""
