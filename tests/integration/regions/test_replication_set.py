@@ -92,10 +92,10 @@ async def test_a_region_that_cannot_be_reached_fails(regions: Regions) -> None:
 
 async def test_a_region_leaves_a_day_later_and_the_deleted_set_goes_everywhere(
         regions: Regions) -> None:
-    """At 20000 plan seconds a second, the 24-hour rule passes in a few seconds: the
+    """At 5000 plan seconds a second, the 24-hour rule passes in 17 seconds: the
     removed region's mirror goes, and so do the mirrors of a set deleted since."""
     a, b = regions.a, regions.b
-    fast = {"clock_scale": 20000.0, "clock_epoch": time.time()}
+    fast = {"clock_scale": 5000.0, "clock_epoch": time.time()}
     async with a.running("incidents", **fast), b.running("incidents", **fast), \
             a.connect("gateway") as gw_a, b.connect("gateway") as gw_b, \
             a.connect("incidents") as bus_a, b.connect("incidents") as bus_b:
@@ -118,7 +118,7 @@ async def test_a_region_leaves_a_day_later_and_the_deleted_set_goes_everywhere(
                 assert "24 hours" in str(exc)
                 return False
             return True
-        await wait_for(removed, timeout=30, interval=0.5)
+        await wait_for(removed, timeout=60, interval=0.5)
 
         async def mirrored(bus: Bus, expected: set[str]) -> bool:
             return set(await mirrors.mirrors(bus.js)) == expected

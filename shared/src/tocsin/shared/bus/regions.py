@@ -39,7 +39,8 @@ from tocsin.shared.bus.streams import events_stream
 from tocsin.shared.logging import get_logger
 
 __all__ = ["MIRROR_OF", "SILENT_AFTER", "MirrorHealth", "ensure_mirror", "ensure_mirrored_in",
-           "health", "live", "mirror_config", "mirror_name", "mirrors", "remove_mirror",
+           "health", "health_of", "live", "mirror_config", "mirror_name", "mirror_of", "mirrors",
+           "remove_mirror",
            "unreachable"]
 
 log = get_logger(__name__)
@@ -119,6 +120,15 @@ async def remove_mirror(js: JetStreamContext, origin: str) -> bool:
     await js.delete_stream(mirror_name(origin))
     log.info("mirror.removed", origin=origin)
     return True
+
+
+async def mirror_of(js: JetStreamContext, origin: str) -> StreamInfo | None:
+    """The info of ``origin``'s mirror in ``js``'s domain; None when there is none."""
+    try:
+        info = await js.stream_info(mirror_name(origin))
+    except nats.js.errors.NotFoundError:
+        return None
+    return info if info.mirror is not None else None
 
 
 async def mirrors(js: JetStreamContext) -> dict[str, StreamInfo]:

@@ -32,6 +32,7 @@ import time
 
 import msgspec
 from nats.aio.msg import Msg
+from nats.js.api import StreamInfo
 
 from tocsin.incidents.records import domain
 from tocsin.incidents.records.store import Store
@@ -52,6 +53,8 @@ log = get_logger(__name__)
 
 APPLIED = frozenset({"ReplicationSetCreated", "ReplicationSetUpdated", "ReplicationSetDeleted"})
 """The other regions' events :meth:`RegionKeeper.apply` applies here."""
+DISCOVERY = 2.0
+"""Seconds between two looks for mirrors here while this region is in no set."""
 RECHECK = 30.0
 """Seconds before another region's mirror of this one, once made, is looked at again."""
 KEEPER = "keeper"
@@ -76,6 +79,7 @@ class RegionKeeper:
         self._why: dict[str, str] = {}
         self._pushed: dict[str, float] = {}
         """Other region → when (monotonic) its mirror of this region was last known there."""
+        self._next_discovery = 0.0
         self._members: set[str] = set()
         """The other regions of the set at the last round: one gone since has left it."""
 
@@ -105,26 +109,32 @@ class RegionKeeper:
         members = set(rs.region_map) if rs else set()
         # A region not (or no longer) in the set keeps no mirrors for it.
         others = members - {self._region} if self._region in members else set()
+        present: dict[str, StreamInfo] = {}
         for region in sorted(others):
             await mirrors.ensure_mirror(js, region)
             await self._push(region)
-        present = await mirrors.mirrors(js)
+            info = await mirrors.mirror_of(js, region)
+            if info is not None:
+                present[region] = info
         # Regions that left the set (all of them when it was deleted).
         for region in sorted(self._members - others):
             await self._stop_reading(region)
             await mirrors.remove_mirror(js, region)
-            present.pop(region, None)
             self._pushed.pop(region, None)
         self._members = others
-        # Outside a set, every mirror here may carry the set this region was added to.
-        for region in present if not others else set(present) & others:
+        if not others and time.monotonic() >= self._next_discovery:
+            # Outside a set, any mirror here may carry the set this region was added to
+            # (the region that added it made it): look for them now and then.
+            self._next_discovery = time.monotonic() + DISCOVERY
+            present = await mirrors.mirrors(js)
+        for region in present:
             if region not in self._readers or self._readers[region][0].done():
                 self._read(region, stop)
-        report = await mirrors.health(js, expected=others)
+        report = [mirrors.health_of(r, info) for r, info in sorted(present.items())]
         for h in report:
             metrics.STREAM_SOURCE_ACTIVE.labels(mirrors.mirror_name(h.region), h.region).set(
                 math.inf if h.active is None else h.active)
-        if rs is not None and self._region in members:
+        if rs is not None and others:
             await self._statuses(rs, report, others)
 
     async def _push(self, region: str) -> None:
