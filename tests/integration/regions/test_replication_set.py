@@ -139,3 +139,28 @@ async def test_a_region_leaves_a_day_later_and_the_deleted_set_goes_everywhere(
         await wait_for(lambda: gone(gw_b), timeout=30)
         await wait_for(lambda: mirrored(bus_a, set()), timeout=30)
         await wait_for(lambda: mirrored(bus_b, set()), timeout=30)
+
+
+@pytest.mark.timeout(300)
+async def test_a_failed_region_that_comes_back_is_active_in_both(regions: Regions) -> None:
+    """The link is down when the set is made: the other region is FAILED; once the link
+    is back that region hears of the set, marks itself ACTIVE, and that later change of its
+    status wins in both regions."""
+    a, b = regions.a, regions.b
+    await regions.link.cut()
+    async with a.running("incidents", region_unreachable_after=1.0), b.running("incidents"), \
+            a.connect("gateway") as gw_a, b.connect("gateway") as gw_b:
+        await call(gw_a, "CreateReplicationSet", {"regions": {a.name: {}, b.name: {}}})
+
+        async def b_is(bus: Bus, status: str) -> bool:
+            return statuses(await the_set(bus)).get(b.name) == status
+        await wait_for(lambda: b_is(gw_a, "FAILED"), timeout=30)
+        assert await the_set(gw_b) is None  # b heard nothing
+
+        regions.link.heal()
+        await wait_for(lambda: b_is(gw_b, "ACTIVE"), timeout=120, interval=0.5)
+        # a's mirror of b was made while b was away: the server's retry back-off.
+        await wait_for(lambda: b_is(gw_a, "ACTIVE"), timeout=120, interval=0.5)
+        rs = await the_set(gw_a)
+        assert rs is not None and rs["status"] == "ACTIVE"
+        assert "statusMessage" not in rs["regionMap"][b.name]
