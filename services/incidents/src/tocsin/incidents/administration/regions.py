@@ -32,7 +32,7 @@ import time
 
 import msgspec
 from nats.aio.msg import Msg
-from nats.js.api import StreamInfo
+from nats.js.api import DeliverPolicy, StreamInfo
 
 from tocsin.incidents.records import domain
 from tocsin.incidents.records.store import Store
@@ -88,7 +88,7 @@ class RegionKeeper:
         try:
             while True:
                 try:
-                    await self.tick(stop)
+                    await self.tick()
                 except Exception as exc:
                     if server_gone(exc) is None:
                         raise
@@ -101,7 +101,7 @@ class RegionKeeper:
             await asyncio.gather(*(task for task, _ in self._readers.values()),
                                  return_exceptions=True)
 
-    async def tick(self, stop: asyncio.Event) -> None:
+    async def tick(self) -> None:
         """One round: mirrors, their readers, statuses."""
         async with self._pool.acquire() as conn:
             rs = await Store.replication_set(conn)
@@ -128,8 +128,13 @@ class RegionKeeper:
             self._next_discovery = time.monotonic() + DISCOVERY
             present = await mirrors.mirrors(js)
         for region in present:
-            if region not in self._readers or self._readers[region][0].done():
-                self._read(region, stop)
+            reader = self._readers.get(region)
+            if reader is not None and reader[0].done() and not reader[0].cancelled() \
+                    and reader[0].exception() is not None:
+                log.warning("replication_set.reader_ended", region=region,
+                            error=repr(reader[0].exception()))
+            if reader is None or reader[0].done():
+                self._read(region)
         report = [mirrors.health_of(r, info) for r, info in sorted(present.items())]
         for h in report:
             metrics.STREAM_SOURCE_ACTIVE.labels(mirrors.mirror_name(h.region), h.region).set(
@@ -189,12 +194,16 @@ class RegionKeeper:
 
     # --- the other regions' replication set events ---------------------------------------
 
-    def _read(self, region: str, stop: asyncio.Event) -> None:
+    def _read(self, region: str) -> None:
         # Its own stop: ended with the worker (run's finally) or when the region leaves.
         done = asyncio.Event()
+        # A new durable starts from the last event of each type: the set's events carry
+        # the whole set, so a mirror made anew (a region added again) does not replay a
+        # deleted set's history over the current one.
         reader = consume(self._bus, Consumer(
             stream=mirrors.mirror_name(region), durable=self._durable,
-            filter_subject=f"events.{region}.incidents.>", handler=self.on_event), done)
+            filter_subject=f"events.{region}.incidents.>", handler=self.on_event,
+            deliver_policy=DeliverPolicy.LAST_PER_SUBJECT), done)
         self._readers[region] = (asyncio.create_task(reader, name=f"replication-set-{region}"),
                                  done)
 
