@@ -169,3 +169,25 @@ class TestSeveralRegions:
         younger = msgspec.structs.replace(rs, arn="arn:rs2", created_time=rs.created_time + 1)
         assert domain.merge_replication_set(younger, rs) == rs
         assert domain.merge_replication_set(rs, younger) == rs
+
+    def test_any_order_of_several_versions_gives_one_set(self) -> None:
+        import itertools
+
+        rs = self.make()
+        later = NOW + timedelta(seconds=40)
+        failed = domain.mark_region(rs, "west", "FAILED", message="unreachable",
+                                    now=NOW + timedelta(seconds=30))
+        active = domain.mark_region(rs, "west", "ACTIVE", now=later)
+        protected = msgspec.structs.replace(failed, deletion_protected=True,
+                                            last_modified_time=later.timestamp())
+        results = set()
+        for order in itertools.permutations([failed, active, protected]):
+            merged: domain.ReplicationSet | None = None
+            for version in order:
+                merged = domain.merge_replication_set(merged, version)
+            assert merged is not None
+            results.add(msgspec.json.encode(merged))
+        (one,) = results
+        merged = msgspec.json.decode(one, type=domain.ReplicationSet)
+        assert merged.deletion_protected and merged.status == "ACTIVE"
+        assert merged.region_map["west"].status_message is None

@@ -132,7 +132,7 @@ def new_replication_set(cmd: c.CreateReplicationSet, *, arn: str, home_region: s
                                 status_update_date_time=t, added_time=t,
                                 sse_kms_key_id=value.sse_kms_key_id or "DefaultKey")
                for name, value in cmd.regions.items()}
-    return ReplicationSet(arn=arn, status=set_status(regions, "CREATING"), region_map=regions,
+    return ReplicationSet(arn=arn, status=set_status(regions, t), region_map=regions,
                           created_by=by, created_time=t, last_modified_by=by,
                           last_modified_time=t, deletion_protected=False)
 
@@ -144,15 +144,18 @@ def check_region_name(name: str) -> None:
                               "at most 20")
 
 
-def set_status(regions: dict[str, RegionInfo], current: str) -> str:
-    """The set's status by its regions': ``FAILED`` while one failed, ``ACTIVE`` once all
-    are, else ``current`` while it is creating or updating (``UPDATING`` otherwise)."""
+def set_status(regions: dict[str, RegionInfo], created_time: float) -> str:
+    """The set's status, by its regions' alone (so every region derives the same):
+    ``FAILED`` while one failed, ``ACTIVE`` once all are, else ``UPDATING`` while a region
+    added since the set's creation is not yet, ``CREATING`` before."""
     statuses = {info.status for info in regions.values()}
     if "FAILED" in statuses:
         return "FAILED"
     if statuses <= {"ACTIVE"}:
         return "ACTIVE"
-    return current if current in ("CREATING", "UPDATING") else "UPDATING"
+    added_later = any(info.status != "ACTIVE" and info.added_time > created_time
+                      for info in regions.values())
+    return "UPDATING" if added_later else "CREATING"
 
 
 def add_region(rs: ReplicationSet, name: str, sse_kms_key_id: str | None, *, by: str,
@@ -167,7 +170,8 @@ def add_region(rs: ReplicationSet, name: str, sse_kms_key_id: str | None, *, by:
     regions = {**rs.region_map, name: RegionInfo(
         status="CREATING", status_update_date_time=t, added_time=t,
         sse_kms_key_id=sse_kms_key_id or "DefaultKey")}
-    return msgspec.structs.replace(rs, region_map=regions, status=set_status(regions, "UPDATING"),
+    return msgspec.structs.replace(rs, region_map=regions,
+                                   status=set_status(regions, rs.created_time),
                                    last_modified_by=by, last_modified_time=t)
 
 
@@ -179,7 +183,8 @@ def mark_region(rs: ReplicationSet, name: str, status: str, *, now: datetime,
                                    status_update_date_time=now.timestamp(),
                                    status_message=message)
     regions = {**rs.region_map, name: info}
-    return msgspec.structs.replace(rs, region_map=regions, status=set_status(regions, rs.status))
+    return msgspec.structs.replace(rs, region_map=regions,
+                                   status=set_status(regions, rs.created_time))
 
 
 def _rank(rs: ReplicationSet) -> tuple[float, bytes]:
@@ -208,7 +213,7 @@ def merge_replication_set(local: ReplicationSet | None,
             info = msgspec.structs.replace(theirs, added_time=info.added_time)
         regions[name] = info
     return msgspec.structs.replace(base, region_map=regions,
-                                   status=set_status(regions, base.status))
+                                   status=set_status(regions, base.created_time))
 
 
 def remove_region(rs: ReplicationSet, region: str, *, by: str,
@@ -235,7 +240,7 @@ def remove_region(rs: ReplicationSet, region: str, *, by: str,
         return None
     return msgspec.structs.replace(rs, region_map=remaining, last_modified_by=by,
                                    last_modified_time=t,
-                                   status=set_status(remaining, rs.status))
+                                   status=set_status(remaining, rs.created_time))
 
 
 def check_deletable(rs: ReplicationSet) -> None:
