@@ -10,13 +10,16 @@
   schema names, which the NATS permissions are written for);
 - the session's master key.
 
-Services run in the test's event loop::
+Services run in the test's event loop, each as its own NATS identity::
 
     async def test_x(regions: Regions) -> None:
         a, b = regions.a, regions.b
-        async with a.running("incidents"), b.running("incidents", outbox_poll_interval=0.1):
-            bus = await a.connect("incidents")     # a Bus as that service's identity
+        async with a.running("incidents"), b.running("incidents", clock_scale=60.0), \
+                a.connect("gateway") as gateway:     # a Bus as that identity
+            await gateway.request("tocsin.rpc.incidents.ListReplicationSets", {},
+                                  headers={"Tocsin-Principal": ALICE})
             await regions.link.cut(); ...; regions.link.heal()
+            await regions.leaf_up()                # b reaches a's JetStream again
 
 :meth:`Region.settings` builds any service's settings for that region (overrides as
 keyword arguments), :meth:`Region.client` a raw nats-py client as an identity,
@@ -29,6 +32,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import socket
+import struct
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -99,8 +104,6 @@ class Link:
 def _reset(writer: asyncio.StreamWriter) -> None:
     sock = writer.get_extra_info("socket")
     if sock is not None:
-        import socket
-        import struct
         with contextlib.suppress(OSError):  # linger 0: close sends RST
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     writer.transport.abort()
