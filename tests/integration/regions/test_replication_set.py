@@ -40,6 +40,7 @@ def statuses(rs: dict[str, Any] | None) -> dict[str, str]:
     return {name: info["status"] for name, info in (rs or {}).get("regionMap", {}).items()}
 
 
+@pytest.mark.timeout(300)
 async def test_a_set_made_in_one_region_is_active_in_both(regions: Regions) -> None:
     a, b = regions.a, regions.b
     async with a.running("incidents"), b.running("incidents"), \
@@ -90,6 +91,7 @@ async def test_a_region_that_cannot_be_reached_fails(regions: Regions) -> None:
         assert statuses(rs)[a.name] == "ACTIVE"
 
 
+@pytest.mark.timeout(300)
 async def test_a_region_leaves_a_day_later_and_the_deleted_set_goes_everywhere(
         regions: Regions) -> None:
     """At 5000 plan seconds a second, the 24-hour rule passes in 17 seconds: the
