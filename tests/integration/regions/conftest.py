@@ -21,6 +21,8 @@ Services run in the test's event loop, each as its own NATS identity::
             await regions.link.cut(); ...; regions.link.heal()
             await regions.leaf_up()                # b reaches a's JetStream again
 
+:meth:`Region.stack` runs every service (or those named) and yields the gateway's
+:class:`Endpoints` (HTTP API signed with :data:`ACCESS_KEY_ID` / :data:`SECRET_KEY`),
 :meth:`Region.settings` builds any service's settings for that region (overrides as
 keyword arguments), :meth:`Region.client` a raw nats-py client as an identity,
 :meth:`Region.restart_nats` stops and starts the region's NATS (same port, same store).
@@ -42,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import msgspec
 import nats
 import nats.js.errors
 import pytest
@@ -53,7 +56,7 @@ from tocsin.shared.bus.identities import IDENTITIES, inbox_prefix
 from tocsin.shared.config import BaseSettings, Secret
 from tocsin.shared.testing import running
 
-__all__ = ["Link", "Region", "Regions"]
+__all__ = ["ACCESS_KEY_ID", "SECRET_KEY", "Endpoints", "Link", "Region", "Regions"]
 
 
 class Link:
@@ -120,6 +123,16 @@ async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
 
 _SERVICES = ("incidents", "contacts", "escalation", "runbooks", "analysis", "notifications",
              "gateway")
+ACCESS_KEY_ID, SECRET_KEY = "TOCSINREGIONS", "tocsin-regions-secret"
+"""The API key pair every region's gateway accepts (an administrator of the account)."""
+
+
+@dataclass
+class Endpoints:
+    """Where a region's gateway answers (empty when it does not run)."""
+
+    http: str = ""
+    grpc: str = ""
 
 
 @dataclass
@@ -173,7 +186,8 @@ class Region:
         if service in self.ids.signing_keys:
             options["principal_signing_key"] = Secret(str(self.ids.signing_keys[service]))
         if service == "gateway":
-            options.update(grpc_addr="127.0.0.1:0", http_addr="127.0.0.1:0")
+            options.update(grpc_addr="127.0.0.1:0", http_addr="127.0.0.1:0",
+                           access_keys=Secret(f"{ACCESS_KEY_ID}:{SECRET_KEY}"))
         else:
             options["outbox_poll_interval"] = 0.2
         options.update(overrides)
@@ -185,6 +199,27 @@ class Region:
         assert service in _SERVICES, service
         app = importlib.import_module(f"tocsin.{service}.app")
         return running(app.lifespan, self.settings(service, **overrides))
+
+    @contextlib.asynccontextmanager
+    async def stack(self, *services: str, **overrides: Any) -> AsyncIterator[Endpoints]:
+        """``services`` (default: every one, the gateway last) running in this loop, each
+        given ``overrides`` it has a setting for; yields where the gateway answers."""
+        endpoints = Endpoints()
+        async with contextlib.AsyncExitStack() as stack:
+            for service in services or _SERVICES:
+                module = importlib.import_module(f"tocsin.{service}.settings")
+                known = {f.name for f in msgspec.structs.fields(module.Settings)}
+                workers = await stack.enter_async_context(self.running(
+                    service, **{k: v for k, v in overrides.items() if k in known}))
+                if service == "gateway":
+                    from tocsin.gateway.grpc_server import GrpcGateway
+                    from tocsin.gateway.http import HttpGateway
+                    http = next(w for w in workers if isinstance(w, HttpGateway))
+                    grpc = next(w for w in workers if isinstance(w, GrpcGateway))
+                    await asyncio.gather(http.started.wait(), grpc.started.wait())
+                    endpoints.http = f"http://127.0.0.1:{http.port}"
+                    endpoints.grpc = f"127.0.0.1:{grpc.port}"
+            yield endpoints
 
     @contextlib.asynccontextmanager
     async def connect(self, service: str) -> AsyncIterator[Bus]:

@@ -10,26 +10,19 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tocsin.gateway.http import HttpGateway
 from tocsin.shared.bus import ensure_stream, events_stream
 from tocsin.shared.bus import regions as mirrors
 from tocsin.shared.testing import wait_for
 
 from .conftest import Regions
 
-BACKEND = ("incidents", "contacts", "escalation", "runbooks", "analysis", "notifications")
-
 
 @pytest.mark.timeout(300)
 async def test_a_silent_region_is_degraded_and_the_answer_stays_200(regions: Regions) -> None:
     a, b = regions.a, regions.b
     async with AsyncExitStack() as stack:
-        for name in BACKEND:
-            await stack.enter_async_context(a.running(name))
-        workers = await stack.enter_async_context(a.running("gateway"))
-        http = next(w for w in workers if isinstance(w, HttpGateway))
-        await http.started.wait()
-        url = f"http://127.0.0.1:{http.port}/healthz"
+        endpoints = await stack.enter_async_context(a.stack())
+        url = f"{endpoints.http}/healthz"
         session = await stack.enter_async_context(aiohttp.ClientSession())
         bus_a = await stack.enter_async_context(a.connect("incidents"))
         bus_b = await stack.enter_async_context(b.connect("incidents"))
