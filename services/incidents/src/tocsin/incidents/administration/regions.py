@@ -90,9 +90,10 @@ class RegionKeeper:
                 try:
                     await self.tick()
                 except Exception as exc:
-                    if server_gone(exc) is None:
-                        raise
-                    log.warning("regions.unavailable", error=repr(exc))
+                    if server_gone(exc) is not None:
+                        log.warning("regions.unavailable", error=repr(exc))
+                    else:  # the next round tries again; the service serves on meanwhile
+                        log.error("regions.round_failed", error=repr(exc), exc_info=exc)
                 if await pause(stop, self._interval):
                     break
         finally:
