@@ -4,7 +4,8 @@ escalation service's timers against raw PostgreSQL (:mod:`bench.timers`), the ru
 engine beside raw PostgreSQL transactions (:mod:`bench.runbooks`), the analysis
 service's metrics and analysis creation (:mod:`bench.analysis`), StartIncident with the
 NATS identities, permissions and signed principals on beside off (:mod:`bench.protection`),
-and the console in a headless Chromium (:mod:`bench.console`).
+the console in a headless Chromium (:mod:`bench.console`), and the replication of events
+from one region to another (:mod:`bench.regions`).
 
 Everything runs on this machine: NATS and PostgreSQL (the ones named by TOCSIN_NATS_URL /
 TOCSIN_DATABASE_URL, else throwaway ones), the incidents service and the gateway as their
@@ -36,6 +37,7 @@ from bench.console import console_bench
 from bench.notifications import Mailbox, notifications_bench
 from bench.processes import spawn, stop
 from bench.protection import protection_bench
+from bench.regions import regions_bench
 from bench.runbooks import runbooks_bench
 from bench.timers import timers_bench
 from tocsin.gateway.access import Authorization, Call, Face
@@ -424,6 +426,7 @@ async def main(seconds: float, warmup: float) -> None:
         await analysis_bench(env, work, lambda name, value, unit: line(name, value, unit,
                                                                        results))
         await protection_bench(lambda name, value, unit: line(name, value, unit, results))
+        await regions_bench(lambda name, value, unit: line(name, value, unit, results))
     finally:
         for proc in procs:
             await stop(proc)

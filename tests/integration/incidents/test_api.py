@@ -53,11 +53,14 @@ class TestReplicationSet:
         with pytest.raises(errors.ConflictError):
             await call(bus, "CreateReplicationSet", {"regions": {incidents.region: {}}})
 
-    async def test_other_regions_are_refused(self, incidents: Settings, bus: Bus) -> None:
-        """A region this deployment does not serve is refused rather than silently ignored."""
-        with pytest.raises(errors.ValidationError, match="not served"):
+    async def test_a_region_must_be_named_as_one(self, incidents: Settings, bus: Bus) -> None:
+        """Region names are JetStream domains: letters, digits and '-'; and the set must
+        include this deployment's region."""
+        with pytest.raises(errors.ValidationError, match="not a region name"):
             await call(bus, "CreateReplicationSet",
-                       {"regions": {incidents.region: {}, "far-away-1": {}}})
+                       {"regions": {incidents.region: {}, "far away": {}}})
+        with pytest.raises(errors.ValidationError, match="must include"):
+            await call(bus, "CreateReplicationSet", {"regions": {"far-away-1": {}}})
 
     async def test_deletion_protection_blocks_delete(self, incidents: Settings,
                                                      bus: Bus) -> None:

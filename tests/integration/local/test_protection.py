@@ -251,7 +251,7 @@ async def test_a_principal_is_trusted_only_when_a_signer_signed_it(
 def test_the_permissions_follow_the_table(embedded: Embedded) -> None:
     """The config the server runs with is the table's: each service may publish its own
     events and no other's; only contacts publishes deliveries; only notifications reads
-    them."""
+    them; no one purges a stream or deletes one of the region's own."""
     conf = json.loads((embedded.ids.folder / "nats.conf").read_text())
     users = {u["user"]: u["permissions"] for u in conf["authorization"]["users"]}
     for name, perms in users.items():
@@ -262,7 +262,17 @@ def test_the_permissions_follow_the_table(embedded: Embedded) -> None:
         reads_deliveries = any(s.startswith("$JS.API.CONSUMER.MSG.NEXT.DELIVERIES_")
                                for s in allowed)
         assert reads_deliveries == (name == "notifications")
-        assert not any(".PURGE." in s or ".STREAM.DELETE." in s for s in allowed)
+        assert not any(".PURGE." in s for s in allowed)
+        # Only the keeper of the replication set's mirrors deletes streams: the other
+        # regions' mirrors, never one of this region's own.
+        deletes = any(".STREAM.DELETE." in s for s in allowed)
+        assert deletes == (name == "incidents")
+        if deletes:
+            denied = perms["publish"]["deny"]
+            for own in ("EVENTS_LOCAL-1", "DELIVERIES_LOCAL-1", "AUDIT_LOCAL-1", "ALARMS",
+                        "CHANGES"):
+                assert f"$JS.API.STREAM.DELETE.{own}" in denied
+            assert "$JS.local-1.API.>" in denied
     assert conf["http"].startswith("127.0.0.1:")
 
 

@@ -110,3 +110,84 @@ class TestReplicationSet:
         protected = msgspec.structs.replace(rs, deletion_protected=True)
         with pytest.raises(ValidationError, match="Deletion protection"):
             domain.remove_region(protected, "local-1", by=BY, now=NOW + timedelta(days=2))
+
+
+class TestSeveralRegions:
+    def make(self) -> domain.ReplicationSet:
+        cmd = msgspec.convert({"regions": {"east": {}, "west": {"sseKmsKeyId": "k"}}},
+                              c.CreateReplicationSet)
+        return domain.new_replication_set(cmd, arn="arn:rs", home_region="east", by=BY,
+                                          now=NOW)
+
+    def test_other_regions_are_creating_until_their_mirror_is_live(self) -> None:
+        rs = self.make()
+        assert rs.status == "CREATING"
+        assert {n: i.status for n, i in rs.region_map.items()} == {
+            "east": "ACTIVE", "west": "CREATING"}
+        live = domain.mark_region(rs, "west", "ACTIVE", now=NOW + timedelta(seconds=3))
+        assert live.status == "ACTIVE" and live.last_modified_by == rs.last_modified_by
+
+    def test_a_failed_region_fails_the_set_with_its_reason(self) -> None:
+        failed = domain.mark_region(self.make(), "west", "FAILED", message="unreachable",
+                                    now=NOW + timedelta(seconds=30))
+        assert failed.status == "FAILED"
+        assert failed.region_map["west"].status_message == "unreachable"
+
+    def test_an_added_region_updates_the_set_and_waits_a_day_to_go(self) -> None:
+        rs = domain.mark_region(self.make(), "west", "ACTIVE", now=NOW)
+        added = domain.add_region(rs, "south", None, by=BY, now=NOW + timedelta(hours=1))
+        assert added.status == "UPDATING"
+        assert added.region_map["south"].sse_kms_key_id == "DefaultKey"
+        with pytest.raises(ValidationError, match="24 hours"):
+            domain.remove_region(added, "south", by=BY, now=NOW + timedelta(hours=20))
+        gone = domain.remove_region(added, "south", by=BY, now=NOW + timedelta(hours=26))
+        assert gone is not None and gone.status == "ACTIVE"
+        with pytest.raises(ValidationError, match="not a region name"):
+            domain.add_region(rs, "no.dots", None, by=BY, now=NOW)
+
+    def test_the_home_region_must_be_named(self) -> None:
+        cmd = msgspec.convert({"regions": {"west": {}}}, c.CreateReplicationSet)
+        with pytest.raises(ValidationError, match="must include"):
+            domain.new_replication_set(cmd, arn="arn:rs", home_region="east", by=BY, now=NOW)
+
+    def test_versions_merge_alike_in_any_order(self) -> None:
+        """The set's own fields come from the version modified last; each region's status
+        from the version that changed it last; a second set loses to the older."""
+        rs = self.make()
+        # west marks itself live; meanwhile east turns deletion protection on.
+        west = domain.mark_region(rs, "west", "ACTIVE", now=NOW + timedelta(seconds=5))
+        east = msgspec.structs.replace(rs, deletion_protected=True,
+                                       last_modified_time=(NOW + timedelta(seconds=4))
+                                       .timestamp())
+        one = domain.merge_replication_set(east, west)
+        other = domain.merge_replication_set(west, east)
+        assert one == other
+        assert one.deletion_protected and one.region_map["west"].status == "ACTIVE"
+        assert one.status == "ACTIVE"
+        assert domain.merge_replication_set(one, west) == one  # idempotent
+        assert domain.merge_replication_set(None, west) == west
+        younger = msgspec.structs.replace(rs, arn="arn:rs2", created_time=rs.created_time + 1)
+        assert domain.merge_replication_set(younger, rs) == rs
+        assert domain.merge_replication_set(rs, younger) == rs
+
+    def test_any_order_of_several_versions_gives_one_set(self) -> None:
+        import itertools
+
+        rs = self.make()
+        later = NOW + timedelta(seconds=40)
+        failed = domain.mark_region(rs, "west", "FAILED", message="unreachable",
+                                    now=NOW + timedelta(seconds=30))
+        active = domain.mark_region(rs, "west", "ACTIVE", now=later)
+        protected = msgspec.structs.replace(failed, deletion_protected=True,
+                                            last_modified_time=later.timestamp())
+        results = set()
+        for order in itertools.permutations([failed, active, protected]):
+            merged: domain.ReplicationSet | None = None
+            for version in order:
+                merged = domain.merge_replication_set(merged, version)
+            assert merged is not None
+            results.add(msgspec.json.encode(merged))
+        (one,) = results
+        merged = msgspec.json.decode(one, type=domain.ReplicationSet)
+        assert merged.deletion_protected and merged.status == "ACTIVE"
+        assert merged.region_map["west"].status_message is None

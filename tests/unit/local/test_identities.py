@@ -67,3 +67,49 @@ def test_a_signature_holds_for_its_subject_and_signer_only() -> None:
     assert verifier.check("tocsin.rpc.contacts.AcceptPage", "arn:user/a",
                           header.replace("gateway;", "incidents;"), now=1001) is not None
     assert parse_signers("") is None
+
+
+def test_make_run_s_nats_is_the_region_s_domain_joined_by_leaf_links(tmp_path: Path) -> None:
+    """JetStream's domain is the region; the leaf listener advertises nothing else of
+    ours; every remote, and the region-leaf identity that other regions connect as,
+    deny what must stay in a region, both ways; no client credential opens a leaf link."""
+    import json
+
+    from tocsin.local import identities
+
+    ids = identities.prepare(identities.private_folder(tmp_path / "data"))
+    remote = "nats-leaf://region-leaf:pw@10.0.0.2:7422"
+    conf = json.loads(nats_config(ids, region="east", leaf_listen="127.0.0.1:7422",
+                                  leaf_remotes=[remote]))
+    assert conf["jetstream"] == {"domain": "east"}
+    leaf = conf["leafnodes"]
+    assert leaf["listen"] == "127.0.0.1:7422" and leaf["no_advertise"] is True
+    (entry,) = leaf["remotes"]
+    assert entry["urls"] == [remote]
+    for rules in (entry["deny_imports"], entry["deny_exports"]):
+        assert {"alarms.>", "changes.>", "tocsin.>", "deliveries.>", "audit.>",
+                "events.>", "$SRV.>"} <= set(rules)
+    users = {u["user"]: u for u in conf["authorization"]["users"]}
+    region_leaf = users[table.REGION_LEAF]
+    assert region_leaf["allowed_connection_types"] == ["LEAFNODE"]
+    assert region_leaf["permissions"]["publish"]["deny"] == list(table.LEAF_DENIED)
+    assert region_leaf["permissions"]["subscribe"]["deny"] == list(table.LEAF_DENIED)
+    assert all(u["allowed_connection_types"] == ["STANDARD"] for name, u in users.items()
+               if name != table.REGION_LEAF)
+    assert "leafnodes" not in json.loads(nats_config(ids, region="east"))
+    url = identities.leaf_url(ids, "0.0.0.0:7422")
+    assert url == f"nats-leaf://region-leaf:{ids.passwords['region-leaf']}@127.0.0.1:7422"
+    assert identities.parse_remotes(f" {url} ,nats-leaf://h:1") == [url, "nats-leaf://h:1"]
+    with pytest.raises(ValueError, match="TOCSIN_NATS_LEAF_REMOTES"):
+        identities.parse_remotes("nats://h:1")
+
+
+def test_the_keeper_of_mirrors_reads_them_and_deletes_none_of_its_own() -> None:
+    incidents = table.identity("incidents")
+    assert table.may_consume(incidents, "EVENTS_WEST", "incidents-replication-set", "west")
+    assert not table.may_consume(incidents, "EVENTS_WEST", "incidents-other", "west")
+    perms = table.permissions("incidents", "east")
+    assert "$JS.API.STREAM.DELETE.*" in perms["publish"]["allow"]
+    assert "$JS.API.STREAM.DELETE.EVENTS_EAST" in perms["publish"]["deny"]
+    assert "$JS.east.API.>" in perms["publish"]["deny"]
+    assert "$JS.API.STREAM.LIST" in table.permissions("gateway", "east")["publish"]["allow"]

@@ -473,3 +473,17 @@ class TestCannotListen:
             "(in use); set TOCSIN_HTTP_ADDR to a free address")
         assert text.count("gateway[1] | tocsin-gateway: cannot listen") == 1  # no restart
         assert "Tocsin is ready" not in text
+
+
+def test_leaf_settings_are_checked_at_start() -> None:
+    """A leaf address or remote URL that can't work stops ``make run`` at once, naming
+    the variable."""
+    from tocsin.shared import config
+
+    ok = config.load(Settings, {"TOCSIN_NATS_LEAF_LISTEN": "127.0.0.1:7422",
+                                "TOCSIN_NATS_LEAF_REMOTES": "nats-leaf://u:p@10.0.0.2:7422"})
+    assert ok.nats_leaf_listen == "127.0.0.1:7422"
+    for name, value in (("TOCSIN_NATS_LEAF_LISTEN", "7422"),
+                        ("TOCSIN_NATS_LEAF_REMOTES", "nats://10.0.0.2:7422")):
+        with pytest.raises(config.ConfigError, match=name):
+            config.load(Settings, {name: value})

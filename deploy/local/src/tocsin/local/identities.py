@@ -20,15 +20,16 @@ import os
 import re
 import secrets
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tocsin.shared.bus import identities as table
 from tocsin.shared.bus import principals
 
-__all__ = ["Identities", "nats_config", "postgres_password", "prepare", "private_folder",
-           "write_private"]
+__all__ = ["Identities", "leaf_url", "leafnodes", "nats_config", "parse_remotes",
+           "postgres_password", "prepare", "private_folder", "write_private"]
 
 FOLDER = "identities"
 
@@ -113,29 +114,80 @@ def prepare(data_dir: Path) -> Identities:
     return Identities(folder, passwords, keys, ",".join(public))
 
 
-def nats_config(ids: Identities | None, *, region: str) -> str:
+def nats_config(ids: Identities | None, *, region: str, leaf_listen: str = "",
+                leaf_remotes: Sequence[str] = ()) -> str:
     """The embedded nats-server's configuration: each identity with its password and the
     permissions :mod:`tocsin.shared.bus.identities` derives; monitoring on loopback only.
     (nats-server reads JSON as its own format.) Without ``ids``, each password is the
     environment variable ``TOCSIN_NATS_PASSWORD_<NAME>``, which nats-server reads at start,
     and the monitoring port is left to the configuration that includes it (the form
-    ``deploy/nats`` shows)."""
+    ``deploy/nats`` shows).
+
+    With ``ids`` (``make run``) JetStream's domain is ``region``, and the server joins the
+    other regions (:func:`leafnodes`): ``leaf_listen`` (``host:port``) accepts their leaf
+    connections, ``leaf_remotes`` are theirs to dial."""
     def password(name: str) -> str:
         if ids is not None:
             return ids.passwords[name]
         return "$TOCSIN_NATS_PASSWORD_" + name.upper().replace("-", "_")
 
     users = [{"user": name, "password": password(name),
-              "permissions": table.permissions(name, region)}
+              "permissions": table.permissions(name, region),
+              "allowed_connection_types": table.connection_types(name)}
              for name in table.all_identities()]
-    config: dict[str, object] = {"authorization": {"users": users}}
+    config: dict[str, Any] = {"authorization": {"users": users}}
     if ids is not None:
         # Monitoring stays off (port 0) unless asked for, and then on loopback only. (The
         # example is included in an operator's configuration, which says where it is.)
         config = {"http": "127.0.0.1:0", **config}
+        config["jetstream"] = {"domain": region}
+        if leaf_listen or leaf_remotes:
+            config["leafnodes"] = leafnodes(leaf_listen, leaf_remotes)
     text = json.dumps(config, indent=2) + "\n"
     # A variable reference is a bare $NAME: unquote those of the passwords.
     return re.sub(r'"(\$TOCSIN_NATS_PASSWORD_[A-Z_]+)"', r"\1", text)
+
+
+def leafnodes(listen: str, remotes: Sequence[str]) -> dict[str, Any]:
+    """The ``leafnodes`` block joining this region's NATS to the others'.
+
+    ``listen`` (``host:port``, empty: none) accepts other regions' leaf connections; they
+    authenticate as :data:`~tocsin.shared.bus.identities.REGION_LEAF`, whose permissions
+    keep :data:`~tocsin.shared.bus.identities.LEAF_DENIED` out both ways, and are told no
+    other address of ours (``no_advertise``), so they dial the one they were given.
+    ``remotes`` (``nats-leaf://[user:password@]host:port``) are dialled, with the same
+    subjects denied on our side of each link."""
+    block: dict[str, Any] = {"reconnect": "1s"}
+    if listen:
+        block.update(listen=listen, no_advertise=True)
+    if remotes:
+        denied = list(table.LEAF_DENIED)
+        block["remotes"] = [{"urls": [url], "deny_imports": denied, "deny_exports": denied}
+                            for url in remotes]
+    return block
+
+
+def leaf_url(ids: Identities, listen: str) -> str:
+    """The ``TOCSIN_NATS_LEAF_REMOTES`` entry another region gives to join this one, which
+    accepts leaf connections on ``listen``."""
+    host, _, port = listen.rpartition(":")
+    if host in ("", "0.0.0.0", "::", "[::]"):
+        host = "127.0.0.1"
+    return f"nats-leaf://{table.REGION_LEAF}:{ids.passwords[table.REGION_LEAF]}@{host}:{port}"
+
+
+def parse_remotes(value: str) -> list[str]:
+    """``TOCSIN_NATS_LEAF_REMOTES``: comma-separated ``nats-leaf://`` URLs.
+
+    Raises:
+        ValueError: an entry is not a ``nats-leaf://host:port`` URL.
+    """
+    remotes = [u.strip() for u in value.split(",") if u.strip()]
+    for url in remotes:
+        if not re.fullmatch(r"nats-leaf://([^@/\s]+@)?[^:/@\s]+:\d+", url):
+            raise ValueError("TOCSIN_NATS_LEAF_REMOTES must be nats-leaf://host:port URLs "
+                             f"(comma separated), got {url!r}")
+    return remotes
 
 
 def postgres_password(ids: Identities) -> str:

@@ -36,6 +36,8 @@ class Endpoints:
     region: str
     ca_bundle: Path | None = None
     """The local CA that signed the gateway's certificate (``TOCSIN_TLS=auto``)."""
+    leaf: str | None = None
+    """The URL another region's ``TOCSIN_NATS_LEAF_REMOTES`` names to join this one."""
 
 
 def aws_command() -> str:
@@ -70,6 +72,9 @@ def ready_block(*, took: float, running: str, at: Endpoints, creds: Credentials,
             f"    dashboards (read events.{at.region}.> only):    {dashboard}",
             f"    nats sub --server {dashboard} 'events.{at.region}.>'",
         ]
+    if at.leaf is not None:
+        lines += [f"  Regions: another region joins this one ({at.region}) with",
+                  f"    TOCSIN_NATS_LEAF_REMOTES={at.leaf}"]
     aws = aws_command()
     if creds.path is None:
         lines += ["  API credentials: the key pairs in TOCSIN_ACCESS_KEYS; sign with one.",

@@ -94,6 +94,11 @@ class Settings(BaseSettings, frozen=True, kw_only=True):
     (:mod:`tocsin.local.tls`)."""
     tls_cert: str = ""
     """The gateway's own certificate (TLS with it; ``tls`` is then not needed)."""
+    nats_leaf_listen: str = ""
+    """``host:port`` where the embedded NATS accepts other regions' leaf connections."""
+    nats_leaf_remotes: str = ""
+    """Other regions' ``nats-leaf://[region-leaf:password@]host:port``, comma separated: the
+    embedded NATS joins them (:func:`tocsin.local.identities.leafnodes`)."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -101,6 +106,11 @@ class Settings(BaseSettings, frozen=True, kw_only=True):
             raise ValueError("TOCSIN_NATS_PORT must be a port number (1-65535)")
         if self.tls not in ("", "auto"):
             raise ValueError("TOCSIN_TLS must be 'auto' (or unset)")
+        if self.nats_leaf_listen:
+            _, sep, port = self.nats_leaf_listen.rpartition(":")
+            if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError("TOCSIN_NATS_LEAF_LISTEN must be host:port")
+        identities.parse_remotes(self.nats_leaf_remotes)
 
 
 @dataclass(frozen=True)
@@ -596,7 +606,9 @@ class _Run:
             if embedded_nats and not self.stopping.is_set():
                 conf = ids.folder / "nats.conf"
                 identities.write_private(conf, identities.nats_config(
-                    ids, region=self.settings.region))
+                    ids, region=self.settings.region,
+                    leaf_listen=self.settings.nats_leaf_listen,
+                    leaf_remotes=identities.parse_remotes(self.settings.nats_leaf_remotes)))
                 env["TOCSIN_NATS_URL"] = await self._embed(
                     "nats", servers.nats_server, self.data_dir / "nats",
                     port=self.settings.nats_port, port_setting="TOCSIN_NATS_PORT",
@@ -626,9 +638,11 @@ class _Run:
             took = time.monotonic() - started
             grpc = _client_addr(self.settings.grpc_addr)
             running = ", ".join(f"{count} {name}" for name, count in self.layout)
+            leaf = (identities.leaf_url(ids, self.settings.nats_leaf_listen)
+                    if embedded_nats and self.settings.nats_leaf_listen else None)
             at = ready.Endpoints(http=self.endpoint, grpc=grpc,
                                  nats=env.get("TOCSIN_NATS_URL", self.settings.nats_url),
-                                 region=self.settings.region, ca_bundle=ca_bundle)
+                                 region=self.settings.region, ca_bundle=ca_bundle, leaf=leaf)
             self.out.say(ready.ready_block(took=took, running=running, at=at, creds=creds,
                                            smtp_configured=bool(self.settings.smtp_host),
                                            repo=_repository(),

@@ -10,6 +10,13 @@ set for it).
 says which: the services ride it out and pick up where they were once it is back); or
 ``unavailable`` while a service has no running instance.
 
+``regions`` names the other regions of the replication set this region mirrors, each with
+its mirror's ``active`` (seconds since that region was last heard) and ``lag``
+(:mod:`tocsin.shared.bus.regions`); one silent longer than
+:data:`~tocsin.shared.bus.regions.SILENT_AFTER` seconds is ``degraded``, and listed in
+``degradedRegions``. That is no failure of this region, whose ``status`` it leaves alone:
+this region keeps serving.
+
 The gRPC health service follows the same report (:class:`GrpcHealth`): the server as a
 whole (service ``""``) is SERVING when ``/healthz`` says ``ok``, and each gRPC service
 while NATS is up and every Tocsin service it calls has an instance that reaches its
@@ -29,6 +36,7 @@ from grpc_health.v1.health import aio as health_aio
 
 from tocsin.shared import codec, metrics
 from tocsin.shared.bus import Bus
+from tocsin.shared.bus import regions as mirrors
 from tocsin.shared.bus.connection import OPEN_BUS
 from tocsin.shared.logging import get_logger
 from tocsin.shared.outage import NATS, POSTGRESQL
@@ -96,9 +104,25 @@ async def check(bus: Bus, *, instance: str, wait: float = 0.25) -> HealthReport:
     status = "unavailable" if not up else "degraded" if database == "down" else "ok"
     report = HealthReport(status=status, dependencies={NATS: "up", POSTGRESQL: database},
                           services=services)
+    regions = await _regions(bus)
+    if regions:
+        report["regions"] = {h.region: msgspec.to_builtins(h)
+                             for h in regions}
+        degraded = [h.region for h in regions if h.status != "ok"]
+        if degraded:
+            report["degradedRegions"] = degraded
     if bus.open:
         report["warnings"] = [OPEN_BUS]
     return report
+
+
+async def _regions(bus: Bus, timeout: float = 2.0) -> list[mirrors.MirrorHealth]:
+    """The other regions' mirrors here; none when JetStream does not say."""
+    try:
+        return await asyncio.wait_for(mirrors.health(bus.js), timeout)
+    except (nats.errors.Error, TimeoutError, OSError) as exc:
+        log.debug("health.regions_unknown", error=repr(exc))
+        return []
 
 
 def serving(report: HealthReport, needs: Sequence[str]) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tocsin.incidents import api
 from tocsin.incidents.administration import handlers as administration
+from tocsin.incidents.administration.regions import RegionKeeper
 from tocsin.incidents.canary.handlers import Canary, CanarySettings
 from tocsin.incidents.data_keys import ensure_data_key, serve_data_keys
 from tocsin.incidents.event_rules import handlers as event_rules
@@ -27,7 +28,8 @@ __all__ = ["KERNEL", "lifespan"]
 
 async def table(opened: Opened[Settings]) -> Service:
     """The request server, the engagement, findings and alarm consumers, the reservation
-    of existing plans' engagements, the canary when one is configured, and the inbox of
+    of existing plans' engagements, the replication set's regions (their mirrors and the
+    set as other regions change it), the canary when one is configured, and the inbox of
     the other regions' incidents events."""
     settings, pool, bus = opened.settings, opened.pool, opened.bus
     keks = keks_from(settings)
@@ -65,6 +67,9 @@ async def table(opened: Opened[Settings]) -> Service:
                         filter_subject=settings.alarms_filter, dlq_subject=settings.alarms_dlq,
                         max_bytes=settings.alarm_max_bytes,
                         max_deliver=settings.alarm_max_deliver, timeout=settings.alarm_timeout),
+            RegionKeeper(deps, bus, schema=settings.schema,
+                         interval=settings.region_check_interval,
+                         unreachable_after=settings.region_unreachable_after).run,
         ],
         timers=canary,
         inbox=INBOX,

@@ -1,9 +1,9 @@
 """The incidents service's inbox: the other regions' incidents events applied to this
-region's store (:mod:`tocsin.shared.replication.inbox`), so that their replication set,
-response plans, incident records with their timelines and related items, and tags are read
-here too.
+region's store (:mod:`tocsin.shared.replication.inbox`), so that their response plans,
+incident records with their timelines and related items, and tags are read here too (the
+replication set is the region keeper's: :mod:`tocsin.incidents.administration.regions`).
 
-Whole resources (the set, a plan, a timeline event) follow the last writer by their
+Whole resources (a plan, a timeline event) follow the last writer by their
 stamps, an incident record attribute by attribute (one region resolving it while another
 retitles it keeps both); timeline events and related items are added by either side and never lost;
 a deletion wins over an update that did not see it. Nothing here emits an event or starts
@@ -46,44 +46,8 @@ def _version(event: Any) -> int:
 
 
 # --- replication set ---------------------------------------------------------------------
-
-
-async def _replication_set(to: Applying, e: c.ReplicationSetCreated | c.ReplicationSetUpdated
-                           ) -> None:
-    current = await to.conn.fetchrow("SELECT arn, doc FROM replication_set FOR UPDATE")
-    if current is not None and current["arn"] != e.arn:
-        # Two regions created a set each: the later one is the account's.
-        if not await to.wins("replication_set", "arn", current["arn"]):
-            return
-        await to.conn.execute("DELETE FROM replication_set")
-        current = None
-    if not await to.wins("replication_set", "arn", e.arn,
-                         creates=isinstance(e, c.ReplicationSetCreated)):
-        return
-    old = msgspec.convert(current["doc"], domain.ReplicationSet) if current else None
-    regions = {
-        name: domain.RegionInfo(
-            status=info.status, status_update_date_time=info.status_update_date_time,
-            sse_kms_key_id=info.sse_kms_key_id, status_message=info.status_message,
-            added_time=old.region_map[name].added_time
-            if old is not None and name in old.region_map else info.status_update_date_time)
-        for name, info in e.region_map.items()}
-    rs = domain.ReplicationSet(
-        arn=e.arn, status=e.status, region_map=regions, created_by=e.created_by,
-        created_time=e.created_time, last_modified_by=e.last_modified_by,
-        last_modified_time=e.last_modified_time, deletion_protected=e.deletion_protected)
-    await to.conn.execute(
-        "INSERT INTO replication_set (arn, doc, version) VALUES ($1, $2, $3)"
-        " ON CONFLICT (arn) DO UPDATE SET doc = excluded.doc,"
-        " version = greatest(replication_set.version, excluded.version)",
-        rs.arn, msgspec.to_builtins(rs), _version(e))
-
-
-async def _replication_set_deleted(to: Applying, e: c.ReplicationSetDeleted) -> None:
-    # As in the origin region: the set takes every plan, incident and tag with it.
-    await to.conn.execute(
-        "TRUNCATE replication_set, response_plan, incident_record, tag, client_token CASCADE")
-    await to.bury("replication_set", e.arn)
+# The set is applied by the region keeper (administration/regions.py), which merges the
+# statuses region by region rather than taking the last writer's whole set.
 
 
 # --- response plans ----------------------------------------------------------------------
@@ -277,9 +241,6 @@ async def _untagged(to: Applying, e: c.ResourceUntagged) -> None:
 
 
 _APPLY: dict[type[Any], Callable[[Applying, Any], Awaitable[None]]] = {
-    c.ReplicationSetCreated: _replication_set,
-    c.ReplicationSetUpdated: _replication_set,
-    c.ReplicationSetDeleted: _replication_set_deleted,
     c.ResponsePlanCreated: _plan,
     c.ResponsePlanUpdated: _plan,
     c.ResponsePlanDeleted: _plan_deleted,

@@ -53,6 +53,13 @@ class Settings(ServiceSettings, frozen=True, kw_only=True):
     canary_window: Annotated[float, Meta(gt=0)] = 300.0
     """Plan seconds a test page has to be confirmed delivered (``TOCSIN_CANARY_WINDOW``)."""
 
+    region_check_interval: Annotated[float, Meta(gt=0)] = 1.0
+    """Seconds between two rounds of the replication set's mirrors and region statuses
+    (:mod:`tocsin.incidents.administration.regions`)."""
+    region_unreachable_after: Annotated[float, Meta(gt=0)] = 30.0
+    """Seconds a region being added to the replication set may stay unreachable before it
+    is ``FAILED`` (``TOCSIN_REGION_UNREACHABLE_AFTER``)."""
+
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.canary_contact and not self.canary_response_plan:

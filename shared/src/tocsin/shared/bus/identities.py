@@ -28,7 +28,10 @@ What the rows give:
 
 Two identities are for people's tools: :data:`DASHBOARD` reads ``events.<region>.>`` and
 nothing else; :data:`ALARM_PUBLISHER` publishes ``alarms.>`` and ``changes.>`` (with their
-JetStream acknowledgements) and nothing else.
+JetStream acknowledgements) and nothing else. :data:`REGION_LEAF` is another region's NATS
+joining this one's by a leaf connection: it may carry what replication needs (JetStream API
+requests of the other domain, mirror deliveries and flow control, their replies) and none
+of :data:`LEAF_DENIED`, in either direction.
 """
 
 from __future__ import annotations
@@ -37,8 +40,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ALARM_PUBLISHER", "DASHBOARD", "IDENTITIES", "Identity", "NotInTable",
-           "identity", "inbox_prefix", "permissions"]
+__all__ = ["ALARM_PUBLISHER", "DASHBOARD", "IDENTITIES", "LEAF_DENIED", "REGION_LEAF",
+           "Identity", "NotInTable", "identity", "inbox_prefix", "permissions"]
 
 EVENTS = "EVENTS"
 """``EVENTS_<REGION>`` in a row: the region's event stream."""
@@ -54,6 +57,22 @@ INBOX = "inbox"
 
 DASHBOARD = "dashboard"
 ALARM_PUBLISHER = "alarm-publisher"
+REGION_LEAF = "region-leaf"
+"""The identity another region's NATS presents on its leaf connection to this one."""
+
+LEAF_DENIED: tuple[str, ...] = (
+    "alarms.>", "changes.>", "deliveries.>", "audit.>", "topics.>",
+    # A region's events reach the others by mirrors only: a core publish crossing a leaf
+    # would land in the other region's own stream (its subjects) or wake its subscribers.
+    "events.>",
+    # Requests are served by the region they are made in; health pings count its own.
+    # (Replies cross: a request to the other domain's JetStream API is answered there.)
+    "tocsin.>", "$SRV.>",
+)
+"""Subjects that never cross a leaf connection between regions, either way. Core NATS
+flows freely over a leaf link; what replication needs is left: ``$JS.<domain>.API.>``
+(JetStream refuses the domain-less ``$JS.API.>`` itself), the mirrors' deliveries and flow
+control (``$JS.M.>``, ``$JS.FC.>``) and the server's own replies."""
 
 
 class NotInTable(RuntimeError):
@@ -91,12 +110,21 @@ class Identity:
     """May send a request on behalf of a caller (a signed ``Tocsin-Principal``)."""
     pings: bool = False
     """Publishes ``$SRV.PING`` to find every service instance (``/healthz``)."""
+    mirrors: bool = False
+    """Keeps the replication set's mirrors (:mod:`tocsin.shared.bus.regions`): creates,
+    reads and deletes the other regions' ``EVENTS_<R>`` mirrors here, and this region's
+    in their JetStream domains (``$JS.<domain>.API``)."""
+    consumes_mirrors: tuple[str, ...] = ()
+    """Durable consumers it reads on every other region's ``EVENTS_<R>`` mirror here."""
+    lists_streams: bool = False
+    """Lists the streams with their state (``/healthz``: the mirrors' health)."""
 
 
 IDENTITIES: Mapping[str, Identity] = {i.name: i for i in (
     Identity("gateway", serves=False, emits_events=False, calls=("*",),
              streams=(AUDIT,), owns=(AUDIT,), publishes=("audit.{region}.>",),
              watches=(EVENTS, AUDIT), asserts_principals=True, pings=True,
+             lists_streams=True,
              # resource policies it caches are dropped when their owners change them
              subscribes=("events.{region}.incidents.>", "events.{region}.contacts.>")),
     Identity("incidents",
@@ -109,7 +137,9 @@ IDENTITIES: Mapping[str, Identity] = {i.name: i for i in (
              consumes={EVENTS: ("engage", "pages", "reopen", "reengage", "engagement-failed",
                                 "dead-letters", "runbooks", INBOX),
                        CHANGES: ("findings",), ALARMS: ("alarms",)},
-             publishes=("alarms.dlq",), asserts_principals=True),
+             publishes=("alarms.dlq",), asserts_principals=True,
+             # the replication set: its regions' mirrors, and its changes made elsewhere
+             mirrors=True, consumes_mirrors=("replication-set",)),
     Identity("contacts",
              # the replication set's data keys: channel addresses, delivery requests and
              # accept codes are sealed or indexed with them
@@ -181,7 +211,9 @@ def may_call(who: Identity, subject: str) -> bool:
 def may_consume(who: Identity, stream: str, durable: str, region: str) -> bool:
     """Whether ``durable`` on ``stream`` is one of ``who``'s consumers (any schema prefix)."""
     return any(stream == stream_name(s, region) and durable.endswith(f"{who.name}-{d}")
-               for s, names in who.consumes.items() for d in names)
+               for s, names in who.consumes.items() for d in names) or (
+        stream_kind(stream) == EVENTS
+        and any(durable.endswith(f"{who.name}-{d}") for d in who.consumes_mirrors))
 
 
 def _call_subjects(who: Identity) -> list[str]:
@@ -236,6 +268,22 @@ def _service_permissions(who: Identity, region: str) -> dict[str, Any]:
                     f"{api}.CONSUMER.DURABLE.CREATE.{name}.{d}",
                     f"{api}.CONSUMER.INFO.{name}.{d}", f"{api}.CONSUMER.MSG.NEXT.{name}.{d}",
                     f"{api}.CONSUMER.RESET.{name}.{d}", f"$JS.ACK.{name}.{d}.>"]
+    for durable in who.consumes_mirrors:
+        d = f"{who.name}-{durable}"
+        pub += [f"{api}.CONSUMER.CREATE.*.{d}", f"{api}.CONSUMER.CREATE.*.{d}.>",
+                f"{api}.CONSUMER.DURABLE.CREATE.*.{d}", f"{api}.CONSUMER.INFO.*.{d}",
+                f"{api}.CONSUMER.MSG.NEXT.*.{d}", f"{api}.CONSUMER.RESET.*.{d}",
+                f"$JS.ACK.*.{d}.>"]
+    if who.mirrors:
+        # Stream names have no partial-token wildcards: any stream, but never one of this
+        # region's own (deleted), nor this domain's API by its domain name.
+        pub += [f"{api}.STREAM.{verb}.*" for verb in ("INFO", "CREATE", "DELETE")]
+        pub += [f"$JS.*.API.STREAM.{verb}.*" for verb in ("INFO", "CREATE", "DELETE")]
+        deny += [f"{api}.STREAM.DELETE.{stream_name(s, region)}"
+                 for s in (EVENTS, DELIVERIES, AUDIT, ALARMS, CHANGES)]
+        deny.append(f"$JS.{region}.API.>")
+    if who.lists_streams or who.mirrors:
+        pub.append(f"{api}.STREAM.LIST")
     for stream in who.watches:
         name = stream_name(stream, region)
         pub += [f"{api}.CONSUMER.CREATE.{name}", f"{api}.CONSUMER.CREATE.{name}.*",
@@ -255,9 +303,21 @@ def permissions(name: str, region: str) -> dict[str, Any]:
     if name == ALARM_PUBLISHER:
         return {"publish": {"allow": ["alarms.>", "changes.>"], "deny": ["alarms.dlq"]},
                 "subscribe": {"allow": ["_INBOX.>"]}}
+    if name == REGION_LEAF:
+        # On a leaf connection, publish is what the other region sends into this one and
+        # subscribe what this one sends to it.
+        return {"publish": {"deny": list(LEAF_DENIED)},
+                "subscribe": {"deny": list(LEAF_DENIED)}}
     return _service_permissions(identity(name), region)
 
 
+def connection_types(name: str) -> list[str]:
+    """The connections identity ``name`` may open: a region's leaf link, or a client's
+    (so no client credential can open a leaf link, which would bypass its permissions)."""
+    return ["LEAFNODE"] if name == REGION_LEAF else ["STANDARD"]
+
+
 def all_identities() -> tuple[str, ...]:
-    """Every identity a deployment creates: the services' and the two for people's tools."""
-    return (*IDENTITIES, DASHBOARD, ALARM_PUBLISHER)
+    """Every identity a deployment creates: the services', the two for people's tools and
+    the other regions' leaf link."""
+    return (*IDENTITIES, DASHBOARD, ALARM_PUBLISHER, REGION_LEAF)

@@ -281,6 +281,9 @@ class RegionInfo(Part, frozen=True):
     status_update_date_time: float
     sse_kms_key_id: str
     status_message: str | None = None
+    added_time: float | None = None
+    """Tocsin's, not the API's: when the region was added (a region can't be deleted for
+    a day after), so every region of the set applies the 24-hour rule alike."""
 
 
 class ReplicationSet(Part, frozen=True):

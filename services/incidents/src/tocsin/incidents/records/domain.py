@@ -24,9 +24,12 @@ __all__ = [
     "RegionInfo",
     "ReplicationSet",
     "ResponsePlan",
+    "add_region",
     "apply_plan_update",
     "apply_record_update",
     "incident_query",
+    "mark_region",
+    "merge_replication_set",
     "new_incident",
     "new_replication_set",
     "new_response_plan",
@@ -105,36 +108,112 @@ class ReplicationSet(_Doc):
             name: c.RegionInfo(status=info.status,
                                status_update_date_time=info.status_update_date_time,
                                sse_kms_key_id=info.sse_kms_key_id,
-                               status_message=info.status_message)
+                               status_message=info.status_message,
+                               added_time=info.added_time)
             for name, info in self.region_map.items()}
         return fields
 
 
 def new_replication_set(cmd: c.CreateReplicationSet, *, arn: str, home_region: str,
                         by: str, now: datetime) -> ReplicationSet:
-    """A replication set over ``cmd.regions``; Tocsin serves one region per deployment so far.
+    """A replication set over ``cmd.regions``, which must include this deployment's region:
+    it is ``ACTIVE`` at once, every other region ``CREATING`` until its mirror is live there
+    (:mod:`tocsin.incidents.administration.regions`).
 
     Raises:
-        ValidationError: a region other than this deployment's is named.
+        ValidationError: this deployment's region is not named, or a name is no region's.
     """
     t = now.timestamp()
-    only_home_region(cmd.regions, home_region)
-    regions = {name: RegionInfo(status="ACTIVE", status_update_date_time=t, added_time=t,
+    if home_region not in cmd.regions:
+        raise ValidationError(f"regions must include this deployment's region {home_region}")
+    for name in cmd.regions:
+        check_region_name(name)
+    regions = {name: RegionInfo(status="ACTIVE" if name == home_region else "CREATING",
+                                status_update_date_time=t, added_time=t,
                                 sse_kms_key_id=value.sse_kms_key_id or "DefaultKey")
                for name, value in cmd.regions.items()}
-    return ReplicationSet(arn=arn, status="ACTIVE", region_map=regions, created_by=by,
-                          created_time=t, last_modified_by=by, last_modified_time=t,
-                          deletion_protected=False)
+    return ReplicationSet(arn=arn, status=set_status(regions, t), region_map=regions,
+                          created_by=by, created_time=t, last_modified_by=by,
+                          last_modified_time=t, deletion_protected=False)
 
 
-def only_home_region(regions: dict[str, Any] | list[str], home: str) -> None:
-    others = sorted(set(regions) - {home})
-    if others:
-        raise ValidationError(
-            f"Region {others[0]} is not served by this Tocsin deployment (region {home}); "
-            "replication to other regions is not available yet")
-    if home not in regions:
-        raise ValidationError(f"regions must include this deployment's region {home}")
+def check_region_name(name: str) -> None:
+    """Raises ValidationError unless ``name`` can name a region (a JetStream domain)."""
+    if not name or len(name) > 20 or not all(ch.isalnum() or ch == "-" for ch in name):
+        raise ValidationError(f"{name!r} is not a region name: letters, digits and '-', "
+                              "at most 20")
+
+
+def set_status(regions: dict[str, RegionInfo], created_time: float) -> str:
+    """The set's status, by its regions' alone (so every region derives the same):
+    ``FAILED`` while one failed, ``ACTIVE`` once all are, else ``UPDATING`` while a region
+    added since the set's creation is not yet, ``CREATING`` before."""
+    statuses = {info.status for info in regions.values()}
+    if "FAILED" in statuses:
+        return "FAILED"
+    if statuses <= {"ACTIVE"}:
+        return "ACTIVE"
+    added_later = any(info.status != "ACTIVE" and info.added_time > created_time
+                      for info in regions.values())
+    return "UPDATING" if added_later else "CREATING"
+
+
+def add_region(rs: ReplicationSet, name: str, sse_kms_key_id: str | None, *, by: str,
+               now: datetime) -> ReplicationSet:
+    """The set with region ``name`` added, ``CREATING`` until its mirror is live.
+
+    Raises:
+        ValidationError: no region's name.
+    """
+    check_region_name(name)
+    t = now.timestamp()
+    regions = {**rs.region_map, name: RegionInfo(
+        status="CREATING", status_update_date_time=t, added_time=t,
+        sse_kms_key_id=sse_kms_key_id or "DefaultKey")}
+    return msgspec.structs.replace(rs, region_map=regions,
+                                   status=set_status(regions, rs.created_time),
+                                   last_modified_by=by, last_modified_time=t)
+
+
+def mark_region(rs: ReplicationSet, name: str, status: str, *, now: datetime,
+                message: str | None = None) -> ReplicationSet:
+    """The set with region ``name``'s status changed (its own doing, or a failure seen from
+    here); who last modified the set is unchanged."""
+    info = msgspec.structs.replace(rs.region_map[name], status=status,
+                                   status_update_date_time=now.timestamp(),
+                                   status_message=message)
+    regions = {**rs.region_map, name: info}
+    return msgspec.structs.replace(rs, region_map=regions,
+                                   status=set_status(regions, rs.created_time))
+
+
+def _rank(rs: ReplicationSet) -> tuple[float, bytes]:
+    # Ties broken by the document itself: every region picks the same one.
+    return rs.last_modified_time, msgspec.json.encode(rs.output())
+
+
+def merge_replication_set(local: ReplicationSet | None,
+                          incoming: ReplicationSet) -> ReplicationSet:
+    """The set as this region keeps it after another region's version of it arrives, the
+    same whatever order versions arrive in: of two different sets, the one created first
+    (an account has one set; two regions creating one at once keep the older); of one set,
+    its regions, protection and last modifier from the version modified last, and each
+    region's status from the version that changed that region's status last."""
+    if local is None:
+        return incoming
+    if local.arn != incoming.arn:
+        older = min(local, incoming, key=lambda r: (r.created_time, r.arn))
+        return older
+    base, other = (incoming, local) if _rank(incoming) > _rank(local) else (local, incoming)
+    regions = {}
+    for name, info in base.region_map.items():
+        theirs = other.region_map.get(name)
+        if theirs is not None and (theirs.status_update_date_time, theirs.status) > (
+                info.status_update_date_time, info.status):
+            info = msgspec.structs.replace(theirs, added_time=info.added_time)
+        regions[name] = info
+    return msgspec.structs.replace(base, region_map=regions,
+                                   status=set_status(regions, base.created_time))
 
 
 def remove_region(rs: ReplicationSet, region: str, *, by: str,
@@ -160,7 +239,8 @@ def remove_region(rs: ReplicationSet, region: str, *, by: str,
                 "can't be deleted")
         return None
     return msgspec.structs.replace(rs, region_map=remaining, last_modified_by=by,
-                                   last_modified_time=t)
+                                   last_modified_time=t,
+                                   status=set_status(remaining, rs.created_time))
 
 
 def check_deletable(rs: ReplicationSet) -> None:

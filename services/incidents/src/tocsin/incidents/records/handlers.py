@@ -106,11 +106,18 @@ class Handlers(UseCases):
             now = self._clock.now()
             rs = await self._the_set(conn, cmd.arn, lock=True)
             if action.add_region_action is not None:
-                name = action.add_region_action.region_name
-                if name in rs.region_map:
-                    raise ConflictError(f"Region {name} is already in the replication set",
-                                        resource_type="REPLICATION_SET", resource_id=rs.arn)
-                domain.only_home_region([*rs.region_map, name], self._region)
+                add = action.add_region_action
+                if add.region_name in rs.region_map:
+                    raise ConflictError(
+                        f"Region {add.region_name} is already in the replication set",
+                        resource_type="REPLICATION_SET", resource_id=rs.arn)
+                added = domain.add_region(rs, add.region_name, add.sse_kms_key_id,
+                                          by=self._by(req), now=now)
+                version = await self._store.save_replication_set(conn, added)
+                await emit(conn, c.ReplicationSetUpdated(**added.state(),
+                                                         principal=self._by(req),
+                                                         resource_version=version),
+                           region=self._region, now=now)
             if action.delete_region_action is not None:
                 updated = domain.remove_region(rs, action.delete_region_action.region_name,
                                                by=self._by(req), now=now)

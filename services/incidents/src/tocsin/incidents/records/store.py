@@ -47,6 +47,14 @@ class Store:
         return bool(done)
 
     @staticmethod
+    async def replace_replication_set(conn: asyncpg.Connection, rs: ReplicationSet) -> None:
+        """Keep ``rs`` instead of the set this region had (another, created earlier
+        elsewhere, won: an account has one)."""
+        await conn.execute("DELETE FROM replication_set")
+        await conn.execute("INSERT INTO replication_set (arn, doc) VALUES ($1, $2)",
+                           rs.arn, msgspec.to_builtins(rs))
+
+    @staticmethod
     async def save_replication_set(conn: asyncpg.Connection, rs: ReplicationSet) -> int:
         """Returns the set's new version."""
         version: int = await conn.fetchval(

@@ -1,0 +1,166 @@
+"""Two regions of a replication set on loopback, as production joins them: each its own
+NATS server (a JetStream domain named after the region) and its own schemas (one PostgreSQL,
+two schema prefixes), joined by a leaf connection, each region's ``EVENTS_<REGION>``
+mirrored into the other through the remote domain's API prefix (``$JS.<domain>.API``).
+
+The leaf carries what a mirror needs and no requests: each region's services answer their
+own region's callers only (``tocsin.rpc.>`` and ``$SRV.>`` stay on their side), and an
+alarm or change published in one region is not captured by the other's stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nats.js.errors
+import pytest
+import pytest_asyncio
+from nats.js.api import ExternalStream, StreamConfig, StreamSource
+
+from tocsin.contacts import app as contacts_app
+from tocsin.contacts.settings import Settings as ContactsSettings
+from tocsin.incidents import app as incidents_app
+from tocsin.incidents.settings import Settings as IncidentsSettings
+from tocsin.local.servers import EmbeddedServer, free_port, nats_server
+from tocsin.shared import codec
+from tocsin.shared.bus import Bus, connect
+from tocsin.shared.testing import running, wait_for
+
+PRINCIPAL = "arn:tocsin:iam::000000000000:user/alice"
+LOCAL_ONLY = ["tocsin.rpc.>", "$SRV.>", "alarms.>", "changes.>"]
+"""Subjects the leaf does not carry: requests, pings, alarms and changes stay in their
+region."""
+
+
+@dataclass
+class Region:
+    """One region: its name (and JetStream domain), its NATS and a client on it."""
+
+    name: str
+    nats_url: str
+    bus: Bus
+    incidents: IncidentsSettings | None = None
+    contacts: ContactsSettings | None = None
+
+    async def call(self, service: str, operation: str, params: dict[str, Any] | None = None,
+                   principal: str = PRINCIPAL) -> dict[str, Any]:
+        """An operation of one of this region's services, as the gateway requests it."""
+        reply = await self.bus.request(f"tocsin.rpc.{service}.{operation}", params or {},
+                                       headers={"Tocsin-Principal": principal})
+        result: dict[str, Any] = codec.decode(reply, dict[str, Any])
+        return result
+
+    @property
+    def stream(self) -> str:
+        return f"EVENTS_{self.name.upper()}"
+
+
+def _nats(folder: Path, region: str, *, leaf_port: int, hub: bool) -> EmbeddedServer:
+    """A region's NATS: JetStream domain ``region``; the hub listens for the leaf, the
+    other connects to it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    leaf: dict[str, Any] = (
+        {"host": "127.0.0.1", "port": leaf_port, "no_advertise": True} if hub else
+        {"remotes": [{"url": f"nats-leaf://127.0.0.1:{leaf_port}",
+                      "deny_imports": LOCAL_ONLY, "deny_exports": LOCAL_ONLY}]})
+    config = folder / "nats.conf"
+    # JSON is a valid NATS configuration.
+    config.write_text(json.dumps({"jetstream": {"domain": region}, "leafnodes": leaf}))
+    return nats_server(folder / "data", config=config, log=folder / "nats.log")
+
+
+@pytest.fixture
+def region_servers(tmp_path: Path) -> Iterator[tuple[str, str, str, str]]:
+    """Two regions' names and NATS URLs, joined by a leaf connection."""
+    tag = uuid.uuid4().hex[:8]
+    a, b = f"ra{tag}", f"rb{tag}"
+    leaf_port = free_port()
+    hub = _nats(tmp_path / "a", a, leaf_port=leaf_port, hub=True)
+    try:
+        spoke = _nats(tmp_path / "b", b, leaf_port=leaf_port, hub=False)
+        try:
+            yield a, hub.url, b, spoke.url
+        finally:
+            spoke.stop()
+    finally:
+        hub.stop()
+
+
+async def mirror(into: Region, origin: Region) -> None:
+    """``EVENTS_<ORIGIN>`` in ``into``'s JetStream: a mirror of the origin region's stream
+    through its domain's API, once that API answers across the leaf."""
+    config = StreamConfig(name=origin.stream, mirror=StreamSource(
+        name=origin.stream, external=ExternalStream(api=f"$JS.{origin.name}.API")))
+    for _ in range(100):
+        try:
+            await into.bus.js.add_stream(config)
+            return
+        except nats.js.errors.APIError:
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"no mirror of {origin.stream} in {into.name}")
+
+
+@pytest_asyncio.fixture
+async def regions(region_servers: tuple[str, str, str, str], database_url: str,
+                  master_key_file: str) -> AsyncIterator[tuple[Region, Region]]:
+    """Regions A and B, each with its incidents and contacts services, each mirroring the
+    other's events."""
+    a_name, a_url, b_name, b_url = region_servers
+    async with contextlib.AsyncExitStack() as stack:
+        made = []
+        for name, url in ((a_name, a_url), (b_name, b_url)):
+            bus = await stack.enter_async_context(connect([url], name=f"tests-{name}"))
+            names = {"region": name, "schema_prefix": f"{name}_",
+                     "master_key_file": master_key_file}
+            incidents = IncidentsSettings(
+                nats_url=url, database_url=database_url, shutdown_grace=5,
+                outbox_poll_interval=0.2, inbox_rescan=0.5,
+                changes_filter=f"changes.{name}.>", alarms_filter=f"alarms.{name}.>", **names)
+            await stack.enter_async_context(running(incidents_app.lifespan, incidents))
+            contacts = ContactsSettings(nats_url=url, database_url=database_url,
+                                        shutdown_grace=5, outbox_poll_interval=0.2,
+                                        inbox_rescan=0.5, **names)
+            await stack.enter_async_context(running(contacts_app.lifespan, contacts))
+            made.append(Region(name, url, bus, incidents, contacts))
+        region_a, region_b = made
+        await mirror(region_a, region_b)
+        await mirror(region_b, region_a)
+        yield region_a, region_b
+
+
+@contextlib.asynccontextmanager
+async def partition(a: Region, b: Region) -> AsyncIterator[None]:
+    """Neither region hears from the other inside the block; both mirrors are made again
+    after it (from the first event, as a mirror that catches up reads them)."""
+    for into in (a, b):
+        for stream in await into.bus.js.streams_info():
+            if stream.config.mirror is not None:
+                await into.bus.js.delete_stream(stream.config.name or "")
+    yield
+    await mirror(a, b)
+    await mirror(b, a)
+
+
+async def all_applied(a: Region, b: Region, service: str) -> None:
+    """Each region's ``service`` inbox has acknowledged everything the other region's
+    stream holds."""
+    async def done() -> bool:
+        for into, origin in ((a, b), (b, a)):
+            try:
+                info = await into.bus.js.consumer_info(origin.stream,
+                                                       f"{into.name}_{service}-inbox")
+            except Exception:
+                return False
+            mirrored = (await into.bus.js.stream_info(origin.stream)).state.last_seq
+            theirs = (await origin.bus.js.stream_info(origin.stream)).state.last_seq
+            if mirrored < theirs or info.num_pending or info.num_ack_pending:
+                return False
+        return True
+    await wait_for(done, timeout=30.0)
