@@ -22,7 +22,6 @@ from typing import Any
 import nats.js.errors
 import pytest
 import pytest_asyncio
-from nats.js.api import ExternalStream, StreamConfig, StreamSource
 
 from tocsin.contacts import app as contacts_app
 from tocsin.contacts.settings import Settings as ContactsSettings
@@ -31,6 +30,7 @@ from tocsin.incidents.settings import Settings as IncidentsSettings
 from tocsin.local.servers import EmbeddedServer, free_port, nats_server
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus, connect
+from tocsin.shared.bus import regions as mirrors
 from tocsin.shared.testing import running, wait_for
 
 PRINCIPAL = "arn:tocsin:iam::000000000000:user/alice"
@@ -94,13 +94,12 @@ def region_servers(tmp_path: Path) -> Iterator[tuple[str, str, str, str]]:
 
 
 async def mirror(into: Region, origin: Region) -> None:
-    """``EVENTS_<ORIGIN>`` in ``into``'s JetStream: a mirror of the origin region's stream
-    through its domain's API, once that API answers across the leaf."""
-    config = StreamConfig(name=origin.stream, mirror=StreamSource(
-        name=origin.stream, external=ExternalStream(api=f"$JS.{origin.name}.API")))
+    """``EVENTS_<ORIGIN>`` in ``into``'s JetStream: the mirror the region keeper makes
+    (:func:`tocsin.shared.bus.regions.ensure_mirror`), once the origin's API answers across
+    the leaf."""
     for _ in range(100):
         try:
-            await into.bus.js.add_stream(config)
+            await mirrors.ensure_mirror(into.bus.js, origin.name)
             return
         except nats.js.errors.APIError:
             await asyncio.sleep(0.1)

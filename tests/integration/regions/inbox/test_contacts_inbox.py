@@ -9,7 +9,7 @@ from typing import Any
 
 import asyncpg
 
-from tests.integration.regions.conftest import Region, all_applied, partition
+from tests.integration.regions.inbox.conftest import Region, all_applied, partition
 from tocsin.shared import errors
 from tocsin.shared.testing import wait_for
 

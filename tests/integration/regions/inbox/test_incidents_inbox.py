@@ -9,16 +9,23 @@ from typing import Any
 import asyncpg
 import nats.js.errors
 
-from tests.integration.regions.conftest import Region, all_applied, partition
+from tests.integration.regions.inbox.conftest import Region, all_applied, partition
 from tocsin.shared import codec, errors
 from tocsin.shared.testing import wait_for
 
 TIMEOUT = 30.0
 
 
-async def _plan_and_incident(region: Region, plan: str = "db-down") -> tuple[str, str]:
-    """A replication set, a plan and an incident started in ``region``."""
+async def _plan_and_incident(region: Region, plan: str = "db-down", *,
+                             seen_in: Region | None = None) -> tuple[str, str]:
+    """A replication set, a plan and an incident started in ``region``; the set is read in
+    ``seen_in`` first (its region keeper applies it, apart from the inbox)."""
     await region.call("incidents", "CreateReplicationSet", {"regions": {region.name: {}}})
+    if seen_in is not None:
+        async def seen() -> bool:
+            listed = await seen_in.call("incidents", "ListReplicationSets")
+            return bool(listed["replicationSetArns"])
+        await wait_for(seen, timeout=TIMEOUT)
     plan_arn = (await region.call("incidents", "CreateResponsePlan", {
         "name": plan, "displayName": "Database down",
         "incidentTemplate": {"title": "Database down", "impact": 2}}))["arn"]
@@ -65,7 +72,7 @@ async def test_what_b_writes_is_read_in_a_and_not_published_again(
     through A's own API; A's stream gets no incidents event from applying them, and A's
     outbox is empty (applying emits nothing)."""
     a, b = regions
-    plan_arn, incident = await _plan_and_incident(b)
+    plan_arn, incident = await _plan_and_incident(b, seen_in=a)
     await b.call("incidents", "CreateTimelineEvent", {
         "incidentRecordArn": incident, "eventTime": 1767261600, "eventType": "Custom Event",
         "eventData": "\"restarted the primary\""})
@@ -101,7 +108,7 @@ async def test_redelivered_events_change_nothing(regions: tuple[Region, Region],
     """Every event of B delivered to A's inbox again (its durable made anew reads the
     mirror from the start) leaves A's store as it was."""
     a, b = regions
-    _, incident = await _plan_and_incident(b)
+    _, incident = await _plan_and_incident(b, seen_in=a)
     await b.call("incidents", "UpdateIncidentRecord", {"arn": incident, "impact": 1})
     await wait_for(lambda: _impact(a, incident, 1), timeout=TIMEOUT)
     conn = await asyncpg.connect(database_url)
@@ -164,7 +171,7 @@ async def test_concurrent_updates_converge_on_the_last_writer(
     """Both regions change one incident while cut off from each other; once they hear
     from each other again both hold the change of the greater (clock, region) stamp."""
     a, b = regions
-    _, incident = await _plan_and_incident(b)
+    _, incident = await _plan_and_incident(b, seen_in=a)
     await wait_for(lambda: _read(a, "GetIncidentRecord", {"arn": incident}), timeout=TIMEOUT)
     async with partition(a, b):
         await b.call("incidents", "UpdateIncidentRecord", {"arn": incident, "title": "by B"})
@@ -190,7 +197,7 @@ async def test_a_resolution_and_a_new_title_made_apart_are_both_kept(
     """A resolves an incident while B, cut off, retitles it: the record converges
     attribute by attribute, RESOLVED with B's title in both regions."""
     a, b = regions
-    _, incident = await _plan_and_incident(b)
+    _, incident = await _plan_and_incident(b, seen_in=a)
     await wait_for(lambda: _read(a, "GetIncidentRecord", {"arn": incident}), timeout=TIMEOUT)
     async with partition(a, b):
         await a.call("incidents", "UpdateIncidentRecord",
@@ -213,7 +220,7 @@ async def test_a_change_of_related_items_is_no_write_of_the_record(
     counts a version on the record, not a change of it): both keep B's title and the
     item."""
     a, b = regions
-    _, incident = await _plan_and_incident(b)
+    _, incident = await _plan_and_incident(b, seen_in=a)
     await wait_for(lambda: _read(a, "GetIncidentRecord", {"arn": incident}), timeout=TIMEOUT)
     async with partition(a, b):
         await b.call("incidents", "UpdateIncidentRecord", {"arn": incident, "title": "by B"})
@@ -235,7 +242,7 @@ async def test_a_deletion_wins_over_a_concurrent_update(
     """A timeline event deleted in A while B (later, without knowing) changes it, and an
     incident deleted in B while A changes it: both stay deleted in both regions."""
     a, b = regions
-    _, incident = await _plan_and_incident(b)
+    _, incident = await _plan_and_incident(b, seen_in=a)
     note = (await b.call("incidents", "CreateTimelineEvent", {
         "incidentRecordArn": incident, "eventTime": 1767261600, "eventType": "Note",
         "eventData": "\"first\""}))["eventId"]
@@ -273,7 +280,7 @@ async def test_timeline_events_of_both_sides_are_kept(regions: tuple[Region, Reg
     """Notes added to one incident in both regions while cut off are all on its timeline
     in both regions afterwards, and a related item added in each is in both."""
     a, b = regions
-    _, incident = await _plan_and_incident(b)
+    _, incident = await _plan_and_incident(b, seen_in=a)
     await wait_for(lambda: _read(a, "GetIncidentRecord", {"arn": incident}), timeout=TIMEOUT)
     async with partition(a, b):
         for region in (a, b):

@@ -53,7 +53,6 @@ def operations(deps: Deps) -> Mapping[str, Handler]:
         "ListTimelineEvents": t.list_timeline_events,
         "UpdateTimelineEvent": t.update_timeline_event,
         "DeleteTimelineEvent": t.delete_timeline_event,
-        "TimelineEventAuthors": t.timeline_event_authors,
     })
     r = RelatedItemsHandlers(deps)
     served.update({

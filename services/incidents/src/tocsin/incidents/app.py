@@ -17,6 +17,7 @@ from tocsin.incidents.records.engaging import Engaging, engagement_consumers
 from tocsin.incidents.replicas import INBOX
 from tocsin.incidents.runbooks import consumer as runbook_events
 from tocsin.incidents.settings import Settings
+from tocsin.incidents.timeline.handlers import TimelineHandlers
 from tocsin.incidents.usecases import Deps, Quotas
 from tocsin.shared.bus import alarms_stream, changes_stream, events_stream
 from tocsin.shared.clock import clock_for
@@ -51,7 +52,9 @@ async def table(opened: Opened[Settings]) -> Service:
                     **event_rules.operations(deps, router),
                     **administration.operations(deps),
                     **plan_engagements.operations(deps),
-                    GET_DATA_KEYS: serve_data_keys(pool)},
+                    GET_DATA_KEYS: serve_data_keys(pool),
+                    # Not an AWS operation: the console's Edit on a responder's own notes.
+                    "TimelineEventAuthors": TimelineHandlers(deps).timeline_event_authors},
         consumers=[
             *engagement_consumers(
                 Engaging(deps, bus, fallback_contact=settings.fallback_contact),
