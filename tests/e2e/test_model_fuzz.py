@@ -66,6 +66,9 @@ FUZZ_EVENT = ('{"version": "0", "id": "fuzz-1", "detail-type": "Fuzz", "source":
               '"region": "local-1", "resources": [], "detail": {}}')
 """An event pattern and an event the incidents service accepts (the tocsin model takes
 them as JSON text, which generated strings would never be)."""
+FUZZ_RUNBOOK = ('{"schemaVersion": "0.3", "mainSteps": [{"name": "Wait", "action": "aws:pause", '
+                '"inputs": {}}]}')
+"""A runbook the runbooks service accepts (one step, waiting for a signal)."""
 
 
 # --- valid inputs ----------------------------------------------------------------------
@@ -449,7 +452,9 @@ class GrpcSender:
 
     def problem(self, model: awsmodel.ServiceModel, op: awsmodel.Operation,
                 case: Case) -> str | None:
-        mirror = self.mirrors[model.api]
+        mirror = self.mirrors.get(model.api)
+        if mirror is None:
+            return None  # no gRPC face (cloudtrail)
         request_cls = getattr(mirror.module, f"{op.name}Request")
         try:
             message = protoconv.from_result(case.params, request_cls)
@@ -511,6 +516,12 @@ def problem(case: Case, answer: Answer) -> str | None:
     return None
 
 
+APIS = ("ssm-incidents", "ssm-contacts", "tocsin", "ssm", "cloudtrail")
+"""Every API the gateway serves (``ssm``: the cut of it Tocsin serves)."""
+OPERATIONS = {"cloudtrail": ("LookupEvents",)}
+"""The operations served of an API whose model has more (the rest answer 501)."""
+
+
 def _order(name: str) -> tuple[int, str]:
     """Deletions last (the replication set's very last), so the rest meets live data."""
     return (2 if name == "DeleteReplicationSet" else 1 if name.startswith("Delete") else 0,
@@ -523,10 +534,11 @@ def run_fuzz(url: str, grpc_address: str, region: str, seeds: dict[str, list[str
     sender = Sender(url, region)
     grpc_sender = GrpcSender(grpc_address, region)
     ordered = []
-    for api in ("ssm-incidents", "ssm-contacts", "tocsin"):
+    for api in APIS:
         model = awsmodel.load(api)
         generator = Generator(model, seeds[api], int(time.time()), hints)
-        ordered += [(model, generator, op) for op in model.operations.values()]
+        ordered += [(model, generator, op) for op in model.operations.values()
+                    if OPERATIONS.get(api) is None or op.name in OPERATIONS[api]]
     ordered.sort(key=lambda item: _order(item[2].name))
     checked = False
     for model, generator, op in ordered:
@@ -591,6 +603,12 @@ def seed(url: str, region: str) -> tuple[dict[str, list[str]], dict[str, list[st
         DeliveryAddress={"SimpleAddress": "alice@example.com"},
         DeferActivation=True)["ContactChannelArn"]
 
+    ssm = client("ssm")
+    ssm.create_document(Name="fuzz-doc", Content=FUZZ_RUNBOOK, DocumentType="Automation")
+    execution = ssm.start_automation_execution(DocumentName="fuzz-doc")["AutomationExecutionId"]
+    ops_item = ssm.create_ops_item(Title="Fuzz", Source="fuzz",
+                                   Description="seeded")["OpsItemId"]
+
     def check_reads() -> list[str]:
         try:
             incidents.list_timeline_events(incidentRecordArn=incident)
@@ -598,14 +616,22 @@ def seed(url: str, region: str) -> tuple[dict[str, list[str]], dict[str, list[st
             incidents.get_incident_record(arn=incident)
         except Exception as exc:
             return [f"the seeded incident no longer reads: {exc}"]
+        try:
+            ssm.get_document(Name="fuzz-doc")
+            ssm.get_automation_execution(AutomationExecutionId=execution)
+            ssm.get_ops_item(OpsItemId=ops_item)
+        except Exception as exc:
+            return [f"the seeded runbook, execution or OpsItem no longer reads: {exc}"]
         return []
 
     seeds = {"ssm-incidents": [replication, plan, incident, event, "fuzz"],
              "ssm-contacts": [alice, channel, "fuzz-alice", incident],
-             "tocsin": [plan, "fuzz-rule"]}
+             "tocsin": [plan, "fuzz-rule", incident],
+             "ssm": ["fuzz-doc", execution, ops_item, incident],
+             "cloudtrail": ["CreateResponsePlan", "ssm-incidents.amazonaws.com"]}
     hints = {"eventType": ["Custom Event", "Note"], "incidentRecordArn": [incident],
              "responsePlanArn": [plan], "eventPattern": [FUZZ_PATTERN],
-             "event": [FUZZ_EVENT]}
+             "event": [FUZZ_EVENT], "Content": [FUZZ_RUNBOOK, "{}"]}
     return seeds, hints, check_reads
 
 
