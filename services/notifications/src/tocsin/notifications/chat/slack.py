@@ -36,6 +36,7 @@ from tocsin.shared.arns import Arns
 from tocsin.shared.bus import Bus, RpcRequest, rpc_subject
 from tocsin.shared.bus.connection import PRINCIPAL_HEADER
 from tocsin.shared.contracts import notifications as nc
+from tocsin.shared.webhook_signing import stamp_age
 
 __all__ = ["SlackCommands", "slack_signature"]
 
@@ -89,7 +90,7 @@ class SlackCommands:
         stamp = _header(headers, "X-Slack-Request-Timestamp")
         given = _header(headers, "X-Slack-Signature")
         try:
-            age = abs(time.time() - int(stamp))
+            age = stamp_age(stamp)
         except ValueError:
             raise errors.AccessDeniedError("X-Slack-Request-Timestamp is missing") from None
         if age > self._window:
