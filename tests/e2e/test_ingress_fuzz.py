@@ -255,6 +255,7 @@ def fuzz_http(url: str, key: str) -> Http:
     return http
 
 
+@pytest.mark.timeout(300 + 5 * EXAMPLES)
 async def test_no_webhook_or_callback_body_is_a_server_error(tocsin: dict[str, Any]) -> None:
     def setup() -> tuple[Any, str]:
         incidents = boto3.client("ssm-incidents", endpoint_url=tocsin["http"],
@@ -274,6 +275,7 @@ async def test_no_webhook_or_callback_body_is_a_server_error(tocsin: dict[str, A
         assert record["incidentRecord"]["arn"] == arn
 
 
+@pytest.mark.timeout(300 + 2 * EXAMPLES)
 async def test_no_malformed_alarm_stalls_the_consumer(tocsin: dict[str, Any], bus: Bus) -> None:
     def setup() -> None:
         incidents = boto3.client("ssm-incidents", endpoint_url=tocsin["http"],

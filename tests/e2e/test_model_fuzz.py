@@ -20,7 +20,9 @@ makes a later read fail (the seeded incident's timeline still reads).
 
 Each operation gets one request per way of breaking it that applies, and
 ``TOCSIN_FUZZ_EXAMPLES`` requests of any kind (default 4: the whole test runs in about a
-minute); chaos runs raise it (a quarter of it is also the count per way).
+minute); ``make fuzz`` raises it to 200 (a twentieth of it, at least one, is also the count
+per way). The requests sent per operation are printed at the end (to stderr, past
+pytest's capture).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import http.client
 import json
 import os
 import re
+import sys
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -53,6 +56,9 @@ from tocsin.gateway.grpcsign import SigV4Signer
 
 KEY_ID, SECRET = "TOCSINTESTKEY", "tocsin-test-secret"
 EXAMPLES = int(os.environ.get("TOCSIN_FUZZ_EXAMPLES", "4"))
+PER_WAY = max(1, EXAMPLES // 20)
+SENT: dict[str, int] = {}
+"""Requests sent over HTTP per operation (``api Operation``)."""
 HUGE = 10_000
 DEEP = 2_000
 _DEEP_MARK = "\u2063deep\u2063"
@@ -555,7 +561,7 @@ def _fuzz_operation(sender: Sender, grpc_sender: GrpcSender, model: awsmodel.Ser
     """Each way of breaking a request at least once (where ``op`` has a member to break
     so), then ``EXAMPLES`` requests of any kind; the breaks a protobuf message can carry
     go over gRPC as well."""
-    for kind, examples in [*((k, max(1, EXAMPLES // 4)) for k in KINDS), (None, EXAMPLES)]:
+    for kind, examples in [*((k, PER_WAY) for k in KINDS), (None, EXAMPLES)]:
         _fuzz_kind(sender, grpc_sender if kind in GRPC_KINDS else None, model, generator, op,
                    kind, examples, failures)
 
@@ -571,6 +577,7 @@ def _fuzz_kind(sender: Sender, grpc_sender: GrpcSender | None, model: awsmodel.S
             return
         what = (case.request_break or
                 (f"{case.path} broken ({case.how})" if case.path else "valid"))
+        SENT[f"{model.api} {op.name}"] = SENT.get(f"{model.api} {op.name}", 0) + 1
         found = problem(case, sender.send(model, op, case))
         if found:
             failures.append(f"{model.api} {op.name}, {what}: {found}")
@@ -635,12 +642,18 @@ def seed(url: str, region: str) -> tuple[dict[str, list[str]], dict[str, list[st
     return seeds, hints, check_reads
 
 
-@pytest.mark.timeout(900)
+@pytest.mark.timeout(900 + 20 * EXAMPLES)
 async def test_no_bad_input_is_a_server_error(tocsin: dict[str, Any]) -> None:
     def fuzz() -> list[str]:
         seeds, hints, check_reads = seed(tocsin["http"], tocsin["region"])
         return run_fuzz(tocsin["http"], tocsin["grpc"], tocsin["region"], seeds, hints,
                         check_reads)
 
+    began = time.monotonic()
     failures = await asyncio.to_thread(fuzz)
+    counts = sorted(SENT.values())
+    sys.__stderr__.write(
+        f"\nmodel fuzz: {len(counts)} operations, requests per operation min {counts[0]}, "
+        f"median {counts[len(counts) // 2]}, max {counts[-1]} (TOCSIN_FUZZ_EXAMPLES="
+        f"{EXAMPLES}), {sum(counts)} in all, {time.monotonic() - began:.0f} s\n")
     assert not failures, f"{len(failures)} bad answers:\n" + "\n".join(sorted(set(failures)))
