@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
@@ -13,7 +13,7 @@ import pytest_asyncio
 from tocsin.incidents.settings import Settings as IncidentsSettings
 from tocsin.shared.config import ConfigError, load
 from tocsin.shared.db import apply_migrations, create_pool
-from tocsin.shared.db.retention import prune, retain
+from tocsin.shared.db.retention import prune, retain, shared_tables
 
 
 @pytest_asyncio.fixture
@@ -34,7 +34,7 @@ async def fill(pool: asyncpg.Pool, old: int, new: int) -> None:
                            str(n), age)
 
 
-KEEP = {"inbox": timedelta(days=31), "client_token": timedelta(days=31)}
+KEEP = shared_tables(inbox=timedelta(days=31), client_token=timedelta(days=31))
 
 
 async def test_rows_past_their_retention_go_in_batches_and_the_rest_stay(
@@ -59,3 +59,10 @@ def test_the_inbox_outlives_the_events_stream() -> None:
     assert load(IncidentsSettings, env).inbox_retention_days == 31
     with pytest.raises(ConfigError, match="TOCSIN_INBOX_RETENTION_DAYS"):
         load(IncidentsSettings, {**env, "TOCSIN_INBOX_RETENTION_DAYS": "7"})
+
+
+async def test_a_table_of_plan_times_is_pruned_by_the_plan_clock(pool: asyncpg.Pool) -> None:
+    """Rows are old by the time given (a plan clock ahead of real time), not the server's."""
+    await fill(pool, old=0, new=2)
+    ahead = datetime.now(UTC) + timedelta(days=40)
+    assert await prune(pool, KEEP, now=ahead) == {"inbox": 2, "client_token": 2}

@@ -43,7 +43,7 @@ from tocsin.shared.bus.rpc import Handler
 from tocsin.shared.bus.streams import watch_streams
 from tocsin.shared.config import ServiceSettings
 from tocsin.shared.db import OutboxRelay, apply_migrations, create_pool, watch_backlog
-from tocsin.shared.db.retention import retain
+from tocsin.shared.db.retention import retain, shared_tables
 from tocsin.shared.logging import get_logger
 from tocsin.shared.outage import PostgresProbe
 from tocsin.shared.runner import Worker
@@ -126,9 +126,9 @@ class Kernel(Generic[S]):
                         functools.partial(watch_backlog, pool, settings.schema),
                         functools.partial(watch_streams, bus.js, [s.name for s in streams
                                                                   if s.name])]
-            workers.append(functools.partial(retain, pool, {
-                "inbox": timedelta(days=settings.inbox_retention_days),
-                "client_token": timedelta(days=settings.client_token_retention_days)}))
+            workers.append(functools.partial(retain, pool, shared_tables(
+                inbox=timedelta(days=settings.inbox_retention_days),
+                client_token=timedelta(days=settings.client_token_retention_days))))
             if settings.outbox_relay:
                 relay = OutboxRelay(pool, bus, poll_interval=settings.outbox_poll_interval)
                 workers.append(relay.run)
