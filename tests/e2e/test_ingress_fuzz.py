@@ -162,6 +162,7 @@ class Http:
         self.base = base
         self.failures: list[str] = []
         self.incidents: set[str] = set()
+        self.sent: dict[str, int] = {}
 
     def post(self, what: str, path: str, body: bytes, headers: dict[str, str]) -> None:
         asyncio.run(self._send(what, "POST", path, body, headers))
@@ -171,6 +172,7 @@ class Http:
 
     async def _send(self, what: str, method: str, path: str, body: bytes,
                     headers: dict[str, str]) -> None:
+        self.sent[what] = self.sent.get(what, 0) + 1
         async with aiohttp.ClientSession() as session, session.request(
                 method, self.base + path, data=body, headers=headers,
                 timeout=aiohttp.ClientTimeout(total=60)) as response:
@@ -256,7 +258,8 @@ def fuzz_http(url: str, key: str) -> Http:
 
 
 @pytest.mark.timeout(300 + 5 * EXAMPLES)
-async def test_no_webhook_or_callback_body_is_a_server_error(tocsin: dict[str, Any]) -> None:
+async def test_no_webhook_or_callback_body_is_a_server_error(
+        tocsin: dict[str, Any], request: pytest.FixtureRequest) -> None:
     def setup() -> tuple[Any, str]:
         incidents = boto3.client("ssm-incidents", endpoint_url=tocsin["http"],
                                  region_name=tocsin["region"], aws_access_key_id=KEY_ID,
@@ -267,7 +270,11 @@ async def test_no_webhook_or_callback_body_is_a_server_error(tocsin: dict[str, A
         return incidents, integration_key(tocsin, plan)
 
     incidents, key = await asyncio.to_thread(setup)
+    began = time.monotonic()
     http = await asyncio.to_thread(fuzz_http, tocsin["http"], key)
+    request.config.pluginmanager.get_plugin("terminalreporter").write_line(
+        "\ningress fuzz: " + ", ".join(f"{k} {n}" for k, n in http.sent.items()) +
+        f" requests (TOCSIN_FUZZ_EXAMPLES={EXAMPLES}), {time.monotonic() - began:.0f} s")
     assert not http.failures, f"{len(http.failures)} server errors:\n" + "\n".join(
         http.failures[:40])
     for arn in sorted(http.incidents):  # what was accepted reads
