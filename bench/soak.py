@@ -17,7 +17,8 @@ and at the end: each process's resident memory, open file descriptors and asynci
 without bound (outboxes, inboxes, client tokens, timers, deliveries, dedupe tables), and
 each JetStream stream's messages and bytes.
 
-**The rule** (growth that does not level off): over the last third of the samples, the
+**The rule** (growth that does not level off): over the last third of the run (the
+samples from two thirds of the way between the first and the last on, three at least), the
 least-squares slope of each process's memory, descriptors and tasks, times the last
 third's length, must stay under a floor (16 MB, 10 descriptors, 50 tasks) or under 10 % of
 the value where the last third starts. The first sample is taken after a minute (or a
@@ -372,7 +373,10 @@ def slope(points: list[tuple[float, float]]) -> float:
 
 def judge(samples: list[Sample]) -> list[str]:
     """What grows without levelling off, by the rule in the module's docstring."""
-    last = samples[len(samples) - max(3, len(samples) // 3):]
+    third = samples[0].at + 2 / 3 * (samples[-1].at - samples[0].at)
+    last = [s for s in samples if s.at >= third]
+    if len(last) < 3:
+        last = samples[-3:]
     span = last[-1].at - last[0].at
     failures = []
     print(f"--- growth over the last third ({len(last)} samples, {span:.0f} s)")
