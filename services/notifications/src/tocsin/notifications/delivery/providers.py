@@ -277,7 +277,7 @@ class WebhookProvider(Provider):
                                     "does not match")
         try:
             data = json.loads(inbound.body)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deeply to read
             raise ValidationError("The webhook body is not JSON") from None
         if not isinstance(data, dict):
             raise ValidationError("The webhook body is not a JSON object")
