@@ -324,3 +324,35 @@ async def test_no_malformed_alarm_stalls_the_consumer(tocsin: dict[str, Any], bu
         return info.num_pending == 0 and info.num_ack_pending == 0
 
     await wait_for(settled, timeout=60, interval=0.2)
+
+
+async def test_a_pagerduty_event_resent_after_its_incident_resolved_is_accepted_once(
+        tocsin: dict[str, Any]) -> None:
+    """The same trigger sent again after a resolve (a sender's retry; with no timestamp,
+    its receipt time differs) is answered 202 like the first, and opens no second
+    incident."""
+    def run_it() -> list[int]:
+        incidents = boto3.client("ssm-incidents", endpoint_url=tocsin["http"],
+                                 region_name=tocsin["region"], aws_access_key_id=KEY_ID,
+                                 aws_secret_access_key=SECRET)
+        incidents.create_replication_set(regions={tocsin["region"]: {}})
+        plan = incidents.create_response_plan(
+            name=PLAN, incidentTemplate={"title": "Fuzz", "impact": 3})["arn"]
+        key = integration_key(tocsin, plan)
+        trigger = json.dumps({**PAGERDUTY, "routing_key": key}).encode()
+        resolve = json.dumps({"routing_key": key, "event_action": "resolve",
+                              "dedup_key": PAGERDUTY["dedup_key"]}).encode()
+        statuses = []
+        for body in (trigger, resolve, trigger):
+            answer = asyncio.run(_post(tocsin["http"] + "/v2/enqueue", body))
+            statuses.append(answer)
+        records = incidents.list_incident_records()["incidentRecordSummaries"]
+        return [*statuses, len(records)]
+
+    assert await asyncio.to_thread(run_it) == [202, 202, 202, 1]
+
+
+async def _post(url: str, body: bytes) -> int:
+    async with aiohttp.ClientSession() as session, session.post(
+            url, data=body, headers={"Content-Type": "application/json"}) as response:
+        return response.status
