@@ -75,6 +75,10 @@ class SlackCommands:
             words = shlex.split(form.get("text", ""))
         except ValueError as exc:
             return _answer(f"Could not read the command: {exc}", public=False)
+        if any(ch < " " for word in words for ch in word):
+            # Slack sends none; the services' stores take no NUL (PostgreSQL text).
+            return _answer("Could not read the command: it holds a control character",
+                           public=False)
         try:
             text = await self._run(words, principal)
         except errors.TocsinError as exc:
