@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test test-unit test-integration bench sync lint fmt typecheck proto proto-check events-doc events-check clean
+.PHONY: run test test-unit test-integration bench fuzz soak sync lint fmt typecheck proto proto-check events-doc events-check clean
 
 run: sync  ## Start the whole system: embedded NATS and PostgreSQL unless configured, every service
 	$(PY) -m tocsin.local $(ARGS)
@@ -24,6 +24,14 @@ test-integration: sync
 
 bench: sync  ## Bounded benchmarks; prints `name: value unit` lines and writes bench/results/
 	$(PY) -m bench
+
+FUZZ_TESTS := tests/e2e/test_model_fuzz.py tests/e2e/test_ingress_fuzz.py
+
+fuzz: sync  ## Model-driven fuzzing: 200 seeded examples per operation and endpoint (TOCSIN_FUZZ_EXAMPLES)
+	TOCSIN_FUZZ_EXAMPLES=$${TOCSIN_FUZZ_EXAMPLES:-200} $(VENV)/bin/pytest -p no:cacheprovider $(FUZZ_TESTS)
+
+soak: sync  ## A steady mixed load for TOCSIN_SOAK_SECONDS (default 1200); fails on growth that does not level off
+	$(PY) -m bench.soak
 
 sync: $(UV)
 	$(UV) sync --frozen --python $(PYTHON) --quiet

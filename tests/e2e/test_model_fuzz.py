@@ -16,11 +16,13 @@ Asserted over HTTP: no answer is a 5xx (but 501 for an operation Tocsin does not
 request gets a 4xx with the model's error (``ValidationException`` naming the member,
 ``SerializationException`` for a body that cannot be read, ``UnknownOperationException``
 for an unknown path) in the JSON error shape botocore parses; and what was accepted never
-makes a later read fail (the seeded incident's timeline still reads).
+makes a later read fail (the seeded incident's timeline, runbook, execution and OpsItem
+still read before the deletions; every read operation still answers after them all).
 
 Each operation gets one request per way of breaking it that applies, and
 ``TOCSIN_FUZZ_EXAMPLES`` requests of any kind (default 4: the whole test runs in about a
-minute); chaos runs raise it (a quarter of it is also the count per way).
+minute); ``make fuzz`` raises it to 200 (a twentieth of it, at least one, is also the count
+per way). The requests sent per operation are printed at the end (past pytest's capture).
 """
 
 from __future__ import annotations
@@ -53,6 +55,11 @@ from tocsin.gateway.grpcsign import SigV4Signer
 
 KEY_ID, SECRET = "TOCSINTESTKEY", "tocsin-test-secret"
 EXAMPLES = int(os.environ.get("TOCSIN_FUZZ_EXAMPLES", "4"))
+PER_WAY = max(1, EXAMPLES // 20)
+ONLY = frozenset(filter(None, os.environ.get("TOCSIN_FUZZ_OPERATIONS", "").split(",")))
+"""``TOCSIN_FUZZ_OPERATIONS``: fuzz only these operations (to reproduce a finding)."""
+SENT: dict[str, int] = {}
+"""Requests sent over HTTP per operation (``api Operation``)."""
 HUGE = 10_000
 DEEP = 2_000
 _DEEP_MARK = "\u2063deep\u2063"
@@ -66,6 +73,9 @@ FUZZ_EVENT = ('{"version": "0", "id": "fuzz-1", "detail-type": "Fuzz", "source":
               '"region": "local-1", "resources": [], "detail": {}}')
 """An event pattern and an event the incidents service accepts (the tocsin model takes
 them as JSON text, which generated strings would never be)."""
+FUZZ_RUNBOOK = ('{"schemaVersion": "0.3", "mainSteps": [{"name": "Wait", "action": "aws:pause", '
+                '"inputs": {}}]}')
+"""A runbook the runbooks service accepts (one step, waiting for a signal)."""
 
 
 # --- valid inputs ----------------------------------------------------------------------
@@ -91,6 +101,10 @@ class Generator:
             members = {n: (st.sampled_from(self.hints[n]) if n in self.hints
                            else self.valid(self.model.shape(m.shape), depth + 1, full))
                        for n, m in shape.members.items()}
+            for n, m in shape.members.items():
+                if m.location == "uri":  # a label the path keeps: not empty, not "." or ".."
+                    members[n] = members[n].filter(
+                        lambda v: not isinstance(v, str) or v.strip(".") != "")
             if shape.union:
                 return st.one_of([st.fixed_dictionaries({n: s}) for n, s in members.items()])
             if full:
@@ -449,7 +463,9 @@ class GrpcSender:
 
     def problem(self, model: awsmodel.ServiceModel, op: awsmodel.Operation,
                 case: Case) -> str | None:
-        mirror = self.mirrors[model.api]
+        mirror = self.mirrors.get(model.api)
+        if mirror is None:
+            return None  # no gRPC face (cloudtrail)
         request_cls = getattr(mirror.module, f"{op.name}Request")
         try:
             message = protoconv.from_result(case.params, request_cls)
@@ -511,6 +527,12 @@ def problem(case: Case, answer: Answer) -> str | None:
     return None
 
 
+APIS = ("ssm-incidents", "ssm-contacts", "tocsin", "ssm", "cloudtrail")
+"""Every API the gateway serves (``ssm``: the cut of it Tocsin serves)."""
+OPERATIONS = {"cloudtrail": ("LookupEvents",)}
+"""The operations served of an API whose model has more (the rest answer 501)."""
+
+
 def _order(name: str) -> tuple[int, str]:
     """Deletions last (the replication set's very last), so the rest meets live data."""
     return (2 if name == "DeleteReplicationSet" else 1 if name.startswith("Delete") else 0,
@@ -523,10 +545,13 @@ def run_fuzz(url: str, grpc_address: str, region: str, seeds: dict[str, list[str
     sender = Sender(url, region)
     grpc_sender = GrpcSender(grpc_address, region)
     ordered = []
-    for api in ("ssm-incidents", "ssm-contacts", "tocsin"):
+    for api in APIS:
         model = awsmodel.load(api)
         generator = Generator(model, seeds[api], int(time.time()), hints)
-        ordered += [(model, generator, op) for op in model.operations.values()]
+        ordered += [(model, generator, op) for op in model.operations.values()
+                    if OPERATIONS.get(api) is None or op.name in OPERATIONS[api]]
+    if ONLY:
+        ordered = [item for item in ordered if item[2].name in ONLY]
     ordered.sort(key=lambda item: _order(item[2].name))
     checked = False
     for model, generator, op in ordered:
@@ -535,7 +560,14 @@ def run_fuzz(url: str, grpc_address: str, region: str, seeds: dict[str, list[str
             checked = True
 
         _fuzz_operation(sender, grpc_sender, model, generator, op, failures)
+    # Whatever was accepted (and deleted) since, every read still answers.
+    for model, generator, op in ordered:
+        if op.name.startswith(READS):
+            _fuzz_kind(sender, grpc_sender, model, generator, op, "valid", 3, failures)
     return failures
+
+
+READS = ("Get", "List", "Describe", "Lookup")
 
 
 def _fuzz_operation(sender: Sender, grpc_sender: GrpcSender, model: awsmodel.ServiceModel,
@@ -543,7 +575,7 @@ def _fuzz_operation(sender: Sender, grpc_sender: GrpcSender, model: awsmodel.Ser
     """Each way of breaking a request at least once (where ``op`` has a member to break
     so), then ``EXAMPLES`` requests of any kind; the breaks a protobuf message can carry
     go over gRPC as well."""
-    for kind, examples in [*((k, max(1, EXAMPLES // 4)) for k in KINDS), (None, EXAMPLES)]:
+    for kind, examples in [*((k, PER_WAY) for k in KINDS), (None, EXAMPLES)]:
         _fuzz_kind(sender, grpc_sender if kind in GRPC_KINDS else None, model, generator, op,
                    kind, examples, failures)
 
@@ -559,9 +591,11 @@ def _fuzz_kind(sender: Sender, grpc_sender: GrpcSender | None, model: awsmodel.S
             return
         what = (case.request_break or
                 (f"{case.path} broken ({case.how})" if case.path else "valid"))
+        SENT[f"{model.api} {op.name}"] = SENT.get(f"{model.api} {op.name}", 0) + 1
         found = problem(case, sender.send(model, op, case))
         if found:
-            failures.append(f"{model.api} {op.name}, {what}: {found}")
+            failures.append(f"{model.api} {op.name}, {what}: {found} "
+                            f"(input {json.dumps(case.params, default=str)[:300]})")
         if grpc_sender is not None:
             found = grpc_sender.problem(model, op, case)
             if found:
@@ -591,6 +625,12 @@ def seed(url: str, region: str) -> tuple[dict[str, list[str]], dict[str, list[st
         DeliveryAddress={"SimpleAddress": "alice@example.com"},
         DeferActivation=True)["ContactChannelArn"]
 
+    ssm = client("ssm")
+    ssm.create_document(Name="fuzz-doc", Content=FUZZ_RUNBOOK, DocumentType="Automation")
+    execution = ssm.start_automation_execution(DocumentName="fuzz-doc")["AutomationExecutionId"]
+    ops_item = ssm.create_ops_item(Title="Fuzz", Source="fuzz",
+                                   Description="seeded")["OpsItemId"]
+
     def check_reads() -> list[str]:
         try:
             incidents.list_timeline_events(incidentRecordArn=incident)
@@ -598,23 +638,39 @@ def seed(url: str, region: str) -> tuple[dict[str, list[str]], dict[str, list[st
             incidents.get_incident_record(arn=incident)
         except Exception as exc:
             return [f"the seeded incident no longer reads: {exc}"]
+        try:
+            ssm.get_document(Name="fuzz-doc")
+            ssm.get_automation_execution(AutomationExecutionId=execution)
+            ssm.get_ops_item(OpsItemId=ops_item)
+        except Exception as exc:
+            return [f"the seeded runbook, execution or OpsItem no longer reads: {exc}"]
         return []
 
     seeds = {"ssm-incidents": [replication, plan, incident, event, "fuzz"],
              "ssm-contacts": [alice, channel, "fuzz-alice", incident],
-             "tocsin": [plan, "fuzz-rule"]}
+             "tocsin": [plan, "fuzz-rule", incident],
+             "ssm": ["fuzz-doc", execution, ops_item, incident],
+             "cloudtrail": ["CreateResponsePlan", "ssm-incidents.amazonaws.com"]}
     hints = {"eventType": ["Custom Event", "Note"], "incidentRecordArn": [incident],
              "responsePlanArn": [plan], "eventPattern": [FUZZ_PATTERN],
-             "event": [FUZZ_EVENT]}
+             "event": [FUZZ_EVENT], "Content": [FUZZ_RUNBOOK, "{}"]}
     return seeds, hints, check_reads
 
 
-@pytest.mark.timeout(900)
-async def test_no_bad_input_is_a_server_error(tocsin: dict[str, Any]) -> None:
+@pytest.mark.timeout(900 + 20 * EXAMPLES)
+async def test_no_bad_input_is_a_server_error(tocsin: dict[str, Any],
+                                              capsys: pytest.CaptureFixture[str]) -> None:
     def fuzz() -> list[str]:
         seeds, hints, check_reads = seed(tocsin["http"], tocsin["region"])
         return run_fuzz(tocsin["http"], tocsin["grpc"], tocsin["region"], seeds, hints,
                         check_reads)
 
+    began = time.monotonic()
     failures = await asyncio.to_thread(fuzz)
+    counts = sorted(SENT.values())
+    with capsys.disabled():
+        print(f"\nmodel fuzz: {len(counts)} operations, requests per operation min "
+              f"{counts[0]}, median {counts[len(counts) // 2]}, max {counts[-1]} "
+              f"(TOCSIN_FUZZ_EXAMPLES={EXAMPLES}), {sum(counts)} in all, "
+              f"{time.monotonic() - began:.0f} s")
     assert not failures, f"{len(failures)} bad answers:\n" + "\n".join(sorted(set(failures)))

@@ -183,3 +183,6 @@ async def test_signed_slack_commands_read_and_change_incidents(stack_factory: An
         assert isinstance(answer, dict) and answer["response_type"] == "ephemeral"
         status, answer = await slash(stack, "dance")
         assert isinstance(answer, dict) and answer["text"].startswith("Commands:")
+        status, answer = await slash(stack, "timeline \x00")  # no NUL reaches a store
+        assert status == 200 and isinstance(answer, dict)
+        assert "control character" in answer["text"]

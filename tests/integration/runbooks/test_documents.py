@@ -44,6 +44,9 @@ async def test_versions_formats_and_default(ssm: Ssm) -> None:
     assert json.loads(as_json["Content"]) == yaml.safe_load(YAML_DOC)
     as_yaml = await ssm("GetDocument", Name="Restart")
     assert as_yaml["Content"] == YAML_DOC and as_yaml["DocumentFormat"] == "YAML"
+    message = await refused(ssm, "ValidationException", "GetDocument", Name="Restart",
+                            DocumentFormat="TEXT")  # an Automation runbook has no TEXT form
+    assert "DocumentFormat TEXT" in message
 
     await refused(ssm, "DocumentAlreadyExists", "CreateDocument", Name="Restart",
                   Content=YAML_DOC, DocumentType="Automation", DocumentFormat="YAML")

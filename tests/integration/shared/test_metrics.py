@@ -182,3 +182,15 @@ async def test_timers_fired_how_late_and_how_overdue(pool: asyncpg.Pool) -> None
     # Fired 9 and 8 plan seconds late: past the 5 s bucket, within the 15 s one.
     assert value("tocsin_timer_lateness_seconds_bucket", table=TABLE.name, le="5.0") == 0
     assert value("tocsin_timer_lateness_seconds_bucket", table=TABLE.name, le="15.0") == 2
+
+
+async def test_the_event_loop_tasks_are_counted_at_each_scrape() -> None:
+    """The gauge is read from another thread (the metrics server's) and follows the loop."""
+    metrics.count_tasks(asyncio.get_running_loop())
+    before = await asyncio.to_thread(value, "tocsin_event_loop_tasks")
+    sleepers = [asyncio.create_task(asyncio.sleep(30)) for _ in range(5)]
+    try:
+        assert await asyncio.to_thread(value, "tocsin_event_loop_tasks") == before + 5
+    finally:
+        for task in sleepers:
+            task.cancel()

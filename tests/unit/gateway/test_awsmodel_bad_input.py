@@ -78,7 +78,46 @@ def test_unbounded_lists_get_maxima(stages: int, targets: int, path: str, limit:
         f"Member must have length less than or equal to {limit}")
 
 
+SERVED = {api: awsmodel.load(api) for api in sorted(awsmodel.APIS)}
+
+
+def _input_shapes(model: awsmodel.ServiceModel) -> set[str]:
+    """The shapes the served operations' inputs reach (of cloudtrail: LookupEvents's)."""
+    seen: set[str] = set()
+    todo = [op.input_shape for op in model.operations.values() if op.input_shape
+            and (model.api != "cloudtrail" or op.name == "LookupEvents")]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        shape = model.shape(name)
+        todo += [m.shape for m in shape.members.values()]
+        todo += [x for x in (shape.member, shape.key, shape.value) if x]
+    return seen
+
+
 def test_every_limited_shape_is_an_unbounded_list_of_a_model() -> None:
-    shapes = {**INCIDENTS.shapes, **CONTACTS.shapes}
+    shapes = {name: model.shape(name) for model in SERVED.values() for name in model.shapes}
     for name in awsmodel.LIST_LIMITS:
         assert shapes[name].type in ("list", "map") and shapes[name].max is None, name
+
+
+@pytest.mark.parametrize("api", sorted(awsmodel.APIS))
+def test_every_unbounded_input_list_has_a_maximum(api: str) -> None:
+    """A list or map of a served input the model leaves unbounded has Tocsin's own
+    maximum, so 10,000 items are refused naming the member before any service sees them."""
+    model = SERVED[api]
+    unbounded = {name for name in _input_shapes(model)
+                 if model.shape(name).type in ("list", "map") and model.shape(name).max is None}
+    assert unbounded <= set(awsmodel.LIST_LIMITS)
+
+
+def test_ops_item_operational_data_has_a_maximum() -> None:
+    ssm = SERVED["ssm"]
+    data = {f"k{i}": {"Value": "v", "Type": "String"} for i in range(101)}
+    with pytest.raises(ValidationError) as caught:
+        awsmodel.validate_input(ssm, "CreateOpsItem", {
+            "Title": "t", "Source": "s", "Description": "d", "OperationalData": data})
+    assert "'OperationalData' failed to satisfy constraint: Member must have length less " \
+        "than or equal to 100" in caught.value.message

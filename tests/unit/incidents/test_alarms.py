@@ -146,3 +146,10 @@ class TestRawData:
         reduced = msgspec.json.decode(alarms.raw_data(event))
         assert reduced["id"] == event["id"]
         assert len(alarms.raw_data(event)) <= alarms.MAX_RAW_DATA
+
+
+def test_an_alarm_nested_too_deeply_is_malformed_not_a_failure() -> None:
+    """Deeper than msgspec decodes: dead-lettered at once as malformed, not retried as a
+    failure until its deliveries run out."""
+    with pytest.raises(alarms.Malformed, match="nested too deeply"):
+        alarms.parse_event(b"[" * 5000 + b"]" * 5000)

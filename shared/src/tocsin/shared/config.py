@@ -156,6 +156,19 @@ class ServiceSettings(BaseSettings, frozen=True, kw_only=True):
     inbox_rescan: float = 10.0
     """Seconds between two looks for mirrors of other regions' events (a region added to
     the replication set is read from then on; :mod:`tocsin.shared.replication.inbox`)."""
+    inbox_retention_days: float = 31.0
+    """Days the inbox keeps a consumed event's id (at least the 30 days ``EVENTS_<REGION>``
+    keeps the event: :mod:`tocsin.shared.db.retention`)."""
+    client_token_retention_days: float = 31.0
+    """Days an idempotent call's token and result are kept for a retry."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.inbox_retention_days < 30:
+            raise ValueError("TOCSIN_INBOX_RETENTION_DAYS must be at least 30 (EVENTS_<REGION> "
+                             "keeps events 30 days; a redelivered one must still be known)")
+        if self.client_token_retention_days <= 0:
+            raise ValueError("TOCSIN_CLIENT_TOKEN_RETENTION_DAYS must be positive")
 
     @property
     def schema(self) -> str:

@@ -15,7 +15,8 @@ every service:
 4. one :func:`~tocsin.shared.bus.consume` worker per consumer, the timers and workers,
    and the inbox of the other regions' events when the table declares one
    (:mod:`tocsin.shared.replication.inbox`);
-5. the outbox relay (unless ``TOCSIN_OUTBOX_RELAY`` is off); the outbox's backlog, the
+5. the outbox relay (unless ``TOCSIN_OUTBOX_RELAY`` is off) and the inbox's and client
+   tokens' retention (:mod:`tocsin.shared.db.retention`); the outbox's backlog, the
    declared streams' sizes and mirrors measured (:mod:`tocsin.shared.metrics`: the RPC
    server, the consumers and the timers measure themselves; the ping answer names this
    process's metrics address);
@@ -29,6 +30,7 @@ import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from importlib.metadata import version
 from typing import Generic, TypeVar
 
@@ -43,6 +45,7 @@ from tocsin.shared.bus.rpc import Handler
 from tocsin.shared.bus.streams import watch_streams
 from tocsin.shared.config import ServiceSettings
 from tocsin.shared.db import OutboxRelay, apply_migrations, create_pool, watch_backlog
+from tocsin.shared.db.retention import retain, shared_tables
 from tocsin.shared.logging import get_logger
 from tocsin.shared.outage import PostgresProbe
 from tocsin.shared.replication.inbox import Inbox, run_inbox
@@ -136,6 +139,9 @@ class Kernel(Generic[S]):
                         functools.partial(watch_backlog, pool, settings.schema),
                         functools.partial(watch_streams, bus.js, [s.name for s in streams
                                                                   if s.name])]
+            workers.append(functools.partial(retain, pool, shared_tables(
+                inbox=timedelta(days=settings.inbox_retention_days),
+                client_token=timedelta(days=settings.client_token_retention_days))))
             if settings.outbox_relay:
                 relay = OutboxRelay(pool, bus, poll_interval=settings.outbox_poll_interval)
                 workers.append(relay.run)

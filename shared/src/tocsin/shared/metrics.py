@@ -9,7 +9,10 @@ each one added later) has them with no code of its own:
 - the outbox: events published, and the backlog waiting in the table;
 - the durable timers: timers fired, how late, and how overdue the earliest waiting one is;
 - the streams a service declares: their size, and how long since a mirror (or source)
-  last heard from its origin region.
+  last heard from its origin region;
+- the event loop: how many asyncio tasks are alive (with prometheus-client's own
+  ``process_resident_memory_bytes`` and ``process_open_fds``, what a soak watches level
+  off).
 
 A service adds a metric only for a fact of its own (deliveries by provider in
 notifications, dead letters in the incidents service's alarm intake, its canary), defined
@@ -27,14 +30,16 @@ shows of this process.
 
 from __future__ import annotations
 
+import asyncio
+
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
 __all__ = ["API_LATENCY", "API_REQUESTS", "CANARY_PAGES",
            "CONSUMER_LAG", "CONSUMER_MESSAGES", "CONSUMER_REDELIVERIES", "DEAD_LETTERS",
-           "DELIVERIES", "LAG_INTERVAL", "OUTBOX_BACKLOG", "OUTBOX_PUBLISHED",
+           "DELIVERIES", "EVENT_LOOP_TASKS", "LAG_INTERVAL", "OUTBOX_BACKLOG", "OUTBOX_PUBLISHED",
            "RPC_LATENCY", "RPC_REQUESTS", "STREAM_BYTES", "STREAM_MESSAGES",
            "STREAM_SOURCE_ACTIVE", "TIMERS_FIRED", "TIMERS_OVERDUE",
-           "TIMER_LATENESS", "address", "serve"]
+           "TIMER_LATENESS", "address", "count_tasks", "serve"]
 
 LAG_INTERVAL = 5.0
 """Seconds between two looks at a consumer's lag, and at the outbox's backlog."""
@@ -91,6 +96,10 @@ DEAD_LETTERS = Counter(
     "tocsin_dead_letters", "Alarms the intake moved to the dead-letter subject, by reason.",
     ["reason"])
 
+EVENT_LOOP_TASKS = Gauge(
+    "tocsin_event_loop_tasks", "asyncio tasks alive on the process's event loop (a number "
+    "that only grows is a leak: a task per request or message never ending).")
+
 STREAM_MESSAGES = Gauge(
     "tocsin_stream_messages", "Messages a JetStream stream the service declares holds.",
     ["stream"])
@@ -119,6 +128,13 @@ def serve(addr: str) -> str:
     server, _thread = start_http_server(int(port), addr=host.strip("[]") or "0.0.0.0")
     _address = f"{host}:{server.server_port}"
     return _address
+
+
+def count_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    """Have :data:`EVENT_LOOP_TASKS` count ``loop``'s tasks at each scrape (from the
+    metrics server's thread: ``asyncio.all_tasks`` copies its set, retrying if it changes
+    meanwhile)."""
+    EVENT_LOOP_TASKS.set_function(lambda: len(asyncio.all_tasks(loop)))
 
 
 def address() -> str:

@@ -65,6 +65,7 @@ async def _main(lifespan: Lifespan[S], settings: S, stop: asyncio.Event) -> None
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    metrics.count_tasks(loop)
     async with lifespan(settings) as workers:
         # Everything loaded at start-up lives as long as the process: keep it out of the
         # collector's way, so a full collection during a request scans only its garbage.

@@ -14,7 +14,8 @@ import hashlib
 import hmac
 import time
 
-__all__ = ["SIGNATURE_HEADER", "TIMESTAMP_HEADER", "webhook_headers", "webhook_signature"]
+__all__ = ["SIGNATURE_HEADER", "TIMESTAMP_HEADER", "stamp_age", "webhook_headers",
+           "webhook_signature"]
 
 SIGNATURE_HEADER = "X-Tocsin-Signature"
 TIMESTAMP_HEADER = "X-Tocsin-Timestamp"
@@ -33,3 +34,17 @@ def webhook_headers(secret: str, body: bytes, *, url: str,
     timestamp = str(int(time.time() if now is None else now))
     return {TIMESTAMP_HEADER: timestamp,
             SIGNATURE_HEADER: webhook_signature(secret, body, url=url, timestamp=timestamp)}
+
+
+def stamp_age(stamp: str, now: float | None = None) -> float:
+    """Seconds between now and ``stamp``, a signed request's timestamp (Unix seconds as
+    sent: this scheme's ``X-Tocsin-Timestamp``, Slack's ``X-Slack-Request-Timestamp``).
+
+    Raises:
+        ValueError: ``stamp`` is not a whole number of seconds a clock can hold (so a
+            400-digit timestamp is refused like a missing one, not an overflow).
+    """
+    try:
+        return abs((time.time() if now is None else now) - int(stamp))
+    except OverflowError:
+        raise ValueError(f"timestamp out of range: {stamp[:20]}...") from None

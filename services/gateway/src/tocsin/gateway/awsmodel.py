@@ -115,6 +115,20 @@ LIST_LIMITS: Mapping[str, int] = {
     "MonthlySettings": 62,
     "ShiftCoveragesMap": 7,
     "OverrideList": 200,
+    # ssm: runbooks' documents and OpsItems
+    "DocumentRequiresList": 100,
+    "DocumentFilterList": 50,
+    "DocumentKeyValuesFilterValues": 50,
+    "OpsItemOperationalData": 100,
+    "OpsItemOpsDataKeysList": 100,
+    "OpsItemNotifications": 50,
+    "RelatedOpsItems": 100,
+    "OpsItemFilters": 50,
+    "OpsItemFilterValues": 50,
+    "OpsItemRelatedItemsFilters": 50,
+    "OpsItemRelatedItemsFilterValues": 50,
+    # cloudtrail LookupEvents (AWS takes one attribute: more is its own error)
+    "LookupAttributesList": 50,
 }
 """Tocsin's maxima for the lists and maps the models leave unbounded (README, "Decisions
 where the AWS API is silent"): far above what a person configures, far below what would

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from datetime import timedelta
+
 import aiohttp
 
 from tocsin.notifications import api
@@ -18,6 +21,7 @@ from tocsin.notifications.settings import Settings
 from tocsin.notifications.templates import Templates
 from tocsin.shared.bus import deliveries_stream, events_stream
 from tocsin.shared.clock import clock_for
+from tocsin.shared.db.retention import retain
 from tocsin.shared.kernel import Kernel, Opened, Service
 from tocsin.shared.keys import keks_from, remote_key_ring
 from tocsin.shared.logging import get_logger
@@ -29,7 +33,8 @@ log = get_logger(__name__)
 
 async def table(opened: Opened[Settings]) -> Service:
     """The providers' HTTP session, and the request server, the delivery worker, the
-    receipt reporter and the chat relay."""
+    receipt reporter, the chat relay, and the retention of handled callbacks' ids and
+    long-expired acknowledgement links."""
     settings, pool, bus = opened.settings, opened.pool, opened.bus
     session = await opened.stack.enter_async_context(aiohttp.ClientSession())
     providers = parse_providers(str(settings.providers), session)
@@ -63,7 +68,11 @@ async def table(opened: Opened[Settings]) -> Service:
         consumers=[chat_consumer(ChatRelay(pool, bus, session, templates, topics),
                                  region=settings.region, schema=settings.schema)],
         workers=[worker.run,
-                 ReceiptReporter(pool, bus, poll_interval=settings.receipt_poll_interval).run],
+                 ReceiptReporter(pool, bus, poll_interval=settings.receipt_poll_interval).run,
+                 functools.partial(retain, pool, {"inbound_seen": ("seen_at", timedelta(
+                     days=settings.inbound_seen_retention_days))}),
+                 functools.partial(retain, pool, {"ack_link": ("expires_at", timedelta(
+                     days=settings.ack_link_retention_days))}, clock=clock)],
     )
 
 

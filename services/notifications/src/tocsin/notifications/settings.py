@@ -64,6 +64,12 @@ class Settings(ServiceSettings, frozen=True, kw_only=True):
     """A folder whose templates replace the built-in ones of the same name."""
     ack_link_ttl: float = 24 * 3600.0
     """Plan seconds an acknowledgement link (or voice key-press callback) stays valid."""
+    ack_link_retention_days: float = 7.0
+    """Plan days an expired acknowledgement link is kept (opening it says it expired;
+    after, that it is not valid)."""
+    inbound_seen_retention_days: float = 7.0
+    """Days a handled provider callback's id is kept, to answer the provider's retries of
+    it without acting twice (they come within minutes)."""
     max_attempts: int = 5
     """Attempts (each trying every provider of the channel type) before a dead letter."""
     retry_base: float = 2.0

@@ -20,9 +20,14 @@ from tocsin.shared import codec
 from tocsin.shared.db.pool import transaction
 from tocsin.shared.errors import ConflictError, TocsinError
 
-__all__ = ["fingerprint", "once"]
+__all__ = ["TokenReused", "fingerprint", "once"]
 
 JSON = dict[str, Any]
+
+
+class TokenReused(ConflictError):
+    """The token was recorded for a call with other parameters (a ``ConflictException``);
+    a caller whose token names one event (an alarm webhook's) tells a resend of it by this."""
 
 
 class _Replayed(Exception):
@@ -62,7 +67,7 @@ async def once(pool: asyncpg.Pool, *, operation: str, principal: str, token: str
         if first is None:
             raise exc from None
     if first["fingerprint"] != mine:
-        raise ConflictError(f"{token_member} {token!r} was already used for a {operation} "
-                            "call with different parameters")
+        raise TokenReused(f"{token_member} {token!r} was already used for a {operation} "
+                          "call with different parameters")
     result_json: JSON = first["result"]
     return result_json

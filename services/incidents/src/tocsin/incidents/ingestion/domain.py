@@ -92,6 +92,8 @@ def parse_event(data: bytes) -> JSON:
         event = msgspec.json.decode(data)
     except msgspec.DecodeError as exc:
         raise Malformed(f"the body is not JSON: {exc}") from None
+    except RecursionError:  # msgspec's own depth limit: a poison message, not a failure
+        raise Malformed("the body is JSON nested too deeply") from None
     return check_event(event)
 
 

@@ -42,6 +42,8 @@ from tocsin.incidents.usecases import JSON, Deps
 from tocsin.shared import errors
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.bus.rpc import Handler
+from tocsin.shared.db.idempotency import TokenReused
+from tocsin.shared.logging import get_logger
 
 __all__ = ["ALERTMANAGER_SOURCE", "PAGERDUTY_SOURCE", "operations"]
 
@@ -106,6 +108,8 @@ class PagerDutyIn(_In, frozen=True):
 IMPACT = {"critical": 1, "error": 2, "warning": 3, "info": 4}
 """A PagerDuty severity as an incident's impact."""
 
+
+log = get_logger(__name__)
 
 def _digest(value: Any) -> str:
     return hashlib.sha256(msgspec.json.encode(value, order="sorted")).hexdigest()[:32]
@@ -243,18 +247,25 @@ class WebhookHandlers:
                           dedupe_key=f"pagerduty:{dedup}")
         token = client_token(trigger.event_id)
         outcome: Outcome
-        if event.event_action == "trigger":
-            assert event.payload is not None
-            outcome = await self._ingestion.open(plan, trigger, token=token,
-                                                 principal=principal,
-                                                 title=event.payload.summary,
-                                                 impact=IMPACT[event.payload.severity])
-        elif event.event_action == "acknowledge":
-            outcome = await self._ingestion.acknowledge(plan, trigger, token=token,
-                                                        principal=principal)
-        else:
-            outcome = await self._ingestion.recover(plan, trigger, token=token,
-                                                    principal=principal, resolve=True)
+        try:
+            if event.event_action == "trigger":
+                assert event.payload is not None
+                outcome = await self._ingestion.open(plan, trigger, token=token,
+                                                     principal=principal,
+                                                     title=event.payload.summary,
+                                                     impact=IMPACT[event.payload.severity])
+            elif event.event_action == "acknowledge":
+                outcome = await self._ingestion.acknowledge(plan, trigger, token=token,
+                                                            principal=principal)
+            else:
+                outcome = await self._ingestion.recover(plan, trigger, token=token,
+                                                        principal=principal, resolve=True)
+        except TokenReused:
+            # The token is the event's dedup key and body: this very event was handled
+            # before, received at another time (its receipt time is its timestamp when the
+            # payload has none). A resend is accepted again, as PagerDuty accepts it.
+            log.info("pagerduty.resent", dedup_key=dedup)
+            outcome = Outcome("ignored")
         return {"status": "success", "message": "Event processed", "dedup_key": dedup,
                 "action": outcome.action,
                 **({"incidentRecordArn": outcome.incident_arn} if outcome.incident_arn

@@ -36,6 +36,7 @@ from tocsin.shared.arns import Arns
 from tocsin.shared.bus import Bus, RpcRequest, rpc_subject
 from tocsin.shared.bus.connection import PRINCIPAL_HEADER
 from tocsin.shared.contracts import notifications as nc
+from tocsin.shared.webhook_signing import stamp_age
 
 __all__ = ["SlackCommands", "slack_signature"]
 
@@ -74,6 +75,10 @@ class SlackCommands:
             words = shlex.split(form.get("text", ""))
         except ValueError as exc:
             return _answer(f"Could not read the command: {exc}", public=False)
+        if any(ch < " " for word in words for ch in word):
+            # Slack sends none; the services' stores take no NUL (PostgreSQL text).
+            return _answer("Could not read the command: it holds a control character",
+                           public=False)
         try:
             text = await self._run(words, principal)
         except errors.TocsinError as exc:
@@ -89,7 +94,7 @@ class SlackCommands:
         stamp = _header(headers, "X-Slack-Request-Timestamp")
         given = _header(headers, "X-Slack-Signature")
         try:
-            age = abs(time.time() - int(stamp))
+            age = stamp_age(stamp)
         except ValueError:
             raise errors.AccessDeniedError("X-Slack-Request-Timestamp is missing") from None
         if age > self._window:

@@ -40,7 +40,6 @@ import base64
 import hashlib
 import hmac
 import json
-import time
 from typing import Any, Literal
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape, quoteattr
@@ -55,6 +54,7 @@ from tocsin.shared.errors import AccessDeniedError, ValidationError
 from tocsin.shared.webhook_signing import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
+    stamp_age,
     webhook_headers,
     webhook_signature,
 )
@@ -263,7 +263,7 @@ class WebhookProvider(Provider):
         given = _header(inbound.headers, SIGNATURE_HEADER)
         stamp = _header(inbound.headers, TIMESTAMP_HEADER)
         try:
-            age = abs(time.time() - int(stamp))
+            age = stamp_age(stamp)
         except ValueError:
             raise AccessDeniedError(f"This {self.name} webhook has no {TIMESTAMP_HEADER}") \
                 from None
@@ -277,7 +277,7 @@ class WebhookProvider(Provider):
                                     "does not match")
         try:
             data = json.loads(inbound.body)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deeply to read
             raise ValidationError("The webhook body is not JSON") from None
         if not isinstance(data, dict):
             raise ValidationError("The webhook body is not a JSON object")

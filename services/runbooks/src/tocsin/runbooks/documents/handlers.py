@@ -40,6 +40,7 @@ from tocsin.runbooks.errors import (
     InvalidFilterKey,
     MaxDocumentSizeExceeded,
 )
+from tocsin.shared import errors
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.bus.rpc import Handler
 from tocsin.shared.clock import Clock
@@ -188,6 +189,10 @@ class DocumentHandlers:
             doc = await load_document(conn, cmd.name, cmd.document_version, cmd.version_name)
         v = doc.version
         fmt = cmd.document_format or v.format
+        if fmt not in ("JSON", "YAML"):  # TEXT: for document types Tocsin does not store
+            raise errors.ValidationError(
+                f"DocumentFormat {fmt} does not fit a {doc.document_type} document: ask for "
+                "JSON or YAML")
         text = v.content if fmt == v.format else contents.render(v.parsed, fmt)
         out: dict[str, Any] = {
             "Name": doc.name, "CreatedDate": v.created_at.timestamp(),
