@@ -37,6 +37,7 @@ from bench.notifications import Mailbox, notifications_bench
 from bench.processes import spawn, stop
 from bench.protection import protection_bench
 from bench.runbooks import runbooks_bench
+from bench.storm import storm_bench
 from bench.timers import timers_bench
 from tocsin.gateway.access import Authorization, Call, Face
 from tocsin.gateway.app import build_access
@@ -419,6 +420,13 @@ async def main(seconds: float, warmup: float) -> None:
             ratio = results[f"tocsin_{callers}"]["rps"] / max(
                 results[f"raw_{callers}"]["rps"], 1e-9)
             line(f"start_incident_vs_raw_c{callers}", 100 * ratio, "%", results)
+        # Requests to a service go to any of its instances, whatever their region: the
+        # parts below start their own on regions and schemas of their own, so these stop.
+        for proc in procs:
+            await stop(proc)
+        procs.clear()
+        await storm_bench(nats_url, db_url, work, lambda name, value, unit: line(
+            name, value, unit, results))
         await timers_bench(env, work, results, line)
         await runbooks_bench(nats_url, db_url, work, results, line)
         await analysis_bench(env, work, lambda name, value, unit: line(name, value, unit,
