@@ -33,6 +33,7 @@ from aiosmtpd.controller import Controller
 from bench import alarms
 from bench.analysis import analysis_bench
 from bench.console import console_bench
+from bench.costs import CpuMeter, counted_starts
 from bench.notifications import Mailbox, notifications_bench
 from bench.processes import spawn, stop
 from bench.protection import protection_bench
@@ -409,6 +410,15 @@ async def main(seconds: float, warmup: float) -> None:
                 line(f"start_incident_grpc_c{callers}_p50", r["p50"], "ms", results)
                 line(f"start_incident_grpc_c{callers}_p99", r["p99"], "ms", results)
                 line(f"start_incident_grpc_c{callers}_errors", r["errors"], "count", results)
+            # What one start costs in each process (CPU time over a counted load): steady
+            # where the throughputs above move with whatever else the machine runs.
+            meter = CpuMeter({"gateway": [gateway.pid], "incidents": [incidents.pid],
+                              **{s.name: [s.process.pid] for s in servers}},
+                             trees=("postgres",))
+            meter.start()
+            await counted_starts(stub, plan.arn, count=2000)
+            for name, us in meter.per(2000).items():
+                line(f"cpu_per_start_incident_{name}", us, "us", results)
             await access_bench(env, work, plan.arn, tag, results)
             await timeline_bench(stub, plan.arn, results)
             await dedupe_bench(stub, plan.arn, results)

@@ -157,7 +157,7 @@ async def costs(count: int, alarms: int, report: Report) -> None:
             meter.start()
             started = time.perf_counter()
             await asyncio.gather(*(bus.js.publish(
-                "alarms.cloudwatch", body, headers={"Tocsin-Response-Plan": plan})
+                system.alarms, body, headers={"Tocsin-Response-Plan": plan})
                 for body in bodies))
             await wait_for(lambda: created >= alarms
                            and len(mailbox.by_incident) - before >= alarms,

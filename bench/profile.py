@@ -87,11 +87,12 @@ async def _start_incident(channel: grpc.aio.Channel, system: _System, plan: str,
                            f"{system.work}")
 
 
-async def _alarms(bus: Bus, plan: str, bodies: list[bytes], until: float) -> None:
+async def _alarms(bus: Bus, subject: str, plan: str, bodies: list[bytes],
+                  until: float) -> None:
     for chunk in range(0, len(bodies), 500):
         if time.monotonic() > until:
             return
-        await asyncio.gather(*(bus.js.publish("alarms.cloudwatch", body,
+        await asyncio.gather(*(bus.js.publish(subject, body,
                                               headers={"Tocsin-Response-Plan": plan})
                                for body in bodies[chunk:chunk + 500]))
 
@@ -134,14 +135,15 @@ async def main(seconds: float) -> None:
 
             one = msgspec.json.encode(alarm(f"profile-dup-{uuid.uuid4().hex}"))
             async with sampled("duplicate_storm", system, ("incidents",), seconds):
-                await _alarms(bus, plan, [one] * 5_000, time.monotonic() + seconds / 2)
+                await _alarms(bus, system.alarms, plan, [one] * 5_000,
+                              time.monotonic() + seconds / 2)
 
             # Last: the pages it leaves queued would be in any later path's samples.
             async with sampled("distinct_storm", system,
                                ("incidents", "contacts", "notifications"), seconds):
                 bodies = [msgspec.json.encode(alarm(f"profile-{uuid.uuid4().hex}"))
                           for _ in range(20_000)]
-                await _alarms(bus, plan, bodies, time.monotonic() + seconds / 2)
+                await _alarms(bus, system.alarms, plan, bodies, time.monotonic() + seconds / 2)
     finally:
         if system is not None:
             await system.stop()
