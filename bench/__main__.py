@@ -415,6 +415,7 @@ async def main(seconds: float, warmup: float) -> None:
             meter = CpuMeter({"gateway": [gateway.pid], "incidents": [incidents.pid],
                               **{s.name: [s.process.pid] for s in servers}},
                              trees=("postgres",))
+            await meter.idle()
             meter.start()
             await counted_starts(stub, plan.arn, count=2000)
             for name, us in meter.per(2000).items():

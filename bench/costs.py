@@ -68,18 +68,30 @@ class CpuMeter:
         self._pids = dict(pids)
         self._trees = trees
         self._at: dict[str, float] = {}
+        self._began = 0.0
+        self._idle: dict[str, float] = {}
 
     def _now(self) -> dict[str, float]:
         return {name: sum(_seconds(pid, tree=name in self._trees) for pid in pids)
                 for name, pids in self._pids.items()}
 
+    async def idle(self, seconds: float = 3.0) -> None:
+        """Measure what each group uses doing nothing (its polls and timers), so that
+        :meth:`per` counts only the load's work however long the load takes."""
+        before, began = self._now(), time.monotonic()
+        await asyncio.sleep(seconds)
+        after, took = self._now(), time.monotonic() - began
+        self._idle = {name: (after[name] - before[name]) / took for name in after}
+
     def start(self) -> None:
-        self._at = self._now()
+        self._at, self._began = self._now(), time.monotonic()
 
     def per(self, count: int) -> dict[str, float]:
-        """Microseconds per operation in each group since :meth:`start`."""
-        now = self._now()
-        return {name: (now[name] - self._at[name]) / count * 1e6 for name in now}
+        """Microseconds per operation in each group since :meth:`start`, less what it
+        would have used idle over that time (when :meth:`idle` measured it)."""
+        now, took = self._now(), time.monotonic() - self._began
+        return {name: max(0.0, now[name] - self._at[name] - self._idle.get(name, 0.0) * took)
+                / count * 1e6 for name in now}
 
 
 async def counted_starts(stub: pb_grpc.IncidentsStub, plan_arn: str, *, count: int,
@@ -135,6 +147,7 @@ async def costs(count: int, alarms: int, report: Report) -> None:
                     title="Cost", impact=3)))).arn
             await counted_starts(stub, quiet, count=200)  # warm: caches, statements
             await asyncio.sleep(1)
+            await meter.idle()
             meter.start()
             took = await counted_starts(stub, quiet, count=count)
             await asyncio.sleep(1)  # the outbox relay's publishes of the last ones
