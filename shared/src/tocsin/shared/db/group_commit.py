@@ -26,8 +26,11 @@ from typing import Any
 import asyncpg
 
 from tocsin.shared.db.idempotency import fingerprint, once
+from tocsin.shared.logging import get_logger
 
 __all__ = ["GroupCommit"]
+
+log = get_logger(__name__)
 
 JSON = dict[str, Any]
 Body = Callable[[asyncpg.Connection], Awaitable[JSON]]
@@ -121,7 +124,8 @@ class GroupCommit:
                         [by_call[id(c)] for c in tokened])
                     if recorded != len(tokened):
                         raise _Regroup  # a replayed token: each call alone says what to do
-        except Exception:  # any failure: every call runs again alone
+        except Exception as exc:  # any failure: every call runs again alone
+            log.debug("group_commit.rerun", calls=len(group), error=repr(exc)[:200])
             return False
         for call, result in zip(group, results, strict=True):
             if not call.done.done():
