@@ -124,7 +124,8 @@ on: a policy of the size operators write (three statements, wildcards, a conditi
 
 
 async def access_bench(env: dict[str, str], work: Path, plan_arn: str, tag: str,
-                       results: dict[str, Any]) -> None:
+                       results: dict[str, Any], *, gateway_pid: int,
+                       others: dict[str, list[int]]) -> None:
     """StartIncident over gRPC through three gateways on the same services, interleaved:
     ``on`` (the real one: signed by a policy-file principal, throttled, audited and checked
     against its policy), ``auth`` (signatures and authorization alone) and ``off`` (none of
@@ -174,6 +175,23 @@ async def access_bench(env: dict[str, str], work: Path, plan_arn: str, tag: str,
                 for name in ("auth", "on"):
                     line(f"start_incident_grpc_access_{name}_cost_c{callers}",
                          100 * (1 - rps[name] / max(rps["off"], 1e-9)), "% slower", results)
+            # The same in CPU time, steady where the throughputs above move with the rest
+            # of the machine: what each gateway spends per call, and what access adds to
+            # the whole call's CPU (gateway, incidents, NATS, PostgreSQL).
+            pids = {"on": gateway_pid, "off": gateways[0].pid, "auth": gateways[1].pid}
+            whole: dict[str, float] = {}
+            for name, channel in channels.items():
+                meter = CpuMeter({"gateway": [pids[name]], **others}, trees=("postgres",))
+                await meter.idle(2)
+                meter.start()
+                await counted_starts(pb_grpc.IncidentsStub(channel), plan_arn, count=1000)
+                per = meter.per(1000)
+                whole[name] = sum(per.values())
+                for process, us in per.items():
+                    line(f"cpu_per_start_incident_access_{name}_{process}", us, "us", results)
+            for name in ("auth", "on"):
+                line(f"start_incident_access_{name}_cpu_cost",
+                     100 * (whole[name] / max(whole["off"], 1e-9) - 1), "% more CPU", results)
     finally:
         for gateway in gateways:
             await stop(gateway)
@@ -420,7 +438,9 @@ async def main(seconds: float, warmup: float) -> None:
             await counted_starts(stub, plan.arn, count=2000)
             for name, us in meter.per(2000).items():
                 line(f"cpu_per_start_incident_{name}", us, "us", results)
-            await access_bench(env, work, plan.arn, tag, results)
+            await access_bench(env, work, plan.arn, tag, results, gateway_pid=gateway.pid,
+                               others={"incidents": [incidents.pid],
+                                       **{s.name: [s.process.pid] for s in servers}})
             await timeline_bench(stub, plan.arn, results)
             await dedupe_bench(stub, plan.arn, results)
             await contacts_bench(pb_contacts_grpc.ContactsStub(channel), results)
