@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test test-unit test-integration bench fuzz soak sync lint fmt typecheck proto proto-check events-doc events-check clean
+.PHONY: run test test-unit test-integration bench profile fuzz soak sync lint fmt typecheck proto proto-check events-doc events-check clean
 
 run: sync  ## Start the whole system: embedded NATS and PostgreSQL unless configured, every service
 	$(PY) -m tocsin.local $(ARGS)
@@ -70,3 +70,6 @@ events-check: events-doc  ## Fails when the committed event documentation is sta
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache .mypy_cache
+
+profile: sync  ## py-spy flame graphs of the hot paths under load, in bench/results/profiles/
+	$(PY) -m bench.profile $(ARGS)

@@ -34,11 +34,13 @@ from aiosmtpd.controller import Controller
 from bench import alarms
 from bench.analysis import analysis_bench
 from bench.console import console_bench
+from bench.costs import CpuMeter, counted_starts
 from bench.notifications import Mailbox, notifications_bench
 from bench.processes import spawn, stop
 from bench.protection import protection_bench
 from bench.regions import regions_bench
 from bench.runbooks import runbooks_bench
+from bench.storm import storm_bench
 from bench.timers import timers_bench
 from tocsin.gateway.access import Authorization, Call, Face
 from tocsin.gateway.app import build_access
@@ -124,7 +126,8 @@ on: a policy of the size operators write (three statements, wildcards, a conditi
 
 
 async def access_bench(env: dict[str, str], work: Path, plan_arn: str, tag: str,
-                       results: dict[str, Any]) -> None:
+                       results: dict[str, Any], *, gateway_pid: int,
+                       others: dict[str, list[int]]) -> None:
     """StartIncident over gRPC through three gateways on the same services, interleaved:
     ``on`` (the real one: signed by a policy-file principal, throttled, audited and checked
     against its policy), ``auth`` (signatures and authorization alone) and ``off`` (none of
@@ -174,6 +177,23 @@ async def access_bench(env: dict[str, str], work: Path, plan_arn: str, tag: str,
                 for name in ("auth", "on"):
                     line(f"start_incident_grpc_access_{name}_cost_c{callers}",
                          100 * (1 - rps[name] / max(rps["off"], 1e-9)), "% slower", results)
+            # The same in CPU time, steady where the throughputs above move with the rest
+            # of the machine: what each gateway spends per call, and what access adds to
+            # the whole call's CPU (gateway, incidents, NATS, PostgreSQL).
+            pids = {"on": gateway_pid, "off": gateways[0].pid, "auth": gateways[1].pid}
+            whole: dict[str, float] = {}
+            for name, channel in channels.items():
+                meter = CpuMeter({"gateway": [pids[name]], **others}, trees=("postgres",))
+                await meter.idle(2)
+                meter.start()
+                await counted_starts(pb_grpc.IncidentsStub(channel), plan_arn, count=1000)
+                per = meter.per(1000)
+                whole[name] = sum(per.values())
+                for process, us in per.items():
+                    line(f"cpu_per_start_incident_access_{name}_{process}", us, "us", results)
+            for name in ("auth", "on"):
+                line(f"start_incident_access_{name}_cpu_cost",
+                     100 * (whole[name] / max(whole["off"], 1e-9) - 1), "% more CPU", results)
     finally:
         for gateway in gateways:
             await stop(gateway)
@@ -410,7 +430,19 @@ async def main(seconds: float, warmup: float) -> None:
                 line(f"start_incident_grpc_c{callers}_p50", r["p50"], "ms", results)
                 line(f"start_incident_grpc_c{callers}_p99", r["p99"], "ms", results)
                 line(f"start_incident_grpc_c{callers}_errors", r["errors"], "count", results)
-            await access_bench(env, work, plan.arn, tag, results)
+            # What one start costs in each process (CPU time over a counted load): steady
+            # where the throughputs above move with whatever else the machine runs.
+            meter = CpuMeter({"gateway": [gateway.pid], "incidents": [incidents.pid],
+                              **{s.name: [s.process.pid] for s in servers}},
+                             trees=("postgres",))
+            await meter.idle()
+            meter.start()
+            await counted_starts(stub, plan.arn, count=2000)
+            for name, us in meter.per(2000).items():
+                line(f"cpu_per_start_incident_{name}", us, "us", results)
+            await access_bench(env, work, plan.arn, tag, results, gateway_pid=gateway.pid,
+                               others={"incidents": [incidents.pid],
+                                       **{s.name: [s.process.pid] for s in servers}})
             await timeline_bench(stub, plan.arn, results)
             await dedupe_bench(stub, plan.arn, results)
             await contacts_bench(pb_contacts_grpc.ContactsStub(channel), results)
@@ -421,6 +453,13 @@ async def main(seconds: float, warmup: float) -> None:
             ratio = results[f"tocsin_{callers}"]["rps"] / max(
                 results[f"raw_{callers}"]["rps"], 1e-9)
             line(f"start_incident_vs_raw_c{callers}", 100 * ratio, "%", results)
+        # Requests to a service go to any of its instances, whatever their region: the
+        # parts below start their own on regions and schemas of their own, so these stop.
+        for proc in procs:
+            await stop(proc)
+        procs.clear()
+        await storm_bench(nats_url, db_url, work, lambda name, value, unit: line(
+            name, value, unit, results))
         await timers_bench(env, work, results, line)
         await runbooks_bench(nats_url, db_url, work, results, line)
         await analysis_bench(env, work, lambda name, value, unit: line(name, value, unit,

@@ -177,10 +177,9 @@ async def _activation_code(bus: Bus, region: str, channel_arn: str) -> str:
         await sub.unsubscribe()
 
 
-async def _page_latency(bus: Bus, channel: grpc.aio.Channel, region: str,
-                        results: dict[str, Any], line: Line, mailbox: Mailbox, *,
-                        rate: float = 20, seconds: float = 8, name: str = "alarm_to_page"
-                        ) -> None:
+async def paging_plan(bus: Bus, channel: grpc.aio.Channel, region: str) -> str:
+    """A response plan (its name) that engages a new contact whose plan mails it at once
+    (a 0-minute stage) on an activated email channel."""
     incidents = pb_grpc.IncidentsStub(channel)
     contacts = pb_contacts_grpc.ContactsStub(channel)
     contact = (await contacts.CreateContact(pbc.CreateContactRequest(
@@ -200,6 +199,14 @@ async def _page_latency(bus: Bus, channel: grpc.aio.Channel, region: str,
     await incidents.CreateResponsePlan(pb.CreateResponsePlanRequest(
         name=plan, engagements=[contact],
         incident_template=pb.IncidentTemplate(title="Paging benchmark", impact=2)))
+    return plan
+
+
+async def _page_latency(bus: Bus, channel: grpc.aio.Channel, region: str,
+                        results: dict[str, Any], line: Line, mailbox: Mailbox, *,
+                        rate: float = 20, seconds: float = 8, name: str = "alarm_to_page"
+                        ) -> None:
+    plan = await paging_plan(bus, channel, region)
     sent: dict[str, float] = {}
     incident_alarm: dict[str, str] = {}
     pages: dict[str, float] = {}

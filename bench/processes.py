@@ -7,7 +7,9 @@ import os
 import sys
 from pathlib import Path
 
-__all__ = ["spawn", "stop"]
+import psutil
+
+__all__ = ["cpu_seconds", "spawn", "stop"]
 
 
 async def spawn(args: list[str], env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
@@ -26,3 +28,10 @@ async def stop(proc: asyncio.subprocess.Process) -> None:
             await asyncio.wait_for(proc.wait(), 20)
         except TimeoutError:
             proc.kill()
+
+
+def cpu_seconds(proc: asyncio.subprocess.Process) -> float:
+    """User plus system CPU time the process has used so far: what one operation costs
+    there, over a counted load, whatever else shares the machine."""
+    times = psutil.Process(proc.pid).cpu_times()
+    return float(times.user + times.system)

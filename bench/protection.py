@@ -25,6 +25,7 @@ import asyncpg
 import grpc
 
 from bench.processes import spawn, stop
+from tocsin.gateway.grpcsign import SigV4Signer
 from tocsin.local import identities
 from tocsin.local.servers import free_port, nats_server, postgres_server
 from tocsin.proto.incidents.v1 import incidents_pb2 as pb
@@ -80,7 +81,10 @@ class _Stack:
         self.procs = [await spawn(["-m", f"tocsin.{service}"], {**env, **self.extra(service)},
                                   self.work / f"{self.name}-{service}.log")
                       for service in SERVICES]
-        self.channel = grpc.aio.insecure_channel(f"127.0.0.1:{self.port}")
+        # Every gRPC call is signed (the access issue), as the main bench's are.
+        self.channel = grpc.aio.insecure_channel(
+            f"127.0.0.1:{self.port}",
+            interceptors=SigV4Signer("BENCH", "bench-secret", region=REGION).interceptors())
         self.stub = pb_grpc.IncidentsStub(self.channel)
         deadline = time.monotonic() + 60
         while True:

@@ -27,7 +27,7 @@ from typing import Any
 
 import asyncpg
 
-from bench.processes import spawn, stop
+from bench.processes import cpu_seconds, spawn, stop
 
 BURST = 10_000
 PENDING = 100_000
@@ -104,6 +104,7 @@ async def timers_bench(env: dict[str, str], work: Path, results: dict[str, Any],
         line("timers_raw_skip_locked_claim_rate", raw, "timers/s", results)
 
         at = datetime.now(UTC) + timedelta(seconds=2)
+        cpu = cpu_seconds(proc)
         await _insert(conn, schema, [at] * BURST)
         await conn.execute("SELECT pg_notify('tocsin_escalation_timer', $1)", schema)
         fired = f"SELECT count(*) FROM {schema}.timer WHERE state = 'fired'"
@@ -115,6 +116,8 @@ async def timers_bench(env: dict[str, str], work: Path, results: dict[str, Any],
         await _wait(conn, f"SELECT count(*) = 0 FROM {schema}.outbox", 1, timeout=120)
         published = (datetime.now(UTC) - at).total_seconds()
         line("timers_burst_10k_published_rate", BURST / published, "events/s", results)
+        line("cpu_per_timer_escalation", (cpu_seconds(proc) - cpu) / BURST * 1e6, "us",
+             results)
         await conn.execute(f"DELETE FROM {schema}.timer")
 
         start = datetime.now(UTC) + timedelta(seconds=3)

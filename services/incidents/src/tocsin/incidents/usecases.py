@@ -15,6 +15,7 @@ from tocsin.incidents.records.store import Store
 from tocsin.shared.arns import DEFAULT_PARTITION
 from tocsin.shared.bus import Bus, RpcRequest
 from tocsin.shared.clock import Clock
+from tocsin.shared.db.group_commit import GroupCommit
 from tocsin.shared.db.idempotency import once
 from tocsin.shared.db.quotas import Quota
 from tocsin.shared.errors import NotFoundError, ValidationError
@@ -74,6 +75,7 @@ class UseCases:
         self._quotas = deps.quotas
         self._arns = Arns(deps.account, partition=deps.partition, region=deps.region)
         self._store = Store()
+        self._grouped = GroupCommit(deps.pool)
 
     def _by(self, req: RpcRequest) -> str:
         """The caller, or the account itself for Tocsin's own calls."""
@@ -85,6 +87,14 @@ class UseCases:
         :mod:`tocsin.shared.db.idempotency`)."""
         return await once(self._pool, operation=req.operation, principal=self._by(req),
                           token=token, params=req.data, token_member="clientToken", body=body)
+
+    async def _once_grouped(self, req: RpcRequest, token: str | None,
+                            body: Callable[[asyncpg.Connection], Awaitable[JSON]]) -> JSON:
+        """As :meth:`_once`, in a transaction shared with the concurrent calls of the same
+        kind (:mod:`tocsin.shared.db.group_commit`): for the frequent, small changes."""
+        return await self._grouped.once(operation=req.operation, principal=self._by(req),
+                                        token=token, params=req.data,
+                                        token_member="clientToken", body=body)
 
     async def _absent(self, conn: asyncpg.Connection, error: NotFoundError) -> NotFoundError:
         """``error``, unless what is really missing is the replication set.

@@ -46,7 +46,9 @@ def _engagement(r: asyncpg.Record) -> EngagementRow:
         public_subject=r["public_subject"], public_content=r["public_content"],
         incident_id=r["incident_id"], start_time=r["start_time"], stop_time=r["stop_time"],
         stop_reason=r["stop_reason"], progression_stopped_time=r["progression_stopped_time"],
-        stages=msgspec.convert(r["plan"]["Stages"], list[Stage]), version=r["version"])
+        # Stage by stage: msgspec caches a Struct's type information, not a list's.
+        stages=[msgspec.convert(stage, Stage) for stage in r["plan"]["Stages"]],
+        version=r["version"])
 
 
 def _page(r: asyncpg.Record) -> PageRow:

@@ -279,7 +279,9 @@ class Handlers(UseCases):
                 region=self._region, now=now, incident_arn=arn)
             return {"incidentRecordArn": arn}
 
-        return await self._once(req, cmd.client_token, body)
+        # Starts come in storms (alarms, automation, many callers): grouped, they share
+        # a transaction's BEGIN, COMMIT and token INSERT.
+        return await self._once_grouped(req, cmd.client_token, body)
 
     async def get_incident_record(self, req: RpcRequest) -> JSON:
         cmd: c.GetArn = req.decode(c.GetArn)

@@ -1,0 +1,197 @@
+"""CPU microseconds per operation in each process: the cost model of ``bench/README.md``.
+
+Each figure is a process's CPU time (user + system; PostgreSQL's with its backends) over
+a counted load, divided by the count. Unlike a throughput it hardly moves
+when other work shares the machine, so it is what a change is judged by here, and what
+a larger machine's capacity is derived from.
+
+``python -m bench.costs`` runs Tocsin as ``make run`` starts it (throwaway NATS and
+PostgreSQL, whose CPU is then counted too) and prints, per process:
+
+- ``start_incident``: StartIncident over gRPC, signed, 64 callers, ``--count`` calls;
+- ``alarm``: distinct CloudWatch alarms, each an incident, an engagement and an email page
+  accepted by an SMTP server, ``--alarms`` of them at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import grpc
+import msgspec
+import psutil
+from aiosmtpd.controller import Controller
+
+from bench.alarms import alarm, paging_plan
+from bench.notifications import Mailbox
+from bench.storm import _ready, _System
+from tocsin.gateway.grpcsign import SigV4Signer
+from tocsin.local.servers import EmbeddedServer, free_port, nats_server, postgres_server
+from tocsin.proto.incidents.v1 import incidents_pb2 as pb
+from tocsin.proto.incidents.v1 import incidents_pb2_grpc as pb_grpc
+from tocsin.shared.bus import connect
+from tocsin.shared.keys import new_master_key_line, write_master_key_file
+from tocsin.shared.testing import wait_for
+
+__all__ = ["CpuMeter", "counted_starts"]
+
+
+def _seconds(pid: int, *, tree: bool) -> float:
+    total = 0.0
+    try:
+        root = psutil.Process(pid)
+        for proc in (root, *(root.children(recursive=True) if tree else ())):
+            try:
+                times = proc.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += times.user + times.system
+    except psutil.NoSuchProcess:
+        pass
+    return total
+
+
+class CpuMeter:
+    """CPU seconds each named group of processes used between :meth:`start` and
+    :meth:`per`; the groups named in ``trees`` with their children (PostgreSQL's
+    backends)."""
+
+    def __init__(self, pids: Mapping[str, list[int]], *, trees: tuple[str, ...] = ()) -> None:
+        self._pids = dict(pids)
+        self._trees = trees
+        self._at: dict[str, float] = {}
+        self._began = 0.0
+        self._idle: dict[str, float] = {}
+
+    def _now(self) -> dict[str, float]:
+        return {name: sum(_seconds(pid, tree=name in self._trees) for pid in pids)
+                for name, pids in self._pids.items()}
+
+    async def idle(self, seconds: float = 3.0) -> None:
+        """Measure what each group uses doing nothing (its polls and timers), so that
+        :meth:`per` counts only the load's work however long the load takes."""
+        before, began = self._now(), time.monotonic()
+        await asyncio.sleep(seconds)
+        after, took = self._now(), time.monotonic() - began
+        self._idle = {name: (after[name] - before[name]) / took for name in after}
+
+    def start(self) -> None:
+        self._at, self._began = self._now(), time.monotonic()
+
+    def per(self, count: int) -> dict[str, float]:
+        """Microseconds per operation in each group since :meth:`start`, less what it
+        would have used idle over that time (when :meth:`idle` measured it)."""
+        now, took = self._now(), time.monotonic() - self._began
+        return {name: max(0.0, now[name] - self._at[name] - self._idle.get(name, 0.0) * took)
+                / count * 1e6 for name in now}
+
+
+async def counted_starts(stub: pb_grpc.IncidentsStub, plan_arn: str, *, count: int,
+                         callers: int = 64) -> float:
+    """Exactly ``count`` StartIncident calls from ``callers`` loops; seconds taken."""
+    left = count
+
+    async def caller() -> None:
+        nonlocal left
+        while left > 0:
+            left -= 1
+            await stub.StartIncident(pb.StartIncidentRequest(
+                response_plan_arn=plan_arn, title="cost", client_token=str(uuid.uuid4())))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(caller() for _ in range(callers)))
+    return time.perf_counter() - started
+
+
+Report = Callable[[str, float, str], None]
+
+
+async def costs(count: int, alarms: int, report: Report) -> None:
+    work = Path(tempfile.mkdtemp(prefix="tocsin-costs-"))
+    if not os.environ.get("TOCSIN_MASTER_KEY_FILE"):
+        write_master_key_file(work / "master.key", [new_master_key_line()])
+        os.environ["TOCSIN_MASTER_KEY_FILE"] = str(work / "master.key")
+    servers: list[EmbeddedServer] = [nats_server(work / "nats", log=work / "nats.log")]
+    mailbox = Mailbox()
+    smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    system: _System | None = None
+    try:
+        servers.append(postgres_server(work / "pg", log=work / "pg.log"))
+        system = _System(servers[0].url, servers[1].url, work, smtp.port, instances=1)
+        await system.start()
+        pids: dict[str, list[int]] = {name: [p.pid for p in procs]
+                                      for name, procs in system.procs.items()}
+        pids["nats-server"] = [servers[0].process.pid]
+        pids["postgres"] = [servers[1].process.pid]
+        pids["load generator"] = [os.getpid()]
+        meter = CpuMeter(pids, trees=("postgres",))
+        signer = SigV4Signer("BENCH", "bench-secret", region=system.region)
+        async with connect([servers[0].url], name="tocsin-bench-costs") as bus, \
+                grpc.aio.insecure_channel(system.grpc_addr,
+                                          interceptors=signer.interceptors()) as channel:
+            await _ready(channel, time.monotonic() + 60)
+            stub = pb_grpc.IncidentsStub(channel)
+            await stub.CreateReplicationSet(pb.CreateReplicationSetRequest(
+                regions={system.region: pb.RegionMapInputValue()}))
+            quiet = (await stub.CreateResponsePlan(pb.CreateResponsePlanRequest(
+                name="costs", incident_template=pb.IncidentTemplate(
+                    title="Cost", impact=3)))).arn
+            await counted_starts(stub, quiet, count=200)  # warm: caches, statements
+            await asyncio.sleep(1)
+            await meter.idle()
+            meter.start()
+            took = await counted_starts(stub, quiet, count=count)
+            await asyncio.sleep(1)  # the outbox relay's publishes of the last ones
+            report("start_incident_rate", count / took, "req/s")
+            for name, us in meter.per(count).items():
+                report(f"cpu_per_start_incident_{name.replace(' ', '_')}", us, "us")
+
+            plan = await paging_plan(bus, channel, system.region)
+            created = 0
+
+            async def on_created(msg: Any) -> None:
+                nonlocal created
+                created += 1
+
+            sub = await bus.nc.subscribe(
+                f"events.{system.region}.incidents.IncidentRecordCreated", cb=on_created)
+            before = len(mailbox.by_incident)
+            bodies = [msgspec.json.encode(alarm(f"cost-{uuid.uuid4().hex}"))
+                      for _ in range(alarms)]
+            meter.start()
+            started = time.perf_counter()
+            await asyncio.gather(*(bus.js.publish(
+                system.alarms, body, headers={"Tocsin-Response-Plan": plan})
+                for body in bodies))
+            await wait_for(lambda: created >= alarms
+                           and len(mailbox.by_incident) - before >= alarms,
+                           timeout=max(120, alarms / 10), interval=0.1)
+            report("alarm_to_page_rate", alarms / (time.perf_counter() - started), "alarms/s")
+            await sub.unsubscribe()
+            for name, us in meter.per(alarms).items():
+                report(f"cpu_per_alarm_paged_{name.replace(' ', '_')}", us, "us")
+    finally:
+        if system is not None:
+            await system.stop()
+        smtp.stop()
+        for server in reversed(servers):
+            server.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=3000, help="StartIncident calls")
+    parser.add_argument("--alarms", type=int, default=1000, help="distinct alarms paged")
+    a = parser.parse_args()
+    asyncio.run(costs(a.count, a.alarms,
+                      lambda name, value, unit: print(f"{name}: {value:.1f} {unit}",
+                                                      flush=True)))
