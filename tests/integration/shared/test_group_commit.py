@@ -97,3 +97,39 @@ class TestGroupCommit:
                                         _call(grouped, "third"), return_exceptions=True)
         assert isinstance(outcomes[0], ConflictError)
         assert not isinstance(outcomes[1], BaseException) and outcomes[1]["name"] == "third"
+
+    async def test_a_caller_that_gives_up_commits_nothing(self, pool: asyncpg.Pool) -> None:
+        """Callers cancelled while their calls wait (a consumer's handler timing out) leave
+        no row: one running alone and blocked on a lock, one still queued; the call queued
+        beside them commits, and the runner goes on for the next caller."""
+        grouped = GroupCommit(pool, runners=1)
+        async with pool.acquire() as blocker, blocker.transaction():
+            await blocker.execute("LOCK TABLE thing IN ACCESS EXCLUSIVE MODE")
+            alone = asyncio.create_task(_call(grouped, "given-up-alone"))
+            await asyncio.sleep(0.2)  # the runner takes it alone and blocks on the lock
+            queued = [asyncio.create_task(_call(grouped, name))
+                      for name in ("given-up-queued", "kept")]
+            await asyncio.sleep(0.2)
+            alone.cancel()
+            queued[0].cancel()
+        assert (await queued[1])["name"] == "kept"
+        assert (await _call(grouped, "after"))["name"] == "after"
+        assert alone.cancelled() and queued[0].cancelled()
+        names = {r["name"] for r in await pool.fetch("SELECT name FROM thing")}
+        assert names == {"kept", "after"}
+
+    async def test_a_group_with_a_caller_gone_is_rolled_back(self, pool: asyncpg.Pool) -> None:
+        """Two calls grouped in one transaction, blocked on a lock; one caller gives up:
+        the group is rolled back before its commit and the other call runs again alone."""
+        grouped = GroupCommit(pool, runners=1)
+        async with pool.acquire() as blocker, blocker.transaction():
+            await blocker.execute("LOCK TABLE thing IN ACCESS EXCLUSIVE MODE")
+            # Both queued before the runner starts: it takes them as one group.
+            gone = asyncio.create_task(_call(grouped, "gone"))
+            kept = asyncio.create_task(_call(grouped, "kept"))
+            await asyncio.sleep(0.2)
+            gone.cancel()
+        assert (await kept)["name"] == "kept"
+        assert gone.cancelled()
+        names = {r["name"] for r in await pool.fetch("SELECT name FROM thing")}
+        assert names == {"kept"}

@@ -13,6 +13,12 @@ replayed, a lost race) is rolled back and its calls run again each in a transact
 own through :func:`once`, which gives each its own answer. A lone call costs what
 :func:`once` costs. Calls are never held back to make a group: a runner takes what is
 queued, and up to ``runners`` groups are in flight at once.
+
+A caller that gives up (cancelled: a consumer's handler timing out, a client gone) takes its
+call with it, as it would without grouping: a call not yet begun is dropped, one running
+alone is cancelled, and a group holding it is rolled back before its commit and its other
+calls run again alone. So an alarm dead-lettered after its handler timed out never opens an
+incident later.
 """
 
 from __future__ import annotations
@@ -48,6 +54,10 @@ class _Call:
     """The caller's: its log context and principal go with the events its body emits."""
     done: asyncio.Future[JSON] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future())
+    given_up: bool = False
+    """The caller was cancelled: nothing of this call may be committed any more."""
+    alone: asyncio.Task[JSON] | None = None
+    """The call's own transaction, while it runs alone."""
 
 
 class GroupCommit:
@@ -70,7 +80,15 @@ class GroupCommit:
             task = asyncio.create_task(self._run())
             self._running.add(task)
             task.add_done_callback(self._running.discard)
-        return await asyncio.shield(call.done)
+        try:
+            return await asyncio.shield(call.done)
+        except asyncio.CancelledError:
+            call.given_up = True
+            if call in self._queue:
+                self._queue.remove(call)
+            if call.alone is not None:
+                call.alone.cancel()
+            raise
 
     async def _run(self) -> None:
         group: list[_Call] = []
@@ -89,17 +107,22 @@ class GroupCommit:
             raise
 
     async def _alone(self, call: _Call) -> None:
-        try:
-            result = await asyncio.create_task(once(
-                self._pool, operation=call.operation, principal=call.principal,
-                token=call.token, params=call.params, token_member=call.token_member,
-                body=call.body), context=call.context)
-        except Exception as exc:  # the caller's to handle, as without grouping
-            if not call.done.done():
-                call.done.set_exception(exc)
+        if call.given_up:
+            return
+        call.alone = asyncio.create_task(once(
+            self._pool, operation=call.operation, principal=call.principal,
+            token=call.token, params=call.params, token_member=call.token_member,
+            body=call.body), context=call.context)
+        # Waited without being cancelled by it: the caller's cancellation ends that task
+        # only, and this runner goes on with the queue.
+        await asyncio.wait([call.alone])
+        if call.done.done() or call.alone.cancelled():
+            return
+        exc = call.alone.exception()
+        if exc is not None:  # the caller's to handle, as without grouping
+            call.done.set_exception(exc)
         else:
-            if not call.done.done():
-                call.done.set_result(result)
+            call.done.set_result(call.alone.result())
 
     async def _together(self, group: list[_Call]) -> bool:
         """Whether the group committed as one (each call then has its answer)."""
@@ -124,6 +147,8 @@ class GroupCommit:
                         [by_call[id(c)] for c in tokened])
                     if recorded != len(tokened):
                         raise _Regroup  # a replayed token: each call alone says what to do
+                if any(call.given_up for call in group):
+                    raise _Regroup  # its caller is gone: commit none of it
         except Exception as exc:  # any failure: every call runs again alone
             log.debug("group_commit.rerun", calls=len(group), error=repr(exc)[:200])
             return False
