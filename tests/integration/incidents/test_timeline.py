@@ -121,28 +121,26 @@ class TestCustomEvents:
         with pytest.raises(errors.NotFoundError):
             await call(bus, "GetTimelineEvent", key)
 
-    async def test_only_its_author_changes_a_note(self, incidents: Settings,
-                                                  bus: Bus) -> None:
-        """A note's author is kept: another principal can neither edit nor delete it, and
-        TimelineEventAuthors names the author of custom events only."""
+    async def test_a_notes_author_is_kept(self, incidents: Settings, bus: Bus) -> None:
+        """TimelineEventAuthors names the author of custom events only (the console offers
+        Edit on a responder's own); the API, as AWS's, lets whoever IAM allows edit it."""
         arn = await start(bus, await plan(bus, incidents))
         created = await call(bus, "CreateTimelineEvent", {
             "incidentRecordArn": arn, "eventTime": 1_600_000_000, "eventType": "Note",
             "eventData": '"rolled back 4.2"'})
         key = {"incidentRecordArn": arn, "eventId": created["eventId"]}
-        ana = "arn:tocsin:iam::000000000000:user/ana"
-        with pytest.raises(errors.AccessDeniedError, match="only the principal who wrote"):
-            await call(bus, "UpdateTimelineEvent", {**key, "eventData": '"nothing"'},
-                       principal=ana)
-        with pytest.raises(errors.AccessDeniedError):
-            await call(bus, "DeleteTimelineEvent", key, principal=ana)
-        assert (await call(bus, "GetTimelineEvent", key))["event"]["eventData"] == \
-            '"rolled back 4.2"'
         ids = [e["eventId"] for e in await timeline(bus, arn)]
         authors = await call(bus, "TimelineEventAuthors",
                              {"incidentRecordArn": arn, "eventIds": [*ids, "not-a-uuid"]})
         assert authors == {"authors": {created["eventId"]: BO}}
-        await call(bus, "UpdateTimelineEvent", {**key, "eventData": '"rolled back 4.3"'})
+        ana = "arn:tocsin:iam::000000000000:user/ana"
+        await call(bus, "UpdateTimelineEvent", {**key, "eventData": '"rolled back 4.3"'},
+                   principal=ana)
+        assert (await call(bus, "GetTimelineEvent", key))["event"]["eventData"] == \
+            '"rolled back 4.3"'
+        after = await call(bus, "TimelineEventAuthors",
+                           {"incidentRecordArn": arn, "eventIds": [created["eventId"]]})
+        assert after == authors  # the author stays who wrote it
 
     async def test_only_custom_types_can_be_created(self, incidents: Settings,
                                                     bus: Bus) -> None:

@@ -75,7 +75,7 @@ class Calls:
         """Event id → the principal who wrote it, of the custom events among ``event_ids``:
         the console offers Edit on the viewer's own. Asked only after ``principal`` read
         the same timeline through the gate (that call is the one authorised and
-        audited); the incidents service refuses an edit of another's event anyway."""
+        audited)."""
         if not event_ids:
             return {}
         output = await self._access.gate.client.call(

@@ -272,8 +272,16 @@ class IncidentPages:
     async def _edit_timeline_event(self, request: web.Request) -> web.StreamResponse:
         form = await request.post()
         arn = str(form.get("arn", ""))
-        params: dict[str, Any] = {"incidentRecordArn": arn,
-                                  "eventId": str(form.get("event_id", "")),
+        event_id = str(form.get("event_id", ""))
+        principal = self._pages.principal(request)
+        authors = await self._pages.call.timeline_authors(principal, arn, [event_id])
+        if authors.get(event_id, principal.arn) != principal.arn:
+            # The console's rule, not the API's: a responder edits only the notes they
+            # wrote (events without a known author stay editable by anyone allowed).
+            return self._pages.refuse(
+                request, 403, "Only the responder who wrote a timeline event edits it "
+                "here.", code="AccessDeniedException", back=incident_url(arn, "timeline"))
+        params: dict[str, Any] = {"incidentRecordArn": arn, "eventId": event_id,
                                   "eventData": json.dumps(str(form.get("text", "")))}
         if form.get("event_time"):
             params["eventTime"] = form_time(str(form["event_time"]))

@@ -20,7 +20,7 @@ from tocsin.incidents.usecases import JSON, UseCases, make_token
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.contracts import incidents as c
 from tocsin.shared.db import transaction
-from tocsin.shared.errors import AccessDeniedError, NotFoundError, ValidationError
+from tocsin.shared.errors import NotFoundError, ValidationError
 from tocsin.shared.events import emit
 from tocsin.shared.logging import bind
 from tocsin.shared.paging import page_size
@@ -94,8 +94,7 @@ class TimelineHandlers(UseCases):
         bind(incident_arn=cmd.incident_record_arn)
 
         async def body(conn: asyncpg.Connection) -> JSON:
-            event = await self._custom(conn, cmd.incident_record_arn, cmd.event_id, "updated",
-                                       by=self._by(req))
+            event = await self._custom(conn, cmd.incident_record_arn, cmd.event_id, "updated")
             refs = (event.event_references if cmd.event_references is None else
                     await self._references(conn, cmd.incident_record_arn, cmd.event_references))
             now = self._clock.now()
@@ -118,8 +117,7 @@ class TimelineHandlers(UseCases):
         bind(incident_arn=cmd.incident_record_arn)
         async with transaction(self._pool) as conn:
             try:
-                await self._custom(conn, cmd.incident_record_arn, cmd.event_id, "deleted",
-                                   by=self._by(req))
+                await self._custom(conn, cmd.incident_record_arn, cmd.event_id, "deleted")
             except NotFoundError:
                 await self._replication_set(conn)
                 return {}  # deleting what is not there is a quiet success
@@ -143,23 +141,16 @@ class TimelineHandlers(UseCases):
         return {"authors": authors}
 
     async def _custom(self, conn: asyncpg.Connection, incident_arn: str, event_id: str,
-                      verb: str, *, by: str) -> TimelineEvent:
-        found = await self._timeline.get_with_author(conn, incident_arn, _uuid(event_id),
-                                                     lock=True)
+                      verb: str) -> TimelineEvent:
+        found = await self._timeline.get(conn, incident_arn, _uuid(event_id), lock=True)
         if found is None:
             raise NotFoundError(f"Timeline event {event_id} of {incident_arn} does not exist",
                                 resource_type="TIMELINE_EVENT", resource_id=event_id)
-        event, is_automatic, author = found
+        event, is_automatic = found
         if is_automatic:
             raise ValidationError(
                 f"Timeline event {event_id} is an automatic {event.event_type!r} event; only "
                 f"custom events ({', '.join(CUSTOM_TYPES)}) can be {verb}")
-        if author is not None and author != by:
-            # Responders keep their own notes; another's note is answered with one of yours.
-            raise AccessDeniedError(
-                f"{by} is not authorized to perform: ssm-incidents:UpdateTimelineEvent on "
-                f"timeline event {event_id}: only the principal who wrote a custom event "
-                f"may change it")
         return event
 
     async def _references(self, conn: asyncpg.Connection, incident_arn: str,
