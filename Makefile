@@ -8,7 +8,8 @@ PY     := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test test-unit test-integration bench sync lint fmt typecheck proto proto-check events-doc events-check clean
+.PHONY: run test test-unit test-integration bench chaos sync lint fmt typecheck proto proto-check \
+	events-doc events-check clean
 
 run: sync  ## Start the whole system: embedded NATS and PostgreSQL unless configured, every service
 	$(PY) -m tocsin.local $(ARGS)
@@ -24,6 +25,9 @@ test-integration: sync
 
 bench: sync  ## Bounded benchmarks; prints `name: value unit` lines and writes bench/results/
 	$(PY) -m bench
+
+chaos: sync  ## The whole system under load and faults (about 10 min); prints its figures
+	$(PY) -m chaos
 
 sync: $(UV)
 	$(UV) sync --frozen --python $(PYTHON) --quiet
