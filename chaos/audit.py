@@ -128,6 +128,8 @@ async def audit(system: System, load: Load, report: Report) -> None:
     report.figure("alarms_published", len(published))
     report.figure("alarm_publish_retries", load.publish_retries)
     report.figure("api_call_retries", load.api_retries)
+    report.figure("incident_lookups_failed", len(load.lookup_errors), must_be=0)
+    report.failures += load.lookup_errors[:5]
 
     by_alarm: defaultdict[str, list[str]] = defaultdict(list)
     for record in incidents:
@@ -210,6 +212,8 @@ async def audit(system: System, load: Load, report: Report) -> None:
     report.figure("acknowledged_after_stage_1_began", late_acks)
     report.figure("acknowledgements_refused", sum(bool(f.ack_error) for f in published),
                   must_be=0)
+    report.failures += [f"AcceptPage of {f.incident}: {f.ack_error}"
+                        for f in published if f.ack_error][:5]
     report.figure("acknowledgements_unrecorded", unread, must_be=0)
     report.figure("provider_bad_signatures", system.receiver.bad_signatures, must_be=0)
 

@@ -122,6 +122,7 @@ class Load:
         self.publish_retries = 0
         self.api_retries = 0
         self.nats_errors = 0
+        self.lookup_errors: list[str] = []
         self._handled: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -136,8 +137,8 @@ class Load:
             try:
                 return await asyncio.to_thread(method, **params)
             except (BotoConnectionError, HTTPClientError, ClientError) as exc:
-                status = getattr(exc, "response", {}).get("ResponseMetadata", {}).get(
-                    "HTTPStatusCode", 0)
+                response = getattr(exc, "response", None) or {}
+                status = response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
                 if isinstance(exc, ClientError) and status < 500 and status != 429:
                     raise
                 if time.monotonic() > deadline:
@@ -234,8 +235,12 @@ class Load:
                 task.add_done_callback(self._tasks.discard)
 
     async def _on_page(self, incident: str, page: str, code: str) -> None:
-        record = (await self.call("ssm-incidents", "get_incident_record", arn=incident)
-                  )["incidentRecord"]
+        try:
+            record = (await self.call("ssm-incidents", "get_incident_record", arn=incident)
+                      )["incidentRecord"]
+        except Exception as exc:  # the API did not answer within its patience: reported
+            self.lookup_errors.append(f"GetIncidentRecord {incident}: {exc}")
+            return
         flow = self.by_alarm.get(record["incidentRecordSource"].get("resourceArn", ""))
         if flow is None:
             return
