@@ -158,7 +158,7 @@ async def audit(system: System, load: Load, report: Report) -> None:
         for e in stages if e["data"]["stageIndex"] == 1}
 
     lost = after_ack = late_acks = unread = engagements_duplicated = escalations_lost = 0
-    duplicates = resends = tocsin_resends = 0
+    duplicates = resends = tocsin_resends = uncounted = 0
     known: set[str] = set()
     for flow in published:
         arns = by_alarm.get(flow.alarm_arn, [])
@@ -194,6 +194,8 @@ async def audit(system: System, load: Load, report: Report) -> None:
             if not count and d["state"] != "expired":
                 lost += 1
             resends += max(0, count - 1)
+            # Each resend that reached the provider should be one Tocsin counted.
+            uncounted += max(0, count - 1 - d.get("resends", 0))
     # A message about a page under an id no delivery request of the page has.
     duplicates += sum(n for i, n in received.items() if i not in known)
     report.figure("pages", len(pages))
@@ -208,6 +210,7 @@ async def audit(system: System, load: Load, report: Report) -> None:
     report.figure("duplicate_deliveries", duplicates, must_be=0)
     report.figure("resends_same_message_id", resends)
     report.figure("resends_counted_by_tocsin", tocsin_resends)
+    report.figure("resends_tocsin_did_not_count", uncounted)
     report.figure("acknowledged", sum(f.acked for f in published))
     report.figure("acknowledged_after_stage_1_began", late_acks)
     report.figure("acknowledgements_refused", sum(bool(f.ack_error) for f in published),
