@@ -120,6 +120,7 @@ async def run(settings: Settings, *,
                                        STAGE_MINUTES * 60 / settings.clock_scale + 2)
             calm.set()
             await killing
+            await system.healthy()  # the last process killed is back
             report.figure("load_seconds", round(time.monotonic() - loaded, 1))
             settled = await _settle(system, load, settings.settle_seconds)
             report.figure("settle_seconds", round(settled, 1))

@@ -227,7 +227,7 @@ class System:
                     sys.executable, "-m", "tocsin.local", *scale, "--max-restart-delay", "1"]),
                 env=env, cwd=self.work, stdin=subprocess.DEVNULL, stdout=out,
                 stderr=subprocess.STDOUT)
-        await self._healthy(timeout)
+        await self.healthy(timeout)
 
     def _start_nats(self) -> EmbeddedServer:
         return nats_server(self.work / "nats", port=self.nats_port,
@@ -236,7 +236,9 @@ class System:
     def _start_pg(self) -> EmbeddedServer:
         return postgres_server(self.work / "pg", port=self.pg_port, log=self.work / "pg.log")
 
-    async def _healthy(self, timeout: float) -> None:
+    async def healthy(self, timeout: float = 180.0) -> None:
+        """Return once every gateway's ``/healthz`` is 200 and names every instance of
+        every service."""
         deadline = time.monotonic() + timeout
         waiting = list(self.endpoints)
         async with aiohttp.ClientSession() as http:
