@@ -147,11 +147,19 @@ class Receiver:
         return web.json_response({"ok": True})
 
 
-def _free_ports(count: int) -> int:
+LISTEN_PORTS = range(20000, 32000)
+"""Where the servers of a run listen: below Linux's ephemeral range (32768 on), so no
+outgoing connection or port-0 listener of the dozen processes takes a port before the
+server it was chosen for binds it (a gateway starts last; NATS and PostgreSQL bind
+theirs again when they restart)."""
+_ports = random.SystemRandom()
+
+
+def _free_ports(count: int = 1) -> int:
     """The first of ``count`` consecutive ports on 127.0.0.1 that nothing listens on."""
     while True:
-        first = free_port()
-        if not any(address_in_use("127.0.0.1", first + i) for i in range(1, count)):
+        first = _ports.randrange(LISTEN_PORTS.start, LISTEN_PORTS.stop - count)
+        if not any(address_in_use("127.0.0.1", first + i) for i in range(count)):
             return first
 
 
@@ -166,8 +174,8 @@ class System:
         # Each further gateway listens on the ports after the first's.
         self.http = f"127.0.0.1:{_free_ports(instances)}"
         self.grpc = f"127.0.0.1:{_free_ports(instances)}"
-        self.nats_port = free_port()
-        self.pg_port = free_port()
+        self.nats_port = _free_ports()
+        self.pg_port = _free_ports()
         self.mailbox = Mailbox()
         self.receiver = Receiver()
         self.nats: EmbeddedServer | None = None
