@@ -8,7 +8,8 @@ PY     := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test test-unit test-integration bench profile fuzz soak sync lint fmt typecheck proto proto-check events-doc events-check clean
+.PHONY: run test test-unit test-integration bench profile chaos fuzz soak sync lint fmt \
+	typecheck proto proto-check events-doc events-check clean
 
 run: sync  ## Start the whole system: embedded NATS and PostgreSQL unless configured, every service
 	$(PY) -m tocsin.local $(ARGS)
@@ -32,6 +33,9 @@ fuzz: sync  ## Model-driven fuzzing: 200 seeded examples per operation and endpo
 
 soak: sync  ## A steady mixed load for TOCSIN_SOAK_SECONDS (default 1200); fails on growth that does not level off
 	$(PY) -m bench.soak
+
+chaos: sync  ## The whole system under load and faults (about 10 min); prints its figures
+	$(PY) -m chaos
 
 sync: $(UV)
 	$(UV) sync --frozen --python $(PYTHON) --quiet

@@ -13,8 +13,11 @@ import pytest_asyncio
 
 from tocsin.analysis.app import lifespan
 from tocsin.analysis.settings import Settings
+from tocsin.incidents.app import lifespan as incidents_lifespan
+from tocsin.incidents.settings import Settings as IncidentsSettings
 from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus
+from tocsin.shared.bus.principals import generate
 from tocsin.shared.testing import running, wait_for
 
 PRINCIPAL = "arn:tocsin:iam::000000000000:user/bo"
@@ -107,26 +110,47 @@ class TestOpsItems:
 
     async def test_every_new_incident_gets_a_parent_ops_item(self, analysis: Settings,
                                                              bus: Bus) -> None:
-        async def incidents(operation: str, params: dict[str, Any]) -> dict[str, Any]:
-            return codec.decode(await bus.request(f"tocsin.rpc.incidents.{operation}",
-                                                  params), dict[str, Any])
+        await parent_ops_item_of_a_new_incident(bus, analysis.region)
 
-        await incidents("CreateReplicationSet", {"regions": {analysis.region: {}}})
-        plan = (await incidents("CreateResponsePlan", {
-            "name": "orders", "incidentTemplate": {"title": "Orders", "impact": 3}}))["arn"]
-        arn = (await incidents("StartIncident", {"responsePlanArn": plan}))["incidentRecordArn"]
 
-        async def parent() -> list[dict[str, Any]]:
-            items = (await incidents("ListRelatedItems", {"incidentRecordArn": arn})
-                     )["relatedItems"]
-            return [i for i in items if i["identifier"]["type"] == "PARENT"]
+async def parent_ops_item_of_a_new_incident(bus: Bus, region: str) -> None:
+    """A new incident gets its parent OpsItem, linked both ways."""
+    async def incidents(operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        return codec.decode(await bus.request(f"tocsin.rpc.incidents.{operation}",
+                                              params), dict[str, Any])
 
-        [item] = await wait_for(parent)
-        oid = item["identifier"]["value"]["arn"].rsplit("/", 1)[1]
-        got = (await ssm(bus, "GetOpsItem", {"OpsItemId": oid}))["OpsItem"]
-        assert got["OperationalData"]["/tocsin/incident"]["Value"] == arn
-        [link] = (await ssm(bus, "ListOpsItemRelatedItems", {"OpsItemId": oid}))["Summaries"]
-        assert (link["AssociationType"], link["ResourceUri"]) == ("IsParentOf", arn)
+    await incidents("CreateReplicationSet", {"regions": {region: {}}})
+    plan = (await incidents("CreateResponsePlan", {
+        "name": "orders", "incidentTemplate": {"title": "Orders", "impact": 3}}))["arn"]
+    arn = (await incidents("StartIncident", {"responsePlanArn": plan}))["incidentRecordArn"]
+
+    async def parent() -> list[dict[str, Any]]:
+        items = (await incidents("ListRelatedItems", {"incidentRecordArn": arn})
+                 )["relatedItems"]
+        return [i for i in items if i["identifier"]["type"] == "PARENT"]
+
+    [item] = await wait_for(parent)
+    oid = item["identifier"]["value"]["arn"].rsplit("/", 1)[1]
+    got = (await ssm(bus, "GetOpsItem", {"OpsItemId": oid}))["OpsItem"]
+    assert got["OperationalData"]["/tocsin/incident"]["Value"] == arn
+    [link] = (await ssm(bus, "ListOpsItemRelatedItems", {"OpsItemId": oid}))["Summaries"]
+    assert (link["AssociationType"], link["ResourceUri"]) == ("IsParentOf", arn)
+
+
+async def test_the_parent_ops_item_where_principals_must_be_signed(
+        nats_url: str, database_url: str, isolation: dict[str, str], bus: Bus) -> None:
+    """As ``make run`` runs them: the incidents service trusts only signed principals, and
+    the analysis service (which signs none) still links the parent OpsItem."""
+    signer = generate()
+    trusting = IncidentsSettings(nats_url=nats_url, database_url=database_url,
+                                 shutdown_grace=5, outbox_poll_interval=0.2,
+                                 principal_signers=f"gateway={signer.public}",
+                                 changes_filter=f"changes.{isolation['region']}.>",
+                                 alarms_filter=f"alarms.{isolation['region']}.>", **isolation)
+    async with running(incidents_lifespan, trusting), running(lifespan, Settings(
+            nats_url=nats_url, database_url=database_url, shutdown_grace=5,
+            outbox_poll_interval=0.2, **isolation)):
+        await parent_ops_item_of_a_new_incident(bus, isolation["region"])
 
 
 DAY_SECONDS = 2.0

@@ -10,6 +10,7 @@ import socket
 import sys
 import textwrap
 import time
+import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -92,13 +93,13 @@ class TestParseScale:
     def test_counts_per_service(self) -> None:
         """Repeated NAME=COUNT options give each service its count; the last one wins."""
         assert parse_scale(["incidents=2"]) == {"incidents": 2}
-        assert parse_scale(["incidents=2", "incidents=3", "gateway=1"]) == {
-            "incidents": 3, "gateway": 1}
+        assert parse_scale(["incidents=2", "incidents=3", "gateway=2"]) == {
+            "incidents": 3, "gateway": 2}
 
     @pytest.mark.parametrize("value", ["incidents", "incidents=0", "incidents=x",
-                                       "incidents=-1", "nope=2", "gateway=2"])
+                                       "incidents=-1", "nope=2"])
     def test_rejects_what_cannot_run(self, value: str) -> None:
-        """Unknown services, counts below one, and a scaled gateway are refused."""
+        """Unknown services and counts below one are refused."""
         with pytest.raises(ValueError, match="--scale"):
             parse_scale([value])
 
@@ -356,6 +357,38 @@ class TestSupervise:
         assert "gateway[1] | serving" in text
         assert f"http://{http_addr}" in text
         assert (tmp_path / "data" / "credentials").exists()
+
+    async def test_a_second_gateway_listens_on_the_next_ports(self, tmp_path: Path) -> None:
+        """``--scale gateway=2``: the second gateway is given the ports after the first's."""
+        port = free_port()
+        while servers.address_in_use("127.0.0.1", port + 1):
+            port = free_port()
+        http_addr, grpc_addr = f"127.0.0.1:{port}", f"127.0.0.1:{free_port()}"
+        environ = {**os.environ, "TOCSIN_NATS_URL": "nats://127.0.0.1:1",
+                   "TOCSIN_DATABASE_URL": "postgresql://127.0.0.1:1/x",
+                   "TOCSIN_DATA_DIR": str(tmp_path / "data"), "TOCSIN_HTTP_ADDR": http_addr,
+                   "TOCSIN_GRPC_ADDR": grpc_addr}
+        gateway = script(tmp_path, "gateway", FAKE_GATEWAY)
+        idle = script(tmp_path, "idle", "import time; time.sleep(60)")
+        settings = Settings(nats_url=environ["TOCSIN_NATS_URL"],
+                            database_url=environ["TOCSIN_DATABASE_URL"],
+                            data_dir=environ["TOCSIN_DATA_DIR"], http_addr=http_addr,
+                            grpc_addr=grpc_addr, shutdown_grace=1.0)
+        out = io.BytesIO()
+        run = asyncio.create_task(supervise(
+            settings, environ=environ, scale={"gateway": 2}, out=Output(out, color=False),
+            command=lambda name: gateway if name == "gateway" else idle))
+        await until(lambda: out.getvalue().count(b"| serving") == 2 or run.done(), timeout=20)
+        assert not run.done()
+        try:
+            direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+            with direct.open(f"http://127.0.0.1:{port + 1}/healthz", timeout=5) as answer:
+                assert answer.status == 200
+        finally:
+            os.kill(os.getpid(), signal.SIGTERM)
+            assert await asyncio.wait_for(run, 15) == 0
+        assert supervisor.instance_address("127.0.0.1:8080", 2) == "127.0.0.1:8081"
+        assert supervisor.instance_address("[::1]:0", 3) == "[::1]:0"
 
     async def test_a_missing_service_module_fails_fast(self, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch,

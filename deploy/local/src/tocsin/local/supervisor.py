@@ -7,7 +7,8 @@ key of personal data at rest (:mod:`tocsin.local.master_key`), NATS (on
 ``TOCSIN_NATS_PORT``, admitting those identities only) and PostgreSQL (with its generated
 password) unless ``TOCSIN_NATS_URL`` / ``TOCSIN_DATABASE_URL`` name running ones, each
 service as its own OS process (``python -m tocsin.<name>``, as many instances as ``--scale``
-asks, each given only its own identity), the gateway last; the ready block
+asks, each given only its own identity), the gateway last (a further gateway instance on
+the next ports); the ready block
 (:mod:`tocsin.local.ready`) once the gateway's ``/healthz`` answers 200.
 
 Every child's stdout and stderr lines reach our stdout prefixed ``<name>[<n>] | ``. A child
@@ -47,14 +48,16 @@ from tocsin.shared.logging import get_logger
 from tocsin.shared.services import BACKEND_SERVICES
 
 __all__ = ["GATEWAY", "SERVICES", "Backoff", "Child", "Exit", "Output", "Settings",
-           "Supervisor", "metrics_addresses", "module_command", "parse_scale", "supervise"]
+           "Supervisor", "instance_address", "metrics_addresses", "module_command",
+           "parse_scale", "supervise"]
 
 log = get_logger(__name__)
 
 SERVICES: tuple[str, ...] = (*BACKEND_SERVICES, "gateway")
 """Every process a complete Tocsin runs, in start order; the gateway comes last."""
 GATEWAY = "gateway"
-"""The one service that cannot be scaled here: its listen addresses are fixed."""
+"""The face: started last, stopped first; each further instance listens on the next ports
+after ``TOCSIN_HTTP_ADDR`` and ``TOCSIN_GRPC_ADDR`` (:func:`instance_address`)."""
 KILL_AFTER = 5.0
 """Seconds beyond a child's own shutdown grace before it is killed."""
 INTERRUPTED = 130
@@ -323,17 +326,18 @@ class Supervisor:
                  command: Callable[[str], Sequence[str]] = module_command,
                  on_fatal: Callable[[Child], None] | None = None,
                  metrics_addr: str = "",
-                 env_for: Callable[[str], Mapping[str, str]] = lambda name: {}) -> None:
+                 env_for: Callable[[str, int], Mapping[str, str]] = lambda name, i: {}
+                 ) -> None:
         """``metrics_addr``: the first child's ``TOCSIN_METRICS_ADDR``, the next port for
-        each next child (empty: no metrics). ``env_for``: what one service alone is given
-        besides ``env`` (its identity)."""
+        each next child (empty: no metrics). ``env_for``: what instance ``i`` (from 1) of
+        one service alone is given besides ``env`` (its identity, a gateway's addresses)."""
         instances = [(name, i) for name, count in plan for i in range(1, count + 1)]
         self.metrics = dict(zip((f"{name}[{i}]" for name, i in instances),
                                 metrics_addresses(metrics_addr, len(instances)), strict=False))
         """Each child's metrics address by its label."""
         self.children = [
             Child(name, i, command(name), out=out, backoff=backoff, on_fatal=on_fatal,
-                  env={**env, **env_for(name),
+                  env={**env, **env_for(name, i),
                        **({"TOCSIN_METRICS_ADDR": self.metrics[f"{name}[{i}]"]}
                           if metrics_addr else {})})
             for name, i in instances]
@@ -367,11 +371,19 @@ def metrics_addresses(first: str, count: int) -> list[str]:
     return [f"{host}:{base + i if base else 0}" for i in range(count)]
 
 
+def instance_address(addr: str, index: int) -> str:
+    """Where instance ``index`` (from 1) of a service that listens on ``addr`` listens: the
+    first on ``addr``, each next one on the next port (port 0: each its own free port)."""
+    host, _, port = addr.rpartition(":")
+    base = int(port) if port.isdigit() else 0
+    return f"{host}:{base + index - 1 if base else 0}"
+
+
 def parse_scale(values: Sequence[str]) -> dict[str, int]:
     """``["incidents=2"]`` → ``{"incidents": 2}``.
 
     Raises:
-        ValueError: an unknown service, the gateway, or a count that is not a number ≥ 1.
+        ValueError: an unknown service, or a count that is not a number ≥ 1.
     """
     scale: dict[str, int] = {}
     for value in values:
@@ -382,8 +394,6 @@ def parse_scale(values: Sequence[str]) -> dict[str, int]:
         if name not in SERVICES:
             raise ValueError(f"--scale: unknown service {name!r}; services are "
                              f"{', '.join(SERVICES)}")
-        if name == GATEWAY and int(count) != 1:
-            raise ValueError("--scale: the gateway runs once (its listen ports are fixed)")
         scale[name] = int(count)
     return scale
 
@@ -404,13 +414,17 @@ def _client_addr(addr: str) -> str:
     return f"{host}:{port}"
 
 
-async def _taken_address(settings: Settings, *, grace: float = ADDRESS_GRACE) -> str | None:
-    """Why the gateway could not listen, if one of its addresses stays in use for ``grace``
-    seconds (the gateway of a run just killed lets go of its ports as it stops); another
-    Tocsin there would answer the readiness probe in our stead."""
+async def _taken_address(settings: Settings, gateways: int = 1, *,
+                         grace: float = ADDRESS_GRACE) -> str | None:
+    """Why a gateway could not listen, if one of the addresses of its ``gateways``
+    instances stays in use for ``grace`` seconds (the gateway of a run just killed lets go
+    of its ports as it stops); another Tocsin there would answer the readiness probe in
+    our stead."""
     deadline = time.monotonic() + grace
-    for setting, addr in (("TOCSIN_HTTP_ADDR", settings.http_addr),
-                          ("TOCSIN_GRPC_ADDR", settings.grpc_addr)):
+    for setting, addr in (
+            (setting, instance_address(first, i)) for i in range(1, gateways + 1)
+            for setting, first in (("TOCSIN_HTTP_ADDR", settings.http_addr),
+                                   ("TOCSIN_GRPC_ADDR", settings.grpc_addr))):
         host, _, port = addr.rpartition(":")
         if not port.isdigit() or not int(port):
             continue
@@ -488,9 +502,12 @@ async def _watch_servers(running: Sequence[servers.EmbeddedServer], data_dir: Pa
 
 async def supervise(settings: Settings, *, environ: Mapping[str, str],
                     scale: Mapping[str, int] | None = None, out: Output | None = None,
-                    command: Callable[[str], Sequence[str]] = module_command) -> int:
-    """Run a whole Tocsin until a signal (or an embedded server's death); the exit status."""
-    run = _Run(settings, environ, plan(scale or {}), out or Output(sys.stdout.buffer), command)
+                    command: Callable[[str], Sequence[str]] = module_command,
+                    backoff: Backoff = Backoff()) -> int:
+    """Run a whole Tocsin until a signal (or an embedded server's death); the exit status.
+    ``backoff``: how soon a child that exited on its own is started again."""
+    run = _Run(settings, environ, plan(scale or {}), out or Output(sys.stdout.buffer), command,
+               backoff)
     loop = asyncio.get_running_loop()
     handled = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
     for sig in handled:
@@ -507,8 +524,9 @@ class _Run:
 
     def __init__(self, settings: Settings, environ: Mapping[str, str],
                  layout: Sequence[tuple[str, int]], out: Output,
-                 command: Callable[[str], Sequence[str]]) -> None:
+                 command: Callable[[str], Sequence[str]], backoff: Backoff) -> None:
         self.settings = settings
+        self.backoff = backoff
         self.environ = environ
         self.layout = layout
         self.out = out
@@ -550,7 +568,7 @@ class _Run:
             if missing:
                 return _fail(f"{', '.join(missing)} not installed; run `uv sync` "
                              "(or `make run`, which does)")
-        taken = await _taken_address(self.settings)
+        taken = await _taken_address(self.settings, dict(self.layout).get(GATEWAY, 1))
         if taken:
             return _fail(taken)
         identities.private_folder(self.data_dir)
@@ -596,11 +614,16 @@ class _Run:
             env["TOCSIN_PRINCIPAL_SIGNERS"] = ids.signers
         embedded_nats = not self.settings.nats_url
 
-        def env_for(name: str) -> dict[str, str]:
+        def env_for(name: str, index: int) -> dict[str, str]:
             own = ids.env(name)
-            return {k: v for k, v in own.items()
-                    if (k.startswith("TOCSIN_NATS_") and embedded_nats)
-                    or (k == "TOCSIN_PRINCIPAL_SIGNING_KEY" and own_signers)}
+            given = {k: v for k, v in own.items()
+                     if (k.startswith("TOCSIN_NATS_") and embedded_nats)
+                     or (k == "TOCSIN_PRINCIPAL_SIGNING_KEY" and own_signers)}
+            if name == GATEWAY and index > 1:
+                given.update(
+                    TOCSIN_HTTP_ADDR=instance_address(self.settings.http_addr, index),
+                    TOCSIN_GRPC_ADDR=instance_address(self.settings.grpc_addr, index))
+            return given
 
         try:
             if embedded_nats and not self.stopping.is_set():
@@ -626,7 +649,8 @@ class _Run:
         if not self.settings.smtp_host:
             log.warning("smtp.not_configured", hint="set TOCSIN_SMTP_HOST; email waits")
         self.supervisor = Supervisor(self.layout, env=env, out=self.out, command=self.command,
-                                     on_fatal=self._on_fatal, env_for=env_for,
+                                     backoff=self.backoff, on_fatal=self._on_fatal,
+                                     env_for=env_for,
                                      metrics_addr=self.settings.metrics_addr)
         self.supervisor.start()
         if self.supervisor.metrics:

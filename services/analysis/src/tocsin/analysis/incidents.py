@@ -9,7 +9,6 @@ import msgspec
 
 from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus, rpc_subject
-from tocsin.shared.bus.connection import PRINCIPAL_HEADER
 from tocsin.shared.contracts.incidents import IncidentRecord, TimelineEvent
 
 __all__ = ["IncidentsClient"]
@@ -33,10 +32,9 @@ class IncidentsClient:
         self._bus = bus
         self._timeout = timeout
 
-    async def _call(self, operation: str, params: JSON, principal: str = "") -> bytes:
-        headers = {PRINCIPAL_HEADER: principal} if principal else None
+    async def _call(self, operation: str, params: JSON) -> bytes:
         return await self._bus.request(rpc_subject("incidents", operation), params,
-                                       timeout=self._timeout, headers=headers)
+                                       timeout=self._timeout)
 
     async def incident(self, arn: str) -> IncidentRecord:
         """The incident record (NotFoundError as the incidents service says it)."""
@@ -69,26 +67,27 @@ class IncidentsClient:
 
         return list(await asyncio.gather(*(fetch(s) for s in summaries)))
 
-    async def add_related_item(self, incident_arn: str, item: JSON, *, principal: str,
-                               token: str) -> bool:
-        """Add a related item to the incident; False when it already has it."""
+    async def add_related_item(self, incident_arn: str, item: JSON, *, token: str) -> bool:
+        """Add a related item to the incident; False when it already has it. The service
+        asks as itself (no principal: only the identities that act for callers may name
+        one, :mod:`tocsin.shared.bus.principals`)."""
         try:
             await self._call("UpdateRelatedItems", {
                 "incidentRecordArn": incident_arn, "clientToken": token,
-                "relatedItemsUpdate": {"itemToAdd": item}}, principal)
+                "relatedItemsUpdate": {"itemToAdd": item}})
         except errors.ConflictError as exc:
             if "already has a related item" in exc.message:
                 return False
             raise
         return True
 
-    async def remove_related_item(self, incident_arn: str, identifier: JSON, *,
-                                  principal: str) -> None:
-        """Remove a related item from the incident, when it (and the incident) still exist."""
+    async def remove_related_item(self, incident_arn: str, identifier: JSON) -> None:
+        """Remove a related item from the incident, when it (and the incident) still exist
+        (as the service itself, like :meth:`add_related_item`)."""
         try:
             await self._call("UpdateRelatedItems", {
                 "incidentRecordArn": incident_arn,
-                "relatedItemsUpdate": {"itemToRemove": identifier}}, principal)
+                "relatedItemsUpdate": {"itemToRemove": identifier}})
         except errors.NotFoundError:
             pass
 
