@@ -36,7 +36,7 @@ from bench.analysis import analysis_bench
 from bench.console import console_bench
 from bench.costs import CpuMeter, counted_starts
 from bench.notifications import Mailbox, notifications_bench
-from bench.processes import spawn, stop
+from bench.processes import spawn, stop, wait_ready
 from bench.protection import protection_bench
 from bench.regions import regions_bench
 from bench.runbooks import runbooks_bench
@@ -94,18 +94,6 @@ def rss_mb(pid: int) -> float:
         if row.startswith("VmRSS:"):
             return int(row.split()[1]) / 1024
     return 0.0
-
-
-async def wait_ready(channel: grpc.aio.Channel, deadline: float) -> None:
-    stub = pb_grpc.IncidentsStub(channel)
-    while True:
-        try:
-            await stub.ListReplicationSets(pb.ListReplicationSetsRequest(), timeout=1)
-            return
-        except grpc.aio.AioRpcError:
-            if time.monotonic() > deadline:
-                raise
-            await asyncio.sleep(0.2)
 
 
 ACCESS_POLICY = {"principals": [{

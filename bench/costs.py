@@ -32,7 +32,8 @@ from aiosmtpd.controller import Controller
 
 from bench.alarms import alarm, paging_plan
 from bench.notifications import Mailbox
-from bench.storm import _ready, _System
+from bench.processes import wait_ready
+from bench.storm import _System
 from tocsin.gateway.grpcsign import SigV4Signer
 from tocsin.local.servers import EmbeddedServer, free_port, nats_server, postgres_server
 from tocsin.proto.incidents.v1 import incidents_pb2 as pb
@@ -138,7 +139,7 @@ async def costs(count: int, alarms: int, report: Report) -> None:
         async with connect([servers[0].url], name="tocsin-bench-costs") as bus, \
                 grpc.aio.insecure_channel(system.grpc_addr,
                                           interceptors=signer.interceptors()) as channel:
-            await _ready(channel, time.monotonic() + 60)
+            await wait_ready(channel, time.monotonic() + 60)
             stub = pb_grpc.IncidentsStub(channel)
             await stub.CreateReplicationSet(pb.CreateReplicationSetRequest(
                 regions={system.region: pb.RegionMapInputValue()}))

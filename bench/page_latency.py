@@ -18,9 +18,9 @@ import grpc
 from aiosmtpd.controller import Controller
 
 from bench import alarms
-from bench.__main__ import line, wait_ready
+from bench.__main__ import line
 from bench.notifications import Mailbox
-from bench.processes import spawn, stop
+from bench.processes import spawn, stop, wait_ready
 from tocsin.local.servers import EmbeddedServer, free_port, nats_server, postgres_server
 from tocsin.proto.incidents.v1 import incidents_pb2 as pb
 from tocsin.proto.incidents.v1 import incidents_pb2_grpc as pb_grpc

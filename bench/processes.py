@@ -5,11 +5,16 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import time
 from pathlib import Path
 
+import grpc
 import psutil
 
-__all__ = ["cpu_seconds", "spawn", "stop"]
+from tocsin.proto.incidents.v1 import incidents_pb2 as pb
+from tocsin.proto.incidents.v1 import incidents_pb2_grpc as pb_grpc
+
+__all__ = ["cpu_seconds", "spawn", "stop", "wait_ready"]
 
 
 async def spawn(args: list[str], env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
@@ -35,3 +40,16 @@ def cpu_seconds(proc: asyncio.subprocess.Process) -> float:
     there, over a counted load, whatever else shares the machine."""
     times = psutil.Process(proc.pid).cpu_times()
     return float(times.user + times.system)
+
+
+async def wait_ready(channel: grpc.aio.Channel, deadline: float) -> None:
+    """Until the gateway behind ``channel`` answers a gRPC call (``deadline``: monotonic)."""
+    stub = pb_grpc.IncidentsStub(channel)
+    while True:
+        try:
+            await stub.ListReplicationSets(pb.ListReplicationSetsRequest(), timeout=1)
+            return
+        except grpc.aio.AioRpcError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.2)

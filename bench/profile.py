@@ -32,7 +32,8 @@ from aiosmtpd.controller import Controller
 from bench.__main__ import load
 from bench.alarms import alarm, paging_plan
 from bench.notifications import Mailbox
-from bench.storm import _ready, _System
+from bench.processes import wait_ready
+from bench.storm import _System
 from tocsin.gateway.grpcsign import SigV4Signer
 from tocsin.local.servers import EmbeddedServer, free_port, nats_server, postgres_server
 from tocsin.proto.incidents.v1 import incidents_pb2 as pb
@@ -123,7 +124,7 @@ async def main(seconds: float) -> None:
         async with connect([nats_url], name="tocsin-profile") as bus, \
                 grpc.aio.insecure_channel(system.grpc_addr,
                                           interceptors=signer.interceptors()) as channel:
-            await _ready(channel, time.monotonic() + 60)
+            await wait_ready(channel, time.monotonic() + 60)
             await pb_grpc.IncidentsStub(channel).CreateReplicationSet(
                 pb.CreateReplicationSetRequest(regions={system.region: pb.RegionMapInputValue()}))
             quiet = f"profile-{uuid.uuid4().hex[:6]}"  # engages nobody, as the bench's plan

@@ -38,7 +38,7 @@ from aiosmtpd.controller import Controller
 
 from bench.alarms import _raw_fetch_ack, alarm, paging_plan
 from bench.notifications import Mailbox
-from bench.processes import cpu_seconds, spawn, stop
+from bench.processes import cpu_seconds, spawn, stop, wait_ready
 from tocsin.gateway.grpcsign import SigV4Signer
 from tocsin.local.servers import EmbeddedServer, free_port, nats_server, postgres_server
 from tocsin.proto.incidents.v1 import incidents_pb2 as pb
@@ -59,18 +59,6 @@ def _count() -> int:
 
 def _bound() -> float:
     return float(os.environ.get("BENCH_STORM_SECONDS", "240"))
-
-
-async def _ready(channel: grpc.aio.Channel, deadline: float) -> None:
-    stub = pb_grpc.IncidentsStub(channel)
-    while True:
-        try:
-            await stub.ListReplicationSets(pb.ListReplicationSetsRequest(), timeout=1)
-            return
-        except grpc.aio.AioRpcError:
-            if time.monotonic() > deadline:
-                raise
-            await asyncio.sleep(0.2)
 
 
 async def _raw_smtp(port: int, count: int, mailbox: Mailbox) -> float:
@@ -199,7 +187,7 @@ async def storm_bench(nats_url: str, db_url: str, work: Path, line: Line) -> Non
                     signer = SigV4Signer("BENCH", "bench-secret", region=system.region)
                     async with grpc.aio.insecure_channel(
                             system.grpc_addr, interceptors=signer.interceptors()) as channel:
-                        await _ready(channel, time.monotonic() + 180)
+                        await wait_ready(channel, time.monotonic() + 180)
                         await pb_grpc.IncidentsStub(channel).CreateReplicationSet(
                             pb.CreateReplicationSetRequest(
                                 regions={system.region: pb.RegionMapInputValue()}))
