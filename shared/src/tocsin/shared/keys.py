@@ -75,6 +75,9 @@ class WrappedKey(msgspec.Struct, rename="camel", frozen=True, kw_only=True):
     """``file:<master key fingerprint>:<base64>`` or ``transit:<key name>:<Vault ciphertext>``."""
     current: bool = False
     """Whether new values are sealed under it."""
+    region: str | None = None
+    """The region of the replication set whose key it is (it reached this region wrapped,
+    in that region's ``DataKeyShared`` event); None for this region's own."""
 
 
 class Kek(Protocol):
@@ -275,27 +278,55 @@ def keks_from(settings: Any) -> Keks:
 class KeyRing:
     """The data keys of this process, unwrapped once and kept in memory.
 
-    ``load`` returns the wrapped keys (from the incidents service's table, or over RPC);
-    it is called on first use, and again when a value names a key not seen yet.
+    ``load`` returns the wrapped keys (from the incidents service's table, or over RPC):
+    this region's own and those the other regions of the set shared with it, so that a
+    value sealed in any region of the set opens here (the key id is in the sealed value).
+    It is called on first use, and again when a value names a key not seen yet.
+
+    A key that does not unwrap here (another region's key wrapped by a KEK this region
+    does not share) leaves the others usable: it is logged once, named by
+    :attr:`unusable`, and what it sealed is a ``DataEncryptionException`` until it does.
     """
 
     def __init__(self, keks: Keks, load: Callable[[], Awaitable[list[WrappedKey]]]) -> None:
         self._keks, self._load = keks, load
         self._keys: dict[str, crypto.DataKey] = {}
         self._current: crypto.DataKey | None = None
+        self._broken: dict[str, DataEncryptionError] = {}
         self._lock = asyncio.Lock()
 
-    async def _refresh(self) -> None:
+    async def refresh(self) -> None:
+        """Load the wrapped keys again and unwrap those not held yet."""
         async with self._lock:
             wrapped = await self._load()
-            keys = {w.key_id: self._keys.get(w.key_id) or await self._keks.unwrap(w)
-                    for w in wrapped}
-            current = next((keys[w.key_id] for w in wrapped if w.current), None)
-            self._keys, self._current = keys, current
+            keys: dict[str, crypto.DataKey] = {}
+            broken: dict[str, DataEncryptionError] = {}
+            for w in wrapped:
+                known = self._keys.get(w.key_id)
+                if known is not None:
+                    keys[w.key_id] = known
+                    continue
+                try:
+                    keys[w.key_id] = await self._keks.unwrap(w)
+                except DataEncryptionError as exc:
+                    if w.key_id not in self._broken:
+                        log.error("data_key.unusable", key_id=w.key_id,
+                                  region=w.region or "this region", error=exc.message)
+                    broken[w.key_id] = exc
+            current = next((w for w in wrapped if w.current), None)
+            if current is not None and current.key_id in broken:
+                raise broken[current.key_id]
+            self._keys, self._broken = keys, broken
+            self._current = keys[current.key_id] if current is not None else None
 
     def forget(self) -> None:
         """Drop the keys: the next use loads and unwraps them again."""
-        self._keys, self._current = {}, None
+        self._keys, self._current, self._broken = {}, None, {}
+
+    @property
+    def unusable(self) -> dict[str, str]:
+        """Key id → why it does not unwrap here, for the keys known not to."""
+        return {key_id: exc.message for key_id, exc in self._broken.items()}
 
     async def current(self) -> crypto.DataKey:
         """The key new values are sealed under.
@@ -305,19 +336,30 @@ class KeyRing:
             ServiceUnavailable: the incidents service did not answer.
         """
         if self._current is None:
-            await self._refresh()
+            await self.refresh()
         if self._current is None:
             raise DataEncryptionError("The replication set has no data key yet")
         return self._current
 
     async def key(self, key_id: str) -> crypto.DataKey:
-        """The data key ``key_id``; raises DataEncryptionError when there is none."""
+        """The data key ``key_id``; raises DataEncryptionError when there is none here or it
+        does not unwrap here."""
         if key_id not in self._keys:
-            await self._refresh()
+            await self.refresh()
         try:
             return self._keys[key_id]
         except KeyError:
+            if key_id in self._broken:
+                raise DataEncryptionError(
+                    f"Data key {key_id} does not unwrap here: "
+                    f"{self._broken[key_id].message}") from None
             raise DataEncryptionError(f"Data key {key_id} is unknown") from None
+
+    async def all(self) -> list[crypto.DataKey]:
+        """Every data key usable here, the current one first: a blind index or an accept
+        code written in any region of the set is looked up under each."""
+        current = await self.current()
+        return [current, *(k for k in self._keys.values() if k.id != current.id)]
 
     # --- shorthands -----------------------------------------------------------------------
 
@@ -335,6 +377,10 @@ class KeyRing:
 
     async def index(self, value: str, *, purpose: str) -> bytes:
         return (await self.current()).index(value, purpose=purpose)
+
+    async def indexes(self, value: str, *, purpose: str) -> list[bytes]:
+        """The blind index of ``value`` under every usable key (what a lookup matches)."""
+        return [k.index(value, purpose=purpose) for k in await self.all()]
 
 
 def no_keys() -> KeyRing:

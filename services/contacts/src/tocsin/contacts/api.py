@@ -38,10 +38,11 @@ OPERATIONS = (
 """Every operation of ssm-contacts."""
 
 INTERNAL = ("StartEngagementStage", "RecordPageReceipt", "ReactivateContactChannel",
-            "ReserveEngagementContacts", "StopIncidentEngagements")
+            "ReserveEngagementContacts", "StopIncidentEngagements", "FindContactChannels")
 """Tocsin-internal operations, not in the AWS model: the escalation service starts later
-engagement stages, the notifications service reports delivery outcomes and re-subscribes
-a channel whose owner texted START, the incidents service checks and reserves a response
+engagement stages, the notifications service reports delivery outcomes, re-subscribes
+a channel whose owner texted START and finds the channels of a number that texted, the
+incidents service checks and reserves a response
 plan's engagements and stops a resolved incident's engagements
 (:mod:`tocsin.shared.contracts.contacts`)."""
 
@@ -66,6 +67,7 @@ def operations(deps: Deps) -> Mapping[str, Handler]:
         "DeactivateContactChannel": channels.deactivate_contact_channel,
         "SendActivationCode": channels.send_activation_code,
         "ReactivateContactChannel": channels.reactivate_contact_channel,
+        "FindContactChannels": channels.find_contact_channels,
         "ReserveEngagementContacts":
             Dependants(deps.pool, deps.bus).reserve_engagement_contacts,
         "TagResource": tags.tag_resource,

@@ -10,8 +10,15 @@ receipts, acceptance, stopped), so each step is applied once, whichever arrives 
 stages, retries and timeouts stay with the region that started them: nothing here sends a
 page or arms a timer, and no event is emitted.
 
-Contact channels stay in their region: their events never carry the address, which is
-sealed under that region's data key.
+Contact channels follow the last writer like contacts, a deletion winning. Their events
+carry the address sealed, as the origin region stores it, with its blind index: both are
+stored as they are (the data key that sealed them reached this region wrapped, through the
+incidents service's inbox), so the address opens here for whoever may read it, and a
+number that texts this region finds the channel. Activation codes stay in their region.
+
+A page's accept codes travel as their keyed HMACs (never the codes), so ``AcceptPage`` here
+checks a code sent from the page's region; the wrong codes each region refused travel as
+counts, and a page's codes are void once the regions' counts together reach the limit.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from typing import Any
 import msgspec
 
 from tocsin.contacts.engagements.domain import Stage, StageTarget
+from tocsin.shared import crypto
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.db.tags import TagStore
 from tocsin.shared.replication import Inbox, Replicated
@@ -96,6 +104,49 @@ async def _tagged(to: Applying, e: cc.ResourceTagged) -> None:
 
 async def _untagged(to: Applying, e: cc.ResourceUntagged) -> None:
     await TagStore.untag(to.conn, e.resource_arn, e.tag_keys)
+
+
+# --- contact channels --------------------------------------------------------------------
+
+
+_ChannelChange = (cc.ContactChannelCreated | cc.ContactChannelUpdated
+                  | cc.ContactChannelActivated | cc.ContactChannelDeactivated)
+
+
+async def _channel(to: Applying, e: _ChannelChange) -> None:
+    if e.address_sealed is None:
+        return  # from a version of Tocsin that kept channels in their region
+    creates = isinstance(e, cc.ContactChannelCreated)
+    if not await to.conn.fetchval("SELECT true FROM contact WHERE arn = $1", e.contact_arn):
+        return  # its contact is gone here (a deletion wins), or never came
+    other = await to.conn.fetchval(
+        "SELECT arn FROM contact_channel WHERE contact_arn = $1 AND name = $2 AND arn <> $3",
+        e.contact_arn, e.name, e.contact_channel_arn)
+    if other is not None:
+        # One name given to two channels of a contact in two regions: the later keeps it.
+        if not await to.wins("contact_channel", "arn", other):
+            return
+        await to.conn.execute("DELETE FROM contact_channel WHERE arn = $1", other)
+    if not await to.wins("contact_channel", "arn", e.contact_channel_arn, creates=creates):
+        return
+    await to.conn.execute(
+        "INSERT INTO contact_channel (arn, contact_arn, name, type, address_sealed,"
+        " address_index, activation_status, created_at, version)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        " ON CONFLICT (arn) DO UPDATE SET name = excluded.name, address = NULL,"
+        " address_sealed = excluded.address_sealed, address_index = excluded.address_index,"
+        " activation_status = excluded.activation_status,"
+        " version = greatest(contact_channel.version, excluded.version)",
+        e.contact_channel_arn, e.contact_arn, e.name, e.type,
+        crypto.sealed_bytes(e.address_sealed),
+        bytes.fromhex(e.address_index) if e.address_index else None,
+        e.activation_status, datetime.now(UTC), e.resource_version or 1)
+
+
+async def _channel_deleted(to: Applying, e: cc.ContactChannelDeleted) -> None:
+    if await to.conn.execute("DELETE FROM contact_channel WHERE arn = $1",
+                             e.contact_channel_arn) == "DELETE 0":
+        await to.bury("contact_channel", e.contact_channel_arn)
 
 
 # --- rotations ---------------------------------------------------------------------------
@@ -186,14 +237,36 @@ async def _stopped(to: Applying, e: cc.EngagementStopped) -> None:
 
 
 async def _page(to: Applying, e: cc.PageCreated) -> None:
-    await to.conn.execute(
+    created = await to.conn.fetchval(
         "INSERT INTO page (arn, engagement_arn, contact_arn, stage_index, is_essential,"
         " accept_code_hashes, sent_time, version)"
-        " SELECT $1, $2, $3, $4, false, '{}', $5, $6"
+        " SELECT $1, $2, $3, $4, $5, $6, $7, $8"
         " WHERE EXISTS (SELECT 1 FROM engagement WHERE arn = $2)"
-        " ON CONFLICT DO NOTHING",
-        e.page_arn, e.engagement_arn, e.contact_arn, e.stage_index, e.sent_time,
+        " ON CONFLICT DO NOTHING RETURNING true",
+        e.page_arn, e.engagement_arn, e.contact_arn, e.stage_index, e.is_essential,
+        [bytes.fromhex(h) for h in e.accept_code_hashes], e.sent_time,
         e.resource_version or 1)
+    if created and e.channel_arns:
+        await to.conn.execute(
+            "INSERT INTO page_channel (page_arn, channel_arn)"
+            " SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
+            e.page_arn, e.channel_arns)
+
+
+async def _code_added(to: Applying, e: cc.PageCodeAdded) -> None:
+    await to.conn.execute(
+        "UPDATE page SET accept_code_hashes = accept_code_hashes || $2::bytea"
+        " WHERE arn = $1 AND NOT $2::bytea = ANY(accept_code_hashes)",
+        e.page_arn, bytes.fromhex(e.accept_code_hash))
+
+
+async def _code_refused(to: Applying, e: cc.PageCodeRefused) -> None:
+    await to.conn.execute(
+        "INSERT INTO page_wrong_code (page_arn, region, count)"
+        " SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM page WHERE arn = $1)"
+        " ON CONFLICT (page_arn, region) DO UPDATE"
+        " SET count = greatest(page_wrong_code.count, excluded.count)",
+        e.page_arn, to.stamp.region, e.wrong_codes)
 
 
 async def _receipt(to: Applying, e: cc.PageReceiptRecorded) -> None:
@@ -225,6 +298,11 @@ _APPLY: dict[type[Any], Callable[[Applying, Any], Awaitable[None]]] = {
     cc.ContactUpdated: _contact,
     cc.ContactDeleted: _contact_deleted,
     cc.ContactPolicyPut: _policy,
+    cc.ContactChannelCreated: _channel,
+    cc.ContactChannelUpdated: _channel,
+    cc.ContactChannelActivated: _channel,
+    cc.ContactChannelDeactivated: _channel,
+    cc.ContactChannelDeleted: _channel_deleted,
     cc.ResourceTagged: _tagged,
     cc.ResourceUntagged: _untagged,
     cc.RotationCreated: _rotation,
@@ -238,12 +316,14 @@ _APPLY: dict[type[Any], Callable[[Applying, Any], Awaitable[None]]] = {
     cc.PageCreated: _page,
     cc.PageReceiptRecorded: _receipt,
     cc.PageAccepted: _accepted,
+    cc.PageCodeAdded: _code_added,
+    cc.PageCodeRefused: _code_refused,
 }
 
 
 async def apply(replicated: Replicated) -> None:
-    """Apply one contacts event of another region; the types kept per region (channels,
-    activation codes, engagement failures) are skipped."""
+    """Apply one contacts event of another region; the types kept per region (activation
+    codes, engagement failures) are skipped."""
     step = _APPLY.get(type(replicated.event.event))
     if step is not None:
         await step(replicated.to, replicated.event.event)

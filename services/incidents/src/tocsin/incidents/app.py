@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tocsin.incidents import api
+from tocsin.incidents import api, replicas
 from tocsin.incidents.administration import handlers as administration
 from tocsin.incidents.administration.regions import RegionKeeper
 from tocsin.incidents.canary.handlers import Canary, CanarySettings
@@ -14,7 +14,6 @@ from tocsin.incidents.ingestion.alarm_stream import AlarmIntake
 from tocsin.incidents.ingestion.triggers import Ingestion
 from tocsin.incidents.records import plan_engagements
 from tocsin.incidents.records.engaging import Engaging, engagement_consumers
-from tocsin.incidents.replicas import INBOX
 from tocsin.incidents.runbooks import consumer as runbook_events
 from tocsin.incidents.settings import Settings
 from tocsin.incidents.timeline.handlers import TimelineHandlers
@@ -75,7 +74,7 @@ async def table(opened: Opened[Settings]) -> Service:
                          unreachable_after=settings.region_unreachable_after).run,
         ],
         timers=canary,
-        inbox=INBOX,
+        inbox=replicas.inbox(keks),
     )
 
 

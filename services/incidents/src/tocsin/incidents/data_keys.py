@@ -9,19 +9,33 @@ replication set created with another ``SseKmsKeyId`` re-wraps it under that key,
 ``python -m tocsin.keys rotate`` re-wraps it under a new master key. The data key itself
 never changes in a re-wrap, so nothing sealed under it needs rewriting and no running
 service notices.
+
+The keys travel to the other regions of the set, wrapped: each of this region's keys is
+published as ``DataKeyShared`` when it is made or re-wrapped and when another region
+joins the set (:func:`share_keys`); the inbox stores the other regions' keys beside this
+region's own (:func:`store_shared`, ``region`` naming whose), and ``GetDataKeys`` serves
+them all, so every service here opens what any region of the set sealed. The regions of a
+set share their KEK by configuration; one that cannot unwrap another's key keeps it
+(nothing is lost), says so, and answers ``DataEncryptionException`` for what it sealed.
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import asyncpg
 
 from tocsin.shared import crypto
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.bus.rpc import Handler
+from tocsin.shared.contracts import incidents as c
+from tocsin.shared.errors import DataEncryptionError
+from tocsin.shared.events import emit
 from tocsin.shared.keys import DataKeys, Kek, Keks, KeyRing, WrappedKey
 from tocsin.shared.logging import get_logger
 
-__all__ = ["DataKeyStore", "ensure_data_key", "local_key_ring", "rewrap", "serve_data_keys"]
+__all__ = ["DataKeyStore", "ensure_data_key", "local_key_ring", "rewrap", "serve_data_keys",
+           "share_keys", "store_shared"]
 
 log = get_logger(__name__)
 
@@ -30,12 +44,15 @@ class DataKeyStore:
     """The ``data_key`` table."""
 
     @staticmethod
-    async def all(conn: asyncpg.Connection | asyncpg.Pool, *,
-                  lock: bool = False) -> list[WrappedKey]:
-        rows = await conn.fetch("SELECT key_id, wrapped, current FROM data_key ORDER BY"
-                                " created_at" + (" FOR UPDATE" if lock else ""))
-        return [WrappedKey(key_id=r["key_id"], wrapped=r["wrapped"], current=r["current"])
-                for r in rows]
+    async def all(conn: asyncpg.Connection | asyncpg.Pool, *, lock: bool = False,
+                  own: bool = False) -> list[WrappedKey]:
+        """Every key (``own``: this region's only), the oldest first."""
+        rows = await conn.fetch(
+            "SELECT key_id, wrapped, current, region FROM data_key"
+            + (" WHERE region IS NULL" if own else "") + " ORDER BY created_at"
+            + (" FOR UPDATE" if lock else ""))
+        return [WrappedKey(key_id=r["key_id"], wrapped=r["wrapped"], current=r["current"],
+                           region=r["region"]) for r in rows]
 
     @staticmethod
     async def insert_current(conn: asyncpg.Connection, key: WrappedKey) -> bool:
@@ -75,25 +92,81 @@ async def ensure_data_key(pool: asyncpg.Pool, keks: Keks, *, region: str) -> Non
     kek = keks.for_kms_key_id(await _kms_key_id(pool, region))
     key = crypto.new_data_key()
     wrapped = WrappedKey(key_id=key.id, wrapped=await kek.wrap(key), current=True)
-    async with pool.acquire() as conn:
+    async with pool.acquire() as conn, conn.transaction():
         if await DataKeyStore.insert_current(conn, wrapped):
+            await share_keys(conn, region=region)
             log.info("data_key.created", key_id=key.id, kek=kek.name)
 
 
-async def rewrap(conn: asyncpg.Connection, keks: Keks, kek: Kek) -> list[str]:
+async def share_keys(conn: asyncpg.Connection, *, region: str) -> None:
+    """Publish this region's data keys, as they are wrapped now, to the other regions of
+    the set (``DataKeyShared``, in the caller's transaction)."""
+    own = await DataKeyStore.all(conn, own=True)
+    await emit(conn, [c.DataKeyShared(key_id=k.key_id, wrapped=k.wrapped) for k in own],
+               region=region, now=datetime.now(UTC))
+
+
+async def rewrap(conn: asyncpg.Connection, keks: Keks, kek: Kek, *,
+                 region: str) -> list[str]:
     """Re-wrap every data key under ``kek`` on ``conn`` (in the caller's transaction):
-    unwrapped with whichever KEK wrapped it, wrapped anew. Returns the key ids re-wrapped.
+    unwrapped with whichever KEK wrapped it, wrapped anew; this region's keys are shared
+    again as they are now wrapped. Returns the key ids re-wrapped. Another region's key
+    that does not unwrap here is left as it is (it is that region's to re-wrap).
 
     Raises:
-        DataEncryptionError: a key cannot be unwrapped, or ``kek`` cannot wrap (nothing
-            changes then).
+        DataEncryptionError: one of this region's keys cannot be unwrapped, or ``kek``
+            cannot wrap (nothing changes then).
     """
     done = []
     for wrapped in await DataKeyStore.all(conn, lock=True):
-        key = await keks.unwrap(wrapped)
+        try:
+            key = await keks.unwrap(wrapped)
+        except DataEncryptionError as exc:
+            if wrapped.region is None:
+                raise
+            log.warning("data_key.not_rewrapped", key_id=wrapped.key_id,
+                        region=wrapped.region, error=exc.message)
+            continue
         await DataKeyStore.set_wrapped(conn, key.id, await kek.wrap(key))
         done.append(key.id)
+    await share_keys(conn, region=region)
     return done
+
+
+async def store_shared(conn: asyncpg.Connection, keks: Keks, key: WrappedKey, *,
+                       hlc: int) -> None:
+    """Keep another region's data key (``key.region``), as its ``DataKeyShared`` of stamp
+    ``hlc`` has it wrapped: a later wrapping replaces an earlier one, unless the earlier
+    one unwraps here and the later does not (a KEK rotated there but not yet here), so
+    that a region never loses the use of a key it had."""
+    row = await conn.fetchrow(
+        "SELECT wrapped, hlc, region FROM data_key WHERE key_id = $1 FOR UPDATE", key.key_id)
+    if row is None:
+        await conn.execute(
+            "INSERT INTO data_key (key_id, wrapped, current, region, hlc)"
+            " VALUES ($1, $2, false, $3, $4) ON CONFLICT (key_id) DO NOTHING",
+            key.key_id, key.wrapped, key.region, hlc)
+        log.info("data_key.received", key_id=key.key_id, region=key.region)
+        return
+    if row["region"] is None or (row["hlc"] or 0) >= hlc or row["wrapped"] == key.wrapped:
+        return  # this region's own key, or a wrapping no later than the one held
+    if not await _unwraps(keks, key) and await _unwraps(
+            keks, WrappedKey(key_id=key.key_id, wrapped=row["wrapped"])):
+        log.warning("data_key.rewrap_not_usable_here", key_id=key.key_id, region=key.region,
+                    hint="the regions of a replication set share their key-encryption key:"
+                    " give this region the master key file (or Vault key) region "
+                    f"{key.region} wraps with now")
+        return
+    await conn.execute("UPDATE data_key SET wrapped = $2, hlc = $3, wrapped_at = now()"
+                       " WHERE key_id = $1", key.key_id, key.wrapped, hlc)
+
+
+async def _unwraps(keks: Keks, key: WrappedKey) -> bool:
+    try:
+        await keks.unwrap(key)
+    except DataEncryptionError:
+        return False
+    return True
 
 
 def local_key_ring(pool: asyncpg.Pool, keks: Keks) -> KeyRing:

@@ -8,7 +8,9 @@ stamps, an incident record attribute by attribute (one region resolving it while
 retitles it keeps both); timeline events and related items are added by either side and never lost;
 a deletion wins over an update that did not see it. Nothing here emits an event or starts
 anything (engagements, runbooks, chat): the region where the change was made did that.
-Findings, event rules, integration keys and resource policies stay in their region.
+Findings, event rules, integration keys and resource policies stay in their region. The
+other regions' data keys, wrapped, are kept beside this region's own
+(:func:`tocsin.incidents.data_keys.store_shared`), so that what they sealed opens here.
 """
 
 from __future__ import annotations
@@ -20,17 +22,19 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from tocsin.incidents.data_keys import store_shared
 from tocsin.incidents.records import domain
 from tocsin.incidents.related.domain import item_key
 from tocsin.incidents.timeline.domain import CUSTOM_TYPES
 from tocsin.shared import codec
 from tocsin.shared.contracts import incidents as c
 from tocsin.shared.db.tags import TagStore
+from tocsin.shared.keys import Keks, WrappedKey
 from tocsin.shared.logging import get_logger
 from tocsin.shared.replication import Inbox, Replicated
 from tocsin.shared.replication.stamps import Applying, Stamp
 
-__all__ = ["INBOX", "apply"]
+__all__ = ["apply", "inbox"]
 
 JSON = dict[str, Any]
 
@@ -259,13 +263,25 @@ _APPLY: dict[type[Any], Callable[[Applying, Any], Awaitable[None]]] = {
 }
 
 
-async def apply(replicated: Replicated) -> None:
+async def apply(replicated: Replicated, keks: Keks) -> None:
     """Apply one incidents event of another region; the types kept per region are
     skipped."""
-    step = _APPLY.get(type(replicated.event.event))
+    event = replicated.event.event
+    if isinstance(event, c.DataKeyShared):
+        await store_shared(replicated.to.conn, keks, WrappedKey(
+            key_id=event.key_id, wrapped=event.wrapped, region=replicated.to.stamp.region),
+            hlc=replicated.to.stamp.hlc)
+        return
+    step = _APPLY.get(type(event))
     if step is not None:
-        await step(replicated.to, replicated.event.event)
+        await step(replicated.to, event)
 
 
-INBOX = Inbox(union=c.IncidentsEvent, apply=apply)
-"""The incidents service's inbox, for its kernel table."""
+def inbox(keks: Keks) -> Inbox:
+    """The incidents service's inbox, for its kernel table (``keks``: this region's access
+    to the key-encryption key, to tell whether another region's re-wrapped key unwraps)."""
+
+    async def apply_here(replicated: Replicated) -> None:
+        await apply(replicated, keks)
+
+    return Inbox(union=c.IncidentsEvent, apply=apply_here)

@@ -23,7 +23,7 @@ import sys
 
 import asyncpg
 
-from tocsin.incidents.data_keys import DataKeyStore, rewrap
+from tocsin.incidents.data_keys import DataKeyStore, rewrap, share_keys
 from tocsin.incidents.settings import Settings
 from tocsin.shared.config import load
 from tocsin.shared.db import create_pool
@@ -50,13 +50,16 @@ async def status(pool: asyncpg.Pool, keks: Keks) -> list[str]:
             ok = "unwraps"
         except DataEncryptionError as exc:
             ok = f"DOES NOT UNWRAP: {exc.message}"
-        lines.append(f"{key.key_id} {'current' if key.current else 'old'} wrapped by "
-                     f"{kek}: {ok}")
+        whose = f"region {key.region}'s" if key.region else \
+            ("current" if key.current else "old")
+        lines.append(f"{key.key_id} {whose} wrapped by {kek}: {ok}")
     return lines
 
 
-async def rotate(pool: asyncpg.Pool, keks: Keks) -> str:
-    """Re-wrap every data key under a new KEK; what was done, in a sentence."""
+async def rotate(pool: asyncpg.Pool, keks: Keks, *, region: str) -> str:
+    """Re-wrap every data key under a new KEK; what was done, in a sentence. This region's
+    keys, re-wrapped, are published to the other regions of the set (``DataKeyShared``,
+    through the outbox the running incidents service relays)."""
     wrapped = await DataKeyStore.all(pool)
     if not wrapped:
         return "There is no data key yet: nothing to rotate."
@@ -64,9 +67,14 @@ async def rotate(pool: asyncpg.Pool, keks: Keks) -> str:
     if isinstance(kek, VaultTransit):
         await kek.rotate()
         async with pool.acquire() as conn, conn.transaction():
+            done = 0
             for key in await DataKeyStore.all(conn, lock=True):
-                await DataKeyStore.set_wrapped(conn, key.key_id, await kek.rewrap(key.wrapped))
-        return (f"Vault key {kek.key_name} has a new version; {len(wrapped)} data key(s) "
+                if key.wrapped.startswith(kek.name + ":"):
+                    await DataKeyStore.set_wrapped(conn, key.key_id,
+                                                   await kek.rewrap(key.wrapped))
+                    done += 1
+            await share_keys(conn, region=region)
+        return (f"Vault key {kek.key_name} has a new version; {done} data key(s) "
                 "re-wrapped under it.")
     assert isinstance(kek, MasterKeyFile)
     old = [line for line in kek.path.read_text().splitlines()
@@ -74,17 +82,23 @@ async def rotate(pool: asyncpg.Pool, keks: Keks) -> str:
     write_master_key_file(kek.path, [new_master_key_line(), *old])
     new = keks.master()
     async with pool.acquire() as conn, conn.transaction():
-        done = await rewrap(conn, keks, new)
-    return (f"{kek.path} has a new first key ({new.name}); {len(done)} data key(s) re-wrapped "
-            "under it. Running services are unaffected. The old key lines still unwrap "
-            "until `python -m tocsin.keys retire` removes them.")
+        done_ids = await rewrap(conn, keks, new, region=region)
+    return (f"{kek.path} has a new first key ({new.name}); {len(done_ids)} data key(s) "
+            "re-wrapped under it. Running services are unaffected. The old key lines still "
+            "unwrap until `python -m tocsin.keys retire` removes them. The other regions of "
+            "the replication set need the new key line too (they share this master key "
+            "file).")
 
 
 async def retire(pool: asyncpg.Pool, keks: Keks) -> str:
     """Drop the master key file's old lines once no data key needs them."""
     current = keks.master()
+    retired = tuple(f"file:{current.fingerprint(k)}:" for k in current.keys[1:])
+    # This region's keys must all be wrapped by the first line; another region's key only
+    # matters here when a line about to go is what unwraps it.
     stale = [k.key_id for k in await DataKeyStore.all(pool)
-             if not k.wrapped.startswith(current.name + ":")]
+             if (k.region is None and not k.wrapped.startswith(current.name + ":"))
+             or k.wrapped.startswith(retired)]
     if stale:
         raise DataEncryptionError(f"Data key(s) {', '.join(stale)} are not wrapped by "
                                   f"{current.name} yet: run `rotate` first")
@@ -103,7 +117,7 @@ async def _run(command: str) -> int:
             if command == "status":
                 print("\n".join(await status(pool, keks)) or "There is no data key yet.")
             elif command == "rotate":
-                print(await rotate(pool, keks))
+                print(await rotate(pool, keks, region=settings.region))
             else:
                 print(await retire(pool, keks))
         except DataEncryptionError as exc:

@@ -153,7 +153,7 @@ IDENTITIES: Mapping[str, Identity] = {i.name: i for i in (
     Identity("notifications",
              calls=("contacts.RecordPageReceipt", "contacts.DescribeEngagement",
                     "contacts.AcceptPage", "contacts.DeactivateContactChannel",
-                    "contacts.ReactivateContactChannel",
+                    "contacts.ReactivateContactChannel", "contacts.FindContactChannels",
                     # Slack commands act on incidents as the Slack user's principal.
                     "incidents.GetIncidentRecord", "incidents.ListIncidentRecords",
                     "incidents.UpdateIncidentRecord", "incidents.ListTimelineEvents",

@@ -16,7 +16,9 @@ when the escalation service's ``StageDue`` arrives). ``PageCreated`` is the mome
 responder is paged (the incidents timeline's
 "SSM Contacts Page for Incident"); ``PageAccepted`` with ``acceptType == "READ"`` is an
 acknowledgement ("SSM Contacts Page Acknowledgement for Incident"), ``"DELIVERED"`` only a
-delivery confirmation. No payload ever carries an accept code.
+delivery confirmation. No payload ever carries an accept code (a page's events carry its
+codes' keyed HMACs, so that another region of the set can check a code) nor an address in
+plaintext (a channel's events carry it sealed, as it is stored).
 
 ``EngagementFailed`` is paging that reached nobody for some target (who, and why).
 
@@ -44,6 +46,7 @@ from tocsin.shared.contracts.base import Change, Event, Part, types_of
 from tocsin.shared.timestamps import Epoch
 
 __all__ = [
+    "CHANNEL_ADDRESS_INDEX",
     "EVENT_TYPES",
     "INCIDENT_DELETED",
     "INCIDENT_RESOLVED",
@@ -57,7 +60,12 @@ __all__ = [
     "EngagementStopped",
     "EngagementTarget",
     "FailureReason",
+    "FindContactChannels",
+    "FoundContactChannels",
+    "FoundPage",
     "PageAccepted",
+    "PageCodeAdded",
+    "PageCodeRefused",
     "PageCreated",
     "PageReceiptRecorded",
     "ReactivateContactChannel",
@@ -189,6 +197,12 @@ class PageCreated(_Change, frozen=True):
     subject: str = ""
     channel_arns: list[str] = []
     """The channels a delivery was requested on (ACTIVATED ones only; may be empty)."""
+    is_essential: bool = False
+    """Whether reading it stops the engagement's progression."""
+    accept_code_hashes: list[str] = []
+    """The keyed HMACs (hex) of the accept code sent with it, under the data key of the
+    region that created it: another region of the set checks a code with them
+    (``AcceptPage``); never the code itself."""
     plan_minutes: list[int] = []
     """For a page reached through an escalation plan or on-call schedule: the
     ``DurationInMinutes`` of each stage of the paged contact's own engagement plan. Stage 0's
@@ -230,6 +244,30 @@ class PageAccepted(_Change, frozen=True):
     note: str | None = None
     progression_stopped: bool = False
     """This acceptance stopped the engagement's progression (an essential READ)."""
+
+
+class PageCodeAdded(_Change, frozen=True):
+    """An existing page was sent again with a fresh accept code (a later stage of a
+    PERSONAL contact's plan, a channel retry): that code accepts it too."""
+
+    page_arn: str
+    engagement_arn: str
+    contact_arn: str
+    accept_code_hash: str
+    """The new code's keyed HMAC (hex), as in :attr:`PageCreated.accept_code_hashes`."""
+    incident_id: str | None = None
+
+
+class PageCodeRefused(_Change, frozen=True):
+    """A wrong accept code was tried on a page here: how many this region has refused so
+    far. Each region counts its own; a page's codes are void once the regions' counts
+    together reach the limit (5)."""
+
+    page_arn: str
+    engagement_arn: str
+    contact_arn: str
+    wrong_codes: int
+    incident_id: str | None = None
 
 
 FailureReason = Literal["CONTACT_NOT_FOUND", "NESTED_ESCALATION", "NOBODY_ON_CALL",
@@ -324,14 +362,21 @@ class _Channel(_Change, frozen=True):
     name: str
     type: ChannelType
     activation_status: ActivationStatus
+    address_sealed: str | None = None
+    """The delivery address sealed under the data key of the region that wrote it
+    (``tse1.`` text, :mod:`tocsin.shared.crypto`, bound to the channel's ARN): every region
+    of the set opens it, nothing else does. Never the address itself."""
+    address_index: str | None = None
+    """The address's keyed blind index (hex) under the same key: how a number that texts
+    Tocsin finds the channel in any region."""
 
 
 class ContactChannelCreated(_Channel, frozen=True):
-    """``CreateContactChannel``: the channel, without its address."""
+    """``CreateContactChannel``: the channel, its address sealed."""
 
 
-class ContactChannelUpdated(_Channel, frozen=True):
-    """``UpdateContactChannel``: the whole channel after the change, without its address."""
+class ContactChannelUpdated(_Channel, frozen=True, kw_only=True):
+    """``UpdateContactChannel``: the whole channel after the change, its address sealed."""
 
     address_changed: bool
     """The address changed: the channel must be activated again."""
@@ -344,7 +389,7 @@ class ContactChannelActivated(_Channel, frozen=True):
     """``RESUBSCRIBED`` when an SMS owner who had texted STOP texted START."""
 
 
-class ContactChannelDeactivated(_Channel, frozen=True):
+class ContactChannelDeactivated(_Channel, frozen=True, kw_only=True):
     """A channel was deactivated."""
 
     reason: str
@@ -440,6 +485,7 @@ ContactsEvent = (EngagementStarted
     | PageCreated
     | PageReceiptRecorded
     | PageAccepted
+    | PageCodeAdded | PageCodeRefused
     | ContactCreated | ContactUpdated | ContactDeleted
     | ContactChannelCreated | ContactChannelUpdated | ContactChannelDeleted
     | ContactChannelActivationCodeSent | ContactChannelActivated | ContactChannelDeactivated
@@ -454,6 +500,10 @@ EVENT_TYPES: Final[dict[str, type[Event]]] = types_of(ContactsEvent)
 
 
 # --- Tocsin-internal requests ----------------------------------------------------------
+
+
+CHANNEL_ADDRESS_INDEX: Final = "contact-channel.address"
+"""The blind-index purpose of contact channel addresses (:class:`FindContactChannels`)."""
 
 
 class _In(msgspec.Struct, rename="pascal", kw_only=True):
@@ -556,6 +606,32 @@ class ReactivateContactChannel(_In):
     """
 
     contact_channel_id: str
+
+
+class FindContactChannels(_In):
+    """``tocsin.rpc.contacts.FindContactChannels``: the channels of a number that texted
+    Tocsin, and their unread pages, for the notifications service.
+
+    The number is never sent: ``AddressIndexes`` are its blind indexes (hex, purpose
+    :data:`CHANNEL_ADDRESS_INDEX`) under each data key of the replication set, so a channel
+    made in any region of the set is found. The reply is :class:`FoundContactChannels`.
+    """
+
+    address_indexes: list[str]
+    type: ChannelType = "SMS"
+    pages_since: float | None = None
+    """Epoch seconds: unread pages sent to those channels since then are listed too."""
+
+
+class FoundPage(_In):
+    page_arn: str
+    contact_channel_arn: str
+
+
+class FoundContactChannels(_In):
+    contact_channel_arns: list[str] = []
+    pages: list[FoundPage] = []
+    """Unread pages sent to the channels since ``PagesSince``, the newest first."""
 
 
 class StopIncidentEngagements(_In):

@@ -634,6 +634,19 @@ class IntegrationKeyDeleted(_Event, frozen=True):
     """The IAM principal whose request made the change."""
 
 
+class DataKeyShared(_Event, frozen=True):
+    """One of this region's data keys, **wrapped** by the key-encryption key (never in
+    plaintext), for the other regions of the replication set: published when the key is
+    made, when it is re-wrapped (a new ``SseKmsKeyId``, ``python -m tocsin.keys rotate``)
+    and when another region joins the set. The other regions keep it beside their own and
+    open with it what this region sealed; they share the KEK by configuration (the KEK
+    itself never travels)."""
+
+    key_id: str
+    wrapped: str
+    """``file:<master key fingerprint>:<base64>`` or ``transit:<key name>:<ciphertext>``."""
+
+
 IncidentsEvent = (
     ReplicationSetCreated | ReplicationSetUpdated | ReplicationSetDeleted
     | ResponsePlanCreated | ResponsePlanUpdated | ResponsePlanDeleted
@@ -644,7 +657,8 @@ IncidentsEvent = (
     | ResourceTagged | ResourceUntagged
     | FindingRecorded | ResourcePolicyCreated | ResourcePolicyDeleted
     | EventRuleCreated | EventRuleUpdated | EventRuleDeleted
-    | IntegrationKeyCreated | IntegrationKeyDeleted | IncidentTriggersJoined)
+    | IntegrationKeyCreated | IntegrationKeyDeleted | IncidentTriggersJoined
+    | DataKeyShared)
 """Every event the incidents service publishes, tagged by ``type``: decode one with
 ``decode(envelope.type, envelope.data, IncidentsEvent)``
 (:mod:`tocsin.shared.contracts.base`)."""

@@ -11,7 +11,7 @@ import asyncio
 import hmac
 import math
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 
 import asyncpg
 import msgspec
@@ -76,8 +76,9 @@ class ChannelHandlers(UseCases):
             channel = Channel(arn=self._arns.channel(contact.alias), contact_arn=contact.arn,
                               name=cmd.name, type=cmd.type, address=address,
                               activation_status=NOT_ACTIVATED)
-            await ChannelStore.insert(conn, self._keys, channel, now=now)
-            await emit(conn, cc.ContactChannelCreated(**channel.state(by=by)),
+            sealed = await ChannelStore.insert(conn, self._keys, channel, now=now)
+            await emit(conn, cc.ContactChannelCreated(**channel.state(by=by),
+                                                      **sealed.members()),
                        region=self._region, now=now)
             if not cmd.defer_activation:
                 await self._send_code(conn, channel, now=now, by=by)
@@ -120,9 +121,10 @@ class ChannelHandlers(UseCases):
                                                       activation_status=NOT_ACTIVATED)
             if updated == channel:
                 return {}
-            updated = await ChannelStore.save(conn, self._keys, updated)
+            updated, sealed = await ChannelStore.save(conn, self._keys, updated)
             moved = updated.address != channel.address
             await emit(conn, cc.ContactChannelUpdated(**updated.state(by=by),
+                                                      **sealed.members(),
                                                       address_changed=moved),
                        region=self._region, now=now)
             if moved:
@@ -131,7 +133,8 @@ class ChannelHandlers(UseCases):
                 await ChannelStore.void_code(conn, channel.arn)
                 if channel.activation_status == ACTIVATED:
                     await emit(conn, cc.ContactChannelDeactivated(
-                        **updated.state(by=by), reason="ADDRESS_CHANGED"), region=self._region,
+                        **updated.state(by=by), **sealed.members(), reason="ADDRESS_CHANGED"),
+                        region=self._region,
                         now=now)
                 await self._send_code(conn, updated, now=now, by=by)
         return {}
@@ -174,9 +177,9 @@ class ChannelHandlers(UseCases):
                 await ChannelStore.void_code(conn, channel.arn)
                 if channel.activation_status != ACTIVATED:
                     activated = msgspec.structs.replace(channel, activation_status=ACTIVATED)
-                    activated = await ChannelStore.save(conn, self._keys, activated)
+                    activated, sealed = await ChannelStore.save(conn, self._keys, activated)
                     await emit(conn, cc.ContactChannelActivated(
-                        **activated.state(by=self._by(req))),
+                        **activated.state(by=self._by(req)), **sealed.members()),
                                region=self._region, now=now)
             else:
                 attempts = await ChannelStore.count_failure(conn, channel.arn)
@@ -203,9 +206,10 @@ class ChannelHandlers(UseCases):
             await ChannelStore.void_code(conn, channel.arn)
             if channel.activation_status == ACTIVATED:
                 deactivated = msgspec.structs.replace(channel, activation_status=NOT_ACTIVATED)
-                deactivated = await ChannelStore.save(conn, self._keys, deactivated)
+                deactivated, sealed = await ChannelStore.save(conn, self._keys, deactivated)
                 await emit(conn, cc.ContactChannelDeactivated(
-                    **deactivated.state(by=self._by(req)), reason="DEACTIVATED"),
+                    **deactivated.state(by=self._by(req)), **sealed.members(),
+                    reason="DEACTIVATED"),
                     region=self._region, now=self._clock.now())
         return {}
 
@@ -217,11 +221,35 @@ class ChannelHandlers(UseCases):
             channel = await channel_or_404(conn, self._keys, cmd.contact_channel_id, lock=True)
             if channel.activation_status != ACTIVATED:
                 activated = msgspec.structs.replace(channel, activation_status=ACTIVATED)
-                activated = await ChannelStore.save(conn, self._keys, activated)
+                activated, sealed = await ChannelStore.save(conn, self._keys, activated)
                 await emit(conn, cc.ContactChannelActivated(
-                    **activated.state(by=self._by(req)), reason="RESUBSCRIBED"),
+                    **activated.state(by=self._by(req)), **sealed.members(),
+                    reason="RESUBSCRIBED"),
                     region=self._region, now=self._clock.now())
         return {}
+
+    async def find_contact_channels(self, req: RpcRequest) -> cc.FoundContactChannels:
+        """Tocsin-internal (:class:`tocsin.shared.contracts.contacts.FindContactChannels`):
+        the channels of a number that texted Tocsin, by its blind indexes, and their
+        unread pages."""
+        cmd: cc.FindContactChannels = req.decode(cc.FindContactChannels)
+        try:
+            indexes = [bytes.fromhex(i) for i in cmd.address_indexes]
+        except ValueError:
+            raise ValidationError("AddressIndexes are blind indexes in hex") from None
+        async with self._pool.acquire() as conn:
+            arns = await ChannelStore.by_address_index(conn, indexes, cmd.type)
+            pages: list[cc.FoundPage] = []
+            if arns and cmd.pages_since is not None:
+                rows = await conn.fetch(
+                    "SELECT c.page_arn, c.channel_arn FROM page_channel c"
+                    " JOIN page p ON p.arn = c.page_arn WHERE c.channel_arn = ANY($1::text[])"
+                    " AND p.read_time IS NULL AND p.sent_time >= $2"
+                    " ORDER BY p.sent_time DESC LIMIT 20",
+                    arns, datetime.fromtimestamp(cmd.pages_since, UTC))
+                pages = [cc.FoundPage(page_arn=r["page_arn"],
+                                      contact_channel_arn=r["channel_arn"]) for r in rows]
+        return cc.FoundContactChannels(contact_channel_arns=arns, pages=pages)
 
     async def send_activation_code(self, req: RpcRequest) -> JSON:
         cmd: ChannelId = req.decode(ChannelId)

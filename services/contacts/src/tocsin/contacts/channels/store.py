@@ -4,23 +4,31 @@ connection.
 A channel's address is personal data: it is stored only sealed under the replication set's
 data key (``address_sealed``, bound to the channel's ARN, :mod:`tocsin.shared.crypto`).
 The plaintext ``address`` column is left from before that; :func:`seal_plaintext_addresses`
-empties it at start-up, and until then a row that still has one is read as it is.
+empties it at start-up, and until then a row that still has one is read as it is. Beside it,
+``address_index`` is the address's keyed blind index under the same key, so a number that
+texts Tocsin finds its channels without any address being readable. The channel's events
+carry both as they are stored (:class:`SealedAddress`), and the other regions of the set,
+which hold the data key that sealed them, store them as they are (:mod:`tocsin.contacts.replicas`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 import msgspec
 
 from tocsin.contacts.channels.domain import Channel, PendingCode
 from tocsin.contacts.directory.domain import CHANNEL, CONTACT
+from tocsin.shared import crypto
+from tocsin.shared.contracts.contacts import CHANNEL_ADDRESS_INDEX
 from tocsin.shared.errors import ConflictError, NotFoundError
 from tocsin.shared.keys import KeyRing
 
-__all__ = ["ChannelStore", "address_context", "channel_or_404", "open_address",
-           "seal_plaintext_addresses"]
+__all__ = ["ChannelStore", "SealedAddress", "address_context", "channel_or_404",
+           "open_address", "seal_address", "seal_plaintext_addresses"]
 
 _COLUMNS = "arn, contact_arn, name, type, address, address_sealed, activation_status, version"
 
@@ -28,6 +36,30 @@ _COLUMNS = "arn, contact_arn, name, type, address, address_sealed, activation_st
 def address_context(arn: str) -> str:
     """What a channel's sealed address is bound to: it opens for that channel only."""
     return f"contact_channel.address|{arn}"
+
+
+@dataclass(frozen=True, slots=True)
+class SealedAddress:
+    """A channel's address as it is stored and as its events carry it."""
+
+    sealed: bytes
+    index: bytes
+
+    def members(self) -> dict[str, Any]:
+        """The members of a channel event that carry it."""
+        return {"address_sealed": crypto.sealed_text(self.sealed),
+                "address_index": self.index.hex()}
+
+
+async def seal_address(keys: KeyRing, arn: str, address: str) -> SealedAddress:
+    """``address`` of channel ``arn`` sealed, and its blind index, under the current key.
+
+    Raises:
+        DataEncryptionError: the data key cannot be unwrapped.
+    """
+    key = await keys.current()
+    return SealedAddress(key.seal(address, context=address_context(arn)),
+                         key.index(address.strip(), purpose=CHANNEL_ADDRESS_INDEX))
 
 
 async def open_address(keys: KeyRing, arn: str, sealed: bytes | None,
@@ -60,10 +92,10 @@ async def seal_plaintext_addresses(pool: asyncpg.Pool, keys: KeyRing, *,
                 "SELECT arn, address FROM contact_channel WHERE address IS NOT NULL"
                 " LIMIT $1 FOR UPDATE SKIP LOCKED", batch)
             for r in rows:
+                sealed = await seal_address(keys, r["arn"], r["address"])
                 await conn.execute(
-                    "UPDATE contact_channel SET address_sealed = $2, address = NULL"
-                    " WHERE arn = $1", r["arn"],
-                    await keys.seal(r["address"], context=address_context(r["arn"])))
+                    "UPDATE contact_channel SET address_sealed = $2, address_index = $3,"
+                    " address = NULL WHERE arn = $1", r["arn"], sealed.sealed, sealed.index)
         done += len(rows)
         if len(rows) < batch:
             return done
@@ -79,24 +111,25 @@ class ChannelStore:
 
     @staticmethod
     async def insert(conn: asyncpg.Connection, keys: KeyRing, channel: Channel, *,
-                     now: datetime) -> None:
-        """Raises ``ConflictError`` when the contact has a channel of that name,
-        ``NotFoundError`` when the contact is gone, and ``DataEncryptionError`` when the
-        address cannot be sealed."""
-        sealed = await keys.seal(channel.address, context=address_context(channel.arn))
+                     now: datetime) -> SealedAddress:
+        """The address as stored. Raises ``ConflictError`` when the contact has a channel
+        of that name, ``NotFoundError`` when the contact is gone, and
+        ``DataEncryptionError`` when the address cannot be sealed."""
+        sealed = await seal_address(keys, channel.arn, channel.address)
         try:
             inserted = await conn.fetchval(
-                "INSERT INTO contact_channel"
-                " (arn, contact_arn, name, type, address_sealed, activation_status, created_at)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                "INSERT INTO contact_channel (arn, contact_arn, name, type, address_sealed,"
+                " address_index, activation_status, created_at)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
                 " ON CONFLICT (contact_arn, name) DO NOTHING RETURNING true",
                 channel.arn, channel.contact_arn, channel.name, channel.type,
-                sealed, channel.activation_status, now)
+                sealed.sealed, sealed.index, channel.activation_status, now)
         except asyncpg.ForeignKeyViolationError:
             raise NotFoundError(f"Contact {channel.contact_arn} does not exist",
                                 resource_type=CONTACT, resource_id=channel.contact_arn) from None
         if not inserted:
             raise _name_taken(channel, resource_id=channel.contact_arn)
+        return sealed
 
     @staticmethod
     async def get(conn: asyncpg.Connection, keys: KeyRing, arn: str, *,
@@ -116,23 +149,35 @@ class ChannelStore:
         return [(r["position"], await _channel(r, keys)) for r in rows]
 
     @staticmethod
-    async def save(conn: asyncpg.Connection, keys: KeyRing, channel: Channel) -> Channel:
-        """Write a changed channel; the channel as saved, with its next version.
+    async def save(conn: asyncpg.Connection, keys: KeyRing,
+                   channel: Channel) -> tuple[Channel, SealedAddress]:
+        """Write a changed channel; the channel as saved, with its next version, and its
+        address as stored.
 
         Raises:
             ConflictError: the contact has another channel of that name.
             DataEncryptionError: the address cannot be sealed.
         """
-        sealed = await keys.seal(channel.address, context=address_context(channel.arn))
+        sealed = await seal_address(keys, channel.arn, channel.address)
         try:
             version: int = await conn.fetchval(
                 "UPDATE contact_channel SET name = $2, address = NULL, address_sealed = $3,"
-                " activation_status = $4, version = version + 1 WHERE arn = $1"
-                " RETURNING version", channel.arn, channel.name, sealed,
-                channel.activation_status)
+                " address_index = $4, activation_status = $5, version = version + 1"
+                " WHERE arn = $1 RETURNING version", channel.arn, channel.name,
+                sealed.sealed, sealed.index, channel.activation_status)
         except asyncpg.UniqueViolationError:
             raise _name_taken(channel, resource_id=channel.arn) from None
-        return msgspec.structs.replace(channel, version=version)
+        return msgspec.structs.replace(channel, version=version), sealed
+
+    @staticmethod
+    async def by_address_index(conn: asyncpg.Connection | asyncpg.Pool,
+                               indexes: list[bytes], channel_type: str) -> list[str]:
+        """The channels of ``channel_type`` whose address has one of these blind indexes
+        (one per data key of the set: a channel made in any region is found)."""
+        rows = await conn.fetch(
+            "SELECT arn FROM contact_channel WHERE address_index = ANY($1::bytea[])"
+            " AND type = $2 ORDER BY position", indexes, channel_type)
+        return [r["arn"] for r in rows]
 
     @staticmethod
     async def delete(conn: asyncpg.Connection, arn: str) -> tuple[str, int] | None:

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -213,10 +214,13 @@ def _legacy_hash(page_arn: str, code: str) -> bytes:
     return hashlib.sha256(f"{page_arn}:{code}".encode()).digest()
 
 
-def code_matches(key: DataKey, page: PageRow, code: str) -> bool:
-    """Whether ``code`` is one of the page's accept codes, each compared in constant time
-    (a page sent before codes were keyed still accepts its plain-hashed code)."""
-    wanted = (code_hash(key, page.arn, code), _legacy_hash(page.arn, code))
+def code_matches(keys: DataKey | Sequence[DataKey], page: PageRow, code: str) -> bool:
+    """Whether ``code`` is one of the page's accept codes, each compared in constant time,
+    under any of ``keys`` (a page replicated from another region of the set was keyed by
+    that region's data key; a page sent before codes were keyed still accepts its
+    plain-hashed code)."""
+    keys = [keys] if isinstance(keys, DataKey) else keys
+    wanted = [*(code_hash(k, page.arn, code) for k in keys), _legacy_hash(page.arn, code)]
     return any([hmac.compare_digest(h, w) for h in page.accept_code_hashes for w in wanted])
 
 

@@ -312,23 +312,28 @@ class EngagementHandlers(UseCases):
             code = new_code()
             if page is None:
                 page_arn = self._arns.page(alias)
+                hashed = code_hash(key, page_arn, code)
                 new_pages.append(NewPage(
                     arn=page_arn, engagement_arn=e.arn, contact_arn=person.contact_arn,
                     stage_index=stage.stage_index, is_essential=person.is_essential,
-                    via=person.via, accept_code_hash=code_hash(key, page_arn, code),
-                    sent_time=now, round=round_))
+                    via=person.via, accept_code_hash=hashed, sent_time=now, round=round_))
                 written.events.append(cc.PageCreated(
                     page_arn=page_arn, engagement_arn=e.arn, contact_arn=person.contact_arn,
                     sent_time=now, incident_id=e.incident_id, stage_index=stage.stage_index,
                     sender=e.sender, subject=e.subject,
                     channel_arns=[c.arn for c in person.channels],
+                    is_essential=person.is_essential, accept_code_hashes=[hashed.hex()],
                     plan_minutes=person.plan_minutes, resource_version=1,
                     principal=written.by))
             else:
                 page_arn = page.arn
                 if person.channels:
-                    await EngagementStore.add_code(conn, page_arn,
-                                                  code_hash(key, page_arn, code))
+                    hashed = code_hash(key, page_arn, code)
+                    version = await EngagementStore.add_code(conn, page_arn, hashed)
+                    written.events.append(cc.PageCodeAdded(
+                        page_arn=page_arn, engagement_arn=e.arn, contact_arn=page.contact_arn,
+                        accept_code_hash=hashed.hex(), incident_id=e.incident_id,
+                        resource_version=version, principal=written.by))
             written.page_arns.append(page_arn)
             for channel in person.channels:
                 public = channel.type == "SMS"
@@ -687,7 +692,7 @@ class EngagementHandlers(UseCases):
             page = await self._page_row(conn, cmd.page_id, lock=True)
             bind(engagement_arn=e.arn, incident_arn=incident_arn_of(e.incident_id))
             if validation == "ENFORCE":
-                refused = await self._refuse_code(conn, page, cmd.accept_code)
+                refused = await self._refuse_code(conn, e, page, cmd.accept_code, now=now)
             if refused is None:
                 stopped = await self._accept(req, cmd, conn, e, page, now)
         # Raised after the commit, so the count of wrong codes stays.
@@ -697,18 +702,32 @@ class EngagementHandlers(UseCases):
                  progression_stopped=stopped)
         return {}
 
-    async def _refuse_code(self, conn: asyncpg.Connection, page: PageRow,
-                           code: str) -> ValidationError | None:
+    async def _refuse_code(self, conn: asyncpg.Connection, e: EngagementRow, page: PageRow,
+                           code: str, *, now: datetime) -> ValidationError | None:
         """Why ``code`` does not accept ``page`` (counting it when wrong), or None; after
-        :data:`MAX_WRONG_CODES` wrong codes every code of the page is refused."""
-        if page.wrong_codes >= MAX_WRONG_CODES:
+        :data:`MAX_WRONG_CODES` wrong codes every code of the page is refused.
+
+        The wrong codes of every region of the set count together: this region's own, and
+        those the others reported (``PageCodeRefused``) by the time it checks. Regions cut
+        off from each other can each refuse up to the limit before they hear of the
+        others' refusals; once they hear, the page's codes are void everywhere."""
+        elsewhere = await EngagementStore.wrong_codes_elsewhere(conn, page.arn)
+        if page.wrong_codes + elsewhere >= MAX_WRONG_CODES:
             log.info("page.accept_refused", page_arn=page.arn, reason="void")
             return ValidationError(
                 f"The accept codes of page {page.arn} are void after {MAX_WRONG_CODES} "
                 "wrong codes")
-        if code_matches(await self._keys.current(), page, code):
+        if code_matches(await self._keys.all(), page, code):
             return None
-        wrong = await EngagementStore.count_wrong_code(conn, page.arn)
+        # The page may come from a region whose data key this ring has not loaded yet.
+        await self._keys.refresh()
+        if code_matches(await self._keys.all(), page, code):
+            return None
+        mine = await EngagementStore.count_wrong_code(conn, page.arn)
+        await self._emit(conn, e, [cc.PageCodeRefused(
+            page_arn=page.arn, engagement_arn=e.arn, contact_arn=page.contact_arn,
+            wrong_codes=mine, incident_id=e.incident_id, principal=self._by())], now=now)
+        wrong = mine + elsewhere
         log.info("page.accept_refused", page_arn=page.arn, reason="wrong", wrong=wrong)
         left = MAX_WRONG_CODES - wrong
         void = (f"{left} more wrong code{'s' if left != 1 else ''} void it" if left > 0

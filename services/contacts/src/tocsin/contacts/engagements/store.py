@@ -267,11 +267,13 @@ class EngagementStore:
             [page for page, _ in sent], [channel for _, channel in sent])
 
     @staticmethod
-    async def add_code(conn: asyncpg.Connection, arn: str, accept_code_hash: bytes) -> None:
-        """Let one more accept code accept the page (a later stage sent a new one)."""
-        await conn.execute(
+    async def add_code(conn: asyncpg.Connection, arn: str, accept_code_hash: bytes) -> int:
+        """Let one more accept code accept the page (a later stage sent a new one); the
+        page's new version."""
+        version: int = await conn.fetchval(
             "UPDATE page SET accept_code_hashes = accept_code_hashes || $2::bytea,"
-            " version = version + 1 WHERE arn = $1", arn, accept_code_hash)
+            " version = version + 1 WHERE arn = $1 RETURNING version", arn, accept_code_hash)
+        return version
 
     @staticmethod
     async def page(conn: asyncpg.Connection, arn: str, *, lock: bool = False) -> PageRow | None:
@@ -329,6 +331,14 @@ class EngagementStore:
         count: int = await conn.fetchval(
             "UPDATE page SET wrong_codes = wrong_codes + 1 WHERE arn = $1"
             " RETURNING wrong_codes", arn)
+        return count
+
+    @staticmethod
+    async def wrong_codes_elsewhere(conn: asyncpg.Connection, arn: str) -> int:
+        """The wrong accept codes the other regions of the set refused on the page, as they
+        last reported them."""
+        count: int = await conn.fetchval(
+            "SELECT coalesce(sum(count), 0) FROM page_wrong_code WHERE page_arn = $1", arn)
         return count
 
     @staticmethod

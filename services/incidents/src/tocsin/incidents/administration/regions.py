@@ -8,6 +8,8 @@ it does is idempotent), every ``interval`` seconds:
   in R's domain R's mirror of this region (that is how R hears of a set it was added to);
   removes the mirror of a region it saw leave the set (every mirror, when the set is
   deleted); reports each mirror's ``active`` as ``tocsin_stream_source_active_seconds``;
+  publishes this region's data keys, wrapped, when a region joins the set
+  (:func:`~tocsin.incidents.data_keys.share_keys`);
 - reads every mirror here with the durable ``<schema>-replication-set`` and applies the
   other regions' ``ReplicationSet*`` events to this region's copy of the set
   (:func:`~tocsin.incidents.records.domain.merge_replication_set`: the same set in every
@@ -34,6 +36,7 @@ import msgspec
 from nats.aio.msg import Msg
 from nats.js.api import DeliverPolicy, StreamInfo
 
+from tocsin.incidents.data_keys import share_keys
 from tocsin.incidents.records import domain
 from tocsin.incidents.records.store import Store
 from tocsin.incidents.usecases import Deps
@@ -122,6 +125,12 @@ class RegionKeeper:
             await self._stop_reading(region)
             await mirrors.remove_mirror(js, region)
             self._pushed.pop(region, None)
+        if others - self._members:
+            # A region joined (or this instance just started): the keys this region seals
+            # under go to it again, wrapped, whatever its mirror can still read of the
+            # stream's past.
+            async with transaction(self._pool) as conn:
+                await share_keys(conn, region=self._region)
         self._members = others
         if not others and time.monotonic() >= self._next_discovery:
             # Outside a set, any mirror here may carry the set this region was added to

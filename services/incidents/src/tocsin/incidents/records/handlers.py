@@ -74,7 +74,8 @@ class Handlers(UseCases):
         info = rs.region_map.get(self._region)
         if self._keks is None or info is None or info.sse_kms_key_id == DEFAULT_KEY:
             return
-        await rewrap(conn, self._keks, self._keks.for_kms_key_id(info.sse_kms_key_id))
+        await rewrap(conn, self._keks, self._keks.for_kms_key_id(info.sse_kms_key_id),
+                     region=self._region)
 
     async def _the_set(self, conn: asyncpg.Connection, arn: str, *,
                        lock: bool = False) -> domain.ReplicationSet:

@@ -25,7 +25,7 @@ does not match) before anything else is read.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -39,6 +39,7 @@ from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus, RpcRequest, rpc_subject
 from tocsin.shared.bus.rpc import Handler
 from tocsin.shared.clock import Clock
+from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import notifications as nc
 from tocsin.shared.db import transaction
 from tocsin.shared.keys import KeyRing
@@ -145,26 +146,46 @@ class InboundHandlers:
 
     async def _reply_code(self, number: Phone, code: str) -> str:
         since = self._clock.now() - self._window
-        routes = await RouteStore.recent(self._pool, number, since=since)
+        routes = [(r.page_arn, r.channel_arn)
+                  for r in await RouteStore.recent(self._pool, number, since=since)
+                  if r.page_arn is not None]
+        # Pages another region of the set sent to this number's channels: the provider
+        # may bring the reply to any region.
+        found = await self._find_channels(number, pages_since=since)
+        routes += [(p.page_arn, p.contact_channel_arn) for p in found.pages]
         tried: set[str] = set()
-        for route in routes:
-            if route.page_arn is None or route.page_arn in tried:
+        for page_arn, channel_arn in routes:
+            if page_arn in tried:
                 continue
-            tried.add(route.page_arn)
+            tried.add(page_arn)
             try:
                 await self._call("AcceptPage", {
-                    "PageId": route.page_arn, "AcceptType": "READ", "AcceptCode": code,
-                    "ContactChannelId": route.channel_arn,
+                    "PageId": page_arn, "AcceptType": "READ", "AcceptCode": code,
+                    "ContactChannelId": channel_arn,
                     "Note": "Acknowledged by SMS reply", "AcceptCodeValidation": "ENFORCE"})
             except (errors.ValidationError, errors.NotFoundError):
                 continue
-            log.info("sms.acknowledged", page_arn=route.page_arn)
+            log.info("sms.acknowledged", page_arn=page_arn)
             return "Acknowledged. Thank you."
         return "That code matches no recent Tocsin page sent to this number."
 
+    async def _find_channels(self, number: Phone, *,
+                             pages_since: datetime | None = None) -> cc.FoundContactChannels:
+        """The SMS channels with this number, in whichever region of the set they were
+        made (by the number's blind indexes, never the number), and their unread pages."""
+        reply = await self._bus.request(
+            rpc_subject("contacts", "FindContactChannels"), cc.FindContactChannels(
+                address_indexes=[i.hex() for i in number.channel_indexes], type="SMS",
+                pages_since=pages_since.timestamp() if pages_since else None), timeout=10.0)
+        found: cc.FoundContactChannels = codec.decode(reply, cc.FoundContactChannels)
+        return found
+
     async def _stop(self, number: Phone) -> str:
         now = self._clock.now()
-        for channel_arn in await RouteStore.channels(self._pool, number):
+        channels = await RouteStore.channels(self._pool, number)
+        found = await self._find_channels(number)
+        channels += [arn for arn in found.contact_channel_arns if arn not in channels]
+        for channel_arn in channels:
             try:
                 await self._call("DeactivateContactChannel", {"ContactChannelId": channel_arn})
             except errors.NotFoundError:

@@ -22,6 +22,7 @@ import asyncpg
 import msgspec
 
 from tocsin.notifications.inbound.domain import AckLink, digest, seal
+from tocsin.shared.contracts.contacts import CHANNEL_ADDRESS_INDEX
 from tocsin.shared.keys import KeyRing
 
 __all__ = ["PHONE_INDEX", "LinkStore", "Phone", "PhoneRoute", "RouteStore", "SeenStore",
@@ -36,13 +37,18 @@ class Phone:
     """A phone number as the tables know it: never the number itself."""
 
     keyed: bytes
-    """Its blind index: what is written."""
+    """Its blind index under the current data key: what is written."""
     legacy: bytes
     """Its plain SHA-256, as rows from before the keyed index hold it: only looked up."""
+    others: tuple[bytes, ...] = ()
+    """Its blind indexes under the set's other data keys: only looked up."""
+    channel_indexes: tuple[bytes, ...] = ()
+    """Its blind indexes as a contact channel address, under every data key of the set:
+    how the contacts service finds its channels, in whichever region they were made."""
 
     @property
     def digests(self) -> list[bytes]:
-        return [self.keyed, self.legacy]
+        return [self.keyed, *self.others, self.legacy]
 
 
 async def phone(keys: KeyRing, number: str) -> Phone:
@@ -52,8 +58,11 @@ async def phone(keys: KeyRing, number: str) -> Phone:
         DataEncryptionError: the data key cannot be unwrapped.
     """
     number = number.strip()
-    return Phone(keyed=await keys.index(number, purpose=PHONE_INDEX),
-                 legacy=hashlib.sha256(number.encode()).digest())
+    keyed = await keys.indexes(number, purpose=PHONE_INDEX)
+    return Phone(keyed=keyed[0], legacy=hashlib.sha256(number.encode()).digest(),
+                 others=tuple(keyed[1:]),
+                 channel_indexes=tuple(await keys.indexes(number,
+                                                          purpose=CHANNEL_ADDRESS_INDEX)))
 
 
 class PhoneRoute(msgspec.Struct, frozen=True, kw_only=True):
