@@ -353,7 +353,9 @@ class KeyRing:
                 raise DataEncryptionError(
                     f"Data key {key_id} does not unwrap here: "
                     f"{self._broken[key_id].message}") from None
-            raise DataEncryptionError(f"Data key {key_id} is unknown") from None
+            raise DataEncryptionError(
+                f"Data key {key_id} is unknown here (another region's key is known once its "
+                "DataKeyShared event has been applied)") from None
 
     async def all(self) -> list[crypto.DataKey]:
         """Every data key usable here, the current one first: a blind index or an accept

@@ -106,18 +106,20 @@ async def mirror(into: Region, origin: Region) -> None:
     raise AssertionError(f"no mirror of {origin.stream} in {into.name}")
 
 
-@pytest_asyncio.fixture
-async def regions(region_servers: tuple[str, str, str, str], database_url: str,
-                  master_key_file: str) -> AsyncIterator[tuple[Region, Region]]:
-    """Regions A and B, each with its incidents and contacts services, each mirroring the
+@contextlib.asynccontextmanager
+async def start_regions(servers: tuple[str, str, str, str], database_url: str,
+                        key_files: tuple[str, str]) -> AsyncIterator[tuple[Region, Region]]:
+    """Regions A and B, each with its incidents and contacts services and its master key
+    file (one file for both: regions sharing their key-encryption key), each mirroring the
     other's events."""
-    a_name, a_url, b_name, b_url = region_servers
+    a_name, a_url, b_name, b_url = servers
     async with contextlib.AsyncExitStack() as stack:
         made = []
-        for name, url in ((a_name, a_url), (b_name, b_url)):
+        for name, url, key_file in ((a_name, a_url, key_files[0]),
+                                    (b_name, b_url, key_files[1])):
             bus = await stack.enter_async_context(connect([url], name=f"tests-{name}"))
             names = {"region": name, "schema_prefix": f"{name}_",
-                     "master_key_file": master_key_file}
+                     "master_key_file": key_file}
             incidents = IncidentsSettings(
                 nats_url=url, database_url=database_url, shutdown_grace=5,
                 outbox_poll_interval=0.2, inbox_rescan=0.5,
@@ -132,6 +134,16 @@ async def regions(region_servers: tuple[str, str, str, str], database_url: str,
         await mirror(region_a, region_b)
         await mirror(region_b, region_a)
         yield region_a, region_b
+
+
+@pytest_asyncio.fixture
+async def regions(region_servers: tuple[str, str, str, str], database_url: str,
+                  master_key_file: str) -> AsyncIterator[tuple[Region, Region]]:
+    """Regions A and B, each with its incidents and contacts services, each mirroring the
+    other's events; they share the session's master key."""
+    async with start_regions(region_servers, database_url,
+                             (master_key_file, master_key_file)) as made:
+        yield made
 
 
 @contextlib.asynccontextmanager

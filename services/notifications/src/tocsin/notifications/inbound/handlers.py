@@ -136,6 +136,11 @@ class InboundHandlers:
         intent, word = sms_intent(text)
         number = await phone(self._keys, from_number)
         await RouteStore.rekey(self._pool, number)
+        if intent in ("stop", "code") and not await self._known(number):
+            # Perhaps a channel of a region whose data key this process has not loaded
+            # yet (a region that joined the set since): load the keys again, once.
+            await self._keys.refresh()
+            number = await phone(self._keys, from_number)
         if intent == "stop":
             return await self._stop(number)
         if intent == "start":
@@ -168,6 +173,12 @@ class InboundHandlers:
             log.info("sms.acknowledged", page_arn=page_arn)
             return "Acknowledged. Thank you."
         return "That code matches no recent Tocsin page sent to this number."
+
+    async def _known(self, number: Phone) -> bool:
+        """Whether this region knows the number: something was sent to it from here, or
+        it is the address of a channel."""
+        return bool(await RouteStore.channels(self._pool, number)
+                    or (await self._find_channels(number)).contact_channel_arns)
 
     async def _find_channels(self, number: Phone, *,
                              pages_since: datetime | None = None) -> cc.FoundContactChannels:
