@@ -122,7 +122,7 @@ async def test_rotating_the_master_key_keeps_everything_readable(
                                schema=f"{isolation['schema_prefix']}incidents",
                                min_size=1, max_size=2) as pool:
             before = await pool.fetchval("SELECT wrapped FROM data_key")
-            said = await rotate(pool, keks)
+            said = await rotate(pool, keks, region=isolation["region"])
             assert "1 data key(s) re-wrapped" in said
             after = await pool.fetchval("SELECT wrapped FROM data_key")
             assert after != before

@@ -309,9 +309,12 @@ class KeyRing:
                 try:
                     keys[w.key_id] = await self._keks.unwrap(w)
                 except DataEncryptionError as exc:
-                    if w.key_id not in self._broken:
-                        log.error("data_key.unusable", key_id=w.key_id,
-                                  region=w.region or "this region", error=exc.message)
+                    if w.key_id not in self._broken and not w.current:
+                        # Another region's key: the regions of a set share their KEK, and
+                        # this one does not (the current key's failure is raised instead).
+                        (log.error if w.region else log.warning)(
+                            "data_key.unusable", key_id=w.key_id,
+                            region=w.region or "this region", error=exc.message)
                     broken[w.key_id] = exc
             current = next((w for w in wrapped if w.current), None)
             if current is not None and current.key_id in broken:

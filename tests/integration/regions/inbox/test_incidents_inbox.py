@@ -62,11 +62,8 @@ async def _timeline(region: Region, incident: str) -> list[dict[str, Any]]:
 
 
 async def _stream_count(region: Region, subject: str) -> int:
-    """The events of ``subject`` in the region's stream, but for the sharing of its own
-    data key (published at its start, whatever the other region does)."""
     info = await region.bus.js.stream_info(region.stream, subjects_filter=subject)
-    return sum(n for s, n in (info.state.subjects or {}).items()
-               if not s.endswith(".DataKeyShared"))
+    return sum((info.state.subjects or {}).values())
 
 
 async def test_what_b_writes_is_read_in_a_and_not_published_again(

@@ -60,6 +60,18 @@ async def _get(region: Region, operation: str, **params: Any) -> dict[str, Any] 
         return None
 
 
+async def _one_set(a: Region, b: Region) -> None:
+    """A replication set of A and B, made in A; once each region holds the other's data
+    key (each region's keeper shares its keys as the other joins)."""
+    await a.call("incidents", "CreateReplicationSet", {"regions": {a.name: {}, b.name: {}}})
+
+    async def holds(into: Region, origin: Region) -> bool:
+        keys = (await into.call("incidents", "GetDataKeys"))["keys"]
+        return any(k.get("region") == origin.name for k in keys)
+    await wait_for(lambda: holds(b, a), timeout=TIMEOUT)
+    await wait_for(lambda: holds(a, b), timeout=TIMEOUT)
+
+
 async def _person_with(region: Region, alias: str, kind: str,
                        address: str) -> tuple[str, str]:
     """A contact with one activated channel, engaged on it by its plan."""
@@ -119,6 +131,7 @@ async def test_a_channel_made_in_a_is_read_in_b_with_its_address(
     """Created, changed and deleted in A: B follows, the address opening in B, and B's
     database holds it sealed only."""
     a, b = regions
+    await _one_set(a, b)
     contact, channel = await _person_with(a, "alice", "SMS", NUMBER)
     got = await wait_for(lambda: _get(b, "GetContactChannel", ContactChannelId=channel),
                          timeout=TIMEOUT)
@@ -159,6 +172,7 @@ async def test_a_page_of_b_is_accepted_in_a_with_its_code(
     """A checks the code B sent (its HMAC is keyed by B's data key), refuses a wrong one,
     accepts the right one and tells B, whose page shows it read."""
     a, b = regions
+    await _one_set(a, b)
     contact, channel = await _person_with(b, "bob", "EMAIL", "bob@example.com")
     engagement, page = await _engage(b, contact)
     code = await _sent_code(b, master_key_file)
@@ -188,6 +202,7 @@ async def test_wrong_codes_count_in_every_region(
     """Two wrong codes in A and three in B void the page's codes: the right one is
     refused in both regions after that."""
     a, b = regions
+    await _one_set(a, b)
     contact, _ = await _person_with(b, "carol", "EMAIL", "carol@example.com")
     _, page = await _engage(b, contact)
     code = await _sent_code(b, master_key_file)
@@ -218,6 +233,7 @@ async def test_an_sms_reply_in_b_finds_the_channel_and_page_of_a(
     channel by the number's blind index under A's data key, accepts A's page, and A's page
     shows it read. STOP texted to B then deactivates A's channel in both regions."""
     a, b = regions
+    await _one_set(a, b)
     contact, channel = await _person_with(a, "dave", "SMS", NUMBER)
     _, page = await _engage(a, contact)
     code = await _sent_code(a, master_key_file)
@@ -274,6 +290,7 @@ async def test_a_region_with_another_kek_says_so_and_loses_nothing(
     key line the channel opens in B as it was."""
     key_a, key_b = _key_file(tmp_path, "a.key"), _key_file(tmp_path, "b.key")
     async with start_regions(region_servers, database_url, (key_a, key_b)) as (a, b):
+        await _one_set(a, b)
         _, channel = await _person_with(a, "erin", "SMS", NUMBER)
 
         async def refused() -> bool:
@@ -310,6 +327,7 @@ async def test_rotating_the_kek_keeps_the_shared_keys_usable(
     shared = tmp_path / "shared.key"
     shutil.copy(master_key_file, shared)
     async with start_regions(region_servers, database_url, (str(shared), str(shared))) as (a, b):
+        await _one_set(a, b)
         _, before = await _person_with(a, "gina", "SMS", NUMBER)
         await wait_for(lambda: _get(b, "GetContactChannel", ContactChannelId=before),
                        timeout=TIMEOUT)

@@ -100,7 +100,12 @@ async def ensure_data_key(pool: asyncpg.Pool, keks: Keks, *, region: str) -> Non
 
 async def share_keys(conn: asyncpg.Connection, *, region: str) -> None:
     """Publish this region's data keys, as they are wrapped now, to the other regions of
-    the set (``DataKeyShared``, in the caller's transaction)."""
+    the set (``DataKeyShared``, in the caller's transaction); nothing while this region is
+    in no set with another region (the keeper shares them when one joins)."""
+    doc = await conn.fetchval("SELECT doc FROM replication_set")
+    members = set((doc or {}).get("regionMap") or {})
+    if region not in members or not members - {region}:
+        return
     own = await DataKeyStore.all(conn, own=True)
     await emit(conn, [c.DataKeyShared(key_id=k.key_id, wrapped=k.wrapped) for k in own],
                region=region, now=datetime.now(UTC))
