@@ -67,6 +67,9 @@ class Opened(Generic[S]):
     stack: AsyncExitStack
     """For what else the service must own (an HTTP session): closed before the bus
     drains and the pool closes."""
+    status: dict[str, str] = field(default_factory=dict)
+    """The instance's ping metadata, which ``/healthz`` reports: a service may add to it
+    (in place, at any time: it is never replaced)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,9 +122,9 @@ class Kernel(Generic[S]):
                 await ensure_stream(bus.js, stream, update=owner,
                                     replicas=settings.stream_replicas,
                                     max_bytes=settings.stream_byte_limits)
-            service = await self.table(Opened(settings=settings, pool=pool, bus=bus,
-                                              stack=stack))
             probe = PostgresProbe(pool)
+            service = await self.table(Opened(settings=settings, pool=pool, bus=bus,
+                                              stack=stack, status=probe.status))
             if metrics.address():
                 probe.status["metrics"] = metrics.address()
             server = RpcServer(bus, service=self.name, version=version(f"tocsin-{self.name}"),

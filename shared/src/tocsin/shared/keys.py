@@ -43,6 +43,7 @@ from tocsin.shared.errors import DataEncryptionError
 from tocsin.shared.logging import get_logger
 
 __all__ = [
+    "DATA_KEYS_STATUS",
     "DEFAULT_KEY",
     "GET_DATA_KEYS",
     "DataKeys",
@@ -60,6 +61,9 @@ __all__ = [
 ]
 
 log = get_logger(__name__)
+
+DATA_KEYS_STATUS = "dataKeys"
+"""The ping metadata member naming the data keys that do not unwrap in this instance."""
 
 DEFAULT_KEY = "DefaultKey"
 """The ``SseKmsKeyId`` of a replication set that names no key: the deployment's own KEK."""
@@ -288,11 +292,15 @@ class KeyRing:
     :attr:`unusable`, and what it sealed is a ``DataEncryptionException`` until it does.
     """
 
-    def __init__(self, keks: Keks, load: Callable[[], Awaitable[list[WrappedKey]]]) -> None:
+    def __init__(self, keks: Keks, load: Callable[[], Awaitable[list[WrappedKey]]], *,
+                 status: dict[str, str] | None = None) -> None:
+        """``status``: the instance's ping metadata, where :data:`DATA_KEYS_STATUS` names
+        the keys that do not unwrap here (``/healthz`` shows it)."""
         self._keks, self._load = keks, load
         self._keys: dict[str, crypto.DataKey] = {}
         self._current: crypto.DataKey | None = None
         self._broken: dict[str, DataEncryptionError] = {}
+        self._status = status
         self._lock = asyncio.Lock()
 
     async def refresh(self) -> None:
@@ -320,7 +328,18 @@ class KeyRing:
             if current is not None and current.key_id in broken:
                 raise broken[current.key_id]
             self._keys, self._broken = keys, broken
+            self._report({w.key_id: w.region for w in wrapped if w.key_id in broken})
             self._current = keys[current.key_id] if current is not None else None
+
+    def _report(self, broken: dict[str, str | None]) -> None:
+        if self._status is None:
+            return
+        if broken:
+            self._status[DATA_KEYS_STATUS] = "; ".join(
+                f"data key {key_id} of {f'region {region}' if region else 'this region'}"
+                " does not unwrap here" for key_id, region in sorted(broken.items()))
+        else:
+            self._status.pop(DATA_KEYS_STATUS, None)
 
     def forget(self) -> None:
         """Drop the keys: the next use loads and unwraps them again."""
@@ -408,7 +427,7 @@ class DataKeys(msgspec.Struct, rename="camel", frozen=True, kw_only=True):
     keys: list[WrappedKey]
 
 
-def remote_key_ring(bus: Any, keks: Keks) -> KeyRing:
+def remote_key_ring(bus: Any, keks: Keks, *, status: dict[str, str] | None = None) -> KeyRing:
     """The key ring of a service other than incidents: wrapped keys over RPC."""
     from tocsin.shared import codec
     from tocsin.shared.bus.rpc import rpc_subject
@@ -418,5 +437,5 @@ def remote_key_ring(bus: Any, keks: Keks) -> KeyRing:
         keys: list[WrappedKey] = codec.decode(reply, DataKeys).keys
         return keys
 
-    return KeyRing(keks, load)
+    return KeyRing(keks, load, status=status)
 

@@ -17,6 +17,7 @@ import asyncpg
 import pytest
 
 from tests.integration.regions.inbox.conftest import Region, all_applied, start_regions
+from tocsin.gateway import health
 from tocsin.keys.__main__ import rotate, status
 from tocsin.notifications import app as notifications_app
 from tocsin.notifications.delivery.providers import twilio_signature
@@ -286,8 +287,8 @@ async def test_a_region_with_another_kek_says_so_and_loses_nothing(
         region_servers: tuple[str, str, str, str], database_url: str,
         tmp_path: Path) -> None:
     """B's master key file is not A's: A's channel is DataEncryptionException in B (B's own
-    work goes on), ``keys status`` names A's key as not unwrapping, and once B is given A's
-    key line the channel opens in B as it was."""
+    work goes on), ``keys status`` and ``/healthz`` name A's key as not unwrapping, and once B
+    is given A's key line the channel opens in B as it was."""
     key_a, key_b = _key_file(tmp_path, "a.key"), _key_file(tmp_path, "b.key")
     async with start_regions(region_servers, database_url, (key_a, key_b)) as (a, b):
         await _one_set(a, b)
@@ -311,11 +312,16 @@ async def test_a_region_with_another_kek_says_so_and_loses_nothing(
             lines = await status(pool, Keks(master_key_file=key_b))
         assert any(f"region {a.name}'s" in line and "DOES NOT UNWRAP" in line
                    for line in lines)
+        warned = [w for w in (await health.check(b.bus, instance="test")).get("warnings", [])
+                  if w.startswith("contacts: data key")]
+        assert warned and f"of region {a.name} does not unwrap here" in warned[0]
 
         # The operator gives B the key-encryption key A wraps with: nothing was lost.
         write_master_key_file(Path(key_b), [*_lines(key_b), _lines(key_a)[0]])
         got = await b.call("contacts", "GetContactChannel", {"ContactChannelId": channel})
         assert got["DeliveryAddress"] == {"SimpleAddress": NUMBER}
+        report = await health.check(b.bus, instance="test")
+        assert not [w for w in report.get("warnings", []) if "data key" in w]
 
 
 async def test_rotating_the_kek_keeps_the_shared_keys_usable(

@@ -37,7 +37,7 @@ async def table(opened: Opened[Settings]) -> Service:
     regions' contacts events."""
     settings, pool = opened.settings, opened.pool
     clock = clock_for(settings.clock_scale, settings.clock_epoch)
-    keys = remote_key_ring(opened.bus, keks_from(settings))
+    keys = remote_key_ring(opened.bus, keks_from(settings), status=opened.status)
     deps = Deps(pool=pool, clock=clock, region=settings.region, account=settings.account,
                 partition=settings.arn_partition, bus=opened.bus, keys=keys,
                 quotas=settings.quotas)

@@ -38,6 +38,7 @@ from tocsin.shared import codec, metrics
 from tocsin.shared.bus import Bus
 from tocsin.shared.bus import regions as mirrors
 from tocsin.shared.bus.connection import OPEN_BUS
+from tocsin.shared.keys import DATA_KEYS_STATUS
 from tocsin.shared.logging import get_logger
 from tocsin.shared.outage import NATS, POSTGRESQL
 from tocsin.shared.runner import pause
@@ -54,7 +55,9 @@ GRPC_INTERVAL = 1.0
 class HealthReport(dict[str, Any]):
     """``{"status": "ok"|"degraded"|"unavailable", "dependencies": {"nats": "up"|"down",
     "postgresql": "up"|"down"}, "services": {name: {"instances": [...]}}}``, and
-    ``"warnings"`` when the gateway reached NATS without credentials (an open bus)."""
+    ``"warnings"`` when the gateway reached NATS without credentials (an open bus), or when
+    a service holds a data key of the replication set that does not unwrap in this region
+    (the regions of a set share their key-encryption key)."""
 
     @property
     def healthy(self) -> bool:
@@ -81,7 +84,7 @@ async def check(bus: Bus, *, instance: str, wait: float = 0.25) -> HealthReport:
         entry = {"id": str(ping.get("id")), "version": str(ping.get("version"))}
         metadata = ping.get("metadata")
         if isinstance(metadata, dict):
-            for key in (POSTGRESQL, "metrics"):
+            for key in (POSTGRESQL, "metrics", DATA_KEYS_STATUS):
                 if key in metadata:
                     entry[key] = str(metadata[key])
         found.setdefault(str(ping.get("name")), []).append(entry)
@@ -111,8 +114,13 @@ async def check(bus: Bus, *, instance: str, wait: float = 0.25) -> HealthReport:
         degraded = [h.region for h in regions if h.status != "ok"]
         if degraded:
             report["degradedRegions"] = degraded
-    if bus.open:
-        report["warnings"] = [OPEN_BUS]
+    warnings = [OPEN_BUS] if bus.open else []
+    # Another region's data key this region cannot unwrap (its KEK is not shared here):
+    # what it sealed is DataEncryptionException here. No failure of this region's own.
+    warnings += sorted({f"{name}: {i[DATA_KEYS_STATUS]}" for name, v in found.items()
+                        for i in v if DATA_KEYS_STATUS in i})
+    if warnings:
+        report["warnings"] = warnings
     return report
 
 

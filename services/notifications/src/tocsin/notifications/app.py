@@ -47,7 +47,7 @@ async def table(opened: Opened[Settings]) -> Service:
         log.warning("smtp.unconfigured", hint="no SMTP server is configured: email "
                     "pages and activation codes wait until TOCSIN_SMTP_HOST is set")
     senders.extend(providers)
-    keys = remote_key_ring(bus, keks_from(settings))
+    keys = remote_key_ring(bus, keks_from(settings), status=opened.status)
     templates = Templates(settings.template_dir)
     composer = Composer(pool, bus, templates, link_base=settings.link_base,
                         link_ttl=settings.ack_link_ttl, region=settings.region)
