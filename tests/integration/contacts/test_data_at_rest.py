@@ -17,6 +17,7 @@ from tocsin.incidents.settings import Settings as IncidentsSettings
 from tocsin.keys.__main__ import retire, rotate
 from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus
+from tocsin.shared.contracts.contacts import CHANNEL_ADDRESS_INDEX
 from tocsin.shared.db import create_pool
 from tocsin.shared.keys import Keks, new_master_key_line, remote_key_ring, write_master_key_file
 from tocsin.shared.testing import running, wait_for
@@ -103,6 +104,35 @@ async def test_plaintext_addresses_from_before_are_sealed_at_start_up(
                 await wait_for(sealed)
                 got = await call(bus, "GetContactChannel", ContactChannelId=channel)
                 assert got["DeliveryAddress"] == {"SimpleAddress": ADDRESS}
+
+
+async def test_addresses_sealed_before_blind_indexes_are_indexed_at_start_up(
+        nats_url: str, database_url: str, isolation: dict[str, str], bus: Bus) -> None:
+    """A number finds a channel sealed before channels had a blind index, once the service
+    has started again (FindContactChannels, as the notifications service asks it)."""
+    incidents, contacts = settings_for(nats_url, database_url, isolation)
+    number = "+15551237777"
+    keys = remote_key_ring(bus, Keks(master_key_file=isolation["master_key_file"]))
+    async with running(incidents_app.lifespan, incidents):
+        async with running(lifespan, contacts):
+            contact = (await call(bus, "CreateContact", Alias="ivy", Type="PERSONAL",
+                                  Plan={"Stages": []}))["ContactArn"]
+            channel = (await call(bus, "CreateContactChannel", ContactId=contact,
+                                  Name="phone", Type="SMS",
+                                  DeliveryAddress={"SimpleAddress": number},
+                                  DeferActivation=True))["ContactChannelArn"]
+        indexes = [i.hex() for i in await keys.indexes(number, purpose=CHANNEL_ADDRESS_INDEX)]
+        async with create_pool(database_url, schema=f"{isolation['schema_prefix']}contacts",
+                               min_size=1, max_size=1) as pool:
+            await pool.execute("UPDATE contact_channel SET address_index = NULL"
+                               " WHERE arn = $1", channel)
+            async with running(lifespan, contacts):
+                async def found() -> list[str]:
+                    reply = await call(bus, "FindContactChannels", AddressIndexes=indexes)
+                    return list(reply["ContactChannelArns"])
+                assert await wait_for(found) == [channel]
+                assert (await call(bus, "FindContactChannels", AddressIndexes=indexes,
+                                   Type="VOICE"))["ContactChannelArns"] == []
 
 
 async def test_rotating_the_master_key_keeps_everything_readable(

@@ -8,7 +8,7 @@ import functools
 import asyncpg
 
 from tocsin.contacts import api
-from tocsin.contacts.channels.store import seal_plaintext_addresses
+from tocsin.contacts.channels.store import index_sealed_addresses, seal_plaintext_addresses
 from tocsin.contacts.engagements.due import Due, due_consumer
 from tocsin.contacts.engagements.failures import DeadLetters, dead_letter_consumer
 from tocsin.contacts.engagements.handlers import EngagementHandlers
@@ -59,12 +59,14 @@ async def table(opened: Opened[Settings]) -> Service:
 
 
 async def _seal_old_addresses(pool: asyncpg.Pool, keys: KeyRing, stop: asyncio.Event) -> None:
-    """Seal the channel addresses stored before encryption at rest, once the data key is
-    reachable (the incidents service may start after this one)."""
+    """Seal the channel addresses stored before encryption at rest, and index those sealed
+    before blind indexes, once the data key is reachable (the incidents service may start
+    after this one)."""
     attempt = 0
     while True:
         try:
             sealed = await seal_plaintext_addresses(pool, keys)
+            indexed = await index_sealed_addresses(pool, keys)
         except TocsinError as exc:  # no data key yet, or the incidents service is not up
             attempt += 1
             if attempt == 1 or attempt % 20 == 0:
@@ -74,6 +76,8 @@ async def _seal_old_addresses(pool: asyncpg.Pool, keys: KeyRing, stop: asyncio.E
             continue
         if sealed:
             log.info("channels.addresses_sealed", count=sealed)
+        if indexed:
+            log.info("channels.addresses_indexed", count=indexed)
         await stop.wait()  # a worker that returns would stop the service
         return
 

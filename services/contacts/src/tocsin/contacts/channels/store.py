@@ -24,11 +24,12 @@ from tocsin.contacts.channels.domain import Channel, PendingCode
 from tocsin.contacts.directory.domain import CHANNEL, CONTACT
 from tocsin.shared import crypto
 from tocsin.shared.contracts.contacts import CHANNEL_ADDRESS_INDEX
-from tocsin.shared.errors import ConflictError, NotFoundError
+from tocsin.shared.errors import ConflictError, DataEncryptionError, NotFoundError
 from tocsin.shared.keys import KeyRing
 
 __all__ = ["ChannelStore", "SealedAddress", "address_context", "channel_or_404",
-           "open_address", "seal_address", "seal_plaintext_addresses"]
+           "index_sealed_addresses", "open_address", "seal_address",
+           "seal_plaintext_addresses"]
 
 _COLUMNS = "arn, contact_arn, name, type, address, address_sealed, activation_status, version"
 
@@ -97,6 +98,35 @@ async def seal_plaintext_addresses(pool: asyncpg.Pool, keys: KeyRing, *,
                     "UPDATE contact_channel SET address_sealed = $2, address_index = $3,"
                     " address = NULL WHERE arn = $1", r["arn"], sealed.sealed, sealed.index)
         done += len(rows)
+        if len(rows) < batch:
+            return done
+
+
+async def index_sealed_addresses(pool: asyncpg.Pool, keys: KeyRing, *,
+                                 batch: int = 200) -> int:
+    """Give the channels sealed before blind indexes their address's index, under the key
+    that sealed each (as a channel event carries it); returns how many. A row whose key
+    does not unwrap here is left for a later start."""
+    done, after = 0, -1
+    while True:
+        async with pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                "SELECT position, arn, address_sealed FROM contact_channel"
+                " WHERE address_index IS NULL AND address_sealed IS NOT NULL"
+                " AND position > $1 ORDER BY position LIMIT $2 FOR UPDATE SKIP LOCKED",
+                after, batch)
+            for r in rows:
+                after = r["position"]
+                sealed = bytes(r["address_sealed"])
+                try:
+                    key = await keys.key(crypto.key_id_of(sealed))
+                    address = key.open(sealed, context=address_context(r["arn"])).decode()
+                except DataEncryptionError:
+                    continue
+                await conn.execute(
+                    "UPDATE contact_channel SET address_index = $2 WHERE arn = $1", r["arn"],
+                    key.index(address.strip(), purpose=CHANNEL_ADDRESS_INDEX))
+                done += 1
         if len(rows) < batch:
             return done
 
