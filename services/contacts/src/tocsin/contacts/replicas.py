@@ -141,6 +141,10 @@ async def _channel(to: Applying, e: _ChannelChange) -> None:
         crypto.sealed_bytes(e.address_sealed),
         bytes.fromhex(e.address_index) if e.address_index else None,
         e.activation_status, datetime.now(UTC), e.resource_version or 1)
+    if isinstance(e, cc.ContactChannelUpdated) and e.address_changed:
+        # A code this region sent to the old address proves nothing of the new one.
+        await to.conn.execute("DELETE FROM activation_code WHERE channel_arn = $1",
+                              e.contact_channel_arn)
 
 
 async def _channel_deleted(to: Applying, e: cc.ContactChannelDeleted) -> None:
