@@ -14,7 +14,10 @@ key-encryption key (KEK) that wraps it:
 Every other service asks the incidents service for the wrapped keys once
 (``tocsin.rpc.incidents.GetDataKeys``, :func:`remote_key_ring`), unwraps them with its own
 access to the KEK and keeps the data key in memory: the KEK never travels, and NATS only
-ever carries the wrapped form, as another region of the set would receive it. A key that
+ever carries the wrapped form. The other regions of the set receive each region's keys in
+that form too (``DataKeyShared``, :mod:`tocsin.incidents.data_keys`), so the key ring of
+every service holds every region's keys and opens what any region sealed: the regions of
+a set share their KEK by configuration. A key that
 cannot be unwrapped (missing or wrong master key, Vault unreachable or refusing) is a
 :class:`~tocsin.shared.errors.DataEncryptionError`: the operation fails, nothing is lost,
 and it works again once the KEK is back.
@@ -288,8 +291,9 @@ class KeyRing:
     It is called on first use, and again when a value names a key not seen yet.
 
     A key that does not unwrap here (another region's key wrapped by a KEK this region
-    does not share) leaves the others usable: it is logged once, named by
-    :attr:`unusable`, and what it sealed is a ``DataEncryptionException`` until it does.
+    does not share) leaves the others usable: it is logged once, named in ``status`` (the
+    instance's ``/healthz`` metadata), and what it sealed is a ``DataEncryptionException``
+    until it does.
     """
 
     def __init__(self, keks: Keks, load: Callable[[], Awaitable[list[WrappedKey]]], *,
@@ -318,8 +322,9 @@ class KeyRing:
                     keys[w.key_id] = await self._keks.unwrap(w)
                 except DataEncryptionError as exc:
                     if w.key_id not in self._broken and not w.current:
-                        # Another region's key: the regions of a set share their KEK, and
-                        # this one does not (the current key's failure is raised instead).
+                        # Said once per key; an error for another region's key (the regions
+                        # of a set share their KEK, and this one does not). The current
+                        # key's failure is raised instead.
                         (log.error if w.region else log.warning)(
                             "data_key.unusable", key_id=w.key_id,
                             region=w.region or "this region", error=exc.message)
@@ -344,11 +349,6 @@ class KeyRing:
     def forget(self) -> None:
         """Drop the keys: the next use loads and unwraps them again."""
         self._keys, self._current, self._broken = {}, None, {}
-
-    @property
-    def unusable(self) -> dict[str, str]:
-        """Key id → why it does not unwrap here, for the keys known not to."""
-        return {key_id: exc.message for key_id, exc in self._broken.items()}
 
     async def current(self) -> crypto.DataKey:
         """The key new values are sealed under.
