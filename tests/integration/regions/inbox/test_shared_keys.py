@@ -362,3 +362,34 @@ async def test_rotating_the_kek_keeps_the_shared_keys_usable(
             got = await wait_for(lambda c=channel: _get(b, "GetContactChannel",  # type: ignore[misc]
                                                         ContactChannelId=c), timeout=TIMEOUT)
             assert got["DeliveryAddress"] == {"SimpleAddress": number}
+
+
+async def test_a_rotation_b_cannot_unwrap_yet_leaves_b_the_earlier_wrapping(
+        region_servers: tuple[str, str, str, str], database_url: str, master_key_file: str,
+        tmp_path: Path) -> None:
+    """A and B each have a copy of one master key file; A rotates its copy alone. B keeps
+    A's key as it was wrapped before (its copy has no line for the new wrapping), so B
+    still opens what A sealed, also in a process started after the rotation."""
+    file_a, file_b = tmp_path / "a.key", tmp_path / "b.key"
+    shutil.copy(master_key_file, file_a)
+    shutil.copy(master_key_file, file_b)
+    async with start_regions(region_servers, database_url, (str(file_a), str(file_b))) \
+            as (a, b):
+        await _one_set(a, b)
+        _, channel = await _person_with(a, "iris", "SMS", NUMBER)
+        await wait_for(lambda: _get(b, "GetContactChannel", ContactChannelId=channel),
+                       timeout=TIMEOUT)
+        async with create_pool(database_url, schema=f"{a.name}_incidents", min_size=1,
+                               max_size=1) as pool:
+            await rotate(pool, Keks(master_key_file=str(file_a)), region=a.name)
+            a_key = await pool.fetchval("SELECT key_id FROM data_key WHERE current")
+        await all_applied(a, b, "incidents")
+        async with create_pool(database_url, schema=f"{b.name}_incidents", min_size=1,
+                               max_size=1) as pool:
+            held = await pool.fetchval("SELECT wrapped FROM data_key WHERE key_id = $1",
+                                       a_key)
+        assert held.startswith(MasterKeyFile(file_b).name + ":")
+        fresh = remote_key_ring(b.bus, Keks(master_key_file=str(file_b)))
+        assert (await fresh.key(a_key)).id == a_key
+        got = await b.call("contacts", "GetContactChannel", {"ContactChannelId": channel})
+        assert got["DeliveryAddress"] == {"SimpleAddress": NUMBER}
