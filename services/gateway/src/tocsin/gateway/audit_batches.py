@@ -168,13 +168,14 @@ class GroupWriter:
                 self._settle(group, error)
                 group = []
         finally:
-            # Cancelled (the trail closing with NATS gone): nobody is left waiting forever.
-            lost = ServiceUnavailable("the audit trail closed before the record was written")
-            self._settle(group, lost)
-            self._settle(list(state.waiting), lost)
+            # Cancelled (the trail closing with NATS gone): nobody is left waiting forever,
+            # and the next record of the subject starts a flusher of its own.
+            left = [*group, *state.waiting]
             state.waiting.clear()
             state.flusher = None
             self._subjects.pop(subject, None)
+            self._settle(left, ServiceUnavailable(
+                "the audit trail closed before the record was written"))
 
     def _take(self, waiting: deque[_Entry]) -> list[_Entry]:
         group = [waiting.popleft()]
@@ -192,7 +193,7 @@ class GroupWriter:
                 self._unwaited -= 1
                 self._room.release()
                 if error is not None:
-                    log.error("audit.read_lost", operation=entry.name, event=entry.event_id,
+                    log.error("audit.read_lost", operation=entry.name, event_id=entry.event_id,
                               error=repr(error))
             elif not entry.done.done():
                 if error is None:

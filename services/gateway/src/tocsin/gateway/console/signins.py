@@ -121,7 +121,10 @@ class SignInTrail:
                     deliver_policy=DeliverPolicy.BY_START_TIME,
                     opt_start_time=since))
             info = await self._sub.consumer_info()
-            for _pending in range(info.num_pending):
+            # The messages recorded so far: those the server has yet to send, and those it
+            # already pushed to this subscription before the question was answered.
+            sent = info.delivered.consumer_seq if info.delivered is not None else 0
+            for _pending in range((info.num_pending or 0) + sent):
                 self._revoke(await self._sub.next_msg(timeout=CATCH_UP_TIMEOUT))
         except (nats.errors.Error, TimeoutError) as exc:
             # Signing out still works on this gateway; others' sign-outs arrive once the
