@@ -42,8 +42,9 @@ from bench.regions import regions_bench
 from bench.runbooks import runbooks_bench
 from bench.storm import storm_bench
 from bench.timers import timers_bench
-from tocsin.gateway.access import Authorization, Call, Face
+from tocsin.gateway.access import Authorization, Call, Face, Principal
 from tocsin.gateway.app import build_access
+from tocsin.gateway.audit import AuditTrail
 from tocsin.gateway.grpcsign import SigV4Signer
 from tocsin.gateway.settings import Settings as GatewaySettings
 from tocsin.local.servers import EmbeddedServer, free_port, nats_server, postgres_server
@@ -51,6 +52,7 @@ from tocsin.proto.contacts.v1 import contacts_pb2 as pbc
 from tocsin.proto.contacts.v1 import contacts_pb2_grpc as pb_contacts_grpc
 from tocsin.proto.incidents.v1 import incidents_pb2 as pb
 from tocsin.proto.incidents.v1 import incidents_pb2_grpc as pb_grpc
+from tocsin.shared.bus import connect
 from tocsin.shared.keys import new_master_key_line, write_master_key_file
 
 RESULTS = Path(__file__).parent / "results"
@@ -195,6 +197,8 @@ async def access_bench(env: dict[str, str], work: Path, plan_arn: str, tag: str,
         for gateway in gateways:
             await stop(gateway)
     line("access_check_cpu_per_call", await access_cpu(env, plan_arn), "us", results)
+    for callers, us in (await audit_cpu(env, plan_arn)).items():
+        line(f"audit_cpu_per_record_c{callers}", us, "us", results)
 
 
 async def _sampled(pid: int, out: Path, seconds: float, body: Any) -> None:
@@ -231,6 +235,42 @@ async def access_cpu(env: dict[str, str], plan_arn: str, count: int = 3000) -> f
             principal=principal, params={"responsePlanArn": plan_arn, "title": "bench"},
             request_id="bench", source_ip="127.0.0.1", resources=(plan_arn,)))
     return (time.perf_counter() - started) / count * 1e6
+
+
+async def audit_cpu(env: dict[str, str], plan_arn: str, count: int = 3000
+                    ) -> dict[int, float]:
+    """What the audit trail costs the gateway's process per StartIncident, alone: the
+    record made, encoded, published and acknowledged as the gateway does it, ``count``
+    records from 1 and from 64 callers at once (the records of concurrent calls share
+    messages, :mod:`tocsin.gateway.audit_batches`); CPU microseconds per record."""
+    principal = Principal(arn="arn:tocsin:iam::000000000000:user/bench-operator",
+                          account="000000000000", access_key_id="BENCHOPERATOR")
+    figures: dict[int, float] = {}
+    async with connect([env["TOCSIN_NATS_URL"]], name="tocsin-bench-audit") as bus:
+        trail = AuditTrail(bus, region=env["TOCSIN_REGION"], account="000000000000")
+        await trail.start()
+        for callers in (1, 64):
+            left = count
+
+            async def caller() -> None:
+                nonlocal left
+                while left > 0:
+                    left -= 1
+                    token = str(uuid.uuid4())
+                    await trail.record(Call(
+                        face=Face.GRPC, api="ssm-incidents", operation="StartIncident",
+                        principal=principal, params={"responsePlanArn": plan_arn,
+                                                     "title": "bench", "clientToken": token},
+                        request_id=token, source_ip="127.0.0.1", user_agent="grpc-python",
+                        resources=(plan_arn,)), response={
+                        "incidentRecordArn": f"{plan_arn}/{token}".replace(
+                            "response-plan", "incident-record")})
+
+            started = time.process_time()
+            await asyncio.gather(*(caller() for _ in range(callers)))
+            figures[callers] = (time.process_time() - started) / count * 1e6
+        await trail.close()
+    return figures
 
 
 class _NoServices:

@@ -26,10 +26,11 @@ Records of calls made at the same time are written together, several to a messag
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import uuid
 from collections.abc import Iterator, Mapping
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -134,6 +135,13 @@ def identity(call: Call, account: str) -> UserIdentity:
             return UserIdentity(type="Unknown", principalId=f"integration-key/{digest}",
                                 accountId=principal.account or account)
         return UserIdentity(type="Unknown", principalId="anonymous")
+    return _signed_identity(arn, principal.access_key_id, account)
+
+
+@functools.lru_cache(maxsize=4096)
+def _signed_identity(arn: str, access_key_id: str, account: str) -> UserIdentity:
+    """``userIdentity`` of a signed caller: the same for each of its calls, so made once
+    (UserIdentity is frozen)."""
     parts = arn.split(":", 5)
     principal_account = parts[4] if len(parts) > 4 and parts[4] else account
     resource = parts[5] if len(parts) > 5 else arn
@@ -147,7 +155,7 @@ def identity(call: Call, account: str) -> UserIdentity:
     prefix = {"IAMUser": "AIDA", "Role": "AROA", "AssumedRole": "AROA"}.get(identity_type, "")
     return UserIdentity(type=identity_type, principalId=f"{prefix}{unique}" if prefix
                         else principal_account, arn=arn, accountId=principal_account,
-                        accessKeyId=principal.access_key_id or None, userName=user_name)
+                        accessKeyId=access_key_id or None, userName=user_name)
 
 
 def resources_of(*values: Any) -> list[Resource]:
@@ -193,7 +201,7 @@ def make_record(call: Call, *, region: str, account: str, response: Any = None,
     return Record(
         eventVersion=EVENT_VERSION,
         userIdentity=identity(call, account),
-        eventTime=call.time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        eventTime=_event_time(call.time),
         eventSource=event_source(call.api), eventName=call.operation, awsRegion=region,
         sourceIPAddress=call.source_ip or "unknown", userAgent=call.user_agent or "unknown",
         requestParameters=params, responseElements=elements, requestID=call.request_id,
@@ -203,6 +211,16 @@ def make_record(call: Call, *, region: str, account: str, response: Any = None,
         errorCode=error.aws_code if error is not None else None,
         errorMessage=error.message if error is not None else None,
         resources=resources_of(list(call.resources), named))
+
+
+def _event_time(when: datetime) -> str:
+    """``eventTime``, CloudTrail's whole seconds in UTC (formatted once a second)."""
+    return _second_text(int(when.timestamp()))
+
+
+@functools.lru_cache(maxsize=8)
+def _second_text(second: int) -> str:
+    return datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Audit:
