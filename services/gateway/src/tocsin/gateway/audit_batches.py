@@ -37,7 +37,7 @@ import msgspec
 from tocsin.shared.errors import ServiceUnavailable
 from tocsin.shared.logging import get_logger
 
-__all__ = ["MAX_BATCH_BYTES", "MAX_BATCH_RECORDS", "READS_WAITING", "GroupWriter",
+__all__ = ["MAX_BATCH_BYTES", "MAX_BATCH_RECORDS", "READS_WAITING", "GroupWriter", "batch",
            "records_in"]
 
 log = get_logger(__name__)
