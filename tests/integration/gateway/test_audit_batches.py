@@ -150,7 +150,6 @@ async def test_concurrent_calls_share_messages_and_each_is_found_once(
         {"AttributeKey": "EventId", "AttributeValue": one.eventID}]})
     assert [codec.decode(e["CloudTrailEvent"].encode(), Record) for e in found["Events"]] \
         == [one]
-    # A token handed out before batches (the sequence alone) still pages from there.
     assert found["Events"][0]["Resources"] == [
         {"ResourceType": "ssm-incidents:response-plan", "ResourceName": PLAN}]
 
