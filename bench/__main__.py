@@ -42,8 +42,9 @@ from bench.regions import regions_bench
 from bench.runbooks import runbooks_bench
 from bench.storm import storm_bench
 from bench.timers import timers_bench
-from tocsin.gateway.access import Authorization, Call, Face
+from tocsin.gateway.access import Authorization, Call, Face, Gate, Principal
 from tocsin.gateway.app import build_access
+from tocsin.gateway.audit import AuditTrail
 from tocsin.gateway.grpcsign import SigV4Signer
 from tocsin.gateway.settings import Settings as GatewaySettings
 from tocsin.local.servers import EmbeddedServer, free_port, nats_server, postgres_server
@@ -51,6 +52,7 @@ from tocsin.proto.contacts.v1 import contacts_pb2 as pbc
 from tocsin.proto.contacts.v1 import contacts_pb2_grpc as pb_contacts_grpc
 from tocsin.proto.incidents.v1 import incidents_pb2 as pb
 from tocsin.proto.incidents.v1 import incidents_pb2_grpc as pb_grpc
+from tocsin.shared.bus import connect
 from tocsin.shared.keys import new_master_key_line, write_master_key_file
 
 RESULTS = Path(__file__).parent / "results"
@@ -115,11 +117,13 @@ on: a policy of the size operators write (three statements, wildcards, a conditi
 
 async def access_bench(env: dict[str, str], work: Path, plan_arn: str, tag: str,
                        results: dict[str, Any], *, gateway_pid: int,
-                       others: dict[str, list[int]]) -> None:
+                       others: dict[str, list[int]], seconds: float = 3.0,
+                       profile: Path | None = None) -> None:
     """StartIncident over gRPC through three gateways on the same services, interleaved:
     ``on`` (the real one: signed by a policy-file principal, throttled, audited and checked
     against its policy), ``auth`` (signatures and authorization alone) and ``off`` (none of
-    it, :mod:`bench.open_gateway`)."""
+    it, :mod:`bench.open_gateway`). With ``profile``, py-spy then samples each gateway
+    under 64 callers into ``profile/access-<name>.txt`` (collapsed stacks)."""
     signer = SigV4Signer("BENCHOPERATOR", "bench-operator-secret", region=f"bench{tag}")
     gateways: list[asyncio.subprocess.Process] = []
     addresses = {"on": env["TOCSIN_GRPC_ADDR"]}
@@ -153,7 +157,8 @@ async def access_bench(env: dict[str, str], work: Path, plan_arn: str, tag: str,
                 for _ in range(2):  # interleaved, so drift on a shared machine hits all
                     for name, channel in channels.items():
                         r = await load(pb_grpc.IncidentsStub(channel).StartIncident,
-                                       start_request, callers=callers, seconds=3, warmup=0.5)
+                                       start_request, callers=callers, seconds=seconds,
+                                       warmup=0.5)
                         if r["errors"]:
                             raise RuntimeError(f"StartIncident ({name}) failed {r['errors']} "
                                                "times: see the gateway logs")
@@ -169,6 +174,12 @@ async def access_bench(env: dict[str, str], work: Path, plan_arn: str, tag: str,
             # of the machine: what each gateway spends per call, and what access adds to
             # the whole call's CPU (gateway, incidents, NATS, PostgreSQL).
             pids = {"on": gateway_pid, "off": gateways[0].pid, "auth": gateways[1].pid}
+            if profile is not None:
+                for name, channel in channels.items():
+                    await _sampled(pids[name], profile / f"access-{name}.txt", seconds,
+                                   load(pb_grpc.IncidentsStub(channel).StartIncident,
+                                        start_request, callers=64, seconds=seconds,
+                                        warmup=0))
             whole: dict[str, float] = {}
             for name, channel in channels.items():
                 meter = CpuMeter({"gateway": [pids[name]], **others}, trees=("postgres",))
@@ -186,6 +197,23 @@ async def access_bench(env: dict[str, str], work: Path, plan_arn: str, tag: str,
         for gateway in gateways:
             await stop(gateway)
     line("access_check_cpu_per_call", await access_cpu(env, plan_arn), "us", results)
+    for callers, us in (await audit_cpu(env, plan_arn)).items():
+        line(f"audit_cpu_per_record_c{callers}", us, "us", results)
+    for callers, (on, off) in (await pipeline_cpu(env, plan_arn)).items():
+        line(f"access_pipeline_on_cpu_per_call_c{callers}", on, "us", results)
+        line(f"access_pipeline_off_cpu_per_call_c{callers}", off, "us", results)
+
+
+async def _sampled(pid: int, out: Path, seconds: float, body: Any) -> None:
+    """py-spy's collapsed stacks of process ``pid`` while ``body`` runs."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    spy = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(pid),
+        "--duration", str(int(seconds)), "--rate", "200", "--format", "raw", "--output",
+        str(out), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    await body
+    await spy.wait()
+    print(f"profile: {out}", flush=True)
 
 
 async def access_cpu(env: dict[str, str], plan_arn: str, count: int = 3000) -> float:
@@ -210,6 +238,113 @@ async def access_cpu(env: dict[str, str], plan_arn: str, count: int = 3000) -> f
             principal=principal, params={"responsePlanArn": plan_arn, "title": "bench"},
             request_id="bench", source_ip="127.0.0.1", resources=(plan_arn,)))
     return (time.perf_counter() - started) / count * 1e6
+
+
+async def audit_cpu(env: dict[str, str], plan_arn: str, count: int = 3000
+                    ) -> dict[int, float]:
+    """What the audit trail costs the gateway's process per StartIncident, alone: the
+    record made, encoded, published and acknowledged as the gateway does it, ``count``
+    records from 1 and from 64 callers at once (the records of concurrent calls share
+    messages, :mod:`tocsin.gateway.audit_batches`); CPU microseconds per record."""
+    principal = Principal(arn="arn:tocsin:iam::000000000000:user/bench-operator",
+                          account="000000000000", access_key_id="BENCHOPERATOR")
+    figures: dict[int, float] = {}
+    async with connect([env["TOCSIN_NATS_URL"]], name="tocsin-bench-audit") as bus:
+        trail = AuditTrail(bus, region=env["TOCSIN_REGION"], account="000000000000")
+        await trail.start()
+        for callers in (1, 64):
+            left = count
+
+            async def caller() -> None:
+                nonlocal left
+                while left > 0:
+                    left -= 1
+                    token = str(uuid.uuid4())
+                    await trail.record(Call(
+                        face=Face.GRPC, api="ssm-incidents", operation="StartIncident",
+                        principal=principal, params={"responsePlanArn": plan_arn,
+                                                     "title": "bench", "clientToken": token},
+                        request_id=token, source_ip="127.0.0.1", user_agent="grpc-python",
+                        resources=(plan_arn,)), response={
+                        "incidentRecordArn": f"{plan_arn}/{token}".replace(
+                            "response-plan", "incident-record")})
+
+            started = time.process_time()
+            await asyncio.gather(*(caller() for _ in range(callers)))
+            figures[callers] = (time.process_time() - started) / count * 1e6
+        await trail.close()
+    return figures
+
+
+async def pipeline_cpu(env: dict[str, str], plan_arn: str, count: int = 3000
+                       ) -> dict[int, tuple[float, float]]:
+    """The gateway's whole access pipeline for one signed StartIncident, in this process,
+    beside the same calls through a pipeline without steps: signature check, throttle,
+    authorization and the audit record written to the bench's NATS (as the gateway
+    writes it), with a service that answers at once; ``count`` calls from 1 and from 64
+    callers; CPU microseconds per call (on, off). Steady where the throughputs move: what
+    access adds to the gateway's CPU per call, the gRPC server's own work aside."""
+    settings = GatewaySettings(access_keys=env["TOCSIN_ACCESS_KEYS"],
+                               policy_file=env["TOCSIN_POLICY_FILE"],
+                               region=env["TOCSIN_REGION"])
+    signer = SigV4Signer("BENCHOPERATOR", "bench-operator-secret", region=settings.region)
+    method = "/tocsin.incidents.v1.Incidents/StartIncident"
+    figures: dict[int, tuple[float, float]] = {}
+    async with connect([env["TOCSIN_NATS_URL"]], name="tocsin-bench-pipeline") as bus:
+        trail = AuditTrail(bus, region=settings.region, account=settings.account)
+        await trail.start()
+        answering = _Answering(plan_arn)
+        on = build_access(settings, answering, audit_trail=trail)  # type: ignore[arg-type]
+        off = Gate(answering)  # type: ignore[arg-type]
+        for callers in (1, 64):
+            per: dict[str, float] = {}
+            for name in ("off", "on", "off", "on"):  # interleaved
+                signed = []
+                for _ in range(count):
+                    token = str(uuid.uuid4())
+                    body = pb.StartIncidentRequest(response_plan_arn=plan_arn, title="bench",
+                                                   client_token=token).SerializeToString()
+                    signed.append((token, body, signer.metadata(method, body)))
+                pending = iter(signed)
+
+                async def caller(name: str = name, pending: Any = pending) -> None:
+                    for token, body, metadata in pending:
+                        principal = on.authenticator.grpc(method, metadata, body,
+                                                          service=("tocsin",)) \
+                            if name == "on" else grpc_server_principal
+                        await (on.gate if name == "on" else off)(Call(
+                            face=Face.GRPC, api="ssm-incidents", operation="StartIncident",
+                            principal=principal, params={
+                                "responsePlanArn": plan_arn, "title": "bench",
+                                "clientToken": token},
+                            request_id=token, source_ip="127.0.0.1",
+                            user_agent="grpc-python"))
+
+                started = time.process_time()
+                await asyncio.gather(*(caller() for _ in range(callers)))
+                per[name] = per.get(name, 0.0) + (time.process_time() - started) / count / 2
+            figures[callers] = (per["on"] * 1e6, per["off"] * 1e6)
+        await trail.close()
+    return figures
+
+
+grpc_server_principal = Principal(arn="arn:tocsin:iam::000000000000:user/BENCH",
+                                  account="000000000000")
+"""The caller of the pipeline without steps (as :mod:`bench.open_gateway`'s)."""
+
+
+class _Answering:
+    """A service that answers StartIncident at once (the pipeline's cost alone)."""
+
+    def __init__(self, plan_arn: str) -> None:
+        self._incident = plan_arn.replace("response-plan", "incident-record")
+
+    async def call(self, api: str, operation: str, params: dict[str, Any], *,
+                   principal: str, request_id: str) -> dict[str, Any]:
+        return {"incidentRecordArn": f"{self._incident}/{request_id}"}
+
+    async def call_service(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        raise AssertionError("the pipeline reads no resource policy here")
 
 
 class _NoServices:
@@ -313,7 +448,33 @@ async def contacts_bench(stub: pb_contacts_grpc.ContactsStub, results: dict[str,
     line("start_engagement_3x10_p99", percentile(latencies, 0.99), "ms", results)
 
 
-async def main(seconds: float, warmup: float) -> None:
+async def raw_bench(seconds: float, warmup: float, results: dict[str, Any]) -> None:
+    """The baseline: a bare grpc.aio unary call at 1 and 64 callers."""
+    raw_port = free_port()
+    raw = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.raw_server", "--port", str(raw_port),
+        stdout=asyncio.subprocess.PIPE)
+    try:
+        assert raw.stdout is not None
+        await raw.stdout.readline()
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{raw_port}") as channel:
+            call = channel.unary_unary("/tocsin.incidents.v1.Incidents/StartIncident")
+            raw_request = pb.StartIncidentRequest(
+                response_plan_arn="arn:tocsin:ssm-incidents::000000000000:response-plan/bench",
+                title="bench", client_token=str(uuid.uuid4())).SerializeToString()
+            for callers in (1, 64):
+                r = await load(call, lambda: raw_request, callers=callers, seconds=seconds,
+                               warmup=warmup)
+                results[f"raw_{callers}"] = r
+                line(f"raw_grpc_unary_c{callers}_throughput", r["rps"], "req/s", results)
+                line(f"raw_grpc_unary_c{callers}_p99", r["p99"], "ms", results)
+    finally:
+        raw.terminate()
+        await raw.wait()
+
+
+async def main(seconds: float, warmup: float, *, access_only: bool = False,
+               access_seconds: float = 3.0, profile: Path | None = None) -> None:
     results: dict[str, Any] = {}
     work = Path(tempfile.mkdtemp(prefix="tocsin-bench-"))
     servers: list[EmbeddedServer] = []
@@ -331,32 +492,12 @@ async def main(seconds: float, warmup: float) -> None:
         servers.append(postgres_server(work / "pg", log=work / "pg.log"))
         db_url = servers[-1].url
     try:
-        # Baseline: a bare grpc.aio unary call.
-        raw_port = free_port()
-        raw = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench.raw_server", "--port", str(raw_port),
-            stdout=asyncio.subprocess.PIPE)
-        procs.append(raw)
-        assert raw.stdout is not None
-        await raw.stdout.readline()
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{raw_port}") as channel:
-            call = channel.unary_unary("/tocsin.incidents.v1.Incidents/StartIncident")
-            raw_request = pb.StartIncidentRequest(
-                response_plan_arn="arn:tocsin:ssm-incidents::000000000000:response-plan/bench",
-                title="bench", client_token=str(uuid.uuid4())).SerializeToString()
-            for callers in (1, 64):
-                r = await load(call, lambda: raw_request, callers=callers, seconds=seconds,
-                               warmup=warmup)
-                results[f"raw_{callers}"] = r
-                line(f"raw_grpc_unary_c{callers}_throughput", r["rps"], "req/s", results)
-                line(f"raw_grpc_unary_c{callers}_p99", r["p99"], "ms", results)
-        raw.terminate()
-        await raw.wait()
-
-        # The notifications service alone (with a contacts process of its own, so before
-        # the others start: requests to a service go to any of its instances).
-        await notifications_bench(nats_url, db_url, work,
-                                  lambda name, value, unit: line(name, value, unit, results))
+        if not access_only:
+            await raw_bench(seconds, warmup, results)
+            # The notifications service alone (with a contacts process of its own, so
+            # before the others start: requests to a service go to any of its instances).
+            await notifications_bench(nats_url, db_url, work, lambda name, value, unit: line(
+                name, value, unit, results))
 
         # Tocsin: the incidents, contacts and notifications services and the gateway, each
         # its own process; notifications mails to an SMTP server in this process.
@@ -400,60 +541,71 @@ async def main(seconds: float, warmup: float) -> None:
                 name="bench", incident_template=pb.IncidentTemplate(
                     title="Benchmark incident", impact=3)))
 
-            # The console first, while the list holds only its own incidents (the loads
-            # below leave thousands open).
-            await console_bench(stub, http=f"http://127.0.0.1:{http_port}",
-                                key=("BENCH", "bench-secret"), plan_arn=plan.arn,
-                                results=results, line=line)
+            others = {"incidents": [incidents.pid],
+                      **{s.name: [s.process.pid] for s in servers}}
+            if access_only:
+                await access_bench(env, work, plan.arn, tag, results,
+                                   gateway_pid=gateway.pid, others=others,
+                                   seconds=access_seconds, profile=profile)
+            else:
+                # The console first, while the list holds only its own incidents (the loads
+                # below leave thousands open).
+                await console_bench(stub, http=f"http://127.0.0.1:{http_port}",
+                                    key=("BENCH", "bench-secret"), plan_arn=plan.arn,
+                                    results=results, line=line)
 
-            def start_request() -> pb.StartIncidentRequest:
-                return pb.StartIncidentRequest(response_plan_arn=plan.arn, title="bench",
-                                               client_token=str(uuid.uuid4()))
+                def start_request() -> pb.StartIncidentRequest:
+                    return pb.StartIncidentRequest(response_plan_arn=plan.arn, title="bench",
+                                                   client_token=str(uuid.uuid4()))
 
+                for callers in (1, 64):
+                    r = await load(stub.StartIncident, start_request, callers=callers,
+                                   seconds=seconds, warmup=warmup)
+                    results[f"tocsin_{callers}"] = r
+                    line(f"start_incident_grpc_c{callers}_throughput", r["rps"], "req/s",
+                         results)
+                    line(f"start_incident_grpc_c{callers}_p50", r["p50"], "ms", results)
+                    line(f"start_incident_grpc_c{callers}_p99", r["p99"], "ms", results)
+                    line(f"start_incident_grpc_c{callers}_errors", r["errors"], "count",
+                         results)
+                # What one start costs in each process (CPU time over a counted load):
+                # steady where the throughputs above move with whatever else runs.
+                meter = CpuMeter({"gateway": [gateway.pid], "incidents": [incidents.pid],
+                                  **{s.name: [s.process.pid] for s in servers}},
+                                 trees=("postgres",))
+                await meter.idle()
+                meter.start()
+                await counted_starts(stub, plan.arn, count=2000)
+                for name, us in meter.per(2000).items():
+                    line(f"cpu_per_start_incident_{name}", us, "us", results)
+                await access_bench(env, work, plan.arn, tag, results,
+                                   gateway_pid=gateway.pid, others=others,
+                                   seconds=access_seconds)
+                await timeline_bench(stub, plan.arn, results)
+                await dedupe_bench(stub, plan.arn, results)
+                await contacts_bench(pb_contacts_grpc.ContactsStub(channel), results)
+                await alarms.alarms_bench(channel, nats_url=nats_url, region=f"bench{tag}",
+                                          schema_prefix=f"bench{tag}_", plan_name="bench",
+                                          results=results, line=line, mailbox=mailbox)
+        if not access_only:
             for callers in (1, 64):
-                r = await load(stub.StartIncident, start_request, callers=callers,
-                               seconds=seconds, warmup=warmup)
-                results[f"tocsin_{callers}"] = r
-                line(f"start_incident_grpc_c{callers}_throughput", r["rps"], "req/s", results)
-                line(f"start_incident_grpc_c{callers}_p50", r["p50"], "ms", results)
-                line(f"start_incident_grpc_c{callers}_p99", r["p99"], "ms", results)
-                line(f"start_incident_grpc_c{callers}_errors", r["errors"], "count", results)
-            # What one start costs in each process (CPU time over a counted load): steady
-            # where the throughputs above move with whatever else the machine runs.
-            meter = CpuMeter({"gateway": [gateway.pid], "incidents": [incidents.pid],
-                              **{s.name: [s.process.pid] for s in servers}},
-                             trees=("postgres",))
-            await meter.idle()
-            meter.start()
-            await counted_starts(stub, plan.arn, count=2000)
-            for name, us in meter.per(2000).items():
-                line(f"cpu_per_start_incident_{name}", us, "us", results)
-            await access_bench(env, work, plan.arn, tag, results, gateway_pid=gateway.pid,
-                               others={"incidents": [incidents.pid],
-                                       **{s.name: [s.process.pid] for s in servers}})
-            await timeline_bench(stub, plan.arn, results)
-            await dedupe_bench(stub, plan.arn, results)
-            await contacts_bench(pb_contacts_grpc.ContactsStub(channel), results)
-            await alarms.alarms_bench(channel, nats_url=nats_url, region=f"bench{tag}",
-                                      schema_prefix=f"bench{tag}_", plan_name="bench",
-                                      results=results, line=line, mailbox=mailbox)
-        for callers in (1, 64):
-            ratio = results[f"tocsin_{callers}"]["rps"] / max(
-                results[f"raw_{callers}"]["rps"], 1e-9)
-            line(f"start_incident_vs_raw_c{callers}", 100 * ratio, "%", results)
-        # Requests to a service go to any of its instances, whatever their region: the
-        # parts below start their own on regions and schemas of their own, so these stop.
-        for proc in procs:
-            await stop(proc)
-        procs.clear()
-        await storm_bench(nats_url, db_url, work, lambda name, value, unit: line(
-            name, value, unit, results))
-        await timers_bench(env, work, results, line)
-        await runbooks_bench(nats_url, db_url, work, results, line)
-        await analysis_bench(env, work, lambda name, value, unit: line(name, value, unit,
-                                                                       results))
-        await protection_bench(lambda name, value, unit: line(name, value, unit, results))
-        await regions_bench(lambda name, value, unit: line(name, value, unit, results))
+                ratio = results[f"tocsin_{callers}"]["rps"] / max(
+                    results[f"raw_{callers}"]["rps"], 1e-9)
+                line(f"start_incident_vs_raw_c{callers}", 100 * ratio, "%", results)
+            # Requests to a service go to any of its instances, whatever their region:
+            # the parts below start their own on regions and schemas of their own, so
+            # these stop.
+            for proc in procs:
+                await stop(proc)
+            procs.clear()
+            await storm_bench(nats_url, db_url, work, lambda name, value, unit: line(
+                name, value, unit, results))
+            await timers_bench(env, work, results, line)
+            await runbooks_bench(nats_url, db_url, work, results, line)
+            await analysis_bench(env, work, lambda name, value, unit: line(
+                name, value, unit, results))
+            await protection_bench(lambda name, value, unit: line(name, value, unit, results))
+            await regions_bench(lambda name, value, unit: line(name, value, unit, results))
     finally:
         for proc in procs:
             await stop(proc)
@@ -469,7 +621,15 @@ async def main(seconds: float, warmup: float) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=10.0, help="measured time per load")
+    parser.add_argument("--seconds", type=float, help="measured time per load (default 10; "
+                        "the access part's loads 3)")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured time per load")
+    parser.add_argument("--only", choices=["access"],
+                        help="run one part alone: access (StartIncident with access on, "
+                        "on without audit, and off; 3 s loads unless --seconds)")
+    parser.add_argument("--profile", type=Path,
+                        help="with --only access: py-spy's collapsed stacks of each gateway "
+                        "under 64 callers, into this folder")
     a = parser.parse_args()
-    asyncio.run(main(a.seconds, a.warmup))
+    asyncio.run(main(a.seconds or 10.0, a.warmup, access_only=a.only == "access",
+                     access_seconds=a.seconds or 3.0, profile=a.profile))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 
+import msgspec
 import pytest
 
 from tocsin.gateway import redaction
 from tocsin.gateway.access import Call, Face, Principal, PrincipalKind
 from tocsin.gateway.audit import is_read_only, make_record
+from tocsin.gateway.audit_batches import batch, records_in
 from tocsin.gateway.limits import Throttled, TokenBuckets
 from tocsin.notifications.chat.domain import slack_escape
 from tocsin.shared import codec
@@ -139,3 +141,18 @@ async def test_throttle_counts_principals_keys_and_addresses_apart() -> None:
                   inbound("10.0.0.1")):
         with pytest.raises(Throttled):
             await throttle(again, proceed)
+
+
+def test_a_message_holds_one_record_as_before_or_several_in_an_array() -> None:
+    """A record alone is written exactly as it was before batches; several are an array
+    whose members read back byte for byte; what is neither is a decode error."""
+    records = [codec.encode(make_record(call("ssm-incidents", "StartIncident",
+                                             {"responsePlanArn": PLAN, "title": f"t{n}"}),
+                                        region="local-1", account="000000000000"))
+               for n in range(3)]
+    assert batch(records[:1]) == records[0]
+    assert records_in(records[0]) == [records[0]]
+    assert records_in(batch(records)) == records
+    assert json.loads(batch(records)) == [json.loads(r) for r in records]
+    with pytest.raises(msgspec.DecodeError):
+        records_in(b"[{\"eventID\": ")

@@ -18,16 +18,19 @@ When a record is written:
   queue is bounded (a full queue makes the caller wait for room rather than drop a record)
   and :meth:`AuditTrail.close` writes what is left before the gateway's NATS connection
   closes on a normal shutdown.
+
+Records of calls made at the same time are written together, several to a message
+(:mod:`.audit_batches`, which every reader of the stream reads them with).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import functools
 import hashlib
 import uuid
 from collections.abc import Iterator, Mapping
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -35,6 +38,7 @@ import nats.errors
 
 from tocsin.gateway import redaction
 from tocsin.gateway.access import Call, Face, PrincipalKind, Proceed
+from tocsin.gateway.audit_batches import GroupWriter
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus, audit_stream, audit_subject, ensure_stream
 from tocsin.shared.errors import InternalError, ServiceUnavailable, TocsinError
@@ -59,10 +63,6 @@ EVENT_SOURCES: dict[str, str] = {
 READ_PREFIXES = ("Get", "List", "Describe", "Lookup", "Test", "Watch", "Show")
 """Operations named so change nothing (CloudTrail's ``readOnly``)."""
 
-QUEUE_SIZE = 4096
-"""Read records waiting to be written; beyond this a read waits for room."""
-WRITERS = 8
-"""Read records written concurrently by the background writer."""
 PUBLISH_TRIES = 3
 PUBLISH_TIMEOUT = 2.0
 
@@ -135,6 +135,13 @@ def identity(call: Call, account: str) -> UserIdentity:
             return UserIdentity(type="Unknown", principalId=f"integration-key/{digest}",
                                 accountId=principal.account or account)
         return UserIdentity(type="Unknown", principalId="anonymous")
+    return _signed_identity(arn, principal.access_key_id, account)
+
+
+@functools.lru_cache(maxsize=4096)
+def _signed_identity(arn: str, access_key_id: str, account: str) -> UserIdentity:
+    """``userIdentity`` of a signed caller: the same for each of its calls, so made once
+    (UserIdentity is frozen)."""
     parts = arn.split(":", 5)
     principal_account = parts[4] if len(parts) > 4 and parts[4] else account
     resource = parts[5] if len(parts) > 5 else arn
@@ -148,7 +155,7 @@ def identity(call: Call, account: str) -> UserIdentity:
     prefix = {"IAMUser": "AIDA", "Role": "AROA", "AssumedRole": "AROA"}.get(identity_type, "")
     return UserIdentity(type=identity_type, principalId=f"{prefix}{unique}" if prefix
                         else principal_account, arn=arn, accountId=principal_account,
-                        accessKeyId=principal.access_key_id or None, userName=user_name)
+                        accessKeyId=access_key_id or None, userName=user_name)
 
 
 def resources_of(*values: Any) -> list[Resource]:
@@ -194,7 +201,7 @@ def make_record(call: Call, *, region: str, account: str, response: Any = None,
     return Record(
         eventVersion=EVENT_VERSION,
         userIdentity=identity(call, account),
-        eventTime=call.time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        eventTime=_event_time(call.time),
         eventSource=event_source(call.api), eventName=call.operation, awsRegion=region,
         sourceIPAddress=call.source_ip or "unknown", userAgent=call.user_agent or "unknown",
         requestParameters=params, responseElements=elements, requestID=call.request_id,
@@ -204,6 +211,16 @@ def make_record(call: Call, *, region: str, account: str, response: Any = None,
         errorCode=error.aws_code if error is not None else None,
         errorMessage=error.message if error is not None else None,
         resources=resources_of(list(call.resources), named))
+
+
+def _event_time(when: datetime) -> str:
+    """``eventTime``, CloudTrail's whole seconds in UTC (formatted once a second)."""
+    return _second_text(int(when.timestamp()))
+
+
+@functools.lru_cache(maxsize=8)
+def _second_text(second: int) -> str:
+    return datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Audit:
@@ -235,7 +252,10 @@ class Audit:
 
 
 class AuditTrail:
-    """Writes the region's audit records to ``AUDIT_<REGION>``; one per gateway process."""
+    """Writes the region's audit records to ``AUDIT_<REGION>``; one per gateway process.
+
+    Records go through a :class:`~tocsin.gateway.audit_batches.GroupWriter`: the records
+    of calls made at the same time share a message (see :mod:`.audit_batches`)."""
 
     def __init__(self, bus: Bus, *, region: str, account: str,
                  retention_days: float = 90.0, replicas: int = 1,
@@ -246,8 +266,7 @@ class AuditTrail:
         self._region = region
         self._account = account
         self._stream = audit_stream(region, retention_days=retention_days)
-        self._queue: asyncio.Queue[Record] = asyncio.Queue(QUEUE_SIZE)
-        self._writers: list[asyncio.Task[None]] = []
+        self._writer = GroupWriter(self._publish)
 
     @property
     def stream(self) -> str:
@@ -256,26 +275,16 @@ class AuditTrail:
         return self._stream.name
 
     async def start(self) -> None:
-        """Declare the stream and start the background writer of read records."""
+        """Declare the stream."""
         await ensure_stream(self._bus.js, self._stream, replicas=self._replicas,
                             max_bytes=self._max_bytes)
-        self._writers = [asyncio.create_task(self._write_reads(), name=f"audit-writer-{i}")
-                         for i in range(WRITERS)]
 
     async def close(self, timeout: float = 30.0) -> None:
-        """Write every queued record, then stop (before the NATS connection closes); after
+        """Write every queued record (before the NATS connection closes); after
         ``timeout`` seconds (NATS gone) what is left is logged as lost."""
-        if self._queue.qsize():
-            log.info("audit.flushing", records=self._queue.qsize())
-        try:
-            await asyncio.wait_for(self._queue.join(), timeout)
-        except TimeoutError:
-            log.error("audit.reads_lost", records=self._queue.qsize())
-        for task in self._writers:
-            task.cancel()
-        for task in self._writers:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if self._writer.unwaited:
+            log.info("audit.flushing", records=self._writer.unwaited)
+        await self._writer.close(timeout)
 
     async def record(self, call: Call, *, response: Any = None,
                      error: TocsinError | None = None) -> Record:
@@ -302,37 +311,25 @@ class AuditTrail:
         Raises:
             ServiceUnavailable: the record of a change could not be written.
         """
-        if record.readOnly:
-            await self._queue.put(record)
-        else:
-            await self._publish(record)
-
-    async def _publish(self, record: Record) -> None:
         subject = audit_subject(self._region, _api_token(record.eventSource), record.eventName)
-        data = codec.encode(record)
+        await self._writer.write(subject, codec.encode(record), event_id=record.eventID,
+                                 name=record.eventName, wait=not record.readOnly)
+
+    async def _publish(self, subject: str, data: bytes, msg_id: str) -> None:
+        """Publish one message of records, with a few tries."""
         for attempt in range(1, PUBLISH_TRIES + 1):
             try:
-                await asyncio.wait_for(self._bus.publish(subject, data, msg_id=record.eventID),
+                await asyncio.wait_for(self._bus.publish(subject, data, msg_id=msg_id),
                                        PUBLISH_TIMEOUT)
                 return
             except (nats.errors.Error, TimeoutError) as exc:
                 log.warning("audit.write_failed", attempt=attempt, error=repr(exc),
-                            operation=record.eventName)
+                            subject=subject)
                 await asyncio.sleep(0.05 * attempt)
+        operation = subject.rsplit(".", 1)[-1]
         raise ServiceUnavailable(
-            f"{record.eventName} could not be recorded in the audit trail ({self.stream}); "
+            f"{operation} could not be recorded in the audit trail ({self.stream}); "
             "it may have taken effect: retry with the same client token")
-
-    async def _write_reads(self) -> None:
-        while True:
-            record = await self._queue.get()
-            try:
-                await self._publish(record)
-            except Exception:  # the writer goes on with the next record whatever happened
-                log.exception("audit.read_lost", operation=record.eventName,
-                              request=record.requestID)
-            finally:
-                self._queue.task_done()
 
 
 def _api_token(source: str) -> str:

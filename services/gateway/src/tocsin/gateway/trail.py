@@ -16,8 +16,11 @@ stream itself, the newest records first, the way CloudTrail answers:
   the stream's first record. A lookup of recent events therefore reads about as many
   records as it returns, however long the trail is; a lookup whose matches are rare reads
   further back, at the server's speed (tens of thousands of records a second).
-- ``NextToken`` is the stream sequence the next page ends below (plus the query it belongs
-  to): pages never skip or repeat a record while new ones arrive.
+- A message may hold several records (:mod:`.audit_batches`: the records of concurrent
+  calls are written together); each record's place in the trail is its message's stream
+  sequence and its index in the message, and records are returned newest place first.
+- ``NextToken`` is the place the next page ends below (plus the query it belongs to):
+  pages never skip or repeat a record while new ones arrive.
 
 Records are decoded with msgspec into the few members the filters need; the whole record
 is returned as ``CloudTrailEvent``, unchanged.
@@ -39,6 +42,7 @@ import nats.js.errors
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from tocsin.gateway.audit import Record
+from tocsin.gateway.audit_batches import records_in
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus
 from tocsin.shared.errors import ServiceUnavailable, ValidationError
@@ -142,7 +146,7 @@ class AuditLookup:
             ServiceUnavailable: the stream cannot be read.
         """
         query = _query(params)
-        below = _token_sequence(params.get("NextToken"), query)
+        below = _token_place(params.get("NextToken"), query)
         try:
             info = await self._bus.js.stream_info(self._stream)
         except nats.js.errors.NotFoundError:
@@ -151,13 +155,14 @@ class AuditLookup:
             raise ServiceUnavailable(f"the audit trail {self._stream} cannot be read: "
                                      f"{exc!r}") from None
         first, last = info.state.first_seq, info.state.last_seq
-        high = min(last, below - 1) if below is not None else last
-        found: list[tuple[int, bytes]] = []
+        # The newest message that may hold a record below the token's place.
+        high = last if below is None else min(last, below[0] if below[1] else below[0] - 1)
+        found: list[tuple[_Place, bytes]] = []
         window = FIRST_WINDOW
         exhausted = True
         while high >= max(first, 1):
             low = max(first, high - window + 1, 1)
-            older, matches = await self._read(query, low, high)
+            older, matches = await self._read(query, low, high, below)
             found.extend(reversed(matches))
             if len(found) > query.limit:
                 exhausted = False
@@ -172,17 +177,18 @@ class AuditLookup:
             result["NextToken"] = _token(page[-1][0], query)
         return result
 
-    async def _read(self, query: _Query, low: int, high: int
-                    ) -> tuple[bool, list[tuple[int, bytes]]]:
-        """The matching records of sequences ``low..high`` in stream order, and whether a
-        record older than the query's start was seen (nothing older need be read)."""
+    async def _read(self, query: _Query, low: int, high: int, below: _Place | None
+                    ) -> tuple[bool, list[tuple[_Place, bytes]]]:
+        """The matching records of sequences ``low..high`` (placed before ``below``) in
+        stream order, and whether a record older than the query's start was seen
+        (nothing older need be read)."""
         subject = _subject(self._region, query)
         config = ConsumerConfig(
             deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=low,
             ack_policy=AckPolicy.NONE, mem_storage=True, num_replicas=1,
             inactive_threshold=30.0, filter_subject=subject,
             description="tocsin gateway LookupEvents")
-        matches: list[tuple[int, bytes]] = []
+        matches: list[tuple[_Place, bytes]] = []
         older = False
         try:
             sub = await self._bus.js.pull_subscribe(subject, durable=None, stream=self._stream,
@@ -206,11 +212,16 @@ class AuditLookup:
                     if sequence > high:
                         done = True
                         break
-                    record = codec.decode(msg.data, _Filtered)
-                    if query.start is not None and _epoch(record.eventTime) < query.start:
-                        older = True
-                    if query.matches(record):
-                        matches.append((sequence, msg.data))
+                    for index, data in enumerate(_records(msg)):
+                        place = (sequence, index)
+                        if below is not None and place >= below:
+                            break
+                        record = codec.decode(data, _Filtered)
+                        if query.start is not None and \
+                                _epoch(record.eventTime) < query.start:
+                            older = True
+                        if query.matches(record):
+                            matches.append((place, data))
                     if meta.num_pending == 0 or sequence == high:
                         done = True
                         break
@@ -222,6 +233,18 @@ class AuditLookup:
                 if name:
                     await self._bus.js.delete_consumer(self._stream, name)
         return older, matches
+
+
+_Place = tuple[int, int]
+"""A record's place in the trail: its message's stream sequence, its index in it."""
+
+
+def _records(msg: Any) -> list[bytes]:
+    try:
+        return records_in(msg.data)
+    except msgspec.DecodeError:
+        log.warning("audit.unreadable_message", subject=msg.subject)
+        return []
 
 
 def _subject(region: str, query: _Query) -> str:
@@ -268,18 +291,24 @@ def _epoch(event_time: str) -> float:
     return datetime.strptime(event_time, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
 
 
-def _token(sequence: int, query: _Query) -> str:
-    return base64.urlsafe_b64encode(f"{sequence}:{query.fingerprint()}".encode()).decode()
+def _token(place: _Place, query: _Query) -> str:
+    sequence, index = place
+    text = f"{sequence}.{index}" if index else str(sequence)
+    return base64.urlsafe_b64encode(f"{text}:{query.fingerprint()}".encode()).decode()
 
 
-def _token_sequence(token: Any, query: _Query) -> int | None:
+def _token_place(token: Any, query: _Query) -> _Place | None:
+    """The place a ``NextToken`` names: ``<sequence>`` (a token handed out before
+    batches, or a record first in its message) or ``<sequence>.<index>``."""
     if not token:
         return None
     try:
         text = base64.urlsafe_b64decode(str(token).encode()).decode()
-        sequence, _, fingerprint = text.partition(":")
-        if fingerprint == query.fingerprint() and int(sequence) > 0:
-            return int(sequence)
+        place, _, fingerprint = text.partition(":")
+        sequence, _, index = place.partition(".")
+        if fingerprint == query.fingerprint() and int(sequence) > 0 and \
+                (not index or int(index) > 0):
+            return int(sequence), int(index or 0)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         pass
     raise InvalidNextToken("A token that is not valid was provided: NextToken must be passed "

@@ -71,8 +71,10 @@ def audit_stream(region: str, *, retention_days: float = 90.0) -> StreamConfig:
     """``AUDIT_<REGION>``: one CloudTrail record per call of every API, webhook and console
     action in a region, on ``audit.<region>.<api>.<eventName>`` (the gateway writes them and
     answers ``cloudtrail`` ``LookupEvents`` from them). Kept ``retention_days``
-    (``TOCSIN_AUDIT_RETENTION_DAYS``); the record's event id is its ``Nats-Msg-Id``, so a
-    publish retried after a lost acknowledgement is stored once."""
+    (``TOCSIN_AUDIT_RETENTION_DAYS``). A message holds one record or, for calls made at
+    the same time, an array of them (``tocsin.gateway.audit_batches``); its first record's
+    event id is its ``Nats-Msg-Id``, so a publish retried after a lost acknowledgement is
+    stored once."""
     return StreamConfig(
         name=f"AUDIT_{region.upper()}",
         description=f"Tocsin audit trail (CloudTrail records) of region {region}",

@@ -32,6 +32,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from tocsin.gateway.access import Call, Face, Principal, PrincipalKind
 from tocsin.gateway.audit import AuditTrail
+from tocsin.gateway.audit_batches import records_in
 from tocsin.gateway.console.sessions import Session, Sessions
 from tocsin.shared.bus import Bus, audit_subject
 from tocsin.shared.errors import TocsinError
@@ -56,6 +57,9 @@ class _FailedAuthentication(TocsinError):
 
 class _Logout(msgspec.Struct):
     requestParameters: dict[str, Any]
+
+
+_LOGOUT = msgspec.json.Decoder(_Logout)
 
 
 class SignInTrail:
@@ -117,7 +121,10 @@ class SignInTrail:
                     deliver_policy=DeliverPolicy.BY_START_TIME,
                     opt_start_time=since))
             info = await self._sub.consumer_info()
-            for _pending in range(info.num_pending):
+            # The messages recorded so far: those the server has yet to send, and those it
+            # already pushed to this subscription before the question was answered.
+            sent = info.delivered.consumer_seq if info.delivered is not None else 0
+            for _pending in range((info.num_pending or 0) + sent):
                 self._revoke(await self._sub.next_msg(timeout=CATCH_UP_TIMEOUT))
         except (nats.errors.Error, TimeoutError) as exc:
             # Signing out still works on this gateway; others' sign-outs arrive once the
@@ -147,11 +154,19 @@ class SignInTrail:
                 await asyncio.sleep(1.0)
 
     def _revoke(self, msg: Any) -> None:
+        """Refuse the sessions of one message of sign-outs (several when they were
+        recorded at the same time: :mod:`~tocsin.gateway.audit_batches`)."""
         try:
-            params = msgspec.json.decode(msg.data, type=_Logout).requestParameters
-            self._sessions.revoke(str(params["sessionId"]), int(params["sessionExpires"]))
-        except (msgspec.DecodeError, KeyError, TypeError, ValueError):
+            records = records_in(msg.data)
+        except msgspec.DecodeError:
             log.warning("console.signout_unreadable", subject=msg.subject)
+            return
+        for data in records:
+            try:
+                params = _LOGOUT.decode(data).requestParameters
+                self._sessions.revoke(str(params["sessionId"]), int(params["sessionExpires"]))
+            except (msgspec.DecodeError, KeyError, TypeError, ValueError):
+                log.warning("console.signout_unreadable", subject=msg.subject)
 
     def _call(self, request: web.Request, operation: str, principal: Principal,
               params: dict[str, Any]) -> Call:
