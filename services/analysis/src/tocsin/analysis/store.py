@@ -12,9 +12,10 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from tocsin.shared.contracts import analysis as ca
 from tocsin.shared.errors import ConflictError
 
-__all__ = ["AnalysisRow", "AnalysisStore", "TimelinePoint"]
+__all__ = ["AnalysisRow", "AnalysisStore", "TimelinePoint", "point_state", "state_of"]
 
 JSON = dict[str, Any]
 
@@ -61,6 +62,15 @@ class TimelinePoint(msgspec.Struct, kw_only=True):
     event_type: str
     event_data: str
     edited: bool = False
+
+
+def state_of(row: AnalysisRow) -> ca.AnalysisState:
+    """The analysis as its events carry it."""
+    return ca.AnalysisState(**msgspec.structs.asdict(row))
+
+
+def point_state(point: TimelinePoint) -> ca.AnalysisTimelinePoint:
+    return ca.AnalysisTimelinePoint(**msgspec.structs.asdict(point))
 
 
 _COLUMNS = ", ".join(f for f in AnalysisRow.__struct_fields__)

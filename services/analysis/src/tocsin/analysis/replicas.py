@@ -1,0 +1,203 @@
+"""The analysis service's inbox: the other regions' analysis events applied to this
+region's store (:mod:`tocsin.shared.replication.inbox`), so that their post-incident
+analyses (fields, questions and answers, recommendations, checklist, timeline) and their
+action items (OpsItems, with their related items) are read here too.
+
+An analysis and an OpsItem each follow their last writer by stamp, a timeline point on
+its own (points added in both regions are all kept); a deletion wins over a change that
+did not see it; related items of an OpsItem are added by either side. Applying starts
+nothing here: no reminder of another region's overdue action item (the region that made it
+reminds its owner, and reschedules when another region changes it), no related item on the
+incident (its region added it, and the incidents inbox brings it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from tocsin.analysis.opsitems_store import OpsItemRow
+from tocsin.analysis.reminders import reschedule
+from tocsin.analysis.store import AnalysisRow, TimelinePoint
+from tocsin.shared.contracts import analysis as ca
+from tocsin.shared.logging import get_logger
+from tocsin.shared.replication import Inbox, Replicated
+from tocsin.shared.replication.stamps import Applying
+
+__all__ = ["INBOX", "apply"]
+
+JSON = dict[str, Any]
+
+log = get_logger(__name__)
+
+_ANALYSIS = AnalysisRow.__struct_fields__
+_OPS_ITEM = OpsItemRow.__struct_fields__
+
+
+# --- analyses ----------------------------------------------------------------------------
+
+
+async def _analysis(to: Applying, state: ca.AnalysisState | None, *, creates: bool) -> None:
+    """The analysis as the event has it, unless this region holds a later write of it."""
+    if state is None:  # published before events carried the analysis
+        return
+    if not await to.wins("analysis", "arn", state.arn, creates=creates):
+        return
+    row = AnalysisRow(**msgspec.structs.asdict(state))
+    values = [getattr(row, f) for f in _ANALYSIS]
+    try:
+        async with to.conn.transaction():  # a savepoint
+            await to.conn.execute(
+                f"INSERT INTO analysis ({', '.join(_ANALYSIS)}) VALUES"
+                f" ({', '.join(f'${i}' for i in range(1, len(values) + 1))})"
+                " ON CONFLICT (arn) DO UPDATE SET "
+                + ", ".join(f"{f} = excluded.{f}" for f in _ANALYSIS if f != "arn"),
+                *values)
+    except asyncpg.UniqueViolationError:
+        # Both regions made an analysis of one incident while cut off: each keeps its own
+        # (an incident has one analysis per region's store).
+        log.warning("inbox.analysis_of_incident_exists", analysis_arn=state.arn,
+                    incident_arn=state.incident_arn)
+
+
+async def _points(to: Applying, analysis_arn: str, points: list[ca.AnalysisTimelinePoint],
+                  *, creates: bool) -> None:
+    """Timeline points of an analysis held here, each unless this region holds a later
+    write of it, or (an edit, not ``creates``) its deletion."""
+    analysis_id = await to.conn.fetchval("SELECT id FROM analysis WHERE arn = $1",
+                                         analysis_arn)
+    if analysis_id is None:
+        return
+    for state in points:
+        if not await to.wins("analysis_timeline", "point_id", state.point_id,
+                             creates=creates):
+            continue
+        p = TimelinePoint(**msgspec.structs.asdict(state))
+        await to.conn.execute(
+            "INSERT INTO analysis_timeline (analysis_id, point_id, source_event_id,"
+            " event_time, event_type, event_data, edited) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            " ON CONFLICT (analysis_id, point_id) DO UPDATE SET"
+            " source_event_id = excluded.source_event_id, event_time = excluded.event_time,"
+            " event_type = excluded.event_type, event_data = excluded.event_data,"
+            " edited = excluded.edited",
+            analysis_id, p.point_id, p.source_event_id, p.event_time, p.event_type,
+            p.event_data, p.edited)
+
+
+async def _points_removed(to: Applying, point_ids: list[str]) -> None:
+    for point_id in point_ids:
+        if await to.conn.execute("DELETE FROM analysis_timeline WHERE point_id = $1",
+                                 point_id) == "DELETE 0":
+            await to.bury("analysis_timeline", point_id)
+
+
+async def _created(to: Applying, e: ca.AnalysisCreated) -> None:
+    await _analysis(to, e.analysis, creates=True)
+    await _points(to, e.analysis_arn, e.points, creates=True)
+
+
+async def _updated(to: Applying, e: ca.AnalysisUpdated) -> None:
+    await _analysis(to, e.analysis, creates=False)
+    await _points(to, e.analysis_arn, e.points_added, creates=True)
+    await _points(to, e.analysis_arn, e.points_changed, creates=False)
+    await _points_removed(to, e.points_removed)
+
+
+async def _changed(to: Applying, e: ca.AnalysisCompleted | ca.RecommendationAccepted) -> None:
+    await _analysis(to, e.analysis, creates=False)
+
+
+async def _deleted(to: Applying, e: ca.AnalysisDeleted) -> None:
+    # Its timeline goes with it (each point leaving its tombstone).
+    if await to.conn.execute("DELETE FROM analysis WHERE arn = $1",
+                             e.analysis_arn) == "DELETE 0":
+        await to.bury("analysis", e.analysis_arn)
+
+
+# --- OpsItems ----------------------------------------------------------------------------
+
+
+def _moment(epoch: Any) -> datetime | None:
+    return datetime.fromtimestamp(float(epoch), UTC) if epoch is not None else None
+
+
+def _ops_item_row(e: ca.OpsItemCreated | ca.OpsItemUpdated) -> OpsItemRow:
+    """The stored OpsItem from the ``GetOpsItem`` shape its event carries."""
+    view = e.ops_item
+    return OpsItemRow(
+        id=view["OpsItemId"], ops_item_type=view["OpsItemType"], title=view["Title"],
+        description=view.get("Description", ""), source=view["Source"],
+        status=view["Status"], priority=view.get("Priority"), severity=view.get("Severity"),
+        category=view.get("Category"), operational_data=view.get("OperationalData") or {},
+        notifications=view.get("Notifications") or [],
+        related_ops_items=view.get("RelatedOpsItems") or [],
+        actual_start_time=_moment(view.get("ActualStartTime")),
+        actual_end_time=_moment(view.get("ActualEndTime")),
+        planned_start_time=_moment(view.get("PlannedStartTime")),
+        planned_end_time=_moment(view.get("PlannedEndTime")),
+        owner_contact_arn=e.owner_contact_arn, response_plan_arn=e.response_plan_arn,
+        resolved_at=e.resolved_at, created_by=view["CreatedBy"],
+        created_time=_moment(view["CreatedTime"]) or datetime.now(UTC),
+        last_modified_by=view["LastModifiedBy"],
+        last_modified_time=_moment(view["LastModifiedTime"]) or datetime.now(UTC),
+        version=int(view.get("Version") or 1))
+
+
+async def _ops_item(to: Applying, e: ca.OpsItemCreated | ca.OpsItemUpdated) -> None:
+    """The OpsItem as the event has it, unless this region holds a later write of it; an
+    item made here, changed elsewhere, gets its reminder rescheduled here (its owner is
+    reminded by the region that made it, once)."""
+    row = msgspec.structs.replace(_ops_item_row(e), home_region=to.stamp.region)
+    if not await to.wins("ops_item", "id", row.id, creates=isinstance(e, ca.OpsItemCreated)):
+        return
+    values = [getattr(row, f) for f in _OPS_ITEM]
+    home = await to.conn.fetchval(
+        f"INSERT INTO ops_item ({', '.join(_OPS_ITEM)}) VALUES"
+        f" ({', '.join(f'${i}' for i in range(1, len(values) + 1))})"
+        " ON CONFLICT (id) DO UPDATE SET "
+        + ", ".join(f"{f} = excluded.{f}" for f in _OPS_ITEM if f not in ("id", "home_region"))
+        + " RETURNING home_region", *values)
+    if home is None:
+        await reschedule(to.conn, msgspec.structs.replace(row, home_region=None),
+                         now=datetime.now(UTC))
+
+
+async def _associated(to: Applying, e: ca.OpsItemRelatedItemAssociated) -> None:
+    """Added, by either side, to an OpsItem held here."""
+    await to.conn.execute(
+        "INSERT INTO ops_item_related_item (association_id, ops_item_id, association_type,"
+        " resource_type, resource_uri, created_by, created_time)"
+        " SELECT $1, $2, $3, $4, $5, $6, $7"
+        " WHERE EXISTS (SELECT 1 FROM ops_item WHERE id = $2) ON CONFLICT DO NOTHING",
+        e.association_id, e.ops_item_id, e.association_type, e.resource_type,
+        e.resource_uri, e.principal or to.stamp.region,
+        e.created_time or datetime.fromtimestamp(to.stamp.hlc / 1_000_000, UTC))
+
+
+_APPLY: dict[type[Any], Callable[[Applying, Any], Awaitable[None]]] = {
+    ca.AnalysisCreated: _created,
+    ca.AnalysisUpdated: _updated,
+    ca.AnalysisCompleted: _changed,
+    ca.RecommendationAccepted: _changed,
+    ca.AnalysisDeleted: _deleted,
+    ca.OpsItemCreated: _ops_item,
+    ca.OpsItemUpdated: _ops_item,
+    ca.OpsItemRelatedItemAssociated: _associated,
+}
+
+
+async def apply(replicated: Replicated) -> None:
+    """Apply one analysis event of another region (``QuestionAnswered`` and the other
+    recommendation events come with the ``AnalysisUpdated`` that carries their change;
+    an overdue reminder is its region's)."""
+    step = _APPLY.get(type(replicated.event.event))
+    if step is not None:
+        await step(replicated.to, replicated.event.event)
+
+
+INBOX = Inbox(union=ca.AnalysisEvent, apply=apply)
+"""The analysis service's inbox, for its kernel table."""
