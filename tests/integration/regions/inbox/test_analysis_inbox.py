@@ -12,7 +12,8 @@ from typing import Any
 import asyncpg
 import pytest_asyncio
 
-from tests.integration.regions.inbox.conftest import Region, all_applied, partition
+from tests.integration.regions.inbox.conftest import Region, partition
+from tests.integration.regions.inbox.settling import settled
 from tocsin.analysis import app as analysis_app
 from tocsin.analysis.settings import Settings as AnalysisSettings
 from tocsin.shared import errors
@@ -109,7 +110,7 @@ async def test_an_analysis_made_in_a_is_read_in_b(
         found = await _analysis(b, arn)
         return found is not None and found["status"] == "COMPLETED"
     await wait_for(completed_in_b, timeout=TIMEOUT)
-    await all_applied(a, b, "analysis")
+    await settled(a, b, "analysis", database_url)
     assert await _same(a, b, arn)
     seen = await _analysis(b, arn)
     assert seen is not None
@@ -139,7 +140,8 @@ async def test_an_analysis_made_in_a_is_read_in_b(
     assert not info.state.subjects
 
 
-async def test_changes_made_apart_converge(analysis_regions: tuple[Region, Region]) -> None:
+async def test_changes_made_apart_converge(analysis_regions: tuple[Region, Region],
+        database_url: str) -> None:
     """Both regions rename one analysis and add a timeline point to it while cut off:
     afterwards both show the same name (the later write's) and both points."""
     a, b = analysis_regions
@@ -154,7 +156,7 @@ async def test_changes_made_apart_converge(analysis_regions: tuple[Region, Regio
             await region.call("analysis", "AddAnalysisTimelineEvent", {
                 "analysisArn": arn, "eventTime": 1_700_000_300, "eventType": "Note",
                 "eventData": f"from {region.name}"})
-    await all_applied(a, b, "analysis")
+    await settled(a, b, "analysis", database_url)
     assert await _same(a, b, arn)
     view = await _analysis(a, arn)
     assert view is not None and view["name"] in (f"by {a.name}", f"by {b.name}")
@@ -163,7 +165,8 @@ async def test_changes_made_apart_converge(analysis_regions: tuple[Region, Regio
 
 
 async def test_a_deletion_wins_over_a_concurrent_change(
-        analysis_regions: tuple[Region, Region]) -> None:
+        analysis_regions: tuple[Region, Region],
+        database_url: str) -> None:
     """A timeline point deleted in A while B edits it, then the analysis deleted in A
     while B answers one of its questions: both stay deleted in both regions."""
     a, b = analysis_regions
@@ -182,7 +185,7 @@ async def test_a_deletion_wins_over_a_concurrent_change(
                      {"analysisArn": arn, "pointId": point})
         await b.call("analysis", "UpdateAnalysisTimelineEvent",
                      {"analysisArn": arn, "pointId": point, "eventData": "changed"})
-    await all_applied(a, b, "analysis")
+    await settled(a, b, "analysis", database_url)
     for region in (a, b):
         assert point not in [p["pointId"] for p in await _timeline(region, arn)]
     assert await _same(a, b, arn)
@@ -191,7 +194,7 @@ async def test_a_deletion_wins_over_a_concurrent_change(
         await a.call("analysis", "DeleteAnalysis", {"analysisArn": arn})
         await b.call("analysis", "AnswerQuestion", {
             "analysisArn": arn, "questionId": "ID2", "answer": {"text": "too late"}})
-    await all_applied(a, b, "analysis")
+    await settled(a, b, "analysis", database_url)
     for region in (a, b):
         assert await _analysis(region, arn) is None
         listed = await region.call("analysis", "ListAnalyses",
@@ -224,7 +227,14 @@ async def test_redelivered_events_change_nothing(analysis_regions: tuple[Region,
         "eventData": "x"}))["pointId"]
     await a.call("analysis", "DeleteAnalysisTimelineEvent",
                  {"analysisArn": arn, "pointId": point})
-    await all_applied(a, b, "analysis")
+
+    async def last_change_in_b() -> bool:
+        view = await _analysis(b, arn)
+        return view is not None and bool(view["actionItems"]) \
+            and point not in [p["pointId"] for p in await _timeline(b, arn)] \
+            and await _same(a, b, arn)
+    await wait_for(last_change_in_b, timeout=TIMEOUT)
+    await settled(a, b, "analysis", database_url)
     conn = await asyncpg.connect(database_url)
     try:
         before = await _digest(conn, b.name)

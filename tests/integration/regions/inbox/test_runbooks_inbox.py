@@ -14,7 +14,8 @@ import nats.js.errors
 import pytest
 import pytest_asyncio
 
-from tests.integration.regions.inbox.conftest import Region, all_applied, mirror, partition
+from tests.integration.regions.inbox.conftest import Region, mirror, partition
+from tests.integration.regions.inbox.settling import settled
 from tocsin.runbooks import app as runbooks_app
 from tocsin.runbooks.settings import Settings as RunbooksSettings
 from tocsin.shared import codec, errors
@@ -162,7 +163,7 @@ async def test_documents_and_executions_of_a_are_read_in_b(
     assert hello["Outputs"]["Said"] == ["hello"]
 
     # B applied without publishing anything or arming a timer of its own.
-    await all_applied(a, b, "runbooks")
+    await settled(a, b, "runbooks", database_url)
     assert await _stream_count(b, f"events.{b.name}.runbooks.>") == 0
     conn = await asyncpg.connect(database_url)
     try:
@@ -186,7 +187,8 @@ async def _last_stamp(region: Region, subject: str) -> tuple[int, str]:
 
 
 async def test_versions_made_apart_converge_on_the_last_writer(
-        regions: tuple[Region, Region]) -> None:
+        regions: tuple[Region, Region],
+        database_url: str) -> None:
     """Both regions add version 2 of one document while cut off from each other: once
     they hear from each other again, both hold the version 2 of the later write."""
     a, b = regions
@@ -198,7 +200,7 @@ async def test_versions_made_apart_converge_on_the_last_writer(
     stamps = {await _last_stamp(r, f"events.{r.name}.runbooks.DocumentUpdated"): text
               for r, text in ((a, "by A"), (b, "by B"))}
     winner = _doc(stamps[max(stamps)])
-    await all_applied(a, b, "runbooks")
+    await settled(a, b, "runbooks", database_url)
     for region in (a, b):
         assert await _content(region, "failover", "2") == winner
         assert await _content(region, "failover", "1") == _doc("first")
@@ -207,7 +209,8 @@ async def test_versions_made_apart_converge_on_the_last_writer(
 
 
 async def test_a_deletion_wins_over_a_concurrent_update(
-        regions: tuple[Region, Region]) -> None:
+        regions: tuple[Region, Region],
+        database_url: str) -> None:
     """A document deleted in A while B, cut off and later, adds a version to it, and a
     version deleted in B while A sets it the default: deleted in both regions."""
     a, b = regions
@@ -222,7 +225,7 @@ async def test_a_deletion_wins_over_a_concurrent_update(
         await _ssm(b, "DeleteDocument", Name="kept", DocumentVersion="2")
         await _ssm(a, "UpdateDocument", Name="kept", Content=json.dumps(_doc("third")),
                    DocumentVersion="$LATEST")
-    await all_applied(a, b, "runbooks")
+    await settled(a, b, "runbooks", database_url)
     for region in (a, b):
         assert await _content(region, "gone") is None
         assert await _content(region, "kept", "2") is None
@@ -262,7 +265,7 @@ async def test_redelivered_events_change_nothing(regions: tuple[Region, Region],
         found = await _execution(b, execution_id)
         return found is not None and found["AutomationExecutionStatus"] == "Success"
     await wait_for(done_in_b, timeout=TIMEOUT)
-    await all_applied(a, b, "runbooks")
+    await settled(a, b, "runbooks", database_url)
     conn = await asyncpg.connect(database_url)
     try:
         before = await _digest(conn, b.name)

@@ -8,7 +8,8 @@ stamps, an incident record attribute by attribute (one region resolving it while
 retitles it keeps both); timeline events and related items are added by either side and never lost;
 a deletion wins over an update that did not see it. Nothing here emits an event or starts
 anything (engagements, runbooks, chat): the region where the change was made did that.
-Findings, event rules, integration keys and resource policies stay in their region.
+Findings, event rules, integration keys and resource policies are applied by their own
+modules (``findings.replicas``, ``event_rules.replicas``, ``administration.replicas``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from tocsin.incidents.administration import replicas as administration_replicas
+from tocsin.incidents.event_rules import replicas as event_rules_replicas
+from tocsin.incidents.findings import replicas as findings_replicas
 from tocsin.incidents.records import domain
 from tocsin.incidents.related.domain import item_key
 from tocsin.incidents.timeline.domain import CUSTOM_TYPES
@@ -259,10 +263,16 @@ _APPLY: dict[type[Any], Callable[[Applying, Any], Awaitable[None]]] = {
 }
 
 
+_APPLY_ELSEWHERE: dict[type[Any], Callable[[Applying, Any], Awaitable[None]]] = {
+    **administration_replicas.APPLY, **event_rules_replicas.APPLY, **findings_replicas.APPLY}
+"""Policies, keys, rules and findings: their own modules apply them."""
+
+
 async def apply(replicated: Replicated) -> None:
     """Apply one incidents event of another region; the types kept per region are
     skipped."""
-    step = _APPLY.get(type(replicated.event.event))
+    kind = type(replicated.event.event)
+    step = _APPLY.get(kind) or _APPLY_ELSEWHERE.get(kind)
     if step is not None:
         await step(replicated.to, replicated.event.event)
 
