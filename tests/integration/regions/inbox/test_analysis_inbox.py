@@ -20,9 +20,6 @@ from tocsin.shared import errors
 from tocsin.shared.testing import running, wait_for
 
 TIMEOUT = 30.0
-DERIVED = ("keyTimes", "metrics")
-"""What GetAnalysis computes from the incident events each region has seen itself (the
-metrics), not from the analysis."""
 
 
 @pytest_asyncio.fixture
@@ -63,7 +60,8 @@ async def _analysis(region: Region, arn: str) -> dict[str, Any] | None:
         found = await region.call("analysis", "GetAnalysis", {"analysisArn": arn})
     except errors.NotFoundError:
         return None
-    return {k: v for k, v in found["analysis"].items() if k not in DERIVED}
+    analysis: dict[str, Any] = found["analysis"]
+    return analysis
 
 
 async def _timeline(region: Region, arn: str) -> list[dict[str, Any]]:
@@ -118,6 +116,13 @@ async def test_an_analysis_made_in_a_is_read_in_b(
     assert seen["questions"][0]["questions"][1]["comment"] == "4 minutes early"
     assert [i["opsItemId"] for i in seen["actionItems"]] == [item]
     assert "Note" in [p["eventType"] for p in await _timeline(b, arn)]
+    # The key times and metrics, from A's incident events and the analysis's own times.
+    assert seen["keyTimes"]["detectedTime"] == 1_700_000_000
+    assert seen["keyTimes"]["mitigatedTime"] == 1_700_000_600
+    assert "resolvedTime" in seen["keyTimes"]
+    metrics = [await r.call("analysis", "GetIncidentMetrics", {"incidentRecordArn": incident})
+               for r in (a, b)]
+    assert metrics[0] == metrics[1]
     listed = await b.call("analysis", "ListAnalyses", {"incidentRecordArn": incident})
     assert [s["analysisArn"] for s in listed["analysisSummaries"]] == [arn]
 

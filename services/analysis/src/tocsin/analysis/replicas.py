@@ -13,6 +13,7 @@ incident (its region added it, and the incidents inbox brings it).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -20,15 +21,20 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from tocsin.analysis.facts import FactsStore, incident_fact, page_fact
 from tocsin.analysis.opsitems_store import OpsItemRow
 from tocsin.analysis.reminders import reschedule
 from tocsin.analysis.store import AnalysisRow, TimelinePoint
+from tocsin.shared.bus import Bus
 from tocsin.shared.contracts import analysis as ca
+from tocsin.shared.contracts import contacts as cc
+from tocsin.shared.contracts import incidents as ci
 from tocsin.shared.logging import get_logger
-from tocsin.shared.replication import Inbox, Replicated
+from tocsin.shared.replication import Inbox, Replicated, run_inbox
 from tocsin.shared.replication.stamps import Applying
+from tocsin.shared.runner import Worker
 
-__all__ = ["INBOX", "apply"]
+__all__ = ["INBOX", "apply", "facts_readers"]
 
 JSON = dict[str, Any]
 
@@ -62,6 +68,10 @@ async def _analysis(to: Applying, state: ca.AnalysisState | None, *, creates: bo
         # (an incident has one analysis per region's store).
         log.warning("inbox.analysis_of_incident_exists", analysis_arn=state.arn,
                     incident_arn=state.incident_arn)
+        return
+    # The key times the analysis records, as UpdateAnalysis keeps them for the metrics.
+    await FactsStore.edited(to.conn, row.incident_arn, impact_started=row.impact_started,
+                            detected=row.detected, mitigated=row.mitigated)
 
 
 async def _points(to: Applying, analysis_arn: str, points: list[ca.AnalysisTimelinePoint],
@@ -201,3 +211,32 @@ async def apply(replicated: Replicated) -> None:
 
 INBOX = Inbox(union=ca.AnalysisEvent, apply=apply)
 """The analysis service's inbox, for its kernel table."""
+
+
+# --- the key times of the other regions' incidents ---------------------------------------
+
+
+async def _incident_facts(replicated: Replicated) -> None:
+    await incident_fact(replicated.to.conn, replicated.event.event)
+
+
+async def _page_facts(replicated: Replicated) -> None:
+    fact = page_fact(replicated.event.event)
+    if fact is not None:
+        await FactsStore.first(replicated.to.conn, *fact)
+
+
+def facts_readers(bus: Bus, pool: asyncpg.Pool, *, region: str, schema: str,
+                  rescan: float) -> list[Worker]:
+    """Workers that read the other regions' incidents and contacts events from their
+    mirrors into ``incident_facts`` (as this region's own are, :mod:`.facts`), so that an
+    analysis shows its incident's key times and metrics in every region, and the response
+    metrics count every region's incidents. The facts only ever move a first time earlier
+    or take the record's latest state, so events of several regions, in any order, give
+    the same row."""
+    return [functools.partial(
+        run_inbox, bus, pool, Inbox(union=union, apply=apply_fact), service=service,
+        region=region, schema=schema, rescan=rescan, durable=f"{schema}-facts-{service}")
+        for service, union, apply_fact in (
+            ("incidents", ci.IncidentsEvent, _incident_facts),
+            ("contacts", cc.ContactsEvent, _page_facts))]

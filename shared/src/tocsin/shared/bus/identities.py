@@ -171,7 +171,9 @@ IDENTITIES: Mapping[str, Identity] = {i.name: i for i in (
     Identity("analysis", calls=("incidents.*", "runbooks.GetDocument",
                                 "contacts.StartEngagement"),
              streams=(EVENTS,),
-             consumes={EVENTS: ("incidents", "contacts", "own", INBOX)}),
+             consumes={EVENTS: ("incidents", "contacts", "own", INBOX)},
+             # the other regions' incidents and contacts events, for the metrics' key times
+             consumes_mirrors=("facts-incidents", "facts-contacts")),
 )}
 """Every service's identity, gateway first."""
 
