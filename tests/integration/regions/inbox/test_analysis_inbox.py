@@ -147,8 +147,9 @@ async def test_an_analysis_made_in_a_is_read_in_b(
 
 async def test_changes_made_apart_converge(analysis_regions: tuple[Region, Region],
         database_url: str) -> None:
-    """Both regions rename one analysis and add a timeline point to it while cut off:
-    afterwards both show the same name (the later write's) and both points."""
+    """Both regions rename one analysis, answer one of its questions each and add a
+    timeline point to it while cut off: afterwards both show the same name (the later
+    write's), both answers and both points."""
     a, b = analysis_regions
     incident = await _resolved_incident(a, seen_in=b)
     arn = (await a.call("analysis", "CreateAnalysis",
@@ -161,10 +162,16 @@ async def test_changes_made_apart_converge(analysis_regions: tuple[Region, Regio
             await region.call("analysis", "AddAnalysisTimelineEvent", {
                 "analysisArn": arn, "eventTime": 1_700_000_300, "eventType": "Note",
                 "eventData": f"from {region.name}"})
+        await a.call("analysis", "AnswerQuestion", {
+            "analysisArn": arn, "questionId": "ID2", "answer": {"text": "rate(x[5m])"}})
+        await b.call("analysis", "AnswerQuestion", {
+            "analysisArn": arn, "questionId": "ID4", "answer": {"flag": False}})
     await settled(a, b, "analysis", database_url)
     assert await _same(a, b, arn)
     view = await _analysis(a, arn)
     assert view is not None and view["name"] in (f"by {a.name}", f"by {b.name}")
+    answers = {q["questionId"]: q.get("answer") for q in view["questions"][0]["questions"]}
+    assert (answers["ID2"], answers["ID4"]) == ({"text": "rate(x[5m])"}, {"flag": False})
     notes = sorted(p["eventData"] for p in await _timeline(a, arn) if p["eventType"] == "Note")
     assert notes == sorted(f"from {r.name}" for r in (a, b))
 

@@ -143,7 +143,8 @@ class Analyses:
             await self._deps.emit(conn, ca.AnalysisCreated(
                 analysis_arn=arn, incident_record_arn=record.arn, response_plan_arn=plan_arn,
                 name=row.name, template_name=name, template_version=version,
-                timeline_points=len(points), principal=by, analysis=state_of(row),
+                timeline_points=len(points), principal=by,
+                analysis=state_of(row, {}, region=self._deps.settings.region),
                 points=[point_state(p) for p in points]), now=now, incident_arn=record.arn)
             return {"analysisArn": arn}
 
@@ -192,10 +193,11 @@ class Analyses:
             if updated is not None:
                 updated = msgspec.structs.replace(updated, last_modified_by=by,
                                                   last_modified_at=now)
-                await AnalysisStore.update(conn, updated)
+                stamps = await AnalysisStore.update(conn, updated)
                 await self._deps.emit(conn, ca.AnalysisUpdated(
                     analysis_arn=arn, changed=changed, principal=by,
-                    analysis=state_of(updated)), now=now, incident_arn=row.incident_arn)
+                    analysis=state_of(updated, stamps, region=self._deps.settings.region)),
+                    now=now, incident_arn=row.incident_arn)
         return {}
 
     async def update_analysis(self, req: RpcRequest) -> JSON:
@@ -335,10 +337,11 @@ class Analyses:
             decided = msgspec.structs.replace(
                 row, decisions={**row.decisions, draft["id"]: decision},
                 last_modified_by=by, last_modified_at=now)
-            await AnalysisStore.update(conn, decided)
+            stamps = await AnalysisStore.update(conn, decided)
             await self._deps.emit(conn, ca.RecommendationAccepted(
                 analysis_arn=row.arn, recommendation_id=draft["id"], ops_item_id=item.id,
-                principal=by, analysis=state_of(decided)), now=now,
+                principal=by,
+                analysis=state_of(decided, stamps, region=self._deps.settings.region)), now=now,
                 incident_arn=row.incident_arn)
         return {"opsItemId": item.id}
 
@@ -410,10 +413,12 @@ class Analyses:
                 row, status="COMPLETED", completed_by=by, completed_at=now,
                 completed_with_open_items=bool(open_items), last_modified_by=by,
                 last_modified_at=now)
-            await AnalysisStore.update(conn, completed)
+            stamps = await AnalysisStore.update(conn, completed)
             await self._deps.emit(conn, ca.AnalysisCompleted(
                 analysis_arn=row.arn, completed_by=by, completed_at=now,
-                open_checklist_items=open_items, analysis=state_of(completed)), now=now,
+                open_checklist_items=open_items,
+                analysis=state_of(completed, stamps, region=self._deps.settings.region)),
+                now=now,
                 incident_arn=row.incident_arn)
         return {}
 

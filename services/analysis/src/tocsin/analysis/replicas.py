@@ -3,12 +3,15 @@ region's store (:mod:`tocsin.shared.replication.inbox`), so that their post-inci
 analyses (fields, questions and answers, recommendations, checklist, timeline) and their
 action items (OpsItems, with their related items) are read here too.
 
-An analysis and an OpsItem each follow their last writer by stamp, a timeline point on
-its own (points added in both regions are all kept); a deletion wins over a change that
-did not see it; related items of an OpsItem are added by either side. Applying starts
-nothing here: no reminder of another region's overdue action item (the region that made it
-reminds its owner, and reschedules when another region changes it), no related item on the
-incident (its region added it, and the incidents inbox brings it).
+An analysis converges member by member (its attributes, and each answer, recommendation
+decision, overview field and checklist item: two regions answering different questions
+keep both answers), each by its last writer's stamp; an OpsItem follows its last writer
+whole, a timeline point on its own (points added in both regions are all kept); a
+deletion wins over a change that did not see it; related items of an OpsItem are added by
+either side. Applying starts nothing here: no reminder of another region's overdue action
+item (the region that made it reminds its owner, and reschedules when another region
+changes it), no related item on the incident (its region added it, and the incidents
+inbox brings it).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import incidents as ci
 from tocsin.shared.logging import get_logger
 from tocsin.shared.replication import Inbox, Replicated, run_inbox
-from tocsin.shared.replication.stamps import Applying
+from tocsin.shared.replication.stamps import Applying, Stamp
 from tocsin.shared.runner import Worker
 
 __all__ = ["INBOX", "apply", "facts_readers"]
@@ -47,21 +50,83 @@ _OPS_ITEM = OpsItemRow.__struct_fields__
 # --- analyses ----------------------------------------------------------------------------
 
 
+_MEMBERS = ("name", "status", "metric_queries", "impact_started", "detected", "mitigated",
+            "completed_by", "completed_at", "completed_with_open_items")
+"""Attributes that converge one by one (:func:`_merge`)."""
+_MAPS = ("overview", "answers", "decisions", "checklist")
+"""Maps whose entries converge one by one (``answers.<questionId>``...)."""
+_NEVER = Stamp(0, "")
+"""The stamp of a member unchanged since the analysis was created (alike everywhere)."""
+
+
+def _stamps(raw: JSON, home: str) -> dict[str, Stamp]:
+    return {member: Stamp(int(hlc), origin or home) for member, (hlc, origin) in raw.items()}
+
+
+def _merge(mine: AnalysisRow, my_stamps: dict[str, Stamp], theirs: ca.AnalysisState
+           ) -> tuple[AnalysisRow, JSON]:
+    """The analysis with, member by member, the later change of the two; and the stamps
+    of the result (as ``field_hlc`` keeps them)."""
+    their_stamps = _stamps(dict(theirs.field_stamps), "")
+    merged: JSON = msgspec.structs.asdict(mine)
+    stamps = dict(my_stamps)
+
+    def later(member: str) -> bool:
+        theirs_at = their_stamps.get(member, _NEVER)
+        if theirs_at > my_stamps.get(member, _NEVER):
+            stamps[member] = theirs_at
+            return True
+        return False
+
+    for member in _MEMBERS:
+        if later(member):
+            merged[member] = getattr(theirs, member)
+    for name in _MAPS:
+        entries = dict(merged[name])
+        incoming = getattr(theirs, name)
+        prefix = f"{name}."
+        keys = set(entries) | set(incoming) | {m[len(prefix):] for m in
+                                               (*their_stamps, *my_stamps)
+                                               if m.startswith(prefix)}
+        for key in keys:
+            if later(prefix + key):
+                if key in incoming:
+                    entries[key] = incoming[key]
+                else:  # removed there (a restored recommendation, a cleared field)
+                    entries.pop(key, None)
+        merged[name] = entries
+    if later("last_modified"):
+        merged.update(last_modified_by=theirs.last_modified_by,
+                      last_modified_at=theirs.last_modified_at)
+    return AnalysisRow(**merged), {m: [s.hlc, s.region] for m, s in stamps.items()}
+
+
 async def _analysis(to: Applying, state: ca.AnalysisState | None, *, creates: bool) -> None:
-    """The analysis as the event has it, unless this region holds a later write of it."""
+    """The analysis as the event has it: whole when this region has none (and it was not
+    deleted), else merged member by member with this region's (:func:`_merge`)."""
     if state is None:  # published before events carried the analysis
         return
-    if not await to.wins("analysis", "arn", state.arn, creates=creates):
-        return
-    row = AnalysisRow(**msgspec.structs.asdict(state))
-    values = [getattr(row, f) for f in _ANALYSIS]
+    found = await to.conn.fetchrow(
+        f"SELECT {', '.join(_ANALYSIS)}, field_hlc FROM analysis WHERE arn = $1 FOR UPDATE",
+        state.arn)
+    if found is None:
+        if not (await to.recreating("analysis", state.arn) if creates
+                else not await to.deleted("analysis", state.arn)):
+            return
+        row = AnalysisRow(**{f: getattr(state, f) for f in _ANALYSIS})
+        stamps: JSON = {m: [hlc, origin] for m, (hlc, origin) in state.field_stamps.items()}
+    else:
+        row, stamps = _merge(AnalysisRow(**{f: found[f] for f in _ANALYSIS}),
+                             _stamps(dict(found["field_hlc"]), to.home), state)
+    values = [*(getattr(row, f) for f in _ANALYSIS), stamps]
     try:
         async with to.conn.transaction():  # a savepoint
             await to.conn.execute(
-                f"INSERT INTO analysis ({', '.join(_ANALYSIS)}) VALUES"
+                f"INSERT INTO analysis ({', '.join(_ANALYSIS)}, field_hlc) VALUES"
                 f" ({', '.join(f'${i}' for i in range(1, len(values) + 1))})"
                 " ON CONFLICT (arn) DO UPDATE SET "
-                + ", ".join(f"{f} = excluded.{f}" for f in _ANALYSIS if f != "arn"),
+                + ", ".join(f"{f} = excluded.{f}" for f in (*_ANALYSIS, "field_hlc")
+                            if f != "arn"),
                 *values)
     except asyncpg.UniqueViolationError:
         # Both regions made an analysis of one incident while cut off: each keeps its own

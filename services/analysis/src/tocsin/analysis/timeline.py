@@ -72,10 +72,10 @@ class Timeline:
             removed: str | None
             out, changed, removed = await edit(conn, row.id)
             updated = msgspec.structs.replace(row, last_modified_by=by, last_modified_at=now)
-            await AnalysisStore.update(conn, updated)
+            stamps = await AnalysisStore.update(conn, updated)
             await self._deps.emit(conn, ca.AnalysisUpdated(
                 analysis_arn=arn, changed=["timeline"], principal=by,
-                analysis=state_of(updated),
+                analysis=state_of(updated, stamps, region=self._deps.settings.region),
                 points_added=[point_state(changed)]
                 if changed is not None and changed.point_id == added else [],
                 points_changed=[point_state(changed)]

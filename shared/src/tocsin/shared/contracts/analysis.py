@@ -348,6 +348,11 @@ class AnalysisState(Part, frozen=True):
     completed_by: str | None = None
     completed_at: datetime | None = None
     completed_with_open_items: bool | None = None
+    field_stamps: dict[str, tuple[int, str]] = {}
+    """When and where each attribute, and each entry of ``overview``, ``answers``,
+    ``decisions`` and ``checklist`` (``"answers.<questionId>"``), last changed (a hybrid
+    logical clock and a region); ``last_modified`` for the last change of any. Another
+    region keeps, member by member, the later change."""
 
 
 class AnalysisTimelinePoint(Part, frozen=True):
