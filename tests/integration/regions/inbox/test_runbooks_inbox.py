@@ -212,7 +212,8 @@ async def test_a_deletion_wins_over_a_concurrent_update(
         regions: tuple[Region, Region],
         database_url: str) -> None:
     """A document deleted in A while B, cut off and later, adds a version to it, and a
-    version deleted in B while A sets it the default: deleted in both regions."""
+    version deleted in B while A, later, makes it the default: deleted in both regions,
+    the latest version serving as the default."""
     a, b = regions
     await _create(a, "gone", "first")
     await _create(a, "kept", "first")
@@ -225,11 +226,15 @@ async def test_a_deletion_wins_over_a_concurrent_update(
         await _ssm(b, "DeleteDocument", Name="kept", DocumentVersion="2")
         await _ssm(a, "UpdateDocument", Name="kept", Content=json.dumps(_doc("third")),
                    DocumentVersion="$LATEST")
+        await _ssm(a, "UpdateDocumentDefaultVersion", Name="kept", DocumentVersion="2")
     await settled(a, b, "runbooks", database_url)
     for region in (a, b):
         assert await _content(region, "gone") is None
         assert await _content(region, "kept", "2") is None
         assert await _content(region, "kept", "3") == _doc("third")
+        assert await _content(region, "kept") == _doc("third")
+        described = (await _ssm(region, "DescribeDocument", Name="kept"))["Document"]
+        assert (described["DefaultVersion"], described["LatestVersion"]) == ("3", "3")
         listed = await _ssm(region, "ListDocuments",
                             Filters=[{"Key": "Owner", "Values": ["Self"]}])
         assert [d["Name"] for d in listed["DocumentIdentifiers"]] == ["kept"]
