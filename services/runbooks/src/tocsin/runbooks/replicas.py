@@ -112,7 +112,7 @@ _EXECUTION = ("id, document_name, document_version, document, status, mode, para
               " parameters_echo, variables, step_outputs, outputs, current_step,"
               " current_action, critical_failed, failure_message, executed_by, parent_id,"
               " incident_arn, tags, start_time, end_time, home_region")
-_EXECUTION_CHANGES = ("status", "variables", "step_outputs", "outputs", "current_step",
+_EXECUTION_CHANGES = ("status", "variables", "outputs", "current_step",
                       "current_action", "critical_failed", "failure_message", "end_time")
 _STEP = ("id, execution_id, ordinal, step_index, name, action, status, attempt, inputs,"
          " outputs, response, failure_message, failure_details, decisions, state, parent_id,"
@@ -140,7 +140,7 @@ async def _execution(to: Applying, e: rc.ExecutionUpdated) -> None:
             + ", document = CASE WHEN excluded.document = '{}'::jsonb"
               " THEN execution.document ELSE excluded.document END",
             e.execution_id, e.document_name, e.document_version, e.document or {}, e.status,
-            e.mode, e.parameters, e.parameters_echo, e.variables, e.step_outputs, e.outputs,
+            e.mode, e.parameters, e.parameters_echo, e.variables, {}, e.outputs,
             e.current_step, e.current_action, e.critical_failed, e.failure_message,
             e.executed_by, e.parent_execution_id, e.incident_arn, e.tags,
             moment(e.start_time), moment(e.end_time), to.stamp.region)

@@ -203,7 +203,8 @@ class StepExecutionState(Part, frozen=True):
 
 
 class ExecutionUpdated(_Event, frozen=True):
-    """An execution's visible state after one transition: the execution, and the step
+    """An execution's visible state after one transition: the execution (not the step
+    outputs it keeps for its own references, which only its region needs), and the step
     executions the transition created or changed. Published with every transition, after
     that transition's other events; the other regions of the set show it (the execution
     keeps running in its own region only)."""
@@ -216,7 +217,6 @@ class ExecutionUpdated(_Event, frozen=True):
     parameters: JSON
     parameters_echo: dict[str, list[str]]
     variables: JSON
-    step_outputs: JSON
     outputs: dict[str, list[str]]
     critical_failed: bool
     executed_by: str

@@ -3,7 +3,9 @@ replication set (:class:`~tocsin.shared.contracts.runbooks.ExecutionUpdated`), a
 into rows there (:mod:`tocsin.runbooks.replicas`).
 
 Who runs a step (``claimed_by``, ``lease_until``) is left out: an execution moves in its
-own region only, and a row without a claim is one no lease sweep elsewhere picks up.
+own region only, and a row without a claim is one no lease sweep elsewhere picks up. So
+are the step outputs the execution keeps for its own references (``step_outputs``, which
+grow with every step and no reader sees: each step's outputs travel with the step).
 """
 
 from __future__ import annotations
@@ -43,8 +45,7 @@ def execution_updated(ex: Execution, steps: Iterable[Step], *,
         execution_id=ex.id, document_name=ex.document_name,
         document_version=ex.document_version, status=ex.status, mode=ex.mode,
         parameters=dict(ex.parameters), parameters_echo=dict(ex.parameters_echo),
-        variables=dict(ex.variables), step_outputs=dict(ex.step_outputs),
-        outputs=dict(ex.outputs), critical_failed=ex.critical_failed,
+        variables=dict(ex.variables), outputs=dict(ex.outputs), critical_failed=ex.critical_failed,
         executed_by=ex.executed_by, start_time=ex.start_time.timestamp(),
         tags=dict(ex.tags), current_step=ex.current_step, current_action=ex.current_action,
         failure_message=ex.failure_message, parent_execution_id=ex.parent_id,
