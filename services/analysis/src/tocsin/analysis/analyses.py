@@ -28,7 +28,13 @@ from tocsin.analysis.opsitems_api import DOCUMENT_RESOURCE, INCIDENT_RESOURCE, O
 from tocsin.analysis.opsitems_store import OpsItemStore
 from tocsin.analysis.parents import parent_id
 from tocsin.analysis.reminders import OWNER_KEY
-from tocsin.analysis.store import AnalysisRow, AnalysisStore, TimelinePoint
+from tocsin.analysis.store import (
+    AnalysisRow,
+    AnalysisStore,
+    TimelinePoint,
+    point_state,
+    state_of,
+)
 from tocsin.analysis.template_source import TemplateSource
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.bus.rpc import Handler
@@ -137,7 +143,9 @@ class Analyses:
             await self._deps.emit(conn, ca.AnalysisCreated(
                 analysis_arn=arn, incident_record_arn=record.arn, response_plan_arn=plan_arn,
                 name=row.name, template_name=name, template_version=version,
-                timeline_points=len(points), principal=by), now=now, incident_arn=record.arn)
+                timeline_points=len(points), principal=by,
+                analysis=state_of(row, {}, region=self._deps.settings.region),
+                points=[point_state(p) for p in points]), now=now, incident_arn=record.arn)
             return {"analysisArn": arn}
 
         return await once(self._deps.pool, operation=req.operation, principal=by,
@@ -185,10 +193,11 @@ class Analyses:
             if updated is not None:
                 updated = msgspec.structs.replace(updated, last_modified_by=by,
                                                   last_modified_at=now)
-                await AnalysisStore.update(conn, updated)
+                stamps = await AnalysisStore.update(conn, updated)
                 await self._deps.emit(conn, ca.AnalysisUpdated(
-                    analysis_arn=arn, changed=changed, principal=by), now=now,
-                    incident_arn=row.incident_arn)
+                    analysis_arn=arn, changed=changed, principal=by,
+                    analysis=state_of(updated, stamps, region=self._deps.settings.region)),
+                    now=now, incident_arn=row.incident_arn)
         return {}
 
     async def update_analysis(self, req: RpcRequest) -> JSON:
@@ -325,12 +334,15 @@ class Analyses:
                                           by=by, now=now)
             decision = {"state": domain.ACCEPTED, "opsItemId": item.id, "title": item.title,
                         "by": by, "at": now.timestamp()}
-            await AnalysisStore.update(conn, msgspec.structs.replace(
+            decided = msgspec.structs.replace(
                 row, decisions={**row.decisions, draft["id"]: decision},
-                last_modified_by=by, last_modified_at=now))
+                last_modified_by=by, last_modified_at=now)
+            stamps = await AnalysisStore.update(conn, decided)
             await self._deps.emit(conn, ca.RecommendationAccepted(
                 analysis_arn=row.arn, recommendation_id=draft["id"], ops_item_id=item.id,
-                principal=by), now=now, incident_arn=row.incident_arn)
+                principal=by,
+                analysis=state_of(decided, stamps, region=self._deps.settings.region)), now=now,
+                incident_arn=row.incident_arn)
         return {"opsItemId": item.id}
 
     async def dismiss_recommendation(self, req: RpcRequest) -> JSON:
@@ -397,13 +409,17 @@ class Analyses:
                 raise ValidationError(
                     f"The checklist has open items ({', '.join(open_items)}); complete them, "
                     "or complete the analysis with acknowledgeIncomplete true")
-            await AnalysisStore.update(conn, msgspec.structs.replace(
+            completed = msgspec.structs.replace(
                 row, status="COMPLETED", completed_by=by, completed_at=now,
                 completed_with_open_items=bool(open_items), last_modified_by=by,
-                last_modified_at=now))
+                last_modified_at=now)
+            stamps = await AnalysisStore.update(conn, completed)
             await self._deps.emit(conn, ca.AnalysisCompleted(
                 analysis_arn=row.arn, completed_by=by, completed_at=now,
-                open_checklist_items=open_items), now=now, incident_arn=row.incident_arn)
+                open_checklist_items=open_items,
+                analysis=state_of(completed, stamps, region=self._deps.settings.region)),
+                now=now,
+                incident_arn=row.incident_arn)
         return {}
 
 

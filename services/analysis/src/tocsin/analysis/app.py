@@ -12,6 +12,7 @@ from tocsin.analysis.graphs import Graphs
 from tocsin.analysis.incidents import IncidentsClient
 from tocsin.analysis.parents import RelatedItems
 from tocsin.analysis.reminders import OverduePager, timer_worker
+from tocsin.analysis.replicas import INBOX, facts_readers
 from tocsin.analysis.settings import Settings
 from tocsin.analysis.template_source import TemplateSource
 from tocsin.shared import codec
@@ -37,7 +38,8 @@ def incident_lane(msg: Msg) -> str:
 async def table(opened: Opened[Settings]) -> Service:
     """Requests; consumers of incidents' and contacts' events (the metrics' key times, the
     parent OpsItems) and of its own (related items, overdue reminders); the reminders'
-    timers."""
+    timers; the inbox of the other regions' analyses and action items, and the readers of
+    their incidents' and contacts' events for the key times."""
     settings = opened.settings
     deps = Deps(pool=opened.pool, bus=opened.bus, settings=settings,
                 clock=clock_for(settings.clock_scale, settings.clock_epoch))
@@ -74,6 +76,9 @@ async def table(opened: Opened[Settings]) -> Service:
                      filter_subject=f"{events}.analysis.>", handler=on_own),
         ],
         timers=[timer_worker(deps).run],
+        workers=facts_readers(opened.bus, opened.pool, region=settings.region,
+                              schema=settings.schema, rescan=settings.inbox_rescan),
+        inbox=INBOX,
     )
 
 

@@ -21,7 +21,7 @@ from tocsin.shared.contracts import incidents as ci
 from tocsin.shared.contracts.base import decode
 from tocsin.shared.db import transaction
 
-__all__ = ["GROUPS", "FactsConsumer", "FactsStore"]
+__all__ = ["GROUPS", "FactsConsumer", "FactsStore", "incident_fact", "page_fact"]
 
 JSON = dict[str, Any]
 
@@ -149,37 +149,47 @@ class FactsConsumer:
             return
         data = decode(event.type, event.data, ci.IncidentsEvent)
         async with transaction(self._pool) as conn:
-            match data:
-                case ci.IncidentRecordCreated():
-                    await FactsStore.started(conn, data.incident_record,
-                                             plan_arn=data.response_plan_arn,
-                                             detected=_detected(data.timeline_events))
-                case ci.IncidentRecordUpdated():  # and IncidentRecordResolved
-                    await FactsStore.changed(conn, data.incident_record)
-                case ci.IncidentTriggersJoined():
-                    detected = _detected(data.timeline_events)
-                    if detected is not None:
-                        await FactsStore.first(conn, data.incident_record_arn, "detected",
-                                               detected)
-                case ci.IncidentRecordDeleted():
-                    await FactsStore.deleted(conn, data.arn)
+            await incident_fact(conn, data)
 
     async def on_contacts_event(self, event: codec.Envelope, msg: Msg) -> None:
         del msg
         if event.type not in ("PageCreated", "PageAccepted", "PageReceiptRecorded"):
             return
-        data = decode(event.type, event.data, cc.ContactsEvent)
-        match data:
-            case cc.PageCreated(incident_id=str(incident)):
-                column, at = "first_engaged", data.sent_time
-            case cc.PageAccepted(accept_type="READ", incident_id=str(incident)):
-                column, at = "first_ack", data.accept_time
-            case cc.PageReceiptRecorded(receipt_type="READ", incident_id=str(incident)):
-                column, at = "first_ack", data.receipt_time
-            case _:
-                return
-        async with transaction(self._pool) as conn:
-            await FactsStore.first(conn, incident, column, at)
+        fact = page_fact(decode(event.type, event.data, cc.ContactsEvent))
+        if fact is not None:
+            async with transaction(self._pool) as conn:
+                await FactsStore.first(conn, *fact)
+
+
+async def incident_fact(conn: asyncpg.Connection, data: Any) -> None:
+    """What an incidents event says of its incident's key times (in any region's
+    events: the inbox applies the other regions' too)."""
+    match data:
+        case ci.IncidentRecordCreated():
+            await FactsStore.started(conn, data.incident_record,
+                                     plan_arn=data.response_plan_arn,
+                                     detected=_detected(data.timeline_events))
+        case ci.IncidentRecordUpdated():  # and IncidentRecordResolved
+            await FactsStore.changed(conn, data.incident_record)
+        case ci.IncidentTriggersJoined():
+            detected = _detected(data.timeline_events)
+            if detected is not None:
+                await FactsStore.first(conn, data.incident_record_arn, "detected", detected)
+        case ci.IncidentRecordDeleted():
+            await FactsStore.deleted(conn, data.arn)
+
+
+def page_fact(data: Any) -> tuple[str, str, datetime] | None:
+    """The incident, the key time (``first_engaged``, ``first_ack``) and its time a
+    contacts event gives, if any."""
+    match data:
+        case cc.PageCreated(incident_id=str(incident)):
+            return incident, "first_engaged", data.sent_time
+        case cc.PageAccepted(accept_type="READ", incident_id=str(incident)):
+            return incident, "first_ack", data.accept_time
+        case cc.PageReceiptRecorded(receipt_type="READ", incident_id=str(incident)):
+            return incident, "first_ack", data.receipt_time
+    return None
 
 
 _INCIDENT_TYPES = frozenset({"IncidentRecordCreated", "IncidentRecordUpdated",

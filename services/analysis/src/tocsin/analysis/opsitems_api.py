@@ -15,6 +15,7 @@ from tocsin.analysis import opsitems as oi
 from tocsin.analysis.deps import Deps
 from tocsin.analysis.opsitems_store import OpsItemRow, OpsItemStore, RelatedItemRow
 from tocsin.analysis.reminders import OWNER_KEY, reschedule
+from tocsin.shared.arns import build
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.bus.rpc import Handler
 from tocsin.shared.contracts import analysis as ca
@@ -42,6 +43,13 @@ def _epoch(at: datetime | None) -> float | None:
 _TIMES = ("actual_start_time", "actual_end_time", "planned_start_time", "planned_end_time")
 
 
+def kept_beside(row: OpsItemRow) -> JSON:
+    """What Tocsin keeps of an OpsItem beside what ``GetOpsItem`` shows, as its events
+    carry it."""
+    return {"owner_contact_arn": row.owner_contact_arn,
+            "response_plan_arn": row.response_plan_arn, "resolved_at": row.resolved_at}
+
+
 class OpsItems:
     """OpsItems over the service's schema."""
 
@@ -51,10 +59,16 @@ class OpsItems:
     def view(self, row: OpsItemRow) -> JSON:
         """The OpsItem as ``GetOpsItem`` returns it."""
         out: JSON = {**self.summary(row, searchable_only=False),
-                     "OpsItemArn": self._deps.arns.ops_item(row.id),
+                     "OpsItemArn": self._arn(row),
                      "Description": row.description, "Notifications": row.notifications,
                      "RelatedOpsItems": row.related_ops_items, "Version": str(row.version)}
         return out
+
+    def _arn(self, row: OpsItemRow) -> str:
+        """Its ARN, naming the region that made it."""
+        arns = self._deps.arns
+        return build(arns.partition, "ssm", row.home_region or arns.region, arns.account,
+                     f"opsitem/{row.id}")
 
     @staticmethod
     def summary(row: OpsItemRow, *, searchable_only: bool = True) -> JSON:
@@ -106,8 +120,8 @@ class OpsItems:
             assert existing is not None
             return existing
         await reschedule(conn, row, now=now)
-        await self._deps.emit(conn, ca.OpsItemCreated(ops_item=self.view(row), principal=by),
-                              now=now)
+        await self._deps.emit(conn, ca.OpsItemCreated(ops_item=self.view(row), principal=by,
+                                                      **kept_beside(row)), now=now)
         return row
 
     async def associate(self, conn: asyncpg.Connection, ops_item_id: str, *,
@@ -134,7 +148,7 @@ class OpsItems:
         await self._deps.emit(conn, ca.OpsItemRelatedItemAssociated(
             ops_item_id=ops_item_id, association_id=item.association_id,
             association_type=association_type, resource_type=resource_type,
-            resource_uri=resource_uri, principal=by), now=now)
+            resource_uri=resource_uri, principal=by, created_time=now), now=now)
         return item.association_id
 
     async def _check_related(self, conn: asyncpg.Connection, ids: list[str]) -> None:
@@ -200,9 +214,11 @@ class OpsItems:
             updated = msgspec.structs.replace(row, **changes, last_modified_by=by,
                                               last_modified_time=now, version=row.version + 1)
             await OpsItemStore.update(conn, updated)
-            await reschedule(conn, updated, now=now)
+            if updated.home_region is None:  # else its own region reminds (on applying it)
+                await reschedule(conn, updated, now=now)
             await self._deps.emit(conn, ca.OpsItemUpdated(ops_item=self.view(updated),
-                                                          principal=by), now=now)
+                                                          principal=by,
+                                                          **kept_beside(updated)), now=now)
         return {}
 
     async def describe_ops_items(self, req: RpcRequest) -> JSON:

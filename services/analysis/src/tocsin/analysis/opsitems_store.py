@@ -42,6 +42,9 @@ class OpsItemRow(msgspec.Struct, kw_only=True):
     last_modified_by: str
     last_modified_time: datetime
     version: int = 1
+    home_region: str | None = None
+    """The region of the replication set that made it (None: this one), which names it in
+    its ARN and reminds its owner."""
 
 
 class RelatedItemRow(msgspec.Struct, kw_only=True):

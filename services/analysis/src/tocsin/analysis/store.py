@@ -12,9 +12,10 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from tocsin.shared.contracts import analysis as ca
 from tocsin.shared.errors import ConflictError
 
-__all__ = ["AnalysisRow", "AnalysisStore", "TimelinePoint"]
+__all__ = ["AnalysisRow", "AnalysisStore", "TimelinePoint", "point_state", "state_of"]
 
 JSON = dict[str, Any]
 
@@ -63,6 +64,17 @@ class TimelinePoint(msgspec.Struct, kw_only=True):
     edited: bool = False
 
 
+def state_of(row: AnalysisRow, stamps: JSON, *, region: str) -> ca.AnalysisState:
+    """The analysis as its events carry it, with the stamps of its members (``field_hlc``,
+    a NULL origin being ``region``, this one)."""
+    return ca.AnalysisState(**msgspec.structs.asdict(row), field_stamps={
+        member: (int(hlc), origin or region) for member, (hlc, origin) in stamps.items()})
+
+
+def point_state(point: TimelinePoint) -> ca.AnalysisTimelinePoint:
+    return ca.AnalysisTimelinePoint(**msgspec.structs.asdict(point))
+
+
 _COLUMNS = ", ".join(f for f in AnalysisRow.__struct_fields__)
 _JSON_COLUMNS = ("template", "overview", "answers", "decisions", "checklist", "metric_queries")
 
@@ -105,14 +117,17 @@ class AnalysisStore:
         return str(value) if value is not None else None
 
     @staticmethod
-    async def update(conn: asyncpg.Connection, row: AnalysisRow) -> None:
-        """Write every mutable column of ``row`` back."""
+    async def update(conn: asyncpg.Connection, row: AnalysisRow) -> JSON:
+        """Write every mutable column of ``row`` back; the stamps of its members after the
+        change (``field_hlc``, :func:`state_of`)."""
         names = [f for f in AnalysisRow.__struct_fields__
                  if f not in ("id", "arn", "incident_arn", "response_plan_arn", "template_name",
                               "template_version", "template", "created_by", "created_at")]
         sets = ", ".join(f"{n} = ${i}" for i, n in enumerate(names, start=2))
-        await conn.execute(f"UPDATE analysis SET {sets} WHERE id = $1", row.id,
-                           *[getattr(row, n) for n in names])
+        stamps: JSON = await conn.fetchval(
+            f"UPDATE analysis SET {sets} WHERE id = $1 RETURNING field_hlc", row.id,
+            *[getattr(row, n) for n in names])
+        return stamps
 
     @staticmethod
     async def delete(conn: asyncpg.Connection, arn: str) -> AnalysisRow | None:

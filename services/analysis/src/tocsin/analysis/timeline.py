@@ -17,7 +17,7 @@ import msgspec
 from tocsin.analysis import domain
 from tocsin.analysis.analyses import Analyses
 from tocsin.analysis.deps import Deps
-from tocsin.analysis.store import AnalysisStore, TimelinePoint
+from tocsin.analysis.store import AnalysisStore, TimelinePoint, point_state, state_of
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.bus.rpc import Handler
 from tocsin.shared.contracts import analysis as ca
@@ -60,16 +60,28 @@ class Timeline:
                                            last_point.point_id))
         return out
 
-    async def _edit(self, req: RpcRequest, arn: str, edit: Any) -> JSON:
+    async def _edit(self, req: RpcRequest, arn: str, edit: Any, *,
+                    added: str | None = None) -> JSON:
+        """Run ``edit(conn, analysis_id) -> (answer, point added or edited or None, point
+        id removed or None)`` on the locked analysis, with its ``AnalysisUpdated``."""
         by, now = self._deps.by(req), self._deps.clock.now()
         async with transaction(self._deps.pool) as conn:
             row = await self._analyses.row(conn, arn, lock=True)
-            out: JSON = await edit(conn, row.id)
-            await AnalysisStore.update(conn, msgspec.structs.replace(
-                row, last_modified_by=by, last_modified_at=now))
-            await self._deps.emit(conn, ca.AnalysisUpdated(analysis_arn=arn,
-                                                          changed=["timeline"], principal=by),
-                                  now=now, incident_arn=row.incident_arn)
+            out: JSON
+            changed: TimelinePoint | None
+            removed: str | None
+            out, changed, removed = await edit(conn, row.id)
+            updated = msgspec.structs.replace(row, last_modified_by=by, last_modified_at=now)
+            stamps = await AnalysisStore.update(conn, updated)
+            await self._deps.emit(conn, ca.AnalysisUpdated(
+                analysis_arn=arn, changed=["timeline"], principal=by,
+                analysis=state_of(updated, stamps, region=self._deps.settings.region),
+                points_added=[point_state(changed)]
+                if changed is not None and changed.point_id == added else [],
+                points_changed=[point_state(changed)]
+                if changed is not None and changed.point_id != added else [],
+                points_removed=[removed] if removed is not None else []),
+                now=now, incident_arn=row.incident_arn)
         return out
 
     async def add_analysis_timeline_event(self, req: RpcRequest) -> JSON:
@@ -80,17 +92,17 @@ class Timeline:
                               event_type=cmd.event_type, event_data=cmd.event_data,
                               edited=True)
 
-        async def edit(conn: Any, analysis_id: str) -> JSON:
+        async def edit(conn: Any, analysis_id: str) -> tuple[JSON, TimelinePoint, None]:
             await AnalysisStore.add_points(conn, analysis_id, [point])
-            return {"pointId": point.point_id}
+            return {"pointId": point.point_id}, point, None
 
-        return await self._edit(req, cmd.analysis_arn, edit)
+        return await self._edit(req, cmd.analysis_arn, edit, added=point.point_id)
 
     async def update_analysis_timeline_event(self, req: RpcRequest) -> JSON:
         cmd: ca.UpdateTimelinePoint = req.decode(ca.UpdateTimelinePoint)
         _check(cmd.event_type, cmd.event_data)
 
-        async def edit(conn: Any, analysis_id: str) -> JSON:
+        async def edit(conn: Any, analysis_id: str) -> tuple[JSON, TimelinePoint, None]:
             point = await AnalysisStore.point(conn, analysis_id, cmd.point_id)
             if point is None:
                 raise _no_point(cmd.point_id)
@@ -101,19 +113,19 @@ class Timeline:
                 changes["event_type"] = cmd.event_type
             if cmd.event_data is not None:
                 changes["event_data"] = cmd.event_data
-            await AnalysisStore.update_point(conn, analysis_id,
-                                             msgspec.structs.replace(point, **changes))
-            return {}
+            edited = msgspec.structs.replace(point, **changes, edited=True)
+            await AnalysisStore.update_point(conn, analysis_id, edited)
+            return {}, edited, None
 
         return await self._edit(req, cmd.analysis_arn, edit)
 
     async def delete_analysis_timeline_event(self, req: RpcRequest) -> JSON:
         cmd: ca.TimelinePointRef = req.decode(ca.TimelinePointRef)
 
-        async def edit(conn: Any, analysis_id: str) -> JSON:
+        async def edit(conn: Any, analysis_id: str) -> tuple[JSON, None, str]:
             if not await AnalysisStore.delete_point(conn, analysis_id, cmd.point_id):
                 raise _no_point(cmd.point_id)
-            return {}
+            return {}, None, cmd.point_id
 
         return await self._edit(req, cmd.analysis_arn, edit)
 

@@ -8,7 +8,8 @@ stamps, an incident record attribute by attribute (one region resolving it while
 retitles it keeps both); timeline events and related items are added by either side and never lost;
 a deletion wins over an update that did not see it. Nothing here emits an event or starts
 anything (engagements, runbooks, chat): the region where the change was made did that.
-Findings, event rules, integration keys and resource policies stay in their region. The
+Findings, event rules, integration keys and resource policies are applied by their own
+modules (``findings.replicas``, ``event_rules.replicas``, ``administration.replicas``). The
 other regions' data keys, wrapped, are kept beside this region's own
 (:func:`tocsin.incidents.data_keys.store_shared`), so that what they sealed opens here.
 """
@@ -22,7 +23,10 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from tocsin.incidents.administration import replicas as administration_replicas
 from tocsin.incidents.data_keys import store_shared
+from tocsin.incidents.event_rules import replicas as event_rules_replicas
+from tocsin.incidents.findings import replicas as findings_replicas
 from tocsin.incidents.records import domain
 from tocsin.incidents.related.domain import item_key
 from tocsin.incidents.timeline.domain import CUSTOM_TYPES
@@ -263,6 +267,11 @@ _APPLY: dict[type[Any], Callable[[Applying, Any], Awaitable[None]]] = {
 }
 
 
+_APPLY_ELSEWHERE: dict[type[Any], Callable[[Applying, Any], Awaitable[None]]] = {
+    **administration_replicas.APPLY, **event_rules_replicas.APPLY, **findings_replicas.APPLY}
+"""Policies, keys, rules and findings: their own modules apply them."""
+
+
 async def apply(replicated: Replicated, keks: Keks) -> None:
     """Apply one incidents event of another region; the types kept per region are
     skipped."""
@@ -272,7 +281,7 @@ async def apply(replicated: Replicated, keks: Keks) -> None:
             key_id=event.key_id, wrapped=event.wrapped, region=replicated.to.stamp.region),
             hlc=replicated.to.stamp.hlc)
         return
-    step = _APPLY.get(type(event))
+    step = _APPLY.get(type(event)) or _APPLY_ELSEWHERE.get(type(event))
     if step is not None:
         await step(replicated.to, event)
 

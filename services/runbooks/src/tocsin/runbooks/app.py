@@ -16,6 +16,7 @@ from tocsin.runbooks.executions.engine import Engine, Timer
 from tocsin.runbooks.executions.handlers import ExecutionHandlers
 from tocsin.runbooks.executions.work import WorkRunner
 from tocsin.runbooks.incidents import IncidentRunbooks
+from tocsin.runbooks.replicas import INBOX
 from tocsin.runbooks.settings import Settings
 from tocsin.shared.bus import events_stream
 from tocsin.shared.bus.consumer import Consumer
@@ -34,7 +35,8 @@ def _timer(row: asyncpg.Record) -> Timer:
 
 async def table(opened: Opened[Settings]) -> Service:
     """The request server, the engine's consumer of the service's own events, the durable
-    timers, the work runner and its lease sweep, and the response plans' runbook starter."""
+    timers, the work runner and its lease sweep, the response plans' runbook starter, and
+    the inbox of the other regions' documents and executions."""
     settings, pool, bus = opened.settings, opened.pool, opened.bus
     clock = clock_for(settings.clock_scale, settings.clock_epoch)
     arns = settings.arns
@@ -43,7 +45,8 @@ async def table(opened: Opened[Settings]) -> Service:
     engine = Engine(pool=pool, clock=clock, arns=arns, claim=f"{uuid.uuid4()}",
                     lease_seconds=settings.step_lease_seconds)
     runner = WorkRunner(engine, deps, sweep_interval=settings.sweep_interval)
-    documents = DocumentHandlers(pool=pool, clock=clock, account=settings.account)
+    documents = DocumentHandlers(pool=pool, clock=clock, account=settings.account,
+                                 region=settings.region)
     executions = ExecutionHandlers(pool=pool, engine=engine, runner=runner,
                                    approvals=ApprovalPager(bus=bus, pool=pool))
     incidents = IncidentRunbooks(bus=bus, pool=pool, executions=executions,
@@ -68,6 +71,7 @@ async def table(opened: Opened[Settings]) -> Service:
         ],
         timers=[timers.run],
         workers=[runner.run, runner.sweep],
+        inbox=INBOX,
     )
 
 

@@ -166,11 +166,14 @@ IDENTITIES: Mapping[str, Identity] = {i.name: i for i in (
     # aws:executeAwsApi calls Tocsin's own APIs as the execution's principal.
     Identity("runbooks", calls=("incidents.*", "contacts.*", "runbooks.*", "analysis.*",
                                 "notifications.*"),
-             streams=(EVENTS,), consumes={EVENTS: ("engine", "incidents")},
+             streams=(EVENTS,), consumes={EVENTS: ("engine", "incidents", INBOX)},
              asserts_principals=True),
     Identity("analysis", calls=("incidents.*", "runbooks.GetDocument",
                                 "contacts.StartEngagement"),
-             streams=(EVENTS,), consumes={EVENTS: ("incidents", "contacts", "own")}),
+             streams=(EVENTS,),
+             consumes={EVENTS: ("incidents", "contacts", "own", INBOX)},
+             # the other regions' incidents and contacts events, for the metrics' key times
+             consumes_mirrors=("facts-incidents", "facts-contacts")),
 )}
 """Every service's identity, gateway first."""
 

@@ -9,6 +9,11 @@ Events let a tracker integration (Jira, GitHub issues) follow action items:
 :class:`OpsItemCreated` / :class:`OpsItemUpdated` carry the whole OpsItem after the change,
 and :class:`ActionItemOverdue` says an action item is past its due date (once a day of plan
 time until it is resolved, with the reminder's number).
+
+The events that change an analysis carry it whole after the change (:class:`AnalysisState`)
+and the timeline points they changed, and the OpsItem events what Tocsin keeps beside the
+OpsItem, so that the other regions of a replication set serve the same analyses and action
+items (``tocsin.analysis.replicas``).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from typing import Any, ClassVar, Final, Literal
 
 import msgspec
 
-from tocsin.shared.contracts.base import Event, types_of
+from tocsin.shared.contracts.base import Event, Part, types_of
 from tocsin.shared.timestamps import Epoch
 
 __all__ = [
@@ -28,6 +33,8 @@ __all__ = [
     "AnalysisCreated",
     "AnalysisDeleted",
     "AnalysisEvent",
+    "AnalysisState",
+    "AnalysisTimelinePoint",
     "AnalysisUpdated",
     "AnswerType",
     "OpsItemCreated",
@@ -313,6 +320,52 @@ class _Event(Event, frozen=True):
     service: ClassVar[str] = "analysis"
 
 
+class AnalysisState(Part, frozen=True):
+    """An analysis as stored, after a change: its template snapshot, overview, answers,
+    recommendation decisions, checklist, metric queries, key times and status."""
+
+    id: str
+    arn: str
+    incident_arn: str
+    response_plan_arn: str
+    name: str
+    status: str
+    template_name: str
+    template_version: str
+    template: JSON
+    overview: dict[str, str]
+    answers: dict[str, JSON]
+    decisions: dict[str, JSON]
+    checklist: dict[str, bool]
+    metric_queries: list[JSON]
+    created_by: str
+    created_at: datetime
+    last_modified_by: str
+    last_modified_at: datetime
+    impact_started: datetime | None = None
+    detected: datetime | None = None
+    mitigated: datetime | None = None
+    completed_by: str | None = None
+    completed_at: datetime | None = None
+    completed_with_open_items: bool | None = None
+    field_stamps: dict[str, tuple[int, str]] = {}
+    """When and where each attribute, and each entry of ``overview``, ``answers``,
+    ``decisions`` and ``checklist`` (``"answers.<questionId>"``), last changed (a hybrid
+    logical clock and a region); ``last_modified`` for the last change of any. Another
+    region keeps, member by member, the later change."""
+
+
+class AnalysisTimelinePoint(Part, frozen=True):
+    """A point of an analysis's own timeline."""
+
+    point_id: str
+    event_time: datetime
+    event_type: str
+    event_data: str
+    source_event_id: str | None = None
+    edited: bool = False
+
+
 class AnalysisCreated(_Event, frozen=True):
     """An analysis was created from a resolved incident."""
 
@@ -325,6 +378,10 @@ class AnalysisCreated(_Event, frozen=True):
     timeline_points: int
     """How many timeline events were copied from the incident."""
     principal: str | None = None
+    analysis: AnalysisState | None = None
+    """The analysis as created."""
+    points: list[AnalysisTimelinePoint] = []
+    """The timeline points copied from the incident."""
 
 
 class AnalysisUpdated(_Event, frozen=True):
@@ -334,6 +391,14 @@ class AnalysisUpdated(_Event, frozen=True):
     analysis_arn: str
     changed: list[str]
     principal: str | None = None
+    analysis: AnalysisState | None = None
+    """The analysis after the change."""
+    points_added: list[AnalysisTimelinePoint] = []
+    """Timeline points added."""
+    points_changed: list[AnalysisTimelinePoint] = []
+    """Timeline points edited (as they are after the change)."""
+    points_removed: list[str] = []
+    """Ids of timeline points deleted."""
 
 
 class AnalysisDeleted(_Event, frozen=True):
@@ -351,6 +416,8 @@ class AnalysisCompleted(_Event, frozen=True):
     completed_by: str
     completed_at: datetime
     open_checklist_items: list[str] = []
+    analysis: AnalysisState | None = None
+    """The analysis as completed."""
 
 
 class QuestionAnswered(_Event, frozen=True):
@@ -368,6 +435,8 @@ class RecommendationAccepted(_Event, frozen=True):
     recommendation_id: str
     ops_item_id: str
     principal: str | None = None
+    analysis: AnalysisState | None = None
+    """The analysis with the decision recorded."""
 
 
 class RecommendationDismissed(_Event, frozen=True):
@@ -386,18 +455,23 @@ class RecommendationRestored(_Event, frozen=True):
     principal: str | None = None
 
 
-class OpsItemCreated(_Event, frozen=True):
+class _OpsItemChange(_Event, frozen=True):
+    ops_item: JSON
+    principal: str | None = None
+    owner_contact_arn: str | None = None
+    """Who is reminded when the action item is overdue."""
+    response_plan_arn: str | None = None
+    """The response plan of the action item's incident (for the metrics)."""
+    resolved_at: datetime | None = None
+    """When it was last resolved."""
+
+
+class OpsItemCreated(_OpsItemChange, frozen=True):
     """An OpsItem was created (as ``GetOpsItem`` returns it, times in epoch seconds)."""
 
-    ops_item: JSON
-    principal: str | None = None
 
-
-class OpsItemUpdated(_Event, frozen=True):
+class OpsItemUpdated(_OpsItemChange, frozen=True):
     """An OpsItem changed (the whole OpsItem after the change)."""
-
-    ops_item: JSON
-    principal: str | None = None
 
 
 class OpsItemRelatedItemAssociated(_Event, frozen=True):
@@ -409,6 +483,8 @@ class OpsItemRelatedItemAssociated(_Event, frozen=True):
     resource_type: str
     resource_uri: str
     principal: str | None = None
+    created_time: datetime | None = None
+    """When it was associated."""
 
 
 class ActionItemOverdue(_Event, frozen=True):

@@ -566,6 +566,14 @@ class FindingRecorded(_Event, frozen=True):
     ``cloudFormationStackUpdate``), times in epoch seconds."""
     outcome: str
     """``created`` or ``updated``."""
+    start_time: float | None = None
+    """When the change started (epoch seconds)."""
+    end_time: float | None = None
+    """When it ended, if reported."""
+    creation_time: float | None = None
+    """When Tocsin first recorded the finding."""
+    last_modified_time: float | None = None
+    """When its details last changed."""
 
 
 class ResourcePolicyCreated(_Event, frozen=True):
@@ -624,6 +632,11 @@ class IntegrationKeyCreated(_Event, frozen=True):
     created_time: float
     principal: str | None = None
     """The IAM principal whose request made the change."""
+    key_digest: str | None = None
+    """The SHA-256 digest of the key, as stored (so that the other regions of the set
+    accept it too); the key itself is never published."""
+    expires_time: float | None = None
+    """When it stops being accepted, if ever."""
 
 
 class IntegrationKeyDeleted(_Event, frozen=True):

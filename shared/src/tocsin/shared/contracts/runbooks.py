@@ -9,21 +9,32 @@ incidents service adds an execution started for an incident to the record's
 and ``Tocsin Runbook Waiting``.
 
 The correlation carries ``incident_arn`` when the execution runs for an incident.
+
+The document events and :class:`ExecutionUpdated` carry the state a reader sees, so that
+the other regions of a replication set serve the same documents and executions
+(``tocsin.runbooks.replicas``).
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar, Final
 
-from tocsin.shared.contracts.base import Event, types_of
+from tocsin.shared.contracts.base import Event, Part, types_of
 
 __all__ = [
     "EVENT_TYPES",
+    "DocumentCreated",
+    "DocumentDeleted",
+    "DocumentUpdated",
+    "DocumentVersion",
+    "DocumentVersionDeleted",
     "ExecutionCompleted",
     "ExecutionStartFailed",
     "ExecutionStarted",
+    "ExecutionUpdated",
     "RunbooksEvent",
     "StepCompleted",
+    "StepExecutionState",
     "StepStarted",
     "Waiting",
 ]
@@ -114,12 +125,126 @@ class ExecutionCompleted(_Event, frozen=True):
     incident_arn: str | None = None
 
 
+class DocumentVersion(Part, frozen=True):
+    """One version of a document, as stored (its parsed form is the content's)."""
+
+    version: int
+    content: str
+    format: str
+    """``JSON`` or ``YAML``: the content as the caller sent it."""
+    hash: str
+    created_at: float
+    display_name: str | None = None
+    version_name: str | None = None
+    target_type: str | None = None
+
+
+class _DocumentHead(_Event, frozen=True):
+    """A document's own attributes after the change."""
+
+    name: str
+    document_type: str
+    owner: str
+    default_version: int
+    latest_version: int
+    created_at: float
+    tags: dict[str, str]
+
+
+class DocumentCreated(_DocumentHead, frozen=True):
+    """A document was created (``CreateDocument``) with its first version."""
+
+    first_version: DocumentVersion
+
+
+class DocumentUpdated(_DocumentHead, frozen=True):
+    """A document changed: a new version (``UpdateDocument``), or another default version
+    (``UpdateDocumentDefaultVersion``, ``added`` None)."""
+
+    added: DocumentVersion | None = None
+
+
+class DocumentVersionDeleted(_DocumentHead, frozen=True):
+    """One version of a document was deleted (``DeleteDocument`` naming a version)."""
+
+    deleted_version: int
+
+
+class DocumentDeleted(_Event, frozen=True):
+    """A document was deleted with every version."""
+
+    name: str
+
+
+class StepExecutionState(Part, frozen=True):
+    """A step execution as ``GetAutomationExecution`` and
+    ``DescribeAutomationStepExecutions`` show it (not who runs it: that stays in the
+    execution's region)."""
+
+    id: str
+    ordinal: int
+    step_index: int
+    name: str
+    action: str
+    status: str
+    attempt: int = 0
+    inputs: JSON | None = None
+    outputs: JSON | None = None
+    response: str | None = None
+    failure_message: str | None = None
+    failure_details: JSON | None = None
+    decisions: list[JSON] = []
+    state: JSON = {}
+    parent_id: str | None = None
+    iteration: int | None = None
+    iterator_value: str | None = None
+    start_time: float | None = None
+    end_time: float | None = None
+
+
+class ExecutionUpdated(_Event, frozen=True):
+    """An execution's visible state after one transition: the execution (not the step
+    outputs it keeps for its own references, which only its region needs), and the step
+    executions the transition created or changed. Published with every transition, after
+    that transition's other events; the other regions of the set show it (the execution
+    keeps running in its own region only)."""
+
+    execution_id: str
+    document_name: str
+    document_version: str
+    status: str
+    mode: str
+    parameters: JSON
+    parameters_echo: dict[str, list[str]]
+    variables: JSON
+    outputs: dict[str, list[str]]
+    critical_failed: bool
+    executed_by: str
+    start_time: float
+    tags: dict[str, str] = {}
+    current_step: str | None = None
+    current_action: str | None = None
+    failure_message: str | None = None
+    parent_execution_id: str | None = None
+    incident_arn: str | None = None
+    end_time: float | None = None
+    document: JSON | None = None
+    """The parsed document version it runs: in the execution's first transition only
+    (it never changes)."""
+    steps: list[StepExecutionState] = []
+
+
 RunbooksEvent = (ExecutionStarted
     | ExecutionStartFailed
     | StepStarted
     | StepCompleted
     | Waiting
-    | ExecutionCompleted)
+    | ExecutionCompleted
+    | ExecutionUpdated
+    | DocumentCreated
+    | DocumentUpdated
+    | DocumentVersionDeleted
+    | DocumentDeleted)
 """Every event this service publishes, tagged by ``type``."""
 
 EVENT_TYPES: Final[dict[str, type[Event]]] = types_of(RunbooksEvent)

@@ -95,10 +95,13 @@ async def _replicas(bus: Bus, home: str) -> dict[str, str]:
 
 
 async def run_inbox(bus: Bus, pool: asyncpg.Pool, inbox: Inbox, stop: asyncio.Event, *,
-                    service: str, region: str, schema: str, rescan: float = 10.0) -> None:
-    """Read every mirror of another region until ``stop``, looking for new ones every
-    ``rescan`` seconds. A runner worker."""
-    durable = f"{schema}-inbox"
+                    service: str, region: str, schema: str, rescan: float = 10.0,
+                    durable: str | None = None) -> None:
+    """Read ``service``'s events in every mirror of another region until ``stop``, looking
+    for new ones every ``rescan`` seconds. A runner worker. ``durable`` names the consumer
+    (``<schema>-inbox`` by default: a service's own inbox; another service's events read
+    by this one under a name of its own)."""
+    durable = durable or f"{schema}-inbox"
 
     async def handle(event: Received[Any], msg: Msg) -> None:
         if event.region == region:

@@ -204,8 +204,8 @@ class PolicyHandlers(UseCases):
         async with self._pool.acquire() as conn:
             plan = await self._plan(conn, cmd.resource_arn)
             rows = await PolicyStore.page(conn, plan.name, after=after, limit=limit + 1)
-        out: JSON = {"resourcePolicies": [self._policy(r["policy_id"], r["document"])
-                                          for r in rows[:limit]]}
+        out: JSON = {"resourcePolicies": [
+            self._policy(r["policy_id"], r["document"], r["origin"]) for r in rows[:limit]]}
         if len(rows) > limit:
             out["nextToken"] = make_token(rows[limit - 1]["position"])
         return out
@@ -225,9 +225,11 @@ class PolicyHandlers(UseCases):
                        region=self._region, now=self._clock.now())
         return {}
 
-    def _policy(self, policy_id: str, document: str) -> JSON:
+    def _policy(self, policy_id: str, document: str, origin: str | None) -> JSON:
+        """A policy as the API shows it: shared from the region it was put in (``origin``,
+        None for this one)."""
         return {"policyDocument": document, "policyId": policy_id,
-                "ramResourceShareRegion": self._region}
+                "ramResourceShareRegion": origin or self._region}
 
     @staticmethod
     def _only_plans(arn: str) -> None:
@@ -283,7 +285,8 @@ class IntegrationKeyHandlers(UseCases):
                                               expires=cmd.expires_time)
             await emit(conn, c.IntegrationKeyCreated(
                 id=out.id, response_plan_arn=out.response_plan_arn,
-                created_time=out.created_time, principal=self._by(req)),
+                created_time=out.created_time, principal=self._by(req),
+                key_digest=digest(key), expires_time=cmd.expires_time),
                 region=self._region, now=now)
         return {**msgspec.to_builtins(out), "integrationKey": key}
 

@@ -48,9 +48,10 @@ class PolicyStore:
     @staticmethod
     async def page(conn: asyncpg.Connection, plan_name: str, *, after: int | None,
                    limit: int) -> list[asyncpg.Record]:
-        """Rows ``(position, policy_id, document)`` in the order they were put."""
+        """Rows ``(position, policy_id, document, origin)`` in the order they were put
+        (``origin``: the region it was put in, None for this one)."""
         rows: list[asyncpg.Record] = await conn.fetch(
-            "SELECT position, policy_id, document FROM resource_policy"
+            "SELECT position, policy_id, document, origin FROM resource_policy"
             " WHERE plan_name = $1 AND ($2::bigint IS NULL OR position > $2)"
             " ORDER BY position LIMIT $3", plan_name, after, limit)
         return rows

@@ -104,14 +104,19 @@ class FindingsHandlers(UseCases):
                 log.info("finding.duplicate", finding_id=finding_id)
                 return
             now = self._clock.now()
+            start = at(epoch_micros(c.start_time))
+            end = None if c.end_time is None else at(epoch_micros(c.end_time))
             outcome = await self._findings.record(
-                conn, id=finding_id, start_time=at(epoch_micros(c.start_time)),
-                end_time=None if c.end_time is None else at(epoch_micros(c.end_time)),
+                conn, id=finding_id, start_time=start, end_time=end,
                 details=details(change), now=now, reported_at=md.timestamp)
             if outcome != "unchanged":
-                await emit(conn, ic.FindingRecorded(id=finding_id, details=details(change),
-                                                    outcome=outcome),
-                           region=self._region, now=now)
+                created = await self._findings.created(conn, finding_id)
+                await emit(conn, ic.FindingRecorded(
+                    id=finding_id, details=details(change), outcome=outcome,
+                    start_time=start.timestamp(),
+                    end_time=end.timestamp() if end is not None else None,
+                    creation_time=created.timestamp(), last_modified_time=now.timestamp()),
+                    region=self._region, now=now)
         log.info("finding.recorded", finding_id=finding_id, outcome=outcome)
 
     # --- operations -----------------------------------------------------------------------

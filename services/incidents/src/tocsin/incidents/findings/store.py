@@ -84,6 +84,13 @@ class FindingStore:
         return "unchanged" if created is None else "created" if created else "updated"
 
     @staticmethod
+    async def created(conn: asyncpg.Connection, finding_id: str) -> datetime:
+        """When the finding was first recorded."""
+        value: datetime = await conn.fetchval(
+            "SELECT creation_time FROM finding WHERE id = $1", finding_id)
+        return value
+
+    @staticmethod
     async def in_span(conn: asyncpg.Connection, span: Span, *,
                       after: tuple[datetime, str] | None, limit: int) -> list[Finding]:
         """The findings in ``span``, newest change first, after the keyset position."""

@@ -44,7 +44,9 @@ from tocsin.shared import errors
 from tocsin.shared.bus import RpcRequest
 from tocsin.shared.bus.rpc import Handler
 from tocsin.shared.clock import Clock
+from tocsin.shared.contracts import runbooks as rc
 from tocsin.shared.db import transaction
+from tocsin.shared.events import emit
 from tocsin.shared.paging import make_token, read_token
 
 __all__ = ["DocumentHandlers", "load_document"]
@@ -142,6 +144,21 @@ async def load_document(conn: asyncpg.Connection, name_or_arn: str,
     return await DocumentStore.get(conn, name, number)
 
 
+def _version_part(version: Version) -> rc.DocumentVersion:
+    return rc.DocumentVersion(
+        version=version.version, content=version.content, format=version.format,
+        hash=version.hash, created_at=version.created_at.timestamp(),
+        display_name=version.display_name, version_name=version.version_name,
+        target_type=version.target_type)
+
+
+def _head(doc: Document) -> dict[str, Any]:
+    """The document's own attributes, as its events carry them."""
+    return {"name": doc.name, "document_type": doc.document_type, "owner": doc.owner,
+            "default_version": doc.default_version, "latest_version": doc.latest_version,
+            "created_at": doc.created_at.timestamp(), "tags": dict(doc.tags)}
+
+
 @dataclass(frozen=True)
 class DocumentHandlers:
     """The document operations of one instance."""
@@ -149,6 +166,7 @@ class DocumentHandlers:
     pool: asyncpg.Pool
     clock: Clock
     account: str
+    region: str
 
     def operations(self) -> Mapping[str, Handler]:
         return {"CreateDocument": self.create, "GetDocument": self.get,
@@ -181,6 +199,8 @@ class DocumentHandlers:
             await DocumentStore.create(conn, name=cmd.name, document_type=cmd.document_type,
                                        owner=self.account, version=version, tags=tags)
             doc = await DocumentStore.get(conn, cmd.name, 1)
+            await self._emit(conn, rc.DocumentCreated(
+                **_head(doc), first_version=_version_part(version)), now)
         return {"DocumentDescription": description(doc)}
 
     async def get(self, req: RpcRequest) -> dict[str, Any]:
@@ -235,6 +255,8 @@ class DocumentHandlers:
                     "The content of the document is the same as its latest version")
             await DocumentStore.add_version(conn, cmd.name, version)
             doc = await DocumentStore.get(conn, cmd.name, latest + 1)
+            await self._emit(conn, rc.DocumentUpdated(
+                **_head(doc), added=_version_part(version)), now)
         return {"DocumentDescription": description(doc)}
 
     async def update_default(self, req: RpcRequest) -> dict[str, Any]:
@@ -246,6 +268,9 @@ class DocumentHandlers:
                     f"Document {cmd.name} is owned by Amazon and cannot be changed")
             doc = await load_document(conn, cmd.name, cmd.document_version)
             await DocumentStore.set_default(conn, cmd.name, doc.version.version)
+            await self._emit(conn, rc.DocumentUpdated(**_head(
+                await DocumentStore.get(conn, cmd.name, doc.version.version))),
+                self.clock.now())
         out: dict[str, Any] = {"Name": doc.name,
                                "DefaultVersion": str(doc.version.version)}
         if doc.version.version_name:
@@ -261,6 +286,7 @@ class DocumentHandlers:
                     f"Document {cmd.name} is owned by Amazon and cannot be deleted")
             if cmd.document_version is None and cmd.version_name is None:
                 await DocumentStore.delete(conn, cmd.name, None)
+                await self._emit(conn, rc.DocumentDeleted(name=cmd.name), self.clock.now())
                 return {}
             doc = await load_document(conn, cmd.name, cmd.document_version, cmd.version_name)
             number = doc.version.version
@@ -274,7 +300,14 @@ class DocumentHandlers:
                 await conn.execute(
                     "UPDATE document SET latest_version = (SELECT max(version) FROM"
                     " document_version WHERE name = $1) WHERE name = $1", cmd.name)
+            await self._emit(conn, rc.DocumentVersionDeleted(
+                **_head(await DocumentStore.get(conn, cmd.name, head["default_version"])),
+                deleted_version=number), self.clock.now())
         return {}
+
+    async def _emit(self, conn: asyncpg.Connection, event: rc.RunbooksEvent,
+                    now: datetime) -> None:
+        await emit(conn, event, region=self.region, now=now)
 
     async def list(self, req: RpcRequest) -> dict[str, Any]:
         cmd: _List = req.decode(_List)

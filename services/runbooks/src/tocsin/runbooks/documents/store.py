@@ -32,7 +32,18 @@ def _document(row: asyncpg.Record) -> Document:
                     version=_version(row), tags=dict(row["tags"]))
 
 
-_SELECT = (f"SELECT d.name, d.document_type, d.owner, d.default_version, d.latest_version,"
+_LATEST = "(SELECT max(lv.version) FROM document_version lv WHERE lv.name = d.name)"
+"""The latest version: the highest one held (versions made in other regions of the set
+arrive apart from the document's own attributes)."""
+_DEFAULT = ("coalesce((SELECT dv.version FROM document_version dv WHERE dv.name = d.name"
+            f" AND dv.version = d.default_version), {_LATEST})")
+"""The default version, or the latest when it is gone (deleted in another region of the
+set while this one, unaware, made it the default: the deletion wins)."""
+_HEAD = (f"SELECT d.name, d.document_type, d.owner, {_DEFAULT} AS default_version,"
+         f" {_LATEST} AS latest_version, d.created_at, d.tags FROM document d")
+
+_SELECT = (f"SELECT d.name, d.document_type, d.owner, {_DEFAULT} AS default_version,"
+           f" {_LATEST} AS latest_version,"
            f" d.created_at AS doc_created_at, d.tags, {_VERSION_COLUMNS}"
            " FROM document d JOIN document_version v ON v.name = d.name")
 
@@ -86,7 +97,7 @@ class DocumentStore:
         Raises:
             InvalidDocument: no such document.
         """
-        row = await conn.fetchrow("SELECT * FROM document WHERE name = $1 FOR UPDATE", name)
+        row = await conn.fetchrow(f"{_HEAD} WHERE d.name = $1 FOR UPDATE", name)
         if row is None:
             raise missing(name)
         return row
@@ -102,7 +113,7 @@ class DocumentStore:
 
     @staticmethod
     async def head(conn: asyncpg.Connection, name: str) -> asyncpg.Record | None:
-        return await conn.fetchrow("SELECT * FROM document WHERE name = $1", name)
+        return await conn.fetchrow(f"{_HEAD} WHERE d.name = $1", name)
 
     @staticmethod
     async def get(conn: asyncpg.Connection, name: str, version: int) -> Document:
@@ -142,7 +153,7 @@ class DocumentStore:
         conditions over ``d`` and ``v`` whose parameters start at ``$3``."""
         conditions = " AND ".join(["d.name > $1", *where])
         rows = await conn.fetch(
-            f"{_SELECT} AND v.version = d.default_version WHERE {conditions}"
+            f"{_SELECT} AND v.version = {_DEFAULT} WHERE {conditions}"
             " ORDER BY d.name LIMIT $2", after, limit, *args)
         return [_document(r) for r in rows]
 

@@ -60,6 +60,7 @@ from tocsin.runbooks.executions.domain import (
     steps_of,
 )
 from tocsin.runbooks.executions.store import ExecutionStore
+from tocsin.runbooks.executions.visible import execution_updated
 from tocsin.runbooks.language import (
     LanguageError,
     OutputError,
@@ -165,6 +166,8 @@ class Transition:
         self._new: list[Step] = []
         self._timers: list[tuple[str, datetime, tuple[Any, ...]]] = []
         self.children: list[Transition] = []
+        self.created = False
+        """A new execution: its first commit publishes the document it runs."""
 
     # --- lookups ------------------------------------------------------------------------
 
@@ -234,8 +237,11 @@ class Transition:
         for step in self._dirty.values():
             await ExecutionStore.save_step(self.conn, step)
         await self.engine.timers.schedule(self.conn, self._timers, now=self.now)
+        self.events.append(execution_updated(self.ex, [*self._new, *self._dirty.values()],
+                                             with_document=self.created))
         await emit(self.conn, self.events, region=self.engine.arns.region, now=self.now,
                    incident_arn=self.ex.incident_arn)
+        self.created = False
         for child in self.children:
             await child.commit()
         self._dirty.clear()
@@ -511,6 +517,7 @@ class Engine:
                       name=str(spec["name"]), action=str(spec["action"]), status="Pending")
                  for i, spec in enumerate(steps_of(parsed))]
         t = Transition(self, conn, ex, [], now)
+        t.created = True
         t.add_steps(steps)
         t.event(ExecutionStarted(
             execution_id=ex.id, execution_arn=execution_arn(self.arns, ex.id),

@@ -12,7 +12,10 @@ from typing import Any
 
 import asyncpg
 
-from tocsin.runbooks.errors import AutomationExecutionNotFoundException
+from tocsin.runbooks.errors import (
+    AutomationExecutionNotFoundException,
+    InvalidAutomationStatusUpdateException,
+)
 from tocsin.runbooks.executions.domain import Execution, Step
 
 __all__ = ["ExecutionStore"]
@@ -63,11 +66,17 @@ class ExecutionStore:
 
         Raises:
             AutomationExecutionNotFoundException: no such execution.
+            InvalidAutomationStatusUpdateException: it runs in another region of the
+                replication set (this one shows it, and only its own region moves it).
         """
         row = await conn.fetchrow("SELECT * FROM execution WHERE id = $1 FOR UPDATE",
                                   execution_id)
         if row is None:
             raise missing(execution_id)
+        if row["home_region"] is not None:
+            raise InvalidAutomationStatusUpdateException(
+                f"Automation execution {execution_id} runs in region {row['home_region']}:"
+                " send the request to that region")
         return _execution(row)
 
     @staticmethod
