@@ -149,7 +149,9 @@ IDENTITIES: Mapping[str, Identity] = {i.name: i for i in (
                                 INBOX)},
              publishes=("deliveries.{region}.>",)),
     Identity("escalation", streams=(EVENTS,),
-             consumes={EVENTS: ("contacts", "incidents")}),
+             consumes={EVENTS: ("contacts", "incidents")},
+             # standby timers of the other regions' engagements, and their takeovers
+             consumes_mirrors=("standby",), lists_streams=True),
     Identity("notifications",
              calls=("contacts.RecordPageReceipt", "contacts.DescribeEngagement",
                     "contacts.AcceptPage", "contacts.DeactivateContactChannel",
