@@ -24,8 +24,8 @@ import asyncpg
 import msgspec
 import pytest_asyncio
 
-from tests.integration.regions.inbox.conftest import _nats
 from tests.integration.regions.inbox.conftest import Region as Called
+from tests.integration.regions.inbox.conftest import _nats
 from tests.integration.regions.inbox.conftest import mirror as make_mirror
 from tocsin.contacts import app as contacts_app
 from tocsin.contacts.settings import Settings as ContactsSettings

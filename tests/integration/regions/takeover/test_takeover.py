@@ -8,7 +8,6 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
-
 from tests.integration.regions.takeover.conftest import Region
 from tocsin.shared import codec
 from tocsin.shared.contracts import contacts as cc

@@ -114,6 +114,7 @@ class RegionWatch:
         self._readers: dict[str, tuple[asyncio.Task[None], asyncio.Event]] = {}
         self._silent_since: dict[str, float] = {}
         self._started = time.monotonic()
+        self._behind_last: list[str] = []
         self.ready = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -148,19 +149,19 @@ class RegionWatch:
             done.set()
         silent = {origin: self._silent_for(origin, info) for origin, info in found.items()}
         if not self.ready.is_set():
-            behind = [origin for origin, info in found.items()
-                      if silent[origin] < self._takeover
-                      and not await self._caught_up(origin, info)]
-            waited = time.monotonic() - self._started
-            if not behind or (waited >= self._takeover
-                              and all(silent[o] >= self._quiet for o in behind)):
-                log.info("regions.ready", mirrors=sorted(found), behind=behind)
-                self.ready.set()
-            else:
+            behind = [origin for origin, info in sorted(found.items())
+                      if await self._behind(origin, info)]
+            if behind:
+                if behind != self._behind_last:
+                    log.info("regions.catching_up", behind=behind)
+                    self._behind_last = behind
                 return
+            log.info("regions.ready", mirrors=sorted(found))
+            self.ready.set()
         alive = [self._region, *(o for o, s in silent.items() if s < self._takeover)]
         for origin, seconds in sorted(silent.items()):
-            if seconds >= self._takeover and successor(origin, found, alive) == self._region:
+            if seconds >= self._takeover and \
+                    successor(origin, [self._region, *found], alive) == self._region:
                 await self.take_over(origin)
 
     def _silent_for(self, origin: str, info: StreamInfo) -> float:
@@ -176,16 +177,27 @@ class RegionWatch:
         watched = time.monotonic() - since + self._quiet
         return watched if active is None else min(active, watched)
 
-    async def _caught_up(self, origin: str, info: StreamInfo) -> bool:
-        """Whether everything ``origin`` published (as far as its mirror is live) has been
-        applied here."""
-        if info.mirror is None or info.mirror.lag:
-            return False
+    async def _behind(self, origin: str, info: StreamInfo) -> bool:
+        """Whether this region, just started, must still wait for ``origin``'s events
+        before firing anything: its mirror here lacks some of what ``origin``'s stream
+        holds (asked of ``origin``'s JetStream over the leaf connection), or they are not
+        all applied yet. An ``origin`` that does not answer is waited for no longer than
+        the takeover delay: it may be lost itself."""
+        try:
+            theirs = await self._bus.nc.jetstream(
+                domain=origin, timeout=mirrors.REMOTE_TIMEOUT).stream_info(
+                    mirrors.mirror_name(origin))
+        except Exception as exc:
+            if not mirrors.unreachable(exc):
+                raise
+            return time.monotonic() - self._started < self._takeover
+        if info.state.last_seq < theirs.state.last_seq:
+            return True
         try:
             consumer = await self._bus.js.consumer_info(str(info.config.name), self._durable)
         except Exception:  # not created yet
-            return False
-        return not consumer.num_pending and not consumer.num_ack_pending
+            return True
+        return bool(consumer.num_pending or consumer.num_ack_pending)
 
     def _read(self, origin: str) -> None:
         done = asyncio.Event()
