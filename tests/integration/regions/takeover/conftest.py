@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import msgspec
+import pytest
 import pytest_asyncio
 
+from tests.integration.regions.conftest import Link
 from tests.integration.regions.inbox.conftest import Region as Called
 from tests.integration.regions.inbox.conftest import _nats
 from tests.integration.regions.inbox.conftest import mirror as make_mirror
@@ -168,19 +169,36 @@ class Region(Called):
 
 
 def _common(region: str, url: str, database_url: str, master_key_file: str,
-            epoch: float) -> dict[str, Any]:
+            epoch: float, scale: float) -> dict[str, Any]:
     return {"nats_url": url, "database_url": database_url, "region": region,
             "schema_prefix": f"{region}_", "master_key_file": master_key_file,
             "shutdown_grace": 5, "outbox_poll_interval": 0.1, "inbox_rescan": 0.5,
-            "clock_scale": SCALE, "clock_epoch": epoch}
+            "clock_scale": scale, "clock_epoch": epoch}
+
+
+@pytest.fixture
+def clock_scale() -> float:
+    """``TOCSIN_CLOCK_SCALE`` of every service of the pair."""
+    return SCALE
 
 
 @pytest_asyncio.fixture
-async def pair(tmp_path: Path, database_url: str,
-               master_key_file: str) -> AsyncIterator[tuple[Region, Region]]:
-    """Regions A (the leaf hub) and B, running, each mirroring the other."""
+async def link() -> AsyncIterator[Link]:
+    """The leaf connection from B to A, which a test can cut and heal."""
+    proxy = Link(free_port())
+    await proxy.start()
+    try:
+        yield proxy
+    finally:
+        await proxy.close()
+
+
+@pytest_asyncio.fixture
+async def pair(tmp_path: Path, database_url: str, master_key_file: str, link: Link,
+               clock_scale: float) -> AsyncIterator[tuple[Region, Region]]:
+    """Regions A (the leaf hub) and B (dialling A through ``link``), running, each
+    mirroring the other."""
     tag = uuid.uuid4().hex[:8]
-    leaf_port = free_port()
     epoch = time.time()
     made: list[Region] = []
     try:
@@ -188,9 +206,11 @@ async def pair(tmp_path: Path, database_url: str,
             port = free_port()
             url = f"nats://127.0.0.1:{port}"
             region = Region(name=name, nats_url=url, bus=None,  # type: ignore[arg-type]
-                            folder=tmp_path / name, leaf_port=leaf_port, hub=hub, port=port,
-                            database_url=database_url,
-                            common=_common(name, url, database_url, master_key_file, epoch))
+                            folder=tmp_path / name,
+                            leaf_port=link.target_port if hub else link.port, hub=hub,
+                            port=port, database_url=database_url,
+                            common=_common(name, url, database_url, master_key_file, epoch,
+                                           clock_scale))
             await asyncio.to_thread(region.start_nats)
             made.append(region)
         async with contextlib.AsyncExitStack() as stack:
@@ -211,7 +231,3 @@ async def pair(tmp_path: Path, database_url: str,
         for region in reversed(made):
             await asyncio.to_thread(region.stop_nats)
 
-
-def decoded(envelope: codec.Envelope) -> dict[str, Any]:
-    """An envelope's data as a plain dict."""
-    return msgspec.to_builtins(envelope.data)  # type: ignore[no-any-return]
