@@ -117,6 +117,8 @@ async def test_an_engagement_of_a_lost_region_keeps_escalating_from_the_next(
     deliveries = await wait_for(lambda: b.deliveries(bob_pages[0]["PageArn"]),
                                 timeout=TIMEOUT)
     assert [d.channel_arn for d in deliveries] == [bob_channel]
+    # A's engagement, paged from B: its subject (its content stays in A).
+    assert deliveries[0].subject == deliveries[0].content == "Database down"
     assert asyncio.get_running_loop().time() - lost_at >= 4.0  # not before the delay
     taken = await b.sql("SELECT region, epoch, by_region, engagements FROM takeover")
     assert [(r["region"], r["by_region"], r["engagements"]) for r in taken] == \
