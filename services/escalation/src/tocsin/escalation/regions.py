@@ -124,9 +124,9 @@ class RegionWatch:
                 try:
                     await self.tick()
                 except Exception as exc:
-                    if server_gone(exc) is None:
+                    if server_gone(exc) is None and not mirrors.unreachable(exc):
                         log.error("regions.watch_failed", error=repr(exc), exc_info=exc)
-                    else:
+                    else:  # NATS (or JetStream) or PostgreSQL away for a moment
                         log.warning("regions.unavailable", error=repr(exc))
                 if await pause(stop, self._interval):
                     break
