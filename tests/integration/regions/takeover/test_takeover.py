@@ -11,6 +11,7 @@ from typing import Any
 from tests.integration.regions.takeover.conftest import Region
 from tocsin.shared import codec
 from tocsin.shared.contracts import contacts as cc
+from tocsin.shared.contracts import incidents as ic
 from tocsin.shared.events import envelope_of
 from tocsin.shared.testing import wait_for
 
@@ -36,10 +37,20 @@ async def _plan(home: Region, first: str, second: str, minutes: int) -> str:
         ["ContactArn"])
 
 
-async def _engage(home: Region, contact: str) -> str:
+async def _engage(home: Region, contact: str, **extra: str) -> str:
     return str((await home.call("contacts", "StartEngagement", {
         "ContactId": contact, "Sender": "tocsin", "Subject": "Database down",
-        "Content": "The primary database is down."}))["EngagementArn"])
+        "Content": "The primary database is down.", **extra}))["EngagementArn"])
+
+
+async def _publish(region: Region, event: Any, **correlation: str) -> None:
+    """``event`` in ``region``'s stream as its service publishes it, delivered twice."""
+    envelope = envelope_of(event, region=region.name, now=datetime.now(UTC),
+                           correlation=codec.Correlation(**correlation))
+    for _ in range(2):  # delivered twice, applied once
+        await region.bus.js.publish(
+            f"events.{region.name}.{event.service}.{type(event).__name__}",
+            codec.encode(envelope), headers={"Nats-Msg-Id": envelope.id})
 
 
 async def _known(region: Region, contact: str) -> bool:
@@ -73,11 +84,7 @@ async def test_a_page_accepted_in_another_region_stops_escalation_at_home(
         page_arn=pages[0]["PageArn"], engagement_arn=engagement, contact_arn=alice,
         accept_type="READ", accept_time=datetime.now(UTC), progression_stopped=True,
         resource_version=2, principal="arn:tocsin:iam::000000000000:user/alice")
-    envelope = envelope_of(accepted, region=b.name, now=datetime.now(UTC),
-                           correlation=codec.Correlation(engagement_arn=engagement))
-    for _ in range(2):  # delivered twice, applied once
-        await b.bus.js.publish(f"events.{b.name}.contacts.PageAccepted",
-                               codec.encode(envelope), headers={"Nats-Msg-Id": envelope.id})
+    await _publish(b, accepted, engagement_arn=engagement)
 
     async def cancelled(region: Region) -> bool:
         return (await _timers(region, engagement)).get(1) == "CANCELLED"
@@ -91,6 +98,29 @@ async def test_a_page_accepted_in_another_region_stops_escalation_at_home(
     rows = await a.sql("SELECT stopped_at, fires_here FROM engagement WHERE arn = $1",
                        engagement)
     assert rows[0]["stopped_at"] is not None and rows[0]["fires_here"]
+
+
+async def test_an_incident_deleted_in_another_region_stops_escalation_at_home(
+        pair: tuple[Region, Region]) -> None:
+    a, b = pair
+    alice, _ = await a.person("alice")
+    bob, _ = await a.person("bob")
+    incident = "arn:tocsin:ssm-incidents::000000000000:incident-record/db/0a1b2c3d"
+    engagement = await _engage(a, await _plan(a, alice, bob, minutes=30),
+                               IncidentId=incident)
+    await wait_for(lambda: _standby(a, engagement), timeout=TIMEOUT)
+    await wait_for(lambda: _standby(b, engagement), timeout=TIMEOUT)
+    await _publish(b, ic.IncidentRecordDeleted(arn=incident, resource_version=3),
+                   incident_arn=incident)
+
+    async def cancelled(region: Region) -> bool:
+        return (await _timers(region, engagement)).get(1) == "CANCELLED"
+    await wait_for(lambda: cancelled(a), timeout=TIMEOUT)
+    await wait_for(lambda: cancelled(b), timeout=TIMEOUT)
+    said = [e for e in await a.events("escalation.TimerCancelled")
+            if e.data["timerId"] == f"{engagement}#1"]
+    assert len(said) == 1 and said[0].data["reason"] == "INCIDENT_RESOLVED"
+    assert not await b.events("escalation.TimerCancelled")  # B only kept a copy
 
 
 async def test_an_engagement_of_a_lost_region_keeps_escalating_from_the_next(

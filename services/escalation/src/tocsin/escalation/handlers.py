@@ -161,8 +161,9 @@ class Plans:
                 return
             cancelled = await TimerStore.cancel(conn, now=now, incident_arn=incident_arn,
                                                 created_before=before)
-            await emit_effects(conn, domain.cancelled(cancelled, "INCIDENT_RESOLVED"),
-                               region=self._region, now=now)
+            await emit_effects(conn, domain.cancelled(
+                await _run_here(conn, cancelled), "INCIDENT_RESOLVED"),
+                region=self._region, now=now)
         if cancelled:
             log.info("timers.cancelled", event_type=event.type, count=len(cancelled))
 
@@ -175,8 +176,9 @@ class Plans:
                 return
             await EngagementStore.stop_all(conn, event.time)
             cancelled = await TimerStore.cancel(conn, now=now)
-            await emit_effects(conn, domain.cancelled(cancelled, "REPLICATION_SET_DELETED"),
-                               region=self._region, now=now)
+            await emit_effects(conn, domain.cancelled(
+                await _run_here(conn, cancelled), "REPLICATION_SET_DELETED"),
+                region=self._region, now=now)
         log.info("timers.cancelled", event_type=event.type, count=len(cancelled))
 
     async def _engagement_started(self, conn: asyncpg.Connection, data: cc.EngagementStarted,
@@ -226,6 +228,13 @@ class Plans:
             log.info("retry.stage_over", live_until=live_until.isoformat())
             return []
         return await TimerStore.schedule(conn, [timer], now=self._clock.now())
+
+
+async def _run_here(conn: asyncpg.Connection, timers: Sequence[Timer]) -> list[Timer]:
+    """Of ``timers``, those of engagements this region runs: only their region publishes
+    what becomes of them."""
+    elsewhere = await EngagementStore.run_elsewhere(conn, {t.engagement_arn for t in timers})
+    return [t for t in timers if t.engagement_arn not in elsewhere]
 
 
 def _scheduled(timers: Sequence[NewTimer], incident_arn: str | None) -> list[Effect]:

@@ -9,6 +9,8 @@ region's ``EVENTS_<R>`` (:mod:`tocsin.shared.bus.regions`), under one durable
   of an engagement started here cancels its timers here, once; an engagement started there
   gets *standby* timers here (same ids, same due times), which do not fire while their
   region runs them;
+- its **incidents** events that cancel timers (an incident resolved or deleted there, the
+  replication set deleted) cancel them here as this region's own do;
 - its **escalation** events keep the standby copies where that region's are: a timer it
   fired or cancelled is marked so here (never fired again by a takeover), and its
   ``RegionTakenOver`` is recorded here.
@@ -54,7 +56,7 @@ import asyncpg
 from nats.aio.msg import Msg
 from nats.js.api import StreamInfo
 
-from tocsin.escalation.handlers import CONTACTS_EVENTS, Plans
+from tocsin.escalation.handlers import CONTACTS_EVENTS, INCIDENTS_EVENTS, Plans
 from tocsin.escalation.store import TIMERS, EngagementStore, TakeoverStore, TimerStore
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus, Consumer, consume
@@ -62,6 +64,7 @@ from tocsin.shared.bus import regions as mirrors
 from tocsin.shared.clock import Clock
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import escalation as ec
+from tocsin.shared.contracts import incidents as ic
 from tocsin.shared.contracts.base import decode
 from tocsin.shared.db import already_processed, transaction
 from tocsin.shared.events import emit, received
@@ -220,6 +223,8 @@ class RegionWatch:
                                                        origin=envelope.region)
         elif service == "escalation" and envelope.type in ec.EVENT_TYPES:
             await self._escalation_event(envelope)
+        elif service == "incidents" and envelope.type in INCIDENTS_EVENTS:
+            await self._plans.on_incidents_event(received(envelope, ic.IncidentsEvent), msg)
 
     async def _escalation_event(self, envelope: codec.Envelope) -> None:
         data = decode(envelope.type, envelope.data, ec.EscalationEvent)

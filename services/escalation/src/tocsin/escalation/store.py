@@ -12,7 +12,7 @@ outage, which the consumer loop rides out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -129,6 +129,14 @@ class EngagementStore:
         found: bool | None = await conn.fetchval(
             "SELECT fires_here FROM engagement WHERE arn = $1", arn)
         return found is None or found
+
+    @staticmethod
+    async def run_elsewhere(conn: asyncpg.Connection, arns: Iterable[str]) -> set[str]:
+        """Of ``arns``, the engagements another region runs (whose timers this region
+        keeps as standby copies, and publishes nothing of)."""
+        rows = await conn.fetch("SELECT arn FROM engagement WHERE arn = ANY($1::text[])"
+                                " AND NOT fires_here", list(arns))
+        return {r["arn"] for r in rows}
 
     @staticmethod
     async def take_over(conn: asyncpg.Connection, region: str, *, epoch: int,
