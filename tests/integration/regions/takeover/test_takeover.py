@@ -150,10 +150,12 @@ async def test_an_engagement_of_a_lost_region_keeps_escalating_from_the_next(
     # A's engagement, paged from B: its subject (its content stays in A).
     assert deliveries[0].subject == deliveries[0].content == "Database down"
     assert asyncio.get_running_loop().time() - lost_at >= 4.0  # not before the delay
-    taken = await b.sql("SELECT region, epoch, by_region, engagements FROM takeover")
-    assert [(r["region"], r["by_region"], r["engagements"]) for r in taken] == \
+    taken = (await b.call("escalation", "ListTakeovers"))["Takeovers"]
+    assert [(t["Region"], t["ByRegion"], t["Engagements"]) for t in taken] == \
         [(a.name, b.name, 1)]
-    epoch = taken[0]["epoch"]
+    epoch = taken[0]["Epoch"]
+    assert (await b.call("escalation", "ListTimers", {"EngagementArn": engagement}))[
+        "RunHere"]
     said = await b.events("escalation.RegionTakenOver")
     assert len(said) == 1 and said[0].data["engagementArns"] == [engagement]
 
@@ -167,9 +169,11 @@ async def test_an_engagement_of_a_lost_region_keeps_escalating_from_the_next(
         return bool(rows) and not rows[0]["fires_here"] and \
             rows[0]["owner_region"] == b.name and rows[0]["owner_epoch"] == epoch
     await wait_for(stood_down, timeout=TIMEOUT)
-    recorded = await a.sql("SELECT region, epoch, by_region FROM takeover")
-    assert [(r["region"], r["epoch"], r["by_region"]) for r in recorded] == \
+    recorded = (await a.call("escalation", "ListTakeovers"))["Takeovers"]
+    assert [(t["Region"], t["Epoch"], t["ByRegion"]) for t in recorded] == \
         [(a.name, epoch, b.name)]
+    assert not (await a.call("escalation", "ListTimers", {"EngagementArn": engagement}))[
+        "RunHere"]
     # Positive barrier: A's copy of the stage 1 timer is settled by B's firing of it.
     await wait_for(lambda: _fired(a, engagement), timeout=TIMEOUT)
     assert not [e for e in await a.events("escalation.StageDue")
