@@ -13,7 +13,9 @@ region's ``EVENTS_<R>`` (:mod:`tocsin.shared.bus.regions`), under one durable
   replication set deleted) cancel them here as this region's own do;
 - its **escalation** events keep the standby copies where that region's are: a timer it
   fired or cancelled is marked so here (never fired again by a takeover), and its
-  ``RegionTakenOver`` is recorded here.
+  ``RegionTakenOver`` is recorded here. A stage timer counts as fired once the stage
+  started there (its contacts service's ``EngagementStageStarted``), so a stage that region
+  fired but did not page before it was lost is paged by the region that takes over.
 
 **Takeover.** :class:`RegionWatch` looks at the mirrors every ``interval`` seconds. A region
 whose mirror has been silent (``mirror.active``, heartbeats included) for
@@ -56,6 +58,7 @@ import asyncpg
 from nats.aio.msg import Msg
 from nats.js.api import StreamInfo
 
+from tocsin.escalation.domain import stage_timer_id
 from tocsin.escalation.handlers import CONTACTS_EVENTS, INCIDENTS_EVENTS, Plans
 from tocsin.escalation.store import TIMERS, EngagementStore, TakeoverStore, TimerStore
 from tocsin.shared import codec
@@ -80,9 +83,13 @@ STANDBY_INBOX = "escalation-standby"
 """The inbox of the other regions' escalation events applied here."""
 APPLIED_CONTACTS = frozenset(t.__name__ for t in CONTACTS_EVENTS)
 """Another region's contacts events applied here (those that schedule or cancel timers)."""
-SETTLED = {"StageDue": "fired", "PageStageDue": "fired", "ChannelRetryDue": "fired",
+SETTLED = {"PageStageDue": "fired", "ChannelRetryDue": "fired",
            "AcknowledgementTimedOut": "fired", "TimerCancelled": "cancelled"}
-"""Another region's escalation events that settle a standby timer here, and how."""
+"""Another region's escalation events that settle a standby timer here, and how. A stage
+timer is settled by the stage's start (``EngagementStageStarted``), not by its
+``StageDue``: a region lost between firing a stage and paging it leaves the stage to the
+region that takes over (whose contacts service starts a stage once, whichever region's
+start it saw first)."""
 
 
 def successor(lost: str, regions: Iterable[str], alive: Iterable[str]) -> str | None:
@@ -218,13 +225,23 @@ class RegionWatch:
             return
         service = msg.subject.split(".")[2] if msg.subject.count(".") >= 3 else ""
         if service == "contacts":
-            if envelope.type in APPLIED_CONTACTS:
+            if envelope.type == "EngagementStageStarted":
+                await self._stage_started(envelope)
+            elif envelope.type in APPLIED_CONTACTS:
                 await self._plans.apply_contacts_event(received(envelope, cc.ContactsEvent),
                                                        origin=envelope.region)
         elif service == "escalation" and envelope.type in ec.EVENT_TYPES:
             await self._escalation_event(envelope)
         elif service == "incidents" and envelope.type in INCIDENTS_EVENTS:
             await self._plans.on_incidents_event(received(envelope, ic.IncidentsEvent), msg)
+
+    async def _stage_started(self, envelope: codec.Envelope) -> None:
+        data = decode(envelope.type, envelope.data, cc.ContactsEvent)
+        assert isinstance(data, cc.EngagementStageStarted)
+        async with transaction(self._pool) as conn:
+            await TimerStore.settle(
+                conn, stage_timer_id(data.engagement_arn, data.stage_index, data.round),
+                "fired", now=self._clock.now())
 
     async def _escalation_event(self, envelope: codec.Envelope) -> None:
         data = decode(envelope.type, envelope.data, ec.EscalationEvent)
@@ -235,7 +252,7 @@ class RegionWatch:
             match data:
                 case ec.RegionTakenOver():
                     await self._taken_over(conn, data)
-                case ec.TimerScheduled():
+                case ec.TimerScheduled() | ec.StageDue():
                     return
                 case _:
                     await TimerStore.settle(conn, data.timer_id, SETTLED[envelope.type],
