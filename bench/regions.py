@@ -48,6 +48,8 @@ from tocsin.local import identities
 from tocsin.local.servers import EmbeddedServer, free_port, nats_server
 from tocsin.shared.bus import ensure_stream, events_stream
 from tocsin.shared.bus import regions as mirrors
+from tocsin.shared.bus.connection import ERROR_CODE_HEADER
+from tocsin.shared.bus.identities import LEAF_DENIED
 from tocsin.shared.keys import new_master_key_line, write_master_key_file
 
 EAST, WEST = "east", "west"
@@ -189,7 +191,11 @@ class _Paging:
         self.name, self.port = name, free_port()
         leaf: dict[str, Any] = (
             {"host": "127.0.0.1", "port": leaf_port, "no_advertise": True} if hub else
-            {"remotes": [{"url": f"nats-leaf://127.0.0.1:{leaf_port}"}]})
+            # Requests, alarms and core event publishes stay in their region, as on the
+            # leaf links make run configures.
+            {"remotes": [{"url": f"nats-leaf://127.0.0.1:{leaf_port}",
+                          "deny_imports": list(LEAF_DENIED),
+                          "deny_exports": list(LEAF_DENIED)}]})
         self.config = self.folder / "nats.conf"
         # JSON is a valid NATS configuration.
         self.config.write_text(json.dumps({"jetstream": {"domain": name}, "leafnodes": leaf}))
@@ -222,8 +228,8 @@ async def _call(nc: Any, service: str, operation: str, body: dict[str, Any],
                 *, timeout: float = 10.0) -> dict[str, Any]:
     reply = await nc.request(f"tocsin.rpc.{service}.{operation}", json.dumps(body).encode(),
                              timeout=timeout, headers={"Tocsin-Principal": PRINCIPAL})
-    if reply.headers and "Tocsin-Error-Code" in reply.headers:
-        raise RuntimeError(f"{operation}: {reply.data.decode()}")
+    if reply.headers and ERROR_CODE_HEADER in reply.headers:
+        raise RuntimeError(f"{operation}: {reply.headers} {reply.data.decode()}")
     out: dict[str, Any] = json.loads(reply.data)
     return out
 
@@ -294,15 +300,18 @@ async def takeover_bench(line: Line, *, database_url: str,
             await _call(nw, "contacts", "GetContact", {"ContactId": plan})
             return True
         await _until(known_in_west, timeout=60, what="west knows east's contacts")
-        engagement = (await _call(ne, "contacts", "StartEngagement", {
-            "ContactId": plan, "Sender": "bench", "Subject": "Takeover",
-            "Content": "bench"}))["EngagementArn"]
+        # Retried (under one idempotency token) while the data keys are still being made.
+        engagement = (await _until(lambda: _call(ne, "contacts", "StartEngagement", {
+            "ContactId": plan, "Sender": "bench", "Subject": "Takeover", "Content": "bench",
+            "IdempotencyToken": f"bench-{tag}"}), timeout=60,
+            what="east starts the engagement"))["EngagementArn"]
 
         async def standby() -> bool:
             timers = (await _call(nw, "escalation", "ListTimers",
                                   {"EngagementArn": engagement}))["Timers"]
             return any(t["State"] == "PENDING" for t in timers)
         await _until(standby, timeout=30, what="west keeps the standby timer")
+        await ne.close()  # it would only try to reach the lost region again and again
         east.kill()
         lost = time.perf_counter()
         stream = mirrors.mirror_name(west.name)
