@@ -181,7 +181,8 @@ class RegionWatch:
         lost a region its mirror has not re-attached to yet."""
         active = mirrors.active_seconds(info)
         if active is not None and math.isfinite(active) and active < self._quiet:
-            self._silent_since.pop(origin, None)
+            if self._silent_since.pop(origin, None) is not None:
+                log.info("regions.heard_again", region=origin, active=round(active, 3))
             return 0.0
         since = self._silent_since.setdefault(origin, time.monotonic())
         watched = time.monotonic() - since + self._quiet
