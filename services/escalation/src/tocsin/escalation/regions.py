@@ -31,10 +31,12 @@ pages are sent by this region's contacts service, which has the engagement repli
 another's ``RegionTakenOver`` hands the listed engagements over unless a takeover with a
 higher epoch (then a greater region name) decided already, so every region ends with the
 same runner for each engagement; the lost region, back, thereby stands down. After a
-start, a region fires nothing until it has caught up with every other region's mirror
-(heard from it, its ``standby`` durable with nothing pending) or that region has stayed
-silent for the takeover delay: so a region that returns learns of a takeover of its
-engagements before it could fire one of their timers again.
+start, a region fires nothing until, for every other region, its mirror here holds all
+that region's own stream holds (asked of that region's JetStream over the leaf link) and
+its ``standby`` durable has nothing pending, or that region has not answered for the
+takeover delay: so a region that returns learns of a takeover of its engagements before
+it could fire one of their timers again. (It can take a while: a mirror catches up 15-40 s
+after its link comes back, ``reference/nats.md``.)
 
 **Partition (both regions up, link cut).** Neither hears the other. After the takeover
 delay the successor takes the other's open engagements over and fires their timers; the
@@ -44,7 +46,15 @@ cut link must page, or a dead peer would silence its engagements). When the link
 each region's events reach the other: the region that was cut off applies the takeover and
 stands down for those engagements; the taker marks the timers the other fired meanwhile as
 fired, and the contacts service does not start a stage again that the other region's
-replicated events show as started. From then on each timer fires in one region only.
+replicated events show as started. From then on each timer fires in one region only. (In
+a set of two, each region is the other's successor: during the cut each also takes over
+the other's engagements, and after it every engagement has had one takeover, which both
+regions apply alike.)
+
+**Known window.** A stage this region fired just before it was lost, whose ``StageDue``
+its contacts service had not acted on, is paged by the region that takes over; when this
+region returns, its contacts service may act on that ``StageDue`` before its inbox has
+applied the other region's start of the stage, and page the stage a second time.
 """
 
 from __future__ import annotations
