@@ -36,7 +36,8 @@ that region's own stream holds (asked of that region's JetStream over the leaf l
 its ``standby`` durable has nothing pending, or that region has not answered for the
 takeover delay: so a region that returns learns of a takeover of its engagements before
 it could fire one of their timers again. (It can take a while: a mirror catches up 15-40 s
-after its link comes back, ``reference/nats.md``.)
+after its link comes back, ``reference/nats.md``; after :data:`GIVE_UP_AFTER` it fires
+anyway, logging the regions it could not catch up with as an error.)
 
 **Partition (both regions up, link cut).** Neither hears the other. After the takeover
 delay the successor takes the other's open engagements over and fires their timers; the
@@ -93,6 +94,10 @@ STANDBY_INBOX = "escalation-standby"
 """The inbox of the other regions' escalation events applied here."""
 APPLIED_CONTACTS = frozenset(t.__name__ for t in CONTACTS_EVENTS)
 """Another region's contacts events applied here (those that schedule or cancel timers)."""
+GIVE_UP_AFTER = 120.0
+"""Seconds (at least three takeover delays) after which a starting region fires its timers
+even though it could not catch up with another region's events: it says so (an error),
+and a stage may then be paged twice, never not at all."""
 SETTLED = {"PageStageDue": "fired", "ChannelRetryDue": "fired",
            "AcknowledgementTimedOut": "fired", "TimerCancelled": "cancelled"}
 """Another region's escalation events that settle a standby timer here, and how. A stage
@@ -171,11 +176,14 @@ class RegionWatch:
         if not self.ready.is_set():
             behind = [origin for origin, info in sorted(found.items())
                       if await self._behind(origin, info)]
-            if behind:
+            waited = time.monotonic() - self._started
+            if behind and waited < max(3 * self._takeover, GIVE_UP_AFTER):
                 if behind != self._behind_last:
                     log.info("regions.catching_up", behind=behind)
                     self._behind_last = behind
                 return
+            if behind:  # a page late for ever would be worse than one paged twice
+                log.error("regions.not_caught_up", behind=behind, waited_s=round(waited))
             log.info("regions.ready", mirrors=sorted(found))
             self.ready.set()
         alive = [self._region, *(o for o, s in silent.items() if s < self._takeover)]
@@ -209,8 +217,8 @@ class RegionWatch:
                 domain=origin, timeout=mirrors.REMOTE_TIMEOUT).stream_info(
                     mirrors.mirror_name(origin))
         except Exception as exc:
-            if not mirrors.unreachable(exc):
-                raise
+            if not mirrors.unreachable(exc):  # refused (permissions?): as good as unheard
+                log.warning("regions.remote_refused", region=origin, error=repr(exc))
             return time.monotonic() - self._started < self._takeover
         if info.state.last_seq < theirs.state.last_seq:
             return True
