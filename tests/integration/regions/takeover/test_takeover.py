@@ -187,3 +187,45 @@ async def test_an_engagement_of_a_lost_region_keeps_escalating_from_the_next(
 
 async def _fired(region: Region, engagement: str) -> bool:
     return (await _timers(region, engagement)).get(1) == "FIRED"
+
+
+async def test_a_page_of_a_lost_region_follows_its_contacts_plan_from_the_next(
+        pair: tuple[Region, Region]) -> None:
+    """A pages Bob (a contact of B) through an escalation plan; the next stage of Bob's own
+    engagement plan falls due after A is lost: B sends A's page on Bob's stage 1 channel,
+    once."""
+    a, b = pair
+    bob, channel = await b.person("bob")
+    await b.call("contacts", "UpdateContact", {"ContactId": bob, "Plan": {"Stages": [
+        {"DurationInMinutes": 10, "Targets": [{"ChannelTargetInfo": {
+            "ContactChannelId": channel}}]},
+        {"DurationInMinutes": 0, "Targets": [{"ChannelTargetInfo": {
+            "ContactChannelId": channel}}]}]}})
+
+    async def bob_plan_known() -> bool:
+        found = await a.call("contacts", "GetContact", {"ContactId": bob})
+        return len(found.get("Plan", {}).get("Stages", [])) == 2
+    await wait_for(bob_plan_known, timeout=TIMEOUT)
+    plan = str((await a.call("contacts", "CreateContact", {
+        "Alias": "db-oncall", "Type": "ESCALATION", "Plan": {"Stages": [
+            {"DurationInMinutes": 30, "Targets": [
+                {"ContactTargetInfo": {"ContactId": bob, "IsEssential": True}}]}]}}))
+        ["ContactArn"])
+    engagement = await _engage(a, plan)
+
+    async def plan_stage(region: Region) -> list[Any]:
+        found = await region.call("escalation", "ListTimers", {"EngagementArn": engagement})
+        return [t for t in found["Timers"] if t["Kind"] == "PAGE_STAGE"]
+    standby = await wait_for(lambda: plan_stage(b), timeout=TIMEOUT)
+    assert [t["State"] for t in standby] == ["PENDING"]
+    page = standby[0]["PageArn"]
+    await a.stop()
+    await asyncio.to_thread(a.stop_nats)
+
+    sent = await wait_for(lambda: b.deliveries(page), timeout=TIMEOUT)
+    assert [d.channel_arn for d in sent] == [channel]
+    assert [t["State"] for t in await plan_stage(b)] == ["FIRED"]
+    said = [e for e in await b.events("escalation.PageStageDue")
+            if e.data["pageArn"] == page]
+    assert len(said) == 1
+    assert len(await b.deliveries(page)) == 1
