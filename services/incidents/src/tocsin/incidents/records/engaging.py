@@ -222,11 +222,12 @@ class Engaging(UseCases):
         async with transaction(self._pool) as conn:
             if await already_processed(conn, consumer=inbox, event_id=event.id):
                 return
-            if await self._store.incident(conn, incident_arn) is None:
+            record = await self._store.incident(conn, incident_arn)
+            if record is None:
                 return  # the incident was deleted meanwhile
             await TimelineStore.add(conn, [entry], is_automatic=True)
             await emit(conn, ic.TimelineEventCreated(**msgspec.structs.asdict(entry),
-                                                     resource_version=1),
+                                                     resource_version=1, incident=record),
                        region=self._region, now=self._clock.now(), incident_arn=incident_arn)
 
     async def record_failure(self, event: codec.Envelope, msg: Msg) -> None:

@@ -12,6 +12,10 @@ A durable consumer of the incidents service's events (``IncidentRecordCreated``,
   topic, published on the NATS subject ``topics.<name>`` (JSON: ``type``, ``incidentArn``,
   ``title``, ``status``, ``impact``, ``text``) and posted to the topic's webhooks, if any.
 
+A timeline event carries its incident record as the change read it (``incident``), so
+telling it costs no call; one that does not (an older producer, an update) has the record
+asked of the incidents service (``GetIncidentRecord``).
+
 Texts come from the ``*.chat.txt`` templates (operators may override them). Timeline
 events Tocsin writes for the record's own start and updates are not repeated (the record's
 events already say so). Each post is recorded per (event, target) in ``chat_post``, so an
@@ -76,7 +80,9 @@ class ChatRelay:
                     return
                 context["event"] = event.data
                 context["text"] = timeline_text(entry.event_data)
-                record = await self._record(incident_arn)
+                # The record travels with the event when the change read it; asked of
+                # the incidents service only for events that do not carry it.
+                record = entry.incident or await self._record(incident_arn)
             case ic.IncidentRecordUpdated() as update:  # and IncidentRecordResolved
                 context["changed"] = update.modified_attributes
                 record = update.incident_record
