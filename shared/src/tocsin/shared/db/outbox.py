@@ -23,7 +23,7 @@ import asyncpg
 import nats.errors
 
 from tocsin.shared import codec, metrics
-from tocsin.shared.bus.connection import Bus
+from tocsin.shared.bus.connection import Bus, Outgoing
 from tocsin.shared.logging import get_logger
 from tocsin.shared.outage import (
     RECONNECT_BASE,
@@ -168,19 +168,25 @@ class OutboxRelay:
         self._wake.set()
 
     async def publish_pending(self) -> int:
-        """Publish one batch of committed events; returns how many were sent."""
-        async with self._pool.acquire() as conn, conn.transaction():
+        """Publish one batch of committed events; returns how many were sent.
+
+        Two statements a batch, neither in a transaction: read the oldest rows, publish
+        them, delete them once the stream has acknowledged every one. A crash in between
+        leaves the rows to be published again (the stream drops the copies); only one
+        relay reads a schema's outbox (the session's advisory lock), so nothing else
+        deletes rows under it.
+        """
+        async with self._pool.acquire() as conn:
             rows = await conn.fetch(
                 "SELECT seq, id, subject, payload, headers FROM outbox"
-                " ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED", self._batch)
+                " ORDER BY seq LIMIT $1", self._batch)
             if not rows:
                 return 0
             # Publishes on one connection are stored in the order they are sent, so the
             # acknowledgements can be awaited together.
-            await asyncio.gather(*(
-                self._bus.publish(r["subject"], r["payload"], msg_id=str(r["id"]),
-                                  headers=r["headers"])
-                for r in rows))
+            await self._bus.publish_batch([
+                Outgoing(r["subject"], r["payload"], str(r["id"]), r["headers"] or {})
+                for r in rows])
             await conn.execute("DELETE FROM outbox WHERE seq = ANY($1::bigint[])",
                                [r["seq"] for r in rows])
         if self._published is not None:
