@@ -7,13 +7,21 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
+import msgspec
 import nats.js.errors
 import pytest
 import pytest_asyncio
 
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus, ensure_stream, events_stream
-from tocsin.shared.db import OutboxRelay, apply_migrations, create_pool, transaction, write_event
+from tocsin.shared.db import (
+    OutboxRelay,
+    apply_migrations,
+    create_pool,
+    transaction,
+    write_event,
+    write_events,
+)
 from tocsin.shared.testing import wait_for
 
 
@@ -27,6 +35,23 @@ async def pool(database_url: str, isolation: dict[str, str]) -> AsyncIterator[as
 def event(region: str, n: int) -> codec.Envelope:
     return codec.make_envelope(type="ThingHappened", service="tests", region=region,
                                data={"n": n})
+
+
+async def test_written_events_carry_the_transactions_stamp(pool: asyncpg.Pool,
+                                                           isolation: dict[str, str]) -> None:
+    """The insert stamps each event with the clock of its transaction (the stamp its
+    replicated rows get); the rest of the envelope is as written, in order."""
+    region = isolation["region"]
+    written = [event(region, n) for n in range(3)]
+    async with transaction(pool) as conn:
+        await write_events(conn, written[:1])
+        await write_events(conn, written[1:])
+        stamp = await conn.fetchval("SELECT hlc_now()")
+    rows = await pool.fetch("SELECT payload FROM outbox ORDER BY seq")
+    stored = [codec.decode(r["payload"], codec.Envelope) for r in rows]
+    assert [e.hlc for e in stored] == [stamp] * 3
+    assert [msgspec.structs.replace(e, hlc=None) for e in stored] == written
+    await pool.execute("DELETE FROM outbox")
 
 
 class TestOutboxRelay:
