@@ -10,6 +10,7 @@ from typing import Any
 import msgspec
 
 from tocsin.notifications.chat.handlers import ChatRelay
+from tocsin.notifications.delivery.compose import Composer
 from tocsin.notifications.templates import Templates
 from tocsin.shared import codec
 from tocsin.shared.contracts import incidents as ic
@@ -77,3 +78,20 @@ async def test_a_timeline_event_without_its_record_asks_for_it() -> None:
     await _relay(bus).on_event(_timeline_event(None), None)  # type: ignore[arg-type]
     assert bus.requests == ["tocsin.rpc.incidents.GetIncidentRecord"]
     assert [s for s, _ in bus.nc.published] == ["topics.ops-pager"]
+
+
+async def test_the_records_events_carry_reach_the_page_composer() -> None:
+    """A page of an incident whose record an event carried asks the incidents service
+    nothing; an incident no event told of is asked for once."""
+    bus = _Bus()
+    composer = Composer(None, bus, Templates(), link_base="", link_ttl=60)  # type: ignore[arg-type]
+    relay = ChatRelay(None, bus, None, Templates(), {},  # type: ignore[arg-type]
+                      learnt=composer.remember)
+    await relay.on_event(_timeline_event(RECORD), None)  # type: ignore[arg-type]
+    assert await composer._incident(ARN) == {"arn": ARN, "title": "API errors", "impact": 2,
+                                             "summary": ""}
+    assert bus.requests == []
+    other = ARN.replace("/1", "/2")
+    assert (await composer._incident(other) or {})["title"] == "API errors"
+    assert await composer._incident(other) is not None
+    assert bus.requests == ["tocsin.rpc.incidents.GetIncidentRecord"]

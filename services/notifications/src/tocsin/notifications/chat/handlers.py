@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -59,12 +60,15 @@ class ChatRelay:
     """The consumer's handler."""
 
     def __init__(self, pool: asyncpg.Pool, bus: Bus, session: aiohttp.ClientSession,
-                 templates: Templates, topics: dict[str, list[ChatTarget]]) -> None:
+                 templates: Templates, topics: dict[str, list[ChatTarget]], *,
+                 learnt: Callable[[ic.IncidentRecord], None] | None = None) -> None:
         self._pool = pool
         self._bus = bus
         self._session = session
         self._templates = templates
         self._topics = topics
+        self._learnt = learnt
+        """Told every incident record an event carries (the page composer keeps them)."""
 
     async def on_event(self, event: Received[ic.IncidentsEvent], msg: Msg) -> None:
         kind = KINDS.get(event.type)
@@ -92,6 +96,8 @@ class ChatRelay:
                 return
         if record is None:
             return
+        if self._learnt is not None:
+            self._learnt(record)
         chat = [topic_name(a) for a in (record.chat_channel or {}).get("chatbotSns", [])]
         targets = [topic_name(t["snsTopicArn"]) for t in record.notification_targets
                    if t.get("snsTopicArn")]
