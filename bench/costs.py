@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import grpc
 import msgspec
 import psutil
@@ -42,7 +43,7 @@ from tocsin.shared.bus import connect
 from tocsin.shared.keys import new_master_key_line, write_master_key_file
 from tocsin.shared.testing import wait_for
 
-__all__ = ["CpuMeter", "counted_starts"]
+__all__ = ["CpuMeter", "counted_starts", "write_transactions"]
 
 
 def _seconds(pid: int, *, tree: bool) -> float:
@@ -93,6 +94,19 @@ class CpuMeter:
         now, took = self._now(), time.monotonic() - self._began
         return {name: max(0.0, now[name] - self._at[name] - self._idle.get(name, 0.0) * took)
                 / count * 1e6 for name in now}
+
+
+async def write_transactions(db_url: str) -> int:
+    """Transaction ids PostgreSQL has handed out so far: one per transaction that wrote
+    (each of which flushes the WAL when it commits). Divided by a load's count, a figure
+    the machine's other work does not move, which says whether grouping (group commit)
+    happened."""
+    conn = await asyncpg.connect(db_url)
+    try:
+        return int(await conn.fetchval(
+            "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint"))
+    finally:
+        await conn.close()
 
 
 async def counted_starts(stub: pb_grpc.IncidentsStub, plan_arn: str, *, count: int,
@@ -149,10 +163,13 @@ async def costs(count: int, alarms: int, report: Report) -> None:
             await counted_starts(stub, quiet, count=200)  # warm: caches, statements
             await asyncio.sleep(1)
             await meter.idle()
+            written = await write_transactions(servers[1].url)
             meter.start()
             took = await counted_starts(stub, quiet, count=count)
             await asyncio.sleep(1)  # the outbox relay's publishes of the last ones
             report("start_incident_rate", count / took, "req/s")
+            report("pg_write_transactions_per_start_incident",
+                   (await write_transactions(servers[1].url) - written) / count, "xacts")
             for name, us in meter.per(count).items():
                 report(f"cpu_per_start_incident_{name.replace(' ', '_')}", us, "us")
 
@@ -168,6 +185,7 @@ async def costs(count: int, alarms: int, report: Report) -> None:
             before = len(mailbox.by_incident)
             bodies = [msgspec.json.encode(alarm(f"cost-{uuid.uuid4().hex}"))
                       for _ in range(alarms)]
+            written = await write_transactions(servers[1].url)
             meter.start()
             started = time.perf_counter()
             await asyncio.gather(*(bus.js.publish(
@@ -177,6 +195,9 @@ async def costs(count: int, alarms: int, report: Report) -> None:
                            and len(mailbox.by_incident) - before >= alarms,
                            timeout=max(120, alarms / 10), interval=0.1)
             report("alarm_to_page_rate", alarms / (time.perf_counter() - started), "alarms/s")
+            await asyncio.sleep(1)  # the receipts' and timeline entries' last commits
+            report("pg_write_transactions_per_alarm_paged",
+                   (await write_transactions(servers[1].url) - written) / alarms, "xacts")
             await sub.unsubscribe()
             for name, us in meter.per(alarms).items():
                 report(f"cpu_per_alarm_paged_{name.replace(' ', '_')}", us, "us")

@@ -7,12 +7,21 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
+import msgspec
+import nats.js.errors
 import pytest
 import pytest_asyncio
 
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus, ensure_stream, events_stream
-from tocsin.shared.db import OutboxRelay, apply_migrations, create_pool, transaction, write_event
+from tocsin.shared.db import (
+    OutboxRelay,
+    apply_migrations,
+    create_pool,
+    transaction,
+    write_event,
+    write_events,
+)
 from tocsin.shared.testing import wait_for
 
 
@@ -26,6 +35,23 @@ async def pool(database_url: str, isolation: dict[str, str]) -> AsyncIterator[as
 def event(region: str, n: int) -> codec.Envelope:
     return codec.make_envelope(type="ThingHappened", service="tests", region=region,
                                data={"n": n})
+
+
+async def test_written_events_carry_the_transactions_stamp(pool: asyncpg.Pool,
+                                                           isolation: dict[str, str]) -> None:
+    """The insert stamps each event with the clock of its transaction (the stamp its
+    replicated rows get); the rest of the envelope is as written, in order."""
+    region = isolation["region"]
+    written = [event(region, n) for n in range(3)]
+    async with transaction(pool) as conn:
+        await write_events(conn, written[:1])
+        await write_events(conn, written[1:])
+        stamp = await conn.fetchval("SELECT hlc_now()")
+    rows = await pool.fetch("SELECT payload FROM outbox ORDER BY seq")
+    stored = [codec.decode(r["payload"], codec.Envelope) for r in rows]
+    assert [e.hlc for e in stored] == [stamp] * 3
+    assert [msgspec.structs.replace(e, hlc=None) for e in stored] == written
+    await pool.execute("DELETE FROM outbox")
 
 
 class TestOutboxRelay:
@@ -69,10 +95,10 @@ class TestOutboxRelay:
             await write_event(conn, event(region, 1))
 
         class DiesBeforeDelete(Bus):
-            async def publish(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-                ack = await super().publish(*args, **kwargs)
+            async def publish_batch(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+                acks = await super().publish_batch(*args, **kwargs)
                 raise ConnectionResetError("relay process died")
-                return ack
+                return acks
 
         with pytest.raises(ConnectionResetError):
             await OutboxRelay(pool, DiesBeforeDelete(bus.nc)).publish_pending()
@@ -81,6 +107,28 @@ class TestOutboxRelay:
         info = await bus.js.stream_info(f"EVENTS_{region.upper()}")
         assert info.state.messages == 1
         assert await pool.fetchval("SELECT count(*) FROM outbox") == 0
+
+    async def test_a_refused_batch_stays_in_the_outbox(
+            self, pool: asyncpg.Pool, bus: Bus, isolation: dict[str, str]) -> None:
+        """A batch one of whose messages no stream takes is published again whole: its
+        rows stay, and no acknowledgement is left awaited; once the stream is there, every
+        event is stored once and in order."""
+        region = isolation["region"]
+        async with transaction(pool) as conn:
+            for n in range(3):
+                await write_event(conn, event(region, n))
+        with pytest.raises(nats.js.errors.NoStreamResponseError):
+            await OutboxRelay(pool, bus).publish_pending()
+        assert await pool.fetchval("SELECT count(*) FROM outbox") == 3
+        assert bus.js.publish_async_pending() == 0
+        await ensure_stream(bus.js, events_stream(region))
+        assert await OutboxRelay(pool, bus).publish_pending() == 3
+        sub = await bus.js.subscribe(f"events.{region}.>", ordered_consumer=True)
+        got = [codec.decode((await sub.next_msg(timeout=2)).data, codec.Envelope).data["n"]
+               for _ in range(3)]
+        await sub.unsubscribe()
+        assert got == [0, 1, 2]
+        assert (await bus.js.stream_info(f"EVENTS_{region.upper()}")).state.messages == 3
 
     async def test_one_relay_at_a_time(self, pool: asyncpg.Pool, bus: Bus,
                                        isolation: dict[str, str]) -> None:

@@ -62,14 +62,12 @@ async def emit(conn: asyncpg.Connection, events: Event | Sequence[Event], *, reg
     headers = context_headers()
     request_id = headers.get("Tocsin-Request-Id")
     principal = context_principal()
-    hlc = await conn.fetchval("SELECT hlc_now()")
     envelopes = [
         envelope_of(event, region=region, now=now, correlation=codec.Correlation(
             request_id=request_id, principal=principal, incident_arn=incident_arn,
-            engagement_arn=engagement_arn or getattr(event, "engagement_arn", None)),
-            hlc=hlc)
+            engagement_arn=engagement_arn or getattr(event, "engagement_arn", None)))
         for event in batch]
-    await write_events(conn, envelopes, headers)
+    await write_events(conn, envelopes, headers)  # stamps them
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import aiohttp
-from nats.aio.msg import Msg
 
 from tocsin.analysis import api
 from tocsin.analysis.deps import Deps
@@ -17,22 +16,11 @@ from tocsin.analysis.settings import Settings
 from tocsin.analysis.template_source import TemplateSource
 from tocsin.shared import codec
 from tocsin.shared.bus import Consumer, events_stream
+from tocsin.shared.bus.consumer import incident_lane
 from tocsin.shared.clock import clock_for
 from tocsin.shared.kernel import Kernel, Opened, Service
 
 __all__ = ["KERNEL", "incident_lane", "lifespan"]
-
-_INCIDENT = b'"incident_arn":"'
-
-
-def incident_lane(msg: Msg) -> str:
-    """The incident an event's envelope names in its correlation (a cheap look at the body:
-    the full decode happens in the lane), else its subject."""
-    start = msg.data.find(_INCIDENT)
-    if start < 0:
-        return str(msg.subject)
-    start += len(_INCIDENT)
-    return msg.data[start:msg.data.find(b'"', start)].decode(errors="replace")
 
 
 async def table(opened: Opened[Settings]) -> Service:

@@ -13,6 +13,7 @@ from tocsin.contacts.arns import Arns
 from tocsin.shared.arns import DEFAULT_PARTITION
 from tocsin.shared.bus import Bus, RpcRequest
 from tocsin.shared.clock import Clock
+from tocsin.shared.db.group_commit import GroupCommit
 from tocsin.shared.db.idempotency import once
 from tocsin.shared.db.quotas import Quota
 from tocsin.shared.keys import KeyRing, no_keys
@@ -72,6 +73,7 @@ class UseCases:
         self._account = deps.account
         self._arns = Arns(deps.region, deps.account, partition=deps.partition)
         self._quotas = deps.quotas
+        self._grouped = GroupCommit(deps.pool)
 
     @property
     def tocsin_principal(self) -> str:
@@ -89,6 +91,15 @@ class UseCases:
         return await once(self._pool, operation=req.operation, principal=self._by(req),
                           token=token, params=req.data, token_member="IdempotencyToken",
                           body=body)
+
+    async def _once_grouped(self, req: RpcRequest, token: str | None,
+                            body: Callable[[asyncpg.Connection], Awaitable[JSON]]) -> JSON:
+        """As :meth:`_once`, in a transaction shared with the concurrent calls of the same
+        kind (:mod:`tocsin.shared.db.group_commit`): for the frequent, small changes of a
+        storm (engagements, receipts)."""
+        return await self._grouped.once(operation=req.operation, principal=self._by(req),
+                                        token=token, params=req.data,
+                                        token_member="IdempotencyToken", body=body)
 
 
 def read_token(token: str, tp: Any) -> Any:

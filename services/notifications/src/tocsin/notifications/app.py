@@ -65,7 +65,8 @@ async def table(opened: Opened[Settings]) -> Service:
                           replay_window=settings.slack_replay_window, arns=settings.arns)
     return Service(
         operations=api.operations(pool, inbound, slack),
-        consumers=[chat_consumer(ChatRelay(pool, bus, session, templates, topics),
+        consumers=[chat_consumer(ChatRelay(pool, bus, session, templates, topics,
+                                           learnt=composer.remember),
                                  region=settings.region, schema=settings.schema)],
         workers=[worker.run,
                  ReceiptReporter(pool, bus, poll_interval=settings.receipt_poll_interval).run,

@@ -6,7 +6,7 @@ import asyncio
 import importlib.util
 import os
 import ssl
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -24,13 +24,22 @@ from tocsin.shared.bus.principals import SIGNATURE_HEADER, Signer
 from tocsin.shared.config import BaseSettings
 from tocsin.shared.logging import context_headers, get_logger
 
-__all__ = ["Bus", "NatsCredentials", "connect", "connect_as"]
+__all__ = ["Bus", "NatsCredentials", "Outgoing", "connect", "connect_as"]
 
 log = get_logger(__name__)
 
 ERROR_CODE_HEADER = "Nats-Service-Error-Code"
 PRINCIPAL_HEADER = "Tocsin-Principal"
 """Who is calling: the ARN of the authenticated caller, set by the gateway."""
+
+
+class Outgoing(msgspec.Struct, frozen=True):
+    """One message of :meth:`Bus.publish_batch`."""
+
+    subject: str
+    data: bytes
+    msg_id: str
+    headers: Mapping[str, str] = {}
 
 
 class Bus:
@@ -69,6 +78,28 @@ class Bus:
         hdrs = {**(headers or {}), "Nats-Msg-Id": msg_id}
         ack: PubAck = await self.js.publish(subject, data, headers=hdrs)
         return ack
+
+    async def publish_batch(self, messages: Sequence[Outgoing], *,
+                            timeout: float = 10.0) -> list[PubAck]:
+        """Publish ``messages`` to streams in order and wait for their acknowledgements
+        together: one reply subscription and one timer for the batch, not a request each.
+
+        As :meth:`publish`, each message's ``msg_id`` becomes ``Nats-Msg-Id``. Raises the
+        first refusal, or ``nats.errors.TimeoutError`` when the acknowledgements are not
+        all in within ``timeout`` (those still awaited are given up); a message sent may
+        then be stored or not, so the caller sends the batch again (the ids make the
+        copies harmless).
+        """
+        acks = [await self.js.publish_async(m.subject, m.data,
+                                            headers={**m.headers, "Nats-Msg-Id": m.msg_id})
+                for m in messages]
+        try:
+            return list(await asyncio.wait_for(asyncio.gather(*acks), timeout))
+        except TimeoutError:
+            raise nats.errors.TimeoutError from None
+        finally:
+            for ack in acks:  # a refusal leaves the others: none may stay awaited
+                ack.cancel()
 
     async def request(self, subject: str, payload: Any, *, timeout: float = 10.0,
                       headers: Mapping[str, str] | None = None) -> bytes:

@@ -494,6 +494,10 @@ class TimelineEventCreated(TimelineEvent, _Event, frozen=True):
     resource_version: int | None = msgspec.field(default=None, name="version")
     """The timeline event's version after this change: 1 when created, one more with each
     change (its deletion too), so a reader orders the events of one timeline event by it."""
+    incident: IncidentRecord | None = None
+    """The incident record as the change read it (in its transaction), so a reader that
+    tells the incident's chat channel and notification targets of the event needs no
+    ``GetIncidentRecord``; absent when the change did not read it (a reader then asks)."""
 
 
 class TimelineEventUpdated(TimelineEvent, _Event, frozen=True):
@@ -504,6 +508,9 @@ class TimelineEventUpdated(TimelineEvent, _Event, frozen=True):
     resource_version: int | None = msgspec.field(default=None, name="version")
     """The timeline event's version after this change: 1 when created, one more with each
     change (its deletion too), so a reader orders the events of one timeline event by it."""
+    incident: IncidentRecord | None = None
+    """The incident record as the change read it (in its transaction); absent when the
+    change did not read it."""
 
 
 class TimelineEventDeleted(_Event, frozen=True):

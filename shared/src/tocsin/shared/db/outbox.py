@@ -20,10 +20,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import asyncpg
+import msgspec
 import nats.errors
 
 from tocsin.shared import codec, metrics
-from tocsin.shared.bus.connection import Bus
+from tocsin.shared.bus.connection import Bus, Outgoing
 from tocsin.shared.logging import get_logger
 from tocsin.shared.outage import (
     RECONNECT_BASE,
@@ -64,23 +65,48 @@ async def write_message(conn: asyncpg.Connection, subject: str, payload: bytes, 
         msg_id, subject, payload, dict(headers or {}))
 
 
+_STAMPED = b'"hlc":null}'
+"""How an envelope without a stamp ends: ``hlc`` is its last member, so encoded last."""
+
+
+def _unstamped(envelope: codec.Envelope) -> bytes:
+    """The envelope's JSON up to its ``hlc`` value, which the insert completes with the
+    transaction's stamp and the closing brace."""
+    if envelope.hlc is not None:
+        envelope = msgspec.structs.replace(envelope, hlc=None)
+    payload = codec.encode(envelope)
+    if not payload.endswith(_STAMPED):
+        raise AssertionError("an envelope's last member must be hlc")
+    return payload[:-len(b"null}")]
+
+
 async def write_events(conn: asyncpg.Connection, events: list[codec.Envelope],
                        headers: Mapping[str, str] | None = None) -> None:
-    """Add several events in one statement, in order, inside the caller's transaction."""
-    if len(events) == 1:
-        await write_event(conn, events[0], headers)
-        return
+    """Add several events in one statement, in order, inside the caller's transaction,
+    each stamped with the transaction's clock (``hlc_now()``, the stamp its replicated
+    rows got) by the insert itself: no round trip to read the stamp first."""
     if not events:
         return
     hdrs = dict(headers or {})
+    if len(events) == 1:
+        event = events[0]
+        await conn.execute(
+            "WITH o AS (INSERT INTO outbox (id, subject, payload, headers)"
+            " VALUES ($1, $2, $3 || convert_to(hlc_now()::text || '}', 'UTF8'), $4)"
+            " RETURNING 1)"
+            " SELECT pg_notify(current_schema() || '_outbox', '') FROM o",
+            event.id, event.subject, _unstamped(event), hdrs)
+        return
     await conn.execute(
         "WITH o AS (INSERT INTO outbox (id, subject, payload, headers)"
-        " SELECT id, subject, payload, $4::jsonb"
-        " FROM unnest($1::uuid[], $2::text[], $3::bytea[]) AS e(id, subject, payload)"
+        " SELECT id, subject, payload || convert_to(hlc_now()::text || '}', 'UTF8'),"
+        " $4::jsonb"
+        " FROM unnest($1::uuid[], $2::text[], $3::bytea[]) WITH ORDINALITY"
+        " AS e(id, subject, payload, n) ORDER BY n"
         " RETURNING 1)"
         " SELECT pg_notify(current_schema() || '_outbox', '') FROM o LIMIT 1",
         [e.id for e in events], [e.subject for e in events],
-        [codec.encode(e) for e in events], hdrs)
+        [_unstamped(e) for e in events], hdrs)
 
 
 class OutboxRelay:
@@ -168,19 +194,25 @@ class OutboxRelay:
         self._wake.set()
 
     async def publish_pending(self) -> int:
-        """Publish one batch of committed events; returns how many were sent."""
-        async with self._pool.acquire() as conn, conn.transaction():
+        """Publish one batch of committed events; returns how many were sent.
+
+        Two statements a batch, neither in a transaction: read the oldest rows, publish
+        them, delete them once the stream has acknowledged every one. A crash in between
+        leaves the rows to be published again (the stream drops the copies); only one
+        relay reads a schema's outbox (the session's advisory lock), so nothing else
+        deletes rows under it.
+        """
+        async with self._pool.acquire() as conn:
             rows = await conn.fetch(
                 "SELECT seq, id, subject, payload, headers FROM outbox"
-                " ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED", self._batch)
+                " ORDER BY seq LIMIT $1", self._batch)
             if not rows:
                 return 0
             # Publishes on one connection are stored in the order they are sent, so the
             # acknowledgements can be awaited together.
-            await asyncio.gather(*(
-                self._bus.publish(r["subject"], r["payload"], msg_id=str(r["id"]),
-                                  headers=r["headers"])
-                for r in rows))
+            await self._bus.publish_batch([
+                Outgoing(r["subject"], r["payload"], str(r["id"]), r["headers"] or {})
+                for r in rows])
             await conn.execute("DELETE FROM outbox WHERE seq = ANY($1::bigint[])",
                                [r["seq"] for r in rows])
         if self._published is not None:

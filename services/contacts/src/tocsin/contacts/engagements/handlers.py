@@ -222,7 +222,9 @@ class EngagementHandlers(UseCases):
             return {"EngagementArn": engagement.arn}
 
         try:
-            return await self._once(req, cmd.idempotency_token, body)
+            # A storm's incidents engage their contacts at once: grouped, the engagements
+            # share a transaction's BEGIN, COMMIT and token INSERT.
+            return await self._once_grouped(req, cmd.idempotency_token, body)
         except NotFoundError:
             if incident_arn_of(cmd.incident_id):
                 await self._report_missing(cmd, contact_arn, by=by)
@@ -771,7 +773,8 @@ class EngagementHandlers(UseCases):
         cmd: cc.RecordPageReceipt = req.decode(cc.RecordPageReceipt)
         if cmd.waiting and cmd.receipt_type != "ERROR":
             raise ValidationError("Waiting applies to ERROR receipts only")
-        async with transaction(self._pool) as conn:
+
+        async def body(conn: asyncpg.Connection) -> JSON:
             now = self._clock.now()
             at = instant(cmd.receipt_time, "ReceiptTime") if cmd.receipt_time is not None else now
             page = await self._page_row(conn, cmd.page_id)
@@ -795,7 +798,11 @@ class EngagementHandlers(UseCases):
                         event, retry_interval_in_minutes=await self._retry_interval(
                             conn, e, page, cmd.contact_channel_id))
                 await self._emit(conn, e, [event], now=now)
-        return {"Recorded": recorded}
+            return {"Recorded": recorded}
+
+        # The notifications service reports a storm's receipts many at once: grouped,
+        # they share a transaction (a receipt is idempotent by its time, no token needed).
+        return await self._once_grouped(req, None, body)
 
     # --- lookups --------------------------------------------------------------------------
 

@@ -40,6 +40,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+import asyncpg
 import msgspec
 from nats.aio.msg import Msg
 
@@ -48,12 +49,13 @@ from tocsin.incidents.timeline.store import TimelineStore
 from tocsin.incidents.usecases import UseCases
 from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus, Consumer, rpc_subject
+from tocsin.shared.bus.consumer import incident_lane
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import escalation as ec
 from tocsin.shared.contracts import incidents as ic
 from tocsin.shared.contracts import notifications as nc
 from tocsin.shared.contracts.base import decode as decode_event
-from tocsin.shared.db import already_processed, transaction
+from tocsin.shared.db import already_processed
 from tocsin.shared.events import emit
 from tocsin.shared.logging import bind, get_logger
 
@@ -72,6 +74,10 @@ ENGAGEMENT_FAILED = "Tocsin Engagement Failed"
 PAGES_NOT_RECALLED = ("These pages went out before the stop: a message already handed to "
                       "a provider is not recalled, one still waiting to be sent is dropped; "
                       "no further page of this engagement is sent.")
+
+
+LANES = 16
+"""Incidents whose engagement and paging events are handled at once."""
 
 
 def engagement_token(incident_arn: str, contact_arn: str) -> str:
@@ -218,16 +224,24 @@ class Engaging(UseCases):
     async def _add_entry(self, event: codec.Envelope, incident_arn: str,
                          entry: timeline.TimelineEvent, *, inbox: str) -> None:
         """Add an automatic timeline event once per event (inbox), unless the incident was
-        deleted meanwhile."""
-        async with transaction(self._pool) as conn:
+        deleted meanwhile. The entries of events handled at once (other incidents' lanes)
+        share a transaction (:mod:`tocsin.shared.db.group_commit`): a storm's pages cost
+        one ``BEGIN`` and ``COMMIT`` per group, not per page."""
+
+        async def body(conn: asyncpg.Connection) -> dict[str, Any]:
             if await already_processed(conn, consumer=inbox, event_id=event.id):
-                return
-            if await self._store.incident(conn, incident_arn) is None:
-                return  # the incident was deleted meanwhile
+                return {}
+            record = await self._store.incident(conn, incident_arn)
+            if record is None:
+                return {}  # the incident was deleted meanwhile
             await TimelineStore.add(conn, [entry], is_automatic=True)
             await emit(conn, ic.TimelineEventCreated(**msgspec.structs.asdict(entry),
-                                                     resource_version=1),
+                                                     resource_version=1, incident=record),
                        region=self._region, now=self._clock.now(), incident_arn=incident_arn)
+            return {}
+
+        await self._grouped.once(operation=inbox, principal="", token=None, params=b"",
+                                 token_member="", body=body)
 
     async def record_failure(self, event: codec.Envelope, msg: Msg) -> None:
         """Put paging that reached nobody on the incident's timeline, and engage the
@@ -294,11 +308,14 @@ def engagement_consumers(engaging: Engaging, *, region: str, schema: str) -> lis
     """The durable consumers, named after the schema so every instance shares them."""
     stream = f"EVENTS_{region.upper()}"
     return [
+        # Incidents at once (a storm's engagements are calls to the contacts service that
+        # wait on it), each incident's events in order.
         Consumer(stream=stream, durable=f"{schema}-engage",
                  filter_subject=f"events.{region}.incidents.IncidentRecordCreated",
-                 handler=engaging.engage),
+                 handler=engaging.engage, concurrency=LANES, lane=incident_lane),
         Consumer(stream=stream, durable=f"{schema}-pages",
-                 filter_subject=f"events.{region}.contacts.>", handler=engaging.record_page),
+                 filter_subject=f"events.{region}.contacts.>", handler=engaging.record_page,
+                 concurrency=LANES, lane=incident_lane),
         Consumer(stream=stream, durable=f"{schema}-reopen",
                  filter_subject=f"events.{region}.incidents.IncidentRecordUpdated",
                  handler=engaging.engage_again),

@@ -92,7 +92,8 @@ class RunbookEvents:
                     "documentName": event.document_name, "failureMessage": event.message},
                     at=at)
             await TimelineStore.add(conn, [entry], is_automatic=True)
-            await emit(conn, ic.TimelineEventCreated(**msgspec.structs.asdict(entry)),
+            await emit(conn, ic.TimelineEventCreated(**msgspec.structs.asdict(entry),
+                                                     incident=record),
                        region=self._region, now=now, incident_arn=incident_arn)
 
     async def _started(self, conn: asyncpg.Connection, event: rc.ExecutionStarted,

@@ -41,7 +41,7 @@ class TimelineHandlers(UseCases):
         bind(incident_arn=cmd.incident_record_arn)
 
         async def body(conn: asyncpg.Connection) -> JSON:
-            await self._incident(conn, cmd.incident_record_arn)
+            record = await self._incident(conn, cmd.incident_record_arn)
             refs = await self._references(conn, cmd.incident_record_arn, cmd.event_references)
             now = self._clock.now()
             event = TimelineEvent(
@@ -52,7 +52,7 @@ class TimelineHandlers(UseCases):
                                      created_by=self._by(req))
             await emit(conn, c.TimelineEventCreated(**msgspec.structs.asdict(event),
                                                     principal=self._by(req),
-                                                    resource_version=1),
+                                                    resource_version=1, incident=record),
                        region=self._region, now=now, incident_arn=event.incident_record_arn)
             return {"eventId": event.event_id, "incidentRecordArn": event.incident_record_arn}
 

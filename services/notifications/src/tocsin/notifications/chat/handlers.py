@@ -12,6 +12,10 @@ A durable consumer of the incidents service's events (``IncidentRecordCreated``,
   topic, published on the NATS subject ``topics.<name>`` (JSON: ``type``, ``incidentArn``,
   ``title``, ``status``, ``impact``, ``text``) and posted to the topic's webhooks, if any.
 
+A timeline event carries its incident record as the change read it (``incident``), so
+telling it costs no call; one that does not (an older producer, an update) has the record
+asked of the incidents service (``GetIncidentRecord``).
+
 Texts come from the ``*.chat.txt`` templates (operators may override them). Timeline
 events Tocsin writes for the record's own start and updates are not repeated (the record's
 events already say so). Each post is recorded per (event, target) in ``chat_post``, so an
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -55,12 +60,15 @@ class ChatRelay:
     """The consumer's handler."""
 
     def __init__(self, pool: asyncpg.Pool, bus: Bus, session: aiohttp.ClientSession,
-                 templates: Templates, topics: dict[str, list[ChatTarget]]) -> None:
+                 templates: Templates, topics: dict[str, list[ChatTarget]], *,
+                 learnt: Callable[[ic.IncidentRecord], None] | None = None) -> None:
         self._pool = pool
         self._bus = bus
         self._session = session
         self._templates = templates
         self._topics = topics
+        self._learnt = learnt
+        """Told every incident record an event carries (the page composer keeps them)."""
 
     async def on_event(self, event: Received[ic.IncidentsEvent], msg: Msg) -> None:
         kind = KINDS.get(event.type)
@@ -76,7 +84,9 @@ class ChatRelay:
                     return
                 context["event"] = event.data
                 context["text"] = timeline_text(entry.event_data)
-                record = await self._record(incident_arn)
+                # The record travels with the event when the change read it; asked of
+                # the incidents service only for events that do not carry it.
+                record = entry.incident or await self._record(incident_arn)
             case ic.IncidentRecordUpdated() as update:  # and IncidentRecordResolved
                 context["changed"] = update.modified_attributes
                 record = update.incident_record
@@ -86,6 +96,8 @@ class ChatRelay:
                 return
         if record is None:
             return
+        if self._learnt is not None:
+            self._learnt(record)
         chat = [topic_name(a) for a in (record.chat_channel or {}).get("chatbotSns", [])]
         targets = [topic_name(t["snsTopicArn"]) for t in record.notification_targets
                    if t.get("snsTopicArn")]

@@ -8,13 +8,16 @@ acknowledgement link, a voice page a key-press callback with its own token
 (:mod:`tocsin.notifications.inbound.domain`); SMS pages are acknowledged by replying with the code.
 
 For a page of an incident the incident record's title, impact and summary come from the
-incidents service (``GetIncidentRecord``), cached briefly so a page to many people asks
-once; when the incidents service does not answer quickly the page goes without them.
+incidents service, kept briefly (:data:`INCIDENT_CACHE_SECONDS`): from the incidents
+events this instance's chat consumer reads (:meth:`Composer.remember`), so a storm's pages
+ask nothing, else from ``GetIncidentRecord``, so a page to many people asks once; when the
+incidents service does not answer quickly the page goes without them.
 """
 
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,6 +30,7 @@ from tocsin.notifications.templates import Templates
 from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus, rpc_subject
 from tocsin.shared.contracts.deliveries import ActivationCodeDelivery, PageDelivery
+from tocsin.shared.contracts.incidents import IncidentRecord
 from tocsin.shared.logging import get_logger
 
 __all__ = ["Composer"]
@@ -34,6 +38,9 @@ __all__ = ["Composer"]
 log = get_logger(__name__)
 
 INCIDENT_CACHE_SECONDS = 30.0
+INCIDENT_CACHE_SIZE = 20_000
+"""Incidents kept, the most recently learnt: a storm's worth, so none is forgotten before
+its pages go out."""
 
 IMPACT_LABELS = {1: "critical", 2: "high", 3: "medium", 4: "low", 5: "no impact"}
 """Incident Manager's names of the impact levels."""
@@ -57,7 +64,8 @@ class Composer:
         self._templates = templates
         self._link_base = link_base
         self._link_ttl = timedelta(seconds=link_ttl)
-        self._incidents: dict[str, tuple[float, dict[str, Any] | None]] = {}
+        self._incidents: OrderedDict[str, tuple[float, dict[str, Any] | None]] = \
+            OrderedDict()
 
     async def activation(self, d: ActivationCodeDelivery) -> Outbound:
         context = {"code": d.code, "expires": _when(d.expires_at), "channel_arn": d.channel_arn,
@@ -112,6 +120,18 @@ class Composer:
                                incident_id=d.incident_id, expires_at=now + self._link_ttl)
         return token
 
+    def remember(self, record: IncidentRecord) -> None:
+        """What an incidents event says of its incident, kept as an answer of
+        ``GetIncidentRecord`` would be."""
+        self._keep(record.arn, {"arn": record.arn, "title": record.title,
+                                "impact": record.impact, "summary": record.summary or ""})
+
+    def _keep(self, arn: str, found: dict[str, Any] | None) -> None:
+        self._incidents.pop(arn, None)
+        self._incidents[arn] = (time.monotonic() + INCIDENT_CACHE_SECONDS, found)
+        while len(self._incidents) > INCIDENT_CACHE_SIZE:
+            self._incidents.popitem(last=False)
+
     async def _incident(self, incident_id: str | None) -> dict[str, Any] | None:
         arn = incident_arn_of(incident_id)
         if arn is None:
@@ -129,7 +149,5 @@ class Composer:
                      "summary": str(record.get("summary") or "")}
         except errors.TocsinError as exc:
             log.info("incident.unavailable", error=exc.message)
-        if len(self._incidents) > 1000:
-            self._incidents.clear()
-        self._incidents[arn] = (time.monotonic() + INCIDENT_CACHE_SECONDS, found)
+        self._keep(arn, found)
         return found

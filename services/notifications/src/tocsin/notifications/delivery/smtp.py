@@ -10,7 +10,9 @@ it (``250`` after ``DATA``) makes the send successful; any refusal or a timeout 
 
 from __future__ import annotations
 
+import asyncio
 import email.policy
+import socket
 from email.message import EmailMessage
 from email.utils import formatdate
 
@@ -45,6 +47,9 @@ class SmtpProvider:
         self.timeout = settings.smtp_timeout
         self.bucket = TokenBucket(settings.smtp_rate) if settings.smtp_rate > 0 else None
         self._settings = settings
+        self._ehlo_name: str | None = None
+        """This host's name as EHLO gives it: looked up once (aiosmtplib would ask
+        ``socket.getfqdn`` on a thread for every connection, so for every page)."""
 
     def build(self, message: Outbound) -> EmailMessage:
         """The email of ``message``."""
@@ -63,13 +68,16 @@ class SmtpProvider:
     async def send(self, message: Outbound) -> str:
         s = self._settings
         mail = self.build(message)
+        if self._ehlo_name is None:
+            self._ehlo_name = await asyncio.to_thread(socket.getfqdn)
         try:
             await aiosmtplib.send(
                 mail.as_bytes(policy=WIRE_POLICY), sender=s.smtp_from, recipients=[message.to],
                 hostname=s.smtp_host, port=s.smtp_port_or_default,
                 username=s.smtp_username or None, password=str(s.smtp_password) or None,
                 use_tls=s.smtp_tls_mode == "implicit", start_tls=s.smtp_tls_mode == "starttls",
-                cert_bundle=s.smtp_ca_file or None, timeout=self.timeout)
+                cert_bundle=s.smtp_ca_file or None, timeout=self.timeout,
+                local_hostname=self._ehlo_name)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = sorted({r.code for r in exc.recipients})
             raise ProviderError(f"smtp: recipient refused with {codes[0] if codes else '?'}",
