@@ -11,6 +11,7 @@ from typing import Any
 
 import asyncpg
 import msgspec
+import pytest
 
 from tests.integration.regions.inbox.conftest import Region, all_applied, partition
 from tocsin.incidents.duplicates.domain import DUPLICATE_MERGED, MERGED_BY, MERGED_INTO
@@ -163,6 +164,12 @@ async def test_one_alarm_opened_in_two_regions_apart_merges_into_one(
     for region in (a, b):
         assert [r["arn"] for r in await records(region, open_only=True)] == [survivor]
         assert len(await records(region)) == 2
+
+    # The duplicate can't be re-opened beside the survivor, in either region.
+    for region in (a, b):
+        with pytest.raises(errors.ConflictError):
+            await region.call("incidents", "UpdateIncidentRecord",
+                              {"arn": duplicate, "status": "OPEN"})
 
     # Every event of the other region read again changes nothing in either.
     before = {r.name: await _digest(database_url, r) for r in (a, b)}

@@ -339,6 +339,15 @@ class Handlers(UseCases):
         version = await self._store.save_incident(conn, updated)
         resolved = record.status != "RESOLVED" and updated.status == "RESOLVED"
         reopened = record.status == "RESOLVED" and updated.status == "OPEN"
+        if reopened:
+            # Another region's open incident for its alarm counts as this region's would
+            # (the unique index sees this region's own only).
+            await self._store.dedupe_lock(conn, updated.plan_name, updated.dedupe_string,
+                                          exclusive=True)
+            if len(await self._store.open_incidents(conn, updated.plan_name,
+                                                    updated.dedupe_string,
+                                                    here=self._region)) > 1:
+                raise domain.conflict_open_duplicate(updated)
         change = timeline.automatic(record.arn, timeline.RECORD_UPDATE, {
             "modifiedBy": by, "incidentTitle": updated.title,
             "modifiedAttributes": modified}, at=now.timestamp())
