@@ -56,14 +56,19 @@ async def events(region: Region, incident: str, event_type: str) -> list[dict[st
 
 
 async def _plan(a: Region, b: Region) -> str:
-    """A replication set and the plan ``db`` made in A, read in B."""
+    """A replication set, a contact and the plan ``db`` engaging her, made in A and read
+    in B."""
     await a.call("incidents", "CreateReplicationSet", {"regions": {a.name: {}}})
+    alice = str((await a.call("contacts", "CreateContact", {
+        "Alias": "alice", "Type": "PERSONAL", "Plan": {"Stages": []}}))["ContactArn"])
     plan = str((await a.call("incidents", "CreateResponsePlan", {
-        "name": "db", "incidentTemplate": {"title": "Database down", "impact": 2}}))["arn"])
+        "name": "db", "incidentTemplate": {"title": "Database down", "impact": 2},
+        "engagements": [alice]}))["arn"])
 
     async def in_b() -> bool:
         try:
             await b.call("incidents", "GetResponsePlan", {"arn": plan})
+            await b.call("contacts", "GetContact", {"ContactId": alice})
         except (errors.NotFoundError, errors.ValidationError):
             return False
         # The set, which B's region keeper applies apart from the inbox.
@@ -147,6 +152,20 @@ async def test_one_alarm_opened_in_two_regions_apart_merges_into_one(
         assert [i["identifier"] for i in items if i["identifier"]["type"] == "INCIDENT"] == [
             {"type": "INCIDENT", "value": {"arn": survivor}}]
 
+    # The duplicate's engagements stopped, in its own region, as a resolution stops them;
+    # the survivor's go on.
+    for incident, stopped in ((duplicate, True), (survivor, False)):
+        home = a if by_arn[incident][1] == a.name else b
+
+        async def engagements(incident: str = incident,
+                              home: Region = home) -> list[dict[str, Any]]:
+            found = await home.call("contacts", "ListEngagements", {"IncidentId": incident})
+            return list(found["Engagements"])
+        if stopped:
+            await wait_for(lambda: _all_stopped(engagements), timeout=TIMEOUT)
+        else:
+            assert [bool(e.get("StopTime")) for e in await wait_for(engagements)] == [False]
+
     # A later alarm of the same dedupe string joins the survivor, in either region.
     triggers = {r.name: len(await events(r, survivor, "SSM Incident Trigger"))
                 for r in (a, b)}
@@ -178,3 +197,8 @@ async def test_one_alarm_opened_in_two_regions_apart_merges_into_one(
     await all_applied(a, b, "incidents")
     for region in (a, b):
         assert await _digest(database_url, region) == before[region.name]
+
+
+async def _all_stopped(engagements: Any) -> bool:
+    found = await engagements()
+    return bool(found) and all(e.get("StopTime") for e in found)
