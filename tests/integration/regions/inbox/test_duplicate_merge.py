@@ -202,3 +202,35 @@ async def test_one_alarm_opened_in_two_regions_apart_merges_into_one(
 async def _all_stopped(engagements: Any) -> bool:
     found = await engagements()
     return bool(found) and all(e.get("StopTime") for e in found)
+
+
+async def test_one_alarm_published_in_both_regions_at_once_ends_as_one_open_incident(
+        regions: tuple[Region, Region]) -> None:
+    """Both regions connected, a burst of one alarm in each at the same moment: whichever
+    region hears of the other's incident first joins it or merges, and both end with the
+    same records, one of them open."""
+    a, b = regions
+    await _plan(a, b)
+    for _ in range(5):
+        for region in (a, b):
+            await publish(region, alarm("db-replica-lag"), "db")
+
+    async def converged() -> list[dict[str, Any]] | None:
+        listed = [await records(r) for r in (a, b)]
+        if listed[0] != listed[1] or [r["status"] for r in listed[0]].count("OPEN") != 1:
+            return None
+        return listed[0]
+    await wait_for(converged, timeout=TIMEOUT)
+    await all_applied(a, b, "incidents")
+    final = await converged()
+    assert final is not None
+    [survivor] = [r["arn"] for r in final if r["status"] == "OPEN"]
+    for record in final:
+        if record["arn"] != survivor:  # a duplicate, merged into the survivor
+            [note] = await events(a, record["arn"], MERGED_INTO)
+            assert json.loads(note["eventData"])["survivorArn"] == survivor
+    # Every alarm is a trigger of one of them, in both regions.
+    for region in (a, b):
+        triggers = sum([len(await events(region, r["arn"], "SSM Incident Trigger"))
+                        for r in final])
+        assert triggers == 10
