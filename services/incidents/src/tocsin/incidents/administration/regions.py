@@ -23,8 +23,8 @@ it does is idempotent), every ``interval`` seconds:
   its mirror here has heard nothing from it for ``unreachable_after`` seconds (a region
   lost, or cut off: from each side of a partition the other is ``FAILED``). A region that
   comes later marks itself ``ACTIVE`` and, being the later change of its status, that wins
-  everywhere. While another region is ``FAILED``, incidents alarms open here do not start
-  runbooks (:mod:`tocsin.incidents.records.failing_over`).
+  everywhere. While another region is ``FAILED``, incidents that alarms open here do not
+  start runbooks (:mod:`tocsin.incidents.records.failing_over`).
 """
 
 from __future__ import annotations

@@ -151,8 +151,10 @@ class Store:
                           exclusive: bool = False) -> None:
         """Hold, until the caller's transaction ends, the lock of one plan's dedupe string:
         shared by the starts that look for its open incident (they race on the unique
-        index among themselves), exclusive for the inbox when it applies another region's
-        open incident and looks for duplicates, so neither misses the other's commit."""
+        index among themselves), exclusive for those that look for duplicates (the inbox
+        applying another region's open incident, a merge, a re-opening), so that none
+        misses another's commit. Take it in a statement of its own, before the lookup:
+        a statement reads what was committed when it began."""
         await conn.execute(
             "SELECT pg_advisory_xact_lock" + ("" if exclusive else "_shared")
             + "(hashtextextended($1, 0))", f"{plan_name}/{dedupe_string}")
