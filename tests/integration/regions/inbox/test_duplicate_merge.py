@@ -229,8 +229,15 @@ async def test_one_alarm_published_in_both_regions_at_once_ends_as_one_open_inci
         if record["arn"] != survivor:  # a duplicate, merged into the survivor
             [note] = await events(a, record["arn"], MERGED_INTO)
             assert json.loads(note["eventData"])["survivorArn"] == survivor
-    # Every alarm is a trigger of one of them, in both regions.
-    for region in (a, b):
-        triggers = sum([len(await events(region, r["arn"], "SSM Incident Trigger"))
-                        for r in final])
-        assert triggers == 10
+    # Every alarm is a trigger of one of them, in both regions (once each region's outbox
+    # has published them all).
+    async def all_triggers() -> bool:
+        for region in (a, b):
+            triggers = sum([len(await events(region, r["arn"], "SSM Incident Trigger"))
+                            for r in final])
+            if triggers != 10:
+                return False
+        return True
+    await wait_for(all_triggers, timeout=TIMEOUT)
+    await all_applied(a, b, "incidents")
+    assert await all_triggers() and await converged() == final

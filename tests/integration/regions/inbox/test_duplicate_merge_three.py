@@ -110,6 +110,11 @@ async def test_three_regions_apart_keep_the_incident_created_first(
             listed = {r["arn"]: r["status"] for r in await records(region)}
             if listed != {survivor: "OPEN", **dict.fromkeys(duplicates, "RESOLVED")}:
                 return False
+            # Each merge's note on the incident it merged into (the survivor, or a
+            # duplicate merged into it in turn), which follows the resolution.
+            notes = [len(await events(region, arn, DUPLICATE_MERGED)) for arn in listed]
+            if sum(notes) != 2:
+                return False
         return True
     await wait_for(merged, timeout=TIMEOUT)
     for x, y in permutations(three, 2):

@@ -15,12 +15,16 @@ other's, they merge:
 - **The duplicate's own home region resolves it**, as an ordinary write of its own
   resource: the inbox, applying another region's open incident that out-ranks one opened
   here, schedules a merge (:mod:`.store`, a durable timer due at once, so a crash loses
-  none and a redelivered event schedules one); firing it resolves the duplicate
+  none and a redelivered event schedules one). Firing it resolves the duplicate
   (``IncidentRecordResolved``, which stops its engagements as any resolution does) with
   the timeline event :data:`~.domain.MERGED_INTO` naming the survivor and the related item
   ``INCIDENT`` pointing at it, and writes :data:`~.domain.DUPLICATE_MERGED` on the
-  survivor's timeline. These events replicate as usual; the inbox itself emits nothing.
-  A region holding neither incident as its own does nothing but apply.
+  survivor's timeline; the survivor is the one chosen when both were open, whatever
+  became of it since (resolved by a responder or by its alarm's recovery, the duplicate
+  is over too). These events replicate as usual; the inbox itself emits nothing. A region
+  holding neither incident as its own does nothing but apply. Three regions apart may
+  merge in steps (one duplicate into another, that one into the first): every region
+  still ends with the same single open incident.
 - Later alarms of that plan and dedupe string join the survivor in every region.
 
 The inbox and the starts of one plan and dedupe string take one lock

@@ -74,33 +74,31 @@ class Duplicates:
             log.info("duplicates.found", survivor=survivor, duplicates=duplicates)
             await schedule_merges(conn, duplicates, survivor=survivor, now=self._clock.now())
 
-    async def _fire(self, conn: asyncpg.Connection, arns: list[str], now: datetime) -> None:
+    async def _fire(self, conn: asyncpg.Connection, merges: list[tuple[str, str]],
+                    now: datetime) -> None:
         del now
-        for arn in arns:
-            await self.merge(conn, arn)
+        for duplicate, survivor in merges:
+            await self.merge(conn, duplicate, survivor)
 
-    async def merge(self, conn: asyncpg.Connection, arn: str) -> bool:
-        """Resolve this region's open incident ``arn`` into the survivor of its plan and
-        dedupe string, when that is another; False when there is nothing (left) to do."""
-        # The row first, then the dedupe lock, as the inbox takes them (no key lock, so a
-        # start joining the incident meanwhile neither waits nor deadlocks).
+    async def merge(self, conn: asyncpg.Connection, arn: str, survivor_arn: str) -> bool:
+        """Resolve this region's incident ``arn`` into ``survivor_arn``, the survivor chosen
+        when both were open, whatever happened to it since (resolved by a responder or by
+        its alarm's recovery: the duplicate is over too); False when there is nothing
+        (left) to do: the duplicate resolved or deleted meanwhile, the survivor deleted."""
         doc = await conn.fetchval(
             "SELECT doc FROM incident_record WHERE arn = $1 AND home_region IS NULL"
-            " FOR NO KEY UPDATE", arn)
+            " FOR NO KEY UPDATE", arn)  # no key lock: a start joining it need not wait
         if doc is None:
-            return False  # deleted meanwhile
+            return False
         duplicate = msgspec.convert(doc, IncidentRecord)
-        await Store.dedupe_lock(conn, duplicate.plan_name, duplicate.dedupe_string,
-                                exclusive=True)
-        found = await Store.open_incidents(conn, duplicate.plan_name, duplicate.dedupe_string,
-                                           here=self._region)
-        if duplicate.status != "OPEN" or not found or found[0][0] == arn:
-            return False  # resolved meanwhile, or the survivor now
-        survivor_arn, survivor_region = found[0]
-        survivor = await Store.incident(conn, survivor_arn)
-        assert survivor is not None  # listed open in this transaction, under the lock
+        row = await conn.fetchrow(
+            "SELECT doc, coalesce(home_region, $2) AS region FROM incident_record"
+            " WHERE arn = $1", survivor_arn, self._region)
+        if duplicate.status != "OPEN" or row is None:
+            return False
+        survivor = msgspec.convert(row["doc"], IncidentRecord)
         merge = domain.Merge(duplicate, survivor, region=self._region,
-                             survivor_region=survivor_region)
+                             survivor_region=row["region"])
         at = self._clock.now().timestamp()
         await self._records.change_record(
             conn, duplicate, c.UpdateIncidentRecord(arn=arn, status="RESOLVED"),
@@ -112,7 +110,7 @@ class Duplicates:
                                                 resource_version=1),
                    region=self._region, now=self._clock.now(), incident_arn=survivor_arn)
         log.info("duplicates.merged", incident_arn=arn, survivor=survivor_arn,
-                 survivor_region=survivor_region)
+                 survivor_region=row["region"])
         return True
 
     async def _point_at_survivor(self, conn: asyncpg.Connection, merge: domain.Merge, *,

@@ -17,7 +17,8 @@ CREATE TABLE duplicate_merge (
                   CHECK (state IN ('pending', 'fired', 'cancelled')),
     created_at    timestamptz NOT NULL,
     finished_at   timestamptz,
-    incident_arn  text NOT NULL       -- this region's incident, a duplicate when it fires
+    incident_arn  text NOT NULL,      -- this region's incident, the duplicate
+    survivor_arn  text NOT NULL       -- the incident it merges into
 );
 CREATE INDEX duplicate_merge_due ON duplicate_merge (due_at) WHERE state = 'pending';
 CREATE INDEX duplicate_merge_finished ON duplicate_merge (finished_at) WHERE state <> 'pending';

@@ -169,7 +169,9 @@ class Store:
         rows = await conn.fetch(
             "SELECT arn, coalesce(home_region, $3) AS region FROM incident_record"
             " WHERE plan_name = $1 AND dedupe_string = $2 AND status = 'OPEN'"
-            " ORDER BY creation_time, region, arn", plan_name, dedupe_string, here)
+            # Byte order ("C"), not the database's collation: every region alike.
+            ' ORDER BY creation_time, coalesce(home_region, $3) COLLATE "C", arn COLLATE "C"',
+            plan_name, dedupe_string, here)
         return [(r["arn"], r["region"]) for r in rows]
 
     @staticmethod
