@@ -105,18 +105,24 @@ async def test_three_regions_apart_keep_the_incident_created_first(
 
     await _mirror_all(three)
 
+    seen: dict[str, Any] = {}
+
     async def merged() -> bool:
         for region in three:
             listed = {r["arn"]: r["status"] for r in await records(region)}
-            if listed != {survivor: "OPEN", **dict.fromkeys(duplicates, "RESOLVED")}:
-                return False
             # Each merge's note on the incident it merged into (the survivor, or a
             # duplicate merged into it in turn), which follows the resolution.
             notes = [len(await events(region, arn, DUPLICATE_MERGED)) for arn in listed]
+            seen[region.name] = (listed, notes)
+            if listed != {survivor: "OPEN", **dict.fromkeys(duplicates, "RESOLVED")}:
+                return False
             if sum(notes) != 2:
                 return False
         return True
-    await wait_for(merged, timeout=TIMEOUT)
+    try:
+        await wait_for(merged, timeout=TIMEOUT)
+    except AssertionError:
+        raise AssertionError(f"not merged: survivor {survivor}, seen {seen}") from None
     for x, y in permutations(three, 2):
         await all_applied(x, y, "incidents")
 

@@ -18,11 +18,14 @@ other's, they merge:
   none and a redelivered event schedules one). Firing it resolves the duplicate
   (``IncidentRecordResolved``, which stops its engagements as any resolution does) with
   the timeline event :data:`~.domain.MERGED_INTO` naming the survivor and the related item
-  ``INCIDENT`` pointing at it, and writes :data:`~.domain.DUPLICATE_MERGED` on the
-  survivor's timeline; the survivor is the one chosen when both were open, whatever
-  became of it since (resolved by a responder or by its alarm's recovery, the duplicate
-  is over too). These events replicate as usual; the inbox itself emits nothing. A region
-  holding neither incident as its own does nothing but apply. Three regions apart may
+  ``INCIDENT`` pointing at it; the survivor is the one chosen when both were open,
+  whatever became of it since (resolved by a responder or by its alarm's recovery, the
+  duplicate is over too). The survivor's own region, applying that resolution, writes
+  :data:`~.domain.DUPLICATE_MERGED` on the survivor's timeline the same way (a timer
+  ``note``): published after the survivor's creation in that region's stream, it reaches
+  every region that holds the survivor, a third one too. These events replicate as
+  usual; the inbox itself emits nothing. A region holding neither incident as its own
+  does nothing but apply. Three regions apart may
   merge in steps (one duplicate into another, that one into the first): every region
   still ends with the same single open incident.
 - Later alarms of that plan and dedupe string join the survivor in every region.
@@ -32,6 +35,7 @@ The inbox and the starts of one plan and dedupe string take one lock
 while another region's is being applied is either joined to it or seen by it.
 
 - :mod:`.domain`: the timeline events and related item of a merge (pure);
-- :mod:`.store`: the ``duplicate_merge`` timers;
-- :mod:`.handlers`: the inbox's look for duplicates and the worker that merges.
+- :mod:`.store`: the ``duplicate_merge`` timers (merges and notes);
+- :mod:`.handlers`: the inbox's look for duplicates, and the worker that merges them and
+  notes the merges on the survivors.
 """

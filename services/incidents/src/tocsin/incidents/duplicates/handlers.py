@@ -10,7 +10,7 @@ import asyncpg
 import msgspec
 
 from tocsin.incidents.duplicates import domain
-from tocsin.incidents.duplicates.store import TIMERS, schedule_merges, timer_of
+from tocsin.incidents.duplicates.store import TIMERS, Due, schedule, timer_of
 from tocsin.incidents.records.domain import IncidentRecord
 from tocsin.incidents.records.handlers import Handlers
 from tocsin.incidents.records.store import Store
@@ -53,6 +53,7 @@ class Duplicates:
             event = replicated.event.event
             if isinstance(event, _RECORD_EVENTS):
                 await self.look(replicated.to.conn, event.incident_record.arn)
+                await self._merged_into_ours(replicated.to.conn, event.timeline_events)
 
         return Inbox(union=inbox.union, apply=apply)
 
@@ -72,13 +73,34 @@ class Duplicates:
         duplicates = [a for a, region in found[1:] if region == self._region]
         if duplicates:
             log.info("duplicates.found", survivor=survivor, duplicates=duplicates)
-            await schedule_merges(conn, duplicates, survivor=survivor, now=self._clock.now())
+            await schedule(conn, "merge", duplicates, survivor=survivor,
+                           now=self._clock.now())
 
-    async def _fire(self, conn: asyncpg.Connection, merges: list[tuple[str, str]],
-                    now: datetime) -> None:
+    async def _merged_into_ours(self, conn: asyncpg.Connection,
+                                entries: list[c.TimelineEvent]) -> None:
+        """When another region resolved its duplicate into one of this region's incidents
+        (its :data:`~.domain.MERGED_INTO` event), schedule the note on ours: written and
+        published here, after the incident's own creation, it reaches every region that
+        holds the incident (a third region may not hold it yet when the duplicate's
+        region's events arrive)."""
+        for entry in entries:
+            if entry.event_type != domain.MERGED_INTO:
+                continue
+            survivor = str(msgspec.json.decode(entry.event_data).get("survivorArn", ""))
+            ours = await conn.fetchval(
+                "SELECT true FROM incident_record WHERE arn = $1 AND home_region IS NULL",
+                survivor)
+            if ours:
+                await schedule(conn, "note", [entry.incident_record_arn], survivor=survivor,
+                               now=self._clock.now())
+
+    async def _fire(self, conn: asyncpg.Connection, due: list[Due], now: datetime) -> None:
         del now
-        for duplicate, survivor in merges:
-            await self.merge(conn, duplicate, survivor)
+        for timer in due:
+            if timer.kind == "merge":
+                await self.merge(conn, timer.duplicate, timer.survivor)
+            else:
+                await self.note(conn, timer.duplicate, timer.survivor)
 
     async def merge(self, conn: asyncpg.Connection, arn: str, survivor_arn: str) -> bool:
         """Resolve this region's incident ``arn`` into ``survivor_arn``, the survivor chosen
@@ -104,14 +126,39 @@ class Duplicates:
             conn, duplicate, c.UpdateIncidentRecord(arn=arn, status="RESOLVED"),
             by=domain.MERGED_BY, notes=(domain.duplicate_note(merge, at=at),))
         await self._point_at_survivor(conn, merge, at=at)
+        # The survivor's own region writes the note on it (:meth:`note`).
+        log.info("duplicates.merged", incident_arn=arn, survivor=survivor_arn,
+                 survivor_region=row["region"])
+        return True
+
+    async def note(self, conn: asyncpg.Connection, duplicate_arn: str,
+                   survivor_arn: str) -> bool:
+        """Write on this region's ``survivor_arn`` that another region's ``duplicate_arn``
+        was merged into it; False when either is gone."""
+        doc = await conn.fetchval(
+            "SELECT doc FROM incident_record WHERE arn = $1 AND home_region IS NULL",
+            survivor_arn)
+        row = await conn.fetchrow(
+            "SELECT doc, coalesce(home_region, $2) AS region FROM incident_record"
+            " WHERE arn = $1", duplicate_arn, self._region)
+        if doc is None or row is None:
+            return False
+        merge = domain.Merge(msgspec.convert(row["doc"], IncidentRecord),
+                             msgspec.convert(doc, IncidentRecord), region=row["region"],
+                             survivor_region=self._region)
+        await self._write_note(conn, merge, at=self._clock.now().timestamp())
+        return True
+
+    async def _write_note(self, conn: asyncpg.Connection, merge: domain.Merge, *,
+                          at: float) -> None:
         note = domain.survivor_note(merge, at=at)
         await TimelineStore.add(conn, [note], is_automatic=True)
         await emit(conn, c.TimelineEventCreated(**msgspec.structs.asdict(note),
                                                 resource_version=1),
-                   region=self._region, now=self._clock.now(), incident_arn=survivor_arn)
-        log.info("duplicates.merged", incident_arn=arn, survivor=survivor_arn,
-                 survivor_region=row["region"])
-        return True
+                   region=self._region, now=self._clock.now(),
+                   incident_arn=merge.survivor.arn)
+        log.info("duplicates.noted", incident_arn=merge.survivor.arn,
+                 duplicate=merge.duplicate.arn)
 
     async def _point_at_survivor(self, conn: asyncpg.Connection, merge: domain.Merge, *,
                                  at: float) -> None:

@@ -1,30 +1,43 @@
-"""The ``duplicate_merge`` table (migration 0020): one durable timer per duplicate to
-merge, scheduled by the inbox, claimed and pruned by :mod:`tocsin.shared.timers`."""
+"""The ``duplicate_merge`` table (migration 0020): the durable timers of merges, scheduled
+by the inbox, claimed and pruned by :mod:`tocsin.shared.timers`."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import asyncpg
 
 from tocsin.shared.timers import Timers, TimerTable
 
-__all__ = ["TIMERS", "schedule_merges", "timer_of"]
+__all__ = ["TIMERS", "Due", "schedule", "timer_of"]
 
 TIMERS = Timers(TimerTable(name="duplicate_merge", channel="tocsin_incidents_duplicates",
-                           columns=(("incident_arn", "text"), ("survivor_arn", "text"))))
+                           columns=(("kind", "text"), ("incident_arn", "text"),
+                                    ("survivor_arn", "text"))))
+
+Kind = Literal["merge", "note"]
 
 
-def timer_of(row: Mapping[str, Any]) -> tuple[str, str]:
-    """The duplicate and the survivor of a fired merge."""
-    return str(row["incident_arn"]), str(row["survivor_arn"])
+@dataclass(frozen=True, slots=True)
+class Due:
+    """One fired timer: ``merge`` this region's ``duplicate`` into ``survivor``, or
+    ``note`` on this region's ``survivor`` that ``duplicate`` was merged into it."""
+
+    kind: Kind
+    duplicate: str
+    survivor: str
 
 
-async def schedule_merges(conn: asyncpg.Connection, duplicates: list[str], *, survivor: str,
-                          now: datetime) -> None:
-    """A merge, due at once, of each of this region's ``duplicates`` (once per pair, however
+def timer_of(row: Mapping[str, Any]) -> Due:
+    return Due(row["kind"], str(row["incident_arn"]), str(row["survivor_arn"]))
+
+
+async def schedule(conn: asyncpg.Connection, kind: Kind, duplicates: list[str], *,
+                   survivor: str, now: datetime) -> None:
+    """One timer of ``kind`` per duplicate, due at once (once per kind and pair, however
     often the event that revealed it is applied)."""
-    await TIMERS.schedule(conn, [(f"{arn} {survivor}", now, (arn, survivor))
+    await TIMERS.schedule(conn, [(f"{kind} {arn} {survivor}", now, (kind, arn, survivor))
                                  for arn in duplicates], now=now)
