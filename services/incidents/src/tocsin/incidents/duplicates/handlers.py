@@ -32,7 +32,8 @@ _RECORD_EVENTS = (c.IncidentRecordCreated, c.IncidentRecordUpdated, c.IncidentRe
 
 
 class Duplicates:
-    """Finds this region's incidents that another region's out-rank, and merges them."""
+    """Finds this region's incidents that another region's out-rank and merges them, and
+    notes on this region's incidents the duplicates other regions merged into them."""
 
     def __init__(self, deps: Deps) -> None:
         self._pool = deps.pool
@@ -43,7 +44,7 @@ class Duplicates:
                                   fire=self._fire, batch=32, retention=timedelta(days=2))
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Merge the duplicates found, until ``stop`` (a timer worker)."""
+        """Make the merges and notes scheduled, until ``stop`` (a timer worker)."""
         await self.timers.run(stop)
 
     def inbox(self, inbox: Inbox) -> Inbox:
