@@ -7,6 +7,7 @@ from tocsin.incidents.administration import handlers as administration
 from tocsin.incidents.administration.regions import RegionKeeper
 from tocsin.incidents.canary.handlers import Canary, CanarySettings
 from tocsin.incidents.data_keys import ensure_data_key, serve_data_keys
+from tocsin.incidents.duplicates.handlers import Duplicates
 from tocsin.incidents.event_rules import handlers as event_rules
 from tocsin.incidents.findings import handlers as findings
 from tocsin.incidents.ingestion import handlers as ingestion
@@ -45,6 +46,7 @@ async def table(opened: Opened[Settings]) -> Service:
         contact_arn=settings.canary_contact, response_plan_arn=settings.canary_response_plan,
         interval=settings.canary_interval, window=settings.canary_window)).run
     ] if settings.canary_contact else []
+    duplicates = Duplicates(deps)
     return Service(
         operations={**api.operations(deps),
                     **ingestion.operations(deps, alarm_ingestion, router),
@@ -73,8 +75,8 @@ async def table(opened: Opened[Settings]) -> Service:
                          interval=settings.region_check_interval,
                          unreachable_after=settings.region_unreachable_after).run,
         ],
-        timers=canary,
-        inbox=replicas.inbox(keks),
+        timers=[*canary, duplicates.run],
+        inbox=duplicates.inbox(replicas.inbox(keks)),
     )
 
 

@@ -57,8 +57,8 @@ class Settings(ServiceSettings, frozen=True, kw_only=True):
     """Seconds between two rounds of the replication set's mirrors and region statuses
     (:mod:`tocsin.incidents.administration.regions`)."""
     region_unreachable_after: Annotated[float, Meta(gt=0)] = 30.0
-    """Seconds a region being added to the replication set may stay unreachable before it
-    is ``FAILED`` (``TOCSIN_REGION_UNREACHABLE_AFTER``)."""
+    """Seconds another region of the replication set may stay unreachable (being added,
+    or its mirror here silent) before it is ``FAILED`` (``TOCSIN_REGION_UNREACHABLE_AFTER``)."""
 
     def __post_init__(self) -> None:
         super().__post_init__()

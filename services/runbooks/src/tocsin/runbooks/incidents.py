@@ -8,9 +8,10 @@ plan over RPC (``GetResponsePlan``) and starts the execution with the plan's sta
 items) into a ``StringList`` one. Any other fit is a start failure, announced as
 ``ExecutionStartFailed`` (the incidents service writes the timeline event
 ``SSM Automation Execution Start Failure for Incident``). A duplicate trigger joins an open
-incident without an ``IncidentRecordCreated``, so it starts nothing. (Incidents replicated
-from another region would start nothing either; Tocsin does not replicate incidents yet,
-so there is nothing to tell apart.)
+incident without an ``IncidentRecordCreated``, so it starts nothing; nor does an incident
+created while failing over (its event's ``runbookWithheld`` says why:
+:mod:`tocsin.incidents.records.failing_over`). Incidents replicated from another region
+start nothing here: this consumer reads this region's own events only.
 
 The execution's id is derived from the incident's ARN, so a redelivered event starts
 nothing twice. The plan's ``roleArn`` is kept as given; the execution runs as the
@@ -119,6 +120,11 @@ class IncidentRunbooks:
         if not isinstance(event, IncidentRecordCreated):
             return
         record = event.incident_record
+        if event.runbook_withheld:
+            # Created while failing over: its timeline says why (the incidents service).
+            log.info("runbooks.plan_start_withheld", incident_arn=record.arn,
+                     reason=event.runbook_withheld)
+            return
         try:
             reply = await self.bus.request(rpc_subject("incidents", "GetResponsePlan"),
                                            {"arn": event.response_plan_arn},

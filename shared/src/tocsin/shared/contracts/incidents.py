@@ -447,6 +447,10 @@ class IncidentRecordCreated(_Event, frozen=True):
     resource_version: int | None = msgspec.field(default=None, name="version")
     """The record's version after this change: 1 when created, one more with each change
     (its deletion too), so a reader orders the events of one record by it."""
+    runbook_withheld: str | None = None
+    """Why the plan's runbook is not started for this incident (created from an alarm or
+    event while a region of the replication set was ``FAILED``: failing over); absent, the
+    runbooks service starts it."""
 
 
 class IncidentRecordUpdated(_Event, frozen=True):

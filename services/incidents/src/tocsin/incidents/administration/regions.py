@@ -21,8 +21,12 @@ it does is idempotent), every ``interval`` seconds:
 - sets region statuses: this region ``ACTIVE`` once the mirror of every other region of
   the set is live here (heard from within :data:`~tocsin.shared.bus.regions.SILENT_AFTER`
   seconds); another region still ``CREATING`` ``FAILED``, with the reason, once its
-  JetStream has not answered for ``unreachable_after`` seconds. A region that comes later
-  marks itself ``ACTIVE`` and, being the later change of its status, that wins everywhere.
+  JetStream has not answered for ``unreachable_after`` seconds, and an ``ACTIVE`` one once
+  its mirror here has heard nothing from it for ``unreachable_after`` seconds (a region
+  lost, or cut off: from each side of a partition the other is ``FAILED``). A region that
+  comes later marks itself ``ACTIVE`` and, being the later change of its status, that wins
+  everywhere. While another region is ``FAILED``, incidents that alarms open here do not
+  start runbooks (:mod:`tocsin.incidents.records.failing_over`).
 """
 
 from __future__ import annotations
@@ -79,6 +83,9 @@ class RegionKeeper:
         self._readers: dict[str, tuple[asyncio.Task[None], asyncio.Event]] = {}
         self._silent_since: dict[str, float] = {}
         """Other region → when (monotonic) its JetStream first failed to answer here."""
+        self._unheard_since: dict[str, float] = {}
+        """Other region → when (monotonic) its mirror here was first seen never to have
+        heard from it (a mirror made while it was away)."""
         self._why: dict[str, str] = {}
         self._pushed: dict[str, float] = {}
         """Other region → when (monotonic) its mirror of this region was last known there."""
@@ -175,16 +182,39 @@ class RegionKeeper:
     async def _statuses(self, rs: domain.ReplicationSet,
                         report: list[mirrors.MirrorHealth], others: set[str]) -> None:
         changes: list[tuple[str, str, str | None]] = []
-        if rs.region_map[self._region].status != "ACTIVE" and mirrors.live(report, others):
+        # Heard again by the regions it hears (a FAILED one, still away, need not wait).
+        reachable = {r for r in others if rs.region_map[r].status != "FAILED"}
+        if rs.region_map[self._region].status != "ACTIVE" and mirrors.live(report, reachable):
             changes.append((self._region, "ACTIVE", None))
         now = time.monotonic()
+        heard = {h.region: h.active for h in report}
         for region in sorted(others):
             since = self._silent_since.get(region)
-            if (rs.region_map[region].status == "CREATING" and since is not None
+            status = rs.region_map[region].status
+            if (status == "CREATING" and since is not None
                     and now - since >= self._unreachable_after):
                 changes.append((region, "FAILED", self._why.get(region)))
+            silent = self._silent_for(region, heard, now)
+            if status == "ACTIVE" and silent is not None and silent >= self._unreachable_after:
+                changes.append((region, "FAILED", (
+                    f"Region {region} has not been heard from in region {self._region} for "
+                    f"{silent:.0f} seconds: its mirror {mirrors.mirror_name(region)} is "
+                    f"silent")))
         for region, status, message in changes:
             await self._mark(region, status, message, expect=rs.region_map[region].status)
+
+    def _silent_for(self, region: str, heard: dict[str, float | None],
+                    now: float) -> float | None:
+        """Seconds the region's mirror here has heard nothing from it (None: no mirror
+        here to tell)."""
+        if region not in heard:
+            self._unheard_since.pop(region, None)
+            return None
+        active = heard[region]
+        if active is not None and math.isfinite(active):
+            self._unheard_since.pop(region, None)
+            return active
+        return now - self._unheard_since.setdefault(region, now)
 
     async def _mark(self, region: str, status: str, message: str | None, *,
                     expect: str) -> None:

@@ -127,7 +127,7 @@ class Ingestion(UseCases):
         if impact is not None:
             params["impact"] = impact
         result = await self._handlers.start_incident(
-            self._request("StartIncident", params, principal))
+            self._request("StartIncident", params, principal), from_alarm=True)
         arn = str(result["incidentRecordArn"])
         bind(incident_arn=arn)
         await self._recovered_already(plan_arn, trigger, principal=principal)
@@ -203,7 +203,8 @@ class Ingestion(UseCases):
         auto = (await TagStore.tags(conn, plan.arn)).get(AUTO_RESOLVE_TAG, "") == "true"
         if dedupe is None:
             return None, auto
-        return await self._store.open_incident(conn, plan.name, dedupe), auto
+        return await self._store.open_incident(conn, plan.name, dedupe,
+                                               here=self._region), auto
 
     async def _note(self, conn: asyncpg.Connection, arn: str, event_type: str, data: JSON, *,
                     at: float, token: str) -> None:

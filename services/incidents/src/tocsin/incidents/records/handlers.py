@@ -14,7 +14,7 @@ import asyncpg
 import msgspec
 
 from tocsin.incidents.data_keys import rewrap
-from tocsin.incidents.records import domain
+from tocsin.incidents.records import domain, failing_over
 from tocsin.incidents.records.plan_engagements import check_engagements
 from tocsin.incidents.related.domain import new_item
 from tocsin.incidents.related.involved import involved_resources
@@ -243,7 +243,9 @@ class Handlers(UseCases):
 
     # --- incident records ---------------------------------------------------------------
 
-    async def start_incident(self, req: RpcRequest) -> JSON:
+    async def start_incident(self, req: RpcRequest, *, from_alarm: bool = False) -> JSON:
+        """``StartIncident``; ``from_alarm`` when an alarm or event starts it (ingestion),
+        whose runbook is withheld while failing over (:mod:`.failing_over`)."""
         cmd: c.StartIncident = req.decode(c.StartIncident)
 
         async def body(conn: asyncpg.Connection) -> JSON:
@@ -251,7 +253,7 @@ class Handlers(UseCases):
             now = self._clock.now()
             record = domain.new_incident(plan, cmd, arn=self._arns.incident_record(plan.name),
                                          by=self._by(req), now=now)
-            existing = await self._store.insert_incident(conn, record)
+            existing = await self._store.insert_incident(conn, record, here=self._region)
             arn = existing or record.arn
             bind(incident_arn=arn)
             trigger = timeline.automatic(
@@ -267,16 +269,24 @@ class Handlers(UseCases):
                 return {"incidentRecordArn": existing}
             start = timeline.automatic(arn, timeline.START, domain.start_data(record, plan),
                                        at=now.timestamp())
-            await TimelineStore.add(conn, [trigger, start], is_automatic=True)
+            entries = [trigger, start]
+            withheld = failing_over.withheld(
+                plan, await self._store.replication_set(conn), here=self._region,
+                incident_arn=arn, at=now.timestamp()) if from_alarm else None
+            if withheld is not None:
+                entries.append(withheld[1])
+                log.warning("start.runbook_withheld", reason=withheld[0])
+            await TimelineStore.add(conn, entries, is_automatic=True)
             items = await RelatedItemStore.add(conn, arn, _seed_items(cmd))
             await TagStore.put(conn, arn, plan.incident_template.incident_tags or {})
             # One change, one event: the new record with what it starts with.
             # The plan's engagements travel with the event: the contacts service engages
             # them from it, exactly once however often the event is delivered.
             await emit(conn, c.IncidentRecordCreated(
-                incident_record=record, timeline_events=[trigger, start], related_items=items,
+                incident_record=record, timeline_events=[*entries], related_items=items,
                 response_plan_arn=plan.arn, engagements=plan.engagements or [],
-                principal=self._by(req), resource_version=1),
+                principal=self._by(req), resource_version=1,
+                runbook_withheld=withheld[0] if withheld else None),
                 region=self._region, now=now, incident_arn=arn)
             return {"incidentRecordArn": arn}
 
@@ -311,34 +321,52 @@ class Handlers(UseCases):
 
         async def body(conn: asyncpg.Connection) -> JSON:
             record = await self._incident(conn, cmd.arn, lock=True)
-            now = self._clock.now()
-            updated, modified = domain.apply_record_update(record, cmd, by=self._by(req),
-                                                           now=now)
-            if not modified:
-                return {}
-            version = await self._store.save_incident(conn, updated)
-            resolved = record.status != "RESOLVED" and updated.status == "RESOLVED"
-            reopened = record.status == "RESOLVED" and updated.status == "OPEN"
-            change = timeline.automatic(record.arn, timeline.RECORD_UPDATE, {
-                "modifiedBy": self._by(req), "incidentTitle": updated.title,
-                "modifiedAttributes": modified}, at=now.timestamp())
-            await TimelineStore.add(conn, [change], is_automatic=True)
-            engagements = None
-            if reopened:
-                # The plan's engagements start again, as new ones (records.engaging).
-                plan = await self._store.plan(conn, updated.plan_name)
-                engagements = plan.engagements or [] if plan else []
-            kind = c.IncidentRecordResolved if resolved else c.IncidentRecordUpdated
-            await emit(conn, kind(
-                incident_record=updated, modified_attributes=modified, modified_by=self._by(req),
-                timeline_events=[change], reopened=reopened, engagements=engagements,
-                principal=self._by(req), resource_version=version),
-                region=self._region, now=now, incident_arn=record.arn)
-            if resolved:
-                await self._stop_engagements(updated)
+            await self.change_record(conn, record, cmd, by=self._by(req))
             return {}
 
         return await self._once(req, cmd.client_token, body)
+
+    async def change_record(self, conn: asyncpg.Connection, record: domain.IncidentRecord,
+                            cmd: c.UpdateIncidentRecord, *, by: str,
+                            notes: tuple[timeline.TimelineEvent, ...] = ()) -> bool:
+        """``UpdateIncidentRecord`` of the (locked) record in the caller's transaction:
+        the change, its automatic timeline event (and ``notes``, which travel in the same
+        event), the event; a resolution stops the incident's engagements. False when
+        nothing changed."""
+        now = self._clock.now()
+        updated, modified = domain.apply_record_update(record, cmd, by=by, now=now)
+        if not modified:
+            return False
+        version = await self._store.save_incident(conn, updated)
+        resolved = record.status != "RESOLVED" and updated.status == "RESOLVED"
+        reopened = record.status == "RESOLVED" and updated.status == "OPEN"
+        if reopened:
+            # Another region's open incident for its alarm counts as this region's would
+            # (the unique index sees this region's own only).
+            await self._store.dedupe_lock(conn, updated.plan_name, updated.dedupe_string,
+                                          exclusive=True)
+            if len(await self._store.open_incidents(conn, updated.plan_name,
+                                                    updated.dedupe_string,
+                                                    here=self._region)) > 1:
+                raise domain.conflict_open_duplicate(updated)
+        change = timeline.automatic(record.arn, timeline.RECORD_UPDATE, {
+            "modifiedBy": by, "incidentTitle": updated.title,
+            "modifiedAttributes": modified}, at=now.timestamp())
+        await TimelineStore.add(conn, [change, *notes], is_automatic=True)
+        engagements = None
+        if reopened:
+            # The plan's engagements start again, as new ones (records.engaging).
+            plan = await self._store.plan(conn, updated.plan_name)
+            engagements = plan.engagements or [] if plan else []
+        kind = c.IncidentRecordResolved if resolved else c.IncidentRecordUpdated
+        await emit(conn, kind(
+            incident_record=updated, modified_attributes=modified, modified_by=by,
+            timeline_events=[change, *notes], reopened=reopened, engagements=engagements,
+            principal=by, resource_version=version),
+            region=self._region, now=now, incident_arn=record.arn)
+        if resolved:
+            await self._stop_engagements(updated)
+        return True
 
     async def _stop_engagements(self, record: domain.IncidentRecord) -> None:
         """Stop the resolved incident's engagements before its resolution commits, so no

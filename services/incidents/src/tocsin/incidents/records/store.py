@@ -147,11 +147,46 @@ class Store:
     # --- incident records ---------------------------------------------------------------
 
     @staticmethod
-    async def insert_incident(conn: asyncpg.Connection, record: IncidentRecord) -> str | None:
-        """Insert an OPEN incident unless an open one has its plan and dedupe string.
+    async def dedupe_lock(conn: asyncpg.Connection, plan_name: str, dedupe_string: str, *,
+                          exclusive: bool = False) -> None:
+        """Hold, until the caller's transaction ends, the lock of one plan's dedupe string:
+        shared by the starts that look for its open incident (they race on the unique
+        index among themselves), exclusive for those that look for duplicates (the inbox
+        applying another region's open incident, a merge, a re-opening), so that none
+        misses another's commit. Take it in a statement of its own, before the lookup:
+        a statement reads what was committed when it began."""
+        await conn.execute(
+            "SELECT pg_advisory_xact_lock" + ("" if exclusive else "_shared")
+            + "(hashtextextended($1, 0))", f"{plan_name}/{dedupe_string}")
+
+    @staticmethod
+    async def open_incidents(conn: asyncpg.Connection, plan_name: str, dedupe_string: str,
+                             *, here: str) -> list[tuple[str, str]]:
+        """(ARN, home region) of the plan's open incidents with this dedupe string, this
+        region's and those other regions opened, the survivor first: the one created
+        first, the region's name and then the ARN breaking ties
+        (:mod:`tocsin.incidents.duplicates`). Every region orders them alike."""
+        rows = await conn.fetch(
+            "SELECT arn, coalesce(home_region, $3) AS region FROM incident_record"
+            " WHERE plan_name = $1 AND dedupe_string = $2 AND status = 'OPEN'"
+            # Byte order ("C"), not the database's collation: every region alike.
+            ' ORDER BY creation_time, coalesce(home_region, $3) COLLATE "C", arn COLLATE "C"',
+            plan_name, dedupe_string, here)
+        return [(r["arn"], r["region"]) for r in rows]
+
+    @staticmethod
+    async def insert_incident(conn: asyncpg.Connection, record: IncidentRecord, *,
+                              here: str) -> str | None:
+        """Insert an OPEN incident unless an open one has its plan and dedupe string (this
+        region's, or one another region opened: alarms deduplicate across regions).
 
         Returns None when inserted, else the ARN of the open incident it duplicates.
         """
+        await Store.dedupe_lock(conn, record.plan_name, record.dedupe_string)
+        existing = await Store.open_incident(conn, record.plan_name, record.dedupe_string,
+                                             here=here)
+        if existing is not None:
+            return existing
         inserted = await conn.fetchval(
             "INSERT INTO incident_record (arn, plan_name, status, impact, created_by,"
             " creation_time, dedupe_string, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
@@ -163,17 +198,16 @@ class Store:
             record.dedupe_string, msgspec.to_builtins(record))
         if inserted:
             return None
-        return await Store.open_incident(conn, record.plan_name, record.dedupe_string)
+        return await Store.open_incident(conn, record.plan_name, record.dedupe_string,
+                                         here=here)
 
     @staticmethod
     async def open_incident(conn: asyncpg.Connection, plan_name: str,
-                            dedupe_string: str) -> str | None:
-        """The ARN of the plan's open incident with this dedupe string opened in this
-        region, or None."""
-        arn: str | None = await conn.fetchval(
-            "SELECT arn FROM incident_record WHERE plan_name = $1 AND dedupe_string = $2"
-            " AND status = 'OPEN' AND home_region IS NULL", plan_name, dedupe_string)
-        return arn
+                            dedupe_string: str, *, here: str) -> str | None:
+        """The ARN of the plan's open incident with this dedupe string that alarms join
+        (the survivor of :meth:`open_incidents`), or None."""
+        found = await Store.open_incidents(conn, plan_name, dedupe_string, here=here)
+        return found[0][0] if found else None
 
     @staticmethod
     async def incident_status(conn: asyncpg.Connection, arn: str, *,
