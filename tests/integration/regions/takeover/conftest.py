@@ -168,6 +168,18 @@ class Region(Called):
         return channel in self.codes
 
 
+async def _one_set(a: Region, b: Region) -> None:
+    """The replication set of A and B, made in A, once each region holds the other's data
+    key: contacts of either region are paged from both."""
+    await a.call("incidents", "CreateReplicationSet", {"regions": {a.name: {}, b.name: {}}})
+
+    async def holds(into: Region, origin: Region) -> bool:
+        keys = (await into.call("incidents", "GetDataKeys"))["keys"]
+        return any(k.get("region") == origin.name for k in keys)
+    await wait_for(lambda: holds(b, a), timeout=60)
+    await wait_for(lambda: holds(a, b), timeout=60)
+
+
 def _common(region: str, url: str, database_url: str, master_key_file: str,
             epoch: float, scale: float) -> dict[str, Any]:
     return {"nats_url": url, "database_url": database_url, "region": region,
@@ -222,6 +234,7 @@ async def pair(tmp_path: Path, database_url: str, master_key_file: str, link: Li
                 await region.start()
             await make_mirror(a, b)
             await make_mirror(b, a)
+            await _one_set(a, b)
             try:
                 yield a, b
             finally:
