@@ -47,6 +47,10 @@ EAST, WEST = "east", "west"
 TAKEOVER_SECONDS = 10
 STAGE_MINUTES = 1
 """Each stage of the on-call contacts' plans: stage 1 is due this long after the page."""
+CLOCK_SCALE = 4
+"""Plan time runs this much faster in both regions (one epoch for both, restarts
+included): a stage passes in 15 s."""
+STAGE_SECONDS = STAGE_MINUTES * 60 / CLOCK_SCALE
 CONVERGE_TIMEOUT = 180.0
 T = TypeVar("T")
 
@@ -219,7 +223,7 @@ class Scenario:
 
 def _contact(contacts: Any, mailbox: Mailbox, alias: str) -> str:
     """A PERSONAL contact with an activated email channel: stage 0 mails it, stage 1
-    mails it again ``STAGE_MINUTES`` later."""
+    mails it again ``STAGE_MINUTES`` of plan time later."""
     arn = str(contacts.create_contact(Alias=alias, Type="PERSONAL",
                                       Plan={"Stages": []})["ContactArn"])
     channel = str(contacts.create_contact_channel(
@@ -261,7 +265,8 @@ def play(tmp: Path, mailbox: Mailbox, smtp_port: int, scenario: Scenario,
     common: dict[str, Any] = dict(TOCSIN_MASTER_KEY_FILE=str(key), TOCSIN_SMTP_HOST="127.0.0.1",
                   TOCSIN_SMTP_PORT=str(smtp_port), TOCSIN_OUTBOX_POLL_INTERVAL="0.5",
                   TOCSIN_REGION_TAKEOVER_SECONDS=str(TAKEOVER_SECONDS),
-                  TOCSIN_INBOX_RESCAN="2")
+                  TOCSIN_INBOX_RESCAN="2", TOCSIN_CLOCK_SCALE=str(CLOCK_SCALE),
+                  TOCSIN_CLOCK_EPOCH=str(time.time()))
     east_env: dict[str, Any] = dict(common, TOCSIN_REGION=EAST,
                     TOCSIN_NATS_LEAF_LISTEN=f"127.0.0.1:{free_port()}")
     for name in (EAST, WEST):
@@ -351,7 +356,7 @@ def play(tmp: Path, mailbox: Mailbox, smtp_port: int, scenario: Scenario,
             (m for m in mailbox.pages() if m.incident_arn == scenario.alarm_incident), None))
 
     # East's engagements had stage 1 pending: after the takeover delay, west pages it.
-    due = scenario.killed_at + STAGE_MINUTES * 60 + TAKEOVER_SECONDS + 45
+    due = scenario.killed_at + STAGE_SECONDS + TAKEOVER_SECONDS + 45
     within(max(0.0, due - time.monotonic()), lambda: [
         m for m in mailbox.pages()
         if m.incident_arn == scenario.east_incident and m not in scenario.pages_before_kill])
@@ -463,10 +468,12 @@ def test_no_page_was_mailed_twice(scenario: Scenario) -> None:
 
 def test_an_engagement_east_started_keeps_escalating_from_west_after_the_takeover_delay(
         scenario: Scenario) -> None:
-    """Stage 1 of east's engagements was due ``STAGE_MINUTES`` after the incident, while
+    """Stage 1 of east's engagements was due ``STAGE_SECONDS`` after the incident, while
     east was down: west, once east had been unreachable ``TOCSIN_REGION_TAKEOVER_SECONDS``,
     pages it (a mail for east's incident arriving while east is down can only come from
     west)."""
+    before = [m for m in scenario.pages_before_kill if m.incident_arn == scenario.east_incident]
+    assert len(before) == 1, "east had sent more than stage 0 before it died: no stage pending"
     assert scenario.takeover_pages, (
         "no page for east's incident while east was down: its engagement stopped "
         "escalating with it")
