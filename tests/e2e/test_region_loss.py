@@ -22,6 +22,7 @@ import email
 import email.policy
 import json
 import os
+import random
 import re
 import signal
 import time
@@ -29,12 +30,13 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import pytest
 from aiosmtpd.controller import Controller
 
 from tocsin.local.digest import database_url_of, region_digests
+from tocsin.local.servers import address_in_use
 from tocsin.shared.keys import new_master_key_line, write_master_key_file
 from tocsin.shared.replication.digest import Digest
 from tocsin.shared.testing import error_lines
@@ -125,6 +127,28 @@ def clients(run: Run, region: str) -> tuple[Any, Any]:
         aws_secret_access_key=profile["aws_secret_access_key"], config=config)
         for api in ("ssm-incidents", "ssm-contacts")]
     return made[0], made[1]
+
+
+LISTEN_PORTS = range(20000, 32000)
+"""Where the regions listen: below Linux's ephemeral range (32768 on), so that while east
+is down no outgoing connection takes a port east binds again when it restarts."""
+_ports = random.SystemRandom()
+
+
+def listen_port() -> int:
+    while True:
+        port = _ports.randrange(LISTEN_PORTS.start, LISTEN_PORTS.stop)
+        if not address_in_use("127.0.0.1", port):
+            return port
+
+
+def ports(folder: Path) -> Run:
+    """What :func:`launch` takes the ports of (``like``): HTTP, gRPC and NATS ports of
+    :data:`LISTEN_PORTS`."""
+    return Run(process=cast(Any, None), data_dir=folder / "data",
+               http=f"127.0.0.1:{listen_port()}", grpc=f"127.0.0.1:{listen_port()}",
+               nats=f"nats://127.0.0.1:{listen_port()}", output=folder / "output.log",
+               health={}, tree={})
 
 
 def kill_whole_region(run: Run) -> None:
@@ -268,13 +292,14 @@ def play(tmp: Path, mailbox: Mailbox, smtp_port: int, scenario: Scenario,
                   TOCSIN_INBOX_RESCAN="2", TOCSIN_CLOCK_SCALE=str(CLOCK_SCALE),
                   TOCSIN_CLOCK_EPOCH=str(time.time()))
     east_env: dict[str, Any] = dict(common, TOCSIN_REGION=EAST,
-                    TOCSIN_NATS_LEAF_LISTEN=f"127.0.0.1:{free_port()}")
+                    TOCSIN_NATS_LEAF_LISTEN=f"127.0.0.1:{listen_port()}")
     for name in (EAST, WEST):
         (tmp / name).mkdir()
-    runs[EAST] = east = launch(tmp / EAST, **east_env)
+    runs[EAST] = east = launch(tmp / EAST, like=ports(tmp / EAST), **east_env)
     found = within(30, lambda: re.search(r"TOCSIN_NATS_LEAF_REMOTES=(\S+)", east.text()))
     assert found, "east printed no leaf URL"
-    runs[WEST] = west = launch(tmp / WEST, **common, TOCSIN_REGION=WEST,
+    runs[WEST] = west = launch(tmp / WEST, like=ports(tmp / WEST), **common,
+                               TOCSIN_REGION=WEST,
                                TOCSIN_NATS_LEAF_REMOTES=found.group(1))
     e_incidents, e_contacts = clients(east, EAST)
     w_incidents, w_contacts = clients(west, WEST)
