@@ -83,7 +83,8 @@ async def test_converged_regions_have_equal_digests_and_a_difference_shows_its_t
     await all_applied(a, b, "contacts")
 
     in_a, in_b = await _digests(a, database_url), await _digests(b, database_url)
-    assert set(in_a) == set(replicated_resources()) == {"incidents", "contacts"}
+    # The services these regions run (no other's schema is here).
+    assert set(in_a) == {"incidents", "contacts"} <= set(replicated_resources())
     assert differing(in_a, in_b) == []
     rows = {f"{s}.{k}": d.rows for s, kinds in in_a.items() for k, d in kinds.items()}
     for kind in ("incidents.replication_set", "incidents.response_plans",

@@ -57,13 +57,17 @@ def database_url_of(data_dir: Path) -> str:
 
 async def region_digests(database_url: str, *, region: str,
                          schema_prefix: str = "") -> dict[str, dict[str, Digest]]:
-    """Per service, per resource type, the digest of this region's store."""
+    """Per service, per resource type, the digest of this region's store; a service whose
+    schema is not in this database (it never ran here) is left out, which another region
+    that has it shows as a difference."""
     found: dict[str, dict[str, Digest]] = {}
     for service, resources in replicated_resources().items():
-        conn = await asyncpg.connect(
-            database_url, server_settings={"search_path": f"{schema_prefix}{service}"})
+        schema = f"{schema_prefix}{service}"
+        conn = await asyncpg.connect(database_url, server_settings={"search_path": schema})
         try:
-            found[service] = await digests(conn, resources, region=region)
+            if await conn.fetchval(
+                    "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", schema):
+                found[service] = await digests(conn, resources, region=region)
         finally:
             await conn.close()
     return found
