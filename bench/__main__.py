@@ -4,8 +4,9 @@ escalation service's timers against raw PostgreSQL (:mod:`bench.timers`), the ru
 engine beside raw PostgreSQL transactions (:mod:`bench.runbooks`), the analysis
 service's metrics and analysis creation (:mod:`bench.analysis`), StartIncident with the
 NATS identities, permissions and signed principals on beside off (:mod:`bench.protection`),
-the console in a headless Chromium (:mod:`bench.console`), and the replication of events
-from one region to another (:mod:`bench.regions`).
+the console in a headless Chromium (:mod:`bench.console`), the replication of events
+from one region to another and the takeover of a lost region's paging by the next
+(:mod:`bench.regions`).
 
 Everything runs on this machine: NATS and PostgreSQL (the ones named by TOCSIN_NATS_URL /
 TOCSIN_DATABASE_URL, else throwaway ones), the incidents service and the gateway as their
@@ -38,7 +39,7 @@ from bench.costs import CpuMeter, counted_starts
 from bench.notifications import Mailbox, notifications_bench
 from bench.processes import spawn, stop, wait_ready
 from bench.protection import protection_bench
-from bench.regions import regions_bench
+from bench.regions import regions_bench, takeover_bench
 from bench.runbooks import runbooks_bench
 from bench.storm import storm_bench
 from bench.timers import timers_bench
@@ -454,6 +455,8 @@ async def main(seconds: float, warmup: float) -> None:
                                                                        results))
         await protection_bench(lambda name, value, unit: line(name, value, unit, results))
         await regions_bench(lambda name, value, unit: line(name, value, unit, results))
+        await takeover_bench(lambda name, value, unit: line(name, value, unit, results),
+                             database_url=db_url)
     finally:
         for proc in procs:
             await stop(proc)

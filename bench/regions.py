@@ -12,6 +12,13 @@ identities, ``west`` dialling ``east``'s leaf port); ``west`` mirrors ``east``'s
   stream. Goal: p99 ≤ 50 ms on loopback.
 - Catch-up: ``west``'s NATS stopped while ``east`` takes ``rate`` events a second for
   ``seconds``; the time from ``west``'s restart until its mirror holds them all.
+- Takeover (:func:`takeover_bench`): two regions each running its incidents, contacts and
+  escalation services as ``make run`` starts them (their own processes, one plan clock at
+  ``TOCSIN_CLOCK_SCALE`` 60, ``TOCSIN_REGION_TAKEOVER_SECONDS`` 5); ``east`` starts an
+  engagement whose stage 1 is due two plan minutes later and is then lost whole (its
+  services and NATS SIGKILLed); the time from the loss to the first page of stage 1 created
+  by ``west`` (its ``PageCreated``). It is the takeover delay plus what detecting the silence
+  and firing the overdue timer take.
 
 Bounded: ``count`` events, then ``rate * seconds`` (defaults: 2,000, then 10 s at 100/s;
 ``--seconds 60``: a minute of load).
@@ -21,7 +28,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
 import secrets
 import shutil
 import tempfile
@@ -32,11 +41,16 @@ from typing import Any
 
 import nats
 import nats.js.api
+import nats.js.errors
 
+from bench.processes import spawn, stop
 from tocsin.local import identities
 from tocsin.local.servers import EmbeddedServer, free_port, nats_server
 from tocsin.shared.bus import ensure_stream, events_stream
 from tocsin.shared.bus import regions as mirrors
+from tocsin.shared.bus.connection import ERROR_CODE_HEADER
+from tocsin.shared.bus.identities import LEAF_DENIED
+from tocsin.shared.keys import new_master_key_line, write_master_key_file
 
 EAST, WEST = "east", "west"
 BENCH_PASSWORD = secrets.token_urlsafe(16)
@@ -160,15 +174,182 @@ async def regions_bench(line: Line, *, count: int = 2000, rate: float = 100.0,
         shutil.rmtree(work, ignore_errors=True)
 
 
+TAKEOVER_SECONDS = 5.0
+"""``TOCSIN_REGION_TAKEOVER_SECONDS`` of the takeover figure."""
+TAKEOVER_SERVICES = ("incidents", "contacts", "escalation")
+PRINCIPAL = "arn:tocsin:iam::000000000000:user/bench"
+
+
+class _Paging:
+    """One region of the takeover figure: an open NATS (JetStream domain = the region)
+    joined to the other by a leaf connection, and its paging services as processes."""
+
+    def __init__(self, work: Path, name: str, env: dict[str, str], *, leaf_port: int,
+                 hub: bool) -> None:
+        self.folder = work / name
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.name, self.port = name, free_port()
+        leaf: dict[str, Any] = (
+            {"host": "127.0.0.1", "port": leaf_port, "no_advertise": True} if hub else
+            # Requests, alarms and core event publishes stay in their region, as on the
+            # leaf links make run configures.
+            {"remotes": [{"url": f"nats-leaf://127.0.0.1:{leaf_port}",
+                          "deny_imports": list(LEAF_DENIED),
+                          "deny_exports": list(LEAF_DENIED)}]})
+        self.config = self.folder / "nats.conf"
+        # JSON is a valid NATS configuration.
+        self.config.write_text(json.dumps({"jetstream": {"domain": name}, "leafnodes": leaf}))
+        self.server = nats_server(self.folder / "nats", port=self.port, config=self.config,
+                                  log=self.folder / "nats.log")
+        self.url = f"nats://127.0.0.1:{self.port}"
+        self.env = {**env, "TOCSIN_NATS_URL": self.url, "TOCSIN_REGION": name,
+                    "TOCSIN_SCHEMA_PREFIX": f"{name}_"}
+        self.procs: list[asyncio.subprocess.Process] = []
+
+    async def start(self) -> None:
+        for service in TAKEOVER_SERVICES:
+            self.procs.append(await spawn(["-m", f"tocsin.{service}"], self.env,
+                                          self.folder / f"{service}.log"))
+
+    def kill(self) -> None:
+        """The region lost whole: every process SIGKILLed."""
+        for proc in self.procs:
+            if proc.returncode is None:
+                proc.kill()
+        self.server.kill()
+
+    async def stop(self) -> None:
+        for proc in self.procs:
+            await stop(proc)
+        self.server.stop(30.0)
+
+
+async def _call(nc: Any, service: str, operation: str, body: dict[str, Any],
+                *, timeout: float = 10.0) -> dict[str, Any]:
+    reply = await nc.request(f"tocsin.rpc.{service}.{operation}", json.dumps(body).encode(),
+                             timeout=timeout, headers={"Tocsin-Principal": PRINCIPAL})
+    if reply.headers and ERROR_CODE_HEADER in reply.headers:
+        raise RuntimeError(f"{operation}: {reply.headers} {reply.data.decode()}")
+    out: dict[str, Any] = json.loads(reply.data)
+    return out
+
+
+async def _until(check: Callable[[], Any], *, timeout: float, what: str) -> Any:
+    """Poll ``check`` (an async callable) until it returns something truthy (bounded)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            found = await check()
+        except Exception:  # a service or server still starting
+            found = None
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} within {timeout:g}s")
+        await asyncio.sleep(0.05)
+
+
+async def takeover_bench(line: Line, *, database_url: str,
+                         takeover_seconds: float = TAKEOVER_SECONDS) -> None:
+    """Print the takeover time: region loss → first page from the other region (bounded:
+    about a minute)."""
+    work = Path(tempfile.mkdtemp(prefix="tocsin-bench-takeover-"))
+    tag = secrets.token_hex(4)
+    env = {"TOCSIN_DATABASE_URL": database_url, "TOCSIN_CLOCK_SCALE": "60",
+           "TOCSIN_CLOCK_EPOCH": str(time.time()),
+           "TOCSIN_REGION_TAKEOVER_SECONDS": str(takeover_seconds),
+           "TOCSIN_REGION_CHECK_INTERVAL": "0.2", "TOCSIN_INBOX_RESCAN": "0.5",
+           "TOCSIN_OUTBOX_POLL_INTERVAL": "0.1", "TOCSIN_LOG_LEVEL": "warning",
+           "TOCSIN_METRICS_ADDR": "127.0.0.1:0"}
+    if not os.environ.get("TOCSIN_MASTER_KEY_FILE"):  # as `make run` makes one
+        write_master_key_file(work / "master.key", [new_master_key_line()])
+        env["TOCSIN_MASTER_KEY_FILE"] = str(work / "master.key")
+    leaf_port = free_port()
+    regions: list[_Paging] = []
+    clients: list[Any] = []
+    try:
+        east = _Paging(work, f"east{tag}", env, leaf_port=leaf_port, hub=True)
+        regions.append(east)
+        west = _Paging(work, f"west{tag}", env, leaf_port=leaf_port, hub=False)
+        regions.append(west)
+        for region in regions:
+            await region.start()
+        ne, nw = await nats.connect(east.url), await nats.connect(west.url)
+        clients += [ne, nw]
+        for nc in (ne, nw):
+            await _until(lambda nc=nc: _call(nc, "escalation", "ListTimers",
+                                             {"EngagementArn": "none"}),
+                         timeout=120, what="the services answer")
+            await _until(lambda nc=nc: _call(nc, "contacts", "ListContacts", {}),
+                         timeout=120, what="the services answer")
+        # The mirrors the region keeper makes for a replication set of the two.
+        await _until(lambda: mirrors.ensure_mirror(nw.jetstream(), east.name) or True,
+                     timeout=60, what="west mirrors east")
+        await _until(lambda: mirrors.ensure_mirror(ne.jetstream(), west.name) or True,
+                     timeout=60, what="east mirrors west")
+        people = [(await _call(ne, "contacts", "CreateContact", {
+            "Alias": alias, "Type": "PERSONAL", "Plan": {"Stages": []}}))["ContactArn"]
+            for alias in ("alice", "bob")]
+        plan = (await _call(ne, "contacts", "CreateContact", {
+            "Alias": "oncall", "Type": "ESCALATION", "Plan": {"Stages": [
+                {"DurationInMinutes": 2, "Targets": [
+                    {"ContactTargetInfo": {"ContactId": arn, "IsEssential": True}}]}
+                for arn in people]}}))["ContactArn"]
+
+        async def known_in_west() -> bool:
+            await _call(nw, "contacts", "GetContact", {"ContactId": plan})
+            return True
+        await _until(known_in_west, timeout=60, what="west knows east's contacts")
+        # Retried (under one idempotency token) while the data keys are still being made.
+        engagement = (await _until(lambda: _call(ne, "contacts", "StartEngagement", {
+            "ContactId": plan, "Sender": "bench", "Subject": "Takeover", "Content": "bench",
+            "IdempotencyToken": f"bench-{tag}"}), timeout=60,
+            what="east starts the engagement"))["EngagementArn"]
+
+        async def standby() -> bool:
+            timers = (await _call(nw, "escalation", "ListTimers",
+                                  {"EngagementArn": engagement}))["Timers"]
+            return any(t["State"] == "PENDING" for t in timers)
+        await _until(standby, timeout=30, what="west keeps the standby timer")
+        await ne.close()  # it would only try to reach the lost region again and again
+        east.kill()
+        lost = time.perf_counter()
+        stream = mirrors.mirror_name(west.name)
+        js = nw.jetstream()
+
+        async def paged() -> float | None:
+            try:
+                msg = await js.get_last_msg(stream, f"events.{west.name}.contacts.PageCreated")
+            except nats.js.errors.NotFoundError:
+                return None
+            return time.perf_counter() if engagement in msg.data.decode() else None
+        first = await _until(paged, timeout=takeover_seconds + 60,
+                             what="west pages stage 1 of east's engagement")
+        line("regions_takeover_time", first - lost, "s")
+        line("regions_takeover_delay_setting", takeover_seconds, "s")
+    finally:
+        for nc in clients:
+            with contextlib.suppress(Exception):
+                await nc.close()
+        for region in reversed(regions):
+            await region.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=2000, help="events for the delay")
     parser.add_argument("--rate", type=float, default=100.0, help="events a second while "
                         "west is down")
     parser.add_argument("--seconds", type=float, default=10.0, help="how long west is down")
+    parser.add_argument("--database-url", default=os.environ.get("TOCSIN_DATABASE_URL", ""),
+                        help="PostgreSQL for the takeover figure (default "
+                        "TOCSIN_DATABASE_URL; without one it is skipped)")
     a = parser.parse_args()
 
     def show(name: str, value: float, unit: str) -> None:
         print(f"{name}: {value:.3f} {unit}", flush=True)
 
     asyncio.run(regions_bench(show, count=a.count, rate=a.rate, seconds=a.seconds))
+    if a.database_url:
+        asyncio.run(takeover_bench(show, database_url=a.database_url))

@@ -86,11 +86,15 @@ class TimerTable:
     ``columns`` are the service's own columns with their PostgreSQL types, in the order
     :meth:`Timers.schedule` takes their values. ``channel`` is the ``NOTIFY`` channel a
     commit that schedules a timer signals (per database, so the schema is the payload).
+    ``eligible`` is SQL over the table's columns (no parameters) that a pending timer must
+    also satisfy to fire here: the escalation service keeps other regions' timers as
+    standby copies that fire only once this region took their engagements over.
     """
 
     name: str
     channel: str
     columns: Sequence[tuple[str, str]] = field(default=())
+    eligible: str = "TRUE"
 
     def __post_init__(self) -> None:
         for name in (self.name, self.channel, *(c for c, _ in self.columns)):
@@ -114,7 +118,7 @@ class Timers:
             " SELECT coalesce(array_agg(id), '{}') FROM t")
         self._claim = (
             f"WITH due AS (SELECT id FROM {t} WHERE state = 'pending' AND due_at <= $1"
-            "  ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)"
+            f"  AND ({table.eligible}) ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)"
             f" UPDATE {t} t SET state = 'fired', finished_at = $1 FROM due"
             " WHERE t.id = due.id RETURNING t.*")
 
@@ -168,9 +172,10 @@ class Timers:
         return sorted(rows, key=lambda r: (r["due_at"], r["id"]))
 
     async def next_due(self, conn: asyncpg.Connection) -> datetime | None:
-        """The earliest due time of a pending timer."""
+        """The earliest due time of a pending timer that may fire here."""
         due: datetime | None = await conn.fetchval(
-            f"SELECT min(due_at) FROM {self.table.name} WHERE state = 'pending'")
+            f"SELECT min(due_at) FROM {self.table.name} WHERE state = 'pending'"
+            f" AND ({self.table.eligible})")
         return due
 
     async def prune(self, conn: asyncpg.Connection, *, before: datetime) -> int:

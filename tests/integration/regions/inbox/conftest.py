@@ -62,9 +62,10 @@ class Region:
         return f"EVENTS_{self.name.upper()}"
 
 
-def _nats(folder: Path, region: str, *, leaf_port: int, hub: bool) -> EmbeddedServer:
-    """A region's NATS: JetStream domain ``region``; the hub listens for the leaf, the
-    other connects to it."""
+def _nats(folder: Path, region: str, *, leaf_port: int, hub: bool,
+          port: int | None = None) -> EmbeddedServer:
+    """A region's NATS (on ``port``, else a free one): JetStream domain ``region``; the hub
+    listens for the leaf, the other connects to it."""
     folder.mkdir(parents=True, exist_ok=True)
     leaf: dict[str, Any] = (
         {"host": "127.0.0.1", "port": leaf_port, "no_advertise": True} if hub else
@@ -73,7 +74,7 @@ def _nats(folder: Path, region: str, *, leaf_port: int, hub: bool) -> EmbeddedSe
     config = folder / "nats.conf"
     # JSON is a valid NATS configuration.
     config.write_text(json.dumps({"jetstream": {"domain": region}, "leafnodes": leaf}))
-    return nats_server(folder / "data", config=config, log=folder / "nats.log")
+    return nats_server(folder / "data", port=port, config=config, log=folder / "nats.log")
 
 
 @pytest.fixture

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from tocsin.escalation import api
 from tocsin.escalation.handlers import Plans, plan_consumers, timer_worker
+from tocsin.escalation.regions import RegionWatch
 from tocsin.escalation.settings import Settings
 from tocsin.shared.bus import events_stream
 from tocsin.shared.clock import clock_for
@@ -15,8 +17,8 @@ __all__ = ["KERNEL", "lifespan"]
 
 
 async def table(opened: Opened[Settings]) -> Service:
-    """The request server, the timer worker and the contacts and incidents events
-    consumers."""
+    """The request server, the timer worker, the contacts and incidents events consumers,
+    and the watch of the other regions (standby timers, takeover)."""
     settings, pool = opened.settings, opened.pool
     clock = clock_for(settings.clock_scale, settings.clock_epoch)
     timers = timer_worker(pool, clock, region=settings.region, batch=settings.timer_batch,
@@ -25,10 +27,29 @@ async def table(opened: Opened[Settings]) -> Service:
     plans = Plans(pool, clock, region=settings.region, repeats=settings.escalation_repeats,
                   ack_timeout=timedelta(minutes=settings.ack_timeout_minutes)
                   if settings.ack_timeout_minutes else None)
+    watch = RegionWatch(pool, opened.bus, plans, clock, region=settings.region,
+                        schema=settings.schema,
+                        takeover_seconds=settings.region_takeover_seconds,
+                        interval=settings.region_check_interval)
+
+    async def fire_when_ready(stop: asyncio.Event) -> None:
+        # After a start, nothing fires before the other regions' events are caught up
+        # with: a takeover of this region's engagements is known first.
+        ready = asyncio.ensure_future(watch.ready.wait())
+        stopped = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait([ready, stopped], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            ready.cancel()
+            stopped.cancel()
+        if not stop.is_set():
+            await timers.run(stop)
+
     return Service(
         operations=api.operations(pool),
         consumers=plan_consumers(plans, region=settings.region, schema=settings.schema),
-        timers=[timers.run],
+        timers=[fire_when_ready],
+        workers=[watch.run],
     )
 
 

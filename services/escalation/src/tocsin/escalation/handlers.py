@@ -87,6 +87,17 @@ class Plans:
         self._ack_timeout = ack_timeout
 
     async def on_contacts_event(self, event: Received[cc.ContactsEvent], msg: Msg) -> None:
+        """An event of this region's contacts service."""
+        await self.apply_contacts_event(event)
+
+    async def apply_contacts_event(self, event: Received[cc.ContactsEvent], *,
+                                   origin: str | None = None) -> None:
+        """Schedule or cancel the timers a contacts event calls for: one of this region's
+        (``origin`` None) or of region ``origin``'s, read from its mirror. An engagement
+        started in another region gets standby timers, which fire only once this region
+        took it over; an acceptance or stop of any engagement cancels its timers here,
+        whichever region it happened in. Only the region running an engagement publishes
+        its timers' events."""
         data = event.event
         if not isinstance(data, CONTACTS_EVENTS):
             return
@@ -99,7 +110,8 @@ class Plans:
             written: list[Effect] = []
             match data:
                 case cc.EngagementStarted():
-                    scheduled = await self._engagement_started(conn, data, incident_arn, now)
+                    scheduled = await self._engagement_started(conn, data, incident_arn, now,
+                                                               home_region=origin)
                     written += _scheduled(scheduled, incident_arn)
                 case cc.EngagementStopped():
                     await EngagementStore.stop(conn, data.engagement_arn, data.stop_time)
@@ -117,9 +129,11 @@ class Plans:
                     written += _scheduled(scheduled, incident_arn)
                 case _:
                     return
-            await emit_effects(conn, written, region=self._region, now=now)
+            if written and await EngagementStore.fires_here(conn, data.engagement_arn):
+                await emit_effects(conn, written, region=self._region, now=now)
         if written:
-            log.info("timers.changed", event_type=event.type, count=len(written))
+            log.info("timers.changed", event_type=event.type, count=len(written),
+                     origin=origin or self._region)
 
     async def on_incidents_event(self, event: Received[ic.IncidentsEvent], msg: Msg) -> None:
         """A resolved or deleted incident pages nobody any more: cancel every pending timer
@@ -147,8 +161,9 @@ class Plans:
                 return
             cancelled = await TimerStore.cancel(conn, now=now, incident_arn=incident_arn,
                                                 created_before=before)
-            await emit_effects(conn, domain.cancelled(cancelled, "INCIDENT_RESOLVED"),
-                               region=self._region, now=now)
+            await emit_effects(conn, domain.cancelled(
+                await _run_here(conn, cancelled), "INCIDENT_RESOLVED"),
+                region=self._region, now=now)
         if cancelled:
             log.info("timers.cancelled", event_type=event.type, count=len(cancelled))
 
@@ -161,18 +176,23 @@ class Plans:
                 return
             await EngagementStore.stop_all(conn, event.time)
             cancelled = await TimerStore.cancel(conn, now=now)
-            await emit_effects(conn, domain.cancelled(cancelled, "REPLICATION_SET_DELETED"),
-                               region=self._region, now=now)
+            await emit_effects(conn, domain.cancelled(
+                await _run_here(conn, cancelled), "REPLICATION_SET_DELETED"),
+                region=self._region, now=now)
         log.info("timers.cancelled", event_type=event.type, count=len(cancelled))
 
     async def _engagement_started(self, conn: asyncpg.Connection, data: cc.EngagementStarted,
-                                  incident_arn: str | None, now: datetime) -> list[NewTimer]:
-        start = domain.anchor(data.start_time, self._clock.now())
+                                  incident_arn: str | None, now: datetime, *,
+                                  home_region: str | None = None) -> list[NewTimer]:
+        # Another region's engagement keeps its own start: its standby timers are due when
+        # that region's are, so a takeover continues them from where they were.
+        start = domain.anchor(data.start_time, now) if home_region is None \
+            else data.start_time
         timers, ends_at = domain.engagement_stage_timers(data, incident_arn, start=start,
                                                          repeats=self._repeats)
         await EngagementStore.add(conn, arn=data.engagement_arn, contact_arn=data.contact_arn,
                                   contact_type=data.contact_type, incident_arn=incident_arn,
-                                  start_at=start, ends_at=ends_at)
+                                  start_at=start, ends_at=ends_at, home_region=home_region)
         return await TimerStore.schedule(conn, timers, now=now)
 
     async def _read(self, conn: asyncpg.Connection, data: cc.PageAccepted,
@@ -208,6 +228,13 @@ class Plans:
             log.info("retry.stage_over", live_until=live_until.isoformat())
             return []
         return await TimerStore.schedule(conn, [timer], now=self._clock.now())
+
+
+async def _run_here(conn: asyncpg.Connection, timers: Sequence[Timer]) -> list[Timer]:
+    """Of ``timers``, those of engagements this region runs: only their region publishes
+    what becomes of them."""
+    elsewhere = await EngagementStore.run_elsewhere(conn, {t.engagement_arn for t in timers})
+    return [t for t in timers if t.engagement_arn not in elsewhere]
 
 
 def _scheduled(timers: Sequence[NewTimer], incident_arn: str | None) -> list[Effect]:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from msgspec import Meta
+
 from tocsin.shared.config import ServiceSettings
 
 __all__ = ["MAX_REPEATS", "Settings"]
@@ -32,6 +36,13 @@ class Settings(ServiceSettings, frozen=True, kw_only=True):
     ack_timeout_minutes: float = 0.0
     """Plan minutes after an acknowledgement (READ) of an incident's page at which, if the
     incident is still open, the engaged contact is engaged again; 0, the default, never."""
+
+    region_takeover_seconds: Annotated[float, Meta(gt=0)] = 60.0
+    """Seconds another region of the replication set must have been unreachable (its
+    mirror silent here) before the next region of the set takes over the timers of its
+    open engagements (:mod:`tocsin.escalation.regions`)."""
+    region_check_interval: Annotated[float, Meta(gt=0)] = 1.0
+    """Seconds between two looks at the other regions' mirrors."""
 
     def __post_init__(self) -> None:
         super().__post_init__()

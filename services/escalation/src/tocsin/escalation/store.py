@@ -12,7 +12,7 @@ outage, which the consumer loop rides out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,14 +21,18 @@ import asyncpg
 from tocsin.escalation.domain import NewTimer, Timer
 from tocsin.shared.timers import Timers, TimerTable
 
-__all__ = ["TIMERS", "EngagementStore", "TimerStore", "timer_of"]
+__all__ = ["TIMERS", "EngagementStore", "TakeoverStore", "TimerStore", "timer_of"]
 
 TIMERS = Timers(TimerTable(
     name="timer", channel="tocsin_escalation_timer",
     columns=(("kind", "text"), ("engagement_arn", "text"), ("stage_index", "int"),
              ("round", "int"), ("page_arn", "text"), ("channel_arn", "text"),
-             ("contact_arn", "text"), ("incident_arn", "text"))))
-"""The ``timer`` table; its NOTIFY channel is the one the service always used."""
+             ("contact_arn", "text"), ("incident_arn", "text")),
+    eligible="NOT EXISTS (SELECT 1 FROM engagement e"
+             " WHERE e.arn = timer.engagement_arn AND NOT e.fires_here)"))
+"""The ``timer`` table; its NOTIFY channel is the one the service always used. A timer
+fires here unless its engagement is run by another region (a standby copy of another
+region's timer, or one of this region's engagements another region took over)."""
 
 
 _FIELDS = ("id", "kind", "engagement_arn", "stage_index", "round", "page_arn", "channel_arn",
@@ -76,6 +80,16 @@ class TimerStore:
         return [timer_of(r) for r in rows]
 
     @staticmethod
+    async def settle(conn: asyncpg.Connection, timer_id: str, state: str, *,
+                     now: datetime) -> bool:
+        """Mark a pending timer ``fired`` or ``cancelled`` because the region running its
+        engagement did so (its event reached this region); False when it was not pending."""
+        done: str = await conn.execute(
+            "UPDATE timer SET state = $2, finished_at = $3 WHERE id = $1 AND state = 'pending'",
+            timer_id, state, now)
+        return done != "UPDATE 0"
+
+    @staticmethod
     async def next_stage_start(conn: asyncpg.Connection, engagement_arn: str) -> datetime | None:
         """When the engagement's next stage starts: the end of the stage live now."""
         due: datetime | None = await conn.fetchval(
@@ -97,12 +111,58 @@ class EngagementStore:
 
     @staticmethod
     async def add(conn: asyncpg.Connection, *, arn: str, contact_arn: str, contact_type: str,
-                  incident_arn: str | None, start_at: datetime, ends_at: datetime) -> None:
-        """Record a started engagement (once: a redelivery changes nothing)."""
+                  incident_arn: str | None, start_at: datetime, ends_at: datetime,
+                  home_region: str | None = None) -> None:
+        """Record a started engagement (once: a redelivery changes nothing); one started
+        in another region (``home_region``) is a standby copy: its timers wait here."""
         await conn.execute(
             "INSERT INTO engagement (arn, contact_arn, contact_type, incident_arn, start_at,"
-            " ends_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (arn) DO NOTHING",
-            arn, contact_arn, contact_type, incident_arn, start_at, ends_at)
+            " ends_at, home_region, fires_here) VALUES ($1, $2, $3, $4, $5, $6, $7::text,"
+            " $7::text IS NULL)"
+            " ON CONFLICT (arn) DO NOTHING",
+            arn, contact_arn, contact_type, incident_arn, start_at, ends_at, home_region)
+
+    @staticmethod
+    async def fires_here(conn: asyncpg.Connection, arn: str) -> bool:
+        """Whether this region runs the engagement's timers (True for one it never heard
+        of, as before regions: its events are this region's own)."""
+        found: bool | None = await conn.fetchval(
+            "SELECT fires_here FROM engagement WHERE arn = $1", arn)
+        return found is None or found
+
+    @staticmethod
+    async def run_elsewhere(conn: asyncpg.Connection, arns: Iterable[str]) -> set[str]:
+        """Of ``arns``, the engagements another region runs (whose timers this region
+        keeps as standby copies, and publishes nothing of)."""
+        rows = await conn.fetch("SELECT arn FROM engagement WHERE arn = ANY($1::text[])"
+                                " AND NOT fires_here", list(arns))
+        return {r["arn"] for r in rows}
+
+    @staticmethod
+    async def take_over(conn: asyncpg.Connection, region: str, *, epoch: int,
+                        here: str) -> list[str]:
+        """Run, from this region (``here``) on, the timers of the open engagements that
+        waited on ``region`` (started there, or run there since a takeover); returns their
+        ARNs."""
+        rows = await conn.fetch(
+            "UPDATE engagement SET fires_here = true, owner_region = $3, owner_epoch = $2"
+            " WHERE (home_region = $1 OR owner_region = $1) AND stopped_at IS NULL"
+            " AND NOT fires_here AND owner_epoch < $2 RETURNING arn", region, epoch, here)
+        return sorted(r["arn"] for r in rows)
+
+    @staticmethod
+    async def hand_over(conn: asyncpg.Connection, arns: Sequence[str], *, to: str,
+                        epoch: int, here: bool) -> list[str]:
+        """Another region's takeover (or this one's, ``here``) of ``arns`` under ``epoch``:
+        the region that runs them from now on, unless a takeover at least as recent
+        decided already (the greater region breaking a tie of epochs); returns the ARNs
+        whose runner changed."""
+        rows = await conn.fetch(
+            "UPDATE engagement SET fires_here = $4, owner_region = $2, owner_epoch = $3"
+            " WHERE arn = ANY($1::text[]) AND (owner_epoch < $3"
+            "  OR (owner_epoch = $3 AND coalesce(owner_region, '') < $2)) RETURNING arn",
+            list(arns), to, epoch, here)
+        return sorted(r["arn"] for r in rows)
 
     @staticmethod
     async def stop(conn: asyncpg.Connection, arn: str, at: datetime) -> None:
@@ -142,3 +202,37 @@ class EngagementStore:
             "  AND t.state = 'pending')", before)
 
 
+class TakeoverStore:
+    """The ``takeover`` table: every takeover of a lost region known here."""
+
+    @staticmethod
+    async def lock(conn: asyncpg.Connection) -> None:
+        """Serialize this region's instances deciding on a takeover."""
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('tocsin-takeover'))")
+
+    @staticmethod
+    async def next_epoch(conn: asyncpg.Connection) -> int:
+        """One above every epoch known here (of any region's takeover, and of any
+        engagement's runner): epochs order every takeover of an engagement."""
+        epoch: int = await conn.fetchval(
+            "SELECT 1 + greatest((SELECT coalesce(max(epoch), 0) FROM takeover),"
+            " (SELECT coalesce(max(owner_epoch), 0) FROM engagement))")
+        return epoch
+
+    @staticmethod
+    async def record(conn: asyncpg.Connection, *, region: str, epoch: int, by_region: str,
+                     taken_at: datetime, engagements: int) -> bool:
+        """Record a takeover (once); False when it was known already."""
+        done: str = await conn.execute(
+            "INSERT INTO takeover (region, epoch, by_region, taken_at, engagements)"
+            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            region, epoch, by_region, taken_at, engagements)
+        return done != "INSERT 0 0"
+
+    @staticmethod
+    async def of(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+        """Every takeover known here, latest first."""
+        rows: list[asyncpg.Record] = await conn.fetch(
+            "SELECT region, epoch, by_region, taken_at, engagements FROM takeover"
+            " ORDER BY taken_at DESC, region")
+        return rows

@@ -149,7 +149,11 @@ IDENTITIES: Mapping[str, Identity] = {i.name: i for i in (
                                 INBOX)},
              publishes=("deliveries.{region}.>",)),
     Identity("escalation", streams=(EVENTS,),
-             consumes={EVENTS: ("contacts", "incidents")}),
+             consumes={EVENTS: ("contacts", "incidents")},
+             # standby timers of the other regions' engagements, and their takeovers;
+             # after a start, how far the other regions' own streams reach
+             consumes_mirrors=("standby",), lists_streams=True,
+             publishes=("$JS.*.API.STREAM.INFO.*",)),
     Identity("notifications",
              calls=("contacts.RecordPageReceipt", "contacts.DescribeEngagement",
                     "contacts.AcceptPage", "contacts.DeactivateContactChannel",

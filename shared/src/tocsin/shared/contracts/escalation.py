@@ -14,6 +14,9 @@ the timer id):
 - :class:`AcknowledgementTimedOut` → the incidents service re-engages the contact when the
   incident is still open.
 
+Every region also keeps standby copies of the other regions' timers (from their mirrored
+events) and fires them only after :class:`RegionTakenOver` gave it their engagements.
+
 The envelope's ``data`` is the matching Struct, encoded camelCase, times as ISO-8601
 strings; the correlation carries ``engagement_arn`` always and ``incident_arn`` when the
 engagement belongs to an incident. Read one with ``decode(envelope.type, envelope.data,
@@ -38,6 +41,7 @@ __all__ = [
     "ChannelRetryDue",
     "EscalationEvent",
     "PageStageDue",
+    "RegionTakenOver",
     "StageDue",
     "TimerCancelled",
     "TimerKind",
@@ -139,12 +143,28 @@ class TimerCancelled(_Event, frozen=True):
     round: int = 0
 
 
+class RegionTakenOver(_Event, frozen=True):
+    """Region ``region`` has been unreachable for ``TOCSIN_REGION_TAKEOVER_SECONDS``: region
+    ``by_region`` (the next reachable one of the set in sorted order) runs the timers of its
+    open engagements ``engagement_arns`` from now on, under ``epoch`` (one more than any
+    earlier takeover of that region). Every region records it; the lost region, back,
+    stands down for those engagements; of two takeovers of one engagement the higher epoch
+    (then the greater ``by_region``) wins everywhere."""
+
+    region: str
+    epoch: int
+    by_region: str
+    taken_at: datetime
+    engagement_arns: list[str] = []
+
+
 EscalationEvent = (TimerScheduled
     | StageDue
     | PageStageDue
     | ChannelRetryDue
     | AcknowledgementTimedOut
-    | TimerCancelled)
+    | TimerCancelled
+    | RegionTakenOver)
 """Every event this service publishes, tagged by ``type``: decode one with
 ``decode(envelope.type, envelope.data, EscalationEvent)`` (:mod:`tocsin.shared.contracts.base`)."""
 

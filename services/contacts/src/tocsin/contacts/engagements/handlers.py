@@ -340,7 +340,10 @@ class EngagementHandlers(UseCases):
                     address=await open_address(self._keys, channel.arn, channel.address_sealed,
                                                channel.address),
                     subject=(e.public_subject or e.subject) if public else e.subject,
-                    content=(e.public_content or e.content) if public else e.content,
+                    # An engagement this region took over from another has no content
+                    # (its events never carry it): its pages say the subject.
+                    content=((e.public_content or e.content) if public else e.content)
+                    or e.subject,
                     accept_code=code, sender=e.sender, sent_at=now,
                     incident_id=e.incident_id, stage_index=stage.stage_index,
                     channel_name=channel.name, contact_alias=alias))

@@ -1,0 +1,321 @@
+"""Paging survives a region's loss: standby timers, takeover and stand-down.
+
+Every region of a replication set reads, besides its own events, the mirror of every other
+region's ``EVENTS_<R>`` (:mod:`tocsin.shared.bus.regions`), under one durable
+``<schema>-standby`` per mirror, in that region's order:
+
+- its **contacts** events are applied as this region's own
+  (:meth:`~tocsin.escalation.handlers.Plans.apply_contacts_event`): an acceptance or a stop
+  of an engagement started here cancels its timers here, once; an engagement started there
+  gets *standby* timers here (same ids, same due times), which do not fire while their
+  region runs them;
+- its **incidents** events that cancel timers (an incident resolved or deleted there, the
+  replication set deleted) cancel them here as this region's own do;
+- its **escalation** events keep the standby copies where that region's are: a timer it
+  fired or cancelled is marked so here (never fired again by a takeover), and its
+  ``RegionTakenOver`` is recorded here. A stage timer counts as fired once the stage
+  started there (its contacts service's ``EngagementStageStarted``), so a stage that region
+  fired but did not page before it was lost is paged by the region that takes over.
+
+**Takeover.** :class:`RegionWatch` looks at the mirrors every ``interval`` seconds. A region
+whose mirror has been silent (``mirror.active``, heartbeats included) for
+``TOCSIN_REGION_TAKEOVER_SECONDS`` is lost. The region that takes it over is the first one
+after it, in the sorted ring of the set's regions (this one and those mirrored here), that
+is not lost itself: every region makes the same choice from the same facts. That region
+records ``RegionTakenOver`` with the lost region's open engagements and an epoch one above
+every epoch it knows, and from then on fires their timers, overdue ones at once; the stage
+pages are sent by this region's contacts service, which has the engagement replicated.
+
+**Stand-down and fencing.** An engagement's timers fire only in the region that runs it
+(``engagement.fires_here``, checked in the claiming statement). A region that applies
+another's ``RegionTakenOver`` hands the listed engagements over unless a takeover with a
+higher epoch (then a greater region name) decided already, so every region ends with the
+same runner for each engagement; the lost region, back, thereby stands down. After a
+start, a region fires nothing until, for every other region, its mirror here holds all
+that region's own stream holds (asked of that region's JetStream over the leaf link) and
+its ``standby`` durable has nothing pending, or that region has not answered for the
+takeover delay: so a region that returns learns of a takeover of its engagements before
+it could fire one of their timers again. (It can take a while: a mirror catches up 15-40 s
+after its link comes back, ``reference/nats.md``; after :data:`GIVE_UP_AFTER` it fires
+anyway, logging the regions it could not catch up with as an error.)
+
+**Partition (both regions up, link cut).** Neither hears the other. After the takeover
+delay the successor takes the other's open engagements over and fires their timers; the
+other, still up and unaware, fires them too. A stage due during the cut may thus be paged
+by both regions (at least once, never lost: a region that cannot tell a dead peer from a
+cut link must page, or a dead peer would silence its engagements). When the link heals,
+each region's events reach the other: the region that was cut off applies the takeover and
+stands down for those engagements; the taker marks the timers the other fired meanwhile as
+fired, and the contacts service does not start a stage again that the other region's
+replicated events show as started. From then on each timer fires in one region only. (In
+a set of two, each region is the other's successor: during the cut each also takes over
+the other's engagements, and after it every engagement has had one takeover, which both
+regions apply alike.)
+
+**Known window.** A stage this region fired just before it was lost, whose ``StageDue``
+its contacts service had not acted on, is paged by the region that takes over; when this
+region returns, its contacts service may act on that ``StageDue`` before its inbox has
+applied the other region's start of the stage, and page the stage a second time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Iterable
+
+import asyncpg
+from nats.aio.msg import Msg
+from nats.js.api import StreamInfo
+
+from tocsin.escalation.domain import stage_timer_id
+from tocsin.escalation.handlers import CONTACTS_EVENTS, INCIDENTS_EVENTS, Plans
+from tocsin.escalation.store import TIMERS, EngagementStore, TakeoverStore, TimerStore
+from tocsin.shared import codec
+from tocsin.shared.bus import Bus, Consumer, consume
+from tocsin.shared.bus import regions as mirrors
+from tocsin.shared.clock import Clock
+from tocsin.shared.contracts import contacts as cc
+from tocsin.shared.contracts import escalation as ec
+from tocsin.shared.contracts import incidents as ic
+from tocsin.shared.contracts.base import decode
+from tocsin.shared.db import already_processed, transaction
+from tocsin.shared.events import emit, received
+from tocsin.shared.logging import get_logger
+from tocsin.shared.outage import server_gone
+from tocsin.shared.runner import pause
+
+__all__ = ["RegionWatch", "successor"]
+
+log = get_logger(__name__)
+
+STANDBY_INBOX = "escalation-standby"
+"""The inbox of the other regions' escalation events applied here."""
+APPLIED_CONTACTS = frozenset(t.__name__ for t in CONTACTS_EVENTS)
+"""Another region's contacts events applied here (those that schedule or cancel timers)."""
+GIVE_UP_AFTER = 120.0
+"""Seconds (at least three takeover delays) after which a starting region fires its timers
+even though it could not catch up with another region's events: it says so (an error),
+and a stage may then be paged twice, never not at all."""
+SETTLED = {"PageStageDue": "fired", "ChannelRetryDue": "fired",
+           "AcknowledgementTimedOut": "fired", "TimerCancelled": "cancelled"}
+"""Another region's escalation events that settle a standby timer here, and how. A stage
+timer is settled by the stage's start (``EngagementStageStarted``), not by its
+``StageDue``: a region lost between firing a stage and paging it leaves the stage to the
+region that takes over (whose contacts service starts a stage once, whichever region's
+start it saw first)."""
+
+
+def successor(lost: str, regions: Iterable[str], alive: Iterable[str]) -> str | None:
+    """The region that takes ``lost`` over: the first after it in the sorted ring of
+    ``regions`` that is in ``alive``; None when none is."""
+    ring = sorted(set(regions) | {lost})
+    up = set(alive)
+    at = ring.index(lost)
+    for candidate in ring[at + 1:] + ring[:at]:
+        if candidate in up:
+            return candidate
+    return None
+
+
+class RegionWatch:
+    """The worker described in the module docstring; ``ready`` is set once this region
+    may fire timers."""
+
+    def __init__(self, pool: asyncpg.Pool, bus: Bus, plans: Plans, clock: Clock, *,
+                 region: str, schema: str, takeover_seconds: float,
+                 interval: float = 1.0) -> None:
+        self._pool = pool
+        self._bus = bus
+        self._plans = plans
+        self._clock = clock
+        self._region = region
+        self._durable = f"{schema}-standby"
+        self._takeover = takeover_seconds
+        self._interval = interval
+        # Silence shorter than this is a heartbeat not yet due (one a second when healthy).
+        self._quiet = min(mirrors.SILENT_AFTER, max(1.5, takeover_seconds / 2))
+        self._readers: dict[str, tuple[asyncio.Task[None], asyncio.Event]] = {}
+        self._silent_since: dict[str, float] = {}
+        self._started = time.monotonic()
+        self._behind_last: list[str] = []
+        self.ready = asyncio.Event()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Watch the other regions until ``stop``."""
+        try:
+            while True:
+                try:
+                    await self.tick()
+                except Exception as exc:
+                    if server_gone(exc) is None and not mirrors.unreachable(exc):
+                        log.error("regions.watch_failed", error=repr(exc), exc_info=exc)
+                    else:  # NATS (or JetStream) or PostgreSQL away for a moment
+                        log.warning("regions.unavailable", error=repr(exc))
+                if await pause(stop, self._interval):
+                    break
+        finally:
+            for _, done in self._readers.values():
+                done.set()
+            await asyncio.gather(*(task for task, _ in self._readers.values()),
+                                 return_exceptions=True)
+
+    async def tick(self) -> None:
+        """One look: read every mirror, decide readiness, take over lost regions."""
+        found = await mirrors.mirrors(self._bus.js)
+        found.pop(self._region, None)
+        for origin in found:
+            reader = self._readers.get(origin)
+            if reader is None or reader[0].done():
+                self._read(origin)
+        for origin in set(self._readers) - set(found):
+            _, done = self._readers.pop(origin)
+            done.set()
+        silent = {origin: self._silent_for(origin, info) for origin, info in found.items()}
+        if not self.ready.is_set():
+            behind = [origin for origin, info in sorted(found.items())
+                      if await self._behind(origin, info)]
+            waited = time.monotonic() - self._started
+            if behind and waited < max(3 * self._takeover, GIVE_UP_AFTER):
+                if behind != self._behind_last:
+                    log.info("regions.catching_up", behind=behind)
+                    self._behind_last = behind
+                return
+            if behind:  # a page late for ever would be worse than one paged twice
+                log.error("regions.not_caught_up", behind=behind, waited_s=round(waited))
+            log.info("regions.ready", mirrors=sorted(found))
+            self.ready.set()
+        alive = [self._region, *(o for o, s in silent.items() if s < self._takeover)]
+        for origin, seconds in sorted(silent.items()):
+            if seconds >= self._takeover and \
+                    successor(origin, [self._region, *found], alive) == self._region:
+                await self.take_over(origin)
+
+    def _silent_for(self, origin: str, info: StreamInfo) -> float:
+        """How long ``origin`` has been silent, as far as this process can vouch: the
+        mirror's ``active``, but no more than this process has watched it silent (plus
+        the quiet a heartbeat may take), so that a region just started does not take for
+        lost a region its mirror has not re-attached to yet."""
+        active = mirrors.active_seconds(info)
+        if active is not None and math.isfinite(active) and active < self._quiet:
+            if self._silent_since.pop(origin, None) is not None:
+                log.info("regions.heard_again", region=origin, active=round(active, 3))
+            return 0.0
+        since = self._silent_since.setdefault(origin, time.monotonic())
+        watched = time.monotonic() - since + self._quiet
+        return watched if active is None else min(active, watched)
+
+    async def _behind(self, origin: str, info: StreamInfo) -> bool:
+        """Whether this region, just started, must still wait for ``origin``'s events
+        before firing anything: its mirror here lacks some of what ``origin``'s stream
+        holds (asked of ``origin``'s JetStream over the leaf connection), or they are not
+        all applied yet. An ``origin`` that does not answer is waited for no longer than
+        the takeover delay: it may be lost itself."""
+        try:
+            theirs = await self._bus.nc.jetstream(
+                domain=origin, timeout=mirrors.REMOTE_TIMEOUT).stream_info(
+                    mirrors.mirror_name(origin))
+        except Exception as exc:
+            if not mirrors.unreachable(exc):  # refused (permissions?): as good as unheard
+                log.warning("regions.remote_refused", region=origin, error=repr(exc))
+            return time.monotonic() - self._started < self._takeover
+        if info.state.last_seq < theirs.state.last_seq:
+            return True
+        try:
+            consumer = await self._bus.js.consumer_info(str(info.config.name), self._durable)
+        except Exception:  # not created yet
+            return True
+        return bool(consumer.num_pending or consumer.num_ack_pending)
+
+    def _read(self, origin: str) -> None:
+        done = asyncio.Event()
+        reader = consume(self._bus, Consumer(
+            stream=mirrors.mirror_name(origin), durable=self._durable,
+            filter_subject=f"events.{origin}.>", handler=self.on_event), done)
+        self._readers[origin] = (asyncio.create_task(reader, name=f"standby-{origin}"), done)
+        log.info("regions.standby_reading", region=origin)
+
+    # --- the other regions' events ---------------------------------------------------------
+
+    async def on_event(self, envelope: codec.Envelope, msg: Msg) -> None:
+        """Apply one event of another region (see the module docstring)."""
+        if envelope.region == self._region:
+            return
+        service = msg.subject.split(".")[2] if msg.subject.count(".") >= 3 else ""
+        if service == "contacts":
+            if envelope.type == "EngagementStageStarted":
+                await self._stage_started(envelope)
+            elif envelope.type in APPLIED_CONTACTS:
+                await self._plans.apply_contacts_event(received(envelope, cc.ContactsEvent),
+                                                       origin=envelope.region)
+        elif service == "escalation" and envelope.type in ec.EVENT_TYPES:
+            await self._escalation_event(envelope)
+        elif service == "incidents" and envelope.type in INCIDENTS_EVENTS:
+            await self._plans.on_incidents_event(received(envelope, ic.IncidentsEvent), msg)
+
+    async def _stage_started(self, envelope: codec.Envelope) -> None:
+        data = decode(envelope.type, envelope.data, cc.ContactsEvent)
+        assert isinstance(data, cc.EngagementStageStarted)
+        async with transaction(self._pool) as conn:
+            await TimerStore.settle(
+                conn, stage_timer_id(data.engagement_arn, data.stage_index, data.round),
+                "fired", now=self._clock.now())
+
+    async def _escalation_event(self, envelope: codec.Envelope) -> None:
+        data = decode(envelope.type, envelope.data, ec.EscalationEvent)
+        now = self._clock.now()
+        async with transaction(self._pool) as conn:
+            if await already_processed(conn, consumer=STANDBY_INBOX, event_id=envelope.id):
+                return
+            match data:
+                case ec.RegionTakenOver():
+                    await self._taken_over(conn, data)
+                case ec.TimerScheduled() | ec.StageDue():
+                    return
+                case _:
+                    await TimerStore.settle(conn, data.timer_id, SETTLED[envelope.type],
+                                            now=now)
+
+    async def _taken_over(self, conn: asyncpg.Connection, data: ec.RegionTakenOver) -> None:
+        """Another region's takeover: recorded here; its engagements run there from now
+        on (here, if this region took them; none if a later takeover decided already)."""
+        await TakeoverStore.record(conn, region=data.region, epoch=data.epoch,
+                                   by_region=data.by_region, taken_at=data.taken_at,
+                                   engagements=len(data.engagement_arns))
+        moved = await EngagementStore.hand_over(
+            conn, data.engagement_arns, to=data.by_region, epoch=data.epoch,
+            here=data.by_region == self._region)
+        await _wake(conn)
+        event = "regions.stood_down" if data.region == self._region else "regions.takeover_seen"
+        log.info(event, region=data.region, by=data.by_region, epoch=data.epoch,
+                 engagements=len(moved))
+
+    # --- taking over -----------------------------------------------------------------------
+
+    async def take_over(self, lost: str) -> list[str]:
+        """Run the open engagements of region ``lost`` known here (those that still wait
+        on it): record ``RegionTakenOver`` under a new epoch and wake the timer workers, so
+        overdue timers fire at once. Nothing when none waits; returns their ARNs."""
+        now = self._clock.now()
+        async with transaction(self._pool) as conn:
+            await TakeoverStore.lock(conn)
+            epoch = await TakeoverStore.next_epoch(conn)
+            arns = await EngagementStore.take_over(conn, lost, epoch=epoch, here=self._region)
+            if not arns:
+                return []
+            await TakeoverStore.record(conn, region=lost, epoch=epoch, by_region=self._region,
+                                       taken_at=now, engagements=len(arns))
+            await emit(conn, ec.RegionTakenOver(region=lost, epoch=epoch,
+                                                by_region=self._region, taken_at=now,
+                                                engagement_arns=arns),
+                       region=self._region, now=now)
+            await _wake(conn)
+        log.warning("regions.took_over", region=lost, epoch=epoch, engagements=len(arns))
+        return arns
+
+
+async def _wake(conn: asyncpg.Connection) -> None:
+    """Wake the timer workers when the transaction commits: timers may fire now."""
+    await conn.execute("SELECT pg_notify($1, current_schema())", TIMERS.table.channel)
+

@@ -1,0 +1,233 @@
+"""Two regions of a replication set on loopback, each with the services that page (incidents
+for the data keys, contacts, escalation), that a test can lose and bring back whole.
+
+Built as :mod:`tests.integration.regions.inbox.conftest` builds its regions (each its own
+NATS server, a JetStream domain named after the region, joined by a leaf connection; one
+PostgreSQL, a schema prefix per region; each region's ``EVENTS_<REGION>`` mirrored into
+the other), with two differences: region A's NATS and services can be stopped and started
+again (same ports, same stores), and every service runs on one plan clock
+(``TOCSIN_CLOCK_SCALE`` 60, one epoch), so both regions agree on when a timer is due.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+import pytest_asyncio
+
+from tests.integration.regions.conftest import Link
+from tests.integration.regions.inbox.conftest import Region as Called
+from tests.integration.regions.inbox.conftest import _nats
+from tests.integration.regions.inbox.conftest import mirror as make_mirror
+from tocsin.contacts import app as contacts_app
+from tocsin.contacts.settings import Settings as ContactsSettings
+from tocsin.escalation import app as escalation_app
+from tocsin.escalation.settings import Settings as EscalationSettings
+from tocsin.incidents import app as incidents_app
+from tocsin.incidents.settings import Settings as IncidentsSettings
+from tocsin.local.servers import EmbeddedServer, free_port
+from tocsin.shared import codec
+from tocsin.shared.bus import connect
+from tocsin.shared.testing import open_delivery, running, wait_for
+
+TAKEOVER_SECONDS = 4.0
+"""``TOCSIN_REGION_TAKEOVER_SECONDS`` in these tests."""
+SCALE = 60.0
+"""Plan minutes per real second: a one-minute stage lasts a second."""
+
+
+@dataclass
+class Region(Called):
+    """One region that can be lost and brought back."""
+
+    folder: Path = Path()
+    leaf_port: int = 0
+    hub: bool = False
+    port: int = 0
+    database_url: str = ""
+    common: dict[str, Any] = field(default_factory=dict)
+    server: EmbeddedServer | None = None
+    services: contextlib.AsyncExitStack | None = None
+    codes: dict[str, str] = field(default_factory=dict)
+    """Channel ARN → its activation code, as the contacts service sent it."""
+
+    def start_nats(self) -> None:
+        self.server = _nats(self.folder, self.name, leaf_port=self.leaf_port, hub=self.hub,
+                            port=self.port)
+
+    def stop_nats(self) -> None:
+        if self.server is not None:
+            self.server.stop(15.0)
+            self.server = None
+
+    async def start(self) -> None:
+        """The region's incidents, contacts and escalation services."""
+        stack = contextlib.AsyncExitStack()
+        await stack.__aenter__()
+        try:
+            common = self.common
+            await stack.enter_async_context(running(incidents_app.lifespan, IncidentsSettings(
+                changes_filter=f"changes.{self.name}.>", alarms_filter=f"alarms.{self.name}.>",
+                **common)))
+            await stack.enter_async_context(running(contacts_app.lifespan, ContactsSettings(
+                **common)))
+            await stack.enter_async_context(running(escalation_app.lifespan,
+                                                    EscalationSettings(
+                region_takeover_seconds=TAKEOVER_SECONDS, region_check_interval=0.3,
+                **common)))
+        except BaseException:
+            await stack.aclose()
+            raise
+        self.services = stack
+
+    async def stop(self) -> None:
+        if self.services is not None:
+            await self.services.aclose()
+            self.services = None
+
+    async def deliveries(self, page_arn: str | None = None) -> list[Any]:
+        """The page delivery requests this region's contacts service wrote, opened."""
+        info = await self.bus.js.stream_info(f"DELIVERIES_{self.name.upper()}")
+        out = []
+        for seq in range(info.state.first_seq, info.state.last_seq + 1):
+            try:
+                msg = await self.bus.js.get_msg(f"DELIVERIES_{self.name.upper()}", seq)
+            except Exception:
+                continue
+            if msg.subject.endswith(".page"):
+                out.append(msg)
+        opened = []
+        for msg in out:
+            raw = type("Raw", (), {"_client": self.bus.nc, "subject": msg.subject,
+                                   "data": msg.data})()
+            delivery = await open_delivery(raw)
+            if page_arn is None or delivery.page_arn == page_arn:
+                opened.append(delivery)
+        return opened
+
+    async def events(self, kind: str) -> list[codec.Envelope]:
+        """This region's own events of one type, from its stream."""
+        stream = self.stream
+        info = await self.bus.js.stream_info(stream)
+        found = []
+        for seq in range(info.state.first_seq, info.state.last_seq + 1):
+            try:
+                msg = await self.bus.js.get_msg(stream, seq)
+            except Exception:
+                continue
+            if msg.subject == f"events.{self.name}.{kind}":
+                found.append(codec.decode(msg.data, codec.Envelope))
+        return found
+
+    async def sql(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        """``query`` in this region's escalation schema."""
+        conn = await asyncpg.connect(self.database_url)
+        try:
+            await conn.execute(f'SET search_path TO "{self.name}_escalation"')
+            rows: list[asyncpg.Record] = await conn.fetch(query, *args)
+            return rows
+        finally:
+            await conn.close()
+
+    async def person(self, alias: str) -> tuple[str, str]:
+        """A PERSONAL contact of this region with one activated email channel."""
+        contact = str((await self.call("contacts", "CreateContact", {
+            "Alias": alias, "Type": "PERSONAL", "Plan": {"Stages": []}}))["ContactArn"])
+        channel = str((await self.call("contacts", "CreateContactChannel", {
+            "ContactId": contact, "Name": "mail", "Type": "EMAIL",
+            "DeliveryAddress": {"SimpleAddress": f"{alias}@example.com"}}))
+            ["ContactChannelArn"])
+        await wait_for(lambda: self._activation_code(channel), timeout=30)
+        await self.call("contacts", "ActivateContactChannel", {
+            "ContactChannelId": channel, "ActivationCode": self.codes[channel]})
+        await self.call("contacts", "UpdateContact", {"ContactId": contact, "Plan": {
+            "Stages": [{"DurationInMinutes": 0, "Targets": [
+                {"ChannelTargetInfo": {"ContactChannelId": channel}}]}]}})
+        return contact, channel
+
+    async def _activation_code(self, channel: str) -> bool:
+        stream = f"DELIVERIES_{self.name.upper()}"
+        info = await self.bus.js.stream_info(stream)
+        for seq in range(info.state.first_seq, info.state.last_seq + 1):
+            with contextlib.suppress(Exception):
+                msg = await self.bus.js.get_msg(stream, seq)
+                if msg.subject.endswith(".activation-code"):
+                    raw = type("Raw", (), {"_client": self.bus.nc, "subject": msg.subject,
+                                           "data": msg.data})()
+                    code = await open_delivery(raw)
+                    self.codes[code.channel_arn] = code.code
+        return channel in self.codes
+
+
+def _common(region: str, url: str, database_url: str, master_key_file: str,
+            epoch: float, scale: float) -> dict[str, Any]:
+    return {"nats_url": url, "database_url": database_url, "region": region,
+            "schema_prefix": f"{region}_", "master_key_file": master_key_file,
+            "shutdown_grace": 5, "outbox_poll_interval": 0.1, "inbox_rescan": 0.5,
+            "clock_scale": scale, "clock_epoch": epoch}
+
+
+@pytest.fixture
+def clock_scale() -> float:
+    """``TOCSIN_CLOCK_SCALE`` of every service of the pair."""
+    return SCALE
+
+
+@pytest_asyncio.fixture
+async def link() -> AsyncIterator[Link]:
+    """The leaf connection from B to A, which a test can cut and heal."""
+    proxy = Link(free_port())
+    await proxy.start()
+    try:
+        yield proxy
+    finally:
+        await proxy.close()
+
+
+@pytest_asyncio.fixture
+async def pair(tmp_path: Path, database_url: str, master_key_file: str, link: Link,
+               clock_scale: float) -> AsyncIterator[tuple[Region, Region]]:
+    """Regions A (the leaf hub) and B (dialling A through ``link``), running, each
+    mirroring the other."""
+    tag = uuid.uuid4().hex[:8]
+    epoch = time.time()
+    made: list[Region] = []
+    try:
+        for name, hub in ((f"ra{tag}", True), (f"rb{tag}", False)):
+            port = free_port()
+            url = f"nats://127.0.0.1:{port}"
+            region = Region(name=name, nats_url=url, bus=None,  # type: ignore[arg-type]
+                            folder=tmp_path / name,
+                            leaf_port=link.target_port if hub else link.port, hub=hub,
+                            port=port, database_url=database_url,
+                            common=_common(name, url, database_url, master_key_file, epoch,
+                                           clock_scale))
+            await asyncio.to_thread(region.start_nats)
+            made.append(region)
+        async with contextlib.AsyncExitStack() as stack:
+            for region in made:
+                region.bus = await stack.enter_async_context(
+                    connect([region.nats_url], name=f"tests-{region.name}"))
+            a, b = made
+            for region in made:
+                await region.start()
+            await make_mirror(a, b)
+            await make_mirror(b, a)
+            try:
+                yield a, b
+            finally:
+                for region in made:
+                    await region.stop()
+    finally:
+        for region in reversed(made):
+            await asyncio.to_thread(region.stop_nats)
+

@@ -1,0 +1,61 @@
+"""The escalation service keeps its standby timers under its own NATS identity, as
+``make run`` starts two regions: it lists the mirrors, reads each under its ``standby``
+durable, and asks another region's JetStream how far that region's stream reaches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.integration.regions.conftest import Regions
+from tocsin.shared import codec
+from tocsin.shared.bus import Bus
+from tocsin.shared.bus import regions as mirrors
+from tocsin.shared.testing import wait_for
+
+ALICE = "arn:tocsin:iam::000000000000:user/alice"
+
+
+async def call(bus: Bus, service: str, operation: str, params: dict[str, Any]) -> Any:
+    reply = await bus.request(f"tocsin.rpc.{service}.{operation}", params,
+                              headers={"Tocsin-Principal": ALICE})
+    return codec.decode(reply, dict[str, Any])
+
+
+@pytest.mark.timeout(300)
+async def test_standby_timers_under_the_escalation_identity(regions: Regions) -> None:
+    a, b = regions.a, regions.b
+    services = ("incidents", "contacts", "escalation")
+    async with a.stack(*services), b.stack(*services), \
+            a.connect("gateway") as gw_a, b.connect("gateway") as gw_b:
+        await call(gw_a, "incidents", "CreateReplicationSet",
+                   {"regions": {a.name: {}, b.name: {}}})
+        alice = (await call(gw_a, "contacts", "CreateContact", {
+            "Alias": "alice", "Type": "PERSONAL", "Plan": {"Stages": []}}))["ContactArn"]
+        plan = (await call(gw_a, "contacts", "CreateContact", {
+            "Alias": "oncall", "Type": "ESCALATION", "Plan": {"Stages": [
+                {"DurationInMinutes": 30, "Targets": [
+                    {"ContactTargetInfo": {"ContactId": alice, "IsEssential": True}}]}
+                for _ in range(2)]}}))["ContactArn"]
+        engagement = (await call(gw_a, "contacts", "StartEngagement", {
+            "ContactId": plan, "Sender": "tocsin", "Subject": "Database down",
+            "Content": "down"}))["EngagementArn"]
+
+        async def standby() -> bool:
+            timers = (await call(gw_b, "escalation", "ListTimers",
+                                 {"EngagementArn": engagement}))["Timers"]
+            return [t["State"] for t in timers] == ["PENDING"]
+        await wait_for(standby, timeout=120)
+
+    # What a starting escalation instance asks of the other region's JetStream.
+    nc = await b.client("escalation")
+    try:
+        theirs = await nc.jetstream(domain=a.name, timeout=5).stream_info(
+            mirrors.mirror_name(a.name))
+        assert theirs.state.last_seq > 0
+        ours = await nc.jetstream().consumer_info(mirrors.mirror_name(a.name),
+                                                  "escalation-standby")
+        assert ours.num_pending == 0
+    finally:
+        await nc.close()
