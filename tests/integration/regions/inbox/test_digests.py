@@ -37,8 +37,9 @@ def differing(one: dict[str, dict[str, Digest]],
 
 
 async def _a_bit_of_everything(a: Region, b: Region) -> None:
-    """Plans, incidents with timelines, related items and tags, contacts with a policy and
-    tags, a rotation with an override, written in both regions."""
+    """Plans, incidents with timelines, related items and tags, contacts with a policy,
+    tags and an activated channel, a rotation with an override, written in both
+    regions."""
     await a.call("incidents", "CreateReplicationSet", {"regions": {a.name: {}}})
 
     async def seen() -> bool:
@@ -62,6 +63,12 @@ async def _a_bit_of_everything(a: Region, b: Region) -> None:
         person = (await region.call("contacts", "CreateContact", {
             "Alias": f"oncall-{plan}", "Type": "PERSONAL", "Plan": {"Stages": []},
             "Tags": [{"Key": "team", "Value": region.name}]}))["ContactArn"]
+        channel = (await region.call("contacts", "CreateContactChannel", {
+            "ContactId": person, "Name": "mail", "Type": "EMAIL",
+            "DeliveryAddress": {"SimpleAddress": f"oncall-{plan}@example.com"},
+            "DeferActivation": True}))["ContactChannelArn"]
+        await region.call("contacts", "ReactivateContactChannel",
+                          {"ContactChannelId": channel})
         await region.call("contacts", "PutContactPolicy", {
             "ContactArn": person, "Policy": json.dumps({"Version": "2012-10-17", "Statement": [{
                 "Effect": "Allow", "Principal": {"AWS": "111122223333"},
@@ -90,7 +97,7 @@ async def test_converged_regions_have_equal_digests_and_a_difference_shows_its_t
     for kind in ("incidents.replication_set", "incidents.response_plans",
                  "incidents.incident_records", "incidents.timeline_events",
                  "incidents.related_items", "incidents.tags", "contacts.contacts",
-                 "contacts.contact_policies", "contacts.rotations",
+                 "contacts.contact_policies", "contacts.contact_channels", "contacts.rotations",
                  "contacts.rotation_overrides", "contacts.tags"):
         assert rows[kind] > 0, kind  # something of each type was compared
 

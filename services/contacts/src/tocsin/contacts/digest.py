@@ -2,13 +2,18 @@
 per replicated resource type, the columns the inbox (:mod:`tocsin.contacts.replicas`)
 applies, for :mod:`tocsin.shared.replication.digest`.
 
+A contact channel's address is compared as it is stored, sealed, with its blind index: the
+other regions store both as the channel's events carry them (the bytes the origin region
+sealed, under its data key, never sealed again), so they are the same bytes in every
+region; the plaintext ``address`` is left from before encryption at rest and NULL once
+sealed, everywhere alike.
+
 Left out: the stamps of the last write (``hlc``, ``origin``), the change counters
-(``version``), when a row was written here (``created_at``, ``updated_at``), what the
-region that runs an engagement keeps for its own paging (an engagement's resolved plan and
-content, a page's accept-code hashes, channels and wrong codes, receipt sequence numbers),
-and what stays in its region (contact channels and activation codes, whose addresses are
-sealed under that region's data key). An engagement's home region, NULL for "this region",
-is compared as the name.
+(``version``), when a row was written here (``created_at``, ``updated_at``, a channel's
+``position``), what the region that runs an engagement keeps for its own paging (an
+engagement's resolved plan and content, a page's accept-code hashes, channels and wrong
+codes, receipt sequence numbers), and what stays in its region (activation codes). An
+engagement's home region, NULL for "this region", is compared as the name.
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("contacts",
              "SELECT arn, alias, type, display_name, plan::text AS plan FROM contact"),
     Resource("contact_policies", "SELECT contact_arn, policy FROM contact_policy"),
+    Resource("contact_channels",
+             "SELECT arn, contact_arn, name, type, address, address_sealed, address_index,"
+             " activation_status FROM contact_channel"),
     Resource("rotations",
              "SELECT r.arn, r.name, r.start_time, r.time_zone_id,"
              " r.recurrence::text AS recurrence, array(SELECT m.contact_arn"
