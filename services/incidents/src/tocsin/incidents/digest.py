@@ -4,9 +4,9 @@ the region keeper apply, for :mod:`tocsin.shared.replication.digest`.
 
 Left out: the stamps of the last write (``hlc``, ``origin``, an incident's ``field_hlc``),
 the change counters (``version``: a region counts the changes it saw), the order related
-items were added in here, and what stays in its region (findings, event rules,
-integration keys, resource policies). A region name kept as NULL for "this region" is
-compared as the name.
+items and policies were added in here, and times each region records for itself (when a
+finding was last reported here, when a rule or key was written here). A region name kept
+as NULL for "this region" is compared as the name.
 """
 
 from __future__ import annotations
@@ -30,5 +30,12 @@ RESOURCES: tuple[Resource, ...] = (
              "SELECT incident_arn, generated_id, item_type, value_key, item::text AS item"
              " FROM related_item"),
     Resource("tags", "SELECT resource_arn, key, value FROM tag"),
+    Resource("resource_policies", "SELECT policy_id, plan_name, document FROM resource_policy"),
+    Resource("event_rules",
+             "SELECT name, arn, description, event_pattern, response_plan_arn, state"
+             " FROM event_rule"),
+    Resource("findings",
+             "SELECT id, start_time, end_time, details::text AS details FROM finding"),
+    Resource("integration_keys", "SELECT id, plan_name, key_digest FROM integration_key"),
 )
 """The incidents service's replicated resource types."""
