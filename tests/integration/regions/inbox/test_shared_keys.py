@@ -19,6 +19,7 @@ import pytest
 from tests.integration.regions.inbox.conftest import Region, all_applied, start_regions
 from tocsin.gateway import health
 from tocsin.keys.__main__ import rotate, status
+from tocsin.local.digest import region_digests
 from tocsin.notifications import app as notifications_app
 from tocsin.notifications.delivery.providers import twilio_signature
 from tocsin.notifications.settings import Settings as NotificationsSettings
@@ -32,6 +33,7 @@ from tocsin.shared.keys import (
     remote_key_ring,
     write_master_key_file,
 )
+from tocsin.shared.replication.digest import Digest
 from tocsin.shared.testing import running, wait_for
 
 TIMEOUT = 30.0
@@ -122,6 +124,13 @@ async def _sent_code(region: Region, key_file: str) -> str:
     return request.accept_code
 
 
+async def _channel_digest(region: Region, database_url: str) -> Digest:
+    """The digest of ``region``'s contact channels (``python -m tocsin.local.digest``)."""
+    found = await region_digests(database_url, region=region.name,
+                                 schema_prefix=f"{region.name}_")
+    return found["contacts"]["contact_channels"]
+
+
 async def _read_time(region: Region, page: str) -> Any:
     found = await _get(region, "DescribePage", PageId=page)
     return found is not None and found.get("ReadTime")
@@ -163,6 +172,8 @@ async def test_a_channel_made_in_a_is_read_in_b_with_its_address(
         await conn.close()
     assert row["address"] is None and row["address_index"] is not None
     assert b"15551230002" not in bytes(row["address_sealed"])
+    await all_applied(a, b, "contacts")
+    assert await _channel_digest(a, database_url) == await _channel_digest(b, database_url)
 
     await a.call("contacts", "DeleteContactChannel", {"ContactChannelId": channel})
 
@@ -309,6 +320,10 @@ async def test_a_region_with_another_kek_says_so_and_loses_nothing(
         _, own = await _person_with(b, "frank", "EMAIL", "frank@example.com")
         got = await b.call("contacts", "GetContactChannel", {"ContactChannelId": own})
         assert got["DeliveryAddress"] == {"SimpleAddress": "frank@example.com"}
+        # Each region holds the other's channel as it was sealed, opened or not.
+        await all_applied(a, b, "contacts")
+        in_a = await _channel_digest(a, database_url)
+        assert in_a == await _channel_digest(b, database_url) and in_a.rows == 2
 
         async with create_pool(database_url, schema=f"{b.name}_incidents", min_size=1,
                                max_size=1) as pool:

@@ -242,12 +242,12 @@ async def _stopped(to: Applying, e: cc.EngagementStopped) -> None:
 
 async def _page(to: Applying, e: cc.PageCreated) -> None:
     created = await to.conn.fetchval(
-        "INSERT INTO page (arn, engagement_arn, contact_arn, stage_index, is_essential,"
-        " accept_code_hashes, sent_time, version)"
-        " SELECT $1, $2, $3, $4, $5, $6, $7, $8"
+        "INSERT INTO page (arn, engagement_arn, contact_arn, stage_index, round,"
+        " is_essential, accept_code_hashes, sent_time, version)"
+        " SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9"
         " WHERE EXISTS (SELECT 1 FROM engagement WHERE arn = $2)"
         " ON CONFLICT DO NOTHING RETURNING true",
-        e.page_arn, e.engagement_arn, e.contact_arn, e.stage_index, e.is_essential,
+        e.page_arn, e.engagement_arn, e.contact_arn, e.stage_index, e.round, e.is_essential,
         [bytes.fromhex(h) for h in e.accept_code_hashes], e.sent_time,
         e.resource_version or 1)
     if created and e.channel_arns:

@@ -2,6 +2,7 @@
 region's store (:mod:`tocsin.shared.replication.inbox`), so that their response plans,
 incident records with their timelines and related items, and tags are read here too (the
 replication set is the region keeper's: :mod:`tocsin.incidents.administration.regions`).
+Tags given at creation travel in the created events and are applied with them.
 
 Whole resources (a plan, a timeline event) follow the last writer by their
 stamps, an incident record attribute by attribute (one region resolving it while another
@@ -55,7 +56,12 @@ def _version(event: Any) -> int:
 
 # --- replication set ---------------------------------------------------------------------
 # The set is applied by the region keeper (administration/regions.py), which merges the
-# statuses region by region rather than taking the last writer's whole set.
+# statuses region by region rather than taking the last writer's whole set. Its tags are
+# applied here, in order with the set's ResourceTagged / ResourceUntagged.
+
+
+async def _set_created(to: Applying, e: c.ReplicationSetCreated) -> None:
+    await TagStore.put(to.conn, e.arn, e.tags)
 
 
 # --- response plans ----------------------------------------------------------------------
@@ -71,6 +77,8 @@ async def _plan(to: Applying, e: c.ResponsePlanCreated | c.ResponsePlanUpdated) 
         " ON CONFLICT (name) DO UPDATE SET arn = excluded.arn, doc = excluded.doc,"
         " version = greatest(response_plan.version, excluded.version)",
         plan.name, plan.arn, msgspec.to_builtins(plan), _version(e))
+    if isinstance(e, c.ResponsePlanCreated):
+        await TagStore.put(to.conn, plan.arn, e.tags)
 
 
 async def _plan_deleted(to: Applying, e: c.ResponsePlanDeleted) -> None:
@@ -136,6 +144,11 @@ async def _record_created(to: Applying, e: c.IncidentRecordCreated) -> None:
     record = msgspec.convert(msgspec.to_builtins(e.incident_record), domain.IncidentRecord)
     if await to.wins("incident_record", "arn", record.arn, creates=True):
         await _put_record(to, record, _version(e))
+    if e.tags and await to.conn.fetchval("SELECT true FROM incident_record WHERE arn = $1",
+                                         record.arn):
+        # Its tags are the record's from its start, whichever region's change of it was
+        # applied first (a third region's update may have come before its creation).
+        await TagStore.put(to.conn, record.arn, e.tags)
     await _add_timeline(to, e.timeline_events)
     await _add_items(to, record.arn, e.related_items)
 
@@ -249,6 +262,7 @@ async def _untagged(to: Applying, e: c.ResourceUntagged) -> None:
 
 
 _APPLY: dict[type[Any], Callable[[Applying, Any], Awaitable[None]]] = {
+    c.ReplicationSetCreated: _set_created,
     c.ResponsePlanCreated: _plan,
     c.ResponsePlanUpdated: _plan,
     c.ResponsePlanDeleted: _plan_deleted,

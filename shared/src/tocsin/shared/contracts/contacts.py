@@ -193,6 +193,9 @@ class PageCreated(_Change, frozen=True):
     incident_id: str | None = None
     stage_index: int = 0
     """The engagement stage that created the page."""
+    round: int = 0
+    """The repetition of the escalation plan that created it (0 the first run), as its
+    ``EngagementStageStarted`` has it."""
     sender: str = ""
     subject: str = ""
     channel_arns: list[str] = []

@@ -380,6 +380,9 @@ class ReplicationSetCreated(ReplicationSet, _Event, frozen=True):
     resource_version: int | None = msgspec.field(default=None, name="version")
     """The replication set's version after this change: 1 when created, one more with each
     change (its deletion too), so a reader orders the events of one set by it."""
+    tags: dict[str, str] = {}
+    """The tags it was created with (``CreateReplicationSet``'s ``tags``): every region of
+    the set holds them (later changes are ``ResourceTagged`` / ``ResourceUntagged``)."""
 
 
 class ReplicationSetUpdated(ReplicationSet, _Event, frozen=True):
@@ -410,6 +413,9 @@ class ResponsePlanCreated(ResponsePlan, _Event, frozen=True):
     resource_version: int | None = msgspec.field(default=None, name="version")
     """The plan's version after this change: 1 when created, one more with each change (its
     deletion too), so a reader orders the events of one plan by it."""
+    tags: dict[str, str] = {}
+    """The tags it was created with (``CreateResponsePlan``'s ``tags``): every region of
+    the set holds them (later changes are ``ResourceTagged`` / ``ResourceUntagged``)."""
 
 
 class ResponsePlanUpdated(ResponsePlan, _Event, frozen=True):
@@ -451,6 +457,10 @@ class IncidentRecordCreated(_Event, frozen=True):
     """Why the plan's runbook is not started for this incident (created from an alarm or
     event while a region of the replication set was ``FAILED``: failing over); absent, the
     runbooks service starts it."""
+    tags: dict[str, str] = {}
+    """The tags it was created with (its plan's ``incidentTemplate.incidentTags``): every
+    region of the set holds them (later changes are ``ResourceTagged`` /
+    ``ResourceUntagged``)."""
 
 
 class IncidentRecordUpdated(_Event, frozen=True):

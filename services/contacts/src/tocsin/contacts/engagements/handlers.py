@@ -322,7 +322,7 @@ class EngagementHandlers(UseCases):
                 written.events.append(cc.PageCreated(
                     page_arn=page_arn, engagement_arn=e.arn, contact_arn=person.contact_arn,
                     sent_time=now, incident_id=e.incident_id, stage_index=stage.stage_index,
-                    sender=e.sender, subject=e.subject,
+                    round=round_, sender=e.sender, subject=e.subject,
                     channel_arns=[c.arn for c in person.channels],
                     is_essential=person.is_essential, accept_code_hashes=[hashed.hex()],
                     plan_minutes=person.plan_minutes, resource_version=1,

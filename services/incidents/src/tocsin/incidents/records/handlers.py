@@ -61,7 +61,7 @@ class Handlers(UseCases):
             await TagStore.put(conn, rs.arn, cmd.tags or {})
             await self._wrap_under(conn, rs)
             await emit(conn, c.ReplicationSetCreated(**rs.state(), principal=self._by(req),
-                                                     resource_version=1),
+                                                     resource_version=1, tags=cmd.tags or {}),
                        region=self._region, now=now)
             return {"arn": rs.arn}
 
@@ -184,7 +184,7 @@ class Handlers(UseCases):
             await TagStore.put(conn, plan.arn, cmd.tags or {})
             await emit(conn, c.ResponsePlanCreated(**msgspec.structs.asdict(plan),
                                                    principal=self._by(req),
-                                                   resource_version=1),
+                                                   resource_version=1, tags=cmd.tags or {}),
                        region=self._region, now=self._clock.now())
             return {"arn": plan.arn}
 
@@ -278,14 +278,16 @@ class Handlers(UseCases):
                 log.warning("start.runbook_withheld", reason=withheld[0])
             await TimelineStore.add(conn, entries, is_automatic=True)
             items = await RelatedItemStore.add(conn, arn, _seed_items(cmd))
-            await TagStore.put(conn, arn, plan.incident_template.incident_tags or {})
-            # One change, one event: the new record with what it starts with.
+            tags = plan.incident_template.incident_tags or {}
+            await TagStore.put(conn, arn, tags)
+            # One change, one event: the new record with what it starts with (its tags too,
+            # which the other regions of the set apply from it).
             # The plan's engagements travel with the event: the contacts service engages
             # them from it, exactly once however often the event is delivered.
             await emit(conn, c.IncidentRecordCreated(
                 incident_record=record, timeline_events=[*entries], related_items=items,
                 response_plan_arn=plan.arn, engagements=plan.engagements or [],
-                principal=self._by(req), resource_version=1,
+                principal=self._by(req), resource_version=1, tags=tags,
                 runbook_withheld=withheld[0] if withheld else None),
                 region=self._region, now=now, incident_arn=arn)
             return {"incidentRecordArn": arn}
