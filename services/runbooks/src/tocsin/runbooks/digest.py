@@ -2,9 +2,11 @@
 :mod:`tocsin.shared.replication.digest`: documents and their versions, and what each
 automation execution and its steps did as a reader sees it.
 
-Left out: the stamps of the last write, the parsed form of a version (each region parses
-the content itself), who runs a step and its lease, an execution's own step outputs (kept
-for its references, never replicated), its timers and client tokens.
+Left out: the built-in ``Amazon`` documents (each region installs its own copy when it
+starts, and never replicates them), the stamps of the last write, the parsed form of a
+version (each region parses the content itself), who runs a step and its lease, an
+execution's own step outputs (kept for its references, never replicated), its timers and
+client tokens.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ __all__ = ["RESOURCES"]
 RESOURCES: tuple[Resource, ...] = (
     Resource("documents",
              "SELECT name, document_type, owner, default_version, latest_version, created_at,"
-             " tags::text AS tags FROM document"),
+             " tags::text AS tags FROM document WHERE owner <> 'Amazon'"),
     Resource("document_versions",
              "SELECT name, version, content, format, hash, display_name, version_name,"
-             " target_type, created_at FROM document_version"),
+             " target_type, created_at FROM document_version WHERE name IN"
+             " (SELECT name FROM document WHERE owner <> 'Amazon')"),
     Resource("executions",
              "SELECT id, document_name, document_version, status, mode,"
              " parameters_echo::text AS parameters, outputs::text AS outputs, current_step,"

@@ -236,7 +236,8 @@ async def _fetch(bus: Bus, psub: JetStreamContext.PullSubscription, spec: Pull, 
 
 async def _cancel(fetch: asyncio.Future[Any]) -> None:
     fetch.cancel()
-    with contextlib.suppress(asyncio.CancelledError, nats.errors.Error):
+    # A fetch whose expiry came as it was cancelled ends in nats-py's plain TimeoutError.
+    with contextlib.suppress(asyncio.CancelledError, TimeoutError, nats.errors.Error):
         await fetch
 
 
