@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
-import socket
 import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -20,17 +19,12 @@ import pytest_asyncio
 from tocsin.analysis.app import lifespan
 from tocsin.analysis.settings import Settings
 from tocsin.incidents.settings import Settings as IncidentsSettings
+from tocsin.local.servers import free_port
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus
 from tocsin.shared.testing import running, wait_for
 
 BINARY = shutil.which("prometheus")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

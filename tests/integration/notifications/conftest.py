@@ -17,7 +17,6 @@ import email
 import email.policy
 import hmac
 import json
-import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -39,6 +38,7 @@ from tocsin.gateway.http import HttpGateway
 from tocsin.gateway.settings import Settings as GatewaySettings
 from tocsin.incidents import app as incidents_app
 from tocsin.incidents.settings import Settings as IncidentsSettings
+from tocsin.local.servers import free_port
 from tocsin.notifications import app as notifications_app
 from tocsin.notifications.delivery.providers import twilio_signature, webhook_signature
 from tocsin.notifications.settings import Settings as NotificationsSettings
@@ -51,12 +51,6 @@ from tocsin.shared.testing import running, wait_for
 SMTP_USER, SMTP_PASSWORD = "tocsin", "smtp-secret"
 TWILIO_SID, TWILIO_TOKEN = "AC0123456789", "twilio-auth-token"
 WEBHOOK_SECRET = "webhook-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Mailbox:

@@ -66,13 +66,6 @@ def entries(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 class TestBackoff:
     def test_doubles_up_to_the_maximum(self) -> None:
         """Each quick exit doubles the delay, from 0.5 s up to 30 s."""
@@ -333,7 +326,7 @@ FAKE_GATEWAY = """
 class TestSupervise:
     async def test_runs_until_a_signal_then_exits_zero(self, tmp_path: Path) -> None:
         """With servers given, it writes credentials, reports ready, and stops on SIGTERM."""
-        http_addr = f"127.0.0.1:{free_port()}"
+        http_addr = f"127.0.0.1:{servers.free_port()}"
         environ = {**os.environ, "TOCSIN_NATS_URL": "nats://127.0.0.1:1",
                    "TOCSIN_DATABASE_URL": "postgresql://127.0.0.1:1/x",
                    "TOCSIN_DATA_DIR": str(tmp_path / "data"), "TOCSIN_HTTP_ADDR": http_addr}
@@ -343,7 +336,7 @@ class TestSupervise:
         settings = Settings(nats_url=environ["TOCSIN_NATS_URL"],
                             database_url=environ["TOCSIN_DATABASE_URL"],
                             data_dir=environ["TOCSIN_DATA_DIR"], http_addr=http_addr,
-                            grpc_addr=f"127.0.0.1:{free_port()}",
+                            grpc_addr=f"127.0.0.1:{servers.free_port()}",
                             shutdown_grace=1.0)
         out = io.BytesIO()
         run = asyncio.create_task(supervise(
@@ -360,10 +353,10 @@ class TestSupervise:
 
     async def test_a_second_gateway_listens_on_the_next_ports(self, tmp_path: Path) -> None:
         """``--scale gateway=2``: the second gateway is given the ports after the first's."""
-        port = free_port()
+        port = servers.free_port()
         while servers.address_in_use("127.0.0.1", port + 1):
-            port = free_port()
-        http_addr, grpc_addr = f"127.0.0.1:{port}", f"127.0.0.1:{free_port()}"
+            port = servers.free_port()
+        http_addr, grpc_addr = f"127.0.0.1:{port}", f"127.0.0.1:{servers.free_port()}"
         environ = {**os.environ, "TOCSIN_NATS_URL": "nats://127.0.0.1:1",
                    "TOCSIN_DATABASE_URL": "postgresql://127.0.0.1:1/x",
                    "TOCSIN_DATA_DIR": str(tmp_path / "data"), "TOCSIN_HTTP_ADDR": http_addr,
@@ -404,7 +397,7 @@ class TestSupervise:
 
     async def test_a_second_signal_kills_everything(self, tmp_path: Path) -> None:
         """A second signal during the orderly stop kills every child at once; status 130."""
-        http_addr = f"127.0.0.1:{free_port()}"
+        http_addr = f"127.0.0.1:{servers.free_port()}"
         environ = {**os.environ, "TOCSIN_NATS_URL": "nats://127.0.0.1:1",
                    "TOCSIN_DATABASE_URL": "postgresql://127.0.0.1:1/x",
                    "TOCSIN_HTTP_ADDR": http_addr, "TOCSIN_ACCESS_KEYS": "AKID:s"}
@@ -416,7 +409,7 @@ class TestSupervise:
         """)
         settings = Settings(nats_url="nats://127.0.0.1:1", database_url="postgresql://x",
                             data_dir=str(tmp_path / "data"), http_addr=http_addr,
-                            grpc_addr=f"127.0.0.1:{free_port()}",
+                            grpc_addr=f"127.0.0.1:{servers.free_port()}",
                             access_keys=environ["TOCSIN_ACCESS_KEYS"], shutdown_grace=30.0)
         out = io.BytesIO()
         run = asyncio.create_task(supervise(settings, environ=environ,
@@ -443,8 +436,8 @@ class TestSupervise:
 
         monkeypatch.setattr(servers, "postgres_server", no_postgres)
         settings = Settings(nats_url="nats://127.0.0.1:1", data_dir=str(tmp_path),
-                            http_addr=f"127.0.0.1:{free_port()}",
-                            grpc_addr=f"127.0.0.1:{free_port()}")
+                            http_addr=f"127.0.0.1:{servers.free_port()}",
+                            grpc_addr=f"127.0.0.1:{servers.free_port()}")
         status = await supervise(settings, environ={"TOCSIN_NATS_URL": "nats://127.0.0.1:1"},
                                  out=Output(io.BytesIO(), color=False))
         assert status == 1
@@ -462,7 +455,7 @@ class TestCannotListen:
             addr = f"127.0.0.1:{taken.getsockname()[1]}"
             out = io.BytesIO()
             settings = Settings(data_dir=str(tmp_path / "data"), http_addr=addr,
-                                grpc_addr=f"127.0.0.1:{free_port()}")
+                                grpc_addr=f"127.0.0.1:{servers.free_port()}")
             status = await supervise(settings, environ={}, out=Output(out, color=False),
                                      command=lambda name: ["false"])
         err = capsys.readouterr().err
@@ -493,8 +486,8 @@ class TestCannotListen:
         """)
         settings = Settings(nats_url="nats://127.0.0.1:1", database_url="postgresql://x",
                             data_dir=str(tmp_path / "data"), access_keys="AKID:s",
-                            http_addr=f"127.0.0.1:{free_port()}",
-                            grpc_addr=f"127.0.0.1:{free_port()}", shutdown_grace=1.0)
+                            http_addr=f"127.0.0.1:{servers.free_port()}",
+                            grpc_addr=f"127.0.0.1:{servers.free_port()}", shutdown_grace=1.0)
         out = io.BytesIO()
         status = await asyncio.wait_for(supervise(
             settings, environ={"TOCSIN_ACCESS_KEYS": "AKID:s"}, out=Output(out, color=False),

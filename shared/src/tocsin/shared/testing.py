@@ -66,6 +66,7 @@ async def _started(workers: Sequence[Worker], serving: asyncio.Task[None]) -> No
                                  return_when=asyncio.FIRST_COMPLETED)
     if starting not in done:
         starting.cancel()
+        starting.add_done_callback(lambda f: f.cancelled() or f.exception())  # read: not logged
         if serving in done:
             await serving  # raises what ended the service
         raise AssertionError(f"the service did not start within {STARTUP_TIMEOUT}s")

@@ -20,6 +20,7 @@ import errno
 import importlib.util
 import os
 import pwd
+import random
 import re
 import shutil
 import signal
@@ -104,11 +105,32 @@ def address_in_use(host: str, port: int) -> bool:
 
 
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+    """A TCP port on 127.0.0.1 that nothing listens on right now, chosen below the kernel's
+    ephemeral range where there is room. A port of that range is also what the kernel
+    gives the local end of every outgoing connection, so one picked there can be taken
+    before the server meant for it starts; below it, only another listener can take it."""
+    low = _ephemeral_low()
+    for _ in range(64):
+        port = random.randrange(_LISTEN_LOW, low) if low > _LISTEN_LOW + 1024 else 0
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            chosen: int = s.getsockname()[1]
+            return chosen
+    raise ServerError(f"no free TCP port on 127.0.0.1 between {_LISTEN_LOW} and {low}")
+
+
+_LISTEN_LOW = 10000
+"""The lowest port :func:`free_port` hands out (clear of well-known servers' ports)."""
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
 
 
 def dying_with_parent(cmd: Sequence[str], sig: signal.Signals = signal.SIGTERM) -> list[str]:

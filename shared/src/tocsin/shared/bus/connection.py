@@ -94,7 +94,10 @@ class Bus:
                                             headers={**m.headers, "Nats-Msg-Id": m.msg_id})
                 for m in messages]
         try:
-            return list(await asyncio.wait_for(asyncio.gather(*acks), timeout))
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for, itself cancelled,
+            # leaves the cancelled gather's outcome unread (logged as never retrieved).
+            async with asyncio.timeout(timeout):
+                return list(await asyncio.gather(*acks))
         except TimeoutError:
             raise nats.errors.TimeoutError from None
         finally:
