@@ -71,6 +71,9 @@ DATA_KEYS_STATUS = "dataKeys"
 DEFAULT_KEY = "DefaultKey"
 """The ``SseKmsKeyId`` of a replication set that names no key: the deployment's own KEK."""
 
+_VAULT_TIMEOUT = 5.0
+"""Seconds one call to Vault may take."""
+
 _FILE, _TRANSIT = "file", "transit"
 
 
@@ -187,15 +190,20 @@ class VaultTransit:
     def _client(self) -> Any:
         import hvac  # type: ignore[import-untyped]  # imported on use: most never need it
 
-        return hvac.Client(url=self.addr)  # the token: VAULT_TOKEN, as Vault's tools read it
+        # The token: VAULT_TOKEN, as Vault's tools read it. A Vault that hangs fails the
+        # call well within a caller's request timeout rather than after hvac's 30 s.
+        return hvac.Client(url=self.addr, timeout=_VAULT_TIMEOUT)
 
     async def _call(self, what: str, fn: Callable[[Any], Any]) -> Any:
         try:
             return await asyncio.to_thread(lambda: fn(self._client().secrets.transit))
         except Exception as exc:  # hvac's errors, requests' connection errors
+            # Vault's own reasons ("permission denied", "encryption key not found") say
+            # what the operator must fix; a connection error's class says Vault is away.
+            reasons = getattr(exc, "errors", None)
             raise DataEncryptionError(
                 f"Vault Transit key {self.key_name} at {self.addr} did not {what}: "
-                f"{type(exc).__name__}") from None
+                f"{'; '.join(reasons) if reasons else type(exc).__name__}") from None
 
     async def wrap(self, key: crypto.DataKey) -> str:
         plaintext = base64.b64encode(key.secret).decode()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+
 from tocsin.incidents import api, replicas
 from tocsin.incidents.administration import handlers as administration
 from tocsin.incidents.administration.regions import RegionKeeper
 from tocsin.incidents.canary.handlers import Canary, CanarySettings
-from tocsin.incidents.data_keys import ensure_data_key, serve_data_keys
+from tocsin.incidents.data_keys import ensure_data_key, make_data_key_later, serve_data_keys
 from tocsin.incidents.duplicates.handlers import Duplicates
 from tocsin.incidents.event_rules import handlers as event_rules
 from tocsin.incidents.findings import handlers as findings
@@ -39,7 +41,8 @@ async def table(opened: Opened[Settings]) -> Service:
                 partition=settings.arn_partition, findings_window=settings.findings_window,
                 bus=bus, keks=keks, quotas=Quotas(
                     response_plans=settings.quota_response_plans, rules=settings.quota_rules))
-    await ensure_data_key(pool, keks, region=settings.region)
+    data_key_later = [] if await ensure_data_key(pool, keks, region=settings.region) else [
+        functools.partial(make_data_key_later, pool, keks, region=settings.region)]
     router = event_rules.RuleRouter(pool)
     alarm_ingestion = Ingestion(deps, bus)
     canary = [Canary(pool, bus, deps.clock, CanarySettings(
@@ -74,6 +77,7 @@ async def table(opened: Opened[Settings]) -> Service:
             RegionKeeper(deps, bus, schema=settings.schema,
                          interval=settings.region_check_interval,
                          unreachable_after=settings.region_unreachable_after).run,
+            *data_key_later,
         ],
         timers=[*canary, duplicates.run],
         inbox=duplicates.inbox(replicas.inbox(keks)),

@@ -21,6 +21,7 @@ set share their KEK by configuration; one that cannot unwrap another's key keeps
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import asyncpg
@@ -33,9 +34,10 @@ from tocsin.shared.errors import DataEncryptionError
 from tocsin.shared.events import emit
 from tocsin.shared.keys import DataKeys, Kek, Keks, KeyRing, WrappedKey
 from tocsin.shared.logging import get_logger
+from tocsin.shared.runner import pause
 
-__all__ = ["DataKeyStore", "ensure_data_key", "local_key_ring", "rewrap", "serve_data_keys",
-           "share_keys", "store_shared"]
+__all__ = ["DataKeyStore", "ensure_data_key", "local_key_ring", "make_data_key_later", "rewrap",
+           "serve_data_keys", "share_keys", "store_shared"]
 
 log = get_logger(__name__)
 
@@ -76,26 +78,48 @@ async def _kms_key_id(conn: asyncpg.Connection | asyncpg.Pool, region: str) -> s
     return info.get("sseKmsKeyId")
 
 
-async def ensure_data_key(pool: asyncpg.Pool, keks: Keks, *, region: str) -> None:
-    """Create the data key if there is none yet (the first instance's start-up).
+async def ensure_data_key(pool: asyncpg.Pool, keks: Keks, *, region: str) -> bool:
+    """Create the data key if there is none yet (the first instance's start-up); False when
+    the key-encryption key could not wrap it (Vault down or refusing the token): then
+    :func:`make_data_key_later` tries again.
 
     Without any key-encryption key configured there is nothing to wrap it with: the service
     starts, says so, and whatever needs personal data sealed fails with
     ``DataEncryptionException`` until one is.
     """
     if await pool.fetchval("SELECT true FROM data_key WHERE current"):
-        return
+        return True
     if not keks.configured:
         log.warning("data_key.no_kek", hint="set TOCSIN_MASTER_KEY_FILE, or TOCSIN_VAULT_ADDR"
                     " and TOCSIN_VAULT_TRANSIT_KEY; personal data cannot be stored until then")
-        return
-    kek = keks.for_kms_key_id(await _kms_key_id(pool, region))
+        return True
     key = crypto.new_data_key()
-    wrapped = WrappedKey(key_id=key.id, wrapped=await kek.wrap(key), current=True)
+    try:
+        kek = keks.for_kms_key_id(await _kms_key_id(pool, region))
+        wrapped = WrappedKey(key_id=key.id, wrapped=await kek.wrap(key), current=True)
+    except DataEncryptionError as exc:
+        log.warning("data_key.not_created_yet", error=exc.message,
+                    hint="personal data cannot be stored until the key-encryption key "
+                    "answers; trying again")
+        return False
     async with pool.acquire() as conn, conn.transaction():
         if await DataKeyStore.insert_current(conn, wrapped):
             await share_keys(conn, region=region)
             log.info("data_key.created", key_id=key.id, kek=kek.name)
+    return True
+
+
+async def make_data_key_later(pool: asyncpg.Pool, keks: Keks, stop: asyncio.Event, *,
+                              region: str) -> None:
+    """A worker, when start-up could not make the data key: the service serves meanwhile
+    (what needs no personal data works), and the key is made once the KEK answers. Ends
+    at ``stop``, as every worker does (one returning sooner would stop the service)."""
+    attempt = 0
+    while not await ensure_data_key(pool, keks, region=region):
+        attempt += 1
+        if await pause(stop, min(30.0, 0.5 * 2 ** min(attempt, 6))):
+            return
+    await stop.wait()
 
 
 async def share_keys(conn: asyncpg.Connection, *, region: str) -> None:
