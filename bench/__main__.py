@@ -2,11 +2,11 @@
 alarm ingestion (:mod:`bench.alarms`), notifications (:mod:`bench.notifications`) and the
 escalation service's timers against raw PostgreSQL (:mod:`bench.timers`), the runbooks
 engine beside raw PostgreSQL transactions (:mod:`bench.runbooks`), the analysis
-service's metrics and analysis creation (:mod:`bench.analysis`), StartIncident with the
-NATS identities, permissions and signed principals on beside off (:mod:`bench.protection`),
-the console in a headless Chromium (:mod:`bench.console`), the replication of events
-from one region to another and the takeover of a lost region's paging by the next
-(:mod:`bench.regions`).
+service's metrics and analysis creation (:mod:`bench.analysis`), StartIncident and
+alarm → page with encryption at rest and the NATS identities on beside off
+(:mod:`bench.protection`), the console in a headless Chromium (:mod:`bench.console`),
+the replication of events from one region to another and the takeover of a lost region's
+paging by the next (:mod:`bench.regions`).
 
 Everything runs on this machine: NATS and PostgreSQL (the ones named by TOCSIN_NATS_URL /
 TOCSIN_DATABASE_URL, else throwaway ones), the incidents service and the gateway as their
@@ -616,10 +616,21 @@ async def main(seconds: float, warmup: float, *, access_only: bool = False,
             stop_server()
         for server in reversed(servers):
             server.stop()
+    _write(results)
+
+
+def _write(results: dict[str, Any]) -> None:
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"bench-{time.strftime('%Y%m%dT%H%M%S')}.json"
     out.write_text(json.dumps(results, indent=2))
     print(f"results written to {out}")
+
+
+async def protection_only() -> None:
+    """``--only protection``: issue 17's part alone (its own servers and stacks)."""
+    results: dict[str, Any] = {}
+    await protection_bench(lambda name, value, unit: line(name, value, unit, results))
+    _write(results)
 
 
 if __name__ == "__main__":
@@ -627,12 +638,17 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, help="measured time per load (default 10; "
                         "the access part's loads 3)")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured time per load")
-    parser.add_argument("--only", choices=["access"],
+    parser.add_argument("--only", choices=["access", "protection"],
                         help="run one part alone: access (StartIncident with access on, "
-                        "on without audit, and off; 3 s loads unless --seconds)")
+                        "on without audit, and off; 3 s loads unless --seconds), or "
+                        "protection (encryption at rest and NATS identities on beside off: "
+                        "StartIncident and alarm → page; about a minute)")
     parser.add_argument("--profile", type=Path,
                         help="with --only access: py-spy's collapsed stacks of each gateway "
                         "under 64 callers, into this folder")
     a = parser.parse_args()
+    if a.only == "protection":
+        asyncio.run(protection_only())
+        raise SystemExit(0)
     asyncio.run(main(a.seconds or 10.0, a.warmup, access_only=a.only == "access",
                      access_seconds=a.seconds or 3.0, profile=a.profile))

@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
@@ -179,7 +179,16 @@ async def _activation_code(bus: Bus, region: str, channel_arn: str) -> str:
 
 async def paging_plan(bus: Bus, channel: grpc.aio.Channel, region: str) -> str:
     """A response plan (its name) that engages a new contact whose plan mails it at once
-    (a 0-minute stage) on an activated email channel."""
+    (a 0-minute stage) on an email channel activated with the code read from
+    ``DELIVERIES_<REGION>``."""
+    return await paging_plan_with(
+        channel, lambda channel_arn: _activation_code(bus, region, channel_arn))
+
+
+async def paging_plan_with(channel: grpc.aio.Channel,
+                           activation_code: Callable[[str], Awaitable[str]]) -> str:
+    """:func:`paging_plan`, the channel's activation code from ``activation_code`` (the
+    SMTP server's copy, where the bench may not read ``DELIVERIES_<REGION>``)."""
     incidents = pb_grpc.IncidentsStub(channel)
     contacts = pb_contacts_grpc.ContactsStub(channel)
     contact = (await contacts.CreateContact(pbc.CreateContactRequest(
@@ -189,7 +198,7 @@ async def paging_plan(bus: Bus, channel: grpc.aio.Channel, region: str) -> str:
         contact_id=contact, name="email", type=pbc.CHANNEL_TYPE_EMAIL,
         delivery_address=pbc.ContactChannelAddress(simple_address="pager@example.com")))
     ).contact_channel_arn
-    code = await _activation_code(bus, region, email)
+    code = await activation_code(email)
     await contacts.ActivateContactChannel(pbc.ActivateContactChannelRequest(
         contact_channel_id=email, activation_code=code))
     await contacts.UpdateContact(pbc.UpdateContactRequest(contact_id=contact, plan=pbc.Plan(
