@@ -49,6 +49,18 @@ async def new_channel(bus: Bus, alias: str = "alice") -> str:
                            DeferActivation=True))["ContactChannelArn"])
 
 
+async def a_channel_is_refused_whole(bus: Bus) -> str:
+    """A new contact (its ARN) whose channel, asked for while the data key is out of
+    reach, is refused with DataEncryptionException and not stored at all."""
+    contact = str((await call(bus, "CreateContact", Alias="bob", Type="PERSONAL",
+                              Plan={"Stages": []}))["ContactArn"])
+    with pytest.raises(errors.DataEncryptionError):
+        await call(bus, "CreateContactChannel", ContactId=contact, Name="work",
+                   Type="EMAIL", DeliveryAddress={"SimpleAddress": ADDRESS})
+    assert (await call(bus, "ListContactChannels", ContactId=contact))["ContactChannels"] == []
+    return contact
+
+
 async def stored(database_url: str, isolation: dict[str, str], arn: str) -> Any:
     async with create_pool(database_url, schema=f"{isolation['schema_prefix']}contacts",
                            min_size=1, max_size=1) as pool:
@@ -72,13 +84,7 @@ async def test_a_wrong_master_key_gives_data_encryption_exception_and_loses_noth
         async with running(lifespan, misconfigured):
             with pytest.raises(errors.DataEncryptionError, match="does not hold"):
                 await call(bus, "GetContactChannel", ContactChannelId=channel)
-            contact = (await call(bus, "CreateContact", Alias="bob", Type="PERSONAL",
-                                  Plan={"Stages": []}))["ContactArn"]
-            with pytest.raises(errors.DataEncryptionError):
-                await call(bus, "CreateContactChannel", ContactId=contact, Name="work",
-                           Type="EMAIL", DeliveryAddress={"SimpleAddress": ADDRESS})
-            assert (await call(bus, "ListContactChannels",
-                               ContactId=contact))["ContactChannels"] == []
+            await a_channel_is_refused_whole(bus)
         async with running(lifespan, contacts):  # the right key again: nothing was lost
             got = await call(bus, "GetContactChannel", ContactChannelId=channel)
             assert got["DeliveryAddress"] == {"SimpleAddress": ADDRESS}

@@ -18,6 +18,7 @@ import pytest_asyncio
 
 from tests.integration.contacts.test_data_at_rest import (
     ADDRESS,
+    a_channel_is_refused_whole,
     call,
     new_channel,
     settings_for,
@@ -25,7 +26,9 @@ from tests.integration.contacts.test_data_at_rest import (
 )
 from tests.support.vault_transit import VaultTransitStandIn
 from tocsin.contacts.app import lifespan
+from tocsin.contacts.settings import Settings
 from tocsin.incidents import app as incidents_app
+from tocsin.incidents.settings import Settings as IncidentsSettings
 from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus
 from tocsin.shared.db import create_pool
@@ -76,11 +79,19 @@ def vault_only(vault: VaultTransitStandIn) -> dict[str, Any]:
     return {"vault_addr": vault.url, "master_key_file": ""}
 
 
+def reaching_vault(nats_url: str, database_url: str, isolation: dict[str, str],
+                   vault: VaultTransitStandIn) -> tuple[IncidentsSettings, Settings]:
+    """The incidents service with the session's master key (``DefaultKey``, what wraps
+    the data key until a set names the Vault key) and Vault; contacts with Vault alone."""
+    incidents, _ = settings_for(nats_url, database_url, isolation, vault_addr=vault.url)
+    _, contacts = settings_for(nats_url, database_url, isolation, **vault_only(vault))
+    return incidents, contacts
+
+
 async def test_a_set_naming_a_vault_key_has_its_data_key_wrapped_by_vault(
         nats_url: str, database_url: str, isolation: dict[str, str], bus: Bus,
         vault: VaultTransitStandIn) -> None:
-    incidents, _ = settings_for(nats_url, database_url, isolation, vault_addr=vault.url)
-    _, contacts = settings_for(nats_url, database_url, isolation, **vault_only(vault))
+    incidents, contacts = reaching_vault(nats_url, database_url, isolation, vault)
     async with running(incidents_app.lifespan, incidents):
         await create_set(bus, isolation["region"])
         [wrapped] = await wrapped_keys(database_url, isolation)
@@ -105,8 +116,7 @@ async def test_a_set_naming_a_vault_key_has_its_data_key_wrapped_by_vault(
 async def test_rotating_the_vault_key_rewraps_and_keeps_everything_readable(
         nats_url: str, database_url: str, isolation: dict[str, str], bus: Bus,
         vault: VaultTransitStandIn) -> None:
-    incidents, _ = settings_for(nats_url, database_url, isolation, vault_addr=vault.url)
-    _, contacts = settings_for(nats_url, database_url, isolation, **vault_only(vault))
+    incidents, contacts = reaching_vault(nats_url, database_url, isolation, vault)
     async with running(incidents_app.lifespan, incidents):
         await create_set(bus, isolation["region"])
         async with running(lifespan, contacts):
@@ -138,8 +148,7 @@ async def test_rotating_the_vault_key_rewraps_and_keeps_everything_readable(
 async def test_vault_down_or_refusing_is_data_encryption_exception_and_loses_nothing(
         nats_url: str, database_url: str, isolation: dict[str, str], bus: Bus,
         vault: VaultTransitStandIn) -> None:
-    incidents, _ = settings_for(nats_url, database_url, isolation, vault_addr=vault.url)
-    _, contacts = settings_for(nats_url, database_url, isolation, **vault_only(vault))
+    incidents, contacts = reaching_vault(nats_url, database_url, isolation, vault)
     region = isolation["region"]
     async with running(incidents_app.lifespan, incidents):
         [by_master_key] = await wrapped_keys(database_url, isolation)
@@ -164,13 +173,7 @@ async def test_vault_down_or_refusing_is_data_encryption_exception_and_loses_not
         async with running(lifespan, contacts):
             with pytest.raises(errors.DataEncryptionError, match="unwrap"):
                 await call(bus, "GetContactChannel", ContactChannelId=channel)
-            contact = (await call(bus, "CreateContact", Alias="bob", Type="PERSONAL",
-                                  Plan={"Stages": []}))["ContactArn"]
-            with pytest.raises(errors.DataEncryptionError):
-                await call(bus, "CreateContactChannel", ContactId=contact, Name="work",
-                           Type="EMAIL", DeliveryAddress={"SimpleAddress": ADDRESS})
-            assert (await call(bus, "ListContactChannels",
-                               ContactId=contact))["ContactChannels"] == []
+            contact = await a_channel_is_refused_whole(bus)
             code, said = await keys_cli("rotate", database_url, isolation, vault)
             assert code == 1 and "DataEncryptionException" in said, said
             [wrapped] = await wrapped_keys(database_url, isolation)
