@@ -194,9 +194,16 @@ class VaultTransit:
         # call well within a caller's request timeout rather than after hvac's 30 s.
         return hvac.Client(url=self.addr, timeout=_VAULT_TIMEOUT)
 
+    def _call_once(self, fn: Callable[[Any], Any]) -> Any:
+        client = self._client()
+        try:
+            return fn(client.secrets.transit)
+        finally:
+            client.adapter.close()  # its connection: Vault is called seldom, keep none open
+
     async def _call(self, what: str, fn: Callable[[Any], Any]) -> Any:
         try:
-            return await asyncio.to_thread(lambda: fn(self._client().secrets.transit))
+            return await asyncio.to_thread(self._call_once, fn)
         except Exception as exc:  # hvac's errors, requests' connection errors
             # Vault's own reasons ("permission denied", "encryption key not found") say
             # what the operator must fix; a connection error's class says Vault is away.
