@@ -119,8 +119,8 @@ class _Stack:
         self.smtp = Controller(self.mailbox, hostname="127.0.0.1", port=free_port())
         self.latencies: dict[str, list[float]] = {}
         self.counts: dict[str, float] = {}
-        self.cpu_us: dict[str, float] = {}
-        """Load → CPU microseconds the stack's processes spent on it, over ``cpu_ops``."""
+        self.cpu_us: dict[str, dict[str, float]] = {}
+        """Load → process → CPU microseconds it spent on the load, over ``cpu_ops``."""
         self.cpu_ops: dict[str, int] = {}
 
     async def start(self, nats_pid: int) -> None:
@@ -131,7 +131,9 @@ class _Stack:
         self.procs = [await spawn(["-m", f"tocsin.{service}"], {**env, **self.extra(service)},
                                   self.work / f"{self.name}-{service}.log")
                       for service in SERVICES]
-        self.meter = CpuMeter({"stack": [p.pid for p in self.procs] + [nats_pid]})
+        self.meter = CpuMeter({**{s: [p.pid] for s, p in zip(SERVICES, self.procs,
+                                                               strict=True)},
+                               "nats": [nats_pid]})
         # Every gRPC call is signed (the access issue), as the main bench's are.
         self.channel = grpc.aio.insecure_channel(
             f"127.0.0.1:{self.port}",
@@ -159,7 +161,6 @@ class _Stack:
         self.publisher = await nats.connect(self.client_url(ALARM_PUBLISHER),
                                             name="bench-alarms")
         self.watcher = await nats.connect(self.client_url(DASHBOARD), name="bench-dashboard")
-        await self.meter.idle(2.0)
 
     def _add(self, what: str, latencies: list[float], count: float) -> None:
         self.latencies.setdefault(what, []).extend(latencies)
@@ -177,7 +178,9 @@ class _Stack:
     def _cpu(self, what: str, ops: int) -> None:
         """Count the CPU since the meter's start as ``ops`` operations of ``what``."""
         if ops:
-            self.cpu_us[what] = self.cpu_us.get(what, 0.0) + self.meter.per(ops)["stack"] * ops
+            spent = self.cpu_us.setdefault(what, {})
+            for process, us in self.meter.per(ops).items():
+                spent[process] = spent.get(process, 0.0) + us * ops
             self.cpu_ops[what] = self.cpu_ops.get(what, 0) + ops
 
     async def pages(self, *, rate: float, seconds: float) -> None:
@@ -218,8 +221,11 @@ class _Stack:
 
     def figures(self, what: str) -> dict[str, float]:
         ms = sorted(self.latencies.get(what, []))
+        ops = max(self.cpu_ops.get(what, 0), 1)
+        per_process = {process: us / ops for process, us in self.cpu_us.get(what, {}).items()}
         return {"n": len(ms), "p50": percentile(ms, 0.5), "p99": percentile(ms, 0.99),
-                "cpu_us": self.cpu_us.get(what, 0.0) / max(self.cpu_ops.get(what, 0), 1)}
+                "cpu_us": sum(per_process.values()), **{
+                    f"cpu_us_{process}": us for process, us in per_process.items()}}
 
     async def stop(self) -> None:
         for client in ("publisher", "watcher"):
@@ -227,8 +233,7 @@ class _Stack:
                 await getattr(self, client).close()
         if hasattr(self, "channel"):
             await self.channel.close()
-        for proc in self.procs:
-            await stop(proc)
+        await asyncio.gather(*(stop(proc) for proc in self.procs))
         self.smtp.stop()
 
 
@@ -293,8 +298,9 @@ async def protection_bench(line: Line, *, seconds: float = 2.0, warmup: float = 
                    client_url=lambda who: ids.url(who, secured_nats.url))]
         nats_pids = {"encrypted": open_nats.process.pid, "protected": secured_nats.process.pid}
         try:
-            for stack in stacks:
-                await stack.start(nats_pids[stack.name])
+            await asyncio.gather(*(stack.start(nats_pids[stack.name]) for stack in stacks))
+            # What each stack uses doing nothing, once both are up, is left out of its CPU.
+            await asyncio.gather(*(stack.meter.idle(2.0) for stack in stacks))
             for _ in range(rounds):
                 for callers in CALLERS:
                     for stack in stacks:
@@ -302,8 +308,7 @@ async def protection_bench(line: Line, *, seconds: float = 2.0, warmup: float = 
                 for stack in stacks:
                     await stack.pages(rate=page_rate, seconds=page_seconds)
         finally:
-            for stack in stacks:
-                await stack.stop()
+            await asyncio.gather(*(stack.stop() for stack in stacks))
         _report(line, stacks, await sealing_cpu_per_page(master_key))
     finally:
         for server in reversed(servers):
@@ -320,7 +325,7 @@ def _report(line: Line, stacks: list[_Stack], sealing_us: float) -> None:
                  r["n"] / max(stack.counts[what], 1e-9), "req/s")
             line(f"start_incident_{name}_c{callers}_p50", r["p50"], "ms")
             line(f"start_incident_{name}_c{callers}_p99", r["p99"], "ms")
-            line(f"start_incident_{name}_c{callers}_cpu", r["cpu_us"], "us")
+            _cpu_lines(line, f"start_incident_{name}_c{callers}", r)
             line(f"start_incident_{name}_c{callers}_errors",
                  stack.counts[f"{what}_errors"], "count")
         line(f"start_incident_protected_c{callers}_slower_p50", _slower(
@@ -334,7 +339,7 @@ def _report(line: Line, stacks: list[_Stack], sealing_us: float) -> None:
         line(f"alarm_to_page_{name}_paged", r["n"], "count")
         line(f"alarm_to_page_{name}_p50", r["p50"], "ms")
         line(f"alarm_to_page_{name}_p99", r["p99"], "ms")
-        line(f"alarm_to_page_{name}_cpu", r["cpu_us"], "us")
+        _cpu_lines(line, f"alarm_to_page_{name}", r)
     encrypted, protected = by["encrypted"].figures("page"), by["protected"].figures("page")
     line("alarm_to_page_protected_slower_p50", _slower(protected["p50"], encrypted["p50"]), "%")
     line("alarm_to_page_protected_more_cpu", _slower(protected["cpu_us"], encrypted["cpu_us"]),
@@ -344,6 +349,13 @@ def _report(line: Line, stacks: list[_Stack], sealing_us: float) -> None:
     line("page_sealing_cpu", sealing_us, "us")
     line("page_sealing_share_of_page_cpu", 100 * sealing_us / max(encrypted["cpu_us"], 1e-9),
          "%")
+
+
+def _cpu_lines(line: Line, prefix: str, figures: dict[str, float]) -> None:
+    """CPU µs per operation over the stack (``_cpu``), then in each of its processes."""
+    for name, us in figures.items():
+        if name.startswith("cpu_us"):
+            line(prefix + name.replace("cpu_us", "_cpu"), us, "us")
 
 
 def _slower(value: float, baseline: float) -> float:
