@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -160,19 +161,70 @@ async def partition(a: Region, b: Region) -> AsyncIterator[None]:
     await mirror(b, a)
 
 
+@contextlib.asynccontextmanager
+async def three_regions(folder: Path, database_url: str, master_key_file: str,
+                        services: tuple[str, ...] = ("incidents",)
+                        ) -> AsyncIterator[list[Region]]:
+    """Regions A (the leaf hub), B and C, each running ``services`` (incidents, contacts),
+    each mirroring the two others' events."""
+    tag = uuid.uuid4().hex[:8]
+    names = [f"ra{tag}", f"rb{tag}", f"rc{tag}"]
+    leaf_port = free_port()
+    servers = [_nats(folder / names[0], names[0], leaf_port=leaf_port, hub=True)]
+    try:
+        for name in names[1:]:
+            servers.append(_nats(folder / name, name, leaf_port=leaf_port, hub=False))
+        async with contextlib.AsyncExitStack() as stack:
+            made = []
+            for name, server in zip(names, servers, strict=True):
+                bus = await stack.enter_async_context(connect([server.url],
+                                                              name=f"tests-{name}"))
+                common: dict[str, Any] = {
+                    "nats_url": server.url, "database_url": database_url,
+                    "shutdown_grace": 5, "outbox_poll_interval": 0.2, "inbox_rescan": 0.5,
+                    "region": name, "schema_prefix": f"{name}_",
+                    "master_key_file": master_key_file}
+                region = Region(name, server.url, bus)
+                if "incidents" in services:
+                    region.incidents = IncidentsSettings(
+                        changes_filter=f"changes.{name}.>", alarms_filter=f"alarms.{name}.>",
+                        **common)
+                    await stack.enter_async_context(running(incidents_app.lifespan,
+                                                            region.incidents))
+                if "contacts" in services:
+                    region.contacts = ContactsSettings(**common)
+                    await stack.enter_async_context(running(contacts_app.lifespan,
+                                                            region.contacts))
+                made.append(region)
+            await mirror_all(made)
+            yield made
+    finally:
+        for server in reversed(servers):
+            server.stop()
+
+
+async def mirror_all(regions: list[Region]) -> None:
+    """Every region mirrors every other's events (again, after mirrors were deleted)."""
+    for into, origin in itertools.permutations(regions, 2):
+        await mirror(into, origin)
+
+
+async def applied(into: Region, origin: Region, service: str) -> None:
+    """``into``'s ``service`` inbox has acknowledged everything ``origin``'s stream holds."""
+    async def done() -> bool:
+        try:
+            info = await into.bus.js.consumer_info(origin.stream,
+                                                   f"{into.name}_{service}-inbox")
+        except Exception:
+            return False
+        mirrored = (await into.bus.js.stream_info(origin.stream)).state.last_seq
+        theirs = (await origin.bus.js.stream_info(origin.stream)).state.last_seq
+        return mirrored >= theirs and not info.num_pending and not info.num_ack_pending
+    await wait_for(done, timeout=30.0)
+
+
 async def all_applied(a: Region, b: Region, service: str) -> None:
     """Each region's ``service`` inbox has acknowledged everything the other region's
     stream holds."""
-    async def done() -> bool:
-        for into, origin in ((a, b), (b, a)):
-            try:
-                info = await into.bus.js.consumer_info(origin.stream,
-                                                       f"{into.name}_{service}-inbox")
-            except Exception:
-                return False
-            mirrored = (await into.bus.js.stream_info(origin.stream)).state.last_seq
-            theirs = (await origin.bus.js.stream_info(origin.stream)).state.last_seq
-            if mirrored < theirs or info.num_pending or info.num_ack_pending:
-                return False
-        return True
-    await wait_for(done, timeout=30.0)
+    await applied(a, b, service)
+    await applied(b, a, service)

@@ -242,12 +242,14 @@ async def _ops_item(to: Applying, e: ca.OpsItemCreated | ca.OpsItemUpdated) -> N
 
 
 async def _associated(to: Applying, e: ca.OpsItemRelatedItemAssociated) -> None:
-    """Added, by either side, to an OpsItem held here."""
+    """Added, by either side, to an OpsItem held here (once it is, when another region's
+    association arrives before the item)."""
+    if not await to.holds("ops_item", "id", e.ops_item_id):
+        return
     await to.conn.execute(
         "INSERT INTO ops_item_related_item (association_id, ops_item_id, association_type,"
         " resource_type, resource_uri, created_by, created_time)"
-        " SELECT $1, $2, $3, $4, $5, $6, $7"
-        " WHERE EXISTS (SELECT 1 FROM ops_item WHERE id = $2) ON CONFLICT DO NOTHING",
+        " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
         e.association_id, e.ops_item_id, e.association_type, e.resource_type,
         e.resource_uri, e.principal or to.stamp.region,
         e.created_time or datetime.fromtimestamp(to.stamp.hlc / 1_000_000, UTC))
