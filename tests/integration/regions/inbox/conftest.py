@@ -24,6 +24,8 @@ import nats.js.errors
 import pytest
 import pytest_asyncio
 
+from tocsin.analysis import app as analysis_app
+from tocsin.analysis.settings import Settings as AnalysisSettings
 from tocsin.contacts import app as contacts_app
 from tocsin.contacts.settings import Settings as ContactsSettings
 from tocsin.incidents import app as incidents_app
@@ -146,6 +148,20 @@ async def regions(region_servers: tuple[str, str, str, str], database_url: str,
     async with start_regions(region_servers, database_url,
                              (master_key_file, master_key_file)) as made:
         yield made
+
+
+@pytest_asyncio.fixture
+async def analysis_regions(regions: tuple[Region, Region], database_url: str,
+                           master_key_file: str) -> AsyncIterator[tuple[Region, Region]]:
+    """Regions A and B with incidents, contacts and analysis services, each mirroring the
+    other's events."""
+    async with contextlib.AsyncExitStack() as stack:
+        for region in regions:
+            await stack.enter_async_context(running(analysis_app.lifespan, AnalysisSettings(
+                nats_url=region.nats_url, database_url=database_url, shutdown_grace=5,
+                outbox_poll_interval=0.2, inbox_rescan=0.5, region=region.name,
+                schema_prefix=f"{region.name}_", master_key_file=master_key_file)))
+        yield regions
 
 
 @contextlib.asynccontextmanager

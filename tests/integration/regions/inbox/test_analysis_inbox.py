@@ -5,35 +5,16 @@ kept), a deletion wins, and nothing is started by the region applying them."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
-import pytest_asyncio
 
 from tests.integration.regions.inbox.conftest import Region, partition
 from tests.integration.regions.inbox.settling import settled
-from tocsin.analysis import app as analysis_app
-from tocsin.analysis.settings import Settings as AnalysisSettings
 from tocsin.shared import errors
-from tocsin.shared.testing import running, wait_for
+from tocsin.shared.testing import wait_for
 
 TIMEOUT = 30.0
-
-
-@pytest_asyncio.fixture
-async def analysis_regions(regions: tuple[Region, Region], database_url: str,
-                           master_key_file: str) -> AsyncIterator[tuple[Region, Region]]:
-    """Regions A and B with incidents, contacts and analysis services, each mirroring the
-    other's events."""
-    async with contextlib.AsyncExitStack() as stack:
-        for region in regions:
-            await stack.enter_async_context(running(analysis_app.lifespan, AnalysisSettings(
-                nats_url=region.nats_url, database_url=database_url, shutdown_grace=5,
-                outbox_poll_interval=0.2, inbox_rescan=0.5, region=region.name,
-                schema_prefix=f"{region.name}_", master_key_file=master_key_file)))
-        yield regions
 
 
 async def _resolved_incident(region: Region, seen_in: Region) -> str:
