@@ -123,6 +123,10 @@ class EngagementStore:
             arn, contact_arn, contact_type, incident_arn, start_at, ends_at, home_region)
 
     @staticmethod
+    async def known(conn: asyncpg.Connection, arn: str) -> bool:
+        return bool(await conn.fetchval("SELECT true FROM engagement WHERE arn = $1", arn))
+
+    @staticmethod
     async def fires_here(conn: asyncpg.Connection, arn: str) -> bool:
         """Whether this region runs the engagement's timers (True for one it never heard
         of, as before regions: its events are this region's own)."""
@@ -197,9 +201,13 @@ class EngagementStore:
         """Delete engagements that ended before ``before`` and have no pending timer left
         (run with the deletion of finished timers)."""
         await conn.execute(
-            "DELETE FROM engagement e WHERE coalesce(e.stopped_at, e.ends_at) < $1"
+            "WITH gone AS (DELETE FROM engagement e"
+            " WHERE coalesce(e.stopped_at, e.ends_at) < $1"
             " AND NOT EXISTS (SELECT 1 FROM timer t WHERE t.engagement_arn = e.arn"
-            "  AND t.state = 'pending')", before)
+            "  AND t.state = 'pending') RETURNING arn)"
+            # A late event of one waits for nothing any more (tocsin.shared.replication).
+            " DELETE FROM replica_parked WHERE kind = 'engagement'"
+            "  AND key IN (SELECT arn FROM gone)", before)
 
 
 class TakeoverStore:
