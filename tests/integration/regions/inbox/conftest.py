@@ -15,7 +15,7 @@ import contextlib
 import itertools
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -237,6 +237,26 @@ async def applied(into: Region, origin: Region, service: str) -> None:
         theirs = (await origin.bus.js.stream_info(origin.stream)).state.last_seq
         return mirrored >= theirs and not info.num_pending and not info.num_ack_pending
     await wait_for(done, timeout=30.0)
+
+
+async def redelivery_changes_nothing(into: Region, origin: Region, service: str,
+                                     digest: Callable[[], Awaitable[Any]]) -> None:
+    """Every ``service`` event of ``origin`` read again by ``into``'s inbox (its durable
+    made anew reads the mirror from the start) leaves what ``digest`` reads as it was."""
+    before = await digest()
+    durable = f"{into.name}_{service}-inbox"
+    await into.bus.js.delete_consumer(origin.stream, durable)
+    last = (await into.bus.js.stream_info(origin.stream)).state.last_seq
+
+    async def read_again() -> bool:
+        try:
+            info = await into.bus.js.consumer_info(origin.stream, durable)
+        except Exception:
+            return False
+        return info.delivered.stream_seq >= last and info.num_ack_pending == 0 \
+            and info.num_pending == 0
+    await wait_for(read_again, timeout=30.0)
+    assert await digest() == before
 
 
 async def all_applied(a: Region, b: Region, service: str) -> None:
