@@ -115,6 +115,7 @@ class EngagementStore:
                   home_region: str | None = None) -> None:
         """Record a started engagement (once: a redelivery changes nothing); one started
         in another region (``home_region``) is a standby copy: its timers wait here."""
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('engagement:' || $1))", arn)
         await conn.execute(
             "INSERT INTO engagement (arn, contact_arn, contact_type, incident_arn, start_at,"
             " ends_at, home_region, fires_here) VALUES ($1, $2, $3, $4, $5, $6, $7::text,"
@@ -124,6 +125,11 @@ class EngagementStore:
 
     @staticmethod
     async def known(conn: asyncpg.Connection, arn: str) -> bool:
+        """Whether the engagement is recorded here, its start and the check of it one after
+        the other (a transaction-long lock of the ARN): a change read on one consumer while
+        another records the start either sees it or is parked before the start looks for
+        what waits for it."""
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('engagement:' || $1))", arn)
         return bool(await conn.fetchval("SELECT true FROM engagement WHERE arn = $1", arn))
 
     @staticmethod
