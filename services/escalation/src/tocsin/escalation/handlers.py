@@ -52,7 +52,7 @@ from tocsin.shared.contracts.base import decode
 from tocsin.shared.db import already_processed, transaction
 from tocsin.shared.events import Received, emit, received, typed
 from tocsin.shared.logging import bind, get_logger
-from tocsin.shared.replication.parked import ArrivedEarly, park, take_ready
+from tocsin.shared.replication.parked import ArrivedEarly, park, release
 from tocsin.shared.timers import TimerWorker
 
 __all__ = ["Plans", "emit_effects", "plan_consumers", "timer_worker"]
@@ -192,16 +192,17 @@ class Plans:
 
     async def _release(self, conn: asyncpg.Connection, now: datetime) -> None:
         """Apply the events that waited for an engagement now known."""
-        while ready := await take_ready(conn, consumer=EARLY):
-            for envelope in ready:
-                log.info("escalation.unparked", event_type=envelope.type,
-                         event_id=envelope.id, region=envelope.region)
-                if envelope.service == "contacts" and envelope.type in CONTACTS_TYPES:
-                    origin = None if envelope.region == self._region else envelope.region
-                    await self._contacts_event(conn, received(envelope, cc.ContactsEvent),
-                                               origin=origin, now=now)
-                else:
-                    await self.settle(conn, envelope)
+        async def apply(envelope: codec.Envelope) -> None:
+            log.info("escalation.unparked", event_type=envelope.type, event_id=envelope.id,
+                     region=envelope.region)
+            if envelope.service == "contacts" and envelope.type in CONTACTS_TYPES:
+                origin = None if envelope.region == self._region else envelope.region
+                await self._contacts_event(conn, received(envelope, cc.ContactsEvent),
+                                           origin=origin, now=now)
+            else:
+                await self.settle(conn, envelope)
+
+        await release(conn, consumer=EARLY, apply=apply)
 
     async def on_incidents_event(self, event: Received[ic.IncidentsEvent], msg: Msg) -> None:
         """A resolved or deleted incident pages nobody any more: cancel every pending timer

@@ -34,12 +34,14 @@ import asyncpg
 from nats.aio.msg import Msg
 from nats.js.api import StreamInfo
 
+from tocsin.shared import codec
 from tocsin.shared.bus import Bus, Consumer, consume
 from tocsin.shared.contracts.base import types_of
 from tocsin.shared.db import already_processed, transaction
 from tocsin.shared.events import Received, received, typed
 from tocsin.shared.logging import get_logger
-from tocsin.shared.replication.parked import ArrivedEarly, park, take_ready
+from tocsin.shared.replication import parked
+from tocsin.shared.replication.parked import ArrivedEarly, park
 from tocsin.shared.replication.stamps import Applying, applying, stamp_of
 from tocsin.shared.runner import pause
 
@@ -117,16 +119,15 @@ async def _apply_or_park(conn: asyncpg.Connection, inbox: Inbox, event: Received
 async def release(conn: asyncpg.Connection, inbox: Inbox, *, consumer: str,
                   home: str) -> int:
     """Apply, in ``conn``'s transaction, the events ``consumer`` parked whose resource
-    is here now (or deleted), and those that these make ready in turn; how many."""
-    applied = 0
-    while ready := await take_ready(conn, consumer=consumer):
-        for envelope in ready:
-            event = received(envelope, inbox.union)
-            if await _apply_or_park(conn, inbox, event, consumer=consumer, home=home):
-                applied += 1
-                log.info("inbox.unparked", event_type=event.type, event_id=event.id,
-                         region=event.region)
-    return applied
+    is here now (or deleted), and those that these make ready in turn
+    (:func:`.parked.release`); how many were ready."""
+    async def apply(envelope: codec.Envelope) -> None:
+        event = received(envelope, inbox.union)
+        if await _apply_or_park(conn, inbox, event, consumer=consumer, home=home):
+            log.info("inbox.unparked", event_type=event.type, event_id=event.id,
+                     region=event.region)
+
+    return await parked.release(conn, consumer=consumer, apply=apply)
 
 
 async def run_inbox(bus: Bus, pool: asyncpg.Pool, inbox: Inbox, stop: asyncio.Event, *,

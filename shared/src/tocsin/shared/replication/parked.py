@@ -8,18 +8,24 @@ dropped nor applied to nothing: the apply function asks
 :meth:`~tocsin.shared.replication.stamps.Applying.holds` for the resource it belongs to,
 which raises :class:`ArrivedEarly` when the resource is neither here nor deleted here; the
 inbox then parks the event (:func:`park`) in the transaction that acknowledges it, and
-applies it again once its resource is held or deleted (:func:`take_ready`), in the order
+applies it again once its resource is held or deleted (:func:`release`), in the order
 the events were parked. A parked event therefore never holds back another: other
-resources' events go on being applied meanwhile.
+resources' events go on being applied meanwhile (and one that fails when applied again
+is logged and kept, not retried in a loop).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import asyncpg
 
 from tocsin.shared import codec
+from tocsin.shared.logging import get_logger
 
-__all__ = ["ArrivedEarly", "park", "take_ready"]
+__all__ = ["ArrivedEarly", "park", "release", "take_ready"]
+
+log = get_logger(__name__)
 
 
 class ArrivedEarly(Exception):
@@ -47,9 +53,11 @@ async def park(conn: asyncpg.Connection, early: ArrivedEarly, envelope: codec.En
         consumer, early.kind, early.key_column, early.key, codec.encode(envelope))
 
 
-async def take_ready(conn: asyncpg.Connection, *, consumer: str) -> list[codec.Envelope]:
-    """The events ``consumer`` parked whose resource is now held or deleted here, taken
-    out of the store (in the caller's transaction), in the order they were parked."""
+async def take_ready(conn: asyncpg.Connection, *, consumer: str
+                     ) -> list[tuple[ArrivedEarly, codec.Envelope]]:
+    """The events ``consumer`` parked whose resource is now held or deleted here, each
+    with what it waited for, taken out of the store (in the caller's transaction), in the
+    order they were parked."""
     waits = await conn.fetch(
         "SELECT DISTINCT kind, key_column FROM replica_parked WHERE consumer = $1", consumer)
     ready: list[asyncpg.Record] = []
@@ -62,6 +70,31 @@ async def take_ready(conn: asyncpg.Connection, *, consumer: str) -> list[codec.E
             f' AND (EXISTS (SELECT 1 FROM "{kind}" r WHERE r."{key_column}" = p.key)'
             "      OR EXISTS (SELECT 1 FROM replica_tombstone t"
             "                 WHERE t.kind = p.kind AND t.key = p.key))"
-            " RETURNING seq, envelope", consumer, kind, key_column)
-    return [codec.decode(row["envelope"], codec.Envelope)
+            " RETURNING seq, kind, key_column, key, envelope", consumer, kind, key_column)
+    return [(ArrivedEarly(row["kind"], row["key_column"], row["key"]),
+             codec.decode(row["envelope"], codec.Envelope))
             for row in sorted(ready, key=lambda row: row["seq"])]
+
+
+async def release(conn: asyncpg.Connection, *, consumer: str,
+                  apply: Callable[[codec.Envelope], Awaitable[None]]) -> int:
+    """Hand ``apply`` (which may park an event again) each event ``consumer`` parked that
+    is ready, in ``conn``'s transaction, until none is; how many it was given. One that
+    fails is logged and parked again, for the next release: it holds back nothing else."""
+    failed: list[tuple[ArrivedEarly, codec.Envelope]] = []
+    given = 0
+    while ready := await take_ready(conn, consumer=consumer):
+        for early, envelope in ready:
+            try:
+                async with conn.transaction():  # a savepoint: a failure undoes its writes
+                    await apply(envelope)
+            except Exception as exc:
+                log.error("parked.apply_failed", consumer=consumer, event_type=envelope.type,
+                          event_id=envelope.id, region=envelope.region, error=repr(exc),
+                          exc_info=exc)
+                failed.append((early, envelope))
+            else:
+                given += 1
+    for early, envelope in failed:
+        await park(conn, early, envelope, consumer=consumer)
+    return given
