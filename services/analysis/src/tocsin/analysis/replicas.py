@@ -8,10 +8,11 @@ decision, overview field and checklist item: two regions answering different que
 keep both answers), each by its last writer's stamp; an OpsItem follows its last writer
 whole, a timeline point on its own (points added in both regions are all kept); a
 deletion wins over a change that did not see it; related items of an OpsItem are added by
-either side. Applying starts nothing here: no reminder of another region's overdue action
-item (the region that made it reminds its owner, and reschedules when another region
-changes it), no related item on the incident (its region added it, and the incidents
-inbox brings it).
+either side. Two analyses of one incident, made in two regions apart, become one: the one
+created first, holding what either recorded (:func:`_analysis`). Applying starts nothing
+here: no reminder of another region's overdue action item (the region that made it
+reminds its owner, and reschedules when another region changes it), no related item on
+the incident (its region added it, and the incidents inbox brings it).
 """
 
 from __future__ import annotations
@@ -101,9 +102,12 @@ def _merge(mine: AnalysisRow, my_stamps: dict[str, Stamp], theirs: ca.AnalysisSt
     return AnalysisRow(**merged), {m: [s.hlc, s.region] for m, s in stamps.items()}
 
 
-async def _held(to: Applying, arn: str) -> tuple[AnalysisRow, dict[str, Stamp], str | None] | None:
-    """The analysis held here, locked: its row, its members' stamps, and the analysis it
-    was merged into (None: not merged)."""
+_Held = tuple[AnalysisRow, dict[str, Stamp], str | None]
+"""An analysis held here: its row, its members' stamps, the analysis it was merged into."""
+
+
+async def _held(to: Applying, arn: str) -> _Held | None:
+    """The analysis held here, locked (merged into none: None as the third)."""
     found = await to.conn.fetchrow(
         f"SELECT {', '.join(_ANALYSIS)}, field_hlc, merged_into FROM analysis"
         " WHERE arn = $1 FOR UPDATE", arn)
