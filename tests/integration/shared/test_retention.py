@@ -32,6 +32,9 @@ async def fill(pool: asyncpg.Pool, old: int, new: int) -> None:
         await pool.execute("INSERT INTO client_token (operation, principal, token, fingerprint,"
                            " created_at) VALUES ('Op', 'p', $1, 'f', now() - $2::interval)",
                            str(n), age)
+        await pool.execute("INSERT INTO replica_parked (consumer, kind, key_column, key,"
+                           " envelope, parked_at) VALUES ('c', 'page', 'arn', $1, '{}',"
+                           " now() - $2::interval)", str(n), age)
 
 
 KEEP = shared_tables(inbox=timedelta(days=31), client_token=timedelta(days=31))
@@ -40,10 +43,12 @@ KEEP = shared_tables(inbox=timedelta(days=31), client_token=timedelta(days=31))
 async def test_rows_past_their_retention_go_in_batches_and_the_rest_stay(
         pool: asyncpg.Pool) -> None:
     await fill(pool, old=5, new=3)
-    assert await prune(pool, KEEP, batch=2) == {"inbox": 5, "client_token": 5}
+    assert await prune(pool, KEEP, batch=2) == {"inbox": 5, "client_token": 5,
+                                                "replica_parked": 5}
     assert await pool.fetchval("SELECT count(*) FROM inbox") == 3
     assert await pool.fetchval("SELECT count(*) FROM client_token") == 3
-    assert await prune(pool, KEEP) == {"inbox": 0, "client_token": 0}
+    assert await pool.fetchval("SELECT count(*) FROM replica_parked") == 3
+    assert await prune(pool, KEEP) == {"inbox": 0, "client_token": 0, "replica_parked": 0}
 
 
 async def test_the_worker_prunes_as_it_starts_and_stops_when_told(pool: asyncpg.Pool) -> None:
@@ -65,4 +70,5 @@ async def test_a_table_of_plan_times_is_pruned_by_the_plan_clock(pool: asyncpg.P
     """Rows are old by the time given (a plan clock ahead of real time), not the server's."""
     await fill(pool, old=0, new=2)
     ahead = datetime.now(UTC) + timedelta(days=40)
-    assert await prune(pool, KEEP, now=ahead) == {"inbox": 2, "client_token": 2}
+    assert await prune(pool, KEEP, now=ahead) == {"inbox": 2, "client_token": 2,
+                                                  "replica_parked": 2}

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ import nats.js.errors
 import pytest
 import pytest_asyncio
 
+from tocsin.analysis import app as analysis_app
+from tocsin.analysis.settings import Settings as AnalysisSettings
 from tocsin.contacts import app as contacts_app
 from tocsin.contacts.settings import Settings as ContactsSettings
 from tocsin.incidents import app as incidents_app
@@ -147,6 +150,20 @@ async def regions(region_servers: tuple[str, str, str, str], database_url: str,
         yield made
 
 
+@pytest_asyncio.fixture
+async def analysis_regions(regions: tuple[Region, Region], database_url: str,
+                           master_key_file: str) -> AsyncIterator[tuple[Region, Region]]:
+    """Regions A and B with incidents, contacts and analysis services, each mirroring the
+    other's events."""
+    async with contextlib.AsyncExitStack() as stack:
+        for region in regions:
+            await stack.enter_async_context(running(analysis_app.lifespan, AnalysisSettings(
+                nats_url=region.nats_url, database_url=database_url, shutdown_grace=5,
+                outbox_poll_interval=0.2, inbox_rescan=0.5, region=region.name,
+                schema_prefix=f"{region.name}_", master_key_file=master_key_file)))
+        yield regions
+
+
 @contextlib.asynccontextmanager
 async def partition(a: Region, b: Region) -> AsyncIterator[None]:
     """Neither region hears from the other inside the block; both mirrors are made again
@@ -160,19 +177,90 @@ async def partition(a: Region, b: Region) -> AsyncIterator[None]:
     await mirror(b, a)
 
 
+@contextlib.asynccontextmanager
+async def three_regions(folder: Path, database_url: str, master_key_file: str,
+                        services: tuple[str, ...] = ("incidents",)
+                        ) -> AsyncIterator[list[Region]]:
+    """Regions A (the leaf hub), B and C, each running ``services`` (incidents, contacts),
+    each mirroring the two others' events."""
+    tag = uuid.uuid4().hex[:8]
+    names = [f"ra{tag}", f"rb{tag}", f"rc{tag}"]
+    leaf_port = free_port()
+    servers = [_nats(folder / names[0], names[0], leaf_port=leaf_port, hub=True)]
+    try:
+        for name in names[1:]:
+            servers.append(_nats(folder / name, name, leaf_port=leaf_port, hub=False))
+        async with contextlib.AsyncExitStack() as stack:
+            made = []
+            for name, server in zip(names, servers, strict=True):
+                bus = await stack.enter_async_context(connect([server.url],
+                                                              name=f"tests-{name}"))
+                common: dict[str, Any] = {
+                    "nats_url": server.url, "database_url": database_url,
+                    "shutdown_grace": 5, "outbox_poll_interval": 0.2, "inbox_rescan": 0.5,
+                    "region": name, "schema_prefix": f"{name}_",
+                    "master_key_file": master_key_file}
+                region = Region(name, server.url, bus)
+                if "incidents" in services:
+                    region.incidents = IncidentsSettings(
+                        changes_filter=f"changes.{name}.>", alarms_filter=f"alarms.{name}.>",
+                        **common)
+                    await stack.enter_async_context(running(incidents_app.lifespan,
+                                                            region.incidents))
+                if "contacts" in services:
+                    region.contacts = ContactsSettings(**common)
+                    await stack.enter_async_context(running(contacts_app.lifespan,
+                                                            region.contacts))
+                made.append(region)
+            await mirror_all(made)
+            yield made
+    finally:
+        for server in reversed(servers):
+            server.stop()
+
+
+async def mirror_all(regions: list[Region]) -> None:
+    """Every region mirrors every other's events (again, after mirrors were deleted)."""
+    for into, origin in itertools.permutations(regions, 2):
+        await mirror(into, origin)
+
+
+async def applied(into: Region, origin: Region, service: str) -> None:
+    """``into``'s ``service`` inbox has acknowledged everything ``origin``'s stream holds."""
+    async def done() -> bool:
+        try:
+            info = await into.bus.js.consumer_info(origin.stream,
+                                                   f"{into.name}_{service}-inbox")
+        except Exception:
+            return False
+        mirrored = (await into.bus.js.stream_info(origin.stream)).state.last_seq
+        theirs = (await origin.bus.js.stream_info(origin.stream)).state.last_seq
+        return mirrored >= theirs and not info.num_pending and not info.num_ack_pending
+    await wait_for(done, timeout=30.0)
+
+
+async def redelivery_changes_nothing(into: Region, origin: Region, service: str,
+                                     digest: Callable[[], Awaitable[Any]]) -> None:
+    """Every ``service`` event of ``origin`` read again by ``into``'s inbox (its durable
+    made anew reads the mirror from the start) leaves what ``digest`` reads as it was."""
+    before = await digest()
+    durable = f"{into.name}_{service}-inbox"
+    await into.bus.js.delete_consumer(origin.stream, durable)
+    last = (await into.bus.js.stream_info(origin.stream)).state.last_seq
+
+    async def read_again() -> bool:
+        try:
+            info = await into.bus.js.consumer_info(origin.stream, durable)
+        except Exception:
+            return False
+        return info.delivered.stream_seq >= last and info.num_ack_pending == 0 \
+            and info.num_pending == 0
+    await wait_for(read_again, timeout=30.0)
+    assert await digest() == before
+
+
 async def all_applied(a: Region, b: Region, service: str) -> None:
     """Each region's ``service`` inbox has acknowledged everything the other region's
     stream holds."""
-    async def done() -> bool:
-        for into, origin in ((a, b), (b, a)):
-            try:
-                info = await into.bus.js.consumer_info(origin.stream,
-                                                       f"{into.name}_{service}-inbox")
-            except Exception:
-                return False
-            mirrored = (await into.bus.js.stream_info(origin.stream)).state.last_seq
-            theirs = (await origin.bus.js.stream_info(origin.stream)).state.last_seq
-            if mirrored < theirs or info.num_pending or info.num_ack_pending:
-                return False
-        return True
-    await wait_for(done, timeout=30.0)
+    await applied(a, b, service)
+    await applied(b, a, service)

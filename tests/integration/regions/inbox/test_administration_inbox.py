@@ -13,7 +13,7 @@ import asyncpg
 import nats.js.errors
 import pytest
 
-from tests.integration.regions.inbox.conftest import Region, partition
+from tests.integration.regions.inbox.conftest import Region, partition, redelivery_changes_nothing
 from tests.integration.regions.inbox.settling import settled
 from tocsin.shared import codec, errors
 from tocsin.shared.testing import wait_for
@@ -197,19 +197,7 @@ async def test_redelivered_events_change_nothing(regions: tuple[Region, Region],
     await settled(a, b, "incidents", database_url)
     conn = await asyncpg.connect(database_url)
     try:
-        before = await _digest(conn, b.name)
-        durable = f"{b.name}_incidents-inbox"
-        await b.bus.js.delete_consumer(a.stream, durable)
-        last = (await b.bus.js.stream_info(a.stream)).state.last_seq
-
-        async def read_again() -> bool:
-            try:
-                info = await b.bus.js.consumer_info(a.stream, durable)
-            except Exception:
-                return False
-            return info.delivered.stream_seq >= last and info.num_ack_pending == 0 \
-                and info.num_pending == 0
-        await wait_for(read_again, timeout=TIMEOUT)
-        assert await _digest(conn, b.name) == before
+        await redelivery_changes_nothing(b, a, "incidents",
+                                         lambda: _digest(conn, b.name))
     finally:
         await conn.close()

@@ -5,35 +5,16 @@ kept), a deletion wins, and nothing is started by the region applying them."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
-import pytest_asyncio
 
-from tests.integration.regions.inbox.conftest import Region, partition
+from tests.integration.regions.inbox.conftest import Region, partition, redelivery_changes_nothing
 from tests.integration.regions.inbox.settling import settled
-from tocsin.analysis import app as analysis_app
-from tocsin.analysis.settings import Settings as AnalysisSettings
 from tocsin.shared import errors
-from tocsin.shared.testing import running, wait_for
+from tocsin.shared.testing import wait_for
 
 TIMEOUT = 30.0
-
-
-@pytest_asyncio.fixture
-async def analysis_regions(regions: tuple[Region, Region], database_url: str,
-                           master_key_file: str) -> AsyncIterator[tuple[Region, Region]]:
-    """Regions A and B with incidents, contacts and analysis services, each mirroring the
-    other's events."""
-    async with contextlib.AsyncExitStack() as stack:
-        for region in regions:
-            await stack.enter_async_context(running(analysis_app.lifespan, AnalysisSettings(
-                nats_url=region.nats_url, database_url=database_url, shutdown_grace=5,
-                outbox_poll_interval=0.2, inbox_rescan=0.5, region=region.name,
-                schema_prefix=f"{region.name}_", master_key_file=master_key_file)))
-        yield regions
 
 
 async def _resolved_incident(region: Region, seen_in: Region) -> str:
@@ -249,19 +230,7 @@ async def test_redelivered_events_change_nothing(analysis_regions: tuple[Region,
     await settled(a, b, "analysis", database_url)
     conn = await asyncpg.connect(database_url)
     try:
-        before = await _digest(conn, b.name)
-        durable = f"{b.name}_analysis-inbox"
-        await b.bus.js.delete_consumer(a.stream, durable)
-        last = (await b.bus.js.stream_info(a.stream)).state.last_seq
-
-        async def read_again() -> bool:
-            try:
-                info = await b.bus.js.consumer_info(a.stream, durable)
-            except Exception:
-                return False
-            return info.delivered.stream_seq >= last and info.num_ack_pending == 0 \
-                and info.num_pending == 0
-        await wait_for(read_again, timeout=TIMEOUT)
-        assert await _digest(conn, b.name) == before
+        await redelivery_changes_nothing(b, a, "analysis",
+                                         lambda: _digest(conn, b.name))
     finally:
         await conn.close()

@@ -5,9 +5,7 @@ records."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import uuid
 from collections.abc import AsyncIterator
 from itertools import permutations
 from pathlib import Path
@@ -16,7 +14,7 @@ from typing import Any
 import pytest_asyncio
 
 from tests.integration.regions.inbox.conftest import Region as InboxRegion
-from tests.integration.regions.inbox.conftest import _nats, all_applied, mirror
+from tests.integration.regions.inbox.conftest import all_applied, mirror_all, three_regions
 from tests.integration.regions.inbox.test_duplicate_merge import (
     TIMEOUT,
     alarm,
@@ -24,13 +22,9 @@ from tests.integration.regions.inbox.test_duplicate_merge import (
     publish,
     records,
 )
-from tocsin.incidents import app as incidents_app
 from tocsin.incidents.duplicates.domain import DUPLICATE_MERGED, MERGED_INTO
-from tocsin.incidents.settings import Settings as IncidentsSettings
-from tocsin.local.servers import free_port
 from tocsin.shared import errors
-from tocsin.shared.bus import connect
-from tocsin.shared.testing import running, wait_for
+from tocsin.shared.testing import wait_for
 
 
 @pytest_asyncio.fixture
@@ -38,35 +32,8 @@ async def three(tmp_path: Path, database_url: str,
                 master_key_file: str) -> AsyncIterator[list[InboxRegion]]:
     """Regions A (the leaf hub), B and C, each with its incidents service, each mirroring
     the two others' events."""
-    tag = uuid.uuid4().hex[:8]
-    names = [f"ra{tag}", f"rb{tag}", f"rc{tag}"]
-    leaf_port = free_port()
-    servers = [_nats(tmp_path / names[0], names[0], leaf_port=leaf_port, hub=True)]
-    try:
-        for name in names[1:]:
-            servers.append(_nats(tmp_path / name, name, leaf_port=leaf_port, hub=False))
-        async with contextlib.AsyncExitStack() as stack:
-            made = []
-            for name, server in zip(names, servers, strict=True):
-                bus = await stack.enter_async_context(connect([server.url],
-                                                              name=f"tests-{name}"))
-                settings = IncidentsSettings(
-                    nats_url=server.url, database_url=database_url, shutdown_grace=5,
-                    outbox_poll_interval=0.2, inbox_rescan=0.5, region=name,
-                    schema_prefix=f"{name}_", master_key_file=master_key_file,
-                    changes_filter=f"changes.{name}.>", alarms_filter=f"alarms.{name}.>")
-                await stack.enter_async_context(running(incidents_app.lifespan, settings))
-                made.append(InboxRegion(name, server.url, bus, settings))
-            await _mirror_all(made)
-            yield made
-    finally:
-        for server in reversed(servers):
-            server.stop()
-
-
-async def _mirror_all(regions: list[InboxRegion]) -> None:
-    for into, origin in permutations(regions, 2):
-        await mirror(into, origin)
+    async with three_regions(tmp_path, database_url, master_key_file) as made:
+        yield made
 
 
 async def test_three_regions_apart_keep_the_incident_created_first(
@@ -103,7 +70,7 @@ async def test_three_regions_apart_keep_the_incident_created_first(
     duplicates = {r["arn"] for r in opened.values()} - {survivor}
     assert len(duplicates) == 2
 
-    await _mirror_all(three)
+    await mirror_all(three)
 
     seen: dict[str, Any] = {}
 

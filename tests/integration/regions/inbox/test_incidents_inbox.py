@@ -9,7 +9,12 @@ from typing import Any
 import asyncpg
 import nats.js.errors
 
-from tests.integration.regions.inbox.conftest import Region, all_applied, partition
+from tests.integration.regions.inbox.conftest import (
+    Region,
+    all_applied,
+    partition,
+    redelivery_changes_nothing,
+)
 from tocsin.shared import codec, errors
 from tocsin.shared.testing import wait_for
 
@@ -113,20 +118,8 @@ async def test_redelivered_events_change_nothing(regions: tuple[Region, Region],
     await wait_for(lambda: _impact(a, incident, 1), timeout=TIMEOUT)
     conn = await asyncpg.connect(database_url)
     try:
-        before = await _digest(conn, a.name)
-        durable = f"{a.name}_incidents-inbox"
-        await a.bus.js.delete_consumer(b.stream, durable)
-        last = (await a.bus.js.stream_info(b.stream)).state.last_seq
-
-        async def read_again() -> bool:
-            try:
-                info = await a.bus.js.consumer_info(b.stream, durable)
-            except Exception:
-                return False
-            return info.delivered.stream_seq >= last and info.num_ack_pending == 0 \
-                and info.num_pending == 0
-        await wait_for(read_again, timeout=TIMEOUT)
-        assert await _digest(conn, a.name) == before
+        await redelivery_changes_nothing(a, b, "incidents",
+                                         lambda: _digest(conn, a.name))
     finally:
         await conn.close()
 

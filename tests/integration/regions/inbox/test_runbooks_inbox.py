@@ -14,7 +14,12 @@ import nats.js.errors
 import pytest
 import pytest_asyncio
 
-from tests.integration.regions.inbox.conftest import Region, mirror, partition
+from tests.integration.regions.inbox.conftest import (
+    Region,
+    mirror,
+    partition,
+    redelivery_changes_nothing,
+)
 from tests.integration.regions.inbox.settling import settled
 from tocsin.runbooks import app as runbooks_app
 from tocsin.runbooks.settings import Settings as RunbooksSettings
@@ -273,19 +278,7 @@ async def test_redelivered_events_change_nothing(regions: tuple[Region, Region],
     await settled(a, b, "runbooks", database_url)
     conn = await asyncpg.connect(database_url)
     try:
-        before = await _digest(conn, b.name)
-        durable = f"{b.name}_runbooks-inbox"
-        await b.bus.js.delete_consumer(a.stream, durable)
-        last = (await b.bus.js.stream_info(a.stream)).state.last_seq
-
-        async def read_again() -> bool:
-            try:
-                info = await b.bus.js.consumer_info(a.stream, durable)
-            except Exception:
-                return False
-            return info.delivered.stream_seq >= last and info.num_ack_pending == 0 \
-                and info.num_pending == 0
-        await wait_for(read_again, timeout=TIMEOUT)
-        assert await _digest(conn, b.name) == before
+        await redelivery_changes_nothing(b, a, "runbooks",
+                                         lambda: _digest(conn, b.name))
     finally:
         await conn.close()

@@ -195,7 +195,7 @@ class Analyses:
                                                   last_modified_at=now)
                 stamps = await AnalysisStore.update(conn, updated)
                 await self._deps.emit(conn, ca.AnalysisUpdated(
-                    analysis_arn=arn, changed=changed, principal=by,
+                    analysis_arn=row.arn, changed=changed, principal=by,
                     analysis=state_of(updated, stamps, region=self._deps.settings.region)),
                     now=now, incident_arn=row.incident_arn)
         return {}

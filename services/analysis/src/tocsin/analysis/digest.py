@@ -19,7 +19,7 @@ RESOURCES: tuple[Resource, ...] = (
              " template_version, overview::text AS overview, answers::text AS answers,"
              " decisions::text AS decisions, checklist::text AS checklist,"
              " metric_queries::text AS metric_queries, impact_started, detected, mitigated,"
-             " created_by FROM analysis"),
+             " created_by, merged_into FROM analysis"),
     Resource("analysis_timelines",
              "SELECT analysis_id, point_id, source_event_id, event_time, event_type,"
              " event_data, edited FROM analysis_timeline"),

@@ -8,10 +8,11 @@ decision, overview field and checklist item: two regions answering different que
 keep both answers), each by its last writer's stamp; an OpsItem follows its last writer
 whole, a timeline point on its own (points added in both regions are all kept); a
 deletion wins over a change that did not see it; related items of an OpsItem are added by
-either side. Applying starts nothing here: no reminder of another region's overdue action
-item (the region that made it reminds its owner, and reschedules when another region
-changes it), no related item on the incident (its region added it, and the incidents
-inbox brings it).
+either side. Two analyses of one incident, made in two regions apart, become one: the one
+created first, holding what either recorded (:func:`_analysis`). Applying starts nothing
+here: no reminder of another region's overdue action item (the region that made it
+reminds its owner, and reschedules when another region changes it), no related item on
+the incident (its region added it, and the incidents inbox brings it).
 """
 
 from __future__ import annotations
@@ -27,14 +28,14 @@ import msgspec
 from tocsin.analysis.facts import FactsStore, incident_fact, page_fact
 from tocsin.analysis.opsitems_store import OpsItemRow
 from tocsin.analysis.reminders import reschedule
-from tocsin.analysis.store import AnalysisRow, TimelinePoint
+from tocsin.analysis.store import AnalysisRow, TimelinePoint, state_of
 from tocsin.shared.bus import Bus
 from tocsin.shared.contracts import analysis as ca
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import incidents as ci
 from tocsin.shared.logging import get_logger
 from tocsin.shared.replication import Inbox, Replicated, run_inbox
-from tocsin.shared.replication.stamps import Applying, Stamp
+from tocsin.shared.replication.stamps import Applying, Stamp, applying
 from tocsin.shared.runner import Worker
 
 __all__ = ["INBOX", "apply", "facts_readers"]
@@ -101,50 +102,132 @@ def _merge(mine: AnalysisRow, my_stamps: dict[str, Stamp], theirs: ca.AnalysisSt
     return AnalysisRow(**merged), {m: [s.hlc, s.region] for m, s in stamps.items()}
 
 
+_Held = tuple[AnalysisRow, dict[str, Stamp], str | None]
+"""An analysis held here: its row, its members' stamps, the analysis it was merged into."""
+
+
+async def _held(to: Applying, arn: str) -> _Held | None:
+    """The analysis held here, locked (merged into none: None as the third)."""
+    found = await to.conn.fetchrow(
+        f"SELECT {', '.join(_ANALYSIS)}, field_hlc, merged_into FROM analysis"
+        " WHERE arn = $1 FOR UPDATE", arn)
+    if found is None:
+        return None
+    return (AnalysisRow(**{f: found[f] for f in _ANALYSIS}),
+            _stamps(dict(found["field_hlc"]), to.home), found["merged_into"])
+
+
+async def _write(to: Applying, row: AnalysisRow, stamps: JSON, merged_into: str | None
+                 ) -> None:
+    values = [*(getattr(row, f) for f in _ANALYSIS), stamps, merged_into]
+    columns = (*_ANALYSIS, "field_hlc", "merged_into")
+    await to.conn.execute(
+        f"INSERT INTO analysis ({', '.join(columns)}) VALUES"
+        f" ({', '.join(f'${i}' for i in range(1, len(values) + 1))})"
+        " ON CONFLICT (arn) DO UPDATE SET "
+        + ", ".join(f"{f} = excluded.{f}" for f in columns if f != "arn"), *values)
+
+
+def _first(one: AnalysisRow, other: AnalysisRow) -> AnalysisRow:
+    """Of two analyses of one incident, the one kept: created first (then by ARN), in
+    every region alike."""
+    return min(one, other, key=lambda r: (r.created_at, r.arn))
+
+
+def _joined(row: AnalysisRow, stamps: dict[str, Stamp], other: AnalysisRow,
+            other_stamps: dict[str, Stamp], home: str) -> tuple[AnalysisRow, JSON]:
+    """``row`` with what ``other`` changed later, member by member (:func:`_merge`)."""
+    return _merge(row, stamps, state_of(
+        other, {m: [s.hlc, s.region] for m, s in other_stamps.items()}, region=home))
+
+
 async def _analysis(to: Applying, state: ca.AnalysisState | None, *, creates: bool) -> None:
     """The analysis as the event has it: whole when this region has none (and it was not
-    deleted), else merged member by member with this region's (:func:`_merge`)."""
+    deleted), else merged member by member with this region's (:func:`_merge`).
+
+    Two analyses of one incident (made in two regions cut off from each other) become one
+    in every region: the one created first is kept, and what the other holds (answers,
+    overview, decisions with their action items, checklist, key times, its timeline) is
+    merged into it member by member, by the same stamps everywhere; the other stays,
+    marked ``merged_into`` it, and what arrives for it later is merged into it too."""
     if state is None:  # published before events carried the analysis
         return
-    found = await to.conn.fetchrow(
-        f"SELECT {', '.join(_ANALYSIS)}, field_hlc FROM analysis WHERE arn = $1 FOR UPDATE",
-        state.arn)
-    if found is None:
+    held = await _held(to, state.arn)
+    if held is None:
         if not (await to.recreating("analysis", state.arn) if creates
                 else not await to.deleted("analysis", state.arn)):
             return
         row = AnalysisRow(**{f: getattr(state, f) for f in _ANALYSIS})
         stamps: JSON = {m: [hlc, origin] for m, (hlc, origin) in state.field_stamps.items()}
+        merged_into = None
     else:
-        row, stamps = _merge(AnalysisRow(**{f: found[f] for f in _ANALYSIS}),
-                             _stamps(dict(found["field_hlc"]), to.home), state)
-    values = [*(getattr(row, f) for f in _ANALYSIS), stamps]
-    try:
-        async with to.conn.transaction():  # a savepoint
-            await to.conn.execute(
-                f"INSERT INTO analysis ({', '.join(_ANALYSIS)}, field_hlc) VALUES"
-                f" ({', '.join(f'${i}' for i in range(1, len(values) + 1))})"
-                " ON CONFLICT (arn) DO UPDATE SET "
-                + ", ".join(f"{f} = excluded.{f}" for f in (*_ANALYSIS, "field_hlc")
-                            if f != "arn"),
-                *values)
-    except asyncpg.UniqueViolationError:
-        # Both regions made an analysis of one incident while cut off: each keeps its own
-        # (an incident has one analysis per region's store).
-        log.warning("inbox.analysis_of_incident_exists", analysis_arn=state.arn,
-                    incident_arn=state.incident_arn)
-        return
+        mine, my_stamps, merged_into = held
+        row, stamps = _merge(mine, my_stamps, state)
+    absorbed: str | None = None
+    if merged_into is None:
+        rival = await _rival(to, row)
+        if rival is not None and _first(row, rival[0]) is rival[0]:
+            merged_into = rival[0].arn
+        elif rival is not None:  # this one is kept: the other is merged into it
+            other, other_stamps = rival
+            await _write(to, other, {m: [s.hlc, s.region] for m, s in other_stamps.items()},
+                         row.arn)
+            row, stamps = _joined(row, _stamps(stamps, to.home), other, other_stamps,
+                                  to.home)
+            absorbed = other.id
+            log.info("inbox.analysis_merged", analysis_arn=other.arn, into=row.arn)
+    await _write(to, row, stamps, merged_into)
+    if absorbed is not None:
+        await _move_points(to, absorbed, row.id)
+    kept = row
+    if merged_into is not None:
+        survivor = await _held(to, merged_into)
+        if survivor is not None:
+            kept, kept_stamps = _merge(survivor[0], survivor[1], state)
+            await _write(to, kept, kept_stamps, None)
+            if held is None:
+                log.info("inbox.analysis_merged", analysis_arn=row.arn, into=kept.arn)
     # The key times the analysis records, as UpdateAnalysis keeps them for the metrics.
-    await FactsStore.edited(to.conn, row.incident_arn, impact_started=row.impact_started,
-                            detected=row.detected, mitigated=row.mitigated)
+    await FactsStore.edited(to.conn, kept.incident_arn, impact_started=kept.impact_started,
+                            detected=kept.detected, mitigated=kept.mitigated)
+
+
+async def _rival(to: Applying, row: AnalysisRow
+                 ) -> tuple[AnalysisRow, dict[str, Stamp]] | None:
+    """Another analysis of ``row``'s incident held here and merged into none, locked."""
+    arn = await to.conn.fetchval(
+        "SELECT arn FROM analysis WHERE incident_arn = $1 AND merged_into IS NULL"
+        " AND arn <> $2", row.incident_arn, row.arn)
+    held = await _held(to, arn) if arn is not None else None
+    return (held[0], held[1]) if held is not None else None
+
+
+async def _move_points(to: Applying, from_id: str, to_id: str) -> None:
+    """The timeline points of analysis ``from_id`` (merged into ``to_id``), moved to it
+    with the stamps they have (a point both hold stays with ``to_id``'s: the later write
+    of it wins when its event is applied there)."""
+    rows = await to.conn.fetch(
+        "SELECT point_id, hlc, origin FROM analysis_timeline f WHERE analysis_id = $1"
+        " AND NOT EXISTS (SELECT 1 FROM analysis_timeline t"
+        "                 WHERE t.analysis_id = $2 AND t.point_id = f.point_id)",
+        from_id, to_id)
+    for point in rows:
+        # The stamp trigger keeps the stamp of the write being applied: the point's own.
+        await applying(to.conn, Stamp(point["hlc"] or 0, point["origin"] or to.home),
+                       home=to.home)
+        await to.conn.execute(
+            "UPDATE analysis_timeline SET analysis_id = $2"
+            " WHERE analysis_id = $1 AND point_id = $3", from_id, to_id, point["point_id"])
+    await applying(to.conn, to.stamp, home=to.home)
 
 
 async def _points(to: Applying, analysis_arn: str, points: list[ca.AnalysisTimelinePoint],
                   *, creates: bool) -> None:
     """Timeline points of an analysis held here, each unless this region holds a later
     write of it, or (an edit, not ``creates``) its deletion."""
-    analysis_id = await to.conn.fetchval("SELECT id FROM analysis WHERE arn = $1",
-                                         analysis_arn)
+    analysis_id = await to.conn.fetchval(
+        "SELECT coalesce(s.id, a.id) FROM analysis a"
+        " LEFT JOIN analysis s ON s.arn = a.merged_into WHERE a.arn = $1", analysis_arn)
     if analysis_id is None:
         return
     for state in points:
@@ -242,12 +325,14 @@ async def _ops_item(to: Applying, e: ca.OpsItemCreated | ca.OpsItemUpdated) -> N
 
 
 async def _associated(to: Applying, e: ca.OpsItemRelatedItemAssociated) -> None:
-    """Added, by either side, to an OpsItem held here."""
+    """Added, by either side, to an OpsItem held here (once it is, when another region's
+    association arrives before the item)."""
+    if not await to.holds("ops_item", "id", e.ops_item_id):
+        return
     await to.conn.execute(
         "INSERT INTO ops_item_related_item (association_id, ops_item_id, association_type,"
         " resource_type, resource_uri, created_by, created_time)"
-        " SELECT $1, $2, $3, $4, $5, $6, $7"
-        " WHERE EXISTS (SELECT 1 FROM ops_item WHERE id = $2) ON CONFLICT DO NOTHING",
+        " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
         e.association_id, e.ops_item_id, e.association_type, e.resource_type,
         e.resource_uri, e.principal or to.stamp.region,
         e.created_time or datetime.fromtimestamp(to.stamp.hlc / 1_000_000, UTC))

@@ -96,8 +96,7 @@ class AnalysisStore:
                 await conn.execute(f"INSERT INTO analysis ({_COLUMNS}) VALUES ({placeholders})",
                                    *values)
         except asyncpg.UniqueViolationError:
-            existing = await conn.fetchval("SELECT arn FROM analysis WHERE incident_arn = $1",
-                                           row.incident_arn)
+            existing = await AnalysisStore.of_incident(conn, row.incident_arn)
             raise ConflictError(
                 f"Incident {row.incident_arn} already has an analysis: {existing}",
                 resource_type="ANALYSIS", resource_id=existing) from None
@@ -105,15 +104,18 @@ class AnalysisStore:
     @staticmethod
     async def get(conn: asyncpg.Connection, arn: str, *, lock: bool = False
                   ) -> AnalysisRow | None:
+        """The analysis ``arn`` names: the one it was merged into, if it was."""
         row = await conn.fetchrow(
-            f"SELECT {_COLUMNS} FROM analysis WHERE arn = $1{' FOR UPDATE' if lock else ''}",
-            arn)
+            f"SELECT {_COLUMNS} FROM analysis WHERE arn = coalesce("
+            " (SELECT merged_into FROM analysis WHERE arn = $1), $1)"
+            f"{' FOR UPDATE' if lock else ''}", arn)
         return AnalysisRow.of(row) if row else None
 
     @staticmethod
     async def of_incident(conn: asyncpg.Connection, incident_arn: str) -> str | None:
-        value = await conn.fetchval("SELECT arn FROM analysis WHERE incident_arn = $1",
-                                    incident_arn)
+        value = await conn.fetchval(
+            "SELECT arn FROM analysis WHERE incident_arn = $1 AND merged_into IS NULL",
+            incident_arn)
         return str(value) if value is not None else None
 
     @staticmethod
@@ -131,18 +133,22 @@ class AnalysisStore:
 
     @staticmethod
     async def delete(conn: asyncpg.Connection, arn: str) -> AnalysisRow | None:
-        row = await conn.fetchrow(f"DELETE FROM analysis WHERE arn = $1 RETURNING {_COLUMNS}",
-                                  arn)
+        """Delete the analysis ``arn`` names (the one it was merged into, if it was)."""
+        row = await conn.fetchrow(
+            "DELETE FROM analysis WHERE arn = coalesce("
+            f" (SELECT merged_into FROM analysis WHERE arn = $1), $1) RETURNING {_COLUMNS}",
+            arn)
         return AnalysisRow.of(row) if row else None
 
     @staticmethod
     async def page(conn: asyncpg.Connection, *, incident_arn: str | None, status: str | None,
                    plan_arn: str | None, after: tuple[datetime, str] | None,
                    limit: int) -> list[AnalysisRow]:
-        """Analyses newest first, keyset-paged by (created_at, id)."""
+        """Analyses newest first, keyset-paged by (created_at, id); those merged into
+        another are not listed (the other is)."""
         rows = await conn.fetch(
-            f"SELECT {_COLUMNS} FROM analysis"
-            " WHERE ($1::text IS NULL OR incident_arn = $1)"
+            f"SELECT {_COLUMNS} FROM analysis WHERE merged_into IS NULL"
+            " AND ($1::text IS NULL OR incident_arn = $1)"
             " AND ($2::text IS NULL OR status = $2)"
             " AND ($3::text IS NULL OR response_plan_arn = $3)"
             " AND ($4::timestamptz IS NULL OR (created_at, id) < ($4, $5))"

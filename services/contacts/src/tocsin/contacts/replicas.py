@@ -91,19 +91,31 @@ async def _contact_deleted(to: Applying, e: cc.ContactDeleted) -> None:
 
 
 async def _policy(to: Applying, e: cc.ContactPolicyPut) -> None:
+    if not await to.holds("contact", "arn", e.contact_arn):
+        return
     await to.conn.execute(
-        "INSERT INTO contact_policy (contact_arn, policy)"
-        " SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM contact WHERE arn = $1)"
+        "INSERT INTO contact_policy (contact_arn, policy) VALUES ($1, $2)"
         " ON CONFLICT (contact_arn) DO UPDATE SET policy = excluded.policy",
         e.contact_arn, e.policy)
 
 
+async def _tags_apply(to: Applying, arn: str) -> bool:
+    """Whether the tagged contact or rotation is here (it waits for it, so that the tags
+    it was created with do not overwrite a later change of them)."""
+    for kind in ("contact", "rotation"):
+        if f":{kind}/" in arn:
+            return await to.holds(kind, "arn", arn)
+    return True
+
+
 async def _tagged(to: Applying, e: cc.ResourceTagged) -> None:
-    await TagStore.put(to.conn, e.resource_arn, e.tags)
+    if await _tags_apply(to, e.resource_arn):
+        await TagStore.put(to.conn, e.resource_arn, e.tags)
 
 
 async def _untagged(to: Applying, e: cc.ResourceUntagged) -> None:
-    await TagStore.untag(to.conn, e.resource_arn, e.tag_keys)
+    if await _tags_apply(to, e.resource_arn):
+        await TagStore.untag(to.conn, e.resource_arn, e.tag_keys)
 
 
 # --- contact channels --------------------------------------------------------------------
@@ -117,8 +129,8 @@ async def _channel(to: Applying, e: _ChannelChange) -> None:
     if e.address_sealed is None:
         return  # from a version of Tocsin that kept channels in their region
     creates = isinstance(e, cc.ContactChannelCreated)
-    if not await to.conn.fetchval("SELECT true FROM contact WHERE arn = $1", e.contact_arn):
-        return  # its contact is gone here (a deletion wins), or never came
+    if not await to.holds("contact", "arn", e.contact_arn):
+        return  # its contact is gone here (a deletion wins)
     other = await to.conn.fetchval(
         "SELECT arn FROM contact_channel WHERE contact_arn = $1 AND name = $2 AND arn <> $3",
         e.contact_arn, e.name, e.contact_channel_arn)
@@ -192,12 +204,12 @@ async def _rotation_deleted(to: Applying, e: cc.RotationDeleted) -> None:
 
 
 async def _override(to: Applying, e: cc.RotationOverrideCreated) -> None:
-    if not await to.wins("rotation_override", "id", e.rotation_override_id, creates=True):
+    if not await to.holds("rotation", "arn", e.rotation_arn) or not await to.wins(
+            "rotation_override", "id", e.rotation_override_id, creates=True):
         return
     await to.conn.execute(
         "INSERT INTO rotation_override (id, rotation_arn, new_contact_ids, start_time,"
-        " end_time, create_time) SELECT $1, $2, $3, $4, $5, $6"
-        " WHERE EXISTS (SELECT 1 FROM rotation WHERE arn = $2) ON CONFLICT (id) DO NOTHING",
+        " end_time, create_time) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
         uuid.UUID(e.rotation_override_id), e.rotation_arn, e.new_contact_ids,
         _at(e.start_time), _at(e.end_time), _at(e.create_time))
 
@@ -209,6 +221,18 @@ async def _override_deleted(to: Applying, e: cc.RotationOverrideDeleted) -> None
 
 
 # --- engagements and pages, as they stand --------------------------------------------------
+# A region that took another's engagement over, or where its page was accepted, changes it
+# too: a third region may receive that before the engagement or page itself, and the
+# change waits for it (Applying.holds).
+
+
+async def _engaged(to: Applying, engagement_arn: str) -> bool:
+    return await to.holds("engagement", "arn", engagement_arn)
+
+
+async def _paged(to: Applying, page_arn: str) -> bool:
+    return await to.holds("page", "arn", page_arn)
+
 
 
 async def _engagement(to: Applying, e: cc.EngagementStarted) -> None:
@@ -227,13 +251,17 @@ async def _engagement(to: Applying, e: cc.EngagementStarted) -> None:
 
 
 async def _stage(to: Applying, e: cc.EngagementStageStarted) -> None:
+    if not await _engaged(to, e.engagement_arn):
+        return
     await to.conn.execute(
         "INSERT INTO engagement_stage (engagement_arn, stage_index, start_time, round)"
-        " SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM engagement WHERE arn = $1)"
-        " ON CONFLICT DO NOTHING", e.engagement_arn, e.stage_index, e.start_time, e.round)
+        " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        e.engagement_arn, e.stage_index, e.start_time, e.round)
 
 
 async def _stopped(to: Applying, e: cc.EngagementStopped) -> None:
+    if not await _engaged(to, e.engagement_arn):
+        return
     await to.conn.execute(
         "UPDATE engagement SET stop_time = $2, stop_reason = $3,"
         " version = greatest(version, $4) WHERE arn = $1 AND stop_time IS NULL",
@@ -241,11 +269,12 @@ async def _stopped(to: Applying, e: cc.EngagementStopped) -> None:
 
 
 async def _page(to: Applying, e: cc.PageCreated) -> None:
+    if not await _engaged(to, e.engagement_arn):
+        return
     created = await to.conn.fetchval(
         "INSERT INTO page (arn, engagement_arn, contact_arn, stage_index, round,"
         " is_essential, accept_code_hashes, sent_time, version)"
-        " SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9"
-        " WHERE EXISTS (SELECT 1 FROM engagement WHERE arn = $2)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
         " ON CONFLICT DO NOTHING RETURNING true",
         e.page_arn, e.engagement_arn, e.contact_arn, e.stage_index, e.round, e.is_essential,
         [bytes.fromhex(h) for h in e.accept_code_hashes], e.sent_time,
@@ -258,6 +287,8 @@ async def _page(to: Applying, e: cc.PageCreated) -> None:
 
 
 async def _code_added(to: Applying, e: cc.PageCodeAdded) -> None:
+    if not await _paged(to, e.page_arn):
+        return
     await to.conn.execute(
         "UPDATE page SET accept_code_hashes = accept_code_hashes || $2::bytea"
         " WHERE arn = $1 AND NOT $2::bytea = ANY(accept_code_hashes)",
@@ -265,19 +296,21 @@ async def _code_added(to: Applying, e: cc.PageCodeAdded) -> None:
 
 
 async def _code_refused(to: Applying, e: cc.PageCodeRefused) -> None:
+    if not await _paged(to, e.page_arn):
+        return
     await to.conn.execute(
-        "INSERT INTO page_wrong_code (page_arn, region, count)"
-        " SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM page WHERE arn = $1)"
+        "INSERT INTO page_wrong_code (page_arn, region, count) VALUES ($1, $2, $3)"
         " ON CONFLICT (page_arn, region) DO UPDATE"
         " SET count = greatest(page_wrong_code.count, excluded.count)",
         e.page_arn, to.stamp.region, e.wrong_codes)
 
 
 async def _receipt(to: Applying, e: cc.PageReceiptRecorded) -> None:
+    if not await _paged(to, e.page_arn):
+        return
     await to.conn.execute(
         "INSERT INTO page_receipt (page_arn, receipt_type, contact_channel_arn, receipt_info,"
-        " receipt_time) SELECT $1, $2, $3, $4, $5"
-        " WHERE EXISTS (SELECT 1 FROM page WHERE arn = $1) ON CONFLICT DO NOTHING",
+        " receipt_time) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
         e.page_arn, e.receipt_type, e.contact_channel_arn, e.receipt_info, e.receipt_time)
     column = {"DELIVERED": "delivery_time", "READ": "read_time"}.get(e.receipt_type)
     if column is not None:
@@ -287,6 +320,8 @@ async def _receipt(to: Applying, e: cc.PageReceiptRecorded) -> None:
 
 
 async def _accepted(to: Applying, e: cc.PageAccepted) -> None:
+    if not await _paged(to, e.page_arn):
+        return
     await to.conn.execute(
         "UPDATE page SET read_time = $2 WHERE arn = $1 AND read_time IS NULL",
         e.page_arn, e.accept_time)

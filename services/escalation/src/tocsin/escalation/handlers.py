@@ -40,16 +40,19 @@ import asyncpg
 from nats.aio.msg import Msg
 
 from tocsin.escalation import domain
-from tocsin.escalation.domain import Effect, NewTimer, Timer
+from tocsin.escalation.domain import Effect, NewTimer, Timer, stage_timer_id
 from tocsin.escalation.store import TIMERS, EngagementStore, TimerStore, timer_of
+from tocsin.shared import codec
 from tocsin.shared.bus import Consumer
 from tocsin.shared.clock import Clock
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import escalation as ec
 from tocsin.shared.contracts import incidents as ic
+from tocsin.shared.contracts.base import decode
 from tocsin.shared.db import already_processed, transaction
-from tocsin.shared.events import Received, emit, typed
+from tocsin.shared.events import Received, emit, received, typed
 from tocsin.shared.logging import bind, get_logger
+from tocsin.shared.replication.parked import ArrivedEarly, park, release
 from tocsin.shared.timers import TimerWorker
 
 __all__ = ["Plans", "emit_effects", "plan_consumers", "timer_worker"]
@@ -65,6 +68,16 @@ CONTACTS_EVENTS = (cc.EngagementStarted, cc.EngagementStopped, cc.PageCreated,
 INCIDENTS_EVENTS = frozenset({"IncidentRecordResolved", "IncidentRecordDeleted",
                               "ReplicationSetDeleted"})
 """The incidents service's events that cancel timers."""
+CONTACTS_TYPES = frozenset(t.__name__ for t in CONTACTS_EVENTS)
+SETTLED = {"PageStageDue": "fired", "ChannelRetryDue": "fired",
+           "AcknowledgementTimedOut": "fired", "TimerCancelled": "cancelled"}
+"""Another region's escalation events that settle a standby timer here, and how. A stage
+timer is settled by the stage's start (``EngagementStageStarted``), not by its
+``StageDue``: a region lost between firing a stage and paging it leaves the stage to the
+region that takes over (whose contacts service starts a stage once, whichever region's
+start it saw first)."""
+EARLY = "escalation-early"
+"""The parked events of engagements not known here yet (:meth:`Plans._known`)."""
 
 
 async def emit_effects(conn: asyncpg.Connection, effects: Sequence[Effect], *, region: str,
@@ -97,43 +110,99 @@ class Plans:
         started in another region gets standby timers, which fire only once this region
         took it over; an acceptance or stop of any engagement cancels its timers here,
         whichever region it happened in. Only the region running an engagement publishes
-        its timers' events."""
+        its timers' events. A change of an engagement not known here yet (another region's
+        start of it still on its way) waits for it (:meth:`_known`)."""
         data = event.event
         if not isinstance(data, CONTACTS_EVENTS):
             return
         bind(engagement_arn=data.engagement_arn)
-        incident_arn = event.correlation.incident_arn
         now = self._clock.now()
         async with transaction(self._pool) as conn:
             if await already_processed(conn, consumer=INBOX, event_id=event.id):
                 return
-            written: list[Effect] = []
-            match data:
-                case cc.EngagementStarted():
-                    scheduled = await self._engagement_started(conn, data, incident_arn, now,
-                                                               home_region=origin)
-                    written += _scheduled(scheduled, incident_arn)
-                case cc.EngagementStopped():
-                    await EngagementStore.stop(conn, data.engagement_arn, data.stop_time)
-                    cancelled = await TimerStore.cancel(
-                        conn, now=now, engagement_arn=data.engagement_arn)
-                    written += domain.cancelled(cancelled, "ENGAGEMENT_STOPPED")
-                case cc.PageCreated(plan_minutes=[_, _, *_]):
-                    scheduled = await TimerStore.schedule(
-                        conn, domain.page_stage_timers(data, incident_arn), now=now)
-                    written += _scheduled(scheduled, incident_arn)
-                case cc.PageAccepted(accept_type="READ"):
-                    written += await self._read(conn, data, incident_arn, now)
-                case cc.PageReceiptRecorded(receipt_type="ERROR"):
-                    scheduled = await self._retry(conn, event.id, data, incident_arn)
-                    written += _scheduled(scheduled, incident_arn)
-                case _:
-                    return
-            if written and await EngagementStore.fires_here(conn, data.engagement_arn):
-                await emit_effects(conn, written, region=self._region, now=now)
+            written = await self._contacts_event(conn, event, origin=origin, now=now)
         if written:
             log.info("timers.changed", event_type=event.type, count=len(written),
                      origin=origin or self._region)
+
+    async def _contacts_event(self, conn: asyncpg.Connection,
+                              event: Received[cc.ContactsEvent], *, origin: str | None,
+                              now: datetime) -> list[Effect]:
+        data = event.event
+        assert isinstance(data, CONTACTS_EVENTS)
+        if not isinstance(data, cc.EngagementStarted) \
+                and not await self._known(conn, event.envelope, data.engagement_arn):
+            return []
+        incident_arn = event.correlation.incident_arn
+        written: list[Effect] = []
+        match data:
+            case cc.EngagementStarted():
+                scheduled = await self._engagement_started(conn, data, incident_arn, now,
+                                                           home_region=origin)
+                written += _scheduled(scheduled, incident_arn)
+            case cc.EngagementStopped():
+                await EngagementStore.stop(conn, data.engagement_arn, data.stop_time)
+                cancelled = await TimerStore.cancel(
+                    conn, now=now, engagement_arn=data.engagement_arn)
+                written += domain.cancelled(cancelled, "ENGAGEMENT_STOPPED")
+            case cc.PageCreated(plan_minutes=[_, _, *_]):
+                scheduled = await TimerStore.schedule(
+                    conn, domain.page_stage_timers(data, incident_arn), now=now)
+                written += _scheduled(scheduled, incident_arn)
+            case cc.PageAccepted(accept_type="READ"):
+                written += await self._read(conn, data, incident_arn, now)
+            case cc.PageReceiptRecorded(receipt_type="ERROR"):
+                scheduled = await self._retry(conn, event.id, data, incident_arn)
+                written += _scheduled(scheduled, incident_arn)
+        if written and await EngagementStore.fires_here(conn, data.engagement_arn):
+            await emit_effects(conn, written, region=self._region, now=now)
+        if isinstance(data, cc.EngagementStarted):
+            await self._release(conn, now)
+        return written
+
+    async def settle(self, conn: asyncpg.Connection, envelope: codec.Envelope) -> None:
+        """Another region's start of a stage (``EngagementStageStarted``) or settling of a
+        timer (:data:`SETTLED`): the standby copy of the timer here is settled alike, once
+        its engagement is known here."""
+        if envelope.type == "EngagementStageStarted":
+            stage = decode(envelope.type, envelope.data, cc.ContactsEvent)
+            assert isinstance(stage, cc.EngagementStageStarted)
+            engagement_arn, state = stage.engagement_arn, "fired"
+            timer_id = stage_timer_id(stage.engagement_arn, stage.stage_index, stage.round)
+        else:
+            timer = decode(envelope.type, envelope.data, ec.EscalationEvent)
+            engagement_arn, timer_id, state = \
+                timer.engagement_arn, timer.timer_id, SETTLED[envelope.type]
+        if await self._known(conn, envelope, engagement_arn):
+            await TimerStore.settle(conn, timer_id, state, now=self._clock.now())
+
+    async def _known(self, conn: asyncpg.Connection, envelope: codec.Envelope,
+                     engagement_arn: str) -> bool:
+        """Whether the engagement is known here; when it is not, its start is still on its
+        way from the region that started it (a third region's acceptance of its page, or
+        this region's, read before that region's start): the event waits for it, parked
+        (:mod:`tocsin.shared.replication.parked`), and is applied with the start."""
+        if await EngagementStore.known(conn, engagement_arn):
+            return True
+        await park(conn, ArrivedEarly("engagement", "arn", engagement_arn), envelope,
+                   consumer=EARLY)
+        log.info("escalation.parked", event_type=envelope.type, event_id=envelope.id,
+                 region=envelope.region)
+        return False
+
+    async def _release(self, conn: asyncpg.Connection, now: datetime) -> None:
+        """Apply the events that waited for an engagement now known."""
+        async def apply(envelope: codec.Envelope) -> None:
+            log.info("escalation.unparked", event_type=envelope.type, event_id=envelope.id,
+                     region=envelope.region)
+            if envelope.service == "contacts" and envelope.type in CONTACTS_TYPES:
+                origin = None if envelope.region == self._region else envelope.region
+                await self._contacts_event(conn, received(envelope, cc.ContactsEvent),
+                                           origin=origin, now=now)
+            else:
+                await self.settle(conn, envelope)
+
+        await release(conn, consumer=EARLY, apply=apply)
 
     async def on_incidents_event(self, event: Received[ic.IncidentsEvent], msg: Msg) -> None:
         """A resolved or deleted incident pages nobody any more: cancel every pending timer

@@ -17,6 +17,10 @@ region's ``EVENTS_<R>`` (:mod:`tocsin.shared.bus.regions`), under one durable
   started there (its contacts service's ``EngagementStageStarted``), so a stage that region
   fired but did not page before it was lost is paged by the region that takes over.
 
+An event of an engagement not known here yet (a third region's acceptance of a page, read
+before the start of its engagement from the region that started it) waits, parked, for
+that start (:meth:`~tocsin.escalation.handlers.Plans._known`).
+
 **Takeover.** :class:`RegionWatch` looks at the mirrors every ``interval`` seconds. A region
 whose mirror has been silent (``mirror.active``, heartbeats included) for
 ``TOCSIN_REGION_TAKEOVER_SECONDS`` is lost. The region that takes it over is the first one
@@ -69,9 +73,8 @@ import asyncpg
 from nats.aio.msg import Msg
 from nats.js.api import StreamInfo
 
-from tocsin.escalation.domain import stage_timer_id
-from tocsin.escalation.handlers import CONTACTS_EVENTS, INCIDENTS_EVENTS, Plans
-from tocsin.escalation.store import TIMERS, EngagementStore, TakeoverStore, TimerStore
+from tocsin.escalation.handlers import CONTACTS_TYPES, INCIDENTS_EVENTS, Plans
+from tocsin.escalation.store import TIMERS, EngagementStore, TakeoverStore
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus, Consumer, consume
 from tocsin.shared.bus import regions as mirrors
@@ -92,21 +95,10 @@ log = get_logger(__name__)
 
 STANDBY_INBOX = "escalation-standby"
 """The inbox of the other regions' escalation events applied here."""
-APPLIED_CONTACTS = frozenset(t.__name__ for t in CONTACTS_EVENTS)
-"""Another region's contacts events applied here (those that schedule or cancel timers)."""
 GIVE_UP_AFTER = 120.0
 """Seconds (at least three takeover delays) after which a starting region fires its timers
 even though it could not catch up with another region's events: it says so (an error),
 and a stage may then be paged twice, never not at all."""
-SETTLED = {"PageStageDue": "fired", "ChannelRetryDue": "fired",
-           "AcknowledgementTimedOut": "fired", "TimerCancelled": "cancelled"}
-"""Another region's escalation events that settle a standby timer here, and how. A stage
-timer is settled by the stage's start (``EngagementStageStarted``), not by its
-``StageDue``: a region lost between firing a stage and paging it leaves the stage to the
-region that takes over (whose contacts service starts a stage once, whichever region's
-start it saw first)."""
-
-
 def successor(lost: str, regions: Iterable[str], alive: Iterable[str]) -> str | None:
     """The region that takes ``lost`` over: the first after it in the sorted ring of
     ``regions`` that is in ``alive``; None when none is."""
@@ -246,7 +238,7 @@ class RegionWatch:
         if service == "contacts":
             if envelope.type == "EngagementStageStarted":
                 await self._stage_started(envelope)
-            elif envelope.type in APPLIED_CONTACTS:
+            elif envelope.type in CONTACTS_TYPES:
                 await self._plans.apply_contacts_event(received(envelope, cc.ContactsEvent),
                                                        origin=envelope.region)
         elif service == "escalation" and envelope.type in ec.EVENT_TYPES:
@@ -255,16 +247,11 @@ class RegionWatch:
             await self._plans.on_incidents_event(received(envelope, ic.IncidentsEvent), msg)
 
     async def _stage_started(self, envelope: codec.Envelope) -> None:
-        data = decode(envelope.type, envelope.data, cc.ContactsEvent)
-        assert isinstance(data, cc.EngagementStageStarted)
         async with transaction(self._pool) as conn:
-            await TimerStore.settle(
-                conn, stage_timer_id(data.engagement_arn, data.stage_index, data.round),
-                "fired", now=self._clock.now())
+            await self._plans.settle(conn, envelope)
 
     async def _escalation_event(self, envelope: codec.Envelope) -> None:
         data = decode(envelope.type, envelope.data, ec.EscalationEvent)
-        now = self._clock.now()
         async with transaction(self._pool) as conn:
             if await already_processed(conn, consumer=STANDBY_INBOX, event_id=envelope.id):
                 return
@@ -274,8 +261,7 @@ class RegionWatch:
                 case ec.TimerScheduled() | ec.StageDue():
                     return
                 case _:
-                    await TimerStore.settle(conn, data.timer_id, SETTLED[envelope.type],
-                                            now=now)
+                    await self._plans.settle(conn, envelope)
 
     async def _taken_over(self, conn: asyncpg.Connection, data: ec.RegionTakenOver) -> None:
         """Another region's takeover: recorded here; its engagements run there from now

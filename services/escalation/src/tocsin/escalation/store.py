@@ -115,12 +115,22 @@ class EngagementStore:
                   home_region: str | None = None) -> None:
         """Record a started engagement (once: a redelivery changes nothing); one started
         in another region (``home_region``) is a standby copy: its timers wait here."""
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('engagement:' || $1))", arn)
         await conn.execute(
             "INSERT INTO engagement (arn, contact_arn, contact_type, incident_arn, start_at,"
             " ends_at, home_region, fires_here) VALUES ($1, $2, $3, $4, $5, $6, $7::text,"
             " $7::text IS NULL)"
             " ON CONFLICT (arn) DO NOTHING",
             arn, contact_arn, contact_type, incident_arn, start_at, ends_at, home_region)
+
+    @staticmethod
+    async def known(conn: asyncpg.Connection, arn: str) -> bool:
+        """Whether the engagement is recorded here, its start and the check of it one after
+        the other (a transaction-long lock of the ARN): a change read on one consumer while
+        another records the start either sees it or is parked before the start looks for
+        what waits for it."""
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('engagement:' || $1))", arn)
+        return bool(await conn.fetchval("SELECT true FROM engagement WHERE arn = $1", arn))
 
     @staticmethod
     async def fires_here(conn: asyncpg.Connection, arn: str) -> bool:
@@ -197,9 +207,13 @@ class EngagementStore:
         """Delete engagements that ended before ``before`` and have no pending timer left
         (run with the deletion of finished timers)."""
         await conn.execute(
-            "DELETE FROM engagement e WHERE coalesce(e.stopped_at, e.ends_at) < $1"
+            "WITH gone AS (DELETE FROM engagement e"
+            " WHERE coalesce(e.stopped_at, e.ends_at) < $1"
             " AND NOT EXISTS (SELECT 1 FROM timer t WHERE t.engagement_arn = e.arn"
-            "  AND t.state = 'pending')", before)
+            "  AND t.state = 'pending') RETURNING arn)"
+            # A late event of one waits for nothing any more (tocsin.shared.replication).
+            " DELETE FROM replica_parked WHERE kind = 'engagement'"
+            "  AND key IN (SELECT arn FROM gone)", before)
 
 
 class TakeoverStore:

@@ -7,7 +7,9 @@ Tags given at creation travel in the created events and are applied with them.
 Whole resources (a plan, a timeline event) follow the last writer by their
 stamps, an incident record attribute by attribute (one region resolving it while another
 retitles it keeps both); timeline events and related items are added by either side and never lost;
-a deletion wins over an update that did not see it. Nothing here emits an event or starts
+a deletion wins over an update that did not see it. A change of an incident or plan that
+arrives before the incident or plan waits for it (:mod:`tocsin.shared.replication.parked`).
+Nothing here emits an event or starts
 anything (engagements, runbooks, chat): the region where the change was made did that.
 Findings, event rules, integration keys and resource policies are applied by their own
 modules (``findings.replicas``, ``event_rules.replicas``, ``administration.replicas``). The
@@ -209,14 +211,22 @@ async def _record_deleted(to: Applying, e: c.IncidentRecordDeleted) -> None:
 
 
 # --- timeline and related items ----------------------------------------------------------
+# Another region's change of an incident may arrive before its creation (a third region's
+# streams are read apart): it waits for the incident (Applying.holds), never dropped.
+
+
+async def _holds(to: Applying, incident_arn: str) -> bool:
+    return await to.holds("incident_record", "arn", incident_arn)
 
 
 async def _timeline_created(to: Applying, e: c.TimelineEventCreated) -> None:
-    await _add_timeline(to, [e])
+    if await _holds(to, e.incident_record_arn):
+        await _add_timeline(to, [e])
 
 
 async def _timeline_updated(to: Applying, e: c.TimelineEventUpdated) -> None:
-    if not await to.wins("timeline_event", "event_id", e.event_id):
+    if not await _holds(to, e.incident_record_arn) \
+            or not await to.wins("timeline_event", "event_id", e.event_id):
         return
     await _add_timeline(to, [e])
     await to.conn.execute(
@@ -234,15 +244,20 @@ async def _timeline_deleted(to: Applying, e: c.TimelineEventDeleted) -> None:
 
 
 async def _triggers_joined(to: Applying, e: c.IncidentTriggersJoined) -> None:
-    await _add_timeline(to, e.timeline_events)
+    if await _holds(to, e.incident_record_arn):
+        await _add_timeline(to, e.timeline_events)
 
 
 async def _item_added(to: Applying, e: c.RelatedItemAdded) -> None:
+    if not await _holds(to, e.incident_record_arn):
+        return
     await _add_items(to, e.incident_record_arn, [e.item])
     await _add_timeline(to, e.timeline_events)
 
 
 async def _item_removed(to: Applying, e: c.RelatedItemRemoved) -> None:
+    if not await _holds(to, e.incident_record_arn):
+        return
     kind, value = item_key(e.item["identifier"])
     await to.conn.execute(
         "DELETE FROM related_item WHERE incident_arn = $1 AND item_type = $2"
@@ -251,14 +266,26 @@ async def _item_removed(to: Applying, e: c.RelatedItemRemoved) -> None:
 
 
 # --- tags --------------------------------------------------------------------------------
+# A tag of an incident or plan waits for it, so that the tags it was created with do not
+# overwrite a later change of them applied before its creation.
+
+
+async def _tags_apply(to: Applying, arn: str) -> bool:
+    if ":incident-record/" in arn:
+        return await _holds(to, arn)
+    if ":response-plan/" in arn:
+        return await to.holds("response_plan", "name", arn.rpartition(":response-plan/")[2])
+    return True
 
 
 async def _tagged(to: Applying, e: c.ResourceTagged) -> None:
-    await TagStore.put(to.conn, e.resource_arn, e.tags)
+    if await _tags_apply(to, e.resource_arn):
+        await TagStore.put(to.conn, e.resource_arn, e.tags)
 
 
 async def _untagged(to: Applying, e: c.ResourceUntagged) -> None:
-    await TagStore.untag(to.conn, e.resource_arn, e.tag_keys)
+    if await _tags_apply(to, e.resource_arn):
+        await TagStore.untag(to.conn, e.resource_arn, e.tag_keys)
 
 
 _APPLY: dict[type[Any], Callable[[Applying, Any], Awaitable[None]]] = {

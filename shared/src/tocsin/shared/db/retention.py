@@ -5,6 +5,10 @@
   kept ``TOCSIN_INBOX_RETENTION_DAYS`` (31 by default: longer than ``EVENTS_<REGION>``
   keeps an event, 30 days, so a consumer reset to the stream's start still skips every
   event it handled).
+- ``replica_parked``: another region's events waiting for a resource that has not
+  arrived (:mod:`tocsin.shared.replication.parked`), kept as long as ``inbox`` rows: once
+  the stream that would bring the resource no longer holds an event that old, it never
+  comes.
 - ``client_token``: the results of idempotent calls by token, kept so that a retry gets
   the first answer; ``TOCSIN_CLIENT_TOKEN_RETENTION_DAYS`` (31 by default: an alarm's
   token outlives the alarm in ``ALARMS``, 7 days).
@@ -42,7 +46,8 @@ Kept = dict[str, tuple[str, timedelta]]
 
 def shared_tables(*, inbox: timedelta, client_token: timedelta) -> Kept:
     """The tables every service has (``tocsin.shared.db.migrations``)."""
-    return {"inbox": ("processed_at", inbox), "client_token": ("created_at", client_token)}
+    return {"inbox": ("processed_at", inbox), "client_token": ("created_at", client_token),
+            "replica_parked": ("parked_at", inbox)}
 
 
 async def prune(pool: asyncpg.Pool, keep: Kept, *, batch: int = BATCH,

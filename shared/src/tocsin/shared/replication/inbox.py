@@ -7,7 +7,10 @@ mirror has no subjects of its own: its messages keep their origin subjects,
 reads each through a durable consumer ``<schema>-inbox`` filtered on the service's own
 events. Each event is decoded into the service's contract and handed to its apply
 function in one transaction with its inbox entry, then acknowledged: an event applied
-twice changes nothing.
+twice changes nothing. An event that arrives before the resource it belongs to (no order
+holds across regions' streams) is parked in that transaction and applied with the event
+that brings its resource (:mod:`.parked`); each look for mirrors also applies any that
+another instance's concurrent transaction made ready.
 
 An apply function writes the store only: it emits no event (so no region re-publishes
 another's change) and starts nothing meant for the origin region (no pages, runbooks or
@@ -31,15 +34,18 @@ import asyncpg
 from nats.aio.msg import Msg
 from nats.js.api import StreamInfo
 
+from tocsin.shared import codec
 from tocsin.shared.bus import Bus, Consumer, consume
 from tocsin.shared.contracts.base import types_of
 from tocsin.shared.db import already_processed, transaction
-from tocsin.shared.events import Received, typed
+from tocsin.shared.events import Received, received, typed
 from tocsin.shared.logging import get_logger
+from tocsin.shared.replication import parked
+from tocsin.shared.replication.parked import ArrivedEarly, park
 from tocsin.shared.replication.stamps import Applying, applying, stamp_of
 from tocsin.shared.runner import pause
 
-__all__ = ["Inbox", "Replicated", "mirrored_region", "run_inbox"]
+__all__ = ["Inbox", "Replicated", "mirrored_region", "release", "run_inbox"]
 
 log = get_logger(__name__)
 
@@ -94,6 +100,36 @@ async def _replicas(bus: Bus, home: str) -> dict[str, str]:
         offset += len(page)
 
 
+async def _apply_or_park(conn: asyncpg.Connection, inbox: Inbox, event: Received[Any], *,
+                         consumer: str, home: str) -> bool:
+    """Apply one event of another region, or park it when its resource has not arrived
+    (:mod:`.parked`); whether it was applied."""
+    to = await applying(conn, stamp_of(event.envelope), home=home)
+    try:
+        async with conn.transaction():  # a savepoint: parking undoes what it wrote
+            await inbox.apply(Replicated(event, to))
+    except ArrivedEarly as early:
+        await park(conn, early, event.envelope, consumer=consumer)
+        log.info("inbox.parked", event_type=event.type, event_id=event.id,
+                 region=event.region, waits_for=early.kind, key=early.key)
+        return False
+    return True
+
+
+async def release(conn: asyncpg.Connection, inbox: Inbox, *, consumer: str,
+                  home: str) -> int:
+    """Apply, in ``conn``'s transaction, the events ``consumer`` parked whose resource
+    is here now (or deleted), and those that these make ready in turn
+    (:func:`.parked.release`); how many were ready."""
+    async def apply(envelope: codec.Envelope) -> None:
+        event = received(envelope, inbox.union)
+        if await _apply_or_park(conn, inbox, event, consumer=consumer, home=home):
+            log.info("inbox.unparked", event_type=event.type, event_id=event.id,
+                     region=event.region)
+
+    return await parked.release(conn, consumer=consumer, apply=apply)
+
+
 async def run_inbox(bus: Bus, pool: asyncpg.Pool, inbox: Inbox, stop: asyncio.Event, *,
                     service: str, region: str, schema: str, rescan: float = 10.0,
                     durable: str | None = None) -> None:
@@ -109,8 +145,17 @@ async def run_inbox(bus: Bus, pool: asyncpg.Pool, inbox: Inbox, stop: asyncio.Ev
         async with transaction(pool) as conn:
             if await already_processed(conn, consumer=durable, event_id=event.id):
                 return
-            to = await applying(conn, stamp_of(event.envelope), home=region)
-            await inbox.apply(Replicated(event, to))
+            if await _apply_or_park(conn, inbox, event, consumer=durable, home=region):
+                await release(conn, inbox, consumer=durable, home=region)
+
+    async def sweep() -> None:
+        """Apply what waits for a resource that arrived through another instance's
+        transaction, concurrent with the one that parked it."""
+        try:
+            async with transaction(pool) as conn:
+                await release(conn, inbox, consumer=durable, home=region)
+        except Exception as exc:  # PostgreSQL away for a moment: the next look does it
+            log.warning("inbox.parked_unreleased", error=repr(exc))
 
     # A type this version does not know (a region running a newer one) is acknowledged
     # unread rather than refused: it is nothing this region can apply yet.
@@ -144,6 +189,7 @@ async def run_inbox(bus: Bus, pool: asyncpg.Pool, inbox: Inbox, stop: asyncio.Ev
                 for stream in set(readers) - set(replicas):
                     log.info("inbox.mirror_gone", stream=stream)
                     readers[stream][0].set()
+            await sweep()
             if await pause(stop, rescan):
                 return
     finally:

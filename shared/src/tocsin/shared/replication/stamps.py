@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from tocsin.shared import codec
+from tocsin.shared.replication.parked import ArrivedEarly
 
 __all__ = ["Stamp", "applying", "stamp_of"]
 
@@ -62,6 +63,20 @@ class Applying:
             return await self.recreating(table, key) if creates \
                 else not await self.deleted(table, key)
         return Stamp(row["hlc"] or 0, row["origin"] or self.home) < self.stamp
+
+    async def holds(self, table: str, key_column: str, key: str) -> bool:
+        """Whether this region holds the resource the event belongs to (the row of
+        ``table`` whose text column ``key_column`` is ``key``). False when it was deleted
+        here (the deletion wins: the event changes nothing). When it has not arrived yet,
+        raises :class:`~tocsin.shared.replication.parked.ArrivedEarly`, undoing what the
+        event wrote so far: the inbox keeps the event and applies it once the resource is
+        here (:mod:`.parked`)."""
+        if await self.conn.fetchval(
+                f"SELECT true FROM {table} WHERE {key_column} = $1", key):
+            return True
+        if await self.deleted(table, key):
+            return False
+        raise ArrivedEarly(table, key_column, key)
 
     async def deleted(self, table: str, key: str) -> bool:
         """Whether the resource was deleted here (or by an event applied here)."""

@@ -13,16 +13,10 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
-
 from tocsin.shared.contracts import incidents as c
-from tocsin.shared.logging import get_logger
 from tocsin.shared.replication.stamps import Applying
 
 __all__ = ["APPLY"]
-
-log = get_logger(__name__)
-
 
 def _plan_name(arn: str) -> str:
     return arn.rpartition(":response-plan/")[2]
@@ -32,17 +26,15 @@ def _ts(epoch: float | None) -> datetime | None:
     return datetime.fromtimestamp(epoch, UTC) if epoch is not None else None
 
 
-async def _add(to: Applying, table: str, key_column: str, key: str, sql: str,
-               *args: Any) -> None:
-    """Insert a row of a plan unless it was deleted; nothing when the plan is not held
-    here (deleted meanwhile: the row went with it there too)."""
-    if not await to.wins(table, key_column, key, creates=True):
+async def _add(to: Applying, plan_name: str, table: str, key_column: str, key: str,
+               sql: str, *args: Any) -> None:
+    """Insert a row of a plan unless it was deleted; nothing when the plan was deleted
+    here (the row went with it there too); once the plan is here when it has not
+    arrived yet (another region's policy on a third region's plan)."""
+    if not await to.holds("response_plan", "name", plan_name) \
+            or not await to.wins(table, key_column, key, creates=True):
         return
-    try:
-        async with to.conn.transaction():  # a savepoint
-            await to.conn.execute(sql, *args)
-    except asyncpg.ForeignKeyViolationError:
-        log.info("inbox.plan_gone", table=table, key=key)
+    await to.conn.execute(sql, *args)
 
 
 async def _delete(to: Applying, table: str, key_column: str, key: str) -> None:
@@ -52,7 +44,7 @@ async def _delete(to: Applying, table: str, key_column: str, key: str) -> None:
 
 
 async def _policy_created(to: Applying, e: c.ResourcePolicyCreated) -> None:
-    await _add(to, "resource_policy", "policy_id", e.policy_id,
+    await _add(to, _plan_name(e.resource_arn), "resource_policy", "policy_id", e.policy_id,
                "INSERT INTO resource_policy (policy_id, plan_name, document)"
                " VALUES ($1, $2, $3) ON CONFLICT (policy_id) DO NOTHING",
                e.policy_id, _plan_name(e.resource_arn), e.policy_document)
@@ -65,7 +57,7 @@ async def _policy_deleted(to: Applying, e: c.ResourcePolicyDeleted) -> None:
 async def _key_created(to: Applying, e: c.IntegrationKeyCreated) -> None:
     if e.key_digest is None:  # published before events carried it: nothing to check with
         return
-    await _add(to, "integration_key", "id", e.id,
+    await _add(to, _plan_name(e.response_plan_arn), "integration_key", "id", e.id,
                "INSERT INTO integration_key (id, plan_name, key_digest, created_time,"
                " expires_time) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
                e.id, _plan_name(e.response_plan_arn), e.key_digest, _ts(e.created_time),
