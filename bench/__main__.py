@@ -606,7 +606,8 @@ async def main(seconds: float, warmup: float, *, access_only: bool = False,
             await analysis_bench(env, work, lambda name, value, unit: line(
                 name, value, unit, results))
             await protection_bench(lambda name, value, unit: line(name, value, unit, results))
-            await regions_bench(lambda name, value, unit: line(name, value, unit, results))
+            await regions_bench(lambda name, value, unit: line(name, value, unit, results),
+                                database_url=db_url)
             await takeover_bench(lambda name, value, unit: line(name, value, unit, results),
                                  database_url=db_url)
     finally:
