@@ -39,7 +39,8 @@ keeper makes the other's mirror of its ``EVENTS_<REGION>``
 
 Bounded: ``count`` events, ``changes`` changes (each waited for at most 30 s), then
 ``rate * seconds`` changes (defaults: 2,000, 500, then 10 s at 100/s; ``--seconds 60``:
-the issue's minute of load) and at most three minutes of catch-up.
+the issue's minute of load) and a catch-up of at most three minutes plus five seconds per
+second of load.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -64,7 +66,7 @@ import nats
 import nats.js.api
 import nats.js.errors
 
-from bench.processes import spawn, stop
+from bench.processes import cpu_seconds, spawn, stop
 from tocsin.incidents.digest import RESOURCES as INCIDENTS_RESOURCES
 from tocsin.local import identities
 from tocsin.local.servers import EmbeddedServer, free_port, nats_server, postgres_server
@@ -85,6 +87,8 @@ INCIDENTS = 10
 POLL = 0.001
 """Seconds between two reads of a change in the other region (each read is a request to
 its service: asking more often would slow what it measures)."""
+CATCH_UP_BOUND, CATCH_UP_PER_SECOND = 180.0, 5.0
+"""Seconds the catch-up may take at most: this, plus that per second of load."""
 CHANGED = ("incident_records", "timeline_events")
 """The digests of :mod:`tocsin.incidents.digest` the changes move."""
 
@@ -158,22 +162,40 @@ Readable = Callable[[Bus], Awaitable[bool]]
 """Whether a region's incidents service reads a change yet."""
 
 
-async def _change(bus: Bus, incident: str, n: int, label: str) -> Readable:
+RETRIES = 3
+"""Times a change east did not answer in time is asked again (under its client token)."""
+
+
+async def _write(bus: Bus, operation: str, params: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """A change, asked again while its region does not answer in time, as a client does
+    (its client token keeps it one change); the answer, and how many times it was asked
+    again."""
+    params = {**params, "clientToken": secrets.token_hex(16)}
+    for again in range(RETRIES + 1):
+        try:
+            return await _rpc(bus, operation, params), again
+        except errors.ServiceUnavailable:
+            if again == RETRIES:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _change(bus: Bus, incident: str, n: int, label: str) -> tuple[Readable, int]:
     """Change ``n`` of ``incident`` through the API of ``bus``'s region: a custom timeline
     event (even ``n``) or a new summary (odd ``n``), each one event; how to tell that
-    another region reads it."""
+    another region reads it, and how many times it was asked again."""
     if n % 2 == 0:
-        made = await _rpc(bus, "CreateTimelineEvent", {
+        made, again = await _write(bus, "CreateTimelineEvent", {
             "incidentRecordArn": incident, "eventTime": int(time.time()),
             "eventType": "Custom Event", "eventData": json.dumps(f"{label} {n}")})
-        return _has_event(incident, made["eventId"])
+        return _has_event(incident, made["eventId"]), again
     summary = f"{label} {n}"
-    await _rpc(bus, "UpdateIncidentRecord", {"arn": incident, "summary": summary})
+    _, again = await _write(bus, "UpdateIncidentRecord", {"arn": incident, "summary": summary})
 
     async def has_summary(other: Bus) -> bool:
         found = await _rpc(other, "GetIncidentRecord", {"arn": incident})
         return bool(found["incidentRecord"].get("summary") == summary)
-    return has_summary
+    return has_summary, again
 
 
 def _has_event(incident: str, event_id: str) -> Readable:
@@ -240,7 +262,7 @@ async def _change_delays(east: Bus, west: Bus, js_west: Any, *, origin: str,
     readable: list[float] = []
     try:
         for n in range(changes):
-            read = await _change(east, incidents[n % len(incidents)], n, "delay")
+            read, _ = await _change(east, incidents[n % len(incidents)], n, "delay")
             committed.append(time.perf_counter())
             await _until(functools.partial(read, west), timeout=30, every=POLL,
                          what=f"west reads change {n}")
@@ -257,18 +279,35 @@ async def _change_delays(east: Bus, west: Bus, js_west: Any, *, origin: str,
             [(a - c) * 1000 for c, a in zip(committed, arrived, strict=True)])
 
 
-async def _load(east: Bus, incidents: list[str], *, rate: float,
-                seconds: float) -> tuple[int, float]:
-    """``rate`` changes a second for ``seconds`` in ``east``, each started on time; how
-    many, and how long until the last had answered."""
-    total = int(rate * seconds)
+@dataclass
+class _Load:
+    """How ``east`` answered the changes of the catch-up's load."""
+
+    took: float = 0.0
+    """Seconds from the first change started until the last answered."""
+    answers: list[float] = field(default_factory=list)
+    """Each change's answer time (ms), the times it was asked again included."""
+    retries: int = 0
+
+
+async def _load(east: Bus, incidents: list[str], *, rate: float, seconds: float) -> _Load:
+    """``rate`` changes a second for ``seconds`` in ``east``, each started on time."""
     loop = asyncio.get_running_loop()
     start = loop.time()
+    load = _Load()
+
+    async def change(n: int) -> None:
+        started = loop.time()
+        _, again = await _change(east, incidents[n % len(incidents)], n, "load")
+        load.answers.append((loop.time() - started) * 1000)
+        load.retries += again
+
     async with asyncio.TaskGroup() as changes:
-        for n in range(total):
+        for n in range(int(rate * seconds)):
             await asyncio.sleep(max(0.0, start + n / rate - loop.time()))
-            changes.create_task(_change(east, incidents[n % len(incidents)], n, "load"))
-    return total, loop.time() - start
+            changes.create_task(change(n))
+    load.took = loop.time() - start
+    return load
 
 
 async def _store_digest(region: _Region) -> dict[str, Digest]:
@@ -401,16 +440,21 @@ async def _catch_up(line: Line, east_bus: Bus, js_east: Any, east: _Region, west
     """``west``'s NATS stopped while ``east`` takes the load; the time from its restart
     until its mirror, then its service, has it all."""
     west.stop_nats()
-    total, took = await _load(east_bus, incidents, rate=rate, seconds=seconds)
+    load = await _load(east_bus, incidents, rate=rate, seconds=seconds)
     line("regions_catchup_load_seconds", seconds, "s")
-    line("regions_catchup_changes", total, "changes")
-    line("regions_catchup_load_rate", total / took, "changes/s")
-    last = await _change(east_bus, incidents[0], 0, "last")
+    line("regions_catchup_changes", len(load.answers), "changes")
+    line("regions_catchup_load_rate", len(load.answers) / load.took, "changes/s")
+    line("regions_catchup_load_answer_p50", _pct(load.answers, 0.5), "ms")
+    line("regions_catchup_load_answer_p99", _pct(load.answers, 0.99), "ms")
+    line("regions_catchup_load_retries", load.retries, "changes")
+    last, _ = await _change(east_bus, incidents[0], 0, "last")
     await _until(functools.partial(_outbox_empty, east), timeout=60,
                  what="east's outbox published")
     name = mirrors.mirror_name(east.name)
     last_seq = (await js_east.stream_info(name)).state.last_seq
     want = await _store_digest(east)
+    assert west.service is not None
+    cpu = cpu_seconds(west.service)
     restarted = time.perf_counter()
     west.start_nats()
     nw = await west.raw()
@@ -428,13 +472,18 @@ async def _catch_up(line: Line, east_bus: Bus, js_east: Any, east: _Region, west
                     return at
                 return None
 
+            bound = CATCH_UP_BOUND + CATCH_UP_PER_SECOND * seconds
             mirror_at, service_at = await asyncio.gather(
-                _until(mirrored, timeout=180, what="west's mirror catches up"),
-                _until(applied, timeout=180, what="west's service catches up"))
+                _until(mirrored, timeout=bound, what="west's mirror catches up"),
+                _until(applied, timeout=bound, what="west's service catches up"))
+        cpu = cpu_seconds(west.service) - cpu
     finally:
         await nw.close()
     line("regions_catchup_mirror", mirror_at - restarted, "s")
     line("regions_catchup_service", service_at - restarted, "s")
+    # What applying costs west's process (its reconnection and the bench's reads
+    # included): beside the time above, whether catching up waits on CPU or on round trips.
+    line("regions_catchup_apply_cpu_per_change", cpu / (len(load.answers) + 1) * 1000, "ms")
 
 
 TAKEOVER_SECONDS = 5.0
