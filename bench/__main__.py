@@ -4,9 +4,9 @@ escalation service's timers against raw PostgreSQL (:mod:`bench.timers`), the ru
 engine beside raw PostgreSQL transactions (:mod:`bench.runbooks`), the analysis
 service's metrics and analysis creation (:mod:`bench.analysis`), StartIncident with the
 NATS identities, permissions and signed principals on beside off (:mod:`bench.protection`),
-the console in a headless Chromium (:mod:`bench.console`), the replication of events
-from one region to another and the takeover of a lost region's paging by the next
-(:mod:`bench.regions`).
+the console in a headless Chromium (:mod:`bench.console`), the replication of a change
+from one region's incidents service to another's, its catch-up after an outage, and the
+takeover of a lost region's paging by the next (:mod:`bench.regions`).
 
 Everything runs on this machine: NATS and PostgreSQL (the ones named by TOCSIN_NATS_URL /
 TOCSIN_DATABASE_URL, else throwaway ones), the incidents service and the gateway as their

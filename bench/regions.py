@@ -12,7 +12,7 @@ keeper makes the other's mirror of its ``EVENTS_<REGION>``
 
 - Replication delay of a change (``regions_change_delay``): ``changes`` changes made in
   ``east`` one after the other through its API, each a custom timeline event or a new
-  summary of one of ten incidents; the time from the reply (the change is committed) until
+  summary of one of a hundred incidents; the time from the reply (the change is committed) until
   ``west``'s incidents service reads it (GetTimelineEvent / GetIncidentRecord, asked
   every millisecond or so), p50 / p99. Beside it, of the same changes, the time until
   their event is in ``west``'s mirror (``regions_change_in_mirror``: the outbox relay and
@@ -23,12 +23,16 @@ keeper makes the other's mirror of its ``EVENTS_<REGION>``
   ``regions_change_delay_p99`` ≤ 50 ms on loopback.
 - Catch-up: ``west``'s NATS stopped (its service keeps running, reconnecting) while
   ``east``'s service takes ``rate`` changes a second for ``seconds`` (the same kinds of
-  change, started on time whether or not the previous ones have answered), then one last
-  timeline event. From ``west``'s NATS restarting: until its mirror holds everything
+  change, started on time whether or not the previous ones have answered; one ``east``
+  leaves unanswered is asked again under its client token, up to three times, then
+  counted in ``regions_catchup_load_failed``), then one last timeline event. From
+  ``west``'s NATS restarting: until its mirror holds everything
   ``east``'s stream does (``regions_catchup_mirror``, the baseline), and until ``west``'s
   service reads that last event and its store holds every change
   (``regions_catchup_service``: the incidents' and timeline events' digests of
   :mod:`tocsin.shared.replication.digest` equal to ``east``'s, read in the same poll).
+  Beside them: how ``east`` answered the load, and the CPU ``west``'s process spent per
+  change while catching up.
 - Takeover (:func:`takeover_bench`): two regions each running its incidents, contacts and
   escalation services as ``make run`` starts them (their own processes, one plan clock at
   ``TOCSIN_CLOCK_SCALE`` 60, ``TOCSIN_REGION_TAKEOVER_SECONDS`` 5); ``east`` starts an
@@ -82,8 +86,9 @@ from tocsin.shared.replication.digest import Digest, digests
 BENCH_PASSWORD = secrets.token_urlsafe(16)
 Line = Callable[[str, float, str], None]
 PRINCIPAL = "arn:tocsin:iam::000000000000:user/bench"
-INCIDENTS = 10
-"""Incidents the changes go to, in turn."""
+INCIDENTS = 100
+"""Incidents the changes go to, in turn (ten a second each would queue the changes of
+one incident behind its row lock: hot rows, not replication)."""
 POLL = 0.001
 """Seconds between two reads of a change in the other region (each read is a request to
 its service: asking more often would slow what it measures)."""
@@ -286,8 +291,11 @@ class _Load:
     took: float = 0.0
     """Seconds from the first change started until the last answered."""
     answers: list[float] = field(default_factory=list)
-    """Each change's answer time (ms), the times it was asked again included."""
+    """Each answered change's answer time (ms), the times it was asked again included."""
     retries: int = 0
+    failed: int = 0
+    """Changes east had not answered after :data:`RETRIES` more tries (committed or not:
+    the catch-up compares west's store with east's, whatever east holds)."""
 
 
 async def _load(east: Bus, incidents: list[str], *, rate: float, seconds: float) -> _Load:
@@ -298,7 +306,11 @@ async def _load(east: Bus, incidents: list[str], *, rate: float, seconds: float)
 
     async def change(n: int) -> None:
         started = loop.time()
-        _, again = await _change(east, incidents[n % len(incidents)], n, "load")
+        try:
+            _, again = await _change(east, incidents[n % len(incidents)], n, "load")
+        except errors.ServiceUnavailable:
+            load.failed += 1
+            return
         load.answers.append((loop.time() - started) * 1000)
         load.retries += again
 
@@ -443,6 +455,7 @@ async def _catch_up(line: Line, east_bus: Bus, js_east: Any, east: _Region, west
     load = await _load(east_bus, incidents, rate=rate, seconds=seconds)
     line("regions_catchup_load_seconds", seconds, "s")
     line("regions_catchup_changes", len(load.answers), "changes")
+    line("regions_catchup_load_failed", load.failed, "changes")
     line("regions_catchup_load_rate", len(load.answers) / load.took, "changes/s")
     line("regions_catchup_load_answer_p50", _pct(load.answers, 0.5), "ms")
     line("regions_catchup_load_answer_p99", _pct(load.answers, 0.99), "ms")
