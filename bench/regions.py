@@ -4,16 +4,16 @@
 Two regions as ``make run`` starts them, on this machine: each its NATS
 (:func:`tocsin.local.identities.nats_config`: JetStream domain = region, the generated
 identities, ``west`` dialling ``east``'s leaf port) and its incidents service as its own
-process, as its own identity, with ``make run``'s settings; one PostgreSQL, a schema
-prefix per region. A replication set of the two is made in ``east``, and each region's
+process, as its own identity, with ``make run``'s settings; a database of its own in one
+PostgreSQL (dropped after). A replication set of the two is made in ``east``, and each region's
 keeper makes the other's mirror of its ``EVENTS_<REGION>``
 (:mod:`tocsin.shared.bus.regions`). The bench calls the services as the gateway does
 (its identity, signed principals).
 
 - Replication delay of a change (``regions_change_delay``): ``changes`` changes made in
   ``east`` one after the other through its API, each a custom timeline event or a new
-  summary of one of a hundred incidents; the time from the reply (the change is committed) until
-  ``west``'s incidents service reads it (GetTimelineEvent / GetIncidentRecord, asked
+  summary of one of a hundred incidents; the time from the reply (the change is committed)
+  until ``west``'s incidents service reads it (GetTimelineEvent / GetIncidentRecord, asked
   every millisecond or so), p50 / p99. Beside it, of the same changes, the time until
   their event is in ``west``'s mirror (``regions_change_in_mirror``: the outbox relay and
   the mirror; the rest is ``west``'s inbox applying it), and the raw baseline: ``count``
@@ -26,9 +26,9 @@ keeper makes the other's mirror of its ``EVENTS_<REGION>``
   change, started on time whether or not the previous ones have answered; one ``east``
   leaves unanswered is asked again under its client token, up to three times, then
   counted in ``regions_catchup_load_failed``), then one last timeline event. From
-  ``west``'s NATS restarting: until its mirror holds everything
-  ``east``'s stream does (``regions_catchup_mirror``, the baseline), and until ``west``'s
-  service reads that last event and its store holds every change
+  ``west``'s NATS restarting: until its mirror holds everything ``east``'s stream does
+  (``regions_catchup_mirror``, the baseline), and until ``west``'s service reads that
+  last event and its store holds every change
   (``regions_catchup_service``: the incidents' and timeline events' digests of
   :mod:`tocsin.shared.replication.digest` equal to ``east``'s, read in the same poll).
   Beside them: how ``east`` answered the load, and the CPU ``west``'s process spent per
