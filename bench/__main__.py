@@ -5,8 +5,9 @@ engine beside raw PostgreSQL transactions (:mod:`bench.runbooks`), the analysis
 service's metrics and analysis creation (:mod:`bench.analysis`), StartIncident and
 alarm → page with encryption at rest and the NATS identities on beside off
 (:mod:`bench.protection`), the console in a headless Chromium (:mod:`bench.console`),
-the replication of events from one region to another and the takeover of a lost region's
-paging by the next (:mod:`bench.regions`).
+the replication of a change from one region's incidents service to another's, its
+catch-up after an outage, and the takeover of a lost region's paging by the next
+(:mod:`bench.regions`).
 
 Everything runs on this machine: NATS and PostgreSQL (the ones named by TOCSIN_NATS_URL /
 TOCSIN_DATABASE_URL, else throwaway ones), the incidents service and the gateway as their
@@ -606,7 +607,8 @@ async def main(seconds: float, warmup: float, *, access_only: bool = False,
             await analysis_bench(env, work, lambda name, value, unit: line(
                 name, value, unit, results))
             await protection_bench(lambda name, value, unit: line(name, value, unit, results))
-            await regions_bench(lambda name, value, unit: line(name, value, unit, results))
+            await regions_bench(lambda name, value, unit: line(name, value, unit, results),
+                                database_url=db_url)
             await takeover_bench(lambda name, value, unit: line(name, value, unit, results),
                                  database_url=db_url)
     finally:
