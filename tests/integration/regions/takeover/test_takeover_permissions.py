@@ -1,6 +1,7 @@
-"""The escalation service keeps its standby timers under its own NATS identity, as
-``make run`` starts two regions: it lists the mirrors, reads each under its ``standby``
-durable, and asks another region's JetStream how far that region's stream reaches."""
+"""The escalation service keeps its standby timers, and the contacts service the other
+regions' takeovers, under their own NATS identities, as ``make run`` starts two regions:
+each lists the mirrors, reads each under its durable (``standby``, ``takeovers``), and asks
+another region's JetStream how far that region's stream reaches."""
 
 from __future__ import annotations
 
@@ -48,14 +49,15 @@ async def test_standby_timers_under_the_escalation_identity(regions: Regions) ->
             return [t["State"] for t in timers] == ["PENDING"]
         await wait_for(standby, timeout=120)
 
-    # What a starting escalation instance asks of the other region's JetStream.
-    nc = await b.client("escalation")
-    try:
-        theirs = await nc.jetstream(domain=a.name, timeout=5).stream_info(
-            mirrors.mirror_name(a.name))
-        assert theirs.state.last_seq > 0
-        ours = await nc.jetstream().consumer_info(mirrors.mirror_name(a.name),
-                                                  "escalation-standby")
-        assert ours.num_pending == 0
-    finally:
-        await nc.close()
+    # What a starting escalation or contacts instance asks of the other region's JetStream.
+    for service, durable in (("escalation", "escalation-standby"),
+                             ("contacts", "contacts-takeovers")):
+        nc = await b.client(service)
+        try:
+            theirs = await nc.jetstream(domain=a.name, timeout=5).stream_info(
+                mirrors.mirror_name(a.name))
+            assert theirs.state.last_seq > 0
+            ours = await nc.jetstream().consumer_info(mirrors.mirror_name(a.name), durable)
+            assert ours.num_pending == 0
+        finally:
+            await nc.close()

@@ -35,9 +35,10 @@ start, a region fires nothing until, for every other region, its mirror here hol
 that region's own stream holds (asked of that region's JetStream over the leaf link) and
 its ``standby`` durable has nothing pending, or that region has not answered for the
 takeover delay: so a region that returns learns of a takeover of its engagements before
-it could fire one of their timers again. (It can take a while: a mirror catches up 15-40 s
-after its link comes back, ``reference/nats.md``; after :data:`GIVE_UP_AFTER` it fires
-anyway, logging the regions it could not catch up with as an error.)
+it could fire one of their timers again (:class:`~tocsin.shared.replication.catch_up.CatchUp`;
+it can take a while: a mirror catches up 15-40 s after its link comes back,
+``reference/nats.md``; after two minutes it fires anyway, logging the regions it could not
+catch up with as an error).
 
 **Partition (both regions up, link cut).** Neither hears the other. After the takeover
 delay the successor takes the other's open engagements over and fires their timers; the
@@ -52,10 +53,12 @@ a set of two, each region is the other's successor: during the cut each also tak
 the other's engagements, and after it every engagement has had one takeover, which both
 regions apply alike.)
 
-**Known window.** A stage this region fired just before it was lost, whose ``StageDue``
-its contacts service had not acted on, is paged by the region that takes over; when this
-region returns, its contacts service may act on that ``StageDue`` before its inbox has
-applied the other region's start of the stage, and page the stage a second time.
+**Stage work already due.** A stage this region fired just before it was lost, whose
+``StageDue`` its contacts service had not acted on, is paged by the region that takes over.
+When this region returns, its contacts service fences that ``StageDue`` by the same
+takeover epochs (:mod:`tocsin.contacts.engagements.takeovers`): it acts on no stage work
+before it has caught up with the other regions' takeovers, and none of an engagement
+another region runs.
 """
 
 from __future__ import annotations
@@ -73,7 +76,7 @@ from tocsin.escalation.domain import stage_timer_id
 from tocsin.escalation.handlers import CONTACTS_EVENTS, INCIDENTS_EVENTS, Plans
 from tocsin.escalation.store import TIMERS, EngagementStore, TakeoverStore, TimerStore
 from tocsin.shared import codec
-from tocsin.shared.bus import Bus, Consumer, consume
+from tocsin.shared.bus import Bus
 from tocsin.shared.bus import regions as mirrors
 from tocsin.shared.clock import Clock
 from tocsin.shared.contracts import contacts as cc
@@ -83,8 +86,7 @@ from tocsin.shared.contracts.base import decode
 from tocsin.shared.db import already_processed, transaction
 from tocsin.shared.events import emit, received
 from tocsin.shared.logging import get_logger
-from tocsin.shared.outage import server_gone
-from tocsin.shared.runner import pause
+from tocsin.shared.replication.catch_up import CatchUp, MirrorReaders, watch
 
 __all__ = ["RegionWatch", "successor"]
 
@@ -94,10 +96,6 @@ STANDBY_INBOX = "escalation-standby"
 """The inbox of the other regions' escalation events applied here."""
 APPLIED_CONTACTS = frozenset(t.__name__ for t in CONTACTS_EVENTS)
 """Another region's contacts events applied here (those that schedule or cancel timers)."""
-GIVE_UP_AFTER = 120.0
-"""Seconds (at least three takeover delays) after which a starting region fires its timers
-even though it could not catch up with another region's events: it says so (an error),
-and a stage may then be paged twice, never not at all."""
 SETTLED = {"PageStageDue": "fired", "ChannelRetryDue": "fired",
            "AcknowledgementTimedOut": "fired", "TimerCancelled": "cancelled"}
 """Another region's escalation events that settle a standby timer here, and how. A stage
@@ -131,61 +129,34 @@ class RegionWatch:
         self._plans = plans
         self._clock = clock
         self._region = region
-        self._durable = f"{schema}-standby"
         self._takeover = takeover_seconds
         self._interval = interval
         # Silence shorter than this is a heartbeat not yet due (one a second when healthy).
         self._quiet = min(mirrors.SILENT_AFTER, max(1.5, takeover_seconds / 2))
-        self._readers: dict[str, tuple[asyncio.Task[None], asyncio.Event]] = {}
+        durable = f"{schema}-standby"
+        self._readers = MirrorReaders(bus, durable=durable, handler=self.on_event,
+                                      subject=lambda origin: f"events.{origin}.>",
+                                      name="standby")
+        self._catch_up = CatchUp(bus, durable=durable, patience=takeover_seconds)
         self._silent_since: dict[str, float] = {}
-        self._started = time.monotonic()
-        self._behind_last: list[str] = []
-        self.ready = asyncio.Event()
+
+    @property
+    def ready(self) -> asyncio.Event:
+        return self._catch_up.ready
 
     async def run(self, stop: asyncio.Event) -> None:
         """Watch the other regions until ``stop``."""
-        try:
-            while True:
-                try:
-                    await self.tick()
-                except Exception as exc:
-                    if server_gone(exc) is None and not mirrors.unreachable(exc):
-                        log.error("regions.watch_failed", error=repr(exc), exc_info=exc)
-                    else:  # NATS (or JetStream) or PostgreSQL away for a moment
-                        log.warning("regions.unavailable", error=repr(exc))
-                if await pause(stop, self._interval):
-                    break
-        finally:
-            for _, done in self._readers.values():
-                done.set()
-            await asyncio.gather(*(task for task, _ in self._readers.values()),
-                                 return_exceptions=True)
+        await watch(stop, self.tick, readers=self._readers, interval=self._interval,
+                    name="regions")
 
     async def tick(self) -> None:
         """One look: read every mirror, decide readiness, take over lost regions."""
         found = await mirrors.mirrors(self._bus.js)
         found.pop(self._region, None)
-        for origin in found:
-            reader = self._readers.get(origin)
-            if reader is None or reader[0].done():
-                self._read(origin)
-        for origin in set(self._readers) - set(found):
-            _, done = self._readers.pop(origin)
-            done.set()
+        self._readers.follow(found)
         silent = {origin: self._silent_for(origin, info) for origin, info in found.items()}
-        if not self.ready.is_set():
-            behind = [origin for origin, info in sorted(found.items())
-                      if await self._behind(origin, info)]
-            waited = time.monotonic() - self._started
-            if behind and waited < max(3 * self._takeover, GIVE_UP_AFTER):
-                if behind != self._behind_last:
-                    log.info("regions.catching_up", behind=behind)
-                    self._behind_last = behind
-                return
-            if behind:  # a page late for ever would be worse than one paged twice
-                log.error("regions.not_caught_up", behind=behind, waited_s=round(waited))
-            log.info("regions.ready", mirrors=sorted(found))
-            self.ready.set()
+        if not await self._catch_up.check(found):
+            return
         alive = [self._region, *(o for o, s in silent.items() if s < self._takeover)]
         for origin, seconds in sorted(silent.items()):
             if seconds >= self._takeover and \
@@ -205,36 +176,6 @@ class RegionWatch:
         since = self._silent_since.setdefault(origin, time.monotonic())
         watched = time.monotonic() - since + self._quiet
         return watched if active is None else min(active, watched)
-
-    async def _behind(self, origin: str, info: StreamInfo) -> bool:
-        """Whether this region, just started, must still wait for ``origin``'s events
-        before firing anything: its mirror here lacks some of what ``origin``'s stream
-        holds (asked of ``origin``'s JetStream over the leaf connection), or they are not
-        all applied yet. An ``origin`` that does not answer is waited for no longer than
-        the takeover delay: it may be lost itself."""
-        try:
-            theirs = await self._bus.nc.jetstream(
-                domain=origin, timeout=mirrors.REMOTE_TIMEOUT).stream_info(
-                    mirrors.mirror_name(origin))
-        except Exception as exc:
-            if not mirrors.unreachable(exc):  # refused (permissions?): as good as unheard
-                log.warning("regions.remote_refused", region=origin, error=repr(exc))
-            return time.monotonic() - self._started < self._takeover
-        if info.state.last_seq < theirs.state.last_seq:
-            return True
-        try:
-            consumer = await self._bus.js.consumer_info(str(info.config.name), self._durable)
-        except Exception:  # not created yet
-            return True
-        return bool(consumer.num_pending or consumer.num_ack_pending)
-
-    def _read(self, origin: str) -> None:
-        done = asyncio.Event()
-        reader = consume(self._bus, Consumer(
-            stream=mirrors.mirror_name(origin), durable=self._durable,
-            filter_subject=f"events.{origin}.>", handler=self.on_event), done)
-        self._readers[origin] = (asyncio.create_task(reader, name=f"standby-{origin}"), done)
-        log.info("regions.standby_reading", region=origin)
 
     # --- the other regions' events ---------------------------------------------------------
 
