@@ -4,6 +4,7 @@ took over its engagement paged: its stage work is fenced by the takeover epochs.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from typing import Any
 
 from tests.integration.regions.takeover.conftest import Region
@@ -68,7 +69,7 @@ async def test_a_returning_region_does_not_page_a_stage_taken_over_again(
     await a.start()
     # Positive barrier: A's contacts service knows of B's takeover and has acted on the
     # StageDue that waited for it.
-    await wait_for(lambda: _is(runs_in(a, engagement), b.name), timeout=120)
+    await wait_for(lambda: is_(runs_in(a, engagement), b.name), timeout=120)
     await wait_for(lambda: stage_work_done(a), timeout=TIMEOUT)
     assert not [d for d in await a.deliveries() if d.engagement_arn == engagement
                 and d.contact_arn == bob]
@@ -78,5 +79,6 @@ async def test_a_returning_region_does_not_page_a_stage_taken_over_again(
     assert [s.data["stageIndex"] for s in stages] == [0]  # stage 1 started in B only
 
 
-async def _is(value: Any, expected: Any) -> bool:
+async def is_(value: Awaitable[Any], expected: Any) -> bool:
+    """Whether ``value``, awaited, is ``expected`` (for :func:`wait_for`)."""
     return await value == expected

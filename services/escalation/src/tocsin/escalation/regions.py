@@ -22,9 +22,12 @@ whose mirror has been silent (``mirror.active``, heartbeats included) for
 ``TOCSIN_REGION_TAKEOVER_SECONDS`` is lost. The region that takes it over is the first one
 after it, in the sorted ring of the set's regions (this one and those mirrored here), that
 is not lost itself: every region makes the same choice from the same facts. That region
-records ``RegionTakenOver`` with the lost region's open engagements and an epoch one above
-every epoch it knows, and from then on fires their timers, overdue ones at once; the stage
-pages are sent by this region's contacts service, which has the engagement replicated.
+records ``RegionTakenOver`` with the lost region's engagements that may still page (open
+ones, and stopped ones with a timer pending: an acknowledgement timeout outlives its
+engagement's progression) and an epoch one above every epoch it knows, and from then on
+fires their timers, overdue ones at once, each when that region had it due (stages, plan
+stages, channel retries, acknowledgement timeouts); the pages are sent by this region's
+contacts service, which has the engagement and its pages replicated.
 
 **Stand-down and fencing.** An engagement's timers fire only in the region that runs it
 (``engagement.fires_here``, checked in the claiming statement). A region that applies
@@ -235,9 +238,10 @@ class RegionWatch:
     # --- taking over -----------------------------------------------------------------------
 
     async def take_over(self, lost: str) -> list[str]:
-        """Run the open engagements of region ``lost`` known here (those that still wait
-        on it): record ``RegionTakenOver`` under a new epoch and wake the timer workers, so
-        overdue timers fire at once. Nothing when none waits; returns their ARNs."""
+        """Run the engagements of region ``lost`` known here that still wait on it and may
+        still page (:meth:`EngagementStore.take_over`): record ``RegionTakenOver`` under a
+        new epoch and wake the timer workers, so overdue timers fire at once. Nothing when
+        none waits; returns their ARNs."""
         now = self._clock.now()
         async with transaction(self._pool) as conn:
             await TakeoverStore.lock(conn)
