@@ -82,3 +82,68 @@ async def test_a_returning_region_does_not_page_a_stage_taken_over_again(
 async def is_(value: Awaitable[Any], expected: Any) -> bool:
     """Whether ``value``, awaited, is ``expected`` (for :func:`wait_for`)."""
     return await value == expected
+
+
+async def test_a_retry_fired_by_a_region_lost_before_it_paged_is_sent_by_the_next(
+        pair: tuple[Region, Region]) -> None:
+    """A fires a channel retry of Bob's page (its ``ChannelRetryDue`` reaches B) but its
+    contacts service is down, so the page is not sent again; then A is lost. The retry is
+    not lost: B sends it, once. A, back, drops the ``ChannelRetryDue`` that waited for its
+    contacts service: the engagement runs in B."""
+    a, b = pair
+    bob, channel = await b.person("bob")
+    await b.call("contacts", "UpdateContact", {"ContactId": bob, "Plan": {"Stages": [
+        {"DurationInMinutes": 0, "Targets": [{"ChannelTargetInfo": {
+            "ContactChannelId": channel, "RetryIntervalInMinutes": 5}}]}]}})
+
+    async def retry_known_in_a() -> bool:
+        plan = (await a.call("contacts", "GetContact", {"ContactId": bob})).get("Plan", {})
+        return any(t["ChannelTargetInfo"].get("RetryIntervalInMinutes") == 5
+                   for s in plan.get("Stages", []) for t in s["Targets"])
+    await wait_for(retry_known_in_a, timeout=TIMEOUT)
+    plan = str((await a.call("contacts", "CreateContact", {
+        "Alias": "db-oncall", "Type": "ESCALATION", "Plan": {"Stages": [
+            {"DurationInMinutes": 30, "Targets": [
+                {"ContactTargetInfo": {"ContactId": bob, "IsEssential": True}}]}]}}))
+        ["ContactArn"])
+    engagement = await _engage(a, plan)
+    [page] = (await a.call("contacts", "ListPagesByEngagement",
+                           {"EngagementId": engagement}))["Pages"]
+    await wait_for(lambda: a.deliveries(page["PageArn"]), timeout=TIMEOUT)
+    await a.call("contacts", "RecordPageReceipt", {
+        "PageId": page["PageArn"], "ReceiptType": "ERROR", "ContactChannelId": channel,
+        "ReceiptInfo": "mailbox full"})
+
+    async def retry_timer(region: Region) -> list[Any]:
+        found = await region.call("escalation", "ListTimers", {"EngagementArn": engagement})
+        return [t for t in found["Timers"] if t["Kind"] == "RETRY_CHANNEL"]
+    await wait_for(lambda: retry_timer(b), timeout=TIMEOUT)
+    await a.stop("contacts")
+
+    async def retry_due(region: Region) -> list[Any]:
+        return [e for e in await region.events("escalation.ChannelRetryDue")
+                if e.data["engagementArn"] == engagement]
+    [fired] = await wait_for(lambda: retry_due(a), timeout=TIMEOUT)
+
+    # Positive barrier: B's mirror holds A's ChannelRetryDue.
+    ours = (await a.bus.js.stream_info(a.stream)).state.last_seq
+
+    async def mirrored() -> bool:
+        return (await b.bus.js.stream_info(a.stream)).state.last_seq >= ours
+    await wait_for(mirrored, timeout=TIMEOUT)
+    await a.stop()
+    await asyncio.to_thread(a.stop_nats)
+
+    async def sent_again() -> list[Any]:
+        return [d for d in await b.deliveries(page["PageArn"]) if d.channel_arn == channel]
+    [again] = await wait_for(sent_again, timeout=TIMEOUT)
+    assert again.accept_code
+    [due] = await retry_due(b)
+    assert due.data["timerId"] == fired.data["timerId"]
+
+    await asyncio.to_thread(a.start_nats)
+    await a.start()
+    await wait_for(lambda: is_(runs_in(a, engagement), b.name), timeout=120)
+    await wait_for(lambda: stage_work_done(a), timeout=TIMEOUT)
+    assert len(await a.deliveries(page["PageArn"])) == 1  # the first sending only
+    assert len(await sent_again()) == 1

@@ -12,10 +12,13 @@ region's ``EVENTS_<R>`` (:mod:`tocsin.shared.bus.regions`), under one durable
 - its **incidents** events that cancel timers (an incident resolved or deleted there, the
   replication set deleted) cancel them here as this region's own do;
 - its **escalation** events keep the standby copies where that region's are: a timer it
-  fired or cancelled is marked so here (never fired again by a takeover), and its
+  cancelled, or an acknowledgement timeout it fired, is marked so here (never fired again
+  by a takeover), and its
   ``RegionTakenOver`` is recorded here. A stage timer counts as fired once the stage
-  started there (its contacts service's ``EngagementStageStarted``), so a stage that region
-  fired but did not page before it was lost is paged by the region that takes over.
+  started there (its contacts service's ``EngagementStageStarted``), a plan stage or
+  channel retry once the page was sent again (``PageCodeAdded`` naming the timer), so what
+  that region fired but did not page before it was lost is paged by the region that takes
+  over.
 
 **Takeover.** :class:`RegionWatch` looks at the mirrors every ``interval`` seconds. A region
 whose mirror has been silent (``mirror.active``, heartbeats included) for
@@ -99,13 +102,13 @@ STANDBY_INBOX = "escalation-standby"
 """The inbox of the other regions' escalation events applied here."""
 APPLIED_CONTACTS = frozenset(t.__name__ for t in CONTACTS_EVENTS)
 """Another region's contacts events applied here (those that schedule or cancel timers)."""
-SETTLED = {"PageStageDue": "fired", "ChannelRetryDue": "fired",
-           "AcknowledgementTimedOut": "fired", "TimerCancelled": "cancelled"}
-"""Another region's escalation events that settle a standby timer here, and how. A stage
-timer is settled by the stage's start (``EngagementStageStarted``), not by its
-``StageDue``: a region lost between firing a stage and paging it leaves the stage to the
-region that takes over (whose contacts service starts a stage once, whichever region's
-start it saw first)."""
+SETTLED = {"AcknowledgementTimedOut": "fired", "TimerCancelled": "cancelled"}
+"""Another region's escalation events that settle a standby timer here, and how. A timer
+whose demand the contacts service carries out is settled by what it did, not by the
+demand: a stage timer by the stage's start (``EngagementStageStarted``), a plan stage or
+channel retry by the page sent again (``PageCodeAdded`` naming the timer). A region lost
+between firing such a timer and paging leaves the page to the region that takes over
+(and its contacts service, back, drops the demand: the engagement runs elsewhere)."""
 
 
 def successor(lost: str, regions: Iterable[str], alive: Iterable[str]) -> str | None:
@@ -188,8 +191,8 @@ class RegionWatch:
             return
         service = msg.subject.split(".")[2] if msg.subject.count(".") >= 3 else ""
         if service == "contacts":
-            if envelope.type == "EngagementStageStarted":
-                await self._stage_started(envelope)
+            if envelope.type in ("EngagementStageStarted", "PageCodeAdded"):
+                await self._paged(envelope)
             elif envelope.type in APPLIED_CONTACTS:
                 await self._plans.apply_contacts_event(received(envelope, cc.ContactsEvent),
                                                        origin=envelope.region)
@@ -198,13 +201,18 @@ class RegionWatch:
         elif service == "incidents" and envelope.type in INCIDENTS_EVENTS:
             await self._plans.on_incidents_event(received(envelope, ic.IncidentsEvent), msg)
 
-    async def _stage_started(self, envelope: codec.Envelope) -> None:
+    async def _paged(self, envelope: codec.Envelope) -> None:
+        """A stage started, or a page sent again by a timer's demand, there: its timer
+        here counts as fired."""
         data = decode(envelope.type, envelope.data, cc.ContactsEvent)
-        assert isinstance(data, cc.EngagementStageStarted)
+        if isinstance(data, cc.EngagementStageStarted):
+            timer_id = stage_timer_id(data.engagement_arn, data.stage_index, data.round)
+        elif isinstance(data, cc.PageCodeAdded) and data.timer_id:
+            timer_id = data.timer_id
+        else:
+            return
         async with transaction(self._pool) as conn:
-            await TimerStore.settle(
-                conn, stage_timer_id(data.engagement_arn, data.stage_index, data.round),
-                "fired", now=self._clock.now())
+            await TimerStore.settle(conn, timer_id, "fired", now=self._clock.now())
 
     async def _escalation_event(self, envelope: codec.Envelope) -> None:
         data = decode(envelope.type, envelope.data, ec.EscalationEvent)
@@ -215,8 +223,9 @@ class RegionWatch:
             match data:
                 case ec.RegionTakenOver():
                     await self._taken_over(conn, data)
-                case ec.TimerScheduled() | ec.StageDue():
-                    return
+                case ec.TimerScheduled() | ec.StageDue() | ec.PageStageDue() | \
+                        ec.ChannelRetryDue():
+                    return  # settled by what the contacts service did (SETTLED)
                 case _:
                     await TimerStore.settle(conn, data.timer_id, SETTLED[envelope.type],
                                             now=now)
