@@ -91,28 +91,7 @@ async def test_a_retry_fired_by_a_region_lost_before_it_paged_is_sent_by_the_nex
     not lost: B sends it, once. A, back, drops the ``ChannelRetryDue`` that waited for its
     contacts service: the engagement runs in B."""
     a, b = pair
-    bob, channel = await b.person("bob")
-    await b.call("contacts", "UpdateContact", {"ContactId": bob, "Plan": {"Stages": [
-        {"DurationInMinutes": 0, "Targets": [{"ChannelTargetInfo": {
-            "ContactChannelId": channel, "RetryIntervalInMinutes": 5}}]}]}})
-
-    async def retry_known_in_a() -> bool:
-        plan = (await a.call("contacts", "GetContact", {"ContactId": bob})).get("Plan", {})
-        return any(t["ChannelTargetInfo"].get("RetryIntervalInMinutes") == 5
-                   for s in plan.get("Stages", []) for t in s["Targets"])
-    await wait_for(retry_known_in_a, timeout=TIMEOUT)
-    plan = str((await a.call("contacts", "CreateContact", {
-        "Alias": "db-oncall", "Type": "ESCALATION", "Plan": {"Stages": [
-            {"DurationInMinutes": 30, "Targets": [
-                {"ContactTargetInfo": {"ContactId": bob, "IsEssential": True}}]}]}}))
-        ["ContactArn"])
-    engagement = await _engage(a, plan)
-    [page] = (await a.call("contacts", "ListPagesByEngagement",
-                           {"EngagementId": engagement}))["Pages"]
-    await wait_for(lambda: a.deliveries(page["PageArn"]), timeout=TIMEOUT)
-    await a.call("contacts", "RecordPageReceipt", {
-        "PageId": page["PageArn"], "ReceiptType": "ERROR", "ContactChannelId": channel,
-        "ReceiptInfo": "mailbox full"})
+    channel, engagement, page = await page_with_an_error(a, b, retry_minutes=5)
 
     async def retry_timer(region: Region) -> list[Any]:
         found = await region.call("escalation", "ListTimers", {"EngagementArn": engagement})
@@ -135,7 +114,7 @@ async def test_a_retry_fired_by_a_region_lost_before_it_paged_is_sent_by_the_nex
     await asyncio.to_thread(a.stop_nats)
 
     async def sent_again() -> list[Any]:
-        return [d for d in await b.deliveries(page["PageArn"]) if d.channel_arn == channel]
+        return [d for d in await b.deliveries(page) if d.channel_arn == channel]
     [again] = await wait_for(sent_again, timeout=TIMEOUT)
     assert again.accept_code
     [due] = await retry_due(b)
@@ -145,5 +124,31 @@ async def test_a_retry_fired_by_a_region_lost_before_it_paged_is_sent_by_the_nex
     await a.start()
     await wait_for(lambda: is_(runs_in(a, engagement), b.name), timeout=120)
     await wait_for(lambda: stage_work_done(a), timeout=TIMEOUT)
-    assert len(await a.deliveries(page["PageArn"])) == 1  # the first sending only
+    assert len(await a.deliveries(page)) == 1  # the first sending only
     assert len(await sent_again()) == 1
+
+
+async def page_with_an_error(a: Region, b: Region, *, retry_minutes: int
+                             ) -> tuple[str, str, str]:
+    """Bob, a contact of B whose channel is retried ``retry_minutes`` after an error,
+    paged by an engagement of A (an escalation plan of one 30-minute stage), and an
+    ``ERROR`` of his channel recorded in A: the channel, the engagement and the page."""
+    bob, channel = await b.person("bob")
+    await b.call("contacts", "UpdateContact", {"ContactId": bob, "Plan": {"Stages": [
+        {"DurationInMinutes": 0, "Targets": [{"ChannelTargetInfo": {
+            "ContactChannelId": channel, "RetryIntervalInMinutes": retry_minutes}}]}]}})
+
+    async def retry_known_in_a() -> bool:
+        plan = (await a.call("contacts", "GetContact", {"ContactId": bob})).get("Plan", {})
+        return any(t["ChannelTargetInfo"].get("RetryIntervalInMinutes") == retry_minutes
+                   for s in plan.get("Stages", []) for t in s["Targets"])
+    await wait_for(retry_known_in_a, timeout=TIMEOUT)
+    engagement = await _engage(a, await _plan(a, bob, None, minutes=30))
+    [page] = (await a.call("contacts", "ListPagesByEngagement",
+                           {"EngagementId": engagement}))["Pages"]
+    sent = await wait_for(lambda: a.deliveries(page["PageArn"]), timeout=TIMEOUT)
+    assert [d.channel_arn for d in sent] == [channel]
+    await a.call("contacts", "RecordPageReceipt", {
+        "PageId": page["PageArn"], "ReceiptType": "ERROR", "ContactChannelId": channel,
+        "ReceiptInfo": "mailbox full"})
+    return channel, engagement, page["PageArn"]

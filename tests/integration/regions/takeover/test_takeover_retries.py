@@ -12,7 +12,12 @@ from typing import Any
 import pytest
 
 from tests.integration.regions.takeover.conftest import Region
-from tests.integration.regions.takeover.test_fencing import is_, runs_in, stage_work_done
+from tests.integration.regions.takeover.test_fencing import (
+    is_,
+    page_with_an_error,
+    runs_in,
+    stage_work_done,
+)
 from tests.integration.regions.takeover.test_takeover import TIMEOUT, _engage
 from tocsin.shared import errors
 from tocsin.shared.testing import wait_for
@@ -47,30 +52,7 @@ async def test_a_channel_retry_of_a_lost_region_is_sent_once_from_the_next(
     retry of the channel ten plan minutes later. A is lost before it is due: B sends the
     page again on the channel when it is due, once; A, back, sends nothing."""
     a, b = pair
-    bob, channel = await b.person("bob")
-    await b.call("contacts", "UpdateContact", {"ContactId": bob, "Plan": {"Stages": [
-        {"DurationInMinutes": 0, "Targets": [{"ChannelTargetInfo": {
-            "ContactChannelId": channel, "RetryIntervalInMinutes": RETRY_MINUTES}}]}]}})
-
-    async def retry_known_in_a() -> bool:
-        plan = (await a.call("contacts", "GetContact", {"ContactId": bob})).get("Plan", {})
-        targets = [t for s in plan.get("Stages", []) for t in s["Targets"]]
-        return any(t["ChannelTargetInfo"].get("RetryIntervalInMinutes") == RETRY_MINUTES
-                   for t in targets)
-    await wait_for(retry_known_in_a, timeout=TIMEOUT)
-    plan = str((await a.call("contacts", "CreateContact", {
-        "Alias": "db-oncall", "Type": "ESCALATION", "Plan": {"Stages": [
-            {"DurationInMinutes": 30, "Targets": [
-                {"ContactTargetInfo": {"ContactId": bob, "IsEssential": True}}]}]}}))
-        ["ContactArn"])
-    engagement = await _engage(a, plan)
-    [page] = (await a.call("contacts", "ListPagesByEngagement",
-                           {"EngagementId": engagement}))["Pages"]
-    sent = await wait_for(lambda: a.deliveries(page["PageArn"]), timeout=TIMEOUT)
-    assert [d.channel_arn for d in sent] == [channel]
-    await a.call("contacts", "RecordPageReceipt", {
-        "PageId": page["PageArn"], "ReceiptType": "ERROR", "ContactChannelId": channel,
-        "ReceiptInfo": "mailbox full"})
+    channel, engagement, page = await page_with_an_error(a, b, retry_minutes=RETRY_MINUTES)
     standby = await wait_for(lambda: _timers(b, engagement, "RETRY_CHANNEL"),
                              timeout=TIMEOUT)
     assert [t["State"] for t in standby] == ["PENDING"]
@@ -79,7 +61,7 @@ async def test_a_channel_retry_of_a_lost_region_is_sent_once_from_the_next(
     await _lose(a)
 
     async def sent_again() -> list[Any]:
-        return [d for d in await b.deliveries(page["PageArn"]) if d.channel_arn == channel]
+        return [d for d in await b.deliveries(page) if d.channel_arn == channel]
     [again] = await wait_for(sent_again, timeout=TIMEOUT)
     [due] = await _due(b, "ChannelRetryDue", engagement)
     assert due.data["timerId"] == standby[0]["TimerId"]
@@ -88,7 +70,7 @@ async def test_a_channel_retry_of_a_lost_region_is_sent_once_from_the_next(
         pytest.approx(standby[0]["DueAt"], abs=0.001)
     assert datetime.fromisoformat(due.data["firedAt"]) >= \
         datetime.fromisoformat(due.data["dueAt"])
-    assert again.page_arn == page["PageArn"] and again.accept_code
+    assert again.page_arn == page and again.accept_code
 
     await _come_back(a)
     # Positive barrier: A knows of B's takeover, its copy of the retry is settled by B's
@@ -101,7 +83,7 @@ async def test_a_channel_retry_of_a_lost_region_is_sent_once_from_the_next(
     await wait_for(settled_in_a, timeout=TIMEOUT)
     await wait_for(lambda: stage_work_done(a), timeout=TIMEOUT)
     assert not await _due(a, "ChannelRetryDue", engagement)
-    assert len(await a.deliveries(page["PageArn"])) == 1  # the first sending only
+    assert len(await a.deliveries(page)) == 1  # the first sending only
     assert len(await sent_again()) == 1
 
 
