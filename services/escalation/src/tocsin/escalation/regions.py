@@ -13,12 +13,11 @@ region's ``EVENTS_<R>`` (:mod:`tocsin.shared.bus.regions`), under one durable
   replication set deleted) cancel them here as this region's own do;
 - its **escalation** events keep the standby copies where that region's are: a timer it
   cancelled, or an acknowledgement timeout it fired, is marked so here (never fired again
-  by a takeover), and its
-  ``RegionTakenOver`` is recorded here. A stage timer counts as fired once the stage
-  started there (its contacts service's ``EngagementStageStarted``), a plan stage or
-  channel retry once the page was sent again (``PageCodeAdded`` naming the timer), so what
-  that region fired but did not page before it was lost is paged by the region that takes
-  over.
+  by a takeover), and its ``RegionTakenOver`` is recorded here. A stage timer counts as
+  fired once the stage started there (its contacts service's ``EngagementStageStarted``),
+  a plan stage or channel retry once the page was sent again (``PageCodeAdded`` naming the
+  timer), so what that region fired but did not page before it was lost is paged by the
+  region that takes over.
 
 **Takeover.** :class:`RegionWatch` looks at the mirrors every ``interval`` seconds. A region
 whose mirror has been silent (``mirror.active``, heartbeats included) for
@@ -41,10 +40,10 @@ start, a region fires nothing until, for every other region, its mirror here hol
 that region's own stream holds (asked of that region's JetStream over the leaf link) and
 its ``standby`` durable has nothing pending, or that region has not answered for the
 takeover delay: so a region that returns learns of a takeover of its engagements before
-it could fire one of their timers again (:class:`~tocsin.shared.replication.catch_up.CatchUp`;
-it can take a while: a mirror catches up 15-40 s after its link comes back,
-``reference/nats.md``; after two minutes it fires anyway, logging the regions it could not
-catch up with as an error).
+it could fire one of their timers again
+(:class:`~tocsin.shared.replication.catch_up.CatchUp`; it can take a while: a mirror
+catches up 15-40 s after its link comes back, ``reference/nats.md``; after two minutes it
+fires anyway, logging the regions it could not catch up with as an error).
 
 **Partition (both regions up, link cut).** Neither hears the other. After the takeover
 delay the successor takes the other's open engagements over and fires their timers; the
