@@ -63,7 +63,10 @@ regions apply alike.)
 When this region returns, its contacts service fences that ``StageDue`` by the same
 takeover epochs (:mod:`tocsin.contacts.engagements.takeovers`): it acts on no stage work
 before it has caught up with the other regions' takeovers, and none of an engagement
-another region runs.
+another region runs. One window is left: an acknowledgement timeout fired here just before
+the loss, whose re-engagement the incidents service had not started, counts as fired
+elsewhere once its ``AcknowledgementTimedOut`` got out, and is re-engaged only when this
+region returns; had it not got out, both regions re-engage.
 """
 
 from __future__ import annotations
