@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from nats.aio.msg import Msg
-from nats.js.api import StreamInfo
+from nats.js.api import DeliverPolicy, StreamInfo
 
 from tocsin.shared.bus import Bus, Consumer, consume
 from tocsin.shared.bus import regions as mirrors
@@ -41,11 +41,14 @@ even though it could not catch up with another region's events."""
 
 class MirrorReaders:
     """One reader per other region's mirror here, under one ``durable``, of the subjects
-    ``subject(origin)`` names; ``handler`` as a :class:`~tocsin.shared.bus.Consumer`'s."""
+    ``subject(origin)`` names; ``handler`` and ``deliver_policy`` (of a new durable) as a
+    :class:`~tocsin.shared.bus.Consumer`'s."""
 
     def __init__(self, bus: Bus, *, durable: str, subject: Callable[[str], str],
-                 handler: Callable[[Any, Msg], Awaitable[None]], name: str) -> None:
+                 handler: Callable[[Any, Msg], Awaitable[None]], name: str,
+                 deliver_policy: DeliverPolicy = DeliverPolicy.ALL) -> None:
         self._bus = bus
+        self._deliver_policy = deliver_policy
         self._durable = durable
         self._subject = subject
         self._handler = handler
@@ -58,17 +61,30 @@ class MirrorReaders:
         wanted = set(origins)
         for origin in sorted(wanted):
             reader = self._readers.get(origin)
+            if reader is not None and reader[0].done() and not reader[0].cancelled() \
+                    and reader[0].exception() is not None:
+                log.warning("regions.mirror_reader_ended", reader=self._name, region=origin,
+                            error=repr(reader[0].exception()))
             if reader is None or reader[0].done():
                 done = asyncio.Event()
                 task = asyncio.create_task(consume(self._bus, Consumer(
                     stream=mirrors.mirror_name(origin), durable=self._durable,
-                    filter_subject=self._subject(origin), handler=self._handler), done),
+                    filter_subject=self._subject(origin), handler=self._handler,
+                    deliver_policy=self._deliver_policy), done),
                     name=f"{self._name}-{origin}")
                 self._readers[origin] = (task, done)
                 log.info("regions.mirror_reading", reader=self._name, region=origin)
         for origin in set(self._readers) - wanted:
             _, done = self._readers.pop(origin)
             done.set()
+
+    async def stop(self, origin: str) -> None:
+        """Stop reading ``origin``'s mirror and wait for the reader to finish its batch
+        (before the mirror is deleted under it)."""
+        reader = self._readers.pop(origin, None)
+        if reader is not None:
+            reader[1].set()
+            await asyncio.gather(reader[0], return_exceptions=True)
 
     async def close(self) -> None:
         """Stop every reader and wait for it to finish its batch."""
