@@ -1,17 +1,19 @@
 """Reading the other regions' mirrors under a durable of one's own, and catching up with
 them after a start.
 
-A service that acts on what another region may have decided (the escalation service's
-takeovers, the contacts service's fencing of stage work) reads, besides its own region's
-events, some events of every other region's mirror here (:mod:`tocsin.shared.bus.regions`):
+Some services read, besides their own region's events, some events of every other
+region's mirror here (:mod:`tocsin.shared.bus.regions`): the incidents service the
+replication set's, the escalation service what keeps its standby timers and the
+takeovers, the contacts service the takeovers that fence its stage work.
 :class:`MirrorReaders` keeps one reader per mirror, started when the mirror appears and
-stopped when it goes. After a start, such a service acts on nothing another region may
-have taken over before :class:`CatchUp` says it has caught up with every other region: its
-mirror here holds all that region's own stream holds (asked of that region's JetStream
-over the leaf connection), and the service's durable on it has nothing pending; or that
-region has not answered for ``patience`` seconds (it may be lost itself); or
-:data:`GIVE_UP_AFTER` has passed (logged as an error: a page late for ever would be worse
-than one paged twice).
+stopped when it goes; :func:`watch` is the worker's loop around it.
+
+After a start, a service that acts on what another region may have taken over acts on
+nothing before :class:`CatchUp` says it has caught up with every other region: its mirror
+here holds all that region's own stream holds (asked of that region's JetStream over the
+leaf connection), and the service's durable on it has nothing pending; or that region has
+not answered for ``patience`` seconds (it may be lost itself); or :data:`GIVE_UP_AFTER` has
+passed (logged as an error: a page late for ever would be worse than one paged twice).
 """
 
 from __future__ import annotations
