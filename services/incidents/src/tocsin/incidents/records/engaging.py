@@ -97,6 +97,9 @@ class Engaging(UseCases):
         """Start an engagement of each of a new incident's contacts."""
         if event.type != "IncidentRecordCreated":
             return
+        contacts = event.data.get("engagements") or []
+        if not contacts:
+            return  # a plan that engages nobody: no need to read the incident
         record = event.data.get("incidentRecord") or {}
         arn = str(record.get("arn", ""))
         bind(incident_arn=arn)
@@ -108,7 +111,7 @@ class Engaging(UseCases):
             log.info("engagement.not_needed",
                      status=current.status if current else "DELETED")
             return
-        for contact in event.data.get("engagements") or []:
+        for contact in contacts:
             await self._start(record, contact, engagement_token(arn, contact))
 
     async def engage_again(self, event: codec.Envelope, msg: Msg) -> None:
