@@ -114,7 +114,7 @@ class AlarmIntake:
     def __init__(self, ingestion: Ingestion, starts: Batch, bus: Bus, pool: asyncpg.Pool, *,
                  router: Router | None, durable: str, filter_subject: str,
                  dlq_subject: str = "alarms.dlq", stream: str = "ALARMS",
-                 max_bytes: int = 256 * 1024, max_deliver: int = 5, batch: int = 128,
+                 max_bytes: int = 256 * 1024, max_deliver: int = 5, batch: int = 256,
                  concurrency: int = 16, timeout: float = 20.0) -> None:
         self._ingestion = ingestion
         self._starts = starts
@@ -166,7 +166,10 @@ class AlarmIntake:
         failed) one by one, each trigger's messages in order, triggers at once."""
         prepared: dict[int, _Prepared] = {}
         for msg in msgs:
-            p = await self._guard(msg, functools.partial(self._prepare, msg), timed=False)
+            try:
+                p = await self._prepare(msg)
+            except Exception:  # again, guarded: with its log context, dead-lettered or retried
+                p = await self._guard(msg, functools.partial(self._prepare, msg), timed=False)
             if p is not None:
                 prepared[id(msg)] = p
         lanes: dict[str, list[Msg]] = {}
