@@ -255,5 +255,5 @@ if __name__ == "__main__":
                         help="distinct alarms opened for a plan that engages nobody")
     a = parser.parse_args()
     asyncio.run(costs(a.count, a.alarms,
-                      lambda name, value, unit: print(f"{name}: {value:.1f} {unit}",
+                      lambda name, value, unit: print(f"{name}: {value:.2f} {unit}",
                                                       flush=True), intake=a.intake))

@@ -240,16 +240,7 @@ class Store:
                                              here=here)
         if existing is not None:
             return existing
-        inserted = await conn.fetchval(
-            "INSERT INTO incident_record (arn, plan_name, status, impact, created_by,"
-            " creation_time, dedupe_string, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-            " ON CONFLICT (plan_name, dedupe_string)"
-            " WHERE status = 'OPEN' AND home_region IS NULL DO NOTHING"
-            " RETURNING true",
-            record.arn, record.plan_name, record.status, record.impact,
-            record.incident_record_source.created_by, _ts(record.creation_time),
-            record.dedupe_string, msgspec.to_builtins(record))
-        if inserted:
+        if record.arn in await Store.insert_incidents(conn, [record]):
             return None
         return await Store.open_incident(conn, record.plan_name, record.dedupe_string,
                                          here=here)
