@@ -9,8 +9,13 @@ a larger machine's capacity is derived from.
 PostgreSQL, whose CPU is then counted too) and prints, per process:
 
 - ``start_incident``: StartIncident over gRPC, signed, 64 callers, ``--count`` calls;
+- ``alarm_opened``: distinct CloudWatch alarms for a plan that engages nobody, each an
+  incident committed (its ``IncidentRecordCreated`` published), ``--intake`` of them at
+  once: the alarm intake alone;
 - ``alarm``: distinct CloudWatch alarms, each an incident, an engagement and an email page
   accepted by an SMTP server, ``--alarms`` of them at once.
+
+A count of 0 leaves its part out.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from tocsin.gateway.grpcsign import SigV4Signer
 from tocsin.local.servers import EmbeddedServer, free_port, nats_server, postgres_server
 from tocsin.proto.incidents.v1 import incidents_pb2 as pb
 from tocsin.proto.incidents.v1 import incidents_pb2_grpc as pb_grpc
-from tocsin.shared.bus import connect
+from tocsin.shared.bus import Bus, connect
 from tocsin.shared.keys import new_master_key_line, write_master_key_file
 from tocsin.shared.testing import wait_for
 
@@ -129,7 +134,43 @@ async def counted_starts(stub: pb_grpc.IncidentsStub, plan_arn: str, *, count: i
 Report = Callable[[str, float, str], None]
 
 
-async def costs(count: int, alarms: int, report: Report) -> None:
+async def _created(bus: Bus, region: str) -> tuple[Any, list[float]]:
+    """A subscription counting the region's ``IncidentRecordCreated`` events (committed
+    incidents), and the list it appends their arrival times to."""
+    times: list[float] = []
+
+    async def on_created(msg: Any) -> None:
+        times.append(time.perf_counter())
+
+    sub = await bus.nc.subscribe(f"events.{region}.incidents.IncidentRecordCreated",
+                                 cb=on_created)
+    return sub, times
+
+
+async def _intake(bus: Bus, system: _System, plan: str, count: int, meter: CpuMeter,
+                  db_url: str, report: Report) -> None:
+    """``count`` distinct alarms at once for ``plan`` (engaging nobody), until every
+    incident is committed: what the alarm intake costs, apart from the page path."""
+    sub, created = await _created(bus, system.region)
+    bodies = [msgspec.json.encode(alarm(f"intake-{uuid.uuid4().hex}")) for _ in range(count)]
+    written = await write_transactions(db_url)
+    meter.start()
+    started = time.perf_counter()
+    await asyncio.gather(*(bus.js.publish(system.alarms, body,
+                                          headers={"Tocsin-Response-Plan": plan})
+                           for body in bodies))
+    await wait_for(lambda: len(created) >= count, timeout=max(120, count / 10),
+                   interval=0.05)
+    report("alarm_intake_rate", count / (created[-1] - started), "incidents/s")
+    await asyncio.sleep(1)  # the last acknowledgements
+    report("pg_write_transactions_per_alarm_opened",
+           (await write_transactions(db_url) - written) / count, "xacts")
+    await sub.unsubscribe()
+    for name, us in meter.per(count).items():
+        report(f"cpu_per_alarm_opened_{name.replace(' ', '_')}", us, "us")
+
+
+async def costs(count: int, alarms: int, report: Report, *, intake: int = 0) -> None:
     work = Path(tempfile.mkdtemp(prefix="tocsin-costs-"))
     if not os.environ.get("TOCSIN_MASTER_KEY_FILE"):
         write_master_key_file(work / "master.key", [new_master_key_line()])
@@ -163,25 +204,22 @@ async def costs(count: int, alarms: int, report: Report) -> None:
             await counted_starts(stub, quiet, count=200)  # warm: caches, statements
             await asyncio.sleep(1)
             await meter.idle()
-            written = await write_transactions(servers[1].url)
-            meter.start()
-            took = await counted_starts(stub, quiet, count=count)
-            await asyncio.sleep(1)  # the outbox relay's publishes of the last ones
-            report("start_incident_rate", count / took, "req/s")
-            report("pg_write_transactions_per_start_incident",
-                   (await write_transactions(servers[1].url) - written) / count, "xacts")
-            for name, us in meter.per(count).items():
-                report(f"cpu_per_start_incident_{name.replace(' ', '_')}", us, "us")
-
+            if count:
+                written = await write_transactions(servers[1].url)
+                meter.start()
+                took = await counted_starts(stub, quiet, count=count)
+                await asyncio.sleep(1)  # the outbox relay's publishes of the last ones
+                report("start_incident_rate", count / took, "req/s")
+                report("pg_write_transactions_per_start_incident",
+                       (await write_transactions(servers[1].url) - written) / count, "xacts")
+                for name, us in meter.per(count).items():
+                    report(f"cpu_per_start_incident_{name.replace(' ', '_')}", us, "us")
+            if intake:
+                await _intake(bus, system, quiet, intake, meter, servers[1].url, report)
+            if not alarms:
+                return
             plan = await paging_plan(bus, channel, system.region)
-            created = 0
-
-            async def on_created(msg: Any) -> None:
-                nonlocal created
-                created += 1
-
-            sub = await bus.nc.subscribe(
-                f"events.{system.region}.incidents.IncidentRecordCreated", cb=on_created)
+            sub, created = await _created(bus, system.region)
             before = len(mailbox.by_incident)
             bodies = [msgspec.json.encode(alarm(f"cost-{uuid.uuid4().hex}"))
                       for _ in range(alarms)]
@@ -191,7 +229,7 @@ async def costs(count: int, alarms: int, report: Report) -> None:
             await asyncio.gather(*(bus.js.publish(
                 system.alarms, body, headers={"Tocsin-Response-Plan": plan})
                 for body in bodies))
-            await wait_for(lambda: created >= alarms
+            await wait_for(lambda: len(created) >= alarms
                            and len(mailbox.by_incident) - before >= alarms,
                            timeout=max(120, alarms / 10), interval=0.1)
             report("alarm_to_page_rate", alarms / (time.perf_counter() - started), "alarms/s")
@@ -213,7 +251,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=3000, help="StartIncident calls")
     parser.add_argument("--alarms", type=int, default=1000, help="distinct alarms paged")
+    parser.add_argument("--intake", type=int, default=1000,
+                        help="distinct alarms opened for a plan that engages nobody")
     a = parser.parse_args()
     asyncio.run(costs(a.count, a.alarms,
-                      lambda name, value, unit: print(f"{name}: {value:.1f} {unit}",
-                                                      flush=True)))
+                      lambda name, value, unit: print(f"{name}: {value:.2f} {unit}",
+                                                      flush=True), intake=a.intake))

@@ -6,11 +6,14 @@ PostgreSQL unless TOCSIN_NATS_URL / TOCSIN_DATABASE_URL name them), and py-spy s
 processes on a path while this process loads it:
 
 - ``start_incident``: StartIncident over gRPC from 64 callers (gateway, incidents);
+- ``alarm_intake``: distinct CloudWatch alarms at once for a plan that engages nobody,
+  each an incident: the intake alone (incidents);
 - ``distinct_storm``: distinct CloudWatch alarms at once, each an incident with an email
   page (incidents, contacts, notifications);
 - ``duplicate_storm``: state changes of one alarm joining its open incident (incidents).
 
 Bounded: each path is sampled for ``--seconds`` (default 15) and its load stops then.
+``--only PATH`` (repeatable) samples those paths alone.
 """
 
 from __future__ import annotations
@@ -98,7 +101,21 @@ async def _alarms(bus: Bus, subject: str, plan: str, bodies: list[bytes],
                                for body in bodies[chunk:chunk + 500]))
 
 
-async def main(seconds: float) -> None:
+async def _drained(bus: Bus, durable: str, *, bound: float = 180.0) -> None:
+    """Wait (at most ``bound`` seconds) until the alarm consumer has handled its backlog,
+    so that the next path's samples hold none of it."""
+    until = time.monotonic() + bound
+    while time.monotonic() < until:
+        info = await bus.js.consumer_info("ALARMS", durable)
+        if not info.num_pending and not info.num_ack_pending:
+            return
+        await asyncio.sleep(0.5)
+
+
+PATHS = ("start_incident", "alarm_intake", "duplicate_storm", "distinct_storm")
+
+
+async def main(seconds: float, paths: tuple[str, ...] = PATHS) -> None:
     PROFILES.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="tocsin-profile-"))
     servers: list[EmbeddedServer] = []
@@ -131,20 +148,31 @@ async def main(seconds: float) -> None:
             quiet_arn = (await pb_grpc.IncidentsStub(channel).CreateResponsePlan(
                 pb.CreateResponsePlanRequest(name=quiet, incident_template=pb.IncidentTemplate(
                     title="Profile", impact=3)))).arn
-            await _start_incident(channel, system, quiet_arn, seconds)
+            if "start_incident" in paths:
+                await _start_incident(channel, system, quiet_arn, seconds)
+            if "alarm_intake" in paths:
+                async with sampled("alarm_intake", system, ("incidents",), seconds):
+                    bodies = [msgspec.json.encode(alarm(f"profile-intake-{uuid.uuid4().hex}"))
+                              for _ in range(20_000)]
+                    await _alarms(bus, system.alarms, quiet_arn, bodies,
+                                  time.monotonic() + seconds / 2)
+                await _drained(bus, f"{system.region}_incidents-alarms")
             plan = await paging_plan(bus, channel, system.region)
 
-            one = msgspec.json.encode(alarm(f"profile-dup-{uuid.uuid4().hex}"))
-            async with sampled("duplicate_storm", system, ("incidents",), seconds):
-                await _alarms(bus, system.alarms, plan, [one] * 5_000,
-                              time.monotonic() + seconds / 2)
+            if "duplicate_storm" in paths:
+                one = msgspec.json.encode(alarm(f"profile-dup-{uuid.uuid4().hex}"))
+                async with sampled("duplicate_storm", system, ("incidents",), seconds):
+                    await _alarms(bus, system.alarms, plan, [one] * 5_000,
+                                  time.monotonic() + seconds / 2)
 
             # Last: the pages it leaves queued would be in any later path's samples.
-            async with sampled("distinct_storm", system,
-                               ("incidents", "contacts", "notifications"), seconds):
-                bodies = [msgspec.json.encode(alarm(f"profile-{uuid.uuid4().hex}"))
-                          for _ in range(20_000)]
-                await _alarms(bus, system.alarms, plan, bodies, time.monotonic() + seconds / 2)
+            if "distinct_storm" in paths:
+                async with sampled("distinct_storm", system,
+                                   ("incidents", "contacts", "notifications"), seconds):
+                    bodies = [msgspec.json.encode(alarm(f"profile-{uuid.uuid4().hex}"))
+                              for _ in range(20_000)]
+                    await _alarms(bus, system.alarms, plan, bodies,
+                                  time.monotonic() + seconds / 2)
     finally:
         if system is not None:
             await system.stop()
@@ -160,7 +188,9 @@ if __name__ == "__main__":
                         help="py-spy's output: flame graphs (SVG), speedscope or raw stacks")
     parser.add_argument("--native", action="store_true",
                         help="sample C extensions' frames too (slower to sample)")
+    parser.add_argument("--only", action="append", choices=PATHS,
+                        help="sample this path (repeatable); every path when not given")
     args = parser.parse_args()
     FORMAT = args.format
     NATIVE = ["--native"] if args.native else []
-    asyncio.run(main(args.seconds))
+    asyncio.run(main(args.seconds, tuple(args.only or PATHS)))

@@ -13,13 +13,20 @@ import asyncpg
 import msgspec
 import pytest
 import pytest_asyncio
+from nats.aio.msg import Msg
 
 from tocsin.incidents.app import lifespan
 from tocsin.incidents.ingestion import alarm_stream as intake
-from tocsin.incidents.ingestion.triggers import RECOVERED, Ingestion
+from tocsin.incidents.ingestion import domain as alarms
+from tocsin.incidents.ingestion.batch import Batch, Start
+from tocsin.incidents.ingestion.store import IngestionStore
+from tocsin.incidents.ingestion.triggers import RECOVERED, Ingestion, client_token
 from tocsin.incidents.settings import Settings
+from tocsin.incidents.usecases import Deps
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus, alarms_stream, ensure_stream
+from tocsin.shared.clock import SystemClock
+from tocsin.shared.db import create_pool
 from tocsin.shared.testing import running, wait_for
 
 PRINCIPAL = "arn:tocsin:iam::000000000000:user/alice"
@@ -191,18 +198,18 @@ class TestCloudWatchAlarms:
                 "condition": {"equals": {"stringValues": ["SSM Incident Trigger"]}}}]})
         assert len(found["eventSummaries"]) == 60
 
-    @pytest.mark.expected_error_logs(r"intake\.join_failed")
-    async def test_a_bug_in_joining_a_storm_is_an_error_with_its_traceback_and_loses_nothing(
+    @pytest.mark.expected_error_logs(r"intake\.batch_failed")
+    async def test_a_bug_in_opening_a_batch_is_an_error_with_its_traceback_and_loses_nothing(
             self, ingesting: Settings, bus: Bus, error_logs: Any,
             monkeypatch: pytest.MonkeyPatch) -> None:
-        """Joining a storm's alarms to their incident failing with a bug (not an outage) is
-        logged as an ERROR with its traceback; each alarm is then applied on its own, so
-        the incident still has every trigger."""
+        """Opening a batch's alarms together failing with a bug (not an outage) is logged
+        as an ERROR with its traceback; each alarm is then applied on its own, so the
+        incident still has every trigger."""
 
-        async def broken(*args: Any) -> bool:
+        async def broken(*args: Any) -> Any:
             raise KeyError("a bug")
 
-        monkeypatch.setattr(Ingestion, "join", broken)
+        monkeypatch.setattr(Batch, "open", broken)
         events = [alarm("disk-full") for _ in range(20)]
         await asyncio.gather(*(publish(bus, ingesting, e) for e in events))
         await wait_for(lambda: settled(bus, ingesting))
@@ -210,7 +217,7 @@ class TestCloudWatchAlarms:
         triggers = [e for e in await timeline(bus, summary["arn"])
                     if e["eventType"] == "SSM Incident Trigger"]
         assert len(triggers) == 20
-        failures = [line for line in error_logs.lines if line["event"] == "intake.join_failed"]
+        failures = [line for line in error_logs.lines if line["event"] == "intake.batch_failed"]
         assert failures and all("KeyError: 'a bug'" in line["traceback"] for line in failures)
 
     async def test_ok_writes_a_recovery_and_resolves_when_the_plan_asks(
@@ -260,6 +267,107 @@ class TestCloudWatchAlarms:
         await publish(bus, ingesting, alarm("lag", at="2024-03-05T10:09:00.000"))
         [fresh] = await wait_for(lambda: open_incidents(bus))
         assert fresh["arn"] != late["arn"]
+
+
+@pytest_asyncio.fixture
+async def batch(ingesting: Settings, database_url: str) -> AsyncIterator[Batch]:
+    """The batch opener of the service's own schema (what its alarm consumer uses)."""
+    async with create_pool(database_url, schema=ingesting.schema, min_size=1) as pool:
+        deps = Deps(pool=pool, clock=SystemClock(), region=ingesting.region,
+                    account=ingesting.account)
+        yield Batch(deps, Ingestion(deps, None))
+
+
+def start(event: dict[str, Any], plan: str = "api") -> Start:
+    """An alarm's start as the consumer makes it (its token is the event id)."""
+    trigger = alarms.to_trigger(event, rule_arn=None, received=0.0)
+    return Start(f"arn:tocsin:ssm-incidents::000000000000:response-plan/{plan}", trigger,
+                 client_token(trigger.event_id))
+
+
+async def triggers_of(bus: Bus, arn: str) -> int:
+    return sum(1 for e in await timeline(bus, arn) if e["eventType"] == "SSM Incident Trigger")
+
+
+class TestBatches:
+    async def test_alarms_of_one_root_cause_in_one_batch_join_one_incident(
+            self, ingesting: Settings, bus: Bus, batch: Batch) -> None:
+        """In one batch: two events of one alarm, one of them twice, open one incident with
+        two triggers; two other alarms open one each; an alarm whose incident is open
+        already joins it."""
+        await publish(bus, ingesting, alarm("earlier"))
+        [earlier] = await wait_for(lambda: open_incidents(bus))
+        first = alarm("db-cpu")
+        starts = [start(first), start(alarm("api-5xx")), start(alarm("db-cpu")), start(first),
+                  start(alarm("queue-depth")), start(alarm("earlier"))]
+        outcomes = await batch.open(starts)
+        arns = [o.incident_arn if o else None for o in outcomes]
+        assert arns[0] == arns[2] == arns[3]
+        assert arns[5] == earlier["arn"]
+        assert len({arns[0], arns[1], arns[4], arns[5]}) == 4
+        incidents = {i["arn"]: i for i in await all_incidents(bus)}
+        assert set(incidents) == set(arns)
+        assert incidents[str(arns[0])]["title"] == "Orders throttled"
+        assert await triggers_of(bus, str(arns[0])) == 2
+        assert await triggers_of(bus, earlier["arn"]) == 2
+        items = (await call(bus, "ListRelatedItems", {"incidentRecordArn": arns[1]}))[
+            "relatedItems"]
+        assert [i["identifier"]["value"]["arn"] for i in items] == [
+            "arn:aws:dynamodb:eu-west-1:111122223333:table/orders"]
+
+    async def test_a_batch_delivered_again_after_its_commit_opens_nothing_twice(
+            self, ingesting: Settings, bus: Bus, batch: Batch) -> None:
+        """The same batch handled again (its acknowledgements lost in a crash after the
+        commit) answers each alarm with the incident it opened, and changes nothing."""
+        starts = [start(alarm(f"disk-{n}")) for n in range(5)] + [start(alarm("disk-0"))]
+        opened = await batch.open(starts)
+        again = await batch.open(starts)
+        assert again == opened
+        assert len(await all_incidents(bus)) == 5
+        assert await triggers_of(bus, str(opened[0].incident_arn)) == 2  # type: ignore[union-attr]
+
+    async def test_alarms_whose_acknowledgements_were_lost_open_nothing_twice(
+            self, ingesting: Settings, bus: Bus, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The first acknowledgement of every alarm is lost (a crash after the batch's
+        commit): JetStream delivers them all again, and each is still one incident with
+        one trigger."""
+        first_acks: list[int] = []
+        real_ack = Msg.ack
+
+        async def lost_once(msg: Msg) -> None:
+            if msg.subject.startswith(f"alarms.{ingesting.region}.") \
+                    and msg.metadata.num_delivered == 1:
+                first_acks.append(msg.metadata.sequence.stream)
+                return
+            await real_ack(msg)
+
+        monkeypatch.setattr(Msg, "ack", lost_once)
+        await asyncio.gather(*(publish(bus, ingesting, alarm(f"host-{n}")) for n in range(30)))
+        await wait_for(lambda: settled(bus, ingesting), timeout=20)
+        assert len(first_acks) == 30
+        incidents = await all_incidents(bus)
+        assert len(incidents) == 30
+        for incident in incidents[:5]:
+            assert await triggers_of(bus, incident["arn"]) == 1
+
+    async def test_a_batch_that_fails_before_its_commit_loses_no_alarm(
+            self, ingesting: Settings, bus: Bus, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A batch whose transaction fails at its last statement (PostgreSQL gone) commits
+        nothing of it: each alarm is applied on its own, one incident and one trigger each."""
+        failed: list[int] = []
+
+        async def gone(*args: Any, **kwargs: Any) -> int:
+            failed.append(len(kwargs["tokens"]))
+            raise ConnectionResetError("PostgreSQL went away")
+
+        monkeypatch.setattr(IngestionStore, "record_start_tokens", gone)
+        await asyncio.gather(*(publish(bus, ingesting, alarm(f"link-{n}")) for n in range(10)))
+        await wait_for(lambda: settled(bus, ingesting))
+        assert sum(failed) == 10
+        incidents = await all_incidents(bus)
+        assert len(incidents) == 10
+        for incident in incidents:
+            assert await triggers_of(bus, incident["arn"]) == 1
 
 
 class TestDeadLetters:
@@ -322,17 +430,19 @@ class TestDeadLetters:
         [summary] = await wait_for(lambda: open_incidents(bus), timeout=15)
         assert summary["incidentRecordSource"]["source"] == "aws.cloudwatch"
 
-    @pytest.mark.expected_error_logs(r"intake\.failed")
+    @pytest.mark.expected_error_logs(r"intake\.failed", r"intake\.batch_failed")
     async def test_a_bug_in_handling_an_alarm_is_an_error_with_its_traceback(
             self, ingesting: Settings, bus: Bus, dead_letters: DeadLetters, error_logs: Any,
             monkeypatch: pytest.MonkeyPatch) -> None:
-        """An alarm whose handling fails with a bug (not an outage) logs an ERROR with the
-        traceback on each try, and is dead-lettered as failing after alarm_max_deliver."""
+        """An alarm whose handling fails with a bug (not an outage), in its batch and on its
+        own, logs an ERROR with the traceback on each try, and is dead-lettered as failing
+        after alarm_max_deliver."""
 
         async def broken(*args: Any) -> Any:
             raise TypeError("a bug")
 
         monkeypatch.setattr(intake, "apply", broken)
+        monkeypatch.setattr(Batch, "open", broken)
         await publish(bus, ingesting, alarm("buggy"))
         await wait_for(lambda: dead_letters.messages, timeout=20)
         assert dead_letters.reasons() == ["failing"]

@@ -10,6 +10,8 @@ import pytest
 
 from tocsin.incidents.ingestion import domain as alarms
 from tocsin.incidents.related.involved import involved_resources
+from tocsin.shared import codec
+from tocsin.shared.db.idempotency import fingerprint, fingerprint_of
 
 ALARM_ARN = "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:orders-table-throttles"
 
@@ -153,3 +155,14 @@ def test_an_alarm_nested_too_deeply_is_malformed_not_a_failure() -> None:
     failure until its deliveries run out."""
     with pytest.raises(alarms.Malformed, match="nested too deeply"):
         alarms.parse_event(b"[" * 5000 + b"]" * 5000)
+
+
+def test_a_batch_fingerprints_an_alarm_start_as_a_single_start_does() -> None:
+    """The batch digests a start's parameters without encoding them; a single start
+    digests the request's bytes. The two must agree, or an alarm handled once by each way
+    (a batch, then its webhook resend) would be refused as a token reused."""
+    trigger = alarms.to_trigger(state_change(), rule_arn=None, received=1709632930.5)
+    params = {"responsePlanArn": "arn:tocsin:ssm-incidents::000000000000:response-plan/api",
+              "triggerDetails": trigger.trigger_details(), "clientToken": trigger.event_id}
+    assert fingerprint_of(params, token_member="clientToken") == fingerprint(
+        codec.encode(params), token_member="clientToken")

@@ -29,7 +29,7 @@ from tocsin.shared.contracts.base import Event, decode, encode_data
 from tocsin.shared.db import write_events
 from tocsin.shared.logging import context_headers, context_principal
 
-__all__ = ["Received", "emit", "envelope_of", "received", "typed"]
+__all__ = ["Received", "emit", "emit_each", "envelope_of", "received", "typed"]
 
 E = TypeVar("E", bound=Event)
 
@@ -57,7 +57,15 @@ async def emit(conn: asyncpg.Connection, events: Event | Sequence[Event], *, reg
     (:mod:`tocsin.shared.replication.stamps`).
     """
     batch = [events] if isinstance(events, Event) else list(events)
-    if not batch:
+    await emit_each(conn, [(event, incident_arn) for event in batch], region=region, now=now,
+                    engagement_arn=engagement_arn)
+
+
+async def emit_each(conn: asyncpg.Connection, changes: Sequence[tuple[Event, str | None]], *,
+                    region: str, now: datetime, engagement_arn: str | None = None) -> None:
+    """:func:`emit` of the events of several changes, each ``(event, the incident it
+    belongs to)``, in order and in one statement (a batch of alarms' starts)."""
+    if not changes:
         return
     headers = context_headers()
     request_id = headers.get("Tocsin-Request-Id")
@@ -66,7 +74,7 @@ async def emit(conn: asyncpg.Connection, events: Event | Sequence[Event], *, reg
         envelope_of(event, region=region, now=now, correlation=codec.Correlation(
             request_id=request_id, principal=principal, incident_arn=incident_arn,
             engagement_arn=engagement_arn or getattr(event, "engagement_arn", None)))
-        for event in batch]
+        for event, incident_arn in changes]
     await write_events(conn, envelopes, headers)  # stamps them
 
 

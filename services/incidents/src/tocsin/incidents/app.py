@@ -14,6 +14,7 @@ from tocsin.incidents.event_rules import handlers as event_rules
 from tocsin.incidents.findings import handlers as findings
 from tocsin.incidents.ingestion import handlers as ingestion
 from tocsin.incidents.ingestion.alarm_stream import AlarmIntake
+from tocsin.incidents.ingestion.batch import Batch
 from tocsin.incidents.ingestion.triggers import Ingestion
 from tocsin.incidents.records import plan_engagements
 from tocsin.incidents.records.engaging import Engaging, engagement_consumers
@@ -69,7 +70,7 @@ async def table(opened: Opened[Settings]) -> Service:
         ],
         workers=[
             plan_engagements.PlanEngagements(deps).reserve_existing,
-            AlarmIntake(alarm_ingestion, bus, pool, router=router,
+            AlarmIntake(alarm_ingestion, Batch(deps, alarm_ingestion), bus, pool, router=router,
                         durable=f"{settings.schema}-alarms",
                         filter_subject=settings.alarms_filter, dlq_subject=settings.alarms_dlq,
                         max_bytes=settings.alarm_max_bytes,

@@ -20,7 +20,7 @@ from tocsin.shared import codec
 from tocsin.shared.db.pool import transaction
 from tocsin.shared.errors import ConflictError, TocsinError
 
-__all__ = ["TokenReused", "fingerprint", "once"]
+__all__ = ["TokenReused", "fingerprint", "fingerprint_of", "once"]
 
 JSON = dict[str, Any]
 
@@ -36,9 +36,14 @@ class _Replayed(Exception):
 
 def fingerprint(params: bytes, *, token_member: str) -> str:
     """A stable digest of a request's parameters, without the token itself."""
-    doc = codec.decode(params or b"{}", dict[str, Any])
-    doc.pop(token_member, None)
-    return hashlib.sha256(msgspec.json.encode(doc, order="sorted")).hexdigest()
+    return fingerprint_of(codec.decode(params or b"{}", dict[str, Any]),
+                          token_member=token_member)
+
+
+def fingerprint_of(doc: JSON, *, token_member: str) -> str:
+    """:func:`fingerprint` of parameters not encoded yet (the same digest)."""
+    rest = {k: v for k, v in doc.items() if k != token_member}
+    return hashlib.sha256(msgspec.json.encode(rest, order="sorted")).hexdigest()
 
 
 async def once(pool: asyncpg.Pool, *, operation: str, principal: str, token: str | None,

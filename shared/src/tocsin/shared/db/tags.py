@@ -24,12 +24,19 @@ class TagStore:
     @staticmethod
     async def put(conn: asyncpg.Connection, arn: str, tags: dict[str, str]) -> None:
         """Add or overwrite ``tags`` on ``arn``."""
-        if tags:
+        await TagStore.put_on_each(conn, [(arn, tags)])
+
+    @staticmethod
+    async def put_on_each(conn: asyncpg.Connection,
+                          tagged: list[tuple[str, dict[str, str]]]) -> None:
+        """Add or overwrite the tags of several resources ``(ARN, tags)`` in one statement."""
+        rows = [(arn, k, v) for arn, tags in tagged for k, v in tags.items()]
+        if rows:
             await conn.execute(
                 "INSERT INTO tag (resource_arn, key, value)"
-                " SELECT $1, k, v FROM unnest($2::text[], $3::text[]) AS t(k, v)"
+                " SELECT * FROM unnest($1::text[], $2::text[], $3::text[])"
                 " ON CONFLICT (resource_arn, key) DO UPDATE SET value = EXCLUDED.value",
-                arn, list(tags), list(tags.values()))
+                [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
 
     @staticmethod
     async def untag(conn: asyncpg.Connection, arn: str, keys: list[str]) -> list[str]:

@@ -20,10 +20,18 @@ Nothing stalls the consumer and nothing is lost:
 
 Backpressure: the consumer pulls the next batch only when the last is done, and JetStream
 keeps whatever publishers send meanwhile (the stream's limits, not the consumer, decide
-what is kept), so a storm queues up rather than being dropped. In a batch, messages of
-different triggers run concurrently; those of one trigger (an alarm's ``ALARM`` then
-``OK``) run in stream order. Across instances they may not: an ``OK`` handled first is
-kept (:meth:`Ingestion.recover`) and applied to the incident its older ``ALARM`` opens.
+what is kept), so a storm queues up rather than being dropped.
+
+A batch's starts are opened together: the ``ALARM``s (and other starting events) that
+lead each trigger's messages in the batch go through
+:class:`~tocsin.incidents.ingestion.batch.Batch`, one transaction for all of them, and are
+acknowledged once it has committed (a crash before loses nothing: the batch comes again,
+and its recorded tokens open nothing twice). What is left (a recovery, and any alarm the
+batch left out or failed) is then handled one message at a time through
+:func:`apply`: messages of different triggers concurrently, those of one trigger (an
+alarm's ``ALARM`` then ``OK``) in stream order. Across instances they may not: an ``OK``
+handled first is kept (:meth:`Ingestion.recover`) and applied to the incident its older
+``ALARM`` opens.
 """
 
 from __future__ import annotations
@@ -31,7 +39,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +50,7 @@ from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from tocsin.incidents.ingestion import domain as alarms
+from tocsin.incidents.ingestion.batch import Batch, Start
 from tocsin.incidents.ingestion.domain import Malformed, Trigger
 from tocsin.incidents.ingestion.store import IngestionStore
 from tocsin.incidents.ingestion.triggers import Ingestion, Outcome, client_token
@@ -58,8 +66,6 @@ __all__ = ["PLAN_HEADER", "AlarmIntake", "Route", "apply"]
 log = get_logger(__name__)
 
 PLAN_HEADER = "Tocsin-Response-Plan"
-OPEN_HINTS = 10_000
-"""Triggers whose open incident the consumer remembers, most recent first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,12 +111,13 @@ def _header_value(text: str) -> str:
 class AlarmIntake:
     """The consumer, as a runner worker."""
 
-    def __init__(self, ingestion: Ingestion, bus: Bus, pool: asyncpg.Pool, *,
+    def __init__(self, ingestion: Ingestion, starts: Batch, bus: Bus, pool: asyncpg.Pool, *,
                  router: Router | None, durable: str, filter_subject: str,
                  dlq_subject: str = "alarms.dlq", stream: str = "ALARMS",
-                 max_bytes: int = 256 * 1024, max_deliver: int = 5, batch: int = 128,
+                 max_bytes: int = 256 * 1024, max_deliver: int = 5, batch: int = 256,
                  concurrency: int = 16, timeout: float = 20.0) -> None:
         self._ingestion = ingestion
+        self._starts = starts
         self._bus = bus
         self._pool = pool
         self._router = router
@@ -126,16 +133,6 @@ class AlarmIntake:
         self._stop = asyncio.Event()
         self.started = asyncio.Event()
         """Set once the durable consumer is bound: alarms published now are taken."""
-        self._open: OrderedDict[tuple[str, str], str] = OrderedDict()
-        """(plan, trigger key) → the incident its last start opened or joined; a hint only
-        (:meth:`Ingestion.join` checks the incident is still open)."""
-
-    def _remember(self, plan_arn: str, key: str, incident_arn: str | None) -> None:
-        self._open.pop((plan_arn, key), None)
-        if incident_arn is not None:  # a recovery forgets: the next alarm may open anew
-            self._open[(plan_arn, key)] = incident_arn
-            if len(self._open) > OPEN_HINTS:
-                self._open.popitem(last=False)
 
     async def __call__(self, stop: asyncio.Event) -> None:
         """Consume until ``stop`` is set; the current batch is finished first. The next
@@ -163,67 +160,69 @@ class AlarmIntake:
         return True
 
     async def handle_batch(self, msgs: Sequence[Msg]) -> None:
-        """Handle a batch: one task per trigger, each taking its messages in order."""
-        await in_lanes(msgs, _lane, self._lane, self._slots)
-
-    async def _lane(self, msgs: list[Msg]) -> bool:
-        """One trigger's messages in order. A run of new alarms that join an incident this
-        consumer opened or joined (a storm of one alarm) is recorded in one transaction
-        (:meth:`Ingestion.join`)."""
-        storm = _Storm()
+        """Handle a batch: the starts that lead each trigger's messages together, in one
+        transaction (:class:`~tocsin.incidents.ingestion.batch.Batch`), acknowledged once
+        it has committed; then what is left (a recovery, what the batch left out or
+        failed) one by one, each trigger's messages in order, triggers at once."""
+        prepared: dict[int, _Prepared] = {}
         for msg in msgs:
-            prepared = await self._guard(msg, functools.partial(self._prepare, msg),
-                                         timed=False)
-            if prepared is None:
-                continue
-            target = self._joinable(prepared)
-            if target is not None and storm.target in (None, target):
-                storm.target = target
-                storm.waiting.append(msg)
-                storm.prepared.append(prepared)
-                continue
-            await self._flush(storm)
-            if await self._guard(msg, functools.partial(self._apply, prepared)):
-                await msg.ack()
-        await self._flush(storm)
-        return True
+            try:
+                p = await self._prepare(msg)
+            except Exception:  # again, guarded: with its log context, dead-lettered or retried
+                p = await self._guard(msg, functools.partial(self._prepare, msg), timed=False)
+            if p is not None:
+                prepared[id(msg)] = p
+        lanes: dict[str, list[Msg]] = {}
+        for msg in msgs:
+            if id(msg) in prepared:
+                lanes.setdefault(_lane(msg), []).append(msg)
+        leading: list[Msg] = []
+        for lane in lanes.values():
+            for msg in lane:
+                if not prepared[id(msg)].starts_only:
+                    break
+                leading.append(msg)
+        done = await self._start_together([(m, prepared[id(m)]) for m in leading])
+        left = [m for m in msgs if id(m) in prepared and id(m) not in done]
 
-    def _joinable(self, prepared: _Prepared) -> tuple[str, str, str] | None:
-        """(plan, trigger key, incident) when the message starts the open incident of a
-        trigger this consumer last started."""
-        if len(prepared.pairs) != 1:
-            return None
-        route, trigger = prepared.pairs[0]
-        if trigger.kind != "open" or not trigger.key:
-            return None
-        arn = self._open.get((route.plan_arn, trigger.key))
-        return (route.plan_arn, trigger.key, arn) if arn else None
+        async def alone(ordered: list[Msg]) -> bool:
+            for msg in ordered:
+                if await self._guard(msg, functools.partial(self._apply, prepared[id(msg)])):
+                    await msg.ack()
+            return True
 
-    async def _flush(self, storm: _Storm) -> None:
-        waiting, prepared, target = storm.waiting, storm.prepared, storm.target
-        storm.waiting, storm.prepared, storm.target = [], [], None
-        if not waiting or target is None:
-            return
-        plan_arn, key, incident_arn = target
-        try:
-            async with asyncio.timeout(self._timeout):
-                joined = await self._ingestion.join(plan_arn, incident_arn, [
-                    (p.pairs[0][1], _token(*p.pairs[0])) for p in prepared])
-        except Exception as exc:
-            if _expected(exc):
-                log.warning("intake.join_failed", error=repr(exc), alarms=len(waiting))
-            else:
-                log.exception("intake.join_failed", alarms=len(waiting))
-            joined = False  # each alarm is tried on its own
-        if joined:
-            log.info("intake.joined", alarms=len(waiting), incident_arn=incident_arn)
-            for msg in waiting:
+        await in_lanes(left, _lane, alone, self._slots)
+
+    async def _start_together(self, items: list[tuple[Msg, _Prepared]]) -> set[int]:
+        """The starts of ``items`` in one transaction; the ids of the messages it handled
+        (acknowledged after the commit). A failure leaves each to be applied alone: an
+        outage is then ridden out there, a refusal answered, a bug logged per message."""
+        starts: list[Start] = []
+        owners: list[int] = []
+        for n, (_, p) in enumerate(items):
+            for route, trigger in p.pairs:
+                if trigger.kind == "open":
+                    starts.append(Start(route.plan_arn, trigger, _token(route, trigger)))
+                    owners.append(n)
+        outcomes: list[Outcome | None] = []
+        if starts:
+            try:
+                async with asyncio.timeout(self._timeout):
+                    outcomes = await self._starts.open(starts)
+            except Exception as exc:
+                if _expected(exc):
+                    log.warning("intake.batch_failed", error=repr(exc), alarms=len(items))
+                else:
+                    log.exception("intake.batch_failed", alarms=len(items))
+                return set()
+        left = {owners[k] for k, outcome in enumerate(outcomes) if outcome is None}
+        done: set[int] = set()
+        for n, (msg, _) in enumerate(items):
+            if n not in left:
                 await msg.ack()
-            return
-        self._open.pop((plan_arn, key), None)  # gone or resolved: each on its own
-        for msg, p in zip(waiting, prepared, strict=True):
-            if await self._guard(msg, functools.partial(self._apply, p)):
-                await msg.ack()
+                done.add(id(msg))
+        log.debug("intake.started_together", alarms=len(done), left=len(items) - len(done))
+        return done
 
     async def _guard(self, msg: Msg, step: Callable[[], Awaitable[Any]], *,
                      timed: bool = True) -> Any:
@@ -321,9 +320,6 @@ class AlarmIntake:
                 continue
             log.debug("intake.applied", action=outcome.action, plan=route.plan_arn,
                       incident_arn=outcome.incident_arn, rule=route.rule_name)
-            if trigger.key:
-                self._remember(route.plan_arn, trigger.key,
-                               outcome.incident_arn if outcome.action == "opened" else None)
         if refused:
             # Every plan that took the event keeps it; the message goes to the dead-letter
             # queue for those that did not (a redelivery would change nothing for them).
@@ -373,19 +369,15 @@ def _expected(exc: BaseException) -> bool:
 class _Prepared:
     pairs: list[tuple[Route, Trigger]]
 
+    @property
+    def starts_only(self) -> bool:
+        """Whether the message only starts incidents (or asks nothing): it may go in a
+        batch's transaction."""
+        return all(trigger.kind != "recover" for _, trigger in self.pairs)
+
 
 def _token(route: Route, trigger: Trigger) -> str:
     return client_token(trigger.event_id, *([route.rule_name] if route.rule_name else []))
-
-
-class _Storm:
-    """A lane's run of alarms waiting to join one open incident."""
-
-    def __init__(self) -> None:
-        self.target: tuple[str, str, str] | None = None
-        """(plan ARN, trigger key, incident ARN)."""
-        self.waiting: list[Msg] = []
-        self.prepared: list[_Prepared] = []
 
 
 def _lane(msg: Msg) -> str:

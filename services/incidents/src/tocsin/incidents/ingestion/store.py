@@ -1,5 +1,5 @@
-"""SQL of alarm ingestion: the recoveries seen per trigger, the tokens of triggers that
-joined an open incident together, and the dead-letter counts. Each function runs on the
+"""SQL of alarm ingestion: the recoveries seen per trigger, the client tokens of a batch of
+alarms' starts, and the dead-letter counts. Each function runs on the
 caller's connection (or the pool, for one statement on its own)."""
 
 from __future__ import annotations
@@ -42,18 +42,41 @@ class IngestionStore:
             plan_arn, trigger_key, recovered_at, token, trigger, resolve)
 
     @staticmethod
+    async def start_tokens(conn: asyncpg.Connection, *, principal: str,
+                           tokens: list[str]) -> dict[str, tuple[str, JSON]]:
+        """The ``StartIncident`` client tokens of ``tokens`` recorded already: token →
+        (fingerprint, result)."""
+        rows = await conn.fetch(
+            "SELECT token, fingerprint, result FROM client_token"
+            " WHERE operation = 'StartIncident' AND principal = $1 AND token = ANY($2::text[])",
+            principal, tokens)
+        return {r["token"]: (r["fingerprint"], r["result"]) for r in rows}
+
+    @staticmethod
     async def record_start_tokens(conn: asyncpg.Connection, *, principal: str,
                                   tokens: list[str], fingerprints: list[str],
-                                  result: JSON) -> set[str]:
-        """Record ``StartIncident`` client tokens with their result, as each start would;
-        returns the tokens that were not recorded before."""
-        fresh = await conn.fetchval(
+                                  results: list[JSON]) -> int:
+        """Record ``StartIncident`` client tokens with their results, as each start would;
+        returns how many were not recorded before."""
+        recorded: int = await conn.fetchval(
             "WITH added AS (INSERT INTO client_token (operation, principal, token,"
-            " fingerprint, result) SELECT 'StartIncident', $1, t, f, $4::jsonb"
-            " FROM unnest($2::text[], $3::text[]) AS x(t, f)"
-            " ON CONFLICT DO NOTHING RETURNING token) SELECT array_agg(token) FROM added",
-            principal, tokens, fingerprints, result)
-        return set(fresh or [])
+            " fingerprint, result) SELECT 'StartIncident', $1, t, f, r"
+            " FROM unnest($2::text[], $3::text[], $4::jsonb[]) AS x(t, f, r)"
+            " ON CONFLICT DO NOTHING RETURNING 1) SELECT count(*) FROM added",
+            principal, tokens, fingerprints, results)
+        return recorded
+
+    @staticmethod
+    async def recoveries(conn: asyncpg.Connection | asyncpg.Pool,
+                         keys: list[tuple[str, str]]) -> dict[tuple[str, str], asyncpg.Record]:
+        """The recovery ``(recovered_at, token, trigger, resolve)`` kept for each
+        ``(plan ARN, trigger key)`` of ``keys`` that has one, in one statement."""
+        rows = await conn.fetch(
+            "SELECT r.plan_arn, r.trigger_key, r.recovered_at, r.token, r.trigger, r.resolve"
+            " FROM unnest($1::text[], $2::text[]) AS k(p, t)"
+            " JOIN trigger_recovery r ON r.plan_arn = k.p AND r.trigger_key = k.t",
+            [p for p, _ in keys], [t for _, t in keys])
+        return {(r["plan_arn"], r["trigger_key"]): r for r in rows}
 
     @staticmethod
     async def count_dead_letter(conn: asyncpg.Connection | asyncpg.Pool, reason: str) -> None:

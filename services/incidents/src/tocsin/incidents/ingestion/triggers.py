@@ -7,8 +7,8 @@ the Alertmanager and PagerDuty webhooks, ``POST /v1/events``):
   handler), with ``triggerDetails`` from the alarm and the event id as ``clientToken``,
   so a redelivered alarm returns the incident it opened and never opens a second; a new
   alarm of an open incident joins it (its dedupe key) as one more trigger on its timeline.
-- :meth:`Ingestion.join` is the same for a run of duplicates of one open incident (an
-  alarm storm), in one transaction.
+- :class:`~tocsin.incidents.ingestion.batch.Batch` is the same for a batch of alarms
+  (a storm), in one transaction.
 - :meth:`Ingestion.recover` reports that the trigger of an open incident is over (an alarm
   back to ``OK``, a resolved alert): an automatic timeline event, once per event (inbox);
   then, when the caller asks for it or the plan carries the tag
@@ -32,7 +32,6 @@ import msgspec
 
 from tocsin.incidents.ingestion.domain import Trigger
 from tocsin.incidents.ingestion.store import IngestionStore
-from tocsin.incidents.records import domain
 from tocsin.incidents.records.handlers import Handlers
 from tocsin.incidents.timeline import domain as timeline
 from tocsin.incidents.timeline.store import TimelineStore
@@ -42,7 +41,6 @@ from tocsin.shared.bus import Bus, RpcRequest, rpc_subject
 from tocsin.shared.bus.connection import PRINCIPAL_HEADER
 from tocsin.shared.contracts import incidents as c
 from tocsin.shared.db import already_processed, transaction
-from tocsin.shared.db.idempotency import fingerprint
 from tocsin.shared.db.tags import TagStore
 from tocsin.shared.events import emit
 from tocsin.shared.logging import bind, get_logger
@@ -79,24 +77,6 @@ def client_token(*parts: str) -> str:
     return token if len(token) <= 128 else hashlib.sha256(token.encode()).hexdigest()
 
 
-MAX_EVENT_DATA = 256 * 1024
-"""Most timeline-event data one ``IncidentTriggersJoined`` event carries."""
-
-
-def _pieces(entries: list[timeline.TimelineEvent]) -> list[list[c.TimelineEvent]]:
-    """``entries`` in runs whose event data adds up to at most :data:`MAX_EVENT_DATA`."""
-    pieces: list[list[c.TimelineEvent]] = []
-    size = MAX_EVENT_DATA
-    for entry in entries:
-        length = len(entry.event_data) + 512
-        if size + length > MAX_EVENT_DATA:
-            pieces.append([])
-            size = 0
-        pieces[-1].append(entry)
-        size += length
-    return pieces
-
-
 class Ingestion(UseCases):
     """Opens, recovers and acknowledges incidents on behalf of alarms."""
 
@@ -121,7 +101,7 @@ class Ingestion(UseCases):
                    impact: int | None = None) -> Outcome:
         """``StartIncident`` from the trigger (``title`` and ``impact`` override the plan's
         template); the incident opened or joined."""
-        params = self._start_params(plan_arn, trigger, token)
+        params = self.start_params(plan_arn, trigger, token)
         if title:
             params["title"] = title[:200]
         if impact is not None:
@@ -141,58 +121,25 @@ class Ingestion(UseCases):
             return
         row = await IngestionStore.recovery_after(self._pool, plan_arn, trigger.key,
                                                   trigger.timestamp)
-        if row is None:
-            return
-        log.info("ingestion.recovered_before_opened", trigger_arn=trigger.trigger_arn)
-        await self.recover(plan_arn, Trigger(**row["trigger"]), token=row["token"],
-                           principal=principal, resolve=row["resolve"])
+        if row is not None:
+            await self.recover_kept(plan_arn, row, principal=principal)
 
-    def _start_params(self, plan_arn: str, trigger: Trigger, token: str) -> JSON:
+    async def recover_kept(self, plan_arn: str, row: asyncpg.Record, *,
+                           principal: str) -> None:
+        """Apply a recovery kept in ``trigger_recovery`` (``token, trigger, resolve``) that
+        is newer than the alarm that just opened or joined its incident."""
+        recovery = Trigger(**row["trigger"])
+        log.info("ingestion.recovered_before_opened", trigger_arn=recovery.trigger_arn)
+        await self.recover(plan_arn, recovery, token=row["token"], principal=principal,
+                           resolve=row["resolve"])
+
+    def start_params(self, plan_arn: str, trigger: Trigger, token: str) -> JSON:
+        """``StartIncident``'s parameters for the trigger (``token`` its client token)."""
         params: JSON = {"responsePlanArn": plan_arn,
                         "triggerDetails": trigger.trigger_details(), "clientToken": token}
         if trigger.dedupe_key:
             params["dedupeKey"] = trigger.dedupe_key
         return params
-
-    async def join(self, plan_arn: str, incident_arn: str,
-                   triggers: list[tuple[Trigger, str]], *, principal: str = "") -> bool:
-        """Many duplicate starts of one open incident at once: what ``StartIncident`` does
-        for each of them (its token recorded with the incident as result, one more
-        ``SSM Incident Trigger`` on the timeline), in one transaction and one event
-        (``IncidentTriggersJoined``, the new timeline events together), so an alarm storm
-        costs a few statements and one published event per batch instead of a transaction
-        and an event per alarm.
-
-        A trigger whose token was recorded already (a redelivery) changes nothing. Returns
-        False, changing nothing, when the incident is no longer open: the caller then
-        starts each trigger on its own.
-        """
-        principal = principal or self.principal
-        first: dict[str, tuple[Trigger, str]] = {}
-        for trigger, token in triggers:
-            first.setdefault(token, (trigger, token))  # one event delivered twice in a batch
-        triggers = list(first.values())
-        params = [codec.encode(self._start_params(plan_arn, t, token)) for t, token in triggers]
-        async with transaction(self._pool) as conn:
-            if await self._store.incident_status(conn, incident_arn, share=True) != "OPEN":
-                return False
-            fresh = await IngestionStore.record_start_tokens(
-                conn, principal=principal, tokens=[token for _, token in triggers],
-                fingerprints=[fingerprint(p, token_member="clientToken") for p in params],
-                result={"incidentRecordArn": incident_arn})
-            entries = [timeline.automatic(
-                incident_arn, timeline.TRIGGER,
-                domain.trigger_data(codec.decode(p, c.StartIncident), created=False),
-                at=t.timestamp) for (t, token), p in zip(triggers, params, strict=True)
-                if token in fresh]
-            await TimelineStore.add(conn, entries, is_automatic=True)
-            # One change, one event (in pieces that each fit a NATS message).
-            await emit(conn, [
-                c.IncidentTriggersJoined(incident_record_arn=incident_arn,
-                                         timeline_events=piece, principal=principal)
-                for piece in _pieces(entries)],
-                region=self._region, now=self._clock.now(), incident_arn=incident_arn)
-        return True
 
     async def _open_incident(self, conn: asyncpg.Connection, plan_arn: str,
                              key: str | None) -> tuple[str | None, bool]:

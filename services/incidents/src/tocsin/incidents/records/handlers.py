@@ -14,10 +14,8 @@ import asyncpg
 import msgspec
 
 from tocsin.incidents.data_keys import rewrap
-from tocsin.incidents.records import domain, failing_over
+from tocsin.incidents.records import domain, starting
 from tocsin.incidents.records.plan_engagements import check_engagements
-from tocsin.incidents.related.domain import new_item
-from tocsin.incidents.related.involved import involved_resources
 from tocsin.incidents.related.store import RelatedItemStore
 from tocsin.incidents.timeline import domain as timeline
 from tocsin.incidents.timeline.store import TimelineStore
@@ -254,43 +252,27 @@ class Handlers(UseCases):
             record = domain.new_incident(plan, cmd, arn=self._arns.incident_record(plan.name),
                                          by=self._by(req), now=now)
             existing = await self._store.insert_incident(conn, record, here=self._region)
-            arn = existing or record.arn
-            bind(incident_arn=arn)
-            trigger = timeline.automatic(
-                arn, timeline.TRIGGER, domain.trigger_data(cmd, created=existing is None),
-                at=cmd.trigger_details.timestamp if cmd.trigger_details else now.timestamp())
             if existing is not None:
+                bind(incident_arn=existing)
                 # A duplicate start joins the open incident: one more trigger on its timeline.
+                trigger = starting.trigger_entry(existing, cmd, created=False,
+                                                 now=now.timestamp())
                 await TimelineStore.add(conn, [trigger], is_automatic=True)
                 await emit(conn, c.TimelineEventCreated(**msgspec.structs.asdict(trigger),
                                                         principal=self._by(req),
                                                         resource_version=1),
-                           region=self._region, now=now, incident_arn=arn)
+                           region=self._region, now=now, incident_arn=existing)
                 return {"incidentRecordArn": existing}
-            start = timeline.automatic(arn, timeline.START, domain.start_data(record, plan),
-                                       at=now.timestamp())
-            entries = [trigger, start]
-            withheld = failing_over.withheld(
-                plan, await self._store.replication_set(conn), here=self._region,
-                incident_arn=arn, at=now.timestamp()) if from_alarm else None
-            if withheld is not None:
-                entries.append(withheld[1])
-                log.warning("start.runbook_withheld", reason=withheld[0])
-            await TimelineStore.add(conn, entries, is_automatic=True)
-            items = await RelatedItemStore.add(conn, arn, _seed_items(cmd))
-            tags = plan.incident_template.incident_tags or {}
-            await TagStore.put(conn, arn, tags)
-            # One change, one event: the new record with what it starts with (its tags too,
-            # which the other regions of the set apply from it).
-            # The plan's engagements travel with the event: the contacts service engages
-            # them from it, exactly once however often the event is delivered.
-            await emit(conn, c.IncidentRecordCreated(
-                incident_record=record, timeline_events=[*entries], related_items=items,
-                response_plan_arn=plan.arn, engagements=plan.engagements or [],
-                principal=self._by(req), resource_version=1, tags=tags,
-                runbook_withheld=withheld[0] if withheld else None),
-                region=self._region, now=now, incident_arn=arn)
-            return {"incidentRecordArn": arn}
+            bind(incident_arn=record.arn)
+            rs = await self._store.replication_set(conn) if from_alarm else None
+            o = starting.opening(plan, cmd, record, rs=rs, here=self._region,
+                                 from_alarm=from_alarm, now=now.timestamp())
+            await TimelineStore.add(conn, o.entries, is_automatic=True)
+            items = await RelatedItemStore.add(conn, record.arn, o.seeds)
+            await TagStore.put(conn, record.arn, o.tags)
+            await emit(conn, starting.created_event(o, items, by=self._by(req)),
+                       region=self._region, now=now, incident_arn=record.arn)
+            return {"incidentRecordArn": record.arn}
 
         # Starts come in storms (alarms, automation, many callers): grouped, they share
         # a transaction's BEGIN, COMMIT and token INSERT.
@@ -402,13 +384,3 @@ class Handlers(UseCases):
                            region=self._region, now=self._clock.now(), incident_arn=cmd.arn)
         return {}
 
-
-def _seed_items(cmd: c.StartIncident) -> list[JSON]:
-    """The related items an incident starts with: those given, and the involved resources
-    its trigger names."""
-    given = [new_item(item) for item in cmd.related_items or []]
-    trigger = cmd.trigger_details
-    resources = involved_resources(trigger.raw_data, trigger_arn=trigger.trigger_arn) \
-        if trigger else []
-    return given + [new_item({"identifier": {"type": "INVOLVED_RESOURCE",
-                                             "value": {"arn": arn}}}) for arn in resources]

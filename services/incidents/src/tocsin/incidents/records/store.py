@@ -160,6 +160,59 @@ class Store:
             + "(hashtextextended($1, 0))", f"{plan_name}/{dedupe_string}")
 
     @staticmethod
+    async def dedupe_locks_shared(conn: asyncpg.Connection,
+                                  keys: list[tuple[str, str]]) -> None:
+        """:meth:`dedupe_lock` (shared) of several ``(plan name, dedupe string)`` in one
+        statement, in a fixed order."""
+        await conn.execute(
+            "SELECT count(pg_advisory_xact_lock_shared(hashtextextended(k, 0)))"
+            " FROM unnest($1::text[]) AS k",
+            sorted({f"{plan}/{dedupe}" for plan, dedupe in keys}))
+
+    @staticmethod
+    async def open_incident_of_each(conn: asyncpg.Connection, keys: list[tuple[str, str]], *,
+                                    here: str) -> dict[tuple[str, str], str]:
+        """:meth:`open_incident` of several ``(plan name, dedupe string)`` in one statement:
+        the ARN of each that has an open incident."""
+        if not keys:
+            return {}
+        rows = await conn.fetch(
+            "SELECT DISTINCT ON (r.plan_name, r.dedupe_string)"
+            " r.plan_name, r.dedupe_string, r.arn"
+            " FROM unnest($1::text[], $2::text[]) AS k(p, d)"
+            " JOIN incident_record r ON r.plan_name = k.p AND r.dedupe_string = k.d"
+            " WHERE r.status = 'OPEN'"
+            # The survivor first, as open_incidents orders them.
+            " ORDER BY r.plan_name, r.dedupe_string, r.creation_time,"
+            ' coalesce(r.home_region, $3) COLLATE "C", r.arn COLLATE "C"',
+            [p for p, _ in keys], [d for _, d in keys], here)
+        return {(r["plan_name"], r["dedupe_string"]): r["arn"] for r in rows}
+
+    @staticmethod
+    async def insert_incidents(conn: asyncpg.Connection,
+                               records: list[IncidentRecord]) -> set[str]:
+        """Insert OPEN incidents of distinct plans and dedupe strings in one statement, each
+        unless this region has an open one with its plan and dedupe string (the caller
+        holds their :meth:`dedupe_locks_shared` and looked first); returns the ARNs
+        inserted."""
+        if not records:
+            return set()
+        rows = await conn.fetch(
+            "INSERT INTO incident_record (arn, plan_name, status, impact, created_by,"
+            " creation_time, dedupe_string, doc)"
+            " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[],"
+            " $6::timestamptz[], $7::text[], $8::jsonb[])"
+            " ON CONFLICT (plan_name, dedupe_string)"
+            " WHERE status = 'OPEN' AND home_region IS NULL DO NOTHING"
+            " RETURNING arn",
+            [r.arn for r in records], [r.plan_name for r in records],
+            [r.status for r in records], [r.impact for r in records],
+            [r.incident_record_source.created_by for r in records],
+            [_ts(r.creation_time) for r in records], [r.dedupe_string for r in records],
+            [msgspec.to_builtins(r) for r in records])
+        return {r["arn"] for r in rows}
+
+    @staticmethod
     async def open_incidents(conn: asyncpg.Connection, plan_name: str, dedupe_string: str,
                              *, here: str) -> list[tuple[str, str]]:
         """(ARN, home region) of the plan's open incidents with this dedupe string, this
@@ -189,16 +242,7 @@ class Store:
                                                  record.dedupe_string, here=here)
             if existing is not None:
                 return existing
-        inserted = await conn.fetchval(
-            "INSERT INTO incident_record (arn, plan_name, status, impact, created_by,"
-            " creation_time, dedupe_string, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-            " ON CONFLICT (plan_name, dedupe_string)"
-            " WHERE status = 'OPEN' AND home_region IS NULL DO NOTHING"
-            " RETURNING true",
-            record.arn, record.plan_name, record.status, record.impact,
-            record.incident_record_source.created_by, _ts(record.creation_time),
-            record.dedupe_string, msgspec.to_builtins(record))
-        if inserted:
+        if record.arn in await Store.insert_incidents(conn, [record]):
             return None
         return await Store.open_incident(conn, record.plan_name, record.dedupe_string,
                                          here=here)

@@ -16,17 +16,30 @@ class RelatedItemStore:
     @staticmethod
     async def add(conn: asyncpg.Connection, incident_arn: str, items: list[JSON]) -> list[JSON]:
         """Add items not there yet (by type and value); returns those added."""
+        added = await RelatedItemStore.add_to_each(conn, [(incident_arn, i) for i in items])
+        return added.get(incident_arn, [])
+
+    @staticmethod
+    async def add_to_each(conn: asyncpg.Connection,
+                          items: list[tuple[str, JSON]]) -> dict[str, list[JSON]]:
+        """Add ``(incident ARN, item)`` pairs not there yet, for several incidents in one
+        statement; returns those added, by incident."""
         if not items:
-            return []
-        keys = [item_key(i["identifier"]) for i in items]
+            return {}
+        keys = [item_key(i["identifier"]) for _, i in items]
         rows = await conn.fetch(
             "INSERT INTO related_item (incident_arn, generated_id, item_type, value_key, item)"
-            " SELECT $1, g, t, v, i::jsonb FROM unnest($2::text[], $3::text[], $4::text[],"
-            " $5::text[]) AS e(g, t, v, i)"
-            " ON CONFLICT (incident_arn, item_type, value_key) DO NOTHING RETURNING item",
-            incident_arn, [i["generatedId"] for i in items], [k for k, _ in keys],
-            [v for _, v in keys], [msgspec.json.encode(i).decode() for i in items])
-        return [r["item"] for r in rows]
+            " SELECT a, g, t, v, i::jsonb FROM unnest($1::text[], $2::text[], $3::text[],"
+            " $4::text[], $5::text[]) AS e(a, g, t, v, i)"
+            " ON CONFLICT (incident_arn, item_type, value_key) DO NOTHING"
+            " RETURNING incident_arn, item",
+            [arn for arn, _ in items], [i["generatedId"] for _, i in items],
+            [k for k, _ in keys], [v for _, v in keys],
+            [msgspec.json.encode(i).decode() for _, i in items])
+        added: dict[str, list[JSON]] = {}
+        for r in rows:
+            added.setdefault(r["incident_arn"], []).append(r["item"])
+        return added
 
     @staticmethod
     async def remove(conn: asyncpg.Connection, incident_arn: str,
