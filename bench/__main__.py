@@ -35,7 +35,8 @@ from aiosmtpd.controller import Controller
 from bench import alarms
 from bench.analysis import analysis_bench
 from bench.console import console_bench
-from bench.costs import CpuMeter, counted_starts
+from bench.costs import counted_starts
+from bench.meter import CpuMeter
 from bench.notifications import Mailbox, notifications_bench
 from bench.processes import spawn, stop, wait_ready
 from bench.protection import protection_bench
@@ -474,7 +475,7 @@ async def raw_bench(seconds: float, warmup: float, results: dict[str, Any]) -> N
         await raw.wait()
 
 
-async def main(seconds: float, warmup: float, *, access_only: bool = False,
+async def main(seconds: float, warmup: float, *, only: str | None = None,
                access_seconds: float = 3.0, profile: Path | None = None) -> None:
     results: dict[str, Any] = {}
     work = Path(tempfile.mkdtemp(prefix="tocsin-bench-"))
@@ -493,12 +494,17 @@ async def main(seconds: float, warmup: float, *, access_only: bool = False,
         servers.append(postgres_server(work / "pg", log=work / "pg.log"))
         db_url = servers[-1].url
     try:
-        if not access_only:
+        if only is None:
             await raw_bench(seconds, warmup, results)
+        if only in (None, "notifications"):
             # The notifications service alone (with a contacts process of its own, so
             # before the others start: requests to a service go to any of its instances).
             await notifications_bench(nats_url, db_url, work, lambda name, value, unit: line(
-                name, value, unit, results))
+                name, value, unit, results), servers={s.name: [s.process.pid]
+                                                      for s in servers})
+        if only == "notifications":
+            _save(results)
+            return
 
         # Tocsin: the incidents, contacts and notifications services and the gateway, each
         # its own process; notifications mails to an SMTP server in this process.
@@ -544,7 +550,14 @@ async def main(seconds: float, warmup: float, *, access_only: bool = False,
 
             others = {"incidents": [incidents.pid],
                       **{s.name: [s.process.pid] for s in servers}}
-            if access_only:
+            scaled = {**others, "contacts": [contacts.pid],
+                      "notifications": [notifications.pid]}
+            if only == "alarms":
+                await alarms.alarms_bench(
+                    channel, nats_url=nats_url, db_url=db_url, region=f"bench{tag}",
+                    schema_prefix=f"bench{tag}_", plan_name="bench", results=results,
+                    line=line, mailbox=mailbox, processes=scaled)
+            elif only == "access":
                 await access_bench(env, work, plan.arn, tag, results,
                                    gateway_pid=gateway.pid, others=others,
                                    seconds=access_seconds, profile=profile)
@@ -585,10 +598,11 @@ async def main(seconds: float, warmup: float, *, access_only: bool = False,
                 await timeline_bench(stub, plan.arn, results)
                 await dedupe_bench(stub, plan.arn, results)
                 await contacts_bench(pb_contacts_grpc.ContactsStub(channel), results)
-                await alarms.alarms_bench(channel, nats_url=nats_url, region=f"bench{tag}",
-                                          schema_prefix=f"bench{tag}_", plan_name="bench",
-                                          results=results, line=line, mailbox=mailbox)
-        if not access_only:
+                await alarms.alarms_bench(channel, nats_url=nats_url, db_url=db_url,
+                                          region=f"bench{tag}", schema_prefix=f"bench{tag}_",
+                                          plan_name="bench", results=results, line=line,
+                                          mailbox=mailbox, processes=scaled)
+        if only is None:
             for callers in (1, 64):
                 ratio = results[f"tocsin_{callers}"]["rps"] / max(
                     results[f"raw_{callers}"]["rps"], 1e-9)
@@ -616,6 +630,10 @@ async def main(seconds: float, warmup: float, *, access_only: bool = False,
             stop_server()
         for server in reversed(servers):
             server.stop()
+    _save(results)
+
+
+def _save(results: dict[str, Any]) -> None:
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"bench-{time.strftime('%Y%m%dT%H%M%S')}.json"
     out.write_text(json.dumps(results, indent=2))
@@ -627,12 +645,14 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, help="measured time per load (default 10; "
                         "the access part's loads 3)")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured time per load")
-    parser.add_argument("--only", choices=["access"],
+    parser.add_argument("--only", choices=["access", "notifications", "alarms"],
                         help="run one part alone: access (StartIncident with access on, "
-                        "on without audit, and off; 3 s loads unless --seconds)")
+                        "on without audit, and off; 3 s loads unless --seconds), "
+                        "notifications (the fan-out of 1,300 pages, SMTP, rate limits) or "
+                        "alarms (alarm to incident, the duplicate storm, alarm to page)")
     parser.add_argument("--profile", type=Path,
                         help="with --only access: py-spy's collapsed stacks of each gateway "
                         "under 64 callers, into this folder")
     a = parser.parse_args()
-    asyncio.run(main(a.seconds or 10.0, a.warmup, access_only=a.only == "access",
+    asyncio.run(main(a.seconds or 10.0, a.warmup, only=a.only,
                      access_seconds=a.seconds or 3.0, profile=a.profile))
