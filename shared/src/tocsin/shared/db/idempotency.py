@@ -36,9 +36,14 @@ class _Replayed(Exception):
 
 def fingerprint(params: bytes, *, token_member: str) -> str:
     """A stable digest of a request's parameters, without the token itself."""
-    doc = codec.decode(params or b"{}", dict[str, Any])
-    doc.pop(token_member, None)
-    return hashlib.sha256(msgspec.json.encode(doc, order="sorted")).hexdigest()
+    return fingerprint_of(codec.decode(params or b"{}", dict[str, Any]),
+                          token_member=token_member)
+
+
+def fingerprint_of(params: dict[str, Any], *, token_member: str) -> str:
+    """:func:`fingerprint` of parameters at hand as JSON values (not encoded first)."""
+    rest = {k: v for k, v in params.items() if k != token_member}
+    return hashlib.sha256(msgspec.json.encode(rest, order="sorted")).hexdigest()
 
 
 async def once(pool: asyncpg.Pool, *, operation: str, principal: str, token: str | None,

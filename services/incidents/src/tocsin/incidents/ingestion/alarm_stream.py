@@ -24,6 +24,11 @@ what is kept), so a storm queues up rather than being dropped. In a batch, messa
 different triggers run concurrently; those of one trigger (an alarm's ``ALARM`` then
 ``OK``) run in stream order. Across instances they may not: an ``OK`` handled first is
 kept (:meth:`Ingestion.recover`) and applied to the incident its older ``ALARM`` opens.
+
+Each batch is handled in two steps: reading its events (parsing, routing: no change
+anywhere), then applying them. The next batch is read while the last one's changes are
+being written, so the process parses while PostgreSQL commits; batches are applied one
+after the other, in stream order.
 """
 
 from __future__ import annotations
@@ -129,6 +134,8 @@ class AlarmIntake:
         self._open: OrderedDict[tuple[str, str], str] = OrderedDict()
         """(plan, trigger key) → the incident its last start opened or joined; a hint only
         (:meth:`Ingestion.join` checks the incident is still open)."""
+        self._applying: asyncio.Task[None] | None = None
+        """The last batch being applied while the next one is read."""
 
     def _remember(self, plan_arn: str, key: str, incident_arn: str | None) -> None:
         self._open.pop((plan_arn, key), None)
@@ -143,6 +150,13 @@ class AlarmIntake:
         messages keep their order."""
         self._stop = stop
         log.info("intake.consuming", filter=self._filter, durable=self._durable)
+        try:
+            await self._pull(stop)
+        finally:
+            if self._applying is not None:
+                await self._applying  # cancelled (the grace is over): so is it
+
+    async def _pull(self, stop: asyncio.Event) -> None:
         await pull(self._bus, Pull(
             stream=self._stream, batch=self._batch, prefetch=True,
             config=ConsumerConfig(
@@ -154,28 +168,48 @@ class AlarmIntake:
                 max_ack_pending=self._batch * 4)), self._take, stop, started=self.started)
 
     async def _take(self, msgs: list[Msg]) -> bool:
+        """Read the batch while the last one is applied; then apply it in the background
+        once the last is done (the pull loop meanwhile fetches the next)."""
+        read = await self._caught(self._read(msgs), len(msgs))
+        if self._applying is not None:
+            await self._applying
+        self._applying = asyncio.create_task(self._caught(self._apply_all(read or []),
+                                                          len(msgs)))
+        return True
+
+    async def _caught(self, step: Awaitable[Any], messages: int) -> Any:
         try:
-            await self.handle_batch(msgs)
+            return await step
         except Exception:
             # Never the consumer's end: what was not acked comes back after ack_wait, and
             # fails on its own if it must.
-            log.exception("intake.batch_failed", messages=len(msgs))
-        return True
+            log.exception("intake.batch_failed", messages=messages)
+            return None
 
     async def handle_batch(self, msgs: Sequence[Msg]) -> None:
         """Handle a batch: one task per trigger, each taking its messages in order."""
-        await in_lanes(msgs, _lane, self._lane, self._slots)
+        await self._apply_all(await self._read(msgs))
 
-    async def _lane(self, msgs: list[Msg]) -> bool:
+    async def _read(self, msgs: Sequence[Msg]) -> list[tuple[Msg, _Prepared]]:
+        """The batch's messages with their events read and routed (those that cannot be
+        are finished here: dead-lettered, or handed back for a later try)."""
+        read = []
+        for msg in msgs:
+            prepared = await self._guard(msg, functools.partial(self._prepare, msg),
+                                         timed=False)
+            if prepared is not None:
+                read.append((msg, prepared))
+        return read
+
+    async def _apply_all(self, read: list[tuple[Msg, _Prepared]]) -> None:
+        await in_lanes(read, _lane, self._lane, self._slots)
+
+    async def _lane(self, read: list[tuple[Msg, _Prepared]]) -> bool:
         """One trigger's messages in order. A run of new alarms that join an incident this
         consumer opened or joined (a storm of one alarm) is recorded in one transaction
         (:meth:`Ingestion.join`)."""
         storm = _Storm()
-        for msg in msgs:
-            prepared = await self._guard(msg, functools.partial(self._prepare, msg),
-                                         timed=False)
-            if prepared is None:
-                continue
+        for msg, prepared in read:
             target = self._joinable(prepared)
             if target is not None and storm.target in (None, target):
                 storm.target = target
@@ -388,9 +422,10 @@ class _Storm:
         self.prepared: list[_Prepared] = []
 
 
-def _lane(msg: Msg) -> str:
-    """Messages of one trigger share a lane and keep their order; a cheap look at the body
-    (the alarm or first resource), since the full decode happens in the lane."""
+def _lane(read: tuple[Msg, _Prepared]) -> str:
+    """Messages of one trigger share a lane and keep their order: the alarm or first
+    resource, as a cheap look at the body finds it."""
+    msg = read[0]
     data = msg.data
     start = data.find(b'"resources"')
     if start >= 0:

@@ -42,7 +42,7 @@ from tocsin.shared.bus import Bus, RpcRequest, rpc_subject
 from tocsin.shared.bus.connection import PRINCIPAL_HEADER
 from tocsin.shared.contracts import incidents as c
 from tocsin.shared.db import already_processed, transaction
-from tocsin.shared.db.idempotency import fingerprint
+from tocsin.shared.db.idempotency import fingerprint_of
 from tocsin.shared.db.tags import TagStore
 from tocsin.shared.events import emit
 from tocsin.shared.logging import bind, get_logger
@@ -172,19 +172,24 @@ class Ingestion(UseCases):
         for trigger, token in triggers:
             first.setdefault(token, (trigger, token))  # one event delivered twice in a batch
         triggers = list(first.values())
-        params = [codec.encode(self._start_params(plan_arn, t, token)) for t, token in triggers]
+        # Each start's parameters as StartIncident would get them: fingerprinted as they
+        # are, not encoded and decoded again (a storm's thousands of alarms each carry
+        # their raw event).
+        params = [self._start_params(plan_arn, t, token) for t, token in triggers]
         async with transaction(self._pool) as conn:
             if await self._store.incident_status(conn, incident_arn, share=True) != "OPEN":
                 return False
             fresh = await IngestionStore.record_start_tokens(
                 conn, principal=principal, tokens=[token for _, token in triggers],
-                fingerprints=[fingerprint(p, token_member="clientToken") for p in params],
+                fingerprints=[fingerprint_of(p, token_member="clientToken") for p in params],
                 result={"incidentRecordArn": incident_arn})
             entries = [timeline.automatic(
                 incident_arn, timeline.TRIGGER,
-                domain.trigger_data(codec.decode(p, c.StartIncident), created=False),
-                at=t.timestamp) for (t, token), p in zip(triggers, params, strict=True)
-                if token in fresh]
+                domain.trigger_data(c.StartIncident(
+                    response_plan_arn=plan_arn, trigger_details=c.TriggerDetails(
+                        source=t.source, timestamp=t.timestamp, trigger_arn=t.trigger_arn,
+                        raw_data=t.raw_data)), created=False),
+                at=t.timestamp) for t, token in triggers if token in fresh]
             await TimelineStore.add(conn, entries, is_automatic=True)
             # One change, one event (in pieces that each fit a NATS message).
             await emit(conn, [
