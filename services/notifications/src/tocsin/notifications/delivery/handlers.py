@@ -50,8 +50,14 @@ the receipt outbox.
 **Stopped engagements.** Before each attempt at a page, the contacts service is asked
 whether its engagement stopped (the incident resolved, the alerting tool acknowledged it,
 ``StopEngagement``): a page that waited here past that (a retry's backoff, a rate limit, no
-provider) is not sent, and its row ends ``expired``. A page already handed to a provider
-is not recalled.
+provider) is not sent, and its row ends ``expired``. A page taken fresh from its engagement
+(:data:`FRESH_PAGE`) has waited nowhere and goes without asking. A page already handed to
+a provider is not recalled.
+
+**Storms.** The requests in hand at once make the same writes at once (their rows begun,
+their sends marked before they are made, their outcomes recorded with their receipts):
+each of these is one transaction for all of them (:mod:`tocsin.shared.db.batched`), and
+each request still goes on only once its own write has committed.
 
 **Receipts.** A page accepted by a provider gets its one ``SENT`` receipt, naming the
 channel and the provider; a

@@ -52,7 +52,7 @@ _COLUMNS = ", ".join(f.name for f in msgspec.structs.fields(DeliveryRecord))
 
 
 class NewDelivery(NamedTuple):
-    """A request as its ``delivery`` row begins (the columns in their order)."""
+    """A request as its ``delivery`` row begins: the columns written then, by name."""
 
     id: str
     kind: str
@@ -87,8 +87,7 @@ class DeliveryStore:
         created nor found (another instance's insert of it committed meanwhile: taken
         again later). One statement for them all (:class:`~tocsin.shared.db.batched.Batched`)."""
         rows = await conn.fetch(
-            "WITH ins AS (INSERT INTO delivery (id, kind, channel_type, channel_arn,"
-            " contact_arn, page_arn, engagement_arn, incident_id, priority, received_at)"
+            f"WITH ins AS (INSERT INTO delivery ({', '.join(NewDelivery._fields)})"
             " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
             " $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::timestamptz[])"
             f" ON CONFLICT (id) DO NOTHING RETURNING {_COLUMNS})"
