@@ -132,6 +132,12 @@ HANDBACK_DELAY = FETCH_EXPIRES + 1.0
 instance's last pull request has expired on the server, which would otherwise take the
 redelivery into a subscription that is gone (and hold it for ``ACK_WAIT``)."""
 
+FRESH_PAGE = 5.0
+"""Seconds after the contacts service made a page within which, taken on its first
+delivery, it goes without asking whether its engagement stopped: it has waited nowhere
+(the question is for pages held here by a retry, a rate limit or a missing provider, or
+queued behind a storm), and an engagement stopped in those seconds raced its page either
+way. A storm's fresh pages then cost no ``DescribeEngagement`` each."""
 
 NOTED_WAIT = 0.05
 """Seconds of a wait for the shared provider slot worth recording as a delay."""
@@ -235,10 +241,10 @@ class DeliveryWorker:
         """Set once the durable consumer is bound: requests published now are taken."""
         # A storm's requests make the same writes at once: each of these takes those of
         # the requests beside it in one transaction (:mod:`tocsin.shared.db.batched`).
-        self._begins = Batched(pool, DeliveryStore.begin)
-        self._sendings: Batched[tuple[str, str, NewRoute | None], None] = Batched(
+        self._begin_batch = Batched(pool, DeliveryStore.begin)
+        self._sending_batch: Batched[tuple[str, str, NewRoute | None], None] = Batched(
             pool, self._record_sending)
-        self._sents: Batched[tuple[str, str, str, Receipt | None], bool] = Batched(
+        self._sent_batch: Batched[tuple[str, str, str, Receipt | None], bool] = Batched(
             pool, self._record_sent)
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -349,7 +355,7 @@ class DeliveryWorker:
         now = self._clock.now()
         page = request if isinstance(request, dc.PageDelivery) else None
         channel_type = page.channel_type if page else request.type  # type: ignore[union-attr]
-        record = await self._begins(NewDelivery(
+        record = await self._begin_batch(NewDelivery(
             request.id, kind, channel_type, request.channel_arn, request.contact_arn,
             page.page_arn if page else None, page.engagement_arn if page else None,
             page.incident_id if page else None, PRIORITY[kind], now))
@@ -454,7 +460,7 @@ class DeliveryWorker:
             # recorded, and must find the number's page.
             route = NewRoute(record.id, (await phone(self._keys, message.to)).keyed,
                              record.channel_arn, message.channel_type, record.page_arn)
-        await self._sendings((record.id, provider.name, route))
+        await self._sending_batch((record.id, provider.name, route))
         try:
             return await asyncio.wait_for(provider.send(message), provider.timeout)
         except TimeoutError:
@@ -516,7 +522,7 @@ class DeliveryWorker:
             receipt = Receipt(page.page_arn, page.channel_arn, "SENT",
                               f"Sent to {channel_type} channel{channel} by {provider.name}",
                               self._clock.now())
-        if not await self._sents((request.id, provider.name, provider_id, receipt)):
+        if not await self._sent_batch((request.id, provider.name, provider_id, receipt)):
             return
         log.info("delivery.sent", delivery_id=request.id, provider=provider.name,
                  channel_type=channel_type)
@@ -588,16 +594,9 @@ class DeliveryWorker:
         await msg.nak(delay=delay)
 
 
-
-FRESH_PAGE = 5.0
-"""Seconds after the contacts service made a page within which, taken on its first
-delivery, it goes without asking whether its engagement stopped: it has waited nowhere
-(the question is for pages held here by a retry, a rate limit or a missing provider, or
-queued behind a storm), and an engagement stopped in those seconds raced its page either
-way. A storm's fresh pages then cost no ``DescribeEngagement`` each."""
-
-
 def _fresh(page: dc.PageDelivery, record: DeliveryRecord, msg: Msg, now: datetime) -> bool:
+    """Whether the page comes straight from its engagement (:data:`FRESH_PAGE`): first
+    delivered, never tried, never held here, made moments ago."""
     return (msg.metadata.num_delivered == 1 and record.attempts == 0
             and record.delay_reason is None and record.sending_since is None
             and (now - page.sent_at).total_seconds() <= FRESH_PAGE)
