@@ -36,7 +36,8 @@ from aiosmtpd.controller import Controller
 from bench import alarms
 from bench.analysis import analysis_bench
 from bench.console import console_bench
-from bench.costs import CpuMeter, counted_starts
+from bench.costs import counted_starts
+from bench.meter import CpuMeter
 from bench.notifications import Mailbox, notifications_bench
 from bench.processes import spawn, stop, wait_ready
 from bench.protection import protection_bench
@@ -477,8 +478,9 @@ async def raw_bench(seconds: float, warmup: float, results: dict[str, Any]) -> N
 
 async def main(seconds: float, warmup: float, *, only: str | None = None,
                access_seconds: float = 3.0, profile: Path | None = None) -> None:
-    """Every part, or ``only`` one: ``access``, or ``grpc`` (the raw grpc.aio baseline,
-    StartIncident at 1 and 64 callers, its CPU per call in each process, the ratios)."""
+    """Every part, or ``only`` one: ``access``, ``grpc`` (the raw grpc.aio baseline,
+    StartIncident at 1 and 64 callers, its CPU per call in each process, the ratios),
+    ``notifications`` or ``alarms``."""
     results: dict[str, Any] = {}
     work = Path(tempfile.mkdtemp(prefix="tocsin-bench-"))
     servers: list[EmbeddedServer] = []
@@ -498,11 +500,15 @@ async def main(seconds: float, warmup: float, *, only: str | None = None,
     try:
         if only in (None, "grpc"):
             await raw_bench(seconds, warmup, results)
-        if only is None:
+        if only in (None, "notifications"):
             # The notifications service alone (with a contacts process of its own, so
             # before the others start: requests to a service go to any of its instances).
             await notifications_bench(nats_url, db_url, work, lambda name, value, unit: line(
-                name, value, unit, results))
+                name, value, unit, results), servers={s.name: [s.process.pid]
+                                                      for s in servers})
+        if only == "notifications":
+            _write(results)
+            return
 
         # Tocsin: the incidents, contacts and notifications services and the gateway, each
         # its own process; notifications mails to an SMTP server in this process.
@@ -548,7 +554,14 @@ async def main(seconds: float, warmup: float, *, only: str | None = None,
 
             others = {"incidents": [incidents.pid],
                       **{s.name: [s.process.pid] for s in servers}}
-            if only == "access":
+            scaled = {**others, "contacts": [contacts.pid],
+                      "notifications": [notifications.pid]}
+            if only == "alarms":
+                await alarms.alarms_bench(
+                    channel, nats_url=nats_url, db_url=db_url, region=f"bench{tag}",
+                    schema_prefix=f"bench{tag}_", plan_name="bench", results=results,
+                    line=line, mailbox=mailbox, processes=scaled)
+            elif only == "access":
                 await access_bench(env, work, plan.arn, tag, results,
                                    gateway_pid=gateway.pid, others=others,
                                    seconds=access_seconds, profile=profile)
@@ -591,9 +604,10 @@ async def main(seconds: float, warmup: float, *, only: str | None = None,
                 await timeline_bench(stub, plan.arn, results)
                 await dedupe_bench(stub, plan.arn, results)
                 await contacts_bench(pb_contacts_grpc.ContactsStub(channel), results)
-                await alarms.alarms_bench(channel, nats_url=nats_url, region=f"bench{tag}",
-                                          schema_prefix=f"bench{tag}_", plan_name="bench",
-                                          results=results, line=line, mailbox=mailbox)
+                await alarms.alarms_bench(channel, nats_url=nats_url, db_url=db_url,
+                                          region=f"bench{tag}", schema_prefix=f"bench{tag}_",
+                                          plan_name="bench", results=results, line=line,
+                                          mailbox=mailbox, processes=scaled)
         if only in (None, "grpc"):
             for callers in (1, 64):
                 ratio = results[f"tocsin_{callers}"]["rps"] / max(
@@ -646,11 +660,14 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, help="measured time per load (default 10; "
                         "the access part's loads 3)")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured time per load")
-    parser.add_argument("--only", choices=["access", "grpc", "protection"],
+    parser.add_argument("--only",
+                        choices=["access", "grpc", "notifications", "alarms", "protection"],
                         help="run one part alone: access (StartIncident with access on, "
                         "on without audit, and off; 3 s loads unless --seconds), grpc "
                         "(StartIncident at 1 and 64 callers beside the raw grpc.aio "
-                        "baseline, and its CPU per call), or protection (encryption at rest "
+                        "baseline, and its CPU per call), notifications (the fan-out of "
+                        "1,300 pages, SMTP, rate limits), alarms (alarm to incident, the "
+                        "duplicate storm, alarm to page), or protection (encryption at rest "
                         "and NATS identities on beside off: StartIncident and alarm → page; "
                         "about a minute)")
     parser.add_argument("--profile", type=Path,

@@ -28,6 +28,7 @@ import grpc
 import msgspec
 from nats.js.api import AckPolicy, ConsumerConfig, StreamConfig
 
+from bench.meter import CpuMeter, write_transactions
 from bench.notifications import Mailbox
 from tocsin.proto.contacts.v1 import contacts_pb2 as pbc
 from tocsin.proto.contacts.v1 import contacts_pb2_grpc as pb_contacts_grpc
@@ -125,7 +126,7 @@ async def _raw_fetch_ack(bus: Bus, body: bytes, count: int) -> float:
 
 
 async def _storm(bus: Bus, schema_prefix: str, plan: str, results: dict[str, Any],
-                 line: Line) -> None:
+                 line: Line, processes: dict[str, list[int]], db_url: str) -> None:
     count = 3000
     name = f"storm-{uuid.uuid4().hex[:8]}"
     events = [alarm(name) for _ in range(count)]
@@ -147,6 +148,10 @@ async def _storm(bus: Bus, schema_prefix: str, plan: str, results: dict[str, Any
                                           headers={"Tocsin-Response-Plan": plan})
                            for b in bodies[1:]))
     before = (await bus.js.consumer_info("ALARMS", durable)).delivered.stream_seq
+    meter = CpuMeter(processes, trees=("postgres",))
+    await meter.idle(2)
+    written = await write_transactions(db_url)
+    meter.start()
     await bus.js.resume_consumer("ALARMS", durable)
     # A pull request made while paused waits out its expiry: time from the first delivery.
     async def delivering() -> bool:
@@ -157,11 +162,16 @@ async def _storm(bus: Bus, schema_prefix: str, plan: str, results: dict[str, Any
     started = time.perf_counter()
     await wait_for(drained, timeout=60, interval=0.02)
     elapsed = time.perf_counter() - started
+    per = meter.per(count - 1)
     storm_rate = (count - 1) / elapsed
     line("duplicate_storm_alarms", count - 1, "count", results)
     line("duplicate_storm_throughput", storm_rate, "alarms/s", results)
     line("raw_jetstream_fetch_ack_throughput", raw_rate, "msgs/s", results)
     line("duplicate_storm_vs_raw_fetch_ack", 100 * storm_rate / raw_rate, "%", results)
+    for name, us in per.items():
+        line(f"duplicate_storm_cpu_per_alarm_{name.replace('-', '_')}", us, "us", results)
+    line("duplicate_storm_pg_write_transactions_per_alarm",
+         (await write_transactions(db_url) - written) / (count - 1), "xacts", results)
 
 
 async def _activation_code(bus: Bus, region: str, channel_arn: str) -> str:
@@ -252,14 +262,17 @@ async def _page_latency(bus: Bus, channel: grpc.aio.Channel, region: str,
     line(f"{name}_smtp_accepted_p99", percentile(mailed, 0.99), "ms", results)
 
 
-async def alarms_bench(channel: grpc.aio.Channel, *, nats_url: str, region: str,
-                       schema_prefix: str, plan_name: str, results: dict[str, Any],
-                       line: Line, mailbox: Mailbox) -> None:
+async def alarms_bench(channel: grpc.aio.Channel, *, nats_url: str, db_url: str,
+                       region: str, schema_prefix: str, plan_name: str,
+                       results: dict[str, Any], line: Line, mailbox: Mailbox,
+                       processes: dict[str, list[int]]) -> None:
     """Every alarm benchmark, against the running processes (plan ``plan_name`` exists);
-    ``mailbox`` is the SMTP server the notifications service mails to."""
+    ``mailbox`` is the SMTP server the notifications service mails to; ``processes``
+    (pids by name, ``postgres`` with its backends) are those whose CPU per duplicate the
+    storm reports."""
     async with connect([nats_url], name="tocsin-bench-alarms") as bus:
         await _incident_latency(bus, region, plan_name, results, line)
-        await _storm(bus, schema_prefix, plan_name, results, line)
+        await _storm(bus, schema_prefix, plan_name, results, line, processes, db_url)
         await _page_latency(bus, channel, region, results, line, mailbox)
         # The same below saturation: what one page costs, not how long a queue grows.
         await _page_latency(bus, channel, region, results, line, mailbox, rate=2, seconds=20,

@@ -38,6 +38,7 @@ from typing import Any
 from aiohttp import web
 from aiosmtpd.controller import Controller
 
+from bench.meter import CpuMeter, write_transactions
 from tocsin.local.servers import free_port
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus, connect, deliveries_stream, ensure_stream
@@ -97,7 +98,8 @@ class Mailbox:
 
 @contextlib.asynccontextmanager
 async def _service(env: dict[str, str], log: Path, bus: Bus,
-                   service: str = "notifications") -> AsyncIterator[None]:
+                   service: str = "notifications") -> AsyncIterator[int]:
+    """The service running as its own process; yields its pid."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", f"tocsin.{service}", env={**os.environ, **env},
         stdout=open(log, "wb"), stderr=asyncio.subprocess.STDOUT)  # noqa: ASYNC230
@@ -117,7 +119,7 @@ async def _service(env: dict[str, str], log: Path, bus: Bus,
             except TocsinError:
                 pass
             break
-        yield
+        yield proc.pid
     finally:
         proc.terminate()
         try:
@@ -175,8 +177,11 @@ def _env(nats_url: str, db_url: str, region: str, providers: list[dict[str, Any]
             "TOCSIN_CHANGES_FILTER": f"changes.{region}.>", **extra}
 
 
-async def notifications_bench(nats_url: str, db_url: str, work: Path, report: Report) -> None:
-    """Run the three measurements; ``report(name, value, unit)`` prints each figure."""
+async def notifications_bench(nats_url: str, db_url: str, work: Path, report: Report, *,
+                              servers: dict[str, list[int]] | None = None) -> None:
+    """Run the three measurements; ``report(name, value, unit)`` prints each figure.
+    ``servers``: the pids of the NATS and PostgreSQL servers (by name) when this machine
+    runs them, whose CPU per page is then reported too."""
     provider = _Provider()
     app = web.Application()
     app.router.add_post("/send", provider.handle)
@@ -191,7 +196,7 @@ async def notifications_bench(nats_url: str, db_url: str, work: Path, report: Re
     try:
         async with connect([nats_url], name="tocsin-bench-notifications") as bus:
             await _unlimited_and_smtp(bus, nats_url, db_url, work, url, provider, mailbox,
-                                      smtp.port, report)
+                                      smtp.port, report, servers or {})
             await _rate_limited(bus, nats_url, db_url, work, url, report)
     finally:
         smtp.stop()
@@ -200,19 +205,29 @@ async def notifications_bench(nats_url: str, db_url: str, work: Path, report: Re
 
 async def _unlimited_and_smtp(bus: Bus, nats_url: str, db_url: str, work: Path, url: str,
                               provider: _Provider, mailbox: Mailbox, smtp_port: int,
-                              report: Report) -> None:
+                              report: Report, servers: dict[str, list[int]]) -> None:
     region = f"bn{uuid.uuid4().hex[:8]}"
     await ensure_stream(bus.js, deliveries_stream(region))
     env = _env(nats_url, db_url, region, [{"name": "local", "kind": "webhook",
                                            "channels": ["SMS"], "url": url,
                                            "secret": SECRET}],
                TOCSIN_SMTP_HOST="127.0.0.1", TOCSIN_SMTP_PORT=str(smtp_port))
-    async with _service(env, work / "incidents-unlimited.log", bus, service="incidents"), \
-            _service(env, work / "notifications-unlimited.log", bus):
+    async with _service(env, work / "incidents-unlimited.log", bus,
+                        service="incidents") as incidents, \
+            _service(env, work / "notifications-unlimited.log", bus) as notifications:
         pages = [_page(region, i, "SMS", f"+1555{i:07d}") for i in range(1300)]
         provider.expect = len(pages)
+        # CPU per page in each process (steady where the time moves with the machine's
+        # other work), and PostgreSQL's write transactions per page.
+        meter = CpuMeter({"notifications": [notifications], "incidents": [incidents],
+                          "load generator": [os.getpid()], **servers}, trees=("postgres",))
+        await meter.idle(2)
+        written = await write_transactions(db_url)
+        meter.start()
         started = time.perf_counter()
         await _publish(bus, region, pages)
+        report("notifications_pages_1300_published_seconds", time.perf_counter() - started,
+               "s")
         try:
             await asyncio.wait_for(provider.done.wait(), 30)
         except TimeoutError:
@@ -220,6 +235,12 @@ async def _unlimited_and_smtp(bus: Bus, nats_url: str, db_url: str, work: Path, 
                    "count")
         report("notifications_pages_1300_seconds", time.perf_counter() - started, "s")
         report("notifications_pages_1300_handed_over", len(provider.received), "count")
+        await asyncio.sleep(1)  # the last sends' records and receipts
+        report("notifications_pages_1300_pg_write_transactions_per_page",
+               (await write_transactions(db_url) - written) / len(pages), "xacts")
+        for name, us in meter.per(len(pages)).items():
+            report(f"notifications_pages_1300_cpu_per_page_{name.replace(' ', '_')}", us,
+                   "us")
 
         sent_at: dict[str, float] = {}
         for i in range(200):

@@ -247,6 +247,28 @@ class TestCloudWatchAlarms:
         assert reopened["arn"] != opened["arn"]
 
 
+    async def test_one_alarms_changes_keep_their_order_across_batches(
+            self, ingesting: Settings, bus: Bus) -> None:
+        """An alarm's state changes spread over several batches (each read while the one
+        before it is written) are applied in stream order: a storm of ALARMs joins one
+        incident, the OK after it resolves that incident (the plan asks), and the ALARM
+        after the OK opens a new one."""
+        await call(bus, "TagResource", {
+            "resourceArn": "arn:tocsin:ssm-incidents::000000000000:response-plan/api",
+            "tags": {"tocsin:auto-resolve": "true"}})
+        for event in [*(alarm("queue-deep") for _ in range(300)), alarm("queue-deep", "OK"),
+                      alarm("queue-deep")]:
+            await publish(bus, ingesting, event)  # one after the other: stream order
+        await wait_for(lambda: settled(bus, ingesting))
+        [reopened] = await open_incidents(bus)
+        [resolved] = [i for i in await all_incidents(bus) if i["arn"] != reopened["arn"]]
+        found = await call(bus, "ListTimelineEvents", {
+            "incidentRecordArn": resolved["arn"], "maxResults": 100, "filters": [{
+                "key": "eventType",
+                "condition": {"equals": {"stringValues": ["SSM Incident Trigger"]}}}]})
+        assert len(found["eventSummaries"]) == 100  # a full page of the 300
+        assert resolved["status"] == "RESOLVED"
+
     async def test_an_ok_handled_before_its_older_alarm_still_recovers_it(
             self, ingesting: Settings, bus: Bus) -> None:
         """The alarm's OK (10:05) is handled before its ALARM (10:02), as when another

@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 import nats.errors
@@ -279,15 +279,19 @@ async def consume(bus: Bus, consumer: Consumer, stop: asyncio.Event, *,
     await pull(bus, spec, in_order if sequential else laned, stop, started=started)
 
 
-async def in_lanes(msgs: Sequence[Msg], key: Callable[[Msg], str], take: Take,
+Item = TypeVar("Item")
+
+
+async def in_lanes(msgs: Sequence[Item], key: Callable[[Item], str],
+                   take: Callable[[list[Item]], Awaitable[bool]],
                    slots: asyncio.Semaphore) -> bool:
     """Give each lane of a batch (its messages with one ``key``, in stream order) to
     ``take``, lanes at once as ``slots`` allow; False if any lane's ``take`` was."""
-    lanes: dict[str, list[Msg]] = {}
+    lanes: dict[str, list[Item]] = {}
     for msg in msgs:
         lanes.setdefault(key(msg), []).append(msg)
 
-    async def lane(ordered: list[Msg]) -> bool:
+    async def lane(ordered: list[Item]) -> bool:
         async with slots:
             return await take(ordered)
 

@@ -131,13 +131,16 @@ def parse_time(value: Any, *, fallback: float | None = None) -> float:
     """
     if not isinstance(value, str):
         raise Malformed(f"{value!r} is not an ISO-8601 time")
-    text = _OFFSET.sub(r"\1:\2", value.strip().replace("Z", "+00:00"))
-    # RFC 3339 allows nanoseconds (Prometheus sends them); Python reads up to micro.
-    text = _FRACTION.sub(lambda m: m.group(0)[:7], text)
-    try:
-        at = datetime.fromisoformat(text)
+    try:  # as it comes, the common case: Python reads both forms, and nanoseconds
+        at = datetime.fromisoformat(value)
     except ValueError:
-        raise Malformed(f"{value!r} is not an ISO-8601 time") from None
+        text = _OFFSET.sub(r"\1:\2", value.strip().replace("Z", "+00:00"))
+        # RFC 3339 allows nanoseconds (Prometheus sends them); Python reads up to micro.
+        text = _FRACTION.sub(lambda m: m.group(0)[:7], text)
+        try:
+            at = datetime.fromisoformat(text)
+        except ValueError:
+            raise Malformed(f"{value!r} is not an ISO-8601 time") from None
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
     epoch = at.timestamp()

@@ -50,8 +50,14 @@ the receipt outbox.
 **Stopped engagements.** Before each attempt at a page, the contacts service is asked
 whether its engagement stopped (the incident resolved, the alerting tool acknowledged it,
 ``StopEngagement``): a page that waited here past that (a retry's backoff, a rate limit, no
-provider) is not sent, and its row ends ``expired``. A page already handed to a provider
-is not recalled.
+provider) is not sent, and its row ends ``expired``. A page taken fresh from its engagement
+(:data:`FRESH_PAGE`) has waited nowhere and goes without asking. A page already handed to
+a provider is not recalled.
+
+**Storms.** The requests in hand at once make the same writes at once (their rows begun,
+their sends marked before they are made, their outcomes recorded with their receipts):
+each of these is one transaction for all of them (:mod:`tocsin.shared.db.batched`), and
+each request still goes on only once its own write has committed.
 
 **Receipts.** A page accepted by a provider gets its one ``SENT`` receipt, naming the
 channel and the provider; a
@@ -92,16 +98,19 @@ from tocsin.notifications.delivery.ratelimit import TokenBucket
 from tocsin.notifications.delivery.store import (
     DeliveryRecord,
     DeliveryStore,
+    NewDelivery,
+    Receipt,
     ReceiptStore,
     shared_slot,
 )
-from tocsin.notifications.inbound.store import RouteStore, phone
+from tocsin.notifications.inbound.store import NewRoute, RouteStore, phone
 from tocsin.shared import codec, errors, metrics
 from tocsin.shared.bus import Bus, Pull, pull, rpc_subject
 from tocsin.shared.clock import Clock
 from tocsin.shared.contracts import deliveries as dc
 from tocsin.shared.contracts import notifications as nc
 from tocsin.shared.db import transaction
+from tocsin.shared.db.batched import Batched
 from tocsin.shared.events import emit
 from tocsin.shared.keys import KeyRing
 from tocsin.shared.logging import bound, get_logger
@@ -123,6 +132,12 @@ HANDBACK_DELAY = FETCH_EXPIRES + 1.0
 instance's last pull request has expired on the server, which would otherwise take the
 redelivery into a subscription that is gone (and hold it for ``ACK_WAIT``)."""
 
+FRESH_PAGE = 5.0
+"""Seconds after the contacts service made a page within which, taken on its first
+delivery, it goes without asking whether its engagement stopped: it has waited nowhere
+(the question is for pages held here by a retry, a rate limit or a missing provider, or
+queued behind a storm), and an engagement stopped in those seconds raced its page either
+way. A storm's fresh pages then cost no ``DescribeEngagement`` each."""
 
 NOTED_WAIT = 0.05
 """Seconds of a wait for the shared provider slot worth recording as a delay."""
@@ -213,6 +228,8 @@ class DeliveryWorker:
         self._no_provider_retry = no_provider_retry
         self._link_base = link_base
         self._tasks: set[asyncio.Task[None]] = set()
+        self._freed = asyncio.Event()
+        """Set when a task ends: :meth:`_room` waits for it, not on every task."""
         self._queued: set[asyncio.Task[None]] = set()
         """Tasks waiting for a rate-limit token: cancelled (and nak'd) on stop."""
         self._in_hand: set[str] = set()
@@ -222,6 +239,13 @@ class DeliveryWorker:
         self._stopping = False
         self.started = asyncio.Event()
         """Set once the durable consumer is bound: requests published now are taken."""
+        # A storm's requests make the same writes at once: each of these takes those of
+        # the requests beside it in one transaction (:mod:`tocsin.shared.db.batched`).
+        self._begin_batch = Batched(pool, DeliveryStore.begin)
+        self._sending_batch: Batched[tuple[str, str, NewRoute | None], None] = Batched(
+            pool, self._record_sending)
+        self._sent_batch: Batched[tuple[str, str, str, Receipt | None], bool] = Batched(
+            pool, self._record_sent)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Take requests until ``stop``, each in its own task, up to ``max_in_flight`` at
@@ -243,7 +267,10 @@ class DeliveryWorker:
     async def _room(self, stopping: asyncio.Future[Any]) -> int:
         """How many more requests this instance may take: waits for a free slot."""
         while len(self._tasks) >= self._max_in_flight:
-            await asyncio.wait([stopping, *self._tasks], return_when=asyncio.FIRST_COMPLETED)
+            self._freed.clear()
+            freed = asyncio.ensure_future(self._freed.wait())
+            await asyncio.wait([stopping, freed], return_when=asyncio.FIRST_COMPLETED)
+            freed.cancel()
             if stopping.done():
                 return 0
         return min(256, self._max_in_flight - len(self._tasks))
@@ -252,8 +279,12 @@ class DeliveryWorker:
         for msg in msgs:
             task = asyncio.create_task(self._handle(msg))
             self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(self._done)
         return True
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._freed.set()
 
     async def _drain(self) -> None:
         """Let sends in progress finish (each within its provider's timeout); give those
@@ -324,12 +355,12 @@ class DeliveryWorker:
         now = self._clock.now()
         page = request if isinstance(request, dc.PageDelivery) else None
         channel_type = page.channel_type if page else request.type  # type: ignore[union-attr]
-        record = await DeliveryStore.begin(
-            self._pool, id=request.id, kind=kind, channel_type=channel_type,
-            channel_arn=request.channel_arn, contact_arn=request.contact_arn,
-            page_arn=page.page_arn if page else None,
-            engagement_arn=page.engagement_arn if page else None,
-            incident_id=page.incident_id if page else None, priority=PRIORITY[kind], now=now)
+        record = await self._begin_batch(NewDelivery(
+            request.id, kind, channel_type, request.channel_arn, request.contact_arn,
+            page.page_arn if page else None, page.engagement_arn if page else None,
+            page.incident_id if page else None, PRIORITY[kind], now))
+        if record is None:
+            raise RuntimeError("the delivery's row was being written by another instance")
         if record.state != "pending":
             await msg.ack()  # sent, dead or expired already: a redelivery
             return
@@ -339,7 +370,8 @@ class DeliveryWorker:
             log.info("delivery.expired", delivery_id=request.id)
             await msg.ack()
             return
-        if page is not None and await self._engagement_stopped(page):
+        if page is not None and not _fresh(page, record, msg.msg, now) \
+                and await self._engagement_stopped(page):
             # Resolved, acknowledged by the alerting tool or stopped by hand while this
             # page waited here (a retry, a rate limit, no provider): it is not sent now.
             async with transaction(self._pool) as conn:
@@ -422,17 +454,13 @@ class DeliveryWorker:
             message = dataclasses.replace(
                 message, status_url=f"{self._link_base}/v1/inbound/{provider.name}/status/"
                                     f"{message.delivery_id}")
-        now = self._clock.now()
-        async with transaction(self._pool) as conn:
-            await DeliveryStore.sending(conn, record.id, provider=provider.name, now=now)
-            if message.channel_type in ("SMS", "VOICE"):
-                # Before the send: a reply can come back before the send's outcome is
-                # recorded, and must find the number's page.
-                await RouteStore.add(conn, delivery_id=record.id,
-                                     number=await phone(self._keys, message.to),
-                                     channel_arn=record.channel_arn,
-                                     channel_type=message.channel_type,
-                                     page_arn=record.page_arn, now=now)
+        route = None
+        if message.channel_type in ("SMS", "VOICE"):
+            # Written before the send: a reply can come back before the send's outcome is
+            # recorded, and must find the number's page.
+            route = NewRoute(record.id, (await phone(self._keys, message.to)).keyed,
+                             record.channel_arn, message.channel_type, record.page_arn)
+        await self._sending_batch((record.id, provider.name, route))
         try:
             return await asyncio.wait_for(provider.send(message), provider.timeout)
         except TimeoutError:
@@ -488,19 +516,41 @@ class DeliveryWorker:
     async def _sent(self, request: dc.ActivationCodeDelivery | dc.PageDelivery,
                     page: dc.PageDelivery | None, provider: SendingProvider,
                     provider_id: str, channel_type: str) -> None:
-        now = self._clock.now()
-        async with transaction(self._pool) as conn:
-            if not await DeliveryStore.sent(conn, request.id, provider=provider.name,
-                                            message_id=provider_id, now=now):
-                return
-            if page is not None:
-                channel = f" {page.channel_name}" if page.channel_name else ""
-                await ReceiptStore.add(conn, page_arn=page.page_arn,
-                                       channel_arn=page.channel_arn, receipt_type="SENT",
-                                       info=f"Sent to {channel_type} channel{channel} by "
-                                            f"{provider.name}", at=now)
+        receipt = None
+        if page is not None:
+            channel = f" {page.channel_name}" if page.channel_name else ""
+            receipt = Receipt(page.page_arn, page.channel_arn, "SENT",
+                              f"Sent to {channel_type} channel{channel} by {provider.name}",
+                              self._clock.now())
+        if not await self._sent_batch((request.id, provider.name, provider_id, receipt)):
+            return
         log.info("delivery.sent", delivery_id=request.id, provider=provider.name,
                  channel_type=channel_type)
+
+    async def _record_sending(self, conn: asyncpg.Connection,
+                              sends: Sequence[tuple[str, str, NewRoute | None]]
+                              ) -> list[None]:
+        """The sends about to be made (request id, provider, its phone route), committed
+        before any of them is."""
+        now = self._clock.now()
+        await DeliveryStore.sending(conn, [(id, provider) for id, provider, _ in sends],
+                                    now=now)
+        await RouteStore.add(conn, [route for _, _, route in sends if route is not None],
+                             now=now)
+        return [None] * len(sends)
+
+    async def _record_sent(self, conn: asyncpg.Connection,
+                           sends: Sequence[tuple[str, str, str, Receipt | None]]
+                           ) -> list[bool]:
+        """Sends a provider accepted (request id, provider, its message id, the page's
+        ``SENT`` receipt): whether each was still to be recorded (not already, by another
+        attempt that won); only those queue their receipts."""
+        fresh = await DeliveryStore.sent(conn, [(id, provider, provider_id)
+                                                for id, provider, provider_id, _ in sends],
+                                         now=self._clock.now())
+        await ReceiptStore.add_all(conn, [receipt for id, _, _, receipt in sends
+                                          if receipt is not None and id in fresh])
+        return [id in fresh for id, _, _, _ in sends]
 
     async def _failed(self, request: dc.ActivationCodeDelivery | dc.PageDelivery,
                       page: dc.PageDelivery | None, channel_type: str, error: str,
@@ -543,3 +593,10 @@ class DeliveryWorker:
                  delay=round(delay, 3))
         await msg.nak(delay=delay)
 
+
+def _fresh(page: dc.PageDelivery, record: DeliveryRecord, msg: Msg, now: datetime) -> bool:
+    """Whether the page comes straight from its engagement (:data:`FRESH_PAGE`): first
+    delivered, never tried, never held here, made moments ago."""
+    return (msg.metadata.num_delivered == 1 and record.attempts == 0
+            and record.delay_reason is None and record.sending_since is None
+            and (now - page.sent_at).total_seconds() <= FRESH_PAGE)

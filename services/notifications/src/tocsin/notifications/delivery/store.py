@@ -8,12 +8,15 @@ the worker is an outage, which it rides out (:mod:`tocsin.shared.outage`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 import asyncpg
 import msgspec
 
-__all__ = ["DeliveryRecord", "DeliveryStore", "ReceiptStore", "shared_slot"]
+__all__ = ["DeliveryRecord", "DeliveryStore", "NewDelivery", "Receipt", "ReceiptStore",
+           "shared_slot"]
 
 
 class DeliveryRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -48,26 +51,53 @@ class DeliveryRecord(msgspec.Struct, frozen=True, kw_only=True):
 _COLUMNS = ", ".join(f.name for f in msgspec.structs.fields(DeliveryRecord))
 
 
+class NewDelivery(NamedTuple):
+    """A request as its ``delivery`` row begins: the columns written then, by name."""
+
+    id: str
+    kind: str
+    channel_type: str
+    channel_arn: str
+    contact_arn: str
+    page_arn: str | None
+    engagement_arn: str | None
+    incident_id: str | None
+    priority: int
+    received_at: datetime
+
+
+class Receipt(NamedTuple):
+    """A receipt on its way to the contacts service."""
+
+    page_arn: str
+    channel_arn: str | None
+    receipt_type: str
+    info: str | None
+    at: datetime
+    waiting: bool = False
+
+
 class DeliveryStore:
     """The ``delivery`` table: one row per delivery request id."""
 
     @staticmethod
-    async def begin(conn: asyncpg.Connection | asyncpg.Pool, *, id: str, kind: str,
-                    channel_type: str, channel_arn: str, contact_arn: str,
-                    page_arn: str | None, engagement_arn: str | None,
-                    incident_id: str | None, priority: int,
-                    now: datetime) -> DeliveryRecord:
-        """The request's record, created the first time it is seen."""
-        row = await conn.fetchrow(
-            "WITH ins AS (INSERT INTO delivery (id, kind, channel_type, channel_arn,"
-            " contact_arn, page_arn, engagement_arn, incident_id, priority, received_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    async def begin(conn: asyncpg.Connection, requests: Sequence[NewDelivery]
+                    ) -> list[DeliveryRecord | None]:
+        """Each request's record, created the first time it is seen; None for one neither
+        created nor found (another instance's insert of it committed meanwhile: taken
+        again later). One statement for them all (:class:`~tocsin.shared.db.batched.Batched`)."""
+        rows = await conn.fetch(
+            f"WITH ins AS (INSERT INTO delivery ({', '.join(NewDelivery._fields)})"
+            " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
+            " $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::timestamptz[])"
             f" ON CONFLICT (id) DO NOTHING RETURNING {_COLUMNS})"
+            # The statement's snapshot predates its insert: the rows found here are the
+            # requests seen before, those of ``ins`` the new ones.
             f" SELECT {_COLUMNS} FROM ins UNION ALL"
-            f" SELECT {_COLUMNS} FROM delivery WHERE id = $1 LIMIT 1",
-            id, kind, channel_type, channel_arn, contact_arn, page_arn, engagement_arn,
-            incident_id, priority, now)
-        return DeliveryRecord(**dict(row))
+            f" SELECT {_COLUMNS} FROM delivery WHERE id = ANY($1::text[])",
+            *(list(column) for column in zip(*requests, strict=True)))
+        found = {row["id"]: DeliveryRecord(**dict(row)) for row in rows}
+        return [found.get(r.id) for r in requests]
 
     @staticmethod
     async def get(conn: asyncpg.Connection | asyncpg.Pool, id: str, *,
@@ -92,11 +122,14 @@ class DeliveryStore:
         return bool(changed)
 
     @staticmethod
-    async def sending(conn: asyncpg.Connection | asyncpg.Pool, id: str, *, provider: str,
+    async def sending(conn: asyncpg.Connection, sends: Sequence[tuple[str, str]], *,
                       now: datetime) -> None:
-        """Record (committed, before the send) that the request goes to ``provider`` now."""
-        await conn.execute("UPDATE delivery SET sending_provider = $2, sending_since = $3"
-                           " WHERE id = $1", id, provider, now)
+        """Record (committed, before the sends) that each request, by id, goes to its
+        provider now."""
+        await conn.execute(
+            "UPDATE delivery d SET sending_provider = s.provider, sending_since = $3"
+            " FROM unnest($1::text[], $2::text[]) AS s(id, provider) WHERE d.id = s.id",
+            [id for id, _ in sends], [provider for _, provider in sends], now)
 
     @staticmethod
     async def resending(conn: asyncpg.Connection | asyncpg.Pool, id: str) -> int:
@@ -107,16 +140,19 @@ class DeliveryStore:
         return resends
 
     @staticmethod
-    async def sent(conn: asyncpg.Connection, id: str, *, provider: str, message_id: str,
-                   now: datetime) -> bool:
-        """Mark the request sent; False when it already was (another attempt won)."""
-        done = await conn.fetchval(
-            "UPDATE delivery SET state = 'sent', provider = $2, provider_message_id = $3,"
-            " sent_at = $4, finished_at = $4, attempts = attempts + 1,"
-            " sending_provider = NULL, sending_since = NULL"
-            " WHERE id = $1 AND state = 'pending' RETURNING true", id, provider,
-            message_id[:256], now)
-        return bool(done)
+    async def sent(conn: asyncpg.Connection, sends: Sequence[tuple[str, str, str]], *,
+                   now: datetime) -> set[str]:
+        """Mark each request (id, provider, the provider's message id) sent; the ids of
+        those that were not already (another attempt won)."""
+        ids = await conn.fetch(
+            "UPDATE delivery d SET state = 'sent', provider = s.provider,"
+            " provider_message_id = s.message_id, sent_at = $4, finished_at = $4,"
+            " attempts = attempts + 1, sending_provider = NULL, sending_since = NULL"
+            " FROM unnest($1::text[], $2::text[], $3::text[]) AS s(id, provider, message_id)"
+            " WHERE d.id = s.id AND d.state = 'pending' RETURNING d.id",
+            [id for id, _, _ in sends], [provider for _, provider, _ in sends],
+            [message_id[:256] for _, _, message_id in sends], now)
+        return {row["id"] for row in ids}
 
     @staticmethod
     async def failed(conn: asyncpg.Connection, id: str, *, error: str) -> int:
@@ -150,11 +186,25 @@ class ReceiptStore:
                   waiting: bool = False) -> None:
         """Queue a receipt; ``waiting`` marks an ``ERROR`` that reports a wait, not a
         failure."""
+        await ReceiptStore.add_all(conn, [Receipt(page_arn, channel_arn, receipt_type, info,
+                                                  at, waiting)])
+
+    @staticmethod
+    async def add_all(conn: asyncpg.Connection, receipts: Sequence[Receipt]) -> None:
+        """Queue receipts, in order; the reporter is woken once."""
+        if not receipts:
+            return
         await conn.execute(
             "WITH r AS (INSERT INTO receipt_outbox (page_arn, channel_arn, receipt_type,"
-            " receipt_info, receipt_time, waiting) VALUES ($1, $2, $3, $4, $5, $6)"
-            " RETURNING 1) SELECT pg_notify(current_schema() || '_receipts', '') FROM r",
-            page_arn, channel_arn, receipt_type, info[:2048] if info else None, at, waiting)
+            " receipt_info, receipt_time, waiting) SELECT a, b, c, d, e, f FROM unnest("
+            "$1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::bool[])"
+            " WITH ORDINALITY AS t(a, b, c, d, e, f, n) ORDER BY n RETURNING 1)"
+            " SELECT pg_notify(current_schema() || '_receipts', '') WHERE EXISTS"
+            " (SELECT FROM r)",
+            [r.page_arn for r in receipts], [r.channel_arn for r in receipts],
+            [r.receipt_type for r in receipts],
+            [r.info[:2048] if r.info else None for r in receipts],
+            [r.at for r in receipts], [r.waiting for r in receipts])
 
 
 async def shared_slot(pool: asyncpg.Pool, provider: str, *, rate: float,

@@ -15,8 +15,10 @@ has a domain meaning: any that reaches a handler is an outage (``ServiceUnavaila
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import asyncpg
 import msgspec
@@ -25,8 +27,8 @@ from tocsin.notifications.inbound.domain import AckLink, digest, seal
 from tocsin.shared.contracts.contacts import CHANNEL_ADDRESS_INDEX
 from tocsin.shared.keys import KeyRing
 
-__all__ = ["PHONE_INDEX", "LinkStore", "Phone", "PhoneRoute", "RouteStore", "SeenStore",
-           "phone"]
+__all__ = ["PHONE_INDEX", "LinkStore", "NewRoute", "Phone", "PhoneRoute", "RouteStore",
+           "SeenStore", "phone"]
 
 PHONE_INDEX = "phone-number"
 """The blind-index purpose of phone numbers."""
@@ -65,6 +67,17 @@ async def phone(keys: KeyRing, number: str) -> Phone:
                                                           purpose=CHANNEL_ADDRESS_INDEX)))
 
 
+class NewRoute(NamedTuple):
+    """A send to a phone number, as its ``phone_route`` row begins."""
+
+    delivery_id: str
+    address_digest: bytes
+    """The number's blind index under the current data key (:attr:`Phone.keyed`)."""
+    channel_arn: str
+    channel_type: str
+    page_arn: str | None
+
+
 class PhoneRoute(msgspec.Struct, frozen=True, kw_only=True):
     delivery_id: str
     channel_arn: str
@@ -77,13 +90,16 @@ class RouteStore:
     """``phone_route`` and ``opt_out``: who a phone number is."""
 
     @staticmethod
-    async def add(conn: asyncpg.Connection, *, delivery_id: str, number: Phone,
-                  channel_arn: str, channel_type: str, page_arn: str | None,
+    async def add(conn: asyncpg.Connection, routes: Sequence[NewRoute], *,
                   now: datetime) -> None:
+        """Which page goes to which number, for the sends about to be made."""
+        if not routes:
+            return
         await conn.execute(
             "INSERT INTO phone_route (delivery_id, address_digest, channel_arn, channel_type,"
-            " page_arn, sent_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-            delivery_id, number.keyed, channel_arn, channel_type, page_arn, now)
+            " page_arn, sent_at) SELECT *, $6::timestamptz FROM unnest($1::text[],"
+            " $2::bytea[], $3::text[], $4::text[], $5::text[]) ON CONFLICT DO NOTHING",
+            *(list(column) for column in zip(*routes, strict=True)), now)
 
     @staticmethod
     async def recent(conn: asyncpg.Connection | asyncpg.Pool, number: Phone, *,
