@@ -54,7 +54,7 @@ import nats
 from aiosmtpd.controller import Controller
 
 from bench.alarms import alarm, paging_plan_with, percentile
-from bench.costs import CpuMeter
+from bench.meter import CpuMeter
 from bench.notifications import Mailbox
 from bench.processes import spawn, stop
 from tocsin.contacts.channels.store import open_address, seal_address
