@@ -13,6 +13,7 @@ from google.protobuf.timestamp_pb2 import Timestamp  # type: ignore[import-untyp
 from tocsin.gateway import awsmodel
 from tocsin.gateway.protoconv import enum_value_name, from_result, to_params
 from tocsin.proto.incidents.v1 import incidents_pb2 as pb
+from tocsin.proto.ssm.v1 import ssm_pb2
 from tocsin.shared.errors import ValidationError
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -384,3 +385,15 @@ class TestGeneratedProto:
         spec.loader.exec_module(protogen)
         path, text = protogen.generate("ssm-incidents")
         assert path.read_text(encoding="utf-8") == text
+
+
+class TestNestedContainers:
+    def test_a_list_of_maps_of_lists_survives_a_round_trip(self) -> None:
+        """SSM's ``TargetMaps`` (a list of maps whose values are lists) reads each element
+        out of its wrapper message, as a member's wrapper is read."""
+        model = awsmodel.load("ssm")
+        shape = model.shape(model.operations["StartAutomationExecution"].input_shape or "")
+        given = {"DocumentName": "Restart", "TargetMaps": [
+            {"InstanceIds": ["i-1", "i-2"]}, {"tag:Role": ["web"]}]}
+        message = from_result(given, ssm_pb2.StartAutomationExecutionRequest)
+        assert to_params(message, shape, model) == given

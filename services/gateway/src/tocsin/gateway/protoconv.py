@@ -148,12 +148,15 @@ _OMIT: Any = object()
 """An enum left at ``*_UNSPECIFIED``: the member was not given."""
 
 
-def _reader(shape: Shape, field: FieldDescriptor, model: ServiceModel) -> Read | None:
-    """How a value of ``field`` (or one of its elements) whose shape is ``shape`` becomes
-    JSON; None when it is already."""
+def _reader(shape: Shape, field: FieldDescriptor, model: ServiceModel, *,
+            element: bool = False) -> Read | None:
+    """How a value of ``field`` (or, with ``element``, one of its elements) whose shape is
+    ``shape`` becomes JSON; None when it is already."""
     kind = shape.type
     if kind in _CONTAINERS:
-        wrapped = not _is_repeated(field)  # a wrapper message around the container
+        # A wrapper message around the container: always as an element (protobuf nests no
+        # repeated field directly), as a member when its field is not repeated itself.
+        wrapped = element or not _is_repeated(field)
         if wrapped:
             field = field.message_type.fields_by_name[WRAPPED_FIELD]
         if kind == "list":
@@ -211,7 +214,7 @@ def _element_reader(shape: Shape, field: FieldDescriptor, model: ServiceModel
                     ) -> Read | None:
     """A list element's or map value's reader; an ``*_UNSPECIFIED`` enum there cannot be
     left out."""
-    read = _reader(shape, field, model)
+    read = _reader(shape, field, model, element=True)
     if read is None or shape.enum is None:
         return read
     inner = read
