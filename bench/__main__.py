@@ -475,8 +475,10 @@ async def raw_bench(seconds: float, warmup: float, results: dict[str, Any]) -> N
         await raw.wait()
 
 
-async def main(seconds: float, warmup: float, *, access_only: bool = False,
+async def main(seconds: float, warmup: float, *, only: str | None = None,
                access_seconds: float = 3.0, profile: Path | None = None) -> None:
+    """Every part, or ``only`` one: ``access``, or ``grpc`` (the raw grpc.aio baseline,
+    StartIncident at 1 and 64 callers, its CPU per call in each process, the ratios)."""
     results: dict[str, Any] = {}
     work = Path(tempfile.mkdtemp(prefix="tocsin-bench-"))
     servers: list[EmbeddedServer] = []
@@ -494,8 +496,9 @@ async def main(seconds: float, warmup: float, *, access_only: bool = False,
         servers.append(postgres_server(work / "pg", log=work / "pg.log"))
         db_url = servers[-1].url
     try:
-        if not access_only:
+        if only in (None, "grpc"):
             await raw_bench(seconds, warmup, results)
+        if only is None:
             # The notifications service alone (with a contacts process of its own, so
             # before the others start: requests to a service go to any of its instances).
             await notifications_bench(nats_url, db_url, work, lambda name, value, unit: line(
@@ -545,16 +548,17 @@ async def main(seconds: float, warmup: float, *, access_only: bool = False,
 
             others = {"incidents": [incidents.pid],
                       **{s.name: [s.process.pid] for s in servers}}
-            if access_only:
+            if only == "access":
                 await access_bench(env, work, plan.arn, tag, results,
                                    gateway_pid=gateway.pid, others=others,
                                    seconds=access_seconds, profile=profile)
             else:
-                # The console first, while the list holds only its own incidents (the loads
-                # below leave thousands open).
-                await console_bench(stub, http=f"http://127.0.0.1:{http_port}",
-                                    key=("BENCH", "bench-secret"), plan_arn=plan.arn,
-                                    results=results, line=line)
+                if only is None:
+                    # The console first, while the list holds only its own incidents (the
+                    # loads below leave thousands open).
+                    await console_bench(stub, http=f"http://127.0.0.1:{http_port}",
+                                        key=("BENCH", "bench-secret"), plan_arn=plan.arn,
+                                        results=results, line=line)
 
                 def start_request() -> pb.StartIncidentRequest:
                     return pb.StartIncidentRequest(response_plan_arn=plan.arn, title="bench",
@@ -580,6 +584,7 @@ async def main(seconds: float, warmup: float, *, access_only: bool = False,
                 await counted_starts(stub, plan.arn, count=2000)
                 for name, us in meter.per(2000).items():
                     line(f"cpu_per_start_incident_{name}", us, "us", results)
+            if only is None:
                 await access_bench(env, work, plan.arn, tag, results,
                                    gateway_pid=gateway.pid, others=others,
                                    seconds=access_seconds)
@@ -589,11 +594,12 @@ async def main(seconds: float, warmup: float, *, access_only: bool = False,
                 await alarms.alarms_bench(channel, nats_url=nats_url, region=f"bench{tag}",
                                           schema_prefix=f"bench{tag}_", plan_name="bench",
                                           results=results, line=line, mailbox=mailbox)
-        if not access_only:
+        if only in (None, "grpc"):
             for callers in (1, 64):
                 ratio = results[f"tocsin_{callers}"]["rps"] / max(
                     results[f"raw_{callers}"]["rps"], 1e-9)
                 line(f"start_incident_vs_raw_c{callers}", 100 * ratio, "%", results)
+        if only is None:
             # Requests to a service go to any of its instances, whatever their region:
             # the parts below start their own on regions and schemas of their own, so
             # these stop.
@@ -640,11 +646,13 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, help="measured time per load (default 10; "
                         "the access part's loads 3)")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured time per load")
-    parser.add_argument("--only", choices=["access", "protection"],
+    parser.add_argument("--only", choices=["access", "grpc", "protection"],
                         help="run one part alone: access (StartIncident with access on, "
-                        "on without audit, and off; 3 s loads unless --seconds), or "
-                        "protection (encryption at rest and NATS identities on beside off: "
-                        "StartIncident and alarm → page; about a minute)")
+                        "on without audit, and off; 3 s loads unless --seconds), grpc "
+                        "(StartIncident at 1 and 64 callers beside the raw grpc.aio "
+                        "baseline, and its CPU per call), or protection (encryption at rest "
+                        "and NATS identities on beside off: StartIncident and alarm → page; "
+                        "about a minute)")
     parser.add_argument("--profile", type=Path,
                         help="with --only access: py-spy's collapsed stacks of each gateway "
                         "under 64 callers, into this folder")
@@ -652,5 +660,5 @@ if __name__ == "__main__":
     if a.only == "protection":
         asyncio.run(protection_only())
         raise SystemExit(0)
-    asyncio.run(main(a.seconds or 10.0, a.warmup, access_only=a.only == "access",
+    asyncio.run(main(a.seconds or 10.0, a.warmup, only=a.only,
                      access_seconds=a.seconds or 3.0, profile=a.profile))

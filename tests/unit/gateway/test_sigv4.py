@@ -110,6 +110,20 @@ class TestAccepts:
         now = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=14)
         assert verify(signed(), now=now)
 
+    def test_skew_window_is_fifteen_minutes_to_the_second(self) -> None:
+        """Exactly 15 minutes either way is accepted, a second more refused, whatever the
+        fraction of the gateway's current second."""
+        request = signed()
+        moment = dt.datetime.strptime(request.headers["X-Amz-Date"], "%Y%m%dT%H%M%SZ"
+                                      ).replace(tzinfo=dt.UTC)
+        fifteen, second = dt.timedelta(minutes=15), dt.timedelta(seconds=1)
+        half = dt.timedelta(microseconds=500_000)
+        for now in (moment + fifteen, moment + fifteen + half, moment - fifteen):
+            assert verify(request, now=now)
+        for now in (moment + fifteen + second, moment - fifteen - second + half):
+            with pytest.raises(sigv4.InvalidSignature):
+                verify(request, now=now)
+
     def test_canonical_request_matches_botocore(self) -> None:
         """The canonical request equals botocore's, including the doubly encoded path."""
         request = signed("GET", LABEL_URL + "?b=2&a=1", b"")

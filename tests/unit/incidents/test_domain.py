@@ -41,6 +41,14 @@ class TestNewIncident:
         a, b = start(make_plan()), start(make_plan())
         assert a.dedupe_string != b.dedupe_string
 
+    def test_only_a_dedupe_string_of_its_own_dedupes_alone(self) -> None:
+        """A start without template dedupe string nor trigger has nothing to join (the
+        store then skips the lookup); the others look for their open incident."""
+        trigger = {"source": "aws.cloudwatch", "timestamp": 1, "triggerArn": "arn:alarm"}
+        assert start(make_plan()).dedupes_alone
+        assert not start(make_plan(dedupeString="db")).dedupes_alone
+        assert not start(make_plan(), triggerDetails=trigger).dedupes_alone
+
     def test_manual_start_source(self) -> None:
         """Without trigger details the source is the console/API source."""
         assert start(make_plan()).incident_record_source.source == domain.DEFAULT_SOURCE

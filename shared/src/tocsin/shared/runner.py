@@ -22,7 +22,7 @@ from tocsin.shared import config, metrics
 from tocsin.shared.listen import EXIT_CANNOT_LISTEN
 from tocsin.shared.logging import configure, get_logger
 
-__all__ = ["Lifespan", "Worker", "pause", "run", "serve"]
+__all__ = ["Lifespan", "Worker", "after", "pause", "run", "serve"]
 
 log = get_logger(__name__)
 
@@ -30,9 +30,10 @@ Worker = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 """A long-running task of a service; returns once the event is set and its work is done."""
 
 
-async def pause(stop: asyncio.Event, seconds: float, *wakes: asyncio.Event) -> bool:
-    """A worker's idle wait: until ``stop``, any of ``wakes`` or ``seconds`` have passed;
-    True if ``stop`` is set."""
+async def pause(stop: asyncio.Event, seconds: float | None,
+                *wakes: asyncio.Event) -> bool:
+    """A worker's idle wait: until ``stop``, any of ``wakes`` or ``seconds`` (None: no
+    limit) have passed; True if ``stop`` is set."""
     waiters = [asyncio.ensure_future(e.wait()) for e in (stop, *wakes)]
     try:
         await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
@@ -40,6 +41,16 @@ async def pause(stop: asyncio.Event, seconds: float, *wakes: asyncio.Event) -> b
         for w in waiters:
             w.cancel()
     return stop.is_set()
+
+
+def after(ready: asyncio.Event, worker: Worker) -> Worker:
+    """``worker``, started once ``ready`` is set (never, if ``stop`` comes first)."""
+
+    async def run_when_ready(stop: asyncio.Event) -> None:
+        if not await pause(stop, None, ready):
+            await worker(stop)
+    return run_when_ready
+
 
 S = TypeVar("S", bound=config.BaseSettings)
 Lifespan = Callable[[S], AbstractAsyncContextManager[Sequence[Worker]]]

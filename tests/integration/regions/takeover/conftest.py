@@ -56,7 +56,9 @@ class Region(Called):
     database_url: str = ""
     common: dict[str, Any] = field(default_factory=dict)
     server: EmbeddedServer | None = None
-    services: contextlib.AsyncExitStack | None = None
+    services: dict[str, contextlib.AsyncExitStack] = field(default_factory=dict)
+    """The services running, by name, in the order they started."""
+    ack_timeout_minutes: float = 0.0
     codes: dict[str, str] = field(default_factory=dict)
     """Channel ARN → its activation code, as the contacts service sent it."""
 
@@ -69,30 +71,38 @@ class Region(Called):
             self.server.stop(15.0)
             self.server = None
 
-    async def start(self) -> None:
-        """The region's incidents, contacts and escalation services."""
-        stack = contextlib.AsyncExitStack()
-        await stack.__aenter__()
-        try:
-            common = self.common
-            await stack.enter_async_context(running(incidents_app.lifespan, IncidentsSettings(
-                changes_filter=f"changes.{self.name}.>", alarms_filter=f"alarms.{self.name}.>",
-                **common)))
-            await stack.enter_async_context(running(contacts_app.lifespan, ContactsSettings(
-                **common)))
-            await stack.enter_async_context(running(escalation_app.lifespan,
-                                                    EscalationSettings(
+    async def start(self, *only: str) -> None:
+        """The region's incidents, contacts and escalation services (or ``only`` those
+        named), those not running already."""
+        common = self.common
+        settings = {
+            "incidents": lambda: (incidents_app.lifespan, IncidentsSettings(
+                changes_filter=f"changes.{self.name}.>",
+                alarms_filter=f"alarms.{self.name}.>", **common)),
+            "contacts": lambda: (contacts_app.lifespan, ContactsSettings(
                 region_takeover_seconds=TAKEOVER_SECONDS, region_check_interval=0.3,
-                **common)))
-        except BaseException:
-            await stack.aclose()
-            raise
-        self.services = stack
+                **common)),
+            "escalation": lambda: (escalation_app.lifespan, EscalationSettings(
+                region_takeover_seconds=TAKEOVER_SECONDS, region_check_interval=0.3,
+                ack_timeout_minutes=self.ack_timeout_minutes, **common)),
+        }
+        for name, make in settings.items():
+            if (only and name not in only) or name in self.services:
+                continue
+            stack = contextlib.AsyncExitStack()
+            await stack.__aenter__()
+            try:
+                await stack.enter_async_context(running(*make()))
+            except BaseException:
+                await stack.aclose()
+                raise
+            self.services[name] = stack
 
-    async def stop(self) -> None:
-        if self.services is not None:
-            await self.services.aclose()
-            self.services = None
+    async def stop(self, *only: str) -> None:
+        """Stop the region's services (or ``only`` those named), the last started first."""
+        for name in reversed(list(self.services)):
+            if not only or name in only:
+                await self.services.pop(name).aclose()
 
     async def deliveries(self, page_arn: str | None = None) -> list[Any]:
         """The page delivery requests this region's contacts service wrote, opened."""
@@ -128,11 +138,12 @@ class Region(Called):
                 found.append(codec.decode(msg.data, codec.Envelope))
         return found
 
-    async def sql(self, query: str, *args: Any) -> list[asyncpg.Record]:
-        """``query`` in this region's escalation schema."""
+    async def sql(self, query: str, *args: Any, service: str = "escalation"
+                  ) -> list[asyncpg.Record]:
+        """``query`` in this region's schema of ``service``."""
         conn = await asyncpg.connect(self.database_url)
         try:
-            await conn.execute(f'SET search_path TO "{self.name}_escalation"')
+            await conn.execute(f'SET search_path TO "{self.name}_{service}"')
             rows: list[asyncpg.Record] = await conn.fetch(query, *args)
             return rows
         finally:
@@ -205,9 +216,16 @@ async def link() -> AsyncIterator[Link]:
         await proxy.close()
 
 
+@pytest.fixture
+def ack_timeout_minutes() -> float:
+    """``TOCSIN_ACK_TIMEOUT_MINUTES`` of both regions' escalation services (0: none)."""
+    return 0.0
+
+
 @pytest_asyncio.fixture
 async def pair(tmp_path: Path, database_url: str, master_key_file: str, link: Link,
-               clock_scale: float) -> AsyncIterator[tuple[Region, Region]]:
+               clock_scale: float, ack_timeout_minutes: float
+               ) -> AsyncIterator[tuple[Region, Region]]:
     """Regions A (the leaf hub) and B (dialling A through ``link``), running, each
     mirroring the other."""
     tag = uuid.uuid4().hex[:8]
@@ -222,7 +240,8 @@ async def pair(tmp_path: Path, database_url: str, master_key_file: str, link: Li
                             leaf_port=link.target_port if hub else link.port, hub=hub,
                             port=port, database_url=database_url,
                             common=_common(name, url, database_url, master_key_file, epoch,
-                                           clock_scale))
+                                           clock_scale),
+                            ack_timeout_minutes=ack_timeout_minutes)
             await asyncio.to_thread(region.start_nats)
             made.append(region)
         async with contextlib.AsyncExitStack() as stack:

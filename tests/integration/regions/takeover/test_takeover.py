@@ -25,16 +25,14 @@ async def _timers(region: Region, engagement: str) -> dict[int, str]:
             if t["Kind"] == "START_ENGAGEMENT_STAGE"}
 
 
-async def _plan(home: Region, first: str, second: str, minutes: int) -> str:
+async def _plan(home: Region, first: str, second: str | None, minutes: int) -> str:
     """An escalation plan of ``home``: ``first`` (essential) for ``minutes``, then
-    ``second``."""
+    ``second`` (when given) for as long."""
     return str((await home.call("contacts", "CreateContact", {
         "Alias": "db-oncall", "Type": "ESCALATION", "Plan": {"Stages": [
             {"DurationInMinutes": minutes, "Targets": [
-                {"ContactTargetInfo": {"ContactId": first, "IsEssential": True}}]},
-            {"DurationInMinutes": minutes, "Targets": [
-                {"ContactTargetInfo": {"ContactId": second, "IsEssential": True}}]}]}}))
-        ["ContactArn"])
+                {"ContactTargetInfo": {"ContactId": contact, "IsEssential": True}}]}
+            for contact in (first, second) if contact]}}))["ContactArn"])
 
 
 async def _engage(home: Region, contact: str, **extra: str) -> str:
@@ -206,12 +204,7 @@ async def test_a_page_of_a_lost_region_follows_its_contacts_plan_from_the_next(
         found = await a.call("contacts", "GetContact", {"ContactId": bob})
         return len(found.get("Plan", {}).get("Stages", [])) == 2
     await wait_for(bob_plan_known, timeout=TIMEOUT)
-    plan = str((await a.call("contacts", "CreateContact", {
-        "Alias": "db-oncall", "Type": "ESCALATION", "Plan": {"Stages": [
-            {"DurationInMinutes": 30, "Targets": [
-                {"ContactTargetInfo": {"ContactId": bob, "IsEssential": True}}]}]}}))
-        ["ContactArn"])
-    engagement = await _engage(a, plan)
+    engagement = await _engage(a, await _plan(a, bob, None, minutes=30))
 
     async def plan_stage(region: Region) -> list[Any]:
         found = await region.call("escalation", "ListTimers", {"EngagementArn": engagement})

@@ -1,11 +1,14 @@
-"""The escalation service keeps its standby timers under its own NATS identity, as
-``make run`` starts two regions: it lists the mirrors, reads each under its ``standby``
-durable, and asks another region's JetStream how far that region's stream reaches."""
+"""The escalation service keeps its standby timers, and the contacts service the other
+regions' takeovers, under their own NATS identities, as ``make run`` starts two regions:
+each lists the mirrors, reads each under its durable (``standby``, ``takeovers``), and asks
+another region's JetStream how far that region's stream reaches."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+import nats.js.errors
 import pytest
 
 from tests.integration.regions.conftest import Regions
@@ -48,14 +51,25 @@ async def test_standby_timers_under_the_escalation_identity(regions: Regions) ->
             return [t["State"] for t in timers] == ["PENDING"]
         await wait_for(standby, timeout=120)
 
-    # What a starting escalation instance asks of the other region's JetStream.
-    nc = await b.client("escalation")
+        # What a starting escalation or contacts instance asks of the other region's
+        # JetStream, and of its durable on that region's mirror here (once it reads it).
+        for service, durable in (("escalation", "escalation-standby"),
+                                 ("contacts", "contacts-takeovers")):
+            nc = await b.client(service)
+            try:
+                theirs = await nc.jetstream(domain=a.name, timeout=5).stream_info(
+                    mirrors.mirror_name(a.name))
+                assert theirs.state.last_seq > 0
+                await wait_for(functools.partial(_caught_up, nc, a.name, durable),
+                               timeout=60)
+            finally:
+                await nc.close()
+
+
+async def _caught_up(nc: Any, origin: str, durable: str) -> bool:
+    """``durable`` reads ``origin``'s mirror here and has nothing pending."""
     try:
-        theirs = await nc.jetstream(domain=a.name, timeout=5).stream_info(
-            mirrors.mirror_name(a.name))
-        assert theirs.state.last_seq > 0
-        ours = await nc.jetstream().consumer_info(mirrors.mirror_name(a.name),
-                                                  "escalation-standby")
-        assert ours.num_pending == 0
-    finally:
-        await nc.close()
+        ours = await nc.jetstream().consumer_info(mirrors.mirror_name(origin), durable)
+    except nats.js.errors.NotFoundError:
+        return False
+    return not ours.num_pending

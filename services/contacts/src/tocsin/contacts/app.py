@@ -13,17 +13,18 @@ from tocsin.contacts.engagements.due import Due, due_consumer
 from tocsin.contacts.engagements.failures import DeadLetters, dead_letter_consumer
 from tocsin.contacts.engagements.handlers import EngagementHandlers
 from tocsin.contacts.engagements.incident_state import IncidentState, incidents_consumer
+from tocsin.contacts.engagements.takeovers import TakeoverWatch
 from tocsin.contacts.replicas import INBOX
 from tocsin.contacts.replication import ReplicationSetDeletion, replication_consumer
 from tocsin.contacts.settings import Settings
 from tocsin.contacts.usecases import Deps
-from tocsin.shared.bus import deliveries_stream, events_stream
+from tocsin.shared.bus import consume, deliveries_stream, events_stream
 from tocsin.shared.clock import clock_for
 from tocsin.shared.errors import TocsinError
 from tocsin.shared.kernel import Kernel, Opened, Service
 from tocsin.shared.keys import KeyRing, keks_from, remote_key_ring
 from tocsin.shared.logging import get_logger
-from tocsin.shared.runner import pause
+from tocsin.shared.runner import after, pause
 
 __all__ = ["KERNEL", "lifespan"]
 
@@ -32,7 +33,8 @@ log = get_logger(__name__)
 
 async def table(opened: Opened[Settings]) -> Service:
     """The request server, and the consumers of the escalation service's due stages and
-    retries, of the notifications service's dead letters, of the replication set's
+    retries (fenced by the takeovers of engagements, which a worker reads from the other
+    regions), of the notifications service's dead letters, of the replication set's
     deletion and of the incidents service's resolutions, and the inbox of the other
     regions' contacts events."""
     settings, pool = opened.settings, opened.pool
@@ -43,17 +45,26 @@ async def table(opened: Opened[Settings]) -> Service:
                 quotas=settings.quotas)
     engagements = EngagementHandlers(deps)
     region, schema = settings.region, settings.schema
+    takeovers = TakeoverWatch(pool, opened.bus, region=region, schema=schema,
+                              takeover_seconds=settings.region_takeover_seconds,
+                              interval=settings.region_check_interval)
+    due = due_consumer(Due(pool, engagements, region=region), region=region, schema=schema)
     return Service(
         operations=api.operations(deps),
         consumers=[
-            due_consumer(Due(pool, engagements), region=region, schema=schema),
             dead_letter_consumer(DeadLetters(pool, clock, region,
                                              principal=engagements.tocsin_principal),
                                  region=region, schema=schema),
             replication_consumer(ReplicationSetDeletion(pool), region=region, schema=schema),
             incidents_consumer(IncidentState(engagements), region=region, schema=schema),
         ],
-        workers=[functools.partial(_seal_old_addresses, pool, keys)],
+        workers=[
+            # After a start, no stage work before the other regions' takeovers are
+            # caught up with: one of this region's engagements may run elsewhere now.
+            after(takeovers.ready, functools.partial(consume, opened.bus, due)),
+            takeovers.run,
+            functools.partial(_seal_old_addresses, pool, keys),
+        ],
         inbox=INBOX,
     )
 

@@ -39,11 +39,13 @@ class ReplicationSetDeletion:
         async with transaction(self._pool) as conn:
             if await already_processed(conn, consumer=INBOX, event_id=event.id):
                 return
-            # Pages, receipts and stages go with their engagements (ON DELETE CASCADE);
-            # members and overrides with their rotations; channels, codes and policies
-            # with their contacts.
+            # Pages, receipts and stages go with their engagements (ON DELETE CASCADE),
+            # and so do the takeovers known of them; members and overrides with their
+            # rotations; channels, codes and policies with their contacts.
             engagements = await conn.fetchval(
-                "WITH d AS (DELETE FROM engagement WHERE start_time <= $1 RETURNING 1)"
+                "WITH d AS (DELETE FROM engagement WHERE start_time <= $1 RETURNING arn),"
+                " t AS (DELETE FROM engagement_takeover"
+                "  WHERE engagement_arn IN (SELECT arn FROM d))"
                 " SELECT count(*) FROM d", until)
             await conn.execute(
                 "DELETE FROM tag WHERE resource_arn IN ("

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from msgspec import Meta
+
 from tocsin.contacts.usecases import Quotas
 from tocsin.shared.config import ServiceSettings
 
@@ -20,6 +24,13 @@ class Settings(ServiceSettings, frozen=True, kw_only=True):
     """Contact channels one contact has (``TOCSIN_QUOTA_CHANNELS_PER_CONTACT``)."""
     quota_rotations: int = 1000
     """Rotations one deployment keeps (``TOCSIN_QUOTA_ROTATIONS``)."""
+    region_takeover_seconds: Annotated[float, Meta(gt=0)] = 60.0
+    """Seconds after a start the escalation events' consumer waits, at most, for another
+    region of the replication set that does not answer before acting on stage work
+    (:mod:`tocsin.contacts.engagements.takeovers`); the escalation service's takeover
+    delay."""
+    region_check_interval: Annotated[float, Meta(gt=0)] = 1.0
+    """Seconds between two looks at the other regions' mirrors."""
 
     def __post_init__(self) -> None:
         super().__post_init__()

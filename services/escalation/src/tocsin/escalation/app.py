@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from tocsin.escalation import api
@@ -12,6 +11,7 @@ from tocsin.escalation.settings import Settings
 from tocsin.shared.bus import events_stream
 from tocsin.shared.clock import clock_for
 from tocsin.shared.kernel import Kernel, Opened, Service
+from tocsin.shared.runner import after
 
 __all__ = ["KERNEL", "lifespan"]
 
@@ -31,24 +31,12 @@ async def table(opened: Opened[Settings]) -> Service:
                         schema=settings.schema,
                         takeover_seconds=settings.region_takeover_seconds,
                         interval=settings.region_check_interval)
-
-    async def fire_when_ready(stop: asyncio.Event) -> None:
-        # After a start, nothing fires before the other regions' events are caught up
-        # with: a takeover of this region's engagements is known first.
-        ready = asyncio.ensure_future(watch.ready.wait())
-        stopped = asyncio.ensure_future(stop.wait())
-        try:
-            await asyncio.wait([ready, stopped], return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            ready.cancel()
-            stopped.cancel()
-        if not stop.is_set():
-            await timers.run(stop)
-
     return Service(
         operations=api.operations(pool),
         consumers=plan_consumers(plans, region=settings.region, schema=settings.schema),
-        timers=[fire_when_ready],
+        # After a start, nothing fires before the other regions' events are caught up
+        # with: a takeover of this region's engagements is known first.
+        timers=[after(watch.ready, timers.run)],
         workers=[watch.run],
     )
 

@@ -69,13 +69,13 @@ INCIDENTS_EVENTS = frozenset({"IncidentRecordResolved", "IncidentRecordDeleted",
                               "ReplicationSetDeleted"})
 """The incidents service's events that cancel timers."""
 CONTACTS_TYPES = frozenset(t.__name__ for t in CONTACTS_EVENTS)
-SETTLED = {"PageStageDue": "fired", "ChannelRetryDue": "fired",
-           "AcknowledgementTimedOut": "fired", "TimerCancelled": "cancelled"}
-"""Another region's escalation events that settle a standby timer here, and how. A stage
-timer is settled by the stage's start (``EngagementStageStarted``), not by its
-``StageDue``: a region lost between firing a stage and paging it leaves the stage to the
-region that takes over (whose contacts service starts a stage once, whichever region's
-start it saw first)."""
+SETTLED = {"AcknowledgementTimedOut": "fired", "TimerCancelled": "cancelled"}
+"""Another region's escalation events that settle a standby timer here, and how. A timer
+whose demand the contacts service carries out is settled by what it did, not by the
+demand: a stage timer by the stage's start (``EngagementStageStarted``), a plan stage or
+channel retry by the page sent again (``PageCodeAdded`` naming the timer). A region lost
+between firing such a timer and paging leaves the page to the region that takes over
+(and its contacts service, back, drops the demand: the engagement runs elsewhere)."""
 EARLY = "escalation-early"
 """The parked events of engagements not known here yet (:meth:`Plans._known`)."""
 
@@ -161,14 +161,19 @@ class Plans:
         return written
 
     async def settle(self, conn: asyncpg.Connection, envelope: codec.Envelope) -> None:
-        """Another region's start of a stage (``EngagementStageStarted``) or settling of a
-        timer (:data:`SETTLED`): the standby copy of the timer here is settled alike, once
-        its engagement is known here."""
-        if envelope.type == "EngagementStageStarted":
-            stage = decode(envelope.type, envelope.data, cc.ContactsEvent)
-            assert isinstance(stage, cc.EngagementStageStarted)
-            engagement_arn, state = stage.engagement_arn, "fired"
-            timer_id = stage_timer_id(stage.engagement_arn, stage.stage_index, stage.round)
+        """Another region's start of a stage (``EngagementStageStarted``), page sent again
+        by a timer's demand (``PageCodeAdded`` naming it) or settling of a timer
+        (:data:`SETTLED`): the standby copy of the timer here is settled alike, once its
+        engagement is known here."""
+        if envelope.service == "contacts":
+            paged = decode(envelope.type, envelope.data, cc.ContactsEvent)
+            if isinstance(paged, cc.EngagementStageStarted):
+                timer_id = stage_timer_id(paged.engagement_arn, paged.stage_index, paged.round)
+            elif isinstance(paged, cc.PageCodeAdded) and paged.timer_id:
+                timer_id = paged.timer_id
+            else:
+                return
+            engagement_arn, state = paged.engagement_arn, "fired"
         else:
             timer = decode(envelope.type, envelope.data, ec.EscalationEvent)
             engagement_arn, timer_id, state = \

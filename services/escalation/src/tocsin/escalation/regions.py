@@ -12,10 +12,12 @@ region's ``EVENTS_<R>`` (:mod:`tocsin.shared.bus.regions`), under one durable
 - its **incidents** events that cancel timers (an incident resolved or deleted there, the
   replication set deleted) cancel them here as this region's own do;
 - its **escalation** events keep the standby copies where that region's are: a timer it
-  fired or cancelled is marked so here (never fired again by a takeover), and its
-  ``RegionTakenOver`` is recorded here. A stage timer counts as fired once the stage
-  started there (its contacts service's ``EngagementStageStarted``), so a stage that region
-  fired but did not page before it was lost is paged by the region that takes over.
+  cancelled, or an acknowledgement timeout it fired, is marked so here (never fired again
+  by a takeover), and its ``RegionTakenOver`` is recorded here. A stage timer counts as
+  fired once the stage started there (its contacts service's ``EngagementStageStarted``),
+  a plan stage or channel retry once the page was sent again (``PageCodeAdded`` naming the
+  timer), so what that region fired but did not page before it was lost is paged by the
+  region that takes over.
 
 An event of an engagement not known here yet (a third region's acceptance of a page, read
 before the start of its engagement from the region that started it) waits, parked, for
@@ -26,9 +28,12 @@ whose mirror has been silent (``mirror.active``, heartbeats included) for
 ``TOCSIN_REGION_TAKEOVER_SECONDS`` is lost. The region that takes it over is the first one
 after it, in the sorted ring of the set's regions (this one and those mirrored here), that
 is not lost itself: every region makes the same choice from the same facts. That region
-records ``RegionTakenOver`` with the lost region's open engagements and an epoch one above
-every epoch it knows, and from then on fires their timers, overdue ones at once; the stage
-pages are sent by this region's contacts service, which has the engagement replicated.
+records ``RegionTakenOver`` with the lost region's engagements that may still page (open
+ones, and stopped ones with a timer pending: an acknowledgement timeout outlives its
+engagement's progression) and an epoch one above every epoch it knows, and from then on
+fires their timers, overdue ones at once, each when that region had it due (stages, plan
+stages, channel retries, acknowledgement timeouts); the pages are sent by this region's
+contacts service, which has the engagement and its pages replicated.
 
 **Stand-down and fencing.** An engagement's timers fire only in the region that runs it
 (``engagement.fires_here``, checked in the claiming statement). A region that applies
@@ -39,9 +44,10 @@ start, a region fires nothing until, for every other region, its mirror here hol
 that region's own stream holds (asked of that region's JetStream over the leaf link) and
 its ``standby`` durable has nothing pending, or that region has not answered for the
 takeover delay: so a region that returns learns of a takeover of its engagements before
-it could fire one of their timers again. (It can take a while: a mirror catches up 15-40 s
-after its link comes back, ``reference/nats.md``; after :data:`GIVE_UP_AFTER` it fires
-anyway, logging the regions it could not catch up with as an error.)
+it could fire one of their timers again
+(:class:`~tocsin.shared.replication.catch_up.CatchUp`; it can take a while: a mirror
+catches up 15-40 s after its link comes back, ``reference/nats.md``; after two minutes it
+fires anyway, logging the regions it could not catch up with as an error).
 
 **Partition (both regions up, link cut).** Neither hears the other. After the takeover
 delay the successor takes the other's open engagements over and fires their timers; the
@@ -56,10 +62,15 @@ a set of two, each region is the other's successor: during the cut each also tak
 the other's engagements, and after it every engagement has had one takeover, which both
 regions apply alike.)
 
-**Known window.** A stage this region fired just before it was lost, whose ``StageDue``
-its contacts service had not acted on, is paged by the region that takes over; when this
-region returns, its contacts service may act on that ``StageDue`` before its inbox has
-applied the other region's start of the stage, and page the stage a second time.
+**Stage work already due.** A stage this region fired just before it was lost, whose
+``StageDue`` its contacts service had not acted on, is paged by the region that takes over.
+When this region returns, its contacts service fences that ``StageDue`` by the same
+takeover epochs (:mod:`tocsin.contacts.engagements.takeovers`): it acts on no stage work
+before it has caught up with the other regions' takeovers, and none of an engagement
+another region runs. One window is left: an acknowledgement timeout fired here just before
+the loss, whose re-engagement the incidents service had not started, counts as fired
+elsewhere once its ``AcknowledgementTimedOut`` got out, and is re-engaged only when this
+region returns; had it not got out, both regions re-engage.
 """
 
 from __future__ import annotations
@@ -76,7 +87,7 @@ from nats.js.api import StreamInfo
 from tocsin.escalation.handlers import CONTACTS_TYPES, INCIDENTS_EVENTS, Plans
 from tocsin.escalation.store import TIMERS, EngagementStore, TakeoverStore
 from tocsin.shared import codec
-from tocsin.shared.bus import Bus, Consumer, consume
+from tocsin.shared.bus import Bus
 from tocsin.shared.bus import regions as mirrors
 from tocsin.shared.clock import Clock
 from tocsin.shared.contracts import contacts as cc
@@ -86,8 +97,7 @@ from tocsin.shared.contracts.base import decode
 from tocsin.shared.db import already_processed, transaction
 from tocsin.shared.events import emit, received
 from tocsin.shared.logging import get_logger
-from tocsin.shared.outage import server_gone
-from tocsin.shared.runner import pause
+from tocsin.shared.replication.catch_up import CatchUp, MirrorReaders, watch
 
 __all__ = ["RegionWatch", "successor"]
 
@@ -95,10 +105,6 @@ log = get_logger(__name__)
 
 STANDBY_INBOX = "escalation-standby"
 """The inbox of the other regions' escalation events applied here."""
-GIVE_UP_AFTER = 120.0
-"""Seconds (at least three takeover delays) after which a starting region fires its timers
-even though it could not catch up with another region's events: it says so (an error),
-and a stage may then be paged twice, never not at all."""
 def successor(lost: str, regions: Iterable[str], alive: Iterable[str]) -> str | None:
     """The region that takes ``lost`` over: the first after it in the sorted ring of
     ``regions`` that is in ``alive``; None when none is."""
@@ -123,61 +129,34 @@ class RegionWatch:
         self._plans = plans
         self._clock = clock
         self._region = region
-        self._durable = f"{schema}-standby"
         self._takeover = takeover_seconds
         self._interval = interval
         # Silence shorter than this is a heartbeat not yet due (one a second when healthy).
         self._quiet = min(mirrors.SILENT_AFTER, max(1.5, takeover_seconds / 2))
-        self._readers: dict[str, tuple[asyncio.Task[None], asyncio.Event]] = {}
+        durable = f"{schema}-standby"
+        self._readers = MirrorReaders(bus, durable=durable, handler=self.on_event,
+                                      subject=lambda origin: f"events.{origin}.>",
+                                      name="standby")
+        self._catch_up = CatchUp(bus, durable=durable, patience=takeover_seconds)
         self._silent_since: dict[str, float] = {}
-        self._started = time.monotonic()
-        self._behind_last: list[str] = []
-        self.ready = asyncio.Event()
+
+    @property
+    def ready(self) -> asyncio.Event:
+        return self._catch_up.ready
 
     async def run(self, stop: asyncio.Event) -> None:
         """Watch the other regions until ``stop``."""
-        try:
-            while True:
-                try:
-                    await self.tick()
-                except Exception as exc:
-                    if server_gone(exc) is None and not mirrors.unreachable(exc):
-                        log.error("regions.watch_failed", error=repr(exc), exc_info=exc)
-                    else:  # NATS (or JetStream) or PostgreSQL away for a moment
-                        log.warning("regions.unavailable", error=repr(exc))
-                if await pause(stop, self._interval):
-                    break
-        finally:
-            for _, done in self._readers.values():
-                done.set()
-            await asyncio.gather(*(task for task, _ in self._readers.values()),
-                                 return_exceptions=True)
+        await watch(stop, self.tick, readers=self._readers, interval=self._interval,
+                    name="regions")
 
     async def tick(self) -> None:
         """One look: read every mirror, decide readiness, take over lost regions."""
         found = await mirrors.mirrors(self._bus.js)
         found.pop(self._region, None)
-        for origin in found:
-            reader = self._readers.get(origin)
-            if reader is None or reader[0].done():
-                self._read(origin)
-        for origin in set(self._readers) - set(found):
-            _, done = self._readers.pop(origin)
-            done.set()
+        self._readers.follow(found)
         silent = {origin: self._silent_for(origin, info) for origin, info in found.items()}
-        if not self.ready.is_set():
-            behind = [origin for origin, info in sorted(found.items())
-                      if await self._behind(origin, info)]
-            waited = time.monotonic() - self._started
-            if behind and waited < max(3 * self._takeover, GIVE_UP_AFTER):
-                if behind != self._behind_last:
-                    log.info("regions.catching_up", behind=behind)
-                    self._behind_last = behind
-                return
-            if behind:  # a page late for ever would be worse than one paged twice
-                log.error("regions.not_caught_up", behind=behind, waited_s=round(waited))
-            log.info("regions.ready", mirrors=sorted(found))
-            self.ready.set()
+        if not await self._catch_up.check(found):
+            return
         alive = [self._region, *(o for o, s in silent.items() if s < self._takeover)]
         for origin, seconds in sorted(silent.items()):
             if seconds >= self._takeover and \
@@ -198,36 +177,6 @@ class RegionWatch:
         watched = time.monotonic() - since + self._quiet
         return watched if active is None else min(active, watched)
 
-    async def _behind(self, origin: str, info: StreamInfo) -> bool:
-        """Whether this region, just started, must still wait for ``origin``'s events
-        before firing anything: its mirror here lacks some of what ``origin``'s stream
-        holds (asked of ``origin``'s JetStream over the leaf connection), or they are not
-        all applied yet. An ``origin`` that does not answer is waited for no longer than
-        the takeover delay: it may be lost itself."""
-        try:
-            theirs = await self._bus.nc.jetstream(
-                domain=origin, timeout=mirrors.REMOTE_TIMEOUT).stream_info(
-                    mirrors.mirror_name(origin))
-        except Exception as exc:
-            if not mirrors.unreachable(exc):  # refused (permissions?): as good as unheard
-                log.warning("regions.remote_refused", region=origin, error=repr(exc))
-            return time.monotonic() - self._started < self._takeover
-        if info.state.last_seq < theirs.state.last_seq:
-            return True
-        try:
-            consumer = await self._bus.js.consumer_info(str(info.config.name), self._durable)
-        except Exception:  # not created yet
-            return True
-        return bool(consumer.num_pending or consumer.num_ack_pending)
-
-    def _read(self, origin: str) -> None:
-        done = asyncio.Event()
-        reader = consume(self._bus, Consumer(
-            stream=mirrors.mirror_name(origin), durable=self._durable,
-            filter_subject=f"events.{origin}.>", handler=self.on_event), done)
-        self._readers[origin] = (asyncio.create_task(reader, name=f"standby-{origin}"), done)
-        log.info("regions.standby_reading", region=origin)
-
     # --- the other regions' events ---------------------------------------------------------
 
     async def on_event(self, envelope: codec.Envelope, msg: Msg) -> None:
@@ -236,8 +185,8 @@ class RegionWatch:
             return
         service = msg.subject.split(".")[2] if msg.subject.count(".") >= 3 else ""
         if service == "contacts":
-            if envelope.type == "EngagementStageStarted":
-                await self._stage_started(envelope)
+            if envelope.type in ("EngagementStageStarted", "PageCodeAdded"):
+                await self._paged(envelope)
             elif envelope.type in CONTACTS_TYPES:
                 await self._plans.apply_contacts_event(received(envelope, cc.ContactsEvent),
                                                        origin=envelope.region)
@@ -246,7 +195,9 @@ class RegionWatch:
         elif service == "incidents" and envelope.type in INCIDENTS_EVENTS:
             await self._plans.on_incidents_event(received(envelope, ic.IncidentsEvent), msg)
 
-    async def _stage_started(self, envelope: codec.Envelope) -> None:
+    async def _paged(self, envelope: codec.Envelope) -> None:
+        """A stage started, or a page sent again by a timer's demand, there: its timer
+        here counts as fired."""
         async with transaction(self._pool) as conn:
             await self._plans.settle(conn, envelope)
 
@@ -258,8 +209,9 @@ class RegionWatch:
             match data:
                 case ec.RegionTakenOver():
                     await self._taken_over(conn, data)
-                case ec.TimerScheduled() | ec.StageDue():
-                    return
+                case ec.TimerScheduled() | ec.StageDue() | ec.PageStageDue() | \
+                        ec.ChannelRetryDue():
+                    return  # settled by what the contacts service did (SETTLED)
                 case _:
                     await self._plans.settle(conn, envelope)
 
@@ -280,9 +232,10 @@ class RegionWatch:
     # --- taking over -----------------------------------------------------------------------
 
     async def take_over(self, lost: str) -> list[str]:
-        """Run the open engagements of region ``lost`` known here (those that still wait
-        on it): record ``RegionTakenOver`` under a new epoch and wake the timer workers, so
-        overdue timers fire at once. Nothing when none waits; returns their ARNs."""
+        """Run the engagements of region ``lost`` known here that still wait on it and may
+        still page (:meth:`EngagementStore.take_over`): record ``RegionTakenOver`` under a
+        new epoch and wake the timer workers, so overdue timers fire at once. Nothing when
+        none waits; returns their ARNs."""
         now = self._clock.now()
         async with transaction(self._pool) as conn:
             await TakeoverStore.lock(conn)

@@ -151,13 +151,17 @@ class EngagementStore:
     @staticmethod
     async def take_over(conn: asyncpg.Connection, region: str, *, epoch: int,
                         here: str) -> list[str]:
-        """Run, from this region (``here``) on, the timers of the open engagements that
-        waited on ``region`` (started there, or run there since a takeover); returns their
-        ARNs."""
+        """Run, from this region (``here``) on, the timers of the engagements that waited
+        on ``region`` (started there, or run there since a takeover) and may still page:
+        open ones, and stopped ones with a timer pending (an acknowledgement timeout
+        outlives its engagement's progression); returns their ARNs."""
         rows = await conn.fetch(
-            "UPDATE engagement SET fires_here = true, owner_region = $3, owner_epoch = $2"
-            " WHERE (home_region = $1 OR owner_region = $1) AND stopped_at IS NULL"
-            " AND NOT fires_here AND owner_epoch < $2 RETURNING arn", region, epoch, here)
+            "UPDATE engagement e SET fires_here = true, owner_region = $3, owner_epoch = $2"
+            " WHERE (e.home_region = $1 OR e.owner_region = $1)"
+            " AND NOT e.fires_here AND e.owner_epoch < $2"
+            " AND (e.stopped_at IS NULL OR EXISTS (SELECT 1 FROM timer t"
+            "  WHERE t.engagement_arn = e.arn AND t.state = 'pending'))"
+            " RETURNING e.arn", region, epoch, here)
         return sorted(r["arn"] for r in rows)
 
     @staticmethod

@@ -388,9 +388,27 @@ def _escaped_at(text: str, index: int) -> bool:
 
 def _matches(shape: Shape, value: str) -> bool:
     try:
-        return shape.compiled.search(value, timeout=PATTERN_TIMEOUT) is not None
+        if len(value) <= _REMEMBERED_LENGTH:
+            return _remembered_match(shape.compiled, value)
+        return _search(shape.compiled, value)
     except TimeoutError:
         return False
+
+
+_REMEMBERED_LENGTH = 256
+"""Values this short have their match remembered: the same ARNs and names come back call
+after call, and a search with a timeout costs more than the rest of a validation. A
+search that timed out raises, so it is not remembered."""
+
+
+@functools.lru_cache(maxsize=4096)
+def _remembered_match(compiled: Any, value: str) -> bool:
+    return _search(compiled, value)
+
+
+def _search(compiled: Any, value: str) -> bool:
+    """Raises TimeoutError when the search takes longer than :data:`PATTERN_TIMEOUT`."""
+    return compiled.search(value, timeout=PATTERN_TIMEOUT) is not None
 
 
 # --- timestamps -------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import msgspec
 import nats
 import nats.errors
 from nats.aio.client import Client
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
 
@@ -57,6 +58,8 @@ class Bus:
         self.open = False
         """Connected without credentials (an open bus: :data:`OPEN_BUS`)."""
         self._reconnected = asyncio.Event()
+        self._requests: set[asyncio.Future[Msg]] = set()
+        """Requests waiting for their reply: a reconnection cancels them."""
 
     def reconnection(self) -> asyncio.Event:
         """Set at the next reconnection to NATS. A pull request sent before it may have
@@ -67,6 +70,8 @@ class Bus:
     def _on_reconnect(self) -> None:
         event, self._reconnected = self._reconnected, asyncio.Event()
         event.set()
+        for call in list(self._requests):
+            call.cancel()
 
     async def publish(self, subject: str, data: bytes, *, msg_id: str,
                       headers: Mapping[str, str] | None = None) -> PubAck:
@@ -133,26 +138,27 @@ class Bus:
                 "try again")
         # A request sent to a server that then went away is never answered: on the
         # reconnection the caller learns at once, not after its whole timeout.
+        # (One task per request, cancelled by the reconnection: no watcher task of its own.)
         call = asyncio.ensure_future(
             self.nc.request(subject, data, timeout=timeout, headers=hdrs or None))
-        lost = asyncio.ensure_future(self._reconnected.wait())
+        self._requests.add(call)
         try:
-            await asyncio.wait((call, lost), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            lost.cancel()
-            if not call.done():
-                call.cancel()
-        if call.cancelled() or not call.done():
+            msg = await call  # the caller cancelled: so is the request
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise
             raise errors.ServiceUnavailable(
-                f"the connection to NATS was lost while waiting for {subject}; try again")
-        try:
-            msg = call.result()
+                f"the connection to NATS was lost while waiting for {subject}; try again"
+            ) from None
         except nats.errors.NoRespondersError:
             raise errors.ServiceUnavailable(
                 f"no instance of the service behind {subject} is running") from None
         except nats.errors.TimeoutError:
             raise errors.ServiceUnavailable(
                 f"the service behind {subject} did not answer within {timeout:g}s") from None
+        finally:
+            self._requests.discard(call)
         if msg.headers and ERROR_CODE_HEADER in msg.headers:
             try:
                 body = codec.decode(msg.data, dict[str, Any]) if msg.data else {}

@@ -147,7 +147,10 @@ IDENTITIES: Mapping[str, Identity] = {i.name: i for i in (
              streams=(EVENTS, DELIVERIES), owns=(DELIVERIES,),
              consumes={EVENTS: ("escalation", "dead-letters", "replication-set", "incidents",
                                 INBOX)},
-             publishes=("deliveries.{region}.>",)),
+             # the other regions' takeovers, which fence stage work; after a start, how
+             # far the other regions' own streams reach
+             consumes_mirrors=("takeovers",),
+             publishes=("deliveries.{region}.>", "$JS.*.API.STREAM.INFO.*")),
     Identity("escalation", streams=(EVENTS,),
              consumes={EVENTS: ("contacts", "incidents")},
              # standby timers of the other regions' engagements, and their takeovers;

@@ -259,6 +259,10 @@ class PageCodeAdded(_Change, frozen=True):
     accept_code_hash: str
     """The new code's keyed HMAC (hex), as in :attr:`PageCreated.accept_code_hashes`."""
     incident_id: str | None = None
+    timer_id: str | None = None
+    """The escalation timer whose demand sent it (a plan stage's ``PageStageDue``, a
+    ``ChannelRetryDue``): done, so no other region of the set fires that timer again;
+    None for a stage's start."""
 
 
 class PageCodeRefused(_Change, frozen=True):

@@ -10,7 +10,11 @@
   (:meth:`EngagementHandlers.retry_channel`) unless it was read or the engagement stopped.
 
 Each takes effect in one transaction with the event's inbox row, so a redelivered event
-(or a timer's demand published twice) pages once.
+(or a timer's demand published twice) pages once. None takes effect for an engagement
+another region runs since a takeover: this region's own ``RegionTakenOver`` is recorded
+here in stream order, before the stage work it fences, and the other regions' are read from
+their mirrors (:mod:`tocsin.contacts.engagements.takeovers`, which also holds this
+consumer back after a start until they are caught up with).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import asyncpg
 from nats.aio.msg import Msg
 
 from tocsin.contacts.engagements.handlers import EngagementHandlers
+from tocsin.contacts.engagements.takeovers import Takeovers
 from tocsin.shared import codec
 from tocsin.shared.bus import Consumer
 from tocsin.shared.contracts import escalation as ec
@@ -37,18 +42,29 @@ INBOX = "contacts-escalation"
 class Due:
     """The consumer's handler."""
 
-    def __init__(self, pool: asyncpg.Pool, engagements: EngagementHandlers) -> None:
+    def __init__(self, pool: asyncpg.Pool, engagements: EngagementHandlers, *,
+                 region: str) -> None:
         self._pool = pool
         self._engagements = engagements
+        self._region = region
 
     async def on_event(self, event: codec.Envelope, msg: Msg) -> None:
-        if event.type not in ("StageDue", "PageStageDue", "ChannelRetryDue"):
+        if event.type not in ("StageDue", "PageStageDue", "ChannelRetryDue",
+                              "RegionTakenOver"):
             return
         data = decode_event(event.type, event.data, ec.EscalationEvent)
-        bind(engagement_arn=data.engagement_arn, timer_id=data.timer_id)
         try:
             async with transaction(self._pool) as conn:
                 if await already_processed(conn, consumer=INBOX, event_id=event.id):
+                    return
+                if isinstance(data, ec.RegionTakenOver):
+                    await Takeovers.record(conn, data, here=self._region)
+                    return
+                bind(engagement_arn=data.engagement_arn, timer_id=data.timer_id)
+                runner = await Takeovers.run_elsewhere(conn, data.engagement_arn,
+                                                       here=self._region)
+                if runner is not None:
+                    log.info("due.stood_down", event_type=event.type, runs_in=runner)
                     return
                 match data:
                     case ec.StageDue():

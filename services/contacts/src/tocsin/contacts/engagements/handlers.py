@@ -335,7 +335,8 @@ class EngagementHandlers(UseCases):
                     written.events.append(cc.PageCodeAdded(
                         page_arn=page_arn, engagement_arn=e.arn, contact_arn=page.contact_arn,
                         accept_code_hash=hashed.hex(), incident_id=e.incident_id,
-                        resource_version=version, principal=written.by))
+                        timer_id=retry or None, resource_version=version,
+                        principal=written.by))
             written.page_arns.append(page_arn)
             for channel in person.channels:
                 public = channel.type == "SMS"

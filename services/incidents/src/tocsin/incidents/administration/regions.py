@@ -32,7 +32,6 @@ it does is idempotent), every ``interval`` seconds:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import math
 import time
 
@@ -45,14 +44,13 @@ from tocsin.incidents.records import domain
 from tocsin.incidents.records.store import Store
 from tocsin.incidents.usecases import Deps
 from tocsin.shared import codec, metrics
-from tocsin.shared.bus import Bus, Consumer, consume
+from tocsin.shared.bus import Bus
 from tocsin.shared.bus import regions as mirrors
 from tocsin.shared.contracts import incidents as c
 from tocsin.shared.db import transaction
 from tocsin.shared.events import emit
 from tocsin.shared.logging import get_logger
-from tocsin.shared.outage import server_gone
-from tocsin.shared.runner import pause
+from tocsin.shared.replication.catch_up import MirrorReaders, watch
 
 __all__ = ["APPLIED", "RegionKeeper"]
 
@@ -77,10 +75,15 @@ class RegionKeeper:
         self._clock = deps.clock
         self._region = deps.region
         self._bus = bus
-        self._durable = f"{schema}-replication-set"
         self._interval = interval
         self._unreachable_after = unreachable_after
-        self._readers: dict[str, tuple[asyncio.Task[None], asyncio.Event]] = {}
+        # A new durable starts from the last event of each type: the set's events carry
+        # the whole set, so a mirror made anew (a region added again) does not replay a
+        # deleted set's history over the current one.
+        self._readers = MirrorReaders(
+            bus, durable=f"{schema}-replication-set", handler=self.on_event,
+            subject=lambda region: f"events.{region}.incidents.>", name="replication-set",
+            deliver_policy=DeliverPolicy.LAST_PER_SUBJECT)
         self._silent_since: dict[str, float] = {}
         """Other region → when (monotonic) its JetStream first failed to answer here."""
         self._unheard_since: dict[str, float] = {}
@@ -95,22 +98,8 @@ class RegionKeeper:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Keep the mirrors and statuses until ``stop``."""
-        try:
-            while True:
-                try:
-                    await self.tick()
-                except Exception as exc:
-                    if server_gone(exc) is not None:
-                        log.warning("regions.unavailable", error=repr(exc))
-                    else:  # the next round tries again; the service serves on meanwhile
-                        log.error("regions.round_failed", error=repr(exc), exc_info=exc)
-                if await pause(stop, self._interval):
-                    break
-        finally:
-            for _task, done in self._readers.values():
-                done.set()
-            await asyncio.gather(*(task for task, _ in self._readers.values()),
-                                 return_exceptions=True)
+        await watch(stop, self.tick, readers=self._readers, interval=self._interval,
+                    name="regions")
 
     async def tick(self) -> None:
         """One round: mirrors, their readers, statuses."""
@@ -127,9 +116,10 @@ class RegionKeeper:
             info = await mirrors.mirror_of(js, region)
             if info is not None:
                 present[region] = info
-        # Regions that left the set (all of them when it was deleted).
+        # Regions that left the set (all of them when it was deleted); the durables go
+        # with the mirrors.
         for region in sorted(self._members - others):
-            await self._stop_reading(region)
+            await self._readers.stop(region)
             await mirrors.remove_mirror(js, region)
             self._pushed.pop(region, None)
         if others - self._members:
@@ -144,14 +134,7 @@ class RegionKeeper:
             # (the region that added it made it): look for them now and then.
             self._next_discovery = time.monotonic() + DISCOVERY
             present = await mirrors.mirrors(js)
-        for region in present:
-            reader = self._readers.get(region)
-            if reader is not None and reader[0].done() and not reader[0].cancelled() \
-                    and reader[0].exception() is not None:
-                log.warning("replication_set.reader_ended", region=region,
-                            error=repr(reader[0].exception()))
-            if reader is None or reader[0].done():
-                self._read(region)
+        self._readers.follow(present)
         report = [mirrors.health_of(r, info) for r, info in sorted(present.items())]
         for h in report:
             metrics.STREAM_SOURCE_ACTIVE.labels(mirrors.mirror_name(h.region), h.region).set(
@@ -233,28 +216,6 @@ class RegionKeeper:
                  reason=message)
 
     # --- the other regions' replication set events ---------------------------------------
-
-    def _read(self, region: str) -> None:
-        # Its own stop: ended with the worker (run's finally) or when the region leaves.
-        done = asyncio.Event()
-        # A new durable starts from the last event of each type: the set's events carry
-        # the whole set, so a mirror made anew (a region added again) does not replay a
-        # deleted set's history over the current one.
-        reader = consume(self._bus, Consumer(
-            stream=mirrors.mirror_name(region), durable=self._durable,
-            filter_subject=f"events.{region}.incidents.>", handler=self.on_event,
-            deliver_policy=DeliverPolicy.LAST_PER_SUBJECT), done)
-        self._readers[region] = (asyncio.create_task(reader, name=f"replication-set-{region}"),
-                                 done)
-
-    async def _stop_reading(self, region: str) -> None:
-        reader = self._readers.pop(region, None)
-        if reader is not None:
-            task, done = reader
-            done.set()
-            with contextlib.suppress(Exception):
-                await task
-            # Its durable goes with the mirror.
 
     async def on_event(self, envelope: codec.Envelope, msg: Msg) -> None:
         """The durable's handler: :meth:`apply`."""

@@ -348,6 +348,13 @@ class IncidentRecord(c.IncidentRecord, frozen=True):
     def plan_name(self) -> str:
         return self.arn.split(":incident-record/", 1)[1].split("/", 1)[0]
 
+    @property
+    def dedupes_alone(self) -> bool:
+        """Its dedupe string is its own, the random id ending its ARN (:func:`new_incident`:
+        no template dedupe string, dedupe key nor trigger), so no other incident of any
+        region holds it and a start has no duplicate to look for."""
+        return self.dedupe_string == self.arn.rsplit("/", 1)[1]
+
     def summary_output(self) -> JSON:
         """The record as ``ListIncidentRecords`` lists it."""
         out: JSON = {"arn": self.arn, "title": self.title, "status": self.status,

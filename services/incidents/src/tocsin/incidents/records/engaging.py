@@ -97,6 +97,9 @@ class Engaging(UseCases):
         """Start an engagement of each of a new incident's contacts."""
         if event.type != "IncidentRecordCreated":
             return
+        engagements = event.data.get("engagements") or []
+        if not engagements:
+            return  # a plan engaging nobody: no read of the incident either
         record = event.data.get("incidentRecord") or {}
         arn = str(record.get("arn", ""))
         bind(incident_arn=arn)
@@ -108,7 +111,7 @@ class Engaging(UseCases):
             log.info("engagement.not_needed",
                      status=current.status if current else "DELETED")
             return
-        for contact in event.data.get("engagements") or []:
+        for contact in engagements:
             await self._start(record, contact, engagement_token(arn, contact))
 
     async def engage_again(self, event: codec.Envelope, msg: Msg) -> None:

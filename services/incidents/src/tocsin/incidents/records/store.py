@@ -182,11 +182,13 @@ class Store:
 
         Returns None when inserted, else the ARN of the open incident it duplicates.
         """
-        await Store.dedupe_lock(conn, record.plan_name, record.dedupe_string)
-        existing = await Store.open_incident(conn, record.plan_name, record.dedupe_string,
-                                             here=here)
-        if existing is not None:
-            return existing
+        # Most manual starts: two round trips fewer, nothing to find.
+        if not record.dedupes_alone:
+            await Store.dedupe_lock(conn, record.plan_name, record.dedupe_string)
+            existing = await Store.open_incident(conn, record.plan_name,
+                                                 record.dedupe_string, here=here)
+            if existing is not None:
+                return existing
         inserted = await conn.fetchval(
             "INSERT INTO incident_record (arn, plan_name, status, impact, created_by,"
             " creation_time, dedupe_string, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"

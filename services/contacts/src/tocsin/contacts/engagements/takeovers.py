@@ -1,0 +1,125 @@
+"""Stage work fenced by takeover epochs: no stage is paged twice when a lost region returns.
+
+When a region is lost, the next region of the set takes over its open engagements
+(:mod:`tocsin.escalation.regions`): the escalation service there records
+``RegionTakenOver`` under an epoch and fires their timers from then on. The lost region may
+have fired a timer (its ``StageDue``, ``PageStageDue`` or ``ChannelRetryDue`` is in its
+stream) without its contacts service having acted on it; when it returns, that stage work
+is still due here, and the region that took over has done it already, or will.
+
+So this service keeps, per engagement taken over, the region that runs it by the latest
+takeover known here (``engagement_takeover``: a higher epoch wins, then the greater
+region, as in the escalation service): this region's own takeovers, read with its own
+escalation events (in order with the stage work they fence), and every other region's,
+read from the mirrors here under the durable ``<schema>-takeovers`` (:class:`TakeoverWatch`).
+Stage work of an engagement another region runs is dropped
+(:meth:`Takeovers.run_elsewhere`). After a start, the escalation events' consumer waits
+until this region has caught up with the other regions' takeovers
+(:class:`~tocsin.shared.replication.catch_up.CatchUp`, ``TOCSIN_REGION_TAKEOVER_SECONDS``
+for a region that does not answer), so a returning region learns of a takeover of its
+engagements before it could act on their stage work again.
+
+During a partition neither side hears the other: both may page a stage (at least once,
+never lost; :mod:`tocsin.escalation.regions`). Once the link heals, the cut-off region
+applies the takeover here too and stands down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+from nats.aio.msg import Msg
+
+from tocsin.shared import codec
+from tocsin.shared.bus import Bus
+from tocsin.shared.bus import regions as mirrors
+from tocsin.shared.contracts import escalation as ec
+from tocsin.shared.contracts.base import decode
+from tocsin.shared.db import already_processed, transaction
+from tocsin.shared.logging import get_logger
+from tocsin.shared.replication.catch_up import CatchUp, MirrorReaders, watch
+
+__all__ = ["INBOX", "TakeoverWatch", "Takeovers"]
+
+log = get_logger(__name__)
+
+INBOX = "contacts-takeovers"
+"""The inbox of the other regions' takeovers applied here."""
+
+
+class Takeovers:
+    """The ``engagement_takeover`` table; every call runs on the caller's connection."""
+
+    @staticmethod
+    async def record(conn: asyncpg.Connection, data: ec.RegionTakenOver, *,
+                     here: str) -> None:
+        """A takeover of any region: its engagements run in ``by_region`` from now on,
+        unless a takeover at least as recent decided already."""
+        moved = await conn.fetch(
+            "INSERT INTO engagement_takeover (engagement_arn, region, epoch, lost_region)"
+            " SELECT unnest($1::text[]), $2, $3, $4"
+            " ON CONFLICT (engagement_arn) DO UPDATE SET region = excluded.region,"
+            " epoch = excluded.epoch, lost_region = excluded.lost_region"
+            " WHERE engagement_takeover.epoch < excluded.epoch"
+            "  OR (engagement_takeover.epoch = excluded.epoch"
+            "      AND engagement_takeover.region < excluded.region)"
+            " RETURNING engagement_arn", data.engagement_arns, data.by_region, data.epoch,
+            data.region)
+        event = "engagements.stood_down" if data.region == here else "engagements.taken_over"
+        log.info(event, region=data.region, by=data.by_region, epoch=data.epoch,
+                 engagements=len(moved))
+
+    @staticmethod
+    async def run_elsewhere(conn: asyncpg.Connection, engagement_arn: str, *,
+                            here: str) -> str | None:
+        """The other region that runs the engagement since a takeover; None when this
+        region runs it (or it never was taken over)."""
+        region: str | None = await conn.fetchval(
+            "SELECT region FROM engagement_takeover WHERE engagement_arn = $1",
+            engagement_arn)
+        return region if region is not None and region != here else None
+
+
+class TakeoverWatch:
+    """Applies the other regions' ``RegionTakenOver`` here; ``ready`` is set once this
+    region has caught up with them since its start (the module docstring)."""
+
+    def __init__(self, pool: asyncpg.Pool, bus: Bus, *, region: str, schema: str,
+                 takeover_seconds: float, interval: float = 1.0) -> None:
+        self._pool = pool
+        self._bus = bus
+        self._region = region
+        self._interval = interval
+        durable = f"{schema}-takeovers"
+        self._readers = MirrorReaders(
+            bus, durable=durable, handler=self.on_event, name="takeovers",
+            subject=lambda origin: f"events.{origin}.escalation.RegionTakenOver")
+        self._catch_up = CatchUp(bus, durable=durable, patience=takeover_seconds)
+
+    @property
+    def ready(self) -> asyncio.Event:
+        return self._catch_up.ready
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Follow the other regions' mirrors until ``stop``."""
+        await watch(stop, self.look, readers=self._readers, interval=self._interval,
+                    name="takeovers")
+
+    async def look(self) -> None:
+        """Read every other region's mirror here; decide readiness."""
+        found = await mirrors.mirrors(self._bus.js)
+        found.pop(self._region, None)
+        self._readers.follow(found)
+        await self._catch_up.check(found)
+
+    async def on_event(self, envelope: codec.Envelope, msg: Msg) -> None:
+        """Another region's ``RegionTakenOver``, recorded once."""
+        if envelope.type != "RegionTakenOver" or envelope.region == self._region:
+            return
+        data = decode(envelope.type, envelope.data, ec.EscalationEvent)
+        assert isinstance(data, ec.RegionTakenOver)
+        async with transaction(self._pool) as conn:
+            if await already_processed(conn, consumer=INBOX, event_id=envelope.id):
+                return
+            await Takeovers.record(conn, data, here=self._region)
