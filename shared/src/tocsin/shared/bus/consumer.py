@@ -6,7 +6,9 @@ error), ``nak`` with a delay for :class:`RetryLater` or an unexpected failure. A
 in flight when the process dies is redelivered after ``ack_wait``; the handler records
 its event id in the inbox in the same transaction as its effect, so nothing takes effect
 twice. A handler that fails because NATS or PostgreSQL is gone is not an outcome: the
-message is kept in progress and handled again once the server is back.
+message is kept in progress and handled again once the server is back. A consumer that
+handles a fetched batch at once (``Consumer.together``: one transaction for all) acks it
+whole when that succeeds, and otherwise handles each message alone, to these outcomes.
 
 Every durable reports (:mod:`tocsin.shared.metrics`) its messages by outcome, the
 redeliveries it fetches, and its lag as the server counts it.
