@@ -140,9 +140,10 @@ async def _apply_one(conn: asyncpg.Connection, inbox: Inbox, event: Received[Any
 async def _apply_batch(conn: asyncpg.Connection, inbox: Inbox,
                        events: list[Received[Any]], *, consumer: str, home: str) -> None:
     """Apply ``events`` (of one mirror, in its order) in ``conn``'s transaction, each as
-    :func:`_apply_one` does, but their inbox entries in one statement and with no
-    savepoint: one that arrived early raises :class:`ArrivedEarly`, for the caller to
-    undo the batch and apply each alone, where it is parked."""
+    :func:`_apply_one` does, but their inbox entries in one statement, with no savepoint,
+    and looking for parked events to release after each only when some are parked: one
+    that arrived early raises :class:`ArrivedEarly`, for the caller to undo the batch and
+    apply each alone, where it is parked."""
     new = await newly_processed(conn, consumer=consumer, event_ids=[e.id for e in events])
     others_parked = await parked.waiting(conn, consumer=consumer)
     for event in events:
@@ -153,6 +154,10 @@ async def _apply_batch(conn: asyncpg.Connection, inbox: Inbox,
         await inbox.apply(Replicated(event, to))
         if others_parked:
             await release(conn, inbox, consumer=consumer, home=home)
+    if not others_parked:
+        # What another mirror's reader parked while this batch ran, and one of its events
+        # brought: now, as one event alone would, rather than at the next look.
+        await release(conn, inbox, consumer=consumer, home=home)
 
 
 async def release(conn: asyncpg.Connection, inbox: Inbox, *, consumer: str,
