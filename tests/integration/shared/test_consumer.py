@@ -107,6 +107,45 @@ class TestConsume:
         assert seen.index(("b", 3)) < seen.index(("a", 1))
 
 
+    async def test_together(self, bus: Bus, isolation: dict[str, str]) -> None:
+        """A batch handled together is acknowledged whole; one it fails on is handled
+        message by message instead, each to its own outcome (2 retried, the others
+        acked), in stream order."""
+        name = f"T{isolation['region'].upper()}"
+        await ensure_stream(bus.js, StreamConfig(name=name, subjects=[f"{name}.>"]))
+        batches: list[list[int]] = []
+        alone: list[tuple[int, int]] = []
+
+        async def together(batch: list[tuple[codec.Envelope, Any]]) -> None:
+            batches.append([event.data["n"] for event, _ in batch])
+            if any(event.data["n"] == 2 for event, _ in batch) and len(batches) == 2:
+                raise RuntimeError("2 fails in a batch")
+
+        async def handle(event: codec.Envelope, msg: Any) -> None:
+            alone.append((event.data["n"], msg.metadata.num_delivered))
+            if event.data["n"] == 2 and msg.metadata.num_delivered == 1:
+                raise errors.RetryLater("not yet", delay=0.2)
+
+        consumer = Consumer(stream=name, durable="tests", filter_subject=f"{name}.>",
+                            handler=handle, together=together, ack_wait=5)
+
+        async def settled() -> bool:
+            info = await bus.js.consumer_info(name, "tests")
+            return info.num_ack_pending == 0 and info.num_pending == 0
+
+        for numbers in ((1,), (2, 3, 4)):  # one batch, then the next
+            for n in numbers:
+                e = envelope(n)
+                await bus.publish(f"{name}.e", codec.encode(e), msg_id=e.id)
+            stop = asyncio.Event()
+            task = asyncio.create_task(consume(bus, consumer, stop))
+            await wait_for(settled, timeout=10)
+            stop.set()
+            await task
+        assert batches == [[1], [2, 3, 4], [2]]
+        assert alone == [(2, 1), (3, 1), (4, 1)]
+
+
 def envelope(n: int) -> codec.Envelope:
     return codec.make_envelope(type="T", service="s", region="r", data={"n": n})
 

@@ -6,7 +6,9 @@ error), ``nak`` with a delay for :class:`RetryLater` or an unexpected failure. A
 in flight when the process dies is redelivered after ``ack_wait``; the handler records
 its event id in the inbox in the same transaction as its effect, so nothing takes effect
 twice. A handler that fails because NATS or PostgreSQL is gone is not an outcome: the
-message is kept in progress and handled again once the server is back.
+message is kept in progress and handled again once the server is back. A consumer that
+handles a fetched batch at once (``Consumer.together``: one transaction for all) acks it
+whole when that succeeds, and otherwise handles each message alone, to these outcomes.
 
 Every durable reports (:mod:`tocsin.shared.metrics`) its messages by outcome, the
 redeliveries it fetches, and its lag as the server counts it.
@@ -61,6 +63,12 @@ class Consumer(msgspec.Struct, frozen=True, kw_only=True):
     """The key of a message's lane: messages of one lane are handled one after the other,
     in stream order, lanes at once (up to ``concurrency``). None: each message its own
     lane."""
+    together: Callable[[list[tuple[Any, Msg]]], Awaitable[None]] | None = None
+    """Handles a whole fetched batch at once (its decoded messages in stream order; in one
+    transaction, say), the batch acknowledged when it returns. When it raises, ``handler``
+    handles each message of the batch alone, to an outcome of its own, so one that fails
+    holds back none of the others. Only for a consumer taking messages one after the
+    other (``concurrency`` 1, no ``lane``)."""
 
 
 REBIND_AFTER = 3
@@ -243,8 +251,8 @@ async def _cancel(fetch: asyncio.Future[Any]) -> None:
 
 async def consume(bus: Bus, consumer: Consumer, stop: asyncio.Event, *,
                   started: asyncio.Event | None = None) -> None:
-    """Fetch and handle messages one at a time until ``stop`` is set; finishes the current
-    batch.
+    """Fetch and handle messages one at a time (or each batch at once, ``together``)
+    until ``stop`` is set; finishes the current batch.
 
     A message whose handling finds a server gone is retried here, kept in progress, until
     the server is back, so neither its delivery count nor the ack wait grows meanwhile.
@@ -275,8 +283,25 @@ async def consume(bus: Bus, consumer: Consumer, stop: asyncio.Event, *,
     async def laned(msgs: list[Msg]) -> bool:
         return await in_lanes(msgs, key, in_order, slots)
 
+    async def together(msgs: list[Msg]) -> bool:
+        assert consumer.together is not None
+        try:
+            await consumer.together([(decoder.decode(m.data), m) for m in msgs])
+        except Exception as exc:  # each message alone finds which failed, and how
+            log.debug("consumer.batch_split", durable=consumer.durable, messages=len(msgs),
+                      error=repr(exc)[:200])
+            return await in_order(msgs)
+        outcomes.ack.inc(len(msgs))
+        for msg in msgs:
+            await _settle(msg.ack())
+        return True
+
     sequential = consumer.concurrency == 1 and consumer.lane is None
-    await pull(bus, spec, in_order if sequential else laned, stop, started=started)
+    if consumer.together is not None and not sequential:
+        raise ValueError(f"{consumer.durable}: a batch handled together is handled in "
+                         "order, with no concurrency and no lanes")
+    take = together if consumer.together is not None else in_order if sequential else laned
+    await pull(bus, spec, take, stop, started=started)
 
 
 Item = TypeVar("Item")

@@ -5,7 +5,7 @@ tables. Every connection of a service's pool has ``search_path`` set to its sche
 the SQL in ``store`` modules names tables without a schema.
 """
 
-from tocsin.shared.db.inbox import already_processed
+from tocsin.shared.db.inbox import already_processed, newly_processed
 from tocsin.shared.db.migrate import apply_migrations
 from tocsin.shared.db.outbox import (
     OutboxRelay,
@@ -21,6 +21,7 @@ __all__ = [
     "already_processed",
     "apply_migrations",
     "create_pool",
+    "newly_processed",
     "transaction",
     "watch_backlog",
     "write_event",

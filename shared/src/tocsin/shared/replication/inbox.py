@@ -6,11 +6,18 @@ mirror has no subjects of its own: its messages keep their origin subjects,
 ``TOCSIN_INBOX_RESCAN`` seconds so that a region added to the set later is picked up, and
 reads each through a durable consumer ``<schema>-inbox`` filtered on the service's own
 events. Each event is decoded into the service's contract and handed to its apply
-function in one transaction with its inbox entry, then acknowledged: an event applied
+function in a transaction with its inbox entry, then acknowledged: an event applied
 twice changes nothing. An event that arrives before the resource it belongs to (no order
 holds across regions' streams) is parked in that transaction and applied with the event
 that brings its resource (:mod:`.parked`); each look for mirrors also applies any that
 another instance's concurrent transaction made ready.
+
+A fetched batch of one mirror is applied in one transaction, in stream order, its inbox
+entries written in one statement (:func:`_apply_batch`): a region catching up on
+another's minutes of changes pays a commit per batch, not per change. When any of its
+events fails, or arrives early and must be parked, the batch is undone and each of its
+events applied alone, in a transaction of its own (:func:`_apply_one`), to an outcome of
+its own: one failing event holds back none of the others.
 
 An apply function writes the store only: it emits no event (so no region re-publishes
 another's change) and starts nothing meant for the origin region (no pages, runbooks or
@@ -37,7 +44,7 @@ from nats.js.api import StreamInfo
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus, Consumer, consume
 from tocsin.shared.contracts.base import types_of
-from tocsin.shared.db import already_processed, transaction
+from tocsin.shared.db import already_processed, newly_processed, transaction
 from tocsin.shared.events import Received, received, typed
 from tocsin.shared.logging import get_logger
 from tocsin.shared.replication import parked
@@ -50,6 +57,10 @@ __all__ = ["Inbox", "Replicated", "mirrored_region", "release", "run_inbox"]
 log = get_logger(__name__)
 
 PREFIX = "EVENTS_"
+BATCH = 32
+"""Most events of one mirror applied in one transaction: what an apply function's own
+savepoints (an incident's update takes one) add up to stays under the 64 subtransactions
+PostgreSQL keeps track of cheaply."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +127,39 @@ async def _apply_or_park(conn: asyncpg.Connection, inbox: Inbox, event: Received
     return True
 
 
+async def _apply_one(conn: asyncpg.Connection, inbox: Inbox, event: Received[Any], *,
+                     consumer: str, home: str) -> None:
+    """Apply one event of another region in ``conn``'s transaction, with its inbox entry,
+    or park it; once applied, the events it makes ready."""
+    if await already_processed(conn, consumer=consumer, event_id=event.id):
+        return
+    if await _apply_or_park(conn, inbox, event, consumer=consumer, home=home):
+        await release(conn, inbox, consumer=consumer, home=home)
+
+
+async def _apply_batch(conn: asyncpg.Connection, inbox: Inbox,
+                       events: list[Received[Any]], *, consumer: str, home: str) -> None:
+    """Apply ``events`` (of one mirror, in its order) in ``conn``'s transaction, each as
+    :func:`_apply_one` does, but their inbox entries in one statement, with no savepoint,
+    and looking for parked events to release after each only when some are parked: one
+    that arrived early raises :class:`ArrivedEarly`, for the caller to undo the batch and
+    apply each alone, where it is parked."""
+    new = await newly_processed(conn, consumer=consumer, event_ids=[e.id for e in events])
+    others_parked = await parked.waiting(conn, consumer=consumer)
+    for event in events:
+        if event.id not in new:
+            continue  # applied before (or earlier in this batch)
+        new.discard(event.id)
+        to = await applying(conn, stamp_of(event.envelope), home=home)
+        await inbox.apply(Replicated(event, to))
+        if others_parked:
+            await release(conn, inbox, consumer=consumer, home=home)
+    if not others_parked:
+        # What another mirror's reader parked while this batch ran, and one of its events
+        # brought: now, as one event alone would, rather than at the next look.
+        await release(conn, inbox, consumer=consumer, home=home)
+
+
 async def release(conn: asyncpg.Connection, inbox: Inbox, *, consumer: str,
                   home: str) -> int:
     """Apply, in ``conn``'s transaction, the events ``consumer`` parked whose resource
@@ -138,15 +182,26 @@ async def run_inbox(bus: Bus, pool: asyncpg.Pool, inbox: Inbox, stop: asyncio.Ev
     (``<schema>-inbox`` by default: a service's own inbox; another service's events read
     by this one under a name of its own)."""
     durable = durable or f"{schema}-inbox"
+    # A type this version does not know (a region running a newer one) is acknowledged
+    # unread rather than refused: it is nothing this region can apply yet.
+    known = frozenset(types_of(inbox.union))
+
+    def ours(envelope: codec.Envelope) -> bool:
+        """Whether the inbox applies it: never this region's own change, whatever a mirror
+        holds."""
+        return envelope.region != region and envelope.type in known
 
     async def handle(event: Received[Any], msg: Msg) -> None:
-        if event.region == region:
-            return  # never this region's own change, whatever a mirror holds
-        async with transaction(pool) as conn:
-            if await already_processed(conn, consumer=durable, event_id=event.id):
-                return
-            if await _apply_or_park(conn, inbox, event, consumer=durable, home=region):
-                await release(conn, inbox, consumer=durable, home=region)
+        if ours(event.envelope):
+            async with transaction(pool) as conn:
+                await _apply_one(conn, inbox, event, consumer=durable, home=region)
+
+    async def handle_batch(batch: list[tuple[codec.Envelope, Msg]]) -> None:
+        # An event that does not fit its contract raises here: each alone rejects it.
+        events = [received(envelope, inbox.union) for envelope, _ in batch if ours(envelope)]
+        if events:
+            async with transaction(pool) as conn:
+                await _apply_batch(conn, inbox, events, consumer=durable, home=region)
 
     async def sweep() -> None:
         """Apply what waits for a resource that arrived through another instance's
@@ -157,13 +212,12 @@ async def run_inbox(bus: Bus, pool: asyncpg.Pool, inbox: Inbox, stop: asyncio.Ev
         except Exception as exc:  # PostgreSQL away for a moment: the next look does it
             log.warning("inbox.parked_unreleased", error=repr(exc))
 
-    # A type this version does not know (a region running a newer one) is acknowledged
-    # unread rather than refused: it is nothing this region can apply yet.
-    handler = typed(inbox.union, handle, only=frozenset(types_of(inbox.union)))
+    handler = typed(inbox.union, handle, only=known)
     readers: dict[str, tuple[asyncio.Event, asyncio.Task[None]]] = {}
 
     async def read(stream: str, origin: str, gone: asyncio.Event) -> None:
         consumer = Consumer(stream=stream, durable=durable, handler=handler,
+                            together=handle_batch, batch=BATCH,
                             filter_subject=f"events.{origin}.{service}.>")
         try:
             await consume(bus, consumer, gone)

@@ -23,7 +23,7 @@ import asyncpg
 from tocsin.shared import codec
 from tocsin.shared.logging import get_logger
 
-__all__ = ["ArrivedEarly", "park", "release", "take_ready"]
+__all__ = ["ArrivedEarly", "park", "release", "take_ready", "waiting"]
 
 log = get_logger(__name__)
 
@@ -51,6 +51,12 @@ async def park(conn: asyncpg.Connection, early: ArrivedEarly, envelope: codec.En
         "INSERT INTO replica_parked (consumer, kind, key_column, key, envelope)"
         " VALUES ($1, $2, $3, $4, $5)",
         consumer, early.kind, early.key_column, early.key, codec.encode(envelope))
+
+
+async def waiting(conn: asyncpg.Connection, *, consumer: str) -> bool:
+    """Whether ``consumer`` has events parked (a release can find nothing otherwise)."""
+    return bool(await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM replica_parked WHERE consumer = $1)", consumer))
 
 
 async def take_ready(conn: asyncpg.Connection, *, consumer: str
