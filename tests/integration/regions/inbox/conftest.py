@@ -225,12 +225,14 @@ async def mirror_all(regions: list[Region]) -> None:
         await mirror(into, origin)
 
 
-async def applied(into: Region, origin: Region, service: str) -> None:
-    """``into``'s ``service`` inbox has acknowledged everything ``origin``'s stream holds."""
+async def applied(into: Region, origin: Region, service: str, reader: str = "inbox") -> None:
+    """``into``'s ``service`` inbox (or its other ``reader`` of the mirrors, such as the
+    incidents service's ``replication-set``) has acknowledged everything ``origin``'s
+    stream holds."""
     async def done() -> bool:
         try:
             info = await into.bus.js.consumer_info(origin.stream,
-                                                   f"{into.name}_{service}-inbox")
+                                                   f"{into.name}_{service}-{reader}")
         except Exception:
             return False
         mirrored = (await into.bus.js.stream_info(origin.stream)).state.last_seq
