@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -25,8 +24,8 @@ import msgspec
 import nats.errors
 import nats.js.errors
 from nats.aio.msg import Msg
-from nats.aio.subscription import Subscription
-from nats.js.api import DEFAULT_PREFIX, AckPolicy, ConsumerConfig, DeliverPolicy, Header, StatusCode
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from tocsin.shared import codec, errors, metrics
 from tocsin.shared.bus.connection import Bus
@@ -129,10 +128,9 @@ async def pull(bus: Bus, spec: Pull, take: Take, stop: asyncio.Event, *,
     failures = 0
     try:
         while not stop.is_set():
-            pulls = _Pulls(bus, spec.stream, durable, spec.expires)
             try:
                 await bus.js.add_consumer(spec.stream, spec.config)
-                await pulls.subscribe()
+                psub = await bus.js.pull_subscribe_bind(durable, stream=spec.stream)
             except Exception as exc:
                 if server_gone(exc) is None:
                     raise
@@ -144,11 +142,11 @@ async def pull(bus: Bus, spec: Pull, take: Take, stop: asyncio.Event, *,
             if started is not None:
                 started.set()
             try:
-                if not await _fetch(bus, pulls, spec, counted, room, stop, stopping):
+                if not await _fetch(bus, psub, spec, counted, room, stop, stopping):
                     return
             finally:
                 with contextlib.suppress(nats.errors.Error):
-                    await pulls.unsubscribe()
+                    await psub.unsubscribe()
     finally:
         stopping.cancel()
         await _cancel(lag)
@@ -169,34 +167,41 @@ async def _watch_lag(bus: Bus, stream: str, durable: str, stop: asyncio.Event) -
         unacked.set(info.num_ack_pending or 0)
 
 
-async def _fetch(bus: Bus, pulls: _Pulls, spec: Pull, take: Take, room: Room | None,
-                 stop: asyncio.Event, stopping: asyncio.Future[Any]) -> bool:
+async def _fetch(bus: Bus, psub: JetStreamContext.PullSubscription, spec: Pull, take: Take,
+                 room: Room | None, stop: asyncio.Event,
+                 stopping: asyncio.Future[Any]) -> bool:
     """Fetch and take until ``stop`` (False) or until the consumer is gone from the server
     and must be declared again (True)."""
     durable = spec.config.durable_name
     failures = 0
     fetch: asyncio.Future[list[Msg]] | None = None
+    reconnection = asyncio.Event()
+
+    def ask(n: int) -> tuple[asyncio.Future[list[Msg]], asyncio.Event]:
+        """A fetch, and the event of the reconnection that makes its pull request lost."""
+        return (asyncio.ensure_future(psub.fetch(batch=n, timeout=spec.expires)),
+                bus.reconnection())
+
     try:
         while not stop.is_set():
             if fetch is None:
                 n = spec.batch if room is None else await room(stopping)
                 if n <= 0:
                     continue
-                fetch = asyncio.ensure_future(pulls.take(n))
-            reconnected = asyncio.ensure_future(pulls.reconnection.wait())
+                fetch, reconnection = ask(n)
+            reconnected = asyncio.ensure_future(reconnection.wait())
             await asyncio.wait([fetch, stopping, reconnected],
                                return_when=asyncio.FIRST_COMPLETED)
             reconnected.cancel()
             if not fetch.done():
-                # Stopping while idle: whatever the open pull still brings is redelivered
-                # to another instance after ack_wait. Reconnected: the pull went to the
-                # server that is gone, so ask the new one (what the old pull still brings
-                # stays for the next batch).
+                # Stopping while idle: whatever this pull still brings is redelivered to
+                # another instance after ack_wait. Reconnected: the pull went to the server
+                # that is gone, so ask the new one (what the old pull still brings stays
+                # queued for the next fetch).
                 if stopping.done():
                     return False
                 await _cancel(fetch)
                 fetch = None
-                pulls.lost()
                 if spec.reset_on_reconnect:
                     await redeliver_pending(bus, spec.stream, durable or "", stop)
                 continue
@@ -220,112 +225,13 @@ async def _fetch(bus: Bus, pulls: _Pulls, spec: Pull, take: Take, room: Room | N
                 continue
             failures = 0
             if spec.prefetch:
-                # The next batch travels while this one is handled; it is taken after it,
-                # so the stream's order is kept.
-                await pulls.ask(spec.batch)
+                fetch, reconnection = ask(spec.batch)
             if msgs and not await take(msgs):
                 return False
         return False
     finally:
         if fetch is not None:
             await _cancel(fetch)
-
-
-EXPIRY_MARGIN = 1.0
-"""Seconds past a pull request's expiry after which, nothing (not even its end) having
-come back, it is taken as lost."""
-
-
-class _Pulls:
-    """One bound durable's pull requests and the messages they brought.
-
-    At most one request is open at a time. A batch is whatever has arrived when the caller
-    looks (at least one message, waiting for the first only): no wait and no timer per
-    message, which nats-py's ``fetch`` pays (a task, a ``wait_for`` and a uuid each).
-    Messages a request still brings after a batch was taken wait here for the next one.
-    """
-
-    def __init__(self, bus: Bus, stream: str, durable: str, expires: float) -> None:
-        self._bus = bus
-        self._nc = bus.nc
-        self._subject = f"{DEFAULT_PREFIX}.CONSUMER.MSG.NEXT.{stream}.{durable}"
-        self._inbox = bus.nc.new_inbox()
-        self._expires = expires
-        self._sub: Subscription | None = None
-        self._arrived: deque[Msg] = deque()
-        self._open = 0
-        """Messages the open request may still bring (0: none open)."""
-        self._ends = 0.0
-        """When the open request expires on the server (event loop time)."""
-        self._refused: Msg | None = None
-        """A status that ended a request with an error, raised at the next take."""
-        self._woken: asyncio.Future[None] | None = None
-        self.reconnection = bus.reconnection()
-        """Set at the first reconnection after the open request was sent: it is lost."""
-
-    async def subscribe(self) -> None:
-        self._sub = await self._nc.subscribe(self._inbox, cb=self._arrive)
-
-    async def unsubscribe(self) -> None:
-        if self._sub is not None:
-            await self._sub.unsubscribe()
-
-    async def _arrive(self, msg: Msg) -> None:
-        status = msg.headers.get(Header.STATUS) if msg.headers else None
-        if status is None:
-            self._arrived.append(msg)
-            self._open = max(self._open - 1, 0)
-        elif status == StatusCode.CONTROL_MESSAGE:  # an idle heartbeat
-            return
-        else:
-            # 404 / 408: the request ended with fewer messages than it asked for; any
-            # other (409: the consumer deleted, a leadership change...) is the fetch's
-            # failure.
-            self._open = 0
-            if status not in (StatusCode.NO_MESSAGES, StatusCode.REQUEST_TIMEOUT):
-                self._refused = msg
-        if self._woken is not None and not self._woken.done():
-            self._woken.set_result(None)
-
-    def lost(self) -> None:
-        """The open request went to a server that is gone: the next take asks again."""
-        self._open = 0
-
-    async def ask(self, n: int) -> None:
-        """Have the server send up to ``n`` more messages than have arrived, unless a
-        request is still open."""
-        n -= len(self._arrived)
-        if self._open or n <= 0:
-            return
-        expires = int(self._expires * 1e9)
-        await self._nc.publish(self._subject, b'{"batch":%d,"expires":%d}' % (n, expires),
-                               reply=self._inbox)
-        self._open = n
-        self._ends = asyncio.get_running_loop().time() + self._expires
-        self.reconnection = self._bus.reconnection()
-
-    async def take(self, n: int) -> list[Msg]:
-        """Up to ``n`` messages, asking for them if needed and waiting for the first; empty
-        when the request ended with none. Raises TimeoutError when nothing, not even its
-        end, came back within its expiry (lost on the way), the server's refusal as
-        nats-py's fetch does."""
-        await self.ask(n)
-        if not self._arrived and self._refused is None and self._open:
-            loop = asyncio.get_running_loop()
-            self._woken = loop.create_future()
-            try:
-                async with asyncio.timeout_at(self._ends + EXPIRY_MARGIN):
-                    await self._woken
-            except TimeoutError:
-                self._open = 0
-                raise
-            finally:
-                self._woken = None
-        if not self._arrived and self._refused is not None:
-            refused, self._refused = self._refused, None
-            raise nats.js.errors.APIError.from_msg(refused)
-        arrived = self._arrived
-        return [arrived.popleft() for _ in range(min(n, len(arrived)))]
 
 
 async def _cancel(fetch: asyncio.Future[Any]) -> None:
