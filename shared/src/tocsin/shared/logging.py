@@ -69,8 +69,13 @@ def bound(headers: Mapping[str, str] | None = None, **values: Any) -> Iterator[N
     """Bind the context carried in ``headers`` plus ``values`` for the duration of a message."""
     context = {k: headers[h] for k, h in CONTEXT_HEADERS.items() if headers and h in headers}
     context.update({k: v for k, v in values.items() if v is not None})
-    with structlog.contextvars.bound_contextvars(**context):
+    # Reset by tokens: structlog's bound_contextvars reads the whole context first, which
+    # is half of the ~20 µs a message's binding cost.
+    tokens = structlog.contextvars.bind_contextvars(**context)
+    try:
         yield
+    finally:
+        structlog.contextvars.reset_contextvars(**tokens)
 
 
 def bind(**values: Any) -> None:
