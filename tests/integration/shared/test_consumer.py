@@ -7,6 +7,7 @@ from typing import Any
 
 import nats.errors
 from nats.js.api import DeliverPolicy, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
 
 from tocsin.shared import codec, errors
 from tocsin.shared.bus import Bus, Consumer, connect, consume, ensure_stream
@@ -130,7 +131,10 @@ class TestConsume:
                             handler=handle, together=together, ack_wait=5)
 
         async def settled() -> bool:
-            info = await bus.js.consumer_info(name, "tests")
+            try:
+                info = await bus.js.consumer_info(name, "tests")
+            except NotFoundError:  # the consumer is not made yet
+                return False
             return info.num_ack_pending == 0 and info.num_pending == 0
 
         for numbers in ((1,), (2, 3, 4)):  # one batch, then the next
