@@ -98,6 +98,18 @@ class Region(Called):
                 raise
             self.services[name] = stack
 
+    async def lose(self) -> None:
+        """The whole region gone: its services, then its NATS server."""
+        await self.stop()
+        await asyncio.to_thread(self.stop_nats)
+
+    async def come_back(self) -> None:
+        """The region's NATS server and services again, once the test's own connection
+        to it is back too (it reconnects on its own schedule, after the services')."""
+        await asyncio.to_thread(self.start_nats)
+        await self.start()
+        await wait_for(lambda: self.bus.nc.is_connected, timeout=60)
+
     async def stop(self, *only: str) -> None:
         """Stop the region's services (or ``only`` those named), the last started first."""
         for name in reversed(list(self.services)):

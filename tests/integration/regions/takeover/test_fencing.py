@@ -3,7 +3,6 @@ took over its engagement paged: its stage work is fenced by the takeover epochs.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable
 from typing import Any
 
@@ -53,8 +52,7 @@ async def test_a_returning_region_does_not_page_a_stage_taken_over_again(
                 if e.data["engagementArn"] == engagement]
     await wait_for(stage_one_due, timeout=TIMEOUT)
     assert not await stage_work_done(a)  # A's StageDue waits for A's contacts service
-    await a.stop()
-    await asyncio.to_thread(a.stop_nats)
+    await a.lose()
 
     async def bob_paged() -> list[Any]:
         pages = (await b.call("contacts", "ListPagesByEngagement",
@@ -65,8 +63,7 @@ async def test_a_returning_region_does_not_page_a_stage_taken_over_again(
     await wait_for(lambda: b.deliveries(page), timeout=TIMEOUT)
     assert await runs_in(b, engagement) == b.name  # B's own takeover, fencing nothing there
 
-    await asyncio.to_thread(a.start_nats)
-    await a.start()
+    await a.come_back()
     # Positive barrier: A's contacts service knows of B's takeover and has acted on the
     # StageDue that waited for it.
     await wait_for(lambda: is_(runs_in(a, engagement), b.name), timeout=120)
@@ -110,8 +107,7 @@ async def test_a_retry_fired_by_a_region_lost_before_it_paged_is_sent_by_the_nex
     async def mirrored() -> bool:
         return (await b.bus.js.stream_info(a.stream)).state.last_seq >= ours
     await wait_for(mirrored, timeout=TIMEOUT)
-    await a.stop()
-    await asyncio.to_thread(a.stop_nats)
+    await a.lose()
 
     async def sent_again() -> list[Any]:
         return [d for d in await b.deliveries(page) if d.channel_arn == channel]
@@ -120,8 +116,7 @@ async def test_a_retry_fired_by_a_region_lost_before_it_paged_is_sent_by_the_nex
     [due] = await retry_due(b)
     assert due.data["timerId"] == fired.data["timerId"]
 
-    await asyncio.to_thread(a.start_nats)
-    await a.start()
+    await a.come_back()
     await wait_for(lambda: is_(runs_in(a, engagement), b.name), timeout=120)
     await wait_for(lambda: stage_work_done(a), timeout=TIMEOUT)
     assert len(await a.deliveries(page)) == 1  # the first sending only

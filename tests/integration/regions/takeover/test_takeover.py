@@ -132,8 +132,7 @@ async def test_an_engagement_of_a_lost_region_keeps_escalating_from_the_next(
     engagement = await _engage(a, await _plan(a, alice, bob, minutes=10))
     await wait_for(lambda: _standby(b, engagement), timeout=TIMEOUT)
 
-    await a.stop()
-    await asyncio.to_thread(a.stop_nats)
+    await a.lose()
     lost_at = asyncio.get_running_loop().time()
 
     async def stage_one_paged() -> list[Any]:
@@ -158,8 +157,7 @@ async def test_an_engagement_of_a_lost_region_keeps_escalating_from_the_next(
     assert len(said) == 1 and said[0].data["engagementArns"] == [engagement]
 
     # A returns: it records B's takeover, stands down, and fires nothing of the engagement.
-    await asyncio.to_thread(a.start_nats)
-    await a.start()
+    await a.come_back()
 
     async def stood_down() -> bool:
         rows = await a.sql("SELECT fires_here, owner_region, owner_epoch FROM engagement"
@@ -212,8 +210,7 @@ async def test_a_page_of_a_lost_region_follows_its_contacts_plan_from_the_next(
     standby = await wait_for(lambda: plan_stage(b), timeout=TIMEOUT)
     assert [t["State"] for t in standby] == ["PENDING"]
     page = standby[0]["PageArn"]
-    await a.stop()
-    await asyncio.to_thread(a.stop_nats)
+    await a.lose()
 
     sent = await wait_for(lambda: b.deliveries(page), timeout=TIMEOUT)
     assert [d.channel_arn for d in sent] == [channel]

@@ -5,7 +5,6 @@ a READ of an incident's page). The lost region, back, does neither again."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -31,16 +30,6 @@ async def _timers(region: Region, engagement: str, kind: str) -> list[dict[str, 
     return [t for t in found["Timers"] if t["Kind"] == kind]
 
 
-async def _lose(region: Region) -> None:
-    await region.stop()
-    await asyncio.to_thread(region.stop_nats)
-
-
-async def _come_back(region: Region) -> None:
-    await asyncio.to_thread(region.start_nats)
-    await region.start()
-
-
 async def _due(region: Region, kind: str, engagement: str) -> list[Any]:
     return [e for e in await region.events(f"escalation.{kind}")
             if e.data["engagementArn"] == engagement]
@@ -58,7 +47,7 @@ async def test_a_channel_retry_of_a_lost_region_is_sent_once_from_the_next(
     assert [t["State"] for t in standby] == ["PENDING"]
     [ours] = await _timers(a, engagement, "RETRY_CHANNEL")
     assert ours["TimerId"] == standby[0]["TimerId"] and ours["DueAt"] == standby[0]["DueAt"]
-    await _lose(a)
+    await a.lose()
 
     async def sent_again() -> list[Any]:
         return [d for d in await b.deliveries(page) if d.channel_arn == channel]
@@ -72,7 +61,7 @@ async def test_a_channel_retry_of_a_lost_region_is_sent_once_from_the_next(
         datetime.fromisoformat(due.data["dueAt"])
     assert again.page_arn == page and again.accept_code
 
-    await _come_back(a)
+    await a.come_back()
     # Positive barrier: A knows of B's takeover, its copy of the retry is settled by B's
     # firing, and its contacts service has acted on every escalation event of A.
     await wait_for(lambda: is_(runs_in(a, engagement), b.name), timeout=120)
@@ -117,7 +106,7 @@ async def test_an_acknowledgement_timeout_of_a_lost_region_engages_again_once_fr
     standby = await wait_for(lambda: _timers(b, engagement, "ACKNOWLEDGEMENT_TIMEOUT"),
                              timeout=TIMEOUT)
     assert [t["State"] for t in standby] == ["PENDING"]
-    await _lose(a)
+    await a.lose()
 
     taken = await wait_for(lambda: b.events("escalation.RegionTakenOver"), timeout=TIMEOUT)
     assert engagement in taken[0].data["engagementArns"]
@@ -148,7 +137,7 @@ async def test_an_acknowledgement_timeout_of_a_lost_region_engages_again_once_fr
                 if e["eventType"] == "Tocsin Re-engagement for Incident"]
     await wait_for(lambda: reengagements(b), timeout=TIMEOUT)
 
-    await _come_back(a)
+    await a.come_back()
     await wait_for(lambda: is_(runs_in(a, engagement), b.name), timeout=120)
 
     async def settled_in_a() -> bool:
