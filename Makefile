@@ -14,8 +14,12 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 run: sync  ## Start the whole system: embedded NATS and PostgreSQL unless configured, every service
 	$(PY) -m tocsin.local $(ARGS)
 
+# Two workers, each with its own NATS and PostgreSQL; a test file stays on one worker, so
+# its module fixtures start once. TEST_WORKERS=0 runs the suite in this process.
+TEST_WORKERS ?= 2
+
 test: sync  ## The whole suite against real NATS JetStream and PostgreSQL
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
 
 test-unit: sync
 	$(VENV)/bin/pytest tests/unit

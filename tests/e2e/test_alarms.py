@@ -178,7 +178,8 @@ class TestAlarmToPage:
     async def test_the_same_alarm_three_times_is_one_incident_and_one_page(
             self, tocsin: dict[str, Any], bus: Bus) -> None:
         """Three state changes of one alarm (one of them delivered twice) open one
-        incident, engage the escalation plan once and page alice once."""
+        incident, engage the escalation plan once and page alice once (bob, at stage 2,
+        once too)."""
         mail = Mail(tocsin)
         await escalating_plan(tocsin, mail)
         first = alarm("api-5xx")
@@ -201,5 +202,7 @@ class TestAlarmToPage:
         engagements = await asyncio.to_thread(
             lambda: contacts.list_engagements(IncidentId=incident)["Engagements"])
         assert len(engagements) == 1
-        await asyncio.sleep(1.0)  # time for a second page to show, were there one
-        assert mail.paged() == [ALICE]
+        # Positive barrier: nobody acknowledges, so the one engagement's stage 2 pages bob
+        # (a stage lasts two seconds); a second page of alice would have come before it.
+        await wait_for(lambda: BOB in mail.paged(), timeout=20)
+        assert mail.paged() == [ALICE, BOB]

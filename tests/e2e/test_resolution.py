@@ -146,7 +146,7 @@ class TestResolvingStopsPaging:
         had gone out. Re-opening engages the plan anew: a new engagement, a new mail to
         alice, a timeline event saying why, and the old engagement stays stopped."""
         incidents, contacts = clients(tocsin)
-        plan, alice, bob = await _escalation_plan(tocsin, deliveries, first_stage_minutes=3)
+        plan, alice, bob = await _escalation_plan(tocsin, deliveries, first_stage_minutes=30)
         incident = await asyncio.to_thread(
             lambda: incidents.start_incident(responsePlanArn=plan)["incidentRecordArn"])
         await wait_for(lambda: _mails(tocsin, incident), timeout=15)
@@ -254,7 +254,7 @@ class TestResolvingStopsPaging:
         engagement: bob's stage is cancelled, the timeline says the incident was
         resolved."""
         incidents, contacts = clients(tocsin)
-        plan, _, _ = await _escalation_plan(tocsin, deliveries, first_stage_minutes=3)
+        plan, _, _ = await _escalation_plan(tocsin, deliveries, first_stage_minutes=30)
         key = await asyncio.to_thread(_integration_key, tocsin, plan)
         await asyncio.to_thread(_enqueue, tocsin, {
             "routing_key": key, "event_action": "trigger", "dedup_key": "db-1",
@@ -290,7 +290,7 @@ class TestResolvingStopsPaging:
         """A CloudWatch alarm back to OK resolves the incident of a plan tagged
         ``tocsin:auto-resolve``, and that stops its engagement like any resolve."""
         incidents, contacts = clients(tocsin)
-        await _escalation_plan(tocsin, deliveries, first_stage_minutes=3,
+        await _escalation_plan(tocsin, deliveries, first_stage_minutes=30,
                                tags={"tocsin:auto-resolve": "true"})
         await _publish_alarm(bus, tocsin, "ALARM", "2024-03-05T09:20:41.515+0000")
 

@@ -341,8 +341,10 @@ async def test_two_instances_together_keep_to_the_providers_rate(
                               await seal_delivery(bus.nc, r), msg_id=r.id)
         await wait_for(lambda: len(hook.requests) >= len(requests), timeout=20)
         arrivals = sorted(r["at"] for r in hook.requests)
-        # Ten intervals of 0.2 s; each instance alone would have taken half as long.
-        assert arrivals[-1] - arrivals[0] >= 10 * 0.2 - 0.15
+        # Ten intervals of 0.2 s (2 s); each instance alone would have taken half as long.
+        # The arrivals are stamped by a server in this busy process, so a late first stamp
+        # can shorten the span: 1.5 s still tells one shared slot from two.
+        assert arrivals[-1] - arrivals[0] >= 10 * 0.2 * 0.75
 
 
 async def test_a_page_waiting_for_a_retry_is_not_sent_once_its_engagement_stopped(

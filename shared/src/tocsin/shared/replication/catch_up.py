@@ -12,13 +12,14 @@ After a start, a service that acts on what another region may have taken over ac
 nothing before :class:`CatchUp` says it has caught up with every other region: its mirror
 here holds all that region's own stream holds (asked of that region's JetStream over the
 leaf connection), and the service's durable on it has nothing pending; or that region has
-not answered for ``patience`` seconds (it may be lost itself); or :data:`GIVE_UP_AFTER` has
+not answered for ``patience`` seconds on end (it may be lost itself); or :data:`GIVE_UP_AFTER` has
 passed (logged as an error: a page late for ever would be worse than one paged twice).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -63,10 +64,6 @@ class MirrorReaders:
         wanted = set(origins)
         for origin in sorted(wanted):
             reader = self._readers.get(origin)
-            if reader is not None and reader[0].done() and not reader[0].cancelled() \
-                    and reader[0].exception() is not None:
-                log.warning("regions.mirror_reader_ended", reader=self._name, region=origin,
-                            error=repr(reader[0].exception()))
             if reader is None or reader[0].done():
                 done = asyncio.Event()
                 task = asyncio.create_task(consume(self._bus, Consumer(
@@ -74,11 +71,20 @@ class MirrorReaders:
                     filter_subject=self._subject(origin), handler=self._handler,
                     deliver_policy=self._deliver_policy), done),
                     name=f"{self._name}-{origin}")
+                task.add_done_callback(functools.partial(self._ended, origin))
                 self._readers[origin] = (task, done)
                 log.info("regions.mirror_reading", reader=self._name, region=origin)
         for origin in set(self._readers) - wanted:
             _, done = self._readers.pop(origin)
             done.set()
+
+    def _ended(self, origin: str, task: asyncio.Task[None]) -> None:
+        """Said of every reader that failed (its mirror gone under it, say): the next
+        :meth:`follow` starts it again if the mirror is still wanted. Read here, so a reader
+        dropped meanwhile never leaves its failure unread."""
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("regions.mirror_reader_ended", reader=self._name, region=origin,
+                        error=repr(task.exception()))
 
     async def stop(self, origin: str) -> None:
         """Stop reading ``origin``'s mirror and wait for the reader to finish its batch
@@ -125,6 +131,9 @@ class CatchUp:
         self._durable = durable
         self._patience = patience
         self._started = time.monotonic()
+        self._heard: dict[str, float] = {}
+        """Other region → when it last answered (monotonic); its silence counts from the
+        start until it first does."""
         self._behind_last: list[str] = []
         self.ready = asyncio.Event()
 
@@ -158,7 +167,11 @@ class CatchUp:
         except Exception as exc:
             if not mirrors.unreachable(exc):  # refused (permissions?): as good as unheard
                 log.warning("regions.remote_refused", region=origin, error=repr(exc))
-            return time.monotonic() - self._started < self._patience
+            # Silent for the patience on end, not merely once after it: a region that
+            # answered a moment ago and missed one question (a busy link) is still there.
+            silent_since = self._heard.get(origin, self._started)
+            return time.monotonic() - silent_since < self._patience
+        self._heard[origin] = time.monotonic()
         if info.state.last_seq < theirs.state.last_seq:
             return True
         try:
