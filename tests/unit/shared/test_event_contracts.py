@@ -27,7 +27,7 @@ def test_every_type_belongs_to_its_service(service: str) -> None:
 
 
 def test_incidents_has_a_contract_for_each_of_its_event_types() -> None:
-    assert len(incidents.EVENT_TYPES) == 27
+    assert len(incidents.EVENT_TYPES) == 28
     assert "IncidentRecordCreated" in incidents.EVENT_TYPES
 
 

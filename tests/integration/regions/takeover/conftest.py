@@ -78,7 +78,9 @@ class Region(Called):
         settings = {
             "incidents": lambda: (incidents_app.lifespan, IncidentsSettings(
                 changes_filter=f"changes.{self.name}.>",
-                alarms_filter=f"alarms.{self.name}.>", **common)),
+                alarms_filter=f"alarms.{self.name}.>",
+                region_takeover_seconds=TAKEOVER_SECONDS, region_check_interval=0.3,
+                **common)),
             "contacts": lambda: (contacts_app.lifespan, ContactsSettings(
                 region_takeover_seconds=TAKEOVER_SECONDS, region_check_interval=0.3,
                 **common)),

@@ -1,7 +1,8 @@
-"""The escalation service keeps its standby timers, and the contacts service the other
-regions' takeovers, under their own NATS identities, as ``make run`` starts two regions:
-each lists the mirrors, reads each under its durable (``standby``, ``takeovers``), and asks
-another region's JetStream how far that region's stream reaches."""
+"""The escalation service keeps its standby timers, and the contacts and incidents services
+the other regions' takeovers, under their own NATS identities, as ``make run`` starts two
+regions: each lists the mirrors, reads each under its durable (``standby``,
+``takeovers``), and asks another region's JetStream how far that region's stream
+reaches."""
 
 from __future__ import annotations
 
@@ -51,10 +52,12 @@ async def test_standby_timers_under_the_escalation_identity(regions: Regions) ->
             return [t["State"] for t in timers] == ["PENDING"]
         await wait_for(standby, timeout=120)
 
-        # What a starting escalation or contacts instance asks of the other region's
-        # JetStream, and of its durable on that region's mirror here (once it reads it).
+        # What a starting escalation, contacts or incidents instance asks of the other
+        # region's JetStream, and of its durable on that region's mirror here (once it
+        # reads it).
         for service, durable in (("escalation", "escalation-standby"),
-                                 ("contacts", "contacts-takeovers")):
+                                 ("contacts", "contacts-takeovers"),
+                                 ("incidents", "incidents-takeovers")):
             nc = await b.client(service)
             try:
                 theirs = await nc.jetstream(domain=a.name, timeout=5).stream_info(

@@ -5,6 +5,7 @@ a READ of an incident's page). The lost region, back, does neither again."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,63 @@ from tocsin.shared.testing import wait_for
 
 RETRY_MINUTES = 10
 ACK_TIMEOUT_MINUTES = 10.0
+
+
+@dataclass(frozen=True)
+class Acknowledged:
+    """An engagement of an incident of region A whose page Alice acknowledged (READ) in A,
+    with the acknowledgement timeout's standby copy in B."""
+
+    incident: str
+    engagement: str
+    contact: str
+    channel: str
+    standby: list[dict[str, Any]]
+
+
+async def acknowledged(a: Region, b: Region) -> Acknowledged:
+    """Alice, a contact of A, engaged for an incident of A (known in B too); her page
+    acknowledged (READ) in A; once B holds its copy of the acknowledgement timeout."""
+    alice, channel = await a.person("alice")
+    plan = str((await a.call("incidents", "CreateResponsePlan", {
+        "name": "db-down", "incidentTemplate": {"title": "Database down", "impact": 2}}))
+        ["arn"])
+    incident = str((await a.call("incidents", "StartIncident", {
+        "responsePlanArn": plan, "title": "Database down"}))["incidentRecordArn"])
+
+    async def incident_in_b() -> bool:
+        try:
+            await b.call("incidents", "GetIncidentRecord", {"arn": incident})
+        except errors.NotFoundError:
+            return False
+        return True
+    await wait_for(incident_in_b, timeout=TIMEOUT)
+    engagement = await _engage(a, alice, IncidentId=incident)
+    [page] = (await a.call("contacts", "ListPagesByEngagement",
+                           {"EngagementId": engagement}))["Pages"]
+    [sent] = await wait_for(lambda: a.deliveries(page["PageArn"]), timeout=TIMEOUT)
+    await a.call("contacts", "AcceptPage", {
+        "PageId": page["PageArn"], "AcceptType": "READ", "AcceptCode": sent.accept_code})
+    standby = await wait_for(lambda: _timers(b, engagement, "ACKNOWLEDGEMENT_TIMEOUT"),
+                             timeout=TIMEOUT)
+    return Acknowledged(incident=incident, engagement=engagement, contact=alice,
+                        channel=channel, standby=standby)
+
+
+async def engaged_again(region: Region, incident: str, engagement: str) -> list[Any]:
+    """The engagements of ``incident`` in ``region`` besides ``engagement``."""
+    found = (await region.call("contacts", "ListEngagements",
+                               {"IncidentId": incident}))["Engagements"]
+    return [e for e in found if e["EngagementArn"] != engagement]
+
+
+async def reengagements(region: Region, incident: str) -> list[Any]:
+    """The ``Tocsin Re-engagement for Incident`` events of ``incident``'s timeline in
+    ``region``."""
+    found = await region.call("incidents", "ListTimelineEvents",
+                              {"incidentRecordArn": incident})
+    return [e for e in found["eventSummaries"]
+            if e["eventType"] == "Tocsin Re-engagement for Incident"]
 
 
 async def _timers(region: Region, engagement: str, kind: str) -> list[dict[str, Any]]:
@@ -83,28 +141,10 @@ async def test_an_acknowledgement_timeout_of_a_lost_region_engages_again_once_fr
     the acknowledgement timeout falls due, after A was lost: B engages Alice again, once,
     and says so on the incident's timeline; A, back, does not."""
     a, b = pair
-    alice, channel = await a.person("alice")
-    plan = str((await a.call("incidents", "CreateResponsePlan", {
-        "name": "db-down", "incidentTemplate": {"title": "Database down", "impact": 2}}))
-        ["arn"])
-    incident = str((await a.call("incidents", "StartIncident", {
-        "responsePlanArn": plan, "title": "Database down"}))["incidentRecordArn"])
-
-    async def incident_in_b() -> bool:
-        try:
-            await b.call("incidents", "GetIncidentRecord", {"arn": incident})
-        except errors.NotFoundError:
-            return False
-        return True
-    await wait_for(incident_in_b, timeout=TIMEOUT)
-    engagement = await _engage(a, alice, IncidentId=incident)
-    [page] = (await a.call("contacts", "ListPagesByEngagement",
-                           {"EngagementId": engagement}))["Pages"]
-    [sent] = await wait_for(lambda: a.deliveries(page["PageArn"]), timeout=TIMEOUT)
-    await a.call("contacts", "AcceptPage", {
-        "PageId": page["PageArn"], "AcceptType": "READ", "AcceptCode": sent.accept_code})
-    standby = await wait_for(lambda: _timers(b, engagement, "ACKNOWLEDGEMENT_TIMEOUT"),
-                             timeout=TIMEOUT)
+    read = await acknowledged(a, b)
+    incident, engagement, alice, channel = \
+        read.incident, read.engagement, read.contact, read.channel
+    standby = read.standby
     assert [t["State"] for t in standby] == ["PENDING"]
     await a.lose()
 
@@ -118,24 +158,15 @@ async def test_an_acknowledgement_timeout_of_a_lost_region_engages_again_once_fr
     assert datetime.fromisoformat(due.data["firedAt"]) >= \
         datetime.fromisoformat(due.data["dueAt"])
 
-    async def engaged_again() -> list[Any]:
-        found = (await b.call("contacts", "ListEngagements",
-                              {"IncidentId": incident}))["Engagements"]
-        return [e for e in found if e["EngagementArn"] != engagement]
-    [again] = await wait_for(engaged_again, timeout=TIMEOUT)
+    [again] = await wait_for(lambda: engaged_again(b, incident, engagement),
+                             timeout=TIMEOUT)
     assert again["ContactArn"] == alice
 
     async def delivered() -> list[Any]:
         return [d for d in await b.deliveries()
                 if d.engagement_arn == again["EngagementArn"]]
     assert [d.channel_arn for d in await wait_for(delivered, timeout=TIMEOUT)] == [channel]
-
-    async def reengagements(region: Region) -> list[Any]:
-        found = await region.call("incidents", "ListTimelineEvents",
-                                  {"incidentRecordArn": incident})
-        return [e for e in found["eventSummaries"]
-                if e["eventType"] == "Tocsin Re-engagement for Incident"]
-    await wait_for(lambda: reengagements(b), timeout=TIMEOUT)
+    await wait_for(lambda: reengagements(b, incident), timeout=TIMEOUT)
 
     await a.come_back()
     await wait_for(lambda: is_(runs_in(a, engagement), b.name), timeout=120)
@@ -145,7 +176,7 @@ async def test_an_acknowledgement_timeout_of_a_lost_region_engages_again_once_fr
         return [t["State"] for t in timers] == ["FIRED"]
     await wait_for(settled_in_a, timeout=TIMEOUT)
     # A hears of B's re-engagement too: both regions show it once.
-    await wait_for(lambda: reengagements(a), timeout=TIMEOUT)
+    await wait_for(lambda: reengagements(a, incident), timeout=TIMEOUT)
     assert not await _due(a, "AcknowledgementTimedOut", engagement)
-    assert len(await reengagements(a)) == len(await reengagements(b)) == 1
-    assert len(await engaged_again()) == 1
+    assert len(await reengagements(a, incident)) == len(await reengagements(b, incident)) == 1
+    assert len(await engaged_again(b, incident, engagement)) == 1

@@ -13,7 +13,6 @@ from tocsin.contacts.engagements.due import Due, due_consumer
 from tocsin.contacts.engagements.failures import DeadLetters, dead_letter_consumer
 from tocsin.contacts.engagements.handlers import EngagementHandlers
 from tocsin.contacts.engagements.incident_state import IncidentState, incidents_consumer
-from tocsin.contacts.engagements.takeovers import TakeoverWatch
 from tocsin.contacts.replicas import INBOX
 from tocsin.contacts.replication import ReplicationSetDeletion, replication_consumer
 from tocsin.contacts.settings import Settings
@@ -24,11 +23,15 @@ from tocsin.shared.errors import TocsinError
 from tocsin.shared.kernel import Kernel, Opened, Service
 from tocsin.shared.keys import KeyRing, keks_from, remote_key_ring
 from tocsin.shared.logging import get_logger
+from tocsin.shared.replication.takeovers import TakeoverWatch
 from tocsin.shared.runner import after, pause
 
 __all__ = ["KERNEL", "lifespan"]
 
 log = get_logger(__name__)
+
+TAKEOVERS_INBOX = "contacts-takeovers"
+"""The inbox of the other regions' takeovers applied here."""
 
 
 async def table(opened: Opened[Settings]) -> Service:
@@ -46,6 +49,7 @@ async def table(opened: Opened[Settings]) -> Service:
     engagements = EngagementHandlers(deps)
     region, schema = settings.region, settings.schema
     takeovers = TakeoverWatch(pool, opened.bus, region=region, schema=schema,
+                              inbox=TAKEOVERS_INBOX,
                               takeover_seconds=settings.region_takeover_seconds,
                               interval=settings.region_check_interval)
     due = due_consumer(Due(pool, engagements, region=region), region=region, schema=schema)

@@ -27,7 +27,7 @@ class Settings(ServiceSettings, frozen=True, kw_only=True):
     region_takeover_seconds: Annotated[float, Meta(gt=0)] = 60.0
     """Seconds after a start the escalation events' consumer waits, at most, for another
     region of the replication set that does not answer before acting on stage work
-    (:mod:`tocsin.contacts.engagements.takeovers`); the escalation service's takeover
+    (:mod:`tocsin.shared.replication.takeovers`); the escalation service's takeover
     delay."""
     region_check_interval: Annotated[float, Meta(gt=0)] = 1.0
     """Seconds between two looks at the other regions' mirrors."""

@@ -69,13 +69,15 @@ INCIDENTS_EVENTS = frozenset({"IncidentRecordResolved", "IncidentRecordDeleted",
                               "ReplicationSetDeleted"})
 """The incidents service's events that cancel timers."""
 CONTACTS_TYPES = frozenset(t.__name__ for t in CONTACTS_EVENTS)
-SETTLED = {"AcknowledgementTimedOut": "fired", "TimerCancelled": "cancelled"}
+SETTLED = {"TimerCancelled": "cancelled"}
 """Another region's escalation events that settle a standby timer here, and how. A timer
-whose demand the contacts service carries out is settled by what it did, not by the
+whose demand another service carries out is settled by what that service did, not by the
 demand: a stage timer by the stage's start (``EngagementStageStarted``), a plan stage or
-channel retry by the page sent again (``PageCodeAdded`` naming the timer). A region lost
-between firing such a timer and paging leaves the page to the region that takes over
-(and its contacts service, back, drops the demand: the engagement runs elsewhere)."""
+channel retry by the page sent again (``PageCodeAdded`` naming the timer), an
+acknowledgement timeout by the incidents service's ``AcknowledgementTimeoutHandled``. A
+region lost between firing such a timer and carrying out its demand leaves the work to the
+region that takes over (and its contacts or incidents service, back, drops the demand: the
+engagement runs elsewhere)."""
 EARLY = "escalation-early"
 """The parked events of engagements not known here yet (:meth:`Plans._known`)."""
 
@@ -162,10 +164,16 @@ class Plans:
 
     async def settle(self, conn: asyncpg.Connection, envelope: codec.Envelope) -> None:
         """Another region's start of a stage (``EngagementStageStarted``), page sent again
-        by a timer's demand (``PageCodeAdded`` naming it) or settling of a timer
-        (:data:`SETTLED`): the standby copy of the timer here is settled alike, once its
-        engagement is known here."""
-        if envelope.service == "contacts":
+        by a timer's demand (``PageCodeAdded`` naming it), acknowledgement timeout acted on
+        (``AcknowledgementTimeoutHandled``) or settling of a timer (:data:`SETTLED`): the
+        standby copy of the timer here is settled alike, once its engagement is known
+        here."""
+        if envelope.service == "incidents":
+            handled = decode(envelope.type, envelope.data, ic.IncidentsEvent)
+            if not isinstance(handled, ic.AcknowledgementTimeoutHandled):
+                return
+            engagement_arn, timer_id, state = handled.engagement_arn, handled.timer_id, "fired"
+        elif envelope.service == "contacts":
             paged = decode(envelope.type, envelope.data, cc.ContactsEvent)
             if isinstance(paged, cc.EngagementStageStarted):
                 timer_id = stage_timer_id(paged.engagement_arn, paged.stage_index, paged.round)

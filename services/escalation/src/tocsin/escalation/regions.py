@@ -12,12 +12,13 @@ region's ``EVENTS_<R>`` (:mod:`tocsin.shared.bus.regions`), under one durable
 - its **incidents** events that cancel timers (an incident resolved or deleted there, the
   replication set deleted) cancel them here as this region's own do;
 - its **escalation** events keep the standby copies where that region's are: a timer it
-  cancelled, or an acknowledgement timeout it fired, is marked so here (never fired again
-  by a takeover), and its ``RegionTakenOver`` is recorded here. A stage timer counts as
-  fired once the stage started there (its contacts service's ``EngagementStageStarted``),
-  a plan stage or channel retry once the page was sent again (``PageCodeAdded`` naming the
-  timer), so what that region fired but did not page before it was lost is paged by the
-  region that takes over.
+  cancelled is marked so here (never fired by a takeover), and its ``RegionTakenOver`` is
+  recorded here. A timer it fired counts as fired here once its demand was carried out
+  there: a stage timer once the stage started (its contacts service's
+  ``EngagementStageStarted``), a plan stage or channel retry once the page was sent again
+  (``PageCodeAdded`` naming the timer), an acknowledgement timeout once its incidents
+  service acted on it (``AcknowledgementTimeoutHandled``). So what that region fired but
+  did not carry out before it was lost is done by the region that takes over.
 
 An event of an engagement not known here yet (a third region's acceptance of a page, read
 before the start of its engagement from the region that started it) waits, parked, for
@@ -62,15 +63,16 @@ a set of two, each region is the other's successor: during the cut each also tak
 the other's engagements, and after it every engagement has had one takeover, which both
 regions apply alike.)
 
-**Stage work already due.** A stage this region fired just before it was lost, whose
-``StageDue`` its contacts service had not acted on, is paged by the region that takes over.
-When this region returns, its contacts service fences that ``StageDue`` by the same
-takeover epochs (:mod:`tocsin.contacts.engagements.takeovers`): it acts on no stage work
-before it has caught up with the other regions' takeovers, and none of an engagement
-another region runs. One window is left: an acknowledgement timeout fired here just before
-the loss, whose re-engagement the incidents service had not started, counts as fired
-elsewhere once its ``AcknowledgementTimedOut`` got out, and is re-engaged only when this
-region returns; had it not got out, both regions re-engage.
+**Work already due.** A stage this region fired just before it was lost, whose
+``StageDue`` its contacts service had not acted on, is paged by the region that takes over;
+an acknowledgement timeout it fired whose re-engagement its incidents service had not
+started is re-engaged there. When this region returns, its contacts and incidents services
+fence that work by the same takeover epochs (:mod:`tocsin.shared.replication.takeovers`):
+they act on none before they have caught up with the other regions' takeovers, and on none
+of an engagement another region runs. One window is left, for each: work this region
+carried out just before it was lost whose evidence (the stage's start, the page sent again,
+``AcknowledgementTimeoutHandled``) never left it is done again by the region that takes
+over (at least once, never lost).
 """
 
 from __future__ import annotations
@@ -192,12 +194,14 @@ class RegionWatch:
                                                        origin=envelope.region)
         elif service == "escalation" and envelope.type in ec.EVENT_TYPES:
             await self._escalation_event(envelope)
+        elif service == "incidents" and envelope.type == "AcknowledgementTimeoutHandled":
+            await self._paged(envelope)
         elif service == "incidents" and envelope.type in INCIDENTS_EVENTS:
             await self._plans.on_incidents_event(received(envelope, ic.IncidentsEvent), msg)
 
     async def _paged(self, envelope: codec.Envelope) -> None:
-        """A stage started, or a page sent again by a timer's demand, there: its timer
-        here counts as fired."""
+        """A stage started, a page sent again by a timer's demand, or an acknowledgement
+        timeout acted on, there: its timer here counts as fired."""
         async with transaction(self._pool) as conn:
             await self._plans.settle(conn, envelope)
 
@@ -210,8 +214,8 @@ class RegionWatch:
                 case ec.RegionTakenOver():
                     await self._taken_over(conn, data)
                 case ec.TimerScheduled() | ec.StageDue() | ec.PageStageDue() | \
-                        ec.ChannelRetryDue():
-                    return  # settled by what the contacts service did (SETTLED)
+                        ec.ChannelRetryDue() | ec.AcknowledgementTimedOut():
+                    return  # settled by what the contacts or incidents service did (SETTLED)
                 case _:
                     await self._plans.settle(conn, envelope)
 

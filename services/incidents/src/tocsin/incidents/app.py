@@ -17,24 +17,34 @@ from tocsin.incidents.ingestion.alarm_stream import AlarmIntake
 from tocsin.incidents.ingestion.batch import Batch
 from tocsin.incidents.ingestion.triggers import Ingestion
 from tocsin.incidents.records import plan_engagements
-from tocsin.incidents.records.engaging import Engaging, engagement_consumers
+from tocsin.incidents.records.engaging import (
+    Engaging,
+    acknowledgement_timeouts,
+    engagement_consumers,
+)
 from tocsin.incidents.runbooks import consumer as runbook_events
 from tocsin.incidents.settings import Settings
 from tocsin.incidents.timeline.handlers import TimelineHandlers
 from tocsin.incidents.usecases import Deps, Quotas
-from tocsin.shared.bus import alarms_stream, changes_stream, events_stream
+from tocsin.shared.bus import alarms_stream, changes_stream, consume, events_stream
 from tocsin.shared.clock import clock_for
 from tocsin.shared.kernel import Kernel, Opened, Service
 from tocsin.shared.keys import GET_DATA_KEYS, keks_from
+from tocsin.shared.replication.takeovers import TakeoverWatch
+from tocsin.shared.runner import after
 
 __all__ = ["KERNEL", "lifespan"]
+
+TAKEOVERS_INBOX = "incidents-takeovers"
+"""The inbox of the other regions' takeovers applied here."""
 
 
 async def table(opened: Opened[Settings]) -> Service:
     """The request server, the engagement, findings and alarm consumers, the reservation
     of existing plans' engagements, the replication set's regions (their mirrors and the
-    set as other regions change it), the canary when one is configured, and the inbox of
-    the other regions' incidents events."""
+    set as other regions change it), the other regions' takeovers of engagements (which
+    fence re-engagements after acknowledgement timeouts), the canary when one is
+    configured, and the inbox of the other regions' incidents events."""
     settings, pool, bus = opened.settings, opened.pool, opened.bus
     keks = keks_from(settings)
     deps = Deps(pool=pool, clock=clock_for(settings.clock_scale, settings.clock_epoch),
@@ -51,6 +61,11 @@ async def table(opened: Opened[Settings]) -> Service:
         interval=settings.canary_interval, window=settings.canary_window)).run
     ] if settings.canary_contact else []
     duplicates = Duplicates(deps)
+    engaging = Engaging(deps, bus, fallback_contact=settings.fallback_contact)
+    takeovers = TakeoverWatch(pool, bus, region=settings.region, schema=settings.schema,
+                              inbox=TAKEOVERS_INBOX,
+                              takeover_seconds=settings.region_takeover_seconds,
+                              interval=settings.region_check_interval)
     return Service(
         operations={**api.operations(deps),
                     **ingestion.operations(deps, alarm_ingestion, router),
@@ -61,14 +76,17 @@ async def table(opened: Opened[Settings]) -> Service:
                     # Not an AWS operation: the console's Edit on a responder's own notes.
                     "TimelineEventAuthors": TimelineHandlers(deps).timeline_event_authors},
         consumers=[
-            *engagement_consumers(
-                Engaging(deps, bus, fallback_contact=settings.fallback_contact),
-                region=settings.region, schema=settings.schema),
+            *engagement_consumers(engaging, region=settings.region, schema=settings.schema),
             findings.consumer(deps, durable=f"{settings.schema}-findings",
                               filter_subject=settings.changes_filter),
             runbook_events(deps, durable=f"{settings.schema}-runbooks"),
         ],
         workers=[
+            # After a start, no acknowledgement timeout is acted on before the other
+            # regions' takeovers are caught up with: its engagement may run elsewhere now.
+            after(takeovers.ready, functools.partial(consume, bus, acknowledgement_timeouts(
+                engaging, region=settings.region, schema=settings.schema))),
+            takeovers.run,
             plan_engagements.PlanEngagements(deps).reserve_existing,
             AlarmIntake(alarm_ingestion, Batch(deps, alarm_ingestion), bus, pool, router=router,
                         durable=f"{settings.schema}-alarms",

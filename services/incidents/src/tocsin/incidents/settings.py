@@ -55,7 +55,13 @@ class Settings(ServiceSettings, frozen=True, kw_only=True):
 
     region_check_interval: Annotated[float, Meta(gt=0)] = 1.0
     """Seconds between two rounds of the replication set's mirrors and region statuses
-    (:mod:`tocsin.incidents.administration.regions`)."""
+    (:mod:`tocsin.incidents.administration.regions`), and between two looks at the other
+    regions' takeovers."""
+    region_takeover_seconds: Annotated[float, Meta(gt=0)] = 60.0
+    """Seconds after a start the consumer of acknowledgement timeouts waits, at most, for
+    another region of the replication set that does not answer before acting on one
+    (:mod:`tocsin.shared.replication.takeovers`); the escalation service's takeover
+    delay."""
     region_unreachable_after: Annotated[float, Meta(gt=0)] = 30.0
     """Seconds another region of the replication set may stay unreachable (being added,
     or its mirror here silent) before it is ``FAILED`` (``TOCSIN_REGION_UNREACHABLE_AFTER``)."""

@@ -138,8 +138,9 @@ IDENTITIES: Mapping[str, Identity] = {i.name: i for i in (
                                 "dead-letters", "runbooks", INBOX),
                        CHANGES: ("findings",), ALARMS: ("alarms",)},
              publishes=("alarms.dlq",), asserts_principals=True,
-             # the replication set: its regions' mirrors, and its changes made elsewhere
-             mirrors=True, consumes_mirrors=("replication-set",)),
+             # the replication set: its regions' mirrors, and its changes made elsewhere;
+             # the other regions' takeovers, which fence re-engagements
+             mirrors=True, consumes_mirrors=("replication-set", "takeovers")),
     Identity("contacts",
              # the replication set's data keys: channel addresses, delivery requests and
              # accept codes are sealed or indexed with them

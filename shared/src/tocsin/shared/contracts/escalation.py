@@ -120,7 +120,9 @@ class ChannelRetryDue(_Event, frozen=True):
 class AcknowledgementTimedOut(_Event, frozen=True):
     """A page of an incident's engagement was acknowledged (READ) ``TOCSIN_ACK_TIMEOUT``
     minutes ago and the incident has not been resolved since: engage ``contact_arn`` (the
-    contact the engagement engaged, of any type) again."""
+    contact the engagement engaged, of any type) again. The incidents service of the
+    region running the engagement does, and says so (its ``AcknowledgementTimeoutHandled``,
+    which settles the other regions' standby copies of the timer)."""
 
     timer_id: str
     engagement_arn: str

@@ -539,6 +539,24 @@ class TimelineEventDeleted(_Event, frozen=True):
     change (its deletion too), so a reader orders the events of one timeline event by it."""
 
 
+class AcknowledgementTimeoutHandled(_Event, frozen=True):
+    """This region acted on an acknowledgement timeout of an incident's engagement (the
+    escalation service's ``AcknowledgementTimedOut``, timer ``timer_id``): it engaged the
+    contact again (``reengagement_arn``, with a ``Tocsin Re-engagement for Incident``
+    timeline event in the same change), or found there was nobody to engage (the incident
+    resolved or deleted meanwhile, the contact refused). The other regions' escalation
+    services settle their standby copy of the timer by it, so a region that takes this one
+    over later does not engage the contact again."""
+
+    timer_id: str
+    engagement_arn: str
+    """The acknowledged engagement."""
+    contact_arn: str
+    incident_record_arn: str
+    reengagement_arn: str | None = None
+    """The new engagement of the contact; None when nobody was engaged."""
+
+
 class IncidentTriggersJoined(_Event, frozen=True):
     """Triggers of an alarm storm joined an open incident together."""
 
@@ -692,7 +710,7 @@ IncidentsEvent = (
     | FindingRecorded | ResourcePolicyCreated | ResourcePolicyDeleted
     | EventRuleCreated | EventRuleUpdated | EventRuleDeleted
     | IntegrationKeyCreated | IntegrationKeyDeleted | IncidentTriggersJoined
-    | DataKeyShared)
+    | DataKeyShared | AcknowledgementTimeoutHandled)
 """Every event the incidents service publishes, tagged by ``type``: decode one with
 ``decode(envelope.type, envelope.data, IncidentsEvent)``
 (:mod:`tocsin.shared.contracts.base`)."""

@@ -13,7 +13,7 @@ Each takes effect in one transaction with the event's inbox row, so a redelivere
 (or a timer's demand published twice) pages once. None takes effect for an engagement
 another region runs since a takeover: this region's own ``RegionTakenOver`` is recorded
 here in stream order, before the stage work it fences, and the other regions' are read from
-their mirrors (:mod:`tocsin.contacts.engagements.takeovers`, which also holds this
+their mirrors (:mod:`tocsin.shared.replication.takeovers`, which also holds this
 consumer back after a start until they are caught up with).
 """
 
@@ -23,7 +23,6 @@ import asyncpg
 from nats.aio.msg import Msg
 
 from tocsin.contacts.engagements.handlers import EngagementHandlers
-from tocsin.contacts.engagements.takeovers import Takeovers
 from tocsin.shared import codec
 from tocsin.shared.bus import Consumer
 from tocsin.shared.contracts import escalation as ec
@@ -31,6 +30,7 @@ from tocsin.shared.contracts.base import decode as decode_event
 from tocsin.shared.db import already_processed, transaction
 from tocsin.shared.errors import NotFoundError, ValidationError
 from tocsin.shared.logging import bind, get_logger
+from tocsin.shared.replication.takeovers import Takeovers
 
 __all__ = ["INBOX", "Due", "due_consumer"]
 

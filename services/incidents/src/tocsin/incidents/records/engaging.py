@@ -22,7 +22,14 @@ pages and acknowledgements of those engagements on the incident's timeline.
 - A third reads the escalation service's ``AcknowledgementTimedOut`` (off unless
   ``TOCSIN_ACK_TIMEOUT_MINUTES`` is set there): a responder acknowledged, but the incident
   is still open that long after, so the engaged contact is engaged again (idempotent under
-  the timer id) and the timeline says why.
+  the timer id) and the timeline says why; ``AcknowledgementTimeoutHandled`` says it was
+  done (or that there was nobody to engage), so the other regions' standby copies of the
+  timer never fire it again. It is done by the region that runs the engagement: this
+  region's own ``RegionTakenOver`` events are read in the same order, the other regions'
+  from their mirrors, and a timeout this region fired before another took its engagement
+  over (it was lost, and is back) is dropped; after a start nothing is acted on before
+  the other regions' takeovers are caught up with
+  (:mod:`tocsin.shared.replication.takeovers`).
 - A fourth reads the notifications service's ``DeliveryDeadLettered`` for pages of an
   incident and writes ``Tocsin Notification Delivery Failed`` (which page and channel, after
   how many attempts, what the providers said), once (inbox).
@@ -55,12 +62,13 @@ from tocsin.shared.contracts import escalation as ec
 from tocsin.shared.contracts import incidents as ic
 from tocsin.shared.contracts import notifications as nc
 from tocsin.shared.contracts.base import decode as decode_event
-from tocsin.shared.db import already_processed
+from tocsin.shared.db import already_processed, transaction
 from tocsin.shared.events import emit
 from tocsin.shared.logging import bind, get_logger
+from tocsin.shared.replication.takeovers import Takeovers
 
 __all__ = ["ENGAGEMENT", "ENGAGEMENT_FAILED", "PAGE", "PAGE_ACKNOWLEDGEMENT", "REENGAGEMENT",
-           "STAGE", "STOP", "Engaging", "engagement_consumers"]
+           "STAGE", "STOP", "Engaging", "acknowledgement_timeouts", "engagement_consumers"]
 
 log = get_logger(__name__)
 
@@ -71,6 +79,9 @@ STAGE = "SSM Contacts Engagement Stage for Incident"
 STOP = "SSM Contacts Engagement Stop for Incident"
 REENGAGEMENT = "Tocsin Re-engagement for Incident"
 ENGAGEMENT_FAILED = "Tocsin Engagement Failed"
+REENGAGE_INBOX = "incidents-reengage"
+"""The inbox of this region's escalation events acted on (takeovers, acknowledgement
+timeouts)."""
 PAGES_NOT_RECALLED = ("These pages went out before the stop: a message already handed to "
                       "a provider is not recalled, one still waiting to be sent is dropped; "
                       "no further page of this engagement is sent.")
@@ -165,28 +176,59 @@ class Engaging(UseCases):
             return None
         return str(codec.decode(reply, dict[str, Any]).get("EngagementArn", ""))
 
-    async def reengage(self, event: codec.Envelope, msg: Msg) -> None:
+    async def on_escalation_event(self, event: codec.Envelope, msg: Msg) -> None:
+        """This region's escalation events, in stream order: its own takeovers recorded,
+        before the acknowledgement timeouts they fence; acknowledgement timeouts acted on."""
+        if event.type == "RegionTakenOver":
+            taken: ec.RegionTakenOver = decode_event(event.type, event.data, ec.EscalationEvent)
+            async with transaction(self._pool) as conn:
+                if not await already_processed(conn, consumer=REENGAGE_INBOX,
+                                               event_id=event.id):
+                    await Takeovers.record(conn, taken, here=self._region)
+        elif event.type == "AcknowledgementTimedOut":
+            await self.reengage(event)
+
+    async def reengage(self, event: codec.Envelope) -> None:
         """Engage again the contact of an acknowledged engagement whose incident is still
-        open after the acknowledgement timeout."""
-        if event.type != "AcknowledgementTimedOut":
-            return
+        open after the acknowledgement timeout, unless another region runs the engagement
+        since a takeover (that region does it); say what was done
+        (``AcknowledgementTimeoutHandled``) so the other regions' copies of the timer are
+        settled."""
         data: ec.AcknowledgementTimedOut = decode_event(event.type, event.data, ec.EscalationEvent)
-        bind(incident_arn=data.incident_arn)
+        bind(incident_arn=data.incident_arn, engagement_arn=data.engagement_arn,
+             timer_id=data.timer_id)
         async with self._pool.acquire() as conn:
+            runner = await Takeovers.run_elsewhere(conn, data.engagement_arn,
+                                                   here=self._region)
             record = await self._store.incident(conn, data.incident_arn)
-        if record is None or record.status == "RESOLVED":
+        if runner is not None:
+            log.info("reengagement.stood_down", runs_in=runner)
             return
-        token = hashlib.sha256(f"{data.incident_arn}|{data.contact_arn}|{data.timer_id}"
-                               .encode()).hexdigest()
-        engagement = await self._start(msgspec.to_builtins(record), data.contact_arn, token)
-        if engagement is None:
-            return
-        entry = timeline.automatic(data.incident_arn, REENGAGEMENT, {
-            "contactArn": data.contact_arn, "engagementArn": engagement,
-            "acknowledgedPageArn": data.page_arn, "previousEngagementArn": data.engagement_arn,
-            "reason": "The incident was still open after the acknowledgement timeout"},
-            at=data.fired_at.timestamp(), references=[{"resource": data.contact_arn}])
-        await self._add_entry(event, data.incident_arn, entry, inbox="incidents-reengage")
+        engagement: str | None = None
+        if record is not None and record.status != "RESOLVED":
+            token = hashlib.sha256(f"{data.incident_arn}|{data.contact_arn}|{data.timer_id}"
+                                   .encode()).hexdigest()
+            engagement = await self._start(msgspec.to_builtins(record), data.contact_arn,
+                                           token)
+        async with transaction(self._pool) as conn:
+            if await already_processed(conn, consumer=REENGAGE_INBOX, event_id=event.id):
+                return
+            if engagement is not None:
+                await self._write_entry(conn, data.incident_arn, timeline.automatic(
+                    data.incident_arn, REENGAGEMENT, {
+                        "contactArn": data.contact_arn, "engagementArn": engagement,
+                        "acknowledgedPageArn": data.page_arn,
+                        "previousEngagementArn": data.engagement_arn,
+                        "reason": "The incident was still open after the acknowledgement "
+                                  "timeout"},
+                    at=data.fired_at.timestamp(),
+                    references=[{"resource": data.contact_arn}]))
+            await emit(conn, ic.AcknowledgementTimeoutHandled(
+                timer_id=data.timer_id, engagement_arn=data.engagement_arn,
+                contact_arn=data.contact_arn, incident_record_arn=data.incident_arn,
+                reengagement_arn=engagement),
+                region=self._region, now=self._clock.now(), incident_arn=data.incident_arn)
+        log.info("reengagement.handled", reengagement_arn=engagement)
 
     async def record_page(self, event: codec.Envelope, msg: Msg) -> None:
         """Put an engagement, a page or an acknowledgement of an incident's engagement on
@@ -232,19 +274,24 @@ class Engaging(UseCases):
         one ``BEGIN`` and ``COMMIT`` per group, not per page."""
 
         async def body(conn: asyncpg.Connection) -> dict[str, Any]:
-            if await already_processed(conn, consumer=inbox, event_id=event.id):
-                return {}
-            record = await self._store.incident(conn, incident_arn)
-            if record is None:
-                return {}  # the incident was deleted meanwhile
-            await TimelineStore.add(conn, [entry], is_automatic=True)
-            await emit(conn, ic.TimelineEventCreated(**msgspec.structs.asdict(entry),
-                                                     resource_version=1, incident=record),
-                       region=self._region, now=self._clock.now(), incident_arn=incident_arn)
+            if not await already_processed(conn, consumer=inbox, event_id=event.id):
+                await self._write_entry(conn, incident_arn, entry)
             return {}
 
         await self._grouped.once(operation=inbox, principal="", token=None, params=b"",
                                  token_member="", body=body)
+
+    async def _write_entry(self, conn: asyncpg.Connection, incident_arn: str,
+                           entry: timeline.TimelineEvent) -> None:
+        """Add an automatic timeline event, with its ``TimelineEventCreated``, unless the
+        incident was deleted meanwhile."""
+        record = await self._store.incident(conn, incident_arn)
+        if record is None:
+            return
+        await TimelineStore.add(conn, [entry], is_automatic=True)
+        await emit(conn, ic.TimelineEventCreated(**msgspec.structs.asdict(entry),
+                                                 resource_version=1, incident=record),
+                   region=self._region, now=self._clock.now(), incident_arn=incident_arn)
 
     async def record_failure(self, event: codec.Envelope, msg: Msg) -> None:
         """Put paging that reached nobody on the incident's timeline, and engage the
@@ -307,6 +354,15 @@ def _content(record: dict[str, Any]) -> str:
     return "\n".join(lines)[:8192]
 
 
+def acknowledgement_timeouts(engaging: Engaging, *, region: str, schema: str) -> Consumer:
+    """The durable consumer of this region's escalation events: its takeovers and
+    acknowledgement timeouts, in order. Run once the other regions' takeovers are caught up
+    with after a start (:class:`~tocsin.shared.replication.takeovers.TakeoverWatch`)."""
+    return Consumer(stream=f"EVENTS_{region.upper()}", durable=f"{schema}-reengage",
+                    filter_subject=f"events.{region}.escalation.>",
+                    handler=engaging.on_escalation_event)
+
+
 def engagement_consumers(engaging: Engaging, *, region: str, schema: str) -> list[Consumer]:
     """The durable consumers, named after the schema so every instance shares them."""
     stream = f"EVENTS_{region.upper()}"
@@ -322,9 +378,6 @@ def engagement_consumers(engaging: Engaging, *, region: str, schema: str) -> lis
         Consumer(stream=stream, durable=f"{schema}-reopen",
                  filter_subject=f"events.{region}.incidents.IncidentRecordUpdated",
                  handler=engaging.engage_again),
-        Consumer(stream=stream, durable=f"{schema}-reengage",
-                 filter_subject=f"events.{region}.escalation.AcknowledgementTimedOut",
-                 handler=engaging.reengage),
         Consumer(stream=stream, durable=f"{schema}-engagement-failed",
                  filter_subject=f"events.{region}.contacts.EngagementFailed",
                  handler=engaging.record_failure),

@@ -68,9 +68,11 @@ class Store:
 
         Returns the version of the set's deletion (one more than its last)."""
         version: int = await conn.fetchval("SELECT version + 1 FROM replication_set") or 1
-        # CASCADE takes every table whose rows hang off an incident or a plan.
+        # CASCADE takes every table whose rows hang off an incident or a plan; the
+        # takeovers known of engagements go with the engagements (the contacts service's).
         await conn.execute(
-            "TRUNCATE replication_set, response_plan, incident_record, tag, client_token CASCADE")
+            "TRUNCATE replication_set, response_plan, incident_record, tag, client_token,"
+            " engagement_takeover CASCADE")
         return version
 
     # --- response plans -----------------------------------------------------------------

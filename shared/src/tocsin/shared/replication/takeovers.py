@@ -1,25 +1,28 @@
-"""Stage work fenced by takeover epochs: no stage is paged twice when a lost region returns.
+"""Work demanded by an engagement's timers, fenced by takeover epochs: none is done twice
+when a lost region returns.
 
-When a region is lost, the next region of the set takes over its open engagements
+When a region is lost, the next region of the set takes over its engagements
 (:mod:`tocsin.escalation.regions`): the escalation service there records
 ``RegionTakenOver`` under an epoch and fires their timers from then on. The lost region may
-have fired a timer (its ``StageDue``, ``PageStageDue`` or ``ChannelRetryDue`` is in its
-stream) without its contacts service having acted on it; when it returns, that stage work
-is still due here, and the region that took over has done it already, or will.
+have fired a timer without the service that carries out its demand having acted on it: the
+contacts service's stage work (``StageDue``, ``PageStageDue``, ``ChannelRetryDue``), the
+incidents service's re-engagement after an acknowledgement timeout
+(``AcknowledgementTimedOut``). When it returns, that work is still due there, and the region
+that took over has done it already, or will.
 
-So this service keeps, per engagement taken over, the region that runs it by the latest
-takeover known here (``engagement_takeover``: a higher epoch wins, then the greater
-region, as in the escalation service): this region's own takeovers, read with its own
-escalation events (in order with the stage work they fence), and every other region's,
-read from the mirrors here under the durable ``<schema>-takeovers`` (:class:`TakeoverWatch`).
-Stage work of an engagement another region runs is dropped
-(:meth:`Takeovers.run_elsewhere`). After a start, the escalation events' consumer waits
-until this region has caught up with the other regions' takeovers
+So each of those services keeps, per engagement taken over, the region that runs it by the
+latest takeover known here (an ``engagement_takeover`` table in its own schema: a higher
+epoch wins, then the greater region, as in the escalation service): this region's own
+takeovers, read with its own escalation events (in order with the work they fence), and
+every other region's, read from the mirrors here under the durable ``<schema>-takeovers``
+(:class:`TakeoverWatch`). Work of an engagement another region runs is dropped
+(:meth:`Takeovers.run_elsewhere`). After a start, the consumer of the escalation events
+waits until this region has caught up with the other regions' takeovers
 (:class:`~tocsin.shared.replication.catch_up.CatchUp`, ``TOCSIN_REGION_TAKEOVER_SECONDS``
 for a region that does not answer), so a returning region learns of a takeover of its
-engagements before it could act on their stage work again.
+engagements before it could act on their work again.
 
-During a partition neither side hears the other: both may page a stage (at least once,
+During a partition neither side hears the other: both may do the work (at least once,
 never lost; :mod:`tocsin.escalation.regions`). Once the link heals, the cut-off region
 applies the takeover here too and stands down.
 """
@@ -40,16 +43,14 @@ from tocsin.shared.db import already_processed, transaction
 from tocsin.shared.logging import get_logger
 from tocsin.shared.replication.catch_up import CatchUp, MirrorReaders, watch
 
-__all__ = ["INBOX", "TakeoverWatch", "Takeovers"]
+__all__ = ["TakeoverWatch", "Takeovers"]
 
 log = get_logger(__name__)
 
-INBOX = "contacts-takeovers"
-"""The inbox of the other regions' takeovers applied here."""
-
 
 class Takeovers:
-    """The ``engagement_takeover`` table; every call runs on the caller's connection."""
+    """A service's ``engagement_takeover`` table (the contacts service's migration 0014,
+    the incidents service's 0022); every call runs on the caller's connection."""
 
     @staticmethod
     async def record(conn: asyncpg.Connection, data: ec.RegionTakenOver, *,
@@ -82,12 +83,14 @@ class Takeovers:
 
 
 class TakeoverWatch:
-    """Applies the other regions' ``RegionTakenOver`` here; ``ready`` is set once this
-    region has caught up with them since its start (the module docstring)."""
+    """Applies the other regions' ``RegionTakenOver`` here, once each (under the inbox
+    name ``inbox``); ``ready`` is set once this region has caught up with them since its
+    start (the module docstring)."""
 
     def __init__(self, pool: asyncpg.Pool, bus: Bus, *, region: str, schema: str,
-                 takeover_seconds: float, interval: float = 1.0) -> None:
+                 inbox: str, takeover_seconds: float, interval: float = 1.0) -> None:
         self._pool = pool
+        self._inbox = inbox
         self._bus = bus
         self._region = region
         self._interval = interval
@@ -120,6 +123,6 @@ class TakeoverWatch:
         data = decode(envelope.type, envelope.data, ec.EscalationEvent)
         assert isinstance(data, ec.RegionTakenOver)
         async with transaction(self._pool) as conn:
-            if await already_processed(conn, consumer=INBOX, event_id=envelope.id):
+            if await already_processed(conn, consumer=self._inbox, event_id=envelope.id):
                 return
             await Takeovers.record(conn, data, here=self._region)
