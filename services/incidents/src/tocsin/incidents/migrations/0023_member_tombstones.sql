@@ -5,9 +5,10 @@
 -- removed one leaves a tombstone with the removal's stamp, so that an addition older than
 -- the removal, arriving after it from a third region, is ignored and a later one wins.
 --
--- Tombstones are bounded: an incident's go with it, and every tombstone is pruned after
--- TOCSIN_INBOX_RETENTION_DAYS (at least the 30 days EVENTS_<REGION> keeps an event, so no
--- addition it stands against can still arrive; tocsin.shared.db.retention).
+-- Tombstones are bounded: those of an incident's related items go with the incident, and
+-- every tombstone is pruned after TOCSIN_INBOX_RETENTION_DAYS (at least the 30 days
+-- EVENTS_<REGION> keeps an event, so no addition it stands against can still arrive;
+-- tocsin.shared.db.retention, run by tocsin.incidents.app).
 ALTER TABLE related_item ADD COLUMN hlc bigint, ADD COLUMN origin text;
 CREATE TRIGGER related_item_stamp BEFORE INSERT OR UPDATE ON related_item
     FOR EACH ROW EXECUTE FUNCTION replica_stamp('generated_id');
