@@ -155,17 +155,22 @@ async def test_a_removal_before_the_addition_it_removes_leaves_no_item(
 
 async def test_tags_changed_before_the_incident_arrived_outlive_its_creation(
         three: list[Region], database_url: str) -> None:
-    """A opens an incident with its plan's tags; B retitles it, changes one of those tags
-    and removes the other. C gets B's changes first (the retitle brings it the record),
-    then A's creation: the creation's older tags change nothing, and all three regions
-    end with B's tags."""
+    """A opens an incident with its plan's tags and retitles it; B retitles it later,
+    changes one of those tags and removes the other. C gets B's changes first (the
+    retitle brings it the record), then A's creation and retitle: the creation's older
+    tags and A's older title change nothing, and all three regions end with B's."""
     a, b, c = three
     plan = await _start(a, three, incident_tags={"team": "db", "tier": "1"})
 
     await c.bus.js.delete_stream(a.stream)
     incident = str((await a.call("incidents", "StartIncident", {
         "responsePlanArn": plan, "title": "Primary unreachable"}))["incidentRecordArn"])
-    await _everywhere([b], "GetIncidentRecord", {"arn": incident})
+    await a.call("incidents", "UpdateIncidentRecord", {"arn": incident, "title": "by A"})
+
+    async def b_has_a_title() -> bool:
+        found = await _read(b, "GetIncidentRecord", {"arn": incident})
+        return found is not None and found["incidentRecord"]["title"] == "by A"
+    await wait_for(b_has_a_title, timeout=TIMEOUT)
     await b.call("incidents", "UpdateIncidentRecord", {"arn": incident, "title": "by B"})
     await b.call("incidents", "TagResource", {"resourceArn": incident,
                                               "tags": {"team": "storage"}})

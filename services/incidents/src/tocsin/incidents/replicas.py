@@ -20,7 +20,7 @@ other regions' data keys, wrapped, are kept beside this region's own
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -96,18 +96,22 @@ async def _plan_deleted(to: Applying, e: c.ResponsePlanDeleted) -> None:
 # --- incident records --------------------------------------------------------------------
 
 
-async def _put_record(to: Applying, record: domain.IncidentRecord, version: int) -> None:
-    """The record as the event has it; a new one is remembered as the origin's."""
+async def _put_record(to: Applying, record: domain.IncidentRecord, version: int, *,
+                      changed: Iterable[str] = ()) -> None:
+    """The record as the event has it; a new one is remembered as the origin's, with the
+    event's stamp on the attributes it ``changed`` (an update that came before the
+    creation: an older change of them arriving later must not undo it)."""
     await to.conn.execute(
         "INSERT INTO incident_record (arn, plan_name, status, impact, created_by,"
-        " creation_time, dedupe_string, doc, version, home_region)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        " creation_time, dedupe_string, doc, version, home_region, field_hlc)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
         " ON CONFLICT (arn) DO UPDATE SET status = excluded.status,"
         " impact = excluded.impact, doc = excluded.doc,"
         " version = greatest(incident_record.version, excluded.version)",
         record.arn, record.plan_name, record.status, record.impact,
         record.incident_record_source.created_by, _ts(record.creation_time),
-        record.dedupe_string, msgspec.to_builtins(record), version, to.stamp.region)
+        record.dedupe_string, msgspec.to_builtins(record), version, to.stamp.region,
+        {member: [to.stamp.hlc, to.stamp.region] for member in changed})
 
 
 async def _add_timeline(to: Applying, events: list[c.TimelineEvent]) -> None:
@@ -157,7 +161,8 @@ async def _record_updated(to: Applying, e: c.IncidentRecordUpdated) -> None:
         "SELECT doc, field_hlc FROM incident_record WHERE arn = $1 FOR UPDATE", record.arn)
     if row is None:
         if not await to.deleted("incident_record", record.arn):
-            await _put_record(to, record, _version(e))  # its creation is yet to come
+            # Its creation is yet to come.
+            await _put_record(to, record, _version(e), changed=_members_changed(e))
         await _add_timeline(to, e.timeline_events)
         return
     incoming: JSON = msgspec.to_builtins(record)
