@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from datetime import timedelta
 
 from tocsin.incidents import api, replicas
 from tocsin.incidents.administration import handlers as administration
@@ -28,6 +29,7 @@ from tocsin.incidents.timeline.handlers import TimelineHandlers
 from tocsin.incidents.usecases import Deps, Quotas
 from tocsin.shared.bus import alarms_stream, changes_stream, consume, events_stream
 from tocsin.shared.clock import clock_for
+from tocsin.shared.db.retention import retain
 from tocsin.shared.kernel import Kernel, Opened, Service
 from tocsin.shared.keys import GET_DATA_KEYS, keks_from
 from tocsin.shared.replication.takeovers import TakeoverWatch
@@ -44,7 +46,8 @@ async def table(opened: Opened[Settings]) -> Service:
     of existing plans' engagements, the replication set's regions (their mirrors and the
     set as other regions change it), the other regions' takeovers of engagements (which
     fence re-engagements after acknowledgement timeouts), the canary when one is
-    configured, and the inbox of the other regions' incidents events."""
+    configured, the inbox of the other regions' incidents events and the retention of
+    its tombstones."""
     settings, pool, bus = opened.settings, opened.pool, opened.bus
     keks = keks_from(settings)
     deps = Deps(pool=pool, clock=clock_for(settings.clock_scale, settings.clock_epoch),
@@ -97,6 +100,11 @@ async def table(opened: Opened[Settings]) -> Service:
                          interval=settings.region_check_interval,
                          unreachable_after=settings.region_unreachable_after).run,
             *data_key_later,
+            # Tombstones of removed related items and tags, kept as long as an addition
+            # they stand against can still arrive (tocsin.incidents.members).
+            functools.partial(retain, pool, {
+                tombstones: ("removed_at", timedelta(days=settings.inbox_retention_days))
+                for tombstones in ("related_item_removed", "tag_removed")}),
         ],
         timers=[*canary, duplicates.run],
         inbox=duplicates.inbox(replicas.inbox(keks)),

@@ -4,13 +4,14 @@ incident records with their timelines and related items, and tags are read here 
 replication set is the region keeper's: :mod:`tocsin.incidents.administration.regions`).
 Tags given at creation travel in the created events and are applied with them.
 
-Whole resources (a plan, a timeline event) follow the last writer by their
-stamps, an incident record attribute by attribute (one region resolving it while another
-retitles it keeps both); timeline events and related items are added by either side and never lost;
-a deletion wins over an update that did not see it. A change of an incident or plan that
-arrives before the incident or plan waits for it (:mod:`tocsin.shared.replication.parked`).
-Nothing here emits an event or starts
-anything (engagements, runbooks, chat): the region where the change was made did that.
+Whole resources (a plan, a timeline event) follow the last writer by their stamps, an
+incident record attribute by attribute (one region resolving it while another retitles it
+keeps both); timeline events are added by either side and never lost; related items and
+tags member by member, the latest addition or removal of each winning
+(:mod:`tocsin.incidents.members`); a deletion wins over an update that did not see it. A
+change of an incident or plan that arrives before the incident or plan waits for it
+(:mod:`tocsin.shared.replication.parked`). Nothing here emits an event or starts anything
+(engagements, runbooks, chat): the region where the change was made did that.
 Findings, event rules, integration keys and resource policies are applied by their own
 modules (``findings.replicas``, ``event_rules.replicas``, ``administration.replicas``). The
 other regions' data keys, wrapped, are kept beside this region's own
@@ -19,19 +20,19 @@ other regions' data keys, wrapped, are kept beside this region's own
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 import msgspec
 
+from tocsin.incidents import members
 from tocsin.incidents.administration import replicas as administration_replicas
 from tocsin.incidents.data_keys import store_shared
 from tocsin.incidents.event_rules import replicas as event_rules_replicas
 from tocsin.incidents.findings import replicas as findings_replicas
 from tocsin.incidents.records import domain
-from tocsin.incidents.related.domain import item_key
 from tocsin.incidents.timeline.domain import CUSTOM_TYPES
 from tocsin.shared import codec
 from tocsin.shared.contracts import incidents as c
@@ -63,24 +64,26 @@ def _version(event: Any) -> int:
 
 
 async def _set_created(to: Applying, e: c.ReplicationSetCreated) -> None:
-    await TagStore.put(to.conn, e.arn, e.tags)
+    await members.put_tags(to, e.arn, e.tags)
 
 
 # --- response plans ----------------------------------------------------------------------
 
 
 async def _plan(to: Applying, e: c.ResponsePlanCreated | c.ResponsePlanUpdated) -> None:
-    if not await to.wins("response_plan", "name", e.name,
-                         creates=isinstance(e, c.ResponsePlanCreated)):
-        return
     plan = msgspec.convert(msgspec.to_builtins(e), domain.ResponsePlan)
-    await to.conn.execute(
-        "INSERT INTO response_plan (name, arn, doc, version) VALUES ($1, $2, $3, $4)"
-        " ON CONFLICT (name) DO UPDATE SET arn = excluded.arn, doc = excluded.doc,"
-        " version = greatest(response_plan.version, excluded.version)",
-        plan.name, plan.arn, msgspec.to_builtins(plan), _version(e))
-    if isinstance(e, c.ResponsePlanCreated):
-        await TagStore.put(to.conn, plan.arn, e.tags)
+    if await to.wins("response_plan", "name", e.name,
+                     creates=isinstance(e, c.ResponsePlanCreated)):
+        await to.conn.execute(
+            "INSERT INTO response_plan (name, arn, doc, version) VALUES ($1, $2, $3, $4)"
+            " ON CONFLICT (name) DO UPDATE SET arn = excluded.arn, doc = excluded.doc,"
+            " version = greatest(response_plan.version, excluded.version)",
+            plan.name, plan.arn, msgspec.to_builtins(plan), _version(e))
+    if isinstance(e, c.ResponsePlanCreated) and await to.conn.fetchval(
+            "SELECT true FROM response_plan WHERE name = $1", plan.name):
+        # Its tags from its start, each unless changed later (an update of the plan, and
+        # its tags, may have come before its creation).
+        await members.put_tags(to, plan.arn, e.tags)
 
 
 async def _plan_deleted(to: Applying, e: c.ResponsePlanDeleted) -> None:
@@ -93,18 +96,22 @@ async def _plan_deleted(to: Applying, e: c.ResponsePlanDeleted) -> None:
 # --- incident records --------------------------------------------------------------------
 
 
-async def _put_record(to: Applying, record: domain.IncidentRecord, version: int) -> None:
-    """The record as the event has it; a new one is remembered as the origin's."""
+async def _put_record(to: Applying, record: domain.IncidentRecord, version: int, *,
+                      changed: Iterable[str] = ()) -> None:
+    """The record as the event has it; a new one is remembered as the origin's, with the
+    event's stamp on the attributes it ``changed`` (an update that came before the
+    creation: an older change of them arriving later must not undo it)."""
     await to.conn.execute(
         "INSERT INTO incident_record (arn, plan_name, status, impact, created_by,"
-        " creation_time, dedupe_string, doc, version, home_region)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        " creation_time, dedupe_string, doc, version, home_region, field_hlc)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
         " ON CONFLICT (arn) DO UPDATE SET status = excluded.status,"
         " impact = excluded.impact, doc = excluded.doc,"
         " version = greatest(incident_record.version, excluded.version)",
         record.arn, record.plan_name, record.status, record.impact,
         record.incident_record_source.created_by, _ts(record.creation_time),
-        record.dedupe_string, msgspec.to_builtins(record), version, to.stamp.region)
+        record.dedupe_string, msgspec.to_builtins(record), version, to.stamp.region,
+        {member: [to.stamp.hlc, to.stamp.region] for member in changed})
 
 
 async def _add_timeline(to: Applying, events: list[c.TimelineEvent]) -> None:
@@ -127,32 +134,23 @@ async def _add_timeline(to: Applying, events: list[c.TimelineEvent]) -> None:
         [codec.encode(e.event_references).decode() for e in events], list(CUSTOM_TYPES))
 
 
-async def _add_items(to: Applying, incident_arn: str, items: list[JSON]) -> None:
-    """Add related items not there yet (by type and value) to an incident held here."""
-    if not items:
-        return
-    keys = [item_key(i["identifier"]) for i in items]
-    await to.conn.execute(
-        "INSERT INTO related_item (incident_arn, generated_id, item_type, value_key, item)"
-        " SELECT $1, g, t, v, i::jsonb FROM unnest($2::text[], $3::text[], $4::text[],"
-        " $5::text[]) AS e(g, t, v, i)"
-        " WHERE EXISTS (SELECT 1 FROM incident_record WHERE arn = $1)"
-        " ON CONFLICT DO NOTHING",
-        incident_arn, [i["generatedId"] for i in items], [k for k, _ in keys],
-        [v for _, v in keys], [msgspec.json.encode(i).decode() for i in items])
-
-
 async def _record_created(to: Applying, e: c.IncidentRecordCreated) -> None:
     record = msgspec.convert(msgspec.to_builtins(e.incident_record), domain.IncidentRecord)
     if await to.wins("incident_record", "arn", record.arn, creates=True):
         await _put_record(to, record, _version(e))
+    else:
+        # Held already by a later update that came first, which could only guess the
+        # region the incident was opened in: the creation's region is.
+        await to.conn.execute(
+            "UPDATE incident_record SET home_region = $2 WHERE arn = $1"
+            " AND home_region IS DISTINCT FROM $2", record.arn, to.stamp.region)
     if e.tags and await to.conn.fetchval("SELECT true FROM incident_record WHERE arn = $1",
                                          record.arn):
-        # Its tags are the record's from its start, whichever region's change of it was
-        # applied first (a third region's update may have come before its creation).
-        await TagStore.put(to.conn, record.arn, e.tags)
+        # Its tags from its start, each unless changed later (a third region's update of
+        # the record, and of its tags, may have come before its creation).
+        await members.put_tags(to, record.arn, e.tags)
     await _add_timeline(to, e.timeline_events)
-    await _add_items(to, record.arn, e.related_items)
+    await members.add_items(to, record.arn, e.related_items)
 
 
 async def _record_updated(to: Applying, e: c.IncidentRecordUpdated) -> None:
@@ -163,7 +161,8 @@ async def _record_updated(to: Applying, e: c.IncidentRecordUpdated) -> None:
         "SELECT doc, field_hlc FROM incident_record WHERE arn = $1 FOR UPDATE", record.arn)
     if row is None:
         if not await to.deleted("incident_record", record.arn):
-            await _put_record(to, record, _version(e))  # its creation is yet to come
+            # Its creation is yet to come.
+            await _put_record(to, record, _version(e), changed=_members_changed(e))
         await _add_timeline(to, e.timeline_events)
         return
     incoming: JSON = msgspec.to_builtins(record)
@@ -251,23 +250,20 @@ async def _triggers_joined(to: Applying, e: c.IncidentTriggersJoined) -> None:
 async def _item_added(to: Applying, e: c.RelatedItemAdded) -> None:
     if not await _holds(to, e.incident_record_arn):
         return
-    await _add_items(to, e.incident_record_arn, [e.item])
+    await members.add_items(to, e.incident_record_arn, [e.item])
     await _add_timeline(to, e.timeline_events)
 
 
 async def _item_removed(to: Applying, e: c.RelatedItemRemoved) -> None:
     if not await _holds(to, e.incident_record_arn):
         return
-    kind, value = item_key(e.item["identifier"])
-    await to.conn.execute(
-        "DELETE FROM related_item WHERE incident_arn = $1 AND item_type = $2"
-        " AND value_key = $3", e.incident_record_arn, kind, value)
+    await members.remove_item(to, e.incident_record_arn, e.item)
     await _add_timeline(to, e.timeline_events)
 
 
 # --- tags --------------------------------------------------------------------------------
-# A tag of an incident or plan waits for it, so that the tags it was created with do not
-# overwrite a later change of them applied before its creation.
+# A tag of an incident or plan waits for it; each key's latest change wins, whether it
+# was made at the resource's creation or later (tocsin.incidents.members).
 
 
 async def _tags_apply(to: Applying, arn: str) -> bool:
@@ -280,12 +276,12 @@ async def _tags_apply(to: Applying, arn: str) -> bool:
 
 async def _tagged(to: Applying, e: c.ResourceTagged) -> None:
     if await _tags_apply(to, e.resource_arn):
-        await TagStore.put(to.conn, e.resource_arn, e.tags)
+        await members.put_tags(to, e.resource_arn, e.tags)
 
 
 async def _untagged(to: Applying, e: c.ResourceUntagged) -> None:
     if await _tags_apply(to, e.resource_arn):
-        await TagStore.untag(to.conn, e.resource_arn, e.tag_keys)
+        await members.remove_tags(to, e.resource_arn, e.tag_keys)
 
 
 _APPLY: dict[type[Any], Callable[[Applying, Any], Awaitable[None]]] = {

@@ -14,8 +14,9 @@
   token outlives the alarm in ``ALARMS``, 7 days).
 
 A service adds its own such tables the same way (the notifications service: provider
-callbacks already handled, acknowledgement links long expired). One worker per instance
-deletes what is older, every :data:`INTERVAL` seconds, in batches
+callbacks already handled, acknowledgement links long expired; the incidents service: the
+tombstones of removed related items and tags, kept as long as ``inbox`` rows). One
+worker per instance deletes what is older, every :data:`INTERVAL` seconds, in batches
 of :data:`BATCH` rows (short transactions, no long lock); instances deleting at once only
 find less to delete. The cut-off is PostgreSQL's ``now()`` (real time, as redeliveries and
 retries happen), so nothing of it is lost on a restart.
