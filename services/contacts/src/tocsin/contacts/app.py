@@ -13,7 +13,7 @@ from tocsin.contacts.engagements.due import Due, due_consumer
 from tocsin.contacts.engagements.failures import DeadLetters, dead_letter_consumer
 from tocsin.contacts.engagements.handlers import EngagementHandlers
 from tocsin.contacts.engagements.incident_state import IncidentState, incidents_consumer
-from tocsin.contacts.engagements.takeovers import TakeoverWatch
+from tocsin.contacts.engagements.takeovers import takeover_watch
 from tocsin.contacts.replicas import INBOX
 from tocsin.contacts.replication import ReplicationSetDeletion, replication_consumer
 from tocsin.contacts.settings import Settings
@@ -45,9 +45,9 @@ async def table(opened: Opened[Settings]) -> Service:
                 quotas=settings.quotas)
     engagements = EngagementHandlers(deps)
     region, schema = settings.region, settings.schema
-    takeovers = TakeoverWatch(pool, opened.bus, region=region, schema=schema,
-                              takeover_seconds=settings.region_takeover_seconds,
-                              interval=settings.region_check_interval)
+    takeovers = takeover_watch(pool, opened.bus, region=region, schema=schema,
+                               takeover_seconds=settings.region_takeover_seconds,
+                               interval=settings.region_check_interval)
     due = due_consumer(Due(pool, engagements, region=region), region=region, schema=schema)
     return Service(
         operations=api.operations(deps),

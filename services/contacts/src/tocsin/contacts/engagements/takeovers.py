@@ -11,7 +11,8 @@ So this service keeps, per engagement taken over, the region that runs it by the
 takeover known here (``engagement_takeover``: a higher epoch wins, then the greater
 region, as in the escalation service): this region's own takeovers, read with its own
 escalation events (in order with the stage work they fence), and every other region's,
-read from the mirrors here under the durable ``<schema>-takeovers`` (:class:`TakeoverWatch`).
+read from the mirrors here under the durable ``<schema>-takeovers`` (:func:`takeover_watch`, the
+shared :mod:`tocsin.shared.replication.takeovers`).
 Stage work of an engagement another region runs is dropped
 (:meth:`Takeovers.run_elsewhere`). After a start, the escalation events' consumer waits
 until this region has caught up with the other regions' takeovers
@@ -26,21 +27,14 @@ applies the takeover here too and stands down.
 
 from __future__ import annotations
 
-import asyncio
-
 import asyncpg
-from nats.aio.msg import Msg
 
-from tocsin.shared import codec
 from tocsin.shared.bus import Bus
-from tocsin.shared.bus import regions as mirrors
 from tocsin.shared.contracts import escalation as ec
-from tocsin.shared.contracts.base import decode
-from tocsin.shared.db import already_processed, transaction
 from tocsin.shared.logging import get_logger
-from tocsin.shared.replication.catch_up import CatchUp, MirrorReaders, watch
+from tocsin.shared.replication.takeovers import TakeoverWatch
 
-__all__ = ["INBOX", "TakeoverWatch", "Takeovers"]
+__all__ = ["INBOX", "Takeovers", "takeover_watch"]
 
 log = get_logger(__name__)
 
@@ -81,45 +75,13 @@ class Takeovers:
         return region if region is not None and region != here else None
 
 
-class TakeoverWatch:
-    """Applies the other regions' ``RegionTakenOver`` here; ``ready`` is set once this
-    region has caught up with them since its start (the module docstring)."""
+def takeover_watch(pool: asyncpg.Pool, bus: Bus, *, region: str, schema: str,
+                   takeover_seconds: float, interval: float = 1.0) -> TakeoverWatch:
+    """The watch that records the other regions' takeovers in ``engagement_takeover``
+    (:mod:`tocsin.shared.replication.takeovers`); its ``ready`` holds stage work back."""
 
-    def __init__(self, pool: asyncpg.Pool, bus: Bus, *, region: str, schema: str,
-                 takeover_seconds: float, interval: float = 1.0) -> None:
-        self._pool = pool
-        self._bus = bus
-        self._region = region
-        self._interval = interval
-        durable = f"{schema}-takeovers"
-        self._readers = MirrorReaders(
-            bus, durable=durable, handler=self.on_event, name="takeovers",
-            subject=lambda origin: f"events.{origin}.escalation.RegionTakenOver")
-        self._catch_up = CatchUp(bus, durable=durable, patience=takeover_seconds)
-
-    @property
-    def ready(self) -> asyncio.Event:
-        return self._catch_up.ready
-
-    async def run(self, stop: asyncio.Event) -> None:
-        """Follow the other regions' mirrors until ``stop``."""
-        await watch(stop, self.look, readers=self._readers, interval=self._interval,
-                    name="takeovers")
-
-    async def look(self) -> None:
-        """Read every other region's mirror here; decide readiness."""
-        found = await mirrors.mirrors(self._bus.js)
-        found.pop(self._region, None)
-        self._readers.follow(found)
-        await self._catch_up.check(found)
-
-    async def on_event(self, envelope: codec.Envelope, msg: Msg) -> None:
-        """Another region's ``RegionTakenOver``, recorded once."""
-        if envelope.type != "RegionTakenOver" or envelope.region == self._region:
-            return
-        data = decode(envelope.type, envelope.data, ec.EscalationEvent)
-        assert isinstance(data, ec.RegionTakenOver)
-        async with transaction(self._pool) as conn:
-            if await already_processed(conn, consumer=INBOX, event_id=envelope.id):
-                return
-            await Takeovers.record(conn, data, here=self._region)
+    async def record(conn: asyncpg.Connection, data: ec.RegionTakenOver) -> None:
+        await Takeovers.record(conn, data, here=region)
+    return TakeoverWatch(pool, bus, region=region, schema=schema,
+                         takeover_seconds=takeover_seconds, inbox=INBOX, record=record,
+                         interval=interval)
