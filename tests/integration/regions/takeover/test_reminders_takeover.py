@@ -1,0 +1,99 @@
+"""Action-item reminders survive a region's loss: an overdue action item of a lost region
+reminds its owner from the next region of the set, once; the region, back, stands down for
+it and keeps reminding what it makes afterwards."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from tests.integration.regions.takeover.conftest import Region
+from tests.integration.regions.takeover.test_takeover import TIMEOUT, _known
+from tocsin.shared.clock import ScaledClock
+from tocsin.shared.testing import wait_for
+
+
+@pytest.fixture
+def also_services() -> tuple[str, ...]:
+    return ("analysis",)
+
+
+def _plan_time(region: Region, minutes: float) -> float:
+    """Unix seconds of the plan time ``minutes`` plan minutes from now (the regions'
+    one plan clock)."""
+    clock = ScaledClock(region.common["clock_scale"], region.common["clock_epoch"])
+    return (clock.now() + timedelta(minutes=minutes)).timestamp()
+
+
+async def _action_item(region: Region, owner: str, *, due_in_minutes: float) -> str:
+    return str((await region.call("analysis", "CreateOpsItem", {
+        "Title": "Rotate the cache keys", "Description": "After the split brain",
+        "Source": "orders-team", "PlannedEndTime": _plan_time(region, due_in_minutes),
+        "OperationalData": {"/tocsin/owner": {"Value": owner,
+                                              "Type": "SearchableString"}}}))["OpsItemId"])
+
+
+async def _timers(region: Region, item: str) -> list[tuple[int, str, bool]]:
+    """The item's reminder timers in ``region``: (reminder, state, fires here)."""
+    rows = await region.sql(
+        "SELECT t.reminder, t.state, r.fires_here FROM reminder_timer t"
+        " JOIN reminder_runner r USING (ops_item_id) WHERE t.ops_item_id = $1"
+        " ORDER BY t.reminder", item, service="analysis")
+    return [(r["reminder"], r["state"], r["fires_here"]) for r in rows]
+
+
+async def _overdue(region: Region, item: str) -> list[Any]:
+    """The reminders of the item this region sent (its own ``ActionItemOverdue``)."""
+    return [e.data["reminder"] for e in await region.events("analysis.ActionItemOverdue")
+            if e.data["opsItemId"] == item]
+
+
+async def test_a_lost_regions_reminder_is_sent_by_the_next_once(
+        pair: tuple[Region, Region]) -> None:
+    a, b = pair
+    alice, _ = await a.person("alice")
+    await wait_for(lambda: _known(b, alice), timeout=TIMEOUT)
+    item = await _action_item(a, alice, due_in_minutes=20)
+
+    async def standby(region: Region) -> bool:
+        return await _timers(region, item) == [(1, "pending", False)]
+    await wait_for(lambda: standby(b), timeout=TIMEOUT)
+    assert await _timers(a, item) == [(1, "pending", True)]
+    await a.lose()
+
+    # B takes A over (no engagement of A open: the takeover is recorded all the same) and
+    # sends A's reminder when it falls due, paging its owner.
+    [taken] = await wait_for(lambda: b.events("escalation.RegionTakenOver"), timeout=TIMEOUT)
+    assert taken.data["region"] == a.name and not taken.data.get("engagementArns")
+    assert await wait_for(lambda: _overdue(b, item), timeout=TIMEOUT) == [1]
+
+    async def alice_paged() -> list[Any]:
+        return [d for d in await b.deliveries() if d.contact_arn == alice]
+    [page] = await wait_for(alice_paged, timeout=TIMEOUT)
+    assert "Rotate the cache keys" in page.subject
+    assert await _timers(b, item) == [(1, "fired", True), (2, "pending", True)]
+
+    # A returns, its copy of reminder 1 overdue: it learns of B's takeover before it could
+    # fire it, and B's reminder settles it (cancelled, never fired); the next is B's.
+    await a.come_back()
+
+    async def settled() -> bool:
+        return await _timers(a, item) == [(1, "cancelled", False), (2, "pending", False)]
+    await wait_for(settled, timeout=120)
+    assert await _overdue(a, item) == []
+    assert await _overdue(b, item) == [1]
+    taken_in_a = await a.sql("SELECT region, by_region, epoch FROM region_takeover",
+                             service="analysis")
+    assert [tuple(r) for r in taken_in_a] == [(a.name, b.name, taken.data["epoch"])]
+
+    # What A makes after its return is A's own to remind; B keeps a standby copy.
+    later = await _action_item(a, alice, due_in_minutes=2)
+    assert await wait_for(lambda: _overdue(a, later), timeout=TIMEOUT) == [1]
+
+    async def settled_in_b() -> bool:
+        return await _timers(b, later) == [(1, "cancelled", False), (2, "pending", False)]
+    await wait_for(settled_in_b, timeout=TIMEOUT)
+    assert await _overdue(b, later) == []
+    assert len(await alice_paged()) == 1
