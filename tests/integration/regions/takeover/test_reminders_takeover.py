@@ -50,6 +50,7 @@ async def _overdue(region: Region, item: str) -> list[Any]:
             if e.data["opsItemId"] == item]
 
 
+@pytest.mark.timeout(300)
 async def test_a_lost_regions_reminder_is_sent_by_the_next_once(
         pair: tuple[Region, Region]) -> None:
     a, b = pair
