@@ -98,3 +98,6 @@ async def test_a_lost_regions_reminder_is_sent_by_the_next_once(
     await wait_for(settled_in_b, timeout=TIMEOUT)
     assert await _overdue(b, later) == []
     assert len(await alice_paged()) == 1
+    # One takeover for the whole loss, though B looked at A's silence many times.
+    assert len(await b.events("escalation.RegionTakenOver")) == 1
+    assert await a.events("escalation.RegionTakenOver") == []

@@ -95,12 +95,22 @@ async def reschedule(conn: asyncpg.Connection, item: OpsItemRow, *, here: str,
 
 
 async def reminded(conn: asyncpg.Connection, ops_item_id: str, reminder: int, *,
-                   at: datetime) -> None:
+                   due: datetime, at: datetime) -> None:
     """Another region sent reminder number ``reminder`` of the item at plan time ``at``:
     this region's copy of it counts as sent, and the next one is due a day after it, as it
-    is there (so a region that takes over goes on from there)."""
+    is there (so a region that takes over goes on from there). Nothing when the item is due
+    at another time than ``due`` now (moved since), or this region is further on already
+    (a reminder both sent during a partition, applied late)."""
     item = await OpsItemStore.get(conn, ops_item_id)
-    if item is None:
+    # Compared to the millisecond: an item read from another region's event holds its due
+    # time as the API's epoch seconds gave it.
+    if item is None or item.planned_end_time is None or \
+            abs((item.planned_end_time - due).total_seconds()) >= 0.001:
+        return
+    ahead = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM reminder_timer WHERE ops_item_id = $1"
+        " AND state = 'pending' AND reminder > $2)", item.id, reminder)
+    if ahead:
         return
     await REMINDERS.cancel(conn, now=at, where="ops_item_id = $2", args=[item.id])
     if _reminds(item):

@@ -357,7 +357,7 @@ async def apply(replicated: Replicated) -> None:
     event = replicated.event.event
     if isinstance(event, ca.ActionItemOverdue):  # sent there: this region's copy settled
         await reminded(replicated.to.conn, event.ops_item_id, event.reminder,
-                       at=replicated.event.time)
+                       due=event.due_time, at=replicated.event.time)
         return
     step = _APPLY.get(type(event))
     if step is not None:

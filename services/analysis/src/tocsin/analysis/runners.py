@@ -49,7 +49,9 @@ class Runners:
 
     @staticmethod
     async def record(conn: asyncpg.Connection, takeover: Takeover) -> bool:
-        """A takeover (once); False when it was known already."""
+        """A takeover (once); False when it was known already. Waits for the items being
+        assigned meanwhile (:meth:`assign`), so that none is decided without it."""
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('tocsin-reminder-runners'))")
         done: str = await conn.execute(
             "INSERT INTO region_takeover (region, epoch, by_region, taken_at)"
             " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
@@ -61,7 +63,12 @@ class Runners:
                      ops_item_ids: Sequence[str] | None = None) -> list[str]:
         """Decide the runner of the items ``ops_item_ids`` (None: of every item not
         resolved) from the takeovers known here; returns the ids whose reminders now fire
-        here and did not before."""
+        here and did not before. Items are assigned side by side, a takeover being
+        recorded alone (:meth:`record`): an item applied while a takeover is recorded is
+        decided after it, with it."""
+        lock = "pg_advisory_xact_lock" if ops_item_ids is None else \
+            "pg_advisory_xact_lock_shared"
+        await conn.execute(f"SELECT {lock}(hashtext('tocsin-reminder-runners'))")
         takeovers = [Takeover(r["region"], r["epoch"], r["by_region"], r["taken_at"])
                      for r in await conn.fetch(
                          "SELECT region, epoch, by_region, taken_at FROM region_takeover")]
