@@ -101,3 +101,53 @@ async def test_a_lost_regions_reminder_is_sent_by_the_next_once(
     # One takeover for the whole loss, though B looked at A's silence many times.
     assert len(await b.events("escalation.RegionTakenOver")) == 1
     assert await a.events("escalation.RegionTakenOver") == []
+
+
+class TestFromTheLastReminderSent:
+    """A day of plan time lasts 20 real seconds here, so a second reminder comes in a
+    test's time (too fast for a channel's activation code: the owner has no channel, the
+    reminders are the events)."""
+
+    @pytest.fixture
+    def clock_scale(self) -> float:
+        return 86400 / 20
+
+    @pytest.mark.timeout(300)
+    async def test_the_next_region_goes_on_from_the_lost_regions_last_reminder(
+            self, pair: tuple[Region, Region]) -> None:
+        """A reminds the owner of its overdue item (reminder 1) and B's copy follows, due a
+        day later; A is lost: B sends reminder 2 when that day is over, not reminder 1
+        again."""
+        a, b = pair
+        alice = str((await a.call("contacts", "CreateContact", {
+            "Alias": "alice", "Type": "PERSONAL", "Plan": {"Stages": []}}))["ContactArn"])
+        await wait_for(lambda: _known(b, alice), timeout=TIMEOUT)
+        item = await _action_item(a, alice, due_in_minutes=10)
+        assert await wait_for(lambda: _overdue(a, item), timeout=TIMEOUT) == [1]
+
+        async def follows(region: Region) -> bool:
+            return await _timers(region, item) == [(1, "cancelled", False),
+                                                   (2, "pending", False)]
+        await wait_for(lambda: follows(b), timeout=TIMEOUT)
+        [due_in_a] = await a.sql("SELECT due_at FROM reminder_timer WHERE ops_item_id = $1"
+                                 " AND reminder = 2", item, service="analysis")
+        [due_in_b] = await b.sql("SELECT due_at FROM reminder_timer WHERE ops_item_id = $1"
+                                 " AND reminder = 2", item, service="analysis")
+        assert due_in_a == due_in_b  # the same due time in both regions
+        await a.lose()
+
+        assert await wait_for(lambda: _overdue(b, item), timeout=TIMEOUT) == [2]
+        [fired] = await b.sql("SELECT finished_at FROM reminder_timer WHERE ops_item_id = $1"
+                              " AND reminder = 2", item, service="analysis")
+        assert fired["finished_at"] >= due_in_b["due_at"]  # when A had it due, not before
+        await a.come_back()
+        await wait_for(lambda: _settled_to(a, item, 3), timeout=120)
+        assert await _overdue(a, item) == [1]
+
+
+async def _settled_to(region: Region, item: str, reminder: int) -> bool:
+    """``region`` holds ``reminder`` of the item pending as a standby copy, the earlier
+    ones settled or fired."""
+    timers = await _timers(region, item)
+    return bool(timers) and timers[-1] == (reminder, "pending", False) and \
+        all(state != "pending" for _, state, _ in timers[:-1])
