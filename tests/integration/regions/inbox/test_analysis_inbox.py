@@ -63,7 +63,8 @@ async def test_an_analysis_made_in_a_is_read_in_b(
         analysis_regions: tuple[Region, Region], database_url: str) -> None:
     """Created, answered, given an overview and a timeline point, a recommendation
     accepted as an action item, completed in A: all of it is read through B's API, the
-    action item too; B publishes nothing and arms no reminder for it."""
+    action item too; B publishes nothing and keeps the item's reminder only as a standby
+    copy, which A's region fires."""
     a, b = analysis_regions
     incident = await _resolved_incident(a, seen_in=b)
     arn = (await a.call("analysis", "CreateAnalysis",
@@ -118,7 +119,10 @@ async def test_an_analysis_made_in_a_is_read_in_b(
     conn = await asyncpg.connect(database_url)
     try:
         schema = f'"{b.name}_analysis"'
-        assert await conn.fetchval(f"SELECT count(*) FROM {schema}.reminder_timer") == 0
+        standby = await conn.fetch(
+            f"SELECT t.ops_item_id, t.state, r.fires_here FROM {schema}.reminder_timer t"
+            f" JOIN {schema}.reminder_runner r USING (ops_item_id)")
+        assert [tuple(r) for r in standby] == [(item, "pending", False)]
         assert await conn.fetchval(f"SELECT count(*) FROM {schema}.outbox") == 0
     finally:
         await conn.close()

@@ -1,5 +1,6 @@
 """Two regions of a replication set on loopback, each with the services that page (incidents
-for the data keys, contacts, escalation), that a test can lose and bring back whole.
+for the data keys, contacts, escalation; and those a test module names in its
+``also_services`` fixture, such as analysis), that a test can lose and bring back whole.
 
 Built as :mod:`tests.integration.regions.inbox.conftest` builds its regions (each its own
 NATS server, a JetStream domain named after the region, joined by a leaf connection; one
@@ -28,6 +29,8 @@ from tests.integration.regions.conftest import Link
 from tests.integration.regions.inbox.conftest import Region as Called
 from tests.integration.regions.inbox.conftest import _nats
 from tests.integration.regions.inbox.conftest import mirror as make_mirror
+from tocsin.analysis import app as analysis_app
+from tocsin.analysis.settings import Settings as AnalysisSettings
 from tocsin.contacts import app as contacts_app
 from tocsin.contacts.settings import Settings as ContactsSettings
 from tocsin.escalation import app as escalation_app
@@ -43,6 +46,8 @@ TAKEOVER_SECONDS = 4.0
 """``TOCSIN_REGION_TAKEOVER_SECONDS`` in these tests."""
 SCALE = 60.0
 """Plan minutes per real second: a one-minute stage lasts a second."""
+OPTIONAL = ("analysis",)
+"""Services a region runs only when its test module names them (``also_services``)."""
 
 
 @dataclass
@@ -61,6 +66,8 @@ class Region(Called):
     ack_timeout_minutes: float = 0.0
     codes: dict[str, str] = field(default_factory=dict)
     """Channel ARN → its activation code, as the contacts service sent it."""
+    also: tuple[str, ...] = ()
+    """The services it runs besides those that page (``OPTIONAL`` ones)."""
 
     def start_nats(self) -> None:
         self.server = _nats(self.folder, self.name, leaf_port=self.leaf_port, hub=self.hub,
@@ -72,8 +79,8 @@ class Region(Called):
             self.server = None
 
     async def start(self, *only: str) -> None:
-        """The region's incidents, contacts and escalation services (or ``only`` those
-        named), those not running already."""
+        """The region's incidents, contacts and escalation services and those it runs
+        ``also`` (or ``only`` those named), those not running already."""
         common = self.common
         settings = {
             "incidents": lambda: (incidents_app.lifespan, IncidentsSettings(
@@ -87,9 +94,13 @@ class Region(Called):
             "escalation": lambda: (escalation_app.lifespan, EscalationSettings(
                 region_takeover_seconds=TAKEOVER_SECONDS, region_check_interval=0.3,
                 ack_timeout_minutes=self.ack_timeout_minutes, **common)),
+            "analysis": lambda: (analysis_app.lifespan, AnalysisSettings(
+                region_takeover_seconds=TAKEOVER_SECONDS, region_check_interval=0.3,
+                **common)),
         }
         for name, make in settings.items():
-            if (only and name not in only) or name in self.services:
+            if (only and name not in only) or name in self.services or \
+                    (name in OPTIONAL and name not in self.also):
                 continue
             stack = contextlib.AsyncExitStack()
             await stack.__aenter__()
@@ -236,10 +247,16 @@ def ack_timeout_minutes() -> float:
     return 0.0
 
 
+@pytest.fixture
+def also_services() -> tuple[str, ...]:
+    """The ``OPTIONAL`` services both regions run besides those that page."""
+    return ()
+
+
 @pytest_asyncio.fixture
 async def pair(tmp_path: Path, database_url: str, master_key_file: str, link: Link,
-               clock_scale: float, ack_timeout_minutes: float
-               ) -> AsyncIterator[tuple[Region, Region]]:
+               clock_scale: float, ack_timeout_minutes: float,
+               also_services: tuple[str, ...]) -> AsyncIterator[tuple[Region, Region]]:
     """Regions A (the leaf hub) and B (dialling A through ``link``), running, each
     mirroring the other."""
     tag = uuid.uuid4().hex[:8]
@@ -255,7 +272,7 @@ async def pair(tmp_path: Path, database_url: str, master_key_file: str, link: Li
                             port=port, database_url=database_url,
                             common=_common(name, url, database_url, master_key_file, epoch,
                                            clock_scale),
-                            ack_timeout_minutes=ack_timeout_minutes)
+                            ack_timeout_minutes=ack_timeout_minutes, also=also_services)
             await asyncio.to_thread(region.start_nats)
             made.append(region)
         async with contextlib.AsyncExitStack() as stack:

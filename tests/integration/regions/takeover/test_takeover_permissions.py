@@ -1,8 +1,8 @@
-"""The escalation service keeps its standby timers, and the contacts and incidents services
-the other regions' takeovers, under their own NATS identities, as ``make run`` starts two
-regions: each lists the mirrors, reads each under its durable (``standby``,
-``takeovers``), and asks another region's JetStream how far that region's stream
-reaches."""
+"""The escalation service keeps its standby timers, and the contacts, incidents and
+analysis services the other regions' takeovers, under their own NATS identities, as ``make
+run`` starts two regions: each lists the mirrors, reads each under its durable
+(``standby``, ``takeovers``), and asks another region's JetStream how far that region's
+stream reaches."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ async def call(bus: Bus, service: str, operation: str, params: dict[str, Any]) -
 @pytest.mark.timeout(300)
 async def test_standby_timers_under_the_escalation_identity(regions: Regions) -> None:
     a, b = regions.a, regions.b
-    services = ("incidents", "contacts", "escalation")
+    services = ("incidents", "contacts", "escalation", "analysis")
     async with a.stack(*services), b.stack(*services), \
             a.connect("gateway") as gw_a, b.connect("gateway") as gw_b:
         await call(gw_a, "incidents", "CreateReplicationSet",
@@ -52,12 +52,13 @@ async def test_standby_timers_under_the_escalation_identity(regions: Regions) ->
             return [t["State"] for t in timers] == ["PENDING"]
         await wait_for(standby, timeout=120)
 
-        # What a starting escalation, contacts or incidents instance asks of the other
+        # What a starting escalation, contacts, incidents or analysis instance asks of the
         # region's JetStream, and of its durable on that region's mirror here (once it
         # reads it).
         for service, durable in (("escalation", "escalation-standby"),
                                  ("contacts", "contacts-takeovers"),
-                                 ("incidents", "incidents-takeovers")):
+                                 ("incidents", "incidents-takeovers"),
+                                 ("analysis", "analysis-takeovers")):
             nc = await b.client(service)
             try:
                 theirs = await nc.jetstream(domain=a.name, timeout=5).stream_info(

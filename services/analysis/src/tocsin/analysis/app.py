@@ -13,12 +13,14 @@ from tocsin.analysis.parents import RelatedItems
 from tocsin.analysis.reminders import OverduePager, timer_worker
 from tocsin.analysis.replicas import INBOX, facts_readers
 from tocsin.analysis.settings import Settings
+from tocsin.analysis.takeovers import own_takeovers, takeover_watch
 from tocsin.analysis.template_source import TemplateSource
 from tocsin.shared import codec
 from tocsin.shared.bus import Consumer, events_stream
 from tocsin.shared.bus.consumer import incident_lane
 from tocsin.shared.clock import clock_for
 from tocsin.shared.kernel import Kernel, Opened, Service
+from tocsin.shared.runner import after
 
 __all__ = ["KERNEL", "incident_lane", "lifespan"]
 
@@ -26,8 +28,9 @@ __all__ = ["KERNEL", "incident_lane", "lifespan"]
 async def table(opened: Opened[Settings]) -> Service:
     """Requests; consumers of incidents' and contacts' events (the metrics' key times, the
     parent OpsItems) and of its own (related items, overdue reminders); the reminders'
-    timers; the inbox of the other regions' analyses and action items, and the readers of
-    their incidents' and contacts' events for the key times."""
+    timers, held back after a start until the other regions' takeovers are caught up with;
+    the inbox of the other regions' analyses and action items, the readers of their
+    incidents' and contacts' events for the key times, and of every region's takeovers."""
     settings = opened.settings
     deps = Deps(pool=opened.pool, bus=opened.bus, settings=settings,
                 clock=clock_for(settings.clock_scale, settings.clock_epoch))
@@ -38,6 +41,10 @@ async def table(opened: Opened[Settings]) -> Service:
     facts = FactsConsumer(opened.pool)
     related = RelatedItems(deps)
     pager = OverduePager(deps)
+    takeovers = takeover_watch(opened.pool, opened.bus, region=settings.region,
+                               schema=settings.schema,
+                               takeover_seconds=settings.region_takeover_seconds,
+                               interval=settings.region_check_interval)
     stream = f"EVENTS_{settings.region.upper()}"
     events = f"events.{settings.region}"
 
@@ -62,10 +69,14 @@ async def table(opened: Opened[Settings]) -> Service:
                      concurrency=8),
             Consumer(stream=stream, durable=f"{settings.schema}-own",
                      filter_subject=f"{events}.analysis.>", handler=on_own),
+            own_takeovers(opened.pool, region=settings.region, schema=settings.schema),
         ],
-        timers=[timer_worker(deps).run],
-        workers=facts_readers(opened.bus, opened.pool, region=settings.region,
-                              schema=settings.schema, rescan=settings.inbox_rescan),
+        # After a start, no reminder fires before the other regions' takeovers are caught
+        # up with: one of this region's action items may be reminded elsewhere now.
+        timers=[after(takeovers.ready, timer_worker(deps).run)],
+        workers=[*facts_readers(opened.bus, opened.pool, region=settings.region,
+                                schema=settings.schema, rescan=settings.inbox_rescan),
+                 takeovers.run],
         inbox=INBOX,
     )
 

@@ -3,8 +3,9 @@
 timelines, and OpsItems (action items) with their related items.
 
 Left out: the stamps of the last write (per analysis and per field), the incident facts
-each region derives from the events it reads, and the reminder timers (only an OpsItem's
-own region reminds its owner).
+each region derives from the events it reads, the reminder timers (standby copies outside
+the region that reminds the owner), and which region that is by the takeovers known here
+(converging once every region knows the same takeovers).
 """
 
 from __future__ import annotations

@@ -119,7 +119,7 @@ class OpsItems:
             existing = await OpsItemStore.get(conn, row.id)
             assert existing is not None
             return existing
-        await reschedule(conn, row, now=now)
+        await reschedule(conn, row, here=self._deps.settings.region, now=now)
         await self._deps.emit(conn, ca.OpsItemCreated(ops_item=self.view(row), principal=by,
                                                       **kept_beside(row)), now=now)
         return row
@@ -214,8 +214,7 @@ class OpsItems:
             updated = msgspec.structs.replace(row, **changes, last_modified_by=by,
                                               last_modified_time=now, version=row.version + 1)
             await OpsItemStore.update(conn, updated)
-            if updated.home_region is None:  # else its own region reminds (on applying it)
-                await reschedule(conn, updated, now=now)
+            await reschedule(conn, updated, here=self._deps.settings.region, now=now)
             await self._deps.emit(conn, ca.OpsItemUpdated(ops_item=self.view(updated),
                                                           principal=by,
                                                           **kept_beside(updated)), now=now)

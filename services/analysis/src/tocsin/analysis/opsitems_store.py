@@ -44,7 +44,8 @@ class OpsItemRow(msgspec.Struct, kw_only=True):
     version: int = 1
     home_region: str | None = None
     """The region of the replication set that made it (None: this one), which names it in
-    its ARN and reminds its owner."""
+    its ARN and reminds its owner (unless another region took it over,
+    :mod:`tocsin.analysis.runners`)."""
 
 
 class RelatedItemRow(msgspec.Struct, kw_only=True):

@@ -10,6 +10,13 @@ schedules it again from what the item now says, so resolving it (or moving its d
 stops the reminders. :class:`OverduePager` consumes the event and engages the owner through
 the contacts service (``StartEngagement``, idempotent under the event's id): the owner's
 engagement plan decides the channels, so the reminder arrives like any page.
+
+In a replication set every region keeps the same pending reminder of every item (a change
+made anywhere reschedules it everywhere; another region's ``ActionItemOverdue`` counts
+this region's copy as sent and schedules the next a day after it, :func:`reminded`), but
+a reminder fires only in the region that reminds the item's owner
+(:mod:`tocsin.analysis.runners`): its own region, or the one that took it over
+(:mod:`tocsin.analysis.takeovers`), which then goes on from where the lost region was.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from nats.aio.msg import Msg
 
 from tocsin.analysis.deps import Deps
 from tocsin.analysis.opsitems_store import OpsItemRow, OpsItemStore
+from tocsin.analysis.runners import Runners
 from tocsin.shared import codec, errors
 from tocsin.shared.bus import rpc_subject
 from tocsin.shared.contracts import analysis as ca
@@ -32,7 +40,8 @@ from tocsin.shared.contracts.base import decode
 from tocsin.shared.logging import get_logger
 from tocsin.shared.timers import Timers, TimerTable, TimerWorker
 
-__all__ = ["OWNER_KEY", "REMINDERS", "OverduePager", "Reminder", "reschedule", "timer_worker"]
+__all__ = ["OWNER_KEY", "REMINDERS", "OverduePager", "Reminder", "reminded", "reschedule",
+           "timer_worker"]
 
 log = get_logger(__name__)
 
@@ -42,8 +51,13 @@ OWNER_KEY = "/tocsin/owner"
 INTERVAL = timedelta(days=1)
 """Plan time between two reminders of one overdue action item."""
 
-REMINDERS = Timers(TimerTable(name="reminder_timer", channel="tocsin_analysis_reminder",
-                              columns=(("ops_item_id", "text"), ("reminder", "int"))))
+REMINDERS = Timers(TimerTable(
+    name="reminder_timer", channel="tocsin_analysis_reminder",
+    columns=(("ops_item_id", "text"), ("reminder", "int")),
+    eligible="EXISTS (SELECT 1 FROM reminder_runner r"
+             " WHERE r.ops_item_id = reminder_timer.ops_item_id AND r.fires_here)"))
+"""A reminder fires here only when this region reminds its item's owner; the others keep
+it as a standby copy (the module docstring)."""
 
 
 class Reminder(msgspec.Struct, frozen=True):
@@ -62,13 +76,46 @@ def _timer_id(item: OpsItemRow, reminder: int) -> str:
     return f"{item.id}|{due:.0f}|{item.version}|{reminder}"
 
 
-async def reschedule(conn: asyncpg.Connection, item: OpsItemRow, *, now: datetime) -> None:
-    """After a change of ``item``: cancel its pending reminder, and schedule the first one
-    again when it is open, due and owned."""
+def _reminds(item: OpsItemRow) -> bool:
+    return item.status != "Resolved" and bool(item.planned_end_time) \
+        and bool(item.owner_contact_arn)
+
+
+async def reschedule(conn: asyncpg.Connection, item: OpsItemRow, *, here: str,
+                     now: datetime) -> None:
+    """After a change of ``item`` (stored), made here or in another region: cancel its
+    pending reminder, and schedule the first one again when it is open, due and owned
+    (firing here if this region, ``here``, reminds its owner)."""
+    await Runners.assign(conn, here=here, ops_item_ids=[item.id])
     await REMINDERS.cancel(conn, now=now, where="ops_item_id = $2", args=[item.id])
-    if item.status != "Resolved" and item.planned_end_time and item.owner_contact_arn:
+    if _reminds(item):
+        assert item.planned_end_time is not None
         await REMINDERS.schedule(conn, [(_timer_id(item, 1), item.planned_end_time,
                                          [item.id, 1])], now=now)
+
+
+async def reminded(conn: asyncpg.Connection, ops_item_id: str, reminder: int, *,
+                   due: datetime, at: datetime) -> None:
+    """Another region sent reminder number ``reminder`` of the item at plan time ``at``:
+    this region's copy of it counts as sent, and the next one is due a day after it, as it
+    is there (so a region that takes over goes on from there). Nothing when the item is due
+    at another time than ``due`` now (moved since), or this region is further on already
+    (a reminder both sent during a partition, applied late)."""
+    item = await OpsItemStore.get(conn, ops_item_id)
+    # Compared to the millisecond: an item read from another region's event holds its due
+    # time as the API's epoch seconds gave it.
+    if item is None or item.planned_end_time is None or \
+            abs((item.planned_end_time - due).total_seconds()) >= 0.001:
+        return
+    ahead = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM reminder_timer WHERE ops_item_id = $1"
+        " AND state = 'pending' AND reminder > $2)", item.id, reminder)
+    if ahead:
+        return
+    await REMINDERS.cancel(conn, now=at, where="ops_item_id = $2", args=[item.id])
+    if _reminds(item):
+        await REMINDERS.schedule(conn, [(_timer_id(item, reminder + 1), at + INTERVAL,
+                                         [item.id, reminder + 1])], now=at)
 
 
 def timer_worker(deps: Deps, *, max_sleep: float = 1.0) -> TimerWorker[Reminder]:

@@ -10,9 +10,11 @@ whole, a timeline point on its own (points added in both regions are all kept); 
 deletion wins over a change that did not see it; related items of an OpsItem are added by
 either side. Two analyses of one incident, made in two regions apart, become one: the one
 created first, holding what either recorded (:func:`_analysis`). Applying starts nothing
-here: no reminder of another region's overdue action item (the region that made it
-reminds its owner, and reschedules when another region changes it), no related item on
-the incident (its region added it, and the incidents inbox brings it).
+here: an action item's reminder is kept here as a standby copy, which fires only in the
+region that reminds its owner (its own, or the one that took that one over,
+:mod:`tocsin.analysis.reminders`), and another region's reminder counts this region's copy
+as sent; no related item on the incident (its region added it, and the incidents inbox
+brings it).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import msgspec
 
 from tocsin.analysis.facts import FactsStore, incident_fact, page_fact
 from tocsin.analysis.opsitems_store import OpsItemRow
-from tocsin.analysis.reminders import reschedule
+from tocsin.analysis.reminders import reminded, reschedule
 from tocsin.analysis.store import AnalysisRow, TimelinePoint, state_of
 from tocsin.shared.bus import Bus
 from tocsin.shared.contracts import analysis as ca
@@ -306,9 +308,9 @@ def _ops_item_row(e: ca.OpsItemCreated | ca.OpsItemUpdated) -> OpsItemRow:
 
 
 async def _ops_item(to: Applying, e: ca.OpsItemCreated | ca.OpsItemUpdated) -> None:
-    """The OpsItem as the event has it, unless this region holds a later write of it; an
-    item made here, changed elsewhere, gets its reminder rescheduled here (its owner is
-    reminded by the region that made it, once)."""
+    """The OpsItem as the event has it, unless this region holds a later write of it; its
+    reminder rescheduled here as it is there (firing only in the region that reminds its
+    owner, once)."""
     row = msgspec.structs.replace(_ops_item_row(e), home_region=to.stamp.region)
     if not await to.wins("ops_item", "id", row.id, creates=isinstance(e, ca.OpsItemCreated)):
         return
@@ -319,9 +321,8 @@ async def _ops_item(to: Applying, e: ca.OpsItemCreated | ca.OpsItemUpdated) -> N
         " ON CONFLICT (id) DO UPDATE SET "
         + ", ".join(f"{f} = excluded.{f}" for f in _OPS_ITEM if f not in ("id", "home_region"))
         + " RETURNING home_region", *values)
-    if home is None:
-        await reschedule(to.conn, msgspec.structs.replace(row, home_region=None),
-                         now=datetime.now(UTC))
+    await reschedule(to.conn, msgspec.structs.replace(row, home_region=home), here=to.home,
+                     now=datetime.now(UTC))
 
 
 async def _associated(to: Applying, e: ca.OpsItemRelatedItemAssociated) -> None:
@@ -352,11 +353,15 @@ _APPLY: dict[type[Any], Callable[[Applying, Any], Awaitable[None]]] = {
 
 async def apply(replicated: Replicated) -> None:
     """Apply one analysis event of another region (``QuestionAnswered`` and the other
-    recommendation events come with the ``AnalysisUpdated`` that carries their change;
-    an overdue reminder is its region's)."""
-    step = _APPLY.get(type(replicated.event.event))
+    recommendation events come with the ``AnalysisUpdated`` that carries their change)."""
+    event = replicated.event.event
+    if isinstance(event, ca.ActionItemOverdue):  # sent there: this region's copy settled
+        await reminded(replicated.to.conn, event.ops_item_id, event.reminder,
+                       due=event.due_time, at=replicated.event.time)
+        return
+    step = _APPLY.get(type(event))
     if step is not None:
-        await step(replicated.to, replicated.event.event)
+        await step(replicated.to, event)
 
 
 INBOX = Inbox(union=ca.AnalysisEvent, apply=apply)

@@ -23,7 +23,7 @@ from tocsin.shared.errors import TocsinError
 from tocsin.shared.kernel import Kernel, Opened, Service
 from tocsin.shared.keys import KeyRing, keks_from, remote_key_ring
 from tocsin.shared.logging import get_logger
-from tocsin.shared.replication.takeovers import TakeoverWatch
+from tocsin.shared.replication.takeovers import engagement_watch
 from tocsin.shared.runner import after, pause
 
 __all__ = ["KERNEL", "lifespan"]
@@ -48,10 +48,10 @@ async def table(opened: Opened[Settings]) -> Service:
                 quotas=settings.quotas)
     engagements = EngagementHandlers(deps)
     region, schema = settings.region, settings.schema
-    takeovers = TakeoverWatch(pool, opened.bus, region=region, schema=schema,
-                              inbox=TAKEOVERS_INBOX,
-                              takeover_seconds=settings.region_takeover_seconds,
-                              interval=settings.region_check_interval)
+    takeovers = engagement_watch(pool, opened.bus, region=region, schema=schema,
+                                 inbox=TAKEOVERS_INBOX,
+                                 takeover_seconds=settings.region_takeover_seconds,
+                                 interval=settings.region_check_interval)
     due = due_consumer(Due(pool, engagements, region=region), region=region, schema=schema)
     return Service(
         operations=api.operations(deps),

@@ -31,7 +31,9 @@ after it, in the sorted ring of the set's regions (this one and those mirrored h
 is not lost itself: every region makes the same choice from the same facts. That region
 records ``RegionTakenOver`` with the lost region's engagements that may still page (open
 ones, and stopped ones with a timer pending: an acknowledgement timeout outlives its
-engagement's progression) and an epoch one above every epoch it knows, and from then on
+engagement's progression) and an epoch one above every epoch it knows; once per loss, even
+with no engagement, since the region's other timed work follows the same takeover (the
+analysis service's action-item reminders, :mod:`tocsin.analysis.takeovers`). From then on
 fires their timers, overdue ones at once, each when that region had it due (stages, plan
 stages, channel retries, acknowledgement timeouts); the pages are sent by this region's
 contacts service, which has the engagement and its pages replicated.
@@ -163,7 +165,8 @@ class RegionWatch:
         for origin, seconds in sorted(silent.items()):
             if seconds >= self._takeover and \
                     successor(origin, [self._region, *found], alive) == self._region:
-                await self.take_over(origin)
+                await self.take_over(origin, unheard_for=_unheard_for(found[origin],
+                                                                      seconds))
 
     def _silent_for(self, origin: str, info: StreamInfo) -> float:
         """How long ``origin`` has been silent, as far as this process can vouch: the
@@ -235,17 +238,21 @@ class RegionWatch:
 
     # --- taking over -----------------------------------------------------------------------
 
-    async def take_over(self, lost: str) -> list[str]:
-        """Run the engagements of region ``lost`` known here that still wait on it and may
-        still page (:meth:`EngagementStore.take_over`): record ``RegionTakenOver`` under a
-        new epoch and wake the timer workers, so overdue timers fire at once. Nothing when
-        none waits; returns their ARNs."""
+    async def take_over(self, lost: str, *, unheard_for: float) -> list[str]:
+        """Take region ``lost`` over, silent for ``unheard_for`` real seconds: run its
+        engagements known here that still wait on it and may still page
+        (:meth:`EngagementStore.take_over`), record ``RegionTakenOver`` under a new epoch
+        and wake the timer workers, so overdue timers fire at once. The region is taken
+        over once per loss even when none of its engagements waits (its other work, the
+        analysis service's reminders, follows the takeover too); nothing when none waits
+        and a takeover recorded since it was last heard covers this loss already. Returns
+        the engagements' ARNs."""
         now = self._clock.now()
         async with transaction(self._pool) as conn:
             await TakeoverStore.lock(conn)
             epoch = await TakeoverStore.next_epoch(conn)
             arns = await EngagementStore.take_over(conn, lost, epoch=epoch, here=self._region)
-            if not arns:
+            if not arns and await TakeoverStore.covers(conn, lost, unheard_for=unheard_for):
                 return []
             await TakeoverStore.record(conn, region=lost, epoch=epoch, by_region=self._region,
                                        taken_at=now, engagements=len(arns))
@@ -256,6 +263,13 @@ class RegionWatch:
             await _wake(conn)
         log.warning("regions.took_over", region=lost, epoch=epoch, engagements=len(arns))
         return arns
+
+
+def _unheard_for(info: StreamInfo, silent: float) -> float:
+    """Real seconds since ``info``'s region was last heard: its mirror's ``active`` when
+    known (a restart of this process does not shorten it), else the silence watched."""
+    active = mirrors.active_seconds(info)
+    return active if active is not None and math.isfinite(active) else silent
 
 
 async def _wake(conn: asyncpg.Connection) -> None:

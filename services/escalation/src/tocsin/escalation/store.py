@@ -248,6 +248,17 @@ class TakeoverStore:
         return done != "INSERT 0 0"
 
     @staticmethod
+    async def covers(conn: asyncpg.Connection, region: str, *, unheard_for: float) -> bool:
+        """Whether a takeover of ``region`` (by any region) was recorded here within the
+        last ``unheard_for`` real seconds, that is since ``region`` was last heard: it
+        covers the region's present loss."""
+        found: bool = await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM takeover WHERE region = $1"
+            " AND recorded_at > now() - make_interval(secs => $2))", region,
+            float(unheard_for))
+        return found
+
+    @staticmethod
     async def of(conn: asyncpg.Connection) -> list[asyncpg.Record]:
         """Every takeover known here, latest first."""
         rows: list[asyncpg.Record] = await conn.fetch(

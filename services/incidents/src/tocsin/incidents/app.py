@@ -32,7 +32,7 @@ from tocsin.shared.clock import clock_for
 from tocsin.shared.db.retention import retain
 from tocsin.shared.kernel import Kernel, Opened, Service
 from tocsin.shared.keys import GET_DATA_KEYS, keks_from
-from tocsin.shared.replication.takeovers import TakeoverWatch
+from tocsin.shared.replication.takeovers import engagement_watch
 from tocsin.shared.runner import after
 
 __all__ = ["KERNEL", "lifespan"]
@@ -65,10 +65,10 @@ async def table(opened: Opened[Settings]) -> Service:
     ] if settings.canary_contact else []
     duplicates = Duplicates(deps)
     engaging = Engaging(deps, bus, fallback_contact=settings.fallback_contact)
-    takeovers = TakeoverWatch(pool, bus, region=settings.region, schema=settings.schema,
-                              inbox=TAKEOVERS_INBOX,
-                              takeover_seconds=settings.region_takeover_seconds,
-                              interval=settings.region_check_interval)
+    takeovers = engagement_watch(pool, bus, region=settings.region, schema=settings.schema,
+                                 inbox=TAKEOVERS_INBOX,
+                                 takeover_seconds=settings.region_takeover_seconds,
+                                 interval=settings.region_check_interval)
     return Service(
         operations={**api.operations(deps),
                     **ingestion.operations(deps, alarm_ingestion, router),

@@ -179,9 +179,12 @@ IDENTITIES: Mapping[str, Identity] = {i.name: i for i in (
     Identity("analysis", calls=("incidents.*", "runbooks.GetDocument",
                                 "contacts.StartEngagement"),
              streams=(EVENTS,),
-             consumes={EVENTS: ("incidents", "contacts", "own", INBOX)},
-             # the other regions' incidents and contacts events, for the metrics' key times
-             consumes_mirrors=("facts-incidents", "facts-contacts")),
+             consumes={EVENTS: ("incidents", "contacts", "own", "takeovers", INBOX)},
+             # the other regions' incidents and contacts events, for the metrics' key
+             # times, and their takeovers, which move action items' reminders; after a
+             # start, how far the other regions' own streams reach
+             consumes_mirrors=("facts-incidents", "facts-contacts", "takeovers"),
+             publishes=("$JS.*.API.STREAM.INFO.*",)),
 )}
 """Every service's identity, gateway first."""
 

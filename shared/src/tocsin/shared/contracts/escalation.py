@@ -151,7 +151,9 @@ class RegionTakenOver(_Event, frozen=True):
     open engagements ``engagement_arns`` from now on, under ``epoch`` (one more than any
     earlier takeover of that region). Every region records it; the lost region, back,
     stands down for those engagements; of two takeovers of one engagement the higher epoch
-    (then the greater ``by_region``) wins everywhere."""
+    (then the greater ``by_region``) wins everywhere. Published once per loss of a region
+    even when no engagement of it is open (``engagement_arns`` empty): the lost region's
+    action-item reminders follow it too (the analysis service)."""
 
     region: str
     epoch: int

@@ -1,26 +1,28 @@
-"""Work demanded by an engagement's timers, fenced by takeover epochs: none is done twice
-when a lost region returns.
+"""Following takeovers: the work a lost region's successor takes over is done once, never
+twice when the lost region returns.
 
-When a region is lost, the next region of the set takes over its engagements
-(:mod:`tocsin.escalation.regions`): the escalation service there records
-``RegionTakenOver`` under an epoch and fires their timers from then on. The lost region may
-have fired a timer without the service that carries out its demand having acted on it: the
+The escalation service alone decides that a region is lost and which region takes it over
+(:mod:`tocsin.escalation.regions`): it records ``RegionTakenOver`` under an epoch, once per
+loss, and fires the lost region's engagement timers from then on. The lost region may have
+fired a timer without the service that carries out its demand having acted on it: the
 contacts service's stage work (``StageDue``, ``PageStageDue``, ``ChannelRetryDue``), the
 incidents service's re-engagement after an acknowledgement timeout
 (``AcknowledgementTimedOut``). When it returns, that work is still due there, and the region
-that took over has done it already, or will.
+that took over has done it already, or will. The analysis service's action-item reminders
+follow the same decision.
 
-So each of those services keeps, per engagement taken over, the region that runs it by the
-latest takeover known here (an ``engagement_takeover`` table in its own schema: a higher
-epoch wins, then the greater region, as in the escalation service): this region's own
-takeovers, read with its own escalation events (in order with the work they fence), and
-every other region's, read from the mirrors here under the durable ``<schema>-takeovers``
-(:class:`TakeoverWatch`). Work of an engagement another region runs is dropped
-(:meth:`Takeovers.run_elsewhere`). After a start, the consumer of the escalation events
-waits until this region has caught up with the other regions' takeovers
+So each such service records every takeover it learns of: this region's own, read with its
+own region's escalation events (in order with the work they fence), and every other
+region's, read from the mirrors here under the durable ``<schema>-takeovers``
+(:class:`TakeoverWatch`). The engagement services keep, per engagement taken over, the
+region that runs it by the latest takeover known here (an ``engagement_takeover`` table in
+their own schema, :class:`Takeovers`: a higher epoch wins, then the greater region, as in
+the escalation service) and drop work of an engagement another region runs
+(:meth:`Takeovers.run_elsewhere`). After a start, such a service acts on none of that work
+before it has caught up with the other regions' takeovers
 (:class:`~tocsin.shared.replication.catch_up.CatchUp`, ``TOCSIN_REGION_TAKEOVER_SECONDS``
-for a region that does not answer), so a returning region learns of a takeover of its
-engagements before it could act on their work again.
+for a region that does not answer), so a returning region learns of a takeover before it
+could do the work again.
 
 During a partition neither side hears the other: both may do the work (at least once,
 never lost; :mod:`tocsin.escalation.regions`). Once the link heals, the cut-off region
@@ -30,6 +32,7 @@ applies the takeover here too and stands down.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 from nats.aio.msg import Msg
@@ -43,9 +46,22 @@ from tocsin.shared.db import already_processed, transaction
 from tocsin.shared.logging import get_logger
 from tocsin.shared.replication.catch_up import CatchUp, MirrorReaders, watch
 
-__all__ = ["TakeoverWatch", "Takeovers"]
+__all__ = ["Record", "TakeoverWatch", "Takeovers", "taken_over"]
 
 log = get_logger(__name__)
+
+Record = Callable[[asyncpg.Connection, ec.RegionTakenOver], Awaitable[None]]
+"""What a service records of one takeover, on the caller's connection (in the
+transaction that marks the event processed)."""
+
+
+def taken_over(envelope: codec.Envelope) -> ec.RegionTakenOver | None:
+    """The takeover an escalation event says, or None when it says another thing."""
+    if envelope.type != "RegionTakenOver":
+        return None
+    data = decode(envelope.type, envelope.data, ec.EscalationEvent)
+    assert isinstance(data, ec.RegionTakenOver)
+    return data
 
 
 class Takeovers:
@@ -83,17 +99,19 @@ class Takeovers:
 
 
 class TakeoverWatch:
-    """Applies the other regions' ``RegionTakenOver`` here, once each (under the inbox
-    name ``inbox``); ``ready`` is set once this region has caught up with them since its
+    """Records the other regions' ``RegionTakenOver`` here, once each (under ``inbox``),
+    by ``record``; ``ready`` is set once this region has caught up with them since its
     start (the module docstring)."""
 
     def __init__(self, pool: asyncpg.Pool, bus: Bus, *, region: str, schema: str,
-                 inbox: str, takeover_seconds: float, interval: float = 1.0) -> None:
+                 takeover_seconds: float, inbox: str, record: Record,
+                 interval: float = 1.0) -> None:
         self._pool = pool
-        self._inbox = inbox
         self._bus = bus
         self._region = region
         self._interval = interval
+        self._inbox = inbox
+        self._record = record
         durable = f"{schema}-takeovers"
         self._readers = MirrorReaders(
             bus, durable=durable, handler=self.on_event, name="takeovers",
@@ -118,11 +136,20 @@ class TakeoverWatch:
 
     async def on_event(self, envelope: codec.Envelope, msg: Msg) -> None:
         """Another region's ``RegionTakenOver``, recorded once."""
-        if envelope.type != "RegionTakenOver" or envelope.region == self._region:
+        data = taken_over(envelope)
+        if data is None or envelope.region == self._region:
             return
-        data = decode(envelope.type, envelope.data, ec.EscalationEvent)
-        assert isinstance(data, ec.RegionTakenOver)
         async with transaction(self._pool) as conn:
             if await already_processed(conn, consumer=self._inbox, event_id=envelope.id):
                 return
-            await Takeovers.record(conn, data, here=self._region)
+            await self._record(conn, data)
+
+
+def engagement_watch(pool: asyncpg.Pool, bus: Bus, *, region: str, schema: str, inbox: str,
+                     takeover_seconds: float, interval: float = 1.0) -> TakeoverWatch:
+    """The watch of an engagement service: the other regions' takeovers recorded in its
+    ``engagement_takeover`` (:class:`Takeovers`), under the inbox name ``inbox``."""
+    async def record(conn: asyncpg.Connection, data: ec.RegionTakenOver) -> None:
+        await Takeovers.record(conn, data, here=region)
+    return TakeoverWatch(pool, bus, region=region, schema=schema, inbox=inbox,
+                         takeover_seconds=takeover_seconds, record=record, interval=interval)
