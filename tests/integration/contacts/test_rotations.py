@@ -74,6 +74,12 @@ def future(days: float) -> float:
     return time.time() + days * 86400
 
 
+def tomorrow_noon_utc() -> float:
+    """Noon UTC tomorrow: a two-hour override from then holds no 09:00 UTC handoff of a
+    daily rotation, whatever the time the test runs."""
+    return future(1) // 86400 * 86400 + 12 * 3600
+
+
 class TestRotations:
     async def test_create_and_get(self, contacts: Settings, bus: Bus) -> None:
         """GetRotation returns what CreateRotation was given, under a rotation ARN."""
@@ -356,7 +362,7 @@ class TestOverrides:
         alice, bob = await people(bus, "alice", "bob")
         arn = await rotation(bus, [alice, bob], StartTime=time.time() - 86400,
                              TimeZoneId="UTC")
-        start, end = future(1) // 3600 * 3600, future(1) // 3600 * 3600 + 7200
+        start, end = tomorrow_noon_utc(), tomorrow_noon_utc() + 7200
         oid = (await call(bus, "CreateRotationOverride", {
             "RotationId": arn, "NewContactIds": [bob, alice], "StartTime": start,
             "EndTime": end}))["RotationOverrideId"]
@@ -425,7 +431,7 @@ class TestOverrides:
         not; while it is not over that contact cannot be deleted."""
         alice, bob = await people(bus, "alice", "bob")
         arn = await rotation(bus, [alice], StartTime=time.time() - 86400, TimeZoneId="UTC")
-        start, end = future(1) // 3600 * 3600, future(1) // 3600 * 3600 + 7200
+        start, end = tomorrow_noon_utc(), tomorrow_noon_utc() + 7200
         oid = (await call(bus, "CreateRotationOverride", {
             "RotationId": arn, "NewContactIds": [bob], "StartTime": start,
             "EndTime": end}))["RotationOverrideId"]
