@@ -12,8 +12,9 @@ After a start, a service that acts on what another region may have taken over ac
 nothing before :class:`CatchUp` says it has caught up with every other region: its mirror
 here holds all that region's own stream holds (asked of that region's JetStream over the
 leaf connection), and the service's durable on it has nothing pending; or that region has
-not answered for ``patience`` seconds on end (it may be lost itself); or :data:`GIVE_UP_AFTER` has
-passed (logged as an error: a page late for ever would be worse than one paged twice).
+not answered for ``patience`` seconds on end (it may be lost itself); or
+:data:`GIVE_UP_AFTER` has passed (logged as an error: a page late for ever would be worse
+than one paged twice).
 """
 
 from __future__ import annotations
@@ -79,9 +80,9 @@ class MirrorReaders:
             done.set()
 
     def _ended(self, origin: str, task: asyncio.Task[None]) -> None:
-        """Said of every reader that failed (its mirror gone under it, say): the next
-        :meth:`follow` starts it again if the mirror is still wanted. Read here, so a reader
-        dropped meanwhile never leaves its failure unread."""
+        """Logs a reader's failure (its mirror deleted under it, say) as it ends; the next
+        :meth:`follow` starts the reader again if the mirror is still wanted. Read here, so
+        a reader dropped meanwhile never leaves its failure unread."""
         if not task.cancelled() and task.exception() is not None:
             log.warning("regions.mirror_reader_ended", reader=self._name, region=origin,
                         error=repr(task.exception()))
