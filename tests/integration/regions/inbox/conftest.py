@@ -64,6 +64,19 @@ class Region:
     def stream(self) -> str:
         return f"EVENTS_{self.name.upper()}"
 
+    async def last_stamp(self, subject: str, *, timeout: float = 30.0) -> tuple[int, str]:
+        """The stamp (hybrid logical clock, region) of the last event on ``subject`` in this
+        region's own stream, once its outbox has published one."""
+        async def last() -> Any:
+            try:
+                return await self.bus.js.get_last_msg(self.stream, subject)
+            except nats.js.errors.NotFoundError:
+                return None
+        msg = await wait_for(last, timeout=timeout)
+        envelope = codec.decode(msg.data or b"", codec.Envelope)
+        assert envelope.hlc is not None
+        return envelope.hlc, envelope.region
+
 
 def _nats(folder: Path, region: str, *, leaf_port: int, hub: bool,
           port: int | None = None) -> EmbeddedServer:

@@ -10,7 +10,6 @@ import uuid
 from typing import Any
 
 import asyncpg
-import nats.js.errors
 import pytest
 
 from tests.integration.regions.inbox.conftest import Region, partition, redelivery_changes_nothing
@@ -104,17 +103,6 @@ async def test_what_a_writes_is_read_and_accepted_in_b(
         (await a.call("incidents", "ListRules"))["rules"]
 
 
-async def _last_stamp(region: Region, subject: str) -> tuple[int, str]:
-    async def last() -> Any:
-        try:
-            return await region.bus.js.get_last_msg(region.stream, subject)
-        except nats.js.errors.NotFoundError:
-            return None
-    msg = await wait_for(last, timeout=TIMEOUT)
-    envelope = codec.decode(msg.data or b"", codec.Envelope)
-    assert envelope.hlc is not None
-    return envelope.hlc, envelope.region
-
 
 async def test_a_rule_changed_apart_converges_on_the_last_writer(
         regions: tuple[Region, Region],
@@ -129,7 +117,7 @@ async def test_a_rule_changed_apart_converges_on_the_last_writer(
         for region in (a, b):
             await region.call("incidents", "UpdateRule",
                               {"name": "r", "description": f"by {region.name}"})
-    stamps = {await _last_stamp(r, f"events.{r.name}.incidents.EventRuleUpdated"):
+    stamps = {await r.last_stamp(f"events.{r.name}.incidents.EventRuleUpdated"):
               f"by {r.name}" for r in (a, b)}
     await settled(a, b, "incidents", database_url)
     rules = [await _rule(r, "r") for r in (a, b)]

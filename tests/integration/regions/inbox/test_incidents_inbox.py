@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
-import nats.js.errors
 
 from tests.integration.regions.inbox.conftest import (
     Region,
@@ -15,7 +14,7 @@ from tests.integration.regions.inbox.conftest import (
     partition,
     redelivery_changes_nothing,
 )
-from tocsin.shared import codec, errors
+from tocsin.shared import errors
 from tocsin.shared.testing import wait_for
 
 TIMEOUT = 30.0
@@ -145,19 +144,6 @@ async def _digest(conn: asyncpg.Connection, region: str) -> list[Any]:
             f"SELECT name, doc::text, version FROM {schema}.response_plan ORDER BY name")]]
 
 
-async def _last_stamp(region: Region, subject: str) -> tuple[int, str]:
-    """The stamp of the last event on ``subject`` in the region's own stream (once its
-    outbox has published it)."""
-    async def last() -> Any:
-        try:
-            return await region.bus.js.get_last_msg(region.stream, subject)
-        except nats.js.errors.NotFoundError:
-            return None
-    msg = await wait_for(last, timeout=TIMEOUT)
-    envelope = codec.decode(msg.data or b"", codec.Envelope)
-    assert envelope.hlc is not None
-    return envelope.hlc, envelope.region
-
 
 async def test_concurrent_updates_converge_on_the_last_writer(
         regions: tuple[Region, Region]) -> None:
@@ -169,7 +155,7 @@ async def test_concurrent_updates_converge_on_the_last_writer(
     async with partition(a, b):
         await b.call("incidents", "UpdateIncidentRecord", {"arn": incident, "title": "by B"})
         await a.call("incidents", "UpdateIncidentRecord", {"arn": incident, "title": "by A"})
-    stamps = {await _last_stamp(r, f"events.{r.name}.incidents.IncidentRecordUpdated"):
+    stamps = {await r.last_stamp(f"events.{r.name}.incidents.IncidentRecordUpdated"):
               title for r, title in ((a, "by A"), (b, "by B"))}
     winner = stamps[max(stamps)]
 

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import nats.js.errors
 import pytest_asyncio
 
 from tests.integration.regions.inbox.conftest import (
@@ -24,7 +23,7 @@ from tests.integration.regions.inbox.conftest import (
     three_regions,
 )
 from tocsin.local.digest import region_digests
-from tocsin.shared import codec, errors
+from tocsin.shared import errors
 from tocsin.shared.testing import wait_for
 
 TIMEOUT = 60.0
@@ -196,18 +195,6 @@ async def test_tags_changed_before_the_incident_arrived_outlive_its_creation(
         assert record["title"] == "by B", region.name
 
 
-async def _last_stamp(region: Region, subject: str) -> tuple[int, str]:
-    """The stamp of the last event on ``subject`` in the region's own stream."""
-    async def last() -> Any:
-        try:
-            return await region.bus.js.get_last_msg(region.stream, subject)
-        except nats.js.errors.NotFoundError:
-            return None
-    msg = await wait_for(last, timeout=TIMEOUT)
-    envelope = codec.decode(msg.data or b"", codec.Envelope)
-    assert envelope.hlc is not None
-    return envelope.hlc, envelope.region
-
 
 async def test_one_item_and_one_tag_set_in_both_regions_apart_converge_on_the_later(
         regions: tuple[Region, Region], database_url: str) -> None:
@@ -226,10 +213,10 @@ async def test_one_item_and_one_tag_set_in_both_regions_apart_converge_on_the_la
                     **RUNBOOK, "title": region.name}}})
             await region.call("incidents", "TagResource", {
                 "resourceArn": incident, "tags": {"team": region.name}})
-    items = {await _last_stamp(r, f"events.{r.name}.incidents.RelatedItemAdded"): r.name
-             for r in (a, b)}
-    tags = {await _last_stamp(r, f"events.{r.name}.incidents.ResourceTagged"): r.name
-            for r in (a, b)}
+    items = {await r.last_stamp(f"events.{r.name}.incidents.RelatedItemAdded",
+                                timeout=TIMEOUT): r.name for r in (a, b)}
+    tags = {await r.last_stamp(f"events.{r.name}.incidents.ResourceTagged",
+                               timeout=TIMEOUT): r.name for r in (a, b)}
 
     await _converged([a, b], database_url)
     found = [await _items(r, incident) for r in (a, b)]

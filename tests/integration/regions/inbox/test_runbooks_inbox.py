@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
-import nats.js.errors
 import pytest
 import pytest_asyncio
 
@@ -23,7 +22,7 @@ from tests.integration.regions.inbox.conftest import (
 from tests.integration.regions.inbox.settling import settled
 from tocsin.runbooks import app as runbooks_app
 from tocsin.runbooks.settings import Settings as RunbooksSettings
-from tocsin.shared import codec, errors
+from tocsin.shared import errors
 from tocsin.shared.bus import connect
 from tocsin.shared.testing import running, wait_for
 
@@ -179,17 +178,6 @@ async def test_documents_and_executions_of_a_are_read_in_b(
         await conn.close()
 
 
-async def _last_stamp(region: Region, subject: str) -> tuple[int, str]:
-    async def last() -> Any:
-        try:
-            return await region.bus.js.get_last_msg(region.stream, subject)
-        except nats.js.errors.NotFoundError:
-            return None
-    msg = await wait_for(last, timeout=TIMEOUT)
-    envelope = codec.decode(msg.data or b"", codec.Envelope)
-    assert envelope.hlc is not None
-    return envelope.hlc, envelope.region
-
 
 async def test_versions_made_apart_converge_on_the_last_writer(
         regions: tuple[Region, Region],
@@ -202,7 +190,7 @@ async def test_versions_made_apart_converge_on_the_last_writer(
     async with partition(a, b):
         assert await _update(a, "failover", "by A") == "2"
         assert await _update(b, "failover", "by B") == "2"
-    stamps = {await _last_stamp(r, f"events.{r.name}.runbooks.DocumentUpdated"): text
+    stamps = {await r.last_stamp(f"events.{r.name}.runbooks.DocumentUpdated"): text
               for r, text in ((a, "by A"), (b, "by B"))}
     winner = _doc(stamps[max(stamps)])
     await settled(a, b, "runbooks", database_url)
