@@ -59,7 +59,7 @@ fmt: sync
 
 typecheck: sync
 	MYPYPATH=$$(ls -d shared/src services/*/src deploy/*/src | paste -sd:) \
-		$(VENV)/bin/mypy shared/src services/*/src deploy/*/src
+		$(VENV)/bin/mypy shared/src services/*/src deploy/*/src bench chaos
 
 proto: sync  ## Regenerate proto/ from botocore's models and the Python code from proto/
 	$(PY) tools/genproto.py

@@ -56,6 +56,7 @@ from tocsin.proto.contacts.v1 import contacts_pb2_grpc as pb_contacts_grpc
 from tocsin.proto.incidents.v1 import incidents_pb2 as pb
 from tocsin.proto.incidents.v1 import incidents_pb2_grpc as pb_grpc
 from tocsin.shared.bus import connect
+from tocsin.shared.config import Secret
 from tocsin.shared.keys import new_master_key_line, write_master_key_file
 
 RESULTS = Path(__file__).parent / "results"
@@ -223,7 +224,7 @@ async def access_cpu(env: dict[str, str], plan_arn: str, count: int = 3000) -> f
     """What authentication and authorization of one signed StartIncident cost in the
     gateway's process, alone (signature check, key lookup, policy evaluation): the
     steady figure beside the throughputs above, which a shared machine makes noisy."""
-    settings = GatewaySettings(access_keys=env["TOCSIN_ACCESS_KEYS"],
+    settings = GatewaySettings(access_keys=Secret(env["TOCSIN_ACCESS_KEYS"]),
                                policy_file=env["TOCSIN_POLICY_FILE"],
                                region=env["TOCSIN_REGION"])
     checks = build_access(settings, _NoServices())  # type: ignore[arg-type]
@@ -287,7 +288,7 @@ async def pipeline_cpu(env: dict[str, str], plan_arn: str, count: int = 3000
     writes it), with a service that answers at once; ``count`` calls from 1 and from 64
     callers; CPU microseconds per call (on, off). Steady where the throughputs move: what
     access adds to the gateway's CPU per call, the gRPC server's own work aside."""
-    settings = GatewaySettings(access_keys=env["TOCSIN_ACCESS_KEYS"],
+    settings = GatewaySettings(access_keys=Secret(env["TOCSIN_ACCESS_KEYS"]),
                                policy_file=env["TOCSIN_POLICY_FILE"],
                                region=env["TOCSIN_REGION"])
     signer = SigV4Signer("BENCHOPERATOR", "bench-operator-secret", region=settings.region)
@@ -298,7 +299,7 @@ async def pipeline_cpu(env: dict[str, str], plan_arn: str, count: int = 3000
         await trail.start()
         answering = _Answering(plan_arn)
         on = build_access(settings, answering, audit_trail=trail)  # type: ignore[arg-type]
-        off = Gate(answering)  # type: ignore[arg-type]
+        off = Gate(answering)
         for callers in (1, 64):
             per: dict[str, float] = {}
             for name in ("off", "on", "off", "on"):  # interleaved

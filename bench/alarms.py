@@ -138,7 +138,7 @@ async def _storm(bus: Bus, schema_prefix: str, plan: str, results: dict[str, Any
 
     async def drained() -> bool:
         info = await bus.js.consumer_info("ALARMS", durable)
-        return info.num_pending == 0 and info.num_ack_pending == 0
+        return bool(info.num_pending == 0 and info.num_ack_pending == 0)
 
     await wait_for(drained, timeout=30)
     # Paused, the consumer lets the storm pile up in the stream, as the raw consumer's

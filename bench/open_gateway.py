@@ -55,11 +55,11 @@ def _only(kept: tuple[type, ...]) -> Callable[..., access.Access]:
 def main() -> None:
     mode = os.environ.get("BENCH_ACCESS", "off")
     if mode == "off":
-        grpcauth.SigV4Interceptor = _Unverified  # type: ignore[assignment,misc]
+        grpcauth.SigV4Interceptor = _Unverified  # type: ignore[misc]
         grpcauth.caller = lambda: PRINCIPAL
-        app.build_access = _only(())  # type: ignore[assignment]
+        app.build_access = _only(())
     elif mode == "authorization":
-        app.build_access = _only((access.Authorization,))  # type: ignore[assignment]
+        app.build_access = _only((access.Authorization,))
     else:
         raise SystemExit(f"BENCH_ACCESS must be off or authorization, not {mode!r}")
     gateway_main.main()

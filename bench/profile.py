@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import grpc
@@ -55,7 +56,7 @@ NATIVE: list[str] = []
 
 @contextlib.asynccontextmanager
 async def sampled(path: str, system: _System, names: tuple[str, ...],
-                  seconds: float) -> contextlib.AsyncIterator[None]:
+                  seconds: float) -> AsyncIterator[None]:
     """py-spy records ``names``' processes for ``seconds`` while the body loads them."""
     spies = [await asyncio.create_subprocess_exec(
         str(PY_SPY), "record", "--pid", str(system.procs[name][0].pid), "--duration",

@@ -13,7 +13,7 @@ import grpc
 
 from tocsin.proto.incidents.v1 import incidents_pb2 as pb
 
-REPLY = pb.StartIncidentResponse(
+REPLY: bytes = pb.StartIncidentResponse(
     incident_record_arn="arn:tocsin:ssm-incidents::000000000000:incident-record/bench/"
                         "6ebcc812-85f5-b7eb-8b2f-283e4d844308").SerializeToString()
 

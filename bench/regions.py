@@ -603,10 +603,10 @@ async def takeover_bench(line: Line, *, database_url: str,
         ne, nw = await nats.connect(east.url), await nats.connect(west.url)
         clients += [ne, nw]
         for nc in (ne, nw):
-            await _until(lambda nc=nc: _call(nc, "escalation", "ListTimers",
-                                             {"EngagementArn": "none"}),
+            await _until(functools.partial(_call, nc, "escalation", "ListTimers",
+                                           {"EngagementArn": "none"}),
                          timeout=120, what="the services answer")
-            await _until(lambda nc=nc: _call(nc, "contacts", "ListContacts", {}),
+            await _until(functools.partial(_call, nc, "contacts", "ListContacts", {}),
                          timeout=120, what="the services answer")
         # The mirrors the region keeper makes for a replication set of the two.
         await _until(lambda: mirrors.ensure_mirror(nw.jetstream(), east.name) or True,
@@ -648,7 +648,7 @@ async def takeover_bench(line: Line, *, database_url: str,
                 msg = await js.get_last_msg(stream, f"events.{west.name}.contacts.PageCreated")
             except nats.js.errors.NotFoundError:
                 return None
-            return time.perf_counter() if engagement in msg.data.decode() else None
+            return time.perf_counter() if engagement in (msg.data or b"").decode() else None
         first = await _until(paged, timeout=takeover_seconds + 60,
                              what="west pages stage 1 of east's engagement")
         line("regions_takeover_time", first - lost, "s")

@@ -170,15 +170,15 @@ async def audit(system: System, load: Load, report: Report) -> None:
         if not mine:
             lost += 1
             continue
-        read: datetime | None = min((p["ReadTime"] for p in mine if p.get("ReadTime")),
-                                    default=None)
+        read_at: datetime | None = min((p["ReadTime"] for p in mine if p.get("ReadTime")),
+                                       default=None)
         escalated = [stage_start[e] for e in engagements if e in stage_start]
-        if flow.acked and read is None:
+        if flow.acked and read_at is None:
             unread += 1
         if not flow.acknowledge and not escalated:
             escalations_lost += 1
-        if flow.acknowledge and read is not None and escalated:
-            if min(escalated) > read:
+        if flow.acknowledge and read_at is not None and escalated:
+            if min(escalated) > read_at:
                 after_ack += 1
             else:
                 late_acks += 1  # stage 1 began before the acknowledgement

@@ -110,7 +110,7 @@ class Load:
         config = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=3,
                         read_timeout=20)
         # One set of clients per gateway; a call that cannot get through tries the next.
-        self.gateways = [{api: boto3.client(  # type: ignore[call-overload]
+        self.gateways = [{api: boto3.client(
             api, endpoint_url=endpoint, region_name=system.region, aws_access_key_id=KEY_ID,
             aws_secret_access_key=SECRET, config=config)
             for api in ("ssm-incidents", "ssm-contacts", "ssm")}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -69,8 +70,10 @@ async def call(bus: Bus, service: str, operation: str, body: dict[str, Any]) -> 
 
 
 class System:
-    def __init__(self, bus: Bus, smtp: Controller, mailbox: Mailbox, plan: str) -> None:
+    def __init__(self, bus: Bus, smtp: Controller, mailbox: Mailbox, plan: str,
+                 region: str) -> None:
         self.bus = bus
+        self.region = region
         self.smtp = smtp
         self.smtp_up = True
         self.mailbox = mailbox
@@ -101,7 +104,7 @@ async def system(nats_url: str, database_url: str, isolation: dict[str, str],
     mailbox = Mailbox()
     smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
-    system = System(bus, smtp, mailbox, plan)
+    system = System(bus, smtp, mailbox, plan, isolation["region"])
     async with AsyncExitStack() as stack:
         stack.callback(system.stop_smtp)
         await stack.enter_async_context(running(
@@ -169,3 +172,12 @@ async def test_the_canary_pages_and_raises_an_incident_when_smtp_is_down(
                          {"arn": incidents[0]["arn"]}))["incidentRecord"]
     assert record["incidentRecordSource"]["source"] == "tocsin.canary"
     assert record["arn"].startswith(system.plan.replace("response-plan", "incident-record"))
+    # The trigger on its timeline says which region's page failed (a replication set's
+    # regions each run a canary, and their failures join one incident).
+    events = (await call(system.bus, "incidents", "ListTimelineEvents",
+                         {"incidentRecordArn": record["arn"]}))["eventSummaries"]
+    triggers = [json.loads(json.loads((await call(
+        system.bus, "incidents", "GetTimelineEvent",
+        {"incidentRecordArn": record["arn"], "eventId": e["eventId"]}))["event"]["eventData"])[
+            "rawData"]) for e in events if e["eventType"] == "SSM Incident Trigger"]
+    assert triggers and all(t["region"] == system.region for t in triggers), triggers

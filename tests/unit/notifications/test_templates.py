@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from tocsin.notifications.templates import Templates
@@ -74,3 +75,19 @@ class TestActivationEmail:
         assert command.startswith(
             f"aws ssm-contacts activate-contact-channel --contact-channel-id {CHANNEL} "
             "--activation-code 120934 --endpoint-url http://127.0.0.1:8080 --region local-1")
+
+
+class TestOverrides:
+    def test_an_operators_override_replaces_the_built_in_text_and_its_edits_apply(
+            self, tmp_path: Any) -> None:
+        override = tmp_path / "page.sms.txt"
+        override.write_text("PAGE {{ accept_code }}\n")
+        templates = Templates(str(tmp_path))
+        assert templates.render("page", "sms", page_context()) == "PAGE 482913"
+        # Edited while the service runs: the next message uses the new text.
+        override.write_text("Incident page, code {{ accept_code }}\n")
+        stat = override.stat()
+        os.utime(override, (stat.st_atime, stat.st_mtime + 5))
+        assert templates.render("page", "sms", page_context()) == "Incident page, code 482913"
+        # Templates not overridden stay the built-in ones.
+        assert "482913" in templates.render("page", "email", page_context())

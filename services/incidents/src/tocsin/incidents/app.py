@@ -60,7 +60,8 @@ async def table(opened: Opened[Settings]) -> Service:
     router = event_rules.RuleRouter(pool)
     alarm_ingestion = Ingestion(deps, bus)
     canary = [Canary(pool, bus, deps.clock, CanarySettings(
-        contact_arn=settings.canary_contact, response_plan_arn=settings.canary_response_plan,
+        region=settings.region, contact_arn=settings.canary_contact,
+        response_plan_arn=settings.canary_response_plan,
         interval=settings.canary_interval, window=settings.canary_window)).run
     ] if settings.canary_contact else []
     duplicates = Duplicates(deps)

@@ -36,9 +36,13 @@ class Templates:
         if override_dir:
             loaders.append(jinja2.FileSystemLoader(Path(override_dir)))
         loaders.append(jinja2.PackageLoader("tocsin.notifications", "templates"))
+        # The built-in templates never change while the process runs: checking their
+        # files' times at every message is work for nothing. An override folder is
+        # checked, so an operator's edit applies without a restart.
         self._env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders),
                                        autoescape=False, keep_trailing_newline=False,
-                                       undefined=jinja2.StrictUndefined)
+                                       undefined=jinja2.StrictUndefined,
+                                       auto_reload=bool(override_dir))
 
     def render(self, kind: str, channel: str, context: dict[str, Any]) -> str:
         """The text of ``kind`` for ``channel`` (``email``, ``email-subject``, ``sms``,

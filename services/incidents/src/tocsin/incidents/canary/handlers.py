@@ -47,12 +47,15 @@ log = get_logger(__name__)
 
 SENDER = "tocsin-canary"
 DEDUPE_KEY = "tocsin-canary"
-"""Every failed round of one outage joins one open incident."""
+"""Every failed round of one outage joins one open incident, in every region of a
+replication set: each trigger on its timeline names the region whose page failed."""
 RPC_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True, kw_only=True)
 class CanarySettings:
+    region: str
+    """This region: the canary of each region of a set proves that region's paging."""
     contact_arn: str
     """Whom the test page goes to."""
     response_plan_arn: str
@@ -183,6 +186,7 @@ class Canary:
             trigger_details=ic.TriggerDetails(
                 source="tocsin.canary", timestamp=now.timestamp(),
                 raw_data=json.dumps({"round": domain.round_time(timer.round).isoformat(),
+                                     "region": self._settings.region,
                                      "contact": self._settings.contact_arn,
                                      "engagement": timer.engagement_arn, "reason": why})))
         try:
