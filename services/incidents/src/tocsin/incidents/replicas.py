@@ -8,10 +8,11 @@ Whole resources (a plan, a timeline event) follow the last writer by their stamp
 incident record attribute by attribute (one region resolving it while another retitles it
 keeps both); timeline events are added by either side and never lost; related items and
 tags member by member, the latest addition or removal of each winning
-(:mod:`tocsin.incidents.members`); a deletion wins over an update that did not see it. A
-change of an incident or plan that arrives before the incident or plan waits for it
-(:mod:`tocsin.shared.replication.parked`). Nothing here emits an event or starts anything
-(engagements, runbooks, chat): the region where the change was made did that.
+(:mod:`tocsin.incidents.related.replicas`, :mod:`tocsin.shared.replication.tags`); a
+deletion wins over an update that did not see it. A change of an incident or plan that
+arrives before the incident or plan waits for it (:mod:`tocsin.shared.replication.parked`).
+Nothing here emits an event or starts anything (engagements, runbooks, chat): the region
+where the change was made did that.
 Findings, event rules, integration keys and resource policies are applied by their own
 modules (``findings.replicas``, ``event_rules.replicas``, ``administration.replicas``). The
 other regions' data keys, wrapped, are kept beside this region's own
@@ -27,12 +28,12 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from tocsin.incidents import members
 from tocsin.incidents.administration import replicas as administration_replicas
 from tocsin.incidents.data_keys import store_shared
 from tocsin.incidents.event_rules import replicas as event_rules_replicas
 from tocsin.incidents.findings import replicas as findings_replicas
 from tocsin.incidents.records import domain
+from tocsin.incidents.related import replicas as related_items
 from tocsin.incidents.timeline.domain import CUSTOM_TYPES
 from tocsin.shared import codec
 from tocsin.shared.contracts import incidents as c
@@ -41,6 +42,7 @@ from tocsin.shared.keys import Keks, WrappedKey
 from tocsin.shared.logging import get_logger
 from tocsin.shared.replication import Inbox, Replicated
 from tocsin.shared.replication.stamps import Applying, Stamp
+from tocsin.shared.replication.tags import put_tags, remove_tags
 
 __all__ = ["apply", "inbox"]
 
@@ -64,7 +66,7 @@ def _version(event: Any) -> int:
 
 
 async def _set_created(to: Applying, e: c.ReplicationSetCreated) -> None:
-    await members.put_tags(to, e.arn, e.tags)
+    await put_tags(to, e.arn, e.tags)
 
 
 # --- response plans ----------------------------------------------------------------------
@@ -83,7 +85,7 @@ async def _plan(to: Applying, e: c.ResponsePlanCreated | c.ResponsePlanUpdated) 
             "SELECT true FROM response_plan WHERE name = $1", plan.name):
         # Its tags from its start, each unless changed later (an update of the plan, and
         # its tags, may have come before its creation).
-        await members.put_tags(to, plan.arn, e.tags)
+        await put_tags(to, plan.arn, e.tags)
 
 
 async def _plan_deleted(to: Applying, e: c.ResponsePlanDeleted) -> None:
@@ -148,9 +150,9 @@ async def _record_created(to: Applying, e: c.IncidentRecordCreated) -> None:
                                          record.arn):
         # Its tags from its start, each unless changed later (a third region's update of
         # the record, and of its tags, may have come before its creation).
-        await members.put_tags(to, record.arn, e.tags)
+        await put_tags(to, record.arn, e.tags)
     await _add_timeline(to, e.timeline_events)
-    await members.add_items(to, record.arn, e.related_items)
+    await related_items.add_items(to, record.arn, e.related_items)
 
 
 async def _record_updated(to: Applying, e: c.IncidentRecordUpdated) -> None:
@@ -250,20 +252,20 @@ async def _triggers_joined(to: Applying, e: c.IncidentTriggersJoined) -> None:
 async def _item_added(to: Applying, e: c.RelatedItemAdded) -> None:
     if not await _holds(to, e.incident_record_arn):
         return
-    await members.add_items(to, e.incident_record_arn, [e.item])
+    await related_items.add_items(to, e.incident_record_arn, [e.item])
     await _add_timeline(to, e.timeline_events)
 
 
 async def _item_removed(to: Applying, e: c.RelatedItemRemoved) -> None:
     if not await _holds(to, e.incident_record_arn):
         return
-    await members.remove_item(to, e.incident_record_arn, e.item)
+    await related_items.remove_item(to, e.incident_record_arn, e.item)
     await _add_timeline(to, e.timeline_events)
 
 
 # --- tags --------------------------------------------------------------------------------
 # A tag of an incident or plan waits for it; each key's latest change wins, whether it
-# was made at the resource's creation or later (tocsin.incidents.members).
+# was made at the resource's creation or later (tocsin.shared.replication.tags).
 
 
 async def _tags_apply(to: Applying, arn: str) -> bool:
@@ -276,12 +278,12 @@ async def _tags_apply(to: Applying, arn: str) -> bool:
 
 async def _tagged(to: Applying, e: c.ResourceTagged) -> None:
     if await _tags_apply(to, e.resource_arn):
-        await members.put_tags(to, e.resource_arn, e.tags)
+        await put_tags(to, e.resource_arn, e.tags)
 
 
 async def _untagged(to: Applying, e: c.ResourceUntagged) -> None:
     if await _tags_apply(to, e.resource_arn):
-        await members.remove_tags(to, e.resource_arn, e.tag_keys)
+        await remove_tags(to, e.resource_arn, e.tag_keys)
 
 
 _APPLY: dict[type[Any], Callable[[Applying, Any], Awaitable[None]]] = {
