@@ -21,7 +21,7 @@ other regions' data keys, wrapped, are kept beside this region's own
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,7 +32,7 @@ from tocsin.incidents.administration import replicas as administration_replicas
 from tocsin.incidents.data_keys import store_shared
 from tocsin.incidents.event_rules import replicas as event_rules_replicas
 from tocsin.incidents.findings import replicas as findings_replicas
-from tocsin.incidents.records import domain
+from tocsin.incidents.records import attributes, domain
 from tocsin.incidents.related import replicas as related_items
 from tocsin.incidents.timeline.domain import CUSTOM_TYPES
 from tocsin.shared import codec
@@ -41,12 +41,10 @@ from tocsin.shared.db.tags import TagStore
 from tocsin.shared.keys import Keks, WrappedKey
 from tocsin.shared.logging import get_logger
 from tocsin.shared.replication import Inbox, Replicated
-from tocsin.shared.replication.stamps import Applying, Stamp
+from tocsin.shared.replication.stamps import Applying
 from tocsin.shared.replication.tags import put_tags, remove_tags
 
 __all__ = ["apply", "inbox"]
-
-JSON = dict[str, Any]
 
 log = get_logger(__name__)
 
@@ -99,10 +97,10 @@ async def _plan_deleted(to: Applying, e: c.ResponsePlanDeleted) -> None:
 
 
 async def _put_record(to: Applying, record: domain.IncidentRecord, version: int, *,
-                      changed: Iterable[str] = ()) -> None:
-    """The record as the event has it; a new one is remembered as the origin's, with the
-    event's stamp on the attributes it ``changed`` (an update that came before the
-    creation: an older change of them arriving later must not undo it)."""
+                      stamps: attributes.Stamps | None = None) -> None:
+    """The record as the event has it; a new one is remembered as the origin's, with
+    ``stamps`` on its attributes (made from an update that came before the creation:
+    :func:`~tocsin.incidents.records.attributes.first_stamps`)."""
     await to.conn.execute(
         "INSERT INTO incident_record (arn, plan_name, status, impact, created_by,"
         " creation_time, dedupe_string, doc, version, home_region, field_hlc)"
@@ -113,7 +111,7 @@ async def _put_record(to: Applying, record: domain.IncidentRecord, version: int,
         record.arn, record.plan_name, record.status, record.impact,
         record.incident_record_source.created_by, _ts(record.creation_time),
         record.dedupe_string, msgspec.to_builtins(record), version, to.stamp.region,
-        {member: [to.stamp.hlc, to.stamp.region] for member in changed})
+        stamps or {})
 
 
 async def _add_timeline(to: Applying, events: list[c.TimelineEvent]) -> None:
@@ -156,30 +154,22 @@ async def _record_created(to: Applying, e: c.IncidentRecordCreated) -> None:
 
 
 async def _record_updated(to: Applying, e: c.IncidentRecordUpdated) -> None:
-    """The attributes the update changed, each unless this region holds a later change of
-    it (so a resolution here and a new title there both stay)."""
+    """The attributes the update changed, and those it brings as they were when it was
+    made, each unless this region holds a later change of it (so a resolution here and a
+    new title there both stay)."""
     record = msgspec.convert(msgspec.to_builtins(e.incident_record), domain.IncidentRecord)
     row = await to.conn.fetchrow(
         "SELECT doc, field_hlc FROM incident_record WHERE arn = $1 FOR UPDATE", record.arn)
     if row is None:
         if not await to.deleted("incident_record", record.arn):
-            # Its creation is yet to come.
-            await _put_record(to, record, _version(e), changed=_members_changed(e))
+            # Its creation is yet to come: every attribute as stamped where it was made.
+            await _put_record(to, record, _version(e),
+                              stamps=attributes.first_stamps(e, to.stamp))
         await _add_timeline(to, e.timeline_events)
         return
-    incoming: JSON = msgspec.to_builtins(record)
     doc, stamps = dict(row["doc"]), dict(row["field_hlc"])
-    changed = False
-    for member in _members_changed(e):
-        hlc, origin = stamps.get(member) or (0, None)
-        if Stamp(hlc, origin or to.home) < to.stamp:
-            if member in incoming:
-                doc[member] = incoming[member]
-            else:  # back to its default (a re-opened incident's resolvedTime)
-                doc.pop(member, None)
-            stamps[member] = [to.stamp.hlc, to.stamp.region]
-            changed = True
-    if changed:
+    if attributes.merge(doc, stamps, msgspec.to_builtins(record),
+                        attributes.brought(e, to.stamp), home=to.home):
         merged = msgspec.convert(doc, domain.IncidentRecord)
         try:
             async with to.conn.transaction():  # a savepoint
@@ -193,15 +183,6 @@ async def _record_updated(to: Applying, e: c.IncidentRecordUpdated) -> None:
             # this region's own stays the open one here.
             log.warning("inbox.reopen_conflict", incident_arn=merged.arn)
     await _add_timeline(to, e.timeline_events)
-
-
-def _members_changed(e: c.IncidentRecordUpdated) -> set[str]:
-    """The members of the record's document the update changed: those it names, the
-    resolution time with the status, and who changed it when."""
-    members = {str(m["attributeName"]) for m in e.modified_attributes}
-    if "status" in members:
-        members.add("resolvedTime")
-    return members | {"lastModifiedBy", "lastModifiedTime"}
 
 
 async def _record_deleted(to: Applying, e: c.IncidentRecordDeleted) -> None:
