@@ -1,7 +1,8 @@
 """Three regions: an incident that reaches a region by another region's update, before its
-creation, has every attribute stamped as the updating region held it, so that an older
-change of any of them arriving later changes nothing there, as it changed nothing in the
-updating region (tocsin.incidents.records.attributes).
+creation, has every attribute stamped as the updating region held it (and an update of an
+incident the region holds brings every attribute it is later for), so that an older change
+of any of them arriving later changes nothing there, as it changed nothing in the updating
+region (tocsin.incidents.records.attributes).
 
 The order is forced as in test_arrival_order: C's mirror of A is removed (the A -> C link
 cut) while A opens, resolves and re-opens an incident and B, having seen all three,
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import pytest
 import pytest_asyncio
 from nats.js.api import SubjectTransform
 
@@ -83,8 +85,12 @@ async def _mirror_only(into: Region, origin: Region, types: list[str]) -> None:
     await wait_for(done, timeout=TIMEOUT)
 
 
-async def test_an_older_change_after_an_early_update_changes_nothing(
-        three: list[Region], database_url: str) -> None:
+@pytest.mark.parametrize("creation_first", [False, True],
+                         ids=["incident-by-the-update", "incident-by-its-creation"])
+async def test_an_older_change_after_a_later_update_changes_nothing(
+        three: list[Region], database_url: str, creation_first: bool) -> None:
+    """Whether C holds the incident by B's retitle or, ``creation_first``, by A's
+    creation before it: the retitle brings C every attribute as B held it."""
     a, b, c = three
     await a.call("incidents", "CreateReplicationSet", {"regions": {a.name: {}}})
     plan = str((await a.call("incidents", "CreateResponsePlan", {
@@ -99,9 +105,13 @@ async def test_an_older_change_after_an_early_update_changes_nothing(
         return True
     await wait_for(plan_everywhere, timeout=TIMEOUT)
 
-    await c.bus.js.delete_stream(a.stream)  # C hears nothing more of A
+    if not creation_first:
+        await c.bus.js.delete_stream(a.stream)  # C hears nothing more of A
     incident = str((await a.call("incidents", "StartIncident", {
         "responsePlanArn": plan, "title": "Primary unreachable"}))["incidentRecordArn"])
+    if creation_first:
+        await wait_for(lambda: _record(c, incident), timeout=TIMEOUT)
+        await c.bus.js.delete_stream(a.stream)
     await a.call("incidents", "UpdateIncidentRecord", {"arn": incident, "status": "RESOLVED"})
     await a.call("incidents", "UpdateIncidentRecord", {"arn": incident, "status": "OPEN"})
 
@@ -114,7 +124,7 @@ async def test_an_older_change_after_an_early_update_changes_nothing(
     try:
         await _published(conn, b)
         await applied(c, b, "incidents")
-        # C holds the incident by B's retitle, as B holds it.
+        # C holds the incident as B holds it.
         assert await _record(c, incident) == await _record(b, incident)
 
         await _mirror_only(c, a, ["IncidentRecordCreated", "IncidentRecordResolved"])
