@@ -124,6 +124,8 @@ def type_name(t: mi.Type) -> str:
             return "any JSON"
         case mi.ListType(item_type=item):
             return f"list of {type_name(item)}"
+        case mi.TupleType(item_types=items):
+            return "[" + ", ".join(type_name(x) for x in items) + "]"
         case mi.DictType(key_type=key, value_type=value):
             return f"map of {type_name(key)} to {type_name(value)}"
         case mi.StructType(cls=cls):

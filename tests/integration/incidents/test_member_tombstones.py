@@ -1,7 +1,8 @@
 """A related item or tag removed in this region leaves a tombstone with the stamp its event
 carries, so that every region compares another region's older addition of it with the
 same stamp; adding it again lifts the tombstone, and an incident's deletion takes its
-items' tombstones with it (tocsin.incidents.members)."""
+items' tombstones with it (tocsin.incidents.related.replicas,
+tocsin.shared.replication.tags)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """An incident's related items and a resource's tags converge member by member: each
 item's (or tag key's) latest addition or removal wins in every region, whatever order the
-regions' streams bring them in (tocsin.incidents.members).
+regions' streams bring them in (tocsin.incidents.related.replicas,
+tocsin.shared.replication.tags).
 
 The adverse orders are forced as in test_arrival_order: C's mirror of A is removed (the
 A -> C link cut) while A and B change what A made, C applies all of B's events, then

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from datetime import timedelta
 
 import asyncpg
 
@@ -19,10 +20,12 @@ from tocsin.contacts.settings import Settings
 from tocsin.contacts.usecases import Deps
 from tocsin.shared.bus import consume, deliveries_stream, events_stream
 from tocsin.shared.clock import clock_for
+from tocsin.shared.db.retention import retain
 from tocsin.shared.errors import TocsinError
 from tocsin.shared.kernel import Kernel, Opened, Service
 from tocsin.shared.keys import KeyRing, keks_from, remote_key_ring
 from tocsin.shared.logging import get_logger
+from tocsin.shared.replication.tags import tombstones_kept
 from tocsin.shared.replication.takeovers import engagement_watch
 from tocsin.shared.runner import after, pause
 
@@ -39,7 +42,7 @@ async def table(opened: Opened[Settings]) -> Service:
     retries (fenced by the takeovers of engagements, which a worker reads from the other
     regions), of the notifications service's dead letters, of the replication set's
     deletion and of the incidents service's resolutions, and the inbox of the other
-    regions' contacts events."""
+    regions' contacts events and the retention of its tags' tombstones."""
     settings, pool = opened.settings, opened.pool
     clock = clock_for(settings.clock_scale, settings.clock_epoch)
     keys = remote_key_ring(opened.bus, keks_from(settings), status=opened.status)
@@ -68,6 +71,8 @@ async def table(opened: Opened[Settings]) -> Service:
             after(takeovers.ready, functools.partial(consume, opened.bus, due)),
             takeovers.run,
             functools.partial(_seal_old_addresses, pool, keys),
+            functools.partial(retain, pool, tombstones_kept(
+                timedelta(days=settings.inbox_retention_days))),
         ],
         inbox=INBOX,
     )

@@ -5,10 +5,12 @@ here too.
 
 Contacts, rotations and overrides follow the last writer by their stamps, a deletion
 winning over an update that did not see it (two regions that gave one alias to two
-contacts keep the later). An engagement and its pages only move forward (started, stages,
-receipts, acceptance, stopped), so each step is applied once, whichever arrives first. Their
-stages, retries and timeouts stay with the region that started them: nothing here sends a
-page or arms a timer, and no event is emitted.
+contacts keep the later). Their tags converge key by key, each key's latest addition or
+removal winning whatever order they arrive in, those given at creation too
+(:mod:`tocsin.shared.replication.tags`). An engagement and its pages only move forward
+(started, stages, receipts, acceptance, stopped), so each step is applied once, whichever
+arrives first. Their stages, retries and timeouts stay with the region that started them:
+nothing here sends a page or arms a timer, and no event is emitted.
 
 Contact channels follow the last writer like contacts, a deletion winning. Their events
 carry the address sealed, as the origin region stores it, with its blind index: both are
@@ -37,6 +39,7 @@ from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.db.tags import TagStore
 from tocsin.shared.replication import Inbox, Replicated
 from tocsin.shared.replication.stamps import Applying
+from tocsin.shared.replication.tags import put_tags, remove_tags
 
 __all__ = ["INBOX", "apply"]
 
@@ -70,17 +73,16 @@ async def _contact(to: Applying, e: cc.ContactCreated | cc.ContactUpdated) -> No
             return
         await to.conn.execute("DELETE FROM tag WHERE resource_arn = $1", other)
         await to.conn.execute("DELETE FROM contact WHERE arn = $1", other)
-    if not await to.wins("contact", "arn", e.contact_arn, creates=creates):
-        return
-    await to.conn.execute(
-        "INSERT INTO contact (arn, alias, type, display_name, plan, created_at, version)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7)"
-        " ON CONFLICT (arn) DO UPDATE SET display_name = excluded.display_name,"
-        " plan = excluded.plan, version = greatest(contact.version, excluded.version)",
-        e.contact_arn, e.alias, e.type, e.display_name, pascal(e.plan),
-        datetime.now(UTC), e.resource_version or 1)
+    if await to.wins("contact", "arn", e.contact_arn, creates=creates):
+        await to.conn.execute(
+            "INSERT INTO contact (arn, alias, type, display_name, plan, created_at, version)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            " ON CONFLICT (arn) DO UPDATE SET display_name = excluded.display_name,"
+            " plan = excluded.plan, version = greatest(contact.version, excluded.version)",
+            e.contact_arn, e.alias, e.type, e.display_name, pascal(e.plan),
+            datetime.now(UTC), e.resource_version or 1)
     if isinstance(e, cc.ContactCreated):
-        await TagStore.put(to.conn, e.contact_arn, e.tags)
+        await _creation_tags(to, "contact", e.contact_arn, e.tags)
 
 
 async def _contact_deleted(to: Applying, e: cc.ContactDeleted) -> None:
@@ -99,6 +101,15 @@ async def _policy(to: Applying, e: cc.ContactPolicyPut) -> None:
         e.contact_arn, e.policy)
 
 
+async def _creation_tags(to: Applying, table: str, arn: str, tags: dict[str, str]) -> None:
+    """The tags a contact or rotation was created with, each key unless changed later,
+    when it is held here: its update, and a change of its tags, may have come first (from
+    a third region) and made it, so the creation applies its tags even where it does not
+    win the rest of the resource."""
+    if tags and await to.conn.fetchval(f"SELECT true FROM {table} WHERE arn = $1", arn):
+        await put_tags(to, arn, tags)
+
+
 async def _tags_apply(to: Applying, arn: str) -> bool:
     """Whether the tagged contact or rotation is here (it waits for it, so that the tags
     it was created with do not overwrite a later change of them)."""
@@ -110,12 +121,12 @@ async def _tags_apply(to: Applying, arn: str) -> bool:
 
 async def _tagged(to: Applying, e: cc.ResourceTagged) -> None:
     if await _tags_apply(to, e.resource_arn):
-        await TagStore.put(to.conn, e.resource_arn, e.tags)
+        await put_tags(to, e.resource_arn, e.tags)
 
 
 async def _untagged(to: Applying, e: cc.ResourceUntagged) -> None:
     if await _tags_apply(to, e.resource_arn):
-        await TagStore.untag(to.conn, e.resource_arn, e.tag_keys)
+        await remove_tags(to, e.resource_arn, e.tag_keys)
 
 
 # --- contact channels --------------------------------------------------------------------
@@ -170,8 +181,13 @@ async def _channel_deleted(to: Applying, e: cc.ContactChannelDeleted) -> None:
 
 async def _rotation(to: Applying, e: cc.RotationCreated | cc.RotationUpdated) -> None:
     creates = isinstance(e, cc.RotationCreated)
-    if not await to.wins("rotation", "arn", e.rotation_arn, creates=creates):
-        return
+    if await to.wins("rotation", "arn", e.rotation_arn, creates=creates):
+        await _put_rotation(to, e)
+    if isinstance(e, cc.RotationCreated):
+        await _creation_tags(to, "rotation", e.rotation_arn, e.tags)
+
+
+async def _put_rotation(to: Applying, e: cc.RotationCreated | cc.RotationUpdated) -> None:
     recurrence = pascal({k: v for k, v in e.recurrence.items() if k != "shiftCoverages"})
     if "shiftCoverages" in e.recurrence:
         recurrence["ShiftCoverages"] = {day: pascal(w)
@@ -192,8 +208,6 @@ async def _rotation(to: Applying, e: cc.RotationCreated | cc.RotationUpdated) ->
         "INSERT INTO rotation_contact (rotation_arn, contact_arn, position)"
         " SELECT $1, c, p - 1 FROM unnest($2::text[]) WITH ORDINALITY AS m(c, p)",
         e.rotation_arn, e.contact_ids)
-    if isinstance(e, cc.RotationCreated):
-        await TagStore.put(to.conn, e.rotation_arn, e.tags)
 
 
 async def _rotation_deleted(to: Applying, e: cc.RotationDeleted) -> None:

@@ -32,6 +32,7 @@ from tocsin.shared.clock import clock_for
 from tocsin.shared.db.retention import retain
 from tocsin.shared.kernel import Kernel, Opened, Service
 from tocsin.shared.keys import GET_DATA_KEYS, keks_from
+from tocsin.shared.replication.tags import tombstones_kept
 from tocsin.shared.replication.takeovers import engagement_watch
 from tocsin.shared.runner import after
 
@@ -49,6 +50,7 @@ async def table(opened: Opened[Settings]) -> Service:
     configured, the inbox of the other regions' incidents events and the retention of
     its tombstones."""
     settings, pool, bus = opened.settings, opened.pool, opened.bus
+    inbox_retention = timedelta(days=settings.inbox_retention_days)
     keks = keks_from(settings)
     deps = Deps(pool=pool, clock=clock_for(settings.clock_scale, settings.clock_epoch),
                 region=settings.region, account=settings.account,
@@ -102,10 +104,10 @@ async def table(opened: Opened[Settings]) -> Service:
                          unreachable_after=settings.region_unreachable_after).run,
             *data_key_later,
             # Tombstones of removed related items and tags, kept as long as an addition
-            # they stand against can still arrive (tocsin.incidents.members).
+            # they stand against can still arrive (tocsin.incidents.related.replicas).
             functools.partial(retain, pool, {
-                tombstones: ("removed_at", timedelta(days=settings.inbox_retention_days))
-                for tombstones in ("related_item_removed", "tag_removed")}),
+                **tombstones_kept(inbox_retention),
+                "related_item_removed": ("removed_at", inbox_retention)}),
         ],
         timers=[*canary, duplicates.run],
         inbox=duplicates.inbox(replicas.inbox(keks)),

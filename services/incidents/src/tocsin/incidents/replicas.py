@@ -8,10 +8,11 @@ Whole resources (a plan, a timeline event) follow the last writer by their stamp
 incident record attribute by attribute (one region resolving it while another retitles it
 keeps both); timeline events are added by either side and never lost; related items and
 tags member by member, the latest addition or removal of each winning
-(:mod:`tocsin.incidents.members`); a deletion wins over an update that did not see it. A
-change of an incident or plan that arrives before the incident or plan waits for it
-(:mod:`tocsin.shared.replication.parked`). Nothing here emits an event or starts anything
-(engagements, runbooks, chat): the region where the change was made did that.
+(:mod:`tocsin.incidents.related.replicas`, :mod:`tocsin.shared.replication.tags`); a
+deletion wins over an update that did not see it. A change of an incident or plan that
+arrives before the incident or plan waits for it (:mod:`tocsin.shared.replication.parked`).
+Nothing here emits an event or starts anything (engagements, runbooks, chat): the region
+where the change was made did that.
 Findings, event rules, integration keys and resource policies are applied by their own
 modules (``findings.replicas``, ``event_rules.replicas``, ``administration.replicas``). The
 other regions' data keys, wrapped, are kept beside this region's own
@@ -20,19 +21,19 @@ other regions' data keys, wrapped, are kept beside this region's own
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 import msgspec
 
-from tocsin.incidents import members
 from tocsin.incidents.administration import replicas as administration_replicas
 from tocsin.incidents.data_keys import store_shared
 from tocsin.incidents.event_rules import replicas as event_rules_replicas
 from tocsin.incidents.findings import replicas as findings_replicas
-from tocsin.incidents.records import domain
+from tocsin.incidents.records import attributes, domain
+from tocsin.incidents.related import replicas as related_items
 from tocsin.incidents.timeline.domain import CUSTOM_TYPES
 from tocsin.shared import codec
 from tocsin.shared.contracts import incidents as c
@@ -40,11 +41,10 @@ from tocsin.shared.db.tags import TagStore
 from tocsin.shared.keys import Keks, WrappedKey
 from tocsin.shared.logging import get_logger
 from tocsin.shared.replication import Inbox, Replicated
-from tocsin.shared.replication.stamps import Applying, Stamp
+from tocsin.shared.replication.stamps import Applying
+from tocsin.shared.replication.tags import put_tags, remove_tags
 
 __all__ = ["apply", "inbox"]
-
-JSON = dict[str, Any]
 
 log = get_logger(__name__)
 
@@ -64,7 +64,7 @@ def _version(event: Any) -> int:
 
 
 async def _set_created(to: Applying, e: c.ReplicationSetCreated) -> None:
-    await members.put_tags(to, e.arn, e.tags)
+    await put_tags(to, e.arn, e.tags)
 
 
 # --- response plans ----------------------------------------------------------------------
@@ -83,7 +83,7 @@ async def _plan(to: Applying, e: c.ResponsePlanCreated | c.ResponsePlanUpdated) 
             "SELECT true FROM response_plan WHERE name = $1", plan.name):
         # Its tags from its start, each unless changed later (an update of the plan, and
         # its tags, may have come before its creation).
-        await members.put_tags(to, plan.arn, e.tags)
+        await put_tags(to, plan.arn, e.tags)
 
 
 async def _plan_deleted(to: Applying, e: c.ResponsePlanDeleted) -> None:
@@ -97,10 +97,10 @@ async def _plan_deleted(to: Applying, e: c.ResponsePlanDeleted) -> None:
 
 
 async def _put_record(to: Applying, record: domain.IncidentRecord, version: int, *,
-                      changed: Iterable[str] = ()) -> None:
-    """The record as the event has it; a new one is remembered as the origin's, with the
-    event's stamp on the attributes it ``changed`` (an update that came before the
-    creation: an older change of them arriving later must not undo it)."""
+                      stamps: attributes.Stamps | None = None) -> None:
+    """The record as the event has it; a new one is remembered as the origin's, with
+    ``stamps`` on its attributes (made from an update that came before the creation:
+    :func:`~tocsin.incidents.records.attributes.first_stamps`)."""
     await to.conn.execute(
         "INSERT INTO incident_record (arn, plan_name, status, impact, created_by,"
         " creation_time, dedupe_string, doc, version, home_region, field_hlc)"
@@ -111,7 +111,7 @@ async def _put_record(to: Applying, record: domain.IncidentRecord, version: int,
         record.arn, record.plan_name, record.status, record.impact,
         record.incident_record_source.created_by, _ts(record.creation_time),
         record.dedupe_string, msgspec.to_builtins(record), version, to.stamp.region,
-        {member: [to.stamp.hlc, to.stamp.region] for member in changed})
+        stamps or {})
 
 
 async def _add_timeline(to: Applying, events: list[c.TimelineEvent]) -> None:
@@ -148,36 +148,28 @@ async def _record_created(to: Applying, e: c.IncidentRecordCreated) -> None:
                                          record.arn):
         # Its tags from its start, each unless changed later (a third region's update of
         # the record, and of its tags, may have come before its creation).
-        await members.put_tags(to, record.arn, e.tags)
+        await put_tags(to, record.arn, e.tags)
     await _add_timeline(to, e.timeline_events)
-    await members.add_items(to, record.arn, e.related_items)
+    await related_items.add_items(to, record.arn, e.related_items)
 
 
 async def _record_updated(to: Applying, e: c.IncidentRecordUpdated) -> None:
-    """The attributes the update changed, each unless this region holds a later change of
-    it (so a resolution here and a new title there both stay)."""
+    """The attributes the update changed, and those it brings as they were when it was
+    made, each unless this region holds a later change of it (so a resolution here and a
+    new title there both stay)."""
     record = msgspec.convert(msgspec.to_builtins(e.incident_record), domain.IncidentRecord)
     row = await to.conn.fetchrow(
         "SELECT doc, field_hlc FROM incident_record WHERE arn = $1 FOR UPDATE", record.arn)
     if row is None:
         if not await to.deleted("incident_record", record.arn):
-            # Its creation is yet to come.
-            await _put_record(to, record, _version(e), changed=_members_changed(e))
+            # Its creation is yet to come: every attribute as stamped where it was made.
+            await _put_record(to, record, _version(e),
+                              stamps=attributes.first_stamps(e, to.stamp))
         await _add_timeline(to, e.timeline_events)
         return
-    incoming: JSON = msgspec.to_builtins(record)
     doc, stamps = dict(row["doc"]), dict(row["field_hlc"])
-    changed = False
-    for member in _members_changed(e):
-        hlc, origin = stamps.get(member) or (0, None)
-        if Stamp(hlc, origin or to.home) < to.stamp:
-            if member in incoming:
-                doc[member] = incoming[member]
-            else:  # back to its default (a re-opened incident's resolvedTime)
-                doc.pop(member, None)
-            stamps[member] = [to.stamp.hlc, to.stamp.region]
-            changed = True
-    if changed:
+    if attributes.merge(doc, stamps, msgspec.to_builtins(record),
+                        attributes.brought(e, to.stamp), home=to.home):
         merged = msgspec.convert(doc, domain.IncidentRecord)
         try:
             async with to.conn.transaction():  # a savepoint
@@ -191,15 +183,6 @@ async def _record_updated(to: Applying, e: c.IncidentRecordUpdated) -> None:
             # this region's own stays the open one here.
             log.warning("inbox.reopen_conflict", incident_arn=merged.arn)
     await _add_timeline(to, e.timeline_events)
-
-
-def _members_changed(e: c.IncidentRecordUpdated) -> set[str]:
-    """The members of the record's document the update changed: those it names, the
-    resolution time with the status, and who changed it when."""
-    members = {str(m["attributeName"]) for m in e.modified_attributes}
-    if "status" in members:
-        members.add("resolvedTime")
-    return members | {"lastModifiedBy", "lastModifiedTime"}
 
 
 async def _record_deleted(to: Applying, e: c.IncidentRecordDeleted) -> None:
@@ -250,20 +233,20 @@ async def _triggers_joined(to: Applying, e: c.IncidentTriggersJoined) -> None:
 async def _item_added(to: Applying, e: c.RelatedItemAdded) -> None:
     if not await _holds(to, e.incident_record_arn):
         return
-    await members.add_items(to, e.incident_record_arn, [e.item])
+    await related_items.add_items(to, e.incident_record_arn, [e.item])
     await _add_timeline(to, e.timeline_events)
 
 
 async def _item_removed(to: Applying, e: c.RelatedItemRemoved) -> None:
     if not await _holds(to, e.incident_record_arn):
         return
-    await members.remove_item(to, e.incident_record_arn, e.item)
+    await related_items.remove_item(to, e.incident_record_arn, e.item)
     await _add_timeline(to, e.timeline_events)
 
 
 # --- tags --------------------------------------------------------------------------------
 # A tag of an incident or plan waits for it; each key's latest change wins, whether it
-# was made at the resource's creation or later (tocsin.incidents.members).
+# was made at the resource's creation or later (tocsin.shared.replication.tags).
 
 
 async def _tags_apply(to: Applying, arn: str) -> bool:
@@ -276,12 +259,12 @@ async def _tags_apply(to: Applying, arn: str) -> bool:
 
 async def _tagged(to: Applying, e: c.ResourceTagged) -> None:
     if await _tags_apply(to, e.resource_arn):
-        await members.put_tags(to, e.resource_arn, e.tags)
+        await put_tags(to, e.resource_arn, e.tags)
 
 
 async def _untagged(to: Applying, e: c.ResourceUntagged) -> None:
     if await _tags_apply(to, e.resource_arn):
-        await members.remove_tags(to, e.resource_arn, e.tag_keys)
+        await remove_tags(to, e.resource_arn, e.tag_keys)
 
 
 _APPLY: dict[type[Any], Callable[[Applying, Any], Awaitable[None]]] = {

@@ -482,6 +482,13 @@ class IncidentRecordUpdated(_Event, frozen=True):
     resource_version: int | None = msgspec.field(default=None, name="version")
     """The record's version after this change: 1 when created, one more with each change
     (its deletion too), so a reader orders the events of one record by it."""
+    attribute_stamps: dict[str, tuple[int, str]] = {}
+    """Each attribute of ``incidentRecord`` (a top-level member) with the stamp of its last
+    change as the producing region held them after this one, ``[hybrid logical clock,
+    region]``; none for an attribute unchanged since the incident was created. A region
+    that gets the incident first by this update stamps its attributes with them, so that
+    an older change of one, arriving later from another region, changes nothing there
+    either (``tocsin.incidents.records.attributes``)."""
 
 
 class IncidentRecordResolved(IncidentRecordUpdated, frozen=True):

@@ -20,7 +20,7 @@ import asyncpg
 from tocsin.shared import codec
 from tocsin.shared.replication.parked import ArrivedEarly
 
-__all__ = ["Stamp", "applying", "stamp_of"]
+__all__ = ["Stamp", "applying", "stamp_of", "stored"]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -31,6 +31,13 @@ class Stamp:
 
     hlc: int
     region: str
+
+
+def stored(row: asyncpg.Record, home: str) -> Stamp:
+    """The stamp a row (or tombstone) of this region's store keeps in its ``hlc`` and
+    ``origin``: a NULL origin is ``home`` (this region); no stamp at all, a write from
+    before rows carried one, older than any."""
+    return Stamp(row["hlc"] or 0, row["origin"] or home)
 
 
 def stamp_of(envelope: codec.Envelope) -> Stamp:
@@ -62,7 +69,7 @@ class Applying:
         if row is None:
             return await self.recreating(table, key) if creates \
                 else not await self.deleted(table, key)
-        return Stamp(row["hlc"] or 0, row["origin"] or self.home) < self.stamp
+        return stored(row, self.home) < self.stamp
 
     async def holds(self, table: str, key_column: str, key: str) -> bool:
         """Whether this region holds the resource the event belongs to (the row of
@@ -92,7 +99,7 @@ class Applying:
             table, key)
         if tomb is None:
             return True
-        if Stamp(tomb["hlc"], tomb["origin"] or self.home) > self.stamp:
+        if stored(tomb, self.home) > self.stamp:
             return False
         await self.conn.execute(
             "DELETE FROM replica_tombstone WHERE kind = $1 AND key = $2", table, key)

@@ -14,7 +14,7 @@ import asyncpg
 import msgspec
 
 from tocsin.incidents.data_keys import rewrap
-from tocsin.incidents.records import domain, starting
+from tocsin.incidents.records import attributes, domain, starting
 from tocsin.incidents.records.plan_engagements import check_engagements
 from tocsin.incidents.related.store import RelatedItemStore
 from tocsin.incidents.timeline import domain as timeline
@@ -343,10 +343,13 @@ class Handlers(UseCases):
             plan = await self._store.plan(conn, updated.plan_name)
             engagements = plan.engagements or [] if plan else []
         kind = c.IncidentRecordResolved if resolved else c.IncidentRecordUpdated
+        # Every attribute's stamp, for a region this update reaches before the incident.
+        stamps = attributes.carried(await self._store.attribute_stamps(conn, record.arn),
+                                    here=self._region)
         await emit(conn, kind(
             incident_record=updated, modified_attributes=modified, modified_by=by,
             timeline_events=[change, *notes], reopened=reopened, engagements=engagements,
-            principal=by, resource_version=version),
+            principal=by, resource_version=version, attribute_stamps=stamps),
             region=self._region, now=now, incident_arn=record.arn)
         if resolved:
             await self._stop_engagements(updated)

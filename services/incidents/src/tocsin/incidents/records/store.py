@@ -291,6 +291,14 @@ class Store:
             raise conflict_open_duplicate(record) from None
 
     @staticmethod
+    async def attribute_stamps(conn: asyncpg.Connection, arn: str) -> dict[str, list[Any]]:
+        """The stamp of each attribute's last change (``field_hlc``), as this transaction
+        sees them (:mod:`tocsin.incidents.records.attributes`)."""
+        stamps: dict[str, list[Any]] = await conn.fetchval(
+            "SELECT field_hlc FROM incident_record WHERE arn = $1", arn)
+        return stamps
+
+    @staticmethod
     async def delete_incident(conn: asyncpg.Connection, arn: str) -> int | None:
         """The version of the deletion (one more than the record's last), or None when
         there was no such record."""

@@ -1,6 +1,7 @@
 """The rule by which related items and tags converge member by member: a change takes effect
 only when later than both the member's last write and its last removal, so that every
-order of arrival of the same changes ends in the state of the latest."""
+order of arrival of the same changes ends in the state of the latest
+(tocsin.shared.replication.members)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from tocsin.incidents.members import takes_effect
 from tocsin.shared.replication import Stamp
+from tocsin.shared.replication.members import takes_effect
 
 
 @dataclass(frozen=True)
@@ -29,9 +30,9 @@ class Member:
     removed: Stamp | None = None
 
     def apply(self, change: Change) -> None:
-        """As tocsin.incidents.members applies another region's change: a winning
-        addition replaces the row and lifts the tombstone, a winning removal deletes the
-        row and leaves a tombstone."""
+        """As a service applies another region's change of a member (a related item, a
+        tag: tocsin.shared.replication.tags): a winning addition replaces the row and
+        lifts the tombstone, a winning removal deletes the row and leaves a tombstone."""
         if not takes_effect(change.stamp, held=self.held, removed=self.removed):
             return
         if change.value is None:
