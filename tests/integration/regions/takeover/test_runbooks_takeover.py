@@ -200,13 +200,13 @@ async def test_the_returning_region_stands_down(
         return await _timers(a, execution) != [("SLEEP_DONE", "pending")] and \
             await _ended(a, execution) is not None
     await wait_for(settled, timeout=180)
-    assert await _timers(a, execution) == [("SLEEP_DONE", "cancelled")]
-    assert await _ended(a, execution) == ("Success", {"Wait": "Success",
-                                                      "Notify": "Success"})
     assert receiver.calls == [(b.name, "Notify", "1")]
     started_in_a = [e.data["stepName"] for e in await a.events("runbooks.StepStarted")
                     if e.data["executionId"] == execution]
     assert started_in_a == ["Wait"]
+    assert await _timers(a, execution) == [("SLEEP_DONE", "cancelled")]
+    assert await _ended(a, execution) == ("Success", {"Wait": "Success",
+                                                      "Notify": "Success"})
     taken = await a.sql("SELECT region FROM execution_runner WHERE execution_id = $1",
                         execution, service="runbooks")
     assert [r["region"] for r in taken] == [b.name]

@@ -17,8 +17,15 @@ How an execution moves:
   timers are never cancelled (cancelling would lock timer rows after the execution row,
   the opposite order of firing).
 - An instance that dies while running a step stops renewing its lease; the lease sweep
-  (:meth:`Engine.sweep_expired`, on every instance) counts the attempt as failed with
-  ``FailureType: Internal`` and retries the step only while ``maxAttempts`` allows.
+  (:class:`~tocsin.runbooks.executions.work.WorkRunner`, on every instance) counts the
+  attempt as failed with ``FailureType: Internal`` (:meth:`Engine.lost`) and retries the
+  step only while ``maxAttempts`` allows.
+- An execution runs in one region of the replication set at a time: the one that started
+  it, or the one that took that region over (:mod:`tocsin.runbooks.takeovers`). What its
+  own work demands (:meth:`Engine.moving`) is dropped in any other region, and requests
+  there are refused; the region that takes it over goes on from its replicated state
+  (:meth:`Engine.resume`), a running attempt lost with the lost region as with a dead
+  instance.
 
 Every transaction locks the execution row first, so one execution's transitions are
 serial, and a step's attempt is acted on only by the holder of its claim.

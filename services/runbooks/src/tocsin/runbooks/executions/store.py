@@ -2,7 +2,9 @@
 
 Every change happens under the execution's row lock (:meth:`ExecutionStore.lock`), taken
 first by every transaction that changes an execution or its steps, so transitions of one
-execution are serial and two instances never both act on one step.
+execution are serial and two instances never both act on one step. The lock is refused
+(or, for the execution's own work, :meth:`ExecutionStore.lock_here` finds nothing) while
+another region runs the execution (``execution_runner``, :mod:`tocsin.runbooks.takeovers`).
 """
 
 from __future__ import annotations
