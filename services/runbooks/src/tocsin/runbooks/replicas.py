@@ -139,6 +139,7 @@ async def _newer(to: Applying, table: str, key: str) -> bool:
 async def _execution(to: Applying, e: rc.ExecutionUpdated) -> None:
     """The execution and its changed steps, each unless this region holds a newer state
     (an event delivered late); its timers as standby copies while it runs."""
+    await Runners.applying(to.conn)
     new = not await to.conn.fetchval("SELECT true FROM execution WHERE id = $1",
                                      e.execution_id)
     if await _newer(to, "execution", e.execution_id):

@@ -76,6 +76,13 @@ class Runners:
         return done != "INSERT 0 0"
 
     @staticmethod
+    async def applying(conn: asyncpg.Connection) -> None:
+        """Before another region's execution is applied here (its row locked): let a
+        takeover being recorded finish first, which would otherwise wait for that row
+        while this transaction waits for it in :meth:`assign`."""
+        await conn.execute(_LOCK.format("pg_advisory_xact_lock_shared"))
+
+    @staticmethod
     async def assign(conn: asyncpg.Connection, *, here: str,
                      execution_ids: Sequence[str] | None = None) -> list[str]:
         """Decide the runner of the executions ``execution_ids`` (None: of every one that
