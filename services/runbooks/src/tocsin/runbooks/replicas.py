@@ -176,14 +176,17 @@ async def _execution(to: Applying, e: rc.ExecutionUpdated) -> None:
 
 
 async def _timers(to: Applying, e: rc.ExecutionUpdated) -> None:
-    """Standby copies of the timers the transition scheduled, while the execution runs
-    here; none left pending once it has ended."""
+    """Standby copies of the timers the transition scheduled, while the execution has not
+    ended; none left pending once it has. A timer being fired meanwhile is skipped rather
+    than waited for (this transaction holds the execution's row, which firing locks after
+    the timer's): it finds the execution ended and does nothing."""
     now = datetime.now(UTC)
     status = await to.conn.fetchval("SELECT status FROM execution WHERE id = $1",
                                     e.execution_id)
     if status in TERMINAL:
-        await TIMERS.cancel(to.conn, now=now, where="execution_id = $2",
-                            args=[e.execution_id])
+        await TIMERS.cancel(to.conn, now=now, where=(
+            "id IN (SELECT id FROM runbook_timer WHERE execution_id = $2"
+            " AND state = 'pending' FOR UPDATE SKIP LOCKED)"), args=[e.execution_id])
         return
     await TIMERS.schedule(to.conn, [
         (t.id, datetime.fromtimestamp(t.due_at, UTC),
