@@ -1,6 +1,7 @@
 """Two regions of a replication set on loopback, each with the services that page (incidents
 for the data keys, contacts, escalation; and those a test module names in its
-``also_services`` fixture, such as analysis), that a test can lose and bring back whole.
+``also_services`` fixture, such as analysis or runbooks), that a test can lose and bring
+back whole.
 
 Built as :mod:`tests.integration.regions.inbox.conftest` builds its regions (each its own
 NATS server, a JetStream domain named after the region, joined by a leaf connection; one
@@ -38,15 +39,18 @@ from tocsin.escalation.settings import Settings as EscalationSettings
 from tocsin.incidents import app as incidents_app
 from tocsin.incidents.settings import Settings as IncidentsSettings
 from tocsin.local.servers import EmbeddedServer, free_port
+from tocsin.runbooks import app as runbooks_app
+from tocsin.runbooks.settings import Settings as RunbooksSettings
 from tocsin.shared import codec
 from tocsin.shared.bus import connect
+from tocsin.shared.config import Secret
 from tocsin.shared.testing import open_delivery, running, wait_for
 
 TAKEOVER_SECONDS = 4.0
 """``TOCSIN_REGION_TAKEOVER_SECONDS`` in these tests."""
 SCALE = 60.0
 """Plan minutes per real second: a one-minute stage lasts a second."""
-OPTIONAL = ("analysis",)
+OPTIONAL = ("analysis", "runbooks")
 """Services a region runs only when its test module names them (``also_services``)."""
 
 
@@ -68,6 +72,8 @@ class Region(Called):
     """Channel ARN → its activation code, as the contacts service sent it."""
     also: tuple[str, ...] = ()
     """The services it runs besides those that page (``OPTIONAL`` ones)."""
+    webhooks: str = ""
+    """``TOCSIN_WEBHOOKS`` of its runbooks service, ``{region}`` standing for its name."""
 
     def start_nats(self) -> None:
         self.server = _nats(self.folder, self.name, leaf_port=self.leaf_port, hub=self.hub,
@@ -97,6 +103,10 @@ class Region(Called):
             "analysis": lambda: (analysis_app.lifespan, AnalysisSettings(
                 region_takeover_seconds=TAKEOVER_SECONDS, region_check_interval=0.3,
                 **common)),
+            "runbooks": lambda: (runbooks_app.lifespan, RunbooksSettings(
+                region_takeover_seconds=TAKEOVER_SECONDS, region_check_interval=0.3,
+                sweep_interval=0.3, timer_max_sleep=0.3,
+                webhooks=Secret(self.webhooks.replace("{region}", self.name)), **common)),
         }
         for name, make in settings.items():
             if (only and name not in only) or name in self.services or \
@@ -253,10 +263,16 @@ def also_services() -> tuple[str, ...]:
     return ()
 
 
+@pytest.fixture
+def runbook_webhooks() -> str:
+    """``TOCSIN_WEBHOOKS`` of both regions' runbooks services (``{region}``: its name)."""
+    return ""
+
+
 @pytest_asyncio.fixture
 async def pair(tmp_path: Path, database_url: str, master_key_file: str, link: Link,
-               clock_scale: float, ack_timeout_minutes: float,
-               also_services: tuple[str, ...]) -> AsyncIterator[tuple[Region, Region]]:
+               clock_scale: float, ack_timeout_minutes: float, also_services: tuple[str, ...],
+               runbook_webhooks: str) -> AsyncIterator[tuple[Region, Region]]:
     """Regions A (the leaf hub) and B (dialling A through ``link``), running, each
     mirroring the other."""
     tag = uuid.uuid4().hex[:8]
@@ -272,7 +288,8 @@ async def pair(tmp_path: Path, database_url: str, master_key_file: str, link: Li
                             port=port, database_url=database_url,
                             common=_common(name, url, database_url, master_key_file, epoch,
                                            clock_scale),
-                            ack_timeout_minutes=ack_timeout_minutes, also=also_services)
+                            ack_timeout_minutes=ack_timeout_minutes, also=also_services,
+                            webhooks=runbook_webhooks)
             await asyncio.to_thread(region.start_nats)
             made.append(region)
         async with contextlib.AsyncExitStack() as stack:

@@ -7,40 +7,20 @@ The escalation service decides that a region is lost and which region takes it o
 in L before the takeover (known in T then, or arriving later), or one L had taken over
 itself earlier. An item L makes after the takeover (L back, or L cut off but alive) stays
 L's. Folding the takeovers in epoch order (then time, then the region) over an item's own
-region and creation time gives its runner (:func:`runner_of`): the same in every region
-that knows the same takeovers, whatever order it learnt them in.
+region and creation time gives its runner
+(:func:`~tocsin.shared.replication.takeovers.runner_of`, the runbooks service's rule too):
+the same in every region that knows the same takeovers, whatever order it learnt them in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Sequence
 
 import asyncpg
 
+from tocsin.shared.replication.takeovers import Takeover, runner_of
+
 __all__ = ["Runners", "Takeover", "runner_of"]
-
-
-@dataclass(frozen=True, slots=True)
-class Takeover:
-    """Region ``region`` lost, its work run by ``by_region`` from ``taken_at`` on."""
-
-    region: str
-    epoch: int
-    by_region: str
-    taken_at: datetime
-
-
-def runner_of(home: str, created: datetime, takeovers: Iterable[Takeover]
-              ) -> tuple[str, int]:
-    """The region that reminds the owner of an item made in ``home`` at ``created``, and
-    the epoch of the takeover that decided it (0: none)."""
-    region, epoch, since = home, 0, created
-    for t in sorted(takeovers, key=lambda t: (t.epoch, t.taken_at, t.by_region)):
-        if t.region == region and t.taken_at > since:
-            region, epoch, since = t.by_region, t.epoch, t.taken_at
-    return region, epoch
 
 
 class Runners:

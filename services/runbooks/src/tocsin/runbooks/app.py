@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import timedelta
 
@@ -18,10 +19,12 @@ from tocsin.runbooks.executions.work import WorkRunner
 from tocsin.runbooks.incidents import IncidentRunbooks
 from tocsin.runbooks.replicas import INBOX
 from tocsin.runbooks.settings import Settings
-from tocsin.shared.bus import events_stream
+from tocsin.runbooks.takeovers import own_takeovers, takeover_watch
+from tocsin.shared.bus import consume, events_stream
 from tocsin.shared.bus.consumer import Consumer
 from tocsin.shared.clock import clock_for
 from tocsin.shared.kernel import Kernel, Opened, Service
+from tocsin.shared.runner import after
 from tocsin.shared.timers import TimerWorker
 
 __all__ = ["KERNEL", "lifespan"]
@@ -35,8 +38,10 @@ def _timer(row: asyncpg.Record) -> Timer:
 
 async def table(opened: Opened[Settings]) -> Service:
     """The request server, the engine's consumer of the service's own events, the durable
-    timers, the work runner and its lease sweep, the response plans' runbook starter, and
-    the inbox of the other regions' documents and executions."""
+    timers, the work runner and its lease sweep (the engine, the timers and the sweep held
+    back after a start until the other regions' takeovers are caught up with), the response
+    plans' runbook starter, the inbox of the other regions' documents and executions, and
+    the readers of every region's takeovers."""
     settings, pool, bus = opened.settings, opened.pool, opened.bus
     clock = clock_for(settings.clock_scale, settings.clock_epoch)
     arns = settings.arns
@@ -57,20 +62,28 @@ async def table(opened: Opened[Settings]) -> Service:
     timers = TimerWorker(pool, clock, engine.timers, decode=_timer, fire=engine.fire,
                          batch=settings.timer_batch, max_sleep=settings.timer_max_sleep,
                          retention=timedelta(days=1))
+    takeovers = takeover_watch(pool, bus, region=settings.region, schema=settings.schema,
+                               takeover_seconds=settings.region_takeover_seconds,
+                               interval=settings.region_check_interval)
     stream = f"EVENTS_{settings.region.upper()}"
+    engine_events = Consumer(stream=stream, durable=f"{settings.schema}-engine",
+                             filter_subject=f"events.{settings.region}.runbooks.>",
+                             handler=executions.on_event,
+                             concurrency=settings.engine_concurrency, batch=64)
+    # After a start, no step, timer or lost lease is acted on before the other regions'
+    # takeovers are caught up with: one of this region's executions may run elsewhere now.
+    ready = takeovers.ready
     return Service(
         operations=api.operations(documents, executions, incidents),
         consumers=[
-            Consumer(stream=stream, durable=f"{settings.schema}-engine",
-                     filter_subject=f"events.{settings.region}.runbooks.>",
-                     handler=executions.on_event, concurrency=settings.engine_concurrency,
-                     batch=64),
             Consumer(stream=stream, durable=f"{settings.schema}-incidents",
                      filter_subject=f"events.{settings.region}.incidents.IncidentRecordCreated",
                      handler=incidents.on_incident_created, concurrency=8),
+            own_takeovers(pool, region=settings.region, schema=settings.schema),
         ],
-        timers=[timers.run],
-        workers=[runner.run, runner.sweep],
+        timers=[after(ready, timers.run)],
+        workers=[after(ready, functools.partial(consume, bus, engine_events)), runner.run,
+                 after(ready, runner.sweep), takeovers.run],
         inbox=INBOX,
     )
 

@@ -5,8 +5,10 @@ automation execution and its steps did as a reader sees it.
 Left out: the built-in ``Amazon`` documents (each region installs its own copy when it
 starts, and never replicates them), the stamps of the last write, the parsed form of a
 version (each region parses the content itself), who runs a step and its lease, an
-execution's own step outputs (kept for its references, never replicated), its timers and
-client tokens.
+execution's step outputs (kept for its references; replicated since executions are taken
+over, but empty in the other regions' copies of executions that ran before), which region
+runs it (each region's own decision from the takeovers it knows), its timers and client
+tokens.
 """
 
 from __future__ import annotations

@@ -5,20 +5,28 @@ their executions' visible state are read here too.
 A document's own attributes (type, tags, default version) follow the last writer by their
 stamp, and each version on its own (two regions adding version 2 while cut off both keep
 the later one; the latest version is the highest held); a deletion wins over a change
-that did not see it. An execution is only ever written by its own region, so its row and
-step rows simply take each newer state; applying one starts nothing here (no step, timer
-or approval page), and this region refuses to move it (:class:`ExecutionStore.lock`).
+that did not see it. An execution is written by the one region that runs it (its own, or
+the one that took it over: :mod:`tocsin.runbooks.takeovers`), so its row and step rows
+simply take each newer state, with the step outputs and where each step's attempt is.
+Applying one starts nothing here (no step or approval page): its timers are kept as
+standby copies, which fire only once this region runs the execution, and this region
+refuses to move it meanwhile (:meth:`ExecutionStore.lock`). A new execution's runner is
+decided by the takeovers known here; an ended one's standby timers are cancelled.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 
 from tocsin.runbooks.documents import content as contents
+from tocsin.runbooks.executions.domain import TERMINAL
+from tocsin.runbooks.executions.engine import TIMERS
 from tocsin.runbooks.executions.visible import moment
+from tocsin.runbooks.takeovers import Runners
 from tocsin.shared.contracts import runbooks as rc
 from tocsin.shared.logging import get_logger
 from tocsin.shared.replication import Inbox, Replicated
@@ -112,11 +120,11 @@ _EXECUTION = ("id, document_name, document_version, document, status, mode, para
               " parameters_echo, variables, step_outputs, outputs, current_step,"
               " current_action, critical_failed, failure_message, executed_by, parent_id,"
               " incident_arn, tags, start_time, end_time, home_region")
-_EXECUTION_CHANGES = ("status", "variables", "outputs", "current_step",
+_EXECUTION_CHANGES = ("status", "variables", "step_outputs", "outputs", "current_step",
                       "current_action", "critical_failed", "failure_message", "end_time")
 _STEP = ("id, execution_id, ordinal, step_index, name, action, status, attempt, inputs,"
          " outputs, response, failure_message, failure_details, decisions, state, parent_id,"
-         " iteration, iterator_value, start_time, end_time")
+         " iteration, iterator_value, start_time, end_time, claimed_by, lease_until")
 _STEP_CHANGES = [c.strip() for c in _STEP.split(",")][2:]
 
 
@@ -130,7 +138,10 @@ async def _newer(to: Applying, table: str, key: str) -> bool:
 
 async def _execution(to: Applying, e: rc.ExecutionUpdated) -> None:
     """The execution and its changed steps, each unless this region holds a newer state
-    (an event delivered late)."""
+    (an event delivered late); its timers as standby copies while it runs."""
+    await Runners.applying(to.conn)
+    new = not await to.conn.fetchval("SELECT true FROM execution WHERE id = $1",
+                                     e.execution_id)
     if await _newer(to, "execution", e.execution_id):
         await to.conn.execute(
             f"INSERT INTO execution ({_EXECUTION}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
@@ -140,7 +151,7 @@ async def _execution(to: Applying, e: rc.ExecutionUpdated) -> None:
             + ", document = CASE WHEN excluded.document = '{}'::jsonb"
               " THEN execution.document ELSE excluded.document END",
             e.execution_id, e.document_name, e.document_version, e.document or {}, e.status,
-            e.mode, e.parameters, e.parameters_echo, e.variables, {}, e.outputs,
+            e.mode, e.parameters, e.parameters_echo, e.variables, e.step_outputs, e.outputs,
             e.current_step, e.current_action, e.critical_failed, e.failure_message,
             e.executed_by, e.parent_execution_id, e.incident_arn, e.tags,
             moment(e.start_time), moment(e.end_time), to.stamp.region)
@@ -152,13 +163,34 @@ async def _execution(to: Applying, e: rc.ExecutionUpdated) -> None:
             continue
         await to.conn.execute(
             f"INSERT INTO step_execution ({_STEP}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
-            " $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
+            " $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, NULL)"
             " ON CONFLICT (id) DO UPDATE SET "
             + ", ".join(f"{c} = excluded.{c}" for c in _STEP_CHANGES),
             s.id, e.execution_id, s.ordinal, s.step_index, s.name, s.action, s.status,
             s.attempt, s.inputs, s.outputs, s.response, s.failure_message, s.failure_details,
             s.decisions, s.state, s.parent_id, s.iteration, s.iterator_value,
-            moment(s.start_time), moment(s.end_time))
+            moment(s.start_time), moment(s.end_time), s.claim)
+    if new:
+        await Runners.assign(to.conn, here=to.home, execution_ids=[e.execution_id])
+    await _timers(to, e)
+
+
+async def _timers(to: Applying, e: rc.ExecutionUpdated) -> None:
+    """Standby copies of the timers the transition scheduled, while the execution has not
+    ended; none left pending once it has. A timer being fired meanwhile is skipped rather
+    than waited for (this transaction holds the execution's row, which firing locks after
+    the timer's): it finds the execution ended and does nothing."""
+    now = datetime.now(UTC)
+    status = await to.conn.fetchval("SELECT status FROM execution WHERE id = $1",
+                                    e.execution_id)
+    if status in TERMINAL:
+        await TIMERS.cancel(to.conn, now=now, where=(
+            "id IN (SELECT id FROM runbook_timer WHERE execution_id = $2"
+            " AND state = 'pending' FOR UPDATE SKIP LOCKED)"), args=[e.execution_id])
+        return
+    await TIMERS.schedule(to.conn, [
+        (t.id, datetime.fromtimestamp(t.due_at, UTC),
+         (e.execution_id, t.step_execution_id, t.kind, t.attempt)) for t in e.timers], now=now)
 
 
 _APPLY: dict[type[Any], Callable[[Applying, Any], Awaitable[None]]] = {

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from msgspec import Meta
+
 from tocsin.shared.config import Secret, ServiceSettings
 
 __all__ = ["Settings"]
@@ -28,6 +32,12 @@ class Settings(ServiceSettings, frozen=True, kw_only=True):
     """Durable timers fired in one transaction."""
     timer_max_sleep: float = 1.0
     """Most real seconds the timer worker sleeps between looks at the timer table."""
+    region_takeover_seconds: Annotated[float, Meta(gt=0)] = 60.0
+    """Seconds after a start the timers, the engine and the lease sweep wait, at most, for
+    another region of the replication set that does not answer before acting
+    (:mod:`tocsin.runbooks.takeovers`); the escalation service's takeover delay."""
+    region_check_interval: Annotated[float, Meta(gt=0)] = 1.0
+    """Seconds between two looks at the other regions' mirrors."""
 
     # --- work actions (tocsin.runbooks.actions) ---
     webhooks: Secret = Secret("")

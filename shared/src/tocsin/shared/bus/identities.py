@@ -174,7 +174,11 @@ IDENTITIES: Mapping[str, Identity] = {i.name: i for i in (
     # aws:executeAwsApi calls Tocsin's own APIs as the execution's principal.
     Identity("runbooks", calls=("incidents.*", "contacts.*", "runbooks.*", "analysis.*",
                                 "notifications.*"),
-             streams=(EVENTS,), consumes={EVENTS: ("engine", "incidents", INBOX)},
+             streams=(EVENTS,),
+             consumes={EVENTS: ("engine", "incidents", "takeovers", INBOX)},
+             # the other regions' takeovers, which move their executions here; after a
+             # start, how far the other regions' own streams reach
+             consumes_mirrors=("takeovers",), publishes=("$JS.*.API.STREAM.INFO.*",),
              asserts_principals=True),
     Identity("analysis", calls=("incidents.*", "runbooks.GetDocument",
                                 "contacts.StartEngagement"),

@@ -32,6 +32,7 @@ __all__ = [
     "ExecutionStartFailed",
     "ExecutionStarted",
     "ExecutionUpdated",
+    "RunbookTimer",
     "RunbooksEvent",
     "StepCompleted",
     "StepExecutionState",
@@ -178,8 +179,8 @@ class DocumentDeleted(_Event, frozen=True):
 
 class StepExecutionState(Part, frozen=True):
     """A step execution as ``GetAutomationExecution`` and
-    ``DescribeAutomationStepExecutions`` show it (not who runs it: that stays in the
-    execution's region)."""
+    ``DescribeAutomationStepExecutions`` show it, and where its current attempt is
+    (``claim``), so that a region taking the execution over goes on from there."""
 
     id: str
     ordinal: int
@@ -200,14 +201,33 @@ class StepExecutionState(Part, frozen=True):
     iterator_value: str | None = None
     start_time: float | None = None
     end_time: float | None = None
+    claim: str | None = None
+    """Of an ``InProgress`` step: None, started and not taken up yet; ``held``, taken up
+    by a control action that waits for its timer or child execution; ``backoff``, waiting
+    for its next attempt's timer; ``running``, a work attempt running in the execution's
+    region (lost with that region)."""
+
+
+class RunbookTimer(Part, frozen=True):
+    """A durable timer of an execution (a sleep's end, a timeout, the backoff before a
+    step's next attempt, the end of an ``onCancel`` workflow's two minutes): every region
+    keeps a standby copy, fired only in the region that runs the execution."""
+
+    id: str
+    due_at: float
+    """Plan time, epoch seconds."""
+    step_execution_id: str
+    kind: str
+    attempt: int
 
 
 class ExecutionUpdated(_Event, frozen=True):
-    """An execution's visible state after one transition: the execution (not the step
-    outputs it keeps for its own references, which only its region needs), and the step
-    executions the transition created or changed. Published with every transition, after
-    that transition's other events; the other regions of the set show it (the execution
-    keeps running in its own region only)."""
+    """An execution's state after one transition: the execution with the step outputs
+    its references read, the step executions the transition created or changed, and the
+    timers it scheduled. Published with every transition, after that transition's other
+    events; the other regions of the set show it and keep standby copies of its timers,
+    and the region that takes the execution over when its region is lost goes on from
+    there (``tocsin.runbooks.takeovers``)."""
 
     execution_id: str
     document_name: str
@@ -232,6 +252,10 @@ class ExecutionUpdated(_Event, frozen=True):
     """The parsed document version it runs: in the execution's first transition only
     (it never changes)."""
     steps: list[StepExecutionState] = []
+    step_outputs: JSON = {}
+    """Every ended step's outputs by ``<step>.<output>``, as ``{{...}}`` references read
+    them."""
+    timers: list[RunbookTimer] = []
 
 
 RunbooksEvent = (ExecutionStarted

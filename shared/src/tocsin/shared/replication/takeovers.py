@@ -32,7 +32,9 @@ applies the takeover here too and stands down.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
 import asyncpg
 from nats.aio.msg import Msg
@@ -46,13 +48,43 @@ from tocsin.shared.db import already_processed, transaction
 from tocsin.shared.logging import get_logger
 from tocsin.shared.replication.catch_up import CatchUp, MirrorReaders, watch
 
-__all__ = ["Record", "TakeoverWatch", "Takeovers", "taken_over"]
+__all__ = ["Record", "Takeover", "TakeoverWatch", "Takeovers", "runner_of", "taken_over"]
 
 log = get_logger(__name__)
 
 Record = Callable[[asyncpg.Connection, ec.RegionTakenOver], Awaitable[None]]
 """What a service records of one takeover, on the caller's connection (in the
 transaction that marks the event processed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Takeover:
+    """Region ``region`` lost, its work run by ``by_region`` from ``taken_at`` on."""
+
+    region: str
+    epoch: int
+    by_region: str
+    taken_at: datetime
+
+    @classmethod
+    def of(cls, data: ec.RegionTakenOver) -> Takeover:
+        return cls(data.region, data.epoch, data.by_region, data.taken_at)
+
+
+def runner_of(home: str, created: datetime, takeovers: Iterable[Takeover]
+              ) -> tuple[str, int]:
+    """The region that runs a piece of work made in ``home`` at ``created`` (an action
+    item's reminders, a runbook execution), and the epoch of the takeover that decided it
+    (0: none). A takeover of L by T at ``taken_at`` moves to T the work L ran since before
+    ``taken_at``: made in L before the takeover, or taken over by L earlier; work L makes
+    after it (L back, or L cut off but alive) stays L's. Folded in epoch order (then time,
+    then the region), so every region that knows the same takeovers decides the same,
+    whatever order it learnt them in."""
+    region, epoch, since = home, 0, created
+    for t in sorted(takeovers, key=lambda t: (t.epoch, t.taken_at, t.by_region)):
+        if t.region == region and t.taken_at > since:
+            region, epoch, since = t.by_region, t.epoch, t.taken_at
+    return region, epoch
 
 
 def taken_over(envelope: codec.Envelope) -> ec.RegionTakenOver | None:

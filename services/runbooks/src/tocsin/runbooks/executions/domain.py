@@ -18,6 +18,8 @@ from typing import Any
 __all__ = [
     "ACTIVE",
     "APPROVAL_TIMEOUT",
+    "BACKOFF",
+    "HELD",
     "TERMINAL",
     "Execution",
     "Next",
@@ -34,6 +36,13 @@ __all__ = [
 
 TERMINAL = frozenset({"Success", "Failed", "TimedOut", "Cancelled"})
 ACTIVE = frozenset({"Pending", "InProgress", "Waiting"})
+
+BACKOFF = "backoff"
+"""``claimed_by`` of a step waiting for its next attempt's timer."""
+HELD = "held"
+"""``claimed_by`` of a step a control action took up, waiting for its timer or its child
+execution (an ``aws:sleep``, ``aws:loop``, ``aws:executeAutomation``); any other claim is
+the instance running the step's work attempt."""
 
 APPROVAL_TIMEOUT = 7 * 24 * 3600
 """An ``aws:approve`` step without ``timeoutSeconds`` waits this long (AWS's default)."""

@@ -17,8 +17,15 @@ How an execution moves:
   timers are never cancelled (cancelling would lock timer rows after the execution row,
   the opposite order of firing).
 - An instance that dies while running a step stops renewing its lease; the lease sweep
-  (:meth:`Engine.sweep_expired`, on every instance) counts the attempt as failed with
-  ``FailureType: Internal`` and retries the step only while ``maxAttempts`` allows.
+  (:class:`~tocsin.runbooks.executions.work.WorkRunner`, on every instance) counts the
+  attempt as failed with ``FailureType: Internal`` (:meth:`Engine.lost`) and retries the
+  step only while ``maxAttempts`` allows.
+- An execution runs in one region of the replication set at a time: the one that started
+  it, or the one that took that region over (:mod:`tocsin.runbooks.takeovers`). What its
+  own work demands (:meth:`Engine.moving`) is dropped in any other region, and requests
+  there are refused; the region that takes it over goes on from its replicated state
+  (:meth:`Engine.resume`), a running attempt lost with the lost region as with a dead
+  instance.
 
 Every transaction locks the execution row first, so one execution's transitions are
 serial, and a step's attempt is acted on only by the holder of its claim.
@@ -47,6 +54,8 @@ from tocsin.runbooks.errors import (
 from tocsin.runbooks.executions.approvals import is_contact
 from tocsin.runbooks.executions.domain import (
     APPROVAL_TIMEOUT,
+    BACKOFF,
+    HELD,
     TERMINAL,
     Execution,
     Next,
@@ -85,13 +94,19 @@ from tocsin.shared.logging import get_logger
 from tocsin.shared.outage import server_gone
 from tocsin.shared.timers import Timers, TimerTable
 
-__all__ = ["TIMER_TABLE", "Engine", "Failure", "Timer", "Transition", "execution_arn"]
+__all__ = ["TIMERS", "TIMER_TABLE", "Engine", "Failure", "Timer", "Transition", "execution_arn"]
 
 log = get_logger(__name__)
 
 TIMER_TABLE = TimerTable(name="runbook_timer", channel="runbook_timer",
                          columns=(("execution_id", "text"), ("step_execution_id", "text"),
-                                  ("kind", "text"), ("attempt", "integer")))
+                                  ("kind", "text"), ("attempt", "integer")),
+                         eligible="NOT EXISTS (SELECT 1 FROM execution_runner r"
+                                  " WHERE r.execution_id = runbook_timer.execution_id"
+                                  " AND r.region IS NOT NULL)")
+"""A timer fires only in the region that runs its execution; the others keep it as a
+standby copy (:mod:`tocsin.runbooks.takeovers`)."""
+TIMERS = Timers(TIMER_TABLE)
 
 SLEEP_DONE, TIMEOUT, RETRY = "SLEEP_DONE", "TIMEOUT", "RETRY"
 CANCEL_DEADLINE = "CANCEL_DEADLINE"
@@ -101,8 +116,6 @@ NO_ON_CANCEL_TARGET = frozenset({
     "aws:approve", "aws:copyImage", "aws:createImage", "aws:createStack", "aws:createTags",
     "aws:pause", "aws:runInstances", "aws:sleep"})
 """Actions an ``onCancel`` may not jump to (AWS's list)."""
-BACKOFF = "backoff"
-"""``claimed_by`` of a step waiting for its next attempt's timer."""
 
 MAX_SLEEP = 604799
 """The longest ``aws:sleep`` (AWS: just under 7 days)."""
@@ -238,7 +251,7 @@ class Transition:
             await ExecutionStore.save_step(self.conn, step)
         await self.engine.timers.schedule(self.conn, self._timers, now=self.now)
         self.events.append(execution_updated(self.ex, [*self._new, *self._dirty.values()],
-                                             with_document=self.created))
+                                             self._timers, with_document=self.created))
         await emit(self.conn, self.events, region=self.engine.arns.region, now=self.now,
                    incident_arn=self.ex.incident_arn)
         self.created = False
@@ -383,6 +396,18 @@ class Transition:
     def finish(self) -> None:
         self.end("Failed" if self.ex.critical_failed else "Success")
 
+    def child_ended(self, step: Step, child_id: str, status: str,
+                    outputs: Mapping[str, list[str]]) -> None:
+        """An ``aws:executeAutomation`` step's child execution ended: so does the step."""
+        out: dict[str, Any] = {"ExecutionId": child_id, "Status": status,
+                               "Output": [v for vs in outputs.values() for v in vs]}
+        if status == "Success":
+            self.complete(step, "Success", outputs=out)
+        else:
+            step.outputs = out
+            self.complete(step, "Failed", outputs=out, failure=Failure(
+                "Invocation", "Action", f"The child automation {child_id} ended {status}"))
+
     def end(self, status: str, message: str | None = None) -> None:
         ex = self.ex
         if ex.status == "Cancelling":
@@ -480,11 +505,23 @@ class Engine:
         self.claim = claim
         """This instance's claim on the work steps it runs."""
         self.lease = timedelta(seconds=lease_seconds)
-        self.timers = Timers(TIMER_TABLE)
+        self.timers = TIMERS
 
     async def transition(self, conn: asyncpg.Connection, execution_id: str) -> Transition:
-        """Lock an execution and read its steps, for one transaction's changes."""
+        """Lock an execution and read its steps, for one transaction's changes (a caller's
+        request: refused when another region runs it)."""
         ex = await ExecutionStore.lock(conn, execution_id)
+        steps = await ExecutionStore.steps(conn, execution_id)
+        return Transition(self, conn, ex, steps, self.clock.now())
+
+    async def moving(self, conn: asyncpg.Connection, execution_id: str) -> Transition | None:
+        """:meth:`transition` for what the execution's own work demands (a started step,
+        a timer, a result, a lost lease, a child's end): None when another region runs it
+        now, which stands this region down (:mod:`tocsin.runbooks.takeovers`)."""
+        ex = await ExecutionStore.lock_here(conn, execution_id)
+        if ex is None:
+            log.info("runbooks.run_elsewhere", execution_id=execution_id)
+            return None
         steps = await ExecutionStore.steps(conn, execution_id)
         return Transition(self, conn, ex, steps, self.clock.now())
 
@@ -540,7 +577,9 @@ class Engine:
                               ) -> tuple[Transition, Step, dict[str, Any]] | None:
         """Run what a started step's action does at once (in this transaction); for a work
         action, claim the attempt and return what the runner needs."""
-        t = await self.transition(conn, event.execution_id)
+        t = await self.moving(conn, event.execution_id)
+        if t is None:
+            return None
         step = t.step(event.step_execution_id)
         if (step is None or step.status != "InProgress" or step.attempt != event.attempt
                 or step.claimed_by is not None or t.ex.status in TERMINAL):
@@ -562,6 +601,9 @@ class Engine:
             return t, step, inputs
         try:
             await self._control(t, step, spec, inputs)
+            if step.status == "InProgress" and step.attempt == event.attempt and \
+                    step.claimed_by is None:
+                step.claimed_by = HELD  # what it waits for is under way
         except LanguageError as exc:
             t.fail_attempt(step, Failure("InputValidation", "Action", str(exc)))
         except ActionFailed as exc:
@@ -654,8 +696,10 @@ class Engine:
                           attempt: int, *, raw: dict[str, Any] | None = None,
                           error: ActionFailed | None = None) -> None:
         """Record a work attempt's result, if the step is still this attempt's (a stop, a
-        StopStep or a lost lease may have moved it on)."""
-        t = await self.transition(conn, execution_id)
+        StopStep, a lost lease or a takeover may have moved it on)."""
+        t = await self.moving(conn, execution_id)
+        if t is None:
+            return
         step = t.step(step_id)
         if (step is None or step.status != "InProgress" or step.attempt != attempt
                 or step.claimed_by != self.claim or t.ex.status in TERMINAL):
@@ -684,7 +728,9 @@ class Engine:
                    attempt: int) -> None:
         """The instance running a step's attempt stopped renewing its lease: count the
         attempt as failed (``Internal``), retried only while ``maxAttempts`` allows."""
-        t = await self.transition(conn, execution_id)
+        t = await self.moving(conn, execution_id)
+        if t is None:
+            return
         step = t.step(step_id)
         if (step is None or step.status != "InProgress" or step.attempt != attempt
                 or step.claimed_by in (None, BACKOFF) or step.lease_until is None
@@ -712,7 +758,9 @@ class Engine:
 
     async def _fire_one(self, conn: asyncpg.Connection, timer: Timer) -> None:
         """One fired timer: what it is due for, if its step is still where it was."""
-        t = await self.transition(conn, timer.execution_id)
+        t = await self.moving(conn, timer.execution_id)
+        if t is None:
+            return
         step = t.step(timer.step_execution_id)
         if step is None or t.ex.status in TERMINAL:
             return
@@ -739,20 +787,45 @@ class Engine:
     async def child_ended(self, conn: asyncpg.Connection, event: ExecutionCompleted) -> None:
         """An ``aws:executeAutomation`` step's child execution ended: so does the step."""
         assert event.parent_execution_id is not None
-        t = await self.transition(conn, event.parent_execution_id)
+        t = await self.moving(conn, event.parent_execution_id)
+        if t is None:
+            return
         step = next((s for s in t.steps if s.state.get("child") == event.execution_id
                      and s.status == "InProgress"), None)
         if step is None or t.ex.status in TERMINAL:
             return
-        outputs: dict[str, Any] = {"ExecutionId": event.execution_id, "Status": event.status,
-                                   "Output": [v for vs in event.outputs.values() for v in vs]}
-        if event.status == "Success":
-            t.complete(step, "Success", outputs=outputs)
-        else:
-            step.outputs = outputs
-            t.complete(step, "Failed", outputs=outputs, failure=Failure(
-                "Invocation", "Action",
-                f"The child automation {event.execution_id} ended {event.status}"))
+        t.child_ended(step, event.execution_id, event.status, event.outputs)
+        await t.commit()
+
+    # --- takeovers ----------------------------------------------------------------------
+
+    async def resume(self, conn: asyncpg.Connection, execution_id: str, *,
+                     lost_region: str) -> None:
+        """An execution this region took over from ``lost_region`` goes on from where its
+        replicated events left it: a step started there and not taken up yet starts here;
+        an attempt that was running there is lost with it (failed ``Internal``, retried
+        only while ``maxAttempts`` allows, as when an instance dies); a step whose child
+        execution ended unseen ends with it. Sleeps, timeouts and retries wait for their
+        standby timers, which fire here now; waiting steps wait for their signal here."""
+        t = await self.moving(conn, execution_id)
+        if t is None or t.ex.status in TERMINAL:
+            return
+        for step in list(t.steps):
+            if step.status != "InProgress":
+                continue
+            if step.claimed_by is None:
+                t.event(StepStarted(execution_id=t.ex.id, step_execution_id=step.id,
+                                    step_name=step.name, action=step.action,
+                                    attempt=step.attempt, incident_arn=t.ex.incident_arn))
+            elif step.claimed_by == HELD and step.state.get("child"):
+                child = await ExecutionStore.get(conn, str(step.state["child"]))
+                if child.status in TERMINAL:
+                    t.child_ended(step, child.id, child.status, child.outputs)
+            elif step.claimed_by not in (BACKOFF, HELD):
+                t.fail_attempt(step, Failure(
+                    "Invocation", "Internal",
+                    f"Region {lost_region}, running attempt {step.attempt} of step "
+                    f"{step.name}, was lost before the attempt ended"))
         await t.commit()
 
     # --- signals and stops --------------------------------------------------------------

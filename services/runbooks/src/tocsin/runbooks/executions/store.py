@@ -2,7 +2,9 @@
 
 Every change happens under the execution's row lock (:meth:`ExecutionStore.lock`), taken
 first by every transaction that changes an execution or its steps, so transitions of one
-execution are serial and two instances never both act on one step.
+execution are serial and two instances never both act on one step. The lock is refused
+(or, for the execution's own work, :meth:`ExecutionStore.lock_here` finds nothing) while
+another region runs the execution (``execution_runner``, :mod:`tocsin.runbooks.takeovers`).
 """
 
 from __future__ import annotations
@@ -66,18 +68,37 @@ class ExecutionStore:
 
         Raises:
             AutomationExecutionNotFoundException: no such execution.
-            InvalidAutomationStatusUpdateException: it runs in another region of the
-                replication set (this one shows it, and only its own region moves it).
+            InvalidAutomationStatusUpdateException: another region of the replication set
+                runs it (this one shows it, and only the region that runs it moves it).
         """
-        row = await conn.fetchrow("SELECT * FROM execution WHERE id = $1 FOR UPDATE",
-                                  execution_id)
+        ex, runner = await ExecutionStore._locked(conn, execution_id)
+        if runner is not None:
+            raise InvalidAutomationStatusUpdateException(
+                f"Automation execution {execution_id} runs in region {runner}:"
+                " send the request to that region")
+        return ex
+
+    @staticmethod
+    async def lock_here(conn: asyncpg.Connection, execution_id: str) -> Execution | None:
+        """The execution, locked until the transaction ends, if this region runs it; None
+        when another region does (it started it, or took it over from this one).
+
+        Raises:
+            AutomationExecutionNotFoundException: no such execution.
+        """
+        ex, runner = await ExecutionStore._locked(conn, execution_id)
+        return ex if runner is None else None
+
+    @staticmethod
+    async def _locked(conn: asyncpg.Connection, execution_id: str
+                      ) -> tuple[Execution, str | None]:
+        row = await conn.fetchrow(
+            "SELECT e.*, r.region AS runner FROM execution e"
+            " LEFT JOIN execution_runner r ON r.execution_id = e.id"
+            " WHERE e.id = $1 FOR UPDATE OF e", execution_id)
         if row is None:
             raise missing(execution_id)
-        if row["home_region"] is not None:
-            raise InvalidAutomationStatusUpdateException(
-                f"Automation execution {execution_id} runs in region {row['home_region']}:"
-                " send the request to that region")
-        return _execution(row)
+        return _execution(row), row["runner"]
 
     @staticmethod
     async def get(conn: asyncpg.Connection, execution_id: str) -> Execution:
@@ -144,6 +165,8 @@ class ExecutionStore:
             "SELECT execution_id, id, attempt FROM step_execution"
             " WHERE status = 'InProgress' AND claimed_by IS NOT NULL"
             " AND claimed_by <> 'backoff' AND lease_until < $1"
+            " AND NOT EXISTS (SELECT 1 FROM execution_runner r"
+            "  WHERE r.execution_id = step_execution.execution_id AND r.region IS NOT NULL)"
             " LIMIT $2", now, limit)
         return [(r["execution_id"], r["id"], r["attempt"]) for r in rows]
 

@@ -1,22 +1,30 @@
-"""An execution's visible state as its events carry it to the other regions of the
-replication set (:class:`~tocsin.shared.contracts.runbooks.ExecutionUpdated`), and back
-into rows there (:mod:`tocsin.runbooks.replicas`).
+"""An execution's state as its events carry it to the other regions of the replication
+set (:class:`~tocsin.shared.contracts.runbooks.ExecutionUpdated`), and back into rows there
+(:mod:`tocsin.runbooks.replicas`): what they show, and what a region taking the execution
+over needs to go on from where it was (the step outputs its references read, where each
+step's current attempt is, the timers a transition scheduled).
 
-Who runs a step (``claimed_by``, ``lease_until``) is left out: an execution moves in its
-own region only, and a row without a claim is one no lease sweep elsewhere picks up. So
-are the step outputs the execution keeps for its own references (``step_outputs``, which
-grow with every step and no reader sees: each step's outputs travel with the step).
+Which instance runs a step is left out (``claimed_by`` travels as the coarse ``claim``,
+``lease_until`` not at all): a work attempt runs in its region's instance and is lost
+with that region.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-from tocsin.runbooks.executions.domain import Execution, Step
-from tocsin.shared.contracts.runbooks import ExecutionUpdated, StepExecutionState
+from tocsin.runbooks.executions.domain import BACKOFF, HELD, Execution, Step
+from tocsin.shared.contracts.runbooks import ExecutionUpdated, RunbookTimer, StepExecutionState
 
-__all__ = ["execution_updated", "moment", "step_state"]
+__all__ = ["CLAIMS", "RUNNING", "execution_updated", "moment", "step_state"]
+
+RUNNING = "running"
+"""The ``claim`` of a step whose work attempt an instance runs."""
+CLAIMS = frozenset({BACKOFF, HELD})
+"""``claimed_by`` values that travel as they are; any other claim is an instance's,
+:data:`RUNNING`."""
 
 
 def _epoch(moment: datetime | None) -> float | None:
@@ -35,12 +43,20 @@ def step_state(step: Step) -> StepExecutionState:
         failure_details=step.failure_details, decisions=list(step.decisions),
         state=dict(step.state), parent_id=step.parent_id, iteration=step.iteration,
         iterator_value=step.iterator_value, start_time=_epoch(step.start_time),
-        end_time=_epoch(step.end_time))
+        end_time=_epoch(step.end_time), claim=_claim(step.claimed_by))
 
 
-def execution_updated(ex: Execution, steps: Iterable[Step], *,
+def _claim(claimed_by: str | None) -> str | None:
+    if claimed_by is None or claimed_by in CLAIMS:
+        return claimed_by
+    return RUNNING
+
+
+def execution_updated(ex: Execution, steps: Iterable[Step],
+                      timers: Sequence[tuple[str, datetime, Sequence[Any]]] = (), *,
                       with_document: bool) -> ExecutionUpdated:
-    """The execution after a transition, with the steps it created or changed."""
+    """The execution after a transition, with the steps it created or changed and the
+    timers it scheduled (``(id, due, (execution, step, kind, attempt))``)."""
     return ExecutionUpdated(
         execution_id=ex.id, document_name=ex.document_name,
         document_version=ex.document_version, status=ex.status, mode=ex.mode,
@@ -51,4 +67,7 @@ def execution_updated(ex: Execution, steps: Iterable[Step], *,
         failure_message=ex.failure_message, parent_execution_id=ex.parent_id,
         incident_arn=ex.incident_arn, end_time=_epoch(ex.end_time),
         document=dict(ex.document) if with_document else None,
-        steps=[step_state(s) for s in steps])
+        steps=[step_state(s) for s in steps], step_outputs=dict(ex.step_outputs),
+        timers=[RunbookTimer(id=id_, due_at=due.timestamp(), step_execution_id=str(own[1]),
+                             kind=str(own[2]), attempt=int(own[3]))
+                for id_, due, own in timers])

@@ -1,10 +1,13 @@
-"""Running claimed work steps, and taking over the steps of instances that died.
+"""Running claimed work steps, and taking over the steps of instances that died, and
+the executions of regions that were lost.
 
 A work step's attempt is claimed in a committed transaction (``claimed_by``, a lease) and
 run here, in a task of this instance, with the lease renewed while it runs; its result is
 committed by :meth:`Engine.finish_work`. The lease sweep, on every instance, finds leases
 that ran out (their instance was killed, or lost PostgreSQL for longer than the lease) and
-hands the attempt to :meth:`Engine.lost`.
+hands the attempt to :meth:`Engine.lost`; and it goes on with the executions this region
+took over from a lost region (:meth:`Engine.resume`, :mod:`tocsin.runbooks.takeovers`),
+whose running attempts are lost with that region in the same way.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from tocsin.runbooks.actions import ActionContext, ActionDeps, ActionFailed, run
 from tocsin.runbooks.executions.domain import Step
 from tocsin.runbooks.executions.engine import Engine, Transition, tries
 from tocsin.runbooks.executions.store import ExecutionStore
+from tocsin.runbooks.takeovers import Runners
 from tocsin.shared.db import transaction
 from tocsin.shared.logging import get_logger
 from tocsin.shared.outage import backoff, server_gone
@@ -107,7 +111,8 @@ class WorkRunner:
             await asyncio.wait(set(self._tasks))
 
     async def sweep(self, stop: asyncio.Event) -> None:
-        """Take over the attempts whose lease ran out, every ``sweep_interval`` seconds."""
+        """Take over the attempts whose lease ran out and the executions taken over from
+        a lost region, every ``sweep_interval`` seconds."""
         while not await pause(stop, self.sweep_interval):
             try:
                 await self.sweep_once()
@@ -115,6 +120,14 @@ class WorkRunner:
                 log.warning("runbooks.sweep_failed", error=repr(exc))
 
     async def sweep_once(self) -> int:
+        async with self.engine.pool.acquire() as conn:
+            taken = await Runners.to_resume(conn, 50)
+        for execution_id, lost_region in taken:
+            async with transaction(self.engine.pool) as conn:
+                if await Runners.resumed(conn, execution_id):
+                    await self.engine.resume(conn, execution_id, lost_region=lost_region)
+                    log.warning("runbooks.execution_taken_over", execution_id=execution_id,
+                                region=lost_region)
         async with self.engine.pool.acquire() as conn:
             expired = await ExecutionStore.expired_claims(conn, self.engine.clock.now(), 50)
         for execution_id, step_id, attempt in expired:
