@@ -38,7 +38,7 @@ from bench import alarms
 from bench.analysis import analysis_bench
 from bench.console import console_bench
 from bench.costs import counted_starts
-from bench.meter import CpuMeter
+from bench.meter import CpuMeter, write_transactions
 from bench.notifications import Mailbox, notifications_bench
 from bench.processes import spawn, stop, wait_ready
 from bench.protection import protection_bench
@@ -191,6 +191,7 @@ async def access_bench(env: dict[str, str], work: Path, plan_arn: str, tag: str,
             # that the machine's drift and each gateway's place in the order hit all alike;
             # the medians reported.
             measured: dict[str, dict[str, list[float]]] = {name: {} for name in channels}
+            transactions: dict[str, list[float]] = {name: [] for name in channels}
             messages: list[float] = []
             order = list(channels)
             async with connect([env["TOCSIN_NATS_URL"]], name="tocsin-bench-audit-count") as bus:
@@ -201,11 +202,16 @@ async def access_bench(env: dict[str, str], work: Path, plan_arn: str, tag: str,
                                          trees=("postgres",))
                         await meter.idle(2)
                         stored = (await bus.js.stream_info(stream)).state.messages
+                        written = await write_transactions(env["TOCSIN_DATABASE_URL"])
                         meter.start()
                         await counted_starts(pb_grpc.IncidentsStub(channels[name]),
                                              plan_arn, count=cpu_count)
                         for process, us in meter.per(cpu_count).items():
                             measured[name].setdefault(process, []).append(us)
+                        # How well the incidents service grouped the starts (fewer
+                        # transactions, less CPU in it and PostgreSQL per start).
+                        transactions[name].append((await write_transactions(
+                            env["TOCSIN_DATABASE_URL"]) - written) / cpu_count)
                         if name == "on":
                             # The audit trail's JetStream messages per call (records of
                             # concurrent calls share one).
@@ -220,6 +226,8 @@ async def access_bench(env: dict[str, str], work: Path, plan_arn: str, tag: str,
                 whole[name] = statistics.median(map(sum, zip(*measured[name].values(),
                                                              strict=True)))
                 line(f"cpu_per_start_incident_access_{name}", whole[name], "us", results)
+                line(f"pg_write_transactions_per_start_incident_access_{name}",
+                     statistics.median(transactions[name]), "xacts", results)
             line("audit_messages_per_start_incident_c64", statistics.median(messages),
                  "messages", results)
             for name in ("auth", "on"):
