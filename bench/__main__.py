@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import json
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -37,7 +38,7 @@ from bench import alarms
 from bench.analysis import analysis_bench
 from bench.console import console_bench
 from bench.costs import counted_starts
-from bench.meter import CpuMeter
+from bench.meter import CpuMeter, write_transactions
 from bench.notifications import Mailbox, notifications_bench
 from bench.processes import spawn, stop, wait_ready
 from bench.protection import protection_bench
@@ -122,12 +123,15 @@ on: a policy of the size operators write (three statements, wildcards, a conditi
 async def access_bench(env: dict[str, str], work: Path, plan_arn: str, tag: str,
                        results: dict[str, Any], *, gateway_pid: int,
                        others: dict[str, list[int]], seconds: float = 3.0,
-                       profile: Path | None = None) -> None:
+                       profile: Path | None = None, cpu_rounds: int = 1,
+                       cpu_count: int = 1000) -> None:
     """StartIncident over gRPC through three gateways on the same services, interleaved:
     ``on`` (the real one: signed by a policy-file principal, throttled, audited and checked
     against its policy), ``auth`` (signatures and authorization alone) and ``off`` (none of
     it, :mod:`bench.open_gateway`). With ``profile``, py-spy then samples each gateway
-    under 64 callers into ``profile/access-<name>.txt`` (collapsed stacks)."""
+    under 64 callers into ``profile/access-<name>.txt`` (collapsed stacks). CPU per call
+    in each process: ``cpu_count`` calls at 64 callers through each gateway, ``cpu_rounds``
+    times, the medians."""
     signer = SigV4Signer("BENCHOPERATOR", "bench-operator-secret", region=f"bench{tag}")
     gateways: list[asyncio.subprocess.Process] = []
     addresses = {"on": env["TOCSIN_GRPC_ADDR"]}
@@ -156,7 +160,7 @@ async def access_bench(env: dict[str, str], work: Path, plan_arn: str, tag: str,
                 return pb.StartIncidentRequest(response_plan_arn=plan_arn, title="bench",
                                                client_token=str(uuid.uuid4()))
 
-            for callers in (1, 64):
+            for callers in (1, 64) if seconds > 0 else ():
                 figures: dict[str, list[float]] = {name: [] for name in channels}
                 for _ in range(2):  # interleaved, so drift on a shared machine hits all
                     for name, channel in channels.items():
@@ -178,22 +182,55 @@ async def access_bench(env: dict[str, str], work: Path, plan_arn: str, tag: str,
             # of the machine: what each gateway spends per call, and what access adds to
             # the whole call's CPU (gateway, incidents, NATS, PostgreSQL).
             pids = {"on": gateway_pid, "off": gateways[0].pid, "auth": gateways[1].pid}
-            if profile is not None:
+            if profile is not None and seconds > 0:
                 for name, channel in channels.items():
                     await _sampled(pids[name], profile / f"access-{name}.txt", seconds,
                                    load(pb_grpc.IncidentsStub(channel).StartIncident,
                                         start_request, callers=64, seconds=seconds,
                                         warmup=0))
+            # Each gateway measured ``cpu_rounds`` times, the order turning each round so
+            # that the machine's drift and each gateway's place in the order hit all alike;
+            # the medians reported.
+            measured: dict[str, dict[str, list[float]]] = {name: {} for name in channels}
+            transactions: dict[str, list[float]] = {name: [] for name in channels}
+            messages: list[float] = []
+            order = list(channels)
+            async with connect([env["TOCSIN_NATS_URL"]], name="tocsin-bench-audit-count") as bus:
+                stream = f"AUDIT_{env['TOCSIN_REGION'].upper()}"
+                for round_ in range(cpu_rounds):
+                    for name in order[round_ % len(order):] + order[:round_ % len(order)]:
+                        meter = CpuMeter({"gateway": [pids[name]], **others},
+                                         trees=("postgres",))
+                        await meter.idle(2)
+                        stored = (await bus.js.stream_info(stream)).state.messages
+                        written = await write_transactions(env["TOCSIN_DATABASE_URL"])
+                        meter.start()
+                        await counted_starts(pb_grpc.IncidentsStub(channels[name]),
+                                             plan_arn, count=cpu_count)
+                        for process, us in meter.per(cpu_count).items():
+                            measured[name].setdefault(process, []).append(us)
+                        # How well the incidents service grouped the starts (fewer
+                        # transactions, less CPU in it and PostgreSQL per start).
+                        transactions[name].append((await write_transactions(
+                            env["TOCSIN_DATABASE_URL"]) - written) / cpu_count)
+                        if name == "on":
+                            # The audit trail's JetStream messages per call (records of
+                            # concurrent calls share one).
+                            messages.append(((await bus.js.stream_info(stream)).state.messages
+                                             - stored) / cpu_count)
+            results["access_cpu_rounds"] = measured
             whole: dict[str, float] = {}
-            for name, channel in channels.items():
-                meter = CpuMeter({"gateway": [pids[name]], **others}, trees=("postgres",))
-                await meter.idle(2)
-                meter.start()
-                await counted_starts(pb_grpc.IncidentsStub(channel), plan_arn, count=1000)
-                per = meter.per(1000)
-                whole[name] = sum(per.values())
-                for process, us in per.items():
-                    line(f"cpu_per_start_incident_access_{name}_{process}", us, "us", results)
+            for name in channels:
+                for process, figures in measured[name].items():
+                    line(f"cpu_per_start_incident_access_{name}_{process}",
+                         statistics.median(figures), "us", results)
+                whole[name] = statistics.median(map(sum, zip(*measured[name].values(),
+                                                             strict=True)))
+                line(f"cpu_per_start_incident_access_{name}", whole[name], "us", results)
+                line(f"pg_write_transactions_per_start_incident_access_{name}",
+                     statistics.median(transactions[name]), "xacts", results)
+            line("audit_messages_per_start_incident_c64", statistics.median(messages),
+                 "messages", results)
             for name in ("auth", "on"):
                 line(f"start_incident_access_{name}_cpu_cost",
                      100 * (whole[name] / max(whole["off"], 1e-9) - 1), "% more CPU", results)
@@ -215,9 +252,9 @@ async def _sampled(pid: int, out: Path, seconds: float, body: Any) -> None:
         str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(pid),
         "--duration", str(int(seconds)), "--rate", "200", "--format", "raw", "--output",
         str(out), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
-    await body
+    done = await body
     await spy.wait()
-    print(f"profile: {out}", flush=True)
+    print(f"profile: {out} ({done['rps'] * seconds:.0f} calls)", flush=True)
 
 
 async def access_cpu(env: dict[str, str], plan_arn: str, count: int = 3000) -> float:
@@ -478,7 +515,8 @@ async def raw_bench(seconds: float, warmup: float, results: dict[str, Any]) -> N
 
 
 async def main(seconds: float, warmup: float, *, only: str | None = None,
-               access_seconds: float = 3.0, profile: Path | None = None) -> None:
+               access_seconds: float = 3.0, profile: Path | None = None,
+               cpu_rounds: int = 1, cpu_count: int = 1000) -> None:
     """Every part, or ``only`` one: ``access``, ``grpc`` (the raw grpc.aio baseline,
     StartIncident at 1 and 64 callers, its CPU per call in each process, the ratios),
     ``notifications`` or ``alarms``."""
@@ -565,7 +603,8 @@ async def main(seconds: float, warmup: float, *, only: str | None = None,
             elif only == "access":
                 await access_bench(env, work, plan.arn, tag, results,
                                    gateway_pid=gateway.pid, others=others,
-                                   seconds=access_seconds, profile=profile)
+                                   seconds=access_seconds, profile=profile,
+                                   cpu_rounds=cpu_rounds, cpu_count=cpu_count)
             else:
                 if only is None:
                     # The console first, while the list holds only its own incidents (the
@@ -671,6 +710,11 @@ if __name__ == "__main__":
                         "duplicate storm, alarm to page), or protection (encryption at rest "
                         "and NATS identities on beside off: StartIncident and alarm → page; "
                         "about a minute)")
+    parser.add_argument("--cpu-rounds", type=int, default=1,
+                        help="with --only access: measure each gateway's CPU per call this "
+                        "many times, interleaved, and report the medians")
+    parser.add_argument("--cpu-count", type=int, default=1000,
+                        help="with --only access: calls per CPU measurement")
     parser.add_argument("--profile", type=Path,
                         help="with --only access: py-spy's collapsed stacks of each gateway "
                         "under 64 callers, into this folder")
@@ -679,4 +723,5 @@ if __name__ == "__main__":
         asyncio.run(protection_only())
         raise SystemExit(0)
     asyncio.run(main(a.seconds or 10.0, a.warmup, only=a.only,
-                     access_seconds=a.seconds or 3.0, profile=a.profile))
+                     access_seconds=3.0 if a.seconds is None else a.seconds,
+                     profile=a.profile, cpu_rounds=a.cpu_rounds, cpu_count=a.cpu_count))
