@@ -221,9 +221,9 @@ async def access_bench(env: dict[str, str], work: Path, plan_arn: str, tag: str,
             results["access_cpu_rounds"] = measured
             whole: dict[str, float] = {}
             for name in channels:
-                for process, figures in measured[name].items():
+                for process, per_round in measured[name].items():
                     line(f"cpu_per_start_incident_access_{name}_{process}",
-                         statistics.median(figures), "us", results)
+                         statistics.median(per_round), "us", results)
                 whole[name] = statistics.median(map(sum, zip(*measured[name].values(),
                                                              strict=True)))
                 line(f"cpu_per_start_incident_access_{name}", whole[name], "us", results)
