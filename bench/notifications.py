@@ -258,15 +258,18 @@ async def _unlimited_and_smtp(bus: Bus, nats_url: str, db_url: str, work: Path, 
     async with _service(env, work / "incidents-unlimited.log", bus,
                         service="incidents") as incidents, \
             _service(env, work / "notifications-unlimited.log", bus) as notifications:
-        pages = [_page(region, i, "SMS", f"+1555{i:07d}") for i in range(1300)]
-        sealed = await _sealed(bus, region, pages)
-        provider.expect = len(pages)
         # CPU per page in each process (steady where the time moves with the machine's
         # other work), and PostgreSQL's write transactions per page.
         meter = CpuMeter({"notifications": [notifications], "incidents": [incidents],
                           "load generator": [os.getpid()], **servers}, trees=("postgres",))
         await meter.idle(2)
         written = await write_transactions(db_url)
+        # Made just before they are published, as the contacts service makes a page: a
+        # page older than FRESH_PAGE would have waited somewhere, and be checked with
+        # its engagement (here no contacts service answers).
+        pages = [_page(region, i, "SMS", f"+1555{i:07d}") for i in range(1300)]
+        sealed = await _sealed(bus, region, pages)
+        provider.expect = len(pages)
         meter.start()
         started = time.perf_counter()
         await _publish_sealed(bus, sealed)
