@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,32 @@ async def test_a_master_key_file_with_an_old_line_still_unwraps(tmp_path: Path) 
     assert keks.master().name != wrapped.rsplit(":", 1)[0]  # the new line wraps now
     unwrapped = await keks.unwrap(WrappedKey(key_id=key.id, wrapped=wrapped))
     assert unwrapped.secret == key.secret
+
+
+async def test_requests_arriving_together_on_a_cold_ring_load_the_keys_once(
+        tmp_path: Path) -> None:
+    """A storm's first requests, just after a start, all miss the key at once: one load
+    serves them all, and a key made after that load is still loaded when asked for."""
+    path = _key_file(tmp_path / "master.key", new_master_key_line())
+    first, second = crypto.new_data_key(), crypto.new_data_key()
+    wrapped = [WrappedKey(key_id=first.id, wrapped=await MasterKeyFile(path).wrap(first),
+                          current=True)]
+    loads = 0
+
+    async def load() -> list[WrappedKey]:
+        nonlocal loads
+        loads += 1
+        await asyncio.sleep(0.01)  # a round trip to the incidents service
+        return list(wrapped)
+
+    ring = KeyRing(Keks(master_key_file=path), load)
+    sealed = first.seal("alice@example.com", context="c")
+    opened = await asyncio.gather(*(ring.open(sealed, context="c") for _ in range(200)))
+    assert opened == [b"alice@example.com"] * 200
+    assert loads == 1
+    # A key rotated in later: the next value sealed under it loads again, once.
+    wrapped.append(WrappedKey(key_id=second.id, wrapped=await MasterKeyFile(path).wrap(second)))
+    later = second.seal("bob@example.com", context="c")
+    assert await asyncio.gather(*(ring.open(later, context="c") for _ in range(50))) == [
+        b"bob@example.com"] * 50
+    assert loads == 2

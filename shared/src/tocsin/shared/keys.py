@@ -322,9 +322,18 @@ class KeyRing:
         self._status = status
         self._lock = asyncio.Lock()
 
-    async def refresh(self) -> None:
-        """Load the wrapped keys again and unwrap those not held yet."""
+    async def refresh(self, *, unless: Callable[[], bool] | None = None) -> None:
+        """Load the wrapped keys again and unwrap those not held yet; not when ``unless``
+        holds once this call's turn comes.
+
+        Loads take turns, and a caller missing a key passes ``unless`` (the key is held
+        now): a storm's first requests on a cold ring (a service just started) all miss
+        the key at once, and a load for each, one after another, held each of them
+        behind hundreds of round trips to the incidents service. The first load serves
+        them all."""
         async with self._lock:
+            if unless is not None and unless():
+                return
             wrapped = await self._load()
             keys: dict[str, crypto.DataKey] = {}
             broken: dict[str, DataEncryptionError] = {}
@@ -373,7 +382,7 @@ class KeyRing:
             ServiceUnavailable: the incidents service did not answer.
         """
         if self._current is None:
-            await self.refresh()
+            await self.refresh(unless=lambda: self._current is not None)
         if self._current is None:
             raise DataEncryptionError("The replication set has no data key yet")
         return self._current
@@ -382,7 +391,7 @@ class KeyRing:
         """The data key ``key_id``; raises DataEncryptionError when there is none here or it
         does not unwrap here."""
         if key_id not in self._keys:
-            await self.refresh()
+            await self.refresh(unless=lambda: key_id in self._keys)
         try:
             return self._keys[key_id]
         except KeyError:
