@@ -14,11 +14,9 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 run: sync  ## Start the whole system: embedded NATS and PostgreSQL unless configured, every service
 	$(PY) -m tocsin.local $(ARGS)
 
-# Three workers, each with its own NATS and PostgreSQL (many tests wait on plan timers and
-# takeover delays more than they compute, so a third keeps two cores busy); a test file
-# stays on one worker, so its module fixtures start once. TEST_WORKERS=0 runs the suite in
-# this process.
-TEST_WORKERS ?= 3
+# Two workers, each with its own NATS and PostgreSQL; a test file stays on one worker, so
+# its module fixtures start once. TEST_WORKERS=0 runs the suite in this process.
+TEST_WORKERS ?= 2
 
 test: sync  ## The whole suite against real NATS JetStream and PostgreSQL
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
