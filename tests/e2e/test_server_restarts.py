@@ -250,7 +250,7 @@ class TestServerRestarts:
             await pages(system, 1, timeout=30)
             await asyncio.to_thread(own_postgres.stop)
             await raise_alarms(bus, "api-5xx", "api-latency", "api-errors")
-            await wait_for(lambda: system.reported_down("postgresql"), timeout=20)
+            await wait_for(lambda: system.reported_down("postgresql"), timeout=60)
 
             async def held() -> bool:  # in JetStream, neither handled nor given up on
                 info = await bus.js.consumer_info("ALARMS", "incidents-alarms")
