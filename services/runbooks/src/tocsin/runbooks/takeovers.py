@@ -36,19 +36,18 @@ off then stands down.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import asyncpg
-from nats.aio.msg import Msg
 
 from tocsin.runbooks.executions.domain import TERMINAL
 from tocsin.runbooks.executions.engine import TIMER_TABLE
-from tocsin.shared import codec
 from tocsin.shared.bus import Bus, Consumer
 from tocsin.shared.contracts import escalation as ec
-from tocsin.shared.db import already_processed, transaction
 from tocsin.shared.logging import get_logger
-from tocsin.shared.replication.takeovers import Takeover, TakeoverWatch, runner_of, taken_over
+from tocsin.shared.replication.takeovers import Takeover, TakeoverWatch, runner_of
+from tocsin.shared.replication.takeovers import own_takeovers as shared_own_takeovers
 
 __all__ = ["INBOX", "Runners", "own_takeovers", "record", "takeover_watch"]
 
@@ -159,28 +158,13 @@ def takeover_watch(pool: asyncpg.Pool, bus: Bus, *, region: str, schema: str,
                    takeover_seconds: float, interval: float) -> TakeoverWatch:
     """The watch that records the other regions' takeovers; its ``ready`` holds the
     timers, the engine and the lease sweep back after a start."""
-
-    async def record_there(conn: asyncpg.Connection, data: ec.RegionTakenOver) -> None:
-        await record(conn, data, here=region)
     return TakeoverWatch(pool, bus, region=region, schema=schema,
                          takeover_seconds=takeover_seconds, inbox=INBOX,
-                         record=record_there, interval=interval)
+                         record=functools.partial(record, here=region), interval=interval)
 
 
 def own_takeovers(pool: asyncpg.Pool, *, region: str, schema: str) -> Consumer:
     """The consumer of this region's own takeovers (its escalation service's
     ``RegionTakenOver``)."""
-
-    async def on_event(envelope: codec.Envelope, msg: Msg) -> None:
-        del msg
-        data = taken_over(envelope)
-        if data is None:
-            return
-        async with transaction(pool) as conn:
-            if await already_processed(conn, consumer=INBOX, event_id=envelope.id):
-                return
-            await record(conn, data, here=region)
-
-    return Consumer(stream=f"EVENTS_{region.upper()}", durable=f"{schema}-takeovers",
-                    filter_subject=f"events.{region}.escalation.RegionTakenOver",
-                    handler=on_event)
+    return shared_own_takeovers(pool, region=region, schema=schema, inbox=INBOX,
+                                record=functools.partial(record, here=region))

@@ -40,7 +40,7 @@ import asyncpg
 from nats.aio.msg import Msg
 
 from tocsin.shared import codec
-from tocsin.shared.bus import Bus
+from tocsin.shared.bus import Bus, Consumer
 from tocsin.shared.bus import regions as mirrors
 from tocsin.shared.contracts import escalation as ec
 from tocsin.shared.contracts.base import decode
@@ -48,7 +48,8 @@ from tocsin.shared.db import already_processed, transaction
 from tocsin.shared.logging import get_logger
 from tocsin.shared.replication.catch_up import CatchUp, MirrorReaders, watch
 
-__all__ = ["Record", "Takeover", "TakeoverWatch", "Takeovers", "runner_of", "taken_over"]
+__all__ = ["Record", "Takeover", "TakeoverWatch", "Takeovers", "own_takeovers", "runner_of",
+           "taken_over"]
 
 log = get_logger(__name__)
 
@@ -185,3 +186,24 @@ def engagement_watch(pool: asyncpg.Pool, bus: Bus, *, region: str, schema: str, 
         await Takeovers.record(conn, data, here=region)
     return TakeoverWatch(pool, bus, region=region, schema=schema, inbox=inbox,
                          takeover_seconds=takeover_seconds, record=record, interval=interval)
+
+
+def own_takeovers(pool: asyncpg.Pool, *, region: str, schema: str, inbox: str,
+                  record: Record) -> Consumer:
+    """The consumer of this region's own takeovers (its escalation service's
+    ``RegionTakenOver``), each recorded once under the inbox name ``inbox``: the other
+    regions' come through :class:`TakeoverWatch`."""
+
+    async def on_event(envelope: codec.Envelope, msg: Msg) -> None:
+        del msg
+        data = taken_over(envelope)
+        if data is None:
+            return
+        async with transaction(pool) as conn:
+            if await already_processed(conn, consumer=inbox, event_id=envelope.id):
+                return
+            await record(conn, data)
+
+    return Consumer(stream=f"EVENTS_{region.upper()}", durable=f"{schema}-takeovers",
+                    filter_subject=f"events.{region}.escalation.RegionTakenOver",
+                    handler=on_event)
