@@ -14,12 +14,13 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 run: sync  ## Start the whole system: embedded NATS and PostgreSQL unless configured, every service
 	$(PY) -m tocsin.local $(ARGS)
 
-# Two workers, each with its own NATS and PostgreSQL; a test file stays on one worker, so
-# its module fixtures start once. TEST_WORKERS=0 runs the suite in this process.
-TEST_WORKERS ?= 2
+# Three workers, each with its own NATS and PostgreSQL; a test file stays on one worker,
+# so its module fixtures start once, and files go out in the order tests/conftest.py
+# gives them (the longest first). TEST_WORKERS=0 runs the suite in this process.
+TEST_WORKERS ?= 3
 
 test: sync  ## The whole suite against real NATS JetStream and PostgreSQL
-	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 test-unit: sync
 	$(VENV)/bin/pytest tests/unit

@@ -27,6 +27,7 @@ ones out of their output for the test to assert on (``tests/e2e/test_make_run.py
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -181,7 +182,39 @@ async def bus(nats_url: str) -> AsyncIterator[Bus]:
         yield b
 
 
+# `make test` hands whole files to its workers in collection order (pytest-xdist's
+# loadfile, not reordered): the files that take a minute or more go first, so that none of
+# them is left to run alone at the end, and alternate between those that keep the cores
+# busy (whole systems, a browser, fuzzing) and those that mostly wait (a region lost for
+# its takeover delay, a mirror's retry after the region is back), so that two busy ones
+# seldom run at once. The unit tests come last and fill the gaps.
+WAITING_FIRST = (
+    "integration/regions/takeover/test_takeover_acknowledgement.py",
+    "integration/regions/takeover/test_reminders_takeover.py",
+    "integration/regions/takeover/test_runbooks_takeover.py",
+    "integration/regions/takeover/test_takeover_retries.py",
+    "integration/regions/takeover/test_partition.py",
+    "integration/regions/test_replication_set.py",
+    "integration/regions/takeover/test_takeover.py",
+    "integration/regions/takeover/test_fencing.py",
+)
+BUSY_FIRST = (
+    "e2e/test_console.py",
+    "e2e/test_make_run.py",
+    "e2e/test_model_fuzz.py",
+    "e2e/test_region_loss.py",
+    "e2e/test_chaos.py",
+    "e2e/test_server_restarts.py",
+    "e2e/test_first_hour.py",
+)
+LONG_FIRST = [f for pair in itertools.zip_longest(WAITING_FIRST, BUSY_FIRST)
+              for f in pair if f]
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    root = Path(__file__).parent
+    rank = {root / name: i for i, name in enumerate(LONG_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path, len(rank)))  # stable: the rest as found
     for item in items:
         parts = item.path.parts
         if "integration" in parts:

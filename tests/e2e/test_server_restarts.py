@@ -114,6 +114,24 @@ class System:
     def healthy(self) -> bool:
         return bool(self.health) and self.health[-1][0] == 200
 
+    async def reports_down(self, dependency: str, *, timeout: float) -> None:
+        """Wait for /healthz to say ``degraded``, ``dependency`` down; else fail saying
+        what it said meanwhile (each distinct answer: status, the dependency, the services
+        that answered the ping, how often)."""
+        since = len(self.health)
+        try:
+            await wait_for(lambda: self.reported_down(dependency), timeout=timeout)
+        except AssertionError:
+            said: dict[str, int] = {}
+            for status, body in self.health[since:]:
+                answered = sorted(n for n, s in body.get("services", {}).items()
+                                  if s.get("instances"))
+                key = (f"{status} {body.get('status')} {dependency}="
+                       f"{body.get('dependencies', {}).get(dependency)} {answered}")
+                said[key] = said.get(key, 0) + 1
+            raise AssertionError(f"/healthz never said {dependency} down within {timeout}s;"
+                                 f" it said {said}\n{self.log_tail()}") from None
+
     def log_tail(self) -> str:
         return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}"
                          for p in sorted(self.logs.glob("*.log")))
@@ -232,7 +250,7 @@ class TestServerRestarts:
             await pages(system, 1, timeout=30)
             await raise_alarms(bus, "api-5xx", "api-latency", "api-errors")
         await asyncio.to_thread(own_nats.stop)
-        await wait_for(lambda: system.reported_down("nats"), timeout=20)
+        await system.reports_down("nats", timeout=20)
         await asyncio.to_thread(own_nats.start)
         await pages(system, 4, timeout=NATS_BACK_WITHIN)
         await wait_for(system.healthy, timeout=BACK_WITHIN)
@@ -250,7 +268,7 @@ class TestServerRestarts:
             await pages(system, 1, timeout=30)
             await asyncio.to_thread(own_postgres.stop)
             await raise_alarms(bus, "api-5xx", "api-latency", "api-errors")
-            await wait_for(lambda: system.reported_down("postgresql"), timeout=60)
+            await system.reports_down("postgresql", timeout=60)
 
             async def held() -> bool:  # in JetStream, neither handled nor given up on
                 info = await bus.js.consumer_info("ALARMS", "incidents-alarms")
@@ -274,7 +292,7 @@ class TestServerRestarts:
         incidents, _ = system.clients(retries={"total_max_attempts": 1})
         await asyncio.to_thread(incidents.create_replication_set, regions={REGION: {}})
         await asyncio.to_thread(own_nats.stop)
-        await wait_for(lambda: system.reported_down("nats"), timeout=20)
+        await system.reports_down("nats", timeout=20)
 
         def refused() -> dict[str, Any]:
             try:

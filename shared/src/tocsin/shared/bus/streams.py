@@ -7,12 +7,14 @@ import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 
+import nats.errors
 import nats.js.errors
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 
 from tocsin.shared import metrics
 from tocsin.shared.logging import get_logger
+from tocsin.shared.outage import backoff
 from tocsin.shared.runner import pause
 
 __all__ = ["alarms_stream", "audit_stream", "audit_subject", "changes_stream",
@@ -146,8 +148,28 @@ async def ensure_stream(js: JetStreamContext, config: StreamConfig, *,
     that declares the stream but does not own it: its identity may not update it, so
     that it cannot shorten the stream's retention either) leaves a differing one to its
     owner, saying so.
+
+    A JetStream that does not answer in time (a cluster still placing a replicated
+    stream's group, or electing a leader) is asked again, up to
+    :data:`DECLARE_ATTEMPTS` times; the declaration is the same whichever call took.
     """
     config = sized(config, replicas=replicas, max_bytes=max_bytes)
+    for attempt in range(1, DECLARE_ATTEMPTS + 1):
+        try:
+            await _declare(js, config, update=update)
+            return
+        except (nats.errors.TimeoutError, nats.js.errors.ServiceUnavailableError) as exc:
+            if attempt == DECLARE_ATTEMPTS:
+                raise
+            log.warning("stream.declare_retried", stream=config.name, error=repr(exc))
+            await asyncio.sleep(backoff(attempt, base=0.5, cap=5.0))
+
+
+DECLARE_ATTEMPTS = 6
+"""Tries at declaring a stream before start-up fails (about 15 s of back-off)."""
+
+
+async def _declare(js: JetStreamContext, config: StreamConfig, *, update: bool) -> None:
     assert config.name
     try:
         info = await js.stream_info(config.name)
