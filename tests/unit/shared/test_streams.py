@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from tocsin.shared.bus.streams import alarms_stream, audit_stream, events_stream, sized
+from typing import Any, cast
+
+import nats.errors
+import nats.js.errors
+from nats.js.api import StreamConfig
+
+from tocsin.shared.bus.streams import (
+    alarms_stream,
+    audit_stream,
+    ensure_stream,
+    events_stream,
+    sized,
+)
 
 
 def test_replicas_and_the_byte_limit_of_its_kind() -> None:
@@ -17,3 +29,31 @@ def test_replicas_and_the_byte_limit_of_its_kind() -> None:
     audit = sized(audit_stream("eu-west-1"), replicas=3, max_bytes=limits)
     assert (audit.num_replicas, audit.max_bytes) == (3, -1)
     assert (sized(alarms_stream()).num_replicas, sized(alarms_stream()).max_bytes) == (1, -1)
+
+
+class _SlowJetStream:
+    """A JetStream API that lets its first request time out (a cluster still placing a
+    replicated stream's group), then has no such stream."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        self.created: list[StreamConfig] = []
+
+    async def stream_info(self, name: str) -> Any:
+        self.requests.append(f"info {name}")
+        if len(self.requests) == 1:
+            raise nats.errors.TimeoutError
+        raise nats.js.errors.NotFoundError
+
+    async def add_stream(self, config: StreamConfig) -> None:
+        self.requests.append(f"add {config.name}")
+        self.created.append(config)
+
+
+async def test_a_declaration_jetstream_does_not_answer_in_time_is_asked_again() -> None:
+    """The start-up of a service does not fail on one unanswered request: the stream is
+    looked up again and created, once, as the deployment sizes it."""
+    js = _SlowJetStream()
+    await ensure_stream(cast(Any, js), alarms_stream(), replicas=3)
+    assert js.requests == ["info ALARMS", "info ALARMS", "add ALARMS"]
+    assert [c.num_replicas for c in js.created] == [3]
