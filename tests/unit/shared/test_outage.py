@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any, cast
+
 import asyncpg
 import nats.errors
 import nats.js.errors
 import pytest
 
-from tocsin.shared.outage import NATS, POSTGRESQL, backoff, server_gone
+from tocsin.shared.outage import NATS, POSTGRESQL, PostgresProbe, backoff, server_gone
+from tocsin.shared.testing import wait_for
 
 
 @pytest.mark.parametrize(("exc", "server"), [
@@ -51,3 +55,42 @@ def test_jittered_backoff_stays_under_the_exponential_cap() -> None:
     delays = [backoff(3, base=2.0, cap=60.0, jitter=True) for _ in range(200)]
     assert all(0 <= d <= 8.0 for d in delays)
     assert len(set(delays)) > 1
+
+
+class _SlowPool:
+    """A pool whose first ``SELECT 1`` answers only when the test says so."""
+
+    def __init__(self) -> None:
+        self.answer = asyncio.Event()
+        self.asked = 0
+        self.cancelled = False
+
+    async def fetchval(self, query: str) -> int:
+        self.asked += 1
+        if self.asked == 1:
+            try:
+                await self.answer.wait()
+            except asyncio.CancelledError:
+                self.cancelled = True
+                raise
+        return 1
+
+
+async def test_a_database_slower_than_the_timeout_is_down_and_its_check_is_not_cancelled(
+        ) -> None:
+    """The probe says down once its check outlasts the timeout, leaves that check running
+    (asyncpg leaves an unretrieved future behind a connection attempt cancelled midway),
+    asks nothing more meanwhile, and says up again once the check answers."""
+    pool = _SlowPool()
+    probe = PostgresProbe(cast(Any, pool), interval=0.01, timeout=0.05)
+    stop = asyncio.Event()
+    running = asyncio.ensure_future(probe.run(stop))
+    try:
+        await wait_for(lambda: probe.status[POSTGRESQL] == "down", timeout=5)
+        assert (pool.asked, pool.cancelled) == (1, False)
+        pool.answer.set()
+        await wait_for(lambda: probe.status[POSTGRESQL] == "up", timeout=5)
+        assert not pool.cancelled
+    finally:
+        stop.set()
+        await running

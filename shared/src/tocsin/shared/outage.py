@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import asyncpg
 import nats.errors
@@ -97,6 +98,12 @@ async def ride_out(stop: asyncio.Event, session: Callable[[], Awaitable[None]], 
             await pause(stop, backoff(failures, base=RECONNECT_BASE, cap=RECONNECT_CAP))
 
 
+def _retrieved(task: asyncio.Task[Any]) -> None:
+    """A check left running at shutdown: its outcome read, so asyncio does not log it."""
+    if not task.cancelled():
+        task.exception()
+
+
 def connection_lost(conn: asyncpg.Connection) -> bool:
     """Whether a connection taken from the pool has lost its server. The pool detaches a
     connection that closes, and then every method of it raises."""
@@ -120,15 +127,27 @@ class PostgresProbe:
         """Shared with the ping answer: changed in place, never replaced."""
 
     async def run(self, stop: asyncio.Event) -> None:
-        while True:
-            try:
-                async with asyncio.timeout(self._timeout):
-                    await self._pool.fetchval("SELECT 1")
-                self._set("up", None)
-            except Exception as exc:  # whatever it is, the database does not answer
-                self._set("down", exc)
-            if await pause(stop, self._interval):
-                return
+        # A check is never cancelled: asyncpg leaves a future whose exception nobody
+        # retrieves when a connection attempt is cancelled midway. One still running
+        # after ``timeout`` says "down", and the next check waits for it.
+        check: asyncio.Task[Any] | None = None
+        try:
+            while True:
+                if check is None:
+                    check = asyncio.ensure_future(self._pool.fetchval("SELECT 1"))
+                await asyncio.wait({check}, timeout=self._timeout)
+                if not check.done():
+                    self._set("down", TimeoutError(f"no answer within {self._timeout:g} s"))
+                else:
+                    done, check = check, None
+                    # Whatever the exception, the database does not answer.
+                    exc = done.exception()
+                    self._set("down" if exc is not None else "up", exc)
+                if await pause(stop, self._interval):
+                    return
+        finally:
+            if check is not None and not check.done():
+                check.add_done_callback(_retrieved)
 
     def _set(self, state: str, exc: BaseException | None) -> None:
         if self.status[POSTGRESQL] == state:
