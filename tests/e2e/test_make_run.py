@@ -120,26 +120,47 @@ def start(tmp_path: Path, *args: str, like: Run | None = None,
 
 def launch(tmp_path: Path, *args: str, instances: int = 1, like: Run | None = None,
            **extra: str) -> Run:
-    """Start ``python -m tocsin.local`` and wait until /healthz is 200 with every instance."""
-    run = start(tmp_path, *args, like=like, **extra)
-    process, http = run.process, run.http
+    """Start ``python -m tocsin.local`` and wait until /healthz is 200 with every instance.
+
+    On free ports (no ``like``), a run that found one of them taken (another test's server
+    bound it between :func:`free_port` and the run's own bind; the run exits saying so)
+    is started again on other ports, up to twice."""
+    for _ in range(3 if like is None else 1):
+        log = tmp_path / "output.log"
+        since = log.stat().st_size if log.exists() else 0
+        run = start(tmp_path, *args, like=like, **extra)
+        if _up(run, instances, since, tls=bool(extra.get("TOCSIN_TLS"))):
+            run.tree = descendants(run.process.pid)
+            return run
+    pytest.fail(f"tocsin.local found a port of its own taken:\n{run.text()[-5000:]}")
+
+
+def _up(run: Run, instances: int, since: int, *, tls: bool) -> bool:
+    """Wait until /healthz is 200 with ``instances`` incidents instances (True), or the
+    run exited because a port was taken (False: its output from ``since`` says so); fail
+    on any other exit or at the deadline."""
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"tocsin.local exited with {process.returncode}:\n{run.text()[-5000:]}")
+        if run.process.poll() is not None:
+            if "in use" in run.output.read_bytes()[since:].decode(errors="replace"):
+                return False
+            pytest.fail(f"tocsin.local exited with {run.process.returncode}:\n"
+                        f"{run.text()[-5000:]}")
         ca = run.data_dir / "tls" / "ca.pem"
-        scheme = "https" if extra.get("TOCSIN_TLS") and ca.exists() else "http"
-        status, body = get(f"{scheme}://{http}/healthz", cafile=ca if scheme == "https" else None)
+        scheme = "https" if tls and ca.exists() else "http"
+        status, body = get(f"{scheme}://{run.http}/healthz",
+                           cafile=ca if scheme == "https" else None)
         if status == 200:
-            run.health = json.loads(body)
-            if len(run.health["services"]["incidents"]["instances"]) >= instances:
-                break
+            try:
+                run.health = json.loads(body)
+            except ValueError:  # not the gateway: the server that took its port
+                run.health = {}
+            if len(run.health.get("services", {}).get("incidents", {}).get(
+                    "instances", [])) >= instances:
+                return True
         time.sleep(0.5)
-    else:
-        stop(run, signal.SIGKILL)
-        pytest.fail(f"/healthz not 200 within {START_TIMEOUT:.0f}s:\n{run.text()[-5000:]}")
-    run.tree = descendants(process.pid)
-    return run
+    stop(run, signal.SIGKILL)
+    pytest.fail(f"/healthz not 200 within {START_TIMEOUT:.0f}s:\n{run.text()[-5000:]}")
 
 
 def stop(run: Run, sig: signal.Signals = signal.SIGTERM) -> int | None:

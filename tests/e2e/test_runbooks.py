@@ -169,9 +169,13 @@ async def test_a_responder_starts_and_cancels_another_runbook(
 
     await wait_for(lambda: asyncio.to_thread(joined), timeout=15)
     eid = execution.rsplit("/", 1)[1]
-    ex = (await asyncio.to_thread(ssm.get_automation_execution,
-                                  AutomationExecutionId=eid))["AutomationExecution"]
-    assert ex["AutomationExecutionStatus"] == "Waiting"  # at the template's Triage
+
+    def status() -> str:
+        return str(ssm.get_automation_execution(AutomationExecutionId=eid)[
+            "AutomationExecution"]["AutomationExecutionStatus"])
+    # InProgress until it reaches the template's Triage, a manual step: Waiting there.
+    await wait_for(lambda: asyncio.to_thread(lambda: status() != "InProgress"), timeout=15)
+    assert await asyncio.to_thread(status) == "Waiting"
     await asyncio.to_thread(own.stop_incident_runbook, incidentRecordArn=arn,
                             automationExecutionArn=execution)
     ex = (await asyncio.to_thread(ssm.get_automation_execution,
