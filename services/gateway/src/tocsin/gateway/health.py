@@ -26,6 +26,7 @@ database.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -64,8 +65,19 @@ class HealthReport(dict[str, Any]):
         return bool(self["status"] == "ok")
 
 
-async def check(bus: Bus, *, instance: str, wait: float = 0.25) -> HealthReport:
-    """Ping every service instance and report who answered within ``wait`` seconds."""
+PING_WAIT = 1.0
+"""Seconds a check waits for every service to answer the ping: a service that answers
+later is reported as having no instance (``unavailable``)."""
+OTHER_INSTANCES = 0.05
+"""Seconds a check goes on listening once every service has answered, for the other
+instances of services that run several."""
+
+
+async def check(bus: Bus, *, instance: str, wait: float = PING_WAIT,
+                others: float = OTHER_INSTANCES) -> HealthReport:
+    """Ping every service instance and report who answered: once every service has (and
+    ``others`` seconds more), or after ``wait`` seconds. A service busy for a moment is
+    not reported gone, and a quiet system answers in a few milliseconds."""
     found: dict[str, list[dict[str, str]]] = {name: [] for name in BACKEND_SERVICES}
     gateway = {"id": instance}
     if metrics.address():
@@ -75,6 +87,7 @@ async def check(bus: Bus, *, instance: str, wait: float = 0.25) -> HealthReport:
         return HealthReport(status="degraded", dependencies={NATS: "down"},
                             services={"gateway": {"instances": [gateway]}})
     inbox = bus.nc.new_inbox()
+    everyone = asyncio.Event()
 
     async def collect(msg: Any) -> None:
         try:
@@ -88,6 +101,8 @@ async def check(bus: Bus, *, instance: str, wait: float = 0.25) -> HealthReport:
                 if key in metadata:
                     entry[key] = str(metadata[key])
         found.setdefault(str(ping.get("name")), []).append(entry)
+        if all(found[name] for name in BACKEND_SERVICES):
+            everyone.set()
 
     sub = await bus.nc.subscribe(inbox, cb=collect)
     try:
@@ -95,7 +110,11 @@ async def check(bus: Bus, *, instance: str, wait: float = 0.25) -> HealthReport:
         # with the gateway (Python 3.11's wait_for) could swallow the cancellation or
         # leave its PONG to a cancelled future.
         await bus.nc.publish("$SRV.PING", b"", reply=inbox)
-        await asyncio.sleep(wait)  # how many instances answer is not known beforehand
+        # How many instances answer is not known beforehand.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(wait):
+                await everyone.wait()
+                await asyncio.sleep(others)
     finally:
         await sub.unsubscribe()
     services: dict[str, Any] = {"gateway": {"instances": [gateway]}}
