@@ -65,19 +65,21 @@ class HealthReport(dict[str, Any]):
         return bool(self["status"] == "ok")
 
 
+LISTEN = 0.25
+"""Seconds a check always listens for the instances' answers to the ping."""
 PING_WAIT = 1.0
-"""Seconds a check waits for every service to answer the ping: a service that answers
-later is reported as having no instance (``unavailable``)."""
+"""Seconds a check listens at most, while a service has not answered: a service that
+answers later is reported as having no instance (``unavailable``)."""
 OTHER_INSTANCES = 0.05
-"""Seconds a check goes on listening once every service has answered, for the other
-instances of services that run several."""
+"""Seconds a check that waited for a late service goes on listening once it has
+answered, for the other instances of services that run several."""
 
 
-async def check(bus: Bus, *, instance: str, wait: float = PING_WAIT,
+async def check(bus: Bus, *, instance: str, listen: float = LISTEN, wait: float = PING_WAIT,
                 others: float = OTHER_INSTANCES) -> HealthReport:
-    """Ping every service instance and report who answered: once every service has (and
-    ``others`` seconds more), or after ``wait`` seconds. A service busy for a moment is
-    not reported gone, and a quiet system answers in a few milliseconds."""
+    """Ping every service instance and report who answered within ``listen`` seconds, or,
+    while a service has not, until it has (and ``others`` seconds more), at most ``wait``
+    seconds: a service busy for a moment is not reported gone."""
     found: dict[str, list[dict[str, str]]] = {name: [] for name in BACKEND_SERVICES}
     gateway = {"id": instance}
     if metrics.address():
@@ -110,11 +112,12 @@ async def check(bus: Bus, *, instance: str, wait: float = PING_WAIT,
         # with the gateway (Python 3.11's wait_for) could swallow the cancellation or
         # leave its PONG to a cancelled future.
         await bus.nc.publish("$SRV.PING", b"", reply=inbox)
-        # How many instances answer is not known beforehand.
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(wait):
-                await everyone.wait()
-                await asyncio.sleep(others)
+        await asyncio.sleep(listen)  # how many instances answer is not known beforehand
+        if not everyone.is_set():
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(max(0.0, wait - listen)):
+                    await everyone.wait()
+                    await asyncio.sleep(others)
     finally:
         await sub.unsubscribe()
     services: dict[str, Any] = {"gateway": {"instances": [gateway]}}
