@@ -27,6 +27,7 @@ import re
 import signal
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -498,9 +499,9 @@ def test_no_page_was_mailed_twice(scenario: Scenario) -> None:
     """Each delivery's mail is sent once (a resend keeps its ``Message-ID``), and no page is
     mailed to a recipient more often than the paged contact's plan has stages."""
     assert scenario.all_pages, "no page mail at all"
+    sent = Counter(m.message_id for m in scenario.all_pages)
     twice = [f"{m.at - scenario.killed_at:+.1f}s from the kill to {m.to}: {m.page_arn}"
-             for m in scenario.all_pages
-             if [n.message_id for n in scenario.all_pages].count(m.message_id) > 1]
+             for m in scenario.all_pages if sent[m.message_id] > 1]
     assert not twice, f"a page mail was sent twice (same Message-ID): {twice}"
     per_page: dict[tuple[str, tuple[str, ...]], int] = {}
     for m in scenario.all_pages:
