@@ -140,11 +140,14 @@ async def test_the_link_carries_replication_and_nothing_a_region_serves_alone(
     west, central = buses[WEST], buses[CENTRAL]
     assert (await west.js.account_info()).domain == WEST
     assert (await central.js.account_info()).domain == CENTRAL
+    # Placing a replicated stream's group can outlast the client's default 5 s on a
+    # busy machine.
+    admin = {bus: bus.nc.jetstream(timeout=30) for bus in (west, central)}
     for bus in (west, central):
-        await bus.js.add_stream(sized(alarms_stream(), replicas=3))
+        await admin[bus].add_stream(sized(alarms_stream(), replicas=3))
     origin = sized(events_stream(WEST), replicas=3)
-    await west.js.add_stream(origin)
-    await central.js.add_stream(StreamConfig(
+    await admin[west].add_stream(origin)
+    await admin[central].add_stream(StreamConfig(
         name=f"{origin.name}_MIRROR", num_replicas=3, mirror=StreamSource(
             name=origin.name, external=ExternalStream(api=f"$JS.{WEST}.API"))))
 

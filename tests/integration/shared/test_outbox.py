@@ -157,6 +157,45 @@ class TestOutboxRelay:
         await second
 
 
+    async def test_a_standby_that_loses_its_connection_takes_another(
+            self, pool: asyncpg.Pool, bus: Bus, isolation: dict[str, str]) -> None:
+        """The standby relay's connection is dropped by the server while it waits for the
+        lock: it stands by again on a new one, and relays once the first relay stops."""
+        region = isolation["region"]
+        await ensure_stream(bus.js, events_stream(region))
+        first_stop, second_stop = asyncio.Event(), asyncio.Event()
+        first = asyncio.create_task(OutboxRelay(pool, bus, poll_interval=0.1).run(first_stop))
+        await wait_for(lambda: _relaying(pool, 1))
+        second = asyncio.create_task(
+            OutboxRelay(pool, bus, poll_interval=0.1).run(second_stop))
+        standby = await wait_for(lambda: pool.fetchval(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = $1"
+            " AND query = 'SELECT pg_try_advisory_lock($1)' AND pid NOT IN"
+            " (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted)",
+            f"tocsin-{isolation['schema_prefix']}outbox"))
+        assert await pool.fetchval("SELECT pg_terminate_backend($1)", standby)
+
+        async def standing_by_again() -> bool:
+            return await pool.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1"
+                " AND query = 'SELECT pg_try_advisory_lock($1)' AND pid <> $2",
+                f"tocsin-{isolation['schema_prefix']}outbox", standby) > 0
+
+        await wait_for(standing_by_again)
+        assert not second.done()
+        first_stop.set()
+        await first
+        async with transaction(pool) as conn:
+            await write_event(conn, event(region, 7))
+
+        async def published() -> bool:
+            return (await bus.js.stream_info(f"EVENTS_{region.upper()}")).state.messages == 1
+
+        await wait_for(published)
+        second_stop.set()
+        await second
+
+
 class TestRidesOutAPostgresRestart:
     async def test_relay_resumes_on_a_new_connection_and_listens_again(
             self, own_postgres: Any, bus: Bus, isolation: dict[str, str]) -> None:

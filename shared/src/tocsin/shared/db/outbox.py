@@ -138,7 +138,7 @@ class OutboxRelay:
             schema = await conn.fetchval("SELECT current_schema()")
             lock = int.from_bytes(hashlib.sha256(f"tocsin-outbox:{schema}".encode())
                                   .digest()[:8], "big", signed=True)
-            while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", lock):
+            while not await _try_lock(conn, lock):
                 if await pause(stop, self._poll):
                     return
             channel = f"{schema}_outbox"
@@ -230,6 +230,16 @@ async def watch_backlog(pool: asyncpg.Pool, schema: str, stop: asyncio.Event) ->
             backlog.set(await pool.fetchval("SELECT count(*) FROM outbox"))
         except Exception as exc:  # the database gone for a moment: keep the last count
             log.debug("outbox.backlog_unknown", error=repr(exc))
+
+
+async def _try_lock(conn: asyncpg.Connection, lock: int) -> bool:
+    """Take the schema's relay lock if it is free. A standby's connection that the server
+    dropped while it waited is detached from the pool, and every call on it would say
+    "released back to the pool"; it is reported closed instead, so the session is ridden
+    out like any lost connection."""
+    if connection_lost(conn):
+        raise asyncpg.InterfaceError("the relay's connection is closed")
+    return bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", lock))
 
 
 async def _release(conn: asyncpg.Connection, channel: str, callback: Any, lock: int) -> None:
