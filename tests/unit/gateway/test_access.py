@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from tocsin.gateway.access import (
     peer_ip,
 )
 from tocsin.gateway.access import policy as iam
+from tocsin.gateway.access.authorize import context_of
 from tocsin.gateway.access.principals import PolicyFileError, load_policy_file
 from tocsin.gateway.access.resources import governing, resources_of
 from tocsin.shared.errors import AccessDeniedError
@@ -212,6 +214,27 @@ class TestAuthorization:
                             {"PageId": PAGE, "AcceptCode": "1", "AcceptCodeValidation": "IGNORE"}))
         await gate(call(who, "ssm-contacts", "AcceptPage", {"PageId": PAGE, "AcceptCode": "1"}))
         assert len(client.calls) == 1
+
+    async def test_current_time_is_the_calls_own_second(self, fakes: Any) -> None:
+        """A window on ``aws:CurrentTime`` is judged at each call's time, to the second,
+        however many calls of other seconds came before."""
+        _, client, gate = fakes
+        who = principal({"Effect": "Allow", "Action": "ssm-incidents:Get*", "Resource": "*",
+                         "Condition": {"DateLessThan": {"aws:CurrentTime":
+                                                        "2026-12-06T12:00:01Z"}}})
+        refused = datetime(2026, 12, 6, 12, 0, 1, tzinfo=UTC)
+        for at in (datetime(2026, 12, 6, 11, 59, 59, 999_999, tzinfo=UTC),
+                   datetime(2026, 12, 6, 12, 0, 0, 999_999, tzinfo=UTC), refused,
+                   datetime(2026, 12, 6, 12, 0, 0, 5, tzinfo=UTC)):
+            made = call(who, "ssm-incidents", "GetIncidentRecord", {"arn": INCIDENT})
+            made.time = at
+            assert context_of(made)["aws:currenttime"] == at.strftime("%Y-%m-%dT%H:%M:%SZ")
+            if at == refused:
+                with pytest.raises(AccessDeniedError):
+                    await gate(made)
+            else:
+                await gate(made)
+        assert len(client.calls) == 3
 
     async def test_policy_changes_forget_the_cache(self, fakes: Any) -> None:
         source, _, gate = fakes

@@ -30,7 +30,6 @@ import functools
 import hashlib
 import uuid
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -201,7 +200,7 @@ def make_record(call: Call, *, region: str, account: str, response: Any = None,
     return Record(
         eventVersion=EVENT_VERSION,
         userIdentity=identity(call, account),
-        eventTime=_event_time(call.time),
+        eventTime=call.time_text,
         eventSource=event_source(call.api), eventName=call.operation, awsRegion=region,
         sourceIPAddress=call.source_ip or "unknown", userAgent=call.user_agent or "unknown",
         requestParameters=params, responseElements=elements, requestID=call.request_id,
@@ -211,16 +210,6 @@ def make_record(call: Call, *, region: str, account: str, response: Any = None,
         errorCode=error.aws_code if error is not None else None,
         errorMessage=error.message if error is not None else None,
         resources=resources_of(list(call.resources), named))
-
-
-def _event_time(when: datetime) -> str:
-    """``eventTime``, CloudTrail's whole seconds in UTC (formatted once a second)."""
-    return _second_text(int(when.timestamp()))
-
-
-@functools.lru_cache(maxsize=8)
-def _second_text(second: int) -> str:
-    return datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Audit:

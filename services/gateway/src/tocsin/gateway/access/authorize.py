@@ -44,7 +44,7 @@ def context_of(call: Call) -> Mapping[str, str]:
     context = {
         "aws:principalarn": call.principal.arn,
         "aws:principalaccount": call.principal.account,
-        "aws:currenttime": call.time.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "aws:currenttime": call.time_text,
         "aws:epochtime": str(int(call.time.timestamp())),
         "aws:securetransport": "true" if call.secure_transport else "false",
     }

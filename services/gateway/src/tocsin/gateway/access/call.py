@@ -9,6 +9,7 @@ writes.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -97,3 +98,15 @@ class Call:
     @property
     def action(self) -> str:
         return action(self.api, self.operation)
+
+    @property
+    def time_text(self) -> str:
+        """``time`` to the second in UTC, as IAM's ``aws:CurrentTime`` and CloudTrail's
+        ``eventTime`` write it."""
+        return _utc_second(int(self.time.timestamp()))
+
+
+@functools.lru_cache(maxsize=8)
+def _utc_second(second: int) -> str:
+    """Formatted once a second: ``strftime`` costs more than the rest of a policy check."""
+    return datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
