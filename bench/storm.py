@@ -20,6 +20,7 @@ arrived by then.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import os
@@ -227,4 +228,8 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    # Sized by BENCH_STORM_ALARMS and BENCH_STORM_SECONDS; parsed so that --help (or a
+    # mistyped option) describes the storm instead of running it.
+    argparse.ArgumentParser(prog="python -m bench.storm", description=__doc__,
+                            formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     asyncio.run(main())
