@@ -23,6 +23,8 @@ real SMTP server (aiosmtpd). Three figures, bounded to well under a minute:
   service as its own process too: from ``StartEngagement`` of a contact with an email
   channel until the SMTP server has the page (through the contacts outbox, the stream and
   the notifications service), 100 engagements one after another.
+- ``smtp_starttls_*``: email over STARTTLS with a login, kept connections beside a
+  connection per mail (:mod:`bench.smtp`).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from aiohttp import web
 from aiosmtpd.controller import Controller
 
 from bench.meter import CpuMeter, write_transactions
+from bench.smtp import smtp_bench
 from tocsin.local.servers import free_port
 from tocsin.shared import codec
 from tocsin.shared.bus import Bus, connect, deliveries_stream, ensure_stream
@@ -241,6 +244,7 @@ async def notifications_bench(nats_url: str, db_url: str, work: Path, report: Re
             await _unlimited_and_smtp(bus, nats_url, db_url, work, url, provider, mailbox,
                                       smtp.port, report, servers or {})
             await _rate_limited(bus, nats_url, db_url, work, url, report)
+        await smtp_bench(work, report)
     finally:
         smtp.stop()
         await runner.cleanup()

@@ -42,7 +42,9 @@ async def table(opened: Opened[Settings]) -> Service:
     clock = clock_for(settings.clock_scale, settings.clock_epoch)
     senders: list[SendingProvider] = []
     if settings.smtp_host.strip():
-        senders.append(SmtpProvider(settings))
+        smtp = SmtpProvider(settings)
+        opened.stack.push_async_callback(smtp.close)  # its kept connections, at shutdown
+        senders.append(smtp)
     else:
         log.warning("smtp.unconfigured", hint="no SMTP server is configured: email "
                     "pages and activation codes wait until TOCSIN_SMTP_HOST is set")
