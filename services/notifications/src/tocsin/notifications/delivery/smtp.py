@@ -9,9 +9,10 @@ it (``250`` after ``DATA``) makes the send successful; any refusal or a timeout 
 
 Connections are kept for the next mails (a storm's pages would otherwise each pay a
 connection, its EHLO, TLS and login): one per mail being sent at once, and those left idle
-for at most :data:`IDLE_SECONDS`, :data:`MAX_IDLE` of them. A kept connection that the
-server closed meanwhile fails before its mail is taken, and the mail goes once more on a
-new connection; any other failure closes the connection it happened on.
+for at most :data:`IDLE_SECONDS`, :data:`MAX_IDLE` of them. A mail whose kept connection
+the server has closed meanwhile (gone, or ``421``) goes once more on a new connection (were
+the first copy taken all the same, the second has the same ``Message-ID``); any other
+failure closes the connection it happened on.
 """
 
 from __future__ import annotations
