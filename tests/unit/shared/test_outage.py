@@ -25,6 +25,8 @@ from tocsin.shared.testing import wait_for
     (asyncpg.CannotConnectNowError("the database system is starting up"), POSTGRESQL),
     (asyncpg.AdminShutdownError("terminating connection due to administrator command"),
      POSTGRESQL),
+    (asyncpg.InternalClientError("cannot switch to state 11; another operation (2) is in "
+                                 "progress"), POSTGRESQL),
     (ConnectionRefusedError(111, "Connect call failed"), POSTGRESQL),
     (ConnectionResetError(), POSTGRESQL),
 ])

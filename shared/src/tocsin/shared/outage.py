@@ -54,6 +54,11 @@ _POSTGRES_GONE = (
     asyncpg.CannotConnectNowError,  # starting up or shutting down
     asyncpg.AdminShutdownError,  # terminated by a fast or immediate shutdown
     asyncpg.CrashShutdownError,
+    # A pooled connection whose session the server ended mid-operation can come back from
+    # the pool with its protocol stuck ("cannot switch to state …"): seen while PostgreSQL
+    # restarted. The connection ends itself (tocsin.shared.db.pool), so the next try
+    # gets a new one.
+    asyncpg.InternalClientError,
 )
 
 

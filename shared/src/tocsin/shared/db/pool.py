@@ -21,6 +21,28 @@ async def _init(conn: asyncpg.Connection) -> None:
                               decoder=lambda s: codec.decode(s, Any))
 
 
+class _Connection(asyncpg.Connection):  # type: ignore[misc]
+    """A pooled connection that ends itself once its protocol is found stuck
+    (``InternalClientError``: asyncpg left an operation of a session the server ended
+    marked in progress), so that the pool opens a new one instead of handing it out
+    again."""
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super().execute(*args, **kwargs)
+        except asyncpg.InternalClientError:
+            self.terminate()
+            raise
+
+    async def _execute(self, *args: Any, **kwargs: Any) -> Any:
+        # Every fetch, fetchrow and fetchval, and execute with arguments, goes through it.
+        try:
+            return await super()._execute(*args, **kwargs)
+        except asyncpg.InternalClientError:
+            self.terminate()
+            raise
+
+
 async def _keep_session(conn: asyncpg.Connection) -> None:
     """Return a connection to the pool as it is.
 
@@ -51,6 +73,7 @@ async def create_pool(dsn: str, *, schema: str, min_size: int = 2,
         await conn.close()
     pool = await asyncpg.create_pool(
         dsn, min_size=min_size, max_size=max_size, init=_init, reset=_keep_session,
+        connection_class=_Connection,
         server_settings={"search_path": schema, "application_name": f"tocsin-{schema}"})
     try:
         yield pool
