@@ -135,27 +135,12 @@ class TestOutboxRelay:
         """A second relay on the same schema stands by until the first one stops."""
         region = isolation["region"]
         await ensure_stream(bus.js, events_stream(region))
-        first_stop, second_stop = asyncio.Event(), asyncio.Event()
-        first = asyncio.create_task(OutboxRelay(pool, bus, poll_interval=0.1).run(first_stop))
-        await wait_for(lambda: _relaying(pool, 1))
-        second = asyncio.create_task(
-            OutboxRelay(pool, bus, poll_interval=0.1).run(second_stop))
+        first, second = await _relay_and_standby(pool, bus)
         await wait_for(lambda: _relaying(pool, 2))
         locks = await pool.fetchval(
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
         assert locks == 1
-        first_stop.set()
-        await first
-        async with transaction(pool) as conn:
-            await write_event(conn, event(region, 7))
-
-        async def published() -> bool:
-            return (await bus.js.stream_info(f"EVENTS_{region.upper()}")).state.messages == 1
-
-        await wait_for(published)
-        second_stop.set()
-        await second
-
+        await _standby_takes_over(pool, bus, region, first, second)
 
     async def test_a_standby_that_loses_its_connection_takes_another(
             self, pool: asyncpg.Pool, bus: Bus, isolation: dict[str, str]) -> None:
@@ -163,11 +148,7 @@ class TestOutboxRelay:
         lock: it stands by again on a new one, and relays once the first relay stops."""
         region = isolation["region"]
         await ensure_stream(bus.js, events_stream(region))
-        first_stop, second_stop = asyncio.Event(), asyncio.Event()
-        first = asyncio.create_task(OutboxRelay(pool, bus, poll_interval=0.1).run(first_stop))
-        await wait_for(lambda: _relaying(pool, 1))
-        second = asyncio.create_task(
-            OutboxRelay(pool, bus, poll_interval=0.1).run(second_stop))
+        first, second = await _relay_and_standby(pool, bus)
         standby = await wait_for(lambda: pool.fetchval(
             "SELECT pid FROM pg_stat_activity WHERE application_name = $1"
             " AND query = 'SELECT pg_try_advisory_lock($1)' AND pid NOT IN"
@@ -182,18 +163,37 @@ class TestOutboxRelay:
                 f"tocsin-{isolation['schema_prefix']}outbox", standby) > 0
 
         await wait_for(standing_by_again)
-        assert not second.done()
-        first_stop.set()
-        await first
-        async with transaction(pool) as conn:
-            await write_event(conn, event(region, 7))
+        assert not second[1].done()
+        await _standby_takes_over(pool, bus, region, first, second)
 
-        async def published() -> bool:
-            return (await bus.js.stream_info(f"EVENTS_{region.upper()}")).state.messages == 1
 
-        await wait_for(published)
-        second_stop.set()
-        await second
+Running = tuple[asyncio.Event, "asyncio.Task[None]"]
+"""A relay's stop event and its task."""
+
+
+async def _relay_and_standby(pool: asyncpg.Pool, bus: Bus) -> tuple[Running, Running]:
+    """Two relays on one schema: the first relaying, the second started after it."""
+    first_stop, second_stop = asyncio.Event(), asyncio.Event()
+    first = asyncio.create_task(OutboxRelay(pool, bus, poll_interval=0.1).run(first_stop))
+    await wait_for(lambda: _relaying(pool, 1))
+    second = asyncio.create_task(OutboxRelay(pool, bus, poll_interval=0.1).run(second_stop))
+    return (first_stop, first), (second_stop, second)
+
+
+async def _standby_takes_over(pool: asyncpg.Pool, bus: Bus, region: str, first: Running,
+                              second: Running) -> None:
+    """Stop the first relay; an event committed then is published by the second."""
+    first[0].set()
+    await first[1]
+    async with transaction(pool) as conn:
+        await write_event(conn, event(region, 7))
+
+    async def published() -> bool:
+        return (await bus.js.stream_info(f"EVENTS_{region.upper()}")).state.messages == 1
+
+    await wait_for(published)
+    second[0].set()
+    await second[1]
 
 
 class TestRidesOutAPostgresRestart:

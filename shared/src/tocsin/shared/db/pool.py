@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -28,16 +28,15 @@ class _Connection(asyncpg.Connection):  # type: ignore[misc]
     again."""
 
     async def execute(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return await super().execute(*args, **kwargs)
-        except asyncpg.InternalClientError:
-            self.terminate()
-            raise
+        return await self._ended_if_stuck(super().execute(*args, **kwargs))
 
     async def _execute(self, *args: Any, **kwargs: Any) -> Any:
         # Every fetch, fetchrow and fetchval, and execute with arguments, goes through it.
+        return await self._ended_if_stuck(super()._execute(*args, **kwargs))
+
+    async def _ended_if_stuck(self, operation: Awaitable[Any]) -> Any:
         try:
-            return await super()._execute(*args, **kwargs)
+            return await operation
         except asyncpg.InternalClientError:
             self.terminate()
             raise

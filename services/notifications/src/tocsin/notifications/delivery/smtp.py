@@ -108,11 +108,10 @@ class SmtpProvider:
             try:
                 await self._send_on(kept, data, to)
                 return
-            except (aiosmtplib.SMTPServerDisconnected, ConnectionError):
-                pass  # closed by the server while idle: the mail goes on a new connection
-            except aiosmtplib.SMTPResponseException as exc:
-                if exc.code != 421:  # 421: the server is closing the connection
+            except Exception as exc:
+                if not _closed_by_server(exc):
                     raise
+        # None kept, or the kept one was closed by the server while idle.
         await self._send_on(await self._connect(), data, to)
 
     async def _send_on(self, client: aiosmtplib.SMTP, data: bytes, to: str) -> None:
@@ -152,6 +151,14 @@ class SmtpProvider:
             client.close()
             raise
         return client
+
+
+def _closed_by_server(exc: Exception) -> bool:
+    """Whether ``exc`` says the server had closed the connection (gone, or ``421``: it is
+    closing it), not that it refused the mail."""
+    if isinstance(exc, aiosmtplib.SMTPServerDisconnected | ConnectionError):
+        return True
+    return isinstance(exc, aiosmtplib.SMTPResponseException) and exc.code == 421
 
 
 async def _quit(client: aiosmtplib.SMTP) -> None:
