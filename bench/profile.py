@@ -161,9 +161,12 @@ async def main(seconds: float, paths: tuple[str, ...] = PATHS) -> None:
             plan = await paging_plan(bus, channel, system.region)
 
             if "duplicate_storm" in paths:
-                one = msgspec.json.encode(alarm(f"profile-dup-{uuid.uuid4().hex}"))
+                # State changes of one alarm, each its own event (as an alarm flapping
+                # sends them): each joins the incident the first one opens.
+                name = f"profile-dup-{uuid.uuid4().hex}"
+                changes = [msgspec.json.encode(alarm(name)) for _ in range(50_000)]
                 async with sampled("duplicate_storm", system, ("incidents",), seconds):
-                    await _alarms(bus, system.alarms, plan, [one] * 5_000,
+                    await _alarms(bus, system.alarms, plan, changes,
                                   time.monotonic() + seconds / 2)
 
             # Last: the pages it leaves queued would be in any later path's samples.

@@ -182,7 +182,7 @@ async def storm_bench(nats_url: str, db_url: str, work: Path, line: Line) -> Non
     smtp.start()
     try:
         async with connect([nats_url], name="tocsin-bench-storm") as bus:
-            raw = await _raw_fetch_ack(bus, msgspec.json.encode(alarm("raw")), count)
+            raw, _ = await _raw_fetch_ack(bus, msgspec.json.encode(alarm("raw")), count)
             line("storm_raw_jetstream_fetch_ack", raw, "msgs/s")
             line("storm_raw_smtp_send", await _raw_smtp(smtp.port, min(count, 2000), mailbox),
                  "mails/s")

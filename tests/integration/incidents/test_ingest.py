@@ -308,7 +308,12 @@ def start(event: dict[str, Any], plan: str = "api") -> Start:
 
 
 async def triggers_of(bus: Bus, arn: str) -> int:
-    return sum(1 for e in await timeline(bus, arn) if e["eventType"] == "SSM Incident Trigger")
+    """How many triggers (at most a page of 100) the incident's timeline holds."""
+    found = await call(bus, "ListTimelineEvents", {
+        "incidentRecordArn": arn, "maxResults": 100, "filters": [{
+            "key": "eventType",
+            "condition": {"equals": {"stringValues": ["SSM Incident Trigger"]}}}]})
+    return len(found["eventSummaries"])
 
 
 class TestBatches:
@@ -336,6 +341,25 @@ class TestBatches:
             "relatedItems"]
         assert [i["identifier"]["value"]["arn"] for i in items] == [
             "arn:aws:dynamodb:eu-west-1:111122223333:table/orders"]
+
+    async def test_two_batches_at_once_open_each_incident_once(
+            self, ingesting: Settings, bus: Bus, batch: Batch) -> None:
+        """Two batches in flight at once (the intake writes one while it writes the next),
+        both holding the first alarms of two new root causes, in opposite orders: each
+        root cause is one incident with every trigger, and neither batch is left to
+        its alarms alone."""
+        first = [start(alarm("db-cpu")) for _ in range(40)] + \
+            [start(alarm("api-5xx")) for _ in range(40)]
+        second = [start(alarm("api-5xx")) for _ in range(40)] + \
+            [start(alarm("db-cpu")) for _ in range(40)]
+        outcomes = [o for each in await asyncio.gather(batch.open(first), batch.open(second))
+                    for o in each]
+        assert None not in outcomes
+        incidents = await all_incidents(bus)
+        assert len(incidents) == 2
+        assert {o.incident_arn for o in outcomes if o} == {i["arn"] for i in incidents}
+        for incident in incidents:
+            assert await triggers_of(bus, incident["arn"]) == 80
 
     async def test_a_batch_delivered_again_after_its_commit_opens_nothing_twice(
             self, ingesting: Settings, bus: Bus, batch: Batch) -> None:

@@ -75,6 +75,39 @@ class TestConsume:
         await task
 
 
+    async def test_several_subjects(self, bus: Bus, isolation: dict[str, str]) -> None:
+        """A consumer that names several subjects is delivered those alone, also when its
+        durable was declared before with one wider subject (a service upgraded in place
+        narrows its durable, keeping its place in the stream)."""
+        name = f"T{isolation['region'].upper()}"
+        await ensure_stream(bus.js, StreamConfig(name=name, subjects=[f"{name}.>"]))
+        seen: list[tuple[str, int]] = []
+
+        async def handle(event: codec.Envelope, msg: Any) -> None:
+            seen.append((msg.subject.rpartition(".")[2], event.data["n"]))
+
+        async def run(filter_subject: str | tuple[str, ...], until: list[Any]) -> None:
+            stop = asyncio.Event()
+            task = asyncio.create_task(consume(bus, Consumer(
+                stream=name, durable="tests", filter_subject=filter_subject, handler=handle),
+                stop))
+            await wait_for(lambda: seen == until, timeout=10)
+            stop.set()
+            await task
+
+        async def publish(kind: str, n: int) -> None:
+            await bus.publish(f"{name}.{kind}", codec.encode(e := envelope(n)), msg_id=e.id)
+
+        await publish("Created", 1)
+        await run(f"{name}.*", [("Created", 1)])
+        for n, kind in enumerate(("Joined", "Resolved", "Created", "Deleted"), start=2):
+            await publish(kind, n)
+        await run((f"{name}.Created", f"{name}.Resolved"),
+                  [("Created", 1), ("Resolved", 3), ("Created", 4)])
+        info = await bus.js.consumer_info(name, "tests")
+        assert info.num_pending == 0 and info.num_ack_pending == 0
+        assert info.config.filter_subjects == [f"{name}.Created", f"{name}.Resolved"]
+
     async def test_lanes(self, bus: Bus, isolation: dict[str, str]) -> None:
         """With per-key lanes, the messages of one key are handled in stream order, one at
         a time, while another key's go ahead: a held message of lane "a" does not hold up

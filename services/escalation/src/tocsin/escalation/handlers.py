@@ -328,11 +328,12 @@ def plan_consumers(plans: Plans, *, region: str, schema: str) -> list[Consumer]:
     stream = f"EVENTS_{region.upper()}"
     return [
         Consumer(stream=stream, durable=f"{schema}-contacts",
-                 filter_subject=f"events.{region}.contacts.>",
-                 handler=typed(cc.ContactsEvent, plans.on_contacts_event,
-                               only=frozenset(t.__name__ for t in CONTACTS_EVENTS))),
+                 filter_subject=tuple(f"events.{region}.contacts.{kind}"
+                                      for kind in sorted(CONTACTS_TYPES)),
+                 handler=typed(cc.ContactsEvent, plans.on_contacts_event, only=CONTACTS_TYPES)),
         Consumer(stream=stream, durable=f"{schema}-incidents",
-                 filter_subject=f"events.{region}.incidents.>",
+                 filter_subject=tuple(f"events.{region}.incidents.{kind}"
+                                      for kind in sorted(INCIDENTS_EVENTS)),
                  handler=typed(ic.IncidentsEvent, plans.on_incidents_event,
                                only=INCIDENTS_EVENTS)),
     ]

@@ -48,7 +48,9 @@ class Consumer(msgspec.Struct, frozen=True, kw_only=True):
     stream: str
     durable: str
     """Shared by every instance of the service, so each message goes to one of them."""
-    filter_subject: str
+    filter_subject: str | tuple[str, ...]
+    """The subject, or several that do not overlap: the server delivers nothing else, so
+    a consumer that handles a few event types names them rather than skipping the rest."""
     handler: Callable[[Any, Msg], Awaitable[None]]
     """Called with the decoded message and the raw NATS message (for headers)."""
     message_type: Any = codec.Envelope
@@ -249,6 +251,12 @@ async def _cancel(fetch: asyncio.Future[Any]) -> None:
         await fetch
 
 
+def _filter(subjects: str | tuple[str, ...]) -> dict[str, Any]:
+    if isinstance(subjects, str) or len(subjects) == 1:
+        return {"filter_subject": subjects if isinstance(subjects, str) else subjects[0]}
+    return {"filter_subjects": list(subjects)}
+
+
 async def consume(bus: Bus, consumer: Consumer, stop: asyncio.Event, *,
                   started: asyncio.Event | None = None) -> None:
     """Fetch and handle messages one at a time (or each batch at once, ``together``)
@@ -259,7 +267,7 @@ async def consume(bus: Bus, consumer: Consumer, stop: asyncio.Event, *,
     """
     spec = Pull(stream=consumer.stream, batch=consumer.batch, config=ConsumerConfig(
         durable_name=consumer.durable,
-        filter_subject=consumer.filter_subject,
+        **_filter(consumer.filter_subject),
         ack_policy=AckPolicy.EXPLICIT,
         deliver_policy=consumer.deliver_policy,
         max_deliver=consumer.max_deliver,

@@ -106,5 +106,7 @@ class IncidentState:
 def incidents_consumer(state: IncidentState, *, region: str, schema: str) -> Consumer:
     """The durable consumer, named after the schema so every instance shares it."""
     return Consumer(stream=f"EVENTS_{region.upper()}", durable=f"{schema}-incidents",
-                    filter_subject=f"events.{region}.incidents.*",
+                    filter_subject=tuple(f"events.{region}.incidents.{kind}" for kind in (
+                        "IncidentRecordResolved", "IncidentRecordDeleted",
+                        "IncidentRecordUpdated")),
                     handler=state.on_incidents_event)

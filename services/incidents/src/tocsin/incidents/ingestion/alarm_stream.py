@@ -41,7 +41,7 @@ import contextlib
 import functools
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import nats.errors
@@ -108,6 +108,9 @@ def _header_value(text: str) -> str:
     return "".join(c if c.isprintable() else " " for c in text)[:1024]
 
 
+_T = TypeVar("_T")
+
+
 class AlarmIntake:
     """The consumer, as a runner worker."""
 
@@ -131,63 +134,115 @@ class AlarmIntake:
         self._slots = asyncio.Semaphore(concurrency)
         self._timeout = timeout
         self._stop = asyncio.Event()
+        self._applying: asyncio.Future[None] | None = None
+        """The last batch taken, being applied."""
+        self._before: asyncio.Future[None] | None = None
+        """The batch taken before it, which may still be applied too."""
+        self._only_starts = True
+        """Whether the last batch taken asked nothing but starts."""
         self.started = asyncio.Event()
         """Set once the durable consumer is bound: alarms published now are taken."""
 
     async def __call__(self, stop: asyncio.Event) -> None:
-        """Consume until ``stop`` is set; the current batch is finished first. The next
-        batch travels while this one is handled; it is handled after it, so one trigger's
-        messages keep their order."""
+        """Consume until ``stop`` is set; the batches in hand are finished first.
+
+        The next batch travels, and is read, while this one is applied. Its starts may go
+        into PostgreSQL beside this batch's (two transactions at once, this process
+        preparing one while PostgreSQL writes the other) when this batch asked nothing but
+        starts: one trigger's starts join one incident in whatever order they commit
+        (concurrent instances of this service do the same), while a recovery must follow
+        the starts before it. Everything else of a batch is applied after the batch before
+        it, so one trigger's messages keep their order."""
         self._stop = stop
         log.info("intake.consuming", filter=self._filter, durable=self._durable)
-        await pull(self._bus, Pull(
-            stream=self._stream, batch=self._batch, prefetch=True,
-            config=ConsumerConfig(
-                durable_name=self._durable, filter_subject=self._filter,
-                ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
-                # The consumer itself gives up after max_deliver tries (to the dead-letter
-                # queue); the server's limit only catches a message that kills the process.
-                max_deliver=self._max_deliver + 2, ack_wait=self._timeout * 1.5,
-                max_ack_pending=self._batch * 4)), self._take, stop, started=self.started)
+        try:
+            await pull(self._bus, Pull(
+                stream=self._stream, batch=self._batch, prefetch=True,
+                config=ConsumerConfig(
+                    durable_name=self._durable, filter_subject=self._filter,
+                    ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
+                    # The consumer itself gives up after max_deliver tries (to the
+                    # dead-letter queue); the server's limit only catches a message that
+                    # kills the process.
+                    max_deliver=self._max_deliver + 2, ack_wait=self._timeout * 1.5,
+                    max_ack_pending=self._batch * 4)), self._take, stop, started=self.started)
+        finally:
+            for applying in (self._before, self._applying):
+                if applying is not None:
+                    await applying
 
     async def _take(self, msgs: list[Msg]) -> bool:
+        """Prepare ``msgs`` while the batches before are applied, then apply them in the
+        background (the next batch is read meanwhile), at most two batches at once."""
+        prepared = await self._guarded(self.prepare(msgs)) or {}
+        if self._before is not None:
+            await self._before
+        if self._applying is not None and not self._only_starts:
+            await self._applying
+        self._before = self._applying
+        self._applying = asyncio.ensure_future(
+            self._guarded(self.apply(msgs, prepared, after=self._before)))
+        self._only_starts = all(isinstance(p, _Prepared) and p.starts_only
+                                for p in prepared.values())
+        return True
+
+    @staticmethod
+    async def _guarded(step: Awaitable[_T]) -> _T | None:
         try:
-            await self.handle_batch(msgs)
+            return await step
         except Exception:
             # Never the consumer's end: what was not acked comes back after ack_wait, and
             # fails on its own if it must.
-            log.exception("intake.batch_failed", messages=len(msgs))
-        return True
+            log.exception("intake.batch_failed")
+            return None
 
-    async def handle_batch(self, msgs: Sequence[Msg]) -> None:
-        """Handle a batch: the starts that lead each trigger's messages together, in one
-        transaction (:class:`~tocsin.incidents.ingestion.batch.Batch`), acknowledged once
-        it has committed; then what is left (a recovery, what the batch left out or
-        failed) one by one, each trigger's messages in order, triggers at once."""
-        prepared: dict[int, _Prepared] = {}
+    async def prepare(self, msgs: Sequence[Msg]) -> dict[int, _Prepared | DeadLetter]:
+        """Each message's event, where it goes and what it asks there, by ``id`` of the
+        message, or why it goes to the dead-letter queue (done by :meth:`apply`, in order:
+        an earlier delivery of the message may still be in hand). Those finished here
+        (failing unexpectedly, then dead-lettered or retried later) are left out."""
+        prepared: dict[int, _Prepared | DeadLetter] = {}
         for msg in msgs:
             try:
-                p = await self._prepare(msg)
+                p: _Prepared | DeadLetter | None = await self._prepare(msg)
+            except DeadLetter as dead:
+                p = dead
             except Exception:  # again, guarded: with its log context, dead-lettered or retried
                 p = await self._guard(msg, functools.partial(self._prepare, msg), timed=False)
             if p is not None:
                 prepared[id(msg)] = p
+        return prepared
+
+    async def apply(self, msgs: Sequence[Msg], prepared: dict[int, _Prepared | DeadLetter], *,
+                    after: Awaitable[Any] | None = None) -> None:
+        """Apply a prepared batch: the starts that lead each trigger's messages together,
+        in one transaction (:class:`~tocsin.incidents.ingestion.batch.Batch`),
+        acknowledged once it has committed; then, once ``after`` (the batch before) is
+        done, the dead letters, and what is left (a recovery, what the batch left out or
+        failed) one by one, each trigger's messages in order, triggers at once."""
+        ready = {i: p for i, p in prepared.items() if isinstance(p, _Prepared)}
         lanes: dict[str, list[Msg]] = {}
         for msg in msgs:
-            if id(msg) in prepared:
+            if id(msg) in ready:
                 lanes.setdefault(_lane(msg), []).append(msg)
         leading: list[Msg] = []
         for lane in lanes.values():
             for msg in lane:
-                if not prepared[id(msg)].starts_only:
+                if not ready[id(msg)].starts_only:
                     break
                 leading.append(msg)
-        done = await self._start_together([(m, prepared[id(m)]) for m in leading])
-        left = [m for m in msgs if id(m) in prepared and id(m) not in done]
+        done = await self._start_together([(m, ready[id(m)]) for m in leading])
+        left = [m for m in msgs if id(m) in ready and id(m) not in done]
+        if after is not None:
+            await after
+        for msg in msgs:
+            if isinstance(dead := prepared.get(id(msg)), DeadLetter):
+                with _logged_as(msg):
+                    await self._dead_letter(msg, dead)
 
         async def alone(ordered: list[Msg]) -> bool:
             for msg in ordered:
-                if await self._guard(msg, functools.partial(self._apply, prepared[id(msg)])):
+                if await self._guard(msg, functools.partial(self._apply, ready[id(msg)])):
                     await msg.ack()
             return True
 
@@ -234,8 +289,7 @@ class AlarmIntake:
         wait to pass.
         """
         md = msg.metadata
-        with bound(None, subject=msg.subject, stream_seq=md.sequence.stream,
-                   delivered=md.num_delivered):
+        with _logged_as(msg):
             outage = 0
             while True:
                 try:
@@ -374,6 +428,13 @@ class _Prepared:
         """Whether the message only starts incidents (or asks nothing): it may go in a
         batch's transaction."""
         return all(trigger.kind != "recover" for _, trigger in self.pairs)
+
+
+def _logged_as(msg: Msg) -> contextlib.AbstractContextManager[Any]:
+    """The log context of one message's handling."""
+    md = msg.metadata
+    return bound(None, subject=msg.subject, stream_seq=md.sequence.stream,
+                 delivered=md.num_delivered)
 
 
 def _token(route: Route, trigger: Trigger) -> str:

@@ -133,7 +133,7 @@ class Batch(UseCases):
             elif first.setdefault(s.token, i) == i:
                 fresh.append(i)
         groups = await self._by_incident(conn, run, fresh)
-        keys = list(groups)
+        keys = sorted(groups)  # one order for every transaction: two at once cannot deadlock
         await self._store.dedupe_locks_shared(conn, keys)
         target = await self._store.open_incident_of_each(conn, keys, here=self._region)
         inserted = await self._store.insert_incidents(

@@ -157,6 +157,7 @@ def chat_consumer(relay: ChatRelay, *, region: str, schema: str) -> Consumer:
     """The durable consumer, named after the schema so every instance shares it. Created
     for new events only: a first start does not post a month of history to chat."""
     return Consumer(stream=f"EVENTS_{region.upper()}", durable=f"{schema}-chat",
-                    filter_subject=f"events.{region}.incidents.>",
+                    filter_subject=tuple(f"events.{region}.incidents.{kind}"
+                                         for kind in sorted(KINDS)),
                     handler=typed(ic.IncidentsEvent, relay.on_event, only=frozenset(KINDS)),
                     deliver_policy=DeliverPolicy.NEW)
