@@ -43,7 +43,7 @@ from tocsin.escalation import domain
 from tocsin.escalation.domain import Effect, NewTimer, Timer, stage_timer_id
 from tocsin.escalation.store import TIMERS, EngagementStore, TimerStore, timer_of
 from tocsin.shared import codec
-from tocsin.shared.bus import Consumer
+from tocsin.shared.bus import Consumer, events_subjects
 from tocsin.shared.clock import Clock
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.contracts import escalation as ec
@@ -328,12 +328,10 @@ def plan_consumers(plans: Plans, *, region: str, schema: str) -> list[Consumer]:
     stream = f"EVENTS_{region.upper()}"
     return [
         Consumer(stream=stream, durable=f"{schema}-contacts",
-                 filter_subject=tuple(f"events.{region}.contacts.{kind}"
-                                      for kind in sorted(CONTACTS_TYPES)),
+                 filter_subject=events_subjects(region, "contacts", CONTACTS_TYPES),
                  handler=typed(cc.ContactsEvent, plans.on_contacts_event, only=CONTACTS_TYPES)),
         Consumer(stream=stream, durable=f"{schema}-incidents",
-                 filter_subject=tuple(f"events.{region}.incidents.{kind}"
-                                      for kind in sorted(INCIDENTS_EVENTS)),
+                 filter_subject=events_subjects(region, "incidents", INCIDENTS_EVENTS),
                  handler=typed(ic.IncidentsEvent, plans.on_incidents_event,
                                only=INCIDENTS_EVENTS)),
     ]

@@ -18,6 +18,7 @@ from tocsin.shared.bus.streams import (
     deliveries_stream,
     ensure_stream,
     events_stream,
+    events_subjects,
 )
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "deliveries_stream",
     "ensure_stream",
     "events_stream",
+    "events_subjects",
     "pull",
     "rpc_subject",
 ]

@@ -252,6 +252,7 @@ async def _cancel(fetch: asyncio.Future[Any]) -> None:
 
 
 def _filter(subjects: str | tuple[str, ...]) -> dict[str, Any]:
+    """The consumer configuration's filter: JetStream takes several as a list."""
     if isinstance(subjects, str) or len(subjects) == 1:
         return {"filter_subject": subjects if isinstance(subjects, str) else subjects[0]}
     return {"filter_subjects": list(subjects)}

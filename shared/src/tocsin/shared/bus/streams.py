@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import nats.errors
 import nats.js.errors
@@ -18,8 +18,8 @@ from tocsin.shared.outage import backoff
 from tocsin.shared.runner import pause
 
 __all__ = ["alarms_stream", "audit_stream", "audit_subject", "changes_stream",
-           "deliveries_stream", "ensure_stream", "events_stream", "events_subject", "sized",
-           "watch_streams"]
+           "deliveries_stream", "ensure_stream", "events_stream", "events_subject",
+           "events_subjects", "sized", "watch_streams"]
 
 log = get_logger(__name__)
 
@@ -67,6 +67,12 @@ def deliveries_stream(region: str) -> StreamConfig:
 def events_subject(region: str, service: str, event_type: str) -> str:
     """The subject of one event type of one service."""
     return f"events.{region}.{service}.{event_type}"
+
+
+def events_subjects(region: str, service: str, event_types: Iterable[str]) -> tuple[str, ...]:
+    """The subjects of several event types of one service, for a consumer that handles
+    those alone (:attr:`~tocsin.shared.bus.consumer.Consumer.filter_subject`)."""
+    return tuple(events_subject(region, service, t) for t in sorted(event_types))
 
 
 def audit_stream(region: str, *, retention_days: float = 90.0) -> StreamConfig:

@@ -29,7 +29,7 @@ from nats.aio.msg import Msg
 from tocsin.contacts.engagements.handlers import EngagementHandlers
 from tocsin.contacts.engagements.store import EngagementStore
 from tocsin.shared import codec
-from tocsin.shared.bus import Consumer, RpcRequest
+from tocsin.shared.bus import Consumer, RpcRequest, events_subjects
 from tocsin.shared.contracts import contacts as cc
 from tocsin.shared.db import transaction
 from tocsin.shared.logging import bind, get_logger
@@ -37,6 +37,9 @@ from tocsin.shared.logging import bind, get_logger
 __all__ = ["IncidentState", "incidents_consumer"]
 
 log = get_logger(__name__)
+
+HANDLED = ("IncidentRecordResolved", "IncidentRecordDeleted", "IncidentRecordUpdated")
+"""The incidents service's events the consumer acts on (and is delivered)."""
 
 
 class IncidentState:
@@ -106,7 +109,5 @@ class IncidentState:
 def incidents_consumer(state: IncidentState, *, region: str, schema: str) -> Consumer:
     """The durable consumer, named after the schema so every instance shares it."""
     return Consumer(stream=f"EVENTS_{region.upper()}", durable=f"{schema}-incidents",
-                    filter_subject=tuple(f"events.{region}.incidents.{kind}" for kind in (
-                        "IncidentRecordResolved", "IncidentRecordDeleted",
-                        "IncidentRecordUpdated")),
+                    filter_subject=events_subjects(region, "incidents", HANDLED),
                     handler=state.on_incidents_event)

@@ -47,7 +47,7 @@ from tocsin.notifications.chat.domain import (
 from tocsin.notifications.chat.store import ChatPostStore
 from tocsin.notifications.templates import Templates
 from tocsin.shared import codec, errors
-from tocsin.shared.bus import Bus, Consumer, rpc_subject
+from tocsin.shared.bus import Bus, Consumer, events_subjects, rpc_subject
 from tocsin.shared.contracts import incidents as ic
 from tocsin.shared.events import Received, typed
 from tocsin.shared.logging import bind, get_logger
@@ -157,7 +157,6 @@ def chat_consumer(relay: ChatRelay, *, region: str, schema: str) -> Consumer:
     """The durable consumer, named after the schema so every instance shares it. Created
     for new events only: a first start does not post a month of history to chat."""
     return Consumer(stream=f"EVENTS_{region.upper()}", durable=f"{schema}-chat",
-                    filter_subject=tuple(f"events.{region}.incidents.{kind}"
-                                         for kind in sorted(KINDS)),
+                    filter_subject=events_subjects(region, "incidents", KINDS),
                     handler=typed(ic.IncidentsEvent, relay.on_event, only=frozenset(KINDS)),
                     deliver_policy=DeliverPolicy.NEW)
