@@ -73,12 +73,19 @@ class Start:
 
 @dataclass(frozen=True, slots=True)
 class _Fresh:
-    """A start whose token is new: its request, its plan, the record it would open."""
+    """A start whose token is new: its request and its plan."""
 
     index: int
     cmd: c.StartIncident
     plan: domain.ResponsePlan
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """The fresh starts of one incident: the record the first would open, and them."""
+
     record: domain.IncidentRecord
+    starts: list[_Fresh]
 
 
 class _Alone(Exception):
@@ -137,8 +144,8 @@ class Batch(UseCases):
         await self._store.dedupe_locks_shared(conn, keys)
         target = await self._store.open_incident_of_each(conn, keys, here=self._region)
         inserted = await self._store.insert_incidents(
-            conn, [groups[k][0].record for k in keys if k not in target])
-        lost = [k for k in keys if k not in target and groups[k][0].record.arn not in inserted]
+            conn, [groups[k].record for k in keys if k not in target])
+        lost = [k for k in keys if k not in target and groups[k].record.arn not in inserted]
         if lost:  # a concurrent start opened it first: join that one, now committed
             target.update(await self._store.open_incident_of_each(conn, lost,
                                                                   here=self._region))
@@ -147,18 +154,18 @@ class Batch(UseCases):
         joined: dict[str, list[timeline.TimelineEvent]] = {}
         at = run.now.timestamp()
         for key, group in groups.items():
-            head = group[0]
+            head = group.starts[0]
             if key in target:
-                arn, joiners = target[key], group
-            elif head.record.arn in inserted:
-                openings.append(starting.opening(head.plan, head.cmd, head.record, rs=rs,
+                arn, joiners = target[key], group.starts
+            elif group.record.arn in inserted:
+                openings.append(starting.opening(head.plan, head.cmd, group.record, rs=rs,
                                                  here=self._region, from_alarm=True, now=at))
-                arn, joiners = head.record.arn, group[1:]
+                arn, joiners = group.record.arn, group.starts[1:]
             else:
                 continue  # lost, and no longer open: each alone
             joined.setdefault(arn, []).extend(
                 starting.trigger_entry(arn, f.cmd, created=False, now=at) for f in joiners)
-            for f in group:
+            for f in group.starts:
                 outcomes[f.index] = Outcome("opened", arn)
         await self._write(conn, run, openings, {a: e for a, e in joined.items() if e})
         done = [(starts[i].token, run.prints[i], outcome.incident_arn) for i in fresh
@@ -174,14 +181,14 @@ class Batch(UseCases):
                 outcomes[i] = outcomes[j]
 
     async def _by_incident(self, conn: asyncpg.Connection, run: _Run,
-                       fresh: list[int]) -> dict[Key, list[_Fresh]]:
+                       fresh: list[int]) -> dict[Key, _Group]:
         """The fresh starts by the incident they open or join; those the batch cannot take
         as a single start would are left out."""
         plans: dict[str, domain.ResponsePlan | None] = {}
         for arn in {run.starts[i].plan_arn for i in fresh}:
             name = self._arns.plan_name(arn)
             plans[arn] = await self._store.plan(conn, name) if name else None
-        groups: dict[Key, list[_Fresh]] = {}
+        groups: dict[Key, _Group] = {}
         for i in fresh:
             plan = plans[run.starts[i].plan_arn]
             if plan is None:
@@ -190,10 +197,15 @@ class Batch(UseCases):
                 cmd = msgspec.convert(run.params[i], c.StartIncident)
             except msgspec.ValidationError:
                 continue  # alone: refused with the reason
+            start = _Fresh(i, cmd, plan)
+            shared = domain.shared_dedupe_string(plan, cmd)
+            group = groups.get((plan.name, shared)) if shared is not None else None
+            if group is not None:  # joins the incident a start before it opens or joins
+                group.starts.append(start)
+                continue
             record = domain.new_incident(plan, cmd, arn=self._arns.incident_record(plan.name),
                                          by=run.by, now=run.now)
-            groups.setdefault((plan.name, record.dedupe_string), []).append(
-                _Fresh(i, cmd, plan, record))
+            groups[(plan.name, record.dedupe_string)] = _Group(record, [start])
         return groups
 
     async def _write(self, conn: asyncpg.Connection, run: _Run,

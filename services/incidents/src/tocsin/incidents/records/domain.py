@@ -365,6 +365,14 @@ class IncidentRecord(c.IncidentRecord, frozen=True):
         return out
 
 
+def shared_dedupe_string(plan: ResponsePlan, cmd: c.StartIncident) -> str | None:
+    """The dedupe string a start of ``plan`` shares with other starts (see
+    :func:`new_incident`); None when its incident's is its own."""
+    trigger = cmd.trigger_details
+    return (plan.incident_template.dedupe_string or cmd.dedupe_key
+            or (trigger.trigger_arn if trigger else None))
+
+
 def new_incident(plan: ResponsePlan, cmd: c.StartIncident, *, arn: str, by: str,
                  now: datetime) -> IncidentRecord:
     """A new OPEN incident: the plan's template, overridden by the request's title and impact.
@@ -377,8 +385,7 @@ def new_incident(plan: ResponsePlan, cmd: c.StartIncident, *, arn: str, by: str,
     t = now.timestamp()
     template = plan.incident_template
     trigger = cmd.trigger_details
-    dedupe = (template.dedupe_string or cmd.dedupe_key
-              or (trigger.trigger_arn if trigger else None) or arn.rsplit("/", 1)[1])
+    dedupe = shared_dedupe_string(plan, cmd) or arn.rsplit("/", 1)[1]
     return IncidentRecord(
         arn=arn,
         title=cmd.title if cmd.title is not None else template.title,
