@@ -344,10 +344,10 @@ class TestBatches:
 
     async def test_two_batches_at_once_open_each_incident_once(
             self, ingesting: Settings, bus: Bus, batch: Batch) -> None:
-        """Two batches in flight at once (the intake writes one while it writes the next),
+        """Two batches written at once (as the intake writes two batches of starts),
         both holding the first alarms of two new root causes, in opposite orders: each
-        root cause is one incident with every trigger, and neither batch is left to
-        its alarms alone."""
+        root cause is one incident with every trigger, and neither batch falls back to
+        its alarms one by one."""
         first = [start(alarm("db-cpu")) for _ in range(40)] + \
             [start(alarm("api-5xx")) for _ in range(40)]
         second = [start(alarm("api-5xx")) for _ in range(40)] + \
