@@ -18,7 +18,8 @@ Nothing stalls the consumer and nothing is lost:
   with a growing delay, and dead-lettered as ``failing`` on its ``max_deliver``-th try;
 - each message has a time limit, so one slow call holds up only its own batch.
 
-Backpressure: the consumer pulls the next batch only when the last is done, and JetStream
+Backpressure: the consumer holds at most four batches (two being written, one being
+read, one travelling) and pulls the next only when one of them is done, and JetStream
 keeps whatever publishers send meanwhile (the stream's limits, not the consumer, decide
 what is kept), so a storm queues up rather than being dropped.
 
