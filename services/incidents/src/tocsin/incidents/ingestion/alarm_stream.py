@@ -175,14 +175,14 @@ class AlarmIntake:
     async def _take(self, msgs: list[Msg]) -> bool:
         """Prepare ``msgs`` while the batches before are applied, then apply them in the
         background (the next batch is read meanwhile), at most two batches at once."""
-        prepared = await self._guarded(self.prepare(msgs)) or {}
+        prepared = await self._guarded(self._prepare_batch(msgs)) or {}
         if self._before is not None:
             await self._before
         if self._applying is not None and not self._only_starts:
             await self._applying
         self._before = self._applying
         self._applying = asyncio.ensure_future(
-            self._guarded(self.apply(msgs, prepared, after=self._before)))
+            self._guarded(self._apply_batch(msgs, prepared, after=self._before)))
         self._only_starts = all(isinstance(p, _Prepared) and p.starts_only
                                 for p in prepared.values())
         return True
@@ -197,9 +197,9 @@ class AlarmIntake:
             log.exception("intake.batch_failed")
             return None
 
-    async def prepare(self, msgs: Sequence[Msg]) -> dict[int, _Prepared | DeadLetter]:
+    async def _prepare_batch(self, msgs: Sequence[Msg]) -> dict[int, _Prepared | DeadLetter]:
         """Each message's event, where it goes and what it asks there, by ``id`` of the
-        message, or why it goes to the dead-letter queue (done by :meth:`apply`, in order:
+        message, or why it goes to the dead-letter queue (done by :meth:`_apply_batch`, in order:
         an earlier delivery of the message may still be in hand). Those finished here
         (failing unexpectedly, then dead-lettered or retried later) are left out."""
         prepared: dict[int, _Prepared | DeadLetter] = {}
@@ -214,8 +214,9 @@ class AlarmIntake:
                 prepared[id(msg)] = p
         return prepared
 
-    async def apply(self, msgs: Sequence[Msg], prepared: dict[int, _Prepared | DeadLetter], *,
-                    after: Awaitable[Any] | None = None) -> None:
+    async def _apply_batch(self, msgs: Sequence[Msg],
+                           prepared: dict[int, _Prepared | DeadLetter], *,
+                           after: Awaitable[Any] | None = None) -> None:
         """Apply a prepared batch: the starts that lead each trigger's messages together,
         in one transaction (:class:`~tocsin.incidents.ingestion.batch.Batch`),
         acknowledged once it has committed; then, once ``after`` (the batch before) is
