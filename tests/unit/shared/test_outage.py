@@ -20,6 +20,8 @@ from tocsin.shared.testing import wait_for
     (nats.errors.NoServersError(), NATS),
     (nats.js.errors.ServiceUnavailableError(), NATS),
     (asyncpg.InterfaceError("the underlying connection is closed"), POSTGRESQL),
+    (asyncpg.InterfaceError("cannot call Connection.execute(): connection has been released "
+                            "back to the pool"), POSTGRESQL),
     (asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
      POSTGRESQL),
     (asyncpg.CannotConnectNowError("the database system is starting up"), POSTGRESQL),

@@ -77,8 +77,11 @@ def server_gone(exc: BaseException) -> str | None:
         return NATS
     if isinstance(exc, _POSTGRES_GONE):
         return POSTGRESQL
-    if isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc):
-        # "connection is closed", "the underlying connection is closed"
+    if isinstance(exc, asyncpg.InterfaceError) and (
+            "closed" in str(exc) or "released back to the pool" in str(exc)):
+        # "connection is closed", "the underlying connection is closed"; and a pooled
+        # connection still in hand whose server dropped it: the pool detaches a connection
+        # that closes, and every later call on it says it was released.
         return POSTGRESQL
     if isinstance(exc, OSError) and not isinstance(exc, TimeoutError):
         return POSTGRESQL  # refused or reset while asyncpg (re)connects
